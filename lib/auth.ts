@@ -1,0 +1,159 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { MapperKind, getDirective, mapSchema } from '@graphql-tools/utils';
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { forbidden, unauthenticated } from './errors.ts';
+
+export type Role = 'USER' | 'ADMIN';
+
+/** The caller, as proven by a verified token. */
+export interface Viewer {
+  id: string;
+  email: string;
+  name?: string | null;
+  role: Role;
+  /** When the token was issued. */
+  issuedAt?: Date;
+  /** Space-separated in the token (`scope` claim), as the gateway's @requiresScopes reads it. */
+  scopes: string[];
+  /** The upstream API's own access token, carried for upstream mode. */
+  upstreamToken?: string;
+}
+
+/** Who is calling: a verified user, a trusted service, or nobody (with the reason a token was refused). */
+export interface AuthState {
+  viewer: Viewer | null;
+  service: boolean;
+  tokenProblem: string | null;
+}
+
+const ISSUER = 'carbon-federation';
+const AUDIENCE = 'carbon-federation';
+const key = (secret: string) => new TextEncoder().encode(secret);
+
+export function scopesFor(role: Role): string[] {
+  return role === 'ADMIN' ? ['USER', 'ADMIN'] : ['USER'];
+}
+
+export async function signToken(
+  user: { id: string; email: string; name?: string | null; role: Role; upstreamToken?: string },
+  secret: string,
+  ttlSeconds: number,
+): Promise<{ token: string; expiresAt: Date }> {
+  const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+  const token = await new SignJWT({
+    email: user.email,
+    ...(user.name ? { name: user.name } : {}),
+    role: user.role,
+    scope: scopesFor(user.role).join(' '),
+    ...(user.upstreamToken ? { upt: user.upstreamToken } : {}),
+  })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(user.id)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+    .sign(key(secret));
+  return { token, expiresAt };
+}
+
+export class TokenError extends Error {}
+
+export async function verifyToken(token: string, secret: string): Promise<Viewer> {
+  try {
+    const { payload } = await jwtVerify(token, key(secret), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+    const role = payload.role === 'ADMIN' ? 'ADMIN' : 'USER';
+    if (typeof payload.sub !== 'string' || typeof payload.email !== 'string') throw new TokenError('Token has no subject');
+    return {
+      id: payload.sub,
+      email: payload.email,
+      name: typeof payload.name === 'string' ? payload.name : null,
+      role,
+      issuedAt: typeof payload.iat === 'number' ? new Date(payload.iat * 1000) : undefined,
+      scopes: typeof payload.scope === 'string' ? payload.scope.split(' ') : scopesFor(role),
+      upstreamToken: typeof payload.upt === 'string' ? payload.upt : undefined,
+    };
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) throw new TokenError('Token has expired');
+    if (error instanceof TokenError) throw error;
+    throw new TokenError('Token is invalid');
+  }
+}
+
+export function bearerToken(authorization: string | null | undefined): string | null {
+  if (!authorization) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+  return match ? match[1]! : null;
+}
+
+/**
+ * Resolves the caller from the Authorization header. A bad token makes the caller anonymous and
+ * records why, so an operation that needs a user says "Token has expired" rather than "required".
+ * The service token identifies trusted backends (service-only mutations).
+ */
+export async function authenticateRequest(authorization: string | null | undefined, secrets: { jwtSecret: string; serviceToken: string }): Promise<AuthState> {
+  const token = bearerToken(authorization);
+  if (!token) return { viewer: null, service: false, tokenProblem: null };
+  if (safeEqual(token, secrets.serviceToken)) return { viewer: null, service: true, tokenProblem: null };
+  try {
+    return { viewer: await verifyToken(token, secrets.jwtSecret), service: false, tokenProblem: null };
+  } catch (error) {
+    return { viewer: null, service: false, tokenProblem: error instanceof Error ? error.message : 'Token is invalid' };
+  }
+}
+
+/** Constant-time comparison of secrets. */
+export function safeEqual(a: string, b: string): boolean {
+  const x = createHash('sha256').update(a).digest();
+  const y = createHash('sha256').update(b).digest();
+  return timingSafeEqual(x, y);
+}
+
+export interface AuthContext {
+  auth: AuthState;
+}
+
+export function requireViewer(ctx: AuthContext): Viewer {
+  if (ctx.auth.viewer) return ctx.auth.viewer;
+  throw unauthenticated(ctx.auth.tokenProblem ?? 'Authentication required');
+}
+
+export function requireAdmin(ctx: AuthContext): Viewer {
+  const viewer = requireViewer(ctx);
+  if (viewer.role !== 'ADMIN') throw forbidden('Admin role required');
+  return viewer;
+}
+
+export function requireService(ctx: AuthContext): void {
+  if (!ctx.auth.service) throw forbidden('This operation is for trusted services only');
+}
+
+export const isAdmin = (viewer: Viewer | null) => viewer?.role === 'ADMIN';
+
+/**
+ * Enforces `@authenticated` and `@requiresScopes` of the subgraph SDL inside the subgraph too:
+ * the gateway checks them first, and no subgraph trusts the network.
+ */
+export function enforceAuthDirectives(schema: GraphQLSchema): GraphQLSchema {
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (field, _name, typeName) => {
+      const type = schema.getType(typeName);
+      const onType = (d: string) => (type ? getDirective(schema, type as never, d)?.[0] : undefined);
+      const authenticated = getDirective(schema, field, 'authenticated')?.[0] ?? onType('authenticated');
+      const scopes = (getDirective(schema, field, 'requiresScopes')?.[0] ?? onType('requiresScopes'))?.scopes as string[][] | undefined;
+      if (!authenticated && !scopes) return field;
+      const resolve: GraphQLFieldResolver<unknown, AuthContext> = field.resolve ?? defaultFieldResolver;
+      return {
+        ...field,
+        resolve(source, args, ctx, info) {
+          const viewer = requireViewer(ctx);
+          if (scopes && !scopes.some((all) => all.every((s) => viewer.scopes.includes(s)))) {
+            throw forbidden(`Requires scope ${scopes.map((all) => all.join(' and ')).join(' or ')}`);
+          }
+          return resolve(source, args, ctx, info);
+        },
+      };
+    },
+  });
+}

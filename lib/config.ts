@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+export const SUBGRAPHS = ['marketplace', 'payments', 'registry', 'footprints'] as const;
+export type SubgraphName = (typeof SUBGRAPHS)[number];
+export type SourceMode = 'local' | 'upstream';
+
+const DEFAULT_PORTS: Record<SubgraphName, number> = { marketplace: 4001, payments: 4002, registry: 4003, footprints: 4004 };
+
+const port = z.coerce.number().int().min(0).max(65535);
+const url = z.url({ protocol: /^https?$/ });
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const mode = z.enum(['local', 'upstream']);
+const secret = z.string().min(32, 'must be at least 32 characters');
+
+/** Every environment variable the processes read; `.env.example` documents each one. */
+const schema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  SEED_DEMO_DATA: bool.default(true),
+
+  GATEWAY_PORT: port.default(4000),
+  MARKETPLACE_PORT: port.default(DEFAULT_PORTS.marketplace),
+  PAYMENTS_PORT: port.default(DEFAULT_PORTS.payments),
+  REGISTRY_PORT: port.default(DEFAULT_PORTS.registry),
+  FOOTPRINTS_PORT: port.default(DEFAULT_PORTS.footprints),
+  MARKETPLACE_URL: url.optional(),
+  PAYMENTS_URL: url.optional(),
+  REGISTRY_URL: url.optional(),
+  FOOTPRINTS_URL: url.optional(),
+  GATEWAY_DEDUPLICATE_INFLIGHT: bool.default(true),
+  GATEWAY_MAX_DEPTH: z.coerce.number().int().min(1).default(15),
+
+  MARKETPLACE_SOURCE: mode.default('local'),
+  PAYMENTS_SOURCE: mode.default('local'),
+  REGISTRY_SOURCE: mode.default('local'),
+  FOOTPRINTS_SOURCE: mode.default('local'),
+
+  JWT_SECRET: secret.optional(),
+  JWT_TTL_SECONDS: z.coerce.number().int().min(60).default(3600),
+  BACKEND_SECRET_KEY: secret.optional(),
+  /** Shared secret trusted services use to call service-only mutations (e.g. recording payments). */
+  SERVICE_TOKEN: secret.optional(),
+
+  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
+  UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  UPSTREAM_BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5),
+  UPSTREAM_BREAKER_HALF_OPEN_MS: z.coerce.number().int().min(1).default(10_000),
+
+  CO2TRUST_BASE_URL: url.default('http://127.0.0.1:5101'),
+  CO2TRUST_BACKEND_SECRET_KEY: z.string().optional(),
+  OFFSET_ORDERS_BASE_URL: url.default('http://127.0.0.1:5102'),
+  OFFSET_ORDERS_API_KEY: z.string().optional(),
+  ICR_BASE_URL: url.default('http://127.0.0.1:5103'),
+  ICR_API_VERSION: z.string().default('2023-06-16'),
+  ICR_API_TOKEN: z.string().optional(),
+  CARBONCLOUD_BASE_URL: url.default('http://127.0.0.1:5104'),
+  CARBONCLOUD_TOKEN_URL: url.default('http://127.0.0.1:5104/realms/prod/protocol/openid-connect/token'),
+  CARBONCLOUD_CLIENT_ID: z.string().default('carboncloud'),
+  CARBONCLOUD_USERNAME: z.string().optional(),
+  CARBONCLOUD_PASSWORD: z.string().optional(),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config extends Env {
+  jwtSecret: string;
+  backendSecretKey: string;
+  serviceToken: string;
+  dataDir: string;
+  sourceOf(name: SubgraphName): SourceMode;
+  portOf(name: SubgraphName): number;
+  urlOf(name: SubgraphName): string;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment once; the message names every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR);
+  const secrets = resolveSecrets(e, dataDir);
+  const upper = (n: SubgraphName) => n.toUpperCase() as Uppercase<SubgraphName>;
+  const portOf = (n: SubgraphName) => e[`${upper(n)}_PORT`];
+  return {
+    ...e,
+    ...secrets,
+    dataDir,
+    sourceOf: (n) => e[`${upper(n)}_SOURCE`],
+    portOf,
+    urlOf: (n) => e[`${upper(n)}_URL`] ?? `http://${e.HOST}:${portOf(n)}/graphql`,
+  };
+}
+
+/**
+ * Secrets come from the environment; on a developer machine without them, they are generated
+ * once into DATA_DIR/secrets.json (mode 0600) so every process of the stack shares them.
+ */
+function resolveSecrets(e: Env, dataDir: string) {
+  if (e.JWT_SECRET && e.BACKEND_SECRET_KEY && e.SERVICE_TOKEN) {
+    return { jwtSecret: e.JWT_SECRET, backendSecretKey: e.BACKEND_SECRET_KEY, serviceToken: e.SERVICE_TOKEN };
+  }
+  const file = join(dataDir, 'secrets.json');
+  let stored: Record<string, string> = {};
+  if (existsSync(file)) stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  const make = () => randomBytes(32).toString('base64url');
+  // Only generated values are written; secrets given in the environment never touch the disk.
+  const generated = {
+    jwtSecret: stored.jwtSecret ?? make(),
+    backendSecretKey: stored.backendSecretKey ?? make(),
+    serviceToken: stored.serviceToken ?? make(),
+  };
+  if (JSON.stringify(generated) !== JSON.stringify(stored)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  return {
+    jwtSecret: e.JWT_SECRET ?? generated.jwtSecret,
+    backendSecretKey: e.BACKEND_SECRET_KEY ?? generated.backendSecretKey,
+    serviceToken: e.SERVICE_TOKEN ?? generated.serviceToken,
+  };
+}

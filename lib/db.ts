@@ -1,0 +1,124 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MikroORM, type Options } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import { SqliteDriver } from '@mikro-orm/sqlite';
+import type { Config, SubgraphName } from './config.ts';
+
+export type EntityManager = SqlEntityManager;
+
+/** Counts SQL statements; tests use it to prove that a query is batched (no N+1). */
+export class QueryCounter {
+  count = 0;
+  reset(): void {
+    this.count = 0;
+  }
+}
+
+export interface Database {
+  orm: MikroORM;
+  kind: 'sqlite' | 'postgresql';
+  /** Where the data lives, without credentials: a file path or host/database/schema. */
+  location: string;
+  queries: QueryCounter;
+  /** A fresh EntityManager for one request or one unit of work. */
+  fork(): EntityManager;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export class DatabaseUnavailableError extends Error {}
+
+/** The host (and port) of a database URL, never its credentials. */
+export function describeDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`;
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}
+
+export interface OpenDatabaseOptions {
+  name: SubgraphName;
+  entities: readonly object[];
+  /** Folder of the versioned PostgreSQL migrations of this subgraph. */
+  migrationsPath: string;
+}
+
+/**
+ * Opens a subgraph's own database: one SQLite file under DATA_DIR (schema created on first start),
+ * or one PostgreSQL schema per subgraph when DATABASE_URL is set (versioned migrations applied).
+ */
+export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'dataDir'>, opts: OpenDatabaseOptions): Promise<Database> {
+  const queries = new QueryCounter();
+  const common: Partial<Options> = {
+    entities: opts.entities as Options['entities'],
+    extensions: [Migrator],
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    onQuery: (sql: string) => {
+      queries.count++;
+      return sql;
+    },
+    migrations: {
+      path: opts.migrationsPath,
+      glob: '!(*.d).{js,ts}',
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      emit: 'ts',
+    },
+  };
+  const pg = config.DATABASE_URL;
+  let orm: MikroORM;
+  let location: string;
+  try {
+    if (pg) {
+      location = `${describeDatabaseUrl(pg)} schema ${opts.name}`;
+      orm = await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: pg, schema: opts.name, pool: { min: 0, max: 10 } } as Options);
+      await orm.em.getConnection().execute(`create schema if not exists "${opts.name}"`);
+      await orm.migrator.up();
+    } else {
+      mkdirSync(config.dataDir, { recursive: true });
+      location = join(config.dataDir, `${opts.name}.sqlite`);
+      orm = await MikroORM.init({
+        ...common,
+        driver: SqliteDriver,
+        dbName: location,
+        onCreateConnection: async (connection: { exec?: (sql: string) => void }) => {
+          connection.exec?.('pragma journal_mode = wal; pragma busy_timeout = 5000; pragma foreign_keys = on;');
+        },
+      } as unknown as Options);
+      await orm.schema.update();
+    }
+  } catch (error) {
+    const where = pg ? describeDatabaseUrl(pg) : join(config.dataDir, `${opts.name}.sqlite`);
+    const reason = error instanceof Error ? error.message.split('\n')[0]!.replaceAll(pg ?? '\u0000', '[DATABASE_URL]') : String(error);
+    throw new DatabaseUnavailableError(`${opts.name}: cannot open database at ${where}: ${redactUrls(reason)}`);
+  }
+  return {
+    orm,
+    kind: pg ? 'postgresql' : 'sqlite',
+    location,
+    queries,
+    fork: () => orm.em.fork() as EntityManager,
+    async ping() {
+      try {
+        await orm.em.getConnection().execute('select 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => orm.close(true),
+  };
+}
+
+/** Strips credentials from any URL inside a message. */
+export function redactUrls(message: string): string {
+  return message.replace(/(\w+:\/\/)[^@/\s]+@/g, '$1[redacted]@');
+}

@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import {
+  BrokenCircuitError,
+  ConsecutiveBreaker,
+  DelegateBackoff,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  wrap,
+  type IRetryBackoffContext,
+} from 'cockatiel';
+import { Agent, request as undiciRequest } from 'undici';
+import type { GraphQLError } from 'graphql';
+import { ErrorCode, apiError } from './errors.ts';
+import type { Logger } from './logger.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface UpstreamRequest {
+  method?: HttpMethod;
+  path: string;
+  query?: Record<string, string | number | boolean | null | undefined | (string | number)[]>;
+  body?: unknown;
+  /** A form-encoded body (OAuth2 token requests). */
+  form?: Record<string, string>;
+  headers?: Record<string, string>;
+  /** Safe to send again after a network failure or 502/504 (GET, PUT, DELETE, or keyed POSTs). */
+  idempotent?: boolean;
+}
+
+export interface UpstreamResponse<T> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: T;
+}
+
+/** An upstream answered with an error status. */
+export class UpstreamHttpError extends Error {
+  readonly upstream: string;
+  readonly status: number;
+  readonly body: unknown;
+  readonly retryAfterMs: number | null;
+  constructor(upstream: string, status: number, body: unknown, retryAfterMs: number | null) {
+    super(`${upstream} answered ${status}`);
+    this.upstream = upstream;
+    this.status = status;
+    this.body = body;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** An upstream could not be reached or did not answer in time. */
+export class UpstreamUnreachableError extends Error {
+  readonly upstream: string;
+  constructor(upstream: string, reason: string) {
+    super(`${upstream} unreachable: ${reason}`);
+    this.upstream = upstream;
+  }
+}
+
+export interface UpstreamClientOptions {
+  /** Short name used in errors and logs, e.g. "co2trust". */
+  name: string;
+  baseUrl: string;
+  timeoutMs: number;
+  retries: number;
+  breakerThreshold: number;
+  halfOpenAfterMs: number;
+  logger: Logger;
+  /** Headers added to every request (auth); evaluated per attempt so refreshed tokens apply. */
+  headers?: () => Record<string, string> | Promise<Record<string, string>>;
+  /** Name of a header that gets a fresh random id on every HTTP request (e.g. x-request-id). */
+  requestIdHeader?: string;
+  /** Called once on a 401; return true when credentials were renewed and the request may be sent again. */
+  onUnauthorized?: () => Promise<boolean>;
+  /** Largest Retry-After the client waits for; a longer one fails at once. */
+  maxRetryAfterMs?: number;
+  /** First backoff delay; doubles each attempt, with jitter. */
+  baseDelayMs?: number;
+}
+
+/** Statuses that mean "not processed, try again later": retried for every method. */
+const RETRY_ANY_METHOD = new Set([425, 429, 503]);
+/** Statuses that may hide a processed request: retried only when the request is idempotent. */
+const RETRY_IDEMPOTENT = new Set([502, 504]);
+
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | null {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (!raw) return null;
+  if (/^\d+$/.test(raw.trim())) return Number(raw.trim()) * 1000;
+  const at = Date.parse(raw);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/**
+ * The one HTTP client for upstream REST APIs: a keep-alive undici pool, a timeout per call,
+ * retries with exponential backoff that honour Retry-After, and a circuit breaker (cockatiel)
+ * that fails fast while an upstream is down. Headers are never logged.
+ */
+export class UpstreamClient {
+  readonly name: string;
+  private readonly opts: UpstreamClientOptions;
+  private readonly agent: Agent;
+  private readonly breaker;
+
+  constructor(opts: UpstreamClientOptions) {
+    this.name = opts.name;
+    this.opts = opts;
+    this.agent = new Agent({ keepAliveTimeout: 10_000, connections: 32, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs });
+    this.breaker = circuitBreaker(
+      handleWhen((e) => e instanceof UpstreamUnreachableError || (e instanceof UpstreamHttpError && e.status >= 500)),
+      { halfOpenAfter: opts.halfOpenAfterMs, breaker: new ConsecutiveBreaker(opts.breakerThreshold) },
+    );
+  }
+
+  async request<T>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
+    const method = req.method ?? 'GET';
+    const idempotent = req.idempotent ?? (method === 'GET' || method === 'PUT' || method === 'DELETE');
+    const maxRetryAfter = this.opts.maxRetryAfterMs ?? 30_000;
+    const base = this.opts.baseDelayMs ?? 100;
+    const retryable = (e: unknown) =>
+      (e instanceof UpstreamHttpError &&
+        (RETRY_ANY_METHOD.has(e.status) || (idempotent && RETRY_IDEMPOTENT.has(e.status))) &&
+        (e.retryAfterMs === null || e.retryAfterMs <= maxRetryAfter)) ||
+      (e instanceof UpstreamUnreachableError && idempotent);
+    const policy = wrap(
+      retry(handleWhen(retryable), {
+        maxAttempts: this.opts.retries,
+        backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) => {
+          const err = 'error' in ctx.result ? ctx.result.error : undefined;
+          const exponential = base * 2 ** (ctx.attempt - 1);
+          const jittered = exponential / 2 + Math.random() * (exponential / 2);
+          return err instanceof UpstreamHttpError && err.retryAfterMs !== null ? Math.max(err.retryAfterMs, jittered) : jittered;
+        }),
+      }),
+      this.breaker,
+    );
+    let renewed = false;
+    const attempt = async (): Promise<UpstreamResponse<T>> => {
+      try {
+        return await this.send<T>(method, req);
+      } catch (error) {
+        if (error instanceof UpstreamHttpError && error.status === 401 && !renewed && this.opts.onUnauthorized) {
+          renewed = true;
+          if (await this.opts.onUnauthorized()) return this.send<T>(method, req);
+        }
+        throw error;
+      }
+    };
+    try {
+      return await policy.execute(attempt);
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) throw new UpstreamUnreachableError(this.name, 'circuit open after repeated failures');
+      throw error;
+    }
+  }
+
+  /** The JSON body of a successful request. */
+  async json<T>(req: UpstreamRequest): Promise<T> {
+    return (await this.request<T>(req)).body;
+  }
+
+  /** Like `json`, but a 404 (or 204) is `null` rather than an error. */
+  async jsonOrNull<T>(req: UpstreamRequest): Promise<T | null> {
+    try {
+      const res = await this.request<T>(req);
+      return res.status === 204 ? null : res.body;
+    } catch (error) {
+      if (error instanceof UpstreamHttpError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private url(req: UpstreamRequest): string {
+    const url = new URL(req.path.replace(/^\//, ''), this.opts.baseUrl.endsWith('/') ? this.opts.baseUrl : `${this.opts.baseUrl}/`);
+    for (const [k, v] of Object.entries(req.query ?? {})) {
+      if (v === undefined || v === null) continue;
+      if (Array.isArray(v)) for (const item of v) url.searchParams.append(k, String(item));
+      else url.searchParams.set(k, String(v));
+    }
+    return url.toString();
+  }
+
+  private async send<T>(method: HttpMethod, req: UpstreamRequest): Promise<UpstreamResponse<T>> {
+    const headers: Record<string, string> = { accept: 'application/json', ...(await this.opts.headers?.()), ...req.headers };
+    let body: string | undefined;
+    if (req.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(req.form).toString();
+    } else if (req.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(req.body);
+    }
+    const requestId = this.opts.requestIdHeader ? randomUUID() : undefined;
+    if (requestId) headers[this.opts.requestIdHeader!] = requestId;
+    const started = performance.now();
+    const url = this.url(req);
+    let res;
+    try {
+      res = await undiciRequest(url, { method, headers, body, dispatcher: this.agent, signal: AbortSignal.timeout(this.opts.timeoutMs) });
+    } catch (error) {
+      const reason = error instanceof Error ? (error.name === 'TimeoutError' || error.name === 'AbortError' ? `timed out after ${this.opts.timeoutMs} ms` : error.message) : String(error);
+      this.opts.logger.warn({ upstream: this.name, method, path: req.path, requestId, reason }, 'upstream request failed');
+      throw new UpstreamUnreachableError(this.name, reason);
+    }
+    const text = await res.body.text();
+    const ms = Math.round(performance.now() - started);
+    this.opts.logger.debug({ upstream: this.name, method, path: req.path, status: res.statusCode, ms, requestId }, 'upstream request');
+    let parsed: unknown = text;
+    if (text && String(res.headers['content-type'] ?? '').includes('json')) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    if (res.statusCode >= 400) {
+      if (res.statusCode >= 500) this.opts.logger.warn({ upstream: this.name, method, path: req.path, status: res.statusCode, requestId }, 'upstream error');
+      throw new UpstreamHttpError(this.name, res.statusCode, parsed, parseRetryAfter(res.headers['retry-after']));
+    }
+    return { status: res.statusCode, headers: res.headers, body: (text === '' ? null : parsed) as T };
+  }
+}
+
+/** A short, safe message from an upstream error body (its `message`, `detail` or `error`). */
+function upstreamMessage(body: unknown): string | null {
+  if (body && typeof body === 'object') {
+    for (const key of ['message', 'detail', 'error', 'title']) {
+      const v = (body as Record<string, unknown>)[key];
+      if (typeof v === 'string' && v.trim()) return v.trim().slice(0, 200);
+    }
+  }
+  return null;
+}
+
+/** The one mapping from upstream failures to GraphQL errors with stable codes. */
+export function upstreamToGraphQLError(error: unknown): GraphQLError | null {
+  if (error instanceof UpstreamUnreachableError) {
+    return apiError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${error.upstream} service is unavailable, try again later`);
+  }
+  if (!(error instanceof UpstreamHttpError)) return null;
+  const detail = upstreamMessage(error.body);
+  const say = (fallback: string) => detail ?? fallback;
+  switch (true) {
+    case error.status === 400 || error.status === 422:
+      return apiError(ErrorCode.BAD_USER_INPUT, say(`${error.upstream} rejected the request`));
+    case error.status === 401:
+      return apiError(ErrorCode.UNAUTHENTICATED, `${error.upstream} refused the credentials`);
+    case error.status === 403:
+      return apiError(ErrorCode.FORBIDDEN, say(`${error.upstream} does not allow this`));
+    case error.status === 404:
+      return apiError(ErrorCode.NOT_FOUND, say('Not found'));
+    case error.status === 409:
+      return apiError(ErrorCode.CONFLICT, say(`${error.upstream} reported a conflict`));
+    case error.status === 425:
+      return apiError(ErrorCode.UPSTREAM_UNAVAILABLE, `${error.upstream} has not finished processing yet, try again later`);
+    case error.status === 429:
+      return apiError(ErrorCode.RATE_LIMITED, `${error.upstream} rate limit exceeded, try again later`, error.retryAfterMs !== null ? { retryAfterSeconds: Math.ceil(error.retryAfterMs / 1000) } : {});
+    default:
+      return apiError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${error.upstream} service failed, try again later`);
+  }
+}

@@ -1,0 +1,88 @@
+import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { Decimal, minorUnits } from './decimal.ts';
+
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+const currencies = new Set(Intl.supportedValuesOf('currency'));
+
+export function isCountryCode(value: string): boolean {
+  return /^[A-Z]{2}$/.test(value) && regionNames.of(value) !== undefined;
+}
+export function isCurrencyCode(value: string): boolean {
+  return /^[A-Z]{3}$/.test(value) && currencies.has(value);
+}
+
+const invalid = (scalar: string, detail: string) =>
+  new GraphQLError(`${scalar} cannot represent ${detail}`, { extensions: { code: 'BAD_USER_INPUT' } });
+
+function stringScalar(name: string, description: string, check: (v: string) => boolean, example: string) {
+  const parse = (value: unknown) => {
+    if (typeof value !== 'string' || !check(value)) throw invalid(name, `${JSON.stringify(value)}; expected e.g. ${example}`);
+    return value;
+  };
+  return new GraphQLScalarType({
+    name,
+    description,
+    serialize: (v) => String(v),
+    parseValue: parse,
+    parseLiteral: (ast: ValueNode) => parse(ast.kind === Kind.STRING ? ast.value : undefined),
+  });
+}
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const DATETIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+function isDate(v: string) {
+  if (!DATE_RE.test(v)) return false;
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(v);
+}
+
+export const DateTimeScalar: GraphQLScalarType<Date | string, string> = new GraphQLScalarType<Date | string, string>({
+  name: 'DateTime',
+  serialize: (v) => {
+    const d = v instanceof Date ? v : new Date(String(v));
+    if (Number.isNaN(d.getTime())) throw invalid('DateTime', String(v));
+    return d.toISOString();
+  },
+  // Kept as the client's string: feeds compare with sub-second precision beyond milliseconds.
+  parseValue: (v) => {
+    if (typeof v !== 'string' || !DATETIME_RE.test(v) || Number.isNaN(Date.parse(v))) throw invalid('DateTime', `${JSON.stringify(v)}; expected RFC 3339`);
+    return v;
+  },
+  parseLiteral: (ast): string => DateTimeScalar.parseValue(ast.kind === Kind.STRING ? ast.value : undefined) as string,
+});
+
+export const DateScalar = stringScalar('Date', 'A calendar date, YYYY-MM-DD.', isDate, '2026-01-31');
+export const CountryCodeScalar = stringScalar('CountryCode', 'ISO 3166-1 alpha-2 country code.', isCountryCode, 'SE');
+export const CurrencyCodeScalar = stringScalar('CurrencyCode', 'ISO 4217 currency code.', isCurrencyCode, 'EUR');
+
+export const DecimalScalar: GraphQLScalarType<Decimal, string> = new GraphQLScalarType<Decimal, string>({
+  name: 'Decimal',
+  serialize: (v) => {
+    if (v instanceof Decimal) return v.toString();
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') return new Decimal(v.toString()).toString();
+    throw invalid('Decimal', String(v));
+  },
+  parseValue: (v) => {
+    if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim())) return new Decimal(v.trim());
+    if (typeof v === 'number' && Number.isInteger(v)) return new Decimal(v);
+    throw invalid('Decimal', `${JSON.stringify(v)}; send a decimal string such as "12.50"`);
+  },
+  parseLiteral: (ast): Decimal => {
+    if (ast.kind === Kind.STRING || ast.kind === Kind.INT) return DecimalScalar.parseValue(ast.value) as Decimal;
+    throw invalid('Decimal', 'a non-string literal; send a decimal string such as "12.50"');
+  },
+});
+
+/** Resolvers of the scalars and value types declared in schema/common.graphql. */
+export const commonResolvers = {
+  DateTime: DateTimeScalar,
+  Date: DateScalar,
+  Decimal: DecimalScalar,
+  CountryCode: CountryCodeScalar,
+  CurrencyCode: CurrencyCodeScalar,
+  Money: {
+    /** Always the currency's number of decimals: "145.00", not "145". */
+    amount: (money: { amount: Decimal | string; currency: string }) => new Decimal(money.amount.toString()).toFixed(minorUnits(money.currency)),
+  },
+};

@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
+import { GraphQLError, parse, type DocumentNode } from 'graphql';
+import { authenticateRequest, enforceAuthDirectives, type AuthState } from './auth.ts';
+import type { Config, SubgraphName } from './config.ts';
+import { formatError } from './errors.ts';
+import { upstreamToGraphQLError } from './http-client.ts';
+import { createLogger, type Logger } from './logger.ts';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The SDL of a subgraph: its own schema.graphql plus the shared value types. */
+export function subgraphSdl(name: SubgraphName): string {
+  const own = readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8');
+  const common = readFileSync(join(ROOT, 'schema', 'common.graphql'), 'utf8');
+  return `${own}\n${common}`;
+}
+
+export function subgraphTypeDefs(name: SubgraphName): DocumentNode {
+  return parse(subgraphSdl(name));
+}
+
+/** What every resolver of every subgraph receives. */
+export interface RequestContext {
+  auth: AuthState;
+  requestId: string;
+  log: Logger;
+  /** The incoming request's headers (e.g. X-Backend-Secret-Key); never logged. */
+  headers: IncomingMessage['headers'];
+}
+
+export interface HealthReport {
+  up: boolean;
+  source: 'local' | 'upstream';
+  database?: { kind: string; up: boolean };
+  upstreams?: Record<string, boolean>;
+}
+
+type RouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => Promise<void>;
+
+export interface SubgraphApp<C extends RequestContext> {
+  name: SubgraphName;
+  /** The codegen-typed resolver map of the subgraph. */
+  resolvers: object;
+  /** Adds the per-request parts (source, DataLoaders) to the base context. */
+  context(base: RequestContext): C;
+  health(): Promise<HealthReport>;
+  /** Extra HTTP routes by path prefix, e.g. a certificate download. */
+  routes?: Record<string, RouteHandler>;
+  close(): Promise<void>;
+}
+
+export interface RunningSubgraph {
+  url: string;
+  port: number;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('Request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+/** Unwraps a resolver error to the upstream failure it came from, if any. */
+function mappedError(error: unknown): GraphQLError | null {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  return upstreamToGraphQLError(original);
+}
+
+/**
+ * Serves a subgraph over HTTP with Apollo Server 5 on node:http: POST/GET /graphql, GET /health
+ * and the app's own routes. Every request verifies the bearer token itself.
+ */
+export async function serveSubgraph<C extends RequestContext>(
+  app: SubgraphApp<C>,
+  config: Pick<Config, 'jwtSecret' | 'serviceToken' | 'HOST'>,
+  port: number,
+): Promise<RunningSubgraph> {
+  const log = createLogger(app.name);
+  const schema = enforceAuthDirectives(buildSubgraphSchema([{ typeDefs: subgraphTypeDefs(app.name), resolvers: app.resolvers as GraphQLResolverMap<unknown> }]));
+  const apollo = new ApolloServer<C>({
+    schema,
+    introspection: true,
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => {
+      const upstream = mappedError(error);
+      if (upstream) return { message: upstream.message, path: formatted.path, locations: formatted.locations, extensions: upstream.extensions };
+      return formatError(formatted, error, (err) => log.error({ err }, 'unexpected error'));
+    },
+  });
+  await apollo.start();
+
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const requestId = String(req.headers['x-request-id'] ?? randomUUID());
+    res.setHeader('x-request-id', requestId);
+    try {
+      if (url.pathname === '/health') {
+        const report = await app.health();
+        return sendJson(res, report.up ? 200 : 503, { name: app.name, status: report.up ? 'up' : 'down', ...report });
+      }
+      const auth = await authenticateRequest(req.headers.authorization, config);
+      const base: RequestContext = { auth, requestId, log: log.child({ requestId }), headers: req.headers };
+      const route = Object.entries(app.routes ?? {}).find(([prefix]) => url.pathname.startsWith(prefix));
+      if (route) return await route[1](req, res, base);
+      if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });
+
+      const headers = new HeaderMap();
+      for (const [key, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+      }
+      let body: unknown = undefined;
+      if (req.method === 'POST') {
+        const raw = await readBody(req);
+        try {
+          body = raw ? JSON.parse(raw) : {};
+        } catch {
+          return sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+        }
+      }
+      const result = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: async () => app.context(base),
+      });
+      for (const [key, value] of result.headers) res.setHeader(key, value);
+      res.statusCode = result.status ?? 200;
+      if (result.body.kind === 'complete') return res.end(result.body.string);
+      for await (const chunk of result.body.asyncIterator) res.write(chunk);
+      res.end();
+    } catch (err) {
+      log.error({ err, requestId }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.end();
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(port, config.HOST, resolve));
+  const actual = (server.address() as AddressInfo).port;
+  log.info({ port: actual }, `${app.name} subgraph ready at http://${config.HOST}:${actual}/graphql`);
+  return {
+    url: `http://${config.HOST}:${actual}/graphql`,
+    port: actual,
+    server,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await apollo.stop();
+      await app.close();
+    },
+  };
+}
+
+/** The generic context type Apollo needs when none is set. */
+export type { BaseContext };
+
+/** Health of a subgraph that is its own system of record. */
+export function databaseHealth(db: { kind: string; ping(): Promise<boolean> }): () => Promise<HealthReport> {
+  return async () => {
+    const up = await db.ping();
+    return { up, source: 'local', database: { kind: db.kind, up } };
+  };
+}
+
+/**
+ * Entry point of a subgraph process: validates config, opens its source (exiting with one line
+ * naming the database host when it cannot), serves, and stops cleanly on SIGTERM and Ctrl-C.
+ */
+export async function runSubgraphProcess<C extends RequestContext>(
+  name: SubgraphName,
+  create: (config: Config) => Promise<SubgraphApp<C>>,
+): Promise<void> {
+  const { loadConfig, ConfigError } = await import('./config.ts');
+  const { DatabaseUnavailableError } = await import('./db.ts');
+  let config: Config;
+  let app: SubgraphApp<C>;
+  try {
+    config = loadConfig();
+    app = await create(config);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof DatabaseUnavailableError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const running = await serveSubgraph(app, config, config.portOf(name));
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await running.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

@@ -1,0 +1,13 @@
+import type { RequestContext } from '../../lib/subgraph.ts';
+import type { MarketplaceLoaders } from './loaders.ts';
+import type { MarketplaceSource } from './source.ts';
+
+/** What marketplace resolvers receive: the request, its source (local or upstream) and loaders. */
+export interface Context extends RequestContext {
+  source: MarketplaceSource;
+  loaders: MarketplaceLoaders;
+  /** Signs an access token for a user (the secret stays in the server). */
+  issueToken(user: { id: string; email: string; name: string | null; role: 'USER' | 'ADMIN'; upstreamToken?: string }): Promise<{ token: string; expiresAt: Date }>;
+  /** True when the request carries the configured X-Backend-Secret-Key. */
+  backendKeyValid: boolean;
+}

@@ -1,0 +1,100 @@
+// Rows (integers: minor units, grams) to domain records (decimals) and back.
+import { fromMinor, dec, gramsToTonnes, toMinor, tonnesToGrams } from '../../../lib/decimal.ts';
+import type { NftRecord, OrderRecord, ProductRecord, SupplierRecord, UserRecord } from '../source.ts';
+import type { Nft, Order, Product, Supplier, User } from './entities.ts';
+
+const money = (minor: bigint, currency: string) => ({ amount: dec(fromMinor(minor, currency)), currency });
+
+export const toRecord = {
+  user: (u: User): UserRecord => ({ id: u.id, email: u.email, name: u.name ?? null, role: u.role, createdAt: u.createdAt }),
+  supplier: (s: Supplier): SupplierRecord => ({
+    id: s.id,
+    name: s.name,
+    countryCode: s.countryCode ?? null,
+    methodologyCode: s.methodologyCode ?? null,
+    featured: s.featured,
+  }),
+  product: (p: Product): ProductRecord => ({
+    id: p.id,
+    name: p.name,
+    description: p.description ?? null,
+    productType: p.productType,
+    supplierId: p.supplierId,
+    countryCode: p.countryCode ?? null,
+    vintage: p.vintage ?? null,
+    pricePerTonne: money(p.pricePerTonneMinor, p.currency),
+    availableQuantity: gramsToTonnes(p.availableGrams),
+    isPublic: p.isPublic,
+    ownerId: p.ownerId ?? null,
+    createdAt: p.createdAt,
+  }),
+  order: (o: Order): OrderRecord => ({
+    id: o.id,
+    productId: o.productId,
+    supplierId: o.supplierId,
+    buyerId: o.buyerId,
+    quantity: gramsToTonnes(o.quantityGrams),
+    unitPrice: money(o.unitPriceMinor, o.currency),
+    totalPrice: money(o.totalPriceMinor, o.currency),
+    status: o.status,
+    isPublic: o.isPublic,
+    orderHash: o.orderHash ?? null,
+    createdAt: o.createdAt,
+  }),
+  nft: (n: Nft): NftRecord => ({
+    id: n.id,
+    name: n.name,
+    tokenAddress: n.tokenAddress,
+    tokenId: n.tokenId,
+    supplierId: n.supplierId ?? null,
+    ownerId: n.ownerId ?? null,
+    quantity: gramsToTonnes(n.quantityGrams),
+    availableQuantity: gramsToTonnes(n.availableGrams),
+    isPublic: n.isPublic,
+    createdAt: n.createdAt,
+  }),
+};
+
+export const toRow = {
+  product: (p: ProductRecord) => ({
+    id: p.id,
+    name: p.name,
+    description: p.description,
+    productType: p.productType,
+    supplierId: p.supplierId,
+    countryCode: p.countryCode,
+    vintage: p.vintage,
+    pricePerTonneMinor: toMinor(p.pricePerTonne.amount, p.pricePerTonne.currency),
+    currency: p.pricePerTonne.currency,
+    availableGrams: tonnesToGrams(p.availableQuantity),
+    isPublic: p.isPublic,
+    ownerId: p.ownerId,
+    createdAt: p.createdAt,
+  }),
+  order: (o: OrderRecord) => ({
+    id: o.id,
+    productId: o.productId,
+    supplierId: o.supplierId,
+    buyerId: o.buyerId,
+    quantityGrams: tonnesToGrams(o.quantity),
+    unitPriceMinor: toMinor(o.unitPrice.amount, o.unitPrice.currency),
+    totalPriceMinor: toMinor(o.totalPrice.amount, o.totalPrice.currency),
+    currency: o.totalPrice.currency,
+    status: o.status,
+    isPublic: o.isPublic,
+    orderHash: o.orderHash,
+    createdAt: o.createdAt,
+  }),
+  nft: (n: NftRecord) => ({
+    id: n.id,
+    name: n.name,
+    tokenAddress: n.tokenAddress,
+    tokenId: n.tokenId,
+    supplierId: n.supplierId,
+    ownerId: n.ownerId,
+    quantityGrams: tonnesToGrams(n.quantity),
+    availableGrams: tonnesToGrams(n.availableQuantity),
+    isPublic: n.isPublic,
+    createdAt: n.createdAt,
+  }),
+};

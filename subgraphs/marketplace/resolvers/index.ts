@@ -1,0 +1,67 @@
+import { requireViewer } from '../../../lib/auth.ts';
+import { offsetPage } from '../../../lib/connection.ts';
+import { DomainError, unauthenticated } from '../../../lib/errors.ts';
+import { commonResolvers } from '../../../lib/scalars.ts';
+import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import type { Context } from '../context.ts';
+import { isOwnerOrAdmin, visibleOrNull } from '../visibility.ts';
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const tonnes = (amount: { toString(): string }) => ({ amount: amount.toString(), unit: 'T' as const });
+
+export const resolvers: Resolvers<Context> = {
+  ...commonResolvers,
+
+  Query: {
+    me: (_root, _args, ctx) => ctx.loaders.user.load(requireViewer(ctx).id),
+    products: (_root, args, ctx) =>
+      ctx.source.products({ page: offsetPage(args), filter: args.filter ?? {}, order: args.order ?? 'DESC' }),
+    product: async (_root, { id }, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.product.load(id), (p) => p.ownerId),
+    orders: (_root, args, ctx) =>
+      ctx.source.orders({ page: offsetPage(args), filter: args.filter ?? {}, order: args.order ?? 'DESC' }),
+    order: async (_root, { id }, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.order.load(id), (o) => o.buyerId),
+    nft: async (_root, { id }, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.nft.load(id), (n) => n.ownerId),
+  },
+
+  Mutation: {
+    authenticate: async (_root, { input }, ctx) => {
+      if (!ctx.backendKeyValid) throw unauthenticated('A valid X-Backend-Secret-Key header is required');
+      const email = input.email.trim().toLowerCase();
+      if (!EMAIL.test(email)) {
+        return { accessToken: null, tokenType: null, expiresAt: null, user: null, userErrors: [new DomainError('INVALID', 'Enter a valid email address', 'input.email').toUserError()] };
+      }
+      const { user, upstreamToken } = await ctx.source.authenticate({ email, name: input.name });
+      const { token, expiresAt } = await ctx.issueToken({ ...user, upstreamToken });
+      return { accessToken: token, tokenType: 'Bearer', expiresAt, user, userErrors: [] };
+    },
+  },
+
+  User: {
+    __resolveReference: (ref, ctx) => ctx.loaders.user.load(ref.id),
+    orders: (user, args, ctx) =>
+      ctx.source.orders({ page: offsetPage(args), filter: { buyerId: user.id }, order: 'DESC' }),
+  },
+
+  Product: {
+    __resolveReference: async (ref, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.product.load(ref.id), (p) => p.ownerId),
+    supplier: async (p, _args, ctx) => (await ctx.loaders.supplier.load(p.supplierId))!,
+  },
+
+  Supplier: {
+    __resolveReference: (ref, ctx) => ctx.loaders.supplier.load(ref.id),
+  },
+
+  Order: {
+    __resolveReference: async (ref, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.order.load(ref.id), (o) => o.buyerId),
+    product: async (o, _args, ctx) => (await ctx.loaders.product.load(o.productId))!,
+    supplier: async (o, _args, ctx) => (await ctx.loaders.supplier.load(o.supplierId))!,
+    buyer: (o, _args, ctx) => (isOwnerOrAdmin(ctx.auth.viewer, o.buyerId) ? ctx.loaders.user.load(o.buyerId) : null),
+    quantity: (o) => tonnes(o.quantity),
+  },
+
+  NFT: {
+    __resolveReference: async (ref, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.nft.load(ref.id), (n) => n.ownerId),
+    supplier: (n, _args, ctx) => (n.supplierId ? ctx.loaders.supplier.load(n.supplierId) : null),
+    quantity: (n) => tonnes(n.quantity),
+  },
+};
