@@ -60,7 +60,9 @@ export const DecimalScalar: GraphQLScalarType<Decimal, string> = new GraphQLScal
   name: 'Decimal',
   serialize: (v) => {
     if (v instanceof Decimal) return v.toString();
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') return new Decimal(v.toString()).toString();
+    // A formatted string (e.g. money with its currency's decimals) is kept as it is.
+    if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v)) return v;
+    if (typeof v === 'number' || typeof v === 'bigint') return new Decimal(v.toString()).toString();
     throw invalid('Decimal', String(v));
   },
   parseValue: (v) => {

@@ -1,0 +1,27 @@
+// Contract fake of the whole CO2Trust API: core services, payment services and the Puro
+// integration, as one upstream on one loopback port (as the real API is one host).
+import type { UserRecord } from '../../subgraphs/marketplace/source.ts';
+import { coreRoutes, coreState } from './co2trust-core.ts';
+import { startFake, type FakeRequest, type RunningFake } from './harness.ts';
+
+export const FAKE_CO2TRUST_SECRET = 'fake-co2trust-backend-secret';
+
+export function co2trustState() {
+  return { backendSecret: FAKE_CO2TRUST_SECRET, ...coreState() };
+}
+export type Co2TrustState = ReturnType<typeof co2trustState>;
+
+export interface Co2TrustFake extends RunningFake {
+  state: Co2TrustState;
+}
+
+/** Bearer tokens issued by the fake's /users/auth are `co2t_<user id>`. */
+export async function startCo2TrustFake(): Promise<Co2TrustFake> {
+  const state = co2trustState();
+  const userOf = (req: FakeRequest): UserRecord | null => {
+    const m = /^Bearer co2t_(.+)$/.exec(String(req.headers.authorization ?? ''));
+    return m ? (state.users.find((u) => u.id === m[1]) ?? null) : null;
+  };
+  const fake = await startFake('co2trust', [...coreRoutes(state, userOf)]);
+  return Object.assign(fake, { state });
+}
