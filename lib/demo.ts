@@ -21,6 +21,8 @@ export const DEMO = {
   projects: [demoId(7, 1), demoId(7, 2)],
   groups: [demoId(8, 1), demoId(8, 2)],
   resoldProducts: [demoId(9, 1), demoId(9, 2), demoId(9, 3), demoId(9, 4)],
+  /** Offset orders (marketplace); registry retirements reference them by id. */
+  offsetOrders: [demoId(10, 1), demoId(10, 2), demoId(10, 3)],
   /** NFTs are tokenised ICR credits: the token address and id identify the credit. */
   tokens: [
     { tokenAddress: '0x1a2b3c4d5e6f70819203a4b5c6d7e8f901234567', tokenId: '1' },
