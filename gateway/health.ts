@@ -1,0 +1,48 @@
+import { SUBGRAPHS, type Config, type SubgraphName } from '../lib/config.ts';
+
+export interface SubgraphHealth {
+  status: 'up' | 'down';
+  url: string;
+  source?: 'local' | 'upstream';
+  database?: { kind: string; status: 'up' | 'down' };
+  error?: string;
+}
+
+export interface HealthReport {
+  status: 'up' | 'down';
+  /** Names of the parts that are down; empty when all are up. */
+  down: string[];
+  subgraphs: Record<SubgraphName, SubgraphHealth>;
+}
+
+const TIMEOUT_MS = 2000;
+
+async function probe(name: SubgraphName, graphqlUrl: string): Promise<SubgraphHealth> {
+  const url = graphqlUrl.replace(/\/graphql$/, '/health');
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const body = (await res.json()) as { up?: boolean; source?: 'local' | 'upstream'; database?: { kind: string; up: boolean } };
+    return {
+      status: res.ok && body.up ? 'up' : 'down',
+      url: graphqlUrl,
+      source: body.source,
+      ...(body.database ? { database: { kind: body.database.kind, status: body.database.up ? 'up' : 'down' } } : {}),
+    };
+  } catch (error) {
+    const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${TIMEOUT_MS} ms` : 'unreachable';
+    return { status: 'down', url: graphqlUrl, error: `${name} subgraph ${reason}` };
+  }
+}
+
+/** Each subgraph's and each database's status; up only when every part is up. */
+export async function checkHealth(config: Config): Promise<HealthReport> {
+  const results = await Promise.all(SUBGRAPHS.map(async (name) => [name, await probe(name, config.urlOf(name))] as const));
+  const subgraphs = Object.fromEntries(results) as Record<SubgraphName, SubgraphHealth>;
+  const down: string[] = [];
+  for (const [name, h] of results) {
+    if (h.status === 'down' && !h.database) down.push(`${name} subgraph`);
+    else if (h.database?.status === 'down') down.push(`${name} database`);
+    else if (h.status === 'down') down.push(`${name} subgraph`);
+  }
+  return { status: down.length === 0 ? 'up' : 'down', down, subgraphs };
+}

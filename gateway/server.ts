@@ -1,0 +1,230 @@
+// The gateway: Hive Gateway runtime with the Rust query planner over the checked-in supergraph.
+// It verifies the bearer token, enforces @authenticated/@requiresScopes, forwards the caller's
+// headers to the subgraphs (which verify again), and serves /, /health and the landing page.
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { GraphQLError, Kind, type ASTNode, type DocumentNode, type OperationDefinitionNode, type ValidationRule } from 'graphql';
+import { verifyToken, bearerToken, type Viewer } from '../lib/auth.ts';
+import { SUBGRAPHS, type Config } from '../lib/config.ts';
+import { createLogger } from '../lib/logger.ts';
+import { ROOT } from '../lib/subgraph.ts';
+import { checkHealth } from './health.ts';
+
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** Headers a client may send that subgraphs need: identity, backend key, tracing. */
+const FORWARDED_HEADERS = ['authorization', 'x-backend-secret-key', 'x-request-id'];
+
+/** The checked-in supergraph with each subgraph's URL taken from the configuration. */
+export function loadSupergraph(config: Config): string {
+  let sdl = readFileSync(join(ROOT, 'schema', 'supergraph.graphql'), 'utf8');
+  for (const name of SUBGRAPHS) {
+    sdl = sdl.replace(new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`), `$1${config.urlOf(name)}$2`);
+  }
+  return sdl;
+}
+
+interface AuthContext {
+  currentUser?: (Viewer & { scope: string }) | null;
+  authProblem?: string | null;
+}
+
+function authError(code: 'UNAUTHENTICATED' | 'FORBIDDEN', message: string, path: readonly (string | number)[]) {
+  return new GraphQLError(message, { path, extensions: { code } });
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+export function createGateway(config: Config) {
+  const log = createLogger('gateway', config.LOG_LEVEL);
+  const supergraph = loadSupergraph(config);
+
+  const systemRoutes: GatewayPlugin = {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      if (request.method !== 'GET') return;
+      if (url.pathname === '/health') {
+        const report = await checkHealth(config);
+        endResponse(fetchAPI.Response.json(report, { status: report.status === 'up' ? 200 : 503 }));
+      } else if (url.pathname === '/') {
+        endResponse(
+          fetchAPI.Response.json({
+            name: 'carbon-federation',
+            description: 'One GraphQL API over the carbon market: marketplace, payments, registry and footprints.',
+            version: VERSION,
+            links: {
+              graphql: `${url.origin}/graphql`,
+              landingPage: `${url.origin}/graphql`,
+              health: `${url.origin}/health`,
+            },
+            subgraphs: SUBGRAPHS,
+          }),
+        );
+      }
+    },
+  };
+
+  const runtime = createGatewayRuntime<AuthContext>({
+    supergraph,
+    unifiedGraphHandler,
+    logging: config.LOG_LEVEL === 'silent' ? false : config.LOG_LEVEL === 'fatal' ? 'error' : (config.LOG_LEVEL as 'info'),
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    // Self-contained GraphiQL: works with no internet access (no CDN assets).
+    graphiql: { title: 'Carbon market GraphQL API', defaultQuery: DEFAULT_QUERY },
+    renderGraphiQL,
+    maskedErrors: true,
+    // Identical in-flight requests share one execution; the key includes every header, so two
+    // callers with different Authorization never share a request or a response.
+    inboundInflightRequestDeduplication: config.GATEWAY_DEDUPLICATE_INFLIGHT,
+    propagateHeaders: {
+      fromClientToSubgraphs: ({ request }) =>
+        Object.fromEntries(FORWARDED_HEADERS.map((h) => [h, request.headers.get(h)]).filter(([, v]) => v)),
+    },
+    genericAuth: {
+      mode: 'protect-granular',
+      // Unauthorised fields are removed with an error; the rest of the query still runs.
+      rejectUnauthenticated: false,
+      async resolveUserFn(context) {
+        const token = bearerToken(context.request.headers.get('authorization'));
+        if (!token) return null;
+        try {
+          const viewer = await verifyToken(token, config.jwtSecret);
+          return { ...viewer, scope: viewer.scopes.join(' ') };
+        } catch (error) {
+          (context as AuthContext).authProblem = error instanceof Error ? error.message : 'Token is invalid';
+          return null;
+        }
+      },
+      validateUser({ user, fieldAuthArgs, typeAuthArgs, fieldScopes, typeScopes, userScopes, path, executionArgs }) {
+        const scopes = fieldScopes ?? typeScopes;
+        if (!user && (fieldAuthArgs || typeAuthArgs || scopes)) {
+          const problem = (executionArgs.contextValue as AuthContext).authProblem;
+          return authError('UNAUTHENTICATED', problem ?? 'Authentication required', path);
+        }
+        if (scopes && !scopes.some((all) => all.every((s) => userScopes.includes(s)))) {
+          return authError('FORBIDDEN', `Requires scope ${scopes.map((all) => all.join(' and ')).join(' or ')}`, path);
+        }
+        return undefined;
+      },
+    },
+    plugins: () => [systemRoutes, depthLimit(config.GATEWAY_MAX_DEPTH), nothingLeftToExecute, requestErrorsAre400],
+  });
+  return { runtime, log };
+}
+
+/**
+ * When authorisation removed every field of an operation there is nothing to plan: answer with
+ * null data and let the authorisation errors be added to the result.
+ */
+const nothingLeftToExecute: GatewayPlugin = {
+  onExecute({ args, setResultAndStopExecution }) {
+    const operation = (args.document as DocumentNode).definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    if (!operation || operation.selectionSet.selections.length === 0) setResultAndStopExecution({ data: null });
+  },
+};
+
+/**
+ * A request that could not run at all (bad JSON, syntax, unknown field, wrong variable type) is a
+ * 400 with GraphQL errors for every client, not only graphql-response+json ones.
+ */
+const requestErrorsAre400: GatewayPlugin = {
+  onResultProcess({ result, setResult }) {
+    if (Array.isArray(result) || !result || typeof result !== 'object' || !('errors' in result) || 'data' in result) return;
+    const errors = (result.errors ?? []) as GraphQLError[];
+    if (errors.length === 0) return;
+    setResult({
+      ...result,
+      errors: errors.map((e) => {
+        const { http: _http, originalError: _original, ...extensions } = (e.extensions ?? {}) as Record<string, unknown>;
+        return new GraphQLError(e.message, {
+          nodes: e.nodes,
+          positions: e.positions,
+          source: e.source,
+          extensions: { code: 'BAD_USER_INPUT', ...extensions, http: { status: 400 } },
+        });
+      }),
+    });
+  },
+};
+
+/** Rejects operations nested deeper than the limit before they are planned. */
+function depthLimit(max: number): GatewayPlugin {
+  const rule: ValidationRule = (context) => ({
+    Field: {
+      enter(_node, _key, _parent, _path, ancestors) {
+        const depth = (ancestors as readonly (ASTNode | readonly ASTNode[])[]).filter((a) => !Array.isArray(a) && (a as ASTNode).kind === 'Field').length + 1;
+        if (depth > max) {
+          context.reportError(new GraphQLError(`Query is nested deeper than ${max} levels`, { extensions: { code: 'BAD_USER_INPUT' } }));
+          return false;
+        }
+        return undefined;
+      },
+    },
+  });
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(rule);
+    },
+  };
+}
+
+export async function serveGateway(config: Config, port = config.GATEWAY_PORT): Promise<RunningGateway> {
+  const { runtime, log } = createGateway(config);
+  const server = createServer(runtime);
+  await new Promise<void>((resolve) => server.listen(port, config.HOST, resolve));
+  const actual = (server.address() as AddressInfo).port;
+  log.info(`gateway ready at http://${config.HOST}:${actual}/graphql`);
+  return {
+    url: `http://${config.HOST}:${actual}/graphql`,
+    port: actual,
+    server,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await runtime.dispose();
+    },
+  };
+}
+
+const DEFAULT_QUERY = `# One request across the four subgraphs. Try it, then explore the schema on the left.
+query Overview {
+  products(first: 3) {
+    totalCount
+    nodes { id name pricePerTonne { amount currency } supplier { name } }
+  }
+}
+`;
+
+if (import.meta.main) {
+  const { loadConfig, ConfigError } = await import('../lib/config.ts');
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const gateway = await serveGateway(config);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await gateway.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

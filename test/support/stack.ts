@@ -1,0 +1,92 @@
+// Starts the whole stack in one test process: the four subgraphs as real HTTP servers on
+// loopback ports, in local or upstream mode (upstream against the contract fakes), and the real
+// gateway in front of them, wired by URL exactly as the processes are.
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { SUBGRAPHS, type Config, type SubgraphName } from '../../lib/config.ts';
+import { serveSubgraph, type RequestContext, type RunningSubgraph, type SubgraphApp } from '../../lib/subgraph.ts';
+import { serveGateway, type RunningGateway } from '../../gateway/server.ts';
+import { startCo2TrustFake, FAKE_CO2TRUST_SECRET } from '../fakes/co2trust.ts';
+import type { RunningFake } from '../fakes/harness.ts';
+import { freshStorage, testConfig, type Mode } from './env.ts';
+
+type Factory = (config: Config) => Promise<SubgraphApp<RequestContext>>;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const capitalised = (name: string) => name[0]!.toUpperCase() + name.slice(1);
+
+export async function subgraphFactory(name: SubgraphName): Promise<Factory> {
+  const mod = (await import(`../../subgraphs/${name}/server.ts`)) as Record<string, Factory>;
+  return mod[`create${capitalised(name)}App`]!;
+}
+
+/** Upstream fakes, started only for the upstream mode. */
+async function startFakes(): Promise<{ env: Record<string, string>; fakes: RunningFake[] }> {
+  const fakes: RunningFake[] = [];
+  const env: Record<string, string> = {};
+  const co2trust = await startCo2TrustFake();
+  fakes.push(co2trust);
+  Object.assign(env, { CO2TRUST_BASE_URL: co2trust.url, CO2TRUST_BACKEND_SECRET_KEY: FAKE_CO2TRUST_SECRET });
+  const optional: [string, (f: RunningFake & { env?: Record<string, string> }) => Record<string, string>][] = [
+    ['icr', (f) => ({ ICR_BASE_URL: f.url, ...f.env })],
+    ['carboncloud', (f) => ({ CARBONCLOUD_BASE_URL: f.url, CARBONCLOUD_TOKEN_URL: `${f.url}/realms/prod/protocol/openid-connect/token`, ...f.env })],
+    ['offset-orders', (f) => ({ OFFSET_ORDERS_BASE_URL: f.url, ...f.env })],
+  ];
+  for (const [file, envOf] of optional) {
+    const mod = (await import(`../fakes/${file}.ts`)) as Record<string, () => Promise<RunningFake & { env?: Record<string, string> }>>;
+    const start = Object.entries(mod).find(([k]) => k.startsWith('start'))?.[1];
+    if (!start) continue;
+    const fake = await start();
+    fakes.push(fake);
+    Object.assign(env, envOf(fake));
+  }
+  return { env, fakes };
+}
+
+export interface Stack {
+  gateway: RunningGateway;
+  subgraphs: Record<SubgraphName, RunningSubgraph>;
+  config: Config;
+  fakes: RunningFake[];
+  stopSubgraph(name: SubgraphName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(mode: Mode, extraEnv: Record<string, string> = {}): Promise<Stack> {
+  const storage = await freshStorage();
+  const { env: fakeEnv, fakes } = mode === 'upstream' ? await startFakes() : { env: {}, fakes: [] };
+  const modeEnv = Object.fromEntries(SUBGRAPHS.map((n) => [`${n.toUpperCase()}_SOURCE`, mode]));
+  // Ports are chosen first so every process knows every URL, as with the fixed defaults.
+  const ports = Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (n) => [`${n.toUpperCase()}_PORT`, String(await freePort())])));
+  const config = testConfig({ ...storage.env, ...fakeEnv, ...modeEnv, ...ports, ...extraEnv });
+  const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
+  for (const name of SUBGRAPHS) {
+    const app = await (await subgraphFactory(name))(config);
+    subgraphs[name] = await serveSubgraph(app, config, config.portOf(name));
+  }
+  const gateway = await serveGateway(config, 0);
+  const stopped = new Set<SubgraphName>();
+  return {
+    gateway,
+    subgraphs,
+    config,
+    fakes,
+    async stopSubgraph(name) {
+      stopped.add(name);
+      await subgraphs[name].stop();
+    },
+    async stop() {
+      await gateway.stop();
+      for (const name of SUBGRAPHS) if (!stopped.has(name)) await subgraphs[name].stop();
+      for (const f of fakes) await f.stop();
+      await storage.drop();
+    },
+  };
+}
