@@ -1,0 +1,38 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from '../../lib/config.ts';
+import { ROOT } from '../../lib/subgraph.ts';
+import { TEST_SECRETS } from '../support/env.ts';
+
+describe('configuration', () => {
+  it('applies documented defaults', () => {
+    const config = loadConfig({ ...TEST_SECRETS });
+    expect(config.GATEWAY_PORT).toBe(4000);
+    expect(config.portOf('footprints')).toBe(4004);
+    expect(config.sourceOf('registry')).toBe('local');
+    expect(config.urlOf('payments')).toBe('http://127.0.0.1:4002/graphql');
+    expect(config.ICR_API_VERSION).toBe('2023-06-16');
+  });
+
+  it('names every invalid variable', () => {
+    const attempt = () => loadConfig({ ...TEST_SECRETS, GATEWAY_PORT: 'abc', PAYMENTS_SOURCE: 'remote', JWT_SECRET: 'short' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/GATEWAY_PORT/);
+    expect(attempt).toThrow(/PAYMENTS_SOURCE/);
+    expect(attempt).toThrow(/JWT_SECRET/);
+  });
+
+  it('a subgraph whose database cannot be reached exits with one line naming the host, never the password', () => {
+    const res = spawnSync(process.execPath, [join(ROOT, 'subgraphs/marketplace/server.ts')], {
+      env: { ...process.env, ...TEST_SECRETS, DATABASE_URL: 'postgresql://carbon:hunter2-secret@127.0.0.1:1/carbon', MARKETPLACE_PORT: '0', LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(res.status).toBe(1);
+    const lines = res.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('127.0.0.1:1');
+    expect(res.stderr + res.stdout).not.toContain('hunter2-secret');
+  });
+});

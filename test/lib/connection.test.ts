@@ -1,0 +1,65 @@
+import { describe, expect, it } from '@jest/globals';
+import { decodeCursor, encodeCursor, offsetConnection, offsetPage, windowFromPages } from '../../lib/connection.ts';
+import { DecimalScalar, isCountryCode, isCurrencyCode } from '../../lib/scalars.ts';
+
+const rows = Array.from({ length: 23 }, (_, i) => i);
+
+describe('connections', () => {
+  it('turns first/after into offset windows and cursors into positions', () => {
+    expect(offsetPage({})).toEqual({ offset: 0, limit: 20 });
+    const page = offsetPage({ first: 5, after: encodeCursor({ o: 9 }) });
+    expect(page).toEqual({ offset: 10, limit: 5 });
+    const conn = offsetConnection(rows.slice(10, 16), page, rows.length);
+    expect(conn.nodes).toEqual([10, 11, 12, 13, 14]);
+    expect(decodeCursor(conn.pageInfo.endCursor!)).toEqual({ o: 14 });
+    expect(conn.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
+  });
+
+  it('pages backwards with last/before', () => {
+    expect(offsetPage({ last: 3, before: encodeCursor({ o: 10 }) })).toEqual({ offset: 7, limit: 3 });
+    expect(offsetPage({ last: 30, before: encodeCursor({ o: 2 }) })).toEqual({ offset: 0, limit: 2 });
+  });
+
+  it('refuses sizes above the maximum, negative sizes and garbage cursors', () => {
+    expect(() => offsetPage({ first: 101 })).toThrow('"first" must be at most 100');
+    expect(() => offsetPage({ first: -1 })).toThrow('non-negative');
+    expect(() => offsetPage({ after: 'nope' })).toThrow('Invalid cursor');
+    expect(() => offsetPage({ first: 1, last: 1 })).toThrow('either');
+  });
+
+  it('serves any window from a page/size upstream with at most two page requests', async () => {
+    const requests: [number, number][] = [];
+    const fetchPage = async (n: number, size: number) => {
+      requests.push([n, size]);
+      return { items: rows.slice((n - 1) * size, n * size), total: rows.length };
+    };
+    const aligned = await windowFromPages({ offset: 10, limit: 5 }, fetchPage);
+    expect(aligned.nodes).toEqual([10, 11, 12, 13, 14]);
+    expect(requests).toEqual([[3, 5]]);
+    requests.length = 0;
+    const straddling = await windowFromPages({ offset: 7, limit: 5 }, fetchPage);
+    expect(straddling.nodes).toEqual([7, 8, 9, 10, 11]);
+    expect(requests).toEqual([[2, 5], [3, 5]]);
+    const tail = await windowFromPages({ offset: 20, limit: 5 }, fetchPage);
+    expect(tail.nodes).toEqual([20, 21, 22]);
+    expect(tail.pageInfo.hasNextPage).toBe(false);
+  });
+});
+
+describe('scalars', () => {
+  it('accepts decimal strings and integers, never floats', () => {
+    expect(DecimalScalar.parseValue('12.50').toString()).toBe('12.5');
+    expect(DecimalScalar.parseValue(3).toString()).toBe('3');
+    expect(() => DecimalScalar.parseValue(0.1)).toThrow('Decimal cannot represent');
+    expect(() => DecimalScalar.parseValue('1e5')).toThrow('Decimal cannot represent');
+    expect(DecimalScalar.serialize('145.00')).toBe('145.00');
+  });
+
+  it('validates ISO country and currency codes', () => {
+    expect(isCountryCode('SE')).toBe(true);
+    expect(isCountryCode('XX')).toBe(false);
+    expect(isCountryCode('se')).toBe(false);
+    expect(isCurrencyCode('EUR')).toBe(true);
+    expect(isCurrencyCode('EUX')).toBe(false);
+  });
+});

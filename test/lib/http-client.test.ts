@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { REDACTED_PATHS } from '../../lib/logger.ts';
+import { UpstreamClient, UpstreamHttpError, UpstreamUnreachableError, parseRetryAfter, upstreamToGraphQLError } from '../../lib/http-client.ts';
+import { json, startFake, type RunningFake } from '../fakes/harness.ts';
+
+function captureLogger() {
+  const lines: string[] = [];
+  const stream = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  return { logger: pino({ level: 'debug', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, stream), lines };
+}
+
+describe('UpstreamClient', () => {
+  let fake: RunningFake;
+  const log = captureLogger();
+  const client = (over: Partial<ConstructorParameters<typeof UpstreamClient>[0]> = {}) =>
+    new UpstreamClient({ name: 'demo', baseUrl: fake.url, timeoutMs: 500, retries: 3, breakerThreshold: 3, halfOpenAfterMs: 60_000, logger: log.logger, baseDelayMs: 5, headers: () => ({ authorization: 'Bearer super-secret-token' }), ...over });
+
+  beforeAll(async () => {
+    fake = await startFake('demo', [
+      { method: 'GET', path: '/things/{id}', handler: (req) => json({ id: req.params.id }) },
+      { method: 'POST', path: '/things', handler: (req) => json({ created: req.body }, 201) },
+      { method: 'GET', path: '/slow', handler: async () => { await new Promise((r) => setTimeout(r, 1500)); return json({}); } },
+    ]);
+  });
+  afterAll(() => fake.stop());
+  beforeEach(() => fake.resetCalls());
+
+  it('sends JSON with the configured headers and returns the parsed body', async () => {
+    const res = await client().request<{ created: unknown }>({ method: 'POST', path: '/things', body: { a: 1 } });
+    expect(res.status).toBe(201);
+    expect(res.body.created).toEqual({ a: 1 });
+    expect(fake.calls[0]!.headers.authorization).toBe('Bearer super-secret-token');
+    expect(fake.calls[0]!.headers['content-type']).toBe('application/json');
+  });
+
+  it('retries 429 after the Retry-After delay and then succeeds', async () => {
+    fake.fail({ pathPrefix: '/things/1', status: 429, headers: { 'retry-after': '1' }, times: 1 });
+    const started = Date.now();
+    const body = await client().json<{ id: string }>({ path: '/things/1' });
+    expect(body).toEqual({ id: '1' });
+    expect(fake.callsTo('/things/1')).toHaveLength(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  it('retries 425 and 503 for a POST (not processed), but not a 502', async () => {
+    fake.fail({ method: 'POST', pathPrefix: '/things', status: 425, times: 1 });
+    fake.fail({ method: 'POST', pathPrefix: '/things', status: 503, times: 1 });
+    await expect(client().json({ method: 'POST', path: '/things', body: {} })).resolves.toEqual({ created: {} });
+    expect(fake.callsTo('/things', 'POST')).toHaveLength(3);
+    fake.resetCalls();
+    fake.fail({ method: 'POST', pathPrefix: '/things', status: 502, times: 1 });
+    await expect(client().json({ method: 'POST', path: '/things', body: {} })).rejects.toBeInstanceOf(UpstreamHttpError);
+    expect(fake.callsTo('/things', 'POST')).toHaveLength(1);
+  });
+
+  it('gives up after the configured retries and maps the failure to a stable code', async () => {
+    fake.fail({ pathPrefix: '/things/2', status: 429, times: 10 });
+    const error = await client({ breakerThreshold: 100 }).json({ path: '/things/2' }).catch((e: unknown) => e);
+    expect(fake.callsTo('/things/2')).toHaveLength(4);
+    expect(upstreamToGraphQLError(error)?.extensions.code).toBe('RATE_LIMITED');
+  });
+
+  it('does not retry 4xx client errors and maps them', async () => {
+    for (const [status, code] of [[400, 'BAD_USER_INPUT'], [401, 'UNAUTHENTICATED'], [403, 'FORBIDDEN'], [404, 'NOT_FOUND'], [409, 'CONFLICT']] as const) {
+      fake.resetCalls();
+      fake.fail({ pathPrefix: '/things/3', status, body: { message: `reason ${status}` } });
+      const error = await client().json({ path: '/things/3' }).catch((e: unknown) => e);
+      expect(fake.callsTo('/things/3')).toHaveLength(1);
+      expect(upstreamToGraphQLError(error)?.extensions.code).toBe(code);
+    }
+  });
+
+  it('times out a slow upstream and reports it unavailable', async () => {
+    const error = await client({ retries: 0 }).json({ path: '/slow' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamUnreachableError);
+    expect(upstreamToGraphQLError(error)?.extensions.code).toBe('UPSTREAM_UNAVAILABLE');
+  });
+
+  it('opens the circuit after consecutive failures and then fails fast without calling', async () => {
+    const c = client({ retries: 0, breakerThreshold: 2 });
+    fake.fail({ pathPrefix: '/things/4', status: 500, times: 2 });
+    await expect(c.json({ path: '/things/4' })).rejects.toBeInstanceOf(UpstreamHttpError);
+    await expect(c.json({ path: '/things/4' })).rejects.toBeInstanceOf(UpstreamHttpError);
+    fake.resetCalls();
+    await expect(c.json({ path: '/things/4' })).rejects.toBeInstanceOf(UpstreamUnreachableError);
+    expect(fake.callsTo('/things/4')).toHaveLength(0);
+  });
+
+  it('renews credentials once on a 401 and sends a fresh request id on every request', async () => {
+    let renewals = 0;
+    const c = client({ requestIdHeader: 'x-request-id', onUnauthorized: async () => { renewals++; return true; } });
+    fake.fail({ pathPrefix: '/things/5', status: 401, times: 1 });
+    await expect(c.json({ path: '/things/5' })).resolves.toEqual({ id: '5' });
+    expect(renewals).toBe(1);
+    const ids = fake.callsTo('/things/5').map((call) => call.headers['x-request-id']);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+  });
+
+  it('never writes credentials to the log', () => {
+    expect(log.lines.join('\n')).not.toContain('super-secret-token');
+    expect(log.lines.length).toBeGreaterThan(0);
+  });
+
+  it('parses Retry-After in seconds and as an HTTP date', () => {
+    expect(parseRetryAfter('3')).toBe(3000);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfter(undefined)).toBeNull();
+  });
+});
