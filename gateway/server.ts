@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { maskError as yogaMaskError } from 'graphql-yoga';
 import { GraphQLError, Kind, type ASTNode, type DocumentNode, type OperationDefinitionNode, type ValidationRule } from 'graphql';
 import { verifyToken, bearerToken, type Viewer } from '../lib/auth.ts';
 import { SUBGRAPHS, type Config } from '../lib/config.ts';
@@ -82,7 +83,7 @@ export function createGateway(config: Config) {
     // Self-contained GraphiQL: works with no internet access (no CDN assets).
     graphiql: { title: 'Carbon market GraphQL API', defaultQuery: DEFAULT_QUERY },
     renderGraphiQL,
-    maskedErrors: true,
+    maskedErrors: { maskError: maskGatewayError },
     // Identical in-flight requests share one execution; the key includes every header, so two
     // callers with different Authorization never share a request or a response.
     inboundInflightRequestDeduplication: config.GATEWAY_DEDUPLICATE_INFLIGHT,
@@ -120,6 +121,35 @@ export function createGateway(config: Config) {
     plugins: () => [systemRoutes, depthLimit(config.GATEWAY_MAX_DEPTH), nothingLeftToExecute, requestErrorsAre400],
   });
   return { runtime, log };
+}
+
+/** Codes of failures to reach a subgraph, as the gateway runtime reports them. */
+const SUBGRAPH_FAILURE_CODES = new Set(['SUBREQUEST_HTTP_ERROR', 'DOWNSTREAM_SERVICE_ERROR']);
+
+/** The deepest error of a chain with an `extensions.serviceName`, if any. */
+function subgraphFailure(error: unknown): string | null {
+  for (let e = error as { originalError?: unknown; extensions?: Record<string, unknown>; errors?: unknown[] } | undefined; e; e = e.originalError as typeof e) {
+    const code = e.extensions?.code;
+    if (typeof code === 'string' && SUBGRAPH_FAILURE_CODES.has(code) && typeof e.extensions?.serviceName === 'string') return e.extensions.serviceName;
+    if (Array.isArray(e.errors)) for (const inner of e.errors) {
+      const name = subgraphFailure(inner);
+      if (name) return name;
+    }
+  }
+  return null;
+}
+
+/**
+ * Deliberate errors pass as they are; a subgraph that cannot be reached is named (so a client
+ * knows which part of its data is missing); anything else is masked.
+ */
+function maskGatewayError(error: unknown, message: string, isDev?: boolean): Error {
+  const service = subgraphFailure(error);
+  if (service) {
+    const path = error instanceof GraphQLError ? error.path : undefined;
+    return new GraphQLError(`The ${service} subgraph is unavailable`, { path, extensions: { code: 'UPSTREAM_UNAVAILABLE', serviceName: service } });
+  }
+  return yogaMaskError(error, message, isDev);
 }
 
 /**

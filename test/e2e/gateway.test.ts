@@ -1,0 +1,156 @@
+// End to end through the real gateway and the four real subgraph HTTP servers on loopback.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DEMO } from '../../lib/demo.ts';
+import { TEST_SECRETS, tokenFor } from '../support/env.ts';
+import { codes, graphql, ok } from '../support/graphql.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+
+describe('gateway (local mode)', () => {
+  let stack: Stack;
+  let origin: string;
+  const url = () => stack.gateway.url;
+
+  beforeAll(async () => {
+    stack = await startStack('local');
+    origin = new URL(stack.gateway.url).origin;
+  });
+  afterAll(() => stack?.stop());
+
+  it('GET / answers API information and links', async () => {
+    const res = await fetch(`${origin}/`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { links: Record<string, string>; subgraphs: string[] };
+    expect(body.links).toEqual({ graphql: `${origin}/graphql`, landingPage: `${origin}/graphql`, health: `${origin}/health` });
+    expect(body.subgraphs).toEqual(['marketplace', 'payments', 'registry', 'footprints']);
+  });
+
+  it('GET /health is 200 with every subgraph and database up', async () => {
+    const res = await fetch(`${origin}/health`);
+    const body = (await res.json()) as { status: string; down: string[]; subgraphs: Record<string, { status: string; database?: { status: string } }> };
+    expect(res.status).toBe(200);
+    expect(body.status).toBe('up');
+    expect(body.down).toEqual([]);
+    for (const name of ['marketplace', 'payments', 'registry', 'footprints']) {
+      expect(body.subgraphs[name]).toMatchObject({ status: 'up', database: { status: 'up' } });
+    }
+  });
+
+  it('serves a landing page that loads no assets from the internet', async () => {
+    const res = await fetch(`${origin}/graphql`, { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('<title>Carbon market GraphQL API</title>');
+    expect(html).not.toMatch(/<(script|link)[^>]+(src|href)="https?:\/\//);
+  });
+
+  it('introspection shows the root fields of all four subgraphs', async () => {
+    const data = ok(await graphql<{ __schema: { queryType: { fields: { name: string }[] }; mutationType: { fields: { name: string }[] } } }>(url(), '{ __schema { queryType { fields { name } } mutationType { fields { name } } } }'));
+    const queries = data.__schema.queryType.fields.map((f) => f.name);
+    expect(queries).toEqual(expect.arrayContaining(['products', 'me', 'paymentStats', 'organization', 'puroInventory', 'groups', 'resoldProduct']));
+    const mutations = data.__schema.mutationType.fields.map((f) => f.name);
+    expect(mutations).toEqual(expect.arrayContaining(['authenticate', 'createTransfer', 'transactCredits', 'createResoldProduct']));
+  });
+
+  it('one query crosses all four subgraphs, resolved through entity references', async () => {
+    const login = ok(await graphql<{ authenticate: { accessToken: string } }>(url(), `mutation { authenticate(input: { email: "${DEMO.users.alice.email}" }) { accessToken } }`, {}, { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } }));
+    const token = login.authenticate.accessToken;
+    const data = ok(
+      await graphql<{
+        me: { id: string; orders: { nodes: { id: string; payments: { nodes: { amount: { amount: string; currency: string } }[] } }[] } };
+        nft: { tokenId: string; credit: { serialization: string; vintage: string } | null };
+        resoldProduct: { id: string; footprint: { total: string } | null };
+      }>(
+        url(),
+        `query Slice($nft: ID!, $product: ID!) {
+          me { id orders(first: 10) { nodes { id payments { nodes { amount { amount currency } } } } } }
+          nft(id: $nft) { tokenId credit { serialization vintage } }
+          resoldProduct(id: $product) { id footprint { total } }
+        }`,
+        { nft: DEMO.nfts[0], product: DEMO.resoldProducts[0] },
+        { token },
+      ),
+    );
+    expect(data.me.id).toBe(DEMO.users.alice.id);
+    const completed = data.me.orders.nodes.find((o) => o.id === DEMO.orders[0])!;
+    expect(completed.payments.nodes.length).toBeGreaterThan(0);
+    expect(completed.payments.nodes[0]!.amount.currency).toBe('EUR');
+    expect(data.nft.tokenId).toBe(DEMO.tokens[0].tokenId);
+    expect(data.nft.credit?.serialization).toMatch(/^ICR-/);
+    expect(data.resoldProduct.id).toBe(DEMO.resoldProducts[0]);
+    expect(Number(data.resoldProduct.footprint?.total)).toBeGreaterThan(0);
+  });
+
+  it('malformed GraphQL, unknown fields and wrong variable types are 400 with GraphQL errors', async () => {
+    const parse = await graphql(url(), '{ products(first: ');
+    expect(parse.status).toBe(400);
+    expect(codes(parse)).toEqual(['GRAPHQL_PARSE_FAILED']);
+    const unknown = await graphql(url(), '{ products { nope } }');
+    expect(unknown.status).toBe(400);
+    expect(codes(unknown)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    const variable = await graphql(url(), 'query($n: Int) { products(first: $n) { totalCount } }', { n: 'many' });
+    expect(variable.status).toBe(400);
+    expect(codes(variable)).toEqual(['BAD_USER_INPUT']);
+    const badJson = await fetch(url(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    expect(badJson.status).toBe(400);
+    const text = await badJson.text();
+    expect(text).toContain('"errors"');
+    expect(text).not.toMatch(/at .*\.(js|ts):\d+/);
+  });
+
+  it('a field that needs a token gives UNAUTHENTICATED while public fields still answer', async () => {
+    const res = await graphql<{ products: { totalCount: number }; me: null }>(url(), '{ products { totalCount } me { id } }');
+    expect(res.data?.products.totalCount).toBeGreaterThan(0);
+    expect(res.data?.me).toBeNull();
+    expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('expired and forged tokens are refused by the gateway with a message saying why', async () => {
+    const expired = await graphql(url(), '{ me { id } }', {}, { token: await tokenFor(DEMO.users.alice, { ttlSeconds: -5 }) });
+    expect(codes(expired)).toEqual(['UNAUTHENTICATED']);
+    expect(expired.errors![0]!.message).toBe('Token has expired');
+    const good = await tokenFor(DEMO.users.alice);
+    const forged = await graphql(url(), '{ me { id } }', {}, { token: `${good.slice(0, -3)}xyz` });
+    expect(codes(forged)).toEqual(['UNAUTHENTICATED']);
+    expect(forged.errors![0]!.message).toBe('Token is invalid');
+  });
+
+  it('a subgraph refuses a forged token even when called directly, past the gateway', async () => {
+    const good = await tokenFor(DEMO.users.alice);
+    const res = await graphql(stack.subgraphs.marketplace.url, '{ me { id } }', {}, { token: `${good.slice(0, -3)}xyz` });
+    expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('a user without the ADMIN scope gets FORBIDDEN on an admin-only field', async () => {
+    const res = await graphql(url(), '{ mailingList { totalCount } }', {}, { token: await tokenFor(DEMO.users.alice) });
+    expect(codes(res)).toEqual(['FORBIDDEN']);
+    const admin = await graphql(url(), '{ mailingList { totalCount } }', {}, { token: await tokenFor(DEMO.users.admin) });
+    expect(admin.errors).toBeUndefined();
+  });
+
+  it('identical concurrent queries of two callers never share a response', async () => {
+    const alice = await tokenFor(DEMO.users.alice);
+    const bob = await tokenFor(DEMO.users.bob);
+    const q = '{ me { id email } products(first: 1) { totalCount } }';
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => graphql<{ me: { id: string } }>(url(), q, {}, { token: i % 2 ? bob : alice })));
+    results.forEach((res, i) => expect(ok(res).me.id).toBe(i % 2 ? DEMO.users.bob.id : DEMO.users.alice.id));
+  });
+
+  // Stops a subgraph: keep this the last test of the suite.
+  it('with one subgraph down: /health names it, other queries succeed, partial data names the failure', async () => {
+    await stack.stopSubgraph('payments');
+    const health = await fetch(`${origin}/health`);
+    expect(health.status).toBe(503);
+    expect(((await health.json()) as { down: string[] }).down).toEqual(['payments subgraph']);
+
+    const others = await graphql<{ products: { totalCount: number } }>(url(), '{ products { totalCount } }');
+    expect(others.status).toBe(200);
+    expect(ok(others).products.totalCount).toBeGreaterThan(0);
+
+    const token = await tokenFor(DEMO.users.alice);
+    const partial = await graphql<{ me: { id: string; orders: { nodes: { id: string; payments: unknown }[] } } }>(url(), '{ me { id orders(first: 2) { nodes { id payments { totalCount } } } } }', {}, { token });
+    expect(partial.data?.me.id).toBe(DEMO.users.alice.id);
+    expect(partial.data?.me.orders.nodes.length).toBe(2);
+    expect(partial.errors?.length).toBeGreaterThan(0);
+    expect(JSON.stringify(partial.errors)).toMatch(/payments/i);
+  });
+});
