@@ -1,6 +1,6 @@
 // Composes the four subgraph SDLs into schema/supergraph.graphql (and the public API schema).
 // `--check` exits 1 when the checked-in files are stale instead of writing them.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeSupergraph } from '../gateway/compose.ts';
 import { ROOT } from '../lib/subgraph.ts';
@@ -11,12 +11,7 @@ const outputs = { 'supergraph.graphql': result.supergraphSdl, 'api.graphql': res
 let stale = false;
 for (const [file, content] of Object.entries(outputs)) {
   const path = join(ROOT, 'schema', file);
-  let current = '';
-  try {
-    current = readFileSync(path, 'utf8');
-  } catch {
-    current = '';
-  }
+  const current = existsSync(path) ? readFileSync(path, 'utf8') : '';
   if (current === content) continue;
   if (check) {
     console.error(`schema/${file} is stale: run npm run compose`);

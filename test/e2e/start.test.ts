@@ -1,0 +1,86 @@
+// The start command as a user runs it: five processes, healthy within 60 s, data from all four
+// subgraphs through the gateway, and one SIGTERM (what Ctrl-C sends the group) stops them all.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { DEMO } from '../../lib/demo.ts';
+import { ROOT } from '../../lib/subgraph.ts';
+import { graphql, ok } from '../support/graphql.ts';
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    try {
+      if ((await fetch(url)).status === 200) return Date.now() - started;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`not healthy within ${timeoutMs} ms`);
+}
+
+describe('npm start', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'carbon-start-'));
+  const base = 4700 + Math.floor(Math.random() * 200) * 5;
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  afterAll(() => {
+    child?.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts the stack, answers across subgraphs, keeps secrets out of the output, and stops on SIGTERM', async () => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATA_DIR: dataDir,
+      GATEWAY_PORT: String(base),
+      MARKETPLACE_PORT: String(base + 1),
+      PAYMENTS_PORT: String(base + 2),
+      REGISTRY_PORT: String(base + 3),
+      FOOTPRINTS_PORT: String(base + 4),
+      LOG_LEVEL: 'info',
+    };
+    for (const k of ['DATABASE_URL', 'JWT_SECRET', 'BACKEND_SECRET_KEY', 'SERVICE_TOKEN']) delete env[k];
+    child = spawn(process.execPath, [join(ROOT, 'scripts/start.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d) => (output += String(d)));
+    child.stderr!.on('data', (d) => (output += String(d)));
+
+    await waitForHealth(`http://127.0.0.1:${base}/health`, 60_000);
+    const url = `http://127.0.0.1:${base}/graphql`;
+    const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as { backendSecretKey: string; jwtSecret: string };
+    const login = ok(await graphql<{ authenticate: { accessToken: string } }>(url, `mutation { authenticate(input: { email: "${DEMO.users.bob.email}" }) { accessToken } }`, {}, { headers: { 'x-backend-secret-key': secrets.backendSecretKey } }));
+    const data = ok(
+      await graphql<{ products: { totalCount: number }; paymentStats: unknown; puroInventory: { totalCount: number | null }; groups: unknown[] }>(
+        url,
+        '{ products { totalCount } paymentStats { __typename } puroInventory { nodes { id } } groups { id } }',
+        {},
+        { token: login.authenticate.accessToken },
+      ),
+    );
+    expect(data.products.totalCount).toBeGreaterThan(0);
+    expect(data.paymentStats).toEqual({ __typename: 'PaymentStats' });
+    expect(data.groups.length).toBeGreaterThan(0);
+
+    expect(output).not.toContain(secrets.backendSecretKey);
+    expect(output).not.toContain(secrets.jwtSecret);
+    expect(output).not.toContain(login.authenticate.accessToken);
+
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    for (let i = 0; i <= 4; i++) expect(await portIsFree(base + i)).toBe(true);
+  }, 90_000);
+});
