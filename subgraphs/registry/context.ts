@@ -1,0 +1,9 @@
+import type { RequestContext } from '../../lib/subgraph.ts';
+import type { RegistryLoaders } from './loaders.ts';
+import type { RegistrySource } from './source.ts';
+
+/** What registry resolvers receive: the request, its source (local or upstream) and loaders. */
+export interface Context extends RequestContext {
+  source: RegistrySource;
+  loaders: RegistryLoaders;
+}

@@ -1,0 +1,466 @@
+// The registry as its own system of record: a ledger of serial-numbered tonnes.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { raw, type FilterQuery } from '@mikro-orm/core';
+import { isAdmin, type Viewer } from '../../../lib/auth.ts';
+import { alignByKey } from '../../../lib/batch.ts';
+import { offsetConnection, type OffsetPage } from '../../../lib/connection.ts';
+import type { EntityManager } from '../../../lib/db.ts';
+import { forbidden, unauthenticated } from '../../../lib/errors.ts';
+import {
+  alreadyReviewedError,
+  insufficientBalanceError,
+  joinSerializations,
+  unknownCreditError,
+  unknownOrganizationError,
+  unknownRequestError,
+} from '../rules.ts';
+import type {
+  CreditActionCommand,
+  CreditRequestRecord,
+  PuroInventoryFilter,
+  PuroInventoryOrder,
+  RegistrySource,
+  RetirementFilter,
+  RetirementRecord,
+  ReviewDecision,
+  TokenRef,
+} from '../source.ts';
+import { Balance, Credit, CreditRequest, CreditType, Membership, Organization, Project, PuroInventoryItem, Retirement, SerialBlock, type BlockStatus } from './entities.ts';
+import { toRecord } from './mapping.ts';
+
+const PURO_ORDER_COLUMNS = { VINTAGE: 'vintage', QUANTITY: 'quantityTonnes', CREDIT_TYPE_CODE: 'creditTypeCode' } as const;
+const tokenKey = (t: TokenRef) => `${t.tokenAddress.toLowerCase()}|${t.tokenId}`;
+const newTxId = () => `0x${randomBytes(32).toString('hex')}`;
+
+export class LocalRegistrySource implements RegistrySource {
+  private readonly em: EntityManager;
+  private readonly viewer: Viewer | null;
+  /** Memberships checked during this request. */
+  private readonly memberOf = new Map<string, Promise<boolean>>();
+
+  constructor(em: EntityManager, viewer: Viewer | null) {
+    this.em = em;
+    this.viewer = viewer;
+  }
+
+  private me(): Viewer {
+    if (!this.viewer) throw unauthenticated();
+    return this.viewer;
+  }
+
+  private isMember(organizationId: string): Promise<boolean> {
+    const viewer = this.viewer;
+    if (!viewer) return Promise.resolve(false);
+    let known = this.memberOf.get(organizationId);
+    if (!known) {
+      known = this.em.count(Membership, { organizationId, userId: viewer.id }).then((n) => n > 0);
+      this.memberOf.set(organizationId, known);
+    }
+    return known;
+  }
+
+  /** Members and admins read an organization; anyone else is refused. */
+  private async assertReadable(organizationId: string): Promise<void> {
+    const viewer = this.me();
+    if (isAdmin(viewer) || (await this.isMember(organizationId))) return;
+    throw forbidden(`Only members of organization ${organizationId} may read it`);
+  }
+
+  /** Only members act for an organization (an admin reads but does not trade for others). */
+  private async assertMember(organizationId: string): Promise<Viewer> {
+    const viewer = this.me();
+    if (await this.isMember(organizationId)) return viewer;
+    throw forbidden(`Only members of organization ${organizationId} may act for it`);
+  }
+
+  async organization(id: string) {
+    const org = await this.em.findOne(Organization, { id });
+    if (!org) return null;
+    await this.assertReadable(id);
+    return { id: org.id, name: org.name };
+  }
+
+  async inventory(organizationId: string, development: boolean, page: OffsetPage) {
+    await this.assertReadable(organizationId);
+    const balances = await this.em.find(Balance, { organizationId, heldTonnes: { $gt: 0n } });
+    const credits = await this.em.find(Credit, { id: { $in: balances.map((b) => b.creditId) }, development }, { orderBy: { vintage: 'ASC', id: 'ASC' } });
+    const window = credits.slice(page.offset, page.offset + page.limit + 1);
+    const ids = window.map((c) => c.id);
+    const [blocks, projects] = await Promise.all([
+      this.em.find(SerialBlock, { creditId: { $in: ids }, organizationId, status: 'HELD' }),
+      this.projectMap(window.map((c) => c.projectId)),
+    ]);
+    const held = new Map(balances.map((b) => [b.creditId, b.heldTonnes]));
+    const rows = window.map((c) =>
+      toRecord.icrCredit(c, projects.get(c.projectId) ?? null, organizationId, held.get(c.id)!, blocks.filter((b) => b.creditId === c.id)),
+    );
+    return offsetConnection(rows, page, credits.length);
+  }
+
+  private async projectMap(ids: (string | null)[]) {
+    const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
+    const rows = wanted.length ? await this.em.find(Project, { id: { $in: wanted } }) : [];
+    return new Map(rows.map((p) => [p.id, toRecord.project(p)]));
+  }
+
+  private async requestRecords(rows: CreditRequest[]): Promise<CreditRequestRecord[]> {
+    const credits = rows.length ? await this.em.find(Credit, { id: { $in: [...new Set(rows.map((r) => r.creditId))] } }) : [];
+    const creditById = new Map(credits.map((c) => [c.id, c]));
+    const projects = await this.projectMap(credits.map((c) => c.projectId));
+    return rows.map((r) => {
+      const c = creditById.get(r.creditId) ?? null;
+      return toRecord.creditRequest(r, c, c ? (projects.get(c.projectId) ?? null) : null);
+    });
+  }
+
+  async creditRequests(organizationId: string, page: OffsetPage) {
+    await this.assertReadable(organizationId);
+    const [rows, total] = await this.em.findAndCount(CreditRequest, { organizationId }, { orderBy: { createdAt: 'DESC', id: 'DESC' }, limit: page.limit + 1, offset: page.offset });
+    return offsetConnection(await this.requestRecords(rows), page, total);
+  }
+
+  async creditRequest(organizationId: string, requestId: string) {
+    await this.assertReadable(organizationId);
+    const row = await this.em.findOne(CreditRequest, { id: requestId, organizationId });
+    return row ? (await this.requestRecords([row]))[0]! : null;
+  }
+
+  async puroInventory(filter: PuroInventoryFilter, order: PuroInventoryOrder, page: OffsetPage) {
+    const where: FilterQuery<PuroInventoryItem> = {
+      ...(filter.creditTypeCode ? { creditTypeCode: filter.creditTypeCode } : {}),
+      ...(filter.countryCode ? { countryCode: filter.countryCode } : {}),
+      ...(filter.productionFacilityId ? { productionFacilityId: filter.productionFacilityId } : {}),
+      ...(filter.issuanceId ? { issuanceId: filter.issuanceId } : {}),
+      ...(filter.vintage != null ? { vintage: filter.vintage } : {}),
+    };
+    const [rows, total] = await this.em.findAndCount(PuroInventoryItem, where, {
+      orderBy: { [PURO_ORDER_COLUMNS[order.field]]: order.direction, id: 'ASC' },
+      limit: page.limit + 1,
+      offset: page.offset,
+    });
+    return offsetConnection(rows.map(toRecord.puroItem), page, total);
+  }
+
+  private async retirementRecords(rows: Retirement[]): Promise<RetirementRecord[]> {
+    const projects = await this.projectMap(rows.map((r) => r.projectId ?? null));
+    return rows.map((r) => toRecord.retirement(r, r.projectId ? (projects.get(r.projectId) ?? null) : null));
+  }
+
+  async retirements(filter: RetirementFilter, page: OffsetPage) {
+    const where: FilterQuery<Retirement> = {
+      ...(filter.registry ? { registry: filter.registry } : {}),
+      ...(filter.offsetOrderId ? { offsetOrderId: filter.offsetOrderId } : {}),
+    };
+    const [rows, total] = await this.em.findAndCount(Retirement, where, {
+      orderBy: { registry: 'ASC', retiredAt: 'DESC', id: 'DESC' },
+      limit: page.limit + 1,
+      offset: page.offset,
+    });
+    return offsetConnection(await this.retirementRecords(rows), page, total);
+  }
+
+  async creditTypes(page: OffsetPage) {
+    const [rows, total] = await this.em.findAndCount(CreditType, {}, { orderBy: { code: 'ASC' }, limit: page.limit + 1, offset: page.offset });
+    return offsetConnection(rows.map(toRecord.creditType), page, total);
+  }
+
+  async creditsByTokens(tokens: readonly TokenRef[]) {
+    const credits = await this.em.find(Credit, { $or: tokens.map((t) => ({ tokenAddress: t.tokenAddress, tokenId: t.tokenId })) });
+    const ids = credits.map((c) => c.id);
+    const [blocks, projects] = await Promise.all([
+      ids.length ? this.em.find(SerialBlock, { creditId: { $in: ids }, status: { $in: ['HELD', 'RESERVED'] } }) : Promise.resolve([]),
+      this.projectMap(credits.map((c) => c.projectId)),
+    ]);
+    const records = credits.map((c) => {
+      const held = blocks.filter((b) => b.creditId === c.id).reduce((sum, b) => sum + b.serialEnd - b.serialStart + 1n, 0n);
+      return toRecord.icrCredit(c, projects.get(c.projectId) ?? null, null, held, []);
+    });
+    return alignByKey(tokens.map(tokenKey), records, (r) => tokenKey({ tokenAddress: r.tokenAddress!, tokenId: r.tokenId! }));
+  }
+
+  async retirementsByOffsetOrders(offsetOrderIds: readonly string[]) {
+    const rows = await this.em.find(Retirement, { offsetOrderId: { $in: [...offsetOrderIds] } }, { orderBy: { registry: 'ASC', retiredAt: 'DESC', id: 'DESC' } });
+    const records = await this.retirementRecords(rows);
+    return offsetOrderIds.map((id) => records.filter((r) => r.offsetOrderId === id));
+  }
+
+  async projectsByIds(ids: readonly string[]) {
+    const rows = await this.em.find(Project, { id: { $in: [...ids] } });
+    return alignByKey(ids, rows.map(toRecord.project), (p) => p.id);
+  }
+
+  async creditTypesByCodes(codes: readonly string[]) {
+    const rows = await this.em.find(CreditType, { code: { $in: [...codes] } });
+    return alignByKey(codes, rows.map(toRecord.creditType), (t) => t.code);
+  }
+
+  // ---- the ledger ----
+
+  /** Checks that the credit and the receiving organization exist before anything is written. */
+  private async prepare(em: EntityManager, cmd: CreditActionCommand): Promise<Credit> {
+    const credit = await em.findOne(Credit, { id: cmd.creditId });
+    if (!credit) throw unknownCreditError(cmd.creditId);
+    if (cmd.toOrganizationId && !(await em.findOne(Organization, { id: cmd.toOrganizationId }))) throw unknownOrganizationError(cmd.toOrganizationId);
+    return credit;
+  }
+
+  /**
+   * Moves `amount` tonnes out of the organization's free balance in one conditional update: the
+   * row lock it takes also serialises the serial-block split that follows.
+   */
+  private async debitFree(em: EntityManager, creditId: string, organizationId: string, amount: bigint, reserve: boolean): Promise<void> {
+    const n = Number(amount);
+    const changed = await em.nativeUpdate(
+      Balance,
+      { creditId, organizationId, heldTonnes: { $gte: amount } },
+      reserve ? { heldTonnes: raw('held_tonnes - ?', [n]), reservedTonnes: raw('reserved_tonnes + ?', [n]) } : { heldTonnes: raw('held_tonnes - ?', [n]) },
+    );
+    if (changed === 1) return;
+    const exists = await em.count(Balance, { creditId, organizationId });
+    throw exists ? insufficientBalanceError(amount) : unknownCreditError(creditId);
+  }
+
+  /** Adds free tonnes to a receiving organization, creating its balance row on first receipt. */
+  private async creditFree(em: EntityManager, creditId: string, organizationId: string, amount: bigint): Promise<void> {
+    await em.createQueryBuilder(Balance).insert({ id: randomUUID(), creditId, organizationId, heldTonnes: 0n, reservedTonnes: 0n }).onConflict(['creditId', 'organizationId']).ignore().execute();
+    await em.nativeUpdate(Balance, { creditId, organizationId }, { heldTonnes: raw('held_tonnes + ?', [Number(amount)]) });
+  }
+
+  /**
+   * Takes `amount` tonnes from the organization's blocks in `status`, lowest serials first,
+   * splitting the last block so that every tonne keeps exactly one serial and one holder.
+   */
+  private async takeBlocks(em: EntityManager, creditId: string, where: FilterQuery<SerialBlock>, amount: bigint): Promise<SerialBlock[]> {
+    const blocks = await em.find(SerialBlock, { creditId, ...(where as object) }, { orderBy: { serialStart: 'ASC' } });
+    const taken: SerialBlock[] = [];
+    let remaining = amount;
+    for (const b of blocks) {
+      if (remaining === 0n) break;
+      const size = b.serialEnd - b.serialStart + 1n;
+      if (size <= remaining) {
+        taken.push(b);
+        remaining -= size;
+      } else {
+        const part = em.create(SerialBlock, {
+          id: randomUUID(),
+          creditId,
+          serialStart: b.serialStart,
+          serialEnd: b.serialStart + remaining - 1n,
+          status: b.status,
+          organizationId: b.organizationId ?? null,
+          holderAddress: b.holderAddress ?? null,
+          requestId: b.requestId ?? null,
+          retirementId: b.retirementId ?? null,
+        });
+        b.serialStart += remaining;
+        taken.push(part);
+        remaining = 0n;
+      }
+    }
+    // The balance row said the tonnes were there: blocks disagreeing is a broken ledger.
+    if (remaining !== 0n) throw new Error(`Ledger of credit ${creditId} is inconsistent: ${remaining} t missing from serial blocks`);
+    return taken;
+  }
+
+  /** Applies an action to blocks already taken from the sender; returns the retirement, if any. */
+  private async execute(
+    em: EntityManager,
+    credit: Credit,
+    blocks: SerialBlock[],
+    cmd: Pick<CreditActionCommand, 'action' | 'organizationId' | 'toOrganizationId' | 'toAddress' | 'amount' | 'retirement'>,
+    txId: string,
+  ): Promise<Retirement | null> {
+    const set = (status: BlockStatus, organizationId: string | null, holderAddress: string | null, retirementId: string | null) => {
+      for (const b of blocks) Object.assign(b, { status, organizationId, holderAddress, retirementId, requestId: null });
+    };
+    let retirement: Retirement | null = null;
+    if (cmd.retirement) {
+      retirement = em.create(Retirement, {
+        id: randomUUID(),
+        registry: 'ICR',
+        offsetOrderId: cmd.retirement.offsetOrderId,
+        beneficiaryName: cmd.retirement.beneficiaryName,
+        reason: cmd.retirement.reason,
+        comment: cmd.retirement.comment,
+        amountTonnes: cmd.amount,
+        vintage: credit.vintage,
+        serialization: joinSerializations(toRecord.ranges(credit, blocks).map((r) => r.serialization)),
+        creditId: credit.id,
+        projectId: credit.projectId,
+        organizationId: cmd.action === 'TRANSFER_RETIRE' ? cmd.toOrganizationId : cmd.organizationId,
+        txId,
+        retiredAt: new Date(),
+      });
+    }
+    switch (cmd.action) {
+      case 'TRANSFER':
+        set('HELD', cmd.toOrganizationId, cmd.toAddress, null);
+        if (cmd.toOrganizationId) await this.creditFree(em, credit.id, cmd.toOrganizationId, cmd.amount);
+        break;
+      case 'RETIRE':
+        set('RETIRED', cmd.organizationId, null, retirement!.id);
+        break;
+      case 'TRANSFER_RETIRE':
+        set('RETIRED', cmd.toOrganizationId, cmd.toAddress, retirement!.id);
+        break;
+      case 'CANCEL':
+        set('CANCELLED', cmd.organizationId, null, null);
+        break;
+    }
+    return retirement;
+  }
+
+  private serializationOf(credit: Credit, blocks: SerialBlock[]) {
+    return joinSerializations(toRecord.ranges(credit, blocks).map((r) => r.serialization));
+  }
+
+  async transactCredits(cmd: CreditActionCommand) {
+    const viewer = await this.assertMember(cmd.organizationId);
+    const row = await this.em.transactional(async (em) => {
+      const credit = await this.prepare(em, cmd);
+      await this.debitFree(em, credit.id, cmd.organizationId, cmd.amount, false);
+      const blocks = await this.takeBlocks(em, credit.id, { organizationId: cmd.organizationId, status: 'HELD' }, cmd.amount);
+      const txId = newTxId();
+      const serial = this.serializationOf(credit, blocks);
+      const retirement = await this.execute(em, credit, blocks, cmd, txId);
+      const now = new Date();
+      return em.create(CreditRequest, {
+        id: randomUUID(),
+        organizationId: cmd.organizationId,
+        action: cmd.action,
+        state: 'PROCESSED',
+        creditId: credit.id,
+        amountTonnes: cmd.amount,
+        toOrganizationId: cmd.toOrganizationId,
+        toAddress: cmd.toAddress,
+        serialization: serial,
+        txId,
+        retirementId: retirement?.id ?? null,
+        retirementReason: cmd.retirement?.reason ?? null,
+        retirementComment: cmd.retirement?.comment ?? null,
+        beneficiaryName: cmd.retirement?.beneficiaryName ?? null,
+        offsetOrderId: cmd.retirement?.offsetOrderId ?? null,
+        requestedBy: viewer.id,
+        reviewedBy: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+    });
+    return (await this.requestRecords([row]))[0]!;
+  }
+
+  async requestCreditAction(cmd: CreditActionCommand) {
+    const viewer = await this.assertMember(cmd.organizationId);
+    const row = await this.em.transactional(async (em) => {
+      const credit = await this.prepare(em, cmd);
+      await this.debitFree(em, credit.id, cmd.organizationId, cmd.amount, true);
+      const blocks = await this.takeBlocks(em, credit.id, { organizationId: cmd.organizationId, status: 'HELD' }, cmd.amount);
+      const id = randomUUID();
+      for (const b of blocks) Object.assign(b, { status: 'RESERVED', requestId: id });
+      const now = new Date();
+      return em.create(CreditRequest, {
+        id,
+        organizationId: cmd.organizationId,
+        action: cmd.action,
+        state: 'PENDING',
+        creditId: credit.id,
+        amountTonnes: cmd.amount,
+        toOrganizationId: cmd.toOrganizationId,
+        toAddress: cmd.toAddress,
+        serialization: this.serializationOf(credit, blocks),
+        txId: null,
+        retirementId: null,
+        retirementReason: cmd.retirement?.reason ?? null,
+        retirementComment: cmd.retirement?.comment ?? null,
+        beneficiaryName: cmd.retirement?.beneficiaryName ?? null,
+        offsetOrderId: cmd.retirement?.offsetOrderId ?? null,
+        requestedBy: viewer.id,
+        reviewedBy: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+    });
+    return (await this.requestRecords([row]))[0]!;
+  }
+
+  async reviewCreditRequest(organizationId: string, requestId: string, decision: ReviewDecision) {
+    const viewer = await this.assertMember(organizationId);
+    const row = await this.em.transactional(async (em) => {
+      const request = await em.findOne(CreditRequest, { id: requestId, organizationId });
+      if (!request) throw unknownRequestError(requestId);
+      const now = new Date();
+      const state = decision === 'ACCEPTED' ? 'PROCESSED' : 'REJECTED';
+      // Reviewed once: only the first review finds the request still pending.
+      const won = await em.nativeUpdate(CreditRequest, { id: requestId, state: 'PENDING' }, { state, reviewedBy: viewer.id, updatedAt: now });
+      if (won !== 1) throw alreadyReviewedError(requestId);
+      const n = Number(request.amountTonnes);
+      const released = await em.nativeUpdate(
+        Balance,
+        { creditId: request.creditId, organizationId, reservedTonnes: { $gte: request.amountTonnes } },
+        decision === 'ACCEPTED' ? { reservedTonnes: raw('reserved_tonnes - ?', [n]) } : { reservedTonnes: raw('reserved_tonnes - ?', [n]), heldTonnes: raw('held_tonnes + ?', [n]) },
+      );
+      if (released !== 1) throw new Error(`Ledger of credit ${request.creditId} is inconsistent: reservation of request ${requestId} missing`);
+      const blocks = await this.takeBlocks(em, request.creditId, { requestId, status: 'RESERVED' }, request.amountTonnes);
+      Object.assign(request, { state, reviewedBy: viewer.id, updatedAt: now });
+      if (decision === 'REJECTED') {
+        for (const b of blocks) Object.assign(b, { status: 'HELD', requestId: null });
+        return request;
+      }
+      const credit = (await em.findOne(Credit, { id: request.creditId }))!;
+      const txId = newTxId();
+      const retirement = await this.execute(
+        em,
+        credit,
+        blocks,
+        {
+          action: request.action,
+          organizationId,
+          toOrganizationId: request.toOrganizationId ?? null,
+          toAddress: request.toAddress ?? null,
+          amount: request.amountTonnes,
+          retirement:
+            request.retirementReason && request.beneficiaryName
+              ? { reason: request.retirementReason, beneficiaryName: request.beneficiaryName, comment: request.retirementComment ?? '', offsetOrderId: request.offsetOrderId ?? null }
+              : null,
+        },
+        txId,
+      );
+      Object.assign(request, { txId, retirementId: retirement?.id ?? null });
+      return request;
+    });
+    return (await this.requestRecords([row]))[0]!;
+  }
+}
+
+/** Sums of one credit's ledger, for the invariant issued = held + reserved + retired + cancelled. */
+export async function ledgerTotals(em: EntityManager, creditId: string) {
+  const credit = await em.findOneOrFail(Credit, { id: creditId });
+  const blocks = await em.find(SerialBlock, { creditId });
+  const balances = await em.find(Balance, { creditId });
+  const sum = (status: BlockStatus) => blocks.filter((b) => b.status === status).reduce((s, b) => s + b.serialEnd - b.serialStart + 1n, 0n);
+  const serials = [...blocks].sort((a, b) => (a.serialStart < b.serialStart ? -1 : 1));
+  let contiguous = true;
+  let next = credit.serialFirst;
+  for (const b of serials) {
+    if (b.serialStart !== next || b.serialEnd < b.serialStart) contiguous = false;
+    next = b.serialEnd + 1n;
+  }
+  return {
+    issued: credit.supplyTonnes,
+    held: sum('HELD'),
+    reserved: sum('RESERVED'),
+    retired: sum('RETIRED'),
+    cancelled: sum('CANCELLED'),
+    /** Every serial from the first to the last issued is in exactly one block. */
+    serialsUnique: contiguous && next === credit.serialFirst + credit.supplyTonnes,
+    /** Balance rows agree with the blocks and none is negative. */
+    balancesMatch: balances.every(
+      (bal) =>
+        bal.heldTonnes >= 0n &&
+        bal.reservedTonnes >= 0n &&
+        bal.heldTonnes === blocks.filter((b) => b.status === 'HELD' && b.organizationId === bal.organizationId).reduce((s, b) => s + b.serialEnd - b.serialStart + 1n, 0n) &&
+        bal.reservedTonnes === blocks.filter((b) => b.status === 'RESERVED' && b.organizationId === bal.organizationId).reduce((s, b) => s + b.serialEnd - b.serialStart + 1n, 0n),
+    ),
+  };
+}
+

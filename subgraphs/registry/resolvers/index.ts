@@ -1,0 +1,67 @@
+import { offsetPage } from '../../../lib/connection.ts';
+import { dec, type Decimal } from '../../../lib/decimal.ts';
+import { mutationPayload } from '../../../lib/errors.ts';
+import { commonResolvers } from '../../../lib/scalars.ts';
+import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import type { Context } from '../context.ts';
+import { validateCreditAction } from '../rules.ts';
+
+const tonnes = (amount: Decimal) => ({ amount: amount.toString(), unit: 'T' as const });
+
+export const resolvers: Resolvers<Context> = {
+  ...commonResolvers,
+
+  Query: {
+    organization: (_root, { id }, ctx) => ctx.source.organization(id),
+    puroInventory: (_root, args, ctx) =>
+      ctx.source.puroInventory(args.filter ?? {}, { field: args.orderBy?.field ?? 'VINTAGE', direction: args.orderBy?.direction ?? 'ASC' }, offsetPage(args)),
+    retirements: (_root, args, ctx) => ctx.source.retirements(args.filter ?? {}, offsetPage(args)),
+    creditTypes: (_root, args, ctx) => ctx.source.creditTypes(offsetPage(args)),
+  },
+
+  Mutation: {
+    transactCredits: (_root, { input }, ctx) => mutationPayload('creditRequest', () => ctx.source.transactCredits(validateCreditAction(input))),
+    requestCreditAction: (_root, { input }, ctx) => mutationPayload('creditRequest', () => ctx.source.requestCreditAction(validateCreditAction(input))),
+    reviewCreditRequest: (_root, { input }, ctx) =>
+      mutationPayload('creditRequest', () => ctx.source.reviewCreditRequest(input.organizationId, input.requestId, input.state)),
+  },
+
+  Organization: {
+    __resolveReference: (ref, ctx) => ctx.source.organization(ref.id),
+    inventory: (org, args, ctx) => ctx.source.inventory(org.id, args.development ?? false, offsetPage(args)),
+    creditRequests: (org, args, ctx) => ctx.source.creditRequests(org.id, offsetPage(args)),
+    creditRequest: (org, { id }, ctx) => ctx.source.creditRequest(org.id, id),
+  },
+
+  Project: {
+    __resolveReference: (ref, ctx) => ctx.loaders.project.load(ref.id),
+  },
+
+  CarbonCredit: {
+    supply: (c) => (c.supply ? tonnes(c.supply) : null),
+    amount: (c) => tonnes(c.amount),
+    creditType: (c, _args, ctx) => (c.creditTypeCode ? ctx.loaders.creditType.load(c.creditTypeCode) : null),
+  },
+
+  SerialRange: {
+    start: (r) => r.start.toString(),
+    end: (r) => r.end.toString(),
+    quantity: (r) => dec((r.end - r.start + 1n).toString()),
+  },
+
+  Retirement: {
+    amount: (r) => tonnes(r.amount),
+  },
+
+  CreditRequest: {
+    amount: (r) => tonnes(r.amount),
+  },
+
+  NFT: {
+    credit: (nft, _args, ctx) => ctx.loaders.creditByToken.load({ tokenAddress: nft.tokenAddress, tokenId: nft.tokenId }),
+  },
+
+  OffsetOrder: {
+    retirements: async (order, _args, ctx) => (await ctx.loaders.retirementsByOffsetOrder.load(order.id)) ?? [],
+  },
+};

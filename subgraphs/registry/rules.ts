@@ -1,0 +1,90 @@
+// Rules of the credit ledger shared by both adapters: input validation of credit actions (so
+// both modes refuse the same input with the same user errors before anything is written), the
+// messages of balance failures, and how serial ranges are written.
+import { DomainError, ValidationErrors, type UserError } from '../../lib/errors.ts';
+import type { Decimal } from '../../lib/decimal.ts';
+import type { CreditAction, CreditActionCommand } from './source.ts';
+
+export const TRANSFERS: readonly CreditAction[] = ['TRANSFER', 'TRANSFER_RETIRE'];
+export const RETIREMENTS: readonly CreditAction[] = ['RETIRE', 'TRANSFER_RETIRE'];
+/** Largest amount one action may move: far above any issuance, and safe for 64-bit columns. */
+export const MAX_TONNES = 1_000_000_000_000n;
+const ADDRESS = /^0x[0-9a-fA-F]{1,64}$/;
+
+export interface CreditActionInput {
+  organizationId: string;
+  action: CreditAction;
+  creditId: string;
+  amount: Decimal;
+  toOrganizationId?: string | null;
+  toAddress?: string | null;
+  retirement?: { reason?: string | null; beneficiaryName?: string | null; comment?: string | null; offsetOrderId?: string | null } | null;
+}
+
+const err = (field: string, code: UserError['code'], message: string): UserError => ({ field: ['input', ...field.split('.')], code, message });
+const blank = (v: string | null | undefined) => v == null || v.trim() === '';
+
+/** Checks a credit action before anything is written; every problem is reported at once. */
+export function validateCreditAction(input: CreditActionInput): CreditActionCommand {
+  const errors: UserError[] = [];
+  const { action } = input;
+  const transfer = TRANSFERS.includes(action);
+  const retire = RETIREMENTS.includes(action);
+
+  if (blank(input.creditId)) errors.push(err('creditId', 'REQUIRED', 'Give the id of the credit'));
+  let amount = 0n;
+  if (!input.amount.isInteger()) errors.push(err('amount', 'INVALID', 'Amount must be a whole number of tonnes: every tonne has one serial number'));
+  else if (input.amount.lte(0)) errors.push(err('amount', 'INVALID', 'Amount must be more than zero'));
+  else if (input.amount.gt(MAX_TONNES.toString())) errors.push(err('amount', 'INSUFFICIENT_BALANCE', insufficientBalance(input.amount.toFixed(0))));
+  else amount = BigInt(input.amount.toFixed(0));
+
+  const toOrg = blank(input.toOrganizationId) ? null : input.toOrganizationId!.trim();
+  const toAddress = blank(input.toAddress) ? null : input.toAddress!.trim();
+  if (transfer) {
+    if (toOrg && toAddress) errors.push(err('toAddress', 'INVALID', 'Give either toOrganizationId or toAddress, not both'));
+    if (!toOrg && !toAddress) errors.push(err('toOrganizationId', 'REQUIRED', 'A transfer needs toOrganizationId or toAddress'));
+    if (toAddress && !ADDRESS.test(toAddress)) errors.push(err('toAddress', 'INVALID', 'toAddress must be a 0x-prefixed hexadecimal address'));
+    if (toOrg && toOrg === input.organizationId) errors.push(err('toOrganizationId', 'INVALID', 'An organization cannot transfer credits to itself'));
+  } else if (toOrg || toAddress) {
+    errors.push(err(toOrg ? 'toOrganizationId' : 'toAddress', 'INVALID', `${action} has no destination; give no toOrganizationId or toAddress`));
+  }
+
+  const r = input.retirement;
+  let retirement: CreditActionCommand['retirement'] = null;
+  if (retire) {
+    if (!r) errors.push(err('retirement', 'REQUIRED', 'A retirement needs retirement data: reason, beneficiaryName and comment'));
+    else {
+      if (blank(r.reason)) errors.push(err('retirement.reason', 'REQUIRED', 'A retirement needs a reason'));
+      if (blank(r.beneficiaryName)) errors.push(err('retirement.beneficiaryName', 'REQUIRED', 'A retirement needs a beneficiary name'));
+      if (blank(r.comment)) errors.push(err('retirement.comment', 'REQUIRED', 'A retirement needs a comment'));
+      if (!blank(r.reason) && !blank(r.beneficiaryName) && !blank(r.comment)) {
+        retirement = { reason: r.reason!.trim(), beneficiaryName: r.beneficiaryName!.trim(), comment: r.comment!.trim(), offsetOrderId: blank(r.offsetOrderId) ? null : r.offsetOrderId!.trim() };
+      }
+    }
+  } else if (r) {
+    errors.push(err('retirement', 'INVALID', `${action} takes no retirement data`));
+  }
+
+  if (errors.length) throw new ValidationErrors(errors);
+  return { organizationId: input.organizationId, action, creditId: input.creditId.trim(), amount, toOrganizationId: toOrg, toAddress, retirement };
+}
+
+export const insufficientBalance = (amount: string | bigint) => `Not enough tonnes available for ${amount} t`;
+export const unknownCredit = (creditId: string) => `Credit ${creditId} is not in the organization's inventory`;
+export const unknownOrganization = (id: string) => `Organization ${id} does not exist`;
+
+export const insufficientBalanceError = (amount: bigint) => new DomainError('INSUFFICIENT_BALANCE', insufficientBalance(amount), 'input.amount');
+export const unknownCreditError = (creditId: string) => new DomainError('NOT_FOUND', unknownCredit(creditId), 'input.creditId');
+export const unknownOrganizationError = (id: string) => new DomainError('NOT_FOUND', unknownOrganization(id), 'input.toOrganizationId');
+export const alreadyReviewedError = (requestId: string) => new DomainError('CONFLICT', `Credit request ${requestId} has already been reviewed`, 'input.requestId');
+export const unknownRequestError = (requestId: string) => new DomainError('NOT_FOUND', `Credit request ${requestId} does not exist`, 'input.requestId');
+
+/** `ICR-SWE-713-2021-41-100`: the credit's serial prefix and the first and last serial of a range. */
+export function serialization(prefix: string, start: bigint, end: bigint): string {
+  return `${prefix}-${start}-${end}`;
+}
+
+/** The serialization of several ranges of one credit. */
+export function joinSerializations(parts: string[]): string | null {
+  return parts.length ? parts.join(', ') : null;
+}

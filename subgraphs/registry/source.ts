@@ -1,0 +1,172 @@
+// The port of the registry subgraph: the data operations its resolvers need, in domain types.
+// `local/` (MikroORM, the system of record: a credit ledger) and `upstream/` (the ICR API and
+// the CO2Trust Puro integration) implement it.
+import type { Connection, OffsetPage } from '../../lib/connection.ts';
+import type { Decimal } from '../../lib/decimal.ts';
+
+export type Registry = 'ICR' | 'PURO';
+export type CreditAction = 'TRANSFER' | 'RETIRE' | 'TRANSFER_RETIRE' | 'CANCEL';
+export type CreditKind = 'EX_ANTE' | 'EX_POST';
+export type CreditRequestState = 'PENDING' | 'PROCESSED' | 'REJECTED';
+export type ReviewDecision = 'ACCEPTED' | 'REJECTED';
+export type SortDirection = 'ASC' | 'DESC';
+
+export interface ProjectRecord {
+  id: string;
+  fullName: string;
+  num: string | null;
+  url: string | null;
+  publicUrl: string | null;
+}
+
+export interface OrganizationRecord {
+  id: string;
+  name: string | null;
+}
+
+export interface SerialRangeRecord {
+  start: bigint;
+  end: bigint;
+  serialization: string;
+}
+
+export interface CreditTypeRecord {
+  code: string;
+  name: string;
+  description: string | null;
+}
+
+/** An ICR credit holding or a Puro inventory item; amounts in tonnes. */
+export interface CarbonCreditRecord {
+  id: string;
+  registry: Registry;
+  organizationId: string | null;
+  kind: CreditKind | null;
+  tokenId: string | null;
+  tokenAddress: string | null;
+  project: ProjectRecord | null;
+  serialization: string | null;
+  serialRanges: SerialRangeRecord[];
+  vintage: number | null;
+  supply: Decimal | null;
+  amount: Decimal;
+  creditTypeCode: string | null;
+  countryCode: string | null;
+  productionFacility: { id: string; name: string | null } | null;
+  issuanceId: string | null;
+}
+
+export interface RetirementRecord {
+  id: string;
+  registry: Registry;
+  offsetOrderId: string | null;
+  beneficiaryName: string | null;
+  reason: string | null;
+  comment: string | null;
+  /** Tonnes. */
+  amount: Decimal;
+  vintage: number | null;
+  serialization: string | null;
+  creditId: string | null;
+  project: ProjectRecord | null;
+  organizationId: string | null;
+  txId: string | null;
+  retiredAt: Date;
+}
+
+export interface CreditRequestRecord {
+  id: string;
+  action: CreditAction;
+  state: CreditRequestState;
+  kind: CreditKind | null;
+  creditId: string;
+  tokenId: string | null;
+  tokenAddress: string | null;
+  serialization: string | null;
+  vintage: number | null;
+  /** Tonnes. */
+  amount: Decimal;
+  fromOrganizationId: string;
+  toOrganizationId: string | null;
+  toAddress: string | null;
+  project: ProjectRecord | null;
+  txId: string | null;
+  retirementId: string | null;
+  retirementReason: string | null;
+  retirementComment: string | null;
+  beneficiaryName: string | null;
+  offsetOrderId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface RetirementData {
+  reason: string;
+  beneficiaryName: string;
+  comment: string;
+  offsetOrderId: string | null;
+}
+
+/** A validated credit action (see rules.ts `validateCreditAction`). */
+export interface CreditActionCommand {
+  organizationId: string;
+  action: CreditAction;
+  creditId: string;
+  /** Whole tonnes, > 0. */
+  amount: bigint;
+  toOrganizationId: string | null;
+  toAddress: string | null;
+  retirement: RetirementData | null;
+}
+
+export interface PuroInventoryFilter {
+  creditTypeCode?: string | null;
+  countryCode?: string | null;
+  productionFacilityId?: string | null;
+  issuanceId?: string | null;
+  vintage?: number | null;
+}
+
+export type PuroInventoryOrderField = 'VINTAGE' | 'QUANTITY' | 'CREDIT_TYPE_CODE';
+export interface PuroInventoryOrder {
+  field: PuroInventoryOrderField;
+  direction: SortDirection;
+}
+
+export interface RetirementFilter {
+  registry?: Registry | null;
+  offsetOrderId?: string | null;
+}
+
+export interface TokenRef {
+  tokenAddress: string;
+  tokenId: string;
+}
+
+export interface RegistrySource {
+  /**
+   * The organization, when the viewer may read it (member or admin); FORBIDDEN otherwise,
+   * null when it does not exist. Upstream, the ICR API decides on each call.
+   */
+  organization(id: string): Promise<OrganizationRecord | null>;
+  inventory(organizationId: string, development: boolean, page: OffsetPage): Promise<Connection<CarbonCreditRecord>>;
+  creditRequests(organizationId: string, page: OffsetPage): Promise<Connection<CreditRequestRecord>>;
+  creditRequest(organizationId: string, requestId: string): Promise<CreditRequestRecord | null>;
+
+  puroInventory(filter: PuroInventoryFilter, order: PuroInventoryOrder, page: OffsetPage): Promise<Connection<CarbonCreditRecord>>;
+  retirements(filter: RetirementFilter, page: OffsetPage): Promise<Connection<RetirementRecord>>;
+  creditTypes(page: OffsetPage): Promise<Connection<CreditTypeRecord>>;
+
+  /** Token-level credits by token address and id, in one batch. */
+  creditsByTokens(tokens: readonly TokenRef[]): Promise<(CarbonCreditRecord | null)[]>;
+  /** Retirements of each offset order, in one batch. */
+  retirementsByOffsetOrders(offsetOrderIds: readonly string[]): Promise<RetirementRecord[][]>;
+  projectsByIds(ids: readonly string[]): Promise<(ProjectRecord | null)[]>;
+  creditTypesByCodes(codes: readonly string[]): Promise<(CreditTypeRecord | null)[]>;
+
+  /** Executes a validated action at once; returns the processed request. */
+  transactCredits(command: CreditActionCommand): Promise<CreditRequestRecord>;
+  /** Files a pending request and reserves its amount. */
+  requestCreditAction(command: CreditActionCommand): Promise<CreditRequestRecord>;
+  reviewCreditRequest(organizationId: string, requestId: string, decision: ReviewDecision): Promise<CreditRequestRecord>;
+}
