@@ -2,12 +2,13 @@
 // integration, as one upstream on one loopback port (as the real API is one host).
 import type { UserRecord } from '../../subgraphs/marketplace/source.ts';
 import { coreRoutes, coreState } from './co2trust-core.ts';
+import { paymentsRoutes, paymentsState } from './co2trust-payments.ts';
 import { startFake, type FakeRequest, type RunningFake } from './harness.ts';
 
 export const FAKE_CO2TRUST_SECRET = 'fake-co2trust-backend-secret';
 
 export function co2trustState() {
-  return { backendSecret: FAKE_CO2TRUST_SECRET, ...coreState() };
+  return { backendSecret: FAKE_CO2TRUST_SECRET, ...coreState(), ...paymentsState() };
 }
 export type Co2TrustState = ReturnType<typeof co2trustState>;
 
@@ -22,6 +23,6 @@ export async function startCo2TrustFake(): Promise<Co2TrustFake> {
     const m = /^Bearer co2t_(.+)$/.exec(String(req.headers.authorization ?? ''));
     return m ? (state.users.find((u) => u.id === m[1]) ?? null) : null;
   };
-  const fake = await startFake('co2trust', [...coreRoutes(state, userOf)]);
+  const fake = await startFake('co2trust', [...coreRoutes(state, userOf), ...paymentsRoutes(state, userOf)]);
   return Object.assign(fake, { state });
 }

@@ -1,0 +1,340 @@
+import { randomUUID } from 'node:crypto';
+import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
+import type { Viewer } from '../../../lib/auth.ts';
+import { offsetConnection, type Connection, type OffsetPage } from '../../../lib/connection.ts';
+import type { EntityManager } from '../../../lib/db.ts';
+import { minorUnits, toMinor } from '../../../lib/decimal.ts';
+import { DomainError, forbidden, unauthenticated } from '../../../lib/errors.ts';
+import type {
+  BalanceKey,
+  BankAccountRecord,
+  Listing,
+  NewBankAccount,
+  NewPaymentTransaction,
+  NewTransfer,
+  PaymentStatsTotalsRecord,
+  PaymentTransactionFilter,
+  PaymentTransactionRecord,
+  PaymentTransactionType,
+  PaymentsSource,
+  QuarterlyPaymentStatsRecord,
+  TransferRecord,
+} from '../source.ts';
+import { requestFingerprint } from '../validation.ts';
+import { Balance, BankAccount, PaymentTransaction, Transfer } from './entities.ts';
+import { money, toRecord } from './mapping.ts';
+
+export interface LocalStorage {
+  kind: 'sqlite' | 'postgresql';
+  /** PostgreSQL schema of the tables (null on SQLite), for the hand-written aggregate SQL. */
+  schema: string | null;
+}
+
+type Row = Record<string, unknown>;
+
+const transferFingerprint = (userId: string, t: NewTransfer) =>
+  requestFingerprint({ userId, bankAccountId: t.bankAccountId, amount: t.amount.toFixed(minorUnits(t.currency)), currency: t.currency, reference: t.reference });
+
+const transactionFingerprint = (t: { type: string; typeId: string; payerId: string; payeeId: string | null; amountMinor: bigint; currency: string; status: string }) =>
+  requestFingerprint({ type: t.type, typeId: t.typeId, payerId: t.payerId, payeeId: t.payeeId, amountMinor: t.amountMinor.toString(), currency: t.currency, status: t.status });
+
+/** Payments as its own system of record. */
+export class LocalPaymentsSource implements PaymentsSource {
+  private readonly em: EntityManager;
+  private readonly viewer: Viewer | null;
+  private readonly storage: LocalStorage;
+
+  constructor(em: EntityManager, viewer: Viewer | null, storage: LocalStorage) {
+    this.em = em;
+    this.viewer = viewer;
+    this.storage = storage;
+  }
+
+  private caller(): Viewer {
+    if (!this.viewer) throw unauthenticated();
+    return this.viewer;
+  }
+
+  private table(name: string): string {
+    return this.storage.schema ? `"${this.storage.schema}"."${name}"` : `"${name}"`;
+  }
+
+  /** SQL year and quarter (UTC) of `created_at`, per dialect. */
+  private yearQuarter(): { year: string; quarter: string } {
+    if (this.storage.kind === 'postgresql') {
+      return {
+        year: `cast(extract(year from created_at at time zone 'UTC') as integer)`,
+        quarter: `cast(extract(quarter from created_at at time zone 'UTC') as integer)`,
+      };
+    }
+    // MikroORM keeps SQLite datetimes as epoch milliseconds.
+    const ts = `datetime(created_at / 1000, 'unixepoch')`;
+    return { year: `cast(strftime('%Y', ${ts}) as integer)`, quarter: `((cast(strftime('%m', ${ts}) as integer) + 2) / 3)` };
+  }
+
+  /** Transactions the viewer may see: all for an admin, else those the viewer paid or received. */
+  private visibleSql(alias = 't'): { sql: string; params: string[] } {
+    if (this.viewer?.role === 'ADMIN') return { sql: '1 = 1', params: [] };
+    if (!this.viewer) return { sql: '1 = 0', params: [] };
+    return { sql: `(${alias}.payer_id = ? or ${alias}.payee_id = ?)`, params: [this.viewer.id, this.viewer.id] };
+  }
+
+  private visibleFilter(): FilterQuery<PaymentTransaction> {
+    if (this.viewer?.role === 'ADMIN') return {};
+    if (!this.viewer) return { id: { $in: [] } };
+    return { $or: [{ payerId: this.viewer.id }, { payeeId: this.viewer.id }] };
+  }
+
+  async globalStats(): Promise<PaymentStatsTotalsRecord> {
+    const rows = await this.em.execute<Row[]>(
+      `select currency, count(*) as n, sum(amount_minor) as total from ${this.table('payment_transactions')} where status = 'COMPLETED' group by currency order by currency`,
+    );
+    const volumes = rows.map((r) => ({ volume: money(String(r.total), String(r.currency)), transactionCount: Number(r.n) }));
+    return { transactionCount: volumes.reduce((n, v) => n + v.transactionCount, 0), volumes };
+  }
+
+  async quarterlyStats(): Promise<QuarterlyPaymentStatsRecord[]> {
+    const { year, quarter } = this.yearQuarter();
+    const rows = await this.em.execute<Row[]>(
+      `select ${year} as y, ${quarter} as q, currency, count(*) as n, sum(amount_minor) as total
+       from ${this.table('payment_transactions')} where status = 'COMPLETED'
+       group by 1, 2, 3 order by 1, 2, 3`,
+    );
+    const quarters: QuarterlyPaymentStatsRecord[] = [];
+    for (const r of rows) {
+      const y = Number(r.y);
+      const q = Number(r.q);
+      let last = quarters.at(-1);
+      if (!last || last.year !== y || last.quarter !== q) {
+        last = { year: y, quarter: q, transactionCount: 0, volumes: [] };
+        quarters.push(last);
+      }
+      last.transactionCount += Number(r.n);
+      last.volumes.push({ volume: money(String(r.total), String(r.currency)), transactionCount: Number(r.n) });
+    }
+    return quarters;
+  }
+
+  async paymentTransactions({ page, filter, order }: Listing<PaymentTransactionFilter>): Promise<Connection<PaymentTransactionRecord>> {
+    const where: FilterQuery<PaymentTransaction> = {
+      $and: [this.visibleFilter(), filter.type ? { type: filter.type } : {}, filter.typeId ? { typeId: filter.typeId } : {}],
+    };
+    const [rows, total] = await this.em.findAndCount(PaymentTransaction, where, {
+      orderBy: { createdAt: order, id: order },
+      limit: page.limit,
+      offset: page.offset,
+    });
+    return offsetConnection(rows.map(toRecord.paymentTransaction), page, total);
+  }
+
+  /**
+   * One statement for a batch of parents: rows numbered per parent (newest first), keeping the
+   * requested window and each parent's first row, which carries the parent's total.
+   */
+  private async windows<E extends object, R>(
+    entity: new (...args: never[]) => E,
+    from: string,
+    params: unknown[],
+    keys: readonly string[],
+    page: OffsetPage,
+    toRec: (e: E) => R,
+  ): Promise<Connection<R>[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.em.execute<Row[]>(
+      `select * from (
+         select x.*, row_number() over (partition by x.part_key order by x.created_at desc, x.id desc) as rn,
+                count(*) over (partition by x.part_key) as total
+         from (${from}) x
+       ) w
+       where w.rn = 1 or (w.rn > ? and w.rn <= ?)
+       order by w.part_key, w.rn`,
+      [...params, page.offset, page.offset + page.limit + 1],
+    );
+    const grouped = new Map<string, { rows: R[]; total: number }>();
+    for (const row of rows) {
+      const key = String(row.part_key);
+      const group = grouped.get(key) ?? { rows: [], total: Number(row.total) };
+      grouped.set(key, group);
+      const rn = Number(row.rn);
+      if (rn > page.offset) {
+        const { part_key: _k, rn: _rn, total: _t, ...columns } = row;
+        group.rows.push(toRec(this.em.map(entity as never, columns as never) as E));
+      }
+    }
+    return keys.map((key) => {
+      const group = grouped.get(key);
+      return offsetConnection(group?.rows ?? [], page, group?.total ?? 0);
+    });
+  }
+
+  private placeholders(n: number): string {
+    return Array.from({ length: n }, () => '?').join(', ');
+  }
+
+  paymentsOfSubjects(type: PaymentTransactionType, typeIds: readonly string[], page: OffsetPage) {
+    const visible = this.visibleSql();
+    return this.windows(
+      PaymentTransaction,
+      `select t.*, t.type_id as part_key from ${this.table('payment_transactions')} t
+       where t.type = ? and t.type_id in (${this.placeholders(typeIds.length)}) and ${visible.sql}`,
+      [type, ...typeIds, ...visible.params],
+      typeIds,
+      page,
+      toRecord.paymentTransaction,
+    );
+  }
+
+  paymentTransactionsOfUsers(userIds: readonly string[], page: OffsetPage) {
+    const ids = this.placeholders(userIds.length);
+    const table = this.table('payment_transactions');
+    return this.windows(
+      PaymentTransaction,
+      `select t.*, t.payer_id as part_key from ${table} t where t.payer_id in (${ids})
+       union all
+       select t.*, t.payee_id as part_key from ${table} t where t.payee_id in (${ids}) and t.payee_id <> t.payer_id`,
+      [...userIds, ...userIds],
+      userIds,
+      page,
+      toRecord.paymentTransaction,
+    );
+  }
+
+  bankAccountsOfUsers(userIds: readonly string[], page: OffsetPage): Promise<Connection<BankAccountRecord>[]> {
+    return this.windows(
+      BankAccount,
+      `select a.*, a.user_id as part_key from ${this.table('bank_accounts')} a where a.user_id in (${this.placeholders(userIds.length)})`,
+      [...userIds],
+      userIds,
+      page,
+      toRecord.bankAccount,
+    );
+  }
+
+  transfersOfUsers(userIds: readonly string[], page: OffsetPage): Promise<Connection<TransferRecord>[]> {
+    return this.windows(
+      Transfer,
+      `select t.*, t.user_id as part_key from ${this.table('transfers')} t where t.user_id in (${this.placeholders(userIds.length)})`,
+      [...userIds],
+      userIds,
+      page,
+      toRecord.transfer,
+    );
+  }
+
+  async bankAccountsOf(keys: readonly { userId: string; id: string }[]) {
+    const rows = await this.em.find(BankAccount, { id: { $in: keys.map((k) => k.id) } });
+    return keys.map((k) => {
+      const row = rows.find((a) => a.id === k.id && a.userId === k.userId);
+      return row ? toRecord.bankAccount(row) : null;
+    });
+  }
+
+  async availableBalances(keys: readonly BalanceKey[]) {
+    const rows = await this.em.find(Balance, { $or: keys.map((k) => ({ userId: k.userId, currency: k.currency })) });
+    return keys.map((k) => {
+      const row = rows.find((r) => r.userId === k.userId && r.currency === k.currency);
+      return money(row?.availableMinor ?? 0n, k.currency);
+    });
+  }
+
+  async createBankAccount(input: NewBankAccount): Promise<BankAccountRecord> {
+    const viewer = this.caller();
+    try {
+      return await this.em.transactional(async (em) => {
+        const account = em.create(BankAccount, { id: randomUUID(), userId: viewer.id, ...input, createdAt: new Date() });
+        await em.flush();
+        return toRecord.bankAccount(account);
+      });
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw new DomainError('CONFLICT', 'You already have a bank account with this IBAN', 'input.iban');
+      throw error;
+    }
+  }
+
+  async createTransfer(input: NewTransfer): Promise<TransferRecord> {
+    const viewer = this.caller();
+    const hash = transferFingerprint(viewer.id, input);
+    const replay = (existing: Transfer) => {
+      if (existing.requestHash !== hash) throw new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was used for a different transfer', 'input.idempotencyKey');
+      return toRecord.transfer(existing);
+    };
+    try {
+      return await this.em.transactional(async (em) => {
+        const account = await em.findOne(BankAccount, { id: input.bankAccountId });
+        if (!account) throw new DomainError('NOT_FOUND', 'Bank account not found', 'input.bankAccountId');
+        if (account.userId !== viewer.id) throw forbidden('You can only transfer from your own bank accounts');
+        if (account.currency !== input.currency) throw new DomainError('INVALID', `The bank account is held in ${account.currency}, not ${input.currency}`, 'input.currency');
+        const existing = await em.findOne(Transfer, { userId: viewer.id, idempotencyKey: input.idempotencyKey });
+        if (existing) return replay(existing);
+        const minor = toMinor(input.amount, input.currency);
+        // The guard and the debit are one statement: concurrent transfers cannot overdraw.
+        const debited = await em.nativeUpdate(
+          Balance,
+          { userId: viewer.id, currency: input.currency, availableMinor: { $gte: minor } },
+          { availableMinor: raw('available_minor - ?', [minor.toString()]) },
+        );
+        if (debited !== 1) throw new DomainError('INSUFFICIENT_BALANCE', `The transfer exceeds your available ${input.currency} balance`, 'input.amount');
+        const transfer = em.create(Transfer, {
+          id: randomUUID(),
+          userId: viewer.id,
+          bankAccountId: account.id,
+          amountMinor: minor,
+          currency: input.currency,
+          status: 'PENDING',
+          reference: input.reference,
+          idempotencyKey: input.idempotencyKey,
+          requestHash: hash,
+          createdAt: new Date(),
+        });
+        await em.flush();
+        return toRecord.transfer(transfer);
+      });
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      // A concurrent request with the same key won: its debit stands, ours was rolled back.
+      const winner = await this.em.fork().findOne(Transfer, { userId: viewer.id, idempotencyKey: input.idempotencyKey });
+      if (!winner) throw error;
+      return replay(winner);
+    }
+  }
+
+  async recordPaymentTransaction(input: NewPaymentTransaction): Promise<PaymentTransactionRecord> {
+    const row = {
+      type: input.type,
+      typeId: input.typeId,
+      payerId: input.payerId,
+      payeeId: input.payeeId,
+      amountMinor: toMinor(input.amount, input.currency),
+      currency: input.currency,
+      status: input.status,
+    };
+    const hash = transactionFingerprint(row);
+    const replay = (existing: PaymentTransaction) => {
+      if (transactionFingerprint({ ...existing, payeeId: existing.payeeId ?? null, amountMinor: BigInt(String(existing.amountMinor)) }) !== hash) {
+        throw new DomainError('IDEMPOTENCY_MISMATCH', 'This external reference was recorded with different data', 'input.externalReference');
+      }
+      return toRecord.paymentTransaction(existing);
+    };
+    try {
+      return await this.em.transactional(async (em) => {
+        const existing = await em.findOne(PaymentTransaction, { externalReference: input.externalReference });
+        if (existing) return replay(existing);
+        const created = em.create(PaymentTransaction, { id: randomUUID(), externalReference: input.externalReference, ...row, createdAt: new Date() });
+        await em.flush();
+        if (input.status === 'COMPLETED' && input.payeeId) await this.credit(em, input.payeeId, input.currency, row.amountMinor);
+        return toRecord.paymentTransaction(created);
+      });
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      const winner = await this.em.fork().findOne(PaymentTransaction, { externalReference: input.externalReference });
+      if (!winner) throw error;
+      return replay(winner);
+    }
+  }
+
+  /** Adds a completed incoming payment to the payee's available balance. */
+  private async credit(em: EntityManager, userId: string, currency: string, minor: bigint) {
+    await em.createQueryBuilder(Balance).insert({ userId, currency, availableMinor: 0n }).onConflict(['userId', 'currency']).ignore().execute();
+    await em.nativeUpdate(Balance, { userId, currency }, { availableMinor: raw('available_minor + ?', [minor.toString()]) });
+  }
+}

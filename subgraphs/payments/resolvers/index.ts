@@ -1,0 +1,94 @@
+import { isAdmin, requireService, requireViewer } from '../../../lib/auth.ts';
+import { offsetPage } from '../../../lib/connection.ts';
+import { forbidden, mutationPayload } from '../../../lib/errors.ts';
+import { commonResolvers } from '../../../lib/scalars.ts';
+import type { Resolvers } from '../__generated__/resolvers-types.ts';
+import type { Context } from '../context.ts';
+import type { EntityRef, PaymentTransactionRecord } from '../source.ts';
+import { validateBankAccount, validateFilter, validatePaymentTransaction, validateTransfer } from '../validation.ts';
+
+/** A user's payment data is for that user and admins only. */
+function ownerOrAdmin(ctx: Context, userId: string) {
+  const viewer = requireViewer(ctx);
+  if (viewer.id !== userId && !isAdmin(viewer)) throw forbidden("Only the user and admins may read a user's payment data");
+}
+
+const ref = (id: string | null): EntityRef | null => (id ? { id } : null);
+const subjectOf = (t: PaymentTransactionRecord, type: PaymentTransactionRecord['type']) => (t.type === type ? ref(t.typeId) : null);
+
+export const resolvers: Resolvers<Context> = {
+  ...commonResolvers,
+
+  Query: {
+    paymentStats: () => ({}),
+    paymentTransactions: (_root, args, ctx) =>
+      ctx.source.paymentTransactions({ page: offsetPage(args), filter: validateFilter(args.filter), order: args.order ?? 'DESC' }),
+  },
+
+  Mutation: {
+    createBankAccount: (_root, { input }, ctx) => {
+      requireViewer(ctx);
+      return mutationPayload('bankAccount', () => ctx.source.createBankAccount(validateBankAccount(input)));
+    },
+    createTransfer: (_root, { input }, ctx) => {
+      requireViewer(ctx);
+      return mutationPayload('transfer', () => ctx.source.createTransfer(validateTransfer(input)));
+    },
+    recordPaymentTransaction: (_root, { input }, ctx) => {
+      requireService(ctx);
+      return mutationPayload('paymentTransaction', () => ctx.source.recordPaymentTransaction(validatePaymentTransaction(input)));
+    },
+  },
+
+  PaymentStats: {
+    global: (_stats, _args, ctx) => ctx.source.globalStats(),
+    quarterly: (_stats, _args, ctx) => ctx.source.quarterlyStats(),
+  },
+
+  PaymentTransaction: {
+    payer: (t) => ({ id: t.payerId }),
+    payee: (t) => ref(t.payeeId),
+    order: (t) => subjectOf(t, 'ORDER'),
+    supplier: (t) => subjectOf(t, 'SUPPLIER'),
+    nft: (t) => subjectOf(t, 'NFT'),
+  },
+
+  BankAccount: {
+    availableBalance: async (a, _args, ctx) => (await ctx.loaders.availableBalance.load({ userId: a.userId, currency: a.currency }))!,
+  },
+
+  Transfer: {
+    bankAccount: (t, _args, ctx) => ctx.loaders.bankAccount.load({ userId: t.userId, id: t.bankAccountId }),
+  },
+
+  Order: {
+    __resolveReference: (r) => ({ id: r.id }),
+    payments: async (o, args, ctx) => (await ctx.loaders.paymentsOf('ORDER', offsetPage(args)).load(o.id))!,
+  },
+
+  Supplier: {
+    __resolveReference: (r) => ({ id: r.id }),
+    payments: async (s, args, ctx) => (await ctx.loaders.paymentsOf('SUPPLIER', offsetPage(args)).load(s.id))!,
+  },
+
+  NFT: {
+    __resolveReference: (r) => ({ id: r.id }),
+    payments: async (n, args, ctx) => (await ctx.loaders.paymentsOf('NFT', offsetPage(args)).load(n.id))!,
+  },
+
+  User: {
+    __resolveReference: (r) => ({ id: r.id }),
+    paymentTransactions: async (u, args, ctx) => {
+      ownerOrAdmin(ctx, u.id);
+      return (await ctx.loaders.paymentTransactionsOfUser(offsetPage(args)).load(u.id))!;
+    },
+    bankAccounts: async (u, args, ctx) => {
+      ownerOrAdmin(ctx, u.id);
+      return (await ctx.loaders.bankAccountsOfUser(offsetPage(args)).load(u.id))!;
+    },
+    transfers: async (u, args, ctx) => {
+      ownerOrAdmin(ctx, u.id);
+      return (await ctx.loaders.transfersOfUser(offsetPage(args)).load(u.id))!;
+    },
+  },
+};

@@ -1,0 +1,59 @@
+// Builds and serves the payments subgraph in local or upstream mode.
+import { join } from 'node:path';
+import type { Config } from '../../lib/config.ts';
+import { openDatabase, type QueryCounter } from '../../lib/db.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { ROOT, databaseHealth, runSubgraphProcess, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
+import type { Context } from './context.ts';
+import { createLoaders } from './loaders.ts';
+import { entities } from './local/entities.ts';
+import { seedPayments } from './local/seed.ts';
+import { LocalPaymentsSource } from './local/source.ts';
+import { resolvers } from './resolvers/index.ts';
+import type { PaymentsSource } from './source.ts';
+import { createPaymentsClient } from './upstream/client.ts';
+import { UpstreamPaymentsSource } from './upstream/source.ts';
+
+export const MIGRATIONS = join(ROOT, 'subgraphs/payments/local/migrations');
+
+export interface PaymentsApp extends SubgraphApp<Context> {
+  /** SQL statement counter of the local database (null upstream): proves batching in tests. */
+  queries: QueryCounter | null;
+}
+
+export async function createPaymentsApp(config: Config): Promise<PaymentsApp> {
+  const log = createLogger('payments', config.LOG_LEVEL);
+  let sourceFor: (base: RequestContext) => PaymentsSource;
+  let health: SubgraphApp<Context>['health'];
+  let close: () => Promise<void>;
+  let queries: QueryCounter | null = null;
+
+  if (config.sourceOf('payments') === 'local') {
+    const db = await openDatabase(config, { name: 'payments', entities, migrationsPath: MIGRATIONS });
+    if (config.SEED_DEMO_DATA && (await seedPayments(db.fork()))) log.info('seeded demo data');
+    const storage = { kind: db.kind, schema: db.kind === 'postgresql' ? 'payments' : null };
+    sourceFor = (base) => new LocalPaymentsSource(db.fork(), base.auth.viewer, storage);
+    health = databaseHealth(db);
+    close = () => db.close();
+    queries = db.queries;
+  } else {
+    const client = createPaymentsClient(config, log);
+    sourceFor = (base) => new UpstreamPaymentsSource(client, base.auth.viewer, config.CO2TRUST_BACKEND_SECRET_KEY);
+    health = async () => ({ up: true, source: 'upstream' });
+    close = () => client.close();
+  }
+
+  return {
+    name: 'payments',
+    resolvers,
+    context(base) {
+      const source = sourceFor(base);
+      return { ...base, source, loaders: createLoaders(source) };
+    },
+    health,
+    close,
+    queries,
+  };
+}
+
+if (import.meta.main) await runSubgraphProcess('payments', createPaymentsApp);

@@ -1,0 +1,230 @@
+import type { Viewer } from '../../../lib/auth.ts';
+import { offsetConnection, windowFromPages, type Connection, type OffsetPage } from '../../../lib/connection.ts';
+import { dec, minorUnits } from '../../../lib/decimal.ts';
+import { unauthenticated } from '../../../lib/errors.ts';
+import type { UpstreamClient, UpstreamRequest } from '../../../lib/http-client.ts';
+import type {
+  BalanceKey,
+  BankAccountRecord,
+  Listing,
+  MoneyValue,
+  NewBankAccount,
+  NewPaymentTransaction,
+  NewTransfer,
+  PaymentTransactionFilter,
+  PaymentTransactionRecord,
+  PaymentTransactionType,
+  PaymentsSource,
+  TransferRecord,
+} from '../source.ts';
+import {
+  MAX_UPSTREAM_PAGE,
+  PAYMENTS_ROUTES as R,
+  type Co2TrustBankAccount,
+  type Co2TrustGlobalStats,
+  type Co2TrustPage,
+  type Co2TrustPaymentTransaction,
+  type Co2TrustQuarterlyStats,
+  type Co2TrustTransfer,
+} from './client.ts';
+import { fromCo2Trust, refusalToDomainError, toUpstreamType } from './mappers.ts';
+
+type Query = UpstreamRequest['query'];
+
+const newestFirst = <T extends { createdAt: Date; id: string }>(a: T, b: T) => b.createdAt.getTime() - a.createdAt.getTime() || b.id.localeCompare(a.id);
+
+/** Payments over the CO2Trust payment services REST API. */
+export class UpstreamPaymentsSource implements PaymentsSource {
+  private readonly client: UpstreamClient;
+  private readonly viewer: Viewer | null;
+  private readonly backendSecretKey: string | undefined;
+
+  constructor(client: UpstreamClient, viewer: Viewer | null, backendSecretKey: string | undefined) {
+    this.client = client;
+    this.viewer = viewer;
+    this.backendSecretKey = backendSecretKey;
+  }
+
+  /** The caller's CO2Trust bearer token, when the caller has one. */
+  private auth(): Record<string, string> {
+    return this.viewer?.upstreamToken ? { authorization: `Bearer ${this.viewer.upstreamToken}` } : {};
+  }
+
+  private isAdmin() {
+    return this.viewer?.role === 'ADMIN';
+  }
+
+  /** Rows a non-admin may see, in case the upstream answers more than the caller's own. */
+  private visible(rows: PaymentTransactionRecord[]): PaymentTransactionRecord[] {
+    if (this.isAdmin()) return rows;
+    const id = this.viewer?.id;
+    return rows.filter((t) => t.payerId === id || t.payeeId === id);
+  }
+
+  /** A caller-scoped list: the caller's own, or (admins) another user's via `user_id`. */
+  private scoped(userId: string): Query {
+    return userId === this.viewer?.id ? {} : { user_id: userId };
+  }
+
+  private page<T>(path: string, query: Query, pageNumber: number, size: number) {
+    return this.client.json<Co2TrustPage<T>>({ path, headers: this.auth(), query: { ...query, page: pageNumber, size } });
+  }
+
+  /** Every row of a list, in pages of the largest size: a bounded number of calls per list. */
+  private async all<T>(path: string, query: Query): Promise<T[]> {
+    const first = await this.page<T>(path, query, 1, MAX_UPSTREAM_PAGE);
+    const rest = await Promise.all(
+      Array.from({ length: Math.max(0, Math.ceil(first.total / MAX_UPSTREAM_PAGE) - 1) }, (_, i) => this.page<T>(path, query, i + 2, MAX_UPSTREAM_PAGE)),
+    );
+    return [first, ...rest].flatMap((p) => p.items);
+  }
+
+  private pagedList<T, R>(path: string, query: Query, page: OffsetPage, map: (row: T) => R): Promise<Connection<R>> {
+    return windowFromPages(page, async (pageNumber, size) => {
+      const res = await this.page<T>(path, { ...query, order: 'desc' }, pageNumber, size);
+      return { items: res.items.map(map), total: res.total };
+    });
+  }
+
+  async globalStats() {
+    return fromCo2Trust.globalStats(await this.client.json<Co2TrustGlobalStats>({ path: R.globalStats }));
+  }
+
+  async quarterlyStats() {
+    const rows = await this.client.json<Co2TrustQuarterlyStats[]>({ path: R.quarterlyStats });
+    return rows.map(fromCo2Trust.quarterlyStats).sort((a, b) => a.year - b.year || a.quarter - b.quarter);
+  }
+
+  async paymentTransactions({ page, filter, order }: Listing<PaymentTransactionFilter>) {
+    if (!this.viewer) throw unauthenticated();
+    const connection = await windowFromPages(page, async (pageNumber, size) => {
+      const res = await this.page<Co2TrustPaymentTransaction>(this.isAdmin() ? R.transactions : R.userTransactions, {
+        order: order.toLowerCase(),
+        payment_transaction_type: filter.type ? toUpstreamType(filter.type) : 'all',
+        payment_transaction_type_id: filter.typeId ?? undefined,
+      }, pageNumber, size);
+      return { items: this.visible(res.items.map(fromCo2Trust.paymentTransaction)), total: res.total };
+    });
+    return connection;
+  }
+
+  /** One call (per 100 matching rows) for the whole batch: the ids go comma-separated. */
+  async paymentsOfSubjects(type: PaymentTransactionType, typeIds: readonly string[], page: OffsetPage) {
+    if (typeIds.length === 0) return [];
+    const rows = await this.all<Co2TrustPaymentTransaction>(this.isAdmin() ? R.transactions : R.userTransactions, {
+      order: 'desc',
+      payment_transaction_type: toUpstreamType(type),
+      payment_transaction_type_id: typeIds.join(','),
+    });
+    const records = this.visible(rows.map(fromCo2Trust.paymentTransaction));
+    return typeIds.map((id) => this.windowOf(records.filter((t) => t.typeId === id), page));
+  }
+
+  private windowOf<T extends { createdAt: Date; id: string }>(rows: T[], page: OffsetPage): Connection<T> {
+    const sorted = [...rows].sort(newestFirst);
+    return offsetConnection(sorted.slice(page.offset, page.offset + page.limit + 1), page, sorted.length);
+  }
+
+  /** The upstream lists one user per call: one call per user and page. */
+  paymentTransactionsOfUsers(userIds: readonly string[], page: OffsetPage) {
+    return Promise.all(userIds.map((id) => this.pagedList(R.userTransactions, this.scoped(id), page, fromCo2Trust.paymentTransaction)));
+  }
+
+  bankAccountsOfUsers(userIds: readonly string[], page: OffsetPage) {
+    return Promise.all(userIds.map((id) => this.pagedList(R.bankAccounts, this.scoped(id), page, fromCo2Trust.bankAccount)));
+  }
+
+  transfersOfUsers(userIds: readonly string[], page: OffsetPage) {
+    return Promise.all(userIds.map((id) => this.pagedList(R.transfers, this.scoped(id), page, fromCo2Trust.transfer)));
+  }
+
+  /** The upstream has no account lookup by id: each owner's account list is read once. */
+  async bankAccountsOf(keys: readonly { userId: string; id: string }[]) {
+    const owners = [...new Set(keys.map((k) => k.userId))];
+    const lists = await Promise.all(owners.map((u) => this.all<Co2TrustBankAccount>(R.bankAccounts, this.scoped(u))));
+    const accounts = lists.flat().map(fromCo2Trust.bankAccount);
+    return keys.map((k) => accounts.find((a) => a.id === k.id && a.userId === k.userId) ?? null);
+  }
+
+  /** No balance endpoint is documented: completed incoming payments minus transfers, from the lists. */
+  async availableBalances(keys: readonly BalanceKey[]): Promise<MoneyValue[]> {
+    const owners = [...new Set(keys.map((k) => k.userId))];
+    const ledgers = await Promise.all(
+      owners.map(async (userId) => {
+        const [transactions, transfers] = await Promise.all([
+          this.all<Co2TrustPaymentTransaction>(R.userTransactions, this.scoped(userId)),
+          this.all<Co2TrustTransfer>(R.transfers, this.scoped(userId)),
+        ]);
+        return { userId, transactions: transactions.map(fromCo2Trust.paymentTransaction), transfers: transfers.map(fromCo2Trust.transfer) };
+      }),
+    );
+    return keys.map(({ userId, currency }) => {
+      const ledger = ledgers.find((l) => l.userId === userId)!;
+      const incoming = ledger.transactions
+        .filter((t) => t.payeeId === userId && t.status === 'COMPLETED' && t.amount.currency === currency)
+        .reduce((sum, t) => sum.add(t.amount.amount), dec(0));
+      const out = ledger.transfers.filter((t) => t.amount.currency === currency).reduce((sum, t) => sum.add(t.amount.amount), dec(0));
+      return { amount: incoming.sub(out), currency };
+    });
+  }
+
+  async createBankAccount(input: NewBankAccount): Promise<BankAccountRecord> {
+    try {
+      const res = await this.client.json<Co2TrustBankAccount>({
+        method: 'POST',
+        path: R.bankAccounts,
+        headers: this.auth(),
+        body: { holder_name: input.holderName, iban: input.iban, bic: input.bic, currency: input.currency, country_code: input.countryCode },
+      });
+      return fromCo2Trust.bankAccount(res);
+    } catch (error) {
+      throw refusalToDomainError(error);
+    }
+  }
+
+  async createTransfer(input: NewTransfer): Promise<TransferRecord> {
+    try {
+      const res = await this.client.json<Co2TrustTransfer>({
+        method: 'POST',
+        path: R.transfers,
+        headers: { ...this.auth(), 'idempotency-key': input.idempotencyKey },
+        // Keyed by the idempotency key, so safe to send again after a network failure.
+        idempotent: true,
+        body: {
+          bank_account_id: input.bankAccountId,
+          amount: input.amount.toFixed(minorUnits(input.currency)),
+          currency: input.currency,
+          reference: input.reference,
+          idempotency_key: input.idempotencyKey,
+        },
+      });
+      return fromCo2Trust.transfer(res);
+    } catch (error) {
+      throw refusalToDomainError(error);
+    }
+  }
+
+  async recordPaymentTransaction(input: NewPaymentTransaction): Promise<PaymentTransactionRecord> {
+    try {
+      const res = await this.client.json<Co2TrustPaymentTransaction>({
+        method: 'POST',
+        path: R.transactions,
+        headers: this.backendSecretKey ? { 'x-backend-secret-key': this.backendSecretKey } : {},
+        idempotent: true,
+        body: {
+          external_reference: input.externalReference,
+          payment_transaction_type: toUpstreamType(input.type),
+          payment_transaction_type_id: input.typeId,
+          payer_id: input.payerId,
+          payee_id: input.payeeId,
+          amount: input.amount.toFixed(minorUnits(input.currency)),
+          currency: input.currency,
+          status: input.status.toLowerCase(),
+        },
+      });
+      return fromCo2Trust.paymentTransaction(res);
+    } catch (error) {
+      throw refusalToDomainError(error);
+    }
+  }
+}
