@@ -46,6 +46,8 @@ const schema = z.object({
   /** Shared secret trusted services use to call service-only mutations (e.g. recording payments). */
   SERVICE_TOKEN: secret.optional(),
 
+  /** How often the marketplace retries delivering payment records to payments (first retry delay; backoff doubles). */
+  PAYMENT_OUTBOX_INTERVAL_MS: z.coerce.number().int().min(10).default(2_000),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
   UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   UPSTREAM_BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5),

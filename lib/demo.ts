@@ -21,8 +21,21 @@ export const DEMO = {
   projects: [demoId(7, 1), demoId(7, 2)],
   groups: [demoId(8, 1), demoId(8, 2)],
   resoldProducts: [demoId(9, 1), demoId(9, 2), demoId(9, 3), demoId(9, 4)],
+  traders: [demoId(11, 1), demoId(11, 2)],
+  impactPartners: [demoId(12, 1), demoId(12, 2)],
+  /** Ready-made bundles of credits for sale, and the products inside them. */
+  bundleOrders: [demoId(13, 1), demoId(13, 2), demoId(13, 3)],
+  productOrders: [demoId(14, 1), demoId(14, 2), demoId(14, 3), demoId(14, 4)],
+  /** A bundle product sold through the bundle orders. */
+  bundleProduct: demoId(3, 5),
   /** Offset orders (marketplace); registry retirements reference them by id. */
   offsetOrders: [demoId(10, 1), demoId(10, 2), demoId(10, 3)],
+  /** Offset inventory (marketplace): bundles of credits, each from one project. */
+  offsetBundles: [demoId(10, 0x2001), demoId(10, 0x2002), demoId(10, 0x2003)],
+  /** The offset project that is not a registry demo project (the others are `projects`). */
+  offsetProjects: [demoId(10, 0x3001)],
+  /** Emission estimates an offset order can be placed for (one order each). */
+  emissionEstimates: [demoId(10, 0x1001), demoId(10, 0x1002), demoId(10, 0x1003), demoId(10, 0x1004)],
   /** NFTs are tokenised ICR credits: the token address and id identify the credit. */
   tokens: [
     { tokenAddress: '0x1a2b3c4d5e6f70819203a4b5c6d7e8f901234567', tokenId: '1' },

@@ -1,9 +1,10 @@
 import type { RequestContext } from '../../lib/subgraph.ts';
 import type { MarketplaceLoaders } from './loaders.ts';
+import type { OffsetOrderContext } from './offset-orders.ts';
 import type { MarketplaceSource } from './source.ts';
 
 /** What marketplace resolvers receive: the request, its source (local or upstream) and loaders. */
-export interface Context extends RequestContext {
+export interface Context extends RequestContext, OffsetOrderContext {
   source: MarketplaceSource;
   loaders: MarketplaceLoaders;
   /** Signs an access token for a user (the secret stays in the server). */

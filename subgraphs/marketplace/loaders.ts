@@ -1,5 +1,5 @@
 import { loader } from '../../lib/batch.ts';
-import type { MarketplaceSource } from './source.ts';
+import type { MarketplaceSource, ProductOrderRecord } from './source.ts';
 
 /** Per-request DataLoaders: every entity reference and by-id lookup goes through one batch. */
 export function createLoaders(source: MarketplaceSource) {
@@ -9,6 +9,11 @@ export function createLoaders(source: MarketplaceSource) {
     supplier: loader((ids: readonly string[]) => source.suppliersByIds(ids)),
     order: loader((ids: readonly string[]) => source.ordersByIds(ids)),
     nft: loader((ids: readonly string[]) => source.nftsByIds(ids)),
+    trader: loader((ids: readonly string[]) => source.tradersByIds(ids)),
+    impactPartner: loader((ids: readonly string[]) => source.impactPartnersByIds(ids)),
+    bundleOrder: loader((ids: readonly string[]) => source.bundleOrdersByIds(ids)),
+    productOrder: loader((ids: readonly string[]) => source.productOrdersByIds(ids)),
+    productOrdersOfBundle: loader<string, ProductOrderRecord[]>((ids) => source.productOrdersByBundleIds(ids)),
   };
 }
 

@@ -2,13 +2,15 @@
 import { join } from 'node:path';
 import { safeEqual, signToken } from '../../lib/auth.ts';
 import type { Config } from '../../lib/config.ts';
-import { openDatabase } from '../../lib/db.ts';
+import { openDatabase, type Database } from '../../lib/db.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { ROOT, databaseHealth, runSubgraphProcess, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
 import type { Context } from './context.ts';
 import { createLoaders } from './loaders.ts';
+import { localOffsetOrders, upstreamOffsetOrders, type OffsetOrdersModule } from './offset-orders.ts';
 import { entities } from './local/entities.ts';
 import { seedMarketplace } from './local/seed.ts';
+import { PaymentOutboxDispatcher } from './local/payment-outbox.ts';
 import { LocalMarketplaceSource } from './local/source.ts';
 import { resolvers } from './resolvers/index.ts';
 import type { MarketplaceSource } from './source.ts';
@@ -17,33 +19,57 @@ import { UpstreamMarketplaceSource } from './upstream/source.ts';
 
 export const MIGRATIONS = join(ROOT, 'subgraphs/marketplace/local/migrations');
 
-export async function createMarketplaceApp(config: Config): Promise<SubgraphApp<Context>> {
+/** The app, plus its database in local mode (tests count its SQL statements). */
+export type MarketplaceApp = SubgraphApp<Context> & { database?: Database };
+
+export async function createMarketplaceApp(config: Config): Promise<MarketplaceApp> {
   const log = createLogger('marketplace', config.LOG_LEVEL);
   let sourceFor: (base: RequestContext) => MarketplaceSource;
   let health: SubgraphApp<Context>['health'];
   let close: () => Promise<void>;
+  let database: Database | undefined;
+  let offsets: OffsetOrdersModule;
 
   if (config.sourceOf('marketplace') === 'local') {
     const db = await openDatabase(config, { name: 'marketplace', entities, migrationsPath: MIGRATIONS });
     if (config.SEED_DEMO_DATA && (await seedMarketplace(db.fork()))) log.info('seeded demo data');
-    sourceFor = (base) => new LocalMarketplaceSource(db.fork(), base.auth.viewer);
+    database = db;
+    offsets = await localOffsetOrders(config, db, log);
+    const outbox = new PaymentOutboxDispatcher(db, {
+      paymentsUrl: config.urlOf('payments'),
+      serviceToken: config.serviceToken,
+      intervalMs: config.PAYMENT_OUTBOX_INTERVAL_MS,
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      log,
+    });
+    outbox.start();
+    sourceFor = (base) => new LocalMarketplaceSource(db.fork(), base.auth.viewer, () => outbox.kick());
     health = databaseHealth(db);
-    close = () => db.close();
+    close = async () => {
+      await outbox.stop();
+      await db.close();
+    };
   } else {
     const client = createCo2TrustClient(config, log);
+    offsets = upstreamOffsetOrders(config, log);
     sourceFor = (base) => new UpstreamMarketplaceSource(client, base.auth.viewer, config.CO2TRUST_BACKEND_SECRET_KEY);
     health = async () => ({ up: true, source: 'upstream' });
-    close = () => client.close();
+    close = async () => {
+      await client.close();
+      await offsets.close();
+    };
   }
 
   return {
     name: 'marketplace',
+    database,
     resolvers,
     context(base) {
       const source = sourceFor(base);
       const key = base.headers['x-backend-secret-key'];
       return {
         ...base,
+        ...offsets.context(base),
         source,
         loaders: createLoaders(source),
         backendKeyValid: typeof key === 'string' && safeEqual(key, config.backendSecretKey),
@@ -51,6 +77,7 @@ export async function createMarketplaceApp(config: Config): Promise<SubgraphApp<
       };
     },
     health,
+    routes: offsets.routes,
     close,
   };
 }

@@ -24,9 +24,68 @@ export interface UserRecord {
 export interface SupplierRecord {
   id: string;
   name: string;
+  description: string | null;
   countryCode: string | null;
   methodologyCode: string | null;
   featured: boolean;
+  isPublic: boolean;
+  createdAt: Date;
+}
+
+export interface TraderRecord {
+  id: string;
+  name: string;
+  supplierId: string | null;
+  countryCode: string | null;
+  isPublic: boolean;
+  createdAt: Date;
+}
+
+export interface ImpactPartnerRecord {
+  id: string;
+  name: string;
+  description: string | null;
+  countryCode: string | null;
+  websiteUrl: string | null;
+  isPublic: boolean;
+  createdAt: Date;
+}
+
+/** A ready-made bundle of credits offered for sale; buying from it creates an order. */
+export interface BundleOrderRecord {
+  id: string;
+  name: string;
+  /** The BUNDLE product the bundle is sold as. */
+  productId: string;
+  supplierId: string;
+  pricePerTonne: MoneyValue;
+  /** Tonnes in the bundle. */
+  quantity: Decimal;
+  /** Tonnes still for sale. */
+  availableQuantity: Decimal;
+  isPublic: boolean;
+  createdAt: Date;
+}
+
+/** One product inside a bundle order, with the tonnes it contributes. */
+export interface ProductOrderRecord {
+  id: string;
+  bundleOrderId: string;
+  productId: string;
+  quantity: Decimal;
+  createdAt: Date;
+}
+
+export interface OptionRecord {
+  id: string;
+  name: string;
+  createdAt: Date;
+}
+
+export interface MailingListEntryRecord {
+  id: string;
+  email: string;
+  createdAt: Date;
 }
 
 export interface ProductRecord {
@@ -56,6 +115,8 @@ export interface OrderRecord {
   status: OrderStatus;
   isPublic: boolean;
   orderHash: string | null;
+  /** The bundle order it was bought from, if any. */
+  bundleOrderId: string | null;
   createdAt: Date;
 }
 
@@ -85,7 +146,119 @@ export interface OrderFilter {
   isPublic?: boolean | null;
   /** Only this buyer's orders. */
   buyerId?: string | null;
+  /** Only completed (paid and settled) orders. */
+  purchasedOnly?: boolean | null;
 }
+
+export interface SupplierFilter {
+  featured?: boolean | null;
+  countryCode?: string | null;
+  methodologyCode?: string | null;
+}
+
+export interface TraderFilter {
+  supplierId?: string | null;
+}
+
+export interface NftFilter {
+  /** Only NFTs with tonnes left. */
+  availableOnly?: boolean | null;
+  /** Only NFTs of this owner. */
+  ownerId?: string | null;
+  /** Only NFTs no one holds yet, with tonnes left. */
+  mintableOnly?: boolean | null;
+}
+
+export interface BundleOrderFilter {
+  availableOnly?: boolean | null;
+}
+
+export interface ProductOrderFilter {
+  bundleOrderId?: string | null;
+  productId?: string | null;
+}
+
+export type NoFilter = Record<string, never>;
+
+/** A purchase of tonnes of a product; `idempotencyKey` makes a retry return the first order. */
+export interface CreateOrderInput {
+  productId: string;
+  quantity: Decimal;
+  isPublic: boolean;
+  orderHash: string | null;
+  idempotencyKey: string | null;
+}
+
+export interface CreateBundleOrderInput {
+  bundleOrderId: string;
+  quantity: Decimal;
+  isPublic: boolean;
+  idempotencyKey: string | null;
+}
+
+export interface SyncOrderResult {
+  order: OrderRecord;
+  /** False when the order was already in step with its transaction. */
+  changed: boolean;
+}
+
+export interface ProductInput {
+  name?: string;
+  description?: string | null;
+  productType?: ProductType;
+  supplierId?: string;
+  countryCode?: string | null;
+  vintage?: number | null;
+  pricePerTonne?: MoneyValue;
+  availableQuantity?: Decimal;
+  isPublic?: boolean;
+  ownerId?: string | null;
+}
+
+export interface SupplierInput {
+  name?: string;
+  description?: string | null;
+  countryCode?: string | null;
+  methodologyCode?: string | null;
+  featured?: boolean;
+  isPublic?: boolean;
+}
+
+export interface TraderInput {
+  name?: string;
+  supplierId?: string | null;
+  countryCode?: string | null;
+  isPublic?: boolean;
+}
+
+export interface ImpactPartnerInput {
+  name?: string;
+  description?: string | null;
+  countryCode?: string | null;
+  websiteUrl?: string | null;
+  isPublic?: boolean;
+}
+
+export interface NftInput {
+  name?: string;
+  tokenAddress?: string;
+  tokenId?: string;
+  supplierId?: string | null;
+  ownerId?: string | null;
+  quantity?: Decimal;
+  availableQuantity?: Decimal;
+  isPublic?: boolean;
+}
+
+/** The catalogue models an admin creates and updates (the upstream's generic upsert models). */
+export interface CatalogueModels {
+  product: { input: ProductInput; record: ProductRecord };
+  supplier: { input: SupplierInput; record: SupplierRecord };
+  trader: { input: TraderInput; record: TraderRecord };
+  impactPartner: { input: ImpactPartnerInput; record: ImpactPartnerRecord };
+  nft: { input: NftInput; record: NftRecord };
+}
+export type CatalogueModel = keyof CatalogueModels;
 
 export interface Listing<F> {
   page: OffsetPage;
@@ -114,6 +287,37 @@ export interface MarketplaceSource {
   ordersByIds(ids: readonly string[]): Promise<(OrderRecord | null)[]>;
 
   nftsByIds(ids: readonly string[]): Promise<(NftRecord | null)[]>;
+
+  productOptions(listing: Listing<{ productType?: ProductType | null }>): Promise<Connection<OptionRecord>>;
+  suppliers(listing: Listing<SupplierFilter>): Promise<Connection<SupplierRecord>>;
+  supplierOptions(listing: Listing<NoFilter>): Promise<Connection<OptionRecord>>;
+  traders(listing: Listing<TraderFilter>): Promise<Connection<TraderRecord>>;
+  tradersByIds(ids: readonly string[]): Promise<(TraderRecord | null)[]>;
+  impactPartners(listing: Listing<NoFilter>): Promise<Connection<ImpactPartnerRecord>>;
+  impactPartnersByIds(ids: readonly string[]): Promise<(ImpactPartnerRecord | null)[]>;
+  /** NFTs visible to the viewer; `ownerId` narrows to one holder's. */
+  nfts(listing: Listing<NftFilter>): Promise<Connection<NftRecord>>;
+  bundleOrders(listing: Listing<BundleOrderFilter>): Promise<Connection<BundleOrderRecord>>;
+  bundleOrdersByIds(ids: readonly string[]): Promise<(BundleOrderRecord | null)[]>;
+  productOrders(listing: Listing<ProductOrderFilter>): Promise<Connection<ProductOrderRecord>>;
+  productOrdersByIds(ids: readonly string[]): Promise<(ProductOrderRecord | null)[]>;
+  /** The products inside each of these bundle orders, in one batch. */
+  productOrdersByBundleIds(bundleOrderIds: readonly string[]): Promise<ProductOrderRecord[][]>;
+
+  /** Buys tonnes of a product for the viewer; never sells more than is available. */
+  createOrder(input: CreateOrderInput): Promise<OrderRecord>;
+  /** Buys tonnes of an available bundle order for the viewer; never sells more than is left. */
+  createBundleOrder(input: CreateBundleOrderInput): Promise<OrderRecord>;
+  /** Reconciles the order settled by the transaction `orderHash`; null when no order has it. */
+  syncOrder(orderHash: string): Promise<SyncOrderResult | null>;
+
+  /** Admin: creates or updates a catalogue record (validated by the caller). */
+  createModel<M extends CatalogueModel>(model: M, input: CatalogueModels[M]['input']): Promise<CatalogueModels[M]['record']>;
+  updateModel<M extends CatalogueModel>(model: M, id: string, input: CatalogueModels[M]['input']): Promise<CatalogueModels[M]['record'] | null>;
+
+  /** Adds an address to the mailing list; an address already on it returns its entry. */
+  subscribeToMailingList(email: string): Promise<MailingListEntryRecord>;
+  mailingList(listing: Listing<NoFilter>): Promise<Connection<MailingListEntryRecord>>;
 }
 
 /** Everything a source needs to know about the request it serves. */

@@ -1,10 +1,23 @@
 // Contract fake of the CO2Trust core services (/co2trust-services/v1), from
-// ../shared/seeds/000_7aa04813252c030c.txt. Serves the marketplace demo data set.
+// ../shared/seeds/000_7aa04813252c030c.txt. Serves the marketplace demo data set. Where the seed
+// leaves a body or filter out, the fake follows the choices documented in
+// subgraphs/marketplace/upstream/client.ts.
 import { randomUUID } from 'node:crypto';
+import { dec, minorUnits, type Decimal } from '../../lib/decimal.ts';
 import { toCo2Trust } from '../../subgraphs/marketplace/upstream/mappers.ts';
-import { demoNfts, demoOrders, demoProducts, demoSuppliers, demoUsers } from '../../subgraphs/marketplace/local/seed.ts';
-import type { UserRecord } from '../../subgraphs/marketplace/source.ts';
-import { json, problem, type FakeRequest, type FakeRoute } from './harness.ts';
+import {
+  demoBundleOrders,
+  demoImpactPartners,
+  demoNfts,
+  demoOrders,
+  demoProductOrders,
+  demoProducts,
+  demoSuppliers,
+  demoTraders,
+  demoUsers,
+} from '../../subgraphs/marketplace/local/seed.ts';
+import type { MailingListEntryRecord, OrderRecord, ProductRecord, UserRecord } from '../../subgraphs/marketplace/source.ts';
+import { json, problem, type FakeReply, type FakeRequest, type FakeRoute } from './harness.ts';
 import type { Co2TrustState } from './co2trust.ts';
 
 const BASE = '/co2trust-services/v1';
@@ -16,6 +29,13 @@ export function coreState() {
     products: demoProducts.map((p) => ({ ...p })),
     orders: demoOrders.map((o) => ({ ...o })),
     nfts: demoNfts.map((n) => ({ ...n })),
+    traders: demoTraders.map((t) => ({ ...t })),
+    impactPartners: demoImpactPartners.map((i) => ({ ...i })),
+    bundleOrders: demoBundleOrders.map((b) => ({ ...b })),
+    productOrders: demoProductOrders.map((p) => ({ ...p })),
+    mailingList: [] as MailingListEntryRecord[],
+    /** `${userId} ${key}` -> the request fingerprint and the order it created. */
+    idempotencyKeys: new Map<string, { fingerprint: string; orderId: string }>(),
   };
 }
 
@@ -30,12 +50,122 @@ export function paged<T extends { createdAt: Date; id: string }>(req: FakeReques
   return json({ items, total: rows.length, page, size, pages: Math.ceil(rows.length / size) });
 }
 
+/** The `ids` filter of list endpoints (comma-separated), when given. */
+function idsOf(req: FakeRequest, name = 'ids'): Set<string> | null {
+  const raw = req.query.get(name);
+  return raw ? new Set(raw.split(',').filter(Boolean)) : null;
+}
+
+const eq = (req: FakeRequest, name: string, value: string | null | undefined) => !req.query.get(name) || req.query.get(name) === value;
+
 export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => UserRecord | null): FakeRoute[] {
   const visible = (req: FakeRequest, r: { isPublic: boolean }, owner: string | null) => {
     const u = userOf(req);
     return r.isPublic || u?.role === 'ADMIN' || (u !== null && u.id === owner);
   };
   const needUser = (req: FakeRequest) => (userOf(req) ? null : problem(401, 'Not authenticated'));
+  const needAdmin = (req: FakeRequest) => needUser(req) ?? (userOf(req)!.role === 'ADMIN' ? null : problem(403, 'Admin role required'));
+  const inIds = (req: FakeRequest, id: string) => {
+    const ids = idsOf(req);
+    return !ids || ids.has(id);
+  };
+  const tonnes = (v: unknown): Decimal | null => {
+    try {
+      const d = dec(String(v));
+      return d.gt(0) && d.decimalPlaces() <= 6 ? d : null;
+    } catch {
+      return null;
+    }
+  };
+
+  /** Creates an order for the caller, honouring the Idempotency-Key header (one order per key). */
+  const purchase = (req: FakeRequest, fingerprint: object, create: (buyer: UserRecord) => FakeReply | OrderRecord): FakeReply => {
+    const buyer = userOf(req);
+    if (!buyer) return problem(401, 'Not authenticated');
+    const key = req.headers['idempotency-key'];
+    const print = JSON.stringify(fingerprint);
+    if (typeof key === 'string') {
+      const seen = state.idempotencyKeys.get(`${buyer.id} ${key}`);
+      if (seen && seen.fingerprint !== print) return { status: 422, body: { message: 'Idempotency key reused with a different request', code: 'idempotency_mismatch' } };
+      if (seen) return json(toCo2Trust.order(state.orders.find((o) => o.id === seen.orderId)!), 200);
+    }
+    const made = create(buyer);
+    if (!('id' in made)) return made;
+    state.orders.push(made);
+    if (typeof key === 'string') state.idempotencyKeys.set(`${buyer.id} ${key}`, { fingerprint: print, orderId: made.id });
+    return json(toCo2Trust.order(made), 201);
+  };
+  const orderOf = (buyer: UserRecord, src: { productId: string; supplierId: string; pricePerTonne: ProductRecord['pricePerTonne'] }, quantity: Decimal, isPublic: boolean, orderHash: string | null, bundleOrderId: string | null): OrderRecord => ({
+    id: randomUUID(),
+    productId: src.productId,
+    supplierId: src.supplierId,
+    buyerId: buyer.id,
+    quantity,
+    unitPrice: src.pricePerTonne,
+    totalPrice: { amount: src.pricePerTonne.amount.mul(quantity).toDecimalPlaces(minorUnits(src.pricePerTonne.currency)), currency: src.pricePerTonne.currency },
+    status: orderHash ? 'PENDING' : 'COMPLETED',
+    isPublic,
+    orderHash,
+    bundleOrderId,
+    createdAt: new Date(),
+  });
+  const insufficient = (): FakeReply => ({ status: 409, body: { message: 'Not enough quantity available', code: 'insufficient_inventory' } });
+
+  const byId = <T extends { id: string; isPublic: boolean }>(path: string, rows: () => T[], map: (r: T) => unknown, ownerOf: (r: T) => string | null = () => null): FakeRoute => ({
+    method: 'GET',
+    path: `${BASE}/${path}/{id}`,
+    handler: (req) => {
+      const r = rows().find((x) => x.id === req.params.id);
+      return r && visible(req, r, ownerOf(r)) ? json(map(r)) : problem(404, 'Not found');
+    },
+  });
+
+  /** Generic upsert: validates references and applies snake_case fields to a record. */
+  const upsertModels: Record<string, { rows: () => { id: string }[]; apply: (target: Record<string, unknown>, body: Record<string, unknown>) => void; map: (r: never) => unknown; defaults: () => Record<string, unknown> }> = {
+    product: {
+      rows: () => state.products,
+      apply: (t, b) => {
+        assign(t, b, { name: 'name', description: 'description', supplier_id: 'supplierId', country_code: 'countryCode', vintage: 'vintage', is_public: 'isPublic', owner_id: 'ownerId' });
+        if (b.product_type !== undefined) t.productType = String(b.product_type).toUpperCase();
+        if (b.price_per_tonne !== undefined) t.pricePerTonne = { amount: dec(String(b.price_per_tonne)), currency: String(b.currency ?? (t.pricePerTonne as { currency: string } | undefined)?.currency ?? 'EUR') };
+        if (b.available_quantity !== undefined) t.availableQuantity = dec(String(b.available_quantity));
+      },
+      map: toCo2Trust.product,
+      defaults: () => ({ description: null, countryCode: null, vintage: null, ownerId: null, isPublic: true }),
+    },
+    supplier: {
+      rows: () => state.suppliers,
+      apply: (t, b) => assign(t, b, { name: 'name', description: 'description', country_code: 'countryCode', methodology_code: 'methodologyCode', featured: 'featured', is_public: 'isPublic' }),
+      map: toCo2Trust.supplier,
+      defaults: () => ({ description: null, countryCode: null, methodologyCode: null, featured: false, isPublic: true }),
+    },
+    trader: {
+      rows: () => state.traders,
+      apply: (t, b) => assign(t, b, { name: 'name', supplier_id: 'supplierId', country_code: 'countryCode', is_public: 'isPublic' }),
+      map: toCo2Trust.trader,
+      defaults: () => ({ supplierId: null, countryCode: null, isPublic: true }),
+    },
+    impact_partner: {
+      rows: () => state.impactPartners,
+      apply: (t, b) => assign(t, b, { name: 'name', description: 'description', country_code: 'countryCode', website_url: 'websiteUrl', is_public: 'isPublic' }),
+      map: toCo2Trust.impactPartner,
+      defaults: () => ({ description: null, countryCode: null, websiteUrl: null, isPublic: true }),
+    },
+    nft: {
+      rows: () => state.nfts,
+      apply: (t, b) => {
+        assign(t, b, { name: 'name', token_address: 'tokenAddress', token_id: 'tokenId', supplier_id: 'supplierId', owner_id: 'ownerId', is_public: 'isPublic' });
+        if (b.quantity !== undefined) t.quantity = dec(String(b.quantity));
+        if (b.available_quantity !== undefined) t.availableQuantity = dec(String(b.available_quantity));
+      },
+      map: toCo2Trust.nft,
+      defaults: () => ({ supplierId: null, ownerId: null, isPublic: true }),
+    },
+  };
+  const badReference = (b: Record<string, unknown>) =>
+    typeof b.supplier_id === 'string' && !state.suppliers.some((s) => s.id === b.supplier_id) ? { status: 404, body: { message: 'Supplier not found', code: 'supplier_not_found' } } : null;
+  const duplicateToken = (b: Record<string, unknown>, selfId: string | null) =>
+    b.token_address !== undefined && state.nfts.some((n) => n.id !== selfId && n.tokenAddress === b.token_address && n.tokenId === b.token_id) ? { status: 409, body: { message: 'Token exists', code: 'conflict' } } : null;
 
   return [
     {
@@ -53,36 +183,127 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
         return json({ access_token: `co2t_${user.id}`, token_type: 'bearer', user: toCo2Trust.user(user) });
       },
     },
+    // ---- catalogue -----------------------------------------------------------------------
     {
       method: 'GET',
       path: `${BASE}/products`,
       handler: (req) => {
-        const q = req.query;
         const rows = state.products.filter(
-          (p) =>
-            visible(req, p, p.ownerId) &&
-            (!q.get('product_type') || p.productType.toLowerCase() === q.get('product_type')) &&
-            (!q.get('supplier_id') || p.supplierId === q.get('supplier_id')) &&
-            (!q.get('country_code') || p.countryCode === q.get('country_code')),
+          (p) => visible(req, p, p.ownerId) && inIds(req, p.id) && eq(req, 'product_type', p.productType.toLowerCase()) && eq(req, 'supplier_id', p.supplierId) && eq(req, 'country_code', p.countryCode),
         );
         return paged(req, rows, toCo2Trust.product);
       },
     },
+    byId(`products`, () => state.products, toCo2Trust.product, (p) => p.ownerId),
     {
       method: 'GET',
-      path: `${BASE}/products/{id}`,
+      path: `${BASE}/dropdown/products`,
+      handler: (req) => json(state.products.filter((p) => visible(req, p, p.ownerId) && eq(req, 'product_type', p.productType.toLowerCase())).map((p) => ({ id: p.id, name: p.name }))),
+    },
+    {
+      method: 'GET',
+      path: `${BASE}/suppliers/supplier_ids`,
+      handler: (req) => json(state.suppliers.filter((s) => visible(req, s, null)).map((s) => ({ id: s.id, name: s.name }))),
+    },
+    {
+      method: 'GET',
+      path: `${BASE}/suppliers`,
       handler: (req) => {
-        const p = state.products.find((x) => x.id === req.params.id);
-        return p && visible(req, p, p.ownerId) ? json(toCo2Trust.product(p)) : problem(404, 'Product not found');
+        const rows = state.suppliers.filter(
+          (s) => visible(req, s, null) && inIds(req, s.id) && eq(req, 'featured', String(s.featured)) && eq(req, 'country_code', s.countryCode) && eq(req, 'methodology_code', s.methodologyCode),
+        );
+        return paged(req, rows, toCo2Trust.supplier);
+      },
+    },
+    byId('suppliers', () => state.suppliers, toCo2Trust.supplier),
+    {
+      method: 'GET',
+      path: `${BASE}/traders`,
+      handler: (req) => paged(req, state.traders.filter((t) => visible(req, t, null) && inIds(req, t.id) && eq(req, 'supplier_id', t.supplierId)), toCo2Trust.trader),
+    },
+    byId('traders', () => state.traders, toCo2Trust.trader),
+    {
+      method: 'GET',
+      path: `${BASE}/impact-partners`,
+      handler: (req) => paged(req, state.impactPartners.filter((i) => visible(req, i, null) && inIds(req, i.id)), toCo2Trust.impactPartner),
+    },
+    byId('impact-partners', () => state.impactPartners, toCo2Trust.impactPartner),
+    // ---- NFTs ----------------------------------------------------------------------------
+    {
+      method: 'GET',
+      path: `${BASE}/nfts/mint`,
+      handler: (req) => paged(req, state.nfts.filter((n) => visible(req, n, n.ownerId) && n.ownerId === null && n.availableQuantity.gt(0)), toCo2Trust.nft),
+    },
+    {
+      method: 'GET',
+      path: `${BASE}/nfts/user`,
+      handler: (req) => {
+        const u = userOf(req);
+        if (!u) return problem(401, 'Not authenticated');
+        const availableOnly = req.query.get('available_only') === 'true';
+        return paged(req, state.nfts.filter((n) => n.ownerId === u.id && (!availableOnly || n.availableQuantity.gt(0))), toCo2Trust.nft);
       },
     },
     {
       method: 'GET',
-      path: `${BASE}/suppliers/{id}`,
+      path: `${BASE}/nfts`,
       handler: (req) => {
-        const s = state.suppliers.find((x) => x.id === req.params.id);
-        return s ? json(toCo2Trust.supplier(s)) : problem(404, 'Supplier not found');
+        const availableOnly = req.query.get('available_only') === 'true';
+        const rows = state.nfts.filter((n) => visible(req, n, n.ownerId) && inIds(req, n.id) && eq(req, 'owner_id', n.ownerId) && (!availableOnly || n.availableQuantity.gt(0)));
+        return paged(req, rows, toCo2Trust.nft);
       },
+    },
+    byId('nfts', () => state.nfts, toCo2Trust.nft, (n) => n.ownerId),
+    // ---- bundle orders and their products ---------------------------------------------------
+    {
+      method: 'GET',
+      path: `${BASE}/bundle-orders`,
+      handler: (req) => {
+        const availableOnly = req.query.get('available_only') === 'true';
+        return paged(req, state.bundleOrders.filter((b) => visible(req, b, null) && inIds(req, b.id) && (!availableOnly || b.availableQuantity.gt(0))), toCo2Trust.bundleOrder);
+      },
+    },
+    byId('bundle-orders', () => state.bundleOrders, toCo2Trust.bundleOrder),
+    {
+      method: 'POST',
+      path: `${BASE}/bundle-orders`,
+      handler: (req) => {
+        const b = (req.body ?? {}) as { bundle_order_id?: string; quantity?: string; is_public?: boolean };
+        const quantity = tonnes(b.quantity);
+        if (!quantity) return problem(400, 'quantity must be a positive number of tonnes');
+        return purchase(req, { bundle: b.bundle_order_id, quantity: quantity.toString(), isPublic: Boolean(b.is_public) }, (buyer) => {
+          const bundle = state.bundleOrders.find((x) => x.id === b.bundle_order_id);
+          if (!bundle || !visible(req, bundle, null)) return problem(404, 'Bundle order not found');
+          if (bundle.availableQuantity.lt(quantity)) return insufficient();
+          bundle.availableQuantity = bundle.availableQuantity.sub(quantity);
+          return orderOf(buyer, bundle, quantity, Boolean(b.is_public), null, bundle.id);
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: `${BASE}/product-orders`,
+      handler: (req) => {
+        const bundles = idsOf(req, 'bundle_order_ids');
+        const rows = state.productOrders.filter(
+          (p) => inIds(req, p.id) && (!bundles || bundles.has(p.bundleOrderId)) && eq(req, 'bundle_order_id', p.bundleOrderId) && eq(req, 'product_id', p.productId),
+        );
+        return paged(req, rows, toCo2Trust.productOrder);
+      },
+    },
+    {
+      method: 'GET',
+      path: `${BASE}/product-orders/{id}`,
+      handler: (req) => {
+        const p = state.productOrders.find((x) => x.id === req.params.id);
+        return p ? json(toCo2Trust.productOrder(p)) : problem(404, 'Not found');
+      },
+    },
+    // ---- orders --------------------------------------------------------------------------
+    {
+      method: 'GET',
+      path: `${BASE}/orders/user/purchased`,
+      handler: (req) => needUser(req) ?? paged(req, state.orders.filter((o) => o.buyerId === userOf(req)!.id && o.status === 'COMPLETED'), toCo2Trust.order),
     },
     {
       method: 'GET',
@@ -95,16 +316,36 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       handler: (req) => {
         const denied = needUser(req);
         if (denied) return denied;
-        const q = req.query;
         const typeOf = (productId: string) => state.products.find((p) => p.id === productId)?.productType.toLowerCase();
         const rows = state.orders.filter(
           (o) =>
             visible(req, o, o.buyerId) &&
-            (!q.get('supplier_id') || o.supplierId === q.get('supplier_id')) &&
-            (!q.get('product_type') || typeOf(o.productId) === q.get('product_type')) &&
-            (!q.get('is_public') || String(o.isPublic) === q.get('is_public')),
+            inIds(req, o.id) &&
+            eq(req, 'supplier_id', o.supplierId) &&
+            eq(req, 'product_type', typeOf(o.productId)) &&
+            eq(req, 'is_public', String(o.isPublic)) &&
+            eq(req, 'user_id', o.buyerId) &&
+            eq(req, 'status', o.status.toLowerCase()),
         );
         return paged(req, rows, toCo2Trust.order);
+      },
+    },
+    {
+      method: 'POST',
+      path: `${BASE}/orders`,
+      handler: (req) => {
+        const b = (req.body ?? {}) as { product_id?: string; quantity?: string; is_public?: boolean; order_hash?: string | null };
+        const quantity = tonnes(b.quantity);
+        if (!quantity) return problem(400, 'quantity must be a positive number of tonnes');
+        const orderHash = b.order_hash ?? null;
+        return purchase(req, { product: b.product_id, quantity: quantity.toString(), isPublic: Boolean(b.is_public), orderHash }, (buyer) => {
+          const product = state.products.find((p) => p.id === b.product_id);
+          if (!product || !visible(req, product, product.ownerId)) return problem(404, 'Product not found');
+          if (product.availableQuantity.lt(quantity)) return insufficient();
+          if (orderHash && state.orders.some((o) => o.orderHash === orderHash)) return { status: 409, body: { message: 'Order hash already used', code: 'conflict' } };
+          product.availableQuantity = product.availableQuantity.sub(quantity);
+          return orderOf(buyer, { productId: product.id, supplierId: product.supplierId, pricePerTonne: product.pricePerTonne }, quantity, Boolean(b.is_public), orderHash, null);
+        });
       },
     },
     {
@@ -118,12 +359,79 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       },
     },
     {
-      method: 'GET',
-      path: `${BASE}/nfts/{id}`,
+      method: 'POST',
+      path: `${BASE}/sync/{hash}`,
       handler: (req) => {
-        const n = state.nfts.find((x) => x.id === req.params.id);
-        return n && visible(req, n, n.ownerId) ? json(toCo2Trust.nft(n)) : problem(404, 'NFT not found');
+        const u = userOf(req);
+        if (!u) return problem(401, 'Not authenticated');
+        const o = state.orders.find((x) => x.orderHash === req.params.hash);
+        if (!o) return problem(404, 'No order with this hash');
+        if (u.role !== 'ADMIN' && u.id !== o.buyerId) return problem(403, 'Only the buyer or an admin can sync this order');
+        const changed = o.status === 'PENDING';
+        if (changed) o.status = 'COMPLETED';
+        return json({ order: toCo2Trust.order(o), changed });
       },
     },
+    // ---- upsert (admin) --------------------------------------------------------------------
+    {
+      method: 'POST',
+      path: `${BASE}/upsert/{model}`,
+      handler: (req) => {
+        const denied = needAdmin(req);
+        if (denied) return denied;
+        const spec = upsertModels[req.params.model!];
+        if (!spec) return problem(404, 'Unknown model');
+        const body = (req.body ?? {}) as Record<string, unknown>;
+        const refused = badReference(body) ?? (req.params.model === 'nft' ? duplicateToken(body, null) : null);
+        if (refused) return refused;
+        const record: Record<string, unknown> = { id: randomUUID(), createdAt: new Date(), ...spec.defaults() };
+        spec.apply(record, body);
+        spec.rows().push(record as never);
+        return json(spec.map(record as never), 201);
+      },
+    },
+    {
+      method: 'PUT',
+      path: `${BASE}/upsert/{model}/{id}`,
+      handler: (req) => {
+        const denied = needAdmin(req);
+        if (denied) return denied;
+        const spec = upsertModels[req.params.model!];
+        if (!spec) return problem(404, 'Unknown model');
+        const record = spec.rows().find((r) => r.id === req.params.id) as Record<string, unknown> | undefined;
+        if (!record) return problem(404, 'Not found');
+        const body = (req.body ?? {}) as Record<string, unknown>;
+        const refused = badReference(body);
+        if (refused) return refused;
+        spec.apply(record, body);
+        return json(spec.map(record as never));
+      },
+    },
+    // ---- mailing list ----------------------------------------------------------------------
+    {
+      method: 'POST',
+      path: `${BASE}/mailing-list`,
+      handler: (req) => {
+        const email = String((req.body as { email?: string } | null)?.email ?? '').toLowerCase();
+        if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return problem(400, 'Invalid email');
+        let entry = state.mailingList.find((m) => m.email === email);
+        if (!entry) {
+          entry = { id: randomUUID(), email, createdAt: new Date() };
+          state.mailingList.push(entry);
+          return json(toCo2Trust.mailingListEntry(entry), 201);
+        }
+        return json(toCo2Trust.mailingListEntry(entry));
+      },
+    },
+    {
+      method: 'GET',
+      path: `${BASE}/mailing-list`,
+      handler: (req) => needAdmin(req) ?? paged(req, state.mailingList, toCo2Trust.mailingListEntry),
+    },
   ];
+}
+
+/** Copies the snake_case fields present in `body` onto the record's camelCase fields. */
+function assign(target: Record<string, unknown>, body: Record<string, unknown>, fields: Record<string, string>): void {
+  for (const [from, to] of Object.entries(fields)) if (body[from] !== undefined) target[to] = body[from];
 }

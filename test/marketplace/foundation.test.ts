@@ -62,13 +62,13 @@ describe.each(MODES)('marketplace (%s mode)', (mode) => {
     const q = `query P($after: String) { products(first: 2, after: $after) { totalCount nodes { id name pricePerTonne { amount currency } supplier { name } } pageInfo { hasNextPage endCursor } } }`;
     type P = { products: { totalCount: number; nodes: { id: string; name: string; pricePerTonne: { amount: string; currency: string }; supplier: { name: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
     const first = ok(await graphql<P>(subgraph.url, q));
-    expect(first.products.totalCount).toBe(3);
+    expect(first.products.totalCount).toBe(4);
     expect(first.products.nodes.map((n) => n.id)).toEqual([DEMO.products[2], DEMO.products[1]]);
     expect(first.products.nodes[1]!.pricePerTonne).toEqual({ amount: '145.00', currency: 'EUR' });
     expect(first.products.nodes[1]!.supplier.name).toBe('Icelandic Biochar');
     expect(first.products.pageInfo.hasNextPage).toBe(true);
     const second = ok(await graphql<P>(subgraph.url, q, { after: first.products.pageInfo.endCursor }));
-    expect(second.products.nodes.map((n) => n.id)).toEqual([DEMO.products[0]]);
+    expect(second.products.nodes.map((n) => n.id)).toEqual([DEMO.products[0], DEMO.bundleProduct]);
     expect(second.products.pageInfo.hasNextPage).toBe(false);
   });
 

@@ -1,6 +1,7 @@
 // Marketplace tables. Money is stored in minor units and mass in grams, as integers: exact in
 // SQLite and PostgreSQL alike, and safe for conditional `quantity >= ?` updates.
 import { defineEntity, p } from '@mikro-orm/core';
+import { offsetEntities } from './offset-entities.ts';
 
 export const UserSchema = defineEntity({
   name: 'User',
@@ -22,11 +23,12 @@ export const SupplierSchema = defineEntity({
   properties: {
     id: p.string().primary(),
     name: p.string(),
+    description: p.text().nullable(),
     countryCode: p.string().nullable(),
     methodologyCode: p.string().nullable(),
     featured: p.boolean(),
     isPublic: p.boolean(),
-    createdAt: p.datetime(),
+    createdAt: p.datetime().index(),
   },
 });
 export class Supplier extends SupplierSchema.class {}
@@ -71,6 +73,8 @@ export const OrderSchema = defineEntity({
     status: p.string().$type<'PENDING' | 'COMPLETED' | 'CANCELLED'>(),
     isPublic: p.boolean(),
     orderHash: p.string().nullable().unique(),
+    bundleOrderId: p.string().nullable(),
+    syncedAt: p.datetime().nullable(),
     createdAt: p.datetime(),
   },
 });
@@ -97,4 +101,117 @@ export const NftSchema = defineEntity({
 export class Nft extends NftSchema.class {}
 NftSchema.setClass(Nft);
 
-export const entities = [UserSchema, SupplierSchema, ProductSchema, OrderSchema, NftSchema];
+export const TraderSchema = defineEntity({
+  name: 'Trader',
+  tableName: 'traders',
+  properties: {
+    id: p.string().primary(),
+    name: p.string(),
+    supplierId: p.string().nullable().index(),
+    countryCode: p.string().nullable(),
+    isPublic: p.boolean(),
+    createdAt: p.datetime().index(),
+  },
+});
+export class Trader extends TraderSchema.class {}
+TraderSchema.setClass(Trader);
+
+export const ImpactPartnerSchema = defineEntity({
+  name: 'ImpactPartner',
+  tableName: 'impact_partners',
+  properties: {
+    id: p.string().primary(),
+    name: p.string(),
+    description: p.text().nullable(),
+    countryCode: p.string().nullable(),
+    websiteUrl: p.string().nullable(),
+    isPublic: p.boolean(),
+    createdAt: p.datetime().index(),
+  },
+});
+export class ImpactPartner extends ImpactPartnerSchema.class {}
+ImpactPartnerSchema.setClass(ImpactPartner);
+
+export const BundleOrderSchema = defineEntity({
+  name: 'BundleOrder',
+  tableName: 'bundle_orders',
+  properties: {
+    id: p.string().primary(),
+    name: p.string(),
+    productId: p.string().index(),
+    supplierId: p.string(),
+    pricePerTonneMinor: p.bigint().$type<bigint>(),
+    currency: p.string(),
+    quantityGrams: p.bigint().$type<bigint>(),
+    availableGrams: p.bigint().$type<bigint>(),
+    isPublic: p.boolean(),
+    createdAt: p.datetime().index(),
+  },
+});
+export class BundleOrder extends BundleOrderSchema.class {}
+BundleOrderSchema.setClass(BundleOrder);
+
+export const ProductOrderSchema = defineEntity({
+  name: 'ProductOrder',
+  tableName: 'product_orders',
+  properties: {
+    id: p.string().primary(),
+    bundleOrderId: p.string().index(),
+    productId: p.string().index(),
+    quantityGrams: p.bigint().$type<bigint>(),
+    createdAt: p.datetime(),
+  },
+});
+export class ProductOrder extends ProductOrderSchema.class {}
+ProductOrderSchema.setClass(ProductOrder);
+
+export const MailingListEntrySchema = defineEntity({
+  name: 'MailingListEntry',
+  tableName: 'mailing_list',
+  properties: {
+    id: p.string().primary(),
+    email: p.string().unique(),
+    createdAt: p.datetime().index(),
+  },
+});
+export class MailingListEntry extends MailingListEntrySchema.class {}
+MailingListEntrySchema.setClass(MailingListEntry);
+
+/** One row per (buyer, key): a retried purchase returns the order it first created. */
+export const PurchaseIdempotencyKeySchema = defineEntity({
+  name: 'PurchaseIdempotencyKey',
+  tableName: 'purchase_idempotency_keys',
+  uniques: [{ properties: ['ownerId', 'key'] }],
+  properties: {
+    id: p.string().primary(),
+    ownerId: p.string(),
+    key: p.string(),
+    requestHash: p.string(),
+    orderId: p.string(),
+    createdAt: p.datetime(),
+  },
+});
+export class PurchaseIdempotencyKey extends PurchaseIdempotencyKeySchema.class {}
+PurchaseIdempotencyKeySchema.setClass(PurchaseIdempotencyKey);
+
+/** Payment records still to deliver to the payments subgraph, written with the order. */
+export const PaymentOutboxSchema = defineEntity({
+  name: 'PaymentOutbox',
+  tableName: 'payment_outbox',
+  indexes: [{ properties: ['deliveredAt', 'nextAttemptAt'] }],
+  properties: {
+    id: p.string().primary(),
+    externalReference: p.string().unique(),
+    payload: p.text(),
+    attempts: p.integer(),
+    nextAttemptAt: p.datetime(),
+    lockedUntil: p.datetime().nullable(),
+    deliveredAt: p.datetime().nullable(),
+    lastError: p.text().nullable(),
+    createdAt: p.datetime(),
+  },
+});
+export class PaymentOutbox extends PaymentOutboxSchema.class {}
+PaymentOutboxSchema.setClass(PaymentOutbox);
+
+export const entities = [...offsetEntities, UserSchema, SupplierSchema, ProductSchema, OrderSchema, NftSchema, TraderSchema, ImpactPartnerSchema, BundleOrderSchema, ProductOrderSchema, MailingListEntrySchema, PurchaseIdempotencyKeySchema, PaymentOutboxSchema];

@@ -1,7 +1,18 @@
 // Rows (integers: minor units, grams) to domain records (decimals) and back.
 import { fromMinor, dec, gramsToTonnes, toMinor, tonnesToGrams } from '../../../lib/decimal.ts';
-import type { NftRecord, OrderRecord, ProductRecord, SupplierRecord, UserRecord } from '../source.ts';
-import type { Nft, Order, Product, Supplier, User } from './entities.ts';
+import type {
+  BundleOrderRecord,
+  ImpactPartnerRecord,
+  MailingListEntryRecord,
+  NftRecord,
+  OrderRecord,
+  ProductOrderRecord,
+  ProductRecord,
+  SupplierRecord,
+  TraderRecord,
+  UserRecord,
+} from '../source.ts';
+import type { BundleOrder, ImpactPartner, MailingListEntry, Nft, Order, Product, ProductOrder, Supplier, Trader, User } from './entities.ts';
 
 const money = (minor: bigint, currency: string) => ({ amount: dec(fromMinor(minor, currency)), currency });
 
@@ -10,9 +21,12 @@ export const toRecord = {
   supplier: (s: Supplier): SupplierRecord => ({
     id: s.id,
     name: s.name,
+    description: s.description ?? null,
     countryCode: s.countryCode ?? null,
     methodologyCode: s.methodologyCode ?? null,
     featured: s.featured,
+    isPublic: s.isPublic,
+    createdAt: s.createdAt,
   }),
   product: (p: Product): ProductRecord => ({
     id: p.id,
@@ -39,6 +53,7 @@ export const toRecord = {
     status: o.status,
     isPublic: o.isPublic,
     orderHash: o.orderHash ?? null,
+    bundleOrderId: o.bundleOrderId ?? null,
     createdAt: o.createdAt,
   }),
   nft: (n: Nft): NftRecord => ({
@@ -53,9 +68,48 @@ export const toRecord = {
     isPublic: n.isPublic,
     createdAt: n.createdAt,
   }),
+  trader: (t: Trader): TraderRecord => ({
+    id: t.id,
+    name: t.name,
+    supplierId: t.supplierId ?? null,
+    countryCode: t.countryCode ?? null,
+    isPublic: t.isPublic,
+    createdAt: t.createdAt,
+  }),
+  impactPartner: (i: ImpactPartner): ImpactPartnerRecord => ({
+    id: i.id,
+    name: i.name,
+    description: i.description ?? null,
+    countryCode: i.countryCode ?? null,
+    websiteUrl: i.websiteUrl ?? null,
+    isPublic: i.isPublic,
+    createdAt: i.createdAt,
+  }),
+  bundleOrder: (b: BundleOrder): BundleOrderRecord => ({
+    id: b.id,
+    name: b.name,
+    productId: b.productId,
+    supplierId: b.supplierId,
+    pricePerTonne: money(b.pricePerTonneMinor, b.currency),
+    quantity: gramsToTonnes(b.quantityGrams),
+    availableQuantity: gramsToTonnes(b.availableGrams),
+    isPublic: b.isPublic,
+    createdAt: b.createdAt,
+  }),
+  productOrder: (p: ProductOrder): ProductOrderRecord => ({
+    id: p.id,
+    bundleOrderId: p.bundleOrderId,
+    productId: p.productId,
+    quantity: gramsToTonnes(p.quantityGrams),
+    createdAt: p.createdAt,
+  }),
+  mailingListEntry: (m: MailingListEntry): MailingListEntryRecord => ({ id: m.id, email: m.email, createdAt: m.createdAt }),
 };
 
 export const toRow = {
+  supplier: (s: SupplierRecord) => ({ ...s }),
+  trader: (t: TraderRecord) => ({ ...t }),
+  impactPartner: (i: ImpactPartnerRecord) => ({ ...i }),
   product: (p: ProductRecord) => ({
     id: p.id,
     name: p.name,
@@ -83,6 +137,7 @@ export const toRow = {
     status: o.status,
     isPublic: o.isPublic,
     orderHash: o.orderHash,
+    bundleOrderId: o.bundleOrderId,
     createdAt: o.createdAt,
   }),
   nft: (n: NftRecord) => ({
@@ -96,5 +151,24 @@ export const toRow = {
     availableGrams: tonnesToGrams(n.availableQuantity),
     isPublic: n.isPublic,
     createdAt: n.createdAt,
+  }),
+  bundleOrder: (b: BundleOrderRecord) => ({
+    id: b.id,
+    name: b.name,
+    productId: b.productId,
+    supplierId: b.supplierId,
+    pricePerTonneMinor: toMinor(b.pricePerTonne.amount, b.pricePerTonne.currency),
+    currency: b.pricePerTonne.currency,
+    quantityGrams: tonnesToGrams(b.quantity),
+    availableGrams: tonnesToGrams(b.availableQuantity),
+    isPublic: b.isPublic,
+    createdAt: b.createdAt,
+  }),
+  productOrder: (p: ProductOrderRecord) => ({
+    id: p.id,
+    bundleOrderId: p.bundleOrderId,
+    productId: p.productId,
+    quantityGrams: tonnesToGrams(p.quantity),
+    createdAt: p.createdAt,
   }),
 };

@@ -5,14 +5,22 @@ import { commonResolvers } from '../../../lib/scalars.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { isOwnerOrAdmin, visibleOrNull } from '../visibility.ts';
+import { adminMutation, adminQuery } from './admin.ts';
+import { BundleOrder, ImpactPartner, MarketplaceOption, ProductOrder, Trader, catalogueQuery } from './catalogue.ts';
+import { ordersMutation, userPurchases } from './orders.ts';
+import { offsetOrderMutations, offsetOrderQueries, offsetOrderTypes } from './offset-orders.ts';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const tonnes = (amount: { toString(): string }) => ({ amount: amount.toString(), unit: 'T' as const });
 
 export const resolvers: Resolvers<Context> = {
   ...commonResolvers,
+  ...offsetOrderTypes,
 
   Query: {
+    ...catalogueQuery,
+    ...adminQuery,
+    ...offsetOrderQueries,
     me: (_root, _args, ctx) => ctx.loaders.user.load(requireViewer(ctx).id),
     products: (_root, args, ctx) =>
       ctx.source.products({ page: offsetPage(args), filter: args.filter ?? {}, order: args.order ?? 'DESC' }),
@@ -24,6 +32,9 @@ export const resolvers: Resolvers<Context> = {
   },
 
   Mutation: {
+    ...ordersMutation,
+    ...adminMutation,
+    ...offsetOrderMutations,
     authenticate: async (_root, { input }, ctx) => {
       if (!ctx.backendKeyValid) throw unauthenticated('A valid X-Backend-Secret-Key header is required');
       const email = input.email.trim().toLowerCase();
@@ -40,7 +51,14 @@ export const resolvers: Resolvers<Context> = {
     __resolveReference: (ref, ctx) => ctx.loaders.user.load(ref.id),
     orders: (user, args, ctx) =>
       ctx.source.orders({ page: offsetPage(args), filter: { buyerId: user.id }, order: 'DESC' }),
+    ...userPurchases,
   },
+
+  Trader,
+  ImpactPartner,
+  MarketplaceOption,
+  BundleOrder,
+  ProductOrder,
 
   Product: {
     __resolveReference: async (ref, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.product.load(ref.id), (p) => p.ownerId),
@@ -56,6 +74,7 @@ export const resolvers: Resolvers<Context> = {
     product: async (o, _args, ctx) => (await ctx.loaders.product.load(o.productId))!,
     supplier: async (o, _args, ctx) => (await ctx.loaders.supplier.load(o.supplierId))!,
     buyer: (o, _args, ctx) => (isOwnerOrAdmin(ctx.auth.viewer, o.buyerId) ? ctx.loaders.user.load(o.buyerId) : null),
+    bundleOrder: (o, _args, ctx) => (o.bundleOrderId ? ctx.loaders.bundleOrder.load(o.bundleOrderId) : null),
     quantity: (o) => tonnes(o.quantity),
   },
 

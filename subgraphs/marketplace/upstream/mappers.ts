@@ -1,7 +1,34 @@
-// CO2Trust JSON to the marketplace's domain records.
+// CO2Trust JSON to the marketplace's domain records, and back (request bodies and the fake).
 import { dec } from '../../../lib/decimal.ts';
-import type { NftRecord, OrderRecord, ProductRecord, SupplierRecord, UserRecord } from '../source.ts';
-import type { Co2TrustNft, Co2TrustOrder, Co2TrustProduct, Co2TrustSupplier, Co2TrustUser } from './client.ts';
+import type {
+  BundleOrderRecord,
+  ImpactPartnerInput,
+  ImpactPartnerRecord,
+  MailingListEntryRecord,
+  NftInput,
+  NftRecord,
+  OrderRecord,
+  ProductInput,
+  ProductOrderRecord,
+  ProductRecord,
+  SupplierInput,
+  SupplierRecord,
+  TraderInput,
+  TraderRecord,
+  UserRecord,
+} from '../source.ts';
+import type {
+  Co2TrustBundleOrder,
+  Co2TrustImpactPartner,
+  Co2TrustMailingListEntry,
+  Co2TrustNft,
+  Co2TrustOrder,
+  Co2TrustProduct,
+  Co2TrustProductOrder,
+  Co2TrustSupplier,
+  Co2TrustTrader,
+  Co2TrustUser,
+} from './client.ts';
 
 const upper = <T extends string>(v: string) => v.toUpperCase() as T;
 
@@ -10,9 +37,12 @@ export const fromCo2Trust = {
   supplier: (s: Co2TrustSupplier): SupplierRecord => ({
     id: s.id,
     name: s.name,
+    description: s.description,
     countryCode: s.country_code,
     methodologyCode: s.methodology_code,
     featured: s.featured,
+    isPublic: s.is_public,
+    createdAt: new Date(s.created_at),
   }),
   product: (p: Co2TrustProduct): ProductRecord => ({
     id: p.id,
@@ -39,6 +69,7 @@ export const fromCo2Trust = {
     status: upper(o.status),
     isPublic: o.is_public,
     orderHash: o.order_hash,
+    bundleOrderId: o.bundle_order_id ?? null,
     createdAt: new Date(o.created_at),
   }),
   nft: (n: Co2TrustNft): NftRecord => ({
@@ -53,12 +84,57 @@ export const fromCo2Trust = {
     isPublic: n.is_public,
     createdAt: new Date(n.created_at),
   }),
+  trader: (t: Co2TrustTrader): TraderRecord => ({
+    id: t.id,
+    name: t.name,
+    supplierId: t.supplier_id,
+    countryCode: t.country_code,
+    isPublic: t.is_public,
+    createdAt: new Date(t.created_at),
+  }),
+  impactPartner: (i: Co2TrustImpactPartner): ImpactPartnerRecord => ({
+    id: i.id,
+    name: i.name,
+    description: i.description,
+    countryCode: i.country_code,
+    websiteUrl: i.website_url,
+    isPublic: i.is_public,
+    createdAt: new Date(i.created_at),
+  }),
+  bundleOrder: (b: Co2TrustBundleOrder): BundleOrderRecord => ({
+    id: b.id,
+    name: b.name,
+    productId: b.product_id,
+    supplierId: b.supplier_id,
+    pricePerTonne: { amount: dec(b.price_per_tonne), currency: b.currency },
+    quantity: dec(b.quantity),
+    availableQuantity: dec(b.available_quantity),
+    isPublic: b.is_public,
+    createdAt: new Date(b.created_at),
+  }),
+  productOrder: (p: Co2TrustProductOrder): ProductOrderRecord => ({
+    id: p.id,
+    bundleOrderId: p.bundle_order_id,
+    productId: p.product_id,
+    quantity: dec(p.quantity),
+    createdAt: new Date(p.created_at),
+  }),
+  mailingListEntry: (m: Co2TrustMailingListEntry): MailingListEntryRecord => ({ id: m.id, email: m.email, createdAt: new Date(m.created_at) }),
 };
 
 /** The inverse, used by the contract fake to serve the demo records as CO2Trust would. */
 export const toCo2Trust = {
   user: (u: UserRecord): Co2TrustUser => ({ id: u.id, email: u.email, name: u.name, role: u.role === 'ADMIN' ? 'admin' : 'user', created_at: u.createdAt.toISOString() }),
-  supplier: (s: SupplierRecord): Co2TrustSupplier => ({ id: s.id, name: s.name, country_code: s.countryCode, methodology_code: s.methodologyCode, featured: s.featured }),
+  supplier: (s: SupplierRecord): Co2TrustSupplier => ({
+    id: s.id,
+    name: s.name,
+    description: s.description,
+    country_code: s.countryCode,
+    methodology_code: s.methodologyCode,
+    featured: s.featured,
+    is_public: s.isPublic,
+    created_at: s.createdAt.toISOString(),
+  }),
   product: (p: ProductRecord): Co2TrustProduct => ({
     id: p.id,
     name: p.name,
@@ -86,6 +162,7 @@ export const toCo2Trust = {
     status: o.status.toLowerCase() as Co2TrustOrder['status'],
     is_public: o.isPublic,
     order_hash: o.orderHash,
+    bundle_order_id: o.bundleOrderId,
     created_at: o.createdAt.toISOString(),
   }),
   nft: (n: NftRecord): Co2TrustNft => ({
@@ -100,4 +177,78 @@ export const toCo2Trust = {
     is_public: n.isPublic,
     created_at: n.createdAt.toISOString(),
   }),
+  trader: (t: TraderRecord): Co2TrustTrader => ({
+    id: t.id,
+    name: t.name,
+    supplier_id: t.supplierId,
+    country_code: t.countryCode,
+    is_public: t.isPublic,
+    created_at: t.createdAt.toISOString(),
+  }),
+  impactPartner: (i: ImpactPartnerRecord): Co2TrustImpactPartner => ({
+    id: i.id,
+    name: i.name,
+    description: i.description,
+    country_code: i.countryCode,
+    website_url: i.websiteUrl,
+    is_public: i.isPublic,
+    created_at: i.createdAt.toISOString(),
+  }),
+  bundleOrder: (b: BundleOrderRecord): Co2TrustBundleOrder => ({
+    id: b.id,
+    name: b.name,
+    product_id: b.productId,
+    supplier_id: b.supplierId,
+    price_per_tonne: b.pricePerTonne.amount.toFixed(2),
+    currency: b.pricePerTonne.currency,
+    quantity: b.quantity.toString(),
+    available_quantity: b.availableQuantity.toString(),
+    is_public: b.isPublic,
+    created_at: b.createdAt.toISOString(),
+  }),
+  productOrder: (p: ProductOrderRecord): Co2TrustProductOrder => ({
+    id: p.id,
+    bundle_order_id: p.bundleOrderId,
+    product_id: p.productId,
+    quantity: p.quantity.toString(),
+    created_at: p.createdAt.toISOString(),
+  }),
+  mailingListEntry: (m: MailingListEntryRecord): Co2TrustMailingListEntry => ({ id: m.id, email: m.email, created_at: m.createdAt.toISOString() }),
+};
+
+/** Drops fields not given, so a PUT changes only what the admin sent. */
+const given = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+/** Upsert request bodies (snake_case) from the validated admin inputs. */
+export const upsertBody = {
+  product: (i: ProductInput) =>
+    given({
+      name: i.name,
+      description: i.description,
+      product_type: i.productType?.toLowerCase(),
+      supplier_id: i.supplierId,
+      country_code: i.countryCode,
+      vintage: i.vintage,
+      price_per_tonne: i.pricePerTonne?.amount.toString(),
+      currency: i.pricePerTonne?.currency,
+      available_quantity: i.availableQuantity?.toString(),
+      is_public: i.isPublic,
+      owner_id: i.ownerId,
+    }),
+  supplier: (i: SupplierInput) =>
+    given({ name: i.name, description: i.description, country_code: i.countryCode, methodology_code: i.methodologyCode, featured: i.featured, is_public: i.isPublic }),
+  trader: (i: TraderInput) => given({ name: i.name, supplier_id: i.supplierId, country_code: i.countryCode, is_public: i.isPublic }),
+  impactPartner: (i: ImpactPartnerInput) =>
+    given({ name: i.name, description: i.description, country_code: i.countryCode, website_url: i.websiteUrl, is_public: i.isPublic }),
+  nft: (i: NftInput) =>
+    given({
+      name: i.name,
+      token_address: i.tokenAddress,
+      token_id: i.tokenId,
+      supplier_id: i.supplierId,
+      owner_id: i.ownerId,
+      quantity: i.quantity?.toString(),
+      available_quantity: i.availableQuantity?.toString(),
+      is_public: i.isPublic,
+    }),
 };

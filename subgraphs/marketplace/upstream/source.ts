@@ -1,9 +1,58 @@
 import type { Viewer } from '../../../lib/auth.ts';
-import { windowFromPages } from '../../../lib/connection.ts';
-import type { UpstreamClient } from '../../../lib/http-client.ts';
-import type { Listing, MarketplaceSource, OrderFilter, ProductFilter, UserRecord } from '../source.ts';
-import { CO2TRUST_ROUTES as R, type Co2TrustAuthResponse, type Co2TrustNft, type Co2TrustOrder, type Co2TrustPage, type Co2TrustProduct, type Co2TrustSupplier } from './client.ts';
-import { fromCo2Trust } from './mappers.ts';
+import { alignByKey } from '../../../lib/batch.ts';
+import { offsetConnection, windowFromPages } from '../../../lib/connection.ts';
+import { DomainError } from '../../../lib/errors.ts';
+import { UpstreamHttpError, type UpstreamClient, type UpstreamRequest } from '../../../lib/http-client.ts';
+import type {
+  BundleOrderFilter,
+  CatalogueModel,
+  CatalogueModels,
+  CreateBundleOrderInput,
+  CreateOrderInput,
+  Listing,
+  MarketplaceSource,
+  NftFilter,
+  NoFilter,
+  OptionRecord,
+  OrderFilter,
+  OrderRecord,
+  ProductFilter,
+  ProductOrderFilter,
+  ProductOrderRecord,
+  ProductType,
+  SupplierFilter,
+  TraderFilter,
+  UserRecord,
+} from '../source.ts';
+import {
+  CO2TRUST_ROUTES as R,
+  type Co2TrustAuthResponse,
+  type Co2TrustBundleOrder,
+  type Co2TrustImpactPartner,
+  type Co2TrustMailingListEntry,
+  type Co2TrustModel,
+  type Co2TrustNft,
+  type Co2TrustOption,
+  type Co2TrustOrder,
+  type Co2TrustPage,
+  type Co2TrustProductOrder,
+  type Co2TrustSyncResult,
+  type Co2TrustTrader,
+} from './client.ts';
+import { fromCo2Trust, upsertBody } from './mappers.ts';
+
+/** The upstream's largest page: by-id lookups ask for up to this many ids per call. */
+const MAX_IDS_PER_CALL = 100;
+
+type Query = UpstreamRequest['query'];
+
+const MODELS: Record<CatalogueModel, { path: Co2TrustModel; body: (i: never) => object; map: (r: never) => unknown }> = {
+  product: { path: 'product', body: upsertBody.product, map: fromCo2Trust.product },
+  supplier: { path: 'supplier', body: upsertBody.supplier, map: fromCo2Trust.supplier },
+  trader: { path: 'trader', body: upsertBody.trader, map: fromCo2Trust.trader },
+  impactPartner: { path: 'impact_partner', body: upsertBody.impactPartner, map: fromCo2Trust.impactPartner },
+  nft: { path: 'nft', body: upsertBody.nft, map: fromCo2Trust.nft },
+};
 
 /** The marketplace over the CO2Trust core services REST API. */
 export class UpstreamMarketplaceSource implements MarketplaceSource {
@@ -20,6 +69,46 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   /** The caller's CO2Trust bearer token, when the caller has one. */
   private auth(): Record<string, string> {
     return this.viewer?.upstreamToken ? { authorization: `Bearer ${this.viewer.upstreamToken}` } : {};
+  }
+
+  /** One page/size/order listing mapped to a connection; filters are passed through. */
+  private list<T, R>(path: string, listing: Listing<unknown>, query: Query, map: (row: T) => R) {
+    return windowFromPages(listing.page, async (pageNumber, size) => {
+      const res = await this.client.json<Co2TrustPage<T>>({
+        path,
+        headers: this.auth(),
+        query: { page: pageNumber, size, order: listing.order.toLowerCase(), ...query },
+      });
+      return { items: res.items.map(map), total: res.total };
+    });
+  }
+
+  /** By-id lookups through the list endpoint's `ids` filter: one call per 100 ids. */
+  private async byIds<T, R extends { id: string }>(path: string, ids: readonly string[], map: (row: T) => R, extra: Query = {}): Promise<(R | null)[]> {
+    const unique = [...new Set(ids)];
+    const chunks: string[][] = [];
+    for (let i = 0; i < unique.length; i += MAX_IDS_PER_CALL) chunks.push(unique.slice(i, i + MAX_IDS_PER_CALL));
+    const pages = await Promise.all(
+      chunks.map((chunk) => this.client.json<Co2TrustPage<T>>({ path, headers: this.auth(), query: { ids: chunk.join(','), page: 1, size: chunk.length, ...extra } })),
+    );
+    return alignByKey(ids, pages.flatMap((p) => p.items.map(map)), (r) => r.id);
+  }
+
+  /** Turns the upstream's business refusals into the same user errors local mode gives. */
+  private async refusals<T>(run: () => Promise<T>, notFound: DomainError): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof UpstreamHttpError)) throw error;
+      const code = (error.body as { code?: string } | null)?.code;
+      if (error.status === 404) throw notFound;
+      if (error.status === 409 && code === 'insufficient_inventory') throw new DomainError('INSUFFICIENT_INVENTORY', 'Not enough tonnes are available', 'input.quantity');
+      if (error.status === 409 && code === 'conflict') throw new DomainError('CONFLICT', 'A record with these identifiers already exists');
+      if (error.status === 422 && code === 'idempotency_mismatch') {
+        throw new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was already used for a different request', 'input.idempotencyKey');
+      }
+      throw error;
+    }
   }
 
   async authenticate(input: { email: string; name?: string | null }) {
@@ -40,67 +129,199 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
     );
   }
 
-  async products({ page, filter, order }: Listing<ProductFilter>) {
-    return windowFromPages(page, async (pageNumber, size) => {
-      const res = await this.client.json<Co2TrustPage<Co2TrustProduct>>({
-        path: R.products,
-        headers: this.auth(),
-        query: {
-          page: pageNumber,
-          size,
-          order: order.toLowerCase(),
-          product_type: filter.productType?.toLowerCase(),
-          supplier_id: filter.supplierId,
-          country_code: filter.countryCode,
-        },
-      });
-      return { items: res.items.map(fromCo2Trust.product), total: res.total };
-    });
+  products({ filter, ...listing }: Listing<ProductFilter>) {
+    return this.list(R.products, { filter, ...listing }, { product_type: filter.productType?.toLowerCase(), supplier_id: filter.supplierId, country_code: filter.countryCode }, fromCo2Trust.product);
   }
 
   productsByIds(ids: readonly string[]) {
-    return Promise.all(ids.map(async (id) => {
-      const p = await this.client.jsonOrNull<Co2TrustProduct>({ path: R.product(id), headers: this.auth() });
-      return p && fromCo2Trust.product(p);
-    }));
+    return this.byIds(R.products, ids, fromCo2Trust.product);
+  }
+
+  /** Dropdowns answer whole arrays: sorted by name and windowed here, as local mode does. */
+  private async options(path: string, listing: Listing<unknown>, query: Query) {
+    const rows = await this.client.json<Co2TrustOption[]>({ path, headers: this.auth(), query });
+    const dir = listing.order === 'ASC' ? 1 : -1;
+    const sorted = rows
+      .map((o): OptionRecord => ({ id: o.id, name: o.name, createdAt: new Date(0) }))
+      .sort((a, b) => dir * (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const { offset, limit } = listing.page;
+    return offsetConnection(sorted.slice(offset, offset + limit), listing.page, sorted.length);
+  }
+
+  productOptions(listing: Listing<{ productType?: ProductType | null }>) {
+    return this.options(R.productOptions, listing, { product_type: listing.filter.productType?.toLowerCase() });
+  }
+
+  suppliers(listing: Listing<SupplierFilter>) {
+    const f = listing.filter;
+    return this.list(R.suppliers, listing, { featured: f.featured ?? undefined, country_code: f.countryCode, methodology_code: f.methodologyCode }, fromCo2Trust.supplier);
+  }
+
+  supplierOptions(listing: Listing<NoFilter>) {
+    return this.options(R.supplierOptions, listing, {});
   }
 
   suppliersByIds(ids: readonly string[]) {
-    return Promise.all(ids.map(async (id) => {
-      const s = await this.client.jsonOrNull<Co2TrustSupplier>({ path: R.supplier(id), headers: this.auth() });
-      return s && fromCo2Trust.supplier(s);
-    }));
+    return this.byIds(R.suppliers, ids, fromCo2Trust.supplier);
   }
 
-  async orders({ page, filter, order }: Listing<OrderFilter>) {
-    return windowFromPages(page, async (pageNumber, size) => {
-      const res = await this.client.json<Co2TrustPage<Co2TrustOrder>>({
-        path: filter.buyerId ? R.userOrders : R.orders,
-        headers: this.auth(),
-        query: {
-          page: pageNumber,
-          size,
-          order: order.toLowerCase(),
-          supplier_id: filter.supplierId,
-          product_type: filter.productType?.toLowerCase(),
-          is_public: filter.isPublic ?? undefined,
-        },
-      });
-      return { items: res.items.map(fromCo2Trust.order), total: res.total };
-    });
+  traders(listing: Listing<TraderFilter>) {
+    return this.list(R.traders, listing, { supplier_id: listing.filter.supplierId }, fromCo2Trust.trader);
   }
 
-  ordersByIds(ids: readonly string[]) {
-    return Promise.all(ids.map(async (id) => {
-      const o = await this.client.jsonOrNull<Co2TrustOrder>({ path: R.order(id), headers: this.auth() });
-      return o && fromCo2Trust.order(o);
-    }));
+  tradersByIds(ids: readonly string[]) {
+    return this.byIds<Co2TrustTrader, ReturnType<typeof fromCo2Trust.trader>>(R.traders, ids, fromCo2Trust.trader);
+  }
+
+  impactPartners(listing: Listing<NoFilter>) {
+    return this.list(R.impactPartners, listing, {}, fromCo2Trust.impactPartner);
+  }
+
+  impactPartnersByIds(ids: readonly string[]) {
+    return this.byIds<Co2TrustImpactPartner, ReturnType<typeof fromCo2Trust.impactPartner>>(R.impactPartners, ids, fromCo2Trust.impactPartner);
+  }
+
+  orders(listing: Listing<OrderFilter>) {
+    const f = listing.filter;
+    const own = f.buyerId && f.buyerId === this.viewer?.id;
+    const path = f.purchasedOnly && own ? R.userPurchasedOrders : own ? R.userOrders : R.orders;
+    return this.list<Co2TrustOrder, OrderRecord>(
+      path,
+      listing,
+      {
+        supplier_id: f.supplierId,
+        product_type: f.productType?.toLowerCase(),
+        is_public: f.isPublic ?? undefined,
+        // Another user's orders (an admin looking): the list endpoint with the user and status filters.
+        user_id: own ? undefined : (f.buyerId ?? undefined),
+        status: f.purchasedOnly && !own ? 'completed' : undefined,
+      },
+      fromCo2Trust.order,
+    );
+  }
+
+  async ordersByIds(ids: readonly string[]) {
+    // Orders need a user token upstream; an anonymous caller sees none.
+    if (!this.viewer?.upstreamToken) return ids.map(() => null);
+    return this.byIds(R.orders, ids, fromCo2Trust.order);
+  }
+
+  nfts(listing: Listing<NftFilter>) {
+    const f = listing.filter;
+    const available = f.availableOnly ? true : undefined;
+    if (f.mintableOnly) return this.list(R.mintableNfts, listing, {}, fromCo2Trust.nft);
+    if (f.ownerId && f.ownerId === this.viewer?.id) return this.list(R.userNfts, listing, { available_only: available }, fromCo2Trust.nft);
+    return this.list(R.nfts, listing, { available_only: available, owner_id: f.ownerId ?? undefined }, fromCo2Trust.nft);
   }
 
   nftsByIds(ids: readonly string[]) {
-    return Promise.all(ids.map(async (id) => {
-      const n = await this.client.jsonOrNull<Co2TrustNft>({ path: R.nft(id), headers: this.auth() });
-      return n && fromCo2Trust.nft(n);
-    }));
+    return this.byIds<Co2TrustNft, ReturnType<typeof fromCo2Trust.nft>>(R.nfts, ids, fromCo2Trust.nft);
+  }
+
+  bundleOrders(listing: Listing<BundleOrderFilter>) {
+    return this.list(R.bundleOrders, listing, { available_only: listing.filter.availableOnly ? true : undefined }, fromCo2Trust.bundleOrder);
+  }
+
+  bundleOrdersByIds(ids: readonly string[]) {
+    return this.byIds<Co2TrustBundleOrder, ReturnType<typeof fromCo2Trust.bundleOrder>>(R.bundleOrders, ids, fromCo2Trust.bundleOrder);
+  }
+
+  productOrders(listing: Listing<ProductOrderFilter>) {
+    const f = listing.filter;
+    return this.list(R.productOrders, listing, { bundle_order_id: f.bundleOrderId, product_id: f.productId }, fromCo2Trust.productOrder);
+  }
+
+  productOrdersByIds(ids: readonly string[]) {
+    return this.byIds<Co2TrustProductOrder, ProductOrderRecord>(R.productOrders, ids, fromCo2Trust.productOrder);
+  }
+
+  async productOrdersByBundleIds(bundleOrderIds: readonly string[]) {
+    const unique = [...new Set(bundleOrderIds)];
+    const res = await this.client.json<Co2TrustPage<Co2TrustProductOrder>>({
+      path: R.productOrders,
+      headers: this.auth(),
+      query: { bundle_order_ids: unique.join(','), page: 1, size: 100, order: 'asc' },
+    });
+    const rows = res.items.map(fromCo2Trust.productOrder);
+    return bundleOrderIds.map((id) => rows.filter((r) => r.bundleOrderId === id));
+  }
+
+  // ---- purchases ---------------------------------------------------------------------------
+
+  private purchaseHeaders(key: string | null): Record<string, string> {
+    return { ...this.auth(), ...(key ? { 'idempotency-key': key } : {}) };
+  }
+
+  async createOrder(input: CreateOrderInput) {
+    const body = await this.refusals(
+      () =>
+        this.client.json<Co2TrustOrder>({
+          method: 'POST',
+          path: R.orders,
+          headers: this.purchaseHeaders(input.idempotencyKey),
+          idempotent: input.idempotencyKey !== null,
+          body: { product_id: input.productId, quantity: input.quantity.toString(), is_public: input.isPublic, order_hash: input.orderHash },
+        }),
+      new DomainError('NOT_FOUND', 'Product not found', 'input.productId'),
+    );
+    return fromCo2Trust.order(body);
+  }
+
+  async createBundleOrder(input: CreateBundleOrderInput) {
+    const body = await this.refusals(
+      () =>
+        this.client.json<Co2TrustOrder>({
+          method: 'POST',
+          path: R.bundleOrders,
+          headers: this.purchaseHeaders(input.idempotencyKey),
+          idempotent: input.idempotencyKey !== null,
+          body: { bundle_order_id: input.bundleOrderId, quantity: input.quantity.toString(), is_public: input.isPublic },
+        }),
+      new DomainError('NOT_FOUND', 'Bundle order not found', 'input.bundleOrderId'),
+    );
+    return fromCo2Trust.order(body);
+  }
+
+  async syncOrder(orderHash: string) {
+    const res = await this.client.jsonOrNull<Co2TrustSyncResult>({ method: 'POST', path: R.sync(orderHash), headers: this.auth(), idempotent: true });
+    return res && { order: fromCo2Trust.order(res.order), changed: res.changed };
+  }
+
+  // ---- catalogue administration ------------------------------------------------------------
+
+  async createModel<M extends CatalogueModel>(model: M, input: CatalogueModels[M]['input']): Promise<CatalogueModels[M]['record']> {
+    const spec = MODELS[model];
+    const body = await this.refusals(
+      () => this.client.json<never>({ method: 'POST', path: R.upsert(spec.path), headers: this.auth(), body: spec.body(input as never) }),
+      new DomainError('NOT_FOUND', 'Supplier not found', 'input.supplierId'),
+    );
+    return spec.map(body) as CatalogueModels[M]['record'];
+  }
+
+  async updateModel<M extends CatalogueModel>(model: M, id: string, input: CatalogueModels[M]['input']): Promise<CatalogueModels[M]['record'] | null> {
+    const spec = MODELS[model];
+    try {
+      const body = await this.client.json<never>({ method: 'PUT', path: R.upsertOne(spec.path, id), headers: this.auth(), body: spec.body(input as never) });
+      return spec.map(body) as CatalogueModels[M]['record'];
+    } catch (error) {
+      if (error instanceof UpstreamHttpError && error.status === 404) {
+        const what = (error.body as { code?: string } | null)?.code;
+        if (what === 'supplier_not_found') throw new DomainError('NOT_FOUND', 'Supplier not found', 'input.supplierId');
+        return null;
+      }
+      if (error instanceof UpstreamHttpError && error.status === 409) throw new DomainError('CONFLICT', 'A record with these identifiers already exists');
+      throw error;
+    }
+  }
+
+  // ---- mailing list ------------------------------------------------------------------------
+
+  async subscribeToMailingList(email: string) {
+    const body = await this.client.json<Co2TrustMailingListEntry>({ method: 'POST', path: R.mailingList, body: { email }, idempotent: true });
+    return fromCo2Trust.mailingListEntry(body);
+  }
+
+  mailingList(listing: Listing<NoFilter>) {
+    return this.list(R.mailingList, listing, {}, fromCo2Trust.mailingListEntry);
   }
 }

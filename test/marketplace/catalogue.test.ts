@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DEMO } from '../../lib/demo.ts';
+import { MODES } from '../support/env.ts';
+import { codes } from '../support/graphql.ts';
+import { data, ids, startMarketplace, type Marketplace } from './helpers.ts';
+
+const { suppliers: S, products: P, nfts: N, traders: TR, impactPartners: IP, bundleOrders: B, productOrders: PO } = DEMO;
+
+describe.each(MODES)('marketplace catalogue (%s mode)', (mode) => {
+  let m: Marketplace;
+  beforeAll(async () => {
+    m = await startMarketplace(mode);
+  });
+  afterAll(async () => {
+    await m?.stop();
+  });
+
+  it('lists suppliers with the featured, country and methodology filters and both sort directions', async () => {
+    const all = data(await m.as(null, '{ suppliers { totalCount nodes { id name description isPublic } } }')).suppliers;
+    expect(all.totalCount).toBe(3);
+    expect(ids(all)).toEqual([S[2], S[1], S[0]]);
+    const asc = data(await m.as(null, '{ suppliers(order: ASC, first: 2) { nodes { id } pageInfo { hasNextPage } } }')).suppliers;
+    expect(ids(asc)).toEqual([S[0], S[1]]);
+    expect(asc.pageInfo.hasNextPage).toBe(true);
+    expect(ids(data(await m.as(null, '{ suppliers(filter: { featured: true }) { nodes { id } } }')).suppliers)).toEqual([S[2], S[0]]);
+    expect(ids(data(await m.as(null, '{ suppliers(filter: { countryCode: "IS" }) { nodes { id } } }')).suppliers)).toEqual([S[1]]);
+    expect(ids(data(await m.as(null, '{ suppliers(filter: { methodologyCode: "GS-TPDDTEC" }) { nodes { id } } }')).suppliers)).toEqual([S[2]]);
+    expect(ids(data(await m.as(null, '{ suppliers(filter: { featured: false, countryCode: "SE" }) { nodes { id } } }')).suppliers)).toEqual([]);
+  });
+
+  it('reads one supplier and lists supplier and product options by name', async () => {
+    const s = data(await m.as(null, `{ supplier(id: "${S[1]}") { id name countryCode methodologyCode featured } }`)).supplier;
+    expect(s).toEqual({ id: S[1], name: 'Icelandic Biochar', countryCode: 'IS', methodologyCode: 'PURO-BIOCHAR', featured: false });
+    expect(data(await m.as(null, '{ supplier(id: "de020000-0000-4000-8000-00000000ffff") { id } }')).supplier).toBeNull();
+    const options = data(await m.as(null, '{ supplierOptions { totalCount nodes { id name } } }')).supplierOptions;
+    expect(options.nodes.map((o: { name: string }) => o.name)).toEqual(['Icelandic Biochar', 'Kenya Cookstoves Cooperative', 'Nordic Forest Carbon']);
+    const removal = data(await m.as(null, '{ productOptions(productType: REMOVAL) { nodes { id name } } }')).productOptions;
+    expect(removal.nodes).toEqual([
+      { id: P[1], name: 'Biochar Carbon Removal 2023' },
+      { id: P[0], name: 'Boreal Forest Restoration 2021' },
+    ]);
+    const desc = data(await m.as(null, '{ productOptions(order: DESC, first: 1) { totalCount nodes { name } } }')).productOptions;
+    expect(desc).toEqual({ totalCount: 4, nodes: [{ name: 'Nordic Climate Portfolio' }] });
+    // Alice also sees the allocation reserved for her.
+    const own = data(await m.as('alice', '{ productOptions(productType: REMOVAL) { totalCount } }')).productOptions;
+    expect(own.totalCount).toBe(3);
+  });
+
+  it('lists traders by supplier and reads one', async () => {
+    expect(ids(data(await m.as(null, '{ traders { nodes { id } } }')).traders)).toEqual([TR[1], TR[0]]);
+    const bySupplier = data(await m.as(null, `{ traders(filter: { supplierId: "${S[0]}" }) { nodes { id name supplier { id } } } }`)).traders;
+    expect(bySupplier.nodes).toEqual([{ id: TR[0], name: 'Baltic Carbon Brokers', supplier: { id: S[0] } }]);
+    expect(data(await m.as(null, `{ trader(id: "${TR[1]}") { name countryCode } }`)).trader).toEqual({ name: 'Reykjavik Removal Traders', countryCode: 'IS' });
+  });
+
+  it('lists impact partners and reads one', async () => {
+    const list = data(await m.as(null, '{ impactPartners(order: ASC) { totalCount nodes { id websiteUrl } } }')).impactPartners;
+    expect(list.totalCount).toBe(2);
+    expect(ids(list)).toEqual([IP[0], IP[1]]);
+    expect(data(await m.as(null, `{ impactPartner(id: "${IP[1]}") { name countryCode } }`)).impactPartner).toEqual({ name: 'Peatland Rewetting Fund', countryCode: 'SE' });
+  });
+
+  it('lists NFTs (all, available only, mintable) and reads one', async () => {
+    expect(ids(data(await m.as(null, '{ nfts { nodes { id } } }')).nfts)).toEqual([N[2], N[1], N[0]]);
+    expect(ids(data(await m.as(null, '{ nfts(filter: { availableOnly: true }) { nodes { id } } }')).nfts)).toEqual([N[2], N[0]]);
+    const mintable = data(await m.as(null, '{ mintableNfts { totalCount nodes { id tokenAddress tokenId } } }')).mintableNfts;
+    expect(mintable).toEqual({ totalCount: 1, nodes: [{ id: N[2], ...DEMO.tokens[2] }] });
+    const nft = data(await m.as(null, `{ nft(id: "${N[0]}") { name quantity { amount unit } availableQuantity supplier { id } } }`)).nft;
+    expect(nft).toEqual({ name: 'Boreal Forest Credit #1', quantity: { amount: '100', unit: 'T' }, availableQuantity: '60', supplier: { id: S[0] } });
+  });
+
+  it('lists bundle orders (available only) with their products; a non-public one only for an admin', async () => {
+    const pub = data(await m.as(null, '{ bundleOrders { nodes { id isAvailable } } }')).bundleOrders;
+    expect(pub.nodes).toEqual([
+      { id: B[1], isAvailable: false },
+      { id: B[0], isAvailable: true },
+    ]);
+    expect(ids(data(await m.as(null, '{ bundleOrders(filter: { availableOnly: true }) { nodes { id } } }')).bundleOrders)).toEqual([B[0]]);
+    expect(ids(data(await m.as('admin', '{ bundleOrders(filter: { availableOnly: true }) { nodes { id } } }')).bundleOrders)).toEqual([B[2], B[0]]);
+    expect(data(await m.as('alice', `{ bundleOrder(id: "${B[2]}") { id } }`)).bundleOrder).toBeNull();
+    expect(data(await m.as('admin', `{ bundleOrder(id: "${B[2]}") { id } }`)).bundleOrder).toEqual({ id: B[2] });
+    const one = data(
+      await m.as(null, `{ bundleOrder(id: "${B[0]}") { name pricePerTonne { amount currency } quantity { amount } availableQuantity product { productType } supplier { id } productOrders { id quantity { amount unit } product { id } } } }`),
+    ).bundleOrder;
+    expect(one).toEqual({
+      name: 'Nordic Portfolio 100 t',
+      pricePerTonne: { amount: '60.00', currency: 'EUR' },
+      quantity: { amount: '100' },
+      availableQuantity: '40',
+      product: { productType: 'BUNDLE' },
+      supplier: { id: S[0] },
+      productOrders: [
+        { id: PO[0], quantity: { amount: '70', unit: 'T' }, product: { id: P[0] } },
+        { id: PO[1], quantity: { amount: '30', unit: 'T' }, product: { id: P[1] } },
+      ],
+    });
+  });
+
+  it('lists product orders by bundle order and by product, and reads one', async () => {
+    expect(data(await m.as(null, '{ productOrders { totalCount } }')).productOrders.totalCount).toBe(4);
+    expect(ids(data(await m.as(null, `{ productOrders(filter: { bundleOrderId: "${B[0]}" }, order: ASC) { nodes { id } } }`)).productOrders)).toEqual([PO[0], PO[1]]);
+    expect(ids(data(await m.as(null, `{ productOrders(filter: { productId: "${P[0]}" }) { nodes { id } } }`)).productOrders)).toEqual([PO[3], PO[2], PO[0]]);
+    expect(data(await m.as(null, `{ productOrder(id: "${PO[2]}") { bundleOrder { id } product { id } } }`)).productOrder).toEqual({ bundleOrder: { id: B[1] }, product: { id: P[0] } });
+  });
+
+  it('rejects a page size above 100 on every list', async () => {
+    for (const list of ['suppliers', 'traders', 'impactPartners', 'nfts', 'mintableNfts', 'bundleOrders', 'productOrders', 'productOptions', 'supplierOptions']) {
+      expect(codes(await m.as(null, `{ ${list}(first: 101) { totalCount } }`))).toEqual(['BAD_USER_INPUT']);
+    }
+  });
+});
