@@ -26,6 +26,8 @@ export interface UpstreamRequest {
   headers?: Record<string, string>;
   /** Safe to send again after a network failure or 502/504 (GET, PUT, DELETE, or keyed POSTs). */
   idempotent?: boolean;
+  /** Answer the body of a successful response as raw bytes (a Buffer), e.g. a PDF. */
+  binary?: boolean;
 }
 
 export interface UpstreamResponse<T> {
@@ -207,7 +209,8 @@ export class UpstreamClient {
       this.opts.logger.warn({ upstream: this.name, method, path: req.path, requestId, reason }, 'upstream request failed');
       throw new UpstreamUnreachableError(this.name, reason);
     }
-    const text = await res.body.text();
+    const bytes = req.binary && res.statusCode < 400 ? Buffer.from(await res.body.arrayBuffer()) : null;
+    const text = bytes ? '' : await res.body.text();
     const ms = Math.round(performance.now() - started);
     this.opts.logger.debug({ upstream: this.name, method, path: req.path, status: res.statusCode, ms, requestId }, 'upstream request');
     let parsed: unknown = text;
@@ -222,7 +225,7 @@ export class UpstreamClient {
       if (res.statusCode >= 500) this.opts.logger.warn({ upstream: this.name, method, path: req.path, status: res.statusCode, requestId }, 'upstream error');
       throw new UpstreamHttpError(this.name, res.statusCode, parsed, parseRetryAfter(res.headers['retry-after']));
     }
-    return { status: res.statusCode, headers: res.headers, body: (text === '' ? null : parsed) as T };
+    return { status: res.statusCode, headers: res.headers, body: (bytes ?? (text === '' ? null : parsed)) as T };
   }
 }
 

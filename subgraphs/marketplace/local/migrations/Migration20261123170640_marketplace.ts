@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261123170547_marketplace extends Migration {
+export class Migration20261123170640_marketplace extends Migration {
 
-  override name = 'Migration20261123170547_marketplace';
+  override name = 'Migration20261123170640_marketplace';
 
   override up(): void | Promise<void> {
     this.addSql(`create schema if not exists "marketplace";`);

@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
+import type { Viewer } from '../../../lib/auth.ts';
+import { alignByKey } from '../../../lib/batch.ts';
+import { keysetConnection } from '../../../lib/connection.ts';
+import type { EntityManager } from '../../../lib/db.ts';
+import { DomainError, badInput, unauthenticated } from '../../../lib/errors.ts';
+import { renderOffsetCertificate } from '../certificate-pdf.ts';
+import { allocateOffsets, quoteRecordOf, requestHash, type OffsetDemand, type OffsetRequest } from '../offset-allocation.ts';
+import type { OffsetOrderPage, OffsetOrderRecord, OffsetOrderSource } from '../offset-source.ts';
+import { OffsetAllocation, OffsetBundle, OffsetEmissionEstimate, OffsetOrder } from './offset-entities.ts';
+import { bundleStock, offsetOrderRecord } from './offset-mapping.ts';
+
+/** Another order took the stock this allocation counted on: allocate again from fresh rows. */
+class StockMoved extends Error {}
+
+const ATTEMPTS = 5;
+
+const TYPE_OF = { MASS: 'BY_MASS', VALUE: 'BY_VALUE', ESTIMATE: 'BY_ESTIMATE' } as const;
+
+/** Offset orders allocated from the marketplace's own inventory. */
+export class LocalOffsetOrderSource implements OffsetOrderSource {
+  private readonly em: EntityManager;
+  private readonly viewer: Viewer | null;
+
+  constructor(em: EntityManager, viewer: Viewer | null) {
+    this.em = em;
+    this.viewer = viewer;
+  }
+
+  async quote(request: OffsetRequest & { kind: 'MASS' | 'VALUE' }) {
+    const bundles = await this.em.fork().find(OffsetBundle, { currency: request.currency });
+    return quoteRecordOf(allocateOffsets(bundles.map(bundleStock), request));
+  }
+
+  async placeOrder(request: OffsetRequest, idempotencyKey: string | null): Promise<OffsetOrderRecord> {
+    const viewer = this.viewer;
+    if (!viewer) throw unauthenticated();
+    const hash = requestHash(request);
+    if (idempotencyKey) {
+      const first = await this.byKey(viewer.id, idempotencyKey);
+      if (first) return replay(first, hash);
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const id = await this.placeOnce(viewer, request, idempotencyKey, hash);
+        return (await this.offsetOrdersByIds([id]))[0]!;
+      } catch (error) {
+        if (error instanceof StockMoved && attempt < ATTEMPTS) continue;
+        const raced = error instanceof UniqueConstraintViolationException || (error instanceof DomainError && error.code === 'CONFLICT');
+        if (raced && idempotencyKey) {
+          // A concurrent request with the same key committed first: answer as it did.
+          const first = await this.byKey(viewer.id, idempotencyKey);
+          if (first) return replay(first, hash);
+        }
+        if (error instanceof UniqueConstraintViolationException && request.kind === 'ESTIMATE') throw estimateTaken();
+        if (error instanceof StockMoved) throw new DomainError('INSUFFICIENT_INVENTORY', 'Offset inventory is changing too quickly, try again', 'input');
+        throw error;
+      }
+    }
+  }
+
+  /** One transaction: allocate from current stock, take it with guarded decrements, record the order. */
+  private placeOnce(viewer: Viewer, request: OffsetRequest, idempotencyKey: string | null, hash: string): Promise<string> {
+    return this.em.fork().transactional(async (tx) => {
+      let demand: OffsetDemand;
+      if (request.kind === 'ESTIMATE') {
+        const estimate = await tx.findOne(OffsetEmissionEstimate, { id: request.estimateId });
+        if (!estimate) throw new DomainError('NOT_FOUND', `Emission estimate ${request.estimateId} not found`, 'input.estimateId');
+        if ((await tx.count(OffsetOrder, { estimateId: estimate.id })) > 0) throw estimateTaken();
+        demand = { kind: 'MASS', grams: estimate.massGrams, currency: request.currency };
+      } else {
+        demand = request;
+      }
+      const bundles = await tx.find(OffsetBundle, { currency: request.currency });
+      const allocation = allocateOffsets(bundles.map(bundleStock), demand);
+      // Cheapest first is also a fixed lock order, so concurrent orders cannot deadlock.
+      for (const line of allocation.lines) {
+        const taken = await tx.nativeUpdate(
+          OffsetBundle,
+          { id: line.bundleId, availableGrams: { $gte: line.grams } },
+          { availableGrams: raw('available_grams - ?', [line.grams.toString()]) },
+        );
+        if (taken !== 1) throw new StockMoved();
+      }
+      const id = randomUUID();
+      tx.create(OffsetOrder, {
+        id,
+        ownerId: viewer.id,
+        idempotencyKey,
+        requestHash: hash,
+        type: TYPE_OF[request.kind],
+        // Stock is taken and priced in the same transaction: the order is complete when committed.
+        status: 'COMPLETE',
+        currency: allocation.currency,
+        massGrams: allocation.grams,
+        totalCostMinor: allocation.costMinor,
+        maximumSpendMinor: request.kind === 'VALUE' ? request.maximumMinor : null,
+        estimateId: request.kind === 'ESTIMATE' ? request.estimateId : null,
+        beneficiary: viewer.name ?? viewer.email,
+        createdAt: new Date(),
+      });
+      allocation.lines.forEach((line, position) =>
+        tx.create(OffsetAllocation, {
+          id: randomUUID(),
+          orderId: id,
+          position,
+          bundleId: line.bundleId,
+          bundleName: line.bundleName,
+          projectId: line.projectId,
+          projectName: line.projectName,
+          grams: line.grams,
+          pricePerTonneMinor: line.pricePerTonneMinor,
+          costMinor: line.costMinor,
+        }),
+      );
+      await tx.flush();
+      return id;
+    });
+  }
+
+  private async byKey(ownerId: string, idempotencyKey: string) {
+    const em = this.em.fork();
+    const order = await em.findOne(OffsetOrder, { ownerId, idempotencyKey });
+    if (!order) return null;
+    return { order, record: offsetOrderRecord(order, await em.find(OffsetAllocation, { orderId: order.id })) };
+  }
+
+  async offsetOrders({ limit, afterKey }: OffsetOrderPage) {
+    const viewer = this.viewer;
+    if (!viewer) throw unauthenticated();
+    const em = this.em.fork();
+    const mine: FilterQuery<OffsetOrder> = viewer.role === 'ADMIN' ? {} : { ownerId: viewer.id };
+    let where = mine;
+    if (afterKey) {
+      const cursor = await em.findOne(OffsetOrder, { $and: [mine, { id: afterKey }] });
+      if (!cursor) throw badInput('Invalid cursor in "after"', 'after');
+      where = { $and: [mine, { $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] }] };
+    }
+    const rows = await em.find(OffsetOrder, where, { orderBy: { createdAt: 'DESC', id: 'DESC' }, limit: limit + 1 });
+    const total = await em.count(OffsetOrder, mine);
+    const records = await this.withAllocations(em, rows);
+    return keysetConnection(records, limit, (o) => o.id, { hasPreviousPage: afterKey !== null, totalCount: total });
+  }
+
+  async offsetOrdersByIds(ids: readonly string[]) {
+    const em = this.em.fork();
+    const rows = await em.find(OffsetOrder, { id: { $in: [...ids] } });
+    return alignByKey(ids, await this.withAllocations(em, rows), (o) => o.id);
+  }
+
+  async offsetOrderByIdempotencyKey(ownerId: string, idempotencyKey: string) {
+    return (await this.byKey(ownerId, idempotencyKey))?.record ?? null;
+  }
+
+  async certificatePdf(order: OffsetOrderRecord) {
+    return order.status === 'COMPLETE' ? renderOffsetCertificate(order) : null;
+  }
+
+  /** Records with their allocation lines, loaded in one statement for all orders. */
+  private async withAllocations(em: EntityManager, rows: OffsetOrder[]): Promise<OffsetOrderRecord[]> {
+    if (rows.length === 0) return [];
+    const lines = await em.find(OffsetAllocation, { orderId: { $in: rows.map((r) => r.id) } });
+    const byOrder = Map.groupBy(lines, (l) => l.orderId);
+    return rows.map((r) => offsetOrderRecord(r, byOrder.get(r.id) ?? []));
+  }
+}
+
+function replay(first: { order: OffsetOrder; record: OffsetOrderRecord }, hash: string): OffsetOrderRecord {
+  if (first.order.requestHash !== hash) {
+    throw new DomainError('CONFLICT', 'This idempotency key was already used for a different offset order request', 'input.idempotencyKey');
+  }
+  return first.record;
+}
+
+const estimateTaken = () => new DomainError('CONFLICT', 'An offset order for this emission estimate has already been placed', 'input.estimateId');

@@ -1,0 +1,62 @@
+// Wires offset orders into the marketplace subgraph: the per-request source and loaders, the
+// certificate links and their download route, in local or upstream mode.
+import { loader } from '../../lib/batch.ts';
+import type { Config } from '../../lib/config.ts';
+import type { Database } from '../../lib/db.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { RequestContext } from '../../lib/subgraph.ts';
+import { CERTIFICATE_PATH, CertificateSigner, requestOrigin, type CertificateLink } from './certificate-link.ts';
+import { certificateRoute } from './certificate-route.ts';
+import { seedOffsetOrders } from './local/offset-seed.ts';
+import { LocalOffsetOrderSource } from './local/offset-source.ts';
+import type { OffsetOrderSource } from './offset-source.ts';
+import { createOffsetOrdersClient } from './upstream/offset-client.ts';
+import { UpstreamOffsetOrderSource } from './upstream/offset-source.ts';
+
+export function createOffsetOrderLoaders(source: OffsetOrderSource) {
+  return {
+    offsetOrder: loader((ids: readonly string[]) => source.offsetOrdersByIds(ids)),
+  };
+}
+
+/** What offset order resolvers find in the context. */
+export interface OffsetOrderContext {
+  offsets: OffsetOrderSource;
+  offsetLoaders: ReturnType<typeof createOffsetOrderLoaders>;
+  /** A signed, expiring download link to an order's certificate. */
+  offsetCertificateLink(orderId: string): CertificateLink;
+}
+
+export interface OffsetOrdersModule {
+  context(base: RequestContext): OffsetOrderContext;
+  routes: Record<string, ReturnType<typeof certificateRoute>>;
+  close(): Promise<void>;
+}
+
+function assemble(config: Config, sourceFor: (base: RequestContext) => OffsetOrderSource, close: () => Promise<void>): OffsetOrdersModule {
+  const signer = new CertificateSigner(config.jwtSecret);
+  return {
+    context(base) {
+      const offsets = sourceFor(base);
+      return {
+        offsets,
+        offsetLoaders: createOffsetOrderLoaders(offsets),
+        offsetCertificateLink: (orderId) => signer.link(requestOrigin(base.headers), orderId),
+      };
+    },
+    routes: { [CERTIFICATE_PATH]: certificateRoute(signer, sourceFor) },
+    close,
+  };
+}
+
+/** Offset orders from the marketplace database (seeding the demo inventory when asked). */
+export async function localOffsetOrders(config: Config, db: Database, log: Logger): Promise<OffsetOrdersModule> {
+  if (config.SEED_DEMO_DATA && (await seedOffsetOrders(db.fork()))) log.info('seeded demo offset inventory');
+  return assemble(config, (base) => new LocalOffsetOrderSource(db.fork(), base.auth.viewer), async () => {});
+}
+
+/** Offset orders through the offset-orders API (OFFSET_ORDERS_BASE_URL, OFFSET_ORDERS_API_KEY). */
+export function upstreamOffsetOrders(config: Config, log: Logger): OffsetOrdersModule {
+  const client = createOffsetOrdersClient(config, log);
+  return assemble(config, (base) => new UpstreamOffsetOrderSource(client, base.auth.viewer), () => client.close());
+}

@@ -1,0 +1,67 @@
+// The port of offset orders (the orders API of the offset-orders provider): quotes, orders and
+// certificates in domain types. `local/offset-source.ts` (inventory in the marketplace database)
+// and `upstream/offset-source.ts` (the offset-orders REST API) implement it.
+import type { Connection } from '../../lib/connection.ts';
+import type { Decimal } from '../../lib/decimal.ts';
+import type { OffsetRequest } from './offset-allocation.ts';
+import type { MoneyValue } from './source.ts';
+
+export type OffsetOrderStatus = 'RECEIVED' | 'PLACED' | 'PAID' | 'RETIRING' | 'COMPLETE' | 'CANCELLED' | 'FAILED';
+export type OffsetOrderType = 'BY_MASS' | 'BY_VALUE' | 'BY_ESTIMATE';
+
+/** Tonnes bought from one bundle (one project) and what they cost. */
+export interface OffsetAllocationRecord {
+  bundleId: string;
+  bundleName: string;
+  projectId: string | null;
+  projectName: string;
+  /** Tonnes of CO2e. */
+  mass: Decimal;
+  /** Price of one tonne. */
+  unitPrice: MoneyValue;
+  cost: MoneyValue;
+}
+
+/** What an order would buy and cost. */
+export interface OffsetQuoteRecord {
+  /** Tonnes of CO2e. */
+  mass: Decimal;
+  totalCost: MoneyValue;
+  allocations: OffsetAllocationRecord[];
+}
+
+export interface OffsetOrderRecord extends OffsetQuoteRecord {
+  id: string;
+  /** The buyer who placed the order (null for orders placed outside the marketplace). */
+  ownerId: string | null;
+  idempotencyKey: string | null;
+  type: OffsetOrderType;
+  status: OffsetOrderStatus;
+  /** The maximum spend of an order by value. */
+  maximumSpend: MoneyValue | null;
+  estimateId: string | null;
+  /** The name the certificate is issued to. */
+  beneficiary: string | null;
+  createdAt: Date;
+}
+
+export interface OffsetOrderPage {
+  limit: number;
+  /** Id of the order to continue after (newest first). */
+  afterKey: string | null;
+}
+
+/** Offset orders as seen by one caller (the source knows the viewer). */
+export interface OffsetOrderSource {
+  /** Prices and allocates a request as an order would, creating nothing. */
+  quote(request: OffsetRequest & { kind: 'MASS' | 'VALUE' }): Promise<OffsetQuoteRecord>;
+  /** Places an order for the viewer; same key and same request return the first order. */
+  placeOrder(request: OffsetRequest, idempotencyKey: string | null): Promise<OffsetOrderRecord>;
+  /** The viewer's orders (all orders for an admin), newest first. */
+  offsetOrders(page: OffsetOrderPage): Promise<Connection<OffsetOrderRecord>>;
+  /** Orders by id, whoever owns them: callers check visibility. */
+  offsetOrdersByIds(ids: readonly string[]): Promise<(OffsetOrderRecord | null)[]>;
+  offsetOrderByIdempotencyKey(ownerId: string, idempotencyKey: string): Promise<OffsetOrderRecord | null>;
+  /** The PDF certificate of a completed order; null when there is none. */
+  certificatePdf(order: OffsetOrderRecord): Promise<Buffer | null>;
+}

@@ -1,0 +1,59 @@
+// Offset orders: arguments -> offset source (through per-request loaders) -> GraphQL shape.
+import { isOwnerOrAdmin } from '../visibility.ts';
+import { requireViewer } from '../../../lib/auth.ts';
+import { keysetPage } from '../../../lib/connection.ts';
+import { ErrorCode, apiError, forbidden, mutationPayload } from '../../../lib/errors.ts';
+import type { MutationResolvers, QueryResolvers, Resolvers } from '../__generated__/resolvers-types.ts';
+import type { Context } from '../context.ts';
+import { estimateRequest, idempotencyKeyOf, massRequest, valueRequest } from '../offset-allocation.ts';
+import type { OffsetOrderRecord } from '../offset-source.ts';
+
+const tonnes = (amount: { toString(): string }) => ({ amount: amount.toString(), unit: 'T' as const });
+
+/** Offset orders are private: the buyer who placed one and admins see it; others get null. */
+function visible(ctx: Context, order: OffsetOrderRecord | null): OffsetOrderRecord | null {
+  return order && isOwnerOrAdmin(ctx.auth.viewer, order.ownerId) ? order : null;
+}
+
+export const offsetOrderQueries: QueryResolvers<Context> = {
+  offsetQuoteByMass: (_root, { input }, ctx) => mutationPayload('quote', () => ctx.offsets.quote(massRequest(input))),
+  offsetQuoteByValue: (_root, { input }, ctx) => mutationPayload('quote', () => ctx.offsets.quote(valueRequest(input))),
+  offsetOrders: (_root, args, ctx) => {
+    requireViewer(ctx);
+    return ctx.offsets.offsetOrders(keysetPage(args));
+  },
+  offsetOrder: async (_root, { id }, ctx) => visible(ctx, await ctx.offsetLoaders.offsetOrder.load(id)),
+  offsetOrderByIdempotencyKey: async (_root, { idempotencyKey, ownerId }, ctx) => {
+    const viewer = requireViewer(ctx);
+    const owner = ownerId ?? viewer.id;
+    if (owner !== viewer.id && viewer.role !== 'ADMIN') throw forbidden("Only an admin may look up another buyer's offset orders");
+    return ctx.offsets.offsetOrderByIdempotencyKey(owner, idempotencyKey);
+  },
+};
+
+export const offsetOrderMutations: MutationResolvers<Context> = {
+  createOffsetOrderByMass: (_root, { input }, ctx) =>
+    mutationPayload('offsetOrder', () => ctx.offsets.placeOrder(massRequest(input), idempotencyKeyOf(input.idempotencyKey))),
+  createOffsetOrderByValue: (_root, { input }, ctx) =>
+    mutationPayload('offsetOrder', () => ctx.offsets.placeOrder(valueRequest(input), idempotencyKeyOf(input.idempotencyKey))),
+  createOffsetOrderByEstimate: (_root, { input }, ctx) =>
+    mutationPayload('offsetOrder', () => ctx.offsets.placeOrder(estimateRequest(input), idempotencyKeyOf(input.idempotencyKey))),
+};
+
+export const offsetOrderTypes: Pick<Resolvers<Context>, 'OffsetOrder' | 'OffsetQuote' | 'OffsetAllocation'> = {
+  OffsetOrder: {
+    __resolveReference: async (ref, ctx) => visible(ctx, await ctx.offsetLoaders.offsetOrder.load(ref.id)),
+    mass: (o) => tonnes(o.mass),
+    buyer: (o, _args, ctx) => (o.ownerId && isOwnerOrAdmin(ctx.auth.viewer, o.ownerId) ? ctx.loaders.user.load(o.ownerId) : null),
+    certificate: (o, _args, ctx) => {
+      if (o.status !== 'COMPLETE') throw apiError(ErrorCode.NOT_FOUND, `Offset order ${o.id} has no certificate: it is ${o.status.toLowerCase()}, not complete`);
+      return ctx.offsetCertificateLink(o.id);
+    },
+  },
+  OffsetQuote: {
+    mass: (q) => tonnes(q.mass),
+  },
+  OffsetAllocation: {
+    mass: (a) => tonnes(a.mass),
+  },
+};

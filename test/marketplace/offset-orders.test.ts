@@ -1,0 +1,425 @@
+import { randomUUID } from 'node:crypto';
+import { inflateSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DEMO } from '../../lib/demo.ts';
+import { dec, Decimal } from '../../lib/decimal.ts';
+import { CertificateSigner } from '../../subgraphs/marketplace/certificate-link.ts';
+import { demoOffsetBundles } from '../../subgraphs/marketplace/local/offset-seed.ts';
+import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
+import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
+import { FAKE_OFFSET_ORDERS_API_KEY, startOffsetOrdersFake, type OffsetOrdersFake } from '../fakes/offset-orders.ts';
+import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
+import { codes, graphql, ok } from '../support/graphql.ts';
+import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
+
+interface Money {
+  amount: string;
+  currency: string;
+}
+interface Allocation {
+  bundleId: string;
+  bundleName: string;
+  projectId: string | null;
+  projectName: string;
+  mass: { amount: string; unit: string };
+  unitPrice: Money;
+  cost: Money;
+}
+interface Quote {
+  mass: { amount: string; unit: string };
+  totalCost: Money;
+  allocations: Allocation[];
+}
+interface OffsetOrder extends Quote {
+  id: string;
+  idempotencyKey: string | null;
+  type: string;
+  status: string;
+  maximumSpend: Money | null;
+  estimateId: string | null;
+  beneficiary: string | null;
+  createdAt: string;
+}
+interface UserError {
+  field: string[] | null;
+  code: string;
+  message: string;
+}
+
+const ALLOCATION = 'bundleId bundleName projectId projectName mass { amount unit } unitPrice { amount currency } cost { amount currency }';
+const QUOTE = `mass { amount unit } totalCost { amount currency } allocations { ${ALLOCATION} }`;
+const ORDER = `id idempotencyKey type status maximumSpend { amount currency } estimateId beneficiary createdAt ${QUOTE}`;
+const ERRORS = 'userErrors { field code message }';
+
+const Q_MASS = `query Q($input: OffsetQuoteByMassInput!) { offsetQuoteByMass(input: $input) { quote { ${QUOTE} } ${ERRORS} } }`;
+const Q_VALUE = `query Q($input: OffsetQuoteByValueInput!) { offsetQuoteByValue(input: $input) { quote { ${QUOTE} } ${ERRORS} } }`;
+const BY_MASS = `mutation M($input: CreateOffsetOrderByMassInput!) { createOffsetOrderByMass(input: $input) { offsetOrder { ${ORDER} } ${ERRORS} } }`;
+const BY_VALUE = `mutation M($input: CreateOffsetOrderByValueInput!) { createOffsetOrderByValue(input: $input) { offsetOrder { ${ORDER} } ${ERRORS} } }`;
+const BY_ESTIMATE = `mutation M($input: CreateOffsetOrderByEstimateInput!) { createOffsetOrderByEstimate(input: $input) { offsetOrder { ${ORDER} } ${ERRORS} } }`;
+const LIST = `query L($first: Int, $after: String) { offsetOrders(first: $first, after: $after) { totalCount nodes { id idempotencyKey mass { amount } createdAt } pageInfo { hasNextPage endCursor } } }`;
+
+type QuoteResult = { quote: Quote | null; userErrors: UserError[] };
+type OrderResult = { offsetOrder: OffsetOrder | null; userErrors: UserError[] };
+
+/** The text a PDF shows: the hex strings of its (uncompressed or deflated) content streams. */
+function pdfText(pdf: Buffer): string {
+  const raw = pdf.toString('latin1');
+  const streams: string[] = [];
+  const re = /<<([^]*?)>>\s*stream\r?\n/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(raw))) {
+    const start = m.index + m[0].length;
+    const end = raw.indexOf('endstream', start);
+    const body = pdf.subarray(start, end);
+    streams.push(m[1]!.includes('FlateDecode') ? inflateSync(body).toString('latin1') : body.toString('latin1'));
+  }
+  const pieces: string[] = [];
+  for (const s of streams) {
+    for (const tj of s.matchAll(/\[([^\]]*)\]\s*TJ|<([0-9a-fA-F]*)>\s*Tj/g)) {
+      const hexes = tj[1] !== undefined ? [...tj[1].matchAll(/<([0-9a-fA-F]*)>/g)].map((h) => h[1]!) : [tj[2]!];
+      pieces.push(hexes.map((h) => Buffer.from(h, 'hex').toString('latin1')).join(''));
+    }
+  }
+  return pieces.join(' ').replace(/\s+/g, ' ');
+}
+
+const sum = (values: string[]) => values.reduce((s, v) => s.add(v), new Decimal(0));
+const INITIAL_TONNES = sum(demoOffsetBundles.map((b) => dec(b.availableGrams.toString()).div(1_000_000).toString()));
+
+describe.each(MODES)('offset orders (%s mode)', (mode) => {
+  let subgraph: TestSubgraph;
+  let app: MarketplaceApp;
+  let co2trust: Co2TrustFake | undefined;
+  let offsets: OffsetOrdersFake | undefined;
+  let alice: string;
+  let bob: string;
+  let admin: string;
+
+  beforeAll(async () => {
+    const env: Record<string, string> = { UPSTREAM_RETRIES: '2' };
+    if (mode === 'upstream') {
+      co2trust = await startCo2TrustFake();
+      offsets = await startOffsetOrdersFake();
+      Object.assign(env, {
+        CO2TRUST_BASE_URL: co2trust.url,
+        CO2TRUST_BACKEND_SECRET_KEY: FAKE_CO2TRUST_SECRET,
+        OFFSET_ORDERS_BASE_URL: offsets.url,
+        OFFSET_ORDERS_API_KEY: FAKE_OFFSET_ORDERS_API_KEY,
+      });
+    }
+    subgraph = await startTestSubgraph('marketplace', mode, async (config) => (app = await createMarketplaceApp(config)), env);
+    alice = await tokenFor(DEMO.users.alice);
+    bob = await tokenFor(DEMO.users.bob);
+    admin = await tokenFor(DEMO.users.admin);
+  });
+  afterAll(async () => {
+    await subgraph?.stop();
+    await co2trust?.stop();
+    await offsets?.stop();
+  });
+
+  const gql = <T,>(query: string, variables: Record<string, unknown> = {}, token?: string) => graphql<T>(subgraph.url, query, variables, { token });
+  const quoteByMass = async (amount: string, unit = 'T', token = alice) =>
+    ok(await gql<{ offsetQuoteByMass: QuoteResult }>(Q_MASS, { input: { mass: { amount, unit } } }, token)).offsetQuoteByMass;
+  const orderByMass = async (amount: string, idempotencyKey?: string, token = alice, unit = 'T') =>
+    ok(await gql<{ createOffsetOrderByMass: OrderResult }>(BY_MASS, { input: { mass: { amount, unit }, idempotencyKey } }, token)).createOffsetOrderByMass;
+  const newBuyer = async (name: string) => tokenFor({ id: randomUUID(), email: `${name.toLowerCase()}@buyer.example`, name, role: 'USER' });
+  const allOrders = async (token: string) => {
+    const out: { id: string; idempotencyKey: string | null; mass: { amount: string }; createdAt: string }[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: { offsetOrders: { nodes: typeof out; pageInfo: { hasNextPage: boolean; endCursor: string } } } = ok(await gql(LIST, { first: 100, after }, token));
+      out.push(...page.offsetOrders.nodes);
+      if (!page.offsetOrders.pageInfo.hasNextPage) return out;
+      after = page.offsetOrders.pageInfo.endCursor;
+    }
+  };
+
+  it('needs a token for quotes, orders and lists', async () => {
+    expect(codes(await gql(Q_MASS, { input: { mass: { amount: '1', unit: 'T' } } }))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await gql(BY_MASS, { input: { mass: { amount: '1', unit: 'T' } } }))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await gql(LIST))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await gql(`{ offsetOrder(id: "${DEMO.offsetOrders[0]}") { id } }`))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('quotes a mass from the cheapest bundle, the same in any unit, and creates nothing', async () => {
+    const before = await allOrders(admin);
+    const quote = await quoteByMass('1.5');
+    expect(quote.userErrors).toEqual([]);
+    expect(quote.quote).toEqual({
+      mass: { amount: '1.5', unit: 'T' },
+      totalCost: { amount: '21.75', currency: 'EUR' },
+      allocations: [
+        {
+          bundleId: DEMO.offsetBundles[0],
+          bundleName: 'Kenya Cookstoves Bundle',
+          projectId: DEMO.offsetProjects[0],
+          projectName: 'Efficient Cookstoves Kenya',
+          mass: { amount: '1.5', unit: 'T' },
+          unitPrice: { amount: '14.50', currency: 'EUR' },
+          cost: { amount: '21.75', currency: 'EUR' },
+        },
+      ],
+    });
+    expect((await quoteByMass('1500', 'KG')).quote).toEqual(quote.quote);
+    expect((await quoteByMass('1500000', 'G')).quote).toEqual(quote.quote);
+    expect(await allOrders(admin)).toEqual(before);
+  });
+
+  it('quotes a maximum spend: whole grams, never more than the maximum', async () => {
+    const res = ok(await gql<{ offsetQuoteByValue: QuoteResult }>(Q_VALUE, { input: { value: '100.00', currency: 'EUR' } }, alice)).offsetQuoteByValue;
+    expect(res.userErrors).toEqual([]);
+    // 100.00 EUR at 14.50 EUR/t buys 6 896 551 g, which cost 99.9999895 EUR, 100.00 rounded.
+    expect(res.quote!.mass).toEqual({ amount: '6.896551', unit: 'T' });
+    expect(res.quote!.totalCost).toEqual({ amount: '100.00', currency: 'EUR' });
+    expect(res.quote!.allocations.map((a) => a.bundleId)).toEqual([DEMO.offsetBundles[0]]);
+  });
+
+  it('refuses a non-positive quantity, a finer mass than a gram and an unknown currency as user errors', async () => {
+    const zero = await quoteByMass('0');
+    expect(zero.quote).toBeNull();
+    expect(zero.userErrors).toEqual([expect.objectContaining({ code: 'INVALID', field: ['input', 'mass', 'amount'] })]);
+    expect((await quoteByMass('-2')).userErrors.map((e) => e.code)).toEqual(['INVALID']);
+    expect((await quoteByMass('0.0000001')).userErrors.map((e) => e.code)).toEqual(['INVALID']);
+    const negative = ok(await gql<{ offsetQuoteByValue: QuoteResult }>(Q_VALUE, { input: { value: '-5', currency: 'EUR' } }, alice)).offsetQuoteByValue;
+    expect(negative).toEqual({ quote: null, userErrors: [expect.objectContaining({ code: 'INVALID', field: ['input', 'value'] })] });
+    const usd = ok(await gql<{ offsetQuoteByValue: QuoteResult }>(Q_VALUE, { input: { value: '50', currency: 'USD' } }, alice)).offsetQuoteByValue;
+    expect(usd.userErrors).toEqual([expect.objectContaining({ code: 'INVALID', field: ['input', 'currency'] })]);
+    const zeroOrder = await orderByMass('0', 'zero-mass');
+    expect(zeroOrder.offsetOrder).toBeNull();
+    expect(zeroOrder.userErrors.map((e) => e.code)).toEqual(['INVALID']);
+    expect(await gql(`{ offsetOrderByIdempotencyKey(idempotencyKey: "zero-mass") { id } }`, {}, alice)).toMatchObject({ data: { offsetOrderByIdempotencyKey: null } });
+  });
+
+  it('an order by mass buys exactly what its quote showed, across bundles', async () => {
+    // More than the cheapest bundle has left, so the quote and the order span two bundles.
+    const quote = (await quoteByMass('300')).quote!;
+    expect(quote.allocations.map((a) => a.bundleId)).toEqual([DEMO.offsetBundles[0], DEMO.offsetBundles[1]]);
+    expect(sum(quote.allocations.map((a) => a.mass.amount)).toString()).toBe('300');
+    expect(sum(quote.allocations.map((a) => a.cost.amount)).toFixed(2)).toBe(quote.totalCost.amount);
+    const placed = await orderByMass('300', `span-${mode}`);
+    expect(placed.userErrors).toEqual([]);
+    const order = placed.offsetOrder!;
+    expect({ mass: order.mass, totalCost: order.totalCost, allocations: order.allocations }).toEqual(quote);
+    expect(order).toMatchObject({ type: 'BY_MASS', status: 'COMPLETE', idempotencyKey: `span-${mode}`, beneficiary: 'Alice Buyer', maximumSpend: null });
+    // The stock it took is gone: the cheapest bundle is empty now.
+    expect((await quoteByMass('1')).quote!.allocations.map((a) => a.bundleId)).toEqual([DEMO.offsetBundles[1]]);
+  });
+
+  it('an order by value spends at most its maximum', async () => {
+    const res = ok(await gql<{ createOffsetOrderByValue: OrderResult }>(BY_VALUE, { input: { value: '250.00', currency: 'EUR', idempotencyKey: 'value-1' } }, bob)).createOffsetOrderByValue;
+    expect(res.userErrors).toEqual([]);
+    const order = res.offsetOrder!;
+    expect(order).toMatchObject({ type: 'BY_VALUE', status: 'COMPLETE', maximumSpend: { amount: '250.00', currency: 'EUR' }, beneficiary: 'Bob Buyer' });
+    expect(dec(order.totalCost.amount).lte(250)).toBe(true);
+    expect(dec(order.mass.amount).gt(0)).toBe(true);
+  });
+
+  it('the same key and request return the first order; the same key with another request is a CONFLICT', async () => {
+    const key = `retry-${randomUUID()}`;
+    const first = (await orderByMass('2', key)).offsetOrder!;
+    const again = await orderByMass('2000', key, alice, 'KG');
+    expect(again.userErrors).toEqual([]);
+    expect(again.offsetOrder).toEqual(first);
+    const other = await orderByMass('3', key);
+    expect(other.offsetOrder).toBeNull();
+    expect(other.userErrors).toEqual([expect.objectContaining({ code: 'CONFLICT', field: ['input', 'idempotencyKey'] })]);
+    // Keys are per buyer: bob's same key is a new order of his.
+    const bobs = (await orderByMass('2', key, bob)).offsetOrder!;
+    expect(bobs.id).not.toBe(first.id);
+    const byKey = ok(await gql<{ offsetOrderByIdempotencyKey: { id: string } | null }>(`query K($k: String!) { offsetOrderByIdempotencyKey(idempotencyKey: $k) { id } }`, { k: key }, alice));
+    expect(byKey.offsetOrderByIdempotencyKey).toEqual({ id: first.id });
+  });
+
+  it('20 concurrent identical requests create exactly one order', async () => {
+    const carol = await newBuyer('Carol');
+    const key = `burst-${randomUUID()}`;
+    const results = await Promise.all(Array.from({ length: 20 }, () => orderByMass('1.25', key, carol)));
+    expect(results.flatMap((r) => r.userErrors)).toEqual([]);
+    expect(new Set(results.map((r) => r.offsetOrder!.id)).size).toBe(1);
+    const mine = await allOrders(carol);
+    expect(mine.map((o) => o.id)).toEqual([results[0]!.offsetOrder!.id]);
+    if (mode === 'upstream') expect(offsets!.state.orders.filter((o) => o.idempotency_key?.endsWith(`:${key}`))).toHaveLength(1);
+  });
+
+  it('orders by estimate: its mass, once per estimate, even under 20 concurrent requests', async () => {
+    const dave = await newBuyer('Dave');
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        gql<{ createOffsetOrderByEstimate: OrderResult }>(BY_ESTIMATE, { input: { estimateId: DEMO.emissionEstimates[0], idempotencyKey: 'estimate-burst' } }, dave),
+      ),
+    );
+    const payloads = burst.map((r) => ok(r).createOffsetOrderByEstimate);
+    expect(payloads.flatMap((p) => p.userErrors)).toEqual([]);
+    expect(new Set(payloads.map((p) => p.offsetOrder!.id)).size).toBe(1);
+    expect(payloads[0]!.offsetOrder).toMatchObject({ type: 'BY_ESTIMATE', estimateId: DEMO.emissionEstimates[0], mass: { amount: '12.5', unit: 'T' } });
+    // A second order for the same estimate, by anyone, with another key: CONFLICT.
+    const second = ok(await gql<{ createOffsetOrderByEstimate: OrderResult }>(BY_ESTIMATE, { input: { estimateId: DEMO.emissionEstimates[0], idempotencyKey: 'estimate-2' } }, alice)).createOffsetOrderByEstimate;
+    expect(second).toEqual({ offsetOrder: null, userErrors: [expect.objectContaining({ code: 'CONFLICT', field: ['input', 'estimateId'] })] });
+    // The demo order already offset the fleet estimate.
+    const demo = ok(await gql<{ createOffsetOrderByEstimate: OrderResult }>(BY_ESTIMATE, { input: { estimateId: DEMO.emissionEstimates[2] } }, bob)).createOffsetOrderByEstimate;
+    expect(demo.userErrors.map((e) => e.code)).toEqual(['CONFLICT']);
+    const unknown = ok(await gql<{ createOffsetOrderByEstimate: OrderResult }>(BY_ESTIMATE, { input: { estimateId: randomUUID() } }, bob)).createOffsetOrderByEstimate;
+    expect(unknown.userErrors).toEqual([expect.objectContaining({ code: 'NOT_FOUND', field: ['input', 'estimateId'] })]);
+  });
+
+  it('lists the caller’s orders newest first with cursors; an admin sees every buyer’s', async () => {
+    const mine = await allOrders(alice);
+    expect(mine.length).toBeGreaterThanOrEqual(4);
+    const times = mine.map((o) => o.createdAt);
+    expect([...times].sort().reverse()).toEqual(times);
+    expect(mine.map((o) => o.id)).toEqual(expect.arrayContaining([DEMO.offsetOrders[0], DEMO.offsetOrders[2]]));
+    expect(mine.map((o) => o.id)).not.toContain(DEMO.offsetOrders[1]);
+    type Page = { offsetOrders: { totalCount: number | null; nodes: { id: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+    const p1 = ok(await gql<Page>(LIST, { first: 2 }, alice)).offsetOrders;
+    const p2 = ok(await gql<Page>(LIST, { first: 2, after: p1.pageInfo.endCursor }, alice)).offsetOrders;
+    expect(p1.pageInfo.hasNextPage).toBe(true);
+    expect([...p1.nodes, ...p2.nodes].map((n) => n.id)).toEqual(mine.slice(0, 4).map((o) => o.id));
+    if (mode === 'local') expect(p1.totalCount).toBe(mine.length);
+    const bobs = (await allOrders(bob)).map((o) => o.id);
+    expect(bobs).toContain(DEMO.offsetOrders[1]);
+    expect(bobs).not.toContain(DEMO.offsetOrders[0]);
+    const every = (await allOrders(admin)).map((o) => o.id);
+    expect(every).toEqual(expect.arrayContaining([...DEMO.offsetOrders, ...mine.map((o) => o.id), ...bobs]));
+    expect(codes(await gql(LIST, { first: 101 }, alice))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('an offset order is visible to its buyer and admins only', async () => {
+    const q = `query O($id: ID!) { offsetOrder(id: $id) { id buyer { id } } }`;
+    expect(ok(await gql<{ offsetOrder: unknown }>(q, { id: DEMO.offsetOrders[0] }, alice)).offsetOrder).toEqual({ id: DEMO.offsetOrders[0], buyer: { id: DEMO.users.alice.id } });
+    expect(ok(await gql<{ offsetOrder: unknown }>(q, { id: DEMO.offsetOrders[0] }, bob)).offsetOrder).toBeNull();
+    expect(ok(await gql<{ offsetOrder: { id: string } }>(`query O($id: ID!) { offsetOrder(id: $id) { id } }`, { id: DEMO.offsetOrders[0] }, admin)).offsetOrder).toEqual({ id: DEMO.offsetOrders[0] });
+    expect(ok(await gql<{ offsetOrder: unknown }>(q, { id: randomUUID() }, admin)).offsetOrder).toBeNull();
+    const k = `query K($k: String!, $o: ID) { offsetOrderByIdempotencyKey(idempotencyKey: $k, ownerId: $o) { id } }`;
+    expect(codes(await gql(k, { k: 'demo-alice-shipment-offset', o: DEMO.users.alice.id }, bob))).toEqual(['FORBIDDEN']);
+    expect(ok(await gql<{ offsetOrderByIdempotencyKey: unknown }>(k, { k: 'demo-alice-shipment-offset' }, bob)).offsetOrderByIdempotencyKey).toBeNull();
+    expect(ok(await gql<{ offsetOrderByIdempotencyKey: unknown }>(k, { k: 'demo-alice-shipment-offset', o: DEMO.users.alice.id }, admin)).offsetOrderByIdempotencyKey).toEqual({ id: DEMO.offsetOrders[0] });
+  });
+
+  it('resolves OffsetOrder entity references in one batch, hiding other buyers’ orders', async () => {
+    const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetOrder { id status mass { amount } allocations { projectName } } } }`;
+    const reps = DEMO.offsetOrders.map((id) => ({ __typename: 'OffsetOrder', id }));
+    const before = mode === 'local' ? app.database!.queries.count : offsets!.calls.length;
+    const data = ok(await gql<{ _entities: ({ id: string; status: string } | null)[] }>(q, { r: reps }, admin));
+    expect(data._entities.map((e) => e?.id)).toEqual([...DEMO.offsetOrders]);
+    expect(data._entities.map((e) => e?.status)).toEqual(['COMPLETE', 'COMPLETE', 'RETIRING']);
+    // Local: one statement for the orders and one for their allocations. Upstream: one GET per order.
+    if (mode === 'local') expect(app.database!.queries.count - before).toBe(2);
+    else expect(offsets!.calls.length - before).toBe(3);
+    const asBob = ok(await gql<{ _entities: ({ id: string } | null)[] }>(q, { r: reps }, bob));
+    expect(asBob._entities.map((e) => e?.id ?? null)).toEqual([null, DEMO.offsetOrders[1], null]);
+  });
+
+  it('a completed order has a downloadable PDF certificate naming the buyer, the mass and the projects', async () => {
+    const placed = (await orderByMass('4.2', `certificate-${randomUUID()}`)).offsetOrder!;
+    const q = `query O($id: ID!) { offsetOrder(id: $id) { certificate { url expiresAt contentType } } }`;
+    const cert = ok(await gql<{ offsetOrder: { certificate: { url: string; expiresAt: string; contentType: string } } }>(q, { id: placed.id }, alice)).offsetOrder.certificate;
+    expect(cert.contentType).toBe('application/pdf');
+    expect(new Date(cert.expiresAt).getTime()).toBeGreaterThan(Date.now());
+    const res = await fetch(cert.url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    const pdf = Buffer.from(await res.arrayBuffer());
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    const text = pdfText(pdf);
+    expect(text).toContain('Carbon Offset Certificate');
+    expect(text).toContain('Alice Buyer');
+    expect(text).toContain('4.2 tonnes of CO2e');
+    expect(text).toContain(placed.id);
+    for (const a of placed.allocations) {
+      expect(text).toContain(a.projectName);
+      expect(text).toContain(`${a.projectName} (${a.bundleName}): ${a.mass.amount} t at ${a.unitPrice.amount} EUR per tonne = ${a.cost.amount} EUR`);
+    }
+  });
+
+  it('the certificate link is access-controlled: signed and expiring, or the buyer’s bearer token', async () => {
+    const id = DEMO.offsetOrders[0];
+    const cert = ok(await gql<{ offsetOrder: { certificate: { url: string } } }>(`{ offsetOrder(id: "${id}") { certificate { url } } }`, {}, alice)).offsetOrder.certificate;
+    const url = new URL(cert.url);
+    const tampered = new URL(url);
+    tampered.searchParams.set('signature', 'A'.repeat(43));
+    expect((await fetch(tampered)).status).toBe(401);
+    const otherOrder = new URL(url);
+    otherOrder.pathname = otherOrder.pathname.replace(id, DEMO.offsetOrders[1]);
+    expect((await fetch(otherOrder)).status).toBe(401);
+    const stale = new CertificateSigner(TEST_SECRETS.JWT_SECRET).link(url.origin, id, Date.now() - 60 * 60 * 1000);
+    expect((await fetch(stale.url)).status).toBe(401);
+    const bare = `${url.origin}${url.pathname}`;
+    expect((await fetch(bare)).status).toBe(401);
+    expect((await fetch(bare, { headers: { authorization: `Bearer ${bob}` } })).status).toBe(404);
+    const own = await fetch(bare, { headers: { authorization: `Bearer ${alice}` } });
+    expect(own.status).toBe(200);
+    expect(pdfText(Buffer.from(await own.arrayBuffer()))).toContain('Alice Buyer');
+    expect((await fetch(bare, { headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
+  });
+
+  it('an order that is not complete has no certificate: NOT_FOUND', async () => {
+    const res = await gql<{ offsetOrder: { id: string; certificate: unknown } }>(`{ offsetOrder(id: "${DEMO.offsetOrders[2]}") { id status certificate { url } } }`, {}, alice);
+    expect(codes(res)).toEqual(['NOT_FOUND']);
+    expect(res.data?.offsetOrder).toMatchObject({ id: DEMO.offsetOrders[2], certificate: null });
+    const bare = `${new URL(subgraph.url).origin}/offset-certificates/${DEMO.offsetOrders[2]}.pdf`;
+    expect((await fetch(bare, { headers: { authorization: `Bearer ${alice}` } })).status).toBe(404);
+  });
+
+  it('concurrent orders that together exceed the inventory never allocate more than is available', async () => {
+    const erin = await newBuyer('Erin');
+    const placed = (await allOrders(admin)).filter((o) => !(DEMO.offsetOrders as readonly string[]).includes(o.id));
+    const remaining = INITIAL_TONNES.sub(sum(placed.map((o) => o.mass.amount)));
+    const size = 250;
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => orderByMass(String(size), `drain-${i}`, erin)));
+    const succeeded = results.filter((r) => r.offsetOrder);
+    const refused = results.filter((r) => !r.offsetOrder);
+    expect(succeeded).toHaveLength(remaining.div(size).floor().toNumber());
+    expect(refused.flatMap((r) => r.userErrors.map((e) => e.code))).toEqual(refused.map(() => 'INSUFFICIENT_INVENTORY'));
+    for (const r of succeeded) expect(sum(r.offsetOrder!.allocations.map((a) => a.mass.amount)).toString()).toBe(String(size));
+    // Exactly what is left can still be bought, and not a gram more.
+    const left = remaining.sub(succeeded.length * size);
+    expect((await quoteByMass(left.toString())).quote!.mass.amount).toBe(left.toString());
+    expect((await quoteByMass(left.add('0.000001').toString())).userErrors.map((e) => e.code)).toEqual(['INSUFFICIENT_INVENTORY']);
+    if (mode === 'local') {
+      const em = app.database!.fork();
+      const rows = await em.getConnection().execute<{ available_grams: string | number }[]>('select available_grams from offset_bundles');
+      expect(rows.every((r) => BigInt(r.available_grams) >= 0n)).toBe(true);
+    } else {
+      expect(offsets!.state.bundles.every((b) => b.availableGrams >= 0n)).toBe(true);
+    }
+  });
+
+  if (mode === 'upstream') {
+    describe('offset-orders API errors', () => {
+      it('sends the API key as a bearer token and never returns it', async () => {
+        offsets!.resetCalls();
+        const res = await gql(Q_MASS, { input: { mass: { amount: '1', unit: 'T' } } }, alice);
+        expect(offsets!.calls.at(-1)!.headers.authorization).toBe(`Bearer ${FAKE_OFFSET_ORDERS_API_KEY}`);
+        expect(JSON.stringify(res)).not.toContain(FAKE_OFFSET_ORDERS_API_KEY);
+      });
+
+      it('retries a 429 with backoff, then succeeds', async () => {
+        offsets!.resetCalls();
+        offsets!.fail({ method: 'POST', pathPrefix: '/orders/by-mass/quote', status: 429, headers: { 'retry-after': '0' } });
+        const res = await quoteByMass('1');
+        expect(res.quote!.mass.amount).toBe('1');
+        expect(offsets!.callsTo('/orders/by-mass/quote')).toHaveLength(2);
+      });
+
+      it('maps a lasting 429 to RATE_LIMITED, 400 to BAD_USER_INPUT, 401 and 415 to server-side codes', async () => {
+        offsets!.fail({ pathPrefix: '/orders', status: 429, headers: { 'retry-after': '0' }, times: 3 });
+        expect(codes(await gql(LIST, {}, alice))).toEqual(['RATE_LIMITED']);
+        offsets!.fail({ method: 'POST', pathPrefix: '/orders/by-value', status: 400, body: { message: 'value is malformed' } });
+        const bad = await gql(Q_VALUE, { input: { value: '10', currency: 'EUR' } }, alice);
+        expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
+        offsets!.fail({ method: 'POST', pathPrefix: '/orders/by-mass', status: 401 });
+        expect(codes(await gql(BY_MASS, { input: { mass: { amount: '1', unit: 'T' } } }, alice))).toEqual(['UPSTREAM_UNAVAILABLE']);
+        offsets!.fail({ method: 'POST', pathPrefix: '/orders/by-mass', status: 415 });
+        expect(codes(await gql(BY_MASS, { input: { mass: { amount: '1', unit: 'T' } } }, alice))).toEqual(['INTERNAL_SERVER_ERROR']);
+      });
+
+      it('maps a 404 to null and an unexplained 409 to a CONFLICT user error', async () => {
+        expect(ok(await gql<{ offsetOrder: unknown }>(`{ offsetOrder(id: "${randomUUID()}") { id } }`, {}, admin)).offsetOrder).toBeNull();
+        offsets!.fail({ method: 'POST', pathPrefix: '/orders/by-mass', status: 409, body: { error_code: 'account_suspended', message: 'The account is suspended' } });
+        const res = await orderByMass('1');
+        expect(res).toEqual({ offsetOrder: null, userErrors: [{ field: ['input'], code: 'CONFLICT', message: 'The account is suspended' }] });
+      });
+    });
+  }
+});
