@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { dec, Decimal } from '../../lib/decimal.ts';
 import { CertificateSigner } from '../../subgraphs/marketplace/certificate-link.ts';
+import { OffsetBundle } from '../../subgraphs/marketplace/local/offset-entities.ts';
 import { demoOffsetBundles } from '../../subgraphs/marketplace/local/offset-seed.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
@@ -377,9 +378,8 @@ describe.each(MODES)('offset orders (%s mode)', (mode) => {
     expect((await quoteByMass(left.toString())).quote!.mass.amount).toBe(left.toString());
     expect((await quoteByMass(left.add('0.000001').toString())).userErrors.map((e) => e.code)).toEqual(['INSUFFICIENT_INVENTORY']);
     if (mode === 'local') {
-      const em = app.database!.fork();
-      const rows = await em.getConnection().execute<{ available_grams: string | number }[]>('select available_grams from offset_bundles');
-      expect(rows.every((r) => BigInt(r.available_grams) >= 0n)).toBe(true);
+      const bundles = await app.database!.fork().find(OffsetBundle, {});
+      expect(bundles.every((b) => BigInt(b.availableGrams) >= 0n)).toBe(true);
     } else {
       expect(offsets!.state.bundles.every((b) => b.availableGrams >= 0n)).toBe(true);
     }
