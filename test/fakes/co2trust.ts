@@ -3,12 +3,13 @@
 import type { UserRecord } from '../../subgraphs/marketplace/source.ts';
 import { coreRoutes, coreState } from './co2trust-core.ts';
 import { paymentsRoutes, paymentsState } from './co2trust-payments.ts';
+import { puroRoutes, puroState } from './co2trust-puro.ts';
 import { startFake, type FakeRequest, type RunningFake } from './harness.ts';
 
 export const FAKE_CO2TRUST_SECRET = 'fake-co2trust-backend-secret';
 
 export function co2trustState() {
-  return { backendSecret: FAKE_CO2TRUST_SECRET, ...coreState(), ...paymentsState() };
+  return { backendSecret: FAKE_CO2TRUST_SECRET, ...coreState(), ...paymentsState(), ...puroState() };
 }
 export type Co2TrustState = ReturnType<typeof co2trustState>;
 
@@ -23,6 +24,6 @@ export async function startCo2TrustFake(): Promise<Co2TrustFake> {
     const m = /^Bearer co2t_(.+)$/.exec(String(req.headers.authorization ?? ''));
     return m ? (state.users.find((u) => u.id === m[1]) ?? null) : null;
   };
-  const fake = await startFake('co2trust', [...coreRoutes(state, userOf), ...paymentsRoutes(state, userOf)]);
+  const fake = await startFake('co2trust', [...coreRoutes(state, userOf), ...paymentsRoutes(state, userOf), ...puroRoutes(state, userOf)]);
   return Object.assign(fake, { state });
 }

@@ -1,0 +1,391 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { openDatabase, type Database } from '../../lib/db.ts';
+import { DEMO } from '../../lib/demo.ts';
+import { entities } from '../../subgraphs/registry/local/entities.ts';
+import { demoCredits } from '../../subgraphs/registry/local/seed.ts';
+import { ledgerTotals } from '../../subgraphs/registry/local/source.ts';
+import { MIGRATIONS, createRegistryApp } from '../../subgraphs/registry/server.ts';
+import { startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
+import { FAKE_ICR_TOKEN, icrLedgerTotals, startIcrFake, type IcrFake } from '../fakes/icr.ts';
+import { MODES, tokenFor } from '../support/env.ts';
+import { codes, graphql, ok } from '../support/graphql.ts';
+import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
+
+const { nordicForest: NORDIC, carbonBuyer: BUYER } = DEMO.organizations;
+const [C1, C2, C3] = demoCredits as [(typeof demoCredits)[0], (typeof demoCredits)[0], (typeof demoCredits)[0]];
+const OO = DEMO.offsetOrders;
+
+type Credit = { id: string; amount: { amount: string; unit: string }; supply: { amount: string } | null; serialization: string | null; kind: string | null; vintage: number | null; project: { id: string; fullName: string } | null };
+type Page<T> = { totalCount: number; nodes: T[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+type UserErrors = { field: string[] | null; code: string; message: string }[];
+type Request = { id: string; action: string; state: string; amount: { amount: string }; serialization: string | null; txId: string | null; retirementId: string | null; toOrganizationId: string | null; toAddress: string | null; offsetOrderId: string | null };
+type Payload = { creditRequest: Request | null; userErrors: UserErrors };
+
+const INVENTORY = `query Inv($id: ID!, $dev: Boolean, $first: Int, $after: String) {
+  organization(id: $id) { id inventory(development: $dev, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    nodes { id amount { amount unit } supply { amount } serialization kind vintage project { id fullName } }
+  } } }`;
+const REQUESTS = `query Req($id: ID!, $first: Int, $after: String) { organization(id: $id) { creditRequests(first: $first, after: $after) {
+  totalCount pageInfo { hasNextPage endCursor } nodes { id action state amount { amount } serialization txId retirementId toOrganizationId toAddress offsetOrderId } } } }`;
+const REQUEST_FIELDS = 'id action state amount { amount } serialization txId retirementId toOrganizationId toAddress offsetOrderId';
+const TRANSACT = `mutation T($input: CreditActionInput!) { transactCredits(input: $input) { creditRequest { ${REQUEST_FIELDS} } userErrors { field code message } } }`;
+const REQUEST_ACTION = `mutation R($input: CreditActionInput!) { requestCreditAction(input: $input) { creditRequest { ${REQUEST_FIELDS} } userErrors { field code message } } }`;
+const REVIEW = `mutation V($input: ReviewCreditRequestInput!) { reviewCreditRequest(input: $input) { creditRequest { ${REQUEST_FIELDS} } userErrors { field code message } } }`;
+const RETIREMENTS = `query Ret($first: Int, $after: String, $filter: RetirementFilter) { retirements(first: $first, after: $after, filter: $filter) {
+  totalCount pageInfo { hasNextPage endCursor } nodes { id registry offsetOrderId beneficiaryName reason comment amount { amount unit } serialization creditId organizationId retiredAt } } }`;
+
+const retirement = { reason: 'Scope 1 compensation', beneficiaryName: 'Nordic Forest Carbon AB', comment: 'Annual claim' };
+
+describe.each(MODES)('registry (%s mode)', (mode) => {
+  let subgraph: TestSubgraph;
+  let icr: IcrFake | undefined;
+  let co2trust: Co2TrustFake | undefined;
+  let db: Database | undefined;
+  const tokens: Record<'alice' | 'bob' | 'admin', string> = { alice: '', bob: '', admin: '' };
+
+  beforeAll(async () => {
+    const env: Record<string, string> = {};
+    if (mode === 'upstream') {
+      icr = await startIcrFake();
+      co2trust = await startCo2TrustFake();
+      Object.assign(env, { ICR_BASE_URL: icr.url, ICR_API_TOKEN: FAKE_ICR_TOKEN, CO2TRUST_BASE_URL: co2trust.url });
+    }
+    subgraph = await startTestSubgraph('registry', mode, createRegistryApp, env);
+    // A second handle on the same database reads the ledger to check its invariants.
+    if (mode === 'local') db = await openDatabase(subgraph.config, { name: 'registry', entities, migrationsPath: MIGRATIONS });
+    for (const user of ['alice', 'bob', 'admin'] as const) tokens[user] = await tokenFor(DEMO.users[user]);
+  });
+  afterAll(async () => {
+    await db?.close();
+    await subgraph?.stop();
+    await icr?.stop();
+    await co2trust?.stop();
+  });
+
+  const ledger = (creditId: string) => (mode === 'local' ? ledgerTotals(db!.fork(), creditId) : Promise.resolve(icrLedgerTotals(icr!.state, creditId)));
+
+  // The invariants of the ledger, after every scenario, for every credit.
+  afterEach(async () => {
+    for (const credit of demoCredits) {
+      const t = await ledger(credit.id);
+      expect(t.issued).toBe(t.held + t.reserved + t.retired + t.cancelled);
+      expect([t.held, t.reserved, t.retired, t.cancelled].every((n) => n >= 0n)).toBe(true);
+      expect(t.serialsUnique).toBe(true);
+      expect(t.balancesMatch).toBe(true);
+    }
+  });
+
+  const inventory = async (organizationId: string, token: string, dev = false) =>
+    ok(await graphql<{ organization: { inventory: Page<Credit> } }>(subgraph.url, INVENTORY, { id: organizationId, dev, first: 50 }, { token })).organization.inventory;
+  const held = async (organizationId: string, token: string, creditId: string) =>
+    (await inventory(organizationId, token)).nodes.find((c) => c.id === creditId)?.amount.amount ?? '0';
+  const requestCount = async (organizationId: string, token: string) =>
+    ok(await graphql<{ organization: { creditRequests: Page<Request> } }>(subgraph.url, REQUESTS, { id: organizationId, first: 1 }, { token })).organization.creditRequests.totalCount;
+  const transact = async (input: Record<string, unknown>, token = tokens.bob) => ok(await graphql<{ transactCredits: Payload }>(subgraph.url, TRANSACT, { input }, { token })).transactCredits;
+  const requestAction = async (input: Record<string, unknown>, token = tokens.bob) => ok(await graphql<{ requestCreditAction: Payload }>(subgraph.url, REQUEST_ACTION, { input }, { token })).requestCreditAction;
+  const review = async (input: Record<string, unknown>, token = tokens.bob) => ok(await graphql<{ reviewCreditRequest: Payload }>(subgraph.url, REVIEW, { input }, { token })).reviewCreditRequest;
+
+  describe('reading', () => {
+    it('a member reads the organization inventory with serials, supply and project', async () => {
+      const inv = await inventory(NORDIC, tokens.bob);
+      expect(inv.totalCount).toBe(2);
+      expect(inv.nodes.map((c) => [c.id, c.amount, c.supply, c.serialization, c.kind, c.vintage])).toEqual([
+        [C1.id, { amount: '600', unit: 'T' }, { amount: '1000' }, 'ICR-SWE-713-2021-1-600', 'EX_POST', 2021],
+        [C2.id, { amount: '500', unit: 'T' }, { amount: '500' }, 'ICR-SWE-713-2022-1-500', 'EX_POST', 2022],
+      ]);
+      expect(inv.nodes[0]!.project).toEqual({ id: DEMO.projects[0], fullName: 'Boreal Forest Restoration Norrbotten' });
+      if (mode === 'upstream') {
+        const call = icr!.callsTo(`/organizations/${NORDIC}/inventory`, 'GET').at(-1)!;
+        expect(call.headers['x-icr-api-version']).toBe('2023-06-16');
+        expect(call.headers['x-icr-on-behalf-of']).toBe(DEMO.users.bob.email);
+      }
+    });
+
+    it('pages the inventory and serves the development inventory apart', async () => {
+      const first = ok(await graphql<{ organization: { inventory: Page<Credit> } }>(subgraph.url, INVENTORY, { id: NORDIC, first: 1 }, { token: tokens.bob })).organization.inventory;
+      expect(first.nodes.map((c) => c.id)).toEqual([C1.id]);
+      expect(first.pageInfo.hasNextPage).toBe(true);
+      const second = ok(await graphql<{ organization: { inventory: Page<Credit> } }>(subgraph.url, INVENTORY, { id: NORDIC, first: 1, after: first.pageInfo.endCursor }, { token: tokens.bob })).organization.inventory;
+      expect(second.nodes.map((c) => c.id)).toEqual([C2.id]);
+      expect(second.pageInfo.hasNextPage).toBe(false);
+      const dev = await inventory(NORDIC, tokens.bob, true);
+      expect(dev.nodes.map((c) => [c.amount.amount, c.vintage])).toEqual([['50', 2024]]);
+    });
+
+    it('membership: member and admin read, a non-member is FORBIDDEN, anonymous is UNAUTHENTICATED', async () => {
+      expect((await inventory(BUYER, tokens.alice)).nodes.map((c) => c.id)).toEqual([C1.id, C3.id]);
+      expect((await inventory(NORDIC, tokens.admin)).totalCount).toBe(2);
+      expect((await inventory(BUYER, tokens.admin)).totalCount).toBe(2);
+      expect(codes(await graphql(subgraph.url, INVENTORY, { id: NORDIC }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
+      expect(codes(await graphql(subgraph.url, REQUESTS, { id: BUYER }, { token: tokens.bob }))).toEqual(['FORBIDDEN']);
+      expect(codes(await graphql(subgraph.url, INVENTORY, { id: NORDIC }))).toEqual(['UNAUTHENTICATED']);
+    });
+
+    it('an unknown organization is null', async () => {
+      const res = ok(await graphql<{ organization: unknown }>(subgraph.url, '{ organization(id: "de060000-0000-4000-8000-0000000000ff") { id } }', {}, { token: tokens.admin }));
+      expect(res.organization).toBeNull();
+    });
+
+    it('lists credit requests newest first with pages, and one request by id', async () => {
+      const q = (after?: string | null) => graphql<{ organization: { creditRequests: Page<Request> } }>(subgraph.url, REQUESTS, { id: BUYER, first: 2, after }, { token: tokens.alice });
+      const first = ok(await q()).organization.creditRequests;
+      expect(first.totalCount).toBe(3);
+      expect(first.nodes.map((r) => [r.action, r.state, r.amount.amount, r.offsetOrderId])).toEqual([
+        ['RETIRE', 'PROCESSED', '50', OO[1]],
+        ['RETIRE', 'PROCESSED', '50', OO[0]],
+      ]);
+      expect(first.pageInfo.hasNextPage).toBe(true);
+      const second = ok(await q(first.pageInfo.endCursor)).organization.creditRequests;
+      expect(second.nodes.map((r) => r.serialization)).toEqual(['ICR-ISL-354-2023-151-200']);
+      const one = ok(await graphql<{ organization: { creditRequest: Request | null; missing: Request | null } }>(
+        subgraph.url,
+        `query($id: ID!, $r: ID!) { organization(id: $id) { creditRequest(id: $r) { ${REQUEST_FIELDS} } missing: creditRequest(id: "00000000-0000-4000-8000-000000000000") { id } } }`,
+        { id: BUYER, r: first.nodes[0]!.id },
+        { token: tokens.alice },
+      )).organization;
+      expect(one.creditRequest).toEqual(first.nodes[0]);
+      expect(one.missing).toBeNull();
+      if (mode === 'upstream') expect(icr!.callsTo(`/organizations/${BUYER}/inventory/requests`).map((c) => c.query)).toEqual(expect.arrayContaining(['?limit=2&page=0', '?limit=2&page=1']));
+    });
+
+    it('Puro inventory: public, every filter, orderBy and pages', async () => {
+      const q = `query($filter: PuroInventoryFilter, $orderBy: PuroInventoryOrder, $first: Int, $after: String) { puroInventory(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } nodes { id registry amount { amount } vintage countryCode issuanceId serialization creditType { code name } productionFacility { id name } } } }`;
+      type Item = { id: string; registry: string; amount: { amount: string }; vintage: number; countryCode: string; issuanceId: string; creditType: { code: string; name: string }; productionFacility: { id: string; name: string } };
+      const run = async (vars: Record<string, unknown>) => ok(await graphql<{ puroInventory: Page<Item> }>(subgraph.url, q, vars)).puroInventory;
+      const all = await run({});
+      expect(all.totalCount).toBe(5);
+      expect(all.nodes.map((n) => n.vintage)).toEqual([2022, 2023, 2023, 2024, 2024]);
+      expect(all.nodes[0]).toMatchObject({ registry: 'PURO', countryCode: 'FI', creditType: { code: 'C-BIOCHAR', name: 'Biochar' }, productionFacility: { id: 'PF-FI-007', name: 'Kaskinen Pyrolysis' } });
+      expect((await run({ filter: { creditTypeCode: 'C-BIOCHAR' } })).totalCount).toBe(3);
+      expect((await run({ filter: { countryCode: 'IS' } })).nodes.map((n) => n.amount.amount)).toEqual(['400', '300']);
+      expect((await run({ filter: { productionFacilityId: 'PF-IS-001', vintage: 2024 } })).nodes.map((n) => n.issuanceId)).toEqual(['ISS-2024-003']);
+      expect((await run({ filter: { issuanceId: 'ISS-2024-002' } })).nodes.map((n) => n.creditType.code)).toEqual(['C-ROCK']);
+      const byQuantity = await run({ orderBy: { field: 'QUANTITY', direction: 'DESC' }, first: 2 });
+      expect(byQuantity.nodes.map((n) => n.amount.amount)).toEqual(['400', '300']);
+      expect(byQuantity.pageInfo.hasNextPage).toBe(true);
+      const next = await run({ orderBy: { field: 'QUANTITY', direction: 'DESC' }, first: 2, after: byQuantity.pageInfo.endCursor });
+      expect(next.nodes.map((n) => n.amount.amount)).toEqual(['250', '120']);
+      if (mode === 'upstream') expect(co2trust!.callsTo('/puro/inventory').at(-1)!.query).toContain('order_by=-quantity');
+      expect(codes(await graphql(subgraph.url, q, { first: 101 }))).toEqual(['BAD_USER_INPUT']);
+    });
+
+    it('retirements: ICR then Puro, newest first, paged across both, filtered by registry and offset order', async () => {
+      type R = { id: string; registry: string; offsetOrderId: string | null; amount: { amount: string }; serialization: string };
+      const run = async (vars: Record<string, unknown>) => ok(await graphql<{ retirements: Page<R> }>(subgraph.url, RETIREMENTS, vars)).retirements;
+      const all = await run({ first: 10 });
+      expect(all.totalCount).toBe(6);
+      expect(all.nodes.map((r) => [r.registry, r.amount.amount])).toEqual([['ICR', '50'], ['ICR', '50'], ['ICR', '50'], ['PURO', '10'], ['PURO', '20'], ['PURO', '5']]);
+      const two = await run({ first: 2 });
+      const spanning = await run({ first: 2, after: two.pageInfo.endCursor });
+      expect(spanning.nodes.map((r) => r.serialization)).toEqual(['ICR-ISL-354-2023-151-200', 'PURO-C-BIOCHAR-FI-2022-501-510']);
+      expect(spanning.pageInfo.hasNextPage).toBe(true);
+      expect((await run({ filter: { registry: 'PURO' } })).totalCount).toBe(3);
+      expect((await run({ filter: { offsetOrderId: OO[0] } })).nodes.map((r) => r.registry)).toEqual(['ICR', 'PURO']);
+    });
+
+    it('credit types: public and paged', async () => {
+      const q = `query($after: String) { creditTypes(first: 3, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { code name } } }`;
+      const first = ok(await graphql<{ creditTypes: Page<{ code: string }> }>(subgraph.url, q)).creditTypes;
+      expect(first.totalCount).toBe(4);
+      expect(first.nodes.map((t) => t.code)).toEqual(['C-BIOCHAR', 'C-GEO', 'C-ROCK']);
+      const second = ok(await graphql<{ creditTypes: Page<{ code: string }> }>(subgraph.url, q, { after: first.pageInfo.endCursor })).creditTypes;
+      expect(second.nodes.map((t) => t.code)).toEqual(['C-WOOD']);
+      expect(second.pageInfo.hasNextPage).toBe(false);
+    });
+
+    it('NFT.credit resolves the demo NFTs by token address and id in one batch', async () => {
+      icr?.resetCalls();
+      const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on NFT { id credit { id registry tokenAddress tokenId supply { amount } amount { amount } project { id } } } } }`;
+      const reps = [...DEMO.nfts.map((id, i) => ({ __typename: 'NFT', id, ...DEMO.tokens[i] })), { __typename: 'NFT', id: 'unknown', tokenAddress: '0xdead', tokenId: '1' }];
+      type E = { id: string; credit: { id: string; registry: string; tokenAddress: string; tokenId: string; supply: { amount: string }; amount: { amount: string } } | null };
+      const data = ok(await graphql<{ _entities: E[] }>(subgraph.url, q, { r: reps }));
+      expect(data._entities.map((e) => e.credit && [e.credit.id, e.credit.registry, e.credit.tokenId, e.credit.supply.amount])).toEqual([
+        [C1.id, 'ICR', '1', '1000'],
+        [C2.id, 'ICR', '2', '500'],
+        [C3.id, 'ICR', '7', '200'],
+        null,
+      ]);
+      if (mode === 'upstream') expect(icr!.callsTo('/credits')).toHaveLength(1);
+    });
+
+    it('OffsetOrder.retirements resolves every order in one batch', async () => {
+      co2trust?.resetCalls();
+      icr?.resetCalls();
+      const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetOrder { id retirements { id registry offsetOrderId amount { amount } } } } }`;
+      const data = ok(await graphql<{ _entities: { id: string; retirements: { registry: string; offsetOrderId: string; amount: { amount: string } }[] }[] }>(subgraph.url, q, { r: OO.map((id) => ({ __typename: 'OffsetOrder', id })) }));
+      expect(data._entities.map((o) => o.retirements.map((r) => `${r.registry}:${r.amount.amount}`))).toEqual([['ICR:50', 'PURO:20'], ['ICR:50'], ['PURO:10']]);
+      expect(data._entities.flatMap((o) => o.retirements.map((r) => r.offsetOrderId === o.id))).not.toContain(false);
+      if (mode === 'upstream') {
+        expect(icr!.callsTo('/retirements')).toHaveLength(1);
+        expect(co2trust!.callsTo('/puro/retirement')).toHaveLength(1);
+      }
+    });
+  });
+
+  describe('transactCredits', () => {
+    it('a partial transfer splits the serial range: every tonne keeps one serial and one owner', async () => {
+      const res = await transact({ organizationId: NORDIC, action: 'TRANSFER', creditId: C2.id, amount: '100', toOrganizationId: BUYER });
+      expect(res.userErrors).toEqual([]);
+      expect(res.creditRequest).toMatchObject({ action: 'TRANSFER', state: 'PROCESSED', serialization: 'ICR-SWE-713-2022-1-100', toOrganizationId: BUYER, amount: { amount: '100' } });
+      expect(res.creditRequest!.txId).toMatch(/^0x[0-9a-f]+$/);
+      const nordic = (await inventory(NORDIC, tokens.bob)).nodes.find((c) => c.id === C2.id)!;
+      expect([nordic.amount.amount, nordic.serialization]).toEqual(['400', 'ICR-SWE-713-2022-101-500']);
+      const buyer = (await inventory(BUYER, tokens.alice)).nodes.find((c) => c.id === C2.id)!;
+      expect([buyer.amount.amount, buyer.serialization]).toEqual(['100', 'ICR-SWE-713-2022-1-100']);
+      const t = await ledger(C2.id);
+      expect([t.held, t.retired]).toEqual([500n, 0n]);
+    });
+
+    it('retiring records a retirement; retired tonnes never move again', async () => {
+      const res = await transact({ organizationId: BUYER, action: 'RETIRE', creditId: C2.id, amount: '30', retirement: { ...retirement, offsetOrderId: OO[2] } }, tokens.alice);
+      expect(res.userErrors).toEqual([]);
+      expect(res.creditRequest).toMatchObject({ action: 'RETIRE', state: 'PROCESSED', serialization: 'ICR-SWE-713-2022-1-30', offsetOrderId: OO[2] });
+      const rets = ok(await graphql<{ retirements: Page<{ id: string; creditId: string; beneficiaryName: string; comment: string; serialization: string; organizationId: string; amount: { amount: string } }> }>(subgraph.url, RETIREMENTS, { filter: { offsetOrderId: OO[2], registry: 'ICR' } })).retirements;
+      expect(rets.nodes).toEqual([
+        expect.objectContaining({ id: res.creditRequest!.retirementId, creditId: C2.id, beneficiaryName: retirement.beneficiaryName, comment: retirement.comment, serialization: 'ICR-SWE-713-2022-1-30', organizationId: BUYER, amount: { amount: '30', unit: 'T' } }),
+      ]);
+      expect(await held(BUYER, tokens.alice, C2.id)).toBe('70');
+      const tooMuch = await transact({ organizationId: BUYER, action: 'TRANSFER', creditId: C2.id, amount: '71', toOrganizationId: NORDIC }, tokens.alice);
+      expect(tooMuch.userErrors.map((e) => [e.code, e.field])).toEqual([['INSUFFICIENT_BALANCE', ['input', 'amount']]]);
+      const back = await transact({ organizationId: BUYER, action: 'TRANSFER', creditId: C2.id, amount: '70', toOrganizationId: NORDIC }, tokens.alice);
+      expect(back.creditRequest!.serialization).toBe('ICR-SWE-713-2022-31-100');
+      expect((await ledger(C2.id)).retired).toBe(30n);
+    });
+
+    it('transfers to a wallet address, transfers-and-retires for another organization, and cancels', async () => {
+      const toWallet = await transact({ organizationId: NORDIC, action: 'TRANSFER', creditId: C2.id, amount: '10', toAddress: '0xabc0000000000000000000000000000000000001' });
+      expect(toWallet.creditRequest).toMatchObject({ toAddress: '0xabc0000000000000000000000000000000000001', toOrganizationId: null });
+      const forBuyer = await transact({ organizationId: NORDIC, action: 'TRANSFER_RETIRE', creditId: C2.id, amount: '5', toOrganizationId: BUYER, retirement: { ...retirement, beneficiaryName: 'Carbon Buyer Ltd' } });
+      expect(forBuyer.userErrors).toEqual([]);
+      expect(forBuyer.creditRequest!.retirementId).not.toBeNull();
+      const cancel = await transact({ organizationId: NORDIC, action: 'CANCEL', creditId: C2.id, amount: '15' });
+      expect(cancel.creditRequest).toMatchObject({ action: 'CANCEL', state: 'PROCESSED', retirementId: null });
+      // 400 after the first transfer, +70 back, -10 to the wallet, -5 retired for the buyer, -15 cancelled.
+      expect(await held(NORDIC, tokens.bob, C2.id)).toBe('440');
+      expect(await held(BUYER, tokens.alice, C2.id)).toBe('0');
+      const t = await ledger(C2.id);
+      expect([t.held, t.retired, t.cancelled]).toEqual([450n, 35n, 15n]);
+      const rets = ok(await graphql<{ retirements: Page<{ id: string; organizationId: string }> }>(subgraph.url, RETIREMENTS, { filter: { registry: 'ICR' }, first: 1 })).retirements;
+      expect(rets.nodes[0]).toEqual(expect.objectContaining({ id: forBuyer.creditRequest!.retirementId, organizationId: BUYER }));
+    });
+
+    const base = { organizationId: NORDIC, creditId: C2.id };
+    const bad: [string, Record<string, unknown>, [string, string[]][]][] = [
+      ['both destinations', { ...base, action: 'TRANSFER', amount: '1', toOrganizationId: BUYER, toAddress: '0xabc' }, [['INVALID', ['input', 'toAddress']]]],
+      ['neither destination', { ...base, action: 'TRANSFER_RETIRE', amount: '1', retirement }, [['REQUIRED', ['input', 'toOrganizationId']]]],
+      ['no retirement data', { ...base, action: 'RETIRE', amount: '1' }, [['REQUIRED', ['input', 'retirement']]]],
+      ['retirement without comment and beneficiary', { ...base, action: 'RETIRE', amount: '1', retirement: { reason: 'x' } }, [['REQUIRED', ['input', 'retirement', 'beneficiaryName']], ['REQUIRED', ['input', 'retirement', 'comment']]]],
+      ['retirement data on a transfer', { ...base, action: 'TRANSFER', amount: '1', toOrganizationId: BUYER, retirement }, [['INVALID', ['input', 'retirement']]]],
+      ['a destination on a retirement', { ...base, action: 'RETIRE', amount: '1', toOrganizationId: BUYER, retirement }, [['INVALID', ['input', 'toOrganizationId']]]],
+      ['zero amount', { ...base, action: 'CANCEL', amount: '0' }, [['INVALID', ['input', 'amount']]]],
+      ['negative amount', { ...base, action: 'CANCEL', amount: '-5' }, [['INVALID', ['input', 'amount']]]],
+      ['fractional amount', { ...base, action: 'CANCEL', amount: '1.5' }, [['INVALID', ['input', 'amount']]]],
+      ['amount above the balance', { ...base, action: 'CANCEL', amount: '100000' }, [['INSUFFICIENT_BALANCE', ['input', 'amount']]]],
+      ['unknown credit', { ...base, creditId: 'exPost-404-0xdead', action: 'CANCEL', amount: '1' }, [['NOT_FOUND', ['input', 'creditId']]]],
+      ['a credit the organization never held', { ...base, creditId: C3.id, action: 'CANCEL', amount: '1' }, [['NOT_FOUND', ['input', 'creditId']]]],
+      ['unknown receiving organization', { ...base, action: 'TRANSFER', amount: '1', toOrganizationId: 'de060000-0000-4000-8000-0000000000ff' }, [['NOT_FOUND', ['input', 'toOrganizationId']]]],
+    ];
+    it.each(bad)('refuses %s with a clear user error and writes nothing', async (_name, input, expected) => {
+      const before = { inventory: await inventory(NORDIC, tokens.bob), requests: await requestCount(NORDIC, tokens.bob), ledger: await ledger(C2.id) };
+      for (const run of [transact, requestAction]) {
+        const res = await run(input);
+        expect(res.creditRequest).toBeNull();
+        expect(res.userErrors.map((e) => [e.code, e.field])).toEqual(expected);
+        expect(res.userErrors.every((e) => e.message.length > 10)).toBe(true);
+      }
+      expect(await inventory(NORDIC, tokens.bob)).toEqual(before.inventory);
+      expect(await requestCount(NORDIC, tokens.bob)).toBe(before.requests);
+      expect(await ledger(C2.id)).toEqual(before.ledger);
+    });
+
+    it('refuses an unknown action before anything runs', async () => {
+      const before = await ledger(C2.id);
+      const res = await graphql(subgraph.url, TRANSACT, { input: { ...base, action: 'BURN', amount: '1' } }, { token: tokens.bob });
+      expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+      expect(res.errors![0]!.message).toContain('BURN');
+      expect(await ledger(C2.id)).toEqual(before);
+    });
+
+    it('only members transact: a non-member and an admin are FORBIDDEN, anonymous UNAUTHENTICATED', async () => {
+      const input = { organizationId: NORDIC, action: 'CANCEL', creditId: C2.id, amount: '1' };
+      const before = await ledger(C2.id);
+      expect(codes(await graphql(subgraph.url, TRANSACT, { input }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
+      expect(codes(await graphql(subgraph.url, TRANSACT, { input }, { token: tokens.admin }))).toEqual(['FORBIDDEN']);
+      expect(codes(await graphql(subgraph.url, TRANSACT, { input }))).toEqual(['UNAUTHENTICATED']);
+      expect(codes(await graphql(subgraph.url, REQUEST_ACTION, { input }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
+      expect(await ledger(C2.id)).toEqual(before);
+    });
+  });
+
+  describe('credit requests', () => {
+    it('a request reserves its amount; rejection releases it; a request is reviewed once', async () => {
+      const start = Number(await held(NORDIC, tokens.bob, C2.id));
+      const pending = await requestAction({ organizationId: NORDIC, action: 'RETIRE', creditId: C2.id, amount: '400', retirement });
+      expect(pending.userErrors).toEqual([]);
+      expect(pending.creditRequest).toMatchObject({ state: 'PENDING', txId: null, amount: { amount: '400' } });
+      expect(await held(NORDIC, tokens.bob, C2.id)).toBe(String(start - 400));
+      expect((await ledger(C2.id)).reserved).toBe(400n);
+      // The reserved tonnes cannot be requested, transferred or retired twice.
+      const again = await requestAction({ organizationId: NORDIC, action: 'CANCEL', creditId: C2.id, amount: String(start - 399) });
+      expect(again.userErrors.map((e) => e.code)).toEqual(['INSUFFICIENT_BALANCE']);
+      const transfer = await transact({ organizationId: NORDIC, action: 'TRANSFER', creditId: C2.id, amount: String(start - 399), toOrganizationId: BUYER });
+      expect(transfer.userErrors.map((e) => e.code)).toEqual(['INSUFFICIENT_BALANCE']);
+
+      const id = pending.creditRequest!.id;
+      expect(codes(await graphql(subgraph.url, REVIEW, { input: { organizationId: NORDIC, requestId: id, state: 'REJECTED' } }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
+      expect(codes(await graphql(subgraph.url, REVIEW, { input: { organizationId: NORDIC, requestId: id, state: 'REJECTED' } }, { token: tokens.admin }))).toEqual(['FORBIDDEN']);
+      const rejected = await review({ organizationId: NORDIC, requestId: id, state: 'REJECTED' });
+      expect(rejected.creditRequest).toMatchObject({ id, state: 'REJECTED', txId: null });
+      expect(await held(NORDIC, tokens.bob, C2.id)).toBe(String(start));
+      expect((await ledger(C2.id)).reserved).toBe(0n);
+      const twice = await review({ organizationId: NORDIC, requestId: id, state: 'ACCEPTED' });
+      expect(twice.userErrors.map((e) => [e.code, e.field])).toEqual([['CONFLICT', ['input', 'requestId']]]);
+      expect(await held(NORDIC, tokens.bob, C2.id)).toBe(String(start));
+      const unknown = await review({ organizationId: NORDIC, requestId: '00000000-0000-4000-8000-000000000000', state: 'ACCEPTED' });
+      expect(unknown.userErrors.map((e) => e.code)).toEqual(['NOT_FOUND']);
+    });
+
+    it('acceptance executes the reserved tonnes: the same serials move', async () => {
+      const pending = await requestAction({ organizationId: NORDIC, action: 'TRANSFER', creditId: C2.id, amount: '20', toOrganizationId: BUYER });
+      const serials = pending.creditRequest!.serialization;
+      const accepted = await review({ organizationId: NORDIC, requestId: pending.creditRequest!.id, state: 'ACCEPTED' });
+      expect(accepted.userErrors).toEqual([]);
+      expect(accepted.creditRequest).toMatchObject({ state: 'PROCESSED', serialization: serials });
+      expect(accepted.creditRequest!.txId).toMatch(/^0x/);
+      const buyer = (await inventory(BUYER, tokens.alice)).nodes.find((c) => c.id === C2.id)!;
+      expect([buyer.amount.amount, buyer.serialization]).toEqual(['20', serials]);
+      const retire = await requestAction({ organizationId: BUYER, action: 'RETIRE', creditId: C2.id, amount: '20', retirement }, tokens.alice);
+      const done = await review({ organizationId: BUYER, requestId: retire.creditRequest!.id, state: 'ACCEPTED' }, tokens.alice);
+      expect(done.creditRequest!.retirementId).not.toBeNull();
+      expect(await held(BUYER, tokens.alice, C2.id)).toBe('0');
+      const listed = ok(await graphql<{ organization: { creditRequest: Request } }>(subgraph.url, `query($id: ID!, $r: ID!) { organization(id: $id) { creditRequest(id: $r) { ${REQUEST_FIELDS} } } }`, { id: BUYER, r: retire.creditRequest!.id }, { token: tokens.alice }));
+      expect(listed.organization.creditRequest.state).toBe('PROCESSED');
+    });
+  });
+
+  describe('concurrency', () => {
+    it('50 concurrent retirements and transfers of one credit never overdraw it', async () => {
+      const start = BigInt(await held(NORDIC, tokens.bob, C1.id));
+      expect(start).toBe(600n);
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          transact(i % 2 ? { organizationId: NORDIC, action: 'TRANSFER', creditId: C1.id, amount: '20', toOrganizationId: BUYER } : { organizationId: NORDIC, action: 'RETIRE', creditId: C1.id, amount: '20', retirement }),
+        ),
+      );
+      const succeeded = results.filter((r) => r.creditRequest);
+      const refused = results.filter((r) => !r.creditRequest);
+      expect(succeeded).toHaveLength(30);
+      expect(new Set(refused.flatMap((r) => r.userErrors.map((e) => e.code)))).toEqual(new Set(['INSUFFICIENT_BALANCE']));
+      // No serial was handed out twice.
+      const serials = succeeded.map((r) => r.creditRequest!.serialization!);
+      expect(new Set(serials).size).toBe(30);
+      expect(await held(NORDIC, tokens.bob, C1.id)).toBe('0');
+      const t = await ledger(C1.id);
+      const transferred = BigInt(succeeded.filter((r) => r.creditRequest!.action === 'TRANSFER').length) * 20n;
+      expect(t.retired).toBe(100n + (600n - transferred));
+      expect(BigInt(await held(BUYER, tokens.alice, C1.id))).toBe(300n + transferred);
+    });
+  });
+});
