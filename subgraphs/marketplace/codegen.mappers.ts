@@ -15,4 +15,5 @@ export const mappers = {
   OffsetOrder: '../offset-source.ts#OffsetOrderRecord',
   OffsetQuote: '../offset-source.ts#OffsetQuoteRecord',
   OffsetAllocation: '../offset-source.ts#OffsetAllocationRecord',
+  ResoldProduct: '../offset-source.ts#ResoldProductEmissions',
 };

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { DomainError, ValidationErrors, type UserError } from '../../lib/errors.ts';
 import { Decimal, dec, fromMinor, minorUnits, toMinor, type MassUnit } from '../../lib/decimal.ts';
 import { isCurrencyCode } from '../../lib/scalars.ts';
-import type { OffsetQuoteRecord } from './offset-source.ts';
+import type { OffsetQuoteRecord, ResoldProductEmissions } from './offset-source.ts';
 
 export const GRAMS_PER_TONNE = 1_000_000n;
 
@@ -228,4 +228,17 @@ export function quoteRecordOf(result: OffsetAllocationResult): OffsetQuoteRecord
       cost: money(l.costMinor),
     })),
   };
+}
+
+/**
+ * Grams of CO2e a resold product emitted in a year: footprint total (kg CO2e per kg of product)
+ * times tonnes of product sold gives tonnes of CO2e; rounded up so the whole year is offset.
+ * Null when the footprint or that year's sales volume is missing.
+ */
+export function yearlyEmissionGrams(product: ResoldProductEmissions, year: number): bigint | null {
+  const total = product.footprint?.total;
+  const volume = product.yearlySalesVolumes?.find((v) => v.year === year);
+  if (total == null || !volume) return null;
+  const grams = dec(String(total)).mul(String(volume.tonnes)).mul(GRAMS_PER_TONNE.toString()).ceil();
+  return BigInt(grams.toFixed(0));
 }

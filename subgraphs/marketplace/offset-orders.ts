@@ -1,5 +1,6 @@
 // Wires offset orders into the marketplace subgraph: the per-request source and loaders, the
 // certificate links and their download route, in local or upstream mode.
+import DataLoader from 'dataloader';
 import { loader } from '../../lib/batch.ts';
 import type { Config } from '../../lib/config.ts';
 import type { Database } from '../../lib/db.ts';
@@ -9,15 +10,22 @@ import { CERTIFICATE_PATH, CertificateSigner, requestOrigin, type CertificateLin
 import { certificateRoute } from './certificate-route.ts';
 import { seedOffsetOrders } from './local/offset-seed.ts';
 import { LocalOffsetOrderSource } from './local/offset-source.ts';
-import type { OffsetOrderSource } from './offset-source.ts';
+import type { OffsetRequest } from './offset-allocation.ts';
+import type { OffsetOrderSource, OffsetQuoteRecord } from './offset-source.ts';
 import { createOffsetOrdersClient } from './upstream/offset-client.ts';
 import { UpstreamOffsetOrderSource } from './upstream/offset-source.ts';
 
 export function createOffsetOrderLoaders(source: OffsetOrderSource) {
   return {
     offsetOrder: loader((ids: readonly string[]) => source.offsetOrdersByIds(ids)),
+    /** Quotes of masses (e.g. a list of products' yearly emissions) priced from one read of the inventory. */
+    massQuote: new DataLoader<MassRequest, OffsetQuoteRecord, string>((requests) => source.quotes(requests), {
+      cacheKeyFn: (r) => `${r.grams}|${r.currency}`,
+    }),
   };
 }
+
+type MassRequest = OffsetRequest & { kind: 'MASS' };
 
 /** What offset order resolvers find in the context. */
 export interface OffsetOrderContext {

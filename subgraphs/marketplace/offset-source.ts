@@ -3,6 +3,7 @@
 // and `upstream/offset-source.ts` (the offset-orders REST API) implement it.
 import type { Connection } from '../../lib/connection.ts';
 import type { Decimal } from '../../lib/decimal.ts';
+import type { DomainError } from '../../lib/errors.ts';
 import type { OffsetRequest } from './offset-allocation.ts';
 import type { MoneyValue } from './source.ts';
 
@@ -55,6 +56,8 @@ export interface OffsetOrderPage {
 export interface OffsetOrderSource {
   /** Prices and allocates a request as an order would, creating nothing. */
   quote(request: OffsetRequest & { kind: 'MASS' | 'VALUE' }): Promise<OffsetQuoteRecord>;
+  /** Many independent quotes at once (each as if alone); a refused one is its DomainError. */
+  quotes(requests: readonly (OffsetRequest & { kind: 'MASS' | 'VALUE' })[]): Promise<(OffsetQuoteRecord | DomainError)[]>;
   /** Places an order for the viewer; same key and same request return the first order. */
   placeOrder(request: OffsetRequest, idempotencyKey: string | null): Promise<OffsetOrderRecord>;
   /** The viewer's orders (all orders for an admin), newest first. */
@@ -64,4 +67,14 @@ export interface OffsetOrderSource {
   offsetOrderByIdempotencyKey(ownerId: string, idempotencyKey: string): Promise<OffsetOrderRecord | null>;
   /** The PDF certificate of a completed order; null when there is none. */
   certificatePdf(order: OffsetOrderRecord): Promise<Buffer | null>;
+}
+
+/**
+ * A resold product as the gateway sends it to the marketplace: its id and the fields required
+ * from footprints (JSON, so decimals are strings).
+ */
+export interface ResoldProductEmissions {
+  id: string;
+  footprint?: { total?: string | number | null } | null;
+  yearlySalesVolumes?: { year: number; tonnes: string | number }[] | null;
 }

@@ -362,6 +362,39 @@ describe.each(MODES)('offset orders (%s mode)', (mode) => {
     expect((await fetch(bare, { headers: { authorization: `Bearer ${alice}` } })).status).toBe(404);
   });
 
+  it('prices a resold product’s yearly emissions from the fields it requires of footprints', async () => {
+    const q = `query R($r: [_Any!]!, $y: Int!) { _entities(representations: $r) { ... on ResoldProduct { id offsetQuote(year: $y) { ${QUOTE} } } } }`;
+    const product = (n: number, total: string | null, volumes: [number, string][]) => ({
+      __typename: 'ResoldProduct',
+      id: DEMO.resoldProducts[n],
+      footprint: total === null ? null : { total },
+      yearlySalesVolumes: volumes.map(([year, tonnes]) => ({ year, tonnes })),
+    });
+    const reps = [
+      product(0, '2.5', [[2024, '3'], [2025, '4']]),
+      product(1, '0.3333333', [[2025, '1']]),
+      product(2, null, [[2025, '9']]),
+      product(3, '1.2', [[2024, '9']]),
+    ];
+    type Result = { _entities: { id: string; offsetQuote: Quote | null }[] };
+    const before = mode === 'local' ? app.database!.queries.count : offsets!.callsTo('/orders/by-mass/quote').length;
+    const data = ok(await gql<Result>(q, { r: reps, y: 2025 }, alice));
+    // Local: both quotes priced from one read of the inventory. Upstream: one quote call each.
+    if (mode === 'local') expect(app.database!.queries.count - before).toBe(1);
+    else expect(offsets!.callsTo('/orders/by-mass/quote').length - before).toBe(2);
+    expect(data._entities.map((e) => e.id)).toEqual([...DEMO.resoldProducts]);
+    // 2.5 kg CO2e per kg x 4 t of product = 10 t CO2e, priced exactly as a quote by mass.
+    expect(data._entities[0]!.offsetQuote).toEqual((await quoteByMass('10')).quote);
+    // 0.3333333 t CO2e is rounded up to the gram.
+    expect(data._entities[1]!.offsetQuote!.mass).toEqual({ amount: '0.333334', unit: 'T' });
+    expect(data._entities[1]!.offsetQuote).toEqual((await quoteByMass('0.333334')).quote);
+    // No footprint, or no sales that year: nothing to quote.
+    expect(data._entities[2]!.offsetQuote).toBeNull();
+    expect(data._entities[3]!.offsetQuote).toBeNull();
+    expect(ok(await gql<Result>(q, { r: reps.slice(0, 1), y: 2024 }, alice))._entities[0]!.offsetQuote).toEqual((await quoteByMass('7.5')).quote);
+    expect(codes(await gql(q, { r: reps.slice(0, 1), y: 2025 }))).toEqual(['UNAUTHENTICATED']);
+  });
+
   it('concurrent orders that together exceed the inventory never allocate more than is available', async () => {
     const erin = await newBuyer('Erin');
     const placed = (await allOrders(admin)).filter((o) => !(DEMO.offsetOrders as readonly string[]).includes(o.id));

@@ -29,8 +29,23 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
   }
 
   async quote(request: OffsetRequest & { kind: 'MASS' | 'VALUE' }) {
-    const bundles = await this.em.fork().find(OffsetBundle, { currency: request.currency });
-    return quoteRecordOf(allocateOffsets(bundles.map(bundleStock), request));
+    const [quote] = await this.quotes([request]);
+    if (quote instanceof DomainError) throw quote;
+    return quote!;
+  }
+
+  /** One read of the inventory for all the quotes. */
+  async quotes(requests: readonly (OffsetRequest & { kind: 'MASS' | 'VALUE' })[]) {
+    const currencies = [...new Set(requests.map((r) => r.currency))];
+    const stock = (await this.em.fork().find(OffsetBundle, { currency: { $in: currencies } })).map(bundleStock);
+    return requests.map((request) => {
+      try {
+        return quoteRecordOf(allocateOffsets(stock, request));
+      } catch (error) {
+        if (error instanceof DomainError) return error;
+        throw error;
+      }
+    });
   }
 
   async placeOrder(request: OffsetRequest, idempotencyKey: string | null): Promise<OffsetOrderRecord> {

@@ -2,10 +2,10 @@
 import { isOwnerOrAdmin } from '../visibility.ts';
 import { requireViewer } from '../../../lib/auth.ts';
 import { keysetPage } from '../../../lib/connection.ts';
-import { ErrorCode, apiError, forbidden, mutationPayload } from '../../../lib/errors.ts';
+import { DomainError, ErrorCode, apiError, forbidden, mutationPayload } from '../../../lib/errors.ts';
 import type { MutationResolvers, QueryResolvers, Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
-import { estimateRequest, idempotencyKeyOf, massRequest, valueRequest } from '../offset-allocation.ts';
+import { DEFAULT_OFFSET_CURRENCY, estimateRequest, idempotencyKeyOf, massRequest, valueRequest, yearlyEmissionGrams } from '../offset-allocation.ts';
 import type { OffsetOrderRecord } from '../offset-source.ts';
 
 const tonnes = (amount: { toString(): string }) => ({ amount: amount.toString(), unit: 'T' as const });
@@ -40,7 +40,7 @@ export const offsetOrderMutations: MutationResolvers<Context> = {
     mutationPayload('offsetOrder', () => ctx.offsets.placeOrder(estimateRequest(input), idempotencyKeyOf(input.idempotencyKey))),
 };
 
-export const offsetOrderTypes: Pick<Resolvers<Context>, 'OffsetOrder' | 'OffsetQuote' | 'OffsetAllocation'> = {
+export const offsetOrderTypes: Pick<Resolvers<Context>, 'OffsetOrder' | 'OffsetQuote' | 'OffsetAllocation' | 'ResoldProduct'> = {
   OffsetOrder: {
     __resolveReference: async (ref, ctx) => visible(ctx, await ctx.offsetLoaders.offsetOrder.load(ref.id)),
     mass: (o) => tonnes(o.mass),
@@ -55,5 +55,18 @@ export const offsetOrderTypes: Pick<Resolvers<Context>, 'OffsetOrder' | 'OffsetQ
   },
   OffsetAllocation: {
     mass: (a) => tonnes(a.mass),
+  },
+  ResoldProduct: {
+    offsetQuote: async (product, { year }, ctx) => {
+      const grams = yearlyEmissionGrams(product, year);
+      if (grams === null || grams <= 0n) return null;
+      try {
+        return await ctx.offsetLoaders.massQuote.load({ kind: 'MASS', grams, currency: DEFAULT_OFFSET_CURRENCY });
+      } catch (error) {
+        // No payload on this field: a refused quote is a coded error (e.g. not enough inventory).
+        if (error instanceof DomainError) throw apiError(error.code === 'INVALID' ? ErrorCode.BAD_USER_INPUT : ErrorCode.CONFLICT, error.message, { reason: error.code });
+        throw error;
+      }
+    },
   },
 };

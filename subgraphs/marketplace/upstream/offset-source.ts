@@ -37,6 +37,18 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
     }
   }
 
+  /** One POST per quote: the API has no batch quote. */
+  quotes(requests: readonly (OffsetRequest & { kind: 'MASS' | 'VALUE' })[]) {
+    return Promise.all(
+      requests.map((r) =>
+        this.quote(r).catch((error: unknown) => {
+          if (error instanceof DomainError) return error;
+          throw error;
+        }),
+      ),
+    );
+  }
+
   async placeOrder(request: OffsetRequest, idempotencyKey: string | null): Promise<OffsetOrderRecord> {
     const viewer = this.viewer;
     if (!viewer) throw unauthenticated();
