@@ -514,6 +514,16 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
       expect((await data(DELETE_SUPPLIER, { id: S[1] })).deleteProductSupplier.userErrors.map((e: Json) => e.code)).toEqual(['CONFLICT']);
     });
 
+    it('emails each contact once when 20 invitations arrive at the same time', async () => {
+      const supplier = (await data(CREATE_SUPPLIER, { input: { groupId: G[0], name: 'Skåne Mustard Seeds', contacts: [{ email: 'ola@mustard.example' }, { email: 'eva@mustard.example' }] } })).createProductSupplier.productSupplier;
+      const product = (await data(CREATE, { input: newProduct({ name: 'Skåne Mustard 250 g' }) })).createResoldProduct.resoldProduct;
+      expect((await data(SET_PERIODS, { input: { resoldProductId: product.id, periods: [{ supplierId: supplier.id, validFrom: '2025-01-01' }] } })).setSupplierPeriods.userErrors).toEqual([]);
+      const results = await Promise.all(Array.from({ length: 20 }, () => data(INVITE, { input: { supplierId: supplier.id, resoldProductIds: [product.id] } })));
+      expect(results.flatMap((r) => r.inviteProductSupplier.userErrors)).toEqual([]);
+      expect((await outboxOf(supplier.id)).sort()).toEqual(['eva@mustard.example', 'ola@mustard.example']);
+      expect((await data(SUPPLIER, { id: supplier.id })).productSupplier.status).toBe('INVITED');
+    });
+
     it('emails nobody at a connected supplier', async () => {
       const res = (await data(INVITE, { input: { supplierId: S[2], resoldProductIds: [P[3]] } })).inviteProductSupplier;
       expect(res.userErrors).toEqual([]);
