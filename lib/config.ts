@@ -57,6 +57,8 @@ const schema = z.object({
   CO2TRUST_BACKEND_SECRET_KEY: z.string().optional(),
   OFFSET_ORDERS_BASE_URL: url.default('http://127.0.0.1:5102'),
   OFFSET_ORDERS_API_KEY: z.string().optional(),
+  /** Public origin of the marketplace (e.g. https://api.example.com) for the offset certificate links it signs; default: the request's host. */
+  MARKETPLACE_PUBLIC_URL: url.optional(),
   ICR_BASE_URL: url.default('http://127.0.0.1:5103'),
   ICR_API_VERSION: z.string().default('2023-06-16'),
   ICR_API_TOKEN: z.string().optional(),

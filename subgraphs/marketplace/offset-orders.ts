@@ -49,7 +49,7 @@ function assemble(config: Config, sourceFor: (base: RequestContext) => OffsetOrd
       return {
         offsets,
         offsetLoaders: createOffsetOrderLoaders(offsets),
-        offsetCertificateLink: (orderId) => signer.link(requestOrigin(base.headers), orderId),
+        offsetCertificateLink: (orderId) => signer.link(requestOrigin(base.headers, config.MARKETPLACE_PUBLIC_URL), orderId),
       };
     },
     routes: { [CERTIFICATE_PATH]: certificateRoute(signer, sourceFor) },
