@@ -3,7 +3,7 @@
 // with retries, so a payments outage delays a record but never loses or duplicates it (payments
 // is idempotent by externalReference = the order id).
 import type { Database } from '../../../lib/db.ts';
-import type { Decimal } from '../../../lib/decimal.ts';
+import { minorUnits, type Decimal } from '../../../lib/decimal.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import { PaymentOutbox } from './entities.ts';
 
@@ -20,7 +20,7 @@ export interface PaymentRecord {
 }
 
 export function paymentForOrder(o: { id: string; buyerId: string; supplierId: string; total: Decimal; currency: string }): PaymentRecord {
-  return { externalReference: o.id, type: 'ORDER', typeId: o.id, payerId: o.buyerId, payeeId: o.supplierId, amount: o.total.toString(), currency: o.currency, status: 'COMPLETED' };
+  return { externalReference: o.id, type: 'ORDER', typeId: o.id, payerId: o.buyerId, payeeId: o.supplierId, amount: o.total.toFixed(minorUnits(o.currency)), currency: o.currency, status: 'COMPLETED' };
 }
 
 const RECORD = `mutation RecordPayment($input: RecordPaymentTransactionInput!) {

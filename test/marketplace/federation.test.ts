@@ -1,0 +1,96 @@
+// Entities resolve in batches: the number of SQL statements (local) or upstream calls (upstream)
+// of a query does not grow with the number of orders it lists.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { DEMO } from '../../lib/demo.ts';
+import { dec } from '../../lib/decimal.ts';
+import { Order } from '../../subgraphs/marketplace/local/entities.ts';
+import { toRow } from '../../subgraphs/marketplace/local/mapping.ts';
+import { demoProducts } from '../../subgraphs/marketplace/local/seed.ts';
+import type { OrderRecord } from '../../subgraphs/marketplace/source.ts';
+import { MODES } from '../support/env.ts';
+import { data, startMarketplace, type Marketplace } from './helpers.ts';
+
+const EXTRA_ORDERS = 120;
+
+describe.each(MODES)('marketplace federation and batching (%s mode)', (mode) => {
+  let m: Marketplace;
+  const seeded: OrderRecord[] = [];
+
+  beforeAll(async () => {
+    m = await startMarketplace(mode);
+    const buyers = [DEMO.users.alice.id, DEMO.users.bob.id];
+    const products = demoProducts.filter((p) => p.productType !== 'BUNDLE' && p.isPublic);
+    for (let i = 0; i < EXTRA_ORDERS; i++) {
+      const product = products[i % products.length]!;
+      const quantity = dec(i + 1);
+      seeded.push({
+        id: randomUUID(),
+        productId: product.id,
+        supplierId: product.supplierId,
+        buyerId: buyers[i % 2]!,
+        quantity,
+        unitPrice: product.pricePerTonne,
+        totalPrice: { amount: product.pricePerTonne.amount.mul(quantity), currency: 'EUR' },
+        status: 'COMPLETED',
+        isPublic: i % 3 === 0,
+        orderHash: null,
+        bundleOrderId: null,
+        createdAt: new Date(Date.UTC(2026, 5, 1, 0, i)),
+      });
+    }
+    if (mode === 'local') {
+      const em = m.app.database!.fork();
+      for (const o of seeded) await em.insert(Order, toRow.order(o));
+    } else {
+      m.fake!.state.orders.push(...seeded);
+    }
+  });
+  afterAll(async () => {
+    await m?.stop();
+  });
+
+  /** Runs a query as the admin and returns how many SQL statements or upstream calls it made. */
+  const cost = async (query: string, variables?: Record<string, unknown>) => {
+    if (mode === 'local') m.app.database!.queries.reset();
+    else m.fake!.resetCalls();
+    const result = data(await m.as('admin', query, variables));
+    return { result, count: mode === 'local' ? m.app.database!.queries.count : m.fake!.calls.length };
+  };
+
+  const LIST = `query($n: Int!) { orders(first: $n) { nodes { id supplier { id name } product { id name supplier { name } } bundleOrder { id } } } }`;
+
+  it('listing 100 orders with their supplier and product costs the same as listing 10', async () => {
+    const ten = await cost(LIST, { n: 10 });
+    const hundred = await cost(LIST, { n: 100 });
+    expect(ten.result.orders.nodes).toHaveLength(10);
+    expect(hundred.result.orders.nodes).toHaveLength(100);
+    expect(hundred.result.orders.nodes.every((o: { supplier: { name: string }; product: { name: string } }) => o.supplier.name && o.product.name)).toBe(true);
+    expect(hundred.count).toBe(ten.count);
+    // local: orders window + count, products, suppliers; upstream: orders page, products, suppliers.
+    expect(hundred.count).toBeLessThanOrEqual(4);
+  });
+
+  it('resolves 100 Order, Product, Supplier, NFT and User references in one batch per type', async () => {
+    const orders = seeded.slice(0, 100).map((o) => ({ __typename: 'Order', id: o.id }));
+    const others = [
+      ...DEMO.products.slice(0, 3).map((id) => ({ __typename: 'Product', id })),
+      ...DEMO.suppliers.map((id) => ({ __typename: 'Supplier', id })),
+      ...DEMO.nfts.map((id) => ({ __typename: 'NFT', id })),
+      { __typename: 'User', id: DEMO.users.admin.id },
+    ];
+    const q = `query($r: [_Any!]!) { _entities(representations: $r) {
+      ... on Order { id totalPrice { amount } supplier { name } }
+      ... on Product { id name }
+      ... on Supplier { id name }
+      ... on NFT { id tokenAddress tokenId }
+      ... on User { id email }
+    } }`;
+    const { result, count } = await cost(q, { r: [...orders, ...others] });
+    expect(result._entities).toHaveLength(100 + others.length);
+    expect(result._entities.slice(0, 100).map((e: { id: string }) => e.id)).toEqual(orders.map((o) => o.id));
+    expect(result._entities.at(-1)).toEqual({ id: DEMO.users.admin.id, email: DEMO.users.admin.email });
+    // One lookup per entity type (users come from the token upstream), whatever the count.
+    expect(count).toBeLessThanOrEqual(mode === 'local' ? 5 : 4);
+  });
+});
