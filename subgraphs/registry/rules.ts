@@ -1,6 +1,7 @@
 // Rules of the credit ledger shared by both adapters: input validation of credit actions (so
 // both modes refuse the same input with the same user errors before anything is written), the
 // messages of balance failures, and how serial ranges are written.
+import { createHash } from 'node:crypto';
 import { DomainError, ValidationErrors, type UserError } from '../../lib/errors.ts';
 import type { Decimal } from '../../lib/decimal.ts';
 import type { CreditAction, CreditActionCommand } from './source.ts';
@@ -19,6 +20,7 @@ export interface CreditActionInput {
   toOrganizationId?: string | null;
   toAddress?: string | null;
   retirement?: { reason?: string | null; beneficiaryName?: string | null; comment?: string | null; offsetOrderId?: string | null } | null;
+  idempotencyKey?: string | null;
 }
 
 const err = (field: string, code: UserError['code'], message: string): UserError => ({ field: ['input', ...field.split('.')], code, message });
@@ -65,8 +67,11 @@ export function validateCreditAction(input: CreditActionInput): CreditActionComm
     errors.push(err('retirement', 'INVALID', `${action} takes no retirement data`));
   }
 
+  const idempotencyKey = input.idempotencyKey == null ? null : input.idempotencyKey.trim();
+  if (idempotencyKey !== null && (idempotencyKey === '' || idempotencyKey.length > 200)) errors.push(err('idempotencyKey', 'INVALID', 'An idempotency key has 1 to 200 characters'));
+
   if (errors.length) throw new ValidationErrors(errors);
-  return { organizationId: input.organizationId, action, creditId: input.creditId.trim(), amount, toOrganizationId: toOrg, toAddress, retirement };
+  return { organizationId: input.organizationId, action, creditId: input.creditId.trim(), amount, toOrganizationId: toOrg, toAddress, retirement, idempotencyKey };
 }
 
 export const insufficientBalance = (amount: string | bigint) => `Not enough tonnes available for ${amount} t`;
@@ -77,6 +82,14 @@ export const insufficientBalanceError = (amount: bigint) => new DomainError('INS
 export const unknownCreditError = (creditId: string) => new DomainError('NOT_FOUND', unknownCredit(creditId), 'input.creditId');
 export const unknownOrganizationError = (id: string) => new DomainError('NOT_FOUND', unknownOrganization(id), 'input.toOrganizationId');
 export const alreadyReviewedError = (requestId: string) => new DomainError('CONFLICT', `Credit request ${requestId} has already been reviewed`, 'input.requestId');
+export const idempotencyMismatchError = () => new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was already used for a different request', 'input.idempotencyKey');
+
+/** What an idempotency key stands for: the kind of mutation and its input, without the key. */
+export function fingerprint(kind: 'TRANSACT' | 'REQUEST', cmd: CreditActionCommand): string {
+  const { idempotencyKey: _key, ...rest } = cmd;
+  return createHash('sha256').update(JSON.stringify({ kind, ...rest, amount: rest.amount.toString() })).digest('hex');
+}
+
 export const unknownRequestError = (requestId: string) => new DomainError('NOT_FOUND', `Credit request ${requestId} does not exist`, 'input.requestId');
 
 /** `ICR-SWE-713-2021-41-100`: the credit's serial prefix and the first and last serial of a range. */

@@ -117,6 +117,8 @@ export interface CreditActionCommand {
   toOrganizationId: string | null;
   toAddress: string | null;
   retirement: RetirementData | null;
+  /** Per organization: a retry with the same key and input returns the first result. */
+  idempotencyKey: string | null;
 }
 
 export interface PuroInventoryFilter {

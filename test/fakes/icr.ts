@@ -76,6 +76,8 @@ export function icrState() {
     credits,
     blocks: demoBlocks.map((b): Block => ({ id: randomUUID(), creditId: b.creditId, start: b.serialStart, end: b.serialEnd, status: b.status, organizationId: b.organizationId, holderAddress: b.holderAddress, requestId: null })),
     requests: demoCreditRequests.map(requestOf),
+    /** `<organization>|<Idempotency-Key>` → the body it was first used with and the request it made. */
+    idempotencyKeys: new Map<string, { fingerprint: string; requestId: string }>(),
     retirements: demoRetirements
       .filter((r) => r.registry === 'ICR')
       .map((r): IcrRetirement => {
@@ -237,7 +239,7 @@ export async function startIcrFake(): Promise<IcrFake> {
     if (request.action === 'cancel') set('CANCELLED', request.fromOrganizationId, null);
   };
 
-  const newRequest = (organizationId: string, action: IcrAction, body: Body, blocks: Block[], pending: boolean): IcrCreditRequest => {
+  const newRequest = (req: FakeRequest, organizationId: string, action: IcrAction, body: Body, blocks: Block[], pending: boolean): IcrCreditRequest => {
     const credit = state.credits.get(body.creditId!)!;
     const now = new Date().toISOString();
     const request: IcrCreditRequest = {
@@ -266,7 +268,19 @@ export async function startIcrFake(): Promise<IcrFake> {
       offsetOrderId: body.retirementData?.offsetOrderId ?? null,
     };
     state.requests.push(request);
+    const key = req.headers['idempotency-key'];
+    if (typeof key === 'string') state.idempotencyKeys.set(`${organizationId}|${key}`, { fingerprint: fingerprintOf(req), requestId: request.id });
     return request;
+  };
+
+  const fingerprintOf = (req: FakeRequest) => `${req.path}|${req.rawBody}`;
+  /** A repeated Idempotency-Key: the first request again, or 409 when the body differs. */
+  const replayed = (req: FakeRequest, organizationId: string): FakeReply | null => {
+    const key = req.headers['idempotency-key'];
+    const known = typeof key === 'string' ? state.idempotencyKeys.get(`${organizationId}|${key}`) : undefined;
+    if (!known) return null;
+    if (known.fingerprint !== fingerprintOf(req)) return problem(409, 'Idempotency key reused with a different request');
+    return json(state.requests.find((r) => r.id === known.requestId));
   };
 
   const pageOf = <T>(req: FakeRequest, rows: T[]) => {
@@ -336,10 +350,12 @@ export async function startIcrFake(): Promise<IcrFake> {
         handler: (req) => {
           const id = req.params.id!;
           const body = req.body as Body;
+          const replay = replayed(req, id);
+          if (replay) return replay;
           const refused = check(req, id, req.params.action!, body);
           if (refused) return refused;
           const blocks = take(heldBlocks(body.creditId!, id), BigInt(body.amount!));
-          const request = newRequest(id, req.params.action as IcrAction, body, blocks, false);
+          const request = newRequest(req, id, req.params.action as IcrAction, body, blocks, false);
           execute(request, blocks);
           return json(request);
         },
@@ -350,10 +366,12 @@ export async function startIcrFake(): Promise<IcrFake> {
         handler: (req) => {
           const id = req.params.id!;
           const body = req.body as Body;
+          const replay = replayed(req, id);
+          if (replay) return replay;
           const refused = check(req, id, req.params.action!, body);
           if (refused) return refused;
           const blocks = take(heldBlocks(body.creditId!, id), BigInt(body.amount!));
-          const request = newRequest(id, req.params.action as IcrAction, body, blocks, true);
+          const request = newRequest(req, id, req.params.action as IcrAction, body, blocks, true);
           for (const b of blocks) Object.assign(b, { status: 'RESERVED', requestId: request.id });
           return json(request);
         },

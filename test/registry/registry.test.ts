@@ -365,6 +365,33 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
     });
   });
 
+  describe('idempotency keys', () => {
+    const retire = { organizationId: BUYER, action: 'RETIRE', creditId: C3.id, amount: '10', retirement, idempotencyKey: 'claim-2026-q1' };
+
+    it('the same key and input return the first request without acting again; another input is a mismatch', async () => {
+      const first = await transact(retire, tokens.alice);
+      expect(first.userErrors).toEqual([]);
+      const again = await transact(retire, tokens.alice);
+      expect(again.creditRequest!.id).toBe(first.creditRequest!.id);
+      expect(await held(BUYER, tokens.alice, C3.id)).toBe('140');
+      const other = await transact({ ...retire, amount: '11' }, tokens.alice);
+      expect(other.userErrors.map((e) => [e.code, e.field])).toEqual([['IDEMPOTENCY_MISMATCH', ['input', 'idempotencyKey']]]);
+      const asRequest = await requestAction(retire, tokens.alice);
+      expect(asRequest.userErrors.map((e) => e.code)).toEqual(['IDEMPOTENCY_MISMATCH']);
+      expect(await held(BUYER, tokens.alice, C3.id)).toBe('140');
+      expect((await transact({ ...retire, idempotencyKey: ' ' }, tokens.alice)).userErrors.map((e) => e.code)).toEqual(['INVALID']);
+    });
+
+    it('20 concurrent identical requests with one key act once', async () => {
+      const input = { organizationId: BUYER, action: 'TRANSFER', creditId: C3.id, amount: '5', toOrganizationId: NORDIC, idempotencyKey: 'burst-1' };
+      const results = await Promise.all(Array.from({ length: 20 }, () => transact(input, tokens.alice)));
+      expect(results.flatMap((r) => r.userErrors)).toEqual([]);
+      expect(new Set(results.map((r) => r.creditRequest!.id)).size).toBe(1);
+      expect(await held(BUYER, tokens.alice, C3.id)).toBe('135');
+      expect(await held(NORDIC, tokens.bob, C3.id)).toBe('5');
+    });
+  });
+
   describe('concurrency', () => {
     it('50 concurrent retirements and transfers of one credit never overdraw it', async () => {
       const start = BigInt(await held(NORDIC, tokens.bob, C1.id));

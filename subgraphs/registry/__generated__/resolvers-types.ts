@@ -107,6 +107,12 @@ export type CreditActionInput = {
   /** Whole tonnes (every tonne has one serial number), more than zero and at most the available balance. */
   amount: Scalars['Decimal']['input'];
   creditId: Scalars['ID']['input'];
+  /**
+   * Makes a retry safe: the same key (per organization) with the same input returns the first
+   * result without acting again; with a different input it is an IDEMPOTENCY_MISMATCH user error.
+   * At most 200 characters.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** The organization whose inventory holds the credit. */
   organizationId: Scalars['ID']['input'];
   /** Required for RETIRE and TRANSFER_RETIRE; not allowed otherwise. */

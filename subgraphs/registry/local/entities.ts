@@ -137,6 +137,23 @@ export const CreditRequestSchema = defineEntity({
 export class CreditRequest extends CreditRequestSchema.class {}
 CreditRequestSchema.setClass(CreditRequest);
 
+/** Idempotency keys of credit actions: one per (organization, key), with the input's hash. */
+export const CreditActionKeySchema = defineEntity({
+  name: 'CreditActionKey',
+  tableName: 'credit_action_keys',
+  uniques: [{ properties: ['organizationId', 'key'] }],
+  properties: {
+    id: p.string().primary(),
+    organizationId: p.string(),
+    key: p.string(),
+    requestHash: p.string(),
+    creditRequestId: p.string(),
+    createdAt: p.datetime(),
+  },
+});
+export class CreditActionKey extends CreditActionKeySchema.class {}
+CreditActionKeySchema.setClass(CreditActionKey);
+
 /** A retirement in the ICR ledger or one imported from Puro.earth. */
 export const RetirementSchema = defineEntity({
   name: 'Retirement',
@@ -200,6 +217,7 @@ export const entities = [
   BalanceSchema,
   SerialBlockSchema,
   CreditRequestSchema,
+  CreditActionKeySchema,
   RetirementSchema,
   PuroInventoryItemSchema,
   CreditTypeSchema,

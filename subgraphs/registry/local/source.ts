@@ -1,6 +1,6 @@
 // The registry as its own system of record: a ledger of serial-numbered tonnes.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { raw, type FilterQuery } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
 import { isAdmin, type Viewer } from '../../../lib/auth.ts';
 import { alignByKey } from '../../../lib/batch.ts';
 import { offsetConnection, type OffsetPage } from '../../../lib/connection.ts';
@@ -8,6 +8,8 @@ import type { EntityManager } from '../../../lib/db.ts';
 import { forbidden, unauthenticated } from '../../../lib/errors.ts';
 import {
   alreadyReviewedError,
+  fingerprint,
+  idempotencyMismatchError,
   insufficientBalanceError,
   joinSerializations,
   unknownCreditError,
@@ -25,7 +27,7 @@ import type {
   ReviewDecision,
   TokenRef,
 } from '../source.ts';
-import { Balance, Credit, CreditRequest, CreditType, Membership, Organization, Project, PuroInventoryItem, Retirement, SerialBlock, type BlockStatus } from './entities.ts';
+import { Balance, Credit, CreditActionKey, CreditRequest, CreditType, Membership, Organization, Project, PuroInventoryItem, Retirement, SerialBlock, type BlockStatus } from './entities.ts';
 import { toRecord } from './mapping.ts';
 
 const PURO_ORDER_COLUMNS = { VINTAGE: 'vintage', QUANTITY: 'quantityTonnes', CREDIT_TYPE_CODE: 'creditTypeCode' } as const;
@@ -314,9 +316,43 @@ export class LocalRegistrySource implements RegistrySource {
     return joinSerializations(toRecord.ranges(credit, blocks).map((r) => r.serialization));
   }
 
+  /**
+   * Runs a credit action in one transaction. With an idempotency key, the key row is written first
+   * in the same transaction: a concurrent twin hits the unique (organization, key) index and
+   * returns the winner's request; the same key with a different input is a user error.
+   */
+  private async idempotent(kind: 'TRANSACT' | 'REQUEST', cmd: CreditActionCommand, run: (em: EntityManager, requestId: string) => Promise<CreditRequest>): Promise<CreditRequest> {
+    const key = cmd.idempotencyKey;
+    const requestHash = fingerprint(kind, cmd);
+    const replay = async () => {
+      const em = this.em.fork();
+      const existing = await em.findOne(CreditActionKey, { organizationId: cmd.organizationId, key: key! });
+      if (!existing) return null;
+      if (existing.requestHash !== requestHash) throw idempotencyMismatchError();
+      return em.findOneOrFail(CreditRequest, { id: existing.creditRequestId });
+    };
+    if (key) {
+      const earlier = await replay();
+      if (earlier) return earlier;
+    }
+    const requestId = randomUUID();
+    try {
+      return await this.em.fork().transactional(async (em) => {
+        if (key) await em.insert(CreditActionKey, { id: randomUUID(), organizationId: cmd.organizationId, key, requestHash, creditRequestId: requestId, createdAt: new Date() });
+        return run(em, requestId);
+      });
+    } catch (error) {
+      if (key && error instanceof UniqueConstraintViolationException) {
+        const winner = await replay();
+        if (winner) return winner;
+      }
+      throw error;
+    }
+  }
+
   async transactCredits(cmd: CreditActionCommand) {
     const viewer = await this.assertMember(cmd.organizationId);
-    const row = await this.em.transactional(async (em) => {
+    const row = await this.idempotent('TRANSACT', cmd, async (em, requestId) => {
       const credit = await this.prepare(em, cmd);
       await this.debitFree(em, credit.id, cmd.organizationId, cmd.amount, false);
       const blocks = await this.takeBlocks(em, credit.id, { organizationId: cmd.organizationId, status: 'HELD' }, cmd.amount);
@@ -325,7 +361,7 @@ export class LocalRegistrySource implements RegistrySource {
       const retirement = await this.execute(em, credit, blocks, cmd, txId);
       const now = new Date();
       return em.create(CreditRequest, {
-        id: randomUUID(),
+        id: requestId,
         organizationId: cmd.organizationId,
         action: cmd.action,
         state: 'PROCESSED',
@@ -351,11 +387,10 @@ export class LocalRegistrySource implements RegistrySource {
 
   async requestCreditAction(cmd: CreditActionCommand) {
     const viewer = await this.assertMember(cmd.organizationId);
-    const row = await this.em.transactional(async (em) => {
+    const row = await this.idempotent('REQUEST', cmd, async (em, id) => {
       const credit = await this.prepare(em, cmd);
       await this.debitFree(em, credit.id, cmd.organizationId, cmd.amount, true);
       const blocks = await this.takeBlocks(em, credit.id, { organizationId: cmd.organizationId, status: 'HELD' }, cmd.amount);
-      const id = randomUUID();
       for (const b of blocks) Object.assign(b, { status: 'RESERVED', requestId: id });
       const now = new Date();
       return em.create(CreditRequest, {

@@ -17,6 +17,7 @@
 // - Public retirements: `GET /retirements?limit&page[&offsetOrderId…]` answers
 //   `{ pagination, retirements: [...] }` newest first; the offset order a retirement fulfils
 //   travels as `retirementData.offsetOrderId` on actions and requests.
+// - Idempotency: `Idempotency-Key` on action and request POSTs (see ICR_IDEMPOTENCY_HEADER).
 // - Review: body `{ state: "Accepted" | "Rejected" }`, answer `{ id }` (as in the seed).
 //
 // CO2Trust Puro integration (/puro/* of ../shared/seeds/000_7aa04813252c030c.txt): public,
@@ -50,6 +51,8 @@ export const PURO_ROUTES = {
 } as const;
 
 export const ICR_ON_BEHALF_HEADER = 'x-icr-on-behalf-of';
+/** Assumed: the ICR honours `Idempotency-Key` on actions and requests (same key + same body → the first request; different body → 409). */
+export const ICR_IDEMPOTENCY_HEADER = 'idempotency-key';
 
 export type IcrAction = 'transfer' | 'retire' | 'transfer_retire' | 'cancel';
 export type IcrCreditType = 'exAnte' | 'exPost';

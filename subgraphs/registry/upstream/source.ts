@@ -4,7 +4,7 @@ import { alignByKey } from '../../../lib/batch.ts';
 import { offsetConnection, windowFromPages, type Connection, type OffsetPage } from '../../../lib/connection.ts';
 import { DomainError, unauthenticated } from '../../../lib/errors.ts';
 import { UpstreamHttpError, type UpstreamClient } from '../../../lib/http-client.ts';
-import { alreadyReviewedError, insufficientBalanceError, unknownCreditError, unknownOrganizationError, unknownRequestError } from '../rules.ts';
+import { alreadyReviewedError, idempotencyMismatchError, insufficientBalanceError, unknownCreditError, unknownOrganizationError, unknownRequestError } from '../rules.ts';
 import type {
   CreditActionCommand,
   CreditTypeRecord,
@@ -18,6 +18,7 @@ import type {
   TokenRef,
 } from '../source.ts';
 import {
+  ICR_IDEMPOTENCY_HEADER,
   ICR_ON_BEHALF_HEADER,
   ICR_ROUTES as ICR,
   PURO_ROUTES as PURO,
@@ -212,12 +213,16 @@ export class UpstreamRegistrySource implements RegistrySource {
   /** The ICR's refusals of an action are the same user errors the local ledger gives. */
   private async act(path: string, cmd: CreditActionCommand) {
     try {
-      return fromIcr.request(await this.icr.json<IcrCreditRequest>({ method: 'POST', path, headers: this.acting(false), body: this.body(cmd) }));
+      const key: Record<string, string> = cmd.idempotencyKey ? { [ICR_IDEMPOTENCY_HEADER]: cmd.idempotencyKey } : {};
+      return fromIcr.request(
+        await this.icr.json<IcrCreditRequest>({ method: 'POST', path, headers: { ...this.acting(false), ...key }, body: this.body(cmd), idempotent: Boolean(cmd.idempotencyKey) }),
+      );
     } catch (error) {
       if (!(error instanceof UpstreamHttpError)) throw error;
       const message = typeof (error.body as { message?: unknown })?.message === 'string' ? (error.body as { message: string }).message : '';
       if (error.status === 404) throw cmd.toOrganizationId && message.includes(cmd.toOrganizationId) ? unknownOrganizationError(cmd.toOrganizationId) : unknownCreditError(cmd.creditId);
       if (error.status === 422) throw insufficientBalanceError(cmd.amount);
+      if (error.status === 409 && cmd.idempotencyKey) throw idempotencyMismatchError();
       if (error.status === 400) throw new DomainError('INVALID', message || 'The registry refused the action', 'input');
       throw error;
     }

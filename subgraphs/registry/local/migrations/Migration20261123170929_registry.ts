@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261123170505_registry extends Migration {
+export class Migration20261123170929_registry extends Migration {
 
-  override name = 'Migration20261123170505_registry';
+  override name = 'Migration20261123170929_registry';
 
   override up(): void | Promise<void> {
     this.addSql(`create schema if not exists "registry";`);
@@ -13,6 +13,9 @@ export class Migration20261123170505_registry extends Migration {
     this.addSql(`create table "registry"."credits" ("id" varchar(255) not null, "kind" varchar(255) not null, "token_id" varchar(255) not null, "token_address" varchar(255) not null, "project_id" varchar(255) not null, "serial_prefix" varchar(255) not null, "serial_first" bigint not null, "vintage" int not null, "supply_tonnes" bigint not null, "development" boolean not null, "created_at" timestamptz not null, primary key ("id"));`);
     this.addSql(`create index "credits_project_id_index" on "registry"."credits" ("project_id");`);
     this.addSql(`alter table "registry"."credits" add constraint "credits_token_address_token_id_unique" unique ("token_address", "token_id");`);
+
+    this.addSql(`create table "registry"."credit_action_keys" ("id" varchar(255) not null, "organization_id" varchar(255) not null, "key" varchar(255) not null, "request_hash" varchar(255) not null, "credit_request_id" varchar(255) not null, "created_at" timestamptz not null, primary key ("id"));`);
+    this.addSql(`alter table "registry"."credit_action_keys" add constraint "credit_action_keys_organization_id_key_unique" unique ("organization_id", "key");`);
 
     this.addSql(`create table "registry"."credit_requests" ("id" varchar(255) not null, "organization_id" varchar(255) not null, "action" varchar(255) not null, "state" varchar(255) not null, "credit_id" varchar(255) not null, "amount_tonnes" bigint not null, "to_organization_id" varchar(255) null, "to_address" varchar(255) null, "serialization" text null, "tx_id" varchar(255) null, "retirement_id" varchar(255) null, "retirement_reason" text null, "retirement_comment" text null, "beneficiary_name" varchar(255) null, "offset_order_id" varchar(255) null, "requested_by" varchar(255) not null, "reviewed_by" varchar(255) null, "created_at" timestamptz not null, "updated_at" timestamptz not null, primary key ("id"));`);
     this.addSql(`create index "credit_requests_organization_id_created_at_index" on "registry"."credit_requests" ("organization_id", "created_at");`);
@@ -42,6 +45,7 @@ export class Migration20261123170505_registry extends Migration {
   override down(): void | Promise<void> {
     this.addSql(`drop table if exists "registry"."balances" cascade;`);
     this.addSql(`drop table if exists "registry"."credits" cascade;`);
+    this.addSql(`drop table if exists "registry"."credit_action_keys" cascade;`);
     this.addSql(`drop table if exists "registry"."credit_requests" cascade;`);
     this.addSql(`drop table if exists "registry"."credit_types" cascade;`);
     this.addSql(`drop table if exists "registry"."memberships" cascade;`);
