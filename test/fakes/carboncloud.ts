@@ -45,6 +45,8 @@ export type CarbonCloudState = ReturnType<typeof carbonCloudState>;
 
 export interface CarbonCloudFake extends RunningFake {
   state: CarbonCloudState;
+  /** The configuration a subgraph needs to use this fake. */
+  env: Record<string, string>;
   /** Makes every issued token invalid, as a key rotation on the auth server would. */
   revokeTokens(): void;
 }
@@ -368,5 +370,12 @@ export async function startCarbonCloudFake(): Promise<CarbonCloudFake> {
   };
 
   const fake = await startFake('carboncloud', routes, guard);
-  return Object.assign(fake, { state, revokeTokens: () => state.tokens.clear() });
+  const env = {
+    CARBONCLOUD_BASE_URL: fake.url,
+    CARBONCLOUD_TOKEN_URL: `${fake.url}${TOKEN_PATH}`,
+    CARBONCLOUD_CLIENT_ID: FAKE_CARBONCLOUD_CREDENTIALS.clientId,
+    CARBONCLOUD_USERNAME: FAKE_CARBONCLOUD_CREDENTIALS.username,
+    CARBONCLOUD_PASSWORD: FAKE_CARBONCLOUD_CREDENTIALS.password,
+  };
+  return Object.assign(fake, { state, env, revokeTokens: () => state.tokens.clear() });
 }

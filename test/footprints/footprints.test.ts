@@ -26,18 +26,8 @@ export interface FootprintsUnderTest {
 export async function startFootprints(mode: Mode, env: Record<string, string> = {}): Promise<FootprintsUnderTest> {
   const storage = await freshStorage();
   let fake: CarbonCloudFake | undefined;
-  const upstreamEnv: Record<string, string> = {};
-  if (mode === 'upstream') {
-    fake = await startCarbonCloudFake();
-    Object.assign(upstreamEnv, {
-      CARBONCLOUD_BASE_URL: fake.url,
-      CARBONCLOUD_TOKEN_URL: `${fake.url}${TOKEN_PATH}`,
-      CARBONCLOUD_CLIENT_ID: FAKE_CARBONCLOUD_CREDENTIALS.clientId,
-      CARBONCLOUD_USERNAME: FAKE_CARBONCLOUD_CREDENTIALS.username,
-      CARBONCLOUD_PASSWORD: FAKE_CARBONCLOUD_CREDENTIALS.password,
-    });
-  }
-  const config = testConfig({ ...storage.env, FOOTPRINTS_SOURCE: mode, UPSTREAM_RETRIES: '3', ...upstreamEnv, ...env });
+  if (mode === 'upstream') fake = await startCarbonCloudFake();
+  const config = testConfig({ ...storage.env, FOOTPRINTS_SOURCE: mode, UPSTREAM_RETRIES: '3', ...fake?.env, ...env });
   const app = await createFootprintsApp(config);
   const running: RunningSubgraph = await serveSubgraph(app, config, 0);
   return {
@@ -566,6 +556,18 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
         expect(statements).toBeLessThanOrEqual(4);
         expect(statements).toBe(small.statements);
       }
+    });
+
+    it('pages 32 products by default and knows a full page of 128 is the last', async () => {
+      const q = `query($g: ID!, $first: Int, $after: String) { resoldProducts(groupId: $g, first: $first, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }`;
+      const page = (await data(q, { g: G[1] })).resoldProducts;
+      expect(page.nodes).toHaveLength(32);
+      expect(page.pageInfo.hasNextPage).toBe(true);
+      const all = (await data(q, { g: G[1], first: 128 })).resoldProducts;
+      expect(all.nodes).toHaveLength(128);
+      expect(all.pageInfo.hasNextPage).toBe(false);
+      const rest = (await data(q, { g: G[1], first: 128, after: page.pageInfo.endCursor })).resoldProducts;
+      expect(rest.nodes.map((n: Json) => n.id)).toEqual(all.nodes.slice(32).map((n: Json) => n.id));
     });
   });
 });
