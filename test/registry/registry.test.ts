@@ -414,5 +414,21 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       expect(t.retired).toBe(100n + (600n - transferred));
       expect(BigInt(await held(BUYER, tokens.alice, C1.id))).toBe(300n + transferred);
     });
+
+    it('transfers crossing between two organizations at once all complete', async () => {
+      expect((await transact({ organizationId: NORDIC, action: 'TRANSFER', creditId: C2.id, amount: '20', toOrganizationId: BUYER })).userErrors).toEqual([]);
+      const nordic = Number(await held(NORDIC, tokens.bob, C2.id));
+      const buyer = Number(await held(BUYER, tokens.alice, C2.id));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          i % 2
+            ? transact({ organizationId: NORDIC, action: 'TRANSFER', creditId: C2.id, amount: '2', toOrganizationId: BUYER })
+            : transact({ organizationId: BUYER, action: 'TRANSFER', creditId: C2.id, amount: '1', toOrganizationId: NORDIC }, tokens.alice),
+        ),
+      );
+      expect(results.flatMap((r) => r.userErrors)).toEqual([]);
+      expect(await held(NORDIC, tokens.bob, C2.id)).toBe(String(nordic - 10));
+      expect(await held(BUYER, tokens.alice, C2.id)).toBe(String(buyer + 10));
+    });
   });
 });

@@ -222,6 +222,17 @@ export class LocalRegistrySource implements RegistrySource {
     throw exists ? insufficientBalanceError(amount) : unknownCreditError(creditId);
   }
 
+  /**
+   * A transfer between organizations touches two balance rows; taking their row locks in one
+   * order (by organization id) keeps transfers crossing in opposite directions from deadlocking.
+   */
+  private async lockBalancesInOrder(em: EntityManager, creditId: string, organizationIds: string[]): Promise<void> {
+    for (const organizationId of [...organizationIds].sort()) {
+      await em.createQueryBuilder(Balance).insert({ id: randomUUID(), creditId, organizationId, heldTonnes: 0n, reservedTonnes: 0n }).onConflict(['creditId', 'organizationId']).ignore().execute();
+      await em.nativeUpdate(Balance, { creditId, organizationId }, { heldTonnes: raw('held_tonnes') });
+    }
+  }
+
   /** Adds free tonnes to a receiving organization, creating its balance row on first receipt. */
   private async creditFree(em: EntityManager, creditId: string, organizationId: string, amount: bigint): Promise<void> {
     await em.createQueryBuilder(Balance).insert({ id: randomUUID(), creditId, organizationId, heldTonnes: 0n, reservedTonnes: 0n }).onConflict(['creditId', 'organizationId']).ignore().execute();
@@ -354,6 +365,7 @@ export class LocalRegistrySource implements RegistrySource {
     const viewer = await this.assertMember(cmd.organizationId);
     const row = await this.idempotent('TRANSACT', cmd, async (em, requestId) => {
       const credit = await this.prepare(em, cmd);
+      if (cmd.action === 'TRANSFER' && cmd.toOrganizationId) await this.lockBalancesInOrder(em, credit.id, [cmd.organizationId, cmd.toOrganizationId]);
       await this.debitFree(em, credit.id, cmd.organizationId, cmd.amount, false);
       const blocks = await this.takeBlocks(em, credit.id, { organizationId: cmd.organizationId, status: 'HELD' }, cmd.amount);
       const txId = newTxId();
@@ -425,6 +437,9 @@ export class LocalRegistrySource implements RegistrySource {
       if (!request) throw unknownRequestError(requestId);
       const now = new Date();
       const state = decision === 'ACCEPTED' ? 'PROCESSED' : 'REJECTED';
+      if (decision === 'ACCEPTED' && request.action === 'TRANSFER' && request.toOrganizationId) {
+        await this.lockBalancesInOrder(em, request.creditId, [organizationId, request.toOrganizationId]);
+      }
       // Reviewed once: only the first review finds the request still pending.
       const won = await em.nativeUpdate(CreditRequest, { id: requestId, state: 'PENDING' }, { state, reviewedBy: viewer.id, updatedAt: now });
       if (won !== 1) throw alreadyReviewedError(requestId);
