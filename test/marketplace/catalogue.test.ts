@@ -109,3 +109,33 @@ describe.each(MODES)('marketplace catalogue (%s mode)', (mode) => {
     }
   });
 });
+
+describe('marketplace over the CO2Trust core API (upstream contract)', () => {
+  let m: Marketplace;
+  beforeAll(async () => {
+    m = await startMarketplace('upstream');
+  });
+  afterAll(async () => {
+    await m?.stop();
+  });
+
+  it('upstream: passes filters, page/size/order and the caller bearer token through; maps failures to codes', async () => {
+    const fake = m.fake!;
+    fake.resetCalls();
+    const page = data(await m.as(null, '{ suppliers(first: 2, order: ASC, filter: { featured: true }) { pageInfo { endCursor } } }')).suppliers;
+    await m.as(null, `{ suppliers(first: 2, after: "${page.pageInfo.endCursor}", order: ASC, filter: { featured: true, countryCode: "SE", methodologyCode: "ICR-AFOLU-001" }) { nodes { id } } }`);
+    const query = new URLSearchParams(fake.callsTo('/co2trust-services/v1/suppliers', 'GET').at(-1)!.query);
+    expect(Object.fromEntries(query)).toEqual({ page: '2', size: '2', order: 'asc', featured: 'true', country_code: 'SE', methodology_code: 'ICR-AFOLU-001' });
+    await m.as(null, `{ traders(filter: { supplierId: "${S[0]}" }) { totalCount } bundleOrders(filter: { availableOnly: true }) { totalCount } nfts(filter: { availableOnly: true }) { totalCount } }`);
+    expect(new URLSearchParams(fake.callsTo('/co2trust-services/v1/traders').at(-1)!.query).get('supplier_id')).toBe(S[0]);
+    expect(new URLSearchParams(fake.callsTo('/co2trust-services/v1/bundle-orders').at(-1)!.query).get('available_only')).toBe('true');
+    expect(new URLSearchParams(fake.callsTo('/co2trust-services/v1/nfts').at(-1)!.query).get('available_only')).toBe('true');
+    await m.as('alice', '{ me { nfts(availableOnly: true) { totalCount } purchasedOrders { totalCount } } }');
+    expect(fake.callsTo('/co2trust-services/v1/nfts/user').at(-1)!.headers.authorization).toBe(`Bearer co2t_${DEMO.users.alice.id}`);
+    expect(fake.callsTo('/co2trust-services/v1/orders/user/purchased').at(-1)!.headers.authorization).toBe(`Bearer co2t_${DEMO.users.alice.id}`);
+    fake.fail({ pathPrefix: '/co2trust-services/v1/impact-partners', status: 500, times: 10 });
+    const failed = await m.as(null, '{ impactPartners { totalCount } }');
+    expect(codes(failed)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(JSON.stringify(failed)).not.toContain('fake-co2trust-backend-secret');
+  });
+});

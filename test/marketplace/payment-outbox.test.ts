@@ -4,7 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { startFake, type FakeRequest, type RunningFake } from '../fakes/harness.ts';
+import { createPaymentsApp } from '../../subgraphs/payments/server.ts';
 import { TEST_SECRETS } from '../support/env.ts';
+import { graphql } from '../support/graphql.ts';
+import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 import { data, startMarketplace, type Marketplace } from './helpers.ts';
 
 interface Recorded {
@@ -71,7 +74,7 @@ describe('marketplace payment records (local mode)', () => {
       type: 'ORDER',
       typeId: order.id,
       payerId: DEMO.users.alice.id,
-      payeeId: DEMO.suppliers[0],
+      payeeId: null,
       amount: '65.00',
       currency: 'EUR',
       status: 'COMPLETED',
@@ -116,5 +119,33 @@ describe('marketplace payment records (local mode)', () => {
     await pause(300);
     expect(deliveries.length).toBe(before);
     expect(payments.callsTo('/graphql')).toHaveLength(0);
+  });
+});
+
+describe('marketplace payment records in the payments subgraph (local mode)', () => {
+  let payments: TestSubgraph;
+  let m: Marketplace;
+
+  beforeAll(async () => {
+    payments = await startTestSubgraph('payments', 'local', createPaymentsApp);
+    m = await startMarketplace('local', { PAYMENTS_URL: payments.url, PAYMENT_OUTBOX_INTERVAL_MS: '40' });
+  });
+  afterAll(async () => {
+    await m?.stop();
+    await payments?.stop();
+  });
+
+  it("an order's payment shows up as Order.payments in the payments subgraph", async () => {
+    const order = data(await m.as('bob', CREATE, { input: { productId: DEMO.products[1], quantity: '0.5' } })).createOrder.order;
+    const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { payments { nodes { externalReference type typeId payerId amount { amount currency } status } } } } }`;
+    let nodes: unknown[];
+    const started = Date.now();
+    for (;;) {
+      const res = await graphql<{ _entities: { payments: { nodes: unknown[] } }[] }>(payments.url, q, { r: [{ __typename: 'Order', id: order.id }] }, { token: m.tokens.bob });
+      nodes = res.data?._entities[0]?.payments.nodes ?? [];
+      if (nodes.length || Date.now() - started > 15_000) break;
+      await pause(50);
+    }
+    expect(nodes).toEqual([{ externalReference: order.id, type: 'ORDER', typeId: order.id, payerId: DEMO.users.bob.id, amount: { amount: '72.50', currency: 'EUR' }, status: 'COMPLETED' }]);
   });
 });

@@ -19,8 +19,9 @@ export interface PaymentRecord {
   status: 'COMPLETED';
 }
 
+/** The buyer pays the marketplace: suppliers are not users, so there is no payee user. */
 export function paymentForOrder(o: { id: string; buyerId: string; supplierId: string; total: Decimal; currency: string }): PaymentRecord {
-  return { externalReference: o.id, type: 'ORDER', typeId: o.id, payerId: o.buyerId, payeeId: o.supplierId, amount: o.total.toFixed(minorUnits(o.currency)), currency: o.currency, status: 'COMPLETED' };
+  return { externalReference: o.id, type: 'ORDER', typeId: o.id, payerId: o.buyerId, payeeId: null, amount: o.total.toFixed(minorUnits(o.currency)), currency: o.currency, status: 'COMPLETED' };
 }
 
 const RECORD = `mutation RecordPayment($input: RecordPaymentTransactionInput!) {
