@@ -129,6 +129,8 @@ export function icrLedgerTotals(state: IcrState, creditId: string) {
 
 export interface IcrFake extends RunningFake {
   state: IcrState;
+  /** What a registry needs to call this fake (the stack harness merges it into the config). */
+  env: Record<string, string>;
 }
 
 export async function startIcrFake(): Promise<IcrFake> {
@@ -435,5 +437,5 @@ export async function startIcrFake(): Promise<IcrFake> {
     ],
     guard,
   );
-  return Object.assign(fake, { state });
+  return Object.assign(fake, { state, env: { ICR_API_TOKEN: FAKE_ICR_TOKEN } });
 }

@@ -1,0 +1,56 @@
+// The registry through the real gateway: NFTs of the marketplace carry their ICR credit and
+// offset orders their retirements (entity references resolved by the registry), in both modes.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DEMO } from '../../lib/demo.ts';
+import { demoCredits } from '../../subgraphs/registry/local/seed.ts';
+import { MODES, TEST_SECRETS } from '../support/env.ts';
+import { graphql, ok } from '../support/graphql.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+
+const { users: U, offsetOrders: OO } = DEMO;
+
+describe.each(MODES)('registry through the gateway (%s mode)', (mode) => {
+  let stack: Stack;
+  let alice = '';
+  const url = () => stack.gateway.url;
+
+  beforeAll(async () => {
+    stack = await startStack(mode);
+    const login = ok(
+      await graphql<{ authenticate: { accessToken: string } }>(url(), `mutation { authenticate(input: { email: "${U.alice.email}" }) { accessToken } }`, {}, { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } }),
+    );
+    alice = login.authenticate.accessToken;
+  }, 60_000);
+  afterAll(() => stack?.stop());
+
+  it('NFT.credit: the demo NFTs resolve to the ICR credits of their tokens in one batch', async () => {
+    const icr = stack.fakes.find((f) => f.name === 'icr');
+    icr?.resetCalls();
+    type R = { nfts: { nodes: { tokenAddress: string; tokenId: string; credit: { id: string; registry: string; supply: { amount: string }; project: { fullName: string } } | null }[] } };
+    const data = ok(await graphql<R>(url(), '{ nfts(first: 50) { nodes { tokenAddress tokenId credit { id registry supply { amount } project { fullName } } } } }', {}, { token: alice }));
+    const demo = data.nfts.nodes.filter((n) => DEMO.tokens.some((t) => t.tokenAddress === n.tokenAddress && t.tokenId === n.tokenId));
+    expect(demo).toHaveLength(DEMO.tokens.length);
+    for (const nft of demo) {
+      const expected = demoCredits.find((c) => c.tokenAddress === nft.tokenAddress && c.tokenId === nft.tokenId)!;
+      expect(nft.credit).toMatchObject({ id: expected.id, registry: 'ICR', supply: { amount: expected.supplyTonnes.toString() } });
+    }
+    if (icr) expect(icr.callsTo('/credits')).toHaveLength(1);
+  });
+
+  it("OffsetOrder.retirements: the caller's offset order lists its ICR and Puro retirements", async () => {
+    type R = { offsetOrder: { id: string; retirements: { registry: string; amount: { amount: string }; offsetOrderId: string }[] } | null };
+    const data = ok(await graphql<R>(url(), `{ offsetOrder(id: "${OO[0]}") { id retirements { registry amount { amount } offsetOrderId } } }`, {}, { token: alice }));
+    expect(data.offsetOrder?.retirements).toEqual([
+      { registry: 'ICR', amount: { amount: '50' }, offsetOrderId: OO[0] },
+      { registry: 'PURO', amount: { amount: '20' }, offsetOrderId: OO[0] },
+    ]);
+  });
+
+  it("a member reads the organization's inventory through the gateway; others are FORBIDDEN", async () => {
+    const q = `query($id: ID!) { organization(id: $id) { inventory { totalCount nodes { id amount { amount } } } } }`;
+    const own = ok(await graphql<{ organization: { inventory: { totalCount: number } } }>(url(), q, { id: DEMO.organizations.carbonBuyer }, { token: alice }));
+    expect(own.organization.inventory.totalCount).toBe(2);
+    const other = await graphql(url(), q, { id: DEMO.organizations.nordicForest }, { token: alice });
+    expect(other.errors?.map((e) => e.extensions?.code)).toContain('FORBIDDEN');
+  });
+});
