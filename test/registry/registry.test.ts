@@ -224,6 +224,17 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
     });
   });
 
+  it('resolves Project and Organization entity references', async () => {
+    const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Project { id fullName num publicUrl } ... on Organization { id } } }`;
+    const reps = [{ __typename: 'Project', id: DEMO.projects[1] }, { __typename: 'Organization', id: BUYER }];
+    const data = ok(await graphql<{ _entities: Record<string, unknown>[] }>(subgraph.url, q, { r: reps }, { token: tokens.alice }));
+    expect(data._entities).toEqual([
+      { id: DEMO.projects[1], fullName: 'Reykjanes Biochar', num: '354', publicUrl: `https://carbonregistry.com/explore/projects/${DEMO.projects[1]}` },
+      { id: BUYER },
+    ]);
+    expect(codes(await graphql(subgraph.url, q, { r: [{ __typename: 'Organization', id: NORDIC }] }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
+  });
+
   describe('transactCredits', () => {
     it('a partial transfer splits the serial range: every tonne keeps one serial and one owner', async () => {
       const res = await transact({ organizationId: NORDIC, action: 'TRANSFER', creditId: C2.id, amount: '100', toOrganizationId: BUYER });
@@ -430,5 +441,48 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       expect(await held(NORDIC, tokens.bob, C2.id)).toBe(String(nordic - 10));
       expect(await held(BUYER, tokens.alice, C2.id)).toBe(String(buyer + 10));
     });
+  });
+});
+
+describe('registry upstream client', () => {
+  let icr: IcrFake;
+  let co2trust: Co2TrustFake;
+  const started: TestSubgraph[] = [];
+  const start = async (env: Record<string, string> = {}) => {
+    const s = await startTestSubgraph('registry', 'upstream', createRegistryApp, { ICR_BASE_URL: icr.url, ICR_API_TOKEN: FAKE_ICR_TOKEN, CO2TRUST_BASE_URL: co2trust.url, UPSTREAM_RETRIES: '1', ...env });
+    started.push(s);
+    return s;
+  };
+  beforeAll(async () => {
+    icr = await startIcrFake();
+    co2trust = await startCo2TrustFake();
+  });
+  afterAll(async () => {
+    for (const s of started) await s.stop();
+    await icr.stop();
+    await co2trust.stop();
+  });
+
+  it('sends the configured x-icr-api-version and the API key on every ICR request', async () => {
+    const s = await start({ ICR_API_VERSION: '2024-02-01' });
+    icr.resetCalls();
+    const res = await graphql(s.url, INVENTORY, { id: NORDIC }, { token: await tokenFor(DEMO.users.bob) });
+    expect(icr.calls.map((c) => [c.headers['x-icr-api-version'], c.headers.authorization])).toEqual([['2024-02-01', `Bearer ${FAKE_ICR_TOKEN}`]]);
+    // The fake knows only the seed's version: the refusal is a coded error without the key.
+    expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(JSON.stringify(res)).not.toContain(FAKE_ICR_TOKEN);
+  });
+
+  it('maps an unavailable ICR to UPSTREAM_UNAVAILABLE and a refused key to UNAUTHENTICATED, never leaking the key', async () => {
+    const s = await start();
+    const bob = await tokenFor(DEMO.users.bob);
+    icr.fail({ pathPrefix: '/organizations', status: 503, times: 2 });
+    const down = await graphql(s.url, INVENTORY, { id: NORDIC }, { token: bob });
+    expect(codes(down)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    const wrongKey = await start({ ICR_API_TOKEN: 'not-the-key' });
+    const refused = await graphql(wrongKey.url, INVENTORY, { id: NORDIC }, { token: bob });
+    expect(codes(refused)).toEqual(['UNAUTHENTICATED']);
+    expect(JSON.stringify([down, refused])).not.toContain('not-the-key');
+    expect(ok(await graphql<{ organization: { inventory: { totalCount: number } } }>(s.url, INVENTORY, { id: NORDIC }, { token: bob })).organization.inventory.totalCount).toBe(2);
   });
 });
