@@ -608,6 +608,16 @@ describe('footprints upstream client (CarbonCloud OAuth2 and request ids)', () =
     expect(apiCalls().map((c) => c.status)).toEqual([401, 200]);
   });
 
+  it('renews the token only once: a second 401 is UPSTREAM_UNAVAILABLE, not the caller\'s fault', async () => {
+    sut.fake!.resetCalls();
+    sut.fake!.fail({ pathPrefix: '/groups', status: 401, times: 2 });
+    const res = await gql('{ groups { id } }');
+    expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(tokenCalls()).toHaveLength(1);
+    expect(apiCalls().map((c) => c.status)).toEqual([401, 401]);
+    expect(ok(await gql('{ groups { id } }')).groups).toHaveLength(2);
+  });
+
   it('renews an expiring token before using it', async () => {
     sut.fake!.state.tokenTtlSeconds = 1;
     sut.fake!.revokeTokens();

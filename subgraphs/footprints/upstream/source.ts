@@ -1,6 +1,6 @@
 import { alignByKey } from '../../../lib/batch.ts';
 import { DomainError, ValidationErrors } from '../../../lib/errors.ts';
-import { UpstreamHttpError, type UpstreamClient } from '../../../lib/http-client.ts';
+import { UpstreamHttpError, UpstreamUnreachableError, type UpstreamClient, type UpstreamRequest } from '../../../lib/http-client.ts';
 import { BATCH_MAX, PRODUCT_PAGE } from '../rules.ts';
 import type {
   CreateProductSupplierFields,
@@ -54,12 +54,41 @@ async function asUserErrors<T>(field: string, run: () => Promise<T>): Promise<T>
   }
 }
 
-/** The footprints subgraph over the CarbonCloud Retailer API, as the retailer's account. */
-export class UpstreamFootprintsSource implements FootprintsSource {
+/**
+ * The API as the retailer's account. A 401 that outlives the one token renewal means the
+ * configured account is refused: a deployment fault, not the caller's, so it is reported as the
+ * API being unavailable rather than as UNAUTHENTICATED.
+ */
+class RetailerApi {
   private readonly client: UpstreamClient;
-
   constructor(client: UpstreamClient) {
     this.client = client;
+  }
+  private async guard<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof UpstreamHttpError && error.status === 401) throw new UpstreamUnreachableError('carboncloud', 'the API refused the retailer account');
+      throw error;
+    }
+  }
+  json<T>(req: UpstreamRequest) {
+    return this.guard(() => this.client.json<T>(req));
+  }
+  jsonOrNull<T>(req: UpstreamRequest) {
+    return this.guard(() => this.client.jsonOrNull<T>(req));
+  }
+  request(req: UpstreamRequest) {
+    return this.guard(() => this.client.request(req));
+  }
+}
+
+/** The footprints subgraph over the CarbonCloud Retailer API, as the retailer's account. */
+export class UpstreamFootprintsSource implements FootprintsSource {
+  private readonly client: RetailerApi;
+
+  constructor(client: UpstreamClient) {
+    this.client = new RetailerApi(client);
   }
 
   async groups() {
