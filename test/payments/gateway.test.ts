@@ -1,0 +1,76 @@
+// Payments through the real gateway: `me { ... }` and the payments of marketplace orders are
+// resolved by the payments subgraph through entity references, in both modes.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DEMO } from '../../lib/demo.ts';
+import { DEMO_PAYMENTS, demoPaymentTransactions } from '../../subgraphs/payments/local/seed.ts';
+import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
+import { MODES, TEST_SECRETS } from '../support/env.ts';
+import { graphql, ok } from '../support/graphql.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+
+const { users: U } = DEMO;
+type Money = { amount: string; currency: string };
+
+describe.each(MODES)('payments through the gateway (%s mode)', (mode) => {
+  let stack: Stack;
+  let fake: Co2TrustFake | undefined;
+  let alice = '';
+  const url = () => stack.gateway.url;
+
+  beforeAll(async () => {
+    // Upstream: marketplace and payments on the CO2Trust fake; the other subgraphs stay local.
+    if (mode === 'upstream') fake = await startCo2TrustFake();
+    const env: Record<string, string> = fake
+      ? { MARKETPLACE_SOURCE: 'upstream', PAYMENTS_SOURCE: 'upstream', CO2TRUST_BASE_URL: fake.url, CO2TRUST_BACKEND_SECRET_KEY: FAKE_CO2TRUST_SECRET }
+      : {};
+    stack = await startStack('local', env);
+    const login = ok(
+      await graphql<{ authenticate: { accessToken: string } }>(url(), `mutation { authenticate(input: { email: "${U.alice.email}" }) { accessToken } }`, {}, { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } }),
+    );
+    alice = login.authenticate.accessToken;
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await fake?.stop();
+  });
+
+  it("me { paymentTransactions bankAccounts transfers } answers the caller's own", async () => {
+    type R = { me: { id: string; paymentTransactions: { totalCount: number; nodes: { id: string }[] }; bankAccounts: { nodes: { id: string; ibanLast4: string; availableBalance: Money }[] }; transfers: { totalCount: number } } };
+    const data = ok(await graphql<R>(url(), '{ me { id paymentTransactions(first: 100) { totalCount nodes { id } } bankAccounts { nodes { id ibanLast4 availableBalance { amount currency } } } transfers { totalCount } } }', {}, { token: alice }));
+    const mine = demoPaymentTransactions.filter((t) => t.payerId === U.alice.id || t.payeeId === U.alice.id);
+    expect(data.me.id).toBe(U.alice.id);
+    expect(data.me.paymentTransactions.nodes.map((n) => n.id).sort()).toEqual(mine.map((t) => t.id).sort());
+    expect(data.me.bankAccounts.nodes).toEqual([{ id: DEMO_PAYMENTS.bankAccounts.alice, ibanLast4: '7466', availableBalance: { amount: '1000.00', currency: 'EUR' } }]);
+    expect(data.me.transfers.totalCount).toBe(1);
+  });
+
+  it("the caller's orders carry their payments", async () => {
+    type R = { me: { orders: { nodes: { id: string; payments: { nodes: { id: string; amount: Money }[] } }[] } } };
+    const data = ok(await graphql<R>(url(), '{ me { orders(first: 50) { nodes { id payments { nodes { id amount { amount currency } } } } } } }', {}, { token: alice }));
+    expect(data.me.orders.nodes.length).toBeGreaterThan(0);
+    for (const order of data.me.orders.nodes) {
+      const expected = demoPaymentTransactions.filter((t) => t.type === 'ORDER' && t.typeId === order.id);
+      expect(order.payments.nodes.map((p) => p.id)).toEqual(expected.map((t) => t.id));
+    }
+    expect(data.me.orders.nodes.find((o) => o.id === DEMO.orders[0])?.payments.nodes[0]?.amount).toEqual({ amount: '325.00', currency: 'EUR' });
+  });
+
+  it('a transfer through the gateway lowers the available balance', async () => {
+    const res = ok(
+      await graphql<{ createTransfer: { transfer: { amount: Money; bankAccount: { availableBalance: Money } } | null; userErrors: unknown[] } }>(
+        url(),
+        'mutation($input: CreateTransferInput!) { createTransfer(input: $input) { transfer { amount { amount currency } bankAccount { availableBalance { amount currency } } } userErrors { code } } }',
+        { input: { bankAccountId: DEMO_PAYMENTS.bankAccounts.alice, amount: '25.50', currency: 'EUR', idempotencyKey: randomUUID() } },
+        { token: alice },
+      ),
+    );
+    expect(res.createTransfer.userErrors).toEqual([]);
+    expect(res.createTransfer.transfer).toEqual({ amount: { amount: '25.50', currency: 'EUR' }, bankAccount: { availableBalance: { amount: '974.50', currency: 'EUR' } } });
+  });
+
+  it('paymentStats is public', async () => {
+    const data = ok(await graphql<{ paymentStats: { global: { transactionCount: number } } }>(url(), '{ paymentStats { global { transactionCount } } }'));
+    expect(data.paymentStats.global.transactionCount).toBe(demoPaymentTransactions.filter((t) => t.status === 'COMPLETED').length);
+  });
+});
