@@ -110,6 +110,9 @@ describe.each(MODES)('marketplace administration and mailing list (%s mode)', (m
       expect(ids(data(await m.as(who, '{ impactPartners(first: 100) { nodes { id } } }')).impactPartners)).not.toContain(partner.id);
     }
     expect(data(await m.as('admin', `{ supplier(id: "${supplier.id}") { name isPublic } }`)).supplier).toEqual({ name: 'Hidden Soil Carbon', isPublic: false });
+    const ref = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Supplier { id } } }`;
+    expect(data(await m.as('alice', ref, { r: [{ __typename: 'Supplier', id: supplier.id }] }))._entities).toEqual([null]);
+    expect(data(await m.as('admin', ref, { r: [{ __typename: 'Supplier', id: supplier.id }] }))._entities).toEqual([{ id: supplier.id }]);
     expect(ids(data(await m.as('admin', '{ traders(first: 100) { nodes { id } } }')).traders)).toContain(trader.id);
     expect(ids(data(await m.as('admin', '{ impactPartners(first: 100) { nodes { id } } }')).impactPartners)).toContain(partner.id);
   });

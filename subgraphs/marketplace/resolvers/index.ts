@@ -66,7 +66,8 @@ export const resolvers: Resolvers<Context> = {
   },
 
   Supplier: {
-    __resolveReference: (ref, ctx) => ctx.loaders.supplier.load(ref.id),
+    // A non-public supplier resolves for admins only (suppliers have no owner).
+    __resolveReference: async (ref, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.supplier.load(ref.id), () => null),
   },
 
   Order: {
