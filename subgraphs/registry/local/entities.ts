@@ -77,8 +77,9 @@ export const BalanceSchema = defineEntity({
     id: p.string().primary(),
     creditId: p.string(),
     organizationId: p.string(),
-    heldTonnes: p.bigint().$type<bigint>(),
-    reservedTonnes: p.bigint().$type<bigint>(),
+    // The conditional updates keep balances non-negative; the checks say so to the database too.
+    heldTonnes: p.bigint().$type<bigint>().check('held_tonnes >= 0'),
+    reservedTonnes: p.bigint().$type<bigint>().check('reserved_tonnes >= 0'),
   },
 });
 export class Balance extends BalanceSchema.class {}

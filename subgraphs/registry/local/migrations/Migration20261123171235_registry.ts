@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261123170929_registry extends Migration {
+export class Migration20261123171235_registry extends Migration {
 
-  override name = 'Migration20261123170929_registry';
+  override name = 'Migration20261123171235_registry';
 
   override up(): void | Promise<void> {
     this.addSql(`create schema if not exists "registry";`);
@@ -40,6 +40,9 @@ export class Migration20261123170929_registry extends Migration {
     this.addSql(`create table "registry"."serial_blocks" ("id" varchar(255) not null, "credit_id" varchar(255) not null, "serial_start" bigint not null, "serial_end" bigint not null, "status" varchar(255) not null, "organization_id" varchar(255) null, "holder_address" varchar(255) null, "request_id" varchar(255) null, "retirement_id" varchar(255) null, primary key ("id"));`);
     this.addSql(`create index "serial_blocks_credit_id_organization_id_status_index" on "registry"."serial_blocks" ("credit_id", "organization_id", "status");`);
     this.addSql(`create index "serial_blocks_request_id_index" on "registry"."serial_blocks" ("request_id");`);
+
+    this.addSql(`alter table "registry"."balances" add constraint "balances_held_tonnes_check" check (held_tonnes >= 0);`);
+    this.addSql(`alter table "registry"."balances" add constraint "balances_reserved_tonnes_check" check (reserved_tonnes >= 0);`);
   }
 
   override down(): void | Promise<void> {
