@@ -370,3 +370,47 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     expect(await ledgerOf(U.alice)).toEqual(before);
   });
 });
+
+describe('payments upstream failures', () => {
+  let subgraph: TestSubgraph;
+  let fake: Co2TrustFake;
+
+  beforeAll(async () => {
+    fake = await startCo2TrustFake();
+    subgraph = await startTestSubgraph('payments', 'upstream', createPaymentsApp, { CO2TRUST_BASE_URL: fake.url, CO2TRUST_BACKEND_SECRET_KEY: FAKE_CO2TRUST_SECRET });
+  });
+  afterAll(async () => {
+    await subgraph?.stop();
+    await fake?.stop();
+  });
+
+  it('an upstream failure is UPSTREAM_UNAVAILABLE and reveals nothing of the upstream body', async () => {
+    fake.fail({ pathPrefix: '/co2trust-payments/v1/payment-stats', status: 500, body: { message: 'password=hunter2 at db-7' } });
+    const res = await graphql(subgraph.url, '{ paymentStats { global { transactionCount } } }');
+    expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(JSON.stringify(res)).not.toContain('hunter2');
+  });
+
+  it('a rate-limited call is retried after Retry-After and then succeeds', async () => {
+    fake.resetCalls();
+    fake.fail({ pathPrefix: '/co2trust-payments/v1/payment-stats', status: 429, headers: { 'retry-after': '0' } });
+    const data = ok(await graphql<{ paymentStats: { global: { transactionCount: number } } }>(subgraph.url, '{ paymentStats { global { transactionCount } } }'));
+    expect(data.paymentStats.global.transactionCount).toBe(10);
+    expect(fake.callsTo('/co2trust-payments/v1/payment-stats').map((c) => c.status)).toEqual([429, 200]);
+  });
+
+  it('recording a payment sends the backend secret key, never a user token', async () => {
+    fake.resetCalls();
+    const input = { externalReference: `pi_${randomUUID()}`, type: 'ORDER', typeId: O[3], payerId: U.bob.id, amount: '130.00', currency: 'EUR', status: 'PENDING' };
+    const res = ok(await graphql<{ recordPaymentTransaction: { paymentTransaction: { status: string } | null } }>(
+      subgraph.url,
+      'mutation($input: RecordPaymentTransactionInput!) { recordPaymentTransaction(input: $input) { paymentTransaction { status } } }',
+      { input },
+      { headers: { authorization: `Bearer ${TEST_SECRETS.SERVICE_TOKEN}` } },
+    ));
+    expect(res.recordPaymentTransaction.paymentTransaction).toEqual({ status: 'PENDING' });
+    const [call] = fake.callsTo('/co2trust-payments/v1/payment-transactions', 'POST');
+    expect(call!.headers['x-backend-secret-key']).toBe(FAKE_CO2TRUST_SECRET);
+    expect(call!.headers.authorization).toBeUndefined();
+  });
+});
