@@ -286,7 +286,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       handler: (req) => {
         const bundles = idsOf(req, 'bundle_order_ids');
         const rows = state.productOrders.filter(
-          (p) => inIds(req, p.id) && (!bundles || bundles.has(p.bundleOrderId)) && eq(req, 'bundle_order_id', p.bundleOrderId) && eq(req, 'product_id', p.productId),
+          (p) => visible(req, state.bundleOrders.find((b) => b.id === p.bundleOrderId) ?? { isPublic: true }, null) && inIds(req, p.id) && (!bundles || bundles.has(p.bundleOrderId)) && eq(req, 'bundle_order_id', p.bundleOrderId) && eq(req, 'product_id', p.productId),
         );
         return paged(req, rows, toCo2Trust.productOrder);
       },
@@ -296,7 +296,8 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       path: `${BASE}/product-orders/{id}`,
       handler: (req) => {
         const p = state.productOrders.find((x) => x.id === req.params.id);
-        return p ? json(toCo2Trust.productOrder(p)) : problem(404, 'Not found');
+        const bundle = state.bundleOrders.find((b) => b.id === p?.bundleOrderId);
+        return p && (!bundle || visible(req, bundle, null)) ? json(toCo2Trust.productOrder(p)) : problem(404, 'Not found');
       },
     },
     // ---- orders --------------------------------------------------------------------------

@@ -221,9 +221,16 @@ export class LocalMarketplaceSource implements MarketplaceSource {
     return this.byIds(BundleOrder, ids, toRecord.bundleOrder);
   }
 
-  productOrders(listing: Listing<ProductOrderFilter>) {
+  async productOrders(listing: Listing<ProductOrderFilter>) {
     const { bundleOrderId, productId } = listing.filter;
-    return this.window(ProductOrder, [bundleOrderId ? { bundleOrderId } : {}, productId ? { productId } : {}], listing, toRecord.productOrder);
+    // The products of a non-public bundle order are as private as the bundle order.
+    const hidden = this.viewer?.role === 'ADMIN' ? [] : (await this.em.find(BundleOrder, { isPublic: false }, { fields: ['id'] })).map((b) => b.id);
+    return this.window(
+      ProductOrder,
+      [bundleOrderId ? { bundleOrderId } : {}, productId ? { productId } : {}, hidden.length ? { bundleOrderId: { $nin: hidden } } : {}],
+      listing,
+      toRecord.productOrder,
+    );
   }
 
   productOrdersByIds(ids: readonly string[]) {

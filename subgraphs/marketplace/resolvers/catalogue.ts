@@ -37,7 +37,11 @@ export const catalogueQuery: QueryResolvers<Context> = {
   bundleOrders: (_root, args, ctx) => ctx.source.bundleOrders(listing(args, args.filter ?? {})),
   bundleOrder: async (_root, { id }, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.bundleOrder.load(id), noOwner),
   productOrders: (_root, args, ctx) => ctx.source.productOrders(listing(args, args.filter ?? {})),
-  productOrder: (_root, { id }, ctx) => ctx.loaders.productOrder.load(id),
+  productOrder: async (_root, { id }, ctx) => {
+    const line = await ctx.loaders.productOrder.load(id);
+    // Visible when its bundle order is.
+    return line && visibleOrNull(ctx.auth.viewer, await ctx.loaders.bundleOrder.load(line.bundleOrderId), noOwner) ? line : null;
+  },
 };
 
 export const Trader: TraderResolvers<Context> = {
