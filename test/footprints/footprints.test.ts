@@ -15,7 +15,7 @@ const G = DEMO.groups;
 const P = DEMO.resoldProducts;
 const period = (n: number) => demoSupplierPeriods[n - 1]!.id;
 
-export interface FootprintsUnderTest {
+interface FootprintsUnderTest {
   url: string;
   app: FootprintsApp;
   fake?: CarbonCloudFake;
@@ -23,7 +23,7 @@ export interface FootprintsUnderTest {
 }
 
 /** The subgraph in one mode; upstream mode runs against the CarbonCloud contract fake. */
-export async function startFootprints(mode: Mode, env: Record<string, string> = {}): Promise<FootprintsUnderTest> {
+async function startFootprints(mode: Mode, env: Record<string, string> = {}): Promise<FootprintsUnderTest> {
   const storage = await freshStorage();
   let fake: CarbonCloudFake | undefined;
   if (mode === 'upstream') fake = await startCarbonCloudFake();
