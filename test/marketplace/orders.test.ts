@@ -178,5 +178,8 @@ describe.each(MODES)('marketplace orders (%s mode)', (mode) => {
     expect(data(await m.as('admin', SYNC, { hash })).syncOrder.changed).toBe(false);
     expect(ids(data(await m.as('alice', '{ me { purchasedOrders(first: 100) { nodes { id } } } }')).me.purchasedOrders)).toContain(pending.id);
     expect(codes(await m.as('alice', SYNC, { hash: '0xunknown' }))).toEqual(['NOT_FOUND']);
+    const reused = data(await m.as('bob', CREATE, { input: { productId: id, quantity: '1', orderHash: hash } })).createOrder;
+    expect(reused.userErrors.map((e: { code: string; field: string[] }) => [e.code, e.field.join('.')])).toEqual([['CONFLICT', 'input.orderHash']]);
+    expect(await available(id)).toBe('9');
   });
 });

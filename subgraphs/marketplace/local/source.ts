@@ -371,9 +371,11 @@ export class LocalMarketplaceSource implements MarketplaceSource {
       this.onPurchase();
       return order;
     } catch (error) {
-      if (key && error instanceof UniqueConstraintViolationException) {
-        const winner = await replay();
+      if (error instanceof UniqueConstraintViolationException) {
+        const winner = key ? await replay() : null;
         if (winner) return winner;
+        // Not the idempotency key: the only other unique value of an order is its transaction hash.
+        throw new DomainError('CONFLICT', 'An order with this transaction hash already exists', 'input.orderHash');
       }
       throw error;
     }

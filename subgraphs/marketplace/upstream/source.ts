@@ -95,7 +95,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   /** Turns the upstream's business refusals into the same user errors local mode gives. */
-  private async refusals<T>(run: () => Promise<T>, notFound: DomainError): Promise<T> {
+  private async refusals<T>(run: () => Promise<T>, notFound: DomainError, conflict = new DomainError('CONFLICT', 'A record with these identifiers already exists')): Promise<T> {
     try {
       return await run();
     } catch (error) {
@@ -103,7 +103,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
       const code = (error.body as { code?: string } | null)?.code;
       if (error.status === 404) throw notFound;
       if (error.status === 409 && code === 'insufficient_inventory') throw new DomainError('INSUFFICIENT_INVENTORY', 'Not enough tonnes are available', 'input.quantity');
-      if (error.status === 409 && code === 'conflict') throw new DomainError('CONFLICT', 'A record with these identifiers already exists');
+      if (error.status === 409 && code === 'conflict') throw conflict;
       if (error.status === 422 && code === 'idempotency_mismatch') {
         throw new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was already used for a different request', 'input.idempotencyKey');
       }
@@ -263,6 +263,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
           body: { product_id: input.productId, quantity: input.quantity.toString(), is_public: input.isPublic, order_hash: input.orderHash },
         }),
       new DomainError('NOT_FOUND', 'Product not found', 'input.productId'),
+      new DomainError('CONFLICT', 'An order with this transaction hash already exists', 'input.orderHash'),
     );
     return fromCo2Trust.order(body);
   }
