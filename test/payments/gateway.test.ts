@@ -74,3 +74,39 @@ describe.each(MODES)('payments through the gateway (%s mode)', (mode) => {
     expect(data.paymentStats.global.transactionCount).toBe(demoPaymentTransactions.filter((t) => t.status === 'COMPLETED').length);
   });
 });
+
+describe('a marketplace purchase produces its payment record (local mode)', () => {
+  let stack: Stack;
+  const url = () => stack.gateway.url;
+
+  beforeAll(async () => {
+    stack = await startStack('local', { PAYMENT_OUTBOX_INTERVAL_MS: '50' });
+  }, 60_000);
+  afterAll(() => stack?.stop());
+
+  it('createOrder in the marketplace leads to one ORDER payment transaction in payments', async () => {
+    const login = ok(
+      await graphql<{ authenticate: { accessToken: string } }>(url(), `mutation { authenticate(input: { email: "${U.alice.email}" }) { accessToken } }`, {}, { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } }),
+    );
+    const token = login.authenticate.accessToken;
+    const created = ok(
+      await graphql<{ createOrder: { order: { id: string; totalPrice: Money } | null; userErrors: unknown[] } }>(
+        url(),
+        'mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id totalPrice { amount currency } } userErrors { code message } } }',
+        { input: { productId: DEMO.products[0], quantity: '2', idempotencyKey: randomUUID() } },
+        { token },
+      ),
+    );
+    expect(created.createOrder.userErrors).toEqual([]);
+    const order = created.createOrder.order!;
+    type R = { order: { payments: { nodes: { type: string; typeId: string; payerId: string; amount: Money; status: string }[] } } };
+    const q = `{ order(id: "${order.id}") { payments { nodes { type typeId payerId amount { amount currency } status } } } }`;
+    // The marketplace delivers the record asynchronously (outbox); wait for it, bounded.
+    let payments: R['order']['payments']['nodes'] = [];
+    for (let i = 0; i < 100 && payments.length === 0; i++) {
+      payments = ok(await graphql<R>(url(), q, {}, { token })).order.payments.nodes;
+      if (payments.length === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(payments).toEqual([{ type: 'ORDER', typeId: order.id, payerId: U.alice.id, amount: order.totalPrice, status: 'COMPLETED' }]);
+  });
+});
