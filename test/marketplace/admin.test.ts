@@ -84,6 +84,12 @@ describe.each(MODES)('marketplace administration and mailing list (%s mode)', (m
     expect(errorCodes(await run('admin', 'updateNft', { id: N[0], availableQuantity: '-0.5' }))).toEqual(['INVALID input.availableQuantity']);
   });
 
+  it('an NFT for a token that already has one is a CONFLICT', async () => {
+    const dup = await run('admin', 'createNft', { name: 'Copy', ...DEMO.tokens[0], quantity: '1' });
+    expect(dup.nft).toBeNull();
+    expect(dup.userErrors.map((e) => e.code)).toEqual(['CONFLICT']);
+  });
+
   it('a country code that is not ISO 3166-1 alpha-2 is refused by its scalar', async () => {
     const res = await m.as('admin', M.createSupplier, { input: { name: 'Nowhere Carbon', countryCode: 'XX1' } });
     expect(codes(res)).toEqual(['BAD_USER_INPUT']);
