@@ -240,6 +240,24 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     }
   });
 
+  it("an admin reads several users' lists in one batch per field, paginated", async () => {
+    const users = [U.alice.id, U.bob.id, U.admin.id];
+    const q = ENTITIES('User', 'paymentTransactions(first: 2) { totalCount nodes { id } pageInfo { hasNextPage } } bankAccounts(first: 1) { totalCount } transfers(first: 1) { totalCount nodes { id } }');
+    type R = { _entities: { id: string; paymentTransactions: Conn<{ id: string }>; bankAccounts: { totalCount: number }; transfers: Conn<{ id: string }> }[] };
+    app.queries?.reset();
+    const data = ok(await query<R>(q, reps('User', users), U.admin));
+    // One statement per field for all three users (an upstream call per user: its lists are per user).
+    if (mode === 'local') expect(app.queries!.count).toBe(3);
+    for (const e of data._entities) {
+      const mine = demoPaymentTransactions.filter((t) => t.payerId === e.id || t.payeeId === e.id).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+      expect(e.paymentTransactions.totalCount).toBe(mine.length);
+      expect(e.paymentTransactions.nodes.map((n) => n.id)).toEqual(mine.slice(0, 2).map((t) => t.id));
+      expect(e.paymentTransactions.pageInfo.hasNextPage).toBe(mine.length > 2);
+      expect(e.bankAccounts.totalCount).toBe(demoBankAccounts.filter((a) => a.userId === e.id).length);
+      expect(e.transfers.nodes.map((n) => n.id)).toEqual(demoTransfers.filter((t) => t.userId === e.id).map((t) => t.id));
+    }
+  });
+
   it('createBankAccount stores an account and returns only the last four characters', async () => {
     const before = await ledgerOf(U.bob);
     const res = await query<CreateAccount>(CREATE_ACCOUNT, { input: bobAccount }, U.bob);
