@@ -411,7 +411,7 @@ export async function startIcrFake(): Promise<IcrFake> {
             .filter((c) => wanted.includes(`${c.tokenAddress}:${c.tokenId}`.toLowerCase()))
             .map((c) => {
               const circulating = state.blocks.filter((b) => b.creditId === c.id && (b.status === 'HELD' || b.status === 'RESERVED')).reduce((t, b) => t + size(b), 0n);
-              return { ...creditWire(c, null, circulating, []), serialization: null };
+              return { ...creditWire(c, null, circulating, []), serialization: serialization(c.serialPrefix, c.serialFirst, c.serialFirst + c.supplyTonnes - 1n) };
             });
           return json({ credits });
         },

@@ -197,9 +197,9 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
 
     it('NFT.credit resolves the demo NFTs by token address and id in one batch', async () => {
       icr?.resetCalls();
-      const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on NFT { id credit { id registry tokenAddress tokenId supply { amount } amount { amount } project { id } } } } }`;
+      const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on NFT { id credit { id registry tokenAddress tokenId serialization supply { amount } amount { amount } project { id } } } } }`;
       const reps = [...DEMO.nfts.map((id, i) => ({ __typename: 'NFT', id, ...DEMO.tokens[i] })), { __typename: 'NFT', id: 'unknown', tokenAddress: '0xdead', tokenId: '1' }];
-      type E = { id: string; credit: { id: string; registry: string; tokenAddress: string; tokenId: string; supply: { amount: string }; amount: { amount: string } } | null };
+      type E = { id: string; credit: { id: string; registry: string; tokenAddress: string; tokenId: string; serialization: string; supply: { amount: string }; amount: { amount: string } } | null };
       const data = ok(await graphql<{ _entities: E[] }>(subgraph.url, q, { r: reps }));
       expect(data._entities.map((e) => e.credit && [e.credit.id, e.credit.registry, e.credit.tokenId, e.credit.supply.amount])).toEqual([
         [C1.id, 'ICR', '1', '1000'],
@@ -207,6 +207,8 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
         [C3.id, 'ICR', '7', '200'],
         null,
       ]);
+      expect(data._entities[0]!.credit!.serialization).toBe('ICR-SWE-713-2021-1-1000');
+      expect(data._entities[0]!.credit!.amount.amount).toBe('900');
       if (mode === 'upstream') expect(icr!.callsTo('/credits')).toHaveLength(1);
     });
 

@@ -59,7 +59,7 @@ export type CarbonCredit = {
   registry: CarbonRegistry;
   /** ICR: the serial ranges held (local registry only; empty when the upstream does not list them). */
   serialRanges: Array<SerialRange>;
-  /** Serialization of the tonnes held (ranges joined by `, `). */
+  /** Serialization of the tonnes held (ranges joined by `, `); in the token-level view (`NFT.credit`), the range the credit was issued with. */
   serialization: Maybe<Scalars['String']['output']>;
   /** ICR: tonnes issued for this credit. */
   supply: Maybe<Mass>;

@@ -17,6 +17,8 @@ export const toRecord = {
   /** An ICR credit as held by `organizationId` (null: the token-level view). */
   icrCredit: (c: Credit, project: ProjectRecord | null, organizationId: string | null, heldTonnes: bigint, blocks: SerialBlock[]): CarbonCreditRecord => {
     const serialRanges = organizationId ? toRecord.ranges(c, blocks) : [];
+    // The token-level view (no holder) shows the serial range the credit was issued with.
+    const issued = serialization(c.serialPrefix, c.serialFirst, c.serialFirst + c.supplyTonnes - 1n);
     return {
       id: c.id,
       registry: 'ICR',
@@ -25,7 +27,7 @@ export const toRecord = {
       tokenId: c.tokenId,
       tokenAddress: c.tokenAddress,
       project,
-      serialization: joinSerializations(serialRanges.map((r) => r.serialization)),
+      serialization: organizationId ? joinSerializations(serialRanges.map((r) => r.serialization)) : issued,
       serialRanges,
       vintage: c.vintage,
       supply: dec(c.supplyTonnes.toString()),
