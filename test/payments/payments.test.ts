@@ -138,7 +138,12 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
       expect(data.paymentTransactions.totalCount).toBe(expected.length);
       expect(data.paymentTransactions.nodes.map((n) => n.id).sort()).toEqual(expected.map((t) => t.id).sort());
     }
+    fake?.resetCalls();
     const one = ok(await query<R>(q, { f: { type: 'NFT', typeId: N[0] } }, U.admin));
+    if (mode === 'upstream') {
+      const sent = new URLSearchParams(fake!.callsTo(PAYMENTS_PATH)[0]!.query);
+      expect(Object.fromEntries(sent)).toEqual({ payment_transaction_type: 'nft', payment_transaction_type_id: N[0], order: 'desc', page: '1', size: '100' });
+    }
     expect(one.paymentTransactions.nodes.map((n) => n.id).sort()).toEqual(demoPaymentTransactions.filter((t) => t.typeId === N[0]).map((t) => t.id).sort());
     const all = ok(await query<R>(q, { f: { type: 'ALL' } }, U.admin));
     expect(all.paymentTransactions.totalCount).toBe(demoPaymentTransactions.length);
