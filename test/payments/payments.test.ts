@@ -292,6 +292,15 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     if (mode === 'upstream') expect(fake!.callsTo('/co2trust-payments/v1/bank-accounts', 'POST').filter((c) => c.status !== 201)).toHaveLength(1);
   });
 
+  it('the same new IBAN sent 10 times at once makes one account; the others are CONFLICT', async () => {
+    const input = { holderName: 'Ada Admin', iban: 'GB82 WEST 1234 5698 7654 32', bic: 'NWBKGB2L', currency: 'GBP', countryCode: 'GB' };
+    const results = await Promise.all(Array.from({ length: 10 }, () => query<CreateAccount>(CREATE_ACCOUNT, { input }, U.admin)));
+    const payloads = results.map((r) => ok(r).createBankAccount);
+    expect(payloads.filter((p) => p.bankAccount !== null)).toHaveLength(1);
+    for (const p of payloads.filter((x) => x.bankAccount === null)) expect(p.userErrors.map((e) => e.code)).toEqual(['CONFLICT']);
+    expect((await ledgerOf(U.admin)).bankAccounts).toBe(1);
+  });
+
   it('createTransfer refuses bad amounts, a currency mismatch and unknown accounts, writing nothing', async () => {
     const before = await ledgerOf(U.alice);
     const attempt = async (input: Record<string, string>) =>
