@@ -31,6 +31,8 @@ export type OffsetOrdersState = ReturnType<typeof offsetOrdersState>;
 
 export interface OffsetOrdersFake extends RunningFake {
   state: OffsetOrdersState;
+  /** What the marketplace needs to call this fake. */
+  env: Record<string, string>;
 }
 
 const conflict = (errorCode: string, message: string): FakeReply => ({ status: 409, body: { error_code: errorCode, message } });
@@ -179,5 +181,5 @@ export async function startOffsetOrdersFake(): Promise<OffsetOrdersFake> {
       return null;
     },
   );
-  return Object.assign(fake, { state });
+  return Object.assign(fake, { state, env: { OFFSET_ORDERS_BASE_URL: fake.url, OFFSET_ORDERS_API_KEY: FAKE_OFFSET_ORDERS_API_KEY } });
 }
