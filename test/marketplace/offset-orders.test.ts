@@ -190,6 +190,8 @@ describe.each(MODES)('offset orders (%s mode)', (mode) => {
     expect(zeroOrder.offsetOrder).toBeNull();
     expect(zeroOrder.userErrors.map((e) => e.code)).toEqual(['INVALID']);
     expect(await gql(`{ offsetOrderByIdempotencyKey(idempotencyKey: "zero-mass") { id } }`, {}, alice)).toMatchObject({ data: { offsetOrderByIdempotencyKey: null } });
+    const badKey = await orderByMass('1', 'has a space');
+    expect(badKey).toEqual({ offsetOrder: null, userErrors: [expect.objectContaining({ code: 'INVALID', field: ['input', 'idempotencyKey'] })] });
   });
 
   it('an order by mass buys exactly what its quote showed, across bundles', async () => {
