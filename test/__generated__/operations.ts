@@ -45,6 +45,582 @@ export type AuthenticatePayload = {
   userErrors: Array<UserError>;
 };
 
+/** A bank account of a user, for payouts. The account number is never returned in full. */
+export type BankAccount = {
+  __typename?: 'BankAccount';
+  /** The owner's available balance in the account's currency: completed incoming payments minus transfers. */
+  availableBalance: Money;
+  bic: Scalars['String']['output'];
+  countryCode: Scalars['CountryCode']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  currency: Scalars['CurrencyCode']['output'];
+  holderName: Scalars['String']['output'];
+  /** The last four characters of the IBAN. */
+  ibanLast4: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+};
+
+export type BankAccountConnection = {
+  __typename?: 'BankAccountConnection';
+  edges: Array<BankAccountEdge>;
+  nodes: Array<BankAccount>;
+  pageInfo: PageInfo;
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type BankAccountEdge = {
+  __typename?: 'BankAccountEdge';
+  cursor: Scalars['String']['output'];
+  node: BankAccount;
+};
+
+/** A ready-made bundle of credits from several products, sold per tonne; buy it with createBundleOrder. */
+export type BundleOrder = {
+  __typename?: 'BundleOrder';
+  /** Tonnes still for sale. */
+  availableQuantity: Scalars['Decimal']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** True while tonnes are left. */
+  isAvailable: Scalars['Boolean']['output'];
+  isPublic: Scalars['Boolean']['output'];
+  name: Scalars['String']['output'];
+  pricePerTonne: Money;
+  /** The BUNDLE product the bundle is sold as. */
+  product: Product;
+  /** The products inside the bundle. */
+  productOrders: Array<ProductOrder>;
+  /** Tonnes in the bundle. */
+  quantity: Mass;
+  supplier: Supplier;
+};
+
+export type BundleOrderConnection = {
+  __typename?: 'BundleOrderConnection';
+  edges: Array<BundleOrderEdge>;
+  nodes: Array<BundleOrder>;
+  pageInfo: PageInfo;
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type BundleOrderEdge = {
+  __typename?: 'BundleOrderEdge';
+  cursor: Scalars['String']['output'];
+  node: BundleOrder;
+};
+
+export type BundleOrderFilter = {
+  /** Only bundle orders with tonnes left. */
+  availableOnly?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/**
+ * A carbon credit holding: an ICR credit (a tokenised issuance, with the tonnes an organization
+ * holds) or a Puro.earth inventory item. Fields that only one registry knows are null for the other.
+ */
+export type CarbonCredit = {
+  __typename?: 'CarbonCredit';
+  /** Tonnes held (ICR) or available (Puro). */
+  amount: Mass;
+  /** Puro: country of the production facility. */
+  countryCode?: Maybe<Scalars['CountryCode']['output']>;
+  /** Puro: credit type. */
+  creditType?: Maybe<CreditType>;
+  /** ICR credit id (e.g. `exPost-2-0x…`) or Puro inventory item id. */
+  id: Scalars['ID']['output'];
+  /** Puro: issuance the item belongs to. */
+  issuanceId?: Maybe<Scalars['ID']['output']>;
+  /** ICR: ex-ante or ex-post issuance. */
+  kind?: Maybe<CreditKind>;
+  /** ICR: the organization holding the tonnes; null for a token-level view or a Puro item. */
+  organizationId?: Maybe<Scalars['ID']['output']>;
+  /** Puro: production facility. */
+  productionFacility?: Maybe<PuroProductionFacility>;
+  project?: Maybe<Project>;
+  registry: CarbonRegistry;
+  /** ICR: the serial ranges held (local registry only; empty when the upstream does not list them). */
+  serialRanges: Array<SerialRange>;
+  /** Serialization of the tonnes held (ranges joined by `, `); in the token-level view (`NFT.credit`), the range the credit was issued with. */
+  serialization?: Maybe<Scalars['String']['output']>;
+  /** ICR: tonnes issued for this credit. */
+  supply?: Maybe<Mass>;
+  /** ICR: token contract address on chain. */
+  tokenAddress?: Maybe<Scalars['String']['output']>;
+  /** ICR: token id on chain. */
+  tokenId?: Maybe<Scalars['String']['output']>;
+  vintage?: Maybe<Scalars['Int']['output']>;
+};
+
+export type CarbonCreditConnection = {
+  __typename?: 'CarbonCreditConnection';
+  edges: Array<CarbonCreditEdge>;
+  nodes: Array<CarbonCredit>;
+  pageInfo: PageInfo;
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type CarbonCreditEdge = {
+  __typename?: 'CarbonCreditEdge';
+  cursor: Scalars['String']['output'];
+  node: CarbonCredit;
+};
+
+/** The registry a credit or retirement is recorded in. */
+export type CarbonRegistry =
+  /** International Carbon Registry. */
+  | 'ICR'
+  /** Puro.earth (through the CO2Trust Puro integration). */
+  | 'PURO';
+
+export type CreateBankAccountInput = {
+  /** Bank Identifier Code (SWIFT), 8 or 11 characters. */
+  bic: Scalars['String']['input'];
+  /** Country of the account; must match the IBAN's country. */
+  countryCode: Scalars['CountryCode']['input'];
+  /** Currency the account is held in. */
+  currency: Scalars['CurrencyCode']['input'];
+  /** Name of the account holder, as the bank knows it. */
+  holderName: Scalars['String']['input'];
+  /** International Bank Account Number; spaces are ignored. */
+  iban: Scalars['String']['input'];
+};
+
+export type CreateBankAccountPayload = {
+  __typename?: 'CreateBankAccountPayload';
+  bankAccount?: Maybe<BankAccount>;
+  userErrors: Array<UserError>;
+};
+
+export type CreateBundleOrderInput = {
+  bundleOrderId: Scalars['ID']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Tonnes of the bundle to buy; positive. */
+  quantity: Scalars['Decimal']['input'];
+};
+
+export type CreateImpactPartnerInput = {
+  countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  name: Scalars['String']['input'];
+  /** An http(s) URL. */
+  websiteUrl?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateNftInput = {
+  /** Tonnes still for sale; non-negative and at most `quantity` (default: all). */
+  availableQuantity?: InputMaybe<Scalars['Decimal']['input']>;
+  isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  name: Scalars['String']['input'];
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Tonnes the NFT represents; non-negative. */
+  quantity: Scalars['Decimal']['input'];
+  supplierId?: InputMaybe<Scalars['ID']['input']>;
+  tokenAddress: Scalars['String']['input'];
+  tokenId: Scalars['String']['input'];
+};
+
+export type CreateOffsetOrderByEstimateInput = {
+  /** Currency to pay in; default EUR. */
+  currency?: InputMaybe<Scalars['CurrencyCode']['input']>;
+  /** The emission estimate whose mass the order offsets. */
+  estimateId: Scalars['ID']['input'];
+  /** Makes retries safe: 1 to 200 printable characters, unique per buyer. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateOffsetOrderByMassInput = {
+  /** Currency to pay in; default EUR. */
+  currency?: InputMaybe<Scalars['CurrencyCode']['input']>;
+  /** Makes retries safe: 1 to 200 printable characters, unique per buyer. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  mass: OffsetMassInput;
+};
+
+export type CreateOffsetOrderByValueInput = {
+  currency: Scalars['CurrencyCode']['input'];
+  /** Makes retries safe: 1 to 200 printable characters, unique per buyer. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** The most to spend, positive. */
+  value: Scalars['Decimal']['input'];
+};
+
+export type CreateOffsetOrderPayload = {
+  __typename?: 'CreateOffsetOrderPayload';
+  offsetOrder?: Maybe<OffsetOrder>;
+  userErrors: Array<UserError>;
+};
+
+export type CreateOrderInput = {
+  /** A retry with the same key and request returns the first order; a different request is IDEMPOTENCY_MISMATCH. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Whether other users may see the order (default false). */
+  isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Hash of the on-chain transaction that pays for the order, if any. */
+  orderHash?: InputMaybe<Scalars['String']['input']>;
+  productId: Scalars['ID']['input'];
+  /** Tonnes of CO2e to buy; positive, at most gram precision. */
+  quantity: Scalars['Decimal']['input'];
+};
+
+export type CreateOrderPayload = {
+  __typename?: 'CreateOrderPayload';
+  order?: Maybe<Order>;
+  userErrors: Array<UserError>;
+};
+
+export type CreateProductInput = {
+  /** Tonnes for sale; non-negative. */
+  availableQuantity: Scalars['Decimal']['input'];
+  countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Required, not blank. */
+  name: Scalars['String']['input'];
+  /** The buyer a non-public product is reserved for. */
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
+  pricePerTonne: MarketplaceMoneyInput;
+  productType: ProductType;
+  supplierId: Scalars['ID']['input'];
+  vintage?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type CreateProductSupplierInput = {
+  contacts?: InputMaybe<Array<ProductSupplierContactInput>>;
+  /** At most 255 characters. */
+  customId?: InputMaybe<Scalars['String']['input']>;
+  groupId: Scalars['ID']['input'];
+  /** 3..255 characters. */
+  name: Scalars['String']['input'];
+};
+
+export type CreateResoldProductInput = {
+  alcoholPercentage?: InputMaybe<Scalars['Decimal']['input']>;
+  brandName?: InputMaybe<Scalars['String']['input']>;
+  categories?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** At most 255 characters. */
+  customId?: InputMaybe<Scalars['String']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  groupId: Scalars['ID']['input'];
+  /** Digits only, at most 14. */
+  gtin?: InputMaybe<Scalars['String']['input']>;
+  imageUrl?: InputMaybe<Scalars['String']['input']>;
+  ingredients?: InputMaybe<Scalars['String']['input']>;
+  /** 3..255 characters. */
+  name: Scalars['String']['input'];
+  netQuantity?: InputMaybe<ResoldProductQuantityInput>;
+  packagingMaterial?: InputMaybe<Scalars['String']['input']>;
+  packagingType?: InputMaybe<Scalars['String']['input']>;
+  packagingWeight?: InputMaybe<ResoldProductQuantityInput>;
+  pickUpLocation: Scalars['String']['input'];
+  productionLocation: Scalars['String']['input'];
+  shipToLocation: Scalars['String']['input'];
+  /** One entry per year; a year appears once. */
+  yearlySalesVolumes?: InputMaybe<Array<YearlySalesVolumeInput>>;
+};
+
+export type CreateSupplierInput = {
+  countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  featured?: InputMaybe<Scalars['Boolean']['input']>;
+  isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  methodologyCode?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+};
+
+export type CreateTraderInput = {
+  countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  name: Scalars['String']['input'];
+  supplierId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type CreateTransferInput = {
+  /** Positive amount in the account's currency, at most the currency's minor units, e.g. "120.50". */
+  amount: Scalars['Decimal']['input'];
+  /** One of the caller's bank accounts. */
+  bankAccountId: Scalars['ID']['input'];
+  /** Must be the bank account's currency. */
+  currency: Scalars['CurrencyCode']['input'];
+  /** Client-chosen key (1 to 200 characters) that makes retries safe. */
+  idempotencyKey: Scalars['String']['input'];
+  /** Free text for the bank statement, at most 140 characters. */
+  reference?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateTransferPayload = {
+  __typename?: 'CreateTransferPayload';
+  transfer?: Maybe<Transfer>;
+  userErrors: Array<UserError>;
+};
+
+/** What a credit transaction does, as the ICR defines it. */
+export type CreditAction =
+  /** Cancels tonnes: they leave circulation without being claimed by anyone. */
+  | 'CANCEL'
+  /** Retires tonnes for a beneficiary; retired tonnes never move again. */
+  | 'RETIRE'
+  /** Moves tonnes to another organization or to a wallet address. */
+  | 'TRANSFER'
+  /** Moves tonnes to another organization or address and retires them there at once. */
+  | 'TRANSFER_RETIRE';
+
+export type CreditActionInput = {
+  action: CreditAction;
+  /** Whole tonnes (every tonne has one serial number), more than zero and at most the available balance. */
+  amount: Scalars['Decimal']['input'];
+  creditId: Scalars['ID']['input'];
+  /**
+   * Makes a retry safe: the same key (per organization) with the same input returns the first
+   * result without acting again; with a different input it is an IDEMPOTENCY_MISMATCH user error.
+   * At most 200 characters.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** The organization whose inventory holds the credit. */
+  organizationId: Scalars['ID']['input'];
+  /** Required for RETIRE and TRANSFER_RETIRE; not allowed otherwise. */
+  retirement?: InputMaybe<RetirementDataInput>;
+  /** Receiving wallet address: for TRANSFER and TRANSFER_RETIRE give exactly one of this and `toOrganizationId`. */
+  toAddress?: InputMaybe<Scalars['String']['input']>;
+  /** Receiving organization: for TRANSFER and TRANSFER_RETIRE give exactly one of this and `toAddress`. */
+  toOrganizationId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** Whether an ICR credit is issued before (ex-ante) or after (ex-post) the verified outcome. */
+export type CreditKind =
+  | 'EX_ANTE'
+  | 'EX_POST';
+
+/** A transaction on an organization's ICR credits, executed at once or pending review. */
+export type CreditRequest = {
+  __typename?: 'CreditRequest';
+  action: CreditAction;
+  amount: Mass;
+  beneficiaryName?: Maybe<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  creditId: Scalars['ID']['output'];
+  fromOrganizationId: Scalars['ID']['output'];
+  id: Scalars['ID']['output'];
+  kind?: Maybe<CreditKind>;
+  offsetOrderId?: Maybe<Scalars['ID']['output']>;
+  project?: Maybe<Project>;
+  retirementComment?: Maybe<Scalars['String']['output']>;
+  /** Retirement created by the request (RETIRE, TRANSFER_RETIRE). */
+  retirementId?: Maybe<Scalars['ID']['output']>;
+  retirementReason?: Maybe<Scalars['String']['output']>;
+  serialization?: Maybe<Scalars['String']['output']>;
+  state: CreditRequestState;
+  toAddress?: Maybe<Scalars['String']['output']>;
+  toOrganizationId?: Maybe<Scalars['ID']['output']>;
+  tokenAddress?: Maybe<Scalars['String']['output']>;
+  tokenId?: Maybe<Scalars['String']['output']>;
+  /** Transaction id once processed. */
+  txId?: Maybe<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+  vintage?: Maybe<Scalars['Int']['output']>;
+};
+
+export type CreditRequestConnection = {
+  __typename?: 'CreditRequestConnection';
+  edges: Array<CreditRequestEdge>;
+  nodes: Array<CreditRequest>;
+  pageInfo: PageInfo;
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type CreditRequestEdge = {
+  __typename?: 'CreditRequestEdge';
+  cursor: Scalars['String']['output'];
+  node: CreditRequest;
+};
+
+export type CreditRequestPayload = {
+  __typename?: 'CreditRequestPayload';
+  creditRequest?: Maybe<CreditRequest>;
+  userErrors: Array<UserError>;
+};
+
+/** Lifecycle of a credit request. */
+export type CreditRequestState =
+  /** Filed and reserving its amount; waiting for review. */
+  | 'PENDING'
+  /** Executed; `txId` identifies the transaction. */
+  | 'PROCESSED'
+  /** Rejected at review; the reserved amount was released. */
+  | 'REJECTED';
+
+/** Decision of a credit request review. */
+export type CreditReviewDecision =
+  | 'ACCEPTED'
+  | 'REJECTED';
+
+/** A Puro.earth credit type. */
+export type CreditType = {
+  __typename?: 'CreditType';
+  /** E.g. `C-BIOCHAR`. */
+  code: Scalars['String']['output'];
+  description?: Maybe<Scalars['String']['output']>;
+  name: Scalars['String']['output'];
+};
+
+export type CreditTypeConnection = {
+  __typename?: 'CreditTypeConnection';
+  edges: Array<CreditTypeEdge>;
+  nodes: Array<CreditType>;
+  pageInfo: PageInfo;
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type CreditTypeEdge = {
+  __typename?: 'CreditTypeEdge';
+  cursor: Scalars['String']['output'];
+  node: CreditType;
+};
+
+export type DeleteProductSupplierInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type DeleteProductSupplierPayload = {
+  __typename?: 'DeleteProductSupplierPayload';
+  deletedProductSupplierId?: Maybe<Scalars['ID']['output']>;
+  userErrors: Array<UserError>;
+};
+
+export type DeleteResoldProductInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type DeleteResoldProductPayload = {
+  __typename?: 'DeleteResoldProductPayload';
+  deletedResoldProductId?: Maybe<Scalars['ID']['output']>;
+  userErrors: Array<UserError>;
+};
+
+/** A land-related part of a footprint, kg CO2e per kg of product. */
+export type FootprintLandSplit = {
+  __typename?: 'FootprintLandSplit';
+  /** Emissions from land management (e.g. fertiliser, soil). */
+  landManagement: Scalars['Decimal']['output'];
+  /** Emissions from land-use change (e.g. deforestation). */
+  landUseChange: Scalars['Decimal']['output'];
+  total: Scalars['Decimal']['output'];
+};
+
+/** A group (business unit) of the retailer; it scopes products and suppliers. */
+export type Group = {
+  __typename?: 'Group';
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+};
+
+/** An organisation that monitors or finances the impact of projects. */
+export type ImpactPartner = {
+  __typename?: 'ImpactPartner';
+  countryCode?: Maybe<Scalars['CountryCode']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  description?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  isPublic: Scalars['Boolean']['output'];
+  name: Scalars['String']['output'];
+  websiteUrl?: Maybe<Scalars['String']['output']>;
+};
+
+export type ImpactPartnerConnection = {
+  __typename?: 'ImpactPartnerConnection';
+  edges: Array<ImpactPartnerEdge>;
+  nodes: Array<ImpactPartner>;
+  pageInfo: PageInfo;
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type ImpactPartnerEdge = {
+  __typename?: 'ImpactPartnerEdge';
+  cursor: Scalars['String']['output'];
+  node: ImpactPartner;
+};
+
+export type ImpactPartnerPayload = {
+  __typename?: 'ImpactPartnerPayload';
+  impactPartner?: Maybe<ImpactPartner>;
+  userErrors: Array<UserError>;
+};
+
+export type InviteProductSupplierInput = {
+  /** Products whose current supplier is `supplierId`; 1..256 distinct ids. */
+  resoldProductIds: Array<Scalars['ID']['input']>;
+  supplierId: Scalars['ID']['input'];
+};
+
+export type InviteProductSupplierPayload = {
+  __typename?: 'InviteProductSupplierPayload';
+  productSupplier?: Maybe<ProductSupplier>;
+  userErrors: Array<UserError>;
+};
+
+/** Where a supplier stands with a product's data request. */
+export type LinkedProductStatus =
+  /** The supplier accepted and owns the product, but has not submitted data yet. */
+  | 'ACCEPTED'
+  /** The supplier accepted and has published data at least once. */
+  | 'ACTIVE'
+  /** Linked, no invitation sent. */
+  | 'CREATED'
+  /** The supplier declined. */
+  | 'DECLINED'
+  /** Invitation sent, awaiting a response. */
+  | 'SENT';
+
+/** An address on the mailing list. */
+export type MailingListEntry = {
+  __typename?: 'MailingListEntry';
+  createdAt: Scalars['DateTime']['output'];
+  email: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+};
+
+export type MailingListEntryConnection = {
+  __typename?: 'MailingListEntryConnection';
+  edges: Array<MailingListEntryEdge>;
+  nodes: Array<MailingListEntry>;
+  pageInfo: PageInfo;
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type MailingListEntryEdge = {
+  __typename?: 'MailingListEntryEdge';
+  cursor: Scalars['String']['output'];
+  node: MailingListEntry;
+};
+
+export type MarketplaceMoneyInput = {
+  /** Non-negative amount, at most the currency's minor-unit precision. */
+  amount: Scalars['Decimal']['input'];
+  currency: Scalars['CurrencyCode']['input'];
+};
+
+/** A choice in a picker: the id and name of a product or supplier. */
+export type MarketplaceOption = {
+  __typename?: 'MarketplaceOption';
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+};
+
+export type MarketplaceOptionConnection = {
+  __typename?: 'MarketplaceOptionConnection';
+  edges: Array<MarketplaceOptionEdge>;
+  nodes: Array<MarketplaceOption>;
+  pageInfo: PageInfo;
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type MarketplaceOptionEdge = {
+  __typename?: 'MarketplaceOptionEdge';
+  cursor: Scalars['String']['output'];
+  node: MarketplaceOption;
+};
+
 /** A mass, e.g. of CO2-equivalent emissions. */
 export type Mass = {
   __typename?: 'Mass';
@@ -76,11 +652,272 @@ export type Mutation = {
    * carry the `X-Backend-Secret-Key` header. Unknown emails become new users with role USER.
    */
   authenticate: AuthenticatePayload;
+  /**
+   * Adds a bank account of the caller for payouts. The IBAN is checksum-validated (ISO 13616
+   * mod-97) and must belong to `countryCode`; the same IBAN twice for one user is a CONFLICT user error.
+   */
+  createBankAccount: CreateBankAccountPayload;
+  /** Buys tonnes of an available bundle order for the caller; never sells more than the bundle has left. */
+  createBundleOrder: CreateOrderPayload;
+  createImpactPartner: ImpactPartnerPayload;
+  createNft: NftPayload;
+  /**
+   * Offsets the mass of an emission estimate. One order per estimate: a second one is a CONFLICT
+   * user error. Idempotent by key, as by mass.
+   */
+  createOffsetOrderByEstimate: CreateOffsetOrderPayload;
+  /**
+   * Buys offsets by mass. Allocated from the cheapest bundles first; never more than is available.
+   * Retrying with the same `idempotencyKey` and the same request returns the first order; the same
+   * key with a different request is a CONFLICT user error.
+   */
+  createOffsetOrderByMass: CreateOffsetOrderPayload;
+  /** Buys as many offsets as a maximum spend pays for (never more than the maximum). Idempotent by key, as by mass. */
+  createOffsetOrderByValue: CreateOffsetOrderPayload;
+  /**
+   * Buys tonnes of a product for the caller. Never sells more than the product has available, under
+   * any concurrency. With an `orderHash` (the on-chain transaction paying for it) the order stays
+   * PENDING until `syncOrder`; otherwise it is COMPLETED at once. A payment record is written for it.
+   */
+  createOrder: CreateOrderPayload;
+  /** Adds a product to the catalogue. Admin only. */
+  createProduct: ProductPayload;
+  /** Creates a supplier in a group, with its contacts. Needs the ADMIN scope. */
+  createProductSupplier: ProductSupplierPayload;
+  /** Creates a resold product (a product bought as it is sold). Needs the ADMIN scope. */
+  createResoldProduct: ResoldProductPayload;
+  createSupplier: SupplierPayload;
+  createTrader: TraderPayload;
+  /**
+   * Pays out part of the caller's available balance (completed incoming payments minus transfers)
+   * to one of the caller's own bank accounts. Retries with the same `idempotencyKey` and the same
+   * input return the first transfer; the same key with a different input is IDEMPOTENCY_MISMATCH.
+   */
+  createTransfer: CreateTransferPayload;
+  /** Deletes a supplier; refused (CONFLICT) while the supplier is invited or connected. Needs the ADMIN scope. */
+  deleteProductSupplier: DeleteProductSupplierPayload;
+  /**
+   * Deletes a resold product with its supplier periods and its supplier links that are not yet
+   * accepted. A supplier who accepted keeps its own variant, which is no longer visible here.
+   * Needs the ADMIN scope.
+   */
+  deleteResoldProduct: DeleteResoldProductPayload;
+  /**
+   * Asks a supplier to provide data on products. The supplier must be the current (linked) supplier
+   * of every product. Contacts who were emailed by an earlier invitation are not emailed again, and
+   * nobody is emailed once the supplier is connected. A declined product gets a new data request.
+   * Needs the ADMIN scope.
+   */
+  inviteProductSupplier: InviteProductSupplierPayload;
+  /**
+   * Records a payment transaction on behalf of a trusted backend (e.g. the marketplace when an
+   * order is paid). Needs `Authorization: Bearer <SERVICE_TOKEN>`. Idempotent by
+   * `externalReference`: the same reference with the same data returns the first record; with
+   * different data it is an IDEMPOTENCY_MISMATCH user error.
+   */
+  recordPaymentTransaction: RecordPaymentTransactionPayload;
+  /**
+   * Files a pending credit request and reserves its amount: reserved tonnes cannot be requested,
+   * transferred or retired again until the request is reviewed. Only a member may request.
+   */
+  requestCreditAction: CreditRequestPayload;
+  /**
+   * Accepts (executes) or rejects (releases) a pending credit request. A request is reviewed once;
+   * only a member of the organization the request was filed in may review it.
+   */
+  reviewCreditRequest: CreditRequestPayload;
+  /**
+   * Replaces the supplier period history of a product in one transaction: a period with an `id`
+   * keeps its supplier and gets the new dates, one without an `id` is created, an existing one left
+   * out is removed. Rules: dates today or earlier, `validFrom` not after `validTo`, no two periods
+   * overlap or share a boundary day. Creates data connections only; no supplier is contacted.
+   * Needs the ADMIN scope.
+   */
+  setSupplierPeriods: SetSupplierPeriodsPayload;
+  /** Adds an address to the mailing list. No token needed; subscribing twice keeps one entry. */
+  subscribeToMailingList: SubscribeToMailingListPayload;
+  /**
+   * Reconciles the order paid by the on-chain transaction `orderHash`: a PENDING order becomes
+   * COMPLETED. A second call changes nothing (`changed: false`). Unknown hash: NOT_FOUND. Only the
+   * buyer or an admin.
+   */
+  syncOrder: SyncOrderPayload;
+  /**
+   * Executes a transfer, retirement, transfer-and-retire or cancellation on credits of the
+   * organization's inventory at once and records it as a processed credit request. Only a member
+   * of the organization may transact. Validation failures write nothing.
+   */
+  transactCredits: CreditRequestPayload;
+  updateImpactPartner: ImpactPartnerPayload;
+  updateNft: NftPayload;
+  /** Changes the given fields of a product. Admin only. */
+  updateProduct: ProductPayload;
+  /** Updates the given fields of a supplier; given `contacts` replace all contacts. Needs the ADMIN scope. */
+  updateProductSupplier: ProductSupplierPayload;
+  /** Replaces every field of a resold product: optional fields left out are cleared. Needs the ADMIN scope. */
+  updateResoldProduct: ResoldProductPayload;
+  updateSupplier: SupplierPayload;
+  updateTrader: TraderPayload;
 };
 
 
 export type MutationAuthenticateArgs = {
   input: AuthenticateInput;
+};
+
+
+export type MutationCreateBankAccountArgs = {
+  input: CreateBankAccountInput;
+};
+
+
+export type MutationCreateBundleOrderArgs = {
+  input: CreateBundleOrderInput;
+};
+
+
+export type MutationCreateImpactPartnerArgs = {
+  input: CreateImpactPartnerInput;
+};
+
+
+export type MutationCreateNftArgs = {
+  input: CreateNftInput;
+};
+
+
+export type MutationCreateOffsetOrderByEstimateArgs = {
+  input: CreateOffsetOrderByEstimateInput;
+};
+
+
+export type MutationCreateOffsetOrderByMassArgs = {
+  input: CreateOffsetOrderByMassInput;
+};
+
+
+export type MutationCreateOffsetOrderByValueArgs = {
+  input: CreateOffsetOrderByValueInput;
+};
+
+
+export type MutationCreateOrderArgs = {
+  input: CreateOrderInput;
+};
+
+
+export type MutationCreateProductArgs = {
+  input: CreateProductInput;
+};
+
+
+export type MutationCreateProductSupplierArgs = {
+  input: CreateProductSupplierInput;
+};
+
+
+export type MutationCreateResoldProductArgs = {
+  input: CreateResoldProductInput;
+};
+
+
+export type MutationCreateSupplierArgs = {
+  input: CreateSupplierInput;
+};
+
+
+export type MutationCreateTraderArgs = {
+  input: CreateTraderInput;
+};
+
+
+export type MutationCreateTransferArgs = {
+  input: CreateTransferInput;
+};
+
+
+export type MutationDeleteProductSupplierArgs = {
+  input: DeleteProductSupplierInput;
+};
+
+
+export type MutationDeleteResoldProductArgs = {
+  input: DeleteResoldProductInput;
+};
+
+
+export type MutationInviteProductSupplierArgs = {
+  input: InviteProductSupplierInput;
+};
+
+
+export type MutationRecordPaymentTransactionArgs = {
+  input: RecordPaymentTransactionInput;
+};
+
+
+export type MutationRequestCreditActionArgs = {
+  input: CreditActionInput;
+};
+
+
+export type MutationReviewCreditRequestArgs = {
+  input: ReviewCreditRequestInput;
+};
+
+
+export type MutationSetSupplierPeriodsArgs = {
+  input: SetSupplierPeriodsInput;
+};
+
+
+export type MutationSubscribeToMailingListArgs = {
+  input: SubscribeToMailingListInput;
+};
+
+
+export type MutationSyncOrderArgs = {
+  input: SyncOrderInput;
+};
+
+
+export type MutationTransactCreditsArgs = {
+  input: CreditActionInput;
+};
+
+
+export type MutationUpdateImpactPartnerArgs = {
+  input: UpdateImpactPartnerInput;
+};
+
+
+export type MutationUpdateNftArgs = {
+  input: UpdateNftInput;
+};
+
+
+export type MutationUpdateProductArgs = {
+  input: UpdateProductInput;
+};
+
+
+export type MutationUpdateProductSupplierArgs = {
+  input: UpdateProductSupplierInput;
+};
+
+
+export type MutationUpdateResoldProductArgs = {
+  input: UpdateResoldProductInput;
+};
+
+
+export type MutationUpdateSupplierArgs = {
+  input: UpdateSupplierInput;
+};
+
+
+export type MutationUpdateTraderArgs = {
+  input: UpdateTraderInput;
 };
 
 /** An NFT: a tokenised carbon credit held in the marketplace. */
@@ -89,9 +926,13 @@ export type Nft = {
   /** Tonnes still available for sale. */
   availableQuantity: Scalars['Decimal']['output'];
   createdAt: Scalars['DateTime']['output'];
+  /** The ICR credit the token represents (token-level: tonnes still held across holders); null when unknown. */
+  credit?: Maybe<CarbonCredit>;
   id: Scalars['ID']['output'];
   isPublic: Scalars['Boolean']['output'];
   name: Scalars['String']['output'];
+  /** Payments of sales of this NFT, newest first. An admin sees all; a user those they paid or received. */
+  payments: PaymentTransactionConnection;
   /** Tonnes the NFT represents. */
   quantity: Mass;
   supplier?: Maybe<Supplier>;
@@ -101,9 +942,164 @@ export type Nft = {
   tokenId: Scalars['String']['output'];
 };
 
+
+/** An NFT: a tokenised carbon credit held in the marketplace. */
+export type NftPaymentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type NftConnection = {
+  __typename?: 'NFTConnection';
+  edges: Array<NftEdge>;
+  nodes: Array<Nft>;
+  pageInfo: PageInfo;
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type NftEdge = {
+  __typename?: 'NFTEdge';
+  cursor: Scalars['String']['output'];
+  node: Nft;
+};
+
+export type NftFilter = {
+  /** Only NFTs with tonnes still available. */
+  availableOnly?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type NftPayload = {
+  __typename?: 'NftPayload';
+  nft?: Maybe<Nft>;
+  userErrors: Array<UserError>;
+};
+
+/** The part of an offset order bought from one bundle of one project. */
+export type OffsetAllocation = {
+  __typename?: 'OffsetAllocation';
+  bundleId: Scalars['ID']['output'];
+  bundleName: Scalars['String']['output'];
+  cost: Money;
+  /** Mass of CO2e, in tonnes. */
+  mass: Mass;
+  /** The project the credits come from (a registry project where it is one). */
+  projectId?: Maybe<Scalars['ID']['output']>;
+  projectName: Scalars['String']['output'];
+  /** Price of one tonne. */
+  unitPrice: Money;
+};
+
+/** A downloadable offset certificate. */
+export type OffsetCertificate = {
+  __typename?: 'OffsetCertificate';
+  contentType: Scalars['String']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  /** Signed link to the PDF (GET, no header needed) served by the marketplace; valid until `expiresAt`. */
+  url: Scalars['String']['output'];
+};
+
+/** A mass to offset. */
+export type OffsetMassInput = {
+  /** Positive, with a precision of one gram at most. */
+  amount: Scalars['Decimal']['input'];
+  unit: MassUnit;
+};
+
+/** A purchase of carbon offsets, allocated across bundles of projects. */
+export type OffsetOrder = {
+  __typename?: 'OffsetOrder';
+  allocations: Array<OffsetAllocation>;
+  /** The name the certificate is issued to. */
+  beneficiary?: Maybe<Scalars['String']['output']>;
+  /** The buyer; visible to the buyer and admins. */
+  buyer?: Maybe<User>;
+  /**
+   * The PDF certificate of a completed order: a link signed for a limited time. A NOT_FOUND error
+   * for an order that is not COMPLETE.
+   */
+  certificate?: Maybe<OffsetCertificate>;
+  createdAt: Scalars['DateTime']['output'];
+  /** The emission estimate an order by estimate offsets. */
+  estimateId?: Maybe<Scalars['ID']['output']>;
+  id: Scalars['ID']['output'];
+  /** The key the buyer placed the order with, if any. */
+  idempotencyKey?: Maybe<Scalars['String']['output']>;
+  /** Mass of CO2e offset, in tonnes. */
+  mass: Mass;
+  /** The maximum spend of an order by value. */
+  maximumSpend?: Maybe<Money>;
+  /** Retirements made for this order, in the ICR and Puro.earth. */
+  retirements: Array<Retirement>;
+  status: OffsetOrderStatus;
+  totalCost: Money;
+  type: OffsetOrderType;
+};
+
+export type OffsetOrderConnection = {
+  __typename?: 'OffsetOrderConnection';
+  edges: Array<OffsetOrderEdge>;
+  nodes: Array<OffsetOrder>;
+  pageInfo: PageInfo;
+  /** Null in upstream mode (the API does not count orders). */
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type OffsetOrderEdge = {
+  __typename?: 'OffsetOrderEdge';
+  cursor: Scalars['String']['output'];
+  node: OffsetOrder;
+};
+
+/** Where an offset order stands; a certificate exists once it is COMPLETE. */
+export type OffsetOrderStatus =
+  | 'CANCELLED'
+  | 'COMPLETE'
+  | 'FAILED'
+  | 'PAID'
+  | 'PLACED'
+  | 'RECEIVED'
+  | 'RETIRING';
+
+/** How an offset order was specified. */
+export type OffsetOrderType =
+  | 'BY_ESTIMATE'
+  | 'BY_MASS'
+  | 'BY_VALUE';
+
+/** What an offset order would buy and cost. */
+export type OffsetQuote = {
+  __typename?: 'OffsetQuote';
+  /** How the mass is split across bundles and projects, cheapest first. */
+  allocations: Array<OffsetAllocation>;
+  /** Mass of CO2e, in tonnes. */
+  mass: Mass;
+  totalCost: Money;
+};
+
+export type OffsetQuoteByMassInput = {
+  /** Currency to price in; default EUR. */
+  currency?: InputMaybe<Scalars['CurrencyCode']['input']>;
+  mass: OffsetMassInput;
+};
+
+export type OffsetQuoteByValueInput = {
+  currency: Scalars['CurrencyCode']['input'];
+  /** The most to spend, positive, in the currency's minor units at most (e.g. `"250.00"`). */
+  value: Scalars['Decimal']['input'];
+};
+
+export type OffsetQuotePayload = {
+  __typename?: 'OffsetQuotePayload';
+  /** Null when the request cannot be priced (see userErrors). */
+  quote?: Maybe<OffsetQuote>;
+  userErrors: Array<UserError>;
+};
+
 /** A purchase of a quantity of a product. */
 export type Order = {
   __typename?: 'Order';
+  /** The bundle order it was bought from, if any. */
+  bundleOrder?: Maybe<BundleOrder>;
   /** The buyer; visible to the buyer and admins only. */
   buyer?: Maybe<User>;
   createdAt: Scalars['DateTime']['output'];
@@ -111,6 +1107,8 @@ export type Order = {
   isPublic: Scalars['Boolean']['output'];
   /** Hash of the on-chain transaction that settled the order, when there is one. */
   orderHash?: Maybe<Scalars['String']['output']>;
+  /** Payments of this order, newest first. An admin sees all; a user those they paid or received. */
+  payments: PaymentTransactionConnection;
   product: Product;
   /** Tonnes of CO2e bought. */
   quantity: Mass;
@@ -118,6 +1116,13 @@ export type Order = {
   supplier: Supplier;
   totalPrice: Money;
   unitPrice: Money;
+};
+
+
+/** A purchase of a quantity of a product. */
+export type OrderPaymentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type OrderConnection = {
@@ -145,6 +1150,41 @@ export type OrderStatus =
   | 'COMPLETED'
   | 'PENDING';
 
+/** An organization holding credits in the ICR. */
+export type Organization = {
+  __typename?: 'Organization';
+  /** One credit request of the organization; null when it does not exist. */
+  creditRequest?: Maybe<CreditRequest>;
+  /** Credit requests of the organization, newest first. Page size default 20, at most 100. */
+  creditRequests: CreditRequestConnection;
+  id: Scalars['ID']['output'];
+  /** Credits the organization holds, one per credit with the tonnes held. Page size default 20, at most 100. */
+  inventory: CarbonCreditConnection;
+  /** Name of the organization; null when the registry API does not publish it. */
+  name?: Maybe<Scalars['String']['output']>;
+};
+
+
+/** An organization holding credits in the ICR. */
+export type OrganizationCreditRequestArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** An organization holding credits in the ICR. */
+export type OrganizationCreditRequestsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** An organization holding credits in the ICR. */
+export type OrganizationInventoryArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  development?: InputMaybe<Scalars['Boolean']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** Relay page information of a connection. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -152,6 +1192,98 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
   hasPreviousPage: Scalars['Boolean']['output'];
   startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+/** Payment statistics over completed payment transactions. */
+export type PaymentStats = {
+  __typename?: 'PaymentStats';
+  /** Totals over all time. */
+  global: PaymentStatsTotals;
+  /** Totals per calendar quarter (UTC), oldest first. */
+  quarterly: Array<QuarterlyPaymentStats>;
+};
+
+export type PaymentStatsTotals = {
+  __typename?: 'PaymentStatsTotals';
+  /** Number of completed payment transactions. */
+  transactionCount: Scalars['Int']['output'];
+  /** Volume per currency, by currency code. */
+  volumes: Array<PaymentVolume>;
+};
+
+/** A payment: who paid whom, how much, for what. */
+export type PaymentTransaction = {
+  __typename?: 'PaymentTransaction';
+  amount: Money;
+  createdAt: Scalars['DateTime']['output'];
+  /** The paying system's own reference (payment intent, on-chain hash); unique. */
+  externalReference: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** The NFT sold, when `type` is NFT. */
+  nft?: Maybe<Nft>;
+  /** The order paid, when `type` is ORDER. */
+  order?: Maybe<Order>;
+  payee?: Maybe<User>;
+  /** Id of the user who received the payment; null when the marketplace or an outside party received it. */
+  payeeId?: Maybe<Scalars['ID']['output']>;
+  payer?: Maybe<User>;
+  /** Id of the user who paid. */
+  payerId: Scalars['ID']['output'];
+  status: PaymentTransactionStatus;
+  /** The supplier paid, when `type` is SUPPLIER. */
+  supplier?: Maybe<Supplier>;
+  type: PaymentTransactionType;
+  /** Id of the order, supplier or NFT the payment is for. */
+  typeId: Scalars['ID']['output'];
+};
+
+export type PaymentTransactionConnection = {
+  __typename?: 'PaymentTransactionConnection';
+  edges: Array<PaymentTransactionEdge>;
+  nodes: Array<PaymentTransaction>;
+  pageInfo: PageInfo;
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type PaymentTransactionEdge = {
+  __typename?: 'PaymentTransactionEdge';
+  cursor: Scalars['String']['output'];
+  node: PaymentTransaction;
+};
+
+export type PaymentTransactionFilter = {
+  /** Default ALL. */
+  type?: InputMaybe<PaymentTransactionTypeFilter>;
+  /** Only the transactions of this order, supplier or NFT; needs a specific `type`. */
+  typeId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type PaymentTransactionStatus =
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'PENDING';
+
+/** What a payment transaction pays for. */
+export type PaymentTransactionType =
+  /** A sale of an NFT (tokenised credit); `typeId` is the NFT id. */
+  | 'NFT'
+  /** A marketplace order; `typeId` is the order id. */
+  | 'ORDER'
+  /** A payout to a credit supplier; `typeId` is the supplier id. */
+  | 'SUPPLIER';
+
+/** Payment transaction types to list; ALL lists every type. */
+export type PaymentTransactionTypeFilter =
+  | 'ALL'
+  | 'NFT'
+  | 'ORDER'
+  | 'SUPPLIER';
+
+/** The completed payment volume in one currency. */
+export type PaymentVolume = {
+  __typename?: 'PaymentVolume';
+  transactionCount: Scalars['Int']['output'];
+  volume: Money;
 };
 
 /** A carbon credit product offered on the marketplace. */
@@ -192,6 +1324,137 @@ export type ProductFilter = {
   supplierId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/**
+ * A forest, land and agriculture (FLAG) emissions breakdown. Every amount is in kilograms of CO2
+ * equivalent per kilogram of product (kg CO2e/kg), as decimals.
+ */
+export type ProductFootprint = {
+  __typename?: 'ProductFootprint';
+  /** How the footprint was calculated, as CarbonCloud names it (e.g. `location`). */
+  calculationMethod: Scalars['String']['output'];
+  /** Fossil carbon embedded in the product. */
+  embeddedFossilCarbon: Scalars['Decimal']['output'];
+  /** Emissions from forest, land and agriculture. */
+  flag: FootprintLandSplit;
+  other: Scalars['Decimal']['output'];
+  packaging: Scalars['Decimal']['output'];
+  /** Emissions as reported under the product data specification (PDS) split. */
+  pds: FootprintLandSplit;
+  processing: Scalars['Decimal']['output'];
+  storage: Scalars['Decimal']['output'];
+  /** Total emissions, kg CO2e per kg of product. */
+  total: Scalars['Decimal']['output'];
+  transportation: Scalars['Decimal']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** One product inside a bundle order. */
+export type ProductOrder = {
+  __typename?: 'ProductOrder';
+  bundleOrder?: Maybe<BundleOrder>;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  product?: Maybe<Product>;
+  /** Tonnes of the product in the bundle. */
+  quantity: Mass;
+};
+
+export type ProductOrderConnection = {
+  __typename?: 'ProductOrderConnection';
+  edges: Array<ProductOrderEdge>;
+  nodes: Array<ProductOrder>;
+  pageInfo: PageInfo;
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type ProductOrderEdge = {
+  __typename?: 'ProductOrderEdge';
+  cursor: Scalars['String']['output'];
+  node: ProductOrder;
+};
+
+export type ProductOrderFilter = {
+  bundleOrderId?: InputMaybe<Scalars['ID']['input']>;
+  productId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type ProductPayload = {
+  __typename?: 'ProductPayload';
+  product?: Maybe<Product>;
+  userErrors: Array<UserError>;
+};
+
+/** A supplier of resold products, who can be asked to provide product data. */
+export type ProductSupplier = {
+  __typename?: 'ProductSupplier';
+  contacts: Array<ProductSupplierContact>;
+  createdAt: Scalars['DateTime']['output'];
+  customId?: Maybe<Scalars['String']['output']>;
+  group: Group;
+  id: Scalars['ID']['output'];
+  /** Products whose current supplier this is, optionally only those in the given statuses. */
+  linkedProducts: Array<SupplierLinkedProduct>;
+  name: Scalars['String']['output'];
+  status: ProductSupplierStatus;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+
+/** A supplier of resold products, who can be asked to provide product data. */
+export type ProductSupplierLinkedProductsArgs = {
+  status?: InputMaybe<Array<LinkedProductStatus>>;
+};
+
+export type ProductSupplierConnection = {
+  __typename?: 'ProductSupplierConnection';
+  edges: Array<ProductSupplierEdge>;
+  nodes: Array<ProductSupplier>;
+  pageInfo: PageInfo;
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+/** A person at a supplier who receives invitations. */
+export type ProductSupplierContact = {
+  __typename?: 'ProductSupplierContact';
+  email: Scalars['String']['output'];
+  name?: Maybe<Scalars['String']['output']>;
+};
+
+export type ProductSupplierContactInput = {
+  email: Scalars['String']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ProductSupplierEdge = {
+  __typename?: 'ProductSupplierEdge';
+  cursor: Scalars['String']['output'];
+  node: ProductSupplier;
+};
+
+/** The current supplier of a product and the state of its data request. */
+export type ProductSupplierEngagement = {
+  __typename?: 'ProductSupplierEngagement';
+  name: Scalars['String']['output'];
+  status: LinkedProductStatus;
+  supplier?: Maybe<ProductSupplier>;
+  supplierId: Scalars['ID']['output'];
+};
+
+export type ProductSupplierPayload = {
+  __typename?: 'ProductSupplierPayload';
+  productSupplier?: Maybe<ProductSupplier>;
+  userErrors: Array<UserError>;
+};
+
+/** Where a supplier stands on the platform. */
+export type ProductSupplierStatus =
+  /** Registered on the platform. */
+  | 'CONNECTED'
+  /** Created by the retailer; never invited. */
+  | 'CREATED'
+  /** Invited; not registered yet. */
+  | 'INVITED';
+
 export type ProductType =
   /** Credits from avoided emissions: renewables, cookstoves, avoided deforestation. */
   | 'AVOIDANCE'
@@ -200,30 +1463,320 @@ export type ProductType =
   /** Credits from removals: biochar, direct air capture, enhanced weathering. */
   | 'REMOVAL';
 
+/** A carbon project that credits are issued for. */
+export type Project = {
+  __typename?: 'Project';
+  fullName: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** Project number in the registry. */
+  num?: Maybe<Scalars['String']['output']>;
+  /** Public page of the project. */
+  publicUrl?: Maybe<Scalars['String']['output']>;
+  /** Registry API address of the project. */
+  url?: Maybe<Scalars['String']['output']>;
+};
+
+export type PuroInventoryFilter = {
+  countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  /** E.g. `C-BIOCHAR`. */
+  creditTypeCode?: InputMaybe<Scalars['String']['input']>;
+  issuanceId?: InputMaybe<Scalars['ID']['input']>;
+  productionFacilityId?: InputMaybe<Scalars['ID']['input']>;
+  vintage?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Sort order of the Puro inventory; default VINTAGE ascending. */
+export type PuroInventoryOrder = {
+  direction?: InputMaybe<SortDirection>;
+  field: PuroInventoryOrderField;
+};
+
+export type PuroInventoryOrderField =
+  | 'CREDIT_TYPE_CODE'
+  | 'QUANTITY'
+  | 'VINTAGE';
+
+/** Production facility of Puro.earth removals. */
+export type PuroProductionFacility = {
+  __typename?: 'PuroProductionFacility';
+  id: Scalars['ID']['output'];
+  name?: Maybe<Scalars['String']['output']>;
+};
+
+/** Totals of one calendar quarter. */
+export type QuarterlyPaymentStats = {
+  __typename?: 'QuarterlyPaymentStats';
+  /** 1 to 4. */
+  quarter: Scalars['Int']['output'];
+  transactionCount: Scalars['Int']['output'];
+  volumes: Array<PaymentVolume>;
+  year: Scalars['Int']['output'];
+};
+
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
  */
 export type Query = {
   __typename?: 'Query';
+  bundleOrder?: Maybe<BundleOrder>;
+  /** Ready-made bundles of credits for sale. Non-public ones only for an admin. */
+  bundleOrders: BundleOrderConnection;
+  /** Credit types sold through Puro.earth's sales channel. Public. Page size default 20, at most 100. */
+  creditTypes: CreditTypeConnection;
+  /** Products of a group whose footprint baseline changed at or after `since` (inclusive); paged as `resoldProductUpdates`. Needs a token. */
+  footprintBaselineUpdates: Array<ResoldProductChange>;
+  /** Products of a group whose footprint changed at or after `since` (inclusive); paged as `resoldProductUpdates`. Needs a token. */
+  footprintUpdates: Array<ResoldProductChange>;
+  /** The groups (business units) of the retailer. Every product and supplier belongs to exactly one group. Needs a token. */
+  groups: Array<Group>;
+  impactPartner?: Maybe<ImpactPartner>;
+  /** Impact partners (organisations that monitor or finance projects). Non-public ones only for an admin. */
+  impactPartners: ImpactPartnerConnection;
+  /** Addresses on the mailing list, newest first. Admin only. */
+  mailingList: MailingListEntryConnection;
   /** The caller. Needs a token. */
   me?: Maybe<User>;
+  /** NFTs available for minting: not held by anyone yet and with tonnes left. */
+  mintableNfts: NftConnection;
   /** One NFT (a tokenised credit); null when it does not exist or is not visible to the caller. */
   nft?: Maybe<Nft>;
+  /** NFTs visible to the caller: public ones, the caller's own, all for an admin. */
+  nfts: NftConnection;
+  /** One offset order; null when it does not exist or belongs to another buyer (an admin sees all). */
+  offsetOrder?: Maybe<OffsetOrder>;
+  /**
+   * The offset order the caller placed with this idempotency key; null when there is none. Keys are
+   * per buyer: an admin may pass `ownerId` to look up another buyer's key.
+   */
+  offsetOrderByIdempotencyKey?: Maybe<OffsetOrder>;
+  /** The caller's offset orders (every buyer's for an admin), newest first. Page size default 20, at most 100. */
+  offsetOrders: OffsetOrderConnection;
+  /**
+   * Prices a mass of offsets and shows how it would be allocated across bundles and projects,
+   * exactly as `createOffsetOrderByMass` would; creates nothing. Needs a token. A mass that is not
+   * positive is a user error (INVALID); more than is available is INSUFFICIENT_INVENTORY.
+   */
+  offsetQuoteByMass: OffsetQuotePayload;
+  /**
+   * Prices a maximum spend: the most whole grams of offsets it buys, cheapest bundles first, as
+   * `createOffsetOrderByValue` would; creates nothing. Needs a token.
+   */
+  offsetQuoteByValue: OffsetQuotePayload;
   /** One order visible to the caller. Needs a token. */
   order?: Maybe<Order>;
   /** Orders visible to the caller (public orders and the caller's own; all for an admin). Needs a token. */
   orders: OrderConnection;
+  /**
+   * One registry organization. Needs a token; only members of the organization (or an admin) may
+   * read it: another caller gets FORBIDDEN. Null when the organization does not exist.
+   */
+  organization?: Maybe<Organization>;
+  /** Aggregate payment statistics over completed payment transactions. Public: aggregates only. */
+  paymentStats: PaymentStats;
+  /**
+   * Payment transactions, newest first unless `order` says otherwise. Needs a token: an admin sees
+   * every transaction, a user only the transactions they paid or received.
+   */
+  paymentTransactions: PaymentTransactionConnection;
   /** One product; null when it does not exist or is not visible to the caller. */
   product?: Maybe<Product>;
+  /** Product choices for a picker (id and name), sorted by name (A to Z unless `order` is DESC), optionally of one product type; visible products only. */
+  productOptions: MarketplaceOptionConnection;
+  productOrder?: Maybe<ProductOrder>;
+  /** The products inside bundle orders, with the tonnes each contributes. */
+  productOrders: ProductOrderConnection;
+  /** One product supplier; null when it does not exist. Needs a token. */
+  productSupplier?: Maybe<ProductSupplier>;
+  /** Suppliers of a group, ordered by name, optionally only those with a given `customId`. Needs a token. `first` at most 100 (default 20). */
+  productSuppliers: ProductSupplierConnection;
   /** Products, newest first unless `order` says otherwise. Public products for everyone; an admin also sees non-public ones. */
   products: ProductConnection;
+  /** Puro.earth carbon removal inventory. Public. Page size default 20, at most 100. */
+  puroInventory: CarbonCreditConnection;
+  /** One resold product; null when it does not exist. Needs a token. */
+  resoldProduct?: Maybe<ResoldProduct>;
+  /**
+   * Products of a group whose product data changed at or after `since` (inclusive), ordered by
+   * update time. Page by passing the last item's `updatedAt` as the next `since` (the item repeats).
+   * `limit` is 1..256 (default 100). Needs a token.
+   */
+  resoldProductUpdates: Array<ResoldProductChange>;
+  /**
+   * Resold products of a group, ordered by id. Needs a token. `first` is 1..128 (default 32);
+   * `totalCount` is null (the API does not report it).
+   */
+  resoldProducts: ResoldProductConnection;
+  /**
+   * Retirements recorded in the ICR and in Puro.earth: ICR first, then Puro, each newest first.
+   * Public. Page size default 20, at most 100.
+   */
+  retirements: RetirementConnection;
+  /** One supplier; null when it does not exist or is not visible to the caller. */
+  supplier?: Maybe<Supplier>;
+  /** Supplier choices for a picker (id and name), sorted by name (A to Z unless `order` is DESC). */
+  supplierOptions: MarketplaceOptionConnection;
+  /** Suppliers, newest first unless `order` says otherwise. Non-public suppliers only for an admin. */
+  suppliers: SupplierConnection;
+  trader?: Maybe<Trader>;
+  /** Traders (brokers selling a supplier's credits). Non-public traders only for an admin. */
+  traders: TraderConnection;
 };
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryBundleOrderArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryBundleOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<BundleOrderFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  order?: InputMaybe<SortDirection>;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryCreditTypesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryFootprintBaselineUpdatesArgs = {
+  groupId: Scalars['ID']['input'];
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryFootprintUpdatesArgs = {
+  groupId: Scalars['ID']['input'];
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryImpactPartnerArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryImpactPartnersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  order?: InputMaybe<SortDirection>;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryMailingListArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  order?: InputMaybe<SortDirection>;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryMintableNftsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  order?: InputMaybe<SortDirection>;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
  */
 export type QueryNftArgs = {
   id: Scalars['ID']['input'];
@@ -231,8 +1784,102 @@ export type QueryNftArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryNftsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<NftFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  order?: InputMaybe<SortDirection>;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryOffsetOrderArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryOffsetOrderByIdempotencyKeyArgs = {
+  idempotencyKey: Scalars['String']['input'];
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryOffsetOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryOffsetQuoteByMassArgs = {
+  input: OffsetQuoteByMassInput;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryOffsetQuoteByValueArgs = {
+  input: OffsetQuoteByValueInput;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
  */
 export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
@@ -240,8 +1887,13 @@ export type QueryOrderArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
  */
 export type QueryOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -252,8 +1904,44 @@ export type QueryOrdersArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryOrganizationArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryPaymentTransactionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<PaymentTransactionFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  order?: InputMaybe<SortDirection>;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
  */
 export type QueryProductArgs = {
   id: Scalars['ID']['input'];
@@ -261,8 +1949,92 @@ export type QueryProductArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryProductOptionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  order?: InputMaybe<SortDirection>;
+  productType?: InputMaybe<ProductType>;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryProductOrderArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryProductOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ProductOrderFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  order?: InputMaybe<SortDirection>;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryProductSupplierArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryProductSuppliersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  customId?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  groupId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
  */
 export type QueryProductsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -271,40 +2043,682 @@ export type QueryProductsArgs = {
   order?: InputMaybe<SortDirection>;
 };
 
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryPuroInventoryArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<PuroInventoryFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<PuroInventoryOrder>;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryResoldProductArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryResoldProductUpdatesArgs = {
+  groupId: Scalars['ID']['input'];
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryResoldProductsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  groupId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryRetirementsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<RetirementFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QuerySupplierArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QuerySupplierOptionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  order?: InputMaybe<SortDirection>;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QuerySuppliersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<SupplierFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  order?: InputMaybe<SortDirection>;
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryTraderArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
+ * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
+ * data, supplier periods and supplier invitations.
+ *
+ * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
+ * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
+ * retailer's shared catalogue and can email external suppliers.
+ */
+export type QueryTradersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<TraderFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  order?: InputMaybe<SortDirection>;
+};
+
+export type RecordPaymentTransactionInput = {
+  /** Positive amount. */
+  amount: Scalars['Decimal']['input'];
+  currency: Scalars['CurrencyCode']['input'];
+  /** The paying system's unique reference; the idempotency key of this mutation. */
+  externalReference: Scalars['String']['input'];
+  payeeId?: InputMaybe<Scalars['ID']['input']>;
+  payerId: Scalars['ID']['input'];
+  status?: InputMaybe<PaymentTransactionStatus>;
+  type: PaymentTransactionType;
+  typeId: Scalars['ID']['input'];
+};
+
+export type RecordPaymentTransactionPayload = {
+  __typename?: 'RecordPaymentTransactionPayload';
+  paymentTransaction?: Maybe<PaymentTransaction>;
+  userErrors: Array<UserError>;
+};
+
+/** A product the retailer buys and sells as it is, with its climate data. */
+export type ResoldProduct = {
+  __typename?: 'ResoldProduct';
+  /** Alcohol by volume, in percent. */
+  alcoholPercentage?: Maybe<Scalars['Decimal']['output']>;
+  brandName?: Maybe<Scalars['String']['output']>;
+  categories: Array<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  /** The product's current supplier and the state of its data request; null when there is none. */
+  currentSupplier?: Maybe<ProductSupplierEngagement>;
+  /** The retailer's own identifier of the product. */
+  customId?: Maybe<Scalars['String']['output']>;
+  description?: Maybe<Scalars['String']['output']>;
+  /** The product's FLAG emissions breakdown (primary data where suppliers gave it); null until calculated. */
+  footprint?: Maybe<ProductFootprint>;
+  /** The footprint modelled from secondary data only (not a part of `footprint`); null until calculated. */
+  footprintBaseline?: Maybe<ProductFootprint>;
+  group: Group;
+  /** GTIN (EAN/UPC), up to 14 digits. */
+  gtin?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  imageUrl?: Maybe<Scalars['String']['output']>;
+  ingredients?: Maybe<Scalars['String']['output']>;
+  name: Scalars['String']['output'];
+  /** Net quantity of product in one sales unit. */
+  netQuantity?: Maybe<ResoldProductQuantity>;
+  /**
+   * Prices offsetting the product's emissions in one calendar year: footprint total (kg CO2e per kg)
+   * times that year's sales volume (tonnes of product) gives tonnes of CO2e, rounded up to the
+   * gram, quoted as `offsetQuoteByMass` would in EUR. Null when the product has no footprint, no
+   * sales volume for the year, or no emissions. Needs a token.
+   */
+  offsetQuote?: Maybe<OffsetQuote>;
+  packagingMaterial?: Maybe<Scalars['String']['output']>;
+  packagingType?: Maybe<Scalars['String']['output']>;
+  packagingWeight?: Maybe<ResoldProductQuantity>;
+  /** Where the retailer picks the product up. */
+  pickUpLocation: Scalars['String']['output'];
+  /** Where the product is produced. */
+  productionLocation: Scalars['String']['output'];
+  /** Where the retailer ships the product to. */
+  shipToLocation: Scalars['String']['output'];
+  /** The product's supplier history, ordered by start date. */
+  supplierPeriods: Array<SupplierPeriod>;
+  updatedAt: Scalars['DateTime']['output'];
+  /** Tonnes of product sold per calendar year, ordered by year. */
+  yearlySalesVolumes: Array<YearlySalesVolume>;
+};
+
+
+/** A product the retailer buys and sells as it is, with its climate data. */
+export type ResoldProductOffsetQuoteArgs = {
+  year: Scalars['Int']['input'];
+};
+
+/** An entry of an update feed: a product and when its data changed. */
+export type ResoldProductChange = {
+  __typename?: 'ResoldProductChange';
+  /** The product now; null when it has been deleted since. */
+  resoldProduct?: Maybe<ResoldProduct>;
+  resoldProductId: Scalars['ID']['output'];
+  /** When the data changed; pass it as the next `since` to page on. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type ResoldProductConnection = {
+  __typename?: 'ResoldProductConnection';
+  edges: Array<ResoldProductEdge>;
+  nodes: Array<ResoldProduct>;
+  pageInfo: PageInfo;
+  /** Always null: the API does not count products. */
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type ResoldProductEdge = {
+  __typename?: 'ResoldProductEdge';
+  cursor: Scalars['String']['output'];
+  node: ResoldProduct;
+};
+
+export type ResoldProductPayload = {
+  __typename?: 'ResoldProductPayload';
+  resoldProduct?: Maybe<ResoldProduct>;
+  userErrors: Array<UserError>;
+};
+
+/** A quantity with a free-text unit as the retailer gives it, e.g. `{ value: "0.75", unit: "kg" }`. */
+export type ResoldProductQuantity = {
+  __typename?: 'ResoldProductQuantity';
+  unit: Scalars['String']['output'];
+  value: Scalars['Decimal']['output'];
+};
+
+export type ResoldProductQuantityInput = {
+  unit: Scalars['String']['input'];
+  value: Scalars['Decimal']['input'];
+};
+
+/** Tonnes retired (claimed) for a beneficiary, in the ICR or in Puro.earth. */
+export type Retirement = {
+  __typename?: 'Retirement';
+  amount: Mass;
+  beneficiaryName?: Maybe<Scalars['String']['output']>;
+  comment?: Maybe<Scalars['String']['output']>;
+  /** ICR: the retired credit. */
+  creditId?: Maybe<Scalars['ID']['output']>;
+  id: Scalars['ID']['output'];
+  /** The offset order (marketplace) the retirement was made for, if any. */
+  offsetOrderId?: Maybe<Scalars['ID']['output']>;
+  /** ICR: the organization the tonnes were retired from or for. */
+  organizationId?: Maybe<Scalars['ID']['output']>;
+  project?: Maybe<Project>;
+  reason?: Maybe<Scalars['String']['output']>;
+  registry: CarbonRegistry;
+  retiredAt: Scalars['DateTime']['output'];
+  /** Serial numbers of the retired tonnes. */
+  serialization?: Maybe<Scalars['String']['output']>;
+  /** ICR: transaction id. */
+  txId?: Maybe<Scalars['String']['output']>;
+  vintage?: Maybe<Scalars['Int']['output']>;
+};
+
+export type RetirementConnection = {
+  __typename?: 'RetirementConnection';
+  edges: Array<RetirementEdge>;
+  nodes: Array<Retirement>;
+  pageInfo: PageInfo;
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+/** Retirement data; reason, beneficiary name and comment are required to retire. */
+export type RetirementDataInput = {
+  beneficiaryName?: InputMaybe<Scalars['String']['input']>;
+  comment?: InputMaybe<Scalars['String']['input']>;
+  /** The offset order the retirement fulfils. */
+  offsetOrderId?: InputMaybe<Scalars['ID']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type RetirementEdge = {
+  __typename?: 'RetirementEdge';
+  cursor: Scalars['String']['output'];
+  node: Retirement;
+};
+
+export type RetirementFilter = {
+  offsetOrderId?: InputMaybe<Scalars['ID']['input']>;
+  registry?: InputMaybe<CarbonRegistry>;
+};
+
+export type ReviewCreditRequestInput = {
+  /** The organization the request was filed in. */
+  organizationId: Scalars['ID']['input'];
+  requestId: Scalars['ID']['input'];
+  state: CreditReviewDecision;
+};
+
 export type Role =
   | 'ADMIN'
   | 'USER';
+
+/** A contiguous range of credit serial numbers; every tonne has exactly one serial number. */
+export type SerialRange = {
+  __typename?: 'SerialRange';
+  /** Last serial number of the range (inclusive). */
+  end: Scalars['String']['output'];
+  /** Number of tonnes (serials) in the range. */
+  quantity: Scalars['Decimal']['output'];
+  /** The registry's serialization of the range. */
+  serialization: Scalars['String']['output'];
+  /** First serial number of the range. */
+  start: Scalars['String']['output'];
+};
+
+export type SetSupplierPeriodsInput = {
+  /** The whole history: periods left out are removed. */
+  periods: Array<SupplierPeriodInput>;
+  resoldProductId: Scalars['ID']['input'];
+};
+
+export type SetSupplierPeriodsPayload = {
+  __typename?: 'SetSupplierPeriodsPayload';
+  resoldProduct?: Maybe<ResoldProduct>;
+  supplierPeriods?: Maybe<Array<SupplierPeriod>>;
+  userErrors: Array<UserError>;
+};
 
 /** Sort direction of a list. */
 export type SortDirection =
   | 'ASC'
   | 'DESC';
 
+export type SubscribeToMailingListInput = {
+  email: Scalars['String']['input'];
+};
+
+export type SubscribeToMailingListPayload = {
+  __typename?: 'SubscribeToMailingListPayload';
+  entry?: Maybe<MailingListEntry>;
+  userErrors: Array<UserError>;
+};
+
 /** A project developer or credit supplier. */
 export type Supplier = {
   __typename?: 'Supplier';
   countryCode?: Maybe<Scalars['CountryCode']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  description?: Maybe<Scalars['String']['output']>;
   featured: Scalars['Boolean']['output'];
   id: Scalars['ID']['output'];
+  isPublic: Scalars['Boolean']['output'];
   methodologyCode?: Maybe<Scalars['String']['output']>;
   name: Scalars['String']['output'];
+  /** Payments to this supplier, newest first. An admin sees all; a user those they paid or received. */
+  payments: PaymentTransactionConnection;
+};
+
+
+/** A project developer or credit supplier. */
+export type SupplierPaymentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type SupplierConnection = {
+  __typename?: 'SupplierConnection';
+  edges: Array<SupplierEdge>;
+  nodes: Array<Supplier>;
+  pageInfo: PageInfo;
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type SupplierEdge = {
+  __typename?: 'SupplierEdge';
+  cursor: Scalars['String']['output'];
+  node: Supplier;
+};
+
+export type SupplierFilter = {
+  countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  featured?: InputMaybe<Scalars['Boolean']['input']>;
+  methodologyCode?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A product linked to a supplier. */
+export type SupplierLinkedProduct = {
+  __typename?: 'SupplierLinkedProduct';
+  name: Scalars['String']['output'];
+  resoldProduct?: Maybe<ResoldProduct>;
+  resoldProductId: Scalars['ID']['output'];
+  status: LinkedProductStatus;
+};
+
+export type SupplierPayload = {
+  __typename?: 'SupplierPayload';
+  supplier?: Maybe<Supplier>;
+  userErrors: Array<UserError>;
+};
+
+/** A span of time during which a supplier supplied a product. Open-ended when `validTo` is null. */
+export type SupplierPeriod = {
+  __typename?: 'SupplierPeriod';
+  id: Scalars['ID']['output'];
+  supplier?: Maybe<ProductSupplier>;
+  supplierId: Scalars['ID']['output'];
+  validFrom?: Maybe<Scalars['Date']['output']>;
+  validTo?: Maybe<Scalars['Date']['output']>;
+};
+
+export type SupplierPeriodInput = {
+  /** The id of an existing period of this product to keep; leave out to create a period. */
+  id?: InputMaybe<Scalars['ID']['input']>;
+  supplierId: Scalars['ID']['input'];
+  /** Today or earlier; null when the start is unknown. */
+  validFrom?: InputMaybe<Scalars['Date']['input']>;
+  /** Today or earlier, not before `validFrom`; null while the period is ongoing. */
+  validTo?: InputMaybe<Scalars['Date']['input']>;
+};
+
+export type SyncOrderInput = {
+  orderHash: Scalars['String']['input'];
+};
+
+export type SyncOrderPayload = {
+  __typename?: 'SyncOrderPayload';
+  /** False when the order was already in step with its transaction. */
+  changed: Scalars['Boolean']['output'];
+  order?: Maybe<Order>;
+  userErrors: Array<UserError>;
+};
+
+/** A broker selling credits of a supplier. */
+export type Trader = {
+  __typename?: 'Trader';
+  countryCode?: Maybe<Scalars['CountryCode']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  isPublic: Scalars['Boolean']['output'];
+  name: Scalars['String']['output'];
+  supplier?: Maybe<Supplier>;
+};
+
+export type TraderConnection = {
+  __typename?: 'TraderConnection';
+  edges: Array<TraderEdge>;
+  nodes: Array<Trader>;
+  pageInfo: PageInfo;
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type TraderEdge = {
+  __typename?: 'TraderEdge';
+  cursor: Scalars['String']['output'];
+  node: Trader;
+};
+
+export type TraderFilter = {
+  supplierId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type TraderPayload = {
+  __typename?: 'TraderPayload';
+  trader?: Maybe<Trader>;
+  userErrors: Array<UserError>;
+};
+
+/** A payout from a user's available balance to one of their bank accounts. */
+export type Transfer = {
+  __typename?: 'Transfer';
+  amount: Money;
+  bankAccount?: Maybe<BankAccount>;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** Free text shown on the bank statement. */
+  reference?: Maybe<Scalars['String']['output']>;
+  status: TransferStatus;
+};
+
+export type TransferConnection = {
+  __typename?: 'TransferConnection';
+  edges: Array<TransferEdge>;
+  nodes: Array<Transfer>;
+  pageInfo: PageInfo;
+  totalCount?: Maybe<Scalars['Int']['output']>;
+};
+
+export type TransferEdge = {
+  __typename?: 'TransferEdge';
+  cursor: Scalars['String']['output'];
+  node: Transfer;
+};
+
+export type TransferStatus =
+  /** Paid out to the bank account. */
+  | 'COMPLETED'
+  /** Accepted and deducted from the available balance; the payout is on its way. */
+  | 'PENDING';
+
+export type UpdateImpactPartnerInput = {
+  countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  websiteUrl?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateNftInput = {
+  availableQuantity?: InputMaybe<Scalars['Decimal']['input']>;
+  id: Scalars['ID']['input'];
+  isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
+  quantity?: InputMaybe<Scalars['Decimal']['input']>;
+  supplierId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type UpdateProductInput = {
+  availableQuantity?: InputMaybe<Scalars['Decimal']['input']>;
+  countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
+  pricePerTonne?: InputMaybe<MarketplaceMoneyInput>;
+  productType?: InputMaybe<ProductType>;
+  supplierId?: InputMaybe<Scalars['ID']['input']>;
+  vintage?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Only the given fields change; null or absent means unchanged. Given `contacts` replace all. */
+export type UpdateProductSupplierInput = {
+  contacts?: InputMaybe<Array<ProductSupplierContactInput>>;
+  customId?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Every field of the product; optional fields left out are cleared. */
+export type UpdateResoldProductInput = {
+  alcoholPercentage?: InputMaybe<Scalars['Decimal']['input']>;
+  brandName?: InputMaybe<Scalars['String']['input']>;
+  categories?: InputMaybe<Array<Scalars['String']['input']>>;
+  customId?: InputMaybe<Scalars['String']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  gtin?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  imageUrl?: InputMaybe<Scalars['String']['input']>;
+  ingredients?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  netQuantity?: InputMaybe<ResoldProductQuantityInput>;
+  packagingMaterial?: InputMaybe<Scalars['String']['input']>;
+  packagingType?: InputMaybe<Scalars['String']['input']>;
+  packagingWeight?: InputMaybe<ResoldProductQuantityInput>;
+  pickUpLocation: Scalars['String']['input'];
+  productionLocation: Scalars['String']['input'];
+  shipToLocation: Scalars['String']['input'];
+  yearlySalesVolumes?: InputMaybe<Array<YearlySalesVolumeInput>>;
+};
+
+export type UpdateSupplierInput = {
+  countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  featured?: InputMaybe<Scalars['Boolean']['input']>;
+  id: Scalars['ID']['input'];
+  isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  methodologyCode?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateTraderInput = {
+  countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  id: Scalars['ID']['input'];
+  isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  supplierId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** A person using the marketplace. */
 export type User = {
   __typename?: 'User';
+  /** The user's bank accounts, newest first. */
+  bankAccounts: BankAccountConnection;
   createdAt: Scalars['DateTime']['output'];
   email: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   name?: Maybe<Scalars['String']['output']>;
-  /** Orders the user placed, newest first. */
+  /** NFTs the user holds, newest first. Only the user or an admin. */
+  nfts: NftConnection;
+  /** Orders the user placed (any status), newest first. The user's own or an admin's view; others see public ones. */
   orders: OrderConnection;
+  /** Payment transactions the user paid or received, newest first. */
+  paymentTransactions: PaymentTransactionConnection;
+  /** Completed (paid and settled) orders of the user, newest first. Only the user or an admin. */
+  purchasedOrders: OrderConnection;
   role: Role;
+  /** The user's transfers (payouts), newest first. */
+  transfers: TransferConnection;
+};
+
+
+/** A person using the marketplace. */
+export type UserBankAccountsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person using the marketplace. */
+export type UserNftsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  availableOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
 /** A person using the marketplace. */
 export type UserOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person using the marketplace. */
+export type UserPaymentTransactionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person using the marketplace. */
+export type UserPurchasedOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person using the marketplace. */
+export type UserTransfersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -317,6 +2731,21 @@ export type UserError = {
   /** Path to the input field at fault, e.g. `["input", "amount"]`; null when not tied to one field. */
   field?: Maybe<Array<Scalars['String']['output']>>;
   message: Scalars['String']['output'];
+};
+
+/** Tonnes of a product sold in one calendar year. */
+export type YearlySalesVolume = {
+  __typename?: 'YearlySalesVolume';
+  /** Metric tonnes of product. */
+  tonnes: Scalars['Decimal']['output'];
+  year: Scalars['Int']['output'];
+};
+
+export type YearlySalesVolumeInput = {
+  /** Metric tonnes sold that year, zero or more, at most 6 decimals (one gram). */
+  tonnes: Scalars['Decimal']['input'];
+  /** Calendar year, 1900..2100. */
+  year: Scalars['Int']['input'];
 };
 
 export type ProductsQueryVariables = Exact<{ [key: string]: never; }>;
