@@ -1,9 +1,33 @@
 // End to end through the real gateway and the four real subgraph HTTP servers on loopback.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
-import { TEST_SECRETS, tokenFor } from '../support/env.ts';
+import { AcrossSubgraphsDocument, SignInDocument } from '../__generated__/operations.ts';
+import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
+
+describe.each(MODES)('one query across all four subgraphs (%s mode)', (mode) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack(mode);
+  });
+  afterAll(() => stack?.stop());
+
+  it('follows the caller to orders and payments, an NFT to its registry credit, and a product to its footprint', async () => {
+    const url = stack.gateway.url;
+    const signIn = ok(await graphql(url, SignInDocument, { email: DEMO.users.alice.email }, { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } }));
+    const token = signIn.authenticate.accessToken!;
+    const data = ok(await graphql(url, AcrossSubgraphsDocument, { nft: DEMO.nfts[0], product: DEMO.resoldProducts[0] }, { token }));
+    expect(data.me?.id).toBe(DEMO.users.alice.id);
+    const order = data.me!.orders.nodes.find((o) => o.id === DEMO.orders[0])!;
+    expect(order.totalPrice).toEqual({ amount: '325.00', currency: 'EUR' });
+    expect(order.payments.nodes).toEqual([{ amount: { amount: '325.00', currency: 'EUR' }, status: 'COMPLETED' }]);
+    expect(data.nft?.tokenId).toBe(DEMO.tokens[0].tokenId);
+    expect(data.nft?.credit?.serialization).toMatch(/^ICR-/);
+    expect(data.resoldProduct?.id).toBe(DEMO.resoldProducts[0]);
+    expect(Number(data.resoldProduct?.footprint?.total)).toBeGreaterThan(0);
+  });
+});
 
 describe('gateway (local mode)', () => {
   let stack: Stack;
@@ -49,35 +73,6 @@ describe('gateway (local mode)', () => {
     expect(queries).toEqual(expect.arrayContaining(['products', 'me', 'paymentStats', 'organization', 'puroInventory', 'groups', 'resoldProduct']));
     const mutations = data.__schema.mutationType.fields.map((f) => f.name);
     expect(mutations).toEqual(expect.arrayContaining(['authenticate', 'createTransfer', 'transactCredits', 'createResoldProduct']));
-  });
-
-  it('one query crosses all four subgraphs, resolved through entity references', async () => {
-    const login = ok(await graphql<{ authenticate: { accessToken: string } }>(url(), `mutation { authenticate(input: { email: "${DEMO.users.alice.email}" }) { accessToken } }`, {}, { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } }));
-    const token = login.authenticate.accessToken;
-    const data = ok(
-      await graphql<{
-        me: { id: string; orders: { nodes: { id: string; payments: { nodes: { amount: { amount: string; currency: string } }[] } }[] } };
-        nft: { tokenId: string; credit: { serialization: string; vintage: string } | null };
-        resoldProduct: { id: string; footprint: { total: string } | null };
-      }>(
-        url(),
-        `query Slice($nft: ID!, $product: ID!) {
-          me { id orders(first: 10) { nodes { id payments { nodes { amount { amount currency } } } } } }
-          nft(id: $nft) { tokenId credit { serialization vintage } }
-          resoldProduct(id: $product) { id footprint { total } }
-        }`,
-        { nft: DEMO.nfts[0], product: DEMO.resoldProducts[0] },
-        { token },
-      ),
-    );
-    expect(data.me.id).toBe(DEMO.users.alice.id);
-    const completed = data.me.orders.nodes.find((o) => o.id === DEMO.orders[0])!;
-    expect(completed.payments.nodes.length).toBeGreaterThan(0);
-    expect(completed.payments.nodes[0]!.amount.currency).toBe('EUR');
-    expect(data.nft.tokenId).toBe(DEMO.tokens[0].tokenId);
-    expect(data.nft.credit?.serialization).toMatch(/^ICR-/);
-    expect(data.resoldProduct.id).toBe(DEMO.resoldProducts[0]);
-    expect(Number(data.resoldProduct.footprint?.total)).toBeGreaterThan(0);
   });
 
   it('malformed GraphQL, unknown fields and wrong variable types are 400 with GraphQL errors', async () => {
