@@ -236,25 +236,7 @@ query Overview {
 `;
 
 if (import.meta.main) {
-  const { loadConfig, ConfigError } = await import('../lib/config.ts');
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
-  const gateway = await serveGateway(config);
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await gateway.stop();
-    process.exit(0);
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  const { loadConfigOrExit, stopOnSignals } = await import('../lib/process.ts');
+  const gateway = await serveGateway(await loadConfigOrExit());
+  stopOnSignals(() => gateway.stop());
 }

@@ -114,6 +114,11 @@ export interface AuthContext {
   auth: AuthState;
 }
 
+/** The Authorization header that calls an upstream API as the viewer, when the viewer has its token. */
+export function upstreamBearer(viewer: Viewer | null): Record<string, string> {
+  return viewer?.upstreamToken ? { authorization: `Bearer ${viewer.upstreamToken}` } : {};
+}
+
 export function requireViewer(ctx: AuthContext): Viewer {
   if (ctx.auth.viewer) return ctx.auth.viewer;
   throw unauthenticated(ctx.auth.tokenProblem ?? 'Authentication required');

@@ -12,6 +12,7 @@ import {
 import { Agent, request as undiciRequest } from 'undici';
 import type { GraphQLError } from 'graphql';
 import { ErrorCode, apiError } from './errors.ts';
+import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -266,4 +267,22 @@ export function upstreamToGraphQLError(error: unknown): GraphQLError | null {
     default:
       return apiError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${error.upstream} service failed, try again later`);
   }
+}
+
+type ResilienceConfig = Pick<Config, 'UPSTREAM_TIMEOUT_MS' | 'UPSTREAM_RETRIES' | 'UPSTREAM_BREAKER_THRESHOLD' | 'UPSTREAM_BREAKER_HALF_OPEN_MS'>;
+
+/** An upstream client with the timeout, retry and circuit-breaker settings of the configuration. */
+export function upstreamClient(
+  config: ResilienceConfig,
+  logger: Logger,
+  opts: Pick<UpstreamClientOptions, 'name' | 'baseUrl'> & Partial<Omit<UpstreamClientOptions, 'logger'>>,
+): UpstreamClient {
+  return new UpstreamClient({
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    retries: config.UPSTREAM_RETRIES,
+    breakerThreshold: config.UPSTREAM_BREAKER_THRESHOLD,
+    halfOpenAfterMs: config.UPSTREAM_BREAKER_HALF_OPEN_MS,
+    logger,
+    ...opts,
+  });
 }

@@ -191,28 +191,9 @@ export async function runSubgraphProcess<C extends RequestContext>(
   name: SubgraphName,
   create: (config: Config) => Promise<SubgraphApp<C>>,
 ): Promise<void> {
-  const { loadConfig, ConfigError } = await import('./config.ts');
-  const { DatabaseUnavailableError } = await import('./db.ts');
-  let config: Config;
-  let app: SubgraphApp<C>;
-  try {
-    config = loadConfig();
-    app = await create(config);
-  } catch (error) {
-    if (error instanceof ConfigError || error instanceof DatabaseUnavailableError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const { loadConfigOrExit, orExit, stopOnSignals } = await import('./process.ts');
+  const config = await loadConfigOrExit();
+  const app = await orExit(() => create(config));
   const running = await serveSubgraph(app, config, config.portOf(name));
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await running.stop();
-    process.exit(0);
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  stopOnSignals(() => running.stop());
 }

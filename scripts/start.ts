@@ -3,21 +3,13 @@
 // demo data seeded on first start; set DATABASE_URL for PostgreSQL.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { ConfigError, SUBGRAPHS, loadConfig, type Config } from '../lib/config.ts';
+import { SUBGRAPHS } from '../lib/config.ts';
 import { describeDatabaseUrl } from '../lib/db.ts';
+import { loadConfigOrExit } from '../lib/process.ts';
 import { ROOT } from '../lib/subgraph.ts';
 
-let config: Config;
-try {
-  // Loaded once here first so generated secrets are written before the processes read them.
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
-}
+// Loaded once here first so generated secrets are written before the processes read them.
+const config = await loadConfigOrExit();
 
 const children = new Map<string, ChildProcess>();
 let stopping = false;

@@ -16,7 +16,7 @@
 // before it expires and renewed once when the API answers 401. Every request carries a fresh
 // `x-request-id`, logged with the request.
 import type { Config } from '../../../lib/config.ts';
-import { UpstreamClient, UpstreamHttpError, UpstreamUnreachableError } from '../../../lib/http-client.ts';
+import { upstreamClient, UpstreamHttpError, UpstreamUnreachableError, type UpstreamClient } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 
 const id = (v: string) => encodeURIComponent(v);
@@ -201,21 +201,13 @@ export interface CarbonCloudClients {
 
 /** One keep-alive client per process for the API and one for its token endpoint. */
 export function createCarbonCloudClients(config: Config, logger: Logger): CarbonCloudClients {
-  const common = {
-    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-    retries: config.UPSTREAM_RETRIES,
-    breakerThreshold: config.UPSTREAM_BREAKER_THRESHOLD,
-    halfOpenAfterMs: config.UPSTREAM_BREAKER_HALF_OPEN_MS,
-    logger,
-  };
-  const auth = new UpstreamClient({ ...common, name: 'carboncloud-auth', baseUrl: new URL(config.CARBONCLOUD_TOKEN_URL).origin });
+  const auth = upstreamClient(config, logger, { name: 'carboncloud-auth', baseUrl: new URL(config.CARBONCLOUD_TOKEN_URL).origin });
   const token = new CarbonCloudToken(auth, config.CARBONCLOUD_TOKEN_URL, {
     clientId: config.CARBONCLOUD_CLIENT_ID,
     username: config.CARBONCLOUD_USERNAME ?? '',
     password: config.CARBONCLOUD_PASSWORD ?? '',
   });
-  const api = new UpstreamClient({
-    ...common,
+  const api = upstreamClient(config, logger, {
     name: 'carboncloud',
     baseUrl: config.CARBONCLOUD_BASE_URL,
     headers: async () => ({ authorization: `Bearer ${await token.get()}` }),

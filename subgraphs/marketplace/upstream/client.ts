@@ -18,7 +18,7 @@
 // - /orders/user/purchased lists the caller's completed orders; /nfts accepts `owner_id` for an
 //   admin looking at another user's NFTs.
 import type { Config } from '../../../lib/config.ts';
-import { UpstreamClient } from '../../../lib/http-client.ts';
+import { upstreamClient, type UpstreamClient } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 
 const BASE = '/co2trust-services/v1';
@@ -193,13 +193,8 @@ export interface Co2TrustNft {
 
 /** One keep-alive client per process; the caller's token is added per request. */
 export function createCo2TrustClient(config: Config, logger: Logger): UpstreamClient {
-  return new UpstreamClient({
+  return upstreamClient(config, logger, {
     name: 'co2trust',
     baseUrl: config.CO2TRUST_BASE_URL,
-    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-    retries: config.UPSTREAM_RETRIES,
-    breakerThreshold: config.UPSTREAM_BREAKER_THRESHOLD,
-    halfOpenAfterMs: config.UPSTREAM_BREAKER_HALF_OPEN_MS,
-    logger,
   });
 }

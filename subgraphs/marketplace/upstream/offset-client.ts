@@ -14,7 +14,7 @@
 //   estimate_already_ordered, account_suspended;
 // - GET /orders/{id}/certificate answers the PDF itself (application/pdf).
 import type { Config } from '../../../lib/config.ts';
-import { UpstreamClient } from '../../../lib/http-client.ts';
+import { upstreamClient, type UpstreamClient } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 
 const enc = encodeURIComponent;
@@ -89,14 +89,9 @@ export interface OffsetApiConflict {
 /** One keep-alive client per process; the account's API key is the bearer token. */
 export function createOffsetOrdersClient(config: Config, logger: Logger): UpstreamClient {
   const key = config.OFFSET_ORDERS_API_KEY;
-  return new UpstreamClient({
+  return upstreamClient(config, logger, {
     name: 'offset-orders',
     baseUrl: config.OFFSET_ORDERS_BASE_URL,
-    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-    retries: config.UPSTREAM_RETRIES,
-    breakerThreshold: config.UPSTREAM_BREAKER_THRESHOLD,
-    halfOpenAfterMs: config.UPSTREAM_BREAKER_HALF_OPEN_MS,
-    logger,
     headers: (): Record<string, string> => (key ? { authorization: `Bearer ${key}` } : {}),
   });
 }

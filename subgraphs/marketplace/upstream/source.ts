@@ -1,4 +1,4 @@
-import type { Viewer } from '../../../lib/auth.ts';
+import { upstreamBearer, type Viewer } from '../../../lib/auth.ts';
 import { alignByKey } from '../../../lib/batch.ts';
 import { offsetConnection, windowFromPages } from '../../../lib/connection.ts';
 import { DomainError } from '../../../lib/errors.ts';
@@ -68,7 +68,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
 
   /** The caller's CO2Trust bearer token, when the caller has one. */
   private auth(): Record<string, string> {
-    return this.viewer?.upstreamToken ? { authorization: `Bearer ${this.viewer.upstreamToken}` } : {};
+    return upstreamBearer(this.viewer);
   }
 
   /** One page/size/order listing mapped to a connection; filters are passed through. */

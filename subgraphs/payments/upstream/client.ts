@@ -11,7 +11,7 @@
 //   by `external_reference`; `POST /transfers` takes an `Idempotency-Key` header;
 // - business refusals are 409/422 with `{ code, message, field }` (codes in mappers.ts).
 import type { Config } from '../../../lib/config.ts';
-import { UpstreamClient } from '../../../lib/http-client.ts';
+import { upstreamClient, type UpstreamClient } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 
 const BASE = '/co2trust-payments/v1';
@@ -100,13 +100,8 @@ export interface Co2TrustRefusal {
 
 /** One keep-alive client per process; the caller's bearer token is added per request. */
 export function createPaymentsClient(config: Config, logger: Logger): UpstreamClient {
-  return new UpstreamClient({
+  return upstreamClient(config, logger, {
     name: 'co2trust-payments',
     baseUrl: config.CO2TRUST_BASE_URL,
-    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-    retries: config.UPSTREAM_RETRIES,
-    breakerThreshold: config.UPSTREAM_BREAKER_THRESHOLD,
-    halfOpenAfterMs: config.UPSTREAM_BREAKER_HALF_OPEN_MS,
-    logger,
   });
 }

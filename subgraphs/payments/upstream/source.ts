@@ -1,4 +1,4 @@
-import type { Viewer } from '../../../lib/auth.ts';
+import { upstreamBearer, type Viewer } from '../../../lib/auth.ts';
 import { offsetConnection, windowFromPages, type Connection, type OffsetPage } from '../../../lib/connection.ts';
 import { dec, minorUnits } from '../../../lib/decimal.ts';
 import { unauthenticated } from '../../../lib/errors.ts';
@@ -47,7 +47,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
 
   /** The caller's CO2Trust bearer token, when the caller has one. */
   private auth(): Record<string, string> {
-    return this.viewer?.upstreamToken ? { authorization: `Bearer ${this.viewer.upstreamToken}` } : {};
+    return upstreamBearer(this.viewer);
   }
 
   private isAdmin() {

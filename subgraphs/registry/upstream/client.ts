@@ -27,7 +27,7 @@
 // a leading `-` for descending. Assumed beyond the seed: `/puro/retirement` also filters by
 // `offset_order_id` (repeatable), and credit types answer a plain JSON array.
 import type { Config } from '../../../lib/config.ts';
-import { UpstreamClient } from '../../../lib/http-client.ts';
+import { upstreamClient, type UpstreamClient } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 
 const org = (id: string) => `/organizations/${encodeURIComponent(id)}`;
@@ -184,14 +184,9 @@ export interface PuroCreditTypeWire {
 
 /** One keep-alive ICR client per process; the API key and version go on every request. */
 export function createIcrClient(config: Config, logger: Logger): UpstreamClient {
-  return new UpstreamClient({
+  return upstreamClient(config, logger, {
     name: 'icr',
     baseUrl: config.ICR_BASE_URL,
-    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-    retries: config.UPSTREAM_RETRIES,
-    breakerThreshold: config.UPSTREAM_BREAKER_THRESHOLD,
-    halfOpenAfterMs: config.UPSTREAM_BREAKER_HALF_OPEN_MS,
-    logger,
     headers: () => ({
       'x-icr-api-version': config.ICR_API_VERSION,
       ...(config.ICR_API_TOKEN ? { authorization: `Bearer ${config.ICR_API_TOKEN}` } : {}),
@@ -201,13 +196,8 @@ export function createIcrClient(config: Config, logger: Logger): UpstreamClient 
 
 /** One keep-alive client for the CO2Trust Puro integration (public endpoints). */
 export function createPuroClient(config: Config, logger: Logger): UpstreamClient {
-  return new UpstreamClient({
+  return upstreamClient(config, logger, {
     name: 'co2trust',
     baseUrl: config.CO2TRUST_BASE_URL,
-    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-    retries: config.UPSTREAM_RETRIES,
-    breakerThreshold: config.UPSTREAM_BREAKER_THRESHOLD,
-    halfOpenAfterMs: config.UPSTREAM_BREAKER_HALF_OPEN_MS,
-    logger,
   });
 }
