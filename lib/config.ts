@@ -71,6 +71,9 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
+/** Names of every environment variable read by the processes. */
+export const ENV_VARIABLES = Object.keys(schema.shape);
+
 export interface Config extends Env {
   jwtSecret: string;
   backendSecretKey: string;

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig } from '../../lib/config.ts';
+import { readFileSync } from 'node:fs';
+import { ConfigError, ENV_VARIABLES, loadConfig } from '../../lib/config.ts';
 import { ROOT } from '../../lib/subgraph.ts';
 import { TEST_SECRETS } from '../support/env.ts';
 
@@ -13,6 +14,12 @@ describe('configuration', () => {
     expect(config.sourceOf('registry')).toBe('local');
     expect(config.urlOf('payments')).toBe('http://127.0.0.1:4002/graphql');
     expect(config.ICR_API_VERSION).toBe('2023-06-16');
+  });
+
+  it('.env.example documents every variable the processes read', () => {
+    const documented = readFileSync(join(ROOT, '.env.example'), 'utf8');
+    const missing = ENV_VARIABLES.filter((name) => !new RegExp(`^#? ?${name}=`, 'm').test(documented));
+    expect(missing).toEqual([]);
   });
 
   it('names every invalid variable', () => {
