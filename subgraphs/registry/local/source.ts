@@ -371,28 +371,13 @@ export class LocalRegistrySource implements RegistrySource {
       const txId = newTxId();
       const serial = this.serializationOf(credit, blocks);
       const retirement = await this.execute(em, credit, blocks, cmd, txId);
-      const now = new Date();
-      return em.create(CreditRequest, {
-        id: requestId,
-        organizationId: cmd.organizationId,
-        action: cmd.action,
+      return em.create(CreditRequest, creditRequestRow(requestId, cmd, viewer.id, {
         state: 'PROCESSED',
         creditId: credit.id,
-        amountTonnes: cmd.amount,
-        toOrganizationId: cmd.toOrganizationId,
-        toAddress: cmd.toAddress,
         serialization: serial,
         txId,
         retirementId: retirement?.id ?? null,
-        retirementReason: cmd.retirement?.reason ?? null,
-        retirementComment: cmd.retirement?.comment ?? null,
-        beneficiaryName: cmd.retirement?.beneficiaryName ?? null,
-        offsetOrderId: cmd.retirement?.offsetOrderId ?? null,
-        requestedBy: viewer.id,
-        reviewedBy: null,
-        createdAt: now,
-        updatedAt: now,
-      });
+      }));
     });
     return (await this.requestRecords([row]))[0]!;
   }
@@ -404,28 +389,13 @@ export class LocalRegistrySource implements RegistrySource {
       await this.debitFree(em, credit.id, cmd.organizationId, cmd.amount, true);
       const blocks = await this.takeBlocks(em, credit.id, { organizationId: cmd.organizationId, status: 'HELD' }, cmd.amount);
       for (const b of blocks) Object.assign(b, { status: 'RESERVED', requestId: id });
-      const now = new Date();
-      return em.create(CreditRequest, {
-        id,
-        organizationId: cmd.organizationId,
-        action: cmd.action,
+      return em.create(CreditRequest, creditRequestRow(id, cmd, viewer.id, {
         state: 'PENDING',
         creditId: credit.id,
-        amountTonnes: cmd.amount,
-        toOrganizationId: cmd.toOrganizationId,
-        toAddress: cmd.toAddress,
         serialization: this.serializationOf(credit, blocks),
         txId: null,
         retirementId: null,
-        retirementReason: cmd.retirement?.reason ?? null,
-        retirementComment: cmd.retirement?.comment ?? null,
-        beneficiaryName: cmd.retirement?.beneficiaryName ?? null,
-        offsetOrderId: cmd.retirement?.offsetOrderId ?? null,
-        requestedBy: viewer.id,
-        reviewedBy: null,
-        createdAt: now,
-        updatedAt: now,
-      });
+      }));
     });
     return (await this.requestRecords([row]))[0]!;
   }
@@ -514,3 +484,29 @@ export async function ledgerTotals(em: EntityManager, creditId: string) {
   };
 }
 
+/** A credit request row as recorded for a command: processed at once or pending review. */
+function creditRequestRow(
+  id: string,
+  cmd: CreditActionCommand,
+  requestedBy: string,
+  outcome: { state: 'PROCESSED' | 'PENDING'; creditId: string; serialization: string | null; txId: string | null; retirementId: string | null },
+) {
+  const now = new Date();
+  return {
+    id,
+    organizationId: cmd.organizationId,
+    action: cmd.action,
+    amountTonnes: cmd.amount,
+    toOrganizationId: cmd.toOrganizationId,
+    toAddress: cmd.toAddress,
+    retirementReason: cmd.retirement?.reason ?? null,
+    retirementComment: cmd.retirement?.comment ?? null,
+    beneficiaryName: cmd.retirement?.beneficiaryName ?? null,
+    offsetOrderId: cmd.retirement?.offsetOrderId ?? null,
+    requestedBy,
+    reviewedBy: null,
+    createdAt: now,
+    updatedAt: now,
+    ...outcome,
+  };
+}
