@@ -226,12 +226,21 @@ export async function serveGateway(config: Config, port = config.GATEWAY_PORT): 
   };
 }
 
-const DEFAULT_QUERY = `# One request across the four subgraphs. Try it, then explore the schema on the left.
+export const DEFAULT_QUERY = `# One request across subgraphs: the catalogue (marketplace), an NFT's credit in the registry,
+# Puro inventory (registry) and payment statistics (payments). For me { ... }, orders and the
+# footprints, sign in with the authenticate mutation and add an Authorization header below.
 query Overview {
   products(first: 3) {
     totalCount
-    nodes { id name pricePerTonne { amount currency } supplier { name } }
+    nodes { name pricePerTonne { amount currency } supplier { name } }
   }
+  nft(id: "de050000-0000-4000-8000-000000000001") {
+    name
+    tokenId
+    credit { serialization vintage }
+  }
+  puroInventory(first: 3) { nodes { id vintage } }
+  paymentStats { global { transactionCount volumes { volume { amount currency } } } }
 }
 `;
 

@@ -1,5 +1,6 @@
 // End to end through the real gateway and the four real subgraph HTTP servers on loopback.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DEFAULT_QUERY } from '../../gateway/server.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { AcrossSubgraphsDocument, SignInDocument } from '../__generated__/operations.ts';
 import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
@@ -65,6 +66,12 @@ describe('gateway (local mode)', () => {
     const html = await res.text();
     expect(html).toContain('<title>Carbon market GraphQL API</title>');
     expect(html).not.toMatch(/<(script|link)[^>]+(src|href)="https?:\/\//);
+  });
+
+  it("the landing page's example query runs across subgraphs without errors", async () => {
+    const data = ok(await graphql<{ nft: { credit: { serialization: string } }; paymentStats: { global: { transactionCount: number } } }>(url(), DEFAULT_QUERY));
+    expect(data.nft.credit.serialization).toMatch(/^ICR-/);
+    expect(data.paymentStats.global.transactionCount).toBeGreaterThan(0);
   });
 
   it('introspection shows the root fields of all four subgraphs', async () => {
