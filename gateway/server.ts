@@ -9,7 +9,7 @@ import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway-
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
-import { GraphQLError, Kind, type ASTNode, type DocumentNode, type OperationDefinitionNode, type ValidationRule } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode, type ValidationRule } from 'graphql';
 import { verifyToken, bearerToken, type Viewer } from '../lib/auth.ts';
 import { SUBGRAPHS, type Config } from '../lib/config.ts';
 import { createLogger } from '../lib/logger.ts';
@@ -187,18 +187,31 @@ const requestErrorsAre400: GatewayPlugin = {
   },
 };
 
-/** Rejects operations nested deeper than the limit before they are planned. */
+/** How deep a selection set nests fields, following fragment spreads (each fragment once per path). */
+function selectionDepth(set: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>, seen: ReadonlySet<string>): number {
+  let deepest = 0;
+  for (const selection of set?.selections ?? []) {
+    if (selection.kind === Kind.FIELD) {
+      deepest = Math.max(deepest, 1 + selectionDepth(selection.selectionSet, fragments, seen));
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      deepest = Math.max(deepest, selectionDepth(selection.selectionSet, fragments, seen));
+    } else if (!seen.has(selection.name.value)) {
+      const fragment = fragments.get(selection.name.value);
+      deepest = Math.max(deepest, selectionDepth(fragment?.selectionSet, fragments, new Set([...seen, selection.name.value])));
+    }
+  }
+  return deepest;
+}
+
+/** Rejects operations nested deeper than the limit (fragments included) before they are planned. */
 function depthLimit(max: number): GatewayPlugin {
   const rule: ValidationRule = (context) => ({
-    Field: {
-      enter(_node, _key, _parent, _path, ancestors) {
-        const depth = (ancestors as readonly (ASTNode | readonly ASTNode[])[]).filter((a) => !Array.isArray(a) && (a as ASTNode).kind === 'Field').length + 1;
-        if (depth > max) {
-          context.reportError(new GraphQLError(`Query is nested deeper than ${max} levels`, { extensions: { code: 'BAD_USER_INPUT' } }));
-          return false;
-        }
-        return undefined;
-      },
+    OperationDefinition(operation) {
+      const fragments = new Map(context.getDocument().definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
+      if (selectionDepth(operation.selectionSet, fragments, new Set()) > max) {
+        context.reportError(new GraphQLError(`Query is nested deeper than ${max} levels`, { nodes: [operation], extensions: { code: 'BAD_USER_INPUT' } }));
+      }
+      return false;
     },
   });
   return {

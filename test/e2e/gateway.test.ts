@@ -1,6 +1,6 @@
 // End to end through the real gateway and the four real subgraph HTTP servers on loopback.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEFAULT_QUERY } from '../../gateway/server.ts';
+import { DEFAULT_QUERY, serveGateway } from '../../gateway/server.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { AcrossSubgraphsDocument, SignInDocument } from '../__generated__/operations.ts';
 import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
@@ -97,6 +97,25 @@ describe('gateway (local mode)', () => {
     const text = await badJson.text();
     expect(text).toContain('"errors"');
     expect(text).not.toMatch(/at .*\.(js|ts):\d+/);
+  });
+
+  it('refuses operations nested deeper than the limit, through fragments too', async () => {
+    const shallow = await serveGateway({ ...stack.config, GATEWAY_MAX_DEPTH: 4 }, 0);
+    try {
+      const fits = await graphql(shallow.url, '{ products { nodes { ...P } } } fragment P on Product { supplier { ...S } } fragment S on Supplier { name }');
+      expect(fits.status).toBe(200);
+      expect(fits.errors).toBeUndefined();
+      for (const query of [
+        '{ products { edges { node { supplier { name } } } } }',
+        '{ products { edges { node { ...P } } } } fragment P on Product { supplier { ...S } } fragment S on Supplier { name }',
+      ]) {
+        const res = await graphql(shallow.url, query);
+        expect(res.status).toBe(400);
+        expect(res.errors?.[0]?.message).toBe('Query is nested deeper than 4 levels');
+      }
+    } finally {
+      await shallow.stop();
+    }
   });
 
   it('a field that needs a token gives UNAUTHENTICATED while public fields still answer', async () => {
