@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { DEMO } from './demo.ts';
 
 export const SUBGRAPHS = ['marketplace', 'payments', 'registry', 'footprints'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
@@ -62,6 +63,8 @@ const schema = z.object({
   ICR_BASE_URL: url.default('http://127.0.0.1:5103'),
   ICR_API_VERSION: z.string().default('2023-06-16'),
   ICR_API_TOKEN: z.string().optional(),
+  /** Registry organization holding the marketplace's offset inventory, which offset orders retire from. */
+  REGISTRY_OFFSET_ORGANIZATION_ID: z.string().min(1).default(DEMO.organizations.marketplaceOffsets),
   CARBONCLOUD_BASE_URL: url.default('http://127.0.0.1:5104'),
   CARBONCLOUD_TOKEN_URL: url.default('http://127.0.0.1:5104/realms/prod/protocol/openid-connect/token'),
   CARBONCLOUD_CLIENT_ID: z.string().default('carboncloud'),

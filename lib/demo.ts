@@ -17,7 +17,7 @@ export const DEMO = {
   products: [demoId(3, 1), demoId(3, 2), demoId(3, 3), demoId(3, 4)],
   orders: [demoId(4, 1), demoId(4, 2), demoId(4, 3), demoId(4, 4), demoId(4, 5)],
   nfts: [demoId(5, 1), demoId(5, 2), demoId(5, 3)],
-  organizations: { nordicForest: demoId(6, 1), carbonBuyer: demoId(6, 2) },
+  organizations: { nordicForest: demoId(6, 1), carbonBuyer: demoId(6, 2), marketplaceOffsets: demoId(6, 3) },
   projects: [demoId(7, 1), demoId(7, 2)],
   groups: [demoId(8, 1), demoId(8, 2)],
   resoldProducts: [demoId(9, 1), demoId(9, 2), demoId(9, 3), demoId(9, 4)],

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { DomainError, ValidationErrors, type UserError } from '../../lib/errors.ts';
 import type { Decimal } from '../../lib/decimal.ts';
-import type { CreditAction, CreditActionCommand } from './source.ts';
+import type { CreditAction, CreditActionCommand, OffsetRetirementCommand } from './source.ts';
 
 export const TRANSFERS: readonly CreditAction[] = ['TRANSFER', 'TRANSFER_RETIRE'];
 export const RETIREMENTS: readonly CreditAction[] = ['RETIRE', 'TRANSFER_RETIRE'];
@@ -101,3 +101,55 @@ export function serialization(prefix: string, start: bigint, end: bigint): strin
 export function joinSerializations(parts: string[]): string | null {
   return parts.length ? parts.join(', ') : null;
 }
+
+export interface OffsetRetirementInput {
+  offsetOrderId: string;
+  projectId: string;
+  tonnes: number;
+  beneficiaryName: string;
+  reason?: string | null;
+  idempotencyKey: string;
+}
+
+export const DEFAULT_OFFSET_RETIREMENT_REASON = 'Carbon offsetting';
+
+/**
+ * The comment every retirement of an offset retirement carries. It names the key and the tonnes
+ * asked for, so the registry's own retirement list tells which retirements a key already made.
+ */
+export const offsetRetirementComment = (offsetOrderId: string, tonnes: bigint, idempotencyKey: string) =>
+  `Offset order ${offsetOrderId}: ${tonnes} t (key ${idempotencyKey})`;
+
+/** Checks a retirement for an offset order before anything is written. */
+export function validateOffsetRetirement(input: OffsetRetirementInput): OffsetRetirementCommand {
+  const errors: UserError[] = [];
+  if (blank(input.offsetOrderId)) errors.push(err('offsetOrderId', 'REQUIRED', 'Give the id of the offset order'));
+  if (blank(input.projectId)) errors.push(err('projectId', 'REQUIRED', 'Give the id of the project to retire from'));
+  if (!Number.isInteger(input.tonnes) || input.tonnes < 1) errors.push(err('tonnes', 'INVALID', 'Tonnes must be a whole number of at least 1'));
+  if (blank(input.beneficiaryName)) errors.push(err('beneficiaryName', 'REQUIRED', 'A retirement needs a beneficiary name'));
+  const key = input.idempotencyKey.trim();
+  if (key === '' || key.length > 200) errors.push(err('idempotencyKey', 'INVALID', 'An idempotency key has 1 to 200 characters'));
+  if (errors.length) throw new ValidationErrors(errors);
+  const offsetOrderId = input.offsetOrderId.trim();
+  const tonnes = BigInt(input.tonnes);
+  return {
+    offsetOrderId,
+    projectId: input.projectId.trim(),
+    tonnes,
+    beneficiaryName: input.beneficiaryName.trim(),
+    reason: blank(input.reason) ? DEFAULT_OFFSET_RETIREMENT_REASON : input.reason!.trim(),
+    comment: offsetRetirementComment(offsetOrderId, tonnes, key),
+    idempotencyKey: key,
+  };
+}
+
+/** What an offset retirement key stands for: its input, without the key. */
+export function offsetRetirementFingerprint(cmd: OffsetRetirementCommand): string {
+  const { offsetOrderId, projectId, tonnes, beneficiaryName, reason } = cmd;
+  return createHash('sha256').update(JSON.stringify({ kind: 'OFFSET_RETIREMENT', offsetOrderId, projectId, tonnes: tonnes.toString(), beneficiaryName, reason })).digest('hex');
+}
+
+export const noOffsetCreditsError = (projectId: string) =>
+  new DomainError('NOT_FOUND', `The offset inventory holds no credits of project ${projectId}`, 'input.projectId');
+export const notEnoughOffsetCreditsError = (tonnes: bigint, available: bigint | null) =>
+  new DomainError('INSUFFICIENT_BALANCE', `The offset inventory holds ${available === null ? 'too few tonnes' : `${available} t`} of the project, not enough for ${tonnes} t`, 'input.tonnes');

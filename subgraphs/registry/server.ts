@@ -25,13 +25,13 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
   if (config.sourceOf('registry') === 'local') {
     const db = await openDatabase(config, { name: 'registry', entities, migrationsPath: MIGRATIONS });
     if (config.SEED_DEMO_DATA && (await seedRegistry(db.fork()))) log.info('seeded demo data');
-    sourceFor = (base) => new LocalRegistrySource(db.fork(), base.auth.viewer);
+    sourceFor = (base) => new LocalRegistrySource(db.fork(), base.auth.viewer, config.REGISTRY_OFFSET_ORGANIZATION_ID);
     health = databaseHealth(db);
     close = () => db.close();
   } else {
     const icr = createIcrClient(config, log);
     const puro = createPuroClient(config, log);
-    sourceFor = (base) => new UpstreamRegistrySource(icr, puro, base.auth.viewer);
+    sourceFor = (base) => new UpstreamRegistrySource(icr, puro, base.auth.viewer, config.REGISTRY_OFFSET_ORGANIZATION_ID);
     health = async () => ({ up: true, source: 'upstream' });
     close = async () => {
       await Promise.all([icr.close(), puro.close()]);

@@ -121,6 +121,19 @@ export interface CreditActionCommand {
   idempotencyKey: string | null;
 }
 
+/** A validated retirement for an offset order (see rules.ts `validateOffsetRetirement`). */
+export interface OffsetRetirementCommand {
+  offsetOrderId: string;
+  projectId: string;
+  /** Whole tonnes, > 0. */
+  tonnes: bigint;
+  beneficiaryName: string;
+  reason: string;
+  /** Recorded on every retirement: names the offset order, the tonnes asked for and the key. */
+  comment: string;
+  idempotencyKey: string;
+}
+
 export interface PuroInventoryFilter {
   creditTypeCode?: string | null;
   countryCode?: string | null;
@@ -171,4 +184,9 @@ export interface RegistrySource {
   /** Files a pending request and reserves its amount. */
   requestCreditAction(command: CreditActionCommand): Promise<CreditRequestRecord>;
   reviewCreditRequest(organizationId: string, requestId: string, decision: ReviewDecision): Promise<CreditRequestRecord>;
+  /**
+   * Retires tonnes of one project from the offset organization's inventory, oldest vintage first,
+   * one retirement per credit; the caller is a trusted service (checked by the resolver).
+   */
+  retireCreditsForOffsetOrder(command: OffsetRetirementCommand): Promise<RetirementRecord[]>;
 }

@@ -2,18 +2,21 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { openDatabase, type Database } from '../../lib/db.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { entities } from '../../subgraphs/registry/local/entities.ts';
-import { demoCredits } from '../../subgraphs/registry/local/seed.ts';
+import { demoCredits, demoOffsetCredits, demoRetirementIds } from '../../subgraphs/registry/local/seed.ts';
 import { ledgerTotals } from '../../subgraphs/registry/local/source.ts';
 import { MIGRATIONS, createRegistryApp } from '../../subgraphs/registry/server.ts';
 import { startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
 import { FAKE_ICR_TOKEN, icrLedgerTotals, startIcrFake, type IcrFake } from '../fakes/icr.ts';
-import { MODES, tokenFor } from '../support/env.ts';
+import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 
 const { nordicForest: NORDIC, carbonBuyer: BUYER } = DEMO.organizations;
 const [C1, C2, C3] = demoCredits as [(typeof demoCredits)[0], (typeof demoCredits)[0], (typeof demoCredits)[0]];
 const OO = DEMO.offsetOrders;
+const OFFSETS = DEMO.organizations.marketplaceOffsets;
+const COOKSTOVES = DEMO.offsetProjects[0];
+const { cookstoves: [COOK22, COOK23], forest: [FOREST23], biochar: [BIOCHAR24] } = demoOffsetCredits as unknown as Record<'cookstoves' | 'forest' | 'biochar', [(typeof demoCredits)[0], (typeof demoCredits)[0]]>;
 
 type Credit = { id: string; amount: { amount: string; unit: string }; supply: { amount: string } | null; serialization: string | null; kind: string | null; vintage: number | null; project: { id: string; fullName: string } | null };
 type Page<T> = { totalCount: number; nodes: T[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
@@ -131,9 +134,9 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       const q = (after?: string | null) => graphql<{ organization: { creditRequests: Page<Request> } }>(subgraph.url, REQUESTS, { id: BUYER, first: 2, after }, { token: tokens.alice });
       const first = ok(await q()).organization.creditRequests;
       expect(first.totalCount).toBe(3);
-      expect(first.nodes.map((r) => [r.action, r.state, r.amount.amount, r.offsetOrderId])).toEqual([
-        ['RETIRE', 'PROCESSED', '50', OO[1]],
-        ['RETIRE', 'PROCESSED', '50', OO[0]],
+      expect(first.nodes.map((r) => [r.action, r.state, r.amount.amount, r.serialization, r.offsetOrderId])).toEqual([
+        ['RETIRE', 'PROCESSED', '50', 'ICR-SWE-713-2021-951-1000', null],
+        ['RETIRE', 'PROCESSED', '50', 'ICR-SWE-713-2021-901-950', null],
       ]);
       expect(first.pageInfo.hasNextPage).toBe(true);
       const second = ok(await q(first.pageInfo.endCursor)).organization.creditRequests;
@@ -175,14 +178,14 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       type R = { id: string; registry: string; offsetOrderId: string | null; amount: { amount: string }; serialization: string };
       const run = async (vars: Record<string, unknown>) => ok(await graphql<{ retirements: Page<R> }>(subgraph.url, RETIREMENTS, vars)).retirements;
       const all = await run({ first: 10 });
-      expect(all.totalCount).toBe(6);
-      expect(all.nodes.map((r) => [r.registry, r.amount.amount])).toEqual([['ICR', '50'], ['ICR', '50'], ['ICR', '50'], ['PURO', '10'], ['PURO', '20'], ['PURO', '5']]);
-      const two = await run({ first: 2 });
-      const spanning = await run({ first: 2, after: two.pageInfo.endCursor });
+      expect(all.totalCount).toBe(8);
+      expect(all.nodes.map((r) => [r.registry, r.amount.amount])).toEqual([['ICR', '35'], ['ICR', '10'], ['ICR', '50'], ['ICR', '50'], ['ICR', '50'], ['PURO', '10'], ['PURO', '20'], ['PURO', '5']]);
+      const four = await run({ first: 4 });
+      const spanning = await run({ first: 2, after: four.pageInfo.endCursor });
       expect(spanning.nodes.map((r) => r.serialization)).toEqual(['ICR-ISL-354-2023-151-200', 'PURO-C-BIOCHAR-FI-2022-501-510']);
       expect(spanning.pageInfo.hasNextPage).toBe(true);
       expect((await run({ filter: { registry: 'PURO' } })).totalCount).toBe(3);
-      expect((await run({ filter: { offsetOrderId: OO[0] } })).nodes.map((r) => r.registry)).toEqual(['ICR', 'PURO']);
+      expect((await run({ filter: { offsetOrderId: OO[0] } })).nodes.map((r) => [r.registry, r.amount.amount, r.serialization])).toEqual([['ICR', '10', 'ICR-KEN-1021-2022-1-10']]);
     });
 
     it('credit types: public and paged', async () => {
@@ -217,7 +220,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       icr?.resetCalls();
       const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetOrder { id retirements { id registry offsetOrderId amount { amount } } } } }`;
       const data = ok(await graphql<{ _entities: { id: string; retirements: { registry: string; offsetOrderId: string; amount: { amount: string } }[] }[] }>(subgraph.url, q, { r: OO.map((id) => ({ __typename: 'OffsetOrder', id })) }));
-      expect(data._entities.map((o) => o.retirements.map((r) => `${r.registry}:${r.amount.amount}`))).toEqual([['ICR:50', 'PURO:20'], ['ICR:50'], ['PURO:10']]);
+      expect(data._entities.map((o) => o.retirements.map((r) => `${r.registry}:${r.amount.amount}`))).toEqual([['ICR:10'], ['ICR:35'], []]);
       expect(data._entities.flatMap((o) => o.retirements.map((r) => r.offsetOrderId === o.id))).not.toContain(false);
       if (mode === 'upstream') {
         expect(icr!.callsTo('/retirements')).toHaveLength(1);
@@ -443,6 +446,191 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       expect(await held(NORDIC, tokens.bob, C2.id)).toBe(String(nordic - 10));
       expect(await held(BUYER, tokens.alice, C2.id)).toBe(String(buyer + 10));
     });
+  });
+});
+
+describe.each(MODES)('retireCreditsForOffsetOrder (%s mode)', (mode) => {
+  let subgraph: TestSubgraph;
+  let icr: IcrFake | undefined;
+  let co2trust: Co2TrustFake | undefined;
+  let db: Database | undefined;
+  const tokens: Record<'alice' | 'admin', string> = { alice: '', admin: '' };
+  const service = { authorization: `Bearer ${TEST_SECRETS.SERVICE_TOKEN}` };
+
+  beforeAll(async () => {
+    const env: Record<string, string> = {};
+    if (mode === 'upstream') {
+      icr = await startIcrFake();
+      co2trust = await startCo2TrustFake();
+      Object.assign(env, { ICR_BASE_URL: icr.url, ICR_API_TOKEN: FAKE_ICR_TOKEN, CO2TRUST_BASE_URL: co2trust.url });
+    }
+    subgraph = await startTestSubgraph('registry', mode, createRegistryApp, env);
+    if (mode === 'local') db = await openDatabase(subgraph.config, { name: 'registry', entities, migrationsPath: MIGRATIONS });
+    for (const user of ['alice', 'admin'] as const) tokens[user] = await tokenFor(DEMO.users[user]);
+  });
+  afterAll(async () => {
+    await db?.close();
+    await subgraph?.stop();
+    await icr?.stop();
+    await co2trust?.stop();
+  });
+
+  const ledger = (creditId: string) => (mode === 'local' ? ledgerTotals(db!.fork(), creditId) : Promise.resolve(icrLedgerTotals(icr!.state, creditId)));
+
+  // The invariants of the ledger, after every scenario, for every credit.
+  afterEach(async () => {
+    for (const credit of demoCredits) {
+      const t = await ledger(credit.id);
+      expect(t.issued).toBe(t.held + t.reserved + t.retired + t.cancelled);
+      expect([t.held, t.reserved, t.retired, t.cancelled].every((n) => n >= 0n)).toBe(true);
+      expect(t.serialsUnique).toBe(true);
+      expect(t.balancesMatch).toBe(true);
+    }
+  });
+
+  type OffsetRetirement = { id: string; registry: string; offsetOrderId: string; beneficiaryName: string; reason: string; comment: string; amount: { amount: string; unit: string }; vintage: number; serialization: string; creditId: string; organizationId: string; project: { id: string } };
+  type OffsetPayload = { retirements: OffsetRetirement[] | null; userErrors: UserErrors };
+  const RETIRE_OFFSET = `mutation O($input: RetireCreditsForOffsetOrderInput!) { retireCreditsForOffsetOrder(input: $input) {
+    retirements { id registry offsetOrderId beneficiaryName reason comment amount { amount unit } vintage serialization creditId organizationId project { id } }
+    userErrors { field code message } } }`;
+  const retireOffset = async (input: Record<string, unknown>) =>
+    ok(await graphql<{ retireCreditsForOffsetOrder: OffsetPayload }>(subgraph.url, RETIRE_OFFSET, { input }, { headers: service })).retireCreditsForOffsetOrder;
+  const offsetInventory = async () =>
+    Object.fromEntries(
+      ok(await graphql<{ organization: { inventory: Page<Credit> } }>(subgraph.url, INVENTORY, { id: OFFSETS, first: 50 }, { token: tokens.admin })).organization.inventory.nodes.map((c) => [c.id, c.amount.amount]),
+    );
+  const orderRetirements = async (offsetOrderId: string) =>
+    ok(await graphql<{ _entities: { retirements: { id: string; registry: string; amount: { amount: string } }[] }[] }>(
+      subgraph.url,
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetOrder { retirements { id registry amount { amount } } } } }`,
+      { r: [{ __typename: 'OffsetOrder', id: offsetOrderId }] },
+    ))._entities[0]!.retirements;
+  const ledgers = async (ids: string[]) => Promise.all(ids.map((id) => ledger(id)));
+  const input = (over: Record<string, unknown> = {}) => ({ offsetOrderId: OO[2], projectId: COOKSTOVES, tonnes: 12, beneficiaryName: 'Alice Buyer', idempotencyKey: `${OO[2]}:${DEMO.offsetBundles[0]}`, ...over });
+
+  it('the demo offset inventory holds the three projects, and the demo orders carry what the marketplace sold', async () => {
+    expect(await offsetInventory()).toEqual({ [COOK22.id]: '555', [FOREST23.id]: '1000', [COOK23.id]: '400', [BIOCHAR24.id]: '1000' });
+    expect((await orderRetirements(OO[0])).map((r) => [r.id, r.amount.amount])).toEqual([[demoRetirementIds.icr[3], '10']]);
+    expect((await orderRetirements(OO[1])).map((r) => [r.id, r.amount.amount])).toEqual([[demoRetirementIds.icr[4], '35']]);
+    expect(await orderRetirements(OO[2])).toEqual([]);
+    // The demo retirement replays for the key it was made with, in both modes.
+    const replay = await retireOffset({ offsetOrderId: OO[0], projectId: COOKSTOVES, tonnes: 10, beneficiaryName: 'Alice Buyer', idempotencyKey: `${OO[0]}:${DEMO.offsetBundles[0]}` });
+    expect(replay.userErrors).toEqual([]);
+    expect(replay.retirements!.map((r) => r.id)).toEqual([demoRetirementIds.icr[3]]);
+    expect((await ledger(COOK22.id)).retired).toBe(45n);
+  });
+
+  it('retires the oldest vintage first; the retirement shows on the offset order and the inventory goes down', async () => {
+    icr?.resetCalls();
+    const res = await retireOffset(input());
+    expect(res.userErrors).toEqual([]);
+    expect(res.retirements).toEqual([
+      expect.objectContaining({
+        registry: 'ICR',
+        offsetOrderId: OO[2],
+        beneficiaryName: 'Alice Buyer',
+        reason: 'Carbon offsetting',
+        comment: `Offset order ${OO[2]}: 12 t (key ${OO[2]}:${DEMO.offsetBundles[0]})`,
+        amount: { amount: '12', unit: 'T' },
+        vintage: 2022,
+        serialization: 'ICR-KEN-1021-2022-46-57',
+        creditId: COOK22.id,
+        organizationId: OFFSETS,
+        project: { id: COOKSTOVES },
+      }),
+    ]);
+    expect((await orderRetirements(OO[2])).map((r) => [r.id, r.registry, r.amount.amount])).toEqual([[res.retirements![0]!.id, 'ICR', '12']]);
+    expect(await offsetInventory()).toMatchObject({ [COOK22.id]: '543', [COOK23.id]: '400' });
+    if (mode === 'upstream') {
+      const posts = icr!.callsTo(`/organizations/${OFFSETS}/inventory/action/retire`, 'POST');
+      expect(posts).toHaveLength(1);
+      expect(posts[0]!.headers['idempotency-key']).toBe(`${OO[2]}:${DEMO.offsetBundles[0]}:${COOK22.id}`);
+      expect(posts[0]!.headers['x-icr-on-behalf-of']).toBeUndefined();
+      expect(posts[0]!.body).toMatchObject({ creditId: COOK22.id, amount: 12, retirementData: { offsetOrderId: OO[2], beneficiaryName: 'Alice Buyer' } });
+    } else {
+      const requests = ok(await graphql<{ organization: { creditRequests: Page<Request> } }>(subgraph.url, REQUESTS, { id: OFFSETS, first: 1 }, { token: tokens.admin })).organization.creditRequests;
+      expect(requests.nodes[0]).toMatchObject({ action: 'RETIRE', state: 'PROCESSED', retirementId: res.retirements![0]!.id, offsetOrderId: OO[2] });
+    }
+  });
+
+  it('spans several credits of the project, one retirement per vintage, in one request', async () => {
+    const res = await retireOffset(input({ tonnes: 600, idempotencyKey: 'spanning-vintages' }));
+    expect(res.userErrors).toEqual([]);
+    expect(res.retirements!.map((r) => [r.creditId, r.vintage, r.amount.amount, r.serialization])).toEqual([
+      [COOK22.id, 2022, '543', 'ICR-KEN-1021-2022-58-600'],
+      [COOK23.id, 2023, '57', 'ICR-KEN-1021-2023-1-57'],
+    ]);
+    const inv = await offsetInventory();
+    expect(inv[COOK22.id]).toBeUndefined();
+    expect(inv[COOK23.id]).toBe('343');
+    expect((await orderRetirements(OO[2])).map((r) => r.amount.amount).sort()).toEqual(['12', '543', '57']);
+    expect(((await ledger(COOK22.id)).retired)).toBe(600n);
+  });
+
+  it('refuses an unknown project and invalid input with user errors', async () => {
+    const unknown = await retireOffset(input({ projectId: 'de0a0000-0000-4000-8000-0000000030ff', idempotencyKey: 'unknown-project' }));
+    expect(unknown.retirements).toBeNull();
+    expect(unknown.userErrors.map((e) => [e.code, e.field])).toEqual([['NOT_FOUND', ['input', 'projectId']]]);
+    const invalid = await retireOffset(input({ tonnes: 0, beneficiaryName: ' ', idempotencyKey: ' ' }));
+    expect(invalid.userErrors.map((e) => [e.code, e.field])).toEqual([
+      ['INVALID', ['input', 'tonnes']],
+      ['REQUIRED', ['input', 'beneficiaryName']],
+      ['INVALID', ['input', 'idempotencyKey']],
+    ]);
+    // A project whose credits the offset inventory has all retired.
+    const emptied = await retireOffset(input({ tonnes: 343, idempotencyKey: 'drain-cookstoves' }));
+    expect(emptied.userErrors).toEqual([]);
+    const none = await retireOffset(input({ tonnes: 1, idempotencyKey: 'nothing-left' }));
+    expect(none.userErrors.map((e) => [e.code, e.field])).toEqual([['NOT_FOUND', ['input', 'projectId']]]);
+  });
+
+  it('INSUFFICIENT_BALANCE writes nothing: no retirement, no ledger change, the key stays free', async () => {
+    const credits = [FOREST23.id, BIOCHAR24.id];
+    const before = { ledgers: await ledgers(credits), inventory: await offsetInventory(), order: await orderRetirements(OO[1]) };
+    const res = await retireOffset(input({ offsetOrderId: OO[1], projectId: DEMO.projects[0], tonnes: 1001, idempotencyKey: 'too-much' }));
+    expect(res.retirements).toBeNull();
+    expect(res.userErrors.map((e) => [e.code, e.field])).toEqual([['INSUFFICIENT_BALANCE', ['input', 'tonnes']]]);
+    expect(await ledgers(credits)).toEqual(before.ledgers);
+    expect(await offsetInventory()).toEqual(before.inventory);
+    expect(await orderRetirements(OO[1])).toEqual(before.order);
+    // Nothing was recorded for the key: it serves another request.
+    const later = await retireOffset(input({ offsetOrderId: OO[1], projectId: DEMO.projects[0], tonnes: 5, idempotencyKey: 'too-much' }));
+    expect(later.userErrors).toEqual([]);
+    expect(await offsetInventory()).toMatchObject({ [FOREST23.id]: '995' });
+  });
+
+  it('idempotency: the same key and input return the first retirements; a different input is IDEMPOTENCY_MISMATCH', async () => {
+    const first = await retireOffset(input({ projectId: DEMO.projects[0], tonnes: 20, idempotencyKey: 'forest-20' }));
+    expect(first.userErrors).toEqual([]);
+    const again = await retireOffset(input({ projectId: DEMO.projects[0], tonnes: 20, idempotencyKey: 'forest-20' }));
+    expect(again).toEqual(first);
+    expect(await offsetInventory()).toMatchObject({ [FOREST23.id]: '975' });
+    for (const other of [{ tonnes: 21 }, { beneficiaryName: 'Bob Buyer' }, { reason: 'Another reason' }]) {
+      const res = await retireOffset(input({ projectId: DEMO.projects[0], tonnes: 20, idempotencyKey: 'forest-20', ...other }));
+      expect(res.retirements).toBeNull();
+      expect(res.userErrors.map((e) => [e.code, e.field])).toEqual([['IDEMPOTENCY_MISMATCH', ['input', 'idempotencyKey']]]);
+    }
+    expect(await offsetInventory()).toMatchObject({ [FOREST23.id]: '975' });
+    expect((await ledger(FOREST23.id)).retired).toBe(25n);
+  });
+
+  it('20 concurrent identical requests retire once', async () => {
+    const burst = input({ projectId: DEMO.projects[1], tonnes: 7, idempotencyKey: 'burst-biochar' });
+    const results = await Promise.all(Array.from({ length: 20 }, () => retireOffset(burst)));
+    expect(results.flatMap((r) => r.userErrors)).toEqual([]);
+    expect(new Set(results.map((r) => r.retirements!.map((x) => x.id).join()))).toEqual(new Set([results[0]!.retirements![0]!.id]));
+    expect(await offsetInventory()).toMatchObject({ [BIOCHAR24.id]: '993' });
+    expect((await ledger(BIOCHAR24.id)).retired).toBe(7n);
+  });
+
+  it('only trusted services retire: a user, an admin and an anonymous caller are FORBIDDEN', async () => {
+    const before = await ledgers([BIOCHAR24.id]);
+    const vars = { input: input({ projectId: DEMO.projects[1], tonnes: 1, idempotencyKey: 'not-a-service' }) };
+    expect(codes(await graphql(subgraph.url, RETIRE_OFFSET, vars, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
+    expect(codes(await graphql(subgraph.url, RETIRE_OFFSET, vars, { token: tokens.admin }))).toEqual(['FORBIDDEN']);
+    expect(codes(await graphql(subgraph.url, RETIRE_OFFSET, vars))).toEqual(['FORBIDDEN']);
+    expect(codes(await graphql(subgraph.url, RETIRE_OFFSET, vars, { headers: { authorization: 'Bearer not-the-service-token-0123456789abcdef' } }))).not.toEqual([]);
+    expect(await ledgers([BIOCHAR24.id])).toEqual(before);
   });
 });
 

@@ -246,6 +246,14 @@ export type Mutation = {
    */
   requestCreditAction: CreditRequestPayload;
   /**
+   * Retires whole tonnes of one project's credits from the marketplace's offset inventory (the
+   * registry organization REGISTRY_OFFSET_ORGANIZATION_ID), oldest vintage first, for an offset order.
+   * Idempotent by idempotencyKey (same key + same input returns the first retirements; different input
+   * is an IDEMPOTENCY_MISMATCH user error). For trusted services only
+   * (`Authorization: Bearer <SERVICE_TOKEN>`); any other caller, a signed-in user too, gets FORBIDDEN.
+   */
+  retireCreditsForOffsetOrder: RetireCreditsForOffsetOrderPayload;
+  /**
    * Accepts (executes) or rejects (releases) a pending credit request. A request is reviewed once;
    * only a member of the organization the request was filed in may review it.
    */
@@ -261,6 +269,11 @@ export type Mutation = {
 
 export type MutationRequestCreditActionArgs = {
   input: CreditActionInput;
+};
+
+
+export type MutationRetireCreditsForOffsetOrderArgs = {
+  input: RetireCreditsForOffsetOrderInput;
 };
 
 
@@ -442,6 +455,28 @@ export type QueryRetirementsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<RetirementFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A retirement of offset inventory credits for an offset order of the marketplace. */
+export type RetireCreditsForOffsetOrderInput = {
+  beneficiaryName: Scalars['String']['input'];
+  /** Per offset inventory; at most 200 characters. The marketplace sends `<orderId>:<bundleId>`. */
+  idempotencyKey: Scalars['String']['input'];
+  /** The offset order (marketplace) the retirement fulfils; every retirement recorded carries it. */
+  offsetOrderId: Scalars['ID']['input'];
+  /** The registry project whose credits are retired. */
+  projectId: Scalars['ID']['input'];
+  /** Retirement reason; default `Carbon offsetting`. */
+  reason?: InputMaybe<Scalars['String']['input']>;
+  /** Whole tonnes, at least 1. */
+  tonnes: Scalars['Int']['input'];
+};
+
+export type RetireCreditsForOffsetOrderPayload = {
+  __typename?: 'RetireCreditsForOffsetOrderPayload';
+  /** One per credit retired from (a request may span credits of several vintages). */
+  retirements: Maybe<Array<Retirement>>;
+  userErrors: Array<UserError>;
 };
 
 /** Tonnes retired (claimed) for a beneficiary, in the ICR or in Puro.earth. */
@@ -682,6 +717,8 @@ export type ResolversTypes = ResolversObject<{
   PuroInventoryOrderField: PuroInventoryOrderField;
   PuroProductionFacility: ResolverTypeWrapper<PuroProductionFacility>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RetireCreditsForOffsetOrderInput: RetireCreditsForOffsetOrderInput;
+  RetireCreditsForOffsetOrderPayload: ResolverTypeWrapper<Omit<RetireCreditsForOffsetOrderPayload, 'retirements'> & { retirements?: Maybe<Array<ResolversTypes['Retirement']>> }>;
   Retirement: ResolverTypeWrapper<RetirementRecord>;
   RetirementConnection: ResolverTypeWrapper<Omit<RetirementConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['RetirementEdge']>, nodes: Array<ResolversTypes['Retirement']> }>;
   RetirementDataInput: RetirementDataInput;
@@ -731,6 +768,8 @@ export type ResolversParentTypes = ResolversObject<{
   PuroInventoryOrder: PuroInventoryOrder;
   PuroProductionFacility: PuroProductionFacility;
   Query: Record<PropertyKey, never>;
+  RetireCreditsForOffsetOrderInput: RetireCreditsForOffsetOrderInput;
+  RetireCreditsForOffsetOrderPayload: Omit<RetireCreditsForOffsetOrderPayload, 'retirements'> & { retirements?: Maybe<Array<ResolversParentTypes['Retirement']>> };
   Retirement: RetirementRecord;
   RetirementConnection: Omit<RetirementConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['RetirementEdge']>, nodes: Array<ResolversParentTypes['Retirement']> };
   RetirementDataInput: RetirementDataInput;
@@ -918,6 +957,7 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   requestCreditAction?: Resolver<ResolversTypes['CreditRequestPayload'], ParentType, ContextType, RequireFields<MutationRequestCreditActionArgs, 'input'>>;
+  retireCreditsForOffsetOrder?: Resolver<ResolversTypes['RetireCreditsForOffsetOrderPayload'], ParentType, ContextType, RequireFields<MutationRetireCreditsForOffsetOrderArgs, 'input'>>;
   reviewCreditRequest?: Resolver<ResolversTypes['CreditRequestPayload'], ParentType, ContextType, RequireFields<MutationReviewCreditRequestArgs, 'input'>>;
   transactCredits?: Resolver<ResolversTypes['CreditRequestPayload'], ParentType, ContextType, RequireFields<MutationTransactCreditsArgs, 'input'>>;
 }>;
@@ -969,6 +1009,11 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   organization?: Resolver<Maybe<ResolversTypes['Organization']>, ParentType, ContextType, RequireFields<QueryOrganizationArgs, 'id'>>;
   puroInventory?: Resolver<ResolversTypes['CarbonCreditConnection'], ParentType, ContextType, Partial<QueryPuroInventoryArgs>>;
   retirements?: Resolver<ResolversTypes['RetirementConnection'], ParentType, ContextType, Partial<QueryRetirementsArgs>>;
+}>;
+
+export type RetireCreditsForOffsetOrderPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RetireCreditsForOffsetOrderPayload'] = ResolversParentTypes['RetireCreditsForOffsetOrderPayload']> = ResolversObject<{
+  retirements?: Resolver<Maybe<Array<ResolversTypes['Retirement']>>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
 export type RetirementResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Retirement'] = ResolversParentTypes['Retirement']> = ResolversObject<{
@@ -1051,6 +1096,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Project?: ProjectResolvers<ContextType>;
   PuroProductionFacility?: PuroProductionFacilityResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RetireCreditsForOffsetOrderPayload?: RetireCreditsForOffsetOrderPayloadResolvers<ContextType>;
   Retirement?: RetirementResolvers<ContextType>;
   RetirementConnection?: RetirementConnectionResolvers<ContextType>;
   RetirementEdge?: RetirementEdgeResolvers<ContextType>;

@@ -109,6 +109,9 @@ export const SerialBlockSchema = defineEntity({
 export class SerialBlock extends SerialBlockSchema.class {}
 SerialBlockSchema.setClass(SerialBlock);
 
+/** `requestedBy` of the requests a trusted service makes (retirements for offset orders), not a user id. */
+export const SERVICE_REQUESTER = 'service';
+
 export const CreditRequestSchema = defineEntity({
   name: 'CreditRequest',
   tableName: 'credit_requests',
@@ -154,6 +157,26 @@ export const CreditActionKeySchema = defineEntity({
 });
 export class CreditActionKey extends CreditActionKeySchema.class {}
 CreditActionKeySchema.setClass(CreditActionKey);
+
+/**
+ * Idempotency keys of retirements for offset orders: one per (organization, key), with the
+ * input's hash and the retirements the key made (oldest vintage first).
+ */
+export const OffsetRetirementKeySchema = defineEntity({
+  name: 'OffsetRetirementKey',
+  tableName: 'offset_retirement_keys',
+  uniques: [{ properties: ['organizationId', 'key'] }],
+  properties: {
+    id: p.string().primary(),
+    organizationId: p.string(),
+    key: p.string(),
+    requestHash: p.string(),
+    retirementIds: p.json<string[]>(),
+    createdAt: p.datetime(),
+  },
+});
+export class OffsetRetirementKey extends OffsetRetirementKeySchema.class {}
+OffsetRetirementKeySchema.setClass(OffsetRetirementKey);
 
 /** A retirement in the ICR ledger or one imported from Puro.earth. */
 export const RetirementSchema = defineEntity({
@@ -219,6 +242,7 @@ export const entities = [
   SerialBlockSchema,
   CreditRequestSchema,
   CreditActionKeySchema,
+  OffsetRetirementKeySchema,
   RetirementSchema,
   PuroInventoryItemSchema,
   CreditTypeSchema,

@@ -12,6 +12,9 @@ import {
   idempotencyMismatchError,
   insufficientBalanceError,
   joinSerializations,
+  noOffsetCreditsError,
+  notEnoughOffsetCreditsError,
+  offsetRetirementFingerprint,
   unknownCreditError,
   unknownOrganizationError,
   unknownRequestError,
@@ -19,6 +22,7 @@ import {
 import type {
   CreditActionCommand,
   CreditRequestRecord,
+  OffsetRetirementCommand,
   PuroInventoryFilter,
   PuroInventoryOrder,
   RegistrySource,
@@ -27,7 +31,22 @@ import type {
   ReviewDecision,
   TokenRef,
 } from '../source.ts';
-import { Balance, Credit, CreditActionKey, CreditRequest, CreditType, Membership, Organization, Project, PuroInventoryItem, Retirement, SerialBlock, type BlockStatus } from './entities.ts';
+import {
+  Balance,
+  Credit,
+  CreditActionKey,
+  CreditRequest,
+  CreditType,
+  Membership,
+  OffsetRetirementKey,
+  Organization,
+  Project,
+  PuroInventoryItem,
+  Retirement,
+  SERVICE_REQUESTER,
+  SerialBlock,
+  type BlockStatus,
+} from './entities.ts';
 import { toRecord } from './mapping.ts';
 
 const PURO_ORDER_COLUMNS = { VINTAGE: 'vintage', QUANTITY: 'quantityTonnes', CREDIT_TYPE_CODE: 'creditTypeCode' } as const;
@@ -37,12 +56,15 @@ const newTxId = () => `0x${randomBytes(32).toString('hex')}`;
 export class LocalRegistrySource implements RegistrySource {
   private readonly em: EntityManager;
   private readonly viewer: Viewer | null;
+  /** The organization holding the marketplace's offset inventory. */
+  private readonly offsetOrganizationId: string;
   /** Memberships checked during this request. */
   private readonly memberOf = new Map<string, Promise<boolean>>();
 
-  constructor(em: EntityManager, viewer: Viewer | null) {
+  constructor(em: EntityManager, viewer: Viewer | null, offsetOrganizationId: string) {
     this.em = em;
     this.viewer = viewer;
+    this.offsetOrganizationId = offsetOrganizationId;
   }
 
   private me(): Viewer {
@@ -449,6 +471,82 @@ export class LocalRegistrySource implements RegistrySource {
       return request;
     });
     return (await this.requestRecords([row]))[0]!;
+  }
+
+  /**
+   * Retires tonnes of one project from the offset inventory in one transaction, oldest vintage
+   * first, one RETIRE per credit through the ledger's own path (guarded debit, block split).
+   * The key row is written first: a concurrent twin hits the unique (organization, key) index
+   * and returns the winner's retirements.
+   */
+  async retireCreditsForOffsetOrder(cmd: OffsetRetirementCommand): Promise<RetirementRecord[]> {
+    const organizationId = this.offsetOrganizationId;
+    const requestHash = offsetRetirementFingerprint(cmd);
+    const replay = async () => {
+      const em = this.em.fork();
+      const existing = await em.findOne(OffsetRetirementKey, { organizationId, key: cmd.idempotencyKey });
+      if (!existing) return null;
+      if (existing.requestHash !== requestHash) throw idempotencyMismatchError();
+      const rows = await em.find(Retirement, { id: { $in: existing.retirementIds } });
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return this.retirementRecords(existing.retirementIds.map((id) => byId.get(id)!));
+    };
+    const earlier = await replay();
+    if (earlier) return earlier;
+    let retired: Retirement[];
+    try {
+      retired = await this.em.fork().transactional(async (em) => {
+        const key = em.create(OffsetRetirementKey, { id: randomUUID(), organizationId, key: cmd.idempotencyKey, requestHash, retirementIds: [], createdAt: new Date() });
+        await em.flush();
+        const credits = await em.find(Credit, { projectId: cmd.projectId, development: false }, { orderBy: { vintage: 'ASC', id: 'ASC' } });
+        const known = credits.length ? await em.find(Balance, { organizationId, creditId: { $in: credits.map((c) => c.id) } }) : [];
+        if (!known.length) throw noOffsetCreditsError(cmd.projectId);
+        // Lock the balance rows (oldest credit first, one order for every caller) before reading them.
+        const ordered = credits.filter((c) => known.some((b) => b.creditId === c.id));
+        for (const c of ordered) await em.nativeUpdate(Balance, { creditId: c.id, organizationId }, { heldTonnes: raw('held_tonnes') });
+        const free = new Map(
+          (await em.find(Balance, { organizationId, creditId: { $in: ordered.map((c) => c.id) } }, { refresh: true })).map((b) => [b.creditId, b.heldTonnes]),
+        );
+        const available = ordered.reduce((sum, c) => sum + (free.get(c.id) ?? 0n), 0n);
+        if (available === 0n) throw noOffsetCreditsError(cmd.projectId);
+        if (available < cmd.tonnes) throw notEnoughOffsetCreditsError(cmd.tonnes, available);
+        const retirements: Retirement[] = [];
+        let remaining = cmd.tonnes;
+        for (const credit of ordered) {
+          if (remaining === 0n) break;
+          const held = free.get(credit.id) ?? 0n;
+          const amount = held < remaining ? held : remaining;
+          if (amount === 0n) continue;
+          remaining -= amount;
+          const action: CreditActionCommand = {
+            organizationId,
+            action: 'RETIRE',
+            creditId: credit.id,
+            amount,
+            toOrganizationId: null,
+            toAddress: null,
+            retirement: { reason: cmd.reason, beneficiaryName: cmd.beneficiaryName, comment: cmd.comment, offsetOrderId: cmd.offsetOrderId },
+            idempotencyKey: null,
+          };
+          await this.debitFree(em, credit.id, organizationId, amount, false);
+          const blocks = await this.takeBlocks(em, credit.id, { organizationId, status: 'HELD' }, amount);
+          const txId = newTxId();
+          const serial = this.serializationOf(credit, blocks);
+          const retirement = (await this.execute(em, credit, blocks, action, txId))!;
+          em.create(CreditRequest, creditRequestRow(randomUUID(), action, SERVICE_REQUESTER, { state: 'PROCESSED', creditId: credit.id, serialization: serial, txId, retirementId: retirement.id }));
+          retirements.push(retirement);
+        }
+        key.retirementIds = retirements.map((r) => r.id);
+        return retirements;
+      });
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        const winner = await replay();
+        if (winner) return winner;
+      }
+      throw error;
+    }
+    return this.retirementRecords(retired);
   }
 }
 

@@ -1,10 +1,11 @@
+import { requireService } from '../../../lib/auth.ts';
 import { offsetPage } from '../../../lib/connection.ts';
 import { dec, type Decimal } from '../../../lib/decimal.ts';
 import { mutationPayload } from '../../../lib/errors.ts';
 import { commonResolvers } from '../../../lib/scalars.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
-import { validateCreditAction } from '../rules.ts';
+import { validateCreditAction, validateOffsetRetirement } from '../rules.ts';
 
 const tonnes = (amount: Decimal) => ({ amount: amount.toString(), unit: 'T' as const });
 
@@ -24,6 +25,10 @@ export const resolvers: Resolvers<Context> = {
     requestCreditAction: (_root, { input }, ctx) => mutationPayload('creditRequest', () => ctx.source.requestCreditAction(validateCreditAction(input))),
     reviewCreditRequest: (_root, { input }, ctx) =>
       mutationPayload('creditRequest', () => ctx.source.reviewCreditRequest(input.organizationId, input.requestId, input.state)),
+    retireCreditsForOffsetOrder: (_root, { input }, ctx) => {
+      requireService(ctx);
+      return mutationPayload('retirements', () => ctx.source.retireCreditsForOffsetOrder(validateOffsetRetirement(input)));
+    },
   },
 
   Organization: {

@@ -4,10 +4,21 @@ import { alignByKey } from '../../../lib/batch.ts';
 import { offsetConnection, windowFromPages, type Connection, type OffsetPage } from '../../../lib/connection.ts';
 import { DomainError, unauthenticated } from '../../../lib/errors.ts';
 import { UpstreamHttpError, type UpstreamClient } from '../../../lib/http-client.ts';
-import { alreadyReviewedError, idempotencyMismatchError, insufficientBalanceError, unknownCreditError, unknownOrganizationError, unknownRequestError } from '../rules.ts';
+import {
+  alreadyReviewedError,
+  idempotencyMismatchError,
+  insufficientBalanceError,
+  noOffsetCreditsError,
+  notEnoughOffsetCreditsError,
+  offsetRetirementFingerprint,
+  unknownCreditError,
+  unknownOrganizationError,
+  unknownRequestError,
+} from '../rules.ts';
 import type {
   CreditActionCommand,
   CreditTypeRecord,
+  OffsetRetirementCommand,
   OrganizationRecord,
   PuroInventoryFilter,
   PuroInventoryOrder,
@@ -40,19 +51,28 @@ const PURO_ORDER = { VINTAGE: 'vintage', QUANTITY: 'quantity', CREDIT_TYPE_CODE:
 /** Largest page the batch lookups ask for. */
 const BATCH_PAGE = 100;
 const tokenKey = (t: TokenRef) => `${t.tokenAddress.toLowerCase()}|${t.tokenId}`;
+/**
+ * Offset retirements under way in this process, per ICR client and idempotency key: concurrent
+ * twins share the first one's outcome instead of planning their own.
+ */
+const offsetRetirementsInFlight = new WeakMap<UpstreamClient, Map<string, { hash: string; done: Promise<RetirementRecord[]> }>>();
+const byVintage = (a: RetirementRecord, b: RetirementRecord) => (a.vintage ?? 0) - (b.vintage ?? 0) || (a.creditId ?? '').localeCompare(b.creditId ?? '');
 
 export class UpstreamRegistrySource implements RegistrySource {
   private readonly icr: UpstreamClient;
   private readonly puro: UpstreamClient;
   private readonly viewer: Viewer | null;
+  /** The organization holding the marketplace's offset inventory. */
+  private readonly offsetOrganizationId: string;
   /** Inventory answers of this request: `organization` checks access with the call `inventory` needs anyway. */
   private readonly inventories = new Map<string, Promise<IcrInventory | null>>();
   private creditTypeList: Promise<CreditTypeRecord[]> | null = null;
 
-  constructor(icr: UpstreamClient, puro: UpstreamClient, viewer: Viewer | null) {
+  constructor(icr: UpstreamClient, puro: UpstreamClient, viewer: Viewer | null, offsetOrganizationId: string) {
     this.icr = icr;
     this.puro = puro;
     this.viewer = viewer;
+    this.offsetOrganizationId = offsetOrganizationId;
   }
 
   private me(): Viewer {
@@ -253,5 +273,81 @@ export class UpstreamRegistrySource implements RegistrySource {
     const r = await this.icr.json<IcrCreditRequest>({ path: ICR.request(organizationId, requestId), headers });
     return fromIcr.request(r);
   }
-}
 
+  /**
+   * The retirements an idempotency key already made: the ICR lists the offset order's
+   * retirements, and each carries the key in its comment (see rules.ts `offsetRetirementComment`).
+   */
+  private async offsetRetirementsOfKey(cmd: OffsetRetirementCommand): Promise<RetirementRecord[]> {
+    const pages = this.icrRetirementPages([cmd.offsetOrderId]);
+    const all: RetirementRecord[] = [];
+    for (let page = 1; ; page++) {
+      const { items, total } = await pages(page, BATCH_PAGE);
+      all.push(...items);
+      if (!items.length || all.length >= total) break;
+    }
+    const tag = `(key ${cmd.idempotencyKey})`;
+    return all.filter((r) => r.organizationId === this.offsetOrganizationId && r.comment?.endsWith(tag)).sort(byVintage);
+  }
+
+  /**
+   * Retires oldest vintage first, one ICR retire action per credit. Each action carries the
+   * Idempotency-Key `<key>:<creditId>`, and the key's earlier retirements (found in the ICR's
+   * retirement list) count as done, so a retry after a partial failure retires only the rest.
+   */
+  private async retireOffset(cmd: OffsetRetirementCommand): Promise<RetirementRecord[]> {
+    const organizationId = this.offsetOrganizationId;
+    const earlier = await this.offsetRetirementsOfKey(cmd);
+    if (earlier.some((r) => r.comment !== cmd.comment || r.project?.id !== cmd.projectId || r.beneficiaryName !== cmd.beneficiaryName || r.reason !== cmd.reason)) throw idempotencyMismatchError();
+    const done = earlier.reduce((sum, r) => sum + BigInt(r.amount.toFixed(0)), 0n);
+    if (done >= cmd.tonnes) return earlier;
+    const remaining = cmd.tonnes - done;
+
+    // The platform's own key reads and acts for its offset inventory (no on-behalf user).
+    const inventory = await this.icr.jsonOrNull<IcrInventory>({ path: ICR.inventory(organizationId) });
+    const credits = (inventory?.credits ?? []).filter((c) => c.project?.id === cmd.projectId && c.amount > 0).sort((a, b) => Number(a.vintage) - Number(b.vintage) || a.id.localeCompare(b.id));
+    const available = credits.reduce((sum, c) => sum + BigInt(c.amount), 0n);
+    if (available === 0n) throw noOffsetCreditsError(cmd.projectId);
+    if (available < remaining) throw notEnoughOffsetCreditsError(cmd.tonnes, available + done);
+
+    let left = remaining;
+    for (const credit of credits) {
+      if (left === 0n) break;
+      const amount = BigInt(credit.amount) < left ? BigInt(credit.amount) : left;
+      left -= amount;
+      const body: IcrActionBody = {
+        creditId: credit.id,
+        amount: Number(amount),
+        retirementData: { reason: cmd.reason, beneficiaryName: cmd.beneficiaryName, comment: cmd.comment, offsetOrderId: cmd.offsetOrderId },
+      };
+      try {
+        await this.icr.json<IcrCreditRequest>({
+          method: 'POST',
+          path: ICR.action(organizationId, 'retire'),
+          headers: { [ICR_IDEMPOTENCY_HEADER]: `${cmd.idempotencyKey}:${credit.id}` },
+          body,
+          idempotent: true,
+        });
+      } catch (error) {
+        if (!(error instanceof UpstreamHttpError)) throw error;
+        // Another retirement took the tonnes between the inventory read and this action.
+        if (error.status === 422) throw notEnoughOffsetCreditsError(cmd.tonnes, null);
+        if (error.status === 404) throw noOffsetCreditsError(cmd.projectId);
+        if (error.status === 409) throw idempotencyMismatchError();
+        throw error;
+      }
+    }
+    return this.offsetRetirementsOfKey(cmd);
+  }
+
+  retireCreditsForOffsetOrder(cmd: OffsetRetirementCommand): Promise<RetirementRecord[]> {
+    let inFlight = offsetRetirementsInFlight.get(this.icr);
+    if (!inFlight) offsetRetirementsInFlight.set(this.icr, (inFlight = new Map()));
+    const hash = offsetRetirementFingerprint(cmd);
+    const twin = inFlight.get(cmd.idempotencyKey);
+    if (twin) return twin.hash === hash ? twin.done : Promise.reject(idempotencyMismatchError());
+    const done = this.retireOffset(cmd).finally(() => inFlight.delete(cmd.idempotencyKey));
+    inFlight.set(cmd.idempotencyKey, { hash, done });
+    return done;
+  }
+}

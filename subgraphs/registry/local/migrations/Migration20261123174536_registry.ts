@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261123171235_registry extends Migration {
+export class Migration20261123174536_registry extends Migration {
 
-  override name = 'Migration20261123171235_registry';
+  override name = 'Migration20261123174536_registry';
 
   override up(): void | Promise<void> {
     this.addSql(`create schema if not exists "registry";`);
@@ -25,6 +25,9 @@ export class Migration20261123171235_registry extends Migration {
     this.addSql(`create table "registry"."memberships" ("id" varchar(255) not null, "organization_id" varchar(255) not null, "user_id" varchar(255) not null, "created_at" timestamptz not null, primary key ("id"));`);
     this.addSql(`create index "memberships_user_id_index" on "registry"."memberships" ("user_id");`);
     this.addSql(`alter table "registry"."memberships" add constraint "memberships_organization_id_user_id_unique" unique ("organization_id", "user_id");`);
+
+    this.addSql(`create table "registry"."offset_retirement_keys" ("id" varchar(255) not null, "organization_id" varchar(255) not null, "key" varchar(255) not null, "request_hash" varchar(255) not null, "retirement_ids" jsonb not null, "created_at" timestamptz not null, primary key ("id"));`);
+    this.addSql(`alter table "registry"."offset_retirement_keys" add constraint "offset_retirement_keys_organization_id_key_unique" unique ("organization_id", "key");`);
 
     this.addSql(`create table "registry"."organizations" ("id" varchar(255) not null, "name" varchar(255) not null, "created_at" timestamptz not null, primary key ("id"));`);
 
@@ -52,6 +55,7 @@ export class Migration20261123171235_registry extends Migration {
     this.addSql(`drop table if exists "registry"."credit_requests" cascade;`);
     this.addSql(`drop table if exists "registry"."credit_types" cascade;`);
     this.addSql(`drop table if exists "registry"."memberships" cascade;`);
+    this.addSql(`drop table if exists "registry"."offset_retirement_keys" cascade;`);
     this.addSql(`drop table if exists "registry"."organizations" cascade;`);
     this.addSql(`drop table if exists "registry"."projects" cascade;`);
     this.addSql(`drop table if exists "registry"."puro_inventory_items" cascade;`);
