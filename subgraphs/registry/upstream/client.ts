@@ -19,6 +19,10 @@
 //   travels as `retirementData.offsetOrderId` on actions and requests.
 // - Idempotency: `Idempotency-Key` on action and request POSTs (see ICR_IDEMPOTENCY_HEADER).
 // - Review: body `{ state: "Accepted" | "Rejected" }`, answer `{ id }` (as in the seed).
+// - Retirements for offset orders (service only): the platform key alone (no on-behalf user)
+//   reads the offset organization's inventory and POSTs one `retire` action per credit with
+//   `Idempotency-Key: <key>:<creditId>`; the retirement comment names the key (rules.ts
+//   `offsetRetirementComment`), so `GET /retirements?offsetOrderId=…` tells what a key already did.
 //
 // CO2Trust Puro integration (/puro/* of ../shared/seeds/000_7aa04813252c030c.txt): public,
 // `page` (1-based) and `size`, answered like every CO2Trust list: `{ items, total, page, size,
