@@ -1,12 +1,16 @@
 // The carbon offset certificate of a completed offset order, as a PDF. The same renderer serves
 // local mode and the contract fake of the offset-orders API, so both issue the same document.
 import PDFDocument from 'pdfkit';
-import type { OffsetOrderRecord } from './offset-source.ts';
+import type { OffsetOrderRecord, OffsetRetirementRecord } from './offset-source.ts';
 
 const money = (m: { amount: { toFixed(n: number): string }; currency: string }) => `${m.amount.toFixed(2)} ${m.currency}`;
 
-/** Renders the certificate: buyer, mass, projects and the allocation across bundles. */
-export function renderOffsetCertificate(order: OffsetOrderRecord): Promise<Buffer> {
+/**
+ * Renders the certificate: buyer, mass, projects and the allocation across bundles, and (when
+ * `retirements` is given) the registry retirements of the order; `null` says the registry's
+ * records could not be read just now.
+ */
+export function renderOffsetCertificate(order: OffsetOrderRecord, retirements?: OffsetRetirementRecord[] | null): Promise<Buffer> {
   // Uncompressed and dated by the order, so the document is reproducible and its text searchable.
   const doc = new PDFDocument({
     size: 'A4',
@@ -47,6 +51,17 @@ export function renderOffsetCertificate(order: OffsetOrderRecord): Promise<Buffe
   doc.font('Helvetica').fontSize(10);
   for (const a of order.allocations) {
     doc.text(`${a.projectName} (${a.bundleName}): ${a.mass.toString()} t at ${money(a.unitPrice)} per tonne = ${money(a.cost)}`);
+  }
+  if (retirements !== undefined) {
+    doc.moveDown();
+    doc.font('Helvetica-Bold').fontSize(12).text('Registry retirements');
+    doc.font('Helvetica').fontSize(10);
+    if (retirements === null) doc.text('The registry retirement records are not available right now.');
+    else if (retirements.length === 0) doc.text('No registry retirements are recorded for this order yet.');
+    for (const r of retirements ?? []) {
+      const serials = r.serialization ?? '(no serial numbers)';
+      doc.text(`${r.registry} ${serials}: ${r.tonnes.toString()} t for ${r.beneficiaryName ?? 'the beneficiary'}, retired ${r.retiredAt.toISOString().slice(0, 10)}`);
+    }
   }
   doc.end();
   return done;

@@ -9,7 +9,8 @@ import type { RequestContext } from '../../lib/subgraph.ts';
 import { CERTIFICATE_PATH, CertificateSigner, requestOrigin, type CertificateLink } from './certificate-link.ts';
 import { certificateRoute } from './certificate-route.ts';
 import { seedOffsetOrders } from './local/offset-seed.ts';
-import { LocalOffsetOrderSource } from './local/offset-source.ts';
+import { LocalOffsetOrderSource, type OffsetRegistryLink } from './local/offset-source.ts';
+import { registryRetirementsOf } from './local/registry-retirements.ts';
 import type { OffsetRequest } from './offset-allocation.ts';
 import type { OffsetOrderSource, OffsetQuoteRecord } from './offset-source.ts';
 import { createOffsetOrdersClient } from './upstream/offset-client.ts';
@@ -57,10 +58,23 @@ function assemble(config: Config, sourceFor: (base: RequestContext) => OffsetOrd
   };
 }
 
-/** Offset orders from the marketplace database (seeding the demo inventory when asked). */
-export async function localOffsetOrders(config: Config, db: Database, log: Logger): Promise<OffsetOrdersModule> {
+/**
+ * Offset orders from the marketplace database (seeding the demo inventory when asked). Placed
+ * orders leave their credit retirements in the service outbox (`orderPlaced` delivers them now);
+ * certificates read the retirements back from the registry.
+ */
+export async function localOffsetOrders(config: Config, db: Database, log: Logger, orderPlaced: () => void): Promise<OffsetOrdersModule> {
   if (config.SEED_DEMO_DATA && (await seedOffsetOrders(db.fork()))) log.info('seeded demo offset inventory');
-  return assemble(config, (base) => new LocalOffsetOrderSource(db.fork(), base.auth.viewer), async () => {});
+  const registryEndpoint = { url: config.urlOf('registry'), serviceToken: config.serviceToken, timeoutMs: config.UPSTREAM_TIMEOUT_MS };
+  const registry: OffsetRegistryLink = {
+    orderPlaced,
+    async retirementsOf(offsetOrderId) {
+      const retirements = await registryRetirementsOf(registryEndpoint, offsetOrderId);
+      if (retirements === null) log.warn({ offsetOrderId }, 'registry retirements unavailable for the certificate');
+      return retirements;
+    },
+  };
+  return assemble(config, (base) => new LocalOffsetOrderSource(db.fork(), base.auth.viewer, registry), async () => {});
 }
 
 /** Offset orders through the offset-orders API (OFFSET_ORDERS_BASE_URL, OFFSET_ORDERS_API_KEY). */

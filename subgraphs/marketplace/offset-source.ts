@@ -46,6 +46,17 @@ export interface OffsetOrderRecord extends OffsetQuoteRecord {
   createdAt: Date;
 }
 
+/** Credits the registry retired for an offset order (listed on its certificate). */
+export interface OffsetRetirementRecord {
+  /** ICR or PURO. */
+  registry: string;
+  /** Serial numbers of the retired tonnes. */
+  serialization: string | null;
+  tonnes: Decimal;
+  beneficiaryName: string | null;
+  retiredAt: Date;
+}
+
 export interface OffsetOrderPage {
   limit: number;
   /** Id of the order to continue after (newest first). */

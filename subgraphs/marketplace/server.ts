@@ -10,7 +10,7 @@ import { createLoaders } from './loaders.ts';
 import { localOffsetOrders, upstreamOffsetOrders, type OffsetOrdersModule } from './offset-orders.ts';
 import { entities } from './local/entities.ts';
 import { seedMarketplace } from './local/seed.ts';
-import { PaymentOutboxDispatcher } from './local/payment-outbox.ts';
+import { ServiceOutboxDispatcher } from './local/service-outbox.ts';
 import { LocalMarketplaceSource } from './local/source.ts';
 import { resolvers } from './resolvers/index.ts';
 import type { MarketplaceSource } from './source.ts';
@@ -19,8 +19,8 @@ import { UpstreamMarketplaceSource } from './upstream/source.ts';
 
 export const MIGRATIONS = join(ROOT, 'subgraphs/marketplace/local/migrations');
 
-/** The app, plus its database in local mode (tests count its SQL statements). */
-export type MarketplaceApp = SubgraphApp<Context> & { database?: Database };
+/** The app, plus its database and service outbox in local mode (tests count SQL statements and drive deliveries). */
+export type MarketplaceApp = SubgraphApp<Context> & { database?: Database; outbox?: ServiceOutboxDispatcher };
 
 export async function createMarketplaceApp(config: Config): Promise<MarketplaceApp> {
   const log = createLogger('marketplace', config.LOG_LEVEL);
@@ -28,25 +28,28 @@ export async function createMarketplaceApp(config: Config): Promise<MarketplaceA
   let health: SubgraphApp<Context>['health'];
   let close: () => Promise<void>;
   let database: Database | undefined;
+  let outbox: ServiceOutboxDispatcher | undefined;
   let offsets: OffsetOrdersModule;
 
   if (config.sourceOf('marketplace') === 'local') {
     const db = await openDatabase(config, { name: 'marketplace', entities, migrationsPath: MIGRATIONS });
     if (config.SEED_DEMO_DATA && (await seedMarketplace(db.fork()))) log.info('seeded demo data');
     database = db;
-    offsets = await localOffsetOrders(config, db, log);
-    const outbox = new PaymentOutboxDispatcher(db, {
-      paymentsUrl: config.urlOf('payments'),
+    // Payment records (to payments) and credit retirements (to the registry) leave through one outbox.
+    const dispatcher = new ServiceOutboxDispatcher(db, {
+      urlOf: (target) => config.urlOf(target),
       serviceToken: config.serviceToken,
       intervalMs: config.PAYMENT_OUTBOX_INTERVAL_MS,
       timeoutMs: config.UPSTREAM_TIMEOUT_MS,
       log,
     });
-    outbox.start();
-    sourceFor = (base) => new LocalMarketplaceSource(db.fork(), base.auth.viewer, () => outbox.kick());
+    outbox = dispatcher;
+    offsets = await localOffsetOrders(config, db, log, () => dispatcher.kick());
+    dispatcher.start();
+    sourceFor = (base) => new LocalMarketplaceSource(db.fork(), base.auth.viewer, () => dispatcher.kick());
     health = databaseHealth(db);
     close = async () => {
-      await outbox.stop();
+      await dispatcher.stop();
       await db.close();
     };
   } else {
@@ -63,6 +66,7 @@ export async function createMarketplaceApp(config: Config): Promise<MarketplaceA
   return {
     name: 'marketplace',
     database,
+    outbox,
     resolvers,
     context(base) {
       const source = sourceFor(base);

@@ -1,5 +1,6 @@
 // Starts the marketplace subgraph for a suite in either mode (upstream mode against the CO2Trust
 // contract fake) and keeps its database at hand, so suites can count SQL statements.
+import { inflateSync } from 'node:zlib';
 import { DEMO } from '../../lib/demo.ts';
 import { serveSubgraph } from '../../lib/subgraph.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
@@ -55,3 +56,34 @@ export async function startMarketplace(mode: Mode, env: Record<string, string> =
 export const data = (res: GraphQLResponse<Record<string, unknown>>): any => ok(res);
 
 export const ids = (conn: { nodes: { id: string }[] }) => conn.nodes.map((n) => n.id);
+
+/** The text a PDF shows: the hex strings of its (uncompressed or deflated) content streams. */
+export function pdfText(pdf: Buffer): string {
+  const raw = pdf.toString('latin1');
+  const streams: string[] = [];
+  const re = /<<([^]*?)>>\s*stream\r?\n/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(raw))) {
+    const start = m.index + m[0].length;
+    const end = raw.indexOf('endstream', start);
+    const body = pdf.subarray(start, end);
+    streams.push(m[1]!.includes('FlateDecode') ? inflateSync(body).toString('latin1') : body.toString('latin1'));
+  }
+  const pieces: string[] = [];
+  for (const s of streams) {
+    for (const tj of s.matchAll(/\[([^\]]*)\]\s*TJ|<([0-9a-fA-F]*)>\s*Tj/g)) {
+      const hexes = tj[1] !== undefined ? [...tj[1].matchAll(/<([0-9a-fA-F]*)>/g)].map((h) => h[1]!) : [tj[2]!];
+      pieces.push(hexes.map((h) => Buffer.from(h, 'hex').toString('latin1')).join(''));
+    }
+  }
+  return pieces.join(' ').replace(/\s+/g, ' ');
+}
+
+/** Waits until the condition holds, polling; fails after the timeout (never a fixed sleep). */
+export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const started = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

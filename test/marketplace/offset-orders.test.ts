@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { dec, Decimal } from '../../lib/decimal.ts';
@@ -12,6 +11,7 @@ import { FAKE_OFFSET_ORDERS_API_KEY, startOffsetOrdersFake, type OffsetOrdersFak
 import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
+import { pdfText } from './helpers.ts';
 
 interface Money {
   amount: string;
@@ -62,28 +62,6 @@ const LIST = `query L($first: Int, $after: String) { offsetOrders(first: $first,
 type QuoteResult = { quote: Quote | null; userErrors: UserError[] };
 type OrderResult = { offsetOrder: OffsetOrder | null; userErrors: UserError[] };
 
-/** The text a PDF shows: the hex strings of its (uncompressed or deflated) content streams. */
-function pdfText(pdf: Buffer): string {
-  const raw = pdf.toString('latin1');
-  const streams: string[] = [];
-  const re = /<<([^]*?)>>\s*stream\r?\n/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(raw))) {
-    const start = m.index + m[0].length;
-    const end = raw.indexOf('endstream', start);
-    const body = pdf.subarray(start, end);
-    streams.push(m[1]!.includes('FlateDecode') ? inflateSync(body).toString('latin1') : body.toString('latin1'));
-  }
-  const pieces: string[] = [];
-  for (const s of streams) {
-    for (const tj of s.matchAll(/\[([^\]]*)\]\s*TJ|<([0-9a-fA-F]*)>\s*Tj/g)) {
-      const hexes = tj[1] !== undefined ? [...tj[1].matchAll(/<([0-9a-fA-F]*)>/g)].map((h) => h[1]!) : [tj[2]!];
-      pieces.push(hexes.map((h) => Buffer.from(h, 'hex').toString('latin1')).join(''));
-    }
-  }
-  return pieces.join(' ').replace(/\s+/g, ' ');
-}
-
 const sum = (values: string[]) => values.reduce((s, v) => s.add(v), new Decimal(0));
 const INITIAL_TONNES = sum(demoOffsetBundles.map((b) => dec(b.availableGrams.toString()).div(1_000_000).toString()));
 
@@ -97,7 +75,8 @@ describe.each(MODES)('offset orders (%s mode)', (mode) => {
   let admin: string;
 
   beforeAll(async () => {
-    const env: Record<string, string> = { UPSTREAM_RETRIES: '2' };
+    // Nothing listens at the registry URL: local certificates say its records are not available.
+    const env: Record<string, string> = { UPSTREAM_RETRIES: '2', REGISTRY_URL: 'http://127.0.0.1:9/graphql' };
     if (mode === 'upstream') {
       co2trust = await startCo2TrustFake();
       offsets = await startOffsetOrdersFake();

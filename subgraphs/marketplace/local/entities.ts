@@ -194,24 +194,36 @@ export const PurchaseIdempotencyKeySchema = defineEntity({
 export class PurchaseIdempotencyKey extends PurchaseIdempotencyKeySchema.class {}
 PurchaseIdempotencyKeySchema.setClass(PurchaseIdempotencyKey);
 
-/** Payment records still to deliver to the payments subgraph, written with the order. */
-export const PaymentOutboxSchema = defineEntity({
-  name: 'PaymentOutbox',
-  tableName: 'payment_outbox',
-  indexes: [{ properties: ['deliveredAt', 'nextAttemptAt'] }],
+/**
+ * Calls to other subgraphs' service-only mutations (payment records, credit retirements), written
+ * in the transaction of what causes them and delivered afterwards by the outbox dispatcher.
+ */
+export const ServiceOutboxSchema = defineEntity({
+  name: 'ServiceOutbox',
+  tableName: 'service_outbox',
+  indexes: [{ properties: ['status', 'nextAttemptAt'] }],
   properties: {
     id: p.string().primary(),
-    externalReference: p.string().unique(),
+    /** The subgraph that serves the mutation. */
+    target: p.string().$type<'payments' | 'registry'>(),
+    /** The mutation field, e.g. recordPaymentTransaction. */
+    mutation: p.string(),
+    /** One message per effect: `<mutation>:<key of the effect>`. */
+    dedupeKey: p.string().unique(),
+    /** The mutation's `input`, as JSON. */
     payload: p.text(),
+    status: p.string().$type<'PENDING' | 'DELIVERED' | 'REJECTED'>(),
     attempts: p.integer(),
     nextAttemptAt: p.datetime(),
     lockedUntil: p.datetime().nullable(),
-    deliveredAt: p.datetime().nullable(),
+    /** When the message was delivered or rejected. */
+    closedAt: p.datetime().nullable(),
+    /** Why the last attempt failed, or why the target rejected the message. */
     lastError: p.text().nullable(),
     createdAt: p.datetime(),
   },
 });
-export class PaymentOutbox extends PaymentOutboxSchema.class {}
-PaymentOutboxSchema.setClass(PaymentOutbox);
+export class ServiceOutbox extends ServiceOutboxSchema.class {}
+ServiceOutboxSchema.setClass(ServiceOutbox);
 
-export const entities = [...offsetEntities, UserSchema, SupplierSchema, ProductSchema, OrderSchema, NftSchema, TraderSchema, ImpactPartnerSchema, BundleOrderSchema, ProductOrderSchema, MailingListEntrySchema, PurchaseIdempotencyKeySchema, PaymentOutboxSchema];
+export const entities = [...offsetEntities, UserSchema, SupplierSchema, ProductSchema, OrderSchema, NftSchema, TraderSchema, ImpactPartnerSchema, BundleOrderSchema, ProductOrderSchema, MailingListEntrySchema, PurchaseIdempotencyKeySchema, ServiceOutboxSchema];

@@ -7,9 +7,11 @@ import type { EntityManager } from '../../../lib/db.ts';
 import { DomainError, badInput, unauthenticated } from '../../../lib/errors.ts';
 import { renderOffsetCertificate } from '../certificate-pdf.ts';
 import { allocateOffsets, quoteRecordOf, requestHash, type OffsetDemand, type OffsetRequest } from '../offset-allocation.ts';
-import type { OffsetOrderPage, OffsetOrderRecord, OffsetOrderSource } from '../offset-source.ts';
+import type { OffsetOrderPage, OffsetOrderRecord, OffsetOrderSource, OffsetRetirementRecord } from '../offset-source.ts';
 import { OffsetAllocation, OffsetBundle, OffsetEmissionEstimate, OffsetOrder } from './offset-entities.ts';
 import { bundleStock, offsetOrderRecord } from './offset-mapping.ts';
+import { retirementsForOffsetOrder } from './service-messages.ts';
+import { enqueueServiceCall } from './service-outbox.ts';
 
 /** Another order took the stock this allocation counted on: allocate again from fresh rows. */
 class StockMoved extends Error {}
@@ -18,14 +20,24 @@ const ATTEMPTS = 5;
 
 const TYPE_OF = { MASS: 'BY_MASS', VALUE: 'BY_VALUE', ESTIMATE: 'BY_ESTIMATE' } as const;
 
-/** Offset orders allocated from the marketplace's own inventory. */
+/** What local offset orders need of the rest of the federation. */
+export interface OffsetRegistryLink {
+  /** An order committed: its credit retirements wait in the service outbox. */
+  orderPlaced(): void;
+  /** The registry's retirements of an order; null when the registry cannot be reached. */
+  retirementsOf(offsetOrderId: string): Promise<OffsetRetirementRecord[] | null>;
+}
+
+/** Offset orders allocated from the marketplace's own inventory; the registry retires the credits. */
 export class LocalOffsetOrderSource implements OffsetOrderSource {
   private readonly em: EntityManager;
   private readonly viewer: Viewer | null;
+  private readonly registry: OffsetRegistryLink;
 
-  constructor(em: EntityManager, viewer: Viewer | null) {
+  constructor(em: EntityManager, viewer: Viewer | null, registry: OffsetRegistryLink) {
     this.em = em;
     this.viewer = viewer;
+    this.registry = registry;
   }
 
   async quote(request: OffsetRequest & { kind: 'MASS' | 'VALUE' }) {
@@ -59,6 +71,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     for (let attempt = 1; ; attempt++) {
       try {
         const id = await this.placeOnce(viewer, request, idempotencyKey, hash);
+        this.registry.orderPlaced();
         return (await this.offsetOrdersByIds([id]))[0]!;
       } catch (error) {
         if (error instanceof StockMoved && attempt < ATTEMPTS) continue;
@@ -99,6 +112,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
         if (taken !== 1) throw new StockMoved();
       }
       const id = randomUUID();
+      const beneficiary = viewer.name ?? viewer.email;
       tx.create(OffsetOrder, {
         id,
         ownerId: viewer.id,
@@ -112,7 +126,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
         totalCostMinor: allocation.costMinor,
         maximumSpendMinor: request.kind === 'VALUE' ? request.maximumMinor : null,
         estimateId: request.kind === 'ESTIMATE' ? request.estimateId : null,
-        beneficiary: viewer.name ?? viewer.email,
+        beneficiary,
         createdAt: new Date(),
       });
       allocation.lines.forEach((line, position) =>
@@ -129,6 +143,10 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
           costMinor: line.costMinor,
         }),
       );
+      // The registry retires the credits after commit; the messages commit (or roll back) with the order.
+      for (const retirement of retirementsForOffsetOrder({ id, beneficiary, lines: allocation.lines })) {
+        await enqueueServiceCall(tx, 'retireCreditsForOffsetOrder', retirement.idempotencyKey, retirement);
+      }
       await tx.flush();
       return id;
     });
@@ -169,7 +187,8 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
   }
 
   async certificatePdf(order: OffsetOrderRecord) {
-    return order.status === 'COMPLETE' ? renderOffsetCertificate(order) : null;
+    if (order.status !== 'COMPLETE') return null;
+    return renderOffsetCertificate(order, await this.registry.retirementsOf(order.id));
   }
 
   /** Records with their allocation lines, loaded in one statement for all orders. */

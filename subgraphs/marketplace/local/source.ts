@@ -33,7 +33,6 @@ import {
   MailingListEntry,
   Nft,
   Order,
-  PaymentOutbox,
   Product,
   ProductOrder,
   PurchaseIdempotencyKey,
@@ -42,7 +41,8 @@ import {
   User,
 } from './entities.ts';
 import { toRecord } from './mapping.ts';
-import { paymentForOrder } from './payment-outbox.ts';
+import { paymentForOrder } from './service-messages.ts';
+import { enqueueServiceCall } from './service-outbox.ts';
 
 type Sorted = { createdAt: Date; id: string };
 
@@ -327,17 +327,7 @@ export class LocalMarketplaceSource implements MarketplaceSource {
     };
     await em.insert(Order, row);
     const payment = paymentForOrder({ id: o.id, buyerId: o.buyerId, supplierId: o.supplierId, total, currency: o.currency });
-    await em.insert(PaymentOutbox, {
-      id: randomUUID(),
-      externalReference: payment.externalReference,
-      payload: JSON.stringify(payment),
-      attempts: 0,
-      nextAttemptAt: now,
-      lockedUntil: null,
-      deliveredAt: null,
-      lastError: null,
-      createdAt: now,
-    });
+    await enqueueServiceCall(em, 'recordPaymentTransaction', o.id, payment, now);
     return toRecord.order(Object.assign(new Order(), row));
   }
 

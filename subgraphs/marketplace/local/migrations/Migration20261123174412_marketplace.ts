@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261123170640_marketplace extends Migration {
+export class Migration20261123174412_marketplace extends Migration {
 
-  override name = 'Migration20261123170640_marketplace';
+  override name = 'Migration20261123174412_marketplace';
 
   override up(): void | Promise<void> {
     this.addSql(`create schema if not exists "marketplace";`);
@@ -40,10 +40,6 @@ export class Migration20261123170640_marketplace extends Migration {
     this.addSql(`create index "orders_buyer_id_created_at_index" on "marketplace"."orders" ("buyer_id", "created_at");`);
     this.addSql(`create index "orders_created_at_index" on "marketplace"."orders" ("created_at");`);
 
-    this.addSql(`create table "marketplace"."payment_outbox" ("id" varchar(255) not null, "external_reference" varchar(255) not null, "payload" text not null, "attempts" int not null, "next_attempt_at" timestamptz not null, "locked_until" timestamptz null, "delivered_at" timestamptz null, "last_error" text null, "created_at" timestamptz not null, primary key ("id"));`);
-    this.addSql(`alter table "marketplace"."payment_outbox" add constraint "payment_outbox_external_reference_unique" unique ("external_reference");`);
-    this.addSql(`create index "payment_outbox_delivered_at_next_attempt_at_index" on "marketplace"."payment_outbox" ("delivered_at", "next_attempt_at");`);
-
     this.addSql(`create table "marketplace"."products" ("id" varchar(255) not null, "name" varchar(255) not null, "description" text null, "product_type" varchar(255) not null, "supplier_id" varchar(255) not null, "country_code" varchar(255) null, "vintage" int null, "price_per_tonne_minor" bigint not null, "currency" varchar(255) not null, "available_grams" bigint not null, "is_public" boolean not null, "owner_id" varchar(255) null, "created_at" timestamptz not null, primary key ("id"));`);
     this.addSql(`create index "products_supplier_id_index" on "marketplace"."products" ("supplier_id");`);
     this.addSql(`create index "products_created_at_index" on "marketplace"."products" ("created_at");`);
@@ -54,6 +50,10 @@ export class Migration20261123170640_marketplace extends Migration {
 
     this.addSql(`create table "marketplace"."purchase_idempotency_keys" ("id" varchar(255) not null, "owner_id" varchar(255) not null, "key" varchar(255) not null, "request_hash" varchar(255) not null, "order_id" varchar(255) not null, "created_at" timestamptz not null, primary key ("id"));`);
     this.addSql(`alter table "marketplace"."purchase_idempotency_keys" add constraint "purchase_idempotency_keys_owner_id_key_unique" unique ("owner_id", "key");`);
+
+    this.addSql(`create table "marketplace"."service_outbox" ("id" varchar(255) not null, "target" varchar(255) not null, "mutation" varchar(255) not null, "dedupe_key" varchar(255) not null, "payload" text not null, "status" varchar(255) not null, "attempts" int not null, "next_attempt_at" timestamptz not null, "locked_until" timestamptz null, "closed_at" timestamptz null, "last_error" text null, "created_at" timestamptz not null, primary key ("id"));`);
+    this.addSql(`alter table "marketplace"."service_outbox" add constraint "service_outbox_dedupe_key_unique" unique ("dedupe_key");`);
+    this.addSql(`create index "service_outbox_status_next_attempt_at_index" on "marketplace"."service_outbox" ("status", "next_attempt_at");`);
 
     this.addSql(`create table "marketplace"."suppliers" ("id" varchar(255) not null, "name" varchar(255) not null, "description" text null, "country_code" varchar(255) null, "methodology_code" varchar(255) null, "featured" boolean not null, "is_public" boolean not null, "created_at" timestamptz not null, primary key ("id"));`);
     this.addSql(`create index "suppliers_created_at_index" on "marketplace"."suppliers" ("created_at");`);
@@ -76,10 +76,10 @@ export class Migration20261123170640_marketplace extends Migration {
     this.addSql(`drop table if exists "marketplace"."offset_emission_estimates" cascade;`);
     this.addSql(`drop table if exists "marketplace"."offset_orders" cascade;`);
     this.addSql(`drop table if exists "marketplace"."orders" cascade;`);
-    this.addSql(`drop table if exists "marketplace"."payment_outbox" cascade;`);
     this.addSql(`drop table if exists "marketplace"."products" cascade;`);
     this.addSql(`drop table if exists "marketplace"."product_orders" cascade;`);
     this.addSql(`drop table if exists "marketplace"."purchase_idempotency_keys" cascade;`);
+    this.addSql(`drop table if exists "marketplace"."service_outbox" cascade;`);
     this.addSql(`drop table if exists "marketplace"."suppliers" cascade;`);
     this.addSql(`drop table if exists "marketplace"."traders" cascade;`);
     this.addSql(`drop table if exists "marketplace"."users" cascade;`);
