@@ -3,6 +3,7 @@ import { DEMO } from '../../lib/demo.ts';
 import { MODES, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
+import { pdfText, until } from './helpers.ts';
 
 const QUOTE = 'mass { amount unit } totalCost { amount currency } allocations { bundleId projectName mass { amount } cost { amount } }';
 
@@ -51,5 +52,52 @@ describe.each(MODES)('offset orders through the gateway (%s mode)', (mode) => {
     const pdf = await fetch(list.offsetOrders.nodes[0]!.certificate.url);
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
+  });
+});
+
+describe('offset order retirements across marketplace and registry (local mode)', () => {
+  let stack: Stack;
+  let alice: string;
+
+  beforeAll(async () => {
+    stack = await startStack('local', { PAYMENT_OUTBOX_INTERVAL_MS: '50' });
+    alice = await tokenFor(DEMO.users.alice);
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const gql = <T,>(query: string, variables: Record<string, unknown> = {}) => graphql<T>(stack.gateway.url, query, variables, { token: alice });
+  const certificateText = async (id: string) => {
+    const cert = ok(await gql<{ offsetOrder: { certificate: { url: string } } }>(`query C($id: ID!) { offsetOrder(id: $id) { certificate { url } } }`, { id })).offsetOrder.certificate;
+    const res = await fetch(cert.url);
+    expect(res.status).toBe(200);
+    return pdfText(Buffer.from(await res.arrayBuffer()));
+  };
+
+  it('an offset order placed by mass is retired in the registry and shows as OffsetOrder.retirements', async () => {
+    type Placed = { createOffsetOrderByMass: { offsetOrder: { id: string; allocations: { projectId: string; mass: { amount: string } }[] } } };
+    const placed = ok(
+      await gql<Placed>(`mutation { createOffsetOrderByMass(input: { mass: { amount: "2.5", unit: T }, idempotencyKey: "retired-in-registry" }) { offsetOrder { id allocations { projectId mass { amount } } } userErrors { code } } }`),
+    ).createOffsetOrderByMass.offsetOrder;
+    // The cheapest bundle is the Kenya cookstoves project, held by the registry's offset inventory.
+    expect(placed.allocations).toEqual([{ projectId: DEMO.offsetProjects[0], mass: { amount: '2.5' } }]);
+
+    type Retirements = { offsetOrder: { retirements: { amount: { amount: string; unit: string }; serialization: string | null }[] } };
+    const q = `query R($id: ID!) { offsetOrder(id: $id) { retirements { amount { amount unit } serialization } } }`;
+    let retirements: Retirements['offsetOrder']['retirements'] = [];
+    await until(async () => {
+      retirements = ok(await gql<Retirements>(q, { id: placed.id })).offsetOrder.retirements;
+      return retirements.length > 0;
+    }, 'the registry retirement of the order');
+    // 2.5 t is retired as 3 whole tonnes, oldest vintage first, from the serials the demo orders left.
+    expect(retirements).toEqual([{ amount: { amount: '3', unit: 'T' }, serialization: 'ICR-KEN-1021-2022-46-48' }]);
+    expect(await certificateText(placed.id)).toContain('ICR ICR-KEN-1021-2022-46-48: 3 t for Alice Buyer, retired ');
+  });
+
+  it('the demo order’s certificate lists its registry retirement', async () => {
+    const text = await certificateText(DEMO.offsetOrders[0]);
+    expect(text).toContain('Registry retirements');
+    expect(text).toContain('ICR ICR-KEN-1021-2022-1-10: 10 t for Alice Buyer, retired 2026-04-01');
   });
 });
