@@ -40,6 +40,17 @@ const RETIREMENTS = `query Ret($first: Int, $after: String, $filter: RetirementF
 
 const retirement = { reason: 'Scope 1 compensation', beneficiaryName: 'Nordic Forest Carbon AB', comment: 'Annual claim' };
 
+/** issued = held + reserved + retired + cancelled, nothing negative, one owner per serial, for every demo credit. */
+async function expectLedgerInvariants(ledger: (creditId: string) => Promise<{ issued: bigint; held: bigint; reserved: bigint; retired: bigint; cancelled: bigint; serialsUnique: boolean; balancesMatch: boolean }>) {
+  for (const credit of demoCredits) {
+    const t = await ledger(credit.id);
+    expect(t.issued).toBe(t.held + t.reserved + t.retired + t.cancelled);
+    expect([t.held, t.reserved, t.retired, t.cancelled].every((n) => n >= 0n)).toBe(true);
+    expect(t.serialsUnique).toBe(true);
+    expect(t.balancesMatch).toBe(true);
+  }
+}
+
 describe.each(MODES)('registry (%s mode)', (mode) => {
   let subgraph: TestSubgraph;
   let icr: IcrFake | undefined;
@@ -69,15 +80,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
   const ledger = (creditId: string) => (mode === 'local' ? ledgerTotals(db!.fork(), creditId) : Promise.resolve(icrLedgerTotals(icr!.state, creditId)));
 
   // The invariants of the ledger, after every scenario, for every credit.
-  afterEach(async () => {
-    for (const credit of demoCredits) {
-      const t = await ledger(credit.id);
-      expect(t.issued).toBe(t.held + t.reserved + t.retired + t.cancelled);
-      expect([t.held, t.reserved, t.retired, t.cancelled].every((n) => n >= 0n)).toBe(true);
-      expect(t.serialsUnique).toBe(true);
-      expect(t.balancesMatch).toBe(true);
-    }
-  });
+  afterEach(() => expectLedgerInvariants(ledger));
 
   const inventory = async (organizationId: string, token: string, dev = false) =>
     ok(await graphql<{ organization: { inventory: Page<Credit> } }>(subgraph.url, INVENTORY, { id: organizationId, dev, first: 50 }, { token })).organization.inventory;
@@ -478,15 +481,7 @@ describe.each(MODES)('retireCreditsForOffsetOrder (%s mode)', (mode) => {
   const ledger = (creditId: string) => (mode === 'local' ? ledgerTotals(db!.fork(), creditId) : Promise.resolve(icrLedgerTotals(icr!.state, creditId)));
 
   // The invariants of the ledger, after every scenario, for every credit.
-  afterEach(async () => {
-    for (const credit of demoCredits) {
-      const t = await ledger(credit.id);
-      expect(t.issued).toBe(t.held + t.reserved + t.retired + t.cancelled);
-      expect([t.held, t.reserved, t.retired, t.cancelled].every((n) => n >= 0n)).toBe(true);
-      expect(t.serialsUnique).toBe(true);
-      expect(t.balancesMatch).toBe(true);
-    }
-  });
+  afterEach(() => expectLedgerInvariants(ledger));
 
   type OffsetRetirement = { id: string; registry: string; offsetOrderId: string; beneficiaryName: string; reason: string; comment: string; amount: { amount: string; unit: string }; vintage: number; serialization: string; creditId: string; organizationId: string; project: { id: string } };
   type OffsetPayload = { retirements: OffsetRetirement[] | null; userErrors: UserErrors };
