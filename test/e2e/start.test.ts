@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { ROOT } from '../../lib/subgraph.ts';
 import { graphql, ok } from '../support/graphql.ts';
+import { freePort } from '../support/stack.ts';
 
 async function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -33,7 +34,6 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<number> {
 
 describe('npm start', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'carbon-start-'));
-  const base = 4700 + Math.floor(Math.random() * 200) * 5;
   let child: ChildProcess | undefined;
   let output = '';
 
@@ -43,14 +43,16 @@ describe('npm start', () => {
   });
 
   it('starts the stack, answers across subgraphs, keeps secrets out of the output, and stops on SIGTERM', async () => {
+    const ports = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    const [gatewayPort] = ports;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       DATA_DIR: dataDir,
-      GATEWAY_PORT: String(base),
-      MARKETPLACE_PORT: String(base + 1),
-      PAYMENTS_PORT: String(base + 2),
-      REGISTRY_PORT: String(base + 3),
-      FOOTPRINTS_PORT: String(base + 4),
+      GATEWAY_PORT: String(ports[0]),
+      MARKETPLACE_PORT: String(ports[1]),
+      PAYMENTS_PORT: String(ports[2]),
+      REGISTRY_PORT: String(ports[3]),
+      FOOTPRINTS_PORT: String(ports[4]),
       LOG_LEVEL: 'info',
     };
     for (const k of ['DATABASE_URL', 'JWT_SECRET', 'BACKEND_SECRET_KEY', 'SERVICE_TOKEN']) delete env[k];
@@ -58,8 +60,10 @@ describe('npm start', () => {
     child.stdout!.on('data', (d) => (output += String(d)));
     child.stderr!.on('data', (d) => (output += String(d)));
 
-    await waitForHealth(`http://127.0.0.1:${base}/health`, 60_000);
-    const url = `http://127.0.0.1:${base}/graphql`;
+    await waitForHealth(`http://127.0.0.1:${gatewayPort}/health`, 60_000).catch((error: Error) => {
+      throw new Error(`${error.message}; the stack printed:\n${output.slice(-3000)}`);
+    });
+    const url = `http://127.0.0.1:${gatewayPort}/graphql`;
     const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as { backendSecretKey: string; jwtSecret: string };
     const login = ok(await graphql<{ authenticate: { accessToken: string } }>(url, `mutation { authenticate(input: { email: "${DEMO.users.bob.email}" }) { accessToken } }`, {}, { headers: { 'x-backend-secret-key': secrets.backendSecretKey } }));
     const data = ok(
@@ -81,6 +85,6 @@ describe('npm start', () => {
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    for (let i = 0; i <= 4; i++) expect(await portIsFree(base + i)).toBe(true);
+    for (const port of ports) expect(await portIsFree(port)).toBe(true);
   }, 90_000);
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { signToken, type Role } from '../../lib/auth.ts';
-import { loadConfig, type Config } from '../../lib/config.ts';
+import { SUBGRAPHS, loadConfig, type Config } from '../../lib/config.ts';
 
 export const TEST_SECRETS = {
   JWT_SECRET: 'test-jwt-secret-0123456789abcdefghijklmnopqrstuvwxyz',
@@ -47,7 +47,12 @@ export async function freshStorage(): Promise<{ env: Record<string, string>; dro
 
 /** Config as the processes would load it, from test defaults plus overrides. */
 export function testConfig(env: Record<string, string | undefined> = {}): Config {
-  return loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', ...TEST_SECRETS, DATABASE_URL: undefined, ...env } as NodeJS.ProcessEnv);
+  // A subgraph a suite does not start is unreachable (port 9, discard), never a stack that happens
+  // to run on the default ports of this machine.
+  const absent = Object.fromEntries(
+    SUBGRAPHS.filter((n) => !env[`${n.toUpperCase()}_URL`] && !env[`${n.toUpperCase()}_PORT`]).map((n) => [`${n.toUpperCase()}_URL`, 'http://127.0.0.1:9/graphql']),
+  );
+  return loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', ...TEST_SECRETS, DATABASE_URL: undefined, ...absent, ...env } as NodeJS.ProcessEnv);
 }
 
 /** A signed access token for a user, as `authenticate` would issue. */

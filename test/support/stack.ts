@@ -12,7 +12,8 @@ import { freshStorage, testConfig, type Mode } from './env.ts';
 
 type Factory = (config: Config) => Promise<SubgraphApp<RequestContext>>;
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on now, chosen by the OS (never a fixed range that may hold a server). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
