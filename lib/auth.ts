@@ -29,7 +29,13 @@ export interface AuthState {
 
 const ISSUER = 'carbon-federation';
 const AUDIENCE = 'carbon-federation';
-const key = (secret: string) => new TextEncoder().encode(secret);
+const keys = new Map<string, Uint8Array>();
+/** The HMAC key of a secret, encoded once per process rather than on every request. */
+const key = (secret: string) => {
+  let k = keys.get(secret);
+  if (!k) keys.set(secret, (k = new TextEncoder().encode(secret)));
+  return k;
+};
 
 export function scopesFor(role: Role): string[] {
   return role === 'ADMIN' ? ['USER', 'ADMIN'] : ['USER'];
