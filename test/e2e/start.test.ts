@@ -38,7 +38,14 @@ describe('npm start', () => {
   let output = '';
 
   afterAll(() => {
-    child?.kill('SIGKILL');
+    // The stack runs in its own process group: a failed test must not leave its subgraphs behind.
+    if (child?.pid && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -56,7 +63,7 @@ describe('npm start', () => {
       LOG_LEVEL: 'info',
     };
     for (const k of ['DATABASE_URL', 'JWT_SECRET', 'BACKEND_SECRET_KEY', 'SERVICE_TOKEN']) delete env[k];
-    child = spawn(process.execPath, [join(ROOT, 'scripts/start.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [join(ROOT, 'scripts/start.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout!.on('data', (d) => (output += String(d)));
     child.stderr!.on('data', (d) => (output += String(d)));
 
