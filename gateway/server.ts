@@ -3,7 +3,6 @@
 // headers to the subgraphs (which verify again), and serves /, /health and the landing page.
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
@@ -13,6 +12,7 @@ import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, typ
 import { verifyToken, bearerToken, type Viewer } from '../lib/auth.ts';
 import { SUBGRAPHS, type Config } from '../lib/config.ts';
 import { createLogger } from '../lib/logger.ts';
+import { closeServer, listen } from '../lib/http-server.ts';
 import { ROOT } from '../lib/subgraph.ts';
 import { checkHealth } from './health.ts';
 
@@ -224,16 +224,14 @@ function depthLimit(max: number): GatewayPlugin {
 export async function serveGateway(config: Config, port = config.GATEWAY_PORT): Promise<RunningGateway> {
   const { runtime, log } = createGateway(config);
   const server = createServer(runtime);
-  await new Promise<void>((resolve) => server.listen(port, config.HOST, resolve));
-  const actual = (server.address() as AddressInfo).port;
+  const actual = await listen(server, config.HOST, port);
   log.info(`gateway ready at http://${config.HOST}:${actual}/graphql`);
   return {
     url: `http://${config.HOST}:${actual}/graphql`,
     port: actual,
     server,
     async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
       await runtime.dispose();
     },
   };

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
@@ -12,6 +11,7 @@ import { authenticateRequest, enforceAuthDirectives, type AuthState } from './au
 import type { Config, SubgraphName } from './config.ts';
 import { formatError } from './errors.ts';
 import { upstreamToGraphQLError } from './http-client.ts';
+import { closeServer, listen } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -156,16 +156,14 @@ export async function serveSubgraph<C extends RequestContext>(
     }
   });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(port, config.HOST, resolve));
-  const actual = (server.address() as AddressInfo).port;
+  const actual = await listen(server, config.HOST, port);
   log.info({ port: actual }, `${app.name} subgraph ready at http://${config.HOST}:${actual}/graphql`);
   return {
     url: `http://${config.HOST}:${actual}/graphql`,
     port: actual,
     server,
     async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
       await apollo.stop();
       await app.close();
     },
