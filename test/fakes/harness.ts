@@ -39,6 +39,14 @@ export interface Fault {
   /** How many matching requests get the fault (default 1). */
   times?: number;
   delayMs?: number;
+  /**
+   * The request reaches the API and takes effect first (the route runs), then the caller gets the
+   * fault instead of the route's answer: a lost response, as after a timeout or a reset. With
+   * `status: 0` the connection is destroyed without an answer.
+   */
+  afterEffect?: boolean;
+  /** Chance (0..1) that a matching request gets the fault; a request that draws no fault uses none of `times`. */
+  rate?: number;
 }
 
 export interface RecordedCall {
@@ -122,12 +130,18 @@ export async function startFake(
       const fault = faults.find(
         (f) => f.left > 0 && (!f.method || f.method === req.method) && (!f.pathPrefix || url.pathname.startsWith(f.pathPrefix)),
       );
-      if (fault) {
-        fault.left--;
-        if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
-        record(respond(res, { status: fault.status, body: fault.body ?? { message: `injected ${fault.status}` }, headers: fault.headers }));
-        return;
-      }
+      const faulted = fault && (fault.rate === undefined || Math.random() < fault.rate) ? fault : undefined;
+      if (faulted) faulted.left--;
+      const injectFault = async (f: Fault) => {
+        if (f.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
+        if (f.status === 0) {
+          record(0);
+          res.destroy();
+          return;
+        }
+        record(respond(res, { status: f.status, body: f.body ?? { message: `injected ${f.status}` }, headers: f.headers }));
+      };
+      if (faulted && !faulted.afterEffect) return await injectFault(faulted);
       const base: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, params: {}, query: url.searchParams, headers: req.headers, body, rawBody };
       const denied = guard ? await guard(base) : null;
       if (denied) {
@@ -138,7 +152,9 @@ export async function startFake(
         if (route.method !== req.method) continue;
         const params = route.match(url.pathname);
         if (!params) continue;
-        record(respond(res, await route.handler({ ...base, params })));
+        const reply = await route.handler({ ...base, params });
+        if (faulted) return await injectFault(faulted);
+        record(respond(res, reply));
         return;
       }
       record(respond(res, problem(404, `No route ${req.method} ${url.pathname}`)));
