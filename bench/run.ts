@@ -11,7 +11,9 @@
 // requests per query, and the idle and peak RSS of every process. Local mode, demo data, SQLite in a
 // temp folder, or a fresh PostgreSQL database when DATABASE_URL is set. Exit code 1 when a target
 // (below) is missed.
-//   npm run bench [-- --seconds 5 --rounds 3 --connections 20]
+//   npm run bench [-- --seconds 5 --rounds 3 --connections 20 --profile gateway,marketplace]
+// `--profile` writes a V8 CPU profile of each named process into bench/profiles/ (open it in Chrome
+// DevTools, or summarise it with `node bench/profile-summary.ts <file>`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -33,6 +35,8 @@ const arg = (name: string, fallback: number) => {
 const seconds = arg('seconds', 5);
 const rounds = arg('rounds', 3);
 const connections = arg('connections', 20);
+const profileIndex = process.argv.indexOf('--profile');
+const profiled = new Set(profileIndex > 0 ? process.argv[profileIndex + 1]!.split(',') : []);
 
 const QUERY = readFileSync(join(ROOT, 'bench', 'query.graphql'), 'utf8');
 
@@ -81,7 +85,8 @@ if (!databaseUrl) delete env.DATABASE_URL;
 
 const processes = new Map<string, ChildProcess>();
 const start = (role: string, file: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}) => {
-  const child = spawn(process.execPath, [join(ROOT, file), ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const profile = profiled.has(role) ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench', 'profiles'), '--cpu-prof-name', `${role}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, join(ROOT, file), ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
   processes.set(role, child);
   return child;
 };
