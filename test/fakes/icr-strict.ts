@@ -380,7 +380,7 @@ function movementOf(state: IcrState, organization: IcrOrganization, action: stri
 }
 
 /** Marks a request processed: its effect is counted, a retirement gets its number. */
-function process(state: IcrState, request: IcrCreditRequest, blocks: Block[], movement: Pick<Movement, 'action' | 'credit' | 'receiver'>) {
+function processRequest(state: IcrState, request: IcrCreditRequest, blocks: Block[], movement: Pick<Movement, 'action' | 'credit' | 'receiver'>) {
   settle(blocks, movement.action, movement.receiver);
   state.effects[movement.action]++;
   const serialization = serializationOf(movement.credit, blocks);
@@ -514,7 +514,7 @@ export async function startIcrFake(options: { seed?: boolean } = {}): Promise<Ic
         const m = movementOf(state, org, req.params.action!, req);
         const blocks = carve(state, org.id, m.credit.id, BigInt(m.amount));
         const request = creditRequestOf(org, m, blocks);
-        process(state, request, blocks, m);
+        processRequest(state, request, blocks, m);
         state.requests.push(request);
         return json(request);
       }),
@@ -547,7 +547,7 @@ export async function startIcrFake(options: { seed?: boolean } = {}): Promise<Ic
           Object.assign(request, { state: 'rejected', updatedAt: new Date().toISOString() });
         } else {
           const receiver = request.toAddress ? { organizationId: request.toOrganizationId, address: request.toAddress } : null;
-          process(state, request, reserved, { action: request.action, credit: state.credits.get(request.creditId)!, receiver });
+          processRequest(state, request, reserved, { action: request.action, credit: state.credits.get(request.creditId)!, receiver });
         }
         return json({ id: request.id });
       }),
