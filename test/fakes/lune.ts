@@ -4,38 +4,44 @@
 // 0072060e8721e74fb6500bc8d37fa877e51651c1) and the generated models of lune-climate/lune-ts
 // `src/models/`. It shares no code with our client.
 //
-// What each route follows (openapi.yml line ranges; lune-ts model files):
-// - every route: `security: BearerAuth` (lines @SECURITY@); errors are `ErrorResponse`
-//   `{ error: Error, errors: [Error] }` with `Error { error_code, message }` and the error-code enum
-//   (lines @ERRORS@; ErrorResponse.ts, Error.ts); `NotFound`, `TooManyRequests` and
-//   `UnsupportedMediaType` have no body (lines @RESPONSES@).
-// - POST /orders/by-mass (lines @BY_MASS@): body `CreateOrderByQuantityRequest`, oneOf
+// What each route follows (line ranges of that openapi.yml; lune-ts model files):
+// - Every route: `security: BearerAuth` (2615-2629); errors are `ErrorResponse`
+//   `{ error: Error, errors: [Error] }`, `Error { error_code, message }` and its error-code enum
+//   (2828-2901; ErrorResponse.ts, Error.ts); the `NotFound`, `TooManyRequests` and
+//   `UnsupportedMediaType` responses have no body, `BadRequest`, `Unauthorized` and `Conflict` an
+//   ErrorResponse (2655-2693).
+// - POST /orders/by-mass (881-912): body `CreateOrderByQuantityRequest`, oneOf
 //   `…WithBundlePercentage` { mass, idempotency_key, bundle_selection, metadata, quantity_trunc } or
-//   `…WithBundleMass` { bundle_masses, idempotency_key, metadata, quantity_trunc } (lines @CREATE_BY_MASS_REQ@;
-//   CreateOrderByQuantityRequest.ts, CreateOrderByQuantityWithBundlePercentage.ts,
-//   CreateOrderByQuantityWithBundleMass.ts, Mass.ts, MassUnit.ts, BundleMass.ts,
-//   BundleSelectionRequest.ts, BundlePercentageRequest.ts, Metadata.ts); answers `OrderByQuantity`.
-// - POST /orders/by-value (lines @BY_VALUE@): body `CreateOrderByValueRequest` (lines @CREATE_BY_VALUE_REQ@;
-//   CreateOrderByValueRequest.ts); answers `OrderByValue`.
-// - POST /orders/by-estimate (lines @BY_ESTIMATE@): body `CreateOrderByEstimateRequest`
-//   (lines @CREATE_BY_ESTIMATE_REQ@; CreateOrderByEstimateRequest.ts); answers `OrderByEstimate`.
-// - Orders: `OrderBase` + `OrderByQuantityProperties` / `OrderByValueProperties` / `OrderByEstimate`
-//   (lines @ORDER@; OrderBase.ts, OrderByQuantity.ts, OrderByValue.ts, OrderByEstimate.ts, Order.ts),
-//   `OrderBundle` and `OrderProject` (lines @ORDER_BUNDLE@; OrderBundle.ts, OrderProject.ts).
-// - GET /orders (lines @LIST@): `limit` (string `^\d+$`, 1..100, default '10') and `after` (an order id)
-//   from `LimitPagination` / `AfterPagination` (lines @PAGINATION@), the `offset_link_id` filter;
-//   answers `PaginatedOrders` { has_more, data } newest first (lines @PAGINATED@; PaginatedOrders.ts).
-// - GET /orders/{id} (lines @GET@), GET /orders/by-idempotency-key/{idempotency_key} (lines @BY_KEY@):
-//   `Order`, or 404 `NotFound`.
-// - GET /orders/{id}/certificate (lines @CERTIFICATE@): `application/pdf`; security BearerAuth or
-//   `AccessToken` (the API key in the `access_token` query parameter, lines @SECURITY@).
-// - POST /orders/by-mass/quote, POST /orders/by-value/quote (lines @QUOTES@): bodies
-//   `OrderQuoteByQuantityRequest` / `OrderQuoteByValueRequest` (lines @QUOTE_REQ@), answers
-//   `OrderQuoteByQuantity` / `OrderQuoteByValue` (lines @QUOTE@; OrderQuoteBase.ts,
-//   OrderQuoteByQuantity.ts, OrderQuoteByValue.ts).
-// - Accounts: `AccountBase.currency` (lines @ACCOUNT@) and the `Lune-Account` header of
-//   `ClientAccount` (lines @CLIENT_ACCOUNT@; AccountBase.ts, ClientAccount.ts); test and live API keys
-//   see their own orders (the seed's list route).
+//   `…WithBundleMass` { bundle_masses, idempotency_key, metadata, quantity_trunc } (2952-3026), with
+//   `Mass` / `MassUnit` (2713-2732), `BundleSelectionRequest`, `BundlePercentageRequest`, the default
+//   `BundleSelection` and `BundleMass` (3107-3194), `Metadata` (7088-7097)
+//   (CreateOrderByQuantityRequest.ts, CreateOrderByQuantityWithBundlePercentage.ts,
+//   CreateOrderByQuantityWithBundleMass.ts, Mass.ts, MassUnit.ts, BundleSelectionRequest.ts,
+//   BundlePercentageRequest.ts, BundleMass.ts, Metadata.ts); answers `OrderByQuantity` (3420-3482).
+// - POST /orders/by-value (913-944): body `CreateOrderByValueRequest` (3045-3078;
+//   CreateOrderByValueRequest.ts); answers `OrderByValue` (3483-3545).
+// - POST /orders/by-estimate (945-976): body `CreateOrderByEstimateRequest` (3079-3106;
+//   CreateOrderByEstimateRequest.ts); answers `OrderByEstimate` (3546-3571).
+// - Every order: `OrderBase` (3229-3419: required fields, nullability, the `type` and `status` enums,
+//   when bundles, projects and certificate are set) and `Order` (3572-3592), with `OrderProject`
+//   (3593-3653) and `OrderBundle` (3654-3712) (OrderBase.ts, OrderByQuantity.ts, OrderByValue.ts,
+//   OrderByEstimate.ts, Order.ts, OrderProject.ts, OrderBundle.ts).
+// - GET /orders (977-1010): `LimitPagination` (`limit`, a string `^\d+$` between 1 and 100, default
+//   '10') and `AfterPagination` (`after`, an order id) (2631-2654), the `offset_link_id` filter;
+//   answers `PaginatedOrders` { has_more, data } newest first (3713-3740; PaginatedOrders.ts).
+// - GET /orders/{id} (1011-1038) and GET /orders/by-idempotency-key/{idempotency_key} (1068-1098):
+//   an `Order`, or 404 `NotFound`.
+// - GET /orders/{id}/certificate (1039-1067): `application/pdf`; BearerAuth or `AccessToken`, the API
+//   key in the `access_token` query parameter (2615-2629).
+// - POST /orders/by-mass/quote and POST /orders/by-value/quote (1099-1168): bodies
+//   `OrderQuoteByQuantityRequest` (2902-2951) and `OrderQuoteByValueRequest` (3027-3044); answers
+//   `OrderQuoteByQuantity` / `OrderQuoteByValue` on `OrderQuoteBase` (3741-3874; OrderQuoteBase.ts,
+//   OrderQuoteByQuantity.ts, OrderQuoteByValue.ts, OrderQuoteByQuantityRequest.ts,
+//   OrderQuoteByValueRequest.ts).
+// - Accounts: `AccountBase.currency` (4456-4512) and the `Lune-Account` header of `ClientAccount`
+//   (7460-7487) (AccountBase.ts, ClientAccount.ts); bundle prices per tonne, net and gross, in the
+//   account currency, and `available_quantity`, from `BundleSummary` (3890-4003; BundleSummary.ts).
+//   Test and live API keys see their own orders (the seed's list route).
 //
 // Assumptions where the definition is silent (each one is a choice of this fake, not Lune's word):
 // - Paths are served at the root, as the seed lists them (Lune's server is https://api.lune.co/v1).
