@@ -207,6 +207,44 @@ describe('orders and their statuses', () => {
     expect(() => lune.setOrderStatus(order.id as string, 'placed')).toThrow();
   });
 
+  it('prices each bundle at quantity × unit price and adds a 10 % commission, to the cent', async () => {
+    const { body } = await post('/orders/by-mass', { mass: { amount: '2', unit: 't' } });
+    const placed = (await get(`/orders/${body.id}`)).body;
+    expect(placed.bundles).toEqual([
+      { bundle_id: FORESTS!.id, bundle_name: FORESTS!.name, quantity: '1.9', unit_price: '13.57', gross_unit_price: '15.08', offset_cost: '25.78', insufficient_available_quantity: null },
+      { bundle_id: OCEAN!.id, bundle_name: OCEAN!.name, quantity: '0.1', unit_price: '250', gross_unit_price: '277.78', offset_cost: '25.00', insufficient_available_quantity: null },
+    ]);
+    expect(placed).toMatchObject({ offset_cost: '50.78', commission: '5.64', total_cost: '56.42', quantity: '2' });
+  });
+
+  it('keeps what an order had when it is cancelled or fails, and paid looks like placed', async () => {
+    const placed = (await post('/orders/by-mass', { mass: { amount: '1', unit: 't' } })).body.id as string;
+    lune.setOrderStatus(placed, 'paid');
+    const paid = (await get(`/orders/${placed}`)).body;
+    expect(paid).toMatchObject({ status: 'paid', quantity: '1', projects: null, certificate: null });
+    lune.setOrderStatus(placed, 'cancelled');
+    expect((await get(`/orders/${placed}`)).body).toMatchObject({ status: 'cancelled', quantity: '1', bundles: paid.bundles });
+    expect(() => lune.setOrderStatus(placed, 'complete')).toThrow();
+
+    const failed = (await post('/orders/by-mass', { mass: { amount: '1', unit: 't' } })).body.id as string;
+    lune.setOrderStatus(failed, 'failed');
+    expect((await get(`/orders/${failed}`)).body).toMatchObject({ status: 'failed', quantity: null, bundles: null, total_cost: null });
+  });
+
+  it('leaves a received order received on reads when told to', async () => {
+    const manual = await startLuneFake({ placeOnRead: false });
+    try {
+      const headers = { authorization: `Bearer ${LUNE_API_KEYS.live}`, 'content-type': 'application/json' };
+      const created = (await (await fetch(`${manual.url}/orders/by-mass`, { method: 'POST', headers, body: JSON.stringify({ mass: { amount: '1', unit: 't' } }) })).json()) as Json;
+      const read = (await (await fetch(`${manual.url}/orders/${created.id}`, { headers })).json()) as Json;
+      expect(read).toMatchObject({ status: 'received', bundles: null });
+      manual.setOrderStatus(created.id as string, 'placed');
+      expect(((await (await fetch(`${manual.url}/orders/${created.id}`, { headers })).json()) as Json).status).toBe('placed');
+    } finally {
+      await manual.stop();
+    }
+  });
+
   it('serves the certificate of a complete order as a PDF, with the bearer key or the access_token parameter', async () => {
     const { body } = await post('/orders/by-mass', { mass: { amount: '1', unit: 't' } });
     lune.setOrderStatus(body.id as string, 'complete');
