@@ -366,6 +366,8 @@ describe('validation', () => {
     { name: 'both mass and bundle_masses', body: { mass, bundle_masses: [{ bundle_id: FORESTS!.id, mass }] }, code: 'validation_error' },
     { name: 'neither mass nor bundle_masses', body: { metadata: {} }, code: 'validation_error' },
     { name: 'non-string metadata', body: { mass, metadata: { n: 1 } }, code: 'validation_error' },
+    { name: 'null metadata', body: { mass, metadata: null }, code: 'validation_error' },
+    { name: 'a null idempotency_key', body: { mass, idempotency_key: null }, code: 'validation_error' },
     { name: 'an unknown quantity_trunc', body: { mass, quantity_trunc: 'mg' }, code: 'validation_error' },
     { name: 'an unknown bundle', body: { mass, bundle_selection: [{ bundle_id: 'NoSuchBundle', percentage: 100 }] }, code: 'bundle_id_invalid' },
     { name: 'percentages not adding up to 100', body: { mass, bundle_selection: [{ bundle_id: FORESTS!.id, percentage: 90 }] }, code: 'bundle_selection_ratios_invalid' },

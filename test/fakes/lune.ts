@@ -49,9 +49,10 @@
 //   (EUR) of the same type. A missing or unknown key, or a `Lune-Account` naming no account of the
 //   key, is 401 `unauthorised` on every route (the GET routes list no 401, but share the security).
 // - Idempotency: the key is a string of 1..100 characters (maxLength 100; the empty key is refused
-//   because it could never be looked up by path). It is unique per account: the same key with the
-//   same request (route and body) answers 200 with the current state of the first order, creating
-//   nothing; with a different request it is 409 `order_idempotency_already_exists`.
+//   because it could never be looked up by path; null is refused as the request schema is not
+//   nullable). It is unique per account: the same key with the same request (route and body)
+//   answers 200 with the current state of the first order, creating nothing; with a different
+//   request it is 409 `order_idempotency_already_exists`.
 // - A new order is `received` (every amount, bundles, projects and certificate null). It becomes
 //   `placed` (bundles, quantity and costs set) on the next read (GET by id, by key or the list), or
 //   through `setOrderStatus`; `paid` changes nothing visible; `retiring` adds projects with status
@@ -300,13 +301,13 @@ function truncOf(body: Body): number {
 
 function idempotencyKeyOf(body: Body): string | null {
   const key = body.idempotency_key;
-  if (key === undefined || key === null) return null;
+  if (key === undefined) return null;
   if (typeof key !== 'string' || key.length < 1 || key.length > 100) throw invalid('idempotency_key must be a string of 1 to 100 characters');
   return key;
 }
 
 function metadataOf(body: Body): Record<string, string> {
-  const metadata = body.metadata ?? {};
+  const metadata = body.metadata === undefined ? {} : body.metadata;
   if (!isObject(metadata) || !Object.values(metadata).every((v) => typeof v === 'string')) throw invalid('metadata must map keys to strings');
   return { ...(metadata as Record<string, string>) };
 }
