@@ -140,7 +140,7 @@ function resolveSecrets(e: Env, dataDir: string) {
     serviceToken: stored.serviceToken ?? make(),
   };
   if (JSON.stringify(generated) !== JSON.stringify(stored)) {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 });
     chmodSync(file, 0o600);
   }

@@ -139,7 +139,7 @@ describe('through the gateway', () => {
   it('resolves entities across subgraphs with its proof, whatever proof a client sends', async () => {
     const token = await tokenFor(DEMO.users.alice);
     const query = '{ me { email paymentTransactions { totalCount } } nft(id: "' + DEMO.nfts[0] + '") { credit { serialization } } }';
-    for (const headers of [{}, { [GATEWAY_PROOF_HEADER]: 'forged' }]) {
+    for (const headers of [{}, { [GATEWAY_PROOF_HEADER]: 'forged' }] as Record<string, string>[]) {
       const data = ok(await graphql<{ me: { email: string; paymentTransactions: { totalCount: number } }; nft: { credit: unknown } }>(stack.gateway.url, query, {}, { token, headers }));
       expect(data.me.email).toBe(DEMO.users.alice.email);
       expect(typeof data.me.paymentTransactions.totalCount).toBe('number');
