@@ -142,6 +142,8 @@ export async function serveSubgraph<C extends RequestContext>(
     introspection: true,
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), internalFieldsForTrustedCallers<C>(config.serviceToken)],
     includeStacktraceInErrorResponses: false,
+    // The process stops it after its HTTP server has finished the requests in flight (stopOnSignals).
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => {
       const upstream = mappedError(error);
       if (upstream) return { message: upstream.message, path: formatted.path, locations: formatted.locations, extensions: upstream.extensions };
