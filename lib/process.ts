@@ -25,6 +25,11 @@ export async function orExit<T>(step: () => T | Promise<T>): Promise<T> {
   }
 }
 
+/** The wait before restart number `restarts` (1, 2, ...): `first` doubling per restart in a row, at most `max`. */
+export function restartDelay(restarts: number, first: number, max: number): number {
+  return Math.min(first * 2 ** Math.max(restarts - 1, 0), max);
+}
+
 /** The variable that sets a port of the stack, for messages. */
 export function portVariable(config: Config, port: number): string | undefined {
   return ['GATEWAY_PORT', ...SUBGRAPHS.map((n) => `${n.toUpperCase()}_PORT`)].find((name) => config[name as keyof Config] === port);

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SUBGRAPHS } from '../lib/config.ts';
 import { describeDatabaseUrl } from '../lib/db.ts';
-import { EXIT_CANNOT_START, loadConfigOrExit, portVariable } from '../lib/process.ts';
+import { EXIT_CANNOT_START, loadConfigOrExit, portVariable, restartDelay } from '../lib/process.ts';
 import { ROOT } from '../lib/subgraph.ts';
 
 // Loaded once here first so generated secrets are written before the processes read them.
@@ -35,11 +35,6 @@ function prefix(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Writabl
     rest = lines.pop() ?? '';
     for (const line of lines) out.write(`${name.padEnd(11)} | ${line}\n`);
   });
-}
-
-/** The wait before the next restart: RESTART_DELAY_MS doubling per restart in a row, at most RESTART_MAX_DELAY_MS. */
-function restartDelay(restarts: number, first: number, max: number): number {
-  return Math.min(first * 2 ** Math.max(restarts - 1, 0), max);
 }
 
 function launch(p: Supervised) {
