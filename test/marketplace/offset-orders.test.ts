@@ -8,7 +8,7 @@ import { demoOffsetBundles } from '../../subgraphs/marketplace/offsets/local/see
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
 import { FAKE_OFFSET_ORDERS_API_KEY, startOffsetOrdersFake, type OffsetOrdersFake } from '../fakes/offset-orders.ts';
-import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
+import { AS_GATEWAY, MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 import { pdfText } from './helpers.ts';
@@ -98,7 +98,7 @@ describe.each(MODES)('offset orders (%s mode)', (mode) => {
     await offsets?.stop();
   });
 
-  const gql = <T,>(query: string, variables: Record<string, unknown> = {}, token?: string) => graphql<T>(subgraph.url, query, variables, { token });
+  const gql = <T,>(query: string, variables: Record<string, unknown> = {}, token?: string) => graphql<T>(subgraph.url, query, variables, { token, headers: AS_GATEWAY });
   const quoteByMass = async (amount: string, unit = 'T', token = alice) =>
     ok(await gql<{ offsetQuoteByMass: QuoteResult }>(Q_MASS, { input: { mass: { amount, unit } } }, token)).offsetQuoteByMass;
   const orderByMass = async (amount: string, idempotencyKey?: string, token = alice, unit = 'T') =>
