@@ -62,6 +62,15 @@ export async function poolOrderGrams(
   }
 }
 
+/**
+ * Projects whose retirement the registry refuses now (BLOCKED): it does not hold the credits the
+ * marketplace already sold, so their bundles are not offered until a retry succeeds.
+ */
+export async function blockedProjects(em: EntityManager): Promise<Set<string>> {
+  const refused = await em.find(ServiceOutbox, { mutation: MESSAGE, status: 'PENDING', attempts: { $gt: 0 } });
+  return new Set(refused.filter((m) => refusalOf(m) !== null).map((m) => (JSON.parse(m.payload) as { projectId: string }).projectId));
+}
+
 /** Pooled retirements with their state, read from their outbox messages in one statement. */
 async function poolRetirementRecords(em: EntityManager, rows: OffsetPoolRetirement[]): Promise<OffsetPoolRetirementRecord[]> {
   if (rows.length === 0) return [];

@@ -6,11 +6,11 @@ import { keysetConnection } from '../../../../lib/connection.ts';
 import type { EntityManager } from '../../../../lib/db.ts';
 import { DomainError, badInput, unauthenticated } from '../../../../lib/errors.ts';
 import { renderOffsetCertificate } from '../certificate-pdf.ts';
-import { allocateOffsets, quoteRecordOf, requestHash, type OffsetDemand } from '../allocation.ts';
+import { allocateOffsets, quoteRecordOf, requestHash, type OffsetBundleStock, type OffsetDemand } from '../allocation.ts';
 import type { OffsetOrderPage, OffsetOrderRecord, OffsetOrderSource, OffsetRequest, OffsetRetirementRecord } from '../source.ts';
 import { OffsetAllocation, OffsetBundle, OffsetEmissionEstimate, OffsetOrder } from './entities.ts';
 import { bundleStock, offsetOrderRecord } from './mapping.ts';
-import { poolOrderGrams, poolRetirementsByIds, retirementStates } from './retirement-pool.ts';
+import { blockedProjects, poolOrderGrams, poolRetirementsByIds, retirementStates } from './retirement-pool.ts';
 
 /** Another order took the stock this allocation counted on: allocate again from fresh rows. */
 class StockMoved extends Error {}
@@ -54,10 +54,11 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     return quote!;
   }
 
-  /** One read of the inventory for all the quotes. */
+  /** One read of the inventory (and of blocked projects) for all the quotes. */
   async quotes(requests: readonly (OffsetRequest & { kind: 'MASS' | 'VALUE' })[]) {
     const currencies = [...new Set(requests.map((r) => r.currency))];
-    const stock = (await this.em.fork().find(OffsetBundle, { currency: { $in: currencies } })).map(bundleStock);
+    const em = this.em.fork();
+    const stock = await offeredStock(em, await em.find(OffsetBundle, { currency: { $in: currencies } }));
     return requests.map((request) => {
       try {
         return quoteRecordOf(allocateOffsets(stock, request, this.minimumGrams));
@@ -109,7 +110,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
         demand = request;
       }
       const bundles = await tx.find(OffsetBundle, { currency: request.currency });
-      const allocation = allocateOffsets(bundles.map(bundleStock), demand, this.minimumGrams);
+      const allocation = allocateOffsets(await offeredStock(tx, bundles), demand, this.minimumGrams);
       // Cheapest first is also a fixed lock order, so concurrent orders cannot deadlock.
       for (const line of allocation.lines) {
         const taken = await tx.nativeUpdate(
@@ -217,6 +218,12 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     const byOrder = Map.groupBy(lines, (l) => l.orderId);
     return rows.map((r) => offsetOrderRecord(r, byOrder.get(r.id) ?? []));
   }
+}
+
+/** The stock on offer: a project whose retirement the registry refuses offers nothing until it is unblocked. */
+async function offeredStock(em: EntityManager, bundles: OffsetBundle[]): Promise<OffsetBundleStock[]> {
+  const blocked = await blockedProjects(em);
+  return bundles.map(bundleStock).map((b) => (b.projectId !== null && blocked.has(b.projectId) ? { ...b, availableGrams: 0n } : b));
 }
 
 function replay(first: { order: OffsetOrder; record: OffsetOrderRecord }, hash: string): OffsetOrderRecord {
