@@ -252,6 +252,8 @@ describe('pooled retirement in the registry (local mode, both subgraphs)', () =>
     expect(alerts[0]).toMatchObject({ level: 50, target: 'registry', mutation: 'retireCreditsForOffsetOrder', dedupeKey: message.dedupeKey });
     expect(JSON.stringify(alerts)).not.toMatch(/alice|Alice Buyer|Bearer/i);
 
+    expect(await certificateText(id)).toContain('Efficient Cookstoves Kenya pooled retirement #2 (1 t of Efficient Cookstoves Kenya): 500000 g of this order, waiting for credits in the registry (retried).');
+
     // Until it is unblocked, the project is not offered: quotes and orders fill from the next bundle.
     const quoteProject = async () =>
       ok(await gql<{ offsetQuoteByMass: { quote: { allocations: { projectId: string }[] } } }>(marketplace.url, `query { offsetQuoteByMass(input: { mass: { amount: "1", unit: KG } }) { quote { allocations { projectId } } } }`, {}, tokens.alice))

@@ -170,6 +170,14 @@ describe('offset order retirements in the registry (local mode)', () => {
     expect(await stateOf(second.id)).toEqual({ retirementStatus: 'PENDING', retirementBlockedReason: null, retirementShares: [share(600_000, retirement), share(100_000, null)] });
     expect(await waiting(KENYA)).toBe(100_000n);
 
+    // The pooled retirement is an entity of the marketplace (the registry adds its records); an unknown id is null.
+    const entities = data(
+      await m.as('admin', `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetPoolRetirement { id name projectId projectName mass { amount unit } status blockedReason } } }`, {
+        r: [{ __typename: 'OffsetPoolRetirement', id: poolId }, { __typename: 'OffsetPoolRetirement', id: randomUUID() }],
+      }),
+    )._entities;
+    expect(entities).toEqual([{ ...retirement, projectName: 'Efficient Cookstoves Kenya' }, null]);
+
     // Nothing more is sent however often the dispatcher runs.
     await m.app.outbox!.deliverDue();
     expect(retirementCalls()).toHaveLength(3);
