@@ -546,8 +546,8 @@ export type OffsetOrder = {
   /** Why the registry refuses a pooled retirement of this order while `retirementStatus` is BLOCKED. */
   retirementBlockedReason: Maybe<Scalars['String']['output']>;
   /**
-   * The order's grams per pooled retirement, oldest first, and the grams still waiting in a
-   * project's pool (`retirement` null). Empty when `retirementStatus` is null.
+   * The order's grams per pooled retirement (by project, oldest retirement first), then the grams
+   * still waiting in that project's pool (`retirement` null). Empty when `retirementStatus` is null.
    */
   retirementShares: Array<OffsetRetirementShare>;
   /**
