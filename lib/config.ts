@@ -68,6 +68,8 @@ const schema = z.object({
   CO2TRUST_BACKEND_SECRET_KEY: z.string().optional(),
   OFFSET_ORDERS_BASE_URL: url.default('http://127.0.0.1:5102'),
   OFFSET_ORDERS_API_KEY: z.string().optional(),
+  /** Smallest local offset order or quote, in grams (default 1 kg); a smaller one is a BELOW_MINIMUM user error. */
+  OFFSET_MINIMUM_ORDER_GRAMS: z.coerce.number().int().min(1).default(1_000),
   /** Public origin of the marketplace (e.g. https://api.example.com) for the offset certificate links it signs; default: the request's host. */
   MARKETPLACE_PUBLIC_URL: url.optional(),
   ICR_BASE_URL: url.default('http://127.0.0.1:5103'),
