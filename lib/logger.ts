@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 /** Header and field names whose values never reach a log line. */
 export const REDACTED_PATHS = [
@@ -59,20 +59,24 @@ export function scrubForLog(value: unknown, depth = 0, seen = new WeakSet<object
   return copy;
 }
 
-export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+/** A service logger (stdout unless a destination is given) that never writes bodies, personal data or secrets. */
+export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+  const options: LoggerOptions = {
     name,
     level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: { err: (err: unknown) => scrubForLog(err) },
     formatters: { log: (object) => scrubForLog(object) as Record<string, unknown> },
     hooks: {
-      // Interpolated messages are masked too.
+      // Messages are masked too, including an error's message that pino would use as the line's message.
       logMethod(args, method) {
-        method.apply(this, args.map((a) => (typeof a === 'string' ? maskSecrets(a) : a)) as Parameters<typeof method>);
+        const [first, ...rest] = args as unknown[];
+        const masked = first instanceof Error && typeof rest[0] !== 'string' ? [{ err: first }, first.message, ...rest] : args;
+        method.apply(this, masked.map((a) => (typeof a === 'string' ? maskSecrets(a) : a)) as Parameters<typeof method>);
       },
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export type { Logger };
