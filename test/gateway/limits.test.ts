@@ -43,7 +43,8 @@ function post(url: string, body: string, opts: { chunked?: boolean } = {}): Prom
   return new Promise((resolve, reject) => {
     let sent = 0;
     let answered = false;
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(opts.chunked ? {} : { 'content-length': String(data.byteLength) }) } }, (res) => {
+    // A connection of its own: an idle pooled one may be closed by the server as it is reused.
+    const req = request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', ...(opts.chunked ? {} : { 'content-length': String(data.byteLength) }) } }, (res) => {
       answered = true;
       let text = '';
       res.setEncoding('utf8');
@@ -134,8 +135,8 @@ describe('gateway limits', () => {
         continue;
       }
       // A comment makes each document distinct, so no cache answers it.
-      const res = await graphql(url, `${queries[kind]}\n# ${i}`);
-      expect(REFUSAL_CODES.has(codes(res)[0] ?? '')).toBe(true);
+      const res = await post(url, JSON.stringify({ query: `${queries[kind]}\n# ${i}` }));
+      expect(REFUSAL_CODES.has(res.code ?? '')).toBe(true);
     }
     expect(heapAfterCollection() - before).toBeLessThan(50 * 1024 * 1024);
   }, 120_000);
