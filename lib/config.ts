@@ -45,6 +45,15 @@ const schema = z.object({
   RESTART_MAX_DELAY_MS: z.coerce.number().int().min(1).default(30_000),
   /** How long a SQLite write waits for a lock held by another connection or process. */
   SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).default(5_000),
+  GATEWAY_MAX_TOKENS: z.coerce.number().int().min(1).default(2_000),
+  GATEWAY_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
+  GATEWAY_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(50),
+  GATEWAY_MAX_SELECTIONS: z.coerce.number().int().min(1).default(2_000),
+  GATEWAY_MAX_COST: z.coerce.number().int().min(1).default(10_000),
+  GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1).default(100_000),
+  GATEWAY_DOCUMENT_CACHE_ENTRIES: z.coerce.number().int().min(0).default(1_000),
+  GATEWAY_DOCUMENT_CACHE_BYTES: z.coerce.number().int().min(0).default(64_000_000),
+  GATEWAY_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
 
   MARKETPLACE_SOURCE: mode.default('local'),
   PAYMENTS_SOURCE: mode.default('local'),
