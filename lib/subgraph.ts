@@ -10,6 +10,7 @@ import { GraphQLError, parse, type DocumentNode } from 'graphql';
 import { authenticateRequest, enforceAuthDirectives, type AuthState } from './auth.ts';
 import type { Config, SubgraphName } from './config.ts';
 import { formatError } from './errors.ts';
+import { refuseNulCharacters } from './limits.ts';
 import { upstreamToGraphQLError } from './http-client.ts';
 import { closeServer, listen } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -102,7 +103,7 @@ export async function serveSubgraph<C extends RequestContext>(
   const apollo = new ApolloServer<C>({
     schema,
     introspection: true,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), refuseNulCharacters],
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => {
       const upstream = mappedError(error);
