@@ -117,6 +117,8 @@ describe('offset order retirements in the registry (local mode)', () => {
     expect(order.allocations.map((a) => a.bundleId)).toEqual([DEMO.offsetBundles[0], DEMO.offsetBundles[1]]);
 
     await until(() => requestsFor(order.id).length === 2, 'both retirements');
+    // The outcome is written once the registry has answered.
+    await until(async () => (await messagesOf(order.id)).every((row) => row.status === 'DELIVERED'), 'both messages closed');
     const expected = [
       { projectId: DEMO.offsetProjects[0], tonnes: Math.ceil(Number(kenyaGrams) / 1e6), bundleId: DEMO.offsetBundles[0] },
       { projectId: DEMO.projects[0], tonnes: 3, bundleId: DEMO.offsetBundles[1] },
@@ -151,6 +153,7 @@ describe('offset order retirements in the registry (local mode)', () => {
     await until(() => retired.has(`${order.id}:${DEMO.offsetBundles[1]}`), 'the retirement after a refusal');
     expect(retired.get(`${order.id}:${DEMO.offsetBundles[1]}`)).toMatchObject({ projectId: DEMO.projects[0], tonnes: 2, beneficiaryName: 'Bob Buyer' });
     expect(requestsFor(order.id)).toHaveLength(2);
+    await until(async () => (await messagesOf(order.id))[0]?.status === 'DELIVERED', 'the message closed');
     const [message] = await messagesOf(order.id);
     expect(message).toMatchObject({ status: 'DELIVERED', attempts: 2 });
   });
