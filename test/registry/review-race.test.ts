@@ -65,5 +65,6 @@ describe('reviewCreditRequest races (local mode)', () => {
     const sender = await db.fork().findOneOrFail(Balance, { creditId: C1.id, organizationId: NORDIC });
     expect(sender.heldTonnes).toBe(600n - BigInt(accepted));
     expect(sender.reservedTonnes).toBe(0n);
-  });
+    // 240 writes on one busy SQLite file: generous, as the machine may be shared.
+  }, 120_000);
 });
