@@ -83,6 +83,15 @@ describe('input limits through the gateway (local mode)', () => {
     expect(heavy.userErrors).toEqual([{ field: ['input', 'availableQuantity'], code: 'INVALID' }]);
   });
 
+  it('sales volumes beyond 10^9 t are a user error on the field in footprints too', async () => {
+    const create = 'mutation($input: CreateResoldProductInput!) { createResoldProduct(input: $input) { resoldProduct { id } userErrors { field code } } }';
+    const input = (tonnes: string) => ({ groupId: DEMO.groups[0], name: 'Heavy product', pickUpLocation: 'A', productionLocation: 'B', shipToLocation: 'C', yearlySalesVolumes: [{ year: 2025, tonnes }] });
+    const refused = ok(await send(create, { input: input('1000000000.5') }, tokens.admin)).createResoldProduct!;
+    expect(refused).toEqual({ resoldProduct: null, userErrors: [{ field: ['input', 'yearlySalesVolumes', '0', 'tonnes'], code: 'INVALID' }] });
+    const heaviest = ok(await send(create, { input: input('1000000000') }, tokens.admin)).createResoldProduct!;
+    expect(heaviest.userErrors).toEqual([]);
+  });
+
   it('an order whose total payments would refuse is refused and writes nothing', async () => {
     const create = 'mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { field code } } }';
     const input = { name: 'Dear credits', productType: 'REMOVAL', supplierId: DEMO.suppliers[0], pricePerTonne: { amount: '1000000000000', currency: 'EUR' }, availableQuantity: '10' };
