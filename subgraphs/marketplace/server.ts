@@ -41,6 +41,9 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
       serviceToken: config.serviceToken,
       intervalMs: config.PAYMENT_OUTBOX_INTERVAL_MS,
       timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      batchSize: config.SERVICE_OUTBOX_BATCH_SIZE,
+      concurrency: config.SERVICE_OUTBOX_CONCURRENCY,
+      messagesPerCall: config.SERVICE_OUTBOX_MESSAGES_PER_CALL,
       log,
     });
     outbox = dispatcher;

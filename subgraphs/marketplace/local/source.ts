@@ -6,6 +6,7 @@ import { offsetConnection } from '../../../lib/connection.ts';
 import type { EntityManager } from '../../../lib/db.ts';
 import { Decimal, dec, minorUnits, toMinor, tonnesToGrams } from '../../../lib/decimal.ts';
 import { DomainError, forbidden } from '../../../lib/errors.ts';
+import { assertMoneyWithinLimit } from '../../../lib/limits.ts';
 import type {
   BundleOrderFilter,
   CatalogueModel,
@@ -307,6 +308,8 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   ): Promise<OrderRecord> {
     const unit = dec(o.unitPriceMinor).div(dec(10).pow(minorUnits(o.currency)));
     const total = unit.mul(o.quantity).toDecimalPlaces(minorUnits(o.currency), Decimal.ROUND_HALF_EVEN);
+    // Payments records nothing larger: refuse the order rather than leave a payment undeliverable.
+    assertMoneyWithinLimit(total, o.currency, 'input.quantity');
     const now = new Date();
     const row = {
       id: o.id,
