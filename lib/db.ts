@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
@@ -5,6 +6,8 @@ import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Pool } from 'pg';
 import type { Config, SubgraphName } from './config.ts';
 
 export type EntityManager = SqlEntityManager;
@@ -23,6 +26,14 @@ export interface Database {
   /** Where the data lives, without credentials: a file path or host/database/schema. */
   location: string;
   queries: QueryCounter;
+  /**
+   * Runs one read-only SELECT (`?` placeholders) on a statement prepared once per SQL text and
+   * returns plain rows (integers as bigint on SQLite). It reads committed data only: SQLite reads
+   * through a read-only connection of its own, PostgreSQL through named prepared statements.
+   */
+  select<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** A table's quoted name for `select`, qualified by the subgraph's schema on PostgreSQL. */
+  table(name: string): string;
   /** A fresh EntityManager for one request or one unit of work. */
   fork(): EntityManager;
   ping(): Promise<boolean>;
@@ -100,11 +111,17 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'dataDi
     const reason = error instanceof Error ? error.message.split('\n')[0]!.replaceAll(pg ?? '\u0000', '[DATABASE_URL]') : String(error);
     throw new DatabaseUnavailableError(`${opts.name}: cannot open database at ${where}: ${redactUrls(reason)}`);
   }
+  const select = pg ? postgresSelect((await orm.em.getConnection().getNativeClient()) as Pool) : sqliteSelect(location);
   return {
     orm,
     kind: pg ? 'postgresql' : 'sqlite',
     location,
     queries,
+    select: (sql, params = []) => {
+      queries.count++;
+      return select(sql, params) as never;
+    },
+    table: (name) => (pg ? `"${opts.name}"."${name}"` : `"${name}"`),
     fork: () => orm.em.fork() as EntityManager,
     async ping() {
       try {
@@ -114,8 +131,50 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'dataDi
         return false;
       }
     },
-    close: () => orm.close(true),
+    close: async () => {
+      select.close();
+      await orm.close(true);
+    },
   };
+}
+
+/** Prepared statements kept per SQL text; beyond this many distinct texts the cache starts again. */
+const STATEMENT_CACHE_SIZE = 500;
+
+type Select = ((sql: string, params: readonly unknown[]) => Promise<unknown[]>) & { close(): void };
+
+/** A read-only connection (WAL: it sees committed data, never another request's open transaction). */
+function sqliteSelect(file: string): Select {
+  let db: BetterSqlite3.Database | undefined;
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  const select = async (sql: string, params: readonly unknown[]) => {
+    db ??= new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+    let statement = statements.get(sql);
+    if (!statement) {
+      if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
+      statement = db.prepare(sql).safeIntegers(true);
+      statements.set(sql, statement);
+    }
+    return statement.all(...params);
+  };
+  return Object.assign(select, { close: () => db?.close() });
+}
+
+/** Named prepared statements: each pooled connection parses and plans a SQL text once. */
+function postgresSelect(pool: Pool): Select {
+  const names = new Map<string, string>();
+  const select = async (sql: string, params: readonly unknown[]) => {
+    let name = names.get(sql);
+    if (!name) {
+      if (names.size >= STATEMENT_CACHE_SIZE) names.clear();
+      name = `read_${names.size}_${createHash('sha1').update(sql).digest('hex').slice(0, 12)}`;
+      names.set(sql, name);
+    }
+    let n = 0;
+    const text = sql.replace(/\?/g, () => `$${++n}`);
+    return (await pool.query({ name, text, values: params as unknown[] })).rows;
+  };
+  return Object.assign(select, { close: () => {} });
 }
 
 /** Strips credentials from any URL inside a message. */
