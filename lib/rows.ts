@@ -3,7 +3,7 @@
 import type { EntityClass } from '@mikro-orm/core';
 import type { Database } from './db.ts';
 
-type Kind = 'bigint' | 'boolean' | 'Date' | 'number' | 'string';
+type Kind = 'bigint' | 'boolean' | 'Date' | 'number' | 'string' | 'json';
 interface Column {
   property: string;
   column: string;
@@ -31,6 +31,13 @@ const convert: Record<Kind, (v: unknown) => unknown> = {
   Date: (v) => (v instanceof Date ? v : new Date(typeof v === 'bigint' ? Number(v) : (v as string | number))),
   number: (v) => (typeof v === 'bigint' ? Number(v) : typeof v === 'string' ? Number(v) : v),
   string: (v) => v,
+  // SQLite stores JSON text; the PostgreSQL driver may hand it over parsed already.
+  json: (v) => (typeof v === 'string' ? JSON.parse(v) : v),
+};
+
+const kindOf = (runtimeType: string, type: unknown): Kind => {
+  if (String(type).toLowerCase().startsWith('json')) return 'json';
+  return (['bigint', 'boolean', 'Date', 'number'].includes(runtimeType) ? runtimeType : 'string') as Kind;
 };
 
 /** Builds the reader of an entity from the ORM's metadata (so table and columns never drift). */
@@ -38,7 +45,7 @@ export function rowReader<E extends object>(db: Database, entity: EntityClass<E>
   const meta = db.orm.getMetadata().get(entity);
   const columns: Column[] = meta.props
     .filter((p) => p.persist !== false && p.fieldNames?.length === 1)
-    .map((p) => ({ property: p.name, column: p.fieldNames[0]!, kind: (['bigint', 'boolean', 'Date', 'number'].includes(p.runtimeType) ? p.runtimeType : 'string') as Kind }));
+    .map((p) => ({ property: p.name, column: p.fieldNames[0]!, kind: kindOf(p.runtimeType, p.type) }));
   const byProperty = new Map(columns.map((c) => [c.property, `"${c.column}"`]));
   return {
     table: db.table(meta.tableName),
