@@ -2,11 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
-import { Migrator } from '@mikro-orm/migrations';
-import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import { SqliteDriver } from '@mikro-orm/sqlite';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Pool } from 'pg';
 import type { Config, SubgraphName } from './config.ts';
 
@@ -67,7 +64,6 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'dataDi
   const queries = new QueryCounter();
   const common: Partial<Options> = {
     entities: opts.entities as Options['entities'],
-    extensions: [Migrator],
     allowGlobalContext: false,
     forceUtcTimezone: true,
     onQuery: (sql: string) => {
@@ -88,14 +84,17 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'dataDi
   let orm: MikroORM;
   let location: string;
   try {
+    // Each process loads only the driver (and, on PostgreSQL, the migrator) that it uses.
     if (pg) {
       location = `${describeDatabaseUrl(pg)} schema ${opts.name}`;
-      orm = await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: pg, schema: opts.name, pool: { min: 0, max: 10 } } as Options);
+      const [{ PostgreSqlDriver }, { Migrator }] = await Promise.all([import('@mikro-orm/postgresql'), import('@mikro-orm/migrations')]);
+      orm = await MikroORM.init({ ...common, extensions: [Migrator], driver: PostgreSqlDriver, clientUrl: pg, schema: opts.name, pool: { min: 0, max: 10 } } as Options);
       await orm.em.getConnection().execute(`create schema if not exists "${opts.name}"`);
       await orm.migrator.up();
     } else {
       mkdirSync(config.dataDir, { recursive: true });
       location = join(config.dataDir, `${opts.name}.sqlite`);
+      const { SqliteDriver } = await import('@mikro-orm/sqlite');
       orm = await MikroORM.init({
         ...common,
         driver: SqliteDriver,
@@ -148,7 +147,10 @@ function sqliteSelect(file: string): Select {
   let db: BetterSqlite3.Database | undefined;
   const statements = new Map<string, BetterSqlite3.Statement>();
   const select = async (sql: string, params: readonly unknown[]) => {
-    db ??= new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+    if (!db) {
+      const { default: Sqlite } = await import('better-sqlite3');
+      db ??= new Sqlite(file, { readonly: true, fileMustExist: true });
+    }
     let statement = statements.get(sql);
     if (!statement) {
       if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
