@@ -49,7 +49,7 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
     outbox = dispatcher;
     offsets = await localOffsetOrders(config, db, log, () => dispatcher.kick());
     dispatcher.start();
-    sourceFor = (base) => new LocalMarketplaceSource(db.fork(), base.auth.viewer, () => dispatcher.kick());
+    sourceFor = (base) => new LocalMarketplaceSource(db, base.auth.viewer, () => dispatcher.kick());
     health = databaseHealth(db);
     close = async () => {
       await dispatcher.stop();
