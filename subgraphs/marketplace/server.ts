@@ -55,7 +55,7 @@ export async function createMarketplaceApp(config: Config): Promise<MarketplaceA
   } else {
     const client = createCo2TrustClient(config, log);
     offsets = upstreamOffsetOrders(config, log);
-    sourceFor = (base) => new UpstreamMarketplaceSource(client, base.auth.viewer, config.CO2TRUST_BACKEND_SECRET_KEY);
+    sourceFor = (base) => new UpstreamMarketplaceSource(client, base.auth.viewer, config.CO2TRUST_BACKEND_SECRET_KEY, config.CO2TRUST_BY_ID_CONCURRENCY);
     health = async () => ({ up: true, source: 'upstream' });
     close = async () => {
       await client.close();

@@ -1,5 +1,5 @@
 import { upstreamBearer, type Viewer } from '../../../lib/auth.ts';
-import { alignByKey } from '../../../lib/batch.ts';
+import { mapConcurrent } from '../../../lib/batch.ts';
 import { offsetConnection, windowFromPages } from '../../../lib/connection.ts';
 import { DomainError } from '../../../lib/errors.ts';
 import { UpstreamHttpError, type UpstreamClient, type UpstreamRequest } from '../../../lib/http-client.ts';
@@ -18,7 +18,6 @@ import type {
   OrderRecord,
   ProductFilter,
   ProductOrderFilter,
-  ProductOrderRecord,
   ProductType,
   SupplierFilter,
   TraderFilter,
@@ -27,24 +26,19 @@ import type {
 import {
   CO2TRUST_ROUTES as R,
   type Co2TrustAuthResponse,
-  type Co2TrustBundleOrder,
-  type Co2TrustImpactPartner,
   type Co2TrustMailingListEntry,
   type Co2TrustModel,
-  type Co2TrustNft,
   type Co2TrustOption,
   type Co2TrustOrder,
   type Co2TrustPage,
-  type Co2TrustProductOrder,
   type Co2TrustSyncResult,
-  type Co2TrustTrader,
 } from './client.ts';
 import { fromCo2Trust, upsertBody } from './mappers.ts';
 
-/** The upstream's largest page: by-id lookups ask for up to this many ids per call. */
-const MAX_IDS_PER_CALL = 100;
-
 type Query = UpstreamRequest['query'];
+
+/** The largest page the core services serve. */
+const MAX_PAGE_SIZE = 100;
 
 const MODELS: Record<CatalogueModel, { path: Co2TrustModel; body: (i: never) => object; map: (r: never) => unknown }> = {
   product: { path: 'product', body: upsertBody.product, map: fromCo2Trust.product },
@@ -59,11 +53,13 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   private readonly client: UpstreamClient;
   private readonly viewer: Viewer | null;
   private readonly backendSecretKey: string | undefined;
+  private readonly byIdConcurrency: number;
 
-  constructor(client: UpstreamClient, viewer: Viewer | null, backendSecretKey: string | undefined) {
+  constructor(client: UpstreamClient, viewer: Viewer | null, backendSecretKey: string | undefined, byIdConcurrency = 8) {
     this.client = client;
     this.viewer = viewer;
     this.backendSecretKey = backendSecretKey;
+    this.byIdConcurrency = byIdConcurrency;
   }
 
   /** The caller's CO2Trust bearer token, when the caller has one. */
@@ -83,15 +79,22 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
     });
   }
 
-  /** By-id lookups through the list endpoint's `ids` filter: one call per 100 ids. */
-  private async byIds<T, R extends { id: string }>(path: string, ids: readonly string[], map: (row: T) => R, extra: Query = {}): Promise<(R | null)[]> {
+  /**
+   * By-id lookups through the documented `GET /{resource}/{id}` routes: one call per distinct id,
+   * at most `byIdConcurrency` in flight. A 404 is null for that id alone; any other failure is an
+   * Error for that id alone (DataLoader rejects only its key), never a failed batch.
+   */
+  private async byIds<T, R>(route: (id: string) => string, ids: readonly string[], map: (row: T) => R): Promise<(R | null | Error)[]> {
     const unique = [...new Set(ids)];
-    const chunks: string[][] = [];
-    for (let i = 0; i < unique.length; i += MAX_IDS_PER_CALL) chunks.push(unique.slice(i, i + MAX_IDS_PER_CALL));
-    const pages = await Promise.all(
-      chunks.map((chunk) => this.client.json<Co2TrustPage<T>>({ path, headers: this.auth(), query: { ids: chunk.join(','), page: 1, size: chunk.length, ...extra } })),
-    );
-    return alignByKey(ids, pages.flatMap((p) => p.items.map(map)), (r) => r.id);
+    const settled = await mapConcurrent(unique, this.byIdConcurrency, async (id) => {
+      const row = await this.client.jsonOrNull<T>({ path: route(id), headers: this.auth() });
+      return row === null ? null : map(row);
+    });
+    const byId = new Map(unique.map((id, i) => {
+      const r = settled[i]!;
+      return [id, r.status === 'fulfilled' ? r.value : r.reason instanceof Error ? r.reason : new Error(String(r.reason))] as const;
+    }));
+    return ids.map((id) => byId.get(id)!);
   }
 
   /** Turns the upstream's business refusals into the same user errors local mode gives. */
@@ -134,7 +137,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   productsByIds(ids: readonly string[]) {
-    return this.byIds(R.products, ids, fromCo2Trust.product);
+    return this.byIds(R.product, ids, fromCo2Trust.product);
   }
 
   /** Dropdowns answer whole arrays: sorted by name and windowed here, as local mode does. */
@@ -162,7 +165,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   suppliersByIds(ids: readonly string[]) {
-    return this.byIds(R.suppliers, ids, fromCo2Trust.supplier);
+    return this.byIds(R.supplier, ids, fromCo2Trust.supplier);
   }
 
   traders(listing: Listing<TraderFilter>) {
@@ -170,7 +173,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   tradersByIds(ids: readonly string[]) {
-    return this.byIds<Co2TrustTrader, ReturnType<typeof fromCo2Trust.trader>>(R.traders, ids, fromCo2Trust.trader);
+    return this.byIds(R.trader, ids, fromCo2Trust.trader);
   }
 
   impactPartners(listing: Listing<NoFilter>) {
@@ -178,7 +181,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   impactPartnersByIds(ids: readonly string[]) {
-    return this.byIds<Co2TrustImpactPartner, ReturnType<typeof fromCo2Trust.impactPartner>>(R.impactPartners, ids, fromCo2Trust.impactPartner);
+    return this.byIds(R.impactPartner, ids, fromCo2Trust.impactPartner);
   }
 
   orders(listing: Listing<OrderFilter>) {
@@ -203,7 +206,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   async ordersByIds(ids: readonly string[]) {
     // Orders need a user token upstream; an anonymous caller sees none.
     if (!this.viewer?.upstreamToken) return ids.map(() => null);
-    return this.byIds(R.orders, ids, fromCo2Trust.order);
+    return this.byIds(R.order, ids, fromCo2Trust.order);
   }
 
   nfts(listing: Listing<NftFilter>) {
@@ -215,7 +218,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   nftsByIds(ids: readonly string[]) {
-    return this.byIds<Co2TrustNft, ReturnType<typeof fromCo2Trust.nft>>(R.nfts, ids, fromCo2Trust.nft);
+    return this.byIds(R.nft, ids, fromCo2Trust.nft);
   }
 
   bundleOrders(listing: Listing<BundleOrderFilter>) {
@@ -223,7 +226,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   bundleOrdersByIds(ids: readonly string[]) {
-    return this.byIds<Co2TrustBundleOrder, ReturnType<typeof fromCo2Trust.bundleOrder>>(R.bundleOrders, ids, fromCo2Trust.bundleOrder);
+    return this.byIds(R.bundleOrder, ids, fromCo2Trust.bundleOrder);
   }
 
   productOrders(listing: Listing<ProductOrderFilter>) {
@@ -232,18 +235,21 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   productOrdersByIds(ids: readonly string[]) {
-    return this.byIds<Co2TrustProductOrder, ProductOrderRecord>(R.productOrders, ids, fromCo2Trust.productOrder);
+    return this.byIds(R.productOrder, ids, fromCo2Trust.productOrder);
   }
 
+  /** The list documents no bundle filter: every product-order page is read once and grouped here. */
   async productOrdersByBundleIds(bundleOrderIds: readonly string[]) {
-    const unique = [...new Set(bundleOrderIds)];
-    const res = await this.client.json<Co2TrustPage<Co2TrustProductOrder>>({
-      path: R.productOrders,
-      headers: this.auth(),
-      query: { bundle_order_ids: unique.join(','), page: 1, size: 100, order: 'asc' },
-    });
-    const rows = res.items.map(fromCo2Trust.productOrder);
+    const rows = await this.all(R.productOrders, fromCo2Trust.productOrder);
     return bundleOrderIds.map((id) => rows.filter((r) => r.bundleOrderId === id));
+  }
+
+  /** Every row of a documented list, in pages of the largest size (page/size/order only). */
+  private async all<T, R>(path: string, map: (row: T) => R): Promise<R[]> {
+    const page = (n: number) => this.client.json<Co2TrustPage<T>>({ path, headers: this.auth(), query: { page: n, size: MAX_PAGE_SIZE, order: 'asc' } });
+    const first = await page(1);
+    const rest = await Promise.all(Array.from({ length: Math.max(0, Math.ceil(first.total / MAX_PAGE_SIZE) - 1) }, (_, i) => page(i + 2)));
+    return [first, ...rest].flatMap((p) => p.items.map(map));
   }
 
   // ---- purchases ---------------------------------------------------------------------------
