@@ -38,7 +38,7 @@ export async function createPaymentsApp(config: Config): Promise<PaymentsApp> {
     queries = db.queries;
   } else {
     const client = createPaymentsClient(config, log);
-    sourceFor = (base) => new UpstreamPaymentsSource(client, base.auth.viewer, config.CO2TRUST_BACKEND_SECRET_KEY);
+    sourceFor = (base) => new UpstreamPaymentsSource(client, base.auth.viewer, config.CO2TRUST_BACKEND_SECRET_KEY, log);
     health = async () => ({ up: true, source: 'upstream' });
     close = () => client.close();
   }

@@ -10,7 +10,9 @@
 // - recording a transaction is `POST /payment-transactions` with `X-Backend-Secret-Key`, idempotent
 //   by `external_reference`; `POST /transfers` takes an `Idempotency-Key` header;
 // - business refusals are 409/422 with `{ code, message, field }` (codes in mappers.ts).
+import { z } from 'zod';
 import type { Config } from '../../../lib/config.ts';
+import { decimal, integer } from '../../../lib/upstream-contract.ts';
 import { upstreamClient, type UpstreamClient } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 
@@ -25,6 +27,26 @@ export const PAYMENTS_ROUTES = {
   bankAccounts: `${BASE}/bank-accounts`,
   transfers: `${BASE}/transfers`,
 } as const;
+
+/**
+ * Response schemas per route (parsed once in the source, at the client boundary). The seed gives
+ * no bodies: the field names are the assumptions listed above; amounts are accepted as JSON
+ * numbers or decimal strings, fields the GraphQL types do not need are ignored.
+ */
+const volumeSchema = z.object({ currency: z.string(), amount: decimal, transaction_count: integer });
+const globalStatsSchema = z.object({ transaction_count: integer, volumes: z.array(volumeSchema) });
+const quarterlyStatsSchema = z.array(globalStatsSchema.extend({ year: integer, quarter: integer }));
+
+export const PAYMENTS_SCHEMAS = {
+  /** GET /payment-stats (seed line 258): "all payment statistics including global and quarterly stats". */
+  stats: z.object({ global: globalStatsSchema, quarterly: quarterlyStatsSchema }),
+  /** GET /payment-stats/global (seed line 264). */
+  globalStats: globalStatsSchema,
+  /** GET /payment-stats/quarterly (seed line 270). */
+  quarterlyStats: quarterlyStatsSchema,
+};
+export type ParsedGlobalStats = z.output<typeof globalStatsSchema>;
+export type ParsedQuarterlyStats = z.output<typeof quarterlyStatsSchema>[number];
 
 /** Largest page the payment services serve. */
 export const MAX_UPSTREAM_PAGE = 100;

@@ -13,17 +13,17 @@ import type {
 } from '../source.ts';
 import type {
   Co2TrustBankAccount,
-  Co2TrustGlobalStats,
   Co2TrustPaymentTransaction,
   Co2TrustPaymentType,
-  Co2TrustQuarterlyStats,
   Co2TrustRefusal,
   Co2TrustTransfer,
   Co2TrustVolume,
+  ParsedGlobalStats,
+  ParsedQuarterlyStats,
 } from './client.ts';
 
 const upper = <T extends string>(v: string) => v.toUpperCase() as T;
-const volume = (v: Co2TrustVolume): PaymentVolumeRecord => ({ volume: { amount: dec(v.amount), currency: v.currency }, transactionCount: v.transaction_count });
+const volume = (v: ParsedGlobalStats['volumes'][number]): PaymentVolumeRecord => ({ volume: { amount: v.amount, currency: v.currency }, transactionCount: v.transaction_count });
 const amountOf = (amount: { amount: { toFixed(n: number): string }; currency: string }) => amount.amount.toFixed(minorUnits(amount.currency));
 
 export const toUpstreamType = (type: PaymentTransactionType): Co2TrustPaymentType => type.toLowerCase() as Co2TrustPaymentType;
@@ -59,8 +59,8 @@ export const fromCo2Trust = {
     reference: t.reference,
     createdAt: new Date(t.created_at),
   }),
-  globalStats: (s: Co2TrustGlobalStats): PaymentStatsTotalsRecord => ({ transactionCount: s.transaction_count, volumes: s.volumes.map(volume) }),
-  quarterlyStats: (s: Co2TrustQuarterlyStats): QuarterlyPaymentStatsRecord => ({
+  globalStats: (s: ParsedGlobalStats): PaymentStatsTotalsRecord => ({ transactionCount: s.transaction_count, volumes: s.volumes.map(volume) }),
+  quarterlyStats: (s: ParsedQuarterlyStats): QuarterlyPaymentStatsRecord => ({
     year: s.year,
     quarter: s.quarter,
     transactionCount: s.transaction_count,

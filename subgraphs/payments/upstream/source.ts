@@ -1,8 +1,12 @@
+import DataLoader from 'dataloader';
+import type { z } from 'zod';
 import { upstreamBearer, type Viewer } from '../../../lib/auth.ts';
 import { offsetConnection, windowFromPages, type Connection, type OffsetPage } from '../../../lib/connection.ts';
 import { dec, minorUnits } from '../../../lib/decimal.ts';
 import { unauthenticated } from '../../../lib/errors.ts';
 import type { UpstreamClient, UpstreamRequest } from '../../../lib/http-client.ts';
+import type { Logger } from '../../../lib/logger.ts';
+import { parseUpstream } from '../../../lib/upstream-contract.ts';
 import type {
   BalanceKey,
   BankAccountRecord,
@@ -21,11 +25,12 @@ import {
   MAX_UPSTREAM_PAGE,
   PAYMENTS_ROUTES as R,
   type Co2TrustBankAccount,
-  type Co2TrustGlobalStats,
   type Co2TrustPage,
   type Co2TrustPaymentTransaction,
-  type Co2TrustQuarterlyStats,
   type Co2TrustTransfer,
+  PAYMENTS_SCHEMAS,
+  type ParsedGlobalStats,
+  type ParsedQuarterlyStats,
 } from './client.ts';
 import { fromCo2Trust, refusalToDomainError, toUpstreamType } from './mappers.ts';
 
@@ -38,11 +43,13 @@ export class UpstreamPaymentsSource implements PaymentsSource {
   private readonly client: UpstreamClient;
   private readonly viewer: Viewer | null;
   private readonly backendSecretKey: string | undefined;
+  private readonly logger: Logger | undefined;
 
-  constructor(client: UpstreamClient, viewer: Viewer | null, backendSecretKey: string | undefined) {
+  constructor(client: UpstreamClient, viewer: Viewer | null, backendSecretKey: string | undefined, logger?: Logger) {
     this.client = client;
     this.viewer = viewer;
     this.backendSecretKey = backendSecretKey;
+    this.logger = logger;
   }
 
   /** The caller's CO2Trust bearer token, when the caller has one. */
@@ -86,12 +93,30 @@ export class UpstreamPaymentsSource implements PaymentsSource {
     });
   }
 
+  /** A documented GET, its body checked against the route's schema (an UPSTREAM_CONTRACT error otherwise). */
+  private async read<S extends z.ZodType>(path: string, schema: S, query: Query = {}): Promise<z.output<S>> {
+    const body = await this.client.json<unknown>({ path, headers: this.auth(), query });
+    return parseUpstream(schema, body, { upstream: this.client.name, route: `GET ${path}`, logger: this.logger });
+  }
+
+  /**
+   * The parts of `paymentStats` a request selects, read at most once each: both parts are one
+   * GET /payment-stats, one part alone its own documented route.
+   */
+  private readonly stats = new DataLoader<'global' | 'quarterly', ParsedGlobalStats | ParsedQuarterlyStats[]>(async (parts) => {
+    if (new Set(parts).size > 1) {
+      const all = await this.read(R.stats, PAYMENTS_SCHEMAS.stats);
+      return parts.map((p) => all[p]);
+    }
+    return parts[0] === 'global' ? [await this.read(R.globalStats, PAYMENTS_SCHEMAS.globalStats)] : [await this.read(R.quarterlyStats, PAYMENTS_SCHEMAS.quarterlyStats)];
+  });
+
   async globalStats() {
-    return fromCo2Trust.globalStats(await this.client.json<Co2TrustGlobalStats>({ path: R.globalStats }));
+    return fromCo2Trust.globalStats((await this.stats.load('global')) as ParsedGlobalStats);
   }
 
   async quarterlyStats() {
-    const rows = await this.client.json<Co2TrustQuarterlyStats[]>({ path: R.quarterlyStats });
+    const rows = (await this.stats.load('quarterly')) as ParsedQuarterlyStats[];
     return rows.map(fromCo2Trust.quarterlyStats).sort((a, b) => a.year - b.year || a.quarter - b.quarter);
   }
 
