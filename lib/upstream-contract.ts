@@ -5,7 +5,7 @@
 // the route and the field, never an INTERNAL_SERVER_ERROR deep in a mapper).
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
-import { dec, type Decimal } from './decimal.ts';
+import { Decimal, dec } from './decimal.ts';
 import type { Logger } from './logger.ts';
 
 export const UPSTREAM_CONTRACT = 'UPSTREAM_CONTRACT';
@@ -29,6 +29,13 @@ export class UpstreamContractError extends GraphQLError {
 export const decimal: z.ZodType<Decimal, number | string> = z
   .union([z.number().finite(), z.string().trim().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal number')])
   .transform((v) => dec(String(v)));
+
+/** A Decimal written as a JSON number in a request body (refused when a double cannot carry it exactly). */
+export const jsonNumber = z.instanceof(Decimal).transform((d, ctx) => {
+  const n = d.toNumber();
+  if (!new Decimal(String(n)).eq(d)) ctx.addIssue({ code: 'custom', message: 'not representable as a JSON number' });
+  return n;
+});
 
 /** A whole number sent as a JSON number or a numeric string. */
 export const integer = z.union([z.number().int(), z.string().trim().regex(/^-?\d+$/).transform(Number)]);

@@ -57,7 +57,7 @@ export async function createMarketplaceApp(config: Config): Promise<MarketplaceA
   } else {
     const client = createCo2TrustClient(config, log);
     offsets = upstreamOffsetOrders(config, log);
-    sourceFor = (base) => new UpstreamMarketplaceSource(client, base.auth.viewer, config.CO2TRUST_BACKEND_SECRET_KEY, config.CO2TRUST_BY_ID_CONCURRENCY);
+    sourceFor = (base) => new UpstreamMarketplaceSource(client, base.auth.viewer, config.CO2TRUST_BACKEND_SECRET_KEY, config.CO2TRUST_BY_ID_CONCURRENCY, log);
     // CO2Trust's documented GET /health (seed 000 line 364); the offset-orders API has none, so its
     // cheapest documented read, GET /orders (seed 003 line 50), with the smallest page.
     const offsetOrdersHealth = createOffsetOrdersClient(config, log);
