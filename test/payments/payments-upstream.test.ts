@@ -1,12 +1,18 @@
 // Upstream mode of payments against the CO2Trust contract fake: paymentStats reads the documented
 // stats routes at most once each per request, and bodies are checked at the client boundary.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { DEMO } from '../../lib/demo.ts';
+import { DEMO_PAYMENTS } from '../../subgraphs/payments/local/seed.ts';
 import { createPaymentsApp } from '../../subgraphs/payments/server.ts';
+import { toCo2Trust } from '../../subgraphs/payments/upstream/mappers.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
+import { tokenFor } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 
-const STATS = '/co2trust-payments/v1/payment-stats';
+const BASE = '/co2trust-payments/v1';
+const STATS = `${BASE}/payment-stats`;
 const GLOBAL = 'global { transactionCount volumes { volume { amount currency } transactionCount } }';
 const QUARTERLY = 'quarterly { year quarter transactionCount volumes { volume { amount currency } } }';
 
@@ -23,9 +29,9 @@ describe('payments upstream contract', () => {
     await fake?.stop();
   });
 
-  const ask = async (query: string) => {
+  const ask = async (query: string, variables?: Record<string, unknown>, token?: string) => {
     fake.resetCalls();
-    const res = await graphql<Record<string, unknown>>(subgraph.url, query);
+    const res = await graphql<Record<string, unknown>>(subgraph.url, query, variables, token ? { token } : {});
     return { res, paths: fake.calls.map((c) => `${c.method} ${c.path}`) };
   };
 
@@ -62,6 +68,54 @@ describe('payments upstream contract', () => {
       const error = res.errors![0]!;
       expect(error.extensions).toEqual({ code: 'UPSTREAM_CONTRACT', upstream: 'co2trust-payments', route: `GET ${STATS}/global`, field });
       expect(error.message).toContain(`${field} ${problem}`);
+    });
+  });
+
+  describe('payment transactions, bank accounts and transfers', () => {
+    const alice = DEMO.users.alice;
+    const token = () => tokenFor(alice, { upstreamToken: `co2t_${alice.id}` });
+    const page = (items: unknown[]) => ({ items, total: items.length, page: 1, size: 20, pages: 1 });
+    const wireTx = () => toCo2Trust.paymentTransaction(fake.state.paymentTransactions.find((t) => t.payerId === alice.id)!) as unknown as Record<string, unknown>;
+    const wireAccount = () => toCo2Trust.bankAccount(fake.state.bankAccounts.find((a) => a.userId === alice.id)!) as unknown as Record<string, unknown>;
+    const USER = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { bankAccounts { nodes { id holderName ibanLast4 } } transfers { nodes { id status amount { amount } } } } } }`;
+
+    it('an unknown transaction status is UNKNOWN, an amount as a JSON number is read exactly', async () => {
+      fake.fail({ method: 'GET', pathPrefix: `${BASE}/payment-transactions`, status: 200, body: page([{ ...wireTx(), status: 'SUCCEEDED', amount: 145.5, gateway: 'extra' }]) });
+      const { res } = await ask('{ paymentTransactions { nodes { status amount { amount currency } } } }', {}, await token());
+      expect(res.errors).toBeUndefined();
+      expect(res.data).toEqual({ paymentTransactions: { nodes: [{ status: 'UNKNOWN', amount: { amount: '145.50', currency: 'EUR' } }] } });
+    });
+
+    it('a null holder name is UPSTREAM_CONTRACT naming the field, never the account data', async () => {
+      fake.fail({ method: 'GET', pathPrefix: `${BASE}/bank-accounts`, status: 200, body: page([{ ...wireAccount(), holder_name: null }]) });
+      const { res } = await ask(USER, { r: [{ __typename: 'User', id: alice.id }] }, await token());
+      expect(res.errors?.map((e) => [e.path, e.extensions?.code, e.extensions?.route, e.extensions?.field])).toEqual([
+        [['_entities', 0, 'bankAccounts'], 'UPSTREAM_CONTRACT', `GET ${BASE}/bank-accounts`, 'items[0].holder_name'],
+      ]);
+      const iban = String(wireAccount().iban);
+      expect(res.errors![0]!.message).not.toContain(iban);
+      expect(res.errors![0]!.message).not.toContain(iban.slice(-4));
+      // bankAccounts is non-null on User: the entity is null, the error says why.
+      expect(res.data).toEqual({ _entities: [null] });
+    });
+
+    it('an unknown transfer status is UNKNOWN', async () => {
+      const wire = toCo2Trust.transfer(fake.state.transfers.find((t) => t.userId === alice.id)!);
+      fake.fail({ method: 'GET', pathPrefix: `${BASE}/transfers`, status: 200, body: page([{ ...wire, status: 'in_transit' }]) });
+      const { res } = await ask(USER, { r: [{ __typename: 'User', id: alice.id }] }, await token());
+      const user = (res.data!._entities as { transfers: { nodes: { status: string }[] } }[])[0]!;
+      expect(user.transfers.nodes.map((t) => t.status)).toEqual(['UNKNOWN']);
+    });
+
+    it('createTransfer sends the amount as a JSON number', async () => {
+      const { res } = await ask(
+        'mutation($input: CreateTransferInput!) { createTransfer(input: $input) { transfer { id } userErrors { code } } }',
+        { input: { bankAccountId: DEMO_PAYMENTS.bankAccounts.alice, amount: '1.50', currency: 'EUR', idempotencyKey: randomUUID() } },
+        await token(),
+      );
+      expect(res.errors).toBeUndefined();
+      const post = fake.callsTo(`${BASE}/transfers`, 'POST')[0]!;
+      expect((post.body as { amount: unknown }).amount).toBe(1.5);
     });
   });
 });
