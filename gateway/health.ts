@@ -5,6 +5,8 @@ export interface SubgraphHealth {
   url: string;
   source?: 'local' | 'upstream';
   database?: { kind: string; status: 'up' | 'down' };
+  /** Upstream mode: each upstream API the subgraph asked. */
+  upstreams?: Record<string, 'up' | 'down'>;
   error?: string;
 }
 
@@ -21,12 +23,13 @@ async function probe(name: SubgraphName, graphqlUrl: string): Promise<SubgraphHe
   const url = graphqlUrl.replace(/\/graphql$/, '/health');
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
-    const body = (await res.json()) as { up?: boolean; source?: 'local' | 'upstream'; database?: { kind: string; up: boolean } };
+    const body = (await res.json()) as { up?: boolean; source?: 'local' | 'upstream'; database?: { kind: string; up: boolean }; upstreams?: Record<string, 'up' | 'down'> };
     return {
       status: res.ok && body.up ? 'up' : 'down',
       url: graphqlUrl,
       source: body.source,
       ...(body.database ? { database: { kind: body.database.kind, status: body.database.up ? 'up' : 'down' } } : {}),
+      ...(body.upstreams ? { upstreams: body.upstreams } : {}),
     };
   } catch (error) {
     const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${TIMEOUT_MS} ms` : 'unreachable';
@@ -40,7 +43,9 @@ export async function checkHealth(config: Config): Promise<HealthReport> {
   const subgraphs = Object.fromEntries(results) as Record<SubgraphName, SubgraphHealth>;
   const down: string[] = [];
   for (const [name, h] of results) {
-    if (h.status === 'down' && !h.database) down.push(`${name} subgraph`);
+    const upstreamsDown = Object.entries(h.upstreams ?? {}).filter(([, s]) => s === 'down');
+    if (upstreamsDown.length > 0) down.push(...upstreamsDown.map(([u]) => `${u} upstream (${name})`));
+    else if (h.status === 'down' && !h.database) down.push(`${name} subgraph`);
     else if (h.database?.status === 'down') down.push(`${name} database`);
     else if (h.status === 'down') down.push(`${name} subgraph`);
   }

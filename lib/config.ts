@@ -78,9 +78,15 @@ const schema = z.object({
   UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   UPSTREAM_BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5),
   UPSTREAM_BREAKER_HALF_OPEN_MS: z.coerce.number().int().min(1).default(10_000),
+  /** How long a subgraph's /health waits for each upstream's answer in upstream mode. */
+  UPSTREAM_HEALTH_TIMEOUT_MS: z.coerce.number().int().min(1).default(2_000),
+  /** How long an upstream's health answer is reused before it is asked again. */
+  UPSTREAM_HEALTH_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
 
   CO2TRUST_BASE_URL: url.default('http://127.0.0.1:5101'),
   CO2TRUST_BACKEND_SECRET_KEY: z.string().optional(),
+  /** By-id lookups (GET /{resource}/{id}) in flight at once per batch. */
+  CO2TRUST_BY_ID_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   OFFSET_ORDERS_BASE_URL: url.default('http://127.0.0.1:5102'),
   OFFSET_ORDERS_API_KEY: z.string().optional(),
   /** Smallest local offset order or quote, in grams (default 1 kg); a smaller one is a BELOW_MINIMUM user error. */

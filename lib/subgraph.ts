@@ -41,7 +41,8 @@ export interface HealthReport {
   up: boolean;
   source: 'local' | 'upstream';
   database?: { kind: string; up: boolean };
-  upstreams?: Record<string, boolean>;
+  /** Upstream mode: each upstream's answer to its health probe. */
+  upstreams?: Record<string, 'up' | 'down'>;
 }
 
 type RouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => Promise<void>;

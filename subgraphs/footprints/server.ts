@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ConfigError, type Config } from '../../lib/config.ts';
 import { openDatabase, type Database } from '../../lib/db.ts';
 import { createLogger } from '../../lib/logger.ts';
+import { upstreamHealth } from '../../lib/upstream-health.ts';
 import { ROOT, databaseHealth, runSubgraphProcess, type SubgraphApp } from '../../lib/subgraph.ts';
 import type { Context } from './context.ts';
 import { createLoaders } from './loaders.ts';
@@ -11,7 +12,7 @@ import { seedFootprints } from './local/seed.ts';
 import { LocalFootprintsSource } from './local/source.ts';
 import { resolvers } from './resolvers/index.ts';
 import type { FootprintsSource } from './source.ts';
-import { createCarbonCloudClients } from './upstream/client.ts';
+import { CARBONCLOUD_ROUTES, createCarbonCloudClients } from './upstream/client.ts';
 import { UpstreamFootprintsSource } from './upstream/source.ts';
 
 export const MIGRATIONS = join(ROOT, 'subgraphs/footprints/local/migrations');
@@ -41,7 +42,8 @@ export async function createFootprintsApp(config: Config): Promise<FootprintsApp
   return app(new UpstreamFootprintsSource(clients.api), {
     database: null,
     local: null,
-    health: async () => ({ up: true, source: 'upstream' }),
+    // CarbonCloud documents no health route: its cheapest documented read, the groups list (seed 002 line 24).
+    health: upstreamHealth([{ name: 'carboncloud', client: clients.api, request: { path: CARBONCLOUD_ROUTES.groups } }], config),
     close: async () => {
       await clients.api.close();
       await clients.auth.close();

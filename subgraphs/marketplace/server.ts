@@ -4,9 +4,11 @@ import { safeEqual, signToken } from '../../lib/auth.ts';
 import type { Config } from '../../lib/config.ts';
 import { openDatabase, type Database } from '../../lib/db.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
+import { upstreamHealth } from '../../lib/upstream-health.ts';
 import { ROOT, databaseHealth, runSubgraphProcess, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
 import type { Context } from './context.ts';
 import { createLoaders } from './loaders.ts';
+import { OFFSET_ORDER_ROUTES, createOffsetOrdersClient } from './offsets/upstream/client.ts';
 import { localOffsetOrders, upstreamOffsetOrders, type OffsetOrdersModule } from './offsets/module.ts';
 import { entities } from './local/entities.ts';
 import { seedMarketplace } from './local/seed.ts';
@@ -58,10 +60,20 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
   } else {
     const client = createCo2TrustClient(config, log);
     offsets = upstreamOffsetOrders(config, log);
-    sourceFor = (base) => new UpstreamMarketplaceSource(client, base.auth.viewer, config.CO2TRUST_BACKEND_SECRET_KEY);
-    health = async () => ({ up: true, source: 'upstream' });
+    sourceFor = (base) => new UpstreamMarketplaceSource(client, base.auth.viewer, config.CO2TRUST_BACKEND_SECRET_KEY, config.CO2TRUST_BY_ID_CONCURRENCY, log);
+    // CO2Trust's documented GET /health (seed 000 line 364); the offset-orders API has none, so its
+    // cheapest documented read, GET /orders (seed 003 line 50), with the smallest page.
+    const offsetOrdersHealth = createOffsetOrdersClient(config, log);
+    health = upstreamHealth(
+      [
+        { name: 'co2trust', client, request: { path: '/health' } },
+        { name: 'offset-orders', client: offsetOrdersHealth, request: { path: OFFSET_ORDER_ROUTES.orders, query: { limit: 1 } } },
+      ],
+      config,
+    );
     close = async () => {
       await client.close();
+      await offsetOrdersHealth.close();
       await offsets.close();
     };
   }

@@ -277,32 +277,33 @@ export interface AuthenticatedUser {
 export interface MarketplaceSource {
   /** Finds or creates the user a trusted backend vouches for. */
   authenticate(input: { email: string; name?: string | null }): Promise<AuthenticatedUser>;
+  /** By-id lookups answer one entry per id: the record, null (not found) or an Error for that id alone. */
   usersByIds(ids: readonly string[]): Promise<(UserRecord | null)[]>;
 
   /** Products visible to the viewer (public, own, or all for an admin). */
   products(listing: Listing<ProductFilter>): Promise<Connection<ProductRecord>>;
-  productsByIds(ids: readonly string[]): Promise<(ProductRecord | null)[]>;
-  suppliersByIds(ids: readonly string[]): Promise<(SupplierRecord | null)[]>;
+  productsByIds(ids: readonly string[]): Promise<(ProductRecord | null | Error)[]>;
+  suppliersByIds(ids: readonly string[]): Promise<(SupplierRecord | null | Error)[]>;
 
   /** Orders visible to the viewer (public and own; all for an admin). */
   orders(listing: Listing<OrderFilter>): Promise<Connection<OrderRecord>>;
-  ordersByIds(ids: readonly string[]): Promise<(OrderRecord | null)[]>;
+  ordersByIds(ids: readonly string[]): Promise<(OrderRecord | null | Error)[]>;
 
-  nftsByIds(ids: readonly string[]): Promise<(NftRecord | null)[]>;
+  nftsByIds(ids: readonly string[]): Promise<(NftRecord | null | Error)[]>;
 
   productOptions(listing: Listing<{ productType?: ProductType | null }>): Promise<Connection<OptionRecord>>;
   suppliers(listing: Listing<SupplierFilter>): Promise<Connection<SupplierRecord>>;
   supplierOptions(listing: Listing<NoFilter>): Promise<Connection<OptionRecord>>;
   traders(listing: Listing<TraderFilter>): Promise<Connection<TraderRecord>>;
-  tradersByIds(ids: readonly string[]): Promise<(TraderRecord | null)[]>;
+  tradersByIds(ids: readonly string[]): Promise<(TraderRecord | null | Error)[]>;
   impactPartners(listing: Listing<NoFilter>): Promise<Connection<ImpactPartnerRecord>>;
-  impactPartnersByIds(ids: readonly string[]): Promise<(ImpactPartnerRecord | null)[]>;
+  impactPartnersByIds(ids: readonly string[]): Promise<(ImpactPartnerRecord | null | Error)[]>;
   /** NFTs visible to the viewer; `ownerId` narrows to one holder's. */
   nfts(listing: Listing<NftFilter>): Promise<Connection<NftRecord>>;
   bundleOrders(listing: Listing<BundleOrderFilter>): Promise<Connection<BundleOrderRecord>>;
-  bundleOrdersByIds(ids: readonly string[]): Promise<(BundleOrderRecord | null)[]>;
+  bundleOrdersByIds(ids: readonly string[]): Promise<(BundleOrderRecord | null | Error)[]>;
   productOrders(listing: Listing<ProductOrderFilter>): Promise<Connection<ProductOrderRecord>>;
-  productOrdersByIds(ids: readonly string[]): Promise<(ProductOrderRecord | null)[]>;
+  productOrdersByIds(ids: readonly string[]): Promise<(ProductOrderRecord | null | Error)[]>;
   /** The products inside each of these bundle orders, in one batch. */
   productOrdersByBundleIds(bundleOrderIds: readonly string[]): Promise<ProductOrderRecord[][]>;
 

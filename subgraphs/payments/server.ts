@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../../lib/config.ts';
 import { openDatabase, type QueryCounter } from '../../lib/db.ts';
 import { createLogger } from '../../lib/logger.ts';
+import { upstreamHealth } from '../../lib/upstream-health.ts';
 import { ROOT, databaseHealth, runSubgraphProcess, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
 import type { Context } from './context.ts';
 import { createLoaders } from './loaders.ts';
@@ -38,8 +39,9 @@ export async function createPaymentsApp(config: Config): Promise<PaymentsApp> {
     queries = db.queries;
   } else {
     const client = createPaymentsClient(config, log);
-    sourceFor = (base) => new UpstreamPaymentsSource(client, base.auth.viewer, config.CO2TRUST_BACKEND_SECRET_KEY);
-    health = async () => ({ up: true, source: 'upstream' });
+    sourceFor = (base) => new UpstreamPaymentsSource(client, base.auth.viewer, config.CO2TRUST_BACKEND_SECRET_KEY, log);
+    // CO2Trust's documented GET /health (seed 000 line 364).
+    health = upstreamHealth([{ name: 'co2trust', client, request: { path: '/health' } }], config);
     close = () => client.close();
   }
 

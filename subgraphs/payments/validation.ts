@@ -81,9 +81,12 @@ export function validatePaymentTransaction(input: {
   payeeId?: string | null;
   amount: Decimal;
   currency: string;
-  status?: PaymentTransactionStatus | null;
+  status?: PaymentTransactionStatus | 'UNKNOWN' | null;
 }): NewPaymentTransaction {
   const errors: UserError[] = [];
+  const status = input.status ?? 'COMPLETED';
+  // UNKNOWN only stands for a status the upstream answered that this API does not know.
+  if (status === 'UNKNOWN') errors.push(err('status', 'UNKNOWN cannot be recorded'));
   const externalReference = input.externalReference.trim();
   if (!externalReference || externalReference.length > 200) errors.push(err('externalReference', 'The external reference is 1 to 200 characters'));
   if (!input.typeId.trim()) errors.push(err('typeId', 'typeId is required', 'REQUIRED'));
@@ -100,7 +103,7 @@ export function validatePaymentTransaction(input: {
     payeeId,
     amount: input.amount,
     currency: input.currency,
-    status: input.status ?? 'COMPLETED',
+    status: status as PaymentTransactionStatus,
   };
 }
 

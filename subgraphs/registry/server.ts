@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../../lib/config.ts';
 import { openDatabase } from '../../lib/db.ts';
 import { createLogger } from '../../lib/logger.ts';
+import { upstreamHealth } from '../../lib/upstream-health.ts';
 import { ROOT, databaseHealth, runSubgraphProcess, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
 import type { Context } from './context.ts';
 import { createLoaders } from './loaders.ts';
@@ -11,7 +12,7 @@ import { seedRegistry } from './local/seed.ts';
 import { LocalRegistrySource } from './local/source.ts';
 import { resolvers } from './resolvers/index.ts';
 import type { RegistrySource } from './source.ts';
-import { createIcrClient, createPuroClient } from './upstream/client.ts';
+import { ICR_ROUTES, createIcrClient, createPuroClient } from './upstream/client.ts';
 import { UpstreamRegistrySource } from './upstream/source.ts';
 
 export const MIGRATIONS = join(ROOT, 'subgraphs/registry/local/migrations');
@@ -32,7 +33,15 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
     const icr = createIcrClient(config, log);
     const puro = createPuroClient(config, log);
     sourceFor = (base) => new UpstreamRegistrySource(icr, puro, base.auth.viewer, config.REGISTRY_OFFSET_ORGANIZATION_ID);
-    health = async () => ({ up: true, source: 'upstream' });
+    // Puro is served by CO2Trust: its documented GET /health (seed 000 line 364). The ICR documents
+    // no health route: its cheapest documented read, the offset organization's inventory (seed 001 line 26).
+    health = upstreamHealth(
+      [
+        { name: 'co2trust', client: puro, request: { path: '/health' } },
+        { name: 'icr', client: icr, request: { path: ICR_ROUTES.inventory(config.REGISTRY_OFFSET_ORGANIZATION_ID) } },
+      ],
+      config,
+    );
     close = async () => {
       await Promise.all([icr.close(), puro.close()]);
     };

@@ -8,7 +8,9 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 export type PaymentTransactionStatus =
   | 'COMPLETED'
   | 'FAILED'
-  | 'PENDING';
+  | 'PENDING'
+  /** A status the upstream payment services answered that this API does not know yet; never accepted as input. */
+  | 'UNKNOWN';
 
 export type SignInMutationVariables = Exact<{
   email: string;

@@ -34,6 +34,8 @@ export function coreState() {
     bundleOrders: demoBundleOrders.map((b) => ({ ...b })),
     productOrders: demoProductOrders.map((p) => ({ ...p })),
     mailingList: [] as MailingListEntryRecord[],
+    /** By-id reads (GET /{resource}/{id}) in flight now and at most; `delayMs` holds each one open. */
+    byIdReads: { inFlight: 0, maxInFlight: 0, delayMs: 0 },
     /** `${userId} ${key}` -> the request fingerprint and the order it created. */
     idempotencyKeys: new Map<string, { fingerprint: string; orderId: string }>(),
   };
@@ -50,12 +52,6 @@ export function paged<T extends { createdAt: Date; id: string }>(req: FakeReques
   return json({ items, total: rows.length, page, size, pages: Math.ceil(rows.length / size) });
 }
 
-/** The `ids` filter of list endpoints (comma-separated), when given. */
-function idsOf(req: FakeRequest, name = 'ids'): Set<string> | null {
-  const raw = req.query.get(name);
-  return raw ? new Set(raw.split(',').filter(Boolean)) : null;
-}
-
 const eq = (req: FakeRequest, name: string, value: string | null | undefined) => !req.query.get(name) || req.query.get(name) === value;
 
 export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => UserRecord | null): FakeRoute[] {
@@ -65,10 +61,6 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
   };
   const needUser = (req: FakeRequest) => (userOf(req) ? null : problem(401, 'Not authenticated'));
   const needAdmin = (req: FakeRequest) => needUser(req) ?? (userOf(req)!.role === 'ADMIN' ? null : problem(403, 'Admin role required'));
-  const inIds = (req: FakeRequest, id: string) => {
-    const ids = idsOf(req);
-    return !ids || ids.has(id);
-  };
   const tonnes = (v: unknown): Decimal | null => {
     try {
       const d = dec(String(v));
@@ -111,13 +103,25 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
   });
   const insufficient = (): FakeReply => ({ status: 409, body: { message: 'Not enough quantity available', code: 'insufficient_inventory' } });
 
+  /** Counts concurrent by-id reads, so tests can check the client's concurrency bound. */
+  const tracked = (handler: (req: FakeRequest) => FakeReply): ((req: FakeRequest) => Promise<FakeReply>) => async (req) => {
+    const reads = state.byIdReads;
+    reads.maxInFlight = Math.max(reads.maxInFlight, ++reads.inFlight);
+    try {
+      if (reads.delayMs) await new Promise((r) => setTimeout(r, reads.delayMs));
+      return handler(req);
+    } finally {
+      reads.inFlight--;
+    }
+  };
+  /** The documented `GET /{resource}/{id}` routes (seed lines 33, 102, 121, 144, 159, 183). */
   const byId = <T extends { id: string; isPublic: boolean }>(path: string, rows: () => T[], map: (r: T) => unknown, ownerOf: (r: T) => string | null = () => null): FakeRoute => ({
     method: 'GET',
     path: `${BASE}/${path}/{id}`,
-    handler: (req) => {
+    handler: tracked((req) => {
       const r = rows().find((x) => x.id === req.params.id);
       return r && visible(req, r, ownerOf(r)) ? json(map(r)) : problem(404, 'Not found');
-    },
+    }),
   });
 
   /** Generic upsert: validates references and applies snake_case fields to a record. */
@@ -189,7 +193,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       path: `${BASE}/products`,
       handler: (req) => {
         const rows = state.products.filter(
-          (p) => visible(req, p, p.ownerId) && inIds(req, p.id) && eq(req, 'product_type', p.productType.toLowerCase()) && eq(req, 'supplier_id', p.supplierId) && eq(req, 'country_code', p.countryCode),
+          (p) => visible(req, p, p.ownerId) && eq(req, 'product_type', p.productType.toLowerCase()) && eq(req, 'supplier_id', p.supplierId) && eq(req, 'country_code', p.countryCode),
         );
         return paged(req, rows, toCo2Trust.product);
       },
@@ -210,7 +214,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       path: `${BASE}/suppliers`,
       handler: (req) => {
         const rows = state.suppliers.filter(
-          (s) => visible(req, s, null) && inIds(req, s.id) && eq(req, 'featured', String(s.featured)) && eq(req, 'country_code', s.countryCode) && eq(req, 'methodology_code', s.methodologyCode),
+          (s) => visible(req, s, null) && eq(req, 'featured', String(s.featured)) && eq(req, 'country_code', s.countryCode) && eq(req, 'methodology_code', s.methodologyCode),
         );
         return paged(req, rows, toCo2Trust.supplier);
       },
@@ -219,13 +223,13 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
     {
       method: 'GET',
       path: `${BASE}/traders`,
-      handler: (req) => paged(req, state.traders.filter((t) => visible(req, t, null) && inIds(req, t.id) && eq(req, 'supplier_id', t.supplierId)), toCo2Trust.trader),
+      handler: (req) => paged(req, state.traders.filter((t) => visible(req, t, null) && eq(req, 'supplier_id', t.supplierId)), toCo2Trust.trader),
     },
     byId('traders', () => state.traders, toCo2Trust.trader),
     {
       method: 'GET',
       path: `${BASE}/impact-partners`,
-      handler: (req) => paged(req, state.impactPartners.filter((i) => visible(req, i, null) && inIds(req, i.id)), toCo2Trust.impactPartner),
+      handler: (req) => paged(req, state.impactPartners.filter((i) => visible(req, i, null)), toCo2Trust.impactPartner),
     },
     byId('impact-partners', () => state.impactPartners, toCo2Trust.impactPartner),
     // ---- NFTs ----------------------------------------------------------------------------
@@ -249,7 +253,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       path: `${BASE}/nfts`,
       handler: (req) => {
         const availableOnly = req.query.get('available_only') === 'true';
-        const rows = state.nfts.filter((n) => visible(req, n, n.ownerId) && inIds(req, n.id) && eq(req, 'owner_id', n.ownerId) && (!availableOnly || n.availableQuantity.gt(0)));
+        const rows = state.nfts.filter((n) => visible(req, n, n.ownerId) && eq(req, 'owner_id', n.ownerId) && (!availableOnly || n.availableQuantity.gt(0)));
         return paged(req, rows, toCo2Trust.nft);
       },
     },
@@ -260,7 +264,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       path: `${BASE}/bundle-orders`,
       handler: (req) => {
         const availableOnly = req.query.get('available_only') === 'true';
-        return paged(req, state.bundleOrders.filter((b) => visible(req, b, null) && inIds(req, b.id) && (!availableOnly || b.availableQuantity.gt(0))), toCo2Trust.bundleOrder);
+        return paged(req, state.bundleOrders.filter((b) => visible(req, b, null) && (!availableOnly || b.availableQuantity.gt(0))), toCo2Trust.bundleOrder);
       },
     },
     byId('bundle-orders', () => state.bundleOrders, toCo2Trust.bundleOrder),
@@ -284,21 +288,21 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       method: 'GET',
       path: `${BASE}/product-orders`,
       handler: (req) => {
-        const bundles = idsOf(req, 'bundle_order_ids');
         const rows = state.productOrders.filter(
-          (p) => visible(req, state.bundleOrders.find((b) => b.id === p.bundleOrderId) ?? { isPublic: true }, null) && inIds(req, p.id) && (!bundles || bundles.has(p.bundleOrderId)) && eq(req, 'bundle_order_id', p.bundleOrderId) && eq(req, 'product_id', p.productId),
+          (p) => visible(req, state.bundleOrders.find((b) => b.id === p.bundleOrderId) ?? { isPublic: true }, null) && eq(req, 'bundle_order_id', p.bundleOrderId) && eq(req, 'product_id', p.productId),
         );
         return paged(req, rows, toCo2Trust.productOrder);
       },
     },
     {
+      // GET /product-orders/{product_order_id}: seed line 198.
       method: 'GET',
       path: `${BASE}/product-orders/{id}`,
-      handler: (req) => {
+      handler: tracked((req) => {
         const p = state.productOrders.find((x) => x.id === req.params.id);
         const bundle = state.bundleOrders.find((b) => b.id === p?.bundleOrderId);
         return p && (!bundle || visible(req, bundle, null)) ? json(toCo2Trust.productOrder(p)) : problem(404, 'Not found');
-      },
+      }),
     },
     // ---- orders --------------------------------------------------------------------------
     {
@@ -321,7 +325,6 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
         const rows = state.orders.filter(
           (o) =>
             visible(req, o, o.buyerId) &&
-            inIds(req, o.id) &&
             eq(req, 'supplier_id', o.supplierId) &&
             eq(req, 'product_type', typeOf(o.productId)) &&
             eq(req, 'is_public', String(o.isPublic)) &&
@@ -350,14 +353,15 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       },
     },
     {
+      // GET /orders/{order_id}: seed line 52.
       method: 'GET',
       path: `${BASE}/orders/{id}`,
-      handler: (req) => {
+      handler: tracked((req) => {
         const denied = needUser(req);
         if (denied) return denied;
         const o = state.orders.find((x) => x.id === req.params.id);
         return o && visible(req, o, o.buyerId) ? json(toCo2Trust.order(o)) : problem(404, 'Order not found');
-      },
+      }),
     },
     {
       method: 'POST',

@@ -80,6 +80,7 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
   };
 
   return [
+    // GET /payment-stats (seed line 258, "all payment statistics including global and quarterly"), /global (264), /quarterly (270).
     { method: 'GET', path: `${BASE}/payment-stats`, handler: () => json({ global: globalStats(), quarterly: quarterlyStats() }) },
     { method: 'GET', path: `${BASE}/payment-stats/global`, handler: () => json(globalStats()) },
     { method: 'GET', path: `${BASE}/payment-stats/quarterly`, handler: () => json(quarterlyStats()) },

@@ -4,7 +4,7 @@ import type { UserRecord } from '../../subgraphs/marketplace/source.ts';
 import { coreRoutes, coreState } from './co2trust-core.ts';
 import { paymentsRoutes, paymentsState } from './co2trust-payments.ts';
 import { puroRoutes, puroState } from './co2trust-puro.ts';
-import { startFake, type FakeRequest, type RunningFake } from './harness.ts';
+import { json, startFake, type FakeRequest, type FakeRoute, type RunningFake } from './harness.ts';
 
 export const FAKE_CO2TRUST_SECRET = 'fake-co2trust-backend-secret';
 
@@ -24,6 +24,8 @@ export async function startCo2TrustFake(): Promise<Co2TrustFake> {
     const m = /^Bearer co2t_(.+)$/.exec(String(req.headers.authorization ?? ''));
     return m ? (state.users.find((u) => u.id === m[1]) ?? null) : null;
   };
-  const fake = await startFake('co2trust', [...coreRoutes(state, userOf), ...paymentsRoutes(state, userOf), ...puroRoutes(state, userOf)]);
+  // GET /health (seed line 364): "health status including database and RabbitMQ status".
+  const health: FakeRoute = { method: 'GET', path: '/health', handler: () => json({ status: 'ok', database: 'ok', rabbitmq: 'ok' }) };
+  const fake = await startFake('co2trust', [health, ...coreRoutes(state, userOf), ...paymentsRoutes(state, userOf), ...puroRoutes(state, userOf)]);
   return Object.assign(fake, { state });
 }

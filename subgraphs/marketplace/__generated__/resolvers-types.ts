@@ -706,7 +706,9 @@ export type OrderFilter = {
 export type OrderStatus =
   | 'CANCELLED'
   | 'COMPLETED'
-  | 'PENDING';
+  | 'PENDING'
+  /** A status the upstream API answered that this API does not know yet. */
+  | 'UNKNOWN';
 
 /** Relay page information of a connection. */
 export type PageInfo = {

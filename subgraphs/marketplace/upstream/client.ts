@@ -4,8 +4,14 @@
 // pagination answered as { items, total, page, size, pages }).
 //
 // Choices where the seed is silent (each is the REST-conventional one):
-// - Lists accept `ids` (comma-separated) among their "additional filters", so entity references
-//   resolve in one call per page of 100 ids rather than one call per id.
+// - Entity references resolve through the documented GET /{resource}/{id} routes, one call per
+//   distinct id per request (no list endpoint documents an id filter).
+// - Amounts and quantities travel as JSON numbers in request bodies and are read as JSON numbers
+//   or decimal strings; prices are `price_per_tonne` + `currency`, order totals `unit_price`,
+//   `total_price` + `currency`; enums are lower case and an unknown value reads as UNKNOWN.
+// - Every response is parsed once by the route's schema in CO2TRUST_SCHEMAS below: a missing
+//   required field is an UPSTREAM_CONTRACT error naming the route and field; optional fields may
+//   be absent or null; fields the GraphQL types do not need are ignored.
 // - POST /orders takes { product_id, quantity, is_public, order_hash }; POST /bundle-orders takes
 //   { bundle_order_id, quantity, is_public }; both answer the created order and honour an
 //   `Idempotency-Key` header. Business refusals are 404 (unknown product), 409 with
@@ -17,7 +23,9 @@
 // - POST /mailing-list takes { email } and answers the entry (also when already subscribed).
 // - /orders/user/purchased lists the caller's completed orders; /nfts accepts `owner_id` for an
 //   admin looking at another user's NFTs.
+import { z } from 'zod';
 import type { Config } from '../../../lib/config.ts';
+import { decimal, integer, nullable, timestamp, tolerantEnum } from '../../../lib/upstream-contract.ts';
 import { upstreamClient, type UpstreamClient } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 
@@ -56,6 +64,122 @@ export const CO2TRUST_ROUTES = {
 } as const;
 
 export type Co2TrustModel = 'product' | 'supplier' | 'trader' | 'impact_partner' | 'nft';
+
+// ---- response schemas (the assumptions listed at the top, in one place) --------------------
+
+const id = z.union([z.string().min(1), z.number().int().transform(String)]);
+const created = timestamp;
+
+const userSchema = z.object({ id, email: z.string(), name: nullable(z.string()), role: z.string().transform((r) => (r.toLowerCase() === 'admin' ? 'ADMIN' : 'USER') as 'ADMIN' | 'USER'), created_at: created });
+const supplierSchema = z.object({
+  id,
+  name: z.string(),
+  description: nullable(z.string()),
+  country_code: nullable(z.string()),
+  methodology_code: nullable(z.string()),
+  featured: z.boolean().default(false),
+  is_public: z.boolean(),
+  created_at: created,
+});
+const traderSchema = z.object({ id, name: z.string(), supplier_id: nullable(id), country_code: nullable(z.string()), is_public: z.boolean(), created_at: created });
+const impactPartnerSchema = z.object({
+  id,
+  name: z.string(),
+  description: nullable(z.string()),
+  country_code: nullable(z.string()),
+  website_url: nullable(z.string()),
+  is_public: z.boolean(),
+  created_at: created,
+});
+const productSchema = z.object({
+  id,
+  name: z.string(),
+  description: nullable(z.string()),
+  // ProductType is also an input enum, so it has no UNKNOWN member: a new type is a contract error.
+  product_type: z.string().transform((v) => v.toUpperCase()).pipe(z.enum(['REMOVAL', 'AVOIDANCE', 'BUNDLE'])),
+  supplier_id: id,
+  country_code: nullable(z.string()),
+  vintage: nullable(integer),
+  price_per_tonne: decimal,
+  currency: z.string(),
+  available_quantity: decimal,
+  is_public: z.boolean(),
+  owner_id: nullable(id),
+  created_at: created,
+});
+const orderSchema = z.object({
+  id,
+  product_id: id,
+  supplier_id: id,
+  user_id: id,
+  quantity: decimal,
+  unit_price: decimal,
+  total_price: decimal,
+  currency: z.string(),
+  status: tolerantEnum(['PENDING', 'COMPLETED', 'CANCELLED'] as const),
+  is_public: z.boolean(),
+  order_hash: nullable(z.string()),
+  bundle_order_id: nullable(id),
+  created_at: created,
+});
+const nftSchema = z.object({
+  id,
+  name: z.string(),
+  token_address: z.string(),
+  token_id: z.union([z.string(), z.number().int().transform(String)]),
+  supplier_id: nullable(id),
+  owner_id: nullable(id),
+  quantity: decimal,
+  available_quantity: decimal,
+  is_public: z.boolean(),
+  created_at: created,
+});
+const bundleOrderSchema = z.object({
+  id,
+  name: z.string(),
+  product_id: id,
+  supplier_id: id,
+  price_per_tonne: decimal,
+  currency: z.string(),
+  quantity: decimal,
+  available_quantity: decimal,
+  is_public: z.boolean(),
+  created_at: created,
+});
+const productOrderSchema = z.object({ id, bundle_order_id: id, product_id: id, quantity: decimal, created_at: created });
+const optionSchema = z.object({ id, name: z.string() });
+const mailingListEntrySchema = z.object({ id, email: z.string(), created_at: created });
+
+/** `{ items, total, … }` of a page/size/order list; `page`, `size` and `pages` are not needed. */
+const page = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), total: integer });
+
+/** The response schema of every core-services route (seed 000 line numbers beside each). */
+export const CO2TRUST_SCHEMAS = {
+  authenticate: z.object({ access_token: z.string().min(1), user: userSchema }), // POST /users/auth, line 13
+  products: page(productSchema), // line 22
+  product: productSchema, // line 33
+  productOptions: z.array(optionSchema), // line 231
+  suppliers: page(supplierSchema), // line 110
+  supplier: supplierSchema, // line 121
+  supplierOptions: z.array(optionSchema), // line 127
+  traders: page(traderSchema), // line 135
+  trader: traderSchema, // line 144
+  impactPartners: page(impactPartnerSchema), // line 152
+  impactPartner: impactPartnerSchema, // line 159
+  orders: page(orderSchema), // lines 41, 65, 71
+  order: orderSchema, // GET line 52, POST /orders line 58, POST /bundle-orders line 176
+  nfts: page(nftSchema), // lines 79, 86, 93
+  nft: nftSchema, // line 102
+  bundleOrders: page(bundleOrderSchema), // line 167
+  bundleOrder: bundleOrderSchema, // line 183
+  productOrders: page(productOrderSchema), // line 191
+  productOrder: productOrderSchema, // line 198
+  sync: z.object({ order: orderSchema, changed: z.boolean() }), // POST /sync/{order_hash}, line 206
+  mailingList: page(mailingListEntrySchema), // line 240
+  mailingListEntry: mailingListEntrySchema, // POST line 247
+} as const;
+
+export type Parsed<K extends keyof typeof CO2TRUST_SCHEMAS> = z.output<(typeof CO2TRUST_SCHEMAS)[K]>;
 
 export interface Co2TrustPage<T> {
   items: T[];

@@ -1,5 +1,6 @@
 // CO2Trust JSON to the marketplace's domain records, and back (request bodies and the fake).
-import { dec } from '../../../lib/decimal.ts';
+import type { Decimal } from '../../../lib/decimal.ts';
+import { jsonNumber } from '../../../lib/upstream-contract.ts';
 import type {
   BundleOrderRecord,
   ImpactPartnerInput,
@@ -8,6 +9,7 @@ import type {
   NftInput,
   NftRecord,
   OrderRecord,
+  OrderStatus,
   ProductInput,
   ProductOrderRecord,
   ProductRecord,
@@ -28,13 +30,13 @@ import type {
   Co2TrustSupplier,
   Co2TrustTrader,
   Co2TrustUser,
+  Parsed,
 } from './client.ts';
 
-const upper = <T extends string>(v: string) => v.toUpperCase() as T;
-
+/** Parsed CO2Trust bodies (see CO2TRUST_SCHEMAS) to the marketplace's domain records. */
 export const fromCo2Trust = {
-  user: (u: Co2TrustUser): UserRecord => ({ id: u.id, email: u.email, name: u.name, role: upper(u.role), createdAt: new Date(u.created_at) }),
-  supplier: (s: Co2TrustSupplier): SupplierRecord => ({
+  user: (u: Parsed<'authenticate'>['user']): UserRecord => ({ id: u.id, email: u.email, name: u.name, role: u.role, createdAt: u.created_at }),
+  supplier: (s: Parsed<'supplier'>): SupplierRecord => ({
     id: s.id,
     name: s.name,
     description: s.description,
@@ -42,84 +44,85 @@ export const fromCo2Trust = {
     methodologyCode: s.methodology_code,
     featured: s.featured,
     isPublic: s.is_public,
-    createdAt: new Date(s.created_at),
+    createdAt: s.created_at,
   }),
-  product: (p: Co2TrustProduct): ProductRecord => ({
+  product: (p: Parsed<'product'>): ProductRecord => ({
     id: p.id,
     name: p.name,
     description: p.description,
-    productType: upper(p.product_type),
+    productType: p.product_type,
     supplierId: p.supplier_id,
     countryCode: p.country_code,
     vintage: p.vintage,
-    pricePerTonne: { amount: dec(p.price_per_tonne), currency: p.currency },
-    availableQuantity: dec(p.available_quantity),
+    pricePerTonne: { amount: p.price_per_tonne, currency: p.currency },
+    availableQuantity: p.available_quantity,
     isPublic: p.is_public,
     ownerId: p.owner_id,
-    createdAt: new Date(p.created_at),
+    createdAt: p.created_at,
   }),
-  order: (o: Co2TrustOrder): OrderRecord => ({
+  order: (o: Parsed<'order'>): OrderRecord => ({
     id: o.id,
     productId: o.product_id,
     supplierId: o.supplier_id,
     buyerId: o.user_id,
-    quantity: dec(o.quantity),
-    unitPrice: { amount: dec(o.unit_price), currency: o.currency },
-    totalPrice: { amount: dec(o.total_price), currency: o.currency },
-    status: upper(o.status),
+    quantity: o.quantity,
+    unitPrice: { amount: o.unit_price, currency: o.currency },
+    totalPrice: { amount: o.total_price, currency: o.currency },
+    // UNKNOWN (a status added upstream) is a member of the GraphQL enum; upstream records are never stored locally.
+    status: o.status as OrderStatus,
     isPublic: o.is_public,
     orderHash: o.order_hash,
-    bundleOrderId: o.bundle_order_id ?? null,
-    createdAt: new Date(o.created_at),
+    bundleOrderId: o.bundle_order_id,
+    createdAt: o.created_at,
   }),
-  nft: (n: Co2TrustNft): NftRecord => ({
+  nft: (n: Parsed<'nft'>): NftRecord => ({
     id: n.id,
     name: n.name,
     tokenAddress: n.token_address,
     tokenId: n.token_id,
     supplierId: n.supplier_id,
     ownerId: n.owner_id,
-    quantity: dec(n.quantity),
-    availableQuantity: dec(n.available_quantity),
+    quantity: n.quantity,
+    availableQuantity: n.available_quantity,
     isPublic: n.is_public,
-    createdAt: new Date(n.created_at),
+    createdAt: n.created_at,
   }),
-  trader: (t: Co2TrustTrader): TraderRecord => ({
+  trader: (t: Parsed<'trader'>): TraderRecord => ({
     id: t.id,
     name: t.name,
     supplierId: t.supplier_id,
     countryCode: t.country_code,
     isPublic: t.is_public,
-    createdAt: new Date(t.created_at),
+    createdAt: t.created_at,
   }),
-  impactPartner: (i: Co2TrustImpactPartner): ImpactPartnerRecord => ({
+  impactPartner: (i: Parsed<'impactPartner'>): ImpactPartnerRecord => ({
     id: i.id,
     name: i.name,
     description: i.description,
     countryCode: i.country_code,
     websiteUrl: i.website_url,
     isPublic: i.is_public,
-    createdAt: new Date(i.created_at),
+    createdAt: i.created_at,
   }),
-  bundleOrder: (b: Co2TrustBundleOrder): BundleOrderRecord => ({
+  bundleOrder: (b: Parsed<'bundleOrder'>): BundleOrderRecord => ({
     id: b.id,
     name: b.name,
     productId: b.product_id,
     supplierId: b.supplier_id,
-    pricePerTonne: { amount: dec(b.price_per_tonne), currency: b.currency },
-    quantity: dec(b.quantity),
-    availableQuantity: dec(b.available_quantity),
+    pricePerTonne: { amount: b.price_per_tonne, currency: b.currency },
+    quantity: b.quantity,
+    availableQuantity: b.available_quantity,
     isPublic: b.is_public,
-    createdAt: new Date(b.created_at),
+    createdAt: b.created_at,
   }),
-  productOrder: (p: Co2TrustProductOrder): ProductOrderRecord => ({
+  productOrder: (p: Parsed<'productOrder'>): ProductOrderRecord => ({
     id: p.id,
     bundleOrderId: p.bundle_order_id,
     productId: p.product_id,
-    quantity: dec(p.quantity),
-    createdAt: new Date(p.created_at),
+    quantity: p.quantity,
+    createdAt: p.created_at,
   }),
-  mailingListEntry: (m: Co2TrustMailingListEntry): MailingListEntryRecord => ({ id: m.id, email: m.email, createdAt: new Date(m.created_at) }),
+  mailingListEntry: (m: Parsed<'mailingListEntry'>): MailingListEntryRecord => ({ id: m.id, email: m.email, createdAt: m.created_at }),
 };
 
 /** The inverse, used by the contract fake to serve the demo records as CO2Trust would. */
@@ -216,6 +219,9 @@ export const toCo2Trust = {
   mailingListEntry: (m: MailingListEntryRecord): Co2TrustMailingListEntry => ({ id: m.id, email: m.email, created_at: m.createdAt.toISOString() }),
 };
 
+/** An amount or quantity as a JSON number in a request body (undefined stays undefined). */
+export const number = (d: Decimal | undefined): number | undefined => (d === undefined ? undefined : jsonNumber.parse(d));
+
 /** Drops fields not given, so a PUT changes only what the admin sent. */
 const given = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
@@ -229,9 +235,9 @@ export const upsertBody = {
       supplier_id: i.supplierId,
       country_code: i.countryCode,
       vintage: i.vintage,
-      price_per_tonne: i.pricePerTonne?.amount.toString(),
+      price_per_tonne: number(i.pricePerTonne?.amount),
       currency: i.pricePerTonne?.currency,
-      available_quantity: i.availableQuantity?.toString(),
+      available_quantity: number(i.availableQuantity),
       is_public: i.isPublic,
       owner_id: i.ownerId,
     }),
@@ -247,8 +253,8 @@ export const upsertBody = {
       token_id: i.tokenId,
       supplier_id: i.supplierId,
       owner_id: i.ownerId,
-      quantity: i.quantity?.toString(),
-      available_quantity: i.availableQuantity?.toString(),
+      quantity: number(i.quantity),
+      available_quantity: number(i.availableQuantity),
       is_public: i.isPublic,
     }),
 };

@@ -1,8 +1,10 @@
 import { upstreamBearer, type Viewer } from '../../../lib/auth.ts';
-import { alignByKey } from '../../../lib/batch.ts';
+import { mapConcurrent } from '../../../lib/batch.ts';
 import { offsetConnection, windowFromPages } from '../../../lib/connection.ts';
 import { DomainError } from '../../../lib/errors.ts';
 import { UpstreamHttpError, type UpstreamClient, type UpstreamRequest } from '../../../lib/http-client.ts';
+import type { Logger } from '../../../lib/logger.ts';
+import { parseUpstream } from '../../../lib/upstream-contract.ts';
 import type {
   BundleOrderFilter,
   CatalogueModel,
@@ -15,55 +17,52 @@ import type {
   NoFilter,
   OptionRecord,
   OrderFilter,
-  OrderRecord,
   ProductFilter,
   ProductOrderFilter,
-  ProductOrderRecord,
   ProductType,
   SupplierFilter,
   TraderFilter,
   UserRecord,
 } from '../source.ts';
-import {
-  CO2TRUST_ROUTES as R,
-  type Co2TrustAuthResponse,
-  type Co2TrustBundleOrder,
-  type Co2TrustImpactPartner,
-  type Co2TrustMailingListEntry,
-  type Co2TrustModel,
-  type Co2TrustNft,
-  type Co2TrustOption,
-  type Co2TrustOrder,
-  type Co2TrustPage,
-  type Co2TrustProductOrder,
-  type Co2TrustSyncResult,
-  type Co2TrustTrader,
-} from './client.ts';
-import { fromCo2Trust, upsertBody } from './mappers.ts';
-
-/** The upstream's largest page: by-id lookups ask for up to this many ids per call. */
-const MAX_IDS_PER_CALL = 100;
+import { CO2TRUST_ROUTES as R, CO2TRUST_SCHEMAS as S, type Co2TrustModel, type Parsed } from './client.ts';
+import { fromCo2Trust, number, upsertBody } from './mappers.ts';
 
 type Query = UpstreamRequest['query'];
 
-const MODELS: Record<CatalogueModel, { path: Co2TrustModel; body: (i: never) => object; map: (r: never) => unknown }> = {
-  product: { path: 'product', body: upsertBody.product, map: fromCo2Trust.product },
-  supplier: { path: 'supplier', body: upsertBody.supplier, map: fromCo2Trust.supplier },
-  trader: { path: 'trader', body: upsertBody.trader, map: fromCo2Trust.trader },
-  impactPartner: { path: 'impact_partner', body: upsertBody.impactPartner, map: fromCo2Trust.impactPartner },
-  nft: { path: 'nft', body: upsertBody.nft, map: fromCo2Trust.nft },
+/** The largest page the core services serve. */
+const MAX_PAGE_SIZE = 100;
+
+const MODELS: Record<CatalogueModel, { path: Co2TrustModel; schema: keyof typeof S; body: (i: never) => object; map: (r: never) => unknown }> = {
+  product: { path: 'product', schema: 'product', body: upsertBody.product, map: fromCo2Trust.product },
+  supplier: { path: 'supplier', schema: 'supplier', body: upsertBody.supplier, map: fromCo2Trust.supplier },
+  trader: { path: 'trader', schema: 'trader', body: upsertBody.trader, map: fromCo2Trust.trader },
+  impactPartner: { path: 'impact_partner', schema: 'impactPartner', body: upsertBody.impactPartner, map: fromCo2Trust.impactPartner },
+  nft: { path: 'nft', schema: 'nft', body: upsertBody.nft, map: fromCo2Trust.nft },
 };
+
+/** Schemas of the page/size/order lists. */
+type ListSchema = 'products' | 'suppliers' | 'traders' | 'impactPartners' | 'orders' | 'nfts' | 'bundleOrders' | 'productOrders' | 'mailingList';
 
 /** The marketplace over the CO2Trust core services REST API. */
 export class UpstreamMarketplaceSource implements MarketplaceSource {
   private readonly client: UpstreamClient;
   private readonly viewer: Viewer | null;
   private readonly backendSecretKey: string | undefined;
+  private readonly byIdConcurrency: number;
 
-  constructor(client: UpstreamClient, viewer: Viewer | null, backendSecretKey: string | undefined) {
+  private readonly logger: Logger | undefined;
+
+  constructor(client: UpstreamClient, viewer: Viewer | null, backendSecretKey: string | undefined, byIdConcurrency = 8, logger?: Logger) {
     this.client = client;
     this.viewer = viewer;
     this.backendSecretKey = backendSecretKey;
+    this.byIdConcurrency = byIdConcurrency;
+    this.logger = logger;
+  }
+
+  /** Checks a body against its route's schema, once, here at the client boundary. */
+  private parse<K extends keyof typeof S>(schema: K, route: string, body: unknown): Parsed<K> {
+    return parseUpstream(S[schema], body, { upstream: this.client.name, route, logger: this.logger }) as Parsed<K>;
   }
 
   /** The caller's CO2Trust bearer token, when the caller has one. */
@@ -72,26 +71,35 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   /** One page/size/order listing mapped to a connection; filters are passed through. */
-  private list<T, R>(path: string, listing: Listing<unknown>, query: Query, map: (row: T) => R) {
+  private list<K extends ListSchema, R>(path: string, schema: K, listing: Listing<unknown>, query: Query, map: (row: Parsed<K>['items'][number]) => R) {
     return windowFromPages(listing.page, async (pageNumber, size) => {
-      const res = await this.client.json<Co2TrustPage<T>>({
+      const body = await this.client.json<unknown>({
         path,
         headers: this.auth(),
         query: { page: pageNumber, size, order: listing.order.toLowerCase(), ...query },
       });
-      return { items: res.items.map(map), total: res.total };
+      const res = this.parse(schema, `GET ${path}`, body);
+      return { items: (res.items as Parsed<K>['items'][number][]).map(map), total: res.total };
     });
   }
 
-  /** By-id lookups through the list endpoint's `ids` filter: one call per 100 ids. */
-  private async byIds<T, R extends { id: string }>(path: string, ids: readonly string[], map: (row: T) => R, extra: Query = {}): Promise<(R | null)[]> {
+  /**
+   * By-id lookups through the documented `GET /{resource}/{id}` routes: one call per distinct id,
+   * at most `byIdConcurrency` in flight. A 404 is null for that id alone; any other failure is an
+   * Error for that id alone (DataLoader rejects only its key), never a failed batch.
+   */
+  private async byIds<K extends keyof typeof S, R>(route: (id: string) => string, schema: K, ids: readonly string[], map: (row: Parsed<K>) => R): Promise<(R | null | Error)[]> {
     const unique = [...new Set(ids)];
-    const chunks: string[][] = [];
-    for (let i = 0; i < unique.length; i += MAX_IDS_PER_CALL) chunks.push(unique.slice(i, i + MAX_IDS_PER_CALL));
-    const pages = await Promise.all(
-      chunks.map((chunk) => this.client.json<Co2TrustPage<T>>({ path, headers: this.auth(), query: { ids: chunk.join(','), page: 1, size: chunk.length, ...extra } })),
-    );
-    return alignByKey(ids, pages.flatMap((p) => p.items.map(map)), (r) => r.id);
+    const template = `GET ${route('ID').replace(/ID$/, '{id}')}`;
+    const settled = await mapConcurrent(unique, this.byIdConcurrency, async (id) => {
+      const row = await this.client.jsonOrNull<unknown>({ path: route(id), headers: this.auth() });
+      return row === null ? null : map(this.parse(schema, template, row));
+    });
+    const byId = new Map(unique.map((id, i) => {
+      const r = settled[i]!;
+      return [id, r.status === 'fulfilled' ? r.value : r.reason instanceof Error ? r.reason : new Error(String(r.reason))] as const;
+    }));
+    return ids.map((id) => byId.get(id)!);
   }
 
   /** Turns the upstream's business refusals into the same user errors local mode gives. */
@@ -112,12 +120,13 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   async authenticate(input: { email: string; name?: string | null }) {
-    const res = await this.client.json<Co2TrustAuthResponse>({
+    const body = await this.client.json<unknown>({
       method: 'POST',
       path: R.authenticate,
       headers: this.backendSecretKey ? { 'x-backend-secret-key': this.backendSecretKey } : {},
       body: { email: input.email.trim().toLowerCase(), name: input.name ?? null },
     });
+    const res = this.parse('authenticate', `POST ${R.authenticate}`, body);
     return { user: fromCo2Trust.user(res.user), upstreamToken: res.access_token };
   }
 
@@ -130,16 +139,16 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   products({ filter, ...listing }: Listing<ProductFilter>) {
-    return this.list(R.products, { filter, ...listing }, { product_type: filter.productType?.toLowerCase(), supplier_id: filter.supplierId, country_code: filter.countryCode }, fromCo2Trust.product);
+    return this.list(R.products, 'products', { filter, ...listing }, { product_type: filter.productType?.toLowerCase(), supplier_id: filter.supplierId, country_code: filter.countryCode }, fromCo2Trust.product);
   }
 
   productsByIds(ids: readonly string[]) {
-    return this.byIds(R.products, ids, fromCo2Trust.product);
+    return this.byIds(R.product, 'product', ids, fromCo2Trust.product);
   }
 
   /** Dropdowns answer whole arrays: sorted by name and windowed here, as local mode does. */
-  private async options(path: string, listing: Listing<unknown>, query: Query) {
-    const rows = await this.client.json<Co2TrustOption[]>({ path, headers: this.auth(), query });
+  private async options(path: string, schema: 'productOptions' | 'supplierOptions', listing: Listing<unknown>, query: Query) {
+    const rows = this.parse(schema, `GET ${path}`, await this.client.json<unknown>({ path, headers: this.auth(), query }));
     const dir = listing.order === 'ASC' ? 1 : -1;
     const sorted = rows
       .map((o): OptionRecord => ({ id: o.id, name: o.name, createdAt: new Date(0) }))
@@ -149,44 +158,45 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   productOptions(listing: Listing<{ productType?: ProductType | null }>) {
-    return this.options(R.productOptions, listing, { product_type: listing.filter.productType?.toLowerCase() });
+    return this.options(R.productOptions, 'productOptions', listing, { product_type: listing.filter.productType?.toLowerCase() });
   }
 
   suppliers(listing: Listing<SupplierFilter>) {
     const f = listing.filter;
-    return this.list(R.suppliers, listing, { featured: f.featured ?? undefined, country_code: f.countryCode, methodology_code: f.methodologyCode }, fromCo2Trust.supplier);
+    return this.list(R.suppliers, 'suppliers', listing, { featured: f.featured ?? undefined, country_code: f.countryCode, methodology_code: f.methodologyCode }, fromCo2Trust.supplier);
   }
 
   supplierOptions(listing: Listing<NoFilter>) {
-    return this.options(R.supplierOptions, listing, {});
+    return this.options(R.supplierOptions, 'supplierOptions', listing, {});
   }
 
   suppliersByIds(ids: readonly string[]) {
-    return this.byIds(R.suppliers, ids, fromCo2Trust.supplier);
+    return this.byIds(R.supplier, 'supplier', ids, fromCo2Trust.supplier);
   }
 
   traders(listing: Listing<TraderFilter>) {
-    return this.list(R.traders, listing, { supplier_id: listing.filter.supplierId }, fromCo2Trust.trader);
+    return this.list(R.traders, 'traders', listing, { supplier_id: listing.filter.supplierId }, fromCo2Trust.trader);
   }
 
   tradersByIds(ids: readonly string[]) {
-    return this.byIds<Co2TrustTrader, ReturnType<typeof fromCo2Trust.trader>>(R.traders, ids, fromCo2Trust.trader);
+    return this.byIds(R.trader, 'trader', ids, fromCo2Trust.trader);
   }
 
   impactPartners(listing: Listing<NoFilter>) {
-    return this.list(R.impactPartners, listing, {}, fromCo2Trust.impactPartner);
+    return this.list(R.impactPartners, 'impactPartners', listing, {}, fromCo2Trust.impactPartner);
   }
 
   impactPartnersByIds(ids: readonly string[]) {
-    return this.byIds<Co2TrustImpactPartner, ReturnType<typeof fromCo2Trust.impactPartner>>(R.impactPartners, ids, fromCo2Trust.impactPartner);
+    return this.byIds(R.impactPartner, 'impactPartner', ids, fromCo2Trust.impactPartner);
   }
 
   orders(listing: Listing<OrderFilter>) {
     const f = listing.filter;
     const own = f.buyerId && f.buyerId === this.viewer?.id;
     const path = f.purchasedOnly && own ? R.userPurchasedOrders : own ? R.userOrders : R.orders;
-    return this.list<Co2TrustOrder, OrderRecord>(
+    return this.list(
       path,
+      'orders',
       listing,
       {
         supplier_id: f.supplierId,
@@ -203,47 +213,54 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   async ordersByIds(ids: readonly string[]) {
     // Orders need a user token upstream; an anonymous caller sees none.
     if (!this.viewer?.upstreamToken) return ids.map(() => null);
-    return this.byIds(R.orders, ids, fromCo2Trust.order);
+    return this.byIds(R.order, 'order', ids, fromCo2Trust.order);
   }
 
   nfts(listing: Listing<NftFilter>) {
     const f = listing.filter;
     const available = f.availableOnly ? true : undefined;
-    if (f.mintableOnly) return this.list(R.mintableNfts, listing, {}, fromCo2Trust.nft);
-    if (f.ownerId && f.ownerId === this.viewer?.id) return this.list(R.userNfts, listing, { available_only: available }, fromCo2Trust.nft);
-    return this.list(R.nfts, listing, { available_only: available, owner_id: f.ownerId ?? undefined }, fromCo2Trust.nft);
+    if (f.mintableOnly) return this.list(R.mintableNfts, 'nfts', listing, {}, fromCo2Trust.nft);
+    if (f.ownerId && f.ownerId === this.viewer?.id) return this.list(R.userNfts, 'nfts', listing, { available_only: available }, fromCo2Trust.nft);
+    return this.list(R.nfts, 'nfts', listing, { available_only: available, owner_id: f.ownerId ?? undefined }, fromCo2Trust.nft);
   }
 
   nftsByIds(ids: readonly string[]) {
-    return this.byIds<Co2TrustNft, ReturnType<typeof fromCo2Trust.nft>>(R.nfts, ids, fromCo2Trust.nft);
+    return this.byIds(R.nft, 'nft', ids, fromCo2Trust.nft);
   }
 
   bundleOrders(listing: Listing<BundleOrderFilter>) {
-    return this.list(R.bundleOrders, listing, { available_only: listing.filter.availableOnly ? true : undefined }, fromCo2Trust.bundleOrder);
+    return this.list(R.bundleOrders, 'bundleOrders', listing, { available_only: listing.filter.availableOnly ? true : undefined }, fromCo2Trust.bundleOrder);
   }
 
   bundleOrdersByIds(ids: readonly string[]) {
-    return this.byIds<Co2TrustBundleOrder, ReturnType<typeof fromCo2Trust.bundleOrder>>(R.bundleOrders, ids, fromCo2Trust.bundleOrder);
+    return this.byIds(R.bundleOrder, 'bundleOrder', ids, fromCo2Trust.bundleOrder);
   }
 
   productOrders(listing: Listing<ProductOrderFilter>) {
     const f = listing.filter;
-    return this.list(R.productOrders, listing, { bundle_order_id: f.bundleOrderId, product_id: f.productId }, fromCo2Trust.productOrder);
+    return this.list(R.productOrders, 'productOrders', listing, { bundle_order_id: f.bundleOrderId, product_id: f.productId }, fromCo2Trust.productOrder);
   }
 
   productOrdersByIds(ids: readonly string[]) {
-    return this.byIds<Co2TrustProductOrder, ProductOrderRecord>(R.productOrders, ids, fromCo2Trust.productOrder);
+    return this.byIds(R.productOrder, 'productOrder', ids, fromCo2Trust.productOrder);
   }
 
+  /** The list documents no bundle filter: every product-order page is read once and grouped here. */
   async productOrdersByBundleIds(bundleOrderIds: readonly string[]) {
-    const unique = [...new Set(bundleOrderIds)];
-    const res = await this.client.json<Co2TrustPage<Co2TrustProductOrder>>({
-      path: R.productOrders,
-      headers: this.auth(),
-      query: { bundle_order_ids: unique.join(','), page: 1, size: 100, order: 'asc' },
-    });
-    const rows = res.items.map(fromCo2Trust.productOrder);
+    const rows = await this.all(R.productOrders, 'productOrders', fromCo2Trust.productOrder);
     return bundleOrderIds.map((id) => rows.filter((r) => r.bundleOrderId === id));
+  }
+
+  /** Every row of a documented list, in pages of the largest size (page/size/order only). */
+  private async all<K extends ListSchema, R>(path: string, schema: K, map: (row: Parsed<K>['items'][number]) => R): Promise<R[]> {
+    const page = async (n: number) => {
+      const body = await this.client.json<unknown>({ path, headers: this.auth(), query: { page: n, size: MAX_PAGE_SIZE, order: 'asc' } });
+      const res = this.parse(schema, `GET ${path}`, body);
+      return { total: res.total, items: res.items as Parsed<K>['items'][number][] };
+    };
+    const first = await page(1);
+    const rest = await Promise.all(Array.from({ length: Math.max(0, Math.ceil(first.total / MAX_PAGE_SIZE) - 1) }, (_, i) => page(i + 2)));
+    return [first, ...rest].flatMap((p) => p.items.map(map));
   }
 
   // ---- purchases ---------------------------------------------------------------------------
@@ -255,37 +272,39 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   async createOrder(input: CreateOrderInput) {
     const body = await this.refusals(
       () =>
-        this.client.json<Co2TrustOrder>({
+        this.client.json<unknown>({
           method: 'POST',
           path: R.orders,
           headers: this.purchaseHeaders(input.idempotencyKey),
           idempotent: input.idempotencyKey !== null,
-          body: { product_id: input.productId, quantity: input.quantity.toString(), is_public: input.isPublic, order_hash: input.orderHash },
+          body: { product_id: input.productId, quantity: number(input.quantity), is_public: input.isPublic, order_hash: input.orderHash },
         }),
       new DomainError('NOT_FOUND', 'Product not found', 'input.productId'),
       new DomainError('CONFLICT', 'An order with this transaction hash already exists', 'input.orderHash'),
     );
-    return fromCo2Trust.order(body);
+    return fromCo2Trust.order(this.parse('order', `POST ${R.orders}`, body));
   }
 
   async createBundleOrder(input: CreateBundleOrderInput) {
     const body = await this.refusals(
       () =>
-        this.client.json<Co2TrustOrder>({
+        this.client.json<unknown>({
           method: 'POST',
           path: R.bundleOrders,
           headers: this.purchaseHeaders(input.idempotencyKey),
           idempotent: input.idempotencyKey !== null,
-          body: { bundle_order_id: input.bundleOrderId, quantity: input.quantity.toString(), is_public: input.isPublic },
+          body: { bundle_order_id: input.bundleOrderId, quantity: number(input.quantity), is_public: input.isPublic },
         }),
       new DomainError('NOT_FOUND', 'Bundle order not found', 'input.bundleOrderId'),
     );
-    return fromCo2Trust.order(body);
+    return fromCo2Trust.order(this.parse('order', `POST ${R.bundleOrders}`, body));
   }
 
   async syncOrder(orderHash: string) {
-    const res = await this.client.jsonOrNull<Co2TrustSyncResult>({ method: 'POST', path: R.sync(orderHash), headers: this.auth(), idempotent: true });
-    return res && { order: fromCo2Trust.order(res.order), changed: res.changed };
+    const body = await this.client.jsonOrNull<unknown>({ method: 'POST', path: R.sync(orderHash), headers: this.auth(), idempotent: true });
+    if (body === null) return null;
+    const res = this.parse('sync', `POST ${R.sync('ID').replace(/ID$/, '{order_hash}')}`, body);
+    return { order: fromCo2Trust.order(res.order), changed: res.changed };
   }
 
   // ---- catalogue administration ------------------------------------------------------------
@@ -293,17 +312,17 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   async createModel<M extends CatalogueModel>(model: M, input: CatalogueModels[M]['input']): Promise<CatalogueModels[M]['record']> {
     const spec = MODELS[model];
     const body = await this.refusals(
-      () => this.client.json<never>({ method: 'POST', path: R.upsert(spec.path), headers: this.auth(), body: spec.body(input as never) }),
+      () => this.client.json<unknown>({ method: 'POST', path: R.upsert(spec.path), headers: this.auth(), body: spec.body(input as never) }),
       new DomainError('NOT_FOUND', 'Supplier not found', 'input.supplierId'),
     );
-    return spec.map(body) as CatalogueModels[M]['record'];
+    return spec.map(this.parse(spec.schema, `POST ${R.upsert(spec.path)}`, body) as never) as CatalogueModels[M]['record'];
   }
 
   async updateModel<M extends CatalogueModel>(model: M, id: string, input: CatalogueModels[M]['input']): Promise<CatalogueModels[M]['record'] | null> {
     const spec = MODELS[model];
     try {
-      const body = await this.client.json<never>({ method: 'PUT', path: R.upsertOne(spec.path, id), headers: this.auth(), body: spec.body(input as never) });
-      return spec.map(body) as CatalogueModels[M]['record'];
+      const body = await this.client.json<unknown>({ method: 'PUT', path: R.upsertOne(spec.path, id), headers: this.auth(), body: spec.body(input as never) });
+      return spec.map(this.parse(spec.schema, `PUT ${R.upsert(spec.path)}/{model_id}`, body) as never) as CatalogueModels[M]['record'];
     } catch (error) {
       if (error instanceof UpstreamHttpError && error.status === 404) {
         const what = (error.body as { code?: string } | null)?.code;
@@ -318,11 +337,11 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   // ---- mailing list ------------------------------------------------------------------------
 
   async subscribeToMailingList(email: string) {
-    const body = await this.client.json<Co2TrustMailingListEntry>({ method: 'POST', path: R.mailingList, body: { email }, idempotent: true });
-    return fromCo2Trust.mailingListEntry(body);
+    const body = await this.client.json<unknown>({ method: 'POST', path: R.mailingList, body: { email }, idempotent: true });
+    return fromCo2Trust.mailingListEntry(this.parse('mailingListEntry', `POST ${R.mailingList}`, body));
   }
 
   mailingList(listing: Listing<NoFilter>) {
-    return this.list(R.mailingList, listing, {}, fromCo2Trust.mailingListEntry);
+    return this.list(R.mailingList, 'mailingList', listing, {}, fromCo2Trust.mailingListEntry);
   }
 }

@@ -267,7 +267,9 @@ export type PaymentTransactionFilter = {
 export type PaymentTransactionStatus =
   | 'COMPLETED'
   | 'FAILED'
-  | 'PENDING';
+  | 'PENDING'
+  /** A status the upstream payment services answered that this API does not know yet; never accepted as input. */
+  | 'UNKNOWN';
 
 /** What a payment transaction pays for. */
 export type PaymentTransactionType =
@@ -398,7 +400,9 @@ export type TransferStatus =
   /** Paid out to the bank account. */
   | 'COMPLETED'
   /** Accepted and deducted from the available balance; the payout is on its way. */
-  | 'PENDING';
+  | 'PENDING'
+  /** A status the upstream payment services answered that this API does not know yet. */
+  | 'UNKNOWN';
 
 /** A marketplace user, with their payment data: readable by that user and by admins only (else FORBIDDEN). */
 export type User = {

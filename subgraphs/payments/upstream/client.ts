@@ -1,8 +1,10 @@
 // CO2Trust payment services client. The route table below is the one place that knows the
 // upstream's paths. The seed documents paths, auth and the page/size/order and
 // payment_transaction_type(_id) parameters but no bodies; the choices made where it is silent:
-// - bodies are snake_case JSON, amounts decimal strings, lists `{ items, total, page, size, pages }`
-//   as in the core services;
+// - bodies are snake_case JSON, lists `{ items, total, page, size, pages }` as in the core
+//   services; amounts are read as JSON numbers or decimal strings and sent as JSON numbers;
+//   statuses are lower case and an unknown one reads as UNKNOWN; every body is parsed once by
+//   its route's schema below (a missing required field is an UPSTREAM_CONTRACT error);
 // - `payment_transaction_type_id` takes a comma-separated list of ids (one call for a batch of
 //   orders, suppliers or NFTs);
 // - `/payment-transactions/user` accepts the same type filters as `/payment-transactions`;
@@ -10,7 +12,9 @@
 // - recording a transaction is `POST /payment-transactions` with `X-Backend-Secret-Key`, idempotent
 //   by `external_reference`; `POST /transfers` takes an `Idempotency-Key` header;
 // - business refusals are 409/422 with `{ code, message, field }` (codes in mappers.ts).
+import { z } from 'zod';
 import type { Config } from '../../../lib/config.ts';
+import { decimal, integer, nullable, timestamp, tolerantEnum } from '../../../lib/upstream-contract.ts';
 import { upstreamClient, type UpstreamClient } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 
@@ -25,6 +29,78 @@ export const PAYMENTS_ROUTES = {
   bankAccounts: `${BASE}/bank-accounts`,
   transfers: `${BASE}/transfers`,
 } as const;
+
+/**
+ * Response schemas per route (parsed once in the source, at the client boundary). The seed gives
+ * no bodies: the field names are the assumptions listed above; amounts are accepted as JSON
+ * numbers or decimal strings, fields the GraphQL types do not need are ignored.
+ */
+const volumeSchema = z.object({ currency: z.string(), amount: decimal, transaction_count: integer });
+const globalStatsSchema = z.object({ transaction_count: integer, volumes: z.array(volumeSchema) });
+const quarterlyStatsSchema = z.array(globalStatsSchema.extend({ year: integer, quarter: integer }));
+
+const id = z.union([z.string().min(1), z.number().int().transform(String)]);
+const page = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), total: integer });
+const transactionSchema = z.object({
+  id,
+  external_reference: z.string(),
+  // Also an input enum (recording a transaction), so it has no UNKNOWN member: a new type is a contract error.
+  payment_transaction_type: z.string().transform((v) => v.toUpperCase()).pipe(z.enum(['ORDER', 'SUPPLIER', 'NFT'])),
+  payment_transaction_type_id: id,
+  payer_id: id,
+  payee_id: nullable(id),
+  amount: decimal,
+  currency: z.string(),
+  status: tolerantEnum(['PENDING', 'COMPLETED', 'FAILED'] as const),
+  created_at: timestamp,
+});
+/** Only the last four characters of `iban` are kept (the rest never leaves the parser's caller). */
+const bankAccountSchema = z.object({
+  id,
+  user_id: id,
+  holder_name: z.string(),
+  iban: z.string(),
+  bic: z.string(),
+  currency: z.string(),
+  country_code: z.string(),
+  created_at: timestamp,
+});
+const transferSchema = z.object({
+  id,
+  user_id: id,
+  bank_account_id: id,
+  amount: decimal,
+  currency: z.string(),
+  status: tolerantEnum(['PENDING', 'COMPLETED'] as const),
+  reference: nullable(z.string()),
+  created_at: timestamp,
+});
+
+export const PAYMENTS_SCHEMAS = {
+  /** GET /payment-transactions (line 278), /payment-transactions/user (line 288). */
+  transactions: page(transactionSchema),
+  /** POST /payment-transactions (assumed, see above). */
+  transaction: transactionSchema,
+  /** GET /bank-accounts (line 297). */
+  bankAccounts: page(bankAccountSchema),
+  /** POST /bank-accounts (line 304). */
+  bankAccount: bankAccountSchema,
+  /** GET /transfers (line 313). */
+  transfers: page(transferSchema),
+  /** POST /transfers (line 320). */
+  transfer: transferSchema,
+  /** GET /payment-stats (seed line 258): "all payment statistics including global and quarterly stats". */
+  stats: z.object({ global: globalStatsSchema, quarterly: quarterlyStatsSchema }),
+  /** GET /payment-stats/global (seed line 264). */
+  globalStats: globalStatsSchema,
+  /** GET /payment-stats/quarterly (seed line 270). */
+  quarterlyStats: quarterlyStatsSchema,
+};
+export type ParsedGlobalStats = z.output<typeof globalStatsSchema>;
+export type ParsedQuarterlyStats = z.output<typeof quarterlyStatsSchema>[number];
+export type ParsedTransaction = z.output<typeof transactionSchema>;
+export type ParsedBankAccount = z.output<typeof bankAccountSchema>;
+export type ParsedTransfer = z.output<typeof transferSchema>;
 
 /** Largest page the payment services serve. */
 export const MAX_UPSTREAM_PAGE = 100;

@@ -1,5 +1,5 @@
 // CO2Trust payment JSON to the payments domain records, and back for the contract fake.
-import { dec, minorUnits } from '../../../lib/decimal.ts';
+import { minorUnits } from '../../../lib/decimal.ts';
 import { DomainError, type UserErrorCode } from '../../../lib/errors.ts';
 import { UpstreamHttpError } from '../../../lib/http-client.ts';
 import type {
@@ -13,34 +13,37 @@ import type {
 } from '../source.ts';
 import type {
   Co2TrustBankAccount,
-  Co2TrustGlobalStats,
   Co2TrustPaymentTransaction,
   Co2TrustPaymentType,
-  Co2TrustQuarterlyStats,
   Co2TrustRefusal,
   Co2TrustTransfer,
   Co2TrustVolume,
+  ParsedGlobalStats,
+  ParsedBankAccount,
+  ParsedQuarterlyStats,
+  ParsedTransaction,
+  ParsedTransfer,
 } from './client.ts';
 
-const upper = <T extends string>(v: string) => v.toUpperCase() as T;
-const volume = (v: Co2TrustVolume): PaymentVolumeRecord => ({ volume: { amount: dec(v.amount), currency: v.currency }, transactionCount: v.transaction_count });
+const volume = (v: ParsedGlobalStats['volumes'][number]): PaymentVolumeRecord => ({ volume: { amount: v.amount, currency: v.currency }, transactionCount: v.transaction_count });
 const amountOf = (amount: { amount: { toFixed(n: number): string }; currency: string }) => amount.amount.toFixed(minorUnits(amount.currency));
 
 export const toUpstreamType = (type: PaymentTransactionType): Co2TrustPaymentType => type.toLowerCase() as Co2TrustPaymentType;
 
+/** Parsed bodies (see PAYMENTS_SCHEMAS) to domain records. UNKNOWN statuses are members of the GraphQL enums; upstream records are never stored locally. */
 export const fromCo2Trust = {
-  paymentTransaction: (t: Co2TrustPaymentTransaction): PaymentTransactionRecord => ({
+  paymentTransaction: (t: ParsedTransaction): PaymentTransactionRecord => ({
     id: t.id,
-    type: upper(t.payment_transaction_type),
+    type: t.payment_transaction_type,
     typeId: t.payment_transaction_type_id,
     externalReference: t.external_reference,
     payerId: t.payer_id,
     payeeId: t.payee_id,
-    amount: { amount: dec(t.amount), currency: t.currency },
-    status: upper(t.status),
-    createdAt: new Date(t.created_at),
+    amount: { amount: t.amount, currency: t.currency },
+    status: t.status as PaymentTransactionRecord['status'],
+    createdAt: t.created_at,
   }),
-  bankAccount: (a: Co2TrustBankAccount): BankAccountRecord => ({
+  bankAccount: (a: ParsedBankAccount): BankAccountRecord => ({
     id: a.id,
     userId: a.user_id,
     holderName: a.holder_name,
@@ -48,19 +51,19 @@ export const fromCo2Trust = {
     bic: a.bic,
     currency: a.currency,
     countryCode: a.country_code,
-    createdAt: new Date(a.created_at),
+    createdAt: a.created_at,
   }),
-  transfer: (t: Co2TrustTransfer): TransferRecord => ({
+  transfer: (t: ParsedTransfer): TransferRecord => ({
     id: t.id,
     userId: t.user_id,
     bankAccountId: t.bank_account_id,
-    amount: { amount: dec(t.amount), currency: t.currency },
-    status: upper(t.status),
+    amount: { amount: t.amount, currency: t.currency },
+    status: t.status as TransferRecord['status'],
     reference: t.reference,
-    createdAt: new Date(t.created_at),
+    createdAt: t.created_at,
   }),
-  globalStats: (s: Co2TrustGlobalStats): PaymentStatsTotalsRecord => ({ transactionCount: s.transaction_count, volumes: s.volumes.map(volume) }),
-  quarterlyStats: (s: Co2TrustQuarterlyStats): QuarterlyPaymentStatsRecord => ({
+  globalStats: (s: ParsedGlobalStats): PaymentStatsTotalsRecord => ({ transactionCount: s.transaction_count, volumes: s.volumes.map(volume) }),
+  quarterlyStats: (s: ParsedQuarterlyStats): QuarterlyPaymentStatsRecord => ({
     year: s.year,
     quarter: s.quarter,
     transactionCount: s.transaction_count,

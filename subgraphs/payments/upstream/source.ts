@@ -1,8 +1,12 @@
+import DataLoader from 'dataloader';
+import type { z } from 'zod';
 import { upstreamBearer, type Viewer } from '../../../lib/auth.ts';
 import { offsetConnection, windowFromPages, type Connection, type OffsetPage } from '../../../lib/connection.ts';
-import { dec, minorUnits } from '../../../lib/decimal.ts';
+import { dec } from '../../../lib/decimal.ts';
 import { unauthenticated } from '../../../lib/errors.ts';
 import type { UpstreamClient, UpstreamRequest } from '../../../lib/http-client.ts';
+import type { Logger } from '../../../lib/logger.ts';
+import { jsonNumber, parseUpstream } from '../../../lib/upstream-contract.ts';
 import type {
   BalanceKey,
   BankAccountRecord,
@@ -20,16 +24,16 @@ import type {
 import {
   MAX_UPSTREAM_PAGE,
   PAYMENTS_ROUTES as R,
-  type Co2TrustBankAccount,
-  type Co2TrustGlobalStats,
-  type Co2TrustPage,
-  type Co2TrustPaymentTransaction,
-  type Co2TrustQuarterlyStats,
-  type Co2TrustTransfer,
+  PAYMENTS_SCHEMAS,
+  type ParsedGlobalStats,
+  type ParsedQuarterlyStats,
 } from './client.ts';
 import { fromCo2Trust, refusalToDomainError, toUpstreamType } from './mappers.ts';
 
 type Query = UpstreamRequest['query'];
+
+type ListSchema = 'transactions' | 'bankAccounts' | 'transfers';
+type Row<K extends ListSchema> = z.output<(typeof PAYMENTS_SCHEMAS)[K]>['items'][number];
 
 const newestFirst = <T extends { createdAt: Date; id: string }>(a: T, b: T) => b.createdAt.getTime() - a.createdAt.getTime() || b.id.localeCompare(a.id);
 
@@ -38,11 +42,13 @@ export class UpstreamPaymentsSource implements PaymentsSource {
   private readonly client: UpstreamClient;
   private readonly viewer: Viewer | null;
   private readonly backendSecretKey: string | undefined;
+  private readonly logger: Logger | undefined;
 
-  constructor(client: UpstreamClient, viewer: Viewer | null, backendSecretKey: string | undefined) {
+  constructor(client: UpstreamClient, viewer: Viewer | null, backendSecretKey: string | undefined, logger?: Logger) {
     this.client = client;
     this.viewer = viewer;
     this.backendSecretKey = backendSecretKey;
+    this.logger = logger;
   }
 
   /** The caller's CO2Trust bearer token, when the caller has one. */
@@ -66,39 +72,60 @@ export class UpstreamPaymentsSource implements PaymentsSource {
     return userId === this.viewer?.id ? {} : { user_id: userId };
   }
 
-  private page<T>(path: string, query: Query, pageNumber: number, size: number) {
-    return this.client.json<Co2TrustPage<T>>({ path, headers: this.auth(), query: { ...query, page: pageNumber, size } });
+  private async page<K extends ListSchema>(path: string, schema: K, query: Query, pageNumber: number, size: number): Promise<{ total: number; items: Row<K>[] }> {
+    return (await this.read(path, PAYMENTS_SCHEMAS[schema] as z.ZodType, { ...query, page: pageNumber, size })) as { total: number; items: Row<K>[] };
   }
 
   /** Every row of a list, in pages of the largest size: a bounded number of calls per list. */
-  private async all<T>(path: string, query: Query): Promise<T[]> {
-    const first = await this.page<T>(path, query, 1, MAX_UPSTREAM_PAGE);
+  private async all<K extends ListSchema>(path: string, schema: K, query: Query): Promise<Row<K>[]> {
+    const first = await this.page(path, schema, query, 1, MAX_UPSTREAM_PAGE);
     const rest = await Promise.all(
-      Array.from({ length: Math.max(0, Math.ceil(first.total / MAX_UPSTREAM_PAGE) - 1) }, (_, i) => this.page<T>(path, query, i + 2, MAX_UPSTREAM_PAGE)),
+      Array.from({ length: Math.max(0, Math.ceil(first.total / MAX_UPSTREAM_PAGE) - 1) }, (_, i) => this.page(path, schema, query, i + 2, MAX_UPSTREAM_PAGE)),
     );
     return [first, ...rest].flatMap((p) => p.items);
   }
 
-  private pagedList<T, R>(path: string, query: Query, page: OffsetPage, map: (row: T) => R): Promise<Connection<R>> {
+  private pagedList<K extends ListSchema, R>(path: string, schema: K, query: Query, page: OffsetPage, map: (row: Row<K>) => R): Promise<Connection<R>> {
     return windowFromPages(page, async (pageNumber, size) => {
-      const res = await this.page<T>(path, { ...query, order: 'desc' }, pageNumber, size);
+      const res = await this.page(path, schema, { ...query, order: 'desc' }, pageNumber, size);
       return { items: res.items.map(map), total: res.total };
     });
   }
 
+  /** A documented GET, its body checked against the route's schema (an UPSTREAM_CONTRACT error otherwise). */
+  private async read<S extends z.ZodType>(path: string, schema: S, query: Query = {}): Promise<z.output<S>> {
+    return this.parse(schema, `GET ${path}`, await this.client.json<unknown>({ path, headers: this.auth(), query }));
+  }
+
+  private parse<S extends z.ZodType>(schema: S, route: string, body: unknown): z.output<S> {
+    return parseUpstream(schema, body, { upstream: this.client.name, route, logger: this.logger });
+  }
+
+  /**
+   * The parts of `paymentStats` a request selects, read at most once each: both parts are one
+   * GET /payment-stats, one part alone its own documented route.
+   */
+  private readonly stats = new DataLoader<'global' | 'quarterly', ParsedGlobalStats | ParsedQuarterlyStats[]>(async (parts) => {
+    if (new Set(parts).size > 1) {
+      const all = await this.read(R.stats, PAYMENTS_SCHEMAS.stats);
+      return parts.map((p) => all[p]);
+    }
+    return parts[0] === 'global' ? [await this.read(R.globalStats, PAYMENTS_SCHEMAS.globalStats)] : [await this.read(R.quarterlyStats, PAYMENTS_SCHEMAS.quarterlyStats)];
+  });
+
   async globalStats() {
-    return fromCo2Trust.globalStats(await this.client.json<Co2TrustGlobalStats>({ path: R.globalStats }));
+    return fromCo2Trust.globalStats((await this.stats.load('global')) as ParsedGlobalStats);
   }
 
   async quarterlyStats() {
-    const rows = await this.client.json<Co2TrustQuarterlyStats[]>({ path: R.quarterlyStats });
+    const rows = (await this.stats.load('quarterly')) as ParsedQuarterlyStats[];
     return rows.map(fromCo2Trust.quarterlyStats).sort((a, b) => a.year - b.year || a.quarter - b.quarter);
   }
 
   async paymentTransactions({ page, filter, order }: Listing<PaymentTransactionFilter>) {
     if (!this.viewer) throw unauthenticated();
     const connection = await windowFromPages(page, async (pageNumber, size) => {
-      const res = await this.page<Co2TrustPaymentTransaction>(this.isAdmin() ? R.transactions : R.userTransactions, {
+      const res = await this.page(this.isAdmin() ? R.transactions : R.userTransactions, 'transactions', {
         order: order.toLowerCase(),
         payment_transaction_type: filter.type ? toUpstreamType(filter.type) : 'all',
         payment_transaction_type_id: filter.typeId ?? undefined,
@@ -111,7 +138,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
   /** One call (per 100 matching rows) for the whole batch: the ids go comma-separated. */
   async paymentsOfSubjects(type: PaymentTransactionType, typeIds: readonly string[], page: OffsetPage) {
     if (typeIds.length === 0) return [];
-    const rows = await this.all<Co2TrustPaymentTransaction>(this.isAdmin() ? R.transactions : R.userTransactions, {
+    const rows = await this.all(this.isAdmin() ? R.transactions : R.userTransactions, 'transactions', {
       order: 'desc',
       payment_transaction_type: toUpstreamType(type),
       payment_transaction_type_id: typeIds.join(','),
@@ -127,21 +154,21 @@ export class UpstreamPaymentsSource implements PaymentsSource {
 
   /** The upstream lists one user per call: one call per user and page. */
   paymentTransactionsOfUsers(userIds: readonly string[], page: OffsetPage) {
-    return Promise.all(userIds.map((id) => this.pagedList(R.userTransactions, this.scoped(id), page, fromCo2Trust.paymentTransaction)));
+    return Promise.all(userIds.map((id) => this.pagedList(R.userTransactions, 'transactions', this.scoped(id), page, fromCo2Trust.paymentTransaction)));
   }
 
   bankAccountsOfUsers(userIds: readonly string[], page: OffsetPage) {
-    return Promise.all(userIds.map((id) => this.pagedList(R.bankAccounts, this.scoped(id), page, fromCo2Trust.bankAccount)));
+    return Promise.all(userIds.map((id) => this.pagedList(R.bankAccounts, 'bankAccounts', this.scoped(id), page, fromCo2Trust.bankAccount)));
   }
 
   transfersOfUsers(userIds: readonly string[], page: OffsetPage) {
-    return Promise.all(userIds.map((id) => this.pagedList(R.transfers, this.scoped(id), page, fromCo2Trust.transfer)));
+    return Promise.all(userIds.map((id) => this.pagedList(R.transfers, 'transfers', this.scoped(id), page, fromCo2Trust.transfer)));
   }
 
   /** The upstream has no account lookup by id: each owner's account list is read once. */
   async bankAccountsOf(keys: readonly { userId: string; id: string }[]) {
     const owners = [...new Set(keys.map((k) => k.userId))];
-    const lists = await Promise.all(owners.map((u) => this.all<Co2TrustBankAccount>(R.bankAccounts, this.scoped(u))));
+    const lists = await Promise.all(owners.map((u) => this.all(R.bankAccounts, 'bankAccounts', this.scoped(u))));
     const accounts = lists.flat().map(fromCo2Trust.bankAccount);
     return keys.map((k) => accounts.find((a) => a.id === k.id && a.userId === k.userId) ?? null);
   }
@@ -152,8 +179,8 @@ export class UpstreamPaymentsSource implements PaymentsSource {
     const ledgers = await Promise.all(
       owners.map(async (userId) => {
         const [transactions, transfers] = await Promise.all([
-          this.all<Co2TrustPaymentTransaction>(R.userTransactions, this.scoped(userId)),
-          this.all<Co2TrustTransfer>(R.transfers, this.scoped(userId)),
+          this.all(R.userTransactions, 'transactions', this.scoped(userId)),
+          this.all(R.transfers, 'transfers', this.scoped(userId)),
         ]);
         return { userId, transactions: transactions.map(fromCo2Trust.paymentTransaction), transfers: transfers.map(fromCo2Trust.transfer) };
       }),
@@ -170,13 +197,13 @@ export class UpstreamPaymentsSource implements PaymentsSource {
 
   async createBankAccount(input: NewBankAccount): Promise<BankAccountRecord> {
     try {
-      const res = await this.client.json<Co2TrustBankAccount>({
+      const res = await this.client.json<unknown>({
         method: 'POST',
         path: R.bankAccounts,
         headers: this.auth(),
         body: { holder_name: input.holderName, iban: input.iban, bic: input.bic, currency: input.currency, country_code: input.countryCode },
       });
-      return fromCo2Trust.bankAccount(res);
+      return fromCo2Trust.bankAccount(this.parse(PAYMENTS_SCHEMAS.bankAccount, `POST ${R.bankAccounts}`, res));
     } catch (error) {
       throw refusalToDomainError(error);
     }
@@ -184,7 +211,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
 
   async createTransfer(input: NewTransfer): Promise<TransferRecord> {
     try {
-      const res = await this.client.json<Co2TrustTransfer>({
+      const res = await this.client.json<unknown>({
         method: 'POST',
         path: R.transfers,
         headers: { ...this.auth(), 'idempotency-key': input.idempotencyKey },
@@ -192,13 +219,13 @@ export class UpstreamPaymentsSource implements PaymentsSource {
         idempotent: true,
         body: {
           bank_account_id: input.bankAccountId,
-          amount: input.amount.toFixed(minorUnits(input.currency)),
+          amount: jsonNumber.parse(input.amount),
           currency: input.currency,
           reference: input.reference,
           idempotency_key: input.idempotencyKey,
         },
       });
-      return fromCo2Trust.transfer(res);
+      return fromCo2Trust.transfer(this.parse(PAYMENTS_SCHEMAS.transfer, `POST ${R.transfers}`, res));
     } catch (error) {
       throw refusalToDomainError(error);
     }
@@ -206,7 +233,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
 
   async recordPaymentTransaction(input: NewPaymentTransaction): Promise<PaymentTransactionRecord> {
     try {
-      const res = await this.client.json<Co2TrustPaymentTransaction>({
+      const res = await this.client.json<unknown>({
         method: 'POST',
         path: R.transactions,
         headers: this.backendSecretKey ? { 'x-backend-secret-key': this.backendSecretKey } : {},
@@ -217,12 +244,12 @@ export class UpstreamPaymentsSource implements PaymentsSource {
           payment_transaction_type_id: input.typeId,
           payer_id: input.payerId,
           payee_id: input.payeeId,
-          amount: input.amount.toFixed(minorUnits(input.currency)),
+          amount: jsonNumber.parse(input.amount),
           currency: input.currency,
           status: input.status.toLowerCase(),
         },
       });
-      return fromCo2Trust.paymentTransaction(res);
+      return fromCo2Trust.paymentTransaction(this.parse(PAYMENTS_SCHEMAS.transaction, `POST ${R.transactions}`, res));
     } catch (error) {
       throw refusalToDomainError(error);
     }

@@ -1,0 +1,53 @@
+// Health of a subgraph in upstream mode: it asks each upstream (a documented health route or a
+// cheap documented read), with a short timeout, and reuses the answers for a few seconds so a
+// probing load balancer does not become load on the upstream.
+import type { Config } from './config.ts';
+import { UpstreamHttpError, type UpstreamClient, type UpstreamRequest } from './http-client.ts';
+import type { HealthReport } from './subgraph.ts';
+
+export interface UpstreamProbe {
+  /** The upstream's name in the report, e.g. "co2trust". */
+  name: string;
+  client: UpstreamClient;
+  /** A documented, side-effect-free request (the caller names the document line beside it). */
+  request: UpstreamRequest;
+}
+
+export type UpstreamStatus = 'up' | 'down';
+
+/**
+ * Up when the upstream answers in time: a 2xx, or a 4xx other than 401/403 (the API answered;
+ * e.g. an unknown organization). 401/403 are down: upstream mode cannot work with refused
+ * credentials. 5xx, timeouts and network errors are down.
+ */
+async function ask(probe: UpstreamProbe, timeoutMs: number): Promise<UpstreamStatus> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<UpstreamStatus>((resolve) => {
+    timer = setTimeout(() => resolve('down'), timeoutMs);
+  });
+  const answer = probe.client.request({ ...probe.request, idempotent: true }).then(
+    (): UpstreamStatus => 'up',
+    (error: unknown): UpstreamStatus => (error instanceof UpstreamHttpError && error.status < 500 && error.status !== 401 && error.status !== 403 ? 'up' : 'down'),
+  );
+  try {
+    return await Promise.race([answer, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `/health` of an upstream-mode subgraph: `{ up, source: 'upstream', upstreams: { <name>: up|down } }`. */
+export function upstreamHealth(probes: UpstreamProbe[], config: Pick<Config, 'UPSTREAM_HEALTH_TIMEOUT_MS' | 'UPSTREAM_HEALTH_CACHE_MS'>): () => Promise<HealthReport> {
+  let cached: { at: number; report: Promise<HealthReport> } | null = null;
+  const check = async (): Promise<HealthReport> => {
+    const statuses = await Promise.all(probes.map(async (p) => [p.name, await ask(p, config.UPSTREAM_HEALTH_TIMEOUT_MS)] as const));
+    const upstreams = Object.fromEntries(statuses);
+    return { up: statuses.every(([, s]) => s === 'up'), source: 'upstream', upstreams };
+  };
+  return () => {
+    const now = Date.now();
+    // Concurrent probes share one check; a finished one is reused for UPSTREAM_HEALTH_CACHE_MS.
+    if (!cached || now - cached.at >= config.UPSTREAM_HEALTH_CACHE_MS) cached = { at: now, report: check() };
+    return cached.report;
+  };
+}
