@@ -1,5 +1,6 @@
 // Contract fake of the International Carbon Registry organization inventory API, from
-// ../shared/seeds/001_e64f4de24ea2d133.txt, with the assumptions of
+// ../shared/seeds/001_e64f4de24ea2d133.txt: its six routes and nothing else (no membership
+// header, no idempotency key, no retirement or token lookup), with the error statuses assumed in
 // subgraphs/registry/upstream/client.ts where the seed is silent. It keeps an in-memory ledger
 // of serial blocks (the registry's demo data set) so transactions behave as the ICR's would.
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -9,13 +10,11 @@ import {
   demoBlocks,
   demoCreditRequests,
   demoCredits,
-  demoMemberships,
   demoOrganizations,
   demoProjects,
-  demoRetirements,
   type DemoCredit,
 } from '../../subgraphs/registry/local/seed.ts';
-import { ICR_ON_BEHALF_HEADER, type IcrAction, type IcrCredit, type IcrCreditRequest, type IcrProject, type IcrRetirement } from '../../subgraphs/registry/upstream/client.ts';
+import type { IcrAction, IcrCredit, IcrCreditRequest, IcrProject } from '../../subgraphs/registry/upstream/client.ts';
 import { toIcrKind } from '../../subgraphs/registry/upstream/mappers.ts';
 import { json, problem, startFake, type FakeReply, type FakeRequest, type RunningFake } from './harness.ts';
 
@@ -66,40 +65,16 @@ export function icrState() {
       retirementReason: r.retirementReason,
       retirementComment: r.retirementComment,
       beneficiaryName: r.beneficiaryName,
-      offsetOrderId: r.offsetOrderId,
     };
   };
   return {
     organizations: demoOrganizations.map((o) => ({ ...o })),
-    memberships: demoMemberships.map((m) => ({ ...m })),
     projects,
     credits,
     blocks: demoBlocks.map((b): Block => ({ id: randomUUID(), creditId: b.creditId, start: b.serialStart, end: b.serialEnd, status: b.status, organizationId: b.organizationId, holderAddress: b.holderAddress, requestId: null })),
     requests: demoCreditRequests.map(requestOf),
-    /** `<organization>|<Idempotency-Key>` → the body it was first used with and the request it made. */
-    idempotencyKeys: new Map<string, { fingerprint: string; requestId: string }>(),
-    retirements: demoRetirements
-      .filter((r) => r.registry === 'ICR')
-      .map((r): IcrRetirement => {
-        const c = credits.get(r.creditId!)!;
-        return {
-          id: r.id,
-          creditId: c.id,
-          tokenId: c.tokenId,
-          tokenAddress: c.tokenAddress,
-          project: projects.get(c.projectId) ?? null,
-          serialization: r.serialization,
-          vintage: String(r.vintage),
-          amount: Number(r.amountTonnes),
-          organizationId: r.organizationId,
-          beneficiaryName: r.beneficiaryName,
-          retirementReason: r.reason,
-          retirementComment: r.comment,
-          offsetOrderId: r.offsetOrderId,
-          txId: r.txId,
-          createdAt: r.retiredAt.toISOString(),
-        };
-      }),
+    /** Every action and request the API executed or filed (its effects, counted by tests). */
+    effects: 0,
   };
 }
 export type IcrState = ReturnType<typeof icrState>;
@@ -139,12 +114,6 @@ export async function startIcrFake(): Promise<IcrFake> {
   const heldBlocks = (creditId: string, organizationId: string) =>
     state.blocks.filter((b) => b.creditId === creditId && b.organizationId === organizationId && b.status === 'HELD').sort((a, b) => (a.start < b.start ? -1 : 1));
 
-  /** The platform key reads every organization; a named user only those it is a member of. */
-  const denied = (req: FakeRequest, organizationId: string): FakeReply | null => {
-    const actor = req.headers[ICR_ON_BEHALF_HEADER];
-    if (actor === undefined) return null;
-    return state.memberships.some((m) => m.organizationId === organizationId && m.email === actor) ? null : problem(403, 'Not a member of this organization');
-  };
   const orgExists = (id: string) => state.organizations.some((o) => o.id === id);
 
   const creditWire = (c: DemoCredit, organizationId: string | null, amount: bigint, blocks: Block[]): IcrCredit => ({
@@ -186,14 +155,12 @@ export async function startIcrFake(): Promise<IcrFake> {
     amount?: number;
     toOrganizationId?: string;
     toAddress?: string;
-    retirementData?: { reason?: string; beneficiaryName?: string; comment?: string; offsetOrderId?: string };
+    retirementData?: { reason?: string; beneficiaryName?: string; comment?: string };
   }
 
   /** Checks an action; answers the refusal, or null when it may run. */
-  const check = (req: FakeRequest, organizationId: string, action: string, body: Body): FakeReply | null => {
+  const check = (organizationId: string, action: string, body: Body): FakeReply | null => {
     if (!ACTIONS.includes(action as IcrAction)) return problem(400, `Unknown action ${action}`);
-    const no = denied(req, organizationId);
-    if (no) return no;
     if (!body || typeof body.creditId !== 'string' || !Number.isInteger(body.amount) || body.amount! <= 0) return problem(400, 'creditId and a positive whole amount are required');
     const transfer = action === 'transfer' || action === 'transfer_retire';
     if (transfer && Boolean(body.toOrganizationId) === Boolean(body.toAddress)) return problem(400, 'Exactly one of toOrganizationId and toAddress is required');
@@ -209,39 +176,18 @@ export async function startIcrFake(): Promise<IcrFake> {
 
   /** Moves blocks already taken from the sender as the action says; records a retirement. */
   const execute = (request: IcrCreditRequest, blocks: Block[]) => {
-    const credit = state.credits.get(request.creditId)!;
     const set = (status: Status, organizationId: string | null, holderAddress: string | null) => {
       for (const b of blocks) Object.assign(b, { status, organizationId, holderAddress, requestId: null });
     };
     request.txId = txId();
-    if (request.action === 'retire' || request.action === 'transfer_retire') {
-      const id = randomUUID();
-      request.retirementId = id;
-      state.retirements.push({
-        id,
-        creditId: credit.id,
-        tokenId: credit.tokenId,
-        tokenAddress: credit.tokenAddress,
-        project: project(credit),
-        serialization: request.serialization,
-        vintage: String(credit.vintage),
-        amount: request.amount,
-        organizationId: request.action === 'transfer_retire' ? request.toOrganizationId : request.fromOrganizationId,
-        beneficiaryName: request.beneficiaryName,
-        retirementReason: request.retirementReason,
-        retirementComment: request.retirementComment,
-        offsetOrderId: request.offsetOrderId ?? null,
-        txId: request.txId,
-        createdAt: new Date().toISOString(),
-      });
-    }
+    if (request.action === 'retire' || request.action === 'transfer_retire') request.retirementId = randomUUID();
     if (request.action === 'transfer') set('HELD', request.toOrganizationId, request.toAddress);
     if (request.action === 'retire') set('RETIRED', request.fromOrganizationId, null);
     if (request.action === 'transfer_retire') set('RETIRED', request.toOrganizationId, request.toAddress);
     if (request.action === 'cancel') set('CANCELLED', request.fromOrganizationId, null);
   };
 
-  const newRequest = (req: FakeRequest, organizationId: string, action: IcrAction, body: Body, blocks: Block[], pending: boolean): IcrCreditRequest => {
+  const newRequest = (organizationId: string, action: IcrAction, body: Body, blocks: Block[], pending: boolean): IcrCreditRequest => {
     const credit = state.credits.get(body.creditId!)!;
     const now = new Date().toISOString();
     const request: IcrCreditRequest = {
@@ -267,22 +213,10 @@ export async function startIcrFake(): Promise<IcrFake> {
       retirementReason: body.retirementData?.reason ?? null,
       retirementComment: body.retirementData?.comment ?? null,
       beneficiaryName: body.retirementData?.beneficiaryName ?? null,
-      offsetOrderId: body.retirementData?.offsetOrderId ?? null,
     };
     state.requests.push(request);
-    const key = req.headers['idempotency-key'];
-    if (typeof key === 'string') state.idempotencyKeys.set(`${organizationId}|${key}`, { fingerprint: fingerprintOf(req), requestId: request.id });
+    state.effects++;
     return request;
-  };
-
-  const fingerprintOf = (req: FakeRequest) => `${req.path}|${req.rawBody}`;
-  /** A repeated Idempotency-Key: the first request again, or 409 when the body differs. */
-  const replayed = (req: FakeRequest, organizationId: string): FakeReply | null => {
-    const key = req.headers['idempotency-key'];
-    const known = typeof key === 'string' ? state.idempotencyKeys.get(`${organizationId}|${key}`) : undefined;
-    if (!known) return null;
-    if (known.fingerprint !== fingerprintOf(req)) return problem(409, 'Idempotency key reused with a different request');
-    return json(state.requests.find((r) => r.id === known.requestId));
   };
 
   const pageOf = <T>(req: FakeRequest, rows: T[]) => {
@@ -313,8 +247,6 @@ export async function startIcrFake(): Promise<IcrFake> {
         handler: (req) => {
           const id = req.params.id!;
           if (!orgExists(id)) return problem(404, 'Organization not found');
-          const no = denied(req, id);
-          if (no) return no;
           const development = req.query.has('development');
           const credits = [...state.credits.values()]
             .filter((c) => c.development === development)
@@ -330,8 +262,6 @@ export async function startIcrFake(): Promise<IcrFake> {
         path: '/organizations/{id}/inventory/requests',
         handler: (req) => {
           const id = req.params.id!;
-          const no = denied(req, id);
-          if (no) return no;
           const page = pageOf(req, newestFirst(state.requests.filter((r) => r.fromOrganizationId === id)));
           return page ? json({ pagination: page.pagination, creditRequests: page.items }) : problem(400, 'limit and page are required');
         },
@@ -340,8 +270,6 @@ export async function startIcrFake(): Promise<IcrFake> {
         method: 'GET',
         path: '/organizations/{id}/inventory/requests/{requestId}',
         handler: (req) => {
-          const no = denied(req, req.params.id!);
-          if (no) return no;
           const r = state.requests.find((x) => x.id === req.params.requestId && x.fromOrganizationId === req.params.id);
           return r ? json(r) : problem(404, 'Credit request not found');
         },
@@ -352,12 +280,10 @@ export async function startIcrFake(): Promise<IcrFake> {
         handler: (req) => {
           const id = req.params.id!;
           const body = req.body as Body;
-          const replay = replayed(req, id);
-          if (replay) return replay;
-          const refused = check(req, id, req.params.action!, body);
+          const refused = check(id, req.params.action!, body);
           if (refused) return refused;
           const blocks = take(heldBlocks(body.creditId!, id), BigInt(body.amount!));
-          const request = newRequest(req, id, req.params.action as IcrAction, body, blocks, false);
+          const request = newRequest(id, req.params.action as IcrAction, body, blocks, false);
           execute(request, blocks);
           return json(request);
         },
@@ -368,12 +294,10 @@ export async function startIcrFake(): Promise<IcrFake> {
         handler: (req) => {
           const id = req.params.id!;
           const body = req.body as Body;
-          const replay = replayed(req, id);
-          if (replay) return replay;
-          const refused = check(req, id, req.params.action!, body);
+          const refused = check(id, req.params.action!, body);
           if (refused) return refused;
           const blocks = take(heldBlocks(body.creditId!, id), BigInt(body.amount!));
-          const request = newRequest(req, id, req.params.action as IcrAction, body, blocks, true);
+          const request = newRequest(id, req.params.action as IcrAction, body, blocks, true);
           for (const b of blocks) Object.assign(b, { status: 'RESERVED', requestId: request.id });
           return json(request);
         },
@@ -383,8 +307,6 @@ export async function startIcrFake(): Promise<IcrFake> {
         path: '/organizations/{id}/inventory/request/{requestId}/review',
         handler: (req) => {
           const id = req.params.id!;
-          const no = denied(req, id);
-          if (no) return no;
           const decision = (req.body as { state?: string })?.state;
           if (decision !== 'Accepted' && decision !== 'Rejected') return problem(400, 'state must be Accepted or Rejected');
           const request = state.requests.find((r) => r.id === req.params.requestId && r.fromOrganizationId === id);
@@ -400,38 +322,6 @@ export async function startIcrFake(): Promise<IcrFake> {
             execute(request, blocks);
           }
           return json({ id: request.id });
-        },
-      },
-      {
-        method: 'GET',
-        path: '/credits',
-        handler: (req) => {
-          const wanted = req.query.getAll('token').map((t) => t.toLowerCase());
-          const credits = [...state.credits.values()]
-            .filter((c) => wanted.includes(`${c.tokenAddress}:${c.tokenId}`.toLowerCase()))
-            .map((c) => {
-              const circulating = state.blocks.filter((b) => b.creditId === c.id && (b.status === 'HELD' || b.status === 'RESERVED')).reduce((t, b) => t + size(b), 0n);
-              return { ...creditWire(c, null, circulating, []), serialization: serialization(c.serialPrefix, c.serialFirst, c.serialFirst + c.supplyTonnes - 1n) };
-            });
-          return json({ credits });
-        },
-      },
-      {
-        method: 'GET',
-        path: '/projects/{id}',
-        handler: (req) => {
-          const p = state.projects.get(req.params.id!);
-          return p ? json(p) : problem(404, 'Project not found');
-        },
-      },
-      {
-        method: 'GET',
-        path: '/retirements',
-        handler: (req) => {
-          const orders = req.query.getAll('offsetOrderId');
-          const rows = newestFirst(state.retirements.filter((r) => !orders.length || (r.offsetOrderId !== null && orders.includes(r.offsetOrderId))));
-          const page = pageOf(req, rows);
-          return page ? json({ pagination: page.pagination, retirements: page.items }) : problem(400, 'limit and page are required');
         },
       },
     ],
