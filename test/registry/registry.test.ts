@@ -10,6 +10,7 @@ import { FAKE_ICR_TOKEN, icrLedgerTotals, startIcrFake, type IcrFake } from '../
 import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
+import { undocumented } from './icr-contract.ts';
 
 const { nordicForest: NORDIC, carbonBuyer: BUYER } = DEMO.organizations;
 const [C1, C2, C3] = demoCredits as [(typeof demoCredits)[0], (typeof demoCredits)[0], (typeof demoCredits)[0]];
@@ -79,8 +80,11 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
 
   const ledger = (creditId: string) => (mode === 'local' ? ledgerTotals(db!.fork(), creditId) : Promise.resolve(icrLedgerTotals(icr!.state, creditId)));
 
-  // The invariants of the ledger, after every scenario, for every credit.
-  afterEach(() => expectLedgerInvariants(ledger));
+  // The invariants of the ledger, after every scenario, for every credit; upstream, every ICR call kept to the document.
+  afterEach(async () => {
+    await expectLedgerInvariants(ledger);
+    if (icr) expect(undocumented(icr.calls)).toEqual([]);
+  });
 
   const inventory = async (organizationId: string, token: string, dev = false) =>
     ok(await graphql<{ organization: { inventory: Page<Credit> } }>(subgraph.url, INVENTORY, { id: organizationId, dev, first: 50 }, { token })).organization.inventory;
@@ -245,6 +249,49 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       { id: BUYER },
     ]);
     expect(codes(await graphql(subgraph.url, q, { r: [{ __typename: 'Organization', id: NORDIC }] }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
+  });
+
+  describe("organization access (the registry's own record)", () => {
+    const MEMBERS = 'query($id: ID!) { organizationMembers(organizationId: $id) { organizationId userId grantedAt } }';
+    const ACCESS = (field: string) => `mutation($input: OrganizationAccessInput!) { ${field}(input: $input) { member { organizationId userId } userErrors { field code message } } }`;
+    type AccessPayload = { member: { organizationId: string; userId: string } | null; userErrors: UserErrors };
+    const access = async (field: 'grantOrganizationAccess' | 'revokeOrganizationAccess', input: Record<string, unknown>, token = tokens.admin) =>
+      ok(await graphql<Record<string, AccessPayload>>(subgraph.url, ACCESS(field), { input }, { token }))[field]!;
+    const members = async (id: string) =>
+      ok(await graphql<{ organizationMembers: { userId: string }[] }>(subgraph.url, MEMBERS, { id }, { token: tokens.admin })).organizationMembers.map((m) => m.userId);
+    const alice = DEMO.users.alice.id;
+
+    it('admins grant and revoke; a grant lets the user read, a revocation stops it before the ICR is called', async () => {
+      expect(await members(NORDIC)).toEqual([DEMO.users.bob.id]);
+      icr?.resetCalls();
+      expect(codes(await graphql(subgraph.url, INVENTORY, { id: NORDIC }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
+      if (mode === 'upstream') expect(icr!.calls).toEqual([]);
+
+      const granted = await access('grantOrganizationAccess', { organizationId: NORDIC, userId: alice });
+      expect(granted).toEqual({ member: { organizationId: NORDIC, userId: alice }, userErrors: [] });
+      expect(await access('grantOrganizationAccess', { organizationId: NORDIC, userId: alice })).toEqual(granted);
+      expect(await members(NORDIC)).toEqual([DEMO.users.bob.id, alice]);
+      expect((await inventory(NORDIC, tokens.alice)).totalCount).toBe(2);
+
+      expect(await access('revokeOrganizationAccess', { organizationId: NORDIC, userId: alice })).toEqual(granted);
+      icr?.resetCalls();
+      expect(codes(await graphql(subgraph.url, INVENTORY, { id: NORDIC }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
+      expect(codes(await graphql(subgraph.url, TRANSACT, { input: { organizationId: NORDIC, action: 'CANCEL', creditId: C2.id, amount: '1' } }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
+      if (mode === 'upstream') expect(icr!.calls).toEqual([]);
+      const again = await access('revokeOrganizationAccess', { organizationId: NORDIC, userId: alice });
+      expect(again.userErrors.map((e) => [e.code, e.field])).toEqual([['NOT_FOUND', ['input', 'userId']]]);
+    });
+
+    it('only admins manage access; an unknown organization or a blank user is refused', async () => {
+      expect(codes(await graphql(subgraph.url, MEMBERS, { id: NORDIC }, { token: tokens.bob }))).toEqual(['FORBIDDEN']);
+      expect(codes(await graphql(subgraph.url, ACCESS('grantOrganizationAccess'), { input: { organizationId: NORDIC, userId: alice } }, { token: tokens.bob }))).toEqual(['FORBIDDEN']);
+      expect(codes(await graphql(subgraph.url, ACCESS('revokeOrganizationAccess'), { input: { organizationId: NORDIC, userId: DEMO.users.bob.id } }, { token: tokens.bob }))).toEqual(['FORBIDDEN']);
+      const unknown = await access('grantOrganizationAccess', { organizationId: 'de060000-0000-4000-8000-0000000000ff', userId: alice });
+      expect(unknown.userErrors.map((e) => [e.code, e.field])).toEqual([['NOT_FOUND', ['input', 'organizationId']]]);
+      const blank = await access('grantOrganizationAccess', { organizationId: NORDIC, userId: ' ' });
+      expect(blank.userErrors.map((e) => [e.code, e.field])).toEqual([['REQUIRED', ['input', 'userId']]]);
+      expect(await members(NORDIC)).toEqual([DEMO.users.bob.id]);
+    });
   });
 
   describe('transactCredits', () => {
@@ -491,8 +538,11 @@ describe.each(MODES)('retireCreditsForOffsetOrder (%s mode)', (mode) => {
 
   const ledger = (creditId: string) => (mode === 'local' ? ledgerTotals(db!.fork(), creditId) : Promise.resolve(icrLedgerTotals(icr!.state, creditId)));
 
-  // The invariants of the ledger, after every scenario, for every credit.
-  afterEach(() => expectLedgerInvariants(ledger));
+  // The invariants of the ledger, after every scenario, for every credit; upstream, every ICR call kept to the document.
+  afterEach(async () => {
+    await expectLedgerInvariants(ledger);
+    if (icr) expect(undocumented(icr.calls)).toEqual([]);
+  });
 
   type OffsetRetirement = { id: string; registry: string; offsetOrderId: string; beneficiaryName: string; reason: string; comment: string; amount: { amount: string; unit: string }; vintage: number; serialization: string; creditId: string; organizationId: string; project: { id: string } };
   type OffsetPayload = { retirements: OffsetRetirement[] | null; userErrors: UserErrors };

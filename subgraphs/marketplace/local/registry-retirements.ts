@@ -21,11 +21,12 @@ interface RetirementJson {
 
 /** The retirements the registry recorded for an order, oldest first; null when the registry cannot answer. */
 export async function registryRetirementsOf(endpoint: ServiceEndpoint, offsetOrderId: string): Promise<OffsetRetirementRecord[] | null> {
-  const answer = await callService<{ _entities: ({ retirements: RetirementJson[] } | null)[] }>('registry', endpoint, RETIREMENTS, {
+  const answer = await callService<{ _entities: ({ retirements: RetirementJson[] | null } | null)[] }>('registry', endpoint, RETIREMENTS, {
     representations: [{ __typename: 'OffsetOrder', id: offsetOrderId }],
   });
   const entity = answer.data?._entities[0];
-  if (!entity) return null;
+  // The registry answers null retirements (with an error) when one of its upstreams failed.
+  if (!entity?.retirements) return null;
   return entity.retirements
     .map((r) => ({
       registry: r.registry,
