@@ -12,8 +12,8 @@ export const mappers = {
   MarketplaceOption: '../source.ts#OptionRecord',
   MailingListEntry: '../source.ts#MailingListEntryRecord',
   Money: '../source.ts#MoneyValue',
-  OffsetOrder: '../offset-source.ts#OffsetOrderRecord',
-  OffsetQuote: '../offset-source.ts#OffsetQuoteRecord',
-  OffsetAllocation: '../offset-source.ts#OffsetAllocationRecord',
-  ResoldProduct: '../offset-source.ts#ResoldProductEmissions',
+  OffsetOrder: '../offsets/source.ts#OffsetOrderRecord',
+  OffsetQuote: '../offsets/source.ts#OffsetQuoteRecord',
+  OffsetAllocation: '../offsets/source.ts#OffsetAllocationRecord',
+  ResoldProduct: '../offsets/source.ts#ResoldProductEmissions',
 };

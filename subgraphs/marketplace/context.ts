@@ -1,6 +1,6 @@
 import type { RequestContext } from '../../lib/subgraph.ts';
 import type { MarketplaceLoaders } from './loaders.ts';
-import type { OffsetOrderContext } from './offset-orders.ts';
+import type { OffsetOrderContext } from './offsets/module.ts';
 import type { MarketplaceSource } from './source.ts';
 
 /** What marketplace resolvers receive: the request, its source (local or upstream) and loaders. */

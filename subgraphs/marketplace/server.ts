@@ -7,7 +7,7 @@ import { createLogger } from '../../lib/logger.ts';
 import { ROOT, databaseHealth, runSubgraphProcess, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
 import type { Context } from './context.ts';
 import { createLoaders } from './loaders.ts';
-import { localOffsetOrders, upstreamOffsetOrders, type OffsetOrdersModule } from './offset-orders.ts';
+import { localOffsetOrders, upstreamOffsetOrders, type OffsetOrdersModule } from './offsets/module.ts';
 import { entities } from './local/entities.ts';
 import { seedMarketplace } from './local/seed.ts';
 import { ServiceOutboxDispatcher } from './local/service-outbox.ts';

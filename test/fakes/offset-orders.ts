@@ -6,12 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../lib/errors.ts';
 import { dec, toMinor } from '../../lib/decimal.ts';
-import { renderOffsetCertificate } from '../../subgraphs/marketplace/certificate-pdf.ts';
-import { demoEmissionEstimates, demoOffsetBundles, demoOffsetOrders, demoOffsetRequestHashes } from '../../subgraphs/marketplace/local/offset-seed.ts';
-import { allocateOffsets, minorToDecimal, quoteRecordOf, type OffsetDemand } from '../../subgraphs/marketplace/offset-allocation.ts';
-import type { OffsetOrderRecord } from '../../subgraphs/marketplace/offset-source.ts';
-import { OFFSET_ORDER_ROUTES as R, type OffsetApiOrder } from '../../subgraphs/marketplace/upstream/offset-client.ts';
-import { fromOffsetApi, toOffsetApi } from '../../subgraphs/marketplace/upstream/offset-mappers.ts';
+import { renderOffsetCertificate } from '../../subgraphs/marketplace/offsets/certificate-pdf.ts';
+import { demoEmissionEstimates, demoOffsetBundles, demoOffsetOrders, demoOffsetRequestHashes } from '../../subgraphs/marketplace/offsets/local/seed.ts';
+import { allocateOffsets, minorToDecimal, quoteRecordOf, type OffsetDemand } from '../../subgraphs/marketplace/offsets/allocation.ts';
+import type { OffsetOrderRecord } from '../../subgraphs/marketplace/offsets/source.ts';
+import { OFFSET_ORDER_ROUTES as R, type OffsetApiOrder } from '../../subgraphs/marketplace/offsets/upstream/client.ts';
+import { fromOffsetApi, toOffsetApi } from '../../subgraphs/marketplace/offsets/upstream/mappers.ts';
 import { json, problem, startFake, type FakeReply, type FakeRequest, type RunningFake } from './harness.ts';
 
 export const FAKE_OFFSET_ORDERS_API_KEY = 'fake-offset-orders-live-key';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { CERTIFICATE_TTL_SECONDS, CertificateSigner, requestOrigin } from '../../subgraphs/marketplace/certificate-link.ts';
+import { CERTIFICATE_TTL_SECONDS, CertificateSigner, requestOrigin } from '../../subgraphs/marketplace/offsets/certificate-link.ts';
 
 const signer = new CertificateSigner('certificate-test-secret-0123456789abcdefghijklmnop');
 const ORDER = 'de0a0000-0000-4000-8000-000000000001';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { gramsToTonnes } from '../../lib/decimal.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { ServiceOutbox } from '../../subgraphs/marketplace/local/entities.ts';
-import { demoOffsetBundles } from '../../subgraphs/marketplace/local/offset-seed.ts';
+import { demoOffsetBundles } from '../../subgraphs/marketplace/offsets/local/seed.ts';
 import { startFake, type FakeRequest, type RunningFake } from '../fakes/harness.ts';
 import { TEST_SECRETS } from '../support/env.ts';
 import { data, pdfText, startMarketplace, until, type Marketplace } from './helpers.ts';

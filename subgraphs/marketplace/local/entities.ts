@@ -1,7 +1,7 @@
 // Marketplace tables. Money is stored in minor units and mass in grams, as integers: exact in
 // SQLite and PostgreSQL alike, and safe for conditional `quantity >= ?` updates.
 import { defineEntity, p } from '@mikro-orm/core';
-import { offsetEntities } from './offset-entities.ts';
+import { offsetEntities } from '../offsets/local/entities.ts';
 
 export const UserSchema = defineEntity({
   name: 'User',

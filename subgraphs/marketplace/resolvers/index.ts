@@ -8,7 +8,7 @@ import { isOwnerOrAdmin, visibleOrNull } from '../visibility.ts';
 import { adminMutation, adminQuery } from './admin.ts';
 import { BundleOrder, ImpactPartner, MarketplaceOption, ProductOrder, Trader, catalogueQuery } from './catalogue.ts';
 import { ordersMutation, userPurchases } from './orders.ts';
-import { offsetOrderMutations, offsetOrderQueries, offsetOrderTypes } from './offset-orders.ts';
+import { offsetOrderMutations, offsetOrderQueries, offsetOrderTypes } from '../offsets/resolvers.ts';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const tonnes = (amount: { toString(): string }) => ({ amount: amount.toString(), unit: 'T' as const });

@@ -1,11 +1,16 @@
 // The port of offset orders (the orders API of the offset-orders provider): quotes, orders and
-// certificates in domain types. `local/offset-source.ts` (inventory in the marketplace database)
-// and `upstream/offset-source.ts` (the offset-orders REST API) implement it.
-import type { Connection } from '../../lib/connection.ts';
-import type { Decimal } from '../../lib/decimal.ts';
-import type { DomainError } from '../../lib/errors.ts';
-import type { OffsetRequest } from './offset-allocation.ts';
-import type { MoneyValue } from './source.ts';
+// certificates in domain types. `local/source.ts` (inventory in the marketplace database)
+// and `upstream/source.ts` (the offset-orders REST API) implement it.
+import type { Connection } from '../../../lib/connection.ts';
+import type { Decimal } from '../../../lib/decimal.ts';
+import type { DomainError } from '../../../lib/errors.ts';
+import type { MoneyValue } from '../source.ts';
+
+/** A validated order or quote request, in domain units. */
+export type OffsetRequest =
+  | { kind: 'MASS'; grams: bigint; currency: string }
+  | { kind: 'VALUE'; maximumMinor: bigint; currency: string }
+  | { kind: 'ESTIMATE'; estimateId: string; currency: string };
 
 export type OffsetOrderStatus = 'RECEIVED' | 'PLACED' | 'PAID' | 'RETIRING' | 'COMPLETE' | 'CANCELLED' | 'FAILED';
 export type OffsetOrderType = 'BY_MASS' | 'BY_VALUE' | 'BY_ESTIMATE';

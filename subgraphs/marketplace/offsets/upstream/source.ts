@@ -1,9 +1,9 @@
-import type { Viewer } from '../../../lib/auth.ts';
-import { keysetConnection } from '../../../lib/connection.ts';
-import { DomainError, ErrorCode, apiError, unauthenticated } from '../../../lib/errors.ts';
-import { UpstreamHttpError, type UpstreamClient } from '../../../lib/http-client.ts';
-import { gramsToTonnesString, minorToDecimal, requestHash, type OffsetRequest } from '../offset-allocation.ts';
-import type { OffsetOrderPage, OffsetOrderRecord, OffsetOrderSource } from '../offset-source.ts';
+import type { Viewer } from '../../../../lib/auth.ts';
+import { keysetConnection } from '../../../../lib/connection.ts';
+import { DomainError, ErrorCode, apiError, unauthenticated } from '../../../../lib/errors.ts';
+import { UpstreamHttpError, type UpstreamClient } from '../../../../lib/http-client.ts';
+import { gramsToTonnesString, minorToDecimal, requestHash } from '../allocation.ts';
+import type { OffsetOrderPage, OffsetOrderRecord, OffsetOrderSource, OffsetRequest } from '../source.ts';
 import {
   OFFSET_ORDER_ROUTES as R,
   OFFSET_ORDERS_MAX_LIMIT,
@@ -11,8 +11,8 @@ import {
   type OffsetApiOrder,
   type OffsetApiOrderPage,
   type OffsetApiQuote,
-} from './offset-client.ts';
-import { fromOffsetApi, upstreamKeyOf } from './offset-mappers.ts';
+} from './client.ts';
+import { fromOffsetApi, upstreamKeyOf } from './mappers.ts';
 
 const FIELD_OF = { MASS: 'input.mass', VALUE: 'input.value', ESTIMATE: 'input.estimateId' } as const;
 

@@ -1,7 +1,7 @@
 // Signed, expiring links to offset certificates. The link itself is the permission (it can be
 // opened in a browser, without a header); it names one order and stops working after the TTL.
 import { createHmac } from 'node:crypto';
-import { safeEqual } from '../../lib/auth.ts';
+import { safeEqual } from '../../../lib/auth.ts';
 
 export const CERTIFICATE_PATH = '/offset-certificates/';
 export const CERTIFICATE_TTL_SECONDS = 15 * 60;

@@ -1,7 +1,7 @@
 // Offset-orders API JSON to the marketplace's domain records, and back (for the contract fake).
-import { dec, minorUnits } from '../../../lib/decimal.ts';
-import type { OffsetAllocationRecord, OffsetOrderRecord, OffsetQuoteRecord } from '../offset-source.ts';
-import type { OffsetApiBundleAllocation, OffsetApiOrder, OffsetApiQuote } from './offset-client.ts';
+import { dec, minorUnits } from '../../../../lib/decimal.ts';
+import type { OffsetAllocationRecord, OffsetOrderRecord, OffsetQuoteRecord } from '../source.ts';
+import type { OffsetApiBundleAllocation, OffsetApiOrder, OffsetApiQuote } from './client.ts';
 
 const TYPES = { mass: 'BY_MASS', value: 'BY_VALUE', estimate: 'BY_ESTIMATE' } as const;
 

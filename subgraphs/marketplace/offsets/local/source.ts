@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
-import type { Viewer } from '../../../lib/auth.ts';
-import { alignByKey } from '../../../lib/batch.ts';
-import { keysetConnection } from '../../../lib/connection.ts';
-import type { EntityManager } from '../../../lib/db.ts';
-import { DomainError, badInput, unauthenticated } from '../../../lib/errors.ts';
+import type { Viewer } from '../../../../lib/auth.ts';
+import { alignByKey } from '../../../../lib/batch.ts';
+import { keysetConnection } from '../../../../lib/connection.ts';
+import type { EntityManager } from '../../../../lib/db.ts';
+import { DomainError, badInput, unauthenticated } from '../../../../lib/errors.ts';
 import { renderOffsetCertificate } from '../certificate-pdf.ts';
-import { allocateOffsets, quoteRecordOf, requestHash, type OffsetDemand, type OffsetRequest } from '../offset-allocation.ts';
-import type { OffsetOrderPage, OffsetOrderRecord, OffsetOrderSource, OffsetRetirementRecord } from '../offset-source.ts';
-import { OffsetAllocation, OffsetBundle, OffsetEmissionEstimate, OffsetOrder } from './offset-entities.ts';
-import { bundleStock, offsetOrderRecord } from './offset-mapping.ts';
-import { retirementsForOffsetOrder } from './service-messages.ts';
-import { enqueueServiceCall } from './service-outbox.ts';
+import { allocateOffsets, quoteRecordOf, requestHash, type OffsetDemand } from '../allocation.ts';
+import type { OffsetOrderPage, OffsetOrderRecord, OffsetOrderSource, OffsetRequest, OffsetRetirementRecord } from '../source.ts';
+import { OffsetAllocation, OffsetBundle, OffsetEmissionEstimate, OffsetOrder } from './entities.ts';
+import { bundleStock, offsetOrderRecord } from './mapping.ts';
+import { retirementsForOffsetOrder } from '../../local/service-messages.ts';
+import { enqueueServiceCall } from '../../local/service-outbox.ts';
 
 /** Another order took the stock this allocation counted on: allocate again from fresh rows. */
 class StockMoved extends Error {}

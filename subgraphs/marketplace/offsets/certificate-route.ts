@@ -2,11 +2,11 @@
 // Allowed with a valid signed link (from `OffsetOrder.certificate.url`) or with the bearer token
 // of the order's buyer or an admin; anything else is a 404, so ids cannot be probed.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isAdmin } from '../../lib/auth.ts';
-import { UpstreamHttpError, UpstreamUnreachableError } from '../../lib/http-client.ts';
-import type { RequestContext } from '../../lib/subgraph.ts';
+import { isAdmin } from '../../../lib/auth.ts';
+import { UpstreamHttpError, UpstreamUnreachableError } from '../../../lib/http-client.ts';
+import type { RequestContext } from '../../../lib/subgraph.ts';
 import { CERTIFICATE_PATH, type CertificateSigner } from './certificate-link.ts';
-import type { OffsetOrderSource } from './offset-source.ts';
+import type { OffsetOrderSource } from './source.ts';
 
 function send(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });

@@ -1,20 +1,19 @@
 // Wires offset orders into the marketplace subgraph: the per-request source and loaders, the
 // certificate links and their download route, in local or upstream mode.
 import DataLoader from 'dataloader';
-import { loader } from '../../lib/batch.ts';
-import type { Config } from '../../lib/config.ts';
-import type { Database } from '../../lib/db.ts';
-import type { Logger } from '../../lib/logger.ts';
-import type { RequestContext } from '../../lib/subgraph.ts';
+import { loader } from '../../../lib/batch.ts';
+import type { Config } from '../../../lib/config.ts';
+import type { Database } from '../../../lib/db.ts';
+import type { Logger } from '../../../lib/logger.ts';
+import type { RequestContext } from '../../../lib/subgraph.ts';
 import { CERTIFICATE_PATH, CertificateSigner, requestOrigin, type CertificateLink } from './certificate-link.ts';
 import { certificateRoute } from './certificate-route.ts';
-import { seedOffsetOrders } from './local/offset-seed.ts';
-import { LocalOffsetOrderSource, type OffsetRegistryLink } from './local/offset-source.ts';
+import { seedOffsetOrders } from './local/seed.ts';
+import { LocalOffsetOrderSource, type OffsetRegistryLink } from './local/source.ts';
 import { registryRetirementsOf } from './local/registry-retirements.ts';
-import type { OffsetRequest } from './offset-allocation.ts';
-import type { OffsetOrderSource, OffsetQuoteRecord } from './offset-source.ts';
-import { createOffsetOrdersClient } from './upstream/offset-client.ts';
-import { UpstreamOffsetOrderSource } from './upstream/offset-source.ts';
+import type { OffsetOrderSource, OffsetQuoteRecord, OffsetRequest } from './source.ts';
+import { createOffsetOrdersClient } from './upstream/client.ts';
+import { UpstreamOffsetOrderSource } from './upstream/source.ts';
 
 export function createOffsetOrderLoaders(source: OffsetOrderSource) {
   return {

@@ -2,10 +2,10 @@
 // fake of the offset-orders API all call `allocateOffsets`, so a quote shows exactly what the
 // order would buy. All arithmetic is on integers: grams and currency minor units.
 import { createHash } from 'node:crypto';
-import { DomainError, ValidationErrors, type UserError } from '../../lib/errors.ts';
-import { Decimal, dec, fromMinor, minorUnits, toMinor, type MassUnit } from '../../lib/decimal.ts';
-import { isCurrencyCode } from '../../lib/scalars.ts';
-import type { OffsetQuoteRecord, ResoldProductEmissions } from './offset-source.ts';
+import { DomainError, ValidationErrors, type UserError } from '../../../lib/errors.ts';
+import { Decimal, dec, fromMinor, minorUnits, toMinor, type MassUnit } from '../../../lib/decimal.ts';
+import { isCurrencyCode } from '../../../lib/scalars.ts';
+import type { OffsetQuoteRecord, OffsetRequest, ResoldProductEmissions } from './source.ts';
 
 export const GRAMS_PER_TONNE = 1_000_000n;
 
@@ -129,12 +129,6 @@ export function gramsToTonnesString(grams: bigint): string {
 export const DEFAULT_OFFSET_CURRENCY = 'EUR';
 
 const GRAMS_PER: Record<MassUnit, Decimal> = { G: dec(1), KG: dec(1000), T: dec(1_000_000) };
-
-/** A validated order or quote request, in domain units. */
-export type OffsetRequest =
-  | { kind: 'MASS'; grams: bigint; currency: string }
-  | { kind: 'VALUE'; maximumMinor: bigint; currency: string }
-  | { kind: 'ESTIMATE'; estimateId: string; currency: string };
 
 const invalid = (field: string, message: string): UserError => ({ field: field.split('.'), message, code: 'INVALID' });
 

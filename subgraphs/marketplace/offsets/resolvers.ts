@@ -5,8 +5,8 @@ import { keysetPage } from '../../../lib/connection.ts';
 import { DomainError, ErrorCode, apiError, forbidden, mutationPayload } from '../../../lib/errors.ts';
 import type { MutationResolvers, QueryResolvers, Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
-import { DEFAULT_OFFSET_CURRENCY, estimateRequest, idempotencyKeyOf, massRequest, valueRequest, yearlyEmissionGrams } from '../offset-allocation.ts';
-import type { OffsetOrderRecord } from '../offset-source.ts';
+import { DEFAULT_OFFSET_CURRENCY, estimateRequest, idempotencyKeyOf, massRequest, valueRequest, yearlyEmissionGrams } from './allocation.ts';
+import type { OffsetOrderRecord } from './source.ts';
 
 const tonnes = (amount: { toString(): string }) => ({ amount: amount.toString(), unit: 'T' as const });
 

@@ -1,7 +1,7 @@
 // The carbon offset certificate of a completed offset order, as a PDF. The same renderer serves
 // local mode and the contract fake of the offset-orders API, so both issue the same document.
 import PDFDocument from 'pdfkit';
-import type { OffsetOrderRecord, OffsetRetirementRecord } from './offset-source.ts';
+import type { OffsetOrderRecord, OffsetRetirementRecord } from './source.ts';
 
 const money = (m: { amount: { toFixed(n: number): string }; currency: string }) => `${m.amount.toFixed(2)} ${m.currency}`;
 

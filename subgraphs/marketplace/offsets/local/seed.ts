@@ -1,12 +1,12 @@
 // Demo offset inventory, emission estimates and offset orders, seeded on first start. The
 // contract fake of the offset-orders API serves the same records. The demo orders are allocated
 // by the real allocation rule from the initial stock; the seeded stock is what they left.
-import { DEMO } from '../../../lib/demo.ts';
-import type { EntityManager } from '../../../lib/db.ts';
-import { allocateOffsets, minorToDecimal, quoteRecordOf, requestHash, type OffsetBundleStock, type OffsetRequest } from '../offset-allocation.ts';
-import type { OffsetOrderRecord } from '../offset-source.ts';
-import { OffsetAllocation, OffsetBundle, OffsetEmissionEstimate, OffsetOrder } from './offset-entities.ts';
-import { toOffsetRow } from './offset-mapping.ts';
+import { DEMO } from '../../../../lib/demo.ts';
+import type { EntityManager } from '../../../../lib/db.ts';
+import { allocateOffsets, minorToDecimal, quoteRecordOf, requestHash, type OffsetBundleStock } from '../allocation.ts';
+import type { OffsetOrderRecord, OffsetRequest } from '../source.ts';
+import { OffsetAllocation, OffsetBundle, OffsetEmissionEstimate, OffsetOrder } from './entities.ts';
+import { toOffsetRow } from './mapping.ts';
 
 const at = (iso: string) => new Date(iso);
 const B = DEMO.offsetBundles;

@@ -13,9 +13,9 @@
 //   insufficient_quantity, currency_not_supported, idempotency_key_conflict,
 //   estimate_already_ordered, account_suspended;
 // - GET /orders/{id}/certificate answers the PDF itself (application/pdf).
-import type { Config } from '../../../lib/config.ts';
-import { upstreamClient, type UpstreamClient } from '../../../lib/http-client.ts';
-import type { Logger } from '../../../lib/logger.ts';
+import type { Config } from '../../../../lib/config.ts';
+import { upstreamClient, type UpstreamClient } from '../../../../lib/http-client.ts';
+import type { Logger } from '../../../../lib/logger.ts';
 
 const enc = encodeURIComponent;
 

@@ -1,9 +1,9 @@
 // Reads the registry's retirements of an offset order (the `OffsetOrder.retirements` field the
 // registry contributes) over HTTP, for the certificate. The registry is another subgraph with its
 // own database, so this is a service call, never a read of its tables.
-import { convertMass, type MassUnit } from '../../../lib/decimal.ts';
-import type { OffsetRetirementRecord } from '../offset-source.ts';
-import { callService, type ServiceEndpoint } from './service-call.ts';
+import { convertMass, type MassUnit } from '../../../../lib/decimal.ts';
+import type { OffsetRetirementRecord } from '../source.ts';
+import { callService, type ServiceEndpoint } from '../../local/service-call.ts';
 
 const RETIREMENTS = `query OffsetOrderRetirements($representations: [_Any!]!) {
   _entities(representations: $representations) {

@@ -1,9 +1,9 @@
 // Offset order rows (grams, minor units) to domain records (decimals) and back.
 import { randomUUID } from 'node:crypto';
-import { tonnesToGrams, toMinor } from '../../../lib/decimal.ts';
-import { gramsToTonnes, minorToDecimal, type OffsetBundleStock } from '../offset-allocation.ts';
-import type { OffsetOrderRecord } from '../offset-source.ts';
-import type { OffsetAllocation, OffsetBundle, OffsetOrder } from './offset-entities.ts';
+import { tonnesToGrams, toMinor } from '../../../../lib/decimal.ts';
+import { gramsToTonnes, minorToDecimal, type OffsetBundleStock } from '../allocation.ts';
+import type { OffsetOrderRecord } from '../source.ts';
+import type { OffsetAllocation, OffsetBundle, OffsetOrder } from './entities.ts';
 
 export function offsetOrderRecord(o: OffsetOrder, allocations: OffsetAllocation[]): OffsetOrderRecord {
   const money = (minor: bigint) => ({ amount: minorToDecimal(minor, o.currency), currency: o.currency });

@@ -1,0 +1,25 @@
+# One image for the five roles of the stack, chosen by the command:
+#   docker run IMAGE gateway | marketplace | payments | registry | footprints | migrate
+# TypeScript runs directly on Node.js 24 (type stripping), so there is no build step: the first
+# stage installs the production dependencies (native ones compiled there), the second holds only
+# them and the sources, and runs as the unprivileged `node` user.
+FROM node:24-bookworm-slim AS dependencies
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production HOST=0.0.0.0 DATA_DIR=/tmp/carbon LOG_LEVEL=info
+WORKDIR /app
+COPY --from=dependencies /app/node_modules ./node_modules
+COPY package.json ./
+COPY schema ./schema
+COPY lib ./lib
+COPY gateway ./gateway
+COPY subgraphs ./subgraphs
+COPY scripts/role scripts/migrate.ts ./scripts/
+USER node
+EXPOSE 4000 4001 4002 4003 4004
+ENTRYPOINT ["scripts/role"]
+CMD ["gateway"]

@@ -1,0 +1,32 @@
+// The checked-in supergraph is not tied to one gateway: Apollo's composition of the same subgraph
+// SDLs gives the same public API, so the gateway tier can move to Apollo Router or Hive Router.
+import { composeServices } from '@apollo/composition';
+import { ROUTER_SUPPORTED_SUPERGRAPH_FEATURES, Supergraph } from '@apollo/federation-internals';
+import { describe, expect, it } from '@jest/globals';
+import { buildASTSchema, lexicographicSortSchema, parse, printSchema, type GraphQLSchema } from 'graphql';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultSubgraphUrl } from '../../gateway/compose.ts';
+import { SUBGRAPHS } from '../../lib/config.ts';
+import { ROOT, subgraphTypeDefs } from '../../lib/subgraph.ts';
+
+const canonical = (schema: GraphQLSchema) => printSchema(lexicographicSortSchema(schema));
+
+describe('router compatibility', () => {
+  it("Apollo's composition of the subgraphs gives the checked-in public API, type for type and field for field", () => {
+    const result = composeServices(SUBGRAPHS.map((name, i) => ({ name, typeDefs: subgraphTypeDefs(name), url: defaultSubgraphUrl(name, i) })));
+    expect(result.errors ?? []).toEqual([]);
+    const apollo = result.schema!.toAPISchema().toGraphQLJSSchema();
+    const ours = buildASTSchema(parse(readFileSync(join(ROOT, 'schema', 'api.graphql'), 'utf8')));
+    expect(canonical(apollo)).toBe(canonical(ours));
+  });
+
+  // Apollo Router's feature set: Apollo Gateway (the JS runtime) refuses `@authenticated` and
+  // `@requiresScopes` (features "for: SECURITY"), Apollo Router accepts them.
+  it("the checked-in supergraph loads with Apollo Router's supported features and the same public API", () => {
+    const supergraph = Supergraph.build(readFileSync(join(ROOT, 'schema', 'supergraph.graphql'), 'utf8'), { supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES });
+    expect([...supergraph.subgraphs().names()].sort()).toEqual([...SUBGRAPHS].sort());
+    const ours = buildASTSchema(parse(readFileSync(join(ROOT, 'schema', 'api.graphql'), 'utf8')));
+    expect(canonical(supergraph.apiSchema().toGraphQLJSSchema())).toBe(canonical(ours));
+  });
+});
