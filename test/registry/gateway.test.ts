@@ -24,7 +24,7 @@ describe.each(MODES)('registry through the gateway (%s mode)', (mode) => {
   afterAll(() => stack?.stop());
 
   it('NFT.credit: the demo NFTs resolve to the ICR credits of their tokens in one batch', async () => {
-    const icr = stack.fakes.find((f) => f.name === 'icr');
+    const icr = stack.fakes.find((f) => f.name === 'icr-strict');
     icr?.resetCalls();
     type R = { nfts: { nodes: { tokenAddress: string; tokenId: string; credit: { id: string; registry: string; supply: { amount: string }; project: { fullName: string } } | null }[] } };
     const data = ok(await graphql<R>(url(), '{ nfts(first: 50) { nodes { tokenAddress tokenId credit { id registry supply { amount } project { fullName } } } } }', {}, { token: alice }));

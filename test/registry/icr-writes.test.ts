@@ -6,7 +6,7 @@ import { DEMO } from '../../lib/demo.ts';
 import { demoCredits } from '../../subgraphs/registry/local/seed.ts';
 import { createRegistryApp } from '../../subgraphs/registry/server.ts';
 import { startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
-import { FAKE_ICR_TOKEN, startIcrFake, type IcrFake } from '../fakes/icr.ts';
+import { FAKE_ICR_TOKEN, effectCount, startIcrDemoFake as startIcrFake, type IcrFake } from '../fakes/icr-demo.ts';
 import { tokenFor } from '../support/env.ts';
 import { codes, graphql, type GraphQLResponse } from '../support/graphql.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
@@ -79,16 +79,16 @@ describe('ICR writes under faults (upstream mode)', () => {
         // machine an attempt may also time out: unknown, settled by the next round.)
         else expect(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_OUTCOME_UNKNOWN']).toContain(codes(a)[0]);
       });
-      expect(icr.state.effects).toBeLessThanOrEqual(100);
+      expect(effectCount(icr)).toBeLessThanOrEqual(100);
     }
     expect(ids.size).toBe(100);
-    expect(icr.state.effects).toBe(100);
+    expect(effectCount(icr)).toBe(100);
     expect(new Set(ids.values()).size).toBe(100);
     const posts = icr.callsTo(ACTIONS, 'POST').length;
     const replays = await inBatches(100, 20, (i) => transact(`storm-503-${i}`));
     expect(replays.map(requestId)).toEqual(Array.from({ length: 100 }, (_, i) => ids.get(i)));
     expect(icr.callsTo(ACTIONS, 'POST').length).toBe(posts);
-    expect(icr.state.effects).toBe(100);
+    expect(effectCount(icr)).toBe(100);
   }, 120_000);
 
   it('under forced timeouts after the effect, 100 keyed writes never make more than 100 effects; retries learn every outcome', async () => {
@@ -102,7 +102,7 @@ describe('ICR writes under faults (upstream mode)', () => {
     expect(unknown.length).toBeGreaterThan(0);
     // Every write reached the ICR once: a lost answer never made a second POST.
     expect(icr.callsTo(ACTIONS, 'POST').length).toBe(100);
-    expect(icr.state.effects).toBe(100);
+    expect(effectCount(icr)).toBe(100);
 
     const posts = icr.callsTo(ACTIONS, 'POST').length;
     const retried = await inBatches(100, 10, (i) => transact(`storm-lost-${i}`));
@@ -113,7 +113,7 @@ describe('ICR writes under faults (upstream mode)', () => {
     // The unknown ones were reconciled from the ICR's credit requests, not sent again.
     expect(icr.callsTo(ACTIONS, 'POST').length).toBe(posts);
     expect(new Set(retried.map(requestId)).size).toBe(100);
-    expect(icr.state.effects).toBe(100);
+    expect(effectCount(icr)).toBe(100);
   }, 120_000);
 
   it('30 concurrent identical keyed writes make one effect', async () => {
@@ -122,7 +122,7 @@ describe('ICR writes under faults (upstream mode)', () => {
     expect(answers.flatMap((a) => a.errors ?? [])).toEqual([]);
     expect(new Set(answers.map(requestId)).size).toBe(1);
     expect(icr.callsTo(ACTIONS, 'POST')).toHaveLength(1);
-    expect(icr.state.effects).toBe(1);
+    expect(effectCount(icr)).toBe(1);
   });
 
   it('a write without a key whose answer was lost is reported unknown and never sent again', async () => {
@@ -132,7 +132,7 @@ describe('ICR writes under faults (upstream mode)', () => {
     expect(codes(lost)).toEqual(['UPSTREAM_OUTCOME_UNKNOWN']);
     expect(lost.data?.transactCredits ?? null).toBeNull();
     expect(icr.callsTo(ACTIONS, 'POST')).toHaveLength(1);
-    expect(icr.state.effects).toBe(1);
+    expect(effectCount(icr)).toBe(1);
   });
 
   it('a keyed write lost before it reached the ICR stays unknown until the grace period shows no trace, then is sent once', async () => {
@@ -141,14 +141,14 @@ describe('ICR writes under faults (upstream mode)', () => {
     expect(codes(await transact('lost-on-the-way'))).toEqual(['UPSTREAM_OUTCOME_UNKNOWN']);
     expect(codes(await transact('lost-on-the-way'))).toEqual(['UPSTREAM_OUTCOME_UNKNOWN']);
     expect(icr.callsTo(ACTIONS, 'POST')).toHaveLength(1);
-    expect(icr.state.effects).toBe(0);
+    expect(effectCount(icr)).toBe(0);
     // Ten timeouts (3 s here) without a matching credit request: the write never took effect.
     await new Promise((r) => setTimeout(r, 3_200));
     const sent = await transact('lost-on-the-way');
     expect(sent.errors).toBeUndefined();
     expect(requestId(sent)).not.toBeNull();
     expect(icr.callsTo(ACTIONS, 'POST')).toHaveLength(2);
-    expect(icr.state.effects).toBe(1);
+    expect(effectCount(icr)).toBe(1);
     expect(requestId(await transact('lost-on-the-way'))).toBe(requestId(sent));
   }, 30_000);
 });

@@ -236,13 +236,31 @@ export class UpstreamRegistrySource implements RegistrySource {
     };
   }
 
-  /** The ICR's refusals of an action are the same user errors the local ledger gives. */
+  /**
+   * The ICR's refusals of an action as the user errors the local ledger gives: a 404 or 422 that
+   * names the receiving organization or the credit is NOT_FOUND for it, another 422 is
+   * INSUFFICIENT_BALANCE, a 400 is INVALID.
+   */
   private refusal(error: unknown, cmd: CreditActionCommand): unknown {
     if (!(error instanceof IcrRefusal)) return error;
-    if (error.status === 404) return cmd.toOrganizationId && error.mentions(cmd.toOrganizationId) ? unknownOrganizationError(cmd.toOrganizationId) : unknownCreditError(cmd.creditId);
-    if (error.status === 422) return insufficientBalanceError(cmd.amount);
+    if (error.status === 404 || error.status === 422) {
+      if (cmd.toOrganizationId && error.mentions(cmd.toOrganizationId)) return unknownOrganizationError(cmd.toOrganizationId);
+      if (error.status === 404 || error.mentions(cmd.creditId)) return unknownCreditError(cmd.creditId);
+      return insufficientBalanceError(cmd.amount);
+    }
     if (error.status === 400) return new DomainError('INVALID', 'The registry refused the action as invalid', 'input');
     return error;
+  }
+
+  /**
+   * Reads the organization's inventory before a write, so a credit it does not hold or an amount
+   * above its free tonnes is the local ledger's user error and nothing is sent. The ICR still
+   * decides: a refusal after a race maps through `refusal`.
+   */
+  private async precheck(cmd: CreditActionCommand): Promise<void> {
+    const credit = ((await this.fetchInventory(cmd.organizationId, false)) ?? []).find((c) => c.id === cmd.creditId);
+    if (!credit) throw unknownCreditError(cmd.creditId);
+    if (credit.amount.lt(cmd.amount.toString())) throw insufficientBalanceError(cmd.amount);
   }
 
   /** Sends one journaled POST: DONE with the answer, dropped when refused, UNKNOWN when it may have acted. */
@@ -296,7 +314,10 @@ export class UpstreamRegistrySource implements RegistrySource {
    */
   private async write(route: 'action' | 'request', cmd: CreditActionCommand): Promise<CreditRequestRecord> {
     await this.access.assertMayAct(cmd.organizationId);
-    if (!cmd.idempotencyKey) return this.send(route, cmd, null);
+    if (!cmd.idempotencyKey) {
+      await this.precheck(cmd);
+      return this.send(route, cmd, null);
+    }
     const claim = await this.journal.claim('ACTION', cmd.organizationId, cmd.idempotencyKey, fingerprint(route === 'action' ? 'TRANSACT' : 'REQUEST', cmd));
     if (claim.kind === 'done') return this.replayAction(claim.result);
     if (claim.kind === 'unknown') {
@@ -309,6 +330,7 @@ export class UpstreamRegistrySource implements RegistrySource {
       }
     }
     try {
+      await this.precheck(cmd);
       const record = await this.send(route, cmd, claim.keyId);
       const [effect] = (await this.journal.effectsOfKey(claim.keyId)).filter((e) => e.state === 'DONE');
       await this.journal.settleKey(claim.keyId, { effectIds: [effect!.id] });
