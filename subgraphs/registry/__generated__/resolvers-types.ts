@@ -312,8 +312,9 @@ export type Nft = {
   /**
    * The ICR credit the token represents (token-level: tonnes still held across holders); null when
    * unknown. Upstream, the ICR has no token lookup: the credit is read from the inventories of the
-   * organizations the registry knows (those with members, and the offset inventory), its amount is
-   * what they hold together, and serialization is null. Null with a coded error when the ICR fails.
+   * organizations the registry knows (those with members, and the offset inventory): its amount and
+   * serialization are the tonnes and serial ranges they hold together. Null with a coded error when
+   * the ICR fails.
    */
   credit: Maybe<CarbonCredit>;
   id: Scalars['ID']['output'];

@@ -12,6 +12,7 @@ import {
   alreadyReviewedError,
   fingerprint,
   insufficientBalanceError,
+  joinSerializations,
   noOffsetCreditsError,
   notEnoughOffsetCreditsError,
   offsetRetirementFingerprint,
@@ -198,14 +199,19 @@ export class UpstreamRegistrySource implements RegistrySource {
 
   /**
    * The ICR has no token lookup: a token's credit is read from the inventories of the known
-   * organizations, with the tonnes they hold together (no serialization: holdings have their own).
+   * organizations, with the tonnes and the serial ranges they hold together.
    */
   async creditsByTokens(tokens: readonly TokenRef[]) {
     const byToken = new Map<string, CarbonCreditRecord>();
     for (const c of await this.knownCredits()) {
       const key = tokenKey({ tokenAddress: c.tokenAddress!, tokenId: c.tokenId! });
       const seen = byToken.get(key);
-      byToken.set(key, seen ? { ...seen, amount: seen.amount.plus(c.amount) } : { ...c, organizationId: null, serialization: null, serialRanges: [] });
+      byToken.set(
+        key,
+        seen
+          ? { ...seen, amount: seen.amount.plus(c.amount), serialization: joinSerializations([seen.serialization, c.serialization].filter((x): x is string => Boolean(x))) }
+          : { ...c, organizationId: null, serialRanges: [] },
+      );
     }
     return tokens.map((t) => byToken.get(tokenKey(t)) ?? null);
   }
