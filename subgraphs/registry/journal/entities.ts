@@ -42,7 +42,9 @@ export type EffectState = 'SENDING' | 'DONE' | 'UNKNOWN';
 export const IcrEffectSchema = defineEntity({
   name: 'IcrEffect',
   tableName: 'icr_effects',
-  indexes: [{ properties: ['offsetOrderId'] }, { properties: ['organizationId', 'createdAt'] }, { properties: ['icrRequestId'] }],
+  indexes: [{ properties: ['offsetOrderId'] }, { properties: ['organizationId', 'createdAt'] }],
+  // One ICR request answers one journaled write: reconciliations racing for a request cannot both claim it.
+  uniques: [{ properties: ['icrRequestId'] }],
   properties: {
     id: p.string().primary(),
     keyId: p.string().nullable(),

@@ -202,6 +202,9 @@ export class WriteJournal {
    * before that it stays unknown.
    */
   async reconcile(effect: IcrEffect, recentRequests: (since: Date) => Promise<CreditRequestRecord[]>): Promise<'done' | 'not-applied' | 'unknown'> {
+    // A twin of the same content still waiting for its answer may own the request: decide later.
+    const twinsInFlight = await this.em().count(IcrEffect, { organizationId: effect.organizationId, state: 'SENDING', action: effect.action, creditId: effect.creditId, amountTonnes: effect.amountTonnes });
+    if (twinsInFlight > 0) return 'unknown';
     const since = new Date(effect.createdAt.getTime() - this.timing.skewMs);
     const candidates = (await recentRequests(since)).filter((r) => r.createdAt >= since && sameContent(effect, r));
     if (candidates.length) {
@@ -209,10 +212,14 @@ export class WriteJournal {
         (await this.em().find(IcrEffect, { icrRequestId: { $in: candidates.map((r) => r.id) } }, { fields: ['icrRequestId'] })).map((e) => e.icrRequestId),
       );
       // Oldest first: the earliest unclaimed request is the likeliest answer to the earliest write.
-      const match = candidates.filter((r) => !claimed.has(r.id)).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0];
-      if (match) {
-        const won = await this.em().nativeUpdate(IcrEffect, { id: effect.id, state: 'UNKNOWN' }, { state: 'DONE', icrRequestId: match.id, request: storeRequest(match), updatedAt: new Date() });
-        return won === 1 ? 'done' : 'unknown';
+      for (const match of candidates.filter((r) => !claimed.has(r.id)).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())) {
+        try {
+          const won = await this.em().nativeUpdate(IcrEffect, { id: effect.id, state: 'UNKNOWN' }, { state: 'DONE', icrRequestId: match.id, request: storeRequest(match), updatedAt: new Date() });
+          return won === 1 ? 'done' : 'unknown';
+        } catch (error) {
+          // Another reconciliation claimed this request first: try the next one.
+          if (!(error instanceof UniqueConstraintViolationException)) throw error;
+        }
       }
     }
     if (Date.now() - effect.createdAt.getTime() < this.timing.graceMs) return 'unknown';
