@@ -61,68 +61,8 @@ export const PURO_ROUTES = {
 } as const;
 
 export type IcrAction = 'transfer' | 'retire' | 'transfer_retire' | 'cancel';
-export type IcrCreditType = 'exAnte' | 'exPost';
 
-export interface IcrProject {
-  id: string;
-  fullName: string;
-  url: string | null;
-  publicUrl: string | null;
-  num: string | null;
-}
-
-export interface IcrCredit {
-  organizationId?: string | null;
-  id: string;
-  tokenId: string;
-  tokenAddress: string;
-  project: IcrProject;
-  serialization: string | null;
-  vintage: string;
-  supply: number;
-  unit: 'tonne';
-  amount: number;
-  type: IcrCreditType;
-}
-
-export interface IcrInventory {
-  credits: IcrCredit[];
-  organizationId: string;
-}
-
-export interface IcrPagination {
-  total: number;
-  currentPage: number;
-  pageCount: number;
-  nextPage: number | null;
-  prevPage: number | null;
-}
-
-export interface IcrCreditRequest {
-  action: IcrAction;
-  type: IcrCreditType;
-  id: string;
-  toAddress: string | null;
-  createdAt: string;
-  updatedAt: string;
-  tokenId: string;
-  tokenAddress: string;
-  creditId: string;
-  serialization: string | null;
-  vintage: string;
-  amount: number;
-  fromOrganizationId: string;
-  toOrganizationId: string | null;
-  project: IcrProject | null;
-  txId: string | null;
-  state: 'pending' | 'processed' | 'rejected';
-  transactionData?: { creditId: string; tokenId: string; amount: number; serialization: string } | null;
-  retirementId: string | null;
-  retirementReason: string | null;
-  retirementComment: string | null;
-  beneficiaryName: string | null;
-}
-
+/** The body of the action and request POSTs (document lines 220-243 and 255-265). */
 export interface IcrActionBody {
   creditId: string;
   amount: number;

@@ -1,18 +1,11 @@
 // ICR and CO2Trust Puro wire shapes to domain records, and (for the contract fakes) back.
 import { dec } from '../../../lib/decimal.ts';
-import type { CarbonCreditRecord, CreditAction, CreditKind, CreditRequestRecord, CreditTypeRecord, ProjectRecord, RetirementRecord } from '../source.ts';
+import type { CarbonCreditRecord, CreditAction, CreditRequestRecord, CreditTypeRecord, ProjectRecord, RetirementRecord } from '../source.ts';
 import type { DemoPuroItem, DemoRetirement } from '../local/seed.ts';
 import type { IcrCreditParsed, IcrCreditRequestParsed, IcrProjectParsed } from './icr-schemas.ts';
-import type {
-  IcrAction,
-  IcrCreditType,
-  PuroCreditTypeWire,
-  PuroInventoryItemWire,
-  PuroRetirementWire,
-} from './client.ts';
+import type { IcrAction, PuroCreditTypeWire, PuroInventoryItemWire, PuroRetirementWire } from './client.ts';
 
 export const toIcrAction = (action: CreditAction): IcrAction => action.toLowerCase() as IcrAction;
-export const toIcrKind = (kind: CreditKind): IcrCreditType => (kind === 'EX_ANTE' ? 'exAnte' : 'exPost');
 
 /** Parsed ICR answers (icr-schemas.ts) to domain records; `organizationId` is the organization of the route. */
 export const fromIcr = {
