@@ -15,5 +15,7 @@ export const mappers = {
   OffsetOrder: '../offsets/source.ts#OffsetOrderRecord',
   OffsetQuote: '../offsets/source.ts#OffsetQuoteRecord',
   OffsetAllocation: '../offsets/source.ts#OffsetAllocationRecord',
+  OffsetPoolRetirement: '../offsets/source.ts#OffsetPoolRetirementRecord',
+  OffsetRetirementShare: '../offsets/source.ts#OffsetRetirementShareRecord',
   ResoldProduct: '../offsets/source.ts#ResoldProductEmissions',
 };

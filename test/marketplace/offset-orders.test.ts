@@ -8,7 +8,7 @@ import { demoOffsetBundles } from '../../subgraphs/marketplace/offsets/local/see
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
 import { FAKE_OFFSET_ORDERS_API_KEY, startOffsetOrdersFake, type OffsetOrdersFake } from '../fakes/offset-orders.ts';
-import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
+import { AS_GATEWAY, MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 import { pdfText } from './helpers.ts';
@@ -98,7 +98,7 @@ describe.each(MODES)('offset orders (%s mode)', (mode) => {
     await offsets?.stop();
   });
 
-  const gql = <T,>(query: string, variables: Record<string, unknown> = {}, token?: string) => graphql<T>(subgraph.url, query, variables, { token });
+  const gql = <T,>(query: string, variables: Record<string, unknown> = {}, token?: string) => graphql<T>(subgraph.url, query, variables, { token, headers: AS_GATEWAY });
   const quoteByMass = async (amount: string, unit = 'T', token = alice) =>
     ok(await gql<{ offsetQuoteByMass: QuoteResult }>(Q_MASS, { input: { mass: { amount, unit } } }, token)).offsetQuoteByMass;
   const orderByMass = async (amount: string, idempotencyKey?: string, token = alice, unit = 'T') =>
@@ -292,6 +292,28 @@ describe.each(MODES)('offset orders (%s mode)', (mode) => {
     expect(asBob._entities.map((e) => e?.id ?? null)).toEqual([null, DEMO.offsetOrders[1], null]);
   });
 
+  it('retirement state: a local order’s grams wait in its project’s pool; upstream the provider retires, so there is none', async () => {
+    const q = `query S($id: ID!) { offsetOrder(id: $id) { retirementStatus retirementBlockedReason retirementShares { projectId mass { amount unit } retirement { name status } } } }`;
+    type Share = { projectId: string; mass: { amount: string; unit: string }; retirement: { status: string } | null };
+    type State = { offsetOrder: { retirementStatus: string | null; retirementBlockedReason: string | null; retirementShares: Share[] } };
+    const placed = (await orderByMass('0.25', `state-${randomUUID()}`)).offsetOrder!;
+    const state = ok(await gql<State>(q, { id: placed.id }, alice)).offsetOrder;
+    // The demo orders were retired order by order before pooling: they have no pooled state.
+    const demo = ok(await gql<State>(q, { id: DEMO.offsetOrders[0] }, alice)).offsetOrder;
+    expect(demo).toEqual({ retirementStatus: null, retirementBlockedReason: null, retirementShares: [] });
+    if (mode === 'upstream') {
+      expect(state).toEqual({ retirementStatus: null, retirementBlockedReason: null, retirementShares: [] });
+    } else {
+      // Nothing listens at the registry URL: an unreachable registry delays retirements (PENDING), it does not block them.
+      expect(state.retirementStatus).toBe('PENDING');
+      expect(state.retirementBlockedReason).toBeNull();
+      // All its grams are accounted for: in a pooled retirement waiting for the registry, or in the pool.
+      expect(state.retirementShares.reduce((sum, share) => sum + Number(share.mass.amount), 0)).toBe(250_000);
+      expect(state.retirementShares.every((share) => share.projectId === placed.allocations[0]!.projectId && share.mass.unit === 'G')).toBe(true);
+      expect(state.retirementShares.map((share) => share.retirement?.status ?? 'POOLED').filter((status) => status !== 'POOLED' && status !== 'PENDING')).toEqual([]);
+    }
+  });
+
   it('a completed order has a downloadable PDF certificate naming the buyer, the mass and the projects', async () => {
     const placed = (await orderByMass('4.2', `certificate-${randomUUID()}`)).offsetOrder!;
     const q = `query O($id: ID!) { offsetOrder(id: $id) { certificate { url expiresAt contentType } } }`;
@@ -360,8 +382,8 @@ describe.each(MODES)('offset orders (%s mode)', (mode) => {
     type Result = { _entities: { id: string; offsetQuote: Quote | null }[] };
     const before = mode === 'local' ? app.database!.queries.count : offsets!.callsTo('/orders/by-mass/quote').length;
     const data = ok(await gql<Result>(q, { r: reps, y: 2025 }, alice));
-    // Local: both quotes priced from one read of the inventory. Upstream: one quote call each.
-    if (mode === 'local') expect(app.database!.queries.count - before).toBe(1);
+    // Local: both quotes priced from one read of the inventory (and one of blocked projects). Upstream: one quote call each.
+    if (mode === 'local') expect(app.database!.queries.count - before).toBe(2);
     else expect(offsets!.callsTo('/orders/by-mass/quote').length - before).toBe(2);
     expect(data._entities.map((e) => e.id)).toEqual([...DEMO.resoldProducts]);
     // 2.5 kg CO2e per kg x 4 t of product = 10 t CO2e, priced exactly as a quote by mass.

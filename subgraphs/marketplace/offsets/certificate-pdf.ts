@@ -1,16 +1,40 @@
 // The carbon offset certificate of a completed offset order, as a PDF. The same renderer serves
 // local mode and the contract fake of the offset-orders API, so both issue the same document.
 import PDFDocument from 'pdfkit';
-import type { OffsetOrderRecord, OffsetRetirementRecord } from './source.ts';
+import type { OffsetOrderRecord, OffsetRetirementRecord, OffsetRetirementShareRecord } from './source.ts';
+
+/** The order's grams in one pooled retirement (or waiting in a pool), with what the registry recorded for it (null: unknown now). */
+export interface CertificatePoolShare {
+  share: OffsetRetirementShareRecord;
+  registry: OffsetRetirementRecord[] | null;
+}
 
 const money = (m: { amount: { toFixed(n: number): string }; currency: string }) => `${m.amount.toFixed(2)} ${m.currency}`;
+
+const registryLine = (r: OffsetRetirementRecord) => `${r.registry} ${r.serialization ?? '(no serial numbers)'}: ${r.tonnes.toString()} t for ${r.beneficiaryName ?? 'the beneficiary'}, retired ${r.retiredAt.toISOString().slice(0, 10)}`;
+
+/** One line per share: the order's grams of a named pooled retirement and its state, or the grams still in a pool. */
+function shareLine({ share, registry }: CertificatePoolShare): string {
+  const r = share.retirement;
+  if (!r) return `Pending: ${share.grams} g in the pool of project ${share.projectName}, retired with the tonne they complete.`;
+  const state =
+    r.status === 'RETIRED'
+      ? registry?.length
+        ? `retired: ${registry.map((x) => `${x.registry} ${x.serialization ?? '(no serial numbers)'} on ${x.retiredAt.toISOString().slice(0, 10)}`).join('; ')}`
+        : 'retired'
+      : r.status === 'BLOCKED'
+        ? 'waiting for credits in the registry (retried)'
+        : 'being retired in the registry';
+  return `${r.name} (${r.tonnes} t of ${r.projectName}): ${share.grams} g of this order, ${state}.`;
+}
 
 /**
  * Renders the certificate: buyer, mass, projects and the allocation across bundles, and (when
  * `retirements` is given) the registry retirements of the order; `null` says the registry's
- * records could not be read just now.
+ * records could not be read just now. `shares` lists the order's share of each pooled retirement
+ * and the grams still waiting in a pool.
  */
-export function renderOffsetCertificate(order: OffsetOrderRecord, retirements?: OffsetRetirementRecord[] | null): Promise<Buffer> {
+export function renderOffsetCertificate(order: OffsetOrderRecord, retirements?: OffsetRetirementRecord[] | null, shares: readonly CertificatePoolShare[] = []): Promise<Buffer> {
   // Uncompressed and dated by the order, so the document is reproducible and its text searchable.
   const doc = new PDFDocument({
     size: 'A4',
@@ -57,11 +81,9 @@ export function renderOffsetCertificate(order: OffsetOrderRecord, retirements?: 
     doc.font('Helvetica-Bold').fontSize(12).text('Registry retirements');
     doc.font('Helvetica').fontSize(10);
     if (retirements === null) doc.text('The registry retirement records are not available right now.');
-    else if (retirements.length === 0) doc.text('No registry retirements are recorded for this order yet.');
-    for (const r of retirements ?? []) {
-      const serials = r.serialization ?? '(no serial numbers)';
-      doc.text(`${r.registry} ${serials}: ${r.tonnes.toString()} t for ${r.beneficiaryName ?? 'the beneficiary'}, retired ${r.retiredAt.toISOString().slice(0, 10)}`);
-    }
+    else if (retirements.length === 0 && shares.length === 0) doc.text('No registry retirements are recorded for this order yet.');
+    for (const r of retirements ?? []) doc.text(registryLine(r));
+    for (const share of shares) doc.text(shareLine(share));
   }
   doc.end();
   return done;

@@ -334,6 +334,18 @@ export type OffsetOrder = {
   retirements: Maybe<Array<Retirement>>;
 };
 
+/** A pooled retirement of the marketplace: whole tonnes of one project filled by the grams of several offset orders. */
+export type OffsetPoolRetirement = {
+  __typename?: 'OffsetPoolRetirement';
+  id: Scalars['ID']['output'];
+  /**
+   * Retirements recorded for it (their `offsetOrderId` is its id). Upstream, read like
+   * `OffsetOrder.retirements` (the registry's journal and Puro); null, with a coded error, when an
+   * upstream part fails.
+   */
+  retirements: Maybe<Array<Retirement>>;
+};
+
 /** An organization holding credits in the ICR. */
 export type Organization = {
   __typename?: 'Organization';
@@ -529,7 +541,10 @@ export type RetireCreditsForOffsetOrderInput = {
   beneficiaryName: Scalars['String']['input'];
   /** Per offset inventory; at most 200 characters. The marketplace sends `<orderId>:<bundleId>`. */
   idempotencyKey: Scalars['String']['input'];
-  /** The offset order (marketplace) the retirement fulfils; every retirement recorded carries it. */
+  /**
+   * The offset order (marketplace) the retirement fulfils, or the marketplace's pooled retirement
+   * (`OffsetPoolRetirement.id`: whole tonnes filled by several orders); every retirement recorded carries it.
+   */
   offsetOrderId: Scalars['ID']['input'];
   /** The registry project whose credits are retired. */
   projectId: Scalars['ID']['input'];
@@ -720,6 +735,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type FederationTypes = ResolversObject<{
   NFT: Nft;
   OffsetOrder: OffsetOrder;
+  OffsetPoolRetirement: OffsetPoolRetirement;
   Organization: Organization;
   Project: Project;
 }>;
@@ -734,6 +750,9 @@ export type FederationReferenceTypes = ResolversObject<{
   OffsetOrder:
     ( { __typename: 'OffsetOrder' }
     & GraphQLRecursivePick<FederationTypes['OffsetOrder'], {"id":true}> );
+  OffsetPoolRetirement:
+    ( { __typename: 'OffsetPoolRetirement' }
+    & GraphQLRecursivePick<FederationTypes['OffsetPoolRetirement'], {"id":true}> );
   Organization:
     ( { __typename: 'Organization' }
     & GraphQLRecursivePick<FederationTypes['Organization'], {"id":true}> );
@@ -775,6 +794,7 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NFT: ResolverTypeWrapper<Omit<Nft, 'credit'> & { credit?: Maybe<ResolversTypes['CarbonCredit']> }>;
   OffsetOrder: ResolverTypeWrapper<Omit<OffsetOrder, 'retirements'> & { retirements?: Maybe<Array<ResolversTypes['Retirement']>> }>;
+  OffsetPoolRetirement: ResolverTypeWrapper<Omit<OffsetPoolRetirement, 'retirements'> & { retirements?: Maybe<Array<ResolversTypes['Retirement']>> }>;
   Organization: ResolverTypeWrapper<OrganizationRecord>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   OrganizationAccessInput: OrganizationAccessInput;
@@ -830,6 +850,7 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   NFT: Omit<Nft, 'credit'> & { credit?: Maybe<ResolversParentTypes['CarbonCredit']> } | FederationReferenceTypes['NFT'];
   OffsetOrder: Omit<OffsetOrder, 'retirements'> & { retirements?: Maybe<Array<ResolversParentTypes['Retirement']>> } | FederationReferenceTypes['OffsetOrder'];
+  OffsetPoolRetirement: Omit<OffsetPoolRetirement, 'retirements'> & { retirements?: Maybe<Array<ResolversParentTypes['Retirement']>> } | FederationReferenceTypes['OffsetPoolRetirement'];
   Organization: OrganizationRecord;
   Boolean: Scalars['Boolean']['output'];
   OrganizationAccessInput: OrganizationAccessInput;
@@ -1049,6 +1070,12 @@ export type OffsetOrderResolvers<ContextType = Context, ParentType extends Resol
   retirements?: Resolver<Maybe<Array<ResolversTypes['Retirement']>>, ParentType, ContextType>;
 }>;
 
+export type OffsetPoolRetirementResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OffsetPoolRetirement'] = ResolversParentTypes['OffsetPoolRetirement'], FederationReferenceType extends FederationReferenceTypes['OffsetPoolRetirement'] = FederationReferenceTypes['OffsetPoolRetirement']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['OffsetPoolRetirement']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  retirements?: Resolver<Maybe<Array<ResolversTypes['Retirement']>>, ParentType, ContextType>;
+}>;
+
 export type OrganizationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Organization'] = ResolversParentTypes['Organization'], FederationReferenceType extends FederationReferenceTypes['Organization'] = FederationReferenceTypes['Organization']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Organization']> | FederationReferenceType, FederationReferenceType, ContextType>;
   creditRequest?: Resolver<Maybe<ResolversTypes['CreditRequest']>, ParentType, ContextType, RequireFields<OrganizationCreditRequestArgs, 'id'>>;
@@ -1178,6 +1205,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   NFT?: NftResolvers<ContextType>;
   OffsetOrder?: OffsetOrderResolvers<ContextType>;
+  OffsetPoolRetirement?: OffsetPoolRetirementResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
   OrganizationAccessPayload?: OrganizationAccessPayloadResolvers<ContextType>;
   OrganizationMember?: OrganizationMemberResolvers<ContextType>;
