@@ -9,8 +9,10 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   RATE_LIMITED: 'RATE_LIMITED',
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
-  /** An upstream answered a body that breaks its contract (the error names the route and field). */
+  /** An upstream answered something its document does not allow (a missing or malformed field). */
   UPSTREAM_CONTRACT: 'UPSTREAM_CONTRACT',
+  /** A write may or may not have taken effect upstream (the answer was lost); it is never re-sent. */
+  UPSTREAM_OUTCOME_UNKNOWN: 'UPSTREAM_OUTCOME_UNKNOWN',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -55,11 +55,20 @@ export class UpstreamHttpError extends Error {
 /** An upstream could not be reached or did not answer in time. */
 export class UpstreamUnreachableError extends Error {
   readonly upstream: string;
-  constructor(upstream: string, reason: string) {
+  /**
+   * False when the request provably never left (connection refused, circuit open): safe to send
+   * again whatever the method. True when it may have reached the upstream (timeout, reset).
+   */
+  readonly maybeSent: boolean;
+  constructor(upstream: string, reason: string, maybeSent = true) {
     super(`${upstream} unreachable: ${reason}`);
     this.upstream = upstream;
+    this.maybeSent = maybeSent;
   }
 }
+
+/** Connection errors that happen before a byte of the request is sent. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export interface UpstreamClientOptions {
   /** Short name used in errors and logs, e.g. "co2trust". */
@@ -125,7 +134,7 @@ export class UpstreamClient {
       (e instanceof UpstreamHttpError &&
         (RETRY_ANY_METHOD.has(e.status) || (idempotent && RETRY_IDEMPOTENT.has(e.status))) &&
         (e.retryAfterMs === null || e.retryAfterMs <= maxRetryAfter)) ||
-      (e instanceof UpstreamUnreachableError && idempotent);
+      (e instanceof UpstreamUnreachableError && (idempotent || !e.maybeSent));
     const policy = wrap(
       retry(handleWhen(retryable), {
         maxAttempts: this.opts.retries,
@@ -153,7 +162,7 @@ export class UpstreamClient {
     try {
       return await policy.execute(attempt);
     } catch (error) {
-      if (error instanceof BrokenCircuitError) throw new UpstreamUnreachableError(this.name, 'circuit open after repeated failures');
+      if (error instanceof BrokenCircuitError) throw new UpstreamUnreachableError(this.name, 'circuit open after repeated failures', false);
       throw error;
     }
   }
@@ -208,7 +217,8 @@ export class UpstreamClient {
     } catch (error) {
       const reason = error instanceof Error ? (error.name === 'TimeoutError' || error.name === 'AbortError' ? `timed out after ${this.opts.timeoutMs} ms` : error.message) : String(error);
       this.opts.logger.warn({ upstream: this.name, method, path: req.path, requestId, reason }, 'upstream request failed');
-      throw new UpstreamUnreachableError(this.name, reason);
+      const code = (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code ?? (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+      throw new UpstreamUnreachableError(this.name, reason, !(typeof code === 'string' && NOT_SENT_CODES.has(code)));
     }
     const bytes = req.binary && res.statusCode < 400 ? Buffer.from(await res.body.arrayBuffer()) : null;
     const text = bytes ? '' : await res.body.text();

@@ -15,7 +15,7 @@ const config = await loadConfigOrExit();
 
 /** The fakes the test stack runs (test/support/stack.ts), each with the variable of its base URL. */
 const FAKES: { file: string; baseUrl: string }[] = [
-  { file: 'icr', baseUrl: config.ICR_BASE_URL },
+  { file: 'icr-demo', baseUrl: config.ICR_BASE_URL },
   { file: 'carboncloud', baseUrl: config.CARBONCLOUD_BASE_URL },
   { file: 'offset-orders', baseUrl: config.OFFSET_ORDERS_BASE_URL },
 ];

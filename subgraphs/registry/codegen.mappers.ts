@@ -7,4 +7,5 @@ export const mappers: Record<string, string> = {
   CreditType: '../source.ts#CreditTypeRecord',
   Retirement: '../source.ts#RetirementRecord',
   CreditRequest: '../source.ts#CreditRequestRecord',
+  OrganizationMember: '../source.ts#OrganizationMemberRecord',
 };

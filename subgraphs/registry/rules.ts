@@ -14,7 +14,8 @@ const ADDRESS = /^0x[0-9a-fA-F]{1,64}$/;
 
 export interface CreditActionInput {
   organizationId: string;
-  action: CreditAction;
+  /** `UNKNOWN` is an output value only (an action the upstream answered that the layer does not know). */
+  action: CreditAction | 'UNKNOWN';
   creditId: string;
   amount: Decimal;
   toOrganizationId?: string | null;
@@ -29,7 +30,8 @@ const blank = (v: string | null | undefined) => v == null || v.trim() === '';
 /** Checks a credit action before anything is written; every problem is reported at once. */
 export function validateCreditAction(input: CreditActionInput): CreditActionCommand {
   const errors: UserError[] = [];
-  const { action } = input;
+  if (input.action === 'UNKNOWN') throw new ValidationErrors([err('action', 'INVALID', 'UNKNOWN is not an action: give TRANSFER, RETIRE, TRANSFER_RETIRE or CANCEL')]);
+  const action = input.action;
   const transfer = TRANSFERS.includes(action);
   const retire = RETIREMENTS.includes(action);
 
@@ -80,7 +82,7 @@ export const unknownOrganization = (id: string) => `Organization ${id} does not 
 
 export const insufficientBalanceError = (amount: bigint) => new DomainError('INSUFFICIENT_BALANCE', insufficientBalance(amount), 'input.amount');
 export const unknownCreditError = (creditId: string) => new DomainError('NOT_FOUND', unknownCredit(creditId), 'input.creditId');
-export const unknownOrganizationError = (id: string) => new DomainError('NOT_FOUND', unknownOrganization(id), 'input.toOrganizationId');
+export const unknownOrganizationError = (id: string, field = 'input.toOrganizationId') => new DomainError('NOT_FOUND', unknownOrganization(id), field);
 export const alreadyReviewedError = (requestId: string) => new DomainError('CONFLICT', `Credit request ${requestId} has already been reviewed`, 'input.requestId');
 export const idempotencyMismatchError = () => new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was already used for a different request', 'input.idempotencyKey');
 

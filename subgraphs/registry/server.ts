@@ -14,36 +14,60 @@ import { resolvers } from './resolvers/index.ts';
 import type { RegistrySource } from './source.ts';
 import { ICR_ROUTES, createIcrClient, createPuroClient } from './upstream/client.ts';
 import { UpstreamRegistrySource } from './upstream/source.ts';
+import { IcrApi } from './upstream/icr.ts';
+import { OrganizationAccess } from './access.ts';
+import { seedUpstreamRecords } from './journal/seed.ts';
+import { WriteJournal, type JournalTiming } from './journal/writes.ts';
 
 export const MIGRATIONS = join(ROOT, 'subgraphs/registry/local/migrations');
+
+/**
+ * How long a twin waits for the first request with its key (every attempt of the first one),
+ * and how long a lost write must stay without a trace in the ICR before it counts as never
+ * applied (ten timeouts: long after any attempt could still arrive).
+ */
+export function journalTiming(config: Pick<Config, 'UPSTREAM_TIMEOUT_MS' | 'UPSTREAM_RETRIES'>): JournalTiming {
+  return { waitMs: config.UPSTREAM_TIMEOUT_MS * (config.UPSTREAM_RETRIES + 2), graceMs: config.UPSTREAM_TIMEOUT_MS * 10, skewMs: 60_000 };
+}
 
 export async function createRegistryApp(config: Config): Promise<SubgraphApp<Context>> {
   const log = createLogger('registry', config.LOG_LEVEL);
   let sourceFor: (base: RequestContext) => RegistrySource;
-  let health: SubgraphApp<Context>['health'];
   let close: () => Promise<void>;
 
+  // Both modes keep the registry's own database: the ledger (local mode), and in both modes who
+  // may act for which organization (upstream mode also keeps its journals of ICR writes there).
+  const db = await openDatabase(config, { name: 'registry', entities, migrationsPath: MIGRATIONS });
+  const dbHealth = databaseHealth(db);
+  let health: SubgraphApp<Context>['health'] = async () => ({ ...(await dbHealth()), source: config.sourceOf('registry') });
   if (config.sourceOf('registry') === 'local') {
-    const db = await openDatabase(config, { name: 'registry', entities, migrationsPath: MIGRATIONS });
     if (config.SEED_DEMO_DATA && (await seedRegistry(db.fork()))) log.info('seeded demo data');
     sourceFor = (base) => new LocalRegistrySource(db.fork(), base.auth.viewer, config.REGISTRY_OFFSET_ORGANIZATION_ID);
-    health = databaseHealth(db);
     close = () => db.close();
   } else {
-    const icr = createIcrClient(config, log);
+    if (config.SEED_DEMO_DATA && (await seedUpstreamRecords(db.fork()))) log.info('seeded demo memberships and journal');
+    const client = createIcrClient(config, log);
+    const icr = new IcrApi(client);
     const puro = createPuroClient(config, log);
-    sourceFor = (base) => new UpstreamRegistrySource(icr, puro, base.auth.viewer, config.REGISTRY_OFFSET_ORGANIZATION_ID);
+    const journal = new WriteJournal(() => db.fork(), journalTiming(config));
+    sourceFor = (base) =>
+      new UpstreamRegistrySource({ icr, puro, journal, access: new OrganizationAccess(db.fork(), base.auth.viewer), offsetOrganizationId: config.REGISTRY_OFFSET_ORGANIZATION_ID });
     // Puro is served by CO2Trust: its documented GET /health (seed 000 line 364). The ICR documents
     // no health route: its cheapest documented read, the offset organization's inventory (seed 001 line 26).
-    health = upstreamHealth(
+    const upstreams = upstreamHealth(
       [
         { name: 'co2trust', client: puro, request: { path: '/health' } },
-        { name: 'icr', client: icr, request: { path: ICR_ROUTES.inventory(config.REGISTRY_OFFSET_ORGANIZATION_ID) } },
+        { name: 'icr', client, request: { path: ICR_ROUTES.inventory(config.REGISTRY_OFFSET_ORGANIZATION_ID) } },
       ],
       config,
     );
+    health = async () => {
+      const [own, remote] = await Promise.all([dbHealth(), upstreams()]);
+      return { ...remote, up: own.up && remote.up, database: own.database };
+    };
     close = async () => {
-      await Promise.all([icr.close(), puro.close()]);
+      await Promise.all([client.close(), puro.close()]);
+      await db.close();
     };
   }
 

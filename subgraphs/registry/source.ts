@@ -7,7 +7,8 @@ import type { Decimal } from '../../lib/decimal.ts';
 export type Registry = 'ICR' | 'PURO';
 export type CreditAction = 'TRANSFER' | 'RETIRE' | 'TRANSFER_RETIRE' | 'CANCEL';
 export type CreditKind = 'EX_ANTE' | 'EX_POST';
-export type CreditRequestState = 'PENDING' | 'PROCESSED' | 'REJECTED';
+/** `UNKNOWN`: a state the upstream answered that the layer does not know. */
+export type CreditRequestState = 'PENDING' | 'PROCESSED' | 'REJECTED' | 'UNKNOWN';
 export type ReviewDecision = 'ACCEPTED' | 'REJECTED';
 export type SortDirection = 'ASC' | 'DESC';
 
@@ -17,6 +18,13 @@ export interface ProjectRecord {
   num: string | null;
   url: string | null;
   publicUrl: string | null;
+}
+
+/** A platform user who may act for an organization. */
+export interface OrganizationMemberRecord {
+  organizationId: string;
+  userId: string;
+  grantedAt: Date;
 }
 
 export interface OrganizationRecord {
@@ -76,7 +84,8 @@ export interface RetirementRecord {
 
 export interface CreditRequestRecord {
   id: string;
-  action: CreditAction;
+  /** `UNKNOWN`: an action the upstream answered that the layer does not know. */
+  action: CreditAction | 'UNKNOWN';
   state: CreditRequestState;
   kind: CreditKind | null;
   creditId: string;
@@ -160,8 +169,8 @@ export interface TokenRef {
 
 export interface RegistrySource {
   /**
-   * The organization, when the viewer may read it (member or admin); FORBIDDEN otherwise,
-   * null when it does not exist. Upstream, the ICR API decides on each call.
+   * The organization, when the viewer may use it (member or admin); FORBIDDEN otherwise, decided
+   * from the layer's own memberships before anything else is read. Null when it does not exist.
    */
   organization(id: string): Promise<OrganizationRecord | null>;
   inventory(organizationId: string, development: boolean, page: OffsetPage): Promise<Connection<CarbonCreditRecord>>;
@@ -189,4 +198,11 @@ export interface RegistrySource {
    * one retirement per credit; the caller is a trusted service (checked by the resolver).
    */
   retireCreditsForOffsetOrder(command: OffsetRetirementCommand): Promise<RetirementRecord[]>;
+
+  /** Admins only: who may act for the organization. */
+  organizationMembers(organizationId: string): Promise<OrganizationMemberRecord[]>;
+  /** Admins only: lets a user act for an existing organization (granting twice is harmless). */
+  grantOrganizationAccess(organizationId: string, userId: string): Promise<OrganizationMemberRecord>;
+  /** Admins only: takes the access back; NOT_FOUND when the user had none. */
+  revokeOrganizationAccess(organizationId: string, userId: string): Promise<OrganizationMemberRecord>;
 }

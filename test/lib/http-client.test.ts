@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { REDACTED_PATHS } from '../../lib/logger.ts';
 import { UpstreamClient, UpstreamHttpError, UpstreamUnreachableError, parseRetryAfter, upstreamToGraphQLError } from '../../lib/http-client.ts';
 import { json, startFake, type RunningFake } from '../fakes/harness.ts';
+import { freePort } from '../support/stack.ts';
 
 function captureLogger() {
   const lines: string[] = [];
@@ -76,6 +77,19 @@ describe('UpstreamClient', () => {
     const error = await client({ retries: 0 }).json({ path: '/slow' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamUnreachableError);
     expect(upstreamToGraphQLError(error)?.extensions.code).toBe('UPSTREAM_UNAVAILABLE');
+  });
+
+  it('never re-sends a POST that timed out (it may have arrived), and says which failures never left', async () => {
+    fake.fail({ method: 'POST', pathPrefix: '/things', status: 201, delayMs: 1_000 });
+    const lost = await client().json({ method: 'POST', path: '/things', body: { n: 1 } }).catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(UpstreamUnreachableError);
+    expect((lost as UpstreamUnreachableError).maybeSent).toBe(true);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(fake.callsTo('/things', 'POST')).toHaveLength(1);
+    const closed = await freePort();
+    const refused = await client({ baseUrl: `http://127.0.0.1:${closed}` }).json({ method: 'POST', path: '/things', body: { n: 2 } }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(UpstreamUnreachableError);
+    expect((refused as UpstreamUnreachableError).maybeSent).toBe(false);
   });
 
   it('opens the circuit after consecutive failures and then fails fast without calling', async () => {

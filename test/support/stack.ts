@@ -36,7 +36,7 @@ async function startFakes(): Promise<{ env: Record<string, string>; fakes: Runni
   fakes.push(co2trust);
   Object.assign(env, { CO2TRUST_BASE_URL: co2trust.url, CO2TRUST_BACKEND_SECRET_KEY: FAKE_CO2TRUST_SECRET });
   const optional: [string, (f: RunningFake & { env?: Record<string, string> }) => Record<string, string>][] = [
-    ['icr', (f) => ({ ICR_BASE_URL: f.url, ...f.env })],
+    ['icr-demo', (f) => ({ ICR_BASE_URL: f.url, ...f.env })],
     ['carboncloud', (f) => ({ CARBONCLOUD_BASE_URL: f.url, CARBONCLOUD_TOKEN_URL: `${f.url}/realms/prod/protocol/openid-connect/token`, ...f.env })],
     ['offset-orders', (f) => ({ OFFSET_ORDERS_BASE_URL: f.url, ...f.env })],
   ];

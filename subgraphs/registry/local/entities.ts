@@ -3,6 +3,7 @@
 // serial range is split into blocks, each with one status and one holder. Balances per
 // (credit, organization) are kept beside the blocks and guarded by conditional updates.
 import { defineEntity, p } from '@mikro-orm/core';
+import { journalEntities } from '../journal/entities.ts';
 
 export const OrganizationSchema = defineEntity({
   name: 'Organization',
@@ -246,4 +247,6 @@ export const entities = [
   RetirementSchema,
   PuroInventoryItemSchema,
   CreditTypeSchema,
+  // The layer's journals of its ICR writes (used in upstream mode).
+  ...journalEntities,
 ];

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DEMO, demoId } from '../../../lib/demo.ts';
 import type { EntityManager } from '../../../lib/db.ts';
 import { DEFAULT_OFFSET_RETIREMENT_REASON, offsetRetirementComment, offsetRetirementFingerprint } from '../rules.ts';
-import type { CreditKind, CreditRequestRecord, CreditTypeRecord, ProjectRecord } from '../source.ts';
+import type { CreditAction, CreditKind, CreditRequestRecord, CreditTypeRecord, ProjectRecord } from '../source.ts';
 import {
   Balance,
   Credit,
@@ -168,7 +168,7 @@ export const demoRetirements: DemoRetirement[] = [
 ];
 
 /** The processed requests that produced the demo holdings. */
-export const demoCreditRequests: (Omit<CreditRequestRecord, 'kind' | 'tokenId' | 'tokenAddress' | 'vintage' | 'project' | 'amount'> & { amountTonnes: bigint; requestedBy: string })[] = [
+export const demoCreditRequests: (Omit<CreditRequestRecord, 'kind' | 'tokenId' | 'tokenAddress' | 'vintage' | 'project' | 'amount' | 'action' | 'state'> & { action: CreditAction; state: 'PENDING' | 'PROCESSED' | 'REJECTED'; amountTonnes: bigint; requestedBy: string })[] = [
   { id: demoId(15, 0x1101), action: 'TRANSFER', state: 'PROCESSED', creditId: C1.id, amountTonnes: 400n, serialization: 'ICR-SWE-713-2021-601-1000', fromOrganizationId: ORG.nordicForest, toOrganizationId: ORG.carbonBuyer, toAddress: null, txId: txId(10), retirementId: null, retirementReason: null, retirementComment: null, beneficiaryName: null, offsetOrderId: null, requestedBy: U.bob.id, createdAt: at('2026-03-01T10:00:00.000Z'), updatedAt: at('2026-03-01T10:00:00.000Z') },
   ...demoRetirements
     .filter((r) => r.registry === 'ICR')

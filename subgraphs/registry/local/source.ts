@@ -1,11 +1,10 @@
 // The registry as its own system of record: a ledger of serial-numbered tonnes.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
-import { isAdmin, type Viewer } from '../../../lib/auth.ts';
+import type { Viewer } from '../../../lib/auth.ts';
 import { alignByKey } from '../../../lib/batch.ts';
 import { offsetConnection, type OffsetPage } from '../../../lib/connection.ts';
 import type { EntityManager } from '../../../lib/db.ts';
-import { forbidden, unauthenticated } from '../../../lib/errors.ts';
 import {
   alreadyReviewedError,
   fingerprint,
@@ -37,7 +36,6 @@ import {
   CreditActionKey,
   CreditRequest,
   CreditType,
-  Membership,
   OffsetRetirementKey,
   Organization,
   Project,
@@ -48,6 +46,7 @@ import {
   type BlockStatus,
 } from './entities.ts';
 import { toRecord } from './mapping.ts';
+import { OrganizationAccess } from '../access.ts';
 
 const PURO_ORDER_COLUMNS = { VINTAGE: 'vintage', QUANTITY: 'quantityTonnes', CREDIT_TYPE_CODE: 'creditTypeCode' } as const;
 const tokenKey = (t: TokenRef) => `${t.tokenAddress.toLowerCase()}|${t.tokenId}`;
@@ -55,46 +54,25 @@ const newTxId = () => `0x${randomBytes(32).toString('hex')}`;
 
 export class LocalRegistrySource implements RegistrySource {
   private readonly em: EntityManager;
-  private readonly viewer: Viewer | null;
   /** The organization holding the marketplace's offset inventory. */
   private readonly offsetOrganizationId: string;
-  /** Memberships checked during this request. */
-  private readonly memberOf = new Map<string, Promise<boolean>>();
+  /** Who may act for which organization (memberships, admins). */
+  private readonly access: OrganizationAccess;
 
   constructor(em: EntityManager, viewer: Viewer | null, offsetOrganizationId: string) {
     this.em = em;
-    this.viewer = viewer;
     this.offsetOrganizationId = offsetOrganizationId;
-  }
-
-  private me(): Viewer {
-    if (!this.viewer) throw unauthenticated();
-    return this.viewer;
-  }
-
-  private isMember(organizationId: string): Promise<boolean> {
-    const viewer = this.viewer;
-    if (!viewer) return Promise.resolve(false);
-    let known = this.memberOf.get(organizationId);
-    if (!known) {
-      known = this.em.count(Membership, { organizationId, userId: viewer.id }).then((n) => n > 0);
-      this.memberOf.set(organizationId, known);
-    }
-    return known;
+    this.access = new OrganizationAccess(em, viewer);
   }
 
   /** Members and admins read an organization; anyone else is refused. */
   private async assertReadable(organizationId: string): Promise<void> {
-    const viewer = this.me();
-    if (isAdmin(viewer) || (await this.isMember(organizationId))) return;
-    throw forbidden(`Only members of organization ${organizationId} may read it`);
+    await this.access.assertMayAct(organizationId);
   }
 
-  /** Only members act for an organization (an admin reads but does not trade for others). */
-  private async assertMember(organizationId: string): Promise<Viewer> {
-    const viewer = this.me();
-    if (await this.isMember(organizationId)) return viewer;
-    throw forbidden(`Only members of organization ${organizationId} may act for it`);
+  /** Members and admins act for an organization; anyone else is refused. */
+  private assertMember(organizationId: string): Promise<Viewer> {
+    return this.access.assertMayAct(organizationId);
   }
 
   async organization(id: string) {
@@ -554,6 +532,22 @@ export class LocalRegistrySource implements RegistrySource {
       throw error;
     }
     return this.retirementRecords(retired);
+  }
+
+  // ---- access ----
+
+  organizationMembers(organizationId: string) {
+    return this.access.members(organizationId);
+  }
+
+  async grantOrganizationAccess(organizationId: string, userId: string) {
+    await this.access.members(organizationId); // admins only
+    if (!(await this.em.fork().findOne(Organization, { id: organizationId }))) throw unknownOrganizationError(organizationId, 'input.organizationId');
+    return this.access.grant(organizationId, userId);
+  }
+
+  revokeOrganizationAccess(organizationId: string, userId: string) {
+    return this.access.revoke(organizationId, userId);
   }
 }
 

@@ -18,6 +18,7 @@ export const resolvers: Resolvers<Context> = {
       ctx.source.puroInventory(args.filter ?? {}, { field: args.orderBy?.field ?? 'VINTAGE', direction: args.orderBy?.direction ?? 'ASC' }, offsetPage(args)),
     retirements: (_root, args, ctx) => ctx.source.retirements(args.filter ?? {}, offsetPage(args)),
     creditTypes: (_root, args, ctx) => ctx.source.creditTypes(offsetPage(args)),
+    organizationMembers: (_root, { organizationId }, ctx) => ctx.source.organizationMembers(organizationId),
   },
 
   Mutation: {
@@ -29,6 +30,8 @@ export const resolvers: Resolvers<Context> = {
       requireService(ctx);
       return mutationPayload('retirements', () => ctx.source.retireCreditsForOffsetOrder(validateOffsetRetirement(input)));
     },
+    grantOrganizationAccess: (_root, { input }, ctx) => mutationPayload('member', () => ctx.source.grantOrganizationAccess(input.organizationId, input.userId)),
+    revokeOrganizationAccess: (_root, { input }, ctx) => mutationPayload('member', () => ctx.source.revokeOrganizationAccess(input.organizationId, input.userId)),
   },
 
   Organization: {

@@ -1,28 +1,20 @@
 // Clients of the two registry upstreams. The route tables below are the one place that knows
 // their paths and body shapes.
 //
-// ICR (../shared/seeds/001_e64f4de24ea2d133.txt): every request carries `x-icr-api-version`
-// (ICR_API_VERSION, default 2023-06-16). Lists page with `limit` and a zero-based `page` (the
-// seed's example is page 0) and answer `{ pagination: { total, … }, <items> }`.
-// Where the seed is silent, these are the REST-conventional choices made:
-// - Authentication: `Authorization: Bearer <ICR_API_TOKEN>`, the platform's ICR API key. The
-//   platform acts for its users: on organization requests of a non-admin it names the acting
-//   user in `x-icr-on-behalf-of` (the user's email) and the ICR answers 403 unless that user is
-//   a member of the organization. Platform admins read without it (the platform key reads all).
-// - Errors: `{ message }` bodies; 404 unknown credit or request, 422 not enough tonnes,
-//   409 request already reviewed, 400 other invalid input.
-// - Token lookup for NFT.credit: `GET /credits?token=<address>:<id>` (repeatable) answers
-//   `{ credits: [...] }`, the token-level view (no organizationId, amount = tonnes in circulation).
-// - Project by id: `GET /projects/{id}` (the path of the project `url` the seed shows).
-// - Public retirements: `GET /retirements?limit&page[&offsetOrderId…]` answers
-//   `{ pagination, retirements: [...] }` newest first; the offset order a retirement fulfils
-//   travels as `retirementData.offsetOrderId` on actions and requests.
-// - Idempotency: `Idempotency-Key` on action and request POSTs (see ICR_IDEMPOTENCY_HEADER).
-// - Review: body `{ state: "Accepted" | "Rejected" }`, answer `{ id }` (as in the seed).
-// - Retirements for offset orders (service only): the platform key alone (no on-behalf user)
-//   reads the offset organization's inventory and POSTs one `retire` action per credit with
-//   `Idempotency-Key: <key>:<creditId>`; the retirement comment names the key (rules.ts
-//   `offsetRetirementComment`), so `GET /retirements?offsetOrderId=…` tells what a key already did.
+// ICR (../shared/seeds/001_e64f4de24ea2d133.txt, "the document"): exactly the six operations the
+// document describes, each with the document's line; nothing else is called or sent. Every
+// request carries `x-icr-api-version` (ICR_API_VERSION, default 2023-06-16, document line 17-21).
+// Answers are parsed by the zod schemas of `icr-schemas.ts`. Where the document is silent:
+// - Credentials: the document names none. With ICR_API_TOKEN set, requests carry
+//   `Authorization: Bearer <ICR_API_TOKEN>` (the platform's credential); without it, none.
+// - `limit` and `page` of the requests list are sent as query parameters (the document lists
+//   them under "Path parameters" but its path has no place for them); `page` is zero-based (its
+//   example is 0). `development` is sent as `development=true` ("if defined").
+// - Statuses: 404 unknown organization, credit or request; 422 not enough tonnes; 409 request
+//   already reviewed; 400 other invalid input; 425, 429 and 503 mean "not processed".
+// - Who may act for an organization, idempotency keys, the offset order of a retirement and
+//   the history of retirements are not in the document: the layer keeps them itself
+//   (../access.ts, ../journal/).
 //
 // CO2Trust Puro integration (/puro/* of ../shared/seeds/000_7aa04813252c030c.txt): public,
 // `page` (1-based) and `size`, answered like every CO2Trust list: `{ items, total, page, size,
@@ -36,16 +28,30 @@ import type { Logger } from '../../../lib/logger.ts';
 
 const org = (id: string) => `/organizations/${encodeURIComponent(id)}`;
 
+/** The ICR operations, each at its line of the document (the example request line). */
 export const ICR_ROUTES = {
+  /** GET, document line 26; `?development=true` for the development inventory (line 12). */
   inventory: (id: string) => `${org(id)}/inventory`,
+  /** GET `?limit&page`, document line 87. */
   requests: (id: string) => `${org(id)}/inventory/requests`,
+  /** GET, document line 157. */
   request: (id: string, requestId: string) => `${org(id)}/inventory/requests/${encodeURIComponent(requestId)}`,
+  /** POST `{ creditId, amount, toOrganizationId?, toAddress?, retirementData? }`, document line 249. */
   action: (id: string, action: IcrAction) => `${org(id)}/inventory/action/${action}`,
+  /** POST, same body, document line 355. */
   requestAction: (id: string, action: IcrAction) => `${org(id)}/inventory/requests/${action}`,
+  /** POST `{ state: "Accepted" | "Rejected" }`, answers `{ id }`, document line 430. */
   review: (id: string, requestId: string) => `${org(id)}/inventory/request/${encodeURIComponent(requestId)}/review`,
-  credits: '/credits',
-  project: (id: string) => `/projects/${encodeURIComponent(id)}`,
-  retirements: '/retirements',
+} as const;
+
+/** Route names for errors and logs: method and the document's path template. */
+export const ICR_ROUTE_NAMES = {
+  inventory: 'GET /organizations/{id}/inventory',
+  requests: 'GET /organizations/{id}/inventory/requests',
+  request: 'GET /organizations/{id}/inventory/requests/{requestId}',
+  action: 'POST /organizations/{id}/inventory/action/{action}',
+  requestAction: 'POST /organizations/{id}/inventory/requests/{action}',
+  review: 'POST /organizations/{id}/inventory/request/{requestId}/review',
 } as const;
 
 export const PURO_ROUTES = {
@@ -54,98 +60,15 @@ export const PURO_ROUTES = {
   creditTypes: '/puro/sales-channel-services/v1/credit-types',
 } as const;
 
-export const ICR_ON_BEHALF_HEADER = 'x-icr-on-behalf-of';
-/** Assumed: the ICR honours `Idempotency-Key` on actions and requests (same key + same body → the first request; different body → 409). */
-export const ICR_IDEMPOTENCY_HEADER = 'idempotency-key';
-
 export type IcrAction = 'transfer' | 'retire' | 'transfer_retire' | 'cancel';
-export type IcrCreditType = 'exAnte' | 'exPost';
 
-export interface IcrProject {
-  id: string;
-  fullName: string;
-  url: string | null;
-  publicUrl: string | null;
-  num: string | null;
-}
-
-export interface IcrCredit {
-  organizationId?: string | null;
-  id: string;
-  tokenId: string;
-  tokenAddress: string;
-  project: IcrProject;
-  serialization: string | null;
-  vintage: string;
-  supply: number;
-  unit: 'tonne';
-  amount: number;
-  type: IcrCreditType;
-}
-
-export interface IcrInventory {
-  credits: IcrCredit[];
-  organizationId: string;
-}
-
-export interface IcrPagination {
-  total: number;
-  currentPage: number;
-  pageCount: number;
-  nextPage: number | null;
-  prevPage: number | null;
-}
-
-export interface IcrCreditRequest {
-  action: IcrAction;
-  type: IcrCreditType;
-  id: string;
-  toAddress: string | null;
-  createdAt: string;
-  updatedAt: string;
-  tokenId: string;
-  tokenAddress: string;
-  creditId: string;
-  serialization: string | null;
-  vintage: string;
-  amount: number;
-  fromOrganizationId: string;
-  toOrganizationId: string | null;
-  project: IcrProject | null;
-  txId: string | null;
-  state: 'pending' | 'processed' | 'rejected';
-  transactionData?: { creditId: string; tokenId: string; amount: number; serialization: string } | null;
-  retirementId: string | null;
-  retirementReason: string | null;
-  retirementComment: string | null;
-  beneficiaryName: string | null;
-  offsetOrderId?: string | null;
-}
-
+/** The body of the action and request POSTs (document lines 220-243 and 255-265). */
 export interface IcrActionBody {
   creditId: string;
   amount: number;
   toOrganizationId?: string;
   toAddress?: string;
-  retirementData?: { reason: string; beneficiaryName: string; comment: string; offsetOrderId?: string };
-}
-
-export interface IcrRetirement {
-  id: string;
-  creditId: string;
-  tokenId: string;
-  tokenAddress: string;
-  project: IcrProject | null;
-  serialization: string | null;
-  vintage: string;
-  amount: number;
-  organizationId: string | null;
-  beneficiaryName: string | null;
-  retirementReason: string | null;
-  retirementComment: string | null;
-  offsetOrderId: string | null;
-  txId: string | null;
-  createdAt: string;
+  retirementData?: { reason: string; beneficiaryName: string; comment: string };
 }
 
 export interface PuroPage<T> {
@@ -186,7 +109,7 @@ export interface PuroCreditTypeWire {
   description: string | null;
 }
 
-/** One keep-alive ICR client per process; the API key and version go on every request. */
+/** One keep-alive ICR client per process; the version (and the credential, when set) go on every request. */
 export function createIcrClient(config: Config, logger: Logger): UpstreamClient {
   return upstreamClient(config, logger, {
     name: 'icr',

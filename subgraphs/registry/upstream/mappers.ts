@@ -1,86 +1,58 @@
 // ICR and CO2Trust Puro wire shapes to domain records, and (for the contract fakes) back.
 import { dec } from '../../../lib/decimal.ts';
-import type { CarbonCreditRecord, CreditAction, CreditKind, CreditRequestRecord, CreditTypeRecord, ProjectRecord, RetirementRecord } from '../source.ts';
+import type { CarbonCreditRecord, CreditAction, CreditRequestRecord, CreditTypeRecord, ProjectRecord, RetirementRecord } from '../source.ts';
 import type { DemoPuroItem, DemoRetirement } from '../local/seed.ts';
-import type {
-  IcrAction,
-  IcrCredit,
-  IcrCreditRequest,
-  IcrCreditType,
-  IcrProject,
-  IcrRetirement,
-  PuroCreditTypeWire,
-  PuroInventoryItemWire,
-  PuroRetirementWire,
-} from './client.ts';
-
-const KIND: Record<IcrCreditType, CreditKind> = { exAnte: 'EX_ANTE', exPost: 'EX_POST' };
-const STATE = { pending: 'PENDING', processed: 'PROCESSED', rejected: 'REJECTED' } as const;
-const vintage = (v: string | number | null | undefined) => (v === null || v === undefined || v === '' ? null : Number(v));
+import type { IcrCreditParsed, IcrCreditRequestParsed, IcrProjectParsed } from './icr-schemas.ts';
+import type { IcrAction, PuroCreditTypeWire, PuroInventoryItemWire, PuroRetirementWire } from './client.ts';
 
 export const toIcrAction = (action: CreditAction): IcrAction => action.toLowerCase() as IcrAction;
-export const toIcrKind = (kind: CreditKind): IcrCreditType => (kind === 'EX_ANTE' ? 'exAnte' : 'exPost');
 
+/** Parsed ICR answers (icr-schemas.ts) to domain records; `organizationId` is the organization of the route. */
 export const fromIcr = {
-  project: (p: IcrProject): ProjectRecord => ({ id: p.id, fullName: p.fullName, num: p.num ?? null, url: p.url ?? null, publicUrl: p.publicUrl ?? null }),
-  credit: (c: IcrCredit): CarbonCreditRecord => ({
+  project: (p: IcrProjectParsed): ProjectRecord => ({ id: p.id, fullName: p.fullName, num: p.num, url: p.url, publicUrl: p.publicUrl }),
+  credit: (c: IcrCreditParsed, organizationId: string | null): CarbonCreditRecord => ({
     id: c.id,
     registry: 'ICR',
-    organizationId: c.organizationId ?? null,
-    kind: KIND[c.type],
+    organizationId,
+    kind: c.type,
     tokenId: c.tokenId,
     tokenAddress: c.tokenAddress,
     project: c.project ? fromIcr.project(c.project) : null,
-    serialization: c.serialization ?? null,
+    serialization: c.serialization,
     // The ICR lists one serialization string per holding, not its ranges.
     serialRanges: [],
-    vintage: vintage(c.vintage),
-    supply: dec(c.supply),
-    amount: dec(c.amount),
+    vintage: c.vintage,
+    supply: c.supply,
+    amount: c.amount,
     creditTypeCode: null,
     countryCode: null,
     productionFacility: null,
     issuanceId: null,
   }),
-  request: (r: IcrCreditRequest): CreditRequestRecord => ({
+  request: (r: IcrCreditRequestParsed, organizationId: string): CreditRequestRecord => ({
     id: r.id,
-    action: r.action.toUpperCase() as CreditAction,
-    state: STATE[r.state],
-    kind: KIND[r.type] ?? null,
+    action: r.action,
+    state: r.state,
+    kind: r.type,
     creditId: r.creditId,
-    tokenId: r.tokenId ?? null,
-    tokenAddress: r.tokenAddress ?? null,
-    serialization: r.serialization ?? null,
-    vintage: vintage(r.vintage),
-    amount: dec(r.amount),
-    fromOrganizationId: r.fromOrganizationId,
-    toOrganizationId: r.toOrganizationId ?? null,
-    toAddress: r.toAddress ?? null,
+    tokenId: r.tokenId,
+    tokenAddress: r.tokenAddress,
+    serialization: r.serialization,
+    vintage: r.vintage,
+    amount: r.amount,
+    fromOrganizationId: r.fromOrganizationId ?? organizationId,
+    toOrganizationId: r.toOrganizationId,
+    toAddress: r.toAddress,
     project: r.project ? fromIcr.project(r.project) : null,
-    txId: r.txId ?? null,
-    retirementId: r.retirementId ?? null,
-    retirementReason: r.retirementReason ?? null,
-    retirementComment: r.retirementComment ?? null,
-    beneficiaryName: r.beneficiaryName ?? null,
-    offsetOrderId: r.offsetOrderId ?? null,
-    createdAt: new Date(r.createdAt),
-    updatedAt: new Date(r.updatedAt),
-  }),
-  retirement: (r: IcrRetirement): RetirementRecord => ({
-    id: r.id,
-    registry: 'ICR',
-    offsetOrderId: r.offsetOrderId ?? null,
-    beneficiaryName: r.beneficiaryName ?? null,
-    reason: r.retirementReason ?? null,
-    comment: r.retirementComment ?? null,
-    amount: dec(r.amount),
-    vintage: vintage(r.vintage),
-    serialization: r.serialization ?? null,
-    creditId: r.creditId,
-    project: r.project ? fromIcr.project(r.project) : null,
-    organizationId: r.organizationId ?? null,
-    txId: r.txId ?? null,
-    retiredAt: new Date(r.createdAt),
+    txId: r.txId,
+    retirementId: r.retirementId,
+    retirementReason: r.retirementReason,
+    retirementComment: r.retirementComment,
+    beneficiaryName: r.beneficiaryName,
+    // The ICR does not know offset orders: the layer's effect journal adds them.
+    offsetOrderId: null,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt ?? r.createdAt,
   }),
 };
 

@@ -1,13 +1,18 @@
-// The registry over the ICR organization inventory API and the CO2Trust Puro integration.
-import { isAdmin, type Viewer } from '../../../lib/auth.ts';
+// The registry over the ICR organization inventory API and the CO2Trust Puro integration, with
+// what the ICR does not offer kept by the layer itself: who may act for an organization
+// (../access.ts, checked before any ICR call), an idempotency journal and an effect journal of
+// every write (../journal/), from which the history of retirements and offset orders is read.
 import { alignByKey } from '../../../lib/batch.ts';
 import { offsetConnection, windowFromPages, type Connection, type OffsetPage } from '../../../lib/connection.ts';
-import { DomainError, unauthenticated } from '../../../lib/errors.ts';
-import { UpstreamHttpError, type UpstreamClient } from '../../../lib/http-client.ts';
+import { DomainError } from '../../../lib/errors.ts';
+import type { UpstreamClient } from '../../../lib/http-client.ts';
+import type { OrganizationAccess } from '../access.ts';
+import { loadRequest, outcomeUnknown, retirementOf, type WriteJournal } from '../journal/writes.ts';
 import {
   alreadyReviewedError,
-  idempotencyMismatchError,
+  fingerprint,
   insufficientBalanceError,
+  joinSerializations,
   noOffsetCreditsError,
   notEnoughOffsetCreditsError,
   offsetRetirementFingerprint,
@@ -16,10 +21,13 @@ import {
   unknownRequestError,
 } from '../rules.ts';
 import type {
+  CarbonCreditRecord,
   CreditActionCommand,
+  CreditRequestRecord,
   CreditTypeRecord,
   OffsetRetirementCommand,
   OrganizationRecord,
+  ProjectRecord,
   PuroInventoryFilter,
   PuroInventoryOrder,
   RegistrySource,
@@ -28,100 +36,88 @@ import type {
   ReviewDecision,
   TokenRef,
 } from '../source.ts';
-import {
-  ICR_IDEMPOTENCY_HEADER,
-  ICR_ON_BEHALF_HEADER,
-  ICR_ROUTES as ICR,
-  PURO_ROUTES as PURO,
-  type IcrActionBody,
-  type IcrCredit,
-  type IcrCreditRequest,
-  type IcrInventory,
-  type IcrPagination,
-  type IcrProject,
-  type IcrRetirement,
-  type PuroCreditTypeWire,
-  type PuroInventoryItemWire,
-  type PuroPage,
-  type PuroRetirementWire,
-} from './client.ts';
-import { fromIcr, fromPuro, toIcrAction } from './mappers.ts';
+import { PURO_ROUTES as PURO, type IcrActionBody, type PuroCreditTypeWire, type PuroInventoryItemWire, type PuroPage, type PuroRetirementWire } from './client.ts';
+import { IcrRefusal, isOutcomeUnknown, maybeApplied, type IcrApi } from './icr.ts';
+import { fromPuro, toIcrAction } from './mappers.ts';
 
 const PURO_ORDER = { VINTAGE: 'vintage', QUANTITY: 'quantity', CREDIT_TYPE_CODE: 'credit_type_code' } as const;
 /** Largest page the batch lookups ask for. */
 const BATCH_PAGE = 100;
 const tokenKey = (t: TokenRef) => `${t.tokenAddress.toLowerCase()}|${t.tokenId}`;
-/**
- * Offset retirements under way in this process, per ICR client and idempotency key: concurrent
- * twins share the first one's outcome instead of planning their own.
- */
-const offsetRetirementsInFlight = new WeakMap<UpstreamClient, Map<string, { hash: string; done: Promise<RetirementRecord[]> }>>();
+const newestFirst = (a: RetirementRecord, b: RetirementRecord) => b.retiredAt.getTime() - a.retiredAt.getTime() || (a.id < b.id ? 1 : -1);
 const byVintage = (a: RetirementRecord, b: RetirementRecord) => (a.vintage ?? 0) - (b.vintage ?? 0) || (a.creditId ?? '').localeCompare(b.creditId ?? '');
 
-export class UpstreamRegistrySource implements RegistrySource {
-  private readonly icr: UpstreamClient;
-  private readonly puro: UpstreamClient;
-  private readonly viewer: Viewer | null;
+export interface UpstreamRegistryDeps {
+  icr: IcrApi;
+  puro: UpstreamClient;
+  journal: WriteJournal;
+  access: OrganizationAccess;
   /** The organization holding the marketplace's offset inventory. */
+  offsetOrganizationId: string;
+}
+
+export class UpstreamRegistrySource implements RegistrySource {
+  private readonly icr: IcrApi;
+  private readonly puro: UpstreamClient;
+  private readonly journal: WriteJournal;
+  private readonly access: OrganizationAccess;
   private readonly offsetOrganizationId: string;
-  /** Inventory answers of this request: `organization` checks access with the call `inventory` needs anyway. */
-  private readonly inventories = new Map<string, Promise<IcrInventory | null>>();
+  /** Inventory answers of this request: `organization` and `inventory` share one call. */
+  private readonly inventories = new Map<string, Promise<CarbonCreditRecord[] | null>>();
   private creditTypeList: Promise<CreditTypeRecord[]> | null = null;
 
-  constructor(icr: UpstreamClient, puro: UpstreamClient, viewer: Viewer | null, offsetOrganizationId: string) {
-    this.icr = icr;
-    this.puro = puro;
-    this.viewer = viewer;
-    this.offsetOrganizationId = offsetOrganizationId;
+  constructor(deps: UpstreamRegistryDeps) {
+    this.icr = deps.icr;
+    this.puro = deps.puro;
+    this.journal = deps.journal;
+    this.access = deps.access;
+    this.offsetOrganizationId = deps.offsetOrganizationId;
   }
 
-  private me(): Viewer {
-    if (!this.viewer) throw unauthenticated();
-    return this.viewer;
-  }
-
-  /** The ICR decides membership: a user's calls name the user; an admin reads as the platform. */
-  private acting(read: boolean): Record<string, string> {
-    const viewer = this.me();
-    return read && isAdmin(viewer) ? {} : { [ICR_ON_BEHALF_HEADER]: viewer.email };
-  }
-
-  private fetchInventory(organizationId: string, development: boolean): Promise<IcrInventory | null> {
+  private fetchInventory(organizationId: string, development: boolean): Promise<CarbonCreditRecord[] | null> {
     const key = `${organizationId}|${development}`;
     let known = this.inventories.get(key);
     if (!known) {
-      known = this.icr.jsonOrNull<IcrInventory>({ path: ICR.inventory(organizationId), query: { development: development ? 'true' : undefined }, headers: this.acting(true) });
+      known = this.icr.inventory(organizationId, development);
       this.inventories.set(key, known);
     }
     return known;
   }
 
+  /** The organizations the layer knows: those with members, and the offset inventory. */
+  private async knownOrganizations(): Promise<string[]> {
+    return [...new Set([...(await this.access.organizationsWithMembers()), this.offsetOrganizationId])].sort();
+  }
+
   async organization(id: string): Promise<OrganizationRecord | null> {
-    const inventory = await this.fetchInventory(id, false);
-    return inventory ? { id, name: null } : null;
+    await this.access.assertMayAct(id);
+    return (await this.fetchInventory(id, false)) ? { id, name: null } : null;
   }
 
   async inventory(organizationId: string, development: boolean, page: OffsetPage) {
-    const inventory = await this.fetchInventory(organizationId, development);
-    const credits = (inventory?.credits ?? []).map((c) => fromIcr.credit({ ...c, organizationId: c.organizationId ?? organizationId }));
+    await this.access.assertMayAct(organizationId);
+    const credits = (await this.fetchInventory(organizationId, development)) ?? [];
     return offsetConnection(credits.slice(page.offset, page.offset + page.limit), page, credits.length);
   }
 
   async creditRequests(organizationId: string, page: OffsetPage) {
-    const headers = this.acting(true);
-    return windowFromPages(page, async (pageNumber, size) => {
-      const res = await this.icr.json<{ pagination: IcrPagination; creditRequests: IcrCreditRequest[] }>({
-        path: ICR.requests(organizationId),
-        headers,
-        query: { limit: size, page: pageNumber - 1 },
-      });
-      return { items: res.creditRequests.map(fromIcr.request), total: res.pagination.total };
-    });
+    await this.access.assertMayAct(organizationId);
+    const connection = await windowFromPages(page, (pageNumber, size) => this.icr.requestsPage(organizationId, pageNumber - 1, size));
+    return this.withOffsetOrders(connection);
   }
 
   async creditRequest(organizationId: string, requestId: string) {
-    const r = await this.icr.jsonOrNull<IcrCreditRequest>({ path: ICR.request(organizationId, requestId), headers: this.acting(true) });
-    return r && fromIcr.request(r);
+    await this.access.assertMayAct(organizationId);
+    const r = await this.icr.request(organizationId, requestId);
+    return r && (await this.withOffsetOrders(offsetConnection([r], { offset: 0, limit: 1 }))).nodes[0]!;
+  }
+
+  /** The ICR does not know offset orders: the journal adds the offset order a request was made for. */
+  private async withOffsetOrders(connection: Connection<CreditRequestRecord>): Promise<Connection<CreditRequestRecord>> {
+    const orders = await this.journal.offsetOrdersOfRequests(connection.nodes.map((r) => r.id));
+    if (!orders.size) return connection;
+    const add = (r: CreditRequestRecord) => ({ ...r, offsetOrderId: orders.get(r.id) ?? r.offsetOrderId });
+    return { ...connection, nodes: connection.nodes.map(add), edges: connection.edges.map((e) => ({ ...e, node: add(e.node) })) };
   }
 
   async puroInventory(filter: PuroInventoryFilter, order: PuroInventoryOrder, page: OffsetPage) {
@@ -143,16 +139,6 @@ export class UpstreamRegistrySource implements RegistrySource {
     });
   }
 
-  private icrRetirementPages(offsetOrderIds: readonly string[] | null) {
-    return async (pageNumber: number, size: number) => {
-      const res = await this.icr.json<{ pagination: IcrPagination; retirements: IcrRetirement[] }>({
-        path: ICR.retirements,
-        query: { limit: size, page: pageNumber - 1, offsetOrderId: offsetOrderIds ? [...offsetOrderIds] : undefined },
-      });
-      return { items: res.retirements.map(fromIcr.retirement), total: res.pagination.total };
-    };
-  }
-
   private puroRetirementPages(offsetOrderIds: readonly string[] | null) {
     return async (pageNumber: number, size: number) => {
       const res = await this.puro.json<PuroPage<PuroRetirementWire>>({
@@ -163,16 +149,32 @@ export class UpstreamRegistrySource implements RegistrySource {
     };
   }
 
+  /**
+   * ICR retirements, newest first. For an offset order: the journal alone (only the layer knows
+   * offset orders). Otherwise the processed RETIRE and TRANSFER_RETIRE requests of every known
+   * organization (documented reads), with the journal's offset orders, and the journal's own.
+   */
+  private async icrRetirements(offsetOrderId: string | null): Promise<RetirementRecord[]> {
+    if (offsetOrderId) return this.journal.retirementsOfOffsetOrders([offsetOrderId]);
+    const organizations = await this.knownOrganizations();
+    const requests = (await Promise.all(organizations.map((id) => this.icr.allRequests(id)))).flat();
+    const orders = await this.journal.offsetOrdersOfRequests(requests.map((r) => r.id));
+    const read = requests.map((r) => retirementOf(r, orders.get(r.id) ?? null)).filter((r): r is RetirementRecord => r !== null);
+    const seen = new Set(read.map((r) => r.id));
+    const journaled = (await this.journal.retirements()).filter((r) => !seen.has(r.id));
+    return [...read, ...journaled].sort(newestFirst);
+  }
+
   /** ICR retirements first, then Puro: the window may span both lists. */
   async retirements(filter: RetirementFilter, page: OffsetPage): Promise<Connection<RetirementRecord>> {
     const orders = filter.offsetOrderId ? [filter.offsetOrderId] : null;
-    if (filter.registry === 'ICR') return windowFromPages(page, this.icrRetirementPages(orders));
     if (filter.registry === 'PURO') return windowFromPages(page, this.puroRetirementPages(orders));
-    const icr = await windowFromPages(page, this.icrRetirementPages(orders));
-    const icrTotal = icr.totalCount ?? 0;
-    const rest = { offset: Math.max(0, page.offset - icrTotal), limit: page.limit - icr.nodes.length };
+    const icr = await this.icrRetirements(filter.offsetOrderId ?? null);
+    if (filter.registry === 'ICR') return offsetConnection(icr.slice(page.offset, page.offset + page.limit), page, icr.length);
+    const mine = icr.slice(page.offset, page.offset + page.limit);
+    const rest = { offset: Math.max(0, page.offset - icr.length), limit: page.limit - mine.length };
     const puro = await windowFromPages(rest, this.puroRetirementPages(orders));
-    return offsetConnection([...icr.nodes, ...puro.nodes], page, icrTotal + (puro.totalCount ?? 0));
+    return offsetConnection([...mine, ...puro.nodes], page, icr.length + (puro.totalCount ?? 0));
   }
 
   private allCreditTypes(): Promise<CreditTypeRecord[]> {
@@ -189,27 +191,45 @@ export class UpstreamRegistrySource implements RegistrySource {
     return alignByKey(codes, await this.allCreditTypes(), (t) => t.code);
   }
 
-  async creditsByTokens(tokens: readonly TokenRef[]) {
-    const res = await this.icr.json<{ credits: IcrCredit[] }>({ path: ICR.credits, query: { token: tokens.map((t) => `${t.tokenAddress}:${t.tokenId}`) } });
-    const records = res.credits.map((c) => fromIcr.credit({ ...c, organizationId: null }));
-    return alignByKey(tokens.map(tokenKey), records, (r) => tokenKey({ tokenAddress: r.tokenAddress!, tokenId: r.tokenId! }));
+  /** The production inventories of every known organization (one call each, shared by the request). */
+  private async knownCredits(): Promise<CarbonCreditRecord[]> {
+    const organizations = await this.knownOrganizations();
+    return (await Promise.all(organizations.map((id) => this.fetchInventory(id, false)))).flatMap((credits) => credits ?? []);
   }
 
+  /**
+   * The ICR has no token lookup: a token's credit is read from the inventories of the known
+   * organizations, with the tonnes and the serial ranges they hold together.
+   */
+  async creditsByTokens(tokens: readonly TokenRef[]) {
+    const byToken = new Map<string, CarbonCreditRecord>();
+    for (const c of await this.knownCredits()) {
+      const key = tokenKey({ tokenAddress: c.tokenAddress!, tokenId: c.tokenId! });
+      const seen = byToken.get(key);
+      byToken.set(
+        key,
+        seen
+          ? { ...seen, amount: seen.amount.plus(c.amount), serialization: joinSerializations([seen.serialization, c.serialization].filter((x): x is string => Boolean(x))) }
+          : { ...c, organizationId: null, serialRanges: [] },
+      );
+    }
+    return tokens.map((t) => byToken.get(tokenKey(t)) ?? null);
+  }
+
+  /** ICR retirements from the journal (no ICR call), Puro retirements in one call. */
   async retirementsByOffsetOrders(offsetOrderIds: readonly string[]) {
-    const [icr, puro] = await Promise.all([
-      this.icrRetirementPages(offsetOrderIds)(1, BATCH_PAGE),
-      this.puroRetirementPages(offsetOrderIds)(1, BATCH_PAGE),
-    ]);
-    const all = [...icr.items, ...puro.items];
+    const [icr, puro] = await Promise.all([this.journal.retirementsOfOffsetOrders(offsetOrderIds), this.puroRetirementPages(offsetOrderIds)(1, BATCH_PAGE)]);
+    const all = [...icr, ...puro.items];
     return offsetOrderIds.map((id) => all.filter((r) => r.offsetOrderId === id));
   }
 
-  projectsByIds(ids: readonly string[]) {
-    return Promise.all(ids.map(async (id) => {
-      const p = await this.icr.jsonOrNull<IcrProject>({ path: ICR.project(id) });
-      return p && fromIcr.project(p);
-    }));
+  /** The ICR has no project route: projects are read from the known organizations' inventories. */
+  async projectsByIds(ids: readonly string[]) {
+    const projects = (await this.knownCredits()).map((c) => c.project).filter((p): p is ProjectRecord => p !== null);
+    return alignByKey(ids, projects, (p) => p.id);
   }
+
+  // ---- writes ----
 
   private body(cmd: CreditActionCommand): IcrActionBody {
     return {
@@ -217,137 +237,225 @@ export class UpstreamRegistrySource implements RegistrySource {
       amount: Number(cmd.amount),
       ...(cmd.toOrganizationId ? { toOrganizationId: cmd.toOrganizationId } : {}),
       ...(cmd.toAddress ? { toAddress: cmd.toAddress } : {}),
-      ...(cmd.retirement
-        ? {
-            retirementData: {
-              reason: cmd.retirement.reason,
-              beneficiaryName: cmd.retirement.beneficiaryName,
-              comment: cmd.retirement.comment,
-              ...(cmd.retirement.offsetOrderId ? { offsetOrderId: cmd.retirement.offsetOrderId } : {}),
-            },
-          }
-        : {}),
+      // The document's retirement data; the offset order stays in the journal.
+      ...(cmd.retirement ? { retirementData: { reason: cmd.retirement.reason, beneficiaryName: cmd.retirement.beneficiaryName, comment: cmd.retirement.comment } } : {}),
     };
   }
 
-  /** The ICR's refusals of an action are the same user errors the local ledger gives. */
-  private async act(path: string, cmd: CreditActionCommand) {
+  /**
+   * The ICR's refusals of an action as the user errors the local ledger gives: a 404 or 422 that
+   * names the receiving organization or the credit is NOT_FOUND for it, another 422 is
+   * INSUFFICIENT_BALANCE, a 400 is INVALID.
+   */
+  private refusal(error: unknown, cmd: CreditActionCommand): unknown {
+    if (!(error instanceof IcrRefusal)) return error;
+    if (error.status === 404 || error.status === 422) {
+      if (cmd.toOrganizationId && error.mentions(cmd.toOrganizationId)) return unknownOrganizationError(cmd.toOrganizationId);
+      if (error.status === 404 || error.mentions(cmd.creditId)) return unknownCreditError(cmd.creditId);
+      return insufficientBalanceError(cmd.amount);
+    }
+    if (error.status === 400) return new DomainError('INVALID', 'The registry refused the action as invalid', 'input');
+    return error;
+  }
+
+  /**
+   * Reads the organization's inventory before a write, so a credit it does not hold or an amount
+   * above its free tonnes is the local ledger's user error and nothing is sent. The ICR still
+   * decides: a refusal after a race maps through `refusal`.
+   */
+  private async precheck(cmd: CreditActionCommand): Promise<void> {
+    const credit = ((await this.fetchInventory(cmd.organizationId, false)) ?? []).find((c) => c.id === cmd.creditId);
+    if (!credit) throw unknownCreditError(cmd.creditId);
+    if (credit.amount.lt(cmd.amount.toString())) throw insufficientBalanceError(cmd.amount);
+  }
+
+  /** Sends one journaled POST: DONE with the answer, dropped when refused, UNKNOWN when it may have acted. */
+  private async send(route: 'action' | 'request', cmd: CreditActionCommand, keyId: string | null): Promise<CreditRequestRecord> {
+    const body = this.body(cmd);
+    const effectId = await this.journal.begin(route, cmd, body, keyId);
+    let record: CreditRequestRecord;
     try {
-      const key: Record<string, string> = cmd.idempotencyKey ? { [ICR_IDEMPOTENCY_HEADER]: cmd.idempotencyKey } : {};
-      return fromIcr.request(
-        await this.icr.json<IcrCreditRequest>({ method: 'POST', path, headers: { ...this.acting(false), ...key }, body: this.body(cmd), idempotent: Boolean(cmd.idempotencyKey) }),
-      );
+      record = await this.icr.post(route, cmd.organizationId, toIcrAction(cmd.action), body);
     } catch (error) {
-      if (!(error instanceof UpstreamHttpError)) throw error;
-      const message = typeof (error.body as { message?: unknown })?.message === 'string' ? (error.body as { message: string }).message : '';
-      if (error.status === 404) throw cmd.toOrganizationId && message.includes(cmd.toOrganizationId) ? unknownOrganizationError(cmd.toOrganizationId) : unknownCreditError(cmd.creditId);
-      if (error.status === 422) throw insufficientBalanceError(cmd.amount);
-      if (error.status === 409 && cmd.idempotencyKey) throw idempotencyMismatchError();
-      if (error.status === 400) throw new DomainError('INVALID', message || 'The registry refused the action', 'input');
+      if (maybeApplied(error)) {
+        await this.journal.unknown(effectId);
+        throw outcomeUnknown();
+      }
+      await this.journal.drop(effectId);
+      throw this.refusal(error, cmd);
+    }
+    record = { ...record, offsetOrderId: cmd.retirement?.offsetOrderId ?? null };
+    await this.journal.done(effectId, record);
+    return record;
+  }
+
+  /** Credit requests of an organization created since a moment (for reconciliation). */
+  private recentRequests(organizationId: string) {
+    return async (since: Date) => (await this.icr.allRequests(organizationId)).filter((r) => r.createdAt >= since);
+  }
+
+  /**
+   * Settles the UNKNOWN writes of a key from the ICR's requests. Throws UPSTREAM_OUTCOME_UNKNOWN
+   * while one stays unknown; otherwise takes the key over for the caller.
+   */
+  private async reconcileKey(keyId: string, organizationId: string): Promise<void> {
+    for (const effect of await this.journal.effectsOfKey(keyId)) {
+      if (effect.state === 'DONE') continue;
+      const outcome = await this.journal.reconcile(effect, this.recentRequests(organizationId));
+      if (outcome === 'unknown') throw outcomeUnknown();
+    }
+    if (!(await this.journal.retake(keyId))) throw outcomeUnknown();
+  }
+
+  private async replayAction(result: unknown): Promise<CreditRequestRecord> {
+    const [effectId] = (result as { effectIds: string[] }).effectIds;
+    const effect = await this.journal.effect(effectId!);
+    return { ...loadRequest(effect!.request), offsetOrderId: effect!.offsetOrderId ?? null };
+  }
+
+  /**
+   * A credit action with the journals: without a key, one journaled POST. With a key: the first
+   * request sends, a retry replays, a twin waits, another input is IDEMPOTENCY_MISMATCH, and an
+   * unknown outcome is reconciled before anything is sent again.
+   */
+  private async write(route: 'action' | 'request', cmd: CreditActionCommand): Promise<CreditRequestRecord> {
+    await this.access.assertMayAct(cmd.organizationId);
+    if (!cmd.idempotencyKey) {
+      await this.precheck(cmd);
+      return this.send(route, cmd, null);
+    }
+    const claim = await this.journal.claim('ACTION', cmd.organizationId, cmd.idempotencyKey, fingerprint(route === 'action' ? 'TRANSACT' : 'REQUEST', cmd));
+    if (claim.kind === 'done') return this.replayAction(claim.result);
+    if (claim.kind === 'unknown') {
+      await this.reconcileKey(claim.keyId, cmd.organizationId);
+      const settled = (await this.journal.effectsOfKey(claim.keyId)).filter((e) => e.state === 'DONE');
+      if (settled.length) {
+        const result = { effectIds: settled.map((e) => e.id) };
+        await this.journal.settleKey(claim.keyId, result);
+        return this.replayAction(result);
+      }
+    }
+    try {
+      await this.precheck(cmd);
+      const record = await this.send(route, cmd, claim.keyId);
+      const [effect] = (await this.journal.effectsOfKey(claim.keyId)).filter((e) => e.state === 'DONE');
+      await this.journal.settleKey(claim.keyId, { effectIds: [effect!.id] });
+      return record;
+    } catch (error) {
+      if (isOutcomeUnknown(error)) await this.journal.keyUnknown(claim.keyId);
+      else await this.journal.releaseKey(claim.keyId);
       throw error;
     }
   }
 
   transactCredits(cmd: CreditActionCommand) {
-    return this.act(ICR.action(cmd.organizationId, toIcrAction(cmd.action)), cmd);
+    return this.write('action', cmd);
   }
 
   requestCreditAction(cmd: CreditActionCommand) {
-    return this.act(ICR.requestAction(cmd.organizationId, toIcrAction(cmd.action)), cmd);
+    return this.write('request', cmd);
   }
 
   async reviewCreditRequest(organizationId: string, requestId: string, decision: ReviewDecision) {
-    const headers = this.acting(false);
+    await this.access.assertMayAct(organizationId);
+    const state = decision === 'ACCEPTED' ? 'Accepted' : 'Rejected';
     try {
-      await this.icr.json<{ id: string }>({
-        method: 'POST',
-        path: ICR.review(organizationId, requestId),
-        headers,
-        body: { state: decision === 'ACCEPTED' ? 'Accepted' : 'Rejected' },
-      });
+      await this.icr.review(organizationId, requestId, state);
     } catch (error) {
-      if (error instanceof UpstreamHttpError && error.status === 404) throw unknownRequestError(requestId);
-      if (error instanceof UpstreamHttpError && error.status === 409) throw alreadyReviewedError(requestId);
+      if (error instanceof IcrRefusal && error.status === 404) throw unknownRequestError(requestId);
+      if (error instanceof IcrRefusal && error.status === 409) throw alreadyReviewedError(requestId);
+      if (!maybeApplied(error)) throw error;
+      // The answer was lost: the request itself tells whether the review took effect.
+      const now = await this.icr.request(organizationId, requestId);
+      if (!now || now.state === 'PENDING' || now.state === 'UNKNOWN') throw outcomeUnknown();
+    }
+    const r = await this.icr.request(organizationId, requestId);
+    if (!r) throw unknownRequestError(requestId);
+    await this.journal.refresh(r);
+    return (await this.withOffsetOrders(offsetConnection([r], { offset: 0, limit: 1 }))).nodes[0]!;
+  }
+
+  private async offsetReplay(keyId: string): Promise<RetirementRecord[]> {
+    const effects = (await this.journal.effectsOfKey(keyId)).filter((e) => e.state === 'DONE' && e.request);
+    return effects
+      .map((e) => retirementOf(loadRequest(e.request), e.offsetOrderId ?? null))
+      .filter((r): r is RetirementRecord => r !== null)
+      .sort(byVintage);
+  }
+
+  /**
+   * Retires oldest vintage first, one journaled ICR retire action per credit, under one key: a
+   * retry after a partial failure retires only what the key's journaled retirements lack.
+   */
+  async retireCreditsForOffsetOrder(cmd: OffsetRetirementCommand): Promise<RetirementRecord[]> {
+    const organizationId = this.offsetOrganizationId;
+    const claim = await this.journal.claim('OFFSET', organizationId, cmd.idempotencyKey, offsetRetirementFingerprint(cmd));
+    if (claim.kind === 'done') return this.offsetReplay(claim.keyId);
+    if (claim.kind === 'unknown') await this.reconcileKey(claim.keyId, organizationId);
+    const keyId = claim.keyId;
+    try {
+      const done = (await this.journal.effectsOfKey(keyId)).filter((e) => e.state === 'DONE').reduce((sum, e) => sum + e.amountTonnes, 0n);
+      if (done < cmd.tonnes) await this.retireRemaining(cmd, cmd.tonnes - done, done, keyId);
+      const effects = (await this.journal.effectsOfKey(keyId)).filter((e) => e.state === 'DONE');
+      await this.journal.settleKey(keyId, { effectIds: effects.map((e) => e.id) });
+      return this.offsetReplay(keyId);
+    } catch (error) {
+      const progressed = (await this.journal.effectsOfKey(keyId)).length > 0;
+      // A retry continues what the key began; a key that did nothing is free again.
+      if (isOutcomeUnknown(error) || progressed) await this.journal.keyUnknown(keyId);
+      else await this.journal.releaseKey(keyId);
       throw error;
     }
-    const r = await this.icr.json<IcrCreditRequest>({ path: ICR.request(organizationId, requestId), headers });
-    return fromIcr.request(r);
   }
 
-  /**
-   * The retirements an idempotency key already made: the ICR lists the offset order's
-   * retirements, and each carries the key in its comment (see rules.ts `offsetRetirementComment`).
-   */
-  private async offsetRetirementsOfKey(cmd: OffsetRetirementCommand): Promise<RetirementRecord[]> {
-    const pages = this.icrRetirementPages([cmd.offsetOrderId]);
-    const all: RetirementRecord[] = [];
-    for (let page = 1; ; page++) {
-      const { items, total } = await pages(page, BATCH_PAGE);
-      all.push(...items);
-      if (!items.length || all.length >= total) break;
-    }
-    const tag = `(key ${cmd.idempotencyKey})`;
-    return all.filter((r) => r.organizationId === this.offsetOrganizationId && r.comment?.endsWith(tag)).sort(byVintage);
-  }
-
-  /**
-   * Retires oldest vintage first, one ICR retire action per credit. Each action carries the
-   * Idempotency-Key `<key>:<creditId>`, and the key's earlier retirements (found in the ICR's
-   * retirement list) count as done, so a retry after a partial failure retires only the rest.
-   */
-  private async retireOffset(cmd: OffsetRetirementCommand): Promise<RetirementRecord[]> {
+  private async retireRemaining(cmd: OffsetRetirementCommand, remaining: bigint, done: bigint, keyId: string): Promise<void> {
     const organizationId = this.offsetOrganizationId;
-    const earlier = await this.offsetRetirementsOfKey(cmd);
-    if (earlier.some((r) => r.comment !== cmd.comment || r.project?.id !== cmd.projectId || r.beneficiaryName !== cmd.beneficiaryName || r.reason !== cmd.reason)) throw idempotencyMismatchError();
-    const done = earlier.reduce((sum, r) => sum + BigInt(r.amount.toFixed(0)), 0n);
-    if (done >= cmd.tonnes) return earlier;
-    const remaining = cmd.tonnes - done;
-
-    // The platform's own key reads and acts for its offset inventory (no on-behalf user).
-    const inventory = await this.icr.jsonOrNull<IcrInventory>({ path: ICR.inventory(organizationId) });
-    const credits = (inventory?.credits ?? []).filter((c) => c.project?.id === cmd.projectId && c.amount > 0).sort((a, b) => Number(a.vintage) - Number(b.vintage) || a.id.localeCompare(b.id));
-    const available = credits.reduce((sum, c) => sum + BigInt(c.amount), 0n);
-    if (available === 0n) throw noOffsetCreditsError(cmd.projectId);
+    const credits = ((await this.icr.inventory(organizationId, false)) ?? [])
+      .filter((c) => c.project?.id === cmd.projectId && c.amount.gt(0))
+      .sort((a, b) => (a.vintage ?? 0) - (b.vintage ?? 0) || a.id.localeCompare(b.id));
+    const available = credits.reduce((sum, c) => sum + BigInt(c.amount.floor().toFixed(0)), 0n);
+    if (available === 0n && done === 0n) throw noOffsetCreditsError(cmd.projectId);
     if (available < remaining) throw notEnoughOffsetCreditsError(cmd.tonnes, available + done);
-
     let left = remaining;
     for (const credit of credits) {
       if (left === 0n) break;
-      const amount = BigInt(credit.amount) < left ? BigInt(credit.amount) : left;
+      const held = BigInt(credit.amount.floor().toFixed(0));
+      const amount = held < left ? held : left;
       left -= amount;
-      const body: IcrActionBody = {
+      const action: CreditActionCommand = {
+        organizationId,
+        action: 'RETIRE',
         creditId: credit.id,
-        amount: Number(amount),
-        retirementData: { reason: cmd.reason, beneficiaryName: cmd.beneficiaryName, comment: cmd.comment, offsetOrderId: cmd.offsetOrderId },
+        amount,
+        toOrganizationId: null,
+        toAddress: null,
+        retirement: { reason: cmd.reason, beneficiaryName: cmd.beneficiaryName, comment: cmd.comment, offsetOrderId: cmd.offsetOrderId },
+        idempotencyKey: null,
       };
       try {
-        await this.icr.json<IcrCreditRequest>({
-          method: 'POST',
-          path: ICR.action(organizationId, 'retire'),
-          headers: { [ICR_IDEMPOTENCY_HEADER]: `${cmd.idempotencyKey}:${credit.id}` },
-          body,
-          idempotent: true,
-        });
+        await this.send('action', action, keyId);
       } catch (error) {
-        if (!(error instanceof UpstreamHttpError)) throw error;
         // Another retirement took the tonnes between the inventory read and this action.
-        if (error.status === 422) throw notEnoughOffsetCreditsError(cmd.tonnes, null);
-        if (error.status === 404) throw noOffsetCreditsError(cmd.projectId);
-        if (error.status === 409) throw idempotencyMismatchError();
+        if (error instanceof DomainError && error.code === 'INSUFFICIENT_BALANCE') throw notEnoughOffsetCreditsError(cmd.tonnes, null);
+        if (error instanceof DomainError && error.code === 'NOT_FOUND') throw noOffsetCreditsError(cmd.projectId);
         throw error;
       }
     }
-    return this.offsetRetirementsOfKey(cmd);
   }
 
-  retireCreditsForOffsetOrder(cmd: OffsetRetirementCommand): Promise<RetirementRecord[]> {
-    let inFlight = offsetRetirementsInFlight.get(this.icr);
-    if (!inFlight) offsetRetirementsInFlight.set(this.icr, (inFlight = new Map()));
-    const hash = offsetRetirementFingerprint(cmd);
-    const twin = inFlight.get(cmd.idempotencyKey);
-    if (twin) return twin.hash === hash ? twin.done : Promise.reject(idempotencyMismatchError());
-    const done = this.retireOffset(cmd).finally(() => inFlight.delete(cmd.idempotencyKey));
-    inFlight.set(cmd.idempotencyKey, { hash, done });
-    return done;
+  // ---- access ----
+
+  organizationMembers(organizationId: string) {
+    return this.access.members(organizationId);
+  }
+
+  async grantOrganizationAccess(organizationId: string, userId: string) {
+    await this.access.members(organizationId); // admins only, before the ICR is asked
+    if (!(await this.fetchInventory(organizationId, false))) throw unknownOrganizationError(organizationId, 'input.organizationId');
+    return this.access.grant(organizationId, userId);
+  }
+
+  revokeOrganizationAccess(organizationId: string, userId: string) {
+    return this.access.revoke(organizationId, userId);
   }
 }

@@ -39,11 +39,12 @@ const records = (retirements: RetirementJson[]): OffsetRetirementRecord[] =>
  */
 export async function registryRetirementsOf(endpoint: ServiceEndpoint, offsetOrderId: string, poolRetirementIds: readonly string[]): Promise<RegistryRetirements | null> {
   const representations = [{ __typename: 'OffsetOrder', id: offsetOrderId }, ...poolRetirementIds.map((id) => ({ __typename: 'OffsetPoolRetirement', id }))];
-  const answer = await callService<{ _entities: ({ retirements: RetirementJson[] } | null)[] }>('registry', endpoint, RETIREMENTS, { representations });
+  const answer = await callService<{ _entities: ({ retirements: RetirementJson[] | null } | null)[] }>('registry', endpoint, RETIREMENTS, { representations });
   const entities = answer.data?._entities;
-  if (!entities || entities.length !== representations.length || entities.some((e) => !e)) return null;
+  // The registry answers null retirements (with an error) when one of its upstreams failed.
+  if (!entities || entities.length !== representations.length || entities.some((e) => !e?.retirements)) return null;
   return {
-    order: records(entities[0]!.retirements),
-    pools: new Map(poolRetirementIds.map((id, i) => [id, records(entities[i + 1]!.retirements)])),
+    order: records(entities[0]!.retirements!),
+    pools: new Map(poolRetirementIds.map((id, i) => [id, records(entities[i + 1]!.retirements!)])),
   };
 }

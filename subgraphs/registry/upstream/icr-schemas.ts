@@ -1,0 +1,112 @@
+// What the ICR answers, as zod schemas read from ../shared/seeds/001_e64f4de24ea2d133.txt (the
+// response examples of each route; lines in client.ts `ICR_ROUTES`). Parsing is tolerant where
+// tolerance is safe: numbers come as JSON numbers or decimal strings, an unknown enum value
+// becomes `UNKNOWN` (or null where the field is optional), optional fields may be missing or
+// null, unknown fields are ignored. A missing required value is an UPSTREAM_CONTRACT error that
+// names the upstream, the route and the field path (never the upstream's text).
+import { z } from 'zod';
+import { dec, type Decimal } from '../../../lib/decimal.ts';
+import { ErrorCode, apiError } from '../../../lib/errors.ts';
+import type { CreditAction, CreditKind, CreditRequestState } from '../source.ts';
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+/** A quantity: a JSON number or a decimal string, as a Decimal. */
+const decimal = z.union([z.number().finite(), z.string().regex(DECIMAL)]).transform((v): Decimal => dec(v));
+const text = z.string();
+const optionalText = z.union([z.string(), z.number()]).nullish().transform((v) => (v === null || v === undefined ? null : String(v)));
+/** `"2020"` in the document; a number is accepted too. */
+const vintage = z.union([z.string(), z.number()]).nullish().transform((v) => (v === null || v === undefined || v === '' || Number.isNaN(Number(v)) ? null : Number(v)));
+
+const KINDS: Record<string, CreditKind> = { exante: 'EX_ANTE', expost: 'EX_POST' };
+const ACTIONS: Record<string, CreditAction> = { transfer: 'TRANSFER', retire: 'RETIRE', transfer_retire: 'TRANSFER_RETIRE', cancel: 'CANCEL' };
+const STATES: Record<string, CreditRequestState> = { pending: 'PENDING', processed: 'PROCESSED', rejected: 'REJECTED' };
+
+/** `type`: exAnte | exPost; anything else is null (the field is optional in GraphQL). */
+const kind = z.string().nullish().transform((v) => (v ? (KINDS[v.toLowerCase()] ?? null) : null));
+const action = text.transform((v): CreditAction | 'UNKNOWN' => ACTIONS[v.toLowerCase()] ?? 'UNKNOWN');
+const state = text.transform((v): CreditRequestState => STATES[v.toLowerCase()] ?? 'UNKNOWN');
+const dateTime = text.refine((v) => !Number.isNaN(Date.parse(v)), 'not a date-time').transform((v) => new Date(v));
+
+export const icrProject = z.object({
+  id: text,
+  fullName: text,
+  url: optionalText,
+  publicUrl: optionalText,
+  num: optionalText,
+});
+
+/** A credit of an organization's inventory (document lines 32-50). */
+export const icrCredit = z.object({
+  organizationId: optionalText,
+  id: text,
+  tokenId: text,
+  tokenAddress: text,
+  project: icrProject.nullish().transform((v) => v ?? null),
+  serialization: optionalText,
+  vintage,
+  supply: decimal.nullish().transform((v) => v ?? null),
+  unit: optionalText,
+  amount: decimal,
+  type: kind,
+});
+
+/** GET /organizations/{id}/inventory (document lines 30-53). */
+export const icrInventory = z.object({
+  credits: z.array(icrCredit),
+  organizationId: optionalText,
+});
+
+/** A credit request: the answer of the request reads, the action and the request POSTs (document lines 100-134). */
+export const icrCreditRequest = z.object({
+  action,
+  type: kind,
+  id: text,
+  toAddress: optionalText,
+  createdAt: dateTime,
+  updatedAt: dateTime.nullish().transform((v) => v ?? null),
+  tokenId: optionalText,
+  tokenAddress: optionalText,
+  creditId: text,
+  serialization: optionalText,
+  vintage,
+  amount: decimal,
+  fromOrganizationId: optionalText,
+  toOrganizationId: optionalText,
+  project: icrProject.nullish().transform((v) => v ?? null),
+  txId: optionalText,
+  state,
+  retirementId: optionalText,
+  retirementReason: optionalText,
+  retirementComment: optionalText,
+  beneficiaryName: optionalText,
+});
+
+/** GET /organizations/{id}/inventory/requests (document lines 91-136). */
+export const icrCreditRequestPage = z.object({
+  pagination: z.object({
+    total: z.number().int().nonnegative(),
+    currentPage: z.number().int().nullish(),
+    pageCount: z.number().int().nullish(),
+    nextPage: z.number().int().nullish(),
+    prevPage: z.number().int().nullish(),
+  }),
+  creditRequests: z.array(icrCreditRequest),
+});
+
+/** POST /organizations/{id}/inventory/request/{requestId}/review (document lines 440-442). */
+export const icrReviewAnswer = z.object({ id: optionalText });
+
+export type IcrCreditParsed = z.output<typeof icrCredit>;
+export type IcrInventoryParsed = z.output<typeof icrInventory>;
+export type IcrCreditRequestParsed = z.output<typeof icrCreditRequest>;
+export type IcrCreditRequestPageParsed = z.output<typeof icrCreditRequestPage>;
+export type IcrProjectParsed = z.output<typeof icrProject>;
+
+/** Parses an ICR answer; a contract breach is UPSTREAM_CONTRACT naming the route and the field. */
+export function parseIcr<S extends z.ZodType>(schema: S, body: unknown, route: string): z.output<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.length ? issue.path.map(String).join('.') : '(body)';
+  throw apiError(ErrorCode.UPSTREAM_CONTRACT, `The icr answer of ${route} breaks its contract at ${field}`, { upstream: 'icr', route, field });
+}
