@@ -12,8 +12,8 @@ export const mappers = {
   MarketplaceOption: '../source.ts#OptionRecord',
   MailingListEntry: '../source.ts#MailingListEntryRecord',
   Money: '../source.ts#MoneyValue',
-  OffsetOrder: '../offsets/source.ts#OffsetOrderRecord',
-  OffsetQuote: '../offsets/source.ts#OffsetQuoteRecord',
-  OffsetAllocation: '../offsets/source.ts#OffsetAllocationRecord',
+  OffsetOrder: '../offsets/source.ts#OffsetOrderView',
+  OffsetQuote: '../offsets/source.ts#OffsetQuoteView',
+  OffsetAllocation: '../offsets/source.ts#OffsetAllocationView',
   ResoldProduct: '../offsets/source.ts#ResoldProductEmissions',
 };

@@ -31,8 +31,9 @@ export async function createMarketplaceApp(config: Config): Promise<MarketplaceA
   let outbox: ServiceOutboxDispatcher | undefined;
   let offsets: OffsetOrdersModule;
 
+  // Upstream mode keeps its own records (the offset order journal) in the same database.
+  const db = await openDatabase(config, { name: 'marketplace', entities, migrationsPath: MIGRATIONS });
   if (config.sourceOf('marketplace') === 'local') {
-    const db = await openDatabase(config, { name: 'marketplace', entities, migrationsPath: MIGRATIONS });
     if (config.SEED_DEMO_DATA && (await seedMarketplace(db.fork()))) log.info('seeded demo data');
     database = db;
     // Payment records (to payments) and credit retirements (to the registry) leave through one outbox.
@@ -54,12 +55,15 @@ export async function createMarketplaceApp(config: Config): Promise<MarketplaceA
     };
   } else {
     const client = createCo2TrustClient(config, log);
-    offsets = upstreamOffsetOrders(config, log);
+    database = db;
+    offsets = upstreamOffsetOrders(config, db, log);
     sourceFor = (base) => new UpstreamMarketplaceSource(client, base.auth.viewer, config.CO2TRUST_BACKEND_SECRET_KEY);
-    health = async () => ({ up: true, source: 'upstream' });
+    const dbHealth = databaseHealth(db);
+    health = async () => ({ ...(await dbHealth()), source: 'upstream' });
     close = async () => {
       await client.close();
       await offsets.close();
+      await db.close();
     };
   }
 
