@@ -121,7 +121,7 @@ export type CreateNftInput = {
 };
 
 export type CreateOffsetOrderByEstimateInput = {
-  /** Currency to pay in; default EUR. */
+  /** Currency to pay in; default EUR (upstream mode: the offset provider account's currency, the only one accepted). */
   currency?: InputMaybe<Scalars['CurrencyCode']['input']>;
   /** The emission estimate whose mass the order offsets. */
   estimateId: Scalars['ID']['input'];
@@ -130,7 +130,7 @@ export type CreateOffsetOrderByEstimateInput = {
 };
 
 export type CreateOffsetOrderByMassInput = {
-  /** Currency to pay in; default EUR. */
+  /** Currency to pay in; default EUR (upstream mode: the offset provider account's currency, the only one accepted). */
   currency?: InputMaybe<Scalars['CurrencyCode']['input']>;
   /** Makes retries safe: 1 to 200 printable characters, unique per buyer. */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
@@ -597,7 +597,7 @@ export type OffsetQuote = {
 };
 
 export type OffsetQuoteByMassInput = {
-  /** Currency to price in; default EUR. */
+  /** Currency to price in; default EUR (upstream mode: the offset provider account's currency, the only one accepted). */
   currency?: InputMaybe<Scalars['CurrencyCode']['input']>;
   mass: OffsetMassInput;
 };
