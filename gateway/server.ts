@@ -9,7 +9,7 @@ import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
 import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode, type ValidationRule } from 'graphql';
-import { verifyToken, bearerToken, type Viewer } from '../lib/auth.ts';
+import { GATEWAY_PROOF_HEADER, gatewayProof, verifyToken, bearerToken, type Viewer } from '../lib/auth.ts';
 import { SUBGRAPHS, type Config } from '../lib/config.ts';
 import { createLogger } from '../lib/logger.ts';
 import { closeServer, listen } from '../lib/http-server.ts';
@@ -88,8 +88,11 @@ export function createGateway(config: Config) {
     // callers with different Authorization never share a request or a response.
     inboundInflightRequestDeduplication: config.GATEWAY_DEDUPLICATE_INFLIGHT,
     propagateHeaders: {
-      fromClientToSubgraphs: ({ request }) =>
-        Object.fromEntries(FORWARDED_HEADERS.map((h) => [h, request.headers.get(h)]).filter(([, v]) => v)),
+      // Only the listed client headers pass, plus the gateway's own proof (never a client's copy).
+      fromClientToSubgraphs: ({ request }) => ({
+        ...Object.fromEntries(FORWARDED_HEADERS.map((h) => [h, request.headers.get(h)]).filter(([, v]) => v)),
+        [GATEWAY_PROOF_HEADER]: gatewayProof(config.serviceToken),
+      }),
     },
     genericAuth: {
       mode: 'protect-granular',

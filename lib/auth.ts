@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { MapperKind, getDirective, mapSchema } from '@graphql-tools/utils';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
@@ -114,6 +114,27 @@ export function safeEqual(a: string, b: string): boolean {
   const x = createHash('sha256').update(a).digest();
   const y = createHash('sha256').update(b).digest();
   return timingSafeEqual(x, y);
+}
+
+/** The header by which the gateway proves to a subgraph that a request comes through it. */
+export const GATEWAY_PROOF_HEADER = 'x-gateway-token';
+
+/**
+ * The gateway's proof: an HMAC of the service token, so the header never carries the token itself
+ * (a proof seen in transit cannot call service-only mutations).
+ */
+export function gatewayProof(serviceToken: string): string {
+  let proof = proofs.get(serviceToken);
+  if (!proof) proofs.set(serviceToken, (proof = createHmac('sha256', serviceToken).update('carbon-federation gateway').digest('base64url')));
+  return proof;
+}
+const proofs = new Map<string, string>();
+
+/** Whether a request comes from the gateway (its proof header) or from a holder of the service token. */
+export function isTrustedCaller(headers: Record<string, string | string[] | undefined>, auth: AuthState, serviceToken: string): boolean {
+  if (auth.service) return true;
+  const proof = headers[GATEWAY_PROOF_HEADER];
+  return typeof proof === 'string' && safeEqual(proof, gatewayProof(serviceToken));
 }
 
 export interface AuthContext {

@@ -35,6 +35,16 @@ const schema = z.object({
   FOOTPRINTS_URL: url.optional(),
   GATEWAY_DEDUPLICATE_INFLIGHT: bool.default(true),
   GATEWAY_MAX_DEPTH: z.coerce.number().int().min(1).default(15),
+  /** Largest request body a subgraph reads; a larger one is answered 413. */
+  SUBGRAPH_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** How long a stopping server waits for the requests it has already received. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** `npm start`: first delay before restarting a process that exited; doubles per restart. */
+  RESTART_DELAY_MS: z.coerce.number().int().min(0).default(500),
+  /** `npm start`: the longest delay between restarts; a process up this long starts again from RESTART_DELAY_MS. */
+  RESTART_MAX_DELAY_MS: z.coerce.number().int().min(1).default(30_000),
+  /** How long a SQLite write waits for a lock held by another connection or process. */
+  SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).default(5_000),
 
   MARKETPLACE_SOURCE: mode.default('local'),
   PAYMENTS_SOURCE: mode.default('local'),
@@ -62,6 +72,8 @@ const schema = z.object({
   OFFSET_ORDERS_ACCOUNT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR').default('EUR'),
   /** Lune client account to act for (sent as the Lune-Account header); unset: the API key's own account. */
   OFFSET_ORDERS_ACCOUNT_ID: z.string().min(1).optional(),
+  /** Smallest local offset order or quote, in grams (default 1 kg); a smaller one is a BELOW_MINIMUM user error. */
+  OFFSET_MINIMUM_ORDER_GRAMS: z.coerce.number().int().min(1).default(1_000),
   /** Public origin of the marketplace (e.g. https://api.example.com) for the offset certificate links it signs; default: the request's host. */
   MARKETPLACE_PUBLIC_URL: url.optional(),
   ICR_BASE_URL: url.default('http://127.0.0.1:5103'),
@@ -134,7 +146,7 @@ function resolveSecrets(e: Env, dataDir: string) {
     serviceToken: stored.serviceToken ?? make(),
   };
   if (JSON.stringify(generated) !== JSON.stringify(stored)) {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 });
     chmodSync(file, 0o600);
   }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
@@ -52,7 +52,10 @@ export interface OpenDatabaseOptions {
  * Opens a subgraph's own database: one SQLite file under DATA_DIR (schema created on first start),
  * or one PostgreSQL schema per subgraph when DATABASE_URL is set (versioned migrations applied).
  */
-export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'dataDir'>, opts: OpenDatabaseOptions): Promise<Database> {
+export async function openDatabase(
+  config: Pick<Config, 'DATABASE_URL' | 'dataDir'> & Partial<Pick<Config, 'SQLITE_BUSY_TIMEOUT_MS'>>,
+  opts: OpenDatabaseOptions,
+): Promise<Database> {
   const queries = new QueryCounter();
   const common: Partial<Options> = {
     entities: opts.entities as Options['entities'],
@@ -83,16 +86,16 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'dataDi
       await orm.em.getConnection().execute(`create schema if not exists "${opts.name}"`);
       await orm.migrator.up();
     } else {
-      mkdirSync(config.dataDir, { recursive: true });
-      location = join(config.dataDir, `${opts.name}.sqlite`);
+      location = createPrivateFile(config.dataDir, `${opts.name}.sqlite`);
       orm = await MikroORM.init({
         ...common,
         driver: SqliteDriver,
         dbName: location,
-        onCreateConnection: async (connection: { exec?: (sql: string) => void }) => {
-          connection.exec?.('pragma journal_mode = wal; pragma busy_timeout = 5000; pragma foreign_keys = on;');
-        },
-      } as unknown as Options);
+        // better-sqlite3's own busy handler: a write waits this long for a lock held elsewhere.
+        driverOptions: { timeout: config.SQLITE_BUSY_TIMEOUT_MS ?? 5_000 },
+      } as Options);
+      // Stored in the file, so it holds for every later connection: readers never block the writer.
+      await orm.em.getConnection().execute('pragma journal_mode = wal');
       await orm.schema.update();
     }
   } catch (error) {
@@ -116,6 +119,19 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'dataDi
     },
     close: () => orm.close(true),
   };
+}
+
+/**
+ * A file only its owner may read, in a folder only its owner may enter (created so; an existing
+ * folder is left as it is, an existing file is narrowed). SQLite gives its -wal and -shm files the
+ * mode of the database file.
+ */
+export function createPrivateFile(dir: string, name: string): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, name);
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
+  return path;
 }
 
 /** Strips credentials from any URL inside a message. */

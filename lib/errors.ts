@@ -47,6 +47,7 @@ export type UserErrorCode =
   | 'IDEMPOTENCY_MISMATCH'
   | 'INSUFFICIENT_BALANCE'
   | 'INSUFFICIENT_INVENTORY'
+  | 'BELOW_MINIMUM'
   | 'FORBIDDEN';
 
 export interface UserError {

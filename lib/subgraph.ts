@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
-import { GraphQLError, parse, type DocumentNode } from 'graphql';
-import { authenticateRequest, enforceAuthDirectives, type AuthState } from './auth.ts';
+import { BREAK, GraphQLError, parse, visit, type DocumentNode } from 'graphql';
+import { authenticateRequest, enforceAuthDirectives, isTrustedCaller, type AuthState } from './auth.ts';
 import type { Config, SubgraphName } from './config.ts';
 import { formatError } from './errors.ts';
 import { upstreamToGraphQLError } from './http-client.ts';
@@ -64,17 +64,55 @@ export interface RunningSubgraph {
   stop(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
+class BodyTooLargeError extends Error {}
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/** The request body, refused as soon as it (or its declared length) exceeds `maxBytes`. */
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) throw new BodyTooLargeError();
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('Request body too large');
+    if (size > maxBytes) throw new BodyTooLargeError();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Federation's and introspection's entry points: they answer any type's data and the whole schema. */
+const INTERNAL_FIELDS = new Set(['_entities', '_service', '__schema', '__type']);
+
+function selectsInternalField(document: DocumentNode): string | null {
+  let found: string | null = null;
+  visit(document, {
+    Field(node) {
+      if (!INTERNAL_FIELDS.has(node.name.value)) return undefined;
+      found = node.name.value;
+      return BREAK;
+    },
+  });
+  return found;
+}
+
+/**
+ * `_entities`, `_service` and introspection answer only the gateway (its proof header) or a holder
+ * of the service token: a direct caller, even with a user token, must go through the gateway.
+ */
+function internalFieldsForTrustedCallers<C extends RequestContext>(serviceToken: string): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, document }) {
+          const field = selectsInternalField(document);
+          if (field && !isTrustedCaller(contextValue.headers, contextValue.auth, serviceToken)) {
+            throw new GraphQLError(`${field} is answered only to the gateway; send the query to the gateway`, {
+              extensions: { code: 'FORBIDDEN', http: { status: 403 } },
+            });
+          }
+        },
+      };
+    },
+  };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown) {
@@ -94,7 +132,7 @@ function mappedError(error: unknown): GraphQLError | null {
  */
 export async function serveSubgraph<C extends RequestContext>(
   app: SubgraphApp<C>,
-  config: Pick<Config, 'jwtSecret' | 'serviceToken' | 'HOST'>,
+  config: Pick<Config, 'jwtSecret' | 'serviceToken' | 'HOST' | 'SUBGRAPH_MAX_BODY_BYTES' | 'SHUTDOWN_TIMEOUT_MS'>,
   port: number,
 ): Promise<RunningSubgraph> {
   const log = createLogger(app.name);
@@ -102,8 +140,10 @@ export async function serveSubgraph<C extends RequestContext>(
   const apollo = new ApolloServer<C>({
     schema,
     introspection: true,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), internalFieldsForTrustedCallers<C>(config.serviceToken)],
     includeStacktraceInErrorResponses: false,
+    // The process stops it after its HTTP server has finished the requests in flight (stopOnSignals).
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => {
       const upstream = mappedError(error);
       if (upstream) return { message: upstream.message, path: formatted.path, locations: formatted.locations, extensions: upstream.extensions };
@@ -133,7 +173,15 @@ export async function serveSubgraph<C extends RequestContext>(
       }
       let body: unknown = undefined;
       if (req.method === 'POST') {
-        const raw = await readBody(req);
+        let raw: string;
+        try {
+          raw = await readBody(req, config.SUBGRAPH_MAX_BODY_BYTES);
+        } catch (error) {
+          if (!(error instanceof BodyTooLargeError)) throw error;
+          // The rest of the body is not read: the connection closes after the answer.
+          res.setHeader('connection', 'close');
+          return sendJson(res, 413, { errors: [{ message: `Request body is larger than ${config.SUBGRAPH_MAX_BODY_BYTES} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+        }
         try {
           body = raw ? JSON.parse(raw) : {};
         } catch {
@@ -163,7 +211,7 @@ export async function serveSubgraph<C extends RequestContext>(
     port: actual,
     server,
     async stop() {
-      await closeServer(server);
+      await closeServer(server, config.SHUTDOWN_TIMEOUT_MS);
       await apollo.stop();
       await app.close();
     },

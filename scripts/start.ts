@@ -1,17 +1,30 @@
-// Starts the whole stack: the four subgraphs and the gateway, each its own process, with one
-// Ctrl-C (or SIGTERM) stopping all of them. The embedded default is SQLite under DATA_DIR with the
-// demo data seeded on first start; set DATABASE_URL for PostgreSQL.
+// Starts the whole stack: the four subgraphs and the gateway, each its own process, supervised: a
+// process that exits is restarted with exponential backoff, and one Ctrl-C (or SIGTERM) stops
+// all of them. A process that can never start (a taken port, a bad setting) stops the stack with
+// its message. The embedded default is SQLite under DATA_DIR with the demo data seeded on first
+// start; set DATABASE_URL for PostgreSQL.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SUBGRAPHS } from '../lib/config.ts';
 import { describeDatabaseUrl } from '../lib/db.ts';
-import { loadConfigOrExit } from '../lib/process.ts';
+import { EXIT_CANNOT_START, loadConfigOrExit, portVariable, restartDelay } from '../lib/process.ts';
 import { ROOT } from '../lib/subgraph.ts';
 
 // Loaded once here first so generated secrets are written before the processes read them.
 const config = await loadConfigOrExit();
 
-const children = new Map<string, ChildProcess>();
+interface Supervised {
+  name: string;
+  file: string;
+  child?: ChildProcess;
+  startedAt: number;
+  /** Restarts in a row without a long enough run in between. */
+  restarts: number;
+  pending?: NodeJS.Timeout;
+}
+
+const processes = new Map<string, Supervised>();
 let stopping = false;
 
 function prefix(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream) {
@@ -24,37 +37,73 @@ function prefix(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Writabl
   });
 }
 
-function launch(name: string, file: string): ChildProcess {
-  const child = spawn(process.execPath, [join(ROOT, file)], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  prefix(name, child.stdout!, process.stdout);
-  prefix(name, child.stderr!, process.stderr);
+function launch(p: Supervised) {
+  const child = spawn(process.execPath, [join(ROOT, p.file)], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  p.child = child;
+  p.startedAt = Date.now();
+  prefix(p.name, child.stdout!, process.stdout);
+  prefix(p.name, child.stderr!, process.stderr);
   child.on('exit', (code, signal) => {
-    children.delete(name);
-    if (!stopping) {
-      console.error(`${name} stopped (${signal ?? `exit code ${code}`}); stopping the stack`);
+    p.child = undefined;
+    if (stopping) return;
+    const how = signal ?? `exit code ${code}`;
+    if (code === EXIT_CANNOT_START) {
+      console.error(`${p.name} cannot start (${how}); stopping the stack`);
       void stopAll(1);
+      return;
     }
+    // A process that ran longer than the longest delay was healthy: its next crash starts the backoff again.
+    if (Date.now() - p.startedAt >= config.RESTART_MAX_DELAY_MS) p.restarts = 0;
+    p.restarts++;
+    const delay = restartDelay(p.restarts, config.RESTART_DELAY_MS, config.RESTART_MAX_DELAY_MS);
+    console.error(`${p.name} stopped (${how}); restart ${p.restarts} in ${(delay / 1000).toFixed(1)} s`);
+    p.pending = setTimeout(() => {
+      p.pending = undefined;
+      if (!stopping) launch(p);
+    }, delay);
   });
-  children.set(name, child);
-  return child;
 }
 
-async function stopAll(code: number) {
-  stopping = true;
-  const exits = [...children.values()].map((c) => new Promise<void>((resolve) => {
-    c.once('exit', () => resolve());
-    c.kill('SIGTERM');
+function start(name: string, file: string) {
+  const p: Supervised = { name, file, startedAt: Date.now(), restarts: 0 };
+  processes.set(name, p);
+  launch(p);
+}
+
+/** Sends SIGTERM to the named processes and waits for them to exit; SIGKILL after the stop bound. */
+async function terminate(names: string[]) {
+  const running = names.map((n) => processes.get(n)).filter((p): p is Supervised & { child: ChildProcess } => Boolean(p?.child));
+  const exits = running.map((p) => new Promise<void>((resolve) => {
+    p.child.once('exit', () => resolve());
+    p.child.kill('SIGTERM');
   }));
   const timer = setTimeout(() => {
-    for (const c of children.values()) c.kill('SIGKILL');
-  }, 5000);
+    for (const p of running) p.child.kill('SIGKILL');
+  }, config.SHUTDOWN_TIMEOUT_MS + 5_000);
   await Promise.all(exits);
   clearTimeout(timer);
+}
+
+/** The gateway first, so the requests it has accepted can still reach the subgraphs; then the subgraphs. */
+async function stopAll(code: number) {
+  if (stopping) return;
+  stopping = true;
+  for (const p of processes.values()) clearTimeout(p.pending);
+  await terminate(['gateway']);
+  await terminate([...SUBGRAPHS]);
   process.exit(code);
 }
 
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, config.HOST, () => server.close(() => resolve(true)));
+  });
+}
 
 async function waitForHealth(url: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -70,14 +119,23 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<boolean> {
   return false;
 }
 
+// A port held by another program (often a stack already running) would otherwise answer the
+// health checks below in place of ours.
+for (const port of [config.GATEWAY_PORT, ...SUBGRAPHS.map((n) => config.portOf(n))]) {
+  if (port !== 0 && !(await portIsFree(port))) {
+    console.error(`port ${port} on ${config.HOST} is already in use (set by ${portVariable(config, port)}); stop the other process or choose another port`);
+    process.exit(1);
+  }
+}
+
 const storage = config.DATABASE_URL ? `PostgreSQL at ${describeDatabaseUrl(config.DATABASE_URL)}` : `SQLite files in ${config.dataDir}`;
 console.log(`Starting the carbon federation stack (${storage})`);
-for (const name of SUBGRAPHS) launch(name, `subgraphs/${name}/server.ts`);
+for (const name of SUBGRAPHS) start(name, `subgraphs/${name}/server.ts`);
 const ready = await Promise.all(SUBGRAPHS.map((name) => waitForHealth(config.urlOf(name).replace(/\/graphql$/, '/health'), 60_000)));
-if (stopping) process.exit(1);
+if (stopping) await new Promise(() => {});
 if (!ready.every(Boolean)) console.error('Some subgraphs are not healthy yet; the gateway starts anyway and /health says which');
-launch('gateway', 'gateway/server.ts');
-if (await waitForHealth(`http://${config.HOST}:${config.GATEWAY_PORT}/health`, 30_000)) {
+start('gateway', 'gateway/server.ts');
+if ((await waitForHealth(`http://${config.HOST}:${config.GATEWAY_PORT}/health`, 30_000)) && !stopping) {
   const base = `http://localhost:${config.GATEWAY_PORT}`;
   console.log(`
   GraphQL API     ${base}/graphql   (open it in a browser for the query editor)

@@ -15,5 +15,7 @@ export const mappers = {
   OffsetOrder: '../offsets/source.ts#OffsetOrderView',
   OffsetQuote: '../offsets/source.ts#OffsetQuoteView',
   OffsetAllocation: '../offsets/source.ts#OffsetAllocationView',
+  OffsetPoolRetirement: '../offsets/source.ts#OffsetPoolRetirementRecord',
+  OffsetRetirementShare: '../offsets/source.ts#OffsetRetirementShareRecord',
   ResoldProduct: '../offsets/source.ts#ResoldProductEmissions',
 };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { safeEqual, signToken } from '../../lib/auth.ts';
 import type { Config } from '../../lib/config.ts';
 import { openDatabase, type Database } from '../../lib/db.ts';
-import { createLogger } from '../../lib/logger.ts';
+import { createLogger, type Logger } from '../../lib/logger.ts';
 import { ROOT, databaseHealth, runSubgraphProcess, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
 import type { Context } from './context.ts';
 import { createLoaders } from './loaders.ts';
@@ -22,8 +22,8 @@ export const MIGRATIONS = join(ROOT, 'subgraphs/marketplace/local/migrations');
 /** The app, plus its database and service outbox in local mode (tests count SQL statements and drive deliveries). */
 export type MarketplaceApp = SubgraphApp<Context> & { database?: Database; outbox?: ServiceOutboxDispatcher };
 
-export async function createMarketplaceApp(config: Config): Promise<MarketplaceApp> {
-  const log = createLogger('marketplace', config.LOG_LEVEL);
+/** `log` defaults to the process logger; tests pass one to read the alerts it writes. */
+export async function createMarketplaceApp(config: Config, log: Logger = createLogger('marketplace', config.LOG_LEVEL)): Promise<MarketplaceApp> {
   let sourceFor: (base: RequestContext) => MarketplaceSource;
   let health: SubgraphApp<Context>['health'];
   let close: () => Promise<void>;

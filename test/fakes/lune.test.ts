@@ -341,6 +341,7 @@ describe('idempotency', () => {
 
   it('accepts a key of 100 characters and refuses 101 or an empty one', async () => {
     expect((await post('/orders/by-mass', { mass: { amount: '1', unit: 't' }, idempotency_key: 'k'.repeat(100) })).status).toBe(200);
+    expect((await post('/orders/by-mass', { mass: { amount: '1', unit: 't' }, idempotency_key: '🌳'.repeat(100) })).status).toBe(200);
     expectLuneError(await post('/orders/by-mass', { mass: { amount: '1', unit: 't' }, idempotency_key: 'k'.repeat(101) }), 400, 'validation_error');
     expectLuneError(await post('/orders/by-mass', { mass: { amount: '1', unit: 't' }, idempotency_key: '' }), 400, 'validation_error');
   });
@@ -368,6 +369,8 @@ describe('validation', () => {
     { name: 'non-string metadata', body: { mass, metadata: { n: 1 } }, code: 'validation_error' },
     { name: 'null metadata', body: { mass, metadata: null }, code: 'validation_error' },
     { name: 'a null idempotency_key', body: { mass, idempotency_key: null }, code: 'validation_error' },
+    { name: 'an empty bundle_selection', body: { mass, bundle_selection: [] }, code: 'bundle_selection_ratios_invalid' },
+    { name: 'a bundle_selection that is no array', body: { mass, bundle_selection: { bundle_id: FORESTS!.id } }, code: 'validation_error' },
     { name: 'an unknown quantity_trunc', body: { mass, quantity_trunc: 'mg' }, code: 'validation_error' },
     { name: 'an unknown bundle', body: { mass, bundle_selection: [{ bundle_id: 'NoSuchBundle', percentage: 100 }] }, code: 'bundle_id_invalid' },
     { name: 'percentages not adding up to 100', body: { mass, bundle_selection: [{ bundle_id: FORESTS!.id, percentage: 90 }] }, code: 'bundle_selection_ratios_invalid' },

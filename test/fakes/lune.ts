@@ -302,7 +302,7 @@ function truncOf(body: Body): number {
 function idempotencyKeyOf(body: Body): string | null {
   const key = body.idempotency_key;
   if (key === undefined) return null;
-  if (typeof key !== 'string' || key.length < 1 || key.length > 100) throw invalid('idempotency_key must be a string of 1 to 100 characters');
+  if (typeof key !== 'string' || key.length === 0 || [...key].length > 100) throw invalid('idempotency_key must be a string of 1 to 100 characters');
   return key;
 }
 
@@ -328,11 +328,8 @@ interface Share {
 /** `BundleSelectionRequest`, or the account's selection when absent. */
 function sharesOf(selection: unknown): Share[] {
   const items = selection === undefined ? LUNE_DEFAULT_BUNDLE_SELECTION : selection;
-  if (!Array.isArray(items) || items.length === 0) {
-    throw selection === undefined || Array.isArray(selection)
-      ? new LuneRefusal(400, 'bundle_selection_ratios_invalid', 'bundle_selection must name at least one bundle')
-      : invalid('bundle_selection must be an array');
-  }
+  if (!Array.isArray(items)) throw invalid('bundle_selection must be an array');
+  if (items.length === 0) throw new LuneRefusal(400, 'bundle_selection_ratios_invalid', 'bundle_selection must name at least one bundle');
   const entries = items.map((item: unknown, i) => {
     if (!isObject(item)) throw invalid(`bundle_selection[${i}] must be an object`);
     const bundle = bundleOf(item.bundle_id, `bundle_selection[${i}].bundle_id`);

@@ -5,7 +5,7 @@ import { DEMO } from '../../lib/demo.ts';
 import { serveSubgraph } from '../../lib/subgraph.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
-import { freshStorage, testConfig, tokenFor, type Mode } from '../support/env.ts';
+import { AS_GATEWAY, freshStorage, testConfig, tokenFor, type Mode } from '../support/env.ts';
 import { graphql, ok, type GraphQLResponse } from '../support/graphql.ts';
 
 export interface Marketplace {
@@ -15,7 +15,7 @@ export interface Marketplace {
   fake?: Co2TrustFake;
   /** Tokens of the demo users, as `authenticate` would issue them in this mode. */
   tokens: { alice: string; bob: string; admin: string };
-  /** Sends a query as a demo user (or anonymously). */
+  /** Sends a query as a demo user (or anonymously), through the gateway as far as the subgraph can tell. */
   as(who: 'alice' | 'bob' | 'admin' | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<Record<string, unknown>>>;
   stop(): Promise<void>;
 }
@@ -42,7 +42,7 @@ export async function startMarketplace(mode: Mode, env: Record<string, string> =
     app,
     fake,
     tokens,
-    as: (who, query, variables) => graphql(running.url, query, variables, who ? { token: tokens[who] } : {}),
+    as: (who, query, variables) => graphql(running.url, query, variables, { ...(who ? { token: tokens[who] } : {}), headers: AS_GATEWAY }),
     async stop() {
       await running.stop();
       await fake?.stop();

@@ -82,7 +82,7 @@ describe('offset order retirements across marketplace and registry (local mode)'
     return pdfText(Buffer.from(await res.arrayBuffer()));
   };
 
-  it('an offset order placed by mass is retired in the registry and shows as OffsetOrder.retirements', async () => {
+  it('an offset order placed by mass fills a pooled retirement in the registry, shown with its share and serials', async () => {
     type Placed = { createOffsetOrderByMass: { offsetOrder: { id: string; allocations: { projectId: string; mass: { amount: string } }[] } } };
     const placed = ok(
       await gql<Placed>(`mutation { createOffsetOrderByMass(input: { mass: { amount: "2.5", unit: T }, idempotencyKey: "retired-in-registry" }) { offsetOrder { id allocations { projectId mass { amount } } } userErrors { code } } }`),
@@ -90,16 +90,26 @@ describe('offset order retirements across marketplace and registry (local mode)'
     // The cheapest bundle is the Kenya cookstoves project, held by the registry's offset inventory.
     expect(placed.allocations).toEqual([{ projectId: DEMO.offsetProjects[0], mass: { amount: '2.5' } }]);
 
-    type Retirements = { offsetOrder: { retirements: { amount: { amount: string; unit: string }; serialization: string | null }[] } };
-    const q = `query R($id: ID!) { offsetOrder(id: $id) { retirements { amount { amount unit } serialization } } }`;
-    let retirements: Retirements['offsetOrder']['retirements'] = [];
+    type Share = { mass: { amount: string; unit: string }; retirement: { name: string; status: string; retirements: { amount: { amount: string }; serialization: string | null }[] } | null };
+    type State = { offsetOrder: { retirementStatus: string; retirementShares: Share[] } };
+    const q = `query R($id: ID!) { offsetOrder(id: $id) { retirementStatus retirementShares { mass { amount unit } retirement { name status retirements { amount { amount } serialization } } } } }`;
+    let state: State['offsetOrder'] | undefined;
     await until(async () => {
-      retirements = ok(await gql<Retirements>(q, { id: placed.id })).offsetOrder.retirements;
-      return retirements.length > 0;
+      state = ok(await gql<State>(q, { id: placed.id })).offsetOrder;
+      return state.retirementShares[0]?.retirement?.status === 'RETIRED';
     }, 'the registry retirement of the order');
-    // 2.5 t is retired as 3 whole tonnes, oldest vintage first, from the serials the demo orders left.
-    expect(retirements).toEqual([{ amount: { amount: '3', unit: 'T' }, serialization: 'ICR-KEN-1021-2022-46-48' }]);
-    expect(await certificateText(placed.id)).toContain('ICR ICR-KEN-1021-2022-46-48: 3 t for Alice Buyer, retired ');
+    // 2 whole tonnes are retired (oldest vintage first, from the serials the demo orders left); 0.5 t wait in the pool.
+    const name = 'Efficient Cookstoves Kenya pooled retirement #1';
+    expect(state).toEqual({
+      retirementStatus: 'PENDING',
+      retirementShares: [
+        { mass: { amount: '2000000', unit: 'G' }, retirement: { name, status: 'RETIRED', retirements: [{ amount: { amount: '2' }, serialization: 'ICR-KEN-1021-2022-46-47' }] } },
+        { mass: { amount: '500000', unit: 'G' }, retirement: null },
+      ],
+    });
+    const text = await certificateText(placed.id);
+    expect(text).toContain(`${name} (2 t of Efficient Cookstoves Kenya): 2000000 g of this order, retired: ICR ICR-KEN-1021-2022-46-47 on `);
+    expect(text).toContain('Pending: 500000 g in the pool of project Efficient Cookstoves Kenya');
   });
 
   it('the demo order’s certificate lists its registry retirement', async () => {

@@ -6,7 +6,7 @@ import { CertificateSigner } from '../../subgraphs/marketplace/offsets/certifica
 import { OffsetBundle } from '../../subgraphs/marketplace/offsets/local/entities.ts';
 import { demoOffsetBundles } from '../../subgraphs/marketplace/offsets/local/seed.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
-import { TEST_SECRETS, tokenFor } from '../support/env.ts';
+import { AS_GATEWAY, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 import { pdfText } from './helpers.ts';
@@ -83,7 +83,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     await subgraph?.stop();
   });
 
-  const gql = <T,>(query: string, variables: Record<string, unknown> = {}, token?: string) => graphql<T>(subgraph.url, query, variables, { token });
+  const gql = <T,>(query: string, variables: Record<string, unknown> = {}, token?: string) => graphql<T>(subgraph.url, query, variables, { token, headers: AS_GATEWAY });
   const quoteByMass = async (amount: string, unit = 'T', token = alice) =>
     ok(await gql<{ offsetQuoteByMass: QuoteResult }>(Q_MASS, { input: { mass: { amount, unit } } }, token)).offsetQuoteByMass;
   const orderByMass = async (amount: string, idempotencyKey?: string, token = alice, unit = 'T') =>
@@ -275,6 +275,24 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect(asBob._entities.map((e) => e?.id ?? null)).toEqual([null, DEMO.offsetOrders[1], null]);
   });
 
+  it('retirement state: a local order’s grams wait in its project’s pool; upstream the provider retires, so there is none', async () => {
+    const q = `query S($id: ID!) { offsetOrder(id: $id) { retirementStatus retirementBlockedReason retirementShares { projectId mass { amount unit } retirement { name status } } } }`;
+    type Share = { projectId: string; mass: { amount: string; unit: string }; retirement: { status: string } | null };
+    type State = { offsetOrder: { retirementStatus: string | null; retirementBlockedReason: string | null; retirementShares: Share[] } };
+    const placed = (await orderByMass('0.25', `state-${randomUUID()}`)).offsetOrder!;
+    const state = ok(await gql<State>(q, { id: placed.id }, alice)).offsetOrder;
+    // The demo orders were retired order by order before pooling: they have no pooled state.
+    const demo = ok(await gql<State>(q, { id: DEMO.offsetOrders[0] }, alice)).offsetOrder;
+    expect(demo).toEqual({ retirementStatus: null, retirementBlockedReason: null, retirementShares: [] });
+    // Nothing listens at the registry URL: an unreachable registry delays retirements (PENDING), it does not block them.
+    expect(state.retirementStatus).toBe('PENDING');
+    expect(state.retirementBlockedReason).toBeNull();
+    // All its grams are accounted for: in a pooled retirement waiting for the registry, or in the pool.
+    expect(state.retirementShares.reduce((sum, share) => sum + Number(share.mass.amount), 0)).toBe(250_000);
+    expect(state.retirementShares.every((share) => share.projectId === placed.allocations[0]!.projectId && share.mass.unit === 'G')).toBe(true);
+    expect(state.retirementShares.map((share) => share.retirement?.status ?? 'POOLED').filter((status) => status !== 'POOLED' && status !== 'PENDING')).toEqual([]);
+  });
+
   it('a completed order has a downloadable PDF certificate naming the buyer, the mass and the projects', async () => {
     const placed = (await orderByMass('4.2', `certificate-${randomUUID()}`)).offsetOrder!;
     const q = `query O($id: ID!) { offsetOrder(id: $id) { certificate { url expiresAt contentType } } }`;
@@ -343,8 +361,8 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     type Result = { _entities: { id: string; offsetQuote: Quote | null }[] };
     const before = app.database!.queries.count;
     const data = ok(await gql<Result>(q, { r: reps, y: 2025 }, alice));
-    // Both quotes priced from one read of the inventory.
-    expect(app.database!.queries.count - before).toBe(1);
+    // Both quotes priced from one read of the inventory (and one of blocked projects).
+    expect(app.database!.queries.count - before).toBe(2);
     expect(data._entities.map((e) => e.id)).toEqual([...DEMO.resoldProducts]);
     // 2.5 kg CO2e per kg x 4 t of product = 10 t CO2e, priced exactly as a quote by mass.
     expect(data._entities[0]!.offsetQuote).toEqual((await quoteByMass('10')).quote);

@@ -1,13 +1,15 @@
-// Local offset orders retire their credits in the registry through the service outbox: one
-// `retireCreditsForOffsetOrder` per allocation line, written with the order and delivered after
-// commit with retries; the certificate lists the registry's retirements of the order. The
-// registry is played by a small stand-in GraphQL server that records calls and keeps retirements.
+// Local offset orders retire their credits in the registry through pooled retirements: sold grams
+// join their project's pool, and each whole tonne they fill is one named `retireCreditsForOffsetOrder`
+// written with the order that filled it and delivered after commit with retries (a refusal too:
+// the retirement shows BLOCKED until the registry accepts it). The certificate lists the order's
+// share of each retirement. The registry is played by a small stand-in GraphQL server that
+// records calls and keeps retirements.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { gramsToTonnes } from '../../lib/decimal.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { ServiceOutbox } from '../../subgraphs/marketplace/local/entities.ts';
-import { demoOffsetBundles } from '../../subgraphs/marketplace/offsets/local/seed.ts';
+import { POOLED_RETIREMENT_BENEFICIARY } from '../../subgraphs/marketplace/local/service-messages.ts';
+import { OffsetPoolShare, OffsetRetirementPool } from '../../subgraphs/marketplace/offsets/local/entities.ts';
 import { startFake, type FakeRequest, type RunningFake } from '../fakes/harness.ts';
 import { TEST_SECRETS } from '../support/env.ts';
 import { data, pdfText, startMarketplace, until, type Marketplace } from './helpers.ts';
@@ -30,9 +32,26 @@ interface PlacedOrder {
   allocations: Allocation[];
 }
 
+interface PoolRetirement {
+  id: string;
+  name: string;
+  projectId: string;
+  mass: { amount: string; unit: string };
+  status: string;
+  blockedReason: string | null;
+}
+interface RetirementState {
+  retirementStatus: string | null;
+  retirementBlockedReason: string | null;
+  retirementShares: { projectId: string; mass: { amount: string; unit: string }; retirement: PoolRetirement | null }[];
+}
+
 const BY_MASS = `mutation M($input: CreateOffsetOrderByMassInput!) {
   createOffsetOrderByMass(input: $input) { offsetOrder { id allocations { bundleId projectId mass { amount } } } userErrors { code message } }
 }`;
+const STATE = `query S($id: ID!) { offsetOrder(id: $id) { retirementStatus retirementBlockedReason
+  retirementShares { projectId mass { amount unit } retirement { id name projectId mass { amount unit } status blockedReason } } } }`;
+const KENYA = DEMO.offsetProjects[0];
 const CERTIFICATE = `query C($id: ID!) { offsetOrder(id: $id) { certificate { url } } }`;
 
 const RETIRED_AT = '2026-11-02T09:30:00.000Z';
@@ -98,8 +117,15 @@ describe('offset order retirements in the registry (local mode)', () => {
     expect(result.userErrors).toEqual([]);
     return result.offsetOrder as PlacedOrder;
   };
-  const messagesOf = (orderId: string) => m.app.database!.fork().find(ServiceOutbox, { dedupeKey: { $like: `retireCreditsForOffsetOrder:${orderId}:%` } }, { orderBy: { dedupeKey: 'asc' } });
-  const requestsFor = (orderId: string) => requests.filter((key) => key.startsWith(`${orderId}:`));
+  const stateOf = async (orderId: string): Promise<RetirementState> => data(await m.as('admin', STATE, { id: orderId })).offsetOrder;
+  const retirementMessages = () =>
+    m.app.database!.fork().find(ServiceOutbox, { mutation: 'retireCreditsForOffsetOrder' }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  const pool = (projectId: string) => m.app.database!.fork().findOne(OffsetRetirementPool, { projectId });
+  /** Grams of the project's pool that wait for a whole tonne. */
+  const waiting = async (projectId: string) => {
+    const p = await pool(projectId);
+    return p ? BigInt(p.pooledGrams) - BigInt(p.retiredGrams) : 0n;
+  };
   const retirementCalls = () => registry.callsTo('/graphql').filter((c) => JSON.stringify(c.body).includes('retireCreditsForOffsetOrder'));
   const certificateText = async (orderId: string) => {
     const url = (data(await m.as('alice', CERTIFICATE, { id: orderId })).offsetOrder.certificate as { url: string }).url;
@@ -107,111 +133,127 @@ describe('offset order retirements in the registry (local mode)', () => {
     expect(res.status).toBe(200);
     return pdfText(Buffer.from(await res.arrayBuffer()));
   };
+  const share = (grams: number, retirement: Partial<PoolRetirement> | null) => ({
+    projectId: KENYA,
+    mass: { amount: String(grams), unit: 'G' },
+    retirement: retirement === null ? null : expect.objectContaining(retirement),
+  });
 
-  it('retires each allocation line once, in whole tonnes rounded up, retrying through a registry outage', async () => {
-    // All the Kenya stock and 2.5 t more: two lines, of which neither is whole tonnes.
-    const kenyaGrams = demoOffsetBundles.find((b) => b.id === DEMO.offsetBundles[0])!.availableGrams;
-    const tonnes = gramsToTonnes(kenyaGrams + 2_500_000n).toString();
+  it('pools the grams of a project; the tonne they fill is one named retirement, delivered once through a registry outage', async () => {
+    const first = await place('alice', '0.4', `pool-${randomUUID()}`);
+    expect(first.allocations.map((a) => a.projectId)).toEqual([KENYA]);
+    // 400 kg wait in the pool: nothing is sent to the registry.
+    expect(await retirementMessages()).toEqual([]);
+    expect(await stateOf(first.id)).toEqual({ retirementStatus: 'PENDING', retirementBlockedReason: null, retirementShares: [share(400_000, null)] });
+
     registry.fail({ pathPrefix: '/graphql', status: 503, times: 2 });
-    const order = await place('alice', tonnes, `retire-${randomUUID()}`);
-    expect(order.allocations.map((a) => a.bundleId)).toEqual([DEMO.offsetBundles[0], DEMO.offsetBundles[1]]);
-
-    await until(() => requestsFor(order.id).length === 2, 'both retirements');
-    const expected = [
-      { projectId: DEMO.offsetProjects[0], tonnes: Math.ceil(Number(kenyaGrams) / 1e6), bundleId: DEMO.offsetBundles[0] },
-      { projectId: DEMO.projects[0], tonnes: 3, bundleId: DEMO.offsetBundles[1] },
-    ];
-    for (const e of expected) {
-      expect(retired.get(`${order.id}:${e.bundleId}`)).toEqual({
-        offsetOrderId: order.id,
-        projectId: e.projectId,
-        tonnes: e.tonnes,
-        beneficiaryName: 'Alice Buyer',
-        reason: `Offset order ${order.id}`,
-        idempotencyKey: `${order.id}:${e.bundleId}`,
-      });
-    }
-    // Two refused attempts, then one delivery per line, all with the service token.
-    expect(registry.callsTo('/graphql').map((c) => c.status)).toEqual([503, 503, 200, 200]);
+    const second = await place('bob', '0.7');
+    const [message] = await retirementMessages();
+    expect(await retirementMessages()).toHaveLength(1);
+    const poolId = JSON.parse(message!.payload).offsetOrderId as string;
+    await until(() => retired.has(poolId), 'the pooled retirement');
+    expect(retired.get(poolId)).toEqual({
+      offsetOrderId: poolId,
+      projectId: KENYA,
+      tonnes: 1,
+      beneficiaryName: POOLED_RETIREMENT_BENEFICIARY,
+      reason: 'Pooled offset retirement Efficient Cookstoves Kenya pooled retirement #1',
+      idempotencyKey: poolId,
+    });
+    // Two refused attempts, then one delivery, with the service token.
+    expect(registry.callsTo('/graphql').map((c) => c.status)).toEqual([503, 503, 200]);
     expect(registry.callsTo('/graphql').every((c) => c.headers.authorization === `Bearer ${TEST_SECRETS.SERVICE_TOKEN}`)).toBe(true);
-    const messages = await messagesOf(order.id);
-    expect(messages.map((row) => ({ target: row.target, mutation: row.mutation, status: row.status, attempts: row.attempts }))).toEqual([
-      { target: 'registry', mutation: 'retireCreditsForOffsetOrder', status: 'DELIVERED', attempts: 2 },
-      { target: 'registry', mutation: 'retireCreditsForOffsetOrder', status: 'DELIVERED', attempts: 2 },
-    ]);
+    expect(await m.app.database!.fork().findOneOrFail(ServiceOutbox, { id: message!.id })).toMatchObject({ status: 'DELIVERED', attempts: 3, dedupeKey: `retireCreditsForOffsetOrder:${poolId}` });
+
+    const retirement = { id: poolId, name: 'Efficient Cookstoves Kenya pooled retirement #1', projectId: KENYA, mass: { amount: '1', unit: 'T' }, status: 'RETIRED', blockedReason: null };
+    expect(await stateOf(first.id)).toEqual({ retirementStatus: 'RETIRED', retirementBlockedReason: null, retirementShares: [share(400_000, retirement)] });
+    expect(await stateOf(second.id)).toEqual({ retirementStatus: 'PENDING', retirementBlockedReason: null, retirementShares: [share(600_000, retirement), share(100_000, null)] });
+    expect(await waiting(KENYA)).toBe(100_000n);
+
+    // The pooled retirement is an entity of the marketplace (the registry adds its records); an unknown id is null.
+    const entities = data(
+      await m.as('admin', `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetPoolRetirement { id name projectId projectName mass { amount unit } status blockedReason } } }`, {
+        r: [{ __typename: 'OffsetPoolRetirement', id: poolId }, { __typename: 'OffsetPoolRetirement', id: randomUUID() }],
+      }),
+    )._entities;
+    expect(entities).toEqual([{ ...retirement, projectName: 'Efficient Cookstoves Kenya' }, null]);
 
     // Nothing more is sent however often the dispatcher runs.
     await m.app.outbox!.deliverDue();
-    expect(requestsFor(order.id)).toHaveLength(2);
+    expect(retirementCalls()).toHaveLength(3);
+    expect(requests.filter((key) => key === poolId)).toHaveLength(1);
   });
 
-  it('retries a retirement the registry refuses for now (INSUFFICIENT_BALANCE) until it is recorded', async () => {
-    refuseOnce.set(DEMO.projects[0], 'INSUFFICIENT_BALANCE');
-    const order = await place('bob', '1.2');
-    await until(() => retired.has(`${order.id}:${DEMO.offsetBundles[1]}`), 'the retirement after a refusal');
-    expect(retired.get(`${order.id}:${DEMO.offsetBundles[1]}`)).toMatchObject({ projectId: DEMO.projects[0], tonnes: 2, beneficiaryName: 'Bob Buyer' });
-    expect(requestsFor(order.id)).toHaveLength(2);
-    const [message] = await messagesOf(order.id);
-    expect(message).toMatchObject({ status: 'DELIVERED', attempts: 2 });
+  it('a retirement the registry refuses is BLOCKED, with its reason, and retried until the registry accepts it', async () => {
+    unknownProjects.add(KENYA);
+    const before = (await retirementMessages()).length;
+    const order = await place('alice', '2');
+    const message = (await retirementMessages())[before]!;
+    // 100 kg left in the pool + 2 t: two whole tonnes in one retirement, 100 kg wait.
+    expect(JSON.parse(message.payload)).toMatchObject({ projectId: KENYA, tonnes: 2 });
+    await until(async () => (await stateOf(order.id)).retirementStatus === 'BLOCKED', 'the blocked state');
+    const blocked = await stateOf(order.id);
+    expect(blocked.retirementBlockedReason).toContain('NOT_FOUND');
+    expect(blocked.retirementShares).toEqual([share(1_900_000, { name: 'Efficient Cookstoves Kenya pooled retirement #2', status: 'BLOCKED', mass: { amount: '2', unit: 'T' } }), share(100_000, null)]);
+    // Never closed: the message stays pending and is sent again with backoff.
+    await until(() => requests.filter((key) => key === JSON.parse(message.payload).idempotencyKey).length >= 2, 'a second attempt');
+    expect((await m.app.database!.fork().findOneOrFail(ServiceOutbox, { id: message.id })).status).toBe('PENDING');
+
+    unknownProjects.clear();
+    await until(async () => (await stateOf(order.id)).retirementShares[0]!.retirement!.status === 'RETIRED', 'the retirement after the refusal');
+    expect(await stateOf(order.id)).toMatchObject({ retirementStatus: 'PENDING', retirementBlockedReason: null });
+    expect(retired.get(JSON.parse(message.payload).idempotencyKey)).toMatchObject({ projectId: KENYA, tonnes: 2 });
   });
 
-  it('a NOT_FOUND from the registry closes the message as rejected, with its reason, and it is never sent again', async () => {
-    unknownProjects.add(DEMO.projects[0]);
-    try {
-      const order = await place('alice', '1');
-      await until(async () => (await messagesOf(order.id))[0]?.status === 'REJECTED', 'the rejection');
-      const [message] = await messagesOf(order.id);
-      expect(message).toMatchObject({ status: 'REJECTED', attempts: 1 });
-      expect(message!.closedAt).not.toBeNull();
-      expect(message!.lastError).toContain('NOT_FOUND');
-      // Even when its retry time has come, a rejected message stays closed.
-      await m.app.database!.fork().nativeUpdate(ServiceOutbox, { id: message!.id }, { nextAttemptAt: new Date(0) });
-      await m.app.outbox!.deliverDue();
-      await m.app.outbox!.deliverDue();
-      expect(requestsFor(order.id)).toHaveLength(1);
-      expect([...retired.values()].some((r) => r.offsetOrderId === order.id)).toBe(false);
-    } finally {
-      unknownProjects.clear();
-    }
-  });
-
-  it('an idempotent replay of an order enqueues and sends nothing new', async () => {
+  it('an idempotent replay of an order pools and sends nothing new', async () => {
     const key = `retire-replay-${randomUUID()}`;
+    const pooled = (await pool(KENYA))!.pooledGrams;
     const order = await place('alice', '0.4', key);
-    await until(() => requestsFor(order.id).length === 1, 'the retirement');
+    const messages = (await retirementMessages()).length;
     const replay = await place('alice', '0.4', key);
     expect(replay.id).toBe(order.id);
     await m.app.outbox!.deliverDue();
-    expect(await messagesOf(order.id)).toHaveLength(1);
-    expect(requestsFor(order.id)).toHaveLength(1);
-    expect(retired.get(`${order.id}:${DEMO.offsetBundles[1]}`)!.tonnes).toBe(1);
+    expect(await retirementMessages()).toHaveLength(messages);
+    expect(await m.app.database!.fork().count(OffsetPoolShare, { orderId: order.id })).toBe(1);
+    expect(BigInt((await pool(KENYA))!.pooledGrams) - BigInt(pooled)).toBe(400_000n);
   });
 
-  it('20 concurrent identical orders make one order whose lines are delivered once each', async () => {
+  it('20 concurrent identical orders make one order whose grams join the pool once', async () => {
     const key = `retire-race-${randomUUID()}`;
-    const before = retirementCalls().length;
+    const pooled = BigInt((await pool(KENYA))!.pooledGrams);
+    const messages = (await retirementMessages()).length;
     const orders = await Promise.all(Array.from({ length: 20 }, () => place('bob', '2.25', key)));
     const id = orders[0]!.id;
     expect(new Set(orders.map((o) => o.id))).toEqual(new Set([id]));
-    await until(() => requestsFor(id).length === orders[0]!.allocations.length, 'the retirements of the order');
-    await m.app.outbox!.deliverDue();
-    expect(await messagesOf(id)).toHaveLength(orders[0]!.allocations.length);
-    expect(requestsFor(id)).toEqual(orders[0]!.allocations.map((a) => `${id}:${a.bundleId}`));
-    expect(retirementCalls().length - before).toBe(orders[0]!.allocations.length);
+    expect(BigInt((await pool(KENYA))!.pooledGrams) - pooled).toBe(2_250_000n);
+    expect(await m.app.database!.fork().count(OffsetPoolShare, { orderId: id })).toBe(1);
+    // 0.5 t were waiting: 2.75 t fill two whole tonnes, one retirement.
+    expect(await retirementMessages()).toHaveLength(messages + 1);
+    await until(async () => (await stateOf(id)).retirementShares[0]!.retirement?.status === 'RETIRED', 'the retirement of the order');
+    expect(retired.get(JSON.parse((await retirementMessages()).at(-1)!.payload).idempotencyKey)).toMatchObject({ tonnes: 2 });
   });
 
-  it('the certificate lists the registry retirements of the order', async () => {
-    const order = await place('alice', '3.5', `retire-certificate-${randomUUID()}`);
-    await until(() => retired.has(`${order.id}:${DEMO.offsetBundles[1]}`), 'the retirement');
+  it('the certificate shows the order’s share of each named retirement with its registry serials, and the grams still pooled', async () => {
+    const order = await place('alice', '1.5', `retire-certificate-${randomUUID()}`);
+    await until(async () => (await stateOf(order.id)).retirementShares.some((s) => s.retirement?.status === 'RETIRED'), 'the retirement');
+    const state = await stateOf(order.id);
     const text = await certificateText(order.id);
     expect(text).toContain('Registry retirements');
-    expect(text).toContain(`ICR TEST-${DEMO.projects[0].slice(-4)}-1-4: 4 t for Alice Buyer, retired 2026-11-02`);
+    for (const s of state.retirementShares) {
+      if (s.retirement) {
+        const r = retired.get(s.retirement.id)!;
+        expect(text).toContain(`${s.retirement.name} (${r.tonnes} t of Efficient Cookstoves Kenya): ${s.mass.amount} g of this order, retired: ICR TEST-${KENYA.slice(-4)}-1-${r.tonnes} on 2026-11-02.`);
+      } else {
+        expect(text).toContain(`Pending: ${s.mass.amount} g in the pool of project Efficient Cookstoves Kenya`);
+      }
+    }
+    expect(state.retirementShares.some((s) => s.retirement === null)).toBe(true);
     expect(text).not.toContain('not available');
   });
 
   it('when the registry cannot answer, the certificate says its retirement records are not available right now', async () => {
-    const order = await place('alice', '0.3', `retire-outage-${randomUUID()}`);
-    await until(() => retired.has(`${order.id}:${DEMO.offsetBundles[1]}`), 'the retirement');
+    const order = await place('alice', '1', `retire-outage-${randomUUID()}`);
+    await until(async () => (await stateOf(order.id)).retirementShares.every((s) => s.retirement?.status !== 'PENDING'), 'the retirement');
     registry.fail({ pathPrefix: '/graphql', status: 503, times: 1 });
     const text = await certificateText(order.id);
     expect(text).toContain('Carbon Offset Certificate');

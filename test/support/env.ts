@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { signToken, type Role } from '../../lib/auth.ts';
+import { GATEWAY_PROOF_HEADER, gatewayProof, signToken, type Role } from '../../lib/auth.ts';
 import { SUBGRAPHS, loadConfig, type Config } from '../../lib/config.ts';
 
 export const TEST_SECRETS = {
@@ -13,6 +13,9 @@ export const TEST_SECRETS = {
   BACKEND_SECRET_KEY: 'test-backend-secret-0123456789abcdefghijklmnopqrstuv',
   SERVICE_TOKEN: 'test-service-token-0123456789abcdefghijklmnopqrstuvw',
 };
+
+/** The header the gateway adds to every subgraph request; suites that call a subgraph directly stand in for the gateway. */
+export const AS_GATEWAY: Record<string, string> = { [GATEWAY_PROOF_HEADER]: gatewayProof(TEST_SECRETS.SERVICE_TOKEN) };
 
 export const MODES = ['local', 'upstream'] as const;
 export type Mode = (typeof MODES)[number];

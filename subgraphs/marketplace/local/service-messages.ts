@@ -16,6 +16,7 @@ export interface PaymentRecord {
 
 /** The `RetireCreditsForOffsetOrderInput` of the registry subgraph. */
 export interface OffsetRetirementRequest {
+  /** The offset order or, for pooled retirements, the pooled retirement's id. */
   offsetOrderId: string;
   projectId: string;
   /** Whole tonnes, at least 1. */
@@ -30,25 +31,21 @@ export function paymentForOrder(o: { id: string; buyerId: string; supplierId: st
   return { externalReference: o.id, type: 'ORDER', typeId: o.id, payerId: o.buyerId, payeeId: null, amount: o.total.toFixed(minorUnits(o.currency)), currency: o.currency, status: 'COMPLETED' };
 }
 
-const GRAMS_PER_TONNE = 1_000_000n;
+/** The beneficiary a pooled retirement is recorded for: the buyers whose grams filled it (each certificate names its buyer). */
+export const POOLED_RETIREMENT_BENEFICIARY = 'Carbon Marketplace offset buyers';
 
 /**
- * One retirement per allocation line of a completed offset order, in whole tonnes rounded up (the
- * platform never under-retires). Lines without a registry project have nothing to retire.
+ * The retirement of one pooled retirement: whole tonnes of one project, filled by the grams of one
+ * or more offset orders. The registry records the pooled retirement's id as the offset order id
+ * and is idempotent by it; no buyer's name or id leaves the marketplace.
  */
-export function retirementsForOffsetOrder(order: {
-  id: string;
-  beneficiary: string;
-  lines: readonly { bundleId: string; projectId: string | null; grams: bigint }[];
-}): OffsetRetirementRequest[] {
-  return order.lines
-    .filter((line): line is typeof line & { projectId: string } => line.projectId !== null && line.grams > 0n)
-    .map((line) => ({
-      offsetOrderId: order.id,
-      projectId: line.projectId,
-      tonnes: Number((line.grams + GRAMS_PER_TONNE - 1n) / GRAMS_PER_TONNE),
-      beneficiaryName: order.beneficiary,
-      reason: `Offset order ${order.id}`,
-      idempotencyKey: `${order.id}:${line.bundleId}`,
-    }));
+export function pooledRetirementRequest(retirement: { id: string; name: string; projectId: string; tonnes: bigint }): OffsetRetirementRequest {
+  return {
+    offsetOrderId: retirement.id,
+    projectId: retirement.projectId,
+    tonnes: Number(retirement.tonnes),
+    beneficiaryName: POOLED_RETIREMENT_BENEFICIARY,
+    reason: `Pooled offset retirement ${retirement.name}`,
+    idempotencyKey: retirement.id,
+  };
 }

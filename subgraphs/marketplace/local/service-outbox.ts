@@ -18,6 +18,8 @@ interface MutationSpec {
   inputType: string;
   /** User error codes that will never succeed on retry: the message is closed as rejected. */
   finalCodes: readonly string[];
+  /** A refusal (user error) of this kind is an operator alert: logged at error level under this event name. */
+  refusalAlert?: string;
 }
 
 /** The service mutations the marketplace calls, and the input each takes. */
@@ -30,12 +32,22 @@ export type ServiceMutation = keyof ServiceMutationInputs;
 const MUTATIONS: Record<ServiceMutation, MutationSpec> = {
   // Payments refuses nothing for good: a refused record is retried until an operator fixes it.
   recordPaymentTransaction: { target: 'payments', inputType: 'RecordPaymentTransactionInput', finalCodes: [] },
-  // An unknown project (or one the offset inventory holds no credits of) stays unknown.
-  retireCreditsForOffsetOrder: { target: 'registry', inputType: 'RetireCreditsForOffsetOrderInput', finalCodes: ['NOT_FOUND'] },
+  // Sold credits must be retired: a refusal (no or too few credits of the project in the offset
+  // inventory) is retried until an operator tops the inventory up, never closed.
+  retireCreditsForOffsetOrder: { target: 'registry', inputType: 'RetireCreditsForOffsetOrderInput', finalCodes: [], refusalAlert: 'offset_retirement_blocked' },
 };
 
 const documentOf = (mutation: ServiceMutation) =>
   `mutation Deliver($input: ${MUTATIONS[mutation].inputType}!) { ${mutation}(input: $input) { userErrors { code message } } }`;
+
+/** The unique dedupe key of the message of `mutation` for the effect `key`. */
+export const dedupeKeyOf = (mutation: ServiceMutation, key: string) => `${mutation}:${key}`;
+
+/** The target's refusal recorded in a message's `last_error` (its user errors), or null for any other failure. */
+export function refusalOf(row: Pick<ServiceOutbox, 'target' | 'lastError'>): string | null {
+  const prefix = `${row.target} refused: `;
+  return row.lastError?.startsWith(prefix) ? row.lastError.slice(prefix.length) : null;
+}
 
 /**
  * Writes one message in the caller's transaction. `key` names the effect (an order id, an
@@ -46,7 +58,7 @@ export async function enqueueServiceCall<M extends ServiceMutation>(em: EntityMa
     id: randomUUID(),
     target: MUTATIONS[mutation].target,
     mutation,
-    dedupeKey: `${mutation}:${key}`,
+    dedupeKey: dedupeKeyOf(mutation, key),
     payload: JSON.stringify(input),
     status: 'PENDING',
     attempts: 0,
@@ -143,7 +155,9 @@ export class ServiceOutboxDispatcher {
         } else {
           const delay = this.opts.intervalMs * 2 ** Math.min(attempts - 1, 6);
           await em.nativeUpdate(ServiceOutbox, { id: row.id }, { attempts, lockedUntil: null, lastError: outcome.reason, nextAttemptAt: new Date(Date.now() + delay) });
-          this.opts.log.warn({ ...about, problem: outcome.reason }, 'service call not delivered; will retry');
+          const alert = refusalOf({ target: row.target, lastError: outcome.reason }) ? MUTATIONS[row.mutation as ServiceMutation]?.refusalAlert : undefined;
+          if (alert) this.opts.log.error({ event: alert, ...about, problem: outcome.reason }, 'service call refused; will retry');
+          else this.opts.log.warn({ ...about, problem: outcome.reason }, 'service call not delivered; will retry');
         }
       }
     } catch (err) {

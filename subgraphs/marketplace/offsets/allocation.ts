@@ -44,17 +44,9 @@ export type OffsetDemand =
   | { kind: 'MASS'; grams: bigint; currency: string }
   | { kind: 'VALUE'; maximumMinor: bigint; currency: string };
 
-/** Rounds `numerator / denominator` half to even, on non-negative integers. */
-function divideHalfEven(numerator: bigint, denominator: bigint): bigint {
-  const q = numerator / denominator;
-  const r = numerator % denominator;
-  if (r * 2n > denominator || (r * 2n === denominator && q % 2n === 1n)) return q + 1n;
-  return q;
-}
-
-/** Cost of `grams` at a price per tonne, in minor units (half-even per line). */
+/** Cost of `grams` at a price per tonne, in minor units, rounded up: a positive mass is never free. */
 export function costOf(grams: bigint, pricePerTonneMinor: bigint): bigint {
-  return divideHalfEven(grams * pricePerTonneMinor, GRAMS_PER_TONNE);
+  return (grams * pricePerTonneMinor + GRAMS_PER_TONNE - 1n) / GRAMS_PER_TONNE;
 }
 
 /** Cheapest bundle first (ties by id), so quotes and orders are deterministic. */
@@ -63,12 +55,20 @@ function byPrice(a: OffsetBundleStock, b: OffsetBundleStock): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** Refuses a mass below the minimum order (BELOW_MINIMUM); a minimum of 0 accepts any positive mass. */
+export function checkMinimum(grams: bigint, minimumGrams: bigint, field: string): void {
+  if (grams < minimumGrams) {
+    throw new DomainError('BELOW_MINIMUM', `An offset order is at least ${gramsToTonnesString(minimumGrams)} t (${minimumGrams} g); this one is ${grams} g`, field);
+  }
+}
+
 /**
  * Allocates a demand across the bundles offered in its currency, cheapest first. A mass is
  * filled exactly or refused (INSUFFICIENT_INVENTORY); a maximum spend buys as many whole grams
- * as it pays for and never costs more than the maximum. A result of no mass is refused (INVALID).
+ * as it pays for and never costs more than the maximum. A result of no mass is refused (INVALID);
+ * with `minimumGrams`, a mass asked for or bought below it is refused (BELOW_MINIMUM).
  */
-export function allocateOffsets(bundles: readonly OffsetBundleStock[], demand: OffsetDemand): OffsetAllocationResult {
+export function allocateOffsets(bundles: readonly OffsetBundleStock[], demand: OffsetDemand, minimumGrams = 0n): OffsetAllocationResult {
   const offered = bundles.filter((b) => b.currency === demand.currency && b.availableGrams > 0n && b.pricePerTonneMinor > 0n).sort(byPrice);
   if (!bundles.some((b) => b.currency === demand.currency)) {
     throw new DomainError('INVALID', `Offsets are not offered in ${demand.currency}`, 'input.currency');
@@ -76,6 +76,7 @@ export function allocateOffsets(bundles: readonly OffsetBundleStock[], demand: O
   const lines: OffsetAllocationLine[] = [];
   if (demand.kind === 'MASS') {
     if (demand.grams <= 0n) throw new DomainError('INVALID', 'The quote results in a non-positive quantity', 'input.mass');
+    checkMinimum(demand.grams, minimumGrams, 'input.mass');
     let left = demand.grams;
     for (const b of offered) {
       if (left === 0n) break;
@@ -91,7 +92,7 @@ export function allocateOffsets(bundles: readonly OffsetBundleStock[], demand: O
     if (demand.maximumMinor <= 0n) throw new DomainError('INVALID', 'The quote results in a non-positive quantity', 'input.value');
     let budget = demand.maximumMinor;
     for (const b of offered) {
-      // The most whole grams the budget pays for; rounding the cost half-even cannot exceed it.
+      // The most whole grams the budget pays for; their cost rounded up still fits in the budget.
       const affordable = (budget * GRAMS_PER_TONNE) / b.pricePerTonneMinor;
       const grams = affordable < b.availableGrams ? affordable : b.availableGrams;
       if (grams <= 0n) continue;
@@ -99,7 +100,8 @@ export function allocateOffsets(bundles: readonly OffsetBundleStock[], demand: O
       lines.push(l);
       budget -= l.costMinor;
     }
-    if (lines.length === 0) throw new DomainError('INVALID', 'The quote results in a non-positive quantity', 'input.value');
+    if (lines.length === 0 && minimumGrams === 0n) throw new DomainError('INVALID', 'The quote results in a non-positive quantity', 'input.value');
+    checkMinimum(lines.reduce((s, l) => s + l.grams, 0n), minimumGrams, 'input.value');
   }
   return {
     currency: demand.currency,

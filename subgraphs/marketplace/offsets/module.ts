@@ -19,6 +19,9 @@ import { UpstreamOffsetOrderSource, type LuneOffsets } from './upstream/source.t
 export function createOffsetOrderLoaders(source: OffsetOrderSource) {
   return {
     offsetOrder: loader((ids: readonly string[]) => source.offsetOrdersByIds(ids)),
+    /** Retirement state of orders (local mode; null elsewhere), batched per request. */
+    retirementState: loader((ids: readonly string[]) => (source.retirementStates ? source.retirementStates(ids) : Promise.resolve(ids.map(() => null)))),
+    poolRetirement: loader((ids: readonly string[]) => (source.poolRetirementsByIds ? source.poolRetirementsByIds(ids) : Promise.resolve(ids.map(() => null)))),
     /** Quotes of masses (e.g. a list of products' yearly emissions) priced from one read of the inventory. */
     massQuote: new DataLoader<MassRequest, OffsetQuoteView, string>((requests) => source.quotes(requests), {
       cacheKeyFn: (r) => `${r.grams}|${r.currency}`,
@@ -68,13 +71,13 @@ export async function localOffsetOrders(config: Config, db: Database, log: Logge
   const registryEndpoint = { url: config.urlOf('registry'), serviceToken: config.serviceToken, timeoutMs: config.UPSTREAM_TIMEOUT_MS };
   const registry: OffsetRegistryLink = {
     orderPlaced,
-    async retirementsOf(offsetOrderId) {
-      const retirements = await registryRetirementsOf(registryEndpoint, offsetOrderId);
+    async retirementsOf(offsetOrderId, poolRetirementIds) {
+      const retirements = await registryRetirementsOf(registryEndpoint, offsetOrderId, poolRetirementIds);
       if (retirements === null) log.warn({ offsetOrderId }, 'registry retirements unavailable for the certificate');
       return retirements;
     },
   };
-  return assemble(config, (base) => new LocalOffsetOrderSource(db.fork(), base.auth.viewer, registry), async () => {});
+  return assemble(config, (base) => new LocalOffsetOrderSource(db.fork(), base.auth.viewer, registry, BigInt(config.OFFSET_MINIMUM_ORDER_GRAMS)), async () => {});
 }
 
 /**

@@ -43,7 +43,9 @@ export const offsetOrderMutations: MutationResolvers<Context> = {
     mutationPayload('offsetOrder', () => ctx.offsets.placeOrder(estimateRequest({ ...input, currency: currencyOf(ctx, input.currency) }), idempotencyKeyOf(input.idempotencyKey))),
 };
 
-export const offsetOrderTypes: Pick<Resolvers<Context>, 'OffsetOrder' | 'OffsetQuote' | 'OffsetAllocation' | 'ResoldProduct'> = {
+const grams = (amount: bigint) => ({ amount: amount.toString(), unit: 'G' as const });
+
+export const offsetOrderTypes: Pick<Resolvers<Context>, 'OffsetOrder' | 'OffsetQuote' | 'OffsetAllocation' | 'OffsetPoolRetirement' | 'OffsetRetirementShare' | 'ResoldProduct'> = {
   OffsetOrder: {
     __resolveReference: async (ref, ctx) => visible(ctx, await ctx.offsetLoaders.offsetOrder.load(ref.id)),
     mass: (o) => (o.mass === null ? null : tonnes(o.mass)),
@@ -52,6 +54,16 @@ export const offsetOrderTypes: Pick<Resolvers<Context>, 'OffsetOrder' | 'OffsetQ
       if (o.status !== 'COMPLETE') throw apiError(ErrorCode.NOT_FOUND, `Offset order ${o.id} has no certificate: it is ${o.status.toLowerCase()}, not complete`);
       return ctx.offsetCertificateLink(o.id);
     },
+    retirementStatus: async (o, _args, ctx) => (await ctx.offsetLoaders.retirementState.load(o.id))?.status ?? null,
+    retirementBlockedReason: async (o, _args, ctx) => (await ctx.offsetLoaders.retirementState.load(o.id))?.blockedReason ?? null,
+    retirementShares: async (o, _args, ctx) => (await ctx.offsetLoaders.retirementState.load(o.id))?.shares ?? [],
+  },
+  OffsetPoolRetirement: {
+    __resolveReference: (ref, ctx) => ctx.offsetLoaders.poolRetirement.load(ref.id),
+    mass: (r) => ({ amount: r.tonnes.toString(), unit: 'T' as const }),
+  },
+  OffsetRetirementShare: {
+    mass: (s) => grams(s.grams),
   },
   OffsetQuote: {
     mass: (q) => tonnes(q.mass),

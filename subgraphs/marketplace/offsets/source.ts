@@ -90,6 +90,41 @@ export interface OffsetRetirementRecord {
   retiredAt: Date;
 }
 
+/** Where the registry retirement of sold grams stands. */
+export type OffsetRetirementStatus = 'PENDING' | 'RETIRED' | 'BLOCKED';
+
+/** Whole tonnes of one project that the registry retires as one named retirement (local mode). */
+export interface OffsetPoolRetirementRecord {
+  id: string;
+  /** e.g. `Efficient Cookstoves Kenya pooled retirement #3`. */
+  name: string;
+  projectId: string;
+  projectName: string;
+  /** Whole tonnes. */
+  tonnes: bigint;
+  status: OffsetRetirementStatus;
+  /** The registry's refusal while BLOCKED. */
+  blockedReason: string | null;
+  createdAt: Date;
+}
+
+/** Grams of one order in one project's pool: part of a named retirement, or still waiting in the pool. */
+export interface OffsetRetirementShareRecord {
+  projectId: string;
+  projectName: string;
+  grams: bigint;
+  /** Null while the grams wait in the pool for the tonne they will complete. */
+  retirement: OffsetPoolRetirementRecord | null;
+}
+
+/** How the registry retires an order's grams (local mode). */
+export interface OffsetRetirementStateRecord {
+  /** BLOCKED when any of its retirements is refused, else PENDING while any gram waits, else RETIRED. */
+  status: OffsetRetirementStatus;
+  blockedReason: string | null;
+  shares: OffsetRetirementShareRecord[];
+}
+
 export interface OffsetOrderPage {
   limit: number;
   /** Id of the order to continue after (newest first). */
@@ -111,6 +146,13 @@ export interface OffsetOrderSource {
   /** Orders by id, whoever owns them: callers check visibility. */
   offsetOrdersByIds(ids: readonly string[]): Promise<(OffsetOrderView | null)[]>;
   offsetOrderByIdempotencyKey(ownerId: string, idempotencyKey: string): Promise<OffsetOrderView | null>;
+  /**
+   * How the registry retires each order's grams; null for an order with nothing pooled (placed
+   * before pooled retirement, or by a provider that retires credits itself). Local mode only.
+   */
+  retirementStates?(orderIds: readonly string[]): Promise<(OffsetRetirementStateRecord | null)[]>;
+  /** Pooled retirements by id. Local mode only. */
+  poolRetirementsByIds?(ids: readonly string[]): Promise<(OffsetPoolRetirementRecord | null)[]>;
   /** The PDF certificate of a completed order; null when there is none. */
   certificatePdf(order: OffsetOrderView): Promise<Buffer | null>;
 }

@@ -304,6 +304,14 @@ export type OffsetOrder = {
   retirements: Array<Retirement>;
 };
 
+/** A pooled retirement of the marketplace: whole tonnes of one project filled by the grams of several offset orders. */
+export type OffsetPoolRetirement = {
+  __typename?: 'OffsetPoolRetirement';
+  id: Scalars['ID']['output'];
+  /** Retirements recorded for it (their `offsetOrderId` is its id). */
+  retirements: Array<Retirement>;
+};
+
 /** An organization holding credits in the ICR. */
 export type Organization = {
   __typename?: 'Organization';
@@ -462,7 +470,10 @@ export type RetireCreditsForOffsetOrderInput = {
   beneficiaryName: Scalars['String']['input'];
   /** Per offset inventory; at most 200 characters. The marketplace sends `<orderId>:<bundleId>`. */
   idempotencyKey: Scalars['String']['input'];
-  /** The offset order (marketplace) the retirement fulfils; every retirement recorded carries it. */
+  /**
+   * The offset order (marketplace) the retirement fulfils, or the marketplace's pooled retirement
+   * (`OffsetPoolRetirement.id`: whole tonnes filled by several orders); every retirement recorded carries it.
+   */
   offsetOrderId: Scalars['ID']['input'];
   /** The registry project whose credits are retired. */
   projectId: Scalars['ID']['input'];
@@ -653,6 +664,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type FederationTypes = ResolversObject<{
   NFT: Nft;
   OffsetOrder: OffsetOrder;
+  OffsetPoolRetirement: OffsetPoolRetirement;
   Organization: Organization;
   Project: Project;
 }>;
@@ -667,6 +679,9 @@ export type FederationReferenceTypes = ResolversObject<{
   OffsetOrder:
     ( { __typename: 'OffsetOrder' }
     & GraphQLRecursivePick<FederationTypes['OffsetOrder'], {"id":true}> );
+  OffsetPoolRetirement:
+    ( { __typename: 'OffsetPoolRetirement' }
+    & GraphQLRecursivePick<FederationTypes['OffsetPoolRetirement'], {"id":true}> );
   Organization:
     ( { __typename: 'Organization' }
     & GraphQLRecursivePick<FederationTypes['Organization'], {"id":true}> );
@@ -708,6 +723,7 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NFT: ResolverTypeWrapper<Omit<Nft, 'credit'> & { credit?: Maybe<ResolversTypes['CarbonCredit']> }>;
   OffsetOrder: ResolverTypeWrapper<Omit<OffsetOrder, 'retirements'> & { retirements: Array<ResolversTypes['Retirement']> }>;
+  OffsetPoolRetirement: ResolverTypeWrapper<Omit<OffsetPoolRetirement, 'retirements'> & { retirements: Array<ResolversTypes['Retirement']> }>;
   Organization: ResolverTypeWrapper<OrganizationRecord>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -760,6 +776,7 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   NFT: Omit<Nft, 'credit'> & { credit?: Maybe<ResolversParentTypes['CarbonCredit']> } | FederationReferenceTypes['NFT'];
   OffsetOrder: Omit<OffsetOrder, 'retirements'> & { retirements: Array<ResolversParentTypes['Retirement']> } | FederationReferenceTypes['OffsetOrder'];
+  OffsetPoolRetirement: Omit<OffsetPoolRetirement, 'retirements'> & { retirements: Array<ResolversParentTypes['Retirement']> } | FederationReferenceTypes['OffsetPoolRetirement'];
   Organization: OrganizationRecord;
   Boolean: Scalars['Boolean']['output'];
   PageInfo: PageInfo;
@@ -974,6 +991,12 @@ export type OffsetOrderResolvers<ContextType = Context, ParentType extends Resol
   retirements?: Resolver<Array<ResolversTypes['Retirement']>, ParentType, ContextType>;
 }>;
 
+export type OffsetPoolRetirementResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OffsetPoolRetirement'] = ResolversParentTypes['OffsetPoolRetirement'], FederationReferenceType extends FederationReferenceTypes['OffsetPoolRetirement'] = FederationReferenceTypes['OffsetPoolRetirement']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['OffsetPoolRetirement']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  retirements?: Resolver<Array<ResolversTypes['Retirement']>, ParentType, ContextType>;
+}>;
+
 export type OrganizationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Organization'] = ResolversParentTypes['Organization'], FederationReferenceType extends FederationReferenceTypes['Organization'] = FederationReferenceTypes['Organization']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Organization']> | FederationReferenceType, FederationReferenceType, ContextType>;
   creditRequest?: Resolver<Maybe<ResolversTypes['CreditRequest']>, ParentType, ContextType, RequireFields<OrganizationCreditRequestArgs, 'id'>>;
@@ -1091,6 +1114,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   NFT?: NftResolvers<ContextType>;
   OffsetOrder?: OffsetOrderResolvers<ContextType>;
+  OffsetPoolRetirement?: OffsetPoolRetirementResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Project?: ProjectResolvers<ContextType>;

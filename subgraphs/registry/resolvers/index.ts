@@ -69,4 +69,9 @@ export const resolvers: Resolvers<Context> = {
   OffsetOrder: {
     retirements: async (order, _args, ctx) => (await ctx.loaders.retirementsByOffsetOrder.load(order.id)) ?? [],
   },
+
+  // A pooled retirement is recorded under its own id where an order's id would be.
+  OffsetPoolRetirement: {
+    retirements: async (pool, _args, ctx) => (await ctx.loaders.retirementsByOffsetOrder.load(pool.id)) ?? [],
+  },
 };

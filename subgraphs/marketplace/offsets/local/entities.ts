@@ -82,4 +82,73 @@ export const OffsetAllocationSchema = defineEntity({
 export class OffsetAllocation extends OffsetAllocationSchema.class {}
 OffsetAllocationSchema.setClass(OffsetAllocation);
 
-export const offsetEntities = [OffsetBundleSchema, OffsetEmissionEstimateSchema, OffsetOrderSchema, OffsetAllocationSchema];
+/**
+ * The retirement pool of one project: every gram sold of the project is appended to its stream
+ * (`pooledGrams`, grams ever sold) and whole tonnes are cut from its start as they fill
+ * (`retiredGrams`, always whole tonnes), so the registry never retires more than was sold.
+ */
+export const OffsetRetirementPoolSchema = defineEntity({
+  name: 'OffsetRetirementPool',
+  tableName: 'offset_retirement_pools',
+  properties: {
+    projectId: p.string().primary(),
+    projectName: p.string(),
+    pooledGrams: p.bigint().$type<bigint>(),
+    retiredGrams: p.bigint().$type<bigint>(),
+    /** Pooled retirements cut so far (the sequence number of the last one). */
+    retirements: p.integer(),
+  },
+});
+export class OffsetRetirementPool extends OffsetRetirementPoolSchema.class {}
+OffsetRetirementPoolSchema.setClass(OffsetRetirementPool);
+
+/** The grams of one order in a project's pool: the interval [startGram, endGram) of its stream. */
+export const OffsetPoolShareSchema = defineEntity({
+  name: 'OffsetPoolShare',
+  tableName: 'offset_pool_shares',
+  indexes: [{ properties: ['projectId', 'startGram'] }],
+  properties: {
+    id: p.string().primary(),
+    orderId: p.string().index(),
+    projectId: p.string(),
+    projectName: p.string(),
+    startGram: p.bigint().$type<bigint>(),
+    endGram: p.bigint().$type<bigint>(),
+  },
+});
+export class OffsetPoolShare extends OffsetPoolShareSchema.class {}
+OffsetPoolShareSchema.setClass(OffsetPoolShare);
+
+/**
+ * Whole tonnes of one project's pool, [startGram, endGram) of its stream, that the registry
+ * retires as one named retirement. Written with the order that filled them, together with the
+ * service outbox message that asks the registry (its dedupe key names this id).
+ */
+export const OffsetPoolRetirementSchema = defineEntity({
+  name: 'OffsetPoolRetirement',
+  tableName: 'offset_pool_retirements',
+  uniques: [{ properties: ['projectId', 'sequence'] }],
+  indexes: [{ properties: ['projectId', 'startGram'] }],
+  properties: {
+    id: p.string().primary(),
+    projectId: p.string(),
+    projectName: p.string(),
+    sequence: p.integer(),
+    name: p.string(),
+    startGram: p.bigint().$type<bigint>(),
+    endGram: p.bigint().$type<bigint>(),
+    createdAt: p.datetime(),
+  },
+});
+export class OffsetPoolRetirement extends OffsetPoolRetirementSchema.class {}
+OffsetPoolRetirementSchema.setClass(OffsetPoolRetirement);
+
+export const offsetEntities = [
+  OffsetBundleSchema,
+  OffsetEmissionEstimateSchema,
+  OffsetOrderSchema,
+  OffsetAllocationSchema,
+  OffsetRetirementPoolSchema,
+  OffsetPoolShareSchema,
+  OffsetPoolRetirementSchema,
+];

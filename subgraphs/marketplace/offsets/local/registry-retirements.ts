@@ -1,13 +1,16 @@
-// Reads the registry's retirements of an offset order (the `OffsetOrder.retirements` field the
-// registry contributes) over HTTP, for the certificate. The registry is another subgraph with its
+// Reads the registry's retirements of an offset order and of its pooled retirements (the
+// `OffsetOrder.retirements` and `OffsetPoolRetirement.retirements` fields the registry contributes) over HTTP, for the certificate. The registry is another subgraph with its
 // own database, so this is a service call, never a read of its tables.
 import { convertMass, type MassUnit } from '../../../../lib/decimal.ts';
 import type { OffsetRetirementRecord } from '../source.ts';
+import type { RegistryRetirements } from './source.ts';
 import { callService, type ServiceEndpoint } from '../../local/service-call.ts';
 
+const FIELDS = 'retirements { registry serialization amount { amount unit } beneficiaryName retiredAt }';
 const RETIREMENTS = `query OffsetOrderRetirements($representations: [_Any!]!) {
   _entities(representations: $representations) {
-    ... on OffsetOrder { retirements { registry serialization amount { amount unit } beneficiaryName retiredAt } }
+    ... on OffsetOrder { ${FIELDS} }
+    ... on OffsetPoolRetirement { ${FIELDS} }
   }
 }`;
 
@@ -19,14 +22,8 @@ interface RetirementJson {
   retiredAt: string;
 }
 
-/** The retirements the registry recorded for an order, oldest first; null when the registry cannot answer. */
-export async function registryRetirementsOf(endpoint: ServiceEndpoint, offsetOrderId: string): Promise<OffsetRetirementRecord[] | null> {
-  const answer = await callService<{ _entities: ({ retirements: RetirementJson[] } | null)[] }>('registry', endpoint, RETIREMENTS, {
-    representations: [{ __typename: 'OffsetOrder', id: offsetOrderId }],
-  });
-  const entity = answer.data?._entities[0];
-  if (!entity) return null;
-  return entity.retirements
+const records = (retirements: RetirementJson[]): OffsetRetirementRecord[] =>
+  retirements
     .map((r) => ({
       registry: r.registry,
       serialization: r.serialization,
@@ -35,4 +32,18 @@ export async function registryRetirementsOf(endpoint: ServiceEndpoint, offsetOrd
       retiredAt: new Date(r.retiredAt),
     }))
     .sort((a, b) => a.retiredAt.getTime() - b.retiredAt.getTime());
+
+/**
+ * The retirements the registry recorded for an order and for the pooled retirements it shares in,
+ * oldest first, in one call; null when the registry cannot answer.
+ */
+export async function registryRetirementsOf(endpoint: ServiceEndpoint, offsetOrderId: string, poolRetirementIds: readonly string[]): Promise<RegistryRetirements | null> {
+  const representations = [{ __typename: 'OffsetOrder', id: offsetOrderId }, ...poolRetirementIds.map((id) => ({ __typename: 'OffsetPoolRetirement', id }))];
+  const answer = await callService<{ _entities: ({ retirements: RetirementJson[] } | null)[] }>('registry', endpoint, RETIREMENTS, { representations });
+  const entities = answer.data?._entities;
+  if (!entities || entities.length !== representations.length || entities.some((e) => !e)) return null;
+  return {
+    order: records(entities[0]!.retirements),
+    pools: new Map(poolRetirementIds.map((id, i) => [id, records(entities[i + 1]!.retirements)])),
+  };
 }

@@ -6,12 +6,11 @@ import { keysetConnection } from '../../../../lib/connection.ts';
 import type { EntityManager } from '../../../../lib/db.ts';
 import { DomainError, badInput, unauthenticated } from '../../../../lib/errors.ts';
 import { renderOffsetCertificate } from '../certificate-pdf.ts';
-import { allocateOffsets, quoteRecordOf, requestHash, type OffsetDemand } from '../allocation.ts';
+import { allocateOffsets, quoteRecordOf, requestHash, type OffsetBundleStock, type OffsetDemand } from '../allocation.ts';
 import type { OffsetOrderPage, OffsetOrderRecord, OffsetOrderSource, OffsetRequest, OffsetRetirementRecord } from '../source.ts';
 import { OffsetAllocation, OffsetBundle, OffsetEmissionEstimate, OffsetOrder } from './entities.ts';
 import { bundleStock, offsetOrderRecord } from './mapping.ts';
-import { retirementsForOffsetOrder } from '../../local/service-messages.ts';
-import { enqueueServiceCall } from '../../local/service-outbox.ts';
+import { blockedProjects, poolOrderGrams, poolRetirementsByIds, retirementStates } from './retirement-pool.ts';
 
 /** Another order took the stock this allocation counted on: allocate again from fresh rows. */
 class StockMoved extends Error {}
@@ -20,12 +19,18 @@ const ATTEMPTS = 5;
 
 const TYPE_OF = { MASS: 'BY_MASS', VALUE: 'BY_VALUE', ESTIMATE: 'BY_ESTIMATE' } as const;
 
+/** What the registry recorded for an order: its own retirements and those of the pooled retirements it shares in. */
+export interface RegistryRetirements {
+  order: OffsetRetirementRecord[];
+  pools: Map<string, OffsetRetirementRecord[]>;
+}
+
 /** What local offset orders need of the rest of the federation. */
 export interface OffsetRegistryLink {
-  /** An order committed: its credit retirements wait in the service outbox. */
+  /** An order committed: the pooled retirements it filled wait in the service outbox. */
   orderPlaced(): void;
-  /** The registry's retirements of an order; null when the registry cannot be reached. */
-  retirementsOf(offsetOrderId: string): Promise<OffsetRetirementRecord[] | null>;
+  /** The registry's retirements of an order and of pooled retirements; null when the registry cannot be reached. */
+  retirementsOf(offsetOrderId: string, poolRetirementIds: readonly string[]): Promise<RegistryRetirements | null>;
 }
 
 /** Offset orders allocated from the marketplace's own inventory; the registry retires the credits. */
@@ -33,11 +38,14 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
   private readonly em: EntityManager;
   private readonly viewer: Viewer | null;
   private readonly registry: OffsetRegistryLink;
+  /** The smallest order or quote, in grams (OFFSET_MINIMUM_ORDER_GRAMS). */
+  private readonly minimumGrams: bigint;
 
-  constructor(em: EntityManager, viewer: Viewer | null, registry: OffsetRegistryLink) {
+  constructor(em: EntityManager, viewer: Viewer | null, registry: OffsetRegistryLink, minimumGrams: bigint) {
     this.em = em;
     this.viewer = viewer;
     this.registry = registry;
+    this.minimumGrams = minimumGrams;
   }
 
   async quote(request: OffsetRequest & { kind: 'MASS' | 'VALUE' }) {
@@ -46,13 +54,14 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     return quote!;
   }
 
-  /** One read of the inventory for all the quotes. */
+  /** One read of the inventory (and of blocked projects) for all the quotes. */
   async quotes(requests: readonly (OffsetRequest & { kind: 'MASS' | 'VALUE' })[]) {
     const currencies = [...new Set(requests.map((r) => r.currency))];
-    const stock = (await this.em.fork().find(OffsetBundle, { currency: { $in: currencies } })).map(bundleStock);
+    const em = this.em.fork();
+    const stock = await offeredStock(em, await em.find(OffsetBundle, { currency: { $in: currencies } }));
     return requests.map((request) => {
       try {
-        return quoteRecordOf(allocateOffsets(stock, request));
+        return quoteRecordOf(allocateOffsets(stock, request, this.minimumGrams));
       } catch (error) {
         if (error instanceof DomainError) return error;
         throw error;
@@ -101,7 +110,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
         demand = request;
       }
       const bundles = await tx.find(OffsetBundle, { currency: request.currency });
-      const allocation = allocateOffsets(bundles.map(bundleStock), demand);
+      const allocation = allocateOffsets(await offeredStock(tx, bundles), demand, this.minimumGrams);
       // Cheapest first is also a fixed lock order, so concurrent orders cannot deadlock.
       for (const line of allocation.lines) {
         const taken = await tx.nativeUpdate(
@@ -112,6 +121,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
         if (taken !== 1) throw new StockMoved();
       }
       const id = randomUUID();
+      const now = new Date();
       const beneficiary = viewer.name ?? viewer.email;
       tx.create(OffsetOrder, {
         id,
@@ -127,7 +137,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
         maximumSpendMinor: request.kind === 'VALUE' ? request.maximumMinor : null,
         estimateId: request.kind === 'ESTIMATE' ? request.estimateId : null,
         beneficiary,
-        createdAt: new Date(),
+        createdAt: now,
       });
       allocation.lines.forEach((line, position) =>
         tx.create(OffsetAllocation, {
@@ -143,10 +153,8 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
           costMinor: line.costMinor,
         }),
       );
-      // The registry retires the credits after commit; the messages commit (or roll back) with the order.
-      for (const retirement of retirementsForOffsetOrder({ id, beneficiary, lines: allocation.lines })) {
-        await enqueueServiceCall(tx, 'retireCreditsForOffsetOrder', retirement.idempotencyKey, retirement);
-      }
+      // The grams join their projects' pools; the tonnes they fill (and their outbox messages) commit or roll back with the order.
+      await poolOrderGrams(tx, id, allocation.lines, now);
       await tx.flush();
       return id;
     });
@@ -186,9 +194,21 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     return (await this.byKey(ownerId, idempotencyKey))?.record ?? null;
   }
 
+  retirementStates(orderIds: readonly string[]) {
+    return retirementStates(this.em.fork(), orderIds);
+  }
+
+  poolRetirementsByIds(ids: readonly string[]) {
+    return poolRetirementsByIds(this.em.fork(), ids);
+  }
+
   async certificatePdf(order: OffsetOrderRecord) {
     if (order.status !== 'COMPLETE') return null;
-    return renderOffsetCertificate(order, await this.registry.retirementsOf(order.id));
+    const [state] = await this.retirementStates([order.id]);
+    const shares = state?.shares ?? [];
+    const poolIds = [...new Set(shares.flatMap((s) => (s.retirement ? [s.retirement.id] : [])))];
+    const registry = await this.registry.retirementsOf(order.id, poolIds);
+    return renderOffsetCertificate(order, registry?.order ?? null, shares.map((share) => ({ share, registry: share.retirement ? (registry?.pools.get(share.retirement.id) ?? null) : null })));
   }
 
   /** Records with their allocation lines, loaded in one statement for all orders. */
@@ -198,6 +218,12 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     const byOrder = Map.groupBy(lines, (l) => l.orderId);
     return rows.map((r) => offsetOrderRecord(r, byOrder.get(r.id) ?? []));
   }
+}
+
+/** The stock on offer: a project whose retirement the registry refuses offers nothing until it is unblocked. */
+async function offeredStock(em: EntityManager, bundles: OffsetBundle[]): Promise<OffsetBundleStock[]> {
+  const blocked = await blockedProjects(em);
+  return bundles.map(bundleStock).map((b) => (b.projectId !== null && blocked.has(b.projectId) ? { ...b, availableGrams: 0n } : b));
 }
 
 function replay(first: { order: OffsetOrder; record: OffsetOrderRecord }, hash: string): OffsetOrderRecord {
