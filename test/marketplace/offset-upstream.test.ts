@@ -155,6 +155,9 @@ describe('offset orders through Lune (upstream mode)', () => {
       const read = await orderById(placed.offsetOrder!.id);
       expect(read).toMatchObject({ id: placed.offsetOrder!.id, status: 'PLACED', mass: { amount: '1.5', unit: 'T' }, totalCost: { currency: 'EUR' } });
       expect(read!.allocations!.length).toBeGreaterThan(0);
+      // Lune retires the credits itself: no pooled retirement state here.
+      const state = ok(await gql<{ offsetOrder: unknown }>(`query S($id: ID!) { offsetOrder(id: $id) { retirementStatus retirementShares { projectId } } }`, { id: read!.id })).offsetOrder;
+      expect(state).toEqual({ retirementStatus: null, retirementShares: [] });
     });
 
     it('an order by value keeps its maximum spend; an order by estimate its estimate', async () => {
