@@ -4,17 +4,19 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { createGatewayRuntime, Logger, type GatewayPlugin, type LogWriter } from '@graphql-hive/gateway-runtime';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
-import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode, type ValidationRule } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { GATEWAY_PROOF_HEADER, gatewayProof, verifyToken, bearerToken, type Viewer } from '../lib/auth.ts';
 import { SUBGRAPHS, type Config } from '../lib/config.ts';
-import { createLogger } from '../lib/logger.ts';
+import { createLogger, scrubForLog, type Logger as PinoLogger } from '../lib/logger.ts';
 import { closeServer, listen } from '../lib/http-server.ts';
 import { ROOT } from '../lib/subgraph.ts';
+import { boundedParserCache, createDocumentCache } from './document-cache.ts';
 import { checkHealth } from './health.ts';
+import { queryLimits, type QueryLimits } from './limits.ts';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -43,12 +45,37 @@ export interface RunningGateway {
   url: string;
   port: number;
   server: Server;
+  /** Parse results by query text, bounded in entries and bytes. */
+  documentCache: { readonly size: number; readonly bytes: number };
   stop(): Promise<void>;
+}
+
+/** The query limits of a configuration. */
+export function limitsOf(config: Config): QueryLimits {
+  return {
+    maxTokens: config.GATEWAY_MAX_TOKENS,
+    maxAliases: config.GATEWAY_MAX_ALIASES,
+    maxDirectives: config.GATEWAY_MAX_DIRECTIVES,
+    maxSelections: config.GATEWAY_MAX_SELECTIONS,
+    maxDepth: config.GATEWAY_MAX_DEPTH,
+    maxCost: config.GATEWAY_MAX_COST,
+  };
+}
+
+/** The runtime's own log lines go through the service logger, which masks personal data and secrets. */
+function runtimeLogger(log: PinoLogger, level: Config['LOG_LEVEL']): Logger {
+  const writer: LogWriter = {
+    write(lineLevel, attrs, msg) {
+      log[lineLevel](scrubForLog(attrs ?? {}) as object, msg ?? undefined);
+    },
+  };
+  return new Logger({ level: level === 'silent' ? false : level === 'fatal' ? 'error' : level, writers: [writer] });
 }
 
 export function createGateway(config: Config) {
   const log = createLogger('gateway', config.LOG_LEVEL);
   const supergraph = loadSupergraph(config);
+  const documentCache = createDocumentCache({ maxEntries: config.GATEWAY_DOCUMENT_CACHE_ENTRIES, maxBytes: config.GATEWAY_DOCUMENT_CACHE_BYTES });
 
   const systemRoutes: GatewayPlugin = {
     async onRequest({ request, url, endResponse, fetchAPI }) {
@@ -77,7 +104,7 @@ export function createGateway(config: Config) {
   const runtime = createGatewayRuntime<AuthContext>({
     supergraph,
     unifiedGraphHandler,
-    logging: config.LOG_LEVEL === 'silent' ? false : config.LOG_LEVEL === 'fatal' ? 'error' : (config.LOG_LEVEL as 'info'),
+    logging: runtimeLogger(log, config.LOG_LEVEL),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     // Self-contained GraphiQL: works with no internet access (no CDN assets).
@@ -87,6 +114,8 @@ export function createGateway(config: Config) {
     // Identical in-flight requests share one execution; the key includes every header, so two
     // callers with different Authorization never share a request or a response.
     inboundInflightRequestDeduplication: config.GATEWAY_DEDUPLICATE_INFLIGHT,
+    // A subgraph that does not answer in time fails its part only (UPSTREAM_TIMEOUT).
+    upstreamTimeout: config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
     propagateHeaders: {
       // Only the listed client headers pass, plus the gateway's own proof (never a client's copy).
       fromClientToSubgraphs: ({ request }) => ({
@@ -121,36 +150,48 @@ export function createGateway(config: Config) {
         return undefined;
       },
     },
-    plugins: () => [systemRoutes, depthLimit(config.GATEWAY_MAX_DEPTH), nothingLeftToExecute, requestErrorsAre400],
+    plugins: () => [
+      systemRoutes,
+      bodyLimit(config.GATEWAY_MAX_BODY_BYTES),
+      boundedParserCache(documentCache),
+      queryLimits(limitsOf(config)),
+      nothingLeftToExecute,
+      requestErrorsAre400,
+    ],
   });
-  return { runtime, log };
+  return { runtime, log, documentCache };
 }
 
 /** Codes of failures to reach a subgraph, as the gateway runtime reports them. */
-const SUBGRAPH_FAILURE_CODES = new Set(['SUBREQUEST_HTTP_ERROR', 'DOWNSTREAM_SERVICE_ERROR']);
+const SUBGRAPH_FAILURE_CODES = new Set(['SUBREQUEST_HTTP_ERROR', 'DOWNSTREAM_SERVICE_ERROR', 'GATEWAY_TIMEOUT']);
 
-/** The deepest error of a chain with an `extensions.serviceName`, if any. */
-function subgraphFailure(error: unknown): string | null {
+/** The deepest error of a chain naming a subgraph that failed, if any. */
+function subgraphFailure(error: unknown): { service: string; timedOut: boolean } | null {
   for (let e = error as { originalError?: unknown; extensions?: Record<string, unknown>; errors?: unknown[] } | undefined; e; e = e.originalError as typeof e) {
     const code = e.extensions?.code;
-    if (typeof code === 'string' && SUBGRAPH_FAILURE_CODES.has(code) && typeof e.extensions?.serviceName === 'string') return e.extensions.serviceName;
+    if (typeof code === 'string' && SUBGRAPH_FAILURE_CODES.has(code) && typeof e.extensions?.serviceName === 'string') {
+      return { service: e.extensions.serviceName, timedOut: code === 'GATEWAY_TIMEOUT' };
+    }
     if (Array.isArray(e.errors)) for (const inner of e.errors) {
-      const name = subgraphFailure(inner);
-      if (name) return name;
+      const failure = subgraphFailure(inner);
+      if (failure) return failure;
     }
   }
   return null;
 }
 
 /**
- * Deliberate errors pass as they are; a subgraph that cannot be reached is named (so a client
- * knows which part of its data is missing); anything else is masked.
+ * Deliberate errors pass as they are; a subgraph that cannot be reached or did not answer in
+ * time is named (so a client knows which part of its data is missing); anything else is masked.
  */
 function maskGatewayError(error: unknown, message: string, isDev?: boolean): Error {
-  const service = subgraphFailure(error);
-  if (service) {
+  const failure = subgraphFailure(error);
+  if (failure) {
     const path = error instanceof GraphQLError ? error.path : undefined;
-    return new GraphQLError(`The ${service} subgraph is unavailable`, { path, extensions: { code: 'UPSTREAM_UNAVAILABLE', serviceName: service } });
+    const { service, timedOut } = failure;
+    return timedOut
+      ? new GraphQLError(`The ${service} subgraph did not answer in time`, { path, extensions: { code: 'UPSTREAM_TIMEOUT', serviceName: service } })
+      : new GraphQLError(`The ${service} subgraph is unavailable`, { path, extensions: { code: 'UPSTREAM_UNAVAILABLE', serviceName: service } });
   }
   return yogaMaskError(error, message, isDev);
 }
@@ -166,6 +207,53 @@ const nothingLeftToExecute: GatewayPlugin = {
   },
 };
 
+/** The status (413 for a body too large, else 400) and headers a refused request keeps. */
+function httpOf(http: unknown): { status: number; headers?: Record<string, string> } {
+  const { status, headers } = (http ?? {}) as { status?: unknown; headers?: Record<string, string> };
+  return { status: typeof status === 'number' && status >= 400 ? status : 400, ...(headers ? { headers } : {}) };
+}
+
+/** A body larger than the limit; the connection is closed so the rest of it is never read. */
+function tooLarge(maxBytes: number): GraphQLError {
+  return new GraphQLError(`Request body is larger than ${maxBytes} bytes`, {
+    extensions: { code: 'PAYLOAD_TOO_LARGE', http: { status: 413, headers: { connection: 'close' } } },
+  });
+}
+
+/** The whole body, or a refusal as soon as more than `maxBytes` have arrived (the rest is never read). */
+async function readWithin(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<string> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let read = 0;
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    read += next.value.byteLength;
+    if (read > maxBytes) {
+      void reader.cancel();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(next.value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Refuses a body larger than the limit: at once from its Content-Length, and while it streams
+ * (a chunked body has none), so no more than the limit is ever read.
+ */
+function bodyLimit(maxBytes: number): GatewayPlugin {
+  return {
+    onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
+      const length = request.headers.get('content-length');
+      if (length !== null && !(Number(length) <= maxBytes)) throw tooLarge(maxBytes);
+      if (!requestParser || !request.body) return;
+      setRequestParser(async (req) => {
+        const body = await readWithin(req.body!, maxBytes);
+        return requestParser(new fetchAPI.Request(req.url, { method: req.method, headers: req.headers, signal: req.signal, body }));
+      });
+    },
+  };
+}
+
 /**
  * A request that could not run at all (bad JSON, syntax, unknown field, wrong variable type) is a
  * 400 with GraphQL errors for every client, not only graphql-response+json ones.
@@ -178,54 +266,20 @@ const requestErrorsAre400: GatewayPlugin = {
     setResult({
       ...result,
       errors: errors.map((e) => {
-        const { http: _http, originalError: _original, ...extensions } = (e.extensions ?? {}) as Record<string, unknown>;
+        const { http, originalError: _original, ...extensions } = (e.extensions ?? {}) as Record<string, unknown>;
         return new GraphQLError(e.message, {
           nodes: e.nodes,
           positions: e.positions,
           source: e.source,
-          extensions: { code: 'BAD_USER_INPUT', ...extensions, http: { status: 400 } },
+          extensions: { code: 'BAD_USER_INPUT', ...extensions, http: httpOf(http) },
         });
       }),
     });
   },
 };
 
-/** How deep a selection set nests fields, following fragment spreads (each fragment once per path). */
-function selectionDepth(set: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>, seen: ReadonlySet<string>): number {
-  let deepest = 0;
-  for (const selection of set?.selections ?? []) {
-    if (selection.kind === Kind.FIELD) {
-      deepest = Math.max(deepest, 1 + selectionDepth(selection.selectionSet, fragments, seen));
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      deepest = Math.max(deepest, selectionDepth(selection.selectionSet, fragments, seen));
-    } else if (!seen.has(selection.name.value)) {
-      const fragment = fragments.get(selection.name.value);
-      deepest = Math.max(deepest, selectionDepth(fragment?.selectionSet, fragments, new Set([...seen, selection.name.value])));
-    }
-  }
-  return deepest;
-}
-
-/** Rejects operations nested deeper than the limit (fragments included) before they are planned. */
-function depthLimit(max: number): GatewayPlugin {
-  const rule: ValidationRule = (context) => ({
-    OperationDefinition(operation) {
-      const fragments = new Map(context.getDocument().definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
-      if (selectionDepth(operation.selectionSet, fragments, new Set()) > max) {
-        context.reportError(new GraphQLError(`Query is nested deeper than ${max} levels`, { nodes: [operation], extensions: { code: 'BAD_USER_INPUT' } }));
-      }
-      return false;
-    },
-  });
-  return {
-    onValidate({ addValidationRule }) {
-      addValidationRule(rule);
-    },
-  };
-}
-
 export async function serveGateway(config: Config, port = config.GATEWAY_PORT): Promise<RunningGateway> {
-  const { runtime, log } = createGateway(config);
+  const { runtime, log, documentCache } = createGateway(config);
   const server = createServer(runtime);
   const actual = await listen(server, config.HOST, port);
   log.info(`gateway ready at http://${config.HOST}:${actual}/graphql`);
@@ -233,6 +287,7 @@ export async function serveGateway(config: Config, port = config.GATEWAY_PORT): 
     url: `http://${config.HOST}:${actual}/graphql`,
     port: actual,
     server,
+    documentCache,
     async stop() {
       await closeServer(server);
       await runtime.dispose();

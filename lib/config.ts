@@ -45,6 +45,15 @@ const schema = z.object({
   RESTART_MAX_DELAY_MS: z.coerce.number().int().min(1).default(30_000),
   /** How long a SQLite write waits for a lock held by another connection or process. */
   SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).default(5_000),
+  GATEWAY_MAX_TOKENS: z.coerce.number().int().min(1).default(2_000),
+  GATEWAY_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
+  GATEWAY_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(50),
+  GATEWAY_MAX_SELECTIONS: z.coerce.number().int().min(1).default(2_000),
+  GATEWAY_MAX_COST: z.coerce.number().int().min(1).default(10_000),
+  GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().min(1).default(100_000),
+  GATEWAY_DOCUMENT_CACHE_ENTRIES: z.coerce.number().int().min(0).default(1_000),
+  GATEWAY_DOCUMENT_CACHE_BYTES: z.coerce.number().int().min(0).default(64_000_000),
+  GATEWAY_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
 
   MARKETPLACE_SOURCE: mode.default('local'),
   PAYMENTS_SOURCE: mode.default('local'),
@@ -59,6 +68,12 @@ const schema = z.object({
 
   /** How often the marketplace retries delivering payment records to payments (first retry delay; backoff doubles). */
   PAYMENT_OUTBOX_INTERVAL_MS: z.coerce.number().int().min(10).default(2_000),
+  /** Service outbox messages one delivery lane (one per target subgraph) claims at a time. */
+  SERVICE_OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
+  /** Service outbox calls one delivery lane has in flight at most. */
+  SERVICE_OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(16),
+  /** Service outbox messages one call carries at most when a backlog is drained (1: one per call). */
+  SERVICE_OUTBOX_MESSAGES_PER_CALL: z.coerce.number().int().min(1).max(100).default(20),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
   UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   UPSTREAM_BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5),

@@ -1,3 +1,4 @@
+import { Kind, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { badInput } from './errors.ts';
 
 /** The one cursor codec: opaque base64url of a small JSON position. */
@@ -162,4 +163,24 @@ export async function windowFromPages<T>(page: OffsetPage, fetchPage: (pageNumbe
   }
   const more = total === null ? items.length > size : null;
   return offsetConnection(more ? items : items.slice(0, size), page, total);
+}
+
+/** The part of a resolver's `info` that tells which fields the client selected under it. */
+export interface SelectionInfo {
+  fieldNodes: readonly FieldNode[];
+  fragments: Record<string, FragmentDefinitionNode>;
+}
+
+/**
+ * True when the client selected `totalCount` on this connection field (directly, in an inline
+ * fragment or a named one), so a source can skip counting when it did not.
+ */
+export function wantsTotalCount(info: SelectionInfo): boolean {
+  const selects = (set: SelectionSetNode | undefined): boolean =>
+    !!set?.selections.some((s) => {
+      if (s.kind === Kind.FIELD) return s.name.value === 'totalCount';
+      if (s.kind === Kind.INLINE_FRAGMENT) return selects(s.selectionSet);
+      return selects(info.fragments[s.name.value]?.selectionSet);
+    });
+  return info.fieldNodes.some((node) => selects(node.selectionSet));
 }

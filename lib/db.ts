@@ -1,10 +1,10 @@
+import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
-import { Migrator } from '@mikro-orm/migrations';
-import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import { SqliteDriver } from '@mikro-orm/sqlite';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Pool } from 'pg';
 import type { Config, SubgraphName } from './config.ts';
 
 export type EntityManager = SqlEntityManager;
@@ -23,6 +23,14 @@ export interface Database {
   /** Where the data lives, without credentials: a file path or host/database/schema. */
   location: string;
   queries: QueryCounter;
+  /**
+   * Runs one read-only SELECT (`?` placeholders) on a statement prepared once per SQL text and
+   * returns plain rows (integers as bigint on SQLite). It reads committed data only: SQLite reads
+   * through a read-only connection of its own, PostgreSQL through named prepared statements.
+   */
+  select<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** A table's quoted name for `select`, qualified by the subgraph's schema on PostgreSQL. */
+  table(name: string): string;
   /** A fresh EntityManager for one request or one unit of work. */
   fork(): EntityManager;
   ping(): Promise<boolean>;
@@ -59,7 +67,6 @@ export async function openDatabase(
   const queries = new QueryCounter();
   const common: Partial<Options> = {
     entities: opts.entities as Options['entities'],
-    extensions: [Migrator],
     allowGlobalContext: false,
     forceUtcTimezone: true,
     onQuery: (sql: string) => {
@@ -80,13 +87,16 @@ export async function openDatabase(
   let orm: MikroORM;
   let location: string;
   try {
+    // Each process loads only the driver (and, on PostgreSQL, the migrator) that it uses.
     if (pg) {
       location = `${describeDatabaseUrl(pg)} schema ${opts.name}`;
-      orm = await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: pg, schema: opts.name, pool: { min: 0, max: 10 } } as Options);
+      const [{ PostgreSqlDriver }, { Migrator }] = await Promise.all([import('@mikro-orm/postgresql'), import('@mikro-orm/migrations')]);
+      orm = await MikroORM.init({ ...common, extensions: [Migrator], driver: PostgreSqlDriver, clientUrl: pg, schema: opts.name, pool: { min: 0, max: 10 } } as Options);
       await orm.em.getConnection().execute(`create schema if not exists "${opts.name}"`);
       await orm.migrator.up();
     } else {
       location = createPrivateFile(config.dataDir, `${opts.name}.sqlite`);
+      const { SqliteDriver } = await import('@mikro-orm/sqlite');
       orm = await MikroORM.init({
         ...common,
         driver: SqliteDriver,
@@ -103,11 +113,17 @@ export async function openDatabase(
     const reason = error instanceof Error ? error.message.split('\n')[0]!.replaceAll(pg ?? '\u0000', '[DATABASE_URL]') : String(error);
     throw new DatabaseUnavailableError(`${opts.name}: cannot open database at ${where}: ${redactUrls(reason)}`);
   }
+  const select = pg ? postgresSelect((await orm.em.getConnection().getNativeClient()) as Pool) : sqliteSelect(location);
   return {
     orm,
     kind: pg ? 'postgresql' : 'sqlite',
     location,
     queries,
+    select: (sql, params = []) => {
+      queries.count++;
+      return select(sql, params) as never;
+    },
+    table: (name) => (pg ? `"${opts.name}"."${name}"` : `"${name}"`),
     fork: () => orm.em.fork() as EntityManager,
     async ping() {
       try {
@@ -117,7 +133,10 @@ export async function openDatabase(
         return false;
       }
     },
-    close: () => orm.close(true),
+    close: async () => {
+      select.close();
+      await orm.close(true);
+    },
   };
 }
 
@@ -132,6 +151,48 @@ export function createPrivateFile(dir: string, name: string): string {
   closeSync(openSync(path, 'a', 0o600));
   chmodSync(path, 0o600);
   return path;
+}
+
+/** Prepared statements kept per SQL text; beyond this many distinct texts the cache starts again. */
+const STATEMENT_CACHE_SIZE = 500;
+
+type Select = ((sql: string, params: readonly unknown[]) => Promise<unknown[]>) & { close(): void };
+
+/** A read-only connection (WAL: it sees committed data, never another request's open transaction). */
+function sqliteSelect(file: string): Select {
+  let db: BetterSqlite3.Database | undefined;
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  const select = async (sql: string, params: readonly unknown[]) => {
+    if (!db) {
+      const { default: Sqlite } = await import('better-sqlite3');
+      db ??= new Sqlite(file, { readonly: true, fileMustExist: true });
+    }
+    let statement = statements.get(sql);
+    if (!statement) {
+      if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
+      statement = db.prepare(sql).safeIntegers(true);
+      statements.set(sql, statement);
+    }
+    return statement.all(...params);
+  };
+  return Object.assign(select, { close: () => db?.close() });
+}
+
+/** Named prepared statements: each pooled connection parses and plans a SQL text once. */
+function postgresSelect(pool: Pool): Select {
+  const names = new Map<string, string>();
+  const select = async (sql: string, params: readonly unknown[]) => {
+    let name = names.get(sql);
+    if (!name) {
+      if (names.size >= STATEMENT_CACHE_SIZE) names.clear();
+      name = `read_${names.size}_${createHash('sha1').update(sql).digest('hex').slice(0, 12)}`;
+      names.set(sql, name);
+    }
+    let n = 0;
+    const text = sql.replace(/\?/g, () => `$${++n}`);
+    return (await pool.query({ name, text, values: params as unknown[] })).rows;
+  };
+  return Object.assign(select, { close: () => {} });
 }
 
 /** Strips credentials from any URL inside a message. */

@@ -1,5 +1,6 @@
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { Decimal, minorUnits } from './decimal.ts';
+import { MAX_DECIMAL_INPUT, MAX_DECIMAL_PLACES } from './limits.ts';
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
 const currencies = new Set(Intl.supportedValuesOf('currency'));
@@ -66,9 +67,14 @@ export const DecimalScalar: GraphQLScalarType<Decimal, string> = new GraphQLScal
     throw invalid('Decimal', String(v));
   },
   parseValue: (v) => {
-    if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim())) return new Decimal(v.trim());
-    if (typeof v === 'number' && Number.isInteger(v)) return new Decimal(v);
-    throw invalid('Decimal', `${JSON.stringify(v)}; send a decimal string such as "12.50"`);
+    let value: Decimal;
+    if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim())) value = new Decimal(v.trim());
+    else if (typeof v === 'number' && Number.isSafeInteger(v)) value = new Decimal(v);
+    else throw invalid('Decimal', `${JSON.stringify(v).slice(0, 60)}; send a decimal string such as "12.50"`);
+    // Bounded so that no amount can overflow a stored integer or be rounded on its way in.
+    if (value.abs().gt(MAX_DECIMAL_INPUT)) throw invalid('Decimal', `a value beyond ${MAX_DECIMAL_INPUT.toFixed()} in magnitude`);
+    if (value.decimalPlaces() > MAX_DECIMAL_PLACES) throw invalid('Decimal', `more than ${MAX_DECIMAL_PLACES} decimal places`);
+    return value;
   },
   parseLiteral: (ast): Decimal => {
     if (ast.kind === Kind.STRING || ast.kind === Kind.INT) return DecimalScalar.parseValue(ast.value) as Decimal;

@@ -10,6 +10,7 @@ import { BREAK, GraphQLError, parse, visit, type DocumentNode } from 'graphql';
 import { authenticateRequest, enforceAuthDirectives, isTrustedCaller, type AuthState } from './auth.ts';
 import type { Config, SubgraphName } from './config.ts';
 import { formatError } from './errors.ts';
+import { refuseNulCharacters } from './limits.ts';
 import { upstreamToGraphQLError } from './http-client.ts';
 import { closeServer, listen } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -140,7 +141,7 @@ export async function serveSubgraph<C extends RequestContext>(
   const apollo = new ApolloServer<C>({
     schema,
     introspection: true,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), internalFieldsForTrustedCallers<C>(config.serviceToken)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), internalFieldsForTrustedCallers<C>(config.serviceToken), refuseNulCharacters],
     includeStacktraceInErrorResponses: false,
     // The process stops it after its HTTP server has finished the requests in flight (stopOnSignals).
     stopOnTerminationSignals: false,

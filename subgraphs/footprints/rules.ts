@@ -2,6 +2,7 @@
 // answer a bad request with the same user errors.
 import { badInput, ValidationErrors, type UserError, type UserErrorCode } from '../../lib/errors.ts';
 import { dec, type Decimal } from '../../lib/decimal.ts';
+import { MAX_MASS_TONNES } from '../../lib/limits.ts';
 import type { ContactValue, ProductSupplierPatch, QuantityValue, ResoldProductFields, SupplierPeriodInput, YearlySalesVolumeValue } from './source.ts';
 
 export const PRODUCT_PAGE = { defaultSize: 32, maxSize: 128 } as const;
@@ -96,6 +97,7 @@ export function resoldProductFields(input: ResoldProductInputShape): ResoldProdu
     seen.add(v.year);
     if (v.tonnes.lt(0)) c.add('INVALID', 'Tonnes must not be negative', [...at, 'tonnes']);
     else if (v.tonnes.decimalPlaces() > 6) c.add('INVALID', 'Tonnes have at most 6 decimals (one gram)', [...at, 'tonnes']);
+    else if (v.tonnes.gt(MAX_MASS_TONNES)) c.add('INVALID', `Tonnes are at most ${MAX_MASS_TONNES.toFixed()}`, [...at, 'tonnes']);
     volumes.push({ year: v.year, tonnes: v.tonnes });
   });
   c.throwIfAny();

@@ -30,7 +30,7 @@ export async function createFootprintsApp(config: Config): Promise<FootprintsApp
     const db = await openDatabase(config, { name: 'footprints', entities, migrationsPath: MIGRATIONS });
     if (config.SEED_DEMO_DATA && (await seedFootprints(db.fork()))) log.info('seeded demo data');
     // Sources are stateless over the database: one serves every request.
-    const source = new LocalFootprintsSource(() => db.fork());
+    const source = new LocalFootprintsSource(db);
     return app(source, { database: db, local: source, health: databaseHealth(db), close: () => db.close() });
   }
 

@@ -42,12 +42,15 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
       serviceToken: config.serviceToken,
       intervalMs: config.PAYMENT_OUTBOX_INTERVAL_MS,
       timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      batchSize: config.SERVICE_OUTBOX_BATCH_SIZE,
+      concurrency: config.SERVICE_OUTBOX_CONCURRENCY,
+      messagesPerCall: config.SERVICE_OUTBOX_MESSAGES_PER_CALL,
       log,
     });
     outbox = dispatcher;
     offsets = await localOffsetOrders(config, db, log, () => dispatcher.kick());
     dispatcher.start();
-    sourceFor = (base) => new LocalMarketplaceSource(db.fork(), base.auth.viewer, () => dispatcher.kick());
+    sourceFor = (base) => new LocalMarketplaceSource(db, base.auth.viewer, () => dispatcher.kick());
     health = databaseHealth(db);
     close = async () => {
       await dispatcher.stop();

@@ -264,6 +264,8 @@ export interface Listing<F> {
   page: OffsetPage;
   filter: F;
   order: SortDirection;
+  /** False when the client did not select `totalCount`: the source may skip counting (it is then null). */
+  totalCount?: boolean;
 }
 
 export interface AuthenticatedUser {

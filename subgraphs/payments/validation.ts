@@ -2,6 +2,7 @@
 // before anything is written, locally or upstream.
 import { Decimal, minorUnits } from '../../lib/decimal.ts';
 import { ValidationErrors, badInput, type UserError } from '../../lib/errors.ts';
+import { MAX_MONEY_AMOUNT } from '../../lib/limits.ts';
 import { isCountryCode } from '../../lib/scalars.ts';
 import type { NewBankAccount, NewPaymentTransaction, NewTransfer, PaymentTransactionFilter, PaymentTransactionStatus, PaymentTransactionType } from './source.ts';
 
@@ -43,7 +44,7 @@ function throwIfAny(errors: UserError[]) {
 function checkAmount(errors: UserError[], amount: Decimal, currency: string) {
   if (!amount.isFinite() || amount.lte(0)) errors.push(err('amount', 'Amount must be greater than zero'));
   else if (amount.decimalPlaces() > minorUnits(currency)) errors.push(err('amount', `${currency} amounts have at most ${minorUnits(currency)} decimal places`));
-  else if (amount.gte('1e15')) errors.push(err('amount', 'Amount is too large'));
+  else if (amount.gt(MAX_MONEY_AMOUNT)) errors.push(err('amount', `Amounts are at most ${MAX_MONEY_AMOUNT.toFixed()} ${currency}`));
 }
 
 export function validateBankAccount(input: { holderName: string; iban: string; bic: string; currency: string; countryCode: string }): NewBankAccount {

@@ -558,6 +558,15 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
       }
     });
 
+    it("serves the bench query's part in one statement per batch: product, its sales volumes, its footprint", async () => {
+      sut.fake?.resetCalls();
+      sut.app.database?.queries.reset();
+      const product = (await data(`query($id: ID!) { resoldProduct(id: $id) { id name yearlySalesVolumes { year } footprint { total } } }`, { id: P[1] })).resoldProduct;
+      expect(product.id).toBe(P[1]);
+      expect(product.footprint.total).toEqual(expect.any(String));
+      if (mode === 'local') expect(sut.app.database!.queries.count).toBe(3);
+    });
+
     it('pages 32 products by default and knows a full page of 128 is the last', async () => {
       const q = `query($g: ID!, $first: Int, $after: String) { resoldProducts(groupId: $g, first: $first, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }`;
       const page = (await data(q, { g: G[1] })).resoldProducts;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { decodeCursor, encodeCursor, offsetConnection, offsetPage, windowFromPages } from '../../lib/connection.ts';
+import { Kind, parse, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
+import { decodeCursor, encodeCursor, offsetConnection, offsetPage, wantsTotalCount, windowFromPages } from '../../lib/connection.ts';
 import { DecimalScalar, isCountryCode, isCurrencyCode } from '../../lib/scalars.ts';
 
 const rows = Array.from({ length: 23 }, (_, i) => i);
@@ -61,5 +62,26 @@ describe('scalars', () => {
     expect(isCountryCode('se')).toBe(false);
     expect(isCurrencyCode('EUR')).toBe(true);
     expect(isCurrencyCode('EUX')).toBe(false);
+  });
+});
+
+describe('wantsTotalCount', () => {
+  /** The `info` of the first root field of a query. */
+  const infoOf = (query: string) => {
+    const doc = parse(query);
+    const operation = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+    const fragments = Object.fromEntries(doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
+    return { fieldNodes: [operation.selectionSet.selections[0] as FieldNode], fragments };
+  };
+
+  it('is true when totalCount is selected directly, in an inline fragment or in a named fragment', () => {
+    expect(wantsTotalCount(infoOf('{ products { totalCount nodes { id } } }'))).toBe(true);
+    expect(wantsTotalCount(infoOf('{ products { ... on ProductConnection { totalCount } } }'))).toBe(true);
+    expect(wantsTotalCount(infoOf('query { products { ...F } } fragment F on ProductConnection { nodes { id } totalCount }'))).toBe(true);
+  });
+
+  it('is false when only nodes, edges or pageInfo are selected (a nested totalCount does not count)', () => {
+    expect(wantsTotalCount(infoOf('{ products { nodes { id } pageInfo { hasNextPage } } }'))).toBe(false);
+    expect(wantsTotalCount(infoOf('{ products { edges { node { orders { totalCount } } } } }'))).toBe(false);
   });
 });

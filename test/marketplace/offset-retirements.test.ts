@@ -152,6 +152,8 @@ describe('offset order retirements in the registry (local mode)', () => {
     expect(await retirementMessages()).toHaveLength(1);
     const poolId = JSON.parse(message!.payload).offsetOrderId as string;
     await until(() => retired.has(poolId), 'the pooled retirement');
+    // The outcome is recorded just after the registry answers.
+    await until(async () => (await m.app.database!.fork().findOneOrFail(ServiceOutbox, { id: message!.id })).status === 'DELIVERED', 'the delivered message');
     expect(retired.get(poolId)).toEqual({
       offsetOrderId: poolId,
       projectId: KENYA,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { alignByKey } from '../../../lib/batch.ts';
-import type { EntityManager } from '../../../lib/db.ts';
+import type { Database, EntityManager } from '../../../lib/db.ts';
+import { rowReader, rowsByIds, whereSql, type RowReader } from '../../../lib/rows.ts';
 import { DomainError, ValidationErrors, type UserError } from '../../../lib/errors.ts';
 import { currentPeriod } from '../rules.ts';
 import type {
@@ -36,10 +37,15 @@ import { toRecord, toRow } from './mapping.ts';
  * EntityManager, so reads after a mutation never see a stale identity map.
  */
 export class LocalFootprintsSource implements FootprintsSource {
+  private readonly db: Database;
   private readonly fork: () => EntityManager;
+  /** Plain-row readers of the hot read paths (no identity map, statements prepared once). */
+  private readonly rows: { product: RowReader<ResoldProduct>; volume: RowReader<SalesVolume>; footprint: RowReader<Footprint> };
 
-  constructor(fork: () => EntityManager) {
-    this.fork = fork;
+  constructor(db: Database) {
+    this.db = db;
+    this.fork = () => db.fork();
+    this.rows = { product: rowReader(db, ResoldProduct), volume: rowReader(db, SalesVolume), footprint: rowReader(db, Footprint) };
   }
 
   async groups() {
@@ -63,10 +69,15 @@ export class LocalFootprintsSource implements FootprintsSource {
     return { rows: await this.withVolumes(em, rows.slice(0, page.limit)), hasNextPage: rows.length > page.limit };
   }
 
+  /** Two statements for any number of products: the products, then their sales volumes. */
   async resoldProductsByIds(ids: readonly string[]) {
-    const em = this.fork();
-    const rows = await em.find(ResoldProduct, { id: { $in: [...ids] } });
-    return alignByKey(ids, await this.withVolumes(em, rows), (p) => p.id);
+    const products = await rowsByIds(this.db, this.rows.product, ids);
+    if (products.length === 0) return ids.map(() => null);
+    const { volume } = this.rows;
+    const params: unknown[] = [];
+    const condition = whereSql(volume, { productId: { $in: products.map((p) => p.id) } }, params);
+    const volumes = (await this.db.select(`select ${volume.columns} from ${volume.table} where ${condition}`, params)).map((r) => volume.toEntity(r));
+    return alignByKey(ids, products.map((p) => toRecord.product(p, volumes)), (p) => p.id);
   }
 
   private async readProduct(id: string) {
@@ -132,8 +143,11 @@ export class LocalFootprintsSource implements FootprintsSource {
   /** One statement for any number of products. */
   async footprints(kind: FootprintKind, products: readonly ProductRef[]) {
     const ids = products.map((p) => p.id);
-    const rows = await this.fork().find(Footprint, { kind, productId: { $in: ids } });
-    return alignByKey(ids, rows.map(toRecord.footprint), (f) => f.resoldProductId);
+    const { footprint } = this.rows;
+    const params: unknown[] = [];
+    const condition = whereSql(footprint, { kind, productId: { $in: ids } }, params);
+    const rows = await this.db.select(`select ${footprint.columns} from ${footprint.table} where ${condition}`, params);
+    return alignByKey(ids, rows.map((r) => toRecord.footprint(footprint.toEntity(r))), (f) => f.resoldProductId);
   }
 
   async currentSuppliers(productIds: readonly string[]): Promise<(EngagementRecord | null)[]> {

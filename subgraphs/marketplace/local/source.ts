@@ -3,9 +3,11 @@ import { UniqueConstraintViolationException, raw, type EntityClass, type FilterQ
 import type { Viewer } from '../../../lib/auth.ts';
 import { alignByKey } from '../../../lib/batch.ts';
 import { offsetConnection } from '../../../lib/connection.ts';
-import type { EntityManager } from '../../../lib/db.ts';
+import type { Database, EntityManager } from '../../../lib/db.ts';
+import { rowReader, rowsByIds, whereSql, type RowFilter, type RowReader } from '../../../lib/rows.ts';
 import { Decimal, dec, minorUnits, toMinor, tonnesToGrams } from '../../../lib/decimal.ts';
 import { DomainError, forbidden } from '../../../lib/errors.ts';
+import { assertMoneyWithinLimit } from '../../../lib/limits.ts';
 import type {
   BundleOrderFilter,
   CatalogueModel,
@@ -46,17 +48,43 @@ import { enqueueServiceCall } from './service-outbox.ts';
 
 type Sorted = { createdAt: Date; id: string };
 
+/** Plain-row readers of the marketplace tables, built once per database. */
+const readers = new WeakMap<Database, Map<EntityClass<object>, RowReader<object>>>();
+
 /** The marketplace as its own system of record. */
 export class LocalMarketplaceSource implements MarketplaceSource {
-  private readonly em: EntityManager;
+  private readonly db: Database;
+  private forked: EntityManager | undefined;
   private readonly viewer: Viewer | null;
   /** Called after a purchase commits (wakes the payment outbox dispatcher). */
   private readonly onPurchase: () => void;
 
-  constructor(em: EntityManager, viewer: Viewer | null, onPurchase: () => void = () => {}) {
-    this.em = em;
+  constructor(db: Database, viewer: Viewer | null, onPurchase: () => void = () => {}) {
+    this.db = db;
     this.viewer = viewer;
     this.onPurchase = onPurchase;
+  }
+
+  /** The unit of work of writes, forked on first use (reads go through plain rows). */
+  private get em(): EntityManager {
+    this.forked ??= this.db.fork();
+    return this.forked;
+  }
+
+  private reader<E extends object>(entity: EntityClass<E>): RowReader<E> {
+    let perDb = readers.get(this.db);
+    if (!perDb) readers.set(this.db, (perDb = new Map()));
+    let found = perDb.get(entity as EntityClass<object>);
+    if (!found) perDb.set(entity as EntityClass<object>, (found = rowReader(this.db, entity as EntityClass<object>)));
+    return found as RowReader<E>;
+  }
+
+  /** The ids of the rows that match a filter. */
+  private async idsWhere<E extends { id: string }>(entity: EntityClass<E>, filter: RowFilter): Promise<string[]> {
+    const reader = this.reader(entity);
+    const params: unknown[] = [];
+    const rows = await this.db.select<{ id: string }>(`select "id" from ${reader.table} where ${whereSql(reader, filter, params) || 'true'}`, params);
+    return rows.map((r) => r.id);
   }
 
   async authenticate(input: { email: string; name?: string | null }) {
@@ -76,9 +104,8 @@ export class LocalMarketplaceSource implements MarketplaceSource {
     return { user: toRecord.user(user) };
   }
 
-  async usersByIds(ids: readonly string[]) {
-    const rows = await this.em.find(User, { id: { $in: [...ids] } });
-    return alignByKey(ids, rows.map(toRecord.user), (u) => u.id);
+  usersByIds(ids: readonly string[]) {
+    return this.byIds(User, ids, toRecord.user);
   }
 
   /** Public rows, the viewer's own (when rows have an owner), or everything for an admin. */
@@ -88,19 +115,25 @@ export class LocalMarketplaceSource implements MarketplaceSource {
     return { $or: [{ isPublic: true }, { [ownerField]: this.viewer.id }] } as FilterQuery<T>;
   }
 
-  /** One window of a listing, newest first unless the listing says ASC, with its total. */
+  /**
+   * One window of a listing, newest first unless the listing says ASC: one statement for the page
+   * (one row more than asked tells whether a next page exists), one more for the total only when
+   * the listing wants it.
+   */
   private async window<E extends Sorted, R>(entity: EntityClass<E>, where: FilterQuery<E>[], listing: Listing<unknown>, map: (row: E) => R, sortBy: 'createdAt' | 'name' = 'createdAt') {
-    const { page, order } = listing;
-    const [rows, total] = await this.em.findAndCount(entity, { $and: where } as FilterQuery<E>, {
-      orderBy: { [sortBy]: order, id: order } as never,
-      limit: page.limit,
-      offset: page.offset,
-    });
-    return offsetConnection(rows.map(map), page, total);
+    const { page } = listing;
+    const reader = this.reader(entity);
+    const params: unknown[] = [];
+    const condition = whereSql(reader, { $and: where } as RowFilter, params);
+    const from = `from ${reader.table}${condition ? ` where ${condition}` : ''}`;
+    const direction = listing.order === 'ASC' ? 'asc' : 'desc';
+    const rows = await this.db.select(`select ${reader.columns} ${from} order by ${reader.column(sortBy)} ${direction}, "id" ${direction} limit ? offset ?`, [...params, page.limit + 1, page.offset]);
+    const total = listing.totalCount === false ? null : Number((await this.db.select<{ n: unknown }>(`select count(*) as "n" ${from}`, params))[0]!.n);
+    return offsetConnection(rows.map((r) => map(reader.toEntity(r))), page, total);
   }
 
   private async byIds<E extends { id: string }, R extends { id: string }>(entity: EntityClass<E>, ids: readonly string[], map: (row: E) => R) {
-    const rows = await this.em.find(entity, { id: { $in: [...ids] } } as unknown as FilterQuery<E>);
+    const rows = await rowsByIds(this.db, this.reader(entity), ids);
     return alignByKey(ids, rows.map(map), (r) => r.id);
   }
 
@@ -166,10 +199,7 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   async orders(listing: Listing<OrderFilter>) {
     const { filter } = listing;
     let productIds: string[] | null = null;
-    if (filter.productType) {
-      const products = await this.em.find(Product, { productType: filter.productType }, { fields: ['id'] });
-      productIds = products.map((p) => p.id);
-    }
+    if (filter.productType) productIds = await this.idsWhere(Product, { productType: filter.productType });
     return this.window(
       Order,
       [
@@ -224,7 +254,7 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   async productOrders(listing: Listing<ProductOrderFilter>) {
     const { bundleOrderId, productId } = listing.filter;
     // The products of a non-public bundle order are as private as the bundle order.
-    const hidden = this.viewer?.role === 'ADMIN' ? [] : (await this.em.find(BundleOrder, { isPublic: false }, { fields: ['id'] })).map((b) => b.id);
+    const hidden = this.viewer?.role === 'ADMIN' ? [] : await this.idsWhere(BundleOrder, { isPublic: false });
     return this.window(
       ProductOrder,
       [bundleOrderId ? { bundleOrderId } : {}, productId ? { productId } : {}, hidden.length ? { bundleOrderId: { $nin: hidden } } : {}],
@@ -238,8 +268,11 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   }
 
   async productOrdersByBundleIds(bundleOrderIds: readonly string[]) {
-    const rows = await this.em.find(ProductOrder, { bundleOrderId: { $in: [...bundleOrderIds] } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
-    const records = rows.map(toRecord.productOrder);
+    const reader = this.reader(ProductOrder);
+    const params: unknown[] = [];
+    const condition = whereSql(reader, { bundleOrderId: { $in: [...bundleOrderIds] } }, params);
+    const rows = await this.db.select(`select ${reader.columns} from ${reader.table} where ${condition} order by ${reader.column('createdAt')} asc, "id" asc`, params);
+    const records = rows.map((r) => toRecord.productOrder(reader.toEntity(r)));
     return bundleOrderIds.map((id) => records.filter((r) => r.bundleOrderId === id));
   }
 
@@ -307,6 +340,8 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   ): Promise<OrderRecord> {
     const unit = dec(o.unitPriceMinor).div(dec(10).pow(minorUnits(o.currency)));
     const total = unit.mul(o.quantity).toDecimalPlaces(minorUnits(o.currency), Decimal.ROUND_HALF_EVEN);
+    // Payments records nothing larger: refuse the order rather than leave a payment undeliverable.
+    assertMoneyWithinLimit(total, o.currency, 'input.quantity');
     const now = new Date();
     const row = {
       id: o.id,

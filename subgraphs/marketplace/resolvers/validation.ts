@@ -3,6 +3,7 @@
 // response lists them all, and nothing is written.
 import { minorUnits, type Decimal } from '../../../lib/decimal.ts';
 import { ValidationErrors, type UserError } from '../../../lib/errors.ts';
+import { MAX_MASS_TONNES, MAX_MONEY_AMOUNT } from '../../../lib/limits.ts';
 import type { ImpactPartnerInput, MoneyValue, NftInput, ProductInput, ProductType, SupplierInput, TraderInput } from '../source.ts';
 
 export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -33,6 +34,7 @@ export class Checks {
     if (value == null) return undefined;
     if (positive ? !value.gt(0) : value.lt(0)) this.fail(field, 'INVALID', positive ? 'Quantity must be greater than zero' : 'Quantity cannot be negative');
     else if (value.decimalPlaces() > 6) this.fail(field, 'INVALID', 'Quantity has a precision of one gram (0.000001 t) at most');
+    else if (value.gt(MAX_MASS_TONNES)) this.fail(field, 'INVALID', `Quantity is at most ${MAX_MASS_TONNES.toFixed()} t`);
     return value;
   }
 
@@ -41,7 +43,7 @@ export class Checks {
     if (value.amount.lt(0)) this.fail(`${field}.amount`, 'INVALID', 'Price cannot be negative');
     else if (value.amount.decimalPlaces() > minorUnits(value.currency)) {
       this.fail(`${field}.amount`, 'INVALID', `${value.currency} amounts have at most ${minorUnits(value.currency)} decimal places`);
-    }
+    } else if (value.amount.gt(MAX_MONEY_AMOUNT)) this.fail(`${field}.amount`, 'INVALID', `Amounts are at most ${MAX_MONEY_AMOUNT.toFixed()} ${value.currency}`);
     return { amount: value.amount, currency: value.currency };
   }
 

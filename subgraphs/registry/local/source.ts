@@ -219,6 +219,13 @@ export class LocalRegistrySource implements RegistrySource {
   }
 
   // ---- the ledger ----
+  //
+  // Lock order, the same in every transaction that writes the ledger (two transactions taking the
+  // same rows in opposite orders deadlock on PostgreSQL):
+  //   1. the idempotency key row (its unique index),
+  //   2. balance rows: by credit (oldest vintage, then id), then by organization id,
+  //   3. serial blocks and credit request rows, only after the balances that guard them.
+  // A review therefore locks its balances before it claims the pending request.
 
   /** Checks that the credit and the receiving organization exist before anything is written. */
   private async prepare(em: EntityManager, cmd: CreditActionCommand): Promise<Credit> {
@@ -429,9 +436,9 @@ export class LocalRegistrySource implements RegistrySource {
       if (!request) throw unknownRequestError(requestId);
       const now = new Date();
       const state = decision === 'ACCEPTED' ? 'PROCESSED' : 'REJECTED';
-      if (decision === 'ACCEPTED' && request.action === 'TRANSFER' && request.toOrganizationId) {
-        await this.lockBalancesInOrder(em, request.creditId, [organizationId, request.toOrganizationId]);
-      }
+      // Balances first, then the request (see the lock order above), for an accept and a reject alike.
+      const receiver = decision === 'ACCEPTED' && request.action === 'TRANSFER' ? request.toOrganizationId : null;
+      await this.lockBalancesInOrder(em, request.creditId, receiver ? [organizationId, receiver] : [organizationId]);
       // Reviewed once: only the first review finds the request still pending.
       const won = await em.nativeUpdate(CreditRequest, { id: requestId, state: 'PENDING' }, { state, reviewedBy: viewer.id, updatedAt: now });
       if (won !== 1) throw alreadyReviewedError(requestId);

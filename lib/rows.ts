@@ -1,0 +1,120 @@
+// Read paths without the ORM's unit of work: plain rows from `Database.select`, shaped like the
+// entity (property names, bigint, boolean, Date) so the same record mappers serve both.
+import type { EntityClass } from '@mikro-orm/core';
+import type { Database } from './db.ts';
+
+type Kind = 'bigint' | 'boolean' | 'Date' | 'number' | 'string' | 'json';
+interface Column {
+  property: string;
+  column: string;
+  kind: Kind;
+}
+
+/** One entity's table, read as plain rows. */
+export interface RowReader<E> {
+  /** The quoted table name for this database. */
+  table: string;
+  /** `"col1", "col2", …`: every persisted column, in the order `toEntity` expects. */
+  columns: string;
+  /** The quoted column of a property, for WHERE and ORDER BY. */
+  column(property: string): string;
+  /** A row of `select <columns>` as the entity's plain shape. */
+  toEntity(row: Record<string, unknown>): E;
+}
+
+const toBigInt = (v: unknown) => (typeof v === 'bigint' ? v : BigInt(v as string | number));
+const convert: Record<Kind, (v: unknown) => unknown> = {
+  bigint: toBigInt,
+  // SQLite stores 0/1 (read as bigint), PostgreSQL a boolean.
+  boolean: (v) => v === true || v === 1n || v === 1,
+  // SQLite stores epoch milliseconds, PostgreSQL a timestamp.
+  Date: (v) => (v instanceof Date ? v : new Date(typeof v === 'bigint' ? Number(v) : (v as string | number))),
+  number: (v) => (typeof v === 'bigint' ? Number(v) : typeof v === 'string' ? Number(v) : v),
+  string: (v) => v,
+  // SQLite stores JSON text; the PostgreSQL driver may hand it over parsed already.
+  json: (v) => (typeof v === 'string' ? JSON.parse(v) : v),
+};
+
+const kindOf = (runtimeType: string, type: unknown): Kind => {
+  if (String(type).toLowerCase().startsWith('json')) return 'json';
+  return (['bigint', 'boolean', 'Date', 'number'].includes(runtimeType) ? runtimeType : 'string') as Kind;
+};
+
+/** Builds the reader of an entity from the ORM's metadata (so table and columns never drift). */
+export function rowReader<E extends object>(db: Database, entity: EntityClass<E>): RowReader<E> {
+  const meta = db.orm.getMetadata().get(entity);
+  const columns: Column[] = meta.props
+    .filter((p) => p.persist !== false && p.fieldNames?.length === 1)
+    .map((p) => ({ property: p.name, column: p.fieldNames[0]!, kind: kindOf(p.runtimeType, p.type) }));
+  const byProperty = new Map(columns.map((c) => [c.property, `"${c.column}"`]));
+  return {
+    table: db.table(meta.tableName),
+    columns: columns.map((c) => `"${c.column}"`).join(', '),
+    column(property) {
+      const quoted = byProperty.get(property);
+      if (!quoted) throw new Error(`${meta.className} has no column for ${property}`);
+      return quoted;
+    },
+    toEntity(row) {
+      const out: Record<string, unknown> = {};
+      for (const c of columns) {
+        const v = row[c.column];
+        out[c.property] = v === null || v === undefined ? null : convert[c.kind](v);
+      }
+      return out as E;
+    },
+  };
+}
+
+/** `?, ?, ?` for an IN list of n values. */
+export const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+/** Reads the rows of these ids in one statement (in no particular order). */
+export async function rowsByIds<E extends { id: string }>(db: Database, reader: RowReader<E>, ids: readonly string[]): Promise<E[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.select(`select ${reader.columns} from ${reader.table} where "id" in (${placeholders(ids.length)})`, ids);
+  return rows.map((r) => reader.toEntity(r));
+}
+
+/**
+ * A filter in the ORM's query shape, limited to what read paths use: equality (null, boolean,
+ * string, number, bigint), `$in`, `$nin`, `$gt`, `$gte`, and nested `$and` / `$or`.
+ */
+export type RowFilter = { [key: string]: unknown };
+
+const OPERATORS: Record<string, string> = { $gt: '>', $gte: '>=' };
+
+/** Turns a filter into a SQL condition with `?` parameters ('' when it filters nothing). */
+export function whereSql<E>(reader: RowReader<E>, filter: RowFilter, params: unknown[]): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === '$and' || key === '$or') {
+      const inner = (value as RowFilter[]).map((f) => whereSql(reader, f, params)).filter(Boolean);
+      if (key === '$or' && inner.length < (value as RowFilter[]).length) continue; // one branch matches everything
+      if (inner.length) parts.push(`(${inner.join(key === '$and' ? ' and ' : ' or ')})`);
+      continue;
+    }
+    const column = reader.column(key);
+    if (value === null) parts.push(`${column} is null`);
+    else if (typeof value === 'boolean') parts.push(`${column} = ${value}`);
+    else if (typeof value !== 'object') {
+      parts.push(`${column} = ?`);
+      params.push(value);
+    } else {
+      for (const [op, operand] of Object.entries(value as object)) {
+        if (op === '$in' || op === '$nin') {
+          const list = operand as unknown[];
+          if (!list.length) parts.push(op === '$in' ? 'false' : 'true');
+          else {
+            parts.push(`${column} ${op === '$in' ? 'in' : 'not in'} (${placeholders(list.length)})`);
+            params.push(...list);
+          }
+        } else if (OPERATORS[op]) {
+          parts.push(`${column} ${OPERATORS[op]} ?`);
+          params.push(operand);
+        } else throw new Error(`Unsupported filter operator ${op}`);
+      }
+    }
+  }
+  return parts.join(' and ');
+}
