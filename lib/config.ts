@@ -89,6 +89,10 @@ const schema = z.object({
   CO2TRUST_BY_ID_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   OFFSET_ORDERS_BASE_URL: url.default('http://127.0.0.1:5102'),
   OFFSET_ORDERS_API_KEY: z.string().optional(),
+  /** Currency of the offset-orders (Lune) account: Lune prices every quote and order in it. */
+  OFFSET_ORDERS_ACCOUNT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR').default('EUR'),
+  /** Lune client account to act for (sent as the Lune-Account header); unset: the API key's own account. */
+  OFFSET_ORDERS_ACCOUNT_ID: z.string().min(1).optional(),
   /** Smallest local offset order or quote, in grams (default 1 kg); a smaller one is a BELOW_MINIMUM user error. */
   OFFSET_MINIMUM_ORDER_GRAMS: z.coerce.number().int().min(1).default(1_000),
   /** Public origin of the marketplace (e.g. https://api.example.com) for the offset certificate links it signs; default: the request's host. */

@@ -7,6 +7,7 @@ import { createConnection, createServer, type Server } from 'node:net';
 import { loadConfigOrExit } from '../lib/process.ts';
 import { DEMO } from '../lib/demo.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake } from '../test/fakes/co2trust.ts';
+import { LUNE_ACCOUNTS } from '../test/fakes/lune.ts';
 import type { RunningFake } from '../test/fakes/harness.ts';
 
 type Fake = RunningFake & { env?: Record<string, string> };
@@ -17,7 +18,7 @@ const config = await loadConfigOrExit();
 const FAKES: { file: string; baseUrl: string }[] = [
   { file: 'icr-demo', baseUrl: config.ICR_BASE_URL },
   { file: 'carboncloud', baseUrl: config.CARBONCLOUD_BASE_URL },
-  { file: 'offset-orders', baseUrl: config.OFFSET_ORDERS_BASE_URL },
+  { file: 'lune', baseUrl: config.OFFSET_ORDERS_BASE_URL },
 ];
 
 /** Forwards every connection on `host:port` to the fake. */
@@ -59,7 +60,12 @@ try {
 }
 
 // Credentials only: the base URLs are the configured defaults the forwarders listen on.
-const credentials: Record<string, string> = { CO2TRUST_BACKEND_SECRET_KEY: FAKE_CO2TRUST_SECRET };
+// Lune's EUR account, so offset quotes are priced in EUR as in local mode.
+const credentials: Record<string, string> = {
+  CO2TRUST_BACKEND_SECRET_KEY: FAKE_CO2TRUST_SECRET,
+  OFFSET_ORDERS_ACCOUNT_ID: LUNE_ACCOUNTS.liveEur.id,
+  OFFSET_ORDERS_ACCOUNT_CURRENCY: LUNE_ACCOUNTS.liveEur.currency,
+};
 for (const { fake } of started) {
   for (const [k, v] of Object.entries(fake.env ?? {})) if (!k.endsWith('_URL')) credentials[k] = v;
 }

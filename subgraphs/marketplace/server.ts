@@ -8,7 +8,7 @@ import { upstreamHealth } from '../../lib/upstream-health.ts';
 import { ROOT, databaseHealth, runSubgraphProcess, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
 import type { Context } from './context.ts';
 import { createLoaders } from './loaders.ts';
-import { OFFSET_ORDER_ROUTES, createOffsetOrdersClient } from './offsets/upstream/client.ts';
+import { LUNE_ROUTES, createLuneApi } from './offsets/upstream/client.ts';
 import { localOffsetOrders, upstreamOffsetOrders, type OffsetOrdersModule } from './offsets/module.ts';
 import { entities } from './local/entities.ts';
 import { seedMarketplace } from './local/seed.ts';
@@ -33,8 +33,9 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
   let outbox: ServiceOutboxDispatcher | undefined;
   let offsets: OffsetOrdersModule;
 
+  // Upstream mode keeps its own records (the offset order journal) in the same database.
+  const db = await openDatabase(config, { name: 'marketplace', entities, migrationsPath: MIGRATIONS });
   if (config.sourceOf('marketplace') === 'local') {
-    const db = await openDatabase(config, { name: 'marketplace', entities, migrationsPath: MIGRATIONS });
     if (config.SEED_DEMO_DATA && (await seedMarketplace(db.fork()))) log.info('seeded demo data');
     database = db;
     // Payment records (to payments) and credit retirements (to the registry) leave through one outbox.
@@ -59,22 +60,29 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
     };
   } else {
     const client = createCo2TrustClient(config, log);
-    offsets = upstreamOffsetOrders(config, log);
+    database = db;
+    offsets = upstreamOffsetOrders(config, db, log);
     sourceFor = (base) => new UpstreamMarketplaceSource(client, base.auth.viewer, config.CO2TRUST_BACKEND_SECRET_KEY, config.CO2TRUST_BY_ID_CONCURRENCY, log);
     // CO2Trust's documented GET /health (seed 000 line 364); the offset-orders API has none, so its
     // cheapest documented read, GET /orders (seed 003 line 50), with the smallest page.
-    const offsetOrdersHealth = createOffsetOrdersClient(config, log);
-    health = upstreamHealth(
+    const offsetOrdersHealth = createLuneApi(config, log);
+    const upstreams = upstreamHealth(
       [
         { name: 'co2trust', client, request: { path: '/health' } },
-        { name: 'offset-orders', client: offsetOrdersHealth, request: { path: OFFSET_ORDER_ROUTES.orders, query: { limit: 1 } } },
+        { name: 'offset-orders', client: offsetOrdersHealth.http, request: { path: LUNE_ROUTES.orders, query: { limit: '1' } } },
       ],
       config,
     );
+    const dbHealth = databaseHealth(db);
+    health = async () => {
+      const [own, remote] = await Promise.all([dbHealth(), upstreams()]);
+      return { ...remote, up: own.up && remote.up, database: own.database };
+    };
     close = async () => {
       await client.close();
       await offsetOrdersHealth.close();
       await offsets.close();
+      await db.close();
     };
   }
 

@@ -6,9 +6,7 @@ import { CertificateSigner } from '../../subgraphs/marketplace/offsets/certifica
 import { OffsetBundle } from '../../subgraphs/marketplace/offsets/local/entities.ts';
 import { demoOffsetBundles } from '../../subgraphs/marketplace/offsets/local/seed.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
-import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
-import { FAKE_OFFSET_ORDERS_API_KEY, startOffsetOrdersFake, type OffsetOrdersFake } from '../fakes/offset-orders.ts';
-import { AS_GATEWAY, MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
+import { AS_GATEWAY, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 import { pdfText } from './helpers.ts';
@@ -65,11 +63,10 @@ type OrderResult = { offsetOrder: OffsetOrder | null; userErrors: UserError[] };
 const sum = (values: string[]) => values.reduce((s, v) => s.add(v), new Decimal(0));
 const INITIAL_TONNES = sum(demoOffsetBundles.map((b) => dec(b.availableGrams.toString()).div(1_000_000).toString()));
 
-describe.each(MODES)('offset orders (%s mode)', (mode) => {
+// Upstream mode (Lune's API) has a suite of its own: offset-upstream.test.ts.
+describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
   let subgraph: TestSubgraph;
   let app: MarketplaceApp;
-  let co2trust: Co2TrustFake | undefined;
-  let offsets: OffsetOrdersFake | undefined;
   let alice: string;
   let bob: string;
   let admin: string;
@@ -77,16 +74,6 @@ describe.each(MODES)('offset orders (%s mode)', (mode) => {
   beforeAll(async () => {
     // Nothing listens at the registry URL: local certificates say its records are not available.
     const env: Record<string, string> = { UPSTREAM_RETRIES: '2', REGISTRY_URL: 'http://127.0.0.1:9/graphql' };
-    if (mode === 'upstream') {
-      co2trust = await startCo2TrustFake();
-      offsets = await startOffsetOrdersFake();
-      Object.assign(env, {
-        CO2TRUST_BASE_URL: co2trust.url,
-        CO2TRUST_BACKEND_SECRET_KEY: FAKE_CO2TRUST_SECRET,
-        OFFSET_ORDERS_BASE_URL: offsets.url,
-        OFFSET_ORDERS_API_KEY: FAKE_OFFSET_ORDERS_API_KEY,
-      });
-    }
     subgraph = await startTestSubgraph('marketplace', mode, async (config) => (app = await createMarketplaceApp(config)), env);
     alice = await tokenFor(DEMO.users.alice);
     bob = await tokenFor(DEMO.users.bob);
@@ -94,8 +81,6 @@ describe.each(MODES)('offset orders (%s mode)', (mode) => {
   });
   afterAll(async () => {
     await subgraph?.stop();
-    await co2trust?.stop();
-    await offsets?.stop();
   });
 
   const gql = <T,>(query: string, variables: Record<string, unknown> = {}, token?: string) => graphql<T>(subgraph.url, query, variables, { token, headers: AS_GATEWAY });
@@ -221,7 +206,6 @@ describe.each(MODES)('offset orders (%s mode)', (mode) => {
     expect(new Set(results.map((r) => r.offsetOrder!.id)).size).toBe(1);
     const mine = await allOrders(carol);
     expect(mine.map((o) => o.id)).toEqual([results[0]!.offsetOrder!.id]);
-    if (mode === 'upstream') expect(offsets!.state.orders.filter((o) => o.idempotency_key?.endsWith(`:${key}`))).toHaveLength(1);
   });
 
   it('orders by estimate: its mass, once per estimate, even under 20 concurrent requests', async () => {
@@ -281,13 +265,12 @@ describe.each(MODES)('offset orders (%s mode)', (mode) => {
   it('resolves OffsetOrder entity references in one batch, hiding other buyers’ orders', async () => {
     const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetOrder { id status mass { amount } allocations { projectName } } } }`;
     const reps = DEMO.offsetOrders.map((id) => ({ __typename: 'OffsetOrder', id }));
-    const before = mode === 'local' ? app.database!.queries.count : offsets!.calls.length;
+    const before = app.database!.queries.count;
     const data = ok(await gql<{ _entities: ({ id: string; status: string } | null)[] }>(q, { r: reps }, admin));
     expect(data._entities.map((e) => e?.id)).toEqual([...DEMO.offsetOrders]);
     expect(data._entities.map((e) => e?.status)).toEqual(['COMPLETE', 'COMPLETE', 'RETIRING']);
-    // Local: one statement for the orders and one for their allocations. Upstream: one GET per order.
-    if (mode === 'local') expect(app.database!.queries.count - before).toBe(2);
-    else expect(offsets!.calls.length - before).toBe(3);
+    // One statement for the orders and one for their allocations.
+    expect(app.database!.queries.count - before).toBe(2);
     const asBob = ok(await gql<{ _entities: ({ id: string } | null)[] }>(q, { r: reps }, bob));
     expect(asBob._entities.map((e) => e?.id ?? null)).toEqual([null, DEMO.offsetOrders[1], null]);
   });
@@ -301,17 +284,13 @@ describe.each(MODES)('offset orders (%s mode)', (mode) => {
     // The demo orders were retired order by order before pooling: they have no pooled state.
     const demo = ok(await gql<State>(q, { id: DEMO.offsetOrders[0] }, alice)).offsetOrder;
     expect(demo).toEqual({ retirementStatus: null, retirementBlockedReason: null, retirementShares: [] });
-    if (mode === 'upstream') {
-      expect(state).toEqual({ retirementStatus: null, retirementBlockedReason: null, retirementShares: [] });
-    } else {
-      // Nothing listens at the registry URL: an unreachable registry delays retirements (PENDING), it does not block them.
-      expect(state.retirementStatus).toBe('PENDING');
-      expect(state.retirementBlockedReason).toBeNull();
-      // All its grams are accounted for: in a pooled retirement waiting for the registry, or in the pool.
-      expect(state.retirementShares.reduce((sum, share) => sum + Number(share.mass.amount), 0)).toBe(250_000);
-      expect(state.retirementShares.every((share) => share.projectId === placed.allocations[0]!.projectId && share.mass.unit === 'G')).toBe(true);
-      expect(state.retirementShares.map((share) => share.retirement?.status ?? 'POOLED').filter((status) => status !== 'POOLED' && status !== 'PENDING')).toEqual([]);
-    }
+    // Nothing listens at the registry URL: an unreachable registry delays retirements (PENDING), it does not block them.
+    expect(state.retirementStatus).toBe('PENDING');
+    expect(state.retirementBlockedReason).toBeNull();
+    // All its grams are accounted for: in a pooled retirement waiting for the registry, or in the pool.
+    expect(state.retirementShares.reduce((sum, share) => sum + Number(share.mass.amount), 0)).toBe(250_000);
+    expect(state.retirementShares.every((share) => share.projectId === placed.allocations[0]!.projectId && share.mass.unit === 'G')).toBe(true);
+    expect(state.retirementShares.map((share) => share.retirement?.status ?? 'POOLED').filter((status) => status !== 'POOLED' && status !== 'PENDING')).toEqual([]);
   });
 
   it('a completed order has a downloadable PDF certificate naming the buyer, the mass and the projects', async () => {
@@ -380,11 +359,10 @@ describe.each(MODES)('offset orders (%s mode)', (mode) => {
       product(3, '1.2', [[2024, '9']]),
     ];
     type Result = { _entities: { id: string; offsetQuote: Quote | null }[] };
-    const before = mode === 'local' ? app.database!.queries.count : offsets!.callsTo('/orders/by-mass/quote').length;
+    const before = app.database!.queries.count;
     const data = ok(await gql<Result>(q, { r: reps, y: 2025 }, alice));
-    // Local: both quotes priced from one read of the inventory (and one of blocked projects). Upstream: one quote call each.
-    if (mode === 'local') expect(app.database!.queries.count - before).toBe(2);
-    else expect(offsets!.callsTo('/orders/by-mass/quote').length - before).toBe(2);
+    // Both quotes priced from one read of the inventory (and one of blocked projects).
+    expect(app.database!.queries.count - before).toBe(2);
     expect(data._entities.map((e) => e.id)).toEqual([...DEMO.resoldProducts]);
     // 2.5 kg CO2e per kg x 4 t of product = 10 t CO2e, priced exactly as a quote by mass.
     expect(data._entities[0]!.offsetQuote).toEqual((await quoteByMass('10')).quote);
@@ -413,49 +391,7 @@ describe.each(MODES)('offset orders (%s mode)', (mode) => {
     const left = remaining.sub(succeeded.length * size);
     expect((await quoteByMass(left.toString())).quote!.mass.amount).toBe(left.toString());
     expect((await quoteByMass(left.add('0.000001').toString())).userErrors.map((e) => e.code)).toEqual(['INSUFFICIENT_INVENTORY']);
-    if (mode === 'local') {
-      const bundles = await app.database!.fork().find(OffsetBundle, {});
-      expect(bundles.every((b) => BigInt(b.availableGrams) >= 0n)).toBe(true);
-    } else {
-      expect(offsets!.state.bundles.every((b) => b.availableGrams >= 0n)).toBe(true);
-    }
+    const bundles = await app.database!.fork().find(OffsetBundle, {});
+    expect(bundles.every((b) => BigInt(b.availableGrams) >= 0n)).toBe(true);
   });
-
-  if (mode === 'upstream') {
-    describe('offset-orders API errors', () => {
-      it('sends the API key as a bearer token and never returns it', async () => {
-        offsets!.resetCalls();
-        const res = await gql(Q_MASS, { input: { mass: { amount: '1', unit: 'T' } } }, alice);
-        expect(offsets!.calls.at(-1)!.headers.authorization).toBe(`Bearer ${FAKE_OFFSET_ORDERS_API_KEY}`);
-        expect(JSON.stringify(res)).not.toContain(FAKE_OFFSET_ORDERS_API_KEY);
-      });
-
-      it('retries a 429 with backoff, then succeeds', async () => {
-        offsets!.resetCalls();
-        offsets!.fail({ method: 'POST', pathPrefix: '/orders/by-mass/quote', status: 429, headers: { 'retry-after': '0' } });
-        const res = await quoteByMass('1');
-        expect(res.quote!.mass.amount).toBe('1');
-        expect(offsets!.callsTo('/orders/by-mass/quote')).toHaveLength(2);
-      });
-
-      it('maps a lasting 429 to RATE_LIMITED, 400 to BAD_USER_INPUT, 401 and 415 to server-side codes', async () => {
-        offsets!.fail({ pathPrefix: '/orders', status: 429, headers: { 'retry-after': '0' }, times: 3 });
-        expect(codes(await gql(LIST, {}, alice))).toEqual(['RATE_LIMITED']);
-        offsets!.fail({ method: 'POST', pathPrefix: '/orders/by-value', status: 400, body: { message: 'value is malformed' } });
-        const bad = await gql(Q_VALUE, { input: { value: '10', currency: 'EUR' } }, alice);
-        expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
-        offsets!.fail({ method: 'POST', pathPrefix: '/orders/by-mass', status: 401 });
-        expect(codes(await gql(BY_MASS, { input: { mass: { amount: '1', unit: 'T' } } }, alice))).toEqual(['UPSTREAM_UNAVAILABLE']);
-        offsets!.fail({ method: 'POST', pathPrefix: '/orders/by-mass', status: 415 });
-        expect(codes(await gql(BY_MASS, { input: { mass: { amount: '1', unit: 'T' } } }, alice))).toEqual(['INTERNAL_SERVER_ERROR']);
-      });
-
-      it('maps a 404 to null and an unexplained 409 to a CONFLICT user error', async () => {
-        expect(ok(await gql<{ offsetOrder: unknown }>(`{ offsetOrder(id: "${randomUUID()}") { id } }`, {}, admin)).offsetOrder).toBeNull();
-        offsets!.fail({ method: 'POST', pathPrefix: '/orders/by-mass', status: 409, body: { error_code: 'account_suspended', message: 'The account is suspended' } });
-        const res = await orderByMass('1');
-        expect(res).toEqual({ offsetOrder: null, userErrors: [{ field: ['input'], code: 'CONFLICT', message: 'The account is suspended' }] });
-      });
-    });
-  }
 });

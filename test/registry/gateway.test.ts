@@ -38,7 +38,8 @@ describe.each(MODES)('registry through the gateway (%s mode)', (mode) => {
     if (icr) expect(icr.calls.map((c) => `${c.method} ${c.path.replace(/[^/]+\/inventory$/, '{id}/inventory')}`)).toEqual(Array(3).fill('GET /organizations/{id}/inventory'));
   });
 
-  it("OffsetOrder.retirements: the caller's offset order lists its retirements", async () => {
+  // The demo offset order is the marketplace's own (local mode); upstream, offset orders are Lune's.
+  (mode === 'local' ? it : it.skip)("OffsetOrder.retirements: the caller's offset order lists its retirements", async () => {
     type R = { offsetOrder: { id: string; retirements: { registry: string; amount: { amount: string }; offsetOrderId: string }[] } | null };
     const data = ok(await graphql<R>(url(), `{ offsetOrder(id: "${OO[0]}") { id retirements { registry amount { amount } offsetOrderId } } }`, {}, { token: alice }));
     // What the marketplace sold: 10 t of the cookstoves project, retired from the offset inventory.

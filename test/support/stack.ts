@@ -8,6 +8,7 @@ import { serveSubgraph, type RequestContext, type RunningSubgraph, type Subgraph
 import { serveGateway, type RunningGateway } from '../../gateway/server.ts';
 import { startCo2TrustFake, FAKE_CO2TRUST_SECRET } from '../fakes/co2trust.ts';
 import type { RunningFake } from '../fakes/harness.ts';
+import { LUNE_ACCOUNTS } from '../fakes/lune.ts';
 import { freshStorage, testConfig, type Mode } from './env.ts';
 
 type Factory = (config: Config) => Promise<SubgraphApp<RequestContext>>;
@@ -38,7 +39,8 @@ async function startFakes(): Promise<{ env: Record<string, string>; fakes: Runni
   const optional: [string, (f: RunningFake & { env?: Record<string, string> }) => Record<string, string>][] = [
     ['icr-demo', (f) => ({ ICR_BASE_URL: f.url, ...f.env })],
     ['carboncloud', (f) => ({ CARBONCLOUD_BASE_URL: f.url, CARBONCLOUD_TOKEN_URL: `${f.url}/realms/prod/protocol/openid-connect/token`, ...f.env })],
-    ['offset-orders', (f) => ({ OFFSET_ORDERS_BASE_URL: f.url, ...f.env })],
+    // Lune's EUR client account, so quotes are priced in EUR as in local mode.
+    ['lune', (f) => ({ ...f.env, OFFSET_ORDERS_ACCOUNT_ID: LUNE_ACCOUNTS.liveEur.id, OFFSET_ORDERS_ACCOUNT_CURRENCY: LUNE_ACCOUNTS.liveEur.currency })],
   ];
   for (const [file, envOf] of optional) {
     const mod = (await import(`../fakes/${file}.ts`)) as Record<string, () => Promise<RunningFake & { env?: Record<string, string> }>>;

@@ -2,6 +2,7 @@
 // SQLite and PostgreSQL alike, and safe for conditional `quantity >= ?` updates.
 import { defineEntity, p } from '@mikro-orm/core';
 import { offsetEntities } from '../offsets/local/entities.ts';
+import { OffsetOrderJournalSchema } from '../offsets/upstream/entities.ts';
 
 export const UserSchema = defineEntity({
   name: 'User',
@@ -226,4 +227,4 @@ export const ServiceOutboxSchema = defineEntity({
 export class ServiceOutbox extends ServiceOutboxSchema.class {}
 ServiceOutboxSchema.setClass(ServiceOutbox);
 
-export const entities = [...offsetEntities, UserSchema, SupplierSchema, ProductSchema, OrderSchema, NftSchema, TraderSchema, ImpactPartnerSchema, BundleOrderSchema, ProductOrderSchema, MailingListEntrySchema, PurchaseIdempotencyKeySchema, ServiceOutboxSchema];
+export const entities = [...offsetEntities, OffsetOrderJournalSchema, UserSchema, SupplierSchema, ProductSchema, OrderSchema, NftSchema, TraderSchema, ImpactPartnerSchema, BundleOrderSchema, ProductOrderSchema, MailingListEntrySchema, PurchaseIdempotencyKeySchema, ServiceOutboxSchema];

@@ -11,9 +11,10 @@ import { certificateRoute } from './certificate-route.ts';
 import { seedOffsetOrders } from './local/seed.ts';
 import { LocalOffsetOrderSource, type OffsetRegistryLink } from './local/source.ts';
 import { registryRetirementsOf } from './local/registry-retirements.ts';
-import type { OffsetOrderSource, OffsetQuoteRecord, OffsetRequest } from './source.ts';
-import { createOffsetOrdersClient } from './upstream/client.ts';
-import { UpstreamOffsetOrderSource } from './upstream/source.ts';
+import type { OffsetOrderSource, OffsetQuoteView, OffsetRequest } from './source.ts';
+import { createLuneApi } from './upstream/client.ts';
+import { OffsetOrderJournal } from './upstream/journal.ts';
+import { UpstreamOffsetOrderSource, type LuneOffsets } from './upstream/source.ts';
 
 export function createOffsetOrderLoaders(source: OffsetOrderSource) {
   return {
@@ -22,7 +23,7 @@ export function createOffsetOrderLoaders(source: OffsetOrderSource) {
     retirementState: loader((ids: readonly string[]) => (source.retirementStates ? source.retirementStates(ids) : Promise.resolve(ids.map(() => null)))),
     poolRetirement: loader((ids: readonly string[]) => (source.poolRetirementsByIds ? source.poolRetirementsByIds(ids) : Promise.resolve(ids.map(() => null)))),
     /** Quotes of masses (e.g. a list of products' yearly emissions) priced from one read of the inventory. */
-    massQuote: new DataLoader<MassRequest, OffsetQuoteRecord, string>((requests) => source.quotes(requests), {
+    massQuote: new DataLoader<MassRequest, OffsetQuoteView, string>((requests) => source.quotes(requests), {
       cacheKeyFn: (r) => `${r.grams}|${r.currency}`,
     }),
   };
@@ -79,8 +80,12 @@ export async function localOffsetOrders(config: Config, db: Database, log: Logge
   return assemble(config, (base) => new LocalOffsetOrderSource(db.fork(), base.auth.viewer, registry, BigInt(config.OFFSET_MINIMUM_ORDER_GRAMS)), async () => {});
 }
 
-/** Offset orders through the offset-orders API (OFFSET_ORDERS_BASE_URL, OFFSET_ORDERS_API_KEY). */
-export function upstreamOffsetOrders(config: Config, log: Logger): OffsetOrdersModule {
-  const client = createOffsetOrdersClient(config, log);
-  return assemble(config, (base) => new UpstreamOffsetOrderSource(client, base.auth.viewer), () => client.close());
+/**
+ * Offset orders through Lune's API (OFFSET_ORDERS_BASE_URL, OFFSET_ORDERS_API_KEY), with the
+ * journal of the orders placed through the marketplace in its database.
+ */
+export function upstreamOffsetOrders(config: Config, db: Database, log: Logger): OffsetOrdersModule {
+  const api = createLuneApi(config, log);
+  const lune: LuneOffsets = { api, accountCurrency: config.OFFSET_ORDERS_ACCOUNT_CURRENCY, inFlight: new Map(), log };
+  return assemble(config, (base) => new UpstreamOffsetOrderSource(lune, new OffsetOrderJournal(db.fork()), base.auth.viewer), () => api.close());
 }

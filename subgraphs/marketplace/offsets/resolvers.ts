@@ -6,17 +6,20 @@ import { DomainError, ErrorCode, apiError, forbidden, mutationPayload } from '..
 import type { MutationResolvers, QueryResolvers, Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { DEFAULT_OFFSET_CURRENCY, estimateRequest, idempotencyKeyOf, massRequest, valueRequest, yearlyEmissionGrams } from './allocation.ts';
-import type { OffsetOrderRecord } from './source.ts';
+import type { OffsetOrderView } from './source.ts';
 
 const tonnes = (amount: { toString(): string }) => ({ amount: amount.toString(), unit: 'T' as const });
 
 /** Offset orders are private: the buyer who placed one and admins see it; others get null. */
-function visible(ctx: Context, order: OffsetOrderRecord | null): OffsetOrderRecord | null {
+function visible(ctx: Context, order: OffsetOrderView | null): OffsetOrderView | null {
   return order && isOwnerOrAdmin(ctx.auth.viewer, order.ownerId) ? order : null;
 }
 
+/** The source's currency when the buyer names none (Lune: the account's currency). */
+const currencyOf = (ctx: Context, currency: string | null | undefined) => currency ?? ctx.offsets.defaultCurrency ?? DEFAULT_OFFSET_CURRENCY;
+
 export const offsetOrderQueries: QueryResolvers<Context> = {
-  offsetQuoteByMass: (_root, { input }, ctx) => mutationPayload('quote', () => ctx.offsets.quote(massRequest(input))),
+  offsetQuoteByMass: (_root, { input }, ctx) => mutationPayload('quote', () => ctx.offsets.quote(massRequest({ ...input, currency: currencyOf(ctx, input.currency) }))),
   offsetQuoteByValue: (_root, { input }, ctx) => mutationPayload('quote', () => ctx.offsets.quote(valueRequest(input))),
   offsetOrders: (_root, args, ctx) => {
     requireViewer(ctx);
@@ -33,11 +36,11 @@ export const offsetOrderQueries: QueryResolvers<Context> = {
 
 export const offsetOrderMutations: MutationResolvers<Context> = {
   createOffsetOrderByMass: (_root, { input }, ctx) =>
-    mutationPayload('offsetOrder', () => ctx.offsets.placeOrder(massRequest(input), idempotencyKeyOf(input.idempotencyKey))),
+    mutationPayload('offsetOrder', () => ctx.offsets.placeOrder(massRequest({ ...input, currency: currencyOf(ctx, input.currency) }), idempotencyKeyOf(input.idempotencyKey))),
   createOffsetOrderByValue: (_root, { input }, ctx) =>
     mutationPayload('offsetOrder', () => ctx.offsets.placeOrder(valueRequest(input), idempotencyKeyOf(input.idempotencyKey))),
   createOffsetOrderByEstimate: (_root, { input }, ctx) =>
-    mutationPayload('offsetOrder', () => ctx.offsets.placeOrder(estimateRequest(input), idempotencyKeyOf(input.idempotencyKey))),
+    mutationPayload('offsetOrder', () => ctx.offsets.placeOrder(estimateRequest({ ...input, currency: currencyOf(ctx, input.currency) }), idempotencyKeyOf(input.idempotencyKey))),
 };
 
 const grams = (amount: bigint) => ({ amount: amount.toString(), unit: 'G' as const });
@@ -45,7 +48,7 @@ const grams = (amount: bigint) => ({ amount: amount.toString(), unit: 'G' as con
 export const offsetOrderTypes: Pick<Resolvers<Context>, 'OffsetOrder' | 'OffsetQuote' | 'OffsetAllocation' | 'OffsetPoolRetirement' | 'OffsetRetirementShare' | 'ResoldProduct'> = {
   OffsetOrder: {
     __resolveReference: async (ref, ctx) => visible(ctx, await ctx.offsetLoaders.offsetOrder.load(ref.id)),
-    mass: (o) => tonnes(o.mass),
+    mass: (o) => (o.mass === null ? null : tonnes(o.mass)),
     buyer: (o, _args, ctx) => (o.ownerId && isOwnerOrAdmin(ctx.auth.viewer, o.ownerId) ? ctx.loaders.user.load(o.ownerId) : null),
     certificate: (o, _args, ctx) => {
       if (o.status !== 'COMPLETE') throw apiError(ErrorCode.NOT_FOUND, `Offset order ${o.id} has no certificate: it is ${o.status.toLowerCase()}, not complete`);
@@ -73,7 +76,7 @@ export const offsetOrderTypes: Pick<Resolvers<Context>, 'OffsetOrder' | 'OffsetQ
       const grams = yearlyEmissionGrams(product, year);
       if (grams === null || grams <= 0n) return null;
       try {
-        return await ctx.offsetLoaders.massQuote.load({ kind: 'MASS', grams, currency: DEFAULT_OFFSET_CURRENCY });
+        return await ctx.offsetLoaders.massQuote.load({ kind: 'MASS', grams, currency: currencyOf(ctx, null) });
       } catch (error) {
         // No payload on this field: a refused quote is a coded error (e.g. not enough inventory).
         if (error instanceof DomainError) throw apiError(error.code === 'INVALID' ? ErrorCode.BAD_USER_INPUT : ErrorCode.CONFLICT, error.message, { reason: error.code });

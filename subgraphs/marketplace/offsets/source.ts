@@ -36,6 +36,34 @@ export interface OffsetQuoteRecord {
   allocations: OffsetAllocationRecord[];
 }
 
+/** An allocation line as a source answers it: Lune allocates to bundles, not projects. */
+export interface OffsetAllocationView extends Omit<OffsetAllocationRecord, 'projectName'> {
+  projectName: string | null;
+}
+
+/** A quote as a source answers it. */
+export interface OffsetQuoteView extends Omit<OffsetQuoteRecord, 'allocations'> {
+  allocations: OffsetAllocationView[];
+}
+
+/** UNKNOWN: a status or kind the offset-orders provider added after this layer was written. */
+export type OffsetOrderStatusView = OffsetOrderStatus | 'UNKNOWN';
+export type OffsetOrderTypeView = OffsetOrderType | 'UNKNOWN';
+
+/**
+ * An order as a source answers it. Mass, total cost and allocations are null while the provider
+ * has not priced the order yet (a Lune order that is still `received`); local orders always have them.
+ */
+export interface OffsetOrderView extends Omit<OffsetOrderRecord, 'mass' | 'totalCost' | 'allocations' | 'status' | 'type'> {
+  /** Tonnes of CO2e. */
+  mass: Decimal | null;
+  totalCost: MoneyValue | null;
+  allocations: OffsetAllocationView[] | null;
+  status: OffsetOrderStatusView;
+  type: OffsetOrderTypeView;
+}
+
+/** An order of the marketplace's own inventory (local mode, demo data): priced and allocated when placed. */
 export interface OffsetOrderRecord extends OffsetQuoteRecord {
   id: string;
   /** The buyer who placed the order (null for orders placed outside the marketplace). */
@@ -105,17 +133,19 @@ export interface OffsetOrderPage {
 
 /** Offset orders as seen by one caller (the source knows the viewer). */
 export interface OffsetOrderSource {
+  /** The currency quotes and orders are priced in when the buyer names none (default EUR). */
+  readonly defaultCurrency?: string;
   /** Prices and allocates a request as an order would, creating nothing. */
-  quote(request: OffsetRequest & { kind: 'MASS' | 'VALUE' }): Promise<OffsetQuoteRecord>;
+  quote(request: OffsetRequest & { kind: 'MASS' | 'VALUE' }): Promise<OffsetQuoteView>;
   /** Many independent quotes at once (each as if alone); a refused one is its DomainError. */
-  quotes(requests: readonly (OffsetRequest & { kind: 'MASS' | 'VALUE' })[]): Promise<(OffsetQuoteRecord | DomainError)[]>;
+  quotes(requests: readonly (OffsetRequest & { kind: 'MASS' | 'VALUE' })[]): Promise<(OffsetQuoteView | DomainError)[]>;
   /** Places an order for the viewer; same key and same request return the first order. */
-  placeOrder(request: OffsetRequest, idempotencyKey: string | null): Promise<OffsetOrderRecord>;
+  placeOrder(request: OffsetRequest, idempotencyKey: string | null): Promise<OffsetOrderView>;
   /** The viewer's orders (all orders for an admin), newest first. */
-  offsetOrders(page: OffsetOrderPage): Promise<Connection<OffsetOrderRecord>>;
+  offsetOrders(page: OffsetOrderPage): Promise<Connection<OffsetOrderView>>;
   /** Orders by id, whoever owns them: callers check visibility. */
-  offsetOrdersByIds(ids: readonly string[]): Promise<(OffsetOrderRecord | null)[]>;
-  offsetOrderByIdempotencyKey(ownerId: string, idempotencyKey: string): Promise<OffsetOrderRecord | null>;
+  offsetOrdersByIds(ids: readonly string[]): Promise<(OffsetOrderView | null)[]>;
+  offsetOrderByIdempotencyKey(ownerId: string, idempotencyKey: string): Promise<OffsetOrderView | null>;
   /**
    * How the registry retires each order's grams; null for an order with nothing pooled (placed
    * before pooled retirement, or by a provider that retires credits itself). Local mode only.
@@ -124,7 +154,7 @@ export interface OffsetOrderSource {
   /** Pooled retirements by id. Local mode only. */
   poolRetirementsByIds?(ids: readonly string[]): Promise<(OffsetPoolRetirementRecord | null)[]>;
   /** The PDF certificate of a completed order; null when there is none. */
-  certificatePdf(order: OffsetOrderRecord): Promise<Buffer | null>;
+  certificatePdf(order: OffsetOrderView): Promise<Buffer | null>;
 }
 
 /**

@@ -1,25 +1,24 @@
-// Client of the offset-orders API (Lune-style). The route table below is the one place that knows
-// its paths. The seed documents the paths and status codes but not the bodies or the list
-// parameters; the choices made here, REST-conventional and as Lune shapes them:
-// - bodies are snake_case JSON; a mass is `{ amount, unit: "t" }` (always sent in tonnes, exact
-//   decimals); money amounts are decimal strings with a separate `currency`;
-// - an order carries `metadata` (string map): the marketplace stores the buyer id and the
-//   request fingerprint there, and `beneficiary` (the name the certificate is issued to);
-// - idempotency keys are account-wide upstream, so a buyer's key is sent as `<buyer id>:<key>`;
-// - GET /orders pages by `limit` (1..100) and `after` (an order id), answering
-//   `{ data, has_more }`, newest first; there is no buyer filter, so a buyer's list is the
-//   account's list filtered by `metadata.buyer_id`;
-// - a 409 body is `{ error_code, message }`, error_code one of quantity_not_positive,
-//   insufficient_quantity, currency_not_supported, idempotency_key_conflict,
-//   estimate_already_ordered, account_suspended;
-// - GET /orders/{id}/certificate answers the PDF itself (application/pdf).
+// Client of Lune's orders API. The route table below is the one place that knows its paths; the
+// contract is Lune's public definition (lune-climate/lune-docs `static/openapi.yml`, with
+// lune-climate/lune-ts `src/models/`), mapped in the marketplace README route by route. Every
+// response is parsed here, once, by the zod schemas of `wire.ts`; nothing undocumented is sent:
+// - auth: `Authorization: Bearer <API key>` (securitySchemes.BearerAuth); `Lune-Account: <id>`
+//   only when OFFSET_ORDERS_ACCOUNT_ID names a client account to act for (lune-ts core/request.ts);
+// - order bodies: `mass` / `value` / `estimate_id`, `idempotency_key` (≤ 100 characters) and
+//   `metadata` (a string map); quotes take only `mass` / `value`. Lune prices everything in the
+//   account's currency, so no currency is ever sent;
+// - GET /orders pages by `limit` (1..100, a digit string) and `after` (an order id), newest first.
+import { z } from 'zod';
 import type { Config } from '../../../../lib/config.ts';
-import { upstreamClient, type UpstreamClient } from '../../../../lib/http-client.ts';
+import { ErrorCode, apiError } from '../../../../lib/errors.ts';
+import { UpstreamHttpError, upstreamClient, type UpstreamClient } from '../../../../lib/http-client.ts';
 import type { Logger } from '../../../../lib/logger.ts';
+import { LuneOrder, LuneOrderPage, LuneQuote, firstIssuePath } from './wire.ts';
 
 const enc = encodeURIComponent;
 
-export const OFFSET_ORDER_ROUTES = {
+/** The routes of the definition this layer calls (`paths` of openapi.yml). */
+export const LUNE_ROUTES = {
   createByMass: '/orders/by-mass',
   createByValue: '/orders/by-value',
   createByEstimate: '/orders/by-estimate',
@@ -31,67 +30,82 @@ export const OFFSET_ORDER_ROUTES = {
   certificate: (id: string) => `/orders/${enc(id)}/certificate`,
 } as const;
 
-/** Largest `limit` of GET /orders. */
-export const OFFSET_ORDERS_MAX_LIMIT = 100;
+/** `maxLength` of `idempotency_key` in every order request schema. */
+export const LUNE_IDEMPOTENCY_KEY_MAX = 100;
+/** Largest `limit` of GET /orders (LimitPagination: "between 1 and 100"). */
+export const LUNE_MAX_LIMIT = 100;
 
-export interface OffsetApiMass {
-  amount: string;
-  unit: 't' | 'kg' | 'g';
+export type LuneOrderKind = 'MASS' | 'VALUE' | 'ESTIMATE';
+const CREATE_PATH = { MASS: LUNE_ROUTES.createByMass, VALUE: LUNE_ROUTES.createByValue, ESTIMATE: LUNE_ROUTES.createByEstimate } as const;
+const QUOTE_PATH = { MASS: LUNE_ROUTES.quoteByMass, VALUE: LUNE_ROUTES.quoteByValue } as const;
+
+/** Lune answered something its definition does not allow: a coded error naming upstream, route and field. */
+export function contractError(route: string, field: string) {
+  return apiError(ErrorCode.UPSTREAM_CONTRACT, `The offset-orders service (lune) answered ${route} without a valid ${field}`, { upstream: 'lune', route, field });
 }
 
-export interface OffsetApiBundleAllocation {
-  bundle_id: string;
-  bundle_name: string;
-  project_id: string | null;
-  project_name: string;
-  /** Tonnes. */
-  quantity: string;
-  /** Price per tonne. */
-  unit_price: string;
-  offset_cost: string;
+function parse<T>(schema: z.ZodType<T>, route: string, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw contractError(route, firstIssuePath(parsed.error));
+  return parsed.data;
 }
 
-export interface OffsetApiQuote {
-  /** Tonnes. */
-  quantity: string;
-  currency: string;
-  offset_cost: string;
-  total_cost: string;
-  bundles: OffsetApiBundleAllocation[];
-}
+/** Lune's orders API over the one upstream HTTP client (retries, timeouts, circuit breaker). */
+export class LuneApi {
+  readonly http: UpstreamClient;
 
-export type OffsetApiStatus = 'received' | 'placed' | 'paid' | 'retiring' | 'complete' | 'cancelled' | 'failed';
+  constructor(http: UpstreamClient) {
+    this.http = http;
+  }
 
-export interface OffsetApiOrder extends OffsetApiQuote {
-  id: string;
-  idempotency_key: string | null;
-  type: 'mass' | 'value' | 'estimate';
-  status: OffsetApiStatus;
-  requested_value: string | null;
-  estimate_id: string | null;
-  beneficiary: string | null;
-  metadata: Record<string, string>;
-  /** URL of the certificate once the order is complete. */
-  certificate: string | null;
-  created_at: string;
-}
+  async quote(kind: 'MASS' | 'VALUE', body: Record<string, unknown>): Promise<LuneQuote> {
+    const path = QUOTE_PATH[kind];
+    return parse(LuneQuote, `POST ${path}`, await this.http.json<unknown>({ method: 'POST', path, body }));
+  }
 
-export interface OffsetApiOrderPage {
-  data: OffsetApiOrder[];
-  has_more: boolean;
-}
+  /**
+   * Places an order and answers Lune's body as it came: the caller maps it without throwing, since
+   * the order exists once Lune answered 2xx. Keyed, so safe to resend after a lost response.
+   */
+  async createOrder(kind: LuneOrderKind, body: Record<string, unknown> & { idempotency_key: string }): Promise<unknown> {
+    return this.http.json<unknown>({ method: 'POST', path: CREATE_PATH[kind], body, idempotent: true });
+  }
 
-export interface OffsetApiConflict {
-  error_code?: string;
-  message?: string;
+  async order(id: string): Promise<LuneOrder | null> {
+    const body = await this.http.jsonOrNull<unknown>({ path: LUNE_ROUTES.order(id) });
+    return body === null ? null : parse(LuneOrder, 'GET /orders/{id}', body);
+  }
+
+  async orderByIdempotencyKey(key: string): Promise<LuneOrder | null> {
+    const body = await this.http.jsonOrNull<unknown>({ path: LUNE_ROUTES.byIdempotencyKey(key) });
+    return body === null ? null : parse(LuneOrder, 'GET /orders/by-idempotency-key/{idempotency_key}', body);
+  }
+
+  async orders(limit: number, after: string | null): Promise<LuneOrderPage> {
+    const body = await this.http.json<unknown>({ path: LUNE_ROUTES.orders, query: { limit: String(Math.min(limit, LUNE_MAX_LIMIT)), after: after ?? undefined } });
+    return parse(LuneOrderPage, 'GET /orders', body);
+  }
+
+  /** The certificate PDF; null when Lune has none (404). */
+  async certificate(id: string): Promise<Buffer | null> {
+    try {
+      const res = await this.http.request<Buffer>({ path: LUNE_ROUTES.certificate(id), binary: true, headers: { accept: 'application/pdf' } });
+      return Buffer.isBuffer(res.body) ? res.body : null;
+    } catch (error) {
+      if (error instanceof UpstreamHttpError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
 }
 
 /** One keep-alive client per process; the account's API key is the bearer token. */
-export function createOffsetOrdersClient(config: Config, logger: Logger): UpstreamClient {
-  const key = config.OFFSET_ORDERS_API_KEY;
-  return upstreamClient(config, logger, {
-    name: 'offset-orders',
-    baseUrl: config.OFFSET_ORDERS_BASE_URL,
-    headers: (): Record<string, string> => (key ? { authorization: `Bearer ${key}` } : {}),
-  });
+export function createLuneApi(config: Config, logger: Logger): LuneApi {
+  const headers: Record<string, string> = {};
+  if (config.OFFSET_ORDERS_API_KEY) headers.authorization = `Bearer ${config.OFFSET_ORDERS_API_KEY}`;
+  if (config.OFFSET_ORDERS_ACCOUNT_ID) headers['lune-account'] = config.OFFSET_ORDERS_ACCOUNT_ID;
+  return new LuneApi(upstreamClient(config, logger, { name: 'lune', baseUrl: config.OFFSET_ORDERS_BASE_URL, headers: () => headers }));
 }

@@ -1,86 +1,102 @@
-// Offset-orders API JSON to the marketplace's domain records, and back (for the contract fake).
-import { dec, minorUnits } from '../../../../lib/decimal.ts';
-import type { OffsetAllocationRecord, OffsetOrderRecord, OffsetQuoteRecord } from '../source.ts';
-import type { OffsetApiBundleAllocation, OffsetApiOrder, OffsetApiQuote } from './client.ts';
+// Lune's parsed responses (wire.ts) to the marketplace's offset records. Lune prices in the
+// account's currency and allocates to bundles (projects come later and are not bundles), so an
+// allocation has no project; fields Lune has not set yet stay null.
+import type { MoneyValue } from '../../source.ts';
+import type { OffsetAllocationView, OffsetOrderStatusView, OffsetOrderTypeView, OffsetOrderView, OffsetQuoteView } from '../source.ts';
+import { LuneOrder, type LuneOrderBundle, type LuneQuote } from './wire.ts';
 
-const TYPES = { mass: 'BY_MASS', value: 'BY_VALUE', estimate: 'BY_ESTIMATE' } as const;
-
-/** The buyer's own key: upstream keys are `<buyer id>:<key>`. */
-export function buyerKeyOf(upstreamKey: string | null, buyerId: string | null): string | null {
-  if (!upstreamKey) return null;
-  return buyerId && upstreamKey.startsWith(`${buyerId}:`) ? upstreamKey.slice(buyerId.length + 1) : upstreamKey;
+/** Who placed a Lune order through the marketplace, and with which key (from the journal). */
+export interface OffsetOwnership {
+  ownerId: string;
+  clientKey: string | null;
 }
 
-export const upstreamKeyOf = (buyerId: string, key: string) => `${buyerId}:${key}`;
+const money = (amount: MoneyValue['amount'], currency: string): MoneyValue => ({ amount, currency });
 
-function allocation(a: OffsetApiBundleAllocation, currency: string): OffsetAllocationRecord {
+function allocation(b: LuneOrderBundle, currency: string): OffsetAllocationView {
   return {
-    bundleId: a.bundle_id,
-    bundleName: a.bundle_name,
-    projectId: a.project_id,
-    projectName: a.project_name,
-    mass: dec(a.quantity),
-    unitPrice: { amount: dec(a.unit_price), currency },
-    cost: { amount: dec(a.offset_cost), currency },
+    bundleId: b.bundle_id,
+    bundleName: b.bundle_name,
+    projectId: null,
+    projectName: null,
+    mass: b.quantity,
+    unitPrice: money(b.unit_price, currency),
+    cost: money(b.offset_cost, currency),
   };
 }
 
-export const fromOffsetApi = {
-  quote: (q: OffsetApiQuote): OffsetQuoteRecord => ({
-    mass: dec(q.quantity),
-    totalCost: { amount: dec(q.total_cost), currency: q.currency },
+const STATUS: Record<LuneOrder['status'], OffsetOrderStatusView> = {
+  received: 'RECEIVED',
+  placed: 'PLACED',
+  paid: 'PAID',
+  retiring: 'RETIRING',
+  cancelled: 'CANCELLED',
+  complete: 'COMPLETE',
+  failed: 'FAILED',
+  unknown: 'UNKNOWN',
+};
+
+/** An order by estimate is a `quantity` order that names its estimate. */
+function typeOf(o: Pick<LuneOrder, 'type' | 'estimate_id'>): OffsetOrderTypeView {
+  if (o.estimate_id) return 'BY_ESTIMATE';
+  return o.type === 'quantity' ? 'BY_MASS' : o.type === 'value' ? 'BY_VALUE' : 'UNKNOWN';
+}
+
+export const fromLune = {
+  /** The total is what the buyer pays: offsets plus Lune's commission. */
+  quote: (q: LuneQuote): OffsetQuoteView => ({
+    mass: q.estimated_quantity,
+    totalCost: money(q.estimated_total_cost, q.currency),
     allocations: q.bundles.map((b) => allocation(b, q.currency)),
   }),
-  order: (o: OffsetApiOrder): OffsetOrderRecord => {
-    const ownerId = o.metadata?.buyer_id ?? null;
-    return {
-      ...fromOffsetApi.quote(o),
-      id: o.id,
-      ownerId,
-      idempotencyKey: buyerKeyOf(o.idempotency_key, ownerId),
-      type: TYPES[o.type],
-      status: o.status.toUpperCase() as OffsetOrderRecord['status'],
-      maximumSpend: o.requested_value ? { amount: dec(o.requested_value), currency: o.currency } : null,
-      estimateId: o.estimate_id,
-      beneficiary: o.beneficiary,
-      createdAt: new Date(o.created_at),
-    };
-  },
-};
-
-const amount = (v: { toFixed(n: number): string }, currency: string) => v.toFixed(minorUnits(currency));
-
-/** The inverse, used by the contract fake to serve the demo orders as the API would. */
-export const toOffsetApi = {
-  quote: (q: OffsetQuoteRecord): OffsetApiQuote => {
-    const currency = q.totalCost.currency;
-    return {
-      quantity: q.mass.toString(),
-      currency,
-      offset_cost: amount(q.totalCost.amount, currency),
-      total_cost: amount(q.totalCost.amount, currency),
-      bundles: q.allocations.map((a) => ({
-        bundle_id: a.bundleId,
-        bundle_name: a.bundleName,
-        project_id: a.projectId,
-        project_name: a.projectName,
-        quantity: a.mass.toString(),
-        unit_price: amount(a.unitPrice.amount, currency),
-        offset_cost: amount(a.cost.amount, currency),
-      })),
-    };
-  },
-  order: (o: OffsetOrderRecord, requestHash: string, certificateUrl: string | null): OffsetApiOrder => ({
-    ...toOffsetApi.quote(o),
+  order: (o: LuneOrder, owner: OffsetOwnership | null): OffsetOrderView => ({
     id: o.id,
-    idempotency_key: o.idempotencyKey && o.ownerId ? upstreamKeyOf(o.ownerId, o.idempotencyKey) : o.idempotencyKey,
-    type: o.type === 'BY_MASS' ? 'mass' : o.type === 'BY_VALUE' ? 'value' : 'estimate',
-    status: o.status.toLowerCase() as OffsetApiOrder['status'],
-    requested_value: o.maximumSpend ? amount(o.maximumSpend.amount, o.maximumSpend.currency) : null,
-    estimate_id: o.estimateId,
-    beneficiary: o.beneficiary,
-    metadata: o.ownerId ? { buyer_id: o.ownerId, request_hash: requestHash } : { request_hash: requestHash },
-    certificate: o.status === 'COMPLETE' ? certificateUrl : null,
-    created_at: o.createdAt.toISOString(),
+    ownerId: owner?.ownerId ?? null,
+    idempotencyKey: owner?.clientKey ?? null,
+    type: typeOf(o),
+    status: STATUS[o.status],
+    mass: o.quantity,
+    totalCost: o.total_cost === null ? null : money(o.total_cost, o.currency),
+    allocations: o.bundles === null ? null : o.bundles.map((b) => allocation(b, o.currency)),
+    maximumSpend: o.type === 'value' && o.requested_value !== null ? money(o.requested_value, o.currency) : null,
+    estimateId: o.estimate_id,
+    // Lune issues certificates to the account's beneficiary; orders carry none of their own.
+    beneficiary: null,
+    createdAt: o.created_at,
   }),
 };
+
+/** What the layer knows of an order it placed, for a 2xx body it cannot read in full. */
+export interface PlacedOrderFallback {
+  kind: 'MASS' | 'VALUE' | 'ESTIMATE';
+  estimateId: string | null;
+  /** The id to answer with when the body has none. */
+  fallbackId: string;
+}
+
+/**
+ * The order of a 2xx answer to an order POST. Never throws: Lune has placed the order, so a body
+ * that breaks the definition still yields the order, with nulls for what cannot be read.
+ */
+export function placedOrderOf(body: unknown, owner: OffsetOwnership, fallback: PlacedOrderFallback): OffsetOrderView {
+  const parsed = LuneOrder.safeParse(body);
+  if (parsed.success) return fromLune.order(parsed.data, owner);
+  const raw = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  const id = typeof raw.id === 'string' && raw.id ? raw.id : fallback.fallbackId;
+  const createdAt = typeof raw.created_at === 'string' && !Number.isNaN(Date.parse(raw.created_at)) ? new Date(raw.created_at) : new Date();
+  const status = typeof raw.status === 'string' && raw.status in STATUS ? STATUS[raw.status as LuneOrder['status']] : 'UNKNOWN';
+  return {
+    id,
+    ownerId: owner.ownerId,
+    idempotencyKey: owner.clientKey,
+    type: fallback.kind === 'MASS' ? 'BY_MASS' : fallback.kind === 'VALUE' ? 'BY_VALUE' : 'BY_ESTIMATE',
+    status,
+    mass: null,
+    totalCost: null,
+    allocations: null,
+    maximumSpend: null,
+    estimateId: fallback.estimateId,
+    beneficiary: null,
+    createdAt,
+  };
+}
