@@ -387,3 +387,26 @@ onPostgres('replicas on one PostgreSQL database: two marketplaces, two registrie
     expect(orders).toHaveLength(320);
   });
 });
+
+onPostgres('replicas starting at once on a fresh PostgreSQL database (PostgreSQL only)', () => {
+  it('one replica applies the migrations while the others wait; every replica starts and each migration is applied once', async () => {
+    const storage = await freshStorage();
+    // Demo data off, as in production: seeding is for a single process per subgraph.
+    const config = testConfig({ ...storage.env, SEED_DEMO_DATA: 'false' });
+    try {
+      const started = await Promise.allSettled([createMarketplaceApp(config), createMarketplaceApp(config), createRegistryApp(config), createRegistryApp(config), createRegistryApp(config)]);
+      for (const s of started) if (s.status === 'fulfilled') await s.value.close();
+      expect(started.map((s) => (s.status === 'fulfilled' ? 'started' : String(s.reason)))).toEqual(Array.from({ length: 5 }, () => 'started'));
+      const registry = await openDatabase(config, { name: 'registry', entities: registryEntities, migrationsPath: REGISTRY_MIGRATIONS });
+      try {
+        const applied = await registry.fork().getConnection().execute<{ name: string }[]>('select name from "registry"."mikro_orm_migrations"');
+        expect(applied.length).toBeGreaterThan(0);
+        expect(new Set(applied.map((m) => m.name)).size).toBe(applied.length);
+      } finally {
+        await registry.close();
+      }
+    } finally {
+      await storage.drop();
+    }
+  }, 60_000);
+});
