@@ -92,8 +92,13 @@ export async function openDatabase(
       location = `${describeDatabaseUrl(pg)} schema ${opts.name}`;
       const [{ PostgreSqlDriver }, { Migrator }] = await Promise.all([import('@mikro-orm/postgresql'), import('@mikro-orm/migrations')]);
       orm = await MikroORM.init({ ...common, extensions: [Migrator], driver: PostgreSqlDriver, clientUrl: pg, schema: opts.name, pool: { min: 0, max: 10 } } as Options);
-      await orm.em.getConnection().execute(`create schema if not exists "${opts.name}"`);
-      await orm.migrator.up();
+      // Replicas starting at once would race to create the schema and its migrations table: one
+      // migrates while the others wait on a lock of the database (released with the transaction).
+      await (orm.em.fork() as EntityManager).transactional(async (em) => {
+        await em.execute('select pg_advisory_xact_lock(hashtext(?))', [`carbon-federation migrations ${opts.name}`]);
+        await orm.em.getConnection().execute(`create schema if not exists "${opts.name}"`);
+        await orm.migrator.up();
+      });
     } else {
       location = createPrivateFile(config.dataDir, `${opts.name}.sqlite`);
       const { SqliteDriver } = await import('@mikro-orm/sqlite');
