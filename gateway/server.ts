@@ -12,6 +12,7 @@ import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, typ
 import { GATEWAY_PROOF_HEADER, gatewayProof, verifyToken, bearerToken, type Viewer } from '../lib/auth.ts';
 import { SUBGRAPHS, type Config } from '../lib/config.ts';
 import { createLogger } from '../lib/logger.ts';
+import { createServerRegistry, gatewayMetricsPlugin } from '../lib/metrics.ts';
 import { closeServer, listen } from '../lib/http-server.ts';
 import { ROOT } from '../lib/subgraph.ts';
 import { checkHealth } from './health.ts';
@@ -49,6 +50,8 @@ export interface RunningGateway {
 export function createGateway(config: Config) {
   const log = createLogger('gateway', config.LOG_LEVEL);
   const supergraph = loadSupergraph(config);
+  // GET /metrics: this gateway's operations and subgraph fetches, plus the Node process metrics.
+  const metrics = createServerRegistry('gateway');
 
   const systemRoutes: GatewayPlugin = {
     async onRequest({ request, url, endResponse, fetchAPI }) {
@@ -121,7 +124,7 @@ export function createGateway(config: Config) {
         return undefined;
       },
     },
-    plugins: () => [systemRoutes, depthLimit(config.GATEWAY_MAX_DEPTH), nothingLeftToExecute, requestErrorsAre400],
+    plugins: (ctx) => [gatewayMetricsPlugin(ctx.log, metrics), systemRoutes, depthLimit(config.GATEWAY_MAX_DEPTH), nothingLeftToExecute, requestErrorsAre400],
   });
   return { runtime, log };
 }

@@ -14,6 +14,7 @@ import type { GraphQLError } from 'graphql';
 import { ErrorCode, apiError } from './errors.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
+import { recordBreakerState, recordUpstreamCall, routeNamer } from './metrics.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -80,6 +81,8 @@ export interface UpstreamClientOptions {
   maxRetryAfterMs?: number;
   /** First backoff delay; doubles each attempt, with jitter. */
   baseDelayMs?: number;
+  /** The client's route table: metrics name a call by its entry, never by a path with ids. */
+  routes?: Parameters<typeof routeNamer>[0];
 }
 
 /** Statuses that mean "not processed, try again later": retried for every method. */
@@ -105,6 +108,7 @@ export class UpstreamClient {
   private readonly opts: UpstreamClientOptions;
   private readonly agent: Agent;
   private readonly breaker;
+  private readonly routeOf: (path: string) => string;
 
   constructor(opts: UpstreamClientOptions) {
     this.name = opts.name;
@@ -114,6 +118,9 @@ export class UpstreamClient {
       handleWhen((e) => e instanceof UpstreamUnreachableError || (e instanceof UpstreamHttpError && e.status >= 500)),
       { halfOpenAfter: opts.halfOpenAfterMs, breaker: new ConsecutiveBreaker(opts.breakerThreshold) },
     );
+    this.routeOf = routeNamer(opts.routes);
+    recordBreakerState(this.name, this.breaker.state);
+    this.breaker.onStateChange((state) => recordBreakerState(this.name, state));
   }
 
   async request<T>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
@@ -206,6 +213,7 @@ export class UpstreamClient {
     try {
       res = await undiciRequest(url, { method, headers, body, dispatcher: this.agent, signal: AbortSignal.timeout(this.opts.timeoutMs) });
     } catch (error) {
+      recordUpstreamCall(this.name, this.routeOf(req.path), method, null, (performance.now() - started) / 1000);
       const reason = error instanceof Error ? (error.name === 'TimeoutError' || error.name === 'AbortError' ? `timed out after ${this.opts.timeoutMs} ms` : error.message) : String(error);
       this.opts.logger.warn({ upstream: this.name, method, path: req.path, requestId, reason }, 'upstream request failed');
       throw new UpstreamUnreachableError(this.name, reason);
@@ -213,6 +221,7 @@ export class UpstreamClient {
     const bytes = req.binary && res.statusCode < 400 ? Buffer.from(await res.body.arrayBuffer()) : null;
     const text = bytes ? '' : await res.body.text();
     const ms = Math.round(performance.now() - started);
+    recordUpstreamCall(this.name, this.routeOf(req.path), method, res.statusCode, ms / 1000);
     this.opts.logger.debug({ upstream: this.name, method, path: req.path, status: res.statusCode, ms, requestId }, 'upstream request');
     let parsed: unknown = text;
     if (text && String(res.headers['content-type'] ?? '').includes('json')) {

@@ -13,6 +13,7 @@ import { formatError } from './errors.ts';
 import { upstreamToGraphQLError } from './http-client.ts';
 import { closeServer, listen } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { METRICS_CONTENT_TYPE, createServerRegistry, metricsText, processRegistry, subgraphMetricsPlugin, type Registry } from './metrics.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -54,6 +55,8 @@ export interface SubgraphApp<C extends RequestContext> {
   health(): Promise<HealthReport>;
   /** Extra HTTP routes by path prefix, e.g. a certificate download. */
   routes?: Record<string, RouteHandler>;
+  /** Registers the app's own metrics (e.g. a queue depth read on scrape) on its /metrics registry. */
+  metrics?(registry: Registry): void;
   close(): Promise<void>;
 }
 
@@ -136,11 +139,13 @@ export async function serveSubgraph<C extends RequestContext>(
   port: number,
 ): Promise<RunningSubgraph> {
   const log = createLogger(app.name);
+  const metrics = createServerRegistry(app.name);
+  app.metrics?.(metrics);
   const schema = enforceAuthDirectives(buildSubgraphSchema([{ typeDefs: subgraphTypeDefs(app.name), resolvers: app.resolvers as GraphQLResolverMap<unknown> }]));
   const apollo = new ApolloServer<C>({
     schema,
     introspection: true,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), internalFieldsForTrustedCallers<C>(config.serviceToken)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), internalFieldsForTrustedCallers<C>(config.serviceToken), subgraphMetricsPlugin<C>(metrics)],
     includeStacktraceInErrorResponses: false,
     // The process stops it after its HTTP server has finished the requests in flight (stopOnSignals).
     stopOnTerminationSignals: false,
@@ -160,6 +165,10 @@ export async function serveSubgraph<C extends RequestContext>(
       if (url.pathname === '/health') {
         const report = await app.health();
         return sendJson(res, report.up ? 200 : 503, { name: app.name, status: report.up ? 'up' : 'down', ...report });
+      }
+      if (url.pathname === '/metrics' && req.method === 'GET') {
+        res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
+        return res.end(await metricsText(metrics, processRegistry));
       }
       const auth = await authenticateRequest(req.headers.authorization, config);
       const base: RequestContext = { auth, requestId, log: log.child({ requestId }), headers: req.headers };

@@ -4,6 +4,7 @@
 // delays a call but never loses it; the targets are idempotent (by externalReference, by
 // idempotencyKey), and the unique dedupe key keeps one message per effect.
 import { randomUUID } from 'node:crypto';
+import { raw } from '@mikro-orm/core';
 import type { Database, EntityManager } from '../../../lib/db.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import { ServiceOutbox } from './entities.ts';
@@ -167,4 +168,16 @@ export class ServiceOutboxDispatcher {
     const reason = `${row.target} refused: ${result.userErrors.map((e) => `${e.code} ${e.message}`).join('; ')}`.slice(0, 300);
     return result.userErrors.some((e) => spec.finalCodes.includes(e.code)) ? { kind: 'rejected', reason } : { kind: 'failed', reason };
   }
+}
+
+/** Messages waiting for delivery and the age of the oldest, in one SQL statement (read on each metrics scrape). */
+export async function outboxBacklog(db: Database, now = Date.now()): Promise<{ depth: number; oldestAgeSeconds: number }> {
+  const row = (await db
+    .fork()
+    .createQueryBuilder(ServiceOutbox)
+    .select([raw('count(*) as depth'), raw('min(created_at) as oldest')])
+    .where({ status: 'PENDING' })
+    .execute('get')) as unknown as { depth: number | string; oldest: Date | string | number | null };
+  const oldest = row.oldest === null ? null : new Date(typeof row.oldest === 'string' && /^\d+$/.test(row.oldest) ? Number(row.oldest) : row.oldest).getTime();
+  return { depth: Number(row.depth), oldestAgeSeconds: oldest === null ? 0 : Math.max(0, (now - oldest) / 1000) };
 }

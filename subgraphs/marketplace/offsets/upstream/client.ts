@@ -92,6 +92,7 @@ export function createOffsetOrdersClient(config: Config, logger: Logger): Upstre
   return upstreamClient(config, logger, {
     name: 'offset-orders',
     baseUrl: config.OFFSET_ORDERS_BASE_URL,
+    routes: OFFSET_ORDER_ROUTES,
     headers: (): Record<string, string> => (key ? { authorization: `Bearer ${key}` } : {}),
   });
 }
