@@ -13,6 +13,8 @@ import { GATEWAY_PROOF_HEADER, gatewayProof, verifyToken, bearerToken, type View
 import { SUBGRAPHS, type Config } from '../lib/config.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createServerRegistry, gatewayMetricsPlugin } from '../lib/metrics.ts';
+import { startTelemetry, stopTelemetry, tracingEnabled } from '../lib/telemetry.ts';
+import { useOpenTelemetry } from '@graphql-hive/plugin-opentelemetry';
 import { closeServer, listen } from '../lib/http-server.ts';
 import { ROOT } from '../lib/subgraph.ts';
 import { checkHealth } from './health.ts';
@@ -124,7 +126,11 @@ export function createGateway(config: Config) {
         return undefined;
       },
     },
-    plugins: (ctx) => [gatewayMetricsPlugin(ctx.log, metrics), systemRoutes, depthLimit(config.GATEWAY_MAX_DEPTH), nothingLeftToExecute, requestErrorsAre400],
+    plugins: (ctx) => [
+      gatewayMetricsPlugin(ctx.log, metrics),
+      // Traces (only when tracing is on): the request, its plan and each subgraph fetch, with traceparent to the subgraphs.
+      ...(tracingEnabled() ? [useOpenTelemetry({ ...ctx, traces: true })] : []),
+      systemRoutes, depthLimit(config.GATEWAY_MAX_DEPTH), nothingLeftToExecute, requestErrorsAre400],
   });
   return { runtime, log };
 }
@@ -263,6 +269,10 @@ query Overview {
 
 if (import.meta.main) {
   const { loadConfigOrExit, stopOnSignals } = await import('../lib/process.ts');
+  await startTelemetry('gateway');
   const gateway = await serveGateway(await loadConfigOrExit());
-  stopOnSignals(() => gateway.stop());
+  stopOnSignals(async () => {
+    await gateway.stop();
+    await stopTelemetry();
+  });
 }

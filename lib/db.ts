@@ -6,6 +6,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { Config, SubgraphName } from './config.ts';
+import { traceSqlStatement } from './telemetry.ts';
 
 export type EntityManager = SqlEntityManager;
 
@@ -64,6 +65,7 @@ export async function openDatabase(
     forceUtcTimezone: true,
     onQuery: (sql: string) => {
       queries.count++;
+      traceSqlStatement(config.DATABASE_URL ? 'postgresql' : 'sqlite', sql);
       return sql;
     },
     migrations: {

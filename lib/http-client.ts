@@ -14,7 +14,8 @@ import type { GraphQLError } from 'graphql';
 import { ErrorCode, apiError } from './errors.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
-import { recordBreakerState, recordUpstreamCall, routeNamer } from './metrics.ts';
+import { recordBreakerState, routeNamer } from './metrics.ts';
+import { upstreamCallStarted } from './telemetry.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -208,12 +209,13 @@ export class UpstreamClient {
     const requestId = this.opts.requestIdHeader ? randomUUID() : undefined;
     if (requestId) headers[this.opts.requestIdHeader!] = requestId;
     const started = performance.now();
+    const completed = upstreamCallStarted(this.name, this.routeOf(req.path), method, headers);
     const url = this.url(req);
     let res;
     try {
       res = await undiciRequest(url, { method, headers, body, dispatcher: this.agent, signal: AbortSignal.timeout(this.opts.timeoutMs) });
     } catch (error) {
-      recordUpstreamCall(this.name, this.routeOf(req.path), method, null, (performance.now() - started) / 1000);
+      completed(null);
       const reason = error instanceof Error ? (error.name === 'TimeoutError' || error.name === 'AbortError' ? `timed out after ${this.opts.timeoutMs} ms` : error.message) : String(error);
       this.opts.logger.warn({ upstream: this.name, method, path: req.path, requestId, reason }, 'upstream request failed');
       throw new UpstreamUnreachableError(this.name, reason);
@@ -221,7 +223,7 @@ export class UpstreamClient {
     const bytes = req.binary && res.statusCode < 400 ? Buffer.from(await res.body.arrayBuffer()) : null;
     const text = bytes ? '' : await res.body.text();
     const ms = Math.round(performance.now() - started);
-    recordUpstreamCall(this.name, this.routeOf(req.path), method, res.statusCode, ms / 1000);
+    completed(res.statusCode);
     this.opts.logger.debug({ upstream: this.name, method, path: req.path, status: res.statusCode, ms, requestId }, 'upstream request');
     let parsed: unknown = text;
     if (text && String(res.headers['content-type'] ?? '').includes('json')) {

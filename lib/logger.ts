@@ -1,4 +1,5 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { traceFields } from './telemetry.ts';
 
 /** Header and field names whose values never reach a log line. */
 export const REDACTED_PATHS = [
@@ -15,8 +16,9 @@ export const REDACTED_PATHS = [
   '*.accessToken',
 ];
 
-export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({ name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+/** Every line carries the active trace's `traceId` and `spanId` when tracing is on. */
+export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+  return pino({ name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, mixin: traceFields }, destination);
 }
 
 export type { Logger };

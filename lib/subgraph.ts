@@ -13,6 +13,7 @@ import { formatError } from './errors.ts';
 import { upstreamToGraphQLError } from './http-client.ts';
 import { closeServer, listen } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { operationSpanPlugin, startTelemetry, stopTelemetry, tracedHandler } from './telemetry.ts';
 import { METRICS_CONTENT_TYPE, createServerRegistry, metricsText, processRegistry, subgraphMetricsPlugin, type Registry } from './metrics.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -145,7 +146,7 @@ export async function serveSubgraph<C extends RequestContext>(
   const apollo = new ApolloServer<C>({
     schema,
     introspection: true,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), internalFieldsForTrustedCallers<C>(config.serviceToken), subgraphMetricsPlugin<C>(metrics)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), internalFieldsForTrustedCallers<C>(config.serviceToken), subgraphMetricsPlugin<C>(metrics), operationSpanPlugin<C>()],
     includeStacktraceInErrorResponses: false,
     // The process stops it after its HTTP server has finished the requests in flight (stopOnSignals).
     stopOnTerminationSignals: false,
@@ -157,7 +158,7 @@ export async function serveSubgraph<C extends RequestContext>(
   });
   await apollo.start();
 
-  const server = createServer(async (req, res) => {
+  const server = createServer(tracedHandler(app.name, async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const requestId = String(req.headers['x-request-id'] ?? randomUUID());
     res.setHeader('x-request-id', requestId);
@@ -211,7 +212,7 @@ export async function serveSubgraph<C extends RequestContext>(
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.end();
     }
-  });
+  }));
   server.keepAliveTimeout = 65_000;
   const actual = await listen(server, config.HOST, port);
   log.info({ port: actual }, `${app.name} subgraph ready at http://${config.HOST}:${actual}/graphql`);
@@ -249,6 +250,10 @@ export async function runSubgraphProcess<C extends RequestContext>(
   const { loadConfigOrExit, orExit, stopOnSignals } = await import('./process.ts');
   const config = await loadConfigOrExit();
   const app = await orExit(() => create(config));
+  await startTelemetry(name);
   const running = await serveSubgraph(app, config, config.portOf(name));
-  stopOnSignals(() => running.stop());
+  stopOnSignals(async () => {
+    await running.stop();
+    await stopTelemetry();
+  });
 }
