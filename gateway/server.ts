@@ -269,8 +269,9 @@ query Overview {
 
 if (import.meta.main) {
   const { loadConfigOrExit, stopOnSignals } = await import('../lib/process.ts');
+  const config = await loadConfigOrExit();
   await startTelemetry('gateway');
-  const gateway = await serveGateway(await loadConfigOrExit());
+  const gateway = await serveGateway(config);
   stopOnSignals(async () => {
     await gateway.stop();
     await stopTelemetry();
