@@ -6,6 +6,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { Config, SubgraphName } from './config.ts';
+import { watchDatabasePool } from './metrics.ts';
 import { traceSqlStatement } from './telemetry.ts';
 
 export type EntityManager = SqlEntityManager;
@@ -87,6 +88,7 @@ export async function openDatabase(
       orm = await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: pg, schema: opts.name, pool: { min: 0, max: 10 } } as Options);
       await orm.em.getConnection().execute(`create schema if not exists "${opts.name}"`);
       await orm.migrator.up();
+      watchDatabasePool(opts.name, await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<{ totalCount: number; idleCount: number; waitingCount: number }> }).getNativeClient());
     } else {
       location = createPrivateFile(config.dataDir, `${opts.name}.sqlite`);
       orm = await MikroORM.init({

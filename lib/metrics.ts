@@ -38,6 +38,29 @@ const breakerState = new Gauge({
   registers: [processRegistry],
 });
 
+/** Connection pools by database (a subgraph name), read on scrape. */
+const pools = new Map<string, { totalCount: number; idleCount: number; waitingCount: number }>();
+
+new Gauge({
+  name: 'db_pool_connections',
+  help: 'PostgreSQL pool of a subgraph: connections open (total), idle, and queries waiting for one (waiting)',
+  labelNames: ['database', 'state'] as const,
+  registers: [processRegistry],
+  collect() {
+    this.reset();
+    for (const [database, pool] of pools) {
+      this.set({ database, state: 'total' }, pool.totalCount);
+      this.set({ database, state: 'idle' }, pool.idleCount);
+      this.set({ database, state: 'waiting' }, pool.waitingCount);
+    }
+  },
+});
+
+/** Exports a connection pool's use (the `pg` pool's counts) as `db_pool_connections`. */
+export function watchDatabasePool(database: string, pool: { totalCount: number; idleCount: number; waitingCount: number }): void {
+  pools.set(database, pool);
+}
+
 /** Records one completed upstream HTTP call (`status` is the HTTP status, or null when there was no answer). */
 export function recordUpstreamCall(upstream: string, route: string, method: string, status: number | null, seconds: number): void {
   upstreamRequests.inc({ upstream, route, method, status: status === null ? 'unreachable' : String(status) });

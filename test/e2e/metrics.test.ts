@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEFAULT_QUERY } from '../../gateway/server.ts';
 import { ServiceOutbox } from '../../subgraphs/marketplace/local/entities.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
+import { usingPostgres } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
@@ -69,6 +70,13 @@ describe.each(['local', 'upstream'] as const)('metrics through the gateway (%s m
     expect(valueOf(samples, 'subgraph_request_duration_seconds_count', requests[0]!.labels)).toBe(requests[0]!.value);
     expect(samples.some((s) => s.name === 'subgraph_errors_total')).toBe(false);
     expect(valueOf(samples, 'nodejs_heap_size_used_bytes', { service: 'payments' })).toBeGreaterThan(0);
+    if (mode === 'local' && usingPostgres()) {
+      // The pool has opened a connection for those operations and nothing waits for one.
+      expect(valueOf(samples, 'db_pool_connections', { database: 'payments', state: 'total' })).toBeGreaterThanOrEqual(1);
+      expect(valueOf(samples, 'db_pool_connections', { database: 'payments', state: 'waiting' })).toBe(0);
+    } else if (!usingPostgres()) {
+      expect(samples.some((s) => s.name === 'db_pool_connections')).toBe(false);
+    }
   });
 
   if (mode === 'upstream') {
