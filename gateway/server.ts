@@ -12,6 +12,9 @@ import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } f
 import { GATEWAY_PROOF_HEADER, gatewayProof, verifyToken, bearerToken, type Viewer } from '../lib/auth.ts';
 import { SUBGRAPHS, type Config } from '../lib/config.ts';
 import { createLogger, scrubForLog, type Logger as PinoLogger } from '../lib/logger.ts';
+import { createServerRegistry, gatewayMetricsPlugin } from '../lib/metrics.ts';
+import { startTelemetry, stopTelemetry, tracingEnabled } from '../lib/telemetry.ts';
+import { useOpenTelemetry } from '@graphql-hive/plugin-opentelemetry';
 import { closeServer, listen } from '../lib/http-server.ts';
 import { ROOT } from '../lib/subgraph.ts';
 import { boundedParserCache, createDocumentCache } from './document-cache.ts';
@@ -76,6 +79,8 @@ export function createGateway(config: Config) {
   const log = createLogger('gateway', config.LOG_LEVEL);
   const supergraph = loadSupergraph(config);
   const documentCache = createDocumentCache({ maxEntries: config.GATEWAY_DOCUMENT_CACHE_ENTRIES, maxBytes: config.GATEWAY_DOCUMENT_CACHE_BYTES });
+  // GET /metrics: this gateway's operations and subgraph fetches, plus the Node process metrics.
+  const metrics = createServerRegistry('gateway');
 
   const systemRoutes: GatewayPlugin = {
     async onRequest({ request, url, endResponse, fetchAPI }) {
@@ -150,7 +155,10 @@ export function createGateway(config: Config) {
         return undefined;
       },
     },
-    plugins: () => [
+    plugins: (ctx) => [
+      gatewayMetricsPlugin(ctx.log, metrics),
+      // Traces (only when tracing is on): the request, its plan and each subgraph fetch, with traceparent to the subgraphs.
+      ...(tracingEnabled() ? [useOpenTelemetry({ ...ctx, traces: true })] : []),
       systemRoutes,
       bodyLimit(config.GATEWAY_MAX_BODY_BYTES),
       boundedParserCache(documentCache),
@@ -315,6 +323,11 @@ query Overview {
 
 if (import.meta.main) {
   const { loadConfigOrExit, stopOnSignals } = await import('../lib/process.ts');
-  const gateway = await serveGateway(await loadConfigOrExit());
-  stopOnSignals(() => gateway.stop());
+  const config = await loadConfigOrExit();
+  await startTelemetry('gateway');
+  const gateway = await serveGateway(config);
+  stopOnSignals(async () => {
+    await gateway.stop();
+    await stopTelemetry();
+  });
 }

@@ -23,6 +23,8 @@ const schema = z.object({
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   SEED_DEMO_DATA: bool.default(true),
+  /** OTLP/HTTP collector for traces (the OpenTelemetry exporter reads it); unset: tracing is off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
 
   GATEWAY_PORT: port.default(4000),
   MARKETPLACE_PORT: port.default(DEFAULT_PORTS.marketplace),

@@ -6,6 +6,8 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Pool } from 'pg';
 import type { Config, SubgraphName } from './config.ts';
+import { watchDatabasePool } from './metrics.ts';
+import { traceSqlStatement } from './telemetry.ts';
 
 export type EntityManager = SqlEntityManager;
 
@@ -71,6 +73,7 @@ export async function openDatabase(
     forceUtcTimezone: true,
     onQuery: (sql: string) => {
       queries.count++;
+      traceSqlStatement(config.DATABASE_URL ? 'postgresql' : 'sqlite', sql);
       return sql;
     },
     migrations: {
@@ -99,6 +102,7 @@ export async function openDatabase(
         await orm.em.getConnection().execute(`create schema if not exists "${opts.name}"`);
         await orm.migrator.up();
       });
+      watchDatabasePool(opts.name, await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<{ totalCount: number; idleCount: number; waitingCount: number }> }).getNativeClient());
     } else {
       location = createPrivateFile(config.dataDir, `${opts.name}.sqlite`);
       const { SqliteDriver } = await import('@mikro-orm/sqlite');

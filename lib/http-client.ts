@@ -14,6 +14,8 @@ import type { GraphQLError } from 'graphql';
 import { ErrorCode, apiError } from './errors.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
+import { recordBreakerState, routeNamer } from './metrics.ts';
+import { upstreamCallStarted } from './telemetry.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -89,6 +91,8 @@ export interface UpstreamClientOptions {
   maxRetryAfterMs?: number;
   /** First backoff delay; doubles each attempt, with jitter. */
   baseDelayMs?: number;
+  /** The client's route table: metrics name a call by its entry, never by a path with ids. */
+  routes?: Parameters<typeof routeNamer>[0];
 }
 
 /** Statuses that mean "not processed, try again later": retried for every method. */
@@ -114,6 +118,7 @@ export class UpstreamClient {
   private readonly opts: UpstreamClientOptions;
   private readonly agent: Agent;
   private readonly breaker;
+  private readonly routeOf: (path: string) => string;
 
   constructor(opts: UpstreamClientOptions) {
     this.name = opts.name;
@@ -123,6 +128,9 @@ export class UpstreamClient {
       handleWhen((e) => e instanceof UpstreamUnreachableError || (e instanceof UpstreamHttpError && e.status >= 500)),
       { halfOpenAfter: opts.halfOpenAfterMs, breaker: new ConsecutiveBreaker(opts.breakerThreshold) },
     );
+    this.routeOf = routeNamer(opts.routes);
+    recordBreakerState(this.name, this.breaker.state);
+    this.breaker.onStateChange((state) => recordBreakerState(this.name, state));
   }
 
   async request<T>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
@@ -210,11 +218,13 @@ export class UpstreamClient {
     const requestId = this.opts.requestIdHeader ? randomUUID() : undefined;
     if (requestId) headers[this.opts.requestIdHeader!] = requestId;
     const started = performance.now();
+    const completed = upstreamCallStarted(this.name, this.routeOf(req.path), method, headers);
     const url = this.url(req);
     let res;
     try {
       res = await undiciRequest(url, { method, headers, body, dispatcher: this.agent, signal: AbortSignal.timeout(this.opts.timeoutMs) });
     } catch (error) {
+      completed(null);
       const reason = error instanceof Error ? (error.name === 'TimeoutError' || error.name === 'AbortError' ? `timed out after ${this.opts.timeoutMs} ms` : error.message) : String(error);
       this.opts.logger.warn({ upstream: this.name, method, path: req.path, requestId, reason }, 'upstream request failed');
       const code = (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code ?? (error as { cause?: { code?: unknown } } | null)?.cause?.code;
@@ -223,6 +233,7 @@ export class UpstreamClient {
     const bytes = req.binary && res.statusCode < 400 ? Buffer.from(await res.body.arrayBuffer()) : null;
     const text = bytes ? '' : await res.body.text();
     const ms = Math.round(performance.now() - started);
+    completed(res.statusCode);
     this.opts.logger.debug({ upstream: this.name, method, path: req.path, status: res.statusCode, ms, requestId }, 'upstream request');
     let parsed: unknown = text;
     if (text && String(res.headers['content-type'] ?? '').includes('json')) {

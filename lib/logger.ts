@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { traceFields } from './telemetry.ts';
 
 /** Header and field names whose values never reach a log line. */
 export const REDACTED_PATHS = [
@@ -65,6 +66,8 @@ export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'inf
     name,
     level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Every line carries the active trace's `traceId` and `spanId` when tracing is on.
+    mixin: traceFields,
     serializers: { err: (err: unknown) => scrubForLog(err) },
     formatters: { log: (object) => scrubForLog(object) as Record<string, unknown> },
     hooks: {

@@ -14,6 +14,8 @@ import { refuseNulCharacters } from './limits.ts';
 import { upstreamToGraphQLError } from './http-client.ts';
 import { closeServer, listen } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { operationSpanPlugin, startTelemetry, stopTelemetry, tracedHandler } from './telemetry.ts';
+import { METRICS_CONTENT_TYPE, createServerRegistry, metricsText, processRegistry, subgraphMetricsPlugin, type Registry } from './metrics.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -56,6 +58,8 @@ export interface SubgraphApp<C extends RequestContext> {
   health(): Promise<HealthReport>;
   /** Extra HTTP routes by path prefix, e.g. a certificate download. */
   routes?: Record<string, RouteHandler>;
+  /** Registers the app's own metrics (e.g. a queue depth read on scrape) on its /metrics registry. */
+  metrics?(registry: Registry): void;
   close(): Promise<void>;
 }
 
@@ -138,11 +142,20 @@ export async function serveSubgraph<C extends RequestContext>(
   port: number,
 ): Promise<RunningSubgraph> {
   const log = createLogger(app.name);
+  const metrics = createServerRegistry(app.name);
+  app.metrics?.(metrics);
   const schema = enforceAuthDirectives(buildSubgraphSchema([{ typeDefs: subgraphTypeDefs(app.name), resolvers: app.resolvers as GraphQLResolverMap<unknown> }]));
   const apollo = new ApolloServer<C>({
     schema,
     introspection: true,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), internalFieldsForTrustedCallers<C>(config.serviceToken), refuseNulCharacters],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      internalFieldsForTrustedCallers<C>(config.serviceToken),
+      refuseNulCharacters,
+      subgraphMetricsPlugin<C>(metrics),
+      operationSpanPlugin<C>(),
+    ],
     includeStacktraceInErrorResponses: false,
     // The process stops it after its HTTP server has finished the requests in flight (stopOnSignals).
     stopOnTerminationSignals: false,
@@ -154,7 +167,7 @@ export async function serveSubgraph<C extends RequestContext>(
   });
   await apollo.start();
 
-  const server = createServer(async (req, res) => {
+  const server = createServer(tracedHandler(app.name, async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const requestId = String(req.headers['x-request-id'] ?? randomUUID());
     res.setHeader('x-request-id', requestId);
@@ -162,6 +175,10 @@ export async function serveSubgraph<C extends RequestContext>(
       if (url.pathname === '/health') {
         const report = await app.health();
         return sendJson(res, report.up ? 200 : 503, { name: app.name, status: report.up ? 'up' : 'down', ...report });
+      }
+      if (url.pathname === '/metrics' && req.method === 'GET') {
+        res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
+        return res.end(await metricsText(metrics, processRegistry));
       }
       const auth = await authenticateRequest(req.headers.authorization, config);
       const base: RequestContext = { auth, requestId, log: log.child({ requestId }), headers: req.headers };
@@ -204,7 +221,7 @@ export async function serveSubgraph<C extends RequestContext>(
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.end();
     }
-  });
+  }));
   server.keepAliveTimeout = 65_000;
   const actual = await listen(server, config.HOST, port);
   log.info({ port: actual }, `${app.name} subgraph ready at http://${config.HOST}:${actual}/graphql`);
@@ -242,6 +259,10 @@ export async function runSubgraphProcess<C extends RequestContext>(
   const { loadConfigOrExit, orExit, stopOnSignals } = await import('./process.ts');
   const config = await loadConfigOrExit();
   const app = await orExit(() => create(config));
+  await startTelemetry(name);
   const running = await serveSubgraph(app, config, config.portOf(name));
-  stopOnSignals(() => running.stop());
+  stopOnSignals(async () => {
+    await running.stop();
+    await stopTelemetry();
+  });
 }

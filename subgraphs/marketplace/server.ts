@@ -5,6 +5,7 @@ import type { Config } from '../../lib/config.ts';
 import { openDatabase, type Database } from '../../lib/db.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { upstreamHealth } from '../../lib/upstream-health.ts';
+import { gaugesOnScrape } from '../../lib/metrics.ts';
 import { ROOT, databaseHealth, runSubgraphProcess, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
 import type { Context } from './context.ts';
 import { createLoaders } from './loaders.ts';
@@ -12,7 +13,7 @@ import { LUNE_ROUTES, createLuneApi } from './offsets/upstream/client.ts';
 import { localOffsetOrders, upstreamOffsetOrders, type OffsetOrdersModule } from './offsets/module.ts';
 import { entities } from './local/entities.ts';
 import { seedMarketplace } from './local/seed.ts';
-import { ServiceOutboxDispatcher } from './local/service-outbox.ts';
+import { ServiceOutboxDispatcher, outboxBacklog } from './local/service-outbox.ts';
 import { LocalMarketplaceSource } from './local/source.ts';
 import { resolvers } from './resolvers/index.ts';
 import type { MarketplaceSource } from './source.ts';
@@ -105,8 +106,18 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
     },
     health,
     routes: offsets.routes,
+    // The service outbox's backlog, read with one SQL statement per scrape (local mode only).
+    metrics: database && ((registry) => gaugesOnScrape(registry, OUTBOX_GAUGES, async () => {
+      const backlog = await outboxBacklog(database);
+      return { service_outbox_depth: backlog.depth, service_outbox_oldest_age_seconds: backlog.oldestAgeSeconds };
+    })),
     close,
   };
 }
+
+const OUTBOX_GAUGES = {
+  service_outbox_depth: 'Service calls (payment records, credit retirements) waiting for delivery',
+  service_outbox_oldest_age_seconds: 'Age of the oldest service call waiting for delivery (0 when none waits)',
+};
 
 if (import.meta.main) await runSubgraphProcess('marketplace', createMarketplaceApp);

@@ -201,7 +201,7 @@ export interface CarbonCloudClients {
 
 /** One keep-alive client per process for the API and one for its token endpoint. */
 export function createCarbonCloudClients(config: Config, logger: Logger): CarbonCloudClients {
-  const auth = upstreamClient(config, logger, { name: 'carboncloud-auth', baseUrl: new URL(config.CARBONCLOUD_TOKEN_URL).origin });
+  const auth = upstreamClient(config, logger, { name: 'carboncloud-auth', baseUrl: new URL(config.CARBONCLOUD_TOKEN_URL).origin, routes: { token: new URL(config.CARBONCLOUD_TOKEN_URL).pathname } });
   const token = new CarbonCloudToken(auth, config.CARBONCLOUD_TOKEN_URL, {
     clientId: config.CARBONCLOUD_CLIENT_ID,
     username: config.CARBONCLOUD_USERNAME ?? '',
@@ -210,6 +210,7 @@ export function createCarbonCloudClients(config: Config, logger: Logger): Carbon
   const api = upstreamClient(config, logger, {
     name: 'carboncloud',
     baseUrl: config.CARBONCLOUD_BASE_URL,
+    routes: CARBONCLOUD_ROUTES,
     headers: async () => ({ authorization: `Bearer ${await token.get()}` }),
     onUnauthorized: () => token.renew(),
     requestIdHeader: 'x-request-id',

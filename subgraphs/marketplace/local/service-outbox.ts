@@ -347,3 +347,15 @@ class DeliveryLane {
     });
   }
 }
+
+/** Messages waiting for delivery and the age of the oldest, in one SQL statement (read on each metrics scrape). */
+export async function outboxBacklog(db: Database, now = Date.now()): Promise<{ depth: number; oldestAgeSeconds: number }> {
+  const row = (await db
+    .fork()
+    .createQueryBuilder(ServiceOutbox)
+    .select([raw('count(*) as depth'), raw('min(created_at) as oldest')])
+    .where({ status: 'PENDING' })
+    .execute('get')) as unknown as { depth: number | string; oldest: Date | string | number | null };
+  const oldest = row.oldest === null ? null : new Date(typeof row.oldest === 'string' && /^\d+$/.test(row.oldest) ? Number(row.oldest) : row.oldest).getTime();
+  return { depth: Number(row.depth), oldestAgeSeconds: oldest === null ? 0 : Math.max(0, (now - oldest) / 1000) };
+}

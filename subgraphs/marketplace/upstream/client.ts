@@ -320,5 +320,6 @@ export function createCo2TrustClient(config: Config, logger: Logger): UpstreamCl
   return upstreamClient(config, logger, {
     name: 'co2trust',
     baseUrl: config.CO2TRUST_BASE_URL,
+    routes: CO2TRUST_ROUTES,
   });
 }

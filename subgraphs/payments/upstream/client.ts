@@ -179,5 +179,6 @@ export function createPaymentsClient(config: Config, logger: Logger): UpstreamCl
   return upstreamClient(config, logger, {
     name: 'co2trust-payments',
     baseUrl: config.CO2TRUST_BASE_URL,
+    routes: PAYMENTS_ROUTES,
   });
 }

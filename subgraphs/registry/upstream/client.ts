@@ -114,6 +114,7 @@ export function createIcrClient(config: Config, logger: Logger): UpstreamClient 
   return upstreamClient(config, logger, {
     name: 'icr',
     baseUrl: config.ICR_BASE_URL,
+    routes: ICR_ROUTES,
     headers: () => ({
       'x-icr-api-version': config.ICR_API_VERSION,
       ...(config.ICR_API_TOKEN ? { authorization: `Bearer ${config.ICR_API_TOKEN}` } : {}),
@@ -126,5 +127,6 @@ export function createPuroClient(config: Config, logger: Logger): UpstreamClient
   return upstreamClient(config, logger, {
     name: 'co2trust',
     baseUrl: config.CO2TRUST_BASE_URL,
+    routes: PURO_ROUTES,
   });
 }

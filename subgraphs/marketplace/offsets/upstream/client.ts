@@ -107,5 +107,5 @@ export function createLuneApi(config: Config, logger: Logger): LuneApi {
   const headers: Record<string, string> = {};
   if (config.OFFSET_ORDERS_API_KEY) headers.authorization = `Bearer ${config.OFFSET_ORDERS_API_KEY}`;
   if (config.OFFSET_ORDERS_ACCOUNT_ID) headers['lune-account'] = config.OFFSET_ORDERS_ACCOUNT_ID;
-  return new LuneApi(upstreamClient(config, logger, { name: 'lune', baseUrl: config.OFFSET_ORDERS_BASE_URL, headers: () => headers }));
+  return new LuneApi(upstreamClient(config, logger, { name: 'lune', baseUrl: config.OFFSET_ORDERS_BASE_URL, routes: LUNE_ROUTES, headers: () => headers }));
 }
