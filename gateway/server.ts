@@ -222,7 +222,7 @@ const nothingLeftToExecute: GatewayPlugin = {
   },
 };
 
-/** The status (413 for a body too large, else 400) and headers a refused request keeps. */
+/** The status (413 for a body too large, a status set on purpose, else 400) and headers a refused request keeps. */
 function httpOf(http: unknown): { status: number; headers?: Record<string, string> } {
   const { status, headers } = (http ?? {}) as { status?: unknown; headers?: Record<string, string> };
   // A status set on purpose (200 for PERSISTED_QUERY_NOT_FOUND, as Apollo's clients expect) stays.
