@@ -19,7 +19,9 @@ import { closeServer, listen } from '../lib/http-server.ts';
 import { ROOT } from '../lib/subgraph.ts';
 import { boundedParserCache, createDocumentCache } from './document-cache.ts';
 import { checkHealth } from './health.ts';
+import { allowedMethods, corsPolicy, executedResultsKeepData, isProduction, noIntrospection } from './http.ts';
 import { queryLimits, type QueryLimits } from './limits.ts';
+import { loadTrustedDocuments, persistedOperations } from './persisted.ts';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -81,6 +83,12 @@ export function createGateway(config: Config) {
   const documentCache = createDocumentCache({ maxEntries: config.GATEWAY_DOCUMENT_CACHE_ENTRIES, maxBytes: config.GATEWAY_DOCUMENT_CACHE_BYTES });
   // GET /metrics: this gateway's operations and subgraph fetches, plus the Node process metrics.
   const metrics = createServerRegistry('gateway');
+  const production = isProduction(config);
+  const persisted = persistedOperations({
+    maxEntries: config.GATEWAY_APQ_ENTRIES,
+    maxBytes: config.GATEWAY_APQ_BYTES,
+    trusted: config.GATEWAY_TRUSTED_DOCUMENTS ? loadTrustedDocuments(config.GATEWAY_TRUSTED_DOCUMENTS) : undefined,
+  });
 
   const systemRoutes: GatewayPlugin = {
     async onRequest({ request, url, endResponse, fetchAPI }) {
@@ -112,8 +120,11 @@ export function createGateway(config: Config) {
     logging: runtimeLogger(log, config.LOG_LEVEL),
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    // Self-contained GraphiQL: works with no internet access (no CDN assets).
-    graphiql: { title: 'Carbon market GraphQL API', defaultQuery: DEFAULT_QUERY },
+    // Self-contained GraphiQL: works with no internet access (no CDN assets); off in production.
+    graphiql: production ? false : { title: 'Carbon market GraphQL API', defaultQuery: DEFAULT_QUERY },
+    cors: corsPolicy(config),
+    // gzip/brotli/deflate responses for clients that accept them.
+    contentEncoding: true,
     renderGraphiQL,
     maskedErrors: { maskError: maskGatewayError },
     // Identical in-flight requests share one execution; the key includes every header, so two
@@ -165,6 +176,10 @@ export function createGateway(config: Config) {
       queryLimits(limitsOf(config)),
       nothingLeftToExecute,
       requestErrorsAre400,
+      persisted.plugin,
+      executedResultsKeepData,
+      allowedMethods,
+      ...(production ? [noIntrospection] : []),
     ],
   });
   return { runtime, log, documentCache };
@@ -215,10 +230,11 @@ const nothingLeftToExecute: GatewayPlugin = {
   },
 };
 
-/** The status (413 for a body too large, else 400) and headers a refused request keeps. */
+/** The status (413 for a body too large, a status set on purpose, else 400) and headers a refused request keeps. */
 function httpOf(http: unknown): { status: number; headers?: Record<string, string> } {
   const { status, headers } = (http ?? {}) as { status?: unknown; headers?: Record<string, string> };
-  return { status: typeof status === 'number' && status >= 400 ? status : 400, ...(headers ? { headers } : {}) };
+  // A status set on purpose (200 for PERSISTED_QUERY_NOT_FOUND, as Apollo's clients expect) stays.
+  return { status: typeof status === 'number' ? status : 400, ...(headers ? { headers } : {}) };
 }
 
 /** A body larger than the limit; the connection is closed so the rest of it is never read. */

@@ -56,6 +56,15 @@ const schema = z.object({
   GATEWAY_DOCUMENT_CACHE_ENTRIES: z.coerce.number().int().min(0).default(1_000),
   GATEWAY_DOCUMENT_CACHE_BYTES: z.coerce.number().int().min(0).default(64_000_000),
   GATEWAY_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
+  /** `production` turns off introspection and GraphiQL at the gateway and the default CORS origins. */
+  NODE_ENV: z.string().default('development'),
+  /** Comma-separated origins a browser may call the gateway from, with credentials; unset: any origin without credentials (development) or none (production). */
+  GATEWAY_CORS_ORIGINS: z.string().optional(),
+  /** A JSON manifest (hash -> document): when set, the gateway executes only the documents it lists. */
+  GATEWAY_TRUSTED_DOCUMENTS: z.string().optional(),
+  /** Automatic persisted queries kept in memory (least recently used dropped first). */
+  GATEWAY_APQ_ENTRIES: z.coerce.number().int().min(0).default(1_000),
+  GATEWAY_APQ_BYTES: z.coerce.number().int().min(0).default(10_000_000),
 
   MARKETPLACE_SOURCE: mode.default('local'),
   PAYMENTS_SOURCE: mode.default('local'),

@@ -1,0 +1,78 @@
+// Apollo Client 4, as a frontend uses it, against the real gateway: its persisted-query link
+// registers a query once and then sends only the hash, and an execution error reaches the
+// application as GraphQL errors (CombinedGraphQLErrors), not as a ServerError.
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
+import { CombinedGraphQLErrors } from '@apollo/client/errors';
+import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
+import { startStack, type Stack } from '../support/stack.ts';
+
+interface Sent {
+  method: string;
+  hasQuery: boolean;
+  hasHash: boolean;
+}
+
+describe('Apollo Client 4 through the gateway', () => {
+  let stack: Stack;
+  let sent: Sent[];
+
+  beforeAll(async () => {
+    stack = await startStack('local');
+  });
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  /** A client with Apollo's persisted-query link; every request it sends is recorded. */
+  function client(opts: { useGETForHashedQueries?: boolean } = {}) {
+    sent = [];
+    const recordingFetch: typeof fetch = async (input, init) => {
+      const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+      const method = init?.method ?? 'GET';
+      const payload = method === 'GET'
+        ? { query: url.searchParams.get('query'), extensions: url.searchParams.get('extensions') }
+        : (JSON.parse(String(init?.body)) as { query?: string; extensions?: unknown });
+      sent.push({ method, hasQuery: Boolean(payload.query), hasHash: JSON.stringify(payload.extensions ?? '').includes('sha256Hash') });
+      return fetch(input, init);
+    };
+    const persisted = new PersistedQueryLink({ sha256: (text: string) => createHash('sha256').update(text).digest('hex'), ...opts });
+    return new ApolloClient({ link: persisted.concat(new HttpLink({ uri: stack.gateway.url, fetch: recordingFetch })), cache: new InMemoryCache() });
+  }
+
+  it('registers a query once, then sends only its hash (POST)', async () => {
+    const apollo = client();
+    const query = gql`query ProductCount { products(first: 2) { totalCount } }`;
+    const first = await apollo.query({ query, fetchPolicy: 'network-only' });
+    expect(first.data).toEqual({ products: { __typename: 'ProductConnection', totalCount: expect.any(Number) } });
+    // The hash alone (not found), then the hash with the query.
+    expect(sent).toEqual([
+      { method: 'POST', hasQuery: false, hasHash: true },
+      { method: 'POST', hasQuery: true, hasHash: true },
+    ]);
+    await apollo.query({ query, fetchPolicy: 'network-only' });
+    expect(sent[2]).toEqual({ method: 'POST', hasQuery: false, hasHash: true });
+    expect(sent).toHaveLength(3);
+  });
+
+  it('sends a known hash over GET when asked to', async () => {
+    const apollo = client({ useGETForHashedQueries: true });
+    const query = gql`query SupplierCount { suppliers(first: 1) { totalCount } }`;
+    await apollo.query({ query, fetchPolicy: 'network-only' });
+    await apollo.query({ query, fetchPolicy: 'network-only' });
+    expect(sent.map((s) => `${s.method} ${s.hasQuery}`)).toEqual(['GET false', 'POST true', 'GET false']);
+  });
+
+  it('an execution error of the only root field is a GraphQL error with its code and path', async () => {
+    const apollo = client();
+    const query = gql`query TooMany { products(first: 101) { totalCount } }`;
+    const error = await apollo.query({ query, fetchPolicy: 'network-only' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(CombinedGraphQLErrors.is(error)).toBe(true);
+    const { errors } = error as CombinedGraphQLErrors;
+    expect(errors.map((e) => [e.extensions?.code, e.path])).toEqual([['BAD_USER_INPUT', ['products']]]);
+  });
+});
