@@ -1,12 +1,14 @@
 // Persisted operations: Apollo's automatic persisted queries (a hash in
 // `extensions.persistedQuery.sha256Hash`, the query sent once when the hash is unknown) kept in a
-// bounded memory store, and trusted documents (a manifest hash -> document) that, when configured,
+// bounded memory store, or in Redis shared by every gateway replica when `REDIS_URL` is set, and trusted documents (a manifest hash -> document) that, when configured,
 // are the only documents the gateway executes.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GraphQLError } from 'graphql';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { GraphQLParams } from 'graphql-yoga';
+import { createClient } from 'redis';
+import type { Logger } from '../lib/logger.ts';
 import { BoundedCache } from './document-cache.ts';
 
 export const PersistedCode = {
@@ -57,32 +59,64 @@ interface PersistedQueryExtension {
   sha256Hash?: unknown;
 }
 
-/** The plugin and its store (exposed for tests). */
-export function persistedOperations(opts: PersistedOptions) {
+/** Where automatic persisted queries are kept: this process's memory, or Redis shared by every gateway replica. */
+export interface PersistedStore {
+  get(hash: string): string | undefined | Promise<string | undefined>;
+  set(hash: string, query: string): void | Promise<void>;
+  close?(): Promise<void>;
+}
+
+/** Persisted queries in Redis (`REDIS_URL`), so a hash registered on one gateway replica is known to all. */
+export function redisPersistedStore(url: string, ttlSeconds: number, log: Pick<Logger, 'warn'>): PersistedStore {
+  // While Redis is unreachable a command fails at once (no offline queue) and the client keeps
+  // reconnecting with backoff; each outage is logged once, never thrown at a caller.
+  const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 2_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 5_000) } });
+  const key = (hash: string) => `carbon-federation:apq:${hash}`;
+  let down = false;
+  client.on('error', (err: Error) => {
+    if (!down) log.warn({ err }, 'persisted query store (Redis) unavailable; persisted queries are misses until it is back');
+    down = true;
+  });
+  client.on('ready', () => (down = false));
+  client.connect().catch(() => undefined);
+  return {
+    // A store that cannot answer is a miss: Apollo's client then sends the query with its hash again.
+    get: (hash) => (client.isReady ? client.get(key(hash)).then((q) => q ?? undefined, () => undefined) : undefined),
+    set: (hash, query) => (client.isReady ? client.set(key(hash), query, { EX: ttlSeconds }).then(() => undefined, () => undefined) : undefined),
+    async close() {
+      if (client.isReady) await client.close();
+      else client.destroy();
+    },
+  };
+}
+
+/** The plugin and its store (the in-memory store exposed for tests). */
+export function persistedOperations(opts: PersistedOptions & { shared?: PersistedStore }) {
   const store = new BoundedCache<string>({ maxEntries: opts.maxEntries, maxBytes: opts.maxBytes, sizeOf: (key, query) => key.length + query.length * 2 });
+  const kept: PersistedStore = opts.shared ?? { get: (hash) => store.get(hash), set: (hash, query) => store.set(hash, query) };
   const { trusted } = opts;
 
   /** The query to execute, or the error that answers the request instead. */
-  function resolve(query: string | undefined, persisted: PersistedQueryExtension | undefined): string | GraphQLError {
+  async function resolve(query: string | undefined, persisted: PersistedQueryExtension | undefined): Promise<string | GraphQLError> {
     if (persisted) {
       if (persisted.version !== 1) return refused('Unsupported persisted query version', PersistedCode.VERSION);
       const hash = typeof persisted.sha256Hash === 'string' ? hexOf(persisted.sha256Hash) : '';
       if (!/^[0-9a-f]{64}$/.test(hash)) return refused('The persisted query hash must be a sha256 hex digest', PersistedCode.HASH_MISMATCH);
       if (query !== undefined && sha256(query) !== hash) return refused('The provided sha256 hash does not match the query', PersistedCode.HASH_MISMATCH);
       if (trusted) return trusted.get(hash) ?? (query === undefined ? notFound() : notTrusted());
-      if (query === undefined) return store.get(hash) ?? notFound();
-      store.set(hash, query);
+      if (query === undefined) return (await kept.get(hash)) ?? notFound();
+      await kept.set(hash, query);
       return query;
     }
     if (trusted && (query === undefined || !trusted.has(sha256(query)))) return notTrusted();
     return query ?? '';
   }
 
-  function resolveParams(params: GraphQLParams): GraphQLParams {
+  async function resolveParams(params: GraphQLParams): Promise<GraphQLParams> {
     const persisted = (params.extensions as { persistedQuery?: PersistedQueryExtension } | undefined)?.persistedQuery;
     const query = typeof params.query === 'string' && params.query !== '' ? params.query : undefined;
     if (!persisted && !trusted) return params;
-    const resolved = resolve(query, persisted);
+    const resolved = await resolve(query, persisted);
     // Thrown before the runtime checks the parameters, so a hash-only request is not "missing" its query.
     if (resolved instanceof GraphQLError) throw resolved;
     // An empty query text stays the runtime's own "Must provide query string." refusal.
@@ -92,11 +126,11 @@ export function persistedOperations(opts: PersistedOptions) {
   const plugin: GatewayPlugin = {
     onRequestParse() {
       return {
-        onRequestParseDone({ requestParserResult, setRequestParserResult }) {
-          setRequestParserResult(Array.isArray(requestParserResult) ? requestParserResult.map(resolveParams) : resolveParams(requestParserResult));
+        async onRequestParseDone({ requestParserResult, setRequestParserResult }) {
+          setRequestParserResult(Array.isArray(requestParserResult) ? await Promise.all(requestParserResult.map(resolveParams)) : await resolveParams(requestParserResult));
         },
       };
     },
   };
-  return { plugin, store };
+  return { plugin, store, close: () => opts.shared?.close?.() ?? Promise.resolve() };
 }

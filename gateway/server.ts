@@ -21,7 +21,7 @@ import { boundedParserCache, createDocumentCache } from './document-cache.ts';
 import { checkHealth } from './health.ts';
 import { allowedMethods, corsPolicy, executedResultsKeepData, isProduction, noIntrospection } from './http.ts';
 import { queryLimits, type QueryLimits } from './limits.ts';
-import { loadTrustedDocuments, persistedOperations } from './persisted.ts';
+import { loadTrustedDocuments, persistedOperations, redisPersistedStore } from './persisted.ts';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -87,6 +87,7 @@ export function createGateway(config: Config) {
   const persisted = persistedOperations({
     maxEntries: config.GATEWAY_APQ_ENTRIES,
     maxBytes: config.GATEWAY_APQ_BYTES,
+    shared: config.REDIS_URL ? redisPersistedStore(config.REDIS_URL, config.GATEWAY_APQ_TTL_SECONDS, log) : undefined,
     trusted: config.GATEWAY_TRUSTED_DOCUMENTS ? loadTrustedDocuments(config.GATEWAY_TRUSTED_DOCUMENTS) : undefined,
   });
 
@@ -182,7 +183,7 @@ export function createGateway(config: Config) {
       ...(production ? [noIntrospection] : []),
     ],
   });
-  return { runtime, log, documentCache };
+  return { runtime, log, documentCache, persisted };
 }
 
 /** Codes of failures to reach a subgraph, as the gateway runtime reports them. */
@@ -303,7 +304,7 @@ const requestErrorsAre400: GatewayPlugin = {
 };
 
 export async function serveGateway(config: Config, port = config.GATEWAY_PORT): Promise<RunningGateway> {
-  const { runtime, log, documentCache } = createGateway(config);
+  const { runtime, log, documentCache, persisted } = createGateway(config);
   const server = createServer(runtime);
   const actual = await listen(server, config.HOST, port);
   log.info(`gateway ready at http://${config.HOST}:${actual}/graphql`);
@@ -315,6 +316,7 @@ export async function serveGateway(config: Config, port = config.GATEWAY_PORT): 
     async stop() {
       await closeServer(server);
       await runtime.dispose();
+      await persisted.close();
     },
   };
 }

@@ -65,6 +65,10 @@ const schema = z.object({
   /** Automatic persisted queries kept in memory (least recently used dropped first). */
   GATEWAY_APQ_ENTRIES: z.coerce.number().int().min(0).default(1_000),
   GATEWAY_APQ_BYTES: z.coerce.number().int().min(0).default(10_000_000),
+  /** Redis shared by every gateway replica for automatic persisted queries; in memory per process when unset. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** How long a persisted query stays in Redis after it was last registered. */
+  GATEWAY_APQ_TTL_SECONDS: z.coerce.number().int().min(1).default(7 * 24 * 3600),
 
   MARKETPLACE_SOURCE: mode.default('local'),
   PAYMENTS_SOURCE: mode.default('local'),

@@ -1,6 +1,7 @@
 // GraphQL over HTTP as frontend clients use it, through the real gateway: status codes and result
 // shape, methods, automatic persisted queries, trusted documents, the production profile, CORS,
 // compression and graphql-http's conformance audit.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,20 +153,66 @@ describe('automatic persisted queries', () => {
     expect(codes(await post(gateway.url, { extensions: persisted('not-a-hash') }))).toEqual(['PERSISTED_QUERY_HASH_MISMATCH']);
   });
 
-  it('the store is bounded in entries and in bytes, dropping the least recently used', () => {
+  it('the store is bounded in entries and in bytes, dropping the least recently used', async () => {
     const { plugin, store } = persistedOperations({ maxEntries: 2, maxBytes: 1_000 });
-    const register = (q: string) => {
+    const register = async (q: string) => {
       let params: unknown;
-      const done = (plugin.onRequestParse as unknown as () => { onRequestParseDone(p: unknown): void })();
-      done.onRequestParseDone({ requestParserResult: { query: q, extensions: persisted(sha256(q)) }, setRequestParserResult: (p: unknown) => (params = p) });
+      const done = (plugin.onRequestParse as unknown as () => { onRequestParseDone(p: unknown): Promise<void> })();
+      await done.onRequestParseDone({ requestParserResult: { query: q, extensions: persisted(sha256(q)) }, setRequestParserResult: (p: unknown) => (params = p) });
       return params;
     };
-    for (const q of ['{ a: __typename }', '{ b: __typename }', '{ c: __typename }']) register(q);
+    for (const q of ['{ a: __typename }', '{ b: __typename }', '{ c: __typename }']) await register(q);
     expect(store.size).toBe(2);
     expect(store.get(sha256('{ a: __typename }'))).toBeUndefined();
-    register(`{ long: __typename } # ${'x'.repeat(400)}`);
+    await register(`{ long: __typename } # ${'x'.repeat(400)}`);
     expect(store.bytes).toBeLessThanOrEqual(1_000);
     expect(store.size).toBe(1);
+  });
+});
+
+describe('automatic persisted queries shared by gateway replicas (REDIS_URL)', () => {
+  const replicas: RunningGateway[] = [];
+  const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  // A query of its own per run, so a hash left in Redis by an earlier run never answers for it.
+  const query = `query Shared { __typename } # ${randomUUID()}`;
+  const hash = sha256(query);
+
+  beforeAll(async () => {
+    for (let i = 0; i < 2; i++) replicas.push(await gatewayWith({ REDIS_URL: redisUrl, GATEWAY_APQ_TTL_SECONDS: '60' }));
+  });
+  afterAll(async () => {
+    await Promise.all(replicas.map((g) => g.stop()));
+  });
+
+  it('a hash registered on one replica is known to the other; a replica without Redis does not know it', async () => {
+    const [a, b] = replicas;
+    expect(codes(await post(b!.url, { extensions: persisted(hash) }))).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    // Until a replica's Redis connection is ready its store misses (a client just sends the query again).
+    for (let tries = 0; tries < 50; tries++) {
+      expect((await post(a!.url, { query, extensions: persisted(hash) })).body).toEqual({ data: { __typename: 'Query' } });
+      if (!codes(await post(b!.url, { extensions: persisted(hash) })).length) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (const res of [await post(b!.url, { extensions: persisted(hash) }), await get(b!.url, { extensions: persisted(hash) })]) {
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ data: { __typename: 'Query' } });
+    }
+    const alone = await gatewayWith();
+    try {
+      expect(codes(await post(alone.url, { extensions: persisted(hash) }))).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    } finally {
+      await alone.stop();
+    }
+  });
+
+  it('an unreachable Redis is a miss, never an error: the client sends the query again and it runs', async () => {
+    const lost = await gatewayWith({ REDIS_URL: 'redis://127.0.0.1:9' });
+    try {
+      expect(codes(await post(lost.url, { extensions: persisted(hash) }))).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+      expect((await post(lost.url, { query, extensions: persisted(hash) })).body).toEqual({ data: { __typename: 'Query' } });
+    } finally {
+      await lost.stop();
+    }
   });
 });
 
