@@ -184,6 +184,6 @@ describe('ICR reads under faults (upstream mode)', () => {
     icr.fail({ method: 'GET', pathPrefix: `/organizations/${NORDIC}/inventory`, status: 200, body: { credits: [{ ...credit, amount: undefined }], organizationId: NORDIC } });
     const broken = await graphql(subgraph.url, q, { id: NORDIC }, { token: bob });
     expect(codes(broken)).toEqual(['UPSTREAM_CONTRACT']);
-    expect(broken.errors![0]!.extensions).toMatchObject({ upstream: 'icr', route: 'GET /organizations/{id}/inventory', field: 'credits.0.amount' });
+    expect(broken.errors![0]!.extensions).toMatchObject({ upstream: 'icr', route: 'GET /organizations/{id}/inventory', field: 'credits[0].amount' });
   });
 });

@@ -6,7 +6,7 @@
 // names the upstream, the route and the field path (never the upstream's text).
 import { z } from 'zod';
 import { dec, type Decimal } from '../../../lib/decimal.ts';
-import { ErrorCode, apiError } from '../../../lib/errors.ts';
+import { parseUpstream } from '../../../lib/upstream-contract.ts';
 import type { CreditAction, CreditKind, CreditRequestState } from '../source.ts';
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
@@ -102,11 +102,7 @@ export type IcrCreditRequestParsed = z.output<typeof icrCreditRequest>;
 export type IcrCreditRequestPageParsed = z.output<typeof icrCreditRequestPage>;
 export type IcrProjectParsed = z.output<typeof icrProject>;
 
-/** Parses an ICR answer; a contract breach is UPSTREAM_CONTRACT naming the route and the field. */
+/** Parses an ICR answer at the client boundary (`parseUpstream`: UPSTREAM_CONTRACT naming the route and field). */
 export function parseIcr<S extends z.ZodType>(schema: S, body: unknown, route: string): z.output<S> {
-  const parsed = schema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path.length ? issue.path.map(String).join('.') : '(body)';
-  throw apiError(ErrorCode.UPSTREAM_CONTRACT, `The icr answer of ${route} breaks its contract at ${field}`, { upstream: 'icr', route, field });
+  return parseUpstream(schema, body, { upstream: 'icr', route });
 }

@@ -10,10 +10,10 @@
 // - GET /orders pages by `limit` (1..100, a digit string) and `after` (an order id), newest first.
 import { z } from 'zod';
 import type { Config } from '../../../../lib/config.ts';
-import { ErrorCode, apiError } from '../../../../lib/errors.ts';
 import { UpstreamHttpError, upstreamClient, type UpstreamClient } from '../../../../lib/http-client.ts';
 import type { Logger } from '../../../../lib/logger.ts';
-import { LuneOrder, LuneOrderPage, LuneQuote, firstIssuePath } from './wire.ts';
+import { UpstreamContractError, parseUpstream } from '../../../../lib/upstream-contract.ts';
+import { LuneOrder, LuneOrderPage, LuneQuote } from './wire.ts';
 
 const enc = encodeURIComponent;
 
@@ -40,15 +40,9 @@ const CREATE_PATH = { MASS: LUNE_ROUTES.createByMass, VALUE: LUNE_ROUTES.createB
 const QUOTE_PATH = { MASS: LUNE_ROUTES.quoteByMass, VALUE: LUNE_ROUTES.quoteByValue } as const;
 
 /** Lune answered something its definition does not allow: a coded error naming upstream, route and field. */
-export function contractError(route: string, field: string) {
-  return apiError(ErrorCode.UPSTREAM_CONTRACT, `The offset-orders service (lune) answered ${route} without a valid ${field}`, { upstream: 'lune', route, field });
-}
+export const contractError = (route: string, field: string) => new UpstreamContractError('lune', route, field, 'is not as the definition allows');
 
-function parse<T>(schema: z.ZodType<T>, route: string, body: unknown): T {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw contractError(route, firstIssuePath(parsed.error));
-  return parsed.data;
-}
+const parse = <S extends z.ZodType>(schema: S, route: string, body: unknown): z.output<S> => parseUpstream(schema, body, { upstream: 'lune', route });
 
 /** Lune's orders API over the one upstream HTTP client (retries, timeouts, circuit breaker). */
 export class LuneApi {

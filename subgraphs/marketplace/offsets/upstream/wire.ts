@@ -85,9 +85,3 @@ export function luneErrorOf(body: unknown): { code: string | null; message: stri
   const message = detail?.message?.trim();
   return { code: detail?.error_code ?? null, message: message ? message.slice(0, 200) : null };
 }
-
-/** The first field a failed parse names, as a dotted path (e.g. `bundles.0.quantity`). */
-export function firstIssuePath(error: z.ZodError): string {
-  const path = error.issues[0]?.path ?? [];
-  return path.length ? path.map(String).join('.') : '(body)';
-}
