@@ -6,6 +6,7 @@
 // delivery lane, so a slow or hung target never holds back the messages of another.
 import { randomUUID } from 'node:crypto';
 import { raw } from '@mikro-orm/core';
+import { mapConcurrent } from '../../../lib/batch.ts';
 import type { Database, EntityManager } from '../../../lib/db.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import { ServiceOutbox } from './entities.ts';
@@ -117,15 +118,6 @@ type Outcome = { kind: 'delivered' } | { kind: 'rejected'; reason: string } | { 
 /** The targets messages go to; each gets its own lane. */
 const TARGETS = [...new Set(Object.values(MUTATIONS).map((m) => m.target))];
 
-/** Runs `work` over `items`, in order, with at most `limit` running at once. */
-async function mapBounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 export class ServiceOutboxDispatcher {
   private readonly db: Database;
   private readonly opts: OutboxOptions;
@@ -230,10 +222,12 @@ class DeliveryLane {
         const batch = await this.claim(lease);
         if (batch.length === 0) return;
         // Each outcome is recorded as soon as it is known, so a message's row is final once the target has it.
-        await mapBounded(this.calls(batch), this.opts.concurrency, async (rows) => {
+        const settled = await mapConcurrent(this.calls(batch), this.opts.concurrency, async (rows) => {
           const outcomes = await this.deliver(rows);
           await Promise.all(rows.map((row, i) => this.record(row, outcomes[i]!, lease)));
         });
+        const failed = settled.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
         if (batch.length < this.opts.batchSize) return;
       }
     } catch (err) {
