@@ -255,12 +255,19 @@ interface RequestParams {
  * (it needs the schema and the variables) and before authorisation filters it or it is planned.
  */
 export function queryLimits(limits: QueryLimits): GatewayPlugin {
+  // A document's shape does not change: measured once per parsed (and cached) document.
+  const shapes = new WeakMap<DocumentNode, GraphQLError | null>();
+  const shapeOf = (document: DocumentNode) => {
+    let shape = shapes.get(document);
+    if (shape === undefined) shapes.set(document, (shape = checkShape(document, limits)));
+    return shape;
+  };
   return {
     onParse({ setParseFn }) {
       setParseFn((source, options) => parseWithinTokens(typeof source === 'string' ? source : source.body, limits.maxTokens, options));
     },
     onValidate({ params, context, setResult }) {
-      const shape = checkShape(params.documentAST, limits);
+      const shape = shapeOf(params.documentAST);
       if (shape) {
         setResult([shape]);
         return;
