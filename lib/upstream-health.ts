@@ -51,3 +51,11 @@ export function upstreamHealth(probes: UpstreamProbe[], config: Pick<Config, 'UP
     return cached.report;
   };
 }
+
+/** Upstream mode with a database of its own (journals, memberships): up when both are. */
+export function withDatabase(database: () => Promise<HealthReport>, upstreams: () => Promise<HealthReport>): () => Promise<HealthReport> {
+  return async () => {
+    const [own, remote] = await Promise.all([database(), upstreams()]);
+    return { ...remote, up: own.up && remote.up, database: own.database };
+  };
+}

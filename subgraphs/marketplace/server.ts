@@ -4,7 +4,7 @@ import { safeEqual, signToken } from '../../lib/auth.ts';
 import type { Config } from '../../lib/config.ts';
 import { openDatabase, type Database } from '../../lib/db.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
-import { upstreamHealth } from '../../lib/upstream-health.ts';
+import { upstreamHealth, withDatabase } from '../../lib/upstream-health.ts';
 import { gaugesOnScrape } from '../../lib/metrics.ts';
 import { ROOT, databaseHealth, runSubgraphProcess, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
 import type { Context } from './context.ts';
@@ -75,10 +75,7 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
       config,
     );
     const dbHealth = databaseHealth(db);
-    health = async () => {
-      const [own, remote] = await Promise.all([dbHealth(), upstreams()]);
-      return { ...remote, up: own.up && remote.up, database: own.database };
-    };
+    health = withDatabase(dbHealth, upstreams);
     close = async () => {
       await client.close();
       await offsetOrdersHealth.close();

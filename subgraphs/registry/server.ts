@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../../lib/config.ts';
 import { openDatabase } from '../../lib/db.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { upstreamHealth } from '../../lib/upstream-health.ts';
+import { upstreamHealth, withDatabase } from '../../lib/upstream-health.ts';
 import { ROOT, databaseHealth, runSubgraphProcess, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
 import type { Context } from './context.ts';
 import { createLoaders } from './loaders.ts';
@@ -61,10 +61,7 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
       ],
       config,
     );
-    health = async () => {
-      const [own, remote] = await Promise.all([dbHealth(), upstreams()]);
-      return { ...remote, up: own.up && remote.up, database: own.database };
-    };
+    health = withDatabase(dbHealth, upstreams);
     close = async () => {
       await Promise.all([client.close(), puro.close()]);
       await db.close();
