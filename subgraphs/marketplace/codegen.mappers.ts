@@ -4,7 +4,7 @@ export const mappers = {
   Product: '../source.ts#ProductRecord',
   Supplier: '../source.ts#SupplierRecord',
   Order: '../source.ts#OrderRecord',
-  NFT: '../source.ts#NftRecord',
+  Nft: '../source.ts#NftRecord',
   Trader: '../source.ts#TraderRecord',
   ImpactPartner: '../source.ts#ImpactPartnerRecord',
   BundleOrder: '../source.ts#BundleOrderRecord',

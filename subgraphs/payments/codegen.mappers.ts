@@ -11,5 +11,5 @@ export const mappers: Record<string, string> = {
   User: '../source.ts#EntityRef',
   Order: '../source.ts#EntityRef',
   Supplier: '../source.ts#EntityRef',
-  NFT: '../source.ts#EntityRef',
+  Nft: '../source.ts#EntityRef',
 };

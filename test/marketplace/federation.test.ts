@@ -79,14 +79,14 @@ describe.each(MODES)('marketplace federation and batching (%s mode)', (mode) => 
     const others = [
       ...DEMO.products.slice(0, 3).map((id) => ({ __typename: 'Product', id })),
       ...DEMO.suppliers.map((id) => ({ __typename: 'Supplier', id })),
-      ...DEMO.nfts.map((id) => ({ __typename: 'NFT', id })),
+      ...DEMO.nfts.map((id) => ({ __typename: 'Nft', id })),
       { __typename: 'User', id: DEMO.users.admin.id },
     ];
     const q = `query($r: [_Any!]!) { _entities(representations: $r) {
       ... on Order { id totalPrice { amount } supplier { name } }
       ... on Product { id name }
       ... on Supplier { id name }
-      ... on NFT { id tokenAddress tokenId }
+      ... on Nft { id tokenAddress tokenId }
       ... on User { id email }
     } }`;
     const { result, count } = await cost(q, { r: [...orders, ...others] });

@@ -104,8 +104,8 @@ describe.each(MODES)('marketplace (%s mode)', (mode) => {
   });
 
   it('resolves NFT entity references in one batch', async () => {
-    const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on NFT { id tokenAddress tokenId } } }`;
-    const reps = DEMO.nfts.map((id) => ({ __typename: 'NFT', id }));
+    const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Nft { id tokenAddress tokenId } } }`;
+    const reps = DEMO.nfts.map((id) => ({ __typename: 'Nft', id }));
     const data = ok(await graphql<{ _entities: { id: string; tokenAddress: string; tokenId: string }[] }>(subgraph.url, q, { r: reps }, { headers: AS_GATEWAY }));
     expect(data._entities.map((e) => e.tokenId)).toEqual(DEMO.tokens.map((t) => t.tokenId));
   });

@@ -182,9 +182,9 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     expect(data._entities[0]!.payments.nodes[0]!.amount).toEqual({ amount: '325.00', currency: 'EUR' });
   });
 
-  it('Supplier.payments and NFT.payments page per parent in one batch each', async () => {
-    const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Supplier { id payments(first: 1) { totalCount nodes { id } pageInfo { hasNextPage } } } ... on NFT { id payments(first: 1) { totalCount nodes { id } pageInfo { hasNextPage } } } } }`;
-    const r = [...S.map((id) => ({ __typename: 'Supplier', id })), ...N.map((id) => ({ __typename: 'NFT', id }))];
+  it('Supplier.payments and Nft.payments page per parent in one batch each', async () => {
+    const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Supplier { id payments(first: 1) { totalCount nodes { id } pageInfo { hasNextPage } } } ... on Nft { id payments(first: 1) { totalCount nodes { id } pageInfo { hasNextPage } } } } }`;
+    const r = [...S.map((id) => ({ __typename: 'Supplier', id })), ...N.map((id) => ({ __typename: 'Nft', id }))];
     app.queries?.reset();
     fake?.resetCalls();
     type R = { _entities: { id: string; payments: { totalCount: number; nodes: { id: string }[]; pageInfo: { hasNextPage: boolean } } }[] };
@@ -198,9 +198,9 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
       expect(e.payments.pageInfo.hasNextPage).toBe(expected.length > 1);
     }
     // The second page of NFT 1's payments.
-    const first = ok(await query<{ _entities: { payments: Conn<{ id: string }> }[] }>(ENTITIES('NFT', 'payments(first: 2) { totalCount nodes { id } pageInfo { hasNextPage endCursor } }'), reps('NFT', [N[0]]), U.admin));
+    const first = ok(await query<{ _entities: { payments: Conn<{ id: string }> }[] }>(ENTITIES('Nft', 'payments(first: 2) { totalCount nodes { id } pageInfo { hasNextPage endCursor } }'), reps('Nft', [N[0]]), U.admin));
     const cursor = first._entities[0]!.payments.pageInfo.endCursor;
-    const second = ok(await query<{ _entities: { payments: Conn<{ id: string }> }[] }>(ENTITIES('NFT', `payments(first: 2, after: "${cursor}") { totalCount nodes { id } pageInfo { hasNextPage } }`), reps('NFT', [N[0]]), U.admin));
+    const second = ok(await query<{ _entities: { payments: Conn<{ id: string }> }[] }>(ENTITIES('Nft', `payments(first: 2, after: "${cursor}") { totalCount nodes { id } pageInfo { hasNextPage } }`), reps('Nft', [N[0]]), U.admin));
     const all = demoPaymentTransactions.filter((t) => t.typeId === N[0]).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).map((t) => t.id);
     expect([...first._entities[0]!.payments.nodes, ...second._entities[0]!.payments.nodes].map((n) => n.id)).toEqual(all);
     expect(second._entities[0]!.payments.pageInfo.hasNextPage).toBe(false);
@@ -386,7 +386,7 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     expect(mismatch.userErrors).toEqual([expect.objectContaining({ field: ['input', 'externalReference'], code: 'IDEMPOTENCY_MISMATCH' })]);
     const stats = ok(await query<{ paymentStats: { global: { transactionCount: number } } }>('{ paymentStats { global { transactionCount } } }'));
     expect(stats.paymentStats.global.transactionCount).toBe(demoPaymentTransactions.filter((t) => t.status === 'COMPLETED').length + 1);
-    const nft = ok(await query<{ _entities: { payments: { totalCount: number } }[] }>(ENTITIES('NFT', 'payments { totalCount }'), reps('NFT', [N[0]]), U.admin));
+    const nft = ok(await query<{ _entities: { payments: { totalCount: number } }[] }>(ENTITIES('Nft', 'payments { totalCount }'), reps('Nft', [N[0]]), U.admin));
     expect(nft._entities[0]!.payments.totalCount).toBe(demoPaymentTransactions.filter((t) => t.typeId === N[0]).length + 1);
   });
 

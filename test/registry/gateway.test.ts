@@ -23,7 +23,7 @@ describe.each(MODES)('registry through the gateway (%s mode)', (mode) => {
   }, 60_000);
   afterAll(() => stack?.stop());
 
-  it('NFT.credit: the demo NFTs resolve to the ICR credits of their tokens in one batch', async () => {
+  it('Nft.credit: the demo NFTs resolve to the ICR credits of their tokens in one batch', async () => {
     const icr = stack.fakes.find((f) => f.name === 'icr-strict');
     icr?.resetCalls();
     type R = { nfts: { nodes: { tokenAddress: string; tokenId: string; credit: { id: string; registry: string; supply: { amount: string }; project: { fullName: string } } | null }[] } };

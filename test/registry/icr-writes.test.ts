@@ -163,8 +163,8 @@ describe('ICR reads under faults (upstream mode)', () => {
     expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
     const nft = await graphql<{ _entities: { credit: unknown }[] }>(
       subgraph.url,
-      'query($r: [_Any!]!) { _entities(representations: $r) { ... on NFT { id credit { id } } } }',
-      { r: [{ __typename: 'NFT', id: DEMO.nfts[0], ...DEMO.tokens[0] }] },
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Nft { id credit { id } } } }',
+      { r: [{ __typename: 'Nft', id: DEMO.nfts[0], ...DEMO.tokens[0] }] },
       { token: bob, headers: AS_GATEWAY },
     );
     expect(nft.data?._entities[0]!.credit).toBeNull();

@@ -204,10 +204,10 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       expect(second.pageInfo.hasNextPage).toBe(false);
     });
 
-    it('NFT.credit resolves the demo NFTs by token address and id in one batch', async () => {
+    it('Nft.credit resolves the demo NFTs by token address and id in one batch', async () => {
       icr?.resetCalls();
-      const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on NFT { id credit { id registry tokenAddress tokenId serialization supply { amount } amount { amount } project { id } } } } }`;
-      const reps = [...DEMO.nfts.map((id, i) => ({ __typename: 'NFT', id, ...DEMO.tokens[i] })), { __typename: 'NFT', id: 'unknown', tokenAddress: '0xdead', tokenId: '1' }];
+      const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Nft { id credit { id registry tokenAddress tokenId serialization supply { amount } amount { amount } project { id } } } } }`;
+      const reps = [...DEMO.nfts.map((id, i) => ({ __typename: 'Nft', id, ...DEMO.tokens[i] })), { __typename: 'Nft', id: 'unknown', tokenAddress: '0xdead', tokenId: '1' }];
       type E = { id: string; credit: { id: string; registry: string; tokenAddress: string; tokenId: string; serialization: string; supply: { amount: string }; amount: { amount: string } } | null };
       const data = ok(await graphql<{ _entities: E[] }>(subgraph.url, q, { r: reps }, { headers: AS_GATEWAY }));
       expect(data._entities.map((e) => e.credit && [e.credit.id, e.credit.registry, e.credit.tokenId, e.credit.supply.amount])).toEqual([

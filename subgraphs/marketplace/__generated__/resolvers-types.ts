@@ -448,7 +448,7 @@ export type MutationUpdateTraderArgs = {
 
 /** An NFT: a tokenised carbon credit held in the marketplace. */
 export type Nft = {
-  __typename?: 'NFT';
+  __typename?: 'Nft';
   /** Tonnes still available for sale. */
   availableQuantity: Scalars['Decimal']['output'];
   createdAt: Scalars['DateTime']['output'];
@@ -465,7 +465,7 @@ export type Nft = {
 };
 
 export type NftConnection = {
-  __typename?: 'NFTConnection';
+  __typename?: 'NftConnection';
   edges: Array<NftEdge>;
   nodes: Array<Nft>;
   pageInfo: PageInfo;
@@ -473,7 +473,7 @@ export type NftConnection = {
 };
 
 export type NftEdge = {
-  __typename?: 'NFTEdge';
+  __typename?: 'NftEdge';
   cursor: Scalars['String']['output'];
   node: Nft;
 };
@@ -1457,7 +1457,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
-  NFT: Nft;
+  Nft: Nft;
   OffsetOrder: OffsetOrder;
   OffsetPoolRetirement: OffsetPoolRetirement;
   Order: Order;
@@ -1469,9 +1469,9 @@ export type FederationTypes = ResolversObject<{
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = ResolversObject<{
-  NFT:
-    ( { __typename: 'NFT' }
-    & GraphQLRecursivePick<FederationTypes['NFT'], {"id":true}> );
+  Nft:
+    ( { __typename: 'Nft' }
+    & GraphQLRecursivePick<FederationTypes['Nft'], {"id":true}> );
   OffsetOrder:
     ( { __typename: 'OffsetOrder' }
     & GraphQLRecursivePick<FederationTypes['OffsetOrder'], {"id":true}> );
@@ -1542,11 +1542,11 @@ export type ResolversTypes = ResolversObject<{
   MassUnit: MassUnit;
   Money: ResolverTypeWrapper<MoneyValue>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  NFT: ResolverTypeWrapper<NftRecord>;
-  NFTConnection: ResolverTypeWrapper<Omit<NftConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['NFTEdge']>, nodes: Array<ResolversTypes['NFT']> }>;
-  NFTEdge: ResolverTypeWrapper<Omit<NftEdge, 'node'> & { node: ResolversTypes['NFT'] }>;
+  Nft: ResolverTypeWrapper<NftRecord>;
+  NftConnection: ResolverTypeWrapper<Omit<NftConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['NftEdge']>, nodes: Array<ResolversTypes['Nft']> }>;
+  NftEdge: ResolverTypeWrapper<Omit<NftEdge, 'node'> & { node: ResolversTypes['Nft'] }>;
   NftFilter: NftFilter;
-  NftPayload: ResolverTypeWrapper<Omit<NftPayload, 'nft'> & { nft?: Maybe<ResolversTypes['NFT']> }>;
+  NftPayload: ResolverTypeWrapper<Omit<NftPayload, 'nft'> & { nft?: Maybe<ResolversTypes['Nft']> }>;
   OffsetAllocation: ResolverTypeWrapper<OffsetAllocationView>;
   OffsetCertificate: ResolverTypeWrapper<OffsetCertificate>;
   OffsetMassInput: OffsetMassInput;
@@ -1654,11 +1654,11 @@ export type ResolversParentTypes = ResolversObject<{
   Mass: Mass;
   Money: MoneyValue;
   Mutation: Record<PropertyKey, never>;
-  NFT: NftRecord;
-  NFTConnection: Omit<NftConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['NFTEdge']>, nodes: Array<ResolversParentTypes['NFT']> };
-  NFTEdge: Omit<NftEdge, 'node'> & { node: ResolversParentTypes['NFT'] };
+  Nft: NftRecord;
+  NftConnection: Omit<NftConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['NftEdge']>, nodes: Array<ResolversParentTypes['Nft']> };
+  NftEdge: Omit<NftEdge, 'node'> & { node: ResolversParentTypes['Nft'] };
   NftFilter: NftFilter;
-  NftPayload: Omit<NftPayload, 'nft'> & { nft?: Maybe<ResolversParentTypes['NFT']> };
+  NftPayload: Omit<NftPayload, 'nft'> & { nft?: Maybe<ResolversParentTypes['Nft']> };
   OffsetAllocation: OffsetAllocationView;
   OffsetCertificate: OffsetCertificate;
   OffsetMassInput: OffsetMassInput;
@@ -1923,8 +1923,8 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   updateTrader?: Resolver<ResolversTypes['TraderPayload'], ParentType, ContextType, RequireFields<MutationUpdateTraderArgs, 'input'>>;
 }>;
 
-export type NftResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NFT'] = ResolversParentTypes['NFT'], FederationReferenceType extends FederationReferenceTypes['NFT'] = FederationReferenceTypes['NFT']> = ResolversObject<{
-  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['NFT']> | FederationReferenceType, FederationReferenceType, ContextType>;
+export type NftResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Nft'] = ResolversParentTypes['Nft'], FederationReferenceType extends FederationReferenceTypes['Nft'] = FederationReferenceTypes['Nft']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Nft']> | FederationReferenceType, FederationReferenceType, ContextType>;
   availableQuantity?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1936,20 +1936,20 @@ export type NftResolvers<ContextType = Context, ParentType extends ResolversPare
   tokenId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
-export type NftConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NFTConnection'] = ResolversParentTypes['NFTConnection']> = ResolversObject<{
-  edges?: Resolver<Array<ResolversTypes['NFTEdge']>, ParentType, ContextType>;
-  nodes?: Resolver<Array<ResolversTypes['NFT']>, ParentType, ContextType>;
+export type NftConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NftConnection'] = ResolversParentTypes['NftConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['NftEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Nft']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
   totalCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 }>;
 
-export type NftEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NFTEdge'] = ResolversParentTypes['NFTEdge']> = ResolversObject<{
+export type NftEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NftEdge'] = ResolversParentTypes['NftEdge']> = ResolversObject<{
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  node?: Resolver<ResolversTypes['NFT'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Nft'], ParentType, ContextType>;
 }>;
 
 export type NftPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NftPayload'] = ResolversParentTypes['NftPayload']> = ResolversObject<{
-  nft?: Resolver<Maybe<ResolversTypes['NFT']>, ParentType, ContextType>;
+  nft?: Resolver<Maybe<ResolversTypes['Nft']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
@@ -2125,9 +2125,9 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   impactPartners?: Resolver<ResolversTypes['ImpactPartnerConnection'], ParentType, ContextType, RequireFields<QueryImpactPartnersArgs, 'order'>>;
   mailingList?: Resolver<ResolversTypes['MailingListEntryConnection'], ParentType, ContextType, RequireFields<QueryMailingListArgs, 'order'>>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
-  mintableNfts?: Resolver<ResolversTypes['NFTConnection'], ParentType, ContextType, RequireFields<QueryMintableNftsArgs, 'order'>>;
-  nft?: Resolver<Maybe<ResolversTypes['NFT']>, ParentType, ContextType, RequireFields<QueryNftArgs, 'id'>>;
-  nfts?: Resolver<ResolversTypes['NFTConnection'], ParentType, ContextType, RequireFields<QueryNftsArgs, 'order'>>;
+  mintableNfts?: Resolver<ResolversTypes['NftConnection'], ParentType, ContextType, RequireFields<QueryMintableNftsArgs, 'order'>>;
+  nft?: Resolver<Maybe<ResolversTypes['Nft']>, ParentType, ContextType, RequireFields<QueryNftArgs, 'id'>>;
+  nfts?: Resolver<ResolversTypes['NftConnection'], ParentType, ContextType, RequireFields<QueryNftsArgs, 'order'>>;
   offsetOrder?: Resolver<Maybe<ResolversTypes['OffsetOrder']>, ParentType, ContextType, RequireFields<QueryOffsetOrderArgs, 'id'>>;
   offsetOrderByIdempotencyKey?: Resolver<Maybe<ResolversTypes['OffsetOrder']>, ParentType, ContextType, RequireFields<QueryOffsetOrderByIdempotencyKeyArgs, 'idempotencyKey'>>;
   offsetOrders?: Resolver<ResolversTypes['OffsetOrderConnection'], ParentType, ContextType, Partial<QueryOffsetOrdersArgs>>;
@@ -2225,7 +2225,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  nfts?: Resolver<ResolversTypes['NFTConnection'], ParentType, ContextType, Partial<UserNftsArgs>>;
+  nfts?: Resolver<ResolversTypes['NftConnection'], ParentType, ContextType, Partial<UserNftsArgs>>;
   orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, Partial<UserOrdersArgs>>;
   purchasedOrders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, Partial<UserPurchasedOrdersArgs>>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
@@ -2274,9 +2274,9 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Mass?: MassResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
-  NFT?: NftResolvers<ContextType>;
-  NFTConnection?: NftConnectionResolvers<ContextType>;
-  NFTEdge?: NftEdgeResolvers<ContextType>;
+  Nft?: NftResolvers<ContextType>;
+  NftConnection?: NftConnectionResolvers<ContextType>;
+  NftEdge?: NftEdgeResolvers<ContextType>;
   NftPayload?: NftPayloadResolvers<ContextType>;
   OffsetAllocation?: OffsetAllocationResolvers<ContextType>;
   OffsetCertificate?: OffsetCertificateResolvers<ContextType>;

@@ -79,7 +79,7 @@ export const resolvers: Resolvers<Context> = {
     quantity: (o) => tonnes(o.quantity),
   },
 
-  NFT: {
+  Nft: {
     __resolveReference: async (ref, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.nft.load(ref.id), (n) => n.ownerId),
     supplier: (n, _args, ctx) => (n.supplierId ? ctx.loaders.supplier.load(n.supplierId) : null),
     quantity: (n) => tonnes(n.quantity),

@@ -163,7 +163,7 @@ export type MutationRecordPaymentTransactionArgs = {
 
 /** An NFT, with the payments of its sales. */
 export type Nft = {
-  __typename?: 'NFT';
+  __typename?: 'Nft';
   id: Scalars['ID']['output'];
   /** Payments of sales of this NFT, newest first. An admin sees all; a user those they paid or received. */
   payments: PaymentTransactionConnection;
@@ -532,7 +532,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
-  NFT: Nft;
+  Nft: Nft;
   Order: Order;
   Supplier: Supplier;
   User: User;
@@ -540,9 +540,9 @@ export type FederationTypes = ResolversObject<{
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = ResolversObject<{
-  NFT:
-    ( { __typename: 'NFT' }
-    & GraphQLRecursivePick<FederationTypes['NFT'], {"id":true}> );
+  Nft:
+    ( { __typename: 'Nft' }
+    & GraphQLRecursivePick<FederationTypes['Nft'], {"id":true}> );
   Order:
     ( { __typename: 'Order' }
     & GraphQLRecursivePick<FederationTypes['Order'], {"id":true}> );
@@ -576,7 +576,7 @@ export type ResolversTypes = ResolversObject<{
   MassUnit: MassUnit;
   Money: ResolverTypeWrapper<MoneyValue>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  NFT: ResolverTypeWrapper<EntityRef>;
+  Nft: ResolverTypeWrapper<EntityRef>;
   Order: ResolverTypeWrapper<EntityRef>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -628,7 +628,7 @@ export type ResolversParentTypes = ResolversObject<{
   Mass: Mass;
   Money: MoneyValue;
   Mutation: Record<PropertyKey, never>;
-  NFT: EntityRef;
+  Nft: EntityRef;
   Order: EntityRef;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
@@ -774,8 +774,8 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   recordPaymentTransaction?: Resolver<ResolversTypes['RecordPaymentTransactionPayload'], ParentType, ContextType, RequireFields<MutationRecordPaymentTransactionArgs, 'input'>>;
 }>;
 
-export type NftResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NFT'] = ResolversParentTypes['NFT'], FederationReferenceType extends FederationReferenceTypes['NFT'] = FederationReferenceTypes['NFT']> = ResolversObject<{
-  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['NFT']> | FederationReferenceType, FederationReferenceType, ContextType>;
+export type NftResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Nft'] = ResolversParentTypes['Nft'], FederationReferenceType extends FederationReferenceTypes['Nft'] = FederationReferenceTypes['Nft']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Nft']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   payments?: Resolver<ResolversTypes['PaymentTransactionConnection'], ParentType, ContextType, Partial<NftPaymentsArgs>>;
 }>;
@@ -808,7 +808,7 @@ export type PaymentTransactionResolvers<ContextType = Context, ParentType extend
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   externalReference?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  nft?: Resolver<Maybe<ResolversTypes['NFT']>, ParentType, ContextType>;
+  nft?: Resolver<Maybe<ResolversTypes['Nft']>, ParentType, ContextType>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
   payee?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   payeeId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
@@ -921,7 +921,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Mass?: MassResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
-  NFT?: NftResolvers<ContextType>;
+  Nft?: NftResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PaymentStats?: PaymentStatsResolvers<ContextType>;

@@ -71,7 +71,7 @@ export const resolvers: Resolvers<Context> = {
     payments: async (s, args, ctx) => (await ctx.loaders.paymentsOf('SUPPLIER', offsetPage(args)).load(s.id))!,
   },
 
-  NFT: {
+  Nft: {
     __resolveReference: (r) => ({ id: r.id }),
     payments: async (n, args, ctx) => (await ctx.loaders.paymentsOf('NFT', offsetPage(args)).load(n.id))!,
   },

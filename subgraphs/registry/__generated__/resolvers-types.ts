@@ -59,7 +59,7 @@ export type CarbonCredit = {
   registry: CarbonRegistry;
   /** ICR: the serial ranges held (local registry only; empty when the upstream does not list them). */
   serialRanges: Array<SerialRange>;
-  /** Serialization of the tonnes held (ranges joined by `, `); in the token-level view (`NFT.credit`), the range the credit was issued with. */
+  /** Serialization of the tonnes held (ranges joined by `, `); in the token-level view (`Nft.credit`), the range the credit was issued with. */
   serialization: Maybe<Scalars['String']['output']>;
   /** ICR: tonnes issued for this credit. */
   supply: Maybe<Mass>;
@@ -308,7 +308,7 @@ export type MutationTransactCreditsArgs = {
 
 /** An NFT of the marketplace is a tokenised ICR credit. */
 export type Nft = {
-  __typename?: 'NFT';
+  __typename?: 'Nft';
   /**
    * The ICR credit the token represents (token-level: tonnes still held across holders); null when
    * unknown. Upstream, the ICR has no token lookup: the credit is read from the inventories of the
@@ -733,7 +733,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
-  NFT: Nft;
+  Nft: Nft;
   OffsetOrder: OffsetOrder;
   OffsetPoolRetirement: OffsetPoolRetirement;
   Organization: Organization;
@@ -742,11 +742,11 @@ export type FederationTypes = ResolversObject<{
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = ResolversObject<{
-  NFT:
-    ( { __typename: 'NFT' }
-    & GraphQLRecursivePick<FederationTypes['NFT'], {"id":true}>
+  Nft:
+    ( { __typename: 'Nft' }
+    & GraphQLRecursivePick<FederationTypes['Nft'], {"id":true}>
     & ( Record<PropertyKey, never>
-        | GraphQLRecursivePick<FederationTypes['NFT'], {"tokenAddress":true,"tokenId":true}> ) );
+        | GraphQLRecursivePick<FederationTypes['Nft'], {"tokenAddress":true,"tokenId":true}> ) );
   OffsetOrder:
     ( { __typename: 'OffsetOrder' }
     & GraphQLRecursivePick<FederationTypes['OffsetOrder'], {"id":true}> );
@@ -792,7 +792,7 @@ export type ResolversTypes = ResolversObject<{
   MassUnit: MassUnit;
   Money: ResolverTypeWrapper<Money>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  NFT: ResolverTypeWrapper<Omit<Nft, 'credit'> & { credit?: Maybe<ResolversTypes['CarbonCredit']> }>;
+  Nft: ResolverTypeWrapper<Omit<Nft, 'credit'> & { credit?: Maybe<ResolversTypes['CarbonCredit']> }>;
   OffsetOrder: ResolverTypeWrapper<Omit<OffsetOrder, 'retirements'> & { retirements?: Maybe<Array<ResolversTypes['Retirement']>> }>;
   OffsetPoolRetirement: ResolverTypeWrapper<Omit<OffsetPoolRetirement, 'retirements'> & { retirements?: Maybe<Array<ResolversTypes['Retirement']>> }>;
   Organization: ResolverTypeWrapper<OrganizationRecord>;
@@ -848,7 +848,7 @@ export type ResolversParentTypes = ResolversObject<{
   Mass: Mass;
   Money: Money;
   Mutation: Record<PropertyKey, never>;
-  NFT: Omit<Nft, 'credit'> & { credit?: Maybe<ResolversParentTypes['CarbonCredit']> } | FederationReferenceTypes['NFT'];
+  Nft: Omit<Nft, 'credit'> & { credit?: Maybe<ResolversParentTypes['CarbonCredit']> } | FederationReferenceTypes['Nft'];
   OffsetOrder: Omit<OffsetOrder, 'retirements'> & { retirements?: Maybe<Array<ResolversParentTypes['Retirement']>> } | FederationReferenceTypes['OffsetOrder'];
   OffsetPoolRetirement: Omit<OffsetPoolRetirement, 'retirements'> & { retirements?: Maybe<Array<ResolversParentTypes['Retirement']>> } | FederationReferenceTypes['OffsetPoolRetirement'];
   Organization: OrganizationRecord;
@@ -1058,8 +1058,8 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   transactCredits?: Resolver<ResolversTypes['CreditRequestPayload'], ParentType, ContextType, RequireFields<MutationTransactCreditsArgs, 'input'>>;
 }>;
 
-export type NftResolvers<ContextType = Context, ParentType extends ResolversParentTypes['NFT'] = ResolversParentTypes['NFT'], FederationReferenceType extends FederationReferenceTypes['NFT'] = FederationReferenceTypes['NFT']> = ResolversObject<{
-  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['NFT']> | FederationReferenceType, FederationReferenceType, ContextType>;
+export type NftResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Nft'] = ResolversParentTypes['Nft'], FederationReferenceType extends FederationReferenceTypes['Nft'] = FederationReferenceTypes['Nft']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Nft']> | FederationReferenceType, FederationReferenceType, ContextType>;
   credit?: Resolver<Maybe<ResolversTypes['CarbonCredit']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
@@ -1203,7 +1203,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Mass?: MassResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
-  NFT?: NftResolvers<ContextType>;
+  Nft?: NftResolvers<ContextType>;
   OffsetOrder?: OffsetOrderResolvers<ContextType>;
   OffsetPoolRetirement?: OffsetPoolRetirementResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;

@@ -65,7 +65,7 @@ export const resolvers: Resolvers<Context> = {
     amount: (r) => tonnes(r.amount),
   },
 
-  NFT: {
+  Nft: {
     credit: (nft, _args, ctx) => ctx.loaders.creditByToken.load({ tokenAddress: nft.tokenAddress, tokenId: nft.tokenId }),
   },
 
