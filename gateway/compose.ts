@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices, compositionHasErrors } from '@theguild/federation-composition';
-import { print } from 'graphql';
+import { Kind, print, type DocumentNode } from 'graphql';
 import { SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
 import { ROOT, subgraphTypeDefs } from '../lib/subgraph.ts';
 
@@ -13,12 +13,29 @@ export interface Composed {
   publicSdl: string;
 }
 
+/**
+ * Composition keeps the first description it meets of a type, so the root types are described in
+ * one subgraph only (the marketplace's), as the whole API; a second description is an error here
+ * rather than a text that depends on the order of the subgraphs.
+ */
+export function rootDescriptionErrors(subgraphs: { name: string; typeDefs: DocumentNode }[]): string[] {
+  const errors: string[] = [];
+  for (const root of ['Query', 'Mutation', 'Subscription']) {
+    const describedIn = subgraphs
+      .filter(({ typeDefs }) => typeDefs.definitions.some((d) => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === root && d.description))
+      .map(({ name }) => name);
+    if (describedIn.length > 1) errors.push(`type ${root} is described in ${describedIn.join(' and ')}: describe the root types once, for the whole API (marketplace)`);
+  }
+  return errors;
+}
+
 /** Build-time composition of the four subgraphs; throws with every composition error. */
 export function composeSupergraph(): Composed {
   const present = SUBGRAPHS.filter((name) => existsSync(join(ROOT, 'subgraphs', name, 'schema.graphql')));
-  const result = composeServices(
-    present.map((name) => ({ name, typeDefs: subgraphTypeDefs(name), url: defaultSubgraphUrl(name, SUBGRAPHS.indexOf(name)) })),
-  );
+  const services = present.map((name) => ({ name, typeDefs: subgraphTypeDefs(name), url: defaultSubgraphUrl(name, SUBGRAPHS.indexOf(name)) }));
+  const rootErrors = rootDescriptionErrors(services);
+  if (rootErrors.length) throw new Error(`Composition failed:\n${rootErrors.map((e) => `  ${e}`).join('\n')}`);
+  const result = composeServices(services);
   if (compositionHasErrors(result)) {
     throw new Error(`Composition failed:\n${result.errors.map((e) => `  ${e.message}`).join('\n')}`);
   }

@@ -332,15 +332,6 @@ export type ProductSupplierStatus =
   /** Invited; not registered yet. */
   | 'INVITED';
 
-/**
- * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
- * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
- * data, supplier periods and supplier invitations.
- *
- * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
- * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
- * retailer's shared catalogue and can email external suppliers.
- */
 export type Query = {
   __typename?: 'Query';
   /** Products of a group whose footprint baseline changed at or after `since` (inclusive); paged as `resoldProductUpdates`. Needs a token. */
@@ -369,15 +360,6 @@ export type Query = {
 };
 
 
-/**
- * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
- * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
- * data, supplier periods and supplier invitations.
- *
- * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
- * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
- * retailer's shared catalogue and can email external suppliers.
- */
 export type QueryFootprintBaselineUpdatesArgs = {
   groupId: Scalars['ID']['input'];
   limit?: InputMaybe<Scalars['Int']['input']>;
@@ -385,15 +367,6 @@ export type QueryFootprintBaselineUpdatesArgs = {
 };
 
 
-/**
- * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
- * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
- * data, supplier periods and supplier invitations.
- *
- * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
- * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
- * retailer's shared catalogue and can email external suppliers.
- */
 export type QueryFootprintUpdatesArgs = {
   groupId: Scalars['ID']['input'];
   limit?: InputMaybe<Scalars['Int']['input']>;
@@ -401,29 +374,11 @@ export type QueryFootprintUpdatesArgs = {
 };
 
 
-/**
- * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
- * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
- * data, supplier periods and supplier invitations.
- *
- * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
- * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
- * retailer's shared catalogue and can email external suppliers.
- */
 export type QueryProductSupplierArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/**
- * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
- * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
- * data, supplier periods and supplier invitations.
- *
- * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
- * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
- * retailer's shared catalogue and can email external suppliers.
- */
 export type QueryProductSuppliersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   customId?: InputMaybe<Scalars['String']['input']>;
@@ -432,29 +387,11 @@ export type QueryProductSuppliersArgs = {
 };
 
 
-/**
- * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
- * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
- * data, supplier periods and supplier invitations.
- *
- * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
- * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
- * retailer's shared catalogue and can email external suppliers.
- */
 export type QueryResoldProductArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/**
- * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
- * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
- * data, supplier periods and supplier invitations.
- *
- * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
- * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
- * retailer's shared catalogue and can email external suppliers.
- */
 export type QueryResoldProductUpdatesArgs = {
   groupId: Scalars['ID']['input'];
   limit?: InputMaybe<Scalars['Int']['input']>;
@@ -462,15 +399,6 @@ export type QueryResoldProductUpdatesArgs = {
 };
 
 
-/**
- * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
- * their yearly sales volumes, FLAG emission breakdowns and baselines, the suppliers who provide the
- * data, supplier periods and supplier invitations.
- *
- * Access: this is the retailer's private data. Every read needs a token (any signed-in user of the
- * platform acts for the retailer); every write needs the ADMIN scope, because writes change the
- * retailer's shared catalogue and can email external suppliers.
- */
 export type QueryResoldProductsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;

@@ -34,19 +34,26 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** The user a trusted backend vouches for. */
 export type AuthenticateInput = {
+  /** Email address of the user; the user's identity (a new user is created for an unknown address). */
   email: Scalars['String']['input'];
   /** Display name; used when the user is created. */
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type AuthenticatePayload = {
   __typename?: 'AuthenticatePayload';
   /** Signed JWT to send as `Authorization: Bearer <token>`. */
   accessToken: Maybe<Scalars['String']['output']>;
+  /** When the access token stops being accepted; null when authentication failed. */
   expiresAt: Maybe<Scalars['DateTime']['output']>;
+  /** Always `Bearer`; null when authentication failed. */
   tokenType: Maybe<Scalars['String']['output']>;
+  /** The authenticated user; null when authentication failed. */
   user: Maybe<User>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
@@ -55,12 +62,17 @@ export type BundleOrder = {
   __typename?: 'BundleOrder';
   /** Tonnes still for sale. */
   availableQuantity: Scalars['Decimal']['output'];
+  /** When it was created (UTC). */
   createdAt: Scalars['DateTime']['output'];
+  /** Id of the bundle order; buy it with `createBundleOrder(input: { bundleOrderId })`. */
   id: Scalars['ID']['output'];
   /** True while tonnes are left. */
   isAvailable: Scalars['Boolean']['output'];
+  /** True when every caller may see it; false when only admins can. */
   isPublic: Scalars['Boolean']['output'];
+  /** Name of the bundle. */
   name: Scalars['String']['output'];
+  /** Price of one tonne of CO2e of the bundle. */
   pricePerTonne: Money;
   /** The BUNDLE product the bundle is sold as. */
   product: Product;
@@ -68,58 +80,85 @@ export type BundleOrder = {
   productOrders: Array<ProductOrder>;
   /** Tonnes in the bundle. */
   quantity: Mass;
+  /** The supplier that sells the bundle. */
   supplier: Supplier;
 };
 
+/** A page of `BundleOrder` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type BundleOrderConnection = {
   __typename?: 'BundleOrderConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<BundleOrderEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<BundleOrder>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
+  /** Number of items in the whole list (every page) under the same filter and visibility; null when the source does not count them. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
+/** One `BundleOrder` of a page, with the cursor to continue after it. */
 export type BundleOrderEdge = {
   __typename?: 'BundleOrderEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `BundleOrder` itself. */
   node: BundleOrder;
 };
 
+/** Narrows a list of bundle orders; fields left out do not filter. */
 export type BundleOrderFilter = {
   /** Only bundle orders with tonnes left. */
   availableOnly?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+/** A purchase of tonnes of one bundle order. */
 export type CreateBundleOrderInput = {
+  /** The bundle order to buy from; it must be visible to the caller and have tonnes left. */
   bundleOrderId: Scalars['ID']['input'];
+  /** Makes retries safe: the same key with the same input returns the first order; with a different input it is an IDEMPOTENCY_MISMATCH user error. */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** Whether other users may see the order (default false: only the buyer and admins). */
   isPublic?: InputMaybe<Scalars['Boolean']['input']>;
   /** Tonnes of the bundle to buy; positive. */
   quantity: Scalars['Decimal']['input'];
 };
 
+/** A new impact partner. */
 export type CreateImpactPartnerInput = {
+  /** Country the partner is based in. */
   countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  /** Free text shown to buyers; null for none. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Whether every caller may see it (true, the default) or only admins (false). */
   isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Required, not blank. */
   name: Scalars['String']['input'];
   /** An http(s) URL. */
   websiteUrl?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A new NFT for a token on chain. */
 export type CreateNftInput = {
   /** Tonnes still for sale; non-negative and at most `quantity` (default: all). */
   availableQuantity?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Whether every caller may see it (true, the default) or only admins (false). */
   isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Required, not blank. */
   name: Scalars['String']['input'];
+  /** The user who holds the NFT; null while nobody does (it is then mintable). */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   /** Tonnes the NFT represents; non-negative. */
   quantity: Scalars['Decimal']['input'];
+  /** The supplier of the tokenised credits; null for none. */
   supplierId?: InputMaybe<Scalars['ID']['input']>;
+  /** Address of the token contract on chain; with `tokenId` unique among NFTs. */
   tokenAddress: Scalars['String']['input'];
+  /** Token id within the contract, as a string (token ids exceed 2^53). */
   tokenId: Scalars['String']['input'];
 };
 
+/** An offset order for the mass of an emission estimate. */
 export type CreateOffsetOrderByEstimateInput = {
   /** Currency to pay in; default EUR (upstream mode: the offset provider account's currency, the only one accepted). */
   currency?: InputMaybe<Scalars['CurrencyCode']['input']>;
@@ -129,15 +168,19 @@ export type CreateOffsetOrderByEstimateInput = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** An offset order for a mass of CO2e. */
 export type CreateOffsetOrderByMassInput = {
   /** Currency to pay in; default EUR (upstream mode: the offset provider account's currency, the only one accepted). */
   currency?: InputMaybe<Scalars['CurrencyCode']['input']>;
   /** Makes retries safe: 1 to 200 printable characters, unique per buyer. */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** The mass of CO2e to offset. */
   mass: OffsetMassInput;
 };
 
+/** An offset order for a maximum spend. */
 export type CreateOffsetOrderByValueInput = {
+  /** ISO 4217 currency of `value` (upstream mode: the offset provider account's currency). */
   currency: Scalars['CurrencyCode']['input'];
   /** Makes retries safe: 1 to 200 printable characters, unique per buyer. */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
@@ -145,12 +188,16 @@ export type CreateOffsetOrderByValueInput = {
   value: Scalars['Decimal']['input'];
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type CreateOffsetOrderPayload = {
   __typename?: 'CreateOffsetOrderPayload';
+  /** The `OffsetOrder` as written; null when `userErrors` is not empty. */
   offsetOrder: Maybe<OffsetOrder>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
+/** A purchase of tonnes of one product. */
 export type CreateOrderInput = {
   /** A retry with the same key and request returns the first order; a different request is IDEMPOTENCY_MISMATCH. */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
@@ -158,127 +205,192 @@ export type CreateOrderInput = {
   isPublic?: InputMaybe<Scalars['Boolean']['input']>;
   /** Hash of the on-chain transaction that pays for the order, if any. */
   orderHash?: InputMaybe<Scalars['String']['input']>;
+  /** The product to buy; it must be visible to the caller. */
   productId: Scalars['ID']['input'];
   /** Tonnes of CO2e to buy; positive, at most gram precision. */
   quantity: Scalars['Decimal']['input'];
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type CreateOrderPayload = {
   __typename?: 'CreateOrderPayload';
+  /** The `Order` as written; null when `userErrors` is not empty. */
   order: Maybe<Order>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
+/** A new product of the catalogue. */
 export type CreateProductInput = {
   /** Tonnes for sale; non-negative. */
   availableQuantity: Scalars['Decimal']['input'];
+  /** Country of the project the credits come from. */
   countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  /** Free text shown to buyers; null for none. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Whether every caller may see it (true, the default) or only admins (false). */
   isPublic?: InputMaybe<Scalars['Boolean']['input']>;
   /** Required, not blank. */
   name: Scalars['String']['input'];
   /** The buyer a non-public product is reserved for. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Price of one tonne of CO2e; non-negative, at most 10^12 major units. */
   pricePerTonne: MarketplaceMoneyInput;
+  /** Removal, avoidance or bundle. */
   productType: ProductType;
+  /** The supplier whose credits the product sells; it must exist. */
   supplierId: Scalars['ID']['input'];
+  /** Year the credits were issued for (vintage year), e.g. 2024. */
   vintage?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A new supplier (project developer). */
 export type CreateSupplierInput = {
+  /** Country the supplier is based in. */
   countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  /** Free text shown to buyers; null for none. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Whether the supplier is promoted in listings (default false). */
   featured?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Whether every caller may see it (true, the default) or only admins (false). */
   isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Code of the crediting methodology the supplier's projects follow (as the standard names it, e.g. `VM0042`). */
   methodologyCode?: InputMaybe<Scalars['String']['input']>;
+  /** Required, not blank. */
   name: Scalars['String']['input'];
 };
 
+/** A new trader (broker). */
 export type CreateTraderInput = {
+  /** Country the trader is based in. */
   countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  /** Whether every caller may see it (true, the default) or only admins (false). */
   isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Required, not blank. */
   name: Scalars['String']['input'];
+  /** The supplier whose credits the trader sells; null for none. */
   supplierId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** An organisation that monitors or finances the impact of projects. */
 export type ImpactPartner = {
   __typename?: 'ImpactPartner';
+  /** Country the partner is based in; null when not recorded. */
   countryCode: Maybe<Scalars['CountryCode']['output']>;
+  /** When it was created (UTC). */
   createdAt: Scalars['DateTime']['output'];
+  /** Free text about the partner; null when none. */
   description: Maybe<Scalars['String']['output']>;
+  /** Id of the impact partner. */
   id: Scalars['ID']['output'];
+  /** True when every caller may see it; false when only admins can. */
   isPublic: Scalars['Boolean']['output'];
+  /** Name of the organisation. */
   name: Scalars['String']['output'];
+  /** The partner's http(s) website; null when none. */
   websiteUrl: Maybe<Scalars['String']['output']>;
 };
 
+/** A page of `ImpactPartner` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type ImpactPartnerConnection = {
   __typename?: 'ImpactPartnerConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<ImpactPartnerEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<ImpactPartner>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
+  /** Number of items in the whole list (every page) under the same filter and visibility; null when the source does not count them. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
+/** One `ImpactPartner` of a page, with the cursor to continue after it. */
 export type ImpactPartnerEdge = {
   __typename?: 'ImpactPartnerEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `ImpactPartner` itself. */
   node: ImpactPartner;
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type ImpactPartnerPayload = {
   __typename?: 'ImpactPartnerPayload';
+  /** The `ImpactPartner` as written; null when `userErrors` is not empty. */
   impactPartner: Maybe<ImpactPartner>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
 /** An address on the mailing list. */
 export type MailingListEntry = {
   __typename?: 'MailingListEntry';
+  /** When it was created (UTC). */
   createdAt: Scalars['DateTime']['output'];
+  /** The subscribed address. Personal data: shown to admins only. */
   email: Scalars['String']['output'];
+  /** Id of the entry. */
   id: Scalars['ID']['output'];
 };
 
+/** A page of `MailingListEntry` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type MailingListEntryConnection = {
   __typename?: 'MailingListEntryConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<MailingListEntryEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<MailingListEntry>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
+  /** Number of items in the whole list (every page) under the same filter and visibility; null when the source does not count them. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
+/** One `MailingListEntry` of a page, with the cursor to continue after it. */
 export type MailingListEntryEdge = {
   __typename?: 'MailingListEntryEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `MailingListEntry` itself. */
   node: MailingListEntry;
 };
 
+/** An amount of money given to the marketplace, e.g. a price. */
 export type MarketplaceMoneyInput = {
   /** Non-negative amount, at most the currency's minor-unit precision. */
   amount: Scalars['Decimal']['input'];
+  /** ISO 4217 currency of the amount. */
   currency: Scalars['CurrencyCode']['input'];
 };
 
 /** A choice in a picker: the id and name of a product or supplier. */
 export type MarketplaceOption = {
   __typename?: 'MarketplaceOption';
+  /** Id of the product or supplier (as `Product.id` or `Supplier.id`). */
   id: Scalars['ID']['output'];
+  /** Its name, to show in the picker. */
   name: Scalars['String']['output'];
 };
 
+/** A page of `MarketplaceOption` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type MarketplaceOptionConnection = {
   __typename?: 'MarketplaceOptionConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<MarketplaceOptionEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<MarketplaceOption>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
+  /** Number of items in the whole list (every page) under the same filter and visibility; null when the source does not count them. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
+/** One `MarketplaceOption` of a page, with the cursor to continue after it. */
 export type MarketplaceOptionEdge = {
   __typename?: 'MarketplaceOptionEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `MarketplaceOption` itself. */
   node: MarketplaceOption;
 };
 
@@ -306,6 +418,7 @@ export type Money = {
   currency: Scalars['CurrencyCode']['output'];
 };
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -315,7 +428,9 @@ export type Mutation = {
   authenticate: AuthenticatePayload;
   /** Buys tonnes of an available bundle order for the caller; never sells more than the bundle has left. */
   createBundleOrder: CreateOrderPayload;
+  /** Adds an impact partner. Admin only. */
   createImpactPartner: ImpactPartnerPayload;
+  /** Registers an NFT (a tokenised credit); one NFT per token address and token id (else a CONFLICT user error). Admin only. */
   createNft: NftPayload;
   /**
    * Offsets the mass of an emission estimate. One order per estimate: a second one is a CONFLICT
@@ -338,7 +453,9 @@ export type Mutation = {
   createOrder: CreateOrderPayload;
   /** Adds a product to the catalogue. Admin only. */
   createProduct: ProductPayload;
+  /** Adds a supplier (project developer). Admin only. */
   createSupplier: SupplierPayload;
+  /** Adds a trader (broker) of a supplier's credits. Admin only. */
   createTrader: TraderPayload;
   /** Adds an address to the mailing list. No token needed; subscribing twice keeps one entry. */
   subscribeToMailingList: SubscribeToMailingListPayload;
@@ -348,100 +465,122 @@ export type Mutation = {
    * buyer or an admin.
    */
   syncOrder: SyncOrderPayload;
+  /** Changes the given fields of an impact partner. Admin only. */
   updateImpactPartner: ImpactPartnerPayload;
+  /** Changes the given fields of an NFT; the token address and id never change. Admin only. */
   updateNft: NftPayload;
   /** Changes the given fields of a product. Admin only. */
   updateProduct: ProductPayload;
+  /** Changes the given fields of a supplier. Admin only. */
   updateSupplier: SupplierPayload;
+  /** Changes the given fields of a trader. Admin only. */
   updateTrader: TraderPayload;
 };
 
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationAuthenticateArgs = {
   input: AuthenticateInput;
 };
 
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationCreateBundleOrderArgs = {
   input: CreateBundleOrderInput;
 };
 
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationCreateImpactPartnerArgs = {
   input: CreateImpactPartnerInput;
 };
 
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationCreateNftArgs = {
   input: CreateNftInput;
 };
 
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationCreateOffsetOrderByEstimateArgs = {
   input: CreateOffsetOrderByEstimateInput;
 };
 
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationCreateOffsetOrderByMassArgs = {
   input: CreateOffsetOrderByMassInput;
 };
 
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationCreateOffsetOrderByValueArgs = {
   input: CreateOffsetOrderByValueInput;
 };
 
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationCreateOrderArgs = {
   input: CreateOrderInput;
 };
 
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationCreateProductArgs = {
   input: CreateProductInput;
 };
 
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationCreateSupplierArgs = {
   input: CreateSupplierInput;
 };
 
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationCreateTraderArgs = {
   input: CreateTraderInput;
 };
 
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationSubscribeToMailingListArgs = {
   input: SubscribeToMailingListInput;
 };
 
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationSyncOrderArgs = {
   input: SyncOrderInput;
 };
 
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationUpdateImpactPartnerArgs = {
   input: UpdateImpactPartnerInput;
 };
 
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationUpdateNftArgs = {
   input: UpdateNftInput;
 };
 
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationUpdateProductArgs = {
   input: UpdateProductInput;
 };
 
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationUpdateSupplierArgs = {
   input: UpdateSupplierInput;
 };
 
 
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationUpdateTraderArgs = {
   input: UpdateTraderInput;
 };
@@ -451,12 +590,17 @@ export type Nft = {
   __typename?: 'Nft';
   /** Tonnes still available for sale. */
   availableQuantity: Scalars['Decimal']['output'];
+  /** When it was created (UTC). */
   createdAt: Scalars['DateTime']['output'];
+  /** Id of the NFT. */
   id: Scalars['ID']['output'];
+  /** True when every caller may see it; false when only its holder and admins can. */
   isPublic: Scalars['Boolean']['output'];
+  /** Name of the NFT. */
   name: Scalars['String']['output'];
   /** Tonnes the NFT represents. */
   quantity: Mass;
+  /** The supplier of the tokenised credits; null when none is linked or it is not visible to the caller. */
   supplier: Maybe<Supplier>;
   /** Address of the token contract on chain. */
   tokenAddress: Scalars['String']['output'];
@@ -464,36 +608,51 @@ export type Nft = {
   tokenId: Scalars['String']['output'];
 };
 
+/** A page of `Nft` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type NftConnection = {
   __typename?: 'NftConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<NftEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<Nft>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
+  /** Number of items in the whole list (every page) under the same filter and visibility; null when the source does not count them. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
+/** One `Nft` of a page, with the cursor to continue after it. */
 export type NftEdge = {
   __typename?: 'NftEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `Nft` itself. */
   node: Nft;
 };
 
+/** Narrows a list of NFTs; fields left out do not filter. */
 export type NftFilter = {
   /** Only NFTs with tonnes still available. */
   availableOnly?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type NftPayload = {
   __typename?: 'NftPayload';
+  /** The `Nft` as written; null when `userErrors` is not empty. */
   nft: Maybe<Nft>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
 /** The part of an offset order bought from one bundle of one project. */
 export type OffsetAllocation = {
   __typename?: 'OffsetAllocation';
+  /** Id of the bundle of projects (in upstream mode, the provider's bundle id). */
   bundleId: Scalars['ID']['output'];
+  /** Name of the bundle. */
   bundleName: Scalars['String']['output'];
+  /** What this part costs: `mass` times `unitPrice`, rounded up to the currency's minor unit. */
   cost: Money;
   /** Mass of CO2e, in tonnes. */
   mass: Mass;
@@ -508,7 +667,9 @@ export type OffsetAllocation = {
 /** A downloadable offset certificate. */
 export type OffsetCertificate = {
   __typename?: 'OffsetCertificate';
+  /** Media type of the document: `application/pdf`. */
   contentType: Scalars['String']['output'];
+  /** When the link stops working; ask for `certificate` again for a fresh one. */
   expiresAt: Scalars['DateTime']['output'];
   /** Signed link to the PDF (GET, no header needed) served by the marketplace; valid until `expiresAt`. */
   url: Scalars['String']['output'];
@@ -518,6 +679,7 @@ export type OffsetCertificate = {
 export type OffsetMassInput = {
   /** Positive, with a precision of one gram at most. */
   amount: Scalars['Decimal']['input'];
+  /** Unit of `amount`: G, KG or T. */
   unit: MassUnit;
 };
 
@@ -535,9 +697,11 @@ export type OffsetOrder = {
    * for an order that is not COMPLETE.
    */
   certificate: Maybe<OffsetCertificate>;
+  /** When it was created (UTC). */
   createdAt: Scalars['DateTime']['output'];
   /** The emission estimate an order by estimate offsets. */
   estimateId: Maybe<Scalars['ID']['output']>;
+  /** Id of the offset order. */
   id: Scalars['ID']['output'];
   /** The key the buyer placed the order with, if any. */
   idempotencyKey: Maybe<Scalars['String']['output']>;
@@ -559,43 +723,62 @@ export type OffsetOrder = {
    * (placed before pooled retirement, or in upstream mode, where the provider retires credits).
    */
   retirementStatus: Maybe<OffsetRetirementStatus>;
+  /** Where the order stands. */
   status: OffsetOrderStatus;
   /** What the buyer pays, fees included; null until the provider has priced the order (RECEIVED). */
   totalCost: Maybe<Money>;
+  /** How the order was specified: by mass, by value or by estimate. */
   type: OffsetOrderType;
 };
 
+/** A page of `OffsetOrder` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type OffsetOrderConnection = {
   __typename?: 'OffsetOrderConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<OffsetOrderEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<OffsetOrder>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
   /** Null in upstream mode (the API does not count orders). */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
+/** One `OffsetOrder` of a page, with the cursor to continue after it. */
 export type OffsetOrderEdge = {
   __typename?: 'OffsetOrderEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `OffsetOrder` itself. */
   node: OffsetOrder;
 };
 
 /** Where an offset order stands; a certificate exists once it is COMPLETE. */
 export type OffsetOrderStatus =
+  /** Cancelled before completion; nothing is charged. */
   | 'CANCELLED'
+  /** Credits retired; the certificate is available. */
   | 'COMPLETE'
+  /** The provider could not fulfil the order. */
   | 'FAILED'
+  /** Paid; the credits are being bought. */
   | 'PAID'
+  /** Allocated and priced; waiting for payment. */
   | 'PLACED'
+  /** Accepted by the provider; not yet allocated to bundles or priced. */
   | 'RECEIVED'
+  /** The credits are being retired on the buyer's behalf. */
   | 'RETIRING'
   /** A status the offset-orders provider added after this API was written. */
   | 'UNKNOWN';
 
 /** How an offset order was specified. */
 export type OffsetOrderType =
+  /** The mass of an emission estimate (`createOffsetOrderByEstimate`). */
   | 'BY_ESTIMATE'
+  /** A given mass of CO2e (`createOffsetOrderByMass`). */
   | 'BY_MASS'
+  /** As much as a maximum spend buys (`createOffsetOrderByValue`). */
   | 'BY_VALUE'
   /** A kind the offset-orders provider added after this API was written. */
   | 'UNKNOWN';
@@ -608,7 +791,9 @@ export type OffsetPoolRetirement = {
   __typename?: 'OffsetPoolRetirement';
   /** The registry's refusal while BLOCKED. */
   blockedReason: Maybe<Scalars['String']['output']>;
+  /** When it was created (UTC). */
   createdAt: Scalars['DateTime']['output'];
+  /** Id of the pooled retirement; the registry's retirements for it carry it as `offsetOrderId`. */
   id: Scalars['ID']['output'];
   /** Whole tonnes retired, in tonnes. */
   mass: Mass;
@@ -616,7 +801,9 @@ export type OffsetPoolRetirement = {
   name: Scalars['String']['output'];
   /** The registry project retired from. */
   projectId: Scalars['ID']['output'];
+  /** Name of the registry project. */
   projectName: Scalars['String']['output'];
+  /** Where the registry retirement stands. */
   status: OffsetRetirementStatus;
 };
 
@@ -627,25 +814,32 @@ export type OffsetQuote = {
   allocations: Array<OffsetAllocation>;
   /** Mass of CO2e, in tonnes. */
   mass: Mass;
+  /** What the order would cost: the sum of the allocations' `cost`, each rounded up to the currency's minor unit. */
   totalCost: Money;
 };
 
+/** A mass of offsets to price. */
 export type OffsetQuoteByMassInput = {
   /** Currency to price in; default EUR (upstream mode: the offset provider account's currency, the only one accepted). */
   currency?: InputMaybe<Scalars['CurrencyCode']['input']>;
+  /** The mass of CO2e to offset. */
   mass: OffsetMassInput;
 };
 
+/** A maximum spend to price. */
 export type OffsetQuoteByValueInput = {
+  /** ISO 4217 currency of `value` (upstream mode: the offset provider account's currency). */
   currency: Scalars['CurrencyCode']['input'];
   /** The most to spend, positive, in the currency's minor units at most (e.g. `"250.00"`). */
   value: Scalars['Decimal']['input'];
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type OffsetQuotePayload = {
   __typename?: 'OffsetQuotePayload';
   /** Null when the request cannot be priced (see userErrors). */
   quote: Maybe<OffsetQuote>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
@@ -654,7 +848,9 @@ export type OffsetRetirementShare = {
   __typename?: 'OffsetRetirementShare';
   /** The order's grams, in grams. */
   mass: Mass;
+  /** The registry project the grams come from. */
   projectId: Scalars['ID']['output'];
+  /** Name of that project. */
   projectName: Scalars['String']['output'];
   /** The named retirement these grams are part of; null while they wait in the pool for the tonne they complete. */
   retirement: Maybe<OffsetPoolRetirement>;
@@ -676,43 +872,67 @@ export type Order = {
   bundleOrder: Maybe<BundleOrder>;
   /** The buyer; visible to the buyer and admins only. */
   buyer: Maybe<User>;
+  /** When it was created (UTC). */
   createdAt: Scalars['DateTime']['output'];
+  /** Id of the order. */
   id: Scalars['ID']['output'];
+  /** True when every signed-in user may see the order; false when only the buyer and admins can. */
   isPublic: Scalars['Boolean']['output'];
   /** Hash of the on-chain transaction that settled the order, when there is one. */
   orderHash: Maybe<Scalars['String']['output']>;
+  /** The product bought (for a bundle purchase, the bundle's BUNDLE product). */
   product: Product;
   /** Tonnes of CO2e bought. */
   quantity: Mass;
+  /** Where the order stands. */
   status: OrderStatus;
+  /** The supplier of the product bought. */
   supplier: Supplier;
+  /** What the buyer pays: `unitPrice` times the quantity, in the product's currency. */
   totalPrice: Money;
+  /** Price of one tonne when the order was placed. */
   unitPrice: Money;
 };
 
+/** A page of `Order` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type OrderConnection = {
   __typename?: 'OrderConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<OrderEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<Order>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
+  /** Number of items in the whole list (every page) under the same filter and visibility; null when the source does not count them. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
+/** One `Order` of a page, with the cursor to continue after it. */
 export type OrderEdge = {
   __typename?: 'OrderEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `Order` itself. */
   node: Order;
 };
 
+/** Narrows a list of orders; fields left out do not filter. */
 export type OrderFilter = {
+  /** Only public (true) or only non-public (false) orders. */
   isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only orders of products of this type. */
   productType?: InputMaybe<ProductType>;
+  /** Only orders of this supplier's products. */
   supplierId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** Where an order stands. */
 export type OrderStatus =
+  /** Cancelled; the order will not be settled. */
   | 'CANCELLED'
+  /** Paid and settled: the tonnes are the buyer's. */
   | 'COMPLETED'
+  /** Created with an `orderHash` and waiting for `syncOrder` to confirm its on-chain payment. */
   | 'PENDING'
   /** A status the upstream API answered that this API does not know yet. */
   | 'UNKNOWN';
@@ -731,39 +951,61 @@ export type Product = {
   __typename?: 'Product';
   /** Tonnes still available. */
   availableQuantity: Scalars['Decimal']['output'];
+  /** Country of the project the credits come from; null when not recorded. */
   countryCode: Maybe<Scalars['CountryCode']['output']>;
+  /** When it was created (UTC). */
   createdAt: Scalars['DateTime']['output'];
+  /** Free text shown to buyers; null when none. */
   description: Maybe<Scalars['String']['output']>;
+  /** Id of the product. */
   id: Scalars['ID']['output'];
+  /** True when every caller may see it; false when only admins and the buyer it is reserved for can. */
   isPublic: Scalars['Boolean']['output'];
+  /** Name shown to buyers. */
   name: Scalars['String']['output'];
   /** Price of one tonne of CO2e. */
   pricePerTonne: Money;
+  /** Removal, avoidance or bundle. */
   productType: ProductType;
+  /** The supplier whose credits the product sells. */
   supplier: Supplier;
+  /** Year the credits were issued for (vintage year); null when not recorded. */
   vintage: Maybe<Scalars['Int']['output']>;
 };
 
+/** A page of `Product` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type ProductConnection = {
   __typename?: 'ProductConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<ProductEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<Product>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
+  /** Number of items in the whole list (every page) under the same filter and visibility; null when the source does not count them. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
+/** One `Product` of a page, with the cursor to continue after it. */
 export type ProductEdge = {
   __typename?: 'ProductEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `Product` itself. */
   node: Product;
 };
 
+/** Narrows a list of products; fields left out do not filter. */
 export type ProductFilter = {
+  /** Only products from this country. */
   countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  /** Only products of this type. */
   productType?: InputMaybe<ProductType>;
+  /** Only products of this supplier. */
   supplierId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** A forest, land and agriculture (FLAG) emissions breakdown of a product (owned by footprints); the marketplace reads its total. */
 export type ProductFootprint = {
   __typename?: 'ProductFootprint';
   total: Scalars['Decimal']['output'];
@@ -772,39 +1014,58 @@ export type ProductFootprint = {
 /** One product inside a bundle order. */
 export type ProductOrder = {
   __typename?: 'ProductOrder';
+  /** The bundle order it belongs to; null when that is not visible to the caller. */
   bundleOrder: Maybe<BundleOrder>;
+  /** When it was created (UTC). */
   createdAt: Scalars['DateTime']['output'];
+  /** Id of this bundle line. */
   id: Scalars['ID']['output'];
+  /** The product it contributes; null when that is not visible to the caller. */
   product: Maybe<Product>;
   /** Tonnes of the product in the bundle. */
   quantity: Mass;
 };
 
+/** A page of `ProductOrder` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type ProductOrderConnection = {
   __typename?: 'ProductOrderConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<ProductOrderEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<ProductOrder>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
+  /** Number of items in the whole list (every page) under the same filter and visibility; null when the source does not count them. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
+/** One `ProductOrder` of a page, with the cursor to continue after it. */
 export type ProductOrderEdge = {
   __typename?: 'ProductOrderEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `ProductOrder` itself. */
   node: ProductOrder;
 };
 
+/** Narrows a list of bundle contents; fields left out do not filter. */
 export type ProductOrderFilter = {
+  /** Only the products inside this bundle order. */
   bundleOrderId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only the bundles this product is part of. */
   productId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type ProductPayload = {
   __typename?: 'ProductPayload';
+  /** The `Product` as written; null when `userErrors` is not empty. */
   product: Maybe<Product>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
+/** The kind of climate benefit a product's credits stand for. */
 export type ProductType =
   /** Credits from avoided emissions: renewables, cookstoves, avoided deforestation. */
   | 'AVOIDANCE'
@@ -814,14 +1075,20 @@ export type ProductType =
   | 'REMOVAL';
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type Query = {
   __typename?: 'Query';
+  /** One bundle order; null when it does not exist or is not visible to the caller (non-public ones: admins only). */
   bundleOrder: Maybe<BundleOrder>;
   /** Ready-made bundles of credits for sale. Non-public ones only for an admin. */
   bundleOrders: BundleOrderConnection;
+  /** One impact partner; null when it does not exist or is not visible to the caller (non-public ones: admins only). */
   impactPartner: Maybe<ImpactPartner>;
   /** Impact partners (organisations that monitor or finance projects). Non-public ones only for an admin. */
   impactPartners: ImpactPartnerConnection;
@@ -866,6 +1133,7 @@ export type Query = {
   product: Maybe<Product>;
   /** Product choices for a picker (id and name), sorted by name (A to Z unless `order` is DESC), optionally of one product type; visible products only. */
   productOptions: MarketplaceOptionConnection;
+  /** One product of a bundle order; null when it does not exist or is not visible to the caller. */
   productOrder: Maybe<ProductOrder>;
   /** The products inside bundle orders, with the tonnes each contributes. */
   productOrders: ProductOrderConnection;
@@ -877,6 +1145,7 @@ export type Query = {
   supplierOptions: MarketplaceOptionConnection;
   /** Suppliers, newest first unless `order` says otherwise. Non-public suppliers only for an admin. */
   suppliers: SupplierConnection;
+  /** One trader; null when it does not exist or is not visible to the caller (non-public traders: admins only). */
   trader: Maybe<Trader>;
   /** Traders (brokers selling a supplier's credits). Non-public traders only for an admin. */
   traders: TraderConnection;
@@ -884,8 +1153,12 @@ export type Query = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryBundleOrderArgs = {
   id: Scalars['ID']['input'];
@@ -893,8 +1166,12 @@ export type QueryBundleOrderArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryBundleOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -905,8 +1182,12 @@ export type QueryBundleOrdersArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryImpactPartnerArgs = {
   id: Scalars['ID']['input'];
@@ -914,8 +1195,12 @@ export type QueryImpactPartnerArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryImpactPartnersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -925,8 +1210,12 @@ export type QueryImpactPartnersArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryMailingListArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -936,8 +1225,12 @@ export type QueryMailingListArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryMintableNftsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -947,8 +1240,12 @@ export type QueryMintableNftsArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryNftArgs = {
   id: Scalars['ID']['input'];
@@ -956,8 +1253,12 @@ export type QueryNftArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryNftsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -968,8 +1269,12 @@ export type QueryNftsArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryOffsetOrderArgs = {
   id: Scalars['ID']['input'];
@@ -977,8 +1282,12 @@ export type QueryOffsetOrderArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryOffsetOrderByIdempotencyKeyArgs = {
   idempotencyKey: Scalars['String']['input'];
@@ -987,8 +1296,12 @@ export type QueryOffsetOrderByIdempotencyKeyArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryOffsetOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -997,8 +1310,12 @@ export type QueryOffsetOrdersArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryOffsetQuoteByMassArgs = {
   input: OffsetQuoteByMassInput;
@@ -1006,8 +1323,12 @@ export type QueryOffsetQuoteByMassArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryOffsetQuoteByValueArgs = {
   input: OffsetQuoteByValueInput;
@@ -1015,8 +1336,12 @@ export type QueryOffsetQuoteByValueArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
@@ -1024,8 +1349,12 @@ export type QueryOrderArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -1036,8 +1365,12 @@ export type QueryOrdersArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryProductArgs = {
   id: Scalars['ID']['input'];
@@ -1045,8 +1378,12 @@ export type QueryProductArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryProductOptionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -1057,8 +1394,12 @@ export type QueryProductOptionsArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryProductOrderArgs = {
   id: Scalars['ID']['input'];
@@ -1066,8 +1407,12 @@ export type QueryProductOrderArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryProductOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -1078,8 +1423,12 @@ export type QueryProductOrdersArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryProductsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -1090,8 +1439,12 @@ export type QueryProductsArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QuerySupplierArgs = {
   id: Scalars['ID']['input'];
@@ -1099,8 +1452,12 @@ export type QuerySupplierArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QuerySupplierOptionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -1110,8 +1467,12 @@ export type QuerySupplierOptionsArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QuerySuppliersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -1122,8 +1483,12 @@ export type QuerySuppliersArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryTraderArgs = {
   id: Scalars['ID']['input'];
@@ -1131,8 +1496,12 @@ export type QueryTraderArgs = {
 
 
 /**
- * The CO2Trust marketplace: users, carbon credit products, suppliers, orders and NFTs
- * (tokenised credits).
+ * The carbon federation API: one graph over the carbon market. The marketplace (users, carbon
+ * credit products, suppliers, orders, NFTs and offset orders), payments (payment transactions and
+ * statistics, bank accounts, transfers), the registry (ICR and Puro.earth credits, credit requests,
+ * retirements) and footprints (a retailer's resold products and their climate footprints). Lists
+ * are Relay connections; money and mass are decimal strings with their currency or unit. Fields
+ * that say "Needs a token" want `Authorization: Bearer <token>` (see `authenticate`).
  */
 export type QueryTradersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
@@ -1145,6 +1514,7 @@ export type QueryTradersArgs = {
 export type ResoldProduct = {
   __typename?: 'ResoldProduct';
   footprint: Maybe<ProductFootprint>;
+  /** Id of the resold product (footprints). */
   id: Scalars['ID']['output'];
   /**
    * Prices offsetting the product's emissions in one calendar year: footprint total (kg CO2e per kg)
@@ -1162,8 +1532,11 @@ export type ResoldProductOffsetQuoteArgs = {
   year: Scalars['Int']['input'];
 };
 
+/** What a user may do: the role is carried in the access token. */
 export type Role =
+  /** An operator: reads everything, manages the catalogue and the mailing list. */
   | 'ADMIN'
+  /** A buyer: reads public data and their own, places orders. */
   | 'USER';
 
 /** Sort direction of a list. */
@@ -1171,159 +1544,256 @@ export type SortDirection =
   | 'ASC'
   | 'DESC';
 
+/** An address to add to the mailing list. */
 export type SubscribeToMailingListInput = {
+  /** The email address; it must be a valid address (else an INVALID user error). */
   email: Scalars['String']['input'];
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type SubscribeToMailingListPayload = {
   __typename?: 'SubscribeToMailingListPayload';
+  /** The `MailingListEntry` as written; null when `userErrors` is not empty. */
   entry: Maybe<MailingListEntry>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
 /** A project developer or credit supplier. */
 export type Supplier = {
   __typename?: 'Supplier';
+  /** Country the supplier is based in; null when not recorded. */
   countryCode: Maybe<Scalars['CountryCode']['output']>;
+  /** When it was created (UTC). */
   createdAt: Scalars['DateTime']['output'];
+  /** Free text about the supplier; null when none. */
   description: Maybe<Scalars['String']['output']>;
+  /** Whether the supplier is promoted in listings. */
   featured: Scalars['Boolean']['output'];
+  /** Id of the supplier. */
   id: Scalars['ID']['output'];
+  /** True when every caller may see it; false when only admins can. */
   isPublic: Scalars['Boolean']['output'];
+  /** Code of the crediting methodology the supplier's projects follow; null when not recorded. */
   methodologyCode: Maybe<Scalars['String']['output']>;
+  /** Name of the supplier. */
   name: Scalars['String']['output'];
 };
 
+/** A page of `Supplier` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type SupplierConnection = {
   __typename?: 'SupplierConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<SupplierEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<Supplier>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
+  /** Number of items in the whole list (every page) under the same filter and visibility; null when the source does not count them. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
+/** One `Supplier` of a page, with the cursor to continue after it. */
 export type SupplierEdge = {
   __typename?: 'SupplierEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `Supplier` itself. */
   node: Supplier;
 };
 
+/** Narrows a list of suppliers; fields left out do not filter. */
 export type SupplierFilter = {
+  /** Only suppliers based in this country. */
   countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  /** Only featured (true) or only other (false) suppliers. */
   featured?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only suppliers with this methodology code (exact match). */
   methodologyCode?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type SupplierPayload = {
   __typename?: 'SupplierPayload';
+  /** The `Supplier` as written; null when `userErrors` is not empty. */
   supplier: Maybe<Supplier>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
+/** The on-chain transaction of the order to reconcile. */
 export type SyncOrderInput = {
+  /** Hash of the on-chain transaction given as `orderHash` when the order was created. */
   orderHash: Scalars['String']['input'];
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type SyncOrderPayload = {
   __typename?: 'SyncOrderPayload';
   /** False when the order was already in step with its transaction. */
   changed: Scalars['Boolean']['output'];
+  /** The `Order` as written; null when `userErrors` is not empty. */
   order: Maybe<Order>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
 /** A broker selling credits of a supplier. */
 export type Trader = {
   __typename?: 'Trader';
+  /** Country the trader is based in; null when not recorded. */
   countryCode: Maybe<Scalars['CountryCode']['output']>;
+  /** When it was created (UTC). */
   createdAt: Scalars['DateTime']['output'];
+  /** Id of the trader. */
   id: Scalars['ID']['output'];
+  /** True when every caller may see it; false when only admins can. */
   isPublic: Scalars['Boolean']['output'];
+  /** Name of the trader. */
   name: Scalars['String']['output'];
+  /** The supplier whose credits the trader sells; null when none is linked or it is not visible to the caller. */
   supplier: Maybe<Supplier>;
 };
 
+/** A page of `Trader` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type TraderConnection = {
   __typename?: 'TraderConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<TraderEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<Trader>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
+  /** Number of items in the whole list (every page) under the same filter and visibility; null when the source does not count them. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
+/** One `Trader` of a page, with the cursor to continue after it. */
 export type TraderEdge = {
   __typename?: 'TraderEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `Trader` itself. */
   node: Trader;
 };
 
+/** Narrows a list of traders; fields left out do not filter. */
 export type TraderFilter = {
+  /** Only traders of this supplier. */
   supplierId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type TraderPayload = {
   __typename?: 'TraderPayload';
+  /** The `Trader` as written; null when `userErrors` is not empty. */
   trader: Maybe<Trader>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
+/** Changes to an impact partner: only the fields given change. */
 export type UpdateImpactPartnerInput = {
+  /** Country the partner is based in. Left out: unchanged. */
   countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  /** Free text shown to buyers; null for none. Left out: unchanged. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Id of the impact partner to change. */
   id: Scalars['ID']['input'];
+  /** Whether every caller may see it (true, the default) or only admins (false). Left out: unchanged. */
   isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Required, not blank. Left out: unchanged. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** An http(s) URL. Left out: unchanged. */
   websiteUrl?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Changes to an NFT: only the fields given change. */
 export type UpdateNftInput = {
+  /** Tonnes still for sale; non-negative and at most `quantity` (default: all). Left out: unchanged. */
   availableQuantity?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Id of the nft to change. */
   id: Scalars['ID']['input'];
+  /** Whether every caller may see it (true, the default) or only admins (false). Left out: unchanged. */
   isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Required, not blank. Left out: unchanged. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** The user who holds the NFT; null while nobody does (it is then mintable). Left out: unchanged. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Tonnes the NFT represents; non-negative. Left out: unchanged. */
   quantity?: InputMaybe<Scalars['Decimal']['input']>;
+  /** The supplier of the tokenised credits; null for none. Left out: unchanged. */
   supplierId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** Changes to a product: only the fields given change. */
 export type UpdateProductInput = {
+  /** Tonnes for sale; non-negative. Left out: unchanged. */
   availableQuantity?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Country of the project the credits come from. Left out: unchanged. */
   countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  /** Free text shown to buyers; null for none. Left out: unchanged. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Id of the product to change. */
   id: Scalars['ID']['input'];
+  /** Whether every caller may see it (true, the default) or only admins (false). Left out: unchanged. */
   isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Required, not blank. Left out: unchanged. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** The buyer a non-public product is reserved for. Left out: unchanged. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Price of one tonne of CO2e; non-negative, at most 10^12 major units. Left out: unchanged. */
   pricePerTonne?: InputMaybe<MarketplaceMoneyInput>;
+  /** Removal, avoidance or bundle. Left out: unchanged. */
   productType?: InputMaybe<ProductType>;
+  /** The supplier whose credits the product sells; it must exist. Left out: unchanged. */
   supplierId?: InputMaybe<Scalars['ID']['input']>;
+  /** Year the credits were issued for (vintage year), e.g. 2024. Left out: unchanged. */
   vintage?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** Changes to a supplier: only the fields given change. */
 export type UpdateSupplierInput = {
+  /** Country the supplier is based in. Left out: unchanged. */
   countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  /** Free text shown to buyers; null for none. Left out: unchanged. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Whether the supplier is promoted in listings (default false). Left out: unchanged. */
   featured?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Id of the supplier to change. */
   id: Scalars['ID']['input'];
+  /** Whether every caller may see it (true, the default) or only admins (false). Left out: unchanged. */
   isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Code of the crediting methodology the supplier's projects follow (as the standard names it, e.g. `VM0042`). Left out: unchanged. */
   methodologyCode?: InputMaybe<Scalars['String']['input']>;
+  /** Required, not blank. Left out: unchanged. */
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Changes to a trader: only the fields given change. */
 export type UpdateTraderInput = {
+  /** Country the trader is based in. Left out: unchanged. */
   countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
+  /** Id of the trader to change. */
   id: Scalars['ID']['input'];
+  /** Whether every caller may see it (true, the default) or only admins (false). Left out: unchanged. */
   isPublic?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Required, not blank. Left out: unchanged. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** The supplier whose credits the trader sells; null for none. Left out: unchanged. */
   supplierId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** A person using the marketplace. */
 export type User = {
   __typename?: 'User';
+  /** When it was created (UTC). */
   createdAt: Scalars['DateTime']['output'];
+  /** The user's email address. Personal data: the user themself and admins only. */
   email: Scalars['String']['output'];
+  /** Id of the user; the `sub` of their access token. */
   id: Scalars['ID']['output'];
+  /** Display name; null when not given. */
   name: Maybe<Scalars['String']['output']>;
   /** NFTs the user holds, newest first. Only the user or an admin. */
   nfts: NftConnection;
@@ -1331,6 +1801,7 @@ export type User = {
   orders: OrderConnection;
   /** Completed (paid and settled) orders of the user, newest first. Only the user or an admin. */
   purchasedOrders: OrderConnection;
+  /** USER or ADMIN. */
   role: Role;
 };
 
@@ -1366,6 +1837,7 @@ export type UserError = {
   message: Scalars['String']['output'];
 };
 
+/** Tonnes of a product sold in one calendar year (owned by footprints). */
 export type YearlySalesVolume = {
   __typename?: 'YearlySalesVolume';
   tonnes: Scalars['Decimal']['output'];

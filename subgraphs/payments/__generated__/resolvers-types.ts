@@ -304,10 +304,6 @@ export type QuarterlyPaymentStats = {
   year: Scalars['Int']['output'];
 };
 
-/**
- * CO2Trust payment services: payment transactions of orders, suppliers and NFTs, payment
- * statistics, the bank accounts of users and transfers (payouts) from a user's available balance.
- */
 export type Query = {
   __typename?: 'Query';
   /** Aggregate payment statistics over completed payment transactions. Public: aggregates only. */
@@ -320,10 +316,6 @@ export type Query = {
 };
 
 
-/**
- * CO2Trust payment services: payment transactions of orders, suppliers and NFTs, payment
- * statistics, the bank accounts of users and transfers (payouts) from a user's available balance.
- */
 export type QueryPaymentTransactionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<PaymentTransactionFilter>;

@@ -450,11 +450,6 @@ export type PuroProductionFacility = {
   name: Maybe<Scalars['String']['output']>;
 };
 
-/**
- * The carbon credit registry: organization inventories of the International Carbon Registry (ICR)
- * with their credit requests and transactions, and the Puro.earth inventory, retirements and
- * credit types, as one ledger of carbon credits.
- */
 export type Query = {
   __typename?: 'Query';
   /** Credit types sold through Puro.earth's sales channel. Public. Page size default 20, at most 100. */
@@ -481,42 +476,22 @@ export type Query = {
 };
 
 
-/**
- * The carbon credit registry: organization inventories of the International Carbon Registry (ICR)
- * with their credit requests and transactions, and the Puro.earth inventory, retirements and
- * credit types, as one ledger of carbon credits.
- */
 export type QueryCreditTypesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/**
- * The carbon credit registry: organization inventories of the International Carbon Registry (ICR)
- * with their credit requests and transactions, and the Puro.earth inventory, retirements and
- * credit types, as one ledger of carbon credits.
- */
 export type QueryOrganizationArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/**
- * The carbon credit registry: organization inventories of the International Carbon Registry (ICR)
- * with their credit requests and transactions, and the Puro.earth inventory, retirements and
- * credit types, as one ledger of carbon credits.
- */
 export type QueryOrganizationMembersArgs = {
   organizationId: Scalars['ID']['input'];
 };
 
 
-/**
- * The carbon credit registry: organization inventories of the International Carbon Registry (ICR)
- * with their credit requests and transactions, and the Puro.earth inventory, retirements and
- * credit types, as one ledger of carbon credits.
- */
 export type QueryPuroInventoryArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<PuroInventoryFilter>;
@@ -525,11 +500,6 @@ export type QueryPuroInventoryArgs = {
 };
 
 
-/**
- * The carbon credit registry: organization inventories of the International Carbon Registry (ICR)
- * with their credit requests and transactions, and the Puro.earth inventory, retirements and
- * credit types, as one ledger of carbon credits.
- */
 export type QueryRetirementsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<RetirementFilter>;
