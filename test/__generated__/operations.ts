@@ -5,9 +5,13 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Where a payment transaction stands. */
 export type PaymentTransactionStatus =
+  /** Settled: counted in the payee's available balance and in the statistics. */
   | 'COMPLETED'
+  /** Did not go through; nothing was paid. */
   | 'FAILED'
+  /** Started and not yet settled; not counted in balances or statistics. */
   | 'PENDING'
   /** A status the upstream payment services answered that this API does not know yet; never accepted as input. */
   | 'UNKNOWN';

@@ -33,57 +33,85 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** A new supplier of resold products. */
 export type CreateProductSupplierInput = {
+  /** The people who receive invitations; default none. */
   contacts?: InputMaybe<Array<ProductSupplierContactInput>>;
   /** At most 255 characters. */
   customId?: InputMaybe<Scalars['String']['input']>;
+  /** The group (business unit) the supplier belongs to. */
   groupId: Scalars['ID']['input'];
   /** 3..255 characters. */
   name: Scalars['String']['input'];
 };
 
+/** A new resold product. */
 export type CreateResoldProductInput = {
+  /** Alcohol by volume, in percent (0..100). */
   alcoholPercentage?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Brand the product is sold under. */
   brandName?: InputMaybe<Scalars['String']['input']>;
+  /** The retailer's category names of the product; default none. */
   categories?: InputMaybe<Array<Scalars['String']['input']>>;
   /** At most 255 characters. */
   customId?: InputMaybe<Scalars['String']['input']>;
+  /** Free-text description of the product. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** The group (business unit) the product belongs to; it never changes. */
   groupId: Scalars['ID']['input'];
   /** Digits only, at most 14. */
   gtin?: InputMaybe<Scalars['String']['input']>;
+  /** URL of a picture of the product. */
   imageUrl?: InputMaybe<Scalars['String']['input']>;
+  /** Ingredient list as printed on the pack. */
   ingredients?: InputMaybe<Scalars['String']['input']>;
   /** 3..255 characters. */
   name: Scalars['String']['input'];
+  /** Net quantity of product in one sales unit. */
   netQuantity?: InputMaybe<ResoldProductQuantityInput>;
+  /** What the packaging is made of, e.g. `glass`. */
   packagingMaterial?: InputMaybe<Scalars['String']['input']>;
+  /** Kind of packaging, e.g. `bottle`. */
   packagingType?: InputMaybe<Scalars['String']['input']>;
+  /** Weight of the packaging of one sales unit. */
   packagingWeight?: InputMaybe<ResoldProductQuantityInput>;
+  /** Where the retailer picks the product up (a place name or address); required. */
   pickUpLocation: Scalars['String']['input'];
+  /** Where the product is produced (a place name or address); required. */
   productionLocation: Scalars['String']['input'];
+  /** Where the retailer ships the product to (a place name or address); required. */
   shipToLocation: Scalars['String']['input'];
   /** One entry per year; a year appears once. */
   yearlySalesVolumes?: InputMaybe<Array<YearlySalesVolumeInput>>;
 };
 
+/** The supplier to delete. */
 export type DeleteProductSupplierInput = {
+  /** Id of the supplier. */
   id: Scalars['ID']['input'];
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type DeleteProductSupplierPayload = {
   __typename?: 'DeleteProductSupplierPayload';
+  /** The `ID` as written; null when `userErrors` is not empty. */
   deletedProductSupplierId: Maybe<Scalars['ID']['output']>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
+/** The resold product to delete. */
 export type DeleteResoldProductInput = {
+  /** Id of the resold product. */
   id: Scalars['ID']['input'];
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type DeleteResoldProductPayload = {
   __typename?: 'DeleteResoldProductPayload';
+  /** The `ID` as written; null when `userErrors` is not empty. */
   deletedResoldProductId: Maybe<Scalars['ID']['output']>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
@@ -94,25 +122,33 @@ export type FootprintLandSplit = {
   landManagement: Scalars['Decimal']['output'];
   /** Emissions from land-use change (e.g. deforestation). */
   landUseChange: Scalars['Decimal']['output'];
+  /** `landUseChange` plus `landManagement`, kg CO2e per kg of product. */
   total: Scalars['Decimal']['output'];
 };
 
 /** A group (business unit) of the retailer; it scopes products and suppliers. */
 export type Group = {
   __typename?: 'Group';
+  /** CarbonCloud id of the group. */
   id: Scalars['ID']['output'];
+  /** Name of the business unit. */
   name: Scalars['String']['output'];
 };
 
+/** A supplier and the products it is asked to provide data on. */
 export type InviteProductSupplierInput = {
   /** Products whose current supplier is `supplierId`; 1..256 distinct ids. */
   resoldProductIds: Array<Scalars['ID']['input']>;
+  /** The supplier to invite; it must be the current supplier of every product. */
   supplierId: Scalars['ID']['input'];
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type InviteProductSupplierPayload = {
   __typename?: 'InviteProductSupplierPayload';
+  /** The `ProductSupplier` as written; null when `userErrors` is not empty. */
   productSupplier: Maybe<ProductSupplier>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
@@ -249,30 +285,44 @@ export type ProductFootprint = {
   embeddedFossilCarbon: Scalars['Decimal']['output'];
   /** Emissions from forest, land and agriculture. */
   flag: FootprintLandSplit;
+  /** Emissions from every other stage, kg CO2e per kg of product. */
   other: Scalars['Decimal']['output'];
+  /** Emissions from packaging, kg CO2e per kg of product. */
   packaging: Scalars['Decimal']['output'];
   /** Emissions as reported under the product data specification (PDS) split. */
   pds: FootprintLandSplit;
+  /** Emissions from processing, kg CO2e per kg of product. */
   processing: Scalars['Decimal']['output'];
+  /** Emissions from storage, kg CO2e per kg of product. */
   storage: Scalars['Decimal']['output'];
   /** Total emissions, kg CO2e per kg of product. */
   total: Scalars['Decimal']['output'];
+  /** Emissions from transportation, kg CO2e per kg of product. */
   transportation: Scalars['Decimal']['output'];
+  /** When it last changed (UTC). */
   updatedAt: Scalars['DateTime']['output'];
 };
 
 /** A supplier of resold products, who can be asked to provide product data. */
 export type ProductSupplier = {
   __typename?: 'ProductSupplier';
+  /** The people who receive invitations; empty when none. Personal data. */
   contacts: Array<ProductSupplierContact>;
+  /** When it was created (UTC). */
   createdAt: Scalars['DateTime']['output'];
+  /** The retailer's own identifier of the supplier; null when none. */
   customId: Maybe<Scalars['String']['output']>;
+  /** The group (business unit) the supplier belongs to. */
   group: Group;
+  /** CarbonCloud id of the supplier. */
   id: Scalars['ID']['output'];
   /** Products whose current supplier this is, optionally only those in the given statuses. */
   linkedProducts: Array<SupplierLinkedProduct>;
+  /** Name of the supplier, 3..255 characters. */
   name: Scalars['String']['output'];
+  /** Where the supplier stands on the platform: created, invited or connected. */
   status: ProductSupplierStatus;
+  /** When it last changed (UTC). */
   updatedAt: Scalars['DateTime']['output'];
 };
 
@@ -282,44 +332,64 @@ export type ProductSupplierLinkedProductsArgs = {
   status?: InputMaybe<Array<LinkedProductStatus>>;
 };
 
+/** A page of `ProductSupplier` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type ProductSupplierConnection = {
   __typename?: 'ProductSupplierConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<ProductSupplierEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<ProductSupplier>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
+  /** Number of items in the whole list (every page) under the same filter and visibility; null when the source does not count them. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
 /** A person at a supplier who receives invitations. */
 export type ProductSupplierContact = {
   __typename?: 'ProductSupplierContact';
+  /** Email address invitations are sent to. Personal data. */
   email: Scalars['String']['output'];
+  /** Name of the person; null when not given. */
   name: Maybe<Scalars['String']['output']>;
 };
 
+/** A person at a supplier who receives invitations. */
 export type ProductSupplierContactInput = {
+  /** A valid email address; invitations are sent to it. */
   email: Scalars['String']['input'];
+  /** Name of the person. */
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** One `ProductSupplier` of a page, with the cursor to continue after it. */
 export type ProductSupplierEdge = {
   __typename?: 'ProductSupplierEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `ProductSupplier` itself. */
   node: ProductSupplier;
 };
 
 /** The current supplier of a product and the state of its data request. */
 export type ProductSupplierEngagement = {
   __typename?: 'ProductSupplierEngagement';
+  /** Name of the current supplier. */
   name: Scalars['String']['output'];
+  /** Where the supplier stands with the product's data request. */
   status: LinkedProductStatus;
+  /** The supplier itself; null when it has been deleted since. */
   supplier: Maybe<ProductSupplier>;
+  /** Id of the current supplier. */
   supplierId: Scalars['ID']['output'];
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type ProductSupplierPayload = {
   __typename?: 'ProductSupplierPayload';
+  /** The `ProductSupplier` as written; null when `userErrors` is not empty. */
   productSupplier: Maybe<ProductSupplier>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
@@ -410,29 +480,41 @@ export type ResoldProduct = {
   __typename?: 'ResoldProduct';
   /** Alcohol by volume, in percent. */
   alcoholPercentage: Maybe<Scalars['Decimal']['output']>;
+  /** Brand the product is sold under; null when not given. */
   brandName: Maybe<Scalars['String']['output']>;
+  /** The retailer's category names of the product; empty when none. */
   categories: Array<Scalars['String']['output']>;
+  /** When it was created (UTC). */
   createdAt: Scalars['DateTime']['output'];
   /** The product's current supplier and the state of its data request; null when there is none. */
   currentSupplier: Maybe<ProductSupplierEngagement>;
   /** The retailer's own identifier of the product. */
   customId: Maybe<Scalars['String']['output']>;
+  /** Free-text description; null when not given. */
   description: Maybe<Scalars['String']['output']>;
   /** The product's FLAG emissions breakdown (primary data where suppliers gave it); null until calculated. */
   footprint: Maybe<ProductFootprint>;
   /** The footprint modelled from secondary data only (not a part of `footprint`); null until calculated. */
   footprintBaseline: Maybe<ProductFootprint>;
+  /** The group (business unit) the product belongs to. */
   group: Group;
   /** GTIN (EAN/UPC), up to 14 digits. */
   gtin: Maybe<Scalars['String']['output']>;
+  /** CarbonCloud id of the resold product. */
   id: Scalars['ID']['output'];
+  /** URL of a picture of the product; null when none. */
   imageUrl: Maybe<Scalars['String']['output']>;
+  /** Ingredient list as printed on the pack; null when not given. */
   ingredients: Maybe<Scalars['String']['output']>;
+  /** Name of the product, 3..255 characters. */
   name: Scalars['String']['output'];
   /** Net quantity of product in one sales unit. */
   netQuantity: Maybe<ResoldProductQuantity>;
+  /** What the packaging is made of, e.g. `glass`; null when not given. */
   packagingMaterial: Maybe<Scalars['String']['output']>;
+  /** Kind of packaging, e.g. `bottle`; null when not given. */
   packagingType: Maybe<Scalars['String']['output']>;
+  /** Weight of the packaging of one sales unit; null when not given. */
   packagingWeight: Maybe<ResoldProductQuantity>;
   /** Where the retailer picks the product up. */
   pickUpLocation: Scalars['String']['output'];
@@ -442,6 +524,7 @@ export type ResoldProduct = {
   shipToLocation: Scalars['String']['output'];
   /** The product's supplier history, ordered by start date. */
   supplierPeriods: Array<SupplierPeriod>;
+  /** When it last changed (UTC). */
   updatedAt: Scalars['DateTime']['output'];
   /** Tonnes of product sold per calendar year, ordered by year. */
   yearlySalesVolumes: Array<YearlySalesVolume>;
@@ -452,54 +535,76 @@ export type ResoldProductChange = {
   __typename?: 'ResoldProductChange';
   /** The product now; null when it has been deleted since. */
   resoldProduct: Maybe<ResoldProduct>;
+  /** Id of the product that changed (also when it has been deleted since). */
   resoldProductId: Scalars['ID']['output'];
   /** When the data changed; pass it as the next `since` to page on. */
   updatedAt: Scalars['DateTime']['output'];
 };
 
+/** A page of `ResoldProduct` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type ResoldProductConnection = {
   __typename?: 'ResoldProductConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<ResoldProductEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<ResoldProduct>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
   /** Always null: the API does not count products. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
+/** One `ResoldProduct` of a page, with the cursor to continue after it. */
 export type ResoldProductEdge = {
   __typename?: 'ResoldProductEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `ResoldProduct` itself. */
   node: ResoldProduct;
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type ResoldProductPayload = {
   __typename?: 'ResoldProductPayload';
+  /** The `ResoldProduct` as written; null when `userErrors` is not empty. */
   resoldProduct: Maybe<ResoldProduct>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
 /** A quantity with a free-text unit as the retailer gives it, e.g. `{ value: "0.75", unit: "kg" }`. */
 export type ResoldProductQuantity = {
   __typename?: 'ResoldProductQuantity';
+  /** The unit as the retailer gives it, e.g. `kg`, `l`, `g`. */
   unit: Scalars['String']['output'];
+  /** The amount, as a decimal string. */
   value: Scalars['Decimal']['output'];
 };
 
+/** A quantity with a free-text unit. */
 export type ResoldProductQuantityInput = {
+  /** The unit, e.g. `kg`, `l`, `g`; not blank. */
   unit: Scalars['String']['input'];
+  /** The amount, a non-negative decimal string. */
   value: Scalars['Decimal']['input'];
 };
 
+/** The whole supplier history of a product. */
 export type SetSupplierPeriodsInput = {
   /** The whole history: periods left out are removed. */
   periods: Array<SupplierPeriodInput>;
+  /** The product whose history to replace. */
   resoldProductId: Scalars['ID']['input'];
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type SetSupplierPeriodsPayload = {
   __typename?: 'SetSupplierPeriodsPayload';
+  /** The `ResoldProduct` as written; null when `userErrors` is not empty. */
   resoldProduct: Maybe<ResoldProduct>;
+  /** The `SupplierPeriod` as written; null when `userErrors` is not empty. */
   supplierPeriods: Maybe<Array<SupplierPeriod>>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
@@ -511,25 +616,36 @@ export type SortDirection =
 /** A product linked to a supplier. */
 export type SupplierLinkedProduct = {
   __typename?: 'SupplierLinkedProduct';
+  /** Name of the product. */
   name: Scalars['String']['output'];
+  /** The product itself; null when it has been deleted since. */
   resoldProduct: Maybe<ResoldProduct>;
+  /** Id of the linked resold product. */
   resoldProductId: Scalars['ID']['output'];
+  /** Where the supplier stands with this product's data request. */
   status: LinkedProductStatus;
 };
 
 /** A span of time during which a supplier supplied a product. Open-ended when `validTo` is null. */
 export type SupplierPeriod = {
   __typename?: 'SupplierPeriod';
+  /** Id of the period; pass it in `setSupplierPeriods` to keep the period. */
   id: Scalars['ID']['output'];
+  /** The supplier of the period; null when it has been deleted since. */
   supplier: Maybe<ProductSupplier>;
+  /** Id of the supplier of the period. */
   supplierId: Scalars['ID']['output'];
+  /** First day of the period; null when the start is unknown. */
   validFrom: Maybe<Scalars['Date']['output']>;
+  /** Last day of the period (inclusive); null while it is ongoing. */
   validTo: Maybe<Scalars['Date']['output']>;
 };
 
+/** One period of a product's supplier history. */
 export type SupplierPeriodInput = {
   /** The id of an existing period of this product to keep; leave out to create a period. */
   id?: InputMaybe<Scalars['ID']['input']>;
+  /** The supplier of the period (of the product's group); ignored for a kept period, whose supplier never changes. */
   supplierId: Scalars['ID']['input'];
   /** Today or earlier; null when the start is unknown. */
   validFrom?: InputMaybe<Scalars['Date']['input']>;
@@ -539,31 +655,53 @@ export type SupplierPeriodInput = {
 
 /** Only the given fields change; null or absent means unchanged. Given `contacts` replace all. */
 export type UpdateProductSupplierInput = {
+  /** Replaces every contact; left out, contacts are unchanged. */
   contacts?: InputMaybe<Array<ProductSupplierContactInput>>;
+  /** At most 255 characters. Left out: unchanged. */
   customId?: InputMaybe<Scalars['String']['input']>;
+  /** Id of the product supplier to change. */
   id: Scalars['ID']['input'];
+  /** 3..255 characters. Left out: unchanged. */
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Every field of the product; optional fields left out are cleared. */
 export type UpdateResoldProductInput = {
+  /** Alcohol by volume, in percent (0..100). Left out: cleared. */
   alcoholPercentage?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Brand the product is sold under. Left out: cleared. */
   brandName?: InputMaybe<Scalars['String']['input']>;
+  /** The retailer's category names of the product; default none. Left out: cleared. */
   categories?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** At most 255 characters. Left out: unchanged. */
   customId?: InputMaybe<Scalars['String']['input']>;
+  /** Free-text description of the product. Left out: cleared. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Digits only, at most 14. Left out: unchanged. */
   gtin?: InputMaybe<Scalars['String']['input']>;
+  /** Id of the resold product to change. */
   id: Scalars['ID']['input'];
+  /** URL of a picture of the product. Left out: cleared. */
   imageUrl?: InputMaybe<Scalars['String']['input']>;
+  /** Ingredient list as printed on the pack. Left out: cleared. */
   ingredients?: InputMaybe<Scalars['String']['input']>;
+  /** 3..255 characters. Left out: unchanged. */
   name: Scalars['String']['input'];
+  /** Net quantity of product in one sales unit. Left out: cleared. */
   netQuantity?: InputMaybe<ResoldProductQuantityInput>;
+  /** What the packaging is made of, e.g. `glass`. Left out: cleared. */
   packagingMaterial?: InputMaybe<Scalars['String']['input']>;
+  /** Kind of packaging, e.g. `bottle`. Left out: cleared. */
   packagingType?: InputMaybe<Scalars['String']['input']>;
+  /** Weight of the packaging of one sales unit. Left out: cleared. */
   packagingWeight?: InputMaybe<ResoldProductQuantityInput>;
+  /** Where the retailer picks the product up (a place name or address); required. */
   pickUpLocation: Scalars['String']['input'];
+  /** Where the product is produced (a place name or address); required. */
   productionLocation: Scalars['String']['input'];
+  /** Where the retailer ships the product to (a place name or address); required. */
   shipToLocation: Scalars['String']['input'];
+  /** One entry per year; a year appears once. Left out: unchanged. */
   yearlySalesVolumes?: InputMaybe<Array<YearlySalesVolumeInput>>;
 };
 
@@ -582,9 +720,11 @@ export type YearlySalesVolume = {
   __typename?: 'YearlySalesVolume';
   /** Metric tonnes of product. */
   tonnes: Scalars['Decimal']['output'];
+  /** Calendar year, e.g. 2025. */
   year: Scalars['Int']['output'];
 };
 
+/** Tonnes of a product sold in one calendar year. */
 export type YearlySalesVolumeInput = {
   /** Metric tonnes sold that year, zero or more, at most 6 decimals (one gram). */
   tonnes: Scalars['Decimal']['input'];

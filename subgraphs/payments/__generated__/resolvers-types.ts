@@ -38,30 +38,45 @@ export type BankAccount = {
   __typename?: 'BankAccount';
   /** The owner's available balance in the account's currency: completed incoming payments minus transfers. */
   availableBalance: Money;
+  /** Bank Identifier Code (SWIFT) of the bank, 8 or 11 characters. */
   bic: Scalars['String']['output'];
+  /** Country of the account (the IBAN's country). */
   countryCode: Scalars['CountryCode']['output'];
+  /** When it was created (UTC). */
   createdAt: Scalars['DateTime']['output'];
+  /** Currency the account is held in; transfers to it are in this currency. */
   currency: Scalars['CurrencyCode']['output'];
+  /** Name of the account holder, as the bank knows it. Personal data: the owner and admins only. */
   holderName: Scalars['String']['output'];
   /** The last four characters of the IBAN. */
   ibanLast4: Scalars['String']['output'];
+  /** Id of the bank account; pass it as `bankAccountId` of `createTransfer`. */
   id: Scalars['ID']['output'];
 };
 
+/** A page of `BankAccount` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type BankAccountConnection = {
   __typename?: 'BankAccountConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<BankAccountEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<BankAccount>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
+  /** Number of items in the whole list (every page) under the same filter and visibility; null when the source does not count them. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
+/** One `BankAccount` of a page, with the cursor to continue after it. */
 export type BankAccountEdge = {
   __typename?: 'BankAccountEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `BankAccount` itself. */
   node: BankAccount;
 };
 
+/** A bank account of the caller, for payouts. The IBAN is never logged or returned in full. */
 export type CreateBankAccountInput = {
   /** Bank Identifier Code (SWIFT), 8 or 11 characters. */
   bic: Scalars['String']['input'];
@@ -75,12 +90,16 @@ export type CreateBankAccountInput = {
   iban: Scalars['String']['input'];
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type CreateBankAccountPayload = {
   __typename?: 'CreateBankAccountPayload';
+  /** The `BankAccount` as written; null when `userErrors` is not empty. */
   bankAccount: Maybe<BankAccount>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
+/** A payout from the caller's available balance to one of their bank accounts. */
 export type CreateTransferInput = {
   /** Positive amount in the account's currency, at most the currency's minor units, e.g. "120.50". */
   amount: Scalars['Decimal']['input'];
@@ -94,9 +113,12 @@ export type CreateTransferInput = {
   reference?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type CreateTransferPayload = {
   __typename?: 'CreateTransferPayload';
+  /** The `Transfer` as written; null when `userErrors` is not empty. */
   transfer: Maybe<Transfer>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
@@ -164,6 +186,7 @@ export type MutationRecordPaymentTransactionArgs = {
 /** An NFT, with the payments of its sales. */
 export type Nft = {
   __typename?: 'Nft';
+  /** Id of the marketplace NFT. */
   id: Scalars['ID']['output'];
   /** Payments of sales of this NFT, newest first. An admin sees all; a user those they paid or received. */
   payments: PaymentTransactionConnection;
@@ -179,6 +202,7 @@ export type NftPaymentsArgs = {
 /** A marketplace order, with its payments. */
 export type Order = {
   __typename?: 'Order';
+  /** Id of the marketplace order. */
   id: Scalars['ID']['output'];
   /** Payments of this order, newest first. An admin sees all; a user those they paid or received. */
   payments: PaymentTransactionConnection;
@@ -209,6 +233,7 @@ export type PaymentStats = {
   quarterly: Array<QuarterlyPaymentStats>;
 };
 
+/** Totals over a set of completed payment transactions. */
 export type PaymentStatsTotals = {
   __typename?: 'PaymentStatsTotals';
   /** Number of completed payment transactions. */
@@ -220,43 +245,59 @@ export type PaymentStatsTotals = {
 /** A payment: who paid whom, how much, for what. */
 export type PaymentTransaction = {
   __typename?: 'PaymentTransaction';
+  /** The amount paid, in the currency of the payment. */
   amount: Money;
+  /** When it was created (UTC). */
   createdAt: Scalars['DateTime']['output'];
   /** The paying system's own reference (payment intent, on-chain hash); unique. */
   externalReference: Scalars['String']['output'];
+  /** Id of the payment transaction. */
   id: Scalars['ID']['output'];
   /** The NFT sold, when `type` is NFT. */
   nft: Maybe<Nft>;
   /** The order paid, when `type` is ORDER. */
   order: Maybe<Order>;
+  /** The user who received the payment; null when the marketplace or an outside party received it. */
   payee: Maybe<User>;
   /** Id of the user who received the payment; null when the marketplace or an outside party received it. */
   payeeId: Maybe<Scalars['ID']['output']>;
+  /** The user who paid (marketplace `User`); resolving its fields needs that user's or an admin's token. */
   payer: Maybe<User>;
   /** Id of the user who paid. */
   payerId: Scalars['ID']['output'];
+  /** Where the payment stands; only COMPLETED payments count in balances and statistics. */
   status: PaymentTransactionStatus;
   /** The supplier paid, when `type` is SUPPLIER. */
   supplier: Maybe<Supplier>;
+  /** What the payment is for: an order, a supplier payout or an NFT sale. */
   type: PaymentTransactionType;
   /** Id of the order, supplier or NFT the payment is for. */
   typeId: Scalars['ID']['output'];
 };
 
+/** A page of `PaymentTransaction` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type PaymentTransactionConnection = {
   __typename?: 'PaymentTransactionConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<PaymentTransactionEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<PaymentTransaction>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
+  /** Number of items in the whole list (every page) under the same filter and visibility; null when the source does not count them. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
+/** One `PaymentTransaction` of a page, with the cursor to continue after it. */
 export type PaymentTransactionEdge = {
   __typename?: 'PaymentTransactionEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `PaymentTransaction` itself. */
   node: PaymentTransaction;
 };
 
+/** Narrows a list of payment transactions; fields left out do not filter. */
 export type PaymentTransactionFilter = {
   /** Default ALL. */
   type?: InputMaybe<PaymentTransactionTypeFilter>;
@@ -264,9 +305,13 @@ export type PaymentTransactionFilter = {
   typeId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** Where a payment transaction stands. */
 export type PaymentTransactionStatus =
+  /** Settled: counted in the payee's available balance and in the statistics. */
   | 'COMPLETED'
+  /** Did not go through; nothing was paid. */
   | 'FAILED'
+  /** Started and not yet settled; not counted in balances or statistics. */
   | 'PENDING'
   /** A status the upstream payment services answered that this API does not know yet; never accepted as input. */
   | 'UNKNOWN';
@@ -282,15 +327,21 @@ export type PaymentTransactionType =
 
 /** Payment transaction types to list; ALL lists every type. */
 export type PaymentTransactionTypeFilter =
+  /** Every type. */
   | 'ALL'
+  /** Sales of NFTs only. */
   | 'NFT'
+  /** Payments of marketplace orders only. */
   | 'ORDER'
+  /** Payouts to suppliers only. */
   | 'SUPPLIER';
 
 /** The completed payment volume in one currency. */
 export type PaymentVolume = {
   __typename?: 'PaymentVolume';
+  /** Number of completed payments in this currency. */
   transactionCount: Scalars['Int']['output'];
+  /** Sum of the completed payments in this currency. */
   volume: Money;
 };
 
@@ -299,8 +350,11 @@ export type QuarterlyPaymentStats = {
   __typename?: 'QuarterlyPaymentStats';
   /** 1 to 4. */
   quarter: Scalars['Int']['output'];
+  /** Number of completed payment transactions in the quarter. */
   transactionCount: Scalars['Int']['output'];
+  /** Volume per currency in the quarter, by currency code. */
   volumes: Array<PaymentVolume>;
+  /** Calendar year of the quarter, e.g. 2026. */
   year: Scalars['Int']['output'];
 };
 
@@ -323,22 +377,32 @@ export type QueryPaymentTransactionsArgs = {
   order?: InputMaybe<SortDirection>;
 };
 
+/** A payment made in another system (e.g. an order paid in the marketplace), to record. */
 export type RecordPaymentTransactionInput = {
   /** Positive amount. */
   amount: Scalars['Decimal']['input'];
+  /** ISO 4217 currency of `amount`. */
   currency: Scalars['CurrencyCode']['input'];
   /** The paying system's unique reference; the idempotency key of this mutation. */
   externalReference: Scalars['String']['input'];
+  /** The marketplace user who received the payment; null when the marketplace or an outside party did. */
   payeeId?: InputMaybe<Scalars['ID']['input']>;
+  /** The marketplace user who paid. */
   payerId: Scalars['ID']['input'];
+  /** Status to record; default COMPLETED. UNKNOWN is refused. */
   status?: InputMaybe<PaymentTransactionStatus>;
+  /** What the payment is for. */
   type: PaymentTransactionType;
+  /** Id of the order, supplier or NFT the payment is for (matching `type`). */
   typeId: Scalars['ID']['input'];
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type RecordPaymentTransactionPayload = {
   __typename?: 'RecordPaymentTransactionPayload';
+  /** The `PaymentTransaction` as written; null when `userErrors` is not empty. */
   paymentTransaction: Maybe<PaymentTransaction>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
@@ -350,6 +414,7 @@ export type SortDirection =
 /** A marketplace supplier, with its payments. */
 export type Supplier = {
   __typename?: 'Supplier';
+  /** Id of the marketplace supplier. */
   id: Scalars['ID']['output'];
   /** Payments to this supplier, newest first. An admin sees all; a user those they paid or received. */
   payments: PaymentTransactionConnection;
@@ -365,29 +430,43 @@ export type SupplierPaymentsArgs = {
 /** A payout from a user's available balance to one of their bank accounts. */
 export type Transfer = {
   __typename?: 'Transfer';
+  /** The amount paid out, in the bank account's currency. */
   amount: Money;
+  /** The bank account paid out to; null when it no longer exists. */
   bankAccount: Maybe<BankAccount>;
+  /** When it was created (UTC). */
   createdAt: Scalars['DateTime']['output'];
+  /** Id of the transfer. */
   id: Scalars['ID']['output'];
   /** Free text shown on the bank statement. */
   reference: Maybe<Scalars['String']['output']>;
+  /** Where the payout stands. */
   status: TransferStatus;
 };
 
+/** A page of `Transfer` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type TransferConnection = {
   __typename?: 'TransferConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<TransferEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<Transfer>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
+  /** Number of items in the whole list (every page) under the same filter and visibility; null when the source does not count them. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
+/** One `Transfer` of a page, with the cursor to continue after it. */
 export type TransferEdge = {
   __typename?: 'TransferEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `Transfer` itself. */
   node: Transfer;
 };
 
+/** Where a transfer (payout) stands. */
 export type TransferStatus =
   /** Paid out to the bank account. */
   | 'COMPLETED'
@@ -401,6 +480,7 @@ export type User = {
   __typename?: 'User';
   /** The user's bank accounts, newest first. */
   bankAccounts: BankAccountConnection;
+  /** Id of the marketplace user. */
   id: Scalars['ID']['output'];
   /** Payment transactions the user paid or received, newest first. */
   paymentTransactions: PaymentTransactionConnection;

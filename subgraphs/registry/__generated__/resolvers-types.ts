@@ -55,7 +55,9 @@ export type CarbonCredit = {
   organizationId: Maybe<Scalars['ID']['output']>;
   /** Puro: production facility. */
   productionFacility: Maybe<PuroProductionFacility>;
+  /** The project the credit was issued for; null when the registry does not say. */
   project: Maybe<Project>;
+  /** The registry the credit is recorded in: ICR or PURO. */
   registry: CarbonRegistry;
   /** ICR: the serial ranges held (local registry only; empty when the upstream does not list them). */
   serialRanges: Array<SerialRange>;
@@ -67,20 +69,29 @@ export type CarbonCredit = {
   tokenAddress: Maybe<Scalars['String']['output']>;
   /** ICR: token id on chain. */
   tokenId: Maybe<Scalars['String']['output']>;
+  /** Year the reduction or removal took place (vintage year); null when not recorded. */
   vintage: Maybe<Scalars['Int']['output']>;
 };
 
+/** A page of `CarbonCredit` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type CarbonCreditConnection = {
   __typename?: 'CarbonCreditConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<CarbonCreditEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<CarbonCredit>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
+  /** Number of items in the whole list (every page) under the same filter and visibility; null when the source does not count them. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
+/** One `CarbonCredit` of a page, with the cursor to continue after it. */
 export type CarbonCreditEdge = {
   __typename?: 'CarbonCreditEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `CarbonCredit` itself. */
   node: CarbonCredit;
 };
 
@@ -104,10 +115,13 @@ export type CreditAction =
   /** Output only: an action the upstream registry answered that this API does not know (refused as input). */
   | 'UNKNOWN';
 
+/** A transaction on credits of an organization's ICR inventory. */
 export type CreditActionInput = {
+  /** TRANSFER, RETIRE, TRANSFER_RETIRE or CANCEL (UNKNOWN is refused). */
   action: CreditAction;
   /** Whole tonnes (every tonne has one serial number), more than zero and at most the available balance. */
   amount: Scalars['Decimal']['input'];
+  /** The ICR credit in the organization's inventory to act on. */
   creditId: Scalars['ID']['input'];
   /**
    * Makes a retry safe: the same key (per organization) with the same input returns the first
@@ -127,55 +141,88 @@ export type CreditActionInput = {
 
 /** Whether an ICR credit is issued before (ex-ante) or after (ex-post) the verified outcome. */
 export type CreditKind =
+  /** Issued ahead of the outcome, for expected reductions or removals. */
   | 'EX_ANTE'
+  /** Issued after the outcome was verified. */
   | 'EX_POST';
 
 /** A transaction on an organization's ICR credits, executed at once or pending review. */
 export type CreditRequest = {
   __typename?: 'CreditRequest';
+  /** What the request does: transfer, retire, transfer-and-retire or cancel. */
   action: CreditAction;
+  /** Tonnes the request acts on (whole tonnes). */
   amount: Mass;
+  /** Who a retirement is claimed for; null for other actions. */
   beneficiaryName: Maybe<Scalars['String']['output']>;
+  /** When it was created (UTC). */
   createdAt: Scalars['DateTime']['output'];
+  /** The ICR credit the request acts on. */
   creditId: Scalars['ID']['output'];
+  /** The organization whose inventory holds the tonnes. */
   fromOrganizationId: Scalars['ID']['output'];
+  /** Id of the credit request (ICR). */
   id: Scalars['ID']['output'];
+  /** Ex-ante or ex-post issuance of the credit; null when the registry does not say. */
   kind: Maybe<CreditKind>;
+  /** The marketplace offset order the retirement fulfils; null when none. */
   offsetOrderId: Maybe<Scalars['ID']['output']>;
+  /** The project of the credit; null when the registry does not say. */
   project: Maybe<Project>;
+  /** Retirement comment of a RETIRE or TRANSFER_RETIRE; null otherwise. */
   retirementComment: Maybe<Scalars['String']['output']>;
   /** Retirement created by the request (RETIRE, TRANSFER_RETIRE). */
   retirementId: Maybe<Scalars['ID']['output']>;
+  /** Retirement reason of a RETIRE or TRANSFER_RETIRE; null otherwise. */
   retirementReason: Maybe<Scalars['String']['output']>;
+  /** Serial numbers of the tonnes the request acts on; null until they are assigned. */
   serialization: Maybe<Scalars['String']['output']>;
+  /** Where the request stands: PENDING until reviewed, then PROCESSED or REJECTED. */
   state: CreditRequestState;
+  /** Receiving wallet address of a TRANSFER or TRANSFER_RETIRE; null otherwise or when sent to an organization. */
   toAddress: Maybe<Scalars['String']['output']>;
+  /** Receiving organization of a TRANSFER or TRANSFER_RETIRE; null otherwise or when sent to a wallet address. */
   toOrganizationId: Maybe<Scalars['ID']['output']>;
+  /** Token contract address of the credit on chain; null when the registry does not say. */
   tokenAddress: Maybe<Scalars['String']['output']>;
+  /** Token id of the credit on chain; null when the registry does not say. */
   tokenId: Maybe<Scalars['String']['output']>;
   /** Transaction id once processed. */
   txId: Maybe<Scalars['String']['output']>;
+  /** When it last changed (UTC). */
   updatedAt: Scalars['DateTime']['output'];
+  /** Vintage year of the credit; null when not recorded. */
   vintage: Maybe<Scalars['Int']['output']>;
 };
 
+/** A page of `CreditRequest` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type CreditRequestConnection = {
   __typename?: 'CreditRequestConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<CreditRequestEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<CreditRequest>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
+  /** Number of items in the whole list (every page) under the same filter and visibility; null when the source does not count them. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
+/** One `CreditRequest` of a page, with the cursor to continue after it. */
 export type CreditRequestEdge = {
   __typename?: 'CreditRequestEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `CreditRequest` itself. */
   node: CreditRequest;
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type CreditRequestPayload = {
   __typename?: 'CreditRequestPayload';
+  /** The `CreditRequest` as written; null when `userErrors` is not empty. */
   creditRequest: Maybe<CreditRequest>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
@@ -192,7 +239,9 @@ export type CreditRequestState =
 
 /** Decision of a credit request review. */
 export type CreditReviewDecision =
+  /** Execute the request: the reserved tonnes move, retire or are cancelled. */
   | 'ACCEPTED'
+  /** Reject the request: the reserved tonnes are released. */
   | 'REJECTED';
 
 /** A Puro.earth credit type. */
@@ -200,21 +249,31 @@ export type CreditType = {
   __typename?: 'CreditType';
   /** E.g. `C-BIOCHAR`. */
   code: Scalars['String']['output'];
+  /** What the credit type stands for, as Puro.earth describes it; null when none. */
   description: Maybe<Scalars['String']['output']>;
+  /** Name of the credit type, e.g. `Biochar`. */
   name: Scalars['String']['output'];
 };
 
+/** A page of `CreditType` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type CreditTypeConnection = {
   __typename?: 'CreditTypeConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<CreditTypeEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<CreditType>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
+  /** Number of items in the whole list (every page) under the same filter and visibility; null when the source does not count them. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
+/** One `CreditType` of a page, with the cursor to continue after it. */
 export type CreditTypeEdge = {
   __typename?: 'CreditTypeEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `CreditType` itself. */
   node: CreditType;
 };
 
@@ -317,6 +376,7 @@ export type Nft = {
    * the ICR fails.
    */
   credit: Maybe<CarbonCredit>;
+  /** Id of the marketplace NFT. */
   id: Scalars['ID']['output'];
   tokenAddress: Scalars['String']['output'];
   tokenId: Scalars['String']['output'];
@@ -325,6 +385,7 @@ export type Nft = {
 /** An offset order of the marketplace. */
 export type OffsetOrder = {
   __typename?: 'OffsetOrder';
+  /** Id of the marketplace offset order. */
   id: Scalars['ID']['output'];
   /**
    * Retirements made for this order, in the ICR and Puro.earth. Upstream, the ICR part comes from the
@@ -337,6 +398,7 @@ export type OffsetOrder = {
 /** A pooled retirement of the marketplace: whole tonnes of one project filled by the grams of several offset orders. */
 export type OffsetPoolRetirement = {
   __typename?: 'OffsetPoolRetirement';
+  /** Id of the marketplace pooled retirement. */
   id: Scalars['ID']['output'];
   /**
    * Retirements recorded for it (their `offsetOrderId` is its id). Upstream, read like
@@ -353,6 +415,7 @@ export type Organization = {
   creditRequest: Maybe<CreditRequest>;
   /** Credit requests of the organization, newest first. Page size default 20, at most 100. */
   creditRequests: CreditRequestConnection;
+  /** ICR organization id. */
   id: Scalars['ID']['output'];
   /** Credits the organization holds, one per credit with the tonnes held. Page size default 20, at most 100. */
   inventory: CarbonCreditConnection;
@@ -381,21 +444,29 @@ export type OrganizationInventoryArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A platform user and a registry organization. */
 export type OrganizationAccessInput = {
+  /** The registry (ICR) organization; it must exist. */
   organizationId: Scalars['ID']['input'];
+  /** The platform user (`User.id` of the marketplace). */
   userId: Scalars['ID']['input'];
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type OrganizationAccessPayload = {
   __typename?: 'OrganizationAccessPayload';
+  /** The `OrganizationMember` as written; null when `userErrors` is not empty. */
   member: Maybe<OrganizationMember>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
 /** A platform user who may act for a registry organization: read it, transact, request and review. */
 export type OrganizationMember = {
   __typename?: 'OrganizationMember';
+  /** When an admin granted the access (UTC). */
   grantedAt: Scalars['DateTime']['output'];
+  /** The registry (ICR) organization the user may act for. */
   organizationId: Scalars['ID']['output'];
   /** The platform user (`User.id` of the marketplace). */
   userId: Scalars['ID']['output'];
@@ -413,7 +484,9 @@ export type PageInfo = {
 /** A carbon project that credits are issued for. */
 export type Project = {
   __typename?: 'Project';
+  /** Full name of the project, e.g. `Efficient Cookstoves Kenya`. */
   fullName: Scalars['String']['output'];
+  /** Registry project id (ICR project id, or the Puro project the credit comes from). */
   id: Scalars['ID']['output'];
   /** Project number in the registry. */
   num: Maybe<Scalars['String']['output']>;
@@ -423,30 +496,43 @@ export type Project = {
   url: Maybe<Scalars['String']['output']>;
 };
 
+/** Narrows the Puro.earth inventory; fields left out do not filter. */
 export type PuroInventoryFilter = {
+  /** Only items from production facilities in this country. */
   countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
   /** E.g. `C-BIOCHAR`. */
   creditTypeCode?: InputMaybe<Scalars['String']['input']>;
+  /** Only items of this issuance. */
   issuanceId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only items of this production facility. */
   productionFacilityId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only items of this vintage year. */
   vintage?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Sort order of the Puro inventory; default VINTAGE ascending. */
 export type PuroInventoryOrder = {
+  /** ASC (default) smallest or earliest first, DESC the reverse. */
   direction?: InputMaybe<SortDirection>;
+  /** What to sort by. */
   field: PuroInventoryOrderField;
 };
 
+/** What the Puro.earth inventory can be sorted by. */
 export type PuroInventoryOrderField =
+  /** The credit type code, alphabetically. */
   | 'CREDIT_TYPE_CODE'
+  /** The tonnes available. */
   | 'QUANTITY'
+  /** The vintage year. */
   | 'VINTAGE';
 
 /** Production facility of Puro.earth removals. */
 export type PuroProductionFacility = {
   __typename?: 'PuroProductionFacility';
+  /** Puro.earth id of the facility. */
   id: Scalars['ID']['output'];
+  /** Name of the facility; null when Puro does not give it. */
   name: Maybe<Scalars['String']['output']>;
 };
 
@@ -508,6 +594,7 @@ export type QueryRetirementsArgs = {
 
 /** A retirement of offset inventory credits for an offset order of the marketplace. */
 export type RetireCreditsForOffsetOrderInput = {
+  /** Who the retirement is claimed for (the offset order's beneficiary); required, not blank. */
   beneficiaryName: Scalars['String']['input'];
   /** Per offset inventory; at most 200 characters. The marketplace sends `<orderId>:<bundleId>`. */
   idempotencyKey: Scalars['String']['input'];
@@ -524,69 +611,97 @@ export type RetireCreditsForOffsetOrderInput = {
   tonnes: Scalars['Int']['input'];
 };
 
+/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type RetireCreditsForOffsetOrderPayload = {
   __typename?: 'RetireCreditsForOffsetOrderPayload';
   /** One per credit retired from (a request may span credits of several vintages). */
   retirements: Maybe<Array<Retirement>>;
+  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
 };
 
 /** Tonnes retired (claimed) for a beneficiary, in the ICR or in Puro.earth. */
 export type Retirement = {
   __typename?: 'Retirement';
+  /** Tonnes retired. */
   amount: Mass;
+  /** Who the retired tonnes are claimed for; null when the registry does not say. */
   beneficiaryName: Maybe<Scalars['String']['output']>;
+  /** Free-text comment of the retirement; null when none. */
   comment: Maybe<Scalars['String']['output']>;
   /** ICR: the retired credit. */
   creditId: Maybe<Scalars['ID']['output']>;
+  /** Id of the retirement (ICR retirement id or Puro retirement id). */
   id: Scalars['ID']['output'];
   /** The offset order (marketplace) the retirement was made for, if any. */
   offsetOrderId: Maybe<Scalars['ID']['output']>;
   /** ICR: the organization the tonnes were retired from or for. */
   organizationId: Maybe<Scalars['ID']['output']>;
+  /** The project the retired credits come from; null when the registry does not say. */
   project: Maybe<Project>;
+  /** Why the tonnes were retired, e.g. `Carbon offsetting`; null when not given. */
   reason: Maybe<Scalars['String']['output']>;
+  /** The registry the retirement is recorded in: ICR or PURO. */
   registry: CarbonRegistry;
+  /** When the tonnes were retired (UTC). */
   retiredAt: Scalars['DateTime']['output'];
   /** Serial numbers of the retired tonnes. */
   serialization: Maybe<Scalars['String']['output']>;
   /** ICR: transaction id. */
   txId: Maybe<Scalars['String']['output']>;
+  /** Vintage year of the retired credits; null when not recorded. */
   vintage: Maybe<Scalars['Int']['output']>;
 };
 
+/** A page of `Retirement` items (a Relay connection): the items as `nodes` or `edges`, `pageInfo` to page on, `totalCount`. */
 export type RetirementConnection = {
   __typename?: 'RetirementConnection';
+  /** The items of this page with their cursors, in list order. */
   edges: Array<RetirementEdge>;
+  /** The items of this page, in list order (the `node` of each edge, without cursors). */
   nodes: Array<Retirement>;
+  /** Whether items follow or precede this page, and the cursors to fetch them. */
   pageInfo: PageInfo;
+  /** Number of items in the whole list (every page) under the same filter and visibility; null when the source does not count them. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
 /** Retirement data; reason, beneficiary name and comment are required to retire. */
 export type RetirementDataInput = {
+  /** Who the retired tonnes are claimed for. */
   beneficiaryName?: InputMaybe<Scalars['String']['input']>;
+  /** Free-text comment recorded with the retirement. */
   comment?: InputMaybe<Scalars['String']['input']>;
   /** The offset order the retirement fulfils. */
   offsetOrderId?: InputMaybe<Scalars['ID']['input']>;
+  /** Why the tonnes are retired, e.g. `Carbon offsetting`. */
   reason?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** One `Retirement` of a page, with the cursor to continue after it. */
 export type RetirementEdge = {
   __typename?: 'RetirementEdge';
+  /** Opaque cursor of this item: pass it as `after` for the items that follow it. */
   cursor: Scalars['String']['output'];
+  /** The `Retirement` itself. */
   node: Retirement;
 };
 
+/** Narrows a list of retirements; fields left out do not filter. */
 export type RetirementFilter = {
+  /** Only retirements made for this offset order or pooled retirement of the marketplace. */
   offsetOrderId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only retirements recorded in this registry. */
   registry?: InputMaybe<CarbonRegistry>;
 };
 
+/** A decision on a pending credit request. */
 export type ReviewCreditRequestInput = {
   /** The organization the request was filed in. */
   organizationId: Scalars['ID']['input'];
+  /** The pending credit request to review. */
   requestId: Scalars['ID']['input'];
+  /** ACCEPTED executes the request, REJECTED releases its reserved tonnes. */
   state: CreditReviewDecision;
 };
 
