@@ -15,14 +15,18 @@ export function isCurrencyCode(value: string): boolean {
 const invalid = (scalar: string, detail: string) =>
   new GraphQLError(`${scalar} cannot represent ${detail}`, { extensions: { code: 'BAD_USER_INPUT' } });
 
-function stringScalar(name: string, description: string, check: (v: string) => boolean, example: string) {
+// Descriptions live in schema/common.graphql; `specifiedByURL` repeats its @specifiedBy so that the
+// scalar objects, which replace the SDL's when a subgraph schema is built, keep it.
+const RFC3339 = 'https://datatracker.ietf.org/doc/html/rfc3339#section-5.6';
+
+function stringScalar(name: string, specifiedByURL: string, check: (v: string) => boolean, example: string) {
   const parse = (value: unknown) => {
     if (typeof value !== 'string' || !check(value)) throw invalid(name, `${JSON.stringify(value)}; expected e.g. ${example}`);
     return value;
   };
   return new GraphQLScalarType({
     name,
-    description,
+    specifiedByURL,
     serialize: (v) => String(v),
     parseValue: parse,
     parseLiteral: (ast: ValueNode) => parse(ast.kind === Kind.STRING ? ast.value : undefined),
@@ -40,6 +44,7 @@ function isDate(v: string) {
 
 export const DateTimeScalar: GraphQLScalarType<Date | string, string> = new GraphQLScalarType<Date | string, string>({
   name: 'DateTime',
+  specifiedByURL: RFC3339,
   serialize: (v) => {
     const d = v instanceof Date ? v : new Date(String(v));
     if (Number.isNaN(d.getTime())) throw invalid('DateTime', String(v));
@@ -53,12 +58,13 @@ export const DateTimeScalar: GraphQLScalarType<Date | string, string> = new Grap
   parseLiteral: (ast): string => DateTimeScalar.parseValue(ast.kind === Kind.STRING ? ast.value : undefined) as string,
 });
 
-export const DateScalar = stringScalar('Date', 'A calendar date, YYYY-MM-DD.', isDate, '2026-01-31');
-export const CountryCodeScalar = stringScalar('CountryCode', 'ISO 3166-1 alpha-2 country code.', isCountryCode, 'SE');
-export const CurrencyCodeScalar = stringScalar('CurrencyCode', 'ISO 4217 currency code.', isCurrencyCode, 'EUR');
+export const DateScalar = stringScalar('Date', RFC3339, isDate, '2026-01-31');
+export const CountryCodeScalar = stringScalar('CountryCode', 'https://www.iso.org/iso-3166-country-codes.html', isCountryCode, 'SE');
+export const CurrencyCodeScalar = stringScalar('CurrencyCode', 'https://www.iso.org/iso-4217-currency-codes.html', isCurrencyCode, 'EUR');
 
 export const DecimalScalar: GraphQLScalarType<Decimal, string> = new GraphQLScalarType<Decimal, string>({
   name: 'Decimal',
+  specifiedByURL: 'https://www.w3.org/TR/xmlschema11-2/#decimal',
   serialize: (v) => {
     if (v instanceof Decimal) return v.toString();
     // A formatted string (e.g. money with its currency's decimals) is kept as it is.

@@ -15,17 +15,22 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
-  /** An ISO 3166-1 alpha-2 country code, upper case, e.g. `SE`. */
+  /** An ISO 3166-1 alpha-2 country code, upper case, e.g. `SE`; only assigned codes are accepted. */
   CountryCode: { input: string; output: string; }
-  /** An ISO 4217 currency code, upper case, e.g. `EUR`. */
+  /** An ISO 4217 alphabetic currency code, upper case, e.g. `EUR`; only current codes are accepted. */
   CurrencyCode: { input: string; output: string; }
-  /** A calendar date, `YYYY-MM-DD`. */
+  /** A calendar date without a time zone: an RFC 3339 full-date, `YYYY-MM-DD`, e.g. `2026-01-31`. */
   Date: { input: string; output: string; }
-  /** An instant in time, RFC 3339 with a time zone, e.g. `2026-01-31T12:00:00.000Z`. */
+  /**
+   * An instant in time: an RFC 3339 date-time with a time zone offset, e.g. `2026-01-31T12:00:00.000Z`.
+   * Outputs are always UTC with milliseconds; inputs may have any offset and up to 9 fractional digits.
+   */
   DateTime: { input: string; output: Date | string; }
   /**
-   * An exact decimal number serialised as a string, e.g. `"12.50"`. Never a binary float: inputs
-   * accept a string (or an integer) and outputs are strings.
+   * An exact decimal number serialised as a string, e.g. `"12.50"`: an optional minus sign, digits
+   * and an optional fraction (the XML Schema decimal form, without a plus sign or exponent). Never a
+   * binary float: inputs accept a string (or an integer) of at most 10^12 in magnitude with at most 12
+   * decimal places, and outputs are strings.
    */
   Decimal: { input: import('decimal.js').Decimal; output: import('decimal.js').Decimal | string; }
   federation__FieldSet: { input: unknown; output: unknown; }
@@ -397,7 +402,9 @@ export type MarketplaceOptionEdge = {
 /** A mass, e.g. of CO2-equivalent emissions. */
 export type Mass = {
   __typename?: 'Mass';
+  /** Decimal amount in `unit`, e.g. `"1.5"`. */
   amount: Scalars['Decimal']['output'];
+  /** Unit of `amount`: grams, kilograms or metric tonnes (each field's description says which it uses). */
   unit: MassUnit;
 };
 
@@ -415,6 +422,7 @@ export type Money = {
   __typename?: 'Money';
   /** Decimal amount in the currency's major unit, e.g. `"12.50"`. */
   amount: Scalars['Decimal']['output'];
+  /** Currency of `amount`; the number of decimals of `amount` is this currency's (2 for EUR, 0 for JPY). */
   currency: Scalars['CurrencyCode']['output'];
 };
 
@@ -940,9 +948,13 @@ export type OrderStatus =
 /** Relay page information of a connection. */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** Cursor of the last item of the page: the `after` of the next page; null when the page is empty. */
   endCursor: Maybe<Scalars['String']['output']>;
+  /** True when more items follow this page: pass `endCursor` as `after` to fetch them. */
   hasNextPage: Scalars['Boolean']['output'];
+  /** True when items precede this page (for a page fetched with `after`, when the source can tell). */
   hasPreviousPage: Scalars['Boolean']['output'];
+  /** Cursor of the first item of the page; null when the page is empty. */
   startCursor: Maybe<Scalars['String']['output']>;
 };
 
@@ -1541,7 +1553,9 @@ export type Role =
 
 /** Sort direction of a list. */
 export type SortDirection =
+  /** Ascending: oldest, smallest or A first. */
   | 'ASC'
+  /** Descending: newest, largest or Z first. */
   | 'DESC';
 
 /** An address to add to the mailing list. */
@@ -1834,6 +1848,7 @@ export type UserError = {
   code: Scalars['String']['output'];
   /** Path to the input field at fault, e.g. `["input", "amount"]`; null when not tied to one field. */
   field: Maybe<Array<Scalars['String']['output']>>;
+  /** What went wrong, in English, for display to the user. */
   message: Scalars['String']['output'];
 };
 
