@@ -96,10 +96,10 @@ export type DeleteProductSupplierInput = {
   id: Scalars['ID']['input'];
 };
 
-/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
+/** The result of `deleteProductSupplier`: the id of the deleted supplier, else null with the reasons in `userErrors` (nothing is deleted then). */
 export type DeleteProductSupplierPayload = {
   __typename?: 'DeleteProductSupplierPayload';
-  /** The `ID` as written; null when `userErrors` is not empty. */
+  /** Id of the deleted supplier; null when `userErrors` is not empty. */
   deletedProductSupplierId: Maybe<Scalars['ID']['output']>;
   /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
@@ -111,10 +111,10 @@ export type DeleteResoldProductInput = {
   id: Scalars['ID']['input'];
 };
 
-/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
+/** The result of `deleteResoldProduct`: the id of the deleted product, else null with the reasons in `userErrors` (nothing is deleted then). */
 export type DeleteResoldProductPayload = {
   __typename?: 'DeleteResoldProductPayload';
-  /** The `ID` as written; null when `userErrors` is not empty. */
+  /** Id of the deleted resold product; null when `userErrors` is not empty. */
   deletedResoldProductId: Maybe<Scalars['ID']['output']>;
   /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
@@ -151,7 +151,7 @@ export type InviteProductSupplierInput = {
 /** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type InviteProductSupplierPayload = {
   __typename?: 'InviteProductSupplierPayload';
-  /** The `ProductSupplier` as written; null when `userErrors` is not empty. */
+  /** The invited supplier with its new status; null when `userErrors` is not empty. */
   productSupplier: Maybe<ProductSupplier>;
   /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
@@ -614,7 +614,7 @@ export type SetSupplierPeriodsPayload = {
   __typename?: 'SetSupplierPeriodsPayload';
   /** The `ResoldProduct` as written; null when `userErrors` is not empty. */
   resoldProduct: Maybe<ResoldProduct>;
-  /** The `SupplierPeriod` as written; null when `userErrors` is not empty. */
+  /** The product's whole supplier history as stored, ordered by start date; null when `userErrors` is not empty. */
   supplierPeriods: Maybe<Array<SupplierPeriod>>;
   /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
@@ -687,11 +687,11 @@ export type UpdateResoldProductInput = {
   brandName?: InputMaybe<Scalars['String']['input']>;
   /** The retailer's category names of the product; default none. Left out: cleared. */
   categories?: InputMaybe<Array<Scalars['String']['input']>>;
-  /** At most 255 characters. Left out: unchanged. */
+  /** At most 255 characters. Left out: cleared. */
   customId?: InputMaybe<Scalars['String']['input']>;
   /** Free-text description of the product. Left out: cleared. */
   description?: InputMaybe<Scalars['String']['input']>;
-  /** Digits only, at most 14. Left out: unchanged. */
+  /** Digits only, at most 14. Left out: cleared. */
   gtin?: InputMaybe<Scalars['String']['input']>;
   /** Id of the resold product to change. */
   id: Scalars['ID']['input'];
@@ -699,7 +699,7 @@ export type UpdateResoldProductInput = {
   imageUrl?: InputMaybe<Scalars['String']['input']>;
   /** Ingredient list as printed on the pack. Left out: cleared. */
   ingredients?: InputMaybe<Scalars['String']['input']>;
-  /** 3..255 characters. Left out: unchanged. */
+  /** 3..255 characters. */
   name: Scalars['String']['input'];
   /** Net quantity of product in one sales unit. Left out: cleared. */
   netQuantity?: InputMaybe<ResoldProductQuantityInput>;
@@ -715,7 +715,7 @@ export type UpdateResoldProductInput = {
   productionLocation: Scalars['String']['input'];
   /** Where the retailer ships the product to (a place name or address); required. */
   shipToLocation: Scalars['String']['input'];
-  /** One entry per year; a year appears once. Left out: unchanged. */
+  /** One entry per year; a year appears once. Left out: cleared. */
   yearlySalesVolumes?: InputMaybe<Array<YearlySalesVolumeInput>>;
 };
 

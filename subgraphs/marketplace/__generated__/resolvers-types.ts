@@ -47,7 +47,7 @@ export type AuthenticateInput = {
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
+/** The result of `authenticate`: an access token and its user, else null fields with the reasons in `userErrors`. */
 export type AuthenticatePayload = {
   __typename?: 'AuthenticatePayload';
   /** Signed JWT to send as `Authorization: Bearer <token>`. */
@@ -842,12 +842,12 @@ export type OffsetQuoteByValueInput = {
   value: Scalars['Decimal']['input'];
 };
 
-/** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
+/** The result of an offset quote (a read: nothing is written): the quote, else the reasons it cannot be priced in `userErrors`. */
 export type OffsetQuotePayload = {
   __typename?: 'OffsetQuotePayload';
   /** Null when the request cannot be priced (see userErrors). */
   quote: Maybe<OffsetQuote>;
-  /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
+  /** Why the request cannot be priced (INVALID, BELOW_MINIMUM, INSUFFICIENT_INVENTORY), naming the input field at fault; empty on success. */
   userErrors: Array<UserError>;
 };
 
@@ -1646,7 +1646,7 @@ export type SyncOrderPayload = {
   __typename?: 'SyncOrderPayload';
   /** False when the order was already in step with its transaction. */
   changed: Scalars['Boolean']['output'];
-  /** The `Order` as written; null when `userErrors` is not empty. */
+  /** The order, in step with its transaction; null when `userErrors` is not empty. */
   order: Maybe<Order>;
   /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
@@ -1710,13 +1710,13 @@ export type TraderPayload = {
 export type UpdateImpactPartnerInput = {
   /** Country the partner is based in. Left out: unchanged. */
   countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
-  /** Free text shown to buyers; null for none. Left out: unchanged. */
+  /** Free text shown to buyers. Left out: unchanged. */
   description?: InputMaybe<Scalars['String']['input']>;
   /** Id of the impact partner to change. */
   id: Scalars['ID']['input'];
-  /** Whether every caller may see it (true, the default) or only admins (false). Left out: unchanged. */
+  /** Whether every caller may see it (true) or only admins (false). Left out: unchanged. */
   isPublic?: InputMaybe<Scalars['Boolean']['input']>;
-  /** Required, not blank. Left out: unchanged. */
+  /** Not blank; null is a REQUIRED user error. Left out: unchanged. */
   name?: InputMaybe<Scalars['String']['input']>;
   /** An http(s) URL. Left out: unchanged. */
   websiteUrl?: InputMaybe<Scalars['String']['input']>;
@@ -1724,19 +1724,19 @@ export type UpdateImpactPartnerInput = {
 
 /** Changes to an NFT: only the fields given change. */
 export type UpdateNftInput = {
-  /** Tonnes still for sale; non-negative and at most `quantity` (default: all). Left out: unchanged. */
+  /** Tonnes still for sale; non-negative and at most `quantity`. Left out: unchanged. */
   availableQuantity?: InputMaybe<Scalars['Decimal']['input']>;
   /** Id of the nft to change. */
   id: Scalars['ID']['input'];
-  /** Whether every caller may see it (true, the default) or only admins (false). Left out: unchanged. */
+  /** Whether every caller may see it (true) or only admins (false). Left out: unchanged. */
   isPublic?: InputMaybe<Scalars['Boolean']['input']>;
-  /** Required, not blank. Left out: unchanged. */
+  /** Not blank; null is a REQUIRED user error. Left out: unchanged. */
   name?: InputMaybe<Scalars['String']['input']>;
   /** The user who holds the NFT; null while nobody does (it is then mintable). Left out: unchanged. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   /** Tonnes the NFT represents; non-negative. Left out: unchanged. */
   quantity?: InputMaybe<Scalars['Decimal']['input']>;
-  /** The supplier of the tokenised credits; null for none. Left out: unchanged. */
+  /** The supplier of the tokenised credits. Left out: unchanged. */
   supplierId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -1746,13 +1746,13 @@ export type UpdateProductInput = {
   availableQuantity?: InputMaybe<Scalars['Decimal']['input']>;
   /** Country of the project the credits come from. Left out: unchanged. */
   countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
-  /** Free text shown to buyers; null for none. Left out: unchanged. */
+  /** Free text shown to buyers. Left out: unchanged. */
   description?: InputMaybe<Scalars['String']['input']>;
   /** Id of the product to change. */
   id: Scalars['ID']['input'];
-  /** Whether every caller may see it (true, the default) or only admins (false). Left out: unchanged. */
+  /** Whether every caller may see it (true) or only admins (false). Left out: unchanged. */
   isPublic?: InputMaybe<Scalars['Boolean']['input']>;
-  /** Required, not blank. Left out: unchanged. */
+  /** Not blank; null is a REQUIRED user error. Left out: unchanged. */
   name?: InputMaybe<Scalars['String']['input']>;
   /** The buyer a non-public product is reserved for. Left out: unchanged. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
@@ -1770,17 +1770,17 @@ export type UpdateProductInput = {
 export type UpdateSupplierInput = {
   /** Country the supplier is based in. Left out: unchanged. */
   countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
-  /** Free text shown to buyers; null for none. Left out: unchanged. */
+  /** Free text shown to buyers. Left out: unchanged. */
   description?: InputMaybe<Scalars['String']['input']>;
-  /** Whether the supplier is promoted in listings (default false). Left out: unchanged. */
+  /** Whether the supplier is promoted in listings. Left out: unchanged. */
   featured?: InputMaybe<Scalars['Boolean']['input']>;
   /** Id of the supplier to change. */
   id: Scalars['ID']['input'];
-  /** Whether every caller may see it (true, the default) or only admins (false). Left out: unchanged. */
+  /** Whether every caller may see it (true) or only admins (false). Left out: unchanged. */
   isPublic?: InputMaybe<Scalars['Boolean']['input']>;
   /** Code of the crediting methodology the supplier's projects follow (as the standard names it, e.g. `VM0042`). Left out: unchanged. */
   methodologyCode?: InputMaybe<Scalars['String']['input']>;
-  /** Required, not blank. Left out: unchanged. */
+  /** Not blank; null is a REQUIRED user error. Left out: unchanged. */
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -1790,11 +1790,11 @@ export type UpdateTraderInput = {
   countryCode?: InputMaybe<Scalars['CountryCode']['input']>;
   /** Id of the trader to change. */
   id: Scalars['ID']['input'];
-  /** Whether every caller may see it (true, the default) or only admins (false). Left out: unchanged. */
+  /** Whether every caller may see it (true) or only admins (false). Left out: unchanged. */
   isPublic?: InputMaybe<Scalars['Boolean']['input']>;
-  /** Required, not blank. Left out: unchanged. */
+  /** Not blank; null is a REQUIRED user error. Left out: unchanged. */
   name?: InputMaybe<Scalars['String']['input']>;
-  /** The supplier whose credits the trader sells; null for none. Left out: unchanged. */
+  /** The supplier whose credits the trader sells. Left out: unchanged. */
   supplierId?: InputMaybe<Scalars['ID']['input']>;
 };
 

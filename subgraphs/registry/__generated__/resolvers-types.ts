@@ -463,7 +463,7 @@ export type OrganizationAccessInput = {
 /** The result of a mutation: the object written when it succeeded, else null with the reasons in `userErrors` (nothing is written then). */
 export type OrganizationAccessPayload = {
   __typename?: 'OrganizationAccessPayload';
-  /** The `OrganizationMember` as written; null when `userErrors` is not empty. */
+  /** The grant (for `revokeOrganizationAccess`, the grant taken back); null when `userErrors` is not empty. */
   member: Maybe<OrganizationMember>;
   /** Expected failures (invalid input, conflicts, missing records), each naming the input field at fault; empty on success. Nothing is written when there is one. */
   userErrors: Array<UserError>;
