@@ -1017,7 +1017,10 @@ export type ProductFilter = {
   supplierId?: InputMaybe<Scalars['ID']['input']>;
 };
 
-/** A forest, land and agriculture (FLAG) emissions breakdown of a product (owned by footprints); the marketplace reads its total. */
+/**
+ * A forest, land and agriculture (FLAG) emissions breakdown. Every amount is in kilograms of CO2
+ * equivalent per kilogram of product (kg CO2e/kg), as decimals.
+ */
 export type ProductFootprint = {
   __typename?: 'ProductFootprint';
   total: Scalars['Decimal']['output'];
@@ -1526,7 +1529,7 @@ export type QueryTradersArgs = {
 export type ResoldProduct = {
   __typename?: 'ResoldProduct';
   footprint: Maybe<ProductFootprint>;
-  /** Id of the resold product (footprints). */
+  /** CarbonCloud id of the resold product. */
   id: Scalars['ID']['output'];
   /**
    * Prices offsetting the product's emissions in one calendar year: footprint total (kg CO2e per kg)
@@ -1852,7 +1855,7 @@ export type UserError = {
   message: Scalars['String']['output'];
 };
 
-/** Tonnes of a product sold in one calendar year (owned by footprints). */
+/** Tonnes of a product sold in one calendar year. */
 export type YearlySalesVolume = {
   __typename?: 'YearlySalesVolume';
   tonnes: Scalars['Decimal']['output'];

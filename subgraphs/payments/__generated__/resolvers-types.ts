@@ -194,7 +194,7 @@ export type MutationRecordPaymentTransactionArgs = {
 /** An NFT, with the payments of its sales. */
 export type Nft = {
   __typename?: 'Nft';
-  /** Id of the marketplace NFT. */
+  /** Id of the NFT. */
   id: Scalars['ID']['output'];
   /** Payments of sales of this NFT, newest first. An admin sees all; a user those they paid or received. */
   payments: PaymentTransactionConnection;
@@ -210,7 +210,7 @@ export type NftPaymentsArgs = {
 /** A marketplace order, with its payments. */
 export type Order = {
   __typename?: 'Order';
-  /** Id of the marketplace order. */
+  /** Id of the order. */
   id: Scalars['ID']['output'];
   /** Payments of this order, newest first. An admin sees all; a user those they paid or received. */
   payments: PaymentTransactionConnection;
@@ -428,7 +428,7 @@ export type SortDirection =
 /** A marketplace supplier, with its payments. */
 export type Supplier = {
   __typename?: 'Supplier';
-  /** Id of the marketplace supplier. */
+  /** Id of the supplier. */
   id: Scalars['ID']['output'];
   /** Payments to this supplier, newest first. An admin sees all; a user those they paid or received. */
   payments: PaymentTransactionConnection;
@@ -494,7 +494,7 @@ export type User = {
   __typename?: 'User';
   /** The user's bank accounts, newest first. */
   bankAccounts: BankAccountConnection;
-  /** Id of the marketplace user. */
+  /** Id of the user; the `sub` of their access token. */
   id: Scalars['ID']['output'];
   /** Payment transactions the user paid or received, newest first. */
   paymentTransactions: PaymentTransactionConnection;

@@ -384,7 +384,7 @@ export type Nft = {
    * the ICR fails.
    */
   credit: Maybe<CarbonCredit>;
-  /** Id of the marketplace NFT. */
+  /** Id of the NFT. */
   id: Scalars['ID']['output'];
   tokenAddress: Scalars['String']['output'];
   tokenId: Scalars['String']['output'];
@@ -393,7 +393,7 @@ export type Nft = {
 /** An offset order of the marketplace. */
 export type OffsetOrder = {
   __typename?: 'OffsetOrder';
-  /** Id of the marketplace offset order. */
+  /** Id of the offset order. */
   id: Scalars['ID']['output'];
   /**
    * Retirements made for this order, in the ICR and Puro.earth. Upstream, the ICR part comes from the
@@ -406,7 +406,7 @@ export type OffsetOrder = {
 /** A pooled retirement of the marketplace: whole tonnes of one project filled by the grams of several offset orders. */
 export type OffsetPoolRetirement = {
   __typename?: 'OffsetPoolRetirement';
-  /** Id of the marketplace pooled retirement. */
+  /** Id of the pooled retirement; the registry's retirements for it carry it as `offsetOrderId`. */
   id: Scalars['ID']['output'];
   /**
    * Retirements recorded for it (their `offsetOrderId` is its id). Upstream, read like
