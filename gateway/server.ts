@@ -22,6 +22,7 @@ import { checkHealth } from './health.ts';
 import { allowedMethods, corsPolicy, executedResultsKeepData, isProduction, noIntrospection } from './http.ts';
 import { queryLimits, type QueryLimits } from './limits.ts';
 import { loadTrustedDocuments, persistedOperations, redisPersistedStore } from './persisted.ts';
+import { cacheHintsOf, memoryResponseStore, redisResponseStore, responseCache } from './response-cache.ts';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -90,6 +91,12 @@ export function createGateway(config: Config) {
     shared: config.REDIS_URL ? redisPersistedStore(config.REDIS_URL, config.GATEWAY_APQ_TTL_SECONDS, log) : undefined,
     trusted: config.GATEWAY_TRUSTED_DOCUMENTS ? loadTrustedDocuments(config.GATEWAY_TRUSTED_DOCUMENTS) : undefined,
   });
+  // Answers of queries with @cacheControl hints (see response-cache.ts); off with 0 entries.
+  const responses = config.REDIS_URL
+    ? redisResponseStore(config.REDIS_URL, log)
+    : config.GATEWAY_RESPONSE_CACHE_ENTRIES > 0
+      ? memoryResponseStore({ maxEntries: config.GATEWAY_RESPONSE_CACHE_ENTRIES, maxBytes: config.GATEWAY_RESPONSE_CACHE_BYTES }).store
+      : undefined;
 
   const systemRoutes: GatewayPlugin = {
     async onRequest({ request, url, endResponse, fetchAPI }) {
@@ -176,6 +183,7 @@ export function createGateway(config: Config) {
       boundedParserCache(documentCache),
       queryLimits(limitsOf(config)),
       nothingLeftToExecute,
+      ...(responses ? [responseCache(responses, cacheHintsOf(supergraph))] : []),
       requestErrorsAre400,
       persisted.plugin,
       executedResultsKeepData,
@@ -183,7 +191,7 @@ export function createGateway(config: Config) {
       ...(production ? [noIntrospection] : []),
     ],
   });
-  return { runtime, log, documentCache, persisted };
+  return { runtime, log, documentCache, persisted, responses };
 }
 
 /** Codes of failures to reach a subgraph, as the gateway runtime reports them. */
@@ -304,7 +312,7 @@ const requestErrorsAre400: GatewayPlugin = {
 };
 
 export async function serveGateway(config: Config, port = config.GATEWAY_PORT): Promise<RunningGateway> {
-  const { runtime, log, documentCache, persisted } = createGateway(config);
+  const { runtime, log, documentCache, persisted, responses } = createGateway(config);
   const server = createServer(runtime);
   const actual = await listen(server, config.HOST, port);
   log.info(`gateway ready at http://${config.HOST}:${actual}/graphql`);
@@ -317,6 +325,7 @@ export async function serveGateway(config: Config, port = config.GATEWAY_PORT): 
       await closeServer(server);
       await runtime.dispose();
       await persisted.close();
+      await responses?.close();
     },
   };
 }
