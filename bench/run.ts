@@ -11,7 +11,7 @@
 // requests per query, and the idle and peak RSS of every process. Local mode, demo data, SQLite in a
 // temp folder, or a fresh PostgreSQL database when DATABASE_URL is set. Exit code 1 when a target
 // (below) is missed.
-//   npm run bench [-- --seconds 5 --rounds 3 --connections 20 --profile gateway,marketplace]
+//   npm run bench [-- --seconds 5 --rounds 3 --connections 20 --profile gateway,marketplace --node-flags "--max-semi-space-size=4"]
 // `--profile` writes a V8 CPU profile of each named process into bench/profiles/ (open it in Chrome
 // DevTools, or summarise it with `node bench/profile-summary.ts <file>`).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -37,6 +37,9 @@ const rounds = arg('rounds', 3);
 const connections = arg('connections', 20);
 const profileIndex = process.argv.indexOf('--profile');
 const profiled = new Set(profileIndex > 0 ? process.argv[profileIndex + 1]!.split(',') : []);
+// `--node-flags "--max-semi-space-size=4"`: V8/Node flags for every process started (to compare heap settings).
+const flagsIndex = process.argv.indexOf('--node-flags');
+const nodeFlags = flagsIndex > 0 ? process.argv[flagsIndex + 1]!.split(' ').filter(Boolean) : [];
 
 const QUERY = readFileSync(join(ROOT, 'bench', 'query.graphql'), 'utf8');
 
@@ -86,7 +89,7 @@ if (!databaseUrl) delete env.DATABASE_URL;
 const processes = new Map<string, ChildProcess>();
 const start = (role: string, file: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}) => {
   const profile = profiled.has(role) ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench', 'profiles'), '--cpu-prof-name', `${role}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...profile, join(ROOT, file), ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeFlags, ...profile, join(ROOT, file), ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
   processes.set(role, child);
   return child;
 };
@@ -221,7 +224,7 @@ try {
     }),
   );
 
-  console.log(`\nbench: ${connections} connections, ${rounds} interleaved rounds of ${seconds} s per case, ${databaseUrl ? 'PostgreSQL' : 'SQLite'}, local mode, demo data\n`);
+  console.log(`\nbench: ${connections} connections, ${rounds} interleaved rounds of ${seconds} s per case, ${databaseUrl ? 'PostgreSQL' : 'SQLite'}, local mode, demo data${nodeFlags.length ? `, node ${nodeFlags.join(' ')}` : ''}\n`);
   console.log('| case | req/s | p50 ms | p99 ms | errors |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const s of Object.values(summary)) console.log(`| ${s.label} | ${s.rps} | ${s.p50Ms} | ${s.p99Ms} | ${s.errors} |`);

@@ -6,7 +6,6 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { createGatewayRuntime, Logger, type GatewayPlugin, type LogWriter } from '@graphql-hive/gateway-runtime';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
 import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { GATEWAY_PROOF_HEADER, gatewayProof, verifyToken, bearerToken, type Viewer } from '../lib/auth.ts';
@@ -14,7 +13,7 @@ import { SUBGRAPHS, type Config } from '../lib/config.ts';
 import { createLogger, scrubForLog, type Logger as PinoLogger } from '../lib/logger.ts';
 import { createServerRegistry, gatewayMetricsPlugin } from '../lib/metrics.ts';
 import { startTelemetry, stopTelemetry, tracingEnabled } from '../lib/telemetry.ts';
-import { useOpenTelemetry } from '@graphql-hive/plugin-opentelemetry';
+import type { useOpenTelemetry } from '@graphql-hive/plugin-opentelemetry';
 import { closeServer, listen } from '../lib/http-server.ts';
 import { ROOT } from '../lib/subgraph.ts';
 import { boundedParserCache, createDocumentCache } from './document-cache.ts';
@@ -78,7 +77,8 @@ function runtimeLogger(log: PinoLogger, level: Config['LOG_LEVEL']): Logger {
   return new Logger({ level: level === 'silent' ? false : level === 'fatal' ? 'error' : level, writers: [writer] });
 }
 
-export function createGateway(config: Config) {
+/** `openTelemetry`: the tracing plugin, given (and loaded) only when tracing is on. */
+export function createGateway(config: Config, openTelemetry?: typeof useOpenTelemetry) {
   const log = createLogger('gateway', config.LOG_LEVEL);
   const supergraph = loadSupergraph(config);
   const documentCache = createDocumentCache({ maxEntries: config.GATEWAY_DOCUMENT_CACHE_ENTRIES, maxBytes: config.GATEWAY_DOCUMENT_CACHE_BYTES });
@@ -133,7 +133,8 @@ export function createGateway(config: Config) {
     cors: corsPolicy(config),
     // gzip/brotli/deflate responses for clients that accept them.
     contentEncoding: true,
-    renderGraphiQL,
+    // The self-contained page is 9 MB of script: loaded on the first GraphiQL request, never at start.
+    renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
     maskedErrors: { maskError: maskGatewayError },
     // Identical in-flight requests share one execution; the key includes every header, so two
     // callers with different Authorization never share a request or a response.
@@ -177,7 +178,7 @@ export function createGateway(config: Config) {
     plugins: (ctx) => [
       gatewayMetricsPlugin(ctx.log, metrics),
       // Traces (only when tracing is on): the request, its plan and each subgraph fetch, with traceparent to the subgraphs.
-      ...(tracingEnabled() ? [useOpenTelemetry({ ...ctx, traces: true })] : []),
+      ...(openTelemetry ? [openTelemetry({ ...ctx, traces: true })] : []),
       systemRoutes,
       bodyLimit(config.GATEWAY_MAX_BODY_BYTES),
       boundedParserCache(documentCache),
@@ -312,7 +313,8 @@ const requestErrorsAre400: GatewayPlugin = {
 };
 
 export async function serveGateway(config: Config, port = config.GATEWAY_PORT): Promise<RunningGateway> {
-  const { runtime, log, documentCache, persisted, responses } = createGateway(config);
+  const openTelemetry = tracingEnabled() ? (await import('@graphql-hive/plugin-opentelemetry')).useOpenTelemetry : undefined;
+  const { runtime, log, documentCache, persisted, responses } = createGateway(config, openTelemetry);
   const server = createServer(runtime);
   const actual = await listen(server, config.HOST, port);
   log.info(`gateway ready at http://${config.HOST}:${actual}/graphql`);
