@@ -226,13 +226,22 @@ export function responseCache(store: ResponseStore, hints: CacheHints): GatewayP
     shouldCacheResult: ({ result }) => !result.errors?.length,
     includeExtensionMetadata: false,
   });
+  // The document as parsed (one object per query text, from the document cache): the authorisation
+  // rules hand execution a rewritten copy on every request. Its policy counts every field the
+  // caller asked for, also those the rules then remove (their errors keep the answer out anyway).
+  const parsed = new WeakMap<object, DocumentNode>();
   return {
     onSchemaChange: inner.onSchemaChange,
+    onParse({ context }) {
+      return ({ result }) => {
+        if (result && typeof result === 'object' && 'kind' in result) parsed.set(context, result);
+      };
+    },
     onExecute(params) {
       const { document, operationName, schema, contextValue } = params.args;
       const mutation = getOperationAST(document, operationName)?.operation === 'mutation';
       if (!mutation) {
-        const policy = policyFor(document, operationName, schema);
+        const policy = policyFor(parsed.get(contextValue as object) ?? document, operationName, schema);
         // Nothing to look up or keep: skip the document rewrite and the key.
         if (policy.maxAge === 0) return;
         policies.set(contextValue as object, policy);

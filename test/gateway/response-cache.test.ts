@@ -59,7 +59,7 @@ describe('response cache (in memory)', () => {
     expect(requests.marketplace).toBe(before + 1);
   });
 
-  it("a PRIVATE answer (the catalogue an admin sees) is never served to another caller", async () => {
+  it("a PRIVATE answer (the catalogue with a product only its owner and an admin see) is never served to another caller", async () => {
     // Not public: its owner (alice) and an admin see it, nobody else.
     const hidden = DEMO.products[3]!;
     const query = `{ ${run}: products(first: 100) { nodes { id } } }`;
