@@ -1,14 +1,20 @@
 // Summarises a V8 CPU profile: self time by package (or project folder) and the top functions.
-//   node bench/profile-summary.ts bench/profiles/gateway.cpuprofile [top]
+//   node bench/profile-summary.ts bench/profiles/gateway.cpuprofile [top] [from-seconds]
+// `from-seconds` skips the samples taken before then (start-up: module loading), so the summary is of the load.
 import { readFileSync } from 'node:fs';
 
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
 const profile = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
 const top = Number(process.argv[3] ?? 25);
+const fromMs = Number(process.argv[4] ?? 0) * 1000;
 
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfMs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+let elapsedMs = 0;
+profile.samples.forEach((id, i) => {
+  elapsedMs += (profile.timeDeltas[i] ?? 0) / 1000;
+  if (elapsedMs >= fromMs) selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+});
 
 const where = (url: string) => {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);

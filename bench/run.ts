@@ -7,11 +7,12 @@
 //               bench query (captured through the stand-in, not hand-written), distinct callers
 //   ceiling     the same gateway over stand-in subgraphs answering those captured responses at no
 //               cost: the gateway's own limit
-// It prints requests/s, p50/p99, the ratios (gateway ÷ ceiling, direct sum ÷ gateway), subgraph
+// It prints requests/s, p50/p99, the serving process's CPU ms per request (what a shared machine's
+// load does not change much), the ratios (gateway ÷ ceiling, direct sum ÷ gateway), subgraph
 // requests per query, and the idle and peak RSS of every process. Local mode, demo data, SQLite in a
 // temp folder, or a fresh PostgreSQL database when DATABASE_URL is set. Exit code 1 when a target
 // (below) is missed.
-//   npm run bench [-- --seconds 5 --rounds 3 --connections 20 --profile gateway,marketplace]
+//   npm run bench [-- --seconds 5 --rounds 3 --connections 20 --profile gateway,marketplace --node-flags "--max-semi-space-size=4"]
 // `--profile` writes a V8 CPU profile of each named process into bench/profiles/ (open it in Chrome
 // DevTools, or summarise it with `node bench/profile-summary.ts <file>`).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -37,6 +38,13 @@ const rounds = arg('rounds', 3);
 const connections = arg('connections', 20);
 const profileIndex = process.argv.indexOf('--profile');
 const profiled = new Set(profileIndex > 0 ? process.argv[profileIndex + 1]!.split(',') : []);
+// `--node-flags "--max-semi-space-size=4"`: V8/Node flags for every process started (to compare heap settings).
+const flagsIndex = process.argv.indexOf('--node-flags');
+const nodeFlags = flagsIndex > 0 ? process.argv[flagsIndex + 1]!.split(' ').filter(Boolean) : [];
+// `--compare-gateway "<flags>"`: a second gateway over the same subgraphs, started with these flags
+// instead, measured in the same interleaved rounds (an A/B of the gateway's heap settings).
+const compareIndex = process.argv.indexOf('--compare-gateway');
+const compareFlags = compareIndex > 0 ? process.argv[compareIndex + 1]!.split(' ').filter(Boolean) : undefined;
 
 const QUERY = readFileSync(join(ROOT, 'bench', 'query.graphql'), 'utf8');
 
@@ -69,7 +77,7 @@ if (process.env.DATABASE_URL) {
   };
 }
 
-const ports = { gateway: await freePort(), ceiling: await freePort(), standin: await freePort() } as Record<string, number>;
+const ports = { gateway: await freePort(), compared: await freePort(), ceiling: await freePort(), standin: await freePort() } as Record<string, number>;
 for (const name of SUBGRAPHS) ports[name] = await freePort();
 const subgraphUrl = (name: SubgraphName) => `http://127.0.0.1:${ports[name]}/graphql`;
 
@@ -84,9 +92,9 @@ const env: NodeJS.ProcessEnv = {
 if (!databaseUrl) delete env.DATABASE_URL;
 
 const processes = new Map<string, ChildProcess>();
-const start = (role: string, file: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}) => {
+const start = (role: string, file: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}, flags = nodeFlags) => {
   const profile = profiled.has(role) ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench', 'profiles'), '--cpu-prof-name', `${role}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...profile, join(ROOT, file), ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...flags, ...profile, join(ROOT, file), ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
   processes.set(role, child);
   return child;
 };
@@ -111,6 +119,12 @@ async function waitFor(url: string) {
   throw new Error(`${url} did not come up`);
 }
 
+/** CPU time (user + system) a process has used, from /proc: independent of what else the machine runs. */
+const cpuMs = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+};
+const CLOCK_TICKS = 100;
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 try {
@@ -125,7 +139,8 @@ try {
     GATEWAY_PORT: String(ports.ceiling),
     ...Object.fromEntries(SUBGRAPHS.map((n) => [`${n.toUpperCase()}_URL`, `http://127.0.0.1:${ports.standin}/${n}`])),
   });
-  await Promise.all([waitFor(`http://127.0.0.1:${ports.gateway}/health`), waitFor(`http://127.0.0.1:${ports.ceiling}/`)]);
+  if (compareFlags) start('gateway (compared)', 'gateway/server.ts', [], { GATEWAY_PORT: String(ports.compared) }, compareFlags);
+  await Promise.all([waitFor(`http://127.0.0.1:${ports.gateway}/health`), waitFor(`http://127.0.0.1:${ports.ceiling}/`), ...(compareFlags ? [waitFor(`http://127.0.0.1:${ports.compared}/`)] : [])]);
 
   // One signed-in caller per connection, each a user of its own (as authenticate makes them).
   const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as { backendSecretKey: string };
@@ -165,16 +180,21 @@ try {
     );
 
   // Each case: an origin and one request list per connection (connection i sends requests[i % n]).
-  const cases: { name: string; label: string; origin: number; requests: Request[] }[] = [
-    { name: 'distinct', label: 'bench query, distinct callers (one token each)', origin: ports.gateway!, requests: gatewayRequests(distinctTokens) },
-    { name: 'one-caller', label: 'bench query, one caller (in-flight deduplication shares work)', origin: ports.gateway!, requests: gatewayRequests([oneToken]) },
+  // `role`: the process that serves the case, whose CPU time per request is reported.
+  const cases: { name: string; label: string; origin: number; role: string; requests: Request[] }[] = [
+    { name: 'distinct', label: 'bench query, distinct callers (one token each)', origin: ports.gateway!, role: 'gateway', requests: gatewayRequests(distinctTokens) },
+    ...(compareFlags
+      ? [{ name: 'compared', label: `bench query, distinct callers, gateway with ${compareFlags.join(' ')}`, origin: ports.compared!, role: 'gateway (compared)', requests: gatewayRequests(distinctTokens) }]
+      : []),
+    { name: 'one-caller', label: 'bench query, one caller (in-flight deduplication shares work)', origin: ports.gateway!, role: 'gateway', requests: gatewayRequests([oneToken]) },
     ...SUBGRAPHS.filter((n) => capture.captured.some((c) => c.subgraph === n)).map((n) => ({
       name: `direct:${n}`,
       label: `${n} directly, its captured operations, distinct callers`,
       origin: ports[n]!,
+      role: n,
       requests: directRequests(n),
     })),
-    { name: 'ceiling', label: 'gateway over stand-in subgraphs (its own ceiling)', origin: ports.ceiling!, requests: gatewayRequests(distinctTokens) },
+    { name: 'ceiling', label: 'gateway over stand-in subgraphs (its own ceiling)', origin: ports.ceiling!, role: 'ceiling', requests: gatewayRequests(distinctTokens) },
   ];
 
   const idleRss = Object.fromEntries([...processes].map(([role, c]) => [role, rssMb(c.pid!)]));
@@ -188,6 +208,7 @@ try {
     const latencies: number[] = [];
     let errors = 0;
     const deadline = performance.now() + durationMs;
+    const cpuBefore = cpuMs(processes.get(c.role)!.pid!);
     await Promise.all(
       Array.from({ length: connections }, async (_v, i) => {
         for (let n = 0; performance.now() < deadline; n++) {
@@ -200,14 +221,15 @@ try {
         }
       }),
     );
+    const cpuPerRequest = (cpuMs(processes.get(c.role)!.pid!) - cpuBefore) / Math.max(1, latencies.length);
     await pool.close();
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-    return { rps: latencies.length / (durationMs / 1000), p50: pct(50), p99: pct(99), errors };
+    return { rps: latencies.length / (durationMs / 1000), p50: pct(50), p99: pct(99), errors, cpuPerRequest };
   }
 
   for (const c of cases) await run(c, 1000); // warm-up: plans cached, connections open, JIT warm
-  const results = new Map<string, { rps: number; p50: number; p99: number; errors: number }[]>();
+  const results = new Map<string, Awaited<ReturnType<typeof run>>[]>();
   for (let round = 0; round < rounds; round++) {
     for (const c of cases) results.set(c.name, [...(results.get(c.name) ?? []), await run(c, seconds * 1000)]);
   }
@@ -217,14 +239,15 @@ try {
   const summary = Object.fromEntries(
     cases.map((c) => {
       const rs = results.get(c.name)!;
-      return [c.name, { label: c.label, rps: Math.round(median(rs.map((r) => r.rps))), p50Ms: Math.round(median(rs.map((r) => r.p50))), p99Ms: Math.round(median(rs.map((r) => r.p99))), errors: rs.reduce((s, r) => s + r.errors, 0) }];
+      return [c.name, { label: c.label, rps: Math.round(median(rs.map((r) => r.rps))), p50Ms: Math.round(median(rs.map((r) => r.p50))), p99Ms: Math.round(median(rs.map((r) => r.p99))), errors: rs.reduce((s, r) => s + r.errors, 0), cpuMs: median(rs.map((r) => r.cpuPerRequest)) }];
     }),
   );
 
-  console.log(`\nbench: ${connections} connections, ${rounds} interleaved rounds of ${seconds} s per case, ${databaseUrl ? 'PostgreSQL' : 'SQLite'}, local mode, demo data\n`);
-  console.log('| case | req/s | p50 ms | p99 ms | errors |');
-  console.log('| --- | --- | --- | --- | --- |');
-  for (const s of Object.values(summary)) console.log(`| ${s.label} | ${s.rps} | ${s.p50Ms} | ${s.p99Ms} | ${s.errors} |`);
+  console.log(`\nbench: ${connections} connections, ${rounds} interleaved rounds of ${seconds} s per case, ${databaseUrl ? 'PostgreSQL' : 'SQLite'}, local mode, demo data${nodeFlags.length ? `, node ${nodeFlags.join(' ')}` : ''}\n`);
+  // CPU ms per request: of the process serving the case (the gateway, or the subgraph queried directly).
+  console.log('| case | req/s | p50 ms | p99 ms | errors | CPU ms / request |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const s of Object.values(summary)) console.log(`| ${s.label} | ${s.rps} | ${s.p50Ms} | ${s.p99Ms} | ${s.errors} | ${s.cpuMs.toFixed(2)} |`);
   const distinct = summary.distinct!;
   const directCases = Object.entries(summary).filter(([n]) => n.startsWith('direct:'));
   // Time per query the subgraphs need on their own, summed: what one query costs below the gateway.

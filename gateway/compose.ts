@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices, compositionHasErrors } from '@theguild/federation-composition';
-import { Kind, print, type DocumentNode } from 'graphql';
+import { Kind, print, visit, type DirectiveDefinitionNode, type DocumentNode } from 'graphql';
 import { SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
 import { ROOT, subgraphTypeDefs } from '../lib/subgraph.ts';
 
@@ -39,5 +39,28 @@ export function composeSupergraph(): Composed {
   if (compositionHasErrors(result)) {
     throw new Error(`Composition failed:\n${result.errors.map((e) => `  ${e.message}`).join('\n')}`);
   }
-  return { supergraphSdl: `${result.supergraphSdl.trim()}\n`, publicSdl: `${print(result.publicDocumentNode).trim()}\n` };
+  const publicDocument = withDirectiveDescriptions(result.publicDocumentNode, services.map((s) => s.typeDefs));
+  return { supergraphSdl: `${result.supergraphSdl.trim()}\n`, publicSdl: `${print(publicDocument).trim()}\n` };
+}
+
+/**
+ * Composition drops the descriptions of composed directives (`@cacheControl`); the public schema
+ * carries them as the subgraphs wrote them.
+ */
+function withDirectiveDescriptions(document: DocumentNode, subgraphs: DocumentNode[]): DocumentNode {
+  const written = new Map<string, DirectiveDefinitionNode>();
+  for (const typeDefs of subgraphs) {
+    for (const d of typeDefs.definitions) if (d.kind === Kind.DIRECTIVE_DEFINITION && !written.has(d.name.value)) written.set(d.name.value, d);
+  }
+  return visit(document, {
+    DirectiveDefinition(node) {
+      const source = written.get(node.name.value);
+      if (!source) return undefined;
+      const args = node.arguments?.map((arg) => {
+        const description = arg.description ?? source.arguments?.find((a) => a.name.value === arg.name.value)?.description;
+        return { ...arg, description: description && { ...description, block: true } };
+      });
+      return { ...node, description: node.description ?? source.description, arguments: args };
+    },
+  });
 }

@@ -15,11 +15,14 @@ export class BoundedCache<V> {
   readonly maxEntries: number;
   readonly maxBytes: number;
   readonly #sizeOf: (key: string, value: V) => number;
+  readonly #onDrop?: (key: string, value: V) => void;
 
-  constructor(opts: { maxEntries: number; maxBytes: number; sizeOf: (key: string, value: V) => number }) {
+  /** `onDrop` is told of every entry that leaves (evicted, replaced or deleted). */
+  constructor(opts: { maxEntries: number; maxBytes: number; sizeOf: (key: string, value: V) => number; onDrop?: (key: string, value: V) => void }) {
     this.maxEntries = opts.maxEntries;
     this.maxBytes = opts.maxBytes;
     this.#sizeOf = opts.sizeOf;
+    this.#onDrop = opts.onDrop;
   }
 
   get size(): number {
@@ -28,6 +31,10 @@ export class BoundedCache<V> {
 
   get bytes(): number {
     return this.#bytes;
+  }
+
+  has(key: string): boolean {
+    return this.#entries.has(key);
   }
 
   get(key: string): V | undefined {
@@ -50,6 +57,7 @@ export class BoundedCache<V> {
       if (this.#bytes <= this.maxBytes && this.#entries.size <= this.maxEntries) break;
       this.#entries.delete(oldest);
       this.#bytes -= entry.size;
+      this.#onDrop?.(oldest, entry.value);
     }
   }
 
@@ -58,6 +66,7 @@ export class BoundedCache<V> {
     if (!entry) return;
     this.#entries.delete(key);
     this.#bytes -= entry.size;
+    this.#onDrop?.(key, entry.value);
   }
 }
 

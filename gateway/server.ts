@@ -6,7 +6,6 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { createGatewayRuntime, Logger, type GatewayPlugin, type LogWriter } from '@graphql-hive/gateway-runtime';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
 import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { GATEWAY_PROOF_HEADER, gatewayProof, verifyToken, bearerToken, type Viewer } from '../lib/auth.ts';
@@ -14,7 +13,7 @@ import { SUBGRAPHS, type Config } from '../lib/config.ts';
 import { createLogger, scrubForLog, type Logger as PinoLogger } from '../lib/logger.ts';
 import { createServerRegistry, gatewayMetricsPlugin } from '../lib/metrics.ts';
 import { startTelemetry, stopTelemetry, tracingEnabled } from '../lib/telemetry.ts';
-import { useOpenTelemetry } from '@graphql-hive/plugin-opentelemetry';
+import type { useOpenTelemetry } from '@graphql-hive/plugin-opentelemetry';
 import { closeServer, listen } from '../lib/http-server.ts';
 import { ROOT } from '../lib/subgraph.ts';
 import { boundedParserCache, createDocumentCache } from './document-cache.ts';
@@ -22,6 +21,7 @@ import { checkHealth } from './health.ts';
 import { allowedMethods, corsPolicy, executedResultsKeepData, isProduction, noIntrospection } from './http.ts';
 import { queryLimits, type QueryLimits } from './limits.ts';
 import { loadTrustedDocuments, persistedOperations, redisPersistedStore } from './persisted.ts';
+import { cacheHintsOf, memoryResponseStore, redisResponseStore, responseCache } from './response-cache.ts';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -77,7 +77,8 @@ function runtimeLogger(log: PinoLogger, level: Config['LOG_LEVEL']): Logger {
   return new Logger({ level: level === 'silent' ? false : level === 'fatal' ? 'error' : level, writers: [writer] });
 }
 
-export function createGateway(config: Config) {
+/** `openTelemetry`: the tracing plugin, given (and loaded) only when tracing is on. */
+export function createGateway(config: Config, openTelemetry?: typeof useOpenTelemetry) {
   const log = createLogger('gateway', config.LOG_LEVEL);
   const supergraph = loadSupergraph(config);
   const documentCache = createDocumentCache({ maxEntries: config.GATEWAY_DOCUMENT_CACHE_ENTRIES, maxBytes: config.GATEWAY_DOCUMENT_CACHE_BYTES });
@@ -90,6 +91,12 @@ export function createGateway(config: Config) {
     shared: config.REDIS_URL ? redisPersistedStore(config.REDIS_URL, config.GATEWAY_APQ_TTL_SECONDS, log) : undefined,
     trusted: config.GATEWAY_TRUSTED_DOCUMENTS ? loadTrustedDocuments(config.GATEWAY_TRUSTED_DOCUMENTS) : undefined,
   });
+  // Answers of queries with @cacheControl hints (see response-cache.ts); off with 0 entries.
+  const responses = config.REDIS_URL
+    ? redisResponseStore(config.REDIS_URL, log)
+    : config.GATEWAY_RESPONSE_CACHE_ENTRIES > 0
+      ? memoryResponseStore({ maxEntries: config.GATEWAY_RESPONSE_CACHE_ENTRIES, maxBytes: config.GATEWAY_RESPONSE_CACHE_BYTES }).store
+      : undefined;
 
   const systemRoutes: GatewayPlugin = {
     async onRequest({ request, url, endResponse, fetchAPI }) {
@@ -126,7 +133,8 @@ export function createGateway(config: Config) {
     cors: corsPolicy(config),
     // gzip/brotli/deflate responses for clients that accept them.
     contentEncoding: true,
-    renderGraphiQL,
+    // The self-contained page is 9 MB of script: loaded on the first GraphiQL request, never at start.
+    renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
     maskedErrors: { maskError: maskGatewayError },
     // Identical in-flight requests share one execution; the key includes every header, so two
     // callers with different Authorization never share a request or a response.
@@ -170,12 +178,13 @@ export function createGateway(config: Config) {
     plugins: (ctx) => [
       gatewayMetricsPlugin(ctx.log, metrics),
       // Traces (only when tracing is on): the request, its plan and each subgraph fetch, with traceparent to the subgraphs.
-      ...(tracingEnabled() ? [useOpenTelemetry({ ...ctx, traces: true })] : []),
+      ...(openTelemetry ? [openTelemetry({ ...ctx, traces: true })] : []),
       systemRoutes,
       bodyLimit(config.GATEWAY_MAX_BODY_BYTES),
       boundedParserCache(documentCache),
       queryLimits(limitsOf(config)),
       nothingLeftToExecute,
+      ...(responses ? [responseCache(responses, cacheHintsOf(supergraph))] : []),
       requestErrorsAre400,
       persisted.plugin,
       executedResultsKeepData,
@@ -183,7 +192,7 @@ export function createGateway(config: Config) {
       ...(production ? [noIntrospection] : []),
     ],
   });
-  return { runtime, log, documentCache, persisted };
+  return { runtime, log, documentCache, persisted, responses };
 }
 
 /** Codes of failures to reach a subgraph, as the gateway runtime reports them. */
@@ -304,7 +313,8 @@ const requestErrorsAre400: GatewayPlugin = {
 };
 
 export async function serveGateway(config: Config, port = config.GATEWAY_PORT): Promise<RunningGateway> {
-  const { runtime, log, documentCache, persisted } = createGateway(config);
+  const openTelemetry = tracingEnabled() ? (await import('@graphql-hive/plugin-opentelemetry')).useOpenTelemetry : undefined;
+  const { runtime, log, documentCache, persisted, responses } = createGateway(config, openTelemetry);
   const server = createServer(runtime);
   const actual = await listen(server, config.HOST, port);
   log.info(`gateway ready at http://${config.HOST}:${actual}/graphql`);
@@ -317,6 +327,7 @@ export async function serveGateway(config: Config, port = config.GATEWAY_PORT): 
       await closeServer(server);
       await runtime.dispose();
       await persisted.close();
+      await responses?.close();
     },
   };
 }

@@ -69,6 +69,10 @@ const schema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   /** How long a persisted query stays in Redis after it was last registered. */
   GATEWAY_APQ_TTL_SECONDS: z.coerce.number().int().min(1).default(7 * 24 * 3600),
+  /** Answers the gateway's response cache keeps in memory (least recently used dropped first); 0 turns the cache off. In Redis when REDIS_URL is set. */
+  GATEWAY_RESPONSE_CACHE_ENTRIES: z.coerce.number().int().min(0).default(1_000),
+  /** Memory those answers may take (2 bytes per character of their JSON). */
+  GATEWAY_RESPONSE_CACHE_BYTES: z.coerce.number().int().min(0).default(32_000_000),
 
   MARKETPLACE_SOURCE: mode.default('local'),
   PAYMENTS_SOURCE: mode.default('local'),

@@ -38,6 +38,13 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** Who may be served a cached answer. */
+export type CacheControlScope =
+  /** Only the caller it was made for (one shared key for all callers without a token). */
+  | 'PRIVATE'
+  /** Every caller: the answer does not depend on who asks. */
+  | 'PUBLIC';
+
 /** A new supplier of resold products. */
 export type CreateProductSupplierInput = {
   /** The people who receive invitations; default none. */
@@ -846,6 +853,7 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  CacheControlScope: CacheControlScope;
   CountryCode: ResolverTypeWrapper<Scalars['CountryCode']['output']>;
   CreateProductSupplierInput: CreateProductSupplierInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -872,7 +880,6 @@ export type ResolversTypes = ResolversObject<{
   ProductFootprint: ResolverTypeWrapper<FootprintRecord>;
   ProductSupplier: ResolverTypeWrapper<ProductSupplierRecord>;
   ProductSupplierConnection: ResolverTypeWrapper<Omit<ProductSupplierConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ProductSupplierEdge']>, nodes: Array<ResolversTypes['ProductSupplier']> }>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ProductSupplierContact: ResolverTypeWrapper<ContactValue>;
   ProductSupplierContactInput: ProductSupplierContactInput;
   ProductSupplierEdge: ResolverTypeWrapper<Omit<ProductSupplierEdge, 'node'> & { node: ResolversTypes['ProductSupplier'] }>;
@@ -902,6 +909,7 @@ export type ResolversTypes = ResolversObject<{
   federation__Scope: ResolverTypeWrapper<Scalars['federation__Scope']['output']>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   link__Purpose: Link__Purpose;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
@@ -931,7 +939,6 @@ export type ResolversParentTypes = ResolversObject<{
   ProductFootprint: FootprintRecord;
   ProductSupplier: ProductSupplierRecord;
   ProductSupplierConnection: Omit<ProductSupplierConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ProductSupplierEdge']>, nodes: Array<ResolversParentTypes['ProductSupplier']> };
-  Int: Scalars['Int']['output'];
   ProductSupplierContact: ContactValue;
   ProductSupplierContactInput: ProductSupplierContactInput;
   ProductSupplierEdge: Omit<ProductSupplierEdge, 'node'> & { node: ResolversParentTypes['ProductSupplier'] };
@@ -958,12 +965,20 @@ export type ResolversParentTypes = ResolversObject<{
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
   federation__Scope: Scalars['federation__Scope']['output'];
   link__Import: Scalars['link__Import']['output'];
+  Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
 }>;
 
 export type AuthenticatedDirectiveArgs = { };
 
 export type AuthenticatedDirectiveResolver<Result, Parent, ContextType = Context, Args = AuthenticatedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = Context, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ComposeDirectiveDirectiveArgs = {
   name: Scalars['String']['input'];
@@ -1293,6 +1308,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
 
 export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
   authenticated?: AuthenticatedDirectiveResolver<any, any, ContextType>;
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
   composeDirective?: ComposeDirectiveDirectiveResolver<any, any, ContextType>;
   inaccessible?: InaccessibleDirectiveResolver<any, any, ContextType>;
   interfaceObject?: InterfaceObjectDirectiveResolver<any, any, ContextType>;

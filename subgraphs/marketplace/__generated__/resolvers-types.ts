@@ -117,6 +117,13 @@ export type BundleOrderFilter = {
   availableOnly?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+/** Who may be served a cached answer. */
+export type CacheControlScope =
+  /** Only the caller it was made for (one shared key for all callers without a token). */
+  | 'PRIVATE'
+  /** Every caller: the answer does not depend on who asks. */
+  | 'PUBLIC';
+
 /** A purchase of tonnes of one bundle order. */
 export type CreateBundleOrderInput = {
   /** The bundle order to buy from; it must be visible to the caller and have tonnes left. */
@@ -1997,9 +2004,9 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   BundleOrderConnection: ResolverTypeWrapper<Omit<BundleOrderConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['BundleOrderEdge']>, nodes: Array<ResolversTypes['BundleOrder']> }>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   BundleOrderEdge: ResolverTypeWrapper<Omit<BundleOrderEdge, 'node'> & { node: ResolversTypes['BundleOrder'] }>;
   BundleOrderFilter: BundleOrderFilter;
+  CacheControlScope: CacheControlScope;
   CountryCode: ResolverTypeWrapper<Scalars['CountryCode']['output']>;
   CreateBundleOrderInput: CreateBundleOrderInput;
   CreateImpactPartnerInput: CreateImpactPartnerInput;
@@ -2099,6 +2106,7 @@ export type ResolversTypes = ResolversObject<{
   federation__Scope: ResolverTypeWrapper<Scalars['federation__Scope']['output']>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   link__Purpose: Link__Purpose;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
@@ -2110,7 +2118,6 @@ export type ResolversParentTypes = ResolversObject<{
   ID: Scalars['ID']['output'];
   Boolean: Scalars['Boolean']['output'];
   BundleOrderConnection: Omit<BundleOrderConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['BundleOrderEdge']>, nodes: Array<ResolversParentTypes['BundleOrder']> };
-  Int: Scalars['Int']['output'];
   BundleOrderEdge: Omit<BundleOrderEdge, 'node'> & { node: ResolversParentTypes['BundleOrder'] };
   BundleOrderFilter: BundleOrderFilter;
   CountryCode: Scalars['CountryCode']['output'];
@@ -2203,12 +2210,20 @@ export type ResolversParentTypes = ResolversObject<{
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
   federation__Scope: Scalars['federation__Scope']['output'];
   link__Import: Scalars['link__Import']['output'];
+  Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
 }>;
 
 export type AuthenticatedDirectiveArgs = { };
 
 export type AuthenticatedDirectiveResolver<Result, Parent, ContextType = Context, Args = AuthenticatedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = Context, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ComposeDirectiveDirectiveArgs = {
   name: Scalars['String']['input'];
@@ -2809,6 +2824,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
 
 export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
   authenticated?: AuthenticatedDirectiveResolver<any, any, ContextType>;
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
   composeDirective?: ComposeDirectiveDirectiveResolver<any, any, ContextType>;
   inaccessible?: InaccessibleDirectiveResolver<any, any, ContextType>;
   interfaceObject?: InterfaceObjectDirectiveResolver<any, any, ContextType>;

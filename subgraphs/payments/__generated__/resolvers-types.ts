@@ -81,6 +81,13 @@ export type BankAccountEdge = {
   node: BankAccount;
 };
 
+/** Who may be served a cached answer. */
+export type CacheControlScope =
+  /** Only the caller it was made for (one shared key for all callers without a token). */
+  | 'PRIVATE'
+  /** Every caller: the answer does not depend on who asks. */
+  | 'PUBLIC';
+
 /** A bank account of the caller, for payouts. The IBAN is never logged or returned in full. */
 export type CreateBankAccountInput = {
   /** Bank Identifier Code (SWIFT), 8 or 11 characters. */
@@ -648,8 +655,8 @@ export type ResolversTypes = ResolversObject<{
   BankAccount: ResolverTypeWrapper<BankAccountRecord>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   BankAccountConnection: ResolverTypeWrapper<Omit<BankAccountConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['BankAccountEdge']>, nodes: Array<ResolversTypes['BankAccount']> }>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   BankAccountEdge: ResolverTypeWrapper<Omit<BankAccountEdge, 'node'> & { node: ResolversTypes['BankAccount'] }>;
+  CacheControlScope: CacheControlScope;
   CountryCode: ResolverTypeWrapper<Scalars['CountryCode']['output']>;
   CreateBankAccountInput: CreateBankAccountInput;
   CreateBankAccountPayload: ResolverTypeWrapper<Omit<CreateBankAccountPayload, 'bankAccount'> & { bankAccount?: Maybe<ResolversTypes['BankAccount']> }>;
@@ -693,6 +700,7 @@ export type ResolversTypes = ResolversObject<{
   federation__Scope: ResolverTypeWrapper<Scalars['federation__Scope']['output']>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   link__Purpose: Link__Purpose;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
@@ -701,7 +709,6 @@ export type ResolversParentTypes = ResolversObject<{
   BankAccount: BankAccountRecord;
   ID: Scalars['ID']['output'];
   BankAccountConnection: Omit<BankAccountConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['BankAccountEdge']>, nodes: Array<ResolversParentTypes['BankAccount']> };
-  Int: Scalars['Int']['output'];
   BankAccountEdge: Omit<BankAccountEdge, 'node'> & { node: ResolversParentTypes['BankAccount'] };
   CountryCode: Scalars['CountryCode']['output'];
   CreateBankAccountInput: CreateBankAccountInput;
@@ -739,12 +746,20 @@ export type ResolversParentTypes = ResolversObject<{
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
   federation__Scope: Scalars['federation__Scope']['output'];
   link__Import: Scalars['link__Import']['output'];
+  Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
 }>;
 
 export type AuthenticatedDirectiveArgs = { };
 
 export type AuthenticatedDirectiveResolver<Result, Parent, ContextType = Context, Args = AuthenticatedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = Context, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ComposeDirectiveDirectiveArgs = {
   name: Scalars['String']['input'];
@@ -1033,6 +1048,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
 
 export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
   authenticated?: AuthenticatedDirectiveResolver<any, any, ContextType>;
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
   composeDirective?: ComposeDirectiveDirectiveResolver<any, any, ContextType>;
   inaccessible?: InaccessibleDirectiveResolver<any, any, ContextType>;
   interfaceObject?: InterfaceObjectDirectiveResolver<any, any, ContextType>;

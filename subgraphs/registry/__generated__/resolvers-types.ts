@@ -38,6 +38,13 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** Who may be served a cached answer. */
+export type CacheControlScope =
+  /** Only the caller it was made for (one shared key for all callers without a token). */
+  | 'PRIVATE'
+  /** Every caller: the answer does not depend on who asks. */
+  | 'PUBLIC';
+
 /**
  * A carbon credit holding: an ICR credit (a tokenised issuance, with the tonnes an organization
  * holds) or a Puro.earth inventory item. Fields that only one registry knows are null for the other.
@@ -865,9 +872,9 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  CacheControlScope: CacheControlScope;
   CarbonCredit: ResolverTypeWrapper<CarbonCreditRecord>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CarbonCreditConnection: ResolverTypeWrapper<Omit<CarbonCreditConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['CarbonCreditEdge']>, nodes: Array<ResolversTypes['CarbonCredit']> }>;
   CarbonCreditEdge: ResolverTypeWrapper<Omit<CarbonCreditEdge, 'node'> & { node: ResolversTypes['CarbonCredit'] }>;
   CarbonRegistry: CarbonRegistry;
@@ -922,6 +929,7 @@ export type ResolversTypes = ResolversObject<{
   federation__Scope: ResolverTypeWrapper<Scalars['federation__Scope']['output']>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   link__Purpose: Link__Purpose;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
@@ -929,7 +937,6 @@ export type ResolversTypes = ResolversObject<{
 export type ResolversParentTypes = ResolversObject<{
   CarbonCredit: CarbonCreditRecord;
   ID: Scalars['ID']['output'];
-  Int: Scalars['Int']['output'];
   CarbonCreditConnection: Omit<CarbonCreditConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['CarbonCreditEdge']>, nodes: Array<ResolversParentTypes['CarbonCredit']> };
   CarbonCreditEdge: Omit<CarbonCreditEdge, 'node'> & { node: ResolversParentTypes['CarbonCredit'] };
   CountryCode: Scalars['CountryCode']['output'];
@@ -975,12 +982,20 @@ export type ResolversParentTypes = ResolversObject<{
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
   federation__Scope: Scalars['federation__Scope']['output'];
   link__Import: Scalars['link__Import']['output'];
+  Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
 }>;
 
 export type AuthenticatedDirectiveArgs = { };
 
 export type AuthenticatedDirectiveResolver<Result, Parent, ContextType = Context, Args = AuthenticatedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CacheControlDirectiveArgs = {
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = Context, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ComposeDirectiveDirectiveArgs = {
   name: Scalars['String']['input'];
@@ -1326,6 +1341,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
 
 export type DirectiveResolvers<ContextType = Context> = ResolversObject<{
   authenticated?: AuthenticatedDirectiveResolver<any, any, ContextType>;
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
   composeDirective?: ComposeDirectiveDirectiveResolver<any, any, ContextType>;
   inaccessible?: InaccessibleDirectiveResolver<any, any, ContextType>;
   interfaceObject?: InterfaceObjectDirectiveResolver<any, any, ContextType>;
