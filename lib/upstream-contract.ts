@@ -6,6 +6,7 @@
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { Decimal, dec } from './decimal.ts';
+import { DomainError } from './errors.ts';
 import type { Logger } from './logger.ts';
 
 export const UPSTREAM_CONTRACT = 'UPSTREAM_CONTRACT';
@@ -97,4 +98,15 @@ export function parseUpstream<S extends z.ZodType>(schema: S, body: unknown, sit
   const problem = valueAt(body, issue.path) === undefined ? 'is missing' : `is invalid: ${issue.message}`;
   if (seen === 1) site.logger?.warn({ upstream: site.upstream, route: site.route, field, problem }, 'upstream contract violation');
   throw new UpstreamContractError(site.upstream, site.route, field, problem);
+}
+
+/**
+ * Builds a request body with its schema (e.g. Decimals as JSON numbers). A value the schema
+ * cannot carry is the caller's INVALID input, named by its field, and nothing is sent.
+ */
+export function requestBody<S extends z.ZodType>(schema: S, value: z.input<S>): z.output<S> {
+  const built = schema.safeParse(value);
+  if (built.success) return built.data;
+  const issue = built.error.issues[0]!;
+  throw new DomainError('INVALID', `${pathOf(issue.path) || 'the body'} cannot be sent upstream: ${issue.message}`);
 }

@@ -127,7 +127,9 @@ export type LinkedProductStatus =
   /** The supplier declined. */
   | 'DECLINED'
   /** Invitation sent, awaiting a response. */
-  | 'SENT';
+  | 'SENT'
+  /** A status CarbonCloud reported that this API does not know yet (as a filter: only products in such a status). */
+  | 'UNKNOWN';
 
 /** A mass, e.g. of CO2-equivalent emissions. */
 export type Mass = {
@@ -330,7 +332,9 @@ export type ProductSupplierStatus =
   /** Created by the retailer; never invited. */
   | 'CREATED'
   /** Invited; not registered yet. */
-  | 'INVITED';
+  | 'INVITED'
+  /** A status CarbonCloud reported that this API does not know yet. */
+  | 'UNKNOWN';
 
 /**
  * Product climate footprints of a retailer (the CarbonCloud Retailer API): resold products and
