@@ -56,7 +56,7 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
     // no health route: its cheapest documented read, the offset organization's inventory (seed 001 line 26).
     const upstreams = upstreamHealth(
       [
-        { name: 'co2trust', client: puro, request: { path: '/health' } },
+        { name: 'co2trust', client: puro, request: { path: '/health' }, contractPathPrefix: '/puro/' },
         { name: 'icr', client, request: { path: ICR_ROUTES.inventory(config.REGISTRY_OFFSET_ORGANIZATION_ID) } },
       ],
       config,
