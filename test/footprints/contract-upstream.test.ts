@@ -84,6 +84,14 @@ describe('footprints upstream contract (CarbonCloud)', () => {
     expect(res.data.resoldProduct).toEqual({ id: product().id, name: product().name, brandName: null, customId: null, categories: [], yearlySalesVolumes: [] });
   });
 
+  it('a list with one bad item is UPSTREAM_CONTRACT naming its index; the list is null and the product still answers', async () => {
+    const groups = fake.state.groups.map((g) => ({ id: g.id, name: g.name }));
+    serve('GET', '/groups', [groups[0], { id: groups[1]!.id }]);
+    const res = await gql(`query($id: ID!) { groups { id name } resoldProduct(id: $id) { id } }`, { id: product().id });
+    expect(res.data).toEqual({ groups: null, resoldProduct: { id: product().id } });
+    expect(errorsOf(res)).toEqual([['UPSTREAM_CONTRACT', 'GET /groups', '[1].name', ['groups']]]);
+  });
+
   describe('footprints (POST /footprints, a batch)', () => {
     const FOOTPRINT = `query($id: ID!) { resoldProduct(id: $id) { id footprint { total packaging flag { total } } } groups { id } }`;
 
