@@ -3,6 +3,7 @@
 // extra fields), an UPSTREAM_CONTRACT error naming the route and field where it is not; never
 // an internal error, the other root fields still answer, and /health reports `degraded`.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { checkHealth } from '../../gateway/health.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { serveSubgraph, type RunningSubgraph } from '../../lib/subgraph.ts';
 import { contractViolations } from '../../lib/upstream-contract.ts';
@@ -162,5 +163,15 @@ describe('footprints upstream contract (CarbonCloud)', () => {
       ]),
     );
     for (const secret of [supplier().contacts[0]?.email, 'n/a', product().name].filter(Boolean)) expect(h.text).not.toContain(secret);
+  });
+
+  it("the gateway's /health shows the subgraph as degraded", async () => {
+    // The other subgraphs point at the fake, which is no subgraph: they read as down, and only footprints matters here.
+    const elsewhere = `${fake.url}/graphql`;
+    const config = testConfig({ FOOTPRINTS_URL: running.url, MARKETPLACE_URL: elsewhere, PAYMENTS_URL: elsewhere, REGISTRY_URL: elsewhere });
+    const report = await checkHealth(config);
+    expect(report.subgraphs.footprints.status).toBe('degraded');
+    expect(report.subgraphs.footprints.contract?.map((c) => c.route)).toEqual(expect.arrayContaining(['GET /resold-products/{id}']));
+    expect(report.down).not.toContain('footprints subgraph');
   });
 });
