@@ -151,6 +151,30 @@ describe('footprints upstream contract (CarbonCloud)', () => {
     expect(fake.callsTo('/suppliers', 'POST')).toHaveLength(1);
   });
 
+  it('a product body carries its numbers as JSON numbers, as the document\'s samples do', async () => {
+    fake.resetCalls();
+    const res = await gql(
+      `mutation($input: CreateResoldProductInput!) { createResoldProduct(input: $input) { resoldProduct { packagingWeight { value } yearlySalesVolumes { tonnes } } userErrors { code } } }`,
+      {
+        input: {
+          groupId: DEMO.groups[0],
+          name: 'Oat Drink 1 l',
+          pickUpLocation: 'Filipstad, SE',
+          productionLocation: 'Filipstad, SE',
+          shipToLocation: 'Stockholm, SE',
+          alcoholPercentage: '0',
+          packagingWeight: { value: '0.25', unit: 'kg' },
+          yearlySalesVolumes: [{ year: 2025, tonnes: '12.5' }],
+        },
+      },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data.createResoldProduct.resoldProduct).toEqual({ packagingWeight: { value: '0.25' }, yearlySalesVolumes: [{ tonnes: '12.5' }] });
+    const body = fake.callsTo('/resold-products', 'POST')[0]!.body as Wire;
+    expect(body).toMatchObject({ alcoholPercentage: 0, packagingWeightValue: 0.25, packagingWeightUnit: 'kg', yearlySalesVolumes: { 2025: 12.5 } });
+    expect(body).not.toHaveProperty('brandName');
+  });
+
   it('/health is degraded (HTTP 200) naming the upstream and routes, with no values from the bodies', async () => {
     const h = await health();
     expect(h.status).toBe(200);
