@@ -1,12 +1,16 @@
 import { SUBGRAPHS, type Config, type SubgraphName } from '../lib/config.ts';
+import type { RecentViolation } from '../lib/upstream-contract.ts';
 
 export interface SubgraphHealth {
-  status: 'up' | 'down';
+  /** `degraded`: up, but an upstream answered outside its contract recently (see `contract`). */
+  status: 'up' | 'down' | 'degraded';
   url: string;
   source?: 'local' | 'upstream';
   database?: { kind: string; status: 'up' | 'down' };
   /** Upstream mode: each upstream API the subgraph asked. */
   upstreams?: Record<string, 'up' | 'down'>;
+  /** Upstream routes that answered outside their contract recently. */
+  contract?: RecentViolation[];
   error?: string;
 }
 
@@ -23,13 +27,15 @@ async function probe(name: SubgraphName, graphqlUrl: string): Promise<SubgraphHe
   const url = graphqlUrl.replace(/\/graphql$/, '/health');
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
-    const body = (await res.json()) as { up?: boolean; source?: 'local' | 'upstream'; database?: { kind: string; up: boolean }; upstreams?: Record<string, 'up' | 'down'> };
+    const body = (await res.json()) as { up?: boolean; source?: 'local' | 'upstream'; database?: { kind: string; up: boolean }; upstreams?: Record<string, 'up' | 'down'>; contract?: RecentViolation[] };
+    const up = res.ok && body.up;
     return {
-      status: res.ok && body.up ? 'up' : 'down',
+      status: !up ? 'down' : body.contract?.length ? 'degraded' : 'up',
       url: graphqlUrl,
       source: body.source,
       ...(body.database ? { database: { kind: body.database.kind, status: body.database.up ? 'up' : 'down' } } : {}),
       ...(body.upstreams ? { upstreams: body.upstreams } : {}),
+      ...(up && body.contract?.length ? { contract: body.contract } : {}),
     };
   } catch (error) {
     const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${TIMEOUT_MS} ms` : 'unreachable';

@@ -101,6 +101,8 @@ const schema = z.object({
   UPSTREAM_HEALTH_TIMEOUT_MS: z.coerce.number().int().min(1).default(2_000),
   /** How long an upstream's health answer is reused before it is asked again. */
   UPSTREAM_HEALTH_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
+  /** How long an answer outside an upstream's contract keeps its subgraph's /health `degraded`. */
+  UPSTREAM_CONTRACT_WINDOW_MS: z.coerce.number().int().min(0).default(300_000),
 
   CO2TRUST_BASE_URL: url.default('http://127.0.0.1:5101'),
   CO2TRUST_BACKEND_SECRET_KEY: z.string().optional(),

@@ -16,6 +16,7 @@ import { closeServer, listen } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { operationSpanPlugin, startTelemetry, stopTelemetry, tracedHandler } from './telemetry.ts';
 import { METRICS_CONTENT_TYPE, createServerRegistry, metricsText, processRegistry, subgraphMetricsPlugin, type Registry } from './metrics.ts';
+import type { RecentViolation } from './upstream-contract.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -45,6 +46,8 @@ export interface HealthReport {
   database?: { kind: string; up: boolean };
   /** Upstream mode: each upstream's answer to its health probe. */
   upstreams?: Record<string, 'up' | 'down'>;
+  /** Upstream mode: routes that answered outside their contract recently (the subgraph is `degraded`). */
+  contract?: RecentViolation[];
 }
 
 type RouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => Promise<void>;
@@ -174,7 +177,7 @@ export async function serveSubgraph<C extends RequestContext>(
     try {
       if (url.pathname === '/health') {
         const report = await app.health();
-        return sendJson(res, report.up ? 200 : 503, { name: app.name, status: report.up ? 'up' : 'down', ...report });
+        return sendJson(res, report.up ? 200 : 503, { name: app.name, status: !report.up ? 'down' : report.contract?.length ? 'degraded' : 'up', ...report });
       }
       if (url.pathname === '/metrics' && req.method === 'GET') {
         res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });

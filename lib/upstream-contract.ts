@@ -6,6 +6,7 @@
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { Decimal, dec } from './decimal.ts';
+import { DomainError } from './errors.ts';
 import type { Logger } from './logger.ts';
 
 export const UPSTREAM_CONTRACT = 'UPSTREAM_CONTRACT';
@@ -64,6 +65,29 @@ export function contractViolations(): ReadonlyMap<string, number> {
   return violations;
 }
 
+/** A route of an upstream that answered outside its contract: the last field that failed, and when. */
+export interface RecentViolation {
+  upstream: string;
+  route: string;
+  field: string;
+  /** ISO 8601 time of the last violation. */
+  at: string;
+}
+
+/** The last violation per upstream and route (ms since epoch), for `/health`. */
+const lastSeen = new Map<string, { upstream: string; route: string; field: string; at: number }>();
+
+/**
+ * The routes of `upstream` that answered outside their contract within the last `windowMs`
+ * (only routes whose path starts with `pathPrefix`, when given), newest first. No values.
+ */
+export function recentViolations(upstream: string, windowMs: number, pathPrefix = '', now = Date.now()): RecentViolation[] {
+  return [...lastSeen.values()]
+    .filter((v) => v.upstream === upstream && now - v.at <= windowMs && (v.route.split(' ').at(-1) ?? '').startsWith(pathPrefix))
+    .sort((a, b) => b.at - a.at)
+    .map((v) => ({ upstream: v.upstream, route: v.route, field: v.field, at: new Date(v.at).toISOString() }));
+}
+
 export interface ContractSite {
   upstream: string;
   /** The documented route template, e.g. `GET /co2trust-services/v1/products/{product_id}`. */
@@ -94,7 +118,19 @@ export function parseUpstream<S extends z.ZodType>(schema: S, body: unknown, sit
   const key = `${site.upstream} ${site.route} ${field}`;
   const seen = (violations.get(key) ?? 0) + 1;
   violations.set(key, seen);
+  lastSeen.set(`${site.upstream} ${site.route}`, { upstream: site.upstream, route: site.route, field, at: Date.now() });
   const problem = valueAt(body, issue.path) === undefined ? 'is missing' : `is invalid: ${issue.message}`;
   if (seen === 1) site.logger?.warn({ upstream: site.upstream, route: site.route, field, problem }, 'upstream contract violation');
   throw new UpstreamContractError(site.upstream, site.route, field, problem);
+}
+
+/**
+ * Builds a request body with its schema (e.g. Decimals as JSON numbers). A value the schema
+ * cannot carry is the caller's INVALID input, named by its field, and nothing is sent.
+ */
+export function requestBody<S extends z.ZodType>(schema: S, value: z.input<S>): z.output<S> {
+  const built = schema.safeParse(value);
+  if (built.success) return built.data;
+  const issue = built.error.issues[0]!;
+  throw new DomainError('INVALID', `${pathOf(issue.path) || 'the body'} cannot be sent upstream: ${issue.message}`);
 }

@@ -1,9 +1,12 @@
 // Health of a subgraph in upstream mode: it asks each upstream (a documented health route or a
 // cheap documented read), with a short timeout, and reuses the answers for a few seconds so a
-// probing load balancer does not become load on the upstream.
+// probing load balancer does not become load on the upstream. A subgraph whose upstream has
+// answered outside its contract within UPSTREAM_CONTRACT_WINDOW_MS is `degraded`: still up (HTTP
+// 200), with `contract` naming each upstream and route (and the field; never a value).
 import type { Config } from './config.ts';
 import { UpstreamHttpError, type UpstreamClient, type UpstreamRequest } from './http-client.ts';
 import type { HealthReport } from './subgraph.ts';
+import { recentViolations } from './upstream-contract.ts';
 
 export interface UpstreamProbe {
   /** The upstream's name in the report, e.g. "co2trust". */
@@ -11,7 +14,15 @@ export interface UpstreamProbe {
   client: UpstreamClient;
   /** A documented, side-effect-free request (the caller names the document line beside it). */
   request: UpstreamRequest;
+  /**
+   * Only contract violations of routes under this path count for this subgraph (e.g. `/puro/`
+   * when the client's upstream serves other subgraphs too); default: every route of the client.
+   */
+  contractPathPrefix?: string;
 }
+
+/** The contract window when the configuration names none: five minutes. */
+export const DEFAULT_CONTRACT_WINDOW_MS = 300_000;
 
 export type UpstreamStatus = 'up' | 'down';
 
@@ -36,19 +47,30 @@ async function ask(probe: UpstreamProbe, timeoutMs: number): Promise<UpstreamSta
   }
 }
 
-/** `/health` of an upstream-mode subgraph: `{ up, source: 'upstream', upstreams: { <name>: up|down } }`. */
-export function upstreamHealth(probes: UpstreamProbe[], config: Pick<Config, 'UPSTREAM_HEALTH_TIMEOUT_MS' | 'UPSTREAM_HEALTH_CACHE_MS'>): () => Promise<HealthReport> {
+/**
+ * `/health` of an upstream-mode subgraph: `{ up, source: 'upstream', upstreams: { <name>: up|down } }`,
+ * plus `contract: [{ upstream, route, field, at }]` while an upstream has answered outside its
+ * contract within the window (the subgraph is then `degraded`).
+ */
+export function upstreamHealth(
+  probes: UpstreamProbe[],
+  config: Pick<Config, 'UPSTREAM_HEALTH_TIMEOUT_MS' | 'UPSTREAM_HEALTH_CACHE_MS'> & Partial<Pick<Config, 'UPSTREAM_CONTRACT_WINDOW_MS'>>,
+): () => Promise<HealthReport> {
+  const windowMs = config.UPSTREAM_CONTRACT_WINDOW_MS ?? DEFAULT_CONTRACT_WINDOW_MS;
   let cached: { at: number; report: Promise<HealthReport> } | null = null;
   const check = async (): Promise<HealthReport> => {
     const statuses = await Promise.all(probes.map(async (p) => [p.name, await ask(p, config.UPSTREAM_HEALTH_TIMEOUT_MS)] as const));
     const upstreams = Object.fromEntries(statuses);
     return { up: statuses.every(([, s]) => s === 'up'), source: 'upstream', upstreams };
   };
-  return () => {
+  return async () => {
     const now = Date.now();
     // Concurrent probes share one check; a finished one is reused for UPSTREAM_HEALTH_CACHE_MS.
     if (!cached || now - cached.at >= config.UPSTREAM_HEALTH_CACHE_MS) cached = { at: now, report: check() };
-    return cached.report;
+    const report = await cached.report;
+    // Contract violations are read on every call (no upstream is asked for them).
+    const contract = probes.flatMap((p) => recentViolations(p.client.name, windowMs, p.contractPathPrefix, now));
+    return contract.length ? { ...report, contract } : report;
   };
 }
 

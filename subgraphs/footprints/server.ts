@@ -39,7 +39,7 @@ export async function createFootprintsApp(config: Config): Promise<FootprintsApp
     throw new ConfigError('Invalid configuration:\n  CARBONCLOUD_USERNAME and CARBONCLOUD_PASSWORD are required when FOOTPRINTS_SOURCE=upstream');
   }
   const clients = createCarbonCloudClients(config, log);
-  return app(new UpstreamFootprintsSource(clients.api), {
+  return app(new UpstreamFootprintsSource(clients.api, log), {
     database: null,
     local: null,
     // CarbonCloud documents no health route: its cheapest documented read, the groups list (seed 002 line 24).

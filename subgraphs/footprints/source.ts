@@ -4,6 +4,8 @@ import type { Decimal } from '../../lib/decimal.ts';
 
 export type LinkedProductStatus = 'CREATED' | 'SENT' | 'DECLINED' | 'ACCEPTED' | 'ACTIVE';
 export type ProductSupplierStatus = 'CREATED' | 'INVITED' | 'CONNECTED';
+/** A status as read: upstream mode may read one this layer does not know yet (UNKNOWN). */
+export type AsRead<T extends string> = T | 'UNKNOWN';
 export type FootprintKind = 'FOOTPRINT' | 'BASELINE';
 
 export interface GroupRecord {
@@ -90,7 +92,7 @@ export interface FeedQuery {
 export interface EngagementRecord {
   supplierId: string;
   name: string;
-  status: LinkedProductStatus;
+  status: AsRead<LinkedProductStatus>;
 }
 
 export interface SupplierPeriodRecord {
@@ -119,7 +121,7 @@ export interface ProductSupplierRecord {
   groupId: string;
   name: string;
   customId: string | null;
-  status: ProductSupplierStatus;
+  status: AsRead<ProductSupplierStatus>;
   contacts: ContactValue[];
   createdAt: Date;
   updatedAt: Date;
@@ -142,7 +144,7 @@ export interface ProductSupplierPatch {
 export interface LinkedProductRecord {
   resoldProductId: string;
   name: string;
-  status: LinkedProductStatus;
+  status: AsRead<LinkedProductStatus>;
 }
 
 /** A product as a batch lookup needs it: the API scopes batches by group. */
@@ -180,7 +182,7 @@ export interface FootprintsSource {
   updateProductSupplier(id: string, patch: ProductSupplierPatch): Promise<ProductSupplierRecord>;
   /** Refused (CONFLICT) while the supplier is invited or connected. */
   deleteProductSupplier(id: string): Promise<void>;
-  linkedProducts(supplierId: string, statuses: LinkedProductStatus[] | null): Promise<LinkedProductRecord[]>;
+  linkedProducts(supplierId: string, statuses: AsRead<LinkedProductStatus>[] | null): Promise<LinkedProductRecord[]>;
   /** Sends data requests and the invitation emails the rules allow. */
   inviteProductSupplier(supplierId: string, productIds: string[]): Promise<void>;
 }

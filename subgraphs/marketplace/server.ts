@@ -69,7 +69,7 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
     const offsetOrdersHealth = createLuneApi(config, log);
     const upstreams = upstreamHealth(
       [
-        { name: 'co2trust', client, request: { path: '/health' } },
+        { name: 'co2trust', client, request: { path: '/health' }, contractPathPrefix: '/co2trust-services/' },
         { name: 'offset-orders', client: offsetOrdersHealth.http, request: { path: LUNE_ROUTES.orders, query: { limit: '1' } } },
       ],
       config,

@@ -41,7 +41,7 @@ export async function createPaymentsApp(config: Config): Promise<PaymentsApp> {
     const client = createPaymentsClient(config, log);
     sourceFor = (base) => new UpstreamPaymentsSource(client, base.auth.viewer, config.CO2TRUST_BACKEND_SECRET_KEY, log);
     // CO2Trust's documented GET /health (seed 000 line 364).
-    health = upstreamHealth([{ name: 'co2trust', client, request: { path: '/health' } }], config);
+    health = upstreamHealth([{ name: 'co2trust', client, request: { path: '/health' }, contractPathPrefix: '/co2trust-payments/' }], config);
     close = () => client.close();
   }
 

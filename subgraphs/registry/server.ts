@@ -47,16 +47,16 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
   } else {
     if (config.SEED_DEMO_DATA && (await seedUpstreamRecords(db.fork()))) log.info('seeded demo memberships and journal');
     const client = createIcrClient(config, log);
-    const icr = new IcrApi(client);
+    const icr = new IcrApi(client, log);
     const puro = createPuroClient(config, log);
     const journal = new WriteJournal(() => db.fork(), journalTiming(config));
     sourceFor = (base) =>
-      new UpstreamRegistrySource({ icr, puro, journal, access: new OrganizationAccess(db.fork(), base.auth.viewer), offsetOrganizationId: config.REGISTRY_OFFSET_ORGANIZATION_ID });
+      new UpstreamRegistrySource({ icr, puro, journal, access: new OrganizationAccess(db.fork(), base.auth.viewer), offsetOrganizationId: config.REGISTRY_OFFSET_ORGANIZATION_ID, logger: log });
     // Puro is served by CO2Trust: its documented GET /health (seed 000 line 364). The ICR documents
     // no health route: its cheapest documented read, the offset organization's inventory (seed 001 line 26).
     const upstreams = upstreamHealth(
       [
-        { name: 'co2trust', client: puro, request: { path: '/health' } },
+        { name: 'co2trust', client: puro, request: { path: '/health' }, contractPathPrefix: '/puro/' },
         { name: 'icr', client, request: { path: ICR_ROUTES.inventory(config.REGISTRY_OFFSET_ORGANIZATION_ID) } },
       ],
       config,

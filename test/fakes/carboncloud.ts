@@ -16,7 +16,7 @@ import {
 } from '../../subgraphs/footprints/local/seed.ts';
 import { checkSupplierPeriods, currentPeriod } from '../../subgraphs/footprints/rules.ts';
 import type { FootprintRecord, LinkedProductStatus, ProductSupplierRecord, ResoldProductRecord } from '../../subgraphs/footprints/source.ts';
-import { CARBONCLOUD_ROUTES as R, type CarbonCloudProduct, type CarbonCloudProductBody, type CarbonCloudSupplierPeriod } from '../../subgraphs/footprints/upstream/client.ts';
+import { CARBONCLOUD_ROUTES as R, CARBONCLOUD_SCHEMAS, type CarbonCloudProduct, type CarbonCloudProductBody, type CarbonCloudSupplierPeriod } from '../../subgraphs/footprints/upstream/client.ts';
 import { fromCarbonCloud, toCarbonCloud } from '../../subgraphs/footprints/upstream/mappers.ts';
 import { json, problem, startFake, type FakeReply, type FakeRequest, type FakeRoute, type RunningFake } from './harness.ts';
 
@@ -114,7 +114,7 @@ export async function startCarbonCloudFake(): Promise<CarbonCloudFake> {
   };
 
   const productFrom = (id: string, groupId: string, b: CarbonCloudProductBody, createdAt: Date): ResoldProductRecord =>
-    fromCarbonCloud.product({ ...b, id, groupId, createdAt: createdAt.toISOString(), updatedAt: new Date().toISOString() } as CarbonCloudProduct);
+    fromCarbonCloud.product(CARBONCLOUD_SCHEMAS.resoldProduct.GET.parse({ ...b, id, groupId, createdAt: createdAt.toISOString(), updatedAt: new Date().toISOString() } satisfies CarbonCloudProduct));
 
   const routes: FakeRoute[] = [
     {
@@ -265,7 +265,7 @@ export async function startCarbonCloudFake(): Promise<CarbonCloudFake> {
         if (typeof b?.name !== 'string' || b.name.length < 3 || b.name.length > 255) return rejected('name must be 3 to 255 characters');
         if (!state.groups.some((g) => g.id === b.groupId)) return problem(404, 'group not found');
         const now = new Date();
-        const s: ProductSupplierRecord = {
+        const s: CarbonCloudState['suppliers'][number] = {
           id: randomUUID(),
           groupId: b.groupId!,
           name: b.name,

@@ -175,7 +175,9 @@ export type LinkedProductStatus =
   /** The supplier declined. */
   | 'DECLINED'
   /** Invitation sent, awaiting a response. */
-  | 'SENT';
+  | 'SENT'
+  /** A status CarbonCloud reported that this API does not know yet (as a filter: only products in such a status). */
+  | 'UNKNOWN';
 
 /** A mass, e.g. of CO2-equivalent emissions. */
 export type Mass = {
@@ -419,33 +421,36 @@ export type ProductSupplierStatus =
   /** Created by the retailer; never invited. */
   | 'CREATED'
   /** Invited; not registered yet. */
-  | 'INVITED';
+  | 'INVITED'
+  /** A status CarbonCloud reported that this API does not know yet. */
+  | 'UNKNOWN';
 
 export type Query = {
   __typename?: 'Query';
-  /** Products of a group whose footprint baseline changed at or after `since` (inclusive); paged as `resoldProductUpdates`. Needs a token. */
-  footprintBaselineUpdates: Array<ResoldProductChange>;
-  /** Products of a group whose footprint changed at or after `since` (inclusive); paged as `resoldProductUpdates`. Needs a token. */
-  footprintUpdates: Array<ResoldProductChange>;
-  /** The groups (business units) of the retailer. Every product and supplier belongs to exactly one group. Needs a token. */
-  groups: Array<Group>;
+  /** Products of a group whose footprint baseline changed at or after `since` (inclusive); paged as `resoldProductUpdates`. Needs a token. Null, with a coded error, when CarbonCloud fails. */
+  footprintBaselineUpdates: Maybe<Array<ResoldProductChange>>;
+  /** Products of a group whose footprint changed at or after `since` (inclusive); paged as `resoldProductUpdates`. Needs a token. Null, with a coded error, when CarbonCloud fails. */
+  footprintUpdates: Maybe<Array<ResoldProductChange>>;
+  /** The groups (business units) of the retailer. Every product and supplier belongs to exactly one group. Needs a token. Null, with a coded error, when CarbonCloud fails. */
+  groups: Maybe<Array<Group>>;
   /** One product supplier; null when it does not exist. Needs a token. */
   productSupplier: Maybe<ProductSupplier>;
-  /** Suppliers of a group, ordered by name, optionally only those with a given `customId`. Needs a token. `first` at most 100 (default 20). */
-  productSuppliers: ProductSupplierConnection;
+  /** Suppliers of a group, ordered by name, optionally only those with a given `customId`. Needs a token. `first` at most 100 (default 20). Null, with a coded error, when CarbonCloud fails. */
+  productSuppliers: Maybe<ProductSupplierConnection>;
   /** One resold product; null when it does not exist. Needs a token. */
   resoldProduct: Maybe<ResoldProduct>;
   /**
    * Products of a group whose product data changed at or after `since` (inclusive), ordered by
    * update time. Page by passing the last item's `updatedAt` as the next `since` (the item repeats).
-   * `limit` is 1..256 (default 100). Needs a token.
+   * `limit` is 1..256 (default 100). Needs a token. Null, with a coded error, when CarbonCloud fails.
    */
-  resoldProductUpdates: Array<ResoldProductChange>;
+  resoldProductUpdates: Maybe<Array<ResoldProductChange>>;
   /**
    * Resold products of a group, ordered by id. Needs a token. `first` is 1..128 (default 32);
    * `totalCount` is null (the API does not report it).
+   * Null, with a coded error, when CarbonCloud fails.
    */
-  resoldProducts: ResoldProductConnection;
+  resoldProducts: Maybe<ResoldProductConnection>;
 };
 
 
@@ -1156,14 +1161,14 @@ export type ProductSupplierPayloadResolvers<ContextType = Context, ParentType ex
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
-  footprintBaselineUpdates?: Resolver<Array<ResolversTypes['ResoldProductChange']>, ParentType, ContextType, RequireFields<QueryFootprintBaselineUpdatesArgs, 'groupId'>>;
-  footprintUpdates?: Resolver<Array<ResolversTypes['ResoldProductChange']>, ParentType, ContextType, RequireFields<QueryFootprintUpdatesArgs, 'groupId'>>;
-  groups?: Resolver<Array<ResolversTypes['Group']>, ParentType, ContextType>;
+  footprintBaselineUpdates?: Resolver<Maybe<Array<ResolversTypes['ResoldProductChange']>>, ParentType, ContextType, RequireFields<QueryFootprintBaselineUpdatesArgs, 'groupId'>>;
+  footprintUpdates?: Resolver<Maybe<Array<ResolversTypes['ResoldProductChange']>>, ParentType, ContextType, RequireFields<QueryFootprintUpdatesArgs, 'groupId'>>;
+  groups?: Resolver<Maybe<Array<ResolversTypes['Group']>>, ParentType, ContextType>;
   productSupplier?: Resolver<Maybe<ResolversTypes['ProductSupplier']>, ParentType, ContextType, RequireFields<QueryProductSupplierArgs, 'id'>>;
-  productSuppliers?: Resolver<ResolversTypes['ProductSupplierConnection'], ParentType, ContextType, RequireFields<QueryProductSuppliersArgs, 'groupId'>>;
+  productSuppliers?: Resolver<Maybe<ResolversTypes['ProductSupplierConnection']>, ParentType, ContextType, RequireFields<QueryProductSuppliersArgs, 'groupId'>>;
   resoldProduct?: Resolver<Maybe<ResolversTypes['ResoldProduct']>, ParentType, ContextType, RequireFields<QueryResoldProductArgs, 'id'>>;
-  resoldProductUpdates?: Resolver<Array<ResolversTypes['ResoldProductChange']>, ParentType, ContextType, RequireFields<QueryResoldProductUpdatesArgs, 'groupId'>>;
-  resoldProducts?: Resolver<ResolversTypes['ResoldProductConnection'], ParentType, ContextType, RequireFields<QueryResoldProductsArgs, 'groupId'>>;
+  resoldProductUpdates?: Resolver<Maybe<Array<ResolversTypes['ResoldProductChange']>>, ParentType, ContextType, RequireFields<QueryResoldProductUpdatesArgs, 'groupId'>>;
+  resoldProducts?: Resolver<Maybe<ResolversTypes['ResoldProductConnection']>, ParentType, ContextType, RequireFields<QueryResoldProductsArgs, 'groupId'>>;
 }>;
 
 export type ResoldProductResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ResoldProduct'] = ResolversParentTypes['ResoldProduct'], FederationReferenceType extends FederationReferenceTypes['ResoldProduct'] = FederationReferenceTypes['ResoldProduct']> = ResolversObject<{

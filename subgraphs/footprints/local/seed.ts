@@ -8,6 +8,7 @@ import type {
   GroupRecord,
   LinkedProductStatus,
   ProductSupplierRecord,
+  ProductSupplierStatus,
   ResoldProductRecord,
   SupplierPeriodRecord,
 } from '../source.ts';
@@ -149,7 +150,7 @@ export const demoBaselines: FootprintRecord[] = [
   footprint(P[3], '10.1', ['2.5', '5.1', '0.4', '1.2', '0.1', '0.7', '0.1'], '2025-05-03T00:00:00.000Z'),
 ];
 
-export const demoProductSuppliers: ProductSupplierRecord[] = [
+export const demoProductSuppliers: (ProductSupplierRecord & { status: ProductSupplierStatus })[] = [
   {
     id: S[0],
     groupId: G[0],

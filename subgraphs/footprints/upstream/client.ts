@@ -12,10 +12,16 @@
 //   products: `{ id, name, status }`; contacts: `{ name, email }`; supplier status
 //   `created | invited | connected`.
 // - FLAG and PDS parts of a breakdown: `{ landUseChange, landManagement, total }`.
+// - Numbers in answers may be JSON numbers or decimal strings; statuses are lower case and one
+//   the document does not list reads as UNKNOWN; timestamps are RFC 3339, period dates
+//   `YYYY-MM-DD`; the token answer is the OAuth2 one (`access_token`, `expires_in`).
+// - PATCH /suppliers/{id} with `customId: null` clears the custom id.
 // Auth: OAuth2 password grant against CARBONCLOUD_TOKEN_URL; the token is cached until shortly
 // before it expires and renewed once when the API answers 401. Every request carries a fresh
 // `x-request-id`, logged with the request.
+import { z } from 'zod';
 import type { Config } from '../../../lib/config.ts';
+import { decimal, integer, jsonNumber, nullable, parseUpstream, timestamp, tolerantEnum } from '../../../lib/upstream-contract.ts';
 import { upstreamClient, UpstreamHttpError, UpstreamUnreachableError, type UpstreamClient } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 
@@ -38,113 +44,197 @@ export const CARBONCLOUD_ROUTES = {
   invites: '/invites',
 } as const;
 
+// ---- the wire contract (every assumption above, in one place) ------------------------------
+// Every response is parsed once, at the client boundary (./source.ts), by the schema of its
+// route and method in CARBONCLOUD_SCHEMAS; the mappers see only parsed, typed values. Numbers are
+// read as JSON numbers or decimal strings (as Decimal); an unknown status is `UNKNOWN`; optional
+// fields may be absent or null; fields the layer does not need are ignored; a missing required
+// value is an UPSTREAM_CONTRACT error naming the route and the field path.
+
+/** Linked-product statuses of the document (line 988); anything else reads as UNKNOWN. */
+const linkStatus = tolerantEnum(['CREATED', 'SENT', 'DECLINED', 'ACCEPTED', 'ACTIVE'] as const);
 export type CarbonCloudLinkStatus = 'created' | 'sent' | 'declined' | 'accepted' | 'active';
 
-export interface CarbonCloudGroup {
-  id: string;
-  name: string;
+/** Assumed: `{ id, name }` (the sample at line 36 shows only an array of objects). */
+const group = z.object({ id: z.string(), name: z.string() });
+
+/** A resold product (response sample, lines 310-336); required as the create body requires them (lines 139-171). */
+const product = z.object({
+  id: z.string(),
+  groupId: z.string(),
+  name: z.string(),
+  pickUpLocation: z.string(),
+  productionLocation: z.string(),
+  shipToLocation: z.string(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  alcoholPercentage: nullable(decimal),
+  brandName: nullable(z.string()),
+  categories: nullable(z.array(z.string())),
+  customId: nullable(z.string()),
+  description: nullable(z.string()),
+  gtin: nullable(z.string()),
+  imageUrl: nullable(z.string()),
+  ingredients: nullable(z.string()),
+  packagingMaterial: nullable(z.string()),
+  packagingType: nullable(z.string()),
+  packagingWeightUnit: nullable(z.string()),
+  packagingWeightValue: nullable(decimal),
+  productNetQuantityUnit: nullable(z.string()),
+  productNetQuantityValue: nullable(decimal),
+  /** Tonnes per year keyed by the year, `{ "2025": 123.0 }` (line 174). */
+  yearlySalesVolumes: nullable(z.record(z.string().regex(/^\d{4}$/, 'expected a year'), decimal)),
+});
+
+/** Assumed: an update feed item is `{ id, updatedAt }` (the samples at lines 267, 556, 589 show only objects). */
+const update = z.object({ id: z.string(), updatedAt: timestamp });
+
+/** The current supplier of a product (lines 482-486). */
+const engagement = z.object({ id: z.string(), name: z.string(), status: linkStatus });
+
+/** Assumed: a FLAG or PDS part is `{ landUseChange, landManagement, total }` (lines 652-657 show only objects). */
+const landSplit = z.object({ landUseChange: decimal, landManagement: decimal, total: decimal });
+
+/** A FLAG footprint or baseline (lines 649-663). */
+const footprint = z.object({
+  calculationMethod: z.string(),
+  embeddedFossilCarbon: decimal,
+  flag: landSplit,
+  other: decimal,
+  packaging: decimal,
+  pds: landSplit,
+  processing: decimal,
+  storage: decimal,
+  total: decimal,
+  transportation: decimal,
+  updatedAt: timestamp,
+});
+
+/** Assumed: a batch answer item is a footprint with its product's id as `productId` (lines 523-526 show only objects). */
+const batchFootprint = footprint.extend({ productId: z.string() });
+
+/** Assumed: a period is the input's fields (lines 755-765) with its `id`; dates stay `YYYY-MM-DD` strings. */
+const period = z.object({ id: z.string(), supplierId: z.string(), validFrom: nullable(z.iso.date()), validTo: nullable(z.iso.date()) });
+
+/** Assumed: a contact is `{ name?, email }` (retailerapi.SupplierContact, line 932, lists no fields). */
+const contact = z.object({ name: nullable(z.string()), email: z.string() });
+
+/** A product supplier (lines 904-914); status `created | invited | connected` is assumed beyond the sample's `created`. */
+const supplier = z.object({
+  id: z.string(),
+  groupId: z.string(),
+  name: z.string(),
+  customId: nullable(z.string()),
+  status: tolerantEnum(['CREATED', 'INVITED', 'CONNECTED'] as const),
+  contacts: nullable(z.array(contact)).transform((v) => v ?? []),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+/** Assumed: a linked product is `{ id, name, status }`, like the engagement of lines 482-486. */
+const linkedProduct = z.object({ id: z.string(), name: z.string(), status: linkStatus });
+
+/** The invite answer (lines 82-84); the layer does not read its `status`. */
+const inviteAnswer = z.object({ status: nullable(z.string()) });
+
+/** The OAuth2 password grant answer (RFC 6749 section 5.1; the document names only the grant, line 9). */
+export const tokenAnswer = z.object({ access_token: z.string().min(1), expires_in: integer, token_type: nullable(z.string()) });
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH';
+
+/**
+ * The response schema of every route of CARBONCLOUD_ROUTES, by method (document lines beside
+ * each). DELETE answers are not read (line 291: `{ }`).
+ */
+export const CARBONCLOUD_SCHEMAS = {
+  groups: { GET: z.array(group) }, // line 24
+  resoldProducts: { GET: z.array(product), POST: product }, // lines 88, 120
+  resoldProduct: { GET: product, PUT: product }, // lines 293, 338
+  resoldProductUpdates: { GET: z.array(update) }, // line 239
+  currentSupplier: { GET: engagement }, // line 463; 204 when there is none
+  supplierPeriods: { GET: z.array(period), PUT: z.array(period) }, // lines 700, 722
+  footprints: { POST: z.array(batchFootprint) }, // line 490
+  footprintUpdates: { GET: z.array(update) }, // line 528
+  footprintBaselines: { POST: z.array(batchFootprint) }, // line 594
+  footprintBaselineUpdates: { GET: z.array(update) }, // line 561
+  suppliers: { GET: z.array(supplier), POST: supplier }, // lines 789, 816
+  supplier: { GET: supplier, PATCH: supplier }, // lines 887, 916
+  linkedProducts: { GET: z.array(linkedProduct) }, // line 967
+  invites: { POST: inviteAnswer }, // line 43
+} as const satisfies { [K in keyof typeof CARBONCLOUD_ROUTES]: Partial<Record<Method, z.ZodType>> };
+
+export type CarbonCloudRoute = keyof typeof CARBONCLOUD_ROUTES;
+type Schemas = typeof CARBONCLOUD_SCHEMAS;
+export type CarbonCloudMethod<K extends CarbonCloudRoute> = keyof Schemas[K] & Method;
+export type CarbonCloudParsed<K extends CarbonCloudRoute, M extends CarbonCloudMethod<K>> = z.output<Schemas[K][M] & z.ZodType>;
+
+/** A route's name in errors and logs: the method and the path template, e.g. `GET /suppliers/{id}`. */
+export function carbonCloudRouteName(route: CarbonCloudRoute, method: Method): string {
+  const path = CARBONCLOUD_ROUTES[route];
+  return `${method} ${typeof path === 'string' ? path : decodeURIComponent(path('{id}'))}`;
 }
 
-/** Writable fields of a resold product (create adds `groupId`). */
-export interface CarbonCloudProductBody {
-  alcoholPercentage?: number;
-  brandName?: string;
-  categories?: string[];
-  customId?: string;
-  description?: string;
-  gtin?: string;
-  imageUrl?: string;
-  ingredients?: string;
-  name: string;
-  packagingMaterial?: string;
-  packagingType?: string;
-  packagingWeightUnit?: string;
-  packagingWeightValue?: number;
-  pickUpLocation: string;
-  productNetQuantityUnit?: string;
-  productNetQuantityValue?: number;
-  productionLocation: string;
-  shipToLocation: string;
-  /** Tonnes per year, keyed by the year: `{ "2025": 123.0 }`. */
-  yearlySalesVolumes?: Record<string, number>;
-}
+export type CarbonCloudProduct = z.input<typeof product>;
+export type ParsedProduct = z.output<typeof product>;
+export type ParsedFootprint = z.output<typeof footprint>;
+export type ParsedEngagement = z.output<typeof engagement>;
+export type ParsedPeriod = z.output<typeof period>;
+export type ParsedSupplier = z.output<typeof supplier>;
+export type ParsedLinkedProduct = z.output<typeof linkedProduct>;
+export type CarbonCloudFootprint = z.input<typeof footprint>;
+export type CarbonCloudLandSplit = z.input<typeof landSplit>;
+export type CarbonCloudSupplierPeriod = z.input<typeof period>;
+export type CarbonCloudSupplier = z.input<typeof supplier>;
+export type CarbonCloudTokenResponse = z.output<typeof tokenAnswer>;
 
-export interface CarbonCloudProduct extends CarbonCloudProductBody {
-  id: string;
-  groupId: string;
-  createdAt: string;
-  updatedAt: string;
-}
+// ---- request bodies: built by these schemas, numbers as JSON numbers as in the samples ------
 
-export interface CarbonCloudLandSplit {
-  landUseChange: number;
-  landManagement: number;
-  total: number;
-}
+const optionalText = z.string().nullish().transform((v) => v ?? undefined);
+const optionalNumber = jsonNumber.nullish().transform((v) => v ?? undefined);
 
-export interface CarbonCloudFootprint {
-  calculationMethod: string;
-  embeddedFossilCarbon: number;
-  flag: CarbonCloudLandSplit;
-  other: number;
-  packaging: number;
-  pds: CarbonCloudLandSplit;
-  processing: number;
-  storage: number;
-  total: number;
-  transportation: number;
-  updatedAt: string;
-}
+/**
+ * The writable fields of a resold product (create body lines 129-174, update body lines
+ * 354-399; create adds `groupId`). Numbers go out as JSON numbers (samples at lines 183-200).
+ * A field without a value is left out: PUT replaces the product with the body (line 340).
+ */
+export const productBody = z.object({
+  alcoholPercentage: optionalNumber,
+  brandName: optionalText,
+  categories: z.array(z.string()),
+  customId: optionalText,
+  description: optionalText,
+  gtin: optionalText,
+  imageUrl: optionalText,
+  ingredients: optionalText,
+  name: z.string(),
+  packagingMaterial: optionalText,
+  packagingType: optionalText,
+  packagingWeightUnit: optionalText,
+  packagingWeightValue: optionalNumber,
+  pickUpLocation: z.string(),
+  productNetQuantityUnit: optionalText,
+  productNetQuantityValue: optionalNumber,
+  productionLocation: z.string(),
+  shipToLocation: z.string(),
+  yearlySalesVolumes: z.record(z.string(), jsonNumber),
+});
+export type CarbonCloudProductBody = z.output<typeof productBody>;
 
-export interface CarbonCloudBatchFootprint extends CarbonCloudFootprint {
-  productId: string;
-}
+/** PUT /resold-products/{id}/suppliers (lines 752-776): `{ suppliers: [{ id?, supplierId, validFrom?, validTo? }] }`. */
+export const supplierPeriodsBody = z.object({
+  suppliers: z.array(z.object({ id: optionalText, supplierId: z.string(), validFrom: optionalText, validTo: optionalText })),
+});
 
-export interface CarbonCloudUpdate {
-  id: string;
-  updatedAt: string;
-}
+const contactBody = z.object({ email: z.string(), name: optionalText });
 
-export interface CarbonCloudEngagement {
-  id: string;
-  name: string;
-  status: CarbonCloudLinkStatus;
-}
+/** POST /suppliers (lines 823-847). */
+export const createSupplierBody = z.object({ groupId: z.string(), name: z.string(), customId: optionalText, contacts: z.array(contactBody) });
 
-export interface CarbonCloudSupplierPeriod {
-  id: string;
-  supplierId: string;
-  validFrom?: string | null;
-  validTo?: string | null;
-}
+/** PATCH /suppliers/{id} (lines 930-949): only the fields given; `customId: null` clears it (assumed). */
+export const updateSupplierBody = z.object({ name: z.string().optional(), customId: z.string().nullable().optional(), contacts: z.array(contactBody).optional() });
 
-export interface CarbonCloudContact {
-  name?: string | null;
-  email: string;
-}
-
-export interface CarbonCloudSupplier {
-  contacts: CarbonCloudContact[];
-  createdAt: string;
-  customId?: string | null;
-  groupId: string;
-  id: string;
-  name: string;
-  status: 'created' | 'invited' | 'connected';
-  updatedAt: string;
-}
-
-export interface CarbonCloudLinkedProduct {
-  id: string;
-  name: string;
-  status: CarbonCloudLinkStatus;
-}
-
-export interface CarbonCloudTokenResponse {
-  access_token: string;
-  expires_in: number;
-  token_type: string;
-}
+/** POST /invites (lines 58-76); assumed: a product is `{ id }` (retailerapi.InviteProduct lists no fields). */
+export const inviteBody = z.object({ products: z.array(z.object({ id: z.string() })), supplierId: z.string() });
 
 /**
  * The retailer's access token: fetched with the password grant, cached until shortly before it
@@ -156,9 +246,11 @@ export class CarbonCloudToken {
   private readonly credentials: Record<string, string>;
   private cached: { token: string; renewAt: number } | null = null;
   private pending: Promise<string> | null = null;
+  private readonly logger: Logger | undefined;
 
-  constructor(auth: UpstreamClient, tokenUrl: string, credentials: { clientId: string; username: string; password: string }) {
+  constructor(auth: UpstreamClient, tokenUrl: string, credentials: { clientId: string; username: string; password: string }, logger?: Logger) {
     this.auth = auth;
+    this.logger = logger;
     this.tokenPath = new URL(tokenUrl).pathname;
     this.credentials = { client_id: credentials.clientId, grant_type: 'password', username: credentials.username, password: credentials.password };
   }
@@ -181,7 +273,8 @@ export class CarbonCloudToken {
   private async fetch(): Promise<string> {
     let res: CarbonCloudTokenResponse;
     try {
-      res = await this.auth.json<CarbonCloudTokenResponse>({ method: 'POST', path: this.tokenPath, form: this.credentials, idempotent: true });
+      const body = await this.auth.json<unknown>({ method: 'POST', path: this.tokenPath, form: this.credentials, idempotent: true });
+      res = parseUpstream(tokenAnswer, body, { upstream: this.auth.name, route: `POST ${this.tokenPath}`, logger: this.logger });
     } catch (error) {
       // A refused grant is a deployment problem, not the caller's: report the API as unavailable.
       if (error instanceof UpstreamHttpError && error.status < 500) throw new UpstreamUnreachableError('carboncloud', 'the token endpoint refused the configured credentials');
@@ -206,7 +299,7 @@ export function createCarbonCloudClients(config: Config, logger: Logger): Carbon
     clientId: config.CARBONCLOUD_CLIENT_ID,
     username: config.CARBONCLOUD_USERNAME ?? '',
     password: config.CARBONCLOUD_PASSWORD ?? '',
-  });
+  }, logger);
   const api = upstreamClient(config, logger, {
     name: 'carboncloud',
     baseUrl: config.CARBONCLOUD_BASE_URL,

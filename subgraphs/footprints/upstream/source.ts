@@ -1,8 +1,12 @@
+import type { z } from 'zod';
 import { alignByKey } from '../../../lib/batch.ts';
 import { DomainError, ValidationErrors } from '../../../lib/errors.ts';
 import { UpstreamHttpError, UpstreamUnreachableError, type UpstreamClient, type UpstreamRequest } from '../../../lib/http-client.ts';
+import type { Logger } from '../../../lib/logger.ts';
+import { parseUpstream, requestBody } from '../../../lib/upstream-contract.ts';
 import { BATCH_MAX, PRODUCT_PAGE } from '../rules.ts';
 import type {
+  AsRead,
   CreateProductSupplierFields,
   FeedQuery,
   FootprintKind,
@@ -16,14 +20,15 @@ import type {
 } from '../source.ts';
 import {
   CARBONCLOUD_ROUTES as R,
-  type CarbonCloudBatchFootprint,
-  type CarbonCloudEngagement,
-  type CarbonCloudGroup,
-  type CarbonCloudLinkedProduct,
-  type CarbonCloudProduct,
-  type CarbonCloudSupplier,
-  type CarbonCloudSupplierPeriod,
-  type CarbonCloudUpdate,
+  CARBONCLOUD_SCHEMAS,
+  carbonCloudRouteName,
+  createSupplierBody,
+  inviteBody,
+  supplierPeriodsBody,
+  updateSupplierBody,
+  type CarbonCloudMethod,
+  type CarbonCloudParsed,
+  type CarbonCloudRoute,
 } from './client.ts';
 import { fromCarbonCloud, toCarbonCloud } from './mappers.ts';
 
@@ -55,14 +60,17 @@ async function asUserErrors<T>(field: string, run: () => Promise<T>): Promise<T>
 }
 
 /**
- * The API as the retailer's account. A 401 that outlives the one token renewal means the
- * configured account is refused: a deployment fault, not the caller's, so it is reported as the
- * API being unavailable rather than as UNAUTHENTICATED.
+ * The API as the retailer's account: every answer is parsed here, once, by its route's schema
+ * (CARBONCLOUD_SCHEMAS), so the mappers see only typed values. A 401 that outlives the one token
+ * renewal means the configured account is refused: a deployment fault, not the caller's, so it is
+ * reported as the API being unavailable rather than as UNAUTHENTICATED.
  */
 class RetailerApi {
   private readonly client: UpstreamClient;
-  constructor(client: UpstreamClient) {
+  private readonly logger: Logger | undefined;
+  constructor(client: UpstreamClient, logger?: Logger) {
     this.client = client;
+    this.logger = logger;
   }
   private async guard<T>(run: () => Promise<T>): Promise<T> {
     try {
@@ -72,11 +80,19 @@ class RetailerApi {
       throw error;
     }
   }
-  json<T>(req: UpstreamRequest) {
-    return this.guard(() => this.client.json<T>(req));
+  private parse<K extends CarbonCloudRoute, M extends CarbonCloudMethod<K>>(route: K, method: M, body: unknown): CarbonCloudParsed<K, M> {
+    const schema = CARBONCLOUD_SCHEMAS[route][method] as z.ZodType;
+    return parseUpstream(schema, body, { upstream: this.client.name, route: carbonCloudRouteName(route, method), logger: this.logger }) as CarbonCloudParsed<K, M>;
   }
-  jsonOrNull<T>(req: UpstreamRequest) {
-    return this.guard(() => this.client.jsonOrNull<T>(req));
+  /** The parsed answer of `route` with `method`. */
+  async json<K extends CarbonCloudRoute, M extends CarbonCloudMethod<K>>(route: K, method: M, req: Omit<UpstreamRequest, 'method'>): Promise<CarbonCloudParsed<K, M>> {
+    const body = await this.guard(() => this.client.json<unknown>({ ...req, method }));
+    return this.parse(route, method, body);
+  }
+  /** Like `json`, but a 404 or 204 is null. */
+  async jsonOrNull<K extends CarbonCloudRoute, M extends CarbonCloudMethod<K>>(route: K, method: M, req: Omit<UpstreamRequest, 'method'>): Promise<CarbonCloudParsed<K, M> | null> {
+    const body = await this.guard(() => this.client.jsonOrNull<unknown>({ ...req, method }));
+    return body === null ? null : this.parse(route, method, body);
   }
   request(req: UpstreamRequest) {
     return this.guard(() => this.client.request(req));
@@ -87,17 +103,17 @@ class RetailerApi {
 export class UpstreamFootprintsSource implements FootprintsSource {
   private readonly client: RetailerApi;
 
-  constructor(client: UpstreamClient) {
-    this.client = new RetailerApi(client);
+  constructor(client: UpstreamClient, logger?: Logger) {
+    this.client = new RetailerApi(client, logger);
   }
 
   async groups() {
-    const rows = await this.client.json<CarbonCloudGroup[]>({ path: R.groups });
+    const rows = await this.client.json('groups', 'GET', { path: R.groups });
     return rows.map((g) => ({ id: g.id, name: g.name })).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   }
 
   private listPage(groupId: string, from: string | null, limit: number) {
-    return this.client.json<CarbonCloudProduct[]>({ path: R.resoldProducts, query: { groupId, from: from ?? undefined, limit } });
+    return this.client.json('resoldProducts', 'GET', { path: R.resoldProducts, query: { groupId, from: from ?? undefined, limit } });
   }
 
   async resoldProducts(groupId: string, page: { limit: number; afterId: string | null }) {
@@ -113,20 +129,20 @@ export class UpstreamFootprintsSource implements FootprintsSource {
 
   resoldProductsByIds(ids: readonly string[]) {
     return Promise.all(ids.map(async (id) => {
-      const p = await this.client.jsonOrNull<CarbonCloudProduct>({ path: R.resoldProduct(id) });
+      const p = await this.client.jsonOrNull('resoldProduct', 'GET', { path: R.resoldProduct(id) });
       return p && fromCarbonCloud.product(p);
     }));
   }
 
   async createResoldProduct(fields: ResoldProductFields & { groupId: string }) {
     const p = await asUserErrors('input.groupId', () =>
-      this.client.json<CarbonCloudProduct>({ method: 'POST', path: R.resoldProducts, body: { ...toCarbonCloud.productBody(fields), groupId: fields.groupId } }),
+      this.client.json('resoldProducts', 'POST', { path: R.resoldProducts, body: { ...toCarbonCloud.productBody(fields), groupId: fields.groupId } }),
     );
     return fromCarbonCloud.product(p);
   }
 
   async updateResoldProduct(id: string, fields: ResoldProductFields) {
-    const p = await asUserErrors('input.id', () => this.client.json<CarbonCloudProduct>({ method: 'PUT', path: R.resoldProduct(id), body: toCarbonCloud.productBody(fields) }));
+    const p = await asUserErrors('input.id', () => this.client.json('resoldProduct', 'PUT', { path: R.resoldProduct(id), body: toCarbonCloud.productBody(fields) }));
     return fromCarbonCloud.product(p);
   }
 
@@ -134,23 +150,24 @@ export class UpstreamFootprintsSource implements FootprintsSource {
     await asUserErrors('input.id', () => this.client.request({ method: 'DELETE', path: R.resoldProduct(id) }));
   }
 
-  private async feed(path: string, q: FeedQuery) {
-    const rows = await this.client.json<CarbonCloudUpdate[]>({ path, query: { groupId: q.groupId, since: q.since ?? undefined, limit: q.limit } });
-    return rows.map((r) => ({ resoldProductId: r.id, updatedAt: new Date(r.updatedAt) }));
+  private async feed(route: 'resoldProductUpdates' | 'footprintUpdates' | 'footprintBaselineUpdates', q: FeedQuery) {
+    const rows = await this.client.json(route, 'GET', { path: R[route], query: { groupId: q.groupId, since: q.since ?? undefined, limit: q.limit } });
+    return rows.map((r) => ({ resoldProductId: r.id, updatedAt: r.updatedAt }));
   }
 
   resoldProductUpdates(q: FeedQuery) {
-    return this.feed(R.resoldProductUpdates, q);
+    return this.feed('resoldProductUpdates', q);
   }
   footprintUpdates(q: FeedQuery) {
-    return this.feed(R.footprintUpdates, q);
+    return this.feed('footprintUpdates', q);
   }
   footprintBaselineUpdates(q: FeedQuery) {
-    return this.feed(R.footprintBaselineUpdates, q);
+    return this.feed('footprintBaselineUpdates', q);
   }
 
   /** One batch call per group and 256 products. */
   async footprints(kind: FootprintKind, products: readonly ProductRef[]) {
+    const route = kind === 'FOOTPRINT' ? 'footprints' : 'footprintBaselines';
     const byGroup = new Map<string, string[]>();
     for (const p of products) byGroup.set(p.groupId, [...(byGroup.get(p.groupId) ?? []), p.id]);
     const calls: Promise<FootprintRecord[]>[] = [];
@@ -160,7 +177,7 @@ export class UpstreamFootprintsSource implements FootprintsSource {
         calls.push(
           this.client
             // A read, though it is a POST: safe to send again.
-            .json<CarbonCloudBatchFootprint[]>({ method: 'POST', path: kind === 'FOOTPRINT' ? R.footprints : R.footprintBaselines, query: { groupId }, body: chunk, idempotent: true })
+            .json(route, 'POST', { path: R[route], query: { groupId }, body: chunk, idempotent: true })
             .then((rows) => rows.map((f) => fromCarbonCloud.footprint(f.productId, f))),
         );
       }
@@ -171,63 +188,70 @@ export class UpstreamFootprintsSource implements FootprintsSource {
 
   currentSuppliers(productIds: readonly string[]) {
     return Promise.all(productIds.map(async (id) => {
-      const e = await this.client.jsonOrNull<CarbonCloudEngagement>({ path: R.currentSupplier(id) });
+      const e = await this.client.jsonOrNull('currentSupplier', 'GET', { path: R.currentSupplier(id) });
       return e && fromCarbonCloud.engagement(e);
     }));
   }
 
   supplierPeriods(productIds: readonly string[]) {
     return Promise.all(productIds.map(async (id) => {
-      const rows = (await this.client.jsonOrNull<CarbonCloudSupplierPeriod[]>({ path: R.supplierPeriods(id) })) ?? [];
+      const rows = (await this.client.jsonOrNull('supplierPeriods', 'GET', { path: R.supplierPeriods(id) })) ?? [];
       return rows.map(fromCarbonCloud.period).sort((a, b) => (a.validFrom ?? '').localeCompare(b.validFrom ?? '') || a.id.localeCompare(b.id));
     }));
   }
 
   async setSupplierPeriods(productId: string, periods: SupplierPeriodInput[]) {
-    const body = { suppliers: periods.map((p) => ({ ...(p.id ? { id: p.id } : {}), supplierId: p.supplierId, validFrom: p.validFrom ?? undefined, validTo: p.validTo ?? undefined })) };
-    const rows = await asUserErrors('input.resoldProductId', () => this.client.json<CarbonCloudSupplierPeriod[]>({ method: 'PUT', path: R.supplierPeriods(productId), body }));
+    const body = requestBody(supplierPeriodsBody, { suppliers: periods.map((p) => ({ id: p.id, supplierId: p.supplierId, validFrom: p.validFrom, validTo: p.validTo })) });
+    const rows = await asUserErrors('input.resoldProductId', () => this.client.json('supplierPeriods', 'PUT', { path: R.supplierPeriods(productId), body }));
     return rows.map(fromCarbonCloud.period).sort((a, b) => (a.validFrom ?? '').localeCompare(b.validFrom ?? '') || a.id.localeCompare(b.id));
   }
 
   async productSuppliers(groupId: string, customId: string | null) {
-    const rows = await this.client.json<CarbonCloudSupplier[]>({ path: R.suppliers, query: { groupId, customId: customId || undefined } });
+    const rows = await this.client.json('suppliers', 'GET', { path: R.suppliers, query: { groupId, customId: customId || undefined } });
     return rows.map(fromCarbonCloud.supplier).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   }
 
   productSuppliersByIds(ids: readonly string[]) {
     return Promise.all(ids.map(async (id) => {
-      const s = await this.client.jsonOrNull<CarbonCloudSupplier>({ path: R.supplier(id) });
+      const s = await this.client.jsonOrNull('supplier', 'GET', { path: R.supplier(id) });
       return s && fromCarbonCloud.supplier(s);
     }));
   }
 
   async createProductSupplier(fields: CreateProductSupplierFields) {
-    const body = { groupId: fields.groupId, name: fields.name, customId: fields.customId ?? undefined, contacts: fields.contacts.map((c) => ({ email: c.email, ...(c.name ? { name: c.name } : {}) })) };
-    return fromCarbonCloud.supplier(await asUserErrors('input.groupId', () => this.client.json<CarbonCloudSupplier>({ method: 'POST', path: R.suppliers, body })));
+    const body = requestBody(createSupplierBody, { groupId: fields.groupId, name: fields.name, customId: fields.customId, contacts: fields.contacts.map((c) => ({ email: c.email, name: c.name || null })) });
+    return fromCarbonCloud.supplier(await asUserErrors('input.groupId', () => this.client.json('suppliers', 'POST', { path: R.suppliers, body })));
   }
 
   async updateProductSupplier(id: string, patch: ProductSupplierPatch) {
-    const body = {
-      ...(patch.name !== undefined ? { name: patch.name } : {}),
-      ...(patch.customId !== undefined ? { customId: patch.customId } : {}),
-      ...(patch.contacts ? { contacts: patch.contacts.map((c) => ({ email: c.email, ...(c.name ? { name: c.name } : {}) })) } : {}),
-    };
-    return fromCarbonCloud.supplier(await asUserErrors('input.id', () => this.client.json<CarbonCloudSupplier>({ method: 'PATCH', path: R.supplier(id), body, idempotent: true })));
+    const body = requestBody(updateSupplierBody, {
+      name: patch.name,
+      customId: patch.customId,
+      contacts: patch.contacts?.map((c) => ({ email: c.email, name: c.name || null })),
+    });
+    return fromCarbonCloud.supplier(await asUserErrors('input.id', () => this.client.json('supplier', 'PATCH', { path: R.supplier(id), body, idempotent: true })));
   }
 
   async deleteProductSupplier(id: string) {
     await asUserErrors('input.id', () => this.client.request({ method: 'DELETE', path: R.supplier(id) }));
   }
 
-  async linkedProducts(supplierId: string, statuses: LinkedProductStatus[] | null) {
-    const rows = await this.client.json<CarbonCloudLinkedProduct[]>({ path: R.linkedProducts(supplierId), query: { status: statuses?.length ? statuses.map(toCarbonCloud.linkStatus) : undefined } });
-    return rows.map(fromCarbonCloud.linkedProduct).sort((a, b) => a.name.localeCompare(b.name) || a.resoldProductId.localeCompare(b.resoldProductId));
+  async linkedProducts(supplierId: string, statuses: AsRead<LinkedProductStatus>[] | null) {
+    // UNKNOWN has no upstream value: with it in the filter, every status is asked for and filtered here.
+    const wanted = statuses?.length ? statuses : null;
+    const known = wanted?.filter((s): s is LinkedProductStatus => s !== 'UNKNOWN') ?? [];
+    const upstreamFilter = wanted && known.length === wanted.length ? known.map(toCarbonCloud.linkStatus) : undefined;
+    const rows = await this.client.json('linkedProducts', 'GET', { path: R.linkedProducts(supplierId), query: { status: upstreamFilter } });
+    return rows
+      .map(fromCarbonCloud.linkedProduct)
+      .filter((l) => !wanted || wanted.includes(l.status))
+      .sort((a, b) => a.name.localeCompare(b.name) || a.resoldProductId.localeCompare(b.resoldProductId));
   }
 
   /** A 425 (products still processing) is retried with growing backoff by the client before it fails. */
   async inviteProductSupplier(supplierId: string, productIds: string[]) {
     await asUserErrors('input.supplierId', () =>
-      this.client.json<{ status: string }>({ method: 'POST', path: R.invites, body: { products: productIds.map((id) => ({ id })), supplierId }, idempotent: true }),
+      this.client.json('invites', 'POST', { path: R.invites, body: requestBody(inviteBody, { products: productIds.map((id) => ({ id })), supplierId }), idempotent: true }),
     );
   }
 }

@@ -557,8 +557,11 @@ export type PuroProductionFacility = {
 
 export type Query = {
   __typename?: 'Query';
-  /** Credit types sold through Puro.earth's sales channel. Public. Page size default 20, at most 100. */
-  creditTypes: CreditTypeConnection;
+  /**
+   * Credit types sold through Puro.earth's sales channel. Public. Page size default 20, at most 100.
+   * Null, with a coded error (e.g. UPSTREAM_CONTRACT), when the upstream fails; the rest of the query answers.
+   */
+  creditTypes: Maybe<CreditTypeConnection>;
   /**
    * One registry organization. Needs a token; only members of the organization (or an admin) may
    * read it: another caller gets FORBIDDEN, decided from the registry's own memberships before the
@@ -567,8 +570,11 @@ export type Query = {
   organization: Maybe<Organization>;
   /** Admins only: the platform users who may act for the organization, oldest grant first. */
   organizationMembers: Array<OrganizationMember>;
-  /** Puro.earth carbon removal inventory. Public. Page size default 20, at most 100. */
-  puroInventory: CarbonCreditConnection;
+  /**
+   * Puro.earth carbon removal inventory. Public. Page size default 20, at most 100. Null, with a
+   * coded error (e.g. UPSTREAM_CONTRACT), when the upstream fails; the rest of the query answers.
+   */
+  puroInventory: Maybe<CarbonCreditConnection>;
   /**
    * Retirements recorded in the ICR and in Puro.earth: ICR first, then Puro, each newest first.
    * Public. Page size default 20, at most 100. Upstream, the ICR lists no retirements: its part is
@@ -1233,10 +1239,10 @@ export type PuroProductionFacilityResolvers<ContextType = Context, ParentType ex
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
-  creditTypes?: Resolver<ResolversTypes['CreditTypeConnection'], ParentType, ContextType, Partial<QueryCreditTypesArgs>>;
+  creditTypes?: Resolver<Maybe<ResolversTypes['CreditTypeConnection']>, ParentType, ContextType, Partial<QueryCreditTypesArgs>>;
   organization?: Resolver<Maybe<ResolversTypes['Organization']>, ParentType, ContextType, RequireFields<QueryOrganizationArgs, 'id'>>;
   organizationMembers?: Resolver<Array<ResolversTypes['OrganizationMember']>, ParentType, ContextType, RequireFields<QueryOrganizationMembersArgs, 'organizationId'>>;
-  puroInventory?: Resolver<ResolversTypes['CarbonCreditConnection'], ParentType, ContextType, Partial<QueryPuroInventoryArgs>>;
+  puroInventory?: Resolver<Maybe<ResolversTypes['CarbonCreditConnection']>, ParentType, ContextType, Partial<QueryPuroInventoryArgs>>;
   retirements?: Resolver<Maybe<ResolversTypes['RetirementConnection']>, ParentType, ContextType, Partial<QueryRetirementsArgs>>;
 }>;
 

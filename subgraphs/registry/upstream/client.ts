@@ -22,9 +22,12 @@
 // `production_facility_id`, `issuance_id`, `vintage`); `order_by` is the snake_case field, with
 // a leading `-` for descending. Assumed beyond the seed: `/puro/retirement` also filters by
 // `offset_order_id` (repeatable), and credit types answer a plain JSON array.
+import { z } from 'zod';
 import type { Config } from '../../../lib/config.ts';
 import { upstreamClient, type UpstreamClient } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
+import { isCountryCode } from '../../../lib/scalars.ts';
+import { decimal, integer, nullable, timestamp } from '../../../lib/upstream-contract.ts';
 
 const org = (id: string) => `/organizations/${encodeURIComponent(id)}`;
 
@@ -71,17 +74,59 @@ export interface IcrActionBody {
   retirementData?: { reason: string; beneficiaryName: string; comment: string };
 }
 
-export interface PuroPage<T> {
-  items: T[];
-  total: number;
-  page: number;
-  size: number;
-  pages: number;
-}
+// ---- CO2Trust Puro wire contract (the assumptions listed at the top, in one place) ---------
+// The seed names the routes and their query parameters (lines 325-358) but no bodies: the
+// bodies below are assumed, in the snake_case of every CO2Trust body. Each answer is parsed once
+// by PURO_SCHEMAS at the client boundary (./source.ts): numbers as JSON numbers or decimal
+// strings (as Decimal), optional fields absent or null, unknown fields ignored, a country code
+// that is not ISO 3166-1 alpha-2 read as null; a missing required value is UPSTREAM_CONTRACT.
 
-export interface PuroInventoryItemWire {
-  id: string;
-  credit_type_code: string;
+/** `{ items, total, page, size, pages }` of every CO2Trust list; `page`, `size` and `pages` are not needed. */
+const puroPage = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), total: integer });
+
+/** An ISO 3166-1 alpha-2 code, or null for anything else (the GraphQL field is nullable). */
+const country = z.unknown().transform((v) => (typeof v === 'string' && isCountryCode(v.toUpperCase()) ? v.toUpperCase() : null));
+
+/** An inventory item: the seed's filter fields (lines 335-340) plus its `id`, `quantity` (tonnes) and the facility's name. */
+const puroInventoryItem = z.object({
+  id: z.string(),
+  credit_type_code: z.string(),
+  quantity: decimal,
+  country_code: country,
+  production_facility_id: nullable(z.string()),
+  production_facility_name: nullable(z.string()),
+  issuance_id: nullable(z.string()),
+  vintage: nullable(integer),
+  serial_number_range: nullable(z.string()),
+});
+
+/** A retirement (line 348, "retirement transactions"): assumed fields, all but `id`, `quantity` and `retired_at` optional. */
+const puroRetirement = z.object({
+  id: z.string(),
+  quantity: decimal,
+  retired_at: timestamp,
+  beneficiary_name: nullable(z.string()),
+  retirement_reason: nullable(z.string()),
+  comment: nullable(z.string()),
+  vintage: nullable(integer),
+  serial_number_range: nullable(z.string()),
+  offset_order_id: nullable(z.string()),
+});
+
+/** A credit type (line 357): assumed `{ code, name, description? }`. */
+const puroCreditType = z.object({ code: z.string(), name: z.string(), description: nullable(z.string()) });
+
+/** The response schema of every route of PURO_ROUTES (seed 000 lines beside each). */
+export const PURO_SCHEMAS = {
+  inventory: puroPage(puroInventoryItem), // GET /puro/inventory, line 331
+  retirements: puroPage(puroRetirement), // GET /puro/retirement, line 347
+  creditTypes: z.array(puroCreditType), // GET /puro/sales-channel-services/v1/credit-types, line 356 (assumed: a plain array)
+} as const satisfies { [K in keyof typeof PURO_ROUTES]: z.ZodType };
+
+export type PuroParsed<K extends keyof typeof PURO_SCHEMAS> = z.output<(typeof PURO_SCHEMAS)[K]>;
+
+/** An inventory item as the contract fake serves it (every field present). */
+export interface PuroInventoryItemWire extends z.input<typeof puroInventoryItem> {
   country_code: string;
   production_facility_id: string;
   production_facility_name: string | null;
@@ -91,8 +136,8 @@ export interface PuroInventoryItemWire {
   serial_number_range: string | null;
 }
 
-export interface PuroRetirementWire {
-  id: string;
+/** A retirement as the contract fake serves it (every field present). */
+export interface PuroRetirementWire extends z.input<typeof puroRetirement> {
   beneficiary_name: string | null;
   retirement_reason: string | null;
   comment: string | null;
@@ -103,9 +148,8 @@ export interface PuroRetirementWire {
   offset_order_id: string | null;
 }
 
-export interface PuroCreditTypeWire {
-  code: string;
-  name: string;
+/** A credit type as the contract fake serves it. */
+export interface PuroCreditTypeWire extends z.input<typeof puroCreditType> {
   description: string | null;
 }
 

@@ -5,13 +5,11 @@
 // null, unknown fields are ignored. A missing required value is an UPSTREAM_CONTRACT error that
 // names the upstream, the route and the field path (never the upstream's text).
 import { z } from 'zod';
-import { dec, type Decimal } from '../../../lib/decimal.ts';
-import { parseUpstream } from '../../../lib/upstream-contract.ts';
+import type { Logger } from '../../../lib/logger.ts';
+import { decimal, integer, parseUpstream } from '../../../lib/upstream-contract.ts';
+import type { ICR_ROUTES } from './client.ts';
 import type { CreditAction, CreditKind, CreditRequestState } from '../source.ts';
 
-const DECIMAL = /^-?\d+(\.\d+)?$/;
-/** A quantity: a JSON number or a decimal string, as a Decimal. */
-const decimal = z.union([z.number().finite(), z.string().regex(DECIMAL)]).transform((v): Decimal => dec(v));
 const text = z.string();
 const optionalText = z.union([z.string(), z.number()]).nullish().transform((v) => (v === null || v === undefined ? null : String(v)));
 /** `"2020"` in the document; a number is accepted too. */
@@ -84,17 +82,27 @@ export const icrCreditRequest = z.object({
 /** GET /organizations/{id}/inventory/requests (document lines 91-136). */
 export const icrCreditRequestPage = z.object({
   pagination: z.object({
-    total: z.number().int().nonnegative(),
-    currentPage: z.number().int().nullish(),
-    pageCount: z.number().int().nullish(),
-    nextPage: z.number().int().nullish(),
-    prevPage: z.number().int().nullish(),
+    total: integer.pipe(z.number().nonnegative()),
+    currentPage: integer.nullish(),
+    pageCount: integer.nullish(),
+    nextPage: integer.nullish(),
+    prevPage: integer.nullish(),
   }),
   creditRequests: z.array(icrCreditRequest),
 });
 
 /** POST /organizations/{id}/inventory/request/{requestId}/review (document lines 440-442). */
 export const icrReviewAnswer = z.object({ id: optionalText });
+
+/** The answer schema of every route of ICR_ROUTES (document lines in client.ts). */
+export const ICR_SCHEMAS = {
+  inventory: icrInventory,
+  requests: icrCreditRequestPage,
+  request: icrCreditRequest,
+  action: icrCreditRequest,
+  requestAction: icrCreditRequest,
+  review: icrReviewAnswer,
+} as const satisfies { [K in keyof typeof ICR_ROUTES]: z.ZodType };
 
 export type IcrCreditParsed = z.output<typeof icrCredit>;
 export type IcrInventoryParsed = z.output<typeof icrInventory>;
@@ -103,6 +111,6 @@ export type IcrCreditRequestPageParsed = z.output<typeof icrCreditRequestPage>;
 export type IcrProjectParsed = z.output<typeof icrProject>;
 
 /** Parses an ICR answer at the client boundary (`parseUpstream`: UPSTREAM_CONTRACT naming the route and field). */
-export function parseIcr<S extends z.ZodType>(schema: S, body: unknown, route: string): z.output<S> {
-  return parseUpstream(schema, body, { upstream: 'icr', route });
+export function parseIcr<S extends z.ZodType>(logger: Logger | undefined, schema: S, body: unknown, route: string): z.output<S> {
+  return parseUpstream(schema, body, { upstream: 'icr', route, logger });
 }

@@ -8,6 +8,7 @@ import type { CarbonCreditRecord, CreditRequestRecord } from '../source.ts';
 import { ICR_ROUTES, ICR_ROUTE_NAMES, type IcrAction, type IcrActionBody } from './client.ts';
 import { icrCreditRequest, icrCreditRequestPage, icrInventory, icrReviewAnswer, parseIcr } from './icr-schemas.ts';
 import { fromIcr } from './mappers.ts';
+import type { Logger } from '../../../lib/logger.ts';
 
 /** Largest page of credit requests asked for. */
 export const ICR_PAGE = 100;
@@ -37,9 +38,11 @@ export const isOutcomeUnknown = (error: unknown) => error instanceof GraphQLErro
 
 export class IcrApi {
   readonly client: UpstreamClient;
+  private readonly logger: Logger | undefined;
 
-  constructor(client: UpstreamClient) {
+  constructor(client: UpstreamClient, logger?: Logger) {
     this.client = client;
+    this.logger = logger;
   }
 
   private async call(req: UpstreamRequest, notFoundIsNull = false): Promise<unknown> {
@@ -59,13 +62,13 @@ export class IcrApi {
   async inventory(organizationId: string, development: boolean): Promise<CarbonCreditRecord[] | null> {
     const body = await this.call({ path: ICR_ROUTES.inventory(organizationId), query: { development: development ? 'true' : undefined } }, true);
     if (body === null) return null;
-    return parseIcr(icrInventory, body, ICR_ROUTE_NAMES.inventory).credits.map((c) => fromIcr.credit(c, c.organizationId ?? organizationId));
+    return parseIcr(this.logger, icrInventory, body, ICR_ROUTE_NAMES.inventory).credits.map((c) => fromIcr.credit(c, c.organizationId ?? organizationId));
   }
 
   /** One page (zero-based) of the organization's credit requests (document line 87). */
   async requestsPage(organizationId: string, page: number, limit = ICR_PAGE): Promise<{ items: CreditRequestRecord[]; total: number }> {
     const body = await this.call({ path: ICR_ROUTES.requests(organizationId), query: { limit, page } });
-    const parsed = parseIcr(icrCreditRequestPage, body, ICR_ROUTE_NAMES.requests);
+    const parsed = parseIcr(this.logger, icrCreditRequestPage, body, ICR_ROUTE_NAMES.requests);
     return { items: parsed.creditRequests.map((r) => fromIcr.request(r, organizationId)), total: parsed.pagination.total };
   }
 
@@ -83,7 +86,7 @@ export class IcrApi {
   /** One credit request (document line 157); null when unknown. */
   async request(organizationId: string, requestId: string): Promise<CreditRequestRecord | null> {
     const body = await this.call({ path: ICR_ROUTES.request(organizationId, requestId) }, true);
-    return body === null ? null : fromIcr.request(parseIcr(icrCreditRequest, body, ICR_ROUTE_NAMES.request), organizationId);
+    return body === null ? null : fromIcr.request(parseIcr(this.logger, icrCreditRequest, body, ICR_ROUTE_NAMES.request), organizationId);
   }
 
   /**
@@ -94,12 +97,12 @@ export class IcrApi {
   async post(route: 'action' | 'request', organizationId: string, action: IcrAction, body: IcrActionBody): Promise<CreditRequestRecord> {
     const path = route === 'action' ? ICR_ROUTES.action(organizationId, action) : ICR_ROUTES.requestAction(organizationId, action);
     const answer = await this.call({ method: 'POST', path, body, idempotent: false });
-    return fromIcr.request(parseIcr(icrCreditRequest, answer, route === 'action' ? ICR_ROUTE_NAMES.action : ICR_ROUTE_NAMES.requestAction), organizationId);
+    return fromIcr.request(parseIcr(this.logger, icrCreditRequest, answer, route === 'action' ? ICR_ROUTE_NAMES.action : ICR_ROUTE_NAMES.requestAction), organizationId);
   }
 
   /** Reviews a pending request (document line 430); not re-sent once it may have arrived. */
   async review(organizationId: string, requestId: string, state: 'Accepted' | 'Rejected'): Promise<void> {
     const answer = await this.call({ method: 'POST', path: ICR_ROUTES.review(organizationId, requestId), body: { state }, idempotent: false });
-    parseIcr(icrReviewAnswer, answer, ICR_ROUTE_NAMES.review);
+    parseIcr(this.logger, icrReviewAnswer, answer, ICR_ROUTE_NAMES.review);
   }
 }

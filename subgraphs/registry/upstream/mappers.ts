@@ -1,9 +1,8 @@
 // ICR and CO2Trust Puro wire shapes to domain records, and (for the contract fakes) back.
-import { dec } from '../../../lib/decimal.ts';
 import type { CarbonCreditRecord, CreditAction, CreditRequestRecord, CreditTypeRecord, ProjectRecord, RetirementRecord } from '../source.ts';
 import type { DemoPuroItem, DemoRetirement } from '../local/seed.ts';
 import type { IcrCreditParsed, IcrCreditRequestParsed, IcrProjectParsed } from './icr-schemas.ts';
-import type { IcrAction, PuroCreditTypeWire, PuroInventoryItemWire, PuroRetirementWire } from './client.ts';
+import type { IcrAction, PuroCreditTypeWire, PuroInventoryItemWire, PuroParsed, PuroRetirementWire } from './client.ts';
 
 export const toIcrAction = (action: CreditAction): IcrAction => action.toLowerCase() as IcrAction;
 
@@ -56,8 +55,12 @@ export const fromIcr = {
   }),
 };
 
+type PuroItem = PuroParsed<'inventory'>['items'][number];
+type PuroRetirement = PuroParsed<'retirements'>['items'][number];
+
+/** Parsed CO2Trust Puro answers (PURO_SCHEMAS) to domain records. */
 export const fromPuro = {
-  item: (i: PuroInventoryItemWire): CarbonCreditRecord => ({
+  item: (i: PuroItem): CarbonCreditRecord => ({
     id: i.id,
     registry: 'PURO',
     organizationId: null,
@@ -65,33 +68,33 @@ export const fromPuro = {
     tokenId: null,
     tokenAddress: null,
     project: null,
-    serialization: i.serial_number_range ?? null,
+    serialization: i.serial_number_range,
     serialRanges: [],
     vintage: i.vintage,
     supply: null,
-    amount: dec(i.quantity),
+    amount: i.quantity,
     creditTypeCode: i.credit_type_code,
     countryCode: i.country_code,
-    productionFacility: { id: i.production_facility_id, name: i.production_facility_name ?? null },
+    productionFacility: i.production_facility_id === null ? null : { id: i.production_facility_id, name: i.production_facility_name },
     issuanceId: i.issuance_id,
   }),
-  retirement: (r: PuroRetirementWire): RetirementRecord => ({
+  retirement: (r: PuroRetirement): RetirementRecord => ({
     id: r.id,
     registry: 'PURO',
-    offsetOrderId: r.offset_order_id ?? null,
-    beneficiaryName: r.beneficiary_name ?? null,
-    reason: r.retirement_reason ?? null,
-    comment: r.comment ?? null,
-    amount: dec(r.quantity),
-    vintage: r.vintage ?? null,
-    serialization: r.serial_number_range ?? null,
+    offsetOrderId: r.offset_order_id,
+    beneficiaryName: r.beneficiary_name,
+    reason: r.retirement_reason,
+    comment: r.comment,
+    amount: r.quantity,
+    vintage: r.vintage,
+    serialization: r.serial_number_range,
     creditId: null,
     project: null,
     organizationId: null,
     txId: null,
-    retiredAt: new Date(r.retired_at),
+    retiredAt: r.retired_at,
   }),
-  creditType: (t: PuroCreditTypeWire): CreditTypeRecord => ({ code: t.code, name: t.name, description: t.description ?? null }),
+  creditType: (t: PuroParsed<'creditTypes'>[number]): CreditTypeRecord => ({ code: t.code, name: t.name, description: t.description }),
 };
 
 /** The inverse mappers: demo records as the CO2Trust Puro endpoints serve them (contract fakes). */

@@ -5,7 +5,9 @@
 import { alignByKey } from '../../../lib/batch.ts';
 import { offsetConnection, windowFromPages, type Connection, type OffsetPage } from '../../../lib/connection.ts';
 import { DomainError } from '../../../lib/errors.ts';
-import type { UpstreamClient } from '../../../lib/http-client.ts';
+import type { UpstreamClient, UpstreamRequest } from '../../../lib/http-client.ts';
+import type { Logger } from '../../../lib/logger.ts';
+import { parseUpstream } from '../../../lib/upstream-contract.ts';
 import type { OrganizationAccess } from '../access.ts';
 import { loadRequest, outcomeUnknown, retirementOf, type WriteJournal } from '../journal/writes.ts';
 import {
@@ -36,7 +38,7 @@ import type {
   ReviewDecision,
   TokenRef,
 } from '../source.ts';
-import { PURO_ROUTES as PURO, type IcrActionBody, type PuroCreditTypeWire, type PuroInventoryItemWire, type PuroPage, type PuroRetirementWire } from './client.ts';
+import { PURO_ROUTES as PURO, PURO_SCHEMAS, type IcrActionBody, type PuroParsed } from './client.ts';
 import { IcrRefusal, isOutcomeUnknown, maybeApplied, type IcrApi } from './icr.ts';
 import { fromPuro, toIcrAction } from './mappers.ts';
 
@@ -54,6 +56,8 @@ export interface UpstreamRegistryDeps {
   access: OrganizationAccess;
   /** The organization holding the marketplace's offset inventory. */
   offsetOrganizationId: string;
+  /** Where contract violations are logged (once per route and field). */
+  logger?: Logger;
 }
 
 export class UpstreamRegistrySource implements RegistrySource {
@@ -62,6 +66,7 @@ export class UpstreamRegistrySource implements RegistrySource {
   private readonly journal: WriteJournal;
   private readonly access: OrganizationAccess;
   private readonly offsetOrganizationId: string;
+  private readonly logger: Logger | undefined;
   /** Inventory answers of this request: `organization` and `inventory` share one call. */
   private readonly inventories = new Map<string, Promise<CarbonCreditRecord[] | null>>();
   private creditTypeList: Promise<CreditTypeRecord[]> | null = null;
@@ -72,6 +77,7 @@ export class UpstreamRegistrySource implements RegistrySource {
     this.journal = deps.journal;
     this.access = deps.access;
     this.offsetOrganizationId = deps.offsetOrganizationId;
+    this.logger = deps.logger;
   }
 
   private fetchInventory(organizationId: string, development: boolean): Promise<CarbonCreditRecord[] | null> {
@@ -120,10 +126,15 @@ export class UpstreamRegistrySource implements RegistrySource {
     return { ...connection, nodes: connection.nodes.map(add), edges: connection.edges.map((e) => ({ ...e, node: add(e.node) })) };
   }
 
+  /** A CO2Trust Puro read, parsed once here by its route's schema (PURO_SCHEMAS). */
+  private async puroRead<K extends keyof typeof PURO>(route: K, req: { query?: UpstreamRequest['query'] }): Promise<PuroParsed<K>> {
+    const body = await this.puro.json<unknown>({ ...req, path: PURO[route] });
+    return parseUpstream(PURO_SCHEMAS[route], body, { upstream: this.puro.name, route: `GET ${PURO[route]}`, logger: this.logger }) as PuroParsed<K>;
+  }
+
   async puroInventory(filter: PuroInventoryFilter, order: PuroInventoryOrder, page: OffsetPage) {
     return windowFromPages(page, async (pageNumber, size) => {
-      const res = await this.puro.json<PuroPage<PuroInventoryItemWire>>({
-        path: PURO.inventory,
+      const res = await this.puroRead('inventory', {
         query: {
           page: pageNumber,
           size,
@@ -141,8 +152,7 @@ export class UpstreamRegistrySource implements RegistrySource {
 
   private puroRetirementPages(offsetOrderIds: readonly string[] | null) {
     return async (pageNumber: number, size: number) => {
-      const res = await this.puro.json<PuroPage<PuroRetirementWire>>({
-        path: PURO.retirements,
+      const res = await this.puroRead('retirements', {
         query: { page: pageNumber, size, offset_order_id: offsetOrderIds ? [...offsetOrderIds] : undefined },
       });
       return { items: res.items.map(fromPuro.retirement), total: res.total };
@@ -178,7 +188,7 @@ export class UpstreamRegistrySource implements RegistrySource {
   }
 
   private allCreditTypes(): Promise<CreditTypeRecord[]> {
-    this.creditTypeList ??= this.puro.json<PuroCreditTypeWire[]>({ path: PURO.creditTypes }).then((list) => list.map(fromPuro.creditType));
+    this.creditTypeList ??= this.puroRead('creditTypes', {}).then((list) => list.map(fromPuro.creditType));
     return this.creditTypeList;
   }
 
