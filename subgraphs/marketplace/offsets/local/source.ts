@@ -7,7 +7,7 @@ import type { EntityManager } from '../../../../lib/db.ts';
 import { DomainError, badInput, unauthenticated } from '../../../../lib/errors.ts';
 import { renderOffsetCertificate } from '../certificate-pdf.ts';
 import { allocateOffsets, quoteRecordOf, requestHash, type OffsetBundleStock, type OffsetDemand } from '../allocation.ts';
-import type { OffsetOrderPage, OffsetOrderRecord, OffsetOrderSource, OffsetRequest, OffsetRetirementRecord } from '../source.ts';
+import type { OffsetOrderPage, OffsetOrderRecord, OffsetOrderSource, OffsetRequest, OffsetRetirementRecord, PlaceOrderOptions } from '../source.ts';
 import { OffsetAllocation, OffsetBundle, OffsetEmissionEstimate, OffsetOrder } from './entities.ts';
 import { bundleStock, offsetOrderRecord } from './mapping.ts';
 import { blockedProjects, poolOrderGrams, poolRetirementsByIds, retirementStates } from './retirement-pool.ts';
@@ -69,7 +69,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     });
   }
 
-  async placeOrder(request: OffsetRequest, idempotencyKey: string | null): Promise<OffsetOrderRecord> {
+  async placeOrder(request: OffsetRequest, idempotencyKey: string | null, options: PlaceOrderOptions = {}): Promise<OffsetOrderRecord> {
     const viewer = this.viewer;
     if (!viewer) throw unauthenticated();
     const hash = requestHash(request);
@@ -79,7 +79,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        const id = await this.placeOnce(viewer, request, idempotencyKey, hash);
+        const id = await this.placeOnce(viewer, request, idempotencyKey, hash, options);
         this.registry.orderPlaced();
         return (await this.offsetOrdersByIds([id]))[0]!;
       } catch (error) {
@@ -98,7 +98,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
   }
 
   /** One transaction: allocate from current stock, take it with guarded decrements, record the order. */
-  private placeOnce(viewer: Viewer, request: OffsetRequest, idempotencyKey: string | null, hash: string): Promise<string> {
+  private placeOnce(viewer: Viewer, request: OffsetRequest, idempotencyKey: string | null, hash: string, options: PlaceOrderOptions): Promise<string> {
     return this.em.fork().transactional(async (tx) => {
       let demand: OffsetDemand;
       if (request.kind === 'ESTIMATE') {
@@ -122,7 +122,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
       }
       const id = randomUUID();
       const now = new Date();
-      const beneficiary = viewer.name ?? viewer.email;
+      const beneficiary = options.beneficiary ?? viewer.name ?? viewer.email;
       tx.create(OffsetOrder, {
         id,
         ownerId: viewer.id,
@@ -155,6 +155,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
       );
       // The grams join their projects' pools; the tonnes they fill (and their outbox messages) commit or roll back with the order.
       await poolOrderGrams(tx, id, allocation.lines, now);
+      await options.alongside?.(tx, { id, costMinor: allocation.costMinor, currency: allocation.currency });
       await tx.flush();
       return id;
     });
