@@ -8,6 +8,7 @@ import { DomainError, badInput, unauthenticated } from '../../../../lib/errors.t
 import { renderOffsetCertificate } from '../certificate-pdf.ts';
 import { allocateOffsets, quoteRecordOf, requestHash, type OffsetBundleStock, type OffsetDemand } from '../allocation.ts';
 import type { OffsetOrderPage, OffsetOrderRecord, OffsetOrderSource, OffsetRequest, OffsetRetirementRecord, PlaceOrderOptions } from '../source.ts';
+import { OffsetProductRun } from '../flow/entities.ts';
 import { OffsetAllocation, OffsetBundle, OffsetEmissionEstimate, OffsetOrder } from './entities.ts';
 import { bundleStock, offsetOrderRecord } from './mapping.ts';
 import { blockedProjects, poolOrderGrams, poolRetirementsByIds, retirementStates } from './retirement-pool.ts';
@@ -209,7 +210,14 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     const shares = state?.shares ?? [];
     const poolIds = [...new Set(shares.flatMap((s) => (s.retirement ? [s.retirement.id] : [])))];
     const registry = await this.registry.retirementsOf(order.id, poolIds);
-    return renderOffsetCertificate(order, registry?.order ?? null, shares.map((share) => ({ share, registry: share.retirement ? (registry?.pools.get(share.retirement.id) ?? null) : null })));
+    const run = await this.em.fork().findOne(OffsetProductRun, { orderId: order.id });
+    const product = run && { name: run.productName, year: run.year, footprintKgPerKg: run.footprintKgPerKg, salesTonnes: run.salesTonnes };
+    return renderOffsetCertificate(
+      order,
+      registry?.order ?? null,
+      shares.map((share) => ({ share, registry: share.retirement ? (registry?.pools.get(share.retirement.id) ?? null) : null })),
+      product,
+    );
   }
 
   /** Records with their allocation lines, loaded in one statement for all orders. */
