@@ -146,8 +146,8 @@ export class OffsetProductFlow {
       const costMinor = order.totalCost ? toMinor(order.totalCost.amount, order.totalCost.currency) : run.quotedCostMinor;
       await this.opts.db.fork().transactional((tx) => this.journalOrdered(tx, run, { id: order.id, costMinor, currency: order.totalCost?.currency ?? run.currency }));
     }
-    this.opts.paymentQueued();
     this.crashPoint('ORDERED');
+    this.opts.paymentQueued();
   }
 
   private async journalOrdered(tx: EntityManager, run: OffsetProductRun, order: { id: string; costMinor: bigint; currency: string }): Promise<void> {
