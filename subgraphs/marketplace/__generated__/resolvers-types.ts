@@ -472,6 +472,18 @@ export type Mutation = {
   createSupplier: SupplierPayload;
   /** Adds a trader (broker) of a supplier's credits. Admin only. */
   createTrader: TraderPayload;
+  /**
+   * Offsets one calendar year of a resold product's emissions, end to end: reads the product's
+   * footprint and that year's sales volume from footprints (as the caller), quotes them as
+   * `ResoldProduct.offsetQuote` does, places a by-mass offset order, records its payment and its
+   * registry retirement. Runs exactly once per buyer and `idempotencyKey`: a retry with the same key
+   * and input resumes an interrupted run and returns the same order; the same key with a different
+   * input is IDEMPOTENCY_MISMATCH. A product without a footprint is NO_FOOTPRINT, a year without
+   * sales NO_SALES_VOLUME, a quote above `maximumSpend` QUOTE_ABOVE_MAXIMUM_SPEND (nothing bought).
+   * Once the quote is accepted the offset is recorded: an outage after that (UPSTREAM_UNAVAILABLE,
+   * RATE_LIMITED) does not stop it; it completes in the background and a retry returns its order.
+   */
+  offsetResoldProduct: OffsetResoldProductPayload;
   /** Adds an address to the mailing list. No token needed; subscribing twice keeps one entry. */
   subscribeToMailingList: SubscribeToMailingListPayload;
   /**
@@ -556,6 +568,12 @@ export type MutationCreateSupplierArgs = {
 /** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
 export type MutationCreateTraderArgs = {
   input: CreateTraderInput;
+};
+
+
+/** Every write of the carbon federation API: sign-in, marketplace orders and catalogue, offset orders, payments (bank accounts, transfers, payment records), registry credit transactions and retirements, and the retailer's footprint catalogue. Each takes one `input` and returns a payload with `userErrors`; writes a client may retry accept an `idempotencyKey`. */
+export type MutationOffsetResoldProductArgs = {
+  input: OffsetResoldProductInput;
 };
 
 
@@ -724,6 +742,10 @@ export type OffsetOrder = {
   mass: Maybe<Mass>;
   /** The maximum spend of an order by value. */
   maximumSpend: Maybe<Money>;
+  /** The calendar year of the product's sales the order offsets; null for orders not placed for a product. */
+  offsetYear: Maybe<Scalars['Int']['output']>;
+  /** The resold product whose yearly emissions the order offsets (`offsetResoldProduct`); null for other orders. */
+  resoldProduct: Maybe<ResoldProduct>;
   /** Why the registry refuses a pooled retirement of this order while `retirementStatus` is BLOCKED. */
   retirementBlockedReason: Maybe<Scalars['String']['output']>;
   /**
@@ -855,6 +877,29 @@ export type OffsetQuotePayload = {
   /** Null when the request cannot be priced (see userErrors). */
   quote: Maybe<OffsetQuote>;
   /** Why the request cannot be priced (INVALID, BELOW_MINIMUM, INSUFFICIENT_INVENTORY), naming the input field at fault; empty on success. */
+  userErrors: Array<UserError>;
+};
+
+/** A product's yearly emissions to offset. */
+export type OffsetResoldProductInput = {
+  /** The name the certificate is issued to. */
+  beneficiary?: InputMaybe<Scalars['String']['input']>;
+  /** Makes retries safe: 1 to 200 printable characters, unique per buyer. */
+  idempotencyKey: Scalars['String']['input'];
+  /** The most the buyer will pay, in the order's currency; a higher quote buys nothing. */
+  maximumSpend?: InputMaybe<MarketplaceMoneyInput>;
+  /** The resold product (footprints) whose emissions are offset. */
+  resoldProductId: Scalars['ID']['input'];
+  /** The calendar year of sales to offset, e.g. 2025. */
+  year: Scalars['Int']['input'];
+};
+
+/** The result of `offsetResoldProduct`: the order offsetting the product's year, else the reasons it was refused. */
+export type OffsetResoldProductPayload = {
+  __typename?: 'OffsetResoldProductPayload';
+  /** The order offsetting the product's year; null when refused (see userErrors). */
+  offsetOrder: Maybe<OffsetOrder>;
+  /** Why the offset was refused (NO_FOOTPRINT, NO_SALES_VOLUME, QUOTE_ABOVE_MAXIMUM_SPEND, IDEMPOTENCY_MISMATCH, INVALID, INSUFFICIENT_INVENTORY), naming the input field at fault; empty on success. Nothing is bought when there is one. */
   userErrors: Array<UserError>;
 };
 
@@ -1539,6 +1584,11 @@ export type ResoldProduct = {
   /** CarbonCloud id of the resold product. */
   id: Scalars['ID']['output'];
   /**
+   * The caller's offset orders placed for this product with `offsetResoldProduct` (every buyer's
+   * for an admin), newest first. Page size default 20, at most 100.
+   */
+  offsetOrders: OffsetOrderConnection;
+  /**
    * Prices offsetting the product's emissions in one calendar year: footprint total (kg CO2e per kg)
    * times that year's sales volume (tonnes of product) gives tonnes of CO2e, rounded up to the
    * gram, quoted as `offsetQuoteByMass` would in EUR. Null when the product has no footprint, no
@@ -1546,6 +1596,13 @@ export type ResoldProduct = {
    */
   offsetQuote: Maybe<OffsetQuote>;
   yearlySalesVolumes: Array<YearlySalesVolume>;
+};
+
+
+/** A product a retailer resells, owned by the footprints subgraph; the marketplace prices offsetting it. */
+export type ResoldProductOffsetOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -2057,6 +2114,8 @@ export type ResolversTypes = ResolversObject<{
   OffsetQuoteByMassInput: OffsetQuoteByMassInput;
   OffsetQuoteByValueInput: OffsetQuoteByValueInput;
   OffsetQuotePayload: ResolverTypeWrapper<Omit<OffsetQuotePayload, 'quote'> & { quote?: Maybe<ResolversTypes['OffsetQuote']> }>;
+  OffsetResoldProductInput: OffsetResoldProductInput;
+  OffsetResoldProductPayload: ResolverTypeWrapper<Omit<OffsetResoldProductPayload, 'offsetOrder'> & { offsetOrder?: Maybe<ResolversTypes['OffsetOrder']> }>;
   OffsetRetirementShare: ResolverTypeWrapper<OffsetRetirementShareRecord>;
   OffsetRetirementStatus: OffsetRetirementStatus;
   Order: ResolverTypeWrapper<OrderRecord>;
@@ -2167,6 +2226,8 @@ export type ResolversParentTypes = ResolversObject<{
   OffsetQuoteByMassInput: OffsetQuoteByMassInput;
   OffsetQuoteByValueInput: OffsetQuoteByValueInput;
   OffsetQuotePayload: Omit<OffsetQuotePayload, 'quote'> & { quote?: Maybe<ResolversParentTypes['OffsetQuote']> };
+  OffsetResoldProductInput: OffsetResoldProductInput;
+  OffsetResoldProductPayload: Omit<OffsetResoldProductPayload, 'offsetOrder'> & { offsetOrder?: Maybe<ResolversParentTypes['OffsetOrder']> };
   OffsetRetirementShare: OffsetRetirementShareRecord;
   Order: OrderRecord;
   OrderConnection: Omit<OrderConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['OrderEdge']>, nodes: Array<ResolversParentTypes['Order']> };
@@ -2419,6 +2480,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   createProduct?: Resolver<ResolversTypes['ProductPayload'], ParentType, ContextType, RequireFields<MutationCreateProductArgs, 'input'>>;
   createSupplier?: Resolver<ResolversTypes['SupplierPayload'], ParentType, ContextType, RequireFields<MutationCreateSupplierArgs, 'input'>>;
   createTrader?: Resolver<ResolversTypes['TraderPayload'], ParentType, ContextType, RequireFields<MutationCreateTraderArgs, 'input'>>;
+  offsetResoldProduct?: Resolver<ResolversTypes['OffsetResoldProductPayload'], ParentType, ContextType, RequireFields<MutationOffsetResoldProductArgs, 'input'>>;
   subscribeToMailingList?: Resolver<ResolversTypes['SubscribeToMailingListPayload'], ParentType, ContextType, RequireFields<MutationSubscribeToMailingListArgs, 'input'>>;
   syncOrder?: Resolver<ResolversTypes['SyncOrderPayload'], ParentType, ContextType, RequireFields<MutationSyncOrderArgs, 'input'>>;
   updateImpactPartner?: Resolver<ResolversTypes['ImpactPartnerPayload'], ParentType, ContextType, RequireFields<MutationUpdateImpactPartnerArgs, 'input'>>;
@@ -2486,6 +2548,8 @@ export type OffsetOrderResolvers<ContextType = Context, ParentType extends Resol
   idempotencyKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   mass?: Resolver<Maybe<ResolversTypes['Mass']>, ParentType, ContextType>;
   maximumSpend?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  offsetYear?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  resoldProduct?: Resolver<Maybe<ResolversTypes['ResoldProduct']>, ParentType, ContextType>;
   retirementBlockedReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   retirementShares?: Resolver<Array<ResolversTypes['OffsetRetirementShare']>, ParentType, ContextType>;
   retirementStatus?: Resolver<Maybe<ResolversTypes['OffsetRetirementStatus']>, ParentType, ContextType>;
@@ -2526,6 +2590,11 @@ export type OffsetQuoteResolvers<ContextType = Context, ParentType extends Resol
 
 export type OffsetQuotePayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OffsetQuotePayload'] = ResolversParentTypes['OffsetQuotePayload']> = ResolversObject<{
   quote?: Resolver<Maybe<ResolversTypes['OffsetQuote']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type OffsetResoldProductPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OffsetResoldProductPayload'] = ResolversParentTypes['OffsetResoldProductPayload']> = ResolversObject<{
+  offsetOrder?: Resolver<Maybe<ResolversTypes['OffsetOrder']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
@@ -2655,6 +2724,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
 export type ResoldProductResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ResoldProduct'] = ResolversParentTypes['ResoldProduct'], FederationReferenceType extends FederationReferenceTypes['ResoldProduct'] = FederationReferenceTypes['ResoldProduct']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['ResoldProduct']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  offsetOrders?: Resolver<ResolversTypes['OffsetOrderConnection'], ParentType, ContextType, Partial<ResoldProductOffsetOrdersArgs>>;
   offsetQuote?: Resolver<Maybe<ResolversTypes['OffsetQuote']>, ParentType, ContextType, RequireFields<ResoldProductOffsetQuoteArgs, 'year'>>;
 }>;
 
@@ -2791,6 +2861,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   OffsetPoolRetirement?: OffsetPoolRetirementResolvers<ContextType>;
   OffsetQuote?: OffsetQuoteResolvers<ContextType>;
   OffsetQuotePayload?: OffsetQuotePayloadResolvers<ContextType>;
+  OffsetResoldProductPayload?: OffsetResoldProductPayloadResolvers<ContextType>;
   OffsetRetirementShare?: OffsetRetirementShareResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   OrderConnection?: OrderConnectionResolvers<ContextType>;
