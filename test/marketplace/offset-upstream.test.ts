@@ -264,7 +264,7 @@ describe('offset orders through Lune (upstream mode)', () => {
   });
 
   describe('the journal', () => {
-    it('the same key and request replay the first order; another request is the CONFLICT local mode gives', async () => {
+    it('the same key and request replay the first order; another request is the IDEMPOTENCY_MISMATCH local mode gives', async () => {
       const key = `replay-${randomUUID()}`;
       const before = lune.ordersCreated();
       const first = await orderByMass('2', key);
@@ -275,7 +275,7 @@ describe('offset orders through Lune (upstream mode)', () => {
       const other = await orderByMass('3', key);
       expect(other).toEqual({
         offsetOrder: null,
-        userErrors: [{ field: ['input', 'idempotencyKey'], code: 'CONFLICT', message: 'This idempotency key was already used for a different offset order request' }],
+        userErrors: [{ field: ['input', 'idempotencyKey'], code: 'IDEMPOTENCY_MISMATCH', message: 'This idempotency key was already used for a different offset order request' }],
       });
       expect(postsTo('/orders/by-mass')).toHaveLength(posts);
       expect(lune.ordersCreated()).toBe(before + 1);

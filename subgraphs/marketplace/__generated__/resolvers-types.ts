@@ -325,7 +325,7 @@ export type Mutation = {
   /**
    * Buys offsets by mass. Allocated from the cheapest bundles first; never more than is available;
    * in local mode at least the minimum order (else BELOW_MINIMUM, nothing written). Retrying with the same `idempotencyKey` and the same request returns the first order; the same
-   * key with a different request is a CONFLICT user error.
+   * key with a different request is an IDEMPOTENCY_MISMATCH user error.
    */
   createOffsetOrderByMass: CreateOffsetOrderPayload;
   /** Buys as many offsets as a maximum spend pays for (never more than the maximum). Idempotent by key, as by mass. */

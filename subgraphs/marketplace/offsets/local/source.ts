@@ -228,7 +228,7 @@ async function offeredStock(em: EntityManager, bundles: OffsetBundle[]): Promise
 
 function replay(first: { order: OffsetOrder; record: OffsetOrderRecord }, hash: string): OffsetOrderRecord {
   if (first.order.requestHash !== hash) {
-    throw new DomainError('CONFLICT', 'This idempotency key was already used for a different offset order request', 'input.idempotencyKey');
+    throw new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was already used for a different offset order request', 'input.idempotencyKey');
   }
   return first.record;
 }

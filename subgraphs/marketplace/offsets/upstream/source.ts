@@ -66,7 +66,7 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
     let entry = idempotencyKey ? await this.journal.byClientKey(viewer.id, idempotencyKey) : null;
     entry ??= await this.journal.open({ ownerId: viewer.id, clientKey: idempotencyKey, requestHash: hash });
     if (entry.requestHash !== hash) {
-      throw new DomainError('CONFLICT', 'This idempotency key was already used for a different offset order request', 'input.idempotencyKey');
+      throw new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was already used for a different offset order request', 'input.idempotencyKey');
     }
     const owner = { ownerId: viewer.id, clientKey: idempotencyKey };
     if (entry.state === 'ACCEPTED' && entry.luneOrderId) {
