@@ -1,5 +1,5 @@
 import type { Viewer } from '../../../../lib/auth.ts';
-import { keysetConnection } from '../../../../lib/connection.ts';
+import { afterKeyPage, keysetConnection } from '../../../../lib/connection.ts';
 import { dec, minorUnits } from '../../../../lib/decimal.ts';
 import { DomainError, ErrorCode, apiError, badInput, unauthenticated } from '../../../../lib/errors.ts';
 import { UpstreamHttpError, UpstreamUnreachableError } from '../../../../lib/http-client.ts';
@@ -131,9 +131,11 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
     }
   }
 
-  async offsetOrders({ limit, afterKey }: OffsetOrderPage) {
+  async offsetOrders(args: OffsetOrderPage) {
     const viewer = this.viewer;
     if (!viewer) throw unauthenticated();
+    // Lune pages forwards after an order id only.
+    const { limit, afterKey } = afterKeyPage(args);
     try {
       if (viewer.role === 'ADMIN') {
         // The account's list as Lune pages it; owners come from the journal in one statement.
