@@ -17,6 +17,7 @@ import { startTelemetry, stopTelemetry, tracingEnabled } from '../lib/telemetry.
 import { useOpenTelemetry } from '@graphql-hive/plugin-opentelemetry';
 import { closeServer, listen } from '../lib/http-server.ts';
 import { ROOT } from '../lib/subgraph.ts';
+import { certificateProxy, publicOriginHeaders } from './certificates.ts';
 import { boundedParserCache, createDocumentCache } from './document-cache.ts';
 import { checkHealth } from './health.ts';
 import { allowedMethods, corsPolicy, executedResultsKeepData, isProduction, noIntrospection } from './http.ts';
@@ -137,6 +138,8 @@ export function createGateway(config: Config) {
       // Only the listed client headers pass, plus the gateway's own proof (never a client's copy).
       fromClientToSubgraphs: ({ request }) => ({
         ...Object.fromEntries(FORWARDED_HEADERS.map((h) => [h, request.headers.get(h)]).filter(([, v]) => v)),
+        // The marketplace signs certificate links on the gateway's public origin, which proxies them.
+        ...publicOriginHeaders(config, request),
         [GATEWAY_PROOF_HEADER]: gatewayProof(config.serviceToken),
       }),
     },
@@ -172,6 +175,7 @@ export function createGateway(config: Config) {
       // Traces (only when tracing is on): the request, its plan and each subgraph fetch, with traceparent to the subgraphs.
       ...(tracingEnabled() ? [useOpenTelemetry({ ...ctx, traces: true })] : []),
       systemRoutes,
+      certificateProxy(config),
       bodyLimit(config.GATEWAY_MAX_BODY_BYTES),
       boundedParserCache(documentCache),
       queryLimits(limitsOf(config)),
