@@ -4,9 +4,9 @@ import { badInput } from './errors.ts';
 /**
  * The one cursor codec: opaque base64url of a small JSON position: an offset (`o`, upstream lists
  * that page by offset), a key (`k`, upstream lists that page after an id) or a keyset position
- * (`p`, the sort-key values of a row of a local list).
+ * (`p`, the sort-key values of a row of a local list, and `s`, the names of those keys).
  */
-type Position = { o: number } | { k: string } | { p: unknown[] };
+type Position = { o: number } | { k: string } | { p: unknown[]; s: string };
 
 export function encodeCursor(position: Position): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
@@ -18,7 +18,7 @@ export function decodeCursor(cursor: string, argument = 'after'): Position {
     if (parsed && typeof parsed === 'object') {
       if ('o' in parsed && Number.isInteger(parsed.o) && (parsed.o as number) >= 0) return { o: parsed.o as number };
       if ('k' in parsed && typeof parsed.k === 'string') return { k: parsed.k };
-      if ('p' in parsed && Array.isArray(parsed.p)) return { p: parsed.p as unknown[] };
+      if ('p' in parsed && Array.isArray(parsed.p) && 's' in parsed && typeof parsed.s === 'string') return { p: parsed.p as unknown[], s: parsed.s };
     }
   } catch {
     // fall through to the error below
@@ -176,10 +176,13 @@ function unpackValue(v: unknown): SortValue | undefined {
   return undefined;
 }
 
+/** The names of a list's sort keys, which its cursors carry: a cursor of a list sorted otherwise is refused. */
+const sortNames = (sort: readonly SortKey<never>[]) => sort.map((k) => k.field).join(',');
+
 /** The sort-key values a cursor of this list carries; an offset cursor or another list's is refused. */
 function positionOf(cursor: string, name: string, sort: readonly SortKey<never>[]): SortValue[] {
   const p = decodeCursor(cursor, name);
-  const values = 'p' in p && p.p.length === sort.length ? p.p.map(unpackValue) : [];
+  const values = 'p' in p && p.s === sortNames(sort) && p.p.length === sort.length ? p.p.map(unpackValue) : [];
   if (values.length !== sort.length || values.some((v) => v === undefined)) throw badInput(`Invalid cursor in "${name}"`, name);
   return values as SortValue[];
 }
@@ -244,7 +247,8 @@ export function keysetPage<T>(args: ConnectionArgs, sort: readonly SortKey<T>[],
       const more = rows.length > size;
       const page = rows.slice(0, size);
       if (backward) page.reverse();
-      return connectionOf(page, (row) => encodeCursor({ p: sort.map((k) => packValue(k.of(row))) }), {
+      const names = sortNames(keys);
+      return connectionOf(page, (row) => encodeCursor({ p: sort.map((k) => packValue(k.of(row))), s: names }), {
         hasNextPage: !backward && more,
         hasPreviousPage: backward && more,
         totalCount,

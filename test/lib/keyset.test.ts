@@ -121,7 +121,9 @@ describe('keyset cursors', () => {
     expect(() => keysetPage({ after: encodeCursor({ o: 3 }) }, newestFirst)).toThrow('Invalid cursor in "after"');
     expect(() => keysetPage({ before: encodeCursor({ k: 'o3' }) }, newestFirst)).toThrow('Invalid cursor in "before"');
     expect(() => keysetPage({ after: 'not-a-cursor' }, newestFirst)).toThrow('Invalid cursor');
-    expect(() => keysetPage({ after: encodeCursor({ p: ['only-one-key'] }) }, newestFirst)).toThrow('Invalid cursor');
+    expect(() => keysetPage({ after: encodeCursor({ p: ['only-one-key'], s: 'createdAt' }) }, newestFirst)).toThrow('Invalid cursor');
+    // A cursor of a list sorted by other keys (here by name) is refused, not compared with dates.
+    expect(() => keysetPage({ after: encodeCursor({ p: ['Oats', 'o1'], s: 'name,id' }) }, newestFirst)).toThrow('Invalid cursor');
     expect(() => keysetPage({ first: 1, last: 1 }, newestFirst)).toThrow('either');
     expect(() => keysetPage({ last: 101 }, newestFirst)).toThrow('"last" must be at most 100');
   });
@@ -138,7 +140,7 @@ describe('keyset cursors', () => {
     ];
     const first = keysetSlice(rows, { first: 1 }, byTonnes);
     expect(keysetSlice(rows, { first: 1, after: first.pageInfo.endCursor }, byTonnes).nodes.map((r) => r.id)).toEqual(['b']);
-    const page = keysetPage<Order>({ after: encodeCursor({ p: [{ d: at(5).getTime() }, 'o5'] }) }, newestFirst);
+    const page = keysetPage<Order>({ after: encodeCursor({ p: [{ d: at(5).getTime() }, 'o5'], s: 'createdAt,id' }) }, newestFirst);
     expect(page.where).toEqual({ $or: [{ createdAt: { $lt: at(5) } }, { createdAt: { $eq: at(5) }, id: { $lt: 'o5' } }] });
   });
 
