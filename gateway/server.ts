@@ -16,6 +16,7 @@ import { startTelemetry, stopTelemetry, tracingEnabled } from '../lib/telemetry.
 import type { useOpenTelemetry } from '@graphql-hive/plugin-opentelemetry';
 import { closeServer, listen } from '../lib/http-server.ts';
 import { ROOT } from '../lib/subgraph.ts';
+import { certificateProxy, publicOriginHeaders } from './certificates.ts';
 import { boundedParserCache, createDocumentCache } from './document-cache.ts';
 import { checkHealth } from './health.ts';
 import { allowedMethods, corsPolicy, executedResultsKeepData, isProduction, noIntrospection } from './http.ts';
@@ -145,6 +146,8 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
       // Only the listed client headers pass, plus the gateway's own proof (never a client's copy).
       fromClientToSubgraphs: ({ request }) => ({
         ...Object.fromEntries(FORWARDED_HEADERS.map((h) => [h, request.headers.get(h)]).filter(([, v]) => v)),
+        // The marketplace signs certificate links on the gateway's public origin, which proxies them.
+        ...publicOriginHeaders(config, request),
         [GATEWAY_PROOF_HEADER]: gatewayProof(config.serviceToken),
       }),
     },
@@ -180,12 +183,13 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
       // Traces (only when tracing is on): the request, its plan and each subgraph fetch, with traceparent to the subgraphs.
       ...(openTelemetry ? [openTelemetry({ ...ctx, traces: true })] : []),
       systemRoutes,
+      certificateProxy(config),
       bodyLimit(config.GATEWAY_MAX_BODY_BYTES),
       boundedParserCache(documentCache),
       queryLimits(limitsOf(config)),
       nothingLeftToExecute,
       ...(responses ? [responseCache(responses, cacheHintsOf(supergraph))] : []),
-      requestErrorsAre400,
+      requestErrorStatus,
       persisted.plugin,
       executedResultsKeepData,
       allowedMethods,
@@ -240,11 +244,19 @@ const nothingLeftToExecute: GatewayPlugin = {
   },
 };
 
-/** The status (413 for a body too large, a status set on purpose, else 400) and headers a refused request keeps. */
-function httpOf(http: unknown): { status: number; headers?: Record<string, string> } {
+/** Codes of GraphQL request errors of a well-formed request; no code is a variable coercion failure. */
+const REQUEST_ERROR_CODES = new Set([undefined, 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED']);
+
+/**
+ * The status and headers a refused request keeps. A GraphQL request error (syntax, unknown field,
+ * variable coercion: `spec`) is 400 for graphql-response+json and 200 for application/json, as the
+ * GraphQL-over-HTTP spec asks; any other refusal (a body that is not a GraphQL request, 413 for a
+ * body too large, a limit, a persisted-operation refusal) keeps its status for every client.
+ */
+function httpOf(http: unknown, code: unknown): { status: number; spec?: true; headers?: Record<string, string> } {
   const { status, headers } = (http ?? {}) as { status?: unknown; headers?: Record<string, string> };
-  // A status set on purpose (200 for PERSISTED_QUERY_NOT_FOUND, as Apollo's clients expect) stays.
-  return { status: typeof status === 'number' ? status : 400, ...(headers ? { headers } : {}) };
+  const spec = REQUEST_ERROR_CODES.has(code as string | undefined);
+  return { status: typeof status === 'number' ? status : 400, ...(spec ? { spec: true as const } : {}), ...(headers ? { headers } : {}) };
 }
 
 /** A body larger than the limit; the connection is closed so the rest of it is never read. */
@@ -289,10 +301,10 @@ function bodyLimit(maxBytes: number): GatewayPlugin {
 }
 
 /**
- * A request that could not run at all (bad JSON, syntax, unknown field, wrong variable type) is a
- * 400 with GraphQL errors for every client, not only graphql-response+json ones.
+ * A request that could not run at all (bad JSON, syntax, unknown field, wrong variable type) has
+ * GraphQL errors with a stable code and the status `httpOf` gives it.
  */
-const requestErrorsAre400: GatewayPlugin = {
+const requestErrorStatus: GatewayPlugin = {
   onResultProcess({ result, setResult }) {
     if (Array.isArray(result) || !result || typeof result !== 'object' || !('errors' in result) || 'data' in result) return;
     const errors = (result.errors ?? []) as GraphQLError[];
@@ -305,7 +317,7 @@ const requestErrorsAre400: GatewayPlugin = {
           nodes: e.nodes,
           positions: e.positions,
           source: e.source,
-          extensions: { code: 'BAD_USER_INPUT', ...extensions, http: httpOf(http) },
+          extensions: { code: 'BAD_USER_INPUT', ...extensions, http: httpOf(http, extensions.code) },
         });
       }),
     });

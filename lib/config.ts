@@ -58,6 +58,8 @@ const schema = z.object({
   GATEWAY_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
   /** `production` turns off introspection and GraphiQL at the gateway and the default CORS origins. */
   NODE_ENV: z.string().default('development'),
+  /** Public origin of the gateway (e.g. https://api.example.com): links such as offset certificates point at it; default: the origin the client reached. */
+  GATEWAY_PUBLIC_URL: url.optional(),
   /** Comma-separated origins a browser may call the gateway from, with credentials; unset: any origin without credentials (development) or none (production). */
   GATEWAY_CORS_ORIGINS: z.string().optional(),
   /** A JSON manifest (hash -> document): when set, the gateway executes only the documents it lists. */

@@ -1,8 +1,12 @@
 import { Kind, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { badInput } from './errors.ts';
 
-/** The one cursor codec: opaque base64url of a small JSON position. */
-type Position = { o: number } | { k: string };
+/**
+ * The one cursor codec: opaque base64url of a small JSON position: an offset (`o`, upstream lists
+ * that page by offset), a key (`k`, upstream lists that page after an id) or a keyset position
+ * (`p`, the sort-key values of a row of a local list, and `s`, the names of those keys).
+ */
+type Position = { o: number } | { k: string } | { p: unknown[]; s: string };
 
 export function encodeCursor(position: Position): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
@@ -14,6 +18,7 @@ export function decodeCursor(cursor: string, argument = 'after'): Position {
     if (parsed && typeof parsed === 'object') {
       if ('o' in parsed && Number.isInteger(parsed.o) && (parsed.o as number) >= 0) return { o: parsed.o as number };
       if ('k' in parsed && typeof parsed.k === 'string') return { k: parsed.k };
+      if ('p' in parsed && Array.isArray(parsed.p) && 's' in parsed && typeof parsed.s === 'string') return { p: parsed.p as unknown[], s: parsed.s };
     }
   } catch {
     // fall through to the error below
@@ -38,6 +43,15 @@ export interface PageLimits {
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
+/**
+ * Relay arguments with their sizes checked (at most the maximum, not both `first` and `last`),
+ * cursors as sent: the source reads them as keyset or offset positions.
+ */
+export function pageArgs(args: ConnectionArgs, limits: PageLimits = {}): ConnectionArgs {
+  checkSizes(args, limits.maxSize ?? MAX_PAGE_SIZE);
+  return { first: args.first ?? null, after: args.after ?? null, last: args.last ?? null, before: args.before ?? null };
+}
+
 /** A validated window over an ordered list: skip `offset`, take `limit`. */
 export interface OffsetPage {
   offset: number;
@@ -49,13 +63,16 @@ function checkSize(value: number, name: string, max: number) {
   if (value > max) throw badInput(`"${name}" must be at most ${max}`, name);
 }
 
-/** Turns Relay arguments into an offset window; `last`/`before` page backwards from `before`. */
-export function offsetPage(args: ConnectionArgs, limits: PageLimits = {}): OffsetPage {
-  const max = limits.maxSize ?? MAX_PAGE_SIZE;
-  const size = limits.defaultSize ?? DEFAULT_PAGE_SIZE;
+function checkSizes(args: ConnectionArgs, max: number) {
   if (args.first != null) checkSize(args.first, 'first', max);
   if (args.last != null) checkSize(args.last, 'last', max);
   if (args.first != null && args.last != null) throw badInput('Pass either "first" or "last", not both', 'last');
+}
+
+/** Turns Relay arguments into an offset window; `last`/`before` page backwards from `before`. */
+export function offsetPage(args: ConnectionArgs, limits: PageLimits = {}): OffsetPage {
+  checkSizes(args, limits.maxSize ?? MAX_PAGE_SIZE);
+  const size = limits.defaultSize ?? DEFAULT_PAGE_SIZE;
   const offsetOf = (cursor: string, name: string) => {
     const p = decodeCursor(cursor, name);
     if (!('o' in p)) throw badInput(`Invalid cursor in "${name}"`, name);
@@ -121,8 +138,11 @@ export function keysetConnection<T>(
   };
 }
 
-/** Validates `first`/`after` of a keyset list and returns the limit and the key to start after. */
-export function keysetPage(args: ConnectionArgs, limits: PageLimits = {}): { limit: number; afterKey: string | null } {
+/**
+ * Validates `first`/`after` of a list that pages after an id only (an upstream without a way
+ * back): the limit and the key to start after; `last`/`before` are refused.
+ */
+export function afterKeyPage(args: ConnectionArgs, limits: PageLimits = {}): { limit: number; afterKey: string | null } {
   const max = limits.maxSize ?? MAX_PAGE_SIZE;
   if (args.last != null || args.before != null) throw badInput('This list pages forwards only: use "first" and "after"', 'last');
   if (args.first != null) checkSize(args.first, 'first', max);
@@ -133,6 +153,155 @@ export function keysetPage(args: ConnectionArgs, limits: PageLimits = {}): { lim
     afterKey = p.k;
   }
   return { limit: args.first ?? limits.defaultSize ?? DEFAULT_PAGE_SIZE, afterKey };
+}
+
+export type SortDirection = 'ASC' | 'DESC';
+/** A value a list sorts by; dates and bigints keep their type through the cursor. */
+export type SortValue = string | number | bigint | boolean | Date;
+
+/** One column of a list's order; the last one is unique (the id), so every row has its own place. */
+export interface SortKey<T> {
+  /** The entity property (the column for raw SQL is the caller's mapping of it). */
+  field: string;
+  direction: SortDirection;
+  of: (row: T) => SortValue;
+}
+
+const packValue = (v: SortValue): unknown => (v instanceof Date ? { d: v.getTime() } : typeof v === 'bigint' ? { b: v.toString() } : v);
+
+function unpackValue(v: unknown): SortValue | undefined {
+  if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return v;
+  if (v && typeof v === 'object' && 'd' in v && Number.isInteger(v.d)) return new Date(v.d as number);
+  if (v && typeof v === 'object' && 'b' in v && typeof v.b === 'string' && /^-?\d+$/.test(v.b)) return BigInt(v.b);
+  return undefined;
+}
+
+/** The names of a list's sort keys, which its cursors carry: a cursor of a list sorted otherwise is refused. */
+const sortNames = (sort: readonly SortKey<never>[]) => sort.map((k) => k.field).join(',');
+
+/** The sort-key values a cursor of this list carries; an offset cursor or another list's is refused. */
+function positionOf(cursor: string, name: string, sort: readonly SortKey<never>[]): SortValue[] {
+  const p = decodeCursor(cursor, name);
+  const values = 'p' in p && p.s === sortNames(sort) && p.p.length === sort.length ? p.p.map(unpackValue) : [];
+  if (values.length !== sort.length || values.some((v) => v === undefined)) throw badInput(`Invalid cursor in "${name}"`, name);
+  return values as SortValue[];
+}
+
+/** A filter in the ORM's query shape (also what `whereSql` in lib/rows.ts renders). */
+export type KeysetFilter = Record<string, unknown>;
+
+/** Rows strictly after (`$gt` for ASC) or before a position in the list's order. */
+function pastPosition(sort: readonly SortKey<never>[], values: SortValue[], side: 'after' | 'before'): KeysetFilter {
+  const branches = sort.map((key, i) => {
+    const ascending = (key.direction === 'ASC') === (side === 'after');
+    const branch: KeysetFilter = {};
+    for (let j = 0; j < i; j++) branch[sort[j]!.field] = { $eq: values[j] };
+    branch[key.field] = { [ascending ? '$gt' : '$lt']: values[i] };
+    return branch;
+  });
+  return { $or: branches };
+}
+
+const compareValues = (a: SortValue, b: SortValue) => {
+  const x = a instanceof Date ? a.getTime() : a;
+  const y = b instanceof Date ? b.getTime() : b;
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/** One validated keyset page of a list, and how to read it. */
+export interface KeysetPage<T> {
+  /** Rows between the cursors, in the ORM's filter shape (`{}` when no cursor is given). */
+  where: KeysetFilter;
+  /** Paging backwards (`last`, or `before` without `first`): rows are read in reverse. */
+  backward: boolean;
+  /** The order to read in: the list's order, reversed when paging backwards (`last`). */
+  order: { field: string; direction: SortDirection }[];
+  /** Rows to read: the page and one more, which tells whether the list goes on that way. */
+  take: number;
+  /** The connection of the rows read in `order` (at most `take` of them), edges in list order. */
+  connection(rows: T[], totalCount?: number | null): Connection<T>;
+}
+
+/**
+ * Turns Relay arguments into a keyset page over a list sorted by `sort` (the last key unique):
+ * `first`/`after` read forwards, `last`/`before` backwards, both cursors bound the window. A
+ * cursor is its row's sort-key values, so a page stays put when rows are added or removed before
+ * it. As the Relay spec allows, `hasPreviousPage` of a forward page and `hasNextPage` of a
+ * backward page are false (finding out would cost another statement).
+ */
+export function keysetPage<T>(args: ConnectionArgs, sort: readonly SortKey<T>[], limits: PageLimits = {}): KeysetPage<T> {
+  checkSizes(args, limits.maxSize ?? MAX_PAGE_SIZE);
+  const keys = sort as readonly SortKey<never>[];
+  const after = args.after != null ? positionOf(args.after, 'after', keys) : null;
+  const before = args.before != null ? positionOf(args.before, 'before', keys) : null;
+  const backward = args.last != null || (args.before != null && args.first == null);
+  const size = args.first ?? args.last ?? limits.defaultSize ?? DEFAULT_PAGE_SIZE;
+  const bounds = [after && pastPosition(keys, after, 'after'), before && pastPosition(keys, before, 'before')].filter((f): f is KeysetFilter => f !== null);
+  const flip = (d: SortDirection): SortDirection => (d === 'ASC' ? 'DESC' : 'ASC');
+  return {
+    where: bounds.length === 0 ? {} : bounds.length === 1 ? bounds[0]! : { $and: bounds },
+    backward,
+    order: sort.map((k) => ({ field: k.field, direction: backward ? flip(k.direction) : k.direction })),
+    take: size + 1,
+    connection(rows, totalCount = null) {
+      const more = rows.length > size;
+      const page = rows.slice(0, size);
+      if (backward) page.reverse();
+      const names = sortNames(keys);
+      return connectionOf(page, (row) => encodeCursor({ p: sort.map((k) => packValue(k.of(row))), s: names }), {
+        hasNextPage: !backward && more,
+        hasPreviousPage: backward && more,
+        totalCount,
+      });
+    },
+  };
+}
+
+/** The ORM's `orderBy` of a keyset page (property order is the sort order). */
+export const ormOrderBy = (page: Pick<KeysetPage<unknown>, 'order'>): Record<string, SortDirection> =>
+  Object.fromEntries(page.order.map((o) => [o.field, o.direction]));
+
+/**
+ * A keyset page over a list already in memory, in list order (small lists a source reads whole).
+ * Here both page flags are exact.
+ */
+export function keysetSlice<T>(all: readonly T[], args: ConnectionArgs, sort: readonly SortKey<T>[], limits: PageLimits = {}): Connection<T> {
+  const page = keysetPage(args, sort, limits);
+  const position = (cursor: string | null | undefined, name: string) => (cursor == null ? null : positionOf(cursor, name, sort as readonly SortKey<never>[]));
+  const after = position(args.after, 'after');
+  const before = position(args.before, 'before');
+  /** Where a row stands against a position in list order: < 0 before it, > 0 after it. */
+  const cmpTo = (row: T, values: readonly SortValue[]) => {
+    for (const [i, key] of sort.entries()) {
+      const c = compareValues(key.of(row), values[i]!);
+      if (c !== 0) return key.direction === 'ASC' ? c : -c;
+    }
+    return 0;
+  };
+  const sorted = [...all].sort((a, b) => cmpTo(a, sort.map((k) => k.of(b))));
+  const inside = sorted.filter((row) => (!after || cmpTo(row, after) > 0) && (!before || cmpTo(row, before) < 0));
+  const read = page.backward ? [...inside].reverse() : inside;
+  const connection = page.connection(read.slice(0, page.take), sorted.length);
+  const first = connection.nodes[0];
+  const last = connection.nodes.at(-1);
+  connection.pageInfo.hasPreviousPage ||= first !== undefined ? sorted.indexOf(first) > 0 : after !== null && sorted.some((row) => cmpTo(row, after) <= 0);
+  connection.pageInfo.hasNextPage ||= last !== undefined ? sorted.indexOf(last) < sorted.length - 1 : before !== null && sorted.some((row) => cmpTo(row, before) >= 0);
+  return connection;
+}
+
+function connectionOf<T>(nodes: T[], cursorOf: (node: T) => string, info: { hasNextPage: boolean; hasPreviousPage: boolean; totalCount: number | null }): Connection<T> {
+  const edges = nodes.map((node) => ({ cursor: cursorOf(node), node }));
+  return {
+    edges,
+    nodes,
+    pageInfo: { hasNextPage: info.hasNextPage, hasPreviousPage: info.hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount: info.totalCount,
+  };
+}
+
+/** The same page with its nodes replaced, in order, by `nodes` (the records of the rows read). */
+export function withNodes<T, R>(connection: Connection<T>, nodes: R[]): Connection<R> {
+  return { ...connection, nodes, edges: connection.edges.map((edge, i) => ({ cursor: edge.cursor, node: nodes[i]! })) };
 }
 
 /** One page of a page/size upstream list. */

@@ -182,7 +182,8 @@ function sqliteSelect(file: string): Select {
       statement = db.prepare(sql).safeIntegers(true);
       statements.set(sql, statement);
     }
-    return statement.all(...params);
+    // Dates are stored as epoch milliseconds (as the ORM writes them).
+    return statement.all(...params.map((p) => (p instanceof Date ? p.getTime() : p)));
   };
   return Object.assign(select, { close: () => db?.close() });
 }

@@ -78,14 +78,15 @@ export async function rowsByIds<E extends { id: string }>(db: Database, reader: 
 
 /**
  * A filter in the ORM's query shape, limited to what read paths use: equality (null, boolean,
- * string, number, bigint), `$in`, `$nin`, `$gt`, `$gte`, and nested `$and` / `$or`.
+ * string, number, bigint), `$in`, `$nin`, `$eq`, `$gt`, `$gte`, `$lt`, `$lte` (also for dates), and
+ * nested `$and` / `$or`.
  */
 export type RowFilter = { [key: string]: unknown };
 
-const OPERATORS: Record<string, string> = { $gt: '>', $gte: '>=' };
+const OPERATORS: Record<string, string> = { $eq: '=', $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' };
 
 /** Turns a filter into a SQL condition with `?` parameters ('' when it filters nothing). */
-export function whereSql<E>(reader: RowReader<E>, filter: RowFilter, params: unknown[]): string {
+export function whereSql<E>(reader: Pick<RowReader<E>, 'column'>, filter: RowFilter, params: unknown[]): string {
   const parts: string[] = [];
   for (const [key, value] of Object.entries(filter)) {
     if (key === '$and' || key === '$or') {

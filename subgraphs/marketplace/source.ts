@@ -1,7 +1,7 @@
 // The port of the marketplace subgraph: the data operations its resolvers need, in domain types.
 // `local/` (MikroORM, the system of record) and `upstream/` (the CO2Trust REST API) implement it.
 import type { Role, Viewer } from '../../lib/auth.ts';
-import type { Connection, OffsetPage } from '../../lib/connection.ts';
+import type { Connection, ConnectionArgs } from '../../lib/connection.ts';
 import type { Decimal } from '../../lib/decimal.ts';
 
 export type ProductType = 'REMOVAL' | 'AVOIDANCE' | 'BUNDLE';
@@ -261,7 +261,8 @@ export interface CatalogueModels {
 export type CatalogueModel = keyof CatalogueModels;
 
 export interface Listing<F> {
-  page: OffsetPage;
+  /** Relay arguments: keyset cursors in local mode, offset cursors upstream (validated by each source). */
+  page: ConnectionArgs;
   filter: F;
   order: SortDirection;
   /** False when the client did not select `totalCount`: the source may skip counting (it is then null). */

@@ -2,7 +2,7 @@
 // `local/` (MikroORM, the system of record) and `upstream/` (the CO2Trust payment services)
 // implement it and return the same records.
 import type { Viewer } from '../../lib/auth.ts';
-import type { Connection, OffsetPage } from '../../lib/connection.ts';
+import type { Connection, ConnectionArgs } from '../../lib/connection.ts';
 import type { Decimal } from '../../lib/decimal.ts';
 
 export type PaymentTransactionType = 'ORDER' | 'SUPPLIER' | 'NFT';
@@ -75,7 +75,8 @@ export interface PaymentTransactionFilter {
 }
 
 export interface Listing<F> {
-  page: OffsetPage;
+  /** Relay arguments: keyset cursors in local mode, offset cursors upstream (validated by each source). */
+  page: ConnectionArgs;
   filter: F;
   order: SortDirection;
 }
@@ -123,12 +124,12 @@ export interface PaymentsSource {
   /** Transactions visible to the viewer (all for an admin, else those the viewer paid or received). */
   paymentTransactions(listing: Listing<PaymentTransactionFilter>): Promise<Connection<PaymentTransactionRecord>>;
   /** One batch for many orders, suppliers or NFTs: the same window of each one's visible transactions, newest first. */
-  paymentsOfSubjects(type: PaymentTransactionType, typeIds: readonly string[], page: OffsetPage): Promise<Connection<PaymentTransactionRecord>[]>;
+  paymentsOfSubjects(type: PaymentTransactionType, typeIds: readonly string[], page: ConnectionArgs): Promise<Connection<PaymentTransactionRecord>[]>;
 
   /** One batch for many users (the caller, or anyone for an admin): transactions each paid or received. */
-  paymentTransactionsOfUsers(userIds: readonly string[], page: OffsetPage): Promise<Connection<PaymentTransactionRecord>[]>;
-  bankAccountsOfUsers(userIds: readonly string[], page: OffsetPage): Promise<Connection<BankAccountRecord>[]>;
-  transfersOfUsers(userIds: readonly string[], page: OffsetPage): Promise<Connection<TransferRecord>[]>;
+  paymentTransactionsOfUsers(userIds: readonly string[], page: ConnectionArgs): Promise<Connection<PaymentTransactionRecord>[]>;
+  bankAccountsOfUsers(userIds: readonly string[], page: ConnectionArgs): Promise<Connection<BankAccountRecord>[]>;
+  transfersOfUsers(userIds: readonly string[], page: ConnectionArgs): Promise<Connection<TransferRecord>[]>;
   /** Accounts by id and owner (the owner is known wherever an account is referenced). */
   bankAccountsOf(keys: readonly { userId: string; id: string }[]): Promise<(BankAccountRecord | null)[]>;
   availableBalances(keys: readonly BalanceKey[]): Promise<MoneyValue[]>;

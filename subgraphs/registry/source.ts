@@ -1,7 +1,7 @@
 // The port of the registry subgraph: the data operations its resolvers need, in domain types.
 // `local/` (MikroORM, the system of record: a credit ledger) and `upstream/` (the ICR API and
 // the CO2Trust Puro integration) implement it.
-import type { Connection, OffsetPage } from '../../lib/connection.ts';
+import type { Connection, ConnectionArgs } from '../../lib/connection.ts';
 import type { Decimal } from '../../lib/decimal.ts';
 
 export type Registry = 'ICR' | 'PURO';
@@ -173,13 +173,13 @@ export interface RegistrySource {
    * from the layer's own memberships before anything else is read. Null when it does not exist.
    */
   organization(id: string): Promise<OrganizationRecord | null>;
-  inventory(organizationId: string, development: boolean, page: OffsetPage): Promise<Connection<CarbonCreditRecord>>;
-  creditRequests(organizationId: string, page: OffsetPage): Promise<Connection<CreditRequestRecord>>;
+  inventory(organizationId: string, development: boolean, page: ConnectionArgs): Promise<Connection<CarbonCreditRecord>>;
+  creditRequests(organizationId: string, page: ConnectionArgs): Promise<Connection<CreditRequestRecord>>;
   creditRequest(organizationId: string, requestId: string): Promise<CreditRequestRecord | null>;
 
-  puroInventory(filter: PuroInventoryFilter, order: PuroInventoryOrder, page: OffsetPage): Promise<Connection<CarbonCreditRecord>>;
-  retirements(filter: RetirementFilter, page: OffsetPage): Promise<Connection<RetirementRecord>>;
-  creditTypes(page: OffsetPage): Promise<Connection<CreditTypeRecord>>;
+  puroInventory(filter: PuroInventoryFilter, order: PuroInventoryOrder, page: ConnectionArgs): Promise<Connection<CarbonCreditRecord>>;
+  retirements(filter: RetirementFilter, page: ConnectionArgs): Promise<Connection<RetirementRecord>>;
+  creditTypes(page: ConnectionArgs): Promise<Connection<CreditTypeRecord>>;
 
   /** Token-level credits by token address and id, in one batch. */
   creditsByTokens(tokens: readonly TokenRef[]): Promise<(CarbonCreditRecord | null)[]>;

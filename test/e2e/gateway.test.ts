@@ -82,16 +82,20 @@ describe('gateway (local mode)', () => {
     expect(mutations).toEqual(expect.arrayContaining(['authenticate', 'createTransfer', 'transactCredits', 'createResoldProduct']));
   });
 
-  it('malformed GraphQL, unknown fields and wrong variable types are 400 with GraphQL errors', async () => {
-    const parse = await graphql(url(), '{ products(first: ');
+  it('malformed GraphQL, unknown fields and wrong variable types are 400 for graphql-response+json (200 for plain JSON) with GraphQL errors', async () => {
+    const modern = { headers: { accept: 'application/graphql-response+json' } };
+    const parse = await graphql(url(), '{ products(first: ', undefined, modern);
     expect(parse.status).toBe(400);
     expect(codes(parse)).toEqual(['GRAPHQL_PARSE_FAILED']);
-    const unknown = await graphql(url(), '{ products { nope } }');
+    const unknown = await graphql(url(), '{ products { nope } }', undefined, modern);
     expect(unknown.status).toBe(400);
     expect(codes(unknown)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
-    const variable = await graphql(url(), 'query($n: Int) { products(first: $n) { totalCount } }', { n: 'many' });
+    const variable = await graphql(url(), 'query($n: Int) { products(first: $n) { totalCount } }', { n: 'many' }, modern);
     expect(variable.status).toBe(400);
     expect(codes(variable)).toEqual(['BAD_USER_INPUT']);
+    // A client that does not ask for graphql-response+json gets the spec's legacy 200, errors and no data.
+    const legacy = await graphql(url(), '{ products { nope } }');
+    expect([legacy.status, legacy.data, codes(legacy)]).toEqual([200, undefined, ['GRAPHQL_VALIDATION_FAILED']]);
     const badJson = await fetch(url(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
     expect(badJson.status).toBe(400);
     const text = await badJson.text();

@@ -1,11 +1,16 @@
 // Apollo Client 4, as a frontend uses it, against the real gateway: its persisted-query link
 // registers a query once and then sends only the hash, and an execution error reaches the
-// application as GraphQL errors (CombinedGraphQLErrors), not as a ServerError.
+// application as GraphQL errors (CombinedGraphQLErrors), not as a ServerError; relayStylePagination
+// merges keyset pages without repeats.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { CombinedGraphQLErrors } from '@apollo/client/errors';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
+import { relayStylePagination } from '@apollo/client/utilities';
+import { DEMO } from '../../lib/demo.ts';
+import { tokenFor } from '../support/env.ts';
+import { graphql, ok } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 interface Sent {
@@ -74,5 +79,25 @@ describe('Apollo Client 4 through the gateway', () => {
     expect(CombinedGraphQLErrors.is(error)).toBe(true);
     const { errors } = error as CombinedGraphQLErrors;
     expect(errors.map((e) => [e.extensions?.code, e.path])).toEqual([['BAD_USER_INPUT', ['products']]]);
+  });
+
+  it('pagination after an insert: relayStylePagination merges page 2 with no order of page 1 repeated', async () => {
+    const token = await tokenFor(DEMO.users.alice);
+    const place = async (key: string) =>
+      ok(await graphql(stack.gateway.url, `mutation { createOffsetOrderByMass(input: { mass: { amount: "1", unit: T }, idempotencyKey: "${key}" }) { offsetOrder { id } } }`, {}, { token }));
+    for (const key of ['apollo-page-1', 'apollo-page-2', 'apollo-page-3', 'apollo-page-4']) await place(key);
+    const apollo = new ApolloClient({
+      link: new HttpLink({ uri: stack.gateway.url, headers: { authorization: `Bearer ${token}` } }),
+      cache: new InMemoryCache({ typePolicies: { Query: { fields: { offsetOrders: relayStylePagination() } } } }),
+    });
+    const query = gql`query Orders($after: String) { offsetOrders(first: 2, after: $after) { edges { cursor node { id } } pageInfo { endCursor hasNextPage } } }`;
+    type Orders = { offsetOrders: { edges: { node: { id: string } }[]; pageInfo: { endCursor: string } } };
+    const before = ok(await graphql<Orders>(stack.gateway.url, `{ offsetOrders(first: 4) { edges { node { id } } pageInfo { endCursor } } }`, {}, { token }));
+    const watched = apollo.watchQuery<Orders>({ query });
+    const first = await watched.refetch();
+    await place('apollo-page-5'); // a newer order arrives between page 1 and page 2
+    await watched.fetchMore({ variables: { after: first.data!.offsetOrders.pageInfo.endCursor } });
+    const merged = apollo.readQuery<Orders>({ query })!.offsetOrders.edges.map((e) => e.node.id);
+    expect(merged).toEqual(before.offsetOrders.edges.map((e) => e.node.id));
   });
 });

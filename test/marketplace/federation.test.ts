@@ -124,4 +124,17 @@ describe.each(MODES)('marketplace federation and batching (%s mode)', (mode) => 
     expect(both.count).toBe(7);
     expect(both.result.me.orders.totalCount).toBeGreaterThanOrEqual(asSent.result.me.orders.nodes.length);
   });
+
+  (mode === 'local' ? it : it.skip)('a keyset page after or before a cursor is one statement, plus a count only when selected', async () => {
+    const PAGE = `query($after: String, $before: String, $first: Int, $last: Int) { orders(first: $first, after: $after, last: $last, before: $before) { nodes { id } pageInfo { startCursor endCursor } } }`;
+    const first = await cost(PAGE, { first: 3 });
+    expect(first.count).toBe(1);
+    const next = await cost(PAGE, { first: 3, after: first.result.orders.pageInfo.endCursor });
+    expect(next.count).toBe(1);
+    const back = await cost(PAGE, { last: 3, before: next.result.orders.pageInfo.startCursor });
+    expect(back.count).toBe(1);
+    expect(back.result.orders.nodes).toEqual(first.result.orders.nodes);
+    const counted = await cost(PAGE.replace('nodes { id }', 'totalCount nodes { id }'), { last: 3, before: next.result.orders.pageInfo.startCursor });
+    expect(counted.count).toBe(2);
+  });
 });

@@ -56,9 +56,17 @@ describe.each(MODES)('offset orders through the gateway (%s mode)', (mode) => {
     }
     const list = ok(await gql<{ offsetOrders: { nodes: { id: string; certificate: { url: string } }[] } }>(`{ offsetOrders(first: 1) { nodes { id certificate { url } } } }`, {}, alice));
     expect(list.offsetOrders.nodes[0]!.id).toBe(placed.id);
-    const pdf = await fetch(list.offsetOrders.nodes[0]!.certificate.url);
+    // The link points at the gateway (a client cannot reach a subgraph), which streams the PDF from the marketplace.
+    const link = new URL(list.offsetOrders.nodes[0]!.certificate.url);
+    expect(link.origin).toBe(new URL(stack.gateway.url).origin);
+    const pdf = await fetch(link);
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
+    // The marketplace still checks the signature: a tampered link is refused through the gateway too.
+    link.searchParams.set('signature', 'forged');
+    expect((await fetch(link)).status).toBe(401);
+    expect((await fetch(link, { method: 'DELETE' })).status).toBe(405);
   });
 });
 

@@ -182,7 +182,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect(dec(order.mass.amount).gt(0)).toBe(true);
   });
 
-  it('the same key and request return the first order; the same key with another request is a CONFLICT', async () => {
+  it('the same key and request return the first order; the same key with another request is IDEMPOTENCY_MISMATCH', async () => {
     const key = `retry-${randomUUID()}`;
     const first = (await orderByMass('2', key)).offsetOrder!;
     const again = await orderByMass('2000', key, alice, 'KG');
@@ -190,7 +190,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect(again.offsetOrder).toEqual(first);
     const other = await orderByMass('3', key);
     expect(other.offsetOrder).toBeNull();
-    expect(other.userErrors).toEqual([expect.objectContaining({ code: 'CONFLICT', field: ['input', 'idempotencyKey'] })]);
+    expect(other.userErrors).toEqual([expect.objectContaining({ code: 'IDEMPOTENCY_MISMATCH', field: ['input', 'idempotencyKey'] })]);
     // Keys are per buyer: bob's same key is a new order of his.
     const bobs = (await orderByMass('2', key, bob)).offsetOrder!;
     expect(bobs.id).not.toBe(first.id);

@@ -264,7 +264,7 @@ describe('offset orders through Lune (upstream mode)', () => {
   });
 
   describe('the journal', () => {
-    it('the same key and request replay the first order; another request is the CONFLICT local mode gives', async () => {
+    it('the same key and request replay the first order; another request is the IDEMPOTENCY_MISMATCH local mode gives', async () => {
       const key = `replay-${randomUUID()}`;
       const before = lune.ordersCreated();
       const first = await orderByMass('2', key);
@@ -275,7 +275,7 @@ describe('offset orders through Lune (upstream mode)', () => {
       const other = await orderByMass('3', key);
       expect(other).toEqual({
         offsetOrder: null,
-        userErrors: [{ field: ['input', 'idempotencyKey'], code: 'CONFLICT', message: 'This idempotency key was already used for a different offset order request' }],
+        userErrors: [{ field: ['input', 'idempotencyKey'], code: 'IDEMPOTENCY_MISMATCH', message: 'This idempotency key was already used for a different offset order request' }],
       });
       expect(postsTo('/orders/by-mass')).toHaveLength(posts);
       expect(lune.ordersCreated()).toBe(before + 1);
@@ -339,6 +339,12 @@ describe('offset orders through Lune (upstream mode)', () => {
       const all = ok(await gql<Page>(LIST, { first: 100 }, admin)).offsetOrders;
       expect(all.nodes.slice(0, 3).map((n) => n.id)).toEqual([placed[2], placed[1], placed[0]]);
       expect(lune.calls.at(-1)!.query).toBe('?limit=100');
+      // Lune pages forwards only: paging back is refused with a clear message, before any call.
+      const calls = lune.calls.length;
+      const back = await gql(`query B($before: String) { offsetOrders(last: 2, before: $before) { nodes { id } } }`, { before: p2.pageInfo.endCursor }, carol);
+      expect(codes(back)).toEqual(['BAD_USER_INPUT']);
+      expect(back.errors![0]!.message).toBe('This list pages forwards only: use "first" and "after"');
+      expect(lune.calls.length).toBe(calls);
     });
   });
 });

@@ -475,9 +475,11 @@ export type QueryProductSupplierArgs = {
 
 export type QueryProductSuppliersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   customId?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   groupId: Scalars['ID']['input'];
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 

@@ -1,4 +1,4 @@
-import { keysetConnection, keysetPage, offsetConnection, offsetPage } from '../../../lib/connection.ts';
+import { afterKeyPage, keysetConnection, keysetSlice } from '../../../lib/connection.ts';
 import { mutationPayload } from '../../../lib/errors.ts';
 import { commonResolvers } from '../../../lib/scalars.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
@@ -27,7 +27,7 @@ export const resolvers: Resolvers<Context> = {
     groups: (_root, _args, ctx) => ctx.source.groups(),
     resoldProducts: async (_root, args, ctx) => {
       const limit = productPageSize(args.first);
-      const { afterKey } = keysetPage({ after: args.after }, PRODUCT_PAGE);
+      const { afterKey } = afterKeyPage({ after: args.after }, PRODUCT_PAGE);
       const { rows, hasNextPage } = await ctx.source.resoldProducts(args.groupId, { limit, afterId: afterKey });
       const connection = keysetConnection(rows, limit, (p) => p.id, { hasPreviousPage: afterKey !== null });
       return { ...connection, pageInfo: { ...connection.pageInfo, hasNextPage } };
@@ -37,9 +37,12 @@ export const resolvers: Resolvers<Context> = {
     footprintUpdates: (_root, args, ctx) => ctx.source.footprintUpdates(feed(args)),
     footprintBaselineUpdates: (_root, args, ctx) => ctx.source.footprintBaselineUpdates(feed(args)),
     productSuppliers: async (_root, args, ctx) => {
-      const page = offsetPage(args);
       const all = await ctx.source.productSuppliers(args.groupId, args.customId ?? null);
-      return offsetConnection(all.slice(page.offset, page.offset + page.limit), page, all.length);
+      // Read whole (a group has few suppliers), paged by keyset: by name, ties by id.
+      return keysetSlice(all, args, [
+        { field: 'name', direction: 'ASC', of: (s) => s.name },
+        { field: 'id', direction: 'ASC', of: (s) => s.id },
+      ]);
     },
     productSupplier: (_root, { id }, ctx) => ctx.loaders.productSupplier.load(id),
   },

@@ -455,7 +455,7 @@ export type Mutation = {
   /**
    * Buys offsets by mass. Allocated from the cheapest bundles first; never more than is available;
    * in local mode at least the minimum order (else BELOW_MINIMUM, nothing written). Retrying with the same `idempotencyKey` and the same request returns the first order; the same
-   * key with a different request is a CONFLICT user error.
+   * key with a different request is an IDEMPOTENCY_MISMATCH user error.
    */
   createOffsetOrderByMass: CreateOffsetOrderPayload;
   /** Buys as many offsets as a maximum spend pays for (never more than the maximum). Idempotent by key, as by mass. */
@@ -1242,8 +1242,10 @@ export type QueryBundleOrderArgs = {
  */
 export type QueryBundleOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<BundleOrderFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   order?: InputMaybe<SortDirection>;
 };
 
@@ -1271,7 +1273,9 @@ export type QueryImpactPartnerArgs = {
  */
 export type QueryImpactPartnersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   order?: InputMaybe<SortDirection>;
 };
 
@@ -1286,7 +1290,9 @@ export type QueryImpactPartnersArgs = {
  */
 export type QueryMailingListArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   order?: InputMaybe<SortDirection>;
 };
 
@@ -1301,7 +1307,9 @@ export type QueryMailingListArgs = {
  */
 export type QueryMintableNftsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   order?: InputMaybe<SortDirection>;
 };
 
@@ -1329,8 +1337,10 @@ export type QueryNftArgs = {
  */
 export type QueryNftsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<NftFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   order?: InputMaybe<SortDirection>;
 };
 
@@ -1372,7 +1382,9 @@ export type QueryOffsetOrderByIdempotencyKeyArgs = {
  */
 export type QueryOffsetOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1425,8 +1437,10 @@ export type QueryOrderArgs = {
  */
 export type QueryOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<OrderFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   order?: InputMaybe<SortDirection>;
 };
 
@@ -1454,7 +1468,9 @@ export type QueryProductArgs = {
  */
 export type QueryProductOptionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   order?: InputMaybe<SortDirection>;
   productType?: InputMaybe<ProductType>;
 };
@@ -1483,8 +1499,10 @@ export type QueryProductOrderArgs = {
  */
 export type QueryProductOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ProductOrderFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   order?: InputMaybe<SortDirection>;
 };
 
@@ -1499,8 +1517,10 @@ export type QueryProductOrdersArgs = {
  */
 export type QueryProductsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ProductFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   order?: InputMaybe<SortDirection>;
 };
 
@@ -1528,7 +1548,9 @@ export type QuerySupplierArgs = {
  */
 export type QuerySupplierOptionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   order?: InputMaybe<SortDirection>;
 };
 
@@ -1543,8 +1565,10 @@ export type QuerySupplierOptionsArgs = {
  */
 export type QuerySuppliersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<SupplierFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   order?: InputMaybe<SortDirection>;
 };
 
@@ -1572,8 +1596,10 @@ export type QueryTraderArgs = {
  */
 export type QueryTradersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<TraderFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   order?: InputMaybe<SortDirection>;
 };
 
@@ -1891,21 +1917,27 @@ export type User = {
 export type UserNftsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   availableOnly?: InputMaybe<Scalars['Boolean']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
 /** A person using the marketplace. */
 export type UserOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
 /** A person using the marketplace. */
 export type UserPurchasedOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** An expected business failure of a mutation: validation, conflict, insufficient balance. */

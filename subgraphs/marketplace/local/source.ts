@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, raw, type EntityClass, type FilterQuery } from '@mikro-orm/core';
 import type { Viewer } from '../../../lib/auth.ts';
 import { alignByKey } from '../../../lib/batch.ts';
-import { offsetConnection } from '../../../lib/connection.ts';
+import { keysetPage, withNodes } from '../../../lib/connection.ts';
 import type { Database, EntityManager } from '../../../lib/db.ts';
 import { rowReader, rowsByIds, whereSql, type RowFilter, type RowReader } from '../../../lib/rows.ts';
 import { Decimal, dec, minorUnits, toMinor, tonnesToGrams } from '../../../lib/decimal.ts';
@@ -116,20 +116,28 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   }
 
   /**
-   * One window of a listing, newest first unless the listing says ASC: one statement for the page
-   * (one row more than asked tells whether a next page exists), one more for the total only when
-   * the listing wants it.
+   * One keyset page of a listing, newest first unless the listing says ASC (ties broken by id):
+   * one statement for the page (one row more than asked tells whether the list goes on), one more
+   * for the total only when the listing wants it.
    */
   private async window<E extends Sorted, R>(entity: EntityClass<E>, where: FilterQuery<E>[], listing: Listing<unknown>, map: (row: E) => R, sortBy: 'createdAt' | 'name' = 'createdAt') {
-    const { page } = listing;
+    const direction = listing.order === 'ASC' ? 'ASC' : 'DESC';
+    const page = keysetPage<E>(listing.page, [
+      { field: sortBy, direction, of: (row) => (row as unknown as Record<string, Date | string>)[sortBy]! },
+      { field: 'id', direction, of: (row) => row.id },
+    ]);
     const reader = this.reader(entity);
     const params: unknown[] = [];
     const condition = whereSql(reader, { $and: where } as RowFilter, params);
     const from = `from ${reader.table}${condition ? ` where ${condition}` : ''}`;
-    const direction = listing.order === 'ASC' ? 'asc' : 'desc';
-    const rows = await this.db.select(`select ${reader.columns} ${from} order by ${reader.column(sortBy)} ${direction}, "id" ${direction} limit ? offset ?`, [...params, page.limit + 1, page.offset]);
+    const pageParams = [...params];
+    const bounds = whereSql(reader, page.where, pageParams);
+    const within = bounds ? `${condition ? ' and' : ' where'} ${bounds}` : '';
+    const order = page.order.map((o) => `${reader.column(o.field)} ${o.direction.toLowerCase()}`).join(', ');
+    const rows = await this.db.select(`select ${reader.columns} ${from}${within} order by ${order} limit ?`, [...pageParams, page.take]);
     const total = listing.totalCount === false ? null : Number((await this.db.select<{ n: unknown }>(`select count(*) as "n" ${from}`, params))[0]!.n);
-    return offsetConnection(rows.map((r) => map(reader.toEntity(r))), page, total);
+    const connection = page.connection(rows.map((r) => reader.toEntity(r)), total);
+    return withNodes(connection, connection.nodes.map(map));
   }
 
   private async byIds<E extends { id: string }, R extends { id: string }>(entity: EntityClass<E>, ids: readonly string[], map: (row: E) => R) {

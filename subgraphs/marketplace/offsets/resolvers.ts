@@ -1,7 +1,7 @@
 // Offset orders: arguments -> offset source (through per-request loaders) -> GraphQL shape.
 import { isOwnerOrAdmin } from '../visibility.ts';
 import { requireViewer } from '../../../lib/auth.ts';
-import { keysetPage } from '../../../lib/connection.ts';
+import { pageArgs, wantsTotalCount } from '../../../lib/connection.ts';
 import { DomainError, ErrorCode, apiError, forbidden, mutationPayload } from '../../../lib/errors.ts';
 import type { MutationResolvers, QueryResolvers, Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
@@ -22,9 +22,9 @@ const currencyOf = (ctx: Context, currency: string | null | undefined) => curren
 export const offsetOrderQueries: QueryResolvers<Context> = {
   offsetQuoteByMass: (_root, { input }, ctx) => mutationPayload('quote', () => ctx.offsets.quote(massRequest({ ...input, currency: currencyOf(ctx, input.currency) }))),
   offsetQuoteByValue: (_root, { input }, ctx) => mutationPayload('quote', () => ctx.offsets.quote(valueRequest(input))),
-  offsetOrders: (_root, args, ctx) => {
+  offsetOrders: (_root, args, ctx, info) => {
     requireViewer(ctx);
-    return ctx.offsets.offsetOrders(keysetPage(args));
+    return ctx.offsets.offsetOrders({ ...pageArgs(args), totalCount: wantsTotalCount(info) });
   },
   offsetOrder: async (_root, { id }, ctx) => visible(ctx, await ctx.offsetLoaders.offsetOrder.load(id)),
   offsetOrderByIdempotencyKey: async (_root, { idempotencyKey, ownerId }, ctx) => {

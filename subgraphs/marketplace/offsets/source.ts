@@ -1,7 +1,7 @@
 // The port of offset orders (the orders API of the offset-orders provider): quotes, orders and
 // certificates in domain types. `local/source.ts` (inventory in the marketplace database)
 // and `upstream/source.ts` (the offset-orders REST API) implement it.
-import type { Connection } from '../../../lib/connection.ts';
+import type { Connection, ConnectionArgs } from '../../../lib/connection.ts';
 import type { EntityManager } from '../../../lib/db.ts';
 import type { Decimal } from '../../../lib/decimal.ts';
 import type { DomainError } from '../../../lib/errors.ts';
@@ -137,10 +137,10 @@ export interface PlaceOrderOptions {
   alongside?: (tx: EntityManager, order: { id: string; costMinor: bigint; currency: string }) => Promise<void>;
 }
 
-export interface OffsetOrderPage {
-  limit: number;
-  /** Id of the order to continue after (newest first). */
-  afterKey: string | null;
+/** Relay arguments over the caller's offset orders, newest first (each source reads the cursors). */
+export interface OffsetOrderPage extends ConnectionArgs {
+  /** False when the client did not select `totalCount`: the source may skip counting. */
+  totalCount?: boolean;
 }
 
 /** Offset orders as seen by one caller (the source knows the viewer). */

@@ -1,6 +1,6 @@
 // Catalogue and listings: products, suppliers, traders, impact partners, NFTs, bundle orders and
 // the products inside them. Public records for everyone; non-public ones for their owner or an admin.
-import { offsetPage, type ConnectionArgs } from '../../../lib/connection.ts';
+import { pageArgs, type ConnectionArgs } from '../../../lib/connection.ts';
 import type {
   BundleOrderResolvers,
   ImpactPartnerResolvers,
@@ -17,7 +17,7 @@ export const tonnes = (amount: { toString(): string }) => ({ amount: amount.toSt
 
 /** Relay arguments, a filter and a sort direction (newest first by default) as a source listing. */
 export function listing<F>(args: ConnectionArgs & { order?: SortDirection | null }, filter: F): Listing<F> {
-  return { page: offsetPage(args), filter, order: args.order ?? 'DESC' };
+  return { page: pageArgs(args), filter, order: args.order ?? 'DESC' };
 }
 
 /** Records without an owner: public ones for everyone, all for an admin. */

@@ -1,5 +1,5 @@
 import { requireViewer } from '../../../lib/auth.ts';
-import { offsetPage, wantsTotalCount } from '../../../lib/connection.ts';
+import { pageArgs, wantsTotalCount } from '../../../lib/connection.ts';
 import { DomainError, unauthenticated } from '../../../lib/errors.ts';
 import { commonResolvers } from '../../../lib/scalars.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
@@ -23,10 +23,10 @@ export const resolvers: Resolvers<Context> = {
     ...offsetOrderQueries,
     me: (_root, _args, ctx) => ctx.loaders.user.load(requireViewer(ctx).id),
     products: (_root, args, ctx, info) =>
-      ctx.source.products({ page: offsetPage(args), filter: args.filter ?? {}, order: args.order ?? 'DESC', totalCount: wantsTotalCount(info) }),
+      ctx.source.products({ page: pageArgs(args), filter: args.filter ?? {}, order: args.order ?? 'DESC', totalCount: wantsTotalCount(info) }),
     product: async (_root, { id }, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.product.load(id), (p) => p.ownerId),
     orders: (_root, args, ctx, info) =>
-      ctx.source.orders({ page: offsetPage(args), filter: args.filter ?? {}, order: args.order ?? 'DESC', totalCount: wantsTotalCount(info) }),
+      ctx.source.orders({ page: pageArgs(args), filter: args.filter ?? {}, order: args.order ?? 'DESC', totalCount: wantsTotalCount(info) }),
     order: async (_root, { id }, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.order.load(id), (o) => o.buyerId),
     nft: async (_root, { id }, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.nft.load(id), (n) => n.ownerId),
   },
@@ -50,7 +50,7 @@ export const resolvers: Resolvers<Context> = {
   User: {
     __resolveReference: (ref, ctx) => ctx.loaders.user.load(ref.id),
     orders: (user, args, ctx, info) =>
-      ctx.source.orders({ page: offsetPage(args), filter: { buyerId: user.id }, order: 'DESC', totalCount: wantsTotalCount(info) }),
+      ctx.source.orders({ page: pageArgs(args), filter: { buyerId: user.id }, order: 'DESC', totalCount: wantsTotalCount(info) }),
     ...userPurchases,
   },
 

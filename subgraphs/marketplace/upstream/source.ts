@@ -1,6 +1,6 @@
 import { upstreamBearer, type Viewer } from '../../../lib/auth.ts';
 import { mapConcurrent } from '../../../lib/batch.ts';
-import { offsetConnection, windowFromPages } from '../../../lib/connection.ts';
+import { offsetConnection, offsetPage, windowFromPages } from '../../../lib/connection.ts';
 import { DomainError } from '../../../lib/errors.ts';
 import { UpstreamHttpError, type UpstreamClient, type UpstreamRequest } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
@@ -72,7 +72,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
 
   /** One page/size/order listing mapped to a connection; filters are passed through. */
   private list<K extends ListSchema, R>(path: string, schema: K, listing: Listing<unknown>, query: Query, map: (row: Parsed<K>['items'][number]) => R) {
-    return windowFromPages(listing.page, async (pageNumber, size) => {
+    return windowFromPages(offsetPage(listing.page), async (pageNumber, size) => {
       const body = await this.client.json<unknown>({
         path,
         headers: this.auth(),
@@ -153,8 +153,8 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
     const sorted = rows
       .map((o): OptionRecord => ({ id: o.id, name: o.name, createdAt: new Date(0) }))
       .sort((a, b) => dir * (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const { offset, limit } = listing.page;
-    return offsetConnection(sorted.slice(offset, offset + limit), listing.page, sorted.length);
+    const page = offsetPage(listing.page);
+    return offsetConnection(sorted.slice(page.offset, page.offset + page.limit), page, sorted.length);
   }
 
   productOptions(listing: Listing<{ productType?: ProductType | null }>) {

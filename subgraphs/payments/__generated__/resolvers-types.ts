@@ -211,7 +211,9 @@ export type Nft = {
 /** An NFT, with the payments of its sales. */
 export type NftPaymentsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A marketplace order, with its payments. */
@@ -227,7 +229,9 @@ export type Order = {
 /** A marketplace order, with its payments. */
 export type OrderPaymentsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Relay page information of a connection. */
@@ -391,8 +395,10 @@ export type Query = {
 
 export type QueryPaymentTransactionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<PaymentTransactionFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
   order?: InputMaybe<SortDirection>;
 };
 
@@ -445,7 +451,9 @@ export type Supplier = {
 /** A marketplace supplier, with its payments. */
 export type SupplierPaymentsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A payout from a user's available balance to one of their bank accounts. */
@@ -513,21 +521,27 @@ export type User = {
 /** A marketplace user, with their payment data: readable by that user and by admins only (else FORBIDDEN). */
 export type UserBankAccountsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
 /** A marketplace user, with their payment data: readable by that user and by admins only (else FORBIDDEN). */
 export type UserPaymentTransactionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
 /** A marketplace user, with their payment data: readable by that user and by admins only (else FORBIDDEN). */
 export type UserTransfersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** An expected business failure of a mutation: validation, conflict, insufficient balance. */

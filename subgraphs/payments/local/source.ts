@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
 import type { Viewer } from '../../../lib/auth.ts';
-import { offsetConnection, type Connection, type OffsetPage } from '../../../lib/connection.ts';
+import { keysetPage, ormOrderBy, withNodes, type Connection, type ConnectionArgs, type SortDirection, type SortKey } from '../../../lib/connection.ts';
 import type { EntityManager } from '../../../lib/db.ts';
+import { whereSql } from '../../../lib/rows.ts';
 import { minorUnits, toMinor } from '../../../lib/decimal.ts';
 import { DomainError, forbidden, unauthenticated } from '../../../lib/errors.ts';
 import type {
@@ -115,55 +116,62 @@ export class LocalPaymentsSource implements PaymentsSource {
     return quarters;
   }
 
-  async paymentTransactions({ page, filter, order }: Listing<PaymentTransactionFilter>): Promise<Connection<PaymentTransactionRecord>> {
+  async paymentTransactions({ page: args, filter, order }: Listing<PaymentTransactionFilter>): Promise<Connection<PaymentTransactionRecord>> {
     const where: FilterQuery<PaymentTransaction> = {
       $and: [this.visibleFilter(), filter.type ? { type: filter.type } : {}, filter.typeId ? { typeId: filter.typeId } : {}],
     };
-    const [rows, total] = await this.em.findAndCount(PaymentTransaction, where, {
-      orderBy: { createdAt: order, id: order },
-      limit: page.limit,
-      offset: page.offset,
-    });
-    return offsetConnection(rows.map(toRecord.paymentTransaction), page, total);
+    const page = keysetPage(args, newestFirst<PaymentTransaction>(order));
+    const rows = await this.em.find(PaymentTransaction, { $and: [where, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
+    const connection = page.connection(rows, await this.em.count(PaymentTransaction, where));
+    return withNodes(connection, connection.nodes.map(toRecord.paymentTransaction));
   }
 
   /**
-   * One statement for a batch of parents: rows numbered per parent (newest first), keeping the
-   * requested window and each parent's first row, which carries the parent's total.
+   * One statement for a batch of parents: each parent's rows inside the keyset page numbered in
+   * reading order (one more than the page tells whether it goes on), and each parent's first row,
+   * which carries the parent's total.
    */
-  private async windows<E extends object, R>(
+  private async windows<E extends { createdAt: Date; id: string }, R>(
     entity: new (...args: never[]) => E,
     from: string,
     params: unknown[],
     keys: readonly string[],
-    page: OffsetPage,
+    args: ConnectionArgs,
     toRec: (e: E) => R,
   ): Promise<Connection<R>[]> {
     if (keys.length === 0) return [];
+    const page = keysetPage(args, newestFirst<E>('DESC'));
+    const column = (field: string) => (field === 'createdAt' ? 'x.created_at' : 'x.id');
+    const boundParams: unknown[] = [];
+    const bounds = whereSql({ column }, page.where, boundParams) || '1 = 1';
+    const order = page.order.map((o) => `${column(o.field)} ${o.direction.toLowerCase()}`).join(', ');
+    // SQLite stores dates as epoch milliseconds.
+    const bound = boundParams.map((p) => (p instanceof Date && this.storage.kind === 'sqlite' ? p.getTime() : p));
     const rows = await this.em.execute<Row[]>(
       `select * from (
-         select x.*, row_number() over (partition by x.part_key order by x.created_at desc, x.id desc) as rn,
-                count(*) over (partition by x.part_key) as total
+         select x.*, row_number() over (partition by x.part_key, case when ${bounds} then 1 else 0 end order by ${order}) as rn,
+                count(*) over (partition by x.part_key) as total,
+                case when ${bounds} then 1 else 0 end as in_page
          from (${from}) x
        ) w
-       where w.rn = 1 or (w.rn > ? and w.rn <= ?)
+       where w.rn = 1 or (w.in_page = 1 and w.rn <= ?)
        order by w.part_key, w.rn`,
-      [...params, page.offset, page.offset + page.limit + 1],
+      [...bound, ...bound, ...params, page.take],
     );
-    const grouped = new Map<string, { rows: R[]; total: number }>();
+    const grouped = new Map<string, { rows: E[]; total: number }>();
     for (const row of rows) {
       const key = String(row.part_key);
       const group = grouped.get(key) ?? { rows: [], total: Number(row.total) };
       grouped.set(key, group);
-      const rn = Number(row.rn);
-      if (rn > page.offset) {
-        const { part_key: _k, rn: _rn, total: _t, ...columns } = row;
-        group.rows.push(toRec(this.em.map(entity as never, columns as never) as E));
+      if (Number(row.in_page) === 1 && Number(row.rn) <= page.take) {
+        const { part_key: _k, rn: _rn, total: _t, in_page: _p, ...columns } = row;
+        group.rows.push(this.em.map(entity as never, columns as never) as E);
       }
     }
     return keys.map((key) => {
       const group = grouped.get(key);
-      return offsetConnection(group?.rows ?? [], page, group?.total ?? 0);
+      const connection = page.connection(group?.rows ?? [], group?.total ?? 0);
+      return withNodes(connection, connection.nodes.map(toRec));
     });
   }
 
@@ -171,7 +179,7 @@ export class LocalPaymentsSource implements PaymentsSource {
     return Array.from({ length: n }, () => '?').join(', ');
   }
 
-  paymentsOfSubjects(type: PaymentTransactionType, typeIds: readonly string[], page: OffsetPage) {
+  paymentsOfSubjects(type: PaymentTransactionType, typeIds: readonly string[], page: ConnectionArgs) {
     const visible = this.visibleSql();
     return this.windows(
       PaymentTransaction,
@@ -184,7 +192,7 @@ export class LocalPaymentsSource implements PaymentsSource {
     );
   }
 
-  paymentTransactionsOfUsers(userIds: readonly string[], page: OffsetPage) {
+  paymentTransactionsOfUsers(userIds: readonly string[], page: ConnectionArgs) {
     const ids = this.placeholders(userIds.length);
     const table = this.table('payment_transactions');
     return this.windows(
@@ -199,7 +207,7 @@ export class LocalPaymentsSource implements PaymentsSource {
     );
   }
 
-  bankAccountsOfUsers(userIds: readonly string[], page: OffsetPage): Promise<Connection<BankAccountRecord>[]> {
+  bankAccountsOfUsers(userIds: readonly string[], page: ConnectionArgs): Promise<Connection<BankAccountRecord>[]> {
     return this.windows(
       BankAccount,
       `select a.*, a.user_id as part_key from ${this.table('bank_accounts')} a where a.user_id in (${this.placeholders(userIds.length)})`,
@@ -210,7 +218,7 @@ export class LocalPaymentsSource implements PaymentsSource {
     );
   }
 
-  transfersOfUsers(userIds: readonly string[], page: OffsetPage): Promise<Connection<TransferRecord>[]> {
+  transfersOfUsers(userIds: readonly string[], page: ConnectionArgs): Promise<Connection<TransferRecord>[]> {
     return this.windows(
       Transfer,
       `select t.*, t.user_id as part_key from ${this.table('transfers')} t where t.user_id in (${this.placeholders(userIds.length)})`,
@@ -337,4 +345,12 @@ export class LocalPaymentsSource implements PaymentsSource {
     await em.createQueryBuilder(Balance).insert({ userId, currency, availableMinor: 0n }).onConflict(['userId', 'currency']).ignore().execute();
     await em.nativeUpdate(Balance, { userId, currency }, { availableMinor: raw('available_minor + ?', [minor.toString()]) });
   }
+}
+
+/** Newest first (or oldest first), ties broken by id: the order of every payments list. */
+function newestFirst<E extends { createdAt: Date; id: string }>(direction: SortDirection): SortKey<E>[] {
+  return [
+    { field: 'createdAt', direction, of: (row) => row.createdAt },
+    { field: 'id', direction, of: (row) => row.id },
+  ];
 }

@@ -1,5 +1,5 @@
 import { isAdmin, requireService, requireViewer } from '../../../lib/auth.ts';
-import { offsetPage } from '../../../lib/connection.ts';
+import { pageArgs } from '../../../lib/connection.ts';
 import { forbidden, mutationPayload } from '../../../lib/errors.ts';
 import { commonResolvers } from '../../../lib/scalars.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
@@ -22,7 +22,7 @@ export const resolvers: Resolvers<Context> = {
   Query: {
     paymentStats: () => ({}),
     paymentTransactions: (_root, args, ctx) =>
-      ctx.source.paymentTransactions({ page: offsetPage(args), filter: validateFilter(args.filter), order: args.order ?? 'DESC' }),
+      ctx.source.paymentTransactions({ page: pageArgs(args), filter: validateFilter(args.filter), order: args.order ?? 'DESC' }),
   },
 
   Mutation: {
@@ -63,32 +63,32 @@ export const resolvers: Resolvers<Context> = {
 
   Order: {
     __resolveReference: (r) => ({ id: r.id }),
-    payments: async (o, args, ctx) => (await ctx.loaders.paymentsOf('ORDER', offsetPage(args)).load(o.id))!,
+    payments: async (o, args, ctx) => (await ctx.loaders.paymentsOf('ORDER', pageArgs(args)).load(o.id))!,
   },
 
   Supplier: {
     __resolveReference: (r) => ({ id: r.id }),
-    payments: async (s, args, ctx) => (await ctx.loaders.paymentsOf('SUPPLIER', offsetPage(args)).load(s.id))!,
+    payments: async (s, args, ctx) => (await ctx.loaders.paymentsOf('SUPPLIER', pageArgs(args)).load(s.id))!,
   },
 
   Nft: {
     __resolveReference: (r) => ({ id: r.id }),
-    payments: async (n, args, ctx) => (await ctx.loaders.paymentsOf('NFT', offsetPage(args)).load(n.id))!,
+    payments: async (n, args, ctx) => (await ctx.loaders.paymentsOf('NFT', pageArgs(args)).load(n.id))!,
   },
 
   User: {
     __resolveReference: (r) => ({ id: r.id }),
     paymentTransactions: async (u, args, ctx) => {
       ownerOrAdmin(ctx, u.id);
-      return (await ctx.loaders.paymentTransactionsOfUser(offsetPage(args)).load(u.id))!;
+      return (await ctx.loaders.paymentTransactionsOfUser(pageArgs(args)).load(u.id))!;
     },
     bankAccounts: async (u, args, ctx) => {
       ownerOrAdmin(ctx, u.id);
-      return (await ctx.loaders.bankAccountsOfUser(offsetPage(args)).load(u.id))!;
+      return (await ctx.loaders.bankAccountsOfUser(pageArgs(args)).load(u.id))!;
     },
     transfers: async (u, args, ctx) => {
       ownerOrAdmin(ctx, u.id);
-      return (await ctx.loaders.transfersOfUser(offsetPage(args)).load(u.id))!;
+      return (await ctx.loaders.transfersOfUser(pageArgs(args)).load(u.id))!;
     },
   },
 };

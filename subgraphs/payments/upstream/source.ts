@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { z } from 'zod';
 import { upstreamBearer, type Viewer } from '../../../lib/auth.ts';
-import { offsetConnection, windowFromPages, type Connection, type OffsetPage } from '../../../lib/connection.ts';
+import { offsetConnection, offsetPage, windowFromPages, type Connection, type ConnectionArgs, type OffsetPage } from '../../../lib/connection.ts';
 import { dec } from '../../../lib/decimal.ts';
 import { unauthenticated } from '../../../lib/errors.ts';
 import type { UpstreamClient, UpstreamRequest } from '../../../lib/http-client.ts';
@@ -124,7 +124,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
 
   async paymentTransactions({ page, filter, order }: Listing<PaymentTransactionFilter>) {
     if (!this.viewer) throw unauthenticated();
-    const connection = await windowFromPages(page, async (pageNumber, size) => {
+    const connection = await windowFromPages(offsetPage(page), async (pageNumber, size) => {
       const res = await this.page(this.isAdmin() ? R.transactions : R.userTransactions, 'transactions', {
         order: order.toLowerCase(),
         payment_transaction_type: filter.type ? toUpstreamType(filter.type) : 'all',
@@ -136,7 +136,8 @@ export class UpstreamPaymentsSource implements PaymentsSource {
   }
 
   /** One call (per 100 matching rows) for the whole batch: the ids go comma-separated. */
-  async paymentsOfSubjects(type: PaymentTransactionType, typeIds: readonly string[], page: OffsetPage) {
+  async paymentsOfSubjects(type: PaymentTransactionType, typeIds: readonly string[], args: ConnectionArgs) {
+    const page = offsetPage(args);
     if (typeIds.length === 0) return [];
     const rows = await this.all(this.isAdmin() ? R.transactions : R.userTransactions, 'transactions', {
       order: 'desc',
@@ -153,15 +154,18 @@ export class UpstreamPaymentsSource implements PaymentsSource {
   }
 
   /** The upstream lists one user per call: one call per user and page. */
-  paymentTransactionsOfUsers(userIds: readonly string[], page: OffsetPage) {
+  paymentTransactionsOfUsers(userIds: readonly string[], args: ConnectionArgs) {
+    const page = offsetPage(args);
     return Promise.all(userIds.map((id) => this.pagedList(R.userTransactions, 'transactions', this.scoped(id), page, fromCo2Trust.paymentTransaction)));
   }
 
-  bankAccountsOfUsers(userIds: readonly string[], page: OffsetPage) {
+  bankAccountsOfUsers(userIds: readonly string[], args: ConnectionArgs) {
+    const page = offsetPage(args);
     return Promise.all(userIds.map((id) => this.pagedList(R.bankAccounts, 'bankAccounts', this.scoped(id), page, fromCo2Trust.bankAccount)));
   }
 
-  transfersOfUsers(userIds: readonly string[], page: OffsetPage) {
+  transfersOfUsers(userIds: readonly string[], args: ConnectionArgs) {
+    const page = offsetPage(args);
     return Promise.all(userIds.map((id) => this.pagedList(R.transfers, 'transfers', this.scoped(id), page, fromCo2Trust.transfer)));
   }
 

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
 import type { Viewer } from '../../../lib/auth.ts';
 import { alignByKey } from '../../../lib/batch.ts';
-import { offsetConnection, type OffsetPage } from '../../../lib/connection.ts';
+import { keysetPage, keysetSlice, ormOrderBy, withNodes, type ConnectionArgs } from '../../../lib/connection.ts';
 import type { EntityManager } from '../../../lib/db.ts';
 import {
   alreadyReviewedError,
@@ -82,21 +82,24 @@ export class LocalRegistrySource implements RegistrySource {
     return { id: org.id, name: org.name };
   }
 
-  async inventory(organizationId: string, development: boolean, page: OffsetPage) {
+  async inventory(organizationId: string, development: boolean, args: ConnectionArgs) {
     await this.assertReadable(organizationId);
     const balances = await this.em.find(Balance, { organizationId, heldTonnes: { $gt: 0n } });
-    const credits = await this.em.find(Credit, { id: { $in: balances.map((b) => b.creditId) }, development }, { orderBy: { vintage: 'ASC', id: 'ASC' } });
-    const window = credits.slice(page.offset, page.offset + page.limit + 1);
-    const ids = window.map((c) => c.id);
+    const credits = await this.em.find(Credit, { id: { $in: balances.map((b) => b.creditId) }, development });
+    const page = keysetSlice(credits, args, [
+      { field: 'vintage', direction: 'ASC', of: (c) => c.vintage },
+      { field: 'id', direction: 'ASC', of: (c) => c.id },
+    ]);
+    const ids = page.nodes.map((c) => c.id);
     const [blocks, projects] = await Promise.all([
       this.em.find(SerialBlock, { creditId: { $in: ids }, organizationId, status: 'HELD' }),
-      this.projectMap(window.map((c) => c.projectId)),
+      this.projectMap(page.nodes.map((c) => c.projectId)),
     ]);
     const held = new Map(balances.map((b) => [b.creditId, b.heldTonnes]));
-    const rows = window.map((c) =>
+    const rows = page.nodes.map((c) =>
       toRecord.icrCredit(c, projects.get(c.projectId) ?? null, organizationId, held.get(c.id)!, blocks.filter((b) => b.creditId === c.id)),
     );
-    return offsetConnection(rows, page, credits.length);
+    return withNodes(page, rows);
   }
 
   private async projectMap(ids: (string | null)[]) {
@@ -115,10 +118,15 @@ export class LocalRegistrySource implements RegistrySource {
     });
   }
 
-  async creditRequests(organizationId: string, page: OffsetPage) {
+  async creditRequests(organizationId: string, args: ConnectionArgs) {
     await this.assertReadable(organizationId);
-    const [rows, total] = await this.em.findAndCount(CreditRequest, { organizationId }, { orderBy: { createdAt: 'DESC', id: 'DESC' }, limit: page.limit + 1, offset: page.offset });
-    return offsetConnection(await this.requestRecords(rows), page, total);
+    const page = keysetPage<CreditRequest>(args, [
+      { field: 'createdAt', direction: 'DESC', of: (r) => r.createdAt },
+      { field: 'id', direction: 'DESC', of: (r) => r.id },
+    ]);
+    const rows = await this.em.find(CreditRequest, { $and: [{ organizationId }, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
+    const connection = page.connection(rows, await this.em.count(CreditRequest, { organizationId }));
+    return withNodes(connection, await this.requestRecords(connection.nodes));
   }
 
   async creditRequest(organizationId: string, requestId: string) {
@@ -127,7 +135,7 @@ export class LocalRegistrySource implements RegistrySource {
     return row ? (await this.requestRecords([row]))[0]! : null;
   }
 
-  async puroInventory(filter: PuroInventoryFilter, order: PuroInventoryOrder, page: OffsetPage) {
+  async puroInventory(filter: PuroInventoryFilter, order: PuroInventoryOrder, args: ConnectionArgs) {
     const where: FilterQuery<PuroInventoryItem> = {
       ...(filter.creditTypeCode ? { creditTypeCode: filter.creditTypeCode } : {}),
       ...(filter.countryCode ? { countryCode: filter.countryCode } : {}),
@@ -135,12 +143,14 @@ export class LocalRegistrySource implements RegistrySource {
       ...(filter.issuanceId ? { issuanceId: filter.issuanceId } : {}),
       ...(filter.vintage != null ? { vintage: filter.vintage } : {}),
     };
-    const [rows, total] = await this.em.findAndCount(PuroInventoryItem, where, {
-      orderBy: { [PURO_ORDER_COLUMNS[order.field]]: order.direction, id: 'ASC' },
-      limit: page.limit + 1,
-      offset: page.offset,
-    });
-    return offsetConnection(rows.map(toRecord.puroItem), page, total);
+    const field = PURO_ORDER_COLUMNS[order.field];
+    const page = keysetPage<PuroInventoryItem>(args, [
+      { field, direction: order.direction, of: (item) => item[field] },
+      { field: 'id', direction: 'ASC', of: (item) => item.id },
+    ]);
+    const rows = await this.em.find(PuroInventoryItem, { $and: [where, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
+    const connection = page.connection(rows, await this.em.count(PuroInventoryItem, where));
+    return withNodes(connection, connection.nodes.map(toRecord.puroItem));
   }
 
   private async retirementRecords(rows: Retirement[]): Promise<RetirementRecord[]> {
@@ -148,22 +158,26 @@ export class LocalRegistrySource implements RegistrySource {
     return rows.map((r) => toRecord.retirement(r, r.projectId ? (projects.get(r.projectId) ?? null) : null));
   }
 
-  async retirements(filter: RetirementFilter, page: OffsetPage) {
+  async retirements(filter: RetirementFilter, args: ConnectionArgs) {
     const where: FilterQuery<Retirement> = {
       ...(filter.registry ? { registry: filter.registry } : {}),
       ...(filter.offsetOrderId ? { offsetOrderId: filter.offsetOrderId } : {}),
     };
-    const [rows, total] = await this.em.findAndCount(Retirement, where, {
-      orderBy: { registry: 'ASC', retiredAt: 'DESC', id: 'DESC' },
-      limit: page.limit + 1,
-      offset: page.offset,
-    });
-    return offsetConnection(await this.retirementRecords(rows), page, total);
+    const page = keysetPage<Retirement>(args, [
+      { field: 'registry', direction: 'ASC', of: (r) => r.registry },
+      { field: 'retiredAt', direction: 'DESC', of: (r) => r.retiredAt },
+      { field: 'id', direction: 'DESC', of: (r) => r.id },
+    ]);
+    const rows = await this.em.find(Retirement, { $and: [where, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
+    const connection = page.connection(rows, await this.em.count(Retirement, where));
+    return withNodes(connection, await this.retirementRecords(connection.nodes));
   }
 
-  async creditTypes(page: OffsetPage) {
-    const [rows, total] = await this.em.findAndCount(CreditType, {}, { orderBy: { code: 'ASC' }, limit: page.limit + 1, offset: page.offset });
-    return offsetConnection(rows.map(toRecord.creditType), page, total);
+  async creditTypes(args: ConnectionArgs) {
+    const page = keysetPage<CreditType>(args, [{ field: 'code', direction: 'ASC', of: (t) => t.code }]);
+    const rows = await this.em.find(CreditType, page.where, { orderBy: ormOrderBy(page), limit: page.take });
+    const connection = page.connection(rows, await this.em.count(CreditType, {}));
+    return withNodes(connection, connection.nodes.map(toRecord.creditType));
   }
 
   async creditsByTokens(tokens: readonly TokenRef[]) {

@@ -1,5 +1,5 @@
 import { requireService } from '../../../lib/auth.ts';
-import { offsetPage } from '../../../lib/connection.ts';
+import { pageArgs } from '../../../lib/connection.ts';
 import { dec, type Decimal } from '../../../lib/decimal.ts';
 import { mutationPayload } from '../../../lib/errors.ts';
 import { commonResolvers } from '../../../lib/scalars.ts';
@@ -15,9 +15,9 @@ export const resolvers: Resolvers<Context> = {
   Query: {
     organization: (_root, { id }, ctx) => ctx.source.organization(id),
     puroInventory: (_root, args, ctx) =>
-      ctx.source.puroInventory(args.filter ?? {}, { field: args.orderBy?.field ?? 'VINTAGE', direction: args.orderBy?.direction ?? 'ASC' }, offsetPage(args)),
-    retirements: (_root, args, ctx) => ctx.source.retirements(args.filter ?? {}, offsetPage(args)),
-    creditTypes: (_root, args, ctx) => ctx.source.creditTypes(offsetPage(args)),
+      ctx.source.puroInventory(args.filter ?? {}, { field: args.orderBy?.field ?? 'VINTAGE', direction: args.orderBy?.direction ?? 'ASC' }, pageArgs(args)),
+    retirements: (_root, args, ctx) => ctx.source.retirements(args.filter ?? {}, pageArgs(args)),
+    creditTypes: (_root, args, ctx) => ctx.source.creditTypes(pageArgs(args)),
     organizationMembers: (_root, { organizationId }, ctx) => ctx.source.organizationMembers(organizationId),
   },
 
@@ -36,8 +36,8 @@ export const resolvers: Resolvers<Context> = {
 
   Organization: {
     __resolveReference: (ref, ctx) => ctx.source.organization(ref.id),
-    inventory: (org, args, ctx) => ctx.source.inventory(org.id, args.development ?? false, offsetPage(args)),
-    creditRequests: (org, args, ctx) => ctx.source.creditRequests(org.id, offsetPage(args)),
+    inventory: (org, args, ctx) => ctx.source.inventory(org.id, args.development ?? false, pageArgs(args)),
+    creditRequests: (org, args, ctx) => ctx.source.creditRequests(org.id, pageArgs(args)),
     creditRequest: (org, { id }, ctx) => ctx.source.creditRequest(org.id, id),
   },
 

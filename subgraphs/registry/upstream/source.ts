@@ -3,7 +3,7 @@
 // (../access.ts, checked before any ICR call), an idempotency journal and an effect journal of
 // every write (../journal/), from which the history of retirements and offset orders is read.
 import { alignByKey } from '../../../lib/batch.ts';
-import { offsetConnection, windowFromPages, type Connection, type OffsetPage } from '../../../lib/connection.ts';
+import { offsetConnection, offsetPage, windowFromPages, type Connection, type ConnectionArgs } from '../../../lib/connection.ts';
 import { DomainError } from '../../../lib/errors.ts';
 import type { UpstreamClient, UpstreamRequest } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
@@ -100,13 +100,15 @@ export class UpstreamRegistrySource implements RegistrySource {
     return (await this.fetchInventory(id, false)) ? { id, name: null } : null;
   }
 
-  async inventory(organizationId: string, development: boolean, page: OffsetPage) {
+  async inventory(organizationId: string, development: boolean, args: ConnectionArgs) {
+    const page = offsetPage(args);
     await this.access.assertMayAct(organizationId);
     const credits = (await this.fetchInventory(organizationId, development)) ?? [];
     return offsetConnection(credits.slice(page.offset, page.offset + page.limit), page, credits.length);
   }
 
-  async creditRequests(organizationId: string, page: OffsetPage) {
+  async creditRequests(organizationId: string, args: ConnectionArgs) {
+    const page = offsetPage(args);
     await this.access.assertMayAct(organizationId);
     const connection = await windowFromPages(page, (pageNumber, size) => this.icr.requestsPage(organizationId, pageNumber - 1, size));
     return this.withOffsetOrders(connection);
@@ -132,7 +134,8 @@ export class UpstreamRegistrySource implements RegistrySource {
     return parseUpstream(PURO_SCHEMAS[route], body, { upstream: this.puro.name, route: `GET ${PURO[route]}`, logger: this.logger }) as PuroParsed<K>;
   }
 
-  async puroInventory(filter: PuroInventoryFilter, order: PuroInventoryOrder, page: OffsetPage) {
+  async puroInventory(filter: PuroInventoryFilter, order: PuroInventoryOrder, args: ConnectionArgs) {
+    const page = offsetPage(args);
     return windowFromPages(page, async (pageNumber, size) => {
       const res = await this.puroRead('inventory', {
         query: {
@@ -176,7 +179,8 @@ export class UpstreamRegistrySource implements RegistrySource {
   }
 
   /** ICR retirements first, then Puro: the window may span both lists. */
-  async retirements(filter: RetirementFilter, page: OffsetPage): Promise<Connection<RetirementRecord>> {
+  async retirements(filter: RetirementFilter, args: ConnectionArgs): Promise<Connection<RetirementRecord>> {
+    const page = offsetPage(args);
     const orders = filter.offsetOrderId ? [filter.offsetOrderId] : null;
     if (filter.registry === 'PURO') return windowFromPages(page, this.puroRetirementPages(orders));
     const icr = await this.icrRetirements(filter.offsetOrderId ?? null);
@@ -192,7 +196,8 @@ export class UpstreamRegistrySource implements RegistrySource {
     return this.creditTypeList;
   }
 
-  async creditTypes(page: OffsetPage) {
+  async creditTypes(args: ConnectionArgs) {
+    const page = offsetPage(args);
     const all = await this.allCreditTypes();
     return offsetConnection(all.slice(page.offset, page.offset + page.limit), page, all.length);
   }

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
 import type { Viewer } from '../../../../lib/auth.ts';
 import { alignByKey } from '../../../../lib/batch.ts';
-import { keysetConnection } from '../../../../lib/connection.ts';
+import { keysetPage, ormOrderBy, withNodes } from '../../../../lib/connection.ts';
 import type { EntityManager } from '../../../../lib/db.ts';
-import { DomainError, badInput, unauthenticated } from '../../../../lib/errors.ts';
+import { DomainError, unauthenticated } from '../../../../lib/errors.ts';
 import { renderOffsetCertificate } from '../certificate-pdf.ts';
 import { allocateOffsets, quoteRecordOf, requestHash, type OffsetBundleStock, type OffsetDemand } from '../allocation.ts';
 import type { OffsetOrderPage, OffsetOrderRecord, OffsetOrderSource, OffsetRequest, OffsetRetirementRecord, PlaceOrderOptions } from '../source.ts';
@@ -169,21 +169,18 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     return { order, record: offsetOrderRecord(order, await em.find(OffsetAllocation, { orderId: order.id })) };
   }
 
-  async offsetOrders({ limit, afterKey }: OffsetOrderPage) {
+  async offsetOrders(args: OffsetOrderPage) {
     const viewer = this.viewer;
     if (!viewer) throw unauthenticated();
     const em = this.em.fork();
     const mine: FilterQuery<OffsetOrder> = viewer.role === 'ADMIN' ? {} : { ownerId: viewer.id };
-    let where = mine;
-    if (afterKey) {
-      const cursor = await em.findOne(OffsetOrder, { $and: [mine, { id: afterKey }] });
-      if (!cursor) throw badInput('Invalid cursor in "after"', 'after');
-      where = { $and: [mine, { $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] }] };
-    }
-    const rows = await em.find(OffsetOrder, where, { orderBy: { createdAt: 'DESC', id: 'DESC' }, limit: limit + 1 });
-    const total = await em.count(OffsetOrder, mine);
-    const records = await this.withAllocations(em, rows);
-    return keysetConnection(records, limit, (o) => o.id, { hasPreviousPage: afterKey !== null, totalCount: total });
+    const page = keysetPage<OffsetOrder>(args, [
+      { field: 'createdAt', direction: 'DESC', of: (o) => o.createdAt },
+      { field: 'id', direction: 'DESC', of: (o) => o.id },
+    ]);
+    const rows = await em.find(OffsetOrder, { $and: [mine, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
+    const connection = page.connection(rows, args.totalCount === false ? null : await em.count(OffsetOrder, mine));
+    return withNodes(connection, await this.withAllocations(em, connection.nodes));
   }
 
   async offsetOrdersByIds(ids: readonly string[]) {
@@ -237,7 +234,7 @@ async function offeredStock(em: EntityManager, bundles: OffsetBundle[]): Promise
 
 function replay(first: { order: OffsetOrder; record: OffsetOrderRecord }, hash: string): OffsetOrderRecord {
   if (first.order.requestHash !== hash) {
-    throw new DomainError('CONFLICT', 'This idempotency key was already used for a different offset order request', 'input.idempotencyKey');
+    throw new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was already used for a different offset order request', 'input.idempotencyKey');
   }
   return first.record;
 }

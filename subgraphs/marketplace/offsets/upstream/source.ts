@@ -1,5 +1,5 @@
 import type { Viewer } from '../../../../lib/auth.ts';
-import { keysetConnection } from '../../../../lib/connection.ts';
+import { afterKeyPage, keysetConnection } from '../../../../lib/connection.ts';
 import { dec, minorUnits } from '../../../../lib/decimal.ts';
 import { DomainError, ErrorCode, apiError, badInput, unauthenticated } from '../../../../lib/errors.ts';
 import { UpstreamHttpError, UpstreamUnreachableError } from '../../../../lib/http-client.ts';
@@ -66,7 +66,7 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
     let entry = idempotencyKey ? await this.journal.byClientKey(viewer.id, idempotencyKey) : null;
     entry ??= await this.journal.open({ ownerId: viewer.id, clientKey: idempotencyKey, requestHash: hash });
     if (entry.requestHash !== hash) {
-      throw new DomainError('CONFLICT', 'This idempotency key was already used for a different offset order request', 'input.idempotencyKey');
+      throw new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was already used for a different offset order request', 'input.idempotencyKey');
     }
     const owner = { ownerId: viewer.id, clientKey: idempotencyKey };
     if (entry.state === 'ACCEPTED' && entry.luneOrderId) {
@@ -131,9 +131,11 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
     }
   }
 
-  async offsetOrders({ limit, afterKey }: OffsetOrderPage) {
+  async offsetOrders(args: OffsetOrderPage) {
     const viewer = this.viewer;
     if (!viewer) throw unauthenticated();
+    // Lune pages forwards after an order id only.
+    const { limit, afterKey } = afterKeyPage(args);
     try {
       if (viewer.role === 'ADMIN') {
         // The account's list as Lune pages it; owners come from the journal in one statement.

@@ -1,0 +1,169 @@
+// Keyset pagination through the gateway (local mode), over every connection field of the public
+// schema that pages both ways: walking forwards and backwards gives the same items, an offset
+// cursor is refused, and a page stays put when rows are added or removed before it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { buildSchema, getNamedType, isObjectType } from 'graphql';
+import { encodeCursor } from '../../lib/connection.ts';
+import { DEMO } from '../../lib/demo.ts';
+import { ROOT } from '../../lib/subgraph.ts';
+import { tokenFor } from '../support/env.ts';
+import { codes, graphql, ok } from '../support/graphql.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+
+/** How to reach each connection field: the query around it (`FIELD` is replaced by the field with its arguments). */
+const REACH: Record<string, string> = {
+  'Query.products': '{ FIELD }',
+  'Query.orders': '{ FIELD }',
+  'Query.productOptions': '{ FIELD }',
+  'Query.suppliers': '{ FIELD }',
+  'Query.supplierOptions': '{ FIELD }',
+  'Query.traders': '{ FIELD }',
+  'Query.impactPartners': '{ FIELD }',
+  'Query.nfts': '{ FIELD }',
+  'Query.mintableNfts': '{ FIELD }',
+  'Query.bundleOrders': '{ FIELD }',
+  'Query.productOrders': '{ FIELD }',
+  'Query.mailingList': '{ FIELD }',
+  'Query.offsetOrders': '{ FIELD }',
+  'Query.paymentTransactions': '{ FIELD }',
+  'Query.puroInventory': '{ FIELD }',
+  'Query.retirements': '{ FIELD }',
+  'Query.creditTypes': '{ FIELD }',
+  'Query.productSuppliers': `{ FIELD }`,
+  'User.orders': '{ me { FIELD } }',
+  'User.purchasedOrders': '{ me { FIELD } }',
+  'User.nfts': '{ me { FIELD } }',
+  'User.paymentTransactions': '{ me { FIELD } }',
+  'User.bankAccounts': '{ me { FIELD } }',
+  'User.transfers': '{ me { FIELD } }',
+  'Order.payments': '{ orders(first: 1) { nodes { FIELD } } }',
+  'Supplier.payments': '{ suppliers(first: 1) { nodes { FIELD } } }',
+  'NFT.payments': '{ nfts(first: 1) { nodes { FIELD } } }',
+  'Organization.inventory': `{ organization(id: "${DEMO.organizations.nordicForest}") { FIELD } }`,
+  'Organization.creditRequests': `{ organization(id: "${DEMO.organizations.nordicForest}") { FIELD } }`,
+};
+
+/** Arguments a field requires besides the page. */
+const REQUIRED: Record<string, string> = { 'Query.productSuppliers': `groupId: "${DEMO.groups[0]}"` };
+
+/** Every connection field of the public schema that takes `last` and `before`. */
+function twoWayConnections(): string[] {
+  const schema = buildSchema(readFileSync(join(ROOT, 'schema', 'api.graphql'), 'utf8'));
+  return Object.values(schema.getTypeMap())
+    .filter(isObjectType)
+    .flatMap((type) =>
+      Object.values(type.getFields())
+        .filter((f) => getNamedType(f.type).name.endsWith('Connection') && f.args.some((a) => a.name === 'before'))
+        .map((f) => `${type.name}.${f.name}`),
+    );
+}
+
+interface Page {
+  edges: { cursor: string }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+/** The first object in a result that is a connection page. */
+function pageIn(data: unknown): Page | null {
+  if (!data || typeof data !== 'object') return null;
+  if ('pageInfo' in data) return data as Page;
+  for (const value of Object.values(data)) {
+    const found = pageIn(value);
+    if (found) return found;
+  }
+  return null;
+}
+
+describe('keyset pagination through the gateway (local mode)', () => {
+  let stack: Stack;
+  let admin: string;
+  let alice: string;
+  /** Items seen on each list's walk. */
+  const walked = new Map<string, number>();
+
+  beforeAll(async () => {
+    stack = await startStack('local');
+    admin = await tokenFor(DEMO.users.admin);
+    alice = await tokenFor(DEMO.users.alice);
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const gql = <T,>(query: string, token = admin) => graphql<T>(stack.gateway.url, query, {}, { token });
+
+  async function page(coordinate: string, args: string): Promise<Page> {
+    const [, field] = coordinate.split('.');
+    const all = [REQUIRED[coordinate], args].filter(Boolean).join(', ');
+    const query = REACH[coordinate]!.replace('FIELD', `${field}(${all}) { edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }`);
+    const found = pageIn(ok(await gql(query)));
+    if (!found) throw new Error(`${coordinate}: no page in the answer (is there a parent to reach it through?)`);
+    return found;
+  }
+
+  it('knows how to reach every connection field that pages both ways', () => {
+    expect(twoWayConnections().sort()).toEqual(Object.keys(REACH).sort());
+  });
+
+  it.each(Object.keys(REACH))('%s: forwards and backwards walk the same items; an offset cursor is refused', async (coordinate) => {
+    const forward: string[] = [];
+    let next = await page(coordinate, 'first: 2');
+    forward.push(...next.edges.map((e) => e.cursor));
+    while (next.pageInfo.hasNextPage) {
+      next = await page(coordinate, `first: 2, after: "${next.pageInfo.endCursor}"`);
+      forward.push(...next.edges.map((e) => e.cursor));
+    }
+    const backward: string[] = [];
+    let previous = await page(coordinate, 'last: 2');
+    backward.unshift(...previous.edges.map((e) => e.cursor));
+    while (previous.pageInfo.hasPreviousPage) {
+      previous = await page(coordinate, `last: 2, before: "${previous.pageInfo.startCursor}"`);
+      backward.unshift(...previous.edges.map((e) => e.cursor));
+    }
+    expect(backward).toEqual(forward);
+    expect(new Set(forward).size).toBe(forward.length);
+    walked.set(coordinate, forward.length);
+
+    const [, field] = coordinate.split('.');
+    const offsetCursor = encodeCursor({ o: 0 });
+    const all = [REQUIRED[coordinate], `first: 1, after: "${offsetCursor}"`].filter(Boolean).join(', ');
+    const refused = await gql(REACH[coordinate]!.replace('FIELD', `${field}(${all}) { totalCount }`));
+    expect(codes(refused)).toContain('BAD_USER_INPUT');
+    expect(refused.errors?.[0]?.message).toContain('Invalid cursor');
+  });
+
+  it('walked many lists of more than one page (the demo data fills them)', () => {
+    expect([...walked.values()].filter((n) => n > 2).length).toBeGreaterThanOrEqual(12);
+  });
+
+  it('after one new order, page 2 repeats no order of page 1', async () => {
+    const place = (key: string) =>
+      gql(`mutation { createOffsetOrderByMass(input: { mass: { amount: "1", unit: T }, idempotencyKey: "${key}" }) { offsetOrder { id } userErrors { code } } }`, alice);
+    ok(await place('pagination-1'));
+    ok(await place('pagination-2'));
+    type Orders = { offsetOrders: { nodes: { id: string }[]; pageInfo: { endCursor: string } } };
+    const list = (args: string) => gql<Orders>(`{ offsetOrders(${args}) { nodes { id } pageInfo { endCursor } } }`, alice);
+    const first = ok(await list('first: 2')).offsetOrders;
+    ok(await place('pagination-3'));
+    const second = ok(await list(`first: 2, after: "${first.pageInfo.endCursor}"`)).offsetOrders;
+    const firstIds = first.nodes.map((n) => n.id);
+    expect(second.nodes.filter((n) => firstIds.includes(n.id))).toEqual([]);
+    expect(second.nodes.length).toBeGreaterThan(0);
+  });
+
+  it('after a supplier of page 1 is deleted, page 2 skips nothing', async () => {
+    type Suppliers = { productSuppliers: { nodes: { id: string; name: string }[]; pageInfo: { endCursor: string } } };
+    const group = DEMO.groups[0];
+    for (const name of ['Aardvark Farms', 'Abacus Mills', 'Acme Grain', 'Adder Oats']) {
+      ok(await gql(`mutation { createProductSupplier(input: { groupId: "${group}", name: "${name}" }) { productSupplier { id } userErrors { code } } }`));
+    }
+    const list = (args: string) => gql<Suppliers>(`{ productSuppliers(groupId: "${group}", ${args}) { nodes { id name } pageInfo { endCursor } } }`);
+    const everything = ok(await list('first: 100')).productSuppliers.nodes;
+    const first = ok(await list('first: 2')).productSuppliers;
+    ok(await gql(`mutation { deleteProductSupplier(input: { id: "${first.nodes[0]!.id}" }) { deletedProductSupplierId userErrors { code } } }`));
+    const second = ok(await list(`first: 2, after: "${first.pageInfo.endCursor}"`)).productSuppliers;
+    expect(second.nodes).toEqual(everything.slice(2, 4));
+  });
+});
