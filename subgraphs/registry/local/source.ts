@@ -93,9 +93,10 @@ export class LocalRegistrySource implements RegistrySource {
       this.projectMap(window.map((c) => c.projectId)),
     ]);
     const held = new Map(balances.map((b) => [b.creditId, b.heldTonnes]));
-    const rows = window.map((c) =>
-      toRecord.icrCredit(c, projects.get(c.projectId) ?? null, organizationId, held.get(c.id)!, blocks.filter((b) => b.creditId === c.id)),
-    );
+    const rows = window.map((c) => ({
+      ...toRecord.icrCredit(c, projects.get(c.projectId) ?? null, organizationId, held.get(c.id)!, blocks.filter((b) => b.creditId === c.id)),
+      organizationId,
+    }));
     return offsetConnection(rows, page, credits.length);
   }
 
