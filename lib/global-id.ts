@@ -116,14 +116,14 @@ type Resolver = GraphQLFieldResolver<unknown, unknown, Record<string, unknown>>;
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 
 /**
- * The entity a field named after it refers to: `organizationId`, `fromOrganizationId` and
- * `toOrganizationId` refer to an Organization, when the subgraph knows that type.
+ * The entity a field named after it refers to: `organizationId`, `fromOrganizationId`,
+ * `toOrganizationId` and `deletedOrganizationId` refer to an Organization, when the subgraph knows that type.
  */
 function referencedEntity(fieldName: string, schema: GraphQLSchema, catalogue: EntityCatalogue): string | null {
   for (const type of catalogue.owners.keys()) {
     if (!schema.getType(type)) continue;
     const ref = `${type}Id`;
-    if (fieldName === lowerFirst(ref) || fieldName === `from${ref}` || fieldName === `to${ref}`) return type;
+    if (fieldName === lowerFirst(ref) || ['from', 'to', 'deleted'].some((prefix) => fieldName === `${prefix}${ref}`)) return type;
   }
   return null;
 }
