@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { MODES } from '../support/env.ts';
 import { codes } from '../support/graphql.ts';
+import { DEMO_IDS } from '../support/ids.ts';
 import { data, ids, startMarketplace, type Marketplace } from './helpers.ts';
 
-const { suppliers: S, products: P, nfts: N, traders: TR, impactPartners: IP, bundleOrders: B, productOrders: PO } = DEMO;
+const { suppliers: S, products: P, nfts: N } = DEMO_IDS;
+const { traders: TR, impactPartners: IP, bundleOrders: B, productOrders: PO } = DEMO;
 
 describe.each(MODES)('marketplace catalogue (%s mode)', (mode) => {
   let m: Marketplace;
@@ -131,7 +133,7 @@ describe('marketplace over the CO2Trust core API (upstream contract)', () => {
     const query = new URLSearchParams(fake.callsTo('/co2trust-services/v1/suppliers', 'GET').at(-1)!.query);
     expect(Object.fromEntries(query)).toEqual({ page: '2', size: '2', order: 'asc', featured: 'true', country_code: 'SE', methodology_code: 'ICR-AFOLU-001' });
     await m.as(null, `{ traders(filter: { supplierId: "${S[0]}" }) { totalCount } bundleOrders(filter: { availableOnly: true }) { totalCount } nfts(filter: { availableOnly: true }) { totalCount } }`);
-    expect(new URLSearchParams(fake.callsTo('/co2trust-services/v1/traders').at(-1)!.query).get('supplier_id')).toBe(S[0]);
+    expect(new URLSearchParams(fake.callsTo('/co2trust-services/v1/traders').at(-1)!.query).get('supplier_id')).toBe(DEMO.suppliers[0]);
     expect(new URLSearchParams(fake.callsTo('/co2trust-services/v1/bundle-orders').at(-1)!.query).get('available_only')).toBe('true');
     expect(new URLSearchParams(fake.callsTo('/co2trust-services/v1/nfts').at(-1)!.query).get('available_only')).toBe('true');
     await m.as('alice', '{ me { nfts(availableOnly: true) { totalCount } purchasedOrders { totalCount } } }');
