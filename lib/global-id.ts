@@ -234,17 +234,19 @@ type NodeRef = { __typename: string; id: string };
  */
 export async function resolveNodes(
   ids: readonly string[],
+  single: boolean,
   ctx: NodeContext,
   catalogue: EntityCatalogue,
   config: { serviceToken: string; urlOf(name: SubgraphName): string },
 ): Promise<(NodeRef | GraphQLError | null)[]> {
   if (ids.length > MAX_NODE_IDS) throw badInput(`"ids" takes at most ${MAX_NODE_IDS} ids`, 'ids');
+  const field = (index: number) => (single ? '"id"' : `"ids.${index}"`);
   const answers: (NodeRef | GraphQLError | null)[] = ids.map(() => null);
   const bySubgraph = new Map<SubgraphName, { index: number; ref: NodeRef }[]>();
   ids.forEach((id, index) => {
     const parsed = parseGlobalId(id, catalogue);
     if (!parsed) {
-      answers[index] = badInput(`"${id.slice(0, 100)}" is not a global id`, 'id');
+      answers[index] = badInput(`${field(index)} is not a global id (an object's \`id\`)`, 'id');
       return;
     }
     const owner = catalogue.owners.get(parsed.type)!;

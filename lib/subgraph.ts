@@ -93,11 +93,11 @@ function subgraphSchema(app: SubgraphApp<RequestContext>, config: Pick<Config, '
     resolvers.Query = {
       ...(resolvers.Query as Record<string, GraphQLFieldResolver<unknown, RequestContext>>),
       node: async (_root: unknown, { id }: { id: string }, ctx: RequestContext) => {
-        const [answer] = await resolveNodes([id], ctx, entities(), config);
+        const [answer] = await resolveNodes([id], true, ctx, entities(), config);
         if (answer instanceof GraphQLError) throw answer;
         return answer;
       },
-      nodes: (_root: unknown, { ids }: { ids: string[] }, ctx: RequestContext) => resolveNodes(ids, ctx, entities(), config),
+      nodes: (_root: unknown, { ids }: { ids: string[] }, ctx: RequestContext) => resolveNodes(ids, false, ctx, entities(), config),
     };
     resolvers.Node = { __resolveType: (ref: { __typename: string }) => ref.__typename };
   }

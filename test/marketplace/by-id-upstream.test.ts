@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { demoOrders } from '../../subgraphs/marketplace/local/seed.ts';
 import type { OrderRecord } from '../../subgraphs/marketplace/source.ts';
+import { localOf } from '../support/ids.ts';
 import { data, startMarketplace, type Marketplace } from './helpers.ts';
 
 const BOUND = 3;
@@ -34,7 +35,7 @@ describe('marketplace by-id lookups (upstream mode)', () => {
     m.fake!.resetCalls();
     try {
       const res = data(await m.as('admin', ENTITIES, { r: reps }));
-      expect(res._entities.map((e: { id: string }) => e.id)).toEqual(reps.map((r) => r.id));
+      expect(res._entities.map((e: { id: string }) => localOf(e.id))).toEqual(reps.map((r) => r.id));
     } finally {
       m.fake!.state.byIdReads.delayMs = 0;
     }
