@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { contractViolations } from '../../lib/upstream-contract.ts';
 import { toCo2Trust } from '../../subgraphs/marketplace/upstream/mappers.ts';
+import { gid } from '../support/ids.ts';
 import { startMarketplace, type Marketplace } from './helpers.ts';
 
 const CORE = '/co2trust-services/v1';
@@ -94,5 +95,4 @@ describe('marketplace upstream contract', () => {
       expect(res.errors?.map((e) => [e.extensions?.code, e.extensions?.route, e.extensions?.field])).toEqual([['UPSTREAM_CONTRACT', `POST ${CORE}/sync/{order_hash}`, 'order']]);
     });
   });
-});import { gid } from '../support/ids.ts';
-
+});
