@@ -108,6 +108,6 @@ describe('a marketplace purchase produces its payment record (local mode)', () =
       payments = ok(await graphql<R>(url(), q, {}, { token })).order.payments.nodes;
       if (payments.length === 0) await new Promise((r) => setTimeout(r, 50));
     }
-    expect(payments).toEqual([{ type: 'ORDER', typeId: order.id, payerId: U.alice.id, amount: order.totalPrice, status: 'COMPLETED' }]);
+    expect(payments).toEqual([{ type: 'ORDER', typeId: localOf(order.id), payerId: U.alice.id, amount: order.totalPrice, status: 'COMPLETED' }]);
   });
 });
