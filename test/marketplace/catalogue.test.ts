@@ -37,9 +37,10 @@ describe.each(MODES)('marketplace catalogue (%s mode)', (mode) => {
     const options = data(await m.as(null, '{ supplierOptions { totalCount nodes { id name } } }')).supplierOptions;
     expect(options.nodes.map((o: { name: string }) => o.name)).toEqual(['Icelandic Biochar', 'Kenya Cookstoves Cooperative', 'Nordic Forest Carbon']);
     const removal = data(await m.as(null, '{ productOptions(productType: REMOVAL) { nodes { id name } } }')).productOptions;
+    // Options are not entities: their ids are the products' local ids.
     expect(removal.nodes).toEqual([
-      { id: P[1], name: 'Biochar Carbon Removal 2023' },
-      { id: P[0], name: 'Boreal Forest Restoration 2021' },
+      { id: DEMO.products[1], name: 'Biochar Carbon Removal 2023' },
+      { id: DEMO.products[0], name: 'Boreal Forest Restoration 2021' },
     ]);
     const desc = data(await m.as(null, '{ productOptions(order: DESC, first: 1) { totalCount nodes { name } } }')).productOptions;
     expect(desc).toEqual({ totalCount: 4, nodes: [{ name: 'Nordic Climate Portfolio' }] });
