@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
-import { BREAK, GraphQLError, parse, visit, type DocumentNode } from 'graphql';
+import { BREAK, GraphQLError, parse, visit, type DocumentNode, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { authenticateRequest, enforceAuthDirectives, isTrustedCaller, type AuthState } from './auth.ts';
-import type { Config, SubgraphName } from './config.ts';
+import { SUBGRAPHS, type Config, type SubgraphName } from './config.ts';
+import { NODE_OWNER, entityCatalogue, nodeSdl, resolveNodes, withGlobalIds, type EntityCatalogue } from './global-id.ts';
 import { formatError } from './errors.ts';
 import { refuseNulCharacters } from './limits.ts';
 import { upstreamToGraphQLError } from './http-client.ts';
@@ -20,11 +21,24 @@ import type { RecentViolation } from './upstream-contract.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The SDL of a subgraph: its own schema.graphql plus the shared value types. */
+const ownSdl = (name: SubgraphName) => readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8');
+
+let catalogue: EntityCatalogue | undefined;
+/** Every entity type of the supergraph, read from the subgraph SDLs. */
+export function entities(): EntityCatalogue {
+  catalogue ??= entityCatalogue(SUBGRAPHS.filter((n) => existsSync(join(ROOT, 'subgraphs', n, 'schema.graphql'))).map((n) => [n, parse(ownSdl(n))]));
+  return catalogue;
+}
+
+/**
+ * The SDL of a subgraph: its own schema.graphql plus the shared value types, and for the owner of
+ * `Node` the interface, `node`/`nodes` and every entity type as its implementation.
+ */
 export function subgraphSdl(name: SubgraphName): string {
-  const own = readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8');
+  const own = ownSdl(name);
   const common = readFileSync(join(ROOT, 'schema', 'common.graphql'), 'utf8');
-  return `${own}\n${common}`;
+  const node = name === NODE_OWNER ? `\n${nodeSdl(parse(own), entities())}` : '';
+  return `${own}\n${common}${node}`;
 }
 
 export function subgraphTypeDefs(name: SubgraphName): DocumentNode {
@@ -61,6 +75,8 @@ export interface SubgraphApp<C extends RequestContext> {
   health(): Promise<HealthReport>;
   /** Extra HTTP routes by path prefix, e.g. a certificate download. */
   routes?: Record<string, RouteHandler>;
+  /** `Type.field` ID fields named after an entity that may hold another type's id: answered as they are. */
+  localIdFields?: ReadonlySet<string>;
   /** Registers the app's own metrics (e.g. a queue depth read on scrape) on its /metrics registry. */
   metrics?(registry: Registry): void;
   close(): Promise<void>;
@@ -71,6 +87,25 @@ export interface RunningSubgraph {
   port: number;
   server: Server;
   stop(): Promise<void>;
+}
+
+/** The executable schema of a subgraph, with global ids (and, for the owner, `node`/`nodes`). */
+function subgraphSchema(app: SubgraphApp<RequestContext>, config: Pick<Config, 'serviceToken' | 'urlOf'>): GraphQLSchema {
+  const resolvers = { ...(app.resolvers as GraphQLResolverMap<RequestContext>) };
+  if (app.name === NODE_OWNER) {
+    resolvers.Query = {
+      ...(resolvers.Query as Record<string, GraphQLFieldResolver<unknown, RequestContext>>),
+      node: async (_root: unknown, { id }: { id: string }, ctx: RequestContext) => {
+        const [answer] = await resolveNodes([id], true, ctx, entities(), config);
+        if (answer instanceof GraphQLError) throw answer;
+        return answer;
+      },
+      nodes: (_root: unknown, { ids }: { ids: string[] }, ctx: RequestContext) => resolveNodes(ids, false, ctx, entities(), config),
+    };
+    resolvers.Node = { __resolveType: (ref: { __typename: string }) => ref.__typename };
+  }
+  const built = buildSubgraphSchema([{ typeDefs: subgraphTypeDefs(app.name), resolvers: resolvers as GraphQLResolverMap<unknown> }]);
+  return withGlobalIds(built, entities(), app.localIdFields);
 }
 
 class BodyTooLargeError extends Error {}
@@ -141,13 +176,13 @@ function mappedError(error: unknown): GraphQLError | null {
  */
 export async function serveSubgraph<C extends RequestContext>(
   app: SubgraphApp<C>,
-  config: Pick<Config, 'jwtSecret' | 'serviceToken' | 'HOST' | 'SUBGRAPH_MAX_BODY_BYTES' | 'SHUTDOWN_TIMEOUT_MS'>,
+  config: Pick<Config, 'jwtSecret' | 'serviceToken' | 'HOST' | 'SUBGRAPH_MAX_BODY_BYTES' | 'SHUTDOWN_TIMEOUT_MS' | 'urlOf'>,
   port: number,
 ): Promise<RunningSubgraph> {
   const log = createLogger(app.name);
   const metrics = createServerRegistry(app.name);
   app.metrics?.(metrics);
-  const schema = enforceAuthDirectives(buildSubgraphSchema([{ typeDefs: subgraphTypeDefs(app.name), resolvers: app.resolvers as GraphQLResolverMap<unknown> }]));
+  const schema = enforceAuthDirectives(subgraphSchema(app, config));
   const apollo = new ApolloServer<C>({
     schema,
     introspection: true,

@@ -3,6 +3,7 @@ export const mappers: Record<string, string> = {
   Organization: '../source.ts#OrganizationRecord',
   Project: '../source.ts#ProjectRecord',
   CarbonCredit: '../source.ts#CarbonCreditRecord',
+  CreditHolding: '../source.ts#CreditHoldingRecord',
   SerialRange: '../source.ts#SerialRangeRecord',
   CreditType: '../source.ts#CreditTypeRecord',
   Retirement: '../source.ts#RetirementRecord',

@@ -71,6 +71,10 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
   return {
     name: 'registry',
     resolvers,
+    // An offset order's id or the marketplace's pooled retirement's: the registry cannot tell which.
+    localIdFields: new Set(
+      ['Retirement', 'CreditRequest', 'RetirementFilter', 'RetirementDataInput', 'RetireCreditsForOffsetOrderInput'].map((type) => `${type}.offsetOrderId`),
+    ),
     context(base) {
       const source = sourceFor(base);
       return { ...base, source, loaders: createLoaders(source) };

@@ -64,6 +64,11 @@ export interface CarbonCreditRecord {
   issuanceId: string | null;
 }
 
+/** What one organization holds of one ICR credit: the credit's record with the holder's tonnes and serials. */
+export interface CreditHoldingRecord extends CarbonCreditRecord {
+  organizationId: string;
+}
+
 export interface RetirementRecord {
   id: string;
   registry: Registry;
@@ -173,7 +178,7 @@ export interface RegistrySource {
    * from the layer's own memberships before anything else is read. Null when it does not exist.
    */
   organization(id: string): Promise<OrganizationRecord | null>;
-  inventory(organizationId: string, development: boolean, page: ConnectionArgs): Promise<Connection<CarbonCreditRecord>>;
+  inventory(organizationId: string, development: boolean, page: ConnectionArgs): Promise<Connection<CreditHoldingRecord>>;
   creditRequests(organizationId: string, page: ConnectionArgs): Promise<Connection<CreditRequestRecord>>;
   creditRequest(organizationId: string, requestId: string): Promise<CreditRequestRecord | null>;
 

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEFAULT_QUERY, serveGateway } from '../../gateway/server.ts';
 import { DEMO } from '../../lib/demo.ts';
+import { toGlobalId } from '../../lib/global-id.ts';
 import { AcrossSubgraphsDocument, SignInDocument } from '../__generated__/operations.ts';
 import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
@@ -19,13 +20,13 @@ describe.each(MODES)('one query across all four subgraphs (%s mode)', (mode) => 
     const signIn = ok(await graphql(url, SignInDocument, { email: DEMO.users.alice.email }, { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } }));
     const token = signIn.authenticate.accessToken!;
     const data = ok(await graphql(url, AcrossSubgraphsDocument, { nft: DEMO.nfts[0], product: DEMO.resoldProducts[0] }, { token }));
-    expect(data.me?.id).toBe(DEMO.users.alice.id);
-    const order = data.me!.orders.nodes.find((o) => o.id === DEMO.orders[0])!;
+    expect(data.me?.id).toBe(toGlobalId('User', DEMO.users.alice.id));
+    const order = data.me!.orders.nodes.find((o) => o.id === toGlobalId('Order', DEMO.orders[0]))!;
     expect(order.totalPrice).toEqual({ amount: '325.00', currency: 'EUR' });
     expect(order.payments.nodes).toEqual([{ amount: { amount: '325.00', currency: 'EUR' }, status: 'COMPLETED' }]);
     expect(data.nft?.tokenId).toBe(DEMO.tokens[0].tokenId);
     expect(data.nft?.credit?.serialization).toMatch(/^ICR-/);
-    expect(data.resoldProduct?.id).toBe(DEMO.resoldProducts[0]);
+    expect(data.resoldProduct?.id).toBe(toGlobalId('ResoldProduct', DEMO.resoldProducts[0]));
     expect(Number(data.resoldProduct?.footprint?.total)).toBeGreaterThan(0);
   });
 });
@@ -157,7 +158,7 @@ describe('gateway (local mode)', () => {
     const bob = await tokenFor(DEMO.users.bob);
     const q = '{ me { id email } products(first: 1) { totalCount } }';
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => graphql<{ me: { id: string } }>(url(), q, {}, { token: i % 2 ? bob : alice })));
-    results.forEach((res, i) => expect(ok(res).me.id).toBe(i % 2 ? DEMO.users.bob.id : DEMO.users.alice.id));
+    results.forEach((res, i) => expect(ok(res).me.id).toBe(toGlobalId('User', i % 2 ? DEMO.users.bob.id : DEMO.users.alice.id)));
   });
 
   // Stops a subgraph: keep this the last test of the suite.
@@ -173,7 +174,7 @@ describe('gateway (local mode)', () => {
 
     const token = await tokenFor(DEMO.users.alice);
     const partial = await graphql<{ me: { id: string; orders: { nodes: { id: string; payments: unknown }[] } } }>(url(), '{ me { id orders(first: 2) { nodes { id payments { totalCount } } } } }', {}, { token });
-    expect(partial.data?.me.id).toBe(DEMO.users.alice.id);
+    expect(partial.data?.me.id).toBe(toGlobalId('User', DEMO.users.alice.id));
     expect(partial.data?.me.orders.nodes.length).toBe(2);
     expect(partial.errors?.length).toBeGreaterThan(0);
     expect(JSON.stringify(partial.errors)).toMatch(/payments/i);

@@ -26,6 +26,7 @@ import { MIGRATIONS as REGISTRY_MIGRATIONS, createRegistryApp } from '../../subg
 import { until } from '../marketplace/helpers.ts';
 import { AS_GATEWAY, freshStorage, testConfig, tokenFor, usingPostgres } from '../support/env.ts';
 import { graphql, type GraphQLResponse } from '../support/graphql.ts';
+import { localOf } from '../support/ids.ts';
 
 /** One request that passed a proxy: the backend it reached, the request and the answer (parsed). */
 interface Passed {
@@ -119,12 +120,13 @@ const KENYA = DEMO.offsetProjects[0];
 
 type Payload = { order?: { id: string } | null; offsetOrder?: { id: string } | null; userErrors: { code: string }[] };
 
-/** The id a purchase answered, or null when the call failed (a transport error, a GraphQL error, a user error). */
+/** The (local) id a purchase answered, or null when the call failed (a transport error, a GraphQL error, a user error). */
 function placedId(res: GraphQLResponse<Record<string, Payload>> | null): string | null {
   if (!res || res.errors?.length || !res.data) return null;
   const payload = Object.values(res.data)[0];
   if (!payload || payload.userErrors.length) return null;
-  return (payload.order ?? payload.offsetOrder)?.id ?? null;
+  const id = (payload.order ?? payload.offsetOrder)?.id;
+  return id ? localOf(id) : null;
 }
 
 /** Sends until the purchase is acknowledged, with the same idempotency key every time (a client's retry). */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
+import { toGlobalId } from '../../lib/global-id.ts';
 import { serveSubgraph, type RunningSubgraph } from '../../lib/subgraph.ts';
 import { DEMO_PRODUCT_SUPPLIERS as S, demoSupplierPeriods } from '../../subgraphs/footprints/local/seed.ts';
 import { createFootprintsApp, type FootprintsApp } from '../../subgraphs/footprints/server.ts';
@@ -12,7 +13,8 @@ import { codes, graphql, ok } from '../support/graphql.ts';
 type Json = any;
 
 const G = DEMO.groups;
-const P = DEMO.resoldProducts;
+/** Resold products by their global ids (the API's ids; arguments take them). */
+const P = DEMO.resoldProducts.map((id) => toGlobalId('ResoldProduct', id));
 const period = (n: number) => demoSupplierPeriods[n - 1]!.id;
 
 interface FootprintsUnderTest {

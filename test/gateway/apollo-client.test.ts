@@ -9,7 +9,7 @@ import { CombinedGraphQLErrors } from '@apollo/client/errors';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { relayStylePagination } from '@apollo/client/utilities';
 import { DEMO } from '../../lib/demo.ts';
-import { tokenFor } from '../support/env.ts';
+import { TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
@@ -31,7 +31,7 @@ describe('Apollo Client 4 through the gateway', () => {
   });
 
   /** A client with Apollo's persisted-query link; every request it sends is recorded. */
-  function client(opts: { useGETForHashedQueries?: boolean } = {}) {
+  function client(opts: { useGETForHashedQueries?: boolean; token?: string } = {}) {
     sent = [];
     const recordingFetch: typeof fetch = async (input, init) => {
       const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
@@ -42,8 +42,9 @@ describe('Apollo Client 4 through the gateway', () => {
       sent.push({ method, hasQuery: Boolean(payload.query), hasHash: JSON.stringify(payload.extensions ?? '').includes('sha256Hash') });
       return fetch(input, init);
     };
-    const persisted = new PersistedQueryLink({ sha256: (text: string) => createHash('sha256').update(text).digest('hex'), ...opts });
-    return new ApolloClient({ link: persisted.concat(new HttpLink({ uri: stack.gateway.url, fetch: recordingFetch })), cache: new InMemoryCache() });
+    const persisted = new PersistedQueryLink({ sha256: (text: string) => createHash('sha256').update(text).digest('hex'), useGETForHashedQueries: opts.useGETForHashedQueries });
+    const headers = opts.token ? { authorization: `Bearer ${opts.token}` } : undefined;
+    return new ApolloClient({ link: persisted.concat(new HttpLink({ uri: stack.gateway.url, fetch: recordingFetch, headers })), cache: new InMemoryCache() });
   }
 
   it('registers a query once, then sends only its hash (POST)', async () => {
@@ -99,5 +100,34 @@ describe('Apollo Client 4 through the gateway', () => {
     await watched.fetchMore({ variables: { after: first.data!.offsetOrders.pageInfo.endCursor } });
     const merged = apollo.readQuery<Orders>({ query })!.offsetOrders.edges.map((e) => e.node.id);
     expect(merged).toEqual(before.offsetOrders.edges.map((e) => e.node.id));
+  });
+
+  it("keeps an NFT's token-wide credit and an organization's holding of it apart in one normalizing cache", async () => {
+    const login = await graphql<{ authenticate: { accessToken: string } }>(
+      stack.gateway.url,
+      `mutation { authenticate(input: { email: "${DEMO.users.alice.email}" }) { accessToken } }`,
+      {},
+      { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } },
+    );
+    const apollo = client({ token: ok(login).authenticate.accessToken });
+    type Amount = { amount: string };
+    const nftCredits = gql`query NftCredits { nfts(first: 50) { nodes { id credit { id amount { amount } } } } }`;
+    const holdings = gql`query Holdings($id: ID!) { organization(id: $id) { id inventory { nodes { id amount { amount } credit { id amount { amount } } } } } }`;
+    type Nfts = { nfts: { nodes: { id: string; credit: { id: string; amount: Amount } | null }[] } };
+    type Holdings = { organization: { inventory: { nodes: { id: string; amount: Amount; credit: { id: string; amount: Amount } }[] } } };
+
+    const before = (await apollo.query<Nfts>({ query: nftCredits, fetchPolicy: 'network-only' })).data!;
+    const inventory = (await apollo.query<Holdings>({ query: holdings, variables: { id: DEMO.organizations.carbonBuyer }, fetchPolicy: 'network-only' })).data!;
+    // A credit the organization holds part of (another holds the rest), tokenised as an NFT.
+    const holding = inventory.organization.inventory.nodes.find(
+      (h) => Number(h.amount.amount) < Number(h.credit.amount.amount) && before.nfts.nodes.some((n) => n.credit?.id === h.credit.id),
+    )!;
+    const nft = before.nfts.nodes.find((n) => n.credit?.id === holding.credit.id)!;
+    expect(holding.id).not.toBe(holding.credit.id);
+    expect(holding.credit.amount).toEqual(nft.credit!.amount);
+
+    // Reading the holding did not overwrite the NFT's credit in the cache.
+    const after = (await apollo.query<Nfts>({ query: nftCredits, fetchPolicy: 'cache-only' })).data!;
+    expect(after).toEqual(before);
   });
 });

@@ -40,7 +40,7 @@ const REACH: Record<string, string> = {
   'User.transfers': '{ me { FIELD } }',
   'Order.payments': '{ orders(first: 1) { nodes { FIELD } } }',
   'Supplier.payments': '{ suppliers(first: 1) { nodes { FIELD } } }',
-  'NFT.payments': '{ nfts(first: 1) { nodes { FIELD } } }',
+  'Nft.payments': '{ nfts(first: 1) { nodes { FIELD } } }',
   'Organization.inventory': `{ organization(id: "${DEMO.organizations.nordicForest}") { FIELD } }`,
   'Organization.creditRequests': `{ organization(id: "${DEMO.organizations.nordicForest}") { FIELD } }`,
 };

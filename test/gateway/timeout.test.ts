@@ -6,6 +6,7 @@ import { closeServer } from '../../lib/http-server.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { tokenFor } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';
+import { gid } from '../support/ids.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 const TIMEOUT_MS = 500;
@@ -40,7 +41,7 @@ describe('a hung subgraph', () => {
     const res = await graphql<{ me: { id: string; orders: { nodes: { id: string }[] } } }>(stack.gateway.url, '{ me { id orders(first: 2) { nodes { id payments { totalCount } } } } }', {}, { token });
     const elapsed = performance.now() - started;
     expect(res.status).toBe(200);
-    expect(res.data?.me.id).toBe(DEMO.users.alice.id);
+    expect(res.data?.me.id).toBe(gid('User', DEMO.users.alice.id));
     expect(res.data?.me.orders.nodes).toHaveLength(2);
     expect(res.errors?.length).toBeGreaterThan(0);
     for (const error of res.errors!) {

@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { MODES } from '../support/env.ts';
 import { codes } from '../support/graphql.ts';
+import { DEMO_IDS } from '../support/ids.ts';
 import { data, ids, startMarketplace, type Marketplace } from './helpers.ts';
 
-const { suppliers: S, products: P, nfts: N, traders: TR, impactPartners: IP } = DEMO;
+const { suppliers: S, products: P, nfts: N } = DEMO_IDS;
+const { traders: TR, impactPartners: IP } = DEMO;
 const ERRORS = 'userErrors { field code message }';
 
 const M = {

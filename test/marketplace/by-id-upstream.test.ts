@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { demoOrders } from '../../subgraphs/marketplace/local/seed.ts';
 import type { OrderRecord } from '../../subgraphs/marketplace/source.ts';
+import { gid, localOf } from '../support/ids.ts';
 import { data, startMarketplace, type Marketplace } from './helpers.ts';
 
 const BOUND = 3;
@@ -34,7 +35,7 @@ describe('marketplace by-id lookups (upstream mode)', () => {
     m.fake!.resetCalls();
     try {
       const res = data(await m.as('admin', ENTITIES, { r: reps }));
-      expect(res._entities.map((e: { id: string }) => e.id)).toEqual(reps.map((r) => r.id));
+      expect(res._entities.map((e: { id: string }) => localOf(e.id))).toEqual(reps.map((r) => r.id));
     } finally {
       m.fake!.state.byIdReads.delayMs = 0;
     }
@@ -51,7 +52,7 @@ describe('marketplace by-id lookups (upstream mode)', () => {
     m.fake!.resetCalls();
     const res = await m.as(null, `{ a: product(id: "${DEMO.products[0]}") { id name } b: product(id: "${missing}") { id } c: supplier(id: "${DEMO.suppliers[0]}") { id } }`);
     expect(res.errors).toBeUndefined();
-    expect(res.data).toEqual({ a: { id: DEMO.products[0], name: expect.any(String) }, b: null, c: { id: DEMO.suppliers[0] } });
+    expect(res.data).toEqual({ a: { id: gid('Product', DEMO.products[0]), name: expect.any(String) }, b: null, c: { id: gid('Supplier', DEMO.suppliers[0]) } });
     expect(m.fake!.calls.map((c) => `${c.method} ${c.path}`).sort()).toEqual(
       [`GET ${CORE}/products/${DEMO.products[0]}`, `GET ${CORE}/products/${missing}`, `GET ${CORE}/suppliers/${DEMO.suppliers[0]}`].sort(),
     );
@@ -61,7 +62,7 @@ describe('marketplace by-id lookups (upstream mode)', () => {
     const [good, bad] = [DEMO.products[0]!, DEMO.products[1]!];
     m.fake!.fail({ method: 'GET', pathPrefix: `${CORE}/products/${bad}`, status: 500, times: 10 });
     const res = await m.as(null, `{ a: product(id: "${good}") { id } b: product(id: "${bad}") { id } }`);
-    expect(res.data).toEqual({ a: { id: good }, b: null });
+    expect(res.data).toEqual({ a: { id: gid('Product', good) }, b: null });
     expect(res.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([[['b'], 'UPSTREAM_UNAVAILABLE']]);
   });
 

@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { MODES } from '../support/env.ts';
 import { codes } from '../support/graphql.ts';
+import { DEMO_IDS } from '../support/ids.ts';
 import { data, ids, startMarketplace, type Marketplace } from './helpers.ts';
 
-const { suppliers: S, products: P, nfts: N, traders: TR, impactPartners: IP, bundleOrders: B, productOrders: PO } = DEMO;
+const { suppliers: S, products: P, nfts: N } = DEMO_IDS;
+const { traders: TR, impactPartners: IP, bundleOrders: B, productOrders: PO } = DEMO;
 
 describe.each(MODES)('marketplace catalogue (%s mode)', (mode) => {
   let m: Marketplace;
@@ -35,9 +37,10 @@ describe.each(MODES)('marketplace catalogue (%s mode)', (mode) => {
     const options = data(await m.as(null, '{ supplierOptions { totalCount nodes { id name } } }')).supplierOptions;
     expect(options.nodes.map((o: { name: string }) => o.name)).toEqual(['Icelandic Biochar', 'Kenya Cookstoves Cooperative', 'Nordic Forest Carbon']);
     const removal = data(await m.as(null, '{ productOptions(productType: REMOVAL) { nodes { id name } } }')).productOptions;
+    // Options are not entities: their ids are the products' local ids.
     expect(removal.nodes).toEqual([
-      { id: P[1], name: 'Biochar Carbon Removal 2023' },
-      { id: P[0], name: 'Boreal Forest Restoration 2021' },
+      { id: DEMO.products[1], name: 'Biochar Carbon Removal 2023' },
+      { id: DEMO.products[0], name: 'Boreal Forest Restoration 2021' },
     ]);
     const desc = data(await m.as(null, '{ productOptions(order: DESC, first: 1) { totalCount nodes { name } } }')).productOptions;
     expect(desc).toEqual({ totalCount: 4, nodes: [{ name: 'Nordic Climate Portfolio' }] });
@@ -131,7 +134,7 @@ describe('marketplace over the CO2Trust core API (upstream contract)', () => {
     const query = new URLSearchParams(fake.callsTo('/co2trust-services/v1/suppliers', 'GET').at(-1)!.query);
     expect(Object.fromEntries(query)).toEqual({ page: '2', size: '2', order: 'asc', featured: 'true', country_code: 'SE', methodology_code: 'ICR-AFOLU-001' });
     await m.as(null, `{ traders(filter: { supplierId: "${S[0]}" }) { totalCount } bundleOrders(filter: { availableOnly: true }) { totalCount } nfts(filter: { availableOnly: true }) { totalCount } }`);
-    expect(new URLSearchParams(fake.callsTo('/co2trust-services/v1/traders').at(-1)!.query).get('supplier_id')).toBe(S[0]);
+    expect(new URLSearchParams(fake.callsTo('/co2trust-services/v1/traders').at(-1)!.query).get('supplier_id')).toBe(DEMO.suppliers[0]);
     expect(new URLSearchParams(fake.callsTo('/co2trust-services/v1/bundle-orders').at(-1)!.query).get('available_only')).toBe('true');
     expect(new URLSearchParams(fake.callsTo('/co2trust-services/v1/nfts').at(-1)!.query).get('available_only')).toBe('true');
     await m.as('alice', '{ me { nfts(availableOnly: true) { totalCount } purchasedOrders { totalCount } } }');

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { contractViolations } from '../../lib/upstream-contract.ts';
 import { toCo2Trust } from '../../subgraphs/marketplace/upstream/mappers.ts';
+import { gid } from '../support/ids.ts';
 import { startMarketplace, type Marketplace } from './helpers.ts';
 
 const CORE = '/co2trust-services/v1';
@@ -29,7 +30,7 @@ describe('marketplace upstream contract', () => {
       const { price_per_tonne, ...rest } = wireProduct();
       serve(`${CORE}/products/${productId}`, { ...rest, price: price_per_tonne });
       const res = await m.as(null, PRODUCT_AND_SUPPLIER);
-      expect(res.data).toEqual({ product: null, supplier: { id: supplierId, name: expect.any(String) } });
+      expect(res.data).toEqual({ product: null, supplier: { id: gid('Supplier', supplierId), name: expect.any(String) } });
       expect(res.errors).toHaveLength(1);
       expect(res.errors![0]!.path).toEqual(['product']);
       expect(res.errors![0]!.extensions).toEqual({ code: 'UPSTREAM_CONTRACT', upstream: 'co2trust', route: `GET ${CORE}/products/{id}`, field: 'price_per_tonne' });
@@ -42,7 +43,7 @@ describe('marketplace upstream contract', () => {
       serve(`${CORE}/products/${productId}`, { ...rest, price_per_tonne: 145.5, available_quantity: 1200, rating: 5 });
       const res = await m.as(null, PRODUCT_AND_SUPPLIER);
       expect(res.errors).toBeUndefined();
-      expect(res.data!.product).toEqual({ id: productId, description: null, vintage: null, pricePerTonne: { amount: '145.50', currency: 'EUR' }, availableQuantity: '1200' });
+      expect(res.data!.product).toEqual({ id: gid('Product', productId), description: null, vintage: null, pricePerTonne: { amount: '145.50', currency: 'EUR' }, availableQuantity: '1200' });
     });
 
     it('a price that is not a number is UPSTREAM_CONTRACT, not an internal error', async () => {
@@ -67,14 +68,14 @@ describe('marketplace upstream contract', () => {
       serve(`${CORE}/orders/${orderId}`, { ...wireOrder(), status: 'refunded', quantity: '10.000' });
       const res = await m.as('alice', `{ order(id: "${orderId}") { id status quantity { amount } } }`);
       expect(res.errors).toBeUndefined();
-      expect(res.data!.order).toMatchObject({ id: orderId, status: 'UNKNOWN' });
+      expect(res.data!.order).toMatchObject({ id: gid('Order', orderId), status: 'UNKNOWN' });
     });
 
     it('a renamed total is UPSTREAM_CONTRACT naming the field', async () => {
       const { total_price, ...rest } = wireOrder();
       serve(`${CORE}/orders/${orderId}`, { ...rest, total: total_price });
       const res = await m.as('alice', `{ order(id: "${orderId}") { id totalPrice { amount } } product(id: "${productId}") { id } }`);
-      expect(res.data).toEqual({ order: null, product: { id: productId } });
+      expect(res.data).toEqual({ order: null, product: { id: gid('Product', productId) } });
       expect(res.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([['UPSTREAM_CONTRACT', 'total_price']]);
     });
 

@@ -9,6 +9,7 @@ import { toRow } from '../../subgraphs/marketplace/local/mapping.ts';
 import { demoProducts } from '../../subgraphs/marketplace/local/seed.ts';
 import type { OrderRecord } from '../../subgraphs/marketplace/source.ts';
 import { MODES } from '../support/env.ts';
+import { gid, localOf } from '../support/ids.ts';
 import { data, startMarketplace, type Marketplace } from './helpers.ts';
 
 const EXTRA_ORDERS = 120;
@@ -91,8 +92,8 @@ describe.each(MODES)('marketplace federation and batching (%s mode)', (mode) => 
     } }`;
     const { result, count } = await cost(q, { r: [...orders, ...others] });
     expect(result._entities).toHaveLength(100 + others.length);
-    expect(result._entities.slice(0, 100).map((e: { id: string }) => e.id)).toEqual(orders.map((o) => o.id));
-    expect(result._entities.at(-1)).toEqual({ id: DEMO.users.admin.id, email: DEMO.users.admin.email });
+    expect(result._entities.slice(0, 100).map((e: { id: string }) => localOf(e.id))).toEqual(orders.map((o) => o.id));
+    expect(result._entities.at(-1)).toEqual({ id: gid('User', DEMO.users.admin.id), email: DEMO.users.admin.email });
     // Local: one lookup per entity type. Upstream: one documented GET /{resource}/{id} per distinct
     // id (users come from the token), the supplier of every order included.
     const distinct = new Set([...orders, ...others].filter((r) => r.__typename !== 'User').map((r) => r.id)).size;

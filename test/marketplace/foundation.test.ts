@@ -4,6 +4,7 @@ import { createMarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
 import { AS_GATEWAY, MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
+import { DEMO_IDS } from '../support/ids.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 
 const AUTH = `mutation Auth($email: String!) { authenticate(input: { email: $email }) { accessToken tokenType user { id email role } userErrors { field code message } } }`;
@@ -38,9 +39,9 @@ describe.each(MODES)('marketplace (%s mode)', (mode) => {
   it('authenticate returns a bearer token and the user; me returns the caller', async () => {
     const data = ok(await graphql<{ authenticate: { accessToken: string; tokenType: string; user: { id: string; role: string } } }>(subgraph.url, AUTH, { email: DEMO.users.alice.email }, { headers: backend }));
     expect(data.authenticate.tokenType).toBe('Bearer');
-    expect(data.authenticate.user).toEqual({ id: DEMO.users.alice.id, email: DEMO.users.alice.email, role: 'USER' });
+    expect(data.authenticate.user).toEqual({ id: DEMO_IDS.users.alice, email: DEMO.users.alice.email, role: 'USER' });
     const me = ok(await graphql<{ me: { id: string; email: string } }>(subgraph.url, '{ me { id email } }', {}, { token: data.authenticate.accessToken }));
-    expect(me.me).toEqual({ id: DEMO.users.alice.id, email: DEMO.users.alice.email });
+    expect(me.me).toEqual({ id: DEMO_IDS.users.alice, email: DEMO.users.alice.email });
   });
 
   it('authenticate rejects a malformed email as a user error', async () => {
@@ -63,24 +64,24 @@ describe.each(MODES)('marketplace (%s mode)', (mode) => {
     type P = { products: { totalCount: number; nodes: { id: string; name: string; pricePerTonne: { amount: string; currency: string }; supplier: { name: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
     const first = ok(await graphql<P>(subgraph.url, q));
     expect(first.products.totalCount).toBe(4);
-    expect(first.products.nodes.map((n) => n.id)).toEqual([DEMO.products[2], DEMO.products[1]]);
+    expect(first.products.nodes.map((n) => n.id)).toEqual([DEMO_IDS.products[2], DEMO_IDS.products[1]]);
     expect(first.products.nodes[1]!.pricePerTonne).toEqual({ amount: '145.00', currency: 'EUR' });
     expect(first.products.nodes[1]!.supplier.name).toBe('Icelandic Biochar');
     expect(first.products.pageInfo.hasNextPage).toBe(true);
     const second = ok(await graphql<P>(subgraph.url, q, { after: first.products.pageInfo.endCursor }));
-    expect(second.products.nodes.map((n) => n.id)).toEqual([DEMO.products[0], DEMO.bundleProduct]);
+    expect(second.products.nodes.map((n) => n.id)).toEqual([DEMO_IDS.products[0], DEMO_IDS.bundleProduct]);
     expect(second.products.pageInfo.hasNextPage).toBe(false);
   });
 
   it('filters products and shows a non-public product only to its owner', async () => {
     const removal = ok(await graphql<{ products: { nodes: { id: string }[] } }>(subgraph.url, '{ products(filter: { productType: REMOVAL }) { nodes { id } } }'));
-    expect(removal.products.nodes.map((n) => n.id).sort()).toEqual([DEMO.products[0], DEMO.products[1]].sort());
-    const hidden = `{ product(id: "${DEMO.products[3]}") { id name } }`;
+    expect(removal.products.nodes.map((n) => n.id).sort()).toEqual([DEMO_IDS.products[0], DEMO_IDS.products[1]].sort());
+    const hidden = `{ product(id: "${DEMO_IDS.products[3]}") { id name } }`;
     expect(ok(await graphql<{ product: unknown }>(subgraph.url, hidden)).product).toBeNull();
     const bob = await login(DEMO.users.bob.email);
     expect(ok(await graphql<{ product: unknown }>(subgraph.url, hidden, {}, { token: bob })).product).toBeNull();
     const alice = await login(DEMO.users.alice.email);
-    expect(ok(await graphql<{ product: { id: string } }>(subgraph.url, hidden, {}, { token: alice })).product).toEqual({ id: DEMO.products[3], name: 'Private Forest Allocation' });
+    expect(ok(await graphql<{ product: { id: string } }>(subgraph.url, hidden, {}, { token: alice })).product).toEqual({ id: DEMO_IDS.products[3], name: 'Private Forest Allocation' });
   });
 
   it('rejects a page size above the maximum and a garbage cursor', async () => {
@@ -91,21 +92,21 @@ describe.each(MODES)('marketplace (%s mode)', (mode) => {
   it("me.orders lists only the caller's orders, newest first", async () => {
     const alice = await login(DEMO.users.alice.email);
     const data = ok(await graphql<{ me: { orders: { nodes: { id: string; buyer: { id: string } }[] } } }>(subgraph.url, '{ me { orders { nodes { id buyer { id } } } } }', {}, { token: alice }));
-    expect(data.me.orders.nodes.map((o) => o.id)).toEqual([DEMO.orders[4], DEMO.orders[1], DEMO.orders[0]]);
-    expect(new Set(data.me.orders.nodes.map((o) => o.buyer.id))).toEqual(new Set([DEMO.users.alice.id]));
+    expect(data.me.orders.nodes.map((o) => o.id)).toEqual([DEMO_IDS.orders[4], DEMO_IDS.orders[1], DEMO_IDS.orders[0]]);
+    expect(new Set(data.me.orders.nodes.map((o) => o.buyer.id))).toEqual(new Set([DEMO_IDS.users.alice]));
   });
 
   it('an order of another user is invisible unless public; the buyer is hidden from others', async () => {
     const bob = await login(DEMO.users.bob.email);
-    const priv = ok(await graphql<{ order: unknown }>(subgraph.url, `{ order(id: "${DEMO.orders[1]}") { id } }`, {}, { token: bob }));
+    const priv = ok(await graphql<{ order: unknown }>(subgraph.url, `{ order(id: "${DEMO_IDS.orders[1]}") { id } }`, {}, { token: bob }));
     expect(priv.order).toBeNull();
-    const pub = ok(await graphql<{ order: { id: string; buyer: unknown; quantity: { amount: string; unit: string } } }>(subgraph.url, `{ order(id: "${DEMO.orders[0]}") { id buyer { id } quantity { amount unit } } }`, {}, { token: bob }));
-    expect(pub.order).toEqual({ id: DEMO.orders[0], buyer: null, quantity: { amount: '10', unit: 'T' } });
+    const pub = ok(await graphql<{ order: { id: string; buyer: unknown; quantity: { amount: string; unit: string } } }>(subgraph.url, `{ order(id: "${DEMO_IDS.orders[0]}") { id buyer { id } quantity { amount unit } } }`, {}, { token: bob }));
+    expect(pub.order).toEqual({ id: DEMO_IDS.orders[0], buyer: null, quantity: { amount: '10', unit: 'T' } });
   });
 
   it('resolves NFT entity references in one batch', async () => {
     const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Nft { id tokenAddress tokenId } } }`;
-    const reps = DEMO.nfts.map((id) => ({ __typename: 'Nft', id }));
+    const reps = DEMO_IDS.nfts.map((id) => ({ __typename: 'Nft', id }));
     const data = ok(await graphql<{ _entities: { id: string; tokenAddress: string; tokenId: string }[] }>(subgraph.url, q, { r: reps }, { headers: AS_GATEWAY }));
     expect(data._entities.map((e) => e.tokenId)).toEqual(DEMO.tokens.map((t) => t.tokenId));
   });

@@ -3,6 +3,7 @@ import { DEMO } from '../../lib/demo.ts';
 import type { LuneFake } from '../fakes/lune.ts';
 import { MODES, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
+import { localOf } from '../support/ids.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { pdfText, until } from './helpers.ts';
 
@@ -50,7 +51,7 @@ describe.each(MODES)('offset orders through the gateway (%s mode)', (mode) => {
     if (mode === 'upstream') {
       // Lune receives the order and completes it later; its certificate exists once it is complete.
       expect(placed.status).toBe('RECEIVED');
-      (stack.fakes.find((f) => f.name === 'lune') as LuneFake).setOrderStatus(placed.id, 'complete');
+      (stack.fakes.find((f) => f.name === 'lune') as LuneFake).setOrderStatus(localOf(placed.id), 'complete');
     } else {
       expect(placed.status).toBe('COMPLETE');
     }

@@ -8,8 +8,12 @@ import { demoOffsetBundles } from '../../subgraphs/marketplace/offsets/local/see
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { AS_GATEWAY, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
+import { gid, localOf } from '../support/ids.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 import { pdfText } from './helpers.ts';
+
+/** The demo offset orders by their global ids (the API's ids; arguments take them). */
+const OO = DEMO.offsetOrders.map((id) => gid('OffsetOrder', id));
 
 interface Money {
   amount: string;
@@ -104,7 +108,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect(codes(await gql(Q_MASS, { input: { mass: { amount: '1', unit: 'T' } } }))).toEqual(['UNAUTHENTICATED']);
     expect(codes(await gql(BY_MASS, { input: { mass: { amount: '1', unit: 'T' } } }))).toEqual(['UNAUTHENTICATED']);
     expect(codes(await gql(LIST))).toEqual(['UNAUTHENTICATED']);
-    expect(codes(await gql(`{ offsetOrder(id: "${DEMO.offsetOrders[0]}") { id } }`))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await gql(`{ offsetOrder(id: "${OO[0]}") { id } }`))).toEqual(['UNAUTHENTICATED']);
   });
 
   it('quotes a mass from the cheapest bundle, the same in any unit, and creates nothing', async () => {
@@ -234,8 +238,8 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect(mine.length).toBeGreaterThanOrEqual(4);
     const times = mine.map((o) => o.createdAt);
     expect([...times].sort().reverse()).toEqual(times);
-    expect(mine.map((o) => o.id)).toEqual(expect.arrayContaining([DEMO.offsetOrders[0], DEMO.offsetOrders[2]]));
-    expect(mine.map((o) => o.id)).not.toContain(DEMO.offsetOrders[1]);
+    expect(mine.map((o) => o.id)).toEqual(expect.arrayContaining([OO[0], OO[2]]));
+    expect(mine.map((o) => o.id)).not.toContain(OO[1]);
     type Page = { offsetOrders: { totalCount: number | null; nodes: { id: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
     const p1 = ok(await gql<Page>(LIST, { first: 2 }, alice)).offsetOrders;
     const p2 = ok(await gql<Page>(LIST, { first: 2, after: p1.pageInfo.endCursor }, alice)).offsetOrders;
@@ -243,36 +247,36 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect([...p1.nodes, ...p2.nodes].map((n) => n.id)).toEqual(mine.slice(0, 4).map((o) => o.id));
     if (mode === 'local') expect(p1.totalCount).toBe(mine.length);
     const bobs = (await allOrders(bob)).map((o) => o.id);
-    expect(bobs).toContain(DEMO.offsetOrders[1]);
-    expect(bobs).not.toContain(DEMO.offsetOrders[0]);
+    expect(bobs).toContain(OO[1]);
+    expect(bobs).not.toContain(OO[0]);
     const every = (await allOrders(admin)).map((o) => o.id);
-    expect(every).toEqual(expect.arrayContaining([...DEMO.offsetOrders, ...mine.map((o) => o.id), ...bobs]));
+    expect(every).toEqual(expect.arrayContaining([...OO, ...mine.map((o) => o.id), ...bobs]));
     expect(codes(await gql(LIST, { first: 101 }, alice))).toEqual(['BAD_USER_INPUT']);
   });
 
   it('an offset order is visible to its buyer and admins only', async () => {
     const q = `query O($id: ID!) { offsetOrder(id: $id) { id buyer { id } } }`;
-    expect(ok(await gql<{ offsetOrder: unknown }>(q, { id: DEMO.offsetOrders[0] }, alice)).offsetOrder).toEqual({ id: DEMO.offsetOrders[0], buyer: { id: DEMO.users.alice.id } });
-    expect(ok(await gql<{ offsetOrder: unknown }>(q, { id: DEMO.offsetOrders[0] }, bob)).offsetOrder).toBeNull();
-    expect(ok(await gql<{ offsetOrder: { id: string } }>(`query O($id: ID!) { offsetOrder(id: $id) { id } }`, { id: DEMO.offsetOrders[0] }, admin)).offsetOrder).toEqual({ id: DEMO.offsetOrders[0] });
+    expect(ok(await gql<{ offsetOrder: unknown }>(q, { id: OO[0] }, alice)).offsetOrder).toEqual({ id: OO[0], buyer: { id: gid('User', DEMO.users.alice.id) } });
+    expect(ok(await gql<{ offsetOrder: unknown }>(q, { id: OO[0] }, bob)).offsetOrder).toBeNull();
+    expect(ok(await gql<{ offsetOrder: { id: string } }>(`query O($id: ID!) { offsetOrder(id: $id) { id } }`, { id: OO[0] }, admin)).offsetOrder).toEqual({ id: OO[0] });
     expect(ok(await gql<{ offsetOrder: unknown }>(q, { id: randomUUID() }, admin)).offsetOrder).toBeNull();
     const k = `query K($k: String!, $o: ID) { offsetOrderByIdempotencyKey(idempotencyKey: $k, ownerId: $o) { id } }`;
     expect(codes(await gql(k, { k: 'demo-alice-shipment-offset', o: DEMO.users.alice.id }, bob))).toEqual(['FORBIDDEN']);
     expect(ok(await gql<{ offsetOrderByIdempotencyKey: unknown }>(k, { k: 'demo-alice-shipment-offset' }, bob)).offsetOrderByIdempotencyKey).toBeNull();
-    expect(ok(await gql<{ offsetOrderByIdempotencyKey: unknown }>(k, { k: 'demo-alice-shipment-offset', o: DEMO.users.alice.id }, admin)).offsetOrderByIdempotencyKey).toEqual({ id: DEMO.offsetOrders[0] });
+    expect(ok(await gql<{ offsetOrderByIdempotencyKey: unknown }>(k, { k: 'demo-alice-shipment-offset', o: DEMO.users.alice.id }, admin)).offsetOrderByIdempotencyKey).toEqual({ id: OO[0] });
   });
 
   it('resolves OffsetOrder entity references in one batch, hiding other buyers’ orders', async () => {
     const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetOrder { id status mass { amount } allocations { projectName } } } }`;
-    const reps = DEMO.offsetOrders.map((id) => ({ __typename: 'OffsetOrder', id }));
+    const reps = OO.map((id) => ({ __typename: 'OffsetOrder', id }));
     const before = app.database!.queries.count;
     const data = ok(await gql<{ _entities: ({ id: string; status: string } | null)[] }>(q, { r: reps }, admin));
-    expect(data._entities.map((e) => e?.id)).toEqual([...DEMO.offsetOrders]);
+    expect(data._entities.map((e) => e?.id)).toEqual([...OO]);
     expect(data._entities.map((e) => e?.status)).toEqual(['COMPLETE', 'COMPLETE', 'RETIRING']);
     // One statement for the orders and one for their allocations.
     expect(app.database!.queries.count - before).toBe(2);
     const asBob = ok(await gql<{ _entities: ({ id: string } | null)[] }>(q, { r: reps }, bob));
-    expect(asBob._entities.map((e) => e?.id ?? null)).toEqual([null, DEMO.offsetOrders[1], null]);
+    expect(asBob._entities.map((e) => e?.id ?? null)).toEqual([null, OO[1], null]);
   });
 
   it('retirement state: a local order’s grams wait in its project’s pool; upstream the provider retires, so there is none', async () => {
@@ -282,7 +286,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     const placed = (await orderByMass('0.25', `state-${randomUUID()}`)).offsetOrder!;
     const state = ok(await gql<State>(q, { id: placed.id }, alice)).offsetOrder;
     // The demo orders were retired order by order before pooling: they have no pooled state.
-    const demo = ok(await gql<State>(q, { id: DEMO.offsetOrders[0] }, alice)).offsetOrder;
+    const demo = ok(await gql<State>(q, { id: OO[0] }, alice)).offsetOrder;
     expect(demo).toEqual({ retirementStatus: null, retirementBlockedReason: null, retirementShares: [] });
     // Nothing listens at the registry URL: an unreachable registry delays retirements (PENDING), it does not block them.
     expect(state.retirementStatus).toBe('PENDING');
@@ -308,7 +312,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect(text).toContain('Carbon Offset Certificate');
     expect(text).toContain('Alice Buyer');
     expect(text).toContain('4.2 tonnes of CO2e');
-    expect(text).toContain(placed.id);
+    expect(text).toContain(localOf(placed.id));
     for (const a of placed.allocations) {
       expect(text).toContain(a.projectName);
       expect(text).toContain(`${a.projectName} (${a.bundleName}): ${a.mass.amount} t at ${a.unitPrice.amount} EUR per tonne = ${a.cost.amount} EUR`);
@@ -316,7 +320,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
   });
 
   it('the certificate link is access-controlled: signed and expiring, or the buyer’s bearer token', async () => {
-    const id = DEMO.offsetOrders[0];
+    const id = DEMO.offsetOrders[0]; // certificate links name the local id
     const cert = ok(await gql<{ offsetOrder: { certificate: { url: string } } }>(`{ offsetOrder(id: "${id}") { certificate { url } } }`, {}, alice)).offsetOrder.certificate;
     const url = new URL(cert.url);
     const tampered = new URL(url);
@@ -337,9 +341,9 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
   });
 
   it('an order that is not complete has no certificate: NOT_FOUND', async () => {
-    const res = await gql<{ offsetOrder: { id: string; certificate: unknown } }>(`{ offsetOrder(id: "${DEMO.offsetOrders[2]}") { id status certificate { url } } }`, {}, alice);
+    const res = await gql<{ offsetOrder: { id: string; certificate: unknown } }>(`{ offsetOrder(id: "${OO[2]}") { id status certificate { url } } }`, {}, alice);
     expect(codes(res)).toEqual(['NOT_FOUND']);
-    expect(res.data?.offsetOrder).toMatchObject({ id: DEMO.offsetOrders[2], certificate: null });
+    expect(res.data?.offsetOrder).toMatchObject({ id: OO[2], certificate: null });
     const bare = `${new URL(subgraph.url).origin}/offset-certificates/${DEMO.offsetOrders[2]}.pdf`;
     expect((await fetch(bare, { headers: { authorization: `Bearer ${alice}` } })).status).toBe(404);
   });
@@ -363,7 +367,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     const data = ok(await gql<Result>(q, { r: reps, y: 2025 }, alice));
     // Both quotes priced from one read of the inventory (and one of blocked projects).
     expect(app.database!.queries.count - before).toBe(2);
-    expect(data._entities.map((e) => e.id)).toEqual([...DEMO.resoldProducts]);
+    expect(data._entities.map((e) => e.id)).toEqual(DEMO.resoldProducts.map((id) => gid('ResoldProduct', id)));
     // 2.5 kg CO2e per kg x 4 t of product = 10 t CO2e, priced exactly as a quote by mass.
     expect(data._entities[0]!.offsetQuote).toEqual((await quoteByMass('10')).quote);
     // 0.3333333 t CO2e is rounded up to the gram.
@@ -378,7 +382,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
 
   it('concurrent orders that together exceed the inventory never allocate more than is available', async () => {
     const erin = await newBuyer('Erin');
-    const placed = (await allOrders(admin)).filter((o) => !(DEMO.offsetOrders as readonly string[]).includes(o.id));
+    const placed = (await allOrders(admin)).filter((o) => !(OO as readonly string[]).includes(o.id));
     const remaining = INITIAL_TONNES.sub(sum(placed.map((o) => o.mass.amount)));
     const size = 250;
     const results = await Promise.all(Array.from({ length: 6 }, (_, i) => orderByMass(String(size), `drain-${i}`, erin)));

@@ -16,6 +16,7 @@ import { ledgerTotals } from '../../subgraphs/registry/local/source.ts';
 import { MIGRATIONS as REGISTRY_MIGRATIONS, createRegistryApp } from '../../subgraphs/registry/server.ts';
 import { AS_GATEWAY, tokenFor } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';
+import { gid, localOf } from '../support/ids.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 import { data, pdfText, startMarketplace, until, type Marketplace } from './helpers.ts';
 
@@ -223,7 +224,7 @@ describe('pooled retirement in the registry (local mode, both subgraphs)', () =>
     const retired = all.filter((s) => s.retirementStatus === 'RETIRED');
     const pending = all.filter((s) => s.retirementStatus === 'PENDING');
     expect([retired.length, pending.length]).toEqual([100, 50]);
-    for (const s of retired) expect(s.retirementShares).toEqual([{ mass: { amount: '10000', unit: 'G' }, retirement: { id: poolId, name, status: 'RETIRED' } }]);
+    for (const s of retired) expect(s.retirementShares).toEqual([{ mass: { amount: '10000', unit: 'G' }, retirement: { id: gid('OffsetPoolRetirement', poolId), name, status: 'RETIRED' } }]);
     for (const s of pending) expect(s.retirementShares).toEqual([{ mass: { amount: '10000', unit: 'G' }, retirement: null }]);
     sample.retired = retired.map((s) => s.id);
     sample.pending = pending.map((s) => s.id);
@@ -267,7 +268,7 @@ describe('pooled retirement in the registry (local mode, both subgraphs)', () =>
         .offsetQuoteByMass.quote.allocations.map((a) => a.projectId);
     expect(await quoteProject()).toEqual([DEMO.projects[0]]);
     const elsewhere = await place('1', 'KG');
-    expect(await app.database!.fork().count(OffsetPoolShare, { orderId: elsewhere, projectId: DEMO.projects[0] })).toBe(1);
+    expect(await app.database!.fork().count(OffsetPoolShare, { orderId: localOf(elsewhere), projectId: DEMO.projects[0] })).toBe(1);
 
     // The operator tops the offset inventory up (here: the credits come back): the next retry retires the tonne.
     const before = await ledgerTotals(registryDb.fork(), COOK22.id);

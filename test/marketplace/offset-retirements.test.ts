@@ -12,6 +12,7 @@ import { POOLED_RETIREMENT_BENEFICIARY } from '../../subgraphs/marketplace/local
 import { OffsetPoolShare, OffsetRetirementPool } from '../../subgraphs/marketplace/offsets/local/entities.ts';
 import { startFake, type FakeRequest, type RunningFake } from '../fakes/harness.ts';
 import { TEST_SECRETS } from '../support/env.ts';
+import { gid, localOf } from '../support/ids.ts';
 import { data, pdfText, startMarketplace, until, type Marketplace } from './helpers.ts';
 
 interface RetirementInput {
@@ -167,7 +168,7 @@ describe('offset order retirements in the registry (local mode)', () => {
     expect(registry.callsTo('/graphql').every((c) => c.headers.authorization === `Bearer ${TEST_SECRETS.SERVICE_TOKEN}`)).toBe(true);
     expect(await m.app.database!.fork().findOneOrFail(ServiceOutbox, { id: message!.id })).toMatchObject({ status: 'DELIVERED', attempts: 3, dedupeKey: `retireCreditsForOffsetOrder:${poolId}` });
 
-    const retirement = { id: poolId, name: 'Efficient Cookstoves Kenya pooled retirement #1', projectId: KENYA, mass: { amount: '1', unit: 'T' }, status: 'RETIRED', blockedReason: null };
+    const retirement = { id: gid('OffsetPoolRetirement', poolId), name: 'Efficient Cookstoves Kenya pooled retirement #1', projectId: KENYA, mass: { amount: '1', unit: 'T' }, status: 'RETIRED', blockedReason: null };
     expect(await stateOf(first.id)).toEqual({ retirementStatus: 'RETIRED', retirementBlockedReason: null, retirementShares: [share(400_000, retirement)] });
     expect(await stateOf(second.id)).toEqual({ retirementStatus: 'PENDING', retirementBlockedReason: null, retirementShares: [share(600_000, retirement), share(100_000, null)] });
     expect(await waiting(KENYA)).toBe(100_000n);
@@ -216,7 +217,7 @@ describe('offset order retirements in the registry (local mode)', () => {
     expect(replay.id).toBe(order.id);
     await m.app.outbox!.deliverDue();
     expect(await retirementMessages()).toHaveLength(messages);
-    expect(await m.app.database!.fork().count(OffsetPoolShare, { orderId: order.id })).toBe(1);
+    expect(await m.app.database!.fork().count(OffsetPoolShare, { orderId: localOf(order.id) })).toBe(1);
     expect(BigInt((await pool(KENYA))!.pooledGrams) - BigInt(pooled)).toBe(400_000n);
   });
 
@@ -228,7 +229,7 @@ describe('offset order retirements in the registry (local mode)', () => {
     const id = orders[0]!.id;
     expect(new Set(orders.map((o) => o.id))).toEqual(new Set([id]));
     expect(BigInt((await pool(KENYA))!.pooledGrams) - pooled).toBe(2_250_000n);
-    expect(await m.app.database!.fork().count(OffsetPoolShare, { orderId: id })).toBe(1);
+    expect(await m.app.database!.fork().count(OffsetPoolShare, { orderId: localOf(id) })).toBe(1);
     // 0.5 t were waiting: 2.75 t fill two whole tonnes, one retirement.
     expect(await retirementMessages()).toHaveLength(messages + 1);
     await until(async () => (await stateOf(id)).retirementShares[0]!.retirement?.status === 'RETIRED', 'the retirement of the order');
@@ -243,7 +244,7 @@ describe('offset order retirements in the registry (local mode)', () => {
     expect(text).toContain('Registry retirements');
     for (const s of state.retirementShares) {
       if (s.retirement) {
-        const r = retired.get(s.retirement.id)!;
+        const r = retired.get(localOf(s.retirement.id))!;
         expect(text).toContain(`${s.retirement.name} (${r.tonnes} t of Efficient Cookstoves Kenya): ${s.mass.amount} g of this order, retired: ICR TEST-${KENYA.slice(-4)}-1-${r.tonnes} on 2026-11-02.`);
       } else {
         expect(text).toContain(`Pending: ${s.mass.amount} g in the pool of project Efficient Cookstoves Kenya`);

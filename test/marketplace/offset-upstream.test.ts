@@ -9,6 +9,7 @@ import { OffsetOrderJournalEntry } from '../../subgraphs/marketplace/offsets/ups
 import { LUNE_ACCOUNTS, LUNE_API_KEYS, luneError, startLuneFake, type LuneFake } from '../fakes/lune.ts';
 import { tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
+import { gid, localOf } from '../support/ids.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 
 interface Money {
@@ -223,9 +224,9 @@ describe('offset orders through Lune (upstream mode)', () => {
 
     it('unknown statuses and types are UNKNOWN, numbers are read as decimals', async () => {
       const placed = (await orderByMass('1', `odd-${randomUUID()}`)).offsetOrder!;
-      const res = await fetch(`${lune.url}/orders/${placed.id}`, { headers: { authorization: `Bearer ${LUNE_API_KEYS.live}`, 'lune-account': ACCOUNT.id } });
+      const res = await fetch(`${lune.url}/orders/${localOf(placed.id)}`, { headers: { authorization: `Bearer ${LUNE_API_KEYS.live}`, 'lune-account': ACCOUNT.id } });
       const body = (await res.json()) as Record<string, unknown>;
-      lune.fail({ method: 'GET', pathPrefix: `/orders/${placed.id}`, status: 200, body: { ...body, status: 'on_hold', type: 'subscription', quantity: 1, total_cost: 12.5 } });
+      lune.fail({ method: 'GET', pathPrefix: `/orders/${localOf(placed.id)}`, status: 200, body: { ...body, status: 'on_hold', type: 'subscription', quantity: 1, total_cost: 12.5 } });
       expect(await orderById(placed.id)).toMatchObject({ status: 'UNKNOWN', type: 'UNKNOWN', mass: { amount: '1' }, totalCost: { amount: '12.50' } });
     });
   });
@@ -236,7 +237,7 @@ describe('offset orders through Lune (upstream mode)', () => {
       lune.fail({ method: 'POST', pathPrefix: '/orders/by-mass', status: 200, afterEffect: true, body: { id: 'LUNEorderWITHOUTfields', status: 'received' } });
       const res = await orderByMass('1', `broken-${randomUUID()}`);
       expect(res.userErrors).toEqual([]);
-      expect(res.offsetOrder).toMatchObject({ id: 'LUNEorderWITHOUTfields', status: 'RECEIVED', type: 'BY_MASS', mass: null, totalCost: null, allocations: null });
+      expect(res.offsetOrder).toMatchObject({ id: gid('OffsetOrder', 'LUNEorderWITHOUTfields'), status: 'RECEIVED', type: 'BY_MASS', mass: null, totalCost: null, allocations: null });
       expect(lune.ordersCreated()).toBe(before + 1);
     });
 
@@ -301,7 +302,7 @@ describe('offset orders through Lune (upstream mode)', () => {
       expect(new Set(results.map((r) => r.offsetOrder!.id)).size).toBe(1);
       expect(lune.ordersCreated()).toBe(before + 1);
       const rows = await app.database!.fork().find(OffsetOrderJournalEntry, { clientKey: key });
-      expect(rows.map((r) => [r.state, r.luneOrderId])).toEqual([['ACCEPTED', results[0]!.offsetOrder!.id]]);
+      expect(rows.map((r) => [r.state, r.luneOrderId])).toEqual([['ACCEPTED', localOf(results[0]!.offsetOrder!.id)]]);
     });
 
     it('keys are per buyer: the same key of two buyers makes two orders', async () => {

@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { MODES } from '../support/env.ts';
 import { codes } from '../support/graphql.ts';
+import { DEMO_IDS } from '../support/ids.ts';
 import { data, ids, startMarketplace, type Marketplace } from './helpers.ts';
 
-const { products: P, orders: O, nfts: N, bundleOrders: B, suppliers: S } = DEMO;
+const { products: P, orders: O, nfts: N, suppliers: S } = DEMO_IDS;
+const { bundleOrders: B } = DEMO;
 
 const CREATE = `mutation($input: CreateOrderInput!) { createOrder(input: $input) {
   order { id status quantity { amount unit } unitPrice { amount currency } totalPrice { amount currency } isPublic orderHash product { id } supplier { id } buyer { id } }
@@ -46,7 +48,7 @@ describe.each(MODES)('marketplace orders (%s mode)', (mode) => {
     expect(ids(admin)).toEqual([O[2]]);
     expect(data(await m.as('admin', `{ order(id: "${O[1]}") { id } }`)).order).toEqual({ id: O[1] });
     // CO2Trust has no user lookup, so upstream mode shows a buyer only to that buyer.
-    if (mode === 'local') expect(data(await m.as('admin', `{ order(id: "${O[1]}") { buyer { id } } }`)).order).toEqual({ buyer: { id: DEMO.users.alice.id } });
+    if (mode === 'local') expect(data(await m.as('admin', `{ order(id: "${O[1]}") { buyer { id } } }`)).order).toEqual({ buyer: { id: DEMO_IDS.users.alice } });
   });
 
   it('createOrder takes the tonnes from the product, prices the order and completes it', async () => {
@@ -62,7 +64,7 @@ describe.each(MODES)('marketplace orders (%s mode)', (mode) => {
       orderHash: null,
       product: { id },
       supplier: { id: S[1] },
-      buyer: { id: DEMO.users.alice.id },
+      buyer: { id: DEMO_IDS.users.alice },
     });
     expect(await available(id)).toBe('97.5');
     const mine = data(await m.as('alice', '{ me { orders(first: 1) { nodes { id } } purchasedOrders(first: 1) { nodes { id } } } }')).me;
@@ -123,7 +125,7 @@ describe.each(MODES)('marketplace orders (%s mode)', (mode) => {
   it('me lists only the caller’s orders, purchased orders and NFTs (available only)', async () => {
     const q = '{ me { id orders(first: 100) { nodes { buyer { id } } } purchasedOrders(first: 100) { nodes { status buyer { id } } } nfts { nodes { id } } available: nfts(availableOnly: true) { nodes { id } } } }';
     const bob = data(await m.as('bob', q)).me;
-    expect(new Set(bob.orders.nodes.map((o: { buyer: { id: string } }) => o.buyer.id))).toEqual(new Set([DEMO.users.bob.id]));
+    expect(new Set(bob.orders.nodes.map((o: { buyer: { id: string } }) => o.buyer.id))).toEqual(new Set([DEMO_IDS.users.bob]));
     expect(bob.purchasedOrders.nodes.every((o: { status: string }) => o.status === 'COMPLETED')).toBe(true);
     expect(ids(bob.nfts)).toEqual([N[1]]);
     expect(ids(bob.available)).toEqual([]);
@@ -134,7 +136,7 @@ describe.each(MODES)('marketplace orders (%s mode)', (mode) => {
 
   it("another user's purchases and NFTs are FORBIDDEN; an admin may read them", async () => {
     const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id nfts { totalCount } } } }`;
-    const r = [{ __typename: 'User', id: DEMO.users.alice.id }];
+    const r = [{ __typename: 'User', id: DEMO_IDS.users.alice }];
     const bob = await m.as('bob', q, { r });
     // Local mode knows every user and refuses; upstream resolves only the caller's own User.
     if (mode === 'local') expect(codes(bob)).toContain('FORBIDDEN');
@@ -144,15 +146,15 @@ describe.each(MODES)('marketplace orders (%s mode)', (mode) => {
     else expect(anonymous.data?._entities).toEqual([null]);
     if (mode === 'local') {
       // The upstream has no user lookup: only the caller's own User resolves there.
-      expect(data(await m.as('admin', q, { r }))._entities).toEqual([{ id: DEMO.users.alice.id, nfts: { totalCount: 1 } }]);
+      expect(data(await m.as('admin', q, { r }))._entities).toEqual([{ id: DEMO_IDS.users.alice, nfts: { totalCount: 1 } }]);
     }
-    expect(data(await m.as('alice', q, { r }))._entities).toEqual([{ id: DEMO.users.alice.id, nfts: { totalCount: 1 } }]);
+    expect(data(await m.as('alice', q, { r }))._entities).toEqual([{ id: DEMO_IDS.users.alice, nfts: { totalCount: 1 } }]);
   });
 
   it('createBundleOrder buys from an available bundle order only and never oversells it', async () => {
     const ok = data(await m.as('alice', BUNDLE, { input: { bundleOrderId: B[0], quantity: '5' } })).createBundleOrder;
     expect(ok.userErrors).toEqual([]);
-    expect(ok.order).toMatchObject({ status: 'COMPLETED', quantity: { amount: '5' }, totalPrice: { amount: '300.00', currency: 'EUR' }, product: { id: DEMO.bundleProduct }, bundleOrder: { id: B[0], availableQuantity: '35' }, buyer: { id: DEMO.users.alice.id } });
+    expect(ok.order).toMatchObject({ status: 'COMPLETED', quantity: { amount: '5' }, totalPrice: { amount: '300.00', currency: 'EUR' }, product: { id: DEMO_IDS.bundleProduct }, bundleOrder: { id: B[0], availableQuantity: '35' }, buyer: { id: DEMO_IDS.users.alice } });
     const soldOut = data(await m.as('alice', BUNDLE, { input: { bundleOrderId: B[1], quantity: '1' } })).createBundleOrder;
     expect(soldOut.userErrors.map((e: { code: string }) => e.code)).toEqual(['INSUFFICIENT_INVENTORY']);
     const hidden = data(await m.as('bob', BUNDLE, { input: { bundleOrderId: B[2], quantity: '1' } })).createBundleOrder;

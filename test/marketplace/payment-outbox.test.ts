@@ -7,6 +7,7 @@ import { startFake, type FakeRequest, type RunningFake } from '../fakes/harness.
 import { createPaymentsApp } from '../../subgraphs/payments/server.ts';
 import { AS_GATEWAY, TEST_SECRETS } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';
+import { localOf } from '../support/ids.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 import { data, startMarketplace, type Marketplace } from './helpers.ts';
 
@@ -68,11 +69,11 @@ describe('marketplace payment records (local mode)', () => {
     payments.fail({ pathPrefix: '/graphql', status: 503, times: 2 });
     const input = { productId: DEMO.products[0], quantity: '2', idempotencyKey: 'outbox-first' };
     const order = data(await m.as('alice', CREATE, { input })).createOrder.order;
-    await until(() => stored.has(order.id), 'the payment record');
-    expect(stored.get(order.id)).toEqual({
-      externalReference: order.id,
+    await until(() => stored.has(localOf(order.id)), 'the payment record');
+    expect(stored.get(localOf(order.id))).toEqual({
+      externalReference: localOf(order.id),
       type: 'ORDER',
-      typeId: order.id,
+      typeId: localOf(order.id),
       payerId: DEMO.users.alice.id,
       payeeId: null,
       amount: '65.00',
@@ -87,7 +88,7 @@ describe('marketplace payment records (local mode)', () => {
     const replay = data(await m.as('alice', CREATE, { input })).createOrder.order;
     expect(replay.id).toBe(order.id);
     await pause(300);
-    expect(deliveries.filter((ref) => ref === order.id)).toHaveLength(1);
+    expect(deliveries.filter((ref) => ref === localOf(order.id))).toHaveLength(1);
     expect(payments.callsTo('/graphql')).toHaveLength(3);
   });
 
@@ -102,10 +103,10 @@ describe('marketplace payment records (local mode)', () => {
       const d = data(r);
       return (d.createOrder ?? d.createBundleOrder).order as { id: string; totalPrice: { amount: string } };
     });
-    await until(() => orders.every((o) => stored.has(o.id)), 'all payment records');
+    await until(() => orders.every((o) => stored.has(localOf(o.id))), 'all payment records');
     for (const o of orders) {
-      expect(stored.get(o.id)!.amount).toBe(o.totalPrice.amount);
-      expect(deliveries.filter((ref) => ref === o.id)).toHaveLength(1);
+      expect(stored.get(localOf(o.id))!.amount).toBe(o.totalPrice.amount);
+      expect(deliveries.filter((ref) => ref === localOf(o.id))).toHaveLength(1);
     }
     expect(payments.callsTo('/graphql').filter((c) => c.status === 500)).toHaveLength(6);
     expect(payments.callsTo('/graphql').filter((c) => c.status === 200)).toHaveLength(orders.length);
@@ -146,6 +147,6 @@ describe('marketplace payment records in the payments subgraph (local mode)', ()
       if (nodes.length || Date.now() - started > 15_000) break;
       await pause(50);
     }
-    expect(nodes).toEqual([{ externalReference: order.id, type: 'ORDER', typeId: order.id, payerId: DEMO.users.bob.id, amount: { amount: '72.50', currency: 'EUR' }, status: 'COMPLETED' }]);
+    expect(nodes).toEqual([{ externalReference: localOf(order.id), type: 'ORDER', typeId: localOf(order.id), payerId: DEMO.users.bob.id, amount: { amount: '72.50', currency: 'EUR' }, status: 'COMPLETED' }]);
   });
 });

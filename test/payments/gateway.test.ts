@@ -7,6 +7,7 @@ import { DEMO_PAYMENTS, demoPaymentTransactions } from '../../subgraphs/payments
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
 import { MODES, TEST_SECRETS } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';
+import { gid, localOf } from '../support/ids.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 const { users: U } = DEMO;
@@ -39,7 +40,7 @@ describe.each(MODES)('payments through the gateway (%s mode)', (mode) => {
     type R = { me: { id: string; paymentTransactions: { totalCount: number; nodes: { id: string }[] }; bankAccounts: { nodes: { id: string; ibanLast4: string; availableBalance: Money }[] }; transfers: { totalCount: number } } };
     const data = ok(await graphql<R>(url(), '{ me { id paymentTransactions(first: 100) { totalCount nodes { id } } bankAccounts { nodes { id ibanLast4 availableBalance { amount currency } } } transfers { totalCount } } }', {}, { token: alice }));
     const mine = demoPaymentTransactions.filter((t) => t.payerId === U.alice.id || t.payeeId === U.alice.id);
-    expect(data.me.id).toBe(U.alice.id);
+    expect(data.me.id).toBe(gid('User', U.alice.id));
     expect(data.me.paymentTransactions.nodes.map((n) => n.id).sort()).toEqual(mine.map((t) => t.id).sort());
     expect(data.me.bankAccounts.nodes).toEqual([{ id: DEMO_PAYMENTS.bankAccounts.alice, ibanLast4: '7466', availableBalance: { amount: '1000.00', currency: 'EUR' } }]);
     expect(data.me.transfers.totalCount).toBe(1);
@@ -50,10 +51,10 @@ describe.each(MODES)('payments through the gateway (%s mode)', (mode) => {
     const data = ok(await graphql<R>(url(), '{ me { orders(first: 50) { nodes { id payments { nodes { id amount { amount currency } } } } } } }', {}, { token: alice }));
     expect(data.me.orders.nodes.length).toBeGreaterThan(0);
     for (const order of data.me.orders.nodes) {
-      const expected = demoPaymentTransactions.filter((t) => t.type === 'ORDER' && t.typeId === order.id);
+      const expected = demoPaymentTransactions.filter((t) => t.type === 'ORDER' && t.typeId === localOf(order.id));
       expect(order.payments.nodes.map((p) => p.id)).toEqual(expected.map((t) => t.id));
     }
-    expect(data.me.orders.nodes.find((o) => o.id === DEMO.orders[0])?.payments.nodes[0]?.amount).toEqual({ amount: '325.00', currency: 'EUR' });
+    expect(data.me.orders.nodes.find((o) => o.id === gid('Order', DEMO.orders[0]))?.payments.nodes[0]?.amount).toEqual({ amount: '325.00', currency: 'EUR' });
   });
 
   it('a transfer through the gateway lowers the available balance', async () => {
@@ -107,6 +108,6 @@ describe('a marketplace purchase produces its payment record (local mode)', () =
       payments = ok(await graphql<R>(url(), q, {}, { token })).order.payments.nodes;
       if (payments.length === 0) await new Promise((r) => setTimeout(r, 50));
     }
-    expect(payments).toEqual([{ type: 'ORDER', typeId: order.id, payerId: U.alice.id, amount: order.totalPrice, status: 'COMPLETED' }]);
+    expect(payments).toEqual([{ type: 'ORDER', typeId: localOf(order.id), payerId: U.alice.id, amount: order.totalPrice, status: 'COMPLETED' }]);
   });
 });

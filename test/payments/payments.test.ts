@@ -7,6 +7,7 @@ import { createPaymentsApp, type PaymentsApp } from '../../subgraphs/payments/se
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
 import { AS_GATEWAY, MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
+import { localOf } from '../support/ids.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 
 const { users: U, orders: O, suppliers: S, nfts: N } = DEMO;
@@ -175,7 +176,7 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     else expect(fake!.callsTo(PAYMENTS_PATH).length).toBe(1);
     expect(data._entities).toHaveLength(50);
     for (const e of data._entities) {
-      const expected = demoPaymentTransactions.filter((t) => t.type === 'ORDER' && t.typeId === e.id);
+      const expected = demoPaymentTransactions.filter((t) => t.type === 'ORDER' && t.typeId === localOf(e.id));
       expect(e.payments.totalCount).toBe(expected.length);
       expect(e.payments.nodes.map((t) => t.id)).toEqual(expected.map((t) => t.id));
     }
@@ -192,7 +193,7 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     if (mode === 'local') expect(app.queries!.count).toBe(2);
     else expect(fake!.callsTo(PAYMENTS_PATH).length).toBe(2);
     for (const e of data._entities) {
-      const expected = demoPaymentTransactions.filter((t) => t.typeId === e.id).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+      const expected = demoPaymentTransactions.filter((t) => t.typeId === localOf(e.id)).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
       expect(e.payments.totalCount).toBe(expected.length);
       expect(e.payments.nodes.map((n) => n.id)).toEqual(expected.slice(0, 1).map((t) => t.id));
       expect(e.payments.pageInfo.hasNextPage).toBe(expected.length > 1);
@@ -254,12 +255,12 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     // One statement per field for all three users (an upstream call per user: its lists are per user).
     if (mode === 'local') expect(app.queries!.count).toBe(3);
     for (const e of data._entities) {
-      const mine = demoPaymentTransactions.filter((t) => t.payerId === e.id || t.payeeId === e.id).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+      const mine = demoPaymentTransactions.filter((t) => t.payerId === localOf(e.id) || t.payeeId === localOf(e.id)).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
       expect(e.paymentTransactions.totalCount).toBe(mine.length);
       expect(e.paymentTransactions.nodes.map((n) => n.id)).toEqual(mine.slice(0, 2).map((t) => t.id));
       expect(e.paymentTransactions.pageInfo.hasNextPage).toBe(mine.length > 2);
-      expect(e.bankAccounts.totalCount).toBe(demoBankAccounts.filter((a) => a.userId === e.id).length);
-      expect(e.transfers.nodes.map((n) => n.id)).toEqual(demoTransfers.filter((t) => t.userId === e.id).map((t) => t.id));
+      expect(e.bankAccounts.totalCount).toBe(demoBankAccounts.filter((a) => a.userId === localOf(e.id)).length);
+      expect(e.transfers.nodes.map((n) => n.id)).toEqual(demoTransfers.filter((t) => t.userId === localOf(e.id)).map((t) => t.id));
     }
   });
 

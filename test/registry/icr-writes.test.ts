@@ -176,10 +176,10 @@ describe('ICR reads under faults (upstream mode)', () => {
     const { icr, subgraph, bob } = await setup();
     const credit = { id: 'exPost-9-0x9', tokenId: '9', tokenAddress: '0x9', project: null, serialization: 'ICR-X-1-5', vintage: 2020, supply: '1000', unit: 'tonne', amount: '12.5', type: 'exSomething' };
     icr.fail({ method: 'GET', pathPrefix: `/organizations/${NORDIC}/inventory`, status: 200, body: { credits: [credit], organizationId: NORDIC } });
-    const q = 'query($id: ID!) { organization(id: $id) { inventory { nodes { id kind vintage supply { amount } amount { amount } } } } }';
+    const q = 'query($id: ID!) { organization(id: $id) { inventory { nodes { creditId amount { amount } credit { kind vintage supply { amount } } } } } }';
     const tolerant = await graphql<{ organization: { inventory: { nodes: unknown[] } } }>(subgraph.url, q, { id: NORDIC }, { token: bob });
     expect(tolerant.errors).toBeUndefined();
-    expect(tolerant.data!.organization.inventory.nodes).toEqual([{ id: credit.id, kind: null, vintage: 2020, supply: { amount: '1000' }, amount: { amount: '12.5' } }]);
+    expect(tolerant.data!.organization.inventory.nodes).toEqual([{ creditId: credit.id, amount: { amount: '12.5' }, credit: { kind: null, vintage: 2020, supply: { amount: '1000' } } }]);
 
     icr.fail({ method: 'GET', pathPrefix: `/organizations/${NORDIC}/inventory`, status: 200, body: { credits: [{ ...credit, amount: undefined }], organizationId: NORDIC } });
     const broken = await graphql(subgraph.url, q, { id: NORDIC }, { token: bob });

@@ -9,6 +9,7 @@ import { startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
 import { FAKE_ICR_TOKEN, icrLedgerTotals, startIcrDemoFake as startIcrFake, type IcrFake } from '../fakes/icr-demo.ts';
 import { AS_GATEWAY, MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
+import { gid, localOf } from '../support/ids.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 import { undocumented } from './icr-contract.ts';
 
@@ -28,8 +29,12 @@ type Payload = { creditRequest: Request | null; userErrors: UserErrors };
 const INVENTORY = `query Inv($id: ID!, $dev: Boolean, $first: Int, $after: String) {
   organization(id: $id) { id inventory(development: $dev, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
-    nodes { id amount { amount unit } supply { amount } serialization kind vintage project { id fullName } }
+    nodes { id organizationId creditId amount { amount unit } serialization credit { id supply { amount } kind vintage project { id fullName } } }
   } } }`;
+type Holding = { id: string; organizationId: string; creditId: string; amount: Credit['amount']; serialization: string | null; credit: Omit<Credit, 'amount' | 'serialization'> | null };
+/** A holding as the credit it holds, with the holder's tonnes and serials. */
+const asCredit = ({ creditId, amount, serialization, credit }: Holding): Credit => ({ ...credit!, id: creditId, amount, serialization });
+const holdings = (page: Page<Holding>): Page<Credit> => ({ ...page, nodes: page.nodes.map(asCredit) });
 const REQUESTS = `query Req($id: ID!, $first: Int, $after: String) { organization(id: $id) { creditRequests(first: $first, after: $after) {
   totalCount pageInfo { hasNextPage endCursor } nodes { id action state amount { amount } serialization txId retirementId toOrganizationId toAddress offsetOrderId } } } }`;
 const REQUEST_FIELDS = 'id action state amount { amount } serialization txId retirementId toOrganizationId toAddress offsetOrderId';
@@ -87,7 +92,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
   });
 
   const inventory = async (organizationId: string, token: string, dev = false) =>
-    ok(await graphql<{ organization: { inventory: Page<Credit> } }>(subgraph.url, INVENTORY, { id: organizationId, dev, first: 50 }, { token })).organization.inventory;
+    holdings(ok(await graphql<{ organization: { inventory: Page<Holding> } }>(subgraph.url, INVENTORY, { id: organizationId, dev, first: 50 }, { token })).organization.inventory);
   const held = async (organizationId: string, token: string, creditId: string) =>
     (await inventory(organizationId, token)).nodes.find((c) => c.id === creditId)?.amount.amount ?? '0';
   const requestCount = async (organizationId: string, token: string) =>
@@ -104,22 +109,38 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
         [C1.id, { amount: '600', unit: 'T' }, { amount: '1000' }, 'ICR-SWE-713-2021-1-600', 'EX_POST', 2021],
         [C2.id, { amount: '500', unit: 'T' }, { amount: '500' }, 'ICR-SWE-713-2022-1-500', 'EX_POST', 2022],
       ]);
-      expect(inv.nodes[0]!.project).toEqual({ id: DEMO.projects[0], fullName: 'Boreal Forest Restoration Norrbotten' });
+      expect(inv.nodes[0]!.project).toEqual({ id: gid('Project', DEMO.projects[0]), fullName: 'Boreal Forest Restoration Norrbotten' });
       if (mode === 'upstream') {
         const call = icr!.callsTo(`/organizations/${NORDIC}/inventory`, 'GET').at(-1)!;
         expect(call.headers['x-icr-api-version']).toBe('2023-06-16');
       }
     });
 
+    it('a holding (organization × credit) has an id of its own; its credit is the token-wide credit', async () => {
+      const HOLDINGS = `query($id: ID!) { organization(id: $id) { inventory { nodes { id organizationId creditId amount { amount } credit { id amount { amount } } } } } }`;
+      type Row = { id: string; organizationId: string; creditId: string; amount: { amount: string }; credit: { id: string; amount: { amount: string } } };
+      const of = async (org: string, token: string) =>
+        ok(await graphql<{ organization: { inventory: { nodes: Row[] } } }>(subgraph.url, HOLDINGS, { id: org }, { token })).organization.inventory.nodes.find((h) => h.creditId === C1.id)!;
+      const [nordic, buyer] = [await of(NORDIC, tokens.bob), await of(BUYER, tokens.alice)];
+      expect([nordic.id, nordic.organizationId, buyer.id, buyer.organizationId]).toEqual([`${NORDIC}:${C1.id}`, gid('Organization', NORDIC), `${BUYER}:${C1.id}`, gid('Organization', BUYER)]);
+      expect([nordic.amount.amount, buyer.amount.amount]).toEqual(['600', '300']);
+      // Both holdings point at one credit, whose amount is what all its holders hold together.
+      expect(nordic.credit).toEqual(buyer.credit);
+      expect(nordic.credit.id).toBe(C1.id);
+      expect(Number(nordic.credit.amount.amount)).toBeGreaterThanOrEqual(900);
+    });
+
     it('pages the inventory and serves the development inventory apart', async () => {
-      const first = ok(await graphql<{ organization: { inventory: Page<Credit> } }>(subgraph.url, INVENTORY, { id: NORDIC, first: 1 }, { token: tokens.bob })).organization.inventory;
+      const first = holdings(ok(await graphql<{ organization: { inventory: Page<Holding> } }>(subgraph.url, INVENTORY, { id: NORDIC, first: 1 }, { token: tokens.bob })).organization.inventory);
       expect(first.nodes.map((c) => c.id)).toEqual([C1.id]);
       expect(first.pageInfo.hasNextPage).toBe(true);
-      const second = ok(await graphql<{ organization: { inventory: Page<Credit> } }>(subgraph.url, INVENTORY, { id: NORDIC, first: 1, after: first.pageInfo.endCursor }, { token: tokens.bob })).organization.inventory;
+      const second = holdings(ok(await graphql<{ organization: { inventory: Page<Holding> } }>(subgraph.url, INVENTORY, { id: NORDIC, first: 1, after: first.pageInfo.endCursor }, { token: tokens.bob })).organization.inventory);
       expect(second.nodes.map((c) => c.id)).toEqual([C2.id]);
       expect(second.pageInfo.hasNextPage).toBe(false);
       const dev = await inventory(NORDIC, tokens.bob, true);
-      expect(dev.nodes.map((c) => [c.amount.amount, c.vintage])).toEqual([['50', 2024]]);
+      expect(dev.nodes.map((c) => c.amount.amount)).toEqual(['50']);
+      // Upstream, a development credit is not found token-wide (the ICR has no token lookup).
+      if (mode === 'local') expect(dev.nodes.map((c) => c.vintage)).toEqual([2024]);
     });
 
     it('membership: member and admin read, a non-member is FORBIDDEN, anonymous is UNAUTHENTICATED', async () => {
@@ -195,9 +216,11 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
     });
 
     it('credit types: public and paged', async () => {
-      const q = `query($after: String) { creditTypes(first: 3, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { code name } } }`;
-      const first = ok(await graphql<{ creditTypes: Page<{ code: string }> }>(subgraph.url, q)).creditTypes;
+      const q = `query($after: String) { creditTypes(first: 3, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id code name } } }`;
+      const first = ok(await graphql<{ creditTypes: Page<{ id: string; code: string }> }>(subgraph.url, q)).creditTypes;
       expect(first.totalCount).toBe(4);
+      // A credit type's id is its code.
+      expect(first.nodes.every((t) => t.id === t.code)).toBe(true);
       expect(first.nodes.map((t) => t.code)).toEqual(['C-BIOCHAR', 'C-GEO', 'C-ROCK']);
       const second = ok(await graphql<{ creditTypes: Page<{ code: string }> }>(subgraph.url, q, { after: first.pageInfo.endCursor })).creditTypes;
       expect(second.nodes.map((t) => t.code)).toEqual(['C-WOOD']);
@@ -231,7 +254,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetOrder { id retirements { id registry offsetOrderId amount { amount } } } } }`;
       const data = ok(await graphql<{ _entities: { id: string; retirements: { registry: string; offsetOrderId: string; amount: { amount: string } }[] }[] }>(subgraph.url, q, { r: OO.map((id) => ({ __typename: 'OffsetOrder', id })) }, { headers: AS_GATEWAY }));
       expect(data._entities.map((o) => o.retirements.map((r) => `${r.registry}:${r.amount.amount}`))).toEqual([['ICR:10'], ['ICR:35'], []]);
-      expect(data._entities.flatMap((o) => o.retirements.map((r) => r.offsetOrderId === o.id))).not.toContain(false);
+      expect(data._entities.flatMap((o) => o.retirements.map((r) => r.offsetOrderId === localOf(o.id)))).not.toContain(false);
       if (mode === 'upstream') {
         // The ICR does not know offset orders: its part comes from the registry's journal.
         expect(icr!.calls).toEqual([]);
@@ -245,8 +268,8 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
     const reps = [{ __typename: 'Project', id: DEMO.projects[1] }, { __typename: 'Organization', id: BUYER }];
     const data = ok(await graphql<{ _entities: Record<string, unknown>[] }>(subgraph.url, q, { r: reps }, { token: tokens.alice, headers: AS_GATEWAY }));
     expect(data._entities).toEqual([
-      { id: DEMO.projects[1], fullName: 'Reykjanes Biochar', num: '354', publicUrl: `https://carbonregistry.com/explore/projects/${DEMO.projects[1]}` },
-      { id: BUYER },
+      { id: gid('Project', DEMO.projects[1]), fullName: 'Reykjanes Biochar', num: '354', publicUrl: `https://carbonregistry.com/explore/projects/${DEMO.projects[1]}` },
+      { id: gid('Organization', BUYER) },
     ]);
     expect(codes(await graphql(subgraph.url, q, { r: [{ __typename: 'Organization', id: NORDIC }] }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
   });
@@ -258,7 +281,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
     const access = async (field: 'grantOrganizationAccess' | 'revokeOrganizationAccess', input: Record<string, unknown>, token = tokens.admin) =>
       ok(await graphql<Record<string, AccessPayload>>(subgraph.url, ACCESS(field), { input }, { token }))[field]!;
     const members = async (id: string) =>
-      ok(await graphql<{ organizationMembers: { userId: string }[] }>(subgraph.url, MEMBERS, { id }, { token: tokens.admin })).organizationMembers.map((m) => m.userId);
+      ok(await graphql<{ organizationMembers: { userId: string }[] }>(subgraph.url, MEMBERS, { id }, { token: tokens.admin })).organizationMembers.map((m) => localOf(m.userId));
     const alice = DEMO.users.alice.id;
 
     it('admins grant and revoke; a grant lets the user read, a revocation stops it before the ICR is called', async () => {
@@ -268,7 +291,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       if (mode === 'upstream') expect(icr!.calls).toEqual([]);
 
       const granted = await access('grantOrganizationAccess', { organizationId: NORDIC, userId: alice });
-      expect(granted).toEqual({ member: { organizationId: NORDIC, userId: alice }, userErrors: [] });
+      expect(granted).toEqual({ member: { organizationId: gid('Organization', NORDIC), userId: gid('User', alice) }, userErrors: [] });
       expect(await access('grantOrganizationAccess', { organizationId: NORDIC, userId: alice })).toEqual(granted);
       expect(await members(NORDIC)).toEqual([DEMO.users.bob.id, alice]);
       expect((await inventory(NORDIC, tokens.alice)).totalCount).toBe(2);
@@ -298,7 +321,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
     it('a partial transfer splits the serial range: every tonne keeps one serial and one owner', async () => {
       const res = await transact({ organizationId: NORDIC, action: 'TRANSFER', creditId: C2.id, amount: '100', toOrganizationId: BUYER });
       expect(res.userErrors).toEqual([]);
-      expect(res.creditRequest).toMatchObject({ action: 'TRANSFER', state: 'PROCESSED', serialization: 'ICR-SWE-713-2022-1-100', toOrganizationId: BUYER, amount: { amount: '100' } });
+      expect(res.creditRequest).toMatchObject({ action: 'TRANSFER', state: 'PROCESSED', serialization: 'ICR-SWE-713-2022-1-100', toOrganizationId: gid('Organization', BUYER), amount: { amount: '100' } });
       expect(res.creditRequest!.txId).toMatch(/^0x[0-9a-f]+$/);
       const nordic = (await inventory(NORDIC, tokens.bob)).nodes.find((c) => c.id === C2.id)!;
       expect([nordic.amount.amount, nordic.serialization]).toEqual(['400', 'ICR-SWE-713-2022-101-500']);
@@ -314,7 +337,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       expect(res.creditRequest).toMatchObject({ action: 'RETIRE', state: 'PROCESSED', serialization: 'ICR-SWE-713-2022-1-30', offsetOrderId: OO[2] });
       const rets = ok(await graphql<{ retirements: Page<{ id: string; creditId: string; beneficiaryName: string; comment: string; serialization: string; organizationId: string; amount: { amount: string } }> }>(subgraph.url, RETIREMENTS, { filter: { offsetOrderId: OO[2], registry: 'ICR' } })).retirements;
       expect(rets.nodes).toEqual([
-        expect.objectContaining({ id: res.creditRequest!.retirementId, creditId: C2.id, beneficiaryName: retirement.beneficiaryName, comment: retirement.comment, serialization: 'ICR-SWE-713-2022-1-30', organizationId: BUYER, amount: { amount: '30', unit: 'T' } }),
+        expect.objectContaining({ id: res.creditRequest!.retirementId, creditId: C2.id, beneficiaryName: retirement.beneficiaryName, comment: retirement.comment, serialization: 'ICR-SWE-713-2022-1-30', organizationId: gid('Organization', BUYER), amount: { amount: '30', unit: 'T' } }),
       ]);
       expect(await held(BUYER, tokens.alice, C2.id)).toBe('70');
       const tooMuch = await transact({ organizationId: BUYER, action: 'TRANSFER', creditId: C2.id, amount: '71', toOrganizationId: NORDIC }, tokens.alice);
@@ -338,7 +361,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       const t = await ledger(C2.id);
       expect([t.held, t.retired, t.cancelled]).toEqual([450n, 35n, 15n]);
       const rets = ok(await graphql<{ retirements: Page<{ id: string; organizationId: string }> }>(subgraph.url, RETIREMENTS, { filter: { registry: 'ICR' }, first: 1 })).retirements;
-      expect(rets.nodes[0]).toEqual(expect.objectContaining({ id: forBuyer.creditRequest!.retirementId, organizationId: BUYER }));
+      expect(rets.nodes[0]).toEqual(expect.objectContaining({ id: forBuyer.creditRequest!.retirementId, organizationId: gid('Organization', BUYER) }));
     });
 
     const base = { organizationId: NORDIC, creditId: C2.id };
@@ -556,7 +579,7 @@ describe.each(MODES)('retireCreditsForOffsetOrder (%s mode)', (mode) => {
     ok(await graphql<{ retireCreditsForOffsetOrder: OffsetPayload }>(subgraph.url, RETIRE_OFFSET, { input }, { headers: service })).retireCreditsForOffsetOrder;
   const offsetInventory = async () =>
     Object.fromEntries(
-      ok(await graphql<{ organization: { inventory: Page<Credit> } }>(subgraph.url, INVENTORY, { id: OFFSETS, first: 50 }, { token: tokens.admin })).organization.inventory.nodes.map((c) => [c.id, c.amount.amount]),
+      holdings(ok(await graphql<{ organization: { inventory: Page<Holding> } }>(subgraph.url, INVENTORY, { id: OFFSETS, first: 50 }, { token: tokens.admin })).organization.inventory).nodes.map((c) => [c.id, c.amount.amount]),
     );
   const orderRetirements = async (offsetOrderId: string) =>
     ok(await graphql<{ _entities: { retirements: { id: string; registry: string; amount: { amount: string } }[] }[] }>(
@@ -595,8 +618,8 @@ describe.each(MODES)('retireCreditsForOffsetOrder (%s mode)', (mode) => {
         vintage: 2022,
         serialization: 'ICR-KEN-1021-2022-46-57',
         creditId: COOK22.id,
-        organizationId: OFFSETS,
-        project: { id: COOKSTOVES },
+        organizationId: gid('Organization', OFFSETS),
+        project: { id: gid('Project', COOKSTOVES) },
       }),
     ]);
     expect((await orderRetirements(OO[2])).map((r) => [r.id, r.registry, r.amount.amount])).toEqual([[res.retirements![0]!.id, 'ICR', '12']]);

@@ -96,9 +96,10 @@ export class LocalRegistrySource implements RegistrySource {
       this.projectMap(page.nodes.map((c) => c.projectId)),
     ]);
     const held = new Map(balances.map((b) => [b.creditId, b.heldTonnes]));
-    const rows = page.nodes.map((c) =>
-      toRecord.icrCredit(c, projects.get(c.projectId) ?? null, organizationId, held.get(c.id)!, blocks.filter((b) => b.creditId === c.id)),
-    );
+    const rows = page.nodes.map((c) => ({
+      ...toRecord.icrCredit(c, projects.get(c.projectId) ?? null, organizationId, held.get(c.id)!, blocks.filter((b) => b.creditId === c.id)),
+      organizationId,
+    }));
     return withNodes(page, rows);
   }
 

@@ -51,6 +51,19 @@ export const resolvers: Resolvers<Context> = {
     creditType: (c, _args, ctx) => (c.creditTypeCode ? ctx.loaders.creditType.load(c.creditTypeCode) : null),
   },
 
+  CreditHolding: {
+    id: (h) => `${h.organizationId}:${h.id}`,
+    creditId: (h) => h.id,
+    organization: (h, _args, ctx) => ctx.source.organization(h.organizationId),
+    credit: (h, _args, ctx) =>
+      h.tokenAddress && h.tokenId ? ctx.loaders.creditByToken.load({ tokenAddress: h.tokenAddress, tokenId: h.tokenId }) : null,
+    amount: (h) => tonnes(h.amount),
+  },
+
+  CreditType: {
+    id: (t) => t.code,
+  },
+
   SerialRange: {
     start: (r) => r.start.toString(),
     end: (r) => r.end.toString(),

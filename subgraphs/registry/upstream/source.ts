@@ -104,7 +104,8 @@ export class UpstreamRegistrySource implements RegistrySource {
     const page = offsetPage(args);
     await this.access.assertMayAct(organizationId);
     const credits = (await this.fetchInventory(organizationId, development)) ?? [];
-    return offsetConnection(credits.slice(page.offset, page.offset + page.limit), page, credits.length);
+    const holdings = credits.map((c) => ({ ...c, organizationId: c.organizationId ?? organizationId }));
+    return offsetConnection(holdings.slice(page.offset, page.offset + page.limit), page, holdings.length);
   }
 
   async creditRequests(organizationId: string, args: ConnectionArgs) {

@@ -1,0 +1,133 @@
+// Global object identification through the gateway: every entity type of the supergraph
+// implements Node, and node(id:) / nodes(ids:) refetch one object of each by its id.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { buildSchema, isObjectType } from 'graphql';
+import { DEMO } from '../../lib/demo.ts';
+import { toGlobalId } from '../../lib/global-id.ts';
+import { ROOT } from '../../lib/subgraph.ts';
+import { tokenFor } from '../support/env.ts';
+import { codes, graphql, ok } from '../support/graphql.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+
+/** Entity types of the composed supergraph: object types with a key in some subgraph. */
+function supergraphEntityTypes(): string[] {
+  const sdl = readFileSync(join(ROOT, 'schema', 'supergraph.graphql'), 'utf8');
+  const names = [...sdl.matchAll(/^type (\w+)((?:\s+implements[^@{]+)?)\s*([^{]*)\{/gm)].filter(([, , , directives]) => /@join__type\([^)]*key:/.test(directives!)).map(([, name]) => name!);
+  return [...new Set(names)].sort();
+}
+
+/** One operation per entity type that finds (or makes) one object of it, as the admin; `pick` takes its id. */
+const SAMPLES: Record<string, { query: string; pick(data: never): string | undefined }> = {
+  User: { query: '{ me { id } }', pick: (d: { me: { id: string } }) => d.me.id },
+  Product: { query: '{ products(first: 1) { nodes { id } } }', pick: (d: { products: { nodes: { id: string }[] } }) => d.products.nodes[0]?.id },
+  Supplier: { query: '{ suppliers(first: 1) { nodes { id } } }', pick: (d: { suppliers: { nodes: { id: string }[] } }) => d.suppliers.nodes[0]?.id },
+  Order: { query: '{ orders(first: 1) { nodes { id } } }', pick: (d: { orders: { nodes: { id: string }[] } }) => d.orders.nodes[0]?.id },
+  Nft: { query: '{ nfts(first: 1) { nodes { id } } }', pick: (d: { nfts: { nodes: { id: string }[] } }) => d.nfts.nodes[0]?.id },
+  OffsetOrder: { query: '{ offsetOrders(first: 1) { nodes { id } } }', pick: (d: { offsetOrders: { nodes: { id: string }[] } }) => d.offsetOrders.nodes[0]?.id },
+  OffsetPoolRetirement: {
+    // A whole tonne ordered fills a pooled retirement at once.
+    query: 'mutation { createOffsetOrderByMass(input: { mass: { amount: "1", unit: T }, idempotencyKey: "node-sample" }) { offsetOrder { retirementShares { retirement { id } } } } }',
+    pick: (d: { createOffsetOrderByMass: { offsetOrder: { retirementShares: { retirement: { id: string } | null }[] } } }) =>
+      d.createOffsetOrderByMass.offsetOrder.retirementShares.find((s) => s.retirement)?.retirement!.id,
+  },
+  ResoldProduct: { query: `{ resoldProducts(groupId: "${DEMO.groups[0]}", first: 1) { nodes { id } } }`, pick: (d: { resoldProducts: { nodes: { id: string }[] } }) => d.resoldProducts.nodes[0]?.id },
+  Organization: { query: `{ organization(id: "${DEMO.organizations.carbonBuyer}") { id } }`, pick: (d: { organization: { id: string } }) => d.organization.id },
+  Project: {
+    query: `{ organization(id: "${DEMO.organizations.carbonBuyer}") { inventory { nodes { credit { project { id } } } } } }`,
+    pick: (d: { organization: { inventory: { nodes: { credit: { project: { id: string } | null } | null }[] } } }) => d.organization.inventory.nodes.find((h) => h.credit?.project)?.credit!.project!.id,
+  },
+};
+
+const NODE = 'query($id: ID!) { node(id: $id) { __typename id } }';
+const NODES = 'query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }';
+
+describe('node(id:) and nodes(ids:) through the gateway', () => {
+  let stack: Stack;
+  let admin = '';
+  let alice = '';
+  let bob = '';
+  const url = () => stack.gateway.url;
+  const ids = new Map<string, string>();
+
+  beforeAll(async () => {
+    stack = await startStack('local');
+    [admin, alice, bob] = await Promise.all([tokenFor(DEMO.users.admin), tokenFor(DEMO.users.alice), tokenFor(DEMO.users.bob)]);
+  }, 60_000);
+  afterAll(() => stack?.stop());
+
+  it('every entity type of the supergraph implements Node, and one object of each is refetched by its id', async () => {
+    const types = supergraphEntityTypes();
+    expect(types.length).toBeGreaterThanOrEqual(10);
+    const api = buildSchema(readFileSync(join(ROOT, 'schema', 'api.graphql'), 'utf8'));
+    for (const type of types) {
+      const object = api.getType(type);
+      expect(isObjectType(object) && object.getInterfaces().map((i) => i.name)).toContain('Node');
+      // A new entity type needs a sample here: the test fails until it has one.
+      const sample = SAMPLES[type];
+      expect({ type, sample: Boolean(sample) }).toEqual({ type, sample: true });
+      const id = sample!.pick(ok(await graphql(url(), sample!.query, {}, { token: admin })) as never);
+      expect({ type, id: typeof id }).toEqual({ type, id: 'string' });
+      // The id is global: it names its type.
+      expect(Buffer.from(id!, 'base64url').toString('utf8').startsWith(`${type}:`)).toBe(true);
+      expect(ok(await graphql(url(), NODE, { id }, { token: admin }))).toEqual({ node: { __typename: type, id } });
+      ids.set(type, id!);
+    }
+    // All at once, in the order given.
+    const all = [...ids.values()];
+    const data = ok(await graphql<{ nodes: { __typename: string; id: string }[] }>(url(), NODES, { ids: all }, { token: admin }));
+    expect(data.nodes).toEqual([...ids].map(([type, id]) => ({ __typename: type, id })));
+  });
+
+  it("the gateway completes a node's fields from the subgraph that owns the type", async () => {
+    const product = ids.get('Product')!;
+    const q = 'query($id: ID!) { node(id: $id) { id ... on Product { name supplier { id name } } } }';
+    const data = ok(await graphql<{ node: { id: string; name: string; supplier: { id: string } | null } }>(url(), q, { id: product }, { token: admin }));
+    expect(data.node.id).toBe(product);
+    expect(typeof data.node.name).toBe('string');
+    // A reference to another entity carries that entity's global id: node() takes it as it is.
+    if (data.node.supplier) expect(ok(await graphql(url(), NODE, { id: data.node.supplier.id }, { token: admin }))).toEqual({ node: { __typename: 'Supplier', id: data.node.supplier.id } });
+  });
+
+  it('a forged id or one of an unknown type is BAD_USER_INPUT; an unknown object of a known type is null', async () => {
+    for (const id of ['not-a-global-id', toGlobalId('Nothing', '1'), Buffer.from('Product:').toString('base64url')]) {
+      const res = await graphql(url(), NODE, { id }, { token: admin });
+      expect(res.data).toEqual({ node: null });
+      expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+    }
+    const missing = await graphql(url(), NODE, { id: toGlobalId('Product', 'de030000-0000-4000-8000-0000000000ff') }, { token: admin });
+    expect(missing).toMatchObject({ data: { node: null } });
+    expect(missing.errors).toBeUndefined();
+  });
+
+  it('nodes(ids:) answers each id on its own and takes at most 100 ids', async () => {
+    const res = await graphql<{ nodes: unknown[] }>(url(), NODES, { ids: [ids.get('Product'), 'forged'] }, { token: admin });
+    expect(res.data?.nodes).toEqual([{ __typename: 'Product', id: ids.get('Product') }, null]);
+    expect(res.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([['BAD_USER_INPUT', ['nodes', 1]]]);
+    const tooMany = await graphql(url(), NODES, { ids: Array(101).fill(ids.get('Product')) }, { token: admin });
+    expect(codes(tooMany)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it("a global id of another type in an argument is BAD_USER_INPUT; the old local ids are still accepted", async () => {
+    const q = 'query($id: ID!) { product(id: $id) { id } }';
+    expect(codes(await graphql(url(), q, { id: ids.get('Supplier') }, { token: admin }))).toEqual(['BAD_USER_INPUT']);
+    const product = ids.get('Product')!;
+    const local = Buffer.from(product, 'base64url').toString('utf8').slice('Product:'.length);
+    expect(ok(await graphql(url(), q, { id: local }, { token: admin }))).toEqual({ product: { id: product } });
+  });
+
+  it("access control applies: an object the caller may not see is null with the error of the type's own query", async () => {
+    const organization = ids.get('Organization')!; // Carbon Buyer: Alice is a member, Bob is not
+    expect(ok(await graphql(url(), NODE, { id: organization }, { token: alice }))).toEqual({ node: { __typename: 'Organization', id: organization } });
+    const own = await graphql(url(), 'query($id: ID!) { organization(id: $id) { id } }', { id: organization }, { token: bob });
+    const viaNode = await graphql(url(), NODE, { id: organization }, { token: bob });
+    expect(viaNode.data).toEqual({ node: null });
+    expect(codes(viaNode)).toEqual(codes(own));
+    expect(codes(viaNode)).toEqual(['FORBIDDEN']);
+    // Anonymous: UNAUTHENTICATED, and nothing of the object (Node.id itself needs a token, as ResoldProduct does).
+    const anonymous = await graphql<{ node: { id: string | null } | null }>(url(), NODE, { id: organization });
+    expect(anonymous.data?.node?.id ?? null).toBeNull();
+    expect(new Set(codes(anonymous))).toEqual(new Set(['UNAUTHENTICATED']));
+  });
+});
