@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', '**/__generated__/', 'subgraphs/*/local/migrations/'] },
+  { ignores: ['node_modules/', 'data/', '**/__generated__/', 'app/dist/', 'subgraphs/*/local/migrations/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -18,6 +18,7 @@ import { useOpenTelemetry } from '@graphql-hive/plugin-opentelemetry';
 import { closeServer, listen } from '../lib/http-server.ts';
 import { ROOT } from '../lib/subgraph.ts';
 import { boundedParserCache, createDocumentCache } from './document-cache.ts';
+import { appRoutes } from './app.ts';
 import { checkHealth } from './health.ts';
 import { allowedMethods, corsPolicy, executedResultsKeepData, isProduction, noIntrospection } from './http.ts';
 import { queryLimits, type QueryLimits } from './limits.ts';
@@ -172,6 +173,8 @@ export function createGateway(config: Config) {
       // Traces (only when tracing is on): the request, its plan and each subgraph fetch, with traceparent to the subgraphs.
       ...(tracingEnabled() ? [useOpenTelemetry({ ...ctx, traces: true })] : []),
       systemRoutes,
+      // The offset page at /app, and its development-only sign-in.
+      appRoutes(config),
       bodyLimit(config.GATEWAY_MAX_BODY_BYTES),
       boundedParserCache(documentCache),
       queryLimits(limitsOf(config)),
