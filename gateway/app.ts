@@ -33,6 +33,8 @@ export const DEMO_EMAILS: readonly string[] = Object.values(DEMO.users).map((u) 
 const jsonError = (fetchAPI: { Response: typeof Response }, status: number, code: string, message: string) =>
   fetchAPI.Response.json({ errors: [{ message, extensions: { code } }] }, { status, headers: { 'cache-control': 'no-store' } });
 
+const notFound = (fetchAPI: { Response: typeof Response }) => new fetchAPI.Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+
 /**
  * The file of app/dist a path below /app names, or null: a path that leaves the folder (`..`,
  * encoded slashes or backslashes, NUL) names nothing.
@@ -67,7 +69,7 @@ async function signIn(config: Config, email: string): Promise<{ accessToken: str
 
 /**
  * GET /app/… serves the built page (index.html for /app/, hashed assets cached for a year);
- * POST /app/sign-in exists only outside production. Everything else below /app is a 404.
+ * POST /app/sign-in exists only outside production (a 404 there, like any other path below /app).
  */
 export function appRoutes(config: Config): GatewayPlugin {
   const signInEnabled = !isProduction(config);
@@ -75,7 +77,11 @@ export function appRoutes(config: Config): GatewayPlugin {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       const { pathname } = url;
       if (pathname !== APP_PATH && !pathname.startsWith(`${APP_PATH}/`)) return;
-      if (pathname === `${APP_PATH}/sign-in` && signInEnabled) {
+      if (pathname === `${APP_PATH}/sign-in`) {
+        if (!signInEnabled) {
+          endResponse(notFound(fetchAPI));
+          return;
+        }
         if (request.method !== 'POST') {
           endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'POST' } }));
           return;
@@ -115,7 +121,7 @@ export function appRoutes(config: Config): GatewayPlugin {
       const file = appFile(pathname);
       const found = file ? await stat(file).then((s) => s.isFile(), () => false) : false;
       if (!file || !found) {
-        endResponse(new fetchAPI.Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
+        endResponse(notFound(fetchAPI));
         return;
       }
       const hashed = pathname.startsWith(`${APP_PATH}/assets/`);
