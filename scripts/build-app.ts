@@ -25,7 +25,12 @@ export function appIsStale(): boolean {
 
 /** Runs Vite's production build of app/. */
 export function buildApp(): void {
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(APP, 'vite.config.ts')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(APP, 'vite.config.ts')], {
+    cwd: ROOT,
+    // A production build whatever the caller's NODE_ENV (jest sets `test`, which would bundle React's development build).
+    env: { ...process.env, NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 /** Builds app/dist if it is missing or stale; true when it built. */

@@ -93,7 +93,7 @@ function Offset({ session, announce }: { session: Session; announce: (message: s
     setProductId('');
     execute(AppResoldProductsDocument, { groupId }, token).then((data) => {
       setProducts(data.resoldProducts.nodes);
-      announce(`${data.resoldProducts.nodes.length} products loaded.`);
+      announce(`${data.resoldProducts.nodes.length} ${data.resoldProducts.nodes.length === 1 ? 'product' : 'products'} loaded.`);
     }, (e) => setError(messageOf(e)));
   }, [groupId, token, announce]);
 
