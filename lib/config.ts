@@ -110,6 +110,8 @@ const schema = z.object({
   OFFSET_ORDERS_ACCOUNT_ID: z.string().min(1).optional(),
   /** Smallest local offset order or quote, in grams (default 1 kg); a smaller one is a BELOW_MINIMUM user error. */
   OFFSET_MINIMUM_ORDER_GRAMS: z.coerce.number().int().min(1).default(1_000),
+  /** How often the marketplace resumes product offsets left between two steps (a crash, an outage); a run untouched this long is resumed. */
+  OFFSET_FLOW_RESUME_INTERVAL_MS: z.coerce.number().int().min(10).default(5_000),
   /** Public origin of the marketplace (e.g. https://api.example.com) for the offset certificate links it signs; default: the request's host. */
   MARKETPLACE_PUBLIC_URL: url.optional(),
   ICR_BASE_URL: url.default('http://127.0.0.1:5103'),

@@ -50,7 +50,11 @@ export type UserErrorCode =
   | 'INSUFFICIENT_BALANCE'
   | 'INSUFFICIENT_INVENTORY'
   | 'BELOW_MINIMUM'
-  | 'FORBIDDEN';
+  | 'FORBIDDEN'
+  // Offsetting a resold product: nothing to measure, or a quote above the buyer's limit.
+  | 'NO_FOOTPRINT'
+  | 'NO_SALES_VOLUME'
+  | 'QUOTE_ABOVE_MAXIMUM_SPEND';
 
 export interface UserError {
   field: string[] | null;

@@ -56,6 +56,7 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
     sourceFor = (base) => new LocalMarketplaceSource(db, base.auth.viewer, () => dispatcher.kick());
     health = databaseHealth(db);
     close = async () => {
+      await offsets.close();
       await dispatcher.stop();
       await db.close();
     };

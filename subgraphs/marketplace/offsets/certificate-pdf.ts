@@ -9,6 +9,16 @@ export interface CertificatePoolShare {
   registry: OffsetRetirementRecord[] | null;
 }
 
+/** The product year an order offsets (`offsetResoldProduct`), as footprints stated it when measured. */
+export interface CertificateProduct {
+  name: string;
+  year: number;
+  /** kg CO2e per kg of product. */
+  footprintKgPerKg: string;
+  /** Tonnes of product sold in the year. */
+  salesTonnes: string;
+}
+
 const money = (m: { amount: { toFixed(n: number): string }; currency: string }) => `${m.amount.toFixed(2)} ${m.currency}`;
 
 const registryLine = (r: OffsetRetirementRecord) => `${r.registry} ${r.serialization ?? '(no serial numbers)'}: ${r.tonnes.toString()} t for ${r.beneficiaryName ?? 'the beneficiary'}, retired ${r.retiredAt.toISOString().slice(0, 10)}`;
@@ -34,7 +44,12 @@ function shareLine({ share, registry }: CertificatePoolShare): string {
  * records could not be read just now. `shares` lists the order's share of each pooled retirement
  * and the grams still waiting in a pool.
  */
-export function renderOffsetCertificate(order: OffsetOrderRecord, retirements?: OffsetRetirementRecord[] | null, shares: readonly CertificatePoolShare[] = []): Promise<Buffer> {
+export function renderOffsetCertificate(
+  order: OffsetOrderRecord,
+  retirements?: OffsetRetirementRecord[] | null,
+  shares: readonly CertificatePoolShare[] = [],
+  product: CertificateProduct | null = null,
+): Promise<Buffer> {
   // Uncompressed and dated by the order, so the document is reproducible and its text searchable.
   const doc = new PDFDocument({
     size: 'A4',
@@ -66,6 +81,15 @@ export function renderOffsetCertificate(order: OffsetOrderRecord, retirements?: 
   doc.text(`Date: ${order.createdAt.toISOString().slice(0, 10)}`);
   doc.text(`Total cost: ${money(order.totalCost)}`);
   if (order.estimateId) doc.text(`Emission estimate: ${order.estimateId}`);
+  if (product) {
+    doc.moveDown();
+    doc.font('Helvetica-Bold').fontSize(12).text('Product offset');
+    doc.font('Helvetica').fontSize(10);
+    doc.text(`Product: ${product.name}`);
+    doc.text(`Footprint: ${product.footprintKgPerKg} kg CO2e per kg of product`);
+    doc.text(`Sales volume: ${product.salesTonnes} t of product sold in ${product.year}`);
+    doc.text(`Emissions offset: ${product.footprintKgPerKg} kg/kg x ${product.salesTonnes} t = ${order.mass.toString()} t CO2e (rounded up to the gram)`);
+  }
   doc.moveDown();
   doc.font('Helvetica-Bold').fontSize(12).text('Projects');
   doc.font('Helvetica').fontSize(10);

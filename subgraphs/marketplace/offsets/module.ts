@@ -2,12 +2,15 @@
 // certificate links and their download route, in local or upstream mode.
 import DataLoader from 'dataloader';
 import { loader } from '../../../lib/batch.ts';
+import type { Viewer } from '../../../lib/auth.ts';
 import type { Config } from '../../../lib/config.ts';
 import type { Database } from '../../../lib/db.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import type { RequestContext } from '../../../lib/subgraph.ts';
 import { CERTIFICATE_PATH, CertificateSigner, requestOrigin, type CertificateLink } from './certificate-link.ts';
 import { certificateRoute } from './certificate-route.ts';
+import { OFFSET_PRODUCT_STEPS, type OffsetProductStep } from './flow/entities.ts';
+import { OffsetProductFlow, startResumer } from './flow/flow.ts';
 import { seedOffsetOrders } from './local/seed.ts';
 import { LocalOffsetOrderSource, type OffsetRegistryLink } from './local/source.ts';
 import { registryRetirementsOf } from './local/registry-retirements.ts';
@@ -15,9 +18,12 @@ import type { OffsetOrderSource, OffsetQuoteView, OffsetRequest } from './source
 import { createLuneApi } from './upstream/client.ts';
 import { OffsetOrderJournal } from './upstream/journal.ts';
 import { UpstreamOffsetOrderSource, type LuneOffsets } from './upstream/source.ts';
+import { ServiceOutboxDispatcher } from '../local/service-outbox.ts';
 
-export function createOffsetOrderLoaders(source: OffsetOrderSource) {
+export function createOffsetOrderLoaders(source: OffsetOrderSource, flow: OffsetProductFlow) {
   return {
+    /** The product run that placed each order (null for other orders). */
+    productRun: loader((ids: readonly string[]) => flow.runsByOrderIds(ids)),
     offsetOrder: loader((ids: readonly string[]) => source.offsetOrdersByIds(ids)),
     /** Retirement state of orders (local mode; null elsewhere), batched per request. */
     retirementState: loader((ids: readonly string[]) => (source.retirementStates ? source.retirementStates(ids) : Promise.resolve(ids.map(() => null)))),
@@ -34,6 +40,8 @@ type MassRequest = OffsetRequest & { kind: 'MASS' };
 /** What offset order resolvers find in the context. */
 export interface OffsetOrderContext {
   offsets: OffsetOrderSource;
+  /** Offsetting resold products (`offsetResoldProduct`), in both modes. */
+  offsetProducts: OffsetProductFlow;
   offsetLoaders: ReturnType<typeof createOffsetOrderLoaders>;
   /** A signed, expiring download link to an order's certificate. */
   offsetCertificateLink(orderId: string): CertificateLink;
@@ -45,14 +53,36 @@ export interface OffsetOrdersModule {
   close(): Promise<void>;
 }
 
-function assemble(config: Config, sourceFor: (base: RequestContext) => OffsetOrderSource, close: () => Promise<void>): OffsetOrdersModule {
+/** The test-only failpoint OFFSET_FLOW_CRASH_AFTER (a step name), read once at start. */
+function crashAfter(log: Logger): OffsetProductStep | null {
+  const step = process.env.OFFSET_FLOW_CRASH_AFTER as OffsetProductStep | undefined;
+  if (!step || !OFFSET_PRODUCT_STEPS.includes(step)) return null;
+  log.warn({ step }, 'OFFSET_FLOW_CRASH_AFTER is set: the process dies after committing this step (tests only)');
+  return step;
+}
+
+/** The product offset flow over the offset orders of one buyer, and its background resumer. */
+function productFlow(config: Config, db: Database, log: Logger, offsetsFor: (viewer: Viewer) => OffsetOrderSource, paymentQueued: () => void) {
+  const flow = new OffsetProductFlow({
+    db,
+    footprints: { url: config.urlOf('footprints'), timeoutMs: config.UPSTREAM_TIMEOUT_MS },
+    offsetsFor,
+    paymentQueued,
+    crashAfter: crashAfter(log),
+    log,
+  });
+  return { flow, resumer: startResumer(flow, config.OFFSET_FLOW_RESUME_INTERVAL_MS, log) };
+}
+
+function assemble(config: Config, sourceFor: (base: RequestContext) => OffsetOrderSource, flow: OffsetProductFlow, close: () => Promise<void>): OffsetOrdersModule {
   const signer = new CertificateSigner(config.jwtSecret);
   return {
     context(base) {
       const offsets = sourceFor(base);
       return {
         offsets,
-        offsetLoaders: createOffsetOrderLoaders(offsets),
+        offsetProducts: flow,
+        offsetLoaders: createOffsetOrderLoaders(offsets, flow),
         offsetCertificateLink: (orderId) => signer.link(requestOrigin(base.headers, config.MARKETPLACE_PUBLIC_URL), orderId),
       };
     },
@@ -77,7 +107,9 @@ export async function localOffsetOrders(config: Config, db: Database, log: Logge
       return retirements;
     },
   };
-  return assemble(config, (base) => new LocalOffsetOrderSource(db.fork(), base.auth.viewer, registry, BigInt(config.OFFSET_MINIMUM_ORDER_GRAMS)), async () => {});
+  const sourceOf = (viewer: Viewer | null) => new LocalOffsetOrderSource(db.fork(), viewer, registry, BigInt(config.OFFSET_MINIMUM_ORDER_GRAMS));
+  const { flow, resumer } = productFlow(config, db, log, sourceOf, orderPlaced);
+  return assemble(config, (base) => sourceOf(base.auth.viewer), flow, () => resumer.stop());
 }
 
 /**
@@ -87,5 +119,23 @@ export async function localOffsetOrders(config: Config, db: Database, log: Logge
 export function upstreamOffsetOrders(config: Config, db: Database, log: Logger): OffsetOrdersModule {
   const api = createLuneApi(config, log);
   const lune: LuneOffsets = { api, accountCurrency: config.OFFSET_ORDERS_ACCOUNT_CURRENCY, inFlight: new Map(), log };
-  return assemble(config, (base) => new UpstreamOffsetOrderSource(lune, new OffsetOrderJournal(db.fork()), base.auth.viewer), () => api.close());
+  const sourceOf = (viewer: Viewer | null) => new UpstreamOffsetOrderSource(lune, new OffsetOrderJournal(db.fork()), viewer);
+  // The payments of product offsets leave through the service outbox in upstream mode too.
+  const outbox = new ServiceOutboxDispatcher(db, {
+    urlOf: (target) => config.urlOf(target),
+    serviceToken: config.serviceToken,
+    intervalMs: config.PAYMENT_OUTBOX_INTERVAL_MS,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    batchSize: config.SERVICE_OUTBOX_BATCH_SIZE,
+    concurrency: config.SERVICE_OUTBOX_CONCURRENCY,
+    messagesPerCall: config.SERVICE_OUTBOX_MESSAGES_PER_CALL,
+    log,
+  });
+  outbox.start();
+  const { flow, resumer } = productFlow(config, db, log, sourceOf, () => outbox.kick());
+  return assemble(config, (base) => sourceOf(base.auth.viewer), flow, async () => {
+    await resumer.stop();
+    await outbox.stop();
+    await api.close();
+  });
 }

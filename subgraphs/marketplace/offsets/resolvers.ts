@@ -7,7 +7,7 @@ import type { MutationResolvers, QueryResolvers, Resolvers } from '../__generate
 import type { Context } from '../context.ts';
 import { DEFAULT_OFFSET_CURRENCY, estimateRequest, idempotencyKeyOf, massRequest, valueRequest, yearlyEmissionGrams } from './allocation.ts';
 import type { OffsetOrderView } from './source.ts';
-import { offsetProductMutations } from './flow/resolvers.ts';
+import { offsetProductFields, offsetProductMutations, offsetProductOrderFields } from './flow/resolvers.ts';
 
 const tonnes = (amount: { toString(): string }) => ({ amount: amount.toString(), unit: 'T' as const });
 
@@ -59,6 +59,7 @@ export const offsetOrderTypes: Pick<Resolvers<Context>, 'OffsetOrder' | 'OffsetQ
     retirementStatus: async (o, _args, ctx) => (await ctx.offsetLoaders.retirementState.load(o.id))?.status ?? null,
     retirementBlockedReason: async (o, _args, ctx) => (await ctx.offsetLoaders.retirementState.load(o.id))?.blockedReason ?? null,
     retirementShares: async (o, _args, ctx) => (await ctx.offsetLoaders.retirementState.load(o.id))?.shares ?? [],
+    ...offsetProductOrderFields,
   },
   OffsetPoolRetirement: {
     __resolveReference: (ref, ctx) => ctx.offsetLoaders.poolRetirement.load(ref.id),
@@ -74,6 +75,7 @@ export const offsetOrderTypes: Pick<Resolvers<Context>, 'OffsetOrder' | 'OffsetQ
     mass: (a) => tonnes(a.mass),
   },
   ResoldProduct: {
+    ...offsetProductFields,
     offsetQuote: async (product, { year }, ctx) => {
       const grams = yearlyEmissionGrams(product, year);
       if (grams === null || grams <= 0n) return null;

@@ -2,6 +2,7 @@
 // certificates in domain types. `local/source.ts` (inventory in the marketplace database)
 // and `upstream/source.ts` (the offset-orders REST API) implement it.
 import type { Connection } from '../../../lib/connection.ts';
+import type { EntityManager } from '../../../lib/db.ts';
 import type { Decimal } from '../../../lib/decimal.ts';
 import type { DomainError } from '../../../lib/errors.ts';
 import type { MoneyValue } from '../source.ts';
@@ -125,6 +126,17 @@ export interface OffsetRetirementStateRecord {
   shares: OffsetRetirementShareRecord[];
 }
 
+/** What a caller of `placeOrder` may add to the order. */
+export interface PlaceOrderOptions {
+  /** The name the certificate is issued to (local mode; Lune issues to its account's beneficiary). */
+  beneficiary?: string | null;
+  /**
+   * Written in the transaction that records the order (local mode), so the caller's own record of
+   * it commits or rolls back with the order. Not called by sources that place orders elsewhere.
+   */
+  alongside?: (tx: EntityManager, order: { id: string; costMinor: bigint; currency: string }) => Promise<void>;
+}
+
 export interface OffsetOrderPage {
   limit: number;
   /** Id of the order to continue after (newest first). */
@@ -140,7 +152,7 @@ export interface OffsetOrderSource {
   /** Many independent quotes at once (each as if alone); a refused one is its DomainError. */
   quotes(requests: readonly (OffsetRequest & { kind: 'MASS' | 'VALUE' })[]): Promise<(OffsetQuoteView | DomainError)[]>;
   /** Places an order for the viewer; same key and same request return the first order. */
-  placeOrder(request: OffsetRequest, idempotencyKey: string | null): Promise<OffsetOrderView>;
+  placeOrder(request: OffsetRequest, idempotencyKey: string | null, options?: PlaceOrderOptions): Promise<OffsetOrderView>;
   /** The viewer's orders (all orders for an admin), newest first. */
   offsetOrders(page: OffsetOrderPage): Promise<Connection<OffsetOrderView>>;
   /** Orders by id, whoever owns them: callers check visibility. */

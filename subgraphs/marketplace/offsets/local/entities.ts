@@ -1,6 +1,7 @@
 // Offset inventory and offset orders. Mass in grams and money in minor units, as integers, so
 // `available_grams >= ?` guards are exact in SQLite and PostgreSQL alike.
 import { defineEntity, p } from '@mikro-orm/core';
+import { OffsetProductRunSchema } from '../flow/entities.ts';
 
 /** A bundle of offset credits from one project, sold by the tonne. */
 export const OffsetBundleSchema = defineEntity({
@@ -151,4 +152,5 @@ export const offsetEntities = [
   OffsetRetirementPoolSchema,
   OffsetPoolShareSchema,
   OffsetPoolRetirementSchema,
+  OffsetProductRunSchema,
 ];

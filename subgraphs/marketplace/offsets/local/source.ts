@@ -7,7 +7,8 @@ import type { EntityManager } from '../../../../lib/db.ts';
 import { DomainError, badInput, unauthenticated } from '../../../../lib/errors.ts';
 import { renderOffsetCertificate } from '../certificate-pdf.ts';
 import { allocateOffsets, quoteRecordOf, requestHash, type OffsetBundleStock, type OffsetDemand } from '../allocation.ts';
-import type { OffsetOrderPage, OffsetOrderRecord, OffsetOrderSource, OffsetRequest, OffsetRetirementRecord } from '../source.ts';
+import type { OffsetOrderPage, OffsetOrderRecord, OffsetOrderSource, OffsetRequest, OffsetRetirementRecord, PlaceOrderOptions } from '../source.ts';
+import { OffsetProductRun } from '../flow/entities.ts';
 import { OffsetAllocation, OffsetBundle, OffsetEmissionEstimate, OffsetOrder } from './entities.ts';
 import { bundleStock, offsetOrderRecord } from './mapping.ts';
 import { blockedProjects, poolOrderGrams, poolRetirementsByIds, retirementStates } from './retirement-pool.ts';
@@ -69,7 +70,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     });
   }
 
-  async placeOrder(request: OffsetRequest, idempotencyKey: string | null): Promise<OffsetOrderRecord> {
+  async placeOrder(request: OffsetRequest, idempotencyKey: string | null, options: PlaceOrderOptions = {}): Promise<OffsetOrderRecord> {
     const viewer = this.viewer;
     if (!viewer) throw unauthenticated();
     const hash = requestHash(request);
@@ -79,7 +80,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        const id = await this.placeOnce(viewer, request, idempotencyKey, hash);
+        const id = await this.placeOnce(viewer, request, idempotencyKey, hash, options);
         this.registry.orderPlaced();
         return (await this.offsetOrdersByIds([id]))[0]!;
       } catch (error) {
@@ -98,7 +99,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
   }
 
   /** One transaction: allocate from current stock, take it with guarded decrements, record the order. */
-  private placeOnce(viewer: Viewer, request: OffsetRequest, idempotencyKey: string | null, hash: string): Promise<string> {
+  private placeOnce(viewer: Viewer, request: OffsetRequest, idempotencyKey: string | null, hash: string, options: PlaceOrderOptions): Promise<string> {
     return this.em.fork().transactional(async (tx) => {
       let demand: OffsetDemand;
       if (request.kind === 'ESTIMATE') {
@@ -122,7 +123,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
       }
       const id = randomUUID();
       const now = new Date();
-      const beneficiary = viewer.name ?? viewer.email;
+      const beneficiary = options.beneficiary ?? viewer.name ?? viewer.email;
       tx.create(OffsetOrder, {
         id,
         ownerId: viewer.id,
@@ -155,6 +156,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
       );
       // The grams join their projects' pools; the tonnes they fill (and their outbox messages) commit or roll back with the order.
       await poolOrderGrams(tx, id, allocation.lines, now);
+      await options.alongside?.(tx, { id, costMinor: allocation.costMinor, currency: allocation.currency });
       await tx.flush();
       return id;
     });
@@ -208,7 +210,14 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     const shares = state?.shares ?? [];
     const poolIds = [...new Set(shares.flatMap((s) => (s.retirement ? [s.retirement.id] : [])))];
     const registry = await this.registry.retirementsOf(order.id, poolIds);
-    return renderOffsetCertificate(order, registry?.order ?? null, shares.map((share) => ({ share, registry: share.retirement ? (registry?.pools.get(share.retirement.id) ?? null) : null })));
+    const run = await this.em.fork().findOne(OffsetProductRun, { orderId: order.id });
+    const product = run && { name: run.productName, year: run.year, footprintKgPerKg: run.footprintKgPerKg, salesTonnes: run.salesTonnes };
+    return renderOffsetCertificate(
+      order,
+      registry?.order ?? null,
+      shares.map((share) => ({ share, registry: share.retirement ? (registry?.pools.get(share.retirement.id) ?? null) : null })),
+      product,
+    );
   }
 
   /** Records with their allocation lines, loaded in one statement for all orders. */
