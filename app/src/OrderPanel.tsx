@@ -7,6 +7,7 @@ import {
   AppOffsetCertificateDocument,
   AppOffsetOrderDocument,
   AppOffsetResoldProductDocument,
+  type AppOffsetOrderQuery,
   type AppOffsetQuoteQuery,
   type AppOrderProgressFragment,
 } from './__generated__/graphql.ts';
@@ -14,24 +15,23 @@ import type { Product } from './App.tsx';
 
 type Quote = NonNullable<NonNullable<AppOffsetQuoteQuery['resoldProduct']>['offsetQuote']>;
 type Order = AppOrderProgressFragment;
+type Payment = AppOffsetOrderQuery['paymentTransactions']['nodes'][number];
 
 const FIRST_POLL_MS = 1_000;
 const MAX_POLL_MS = 30_000;
 
-/** Payment as the order's status tells it: paid once the provider has taken the money. */
-export function paymentOf(status: Order['status']): string {
-  if (status === 'PAID' || status === 'RETIRING' || status === 'COMPLETE') return 'paid';
-  if (status === 'CANCELLED' || status === 'FAILED') return 'not taken';
-  return 'pending';
-}
+/** The order's payment as payments records it: not recorded yet, pending, completed or failed. */
+const paymentOf = (payment: Payment | null) => (payment ? payment.status.toLowerCase() : 'being recorded');
 
 const retirementOf = (order: Order) => (order.retirementStatus ?? (order.status === 'COMPLETE' ? 'retired by the provider' : 'pending')).toString().toLowerCase();
 
 /** Whether nothing more will change that the page shows. */
-const settled = (order: Order) =>
-  order.status === 'CANCELLED' || order.status === 'FAILED' || (order.status === 'COMPLETE' && (order.retirementStatus === null || order.retirementStatus === 'RETIRED'));
+const settled = (order: Order, payment: Payment | null) =>
+  order.status === 'CANCELLED' ||
+  order.status === 'FAILED' ||
+  (order.status === 'COMPLETE' && (order.retirementStatus === null || order.retirementStatus === 'RETIRED') && (payment?.status === 'COMPLETED' || payment?.status === 'FAILED'));
 
-const describe = (order: Order) => `Order ${order.status.toLowerCase()}: payment ${paymentOf(order.status)}, retirement ${retirementOf(order)}.`;
+const describe = (order: Order, payment: Payment | null) => `Order ${order.status.toLowerCase()}: payment ${paymentOf(payment)}, retirement ${retirementOf(order)}.`;
 
 /** The stored idempotency key of one product's year, made on first use. */
 function keyFor(slot: string, fresh: boolean): string {
@@ -46,6 +46,7 @@ export function OrderPanel({ token, product, year, quote, announce }: { token: s
   const slot = `offset-key:${product.id}:${year}`;
   const [beneficiary, setBeneficiary] = useState('');
   const [order, setOrder] = useState<Order | null>(null);
+  const [payment, setPayment] = useState<Payment | null>(null);
   const [certificate, setCertificate] = useState<{ url: string; expiresAt: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -72,7 +73,7 @@ export function OrderPanel({ token, product, year, quote, announce }: { token: s
       }, token);
       if (result.offsetOrder) {
         setOrder(result.offsetOrder);
-        announced.current = describe(result.offsetOrder);
+        announced.current = describe(result.offsetOrder, null);
         announce(announced.current);
       } else {
         // Refused: nothing was bought, so a changed request may use a new key.
@@ -93,7 +94,7 @@ export function OrderPanel({ token, product, year, quote, announce }: { token: s
 
   // Follows the order until it is settled, waiting longer after each unchanged answer.
   const orderId = order?.id;
-  const done = order ? settled(order) : true;
+  const done = order ? settled(order, payment) : true;
   useEffect(() => {
     if (!orderId || done) return;
     let delay = FIRST_POLL_MS;
@@ -101,16 +102,18 @@ export function OrderPanel({ token, product, year, quote, announce }: { token: s
     let stopped = false;
     const poll = async () => {
       try {
-        const { offsetOrder } = await execute(AppOffsetOrderDocument, { id: orderId }, token);
+        const { offsetOrder, paymentTransactions } = await execute(AppOffsetOrderDocument, { id: orderId }, token);
         if (stopped) return;
         if (offsetOrder) {
-          const now = describe(offsetOrder);
+          const paid = paymentTransactions.nodes[0] ?? null;
+          const now = describe(offsetOrder, paid);
           if (now !== announced.current) {
             announced.current = now;
             announce(now);
             delay = FIRST_POLL_MS / 2; // a change: the next poll comes after the first delay again
           }
           setOrder(offsetOrder);
+          setPayment(paid);
         }
       } catch {
         // A failed poll is tried again later.
@@ -126,6 +129,7 @@ export function OrderPanel({ token, product, year, quote, announce }: { token: s
   }, [orderId, done, token, announce]);
 
   const complete = order?.status === 'COMPLETE';
+  const amount = payment?.amount ?? order?.totalCost;
   useEffect(() => {
     if (!orderId || !complete) return;
     execute(AppOffsetCertificateDocument, { id: orderId }, token).then(({ offsetOrder }) => {
@@ -158,7 +162,7 @@ export function OrderPanel({ token, product, year, quote, announce }: { token: s
           <dt>Status</dt>
           <dd data-testid="order-status">{order.status}</dd>
           <dt>Payment</dt>
-          <dd data-testid="payment-status">{paymentOf(order.status)}{order.totalCost ? ` (${order.totalCost.amount} ${order.totalCost.currency})` : ''}</dd>
+          <dd data-testid="payment-status">{paymentOf(payment)}{amount ? ` (${amount.amount} ${amount.currency})` : ''}</dd>
           <dt>Retirement</dt>
           <dd data-testid="retirement-status">{retirementOf(order)}{order.retirementBlockedReason ? ` — ${order.retirementBlockedReason}` : ''}</dd>
           <dt>Certificate</dt>

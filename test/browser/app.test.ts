@@ -135,10 +135,12 @@ describeInBrowser('the offset page in Chromium', () => {
     expect(new Set(keys).size).toBe(1);
     expect(await ordersOfOatDrink(base)).toEqual([{ offsetYear: 2025, status: 'COMPLETE' }]);
     expect(await page.getByTestId('order-status').innerText()).toBe('COMPLETE');
-    expect(await page.getByTestId('payment-status').innerText()).toMatch(/^paid \([\d.]+ EUR\)$/);
-    expect(await page.getByTestId('retirement-status').innerText()).toMatch(/^(pending|retired)$/);
-    await announcements.heard(/^Order complete: payment paid, retirement (pending|retired)\.$/);
     await announcements.heard('The certificate is ready.');
+    // The payment as payments records it, followed by polling until it completes.
+    await announcements.heard(/^Order complete: payment being recorded, retirement (pending|retired)\.$/);
+    await announcements.heard(/^Order complete: payment completed, retirement (pending|retired)\.$/);
+    expect(await page.getByTestId('payment-status').innerText()).toMatch(/^completed \([\d.]+ EUR\)$/);
+    expect(await page.getByTestId('retirement-status').innerText()).toMatch(/^(pending|retired)$/);
     await page.screenshot({ path: artifact('offset-page.png'), fullPage: true });
 
     const certificate = await fetch((await link.getAttribute('href'))!);

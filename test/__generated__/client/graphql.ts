@@ -94,7 +94,7 @@ export type AppOffsetOrderQueryVariables = Exact<{
 }>;
 
 
-export type AppOffsetOrderQuery = { offsetOrder: { id: string, status: OffsetOrderStatus, retirementStatus: OffsetRetirementStatus | null, retirementBlockedReason: string | null, offsetYear: number | null, mass: { amount: string, unit: MassUnit } | null, totalCost: { amount: string, currency: string } | null } | null };
+export type AppOffsetOrderQuery = { offsetOrder: { id: string, status: OffsetOrderStatus, retirementStatus: OffsetRetirementStatus | null, retirementBlockedReason: string | null, offsetYear: number | null, mass: { amount: string, unit: MassUnit } | null, totalCost: { amount: string, currency: string } | null } | null, paymentTransactions: { nodes: Array<{ id: string, status: PaymentTransactionStatus, amount: { amount: string, currency: string } }> } };
 
 export type AppOffsetCertificateQueryVariables = Exact<{
   id: string | number;
@@ -125,7 +125,7 @@ export const AppGroupsDocument = {"__meta__":{"hash":"sha256:6519d183c356dd7a75e
 export const AppResoldProductsDocument = {"__meta__":{"hash":"sha256:fc338d8307705e768b72bb99c0bc9a174feac8de2e7cfd5929d27bfc440f678b"}} as unknown as DocumentNode<AppResoldProductsQuery, AppResoldProductsQueryVariables>;
 export const AppOffsetQuoteDocument = {"__meta__":{"hash":"sha256:6c4f005ac458b125bac316a9eb49e9086431175c9097887078098b4b4248b343"}} as unknown as DocumentNode<AppOffsetQuoteQuery, AppOffsetQuoteQueryVariables>;
 export const AppOffsetResoldProductDocument = {"__meta__":{"hash":"sha256:8ea803adc48172e13c2bc59b16fc8842e364e99ee88c85eec17261d206787260"}} as unknown as DocumentNode<AppOffsetResoldProductMutation, AppOffsetResoldProductMutationVariables>;
-export const AppOffsetOrderDocument = {"__meta__":{"hash":"sha256:6fda38f127e1c727e04cfc6ebe1432a3c48098ca54ed12a49c9333fb290e0047"}} as unknown as DocumentNode<AppOffsetOrderQuery, AppOffsetOrderQueryVariables>;
+export const AppOffsetOrderDocument = {"__meta__":{"hash":"sha256:5dcf21b0b63ba630e593e4e9cc0ac92df463fc144354c6775693cd8abd9b23de"}} as unknown as DocumentNode<AppOffsetOrderQuery, AppOffsetOrderQueryVariables>;
 export const AppOffsetCertificateDocument = {"__meta__":{"hash":"sha256:be5278de8f743824d19c1569e29c84ebbb81300152edb7cf3ab6ac897b4240aa"}} as unknown as DocumentNode<AppOffsetCertificateQuery, AppOffsetCertificateQueryVariables>;
 export const SignInDocument = {"__meta__":{"hash":"sha256:3cd39d38fe1ec4da72e6ecfcd64a9070f9a2b8e84ff74e3d18ee8d4527938fdb"}} as unknown as DocumentNode<SignInMutation, SignInMutationVariables>;
 export const AcrossSubgraphsDocument = {"__meta__":{"hash":"sha256:f051ce3b5fc6c1a40c241af658db1f8773d1e645293a6f9472eb68c77d583fbd"}} as unknown as DocumentNode<AcrossSubgraphsQuery, AcrossSubgraphsQueryVariables>;
