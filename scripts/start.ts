@@ -129,15 +129,14 @@ for (const port of [config.GATEWAY_PORT, ...SUBGRAPHS.map((n) => config.portOf(n
   }
 }
 
-// The offset page (/app) is built from app/ on first start and again whenever its sources change.
-if (appIsStale()) {
+// The offset page (/app) is built from app/ on first start and again whenever its sources change,
+// while the processes start (the gateway reads app/dist per request).
+async function buildOffsetPage(): Promise<void> {
+  if (!appIsStale()) return;
   console.log('Building the offset page (app/dist)');
-  try {
-    buildApp();
-  } catch {
-    console.error('The offset page could not be built; /app answers 404 until `npm run build:app` succeeds');
-  }
+  await buildApp().catch(() => console.error('The offset page could not be built; /app answers 404 until `npm run build:app` succeeds'));
 }
+const appBuilt = buildOffsetPage();
 
 const storage = config.DATABASE_URL ? `PostgreSQL at ${describeDatabaseUrl(config.DATABASE_URL)}` : `SQLite files in ${config.dataDir}`;
 console.log(`Starting the carbon federation stack (${storage})`);
@@ -146,7 +145,9 @@ const ready = await Promise.all(SUBGRAPHS.map((name) => waitForHealth(config.url
 if (stopping) await new Promise(() => {});
 if (!ready.every(Boolean)) console.error('Some subgraphs are not healthy yet; the gateway starts anyway and /health says which');
 start('gateway', 'gateway/server.ts');
-if ((await waitForHealth(`http://${config.HOST}:${config.GATEWAY_PORT}/health`, 30_000)) && !stopping) {
+const gatewayUp = await waitForHealth(`http://${config.HOST}:${config.GATEWAY_PORT}/health`, 30_000);
+await appBuilt;
+if (gatewayUp && !stopping) {
   const base = `http://localhost:${config.GATEWAY_PORT}`;
   console.log(`
   GraphQL API     ${base}/graphql   (open it in a browser for the query editor)

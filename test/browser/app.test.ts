@@ -64,7 +64,7 @@ describeInBrowser('the offset page in Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    ensureAppBuilt();
+    await ensureAppBuilt();
     stack = await startStack('local');
     browser = await launchBrowser();
   }, 180_000);

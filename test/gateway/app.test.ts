@@ -40,7 +40,7 @@ describe('the offset page at /app', () => {
   let base: string;
 
   beforeAll(async () => {
-    ensureAppBuilt();
+    await ensureAppBuilt();
     stack = await startStack('local');
     base = stack.gateway.url.replace(/\/graphql$/, '');
   }, 120_000);
