@@ -86,6 +86,13 @@ export function appRoutes(config: Config): GatewayPlugin {
           endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'POST' } }));
           return;
         }
+        // Only the page itself: another site open in the developer's browser must not mint tokens
+        // (browsers always send Origin on a POST; curl sends none).
+        const origin = request.headers.get('origin');
+        if (origin !== null && origin !== url.origin) {
+          endResponse(jsonError(fetchAPI, 403, ErrorCode.FORBIDDEN, 'Sign-in is accepted from the offset page only'));
+          return;
+        }
         // A JSON body only: a cross-site HTML form cannot send one without the browser asking first.
         if (!request.headers.get('content-type')?.startsWith('application/json')) {
           endResponse(jsonError(fetchAPI, 415, ErrorCode.BAD_USER_INPUT, 'Send { "email": … } as application/json'));

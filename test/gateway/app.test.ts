@@ -119,6 +119,15 @@ describe('the offset page at /app', () => {
     expect((await raw(base, '/app/sign-in')).status).toBe(405);
   });
 
+  it('refuses a sign-in sent from another site', async () => {
+    const { headers, ...rest } = signInRequest('alice@buyer.example');
+    const foreign = await raw(base, '/app/sign-in', { ...rest, headers: { ...headers, origin: 'https://elsewhere.example' } });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.toString('utf8')).not.toContain('accessToken');
+    const own = await raw(base, '/app/sign-in', { ...rest, headers: { ...headers, origin: base } });
+    expect(own.status).toBe(200);
+  });
+
   it('does not exist in production, where the page is still served', async () => {
     const { runtime } = createGateway(testConfig({ NODE_ENV: 'production' }));
     try {
