@@ -1,4 +1,4 @@
-// Offsetting a product survives what stops it half-way (local mode): the marketplace process
+// Offsetting a product survives what stops it half-way: the marketplace process
 // killed (SIGKILL) right after a step commits, and payments down when the payment is due. The run
 // resumes where it stopped, by itself or on a retry, and ends with one order and one payment.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,6 +11,7 @@ import { ROOT, serveSubgraph, type RunningSubgraph } from '../../lib/subgraph.ts
 import { entities } from '../../subgraphs/marketplace/local/entities.ts';
 import { OffsetProductRun } from '../../subgraphs/marketplace/offsets/flow/entities.ts';
 import { MIGRATIONS } from '../../subgraphs/marketplace/server.ts';
+import type { LuneFake } from '../fakes/lune.ts';
 import { until } from '../marketplace/helpers.ts';
 import { tokenFor } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';
@@ -112,4 +113,39 @@ describe('offsetting a product resumes after a crash or an outage (local mode)',
     restarted.kill('SIGTERM');
     await new Promise((resolve) => restarted.once('exit', resolve));
   }, 90_000);
+});
+
+describe('offsetting a product while payments is down (upstream mode)', () => {
+  let stack: Stack;
+  let payments: RunningSubgraph | null = null;
+  let db: Database;
+
+  beforeAll(async () => {
+    stack = await startStack('upstream', { PAYMENT_OUTBOX_INTERVAL_MS: '50', OFFSET_FLOW_RESUME_INTERVAL_MS: '100' });
+    db = await openDatabase(stack.config, { name: 'marketplace', entities, migrationsPath: MIGRATIONS });
+  }, 60_000);
+  afterAll(async () => {
+    await payments?.stop();
+    await db?.close();
+    await stack?.stop();
+  });
+
+  it('Lune takes the order at once; the payment is recorded once payments is back', async () => {
+    const alice = await tokenFor(DEMO.users.alice);
+    const admin = await tokenFor(DEMO.users.admin);
+    const lune = stack.fakes.find((f) => f.name === 'lune') as LuneFake;
+    await stack.stopSubgraph('payments');
+    const input = { resoldProductId: DEMO.resoldProducts[0], year: 2025, idempotencyKey: 'oat-drink-outage' };
+    const placed = ok(await graphql<{ offsetResoldProduct: { offsetOrder: { id: string } | null } }>(stack.gateway.url, OFFSET, { input }, { token: alice })).offsetResoldProduct;
+    const orderId = placed.offsetOrder!.id;
+    expect(lune.ordersCreated()).toBe(1);
+    const run = () => db.fork().findOneOrFail(OffsetProductRun, { buyerId: DEMO.users.alice.id, idempotencyKey: input.idempotencyKey });
+    expect((await run()).step).toBe('ORDERED');
+
+    payments = await serveSubgraph(await (await subgraphFactory('payments'))(stack.config), stack.config, stack.config.portOf('payments'));
+    await until(async () => (await run()).step === 'COMPLETE', 'the run to complete');
+    const paid = ok(await graphql<{ paymentTransactions: { nodes: unknown[] } }>(stack.gateway.url, `query P($id: ID!) { paymentTransactions(first: 10, filter: { type: ORDER, typeId: $id }) { nodes { id } } }`, { id: orderId }, { token: admin }));
+    expect(paid.paymentTransactions.nodes).toHaveLength(1);
+    expect(lune.ordersCreated()).toBe(1);
+  });
 });

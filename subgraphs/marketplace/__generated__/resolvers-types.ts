@@ -348,6 +348,8 @@ export type Mutation = {
    * and input resumes an interrupted run and returns the same order; the same key with a different
    * input is IDEMPOTENCY_MISMATCH. A product without a footprint is NO_FOOTPRINT, a year without
    * sales NO_SALES_VOLUME, a quote above `maximumSpend` QUOTE_ABOVE_MAXIMUM_SPEND (nothing bought).
+   * Once the quote is accepted the offset is recorded: an outage after that (UPSTREAM_UNAVAILABLE,
+   * RATE_LIMITED) does not stop it; it completes in the background and a retry returns its order.
    */
   offsetResoldProduct: OffsetResoldProductPayload;
   /** Adds an address to the mailing list. No token needed; subscribing twice keeps one entry. */

@@ -7,9 +7,10 @@ import { defineEntity, p } from '@mikro-orm/core';
  * MEASURED: footprint and sales read, quoted within the spend limit; nothing bought yet.
  * ORDERED: the offset order is placed and its payment record waits in the service outbox.
  * COMPLETE: payments has recorded the payment (the registry retires through the order's pools).
+ * REFUSED: the order was refused when placed (e.g. the stock moved since the quote); nothing bought.
  */
-export type OffsetProductStep = 'MEASURED' | 'ORDERED' | 'COMPLETE';
-export const OFFSET_PRODUCT_STEPS: readonly OffsetProductStep[] = ['MEASURED', 'ORDERED', 'COMPLETE'];
+export type OffsetProductStep = 'MEASURED' | 'ORDERED' | 'COMPLETE' | 'REFUSED';
+export const OFFSET_PRODUCT_STEPS: readonly OffsetProductStep[] = ['MEASURED', 'ORDERED', 'COMPLETE', 'REFUSED'];
 
 export const OffsetProductRunSchema = defineEntity({
   name: 'OffsetProductRun',
@@ -38,6 +39,10 @@ export const OffsetProductRunSchema = defineEntity({
     maximumSpendMinor: p.bigint().$type<bigint>().nullable(),
     beneficiary: p.string(),
     orderId: p.string().nullable(),
+    /** The user error a REFUSED run answers every retry with (`code`, `field` path dotted, message). */
+    refusalCode: p.string().nullable(),
+    refusalField: p.string().nullable(),
+    refusalMessage: p.string().nullable(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
   },

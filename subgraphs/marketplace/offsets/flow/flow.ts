@@ -4,12 +4,14 @@
 // resumed, by a retry of the buyer or by the resumer, and never done twice.
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { GraphQLError } from 'graphql';
 import type { Viewer } from '../../../../lib/auth.ts';
 import { alignByKey } from '../../../../lib/batch.ts';
 import { keysetConnection, type Connection } from '../../../../lib/connection.ts';
 import type { Database, EntityManager } from '../../../../lib/db.ts';
 import { fromMinor, toMinor } from '../../../../lib/decimal.ts';
-import { DomainError, badInput } from '../../../../lib/errors.ts';
+import { DomainError, ErrorCode, apiError, badInput, type UserErrorCode } from '../../../../lib/errors.ts';
+import { upstreamToGraphQLError } from '../../../../lib/http-client.ts';
 import type { Logger } from '../../../../lib/logger.ts';
 import { ServiceOutbox } from '../../local/entities.ts';
 import { dedupeKeyOf, enqueueServiceCall } from '../../local/service-outbox.ts';
@@ -59,7 +61,15 @@ export class OffsetProductFlow {
     if (run.requestHash !== hash) {
       throw new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was already used to offset another product, year or spend limit', 'input.idempotencyKey');
     }
-    const advanced = await this.advance(run);
+    const advanced = await this.advance(run).catch((error: unknown) => {
+      // The run is recorded: an outage stops this answer, not the offset, which the resumer finishes.
+      const failure = error instanceof GraphQLError ? error : upstreamToGraphQLError(error);
+      const code = String(failure?.extensions.code);
+      if (failure && RESUMABLE.has(code)) {
+        throw apiError(code as ErrorCode, `${failure.message}. The offset is recorded and completed in the background; retry with the same idempotencyKey for its order`, failure.extensions);
+      }
+      throw error;
+    });
     const [order] = await this.opts.offsetsFor(viewer).offsetOrdersByIds([advanced.orderId!]);
     if (!order) throw new Error(`offset order ${advanced.orderId} of run ${run.id} not found`);
     return order;
@@ -72,13 +82,7 @@ export class OffsetProductFlow {
     const quote = await this.opts.offsetsFor(viewer).quote({ kind: 'MASS', grams: measured.grams, currency });
     const costMinor = toMinor(quote.totalCost.amount, quote.totalCost.currency);
     const limit = request.maximumSpend;
-    if (limit && (quote.totalCost.currency !== limit.currency || costMinor > limit.minor)) {
-      throw new DomainError(
-        'QUOTE_ABOVE_MAXIMUM_SPEND',
-        `Offsetting ${request.year} costs ${quote.totalCost.amount.toString()} ${quote.totalCost.currency}, above the maximum spend of ${fromMinor(limit.minor, limit.currency)} ${limit.currency}`,
-        'input.maximumSpend',
-      );
-    }
+    if (limit && (quote.totalCost.currency !== limit.currency || costMinor > limit.minor)) throw aboveLimit(request.year, costMinor, limit.minor, quote.totalCost.currency, limit.currency);
     const now = new Date();
     const em = this.opts.db.fork();
     const run = em.create(OffsetProductRun, {
@@ -98,6 +102,9 @@ export class OffsetProductFlow {
       maximumSpendMinor: limit?.minor ?? null,
       beneficiary: request.beneficiary ?? viewer.name ?? viewer.email,
       orderId: null,
+      refusalCode: null,
+      refusalField: null,
+      refusalMessage: null,
       createdAt: now,
       updatedAt: now,
     });
@@ -118,6 +125,7 @@ export class OffsetProductFlow {
   async advance(run: OffsetProductRun): Promise<OffsetProductRun> {
     for (;;) {
       try {
+        if (run.step === 'REFUSED') throw refusalOf(run);
         if (run.step === 'MEASURED') await this.placeOrder(run);
         else if (run.step === 'ORDERED') await this.completeWhenPaid(run);
         return (await this.runById(run.id))!;
@@ -134,13 +142,21 @@ export class OffsetProductFlow {
    */
   private async placeOrder(run: OffsetProductRun): Promise<void> {
     let journaled = false;
-    const order = await this.opts.offsetsFor(buyerOf(run)).placeOrder({ kind: 'MASS', grams: run.grams, currency: run.currency }, orderKeyOf(run.id), {
-      beneficiary: run.beneficiary,
-      alongside: async (tx, placed) => {
-        await this.journalOrdered(tx, run, placed);
-        journaled = true;
-      },
-    });
+    const order = await this.opts
+      .offsetsFor(buyerOf(run))
+      .placeOrder({ kind: 'MASS', grams: run.grams, currency: run.currency }, orderKeyOf(run.id), {
+        beneficiary: run.beneficiary,
+        alongside: async (tx, placed) => {
+          // Stock taken since the quote may cost more: the limit holds for the order itself.
+          if (run.maximumSpendMinor != null && placed.costMinor > run.maximumSpendMinor) throw aboveLimit(run.year, placed.costMinor, run.maximumSpendMinor, placed.currency);
+          await this.journalOrdered(tx, run, placed);
+          journaled = true;
+        },
+      })
+      .catch(async (error: unknown) => {
+        if (error instanceof DomainError) await this.refuse(run, error);
+        throw error;
+      });
     if (!journaled) {
       // A provider's order may not be priced yet: the payment is the quote the buyer accepted.
       const costMinor = order.totalCost ? toMinor(order.totalCost.amount, order.totalCost.currency) : run.quotedCostMinor;
@@ -163,6 +179,14 @@ export class OffsetProductFlow {
       currency: order.currency,
       status: 'COMPLETED',
     });
+  }
+
+  /** REFUSED: the order was refused; every retry of the key answers the same user error. */
+  private async refuse(run: OffsetProductRun, error: DomainError): Promise<void> {
+    const update = { step: 'REFUSED' as const, refusalCode: error.code, refusalField: error.field?.join('.') ?? null, refusalMessage: error.message, updatedAt: new Date() };
+    const moved = await this.opts.db.fork().nativeUpdate(OffsetProductRun, { id: run.id, step: 'MEASURED' }, update);
+    if (moved !== 1) throw new StepTaken();
+    this.opts.log.info({ offsetProductRunId: run.id, code: error.code }, 'offset product run refused when ordering');
   }
 
   /** COMPLETE once payments has the payment record (the service outbox delivers and retries it). */
@@ -226,6 +250,21 @@ export class OffsetProductFlow {
   private crashPoint(step: OffsetProductStep): void {
     if (this.opts.crashAfter === step) process.kill(process.pid, 'SIGKILL');
   }
+}
+
+/** Errors of an unavailable system: the run is resumed later, so the answer says so. */
+const RESUMABLE = new Set<string>([ErrorCode.UPSTREAM_UNAVAILABLE, ErrorCode.RATE_LIMITED]);
+
+function aboveLimit(year: number, costMinor: bigint, limitMinor: bigint, currency: string, limitCurrency = currency): DomainError {
+  return new DomainError(
+    'QUOTE_ABOVE_MAXIMUM_SPEND',
+    `Offsetting ${year} costs ${fromMinor(costMinor, currency)} ${currency}, above the maximum spend of ${fromMinor(limitMinor, limitCurrency)} ${limitCurrency}`,
+    'input.maximumSpend',
+  );
+}
+
+function refusalOf(run: OffsetProductRun): DomainError {
+  return new DomainError((run.refusalCode ?? 'CONFLICT') as UserErrorCode, run.refusalMessage ?? 'The offset order was refused', run.refusalField ?? undefined);
 }
 
 /** Runs `resumeIdle` every `intervalMs` in the background, one pass at a time. */
