@@ -18,6 +18,7 @@ import { closeServer, listen } from '../lib/http-server.ts';
 import { ROOT } from '../lib/subgraph.ts';
 import { certificateProxy, publicOriginHeaders } from './certificates.ts';
 import { boundedParserCache, createDocumentCache } from './document-cache.ts';
+import { appRoutes } from './app.ts';
 import { checkHealth } from './health.ts';
 import { allowedMethods, corsPolicy, executedResultsKeepData, isProduction, noIntrospection } from './http.ts';
 import { queryLimits, type QueryLimits } from './limits.ts';
@@ -184,6 +185,8 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
       ...(openTelemetry ? [openTelemetry({ ...ctx, traces: true })] : []),
       systemRoutes,
       certificateProxy(config),
+      // The offset page at /app, and its development-only sign-in.
+      appRoutes(config),
       bodyLimit(config.GATEWAY_MAX_BODY_BYTES),
       boundedParserCache(documentCache),
       queryLimits(limitsOf(config)),

@@ -10,6 +10,7 @@ import { SUBGRAPHS } from '../lib/config.ts';
 import { describeDatabaseUrl } from '../lib/db.ts';
 import { EXIT_CANNOT_START, loadConfigOrExit, portVariable, restartDelay } from '../lib/process.ts';
 import { ROOT } from '../lib/subgraph.ts';
+import { appIsStale, buildApp } from './build-app.ts';
 
 // Loaded once here first so generated secrets are written before the processes read them.
 const config = await loadConfigOrExit();
@@ -128,6 +129,15 @@ for (const port of [config.GATEWAY_PORT, ...SUBGRAPHS.map((n) => config.portOf(n
   }
 }
 
+// The offset page (/app) is built from app/ on first start and again whenever its sources change,
+// while the processes start (the gateway reads app/dist per request).
+async function buildOffsetPage(): Promise<void> {
+  if (!appIsStale()) return;
+  console.log('Building the offset page (app/dist)');
+  await buildApp().catch(() => console.error('The offset page could not be built; /app answers 404 until `npm run build:app` succeeds'));
+}
+const appBuilt = buildOffsetPage();
+
 const storage = config.DATABASE_URL ? `PostgreSQL at ${describeDatabaseUrl(config.DATABASE_URL)}` : `SQLite files in ${config.dataDir}`;
 console.log(`Starting the carbon federation stack (${storage})`);
 for (const name of SUBGRAPHS) start(name, `subgraphs/${name}/server.ts`);
@@ -135,10 +145,13 @@ const ready = await Promise.all(SUBGRAPHS.map((name) => waitForHealth(config.url
 if (stopping) await new Promise(() => {});
 if (!ready.every(Boolean)) console.error('Some subgraphs are not healthy yet; the gateway starts anyway and /health says which');
 start('gateway', 'gateway/server.ts');
-if ((await waitForHealth(`http://${config.HOST}:${config.GATEWAY_PORT}/health`, 30_000)) && !stopping) {
+const gatewayUp = await waitForHealth(`http://${config.HOST}:${config.GATEWAY_PORT}/health`, 30_000);
+await appBuilt;
+if (gatewayUp && !stopping) {
   const base = `http://localhost:${config.GATEWAY_PORT}`;
   console.log(`
   GraphQL API     ${base}/graphql   (open it in a browser for the query editor)
+  Offset page     ${base}/app/      (sign in as a demo user and offset a product's footprint)
   Health          ${base}/health
   API information ${base}/
   Sign-in secret  the X-Backend-Secret-Key for authenticate is "backendSecretKey" in ${join(config.dataDir, 'secrets.json')}

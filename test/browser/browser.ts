@@ -1,0 +1,63 @@
+// Debian's Chromium driven by playwright-core, for the browser suites. Without Chromium a suite
+// is skipped with a message on a developer machine, but never under CI (CI set): there it fails.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe } from '@jest/globals';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { ROOT } from '../../lib/subgraph.ts';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Where browser suites keep what they saw (screenshots); gitignored. */
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * `describe` when Chromium is there or CI is set (a missing Chromium then fails the suite), else
+ * `describe.skip` with the reason in its title and on stderr.
+ */
+export function describeInBrowser(title: string, body: () => void): void {
+  if (existsSync(CHROMIUM) || process.env.CI) {
+    describe(title, body);
+    return;
+  }
+  const reason = `${CHROMIUM} is absent (apt-get install -y chromium, or set CHROMIUM_PATH); browser tests skipped`;
+  process.stderr.write(`${title}: ${reason}\n`);
+  describe.skip(`${title} (skipped: ${reason})`, body);
+}
+
+export interface Browser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** A fresh headless Chromium with a new, empty profile, removed on close. */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is absent: install it (apt-get install -y chromium) to run the browser tests; under CI they cannot be skipped`);
+  const profile = mkdtempSync(join(tmpdir(), 'carbon-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, timeout: 60_000 });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The path of a screenshot kept as a test artifact. */
+export function artifact(name: string): string {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return join(ARTIFACTS, name);
+}

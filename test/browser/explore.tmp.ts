@@ -1,0 +1,18 @@
+import { startStack } from '../support/stack.ts';
+import { chromium } from 'playwright-core'; import { mkdtempSync } from 'node:fs';
+const stack = await startStack('local');
+const base = stack.gateway.url.replace(/\/graphql$/, '');
+const context = await chromium.launchPersistentContext(mkdtempSync('/tmp/chr-'), { executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox','--disable-gpu'] });
+const page = await context.newPage();
+page.on('console', (m) => console.log('console:', m.type(), m.text())); page.on('response', async (r) => console.log('resp', r.url(), r.status(), r.url().includes('graphql') ? (await r.text()).slice(0, 400) : ''));
+await page.goto(`${base}/app/`);
+await page.getByRole('button', { name: 'Sign in' }).click();
+await page.waitForTimeout(3000);
+await page.screenshot({ path: '/tmp/app0.png', fullPage: true }); await page.getByLabel('Group').selectOption({ label: 'Nordic Grocery Private Label' }); await page.getByLabel(/Oat Drink/).check();
+await page.waitForTimeout(3000);
+await page.screenshot({ path: '/tmp/app1.png', fullPage: true });
+await page.getByRole('button', { name: /^Offset/ }).click();
+await page.waitForTimeout(4000);
+await page.screenshot({ path: '/tmp/app2.png', fullPage: true });
+await context.close();
+await stack.stop();
