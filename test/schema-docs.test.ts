@@ -23,7 +23,7 @@ describe('schema documentation', () => {
 
   it('a field, argument, input field or enum value without a description is a lint error', async () => {
     const sdl = apiSdl()
-      .replace(/^type Product \{\n/m, 'type Product {\n  undocumented(limit: Int): Int\n')
+      .replace(/^(type Product\b[^{]*\{)\n/m, '$1\n  undocumented(limit: Int): Int\n')
       .replace(/^input ProductFilter \{\n/m, 'input ProductFilter {\n  undocumentedInput: Int\n')
       .replace(/^enum OrderStatus \{\n/m, 'enum OrderStatus {\n  UNDOCUMENTED\n');
     const messages = await lintApiSchema(sdl);

@@ -15,6 +15,7 @@ import type { LuneFake } from '../fakes/lune.ts';
 import { until } from '../marketplace/helpers.ts';
 import { tokenFor } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';
+import { gid } from '../support/ids.ts';
 import { startStack, subgraphFactory, type Stack } from '../support/stack.ts';
 
 const OATS = DEMO.resoldProducts[1]!;
@@ -105,9 +106,9 @@ describe('offsetting a product resumes after a crash or an outage (local mode)',
     const run = (await runOf(key))!;
     expect(await paymentsOf(run.orderId!)).toBe(1);
     // The buyer's retry returns the order the run placed; exactly one order was added for the product.
-    expect(ok(await offset(key)).offsetResoldProduct.offsetOrder!.id).toBe(run.orderId);
+    expect(ok(await offset(key)).offsetResoldProduct.offsetOrder!.id).toBe(gid('OffsetOrder', run.orderId!));
     const after = await productOrders();
-    expect(after.filter((id) => !(before ?? []).includes(id))).toEqual([run.orderId]);
+    expect(after.filter((id) => !(before ?? []).includes(id))).toEqual([gid('OffsetOrder', run.orderId!)]);
     expect(await paymentsOf(run.orderId!)).toBe(1);
 
     restarted.kill('SIGTERM');

@@ -6,6 +6,7 @@ import { DEMO } from '../../lib/demo.ts';
 import type { LuneFake } from '../fakes/lune.ts';
 import { MODES, tokenFor } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';
+import { gid } from '../support/ids.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { pdfText, until } from '../marketplace/helpers.ts';
 
@@ -68,7 +69,7 @@ describe.each(MODES)('offsetting a resold product through the gateway (%s mode)'
     expect(first.userErrors).toEqual([]);
     const order = first.offsetOrder!;
     // The product comes back from footprints through the gateway, with the year it offsets.
-    expect(order.resoldProduct).toEqual({ id: OAT_DRINK, name: 'Oat Drink Barista 1 L' });
+    expect(order.resoldProduct).toEqual({ id: gid('ResoldProduct', OAT_DRINK), name: 'Oat Drink Barista 1 L' });
     expect(order.offsetYear).toBe(2024);
     const createdBefore = mode === 'upstream' ? lune().ordersCreated() : 0;
     const retirements = mode === 'local' ? await retirementsOf(order.id) : [];

@@ -12,6 +12,7 @@ import { toCarbonCloud } from '../../subgraphs/footprints/upstream/mappers.ts';
 import { startCarbonCloudFake, type CarbonCloudFake } from '../fakes/carboncloud.ts';
 import { AS_GATEWAY, freshStorage, testConfig, tokenFor } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';
+import { gid } from '../support/ids.ts';
 
 // Responses are checked field by field against literal expectations; their static type adds nothing.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -82,14 +83,14 @@ describe('footprints upstream contract (CarbonCloud)', () => {
     serve('GET', `/resold-products/${product().id}`, { ...rest, carbonLabel: { grade: 'A' } });
     const res = await gql(PRODUCT_AND_GROUPS, { id: product().id });
     expect(res.errors).toBeUndefined();
-    expect(res.data.resoldProduct).toEqual({ id: product().id, name: product().name, brandName: null, customId: null, categories: [], yearlySalesVolumes: [] });
+    expect(res.data.resoldProduct).toEqual({ id: gid('ResoldProduct', product().id), name: product().name, brandName: null, customId: null, categories: [], yearlySalesVolumes: [] });
   });
 
   it('a list with one bad item is UPSTREAM_CONTRACT naming its index; the list is null and the product still answers', async () => {
     const groups = fake.state.groups.map((g) => ({ id: g.id, name: g.name }));
     serve('GET', '/groups', [groups[0], { id: groups[1]!.id }]);
     const res = await gql(`query($id: ID!) { groups { id name } resoldProduct(id: $id) { id } }`, { id: product().id });
-    expect(res.data).toEqual({ groups: null, resoldProduct: { id: product().id } });
+    expect(res.data).toEqual({ groups: null, resoldProduct: { id: gid('ResoldProduct', product().id) } });
     expect(errorsOf(res)).toEqual([['UPSTREAM_CONTRACT', 'GET /groups', '[1].name', ['groups']]]);
   });
 
@@ -106,7 +107,7 @@ describe('footprints upstream contract (CarbonCloud)', () => {
     it('a string that is no number is UPSTREAM_CONTRACT naming the item; the product and the groups still answer', async () => {
       serve('POST', '/footprints', [{ ...wireFootprint(), total: 'n/a' }]);
       const res = await gql(FOOTPRINT, { id: product().id });
-      expect(res.data.resoldProduct).toEqual({ id: product().id, footprint: null });
+      expect(res.data.resoldProduct).toEqual({ id: gid('ResoldProduct', product().id), footprint: null });
       expect(res.data.groups.length).toBeGreaterThan(0);
       expect(errorsOf(res)).toEqual([['UPSTREAM_CONTRACT', 'POST /footprints', '[0].total', ['resoldProduct', 'footprint']]]);
     });
@@ -127,7 +128,7 @@ describe('footprints upstream contract (CarbonCloud)', () => {
       const LINKED = `query($id: ID!, $status: [LinkedProductStatus!]) { productSupplier(id: $id) { linkedProducts(status: $status) { resoldProductId status } } }`;
       const res = await gql(LINKED, { id: supplier().id, status: ['UNKNOWN'] });
       expect(res.errors).toBeUndefined();
-      expect(res.data.productSupplier.linkedProducts).toEqual([{ resoldProductId: product().id, status: 'UNKNOWN' }]);
+      expect(res.data.productSupplier.linkedProducts).toEqual([{ resoldProductId: gid('ResoldProduct', product().id), status: 'UNKNOWN' }]);
       expect(fake.callsTo(`/suppliers/${supplier().id}/linked-products`).map((c) => c.query)).toEqual(['']);
     });
 

@@ -55,6 +55,12 @@ const CASES: Record<string, Case> = {
     select: 'creditRequest { id }',
     as: 'alice',
   },
+  offsetResoldProduct: {
+    input: { resoldProductId: DEMO.resoldProducts[0], year: 2024, idempotencyKey: 'same-product' },
+    change: { year: 2025 },
+    select: 'offsetOrder { id }',
+    as: 'alice',
+  },
   retireCreditsForOffsetOrder: {
     input: { offsetOrderId: DEMO.offsetOrders[2], projectId: DEMO.offsetProjects[0], tonnes: 1, beneficiaryName: 'Alice Buyer', idempotencyKey: 'same-retirement' },
     change: { tonnes: 2 },

@@ -10,6 +10,7 @@ import { serveGateway, loadSupergraph, type RunningGateway } from '../../gateway
 import { cacheHintsOf, memoryResponseStore, policyOf } from '../../gateway/response-cache.ts';
 import { tokenFor } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';
+import { DEMO_IDS } from '../support/ids.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 /** Counts the requests each subgraph receives. */
@@ -55,13 +56,13 @@ describe('response cache (in memory)', () => {
     const query = `{ ${run}: puroInventory(first: 1) { nodes { id } } me { id } }`;
     await graphql(stack.gateway.url, query, {}, { token: alice });
     const before = requests.marketplace;
-    expect(ok(await graphql<{ me: { id: string } }>(stack.gateway.url, query, {}, { token: alice })).me.id).toBe(DEMO.users.alice.id);
+    expect(ok(await graphql<{ me: { id: string } }>(stack.gateway.url, query, {}, { token: alice })).me.id).toBe(DEMO_IDS.users.alice);
     expect(requests.marketplace).toBe(before + 1);
   });
 
   it("a PRIVATE answer (the catalogue with a product only its owner and an admin see) is never served to another caller", async () => {
     // Not public: its owner (alice) and an admin see it, nobody else.
-    const hidden = DEMO.products[3]!;
+    const hidden = DEMO_IDS.products[3]!;
     const query = `{ ${run}: products(first: 100) { nodes { id } } }`;
     const ids = (data: Record<string, { nodes: { id: string }[] }>) => data[run]!.nodes.map((n) => n.id);
 
@@ -82,7 +83,7 @@ describe('response cache (in memory)', () => {
   });
 
   it('a mutation that returns a Product invalidates every kept answer with a Product', async () => {
-    const product = DEMO.products[0]!;
+    const product = DEMO_IDS.products[0]!;
     const query = `{ ${run}: products(first: 100) { nodes { id name } } }`;
     const nameIn = (data: Record<string, { nodes: { id: string; name: string }[] }>) => data[run]!.nodes.find((n) => n.id === product)?.name;
     await graphql(stack.gateway.url, query);
@@ -116,7 +117,7 @@ describe('response cache shared by gateway replicas (REDIS_URL)', () => {
   });
 
   it("an answer kept through one replica is served by the other, and one replica's mutation invalidates it for both", async () => {
-    const product = DEMO.products[1]!;
+    const product = DEMO_IDS.products[1]!;
     const query = `{ ${run}: products(first: 100) { nodes { id name } } }`;
     const nameIn = (data: Record<string, { nodes: { id: string; name: string }[] }>) => data[run]!.nodes.find((n) => n.id === product)?.name;
     // Until a replica's Redis connection is ready it answers without the cache.

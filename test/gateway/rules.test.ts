@@ -21,10 +21,10 @@ describe('document measures', () => {
     expect(m).toEqual({ aliases: 3, directives: 2, selections: 7, depth: 3 });
   });
 
-  it('measure 30 doubling fragments in linear time (2^30 fields once expanded)', () => {
-    const started = performance.now();
+  // Linear by construction, not by a clock: expanded, 30 doubling fragments are 2^30 fields, which
+  // an expanding walk would not finish.
+  it('measure 30 doubling fragments without expanding them (2^30 fields once expanded)', () => {
     const m = measureDocument(parse(doublingFragments(30)));
-    expect(performance.now() - started).toBeLessThan(100);
     expect(m.selections).toBeGreaterThan(2 ** 30);
     expect(checkShape(parse(doublingFragments(30)), LIMITS)?.extensions.code).toBe(LimitCode.selections);
   });
@@ -83,10 +83,8 @@ describe('operation cost', () => {
     expect(cost('{ __schema { types { fields { name } } } }')).toBe(0);
   });
 
-  it('costs 30 doubling fragments in linear time', () => {
-    const started = performance.now();
+  it('costs 30 doubling fragments without expanding them', () => {
     expect(cost(doublingFragments(30))).toBeGreaterThan(2 ** 30);
-    expect(performance.now() - started).toBeLessThan(100);
   });
 });
 

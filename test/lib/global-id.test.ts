@@ -8,7 +8,7 @@ describe('global ids', () => {
 
   it('knows every entity type and the subgraph answering it', () => {
     expect(Object.fromEntries(catalogue.owners)).toMatchObject({
-      User: 'marketplace', Product: 'marketplace', Order: 'marketplace', NFT: 'marketplace', OffsetOrder: 'marketplace',
+      User: 'marketplace', Product: 'marketplace', Order: 'marketplace', Nft: 'marketplace', OffsetOrder: 'marketplace',
       ResoldProduct: 'footprints', Organization: 'registry', Project: 'registry',
     });
   });

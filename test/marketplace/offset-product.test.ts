@@ -11,6 +11,7 @@ import { OffsetOrder } from '../../subgraphs/marketplace/offsets/local/entities.
 import { OffsetProductRun } from '../../subgraphs/marketplace/offsets/flow/entities.ts';
 import { offsetProductHash, offsetProductRequest } from '../../subgraphs/marketplace/offsets/flow/input.ts';
 import { LUNE_ACCOUNTS, startLuneFake, type LuneFake } from '../fakes/lune.ts';
+import { gid } from '../support/ids.ts';
 import { data, startMarketplace, until, type Marketplace } from './helpers.ts';
 
 const PRODUCT = { id: 'product-1', name: 'Test Crispbread', footprint: { total: '0.5' }, yearlySalesVolumes: [{ year: 2025, tonnes: '4' }] };
@@ -65,7 +66,7 @@ describe('offsetResoldProduct in the marketplace subgraph (local mode)', () => {
     expect(ids.size).toBe(1);
     const em = market.app.database!.fork();
     const run = await em.findOneOrFail(OffsetProductRun, { idempotencyKey: input.idempotencyKey });
-    expect(run.orderId).toBe([...ids][0]);
+    expect(gid('OffsetOrder', run.orderId!)).toBe([...ids][0]);
     expect(await em.count(OffsetOrder, { id: run.orderId! })).toBe(1);
     expect(await em.count(ServiceOutbox, { mutation: 'recordPaymentTransaction', payload: { $like: `%${run.orderId}%` } })).toBe(1);
   });
@@ -145,7 +146,7 @@ describe('offsetResoldProduct with Lune refusing the order for a while (upstream
     // The buyer's retry (Lune answers reads again once its window passes) returns that order.
     let retried: Awaited<ReturnType<Marketplace['as']>> | undefined;
     await until(async () => (retried = await market.as('alice', OFFSET, { input })).errors === undefined, 'the rate limit window to pass');
-    expect(data(retried!).offsetResoldProduct.offsetOrder.id).toBe((await run()).orderId);
+    expect(data(retried!).offsetResoldProduct.offsetOrder.id).toBe(gid('OffsetOrder', (await run()).orderId!));
     expect(lune.ordersCreated()).toBe(1);
   }, 60_000);
 });
