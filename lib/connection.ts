@@ -257,6 +257,14 @@ export function keysetPage<T>(args: ConnectionArgs, sort: readonly SortKey<T>[],
   };
 }
 
+/** By creation time, newest first unless `direction` is ASC, ties broken by id: most lists' order. */
+export function byCreation<E extends { createdAt: Date; id: string }>(direction: SortDirection = 'DESC'): SortKey<E>[] {
+  return [
+    { field: 'createdAt', direction, of: (row) => row.createdAt },
+    { field: 'id', direction, of: (row) => row.id },
+  ];
+}
+
 /** The ORM's `orderBy` of a keyset page (property order is the sort order). */
 export const ormOrderBy = (page: Pick<KeysetPage<unknown>, 'order'>): Record<string, SortDirection> =>
   Object.fromEntries(page.order.map((o) => [o.field, o.direction]));

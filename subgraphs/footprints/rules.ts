@@ -24,10 +24,10 @@ class Collector {
 }
 
 /** `first` of the product list: 1..128, default 32 (the API's `limit`). */
-export function productPageSize(first: number | null | undefined): number {
-  if (first == null) return PRODUCT_PAGE.defaultSize;
-  if (!Number.isInteger(first) || first < 1 || first > PRODUCT_PAGE.maxSize) throw badInput(`"first" must be between 1 and ${PRODUCT_PAGE.maxSize}`, 'first');
-  return first;
+export function productPageSize(size: number | null | undefined, argument: 'first' | 'last' = 'first'): number {
+  if (size == null) return PRODUCT_PAGE.defaultSize;
+  if (!Number.isInteger(size) || size < 1 || size > PRODUCT_PAGE.maxSize) throw badInput(`"${argument}" must be between 1 and ${PRODUCT_PAGE.maxSize}`, argument);
+  return size;
 }
 
 /** `limit` of the update feeds: 1..256, default 100. */

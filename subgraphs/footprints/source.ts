@@ -1,5 +1,6 @@
 // The port of the footprints subgraph: the data operations its resolvers need, in domain types.
 // `local/` (MikroORM, the system of record) and `upstream/` (the CarbonCloud Retailer API) implement it.
+import type { Connection, ConnectionArgs } from '../../lib/connection.ts';
 import type { Decimal } from '../../lib/decimal.ts';
 
 export type LinkedProductStatus = 'CREATED' | 'SENT' | 'DECLINED' | 'ACCEPTED' | 'ACTIVE';
@@ -157,7 +158,8 @@ export interface FootprintsSource {
   groups(): Promise<GroupRecord[]>;
 
   /** Products of a group ordered by id, starting after `afterId`; up to `limit` rows plus whether more exist. */
-  resoldProducts(groupId: string, page: { limit: number; afterId: string | null }): Promise<{ rows: ResoldProductRecord[]; hasNextPage: boolean }>;
+  /** A page of a group's products by id: both ways locally, forwards only upstream. */
+  resoldProducts(groupId: string, args: ConnectionArgs): Promise<Connection<ResoldProductRecord>>;
   resoldProductsByIds(ids: readonly string[]): Promise<(ResoldProductRecord | null)[]>;
   createResoldProduct(fields: ResoldProductFields & { groupId: string }): Promise<ResoldProductRecord>;
   /** Replaces every field. */

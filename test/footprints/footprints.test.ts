@@ -135,11 +135,28 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
       expect(first.totalCount).toBeNull();
       const second = (await data(q, { g: G[0], first: 2, after: first.pageInfo.endCursor })).resoldProducts;
       expect(second.nodes.map((n: Json) => n.id)).toEqual([P[2]]);
-      expect(second.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+      // Locally a forward page does not look back (one statement per page; the Relay spec allows it).
+      expect(second.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: mode === 'upstream' });
       expect((await data(q, { g: G[1] })).resoldProducts.nodes.map((n: Json) => n.id)).toEqual([P[3]]);
       expect(codes(await gql(q, { g: G[0], first: 0 }))).toEqual(['BAD_USER_INPUT']);
       expect(codes(await gql(q, { g: G[0], first: 129 }))).toEqual(['BAD_USER_INPUT']);
       expect(codes(await gql(q, { g: G[0], after: 'not a cursor' }))).toEqual(['BAD_USER_INPUT']);
+    });
+
+    it('pages products backwards with last/before locally; upstream, where CarbonCloud pages forwards only, refuses them', async () => {
+      const q = `query($g: ID!, $last: Int, $before: String) { resoldProducts(groupId: $g, last: $last, before: $before) {
+        nodes { id } pageInfo { hasNextPage hasPreviousPage startCursor } } }`;
+      if (mode === 'upstream') {
+        expect(codes(await gql(q, { g: G[0], last: 2 }))).toEqual(['BAD_USER_INPUT']);
+        return;
+      }
+      const last = (await data(q, { g: G[0], last: 2 })).resoldProducts;
+      expect(last.nodes.map((n: Json) => n.id)).toEqual([P[1], P[2]]);
+      expect(last.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+      const before = (await data(q, { g: G[0], last: 2, before: last.pageInfo.startCursor })).resoldProducts;
+      expect(before.nodes.map((n: Json) => n.id)).toEqual([P[0]]);
+      expect(before.pageInfo.hasPreviousPage).toBe(false);
+      expect(codes(await gql(q, { g: G[0], last: 129 }))).toEqual(['BAD_USER_INPUT']);
     });
 
     it('reads one product with its sales volumes, footprint and baseline as decimals', async () => {

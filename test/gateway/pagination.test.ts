@@ -32,6 +32,8 @@ const REACH: Record<string, string> = {
   'Query.retirements': '{ FIELD }',
   'Query.creditTypes': '{ FIELD }',
   'Query.productSuppliers': `{ FIELD }`,
+  'Query.resoldProducts': `{ FIELD }`,
+  'ResoldProduct.offsetOrders': `{ resoldProduct(id: "${DEMO.resoldProducts[0]}") { FIELD } }`,
   'User.orders': '{ me { FIELD } }',
   'User.purchasedOrders': '{ me { FIELD } }',
   'User.nfts': '{ me { FIELD } }',
@@ -46,7 +48,7 @@ const REACH: Record<string, string> = {
 };
 
 /** Arguments a field requires besides the page. */
-const REQUIRED: Record<string, string> = { 'Query.productSuppliers': `groupId: "${DEMO.groups[0]}"` };
+const REQUIRED: Record<string, string> = { 'Query.productSuppliers': `groupId: "${DEMO.groups[0]}"`, 'Query.resoldProducts': `groupId: "${DEMO.groups[0]}"` };
 
 /** Every connection field of the public schema that takes `last` and `before`. */
 function twoWayConnections(): string[] {

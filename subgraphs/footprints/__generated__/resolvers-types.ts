@@ -497,8 +497,10 @@ export type QueryResoldProductUpdatesArgs = {
 
 export type QueryResoldProductsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   groupId: Scalars['ID']['input'];
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A product the retailer buys and sells as it is, with its climate data. */

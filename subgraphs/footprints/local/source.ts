@@ -3,7 +3,8 @@ import { alignByKey } from '../../../lib/batch.ts';
 import type { Database, EntityManager } from '../../../lib/db.ts';
 import { rowReader, rowsByIds, whereSql, type RowReader } from '../../../lib/rows.ts';
 import { DomainError, ValidationErrors, type UserError } from '../../../lib/errors.ts';
-import { currentPeriod } from '../rules.ts';
+import { keysetPage, ormOrderBy, withNodes, type ConnectionArgs } from '../../../lib/connection.ts';
+import { currentPeriod, PRODUCT_PAGE } from '../rules.ts';
 import type {
   ChangeRecord,
   ContactValue,
@@ -59,14 +60,12 @@ export class LocalFootprintsSource implements FootprintsSource {
     return products.map((p) => toRecord.product(p, volumes));
   }
 
-  async resoldProducts(groupId: string, page: { limit: number; afterId: string | null }) {
+  async resoldProducts(groupId: string, args: ConnectionArgs) {
     const em = this.fork();
-    const rows = await em.find(
-      ResoldProduct,
-      { groupId, ...(page.afterId ? { id: { $gt: page.afterId } } : {}) },
-      { orderBy: { id: 'asc' }, limit: page.limit + 1 },
-    );
-    return { rows: await this.withVolumes(em, rows.slice(0, page.limit)), hasNextPage: rows.length > page.limit };
+    const page = keysetPage<ResoldProduct>(args, [{ field: 'id', direction: 'ASC', of: (p) => p.id }], PRODUCT_PAGE);
+    const rows = await em.find(ResoldProduct, { $and: [{ groupId }, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
+    const connection = page.connection(rows);
+    return withNodes(connection, await this.withVolumes(em, connection.nodes));
   }
 
   /** Two statements for any number of products: the products, then their sales volumes. */

@@ -1,10 +1,9 @@
-import { afterKeyPage, keysetConnection, keysetSlice } from '../../../lib/connection.ts';
+import { keysetSlice } from '../../../lib/connection.ts';
 import { mutationPayload } from '../../../lib/errors.ts';
 import { commonResolvers } from '../../../lib/scalars.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import {
-  PRODUCT_PAGE,
   checkSupplierPeriods,
   feedLimit,
   inviteProductIds,
@@ -25,12 +24,9 @@ export const resolvers: Resolvers<Context> = {
 
   Query: {
     groups: (_root, _args, ctx) => ctx.source.groups(),
-    resoldProducts: async (_root, args, ctx) => {
-      const limit = productPageSize(args.first);
-      const { afterKey } = afterKeyPage({ after: args.after }, PRODUCT_PAGE);
-      const { rows, hasNextPage } = await ctx.source.resoldProducts(args.groupId, { limit, afterId: afterKey });
-      const connection = keysetConnection(rows, limit, (p) => p.id, { hasPreviousPage: afterKey !== null });
-      return { ...connection, pageInfo: { ...connection.pageInfo, hasNextPage } };
+    resoldProducts: (_root, args, ctx) => {
+      productPageSize(args.first ?? args.last, args.first == null && args.last != null ? 'last' : 'first');
+      return ctx.source.resoldProducts(args.groupId, args);
     },
     resoldProduct: (_root, { id }, ctx) => ctx.loaders.resoldProduct.load(id),
     resoldProductUpdates: (_root, args, ctx) => ctx.source.resoldProductUpdates(feed(args)),

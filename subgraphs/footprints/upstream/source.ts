@@ -4,6 +4,7 @@ import { DomainError, ValidationErrors } from '../../../lib/errors.ts';
 import { UpstreamHttpError, UpstreamUnreachableError, type UpstreamClient, type UpstreamRequest } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import { parseUpstream, requestBody } from '../../../lib/upstream-contract.ts';
+import { afterKeyPage, keysetConnection, type ConnectionArgs } from '../../../lib/connection.ts';
 import { BATCH_MAX, PRODUCT_PAGE } from '../rules.ts';
 import type {
   AsRead,
@@ -116,15 +117,17 @@ export class UpstreamFootprintsSource implements FootprintsSource {
     return this.client.json('resoldProducts', 'GET', { path: R.resoldProducts, query: { groupId, from: from ?? undefined, limit } });
   }
 
-  async resoldProducts(groupId: string, page: { limit: number; afterId: string | null }) {
+  async resoldProducts(groupId: string, args: ConnectionArgs) {
+    const { limit, afterKey } = afterKeyPage(args, PRODUCT_PAGE);
     // One extra row tells whether a next page exists; at the API's maximum a one-row probe does.
-    const ask = Math.min(page.limit + 1, PRODUCT_PAGE.maxSize);
-    const rows = await this.listPage(groupId, page.afterId, ask);
-    let hasNextPage = rows.length > page.limit;
-    if (!hasNextPage && rows.length === page.limit && ask === page.limit) {
+    const ask = Math.min(limit + 1, PRODUCT_PAGE.maxSize);
+    const rows = await this.listPage(groupId, afterKey, ask);
+    let hasNextPage = rows.length > limit;
+    if (!hasNextPage && rows.length === limit && ask === limit) {
       hasNextPage = (await this.listPage(groupId, rows.at(-1)!.id, 1)).length > 0;
     }
-    return { rows: rows.slice(0, page.limit).map(fromCarbonCloud.product), hasNextPage };
+    const connection = keysetConnection(rows.map(fromCarbonCloud.product), limit, (p) => p.id, { hasPreviousPage: afterKey !== null });
+    return { ...connection, pageInfo: { ...connection.pageInfo, hasNextPage } };
   }
 
   resoldProductsByIds(ids: readonly string[]) {

@@ -1628,7 +1628,9 @@ export type ResoldProduct = {
 /** A product a retailer resells, owned by the footprints subgraph; the marketplace prices offsetting it. */
 export type ResoldProductOffsetOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 

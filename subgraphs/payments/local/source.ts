@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
 import type { Viewer } from '../../../lib/auth.ts';
-import { keysetPage, ormOrderBy, withNodes, type Connection, type ConnectionArgs, type SortDirection, type SortKey } from '../../../lib/connection.ts';
+import { byCreation, keysetPage, ormOrderBy, withNodes, type Connection, type ConnectionArgs } from '../../../lib/connection.ts';
 import type { EntityManager } from '../../../lib/db.ts';
 import { whereSql } from '../../../lib/rows.ts';
 import { minorUnits, toMinor } from '../../../lib/decimal.ts';
@@ -120,7 +120,7 @@ export class LocalPaymentsSource implements PaymentsSource {
     const where: FilterQuery<PaymentTransaction> = {
       $and: [this.visibleFilter(), filter.type ? { type: filter.type } : {}, filter.typeId ? { typeId: filter.typeId } : {}],
     };
-    const page = keysetPage(args, newestFirst<PaymentTransaction>(order));
+    const page = keysetPage(args, byCreation<PaymentTransaction>(order));
     const rows = await this.em.find(PaymentTransaction, { $and: [where, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
     const connection = page.connection(rows, await this.em.count(PaymentTransaction, where));
     return withNodes(connection, connection.nodes.map(toRecord.paymentTransaction));
@@ -140,7 +140,7 @@ export class LocalPaymentsSource implements PaymentsSource {
     toRec: (e: E) => R,
   ): Promise<Connection<R>[]> {
     if (keys.length === 0) return [];
-    const page = keysetPage(args, newestFirst<E>('DESC'));
+    const page = keysetPage(args, byCreation<E>('DESC'));
     const column = (field: string) => (field === 'createdAt' ? 'x.created_at' : 'x.id');
     const boundParams: unknown[] = [];
     const bounds = whereSql({ column }, page.where, boundParams) || '1 = 1';
@@ -347,10 +347,3 @@ export class LocalPaymentsSource implements PaymentsSource {
   }
 }
 
-/** Newest first (or oldest first), ties broken by id: the order of every payments list. */
-function newestFirst<E extends { createdAt: Date; id: string }>(direction: SortDirection): SortKey<E>[] {
-  return [
-    { field: 'createdAt', direction, of: (row) => row.createdAt },
-    { field: 'id', direction, of: (row) => row.id },
-  ];
-}

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
 import type { Viewer } from '../../../lib/auth.ts';
 import { alignByKey } from '../../../lib/batch.ts';
-import { keysetPage, keysetSlice, ormOrderBy, withNodes, type ConnectionArgs } from '../../../lib/connection.ts';
+import { byCreation, keysetPage, keysetSlice, ormOrderBy, withNodes, type ConnectionArgs } from '../../../lib/connection.ts';
 import type { EntityManager } from '../../../lib/db.ts';
 import {
   alreadyReviewedError,
@@ -121,10 +121,7 @@ export class LocalRegistrySource implements RegistrySource {
 
   async creditRequests(organizationId: string, args: ConnectionArgs) {
     await this.assertReadable(organizationId);
-    const page = keysetPage<CreditRequest>(args, [
-      { field: 'createdAt', direction: 'DESC', of: (r) => r.createdAt },
-      { field: 'id', direction: 'DESC', of: (r) => r.id },
-    ]);
+    const page = keysetPage(args, byCreation<CreditRequest>());
     const rows = await this.em.find(CreditRequest, { $and: [{ organizationId }, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
     const connection = page.connection(rows, await this.em.count(CreditRequest, { organizationId }));
     return withNodes(connection, await this.requestRecords(connection.nodes));

@@ -7,10 +7,10 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { GraphQLError } from 'graphql';
 import type { Viewer } from '../../../../lib/auth.ts';
 import { alignByKey } from '../../../../lib/batch.ts';
-import { keysetConnection, type Connection } from '../../../../lib/connection.ts';
+import { byCreation, keysetPage, ormOrderBy, withNodes, type Connection, type ConnectionArgs } from '../../../../lib/connection.ts';
 import type { Database, EntityManager } from '../../../../lib/db.ts';
 import { fromMinor, toMinor } from '../../../../lib/decimal.ts';
-import { DomainError, ErrorCode, apiError, badInput, type UserErrorCode } from '../../../../lib/errors.ts';
+import { DomainError, ErrorCode, apiError, type UserErrorCode } from '../../../../lib/errors.ts';
 import { upstreamToGraphQLError } from '../../../../lib/http-client.ts';
 import type { Logger } from '../../../../lib/logger.ts';
 import { ServiceOutbox } from '../../local/entities.ts';
@@ -225,18 +225,13 @@ export class OffsetProductFlow {
   }
 
   /** The order ids placed for a product, newest first: the viewer's (every buyer's for an admin). */
-  async orderIdsOfProduct(viewer: Viewer, resoldProductId: string, page: { limit: number; afterKey: string | null }): Promise<Connection<string>> {
+  async orderIdsOfProduct(viewer: Viewer, resoldProductId: string, args: ConnectionArgs): Promise<Connection<string>> {
     const em = this.opts.db.fork();
     const mine = { resoldProductId, orderId: { $ne: null }, ...(viewer.role === 'ADMIN' ? {} : { buyerId: viewer.id }) };
-    let where: object = mine;
-    if (page.afterKey) {
-      const cursor = await em.findOne(OffsetProductRun, { ...mine, orderId: page.afterKey });
-      if (!cursor) throw badInput('Invalid cursor in "after"', 'after');
-      where = { $and: [mine, { $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] }] };
-    }
-    const rows = await em.find(OffsetProductRun, where, { orderBy: { createdAt: 'DESC', id: 'DESC' }, limit: page.limit + 1 });
-    const total = await em.count(OffsetProductRun, mine);
-    return keysetConnection(rows.map((r) => r.orderId!), page.limit, (id) => id, { hasPreviousPage: page.afterKey !== null, totalCount: total });
+    const page = keysetPage(args, byCreation<OffsetProductRun>());
+    const rows = await em.find(OffsetProductRun, { $and: [mine, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
+    const connection = page.connection(rows, await em.count(OffsetProductRun, mine));
+    return withNodes(connection, connection.nodes.map((r) => r.orderId!));
   }
 
   private runByKey(buyerId: string, idempotencyKey: string) {

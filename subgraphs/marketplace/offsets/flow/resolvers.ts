@@ -1,7 +1,6 @@
 // Offsetting a resold product: arguments -> the flow -> GraphQL shape, and the links between
 // offset orders and the products they offset.
 import { requireViewer } from '../../../../lib/auth.ts';
-import { afterKeyPage } from '../../../../lib/connection.ts';
 import { mutationPayload, unauthenticated } from '../../../../lib/errors.ts';
 import type { MutationResolvers, OffsetOrderResolvers, ResoldProductResolvers } from '../../__generated__/resolvers-types.ts';
 import type { Context } from '../../context.ts';
@@ -36,7 +35,7 @@ export const offsetProductOrderFields: Pick<OffsetOrderResolvers<Context>, 'reso
 export const offsetProductFields: Pick<ResoldProductResolvers<Context>, 'offsetOrders'> = {
   offsetOrders: async (product, args, ctx) => {
     const viewer = requireViewer(ctx);
-    const ids = await ctx.offsetProducts.orderIdsOfProduct(viewer, product.id, afterKeyPage(args));
+    const ids = await ctx.offsetProducts.orderIdsOfProduct(viewer, product.id, args);
     const orders = await ctx.offsetLoaders.offsetOrder.loadMany(ids.nodes);
     const byId = new Map(orders.flatMap((o) => (o && !(o instanceof Error) ? [[o.id, o] as const] : [])));
     // An order the provider no longer answers for is left out rather than failing the list.

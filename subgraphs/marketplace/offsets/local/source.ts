@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
 import type { Viewer } from '../../../../lib/auth.ts';
 import { alignByKey } from '../../../../lib/batch.ts';
-import { keysetPage, ormOrderBy, withNodes } from '../../../../lib/connection.ts';
+import { byCreation, keysetPage, ormOrderBy, withNodes } from '../../../../lib/connection.ts';
 import type { EntityManager } from '../../../../lib/db.ts';
 import { DomainError, unauthenticated } from '../../../../lib/errors.ts';
 import { renderOffsetCertificate } from '../certificate-pdf.ts';
@@ -174,10 +174,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     if (!viewer) throw unauthenticated();
     const em = this.em.fork();
     const mine: FilterQuery<OffsetOrder> = viewer.role === 'ADMIN' ? {} : { ownerId: viewer.id };
-    const page = keysetPage<OffsetOrder>(args, [
-      { field: 'createdAt', direction: 'DESC', of: (o) => o.createdAt },
-      { field: 'id', direction: 'DESC', of: (o) => o.id },
-    ]);
+    const page = keysetPage(args, byCreation<OffsetOrder>());
     const rows = await em.find(OffsetOrder, { $and: [mine, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
     const connection = page.connection(rows, args.totalCount === false ? null : await em.count(OffsetOrder, mine));
     return withNodes(connection, await this.withAllocations(em, connection.nodes));
