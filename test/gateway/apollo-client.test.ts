@@ -82,6 +82,19 @@ describe('Apollo Client 4 through the gateway', () => {
     expect(errors.map((e) => [e.extensions?.code, e.path])).toEqual([['BAD_USER_INPUT', ['products']]]);
   });
 
+  it('a mutation refused with userErrors resolves with its payload, not an error, and leaves the cache alone', async () => {
+    const apollo = client({ token: await tokenFor(DEMO.users.alice) });
+    const mutation = gql`mutation TooSmall($input: CreateOffsetOrderByMassInput!) {
+      createOffsetOrderByMass(input: $input) { offsetOrder { id } userErrors { field code message } }
+    }`;
+    const result = await apollo.mutate({ mutation, variables: { input: { mass: { amount: '1', unit: 'G' }, idempotencyKey: 'apollo-too-small' } } });
+    expect(result.error).toBeUndefined();
+    const payload = (result.data as { createOffsetOrderByMass: { offsetOrder: unknown; userErrors: { field: string; code: string }[] } }).createOffsetOrderByMass;
+    expect(payload.offsetOrder).toBeNull();
+    expect(payload.userErrors.map((e) => e.code)).toEqual(['BELOW_MINIMUM']);
+    expect(Object.keys(apollo.cache.extract() as object).filter((key) => key.startsWith('OffsetOrder:'))).toEqual([]);
+  });
+
   it('pagination after an insert: relayStylePagination merges page 2 with no order of page 1 repeated', async () => {
     const token = await tokenFor(DEMO.users.alice);
     const place = async (key: string) =>

@@ -125,9 +125,17 @@ describe('node(id:) and nodes(ids:) through the gateway', () => {
     expect(viaNode.data).toEqual({ node: null });
     expect(codes(viaNode)).toEqual(codes(own));
     expect(codes(viaNode)).toEqual(['FORBIDDEN']);
-    // Anonymous: UNAUTHENTICATED, and nothing of the object (Node.id itself needs a token, as ResoldProduct does).
+    // Anonymous: UNAUTHENTICATED, and nothing of the object.
     const anonymous = await graphql<{ node: { id: string | null } | null }>(url(), NODE, { id: organization });
     expect(anonymous.data?.node?.id ?? null).toBeNull();
     expect(new Set(codes(anonymous))).toEqual(new Set(['UNAUTHENTICATED']));
+    // A public object is refetched without a token, as its own query reads it.
+    const product = toGlobalId('Product', DEMO.products[0]!);
+    expect(ok(await graphql(url(), NODE, { id: product }))).toEqual({ node: { __typename: 'Product', id: product } });
+    // A product only its owner and admins see stays hidden from an anonymous caller.
+    expect(ok(await graphql(url(), NODE, { id: toGlobalId('Product', DEMO.products[3]!) }))).toEqual({ node: null });
+    // A resold product's fields still need one.
+    const resold = await graphql(url(), 'query($id: ID!) { node(id: $id) { ... on ResoldProduct { name } } }', { id: ids.get('ResoldProduct') });
+    expect(codes(resold)).toContain('UNAUTHENTICATED');
   });
 });
