@@ -13,7 +13,7 @@ import { LUNE_ROUTES, createLuneApi } from './offsets/upstream/client.ts';
 import { localOffsetOrders, upstreamOffsetOrders, type OffsetOrdersModule } from './offsets/module.ts';
 import { entities } from './local/entities.ts';
 import { seedMarketplace } from './local/seed.ts';
-import { ServiceOutboxDispatcher, outboxBacklog } from './local/service-outbox.ts';
+import { ServiceOutboxDispatcher, outboxBacklog, serviceOutboxOf } from './local/service-outbox.ts';
 import { LocalMarketplaceSource } from './local/source.ts';
 import { resolvers } from './resolvers/index.ts';
 import type { MarketplaceSource } from './source.ts';
@@ -40,16 +40,7 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
     if (config.SEED_DEMO_DATA && (await seedMarketplace(db.fork()))) log.info('seeded demo data');
     database = db;
     // Payment records (to payments) and credit retirements (to the registry) leave through one outbox.
-    const dispatcher = new ServiceOutboxDispatcher(db, {
-      urlOf: (target) => config.urlOf(target),
-      serviceToken: config.serviceToken,
-      intervalMs: config.PAYMENT_OUTBOX_INTERVAL_MS,
-      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-      batchSize: config.SERVICE_OUTBOX_BATCH_SIZE,
-      concurrency: config.SERVICE_OUTBOX_CONCURRENCY,
-      messagesPerCall: config.SERVICE_OUTBOX_MESSAGES_PER_CALL,
-      log,
-    });
+    const dispatcher = serviceOutboxOf(config, db, log);
     outbox = dispatcher;
     offsets = await localOffsetOrders(config, db, log, () => dispatcher.kick());
     dispatcher.start();

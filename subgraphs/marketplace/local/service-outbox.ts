@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { raw } from '@mikro-orm/core';
 import { mapConcurrent } from '../../../lib/batch.ts';
 import type { Database, EntityManager } from '../../../lib/db.ts';
+import type { Config } from '../../../lib/config.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import { ServiceOutbox } from './entities.ts';
 import { callService, type ServiceEndpoint } from './service-call.ts';
@@ -117,6 +118,20 @@ type Outcome = { kind: 'delivered' } | { kind: 'rejected'; reason: string } | { 
 
 /** The targets messages go to; each gets its own lane. */
 const TARGETS = [...new Set(Object.values(MUTATIONS).map((m) => m.target))];
+
+/** The marketplace's outbox as configured (`PAYMENT_OUTBOX_*`, `SERVICE_OUTBOX_*`). */
+export function serviceOutboxOf(config: Config, db: Database, log: Logger): ServiceOutboxDispatcher {
+  return new ServiceOutboxDispatcher(db, {
+    urlOf: (target) => config.urlOf(target),
+    serviceToken: config.serviceToken,
+    intervalMs: config.PAYMENT_OUTBOX_INTERVAL_MS,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    batchSize: config.SERVICE_OUTBOX_BATCH_SIZE,
+    concurrency: config.SERVICE_OUTBOX_CONCURRENCY,
+    messagesPerCall: config.SERVICE_OUTBOX_MESSAGES_PER_CALL,
+    log,
+  });
+}
 
 export class ServiceOutboxDispatcher {
   private readonly db: Database;

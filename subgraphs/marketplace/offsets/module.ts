@@ -18,7 +18,7 @@ import type { OffsetOrderSource, OffsetQuoteView, OffsetRequest } from './source
 import { createLuneApi } from './upstream/client.ts';
 import { OffsetOrderJournal } from './upstream/journal.ts';
 import { UpstreamOffsetOrderSource, type LuneOffsets } from './upstream/source.ts';
-import { ServiceOutboxDispatcher } from '../local/service-outbox.ts';
+import { serviceOutboxOf } from '../local/service-outbox.ts';
 
 export function createOffsetOrderLoaders(source: OffsetOrderSource, flow: OffsetProductFlow) {
   return {
@@ -121,16 +121,7 @@ export function upstreamOffsetOrders(config: Config, db: Database, log: Logger):
   const lune: LuneOffsets = { api, accountCurrency: config.OFFSET_ORDERS_ACCOUNT_CURRENCY, inFlight: new Map(), log };
   const sourceOf = (viewer: Viewer | null) => new UpstreamOffsetOrderSource(lune, new OffsetOrderJournal(db.fork()), viewer);
   // The payments of product offsets leave through the service outbox in upstream mode too.
-  const outbox = new ServiceOutboxDispatcher(db, {
-    urlOf: (target) => config.urlOf(target),
-    serviceToken: config.serviceToken,
-    intervalMs: config.PAYMENT_OUTBOX_INTERVAL_MS,
-    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-    batchSize: config.SERVICE_OUTBOX_BATCH_SIZE,
-    concurrency: config.SERVICE_OUTBOX_CONCURRENCY,
-    messagesPerCall: config.SERVICE_OUTBOX_MESSAGES_PER_CALL,
-    log,
-  });
+  const outbox = serviceOutboxOf(config, db, log);
   outbox.start();
   const { flow, resumer } = productFlow(config, db, log, sourceOf, () => outbox.kick());
   return assemble(config, (base) => sourceOf(base.auth.viewer), flow, async () => {
