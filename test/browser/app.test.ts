@@ -1,12 +1,12 @@
 // The offset page in a real browser, from sign-in to the certificate link of a demo product's
 // year: signing in, choosing the product and placing the order by keyboard alone, a lost answer
 // retried with the same idempotency key, and every status change in the live region.
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { DEMO } from '../../lib/demo.ts';
 import { ensureAppBuilt } from '../../scripts/build-app.ts';
 import { startStack, type Stack } from '../support/stack.ts';
-import { artifact, describeInBrowser, launchBrowser, type Browser } from './browser.ts';
+import { artifact, launchBrowser, type Browser } from './browser.ts';
 
 /** What the focused element is, and whether its focus ring shows. */
 const focused = (page: Page) =>
@@ -59,7 +59,7 @@ async function ordersOfOatDrink(base: string): Promise<unknown[]> {
   return data.resoldProduct.offsetOrders.nodes;
 }
 
-describeInBrowser('the offset page in Chromium', () => {
+describe('the offset page in Chromium', () => {
   let stack: Stack;
   let browser: Browser;
 

@@ -1,9 +1,8 @@
-// Debian's Chromium driven by playwright-core, for the browser suites. Without Chromium a suite
-// is skipped with a message on a developer machine, but never under CI (CI set): there it fails.
+// Debian's Chromium driven by playwright-core, for the browser suites. They always run: without
+// Chromium they fail, saying how to install it (`scripts/run npm test` installs it when missing).
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe } from '@jest/globals';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { ROOT } from '../../lib/subgraph.ts';
 
@@ -23,20 +22,6 @@ const FLAGS = [
   '--disable-sync',
 ];
 
-/**
- * `describe` when Chromium is there or CI is set (a missing Chromium then fails the suite), else
- * `describe.skip` with the reason in its title and on stderr.
- */
-export function describeInBrowser(title: string, body: () => void): void {
-  if (existsSync(CHROMIUM) || process.env.CI) {
-    describe(title, body);
-    return;
-  }
-  const reason = `${CHROMIUM} is absent (apt-get install -y chromium, or set CHROMIUM_PATH); browser tests skipped`;
-  process.stderr.write(`${title}: ${reason}\n`);
-  describe.skip(`${title} (skipped: ${reason})`, body);
-}
-
 export interface Browser {
   context: BrowserContext;
   close(): Promise<void>;
@@ -44,7 +29,7 @@ export interface Browser {
 
 /** A fresh headless Chromium with a new, empty profile, removed on close. */
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is absent: install it (apt-get install -y chromium) to run the browser tests; under CI they cannot be skipped`);
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is absent: install it (apt-get install -y chromium) to run the browser tests (scripts/install-chromium does)`);
   const profile = mkdtempSync(join(tmpdir(), 'carbon-chromium-'));
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, timeout: 60_000 });
   return {

@@ -1,10 +1,10 @@
 // GraphiQL at the gateway, in a real browser: the page loads offline, runs its default query across
 // the subgraphs and shows a result without errors.
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type Stack } from '../support/stack.ts';
-import { artifact, describeInBrowser, launchBrowser, type Browser } from './browser.ts';
+import { artifact, launchBrowser, type Browser } from './browser.ts';
 
-describeInBrowser('GraphiQL in Chromium', () => {
+describe('GraphiQL in Chromium', () => {
   let stack: Stack;
   let browser: Browser;
 
