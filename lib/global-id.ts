@@ -113,6 +113,8 @@ ${types.map((t) => (defined.has(t) ? `extend type ${t} implements Node` : `type 
 
 type Resolver = GraphQLFieldResolver<unknown, unknown, Record<string, unknown>>;
 
+const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 
 /**
@@ -195,9 +197,10 @@ export function withGlobalIds(schema: GraphQLSchema, catalogue: EntityCatalogue,
         };
       } else if (idArgs.length) {
         const inner = resolve;
+        const expected = idArgs.map((a) => argumentEntity(field, a.name, ids));
         resolve = (source, args, ctx, info) => {
           const decoded = { ...args };
-          for (const a of idArgs) decoded[a.name] = decodeInput(args[a.name], a.type, argumentEntity(field, a.name, ids), a.name, ids);
+          idArgs.forEach((a, i) => (decoded[a.name] = decodeInput(args[a.name], a.type, expected[i]!, a.name, ids)));
           return inner(source, decoded, ctx, info);
         };
       }
@@ -206,10 +209,12 @@ export function withGlobalIds(schema: GraphQLSchema, catalogue: EntityCatalogue,
         const entity = field.name === 'id' && catalogue.owners.has(type.name) ? type.name : fieldEntity(type.name, field.name, ids);
         if (entity) {
           const inner = resolve;
-          const encode = (v: unknown) => (v === null || v === undefined ? v : toGlobalId(entity, String(v)));
-          resolve = async (source, args, ctx, info) => {
-            const value = await inner(source, args, ctx, info);
-            return Array.isArray(value) ? value.map(encode) : encode(value);
+          const encodeOne = (v: unknown) => (v === null || v === undefined ? v : toGlobalId(entity, String(v)));
+          const encode = (value: unknown) => (Array.isArray(value) ? value.map(encodeOne) : encodeOne(value));
+          // Synchronous when the value is (an id read off its object is): no promise per id in a list.
+          resolve = (source, args, ctx, info) => {
+            const value = inner(source, args, ctx, info);
+            return isThenable(value) ? value.then(encode) : encode(value);
           };
         }
       }
