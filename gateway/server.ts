@@ -24,6 +24,8 @@ import { allowedMethods, corsPolicy, executedResultsKeepData, isProduction, noIn
 import { queryLimits, type QueryLimits } from './limits.ts';
 import { loadTrustedDocuments, persistedOperations, redisPersistedStore } from './persisted.ts';
 import { cacheHintsOf, memoryResponseStore, redisResponseStore, responseCache } from './response-cache.ts';
+import { subgraphHttpTransport } from './subgraph-transport.ts';
+import { stableAuthorizedDocuments } from './stable-documents.ts';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -79,8 +81,11 @@ function runtimeLogger(log: PinoLogger, level: Config['LOG_LEVEL']): Logger {
   return new Logger({ level: level === 'silent' ? false : level === 'fatal' ? 'error' : level, writers: [writer] });
 }
 
-/** `openTelemetry`: the tracing plugin, given (and loaded) only when tracing is on. */
-export function createGateway(config: Config, openTelemetry?: typeof useOpenTelemetry) {
+/**
+ * `openTelemetry`: the tracing plugin, given (and loaded) only when tracing is on. `observers`:
+ * plugins added after the gateway's own (tests watch query plans with them).
+ */
+export function createGateway(config: Config, openTelemetry?: typeof useOpenTelemetry, observers: GatewayPlugin[] = []) {
   const log = createLogger('gateway', config.LOG_LEVEL);
   const supergraph = loadSupergraph(config);
   const documentCache = createDocumentCache({ maxEntries: config.GATEWAY_DOCUMENT_CACHE_ENTRIES, maxBytes: config.GATEWAY_DOCUMENT_CACHE_BYTES });
@@ -127,6 +132,7 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
   const runtime = createGatewayRuntime<AuthContext>({
     supergraph,
     unifiedGraphHandler,
+    transports: { http: subgraphHttpTransport },
     logging: runtimeLogger(log, config.LOG_LEVEL),
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -180,6 +186,8 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
       },
     },
     plugins: (ctx) => [
+      // First: the plugins below, and the planner, see one document object per query and caller kind.
+      stableAuthorizedDocuments(),
       gatewayMetricsPlugin(ctx.log, metrics),
       // Traces (only when tracing is on): the request, its plan and each subgraph fetch, with traceparent to the subgraphs.
       ...(openTelemetry ? [openTelemetry({ ...ctx, traces: true })] : []),
@@ -197,6 +205,7 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
       executedResultsKeepData,
       allowedMethods,
       ...(production ? [noIntrospection] : []),
+      ...observers,
     ],
   });
   return { runtime, log, documentCache, persisted, responses };
@@ -327,9 +336,9 @@ const requestErrorStatus: GatewayPlugin = {
   },
 };
 
-export async function serveGateway(config: Config, port = config.GATEWAY_PORT): Promise<RunningGateway> {
+export async function serveGateway(config: Config, port = config.GATEWAY_PORT, observers: GatewayPlugin[] = []): Promise<RunningGateway> {
   const openTelemetry = tracingEnabled() ? (await import('@graphql-hive/plugin-opentelemetry')).useOpenTelemetry : undefined;
-  const { runtime, log, documentCache, persisted, responses } = createGateway(config, openTelemetry);
+  const { runtime, log, documentCache, persisted, responses } = createGateway(config, openTelemetry, observers);
   const server = createServer(runtime);
   const actual = await listen(server, config.HOST, port);
   log.info(`gateway ready at http://${config.HOST}:${actual}/graphql`);

@@ -208,6 +208,19 @@ export function gatewayMetricsPlugin(log: GatewayLogger, registry: Registry) {
       }),
       graphql_gateway_subgraph_execute_duration: LATENCY_BUCKETS as [number, ...number[]],
       graphql_gateway_subgraph_execute_errors: true,
+      graphql_gateway_fetch_duration: true,
+      // The plugin's other series are off: each costs work on every request (the deprecated-field
+      // counter walks every document with the schema, the summary keeps a t-digest), and none is
+      // what an alert or a dashboard here reads (the schema has no deprecated field).
+      graphql_envelop_deprecated_field: false,
+      graphql_envelop_request_time_summary: false,
+      graphql_envelop_phase_parse: false,
+      graphql_envelop_phase_validate: false,
+      graphql_envelop_phase_context: false,
+      graphql_envelop_phase_execute: false,
+      graphql_envelop_phase_subscribe: false,
+      graphql_envelop_schema_change: false,
+      graphql_yoga_http_duration: false,
     },
   });
 }

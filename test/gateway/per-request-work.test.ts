@@ -1,0 +1,85 @@
+// What the gateway does again for every request of many distinct callers, counted (never timed):
+// a query is planned once per kind of caller, not once per request, and no abort signal collects a
+// listener per subgraph request.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
+import { useQueryPlan } from '@graphql-hive/router-runtime';
+import { DEMO } from '../../lib/demo.ts';
+import { ROOT } from '../../lib/subgraph.ts';
+import { serveGateway, type RunningGateway } from '../../gateway/server.ts';
+import { tokenFor } from '../support/env.ts';
+import { graphql } from '../support/graphql.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+
+const BENCH_QUERY = readFileSync(join(ROOT, 'bench', 'query.graphql'), 'utf8');
+const CALLERS = 24;
+
+describe('per-request work with distinct callers', () => {
+  let stack: Stack;
+  let gateway: RunningGateway;
+  const plans = new Set<unknown>();
+  let tokens: string[];
+
+  beforeAll(async () => {
+    stack = await startStack('local');
+    // A second gateway over the same subgraphs that reports the plan of every request it executes.
+    gateway = await serveGateway(stack.config, 0, [useQueryPlan({ onQueryPlan: (plan) => plans.add(plan) }) as unknown as GatewayPlugin]);
+    tokens = await Promise.all([
+      tokenFor(DEMO.users.alice),
+      tokenFor(DEMO.users.bob),
+      ...Array.from({ length: CALLERS - 2 }, (_v, i) => tokenFor({ id: randomUUID(), email: `caller-${i}@buyer.example`, role: 'USER' })),
+    ]);
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await stack?.stop();
+  });
+
+  it('plans a query once per kind of caller, however many callers send it', async () => {
+    plans.clear();
+    for (const token of tokens) {
+      const { errors } = await graphql(gateway.url, BENCH_QUERY, {}, { token });
+      expect(errors ?? []).toEqual([]);
+    }
+    expect(plans.size).toBe(1);
+    // Without a token the fields under @authenticated are removed: a second plan, then no more.
+    for (let i = 0; i < 3; i++) await graphql(gateway.url, BENCH_QUERY);
+    expect(plans.size).toBe(2);
+    // An admin (other scopes) is a third kind of caller.
+    await graphql(gateway.url, BENCH_QUERY, {}, { token: await tokenFor(DEMO.users.admin) });
+    expect(plans.size).toBe(3);
+  });
+
+  it('keeps the caller-dependent part of authorisation per request', async () => {
+    // The same query text, with and without a token: the anonymous answer holds the error, the
+    // signed-in one the data, whichever was planned first.
+    const query = '{ me { id } products(first: 1) { nodes { id } } }';
+    const anonymous = await graphql<{ me: unknown }>(gateway.url, query);
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const signedIn = await graphql<{ me: { id: string } }>(gateway.url, query, {}, { token: tokens[0] });
+    expect(signedIn.errors ?? []).toEqual([]);
+    expect(signedIn.data?.me).toBeTruthy();
+    expect((await graphql(gateway.url, query)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('adds no listener per subgraph request to a long-lived abort signal', async () => {
+    const listeners = new Map<EventTarget, number>();
+    const original = EventTarget.prototype.addEventListener;
+    EventTarget.prototype.addEventListener = function (this: EventTarget, type: string, ...rest: unknown[]) {
+      if (type === 'abort') listeners.set(this, (listeners.get(this) ?? 0) + 1);
+      return (original as (...a: unknown[]) => void).call(this, type, ...rest);
+    } as typeof original;
+    try {
+      await Promise.all(tokens.map((token) => graphql(gateway.url, BENCH_QUERY, {}, { token })));
+      await Promise.all(tokens.map((token) => graphql(gateway.url, BENCH_QUERY, {}, { token })));
+    } finally {
+      EventTarget.prototype.addEventListener = original;
+    }
+    // 48 queries of 4 subgraph requests each: a signal shared by them would have collected dozens.
+    expect(listeners.size).toBeGreaterThan(0);
+    expect(Math.max(...listeners.values())).toBeLessThanOrEqual(4);
+  });
+});
