@@ -6,6 +6,8 @@ export default {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }],
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // The servers' builds (npm start's dist/, a test's own) are not modules of the tests.
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.build-test-'],
   testTimeout: 30000,
   maxWorkers: 1,
 };

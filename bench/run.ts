@@ -12,7 +12,9 @@
 // requests per query, and the idle and peak RSS of every process. Local mode, demo data, SQLite in a
 // temp folder, or a fresh PostgreSQL database when DATABASE_URL is set. Exit code 1 when a target
 // (below) is missed.
-//   npm run bench [-- --seconds 5 --rounds 3 --connections 20 --profile gateway,marketplace --node-flags "--max-semi-space-size=4"]
+//   npm run bench [-- --seconds 5 --rounds 3 --connections 20 --profile gateway,marketplace --node-flags "--max-semi-space-size=4" --source]
+// The processes run as `npm start` runs them: their build in dist/ (built first when stale), with
+// the same Node flags and environment; `--source` runs the TypeScript sources instead.
 // `--profile` writes a V8 CPU profile of each named process into bench/profiles/ (open it in Chrome
 // DevTools, or summarise it with `node bench/profile-summary.ts <file>`).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,6 +27,7 @@ import pg from 'pg';
 import { Pool } from 'undici';
 import { SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
 import { ROOT } from '../lib/subgraph.ts';
+import { SERVER_ENV, SERVER_NODE_FLAGS, ensureServersBuilt, serverFile } from '../scripts/build.ts';
 
 /** What the bench query must reach with distinct callers on the 2-core reference machine. */
 const TARGETS = { minRequestsPerSecond: 350, maxP99Ms: 100 };
@@ -38,9 +41,13 @@ const rounds = arg('rounds', 3);
 const connections = arg('connections', 20);
 const profileIndex = process.argv.indexOf('--profile');
 const profiled = new Set(profileIndex > 0 ? process.argv[profileIndex + 1]!.split(',') : []);
-// `--node-flags "--max-semi-space-size=4"`: V8/Node flags for every process started (to compare heap settings).
+// `--node-flags "..."`: V8/Node flags for every process started instead of npm start's (to compare heap settings).
 const flagsIndex = process.argv.indexOf('--node-flags');
-const nodeFlags = flagsIndex > 0 ? process.argv[flagsIndex + 1]!.split(' ').filter(Boolean) : [];
+const nodeFlags = flagsIndex > 0 ? process.argv[flagsIndex + 1]!.split(' ').filter(Boolean) : SERVER_NODE_FLAGS;
+const fromSource = process.argv.includes('--source');
+if (!fromSource && (await ensureServersBuilt())) console.log('built the servers (dist/)');
+/** The file a server role runs: its build, or its source with `--source`. */
+const entry = (name: SubgraphName | 'gateway') => (fromSource ? (name === 'gateway' ? 'gateway/server.ts' : `subgraphs/${name}/server.ts`) : serverFile(name));
 // `--compare-gateway "<flags>"`: a second gateway over the same subgraphs, started with these flags
 // instead, measured in the same interleaved rounds (an A/B of the gateway's heap settings).
 const compareIndex = process.argv.indexOf('--compare-gateway');
@@ -86,6 +93,7 @@ for (const name of SUBGRAPHS) ports[name] = await freePort();
 const subgraphUrl = (name: SubgraphName) => `http://127.0.0.1:${ports[name]}/graphql`;
 
 const env: NodeJS.ProcessEnv = {
+  ...SERVER_ENV,
   ...process.env,
   DATA_DIR: dataDir,
   DATABASE_URL: databaseUrl,
@@ -135,15 +143,15 @@ try {
   // The loader writes secrets.json once before the processes start (as npm start does).
   const { loadConfig } = await import('../lib/config.ts');
   loadConfig(env);
-  for (const name of SUBGRAPHS) start(name, `subgraphs/${name}/server.ts`);
+  for (const name of SUBGRAPHS) start(name, entry(name));
   await Promise.all(SUBGRAPHS.map((n) => waitFor(`http://127.0.0.1:${ports[n]}/health`)));
   start('standin', 'bench/standin.ts', [String(ports.standin), ...SUBGRAPHS.map((n) => `${n}=${subgraphUrl(n)}`)]);
-  start('gateway', 'gateway/server.ts');
-  start('ceiling', 'gateway/server.ts', [], {
+  start('gateway', entry('gateway'));
+  start('ceiling', entry('gateway'), [], {
     GATEWAY_PORT: String(ports.ceiling),
     ...Object.fromEntries(SUBGRAPHS.map((n) => [`${n.toUpperCase()}_URL`, `http://127.0.0.1:${ports.standin}/${n}`])),
   });
-  if (compareFlags) start('gateway (compared)', 'gateway/server.ts', [], { GATEWAY_PORT: String(ports.compared) }, compareFlags);
+  if (compareFlags) start('gateway (compared)', entry('gateway'), [], { GATEWAY_PORT: String(ports.compared) }, compareFlags);
   await Promise.all([waitFor(`http://127.0.0.1:${ports.gateway}/health`), waitFor(`http://127.0.0.1:${ports.ceiling}/`), ...(compareFlags ? [waitFor(`http://127.0.0.1:${ports.compared}/`)] : [])]);
 
   // One signed-in caller per connection, each a user of its own (as authenticate makes them).
@@ -249,7 +257,7 @@ try {
     }),
   );
 
-  console.log(`\nbench: ${connections} connections, ${rounds} interleaved rounds of ${seconds} s per case, ${databaseUrl ? 'PostgreSQL' : 'SQLite'}, local mode, demo data${nodeFlags.length ? `, node ${nodeFlags.join(' ')}` : ''}\n`);
+  console.log(`\nbench: ${connections} connections, ${rounds} interleaved rounds of ${seconds} s per case, ${databaseUrl ? 'PostgreSQL' : 'SQLite'}, local mode, demo data, ${fromSource ? 'TypeScript sources' : 'built servers (dist/)'}${nodeFlags.length ? `, node ${nodeFlags.join(' ')}` : ''}\n`);
   // CPU ms per request: of the process serving the case (the gateway, or the subgraph queried directly).
   console.log('| case | req/s | p50 ms | p99 ms | errors | CPU ms / request |');
   console.log('| --- | --- | --- | --- | --- | --- |');

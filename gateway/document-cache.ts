@@ -80,11 +80,14 @@ export function createDocumentCache(limits: DocumentCacheLimits): BoundedCache<D
   return new BoundedCache<DocumentNode | Error>({ ...limits, sizeOf: (key) => key.length * DOCUMENT_BYTES_PER_CHAR });
 }
 
-/** The runtime's own parser and validation cache: the plugin with exactly these two hooks. */
+/**
+ * The runtime's own parser and validation cache: the plugin with exactly these two hooks whose
+ * `onParse` hands out a cached document (by the hook it calls: the server build renames variables).
+ */
 function isBuiltInParserCache(plugin: unknown): boolean {
   if (!plugin || typeof plugin !== 'object') return false;
   const keys = Object.keys(plugin).sort();
-  return keys.length === 2 && keys[0] === 'onParse' && keys[1] === 'onValidate' && String((plugin as { onParse: unknown }).onParse).includes('documentCache');
+  return keys.length === 2 && keys[0] === 'onParse' && keys[1] === 'onValidate' && String((plugin as { onParse: unknown }).onParse).includes('setParsedDocument');
 }
 
 /**
@@ -104,7 +107,9 @@ export function boundedParserCache(cache: BoundedCache<DocumentNode | Error>): G
   return {
     onPluginInit({ plugins }) {
       const builtIn = plugins.findIndex(isBuiltInParserCache);
-      if (builtIn === -1) throw new Error('The gateway runtime has no built-in parser cache to replace; check the document cache');
+      if (builtIn === -1 || plugins.findLastIndex(isBuiltInParserCache) !== builtIn) {
+        throw new Error('The gateway runtime has no single built-in parser cache to replace; check the document cache');
+      }
       plugins.splice(builtIn, 1);
     },
     onParse({ params, setParsedDocument }) {

@@ -11,6 +11,7 @@ import { describeDatabaseUrl } from '../lib/db.ts';
 import { EXIT_CANNOT_START, loadConfigOrExit, portVariable, restartDelay } from '../lib/process.ts';
 import { ROOT } from '../lib/subgraph.ts';
 import { appIsStale, buildApp } from './build-app.ts';
+import { SERVER_ENV, SERVER_NODE_FLAGS, ensureServersBuilt, serverFile } from './build.ts';
 
 // Loaded once here first so generated secrets are written before the processes read them.
 const config = await loadConfigOrExit();
@@ -38,14 +39,9 @@ function prefix(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Writabl
   });
 }
 
-/**
- * V8's young generation otherwise grows to 64–128 MB per process and stays committed at idle;
- * capped at 4 MB it costs no measured CPU (README "Benchmark"). The image's scripts/role passes the same.
- */
-const NODE_FLAGS = ['--max-semi-space-size=4'];
-
 function launch(p: Supervised) {
-  const child = spawn(process.execPath, [...NODE_FLAGS, join(ROOT, p.file)], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The image's scripts/role starts them the same way (README "Benchmark").
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(ROOT, p.file)], { env: { ...SERVER_ENV, ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   p.child = child;
   p.startedAt = Date.now();
   prefix(p.name, child.stdout!, process.stdout);
@@ -144,13 +140,16 @@ async function buildOffsetPage(): Promise<void> {
 }
 const appBuilt = buildOffsetPage();
 
+// The servers run from their build in dist/, made again whenever a source changed (a few seconds).
+if (await ensureServersBuilt()) console.log('Built the servers (dist/)');
+
 const storage = config.DATABASE_URL ? `PostgreSQL at ${describeDatabaseUrl(config.DATABASE_URL)}` : `SQLite files in ${config.dataDir}`;
 console.log(`Starting the carbon federation stack (${storage})`);
-for (const name of SUBGRAPHS) start(name, `subgraphs/${name}/server.ts`);
+for (const name of SUBGRAPHS) start(name, serverFile(name));
 const ready = await Promise.all(SUBGRAPHS.map((name) => waitForHealth(config.urlOf(name).replace(/\/graphql$/, '/health'), 60_000)));
 if (stopping) await new Promise(() => {});
 if (!ready.every(Boolean)) console.error('Some subgraphs are not healthy yet; the gateway starts anyway and /health says which');
-start('gateway', 'gateway/server.ts');
+start('gateway', serverFile('gateway'));
 const gatewayUp = await waitForHealth(`http://${config.HOST}:${config.GATEWAY_PORT}/health`, 30_000);
 await appBuilt;
 if (gatewayUp && !stopping) {

@@ -1,6 +1,5 @@
 // The carbon offset certificate of a completed offset order, as a PDF. The same renderer serves
 // local mode and the contract fake of the offset-orders API, so both issue the same document.
-import PDFDocument from 'pdfkit';
 import type { OffsetOrderRecord, OffsetRetirementRecord, OffsetRetirementShareRecord } from './source.ts';
 
 /** The order's grams in one pooled retirement (or waiting in a pool), with what the registry recorded for it (null: unknown now). */
@@ -44,12 +43,14 @@ function shareLine({ share, registry }: CertificatePoolShare): string {
  * records could not be read just now. `shares` lists the order's share of each pooled retirement
  * and the grams still waiting in a pool.
  */
-export function renderOffsetCertificate(
+export async function renderOffsetCertificate(
   order: OffsetOrderRecord,
   retirements?: OffsetRetirementRecord[] | null,
   shares: readonly CertificatePoolShare[] = [],
   product: CertificateProduct | null = null,
 ): Promise<Buffer> {
+  // Loaded on the first certificate, not at start: pdfkit holds its fonts in memory (about 9 MB).
+  const { default: PDFDocument } = await import('pdfkit');
   // Uncompressed and dated by the order, so the document is reproducible and its text searchable.
   const doc = new PDFDocument({
     size: 'A4',

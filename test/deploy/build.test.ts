@@ -1,0 +1,80 @@
+// The servers' build (scripts/build.ts), which `npm start`, the image and the benchmark run: built
+// into a folder of its own, its five processes start and answer the bench query through the gateway.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SUBGRAPHS } from '../../lib/config.ts';
+import { DEMO } from '../../lib/demo.ts';
+import { ROOT } from '../../lib/subgraph.ts';
+import { promisify } from 'node:util';
+import { ENTRIES, SERVER_ENV, SERVER_NODE_FLAGS } from '../../scripts/build.ts';
+import { TEST_SECRETS, freshStorage, tokenFor } from '../support/env.ts';
+import { graphql } from '../support/graphql.ts';
+import { freePort } from '../support/stack.ts';
+
+const BENCH_QUERY = readFileSync(join(ROOT, 'bench', 'query.graphql'), 'utf8');
+
+async function waitFor(url: string) {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+describe('the built servers', () => {
+  // A folder directly below the repository, as dist/ is, and of this run only (suites may run side by side).
+  const folder = `.build-test-${randomBytes(4).toString('hex')}`;
+  const dir = join(ROOT, folder);
+  const children: ChildProcess[] = [];
+  let storage: Awaited<ReturnType<typeof freshStorage>>;
+  let gatewayPort: number;
+
+  beforeAll(async () => {
+    // As npm start builds: the build script in a process of its own.
+    await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'build.ts'), '--out', folder], { cwd: ROOT });
+    storage = await freshStorage();
+    gatewayPort = await freePort();
+    const ports = Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (n) => [`${n.toUpperCase()}_PORT`, String(await freePort())])));
+    const env = { ...SERVER_ENV, PATH: process.env.PATH!, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...TEST_SECRETS, ...storage.env, ...ports, GATEWAY_PORT: String(gatewayPort) };
+    const start = (name: keyof typeof ENTRIES) => {
+      const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(dir, `${name}.js`)], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+      children.push(child);
+    };
+    for (const name of SUBGRAPHS) start(name);
+    await Promise.all(SUBGRAPHS.map((n) => waitFor(`http://127.0.0.1:${ports[`${n.toUpperCase()}_PORT`]}/health`)));
+    start('gateway');
+    await waitFor(`http://127.0.0.1:${gatewayPort}/health`);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : (c.once('exit', resolve), c.kill('SIGTERM'))))));
+    rmSync(dir, { recursive: true, force: true });
+    await storage?.drop();
+  });
+
+  it('answer the bench query across the four subgraphs through the gateway', async () => {
+    const token = await tokenFor(DEMO.users.alice);
+    const { data, errors } = await graphql<{ me: { id: string }; products: { totalCount: number }; nft: { credit: unknown }; resoldProduct: { footprint: unknown } }>(
+      `http://127.0.0.1:${gatewayPort}/graphql`,
+      BENCH_QUERY,
+      {},
+      { token },
+    );
+    expect(errors ?? []).toEqual([]);
+    expect(data?.me.id).toBeTruthy();
+    expect(data?.products.totalCount).toBeGreaterThan(0);
+    expect(data?.nft.credit).toBeTruthy();
+    expect(data?.resoldProduct.footprint).toBeTruthy();
+  });
+
+  it('refuse a request without the token a field needs, as the sources do', async () => {
+    const { errors } = await graphql(`http://127.0.0.1:${gatewayPort}/graphql`, '{ me { id } }');
+    expect(errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
