@@ -11,7 +11,8 @@ import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } f
 import { GATEWAY_PROOF_HEADER, gatewayProof, verifyToken, bearerToken, type Viewer } from '../lib/auth.ts';
 import { SUBGRAPHS, type Config } from '../lib/config.ts';
 import { createLogger, scrubForLog, type Logger as PinoLogger } from '../lib/logger.ts';
-import { createServerRegistry, gatewayMetricsPlugin } from '../lib/metrics.ts';
+import { createServerRegistry } from '../lib/metrics.ts';
+import { gatewayMetricsPlugin } from './metrics.ts';
 import { startTelemetry, stopTelemetry, tracingEnabled } from '../lib/telemetry.ts';
 import type { useOpenTelemetry } from '@graphql-hive/plugin-opentelemetry';
 import { closeServer, listen } from '../lib/http-server.ts';

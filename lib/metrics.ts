@@ -3,8 +3,6 @@
 // one process-wide registry that a subgraph's /metrics adds to its own. Labels never carry ids,
 // emails or tokens: operation names, error codes, upstream and route-table names, statuses.
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import type { Logger as GatewayLogger } from '@graphql-hive/logger';
-import usePrometheus, { createCounter } from '@graphql-mesh/plugin-prometheus';
 import { CircuitState } from 'cockatiel';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -179,48 +177,3 @@ export async function metricsText(...registries: Registry[]): Promise<string> {
 
 export const METRICS_CONTENT_TYPE = processRegistry.contentType;
 
-/**
- * The gateway's metrics (Hive Gateway's Prometheus plugin), served on GET /metrics: requests,
- * errors by code and latency by operation name, and each subgraph's fetch latency and errors.
- */
-export function gatewayMetricsPlugin(log: GatewayLogger, registry: Registry) {
-  return usePrometheus({
-    log,
-    registry,
-    endpoint: '/metrics',
-    metrics: {
-      graphql_envelop_request: true,
-      graphql_envelop_request_duration: LATENCY_BUCKETS as [number, ...number[]],
-      // By code rather than by response path: bounded, and what an alert is about.
-      graphql_envelop_error_result: createCounter({
-        registry,
-        counter: { name: 'graphql_envelop_error_result', help: 'GraphQL errors the gateway answered, by operation, phase and error code', labelNames: ['operationName', 'operationType', 'phase', 'code'] },
-        fillLabelsFn: (params) => {
-          const error = params.error as { extensions?: Record<string, unknown> } | undefined;
-          const code = error?.extensions?.code;
-          return {
-            operationName: params.operationName ?? 'Anonymous',
-            operationType: params.operationType ?? 'unknown',
-            phase: params.errorPhase ?? 'execute',
-            code: typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR',
-          };
-        },
-      }),
-      graphql_gateway_subgraph_execute_duration: LATENCY_BUCKETS as [number, ...number[]],
-      graphql_gateway_subgraph_execute_errors: true,
-      graphql_gateway_fetch_duration: true,
-      // The plugin's other series are off: each costs work on every request (the deprecated-field
-      // counter walks every document with the schema, the summary keeps a t-digest), and none is
-      // what an alert or a dashboard here reads (the schema has no deprecated field).
-      graphql_envelop_deprecated_field: false,
-      graphql_envelop_request_time_summary: false,
-      graphql_envelop_phase_parse: false,
-      graphql_envelop_phase_validate: false,
-      graphql_envelop_phase_context: false,
-      graphql_envelop_phase_execute: false,
-      graphql_envelop_phase_subscribe: false,
-      graphql_envelop_schema_change: false,
-      graphql_yoga_http_duration: false,
-    },
-  });
-}
