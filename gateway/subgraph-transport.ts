@@ -7,6 +7,11 @@
 // last collection, and Node's `addEventListener` walks them all to refuse a duplicate: under load,
 // thousands per call, a tenth of the gateway's CPU. Given no signal, the executor uses its dispose
 // signal alone (no listener); the fetch below still aborts on the request's own signal.
+//
+// And no sharing of identical subgraph requests in flight: the executor would copy every subgraph
+// answer (`structuredClone`) so that sharers cannot alter each other's, and its key (URL, headers,
+// body) differs between callers anyway, since each carries its own token. Identical requests of one
+// caller are still shared at the gateway's door (inbound deduplication).
 import type { ExecutionRequest, Executor } from '@graphql-tools/utils';
 import type { Transport } from '@graphql-mesh/transport-common';
 import http from '@graphql-mesh/transport-http';
@@ -16,7 +21,8 @@ type Disposable = { [Symbol.asyncDispose]?: () => PromiseLike<void> };
 
 export const subgraphHttpTransport: Transport = {
   getSubgraphExecutor(payload) {
-    const executor = http.getSubgraphExecutor(payload) as Executor & Disposable;
+    const transportEntry = { ...payload.transportEntry, options: { ...payload.transportEntry.options, deduplicateInflightRequests: false } };
+    const executor = http.getSubgraphExecutor({ ...payload, transportEntry }) as Executor & Disposable;
     const fetchFn = payload.fetch as unknown as FetchFn;
     const withOwnSignal: Executor = (request: ExecutionRequest) => {
       const { signal } = request;

@@ -1,6 +1,6 @@
 // What the gateway does again for every request of many distinct callers, counted (never timed):
-// a query is planned once per kind of caller, not once per request, and no abort signal collects a
-// listener per subgraph request.
+// a query is planned once per kind of caller, not once per request, no abort signal collects a
+// listener per subgraph request, and no subgraph answer is copied.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,5 +81,21 @@ describe('per-request work with distinct callers', () => {
     // 48 queries of 4 subgraph requests each: a signal shared by them would have collected dozens.
     expect(listeners.size).toBeGreaterThan(0);
     expect(Math.max(...listeners.values())).toBeLessThanOrEqual(4);
+  });
+
+  it('does not copy subgraph answers (no sharing of subgraph requests between callers)', async () => {
+    const original = globalThis.structuredClone;
+    let copies = 0;
+    globalThis.structuredClone = ((value: unknown, options?: StructuredSerializeOptions) => {
+      copies++;
+      return original(value, options);
+    }) as typeof structuredClone;
+    try {
+      const answers = await Promise.all(tokens.slice(0, 4).map((token) => graphql(gateway.url, BENCH_QUERY, {}, { token })));
+      for (const { errors } of answers) expect(errors ?? []).toEqual([]);
+    } finally {
+      globalThis.structuredClone = original;
+    }
+    expect(copies).toBe(0);
   });
 });
