@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const API_SCHEMA = 'schema/api.graphql';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', '**/__generated__/', 'app/dist/', 'dist/', '.build-test-*/', 'bench/profiles/', 'subgraphs/*/local/migrations/'] },
+  { ignores: ['node_modules/', 'data/', '**/__generated__/', 'app/dist/', 'dist/', '.build-test-*/', 'dist.next-*/', 'bench/profiles/', 'subgraphs/*/local/migrations/'] },
   {
     files: ['**/*.{js,mjs,cjs,ts,mts,cts,tsx}'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],

@@ -7,7 +7,7 @@ export default {
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   // The servers' builds (npm start's dist/, a test's own) are not modules of the tests.
-  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.build-test-'],
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/dist.next-', '<rootDir>/.build-test-'],
   testTimeout: 30000,
   maxWorkers: 1,
 };

@@ -261,7 +261,10 @@ export async function serveSubgraph<C extends RequestContext>(
     }
   }));
   server.keepAliveTimeout = 65_000;
-  const actual = await listen(server, config.HOST, port);
+  const actual = await listen(server, config.HOST, port).catch(async (error: unknown) => {
+    await apollo.stop();
+    throw error;
+  });
   log.info({ port: actual }, `${app.name} subgraph ready at http://${config.HOST}:${actual}/graphql`);
   return {
     url: `http://${config.HOST}:${actual}/graphql`,

@@ -6,7 +6,7 @@
 // Packages that read files next to their own code at run time, or are native, stay outside the
 // bundle and are loaded from node_modules as before.
 //   node scripts/build.ts [--if-stale] [--out <folder directly below the repository>]
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../lib/subgraph.ts';
 
@@ -72,7 +72,9 @@ export const SERVER_ENV = { MALLOC_ARENA_MAX: '2' };
 export async function buildServers(dir = DIST): Promise<void> {
   // Loaded here only: the supervisor that imports this module does not hold the bundler.
   const { build } = await import('rolldown');
-  rmSync(dir, { recursive: true, force: true });
+  // Built beside and then moved in place, so a process starting meanwhile never finds half a build.
+  const next = `${dir}.next-${process.pid}`;
+  rmSync(next, { recursive: true, force: true });
   await build({
     cwd: ROOT,
     input: Object.fromEntries(Object.entries(ENTRIES).map(([name, file]) => [name, join(ROOT, file)])),
@@ -80,7 +82,7 @@ export async function buildServers(dir = DIST): Promise<void> {
     external: EXTERNAL,
     logLevel: 'warn',
     output: {
-      dir,
+      dir: next,
       format: 'esm',
       minify: true,
       // Class and function names stay: error names, entity names and logs read them.
@@ -90,6 +92,8 @@ export async function buildServers(dir = DIST): Promise<void> {
       chunkFileNames: '[name]-[hash].js',
     },
   });
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(next, dir);
 }
 
 /** Builds dist/ if it is missing or stale; true when it built. */

@@ -112,18 +112,18 @@ describe('npm start supervision', () => {
   it('restarts a subgraph killed with SIGKILL, with one line on stderr, until the gateway is healthy again', async () => {
     const { ports } = s;
 
-    const payments = childPid(s.child.pid!, 'subgraphs/payments/server.ts');
+    const payments = childPid(s.child.pid!, 'dist/payments.js');
     process.kill(payments, 'SIGKILL');
     await until('gateway reports payments down', async () => (await health(ports.GATEWAY_PORT)) === 503, 10_000, s);
     await until('gateway healthy again', async () => (await health(ports.GATEWAY_PORT)) === 200, STARTUP_MS / 2, s);
 
-    expect(childPid(s.child.pid!, 'subgraphs/payments/server.ts')).not.toBe(payments);
+    expect(childPid(s.child.pid!, 'dist/payments.js')).not.toBe(payments);
     expect(s.stderr()).toContain('payments stopped (SIGKILL); restart 1 in 0.3 s');
     const data = ok(await graphql<{ paymentStats: { __typename: string } }>(`http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`, '{ paymentStats { __typename } }'));
     expect(data.paymentStats.__typename).toBe('PaymentStats');
 
     // The gateway too.
-    const gateway = childPid(s.child.pid!, 'gateway/server.ts');
+    const gateway = childPid(s.child.pid!, 'dist/gateway.js');
     process.kill(gateway, 'SIGKILL');
     await until('gateway back', async () => (await health(ports.GATEWAY_PORT)) === 200, STARTUP_MS / 2, s);
     expect(s.stderr()).toContain('gateway stopped (SIGKILL); restart 1 in 0.3 s');

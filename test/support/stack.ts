@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { SUBGRAPHS, type Config, type SubgraphName } from '../../lib/config.ts';
 import { serveSubgraph, type RequestContext, type RunningSubgraph, type SubgraphApp } from '../../lib/subgraph.ts';
 import { serveGateway, type RunningGateway } from '../../gateway/server.ts';
+import { PortInUseError } from '../../lib/http-server.ts';
 import { startCo2TrustFake, FAKE_CO2TRUST_SECRET } from '../fakes/co2trust.ts';
 import type { RunningFake } from '../fakes/harness.ts';
 import { LUNE_ACCOUNTS } from '../fakes/lune.ts';
@@ -66,13 +67,28 @@ export async function startStack(mode: Mode, extraEnv: Record<string, string> = 
   const storage = await freshStorage();
   const { env: fakeEnv, fakes } = mode === 'upstream' ? await startFakes() : { env: {}, fakes: [] };
   const modeEnv = Object.fromEntries(SUBGRAPHS.map((n) => [`${n.toUpperCase()}_SOURCE`, mode]));
-  // Ports are chosen first so every process knows every URL, as with the fixed defaults.
-  const ports = Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (n) => [`${n.toUpperCase()}_PORT`, String(await freePort())])));
-  const config = testConfig({ ...storage.env, ...fakeEnv, ...modeEnv, ...ports, ...extraEnv });
+  // Ports are chosen first so every process knows every URL, as with the fixed defaults. Another
+  // suite running beside this one may take a port between its choice and its use: then the
+  // subgraphs started so far stop and the stack starts again on new ports.
+  let config!: Config;
   const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
-  for (const name of SUBGRAPHS) {
-    const app = await (await subgraphFactory(name))(config);
-    subgraphs[name] = await serveSubgraph(app, config, config.portOf(name));
+  for (let attempt = 1; ; attempt++) {
+    const ports = Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (n) => [`${n.toUpperCase()}_PORT`, String(await freePort())])));
+    config = testConfig({ ...storage.env, ...fakeEnv, ...modeEnv, ...ports, ...extraEnv });
+    let unserved: SubgraphApp<RequestContext> | undefined;
+    try {
+      for (const name of SUBGRAPHS) {
+        unserved = await (await subgraphFactory(name))(config);
+        subgraphs[name] = await serveSubgraph(unserved, config, config.portOf(name));
+        unserved = undefined;
+      }
+      break;
+    } catch (error) {
+      await unserved?.close();
+      for (const running of Object.values(subgraphs)) await running.stop();
+      for (const name of SUBGRAPHS) delete subgraphs[name];
+      if (!(error instanceof PortInUseError) || attempt === 3) throw error;
+    }
   }
   const gateway = await serveGateway(config, 0);
   const stopped = new Set<SubgraphName>();
