@@ -77,4 +77,10 @@ describe('the built servers', () => {
     const { errors } = await graphql(`http://127.0.0.1:${gatewayPort}/graphql`, '{ me { id } }');
     expect(errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
+
+  it('are started by the image with the flags and malloc setting npm start uses', () => {
+    const role = readFileSync(join(ROOT, 'scripts', 'role'), 'utf8');
+    expect(role).toContain(`exec node ${SERVER_NODE_FLAGS.join(' ')} "dist/$1.js"`);
+    for (const [name, value] of Object.entries(SERVER_ENV)) expect(role).toContain(`export ${name}="\${${name}:-${value}}"`);
+  });
 });
