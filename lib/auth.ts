@@ -66,12 +66,28 @@ export async function signToken(
 
 export class TokenError extends Error {}
 
+/**
+ * Tokens already verified, by their text, until they expire: a caller's later requests skip the
+ * signature check (an asynchronous WebCrypto job), which the gateway and every subgraph it calls
+ * would otherwise repeat per request. Bounded in entries (least recently used dropped first);
+ * tokens are not revocable before they expire, so the answer is the one verifying would give.
+ */
+const verified = new Map<string, { secret: string; viewer: Viewer; expiresAtMs: number }>();
+export const VERIFIED_TOKENS_MAX = 5_000;
+
 export async function verifyToken(token: string, secret: string): Promise<Viewer> {
+  const known = verified.get(token);
+  if (known && known.secret === secret) {
+    verified.delete(token);
+    if (Date.now() >= known.expiresAtMs) throw new TokenError('Token has expired');
+    verified.set(token, known);
+    return known.viewer;
+  }
   try {
     const { payload } = await jwtVerify(token, key(secret), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
     const role = payload.role === 'ADMIN' ? 'ADMIN' : 'USER';
     if (typeof payload.sub !== 'string' || typeof payload.email !== 'string') throw new TokenError('Token has no subject');
-    return {
+    const viewer: Viewer = {
       id: payload.sub,
       email: payload.email,
       name: typeof payload.name === 'string' ? payload.name : null,
@@ -80,12 +96,23 @@ export async function verifyToken(token: string, secret: string): Promise<Viewer
       scopes: typeof payload.scope === 'string' ? payload.scope.split(' ') : scopesFor(role),
       upstreamToken: typeof payload.upt === 'string' ? payload.upt : undefined,
     };
+    // Shared by the requests that present this token: never changed once made.
+    Object.freeze(viewer.scopes);
+    Object.freeze(viewer);
+    if (typeof payload.exp === 'number' && payload.nbf === undefined) {
+      verified.set(token, { secret, viewer, expiresAtMs: payload.exp * 1000 });
+      if (verified.size > VERIFIED_TOKENS_MAX) verified.delete(verified.keys().next().value!);
+    }
+    return viewer;
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw new TokenError('Token has expired');
     if (error instanceof TokenError) throw error;
     throw new TokenError('Token is invalid');
   }
 }
+
+/** How many verified tokens are kept (for tests and operators). */
+export const verifiedTokenCount = () => verified.size;
 
 export function bearerToken(authorization: string | null | undefined): string | null {
   if (!authorization) return null;
