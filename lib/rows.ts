@@ -1,6 +1,7 @@
 // Read paths without the ORM's unit of work: plain rows from `Database.select`, shaped like the
 // entity (property names, bigint, boolean, Date) so the same record mappers serve both.
 import type { EntityClass } from '@mikro-orm/core';
+import type { Connection, KeysetPage } from './connection.ts';
 import type { Database } from './db.ts';
 
 type Kind = 'bigint' | 'boolean' | 'Date' | 'number' | 'string' | 'json';
@@ -118,4 +119,33 @@ export function whereSql<E>(reader: Pick<RowReader<E>, 'column'>, filter: RowFil
     }
   }
   return parts.join(' and ');
+}
+
+/** Plain-row readers, built once per database and entity. */
+const readers = new WeakMap<Database, Map<EntityClass<object>, RowReader<object>>>();
+
+/** The reader of an entity's table on this database, made on first use. */
+export function readerOf<E extends object>(db: Database, entity: EntityClass<E>): RowReader<E> {
+  let perDb = readers.get(db);
+  if (!perDb) readers.set(db, (perDb = new Map()));
+  let found = perDb.get(entity as EntityClass<object>);
+  if (!found) perDb.set(entity as EntityClass<object>, (found = rowReader(db, entity as EntityClass<object>)));
+  return found as RowReader<E>;
+}
+
+/**
+ * One keyset page of the rows matching `filter`: one statement for the page (one row more than
+ * asked tells whether the list goes on), and one for the total only when `totalCount` is asked.
+ */
+export async function keysetRows<E>(db: Database, reader: RowReader<E>, filter: RowFilter, page: KeysetPage<E>, totalCount: boolean): Promise<Connection<E>> {
+  const params: unknown[] = [];
+  const condition = whereSql(reader, filter, params);
+  const from = `from ${reader.table}${condition ? ` where ${condition}` : ''}`;
+  const pageParams = [...params];
+  const bounds = whereSql(reader, page.where as RowFilter, pageParams);
+  const within = bounds ? `${condition ? ' and' : ' where'} ${bounds}` : '';
+  const order = page.order.map((o) => `${reader.column(o.field)} ${o.direction.toLowerCase()}`).join(', ');
+  const rows = await db.select(`select ${reader.columns} ${from}${within} order by ${order} limit ?`, [...pageParams, page.take]);
+  const total = totalCount ? Number((await db.select<{ n: unknown }>(`select count(*) as "n" ${from}`, params))[0]!.n) : null;
+  return page.connection(rows.map((r) => reader.toEntity(r)), total);
 }

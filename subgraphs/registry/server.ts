@@ -1,7 +1,7 @@
 // Builds and serves the registry subgraph in local or upstream mode.
 import { join } from 'node:path';
 import type { Config } from '../../lib/config.ts';
-import { openDatabase } from '../../lib/db.ts';
+import { openDatabase, type Database } from '../../lib/db.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { upstreamHealth, withDatabase } from '../../lib/upstream-health.ts';
 import { ROOT, databaseHealth, runSubgraphProcess, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
@@ -30,7 +30,8 @@ export function journalTiming(config: Pick<Config, 'UPSTREAM_TIMEOUT_MS' | 'UPST
   return { waitMs: config.UPSTREAM_TIMEOUT_MS * (config.UPSTREAM_RETRIES + 2), graceMs: config.UPSTREAM_TIMEOUT_MS * 10, skewMs: 60_000 };
 }
 
-export async function createRegistryApp(config: Config): Promise<SubgraphApp<Context>> {
+/** The registry app; `database` is its own (tests count its statements). */
+export async function createRegistryApp(config: Config): Promise<SubgraphApp<Context> & { database: Database }> {
   const log = createLogger('registry', config.LOG_LEVEL);
   let sourceFor: (base: RequestContext) => RegistrySource;
   let close: () => Promise<void>;
@@ -42,7 +43,7 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
   let health: SubgraphApp<Context>['health'] = async () => ({ ...(await dbHealth()), source: config.sourceOf('registry') });
   if (config.sourceOf('registry') === 'local') {
     if (config.SEED_DEMO_DATA && (await seedRegistry(db.fork()))) log.info('seeded demo data');
-    sourceFor = (base) => new LocalRegistrySource(db.fork(), base.auth.viewer, config.REGISTRY_OFFSET_ORGANIZATION_ID);
+    sourceFor = (base) => new LocalRegistrySource(db, base.auth.viewer, config.REGISTRY_OFFSET_ORGANIZATION_ID);
     close = () => db.close();
   } else {
     if (config.SEED_DEMO_DATA && (await seedUpstreamRecords(db.fork()))) log.info('seeded demo memberships and journal');
@@ -81,6 +82,7 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
     },
     health,
     close,
+    database: db,
   };
 }
 

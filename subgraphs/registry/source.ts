@@ -182,7 +182,8 @@ export interface RegistrySource {
   creditRequests(organizationId: string, page: ConnectionArgs): Promise<Connection<CreditRequestRecord>>;
   creditRequest(organizationId: string, requestId: string): Promise<CreditRequestRecord | null>;
 
-  puroInventory(filter: PuroInventoryFilter, order: PuroInventoryOrder, page: ConnectionArgs): Promise<Connection<CarbonCreditRecord>>;
+  /** `totalCount`: whether the caller selected it (local mode counts only then). */
+  puroInventory(filter: PuroInventoryFilter, order: PuroInventoryOrder, page: ConnectionArgs, totalCount?: boolean): Promise<Connection<CarbonCreditRecord>>;
   retirements(filter: RetirementFilter, page: ConnectionArgs): Promise<Connection<RetirementRecord>>;
   creditTypes(page: ConnectionArgs): Promise<Connection<CreditTypeRecord>>;
 

@@ -5,6 +5,8 @@ import { freshStorage, testConfig, type Mode } from './env.ts';
 
 export interface TestSubgraph extends RunningSubgraph {
   config: Config;
+  /** The app served, e.g. to count its SQL statements (`app.database.queries`). */
+  app: SubgraphApp<RequestContext>;
 }
 
 export async function startTestSubgraph<C extends RequestContext>(
@@ -20,6 +22,7 @@ export async function startTestSubgraph<C extends RequestContext>(
   return {
     ...running,
     config,
+    app: app as unknown as SubgraphApp<RequestContext>,
     async stop() {
       await running.stop();
       await storage.drop();

@@ -4,7 +4,7 @@ import type { Viewer } from '../../../lib/auth.ts';
 import { alignByKey } from '../../../lib/batch.ts';
 import { keysetPage, withNodes } from '../../../lib/connection.ts';
 import type { Database, EntityManager } from '../../../lib/db.ts';
-import { rowReader, rowsByIds, whereSql, type RowFilter, type RowReader } from '../../../lib/rows.ts';
+import { keysetRows, readerOf, rowsByIds, whereSql, type RowFilter, type RowReader } from '../../../lib/rows.ts';
 import { Decimal, dec, minorUnits, toMinor, tonnesToGrams } from '../../../lib/decimal.ts';
 import { DomainError, forbidden } from '../../../lib/errors.ts';
 import { assertMoneyWithinLimit } from '../../../lib/limits.ts';
@@ -48,9 +48,6 @@ import { enqueueServiceCall } from './service-outbox.ts';
 
 type Sorted = { createdAt: Date; id: string };
 
-/** Plain-row readers of the marketplace tables, built once per database. */
-const readers = new WeakMap<Database, Map<EntityClass<object>, RowReader<object>>>();
-
 /** The marketplace as its own system of record. */
 export class LocalMarketplaceSource implements MarketplaceSource {
   private readonly db: Database;
@@ -72,11 +69,7 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   }
 
   private reader<E extends object>(entity: EntityClass<E>): RowReader<E> {
-    let perDb = readers.get(this.db);
-    if (!perDb) readers.set(this.db, (perDb = new Map()));
-    let found = perDb.get(entity as EntityClass<object>);
-    if (!found) perDb.set(entity as EntityClass<object>, (found = rowReader(this.db, entity as EntityClass<object>)));
-    return found as RowReader<E>;
+    return readerOf(this.db, entity);
   }
 
   /** The ids of the rows that match a filter. */
@@ -126,17 +119,7 @@ export class LocalMarketplaceSource implements MarketplaceSource {
       { field: sortBy, direction, of: (row) => (row as unknown as Record<string, Date | string>)[sortBy]! },
       { field: 'id', direction, of: (row) => row.id },
     ]);
-    const reader = this.reader(entity);
-    const params: unknown[] = [];
-    const condition = whereSql(reader, { $and: where } as RowFilter, params);
-    const from = `from ${reader.table}${condition ? ` where ${condition}` : ''}`;
-    const pageParams = [...params];
-    const bounds = whereSql(reader, page.where, pageParams);
-    const within = bounds ? `${condition ? ' and' : ' where'} ${bounds}` : '';
-    const order = page.order.map((o) => `${reader.column(o.field)} ${o.direction.toLowerCase()}`).join(', ');
-    const rows = await this.db.select(`select ${reader.columns} ${from}${within} order by ${order} limit ?`, [...pageParams, page.take]);
-    const total = listing.totalCount === false ? null : Number((await this.db.select<{ n: unknown }>(`select count(*) as "n" ${from}`, params))[0]!.n);
-    const connection = page.connection(rows.map((r) => reader.toEntity(r)), total);
+    const connection = await keysetRows(this.db, this.reader(entity), { $and: where } as RowFilter, page, listing.totalCount !== false);
     return withNodes(connection, connection.nodes.map(map));
   }
 

@@ -4,7 +4,8 @@ import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikr
 import type { Viewer } from '../../../lib/auth.ts';
 import { alignByKey } from '../../../lib/batch.ts';
 import { byCreation, keysetPage, keysetSlice, ormOrderBy, withNodes, type ConnectionArgs } from '../../../lib/connection.ts';
-import type { EntityManager } from '../../../lib/db.ts';
+import type { Database, EntityManager } from '../../../lib/db.ts';
+import { keysetRows, readerOf, rowsByIds, whereSql, type RowFilter } from '../../../lib/rows.ts';
 import {
   alreadyReviewedError,
   fingerprint,
@@ -54,15 +55,28 @@ const newTxId = () => `0x${randomBytes(32).toString('hex')}`;
 
 export class LocalRegistrySource implements RegistrySource {
   private readonly em: EntityManager;
+  /** Plain-row reads of the public catalogue (no unit of work), e.g. Puro inventory and NFT credits. */
+  private readonly db: Database;
   /** The organization holding the marketplace's offset inventory. */
   private readonly offsetOrganizationId: string;
   /** Who may act for which organization (memberships, admins). */
   private readonly access: OrganizationAccess;
 
-  constructor(em: EntityManager, viewer: Viewer | null, offsetOrganizationId: string) {
+  constructor(db: Database, viewer: Viewer | null, offsetOrganizationId: string) {
+    this.db = db;
+    const em = db.fork();
     this.em = em;
     this.offsetOrganizationId = offsetOrganizationId;
     this.access = new OrganizationAccess(em, viewer);
+  }
+
+  /** The rows of an entity matching a filter, read as plain rows in one statement. */
+  private async select<E extends object>(entity: new (...args: never[]) => E, filter: RowFilter): Promise<E[]> {
+    const reader = readerOf(this.db, entity);
+    const params: unknown[] = [];
+    const condition = whereSql(reader, filter, params);
+    const rows = await this.db.select(`select ${reader.columns} from ${reader.table}${condition ? ` where ${condition}` : ''}`, params);
+    return rows.map((r) => reader.toEntity(r));
   }
 
   /** Members and admins read an organization; anyone else is refused. */
@@ -104,8 +118,7 @@ export class LocalRegistrySource implements RegistrySource {
   }
 
   private async projectMap(ids: (string | null)[]) {
-    const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
-    const rows = wanted.length ? await this.em.find(Project, { id: { $in: wanted } }) : [];
+    const rows = await rowsByIds(this.db, readerOf(this.db, Project), [...new Set(ids.filter((id): id is string => id !== null))]);
     return new Map(rows.map((p) => [p.id, toRecord.project(p)]));
   }
 
@@ -133,7 +146,7 @@ export class LocalRegistrySource implements RegistrySource {
     return row ? (await this.requestRecords([row]))[0]! : null;
   }
 
-  async puroInventory(filter: PuroInventoryFilter, order: PuroInventoryOrder, args: ConnectionArgs) {
+  async puroInventory(filter: PuroInventoryFilter, order: PuroInventoryOrder, args: ConnectionArgs, totalCount = true) {
     const where: FilterQuery<PuroInventoryItem> = {
       ...(filter.creditTypeCode ? { creditTypeCode: filter.creditTypeCode } : {}),
       ...(filter.countryCode ? { countryCode: filter.countryCode } : {}),
@@ -146,8 +159,7 @@ export class LocalRegistrySource implements RegistrySource {
       { field, direction: order.direction, of: (item) => item[field] },
       { field: 'id', direction: 'ASC', of: (item) => item.id },
     ]);
-    const rows = await this.em.find(PuroInventoryItem, { $and: [where, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
-    const connection = page.connection(rows, await this.em.count(PuroInventoryItem, where));
+    const connection = await keysetRows(this.db, readerOf(this.db, PuroInventoryItem), where as RowFilter, page, totalCount);
     return withNodes(connection, connection.nodes.map(toRecord.puroItem));
   }
 
@@ -179,10 +191,10 @@ export class LocalRegistrySource implements RegistrySource {
   }
 
   async creditsByTokens(tokens: readonly TokenRef[]) {
-    const credits = await this.em.find(Credit, { $or: tokens.map((t) => ({ tokenAddress: t.tokenAddress, tokenId: t.tokenId })) });
+    const credits = await this.select(Credit, { $or: tokens.map((t) => ({ tokenAddress: t.tokenAddress, tokenId: t.tokenId })) });
     const ids = credits.map((c) => c.id);
     const [blocks, projects] = await Promise.all([
-      ids.length ? this.em.find(SerialBlock, { creditId: { $in: ids }, status: { $in: ['HELD', 'RESERVED'] } }) : Promise.resolve([]),
+      ids.length ? this.select(SerialBlock, { creditId: { $in: ids }, status: { $in: ['HELD', 'RESERVED'] } }) : Promise.resolve([]),
       this.projectMap(credits.map((c) => c.projectId)),
     ]);
     const records = credits.map((c) => {

@@ -1,5 +1,5 @@
 import { requireService } from '../../../lib/auth.ts';
-import { pageArgs } from '../../../lib/connection.ts';
+import { pageArgs, wantsTotalCount } from '../../../lib/connection.ts';
 import { dec, type Decimal } from '../../../lib/decimal.ts';
 import { mutationPayload } from '../../../lib/errors.ts';
 import { commonResolvers } from '../../../lib/scalars.ts';
@@ -14,8 +14,8 @@ export const resolvers: Resolvers<Context> = {
 
   Query: {
     organization: (_root, { id }, ctx) => ctx.source.organization(id),
-    puroInventory: (_root, args, ctx) =>
-      ctx.source.puroInventory(args.filter ?? {}, { field: args.orderBy?.field ?? 'VINTAGE', direction: args.orderBy?.direction ?? 'ASC' }, pageArgs(args)),
+    puroInventory: (_root, args, ctx, info) =>
+      ctx.source.puroInventory(args.filter ?? {}, { field: args.orderBy?.field ?? 'VINTAGE', direction: args.orderBy?.direction ?? 'ASC' }, pageArgs(args), wantsTotalCount(info)),
     retirements: (_root, args, ctx) => ctx.source.retirements(args.filter ?? {}, pageArgs(args)),
     creditTypes: (_root, args, ctx) => ctx.source.creditTypes(pageArgs(args)),
     organizationMembers: (_root, { organizationId }, ctx) => ctx.source.organizationMembers(organizationId),
