@@ -21,8 +21,11 @@ export const ENTRIES = {
   footprints: 'subgraphs/footprints/server.ts',
 } as const;
 
-/** Native addons, WebAssembly or data files read from the package's own folder, and optional drivers. */
-const EXTERNAL = [
+/**
+ * Native addons, WebAssembly or data files read from the package's own folder, optional drivers,
+ * and packages some dependency also loads by `require` (one copy, from node_modules).
+ */
+export const EXTERNAL = [
   /^node:/,
   'better-sqlite3',
   'pdfkit',
@@ -30,6 +33,7 @@ const EXTERNAL = [
   '@graphql-yoga/render-graphiql',
   /^@opentelemetry\//,
   '@graphql-hive/plugin-opentelemetry',
+  'picomatch',
   'pg-native',
   'libsql',
   'mariadb',

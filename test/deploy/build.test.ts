@@ -2,19 +2,36 @@
 // into a folder of its own, its five processes start and answer the bench query through the gateway.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SUBGRAPHS } from '../../lib/config.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { ROOT } from '../../lib/subgraph.ts';
 import { promisify } from 'node:util';
-import { ENTRIES, SERVER_ENV, SERVER_NODE_FLAGS } from '../../scripts/build.ts';
+import { ENTRIES, EXTERNAL, SERVER_ENV, SERVER_NODE_FLAGS } from '../../scripts/build.ts';
 import { TEST_SECRETS, freshStorage, tokenFor } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';
 import { freePort } from '../support/stack.ts';
 
 const BENCH_QUERY = readFileSync(join(ROOT, 'bench', 'query.graphql'), 'utf8');
+
+/**
+ * A module hook for the started servers: appends to $LOADS_FILE every package a built module loads
+ * from node_modules (a package the build should have held, loaded again, is a second copy in memory).
+ */
+const LOADS_HOOK = `data:text/javascript,${encodeURIComponent(`
+import { registerHooks } from 'node:module';
+import { appendFileSync } from 'node:fs';
+registerHooks({ resolve(specifier, context, next) {
+  const resolved = next(specifier, context);
+  if (resolved.url.includes('/node_modules/') && !(context.parentURL ?? '').includes('/node_modules/')) appendFileSync(process.env.LOADS_FILE, resolved.url.split('/node_modules/').pop() + '\\n');
+  return resolved;
+} });
+`)}`;
+
+/** The package name of a path below node_modules (`@scope/name/...` or `name/...`). */
+const packageOf = (path: string) => path.split('/').slice(0, path.startsWith('@') ? 2 : 1).join('/');
 
 async function waitFor(url: string) {
   for (let i = 0; i < 300; i++) {
@@ -32,6 +49,7 @@ describe('the built servers', () => {
   // A folder directly below the repository, as dist/ is, and of this run only (suites may run side by side).
   const folder = `.build-test-${randomBytes(4).toString('hex')}`;
   const dir = join(ROOT, folder);
+  const loadsFile = join(dir, 'loads.txt');
   const children: ChildProcess[] = [];
   let storage: Awaited<ReturnType<typeof freshStorage>>;
   let gatewayPort: number;
@@ -42,9 +60,9 @@ describe('the built servers', () => {
     storage = await freshStorage();
     gatewayPort = await freePort();
     const ports = Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (n) => [`${n.toUpperCase()}_PORT`, String(await freePort())])));
-    const env = { ...SERVER_ENV, PATH: process.env.PATH!, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...TEST_SECRETS, ...storage.env, ...ports, GATEWAY_PORT: String(gatewayPort) };
+    const env = { ...SERVER_ENV, PATH: process.env.PATH!, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...TEST_SECRETS, ...storage.env, ...ports, GATEWAY_PORT: String(gatewayPort), LOADS_FILE: loadsFile };
     const start = (name: keyof typeof ENTRIES) => {
-      const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(dir, `${name}.js`)], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+      const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', LOADS_HOOK, join(dir, `${name}.js`)], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
       children.push(child);
     };
     for (const name of SUBGRAPHS) start(name);
@@ -82,5 +100,13 @@ describe('the built servers', () => {
     const role = readFileSync(join(ROOT, 'scripts', 'role'), 'utf8');
     expect(role).toContain(`exec node ${SERVER_NODE_FLAGS.join(' ')} "dist/$1.js"`);
     for (const [name, value] of Object.entries(SERVER_ENV)) expect(role).toContain(`export ${name}="\${${name}:-${value}}"`);
+  });
+
+  it('load from node_modules only the packages the build leaves out (no second copy of a bundled one)', () => {
+    expect(existsSync(loadsFile)).toBe(true);
+    const loaded = [...new Set(readFileSync(loadsFile, 'utf8').trim().split('\n').map(packageOf))].sort();
+    expect(loaded).toContain('better-sqlite3');
+    const outside = (name: string) => EXTERNAL.some((e) => (typeof e === 'string' ? e === name : e.test(name)));
+    expect(loaded.filter((name) => !outside(name))).toEqual([]);
   });
 });
