@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import { GraphQLError } from 'graphql';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { GraphQLParams } from 'graphql-yoga';
-import { createClient } from 'redis';
 import type { Logger } from '../lib/logger.ts';
 import { BoundedCache } from './document-cache.ts';
+import { sharedRedis } from './redis.ts';
 
 export const PersistedCode = {
   NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
@@ -68,17 +68,8 @@ export interface PersistedStore {
 
 /** Persisted queries in Redis (`REDIS_URL`), so a hash registered on one gateway replica is known to all. */
 export function redisPersistedStore(url: string, ttlSeconds: number, log: Pick<Logger, 'warn'>): PersistedStore {
-  // While Redis is unreachable a command fails at once (no offline queue) and the client keeps
-  // reconnecting with backoff; each outage is logged once, never thrown at a caller.
-  const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 2_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 5_000) } });
+  const client = sharedRedis(url, log, 'persisted query store (Redis) unavailable; persisted queries are misses until it is back');
   const key = (hash: string) => `carbon-federation:apq:${hash}`;
-  let down = false;
-  client.on('error', (err: Error) => {
-    if (!down) log.warn({ err }, 'persisted query store (Redis) unavailable; persisted queries are misses until it is back');
-    down = true;
-  });
-  client.on('ready', () => (down = false));
-  client.connect().catch(() => undefined);
   return {
     // A store that cannot answer is a miss: Apollo's client then sends the query with its hash again.
     get: (hash) => (client.isReady ? client.get(key(hash)).then((q) => q ?? undefined, () => undefined) : undefined),

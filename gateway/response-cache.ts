@@ -25,7 +25,7 @@ import {
   type ExecutionResult,
   type GraphQLSchema,
 } from 'graphql';
-import { createClient } from 'redis';
+import { sharedRedis } from './redis.ts';
 import type { Logger } from '../lib/logger.ts';
 import { BoundedCache } from './document-cache.ts';
 
@@ -151,18 +151,11 @@ export function memoryResponseStore(limits: { maxEntries: number; maxBytes: numb
 
 /** Answers in Redis (`REDIS_URL`), shared by every gateway replica: one replica's mutation invalidates for all. */
 export function redisResponseStore(url: string, log: Pick<Logger, 'warn'>): ResponseStore {
-  // As the persisted-query store: an unreachable Redis is a miss (and an invalidation that cannot
-  // reach it leaves answers to age out within their maxAge), logged once per outage.
-  const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 2_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 5_000) } });
+  // An unreachable Redis is a miss, and an invalidation that cannot reach it leaves answers to age
+  // out within their maxAge.
+  const client = sharedRedis(url, log, 'response cache (Redis) unavailable; queries are answered without it until it is back');
   const answerKey = (key: string) => `carbon-federation:response:${key}`;
   const typeKey = (type: string) => `carbon-federation:response-type:${type}`;
-  let down = false;
-  client.on('error', (err: Error) => {
-    if (!down) log.warn({ err }, 'response cache (Redis) unavailable; queries are answered without it until it is back');
-    down = true;
-  });
-  client.on('ready', () => (down = false));
-  client.connect().catch(() => undefined);
   const inFlight = new Set<Promise<unknown>>();
   const track = (job: Promise<unknown>) => {
     const done = job.catch(() => undefined).finally(() => inFlight.delete(done));

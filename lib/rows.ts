@@ -72,8 +72,15 @@ export const placeholders = (n: number) => Array.from({ length: n }, () => '?').
 
 /** Reads the rows of these ids in one statement (in no particular order). */
 export async function rowsByIds<E extends { id: string }>(db: Database, reader: RowReader<E>, ids: readonly string[]): Promise<E[]> {
-  if (ids.length === 0) return [];
-  const rows = await db.select(`select ${reader.columns} from ${reader.table} where "id" in (${placeholders(ids.length)})`, ids);
+  return ids.length === 0 ? [] : rowsWhere(db, reader, { id: { $in: [...ids] } });
+}
+
+/** Reads the rows matching a filter in one statement, ordered by `orderBy` (properties, ascending) if given. */
+export async function rowsWhere<E>(db: Database, reader: RowReader<E>, filter: RowFilter, orderBy: readonly string[] = []): Promise<E[]> {
+  const params: unknown[] = [];
+  const condition = whereSql(reader, filter, params);
+  const order = orderBy.length ? ` order by ${orderBy.map((p) => `${reader.column(p)} asc`).join(', ')}` : '';
+  const rows = await db.select(`select ${reader.columns} from ${reader.table}${condition ? ` where ${condition}` : ''}${order}`, params);
   return rows.map((r) => reader.toEntity(r));
 }
 

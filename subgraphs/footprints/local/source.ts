@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { alignByKey } from '../../../lib/batch.ts';
 import type { Database, EntityManager } from '../../../lib/db.ts';
-import { rowReader, rowsByIds, whereSql, type RowReader } from '../../../lib/rows.ts';
+import { rowReader, rowsByIds, rowsWhere, type RowReader } from '../../../lib/rows.ts';
 import { DomainError, ValidationErrors, type UserError } from '../../../lib/errors.ts';
 import { keysetPage, ormOrderBy, withNodes, type ConnectionArgs } from '../../../lib/connection.ts';
 import { currentPeriod, PRODUCT_PAGE } from '../rules.ts';
@@ -72,10 +72,7 @@ export class LocalFootprintsSource implements FootprintsSource {
   async resoldProductsByIds(ids: readonly string[]) {
     const products = await rowsByIds(this.db, this.rows.product, ids);
     if (products.length === 0) return ids.map(() => null);
-    const { volume } = this.rows;
-    const params: unknown[] = [];
-    const condition = whereSql(volume, { productId: { $in: products.map((p) => p.id) } }, params);
-    const volumes = (await this.db.select(`select ${volume.columns} from ${volume.table} where ${condition}`, params)).map((r) => volume.toEntity(r));
+    const volumes = await rowsWhere(this.db, this.rows.volume, { productId: { $in: products.map((p) => p.id) } });
     return alignByKey(ids, products.map((p) => toRecord.product(p, volumes)), (p) => p.id);
   }
 
@@ -142,11 +139,8 @@ export class LocalFootprintsSource implements FootprintsSource {
   /** One statement for any number of products. */
   async footprints(kind: FootprintKind, products: readonly ProductRef[]) {
     const ids = products.map((p) => p.id);
-    const { footprint } = this.rows;
-    const params: unknown[] = [];
-    const condition = whereSql(footprint, { kind, productId: { $in: ids } }, params);
-    const rows = await this.db.select(`select ${footprint.columns} from ${footprint.table} where ${condition}`, params);
-    return alignByKey(ids, rows.map((r) => toRecord.footprint(footprint.toEntity(r))), (f) => f.resoldProductId);
+    const rows = await rowsWhere(this.db, this.rows.footprint, { kind, productId: { $in: ids } });
+    return alignByKey(ids, rows.map(toRecord.footprint), (f) => f.resoldProductId);
   }
 
   async currentSuppliers(productIds: readonly string[]): Promise<(EngagementRecord | null)[]> {

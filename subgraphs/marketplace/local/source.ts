@@ -4,7 +4,7 @@ import type { Viewer } from '../../../lib/auth.ts';
 import { alignByKey } from '../../../lib/batch.ts';
 import { keysetPage, withNodes } from '../../../lib/connection.ts';
 import type { Database, EntityManager } from '../../../lib/db.ts';
-import { keysetRows, readerOf, rowsByIds, whereSql, type RowFilter, type RowReader } from '../../../lib/rows.ts';
+import { keysetRows, readerOf, rowsByIds, rowsWhere, whereSql, type RowFilter, type RowReader } from '../../../lib/rows.ts';
 import { Decimal, dec, minorUnits, toMinor, tonnesToGrams } from '../../../lib/decimal.ts';
 import { DomainError, forbidden } from '../../../lib/errors.ts';
 import { assertMoneyWithinLimit } from '../../../lib/limits.ts';
@@ -259,11 +259,8 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   }
 
   async productOrdersByBundleIds(bundleOrderIds: readonly string[]) {
-    const reader = this.reader(ProductOrder);
-    const params: unknown[] = [];
-    const condition = whereSql(reader, { bundleOrderId: { $in: [...bundleOrderIds] } }, params);
-    const rows = await this.db.select(`select ${reader.columns} from ${reader.table} where ${condition} order by ${reader.column('createdAt')} asc, "id" asc`, params);
-    const records = rows.map((r) => toRecord.productOrder(reader.toEntity(r)));
+    const rows = await rowsWhere(this.db, this.reader(ProductOrder), { bundleOrderId: { $in: [...bundleOrderIds] } }, ['createdAt', 'id']);
+    const records = rows.map(toRecord.productOrder);
     return bundleOrderIds.map((id) => records.filter((r) => r.bundleOrderId === id));
   }
 

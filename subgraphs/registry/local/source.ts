@@ -5,7 +5,7 @@ import type { Viewer } from '../../../lib/auth.ts';
 import { alignByKey } from '../../../lib/batch.ts';
 import { byCreation, keysetPage, keysetSlice, ormOrderBy, withNodes, type ConnectionArgs } from '../../../lib/connection.ts';
 import type { Database, EntityManager } from '../../../lib/db.ts';
-import { keysetRows, readerOf, rowsByIds, whereSql, type RowFilter } from '../../../lib/rows.ts';
+import { keysetRows, readerOf, rowsByIds, rowsWhere, type RowFilter } from '../../../lib/rows.ts';
 import {
   alreadyReviewedError,
   fingerprint,
@@ -68,15 +68,6 @@ export class LocalRegistrySource implements RegistrySource {
     this.em = em;
     this.offsetOrganizationId = offsetOrganizationId;
     this.access = new OrganizationAccess(em, viewer);
-  }
-
-  /** The rows of an entity matching a filter, read as plain rows in one statement. */
-  private async select<E extends object>(entity: new (...args: never[]) => E, filter: RowFilter): Promise<E[]> {
-    const reader = readerOf(this.db, entity);
-    const params: unknown[] = [];
-    const condition = whereSql(reader, filter, params);
-    const rows = await this.db.select(`select ${reader.columns} from ${reader.table}${condition ? ` where ${condition}` : ''}`, params);
-    return rows.map((r) => reader.toEntity(r));
   }
 
   /** Members and admins read an organization; anyone else is refused. */
@@ -191,10 +182,10 @@ export class LocalRegistrySource implements RegistrySource {
   }
 
   async creditsByTokens(tokens: readonly TokenRef[]) {
-    const credits = await this.select(Credit, { $or: tokens.map((t) => ({ tokenAddress: t.tokenAddress, tokenId: t.tokenId })) });
+    const credits = await rowsWhere(this.db, readerOf(this.db, Credit), { $or: tokens.map((t) => ({ tokenAddress: t.tokenAddress, tokenId: t.tokenId })) });
     const ids = credits.map((c) => c.id);
     const [blocks, projects] = await Promise.all([
-      ids.length ? this.select(SerialBlock, { creditId: { $in: ids }, status: { $in: ['HELD', 'RESERVED'] } }) : Promise.resolve([]),
+      ids.length ? rowsWhere(this.db, readerOf(this.db, SerialBlock), { creditId: { $in: ids }, status: { $in: ['HELD', 'RESERVED'] } }) : Promise.resolve([]),
       this.projectMap(credits.map((c) => c.projectId)),
     ]);
     const records = credits.map((c) => {
