@@ -1,6 +1,7 @@
 // Offset certificate downloads through the gateway: the links the marketplace signs point at the
 // gateway's public origin (clients cannot reach a subgraph), and the gateway streams the request to
 // the marketplace, which checks the signed link (or the buyer's token) as before.
+import { signedInit } from './subgraph-transport.ts';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { Config } from '../lib/config.ts';
 import { CERTIFICATE_PATH } from '../subgraphs/marketplace/offsets/certificate-link.ts';
@@ -39,7 +40,10 @@ export function certificateProxy(config: Config): GatewayPlugin {
       const authorization = request.headers.get('authorization');
       if (authorization && !url.searchParams.has('signature')) headers.authorization = authorization;
       try {
-        const answer = await fetch(`${marketplace}${url.pathname}${url.search}`, { method: request.method, headers, signal: AbortSignal.timeout(config.GATEWAY_SUBGRAPH_TIMEOUT_MS) });
+        const target = `${marketplace}${url.pathname}${url.search}`;
+        // Signed like every subgraph request: the marketplace reads the bearer token only then.
+        const init = signedInit(config.gatewaySigningKeys[0]!, target, { method: request.method, headers });
+        const answer = await fetch(target, { ...init, signal: AbortSignal.timeout(config.GATEWAY_SUBGRAPH_TIMEOUT_MS) });
         const kept = ANSWER_HEADERS.flatMap((h) => {
           const value = answer.headers.get(h);
           return value === null ? [] : [[h, value] as [string, string]];

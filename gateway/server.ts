@@ -1,14 +1,14 @@
 // The gateway: Hive Gateway runtime with the Rust query planner over the checked-in supergraph.
-// It verifies the bearer token, enforces @authenticated/@requiresScopes, forwards the caller's
-// headers to the subgraphs (which verify again), and serves /, /health and the landing page.
+// It forwards the caller's headers to the subgraphs in signed requests; each subgraph authenticates
+// the caller and applies its own access rules (the gateway removes no field: see README "Access").
+// It serves /, /health and the landing page.
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { createGatewayRuntime, Logger, type GatewayPlugin, type LogWriter } from '@graphql-hive/gateway-runtime';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { maskError as yogaMaskError } from 'graphql-yoga';
-import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
-import { GATEWAY_PROOF_HEADER, gatewayProof, verifyToken, bearerToken, type Viewer } from '../lib/auth.ts';
+import { GraphQLError } from 'graphql';
 import { SUBGRAPHS, type Config } from '../lib/config.ts';
 import { createLogger, scrubForLog, type Logger as PinoLogger } from '../lib/logger.ts';
 import { createServerRegistry } from '../lib/metrics.ts';
@@ -26,7 +26,7 @@ import { queryLimits, type QueryLimits } from './limits.ts';
 import { loadTrustedDocuments, persistedOperations, redisPersistedStore } from './persisted.ts';
 import { cacheHintsOf, memoryResponseStore, redisResponseStore, responseCache } from './response-cache.ts';
 import { subgraphHttpTransport } from './subgraph-transport.ts';
-import { stableAuthorizedDocuments } from './stable-documents.ts';
+import { verifiedCaller, type CallerContext } from './caller.ts';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -40,15 +40,6 @@ export function loadSupergraph(config: Config): string {
     sdl = sdl.replace(new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`), `$1${config.urlOf(name)}$2`);
   }
   return sdl;
-}
-
-interface AuthContext {
-  currentUser?: (Viewer & { scope: string }) | null;
-  authProblem?: string | null;
-}
-
-function authError(code: 'UNAUTHENTICATED' | 'FORBIDDEN', message: string, path: readonly (string | number)[]) {
-  return new GraphQLError(message, { path, extensions: { code } });
 }
 
 export interface RunningGateway {
@@ -130,10 +121,10 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
     },
   };
 
-  const runtime = createGatewayRuntime<AuthContext>({
+  const runtime = createGatewayRuntime<CallerContext>({
     supergraph,
     unifiedGraphHandler,
-    transports: { http: subgraphHttpTransport },
+    transports: { http: subgraphHttpTransport(config.gatewaySigningKeys[0]!) },
     logging: runtimeLogger(log, config.LOG_LEVEL),
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -151,44 +142,14 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
     // A subgraph that does not answer in time fails its part only (UPSTREAM_TIMEOUT).
     upstreamTimeout: config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
     propagateHeaders: {
-      // Only the listed client headers pass, plus the gateway's own proof (never a client's copy).
+      // Only the listed client headers pass; the transport signs each request (subgraph-transport.ts).
       fromClientToSubgraphs: ({ request }) => ({
         ...Object.fromEntries(FORWARDED_HEADERS.map((h) => [h, request.headers.get(h)]).filter(([, v]) => v)),
         // The marketplace signs certificate links on the gateway's public origin, which proxies them.
         ...publicOriginHeaders(config, request),
-        [GATEWAY_PROOF_HEADER]: gatewayProof(config.serviceToken),
       }),
     },
-    genericAuth: {
-      mode: 'protect-granular',
-      // Unauthorised fields are removed with an error; the rest of the query still runs.
-      rejectUnauthenticated: false,
-      async resolveUserFn(context) {
-        const token = bearerToken(context.request.headers.get('authorization'));
-        if (!token) return null;
-        try {
-          const viewer = await verifyToken(token, config.jwtSecret);
-          return { ...viewer, scope: viewer.scopes.join(' ') };
-        } catch (error) {
-          (context as AuthContext).authProblem = error instanceof Error ? error.message : 'Token is invalid';
-          return null;
-        }
-      },
-      validateUser({ user, fieldAuthArgs, typeAuthArgs, fieldScopes, typeScopes, userScopes, path, executionArgs }) {
-        const scopes = fieldScopes ?? typeScopes;
-        if (!user && (fieldAuthArgs || typeAuthArgs || scopes)) {
-          const problem = (executionArgs.contextValue as AuthContext).authProblem;
-          return authError('UNAUTHENTICATED', problem ?? 'Authentication required', path);
-        }
-        if (scopes && !scopes.some((all) => all.every((s) => userScopes.includes(s)))) {
-          return authError('FORBIDDEN', `Requires scope ${scopes.map((all) => all.join(' and ')).join(' or ')}`, path);
-        }
-        return undefined;
-      },
-    },
     plugins: (ctx) => [
-      // First: the plugins below, and the planner, see one document object per query and caller kind.
-      stableAuthorizedDocuments(),
       gatewayMetricsPlugin(ctx.log, metrics),
       // Traces (only when tracing is on): the request, its plan and each subgraph fetch, with traceparent to the subgraphs.
       ...(openTelemetry ? [openTelemetry({ ...ctx, traces: true })] : []),
@@ -199,8 +160,8 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
       bodyLimit(config.GATEWAY_MAX_BODY_BYTES),
       boundedParserCache(documentCache),
       queryLimits(limitsOf(config)),
-      nothingLeftToExecute,
-      ...(responses ? [responseCache(responses, cacheHintsOf(supergraph))] : []),
+      // The response cache keeps PRIVATE answers per verified caller.
+      ...(responses ? [verifiedCaller(config.jwtSecret), responseCache(responses, cacheHintsOf(supergraph))] : []),
       requestErrorStatus,
       persisted.plugin,
       executedResultsKeepData,
@@ -245,17 +206,6 @@ function maskGatewayError(error: unknown, message: string, isDev?: boolean): Err
   }
   return yogaMaskError(error, message, isDev);
 }
-
-/**
- * When authorisation removed every field of an operation there is nothing to plan: answer with
- * null data and let the authorisation errors be added to the result.
- */
-const nothingLeftToExecute: GatewayPlugin = {
-  onExecute({ args, setResultAndStopExecution }) {
-    const operation = (args.document as DocumentNode).definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-    if (!operation || operation.selectionSet.selections.length === 0) setResultAndStopExecution({ data: null });
-  },
-};
 
 /** Codes of GraphQL request errors of a well-formed request; no code is a variable coercion failure. */
 const REQUEST_ERROR_CODES = new Set([undefined, 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED']);

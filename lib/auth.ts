@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { MapperKind, getDirective, mapSchema } from '@graphql-tools/utils';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
@@ -20,12 +20,21 @@ export interface Viewer {
   upstreamToken?: string;
 }
 
-/** Who is calling: a verified user, a trusted service, or nobody (with the reason a token was refused). */
+/**
+ * Who is calling: a verified user, a trusted service acting for itself, or nobody (with the reason
+ * a token was refused). `trusted`: the request came signed by the gateway or with the service
+ * credential; only such requests may use federation's and introspection's entry points.
+ */
 export interface AuthState {
   viewer: Viewer | null;
   service: boolean;
   tokenProblem: string | null;
+  trusted: boolean;
+  /** The token that names the viewer, to act for them towards another subgraph (never logged). */
+  token: string | null;
 }
+
+export const ANONYMOUS: AuthState = Object.freeze({ viewer: null, service: false, tokenProblem: null, trusted: false, token: null });
 
 const ISSUER = 'carbon-federation';
 const AUDIENCE = 'carbon-federation';
@@ -41,6 +50,36 @@ export function scopesFor(role: Role): string[] {
   return role === 'ADMIN' ? ['USER', 'ADMIN'] : ['USER'];
 }
 
+/**
+ * The upstream API's token rides in the access token encrypted (AES-256-GCM, a key derived from the
+ * signing secret): the JWT's claims are readable by whoever holds it, the upstream credential is not.
+ */
+const sealKeys = new Map<string, Buffer>();
+function sealKey(secret: string): Buffer {
+  let k = sealKeys.get(secret);
+  if (!k) sealKeys.set(secret, (k = Buffer.from(hkdfSync('sha256', secret, 'carbon-federation', 'upstream token', 32))));
+  return k;
+}
+
+export function sealUpstreamToken(token: string, secret: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealKey(secret), iv);
+  const sealed = Buffer.concat([cipher.update(token, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, sealed, cipher.getAuthTag()]).toString('base64url');
+}
+
+function openUpstreamToken(sealed: string, secret: string): string {
+  const bytes = Buffer.from(sealed, 'base64url');
+  if (bytes.length < 29) throw new TokenError('Token is invalid');
+  const decipher = createDecipheriv('aes-256-gcm', sealKey(secret), bytes.subarray(0, 12));
+  decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+  try {
+    return Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]).toString('utf8');
+  } catch {
+    throw new TokenError('Token is invalid');
+  }
+}
+
 export async function signToken(
   user: { id: string; email: string; name?: string | null; role: Role; upstreamToken?: string },
   secret: string,
@@ -52,7 +91,7 @@ export async function signToken(
     ...(user.name ? { name: user.name } : {}),
     role: user.role,
     scope: scopesFor(user.role).join(' '),
-    ...(user.upstreamToken ? { upt: user.upstreamToken } : {}),
+    ...(user.upstreamToken ? { upt: sealUpstreamToken(user.upstreamToken, secret) } : {}),
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(user.id)
@@ -94,7 +133,7 @@ export async function verifyToken(token: string, secret: string): Promise<Viewer
       role,
       issuedAt: typeof payload.iat === 'number' ? new Date(payload.iat * 1000) : undefined,
       scopes: typeof payload.scope === 'string' ? payload.scope.split(' ') : scopesFor(role),
-      upstreamToken: typeof payload.upt === 'string' ? payload.upt : undefined,
+      upstreamToken: typeof payload.upt === 'string' ? openUpstreamToken(payload.upt, secret) : undefined,
     };
     // Shared by the requests that present this token: never changed once made.
     Object.freeze(viewer.scopes);
@@ -120,20 +159,41 @@ export function bearerToken(authorization: string | null | undefined): string | 
   return match ? match[1]! : null;
 }
 
-/**
- * Resolves the caller from the Authorization header. A bad token makes the caller anonymous and
- * records why, so an operation that needs a user says "Token has expired" rather than "required".
- * The service token identifies trusted backends (service-only mutations).
- */
-export async function authenticateRequest(authorization: string | null | undefined, secrets: { jwtSecret: string; serviceToken: string }): Promise<AuthState> {
-  const token = bearerToken(authorization);
-  if (!token) return { viewer: null, service: false, tokenProblem: null };
-  if (safeEqual(token, secrets.serviceToken)) return { viewer: null, service: true, tokenProblem: null };
+/** The header a service sends with the service credential to act for a caller: the caller's token, or `anonymous`. */
+export const ON_BEHALF_OF_HEADER = 'x-on-behalf-of';
+
+/** The caller a verified token names, or the anonymous caller with the reason the token was refused. */
+async function callerOf(token: string | null, jwtSecret: string): Promise<AuthState> {
+  if (!token) return { ...ANONYMOUS, trusted: true };
   try {
-    return { viewer: await verifyToken(token, secrets.jwtSecret), service: false, tokenProblem: null };
+    return { viewer: await verifyToken(token, jwtSecret), service: false, tokenProblem: null, trusted: true, token };
   } catch (error) {
-    return { viewer: null, service: false, tokenProblem: error instanceof Error ? error.message : 'Token is invalid' };
+    return { viewer: null, service: false, tokenProblem: error instanceof Error ? error.message : 'Token is invalid', trusted: true, token: null };
   }
+}
+
+/**
+ * Resolves the caller of a subgraph request. The service credential (`Authorization: Bearer
+ * <SERVICE_TOKEN>`) is a trusted service, acting for itself or, with `X-On-Behalf-Of`, for the
+ * caller that header names. Any other request counts only when the gateway signed it
+ * (`signedByGateway`); then its bearer token names the caller, and a bad token makes the caller
+ * anonymous with the reason, so an operation that needs a user says "Token has expired". A request
+ * the gateway did not sign is anonymous whatever token it carries.
+ */
+export async function authenticateRequest(
+  headers: Record<string, string | string[] | undefined>,
+  signedByGateway: () => boolean,
+  secrets: { jwtSecret: string; serviceToken: string },
+): Promise<AuthState> {
+  const authorization = typeof headers.authorization === 'string' ? headers.authorization : null;
+  const token = bearerToken(authorization);
+  if (token && safeEqual(token, secrets.serviceToken)) {
+    const onBehalfOf = headers[ON_BEHALF_OF_HEADER];
+    if (typeof onBehalfOf !== 'string') return { viewer: null, service: true, tokenProblem: null, trusted: true, token: null };
+    return callerOf(onBehalfOf === 'anonymous' ? null : onBehalfOf, secrets.jwtSecret);
+  }
+  if (!signedByGateway()) return ANONYMOUS;
+  return callerOf(token, secrets.jwtSecret);
 }
 
 /** Constant-time comparison of secrets. */
@@ -141,27 +201,6 @@ export function safeEqual(a: string, b: string): boolean {
   const x = createHash('sha256').update(a).digest();
   const y = createHash('sha256').update(b).digest();
   return timingSafeEqual(x, y);
-}
-
-/** The header by which the gateway proves to a subgraph that a request comes through it. */
-export const GATEWAY_PROOF_HEADER = 'x-gateway-token';
-
-/**
- * The gateway's proof: an HMAC of the service token, so the header never carries the token itself
- * (a proof seen in transit cannot call service-only mutations).
- */
-export function gatewayProof(serviceToken: string): string {
-  let proof = proofs.get(serviceToken);
-  if (!proof) proofs.set(serviceToken, (proof = createHmac('sha256', serviceToken).update('carbon-federation gateway').digest('base64url')));
-  return proof;
-}
-const proofs = new Map<string, string>();
-
-/** Whether a request comes from the gateway (its proof header) or from a holder of the service token. */
-export function isTrustedCaller(headers: Record<string, string | string[] | undefined>, auth: AuthState, serviceToken: string): boolean {
-  if (auth.service) return true;
-  const proof = headers[GATEWAY_PROOF_HEADER];
-  return typeof proof === 'string' && safeEqual(proof, gatewayProof(serviceToken));
 }
 
 export interface AuthContext {

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEMO } from './demo.ts';
+import { parseSigningKeys, type SigningKey } from './signature.ts';
 
 export const SUBGRAPHS = ['marketplace', 'payments', 'registry', 'footprints'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
@@ -86,6 +87,22 @@ const schema = z.object({
   BACKEND_SECRET_KEY: secret.optional(),
   /** Shared secret trusted services use to call service-only mutations (e.g. recording payments). */
   SERVICE_TOKEN: secret.optional(),
+  /**
+   * Keys the gateway signs its subgraph requests with, `kid:secret` separated by commas (secrets of
+   * 32 characters or more): the first signs, every one is accepted, so a new key is added first and
+   * the old one removed once every gateway signs with the new.
+   */
+  GATEWAY_SIGNING_KEYS: z
+    .string()
+    .refine((v) => {
+      try {
+        const keys = parseSigningKeys(v);
+        return keys.length > 0 && keys.every((k) => k.secret.length >= 32);
+      } catch {
+        return false;
+      }
+    }, 'must be kid:secret pairs separated by commas, each secret at least 32 characters')
+    .optional(),
 
   /** How often the marketplace retries delivering payment records to payments (first retry delay; backoff doubles). */
   PAYMENT_OUTBOX_INTERVAL_MS: z.coerce.number().int().min(10).default(2_000),
@@ -143,6 +160,8 @@ export interface Config extends Env {
   jwtSecret: string;
   backendSecretKey: string;
   serviceToken: string;
+  /** The gateway's signing keys: the first signs, all are accepted. */
+  gatewaySigningKeys: SigningKey[];
   dataDir: string;
   sourceOf(name: SubgraphName): SourceMode;
   portOf(name: SubgraphName): number;
@@ -178,8 +197,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * once into DATA_DIR/secrets.json (mode 0600) so every process of the stack shares them.
  */
 function resolveSecrets(e: Env, dataDir: string) {
-  if (e.JWT_SECRET && e.BACKEND_SECRET_KEY && e.SERVICE_TOKEN) {
-    return { jwtSecret: e.JWT_SECRET, backendSecretKey: e.BACKEND_SECRET_KEY, serviceToken: e.SERVICE_TOKEN };
+  if (e.JWT_SECRET && e.BACKEND_SECRET_KEY && e.SERVICE_TOKEN && e.GATEWAY_SIGNING_KEYS) {
+    return { jwtSecret: e.JWT_SECRET, backendSecretKey: e.BACKEND_SECRET_KEY, serviceToken: e.SERVICE_TOKEN, gatewaySigningKeys: parseSigningKeys(e.GATEWAY_SIGNING_KEYS) };
   }
   const file = join(dataDir, 'secrets.json');
   let stored: Record<string, string> = {};
@@ -190,6 +209,7 @@ function resolveSecrets(e: Env, dataDir: string) {
     jwtSecret: stored.jwtSecret ?? make(),
     backendSecretKey: stored.backendSecretKey ?? make(),
     serviceToken: stored.serviceToken ?? make(),
+    gatewaySigningKey: stored.gatewaySigningKey ?? make(),
   };
   if (JSON.stringify(generated) !== JSON.stringify(stored)) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -200,5 +220,6 @@ function resolveSecrets(e: Env, dataDir: string) {
     jwtSecret: e.JWT_SECRET ?? generated.jwtSecret,
     backendSecretKey: e.BACKEND_SECRET_KEY ?? generated.backendSecretKey,
     serviceToken: e.SERVICE_TOKEN ?? generated.serviceToken,
+    gatewaySigningKeys: e.GATEWAY_SIGNING_KEYS ? parseSigningKeys(e.GATEWAY_SIGNING_KEYS) : [{ id: 'local', secret: generated.gatewaySigningKey }],
   };
 }

@@ -18,7 +18,8 @@ import {
   type GraphQLInputType,
   type GraphQLSchema,
 } from 'graphql';
-import { GATEWAY_PROOF_HEADER, gatewayProof } from './auth.ts';
+import type { AuthState } from './auth.ts';
+import { callService, type ServiceEndpoint } from './service-call.ts';
 import type { SubgraphName } from './config.ts';
 import { badInput } from './errors.ts';
 
@@ -225,62 +226,66 @@ export function withGlobalIds(schema: GraphQLSchema, catalogue: EntityCatalogue,
 }
 
 export interface NodeContext {
-  headers: Record<string, string | string[] | undefined>;
+  auth: AuthState;
   requestId: string;
 }
 
 type NodeRef = { __typename: string; id: string };
 
 /**
- * Resolves global ids to `{ __typename, id }` references for the gateway to complete, after asking
- * each owning subgraph (as the gateway, with the caller's token) whether the caller may see the
- * object: one `_entities` call per subgraph. Each answer is the reference, null, or the error the
- * owner gave (FORBIDDEN, …).
+ * Resolves global ids for `node`/`nodes`. An object of a type this subgraph defines is resolved
+ * here, by the type's reference resolver (`resolveHere`), so its fields come out as they do from
+ * the type's own query; any other is asked of its owner's `_entities`, with the service credential
+ * on the caller's behalf, which answers it only when the caller may see it (one call per owner),
+ * and becomes a `{ __typename, id }` reference the gateway completes. Each answer is the object,
+ * null (absent or not visible: the same), or the error the owner gave.
  */
 export async function resolveNodes(
   ids: readonly string[],
   single: boolean,
   ctx: NodeContext,
   catalogue: EntityCatalogue,
-  config: { serviceToken: string; urlOf(name: SubgraphName): string },
-): Promise<(NodeRef | GraphQLError | null)[]> {
+  owner: { endpoint(name: SubgraphName): ServiceEndpoint; resolveHere(ref: NodeRef): Promise<unknown> | unknown | undefined },
+): Promise<unknown[]> {
   if (ids.length > MAX_NODE_IDS) throw badInput(`"ids" takes at most ${MAX_NODE_IDS} ids`, 'ids');
   const field = (index: number) => (single ? '"id"' : `"ids.${index}"`);
-  const answers: (NodeRef | GraphQLError | null)[] = ids.map(() => null);
+  const answers: unknown[] = ids.map(() => null);
   const bySubgraph = new Map<SubgraphName, { index: number; ref: NodeRef }[]>();
+  const here: Promise<void>[] = [];
   ids.forEach((id, index) => {
     const parsed = parseGlobalId(id, catalogue);
     if (!parsed) {
       answers[index] = badInput(`${field(index)} is not a global id (an object's \`id\`)`, 'id');
       return;
     }
-    const owner = catalogue.owners.get(parsed.type)!;
-    bySubgraph.set(owner, [...(bySubgraph.get(owner) ?? []), { index, ref: { __typename: parsed.type, id: parsed.id } }]);
+    const ref = { __typename: parsed.type, id: parsed.id };
+    const resolved = owner.resolveHere(ref);
+    if (resolved !== undefined) {
+      here.push(Promise.resolve(resolved).then((object) => void (answers[index] = object ? { ...(object as object), __typename: parsed.type } : null)));
+      return;
+    }
+    const name = catalogue.owners.get(parsed.type)!;
+    bySubgraph.set(name, [...(bySubgraph.get(name) ?? []), { index, ref }]);
   });
-  await Promise.all(
-    [...bySubgraph].map(async ([owner, wanted]) => {
-      const authorization = ctx.headers.authorization;
-      const response = await fetch(config.urlOf(owner), {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [GATEWAY_PROOF_HEADER]: gatewayProof(config.serviceToken),
-          'x-request-id': ctx.requestId,
-          ...(typeof authorization === 'string' ? { authorization } : {}),
-        },
-        body: JSON.stringify({
-          query: 'query($r: [_Any!]!) { _entities(representations: $r) { __typename } }',
-          variables: { r: wanted.map((w) => w.ref) },
-        }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      const body = (await response.json()) as { data?: { _entities?: (object | null)[] } | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
+  await Promise.all([
+    ...here,
+    ...[...bySubgraph].map(async ([name, wanted]) => {
+      const answer = await callService<{ _entities: (object | null)[] }>(
+        name,
+        owner.endpoint(name),
+        { onBehalfOf: ctx.auth.token },
+        'query NodeCheck($r: [_Any!]!) { _entities(representations: $r) { __typename } }',
+        { r: wanted.map((w) => w.ref) },
+        { requestId: ctx.requestId, partial: true },
+      );
       wanted.forEach(({ index, ref }, i) => {
-        const error = body.errors?.find((e) => e.path?.[0] === '_entities' && e.path[1] === i) ?? (body.data?._entities ? undefined : body.errors?.[0]);
-        if (error) answers[index] = new GraphQLError(error.message, { extensions: { code: error.extensions?.code ?? 'INTERNAL_SERVER_ERROR' } });
-        else if (body.data?._entities?.[i]) answers[index] = ref;
+        const error = answer.errors?.find((e) => e.path?.[0] === '_entities' && e.path[1] === i) ?? (answer.data ? undefined : answer.errors?.[0]);
+        const code = error?.extensions?.code;
+        if (error) answers[index] = new GraphQLError(error.message, { extensions: { code: typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR' } });
+        else if (answer.problem !== undefined) answers[index] = new GraphQLError(`The ${name} subgraph is unavailable`, { extensions: { code: 'UPSTREAM_UNAVAILABLE', serviceName: name } });
+        else if (answer.data._entities?.[i]) answers[index] = ref;
       });
     }),
-  );
+  ]);
   return answers;
 }

@@ -7,8 +7,10 @@ import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } fr
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { BREAK, GraphQLError, parse, visit, type DocumentNode, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
-import { authenticateRequest, enforceAuthDirectives, isTrustedCaller, type AuthState } from './auth.ts';
+import { enforceAccess, type AccessPolicy } from './access.ts';
+import { authenticateRequest, enforceAuthDirectives, type AuthState } from './auth.ts';
 import { SUBGRAPHS, type Config, type SubgraphName } from './config.ts';
+import { signatureVerifier } from './signature.ts';
 import { NODE_OWNER, entityCatalogue, nodeSdl, resolveNodes, withGlobalIds, type EntityCatalogue } from './global-id.ts';
 import { formatError } from './errors.ts';
 import { refuseNulCharacters } from './limits.ts';
@@ -70,6 +72,8 @@ export interface SubgraphApp<C extends RequestContext> {
   name: SubgraphName;
   /** The codegen-typed resolver map of the subgraph. */
   resolvers: object;
+  /** Who may see each object type and field of the subgraph (its policy.ts): applied on every path. */
+  policy: AccessPolicy;
   /** Adds the per-request parts (source, DataLoaders) to the base context. */
   context(base: RequestContext): C;
   health(): Promise<HealthReport>;
@@ -89,23 +93,48 @@ export interface RunningSubgraph {
   stop(): Promise<void>;
 }
 
-/** The executable schema of a subgraph, with global ids (and, for the owner, `node`/`nodes`). */
-function subgraphSchema(app: SubgraphApp<RequestContext>, config: Pick<Config, 'serviceToken' | 'urlOf'>): GraphQLSchema {
+type Entity = { resolveReference?: (ref: object, ctx: unknown, info: unknown) => unknown };
+
+/**
+ * The executable schema of a subgraph, with global ids (and, for the owner, `node`/`nodes`), its
+ * access policy applied to every field (and, for the owner of `Node`, the entity types it only
+ * stubs declared as their owners').
+ */
+export function subgraphSchema(app: SubgraphApp<RequestContext>, config: Pick<Config, 'serviceToken' | 'urlOf' | 'UPSTREAM_TIMEOUT_MS'>): GraphQLSchema {
   const resolvers = { ...(app.resolvers as GraphQLResolverMap<RequestContext>) };
+  const catalogue = entities();
+  let policy = app.policy;
+  // The finished schema, which `node` reads entity types from once requests arrive.
+  const finished: { schema?: GraphQLSchema } = {};
   if (app.name === NODE_OWNER) {
+    const defined = new Set(parse(ownSdl(app.name)).definitions.flatMap((d) => ('name' in d && d.name ? [d.name.value] : [])));
+    const stubs = [...catalogue.owners].filter(([type]) => !defined.has(type));
+    policy = { ...Object.fromEntries(stubs.map(([type, owner]) => [type, { reference: owner }])), ...policy };
+    const endpoint = (name: SubgraphName) => ({ url: config.urlOf(name), serviceToken: config.serviceToken, timeoutMs: config.UPSTREAM_TIMEOUT_MS });
+    const nodes = (ids: readonly string[], single: boolean, ctx: RequestContext, info: unknown) =>
+      resolveNodes(ids, single, ctx, catalogue, {
+        endpoint,
+        // A type this subgraph owns is read here by its reference resolver, as `_entities` would.
+        resolveHere: (ref) => {
+          if (catalogue.owners.get(ref.__typename) !== app.name) return undefined;
+          const type = finished.schema!.getType(ref.__typename) as Entity | undefined;
+          return type?.resolveReference ? type.resolveReference(ref, ctx, info) : undefined;
+        },
+      });
     resolvers.Query = {
       ...(resolvers.Query as Record<string, GraphQLFieldResolver<unknown, RequestContext>>),
-      node: async (_root: unknown, { id }: { id: string }, ctx: RequestContext) => {
-        const [answer] = await resolveNodes([id], true, ctx, entities(), config);
+      node: async (_root: unknown, { id }: { id: string }, ctx: RequestContext, info: unknown) => {
+        const [answer] = await nodes([id], true, ctx, info);
         if (answer instanceof GraphQLError) throw answer;
         return answer;
       },
-      nodes: (_root: unknown, { ids }: { ids: string[] }, ctx: RequestContext) => resolveNodes(ids, false, ctx, entities(), config),
+      nodes: (_root: unknown, { ids }: { ids: string[] }, ctx: RequestContext, info: unknown) => nodes(ids, false, ctx, info),
     };
     resolvers.Node = { __resolveType: (ref: { __typename: string }) => ref.__typename };
   }
   const built = buildSubgraphSchema([{ typeDefs: subgraphTypeDefs(app.name), resolvers: resolvers as GraphQLResolverMap<unknown> }]);
-  return withGlobalIds(built, entities(), app.localIdFields);
+  finished.schema = enforceAccess(withGlobalIds(built, catalogue, app.localIdFields), policy);
+  return finished.schema;
 }
 
 class BodyTooLargeError extends Error {}
@@ -139,16 +168,16 @@ function selectsInternalField(document: DocumentNode): string | null {
 }
 
 /**
- * `_entities`, `_service` and introspection answer only the gateway (its proof header) or a holder
- * of the service token: a direct caller, even with a user token, must go through the gateway.
+ * `_entities`, `_service` and introspection answer only requests the gateway signed or that carry
+ * the service credential: a direct caller, even with a user token, must go through the gateway.
  */
-function internalFieldsForTrustedCallers<C extends RequestContext>(serviceToken: string): ApolloServerPlugin<C> {
+function internalFieldsForTrustedCallers<C extends RequestContext>(): ApolloServerPlugin<C> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, document }) {
           const field = selectsInternalField(document);
-          if (field && !isTrustedCaller(contextValue.headers, contextValue.auth, serviceToken)) {
+          if (field && !contextValue.auth.trusted) {
             throw new GraphQLError(`${field} is answered only to the gateway; send the query to the gateway`, {
               extensions: { code: 'FORBIDDEN', http: { status: 403 } },
             });
@@ -176,20 +205,21 @@ function mappedError(error: unknown): GraphQLError | null {
  */
 export async function serveSubgraph<C extends RequestContext>(
   app: SubgraphApp<C>,
-  config: Pick<Config, 'jwtSecret' | 'serviceToken' | 'HOST' | 'SUBGRAPH_MAX_BODY_BYTES' | 'SHUTDOWN_TIMEOUT_MS' | 'urlOf'>,
+  config: Pick<Config, 'jwtSecret' | 'serviceToken' | 'gatewaySigningKeys' | 'HOST' | 'SUBGRAPH_MAX_BODY_BYTES' | 'SHUTDOWN_TIMEOUT_MS' | 'UPSTREAM_TIMEOUT_MS' | 'urlOf'>,
   port: number,
 ): Promise<RunningSubgraph> {
   const log = createLogger(app.name);
   const metrics = createServerRegistry(app.name);
   app.metrics?.(metrics);
-  const schema = enforceAuthDirectives(subgraphSchema(app, config));
+  const schema = enforceAuthDirectives(subgraphSchema(app as unknown as SubgraphApp<RequestContext>, config));
+  const signedByGateway = signatureVerifier(config.gatewaySigningKeys);
   const apollo = new ApolloServer<C>({
     schema,
     introspection: true,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
-      internalFieldsForTrustedCallers<C>(config.serviceToken),
+      internalFieldsForTrustedCallers<C>(),
       refuseNulCharacters,
       subgraphMetricsPlugin<C>(metrics),
       operationSpanPlugin<C>(),
@@ -218,19 +248,10 @@ export async function serveSubgraph<C extends RequestContext>(
         res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
         return res.end(await metricsText(metrics, processRegistry));
       }
-      const auth = await authenticateRequest(req.headers.authorization, config);
-      const base: RequestContext = { auth, requestId, log: log.child({ requestId }), headers: req.headers };
       const route = Object.entries(app.routes ?? {}).find(([prefix]) => url.pathname.startsWith(prefix));
-      if (route) return await route[1](req, res, base);
-      if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });
-
-      const headers = new HeaderMap();
-      for (const [key, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-      }
-      let body: unknown = undefined;
+      if (!route && url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });
+      let raw = '';
       if (req.method === 'POST') {
-        let raw: string;
         try {
           raw = await readBody(req, config.SUBGRAPH_MAX_BODY_BYTES);
         } catch (error) {
@@ -239,6 +260,22 @@ export async function serveSubgraph<C extends RequestContext>(
           res.setHeader('connection', 'close');
           return sendJson(res, 413, { errors: [{ message: `Request body is larger than ${config.SUBGRAPH_MAX_BODY_BYTES} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
         }
+      }
+      const signed = () => {
+        const check = signedByGateway({ method: req.method ?? 'GET', path: req.url ?? '/', body: raw, authorization: req.headers.authorization ?? null, headers: req.headers });
+        if (!check.ok && check.reason !== 'missing') log.debug({ requestId, reason: check.reason }, 'gateway signature refused: the request counts as anonymous');
+        return check.ok;
+      };
+      const auth = await authenticateRequest(req.headers, signed, config);
+      const base: RequestContext = { auth, requestId, log: log.child({ requestId }), headers: req.headers };
+      if (route) return await route[1](req, res, base);
+
+      const headers = new HeaderMap();
+      for (const [key, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+      }
+      let body: unknown = undefined;
+      if (req.method === 'POST') {
         try {
           body = raw ? JSON.parse(raw) : {};
         } catch {

@@ -11,6 +11,7 @@ import { entities } from './local/entities.ts';
 import { seedFootprints } from './local/seed.ts';
 import { LocalFootprintsSource } from './local/source.ts';
 import { resolvers } from './resolvers/index.ts';
+import { policy } from './policy.ts';
 import type { FootprintsSource } from './source.ts';
 import { CARBONCLOUD_ROUTES, createCarbonCloudClients } from './upstream/client.ts';
 import { UpstreamFootprintsSource } from './upstream/source.ts';
@@ -55,6 +56,7 @@ function app(source: FootprintsSource, parts: Pick<FootprintsApp, 'database' | '
   return {
     name: 'footprints',
     resolvers,
+    policy,
     context: (base) => ({ ...base, source, loaders: createLoaders(source) }),
     ...parts,
   };

@@ -1,3 +1,4 @@
+import type { CallerScope } from '../../lib/access.ts';
 import type { RequestContext } from '../../lib/subgraph.ts';
 import type { MarketplaceLoaders } from './loaders.ts';
 import type { OffsetOrderContext } from './offsets/module.ts';
@@ -6,6 +7,8 @@ import type { MarketplaceSource } from './source.ts';
 /** What marketplace resolvers receive: the request, its source (local or upstream) and loaders. */
 export interface Context extends RequestContext, OffsetOrderContext {
   source: MarketplaceSource;
+  /** The caller's scope per type of policy.ts (what the sources were given too). */
+  access: CallerScope;
   loaders: MarketplaceLoaders;
   /** Signs an access token for a user (the secret stays in the server). */
   issueToken(user: { id: string; email: string; name: string | null; role: 'USER' | 'ADMIN'; upstreamToken?: string }): Promise<{ token: string; expiresAt: Date }>;

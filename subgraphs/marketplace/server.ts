@@ -1,5 +1,6 @@
 // Builds and serves the marketplace subgraph in local or upstream mode.
 import { join } from 'node:path';
+import { callerScope, type CallerScope } from '../../lib/access.ts';
 import { safeEqual, signToken } from '../../lib/auth.ts';
 import type { Config } from '../../lib/config.ts';
 import { openDatabase, type Database } from '../../lib/db.ts';
@@ -16,6 +17,7 @@ import { seedMarketplace } from './local/seed.ts';
 import { ServiceOutboxDispatcher, outboxBacklog, serviceOutboxOf } from './local/service-outbox.ts';
 import { LocalMarketplaceSource } from './local/source.ts';
 import { resolvers } from './resolvers/index.ts';
+import { policy } from './policy.ts';
 import type { MarketplaceSource } from './source.ts';
 import { createCo2TrustClient } from './upstream/client.ts';
 import { UpstreamMarketplaceSource } from './upstream/source.ts';
@@ -27,7 +29,7 @@ export type MarketplaceApp = SubgraphApp<Context> & { database?: Database; outbo
 
 /** `log` defaults to the process logger; tests pass one to read the alerts it writes. */
 export async function createMarketplaceApp(config: Config, log: Logger = createLogger('marketplace', config.LOG_LEVEL)): Promise<MarketplaceApp> {
-  let sourceFor: (base: RequestContext) => MarketplaceSource;
+  let sourceFor: (base: RequestContext, access: CallerScope) => MarketplaceSource;
   let health: SubgraphApp<Context>['health'];
   let close: () => Promise<void>;
   let database: Database | undefined;
@@ -44,7 +46,7 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
     outbox = dispatcher;
     offsets = await localOffsetOrders(config, db, log, () => dispatcher.kick());
     dispatcher.start();
-    sourceFor = (base) => new LocalMarketplaceSource(db, base.auth.viewer, () => dispatcher.kick());
+    sourceFor = (_base, access) => new LocalMarketplaceSource(db, access, () => dispatcher.kick());
     health = databaseHealth(db);
     close = async () => {
       await offsets.close();
@@ -55,7 +57,7 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
     const client = createCo2TrustClient(config, log);
     database = db;
     offsets = upstreamOffsetOrders(config, db, log);
-    sourceFor = (base) => new UpstreamMarketplaceSource(client, base.auth.viewer, config.CO2TRUST_BACKEND_SECRET_KEY, config.CO2TRUST_BY_ID_CONCURRENCY, log);
+    sourceFor = (_base, access) => new UpstreamMarketplaceSource(client, access, config.CO2TRUST_BACKEND_SECRET_KEY, config.CO2TRUST_BY_ID_CONCURRENCY, log);
     // CO2Trust's documented GET /health (seed 000 line 364); the offset-orders API has none, so its
     // cheapest documented read, GET /orders (seed 003 line 50), with the smallest page.
     const offsetOrdersHealth = createLuneApi(config, log);
@@ -81,13 +83,16 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
     database,
     outbox,
     resolvers,
+    policy,
     context(base) {
-      const source = sourceFor(base);
+      const access = callerScope(policy, base.auth);
+      const source = sourceFor(base, access);
       const key = base.headers['x-backend-secret-key'];
       return {
         ...base,
         ...offsets.context(base),
         source,
+        access,
         loaders: createLoaders(source),
         backendKeyValid: typeof key === 'string' && safeEqual(key, config.backendSecretKey),
         issueToken: (user) => signToken(user, config.jwtSecret, config.JWT_TTL_SECONDS),

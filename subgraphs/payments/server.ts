@@ -11,6 +11,7 @@ import { entities } from './local/entities.ts';
 import { seedPayments } from './local/seed.ts';
 import { LocalPaymentsSource } from './local/source.ts';
 import { resolvers } from './resolvers/index.ts';
+import { policy } from './policy.ts';
 import type { PaymentsSource } from './source.ts';
 import { createPaymentsClient } from './upstream/client.ts';
 import { UpstreamPaymentsSource } from './upstream/source.ts';
@@ -48,6 +49,7 @@ export async function createPaymentsApp(config: Config): Promise<PaymentsApp> {
   return {
     name: 'payments',
     resolvers,
+    policy,
     context(base) {
       const source = sourceFor(base);
       return { ...base, source, loaders: createLoaders(source) };

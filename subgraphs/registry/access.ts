@@ -37,6 +37,11 @@ export class OrganizationAccess {
     return known;
   }
 
+  /** Whether the viewer may see an organization at all (a member or an admin): asked before any read. */
+  async maySee(organizationId: string): Promise<boolean> {
+    return isAdmin(this.viewer) || (await this.isMember(organizationId));
+  }
+
   /** Members and admins read, transact, request and review for an organization; anyone else is FORBIDDEN. */
   async assertMayAct(organizationId: string): Promise<Viewer> {
     const viewer = this.me();

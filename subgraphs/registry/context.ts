@@ -6,4 +6,6 @@ import type { RegistrySource } from './source.ts';
 export interface Context extends RequestContext {
   source: RegistrySource;
   loaders: RegistryLoaders;
+  /** Whether the caller is a member of an organization (the access rules' `member`). */
+  memberOf(organizationId: string): Promise<boolean>;
 }

@@ -16,6 +16,7 @@ import { ICR_ROUTES, createIcrClient, createPuroClient } from './upstream/client
 import { UpstreamRegistrySource } from './upstream/source.ts';
 import { IcrApi } from './upstream/icr.ts';
 import { OrganizationAccess } from './access.ts';
+import { policy } from './policy.ts';
 import { seedUpstreamRecords } from './journal/seed.ts';
 import { WriteJournal, type JournalTiming } from './journal/writes.ts';
 
@@ -33,7 +34,7 @@ export function journalTiming(config: Pick<Config, 'UPSTREAM_TIMEOUT_MS' | 'UPST
 /** The registry app; `database` is its own (tests count its statements). */
 export async function createRegistryApp(config: Config): Promise<SubgraphApp<Context> & { database: Database }> {
   const log = createLogger('registry', config.LOG_LEVEL);
-  let sourceFor: (base: RequestContext) => RegistrySource;
+  let sourceFor: (base: RequestContext, access: OrganizationAccess) => RegistrySource;
   let close: () => Promise<void>;
 
   // Both modes keep the registry's own database: the ledger (local mode), and in both modes who
@@ -43,7 +44,7 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
   let health: SubgraphApp<Context>['health'] = async () => ({ ...(await dbHealth()), source: config.sourceOf('registry') });
   if (config.sourceOf('registry') === 'local') {
     if (config.SEED_DEMO_DATA && (await seedRegistry(db.fork()))) log.info('seeded demo data');
-    sourceFor = (base) => new LocalRegistrySource(db, base.auth.viewer, config.REGISTRY_OFFSET_ORGANIZATION_ID);
+    sourceFor = (_base, access) => new LocalRegistrySource(db, access, config.REGISTRY_OFFSET_ORGANIZATION_ID);
     close = () => db.close();
   } else {
     if (config.SEED_DEMO_DATA && (await seedUpstreamRecords(db.fork()))) log.info('seeded demo memberships and journal');
@@ -51,8 +52,7 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
     const icr = new IcrApi(client, log);
     const puro = createPuroClient(config, log);
     const journal = new WriteJournal(() => db.fork(), journalTiming(config));
-    sourceFor = (base) =>
-      new UpstreamRegistrySource({ icr, puro, journal, access: new OrganizationAccess(db.fork(), base.auth.viewer), offsetOrganizationId: config.REGISTRY_OFFSET_ORGANIZATION_ID, logger: log });
+    sourceFor = (_base, access) => new UpstreamRegistrySource({ icr, puro, journal, access, offsetOrganizationId: config.REGISTRY_OFFSET_ORGANIZATION_ID, logger: log });
     // Puro is served by CO2Trust: its documented GET /health (seed 000 line 364). The ICR documents
     // no health route: its cheapest documented read, the offset organization's inventory (seed 001 line 26).
     const upstreams = upstreamHealth(
@@ -76,9 +76,12 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
     localIdFields: new Set(
       ['Retirement', 'CreditRequest', 'RetirementFilter', 'RetirementDataInput', 'RetireCreditsForOffsetOrderInput'].map((type) => `${type}.offsetOrderId`),
     ),
+    policy,
     context(base) {
-      const source = sourceFor(base);
-      return { ...base, source, loaders: createLoaders(source) };
+      // Who may act for which organization: read once per request, by the sources and the access rules.
+      const access = new OrganizationAccess(db.fork(), base.auth.viewer);
+      const source = sourceFor(base, access);
+      return { ...base, source, loaders: createLoaders(source), memberOf: (organizationId: string) => access.isMember(organizationId) };
     },
     health,
     close,

@@ -174,8 +174,8 @@ export interface TokenRef {
 
 export interface RegistrySource {
   /**
-   * The organization, when the viewer may use it (member or admin); FORBIDDEN otherwise, decided
-   * from the layer's own memberships before anything else is read. Null when it does not exist.
+   * The organization, when the viewer may see it (member or admin), decided from the layer's own
+   * memberships before anything else is read; null when it does not exist or the viewer may not see it.
    */
   organization(id: string): Promise<OrganizationRecord | null>;
   inventory(organizationId: string, development: boolean, page: ConnectionArgs): Promise<Connection<CreditHoldingRecord>>;

@@ -24,7 +24,7 @@ import { Balance, Credit, Retirement, entities as registryEntities } from '../..
 import { ledgerTotals } from '../../subgraphs/registry/local/source.ts';
 import { MIGRATIONS as REGISTRY_MIGRATIONS, createRegistryApp } from '../../subgraphs/registry/server.ts';
 import { until } from '../marketplace/helpers.ts';
-import { AS_GATEWAY, freshStorage, testConfig, tokenFor, usingPostgres } from '../support/env.ts';
+import { freshStorage, testConfig, tokenFor, usingPostgres } from '../support/env.ts';
 import { graphql, type GraphQLResponse } from '../support/graphql.ts';
 import { localOf } from '../support/ids.ts';
 
@@ -130,9 +130,9 @@ function placedId(res: GraphQLResponse<Record<string, Payload>> | null): string 
 }
 
 /** Sends until the purchase is acknowledged, with the same idempotency key every time (a client's retry). */
-async function placeRetrying(url: string, query: string, input: Record<string, unknown>, token: string, headers: Record<string, string> = {}): Promise<string> {
+async function placeRetrying(url: string, query: string, input: Record<string, unknown>, token: string, asGateway = false): Promise<string> {
   for (let attempt = 0; attempt < 40; attempt++) {
-    const res = await graphql<Record<string, Payload>>(url, query, { input }, { token, headers }).catch(() => null);
+    const res = await graphql<Record<string, Payload>>(url, query, { input }, { token, asGateway }).catch(() => null);
     const id = placedId(res);
     if (id) return id;
     if (res?.data && Object.values(res.data)[0]?.userErrors.length) throw new Error(`refused: ${JSON.stringify(res.data)}`);
@@ -312,7 +312,7 @@ onPostgres('replicas on one PostgreSQL database: two marketplaces, two registrie
       keys.map((key) =>
         Promise.all(
           [a, b].map((r) =>
-            placeRetrying(r.running.url, CREATE, { productId: DEMO.products[2], quantity: '0.5', idempotencyKey: key }, caller.token, AS_GATEWAY),
+            placeRetrying(r.running.url, CREATE, { productId: DEMO.products[2], quantity: '0.5', idempotencyKey: key }, caller.token, true),
           ),
         ),
       ),

@@ -10,7 +10,7 @@ import { contractViolations } from '../../lib/upstream-contract.ts';
 import { createFootprintsApp } from '../../subgraphs/footprints/server.ts';
 import { toCarbonCloud } from '../../subgraphs/footprints/upstream/mappers.ts';
 import { startCarbonCloudFake, type CarbonCloudFake } from '../fakes/carboncloud.ts';
-import { AS_GATEWAY, freshStorage, testConfig, tokenFor } from '../support/env.ts';
+import { freshStorage, testConfig, tokenFor } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';
 import { gid } from '../support/ids.ts';
 
@@ -39,7 +39,7 @@ describe('footprints upstream contract (CarbonCloud)', () => {
     await drop?.();
   });
 
-  const gql = (query: string, variables: Record<string, unknown> = {}) => graphql<Json>(running.url, query, variables, { token, headers: AS_GATEWAY });
+  const gql = (query: string, variables: Record<string, unknown> = {}) => graphql<Json>(running.url, query, variables, { token, asGateway: true });
   const health = async () => {
     const res = await fetch(running.url.replace(/\/graphql$/, '/health'));
     const text = await res.text();

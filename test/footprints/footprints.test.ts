@@ -5,7 +5,7 @@ import { serveSubgraph, type RunningSubgraph } from '../../lib/subgraph.ts';
 import { DEMO_PRODUCT_SUPPLIERS as S, demoSupplierPeriods } from '../../subgraphs/footprints/local/seed.ts';
 import { createFootprintsApp, type FootprintsApp } from '../../subgraphs/footprints/server.ts';
 import { FAKE_CARBONCLOUD_CREDENTIALS, TOKEN_PATH, startCarbonCloudFake, type CarbonCloudFake } from '../fakes/carboncloud.ts';
-import { AS_GATEWAY, MODES, freshStorage, testConfig, tokenFor, type Mode } from '../support/env.ts';
+import { MODES, freshStorage, testConfig, tokenFor, type Mode } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 
 // Responses are checked field by field against literal expectations; their static type adds nothing.
@@ -88,7 +88,7 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
   });
 
   const gql = (query: string, variables: Record<string, unknown> = {}, token: string | null = admin) =>
-    graphql<Json>(sut.url, query, variables, { ...(token ? { token } : {}), headers: AS_GATEWAY });
+    graphql<Json>(sut.url, query, variables, { ...(token ? { token } : {}), asGateway: true });
   const data = async (query: string, variables: Record<string, unknown> = {}, token: string | null = admin): Promise<Json> => ok(await gql(query, variables, token));
   const productIdsOf = async (groupId: string) => {
     const d = await data(`query($g: ID!) { resoldProducts(groupId: $g, first: 128) { nodes { id } } }`, { g: groupId });

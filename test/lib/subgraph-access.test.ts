@@ -1,11 +1,12 @@
 // A subgraph answers federation's entry points (`_entities`, `_service`) and introspection only
-// to the gateway or a holder of the service token; a user token sent directly is not enough.
+// to requests the gateway signed or that carry the service credential; a user token sent directly
+// is not enough, nor a signature of another key, another body, an old one or one already used.
 // Request bodies are bounded.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
-import { GATEWAY_PROOF_HEADER, gatewayProof } from '../../lib/auth.ts';
+import { signRequest } from '../../lib/signature.ts';
 import { createMarketplaceApp } from '../../subgraphs/marketplace/server.ts';
-import { AS_GATEWAY, TEST_SECRETS, tokenFor } from '../support/env.ts';
+import { TEST_SECRETS, TEST_SIGNING_KEY, tokenFor } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
@@ -22,19 +23,36 @@ const OPERATIONS = {
   fragment: { query: 'query { ...F } fragment F on Query { _service { sdl } }', variables: {} },
 };
 
+type Headers = (body: string, path: string) => Promise<Record<string, string>>;
+
+const signed = (opts: { key?: typeof TEST_SIGNING_KEY; token?: string; now?: number; body?: string } = {}): Headers => async (body, path) => {
+  const authorization = opts.token ? `Bearer ${opts.token}` : null;
+  const signature = signRequest(opts.key ?? TEST_SIGNING_KEY, { method: 'POST', path, body: opts.body ?? body, authorization }, { now: opts.now });
+  return { ...signature, ...(authorization ? { authorization } : {}) };
+};
+
+async function send(url: string, body: string, headers: Record<string, string>) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const json = (await res.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+  return { status: res.status, ...json };
+}
+
 describe('subgraph internal fields', () => {
   let subgraph: TestSubgraph;
-  const callers: Record<string, () => Promise<Record<string, string>>> = {
+  const callers: Record<string, Headers> = {
     anonymous: async () => ({}),
     'user token': async () => ({ authorization: `Bearer ${await tokenFor(DEMO.users.alice)}` }),
     'admin token': async () => ({ authorization: `Bearer ${await tokenFor(DEMO.users.admin)}` }),
-    'forged proof': async () => ({ [GATEWAY_PROOF_HEADER]: gatewayProof('not-the-service-token-0123456789abcdef') }),
-    'the service token as proof': async () => ({ [GATEWAY_PROOF_HEADER]: TEST_SECRETS.SERVICE_TOKEN }),
+    'signature of another key': signed({ key: { id: TEST_SIGNING_KEY.id, secret: 'not-the-gateway-signing-key-0123456789abcdef' } }),
+    'signature of an unknown key id': signed({ key: { id: 'retired', secret: TEST_SIGNING_KEY.secret } }),
+    'signature of another body': signed({ body: '{"query":"{ __typename }"}' }),
+    'signature older than its window': signed({ now: Date.now() - 120_000 }),
+    'the service token as a signature': async () => ({ signature: `gateway=:${Buffer.from(TEST_SECRETS.SERVICE_TOKEN).toString('base64')}:`, 'signature-input': 'gateway=()' }),
   };
-  const trusted: Record<string, () => Promise<Record<string, string>>> = {
+  const trusted: Record<string, Headers> = {
     'service token': async () => ({ authorization: `Bearer ${TEST_SECRETS.SERVICE_TOKEN}` }),
-    'gateway proof': async () => AS_GATEWAY,
-    'gateway proof with a user token': async () => ({ ...AS_GATEWAY, authorization: `Bearer ${await tokenFor(DEMO.users.alice)}` }),
+    'gateway signature': signed(),
+    'gateway signature with a user token': async (body, path) => signed({ token: await tokenFor(DEMO.users.alice) })(body, path),
   };
 
   beforeAll(async () => {
@@ -44,10 +62,12 @@ describe('subgraph internal fields', () => {
     await subgraph?.stop();
   });
 
+  const bodyOf = (op: string) => JSON.stringify(OPERATIONS[op as keyof typeof OPERATIONS]);
+
   describe.each(Object.keys(callers))('%s', (caller) => {
     it.each(Object.keys(OPERATIONS))('is refused %s with 403 FORBIDDEN and no data', async (op) => {
-      const { query, variables } = OPERATIONS[op as keyof typeof OPERATIONS];
-      const res = await graphql(subgraph.url, query, variables, { headers: await callers[caller]!() });
+      const body = bodyOf(op);
+      const res = await send(subgraph.url, body, await callers[caller]!(body, '/graphql'));
       expect(res.status).toBe(403);
       expect(res.data ?? null).toBeNull();
       expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
@@ -57,12 +77,30 @@ describe('subgraph internal fields', () => {
 
   describe.each(Object.keys(trusted))('%s', (caller) => {
     it.each(Object.keys(OPERATIONS))('is answered %s', async (op) => {
-      const { query, variables } = OPERATIONS[op as keyof typeof OPERATIONS];
-      const res = await graphql(subgraph.url, query, variables, { headers: await trusted[caller]!() });
+      const body = bodyOf(op);
+      const res = await send(subgraph.url, body, await trusted[caller]!(body, '/graphql'));
       expect(res.status).toBe(200);
       expect(res.errors).toBeUndefined();
       expect(res.data).toBeTruthy();
     });
+  });
+
+  it('refuses a signed request sent a second time (a captured copy), and one signed for another path', async () => {
+    const body = bodyOf('_service');
+    const headers = await signed()(body, '/graphql');
+    expect((await send(subgraph.url, body, headers)).status).toBe(200);
+    const replayed = await send(subgraph.url, body, headers);
+    expect([replayed.status, replayed.errors?.map((e) => e.extensions?.code)]).toEqual([403, ['FORBIDDEN']]);
+    const elsewhere = await send(subgraph.url, body, await signed()(body, '/other'));
+    expect(elsewhere.status).toBe(403);
+  });
+
+  it('treats a direct request with a user token and no valid signature as anonymous', async () => {
+    const body = JSON.stringify({ query: '{ me { email } }' });
+    const res = await send(subgraph.url, body, { authorization: `Bearer ${await tokenFor(DEMO.users.alice)}` });
+    expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+    const viaGateway = await send(subgraph.url, body, await signed({ token: await tokenFor(DEMO.users.alice) })(body, '/graphql'));
+    expect(viaGateway.data).toEqual({ me: { email: DEMO.users.alice.email } });
   });
 
   it('still answers ordinary queries to anyone, and __typename', async () => {
@@ -136,10 +174,10 @@ describe('through the gateway', () => {
     await stack?.stop();
   });
 
-  it('resolves entities across subgraphs with its proof, whatever proof a client sends', async () => {
+  it('resolves entities across subgraphs with its signature, whatever signature headers a client sends', async () => {
     const token = await tokenFor(DEMO.users.alice);
     const query = '{ me { email paymentTransactions { totalCount } } nft(id: "' + DEMO.nfts[0] + '") { credit { serialization } } }';
-    for (const headers of [{}, { [GATEWAY_PROOF_HEADER]: 'forged' }] as Record<string, string>[]) {
+    for (const headers of [{}, { signature: 'gateway=:Zm9yZ2Vk:', 'signature-input': 'gateway=("@method")' }] as Record<string, string>[]) {
       const data = ok(await graphql<{ me: { email: string; paymentTransactions: { totalCount: number } }; nft: { credit: unknown } }>(stack.gateway.url, query, {}, { token, headers }));
       expect(data.me.email).toBe(DEMO.users.alice.email);
       expect(typeof data.me.paymentTransactions.totalCount).toBe('number');

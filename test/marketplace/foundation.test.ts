@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { createMarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
-import { AS_GATEWAY, MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
+import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { DEMO_IDS } from '../support/ids.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
@@ -107,7 +107,7 @@ describe.each(MODES)('marketplace (%s mode)', (mode) => {
   it('resolves NFT entity references in one batch', async () => {
     const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Nft { id tokenAddress tokenId } } }`;
     const reps = DEMO_IDS.nfts.map((id) => ({ __typename: 'Nft', id }));
-    const data = ok(await graphql<{ _entities: { id: string; tokenAddress: string; tokenId: string }[] }>(subgraph.url, q, { r: reps }, { headers: AS_GATEWAY }));
+    const data = ok(await graphql<{ _entities: { id: string; tokenAddress: string; tokenId: string }[] }>(subgraph.url, q, { r: reps }, { asGateway: true }));
     expect(data._entities.map((e) => e.tokenId)).toEqual(DEMO.tokens.map((t) => t.tokenId));
   });
 });

@@ -5,7 +5,7 @@ import { DEMO } from '../../lib/demo.ts';
 import { serveSubgraph } from '../../lib/subgraph.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
-import { AS_GATEWAY, freshStorage, testConfig, tokenFor, type Mode } from '../support/env.ts';
+import { freshStorage, testConfig, tokenFor, type Mode } from '../support/env.ts';
 import { graphql, ok, type GraphQLResponse } from '../support/graphql.ts';
 
 export interface Marketplace {
@@ -42,7 +42,7 @@ export async function startMarketplace(mode: Mode, env: Record<string, string> =
     app,
     fake,
     tokens,
-    as: (who, query, variables) => graphql(running.url, query, variables, { ...(who ? { token: tokens[who] } : {}), headers: AS_GATEWAY }),
+    as: (who, query, variables) => graphql(running.url, query, variables, { ...(who ? { token: tokens[who] } : {}), asGateway: true }),
     async stop() {
       await running.stop();
       await fake?.stop();

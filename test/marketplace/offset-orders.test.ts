@@ -6,7 +6,7 @@ import { CertificateSigner } from '../../subgraphs/marketplace/offsets/certifica
 import { OffsetBundle } from '../../subgraphs/marketplace/offsets/local/entities.ts';
 import { demoOffsetBundles } from '../../subgraphs/marketplace/offsets/local/seed.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
-import { AS_GATEWAY, TEST_SECRETS, tokenFor } from '../support/env.ts';
+import { TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { gid, localOf } from '../support/ids.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
@@ -87,7 +87,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     await subgraph?.stop();
   });
 
-  const gql = <T,>(query: string, variables: Record<string, unknown> = {}, token?: string) => graphql<T>(subgraph.url, query, variables, { token, headers: AS_GATEWAY });
+  const gql = <T,>(query: string, variables: Record<string, unknown> = {}, token?: string) => graphql<T>(subgraph.url, query, variables, { token, asGateway: true });
   const quoteByMass = async (amount: string, unit = 'T', token = alice) =>
     ok(await gql<{ offsetQuoteByMass: QuoteResult }>(Q_MASS, { input: { mass: { amount, unit } } }, token)).offsetQuoteByMass;
   const orderByMass = async (amount: string, idempotencyKey?: string, token = alice, unit = 'T') =>

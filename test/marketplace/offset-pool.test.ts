@@ -14,7 +14,7 @@ import { Balance, Credit, Membership, Retirement, entities as registryEntities }
 import { demoOffsetCredits } from '../../subgraphs/registry/local/seed.ts';
 import { ledgerTotals } from '../../subgraphs/registry/local/source.ts';
 import { MIGRATIONS as REGISTRY_MIGRATIONS, createRegistryApp } from '../../subgraphs/registry/server.ts';
-import { AS_GATEWAY, tokenFor } from '../support/env.ts';
+import { tokenFor } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { gid, localOf } from '../support/ids.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
@@ -142,7 +142,7 @@ describe('pooled retirement in the registry (local mode, both subgraphs)', () =>
         marketplace.url,
         `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetOrder { ${STATE} } } }`,
         { r: ids.map((id) => ({ __typename: 'OffsetOrder', id })) },
-        { token: tokens.admin, headers: AS_GATEWAY },
+        { token: tokens.admin, asGateway: true },
       ),
     )._entities;
   const retirementMessages = () => app.database!.fork().find(ServiceOutbox, { mutation: 'retireCreditsForOffsetOrder' }, { orderBy: { createdAt: 'asc', id: 'asc' } });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { startFake, type FakeRequest, type RunningFake } from '../fakes/harness.ts';
 import { createPaymentsApp } from '../../subgraphs/payments/server.ts';
-import { AS_GATEWAY, TEST_SECRETS } from '../support/env.ts';
+import { TEST_SECRETS } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';
 import { localOf } from '../support/ids.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
@@ -142,7 +142,7 @@ describe('marketplace payment records in the payments subgraph (local mode)', ()
     let nodes: unknown[];
     const started = Date.now();
     for (;;) {
-      const res = await graphql<{ _entities: { payments: { nodes: unknown[] } }[] }>(payments.url, q, { r: [{ __typename: 'Order', id: order.id }] }, { token: m.tokens.bob, headers: AS_GATEWAY });
+      const res = await graphql<{ _entities: { payments: { nodes: unknown[] } }[] }>(payments.url, q, { r: [{ __typename: 'Order', id: order.id }] }, { token: m.tokens.bob, asGateway: true });
       nodes = res.data?._entities[0]?.payments.nodes ?? [];
       if (nodes.length || Date.now() - started > 15_000) break;
       await pause(50);

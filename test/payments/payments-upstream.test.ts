@@ -7,7 +7,7 @@ import { DEMO_PAYMENTS } from '../../subgraphs/payments/local/seed.ts';
 import { createPaymentsApp } from '../../subgraphs/payments/server.ts';
 import { toCo2Trust } from '../../subgraphs/payments/upstream/mappers.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
-import { AS_GATEWAY, tokenFor } from '../support/env.ts';
+import { tokenFor } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 
@@ -32,7 +32,7 @@ describe('payments upstream contract', () => {
   const ask = async (query: string, variables?: Record<string, unknown>, token?: string) => {
     fake.resetCalls();
     // As the gateway: entity lookups (`_entities`) answer only the gateway.
-    const res = await graphql<Record<string, unknown>>(subgraph.url, query, variables, { ...(token ? { token } : {}), headers: AS_GATEWAY });
+    const res = await graphql<Record<string, unknown>>(subgraph.url, query, variables, { ...(token ? { token } : {}), asGateway: true });
     return { res, paths: fake.calls.map((c) => `${c.method} ${c.path}`) };
   };
 

@@ -5,7 +5,7 @@ import { Decimal, minorUnits } from '../../lib/decimal.ts';
 import { DEMO_PAYMENTS, demoBankAccounts, demoPaymentTransactions, demoTransfers } from '../../subgraphs/payments/local/seed.ts';
 import { createPaymentsApp, type PaymentsApp } from '../../subgraphs/payments/server.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
-import { AS_GATEWAY, MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
+import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { localOf } from '../support/ids.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
@@ -59,7 +59,7 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
   });
 
   const as = (user: DemoUser) => ({ token: tokens.get(user.id)! });
-  const query = <T>(q: string, vars: Record<string, unknown> = {}, user?: DemoUser) => graphql<T>(subgraph.url, q, vars, { ...(user ? as(user) : {}), headers: AS_GATEWAY });
+  const query = <T>(q: string, vars: Record<string, unknown> = {}, user?: DemoUser) => graphql<T>(subgraph.url, q, vars, { ...(user ? as(user) : {}), asGateway: true });
 
   /** What a user's payment data looks like now: used to prove that a refused request wrote nothing. */
   async function ledgerOf(user: DemoUser) {

@@ -7,7 +7,7 @@ import { demoCredits } from '../../subgraphs/registry/local/seed.ts';
 import { createRegistryApp } from '../../subgraphs/registry/server.ts';
 import { startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
 import { FAKE_ICR_TOKEN, effectCount, startIcrDemoFake as startIcrFake, type IcrFake } from '../fakes/icr-demo.ts';
-import { AS_GATEWAY, tokenFor } from '../support/env.ts';
+import { tokenFor } from '../support/env.ts';
 import { codes, graphql, type GraphQLResponse } from '../support/graphql.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 import { undocumented } from './icr-contract.ts';
@@ -165,7 +165,7 @@ describe('ICR reads under faults (upstream mode)', () => {
       subgraph.url,
       'query($r: [_Any!]!) { _entities(representations: $r) { ... on Nft { id credit { id } } } }',
       { r: [{ __typename: 'Nft', id: DEMO.nfts[0], ...DEMO.tokens[0] }] },
-      { token: bob, headers: AS_GATEWAY },
+      { token: bob, asGateway: true },
     );
     expect(nft.data?._entities[0]!.credit).toBeNull();
     expect(codes(nft)).toEqual(['UPSTREAM_UNAVAILABLE']);

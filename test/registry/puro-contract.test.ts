@@ -7,7 +7,7 @@ import { DEMO } from '../../lib/demo.ts';
 import { createRegistryApp } from '../../subgraphs/registry/server.ts';
 import { startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
 import { FAKE_ICR_TOKEN, startIcrDemoFake, type IcrFake } from '../fakes/icr-demo.ts';
-import { AS_GATEWAY, tokenFor } from '../support/env.ts';
+import { tokenFor } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 
@@ -42,7 +42,7 @@ describe('registry upstream contract (CO2Trust Puro)', () => {
     await co2trust?.stop();
   });
 
-  const gql = (query: string) => graphql<Json>(subgraph.url, query, {}, { token, headers: AS_GATEWAY });
+  const gql = (query: string) => graphql<Json>(subgraph.url, query, {}, { token, asGateway: true });
   const health = async () => {
     const res = await fetch(subgraph.url.replace(/\/graphql$/, '/health'));
     const text = await res.text();

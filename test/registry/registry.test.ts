@@ -7,7 +7,7 @@ import { ledgerTotals } from '../../subgraphs/registry/local/source.ts';
 import { MIGRATIONS, createRegistryApp } from '../../subgraphs/registry/server.ts';
 import { startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
 import { FAKE_ICR_TOKEN, icrLedgerTotals, startIcrDemoFake as startIcrFake, type IcrFake } from '../fakes/icr-demo.ts';
-import { AS_GATEWAY, MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
+import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { gid, localOf } from '../support/ids.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
@@ -113,13 +113,13 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
         const queries = (subgraph.app as unknown as { database: Database }).database.queries;
         type Part = { puroInventory: { totalCount?: number; nodes: unknown[] }; _entities: { credit: { serialization: string } | null }[] };
         queries.reset();
-        const sent = ok(await graphql<Part>(subgraph.url, part(''), { r: reps }, { headers: AS_GATEWAY, token: tokens.alice }));
+        const sent = ok(await graphql<Part>(subgraph.url, part(''), { r: reps }, { asGateway: true, token: tokens.alice }));
         expect(sent.puroInventory.nodes).toHaveLength(2);
         expect(sent._entities.filter((e) => e.credit?.serialization)).toHaveLength(reps.length);
         // The inventory page; the credits of the tokens, their serial blocks and their projects.
         expect(queries.count).toBe(4);
         queries.reset();
-        const counted = ok(await graphql<Part>(subgraph.url, part('totalCount'), { r: reps }, { headers: AS_GATEWAY, token: tokens.alice }));
+        const counted = ok(await graphql<Part>(subgraph.url, part('totalCount'), { r: reps }, { asGateway: true, token: tokens.alice }));
         expect(counted.puroInventory.totalCount).toBeGreaterThan(2);
         expect(queries.count).toBe(5);
       });
@@ -255,7 +255,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Nft { id credit { id registry tokenAddress tokenId serialization supply { amount } amount { amount } project { id } } } } }`;
       const reps = [...DEMO.nfts.map((id, i) => ({ __typename: 'Nft', id, ...DEMO.tokens[i] })), { __typename: 'Nft', id: 'unknown', tokenAddress: '0xdead', tokenId: '1' }];
       type E = { id: string; credit: { id: string; registry: string; tokenAddress: string; tokenId: string; serialization: string; supply: { amount: string }; amount: { amount: string } } | null };
-      const data = ok(await graphql<{ _entities: E[] }>(subgraph.url, q, { r: reps }, { headers: AS_GATEWAY }));
+      const data = ok(await graphql<{ _entities: E[] }>(subgraph.url, q, { r: reps }, { asGateway: true }));
       expect(data._entities.map((e) => e.credit && [e.credit.id, e.credit.registry, e.credit.tokenId, e.credit.supply.amount])).toEqual([
         [C1.id, 'ICR', '1', '1000'],
         [C2.id, 'ICR', '2', '500'],
@@ -275,7 +275,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       co2trust?.resetCalls();
       icr?.resetCalls();
       const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetOrder { id retirements { id registry offsetOrderId amount { amount } } } } }`;
-      const data = ok(await graphql<{ _entities: { id: string; retirements: { registry: string; offsetOrderId: string; amount: { amount: string } }[] }[] }>(subgraph.url, q, { r: OO.map((id) => ({ __typename: 'OffsetOrder', id })) }, { headers: AS_GATEWAY }));
+      const data = ok(await graphql<{ _entities: { id: string; retirements: { registry: string; offsetOrderId: string; amount: { amount: string } }[] }[] }>(subgraph.url, q, { r: OO.map((id) => ({ __typename: 'OffsetOrder', id })) }, { asGateway: true }));
       expect(data._entities.map((o) => o.retirements.map((r) => `${r.registry}:${r.amount.amount}`))).toEqual([['ICR:10'], ['ICR:35'], []]);
       expect(data._entities.flatMap((o) => o.retirements.map((r) => r.offsetOrderId === localOf(o.id)))).not.toContain(false);
       if (mode === 'upstream') {
@@ -289,7 +289,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
   it('resolves Project and Organization entity references', async () => {
     const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Project { id fullName num publicUrl } ... on Organization { id } } }`;
     const reps = [{ __typename: 'Project', id: DEMO.projects[1] }, { __typename: 'Organization', id: BUYER }];
-    const data = ok(await graphql<{ _entities: Record<string, unknown>[] }>(subgraph.url, q, { r: reps }, { token: tokens.alice, headers: AS_GATEWAY }));
+    const data = ok(await graphql<{ _entities: Record<string, unknown>[] }>(subgraph.url, q, { r: reps }, { token: tokens.alice, asGateway: true }));
     expect(data._entities).toEqual([
       { id: gid('Project', DEMO.projects[1]), fullName: 'Reykjanes Biochar', num: '354', publicUrl: `https://carbonregistry.com/explore/projects/${DEMO.projects[1]}` },
       { id: gid('Organization', BUYER) },
@@ -609,7 +609,7 @@ describe.each(MODES)('retireCreditsForOffsetOrder (%s mode)', (mode) => {
       subgraph.url,
       `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetOrder { retirements { id registry amount { amount } } } } }`,
       { r: [{ __typename: 'OffsetOrder', id: offsetOrderId }] },
-      { headers: AS_GATEWAY },
+      { asGateway: true },
     ))._entities[0]!.retirements;
   const ledgers = async (ids: string[]) => Promise.all(ids.map((id) => ledger(id)));
   const input = (over: Record<string, unknown> = {}) => ({ offsetOrderId: OO[2], projectId: COOKSTOVES, tonnes: 12, beneficiaryName: 'Alice Buyer', idempotencyKey: `${OO[2]}:${DEMO.offsetBundles[0]}`, ...over });

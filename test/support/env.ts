@@ -5,17 +5,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { GATEWAY_PROOF_HEADER, gatewayProof, signToken, type Role } from '../../lib/auth.ts';
+import { signToken, type Role } from '../../lib/auth.ts';
 import { SUBGRAPHS, loadConfig, type Config } from '../../lib/config.ts';
 
 export const TEST_SECRETS = {
   JWT_SECRET: 'test-jwt-secret-0123456789abcdefghijklmnopqrstuvwxyz',
   BACKEND_SECRET_KEY: 'test-backend-secret-0123456789abcdefghijklmnopqrstuv',
   SERVICE_TOKEN: 'test-service-token-0123456789abcdefghijklmnopqrstuvw',
+  GATEWAY_SIGNING_KEYS: 'test-1:test-gateway-signing-key-0123456789abcdefghijklmn',
 };
 
-/** The header the gateway adds to every subgraph request; suites that call a subgraph directly stand in for the gateway. */
-export const AS_GATEWAY: Record<string, string> = { [GATEWAY_PROOF_HEADER]: gatewayProof(TEST_SECRETS.SERVICE_TOKEN) };
+/** The key the test gateway signs with: suites that call a subgraph directly sign as the gateway would (`asGateway`). */
+export const TEST_SIGNING_KEY = { id: 'test-1', secret: 'test-gateway-signing-key-0123456789abcdefghijklmn' };
 
 export const MODES = ['local', 'upstream'] as const;
 export type Mode = (typeof MODES)[number];

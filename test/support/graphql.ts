@@ -1,6 +1,8 @@
 // A tiny GraphQL-over-HTTP client for tests.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type DocumentNode } from 'graphql';
+import { signRequest } from '../../lib/signature.ts';
+import { TEST_SIGNING_KEY } from './env.ts';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -13,25 +15,25 @@ export async function graphql<T = Record<string, unknown>, V = Record<string, un
   url: string,
   query: string | DocumentNode | TypedDocumentNode<T, V>,
   variables?: V,
-  opts: { token?: string; headers?: Record<string, string> } = {},
+  opts: { token?: string; headers?: Record<string, string>; asGateway?: boolean } = {},
 ): Promise<GraphQLResponse<T>> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-      ...opts.headers,
-    },
-    body: JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables }),
-  });
+  const body = JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables });
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+    ...opts.headers,
+  };
+  // A suite calling a subgraph directly stands in for the gateway: the request is signed as the gateway's would be.
+  if (opts.asGateway) Object.assign(headers, signRequest(TEST_SIGNING_KEY, { method: 'POST', path: new URL(url).pathname, body, authorization: headers.authorization ?? null }));
+  const res = await fetch(url, { method: 'POST', headers, body });
   const text = await res.text();
-  let body: { data?: T; errors?: GraphQLResponse['errors'] };
+  let answer: { data?: T; errors?: GraphQLResponse['errors'] };
   try {
-    body = JSON.parse(text) as typeof body;
+    answer = JSON.parse(text) as typeof answer;
   } catch {
     throw new Error(`Non-JSON response ${res.status}: ${text.slice(0, 200)}`);
   }
-  return { status: res.status, data: body.data, errors: body.errors, headers: res.headers };
+  return { status: res.status, data: answer.data, errors: answer.errors, headers: res.headers };
 }
 
 /** The data of a response that must have no errors. */

@@ -11,7 +11,7 @@ import type { Database, EntityManager } from '../../../lib/db.ts';
 import type { Config } from '../../../lib/config.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import { ServiceOutbox } from './entities.ts';
-import { callService, type ServiceEndpoint } from './service-call.ts';
+import { AS_SERVICE, callService, type ServiceEndpoint } from '../../../lib/service-call.ts';
 import type { OffsetRetirementRequest, PaymentRecord } from './service-messages.ts';
 
 type Target = ServiceOutbox['target'];
@@ -338,7 +338,7 @@ class DeliveryLane {
     const aliases = aliasesOf(mutation, rows.length);
     const variables = Object.fromEntries(rows.map((row, i) => [aliases[i]!.variable, JSON.parse(row.payload) as unknown]));
     type Result = { userErrors: { code: string; message: string }[] } | null;
-    const answer = await callService<Record<string, Result>>(this.target, endpoint, documentOf(mutation, rows.length), variables, this.signal);
+    const answer = await callService<Record<string, Result>>(this.target, endpoint, AS_SERVICE, documentOf(mutation, rows.length), variables, { signal: this.signal });
     if (answer.problem !== undefined) {
       if (rows.length > 1 && answer.failure !== 'unreachable') {
         const one: Outcome[] = [];

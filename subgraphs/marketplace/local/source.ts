@@ -28,7 +28,7 @@ import type {
   SupplierFilter,
   TraderFilter,
 } from '../source.ts';
-import { canSee } from '../visibility.ts';
+import { inScope, scopeFilter, type CallerScope } from '../../../lib/access.ts';
 import {
   BundleOrder,
   ImpactPartner,
@@ -52,13 +52,14 @@ type Sorted = { createdAt: Date; id: string };
 export class LocalMarketplaceSource implements MarketplaceSource {
   private readonly db: Database;
   private forked: EntityManager | undefined;
-  private readonly viewer: Viewer | null;
+  /** The caller's scope per type (policy.ts) and whom writes act for. */
+  private readonly caller: CallerScope;
   /** Called after a purchase commits (wakes the payment outbox dispatcher). */
   private readonly onPurchase: () => void;
 
-  constructor(db: Database, viewer: Viewer | null, onPurchase: () => void = () => {}) {
+  constructor(db: Database, caller: CallerScope, onPurchase: () => void = () => {}) {
     this.db = db;
-    this.viewer = viewer;
+    this.caller = caller;
     this.onPurchase = onPurchase;
   }
 
@@ -101,11 +102,9 @@ export class LocalMarketplaceSource implements MarketplaceSource {
     return this.byIds(User, ids, toRecord.user);
   }
 
-  /** Public rows, the viewer's own (when rows have an owner), or everything for an admin. */
-  private visible<T extends { isPublic: boolean }>(ownerField: string | null): FilterQuery<T> {
-    if (this.viewer?.role === 'ADMIN') return {} as FilterQuery<T>;
-    if (!this.viewer || !ownerField) return { isPublic: true } as FilterQuery<T>;
-    return { $or: [{ isPublic: true }, { [ownerField]: this.viewer.id }] } as FilterQuery<T>;
+  /** The rows of a type the caller may see (its rule in policy.ts), by the column naming the owner. */
+  private visible<T extends { isPublic: boolean }>(type: string, ownerField: string | null): FilterQuery<T> {
+    return scopeFilter(this.caller.of(type), ownerField ? [ownerField] : []) as FilterQuery<T>;
   }
 
   /**
@@ -130,7 +129,7 @@ export class LocalMarketplaceSource implements MarketplaceSource {
 
   private productWhere(filter: ProductFilter): FilterQuery<Product>[] {
     return [
-      this.visible<Product>('ownerId'),
+      this.visible<Product>('Product', 'ownerId'),
       filter.productType ? { productType: filter.productType } : {},
       filter.supplierId ? { supplierId: filter.supplierId } : {},
       filter.countryCode ? { countryCode: filter.countryCode } : {},
@@ -151,7 +150,7 @@ export class LocalMarketplaceSource implements MarketplaceSource {
 
   private supplierWhere(filter: SupplierFilter): FilterQuery<Supplier>[] {
     return [
-      this.visible<Supplier>(null),
+      this.visible<Supplier>('Supplier', null),
       filter.featured != null ? { featured: filter.featured } : {},
       filter.countryCode ? { countryCode: filter.countryCode } : {},
       filter.methodologyCode ? { methodologyCode: filter.methodologyCode } : {},
@@ -172,7 +171,7 @@ export class LocalMarketplaceSource implements MarketplaceSource {
 
   traders(listing: Listing<TraderFilter>) {
     const { supplierId } = listing.filter;
-    return this.window(Trader, [this.visible<Trader>(null), supplierId ? { supplierId } : {}], listing, toRecord.trader);
+    return this.window(Trader, [this.visible<Trader>('Trader', null), supplierId ? { supplierId } : {}], listing, toRecord.trader);
   }
 
   tradersByIds(ids: readonly string[]) {
@@ -180,7 +179,7 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   }
 
   impactPartners(listing: Listing<NoFilter>) {
-    return this.window(ImpactPartner, [this.visible<ImpactPartner>(null)], listing, toRecord.impactPartner);
+    return this.window(ImpactPartner, [this.visible<ImpactPartner>('ImpactPartner', null)], listing, toRecord.impactPartner);
   }
 
   impactPartnersByIds(ids: readonly string[]) {
@@ -194,7 +193,7 @@ export class LocalMarketplaceSource implements MarketplaceSource {
     return this.window(
       Order,
       [
-        this.visible<Order>('buyerId'),
+        this.visible<Order>('Order', 'buyerId'),
         filter.buyerId ? { buyerId: filter.buyerId } : {},
         filter.supplierId ? { supplierId: filter.supplierId } : {},
         filter.isPublic != null ? { isPublic: filter.isPublic } : {},
@@ -215,7 +214,7 @@ export class LocalMarketplaceSource implements MarketplaceSource {
     return this.window(
       Nft,
       [
-        this.visible<Nft>('ownerId'),
+        this.visible<Nft>('Nft', 'ownerId'),
         filter.ownerId ? { ownerId: filter.ownerId } : {},
         filter.availableOnly || filter.mintableOnly ? { availableGrams: { $gt: 0n } } : {},
         filter.mintableOnly ? { ownerId: null } : {},
@@ -232,7 +231,7 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   bundleOrders(listing: Listing<BundleOrderFilter>) {
     return this.window(
       BundleOrder,
-      [this.visible<BundleOrder>(null), listing.filter.availableOnly ? { availableGrams: { $gt: 0n } } : {}],
+      [this.visible<BundleOrder>('BundleOrder', null), listing.filter.availableOnly ? { availableGrams: { $gt: 0n } } : {}],
       listing,
       toRecord.bundleOrder,
     );
@@ -245,7 +244,7 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   async productOrders(listing: Listing<ProductOrderFilter>) {
     const { bundleOrderId, productId } = listing.filter;
     // The products of a non-public bundle order are as private as the bundle order.
-    const hidden = this.viewer?.role === 'ADMIN' ? [] : await this.idsWhere(BundleOrder, { isPublic: false });
+    const hidden = this.caller.of('BundleOrder').all ? [] : await this.idsWhere(BundleOrder, { isPublic: false });
     return this.window(
       ProductOrder,
       [bundleOrderId ? { bundleOrderId } : {}, productId ? { productId } : {}, hidden.length ? { bundleOrderId: { $nin: hidden } } : {}],
@@ -267,8 +266,8 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   // ---- purchases ---------------------------------------------------------------------------
 
   private buyer(): Viewer {
-    if (!this.viewer) throw forbidden('A user token is required to buy');
-    return this.viewer;
+    if (!this.caller.actor) throw forbidden('A user token is required to buy');
+    return this.caller.actor;
   }
 
   async createOrder(input: CreateOrderInput) {
@@ -276,7 +275,7 @@ export class LocalMarketplaceSource implements MarketplaceSource {
     const fingerprint = { kind: 'order', productId: input.productId, quantity: input.quantity.toString(), isPublic: input.isPublic, orderHash: input.orderHash };
     return this.purchase(buyer, input.idempotencyKey, fingerprint, async (em, orderId) => {
       const product = await em.findOne(Product, { id: input.productId });
-      if (!product || !canSee(this.viewer, product, product.ownerId ?? null)) throw new DomainError('NOT_FOUND', 'Product not found', 'input.productId');
+      if (!product || !inScope(this.caller.of('Product'), product, product.ownerId)) throw new DomainError('NOT_FOUND', 'Product not found', 'input.productId');
       const grams = tonnesToGrams(input.quantity);
       // Conditional atomic decrement: concurrent buyers can never take more than is available.
       const taken = await em.nativeUpdate(Product, { id: product.id, availableGrams: { $gte: grams } }, { availableGrams: raw('available_grams - ?', [grams]) });
@@ -301,7 +300,7 @@ export class LocalMarketplaceSource implements MarketplaceSource {
     const fingerprint = { kind: 'bundle', bundleOrderId: input.bundleOrderId, quantity: input.quantity.toString(), isPublic: input.isPublic };
     return this.purchase(buyer, input.idempotencyKey, fingerprint, async (em, orderId) => {
       const bundle = await em.findOne(BundleOrder, { id: input.bundleOrderId });
-      if (!bundle || !canSee(this.viewer, bundle, null)) throw new DomainError('NOT_FOUND', 'Bundle order not found', 'input.bundleOrderId');
+      if (!bundle || !inScope(this.caller.of('BundleOrder'), bundle, null)) throw new DomainError('NOT_FOUND', 'Bundle order not found', 'input.bundleOrderId');
       if (bundle.availableGrams <= 0n) throw new DomainError('INSUFFICIENT_INVENTORY', 'This bundle order is sold out', 'input.bundleOrderId');
       const grams = tonnesToGrams(input.quantity);
       const taken = await em.nativeUpdate(BundleOrder, { id: bundle.id, availableGrams: { $gte: grams } }, { availableGrams: raw('available_grams - ?', [grams]) });

@@ -2,18 +2,19 @@
 // Allowed with a valid signed link (from `OffsetOrder.certificate.url`) or with the bearer token
 // of the order's buyer or an admin; anything else is a 404, so ids cannot be probed.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isAdmin } from '../../../lib/auth.ts';
+import { maySee, type ObjectRule } from '../../../lib/access.ts';
 import { UpstreamHttpError, UpstreamUnreachableError } from '../../../lib/http-client.ts';
 import type { RequestContext } from '../../../lib/subgraph.ts';
 import { CERTIFICATE_PATH, type CertificateSigner } from './certificate-link.ts';
-import type { OffsetOrderSource } from './source.ts';
+import type { OffsetOrderSource, OffsetOrderView } from './source.ts';
 
 function send(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
   res.end(JSON.stringify({ error: message }));
 }
 
-export function certificateRoute(signer: CertificateSigner, sourceFor: (base: RequestContext) => OffsetOrderSource) {
+/** `rule`: the offset order's access rule (policy.ts), the same one every GraphQL path applies. */
+export function certificateRoute(signer: CertificateSigner, sourceFor: (base: RequestContext) => OffsetOrderSource, rule: ObjectRule<OffsetOrderView>) {
   return async (req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed', { allow: 'GET, HEAD' });
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -30,7 +31,7 @@ export function certificateRoute(signer: CertificateSigner, sourceFor: (base: Re
     try {
       const source = sourceFor(ctx);
       const [order] = await source.offsetOrdersByIds([orderId]);
-      const allowed = signed || isAdmin(viewer) || (order?.ownerId != null && order.ownerId === viewer?.id);
+      const allowed = signed || (order !== null && (await maySee(rule, order, ctx)));
       if (!order || !allowed || order.status !== 'COMPLETE') return send(res, 404, 'Certificate not found');
       const pdf = await source.certificatePdf(order);
       if (!pdf) return send(res, 404, 'Certificate not found');

@@ -19,6 +19,7 @@ import { createLuneApi } from './upstream/client.ts';
 import { OffsetOrderJournal } from './upstream/journal.ts';
 import { UpstreamOffsetOrderSource, type LuneOffsets } from './upstream/source.ts';
 import { serviceOutboxOf } from '../local/service-outbox.ts';
+import { offsetOrderRule } from '../policy.ts';
 
 export function createOffsetOrderLoaders(source: OffsetOrderSource, flow: OffsetProductFlow) {
   return {
@@ -65,7 +66,7 @@ function crashAfter(log: Logger): OffsetProductStep | null {
 function productFlow(config: Config, db: Database, log: Logger, offsetsFor: (viewer: Viewer) => OffsetOrderSource, paymentQueued: () => void) {
   const flow = new OffsetProductFlow({
     db,
-    footprints: { url: config.urlOf('footprints'), timeoutMs: config.UPSTREAM_TIMEOUT_MS },
+    footprints: { url: config.urlOf('footprints'), serviceToken: config.serviceToken, timeoutMs: config.UPSTREAM_TIMEOUT_MS },
     offsetsFor,
     paymentQueued,
     crashAfter: crashAfter(log),
@@ -86,7 +87,7 @@ function assemble(config: Config, sourceFor: (base: RequestContext) => OffsetOrd
         offsetCertificateLink: (orderId) => signer.link(requestOrigin(base.headers, config.MARKETPLACE_PUBLIC_URL), orderId),
       };
     },
-    routes: { [CERTIFICATE_PATH]: certificateRoute(signer, sourceFor) },
+    routes: { [CERTIFICATE_PATH]: certificateRoute(signer, sourceFor, offsetOrderRule) },
     close,
   };
 }

@@ -1,20 +1,13 @@
 // Offset orders: arguments -> offset source (through per-request loaders) -> GraphQL shape.
-import { isOwnerOrAdmin } from '../visibility.ts';
 import { requireViewer } from '../../../lib/auth.ts';
 import { pageArgs, wantsTotalCount } from '../../../lib/connection.ts';
 import { DomainError, ErrorCode, apiError, forbidden, mutationPayload } from '../../../lib/errors.ts';
 import type { MutationResolvers, QueryResolvers, Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { DEFAULT_OFFSET_CURRENCY, estimateRequest, idempotencyKeyOf, massRequest, valueRequest, yearlyEmissionGrams } from './allocation.ts';
-import type { OffsetOrderView } from './source.ts';
 import { offsetProductFields, offsetProductMutations, offsetProductOrderFields } from './flow/resolvers.ts';
 
 const tonnes = (amount: { toString(): string }) => ({ amount: amount.toString(), unit: 'T' as const });
-
-/** Offset orders are private: the buyer who placed one and admins see it; others get null. */
-function visible(ctx: Context, order: OffsetOrderView | null): OffsetOrderView | null {
-  return order && isOwnerOrAdmin(ctx.auth.viewer, order.ownerId) ? order : null;
-}
 
 /** The source's currency when the buyer names none (Lune: the account's currency). */
 const currencyOf = (ctx: Context, currency: string | null | undefined) => currency ?? ctx.offsets.defaultCurrency ?? DEFAULT_OFFSET_CURRENCY;
@@ -24,9 +17,9 @@ export const offsetOrderQueries: QueryResolvers<Context> = {
   offsetQuoteByValue: (_root, { input }, ctx) => mutationPayload('quote', () => ctx.offsets.quote(valueRequest(input))),
   offsetOrders: (_root, args, ctx, info) => {
     requireViewer(ctx);
-    return ctx.offsets.offsetOrders({ ...pageArgs(args), totalCount: wantsTotalCount(info) });
+    return ctx.offsets.offsetOrders({ ...pageArgs(args), totalCount: wantsTotalCount(info) }, ctx.access.of('OffsetOrder'));
   },
-  offsetOrder: async (_root, { id }, ctx) => visible(ctx, await ctx.offsetLoaders.offsetOrder.load(id)),
+  offsetOrder: (_root, { id }, ctx) => ctx.offsetLoaders.offsetOrder.load(id),
   offsetOrderByIdempotencyKey: async (_root, { idempotencyKey, ownerId }, ctx) => {
     const viewer = requireViewer(ctx);
     const owner = ownerId ?? viewer.id;
@@ -49,9 +42,9 @@ const grams = (amount: bigint) => ({ amount: amount.toString(), unit: 'G' as con
 
 export const offsetOrderTypes: Pick<Resolvers<Context>, 'OffsetOrder' | 'OffsetQuote' | 'OffsetAllocation' | 'OffsetPoolRetirement' | 'OffsetRetirementShare' | 'ResoldProduct'> = {
   OffsetOrder: {
-    __resolveReference: async (ref, ctx) => visible(ctx, await ctx.offsetLoaders.offsetOrder.load(ref.id)),
+    __resolveReference: (ref, ctx) => ctx.offsetLoaders.offsetOrder.load(ref.id),
     mass: (o) => (o.mass === null ? null : tonnes(o.mass)),
-    buyer: (o, _args, ctx) => (o.ownerId && isOwnerOrAdmin(ctx.auth.viewer, o.ownerId) ? ctx.loaders.user.load(o.ownerId) : null),
+    buyer: (o, _args, ctx) => (o.ownerId ? ctx.loaders.user.load(o.ownerId) : null),
     certificate: (o, _args, ctx) => {
       if (o.status !== 'COMPLETE') throw apiError(ErrorCode.NOT_FOUND, `Offset order ${o.id} has no certificate: it is ${o.status.toLowerCase()}, not complete`);
       return ctx.offsetCertificateLink(o.id);

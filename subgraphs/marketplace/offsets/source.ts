@@ -1,6 +1,7 @@
 // The port of offset orders (the orders API of the offset-orders provider): quotes, orders and
 // certificates in domain types. `local/source.ts` (inventory in the marketplace database)
 // and `upstream/source.ts` (the offset-orders REST API) implement it.
+import type { Scope } from '../../../lib/access.ts';
 import type { Connection, ConnectionArgs } from '../../../lib/connection.ts';
 import type { EntityManager } from '../../../lib/db.ts';
 import type { Decimal } from '../../../lib/decimal.ts';
@@ -153,9 +154,9 @@ export interface OffsetOrderSource {
   quotes(requests: readonly (OffsetRequest & { kind: 'MASS' | 'VALUE' })[]): Promise<(OffsetQuoteView | DomainError)[]>;
   /** Places an order for the viewer; same key and same request return the first order. */
   placeOrder(request: OffsetRequest, idempotencyKey: string | null, options?: PlaceOrderOptions): Promise<OffsetOrderView>;
-  /** The viewer's orders (all orders for an admin), newest first. */
-  offsetOrders(page: OffsetOrderPage): Promise<Connection<OffsetOrderView>>;
-  /** Orders by id, whoever owns them: callers check visibility. */
+  /** The orders inside the caller's scope (policy.ts: the buyer's own; all for an admin), newest first. */
+  offsetOrders(page: OffsetOrderPage, scope: Scope): Promise<Connection<OffsetOrderView>>;
+  /** Orders by id, whoever owns them: the access policy decides who sees each. */
   offsetOrdersByIds(ids: readonly string[]): Promise<(OffsetOrderView | null)[]>;
   offsetOrderByIdempotencyKey(ownerId: string, idempotencyKey: string): Promise<OffsetOrderView | null>;
   /**

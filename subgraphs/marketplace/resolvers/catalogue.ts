@@ -1,5 +1,6 @@
 // Catalogue and listings: products, suppliers, traders, impact partners, NFTs, bundle orders and
-// the products inside them. Public records for everyone; non-public ones for their owner or an admin.
+// the products inside them. Who sees which record is policy.ts's (applied to every field).
+import { inScope } from '../../../lib/access.ts';
 import { pageArgs, type ConnectionArgs } from '../../../lib/connection.ts';
 import type {
   BundleOrderResolvers,
@@ -11,7 +12,6 @@ import type {
 } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import type { Listing, SortDirection } from '../source.ts';
-import { visibleOrNull } from '../visibility.ts';
 
 export const tonnes = (amount: { toString(): string }) => ({ amount: amount.toString(), unit: 'T' as const });
 
@@ -20,27 +20,24 @@ export function listing<F>(args: ConnectionArgs & { order?: SortDirection | null
   return { page: pageArgs(args), filter, order: args.order ?? 'DESC' };
 }
 
-/** Records without an owner: public ones for everyone, all for an admin. */
-const noOwner = () => null;
-
 export const catalogueQuery: QueryResolvers<Context> = {
   productOptions: (_root, args, ctx) => ctx.source.productOptions(listing(args, { productType: args.productType })),
   suppliers: (_root, args, ctx) => ctx.source.suppliers(listing(args, args.filter ?? {})),
-  supplier: async (_root, { id }, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.supplier.load(id), noOwner),
+  supplier: (_root, { id }, ctx) => ctx.loaders.supplier.load(id),
   supplierOptions: (_root, args, ctx) => ctx.source.supplierOptions(listing(args, {})),
   traders: (_root, args, ctx) => ctx.source.traders(listing(args, args.filter ?? {})),
-  trader: async (_root, { id }, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.trader.load(id), noOwner),
+  trader: (_root, { id }, ctx) => ctx.loaders.trader.load(id),
   impactPartners: (_root, args, ctx) => ctx.source.impactPartners(listing(args, {})),
-  impactPartner: async (_root, { id }, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.impactPartner.load(id), noOwner),
+  impactPartner: (_root, { id }, ctx) => ctx.loaders.impactPartner.load(id),
   nfts: (_root, args, ctx) => ctx.source.nfts(listing(args, { availableOnly: args.filter?.availableOnly })),
   mintableNfts: (_root, args, ctx) => ctx.source.nfts(listing(args, { mintableOnly: true })),
   bundleOrders: (_root, args, ctx) => ctx.source.bundleOrders(listing(args, args.filter ?? {})),
-  bundleOrder: async (_root, { id }, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.bundleOrder.load(id), noOwner),
+  bundleOrder: (_root, { id }, ctx) => ctx.loaders.bundleOrder.load(id),
   productOrders: (_root, args, ctx) => ctx.source.productOrders(listing(args, args.filter ?? {})),
   productOrder: async (_root, { id }, ctx) => {
     const line = await ctx.loaders.productOrder.load(id);
-    // Visible when its bundle order is.
-    return line && visibleOrNull(ctx.auth.viewer, await ctx.loaders.bundleOrder.load(line.bundleOrderId), noOwner) ? line : null;
+    // A line of a bundle order is seen with its bundle order, under the bundle's rule.
+    return line && inScope(ctx.access.of('BundleOrder'), (await ctx.loaders.bundleOrder.load(line.bundleOrderId)) ?? {}, null) ? line : null;
   },
 };
 
@@ -61,7 +58,7 @@ export const BundleOrder: BundleOrderResolvers<Context> = {
 };
 
 export const ProductOrder: ProductOrderResolvers<Context> = {
-  bundleOrder: async (p, _args, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.bundleOrder.load(p.bundleOrderId), noOwner),
-  product: async (p, _args, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.product.load(p.productId), (r) => r.ownerId),
+  bundleOrder: (p, _args, ctx) => ctx.loaders.bundleOrder.load(p.bundleOrderId),
+  product: (p, _args, ctx) => ctx.loaders.product.load(p.productId),
   quantity: (p) => tonnes(p.quantity),
 };

@@ -4,7 +4,6 @@ import { DomainError, unauthenticated } from '../../../lib/errors.ts';
 import { commonResolvers } from '../../../lib/scalars.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
-import { isOwnerOrAdmin, visibleOrNull } from '../visibility.ts';
 import { adminMutation, adminQuery } from './admin.ts';
 import { BundleOrder, ImpactPartner, MarketplaceOption, ProductOrder, Trader, catalogueQuery } from './catalogue.ts';
 import { ordersMutation, userPurchases } from './orders.ts';
@@ -24,11 +23,11 @@ export const resolvers: Resolvers<Context> = {
     me: (_root, _args, ctx) => ctx.loaders.user.load(requireViewer(ctx).id),
     products: (_root, args, ctx, info) =>
       ctx.source.products({ page: pageArgs(args), filter: args.filter ?? {}, order: args.order ?? 'DESC', totalCount: wantsTotalCount(info) }),
-    product: async (_root, { id }, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.product.load(id), (p) => p.ownerId),
+    product: (_root, { id }, ctx) => ctx.loaders.product.load(id),
     orders: (_root, args, ctx, info) =>
       ctx.source.orders({ page: pageArgs(args), filter: args.filter ?? {}, order: args.order ?? 'DESC', totalCount: wantsTotalCount(info) }),
-    order: async (_root, { id }, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.order.load(id), (o) => o.buyerId),
-    nft: async (_root, { id }, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.nft.load(id), (n) => n.ownerId),
+    order: (_root, { id }, ctx) => ctx.loaders.order.load(id),
+    nft: (_root, { id }, ctx) => ctx.loaders.nft.load(id),
   },
 
   Mutation: {
@@ -61,26 +60,25 @@ export const resolvers: Resolvers<Context> = {
   ProductOrder,
 
   Product: {
-    __resolveReference: async (ref, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.product.load(ref.id), (p) => p.ownerId),
+    __resolveReference: (ref, ctx) => ctx.loaders.product.load(ref.id),
     supplier: async (p, _args, ctx) => (await ctx.loaders.supplier.load(p.supplierId))!,
   },
 
   Supplier: {
-    // A non-public supplier resolves for admins only (suppliers have no owner).
-    __resolveReference: async (ref, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.supplier.load(ref.id), () => null),
+    __resolveReference: (ref, ctx) => ctx.loaders.supplier.load(ref.id),
   },
 
   Order: {
-    __resolveReference: async (ref, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.order.load(ref.id), (o) => o.buyerId),
+    __resolveReference: (ref, ctx) => ctx.loaders.order.load(ref.id),
     product: async (o, _args, ctx) => (await ctx.loaders.product.load(o.productId))!,
     supplier: async (o, _args, ctx) => (await ctx.loaders.supplier.load(o.supplierId))!,
-    buyer: (o, _args, ctx) => (isOwnerOrAdmin(ctx.auth.viewer, o.buyerId) ? ctx.loaders.user.load(o.buyerId) : null),
+    buyer: (o, _args, ctx) => ctx.loaders.user.load(o.buyerId),
     bundleOrder: (o, _args, ctx) => (o.bundleOrderId ? ctx.loaders.bundleOrder.load(o.bundleOrderId) : null),
     quantity: (o) => tonnes(o.quantity),
   },
 
   Nft: {
-    __resolveReference: async (ref, ctx) => visibleOrNull(ctx.auth.viewer, await ctx.loaders.nft.load(ref.id), (n) => n.ownerId),
+    __resolveReference: (ref, ctx) => ctx.loaders.nft.load(ref.id),
     supplier: (n, _args, ctx) => (n.supplierId ? ctx.loaders.supplier.load(n.supplierId) : null),
     quantity: (n) => tonnes(n.quantity),
   },

@@ -1,4 +1,6 @@
-import { upstreamBearer, type Viewer } from '../../../lib/auth.ts';
+import { inScope, type CallerScope } from '../../../lib/access.ts';
+import { upstreamBearer } from '../../../lib/auth.ts';
+import type { NftRecord } from '../source.ts';
 import { mapConcurrent } from '../../../lib/batch.ts';
 import { offsetConnection, offsetPage, windowFromPages } from '../../../lib/connection.ts';
 import { DomainError } from '../../../lib/errors.ts';
@@ -43,18 +45,26 @@ const MODELS: Record<CatalogueModel, { path: Co2TrustModel; schema: keyof typeof
 /** Schemas of the page/size/order lists. */
 type ListSchema = 'products' | 'suppliers' | 'traders' | 'impactPartners' | 'orders' | 'nfts' | 'bundleOrders' | 'productOrders' | 'mailingList';
 
+/** The type (policy.ts) of the records a list yields and who owns one. */
+interface VisibleIn<R> {
+  type: string;
+  owner(record: R): string | null;
+}
+const UNOWNED = <R,>(type: string): VisibleIn<R> => ({ type, owner: () => null });
+
 /** The marketplace over the CO2Trust core services REST API. */
 export class UpstreamMarketplaceSource implements MarketplaceSource {
   private readonly client: UpstreamClient;
-  private readonly viewer: Viewer | null;
+  /** The caller's scope per type (policy.ts) and whom writes act for. */
+  private readonly caller: CallerScope;
   private readonly backendSecretKey: string | undefined;
   private readonly byIdConcurrency: number;
 
   private readonly logger: Logger | undefined;
 
-  constructor(client: UpstreamClient, viewer: Viewer | null, backendSecretKey: string | undefined, byIdConcurrency = 8, logger?: Logger) {
+  constructor(client: UpstreamClient, caller: CallerScope, backendSecretKey: string | undefined, byIdConcurrency = 8, logger?: Logger) {
     this.client = client;
-    this.viewer = viewer;
+    this.caller = caller;
     this.backendSecretKey = backendSecretKey;
     this.byIdConcurrency = byIdConcurrency;
     this.logger = logger;
@@ -67,11 +77,16 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
 
   /** The caller's CO2Trust bearer token, when the caller has one. */
   private auth(): Record<string, string> {
-    return upstreamBearer(this.viewer);
+    return upstreamBearer(this.caller.actor);
   }
 
-  /** One page/size/order listing mapped to a connection; filters are passed through. */
-  private list<K extends ListSchema, R>(path: string, schema: K, listing: Listing<unknown>, query: Query, map: (row: Parsed<K>['items'][number]) => R) {
+  /**
+   * One page/size/order listing mapped to a connection; filters are passed through. CO2Trust may
+   * list records the caller may not see (a non-public supplier to a user): `visible` keeps only
+   * those inside the caller's scope of the listed type, so a page may hold fewer items than asked.
+   */
+  private list<K extends ListSchema, R>(path: string, schema: K, listing: Listing<unknown>, query: Query, map: (row: Parsed<K>['items'][number]) => R, visible?: VisibleIn<R>) {
+    const scope = visible && this.caller.of(visible.type);
     return windowFromPages(offsetPage(listing.page), async (pageNumber, size) => {
       const body = await this.client.json<unknown>({
         path,
@@ -79,7 +94,8 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
         query: { page: pageNumber, size, order: listing.order.toLowerCase(), ...query },
       });
       const res = this.parse(schema, `GET ${path}`, body);
-      return { items: (res.items as Parsed<K>['items'][number][]).map(map), total: res.total };
+      const items = (res.items as Parsed<K>['items'][number][]).map(map);
+      return { items: scope && !scope.all ? items.filter((r) => inScope(scope, r as { isPublic?: boolean }, visible.owner(r))) : items, total: res.total };
     });
   }
 
@@ -132,14 +148,14 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
 
   /** CO2Trust has no user lookup: the caller's own record comes from the verified token. */
   async usersByIds(ids: readonly string[]): Promise<(UserRecord | null)[]> {
-    const v = this.viewer;
+    const v = this.caller.actor;
     return ids.map((id) =>
       v && v.id === id ? { id: v.id, email: v.email, name: v.name ?? null, role: v.role, createdAt: v.issuedAt ?? new Date(0) } : null,
     );
   }
 
   products({ filter, ...listing }: Listing<ProductFilter>) {
-    return this.list(R.products, 'products', { filter, ...listing }, { product_type: filter.productType?.toLowerCase(), supplier_id: filter.supplierId, country_code: filter.countryCode }, fromCo2Trust.product);
+    return this.list(R.products, 'products', { filter, ...listing }, { product_type: filter.productType?.toLowerCase(), supplier_id: filter.supplierId, country_code: filter.countryCode }, fromCo2Trust.product, { type: 'Product', owner: (p) => p.ownerId });
   }
 
   productsByIds(ids: readonly string[]) {
@@ -163,7 +179,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
 
   suppliers(listing: Listing<SupplierFilter>) {
     const f = listing.filter;
-    return this.list(R.suppliers, 'suppliers', listing, { featured: f.featured ?? undefined, country_code: f.countryCode, methodology_code: f.methodologyCode }, fromCo2Trust.supplier);
+    return this.list(R.suppliers, 'suppliers', listing, { featured: f.featured ?? undefined, country_code: f.countryCode, methodology_code: f.methodologyCode }, fromCo2Trust.supplier, UNOWNED('Supplier'));
   }
 
   supplierOptions(listing: Listing<NoFilter>) {
@@ -175,7 +191,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   traders(listing: Listing<TraderFilter>) {
-    return this.list(R.traders, 'traders', listing, { supplier_id: listing.filter.supplierId }, fromCo2Trust.trader);
+    return this.list(R.traders, 'traders', listing, { supplier_id: listing.filter.supplierId }, fromCo2Trust.trader, UNOWNED('Trader'));
   }
 
   tradersByIds(ids: readonly string[]) {
@@ -183,7 +199,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   impactPartners(listing: Listing<NoFilter>) {
-    return this.list(R.impactPartners, 'impactPartners', listing, {}, fromCo2Trust.impactPartner);
+    return this.list(R.impactPartners, 'impactPartners', listing, {}, fromCo2Trust.impactPartner, UNOWNED('ImpactPartner'));
   }
 
   impactPartnersByIds(ids: readonly string[]) {
@@ -192,7 +208,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
 
   orders(listing: Listing<OrderFilter>) {
     const f = listing.filter;
-    const own = f.buyerId && f.buyerId === this.viewer?.id;
+    const own = f.buyerId && f.buyerId === this.caller.actor?.id;
     const path = f.purchasedOnly && own ? R.userPurchasedOrders : own ? R.userOrders : R.orders;
     return this.list(
       path,
@@ -207,21 +223,23 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
         status: f.purchasedOnly && !own ? 'completed' : undefined,
       },
       fromCo2Trust.order,
+      { type: 'Order', owner: (o) => o.buyerId },
     );
   }
 
   async ordersByIds(ids: readonly string[]) {
     // Orders need a user token upstream; an anonymous caller sees none.
-    if (!this.viewer?.upstreamToken) return ids.map(() => null);
+    if (!this.caller.actor?.upstreamToken) return ids.map(() => null);
     return this.byIds(R.order, 'order', ids, fromCo2Trust.order);
   }
 
   nfts(listing: Listing<NftFilter>) {
     const f = listing.filter;
     const available = f.availableOnly ? true : undefined;
-    if (f.mintableOnly) return this.list(R.mintableNfts, 'nfts', listing, {}, fromCo2Trust.nft);
-    if (f.ownerId && f.ownerId === this.viewer?.id) return this.list(R.userNfts, 'nfts', listing, { available_only: available }, fromCo2Trust.nft);
-    return this.list(R.nfts, 'nfts', listing, { available_only: available, owner_id: f.ownerId ?? undefined }, fromCo2Trust.nft);
+    const visible: VisibleIn<NftRecord> = { type: 'Nft', owner: (n) => n.ownerId };
+    if (f.mintableOnly) return this.list(R.mintableNfts, 'nfts', listing, {}, fromCo2Trust.nft, visible);
+    if (f.ownerId && f.ownerId === this.caller.actor?.id) return this.list(R.userNfts, 'nfts', listing, { available_only: available }, fromCo2Trust.nft, visible);
+    return this.list(R.nfts, 'nfts', listing, { available_only: available, owner_id: f.ownerId ?? undefined }, fromCo2Trust.nft, visible);
   }
 
   nftsByIds(ids: readonly string[]) {
@@ -229,7 +247,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   bundleOrders(listing: Listing<BundleOrderFilter>) {
-    return this.list(R.bundleOrders, 'bundleOrders', listing, { available_only: listing.filter.availableOnly ? true : undefined }, fromCo2Trust.bundleOrder);
+    return this.list(R.bundleOrders, 'bundleOrders', listing, { available_only: listing.filter.availableOnly ? true : undefined }, fromCo2Trust.bundleOrder, UNOWNED('BundleOrder'));
   }
 
   bundleOrdersByIds(ids: readonly string[]) {

@@ -62,12 +62,11 @@ export class LocalRegistrySource implements RegistrySource {
   /** Who may act for which organization (memberships, admins). */
   private readonly access: OrganizationAccess;
 
-  constructor(db: Database, viewer: Viewer | null, offsetOrganizationId: string) {
+  constructor(db: Database, access: OrganizationAccess, offsetOrganizationId: string) {
     this.db = db;
-    const em = db.fork();
-    this.em = em;
+    this.em = db.fork();
     this.offsetOrganizationId = offsetOrganizationId;
-    this.access = new OrganizationAccess(em, viewer);
+    this.access = access;
   }
 
   /** Members and admins read an organization; anyone else is refused. */
@@ -81,10 +80,10 @@ export class LocalRegistrySource implements RegistrySource {
   }
 
   async organization(id: string) {
+    // One the caller may not see is answered as absent.
+    if (!(await this.access.maySee(id))) return null;
     const org = await this.em.findOne(Organization, { id });
-    if (!org) return null;
-    await this.assertReadable(id);
-    return { id: org.id, name: org.name };
+    return org && { id: org.id, name: org.name };
   }
 
   async inventory(organizationId: string, development: boolean, args: ConnectionArgs) {

@@ -96,7 +96,8 @@ export class UpstreamRegistrySource implements RegistrySource {
   }
 
   async organization(id: string): Promise<OrganizationRecord | null> {
-    await this.access.assertMayAct(id);
+    // One the caller may not see is answered as absent, and the ICR is not asked.
+    if (!(await this.access.maySee(id))) return null;
     return (await this.fetchInventory(id, false)) ? { id, name: null } : null;
   }
 

@@ -1,7 +1,7 @@
-// Reads what a product's offset needs from the footprints subgraph, as the caller: the caller's
-// own token goes with the request, so footprints applies its own access rules to the buyer.
+// Reads what a product's offset needs from the footprints subgraph, on the caller's behalf: the
+// service credential with the caller's token, so footprints applies its own access rules to the buyer.
 import { DomainError, ErrorCode, apiError } from '../../../../lib/errors.ts';
-import { callService } from '../../local/service-call.ts';
+import { callService, type ServiceEndpoint } from '../../../../lib/service-call.ts';
 import { yearlyEmissionGrams } from '../allocation.ts';
 
 const PRODUCT = `query OffsetProductMeasure($id: ID!) { resoldProduct(id: $id) { id name footprint { total } yearlySalesVolumes { year tonnes } } }`;
@@ -24,11 +24,8 @@ export interface ProductMeasurement {
   grams: bigint;
 }
 
-export interface FootprintsEndpoint {
-  /** The footprints subgraph's GraphQL URL (`config.urlOf('footprints')`). */
-  url: string;
-  timeoutMs: number;
-}
+/** The footprints subgraph (`config.urlOf('footprints')`) and the service credential. */
+export type FootprintsEndpoint = ServiceEndpoint;
 
 /**
  * The product's footprint and the year's sales volume. A product the caller cannot see is
@@ -36,8 +33,7 @@ export interface FootprintsEndpoint {
  * NO_SALES_VOLUME; footprints being unreachable is UPSTREAM_UNAVAILABLE.
  */
 export async function measureProduct(endpoint: FootprintsEndpoint, callerToken: string, productId: string, year: number): Promise<ProductMeasurement> {
-  // The caller's token stands where a service token would: footprints answers as it would the buyer.
-  const answer = await callService<{ resoldProduct: ProductJson | null }>('footprints', { ...endpoint, serviceToken: callerToken }, PRODUCT, { id: productId });
+  const answer = await callService<{ resoldProduct: ProductJson | null }>('footprints', endpoint, { onBehalfOf: callerToken }, PRODUCT, { id: productId });
   if (answer.problem !== undefined) {
     if (answer.failure === 'unreachable') throw apiError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The footprints service is unavailable, try again later');
     throw apiError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The footprints service could not answer for this product');

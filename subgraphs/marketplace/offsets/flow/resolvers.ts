@@ -8,11 +8,10 @@ import { DEFAULT_OFFSET_CURRENCY } from '../allocation.ts';
 import type { OffsetOrderView } from '../source.ts';
 import { offsetProductRequest } from './input.ts';
 
-/** The caller's bearer token, forwarded to footprints so it answers as it would the caller. */
+/** The caller's token: footprints is asked on the caller's behalf, so it answers as it would the caller. */
 function callerToken(ctx: Context): string {
-  const match = /^Bearer\s+(\S+)$/i.exec(ctx.headers.authorization ?? '');
-  if (!match) throw unauthenticated();
-  return match[1]!;
+  if (!ctx.auth.token) throw unauthenticated();
+  return ctx.auth.token;
 }
 
 export const offsetProductMutations: MutationResolvers<Context> = {

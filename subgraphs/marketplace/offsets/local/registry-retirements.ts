@@ -4,7 +4,7 @@
 import { convertMass, type MassUnit } from '../../../../lib/decimal.ts';
 import type { OffsetRetirementRecord } from '../source.ts';
 import type { RegistryRetirements } from './source.ts';
-import { callService, type ServiceEndpoint } from '../../local/service-call.ts';
+import { AS_SERVICE, callService, type ServiceEndpoint } from '../../../../lib/service-call.ts';
 
 const FIELDS = 'retirements { registry serialization amount { amount unit } beneficiaryName retiredAt }';
 const RETIREMENTS = `query OffsetOrderRetirements($representations: [_Any!]!) {
@@ -39,7 +39,7 @@ const records = (retirements: RetirementJson[]): OffsetRetirementRecord[] =>
  */
 export async function registryRetirementsOf(endpoint: ServiceEndpoint, offsetOrderId: string, poolRetirementIds: readonly string[]): Promise<RegistryRetirements | null> {
   const representations = [{ __typename: 'OffsetOrder', id: offsetOrderId }, ...poolRetirementIds.map((id) => ({ __typename: 'OffsetPoolRetirement', id }))];
-  const answer = await callService<{ _entities: ({ retirements: RetirementJson[] | null } | null)[] }>('registry', endpoint, RETIREMENTS, { representations });
+  const answer = await callService<{ _entities: ({ retirements: RetirementJson[] | null } | null)[] }>('registry', endpoint, AS_SERVICE, RETIREMENTS, { representations });
   const entities = answer.data?._entities;
   // The registry answers null retirements (with an error) when one of its upstreams failed.
   if (!entities || entities.length !== representations.length || entities.some((e) => !e?.retirements)) return null;

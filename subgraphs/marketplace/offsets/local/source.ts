@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
+import { scopeFilter, type Scope } from '../../../../lib/access.ts';
 import type { Viewer } from '../../../../lib/auth.ts';
 import { alignByKey } from '../../../../lib/batch.ts';
 import { byCreation, keysetPage, ormOrderBy, withNodes } from '../../../../lib/connection.ts';
@@ -169,11 +170,9 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     return { order, record: offsetOrderRecord(order, await em.find(OffsetAllocation, { orderId: order.id })) };
   }
 
-  async offsetOrders(args: OffsetOrderPage) {
-    const viewer = this.viewer;
-    if (!viewer) throw unauthenticated();
+  async offsetOrders(args: OffsetOrderPage, scope: Scope) {
     const em = this.em.fork();
-    const mine: FilterQuery<OffsetOrder> = viewer.role === 'ADMIN' ? {} : { ownerId: viewer.id };
+    const mine = scopeFilter(scope, ['ownerId']) as FilterQuery<OffsetOrder>;
     const page = keysetPage(args, byCreation<OffsetOrder>());
     const rows = await em.find(OffsetOrder, { $and: [mine, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
     const connection = page.connection(rows, args.totalCount === false ? null : await em.count(OffsetOrder, mine));

@@ -1,3 +1,4 @@
+import type { Scope } from '../../../../lib/access.ts';
 import type { Viewer } from '../../../../lib/auth.ts';
 import { afterKeyPage, keysetConnection } from '../../../../lib/connection.ts';
 import { dec, minorUnits } from '../../../../lib/decimal.ts';
@@ -131,13 +132,11 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
     }
   }
 
-  async offsetOrders(args: OffsetOrderPage) {
-    const viewer = this.viewer;
-    if (!viewer) throw unauthenticated();
+  async offsetOrders(args: OffsetOrderPage, scope: Scope) {
     // Lune pages forwards after an order id only.
     const { limit, afterKey } = afterKeyPage(args);
     try {
-      if (viewer.role === 'ADMIN') {
+      if (scope.all) {
         // The account's list as Lune pages it; owners come from the journal in one statement.
         const page = await this.lune.api.orders(Math.min(limit, LUNE_MAX_LIMIT), afterKey);
         const owners = await this.journal.byLuneOrderIds(page.data.map((o) => o.id));
@@ -146,7 +145,8 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
         return { ...connection, pageInfo: { ...connection.pageInfo, hasNextPage: page.has_more } };
       }
       // A buyer's orders are the journal's (Lune cannot filter by buyer): one GET per order shown.
-      const entries = await this.journal.page(viewer.id, limit + 1, afterKey);
+      if (scope.ownerId === null) return keysetConnection([], limit, (o: OffsetOrderView) => o.id, { hasPreviousPage: false, totalCount: null });
+      const entries = await this.journal.page(scope.ownerId, limit + 1, afterKey);
       if (!entries) throw badInput('Invalid cursor in "after"', 'after');
       const orders = await Promise.all(entries.map((e) => this.lune.api.order(e.luneOrderId!)));
       const records = orders.flatMap((o, i) => (o ? [fromLune.order(o, ownershipOf(entries[i]))] : []));
