@@ -163,7 +163,7 @@ export function bearerToken(authorization: string | null | undefined): string | 
 export const ON_BEHALF_OF_HEADER = 'x-on-behalf-of';
 
 /** The caller a verified token names, or the anonymous caller with the reason the token was refused. */
-async function callerOf(token: string | null, jwtSecret: string): Promise<AuthState> {
+export async function callerOf(token: string | null, jwtSecret: string): Promise<AuthState> {
   if (!token) return { ...ANONYMOUS, trusted: true };
   try {
     return { viewer: await verifyToken(token, jwtSecret), service: false, tokenProblem: null, trusted: true, token };

@@ -1,4 +1,5 @@
 import type { CallerScope } from '../../lib/access.ts';
+import type { AuthState } from '../../lib/auth.ts';
 import type { RequestContext } from '../../lib/subgraph.ts';
 import type { MarketplaceLoaders } from './loaders.ts';
 import type { OffsetOrderContext } from './offsets/module.ts';
@@ -12,6 +13,8 @@ export interface Context extends RequestContext, OffsetOrderContext {
   loaders: MarketplaceLoaders;
   /** Signs an access token for a user (the secret stays in the server). */
   issueToken(user: { id: string; email: string; name: string | null; role: 'USER' | 'ADMIN'; upstreamToken?: string }): Promise<{ token: string; expiresAt: Date }>;
+  /** The caller a token just issued names (the rest of `authenticate`'s answer is theirs). */
+  signedIn(token: string): Promise<AuthState>;
   /** True when the request carries the configured X-Backend-Secret-Key. */
   backendKeyValid: boolean;
 }

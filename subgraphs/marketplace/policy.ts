@@ -19,16 +19,14 @@ export const policy = definePolicy<ResolversParentTypes>({
   BundleOrder: { object: { see: ['admin', 'service'], public: { to: 'anyone', when: (b) => b.isPublic } } },
   // A product inside a bundle order, listed with the bundle; the bundle's rule scopes its lists.
   ProductOrder: value,
-  // A public order is seen by every signed-in user; its buyer only by the buyer and admins.
-  Order: {
-    object: { see: ['owner', 'admin', 'service'], owner: (o) => o.buyerId, public: { to: 'signedIn', when: (o) => o.isPublic } },
-    fields: { buyer: ['owner', 'admin', 'service'] },
-  },
+  // A public order is seen by every signed-in user; its buyer stays the buyer's and admins' (the User rule).
+  Order: { object: { see: ['owner', 'admin', 'service'], owner: (o) => o.buyerId, public: { to: 'signedIn', when: (o) => o.isPublic } } },
   Nft: { object: { see: ['owner', 'admin', 'service'], owner: (n) => n.ownerId, public: { to: 'anyone', when: (n) => n.isPublic } } },
-  MailingListEntry: { object: { see: ['admin', 'service'] } },
+  // Admins read the list; the one who just subscribed an address sees its entry in that answer.
+  MailingListEntry: { object: { see: ['admin', 'service'], public: { to: 'anyone', when: (e) => e.justSubscribed === true } } },
   // An id and a name for a picker, listed from products or suppliers under their rules.
   MarketplaceOption: value,
-  OffsetOrder: { object: offsetOrderRule, fields: { buyer: ['owner', 'admin', 'service'] } },
+  OffsetOrder: { object: offsetOrderRule },
   // Whole tonnes retired for several buyers: a public registry record that names no buyer.
   OffsetPoolRetirement: { object: { see: ['anyone'] } },
   OffsetQuote: value,

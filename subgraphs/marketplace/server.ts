@@ -1,7 +1,7 @@
 // Builds and serves the marketplace subgraph in local or upstream mode.
 import { join } from 'node:path';
 import { callerScope, type CallerScope } from '../../lib/access.ts';
-import { safeEqual, signToken } from '../../lib/auth.ts';
+import { callerOf, safeEqual, signToken } from '../../lib/auth.ts';
 import type { Config } from '../../lib/config.ts';
 import { openDatabase, type Database } from '../../lib/db.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
@@ -96,6 +96,7 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
         loaders: createLoaders(source),
         backendKeyValid: typeof key === 'string' && safeEqual(key, config.backendSecretKey),
         issueToken: (user) => signToken(user, config.jwtSecret, config.JWT_TTL_SECONDS),
+        signedIn: (token) => callerOf(token, config.jwtSecret),
       };
     },
     health,

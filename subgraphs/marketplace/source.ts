@@ -86,6 +86,8 @@ export interface MailingListEntryRecord {
   id: string;
   email: string;
   createdAt: Date;
+  /** Set on the entry `subscribeToMailingList` answers: shown to the one who just subscribed it. */
+  justSubscribed?: boolean;
 }
 
 export interface ProductRecord {

@@ -12,6 +12,7 @@ import { seedPayments } from './local/seed.ts';
 import { LocalPaymentsSource } from './local/source.ts';
 import { resolvers } from './resolvers/index.ts';
 import { policy } from './policy.ts';
+import { callerScope } from '../../lib/access.ts';
 import type { PaymentsSource } from './source.ts';
 import { createPaymentsClient } from './upstream/client.ts';
 import { UpstreamPaymentsSource } from './upstream/source.ts';
@@ -34,13 +35,13 @@ export async function createPaymentsApp(config: Config): Promise<PaymentsApp> {
     const db = await openDatabase(config, { name: 'payments', entities, migrationsPath: MIGRATIONS });
     if (config.SEED_DEMO_DATA && (await seedPayments(db.fork()))) log.info('seeded demo data');
     const storage = { kind: db.kind, schema: db.kind === 'postgresql' ? 'payments' : null };
-    sourceFor = (base) => new LocalPaymentsSource(db.fork(), base.auth.viewer, storage);
+    sourceFor = (base) => new LocalPaymentsSource(db.fork(), callerScope(policy, base.auth), storage);
     health = databaseHealth(db);
     close = () => db.close();
     queries = db.queries;
   } else {
     const client = createPaymentsClient(config, log);
-    sourceFor = (base) => new UpstreamPaymentsSource(client, base.auth.viewer, config.CO2TRUST_BACKEND_SECRET_KEY, log);
+    sourceFor = (base) => new UpstreamPaymentsSource(client, callerScope(policy, base.auth), config.CO2TRUST_BACKEND_SECRET_KEY, log);
     // CO2Trust's documented GET /health (seed 000 line 364).
     health = upstreamHealth([{ name: 'co2trust', client, request: { path: '/health' }, contractPathPrefix: '/co2trust-payments/' }], config);
     close = () => client.close();

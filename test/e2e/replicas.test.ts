@@ -130,9 +130,9 @@ function placedId(res: GraphQLResponse<Record<string, Payload>> | null): string 
 }
 
 /** Sends until the purchase is acknowledged, with the same idempotency key every time (a client's retry). */
-async function placeRetrying(url: string, query: string, input: Record<string, unknown>, token: string, asGateway = false): Promise<string> {
+async function placeRetrying(url: string, query: string, input: Record<string, unknown>, token: string): Promise<string> {
   for (let attempt = 0; attempt < 40; attempt++) {
-    const res = await graphql<Record<string, Payload>>(url, query, { input }, { token, asGateway }).catch(() => null);
+    const res = await graphql<Record<string, Payload>>(url, query, { input }, { token }).catch(() => null);
     const id = placedId(res);
     if (id) return id;
     if (res?.data && Object.values(res.data)[0]?.userErrors.length) throw new Error(`refused: ${JSON.stringify(res.data)}`);
@@ -312,7 +312,7 @@ onPostgres('replicas on one PostgreSQL database: two marketplaces, two registrie
       keys.map((key) =>
         Promise.all(
           [a, b].map((r) =>
-            placeRetrying(r.running.url, CREATE, { productId: DEMO.products[2], quantity: '0.5', idempotencyKey: key }, caller.token, true),
+            placeRetrying(r.running.url, CREATE, { productId: DEMO.products[2], quantity: '0.5', idempotencyKey: key }, caller.token),
           ),
         ),
       ),

@@ -39,7 +39,7 @@ describe('footprints upstream contract (CarbonCloud)', () => {
     await drop?.();
   });
 
-  const gql = (query: string, variables: Record<string, unknown> = {}) => graphql<Json>(running.url, query, variables, { token, asGateway: true });
+  const gql = (query: string, variables: Record<string, unknown> = {}) => graphql<Json>(running.url, query, variables, { token });
   const health = async () => {
     const res = await fetch(running.url.replace(/\/graphql$/, '/health'));
     const text = await res.text();

@@ -2,7 +2,8 @@
 // field of the composed schema, fast-check generates arguments from their input types (edge
 // strings: NUL, huge, unicode; numbers and decimals out of range; unknown ids and real demo ids)
 // and sends them signed in and anonymously (and once each as an admin with every string holding NUL). No answer may be an HTTP 5xx or an internal error
-// (masked or not), every subgraph must still be up, and the ledgers must hold their invariants.
+// (masked or not), every answer must have the shape its operation asks for (response-check.ts),
+// every subgraph must still be up, and the ledgers must hold their invariants.
 // The run is bounded (FUZZ_RUNS per field, default 3) and repeatable (FUZZ_SEED, default 20261201).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +32,7 @@ import { Balance, Credit, entities as registryEntities } from '../../subgraphs/r
 import { ledgerTotals } from '../../subgraphs/registry/local/source.ts';
 import { MIGRATIONS as REGISTRY_MIGRATIONS } from '../../subgraphs/registry/server.ts';
 import { TEST_SECRETS, tokenFor } from '../support/env.ts';
+import { checkResponse } from '../support/response-check.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
@@ -216,6 +218,8 @@ describe('API fuzzing through the gateway (local mode)', () => {
           if (status === 200) seen.executed++;
           if (body?.errors?.some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR')) internal.set(field.name, (internal.get(field.name) ?? 0) + 1);
           expect(problemsOf(status, body)).toEqual([]);
+          // And the answer is what the operation asked for, as the spec shapes it.
+          if (body) expect(checkResponse(schema, query, variables as Record<string, unknown>, body as never)).toEqual([]);
         }),
         { seed: SEED, numRuns: RUNS, endOnFailure: true, examples: [[Object.fromEntries(field.args.map((a) => [a.name, nulExampleOf(a.type)])), 'admin', false]] },
       );

@@ -107,7 +107,7 @@ describe.each(MODES)('marketplace (%s mode)', (mode) => {
   it('resolves NFT entity references in one batch', async () => {
     const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Nft { id tokenAddress tokenId } } }`;
     const reps = DEMO_IDS.nfts.map((id) => ({ __typename: 'Nft', id }));
-    const data = ok(await graphql<{ _entities: { id: string; tokenAddress: string; tokenId: string }[] }>(subgraph.url, q, { r: reps }, { asGateway: true }));
+    const data = ok(await graphql<{ _entities: { id: string; tokenAddress: string; tokenId: string }[] }>(subgraph.url, q, { r: reps }, {}));
     expect(data._entities.map((e) => e.tokenId)).toEqual(DEMO.tokens.map((t) => t.tokenId));
   });
 });

@@ -42,7 +42,7 @@ export async function startMarketplace(mode: Mode, env: Record<string, string> =
     app,
     fake,
     tokens,
-    as: (who, query, variables) => graphql(running.url, query, variables, { ...(who ? { token: tokens[who] } : {}), asGateway: true }),
+    as: (who, query, variables) => graphql(running.url, query, variables, { ...(who ? { token: tokens[who] } : {}) }),
     async stop() {
       await running.stop();
       await fake?.stop();

@@ -7,7 +7,7 @@ import { OffsetBundle } from '../../subgraphs/marketplace/offsets/local/entities
 import { demoOffsetBundles } from '../../subgraphs/marketplace/offsets/local/seed.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { TEST_SECRETS, tokenFor } from '../support/env.ts';
-import { codes, graphql, ok } from '../support/graphql.ts';
+import { codes, gatewayGet, graphql, ok } from '../support/graphql.ts';
 import { gid, localOf } from '../support/ids.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 import { pdfText } from './helpers.ts';
@@ -87,7 +87,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     await subgraph?.stop();
   });
 
-  const gql = <T,>(query: string, variables: Record<string, unknown> = {}, token?: string) => graphql<T>(subgraph.url, query, variables, { token, asGateway: true });
+  const gql = <T,>(query: string, variables: Record<string, unknown> = {}, token?: string) => graphql<T>(subgraph.url, query, variables, { token });
   const quoteByMass = async (amount: string, unit = 'T', token = alice) =>
     ok(await gql<{ offsetQuoteByMass: QuoteResult }>(Q_MASS, { input: { mass: { amount, unit } } }, token)).offsetQuoteByMass;
   const orderByMass = async (amount: string, idempotencyKey?: string, token = alice, unit = 'T') =>
@@ -333,11 +333,13 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect((await fetch(stale.url)).status).toBe(401);
     const bare = `${url.origin}${url.pathname}`;
     expect((await fetch(bare)).status).toBe(401);
-    expect((await fetch(bare, { headers: { authorization: `Bearer ${bob}` } })).status).toBe(404);
-    const own = await fetch(bare, { headers: { authorization: `Bearer ${alice}` } });
+    expect((await gatewayGet(bare, bob)).status).toBe(404);
+    // A token without the gateway's signature counts for nothing.
+    expect((await fetch(bare, { headers: { authorization: `Bearer ${alice}` } })).status).toBe(401);
+    const own = await gatewayGet(bare, alice);
     expect(own.status).toBe(200);
     expect(pdfText(Buffer.from(await own.arrayBuffer()))).toContain('Alice Buyer');
-    expect((await fetch(bare, { headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
+    expect((await gatewayGet(bare, admin)).status).toBe(200);
   });
 
   it('an order that is not complete has no certificate: NOT_FOUND', async () => {
@@ -345,7 +347,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect(codes(res)).toEqual(['NOT_FOUND']);
     expect(res.data?.offsetOrder).toMatchObject({ id: OO[2], certificate: null });
     const bare = `${new URL(subgraph.url).origin}/offset-certificates/${DEMO.offsetOrders[2]}.pdf`;
-    expect((await fetch(bare, { headers: { authorization: `Bearer ${alice}` } })).status).toBe(404);
+    expect((await gatewayGet(bare, alice)).status).toBe(404);
   });
 
   it('prices a resold product’s yearly emissions from the fields it requires of footprints', async () => {

@@ -142,7 +142,7 @@ describe('pooled retirement in the registry (local mode, both subgraphs)', () =>
         marketplace.url,
         `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetOrder { ${STATE} } } }`,
         { r: ids.map((id) => ({ __typename: 'OffsetOrder', id })) },
-        { token: tokens.admin, asGateway: true },
+        { token: tokens.admin },
       ),
     )._entities;
   const retirementMessages = () => app.database!.fork().find(ServiceOutbox, { mutation: 'retireCreditsForOffsetOrder' }, { orderBy: { createdAt: 'asc', id: 'asc' } });

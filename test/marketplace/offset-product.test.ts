@@ -1,5 +1,5 @@
 // The product offset flow in the marketplace subgraph (local mode), against a footprints stand-in
-// that records what it is asked: the caller's token goes with the read, a known key never reads
+// that records what it is asked: the service credential on the caller's behalf goes with the read, a known key never reads
 // footprints again, and concurrent requests with one key place one order with one payment.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,7 @@ import { OffsetOrder } from '../../subgraphs/marketplace/offsets/local/entities.
 import { OffsetProductRun } from '../../subgraphs/marketplace/offsets/flow/entities.ts';
 import { offsetProductHash, offsetProductRequest } from '../../subgraphs/marketplace/offsets/flow/input.ts';
 import { LUNE_ACCOUNTS, startLuneFake, type LuneFake } from '../fakes/lune.ts';
+import { TEST_SECRETS } from '../support/env.ts';
 import { gid } from '../support/ids.ts';
 import { data, startMarketplace, until, type Marketplace } from './helpers.ts';
 
@@ -54,7 +55,9 @@ describe('offsetResoldProduct in the marketplace subgraph (local mode)', () => {
     // 0.5 kg CO2e per kg x 4 t = 2 t CO2e.
     expect(first).toMatchObject({ offsetOrder: { mass: { amount: '2', unit: 'T' }, offsetYear: 2025 }, userErrors: [] });
     expect(asked).toHaveLength(1);
-    expect(asked[0]!.authorization).toBe(`Bearer ${market.tokens.alice}`);
+    // The service credential, on the caller's behalf: footprints answers as it would the buyer.
+    expect(asked[0]!.authorization).toBe(`Bearer ${TEST_SECRETS.SERVICE_TOKEN}`);
+    expect(asked[0]!['x-on-behalf-of']).toBe(market.tokens.alice);
     expect(await offset(input)).toEqual(first);
     expect(asked).toHaveLength(1);
   });

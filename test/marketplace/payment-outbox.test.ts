@@ -142,7 +142,7 @@ describe('marketplace payment records in the payments subgraph (local mode)', ()
     let nodes: unknown[];
     const started = Date.now();
     for (;;) {
-      const res = await graphql<{ _entities: { payments: { nodes: unknown[] } }[] }>(payments.url, q, { r: [{ __typename: 'Order', id: order.id }] }, { token: m.tokens.bob, asGateway: true });
+      const res = await graphql<{ _entities: { payments: { nodes: unknown[] } }[] }>(payments.url, q, { r: [{ __typename: 'Order', id: order.id }] }, { token: m.tokens.bob });
       nodes = res.data?._entities[0]?.payments.nodes ?? [];
       if (nodes.length || Date.now() - started > 15_000) break;
       await pause(50);

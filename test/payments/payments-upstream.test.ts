@@ -32,7 +32,7 @@ describe('payments upstream contract', () => {
   const ask = async (query: string, variables?: Record<string, unknown>, token?: string) => {
     fake.resetCalls();
     // As the gateway: entity lookups (`_entities`) answer only the gateway.
-    const res = await graphql<Record<string, unknown>>(subgraph.url, query, variables, { ...(token ? { token } : {}), asGateway: true });
+    const res = await graphql<Record<string, unknown>>(subgraph.url, query, variables, { ...(token ? { token } : {}) });
     return { res, paths: fake.calls.map((c) => `${c.method} ${c.path}`) };
   };
 

@@ -165,7 +165,7 @@ describe('ICR reads under faults (upstream mode)', () => {
       subgraph.url,
       'query($r: [_Any!]!) { _entities(representations: $r) { ... on Nft { id credit { id } } } }',
       { r: [{ __typename: 'Nft', id: DEMO.nfts[0], ...DEMO.tokens[0] }] },
-      { token: bob, asGateway: true },
+      { token: bob },
     );
     expect(nft.data?._entities[0]!.credit).toBeNull();
     expect(codes(nft)).toEqual(['UPSTREAM_UNAVAILABLE']);

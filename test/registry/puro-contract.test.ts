@@ -42,7 +42,7 @@ describe('registry upstream contract (CO2Trust Puro)', () => {
     await co2trust?.stop();
   });
 
-  const gql = (query: string) => graphql<Json>(subgraph.url, query, {}, { token, asGateway: true });
+  const gql = (query: string) => graphql<Json>(subgraph.url, query, {}, { token });
   const health = async () => {
     const res = await fetch(subgraph.url.replace(/\/graphql$/, '/health'));
     const text = await res.text();

@@ -113,13 +113,13 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
         const queries = (subgraph.app as unknown as { database: Database }).database.queries;
         type Part = { puroInventory: { totalCount?: number; nodes: unknown[] }; _entities: { credit: { serialization: string } | null }[] };
         queries.reset();
-        const sent = ok(await graphql<Part>(subgraph.url, part(''), { r: reps }, { asGateway: true, token: tokens.alice }));
+        const sent = ok(await graphql<Part>(subgraph.url, part(''), { r: reps }, { token: tokens.alice }));
         expect(sent.puroInventory.nodes).toHaveLength(2);
         expect(sent._entities.filter((e) => e.credit?.serialization)).toHaveLength(reps.length);
         // The inventory page; the credits of the tokens, their serial blocks and their projects.
         expect(queries.count).toBe(4);
         queries.reset();
-        const counted = ok(await graphql<Part>(subgraph.url, part('totalCount'), { r: reps }, { asGateway: true, token: tokens.alice }));
+        const counted = ok(await graphql<Part>(subgraph.url, part('totalCount'), { r: reps }, { token: tokens.alice }));
         expect(counted.puroInventory.totalCount).toBeGreaterThan(2);
         expect(queries.count).toBe(5);
       });
@@ -166,12 +166,16 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       if (mode === 'local') expect(dev.nodes.map((c) => c.vintage)).toEqual([2024]);
     });
 
-    it('membership: member and admin read, a non-member is FORBIDDEN, anonymous is UNAUTHENTICATED', async () => {
+    it('membership: member and admin read; to a non-member the organization does not exist; anonymous is UNAUTHENTICATED', async () => {
       expect((await inventory(BUYER, tokens.alice)).nodes.map((c) => c.id)).toEqual([C1.id, C3.id]);
       expect((await inventory(NORDIC, tokens.admin)).totalCount).toBe(2);
       expect((await inventory(BUYER, tokens.admin)).totalCount).toBe(2);
-      expect(codes(await graphql(subgraph.url, INVENTORY, { id: NORDIC }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
-      expect(codes(await graphql(subgraph.url, REQUESTS, { id: BUYER }, { token: tokens.bob }))).toEqual(['FORBIDDEN']);
+      const hidden = async (query: string, id: string, token: string) => {
+        const res = await graphql(subgraph.url, query, { id }, { token });
+        return [res.data, codes(res)];
+      };
+      expect(await hidden(INVENTORY, NORDIC, tokens.alice)).toEqual([{ organization: null }, []]);
+      expect(await hidden(REQUESTS, BUYER, tokens.bob)).toEqual([{ organization: null }, []]);
       expect(codes(await graphql(subgraph.url, INVENTORY, { id: NORDIC }))).toEqual(['UNAUTHENTICATED']);
     });
 
@@ -255,7 +259,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Nft { id credit { id registry tokenAddress tokenId serialization supply { amount } amount { amount } project { id } } } } }`;
       const reps = [...DEMO.nfts.map((id, i) => ({ __typename: 'Nft', id, ...DEMO.tokens[i] })), { __typename: 'Nft', id: 'unknown', tokenAddress: '0xdead', tokenId: '1' }];
       type E = { id: string; credit: { id: string; registry: string; tokenAddress: string; tokenId: string; serialization: string; supply: { amount: string }; amount: { amount: string } } | null };
-      const data = ok(await graphql<{ _entities: E[] }>(subgraph.url, q, { r: reps }, { asGateway: true }));
+      const data = ok(await graphql<{ _entities: E[] }>(subgraph.url, q, { r: reps }, {}));
       expect(data._entities.map((e) => e.credit && [e.credit.id, e.credit.registry, e.credit.tokenId, e.credit.supply.amount])).toEqual([
         [C1.id, 'ICR', '1', '1000'],
         [C2.id, 'ICR', '2', '500'],
@@ -275,7 +279,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       co2trust?.resetCalls();
       icr?.resetCalls();
       const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetOrder { id retirements { id registry offsetOrderId amount { amount } } } } }`;
-      const data = ok(await graphql<{ _entities: { id: string; retirements: { registry: string; offsetOrderId: string; amount: { amount: string } }[] }[] }>(subgraph.url, q, { r: OO.map((id) => ({ __typename: 'OffsetOrder', id })) }, { asGateway: true }));
+      const data = ok(await graphql<{ _entities: { id: string; retirements: { registry: string; offsetOrderId: string; amount: { amount: string } }[] }[] }>(subgraph.url, q, { r: OO.map((id) => ({ __typename: 'OffsetOrder', id })) }, {}));
       expect(data._entities.map((o) => o.retirements.map((r) => `${r.registry}:${r.amount.amount}`))).toEqual([['ICR:10'], ['ICR:35'], []]);
       expect(data._entities.flatMap((o) => o.retirements.map((r) => r.offsetOrderId === localOf(o.id)))).not.toContain(false);
       if (mode === 'upstream') {
@@ -289,12 +293,13 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
   it('resolves Project and Organization entity references', async () => {
     const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Project { id fullName num publicUrl } ... on Organization { id } } }`;
     const reps = [{ __typename: 'Project', id: DEMO.projects[1] }, { __typename: 'Organization', id: BUYER }];
-    const data = ok(await graphql<{ _entities: Record<string, unknown>[] }>(subgraph.url, q, { r: reps }, { token: tokens.alice, asGateway: true }));
+    const data = ok(await graphql<{ _entities: Record<string, unknown>[] }>(subgraph.url, q, { r: reps }, { token: tokens.alice }));
     expect(data._entities).toEqual([
       { id: gid('Project', DEMO.projects[1]), fullName: 'Reykjanes Biochar', num: '354', publicUrl: `https://carbonregistry.com/explore/projects/${DEMO.projects[1]}` },
       { id: gid('Organization', BUYER) },
     ]);
-    expect(codes(await graphql(subgraph.url, q, { r: [{ __typename: 'Organization', id: NORDIC }] }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
+    const other = await graphql(subgraph.url, q, { r: [{ __typename: 'Organization', id: NORDIC }] }, { token: tokens.alice });
+    expect([other.data, codes(other)]).toEqual([{ _entities: [null] }, []]);
   });
 
   describe("organization access (the registry's own record)", () => {
@@ -307,10 +312,10 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       ok(await graphql<{ organizationMembers: { userId: string }[] }>(subgraph.url, MEMBERS, { id }, { token: tokens.admin })).organizationMembers.map((m) => localOf(m.userId));
     const alice = DEMO.users.alice.id;
 
-    it('admins grant and revoke; a grant lets the user read, a revocation stops it before the ICR is called', async () => {
+    it('admins grant and revoke; a grant lets the user see the organization, a revocation hides it before the ICR is called', async () => {
       expect(await members(NORDIC)).toEqual([DEMO.users.bob.id]);
       icr?.resetCalls();
-      expect(codes(await graphql(subgraph.url, INVENTORY, { id: NORDIC }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
+      expect((await graphql(subgraph.url, INVENTORY, { id: NORDIC }, { token: tokens.alice })).data).toEqual({ organization: null });
       if (mode === 'upstream') expect(icr!.calls).toEqual([]);
 
       const granted = await access('grantOrganizationAccess', { organizationId: NORDIC, userId: alice });
@@ -321,7 +326,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
 
       expect(await access('revokeOrganizationAccess', { organizationId: NORDIC, userId: alice })).toEqual(granted);
       icr?.resetCalls();
-      expect(codes(await graphql(subgraph.url, INVENTORY, { id: NORDIC }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
+      expect((await graphql(subgraph.url, INVENTORY, { id: NORDIC }, { token: tokens.alice })).data).toEqual({ organization: null });
       expect(codes(await graphql(subgraph.url, TRANSACT, { input: { organizationId: NORDIC, action: 'CANCEL', creditId: C2.id, amount: '1' } }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
       if (mode === 'upstream') expect(icr!.calls).toEqual([]);
       const again = await access('revokeOrganizationAccess', { organizationId: NORDIC, userId: alice });
@@ -433,7 +438,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       expect(codes(await graphql(subgraph.url, TRANSACT, { input }))).toEqual(['UNAUTHENTICATED']);
       expect(codes(await graphql(subgraph.url, REQUEST_ACTION, { input }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
       expect(codes(await graphql(subgraph.url, REVIEW, { input: { organizationId: NORDIC, requestId: '00000000-0000-4000-8000-000000000000', state: 'ACCEPTED' } }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
-      expect(codes(await graphql(subgraph.url, REQUESTS, { id: NORDIC }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
+      expect((await graphql(subgraph.url, REQUESTS, { id: NORDIC }, { token: tokens.alice })).data).toEqual({ organization: null });
       expect(await ledger(C2.id)).toEqual(before);
       if (mode === 'upstream') expect(icr!.calls).toEqual([]);
       // Admins act for every organization.
@@ -609,7 +614,7 @@ describe.each(MODES)('retireCreditsForOffsetOrder (%s mode)', (mode) => {
       subgraph.url,
       `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetOrder { retirements { id registry amount { amount } } } } }`,
       { r: [{ __typename: 'OffsetOrder', id: offsetOrderId }] },
-      { asGateway: true },
+      {},
     ))._entities[0]!.retirements;
   const ledgers = async (ids: string[]) => Promise.all(ids.map((id) => ledger(id)));
   const input = (over: Record<string, unknown> = {}) => ({ offsetOrderId: OO[2], projectId: COOKSTOVES, tonnes: 12, beneficiaryName: 'Alice Buyer', idempotencyKey: `${OO[2]}:${DEMO.offsetBundles[0]}`, ...over });

@@ -15,7 +15,7 @@ export const TEST_SECRETS = {
   GATEWAY_SIGNING_KEYS: 'test-1:test-gateway-signing-key-0123456789abcdefghijklmn',
 };
 
-/** The key the test gateway signs with: suites that call a subgraph directly sign as the gateway would (`asGateway`). */
+/** The key the test gateway signs with: test requests to a subgraph are signed with it as the gateway would sign them. */
 export const TEST_SIGNING_KEY = { id: 'test-1', secret: 'test-gateway-signing-key-0123456789abcdefghijklmn' };
 
 export const MODES = ['local', 'upstream'] as const;

@@ -15,7 +15,7 @@ export async function graphql<T = Record<string, unknown>, V = Record<string, un
   url: string,
   query: string | DocumentNode | TypedDocumentNode<T, V>,
   variables?: V,
-  opts: { token?: string; headers?: Record<string, string>; asGateway?: boolean } = {},
+  opts: { token?: string; headers?: Record<string, string>; unsigned?: boolean } = {},
 ): Promise<GraphQLResponse<T>> {
   const body = JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables });
   const headers: Record<string, string> = {
@@ -23,8 +23,9 @@ export async function graphql<T = Record<string, unknown>, V = Record<string, un
     ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
     ...opts.headers,
   };
-  // A suite calling a subgraph directly stands in for the gateway: the request is signed as the gateway's would be.
-  if (opts.asGateway) Object.assign(headers, signRequest(TEST_SIGNING_KEY, { method: 'POST', path: new URL(url).pathname, body, authorization: headers.authorization ?? null }));
+  // Every request is signed as the gateway signs its own, so a suite may call a subgraph directly
+  // as the gateway would (the gateway itself ignores the headers); `unsigned` sends it as anyone could.
+  if (!opts.unsigned) Object.assign(headers, signRequest(TEST_SIGNING_KEY, { method: 'POST', path: new URL(url).pathname, body, authorization: headers.authorization ?? null }));
   const res = await fetch(url, { method: 'POST', headers, body });
   const text = await res.text();
   let answer: { data?: T; errors?: GraphQLResponse['errors'] };
@@ -34,6 +35,14 @@ export async function graphql<T = Record<string, unknown>, V = Record<string, un
     throw new Error(`Non-JSON response ${res.status}: ${text.slice(0, 200)}`);
   }
   return { status: res.status, data: answer.data, errors: answer.errors, headers: res.headers };
+}
+
+/** A GET to a subgraph with the caller's token, signed as the gateway signs what it forwards. */
+export function gatewayGet(url: string, token?: string): Promise<Response> {
+  const authorization = token ? `Bearer ${token}` : null;
+  const { pathname, search } = new URL(url);
+  const signature = signRequest(TEST_SIGNING_KEY, { method: 'GET', path: `${pathname}${search}`, body: '', authorization });
+  return fetch(url, { headers: { ...signature, ...(authorization ? { authorization } : {}) } });
 }
 
 /** The data of a response that must have no errors. */

@@ -32,7 +32,7 @@ export const adminMutation: MutationResolvers<Context> = {
       const email = input.email.trim().toLowerCase();
       const c = new Checks();
       if (!EMAIL.test(email) || email.length > 254) c.fail('input.email', 'INVALID', 'Enter a valid email address');
-      return ctx.source.subscribeToMailingList(c.done(email));
+      return { ...(await ctx.source.subscribeToMailingList(c.done(email))), justSubscribed: true };
     }),
 };
 

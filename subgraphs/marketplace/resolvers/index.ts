@@ -42,6 +42,8 @@ export const resolvers: Resolvers<Context> = {
       }
       const { user, upstreamToken } = await ctx.source.authenticate({ email, name: input.name });
       const { token, expiresAt } = await ctx.issueToken({ ...user, upstreamToken });
+      // The rest of this answer is for the user just signed in: their own record passes the User rule.
+      ctx.auth = await ctx.signedIn(token);
       return { accessToken: token, tokenType: 'Bearer', expiresAt, user, userErrors: [] };
     },
   },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
+import { scopeFilter, type CallerScope } from '../../../lib/access.ts';
 import type { Viewer } from '../../../lib/auth.ts';
 import { byCreation, keysetPage, ormOrderBy, withNodes, type Connection, type ConnectionArgs } from '../../../lib/connection.ts';
 import type { EntityManager } from '../../../lib/db.ts';
@@ -42,18 +43,19 @@ const transactionFingerprint = (t: { type: string; typeId: string; payerId: stri
 /** Payments as its own system of record. */
 export class LocalPaymentsSource implements PaymentsSource {
   private readonly em: EntityManager;
-  private readonly viewer: Viewer | null;
+  /** The caller's scope per type (policy.ts) and whom writes act for. */
+  private readonly access: CallerScope;
   private readonly storage: LocalStorage;
 
-  constructor(em: EntityManager, viewer: Viewer | null, storage: LocalStorage) {
+  constructor(em: EntityManager, access: CallerScope, storage: LocalStorage) {
     this.em = em;
-    this.viewer = viewer;
+    this.access = access;
     this.storage = storage;
   }
 
   private caller(): Viewer {
-    if (!this.viewer) throw unauthenticated();
-    return this.viewer;
+    if (!this.access.actor) throw unauthenticated();
+    return this.access.actor;
   }
 
   private table(name: string): string {
@@ -73,17 +75,16 @@ export class LocalPaymentsSource implements PaymentsSource {
     return { year: `cast(strftime('%Y', ${ts}) as integer)`, quarter: `((cast(strftime('%m', ${ts}) as integer) + 2) / 3)` };
   }
 
-  /** Transactions the viewer may see: all for an admin, else those the viewer paid or received. */
+  /** Transactions inside the caller's scope (policy.ts: those the caller paid or received; all for an admin). */
   private visibleSql(alias = 't'): { sql: string; params: string[] } {
-    if (this.viewer?.role === 'ADMIN') return { sql: '1 = 1', params: [] };
-    if (!this.viewer) return { sql: '1 = 0', params: [] };
-    return { sql: `(${alias}.payer_id = ? or ${alias}.payee_id = ?)`, params: [this.viewer.id, this.viewer.id] };
+    const scope = this.access.of('PaymentTransaction');
+    if (scope.all) return { sql: '1 = 1', params: [] };
+    if (scope.ownerId === null) return { sql: '1 = 0', params: [] };
+    return { sql: `(${alias}.payer_id = ? or ${alias}.payee_id = ?)`, params: [scope.ownerId, scope.ownerId] };
   }
 
   private visibleFilter(): FilterQuery<PaymentTransaction> {
-    if (this.viewer?.role === 'ADMIN') return {};
-    if (!this.viewer) return { id: { $in: [] } };
-    return { $or: [{ payerId: this.viewer.id }, { payeeId: this.viewer.id }] };
+    return scopeFilter(this.access.of('PaymentTransaction'), ['payerId', 'payeeId']) as FilterQuery<PaymentTransaction>;
   }
 
   async globalStats(): Promise<PaymentStatsTotalsRecord> {

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { z } from 'zod';
-import { upstreamBearer, type Viewer } from '../../../lib/auth.ts';
+import { inScope, type CallerScope } from '../../../lib/access.ts';
+import { upstreamBearer } from '../../../lib/auth.ts';
 import { offsetConnection, offsetPage, windowFromPages, type Connection, type ConnectionArgs, type OffsetPage } from '../../../lib/connection.ts';
 import { dec } from '../../../lib/decimal.ts';
 import { unauthenticated } from '../../../lib/errors.ts';
@@ -40,36 +41,43 @@ const newestFirst = <T extends { createdAt: Date; id: string }>(a: T, b: T) => b
 /** Payments over the CO2Trust payment services REST API. */
 export class UpstreamPaymentsSource implements PaymentsSource {
   private readonly client: UpstreamClient;
-  private readonly viewer: Viewer | null;
+  /** The caller's scope per type (policy.ts) and whom writes act for. */
+  private readonly access: CallerScope;
   private readonly backendSecretKey: string | undefined;
   private readonly logger: Logger | undefined;
 
-  constructor(client: UpstreamClient, viewer: Viewer | null, backendSecretKey: string | undefined, logger?: Logger) {
+  constructor(client: UpstreamClient, access: CallerScope, backendSecretKey: string | undefined, logger?: Logger) {
     this.client = client;
-    this.viewer = viewer;
+    this.access = access;
     this.backendSecretKey = backendSecretKey;
     this.logger = logger;
   }
 
   /** The caller's CO2Trust bearer token, when the caller has one. */
   private auth(): Record<string, string> {
-    return upstreamBearer(this.viewer);
+    return upstreamBearer(this.access.actor);
   }
 
-  private isAdmin() {
-    return this.viewer?.role === 'ADMIN';
+  /** Whether the caller sees every payment (an admin): the account-wide list routes then. */
+  private seesAll() {
+    return this.access.of('PaymentTransaction').all;
   }
 
-  /** Rows a non-admin may see, in case the upstream answers more than the caller's own. */
+  /** Rows inside the caller's scope, in case the upstream answers more than the caller's own. */
   private visible(rows: PaymentTransactionRecord[]): PaymentTransactionRecord[] {
-    if (this.isAdmin()) return rows;
-    const id = this.viewer?.id;
-    return rows.filter((t) => t.payerId === id || t.payeeId === id);
+    const scope = this.access.of('PaymentTransaction');
+    return scope.all ? rows : rows.filter((t) => inScope(scope, {}, t.payerId) || inScope(scope, {}, t.payeeId));
   }
 
-  /** A caller-scoped list: the caller's own, or (admins) another user's via `user_id`. */
-  private scoped(userId: string): Query {
-    return userId === this.viewer?.id ? {} : { user_id: userId };
+  /**
+   * One user's rows of a list the upstream answers for the token's user (bank accounts, the user's
+   * payments) or, for an admin's token, for everyone (transfers): the document gives no user
+   * filter, so the list is read whole and narrowed to the user here, then windowed. An admin asking
+   * for another user's list gets what the admin's token is answered for that user, which may be none.
+   */
+  private async ofUser<K extends ListSchema, R extends { createdAt: Date; id: string }>(path: string, schema: K, userId: string, page: OffsetPage, map: (row: Row<K>) => R, owners: (r: R) => (string | null)[]): Promise<Connection<R>> {
+    const rows = (await this.all(path, schema, {})).map(map).filter((r) => owners(r).includes(userId));
+    return this.windowOf(rows, page);
   }
 
   private async page<K extends ListSchema>(path: string, schema: K, query: Query, pageNumber: number, size: number): Promise<{ total: number; items: Row<K>[] }> {
@@ -123,9 +131,9 @@ export class UpstreamPaymentsSource implements PaymentsSource {
   }
 
   async paymentTransactions({ page, filter, order }: Listing<PaymentTransactionFilter>) {
-    if (!this.viewer) throw unauthenticated();
+    if (!this.access.actor) throw unauthenticated();
     const connection = await windowFromPages(offsetPage(page), async (pageNumber, size) => {
-      const res = await this.page(this.isAdmin() ? R.transactions : R.userTransactions, 'transactions', {
+      const res = await this.page(this.seesAll() ? R.transactions : R.userTransactions, 'transactions', {
         order: order.toLowerCase(),
         payment_transaction_type: filter.type ? toUpstreamType(filter.type) : 'all',
         payment_transaction_type_id: filter.typeId ?? undefined,
@@ -139,7 +147,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
   async paymentsOfSubjects(type: PaymentTransactionType, typeIds: readonly string[], args: ConnectionArgs) {
     const page = offsetPage(args);
     if (typeIds.length === 0) return [];
-    const rows = await this.all(this.isAdmin() ? R.transactions : R.userTransactions, 'transactions', {
+    const rows = await this.all(this.seesAll() ? R.transactions : R.userTransactions, 'transactions', {
       order: 'desc',
       payment_transaction_type: toUpstreamType(type),
       payment_transaction_type_id: typeIds.join(','),
@@ -153,42 +161,41 @@ export class UpstreamPaymentsSource implements PaymentsSource {
     return offsetConnection(sorted.slice(page.offset, page.offset + page.limit + 1), page, sorted.length);
   }
 
-  /** The upstream lists one user per call: one call per user and page. */
-  paymentTransactionsOfUsers(userIds: readonly string[], args: ConnectionArgs) {
+  /** An admin reads the account-wide list (documented without a user filter) once for every user asked. */
+  async paymentTransactionsOfUsers(userIds: readonly string[], args: ConnectionArgs) {
     const page = offsetPage(args);
-    return Promise.all(userIds.map((id) => this.pagedList(R.userTransactions, 'transactions', this.scoped(id), page, fromCo2Trust.paymentTransaction)));
+    if (!this.seesAll()) return Promise.all(userIds.map((id) => this.ofUser(R.userTransactions, 'transactions', id, page, fromCo2Trust.paymentTransaction, (t) => [t.payerId, t.payeeId])));
+    const all = userIds.length ? (await this.all(R.transactions, 'transactions', {})).map(fromCo2Trust.paymentTransaction) : [];
+    return userIds.map((id) => this.windowOf(all.filter((t) => t.payerId === id || t.payeeId === id), page));
   }
 
   bankAccountsOfUsers(userIds: readonly string[], args: ConnectionArgs) {
     const page = offsetPage(args);
-    return Promise.all(userIds.map((id) => this.pagedList(R.bankAccounts, 'bankAccounts', this.scoped(id), page, fromCo2Trust.bankAccount)));
+    return Promise.all(userIds.map((id) => this.ofUser(R.bankAccounts, 'bankAccounts', id, page, fromCo2Trust.bankAccount, (a) => [a.userId])));
   }
 
   transfersOfUsers(userIds: readonly string[], args: ConnectionArgs) {
     const page = offsetPage(args);
-    return Promise.all(userIds.map((id) => this.pagedList(R.transfers, 'transfers', this.scoped(id), page, fromCo2Trust.transfer)));
+    return Promise.all(userIds.map((id) => this.ofUser(R.transfers, 'transfers', id, page, fromCo2Trust.transfer, (t) => [t.userId])));
   }
 
-  /** The upstream has no account lookup by id: each owner's account list is read once. */
+  /** The upstream has no account lookup by id: the caller's account list is read once. */
   async bankAccountsOf(keys: readonly { userId: string; id: string }[]) {
-    const owners = [...new Set(keys.map((k) => k.userId))];
-    const lists = await Promise.all(owners.map((u) => this.all(R.bankAccounts, 'bankAccounts', this.scoped(u))));
-    const accounts = lists.flat().map(fromCo2Trust.bankAccount);
+    const accounts = keys.length ? (await this.all(R.bankAccounts, 'bankAccounts', {})).map(fromCo2Trust.bankAccount) : [];
     return keys.map((k) => accounts.find((a) => a.id === k.id && a.userId === k.userId) ?? null);
   }
 
   /** No balance endpoint is documented: completed incoming payments minus transfers, from the lists. */
   async availableBalances(keys: readonly BalanceKey[]): Promise<MoneyValue[]> {
     const owners = [...new Set(keys.map((k) => k.userId))];
-    const ledgers = await Promise.all(
-      owners.map(async (userId) => {
-        const [transactions, transfers] = await Promise.all([
-          this.all(R.userTransactions, 'transactions', this.scoped(userId)),
-          this.all(R.transfers, 'transfers', this.scoped(userId)),
-        ]);
-        return { userId, transactions: transactions.map(fromCo2Trust.paymentTransaction), transfers: transfers.map(fromCo2Trust.transfer) };
-      }),
-    );
+    const [transactions, transfers] = owners.length
+      ? await Promise.all([this.all(R.userTransactions, 'transactions', {}), this.all(R.transfers, 'transfers', {})])
+      : [[], []];
+    const ledgers = owners.map((userId) => ({
+      userId,
+      transactions: transactions.map(fromCo2Trust.paymentTransaction),
+      transfers: transfers.map(fromCo2Trust.transfer).filter((t) => t.userId === userId),
+    }));
     return keys.map(({ userId, currency }) => {
       const ledger = ledgers.find((l) => l.userId === userId)!;
       const incoming = ledger.transactions
