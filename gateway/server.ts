@@ -27,6 +27,7 @@ import { loadTrustedDocuments, persistedOperations, redisPersistedStore } from '
 import { cacheHintsOf, memoryResponseStore, redisResponseStore, responseCache } from './response-cache.ts';
 import { subgraphHttpTransport } from './subgraph-transport.ts';
 import { verifiedCaller, type CallerContext } from './caller.ts';
+import { specNullPropagation } from './null-propagation.ts';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -151,6 +152,8 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
     },
     plugins: (ctx) => [
       gatewayMetricsPlugin(ctx.log, metrics),
+      // Nulls propagated across subgraph fetches as the spec asks (answers with errors only).
+      specNullPropagation(),
       // Traces (only when tracing is on): the request, its plan and each subgraph fetch, with traceparent to the subgraphs.
       ...(openTelemetry ? [openTelemetry({ ...ctx, traces: true })] : []),
       systemRoutes,

@@ -93,7 +93,8 @@ export interface RunningSubgraph {
   stop(): Promise<void>;
 }
 
-type Entity = { resolveReference?: (ref: object, ctx: unknown, info: unknown) => unknown };
+/** Where `@apollo/subgraph` keeps a type's `__resolveReference`. */
+type Entity = { extensions: { apollo?: { subgraph?: { resolveReference?: (ref: object, ctx: unknown, info: unknown) => unknown } } } };
 
 /**
  * The executable schema of a subgraph, with global ids (and, for the owner, `node`/`nodes`), its
@@ -118,7 +119,8 @@ export function subgraphSchema(app: SubgraphApp<RequestContext>, config: Pick<Co
         resolveHere: (ref) => {
           if (catalogue.owners.get(ref.__typename) !== app.name) return undefined;
           const type = finished.schema!.getType(ref.__typename) as Entity | undefined;
-          return type?.resolveReference ? type.resolveReference(ref, ctx, info) : undefined;
+          const resolveReference = type?.extensions.apollo?.subgraph?.resolveReference;
+          return resolveReference ? resolveReference(ref, ctx, info) : undefined;
         },
       });
     resolvers.Query = {

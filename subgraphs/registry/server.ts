@@ -79,7 +79,7 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
     policy,
     context(base) {
       // Who may act for which organization: read once per request, by the sources and the access rules.
-      const access = new OrganizationAccess(db.fork(), base.auth.viewer);
+      const access = new OrganizationAccess(db.fork(), base.auth.viewer, base.auth.service);
       const source = sourceFor(base, access);
       return { ...base, source, loaders: createLoaders(source), memberOf: (organizationId: string) => access.isMember(organizationId) };
     },

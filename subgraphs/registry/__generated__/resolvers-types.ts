@@ -621,8 +621,8 @@ export type Query = {
   creditTypes: Maybe<CreditTypeConnection>;
   /**
    * One registry organization. Needs a token; only members of the organization (or an admin) may
-   * read it: another caller gets FORBIDDEN, decided from the registry's own memberships before the
-   * ICR is asked. Null when the organization does not exist.
+   * see it, decided from the registry's own memberships before the ICR is asked. Null when it does
+   * not exist or the caller may not see it (the two are not told apart).
    */
   organization: Maybe<Organization>;
   /** Admins only: the platform users who may act for the organization, oldest grant first. */
