@@ -93,13 +93,8 @@ function inAudience(audience: Audience, rule: ObjectRule<unknown>, record: unkno
 
 /** Whether the caller is in any of the audiences (the cheap ones first; membership last). */
 function inAny(audiences: readonly Audience[], rule: ObjectRule<unknown>, record: unknown, ctx: AccessContext): Decision {
-  let pending: Promise<boolean>[] | undefined;
-  for (const audience of audiences) {
-    const decision = inAudience(audience, rule, record, ctx);
-    if (decision === true) return true;
-    if (decision !== false) (pending ??= []).push(decision);
-  }
-  return pending ? Promise.all(pending).then((all) => all.some(Boolean)) : false;
+  for (const audience of audiences) if (audience !== 'member' && inAudience(audience, rule, record, ctx) === true) return true;
+  return audiences.includes('member') ? inAudience('member', rule, record, ctx) : false;
 }
 
 /** Whether the caller may see a record under an object rule. */
@@ -225,7 +220,9 @@ export function enforceAccess(schema: GraphQLSchema, policy: AccessPolicy): Grap
     const nonNull = isNonNullType(returnType);
     const type = nonNull ? returnType.ofType : returnType;
     if (isListType(type)) {
-      const items = (value as unknown[]).map((item) => visible(item, type.ofType, ctx));
+      // A hidden item of a list is left out (where items are non-null) or null: never an error.
+      const itemType = isNonNullType(type.ofType) ? type.ofType.ofType : type.ofType;
+      const items = (value as unknown[]).map((item) => visible(item, itemType, ctx));
       const keep = (settled: unknown[]) => (isNonNullType(type.ofType) ? settled.filter((v) => v !== null && v !== undefined) : settled);
       return items.some(isThenable) ? Promise.all(items).then(keep) : keep(items);
     }

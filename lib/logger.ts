@@ -8,6 +8,9 @@ export const REDACTED_PATHS = [
   'req.headers.cookie',
   'headers.authorization',
   'headers["x-backend-secret-key"]',
+  'headers.signature',
+  'headers["signature-input"]',
+  'headers["x-on-behalf-of"]',
   'password',
   '*.password',
   'token',
@@ -21,8 +24,12 @@ export const REDACTED_PATHS = [
   '*.variables',
 ];
 
-/** Keys whose values are dropped at any depth: request and response bodies and GraphQL variables. */
-const BODY_KEYS = new Set(['body', 'variables']);
+/**
+ * Keys whose values are dropped at any depth: request and response bodies, GraphQL variables, and
+ * credentials however a library names them (the gateway's request signatures, a caller's token
+ * carried for a service, the backend key).
+ */
+const BODY_KEYS = new Set(['body', 'variables', 'authorization', 'signature', 'signature-input', 'x-on-behalf-of', 'x-backend-secret-key', 'cookie']);
 /** Keys of GraphQL errors that only repeat the query document. */
 const DOCUMENT_KEYS = new Set(['nodes', 'source']);
 

@@ -1,5 +1,6 @@
-// The gateway process's own log output when a subgraph call fails: it names the failure and holds
-// none of the request's personal data or credentials.
+// The gateway process's own log output when a subgraph call fails, at its most detailed level: it
+// names the failure and holds none of the request's personal data or credentials, nor the
+// signatures of its subgraph requests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -45,7 +46,7 @@ describe('gateway logs of a failing subgraph call', () => {
       env: {
         PATH: process.env.PATH,
         ...TEST_SECRETS,
-        LOG_LEVEL: 'info',
+        LOG_LEVEL: 'debug',
         HOST: '127.0.0.1',
         GATEWAY_PORT: '0',
         DATA_DIR: dataDir,
@@ -81,5 +82,8 @@ describe('gateway logs of a failing subgraph call', () => {
     expect(res.errors?.length).toBeGreaterThan(0);
     await outputMatching(/"serviceName":"payments"/);
     for (const secret of [IBAN, '3704 0044', HOLDER, DEMO.users.alice.email, token, token.split('.')[2]!]) expect(output).not.toContain(secret);
+    // The signature of each subgraph request (RFC 9421 `Signature: gateway=:…:`) and its parameters.
+    expect(output).not.toMatch(/gateway=:[A-Za-z0-9+/]{20,}/);
+    expect(output).not.toMatch(/keyid=\\?"test-1/);
   }, 120_000);
 });
