@@ -44,9 +44,9 @@ export function gatewayMetricsPlugin(log: GatewayLogger, registry: Registry, cli
       graphql_gateway_subgraph_execute_duration: LATENCY_BUCKETS as [number, ...number[]],
       graphql_gateway_subgraph_execute_errors: true,
       graphql_gateway_fetch_duration: true,
-      // The plugin's other series are off: each costs work on every request (the deprecated-field
-      // counter walks every document with the schema, the summary keeps a t-digest), and none is
-      // what an alert or a dashboard here reads (the schema has no deprecated field).
+      // The plugin's other series are off: each costs work on every request (its deprecated-field
+      // counter walks every document with the schema, the summary keeps a t-digest). Deprecated
+      // fields are counted by deprecated-fields.ts instead, once per document.
       graphql_envelop_deprecated_field: false,
       graphql_envelop_request_time_summary: false,
       graphql_envelop_phase_parse: false,

@@ -73,22 +73,28 @@ export function trustedTools(opts: TrustedToolsOptions) {
   /** Requests whose introspection may run (production): decided before validation, which cannot wait. */
   const introspecting = new WeakSet<Request>();
 
+  /** GET /schema.graphql: the public SDL, or why it is refused. */
+  async function serveSchema({ request, endResponse, fetchAPI }: { request: Request; endResponse(response: Response): void; fetchAPI: { Response: typeof Response } }) {
+    const verdict = opts.production ? await verdictOf(request) : ({ trusted: true } as const);
+    if (!verdict.trusted) {
+      const headers = verdict.status === 401 ? { 'www-authenticate': 'Bearer' } : undefined;
+      endResponse(fetchAPI.Response.json({ errors: [{ message: verdict.message, extensions: { code: verdict.code } }] }, { status: verdict.status, headers }));
+      return;
+    }
+    sdl ??= readFileSync(join(ROOT, 'schema', 'api.graphql'), 'utf8');
+    endResponse(new fetchAPI.Response(sdl, { headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'private, no-cache' } }));
+  }
+
   const plugin: GatewayPlugin = {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
-      if (url.pathname !== SCHEMA_PATH || request.method !== 'GET') return;
-      const verdict = opts.production ? await verdictOf(request) : ({ trusted: true } as const);
-      if (!verdict.trusted) {
-        const headers = verdict.status === 401 ? { 'www-authenticate': 'Bearer' } : undefined;
-        endResponse(fetchAPI.Response.json({ errors: [{ message: verdict.message, extensions: { code: verdict.code } }] }, { status: verdict.status, headers }));
-        return;
-      }
-      sdl ??= readFileSync(join(ROOT, 'schema', 'api.graphql'), 'utf8');
-      endResponse(new fetchAPI.Response(sdl, { headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'private, no-cache' } }));
+    onRequest(payload) {
+      // Synchronous for every other request: no promise per request.
+      if (payload.url.pathname === SCHEMA_PATH && payload.request.method === 'GET') return serveSchema(payload);
     },
     ...(opts.production
       ? ({
-          async onParams({ params, request }) {
-            if (typeof params.query === 'string' && /__schema|__type\b/.test(params.query) && (await verdictOf(request)).trusted) introspecting.add(request);
+          onParams({ params, request }) {
+            if (typeof params.query !== 'string' || !/__schema|__type\b/.test(params.query)) return;
+            return verdictOf(request).then((verdict) => void (verdict.trusted && introspecting.add(request)));
           },
           onValidate(payload) {
             const request = (payload.context as { request?: Request }).request;
