@@ -50,8 +50,10 @@ export interface PersistedOptions {
   /** Automatic persisted queries kept, by count and by bytes of query text. */
   maxEntries: number;
   maxBytes: number;
-  /** When set, only these documents (hash -> text) are executed and nothing new is stored. */
-  trusted?: Map<string, string>;
+  /** When set, only these documents (hash -> text), or a request's client's, are executed and nothing new is stored. */
+  trusted?: Map<string, string> | ((request: Request) => Map<string, string>);
+  /** Whether a text that is not a trusted document may run all the same (a trusted tool's introspection). */
+  admits?: (request: Request, query: string) => Promise<boolean>;
 }
 
 interface PersistedQueryExtension {
@@ -85,29 +87,28 @@ export function redisPersistedStore(url: string, ttlSeconds: number, log: Pick<L
 export function persistedOperations(opts: PersistedOptions & { shared?: PersistedStore }) {
   const store = new BoundedCache<string>({ maxEntries: opts.maxEntries, maxBytes: opts.maxBytes, sizeOf: (key, query) => key.length + query.length * 2 });
   const kept: PersistedStore = opts.shared ?? { get: (hash) => store.get(hash), set: (hash, query) => store.set(hash, query) };
-  const { trusted } = opts;
-
   /** The query to execute, or the error that answers the request instead. */
-  async function resolve(query: string | undefined, persisted: PersistedQueryExtension | undefined): Promise<string | GraphQLError> {
+  async function resolve(query: string | undefined, persisted: PersistedQueryExtension | undefined, request: Request): Promise<string | GraphQLError> {
+    const trusted = typeof opts.trusted === 'function' ? opts.trusted(request) : opts.trusted;
     if (persisted) {
       if (persisted.version !== 1) return refused('Unsupported persisted query version', PersistedCode.VERSION);
       const hash = typeof persisted.sha256Hash === 'string' ? hexOf(persisted.sha256Hash) : '';
       if (!/^[0-9a-f]{64}$/.test(hash)) return refused('The persisted query hash must be a sha256 hex digest', PersistedCode.HASH_MISMATCH);
       if (query !== undefined && sha256(query) !== hash) return refused('The provided sha256 hash does not match the query', PersistedCode.HASH_MISMATCH);
-      if (trusted) return trusted.get(hash) ?? (query === undefined ? notFound() : notTrusted());
+      if (trusted) return trusted.get(hash) ?? (query === undefined ? notFound() : (await opts.admits?.(request, query)) ? query : notTrusted());
       if (query === undefined) return (await kept.get(hash)) ?? notFound();
       await kept.set(hash, query);
       return query;
     }
-    if (trusted && (query === undefined || !trusted.has(sha256(query)))) return notTrusted();
+    if (trusted && !(query !== undefined && (trusted.has(sha256(query)) || (await opts.admits?.(request, query))))) return notTrusted();
     return query ?? '';
   }
 
-  async function resolveParams(params: GraphQLParams): Promise<GraphQLParams> {
+  async function resolveParams(params: GraphQLParams, request: Request): Promise<GraphQLParams> {
     const persisted = (params.extensions as { persistedQuery?: PersistedQueryExtension } | undefined)?.persistedQuery;
     const query = typeof params.query === 'string' && params.query !== '' ? params.query : undefined;
-    if (!persisted && !trusted) return params;
-    const resolved = await resolve(query, persisted);
+    if (!persisted && !opts.trusted) return params;
+    const resolved = await resolve(query, persisted, request);
     // Thrown before the runtime checks the parameters, so a hash-only request is not "missing" its query.
     if (resolved instanceof GraphQLError) throw resolved;
     // An empty query text stays the runtime's own "Must provide query string." refusal.
@@ -115,10 +116,12 @@ export function persistedOperations(opts: PersistedOptions & { shared?: Persiste
   }
 
   const plugin: GatewayPlugin = {
-    onRequestParse() {
+    onRequestParse({ request }) {
       return {
         async onRequestParseDone({ requestParserResult, setRequestParserResult }) {
-          setRequestParserResult(Array.isArray(requestParserResult) ? await Promise.all(requestParserResult.map(resolveParams)) : await resolveParams(requestParserResult));
+          setRequestParserResult(
+            Array.isArray(requestParserResult) ? await Promise.all(requestParserResult.map((p) => resolveParams(p, request))) : await resolveParams(requestParserResult, request),
+          );
         },
       };
     },

@@ -23,11 +23,15 @@ import { appRoutes } from './app.ts';
 import { checkHealth } from './health.ts';
 import { allowedMethods, corsPolicy, executedResultsKeepData, isProduction, noIntrospection } from './http.ts';
 import { queryLimits, type QueryLimits } from './limits.ts';
-import { loadTrustedDocuments, persistedOperations, redisPersistedStore } from './persisted.ts';
+import { persistedOperations, redisPersistedStore } from './persisted.ts';
 import { cacheHintsOf, memoryResponseStore, redisResponseStore, responseCache } from './response-cache.ts';
 import { subgraphHttpTransport } from './subgraph-transport.ts';
 import { verifiedCaller, type CallerContext } from './caller.ts';
 import { specNullPropagation } from './null-propagation.ts';
+import { clientIdentities, clientNames } from './client-identity.ts';
+import { trustedDocumentsFrom } from './client-documents.ts';
+import { deprecatedFieldUsage } from './deprecated-fields.ts';
+import { trustedTools } from './trusted-tools.ts';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -85,11 +89,19 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
   // GET /metrics: this gateway's operations and subgraph fetches, plus the Node process metrics.
   const metrics = createServerRegistry('gateway');
   const production = isProduction(config);
+  // Who a request says it is (graphql-client-name): logs, traces, metric labels, its trusted documents.
+  const knownClients = clientNames(config.GATEWAY_CLIENT_NAMES);
+  const clients = clientIdentities(knownClients);
+  const trusted = config.GATEWAY_TRUSTED_DOCUMENTS ? trustedDocumentsFrom(config.GATEWAY_TRUSTED_DOCUMENTS, clients.of) : undefined;
+  for (const name of trusted?.clients ?? []) knownClients.add(name);
+  // Introspection and GET /schema.graphql for an admin or the service credential, also in production.
+  const tools = trustedTools({ production, jwtSecret: config.jwtSecret, serviceToken: config.serviceToken, refusal: noIntrospection });
   const persisted = persistedOperations({
     maxEntries: config.GATEWAY_APQ_ENTRIES,
     maxBytes: config.GATEWAY_APQ_BYTES,
     shared: config.REDIS_URL ? redisPersistedStore(config.REDIS_URL, config.GATEWAY_APQ_TTL_SECONDS, log) : undefined,
-    trusted: config.GATEWAY_TRUSTED_DOCUMENTS ? loadTrustedDocuments(config.GATEWAY_TRUSTED_DOCUMENTS) : undefined,
+    trusted: trusted?.for,
+    admits: tools.admits,
   });
   // Answers of queries with @cacheControl hints (see response-cache.ts); off with 0 entries.
   const responses = config.REDIS_URL
@@ -151,7 +163,9 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
       }),
     },
     plugins: (ctx) => [
-      gatewayMetricsPlugin(ctx.log, metrics),
+      clients.plugin,
+      gatewayMetricsPlugin(ctx.log, metrics, clients.of),
+      deprecatedFieldUsage(metrics, clients.of),
       // Nulls propagated across subgraph fetches as the spec asks (answers with errors only).
       specNullPropagation(),
       // Traces (only when tracing is on): the request, its plan and each subgraph fetch, with traceparent to the subgraphs.
@@ -169,7 +183,7 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
       persisted.plugin,
       executedResultsKeepData,
       allowedMethods,
-      ...(production ? [noIntrospection] : []),
+      tools.plugin,
       ...observers,
     ],
   });

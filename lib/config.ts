@@ -63,8 +63,10 @@ const schema = z.object({
   GATEWAY_PUBLIC_URL: url.optional(),
   /** Comma-separated origins a browser may call the gateway from, with credentials; unset: any origin without credentials (development) or none (production). */
   GATEWAY_CORS_ORIGINS: z.string().optional(),
-  /** A JSON manifest (hash -> document): when set, the gateway executes only the documents it lists. */
+  /** A JSON manifest (hash -> document), or a folder of `<client name>.json` manifests: when set, the gateway executes only the documents listed (for the client a request names). */
   GATEWAY_TRUSTED_DOCUMENTS: z.string().optional(),
+  /** Comma-separated client names (`graphql-client-name`) that metrics label as themselves; any other name is `other`. */
+  GATEWAY_CLIENT_NAMES: z.string().default('offset-page'),
   /** Automatic persisted queries kept in memory (least recently used dropped first). */
   GATEWAY_APQ_ENTRIES: z.coerce.number().int().min(0).default(1_000),
   GATEWAY_APQ_BYTES: z.coerce.number().int().min(0).default(10_000_000),

@@ -1,5 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { traceFields } from './telemetry.ts';
+
+/** Fields every log line written while handling a request carries (e.g. the client it names); set around the request. */
+export const requestLogFields = new AsyncLocalStorage<Readonly<Record<string, string>>>();
 
 /** Header and field names whose values never reach a log line. */
 export const REDACTED_PATHS = [
@@ -73,8 +77,8 @@ export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'inf
     name,
     level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    // Every line carries the active trace's `traceId` and `spanId` when tracing is on.
-    mixin: traceFields,
+    // Every line carries the active trace's `traceId` and `spanId` when tracing is on, and the request's own fields.
+    mixin: () => ({ ...traceFields(), ...requestLogFields.getStore() }),
     serializers: { err: (err: unknown) => scrubForLog(err) },
     formatters: { log: (object) => scrubForLog(object) as Record<string, unknown> },
     hooks: {

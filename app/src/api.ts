@@ -2,6 +2,7 @@
 // alone), and its text from the manifest only when the gateway does not know the hash yet.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import manifest from './__generated__/persisted-documents.json';
+import { version } from '../../package.json';
 
 const texts: Record<string, string> = manifest;
 
@@ -31,6 +32,9 @@ export async function execute<T, V>(document: TypedDocumentNode<T, V>, variables
         headers: {
           'content-type': 'application/json',
           accept: 'application/graphql-response+json, application/json',
+          // Who is calling, for the gateway's logs, traces and metrics (and its manifest when kept per client).
+          'graphql-client-name': 'offset-page',
+          'graphql-client-version': version,
           ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
         body: JSON.stringify({

@@ -34,7 +34,7 @@ describe.each(['local', 'upstream'] as const)('traces (%s mode)', (mode) => {
   beforeAll(async () => {
     stack = await startStack(mode);
     exporter.reset();
-    ok(await graphql(stack.gateway.url, DEFAULT_QUERY));
+    ok(await graphql(stack.gateway.url, DEFAULT_QUERY, undefined, { headers: { 'apollographql-client-name': 'offset-page', 'apollographql-client-version': '1.4.0' } }));
     spans = await traceOf('Overview');
   });
   afterAll(() => stack?.stop());
@@ -42,6 +42,8 @@ describe.each(['local', 'upstream'] as const)('traces (%s mode)', (mode) => {
   it('holds the gateway span and a span per subgraph request, each under a gateway span', () => {
     const root = spans.find((s) => !s.parentSpanContext)!;
     expect(root.kind).toBe(SpanKind.SERVER);
+    // The client the request named.
+    expect(root.attributes).toMatchObject({ 'graphql.client.name': 'offset-page', 'graphql.client.version': '1.4.0' });
     const subgraphSpans = spans.filter((s) => s.name.startsWith('graphql query'));
     const services = new Set(subgraphSpans.map((s) => s.name));
     expect(subgraphSpans.length).toBeGreaterThanOrEqual(3);

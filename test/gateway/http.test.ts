@@ -165,7 +165,7 @@ describe('automatic persisted queries', () => {
     const { plugin, store } = persistedOperations({ maxEntries: 2, maxBytes: 1_000 });
     const register = async (q: string) => {
       let params: unknown;
-      const done = (plugin.onRequestParse as unknown as () => { onRequestParseDone(p: unknown): Promise<void> })();
+      const done = (plugin.onRequestParse as unknown as (p: { request: Request }) => { onRequestParseDone(p: unknown): Promise<void> })({ request: new Request('http://gateway/graphql') });
       await done.onRequestParseDone({ requestParserResult: { query: q, extensions: persisted(sha256(q)) }, setRequestParserResult: (p: unknown) => (params = p) });
       return params;
     };
