@@ -27,8 +27,8 @@ export const AUDIENCES: readonly Audience[] = ['anyone', 'signedIn', 'owner', 'm
 /** Who may see every object of a type. */
 export interface ObjectRule<R> {
   see: readonly Audience[];
-  /** Records that say they are public are also seen by `to`. */
-  public?: { to: 'anyone' | 'signedIn'; when: (record: R) => boolean };
+  /** Records that say they are public are also seen by `to`; `label` names such a record in the docs. */
+  public?: { to: 'anyone' | 'signedIn'; when: (record: R) => boolean; label?: string };
   /** The user (or users, e.g. a payment's payer and payee) who own the record (`owner`). */
   owner?: (record: R) => string | null | undefined | readonly (string | null)[];
   /** The organization whose members see the record (`member`). */

@@ -1,5 +1,5 @@
 // Generated artifacts are checked in and must match their sources: the composed supergraph (and
-// public API schema) and the codegen output. Regenerate with `npm run compose && npm run codegen`.
+// public API schema), the access table of docs/access.md and the codegen output. Regenerate with `npm run compose && npm run codegen`.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import { composeSupergraph } from '../gateway/compose.ts';
 import { ROOT } from '../lib/subgraph.ts';
+import { accessDocument } from '../scripts/access-table.ts';
 
 const run = promisify(execFile);
 
@@ -18,6 +19,10 @@ describe('generated files', () => {
     }
     expect(readFileSync(join(ROOT, 'schema/supergraph.graphql'), 'utf8')).toBe(composed.supergraphSdl);
     expect(readFileSync(join(ROOT, 'schema/api.graphql'), 'utf8')).toBe(composed.publicSdl);
+  });
+
+  it('the access table of docs/access.md is the one the subgraphs declare', () => {
+    expect(readFileSync(join(ROOT, 'docs/access.md'), 'utf8')).toBe(accessDocument());
   });
 
   it('codegen output is up to date with the schemas and operations', async () => {

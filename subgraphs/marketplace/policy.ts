@@ -23,7 +23,7 @@ export const policy = definePolicy<ResolversParentTypes>({
   Order: { object: { see: ['owner', 'admin', 'service'], owner: (o) => o.buyerId, public: { to: 'signedIn', when: (o) => o.isPublic } } },
   Nft: { object: { see: ['owner', 'admin', 'service'], owner: (n) => n.ownerId, public: { to: 'anyone', when: (n) => n.isPublic } } },
   // Admins read the list; the one who just subscribed an address sees its entry in that answer.
-  MailingListEntry: { object: { see: ['admin', 'service'], public: { to: 'anyone', when: (e) => e.justSubscribed === true } } },
+  MailingListEntry: { object: { see: ['admin', 'service'], public: { to: 'anyone', when: (e) => e.justSubscribed === true, label: 'the entry answering its own subscription' } } },
   // An id and a name for a picker, listed from products or suppliers under their rules.
   MarketplaceOption: value,
   OffsetOrder: { object: offsetOrderRule },

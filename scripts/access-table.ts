@@ -1,0 +1,13 @@
+// docs/access.md with its table written from the subgraphs' policies (lib/access-table.ts).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { accessTable, withAccessTable } from '../lib/access-table.ts';
+import { ROOT } from '../lib/subgraph.ts';
+import { policy as footprints } from '../subgraphs/footprints/policy.ts';
+import { policy as marketplace } from '../subgraphs/marketplace/policy.ts';
+import { policy as payments } from '../subgraphs/payments/policy.ts';
+import { policy as registry } from '../subgraphs/registry/policy.ts';
+
+export function accessDocument(): string {
+  return withAccessTable(readFileSync(join(ROOT, 'docs', 'access.md'), 'utf8'), accessTable({ marketplace, payments, registry, footprints }));
+}
