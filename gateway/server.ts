@@ -28,6 +28,7 @@ import { cacheHintsOf, memoryResponseStore, redisResponseStore, responseCache } 
 import { subgraphHttpTransport } from './subgraph-transport.ts';
 import { verifiedCaller, type CallerContext } from './caller.ts';
 import { specNullPropagation } from './null-propagation.ts';
+import { checkScalarLiterals } from './scalar-literals.ts';
 import { clientIdentities, clientNames } from './client-identity.ts';
 import { trustedDocumentsFrom } from './client-documents.ts';
 import { deprecatedFieldUsage } from './deprecated-fields.ts';
@@ -177,6 +178,7 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
       bodyLimit(config.GATEWAY_MAX_BODY_BYTES),
       boundedParserCache(documentCache),
       queryLimits(limitsOf(config)),
+      checkScalarLiterals,
       // The response cache keeps PRIVATE answers per verified caller.
       ...(responses ? [verifiedCaller(config.jwtSecret), responseCache(responses, cacheHintsOf(supergraph))] : []),
       requestErrorStatus,

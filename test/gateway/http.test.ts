@@ -116,6 +116,22 @@ describe('executed operations answer 200 with data and paths', () => {
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual({ products: { totalCount: expect.any(Number) } });
   });
+
+  it("a literal one of the API's scalars cannot take is a validation error naming the argument, before any subgraph is asked", async () => {
+    const quote = (currency: string, country = '"SE"') =>
+      `{ offsetQuoteByValue(input: { value: "10.00", currency: ${currency} }) { quote { totalCost { currency } } } suppliers(filter: { countryCode: ${country} }) { totalCount } }`;
+    const unquoted = await post(url, { query: quote('EUR') }, { accept: GRAPHQL_RESPONSE });
+    expect(unquoted.status).toBe(400);
+    expect(unquoted.body.data).toBeUndefined();
+    expect(unquoted.body.errors!.map((e) => [e.extensions?.code, e.message])).toEqual([
+      ['GRAPHQL_VALIDATION_FAILED', expect.stringMatching(/^"input\.currency" takes a CurrencyCode, not the unquoted EUR \(write it as a string: "EUR"\)/)],
+    ]);
+    const unknown = await post(url, { query: quote('"EUX"', '"XX"') }, { accept: GRAPHQL_RESPONSE });
+    expect(unknown.body.errors!.map((e) => e.message.split(':')[0])).toEqual(['"input.currency" takes a CurrencyCode, not this value', '"filter.countryCode" takes a CountryCode, not this value']);
+    // Quoted, it passes validation and reaches the subgraphs (a quote needs a token).
+    const quoted = await post(url, { query: quote('"EUR"') });
+    expect(codes(quoted)).toEqual(['UNAUTHENTICATED']);
+  });
 });
 
 describe('automatic persisted queries', () => {
