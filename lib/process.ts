@@ -1,6 +1,7 @@
 // What every long-running process of the stack does at its edges: read the configuration (or exit
 // with one message naming the bad variables), exit with one line when its port is taken, and stop
 // cleanly on SIGTERM and Ctrl-C.
+import { existsSync } from 'node:fs';
 import { ConfigError, SUBGRAPHS, loadConfig, type Config } from './config.ts';
 import { DatabaseUnavailableError } from './db.ts';
 import { PortInUseError, setShutdownTimeout } from './http-server.ts';
@@ -39,7 +40,16 @@ export function portVariable(config: Config, port: number): string | undefined {
  * Reads the configuration of a process and applies its process-wide parts: the graceful-stop
  * bound of its servers, and a taken port ending the process with one line and EXIT_CANNOT_START.
  */
+/**
+ * `.env` in the working directory, when there is one: its variables fill what the environment does
+ * not set (a variable already set wins), for every process started from the project folder.
+ */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
 export async function loadConfigOrExit(): Promise<Config> {
+  loadDotEnv();
   const config = await orExit(() => loadConfig());
   setShutdownTimeout(config.SHUTDOWN_TIMEOUT_MS);
   // A monitor leaves every other uncaught error to Node's default report.

@@ -143,8 +143,11 @@ const appBuilt = buildOffsetPage();
 // The servers run from their build in dist/, made again whenever a source changed (a few seconds).
 if (await ensureServersBuilt()) console.log('Built the servers (dist/)');
 
+// Upstream mode still keeps the layer's own records (write journals, memberships) in the database.
+const modes = SUBGRAPHS.map((n) => `${n} ${config.sourceOf(n)}`).join(', ');
 const storage = config.DATABASE_URL ? `PostgreSQL at ${describeDatabaseUrl(config.DATABASE_URL)}` : `SQLite files in ${config.dataDir}`;
-console.log(`Starting the carbon federation stack (${storage})`);
+const kept = SUBGRAPHS.every((n) => config.sourceOf(n) === 'upstream') ? 'the layer\'s own records (journals, memberships)' : 'data';
+console.log(`Starting the carbon federation stack (${modes}; ${kept} in ${storage})`);
 for (const name of SUBGRAPHS) start(name, serverFile(name));
 const ready = await Promise.all(SUBGRAPHS.map((name) => waitForHealth(config.urlOf(name).replace(/\/graphql$/, '/health'), 60_000)));
 if (stopping) await new Promise(() => {});
