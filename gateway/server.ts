@@ -20,6 +20,7 @@ import { ROOT } from '../lib/subgraph.ts';
 import { certificateProxy, publicOriginHeaders } from './certificates.ts';
 import { boundedParserCache, createDocumentCache } from './document-cache.ts';
 import { appRoutes } from './app.ts';
+import { developmentSignIn } from './sign-in.ts';
 import { checkHealth } from './health.ts';
 import { allowedMethods, corsPolicy, executedResultsKeepData, isProduction, noIntrospection } from './http.ts';
 import { queryLimits, type QueryLimits } from './limits.ts';
@@ -195,7 +196,8 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
       systemRoutes,
       certificateProxy(config),
       // The offset page at /app, and its development-only sign-in.
-      appRoutes(config),
+      developmentSignIn(config),
+      appRoutes(),
       bodyLimit(config.GATEWAY_MAX_BODY_BYTES),
       boundedParserCache(documentCache),
       queryLimits(limitsOf(config)),

@@ -64,6 +64,8 @@ const schema = z.object({
   GATEWAY_CORS_ORIGINS: z.string().optional(),
   /** A JSON manifest (hash -> document): when set, the gateway executes only the documents it lists. */
   GATEWAY_TRUSTED_DOCUMENTS: z.string().optional(),
+  /** Comma-separated host names besides loopback on which the development sign-in (POST /app/sign-in) answers. */
+  GATEWAY_SIGN_IN_HOSTS: z.string().optional(),
   /** Automatic persisted queries kept in memory (least recently used dropped first). */
   GATEWAY_APQ_ENTRIES: z.coerce.number().int().min(0).default(1_000),
   GATEWAY_APQ_BYTES: z.coerce.number().int().min(0).default(10_000_000),
