@@ -1,14 +1,16 @@
 // Persisted operations: Apollo's automatic persisted queries (a hash in
 // `extensions.persistedQuery.sha256Hash`, the query sent once when the hash is unknown) kept in a
 // bounded memory store, or in Redis shared by every gateway replica when `REDIS_URL` is set, and trusted documents (a manifest hash -> document) that, when configured,
-// are the only documents the gateway executes.
+// are the only documents the gateway executes. Production requires them unless told otherwise.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GraphQLError } from 'graphql';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { GraphQLParams } from 'graphql-yoga';
+import { ConfigError, type Config } from '../lib/config.ts';
 import type { Logger } from '../lib/logger.ts';
 import { BoundedCache } from './document-cache.ts';
+import { isProduction } from './http.ts';
 import { sharedRedis } from './redis.ts';
 
 export const PersistedCode = {
@@ -34,6 +36,35 @@ export function loadTrustedDocuments(path: string): Map<string, string> {
     documents.set(hash, document);
   }
   return documents;
+}
+
+type TrustedSettings = Pick<Config, 'NODE_ENV' | 'GATEWAY_TRUSTED_DOCUMENTS' | 'GATEWAY_ALLOW_ARBITRARY_OPERATIONS'>;
+
+const invalid = (variable: string, problem: string) => new ConfigError(`Invalid configuration:\n  ${variable}: ${problem}`);
+
+/**
+ * The trusted documents a configuration executes, or undefined for any operation. Production
+ * requires a manifest; running any operation there takes GATEWAY_ALLOW_ARBITRARY_OPERATIONS,
+ * which is logged when the gateway starts.
+ */
+export function trustedDocumentsOf(config: TrustedSettings, log: Pick<Logger, 'warn'>): Map<string, string> | undefined {
+  const path = config.GATEWAY_TRUSTED_DOCUMENTS;
+  if (path && config.GATEWAY_ALLOW_ARBITRARY_OPERATIONS) throw invalid('GATEWAY_ALLOW_ARBITRARY_OPERATIONS', 'must not be true while GATEWAY_TRUSTED_DOCUMENTS names a manifest');
+  if (path) {
+    try {
+      return loadTrustedDocuments(path);
+    } catch (error) {
+      throw invalid('GATEWAY_TRUSTED_DOCUMENTS', error instanceof Error ? error.message : String(error));
+    }
+  }
+  if (config.GATEWAY_ALLOW_ARBITRARY_OPERATIONS) {
+    log.warn('GATEWAY_ALLOW_ARBITRARY_OPERATIONS is true: any operation is executed, not only trusted documents');
+    return undefined;
+  }
+  if (isProduction(config)) {
+    throw invalid('GATEWAY_TRUSTED_DOCUMENTS', 'required with NODE_ENV=production (the manifest of the operations clients may run); set GATEWAY_ALLOW_ARBITRARY_OPERATIONS=true to execute any operation instead');
+  }
+  return undefined;
 }
 
 /**

@@ -24,7 +24,7 @@ import { developmentSignIn } from './sign-in.ts';
 import { checkHealth } from './health.ts';
 import { allowedMethods, corsPolicy, executedResultsKeepData, isProduction, noIntrospection } from './http.ts';
 import { queryLimits, type QueryLimits } from './limits.ts';
-import { loadTrustedDocuments, persistedOperations, redisPersistedStore } from './persisted.ts';
+import { persistedOperations, redisPersistedStore, trustedDocumentsOf } from './persisted.ts';
 import { cacheHintsOf, memoryResponseStore, redisResponseStore, responseCache } from './response-cache.ts';
 import { subgraphHttpTransport } from './subgraph-transport.ts';
 import { stableAuthorizedDocuments } from './stable-documents.ts';
@@ -98,7 +98,7 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
     maxEntries: config.GATEWAY_APQ_ENTRIES,
     maxBytes: config.GATEWAY_APQ_BYTES,
     shared: config.REDIS_URL ? redisPersistedStore(config.REDIS_URL, config.GATEWAY_APQ_TTL_SECONDS, log) : undefined,
-    trusted: config.GATEWAY_TRUSTED_DOCUMENTS ? loadTrustedDocuments(config.GATEWAY_TRUSTED_DOCUMENTS) : undefined,
+    trusted: trustedDocumentsOf(config, log),
   });
   // Answers of queries with @cacheControl hints (see response-cache.ts); off with 0 entries.
   const responses = config.REDIS_URL
@@ -378,10 +378,10 @@ query Overview {
 `;
 
 if (import.meta.main) {
-  const { loadConfigOrExit, stopOnSignals } = await import('../lib/process.ts');
+  const { loadConfigOrExit, orExit, stopOnSignals } = await import('../lib/process.ts');
   const config = await loadConfigOrExit();
   await startTelemetry('gateway');
-  const gateway = await serveGateway(config);
+  const gateway = await orExit(() => serveGateway(config));
   stopOnSignals(async () => {
     await gateway.stop();
     await stopTelemetry();

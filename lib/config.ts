@@ -62,8 +62,10 @@ const schema = z.object({
   GATEWAY_PUBLIC_URL: url.optional(),
   /** Comma-separated origins a browser may call the gateway from, with credentials; unset: any origin without credentials (development) or none (production). */
   GATEWAY_CORS_ORIGINS: z.string().optional(),
-  /** A JSON manifest (hash -> document): when set, the gateway executes only the documents it lists. */
+  /** A JSON manifest (hash -> document): when set, the gateway executes only the documents it lists. Required in production unless GATEWAY_ALLOW_ARBITRARY_OPERATIONS is true. */
   GATEWAY_TRUSTED_DOCUMENTS: z.string().optional(),
+  /** Production without a trusted-documents manifest: execute any operation (logged at start). */
+  GATEWAY_ALLOW_ARBITRARY_OPERATIONS: bool.default(false),
   /** Comma-separated host names besides loopback on which the development sign-in (POST /app/sign-in) answers. */
   GATEWAY_SIGN_IN_HOSTS: z.string().optional(),
   /** Automatic persisted queries kept in memory (least recently used dropped first). */

@@ -278,7 +278,7 @@ describe('production profile, CORS and compression', () => {
 
   beforeAll(async () => {
     development = await gatewayWith();
-    production = await gatewayWith({ NODE_ENV: 'production' });
+    production = await gatewayWith({ NODE_ENV: 'production', GATEWAY_ALLOW_ARBITRARY_OPERATIONS: 'true' });
     allowlisted = await gatewayWith({ GATEWAY_CORS_ORIGINS: 'https://app.example, https://admin.example' });
   });
   afterAll(async () => {
