@@ -23,6 +23,7 @@ import { appRoutes } from './app.ts';
 import { developmentSignIn } from './sign-in.ts';
 import { checkHealth } from './health.ts';
 import { allowedMethods, corsPolicy, executedResultsKeepData, isProduction, noIntrospection } from './http.ts';
+import { noSchemaSuggestions } from './suggestions.ts';
 import { queryLimits, type QueryLimits } from './limits.ts';
 import { persistedOperations, redisPersistedStore, trustedDocumentsOf } from './persisted.ts';
 import { cacheHintsOf, memoryResponseStore, redisResponseStore, responseCache } from './response-cache.ts';
@@ -207,7 +208,7 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
       persisted.plugin,
       executedResultsKeepData,
       allowedMethods,
-      ...(production ? [noIntrospection] : []),
+      ...(production ? [noIntrospection, noSchemaSuggestions] : []),
       ...observers,
     ],
   });

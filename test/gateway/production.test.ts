@@ -1,5 +1,6 @@
 // The production profile (NODE_ENV=production): only trusted documents run unless a setting says
-// otherwise, which the process logs at start; without either the gateway does not start.
+// otherwise, which the process logs at start; without either the gateway does not start. With
+// introspection off, no error message suggests a name of the schema.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createGateway, serveGateway, type RunningGateway } from '../../gateway/server.ts';
 import { loadTrustedDocuments } from '../../gateway/persisted.ts';
+import { withoutSuggestion } from '../../gateway/suggestions.ts';
 import { ConfigError } from '../../lib/config.ts';
 import { EXIT_CANNOT_START } from '../../lib/process.ts';
 import { ROOT } from '../../lib/subgraph.ts';
@@ -107,5 +109,45 @@ describe('trusted documents in production', () => {
       expect(other.status).toBe(400);
       expect(codes(other)).toEqual(['OPERATION_NOT_TRUSTED']);
     });
+  });
+});
+
+describe('schema suggestions', () => {
+  let development: RunningGateway;
+  let production: RunningGateway;
+
+  beforeAll(async () => {
+    development = await serveGateway(testConfig({}), 0);
+    production = await serveGateway(testConfig({ NODE_ENV: 'production', GATEWAY_ALLOW_ARBITRARY_OPERATIONS: 'true' }), 0);
+  });
+  afterAll(async () => {
+    await development.stop();
+    await production.stop();
+  });
+
+  /** Mistyped names in every place graphql-js suggests one: field, argument, input field, type, enum value (a variable's). */
+  const typos: [string, string, Record<string, unknown>][] = [
+    ['a field', '{ productz { totalCount } }', {}],
+    ['an argument', '{ products(firsst: 1) { totalCount } }', {}],
+    ['an input field', '{ products(filter: { supplierIdd: "x" }) { totalCount } }', {}],
+    ['a type', 'query ($f: ProductFiltr) { products(filter: $f) { totalCount } }', {}],
+    ['an enum value of a variable', 'query ($o: SortDirection) { products(order: $o) { totalCount } }', { o: 'ASCC' }],
+  ];
+
+  it.each(typos)('production names no schema name for a mistyped %s; development still suggests one', async (_what, query, variables) => {
+    const refused = await graphql(production.url, query, variables);
+    expect(refused.errors).toHaveLength(1);
+    expect(refused.errors![0]!.message).not.toContain('Did you mean');
+    const helped = await graphql(development.url, query, variables);
+    expect(helped.errors![0]!.message).toMatch(/Did you mean/);
+    // The same error otherwise: the message up to the hint, and the code.
+    expect(refused.errors![0]!.message).toBe(withoutSuggestion(helped.errors![0]!.message));
+    expect(codes(refused)).toEqual(codes(helped));
+  });
+
+  it('cuts only the hint at the end of a message', () => {
+    expect(withoutSuggestion('Cannot query field "productz" on type "Query". Did you mean "product" or "products"?')).toBe('Cannot query field "productz" on type "Query".');
+    expect(withoutSuggestion('Value "ASCC" does not exist in "SortDirection" enum. Did you mean the enum value "ASC"?')).toBe('Value "ASCC" does not exist in "SortDirection" enum.');
+    expect(withoutSuggestion('Did you mean to pay twice? No.')).toBe('Did you mean to pay twice? No.');
   });
 });
