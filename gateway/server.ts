@@ -24,6 +24,7 @@ import { developmentSignIn } from './sign-in.ts';
 import { checkHealth } from './health.ts';
 import { allowedMethods, corsPolicy, executedResultsKeepData, isProduction, noIntrospection } from './http.ts';
 import { noSchemaSuggestions } from './suggestions.ts';
+import { refuseUnsupportedOperations } from './unsupported-operations.ts';
 import { queryLimits, type QueryLimits } from './limits.ts';
 import { persistedOperations, redisPersistedStore, trustedDocumentsOf } from './persisted.ts';
 import { cacheHintsOf, memoryResponseStore, redisResponseStore, responseCache } from './response-cache.ts';
@@ -202,6 +203,7 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
       bodyLimit(config.GATEWAY_MAX_BODY_BYTES),
       boundedParserCache(documentCache),
       queryLimits(limitsOf(config)),
+      refuseUnsupportedOperations(),
       nothingLeftToExecute,
       ...(responses ? [responseCache(responses, cacheHintsOf(supergraph))] : []),
       requestErrorStatus,
