@@ -22,7 +22,9 @@ import { boundedParserCache, createDocumentCache } from './document-cache.ts';
 import { appRoutes } from './app.ts';
 import { developmentSignIn } from './sign-in.ts';
 import { checkHealth } from './health.ts';
-import { allowedMethods, corsPolicy, executedResultsKeepData, isProduction, noIntrospection } from './http.ts';
+import { allowedMethods, executedResultsKeepData, isProduction, noIntrospection } from './http.ts';
+import { corsPolicy, varyOnOrigin } from './cors.ts';
+import { compression } from './compression.ts';
 import { noSchemaSuggestions } from './suggestions.ts';
 import { refuseUnsupportedOperations } from './unsupported-operations.ts';
 import { queryLimits, type QueryLimits } from './limits.ts';
@@ -143,8 +145,6 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
     // Self-contained GraphiQL: works with no internet access (no CDN assets); off in production.
     graphiql: production ? false : { title: 'Carbon market GraphQL API', defaultQuery: DEFAULT_QUERY },
     cors: corsPolicy(config),
-    // gzip/brotli/deflate responses for clients that accept them.
-    contentEncoding: true,
     // The self-contained page is 9 MB of script: loaded on the first GraphiQL request, never at start.
     renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
     maskedErrors: { maskError: maskGatewayError },
@@ -195,6 +195,9 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
       gatewayMetricsPlugin(ctx.log, metrics),
       // Traces (only when tracing is on): the request, its plan and each subgraph fetch, with traceparent to the subgraphs.
       ...(openTelemetry ? [openTelemetry({ ...ctx, traces: true })] : []),
+      // Brotli, gzip or deflate as the client weighs them, with Vary; compressed request bodies.
+      compression,
+      varyOnOrigin(config),
       systemRoutes,
       certificateProxy(config),
       // The offset page at /app, and its development-only sign-in.

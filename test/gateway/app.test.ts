@@ -68,13 +68,20 @@ describe('the offset page at /app', () => {
     expect((await raw(base, style!)).headers['content-type']).toBe('text/css; charset=utf-8');
   });
 
-  it('compresses the page for clients that accept it', async () => {
+  it('compresses the page for clients that accept it, weighing their codings, and says Vary: Accept-Encoding', async () => {
     const script = readdirSync(join(APP_DIST, 'assets')).find((f) => f.endsWith('.js'))!;
     const gzipped = await raw(base, `/app/assets/${script}`, { headers: { 'accept-encoding': 'gzip' } });
     expect(gzipped.headers['content-encoding']).toBe('gzip');
     const plain = await raw(base, `/app/assets/${script}`);
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(gzipped.body.length).toBeLessThan(plain.body.length / 2);
+    const weighed = await raw(base, `/app/assets/${script}`, { headers: { 'accept-encoding': 'gzip;q=0.1, br;q=1.0' } });
+    expect(weighed.headers['content-encoding']).toBe('br');
+    // Cached for a year by any cache on the way: each copy must be kept per coding.
+    for (const answer of [gzipped, plain, weighed]) {
+      expect(answer.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(String(answer.headers.vary).split(', ')).toContain('Accept-Encoding');
+    }
   });
 
   it('serves nothing outside app/dist', async () => {
