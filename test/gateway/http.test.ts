@@ -406,11 +406,16 @@ describe('production profile, CORS and compression', () => {
     expect(negotiateCoding('gzip;q=0, *')).toBe('br');
   });
 
-  it('reads a request body sent gzip-compressed; another coding is 415', async () => {
+  it('reads a request body sent gzip-compressed, within the body limit; another coding is 415', async () => {
     const body = gzipSync(JSON.stringify({ query: '{ __typename }' }));
     const answer = await raw(development.url, { accept: JSON_ONLY, 'content-encoding': 'gzip' }, body);
     expect([answer.status, JSON.parse(answer.bytes.toString('utf8'))]).toEqual([200, { data: { __typename: 'Query' } }]);
     expect((await raw(development.url, { accept: JSON_ONLY, 'content-encoding': 'compress' }, body)).status).toBe(415);
+    // The body limit counts what the body decompresses to: 10 MB of padding in 10 kB of gzip is refused.
+    const bomb = gzipSync(JSON.stringify({ query: '{ __typename }', pad: ' '.repeat(10 * 1024 * 1024) }));
+    expect(bomb.byteLength).toBeLessThan(100_000);
+    const refused = await raw(development.url, { accept: JSON_ONLY, 'content-encoding': 'gzip' }, bomb);
+    expect([refused.status, JSON.parse(refused.bytes.toString('utf8')).errors[0].extensions.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
   });
 
   it('responses are gzip or brotli compressed when the client accepts it, plain otherwise', async () => {
