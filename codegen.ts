@@ -1,7 +1,7 @@
 // graphql-codegen: typed resolvers per subgraph (federation, mappers to the domain types of each
 // source.ts) and typed operations for tests and clients. Never edit the generated files;
 // regenerate with `npm run codegen`.
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 import { mappers as footprints } from './subgraphs/footprints/codegen.mappers.ts';
 import { mappers as marketplace } from './subgraphs/marketplace/codegen.mappers.ts';
@@ -22,6 +22,9 @@ const scalars = {
 
 /** Scalars as operations see them on the wire. */
 const operationScalars = { DateTime: 'string', Date: 'string', Decimal: 'string', CountryCode: 'string', CurrencyCode: 'string' };
+
+/** Where the Kubernetes configuration takes its copy of the manifest (kustomize reads files below its folder only). */
+const DEPLOYED_MANIFEST = 'deploy/kubernetes/app/persisted-documents.json';
 
 const config: CodegenConfig = {
   overwrite: true,
@@ -61,6 +64,8 @@ const config: CodegenConfig = {
       preset: 'client',
       presetConfig: { persistedDocuments: { mode: 'replaceDocumentWithHash', hashAlgorithm: 'sha256' }, fragmentMasking: false },
       config: { importExtension: '.ts', useTypeImports: true, enumsAsTypes: true, scalars: operationScalars },
+      // The production gateway runs only these documents: the Kubernetes configuration ships a copy.
+      hooks: { afterOneFileWrite: [(file: string) => (file.endsWith('persisted-documents.json') ? copyFileSync(file, DEPLOYED_MANIFEST) : undefined)] },
     },
     // The offset page (app/): typed documents that carry only their hash; the page sends the
     // hash first and the text from its manifest when the gateway does not know it yet.

@@ -4,6 +4,9 @@
 // (`graphql-client-name`), so each client's manifest is deployed, and retired, on its own.
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { ConfigError, type Config } from '../lib/config.ts';
+import type { Logger } from '../lib/logger.ts';
+import { isProduction } from './http.ts';
 import { loadTrustedDocuments } from './persisted.ts';
 import type { ClientIdentity } from './client-identity.ts';
 
@@ -34,4 +37,33 @@ export function trustedDocumentsFrom(path: string, clientOf: (request: Request) 
     },
     clients: [...byClient.keys()],
   };
+}
+
+type TrustedSettings = Pick<Config, 'NODE_ENV' | 'GATEWAY_TRUSTED_DOCUMENTS' | 'GATEWAY_ALLOW_ARBITRARY_OPERATIONS'>;
+
+const invalid = (variable: string, problem: string) => new ConfigError(`Invalid configuration:\n  ${variable}: ${problem}`);
+
+/**
+ * The trusted documents a configuration executes, or undefined for any operation. Production
+ * requires a manifest; running any operation there takes GATEWAY_ALLOW_ARBITRARY_OPERATIONS,
+ * which is logged when the gateway starts.
+ */
+export function trustedDocumentsOf(config: TrustedSettings, log: Pick<Logger, 'warn'>, clientOf: (request: Request) => ClientIdentity): TrustedDocuments | undefined {
+  const path = config.GATEWAY_TRUSTED_DOCUMENTS;
+  if (path && config.GATEWAY_ALLOW_ARBITRARY_OPERATIONS) throw invalid('GATEWAY_ALLOW_ARBITRARY_OPERATIONS', 'must not be true while GATEWAY_TRUSTED_DOCUMENTS names a manifest');
+  if (path) {
+    try {
+      return trustedDocumentsFrom(path, clientOf);
+    } catch (error) {
+      throw invalid('GATEWAY_TRUSTED_DOCUMENTS', error instanceof Error ? error.message : String(error));
+    }
+  }
+  if (config.GATEWAY_ALLOW_ARBITRARY_OPERATIONS) {
+    log.warn('GATEWAY_ALLOW_ARBITRARY_OPERATIONS is true: any operation is executed, not only trusted documents');
+    return undefined;
+  }
+  if (isProduction(config)) {
+    throw invalid('GATEWAY_TRUSTED_DOCUMENTS', 'required with NODE_ENV=production (the manifest of the operations clients may run); set GATEWAY_ALLOW_ARBITRARY_OPERATIONS=true to execute any operation instead');
+  }
+  return undefined;
 }

@@ -1,6 +1,6 @@
 // GraphQL over HTTP as clients expect it: an operation that executed answers 200 with `data` (null
-// when nothing could be resolved) and each error's `path`; a wrong method is 405 with `Allow`; CORS
-// from an allowlist; the production profile.
+// when nothing could be resolved) and each error's `path`; a wrong method is 405 with `Allow`; the
+// production profile's refusal of introspection.
 import { BREAK, GraphQLError, Kind, visit, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { Config } from '../lib/config.ts';
@@ -51,24 +51,12 @@ export const allowedMethods: GatewayPlugin = {
   },
 };
 
-type CorsOptions = { origin: string[]; credentials: boolean; methods: string[] } | false;
-
-/**
- * Listed origins may call with credentials; with no list, development admits any origin without
- * credentials and production none. An unlisted origin gets no CORS header at all.
- */
-export function corsPolicy(config: Pick<Config, 'GATEWAY_CORS_ORIGINS' | 'NODE_ENV'>): (request: Request) => CorsOptions {
-  const listed = (config.GATEWAY_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
-  const methods = ['GET', 'POST'];
-  if (listed.length > 0) {
-    const origins = new Set(listed);
-    return (request) => {
-      const origin = request.headers.get('origin');
-      return origin && origins.has(origin) ? { origin: [origin], credentials: true, methods } : false;
-    };
-  }
-  if (isProduction(config)) return () => false;
-  return () => ({ origin: ['*'], credentials: false, methods });
+/** Adds a request header to `Vary` (once): the answer depends on it, so a cache keys on it too. */
+export function appendVary(headers: Headers, name: string): void {
+  const current = headers.get('vary');
+  const listed = (current ?? '').split(',').map((h) => h.trim().toLowerCase());
+  if (listed.includes('*') || listed.includes(name.toLowerCase())) return;
+  headers.set('vary', current ? `${current}, ${name}` : name);
 }
 
 export const isProduction = (config: Pick<Config, 'NODE_ENV'>) => config.NODE_ENV === 'production';

@@ -161,6 +161,8 @@ export const DEFAULT_LIST_SIZE = 20;
 const SLICING_ARGUMENTS = new Set(['first', 'last', 'limit']);
 /** Weight of a root mutation field: a write costs more than a read. */
 const MUTATION_WEIGHT = 10;
+/** A list argument that names the objects a list field returns, one item each (`nodes(ids:)`). */
+const LISTING_ARGUMENT = 'ids';
 
 function sliceSize(field: FieldNode, definition: GraphQLField<unknown, unknown>, variables: Record<string, unknown>): number | null {
   const slicing = definition.args.filter((a) => SLICING_ARGUMENTS.has(a.name));
@@ -172,6 +174,19 @@ function sliceSize(field: FieldNode, definition: GraphQLField<unknown, unknown>,
     if (value !== null) size = Math.max(size ?? 0, value);
   }
   return size ?? DEFAULT_LIST_SIZE;
+}
+
+/** How many items a list field returns when an argument lists them (`nodes(ids: [...])`); null otherwise. */
+function listedSize(field: FieldNode, definition: GraphQLField<unknown, unknown>, variables: Record<string, unknown>): number | null {
+  if (!definition.args.some((a) => a.name === LISTING_ARGUMENT)) return null;
+  const node = field.arguments?.find((a) => a.name.value === LISTING_ARGUMENT)?.value;
+  if (node?.kind === Kind.LIST) return node.values.length;
+  if (node?.kind === Kind.VARIABLE) {
+    const value = variables[node.name.value];
+    return Array.isArray(value) ? value.length : value == null ? null : 1;
+  }
+  // A single literal id is coerced to a list of one.
+  return node ? 1 : null;
 }
 
 function intValue(node: ValueNode, variables: Record<string, unknown>): number | null {
@@ -186,8 +201,8 @@ function intValue(node: ValueNode, variables: Record<string, unknown>): number |
 /**
  * Cost of an operation: a field returning an object weighs 1 (a root mutation field 10), a
  * scalar 0; a field with `first`/`last`/`limit` multiplies its children's cost by that number
- * (given, from a variable, its default, or 20), and any other list by 20 unless it is the page
- * of a connection (`edges`, `nodes`). Introspection fields cost nothing: their size is the
+ * (given, from a variable, its default, or 20), a list whose `ids` argument names its objects by
+ * their number, and any other list by 20 unless it is the page of a connection (`edges`, `nodes`). Introspection fields cost nothing: their size is the
  * schema's, not the caller's. Each fragment is costed once.
  */
 export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> = {}): number {
@@ -229,7 +244,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     const slice = sliceSize(field, definition, variables);
     if (slice !== null) return weight + slice * children;
     const isPage = parent.name.endsWith('Connection');
-    const items = isListType(getNullableType(definition.type)) && !isPage ? DEFAULT_LIST_SIZE : 1;
+    const items = isListType(getNullableType(definition.type)) && !isPage ? (listedSize(field, definition, variables) ?? DEFAULT_LIST_SIZE) : 1;
     return items * (weight + children);
   };
 

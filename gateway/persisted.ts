@@ -1,7 +1,7 @@
 // Persisted operations: Apollo's automatic persisted queries (a hash in
 // `extensions.persistedQuery.sha256Hash`, the query sent once when the hash is unknown) kept in a
 // bounded memory store, or in Redis shared by every gateway replica when `REDIS_URL` is set, and trusted documents (a manifest hash -> document) that, when configured,
-// are the only documents the gateway executes.
+// are the only documents the gateway executes. Production requires them unless told otherwise.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GraphQLError } from 'graphql';

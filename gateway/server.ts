@@ -20,8 +20,13 @@ import { ROOT } from '../lib/subgraph.ts';
 import { certificateProxy, publicOriginHeaders } from './certificates.ts';
 import { boundedParserCache, createDocumentCache } from './document-cache.ts';
 import { appRoutes } from './app.ts';
+import { developmentSignIn } from './sign-in.ts';
 import { checkHealth } from './health.ts';
-import { allowedMethods, corsPolicy, executedResultsKeepData, isProduction, noIntrospection } from './http.ts';
+import { allowedMethods, executedResultsKeepData, isProduction, noIntrospection } from './http.ts';
+import { corsPolicy, varyOnOrigin } from './cors.ts';
+import { compression } from './compression.ts';
+import { noSchemaSuggestions } from './suggestions.ts';
+import { refuseUnsupportedOperations } from './unsupported-operations.ts';
 import { queryLimits, type QueryLimits } from './limits.ts';
 import { persistedOperations, redisPersistedStore } from './persisted.ts';
 import { cacheHintsOf, memoryResponseStore, redisResponseStore, responseCache } from './response-cache.ts';
@@ -30,7 +35,7 @@ import { verifiedCaller, type CallerContext } from './caller.ts';
 import { specNullPropagation } from './null-propagation.ts';
 import { checkScalarLiterals } from './scalar-literals.ts';
 import { clientIdentities, clientNames } from './client-identity.ts';
-import { trustedDocumentsFrom } from './client-documents.ts';
+import { trustedDocumentsOf } from './client-documents.ts';
 import { deprecatedFieldUsage } from './deprecated-fields.ts';
 import { trustedTools } from './trusted-tools.ts';
 
@@ -93,7 +98,7 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
   // Who a request says it is (graphql-client-name): logs, traces, metric labels, its trusted documents.
   const knownClients = clientNames(config.GATEWAY_CLIENT_NAMES);
   const clients = clientIdentities(knownClients);
-  const trusted = config.GATEWAY_TRUSTED_DOCUMENTS ? trustedDocumentsFrom(config.GATEWAY_TRUSTED_DOCUMENTS, clients.of) : undefined;
+  const trusted = trustedDocumentsOf(config, log, clients.of);
   for (const name of trusted?.clients ?? []) knownClients.add(name);
   // Introspection and GET /schema.graphql for an admin or the service credential, also in production.
   const tools = trustedTools({ production, jwtSecret: config.jwtSecret, serviceToken: config.serviceToken, refusal: noIntrospection });
@@ -145,8 +150,6 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
     // Self-contained GraphiQL: works with no internet access (no CDN assets); off in production.
     graphiql: production ? false : { title: 'Carbon market GraphQL API', defaultQuery: DEFAULT_QUERY },
     cors: corsPolicy(config),
-    // gzip/brotli/deflate responses for clients that accept them.
-    contentEncoding: true,
     // The self-contained page is 9 MB of script: loaded on the first GraphiQL request, never at start.
     renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
     maskedErrors: { maskError: maskGatewayError },
@@ -171,14 +174,19 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
       specNullPropagation(),
       // Traces (only when tracing is on): the request, its plan and each subgraph fetch, with traceparent to the subgraphs.
       ...(openTelemetry ? [openTelemetry({ ...ctx, traces: true })] : []),
+      // Brotli, gzip or deflate as the client weighs them, with Vary; compressed request bodies.
+      compression,
+      varyOnOrigin(config),
       systemRoutes,
       certificateProxy(config),
       // The offset page at /app, and its development-only sign-in.
-      appRoutes(config),
+      developmentSignIn(config),
+      appRoutes(),
       bodyLimit(config.GATEWAY_MAX_BODY_BYTES),
       boundedParserCache(documentCache),
       queryLimits(limitsOf(config)),
       checkScalarLiterals,
+      refuseUnsupportedOperations(),
       // The response cache keeps PRIVATE answers per verified caller.
       ...(responses ? [verifiedCaller(config.jwtSecret), responseCache(responses, cacheHintsOf(supergraph))] : []),
       requestErrorStatus,
@@ -186,6 +194,7 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
       executedResultsKeepData,
       allowedMethods,
       tools.plugin,
+      ...(production ? [noSchemaSuggestions] : []),
       ...observers,
     ],
   });
@@ -345,10 +354,10 @@ query Overview {
 `;
 
 if (import.meta.main) {
-  const { loadConfigOrExit, stopOnSignals } = await import('../lib/process.ts');
+  const { loadConfigOrExit, orExit, stopOnSignals } = await import('../lib/process.ts');
   const config = await loadConfigOrExit();
   await startTelemetry('gateway');
-  const gateway = await serveGateway(config);
+  const gateway = await orExit(() => serveGateway(config));
   stopOnSignals(async () => {
     await gateway.stop();
     await stopTelemetry();

@@ -63,8 +63,12 @@ const schema = z.object({
   GATEWAY_PUBLIC_URL: url.optional(),
   /** Comma-separated origins a browser may call the gateway from, with credentials; unset: any origin without credentials (development) or none (production). */
   GATEWAY_CORS_ORIGINS: z.string().optional(),
-  /** A JSON manifest (hash -> document), or a folder of `<client name>.json` manifests: when set, the gateway executes only the documents listed (for the client a request names). */
+  /** A JSON manifest (hash -> document), or a folder of `<client name>.json` manifests: when set, the gateway executes only the documents listed (for the client a request names). Required in production unless GATEWAY_ALLOW_ARBITRARY_OPERATIONS is true. */
   GATEWAY_TRUSTED_DOCUMENTS: z.string().optional(),
+  /** Production without a trusted-documents manifest: execute any operation (logged at start). */
+  GATEWAY_ALLOW_ARBITRARY_OPERATIONS: bool.default(false),
+  /** Comma-separated host names besides loopback on which the development sign-in (POST /app/sign-in) answers. */
+  GATEWAY_SIGN_IN_HOSTS: z.string().optional(),
   /** Comma-separated client names (`graphql-client-name`) that metrics label as themselves; any other name is `other`. */
   GATEWAY_CLIENT_NAMES: z.string().default('offset-page'),
   /** Automatic persisted queries kept in memory (least recently used dropped first). */

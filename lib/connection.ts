@@ -44,12 +44,12 @@ export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
 /**
- * Relay arguments with their sizes checked (at most the maximum, not both `first` and `last`),
- * cursors as sent: the source reads them as keyset or offset positions.
+ * Relay arguments with their sizes checked (at most the maximum; `first` with `last` only as
+ * `requestedPage` allows), cursors as sent: the source reads them as keyset or offset positions.
  */
 export function pageArgs(args: ConnectionArgs, limits: PageLimits = {}): ConnectionArgs {
-  checkSizes(args, limits.maxSize ?? MAX_PAGE_SIZE);
-  return { first: args.first ?? null, after: args.after ?? null, last: args.last ?? null, before: args.before ?? null };
+  const page = requestedPage(args, limits.maxSize ?? MAX_PAGE_SIZE);
+  return { first: page.first ?? null, after: page.after ?? null, last: page.last ?? null, before: page.before ?? null };
 }
 
 /** A validated window over an ordered list: skip `offset`, take `limit`. */
@@ -63,15 +63,24 @@ function checkSize(value: number, name: string, max: number) {
   if (value > max) throw badInput(`"${name}" must be at most ${max}`, name);
 }
 
-function checkSizes(args: ConnectionArgs, max: number) {
+/**
+ * The page asked for, sizes checked. `first` with `last` is read by the one cursor given: with
+ * `before` alone the page counts back by `last` and `first` is dropped (Relay's `loadPrevious`
+ * sends its fragment's default `first` beside `last`), with `after` alone it counts on by `first`
+ * and `last` is dropped; with no cursor or both it is BAD_USER_INPUT.
+ */
+function requestedPage(args: ConnectionArgs, max: number): ConnectionArgs {
   if (args.first != null) checkSize(args.first, 'first', max);
   if (args.last != null) checkSize(args.last, 'last', max);
-  if (args.first != null && args.last != null) throw badInput('Pass either "first" or "last", not both', 'last');
+  if (args.first == null || args.last == null) return args;
+  if (args.before != null && args.after == null) return { ...args, first: null };
+  if (args.after != null && args.before == null) return { ...args, last: null };
+  throw badInput('Pass either "first" or "last", not both (both only beside one cursor: "last" with "before", "first" with "after")', 'last');
 }
 
 /** Turns Relay arguments into an offset window; `last`/`before` page backwards from `before`. */
-export function offsetPage(args: ConnectionArgs, limits: PageLimits = {}): OffsetPage {
-  checkSizes(args, limits.maxSize ?? MAX_PAGE_SIZE);
+export function offsetPage(requested: ConnectionArgs, limits: PageLimits = {}): OffsetPage {
+  const args = requestedPage(requested, limits.maxSize ?? MAX_PAGE_SIZE);
   const size = limits.defaultSize ?? DEFAULT_PAGE_SIZE;
   const offsetOf = (cursor: string, name: string) => {
     const p = decodeCursor(cursor, name);
@@ -229,8 +238,8 @@ export interface KeysetPage<T> {
  * it. As the Relay spec allows, `hasPreviousPage` of a forward page and `hasNextPage` of a
  * backward page are false (finding out would cost another statement).
  */
-export function keysetPage<T>(args: ConnectionArgs, sort: readonly SortKey<T>[], limits: PageLimits = {}): KeysetPage<T> {
-  checkSizes(args, limits.maxSize ?? MAX_PAGE_SIZE);
+export function keysetPage<T>(requested: ConnectionArgs, sort: readonly SortKey<T>[], limits: PageLimits = {}): KeysetPage<T> {
+  const args = requestedPage(requested, limits.maxSize ?? MAX_PAGE_SIZE);
   const keys = sort as readonly SortKey<never>[];
   const after = args.after != null ? positionOf(args.after, 'after', keys) : null;
   const before = args.before != null ? positionOf(args.before, 'before', keys) : null;

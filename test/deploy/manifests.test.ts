@@ -1,7 +1,7 @@
 // The Kubernetes manifests in deploy/kubernetes validate offline against the Kubernetes API schemas
 // (kubernetes-models), and hold together: every role has probes, limits, a non-root security
 // context, a Service, a PodDisruptionBudget and an autoscaler that select or target it; every
-// setting they pass is one the processes read.
+// setting they pass is one the processes read; the gateway runs the trusted documents codegen writes.
 import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -13,6 +13,7 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
 import { SUBGRAPHS } from '../../lib/config.ts';
+import { loadTrustedDocuments } from '../../gateway/persisted.ts';
 import { ROOT } from '../../lib/subgraph.ts';
 
 const DEPLOY = join(ROOT, 'deploy', 'kubernetes');
@@ -25,6 +26,7 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'v1/Service': Service,
 };
 
+type Kustomization = { resources: string[]; configMapGenerator?: { name: string; files: string[] }[] };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are checked by the schemas below
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: any; data?: Record<string, string> };
 
@@ -57,10 +59,35 @@ describe('Kubernetes manifests', () => {
 
   it('every kustomization lists files and folders that exist', () => {
     for (const { file, doc } of documents.filter((d) => d.doc.kind === 'Kustomization')) {
-      for (const entry of (doc as unknown as { resources: string[] }).resources) {
+      const { resources, configMapGenerator = [] } = doc as unknown as Kustomization;
+      for (const entry of [...resources, ...configMapGenerator.flatMap((g) => g.files)]) {
         expect(() => statSync(join(DEPLOY, dirname(file), entry))).not.toThrow();
       }
     }
+  });
+
+  it('the gateway runs only the trusted documents codegen writes, mounted from a generated ConfigMap', () => {
+    const kustomization = documents.find((d) => d.file === join('app', 'kustomization.yaml'))!.doc as unknown as Kustomization;
+    const generator = kustomization.configMapGenerator!.find((g) => g.files.includes('persisted-documents.json'))!;
+    // The very file `npm run codegen` writes (it copies it here), every hash its document's.
+    const shipped = readFileSync(join(DEPLOY, 'app', 'persisted-documents.json'), 'utf8');
+    expect(shipped).toBe(readFileSync(join(ROOT, 'test/__generated__/client/persisted-documents.json'), 'utf8'));
+    expect(loadTrustedDocuments(join(DEPLOY, 'app', 'persisted-documents.json')).size).toBeGreaterThan(0);
+
+    const pod = ofKind('Deployment').find((d) => d.metadata.name === 'gateway')!.spec.template.spec;
+    const volume = pod.volumes.find((v: { configMap?: { name: string } }) => v.configMap?.name === generator.name);
+    expect(volume).toBeDefined();
+    const [container] = pod.containers;
+    const mount = container.volumeMounts.find((m: { name: string }) => m.name === volume.name);
+    expect(mount.readOnly).toBe(true);
+    const env = Object.fromEntries((container.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+    expect(env.GATEWAY_TRUSTED_DOCUMENTS).toBe(`${mount.mountPath}/persisted-documents.json`);
+    // Nothing turns the requirement off.
+    const [config] = ofKind('ConfigMap');
+    expect(config!.data!.NODE_ENV).toBe('production');
+    expect(config!.data!.GATEWAY_ALLOW_ARBITRARY_OPERATIONS).toBeUndefined();
+    expect(env.GATEWAY_ALLOW_ARBITRARY_OPERATIONS).toBeUndefined();
+    for (const name of Object.keys(env)) expect(envVariables).toContain(name);
   });
 
   it.each(ROLES)('%s runs non-root with probes, resources, a Service, a PodDisruptionBudget and an autoscaler', (role) => {

@@ -1,13 +1,14 @@
 // The offset page at /app: the built files with their content types, compressed like the rest and
 // nothing outside app/dist; and the development-only sign-in, which mints a demo user's token
-// (never logged) and does not exist in production.
+// (never logged) only on a loopback host for the page itself, and does not exist in production.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { APP_DIST, appFile } from '../../gateway/app.ts';
-import { createGateway } from '../../gateway/server.ts';
+import { createGateway, serveGateway } from '../../gateway/server.ts';
+import { signInHostAllowed } from '../../gateway/sign-in.ts';
 import { ROOT } from '../../lib/subgraph.ts';
 import { ensureAppBuilt } from '../../scripts/build-app.ts';
 import { TEST_SECRETS, testConfig } from '../support/env.ts';
@@ -67,13 +68,20 @@ describe('the offset page at /app', () => {
     expect((await raw(base, style!)).headers['content-type']).toBe('text/css; charset=utf-8');
   });
 
-  it('compresses the page for clients that accept it', async () => {
+  it('compresses the page for clients that accept it, weighing their codings, and says Vary: Accept-Encoding', async () => {
     const script = readdirSync(join(APP_DIST, 'assets')).find((f) => f.endsWith('.js'))!;
     const gzipped = await raw(base, `/app/assets/${script}`, { headers: { 'accept-encoding': 'gzip' } });
     expect(gzipped.headers['content-encoding']).toBe('gzip');
     const plain = await raw(base, `/app/assets/${script}`);
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(gzipped.body.length).toBeLessThan(plain.body.length / 2);
+    const weighed = await raw(base, `/app/assets/${script}`, { headers: { 'accept-encoding': 'gzip;q=0.1, br;q=1.0' } });
+    expect(weighed.headers['content-encoding']).toBe('br');
+    // Cached for a year by any cache on the way: each copy must be kept per coding.
+    for (const answer of [gzipped, plain, weighed]) {
+      expect(answer.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(String(answer.headers.vary).split(', ')).toContain('Accept-Encoding');
+    }
   });
 
   it('serves nothing outside app/dist', async () => {
@@ -128,8 +136,52 @@ describe('the offset page at /app', () => {
     expect(own.status).toBe(200);
   });
 
+  it('refuses the DNS-rebinding request: an attacker’s host name (resolving to this machine) with its own page as Origin', async () => {
+    const { headers, ...rest } = signInRequest('admin@co2trust.example');
+    const rebinding: Record<string, string>[] = [{ host: 'evil.example:4300', origin: 'http://evil.example:4300' }, { host: 'evil.example:4300' }, { host: 'localhost.evil.example' }];
+    for (const extra of rebinding) {
+      const rebound = await raw(base, '/app/sign-in', { ...rest, headers: { ...headers, ...extra } });
+      expect(rebound.status).toBe(403);
+      expect(JSON.parse(rebound.body.toString('utf8')).errors[0].extensions.code).toBe('FORBIDDEN');
+      expect(rebound.body.toString('utf8')).not.toContain('accessToken');
+    }
+  });
+
+  it('answers on loopback names and addresses, with or without the page’s own Origin', async () => {
+    const { port } = new URL(base);
+    const { headers, ...rest } = signInRequest('bob@buyer.example');
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'LOCALHOST']) {
+      for (const origin of [{}, { origin: `http://${host.toLowerCase()}` }] as Record<string, string>[]) {
+        const answer = await raw(base, '/app/sign-in', { ...rest, headers: { ...headers, host, ...origin } });
+        expect([host, origin, answer.status]).toEqual([host, origin, 200]);
+      }
+    }
+  });
+
+  it('answers on a host GATEWAY_SIGN_IN_HOSTS lists, and on no other', async () => {
+    const gateway = await serveGateway(testConfig({ GATEWAY_SIGN_IN_HOSTS: 'devbox.internal', MARKETPLACE_URL: stack.config.urlOf('marketplace') }), 0);
+    try {
+      const own = gateway.url.replace(/\/graphql$/, '');
+      const { headers, ...rest } = signInRequest('alice@buyer.example');
+      const listed = await raw(own, '/app/sign-in', { ...rest, headers: { ...headers, host: 'devbox.internal:4000', origin: 'http://devbox.internal:4000' } });
+      expect(listed.status).toBe(200);
+      const other = await raw(own, '/app/sign-in', { ...rest, headers: { ...headers, host: 'otherbox.internal:4000' } });
+      expect(other.status).toBe(403);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('reads the Host header as a host name only', () => {
+    for (const host of ['localhost', 'localhost:4000', '127.0.0.1:4000', '127.1.2.3', '[::1]:4000', 'LocalHost:1']) expect([host, signInHostAllowed(host, [])]).toEqual([host, true]);
+    for (const host of [null, '', 'evil.example:4300', 'localhost.evil.example', 'evil.example@localhost', 'localhost/x', '127.0.0.1.nip.io', '0.0.0.0', '[::ffff:7f00:1]', 'localhost:4000 x']) {
+      expect([host, signInHostAllowed(host, [])]).toEqual([host, false]);
+    }
+    expect(signInHostAllowed('devbox.internal:4000', ['devbox.internal'])).toBe(true);
+  });
+
   it('does not exist in production, where the page is still served', async () => {
-    const { runtime } = createGateway(testConfig({ NODE_ENV: 'production' }));
+    const { runtime } = createGateway(testConfig({ NODE_ENV: 'production', GATEWAY_TRUSTED_DOCUMENTS: join(ROOT, 'test/__generated__/client/persisted-documents.json') }));
     try {
       const signIn = await runtime.fetch('http://gateway/app/sign-in', signInRequest('alice@buyer.example'));
       expect(signIn.status).toBe(404);

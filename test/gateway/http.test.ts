@@ -1,16 +1,17 @@
 // GraphQL over HTTP as frontend clients use it, through the real gateway: status codes and result
 // shape, methods, automatic persisted queries, trusted documents, the production profile, CORS,
-// compression and graphql-http's conformance audit.
+// compression (with the Vary headers HTTP caches need) and graphql-http's conformance audit.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync, brotliDecompressSync } from 'node:zlib';
+import { gunzipSync, gzipSync, brotliDecompressSync, inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { getIntrospectionQuery } from 'graphql';
 import { serverAudits } from 'graphql-http';
 import { serveGateway, type RunningGateway } from '../../gateway/server.ts';
 import { loadTrustedDocuments, persistedOperations, sha256 } from '../../gateway/persisted.ts';
+import { negotiateCoding } from '../../gateway/compression.ts';
 import { testConfig } from '../support/env.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
@@ -294,7 +295,7 @@ describe('production profile, CORS and compression', () => {
 
   beforeAll(async () => {
     development = await gatewayWith();
-    production = await gatewayWith({ NODE_ENV: 'production' });
+    production = await gatewayWith({ NODE_ENV: 'production', GATEWAY_ALLOW_ARBITRARY_OPERATIONS: 'true' });
     allowlisted = await gatewayWith({ GATEWAY_CORS_ORIGINS: 'https://app.example, https://admin.example' });
   });
   afterAll(async () => {
@@ -338,6 +339,23 @@ describe('production profile, CORS and compression', () => {
     expect((await preflight(production.url, 'https://anywhere.example')).headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  const vary = (headers: Headers) => (headers.get('vary') ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+
+  it('answers whose CORS headers depend on the Origin say Vary: Origin, whatever the Origin (or none)', async () => {
+    for (const gateway of [allowlisted, development]) {
+      for (const origin of [{ origin: 'https://admin.example' }, { origin: 'https://evil.example' }, {}] as Record<string, string>[]) {
+        const answer = await post(gateway.url, { query: '{ __typename }' }, origin);
+        expect([origin, vary(answer.headers)]).toEqual([origin, expect.arrayContaining(['origin'])]);
+      }
+      expect(vary((await preflight(gateway.url, 'https://admin.example')).headers)).toContain('origin');
+    }
+    const listed = await post(allowlisted.url, { query: '{ __typename }' }, { origin: 'https://app.example', 'accept-encoding': 'gzip' });
+    expect(listed.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(vary(listed.headers).sort()).toEqual(['accept-encoding', 'origin']);
+    // Production without a list answers every origin alike.
+    expect(vary((await post(production.url, { query: '{ __typename }' }, { origin: 'https://anywhere.example' })).headers)).not.toContain('origin');
+  });
+
   it('an allowlist admits its origins with credentials and no other origin', async () => {
     const listed = await preflight(allowlisted.url, 'https://admin.example');
     expect(listed.headers.get('access-control-allow-origin')).toBe('https://admin.example');
@@ -350,18 +368,71 @@ describe('production profile, CORS and compression', () => {
   });
 
   /** The raw bytes of a response (fetch would decode them), with the encoding the server chose. */
-  async function raw(url: string, headers: Record<string, string>, body?: string) {
+  async function raw(url: string, headers: Record<string, string>, body?: string | Buffer) {
     const { request } = await import('node:http');
-    return new Promise<{ encoding?: string; bytes: Buffer }>((resolve, reject) => {
+    return new Promise<{ status: number; encoding?: string; vary: string[]; bytes: Buffer }>((resolve, reject) => {
       const req = request(url, { method: body ? 'POST' : 'GET', headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ encoding: res.headers['content-encoding'], bytes: Buffer.concat(chunks) }));
+        const vary = String(res.headers.vary ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+        res.on('end', () => resolve({ status: res.statusCode!, encoding: res.headers['content-encoding'], vary, bytes: Buffer.concat(chunks) }));
       });
       req.on('error', reject);
       req.end(body);
     });
   }
+
+  const decoded = (answer: { encoding?: string; bytes: Buffer }) =>
+    answer.encoding === 'br' ? brotliDecompressSync(answer.bytes) : answer.encoding === 'gzip' ? gunzipSync(answer.bytes) : answer.encoding === 'deflate' ? inflateSync(answer.bytes) : answer.bytes;
+
+  it('chooses the coding by the Accept-Encoding weights, and every answer it could compress says Vary: Accept-Encoding', async () => {
+    const body = JSON.stringify({ query: getIntrospectionQuery() });
+    const plain = await raw(development.url, { accept: JSON_ONLY }, body);
+    expect(plain.vary).toContain('accept-encoding');
+    const cases: [string, string | undefined][] = [
+      ['gzip;q=0.1, br;q=1.0', 'br'],
+      ['br;q=0, gzip', 'gzip'],
+      ['deflate, gzip;q=0.5', 'deflate'],
+      ['br;q=0.5, gzip;q=0.5', 'br'],
+      ['gzip;q=0.5, br;q=0.5', 'gzip'],
+      ['GZIP', 'gzip'],
+      ['x-gzip', 'gzip'],
+      ['*;q=0.2, br;q=0', 'gzip'],
+      ['gzip;q=0', undefined],
+      ['identity', undefined],
+      ['zstd;q=1, compress', undefined],
+    ];
+    for (const [acceptEncoding, coding] of cases) {
+      const answer = await raw(development.url, { accept: JSON_ONLY, 'accept-encoding': acceptEncoding }, body);
+      expect([acceptEncoding, answer.encoding, answer.vary]).toEqual([acceptEncoding, coding, expect.arrayContaining(['accept-encoding'])]);
+      expect(decoded(answer).equals(plain.bytes)).toBe(true);
+    }
+  });
+
+  it('reads the weights as RFC 9110 writes them', () => {
+    expect(negotiateCoding(null)).toBeNull();
+    expect(negotiateCoding('')).toBeNull();
+    expect(negotiateCoding('gzip;q=0.1, br;q=1.0')).toBe('br');
+    expect(negotiateCoding('gzip ; q=0.8 , deflate;q=0.9')).toBe('deflate');
+    // A weight outside 0..1 or with more than three decimals is no weight: the member is ignored.
+    expect(negotiateCoding('br;q=2, gzip;q=0.5')).toBe('gzip');
+    expect(negotiateCoding('br;q=0.0001, gzip;q=0.001')).toBe('gzip');
+    expect(negotiateCoding('*')).toBe('br');
+    expect(negotiateCoding('*;q=0')).toBeNull();
+    expect(negotiateCoding('gzip;q=0, *')).toBe('br');
+  });
+
+  it('reads a request body sent gzip-compressed, within the body limit; another coding is 415', async () => {
+    const body = gzipSync(JSON.stringify({ query: '{ __typename }' }));
+    const answer = await raw(development.url, { accept: JSON_ONLY, 'content-encoding': 'gzip' }, body);
+    expect([answer.status, JSON.parse(answer.bytes.toString('utf8'))]).toEqual([200, { data: { __typename: 'Query' } }]);
+    expect((await raw(development.url, { accept: JSON_ONLY, 'content-encoding': 'compress' }, body)).status).toBe(415);
+    // The body limit counts what the body decompresses to: 10 MB of padding in 10 kB of gzip is refused.
+    const bomb = gzipSync(JSON.stringify({ query: '{ __typename }', pad: ' '.repeat(10 * 1024 * 1024) }));
+    expect(bomb.byteLength).toBeLessThan(100_000);
+    const refused = await raw(development.url, { accept: JSON_ONLY, 'content-encoding': 'gzip' }, bomb);
+    expect([refused.status, JSON.parse(refused.bytes.toString('utf8')).errors[0].extensions.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+  });
 
   it('responses are gzip or brotli compressed when the client accepts it, plain otherwise', async () => {
     const body = JSON.stringify({ query: getIntrospectionQuery() });

@@ -6,9 +6,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Kind, getIntrospectionQuery, parse, print, type OperationDefinitionNode } from 'graphql';
+import { Kind, buildSchema, getIntrospectionQuery, parse, print, type OperationDefinitionNode } from 'graphql';
 import { DEFAULT_QUERY, serveGateway, type RunningGateway } from '../../gateway/server.ts';
-import { LimitCode } from '../../gateway/limits.ts';
+import { LimitCode, operationCost } from '../../gateway/limits.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { ROOT } from '../../lib/subgraph.ts';
 import { TEST_SECRETS, testConfig, tokenFor } from '../support/env.ts';
@@ -195,5 +195,42 @@ describe('gateway limits raised by configuration', () => {
     }
     expect(gateway.documentCache.bytes).toBeLessThanOrEqual(2_000_000);
     expect(gateway.documentCache.size).toBeGreaterThan(0);
+  });
+});
+
+describe('the cost of nodes(ids:)', () => {
+  const schema = buildSchema(readFileSync(join(ROOT, 'schema', 'api.graphql'), 'utf8'));
+  const cost = (query: string, variables: Record<string, unknown> = {}) => {
+    const document = parse(query);
+    return operationCost(schema, document, document.definitions[0] as OperationDefinitionNode, variables);
+  };
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => `id-${i}`);
+  /** Each object: itself and a page of 100 payments (1 + 100). */
+  const PAYMENTS = '... on Supplier { payments(first: 100) { nodes { id } } }';
+
+  it('is the number of ids given, in the query or in a variable', () => {
+    expect(cost('{ nodes(ids: ["a", "b", "c"]) { id } }')).toBe(3);
+    expect(cost('{ nodes(ids: "a") { id } }')).toBe(1);
+    expect(cost(`{ nodes(ids: ${JSON.stringify(ids(100))}) { id ${PAYMENTS} } }`)).toBe(100 * 102);
+    expect(cost('query ($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: ids(7) })).toBe(7);
+    expect(cost(`query ($ids: [ID!]!) { nodes(ids: $ids) { id ${PAYMENTS} } }`, { ids: ids(1) })).toBe(102);
+  });
+
+  describe('through the gateway', () => {
+    let gateway: RunningGateway;
+
+    beforeAll(async () => {
+      gateway = await serveGateway(testConfig({}), 0);
+    });
+    afterAll(() => gateway?.stop());
+
+    it('refuses 100 ids that each fetch 100 payments, and admits one', async () => {
+      const query = `query ($ids: [ID!]!) { nodes(ids: $ids) { id ${PAYMENTS} } }`;
+      const many = await graphql(gateway.url, query, { ids: ids(100) });
+      expect([many.status, codes(many)]).toEqual([400, [LimitCode.cost]]);
+      expect(many.errors![0]!.message).toContain('Query costs 10200');
+      // One id passes the limit (and goes on to the registry, which this test does not run).
+      expect(codes(await graphql(gateway.url, query, { ids: ids(1) }))).not.toContain(LimitCode.cost);
+    });
   });
 });

@@ -1,6 +1,7 @@
 // Keyset pagination through the gateway (local mode), over every connection field of the public
-// schema that pages both ways: walking forwards and backwards gives the same items, an offset
-// cursor is refused, and a page stays put when rows are added or removed before it.
+// schema that pages both ways: walking forwards and backwards (also as Relay's loadPrevious asks,
+// `first` beside `last`) gives the same items, an offset cursor is refused, and a page stays put
+// when rows are added or removed before it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -120,8 +121,10 @@ describe('keyset pagination through the gateway (local mode)', () => {
     const backward: string[] = [];
     let previous = await page(coordinate, 'last: 2');
     backward.unshift(...previous.edges.map((e) => e.cursor));
-    while (previous.pageInfo.hasPreviousPage) {
-      previous = await page(coordinate, `last: 2, before: "${previous.pageInfo.startCursor}"`);
+    for (let step = 1; previous.pageInfo.hasPreviousPage; step++) {
+      // Every other page as Relay's loadPrevious asks for it: its fragment's default `first` beside `last`.
+      const relayDefault = step % 2 === 0 ? 'first: 20, ' : '';
+      previous = await page(coordinate, `${relayDefault}last: 2, before: "${previous.pageInfo.startCursor}"`);
       backward.unshift(...previous.edges.map((e) => e.cursor));
     }
     expect(backward).toEqual(forward);

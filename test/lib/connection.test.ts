@@ -21,6 +21,12 @@ describe('connections', () => {
     expect(offsetPage({ last: 30, before: encodeCursor({ o: 2 }) })).toEqual({ offset: 0, limit: 2 });
   });
 
+  it('reads first with last by the one cursor given, as Relay’s loadPrevious and loadNext send them', () => {
+    expect(offsetPage({ first: 20, last: 3, before: encodeCursor({ o: 10 }) })).toEqual({ offset: 7, limit: 3 });
+    expect(offsetPage({ first: 5, last: 20, after: encodeCursor({ o: 9 }) })).toEqual({ offset: 10, limit: 5 });
+    expect(() => offsetPage({ first: 5, last: 3, after: encodeCursor({ o: 1 }), before: encodeCursor({ o: 9 }) })).toThrow('either');
+  });
+
   it('refuses sizes above the maximum, negative sizes and garbage cursors', () => {
     expect(() => offsetPage({ first: 101 })).toThrow('"first" must be at most 100');
     expect(() => offsetPage({ first: -1 })).toThrow('non-negative');

@@ -116,6 +116,38 @@ describe('keyset pages over SQL', () => {
   });
 });
 
+describe('first and last together, as Relay sends them', () => {
+  let table: OrderTable;
+
+  beforeEach(() => {
+    table = new OrderTable();
+    for (let i = 1; i <= 9; i++) table.insert(`o${i}`, at(i));
+  });
+
+  it('beside before alone, pages back by last and ignores first (loadPrevious sends the fragment’s default first)', () => {
+    const all = table.page({ first: 9 });
+    const sixth = all.edges[5]!.cursor;
+    const page = table.page({ first: 3, last: 2, before: sixth });
+    expect(ids(page)).toEqual(ids(table.page({ last: 2, before: sixth })));
+    expect(ids(page)).toEqual(['o6', 'o5']);
+    expect(page.pageInfo.hasPreviousPage).toBe(true);
+  });
+
+  it('beside after alone, pages on by first and ignores last', () => {
+    const all = table.page({ first: 9 });
+    const page = table.page({ first: 2, last: 5, after: all.edges[1]!.cursor });
+    expect(ids(page)).toEqual(['o7', 'o6']);
+    expect(page.pageInfo.hasNextPage).toBe(true);
+  });
+
+  it('with no cursor or both cursors is BAD_USER_INPUT, and each size is still checked', () => {
+    const all = table.page({ first: 9 });
+    expect(() => table.page({ first: 2, last: 2 })).toThrow('either');
+    expect(() => table.page({ first: 2, last: 2, after: all.edges[0]!.cursor, before: all.edges[5]!.cursor })).toThrow('either');
+    expect(() => table.page({ first: 101, last: 2, before: all.edges[5]!.cursor })).toThrow('"first" must be at most 100');
+  });
+});
+
 describe('keyset cursors', () => {
   it('refuses offset cursors, garbage, another list’s cursor and first with last', () => {
     expect(() => keysetPage({ after: encodeCursor({ o: 3 }) }, newestFirst)).toThrow('Invalid cursor in "after"');
