@@ -109,9 +109,10 @@ const NULLED = Symbol('nulled');
 function complete(w: Walk, value: unknown, type: GraphQLOutputType, fields: FieldNode[], path: (string | number)[]): unknown {
   if (value === null || value === undefined) {
     if (isNonNullType(type)) {
-      // Explained by a subgraph's error on this object (the merge may have dropped its other fields too).
-      const parent = path.slice(0, -1).join('.');
-      if (!w.errorPaths.some((p) => p === parent || p.startsWith(`${parent}.`))) w.extra.push({ message: 'A required field could not be resolved', path });
+      // Explained by a subgraph's error under the same root field (a failed fetch's error may name
+      // the list or the object it was for rather than this field), or by one with no path at all.
+      const root = String(path[0]);
+      if (!w.errorPaths.some((p) => p === '' || p === root || p.startsWith(`${root}.`))) w.extra.push({ message: 'A required field could not be resolved', path });
       return NULLED;
     }
     return null;

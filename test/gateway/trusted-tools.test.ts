@@ -46,7 +46,7 @@ describe('the schema for trusted tools', () => {
     manifestDir = mkdtempSync(join(tmpdir(), 'trusted-tools-'));
     const listed = '{ __typename }';
     writeFileSync(join(manifestDir, 'manifest.json'), JSON.stringify({ [sha256(listed)]: listed }));
-    production = await serveGateway(testConfig({ NODE_ENV: 'production' }), 0);
+    production = await serveGateway(testConfig({ NODE_ENV: 'production', GATEWAY_ALLOW_ARBITRARY_OPERATIONS: 'true' }), 0);
     trustedOnly = await serveGateway(testConfig({ NODE_ENV: 'production', GATEWAY_TRUSTED_DOCUMENTS: join(manifestDir, 'manifest.json') }), 0);
     development = await serveGateway(testConfig(), 0);
     tokens.user = await tokenFor(DEMO.users.alice);
