@@ -124,7 +124,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
 
   async paymentTransactions({ page, filter, order }: Listing<PaymentTransactionFilter>) {
     if (!this.viewer) throw unauthenticated();
-    const connection = await windowFromPages(offsetPage(page), async (pageNumber, size) => {
+    const connection = await windowFromPages(offsetPage(page, 'PaymentTransaction'), async (pageNumber, size) => {
       const res = await this.page(this.isAdmin() ? R.transactions : R.userTransactions, 'transactions', {
         order: order.toLowerCase(),
         payment_transaction_type: filter.type ? toUpstreamType(filter.type) : 'all',
@@ -137,7 +137,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
 
   /** One call (per 100 matching rows) for the whole batch: the ids go comma-separated. */
   async paymentsOfSubjects(type: PaymentTransactionType, typeIds: readonly string[], args: ConnectionArgs) {
-    const page = offsetPage(args);
+    const page = offsetPage(args, 'PaymentTransaction');
     if (typeIds.length === 0) return [];
     const rows = await this.all(this.isAdmin() ? R.transactions : R.userTransactions, 'transactions', {
       order: 'desc',
@@ -155,17 +155,17 @@ export class UpstreamPaymentsSource implements PaymentsSource {
 
   /** The upstream lists one user per call: one call per user and page. */
   paymentTransactionsOfUsers(userIds: readonly string[], args: ConnectionArgs) {
-    const page = offsetPage(args);
+    const page = offsetPage(args, 'PaymentTransaction');
     return Promise.all(userIds.map((id) => this.pagedList(R.userTransactions, 'transactions', this.scoped(id), page, fromCo2Trust.paymentTransaction)));
   }
 
   bankAccountsOfUsers(userIds: readonly string[], args: ConnectionArgs) {
-    const page = offsetPage(args);
+    const page = offsetPage(args, 'BankAccount');
     return Promise.all(userIds.map((id) => this.pagedList(R.bankAccounts, 'bankAccounts', this.scoped(id), page, fromCo2Trust.bankAccount)));
   }
 
   transfersOfUsers(userIds: readonly string[], args: ConnectionArgs) {
-    const page = offsetPage(args);
+    const page = offsetPage(args, 'Transfer');
     return Promise.all(userIds.map((id) => this.pagedList(R.transfers, 'transfers', this.scoped(id), page, fromCo2Trust.transfer)));
   }
 

@@ -174,7 +174,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     if (!viewer) throw unauthenticated();
     const em = this.em.fork();
     const mine: FilterQuery<OffsetOrder> = viewer.role === 'ADMIN' ? {} : { ownerId: viewer.id };
-    const page = keysetPage(args, byCreation<OffsetOrder>());
+    const page = keysetPage(args, byCreation<OffsetOrder>('OffsetOrder'));
     const rows = await em.find(OffsetOrder, { $and: [mine, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
     const connection = page.connection(rows, args.totalCount === false ? null : await em.count(OffsetOrder, mine));
     return withNodes(connection, await this.withAllocations(em, connection.nodes));
