@@ -150,10 +150,10 @@ export function memoryResponseStore(limits: { maxEntries: number; maxBytes: numb
 }
 
 /** Answers in Redis (`REDIS_URL`), shared by every gateway replica: one replica's mutation invalidates for all. */
-export function redisResponseStore(url: string, log: Pick<Logger, 'warn'>): ResponseStore {
-  // An unreachable Redis is a miss, and an invalidation that cannot reach it leaves answers to age
-  // out within their maxAge.
-  const client = sharedRedis(url, log, 'response cache (Redis) unavailable; queries are answered without it until it is back');
+export function redisResponseStore(url: string, commandTimeoutMs: number, log: Pick<Logger, 'warn' | 'info'>): ResponseStore {
+  // An unreachable or unresponsive Redis is a miss, and an invalidation that cannot reach it leaves
+  // answers to age out within their maxAge.
+  const redis = sharedRedis(url, commandTimeoutMs, log, 'response cache (Redis) unavailable; queries are answered without it until it is back');
   const answerKey = (key: string) => `carbon-federation:response:${key}`;
   const typeKey = (type: string) => `carbon-federation:response-type:${type}`;
   const inFlight = new Set<Promise<unknown>>();
@@ -163,31 +163,36 @@ export function redisResponseStore(url: string, log: Pick<Logger, 'warn'>): Resp
     return done.then(() => undefined);
   };
   return {
-    get: (key) => (client.isReady ? client.get(answerKey(key)).then((json) => (json ? (JSON.parse(json) as ExecutionResult) : undefined), () => undefined) : undefined),
+    get: (key) => redis.call(async (client) => {
+      const json = await client.get(answerKey(key));
+      return json ? (JSON.parse(json) as ExecutionResult) : undefined;
+    }, undefined),
     set(key, result, entities, ttl) {
-      if (!client.isReady || !(ttl > 0)) return;
+      if (!(ttl > 0)) return;
       const ms = Math.ceil(ttl);
-      const multi = client.multi().set(answerKey(key), JSON.stringify(result), { PX: ms });
-      // A type's list of answers lives as long as its longest-lived answer.
-      for (const type of typesOf(entities)) multi.sAdd(typeKey(type), answerKey(key)).pExpire(typeKey(type), ms, 'NX').pExpire(typeKey(type), ms, 'GT');
-      return track(multi.exec());
+      return track(
+        redis.call((client) => {
+          const multi = client.multi().set(answerKey(key), JSON.stringify(result), { PX: ms });
+          // A type's list of answers lives as long as its longest-lived answer.
+          for (const type of typesOf(entities)) multi.sAdd(typeKey(type), answerKey(key)).pExpire(typeKey(type), ms, 'NX').pExpire(typeKey(type), ms, 'GT');
+          return multi.exec();
+        }, undefined),
+      );
     },
     invalidate(entities) {
-      if (!client.isReady) return;
       return track(
         Promise.all(
-          typesOf(entities).map(async (type) => {
-            const keys = await client.sMembers(typeKey(type));
-            if (keys.length) await client.multi().del(keys).sRem(typeKey(type), keys).exec();
-          }),
+          typesOf(entities).map((type) =>
+            redis.call(async (client) => {
+              const keys = await client.sMembers(typeKey(type));
+              if (keys.length) await client.multi().del(keys).sRem(typeKey(type), keys).exec();
+            }, undefined),
+          ),
         ),
       );
     },
     settled: () => Promise.all(inFlight).then(() => undefined),
-    async close() {
-      if (client.isReady) await client.close();
-      else client.destroy();
-    },
+    close: () => redis.close(),
   };
 }
 
