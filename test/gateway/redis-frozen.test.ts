@@ -2,55 +2,15 @@
 // cache miss for the gateway, never a hang: cacheable queries, persisted-query lookups and
 // registrations and mutations (which invalidate cached answers) all answer while it is frozen,
 // and Redis is used again once it answers. The freeze is a TCP proxy in front of the test Redis
-// that stops passing bytes and passes them on when thawed.
+// that stops passing bytes and passes them on when thawed (test/support/freeze-proxy.ts).
 import { randomUUID } from 'node:crypto';
-import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sha256 } from '../../gateway/persisted.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { tokenFor } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';
+import { startFreezeProxy, type FreezeProxy } from '../support/freeze-proxy.ts';
 import { startStack, type Stack } from '../support/stack.ts';
-
-/** A proxy to host:port that can stop passing bytes (both ways, new connections too) and pass them on later. */
-async function freezableProxy(host: string, port: number) {
-  let frozen = false;
-  const held: (() => void)[] = [];
-  const sockets = new Set<Socket>();
-  const pass = (from: Socket, to: Socket) =>
-    from.on('data', (chunk) => {
-      if (frozen) held.push(() => to.write(chunk));
-      else to.write(chunk);
-    });
-  const server: Server = createServer((client) => {
-    const upstream = createConnection(port, host);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => undefined).on('close', () => {
-        client.destroy();
-        upstream.destroy();
-        sockets.delete(s);
-      });
-    }
-    pass(client, upstream);
-    pass(upstream, client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    /** Commands sent while frozen, held back. */
-    held: () => held.length,
-    freeze: () => void (frozen = true),
-    thaw() {
-      frozen = false;
-      for (const write of held.splice(0)) write();
-    },
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 type Body = { data?: unknown; errors?: { extensions?: { code?: string } }[] };
 const codesOf = (body: Body) => (body.errors ?? []).map((e) => e.extensions?.code);
@@ -64,7 +24,7 @@ async function post(url: string, body: Record<string, unknown>, token?: string) 
 
 describe('a frozen Redis is a miss, not a hang', () => {
   const target = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-  let proxy: Awaited<ReturnType<typeof freezableProxy>>;
+  let proxy: FreezeProxy;
   let stack: Stack;
   let alice: string;
   const run = `r${randomUUID().replaceAll('-', '')}`;
@@ -80,7 +40,7 @@ describe('a frozen Redis is a miss, not a hang', () => {
   }
 
   beforeAll(async () => {
-    proxy = await freezableProxy(target.hostname, Number(target.port || 6379));
+    proxy = await startFreezeProxy(target.hostname, Number(target.port || 6379));
     stack = await startStack('local', { REDIS_URL: `redis://127.0.0.1:${proxy.port}${target.pathname}`, REDIS_COMMAND_TIMEOUT_MS: '300' });
     alice = await tokenFor(DEMO.users.alice);
   }, 60_000);
