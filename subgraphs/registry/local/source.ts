@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
 import type { Viewer } from '../../../lib/auth.ts';
 import { alignByKey } from '../../../lib/batch.ts';
-import { byCreation, keysetPage, keysetSlice, ormOrderBy, withNodes, type ConnectionArgs, type SortKey } from '../../../lib/connection.ts';
+import { byCreation, keysetPage, keysetSlice, ormOrderBy, withNodes, type ConnectionArgs, type SortDirection, type SortKey } from '../../../lib/connection.ts';
 import type { Database, EntityManager } from '../../../lib/db.ts';
 import { keysetRows, readerOf, rowsByIds, rowsWhere, type RowFilter } from '../../../lib/rows.ts';
 import {
@@ -49,7 +49,12 @@ import {
 import { toRecord } from './mapping.ts';
 import { OrganizationAccess } from '../access.ts';
 
-const PURO_ORDER_COLUMNS = { VINTAGE: 'vintage', QUANTITY: 'quantityTonnes', CREDIT_TYPE_CODE: 'creditTypeCode' } as const;
+/** The Puro inventory's first sort key for each `orderBy.field` (the id breaks ties). */
+const PURO_ORDER: Record<PuroInventoryOrder['field'], (direction: SortDirection) => SortKey<PuroInventoryItem>> = {
+  VINTAGE: (direction) => ({ field: 'vintage', direction, kind: 'integer', of: (item) => item.vintage }),
+  QUANTITY: (direction) => ({ field: 'quantityTonnes', direction, kind: 'bigint', of: (item) => item.quantityTonnes }),
+  CREDIT_TYPE_CODE: (direction) => ({ field: 'creditTypeCode', direction, kind: 'string', of: (item) => item.creditTypeCode }),
+};
 const tokenKey = (t: TokenRef) => `${t.tokenAddress.toLowerCase()}|${t.tokenId}`;
 const newTxId = () => `0x${randomBytes(32).toString('hex')}`;
 
@@ -148,13 +153,7 @@ export class LocalRegistrySource implements RegistrySource {
       ...(filter.issuanceId ? { issuanceId: filter.issuanceId } : {}),
       ...(filter.vintage != null ? { vintage: filter.vintage } : {}),
     };
-    const field = PURO_ORDER_COLUMNS[order.field];
-    const first: SortKey<PuroInventoryItem> =
-      field === 'vintage'
-        ? { field, direction: order.direction, kind: 'integer', of: (item) => item.vintage }
-        : field === 'quantityTonnes'
-          ? { field, direction: order.direction, kind: 'bigint', of: (item) => item.quantityTonnes }
-          : { field, direction: order.direction, kind: 'string', of: (item) => item.creditTypeCode };
+    const first = PURO_ORDER[order.field](order.direction);
     const page = keysetPage<PuroInventoryItem>(args, { list: 'PuroInventory', keys: [first, { field: 'id', direction: 'ASC', kind: 'string', of: (item) => item.id }] });
     const connection = await keysetRows(this.db, readerOf(this.db, PuroInventoryItem), where as RowFilter, page, totalCount);
     return withNodes(connection, connection.nodes.map(toRecord.puroItem));
