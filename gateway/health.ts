@@ -21,12 +21,17 @@ export interface HealthReport {
   subgraphs: Record<SubgraphName, SubgraphHealth>;
 }
 
-const TIMEOUT_MS = 2000;
+/**
+ * How much longer than a subgraph's own upstream probes (UPSTREAM_HEALTH_TIMEOUT_MS) the gateway
+ * waits for its /health: a subgraph whose upstream hangs answers that the upstream is down, and
+ * the subgraph is not taken for down itself.
+ */
+const GRACE_MS = 1000;
 
-async function probe(name: SubgraphName, graphqlUrl: string): Promise<SubgraphHealth> {
+async function probe(name: SubgraphName, graphqlUrl: string, timeoutMs: number): Promise<SubgraphHealth> {
   const url = graphqlUrl.replace(/\/graphql$/, '/health');
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     const body = (await res.json()) as { up?: boolean; source?: 'local' | 'upstream'; database?: { kind: string; up: boolean }; upstreams?: Record<string, 'up' | 'down'>; contract?: RecentViolation[] };
     const up = res.ok && body.up;
     return {
@@ -38,14 +43,15 @@ async function probe(name: SubgraphName, graphqlUrl: string): Promise<SubgraphHe
       ...(up && body.contract?.length ? { contract: body.contract } : {}),
     };
   } catch (error) {
-    const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${TIMEOUT_MS} ms` : 'unreachable';
+    const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'unreachable';
     return { status: 'down', url: graphqlUrl, error: `${name} subgraph ${reason}` };
   }
 }
 
 /** Each subgraph's and each database's status; up only when every part is up. */
 export async function checkHealth(config: Config): Promise<HealthReport> {
-  const results = await Promise.all(SUBGRAPHS.map(async (name) => [name, await probe(name, config.urlOf(name))] as const));
+  const timeoutMs = config.UPSTREAM_HEALTH_TIMEOUT_MS + GRACE_MS;
+  const results = await Promise.all(SUBGRAPHS.map(async (name) => [name, await probe(name, config.urlOf(name), timeoutMs)] as const));
   const subgraphs = Object.fromEntries(results) as Record<SubgraphName, SubgraphHealth>;
   const down: string[] = [];
   for (const [name, h] of results) {

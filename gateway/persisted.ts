@@ -69,17 +69,14 @@ export interface PersistedStore {
 }
 
 /** Persisted queries in Redis (`REDIS_URL`), so a hash registered on one gateway replica is known to all. */
-export function redisPersistedStore(url: string, ttlSeconds: number, log: Pick<Logger, 'warn'>): PersistedStore {
-  const client = sharedRedis(url, log, 'persisted query store (Redis) unavailable; persisted queries are misses until it is back');
+export function redisPersistedStore(url: string, opts: { ttlSeconds: number; commandTimeoutMs: number }, log: Pick<Logger, 'warn' | 'info'>): PersistedStore {
+  const redis = sharedRedis(url, opts.commandTimeoutMs, log, 'persisted query store (Redis) unavailable; persisted queries are misses until it is back');
   const key = (hash: string) => `carbon-federation:apq:${hash}`;
   return {
     // A store that cannot answer is a miss: Apollo's client then sends the query with its hash again.
-    get: (hash) => (client.isReady ? client.get(key(hash)).then((q) => q ?? undefined, () => undefined) : undefined),
-    set: (hash, query) => (client.isReady ? client.set(key(hash), query, { EX: ttlSeconds }).then(() => undefined, () => undefined) : undefined),
-    async close() {
-      if (client.isReady) await client.close();
-      else client.destroy();
-    },
+    get: (hash) => redis.call(async (client) => (await client.get(key(hash))) ?? undefined, undefined),
+    set: (hash, query) => redis.call(async (client) => void (await client.set(key(hash), query, { EX: opts.ttlSeconds })), undefined),
+    close: () => redis.close(),
   };
 }
 

@@ -7,7 +7,10 @@
 // A mutation drops every kept answer holding an object of a type its own answer returns (e.g.
 // updateProduct returns a Product: every answer with a Product goes). Kept in memory (bounded in
 // entries and bytes) or in Redis shared by every replica (`REDIS_URL`), so a mutation through one
-// replica invalidates for all; a change that passes no gateway ages out within its maxAge.
+// replica invalidates for all; a change that passes no gateway ages out within its maxAge. An
+// answer served from the cache says so, with its age: `extensions.responseCache` is
+// `{ hit: true, age, maxAge }` in seconds (an upstream may be down meanwhile; it is never served
+// past its maxAge).
 import { createHash } from 'node:crypto';
 import { useResponseCache, type Cache, type CacheEntityRecord } from '@envelop/response-cache';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
@@ -109,6 +112,23 @@ export interface ResponseStore extends Cache {
 
 const typesOf = (entities: Iterable<CacheEntityRecord>) => [...new Set([...entities].map((e) => e.typename))];
 
+/** An answer as kept: the result, when it was kept and for how long (ms). */
+interface Kept {
+  result: ExecutionResult;
+  storedAt: number;
+  ttl: number;
+}
+
+const keep = (result: ExecutionResult, ttl: number, now = Date.now()) => JSON.stringify({ result, storedAt: now, ttl } satisfies Kept);
+
+/** A kept answer as served: it says that it comes from the cache and how old it is (whole seconds, as HTTP's Age). */
+function served(json: string, now = Date.now()): ExecutionResult | undefined {
+  const kept = JSON.parse(json) as Partial<Kept>;
+  if (!kept.result || typeof kept.storedAt !== 'number' || typeof kept.ttl !== 'number') return undefined;
+  const responseCache = { hit: true, age: Math.max(0, Math.floor((now - kept.storedAt) / 1000)), maxAge: Math.round(kept.ttl / 1000) };
+  return { ...kept.result, extensions: { ...kept.result.extensions, responseCache } };
+}
+
 /** Answers in this process's memory: least recently used dropped first beyond `maxEntries` or `maxBytes` (2 bytes per character of the JSON). */
 export function memoryResponseStore(limits: { maxEntries: number; maxBytes: number }) {
   const byType = new Map<string, Set<string>>();
@@ -128,14 +148,14 @@ export function memoryResponseStore(limits: { maxEntries: number; maxBytes: numb
     get(key) {
       const entry = entries.get(key);
       if (!entry) return undefined;
-      if (entry.expires > Date.now()) return JSON.parse(entry.json) as ExecutionResult;
+      if (entry.expires > Date.now()) return served(entry.json);
       entries.delete(key);
       return undefined;
     },
     set(key, result, entities, ttl) {
       if (!(ttl > 0)) return;
       const types = typesOf(entities);
-      entries.set(key, { json: JSON.stringify(result), expires: Date.now() + ttl, types });
+      entries.set(key, { json: keep(result, ttl), expires: Date.now() + ttl, types });
       // Not kept (larger than the whole budget): nothing to tag.
       if (!entries.has(key)) return;
       for (const type of types) byType.set(type, (byType.get(type) ?? new Set()).add(key));
@@ -150,10 +170,10 @@ export function memoryResponseStore(limits: { maxEntries: number; maxBytes: numb
 }
 
 /** Answers in Redis (`REDIS_URL`), shared by every gateway replica: one replica's mutation invalidates for all. */
-export function redisResponseStore(url: string, log: Pick<Logger, 'warn'>): ResponseStore {
-  // An unreachable Redis is a miss, and an invalidation that cannot reach it leaves answers to age
-  // out within their maxAge.
-  const client = sharedRedis(url, log, 'response cache (Redis) unavailable; queries are answered without it until it is back');
+export function redisResponseStore(url: string, commandTimeoutMs: number, log: Pick<Logger, 'warn' | 'info'>): ResponseStore {
+  // An unreachable or unresponsive Redis is a miss, and an invalidation that cannot reach it leaves
+  // answers to age out within their maxAge.
+  const redis = sharedRedis(url, commandTimeoutMs, log, 'response cache (Redis) unavailable; queries are answered without it until it is back');
   const answerKey = (key: string) => `carbon-federation:response:${key}`;
   const typeKey = (type: string) => `carbon-federation:response-type:${type}`;
   const inFlight = new Set<Promise<unknown>>();
@@ -163,31 +183,36 @@ export function redisResponseStore(url: string, log: Pick<Logger, 'warn'>): Resp
     return done.then(() => undefined);
   };
   return {
-    get: (key) => (client.isReady ? client.get(answerKey(key)).then((json) => (json ? (JSON.parse(json) as ExecutionResult) : undefined), () => undefined) : undefined),
+    get: (key) => redis.call(async (client) => {
+      const json = await client.get(answerKey(key));
+      return json ? served(json) : undefined;
+    }, undefined),
     set(key, result, entities, ttl) {
-      if (!client.isReady || !(ttl > 0)) return;
+      if (!(ttl > 0)) return;
       const ms = Math.ceil(ttl);
-      const multi = client.multi().set(answerKey(key), JSON.stringify(result), { PX: ms });
-      // A type's list of answers lives as long as its longest-lived answer.
-      for (const type of typesOf(entities)) multi.sAdd(typeKey(type), answerKey(key)).pExpire(typeKey(type), ms, 'NX').pExpire(typeKey(type), ms, 'GT');
-      return track(multi.exec());
+      return track(
+        redis.call((client) => {
+          const multi = client.multi().set(answerKey(key), keep(result, ms), { PX: ms });
+          // A type's list of answers lives as long as its longest-lived answer.
+          for (const type of typesOf(entities)) multi.sAdd(typeKey(type), answerKey(key)).pExpire(typeKey(type), ms, 'NX').pExpire(typeKey(type), ms, 'GT');
+          return multi.exec();
+        }, undefined),
+      );
     },
     invalidate(entities) {
-      if (!client.isReady) return;
       return track(
         Promise.all(
-          typesOf(entities).map(async (type) => {
-            const keys = await client.sMembers(typeKey(type));
-            if (keys.length) await client.multi().del(keys).sRem(typeKey(type), keys).exec();
-          }),
+          typesOf(entities).map((type) =>
+            redis.call(async (client) => {
+              const keys = await client.sMembers(typeKey(type));
+              if (keys.length) await client.multi().del(keys).sRem(typeKey(type), keys).exec();
+            }, undefined),
+          ),
         ),
       );
     },
     settled: () => Promise.all(inFlight).then(() => undefined),
-    async close() {
-      if (client.isReady) await client.close();
-      else client.destroy();
-    },
+    close: () => redis.close(),
   };
 }
 

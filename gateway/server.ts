@@ -105,13 +105,13 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
   const persisted = persistedOperations({
     maxEntries: config.GATEWAY_APQ_ENTRIES,
     maxBytes: config.GATEWAY_APQ_BYTES,
-    shared: config.REDIS_URL ? redisPersistedStore(config.REDIS_URL, config.GATEWAY_APQ_TTL_SECONDS, log) : undefined,
+    shared: config.REDIS_URL ? redisPersistedStore(config.REDIS_URL, { ttlSeconds: config.GATEWAY_APQ_TTL_SECONDS, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS }, log) : undefined,
     trusted: trusted?.for,
     admits: tools.admits,
   });
   // Answers of queries with @cacheControl hints (see response-cache.ts); off with 0 entries.
   const responses = config.REDIS_URL
-    ? redisResponseStore(config.REDIS_URL, log)
+    ? redisResponseStore(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, log)
     : config.GATEWAY_RESPONSE_CACHE_ENTRIES > 0
       ? memoryResponseStore({ maxEntries: config.GATEWAY_RESPONSE_CACHE_ENTRIES, maxBytes: config.GATEWAY_RESPONSE_CACHE_BYTES }).store
       : undefined;

@@ -76,6 +76,8 @@ const schema = z.object({
   GATEWAY_APQ_BYTES: z.coerce.number().int().min(0).default(10_000_000),
   /** Redis shared by every gateway replica for automatic persisted queries; in memory per process when unset. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** How long the gateway waits for Redis to answer a command; then the call is a miss and Redis is skipped until it answers a PING. */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1).default(500),
   /** How long a persisted query stays in Redis after it was last registered. */
   GATEWAY_APQ_TTL_SECONDS: z.coerce.number().int().min(1).default(7 * 24 * 3600),
   /** Answers the gateway's response cache keeps in memory (least recently used dropped first); 0 turns the cache off. In Redis when REDIS_URL is set. */

@@ -2,28 +2,44 @@ import { Kind, type FieldNode, type FragmentDefinitionNode, type SelectionSetNod
 import { badInput } from './errors.ts';
 
 /**
- * The one cursor codec: opaque base64url of a small JSON position: an offset (`o`, upstream lists
- * that page by offset), a key (`k`, upstream lists that page after an id) or a keyset position
- * (`p`, the sort-key values of a row of a local list, and `s`, the names of those keys).
+ * The one cursor codec: opaque base64url of a small JSON position in one list. A cursor names its
+ * list (`l`: the kind of object and, for keyset lists, `s`: the names of the sort keys) and holds an
+ * offset (`o`, upstream lists that page by offset), a key (`k`, upstream lists that page after an
+ * id) or the sort-key values of a row (`p`, local lists). A cursor that does not decode to a
+ * position of the list it is sent to (not ours, another list's, a value of another type than the
+ * list's key or beyond what the database compares) is BAD_USER_INPUT "Invalid cursor", before
+ * any statement or upstream call.
  */
 type Position = { o: number } | { k: string } | { p: unknown[]; s: string };
 
-export function encodeCursor(position: Position): string {
-  return Buffer.from(JSON.stringify(position)).toString('base64url');
+/** The largest offset a cursor may hold (upstream page numbers are 32-bit integers). */
+const MAX_CURSOR_OFFSET = 2 ** 31 - 1;
+/** The longest string a cursor may hold as a key (ids, names and codes are far shorter). */
+const MAX_CURSOR_STRING = 1_000;
+
+const invalidCursor = (argument: string) => badInput(`Invalid cursor in "${argument}"`, argument);
+
+/** A string a cursor may carry as a key: bounded, without the NUL character no column can hold. */
+const isKeyString = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_CURSOR_STRING && !v.includes('\u0000');
+
+export function encodeCursor(list: string, position: Position): string {
+  return Buffer.from(JSON.stringify({ l: list, ...position })).toString('base64url');
 }
 
-export function decodeCursor(cursor: string, argument = 'after'): Position {
+/** The position a cursor holds in `list`; anything else is "Invalid cursor" on `argument`. */
+export function decodeCursor(cursor: string, list: string, argument = 'after'): Position {
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (parsed && typeof parsed === 'object') {
-      if ('o' in parsed && Number.isInteger(parsed.o) && (parsed.o as number) >= 0) return { o: parsed.o as number };
-      if ('k' in parsed && typeof parsed.k === 'string') return { k: parsed.k };
-      if ('p' in parsed && Array.isArray(parsed.p) && 's' in parsed && typeof parsed.s === 'string') return { p: parsed.p as unknown[], s: parsed.s };
-    }
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through to the error below
+    throw invalidCursor(argument);
   }
-  throw badInput(`Invalid cursor in "${argument}"`, argument);
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'l' in parsed && parsed.l === list) {
+    if ('o' in parsed && Number.isSafeInteger(parsed.o) && (parsed.o as number) >= 0 && (parsed.o as number) <= MAX_CURSOR_OFFSET) return { o: parsed.o as number };
+    if ('k' in parsed && isKeyString(parsed.k)) return { k: parsed.k };
+    if ('p' in parsed && Array.isArray(parsed.p) && 's' in parsed && typeof parsed.s === 'string') return { p: parsed.p as unknown[], s: parsed.s };
+  }
+  throw invalidCursor(argument);
 }
 
 export interface ConnectionArgs {
@@ -52,8 +68,9 @@ export function pageArgs(args: ConnectionArgs, limits: PageLimits = {}): Connect
   return { first: page.first ?? null, after: page.after ?? null, last: page.last ?? null, before: page.before ?? null };
 }
 
-/** A validated window over an ordered list: skip `offset`, take `limit`. */
+/** A validated window over an ordered list: skip `offset`, take `limit`; `list` names it in its cursors. */
 export interface OffsetPage {
+  list: string;
   offset: number;
   limit: number;
 }
@@ -78,23 +95,26 @@ function requestedPage(args: ConnectionArgs, max: number): ConnectionArgs {
   throw badInput('Pass either "first" or "last", not both (both only beside one cursor: "last" with "before", "first" with "after")', 'last');
 }
 
-/** Turns Relay arguments into an offset window; `last`/`before` page backwards from `before`. */
-export function offsetPage(requested: ConnectionArgs, limits: PageLimits = {}): OffsetPage {
+/**
+ * Turns Relay arguments into an offset window over `list` (its cursors name it); `last`/`before`
+ * page backwards from `before`.
+ */
+export function offsetPage(requested: ConnectionArgs, list: string, limits: PageLimits = {}): OffsetPage {
   const args = requestedPage(requested, limits.maxSize ?? MAX_PAGE_SIZE);
   const size = limits.defaultSize ?? DEFAULT_PAGE_SIZE;
   const offsetOf = (cursor: string, name: string) => {
-    const p = decodeCursor(cursor, name);
-    if (!('o' in p)) throw badInput(`Invalid cursor in "${name}"`, name);
+    const p = decodeCursor(cursor, list, name);
+    if (!('o' in p)) throw invalidCursor(name);
     return p.o;
   };
   if (args.last != null || args.before != null) {
     const end = args.before != null ? offsetOf(args.before, 'before') : null;
     if (end === null) throw badInput('"last" needs "before" on this list', 'before');
     const limit = Math.min(args.last ?? size, end);
-    return { offset: end - limit, limit };
+    return { list, offset: end - limit, limit };
   }
   const offset = args.after != null ? offsetOf(args.after, 'after') + 1 : 0;
-  return { offset, limit: args.first ?? size };
+  return { list, offset, limit: args.first ?? size };
 }
 
 export interface Connection<T> {
@@ -111,7 +131,7 @@ export interface Connection<T> {
 export function offsetConnection<T>(rows: T[], page: OffsetPage, totalCount: number | null = null): Connection<T> {
   const nodes = rows.slice(0, page.limit);
   const hasNextPage = rows.length > page.limit || (totalCount !== null && page.offset + nodes.length < totalCount);
-  const edges = nodes.map((node, i) => ({ cursor: encodeCursor({ o: page.offset + i }), node }));
+  const edges = nodes.map((node, i) => ({ cursor: encodeCursor(page.list, { o: page.offset + i }), node }));
   return {
     edges,
     nodes,
@@ -128,17 +148,17 @@ export function offsetConnection<T>(rows: T[], page: OffsetPage, totalCount: num
 /** Connection over a keyset (e.g. "start after this id"): each cursor carries its row's key. */
 export function keysetConnection<T>(
   rows: T[],
-  limit: number,
+  page: AfterKeyPage,
   keyOf: (row: T) => string,
   opts: { hasPreviousPage: boolean; totalCount?: number | null },
 ): Connection<T> {
-  const nodes = rows.slice(0, limit);
-  const edges = nodes.map((node) => ({ cursor: encodeCursor({ k: keyOf(node) }), node }));
+  const nodes = rows.slice(0, page.limit);
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(page.list, { k: keyOf(node) }), node }));
   return {
     edges,
     nodes,
     pageInfo: {
-      hasNextPage: rows.length > limit,
+      hasNextPage: rows.length > page.limit,
       hasPreviousPage: opts.hasPreviousPage,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
@@ -147,52 +167,101 @@ export function keysetConnection<T>(
   };
 }
 
+/** A page of a list that pages after a key: how many, after which key, and the list's name for its cursors. */
+export interface AfterKeyPage {
+  list: string;
+  limit: number;
+  afterKey: string | null;
+}
+
 /**
  * Validates `first`/`after` of a list that pages after an id only (an upstream without a way
  * back): the limit and the key to start after; `last`/`before` are refused.
  */
-export function afterKeyPage(args: ConnectionArgs, limits: PageLimits = {}): { limit: number; afterKey: string | null } {
+export function afterKeyPage(args: ConnectionArgs, list: string, limits: PageLimits = {}): AfterKeyPage {
   const max = limits.maxSize ?? MAX_PAGE_SIZE;
   if (args.last != null || args.before != null) throw badInput('This list pages forwards only: use "first" and "after"', 'last');
   if (args.first != null) checkSize(args.first, 'first', max);
   let afterKey: string | null = null;
   if (args.after != null) {
-    const p = decodeCursor(args.after, 'after');
-    if (!('k' in p)) throw badInput('Invalid cursor in "after"', 'after');
+    const p = decodeCursor(args.after, list, 'after');
+    if (!('k' in p)) throw invalidCursor('after');
     afterKey = p.k;
   }
-  return { limit: args.first ?? limits.defaultSize ?? DEFAULT_PAGE_SIZE, afterKey };
+  return { list, limit: args.first ?? limits.defaultSize ?? DEFAULT_PAGE_SIZE, afterKey };
 }
 
 export type SortDirection = 'ASC' | 'DESC';
 /** A value a list sorts by; dates and bigints keep their type through the cursor. */
 export type SortValue = string | number | bigint | boolean | Date;
 
+/** The column type of a sort key, which a cursor's value must have: a string column (`string`), a timestamp (`date`), a 32-bit integer, a 64-bit integer (`bigint`) or a boolean. */
+export type SortKind = 'string' | 'date' | 'integer' | 'bigint' | 'boolean';
+interface SortKindValue {
+  string: string;
+  date: Date;
+  integer: number;
+  bigint: bigint;
+  boolean: boolean;
+}
+
 /** One column of a list's order; the last one is unique (the id), so every row has its own place. */
-export interface SortKey<T> {
-  /** The entity property (the column for raw SQL is the caller's mapping of it). */
-  field: string;
-  direction: SortDirection;
-  of: (row: T) => SortValue;
+export type SortKey<T> = {
+  [K in SortKind]: {
+    /** The entity property (the column for raw SQL is the caller's mapping of it). */
+    field: string;
+    direction: SortDirection;
+    kind: K;
+    of: (row: T) => SortKindValue[K];
+  };
+}[SortKind];
+
+/** A list's order: its name, which its cursors carry (another list's cursor is refused), and its sort keys. */
+export interface ListOrder<T> {
+  list: string;
+  keys: readonly SortKey<T>[];
 }
 
 const packValue = (v: SortValue): unknown => (v instanceof Date ? { d: v.getTime() } : typeof v === 'bigint' ? { b: v.toString() } : v);
 
-function unpackValue(v: unknown): SortValue | undefined {
-  if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return v;
-  if (v && typeof v === 'object' && 'd' in v && Number.isInteger(v.d)) return new Date(v.d as number);
-  if (v && typeof v === 'object' && 'b' in v && typeof v.b === 'string' && /^-?\d+$/.test(v.b)) return BigInt(v.b);
-  return undefined;
+/** Timestamps from year 1 to year 9999: what both databases store and JavaScript dates hold. */
+const MIN_DATE_MS = -62_135_596_800_000;
+const MAX_DATE_MS = 253_402_300_799_999;
+const INT32 = 2 ** 31;
+const INT64 = 2n ** 63n;
+
+/** A cursor's value read back as the key's kind, or undefined when it is not one (or not comparable in the database). */
+function unpackValue(kind: SortKind, v: unknown): SortValue | undefined {
+  const packed = (tag: string) => (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && tag in v ? (v as Record<string, unknown>)[tag] : undefined);
+  switch (kind) {
+    case 'string':
+      return typeof v === 'string' && v.length <= MAX_CURSOR_STRING && !v.includes('\u0000') ? v : undefined;
+    case 'boolean':
+      return typeof v === 'boolean' ? v : undefined;
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v) && v >= -INT32 && v < INT32 ? v : undefined;
+    case 'date': {
+      const ms = packed('d');
+      return typeof ms === 'number' && Number.isInteger(ms) && ms >= MIN_DATE_MS && ms <= MAX_DATE_MS ? new Date(ms) : undefined;
+    }
+    case 'bigint': {
+      const digits = packed('b');
+      if (typeof digits !== 'string' || !/^-?\d{1,19}$/.test(digits)) return undefined;
+      const n = BigInt(digits);
+      return n >= -INT64 && n < INT64 ? n : undefined;
+    }
+  }
 }
 
 /** The names of a list's sort keys, which its cursors carry: a cursor of a list sorted otherwise is refused. */
 const sortNames = (sort: readonly SortKey<never>[]) => sort.map((k) => k.field).join(',');
 
-/** The sort-key values a cursor of this list carries; an offset cursor or another list's is refused. */
-function positionOf(cursor: string, name: string, sort: readonly SortKey<never>[]): SortValue[] {
-  const p = decodeCursor(cursor, name);
-  const values = 'p' in p && p.s === sortNames(sort) && p.p.length === sort.length ? p.p.map(unpackValue) : [];
-  if (values.length !== sort.length || values.some((v) => v === undefined)) throw badInput(`Invalid cursor in "${name}"`, name);
+/** The sort-key values a cursor of this list carries; an offset cursor, another list's or a value of another kind is refused. */
+function positionOf(cursor: string, name: string, order: ListOrder<never>): SortValue[] {
+  const p = decodeCursor(cursor, order.list, name);
+  const sort = order.keys;
+  const values = 'p' in p && p.s === sortNames(sort) && p.p.length === sort.length ? p.p.map((v, i) => unpackValue(sort[i]!.kind, v)) : [];
+  if (values.length !== sort.length || values.some((v) => v === undefined)) throw invalidCursor(name);
   return values as SortValue[];
 }
 
@@ -238,11 +307,12 @@ export interface KeysetPage<T> {
  * it. As the Relay spec allows, `hasPreviousPage` of a forward page and `hasNextPage` of a
  * backward page are false (finding out would cost another statement).
  */
-export function keysetPage<T>(requested: ConnectionArgs, sort: readonly SortKey<T>[], limits: PageLimits = {}): KeysetPage<T> {
+export function keysetPage<T>(requested: ConnectionArgs, listOrder: ListOrder<T>, limits: PageLimits = {}): KeysetPage<T> {
   const args = requestedPage(requested, limits.maxSize ?? MAX_PAGE_SIZE);
+  const sort = listOrder.keys;
   const keys = sort as readonly SortKey<never>[];
-  const after = args.after != null ? positionOf(args.after, 'after', keys) : null;
-  const before = args.before != null ? positionOf(args.before, 'before', keys) : null;
+  const after = args.after != null ? positionOf(args.after, 'after', listOrder as ListOrder<never>) : null;
+  const before = args.before != null ? positionOf(args.before, 'before', listOrder as ListOrder<never>) : null;
   const backward = args.last != null || (args.before != null && args.first == null);
   const size = args.first ?? args.last ?? limits.defaultSize ?? DEFAULT_PAGE_SIZE;
   const bounds = [after && pastPosition(keys, after, 'after'), before && pastPosition(keys, before, 'before')].filter((f): f is KeysetFilter => f !== null);
@@ -257,7 +327,7 @@ export function keysetPage<T>(requested: ConnectionArgs, sort: readonly SortKey<
       const page = rows.slice(0, size);
       if (backward) page.reverse();
       const names = sortNames(keys);
-      return connectionOf(page, (row) => encodeCursor({ p: sort.map((k) => packValue(k.of(row))), s: names }), {
+      return connectionOf(page, (row) => encodeCursor(listOrder.list, { p: sort.map((k) => packValue(k.of(row))), s: names }), {
         hasNextPage: !backward && more,
         hasPreviousPage: backward && more,
         totalCount,
@@ -266,12 +336,15 @@ export function keysetPage<T>(requested: ConnectionArgs, sort: readonly SortKey<
   };
 }
 
-/** By creation time, newest first unless `direction` is ASC, ties broken by id: most lists' order. */
-export function byCreation<E extends { createdAt: Date; id: string }>(direction: SortDirection = 'DESC'): SortKey<E>[] {
-  return [
-    { field: 'createdAt', direction, of: (row) => row.createdAt },
-    { field: 'id', direction, of: (row) => row.id },
-  ];
+/** The list `list` by creation time, newest first unless `direction` is ASC, ties broken by id: most lists' order. */
+export function byCreation<E extends { createdAt: Date; id: string }>(list: string, direction: SortDirection = 'DESC'): ListOrder<E> {
+  return {
+    list,
+    keys: [
+      { field: 'createdAt', direction, kind: 'date', of: (row) => row.createdAt },
+      { field: 'id', direction, kind: 'string', of: (row) => row.id },
+    ],
+  };
 }
 
 /** The ORM's `orderBy` of a keyset page (property order is the sort order). */
@@ -282,9 +355,10 @@ export const ormOrderBy = (page: Pick<KeysetPage<unknown>, 'order'>): Record<str
  * A keyset page over a list already in memory, in list order (small lists a source reads whole).
  * Here both page flags are exact.
  */
-export function keysetSlice<T>(all: readonly T[], args: ConnectionArgs, sort: readonly SortKey<T>[], limits: PageLimits = {}): Connection<T> {
-  const page = keysetPage(args, sort, limits);
-  const position = (cursor: string | null | undefined, name: string) => (cursor == null ? null : positionOf(cursor, name, sort as readonly SortKey<never>[]));
+export function keysetSlice<T>(all: readonly T[], args: ConnectionArgs, listOrder: ListOrder<T>, limits: PageLimits = {}): Connection<T> {
+  const page = keysetPage(args, listOrder, limits);
+  const sort = listOrder.keys;
+  const position = (cursor: string | null | undefined, name: string) => (cursor == null ? null : positionOf(cursor, name, listOrder as ListOrder<never>));
   const after = position(args.after, 'after');
   const before = position(args.before, 'before');
   /** Where a row stands against a position in list order: < 0 before it, > 0 after it. */

@@ -107,11 +107,12 @@ export async function openDatabase(
       watchDatabasePool(opts.name, await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<{ totalCount: number; idleCount: number; waitingCount: number }> }).getNativeClient());
     } else {
       location = createPrivateFile(config.dataDir, `${opts.name}.sqlite`);
-      const [{ SqliteDriver }, { Migrator }] = await Promise.all([import('@mikro-orm/sqlite'), import('@mikro-orm/migrations')]);
+      const [{ SqliteImmediateDriver }, { Migrator }] = await Promise.all([import('./sqlite-driver.ts'), import('@mikro-orm/migrations')]);
       orm = await MikroORM.init({
         ...common,
         extensions: [Migrator],
-        driver: SqliteDriver,
+        // Write transactions take the write lock when they begin, so the busy timeout applies to every write.
+        driver: SqliteImmediateDriver,
         dbName: location,
         // better-sqlite3's own busy handler: a write waits this long for a lock held elsewhere.
         driverOptions: { timeout: config.SQLITE_BUSY_TIMEOUT_MS ?? 5_000 },

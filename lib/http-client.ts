@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
   BrokenCircuitError,
+  CircuitState,
   ConsecutiveBreaker,
   DelegateBackoff,
   circuitBreaker,
   handleWhen,
   retry,
-  wrap,
   type IRetryBackoffContext,
 } from 'cockatiel';
 import { Agent, request as undiciRequest } from 'undici';
@@ -31,6 +31,10 @@ export interface UpstreamRequest {
   idempotent?: boolean;
   /** Answer the body of a successful response as raw bytes (a Buffer), e.g. a PDF. */
   binary?: boolean;
+  /** This call's timeout when it is not the client's (e.g. a health probe's, shorter). */
+  timeoutMs?: number;
+  /** This call's retries when they are not the client's (a health probe makes one attempt). */
+  retries?: number;
 }
 
 export interface UpstreamResponse<T> {
@@ -112,6 +116,14 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
  * The one HTTP client for upstream REST APIs: a keep-alive undici pool, a timeout per call,
  * retries with exponential backoff that honour Retry-After, and a circuit breaker (cockatiel)
  * that fails fast while an upstream is down. Headers are never logged.
+ *
+ * The breaker counts every attempt that got no answer (a timeout, also one while the body was
+ * read; a refused or reset connection) and every 5xx. It opens after `breakerThreshold` of them
+ * in a row and fails calls fast; after `halfOpenAfterMs` one call (a query's or a health probe's)
+ * tries the upstream while every other call still fails fast, and its answer closes or reopens
+ * the breaker. An attempt counts only in the state it started in: one that began before the
+ * breaker last changed state (sent during a hang, answered after the recovery) neither reopens it
+ * nor keeps it open.
  */
 export class UpstreamClient {
   readonly name: string;
@@ -119,18 +131,36 @@ export class UpstreamClient {
   private readonly agent: Agent;
   private readonly breaker;
   private readonly routeOf: (path: string) => string;
+  /** When the breaker last changed state (ms since the epoch). */
+  private stateSince = 0;
+  /** When each failed attempt started, by its error. */
+  private readonly attemptStarts = new WeakMap<object, number>();
 
   constructor(opts: UpstreamClientOptions) {
     this.name = opts.name;
     this.opts = opts;
     this.agent = new Agent({ keepAliveTimeout: 10_000, connections: 32, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs });
+    const failure = (e: unknown) => e instanceof UpstreamUnreachableError || (e instanceof UpstreamHttpError && e.status >= 500);
     this.breaker = circuitBreaker(
-      handleWhen((e) => e instanceof UpstreamUnreachableError || (e instanceof UpstreamHttpError && e.status >= 500)),
+      handleWhen((e) => failure(e) && (this.attemptStarts.get(e as object) ?? 0) >= this.stateSince),
       { halfOpenAfter: opts.halfOpenAfterMs, breaker: new ConsecutiveBreaker(opts.breakerThreshold) },
     );
     this.routeOf = routeNamer(opts.routes);
     recordBreakerState(this.name, this.breaker.state);
-    this.breaker.onStateChange((state) => recordBreakerState(this.name, state));
+    this.breaker.onStateChange((state) => {
+      this.stateSince = Date.now();
+      recordBreakerState(this.name, state);
+    });
+  }
+
+  /** Whether the breaker is not closed: calls fail fast, but for the one trial call once it half-opens. */
+  get circuitOpen(): boolean {
+    return this.breaker.state !== CircuitState.Closed;
+  }
+
+  /** Calls `listener` whenever the breaker opens, half-opens or closes (health reports drop what they knew). */
+  onBreakerChange(listener: (state: CircuitState) => void): void {
+    this.breaker.onStateChange(listener);
   }
 
   async request<T>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
@@ -143,32 +173,40 @@ export class UpstreamClient {
         (RETRY_ANY_METHOD.has(e.status) || (idempotent && RETRY_IDEMPOTENT.has(e.status))) &&
         (e.retryAfterMs === null || e.retryAfterMs <= maxRetryAfter)) ||
       (e instanceof UpstreamUnreachableError && (idempotent || !e.maybeSent));
-    const policy = wrap(
-      retry(handleWhen(retryable), {
-        maxAttempts: this.opts.retries,
-        backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) => {
-          const err = 'error' in ctx.result ? ctx.result.error : undefined;
-          const exponential = base * 2 ** (ctx.attempt - 1);
-          const jittered = exponential / 2 + Math.random() * (exponential / 2);
-          return err instanceof UpstreamHttpError && err.retryAfterMs !== null ? Math.max(err.retryAfterMs, jittered) : jittered;
-        }),
+    const policy = retry(handleWhen(retryable), {
+      maxAttempts: req.retries ?? this.opts.retries,
+      backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) => {
+        const err = 'error' in ctx.result ? ctx.result.error : undefined;
+        const exponential = base * 2 ** (ctx.attempt - 1);
+        const jittered = exponential / 2 + Math.random() * (exponential / 2);
+        return err instanceof UpstreamHttpError && err.retryAfterMs !== null ? Math.max(err.retryAfterMs, jittered) : jittered;
       }),
-      this.breaker,
-    );
+    });
     let renewed = false;
     const attempt = async (): Promise<UpstreamResponse<T>> => {
+      const started = Date.now();
       try {
-        return await this.send<T>(method, req);
-      } catch (error) {
-        if (error instanceof UpstreamHttpError && error.status === 401 && !renewed && this.opts.onUnauthorized) {
-          renewed = true;
-          if (await this.opts.onUnauthorized()) return this.send<T>(method, req);
+        try {
+          return await this.send<T>(method, req);
+        } catch (error) {
+          if (error instanceof UpstreamHttpError && error.status === 401 && !renewed && this.opts.onUnauthorized) {
+            renewed = true;
+            if (await this.opts.onUnauthorized()) return await this.send<T>(method, req);
+          }
+          throw error;
         }
+      } catch (error) {
+        if (error && typeof error === 'object') this.attemptStarts.set(error, started);
         throw error;
       }
     };
+    // While the breaker's one trial call is in flight, other calls fail fast rather than wait for it.
+    const guarded = () => {
+      if (this.breaker.state === CircuitState.HalfOpen) throw new BrokenCircuitError();
+      return this.breaker.execute(attempt);
+    };
     try {
-      return await policy.execute(attempt);
+      return await policy.execute(guarded);
     } catch (error) {
       if (error instanceof BrokenCircuitError) throw new UpstreamUnreachableError(this.name, 'circuit open after repeated failures', false);
       throw error;
@@ -220,18 +258,25 @@ export class UpstreamClient {
     const started = performance.now();
     const completed = upstreamCallStarted(this.name, this.routeOf(req.path), method, headers);
     const url = this.url(req);
+    const timeoutMs = req.timeoutMs ?? this.opts.timeoutMs;
     let res;
+    let bytes: Buffer | null;
+    let text: string;
     try {
-      res = await undiciRequest(url, { method, headers, body, dispatcher: this.agent, signal: AbortSignal.timeout(this.opts.timeoutMs) });
+      res = await undiciRequest(url, { method, headers, body, dispatcher: this.agent, signal: AbortSignal.timeout(timeoutMs) });
+      // The body is read under the same timeout: an upstream that hangs after its headers is a timeout too.
+      bytes = req.binary && res.statusCode < 400 ? Buffer.from(await res.body.arrayBuffer()) : null;
+      text = bytes ? '' : await res.body.text();
     } catch (error) {
       completed(null);
-      const reason = error instanceof Error ? (error.name === 'TimeoutError' || error.name === 'AbortError' ? `timed out after ${this.opts.timeoutMs} ms` : error.message) : String(error);
+      const name = (error as { name?: unknown } | null)?.name;
+      const timedOut = typeof name === 'string' && ['TimeoutError', 'AbortError', 'BodyTimeoutError', 'HeadersTimeoutError'].includes(name);
+      const reason = timedOut ? `timed out after ${timeoutMs} ms` : error instanceof Error ? error.message : String(error);
       this.opts.logger.warn({ upstream: this.name, method, path: req.path, requestId, reason }, 'upstream request failed');
       const code = (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code ?? (error as { cause?: { code?: unknown } } | null)?.cause?.code;
-      throw new UpstreamUnreachableError(this.name, reason, !(typeof code === 'string' && NOT_SENT_CODES.has(code)));
+      // Headers received: the request arrived.
+      throw new UpstreamUnreachableError(this.name, reason, res !== undefined || !(typeof code === 'string' && NOT_SENT_CODES.has(code)));
     }
-    const bytes = req.binary && res.statusCode < 400 ? Buffer.from(await res.body.arrayBuffer()) : null;
-    const text = bytes ? '' : await res.body.text();
     const ms = Math.round(performance.now() - started);
     completed(res.statusCode);
     this.opts.logger.debug({ upstream: this.name, method, path: req.path, status: res.statusCode, ms, requestId }, 'upstream request');

@@ -15,6 +15,15 @@ export function assertMoneyWithinLimit(amount: Decimal, currency: string, field:
   if (amount.abs().gt(MAX_MONEY_AMOUNT)) throw new DomainError('INVALID', `Amounts are at most ${MAX_MONEY_AMOUNT.toFixed()} ${currency}`, field);
 }
 
+/**
+ * Characters at most in a string argument or input field that declares no other limit
+ * (`@maxLength` in its subgraph's SDL, see string-limits.ts): the length of a string column.
+ */
+export const MAX_STRING_LENGTH = 255;
+
+/** Characters at most in a Relay cursor argument (`after`, `before`): a position holds a list's sort keys, a name among them. */
+export const MAX_CURSOR_LENGTH = 4_000;
+
 /** Any `Decimal` argument: at most this magnitude and this many decimal places. */
 export const MAX_DECIMAL_INPUT = new Decimal('1e12');
 export const MAX_DECIMAL_PLACES = 12;

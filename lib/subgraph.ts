@@ -14,6 +14,7 @@ import { signatureVerifier } from './signature.ts';
 import { NODE_OWNER, entityCatalogue, nodeSdl, resolveNodes, withGlobalIds, type EntityCatalogue } from './global-id.ts';
 import { formatError } from './errors.ts';
 import { refuseNulCharacters } from './limits.ts';
+import { applyStringLimits, withStringLimits, type StringLimits } from './string-limits.ts';
 import { upstreamToGraphQLError } from './http-client.ts';
 import { closeServer, listen } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -43,8 +44,21 @@ export function subgraphSdl(name: SubgraphName): string {
   return `${own}\n${common}${node}`;
 }
 
+const limited = new Map<SubgraphName, ReturnType<typeof applyStringLimits>>();
+const withLimits = (name: SubgraphName) => {
+  let found = limited.get(name);
+  if (!found) limited.set(name, (found = applyStringLimits(parse(subgraphSdl(name)))));
+  return found;
+};
+
+/** The subgraph's SDL as served and composed: every string input's description states its length limit. */
 export function subgraphTypeDefs(name: SubgraphName): DocumentNode {
-  return parse(subgraphSdl(name));
+  return withLimits(name).document;
+}
+
+/** The length limit of every string input of a subgraph, by schema coordinate (declared in its SDL). */
+export function subgraphStringLimits(name: SubgraphName): StringLimits {
+  return withLimits(name).limits;
 }
 
 /** What every resolver of every subgraph receives. */
@@ -135,7 +149,8 @@ export function subgraphSchema(app: SubgraphApp<RequestContext>, config: Pick<Co
     resolvers.Node = { __resolveType: (ref: { __typename: string }) => ref.__typename };
   }
   const built = buildSubgraphSchema([{ typeDefs: subgraphTypeDefs(app.name), resolvers: resolvers as GraphQLResolverMap<unknown> }]);
-  finished.schema = enforceAccess(withGlobalIds(built, catalogue, app.localIdFields), policy);
+  // Lengths are checked outermost: on the ids as the client sent them, before they are decoded.
+  finished.schema = withStringLimits(enforceAccess(withGlobalIds(built, catalogue, app.localIdFields), policy), subgraphStringLimits(app.name));
   return finished.schema;
 }
 

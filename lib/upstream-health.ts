@@ -1,6 +1,11 @@
 // Health of a subgraph in upstream mode: it asks each upstream (a documented health route or a
 // cheap documented read), with a short timeout, and reuses the answers for a few seconds so a
-// probing load balancer does not become load on the upstream. A subgraph whose upstream has
+// probing load balancer does not become load on the upstream. A probe is one attempt through the
+// upstream client's circuit breaker, under UPSTREAM_HEALTH_TIMEOUT_MS: a probe that times out
+// counts as a failure like any call, a probe while the breaker fails calls fast is `down` (and
+// once the breaker half-opens, the probe is its trial call). Answers are dropped whenever a
+// breaker changes state and reused only while every breaker is closed, so `/health` says `up`
+// exactly when calls go through again. A subgraph whose upstream has
 // answered outside its contract within UPSTREAM_CONTRACT_WINDOW_MS is `degraded`: still up (HTTP
 // 200), with `contract` naming each upstream and route (and the field; never a value).
 import type { Config } from './config.ts';
@@ -36,7 +41,7 @@ async function ask(probe: UpstreamProbe, timeoutMs: number): Promise<UpstreamSta
   const timeout = new Promise<UpstreamStatus>((resolve) => {
     timer = setTimeout(() => resolve('down'), timeoutMs);
   });
-  const answer = probe.client.request({ ...probe.request, idempotent: true }).then(
+  const answer = probe.client.request({ ...probe.request, idempotent: true, timeoutMs, retries: 0 }).then(
     (): UpstreamStatus => 'up',
     (error: unknown): UpstreamStatus => (error instanceof UpstreamHttpError && error.status < 500 && error.status !== 401 && error.status !== 403 ? 'up' : 'down'),
   );
@@ -57,7 +62,8 @@ export function upstreamHealth(
   config: Pick<Config, 'UPSTREAM_HEALTH_TIMEOUT_MS' | 'UPSTREAM_HEALTH_CACHE_MS'> & Partial<Pick<Config, 'UPSTREAM_CONTRACT_WINDOW_MS'>>,
 ): () => Promise<HealthReport> {
   const windowMs = config.UPSTREAM_CONTRACT_WINDOW_MS ?? DEFAULT_CONTRACT_WINDOW_MS;
-  let cached: { at: number; report: Promise<HealthReport> } | null = null;
+  let cached: { at: number; settled: boolean; report: Promise<HealthReport> } | null = null;
+  for (const p of probes) p.client.onBreakerChange(() => (cached = null));
   const check = async (): Promise<HealthReport> => {
     const statuses = await Promise.all(probes.map(async (p) => [p.name, await ask(p, config.UPSTREAM_HEALTH_TIMEOUT_MS)] as const));
     const upstreams = Object.fromEntries(statuses);
@@ -65,8 +71,15 @@ export function upstreamHealth(
   };
   return async () => {
     const now = Date.now();
-    // Concurrent probes share one check; a finished one is reused for UPSTREAM_HEALTH_CACHE_MS.
-    if (!cached || now - cached.at >= config.UPSTREAM_HEALTH_CACHE_MS) cached = { at: now, report: check() };
+    // Concurrent probes share one check; a finished one is reused for UPSTREAM_HEALTH_CACHE_MS
+    // while every breaker is closed (an open one fails the probe fast, or makes it the trial call).
+    const fresh = cached && now - cached.at < config.UPSTREAM_HEALTH_CACHE_MS && !probes.some((p) => p.client.circuitOpen);
+    if (!cached || (cached.settled && !fresh)) {
+      const entry = { at: now, settled: false, report: check() };
+      const done = () => void (entry.settled = true);
+      entry.report.then(done, done);
+      cached = entry;
+    }
     const report = await cached.report;
     // Contract violations are read on every call (no upstream is asked for them).
     const contract = probes.flatMap((p) => recentViolations(p.client.name, windowMs, p.contractPathPrefix, now));

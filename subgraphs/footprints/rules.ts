@@ -63,9 +63,8 @@ export interface ResoldProductInputShape {
 export function resoldProductFields(input: ResoldProductInputShape): ResoldProductFields {
   const c = new Collector();
   const name = input.name.trim();
-  if (name.length < 3 || name.length > 255) c.add('INVALID', 'Name must be 3 to 255 characters', ['input', 'name']);
+  if (name.length < 3) c.add('INVALID', 'Name must be 3 to 255 characters', ['input', 'name']);
   const customId = blankToNull(input.customId);
-  if (customId && customId.length > 255) c.add('INVALID', 'Custom id must be at most 255 characters', ['input', 'customId']);
   const gtin = blankToNull(input.gtin);
   if (gtin && !GTIN.test(gtin)) c.add('INVALID', 'GTIN must be at most 14 digits', ['input', 'gtin']);
   const location = (key: 'pickUpLocation' | 'productionLocation' | 'shipToLocation', label: string) => {
@@ -134,7 +133,7 @@ function contactsOf(c: Collector, contacts: { name?: string | null; email: strin
 }
 
 function checkSupplierName(c: Collector, name: string) {
-  if (name.length < 3 || name.length > 255) c.add('INVALID', 'Name must be 3 to 255 characters', ['input', 'name']);
+  if (name.length < 3) c.add('INVALID', 'Name must be 3 to 255 characters', ['input', 'name']);
 }
 
 export function productSupplierFields(input: { name: string; customId?: string | null; contacts?: { name?: string | null; email: string }[] | null }) {
@@ -142,7 +141,6 @@ export function productSupplierFields(input: { name: string; customId?: string |
   const name = input.name.trim();
   checkSupplierName(c, name);
   const customId = blankToNull(input.customId);
-  if (customId && customId.length > 255) c.add('INVALID', 'Custom id must be at most 255 characters', ['input', 'customId']);
   const contacts = contactsOf(c, input.contacts ?? []);
   c.throwIfAny();
   return { name, customId, contacts };
@@ -157,7 +155,6 @@ export function productSupplierPatch(input: { name?: string | null; customId?: s
   }
   if (input.customId != null) {
     patch.customId = input.customId.trim();
-    if (patch.customId.length > 255) c.add('INVALID', 'Custom id must be at most 255 characters', ['input', 'customId']);
   }
   if (input.contacts != null) patch.contacts = contactsOf(c, input.contacts);
   c.throwIfAny();

@@ -51,7 +51,6 @@ export function validateBankAccount(input: { holderName: string; iban: string; b
   const errors: UserError[] = [];
   const holderName = input.holderName.trim();
   if (!holderName) errors.push(err('holderName', 'Enter the account holder name', 'REQUIRED'));
-  else if (holderName.length > 140) errors.push(err('holderName', 'Account holder name is at most 140 characters'));
   const iban = normalizeIban(input.iban);
   if (!ibanChecksumValid(iban)) errors.push(err('iban', 'Enter a valid IBAN (the check digits do not match)'));
   else if (iban.slice(0, 2) !== input.countryCode) errors.push(err('countryCode', `The IBAN belongs to ${iban.slice(0, 2)}, not ${input.countryCode}`));
@@ -66,9 +65,8 @@ export function validateTransfer(input: { bankAccountId: string; amount: Decimal
   if (!input.bankAccountId.trim()) errors.push(err('bankAccountId', 'Choose a bank account', 'REQUIRED'));
   checkAmount(errors, input.amount, input.currency);
   const key = input.idempotencyKey.trim();
-  if (!key || key.length > 200) errors.push(err('idempotencyKey', 'The idempotency key is 1 to 200 characters'));
+  if (!key) errors.push(err('idempotencyKey', 'The idempotency key is 1 to 200 characters'));
   const reference = input.reference?.trim() || null;
-  if (reference && reference.length > 140) errors.push(err('reference', 'The reference is at most 140 characters'));
   throwIfAny(errors);
   return { bankAccountId: input.bankAccountId.trim(), amount: input.amount, currency: input.currency, idempotencyKey: key, reference };
 }
@@ -88,7 +86,7 @@ export function validatePaymentTransaction(input: {
   // UNKNOWN only stands for a status the upstream answered that this API does not know.
   if (status === 'UNKNOWN') errors.push(err('status', 'UNKNOWN cannot be recorded'));
   const externalReference = input.externalReference.trim();
-  if (!externalReference || externalReference.length > 200) errors.push(err('externalReference', 'The external reference is 1 to 200 characters'));
+  if (!externalReference) errors.push(err('externalReference', 'The external reference is 1 to 200 characters'));
   if (!input.typeId.trim()) errors.push(err('typeId', 'typeId is required', 'REQUIRED'));
   if (!input.payerId.trim()) errors.push(err('payerId', 'payerId is required', 'REQUIRED'));
   const payeeId = input.payeeId?.trim() || null;

@@ -70,7 +70,7 @@ export function validateCreditAction(input: CreditActionInput): CreditActionComm
   }
 
   const idempotencyKey = input.idempotencyKey == null ? null : input.idempotencyKey.trim();
-  if (idempotencyKey !== null && (idempotencyKey === '' || idempotencyKey.length > 200)) errors.push(err('idempotencyKey', 'INVALID', 'An idempotency key has 1 to 200 characters'));
+  if (idempotencyKey === '') errors.push(err('idempotencyKey', 'INVALID', 'An idempotency key has 1 to 200 characters'));
 
   if (errors.length) throw new ValidationErrors(errors);
   return { organizationId: input.organizationId, action, creditId: input.creditId.trim(), amount, toOrganizationId: toOrg, toAddress, retirement, idempotencyKey };
@@ -130,7 +130,7 @@ export function validateOffsetRetirement(input: OffsetRetirementInput): OffsetRe
   if (!Number.isInteger(input.tonnes) || input.tonnes < 1) errors.push(err('tonnes', 'INVALID', 'Tonnes must be a whole number of at least 1'));
   if (blank(input.beneficiaryName)) errors.push(err('beneficiaryName', 'REQUIRED', 'A retirement needs a beneficiary name'));
   const key = input.idempotencyKey.trim();
-  if (key === '' || key.length > 200) errors.push(err('idempotencyKey', 'INVALID', 'An idempotency key has 1 to 200 characters'));
+  if (key === '') errors.push(err('idempotencyKey', 'INVALID', 'An idempotency key has 1 to 200 characters'));
   if (errors.length) throw new ValidationErrors(errors);
   const offsetOrderId = input.offsetOrderId.trim();
   const tonnes = BigInt(input.tonnes);

@@ -12,7 +12,7 @@ const violate = (upstream: string, route: string) => {
   expect(() => parseUpstream(schema, { email: 'someone@example.com' }, { upstream, route })).toThrow(UpstreamContractError);
 };
 /** A client whose probe always answers 200. */
-const answering = (name: string) => ({ name, request: async () => ({ status: 200, headers: {}, body: {} }) }) as unknown as UpstreamClient;
+const answering = (name: string) => ({ name, circuitOpen: false, onBreakerChange: () => {}, request: async () => ({ status: 200, headers: {}, body: {} }) }) as unknown as UpstreamClient;
 const config = { UPSTREAM_HEALTH_TIMEOUT_MS: 1000, UPSTREAM_HEALTH_CACHE_MS: 0 };
 
 describe('upstream contract health', () => {

@@ -52,6 +52,22 @@ describe('response cache (in memory)', () => {
     expect(requests.registry).toBe(before);
   });
 
+  it('an answer from the cache says so, with its age and maxAge in seconds; a fresh answer says nothing', async () => {
+    const query = `{ ${run}age: creditTypes(first: 1) { nodes { id } } }`;
+    const post = async () => {
+      const res = await fetch(stack.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      return (await res.json()) as { data: unknown; extensions?: Record<string, unknown> };
+    };
+    const fresh = await post();
+    expect(fresh.extensions?.responseCache).toBeUndefined();
+    const before = requests.registry;
+    const cached = await post();
+    expect(requests.registry).toBe(before);
+    expect(cached.data).toEqual(fresh.data);
+    expect(cached.extensions?.responseCache).toEqual({ hit: true, age: expect.any(Number), maxAge: 300 });
+    expect((cached.extensions!.responseCache as { age: number }).age).toBeLessThanOrEqual(300);
+  });
+
   it('a query with a field that has no hint is never cached', async () => {
     const query = `{ ${run}: puroInventory(first: 1) { nodes { id } } me { id } }`;
     await graphql(stack.gateway.url, query, {}, { token: alice });
@@ -171,7 +187,7 @@ describe('cache policy and bounds', () => {
     expect(entries.bytes).toBeLessThanOrEqual(1_000);
     expect(entries.size).toBeLessThan(5);
     expect(store.get('k0')).toBeUndefined();
-    expect(store.get('k4')).toEqual(answer(4));
+    expect(store.get('k4')).toEqual({ ...answer(4), extensions: { responseCache: { hit: true, age: 0, maxAge: 60 } } });
     store.invalidate([{ typename: 'Product', id: 99 }]);
     expect(entries.size).toBe(0);
     store.set('big', { data: { text: 'x'.repeat(1_000) } }, [], 60_000);

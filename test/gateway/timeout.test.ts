@@ -6,7 +6,6 @@ import { closeServer } from '../../lib/http-server.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { tokenFor } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';
-import { gid } from '../support/ids.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 const TIMEOUT_MS = 500;

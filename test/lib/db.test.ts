@@ -70,6 +70,18 @@ async function holdWriteLock(file: string, ms: number): Promise<{ released: Prom
     expect(await db.orm.em.getConnection().execute('select count(*) as n from ledger_entries')).toEqual([{ n: 1 }]);
   }, 20_000);
 
+  it('a transaction that reads before it writes waits for the lock too (it takes the lock when it begins)', async () => {
+    const dir = join(root, 'lock-read-then-write');
+    db = await open(dir, { SQLITE_BUSY_TIMEOUT_MS: '10000' });
+    const { released } = await holdWriteLock(join(dir, 'registry.sqlite'), 1000);
+    await db.fork().transactional(async (em) => {
+      const [{ n }] = await em.execute<{ n: number }[]>('select count(*) as n from ledger_entries');
+      await em.execute('insert into ledger_entries (id) values (?)', [n + 1]);
+    });
+    await released;
+    expect(await db.orm.em.getConnection().execute('select count(*) as n from ledger_entries')).toEqual([{ n: 1 }]);
+  }, 20_000);
+
   it('a write fails cleanly when the lock is held beyond the busy timeout, and nothing is written', async () => {
     const dir = join(root, 'lock-short');
     db = await open(dir, { SQLITE_BUSY_TIMEOUT_MS: '100' });

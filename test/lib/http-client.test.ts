@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { REDACTED_PATHS } from '../../lib/logger.ts';
@@ -14,6 +16,9 @@ function captureLogger() {
 
 describe('UpstreamClient', () => {
   let fake: RunningFake;
+  let hangingBody: Server;
+  /** Requests that reached `/hang/{id}`, by id, when they arrived. */
+  const hangs: string[] = [];
   const log = captureLogger();
   const client = (over: Partial<ConstructorParameters<typeof UpstreamClient>[0]> = {}) =>
     new UpstreamClient({ name: 'demo', baseUrl: fake.url, timeoutMs: 500, retries: 3, breakerThreshold: 3, halfOpenAfterMs: 60_000, logger: log.logger, baseDelayMs: 5, headers: () => ({ authorization: 'Bearer super-secret-token' }), ...over });
@@ -23,10 +28,32 @@ describe('UpstreamClient', () => {
       { method: 'GET', path: '/things/{id}', handler: (req) => json({ id: req.params.id }) },
       { method: 'POST', path: '/things', handler: (req) => json({ created: req.body }, 201) },
       { method: 'GET', path: '/slow', handler: async () => { await new Promise((r) => setTimeout(r, 1500)); return json({}); } },
+      {
+        method: 'GET',
+        path: '/hang/{id}',
+        handler: async (req) => {
+          hangs.push(req.params.id!);
+          await new Promise((r) => setTimeout(r, 1500));
+          return json({});
+        },
+      },
     ]);
+    // Answers its headers, then never the end of its body.
+    hangingBody = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"partial":');
+    });
+    await new Promise<void>((resolve) => hangingBody.listen(0, '127.0.0.1', resolve));
   });
-  afterAll(() => fake.stop());
-  beforeEach(() => fake.resetCalls());
+  afterAll(async () => {
+    hangingBody.closeAllConnections();
+    await new Promise((resolve) => hangingBody.close(resolve));
+    await fake.stop();
+  });
+  beforeEach(() => {
+    fake.resetCalls();
+    hangs.length = 0;
+  });
 
   it('sends JSON with the configured headers and returns the parsed body', async () => {
     const res = await client().request<{ created: unknown }>({ method: 'POST', path: '/things', body: { a: 1 } });
@@ -100,6 +127,65 @@ describe('UpstreamClient', () => {
     fake.resetCalls();
     await expect(c.json({ path: '/things/4' })).rejects.toBeInstanceOf(UpstreamUnreachableError);
     expect(fake.callsTo('/things/4')).toHaveLength(0);
+  });
+
+  it('counts a timeout as a failure, also one while the body is read, and then fails fast', async () => {
+    const url = `http://127.0.0.1:${(hangingBody.address() as AddressInfo).port}`;
+    const c = client({ baseUrl: url, timeoutMs: 300, retries: 0, breakerThreshold: 2 });
+    let received = 0;
+    hangingBody.on('request', () => received++);
+    for (let i = 0; i < 2; i++) {
+      const error = await c.json({ path: '/anything' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UpstreamUnreachableError);
+      expect(upstreamToGraphQLError(error)?.extensions.code).toBe('UPSTREAM_UNAVAILABLE');
+    }
+    expect(received).toBe(2);
+    const fast = await c.json({ path: '/anything' }).catch((e: unknown) => e);
+    expect((fast as UpstreamUnreachableError).maybeSent).toBe(false);
+    expect(received).toBe(2);
+  });
+
+  it('a call may have its own timeout and retries (a health probe: one short attempt)', async () => {
+    const error = await client().json({ path: '/hang/probe', timeoutMs: 100, retries: 0 }).catch((e: unknown) => e);
+    expect((error as Error).message).toContain('timed out after 100 ms');
+    expect(hangs).toEqual(['probe']);
+  });
+
+  it('while half-open, only the one trial call reaches the upstream; the others fail fast instead of waiting for it', async () => {
+    const c = client({ retries: 0, breakerThreshold: 1, halfOpenAfterMs: 200, timeoutMs: 1000 });
+    fake.fail({ pathPrefix: '/things/6', status: 500 });
+    await expect(c.json({ path: '/things/6' })).rejects.toBeInstanceOf(UpstreamHttpError);
+    await new Promise((r) => setTimeout(r, 250));
+    fake.resetCalls();
+    const settled: string[] = [];
+    const trial = c.json({ path: '/hang/trial' }).catch((e: unknown) => (settled.push('trial'), e));
+    await new Promise((r) => setTimeout(r, 50));
+    const other = await c.json({ path: '/things/7' }).catch((e: unknown) => (settled.push('other'), e));
+    // It did not wait for the trial's answer.
+    expect(settled).toEqual(['other']);
+    expect(other).toBeInstanceOf(UpstreamUnreachableError);
+    expect((other as UpstreamUnreachableError).maybeSent).toBe(false);
+    // The trial timed out: the breaker is open again and nothing else went through.
+    expect(await trial).toBeInstanceOf(UpstreamUnreachableError);
+    expect(hangs).toEqual(['trial']);
+    expect(fake.callsTo('/things/7')).toHaveLength(0);
+    await expect(c.json({ path: '/things/7' })).rejects.toBeInstanceOf(UpstreamUnreachableError);
+    expect(fake.callsTo('/things/7')).toHaveLength(0);
+  });
+
+  it('a failure of a call sent before the breaker closed does not open it again', async () => {
+    const c = client({ retries: 0, breakerThreshold: 1, halfOpenAfterMs: 200, timeoutMs: 1000 });
+    // Sent while the upstream "hangs": it times out only after the upstream has recovered.
+    const stale = c.json({ path: '/hang/stale' }).catch((e: unknown) => e);
+    fake.fail({ pathPrefix: '/things/8', status: 500 });
+    await expect(c.json({ path: '/things/8' })).rejects.toBeInstanceOf(UpstreamHttpError);
+    await new Promise((r) => setTimeout(r, 250));
+    // The trial call answers: the breaker closes.
+    await expect(c.json({ path: '/things/9' })).resolves.toEqual({ id: '9' });
+    expect(await stale).toBeInstanceOf(UpstreamUnreachableError);
+    fake.resetCalls();
+    await expect(c.json({ path: '/things/10' })).resolves.toEqual({ id: '10' });
+    expect(fake.callsTo('/things/10')).toHaveLength(1);
   });
 
   it('renews credentials once on a 401 and sends a fresh request id on every request', async () => {

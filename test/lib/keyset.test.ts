@@ -2,7 +2,7 @@
 // `first`/`after` and `last`/`before` walk the same list both ways, and each page is one statement.
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import Sqlite from 'better-sqlite3';
-import { encodeCursor, keysetPage, keysetSlice, type ConnectionArgs, type SortKey } from '../../lib/connection.ts';
+import { encodeCursor, keysetPage, keysetSlice, type ConnectionArgs, type ListOrder } from '../../lib/connection.ts';
 import { whereSql } from '../../lib/rows.ts';
 
 interface Order {
@@ -10,10 +10,13 @@ interface Order {
   createdAt: Date;
 }
 
-const newestFirst: SortKey<Order>[] = [
-  { field: 'createdAt', direction: 'DESC', of: (o) => o.createdAt },
-  { field: 'id', direction: 'DESC', of: (o) => o.id },
-];
+const newestFirst: ListOrder<Order> = {
+  list: 'Order',
+  keys: [
+    { field: 'createdAt', direction: 'DESC', kind: 'date', of: (o) => o.createdAt },
+    { field: 'id', direction: 'DESC', kind: 'string', of: (o) => o.id },
+  ],
+};
 
 /** A table of orders on SQLite (dates as epoch milliseconds, as the ORM stores them), read by keyset pages. */
 class OrderTable {
@@ -150,14 +153,52 @@ describe('first and last together, as Relay sends them', () => {
 
 describe('keyset cursors', () => {
   it('refuses offset cursors, garbage, another list’s cursor and first with last', () => {
-    expect(() => keysetPage({ after: encodeCursor({ o: 3 }) }, newestFirst)).toThrow('Invalid cursor in "after"');
-    expect(() => keysetPage({ before: encodeCursor({ k: 'o3' }) }, newestFirst)).toThrow('Invalid cursor in "before"');
+    expect(() => keysetPage({ after: encodeCursor('Order', { o: 3 }) }, newestFirst)).toThrow('Invalid cursor in "after"');
+    expect(() => keysetPage({ before: encodeCursor('Order', { k: 'o3' }) }, newestFirst)).toThrow('Invalid cursor in "before"');
     expect(() => keysetPage({ after: 'not-a-cursor' }, newestFirst)).toThrow('Invalid cursor');
-    expect(() => keysetPage({ after: encodeCursor({ p: ['only-one-key'], s: 'createdAt' }) }, newestFirst)).toThrow('Invalid cursor');
+    expect(() => keysetPage({ after: encodeCursor('Order', { p: ['only-one-key'], s: 'createdAt' }) }, newestFirst)).toThrow('Invalid cursor');
     // A cursor of a list sorted by other keys (here by name) is refused, not compared with dates.
-    expect(() => keysetPage({ after: encodeCursor({ p: ['Oats', 'o1'], s: 'name,id' }) }, newestFirst)).toThrow('Invalid cursor');
+    expect(() => keysetPage({ after: encodeCursor('Order', { p: ['Oats', 'o1'], s: 'name,id' }) }, newestFirst)).toThrow('Invalid cursor');
+    // Another list's cursor, even one sorted by the same keys.
+    expect(() => keysetPage({ after: encodeCursor('Transfer', { p: [{ d: at(5).getTime() }, 'o5'], s: 'createdAt,id' }) }, newestFirst)).toThrow('Invalid cursor');
     expect(() => keysetPage({ first: 1, last: 1 }, newestFirst)).toThrow('either');
     expect(() => keysetPage({ last: 101 }, newestFirst)).toThrow('"last" must be at most 100');
+  });
+
+  it('refuses a cursor whose values are not of the kinds of the list’s keys, or beyond what a database compares', () => {
+    const cursor = (createdAt: unknown, id: unknown) => encodeCursor('Order', { p: [createdAt, id], s: 'createdAt,id' });
+    const good = { d: at(5).getTime() };
+    expect(keysetPage({ after: cursor(good, 'o5') }, newestFirst).where).not.toEqual({});
+    const tampered = [
+      cursor('2026-01-01T00:00:00Z', 'o5'), // a date as a string
+      cursor(at(5).getTime(), 'o5'), // a date as a bare number
+      cursor({ d: 8.64e15 + 1 }, 'o5'), // beyond JavaScript's dates
+      cursor({ d: 253_402_300_800_000 }, 'o5'), // year 10000
+      cursor({ d: 1e300 }, 'o5'),
+      cursor({ d: 1.5 }, 'o5'),
+      cursor({ d: 1, b: '1' }, 'o5'),
+      cursor(good, true), // a boolean id
+      cursor(good, 5),
+      cursor(good, null),
+      cursor(good, { b: '5' }),
+      cursor(good, ['o5']),
+      cursor(good, 'o5\u0000'), // NUL, which no column holds
+      cursor(good, 'x'.repeat(1001)),
+    ];
+    for (const after of tampered) expect(() => keysetPage({ after }, newestFirst)).toThrow('Invalid cursor in "after"');
+    const byVintage: ListOrder<{ vintage: number; tonnes: bigint; id: string }> = {
+      list: 'Credit',
+      keys: [
+        { field: 'vintage', direction: 'ASC', kind: 'integer', of: (r) => r.vintage },
+        { field: 'tonnes', direction: 'ASC', kind: 'bigint', of: (r) => r.tonnes },
+        { field: 'id', direction: 'ASC', kind: 'string', of: (r) => r.id },
+      ],
+    };
+    const credit = (vintage: unknown, tonnes: unknown) => encodeCursor('Credit', { p: [vintage, tonnes, 'c1'], s: 'vintage,tonnes,id' });
+    expect(keysetPage({ after: credit(2024, { b: '9223372036854775807' }) }, byVintage).where).not.toEqual({});
+    for (const after of [credit(2 ** 31, { b: '1' }), credit(2024.5, { b: '1' }), credit('2024', { b: '1' }), credit(2024, { b: '9223372036854775808' }), credit(2024, { b: '1e3' }), credit(2024, 1)]) {
+      expect(() => keysetPage({ after }, byVintage)).toThrow('Invalid cursor');
+    }
   });
 
   it('keeps dates and bigints exact through the cursor', () => {
@@ -166,13 +207,16 @@ describe('keyset cursors', () => {
       { id: 'b', tonnes: 9_007_199_254_740_992n },
       { id: 'c', tonnes: 1n },
     ];
-    const byTonnes: SortKey<(typeof rows)[number]>[] = [
-      { field: 'tonnes', direction: 'DESC', of: (r) => r.tonnes },
-      { field: 'id', direction: 'ASC', of: (r) => r.id },
-    ];
+    const byTonnes: ListOrder<(typeof rows)[number]> = {
+      list: 'Holding',
+      keys: [
+        { field: 'tonnes', direction: 'DESC', kind: 'bigint', of: (r) => r.tonnes },
+        { field: 'id', direction: 'ASC', kind: 'string', of: (r) => r.id },
+      ],
+    };
     const first = keysetSlice(rows, { first: 1 }, byTonnes);
     expect(keysetSlice(rows, { first: 1, after: first.pageInfo.endCursor }, byTonnes).nodes.map((r) => r.id)).toEqual(['b']);
-    const page = keysetPage<Order>({ after: encodeCursor({ p: [{ d: at(5).getTime() }, 'o5'], s: 'createdAt,id' }) }, newestFirst);
+    const page = keysetPage<Order>({ after: encodeCursor('Order', { p: [{ d: at(5).getTime() }, 'o5'], s: 'createdAt,id' }) }, newestFirst);
     expect(page.where).toEqual({ $or: [{ createdAt: { $lt: at(5) } }, { createdAt: { $eq: at(5) }, id: { $lt: 'o5' } }] });
   });
 

@@ -2,6 +2,7 @@
 // contract fake) and keeps its database at hand, so suites can count SQL statements.
 import { inflateSync } from 'node:zlib';
 import { DEMO } from '../../lib/demo.ts';
+import type { Config } from '../../lib/config.ts';
 import { serveSubgraph } from '../../lib/subgraph.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
@@ -12,6 +13,8 @@ export interface Marketplace {
   url: string;
   mode: Mode;
   app: MarketplaceApp;
+  /** The configuration it was started with (its data folder or PostgreSQL database). */
+  config: Config;
   fake?: Co2TrustFake;
   /** Tokens of the demo users, as `authenticate` would issue them in this mode. */
   tokens: { alice: string; bob: string; admin: string };
@@ -40,6 +43,7 @@ export async function startMarketplace(mode: Mode, env: Record<string, string> =
     url: running.url,
     mode,
     app,
+    config,
     fake,
     tokens,
     as: (who, query, variables) => graphql(running.url, query, variables, { ...(who ? { token: tokens[who] } : {}) }),

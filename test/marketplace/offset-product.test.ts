@@ -105,8 +105,8 @@ describe('offsetResoldProduct in the marketplace subgraph (local mode)', () => {
   });
 
   it('validates every field at once and fingerprints a retry however its amount is written', () => {
-    expect(() => offsetProductRequest({ resoldProductId: '', year: 99, idempotencyKey: '', maximumSpend: { amount: '-1', currency: 'EUR' }, beneficiary: 'x'.repeat(201) })).toThrow(
-      /resold product id is required; .*calendar year.*; .*idempotency key.*; .*must be positive; .*at most 200 characters/,
+    expect(() => offsetProductRequest({ resoldProductId: '', year: 99, idempotencyKey: '', maximumSpend: { amount: '-1', currency: 'EUR' } })).toThrow(
+      /resold product id is required; .*calendar year.*; .*idempotency key.*; .*must be positive/,
     );
     const a = offsetProductRequest({ resoldProductId: 'p', year: 2025, idempotencyKey: 'k', maximumSpend: { amount: '10', currency: 'EUR' } });
     const b = offsetProductRequest({ resoldProductId: 'p', year: 2025, idempotencyKey: 'other', maximumSpend: { amount: '10.00', currency: 'EUR' } });

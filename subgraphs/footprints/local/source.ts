@@ -62,7 +62,7 @@ export class LocalFootprintsSource implements FootprintsSource {
 
   async resoldProducts(groupId: string, args: ConnectionArgs) {
     const em = this.fork();
-    const page = keysetPage<ResoldProduct>(args, [{ field: 'id', direction: 'ASC', of: (p) => p.id }], PRODUCT_PAGE);
+    const page = keysetPage<ResoldProduct>(args, { list: 'ResoldProduct', keys: [{ field: 'id', direction: 'ASC', kind: 'string', of: (p) => p.id }] }, PRODUCT_PAGE);
     const rows = await em.find(ResoldProduct, { $and: [{ groupId }, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
     const connection = page.connection(rows);
     return withNodes(connection, await this.withVolumes(em, connection.nodes));

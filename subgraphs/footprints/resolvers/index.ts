@@ -35,10 +35,13 @@ export const resolvers: Resolvers<Context> = {
     productSuppliers: async (_root, args, ctx) => {
       const all = await ctx.source.productSuppliers(args.groupId, args.customId ?? null);
       // Read whole (a group has few suppliers), paged by keyset: by name, ties by id.
-      return keysetSlice(all, args, [
-        { field: 'name', direction: 'ASC', of: (s) => s.name },
-        { field: 'id', direction: 'ASC', of: (s) => s.id },
-      ]);
+      return keysetSlice(all, args, {
+        list: 'ProductSupplier',
+        keys: [
+          { field: 'name', direction: 'ASC', kind: 'string', of: (s) => s.name },
+          { field: 'id', direction: 'ASC', kind: 'string', of: (s) => s.id },
+        ],
+      });
     },
     productSupplier: (_root, { id }, ctx) => ctx.loaders.productSupplier.load(id),
   },

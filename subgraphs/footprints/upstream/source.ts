@@ -118,7 +118,8 @@ export class UpstreamFootprintsSource implements FootprintsSource {
   }
 
   async resoldProducts(groupId: string, args: ConnectionArgs) {
-    const { limit, afterKey } = afterKeyPage(args, PRODUCT_PAGE);
+    const page = afterKeyPage(args, 'ResoldProduct', PRODUCT_PAGE);
+    const { limit, afterKey } = page;
     // One extra row tells whether a next page exists; at the API's maximum a one-row probe does.
     const ask = Math.min(limit + 1, PRODUCT_PAGE.maxSize);
     const rows = await this.listPage(groupId, afterKey, ask);
@@ -126,7 +127,7 @@ export class UpstreamFootprintsSource implements FootprintsSource {
     if (!hasNextPage && rows.length === limit && ask === limit) {
       hasNextPage = (await this.listPage(groupId, rows.at(-1)!.id, 1)).length > 0;
     }
-    const connection = keysetConnection(rows.map(fromCarbonCloud.product), limit, (p) => p.id, { hasPreviousPage: afterKey !== null });
+    const connection = keysetConnection(rows.map(fromCarbonCloud.product), page, (p) => p.id, { hasPreviousPage: afterKey !== null });
     return { ...connection, pageInfo: { ...connection.pageInfo, hasNextPage } };
   }
 

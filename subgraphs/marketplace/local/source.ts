@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, raw, type EntityClass, type FilterQuery } from '@mikro-orm/core';
 import type { Viewer } from '../../../lib/auth.ts';
 import { alignByKey } from '../../../lib/batch.ts';
-import { keysetPage, withNodes } from '../../../lib/connection.ts';
+import { keysetPage, withNodes, type SortKey } from '../../../lib/connection.ts';
 import type { Database, EntityManager } from '../../../lib/db.ts';
 import { keysetRows, readerOf, rowsByIds, rowsWhere, whereSql, type RowFilter, type RowReader } from '../../../lib/rows.ts';
 import { Decimal, dec, minorUnits, toMinor, tonnesToGrams } from '../../../lib/decimal.ts';
@@ -114,10 +114,10 @@ export class LocalMarketplaceSource implements MarketplaceSource {
    */
   private async window<E extends Sorted, R>(entity: EntityClass<E>, where: FilterQuery<E>[], listing: Listing<unknown>, map: (row: E) => R, sortBy: 'createdAt' | 'name' = 'createdAt') {
     const direction = listing.order === 'ASC' ? 'ASC' : 'DESC';
-    const page = keysetPage<E>(listing.page, [
-      { field: sortBy, direction, of: (row) => (row as unknown as Record<string, Date | string>)[sortBy]! },
-      { field: 'id', direction, of: (row) => row.id },
-    ]);
+    const first: SortKey<E> =
+      sortBy === 'name' ? { field: 'name', direction, kind: 'string', of: (row) => (row as unknown as { name: string }).name } : { field: 'createdAt', direction, kind: 'date', of: (row) => row.createdAt };
+    // Cursors name the table listed, so one list's cursor is refused by another's.
+    const page = keysetPage<E>(listing.page, { list: this.db.orm.getMetadata().get(entity).tableName, keys: [first, { field: 'id', direction, kind: 'string', of: (row) => row.id }] });
     const connection = await keysetRows(this.db, this.reader(entity), { $and: where } as RowFilter, page, listing.totalCount !== false);
     return withNodes(connection, connection.nodes.map(map));
   }

@@ -177,13 +177,11 @@ export function estimateRequest(input: { estimateId: string; currency?: string |
   return { kind: 'ESTIMATE', estimateId: input.estimateId.trim(), currency };
 }
 
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
-
-/** Validates an idempotency key: 1..200 printable characters, or none. */
+/** Validates an idempotency key: printable ASCII characters without spaces (its length is the schema's), or none. */
 export function idempotencyKeyOf(key: string | null | undefined): string | null {
   if (key == null) return null;
-  if (!/^[\x21-\x7e]{1,200}$/.test(key)) {
-    throw new ValidationErrors([invalid('input.idempotencyKey', `An idempotency key is 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters without spaces`)]);
+  if (!/^[\x21-\x7e]+$/.test(key)) {
+    throw new ValidationErrors([invalid('input.idempotencyKey', 'An idempotency key is 1 to 200 printable ASCII characters without spaces')]);
   }
   return key;
 }

@@ -31,7 +31,7 @@ export const adminMutation: MutationResolvers<Context> = {
     mutationPayload('entry', async () => {
       const email = input.email.trim().toLowerCase();
       const c = new Checks();
-      if (!EMAIL.test(email) || email.length > 254) c.fail('input.email', 'INVALID', 'Enter a valid email address');
+      if (!EMAIL.test(email)) c.fail('input.email', 'INVALID', 'Enter a valid email address');
       return { ...(await ctx.source.subscribeToMailingList(c.done(email))), justSubscribed: true };
     }),
 };

@@ -25,7 +25,6 @@ export class Checks {
     }
     const trimmed = value.trim();
     if (!trimmed) this.fail(field, 'REQUIRED', 'A name is required');
-    else if (trimmed.length > 200) this.fail(field, 'INVALID', 'A name has at most 200 characters');
     return trimmed;
   }
 
@@ -47,11 +46,10 @@ export class Checks {
     return { amount: value.amount, currency: value.currency };
   }
 
-  text(value: Given<string>, field: string, max = 2000): string | null | undefined {
+  /** Free text, trimmed; blank is none. (Its length is the schema's, see lib/string-limits.ts.) */
+  text(value: Given<string>): string | null | undefined {
     if (value == null) return value;
-    const trimmed = value.trim();
-    if (trimmed.length > max) this.fail(field, 'INVALID', `At most ${max} characters`);
-    return trimmed || null;
+    return value.trim() || null;
   }
 
   url(value: Given<string>, field: string): string | null | undefined {
@@ -103,7 +101,7 @@ export function productInput(i: ProductArgs, create: boolean): ProductInput {
   return c.done(
     given({
       name: c.name(i.name, 'input.name', create),
-      description: c.text(i.description, 'input.description'),
+      description: c.text(i.description),
       productType: noNull(i.productType),
       supplierId: noNull(i.supplierId),
       countryCode: keepNull(i.countryCode),
@@ -121,9 +119,9 @@ export function supplierInput(i: { name?: Given<string>; description?: Given<str
   return c.done(
     given({
       name: c.name(i.name, 'input.name', create),
-      description: c.text(i.description, 'input.description'),
+      description: c.text(i.description),
       countryCode: keepNull(i.countryCode),
-      methodologyCode: c.text(i.methodologyCode, 'input.methodologyCode', 100),
+      methodologyCode: c.text(i.methodologyCode),
       featured: create ? (i.featured ?? false) : noNull(i.featured),
       isPublic: create ? (i.isPublic ?? true) : noNull(i.isPublic),
     }),
@@ -147,7 +145,7 @@ export function impactPartnerInput(i: { name?: Given<string>; description?: Give
   return c.done(
     given({
       name: c.name(i.name, 'input.name', create),
-      description: c.text(i.description, 'input.description'),
+      description: c.text(i.description),
       countryCode: keepNull(i.countryCode),
       websiteUrl: c.url(i.websiteUrl, 'input.websiteUrl'),
       isPublic: create ? (i.isPublic ?? true) : noNull(i.isPublic),
@@ -189,6 +187,6 @@ export function purchaseQuantity(value: Decimal): Decimal {
 export function idempotencyKey(value: Given<string>): string | null {
   if (value == null) return null;
   const c = new Checks();
-  if (!value.trim() || value.length > 255) c.fail('input.idempotencyKey', 'INVALID', 'An idempotency key has 1 to 255 characters');
+  if (!value.trim()) c.fail('input.idempotencyKey', 'INVALID', 'An idempotency key has 1 to 255 characters');
   return c.done(value.trim());
 }

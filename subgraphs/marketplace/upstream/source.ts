@@ -87,7 +87,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
    */
   private list<K extends ListSchema, R>(path: string, schema: K, listing: Listing<unknown>, query: Query, map: (row: Parsed<K>['items'][number]) => R, visible?: VisibleIn<R>) {
     const scope = visible && this.caller.of(visible.type);
-    return windowFromPages(offsetPage(listing.page), async (pageNumber, size) => {
+    return windowFromPages(offsetPage(listing.page, schema), async (pageNumber, size) => {
       const body = await this.client.json<unknown>({
         path,
         headers: this.auth(),
@@ -169,7 +169,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
     const sorted = rows
       .map((o): OptionRecord => ({ id: o.id, name: o.name, createdAt: new Date(0) }))
       .sort((a, b) => dir * (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const page = offsetPage(listing.page);
+    const page = offsetPage(listing.page, schema);
     return offsetConnection(sorted.slice(page.offset, page.offset + page.limit), page, sorted.length);
   }
 

@@ -121,7 +121,7 @@ export class LocalPaymentsSource implements PaymentsSource {
     const where: FilterQuery<PaymentTransaction> = {
       $and: [this.visibleFilter(), filter.type ? { type: filter.type } : {}, filter.typeId ? { typeId: filter.typeId } : {}],
     };
-    const page = keysetPage(args, byCreation<PaymentTransaction>(order));
+    const page = keysetPage(args, byCreation<PaymentTransaction>('PaymentTransaction', order));
     const rows = await this.em.find(PaymentTransaction, { $and: [where, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
     const connection = page.connection(rows, await this.em.count(PaymentTransaction, where));
     return withNodes(connection, connection.nodes.map(toRecord.paymentTransaction));
@@ -134,6 +134,7 @@ export class LocalPaymentsSource implements PaymentsSource {
    */
   private async windows<E extends { createdAt: Date; id: string }, R>(
     entity: new (...args: never[]) => E,
+    list: string,
     from: string,
     params: unknown[],
     keys: readonly string[],
@@ -141,7 +142,7 @@ export class LocalPaymentsSource implements PaymentsSource {
     toRec: (e: E) => R,
   ): Promise<Connection<R>[]> {
     if (keys.length === 0) return [];
-    const page = keysetPage(args, byCreation<E>('DESC'));
+    const page = keysetPage(args, byCreation<E>(list, 'DESC'));
     const column = (field: string) => (field === 'createdAt' ? 'x.created_at' : 'x.id');
     const boundParams: unknown[] = [];
     const bounds = whereSql({ column }, page.where, boundParams) || '1 = 1';
@@ -184,6 +185,7 @@ export class LocalPaymentsSource implements PaymentsSource {
     const visible = this.visibleSql();
     return this.windows(
       PaymentTransaction,
+      'PaymentTransaction',
       `select t.*, t.type_id as part_key from ${this.table('payment_transactions')} t
        where t.type = ? and t.type_id in (${this.placeholders(typeIds.length)}) and ${visible.sql}`,
       [type, ...typeIds, ...visible.params],
@@ -198,6 +200,7 @@ export class LocalPaymentsSource implements PaymentsSource {
     const table = this.table('payment_transactions');
     return this.windows(
       PaymentTransaction,
+      'PaymentTransaction',
       `select t.*, t.payer_id as part_key from ${table} t where t.payer_id in (${ids})
        union all
        select t.*, t.payee_id as part_key from ${table} t where t.payee_id in (${ids}) and t.payee_id <> t.payer_id`,
@@ -211,6 +214,7 @@ export class LocalPaymentsSource implements PaymentsSource {
   bankAccountsOfUsers(userIds: readonly string[], page: ConnectionArgs): Promise<Connection<BankAccountRecord>[]> {
     return this.windows(
       BankAccount,
+      'BankAccount',
       `select a.*, a.user_id as part_key from ${this.table('bank_accounts')} a where a.user_id in (${this.placeholders(userIds.length)})`,
       [...userIds],
       userIds,
@@ -222,6 +226,7 @@ export class LocalPaymentsSource implements PaymentsSource {
   transfersOfUsers(userIds: readonly string[], page: ConnectionArgs): Promise<Connection<TransferRecord>[]> {
     return this.windows(
       Transfer,
+      'Transfer',
       `select t.*, t.user_id as part_key from ${this.table('transfers')} t where t.user_id in (${this.placeholders(userIds.length)})`,
       [...userIds],
       userIds,

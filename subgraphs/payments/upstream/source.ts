@@ -132,7 +132,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
 
   async paymentTransactions({ page, filter, order }: Listing<PaymentTransactionFilter>) {
     if (!this.access.actor) throw unauthenticated();
-    const connection = await windowFromPages(offsetPage(page), async (pageNumber, size) => {
+    const connection = await windowFromPages(offsetPage(page, 'PaymentTransaction'), async (pageNumber, size) => {
       const res = await this.page(this.seesAll() ? R.transactions : R.userTransactions, 'transactions', {
         order: order.toLowerCase(),
         payment_transaction_type: filter.type ? toUpstreamType(filter.type) : 'all',
@@ -145,7 +145,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
 
   /** One call (per 100 matching rows) for the whole batch: the ids go comma-separated. */
   async paymentsOfSubjects(type: PaymentTransactionType, typeIds: readonly string[], args: ConnectionArgs) {
-    const page = offsetPage(args);
+    const page = offsetPage(args, 'PaymentTransaction');
     if (typeIds.length === 0) return [];
     const rows = await this.all(this.seesAll() ? R.transactions : R.userTransactions, 'transactions', {
       order: 'desc',
@@ -163,19 +163,19 @@ export class UpstreamPaymentsSource implements PaymentsSource {
 
   /** An admin reads the account-wide list (documented without a user filter) once for every user asked. */
   async paymentTransactionsOfUsers(userIds: readonly string[], args: ConnectionArgs) {
-    const page = offsetPage(args);
+    const page = offsetPage(args, 'PaymentTransaction');
     if (!this.seesAll()) return Promise.all(userIds.map((id) => this.ofUser(R.userTransactions, 'transactions', id, page, fromCo2Trust.paymentTransaction, (t) => [t.payerId, t.payeeId])));
     const all = userIds.length ? (await this.all(R.transactions, 'transactions', {})).map(fromCo2Trust.paymentTransaction) : [];
     return userIds.map((id) => this.windowOf(all.filter((t) => t.payerId === id || t.payeeId === id), page));
   }
 
   bankAccountsOfUsers(userIds: readonly string[], args: ConnectionArgs) {
-    const page = offsetPage(args);
+    const page = offsetPage(args, 'BankAccount');
     return Promise.all(userIds.map((id) => this.ofUser(R.bankAccounts, 'bankAccounts', id, page, fromCo2Trust.bankAccount, (a) => [a.userId])));
   }
 
   transfersOfUsers(userIds: readonly string[], args: ConnectionArgs) {
-    const page = offsetPage(args);
+    const page = offsetPage(args, 'Transfer');
     return Promise.all(userIds.map((id) => this.ofUser(R.transfers, 'transfers', id, page, fromCo2Trust.transfer, (t) => [t.userId])));
   }
 

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
 import type { Viewer } from '../../../lib/auth.ts';
 import { alignByKey } from '../../../lib/batch.ts';
-import { byCreation, keysetPage, keysetSlice, ormOrderBy, withNodes, type ConnectionArgs } from '../../../lib/connection.ts';
+import { byCreation, keysetPage, keysetSlice, ormOrderBy, withNodes, type ConnectionArgs, type SortDirection, type SortKey } from '../../../lib/connection.ts';
 import type { Database, EntityManager } from '../../../lib/db.ts';
 import { keysetRows, readerOf, rowsByIds, rowsWhere, type RowFilter } from '../../../lib/rows.ts';
 import {
@@ -49,7 +49,12 @@ import {
 import { toRecord } from './mapping.ts';
 import { OrganizationAccess } from '../access.ts';
 
-const PURO_ORDER_COLUMNS = { VINTAGE: 'vintage', QUANTITY: 'quantityTonnes', CREDIT_TYPE_CODE: 'creditTypeCode' } as const;
+/** The Puro inventory's first sort key for each `orderBy.field` (the id breaks ties). */
+const PURO_ORDER: Record<PuroInventoryOrder['field'], (direction: SortDirection) => SortKey<PuroInventoryItem>> = {
+  VINTAGE: (direction) => ({ field: 'vintage', direction, kind: 'integer', of: (item) => item.vintage }),
+  QUANTITY: (direction) => ({ field: 'quantityTonnes', direction, kind: 'bigint', of: (item) => item.quantityTonnes }),
+  CREDIT_TYPE_CODE: (direction) => ({ field: 'creditTypeCode', direction, kind: 'string', of: (item) => item.creditTypeCode }),
+};
 const tokenKey = (t: TokenRef) => `${t.tokenAddress.toLowerCase()}|${t.tokenId}`;
 const newTxId = () => `0x${randomBytes(32).toString('hex')}`;
 
@@ -90,10 +95,13 @@ export class LocalRegistrySource implements RegistrySource {
     await this.assertReadable(organizationId);
     const balances = await this.em.find(Balance, { organizationId, heldTonnes: { $gt: 0n } });
     const credits = await this.em.find(Credit, { id: { $in: balances.map((b) => b.creditId) }, development });
-    const page = keysetSlice(credits, args, [
-      { field: 'vintage', direction: 'ASC', of: (c) => c.vintage },
-      { field: 'id', direction: 'ASC', of: (c) => c.id },
-    ]);
+    const page = keysetSlice(credits, args, {
+      list: 'CreditHolding',
+      keys: [
+        { field: 'vintage', direction: 'ASC', kind: 'integer', of: (c) => c.vintage },
+        { field: 'id', direction: 'ASC', kind: 'string', of: (c) => c.id },
+      ],
+    });
     const ids = page.nodes.map((c) => c.id);
     const [blocks, projects] = await Promise.all([
       this.em.find(SerialBlock, { creditId: { $in: ids }, organizationId, status: 'HELD' }),
@@ -124,7 +132,7 @@ export class LocalRegistrySource implements RegistrySource {
 
   async creditRequests(organizationId: string, args: ConnectionArgs) {
     await this.assertReadable(organizationId);
-    const page = keysetPage(args, byCreation<CreditRequest>());
+    const page = keysetPage(args, byCreation<CreditRequest>('CreditRequest'));
     const rows = await this.em.find(CreditRequest, { $and: [{ organizationId }, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
     const connection = page.connection(rows, await this.em.count(CreditRequest, { organizationId }));
     return withNodes(connection, await this.requestRecords(connection.nodes));
@@ -144,11 +152,8 @@ export class LocalRegistrySource implements RegistrySource {
       ...(filter.issuanceId ? { issuanceId: filter.issuanceId } : {}),
       ...(filter.vintage != null ? { vintage: filter.vintage } : {}),
     };
-    const field = PURO_ORDER_COLUMNS[order.field];
-    const page = keysetPage<PuroInventoryItem>(args, [
-      { field, direction: order.direction, of: (item) => item[field] },
-      { field: 'id', direction: 'ASC', of: (item) => item.id },
-    ]);
+    const first = PURO_ORDER[order.field](order.direction);
+    const page = keysetPage<PuroInventoryItem>(args, { list: 'PuroInventory', keys: [first, { field: 'id', direction: 'ASC', kind: 'string', of: (item) => item.id }] });
     const connection = await keysetRows(this.db, readerOf(this.db, PuroInventoryItem), where as RowFilter, page, totalCount);
     return withNodes(connection, connection.nodes.map(toRecord.puroItem));
   }
@@ -163,18 +168,21 @@ export class LocalRegistrySource implements RegistrySource {
       ...(filter.registry ? { registry: filter.registry } : {}),
       ...(filter.offsetOrderId ? { offsetOrderId: filter.offsetOrderId } : {}),
     };
-    const page = keysetPage<Retirement>(args, [
-      { field: 'registry', direction: 'ASC', of: (r) => r.registry },
-      { field: 'retiredAt', direction: 'DESC', of: (r) => r.retiredAt },
-      { field: 'id', direction: 'DESC', of: (r) => r.id },
-    ]);
+    const page = keysetPage<Retirement>(args, {
+      list: 'Retirement',
+      keys: [
+        { field: 'registry', direction: 'ASC', kind: 'string', of: (r) => r.registry },
+        { field: 'retiredAt', direction: 'DESC', kind: 'date', of: (r) => r.retiredAt },
+        { field: 'id', direction: 'DESC', kind: 'string', of: (r) => r.id },
+      ],
+    });
     const rows = await this.em.find(Retirement, { $and: [where, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
     const connection = page.connection(rows, await this.em.count(Retirement, where));
     return withNodes(connection, await this.retirementRecords(connection.nodes));
   }
 
   async creditTypes(args: ConnectionArgs) {
-    const page = keysetPage<CreditType>(args, [{ field: 'code', direction: 'ASC', of: (t) => t.code }]);
+    const page = keysetPage<CreditType>(args, { list: 'CreditType', keys: [{ field: 'code', direction: 'ASC', kind: 'string', of: (t) => t.code }] });
     const rows = await this.em.find(CreditType, page.where, { orderBy: ormOrderBy(page), limit: page.take });
     const connection = page.connection(rows, await this.em.count(CreditType, {}));
     return withNodes(connection, connection.nodes.map(toRecord.creditType));

@@ -102,7 +102,7 @@ export class UpstreamRegistrySource implements RegistrySource {
   }
 
   async inventory(organizationId: string, development: boolean, args: ConnectionArgs) {
-    const page = offsetPage(args);
+    const page = offsetPage(args, 'CreditHolding');
     await this.access.assertMayAct(organizationId);
     const credits = (await this.fetchInventory(organizationId, development)) ?? [];
     const holdings = credits.map((c) => ({ ...c, organizationId: c.organizationId ?? organizationId }));
@@ -110,7 +110,7 @@ export class UpstreamRegistrySource implements RegistrySource {
   }
 
   async creditRequests(organizationId: string, args: ConnectionArgs) {
-    const page = offsetPage(args);
+    const page = offsetPage(args, 'CreditRequest');
     await this.access.assertMayAct(organizationId);
     const connection = await windowFromPages(page, (pageNumber, size) => this.icr.requestsPage(organizationId, pageNumber - 1, size));
     return this.withOffsetOrders(connection);
@@ -119,7 +119,7 @@ export class UpstreamRegistrySource implements RegistrySource {
   async creditRequest(organizationId: string, requestId: string) {
     await this.access.assertMayAct(organizationId);
     const r = await this.icr.request(organizationId, requestId);
-    return r && (await this.withOffsetOrders(offsetConnection([r], { offset: 0, limit: 1 }))).nodes[0]!;
+    return r && (await this.withOffsetOrders(offsetConnection([r], { list: 'CreditRequest', offset: 0, limit: 1 }))).nodes[0]!;
   }
 
   /** The ICR does not know offset orders: the journal adds the offset order a request was made for. */
@@ -137,7 +137,7 @@ export class UpstreamRegistrySource implements RegistrySource {
   }
 
   async puroInventory(filter: PuroInventoryFilter, order: PuroInventoryOrder, args: ConnectionArgs) {
-    const page = offsetPage(args);
+    const page = offsetPage(args, 'PuroInventory');
     return windowFromPages(page, async (pageNumber, size) => {
       const res = await this.puroRead('inventory', {
         query: {
@@ -182,13 +182,13 @@ export class UpstreamRegistrySource implements RegistrySource {
 
   /** ICR retirements first, then Puro: the window may span both lists. */
   async retirements(filter: RetirementFilter, args: ConnectionArgs): Promise<Connection<RetirementRecord>> {
-    const page = offsetPage(args);
+    const page = offsetPage(args, 'Retirement');
     const orders = filter.offsetOrderId ? [filter.offsetOrderId] : null;
     if (filter.registry === 'PURO') return windowFromPages(page, this.puroRetirementPages(orders));
     const icr = await this.icrRetirements(filter.offsetOrderId ?? null);
     if (filter.registry === 'ICR') return offsetConnection(icr.slice(page.offset, page.offset + page.limit), page, icr.length);
     const mine = icr.slice(page.offset, page.offset + page.limit);
-    const rest = { offset: Math.max(0, page.offset - icr.length), limit: page.limit - mine.length };
+    const rest = { list: page.list, offset: Math.max(0, page.offset - icr.length), limit: page.limit - mine.length };
     const puro = await windowFromPages(rest, this.puroRetirementPages(orders));
     return offsetConnection([...mine, ...puro.nodes], page, icr.length + (puro.totalCount ?? 0));
   }
@@ -199,7 +199,7 @@ export class UpstreamRegistrySource implements RegistrySource {
   }
 
   async creditTypes(args: ConnectionArgs) {
-    const page = offsetPage(args);
+    const page = offsetPage(args, 'CreditType');
     const all = await this.allCreditTypes();
     return offsetConnection(all.slice(page.offset, page.offset + page.limit), page, all.length);
   }
@@ -389,7 +389,7 @@ export class UpstreamRegistrySource implements RegistrySource {
     const r = await this.icr.request(organizationId, requestId);
     if (!r) throw unknownRequestError(requestId);
     await this.journal.refresh(r);
-    return (await this.withOffsetOrders(offsetConnection([r], { offset: 0, limit: 1 }))).nodes[0]!;
+    return (await this.withOffsetOrders(offsetConnection([r], { list: 'CreditRequest', offset: 0, limit: 1 }))).nodes[0]!;
   }
 
   private async offsetReplay(keyId: string): Promise<RetirementRecord[]> {

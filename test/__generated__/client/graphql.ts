@@ -42,13 +42,13 @@ export type OffsetOrderStatus =
 
 /** A product's yearly emissions to offset. */
 export type OffsetResoldProductInput = {
-  /** The name the certificate is issued to. */
+  /** The name the certificate is issued to. At most 200 characters. */
   beneficiary?: string | null | undefined;
   /** Makes retries safe: 1 to 200 printable characters, unique per buyer. */
   idempotencyKey: string;
   /** The most the buyer will pay, in the order's currency; a higher quote buys nothing. */
   maximumSpend?: MarketplaceMoneyInput | null | undefined;
-  /** The resold product (footprints) whose emissions are offset. */
+  /** The resold product (footprints) whose emissions are offset. At most 255 characters. */
   resoldProductId: string | number;
   /** The calendar year of sales to offset, e.g. 2025. */
   year: number;

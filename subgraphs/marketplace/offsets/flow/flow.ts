@@ -228,7 +228,7 @@ export class OffsetProductFlow {
   async orderIdsOfProduct(viewer: Viewer, resoldProductId: string, args: ConnectionArgs): Promise<Connection<string>> {
     const em = this.opts.db.fork();
     const mine = { resoldProductId, orderId: { $ne: null }, ...(viewer.role === 'ADMIN' ? {} : { buyerId: viewer.id }) };
-    const page = keysetPage(args, byCreation<OffsetProductRun>());
+    const page = keysetPage(args, byCreation<OffsetProductRun>('OffsetProductRun'));
     const rows = await em.find(OffsetProductRun, { $and: [mine, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
     const connection = page.connection(rows, await em.count(OffsetProductRun, mine));
     return withNodes(connection, connection.nodes.map((r) => r.orderId!));

@@ -20,7 +20,6 @@ export interface OffsetProductRequest {
 /** Sales years a footprint can be offset for. */
 const FIRST_YEAR = 1900;
 const LAST_YEAR = 2200;
-export const MAX_BENEFICIARY_LENGTH = 200;
 
 const invalid = (field: string, message: string): UserError => ({ field: ['input', field], message, code: 'INVALID' });
 
@@ -60,7 +59,6 @@ export function offsetProductRequest(input: RawInput): OffsetProductRequest {
     }
   }
   const beneficiary = input.beneficiary?.trim() || null;
-  if (beneficiary && beneficiary.length > MAX_BENEFICIARY_LENGTH) errors.push(invalid('beneficiary', `A beneficiary is at most ${MAX_BENEFICIARY_LENGTH} characters`));
   if (errors.length) throw new ValidationErrors(errors);
   return { resoldProductId, year: input.year, idempotencyKey, maximumSpend, beneficiary };
 }

@@ -173,7 +173,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
   async offsetOrders(args: OffsetOrderPage, scope: Scope) {
     const em = this.em.fork();
     const mine = scopeFilter(scope, ['ownerId']) as FilterQuery<OffsetOrder>;
-    const page = keysetPage(args, byCreation<OffsetOrder>());
+    const page = keysetPage(args, byCreation<OffsetOrder>('OffsetOrder'));
     const rows = await em.find(OffsetOrder, { $and: [mine, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
     const connection = page.connection(rows, args.totalCount === false ? null : await em.count(OffsetOrder, mine));
     return withNodes(connection, await this.withAllocations(em, connection.nodes));

@@ -134,23 +134,24 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
 
   async offsetOrders(args: OffsetOrderPage, scope: Scope) {
     // Lune pages forwards after an order id only.
-    const { limit, afterKey } = afterKeyPage(args);
+    const page = afterKeyPage(args, 'OffsetOrder');
+    const { limit, afterKey } = page;
     try {
       if (scope.all) {
         // The account's list as Lune pages it; owners come from the journal in one statement.
-        const page = await this.lune.api.orders(Math.min(limit, LUNE_MAX_LIMIT), afterKey);
-        const owners = await this.journal.byLuneOrderIds(page.data.map((o) => o.id));
-        const records = page.data.map((o) => fromLune.order(o, ownershipOf(owners.get(o.id))));
-        const connection = keysetConnection(records, limit, (o) => o.id, { hasPreviousPage: afterKey !== null, totalCount: null });
-        return { ...connection, pageInfo: { ...connection.pageInfo, hasNextPage: page.has_more } };
+        const listed = await this.lune.api.orders(Math.min(limit, LUNE_MAX_LIMIT), afterKey);
+        const owners = await this.journal.byLuneOrderIds(listed.data.map((o) => o.id));
+        const records = listed.data.map((o) => fromLune.order(o, ownershipOf(owners.get(o.id))));
+        const connection = keysetConnection(records, page, (o) => o.id, { hasPreviousPage: afterKey !== null, totalCount: null });
+        return { ...connection, pageInfo: { ...connection.pageInfo, hasNextPage: listed.has_more } };
       }
       // A buyer's orders are the journal's (Lune cannot filter by buyer): one GET per order shown.
-      if (scope.ownerId === null) return keysetConnection([], limit, (o: OffsetOrderView) => o.id, { hasPreviousPage: false, totalCount: null });
+      if (scope.ownerId === null) return keysetConnection([], page, (o: OffsetOrderView) => o.id, { hasPreviousPage: false, totalCount: null });
       const entries = await this.journal.page(scope.ownerId, limit + 1, afterKey);
       if (!entries) throw badInput('Invalid cursor in "after"', 'after');
       const orders = await Promise.all(entries.map((e) => this.lune.api.order(e.luneOrderId!)));
       const records = orders.flatMap((o, i) => (o ? [fromLune.order(o, ownershipOf(entries[i]))] : []));
-      return keysetConnection(records, limit, (o) => o.id, { hasPreviousPage: afterKey !== null, totalCount: null });
+      return keysetConnection(records, page, (o) => o.id, { hasPreviousPage: afterKey !== null, totalCount: null });
     } catch (error) {
       throw luneFailure(error);
     }
