@@ -27,6 +27,10 @@ import { MAX_CURSOR_LENGTH, MAX_STRING_LENGTH } from '../../lib/limits.ts';
 import { applyStringLimits, statedLimit, withStringLimits } from '../../lib/string-limits.ts';
 import { ROOT, subgraphSchema, subgraphStringLimits, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
 import { testConfig } from '../support/env.ts';
+import { policy as footprintsPolicy } from '../../subgraphs/footprints/policy.ts';
+import { policy as marketplacePolicy } from '../../subgraphs/marketplace/policy.ts';
+import { policy as paymentsPolicy } from '../../subgraphs/payments/policy.ts';
+import { policy as registryPolicy } from '../../subgraphs/registry/policy.ts';
 
 /** One string position of a field's arguments: the arguments holding a string there, and its path and limit. */
 interface Position {
@@ -68,9 +72,11 @@ async function resolve(field: GraphQLField<unknown, unknown>, args: unknown): Pr
   }
 }
 
+const POLICIES = { marketplace: marketplacePolicy, payments: paymentsPolicy, registry: registryPolicy, footprints: footprintsPolicy };
+
 /** Each subgraph's schema as it serves it, with no resolvers of its own. */
 function servedSchema(name: (typeof SUBGRAPHS)[number]): GraphQLSchema {
-  const app = { name, resolvers: {}, context: (base: RequestContext) => base, health: async () => ({ up: true, source: 'local' }), close: async () => {} } as SubgraphApp<RequestContext>;
+  const app = { name, resolvers: {}, policy: POLICIES[name], context: (base: RequestContext) => base, health: async () => ({ up: true, source: 'local' }), close: async () => {} } as SubgraphApp<RequestContext>;
   return subgraphSchema(app, testConfig());
 }
 

@@ -32,6 +32,8 @@ export async function startMarketplace(mode: Mode, env: Record<string, string> =
     // Nothing listens here unless a suite starts a payments stand-in.
     PAYMENTS_URL: 'http://127.0.0.1:9/graphql',
     PAYMENT_OUTBOX_INTERVAL_MS: '60000',
+    // No background resumer poll lands among the statements a suite counts (suites that need it set their own).
+    OFFSET_FLOW_RESUME_INTERVAL_MS: '600000',
     ...(fake ? { CO2TRUST_BASE_URL: fake.url, CO2TRUST_BACKEND_SECRET_KEY: FAKE_CO2TRUST_SECRET } : {}),
     ...env,
   });
