@@ -45,7 +45,7 @@ describe('upstream call metrics', () => {
   afterAll(() => fake.stop());
 
   it('counts each call by upstream, route and status', async () => {
-    const client = new UpstreamClient({ name: 'metrics-demo', baseUrl: fake.url, timeoutMs: 1_000, retries: 0, breakerThreshold: 5, halfOpenAfterMs: 60_000, logger, routes: ROUTES });
+    const client = new UpstreamClient({ name: 'metrics-demo', baseUrl: fake.url, timeoutMs: 15_000, retries: 0, breakerThreshold: 5, halfOpenAfterMs: 60_000, logger, routes: ROUTES });
     await client.json({ path: '/orders/o-1' });
     await client.json({ path: '/orders/o-2' });
     fake.fail({ pathPrefix: '/orders/o-3', status: 404, times: 1 });
