@@ -1,5 +1,5 @@
 // Use of deprecated schema elements, per client, in /metrics: an operator sees when a deprecated
-// field is no longer used and may be removed (README "Changing the schema"). What an operation
+// field is no longer used and may be removed (docs/schema.md). What an operation
 // uses is worked out once per document and operation (documents are cached objects), so a request
 // costs a map lookup, plus one counter increment per deprecated element it uses.
 import {

@@ -1,6 +1,6 @@
 // The gateway: Hive Gateway runtime with the Rust query planner over the checked-in supergraph.
 // It forwards the caller's headers to the subgraphs in signed requests; each subgraph authenticates
-// the caller and applies its own access rules (the gateway removes no field: see README "Access").
+// the caller and applies its own access rules (the gateway removes no field: see docs/access.md).
 // It serves /, /health and the landing page.
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';

@@ -2,7 +2,7 @@
 // them), which `npm start`, the image and the benchmark run. Why a build, when Node 24 runs the
 // TypeScript sources as they are (the tests do): an idle process then holds neither the type
 // stripper (+17 MB) nor the full source text of every module it imports (MikroORM, zod, undici,
-// the GraphQL stack); a subgraph idles at about 130 MB instead of 175 (README "Benchmark").
+// the GraphQL stack); a subgraph idles at about 130 MB instead of 175 (docs/benchmark.md).
 // Packages that read files next to their own code at run time, or are native, stay outside the
 // bundle and are loaded from node_modules as before.
 //   node scripts/build.ts [--if-stale] [--out <folder directly below the repository>]
@@ -66,7 +66,7 @@ export const serverFile = (name: keyof typeof ENTRIES) => `dist/${name}.js`;
 
 /**
  * How every server process is started (`npm start`, the image, the benchmark), each measured with
- * `npm run bench` (README "Benchmark"). V8's young generation otherwise grows to 64–128 MB per
+ * `npm run bench` (docs/benchmark.md). V8's young generation otherwise grows to 64–128 MB per
  * process and stays committed at idle; capped at 4 MB it costs no measured CPU. The old generation
  * grows by half after a collection instead of V8's own factor (up to 4×): the gateway's peak under
  * load fell from 1.7× to 1.3× its idle size, CPU per request unchanged. Two malloc arenas instead

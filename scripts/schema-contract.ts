@@ -68,7 +68,7 @@ export interface ContractReport {
 
 // --- known operations -------------------------------------------------------------------------
 
-/** The trusted-documents manifest, the offset page's operations and the READMEs' examples. */
+/** The trusted-documents manifest, the offset page's operations and the examples of the READMEs and docs/. */
 export const OPERATION_SOURCES = {
   manifest: join('test', '__generated__', 'client', 'persisted-documents.json'),
   page: join('app', 'src', 'operations.graphql'),
@@ -143,7 +143,11 @@ export function knownOperations(root: string): { operations: KnownOperation[]; p
   if (existsSync(manifest)) {
     for (const text of Object.values(JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, string>)) add(text, OPERATION_SOURCES.manifest);
   }
-  const readmes = ['README.md', ...readdirSync(join(root, 'subgraphs')).map((name) => join('subgraphs', name, 'README.md'))];
+  const readmes = [
+    'README.md',
+    ...readdirSync(join(root, 'subgraphs')).map((name) => join('subgraphs', name, 'README.md')),
+    ...(existsSync(join(root, 'docs')) ? readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md')).map((name) => join('docs', name)) : []),
+  ];
   for (const file of readmes.filter((f) => existsSync(join(root, f)))) {
     for (const example of markdownExamples(readFileSync(join(root, file), 'utf8'), file)) add(example.text, example.source);
   }
@@ -372,7 +376,7 @@ export function formatReport(report: ContractReport, against: string): string {
   lines.push(
     report.ok
       ? `schema check passed: ${report.breaking.length} breaking change(s) accepted, ${report.dangerous.length} dangerous`
-      : `schema check failed: ${failing} problem(s); see "Changing the schema" in README.md`,
+      : `schema check failed: ${failing} problem(s); see docs/schema.md`,
   );
   return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-// The schema as a contract, from the command line (see "Changing the schema" in README.md):
+// The schema as a contract, from the command line (see docs/schema.md):
 //   node scripts/schema.ts check               the current schemas against the released ones (npm run lint runs it)
 //   node scripts/schema.ts release <version>   makes the current schemas the released ones (npm run schema:release)
 //   node scripts/schema.ts publish <folder>    writes the released public schema as a release artifact (npm run schema:publish)

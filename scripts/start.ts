@@ -40,7 +40,7 @@ function prefix(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Writabl
 }
 
 function launch(p: Supervised) {
-  // The image's scripts/role starts them the same way (README "Benchmark").
+  // The image's scripts/role starts them the same way (docs/benchmark.md).
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(ROOT, p.file)], { env: { ...SERVER_ENV, ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   p.child = child;
   p.startedAt = Date.now();

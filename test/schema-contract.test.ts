@@ -89,7 +89,7 @@ describe('the schema check', () => {
     expect(lines.join('\n')).toMatch(/schema check passed/);
     // The page's operations, the manifest's and the READMEs' examples.
     const sources = new Set(known.map((op) => op.source.replace(/:\d+$/, '')));
-    expect([...sources]).toEqual(expect.arrayContaining(['app/src/operations.graphql', 'test/__generated__/client/persisted-documents.json', 'README.md', 'subgraphs/registry/README.md']));
+    expect([...sources]).toEqual(expect.arrayContaining(['app/src/operations.graphql', 'test/__generated__/client/persisted-documents.json', 'README.md', 'subgraphs/registry/README.md', 'docs/api.md']));
     expect(known.length).toBeGreaterThan(40);
   });
 

@@ -1,5 +1,5 @@
 // The starting alerting rules: well-formed, one for each failure an operator must hear about, and
-// every metric they read is one the README documents (and the services export).
+// every metric they read is one docs/operations.md documents (and the services export).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -15,7 +15,7 @@ interface Rule {
 }
 
 const rules = (parse(readFileSync(join(ROOT, 'deploy/prometheus/alerts.yaml'), 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
-const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const readme = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
 const documented = new Set([...readme.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]!));
 
 /** Metric names an expression reads: words with an underscore not followed by `(` (functions are). */
@@ -37,7 +37,7 @@ describe('deploy/prometheus/alerts.yaml', () => {
     }
   });
 
-  it('reads only metrics the README documents', () => {
+  it('reads only metrics docs/operations.md documents', () => {
     expect(new Set(rules.flatMap((r) => metricsOf(r.expr)))).toContain('service_outbox_oldest_age_seconds');
     for (const rule of rules) {
       for (const name of metricsOf(rule.expr)) {
