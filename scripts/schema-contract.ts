@@ -102,8 +102,9 @@ export function operationsOf(document: DocumentNode, source: string): KnownOpera
 const lineAt = (text: string, index: number) => text.slice(0, index).split('\n').length;
 
 /**
- * The GraphQL examples of a Markdown file: ```graphql blocks (indented ones too) and the `"query"`
- * of JSON bodies (curl examples). An example that is not GraphQL is an error.
+ * The GraphQL examples of a Markdown file: ```graphql blocks (indented ones too), the `"query"`
+ * of JSON bodies (curl examples) and the code in the last cell of a table whose last column is
+ * "example". An example that is not GraphQL is an error.
  */
 export function markdownExamples(markdown: string, file: string): { source: string; text: string }[] {
   const examples: { source: string; text: string; at: number }[] = [];
@@ -112,6 +113,20 @@ export function markdownExamples(markdown: string, file: string): { source: stri
   }
   for (const m of markdown.matchAll(/"query":"((?:[^"\\]|\\.)*)"/g)) {
     examples.push({ source: `${file}:${lineAt(markdown, m.index)}`, text: JSON.parse(`"${m[1]}"`) as string, at: m.index });
+  }
+  // The last cell of a table whose header names an "example" column: its code spans.
+  let exampleTable = false;
+  let at = 0;
+  for (const line of markdown.split('\n')) {
+    if (!line.startsWith('|')) exampleTable = false;
+    else if (/^\|[\s-|]+\|$/.test(line)) {
+      // the header's separator row
+    } else if (!exampleTable && /\|\s*example\s*\|\s*$/i.test(line)) exampleTable = true;
+    else if (exampleTable) {
+      const cell = line.slice(line.lastIndexOf('|', line.length - 2) + 1, -1);
+      for (const span of cell.matchAll(/`([^`]+)`/g)) examples.push({ source: `${file}:${lineAt(markdown, at)}`, text: span[1]!, at: at + 1 });
+    }
+    at += line.length + 1;
   }
   return examples.sort((a, b) => a.at - b.at).map(({ source, text }) => ({ source, text }));
 }

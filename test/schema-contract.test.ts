@@ -135,8 +135,8 @@ describe('the schema check', () => {
   });
 
   it('passes a breaking change that no known operation uses once it is listed in the CHANGELOG', async () => {
-    // No known operation gives `productOptions` its `productType`.
-    const path = 'Query.productOptions.productType';
+    // No known operation gives `orders` its `order`.
+    const path = 'Query.orders.order';
     const api = schemaOf(PUBLIC_SURFACE, currentSdls()[0]!.sdl);
     expect(known.some((op) => coordinatesUsed(api, op).has(path))).toBe(false);
     const edit: Edit = (type, member, node) => (`${type}.${member}` === path ? { ...node, type: named('Int') } : undefined);
