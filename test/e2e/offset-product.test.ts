@@ -62,9 +62,12 @@ describe.each(MODES)('offsetting a resold product through the gateway (%s mode)'
 
   it('offsets a year of a product once: the same key returns the same order, with one payment and one purchase', async () => {
     const input = { resoldProductId: OAT_DRINK, year: 2024, idempotencyKey: `oat-drink-2024-${mode}`, beneficiary: 'Nordic Grocers AB' };
-    // 0.35 kg CO2e per kg x 1200.5 t of product sold in 2024 = 420.175 t.
+    // 0.35 kg CO2e per kg x 12.005 t of product sold in 2024 = 4.20175 t.
     const quote = ok(await gql<{ resoldProduct: { offsetQuote: { mass: { amount: string }; totalCost: { amount: string } } } }>(`query Q($id: ID!) { resoldProduct(id: $id) { offsetQuote(year: 2024) { mass { amount } totalCost { amount } } } }`, { id: OAT_DRINK }, alice));
-    expect(quote.resoldProduct.offsetQuote.mass.amount).toBe('420.175');
+    // Lune truncates each bundle's share to the gram (its `quantity_trunc`), so upstream the quote may
+    // fall short of the emissions by a gram per bundle.
+    if (mode === 'local') expect(quote.resoldProduct.offsetQuote.mass.amount).toBe('4.20175');
+    else expect(4.20175 - Number(quote.resoldProduct.offsetQuote.mass.amount)).toBeLessThan(0.00001);
     const first = await offset(input);
     expect(first.userErrors).toEqual([]);
     const order = first.offsetOrder!;
@@ -134,7 +137,7 @@ describe.each(MODES)('offsetting a resold product through the gateway (%s mode)'
       const text = pdfText(Buffer.from(await (await fetch(link.offsetOrder.certificate.url)).arrayBuffer()));
       expect(text).toContain('Oat Drink Barista 1 L');
       expect(text).toContain('0.35 kg CO2e per kg of product');
-      expect(text).toContain('1200.5 t of product sold in 2024');
+      expect(text).toContain('12.005 t of product sold in 2024');
       expect(text).toContain('Registry retirements');
     });
   }

@@ -27,12 +27,12 @@ describe.each(MODES)('offset orders through the gateway (%s mode)', (mode) => {
     type Product = { id: string; footprint: { total: string } | null; yearlySalesVolumes: { year: number; tonnes: string }[]; offsetQuote: unknown };
     const q = `query P($id: ID!) { resoldProduct(id: $id) { id footprint { total } yearlySalesVolumes { year tonnes } offsetQuote(year: 2025) { ${QUOTE} } } }`;
     const oat = ok(await gql<{ resoldProduct: Product }>(q, { id: DEMO.resoldProducts[0] }, alice)).resoldProduct;
-    // 0.35 kg CO2e per kg x 1350 t of product sold in 2025 = 472.5 t CO2e.
+    // 0.35 kg CO2e per kg x 13.5 t of product sold in 2025 = 4.725 t CO2e.
     expect(oat.footprint).toEqual({ total: '0.35' });
-    expect(oat.yearlySalesVolumes).toContainEqual({ year: 2025, tonnes: '1350' });
-    const byMass = ok(await gql<{ offsetQuoteByMass: { quote: unknown } }>(`{ offsetQuoteByMass(input: { mass: { amount: "472.5", unit: T } }) { quote { ${QUOTE} } } }`, {}, alice));
+    expect(oat.yearlySalesVolumes).toContainEqual({ year: 2025, tonnes: '13.5' });
+    const byMass = ok(await gql<{ offsetQuoteByMass: { quote: unknown } }>(`{ offsetQuoteByMass(input: { mass: { amount: "4.725", unit: T } }) { quote { ${QUOTE} } } }`, {}, alice));
     expect(oat.offsetQuote).toEqual(byMass.offsetQuoteByMass.quote);
-    expect(oat.offsetQuote).toMatchObject({ mass: { amount: '472.5', unit: 'T' } });
+    expect(oat.offsetQuote).toMatchObject({ mass: { amount: '4.725', unit: 'T' } });
     // A product without a footprint has nothing to quote.
     const coffee = ok(await gql<{ resoldProduct: Product }>(q, { id: DEMO.resoldProducts[3] }, alice)).resoldProduct;
     expect(coffee.footprint).toBeNull();
