@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
-import { ROOT } from '../lib/subgraph.ts';
+import { ROOT } from '../lib/paths.ts';
 import { SERVER_ENV, SERVER_NODE_FLAGS, ensureServersBuilt, serverFile } from '../scripts/build.ts';
 
 /** What the bench query must reach with distinct callers on the 2-core reference machine. */

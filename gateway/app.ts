@@ -3,7 +3,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { ROOT } from '../lib/subgraph.ts';
+import { ROOT } from '../lib/paths.ts';
 
 export const APP_PATH = '/app';
 export const APP_DIST = join(ROOT, 'app', 'dist');

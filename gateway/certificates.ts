@@ -4,7 +4,7 @@
 import { signedInit } from './subgraph-transport.ts';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { Config } from '../lib/config.ts';
-import { CERTIFICATE_PATH } from '../subgraphs/marketplace/offsets/certificate-link.ts';
+import { CERTIFICATE_PATH } from '../lib/public-paths.ts';
 
 /** Response headers of the marketplace's answer that the client needs. */
 const ANSWER_HEADERS = ['content-type', 'content-length', 'content-disposition', 'cache-control', 'www-authenticate', 'allow'];

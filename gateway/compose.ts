@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { composeServices, compositionHasErrors } from '@theguild/federation-composition';
 import { Kind, print, visit, type DirectiveDefinitionNode, type DocumentNode } from 'graphql';
 import { SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
-import { ROOT, subgraphTypeDefs } from '../lib/subgraph.ts';
+import { ROOT } from '../lib/paths.ts';
+import { subgraphTypeDefs } from '../lib/sdl.ts';
 
 /** The URL written into the supergraph; the gateway overrides it from config at run time. */
 export const defaultSubgraphUrl = (_name: SubgraphName, i: number) => `http://127.0.0.1:${4001 + i}/graphql`;

@@ -16,7 +16,7 @@ import { gatewayMetricsPlugin } from './metrics.ts';
 import { startTelemetry, stopTelemetry, tracingEnabled } from '../lib/telemetry.ts';
 import type { useOpenTelemetry } from '@graphql-hive/plugin-opentelemetry';
 import { closeServer, listen } from '../lib/http-server.ts';
-import { ROOT } from '../lib/subgraph.ts';
+import { ROOT } from '../lib/paths.ts';
 import { certificateProxy, publicOriginHeaders } from './certificates.ts';
 import { boundedParserCache, createDocumentCache } from './document-cache.ts';
 import { appRoutes } from './app.ts';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { bearerToken, safeEqual, verifyToken } from '../lib/auth.ts';
-import { ROOT } from '../lib/subgraph.ts';
+import { ROOT } from '../lib/paths.ts';
 
 export const SCHEMA_PATH = '/schema.graphql';
 

@@ -1,65 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { BREAK, GraphQLError, parse, visit, type DocumentNode, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { enforceAccess, type AccessPolicy } from './access.ts';
 import { authenticateRequest, enforceAuthDirectives, type AuthState } from './auth.ts';
-import { SUBGRAPHS, type Config, type SubgraphName } from './config.ts';
+import type { Config, SubgraphName } from './config.ts';
 import { signatureVerifier } from './signature.ts';
-import { NODE_OWNER, entityCatalogue, nodeSdl, resolveNodes, withGlobalIds, type EntityCatalogue } from './global-id.ts';
+import { NODE_OWNER, resolveNodes, withGlobalIds } from './global-id.ts';
 import { formatError } from './errors.ts';
 import { refuseNulCharacters } from './limits.ts';
-import { applyStringLimits, withStringLimits, type StringLimits } from './string-limits.ts';
+import { withStringLimits } from './string-limits.ts';
 import { upstreamToGraphQLError } from './http-client.ts';
 import { closeServer, listen } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { operationSpanPlugin, startTelemetry, stopTelemetry, tracedHandler } from './telemetry.ts';
 import { METRICS_CONTENT_TYPE, createServerRegistry, metricsText, processRegistry, subgraphMetricsPlugin, type Registry } from './metrics.ts';
 import type { RecentViolation } from './upstream-contract.ts';
+import { ROOT } from './paths.ts';
+import { entities, ownSdl, subgraphStringLimits, subgraphTypeDefs } from './sdl.ts';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-const ownSdl = (name: SubgraphName) => readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8');
-
-let catalogue: EntityCatalogue | undefined;
-/** Every entity type of the supergraph, read from the subgraph SDLs. */
-export function entities(): EntityCatalogue {
-  catalogue ??= entityCatalogue(SUBGRAPHS.filter((n) => existsSync(join(ROOT, 'subgraphs', n, 'schema.graphql'))).map((n) => [n, parse(ownSdl(n))]));
-  return catalogue;
-}
-
-/**
- * The SDL of a subgraph: its own schema.graphql plus the shared value types, and for the owner of
- * `Node` the interface, `node`/`nodes` and every entity type as its implementation.
- */
-export function subgraphSdl(name: SubgraphName): string {
-  const own = ownSdl(name);
-  const common = readFileSync(join(ROOT, 'schema', 'common.graphql'), 'utf8');
-  const node = name === NODE_OWNER ? `\n${nodeSdl(parse(own), entities())}` : '';
-  return `${own}\n${common}${node}`;
-}
-
-const limited = new Map<SubgraphName, ReturnType<typeof applyStringLimits>>();
-const withLimits = (name: SubgraphName) => {
-  let found = limited.get(name);
-  if (!found) limited.set(name, (found = applyStringLimits(parse(subgraphSdl(name)))));
-  return found;
-};
-
-/** The subgraph's SDL as served and composed: every string input's description states its length limit. */
-export function subgraphTypeDefs(name: SubgraphName): DocumentNode {
-  return withLimits(name).document;
-}
-
-/** The length limit of every string input of a subgraph, by schema coordinate (declared in its SDL). */
-export function subgraphStringLimits(name: SubgraphName): StringLimits {
-  return withLimits(name).limits;
-}
+/** Kept for modules that read the root from here; new code imports it from lib/paths.ts. */
+export { ROOT };
 
 /** What every resolver of every subgraph receives. */
 export interface RequestContext {

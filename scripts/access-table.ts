@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { accessTable, withAccessTable } from '../lib/access-table.ts';
-import { ROOT } from '../lib/subgraph.ts';
+import { ROOT } from '../lib/paths.ts';
 import { policy as footprints } from '../subgraphs/footprints/policy.ts';
 import { policy as marketplace } from '../subgraphs/marketplace/policy.ts';
 import { policy as payments } from '../subgraphs/payments/policy.ts';

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../lib/subgraph.ts';
+import { ROOT } from '../lib/paths.ts';
 
 const APP = join(ROOT, 'app');
 const BUILT = join(APP, 'dist', 'index.html');

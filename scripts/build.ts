@@ -8,7 +8,7 @@
 //   node scripts/build.ts [--if-stale] [--out <folder directly below the repository>]
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../lib/subgraph.ts';
+import { ROOT } from '../lib/paths.ts';
 
 export const DIST = join(ROOT, 'dist');
 

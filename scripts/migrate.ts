@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { SUBGRAPHS } from '../lib/config.ts';
 import { openDatabase } from '../lib/db.ts';
 import { orExit, loadConfigOrExit } from '../lib/process.ts';
-import { ROOT } from '../lib/subgraph.ts';
+import { ROOT } from '../lib/paths.ts';
 
 const config = await loadConfigOrExit();
 if (!config.DATABASE_URL) {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
 import { openDatabase } from '../lib/db.ts';
-import { ROOT } from '../lib/subgraph.ts';
+import { ROOT } from '../lib/paths.ts';
 
 const name = process.argv[2] as SubgraphName;
 if (!SUBGRAPHS.includes(name)) {

@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { buildSchema, parse, type GraphQLSchema } from 'graphql';
 import { SUBGRAPHS } from '../lib/config.ts';
-import { ROOT, subgraphSdl } from '../lib/subgraph.ts';
+import { ROOT } from '../lib/paths.ts';
+import { subgraphSdl } from '../lib/sdl.ts';
 import { CHANGELOG, checkContract, formatReport, knownOperations, latestRelease, PUBLIC_SURFACE, readReleased, releaseSchemas, type Surface } from './schema-contract.ts';
 
 /** The SDL of each surface as it is now: the composed public schema and every subgraph's. */

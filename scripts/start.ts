@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { SUBGRAPHS } from '../lib/config.ts';
 import { describeDatabaseUrl } from '../lib/db.ts';
 import { EXIT_CANNOT_START, loadConfigOrExit, portVariable, restartDelay } from '../lib/process.ts';
-import { ROOT } from '../lib/subgraph.ts';
+import { ROOT } from '../lib/paths.ts';
 import { appIsStale, buildApp } from './build-app.ts';
 import { SERVER_ENV, SERVER_NODE_FLAGS, ensureServersBuilt, serverFile } from './build.ts';
 

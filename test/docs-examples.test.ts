@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Kind, parse, print } from 'graphql';
 import { DEMO } from '../lib/demo.ts';
-import { ROOT } from '../lib/subgraph.ts';
+import { ROOT } from '../lib/paths.ts';
 import { markdownExamples } from '../scripts/schema-contract.ts';
 import { TEST_SECRETS, tokenFor } from './support/env.ts';
 import { graphql } from './support/graphql.ts';

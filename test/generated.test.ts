@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import { composeSupergraph } from '../gateway/compose.ts';
-import { ROOT } from '../lib/subgraph.ts';
+import { ROOT } from '../lib/paths.ts';
 import { accessDocument } from '../scripts/access-table.ts';
 
 const run = promisify(execFile);

@@ -18,7 +18,7 @@ import {
 } from '../scripts/schema-contract.ts';
 import { check, currentSdls, publish, schemaOf } from '../scripts/schema.ts';
 import { SUBGRAPHS } from '../lib/config.ts';
-import { ROOT } from '../lib/subgraph.ts';
+import { ROOT } from '../lib/paths.ts';
 
 const known = knownOperations(ROOT).operations;
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import { ESLint } from 'eslint';
 import { parse } from 'graphql';
 import { rootDescriptionErrors } from '../gateway/compose.ts';
-import { ROOT } from '../lib/subgraph.ts';
+import { ROOT } from '../lib/paths.ts';
 
 const API_SCHEMA = 'schema/api.graphql';
 const apiSdl = () => readFileSync(join(ROOT, API_SCHEMA), 'utf8');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SUBGRAPHS } from '../../lib/config.ts';
 import { DEMO } from '../../lib/demo.ts';
-import { ROOT } from '../../lib/subgraph.ts';
+import { ROOT } from '../../lib/paths.ts';
 import { promisify } from 'node:util';
 import { ENTRIES, EXTERNAL, SERVER_ENV, SERVER_NODE_FLAGS } from '../../scripts/build.ts';
 import { TEST_SECRETS, freshStorage, tokenFor, usingPostgres } from '../support/env.ts';

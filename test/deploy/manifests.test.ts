@@ -14,7 +14,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
 import { SUBGRAPHS } from '../../lib/config.ts';
 import { loadTrustedDocuments } from '../../gateway/persisted.ts';
-import { ROOT } from '../../lib/subgraph.ts';
+import { ROOT } from '../../lib/paths.ts';
 
 const DEPLOY = join(ROOT, 'deploy', 'kubernetes');
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {

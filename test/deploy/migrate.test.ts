@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { SUBGRAPHS } from '../../lib/config.ts';
-import { ROOT } from '../../lib/subgraph.ts';
+import { ROOT } from '../../lib/paths.ts';
 import { TEST_SECRETS, freshStorage, usingPostgres } from '../support/env.ts';
 
 const run = promisify(execFile);

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultSubgraphUrl } from '../../gateway/compose.ts';
 import { SUBGRAPHS } from '../../lib/config.ts';
-import { ROOT, subgraphTypeDefs } from '../../lib/subgraph.ts';
+import { ROOT } from '../../lib/paths.ts';
+import { subgraphTypeDefs } from '../../lib/sdl.ts';
 
 // Composed directives (`@cacheControl`, read by the gateway's response cache) are defined in our
 // public schema; Apollo's API schema leaves their definitions out. Everything else must match.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
-import { ROOT } from '../../lib/subgraph.ts';
+import { ROOT } from '../../lib/paths.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { freePort } from '../support/stack.ts';
 

@@ -24,7 +24,7 @@ import {
 } from 'graphql';
 import { openDatabase } from '../../lib/db.ts';
 import { DEMO } from '../../lib/demo.ts';
-import { ROOT } from '../../lib/subgraph.ts';
+import { ROOT } from '../../lib/paths.ts';
 import { entities as marketplaceEntities } from '../../subgraphs/marketplace/local/entities.ts';
 import { BundleOrder, Product } from '../../subgraphs/marketplace/local/entities.ts';
 import { MIGRATIONS as MARKETPLACE_MIGRATIONS } from '../../subgraphs/marketplace/server.ts';

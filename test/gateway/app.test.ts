@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { APP_DIST, appFile } from '../../gateway/app.ts';
 import { createGateway, serveGateway } from '../../gateway/server.ts';
 import { signInHostAllowed } from '../../gateway/sign-in.ts';
-import { ROOT } from '../../lib/subgraph.ts';
+import { ROOT } from '../../lib/paths.ts';
 import { ensureAppBuilt } from '../../scripts/build-app.ts';
 import { TEST_SECRETS, testConfig } from '../support/env.ts';
 import { startStack, type Stack } from '../support/stack.ts';

@@ -10,7 +10,7 @@ import { Kind, buildSchema, getIntrospectionQuery, parse, print, type OperationD
 import { DEFAULT_QUERY, serveGateway, type RunningGateway } from '../../gateway/server.ts';
 import { LimitCode, operationCost } from '../../gateway/limits.ts';
 import { DEMO } from '../../lib/demo.ts';
-import { ROOT } from '../../lib/subgraph.ts';
+import { ROOT } from '../../lib/paths.ts';
 import { TEST_SECRETS, testConfig, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok, type GraphQLResponse } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';

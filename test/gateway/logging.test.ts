@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { closeServer } from '../../lib/http-server.ts';
-import { ROOT } from '../../lib/subgraph.ts';
+import { ROOT } from '../../lib/paths.ts';
 import { TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildSchema, isObjectType } from 'graphql';
 import { DEMO } from '../../lib/demo.ts';
 import { toGlobalId } from '../../lib/global-id.ts';
-import { ROOT } from '../../lib/subgraph.ts';
+import { ROOT } from '../../lib/paths.ts';
 import { tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { useQueryPlan } from '@graphql-hive/router-runtime';
 import { DEMO } from '../../lib/demo.ts';
-import { ROOT } from '../../lib/subgraph.ts';
+import { ROOT } from '../../lib/paths.ts';
 import { serveGateway, type RunningGateway } from '../../gateway/server.ts';
 import { tokenFor } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';

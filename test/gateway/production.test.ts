@@ -11,7 +11,7 @@ import { loadTrustedDocuments } from '../../gateway/persisted.ts';
 import { withoutSuggestion } from '../../gateway/suggestions.ts';
 import { ConfigError } from '../../lib/config.ts';
 import { EXIT_CANNOT_START } from '../../lib/process.ts';
-import { ROOT } from '../../lib/subgraph.ts';
+import { ROOT } from '../../lib/paths.ts';
 import { TEST_SECRETS, testConfig } from '../support/env.ts';
 import { codes, graphql } from '../support/graphql.ts';
 

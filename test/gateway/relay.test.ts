@@ -12,7 +12,7 @@ import relay from 'relay-runtime';
 import type { GraphQLResponse, RequestParameters, SingularReaderSelector, Variables } from 'relay-runtime';
 import productsQuery from '../relay/__generated__/RelayProductsQuery.graphql.ts';
 import productsFragment from '../relay/__generated__/RelayProducts_query.graphql.ts';
-import { ROOT } from '../../lib/subgraph.ts';
+import { ROOT } from '../../lib/paths.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { GraphQLError, buildSchema, parse, type OperationDefinitionNode } from 'graphql';
 import { BoundedCache } from '../../gateway/document-cache.ts';
 import { LimitCode, checkShape, measureDocument, operationCost, parseWithinTokens, type QueryLimits } from '../../gateway/limits.ts';
-import { ROOT } from '../../lib/subgraph.ts';
+import { ROOT } from '../../lib/paths.ts';
 import { doublingFragments } from './queries.ts';
 
 const schema = buildSchema(readFileSync(join(ROOT, 'schema', 'api.graphql'), 'utf8'));

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generate } from '@graphql-codegen/cli';
 import { getIntrospectionQuery } from 'graphql';
 import { DEMO } from '../../lib/demo.ts';
-import { ROOT } from '../../lib/subgraph.ts';
+import { ROOT } from '../../lib/paths.ts';
 import { serveGateway, type RunningGateway } from '../../gateway/server.ts';
 import { sha256 } from '../../gateway/persisted.ts';
 import { onlyIntrospects } from '../../gateway/trusted-tools.ts';

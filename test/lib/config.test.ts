@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { ConfigError, ENV_VARIABLES, loadConfig } from '../../lib/config.ts';
-import { ROOT } from '../../lib/subgraph.ts';
+import { ROOT } from '../../lib/paths.ts';
 import { TEST_SECRETS } from '../support/env.ts';
 
 describe('configuration', () => {

@@ -1,7 +1,7 @@
 // The global id codec and the entity catalogue read from the subgraph SDLs.
 import { describe, expect, it } from '@jest/globals';
 import { parseGlobalId, toGlobalId, toLocalId } from '../../lib/global-id.ts';
-import { entities } from '../../lib/subgraph.ts';
+import { entities } from '../../lib/sdl.ts';
 
 describe('global ids', () => {
   const catalogue = entities();

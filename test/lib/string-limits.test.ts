@@ -25,7 +25,9 @@ import {
 import { SUBGRAPHS } from '../../lib/config.ts';
 import { MAX_CURSOR_LENGTH, MAX_STRING_LENGTH } from '../../lib/limits.ts';
 import { applyStringLimits, statedLimit, withStringLimits } from '../../lib/string-limits.ts';
-import { ROOT, subgraphSchema, subgraphStringLimits, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
+import { ROOT } from '../../lib/paths.ts';
+import { subgraphStringLimits } from '../../lib/sdl.ts';
+import { subgraphSchema, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
 import { testConfig } from '../support/env.ts';
 import { policy as footprintsPolicy } from '../../subgraphs/footprints/policy.ts';
 import { policy as marketplacePolicy } from '../../subgraphs/marketplace/policy.ts';

@@ -2,8 +2,9 @@
 // opened in a browser, without a header); it names one order and stops working after the TTL.
 import { createHmac } from 'node:crypto';
 import { safeEqual } from '../../../lib/auth.ts';
+import { CERTIFICATE_PATH } from '../../../lib/public-paths.ts';
 
-export const CERTIFICATE_PATH = '/offset-certificates/';
+export { CERTIFICATE_PATH };
 export const CERTIFICATE_TTL_SECONDS = 15 * 60;
 
 export interface CertificateLink {

@@ -1,0 +1,45 @@
+// The import structure the layering promises, read from the sources: the gateway loads no subgraph
+// code, and lib/ imports nothing from a subgraph.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { ROOT } from '../lib/paths.ts';
+
+/** The repository files a module imports (relative specifiers only; packages are not followed). */
+function importsOf(file: string): string[] {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  return [...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'(\.{1,2}\/[^']+)'|^\s*import\s+'(\.{1,2}\/[^']+)'|\bimport\(\s*'(\.{1,2}\/[^']+)'\s*\)/gm)]
+    .map((m) => m[1] ?? m[2] ?? m[3]!)
+    .map((spec) => relative(ROOT, resolve(dirname(join(ROOT, file)), spec)))
+    .filter((path) => existsSync(join(ROOT, path)));
+}
+
+/** Every module reachable from `entry` through relative imports. */
+function closure(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const queue = [entry];
+  while (queue.length) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    queue.push(...importsOf(file));
+  }
+  return seen;
+}
+
+describe('import structure', () => {
+  it('the gateway loads no subgraph code', () => {
+    const loaded = closure('gateway/server.ts');
+    expect(loaded.size).toBeGreaterThan(20);
+    expect([...loaded].filter((f) => f.startsWith('subgraphs/') || f === 'lib/subgraph.ts')).toEqual([]);
+  });
+
+  it('lib/ imports nothing from a subgraph', () => {
+    const lib = readdirSync(join(ROOT, 'lib')).filter((f) => f.endsWith('.ts')).map((f) => `lib/${f}`);
+    expect(lib.flatMap((file) => importsOf(file).filter((path) => path.startsWith('subgraphs/')).map((path) => `${file} -> ${path}`))).toEqual([]);
+  });
+
+  it('reads the imports it checks', () => {
+    expect(importsOf('lib/subgraph.ts')).toEqual(expect.arrayContaining(['lib/paths.ts', 'lib/sdl.ts', 'lib/access.ts']));
+  });
+});
