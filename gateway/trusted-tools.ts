@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
-import { bearerToken, safeEqual, verifyToken } from '../lib/auth.ts';
+import { bearerToken, isAdmin, safeEqual, verifyToken } from '../lib/auth.ts';
 import { ROOT } from '../lib/paths.ts';
 
 export const SCHEMA_PATH = '/schema.graphql';
@@ -63,7 +63,7 @@ export function trustedTools(opts: TrustedToolsOptions) {
     if (safeEqual(token, opts.serviceToken)) return { trusted: true };
     try {
       const viewer = await verifyToken(token, opts.jwtSecret);
-      return viewer.role === 'ADMIN' ? { trusted: true } : { trusted: false, status: 403, code: 'FORBIDDEN', message: 'Admin role required to read the schema' };
+      return isAdmin(viewer) ? { trusted: true } : { trusted: false, status: 403, code: 'FORBIDDEN', message: 'Admin role required to read the schema' };
     } catch (error) {
       return { trusted: false, status: 401, code: 'UNAUTHENTICATED', message: error instanceof Error ? error.message : required };
     }

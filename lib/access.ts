@@ -17,7 +17,7 @@ import {
   type GraphQLOutputType,
   type GraphQLSchema,
 } from 'graphql';
-import type { AuthState, Viewer } from './auth.ts';
+import { isAdmin, type AuthState, type Viewer } from './auth.ts';
 import { ErrorCode, apiError } from './errors.ts';
 
 /** Who a rule may grant: everyone, any signed-in user, the record's owner, a member of its organization, an admin, a trusted service. */
@@ -77,7 +77,7 @@ function inAudience(audience: Audience, rule: ObjectRule<unknown>, record: unkno
     case 'signedIn':
       return viewer !== null;
     case 'admin':
-      return viewer?.role === 'ADMIN';
+      return isAdmin(viewer);
     case 'service':
       return service;
     case 'owner': {
@@ -116,7 +116,7 @@ export const NONE: Scope = { all: false, public: false, ownerId: null };
 export function scopeOf(rule: ObjectRule<never>, auth: AuthState): Scope {
   const { viewer, service } = auth;
   const grants = new Set(rule.see);
-  if (grants.has('anyone') || (grants.has('signedIn') && viewer) || (grants.has('admin') && viewer?.role === 'ADMIN') || (grants.has('service') && service)) return ALL;
+  if (grants.has('anyone') || (grants.has('signedIn') && viewer) || (grants.has('admin') && isAdmin(viewer)) || (grants.has('service') && service)) return ALL;
   return {
     all: false,
     public: Boolean(rule.public && (rule.public.to === 'anyone' || viewer)),

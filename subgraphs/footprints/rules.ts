@@ -3,6 +3,7 @@
 import { badInput, ValidationErrors, type UserError, type UserErrorCode } from '../../lib/errors.ts';
 import { dec, type Decimal } from '../../lib/decimal.ts';
 import { MAX_MASS_TONNES } from '../../lib/limits.ts';
+import { isEmail } from '../../lib/rules.ts';
 import type { ContactValue, ProductSupplierPatch, QuantityValue, ResoldProductFields, SupplierPeriodInput, YearlySalesVolumeValue } from './source.ts';
 
 export const PRODUCT_PAGE = { defaultSize: 32, maxSize: 128 } as const;
@@ -10,7 +11,6 @@ export const FEED_LIMIT = { default: 100, max: 256 } as const;
 /** The API's batch endpoints take at most this many product ids. */
 export const BATCH_MAX = 256;
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const GTIN = /^\d{1,14}$/;
 
 class Collector {
@@ -125,7 +125,7 @@ function contactsOf(c: Collector, contacts: { name?: string | null; email: strin
   const seen = new Set<string>();
   return contacts.map((contact, i) => {
     const email = contact.email.trim().toLowerCase();
-    if (!EMAIL.test(email)) c.add('INVALID', 'Enter a valid email address', ['input', 'contacts', String(i), 'email']);
+    if (!isEmail(email)) c.add('INVALID', 'Enter a valid email address', ['input', 'contacts', String(i), 'email']);
     else if (seen.has(email)) c.add('INVALID', `${email} appears more than once`, ['input', 'contacts', String(i), 'email']);
     seen.add(email);
     return { name: blankToNull(contact.name), email };

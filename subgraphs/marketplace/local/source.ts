@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, raw, type EntityClass, type FilterQuery } from '@mikro-orm/core';
-import type { Viewer } from '../../../lib/auth.ts';
+import { isAdmin, type Viewer } from '../../../lib/auth.ts';
 import { alignByKey } from '../../../lib/batch.ts';
 import { keysetPage, withNodes, type SortKey } from '../../../lib/connection.ts';
 import type { Database, EntityManager } from '../../../lib/db.ts';
@@ -397,7 +397,7 @@ export class LocalMarketplaceSource implements MarketplaceSource {
     const order = await this.em.findOne(Order, { orderHash });
     if (!order) return null;
     const viewer = this.buyer();
-    if (viewer.role !== 'ADMIN' && viewer.id !== order.buyerId) throw forbidden('Only the buyer or an admin can sync this order');
+    if (!isAdmin(viewer) && viewer.id !== order.buyerId) throw forbidden('Only the buyer or an admin can sync this order');
     // Only a pending order moves; a second sync finds nothing to change.
     const changed = (await this.em.nativeUpdate(Order, { id: order.id, status: 'PENDING' }, { status: 'COMPLETED', syncedAt: new Date() })) === 1;
     const fresh = await this.em.fork().findOneOrFail(Order, { id: order.id });

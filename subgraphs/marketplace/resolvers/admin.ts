@@ -5,7 +5,8 @@ import type { MutationResolvers, QueryResolvers } from '../__generated__/resolve
 import type { Context } from '../context.ts';
 import type { CatalogueModel, CatalogueModels } from '../source.ts';
 import { listing } from './catalogue.ts';
-import { Checks, EMAIL, impactPartnerInput, nftInput, productInput, supplierInput, traderInput } from './validation.ts';
+import { isEmail } from '../../../lib/rules.ts';
+import { Checks, impactPartnerInput, nftInput, productInput, supplierInput, traderInput } from './validation.ts';
 
 const LABEL: Record<CatalogueModel, string> = { product: 'Product', supplier: 'Supplier', trader: 'Trader', impactPartner: 'Impact partner', nft: 'NFT' };
 
@@ -31,7 +32,7 @@ export const adminMutation: MutationResolvers<Context> = {
     mutationPayload('entry', async () => {
       const email = input.email.trim().toLowerCase();
       const c = new Checks();
-      if (!EMAIL.test(email)) c.fail('input.email', 'INVALID', 'Enter a valid email address');
+      if (!isEmail(email)) c.fail('input.email', 'INVALID', 'Enter a valid email address');
       return { ...(await ctx.source.subscribeToMailingList(c.done(email))), justSubscribed: true };
     }),
 };

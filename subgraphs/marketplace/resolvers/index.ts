@@ -2,6 +2,7 @@ import { requireViewer } from '../../../lib/auth.ts';
 import { pageArgs, wantsTotalCount } from '../../../lib/connection.ts';
 import { DomainError, unauthenticated } from '../../../lib/errors.ts';
 import { commonResolvers } from '../../../lib/scalars.ts';
+import { isEmail } from '../../../lib/rules.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { adminMutation, adminQuery } from './admin.ts';
@@ -9,7 +10,6 @@ import { BundleOrder, ImpactPartner, MarketplaceOption, ProductOrder, Trader, ca
 import { ordersMutation, userPurchases } from './orders.ts';
 import { offsetOrderMutations, offsetOrderQueries, offsetOrderTypes } from '../offsets/resolvers.ts';
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const tonnes = (amount: { toString(): string }) => ({ amount: amount.toString(), unit: 'T' as const });
 
 export const resolvers: Resolvers<Context> = {
@@ -37,7 +37,7 @@ export const resolvers: Resolvers<Context> = {
     authenticate: async (_root, { input }, ctx) => {
       if (!ctx.backendKeyValid) throw unauthenticated('A valid X-Backend-Secret-Key header is required');
       const email = input.email.trim().toLowerCase();
-      if (!EMAIL.test(email)) {
+      if (!isEmail(email)) {
         return { accessToken: null, tokenType: null, expiresAt: null, user: null, userErrors: [new DomainError('INVALID', 'Enter a valid email address', 'input.email').toUserError()] };
       }
       const { user, upstreamToken } = await ctx.source.authenticate({ email, name: input.name });

@@ -6,7 +6,6 @@ import { ValidationErrors, type UserError } from '../../../lib/errors.ts';
 import { MAX_MASS_TONNES, MAX_MONEY_AMOUNT } from '../../../lib/limits.ts';
 import type { ImpactPartnerInput, MoneyValue, NftInput, ProductInput, ProductType, SupplierInput, TraderInput } from '../source.ts';
 
-export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 type Given<T> = T | null | undefined;
 
