@@ -1,5 +1,5 @@
 // The import structure the layering promises, read from the sources: the gateway loads no subgraph
-// code, and lib/ imports nothing from a subgraph.
+// code, lib/ imports nothing from a subgraph, and the marketplace's modules keep their boundaries.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -37,6 +37,14 @@ describe('import structure', () => {
   it('lib/ imports nothing from a subgraph', () => {
     const lib = readdirSync(join(ROOT, 'lib')).filter((f) => f.endsWith('.ts')).map((f) => `lib/${f}`);
     expect(lib.flatMap((file) => importsOf(file).filter((path) => path.startsWith('subgraphs/')).map((path) => `${file} -> ${path}`))).toEqual([]);
+  });
+
+  it('the marketplace catalogue (local/) and offset orders (offsets/) import each other in neither direction', () => {
+    const filesUnder = (dir: string): string[] =>
+      readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(`${dir}/${e.name}`) : e.name.endsWith('.ts') ? [`${dir}/${e.name}`] : []));
+    const crossing = (from: string, to: string) => filesUnder(from).flatMap((file) => importsOf(file).filter((path) => path.startsWith(`${to}/`)).map((path) => `${file} -> ${path}`));
+    expect(crossing('subgraphs/marketplace/local', 'subgraphs/marketplace/offsets')).toEqual([]);
+    expect(crossing('subgraphs/marketplace/offsets', 'subgraphs/marketplace/local')).toEqual([]);
   });
 
   it('reads the imports it checks', () => {

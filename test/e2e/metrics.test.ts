@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEFAULT_QUERY } from '../../gateway/server.ts';
-import { ServiceOutbox } from '../../subgraphs/marketplace/local/entities.ts';
+import { ServiceOutbox } from '../../subgraphs/marketplace/outbox/entities.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { usingPostgres } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';

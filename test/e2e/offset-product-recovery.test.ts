@@ -9,7 +9,7 @@ import { openDatabase, type Database } from '../../lib/db.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { serveSubgraph, type RunningSubgraph } from '../../lib/subgraph.ts';
-import { entities } from '../../subgraphs/marketplace/local/entities.ts';
+import { entities } from '../../subgraphs/marketplace/entities.ts';
 import { OffsetProductRun } from '../../subgraphs/marketplace/offsets/flow/entities.ts';
 import { MIGRATIONS } from '../../subgraphs/marketplace/server.ts';
 import type { LuneFake } from '../fakes/lune.ts';

@@ -25,7 +25,7 @@ import {
 import { openDatabase } from '../../lib/db.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { ROOT } from '../../lib/paths.ts';
-import { entities as marketplaceEntities } from '../../subgraphs/marketplace/local/entities.ts';
+import { entities as marketplaceEntities } from '../../subgraphs/marketplace/entities.ts';
 import { BundleOrder, Product } from '../../subgraphs/marketplace/local/entities.ts';
 import { MIGRATIONS as MARKETPLACE_MIGRATIONS } from '../../subgraphs/marketplace/server.ts';
 import { Balance, Credit, entities as registryEntities } from '../../subgraphs/registry/local/entities.ts';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { openDatabase, type Database } from '../../lib/db.ts';
 import { DEMO } from '../../lib/demo.ts';
-import { ServiceOutbox } from '../../subgraphs/marketplace/local/entities.ts';
+import { ServiceOutbox } from '../../subgraphs/marketplace/outbox/entities.ts';
 import { OffsetBundle, OffsetOrder, OffsetPoolShare, OffsetRetirementPool } from '../../subgraphs/marketplace/offsets/local/entities.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { Balance, Credit, Membership, Retirement, entities as registryEntities } from '../../subgraphs/registry/local/entities.ts';

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
-import { ServiceOutbox } from '../../subgraphs/marketplace/local/entities.ts';
+import { ServiceOutbox } from '../../subgraphs/marketplace/outbox/entities.ts';
 import { OffsetOrder } from '../../subgraphs/marketplace/offsets/local/entities.ts';
 import { OffsetProductRun } from '../../subgraphs/marketplace/offsets/flow/entities.ts';
 import { offsetProductHash, offsetProductRequest } from '../../subgraphs/marketplace/offsets/flow/input.ts';

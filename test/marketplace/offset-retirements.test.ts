@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
-import { ServiceOutbox } from '../../subgraphs/marketplace/local/entities.ts';
-import { POOLED_RETIREMENT_BENEFICIARY } from '../../subgraphs/marketplace/local/service-messages.ts';
+import { ServiceOutbox } from '../../subgraphs/marketplace/outbox/entities.ts';
+import { POOLED_RETIREMENT_BENEFICIARY } from '../../subgraphs/marketplace/outbox/service-messages.ts';
 import { OffsetPoolShare, OffsetRetirementPool } from '../../subgraphs/marketplace/offsets/local/entities.ts';
 import { startFake, type FakeRequest, type RunningFake } from '../fakes/harness.ts';
 import { TEST_SECRETS } from '../support/env.ts';

@@ -1,8 +1,6 @@
 // Marketplace tables. Money is stored in minor units and mass in grams, as integers: exact in
 // SQLite and PostgreSQL alike, and safe for conditional `quantity >= ?` updates.
 import { defineEntity, p } from '@mikro-orm/core';
-import { offsetEntities } from '../offsets/local/entities.ts';
-import { OffsetOrderJournalSchema } from '../offsets/upstream/entities.ts';
 
 export const UserSchema = defineEntity({
   name: 'User',
@@ -195,36 +193,5 @@ export const PurchaseIdempotencyKeySchema = defineEntity({
 export class PurchaseIdempotencyKey extends PurchaseIdempotencyKeySchema.class {}
 PurchaseIdempotencyKeySchema.setClass(PurchaseIdempotencyKey);
 
-/**
- * Calls to other subgraphs' service-only mutations (payment records, credit retirements), written
- * in the transaction of what causes them and delivered afterwards by the outbox dispatcher.
- */
-export const ServiceOutboxSchema = defineEntity({
-  name: 'ServiceOutbox',
-  tableName: 'service_outbox',
-  indexes: [{ properties: ['status', 'nextAttemptAt'] }],
-  properties: {
-    id: p.string().primary(),
-    /** The subgraph that serves the mutation. */
-    target: p.string().$type<'payments' | 'registry'>(),
-    /** The mutation field, e.g. recordPaymentTransaction. */
-    mutation: p.string(),
-    /** One message per effect: `<mutation>:<key of the effect>`. */
-    dedupeKey: p.string().unique(),
-    /** The mutation's `input`, as JSON. */
-    payload: p.text(),
-    status: p.string().$type<'PENDING' | 'DELIVERED' | 'REJECTED'>(),
-    attempts: p.integer(),
-    nextAttemptAt: p.datetime(),
-    lockedUntil: p.datetime().nullable(),
-    /** When the message was delivered or rejected. */
-    closedAt: p.datetime().nullable(),
-    /** Why the last attempt failed, or why the target rejected the message. */
-    lastError: p.text().nullable(),
-    createdAt: p.datetime(),
-  },
-});
-export class ServiceOutbox extends ServiceOutboxSchema.class {}
-ServiceOutboxSchema.setClass(ServiceOutbox);
-
-export const entities = [...offsetEntities, OffsetOrderJournalSchema, UserSchema, SupplierSchema, ProductSchema, OrderSchema, NftSchema, TraderSchema, ImpactPartnerSchema, BundleOrderSchema, ProductOrderSchema, MailingListEntrySchema, PurchaseIdempotencyKeySchema, ServiceOutboxSchema];
+/** The catalogue's and orders' tables (the marketplace's full list is ../entities.ts). */
+export const localEntities = [UserSchema, SupplierSchema, ProductSchema, OrderSchema, NftSchema, TraderSchema, ImpactPartnerSchema, BundleOrderSchema, ProductOrderSchema, MailingListEntrySchema, PurchaseIdempotencyKeySchema];

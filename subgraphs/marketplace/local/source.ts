@@ -43,8 +43,8 @@ import {
   User,
 } from './entities.ts';
 import { toRecord } from './mapping.ts';
-import { paymentForOrder } from './service-messages.ts';
-import { enqueueServiceCall } from './service-outbox.ts';
+import { paymentForOrder } from '../outbox/service-messages.ts';
+import { enqueueServiceCall } from '../outbox/service-outbox.ts';
 
 type Sorted = { createdAt: Date; id: string };
 

@@ -18,7 +18,7 @@ import type { OffsetOrderSource, OffsetQuoteView, OffsetRequest } from './source
 import { createLuneApi } from './upstream/client.ts';
 import { OffsetOrderJournal } from './upstream/journal.ts';
 import { UpstreamOffsetOrderSource, type LuneOffsets } from './upstream/source.ts';
-import { serviceOutboxOf } from '../local/service-outbox.ts';
+import { serviceOutboxOf } from '../outbox/service-outbox.ts';
 import { offsetOrderRule } from '../policy.ts';
 
 export function createOffsetOrderLoaders(source: OffsetOrderSource, flow: OffsetProductFlow) {
