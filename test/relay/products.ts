@@ -1,7 +1,7 @@
 // Relay documents of test/gateway/relay.test.ts, as a Relay app writes them: a bidirectional
 // pagination fragment whose `first` has a default, as most Relay apps give it. relay-compiler reads
-// this file (it is never run) and writes __generated__/:
-//   npx relay-compiler@21.0.1 test/relay/relay.config.json
+// this file (it is never run) and writes __generated__/ (nodes/ has a config and artifacts of its own):
+//   cd test/relay && npx relay-compiler@21.0.1
 import { graphql } from 'relay-runtime';
 
 export const productsFragment = graphql`
