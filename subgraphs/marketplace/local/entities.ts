@@ -3,6 +3,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { offsetEntities } from '../offsets/local/entities.ts';
 import { OffsetOrderJournalSchema } from '../offsets/upstream/entities.ts';
+import { WriteJournalSchema } from '../../../lib/write-journal.ts';
 
 export const UserSchema = defineEntity({
   name: 'User',
@@ -227,4 +228,4 @@ export const ServiceOutboxSchema = defineEntity({
 export class ServiceOutbox extends ServiceOutboxSchema.class {}
 ServiceOutboxSchema.setClass(ServiceOutbox);
 
-export const entities = [...offsetEntities, OffsetOrderJournalSchema, UserSchema, SupplierSchema, ProductSchema, OrderSchema, NftSchema, TraderSchema, ImpactPartnerSchema, BundleOrderSchema, ProductOrderSchema, MailingListEntrySchema, PurchaseIdempotencyKeySchema, ServiceOutboxSchema];
+export const entities = [...offsetEntities, OffsetOrderJournalSchema, UserSchema, SupplierSchema, ProductSchema, OrderSchema, NftSchema, TraderSchema, ImpactPartnerSchema, BundleOrderSchema, ProductOrderSchema, MailingListEntrySchema, PurchaseIdempotencyKeySchema, ServiceOutboxSchema, WriteJournalSchema];
