@@ -150,7 +150,7 @@ export class WriteJournal {
     const now = new Date();
     for (let tries = 0; tries < 3; tries++) {
       const existing = await this.find(w.caller, w.operation, key);
-      if (existing && w.key === null && existing.state === 'DONE' && now.getTime() - existing.createdAt.getTime() > AUTO_KEY_WINDOW_MS) {
+      if (existing && w.key === null && existing.state !== 'SENT' && now.getTime() - existing.createdAt.getTime() > AUTO_KEY_WINDOW_MS) {
         // A derived key's window is over: the earlier write keeps its row under another key.
         await this.em().nativeUpdate(WriteJournalEntry, { id: existing.id }, { key: `${key}@${existing.id}` });
         continue;
