@@ -27,8 +27,8 @@ export type WriteState = 'PENDING' | 'SENT' | 'DONE' | 'UNKNOWN';
 export const WriteJournalSchema = defineEntity({
   name: 'WriteJournalEntry',
   tableName: 'write_journal',
-  uniques: [{ properties: ['caller', 'operation', 'key'] }],
-  indexes: [{ properties: ['operation', 'upstreamId'] }],
+  // One logical write per upstream record: two rows can never both claim the same record.
+  uniques: [{ properties: ['caller', 'operation', 'key'] }, { properties: ['operation', 'upstreamId'] }],
   properties: {
     id: p.string().primary(),
     /** Who wrote: the caller's user id, or `anonymous`. */
@@ -222,7 +222,13 @@ export class WriteJournal {
     if (row === null || row === undefined) return null;
     const result = w.read(row);
     const upstreamId = (row as { id?: unknown }).id;
-    await this.update(entry, { state: 'DONE', upstreamId: upstreamId === undefined ? (entry.upstreamId ?? null) : String(upstreamId), result: JSON.stringify(w.store ? w.store(row) : row) });
+    try {
+      await this.update(entry, { state: 'DONE', upstreamId: upstreamId === undefined ? (entry.upstreamId ?? null) : String(upstreamId), result: JSON.stringify(w.store ? w.store(row) : row) });
+    } catch (error) {
+      // Another write settled on the same record at the same moment: this one is looked up again on its next retry.
+      if (error instanceof UniqueConstraintViolationException) throw outcomeUnknown(w.upstream, key);
+      throw error;
+    }
     this.logger?.info({ operation: w.operation, state: 'DONE' }, 'write journal: an unknown outcome was settled from the upstream');
     return { result, key, warning: null };
   }
@@ -245,7 +251,13 @@ export class WriteJournal {
     try {
       const result = w.read(body);
       const id = (body as { id?: unknown } | null)?.id;
-      await this.update(entry, { state: 'DONE', upstreamId: id === undefined || id === null ? null : String(id), result: JSON.stringify(w.store ? w.store(body) : body) });
+      const stored = JSON.stringify(w.store ? w.store(body) : body);
+      await this.update(entry, { state: 'DONE', upstreamId: id === undefined || id === null ? null : String(id), result: stored }).catch(async (error: unknown) => {
+        if (!(error instanceof UniqueConstraintViolationException)) throw error;
+        // Another row took this record for its own while this answer was on its way: the answer stands.
+        this.logger?.warn({ operation: w.operation }, 'write journal: a record was claimed by two writes');
+        await this.update(entry, { state: 'DONE', upstreamId: null, result: stored });
+      });
       return { result, key, warning: null };
     } catch (error) {
       // Accepted (2xx) but not the record expected: the write stands, answered with what is known.

@@ -418,7 +418,13 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
           upstream: 'CO2Trust',
           send: () => this.client.json<unknown>({ method: 'POST', path: R.sync(orderHash), headers: this.auth() }),
           read,
-          find: (args) => this.findCreated(this.caller.actor?.role === 'ADMIN' ? R.orders : R.userOrders, 'orders', {}, { order_hash: orderHash }, args, false),
+          // The order existed before: only a change of its status shows that the sync arrived. A
+          // sync that left it pending cannot be told from one that never arrived; after the
+          // journal's settle time it is sent again, which changes nothing the first did not.
+          find: async (args) => {
+            const row = (await this.findCreated(this.caller.actor?.role === 'ADMIN' ? R.orders : R.userOrders, 'orders', {}, { order_hash: orderHash }, args, false)) as { status?: unknown } | null;
+            return row && String(row.status).toLowerCase() !== 'pending' ? row : null;
+          },
         }),
       );
     } catch (error) {
