@@ -13,7 +13,7 @@ export type FaultKind =
   | 'late'
   /** Not forwarded; the connection is held open until the proxy stops. */
   | 'hang'
-  /** Not forwarded; answered with `status` (a 5xx). */
+  /** Not forwarded; answered with `status` (a 5xx, or a refusal with `body`). */
   | 'fail'
   /** Forwarded; the upstream's answer is replaced with `status` (a 5xx). */
   | 'failAfter'
@@ -93,7 +93,7 @@ export async function startFaultProxy(target: string, random: () => number = Mat
       }
       if (action === 'fail') {
         res.writeHead(hit!.status ?? 500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ message: 'injected failure' }));
+        res.end(JSON.stringify(hit!.body ?? { message: 'injected failure' }));
         return;
       }
       const answer = await forward(req, body);

@@ -12,9 +12,9 @@ import { createMarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { DEMO_PAYMENTS } from '../../subgraphs/payments/local/seed.ts';
 import { createPaymentsApp } from '../../subgraphs/payments/server.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
-import { tokenFor } from '../support/env.ts';
+import { TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { seeded, startFaultProxy, type FaultKind, type FaultProxy } from '../support/fault-proxy.ts';
-import { graphql, type GraphQLResponse } from '../support/graphql.ts';
+import { codes, graphql, ok, type GraphQLResponse } from '../support/graphql.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 
 const CORE = '/co2trust-services/v1';
@@ -254,4 +254,118 @@ describe('exactly-once CO2Trust writes under faults', () => {
     expect(new Set(answered).size).toBe(100);
     for (const [i, id] of answered.entries()) expect(made.find((t) => t.id === id)?.reference).toBe(`payout ${i}`);
   }, 120_000);
+
+  describe('regressions', () => {
+    const transferWrite = () => WRITES.find((w) => w.name === 'createTransfer')!;
+    const byName = (name: string) => WRITES.find((w) => w.name === name)!;
+    type Payload = { transfer: { id: string } | null; userErrors: { code: string; message: string; field?: string[] }[] };
+
+    it('a transfer is sent without an idempotency header or field the document does not define; the same key replays it, another request is IDEMPOTENCY_MISMATCH with nothing sent', async () => {
+      proxy.clear();
+      const w = transferWrite();
+      const input = w.input(900);
+      const since = fake.calls.length;
+      const first = await send(w, input);
+      const id = record(w, first)!.id;
+      const posts = () => fake.calls.slice(since).filter((c) => c.method === 'POST' && c.path === `${PAY}/transfers`);
+      expect(posts()).toHaveLength(1);
+      expect(posts()[0]!.headers['idempotency-key']).toBeUndefined();
+      expect(Object.keys(posts()[0]!.body as object).sort()).toEqual(['amount', 'bank_account_id', 'currency', 'reference']);
+      expect(record(w, await send(w, input))!.id).toBe(id);
+      const other = (await send(w, { ...input, amount: '0.02' })).data!.createTransfer as unknown as Payload;
+      expect(other).toEqual({ transfer: null, userErrors: [{ code: 'IDEMPOTENCY_MISMATCH', message: 'This idempotency key was used for a different transfer' }] });
+      expect(posts()).toHaveLength(1);
+    });
+
+    it('a late answer, then a retry with the key: the first transfer, not a second payout', async () => {
+      proxy.clear();
+      const w = transferWrite();
+      const input = w.input(901);
+      const since = fake.calls.length;
+      proxy.inject({ kind: 'late', method: 'POST', pathPrefix: `${PAY}/transfers`, delayMs: TIMEOUT_MS * 2 });
+      const first = await send(w, input);
+      expect(codes(first)).toEqual(['UPSTREAM_OUTCOME_UNKNOWN']);
+      expect(first.errors![0]!.message).toContain(String(input.idempotencyKey));
+      const retry = await send(w, input);
+      expect(retry.errors).toBeUndefined();
+      expect(fake.calls.slice(since).filter((c) => c.method === 'POST' && c.path === `${PAY}/transfers`)).toHaveLength(1);
+      expect(fake.state.transfers.filter((t) => t.reference === input.reference)).toHaveLength(1);
+      expect(record(w, retry)!.id).toBe(fake.state.transfers.find((t) => t.reference === input.reference)!.id);
+    });
+
+    it('a write without a key gets one from the layer in extensions; a retry of the same request after a lost answer is the same trader', async () => {
+      proxy.clear();
+      const w = byName('createTrader');
+      const input = w.input(902);
+      proxy.inject({ kind: 'lose', method: 'POST', pathPrefix: `${CORE}/upsert/trader` });
+      const lost = await send(w, input);
+      expect(codes(lost)).toEqual(['UPSTREAM_OUTCOME_UNKNOWN']);
+      const key = lost.errors![0]!.extensions!.idempotencyKey;
+      expect(key).toMatch(/^auto-/);
+      const retry = await send(w, input);
+      expect(retry.extensions?.idempotencyKey).toBe(key);
+      expect(fake.state.traders.filter((t) => t.name === input.name)).toHaveLength(1);
+      expect(record(w, retry)!.id).toBe(fake.state.traders.find((t) => t.name === input.name)!.id);
+    });
+
+    it('an accepted write whose answer is not the record is answered with the record (found through documented reads), never UPSTREAM_CONTRACT', async () => {
+      proxy.clear();
+      for (const name of ['createProduct', 'createTrader', 'createImpactPartner', 'createSupplier', 'createNft']) {
+        const w = byName(name);
+        const input = w.input(903);
+        proxy.inject({ kind: 'garble', method: 'POST', pathPrefix: w.path(903), body: { status: 'created' } });
+        const res = await send(w, input);
+        expect([name, res.errors]).toEqual([name, undefined]);
+        expect([name, record(w, res)?.name]).toEqual([name, input.name]);
+      }
+      const w = byName('updateTrader');
+      proxy.inject({ kind: 'garble', method: 'PUT', pathPrefix: w.path(903), body: { updated: true } });
+      const res = await send(w, w.input(903));
+      expect(res.errors).toBeUndefined();
+      expect(record(w, res)?.name).toBe('Renamed 903');
+      expect(res.extensions?.warnings).toEqual([{ code: 'UPSTREAM_ANSWER_UNREADABLE', message: expect.any(String) }]);
+    });
+
+    it("upstream text never reaches a client: refusals are in the layer's words", async () => {
+      proxy.clear();
+      const transfer = transferWrite();
+      proxy.inject({ kind: 'fail', method: 'POST', pathPrefix: `${PAY}/transfers`, status: 404, body: { code: 'bank_account_not_found', message: 'Bank account DE89370400440532013000 of jane@example.com not found', field: 'bank_account_id' } });
+      const missing = (await send(transfer, transfer.input(904))).data!.createTransfer as unknown as Payload;
+      expect(missing).toEqual({ transfer: null, userErrors: [{ code: 'NOT_FOUND', message: 'Bank account not found' }] });
+      const product = byName('createProduct');
+      proxy.inject({ kind: 'fail', method: 'POST', pathPrefix: product.path(904), status: 400, body: { message: 'price_per_unit is required for jane@example.com' } });
+      const refused = await send(product, product.input(904));
+      expect(JSON.stringify(refused)).not.toMatch(/price_per_unit|jane@|DE89/);
+      expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
+    });
+
+    it('an anonymous mailing-list sign-up whose answer was lost is never sent again (only an admin may read the list)', async () => {
+      proxy.clear();
+      const email = `anon-${randomUUID().slice(0, 8)}@example.com`;
+      const since = fake.calls.length;
+      proxy.inject({ kind: 'lose', method: 'POST', pathPrefix: `${CORE}/mailing-list` });
+      const ask = () => graphql(marketplace.url, 'mutation($input: SubscribeToMailingListInput!) { subscribeToMailingList(input: $input) { entry { id } } }', { input: { email } });
+      expect(codes(await ask())).toEqual(['UPSTREAM_OUTCOME_UNKNOWN']);
+      expect(codes(await ask())).toEqual(['UPSTREAM_OUTCOME_UNKNOWN']);
+      expect(fake.calls.slice(since).filter((c) => c.method === 'POST')).toHaveLength(1);
+      expect(fake.state.mailingList.filter((m) => m.email === email)).toHaveLength(1);
+    });
+
+    it("a service's payment is recorded in the layer's own store (no route the document lacks), once per reference, and listed with the upstream's", async () => {
+      proxy.clear();
+      const since = fake.calls.length;
+      const RECORD = 'mutation($input: RecordPaymentTransactionInput!) { recordPaymentTransaction(input: $input) { paymentTransaction { id externalReference } userErrors { code message } } }';
+      const input = { externalReference: `offset-${randomUUID()}`, type: 'ORDER', typeId: DEMO.orders[0], payerId: DEMO.users.bob.id, payeeId: DEMO.users.alice.id, amount: '12.00', currency: 'EUR' };
+      const service = { authorization: `Bearer ${TEST_SECRETS.SERVICE_TOKEN}` };
+      type Rec = { recordPaymentTransaction: { paymentTransaction: { id: string } | null; userErrors: { code: string }[] } };
+      const first = ok(await graphql<Rec>(payments.url, RECORD, { input }, { headers: service })).recordPaymentTransaction;
+      const again = ok(await graphql<Rec>(payments.url, RECORD, { input }, { headers: service })).recordPaymentTransaction;
+      expect(again.paymentTransaction!.id).toBe(first.paymentTransaction!.id);
+      const other = ok(await graphql<Rec>(payments.url, RECORD, { input: { ...input, amount: '13.00' } }, { headers: service })).recordPaymentTransaction;
+      expect(other.userErrors.map((e) => e.code)).toEqual(['IDEMPOTENCY_MISMATCH']);
+      expect(fake.calls.slice(since).filter((c) => c.method === 'POST')).toEqual([]);
+      const listed = ok(await graphql<{ paymentTransactions: { nodes: { id: string }[] } }>(payments.url, `{ paymentTransactions(first: 100, filter: { type: ORDER, typeId: "${DEMO.orders[0]}" }) { nodes { id } } }`, {}, { token: tokens.alice }));
+      expect(listed.paymentTransactions.nodes.map((n) => n.id)).toContain(first.paymentTransaction!.id);
+    });
+  });
 });
