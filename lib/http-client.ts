@@ -27,7 +27,12 @@ export interface UpstreamRequest {
   /** A form-encoded body (OAuth2 token requests). */
   form?: Record<string, string>;
   headers?: Record<string, string>;
-  /** Safe to send again after a network failure or 502/504 (GET, PUT, DELETE, or keyed POSTs). */
+  /**
+   * Safe to send again once it may have arrived (after a timeout, a reset, a 5xx): GET, PUT and
+   * DELETE by default; a POST only where the upstream's document defines its idempotency. A write
+   * that is not is sent again only when it provably never left (connection refused, circuit open)
+   * or was refused unprocessed (425, 429).
+   */
   idempotent?: boolean;
   /** Answer the body of a successful response as raw bytes (a Buffer), e.g. a PDF. */
   binary?: boolean;
@@ -100,9 +105,9 @@ export interface UpstreamClientOptions {
 }
 
 /** Statuses that mean "not processed, try again later": retried for every method. */
-const RETRY_ANY_METHOD = new Set([425, 429, 503]);
+const RETRY_ANY_METHOD = new Set([425, 429]);
 /** Statuses that may hide a processed request: retried only when the request is idempotent. */
-const RETRY_IDEMPOTENT = new Set([502, 504]);
+const RETRY_IDEMPOTENT = new Set([502, 503, 504]);
 
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | null {
   const raw = Array.isArray(value) ? value[0] : value;
@@ -289,15 +294,18 @@ export class UpstreamClient {
       }
     }
     if (res.statusCode >= 400) {
-      if (res.statusCode >= 500) this.opts.logger.warn({ upstream: this.name, method, path: req.path, status: res.statusCode, requestId }, 'upstream error');
+      // The upstream's own words go to the log only (redacted), never to a client.
+      const said = upstreamMessage(parsed);
+      this.opts.logger.warn({ upstream: this.name, method, path: req.path, status: res.statusCode, requestId, ...(said ? { upstreamMessage: redact(said) } : {}) }, 'upstream error');
       throw new UpstreamHttpError(this.name, res.statusCode, parsed, parseRetryAfter(res.headers['retry-after']));
     }
     return { status: res.statusCode, headers: res.headers, body: (bytes ?? (text === '' ? null : parsed)) as T };
   }
 }
 
-/** A short, safe message from an upstream error body (its `message`, `detail` or `error`). */
+/** The message of an upstream error body (its `message`, `detail`, `error` or `title`): for the log only. */
 function upstreamMessage(body: unknown): string | null {
+  if (typeof body === 'string' && body.trim()) return body.trim().slice(0, 200);
   if (body && typeof body === 'object') {
     for (const key of ['message', 'detail', 'error', 'title']) {
       const v = (body as Record<string, unknown>)[key];
@@ -307,25 +315,35 @@ function upstreamMessage(body: unknown): string | null {
   return null;
 }
 
-/** The one mapping from upstream failures to GraphQL errors with stable codes. */
+/** Removes what may be personal data or a secret from a text bound for the log: emails, IBANs, tokens, long numbers. */
+export function redact(text: string): string {
+  return text
+    .replace(/[^\s@"']+@[^\s@"']+/g, '[email]')
+    .replace(/\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b/gi, '[iban]')
+    .replace(/\b(?:bearer\s+)?[A-Za-z0-9_\-.]{24,}\b/gi, '[token]')
+    .replace(/\d{9,}/g, '[number]');
+}
+
+/**
+ * The one mapping from upstream failures to GraphQL errors with stable codes. The messages are
+ * the layer's own: an upstream's text (which may name records, fields or people) is logged only.
+ */
 export function upstreamToGraphQLError(error: unknown): GraphQLError | null {
   if (error instanceof UpstreamUnreachableError) {
     return apiError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${error.upstream} service is unavailable, try again later`);
   }
   if (!(error instanceof UpstreamHttpError)) return null;
-  const detail = upstreamMessage(error.body);
-  const say = (fallback: string) => detail ?? fallback;
   switch (true) {
     case error.status === 400 || error.status === 422:
-      return apiError(ErrorCode.BAD_USER_INPUT, say(`${error.upstream} rejected the request`));
+      return apiError(ErrorCode.BAD_USER_INPUT, `The ${error.upstream} service rejected the request`);
     case error.status === 401:
       return apiError(ErrorCode.UNAUTHENTICATED, `${error.upstream} refused the credentials`);
     case error.status === 403:
-      return apiError(ErrorCode.FORBIDDEN, say(`${error.upstream} does not allow this`));
+      return apiError(ErrorCode.FORBIDDEN, `The ${error.upstream} service does not allow this`);
     case error.status === 404:
-      return apiError(ErrorCode.NOT_FOUND, say('Not found'));
+      return apiError(ErrorCode.NOT_FOUND, 'Not found');
     case error.status === 409:
-      return apiError(ErrorCode.CONFLICT, say(`${error.upstream} reported a conflict`));
+      return apiError(ErrorCode.CONFLICT, `The ${error.upstream} service reported a conflict`);
     case error.status === 425:
       return apiError(ErrorCode.UPSTREAM_UNAVAILABLE, `${error.upstream} has not finished processing yet, try again later`);
     case error.status === 429:

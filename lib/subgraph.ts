@@ -31,6 +31,23 @@ export interface RequestContext {
   log: Logger;
   /** The incoming request's headers (e.g. X-Backend-Secret-Key); never logged. */
   headers: IncomingMessage['headers'];
+  /** What resolvers add to the response's `extensions` (e.g. an idempotency key the layer gave, a warning). */
+  extensions?: Record<string, unknown>;
+}
+
+/** Copies what resolvers put in `context.extensions` into the response's `extensions`. */
+function responseExtensions<C extends RequestContext>(): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, response }) {
+          const added = contextValue.extensions;
+          if (!added || Object.keys(added).length === 0 || response.body.kind !== 'single') return;
+          response.body.singleResult.extensions = { ...response.body.singleResult.extensions, ...added };
+        },
+      };
+    },
+  };
 }
 
 export interface HealthReport {
@@ -203,6 +220,7 @@ export async function serveSubgraph<C extends RequestContext>(
       refuseNulCharacters,
       subgraphMetricsPlugin<C>(metrics),
       operationSpanPlugin<C>(),
+      responseExtensions<C>(),
     ],
     includeStacktraceInErrorResponses: false,
     // The process stops it after its HTTP server has finished the requests in flight (stopOnSignals).
@@ -247,7 +265,7 @@ export async function serveSubgraph<C extends RequestContext>(
         return check.ok;
       };
       const auth = await authenticateRequest(req.headers, signed, config);
-      const base: RequestContext = { auth, requestId, log: log.child({ requestId }), headers: req.headers };
+      const base: RequestContext = { auth, requestId, log: log.child({ requestId }), headers: req.headers, extensions: {} };
       if (route) return await route[1](req, res, base);
 
       const headers = new HeaderMap();

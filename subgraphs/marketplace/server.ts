@@ -22,6 +22,7 @@ import { policy } from './policy.ts';
 import type { MarketplaceSource } from './source.ts';
 import { createCo2TrustClient } from './upstream/client.ts';
 import { UpstreamMarketplaceSource } from './upstream/source.ts';
+import { WriteJournal } from '../../lib/write-journal.ts';
 
 export const MIGRATIONS = join(ROOT, 'subgraphs/marketplace/local/migrations');
 
@@ -58,7 +59,10 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
     const client = createCo2TrustClient(config, log);
     database = db;
     offsets = upstreamOffsetOrders(config, db, log);
-    sourceFor = (_base, access) => new UpstreamMarketplaceSource(client, access, config.CO2TRUST_BACKEND_SECRET_KEY, config.CO2TRUST_BY_ID_CONCURRENCY, log);
+    // Every CO2Trust write goes through the write journal (lib/write-journal.ts) in the same database.
+    const journal = new WriteJournal(() => db.fork(), { logger: log, settleMs: config.UPSTREAM_TIMEOUT_MS * 4 });
+    sourceFor = (base, access) =>
+      new UpstreamMarketplaceSource(client, access, config.CO2TRUST_BACKEND_SECRET_KEY, config.CO2TRUST_BY_ID_CONCURRENCY, log, { journal, extensions: base.extensions });
     // CO2Trust's documented GET /health (seed 000 line 364); the offset-orders API has none, so its
     // cheapest documented read, GET /orders (seed 003 line 50), with the smallest page.
     const offsetOrdersHealth = createLuneApi(config, log);

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { Config } from '../../lib/config.ts';
 import { openDatabase, type QueryCounter } from '../../lib/db.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { upstreamHealth } from '../../lib/upstream-health.ts';
+import { upstreamHealth, withDatabase } from '../../lib/upstream-health.ts';
+import { WriteJournal } from '../../lib/write-journal.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { databaseHealth, runSubgraphProcess, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
 import type { Context } from './context.ts';
@@ -42,10 +43,19 @@ export async function createPaymentsApp(config: Config): Promise<PaymentsApp> {
     queries = db.queries;
   } else {
     const client = createPaymentsClient(config, log);
-    sourceFor = (base) => new UpstreamPaymentsSource(client, callerScope(policy, base.auth), config.CO2TRUST_BACKEND_SECRET_KEY, log);
+    // Upstream mode keeps its own records in the same database: the write journal of the writes it
+    // sends, and the payments services record (the document has no route for them).
+    const db = await openDatabase(config, { name: 'payments', entities, migrationsPath: MIGRATIONS });
+    const storage = { kind: db.kind, schema: db.kind === 'postgresql' ? 'payments' : null };
+    const journal = new WriteJournal(() => db.fork(), { logger: log, settleMs: config.UPSTREAM_TIMEOUT_MS * 4 });
+    sourceFor = (base) =>
+      new UpstreamPaymentsSource(client, callerScope(policy, base.auth), config.CO2TRUST_BACKEND_SECRET_KEY, log, { em: () => db.fork(), storage, journal, extensions: base.extensions });
     // CO2Trust's documented GET /health (seed 000 line 364).
-    health = upstreamHealth([{ name: 'co2trust', client, request: { path: '/health' }, contractPathPrefix: '/co2trust-payments/' }], config);
-    close = () => client.close();
+    health = withDatabase(databaseHealth(db), upstreamHealth([{ name: 'co2trust', client, request: { path: '/health' }, contractPathPrefix: '/co2trust-payments/' }], config));
+    close = async () => {
+      await client.close();
+      await db.close();
+    };
   }
 
   return {

@@ -118,7 +118,7 @@ const PAYMENTS: Table<typeof PAYMENTS_ROUTES> = {
   stats: [pay('stats')],
   globalStats: [pay('globalStats')],
   quarterlyStats: [pay('quarterlyStats')],
-  transactions: [pay('transactions'), pay('transaction')],
+  transactions: [pay('transactions')],
   userTransactions: [pay('transactions')],
   bankAccounts: [pay('bankAccounts'), pay('bankAccount')],
   transfers: [pay('transfers'), pay('transfer')],

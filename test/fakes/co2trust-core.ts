@@ -36,8 +36,6 @@ export function coreState() {
     mailingList: [] as MailingListEntryRecord[],
     /** By-id reads (GET /{resource}/{id}) in flight now and at most; `delayMs` holds each one open. */
     byIdReads: { inFlight: 0, maxInFlight: 0, delayMs: 0 },
-    /** `${userId} ${key}` -> the request fingerprint and the order it created. */
-    idempotencyKeys: new Map<string, { fingerprint: string; orderId: string }>(),
   };
 }
 
@@ -70,21 +68,16 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
     }
   };
 
-  /** Creates an order for the caller, honouring the Idempotency-Key header (one order per key). */
-  const purchase = (req: FakeRequest, fingerprint: object, create: (buyer: UserRecord) => FakeReply | OrderRecord): FakeReply => {
+  /**
+   * Creates an order for the caller. The document ("Create Order", "Create Bundle Order") defines
+   * no idempotency: every request that arrives is a new order.
+   */
+  const purchase = (req: FakeRequest, _fingerprint: object, create: (buyer: UserRecord) => FakeReply | OrderRecord): FakeReply => {
     const buyer = userOf(req);
     if (!buyer) return problem(401, 'Not authenticated');
-    const key = req.headers['idempotency-key'];
-    const print = JSON.stringify(fingerprint);
-    if (typeof key === 'string') {
-      const seen = state.idempotencyKeys.get(`${buyer.id} ${key}`);
-      if (seen && seen.fingerprint !== print) return { status: 422, body: { message: 'Idempotency key reused with a different request', code: 'idempotency_mismatch' } };
-      if (seen) return json(toCo2Trust.order(state.orders.find((o) => o.id === seen.orderId)!), 200);
-    }
     const made = create(buyer);
     if (!('id' in made)) return made;
     state.orders.push(made);
-    if (typeof key === 'string') state.idempotencyKeys.set(`${buyer.id} ${key}`, { fingerprint: print, orderId: made.id });
     return json(toCo2Trust.order(made), 201);
   };
   const orderOf = (buyer: UserRecord, src: { productId: string; supplierId: string; pricePerTonne: ProductRecord['pricePerTonne'] }, quantity: Decimal, isPublic: boolean, orderHash: string | null, bundleOrderId: string | null): OrderRecord => ({

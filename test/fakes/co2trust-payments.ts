@@ -2,7 +2,7 @@
 // ../shared/seeds/000_7aa04813252c030c.txt. Serves the payments demo data set; where the seed is
 // silent it follows the assumptions written in subgraphs/payments/upstream/client.ts.
 import { randomUUID } from 'node:crypto';
-import { dec, minorUnits } from '../../lib/decimal.ts';
+import { dec } from '../../lib/decimal.ts';
 import type { UserRecord } from '../../subgraphs/marketplace/source.ts';
 import { demoBankAccounts, demoPaymentTransactions, demoTransfers } from '../../subgraphs/payments/local/seed.ts';
 import type { BankAccountRecord, PaymentTransactionRecord, PaymentVolumeRecord, TransferRecord } from '../../subgraphs/payments/source.ts';
@@ -14,13 +14,13 @@ import { json, problem, type FakeReply, type FakeRequest, type FakeRoute } from 
 const BASE = '/co2trust-payments/v1';
 const TYPES = ['order', 'supplier', 'nft'];
 
-type StoredTransfer = TransferRecord & { idempotencyKey: string; fingerprint: string };
+type StoredTransfer = TransferRecord;
 
 export function paymentsState() {
   return {
     paymentTransactions: demoPaymentTransactions.map((t) => ({ ...t })),
     bankAccounts: demoBankAccounts.map((a) => ({ ...a })),
-    transfers: demoTransfers.map((t): StoredTransfer => ({ ...t, fingerprint: 'seed' })),
+    transfers: demoTransfers.map(({ idempotencyKey: _key, ...t }): StoredTransfer => t),
   };
 }
 export type PaymentsFakeState = ReturnType<typeof paymentsState> & { backendSecret: string };
@@ -105,38 +105,6 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
       },
     },
     {
-      method: 'POST',
-      path: `${BASE}/payment-transactions`,
-      handler: (req) => {
-        if (req.headers['x-backend-secret-key'] !== state.backendSecret) return problem(401, 'Invalid backend secret key');
-        const b = req.body as Record<string, string | null>;
-        if (!b?.external_reference || !TYPES.includes(String(b.payment_transaction_type)) || !b.payment_transaction_type_id || !b.payer_id || !b.currency) {
-          return refuse(422, 'invalid', 'Missing or invalid fields');
-        }
-        if (!/^\d+(\.\d+)?$/.test(String(b.amount)) || dec(String(b.amount)).lte(0)) return refuse(422, 'invalid', 'Amount must be greater than zero', 'amount');
-        const record: PaymentTransactionRecord = {
-          id: randomUUID(),
-          externalReference: b.external_reference,
-          type: String(b.payment_transaction_type).toUpperCase() as PaymentTransactionRecord['type'],
-          typeId: b.payment_transaction_type_id,
-          payerId: b.payer_id,
-          payeeId: b.payee_id ?? null,
-          amount: { amount: dec(String(b.amount)), currency: b.currency },
-          status: String(b.status ?? 'completed').toUpperCase() as PaymentTransactionRecord['status'],
-          createdAt: new Date(),
-        };
-        const existing = state.paymentTransactions.find((t) => t.externalReference === record.externalReference);
-        if (existing) {
-          const same = (t: PaymentTransactionRecord) => JSON.stringify([t.type, t.typeId, t.payerId, t.payeeId, t.amount.amount.toFixed(minorUnits(t.amount.currency)), t.amount.currency, t.status]);
-          return same(existing) === same(record)
-            ? json(toCo2Trust.paymentTransaction(existing))
-            : refuse(409, 'idempotency_mismatch', 'This external reference was recorded with different data', 'external_reference');
-        }
-        state.paymentTransactions.push(record);
-        return json(toCo2Trust.paymentTransaction(record), 201);
-      },
-    },
-    {
       method: 'GET',
       path: `${BASE}/bank-accounts`,
       handler: (req) => {
@@ -186,22 +154,15 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
       handler: (req) => {
         const caller = userOf(req);
         if (!caller) return problem(401, 'Not authenticated');
+        // "Create a new transfer" (seed 000, Transfers): the document defines no idempotency, so
+        // every request that arrives is a new transfer.
         const b = req.body as Record<string, string | null>;
-        const key = String(req.headers['idempotency-key'] ?? b?.idempotency_key ?? '');
-        if (!key) return refuse(422, 'invalid', 'Idempotency-Key is required', 'idempotency_key');
         const account = state.bankAccounts.find((a) => a.id === b.bank_account_id);
         if (!account) return refuse(404, 'bank_account_not_found', 'Bank account not found', 'bank_account_id');
         if (account.userId !== caller.id) return problem(403, 'You can only transfer from your own bank accounts');
         if (account.currency !== b.currency) return refuse(422, 'currency_mismatch', `The bank account is held in ${account.currency}, not ${b.currency}`, 'currency');
         if (!/^\d+(\.\d+)?$/.test(String(b.amount)) || dec(String(b.amount)).lte(0)) return refuse(422, 'invalid', 'Amount must be greater than zero', 'amount');
         const amount = dec(String(b.amount));
-        const fingerprint = JSON.stringify([account.id, amount.toFixed(minorUnits(account.currency)), b.currency, b.reference ?? null]);
-        const existing = state.transfers.find((t) => t.userId === caller.id && t.idempotencyKey === key);
-        if (existing) {
-          return existing.fingerprint === fingerprint
-            ? json(toCo2Trust.transfer(existing))
-            : refuse(409, 'idempotency_mismatch', 'This idempotency key was used for a different transfer', 'idempotency_key');
-        }
         if (amount.gt(available(caller.id, account.currency))) {
           return refuse(422, 'insufficient_balance', `The transfer exceeds your available ${account.currency} balance`, 'amount');
         }
@@ -213,8 +174,6 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
           status: 'PENDING',
           reference: b.reference ?? null,
           createdAt: new Date(),
-          idempotencyKey: key,
-          fingerprint,
         };
         state.transfers.push(transfer);
         return json(toCo2Trust.transfer(transfer), 201);

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { REDACTED_PATHS } from '../../lib/logger.ts';
-import { UpstreamClient, UpstreamHttpError, UpstreamUnreachableError, parseRetryAfter, upstreamToGraphQLError } from '../../lib/http-client.ts';
+import { UpstreamClient, UpstreamHttpError, UpstreamUnreachableError, parseRetryAfter, redact, upstreamToGraphQLError } from '../../lib/http-client.ts';
 import { json, startFake, type RunningFake } from '../fakes/harness.ts';
 import { freePort } from '../support/stack.ts';
 
@@ -72,15 +72,31 @@ describe('UpstreamClient', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
   });
 
-  it('retries 425 and 503 for a POST (not processed), but not a 502', async () => {
+  it('retries 425 and 429 for a POST (refused unprocessed), but not a 5xx or a timeout that may hide an effect', async () => {
     fake.fail({ method: 'POST', pathPrefix: '/things', status: 425, times: 1 });
-    fake.fail({ method: 'POST', pathPrefix: '/things', status: 503, times: 1 });
+    fake.fail({ method: 'POST', pathPrefix: '/things', status: 429, times: 1 });
     await expect(client().json({ method: 'POST', path: '/things', body: {} })).resolves.toEqual({ created: {} });
     expect(fake.callsTo('/things', 'POST')).toHaveLength(3);
+    for (const status of [500, 502, 503, 504]) {
+      fake.resetCalls();
+      fake.fail({ method: 'POST', pathPrefix: '/things', status, times: 1 });
+      await expect(client().json({ method: 'POST', path: '/things', body: {} })).rejects.toBeInstanceOf(UpstreamHttpError);
+      expect(fake.callsTo('/things', 'POST')).toHaveLength(1);
+    }
     fake.resetCalls();
-    fake.fail({ method: 'POST', pathPrefix: '/things', status: 502, times: 1 });
-    await expect(client().json({ method: 'POST', path: '/things', body: {} })).rejects.toBeInstanceOf(UpstreamHttpError);
+    fake.fail({ method: 'POST', pathPrefix: '/things', status: 0, afterEffect: true, times: 1 });
+    await expect(client().json({ method: 'POST', path: '/things', body: {} })).rejects.toBeInstanceOf(UpstreamUnreachableError);
     expect(fake.callsTo('/things', 'POST')).toHaveLength(1);
+  });
+
+  it('an upstream error reaches the client as the layer\'s words; the upstream\'s text only the log, redacted', () => {
+    const error = new UpstreamHttpError('co2trust', 422, { message: 'price_per_unit is required for jane@example.com' }, null);
+    const mapped = upstreamToGraphQLError(error)!;
+    expect(mapped.extensions.code).toBe('BAD_USER_INPUT');
+    expect(mapped.message).toBe('The co2trust service rejected the request');
+    const missing = upstreamToGraphQLError(new UpstreamHttpError('co2trust-payments', 404, { message: 'Bank account DE89370400440532013000 not found' }, null))!;
+    expect(missing.message).toBe('Not found');
+    expect(redact('Bank account DE89 3704 0044 0532 0130 00 of jane@example.com, token eyJhbGciOiJIUzI1NiJ9abcdefghijkl')).toBe('Bank account [iban] of [email] token [token]');
   });
 
   it('gives up after the configured retries and maps the failure to a stable code', async () => {

@@ -87,12 +87,14 @@ describe('marketplace upstream contract', () => {
       expect((post.body as { quantity: unknown }).quantity).toBe(1.5);
     });
 
-    it('syncOrder answered with a bare order instead of { order, changed } is UPSTREAM_CONTRACT', async () => {
+    it('syncOrder answered with a bare order instead of { order, changed } is an accepted sync: the order, changed when no longer pending', async () => {
       const hash = m.fake!.state.orders.find((o) => o.orderHash)?.orderHash;
       expect(hash).toBeTruthy();
-      m.fake!.fail({ method: 'POST', pathPrefix: `${CORE}/sync/`, status: 200, body: wireOrder() });
-      const res = await m.as('admin', `mutation { syncOrder(input: { orderHash: "${hash}" }) { changed } }`);
-      expect(res.errors?.map((e) => [e.extensions?.code, e.extensions?.route, e.extensions?.field])).toEqual([['UPSTREAM_CONTRACT', `POST ${CORE}/sync/{order_hash}`, 'order']]);
+      const order = wireOrder();
+      m.fake!.fail({ method: 'POST', pathPrefix: `${CORE}/sync/`, status: 200, body: { ...order, status: 'completed' } });
+      const res = await m.as('admin', `mutation { syncOrder(input: { orderHash: "${hash}" }) { changed order { id status } } }`);
+      expect(res.errors).toBeUndefined();
+      expect(res.data).toEqual({ syncOrder: { changed: true, order: { id: expect.any(String), status: 'COMPLETED' } } });
     });
   });
 });

@@ -8,6 +8,8 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
   data?: T | null;
   errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; [k: string]: unknown } }[];
+  /** The response's own `extensions` (e.g. an idempotency key the layer gave, warnings). */
+  extensions?: Record<string, unknown>;
   headers: Headers;
 }
 
@@ -28,13 +30,13 @@ export async function graphql<T = Record<string, unknown>, V = Record<string, un
   if (!opts.unsigned) Object.assign(headers, signRequest(TEST_SIGNING_KEY, { method: 'POST', path: new URL(url).pathname, body, authorization: headers.authorization ?? null }));
   const res = await fetch(url, { method: 'POST', headers, body });
   const text = await res.text();
-  let answer: { data?: T; errors?: GraphQLResponse['errors'] };
+  let answer: { data?: T; errors?: GraphQLResponse['errors']; extensions?: Record<string, unknown> };
   try {
     answer = JSON.parse(text) as typeof answer;
   } catch {
     throw new Error(`Non-JSON response ${res.status}: ${text.slice(0, 200)}`);
   }
-  return { status: res.status, data: answer.data, errors: answer.errors, headers: res.headers };
+  return { status: res.status, data: answer.data, errors: answer.errors, ...(answer.extensions ? { extensions: answer.extensions } : {}), headers: res.headers };
 }
 
 /** A GET to a subgraph with the caller's token, signed as the gateway signs what it forwards. */

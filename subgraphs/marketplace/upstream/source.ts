@@ -6,7 +6,8 @@ import { offsetConnection, offsetPage, windowFromPages } from '../../../lib/conn
 import { DomainError } from '../../../lib/errors.ts';
 import { UpstreamHttpError, type UpstreamClient, type UpstreamRequest } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
-import { parseUpstream } from '../../../lib/upstream-contract.ts';
+import { parseUpstream, UpstreamContractError } from '../../../lib/upstream-contract.ts';
+import { ANSWER_UNREADABLE, looseId, matchesRequest, type JournalAnswer, type WriteJournal } from '../../../lib/write-journal.ts';
 import type {
   BundleOrderFilter,
   CatalogueModel,
@@ -34,12 +35,13 @@ type Query = UpstreamRequest['query'];
 /** The largest page the core services serve. */
 const MAX_PAGE_SIZE = 100;
 
-const MODELS: Record<CatalogueModel, { path: Co2TrustModel; schema: keyof typeof S; body: (i: never) => object; map: (r: never) => unknown }> = {
-  product: { path: 'product', schema: 'product', body: upsertBody.product, map: fromCo2Trust.product },
-  supplier: { path: 'supplier', schema: 'supplier', body: upsertBody.supplier, map: fromCo2Trust.supplier },
-  trader: { path: 'trader', schema: 'trader', body: upsertBody.trader, map: fromCo2Trust.trader },
-  impactPartner: { path: 'impact_partner', schema: 'impactPartner', body: upsertBody.impactPartner, map: fromCo2Trust.impactPartner },
-  nft: { path: 'nft', schema: 'nft', body: upsertBody.nft, map: fromCo2Trust.nft },
+/** Per upsert model: its path, schemas, body and record mapper, and the documented reads that find one. */
+const MODELS: Record<CatalogueModel, { path: Co2TrustModel; schema: keyof typeof S; body: (i: never) => object; map: (r: never) => unknown; one: (id: string) => string; list: string; listSchema: ListSchema }> = {
+  product: { path: 'product', schema: 'product', body: upsertBody.product, map: fromCo2Trust.product, one: R.product, list: R.products, listSchema: 'products' },
+  supplier: { path: 'supplier', schema: 'supplier', body: upsertBody.supplier, map: fromCo2Trust.supplier, one: R.supplier, list: R.suppliers, listSchema: 'suppliers' },
+  trader: { path: 'trader', schema: 'trader', body: upsertBody.trader, map: fromCo2Trust.trader, one: R.trader, list: R.traders, listSchema: 'traders' },
+  impactPartner: { path: 'impact_partner', schema: 'impactPartner', body: upsertBody.impactPartner, map: fromCo2Trust.impactPartner, one: R.impactPartner, list: R.impactPartners, listSchema: 'impactPartners' },
+  nft: { path: 'nft', schema: 'nft', body: upsertBody.nft, map: fromCo2Trust.nft, one: R.nft, list: R.nfts, listSchema: 'nfts' },
 };
 
 /** Schemas of the page/size/order lists. */
@@ -62,12 +64,75 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
 
   private readonly logger: Logger | undefined;
 
-  constructor(client: UpstreamClient, caller: CallerScope, backendSecretKey: string | undefined, byIdConcurrency = 8, logger?: Logger) {
+  private readonly journal: WriteJournal | undefined;
+  /** The response's `extensions` of this request (the idempotency key given, warnings). */
+  private readonly extensions: Record<string, unknown> | undefined;
+
+  constructor(client: UpstreamClient, caller: CallerScope, backendSecretKey: string | undefined, byIdConcurrency = 8, logger?: Logger, writes?: { journal: WriteJournal; extensions?: Record<string, unknown> }) {
     this.client = client;
     this.caller = caller;
     this.backendSecretKey = backendSecretKey;
     this.byIdConcurrency = byIdConcurrency;
     this.logger = logger;
+    this.journal = writes?.journal;
+    this.extensions = writes?.extensions;
+  }
+
+  private journalOf(): WriteJournal {
+    if (!this.journal) throw new Error('marketplace upstream mode has no write journal');
+    return this.journal;
+  }
+
+  /** Who writes, for the journal. */
+  private writer(): string {
+    return this.caller.actor?.id ?? 'anonymous';
+  }
+
+  private warn(code: string) {
+    if (!this.extensions) return;
+    const message = 'CO2Trust accepted the write but its answer could not be read; the result shows what is known';
+    this.extensions.warnings = [...((this.extensions.warnings as unknown[] | undefined) ?? []), { code, message }];
+  }
+
+  /** The journal's answer: the key given back in `extensions`, with its warning; null when nothing is known. */
+  private answered<T>(answer: JournalAnswer<T>): T {
+    if (this.extensions) this.extensions.idempotencyKey = answer.key;
+    if (answer.warning) this.warn(answer.warning);
+    if (answer.result === null) throw new UpstreamContractError(this.client.name, 'write', 'body', 'could not be read');
+    return answer.result;
+  }
+
+  /**
+   * A write's answer read tolerantly: the record itself, or the record one level down (`data`,
+   * the model's name). Throws the contract error of the record's schema when neither is there.
+   */
+  private readAnswer<K extends keyof typeof S>(schema: K, route: string, body: unknown): Parsed<K> {
+    if (!S[schema].safeParse(body).success && body && typeof body === 'object') {
+      for (const inner of Object.values(body)) if (inner && typeof inner === 'object' && S[schema].safeParse(inner).success) return this.parse(schema, route, inner);
+    }
+    return this.parse(schema, route, body);
+  }
+
+  /**
+   * A record a write created, from a documented list (newest first): the one with the known id,
+   * else the oldest one matching every field sent, created since the write, that no other write
+   * holds. Pages stop once they are older than the write.
+   */
+  private async findCreated(path: string, schema: ListSchema, query: Query, body: Record<string, unknown>, args: { since: Date; upstreamId: string | null; claimed: (id: string) => Promise<boolean> }, sinceBound = true): Promise<unknown | null> {
+    const candidates: Record<string, unknown>[] = [];
+    for (let n = 1; ; n++) {
+      const raw = await this.client.json<unknown>({ path, headers: this.auth(), query: { ...query, page: n, size: MAX_PAGE_SIZE, order: 'desc' } });
+      const res = this.parse(schema, `GET ${path}`, raw);
+      const rows = ((raw as { items: Record<string, unknown>[] }).items ?? []).slice(0, res.items.length);
+      for (const row of rows) {
+        const created = new Date(String(row.created_at));
+        if (args.upstreamId !== null ? String(row.id) === args.upstreamId : (!sinceBound || created >= args.since) && matchesRequest(row, body)) candidates.push(row);
+      }
+      const oldest = rows.at(-1);
+      if (n * MAX_PAGE_SIZE >= res.total || !oldest || (sinceBound && args.upstreamId === null && new Date(String(oldest.created_at)) < args.since)) break;
+    }
+    for (const row of candidates.reverse()) if (args.upstreamId !== null || !(await args.claimed(String(row.id)))) return row;
+    return null;
   }
 
   /** Checks a body against its route's schema, once, here at the client boundary. */
@@ -282,65 +347,131 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   // ---- purchases ---------------------------------------------------------------------------
+  // The document defines no idempotency for POST /orders or /bundle-orders (seed 000, "Create
+  // Order", "Create Bundle Order"): no idempotency header is sent; the journal keeps the buyer's
+  // key (one key space for both, as in local mode), sends each order once, and settles a lost
+  // answer from GET /orders/user.
 
-  private purchaseHeaders(key: string | null): Record<string, string> {
-    return { ...this.auth(), ...(key ? { 'idempotency-key': key } : {}) };
+  private purchase(kind: 'order' | 'bundle', key: string | null, path: string, body: Record<string, unknown>, notFound: DomainError, conflict?: DomainError) {
+    const route = `POST ${path}`;
+    return this.refusals(
+      async () =>
+        this.answered(
+          await this.journalOf().run({
+            caller: this.writer(),
+            operation: 'purchase',
+            key,
+            request: { kind, ...body },
+            upstream: 'CO2Trust',
+            send: () => this.client.json<unknown>({ method: 'POST', path, headers: this.auth(), body }),
+            read: (row) => fromCo2Trust.order(this.readAnswer('order', route, row)),
+            idOf: looseId,
+            find: (args) => this.findCreated(R.userOrders, 'orders', {}, body, args),
+          }),
+        ),
+      notFound,
+      conflict,
+    );
   }
 
   async createOrder(input: CreateOrderInput) {
-    const body = await this.refusals(
-      () =>
-        this.client.json<unknown>({
-          method: 'POST',
-          path: R.orders,
-          headers: this.purchaseHeaders(input.idempotencyKey),
-          idempotent: input.idempotencyKey !== null,
-          body: { product_id: input.productId, quantity: number(input.quantity), is_public: input.isPublic, order_hash: input.orderHash },
-        }),
+    return this.purchase(
+      'order',
+      input.idempotencyKey,
+      R.orders,
+      { product_id: input.productId, quantity: number(input.quantity), is_public: input.isPublic, order_hash: input.orderHash },
       new DomainError('NOT_FOUND', 'Product not found', 'input.productId'),
       new DomainError('CONFLICT', 'An order with this transaction hash already exists', 'input.orderHash'),
     );
-    return fromCo2Trust.order(this.parse('order', `POST ${R.orders}`, body));
   }
 
   async createBundleOrder(input: CreateBundleOrderInput) {
-    const body = await this.refusals(
-      () =>
-        this.client.json<unknown>({
-          method: 'POST',
-          path: R.bundleOrders,
-          headers: this.purchaseHeaders(input.idempotencyKey),
-          idempotent: input.idempotencyKey !== null,
-          body: { bundle_order_id: input.bundleOrderId, quantity: number(input.quantity), is_public: input.isPublic },
-        }),
+    return this.purchase(
+      'bundle',
+      input.idempotencyKey,
+      R.bundleOrders,
+      { bundle_order_id: input.bundleOrderId, quantity: number(input.quantity), is_public: input.isPublic },
       new DomainError('NOT_FOUND', 'Bundle order not found', 'input.bundleOrderId'),
     );
-    return fromCo2Trust.order(this.parse('order', `POST ${R.bundleOrders}`, body));
   }
 
+  /**
+   * POST /sync/{order_hash} is sent once per request (the document defines no idempotency); a
+   * lost answer is settled from the caller's orders. The answer may be `{ order, changed }`, or
+   * the order alone: then `changed` is whether the order is no longer pending.
+   */
   async syncOrder(orderHash: string) {
-    const body = await this.client.jsonOrNull<unknown>({ method: 'POST', path: R.sync(orderHash), headers: this.auth(), idempotent: true });
-    if (body === null) return null;
-    const res = this.parse('sync', `POST ${R.sync('ID').replace(/ID$/, '{order_hash}')}`, body);
-    return { order: fromCo2Trust.order(res.order), changed: res.changed };
+    const route = `POST ${R.sync('ID').replace(/ID$/, '{order_hash}')}`;
+    const read = (row: unknown) => {
+      const both = S.sync.safeParse(row);
+      if (both.success) return { order: fromCo2Trust.order(both.data.order), changed: both.data.changed };
+      const order = fromCo2Trust.order(this.readAnswer('order', route, row));
+      return { order, changed: order.status !== 'PENDING' };
+    };
+    try {
+      return this.answered(
+        await this.journalOf().run({
+          caller: this.writer(),
+          operation: 'syncOrder',
+          key: null,
+          request: { order_hash: orderHash },
+          upstream: 'CO2Trust',
+          send: () => this.client.json<unknown>({ method: 'POST', path: R.sync(orderHash), headers: this.auth() }),
+          read,
+          // The order existed before: only a change of its status shows that the sync arrived. A
+          // sync that left it pending cannot be told from one that never arrived; after the
+          // journal's settle time it is sent again, which changes nothing the first did not.
+          find: async (args) => {
+            const row = (await this.findCreated(this.caller.actor?.role === 'ADMIN' ? R.orders : R.userOrders, 'orders', {}, { order_hash: orderHash }, args, false)) as { status?: unknown } | null;
+            return row && String(row.status).toLowerCase() !== 'pending' ? row : null;
+          },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof UpstreamHttpError && error.status === 404) return null;
+      throw error;
+    }
   }
 
   // ---- catalogue administration ------------------------------------------------------------
+  // POST /upsert/{model} creates (seed 000, "Create Model"; no idempotency defined): one send per
+  // request through the journal, a lost answer settled from the model's documented list. PUT
+  // /upsert/{model}/{model_id} is idempotent as every PUT (it sets the fields sent), so it is retried.
 
   async createModel<M extends CatalogueModel>(model: M, input: CatalogueModels[M]['input']): Promise<CatalogueModels[M]['record']> {
     const spec = MODELS[model];
-    const body = await this.refusals(
-      () => this.client.json<unknown>({ method: 'POST', path: R.upsert(spec.path), headers: this.auth(), body: spec.body(input as never) }),
+    const body = spec.body(input as never) as Record<string, unknown>;
+    const route = `POST ${R.upsert(spec.path)}`;
+    return this.refusals(
+      async () =>
+        this.answered(
+          await this.journalOf().run({
+            caller: this.writer(),
+            operation: `create:${spec.path}`,
+            key: null,
+            request: body,
+            upstream: 'CO2Trust',
+            send: () => this.client.json<unknown>({ method: 'POST', path: R.upsert(spec.path), headers: this.auth(), body }),
+            read: (row) => spec.map(this.readAnswer(spec.schema, route, row) as never) as CatalogueModels[M]['record'],
+            idOf: looseId,
+            find: (args) => (args.upstreamId !== null ? this.rawById(spec.one, args.upstreamId) : this.findCreated(spec.list, spec.listSchema, {}, body, args)),
+          }),
+        ),
       new DomainError('NOT_FOUND', 'Supplier not found', 'input.supplierId'),
     );
-    return spec.map(this.parse(spec.schema, `POST ${R.upsert(spec.path)}`, body) as never) as CatalogueModels[M]['record'];
+  }
+
+  /** A record's raw body by its documented GET /{resource}/{id}; null on a 404. */
+  private rawById(route: (id: string) => string, id: string): Promise<unknown | null> {
+    return this.client.jsonOrNull<unknown>({ path: route(id), headers: this.auth() });
   }
 
   async updateModel<M extends CatalogueModel>(model: M, id: string, input: CatalogueModels[M]['input']): Promise<CatalogueModels[M]['record'] | null> {
     const spec = MODELS[model];
+    const route = `PUT ${R.upsert(spec.path)}/{model_id}`;
+    let body: unknown;
     try {
-      const body = await this.client.json<unknown>({ method: 'PUT', path: R.upsertOne(spec.path, id), headers: this.auth(), body: spec.body(input as never) });
-      return spec.map(this.parse(spec.schema, `PUT ${R.upsert(spec.path)}/{model_id}`, body) as never) as CatalogueModels[M]['record'];
+      body = await this.client.json<unknown>({ method: 'PUT', path: R.upsertOne(spec.path, id), headers: this.auth(), body: spec.body(input as never) });
     } catch (error) {
       if (error instanceof UpstreamHttpError && error.status === 404) {
         const what = (error.body as { code?: string } | null)?.code;
@@ -350,13 +481,42 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
       if (error instanceof UpstreamHttpError && error.status === 409) throw new DomainError('CONFLICT', 'A record with these identifiers already exists');
       throw error;
     }
+    try {
+      return spec.map(this.readAnswer(spec.schema, route, body) as never) as CatalogueModels[M]['record'];
+    } catch {
+      // Accepted (2xx): the record as it is now, from its documented GET, with a warning.
+      this.warn(ANSWER_UNREADABLE);
+      const now = await this.rawById(spec.one, id);
+      return now === null ? null : (spec.map(this.parse(spec.schema, `GET ${spec.one('ID').replace(/ID$/, '{id}')}`, now) as never) as CatalogueModels[M]['record']);
+    }
   }
 
   // ---- mailing list ------------------------------------------------------------------------
 
+  /**
+   * POST /mailing-list (seed 000, "Add to Mailing List"; no idempotency defined) is sent once per
+   * address within the journal's window. Only an admin may read the list (GET /mailing-list), so
+   * only an admin's retry settles a lost answer; anyone else's stays UPSTREAM_OUTCOME_UNKNOWN.
+   */
   async subscribeToMailingList(email: string) {
-    const body = await this.client.json<unknown>({ method: 'POST', path: R.mailingList, body: { email }, idempotent: true });
-    return fromCo2Trust.mailingListEntry(this.parse('mailingListEntry', `POST ${R.mailingList}`, body));
+    const route = `POST ${R.mailingList}`;
+    return this.answered(
+      await this.journalOf().run({
+        caller: 'mailing-list',
+        operation: 'subscribeToMailingList',
+        key: null,
+        request: { email },
+        upstream: 'CO2Trust',
+        send: () => this.client.json<unknown>({ method: 'POST', path: R.mailingList, body: { email } }),
+        read: (row) => fromCo2Trust.mailingListEntry(this.readAnswer('mailingListEntry', route, row)),
+        idOf: looseId,
+        echo: (id) => (id ? { id, email, createdAt: new Date() } : null),
+        find: async (args) => {
+          if (this.caller.actor?.role !== 'ADMIN') throw new Error('only an admin may read the mailing list');
+          return this.findCreated(R.mailingList, 'mailingList', {}, { email }, args, false);
+        },
+      }),
+    );
   }
 
   mailingList(listing: Listing<NoFilter>) {

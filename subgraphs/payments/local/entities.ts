@@ -1,6 +1,7 @@
 // Payments tables. Money is stored as integer minor units with its currency: exact in SQLite and
 // PostgreSQL alike, and safe for the conditional `available_minor >= ?` update of balances.
 import { defineEntity, p } from '@mikro-orm/core';
+import { WriteJournalSchema } from '../../../lib/write-journal.ts';
 import type { PaymentTransactionStatus, PaymentTransactionType, TransferStatus } from '../source.ts';
 
 export const PaymentTransactionSchema = defineEntity({
@@ -88,4 +89,4 @@ export const BalanceSchema = defineEntity({
 export class Balance extends BalanceSchema.class {}
 BalanceSchema.setClass(Balance);
 
-export const entities = [PaymentTransactionSchema, BankAccountSchema, TransferSchema, BalanceSchema];
+export const entities = [PaymentTransactionSchema, BankAccountSchema, TransferSchema, BalanceSchema, WriteJournalSchema];

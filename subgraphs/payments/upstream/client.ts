@@ -9,8 +9,11 @@
 //   orders, suppliers or NFTs);
 // - `/payment-transactions/user` accepts the same type filters as `/payment-transactions`;
 // - an admin reads another user's lists with `user_id=<id>` on the caller-scoped endpoints;
-// - recording a transaction is `POST /payment-transactions` with `X-Backend-Secret-Key`, idempotent
-//   by `external_reference`; `POST /transfers` takes an `Idempotency-Key` header;
+// - the document has no route to record a transaction (only reads under "Payment Transactions"):
+//   services' payments are recorded in the layer's own payments table (see upstream/source.ts);
+// - the document defines no idempotency for `POST /transfers` or `POST /bank-accounts`: no
+//   idempotency header or field is sent, each write is sent once through the write journal
+//   (lib/write-journal.ts) and a lost answer is settled from `GET /transfers` / `GET /bank-accounts`;
 // - business refusals are 409/422 with `{ code, message, field }` (codes in mappers.ts).
 import { z } from 'zod';
 import type { Config } from '../../../lib/config.ts';
@@ -79,8 +82,6 @@ const transferSchema = z.object({
 export const PAYMENTS_SCHEMAS = {
   /** GET /payment-transactions (line 278), /payment-transactions/user (line 288). */
   transactions: page(transactionSchema),
-  /** POST /payment-transactions (assumed, see above). */
-  transaction: transactionSchema,
   /** GET /bank-accounts (line 297). */
   bankAccounts: page(bankAccountSchema),
   /** POST /bank-accounts (line 304). */

@@ -108,23 +108,30 @@ export const toCo2Trust = {
   volume: (v: PaymentVolumeRecord): Co2TrustVolume => ({ currency: v.volume.currency, amount: amountOf(v.volume), transaction_count: v.transactionCount }),
 };
 
-/** Refusal codes of the payment services and the user error each one is. */
-const REFUSALS: Record<string, UserErrorCode> = {
-  duplicate_bank_account: 'CONFLICT',
-  insufficient_balance: 'INSUFFICIENT_BALANCE',
-  idempotency_mismatch: 'IDEMPOTENCY_MISMATCH',
-  currency_mismatch: 'INVALID',
-  bank_account_not_found: 'NOT_FOUND',
-  invalid: 'INVALID',
+/** Refusal codes of the payment services, the user error each one is, and the layer's words for it (local mode's). */
+const REFUSALS: Record<string, { code: UserErrorCode; message: string; field?: string }> = {
+  duplicate_bank_account: { code: 'CONFLICT', message: 'You already have a bank account with this IBAN', field: 'input.iban' },
+  insufficient_balance: { code: 'INSUFFICIENT_BALANCE', message: 'The transfer exceeds your available balance', field: 'input.amount' },
+  idempotency_mismatch: { code: 'IDEMPOTENCY_MISMATCH', message: 'This idempotency key was used for a different transfer', field: 'input.idempotencyKey' },
+  currency_mismatch: { code: 'INVALID', message: 'The bank account is held in another currency', field: 'input.currency' },
+  bank_account_not_found: { code: 'NOT_FOUND', message: 'Bank account not found', field: 'input.bankAccountId' },
+  invalid: { code: 'INVALID', message: 'The payment services refused the request as invalid' },
 };
 
-/** Turns a 409/422 business refusal (or a 404 naming a refused reference) into the same user error local mode gives; others pass through. */
+/** A field name the upstream gave (snake_case) as the input field it is; only names made of letters pass. */
+const inputField = (field: unknown) => (typeof field === 'string' && /^[a-z_]{1,40}$/.test(field) ? `input.${field.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())}` : undefined);
+
+/**
+ * Turns a 409/422 business refusal (or a 404 naming a refused reference) into the same user error
+ * local mode gives, in the layer's words (the upstream's text goes to the log only); others pass through.
+ */
 export function refusalToDomainError(error: unknown): unknown {
   if (!(error instanceof UpstreamHttpError)) return error;
   const body = (error.body && typeof error.body === 'object' ? error.body : {}) as Co2TrustRefusal;
-  const known = body.code !== undefined && body.code in REFUSALS;
+  const known = body.code !== undefined && Object.hasOwn(REFUSALS, body.code) ? REFUSALS[body.code]! : undefined;
   if (error.status !== 409 && error.status !== 422 && !(error.status === 404 && known)) return error;
-  const code = (body.code && REFUSALS[body.code]) || (error.status === 409 ? 'CONFLICT' : 'INVALID');
-  const field = body.field ? `input.${body.field.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())}` : undefined;
-  return new DomainError(code, body.message ?? 'The payment services refused the request', field);
+  if (known) return new DomainError(known.code, known.message, known.field ?? inputField(body.field));
+  return error.status === 409
+    ? new DomainError('CONFLICT', 'The payment services reported a conflict', inputField(body.field))
+    : new DomainError('INVALID', 'The payment services refused the request as invalid', inputField(body.field));
 }

@@ -7,7 +7,13 @@ import { dec } from '../../../lib/decimal.ts';
 import { unauthenticated } from '../../../lib/errors.ts';
 import type { UpstreamClient, UpstreamRequest } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
-import { jsonNumber, parseUpstream } from '../../../lib/upstream-contract.ts';
+import { jsonNumber, parseUpstream, UpstreamContractError } from '../../../lib/upstream-contract.ts';
+import type { EntityManager } from '../../../lib/db.ts';
+import { looseId, matchesRequest, mismatch, type JournalAnswer, type WriteJournal } from '../../../lib/write-journal.ts';
+import type { FilterQuery } from '@mikro-orm/core';
+import { PaymentTransaction } from '../local/entities.ts';
+import { toRecord } from '../local/mapping.ts';
+import { LocalPaymentsSource, type LocalStorage } from '../local/source.ts';
 import type {
   BalanceKey,
   BankAccountRecord,
@@ -26,8 +32,10 @@ import {
   MAX_UPSTREAM_PAGE,
   PAYMENTS_ROUTES as R,
   PAYMENTS_SCHEMAS,
+  type ParsedBankAccount,
   type ParsedGlobalStats,
   type ParsedQuarterlyStats,
+  type ParsedTransfer,
 } from './client.ts';
 import { fromCo2Trust, refusalToDomainError, toUpstreamType } from './mappers.ts';
 
@@ -38,6 +46,13 @@ type Row<K extends ListSchema> = z.output<(typeof PAYMENTS_SCHEMAS)[K]>['items']
 
 const newestFirst = <T extends { createdAt: Date; id: string }>(a: T, b: T) => b.createdAt.getTime() - a.createdAt.getTime() || b.id.localeCompare(a.id);
 
+export interface UpstreamPaymentsStore {
+  em: () => EntityManager;
+  storage: LocalStorage;
+  journal: WriteJournal;
+  extensions?: Record<string, unknown>;
+}
+
 /** Payments over the CO2Trust payment services REST API. */
 export class UpstreamPaymentsSource implements PaymentsSource {
   private readonly client: UpstreamClient;
@@ -46,11 +61,27 @@ export class UpstreamPaymentsSource implements PaymentsSource {
   private readonly backendSecretKey: string | undefined;
   private readonly logger: Logger | undefined;
 
-  constructor(client: UpstreamClient, access: CallerScope, backendSecretKey: string | undefined, logger?: Logger) {
+  /** The layer's own store (payments recorded by services, the write journal); absent in unit uses. */
+  private readonly local: (() => EntityManager) | undefined;
+  private readonly storage: LocalStorage | undefined;
+  private readonly journal: WriteJournal | undefined;
+  /** The response's `extensions` of this request (the idempotency key given, warnings). */
+  private readonly extensions: Record<string, unknown> | undefined;
+
+  constructor(client: UpstreamClient, access: CallerScope, backendSecretKey: string | undefined, logger?: Logger, store?: UpstreamPaymentsStore) {
     this.client = client;
     this.access = access;
     this.backendSecretKey = backendSecretKey;
     this.logger = logger;
+    this.local = store?.em;
+    this.storage = store?.storage;
+    this.journal = store?.journal;
+    this.extensions = store?.extensions;
+  }
+
+  private journalOf(): WriteJournal {
+    if (!this.journal) throw new Error('payments upstream mode has no write journal');
+    return this.journal;
   }
 
   /** The caller's CO2Trust bearer token, when the caller has one. */
@@ -130,8 +161,29 @@ export class UpstreamPaymentsSource implements PaymentsSource {
     return rows.map(fromCo2Trust.quarterlyStats).sort((a, b) => a.year - b.year || a.quarter - b.quarter);
   }
 
+  /**
+   * Payments the layer recorded itself (services' payments; the document has no route to record
+   * one): one SQL statement, none when there is no local store.
+   */
+  private async recorded(where: FilterQuery<PaymentTransaction>): Promise<PaymentTransactionRecord[]> {
+    if (!this.local) return [];
+    return (await this.local().find(PaymentTransaction, where)).map(toRecord.paymentTransaction);
+  }
+
   async paymentTransactions({ page, filter, order }: Listing<PaymentTransactionFilter>) {
     if (!this.access.actor) throw unauthenticated();
+    const own = this.visible(await this.recorded({ ...(filter.type ? { type: filter.type } : {}), ...(filter.typeId ? { typeId: { $in: filter.typeId.split(',') } } : {}) }));
+    if (own.length > 0) {
+      // Merged with the upstream's whole list (paged lists cannot interleave two sources).
+      const rows = (await this.all(this.seesAll() ? R.transactions : R.userTransactions, 'transactions', {
+        payment_transaction_type: filter.type ? toUpstreamType(filter.type) : 'all',
+        payment_transaction_type_id: filter.typeId ?? undefined,
+      })).map(fromCo2Trust.paymentTransaction);
+      const merged = [...this.visible(rows), ...own].sort(newestFirst);
+      if (order === 'ASC') merged.reverse();
+      const window = offsetPage(page, 'PaymentTransaction');
+      return offsetConnection(merged.slice(window.offset, window.offset + window.limit + 1), window, merged.length);
+    }
     const connection = await windowFromPages(offsetPage(page, 'PaymentTransaction'), async (pageNumber, size) => {
       const res = await this.page(this.seesAll() ? R.transactions : R.userTransactions, 'transactions', {
         order: order.toLowerCase(),
@@ -152,7 +204,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
       payment_transaction_type: toUpstreamType(type),
       payment_transaction_type_id: typeIds.join(','),
     });
-    const records = this.visible(rows.map(fromCo2Trust.paymentTransaction));
+    const records = this.visible([...rows.map(fromCo2Trust.paymentTransaction), ...(await this.recorded({ type, typeId: { $in: [...typeIds] } }))]);
     return typeIds.map((id) => this.windowOf(records.filter((t) => t.typeId === id), page));
   }
 
@@ -164,9 +216,14 @@ export class UpstreamPaymentsSource implements PaymentsSource {
   /** An admin reads the account-wide list (documented without a user filter) once for every user asked. */
   async paymentTransactionsOfUsers(userIds: readonly string[], args: ConnectionArgs) {
     const page = offsetPage(args, 'PaymentTransaction');
-    if (!this.seesAll()) return Promise.all(userIds.map((id) => this.ofUser(R.userTransactions, 'transactions', id, page, fromCo2Trust.paymentTransaction, (t) => [t.payerId, t.payeeId])));
+    const ids = [...userIds];
+    const own = ids.length ? this.visible(await this.recorded({ $or: [{ payerId: { $in: ids } }, { payeeId: { $in: ids } }] })) : [];
+    if (!this.seesAll()) {
+      const rows = ids.length ? (await this.all(R.userTransactions, 'transactions', {})).map(fromCo2Trust.paymentTransaction) : [];
+      return userIds.map((id) => this.windowOf([...rows, ...own].filter((t) => t.payerId === id || t.payeeId === id), page));
+    }
     const all = userIds.length ? (await this.all(R.transactions, 'transactions', {})).map(fromCo2Trust.paymentTransaction) : [];
-    return userIds.map((id) => this.windowOf(all.filter((t) => t.payerId === id || t.payeeId === id), page));
+    return userIds.map((id) => this.windowOf([...all, ...own].filter((t) => t.payerId === id || t.payeeId === id), page));
   }
 
   bankAccountsOfUsers(userIds: readonly string[], args: ConnectionArgs) {
@@ -191,9 +248,10 @@ export class UpstreamPaymentsSource implements PaymentsSource {
     const [transactions, transfers] = owners.length
       ? await Promise.all([this.all(R.userTransactions, 'transactions', {}), this.all(R.transfers, 'transfers', {})])
       : [[], []];
+    const own = owners.length ? await this.recorded({ payeeId: { $in: owners }, status: 'COMPLETED' }) : [];
     const ledgers = owners.map((userId) => ({
       userId,
-      transactions: transactions.map(fromCo2Trust.paymentTransaction),
+      transactions: [...transactions.map(fromCo2Trust.paymentTransaction), ...own],
       transfers: transfers.map(fromCo2Trust.transfer).filter((t) => t.userId === userId),
     }));
     return keys.map(({ userId, currency }) => {
@@ -206,63 +264,114 @@ export class UpstreamPaymentsSource implements PaymentsSource {
     });
   }
 
+  /** Who writes: the journal's caller. */
+  private writer(): string {
+    const actor = this.access.actor;
+    if (!actor) throw unauthenticated();
+    return actor.id;
+  }
+
+  private answered<T>(answer: JournalAnswer<T>): T {
+    if (this.extensions) {
+      this.extensions.idempotencyKey = answer.key;
+      if (answer.warning) this.extensions.warnings = [...((this.extensions.warnings as unknown[] | undefined) ?? []), { code: answer.warning, message: 'The payment services accepted the write but their answer could not be read; it shows what is known' }];
+    }
+    if (answer.result === null) throw new UpstreamContractError(this.client.name, 'write', 'body', 'could not be read');
+    return answer.result;
+  }
+
+  /**
+   * A record this write created, from a documented list (newest first): the one with the known
+   * id, else the oldest one matching every field sent, created since the write, that no other
+   * write of the journal holds. Pages stop once they are older than the write.
+   */
+  private async findCreated<K extends ListSchema>(path: string, schema: K, body: Record<string, unknown>, args: { since: Date; upstreamId: string | null; claimed: (id: string) => Promise<boolean> }): Promise<Row<K> | null> {
+    const candidates: Row<K>[] = [];
+    for (let n = 1; ; n++) {
+      const res = await this.page(path, schema, { order: 'desc' }, n, MAX_UPSTREAM_PAGE);
+      for (const row of res.items) {
+        const r = row as Row<K> & { id: string; created_at: Date };
+        if (args.upstreamId !== null ? r.id === args.upstreamId : r.created_at >= args.since && matchesRequest(this.rawOf(row), body)) candidates.push(row);
+      }
+      const oldest = res.items.at(-1) as { created_at: Date } | undefined;
+      if (n * MAX_UPSTREAM_PAGE >= res.total || !oldest || (args.upstreamId === null && oldest.created_at < args.since)) break;
+    }
+    for (const row of candidates.reverse()) if (args.upstreamId !== null || !(await args.claimed((row as { id: string }).id))) return row;
+    return null;
+  }
+
+  /** A parsed row back to the wire form the request was written in (amounts as numbers). */
+  private rawOf(row: unknown): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(row as Record<string, unknown>).map(([k, v]) => [k, v && typeof v === 'object' && 'toFixed' in v ? String(v) : v]));
+  }
+
   async createBankAccount(input: NewBankAccount): Promise<BankAccountRecord> {
+    const body = { holder_name: input.holderName, iban: input.iban, bic: input.bic, currency: input.currency, country_code: input.countryCode };
+    const route = `POST ${R.bankAccounts}`;
     try {
-      const res = await this.client.json<unknown>({
-        method: 'POST',
-        path: R.bankAccounts,
-        headers: this.auth(),
-        body: { holder_name: input.holderName, iban: input.iban, bic: input.bic, currency: input.currency, country_code: input.countryCode },
-      });
-      return fromCo2Trust.bankAccount(this.parse(PAYMENTS_SCHEMAS.bankAccount, `POST ${R.bankAccounts}`, res));
+      return this.answered(
+        await this.journalOf().run({
+          caller: this.writer(),
+          operation: 'createBankAccount',
+          key: null,
+          request: body,
+          upstream: 'payment services',
+          send: () => this.client.json<unknown>({ method: 'POST', path: R.bankAccounts, headers: this.auth(), body }),
+          read: (row) => fromCo2Trust.bankAccount(this.parse(PAYMENTS_SCHEMAS.bankAccount, route, row)),
+          idOf: looseId,
+          find: async (args) => this.findCreated(R.bankAccounts, 'bankAccounts', body, args).then((r) => r && this.wire.bankAccount(r)),
+          // Only the last four characters of the IBAN are kept.
+          store: (row) => ({ ...(row as object), iban: `****${String((row as { iban?: unknown }).iban ?? '').replace(/\s+/g, '').slice(-4)}` }),
+          echo: (id) => (id ? { id, userId: this.writer(), holderName: input.holderName, ibanLast4: input.iban.slice(-4), bic: input.bic, currency: input.currency, countryCode: input.countryCode, createdAt: new Date() } : null),
+        }),
+      );
     } catch (error) {
       throw refusalToDomainError(error);
     }
   }
 
+  /** Parsed rows back to the JSON the journal stores (and parses again on a replay). */
+  private readonly wire = {
+    bankAccount: (r: ParsedBankAccount) => ({ ...r, created_at: r.created_at.toISOString() }),
+    transfer: (r: ParsedTransfer) => ({ ...r, amount: r.amount.toString(), created_at: r.created_at.toISOString() }),
+  };
+
+  /**
+   * The document defines no idempotency for POST /transfers (seed 000, "Create Transfer"): the
+   * journal keeps the caller's key, the transfer is sent once, and a lost answer is settled from
+   * GET /transfers when the caller retries with the key.
+   */
   async createTransfer(input: NewTransfer): Promise<TransferRecord> {
+    const body = { bank_account_id: input.bankAccountId, amount: jsonNumber.parse(input.amount), currency: input.currency, reference: input.reference };
+    const route = `POST ${R.transfers}`;
     try {
-      const res = await this.client.json<unknown>({
-        method: 'POST',
-        path: R.transfers,
-        headers: { ...this.auth(), 'idempotency-key': input.idempotencyKey },
-        // Keyed by the idempotency key, so safe to send again after a network failure.
-        idempotent: true,
-        body: {
-          bank_account_id: input.bankAccountId,
-          amount: jsonNumber.parse(input.amount),
-          currency: input.currency,
-          reference: input.reference,
-          idempotency_key: input.idempotencyKey,
-        },
-      });
-      return fromCo2Trust.transfer(this.parse(PAYMENTS_SCHEMAS.transfer, `POST ${R.transfers}`, res));
+      return this.answered(
+        await this.journalOf().run({
+          caller: this.writer(),
+          operation: 'createTransfer',
+          key: input.idempotencyKey,
+          request: body,
+          upstream: 'payment services',
+          mismatch: mismatch('This idempotency key was used for a different transfer'),
+          send: () => this.client.json<unknown>({ method: 'POST', path: R.transfers, headers: this.auth(), body }),
+          read: (row) => fromCo2Trust.transfer(this.parse(PAYMENTS_SCHEMAS.transfer, route, row)),
+          idOf: looseId,
+          find: async (args) => this.findCreated(R.transfers, 'transfers', body, args).then((r) => r && this.wire.transfer(r)),
+          echo: (id) => (id ? { id, userId: this.writer(), bankAccountId: input.bankAccountId, amount: { amount: input.amount, currency: input.currency }, status: 'UNKNOWN' as TransferRecord['status'], reference: input.reference, createdAt: new Date() } : null),
+        }),
+      );
     } catch (error) {
       throw refusalToDomainError(error);
     }
   }
 
+  /**
+   * The document has no route to record a payment (seed 000, "Payment Transactions" lists only
+   * reads): the layer records it in its own payments table, once per external reference, and the
+   * payment lists show it beside the upstream's.
+   */
   async recordPaymentTransaction(input: NewPaymentTransaction): Promise<PaymentTransactionRecord> {
-    try {
-      const res = await this.client.json<unknown>({
-        method: 'POST',
-        path: R.transactions,
-        headers: this.backendSecretKey ? { 'x-backend-secret-key': this.backendSecretKey } : {},
-        idempotent: true,
-        body: {
-          external_reference: input.externalReference,
-          payment_transaction_type: toUpstreamType(input.type),
-          payment_transaction_type_id: input.typeId,
-          payer_id: input.payerId,
-          payee_id: input.payeeId,
-          amount: jsonNumber.parse(input.amount),
-          currency: input.currency,
-          status: input.status.toLowerCase(),
-        },
-      });
-      return fromCo2Trust.paymentTransaction(this.parse(PAYMENTS_SCHEMAS.transaction, `POST ${R.transactions}`, res));
-    } catch (error) {
-      throw refusalToDomainError(error);
-    }
+    if (!this.local) throw new Error('payments upstream mode has no local store');
+    return new LocalPaymentsSource(this.local(), this.access, this.storage!).recordPaymentTransaction(input);
   }
 }
