@@ -13,6 +13,7 @@ import { SUBGRAPHS, type Config, type SubgraphName } from './config.ts';
 import { signatureVerifier } from './signature.ts';
 import { NODE_OWNER, entityCatalogue, nodeSdl, resolveNodes, withGlobalIds, type EntityCatalogue } from './global-id.ts';
 import { formatError } from './errors.ts';
+import { partialFailuresPlugin } from './partial-errors.ts';
 import { refuseNulCharacters } from './limits.ts';
 import { applyStringLimits, withStringLimits, type StringLimits } from './string-limits.ts';
 import { upstreamToGraphQLError } from './http-client.ts';
@@ -238,6 +239,7 @@ export async function serveSubgraph<C extends RequestContext>(
       ApolloServerPluginInlineTraceDisabled(),
       internalFieldsForTrustedCallers<C>(),
       refuseNulCharacters,
+      partialFailuresPlugin,
       subgraphMetricsPlugin<C>(metrics),
       operationSpanPlugin<C>(),
     ],
