@@ -123,7 +123,10 @@ export async function localOffsetOrders(config: Config, db: Database, log: Logge
  */
 export function upstreamOffsetOrders(config: Config, db: Database, log: Logger): OffsetOrdersModule {
   const api = createLuneApi(config, log);
-  const account = new LuneAccountCurrency(api, config.OFFSET_ORDERS_ACCOUNT_CURRENCY, log, config.UPSTREAM_HEALTH_CACHE_MS);
+  const account = new LuneAccountCurrency(api, config.OFFSET_ORDERS_ACCOUNT_CURRENCY, log, {
+    maxAgeMs: config.UPSTREAM_HEALTH_CACHE_MS,
+    healthTimeoutMs: config.UPSTREAM_HEALTH_TIMEOUT_MS,
+  });
   account.start();
   const lune: LuneOffsets = { api, account, inFlight: new Map(), log };
   const sourceOf = (viewer: Viewer | null) => new UpstreamOffsetOrderSource(lune, new OffsetOrderJournal(db.fork()), viewer);

@@ -16,21 +16,24 @@ export class LuneAccountCurrency {
   private readonly api: LuneApi;
   private readonly log: Logger;
   private readonly maxAgeMs: number;
+  /** One attempt under this timeout when /health reads the account (as its probes do). */
+  private readonly healthTimeoutMs: number;
   /** The currency Lune last answered, and when. */
   private observed: { currency: string; at: number } | null = null;
   private reading: Promise<void> | null = null;
 
-  constructor(api: LuneApi, configured: string, log: Logger, maxAgeMs: number) {
+  constructor(api: LuneApi, configured: string, log: Logger, timing: { maxAgeMs: number; healthTimeoutMs: number }) {
     this.api = api;
     this.configured = configured;
     this.log = log;
-    this.maxAgeMs = maxAgeMs;
+    this.maxAgeMs = timing.maxAgeMs;
+    this.healthTimeoutMs = timing.healthTimeoutMs;
   }
 
   /** Reads the account once (concurrent callers share the read); a failed read keeps what was known. */
-  refresh(): Promise<void> {
+  refresh(opts: { timeoutMs?: number; retries?: number } = {}): Promise<void> {
     this.reading ??= this.api
-      .account()
+      .account(opts)
       .then((account) => {
         if (account.currency !== this.configured && this.observed?.currency !== account.currency) {
           this.log.error({ accountCurrency: account.currency, configured: this.configured }, 'the Lune account is priced in another currency than OFFSET_ORDERS_ACCOUNT_CURRENCY: offset orders are refused');
@@ -48,7 +51,7 @@ export class LuneAccountCurrency {
 
   /** /health: reads again when the last answer is older than the health cache; the mismatch, if any. */
   async health(): Promise<RecentViolation | null> {
-    if (!this.observed || Date.now() - this.observed.at >= this.maxAgeMs) await this.refresh().catch(() => undefined);
+    if (!this.observed || Date.now() - this.observed.at >= this.maxAgeMs) await this.refresh({ timeoutMs: this.healthTimeoutMs, retries: 0 }).catch(() => undefined);
     if (!this.observed || this.observed.currency === this.configured) return null;
     return { ...ACCOUNT_CURRENCY_SITE, at: new Date(this.observed.at).toISOString() };
   }

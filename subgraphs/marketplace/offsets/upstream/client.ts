@@ -56,8 +56,8 @@ export class LuneApi {
   }
 
   /** The account orders are placed on: its currency is the currency of every price. */
-  async account(): Promise<LuneAccount> {
-    return parse(LuneAccount, 'GET /accounts/me', await this.http.json<unknown>({ path: LUNE_ROUTES.account, idempotent: true }));
+  async account(opts: { timeoutMs?: number; retries?: number } = {}): Promise<LuneAccount> {
+    return parse(LuneAccount, 'GET /accounts/me', await this.http.json<unknown>({ path: LUNE_ROUTES.account, idempotent: true, ...opts }));
   }
 
   async quote(kind: 'MASS' | 'VALUE', body: Record<string, unknown>): Promise<LuneQuote> {
