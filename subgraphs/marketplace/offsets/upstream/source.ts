@@ -124,7 +124,14 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
    */
   private async send(request: OffsetRequest, entry: OffsetOrderJournalEntry, owner: OffsetOwnership): Promise<OffsetOrderView> {
     if (entry.state === 'SENT' || entry.state === 'UNKNOWN') {
-      const placed = await this.lune.api.orderByIdempotencyKey(entry.luneKey).catch((error: unknown) => Promise.reject(luneFailure(error)));
+      let placed: LuneOrder | null;
+      try {
+        placed = await this.lune.api.orderByIdempotencyKey(entry.luneKey);
+      } catch (error) {
+        // Lune cannot say whether the earlier POST placed the order: the outcome stays open.
+        this.lune.log.warn({ err: error, journalId: entry.id }, 'could not look up a Lune order by its idempotency key');
+        throw outcomeUnknown(entry);
+      }
       if (placed) return this.accept(entry, placed, owner);
     }
     const body = { ...demandBody(request), idempotency_key: entry.luneKey, metadata: { buyer_id: owner.ownerId } };
