@@ -4,15 +4,44 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { BREAK, GraphQLError, Kind, visit, type DocumentNode, type ValueNode } from 'graphql';
 import { Decimal } from './decimal.ts';
-import { DomainError, ErrorCode } from './errors.ts';
+import { DomainError, ErrorCode, type UserError } from './errors.ts';
 
 /** The largest amount of money, in major units (10^12): at most 10^15 minor units. */
 export const MAX_MONEY_AMOUNT = new Decimal('1e12');
 /** The largest mass, in tonnes (10^9 t): at most 10^15 grams. */
 export const MAX_MASS_TONNES = new Decimal('1e9');
+/** MAX_MASS_TONNES in grams (10^15 g), for masses held as integer grams. */
+export const MAX_MASS_GRAMS = 10n ** 15n;
+
+/**
+ * A spend (in major units) up to which no order can buy more than MAX_MASS_TONNES at a price of at
+ * least one unit per tonne. An upstream that prices on its own (offset orders by value) is asked
+ * for a quote, which creates nothing, before an order above it, and the quoted mass is checked.
+ */
+export const MAX_SPEND_WITHOUT_MASS_CHECK = MAX_MASS_TONNES;
+
+/** The user error (code INVALID) of money beyond MAX_MONEY_AMOUNT on `field`, or null within it. */
+export function moneyLimitError(amount: Decimal, currency: string, field: string): UserError | null {
+  if (!amount.abs().gt(MAX_MONEY_AMOUNT)) return null;
+  return { field: field.split('.'), message: `Amounts are at most ${MAX_MONEY_AMOUNT.toFixed()} ${currency}`, code: 'INVALID' };
+}
+
+/** The user error (code INVALID) of a mass in grams beyond MAX_MASS_TONNES on `field`, or null within it. */
+export function massLimitError(grams: bigint, field: string): UserError | null {
+  if ((grams < 0n ? -grams : grams) <= MAX_MASS_GRAMS) return null;
+  return { field: field.split('.'), message: `Quantity is at most ${MAX_MASS_TONNES.toFixed()} t`, code: 'INVALID' };
+}
+
 /** Refuses money beyond MAX_MONEY_AMOUNT, e.g. an order total, as a user error on `field`. */
 export function assertMoneyWithinLimit(amount: Decimal, currency: string, field: string): void {
-  if (amount.abs().gt(MAX_MONEY_AMOUNT)) throw new DomainError('INVALID', `Amounts are at most ${MAX_MONEY_AMOUNT.toFixed()} ${currency}`, field);
+  const error = moneyLimitError(amount, currency, field);
+  if (error) throw new DomainError('INVALID', error.message, field);
+}
+
+/** Refuses a mass in grams beyond MAX_MASS_TONNES, e.g. what an order would buy, as a user error on `field`. */
+export function assertMassWithinLimit(grams: bigint, field: string): void {
+  const error = massLimitError(grams, field);
+  if (error) throw new DomainError('INVALID', error.message, field);
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Config, SubgraphName } from './config.ts';
 import { signatureVerifier } from './signature.ts';
 import { NODE_OWNER, resolveNodes, withGlobalIds } from './global-id.ts';
 import { formatError } from './errors.ts';
+import { partialFailuresPlugin } from './partial-errors.ts';
 import { refuseNulCharacters } from './limits.ts';
 import { withStringLimits } from './string-limits.ts';
 import { upstreamToGraphQLError } from './http-client.ts';
@@ -218,6 +219,7 @@ export async function serveSubgraph<C extends RequestContext>(
       ApolloServerPluginInlineTraceDisabled(),
       internalFieldsForTrustedCallers<C>(),
       refuseNulCharacters,
+      partialFailuresPlugin,
       subgraphMetricsPlugin<C>(metrics),
       operationSpanPlugin<C>(),
       responseExtensions<C>(),

@@ -74,7 +74,12 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
       config,
     );
     const dbHealth = databaseHealth(db);
-    health = withDatabase(dbHealth, upstreams);
+    const combined = withDatabase(dbHealth, upstreams);
+    // Lune's account in another currency than configured: `degraded`, naming route and field.
+    health = async () => {
+      const [report, mismatch] = await Promise.all([combined(), offsets.accountMismatch?.() ?? null]);
+      return mismatch ? { ...report, contract: [...(report.contract ?? []), mismatch] } : report;
+    };
     close = async () => {
       await client.close();
       await offsetOrdersHealth.close();

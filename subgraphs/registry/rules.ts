@@ -56,13 +56,13 @@ export function validateCreditAction(input: CreditActionInput): CreditActionComm
   const r = input.retirement;
   let retirement: CreditActionCommand['retirement'] = null;
   if (retire) {
-    if (!r) errors.push(err('retirement', 'REQUIRED', 'A retirement needs retirement data: reason, beneficiaryName and comment'));
+    if (!r) errors.push(err('retirement', 'REQUIRED', 'A retirement needs retirement data: reason and beneficiaryName (comment is optional)'));
     else {
       if (blank(r.reason)) errors.push(err('retirement.reason', 'REQUIRED', 'A retirement needs a reason'));
       if (blank(r.beneficiaryName)) errors.push(err('retirement.beneficiaryName', 'REQUIRED', 'A retirement needs a beneficiary name'));
-      if (blank(r.comment)) errors.push(err('retirement.comment', 'REQUIRED', 'A retirement needs a comment'));
-      if (!blank(r.reason) && !blank(r.beneficiaryName) && !blank(r.comment)) {
-        retirement = { reason: r.reason!.trim(), beneficiaryName: r.beneficiaryName!.trim(), comment: r.comment!.trim(), offsetOrderId: blank(r.offsetOrderId) ? null : r.offsetOrderId!.trim() };
+      // The ICR document's `retirementData` does not require a comment.
+      if (!blank(r.reason) && !blank(r.beneficiaryName)) {
+        retirement = { reason: r.reason!.trim(), beneficiaryName: r.beneficiaryName!.trim(), comment: blank(r.comment) ? null : r.comment!.trim(), offsetOrderId: blank(r.offsetOrderId) ? null : r.offsetOrderId!.trim() };
       }
     }
   } else if (r) {

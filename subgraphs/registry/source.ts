@@ -114,10 +114,17 @@ export interface CreditRequestRecord {
   updatedAt: Date;
 }
 
+/** One failed part of a list that fans out (upstream mode): which organization, and the coded failure. */
+export interface PartFailure {
+  organizationId: string;
+  error: unknown;
+}
+
 export interface RetirementData {
   reason: string;
   beneficiaryName: string;
-  comment: string;
+  /** Optional, as in the ICR document's `retirementData`. */
+  comment: string | null;
   offsetOrderId: string | null;
 }
 
@@ -184,7 +191,11 @@ export interface RegistrySource {
 
   /** `totalCount`: whether the caller selected it (local mode counts only then). */
   puroInventory(filter: PuroInventoryFilter, order: PuroInventoryOrder, page: ConnectionArgs, totalCount?: boolean): Promise<Connection<CarbonCreditRecord>>;
-  retirements(filter: RetirementFilter, page: ConnectionArgs): Promise<Connection<RetirementRecord>>;
+  /**
+   * `onPartFailure` hears of each part of a list read from several upstream calls that failed
+   * (e.g. one organization's requests): the list answers the parts that succeeded.
+   */
+  retirements(filter: RetirementFilter, page: ConnectionArgs, onPartFailure?: (failure: PartFailure) => void): Promise<Connection<RetirementRecord>>;
   creditTypes(page: ConnectionArgs): Promise<Connection<CreditTypeRecord>>;
 
   /** Token-level credits by token address and id, in one batch. */

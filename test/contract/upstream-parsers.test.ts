@@ -10,7 +10,7 @@ import { UpstreamContractError, parseUpstream } from '../../lib/upstream-contrac
 import { CARBONCLOUD_ROUTES, CARBONCLOUD_SCHEMAS, carbonCloudRouteName, tokenAnswer } from '../../subgraphs/footprints/upstream/client.ts';
 import { LUNE_ROUTES, LuneApi } from '../../subgraphs/marketplace/offsets/upstream/client.ts';
 import { placedOrderOf } from '../../subgraphs/marketplace/offsets/upstream/mappers.ts';
-import { LuneOrder, LuneOrderPage, LuneQuote } from '../../subgraphs/marketplace/offsets/upstream/wire.ts';
+import { LuneAccount, LuneOrder, LuneOrderPage, LuneQuote } from '../../subgraphs/marketplace/offsets/upstream/wire.ts';
 import { CO2TRUST_ROUTES, CO2TRUST_SCHEMAS } from '../../subgraphs/marketplace/upstream/client.ts';
 import { PAYMENTS_ROUTES, PAYMENTS_SCHEMAS } from '../../subgraphs/payments/upstream/client.ts';
 import { ICR_ROUTES, PURO_ROUTES, PURO_SCHEMAS } from '../../subgraphs/registry/upstream/client.ts';
@@ -156,6 +156,7 @@ const placed = (kind: 'MASS' | 'VALUE' | 'ESTIMATE'): Parser => ({
 });
 /** Lune (marketplace/offsets/upstream): async readers are awaited by the runner. */
 const LUNE: Table<typeof LUNE_ROUTES> = {
+  account: [{ name: 'account', read: (b) => luneWith(b).account(), sample: sampleOf(LuneAccount) }],
   createByMass: [placed('MASS')],
   createByValue: [placed('VALUE')],
   createByEstimate: [placed('ESTIMATE')],

@@ -38,6 +38,8 @@
 //   `OrderQuoteByQuantity` / `OrderQuoteByValue` on `OrderQuoteBase` (3741-3874; OrderQuoteBase.ts,
 //   OrderQuoteByQuantity.ts, OrderQuoteByValue.ts, OrderQuoteByQuantityRequest.ts,
 //   OrderQuoteByValueRequest.ts).
+// - GET /accounts/me (operation getAccount; lune-ts services/AccountsService.ts): the `Account` the
+//   caller acts for (`Lune-Account` selects a client account), with `AccountBase` fields.
 // - Accounts: `AccountBase.currency` (4456-4512) and the `Lune-Account` header of `ClientAccount`
 //   (7460-7487) (AccountBase.ts, ClientAccount.ts); bundle prices per tonne, net and gross, in the
 //   account currency, and `available_quantity`, from `BundleSummary` (3890-4003; BundleSummary.ts).
@@ -633,6 +635,29 @@ export async function startLuneFake(options: LuneFakeOptions = {}): Promise<Lune
   const orderIn = (req: FakeRequest, find: (o: LuneOrder) => boolean) => ordersOf(callerIn(req).account.id).find(find);
 
   const routes: FakeRoute[] = [
+    {
+      // GET /accounts/me (operation getAccount; lune-ts services/AccountsService.ts): the `Account`
+      // the caller acts for, the one `Lune-Account` selects (AccountBase.ts, ClientAccount.ts).
+      method: 'GET',
+      path: '/accounts/me',
+      handler: (req) => {
+        const { account } = callerIn(req);
+        return {
+          status: 200,
+          body: {
+            id: account.id,
+            name: account.name,
+            organisation_id: 'ORGANISATIONfederation0000000001',
+            currency: account.currency,
+            type: account.type,
+            logo: null,
+            beneficiary: null,
+            bundle_portfolio_id: null,
+            scope: account.scope,
+          },
+        };
+      },
+    },
     {
       method: 'POST',
       path: '/orders/by-mass/quote',

@@ -162,6 +162,15 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect(badKey).toEqual({ offsetOrder: null, userErrors: [expect.objectContaining({ code: 'INVALID', field: ['input', 'idempotencyKey'] })] });
   });
 
+  it('a mass beyond 10^9 t is refused INVALID on the mass, before anything is read or written; 10^9 t itself is not', async () => {
+    const before = await allOrders(admin);
+    const huge = await orderByMass('999999999999', 'huge-mass');
+    expect(huge).toEqual({ offsetOrder: null, userErrors: [{ field: ['input', 'mass', 'amount'], code: 'INVALID', message: 'Quantity is at most 1000000000 t' }] });
+    expect((await quoteByMass('1000000000.000001')).userErrors.map((e) => [e.code, e.message])).toEqual([['INVALID', 'Quantity is at most 1000000000 t']]);
+    expect((await quoteByMass('1000000000')).userErrors.map((e) => e.code)).toEqual(['INSUFFICIENT_INVENTORY']);
+    expect(await allOrders(admin)).toEqual(before);
+  });
+
   it('an order by mass buys exactly what its quote showed, across bundles', async () => {
     // More than the cheapest bundle has left, so the quote and the order span two bundles.
     const quote = (await quoteByMass('300')).quote!;

@@ -120,8 +120,8 @@ describe('offsetResoldProduct with Lune refusing the order for a while (upstream
   let lune: LuneFake;
 
   beforeAll(async () => {
-    // One request per window: the quote passes, the order right after it is rate limited.
-    lune = await startLuneFake({ rateLimit: { limit: 1, windowMs: 4_000 } });
+    // Two requests per window: the account read at start and the quote pass, the order right after them is rate limited.
+    lune = await startLuneFake({ rateLimit: { limit: 2, windowMs: 6_000 } });
     market = await startMarketplace('upstream', {
       ...lune.env,
       OFFSET_ORDERS_ACCOUNT_ID: LUNE_ACCOUNTS.liveEur.id,
@@ -138,6 +138,7 @@ describe('offsetResoldProduct with Lune refusing the order for a while (upstream
 
   it('answers that the offset is recorded, and the resumer places the one order once Lune accepts', async () => {
     const input = { resoldProductId: PRODUCT.id, year: 2025, idempotencyKey: 'crispbread-rate-limited' };
+    await until(async () => lune.calls.some((c) => c.path === '/accounts/me'), 'the account read at start');
     const refused = await market.as('alice', OFFSET, { input });
     expect(refused.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     expect(refused.errors?.[0]?.message).toContain('retry with the same idempotencyKey');

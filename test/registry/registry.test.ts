@@ -397,7 +397,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       ['both destinations', { ...base, action: 'TRANSFER', amount: '1', toOrganizationId: BUYER, toAddress: '0xabc' }, [['INVALID', ['input', 'toAddress']]]],
       ['neither destination', { ...base, action: 'TRANSFER_RETIRE', amount: '1', retirement }, [['REQUIRED', ['input', 'toOrganizationId']]]],
       ['no retirement data', { ...base, action: 'RETIRE', amount: '1' }, [['REQUIRED', ['input', 'retirement']]]],
-      ['retirement without comment and beneficiary', { ...base, action: 'RETIRE', amount: '1', retirement: { reason: 'x' } }, [['REQUIRED', ['input', 'retirement', 'beneficiaryName']], ['REQUIRED', ['input', 'retirement', 'comment']]]],
+      ['retirement without comment and beneficiary', { ...base, action: 'RETIRE', amount: '1', retirement: { reason: 'x' } }, [['REQUIRED', ['input', 'retirement', 'beneficiaryName']]]],
       ['retirement data on a transfer', { ...base, action: 'TRANSFER', amount: '1', toOrganizationId: BUYER, retirement }, [['INVALID', ['input', 'retirement']]]],
       ['a destination on a retirement', { ...base, action: 'RETIRE', amount: '1', toOrganizationId: BUYER, retirement }, [['INVALID', ['input', 'toOrganizationId']]]],
       ['zero amount', { ...base, action: 'CANCEL', amount: '0' }, [['INVALID', ['input', 'amount']]]],

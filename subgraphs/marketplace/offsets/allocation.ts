@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { DomainError, ValidationErrors, type UserError } from '../../../lib/errors.ts';
 import { Decimal, dec, fromMinor, minorUnits, toMinor, type MassUnit } from '../../../lib/decimal.ts';
+import { massLimitError, moneyLimitError } from '../../../lib/limits.ts';
 import { isCurrencyCode } from '../../../lib/scalars.ts';
 import type { OffsetQuoteRecord, OffsetRequest, ResoldProductEmissions } from './source.ts';
 
@@ -147,6 +148,10 @@ export function massRequest(input: { mass: { amount: Decimal | string; unit: Mas
   const grams = dec(input.mass.amount.toString()).mul(GRAMS_PER[input.mass.unit]);
   if (grams.lte(0)) errors.push(invalid('input.mass.amount', 'The quote results in a non-positive quantity: the mass must be positive'));
   else if (!grams.isInteger()) errors.push(invalid('input.mass.amount', 'Mass has a precision of one gram at most'));
+  else {
+    const tooMuch = massLimitError(BigInt(grams.toFixed(0)), 'input.mass.amount');
+    if (tooMuch) errors.push(tooMuch);
+  }
   if (errors.length) throw new ValidationErrors(errors);
   return { kind: 'MASS', grams: BigInt(grams.toFixed(0)), currency };
 }
@@ -158,6 +163,7 @@ export function valueRequest(input: { value: Decimal | string; currency: string 
   const value = dec(input.value.toString());
   let maximumMinor = 0n;
   if (value.lte(0)) errors.push(invalid('input.value', 'The quote results in a non-positive quantity: the value must be positive'));
+  else if (moneyLimitError(value, currency, 'input.value')) errors.push(moneyLimitError(value, currency, 'input.value')!);
   else if (!errors.length) {
     try {
       maximumMinor = toMinor(value, currency);

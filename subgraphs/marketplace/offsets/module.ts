@@ -6,6 +6,7 @@ import type { Viewer } from '../../../lib/auth.ts';
 import type { Config } from '../../../lib/config.ts';
 import type { Database } from '../../../lib/db.ts';
 import type { Logger } from '../../../lib/logger.ts';
+import type { RecentViolation } from '../../../lib/upstream-contract.ts';
 import type { RequestContext } from '../../../lib/subgraph.ts';
 import { CERTIFICATE_PATH, CertificateSigner, requestOrigin, type CertificateLink } from './certificate-link.ts';
 import { certificateRoute } from './certificate-route.ts';
@@ -17,7 +18,8 @@ import { registryRetirementsOf } from './local/registry-retirements.ts';
 import type { OffsetOrderSource, OffsetQuoteView, OffsetRequest } from './source.ts';
 import { createLuneApi } from './upstream/client.ts';
 import { OffsetOrderJournal } from './upstream/journal.ts';
-import { UpstreamOffsetOrderSource, type LuneOffsets } from './upstream/source.ts';
+import { LuneAccountCurrency } from './upstream/account.ts';
+import { UpstreamOffsetOrderSource, startOutcomeResolver, type LuneOffsets } from './upstream/source.ts';
 import { serviceOutboxOf } from '../outbox/service-outbox.ts';
 import { offsetOrderRule } from '../policy.ts';
 
@@ -51,6 +53,8 @@ export interface OffsetOrderContext {
 export interface OffsetOrdersModule {
   context(base: RequestContext): OffsetOrderContext;
   routes: Record<string, ReturnType<typeof certificateRoute>>;
+  /** Upstream mode: Lune's account currency when it differs from the configured one (/health is `degraded`). */
+  accountMismatch?(): Promise<RecentViolation | null>;
   close(): Promise<void>;
 }
 
@@ -119,15 +123,24 @@ export async function localOffsetOrders(config: Config, db: Database, log: Logge
  */
 export function upstreamOffsetOrders(config: Config, db: Database, log: Logger): OffsetOrdersModule {
   const api = createLuneApi(config, log);
-  const lune: LuneOffsets = { api, accountCurrency: config.OFFSET_ORDERS_ACCOUNT_CURRENCY, inFlight: new Map(), log };
+  const account = new LuneAccountCurrency(api, config.OFFSET_ORDERS_ACCOUNT_CURRENCY, log, {
+    maxAgeMs: config.UPSTREAM_HEALTH_CACHE_MS,
+    healthTimeoutMs: config.UPSTREAM_HEALTH_TIMEOUT_MS,
+  });
+  account.start();
+  const lune: LuneOffsets = { api, account, inFlight: new Map(), log };
   const sourceOf = (viewer: Viewer | null) => new UpstreamOffsetOrderSource(lune, new OffsetOrderJournal(db.fork()), viewer);
+  // Orders whose answer was lost are settled in the background too, a bounded batch per pass.
+  const resolver = startOutcomeResolver(lune, () => new OffsetOrderJournal(db.fork()), config.OFFSET_FLOW_RESUME_INTERVAL_MS);
   // The payments of product offsets leave through the service outbox in upstream mode too.
   const outbox = serviceOutboxOf(config, db, log);
   outbox.start();
   const { flow, resumer } = productFlow(config, db, log, sourceOf, () => outbox.kick());
-  return assemble(config, (base) => sourceOf(base.auth.viewer), flow, async () => {
+  const module = assemble(config, (base) => sourceOf(base.auth.viewer), flow, async () => {
+    await resolver.stop();
     await resumer.stop();
     await outbox.stop();
     await api.close();
   });
+  return { ...module, accountMismatch: () => account.health() };
 }

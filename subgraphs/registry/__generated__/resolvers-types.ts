@@ -638,7 +638,8 @@ export type Query = {
    * read from the processed RETIRE and TRANSFER_RETIRE credit requests of the organizations the
    * registry knows (those with members, and the offset inventory) plus the registry's journal of
    * the retirements made through it, which alone knows offset orders (a filter by offset order reads
-   * the journal only). Null, with a coded error, when an upstream part fails.
+   * the journal only). When one organization's requests cannot be read, the list answers the others,
+   * with a coded error beside it (path `retirements`, `extensions.organizationId`, `partial: true`).
    */
   retirements: Maybe<RetirementConnection>;
 };
@@ -754,11 +755,11 @@ export type RetirementConnection = {
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 
-/** Retirement data; reason, beneficiary name and comment are required to retire. */
+/** Retirement data; reason and beneficiary name are required to retire, the comment is optional (as in the ICR's `retirementData`). */
 export type RetirementDataInput = {
   /** Who the retired tonnes are claimed for. */
   beneficiaryName?: InputMaybe<Scalars['String']['input']>;
-  /** Free-text comment recorded with the retirement. */
+  /** Free-text comment recorded with the retirement; optional. */
   comment?: InputMaybe<Scalars['String']['input']>;
   /** The offset order the retirement fulfils. */
   offsetOrderId?: InputMaybe<Scalars['ID']['input']>;

@@ -1,11 +1,22 @@
+import { GraphQLError } from 'graphql';
 import { requireService } from '../../../lib/auth.ts';
 import { pageArgs, wantsTotalCount } from '../../../lib/connection.ts';
 import { dec, type Decimal } from '../../../lib/decimal.ts';
-import { mutationPayload } from '../../../lib/errors.ts';
+import { ErrorCode, mutationPayload } from '../../../lib/errors.ts';
+import { upstreamToGraphQLError } from '../../../lib/http-client.ts';
+import { reportPartialFailure } from '../../../lib/partial-errors.ts';
 import { commonResolvers } from '../../../lib/scalars.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { validateCreditAction, validateOffsetRetirement } from '../rules.ts';
+
+/** A failed organization of a list as a coded error naming it (never the upstream's text). */
+function partFailureOf(organizationId: string, error: unknown) {
+  const known = error instanceof GraphQLError ? error : upstreamToGraphQLError(error);
+  const code = (known?.extensions.code as ErrorCode | undefined) ?? ErrorCode.UPSTREAM_UNAVAILABLE;
+  const why = code === ErrorCode.NOT_FOUND ? 'the ICR does not know it' : 'the ICR did not answer for it';
+  return { code, message: `Retirements of organization ${organizationId} are missing from this list: ${why}`, extensions: { upstream: 'icr', organizationId } };
+}
 
 const tonnes = (amount: Decimal) => ({ amount: amount.toString(), unit: 'T' as const });
 
@@ -16,7 +27,8 @@ export const resolvers: Resolvers<Context> = {
     organization: (_root, { id }, ctx) => ctx.source.organization(id),
     puroInventory: (_root, args, ctx, info) =>
       ctx.source.puroInventory(args.filter ?? {}, { field: args.orderBy?.field ?? 'VINTAGE', direction: args.orderBy?.direction ?? 'ASC' }, pageArgs(args), wantsTotalCount(info)),
-    retirements: (_root, args, ctx) => ctx.source.retirements(args.filter ?? {}, pageArgs(args)),
+    retirements: (_root, args, ctx, info) =>
+      ctx.source.retirements(args.filter ?? {}, pageArgs(args), ({ organizationId, error }) => reportPartialFailure(ctx, info.path, partFailureOf(organizationId, error))),
     creditTypes: (_root, args, ctx) => ctx.source.creditTypes(pageArgs(args)),
     organizationMembers: (_root, { organizationId }, ctx) => ctx.source.organizationMembers(organizationId),
   },

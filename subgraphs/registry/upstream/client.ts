@@ -71,7 +71,7 @@ export interface IcrActionBody {
   amount: number;
   toOrganizationId?: string;
   toAddress?: string;
-  retirementData?: { reason: string; beneficiaryName: string; comment: string };
+  retirementData?: { reason: string; beneficiaryName: string; comment?: string };
 }
 
 // ---- CO2Trust Puro wire contract (the assumptions listed at the top, in one place) ---------

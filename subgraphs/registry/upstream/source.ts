@@ -29,6 +29,7 @@ import type {
   CreditTypeRecord,
   OffsetRetirementCommand,
   OrganizationRecord,
+  PartFailure,
   ProjectRecord,
   PuroInventoryFilter,
   PuroInventoryOrder,
@@ -169,10 +170,19 @@ export class UpstreamRegistrySource implements RegistrySource {
    * offset orders). Otherwise the processed RETIRE and TRANSFER_RETIRE requests of every known
    * organization (documented reads), with the journal's offset orders, and the journal's own.
    */
-  private async icrRetirements(offsetOrderId: string | null): Promise<RetirementRecord[]> {
+  private async icrRetirements(offsetOrderId: string | null, onPartFailure: (failure: PartFailure) => void): Promise<RetirementRecord[]> {
     if (offsetOrderId) return this.journal.retirementsOfOffsetOrders([offsetOrderId]);
     const organizations = await this.knownOrganizations();
-    const requests = (await Promise.all(organizations.map((id) => this.icr.allRequests(id)))).flat();
+    // One organization that fails (unknown to the ICR, unreachable) costs its own part only.
+    const settled = await Promise.allSettled(organizations.map((id) => this.icr.allRequests(id)));
+    // Nothing answered: the list has no part to show, it fails as a whole.
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed && settled.every((r) => r.status === 'rejected')) throw failed.reason;
+    const requests = settled.flatMap((result, i) => {
+      if (result.status === 'fulfilled') return result.value;
+      onPartFailure({ organizationId: organizations[i]!, error: result.reason });
+      return [];
+    });
     const orders = await this.journal.offsetOrdersOfRequests(requests.map((r) => r.id));
     const read = requests.map((r) => retirementOf(r, orders.get(r.id) ?? null)).filter((r): r is RetirementRecord => r !== null);
     const seen = new Set(read.map((r) => r.id));
@@ -181,11 +191,11 @@ export class UpstreamRegistrySource implements RegistrySource {
   }
 
   /** ICR retirements first, then Puro: the window may span both lists. */
-  async retirements(filter: RetirementFilter, args: ConnectionArgs): Promise<Connection<RetirementRecord>> {
+  async retirements(filter: RetirementFilter, args: ConnectionArgs, onPartFailure: (failure: PartFailure) => void = () => undefined): Promise<Connection<RetirementRecord>> {
     const page = offsetPage(args, 'Retirement');
     const orders = filter.offsetOrderId ? [filter.offsetOrderId] : null;
     if (filter.registry === 'PURO') return windowFromPages(page, this.puroRetirementPages(orders));
-    const icr = await this.icrRetirements(filter.offsetOrderId ?? null);
+    const icr = await this.icrRetirements(filter.offsetOrderId ?? null, onPartFailure);
     if (filter.registry === 'ICR') return offsetConnection(icr.slice(page.offset, page.offset + page.limit), page, icr.length);
     const mine = icr.slice(page.offset, page.offset + page.limit);
     const rest = { list: page.list, offset: Math.max(0, page.offset - icr.length), limit: page.limit - mine.length };
@@ -255,7 +265,10 @@ export class UpstreamRegistrySource implements RegistrySource {
       ...(cmd.toOrganizationId ? { toOrganizationId: cmd.toOrganizationId } : {}),
       ...(cmd.toAddress ? { toAddress: cmd.toAddress } : {}),
       // The document's retirement data; the offset order stays in the journal.
-      ...(cmd.retirement ? { retirementData: { reason: cmd.retirement.reason, beneficiaryName: cmd.retirement.beneficiaryName, comment: cmd.retirement.comment } } : {}),
+      // `comment` only when given: the document does not require it.
+      ...(cmd.retirement
+        ? { retirementData: { reason: cmd.retirement.reason, beneficiaryName: cmd.retirement.beneficiaryName, ...(cmd.retirement.comment ? { comment: cmd.retirement.comment } : {}) } }
+        : {}),
     };
   }
 
@@ -268,6 +281,7 @@ export class UpstreamRegistrySource implements RegistrySource {
     if (!(error instanceof IcrRefusal)) return error;
     if (error.status === 404 || error.status === 422) {
       if (cmd.toOrganizationId && error.mentions(cmd.toOrganizationId)) return unknownOrganizationError(cmd.toOrganizationId);
+      if (error.status === 404 && error.mentions(cmd.organizationId) && !error.mentions(cmd.creditId)) return unknownOrganizationError(cmd.organizationId, 'input.organizationId');
       if (error.status === 404 || error.mentions(cmd.creditId)) return unknownCreditError(cmd.creditId);
       return insufficientBalanceError(cmd.amount);
     }
@@ -281,7 +295,10 @@ export class UpstreamRegistrySource implements RegistrySource {
    * decides: a refusal after a race maps through `refusal`.
    */
   private async precheck(cmd: CreditActionCommand): Promise<void> {
-    const credit = ((await this.fetchInventory(cmd.organizationId, false)) ?? []).find((c) => c.id === cmd.creditId);
+    const inventory = await this.fetchInventory(cmd.organizationId, false);
+    // The ICR does not know the acting organization: that is the organization's fault, not the credit's.
+    if (inventory === null) throw unknownOrganizationError(cmd.organizationId, 'input.organizationId');
+    const credit = inventory.find((c) => c.id === cmd.creditId);
     if (!credit) throw unknownCreditError(cmd.creditId);
     if (credit.amount.lt(cmd.amount.toString())) throw insufficientBalanceError(cmd.amount);
   }

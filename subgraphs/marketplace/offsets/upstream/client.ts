@@ -7,18 +7,21 @@
 // - order bodies: `mass` / `value` / `estimate_id`, `idempotency_key` (≤ 100 characters) and
 //   `metadata` (a string map); quotes take only `mass` / `value`. Lune prices everything in the
 //   account's currency, so no currency is ever sent;
+// - GET /accounts/me answers the account the key acts for; its `currency` prices every order;
 // - GET /orders pages by `limit` (1..100, a digit string) and `after` (an order id), newest first.
 import { z } from 'zod';
 import type { Config } from '../../../../lib/config.ts';
 import { UpstreamHttpError, upstreamClient, type UpstreamClient } from '../../../../lib/http-client.ts';
 import type { Logger } from '../../../../lib/logger.ts';
 import { UpstreamContractError, parseUpstream } from '../../../../lib/upstream-contract.ts';
-import { LuneOrder, LuneOrderPage, LuneQuote } from './wire.ts';
+import { LuneAccount, LuneOrder, LuneOrderPage, LuneQuote } from './wire.ts';
 
 const enc = encodeURIComponent;
 
 /** The routes of the definition this layer calls (`paths` of openapi.yml). */
 export const LUNE_ROUTES = {
+  /** GET: the account the key (and `Lune-Account`) acts for (operation getAccount; lune-ts AccountsService.ts). */
+  account: '/accounts/me',
   createByMass: '/orders/by-mass',
   createByValue: '/orders/by-value',
   createByEstimate: '/orders/by-estimate',
@@ -50,6 +53,11 @@ export class LuneApi {
 
   constructor(http: UpstreamClient) {
     this.http = http;
+  }
+
+  /** The account orders are placed on: its currency is the currency of every price. */
+  async account(opts: { timeoutMs?: number; retries?: number } = {}): Promise<LuneAccount> {
+    return parse(LuneAccount, 'GET /accounts/me', await this.http.json<unknown>({ path: LUNE_ROUTES.account, idempotent: true, ...opts }));
   }
 
   async quote(kind: 'MASS' | 'VALUE', body: Record<string, unknown>): Promise<LuneQuote> {

@@ -4,7 +4,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '../../../../lib/db.ts';
-import { OffsetOrderJournalEntry } from './entities.ts';
+import { OffsetOrderJournalEntry, type OffsetJournalState } from './entities.ts';
 
 const PREFIX = 'mkt1-';
 
@@ -59,14 +59,38 @@ export class OffsetOrderJournal {
     }
   }
 
-  /** Lune accepted the request as this order. */
-  async accepted(entryId: string, luneOrderId: string): Promise<void> {
-    await this.em.fork().nativeUpdate(OffsetOrderJournalEntry, { id: entryId }, { state: 'ACCEPTED', luneOrderId, updatedAt: new Date() });
+  /** The POST is about to leave (from PENDING, UNKNOWN or REFUSED; a DONE row is never sent again). */
+  async sent(entryId: string): Promise<void> {
+    await this.em.fork().nativeUpdate(OffsetOrderJournalEntry, { id: entryId, state: { $ne: 'DONE' } }, { state: 'SENT', updatedAt: new Date() });
+  }
+
+  /** Lune placed the request as this order. */
+  async done(entryId: string, luneOrderId: string): Promise<void> {
+    await this.em.fork().nativeUpdate(OffsetOrderJournalEntry, { id: entryId }, { state: 'DONE', luneOrderId, updatedAt: new Date() });
+  }
+
+  /** No answer: Lune may have placed the order. Only GET by idempotency key settles it. */
+  async unknown(entryId: string): Promise<void> {
+    await this.em.fork().nativeUpdate(OffsetOrderJournalEntry, { id: entryId, state: 'SENT' }, { state: 'UNKNOWN', updatedAt: new Date() });
+  }
+
+  /** Lune did not process the request (429, 503): nothing was created, the same key may be sent again. */
+  async notSent(entryId: string): Promise<void> {
+    await this.em.fork().nativeUpdate(OffsetOrderJournalEntry, { id: entryId, state: 'SENT' }, { state: 'PENDING', updatedAt: new Date() });
   }
 
   /** Lune refused the request (nothing was created): the same key may be sent again. */
   async refused(entryId: string): Promise<void> {
-    await this.em.fork().nativeUpdate(OffsetOrderJournalEntry, { id: entryId, state: 'PENDING' }, { state: 'REFUSED', updatedAt: new Date() });
+    await this.em.fork().nativeUpdate(OffsetOrderJournalEntry, { id: entryId, state: { $in: ['PENDING', 'SENT'] } }, { state: 'REFUSED', updatedAt: new Date() });
+  }
+
+  /**
+   * Rows whose outcome is open (SENT or UNKNOWN), last touched since `since`, oldest first, at most
+   * `limit`; only this buyer's when `ownerId` is given.
+   */
+  async unresolved(opts: { ownerId?: string; since: Date; limit: number }): Promise<OffsetOrderJournalEntry[]> {
+    const where = { state: { $in: ['SENT', 'UNKNOWN'] as OffsetJournalState[] }, updatedAt: { $gte: opts.since }, ...(opts.ownerId ? { ownerId: opts.ownerId } : {}) };
+    return this.em.fork().find(OffsetOrderJournalEntry, where, { orderBy: { updatedAt: 'ASC', id: 'ASC' }, limit: opts.limit });
   }
 
   /** The journal rows of these Lune orders (one statement), by Lune order id. */
@@ -82,7 +106,7 @@ export class OffsetOrderJournal {
    */
   async page(ownerId: string, limit: number, afterLuneOrderId: string | null): Promise<OffsetOrderJournalEntry[] | null> {
     const em = this.em.fork();
-    const mine = { ownerId, state: 'ACCEPTED' as const };
+    const mine = { ownerId, state: 'DONE' as const };
     let where: object = mine;
     if (afterLuneOrderId) {
       const cursor = await em.findOne(OffsetOrderJournalEntry, { ...mine, luneOrderId: afterLuneOrderId });

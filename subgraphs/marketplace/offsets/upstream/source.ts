@@ -3,26 +3,44 @@ import type { Viewer } from '../../../../lib/auth.ts';
 import { afterKeyPage, keysetConnection } from '../../../../lib/connection.ts';
 import { dec, minorUnits } from '../../../../lib/decimal.ts';
 import { DomainError, ErrorCode, apiError, badInput, unauthenticated } from '../../../../lib/errors.ts';
-import { UpstreamHttpError, UpstreamUnreachableError } from '../../../../lib/http-client.ts';
+import { UpstreamHttpError } from '../../../../lib/http-client.ts';
+import { MAX_SPEND_WITHOUT_MASS_CHECK, assertMassWithinLimit } from '../../../../lib/limits.ts';
 import type { Logger } from '../../../../lib/logger.ts';
 import { GRAMS_PER_TONNE, minorToDecimal, requestHash } from '../allocation.ts';
 import type { OffsetOrderPage, OffsetOrderView, OffsetOrderSource, OffsetRequest } from '../source.ts';
+import type { LuneAccountCurrency } from './account.ts';
 import { LUNE_MAX_LIMIT, contractError, type LuneApi } from './client.ts';
 import type { OffsetOrderJournalEntry } from './entities.ts';
 import type { OffsetOrderJournal } from './journal.ts';
 import { fromLune, placedOrderOf, type OffsetOwnership } from './mappers.ts';
-import { luneErrorOf, type LuneOrder } from './wire.ts';
+import { LuneOrder, luneErrorOf } from './wire.ts';
 
 const FIELD_OF = { MASS: 'input.mass', VALUE: 'input.value', ESTIMATE: 'input.estimateId' } as const;
 
 /** What every request of one process shares: the API, the account's currency, orders in flight. */
 export interface LuneOffsets {
   api: LuneApi;
-  /** The Lune account's currency (OFFSET_ORDERS_ACCOUNT_CURRENCY): every price is in it. */
-  accountCurrency: string;
+  /** The configured currency (OFFSET_ORDERS_ACCOUNT_CURRENCY), checked against Lune's account. */
+  account: LuneAccountCurrency;
   /** Order requests being sent now, by Lune key: concurrent duplicates in this process share one POST. */
   inFlight: Map<string, Promise<OffsetOrderView>>;
   log: Logger;
+}
+
+/** Open outcomes a query of a buyer's orders settles first (one GET each), so a list stays cheap. */
+export const RESOLVE_ON_READ = 5;
+/** Open outcomes are asked about for this long; older ones stay UNKNOWN in the journal (and are logged). */
+export const RESOLVE_HORIZON_MS = 7 * 24 * 3600_000;
+
+/** The coded error of an order whose POST got no answer: it may exist; the key names it. */
+export function outcomeUnknown(entry: Pick<OffsetOrderJournalEntry, 'clientKey' | 'luneKey'>) {
+  const retry = entry.clientKey
+    ? 'Retry with the same idempotencyKey, or read offsetOrderByIdempotencyKey, to learn the outcome: it is never placed twice.'
+    : 'It appears in offsetOrders once Lune confirms it; it is never placed twice.';
+  return apiError(ErrorCode.UPSTREAM_OUTCOME_UNKNOWN, `The offset-orders service did not answer this order and may have placed it. ${retry}`, {
+    idempotencyKey: entry.clientKey,
+    upstreamIdempotencyKey: entry.luneKey,
+  });
 }
 
 /**
@@ -39,19 +57,27 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
     this.lune = lune;
     this.journal = journal;
     this.viewer = viewer;
-    this.defaultCurrency = lune.accountCurrency;
+    this.defaultCurrency = lune.account.configured;
   }
 
   async quote(request: OffsetRequest & { kind: 'MASS' | 'VALUE' }) {
     this.checkCurrency(request);
     try {
-      const quote = await this.lune.api.quote(request.kind, demandBody(request));
-      // Lune prices in its account's currency; another one means the configuration is wrong.
-      if (quote.currency !== this.lune.accountCurrency) throw contractError(`POST /orders/by-${request.kind === 'MASS' ? 'mass' : 'value'}/quote`, 'currency');
+      await this.lune.account.assertUsable();
+      const quote = await this.quoteAtLune(request);
       return fromLune.quote(quote);
     } catch (error) {
       throw refusalOf(error, request) ?? luneFailure(error);
     }
+  }
+
+  /** Lune's quote, in the account's currency and within the mass limit. */
+  private async quoteAtLune(request: OffsetRequest & { kind: 'MASS' | 'VALUE' }) {
+    const quote = await this.lune.api.quote(request.kind, demandBody(request));
+    // Lune prices in its account's currency; another one means the configuration is wrong.
+    if (quote.currency !== this.lune.account.configured) throw contractError(`POST /orders/by-${request.kind === 'MASS' ? 'mass' : 'value'}/quote`, 'currency');
+    if (request.kind === 'VALUE') assertMassWithinLimit(gramsOfTonnes(quote.estimated_quantity), FIELD_OF.VALUE);
+    return quote;
   }
 
   /** One POST per quote: the API has no batch quote. */
@@ -65,70 +91,116 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
     this.checkCurrency(request);
     const hash = requestHash(request);
     let entry = idempotencyKey ? await this.journal.byClientKey(viewer.id, idempotencyKey) : null;
+    if (entry && entry.requestHash !== hash) {
+      throw new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was already used for a different offset order request', 'input.idempotencyKey');
+    }
+    const owner = { ownerId: viewer.id, clientKey: idempotencyKey };
+    if (entry?.state === 'DONE' && entry.luneOrderId) {
+      const first = await this.lune.api.order(entry.luneOrderId).catch((error: unknown) => Promise.reject(luneFailure(error)));
+      if (first) return fromLune.order(first, owner);
+    }
+    try {
+      await this.lune.account.assertUsable();
+      // A spend that could buy more than the mass limit is quoted first (a quote creates nothing).
+      if (request.kind === 'VALUE' && minorToDecimal(request.maximumMinor, request.currency).gt(MAX_SPEND_WITHOUT_MASS_CHECK)) await this.quoteAtLune(request);
+    } catch (error) {
+      throw refusalOf(error, request) ?? luneFailure(error);
+    }
     entry ??= await this.journal.open({ ownerId: viewer.id, clientKey: idempotencyKey, requestHash: hash });
     if (entry.requestHash !== hash) {
       throw new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was already used for a different offset order request', 'input.idempotencyKey');
     }
-    const owner = { ownerId: viewer.id, clientKey: idempotencyKey };
-    if (entry.state === 'ACCEPTED' && entry.luneOrderId) {
-      const first = await this.lune.api.order(entry.luneOrderId);
-      if (first) return fromLune.order(first, owner);
-    }
     const running = this.lune.inFlight.get(entry.luneKey);
     if (running) return running;
-    const sending = this.send(request, entry, owner).finally(() => this.lune.inFlight.delete(entry.luneKey));
-    this.lune.inFlight.set(entry.luneKey, sending);
+    const opened = entry;
+    const sending = this.send(request, opened, owner).finally(() => this.lune.inFlight.delete(opened.luneKey));
+    this.lune.inFlight.set(opened.luneKey, sending);
     return sending;
   }
 
   /**
-   * Sends the order with the entry's Lune key. Lune deduplicates the key, so a resend after a lost
-   * answer (here, by the HTTP client, or by the buyer retrying) never buys twice.
+   * Sends the order with the entry's Lune key. An entry that was sent before is first looked up
+   * by that key; Lune deduplicates the key, so a resend after a lost answer never buys twice.
    */
   private async send(request: OffsetRequest, entry: OffsetOrderJournalEntry, owner: OffsetOwnership): Promise<OffsetOrderView> {
+    if (entry.state === 'SENT' || entry.state === 'UNKNOWN') {
+      let placed: LuneOrder | null;
+      try {
+        placed = await this.lune.api.orderByIdempotencyKey(entry.luneKey);
+      } catch (error) {
+        // Lune cannot say whether the earlier POST placed the order: the outcome stays open.
+        this.lune.log.warn({ err: error, journalId: entry.id }, 'could not look up a Lune order by its idempotency key');
+        throw outcomeUnknown(entry);
+      }
+      if (placed) return this.accept(entry, placed, owner);
+    }
     const body = { ...demandBody(request), idempotency_key: entry.luneKey, metadata: { buyer_id: owner.ownerId } };
+    await this.journal.sent(entry.id);
     let answer: unknown;
     try {
       answer = await this.lune.api.createOrder(request.kind, body);
     } catch (error) {
-      const placed = await this.placedDespite(error, entry.luneKey);
-      if (placed) return this.accept(entry, placed, owner);
       const refusal = refusalOf(error, request);
-      if (refusal) await this.journal.refused(entry.id);
-      throw refusal ?? luneFailure(error);
+      if (refusal) {
+        await this.journal.refused(entry.id);
+        throw refusal;
+      }
+      if (notProcessed(error)) {
+        await this.journal.notSent(entry.id);
+        throw luneFailure(error);
+      }
+      // Any other 4xx (401, 415, a suspended account): Lune answered and created nothing.
+      if (error instanceof UpstreamHttpError && error.status < 500 && !isRepeatedKey(error)) {
+        await this.journal.refused(entry.id);
+        throw luneFailure(error);
+      }
+      return this.settleLost(entry, owner, error);
     }
-    const order = placedOrderOf(answer, owner, { kind: request.kind, estimateId: request.kind === 'ESTIMATE' ? request.estimateId : null, fallbackId: entry.id });
-    if (order.totalCost && order.totalCost.currency !== this.lune.accountCurrency) {
+    const parsed = LuneOrder.safeParse(answer);
+    const id = parsed.success ? parsed.data.id : idOf(answer);
+    // A 2xx whose body names no order: the order exists, Lune's key finds it.
+    if (!id) return this.settleLost(entry, owner, contractError(`POST /orders/by-${request.kind.toLowerCase()}`, 'id'));
+    const order = placedOrderOf(answer, owner, { kind: request.kind, estimateId: request.kind === 'ESTIMATE' ? request.estimateId : null, fallbackId: id });
+    if (order.totalCost && order.totalCost.currency !== this.lune.account.configured) {
       this.lune.log.error({ offsetOrderId: order.id, currency: order.totalCost.currency }, 'Lune priced an order in another currency than OFFSET_ORDERS_ACCOUNT_CURRENCY');
     }
-    await this.recordAccepted(entry, order.id);
+    await this.recordDone(entry, order.id);
     return order;
   }
 
-  /** After a failed POST: the order Lune placed anyway (a repeated key, or an answer lost on the way). */
-  private async placedDespite(error: unknown, luneKey: string): Promise<LuneOrder | null> {
-    const repeated = error instanceof UpstreamHttpError && error.status === 409 && luneErrorOf(error.body).code === 'order_idempotency_already_exists';
-    const unanswered = error instanceof UpstreamUnreachableError || (error instanceof UpstreamHttpError && error.status >= 500);
-    if (!repeated && !unanswered) return null;
+  /**
+   * After a POST that may have reached Lune (no answer, a 5xx, an unreadable 2xx, a repeated key):
+   * the order of the key if Lune has it; else the row is UNKNOWN and the caller learns so, with the key.
+   */
+  private async settleLost(entry: OffsetOrderJournalEntry, owner: OffsetOwnership, error: unknown): Promise<OffsetOrderView> {
+    const repeated = isRepeatedKey(error);
+    let placed: LuneOrder | null = null;
     try {
-      return await this.lune.api.orderByIdempotencyKey(luneKey);
+      placed = await this.lune.api.orderByIdempotencyKey(entry.luneKey);
     } catch (lookup) {
-      if (repeated) throw lookup;
-      return null;
+      this.lune.log.warn({ err: lookup, journalId: entry.id }, 'could not look up a Lune order by its idempotency key');
     }
+    if (placed) return this.accept(entry, placed, owner);
+    if (repeated) {
+      // Lune says the key is taken, yet shows no order of it: the outcome stays open.
+      this.lune.log.error({ journalId: entry.id }, 'Lune refused a repeated idempotency key but has no order for it');
+    }
+    await this.journal.unknown(entry.id);
+    this.lune.log.warn({ journalId: entry.id, reason: error instanceof Error ? error.message : String(error) }, 'an offset order POST got no usable answer: its outcome is unknown');
+    throw outcomeUnknown(entry);
   }
 
   private async accept(entry: OffsetOrderJournalEntry, order: LuneOrder, owner: OffsetOwnership): Promise<OffsetOrderView> {
-    await this.recordAccepted(entry, order.id);
+    await this.recordDone(entry, order.id);
     return fromLune.order(order, owner);
   }
 
   /** The journal learns the Lune order id; if it cannot, the order still stands (a retry finds it by key). */
-  private async recordAccepted(entry: OffsetOrderJournalEntry, luneOrderId: string): Promise<void> {
+  private async recordDone(entry: OffsetOrderJournalEntry, luneOrderId: string): Promise<void> {
     try {
-      await this.journal.accepted(entry.id, luneOrderId);
+      await this.journal.done(entry.id, luneOrderId);
     } catch (error) {
-      this.lune.log.error({ err: error, journalId: entry.id, offsetOrderId: luneOrderId }, 'could not record an accepted Lune order in the journal');
+      this.lune.log.error({ err: error, journalId: entry.id, offsetOrderId: luneOrderId }, 'could not record a placed Lune order in the journal');
     }
   }
 
@@ -147,6 +219,8 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
       }
       // A buyer's orders are the journal's (Lune cannot filter by buyer): one GET per order shown.
       if (scope.ownerId === null) return keysetConnection([], page, (o: OffsetOrderView) => o.id, { hasPreviousPage: false, totalCount: null });
+      // Orders whose answer was lost become visible here once Lune has them.
+      if (afterKey === null) await resolveOpenOutcomes(this.lune, this.journal, { ownerId: scope.ownerId, limit: RESOLVE_ON_READ });
       const entries = await this.journal.page(scope.ownerId, limit + 1, afterKey);
       if (!entries) throw badInput('Invalid cursor in "after"', 'after');
       const orders = await Promise.all(entries.map((e) => this.lune.api.order(e.luneOrderId!)));
@@ -169,11 +243,11 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
 
   async offsetOrderByIdempotencyKey(ownerId: string, idempotencyKey: string) {
     const entry = await this.journal.byClientKey(ownerId, idempotencyKey);
-    if (!entry || entry.state === 'REFUSED') return null;
+    if (!entry || entry.state === 'REFUSED' || entry.state === 'PENDING') return null;
     try {
       const order = entry.luneOrderId ? await this.lune.api.order(entry.luneOrderId) : await this.lune.api.orderByIdempotencyKey(entry.luneKey);
       if (!order) return null;
-      if (!entry.luneOrderId) await this.recordAccepted(entry, order.id);
+      if (!entry.luneOrderId) await this.recordDone(entry, order.id);
       return fromLune.order(order, ownershipOf(entry));
     } catch (error) {
       throw luneFailure(error);
@@ -190,12 +264,65 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
 
   /** Lune prices in its account's currency only: another one is refused before any call. */
   private checkCurrency(request: OffsetRequest): void {
-    const account = this.lune.accountCurrency;
+    const account = this.lune.account.configured;
     if (request.currency !== account) {
       throw new DomainError('INVALID', `Offsets are priced in ${account} on this account; ${request.currency} is not accepted`, 'input.currency');
     }
   }
 }
+
+/**
+ * Asks Lune, by idempotency key, about journal rows whose outcome is open (SENT or UNKNOWN): a buyer's (on a read of their orders) or any
+ * buyer's (the background pass), at most `limit` GETs. A found order makes its row DONE; a row
+ * Lune has no order for stays open (it may still arrive), until RESOLVE_HORIZON_MS.
+ */
+export async function resolveOpenOutcomes(lune: LuneOffsets, journal: OffsetOrderJournal, opts: { ownerId?: string; limit: number }): Promise<number> {
+  const now = Date.now();
+  const open = await journal.unresolved({ ownerId: opts.ownerId, since: new Date(now - RESOLVE_HORIZON_MS), limit: opts.limit });
+  let settled = 0;
+  for (const entry of open) {
+    // A row being sent by this process is settled by its sender.
+    if (lune.inFlight.has(entry.luneKey)) continue;
+    let order: LuneOrder | null;
+    try {
+      order = await lune.api.orderByIdempotencyKey(entry.luneKey);
+    } catch (error) {
+      lune.log.warn({ err: error, journalId: entry.id }, 'could not settle an open offset order outcome');
+      break;
+    }
+    if (!order) continue;
+    await journal.done(entry.id, order.id);
+    settled++;
+    lune.log.info({ journalId: entry.id, offsetOrderId: order.id }, 'an offset order whose answer was lost is placed: recorded');
+  }
+  return settled;
+}
+
+/** The background pass: settles open outcomes every `intervalMs`, a bounded batch each time. */
+export function startOutcomeResolver(lune: LuneOffsets, journal: () => OffsetOrderJournal, intervalMs: number, batch = 20) {
+  let running: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    running ??= resolveOpenOutcomes(lune, journal(), { limit: batch })
+      .catch((error: unknown) => lune.log.warn({ err: error }, 'the offset order outcome pass failed'))
+      .finally(() => (running = null));
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+/** 429 and 503 after the client's retries: Lune did not process the request. */
+const notProcessed = (error: unknown) => error instanceof UpstreamHttpError && (error.status === 429 || error.status === 503);
+const isRepeatedKey = (error: unknown) => error instanceof UpstreamHttpError && error.status === 409 && luneErrorOf(error.body).code === 'order_idempotency_already_exists';
+const idOf = (body: unknown): string | null => {
+  const id = body && typeof body === 'object' ? (body as Record<string, unknown>).id : null;
+  return typeof id === 'string' && id ? id : null;
+};
+const gramsOfTonnes = (tonnes: { mul(n: string): { toFixed(dp: number): string } }) => BigInt(tonnes.mul(GRAMS_PER_TONNE.toString()).toFixed(0));
 
 const ownershipOf = (entry: OffsetOrderJournalEntry | undefined): OffsetOwnership | null => (entry ? { ownerId: entry.ownerId, clientKey: entry.clientKey ?? null } : null);
 

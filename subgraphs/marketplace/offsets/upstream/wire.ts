@@ -70,6 +70,10 @@ export const LuneOrder = z.object({
 });
 export type LuneOrder = z.infer<typeof LuneOrder>;
 
+/** Account (AccountBase: `id`, `currency`, …), answered by GET /accounts/me; only what the layer reads. */
+export const LuneAccount = z.object({ id: z.string().min(1), currency: z.string().min(1) });
+export type LuneAccount = z.infer<typeof LuneAccount>;
+
 /** PaginatedOrders. */
 export const LuneOrderPage = z.object({ has_more: z.boolean(), data: z.array(LuneOrder) });
 export type LuneOrderPage = z.infer<typeof LuneOrderPage>;
