@@ -34,8 +34,7 @@ export async function createPaymentsApp(config: Config): Promise<PaymentsApp> {
   if (config.sourceOf('payments') === 'local') {
     const db = await openDatabase(config, { name: 'payments', entities, migrationsPath: MIGRATIONS });
     if (config.SEED_DEMO_DATA && (await seedPayments(db.fork()))) log.info('seeded demo data');
-    const storage = { kind: db.kind, schema: db.kind === 'postgresql' ? 'payments' : null };
-    sourceFor = (base) => new LocalPaymentsSource(db.fork(), callerScope(policy, base.auth), storage);
+    sourceFor = (base) => new LocalPaymentsSource(db, callerScope(policy, base.auth));
     health = databaseHealth(db);
     close = () => db.close();
     queries = db.queries;
