@@ -16,7 +16,8 @@
 // ceiling, gateway ÷ subgraphs in series), subgraph requests per query, and the idle and peak RSS
 // of every process. Local mode, SQLite in a temp folder, or a fresh PostgreSQL database when
 // DATABASE_URL is set. Exit code 1 when a target (TARGETS) is missed.
-//   npm run bench [-- --seconds 5 --rounds 3 --connections 20 --profile gateway,marketplace --node-flags "--max-semi-space-size=4" --source --cases persona:returning,ceiling]
+//   npm run bench [-- --seconds 5 --rounds 3 --connections 20 --profile gateway,marketplace --node-flags "--max-semi-space-size=4" --source --cases persona:returning,ceiling
+//                     --compare-gateway "<flags>" --compare-gateway-file <other build>/dist/gateway.js]
 // The processes run as `npm start` runs them: their build in dist/ (built first when stale), with
 // the same Node flags and environment; `--source` runs the TypeScript sources instead.
 // `--profile` writes a V8 CPU profile of each named process into bench/profiles/ (open it in Chrome
@@ -49,6 +50,7 @@ interface Options {
   nodeFlags: string[];
   fromSource: boolean;
   compareFlags?: string[];
+  compareFile?: string;
   onlyCases?: Set<string>;
 }
 
@@ -68,6 +70,8 @@ function options(argv: string[]): Options {
     fromSource: argv.includes('--source'),
     // `--compare-gateway "<flags>"`: a second gateway over the same subgraphs with these flags (an A/B).
     compareFlags: list('compare-gateway', ' '),
+    // `--compare-gateway-file <file>`: a second gateway running another build (e.g. another commit's dist/gateway.js).
+    compareFile: value('compare-gateway-file'),
     // `--cases persona:returning,ceiling`: measure only these cases (names as in the table's keys).
     onlyCases: value('cases') ? new Set(list('cases', ',')) : undefined,
   };
@@ -131,8 +135,14 @@ function cases(stack: Stack, callers: Callers, capture: Captured[][], opts: Opti
     persona('member'),
     persona('admin'),
     { name: 'mixed', label: 'mixed: every persona, about 10 % writes', origin: gateway, role: 'gateway', next: (i, n) => mixedRequest(callers, i, n, run) },
-    ...(opts.compareFlags
-      ? [{ name: 'compared', label: `returning buyer, gateway with ${opts.compareFlags.join(' ')}`, origin: stack.ports.compared!, role: 'gateway (compared)', next: (i: number) => readOf('returning', callers, i) }]
+    ...(opts.compareFlags || opts.compareFile
+      ? (['returning', 'new'] as const).map((p) => ({
+          name: `compared:${p}`,
+          label: `${PERSONA_LABELS[p].split(',')[0]!.split(' (')[0]}, compared gateway (${[opts.compareFile, opts.compareFlags?.join(' ')].filter(Boolean).join(', ')})`,
+          origin: stack.ports.compared!,
+          role: 'gateway (compared)',
+          next: (i: number) => readOf(p, callers, i),
+        }))
       : []),
     {
       name: 'one-caller',

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { SUBGRAPHS, type Config, type SubgraphName } from '../lib/config.ts';
 import { ROOT } from '../lib/subgraph.ts';
@@ -20,6 +20,8 @@ export interface StackOptions {
   profiled: Set<string>;
   /** Flags of a second gateway over the same subgraphs (an A/B of the gateway), if any. */
   compareFlags?: string[];
+  /** The file the second gateway runs instead of this one (e.g. another commit's dist/gateway.js). */
+  compareFile?: string;
 }
 
 export interface Stack {
@@ -100,7 +102,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const entry = (name: SubgraphName | 'gateway') => (opts.fromSource ? (name === 'gateway' ? 'gateway/server.ts' : `subgraphs/${name}/server.ts`) : serverFile(name));
   const start = (role: string, file: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}, flags = opts.nodeFlags) => {
     const profile = opts.profiled.has(role) ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench', 'profiles'), '--cpu-prof-name', `${role}.cpuprofile`] : [];
-    processes.set(role, spawn(process.execPath, [...flags, ...profile, join(ROOT, file), ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] }));
+    processes.set(role, spawn(process.execPath, [...flags, ...profile, resolve(ROOT, file), ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] }));
   };
   let stopped = false;
   const stop = async () => {
@@ -122,11 +124,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       GATEWAY_PORT: String(ports.ceiling),
       ...Object.fromEntries(SUBGRAPHS.map((n) => [`${n.toUpperCase()}_URL`, `http://127.0.0.1:${ports.standin}/${n}`])),
     });
-    if (opts.compareFlags) start('gateway (compared)', entry('gateway'), [], { GATEWAY_PORT: String(ports.compared) }, opts.compareFlags);
+    const compared = opts.compareFlags ?? opts.compareFile;
+    if (compared) start('gateway (compared)', opts.compareFile ?? entry('gateway'), [], { GATEWAY_PORT: String(ports.compared) }, opts.compareFlags ?? opts.nodeFlags);
     await Promise.all([
       waitFor(`http://127.0.0.1:${ports.gateway}/health`),
       waitFor(`http://127.0.0.1:${ports.ceiling}/`),
-      ...(opts.compareFlags ? [waitFor(`http://127.0.0.1:${ports.compared}/`)] : []),
+      ...(compared ? [waitFor(`http://127.0.0.1:${ports.compared}/`)] : []),
     ]);
   } catch (error) {
     await stop();
