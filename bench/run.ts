@@ -1,288 +1,301 @@
-// The benchmark, as users load the API: many distinct callers (one token per connection), each
-// case measured side by side in one run (interleaved rounds, medians reported):
-//   distinct    the bench query through the gateway, one caller per connection (the headline)
-//   one-caller  the same query with one token on every connection: what in-flight deduplication
-//               shares between identical requests (labelled as such; real traffic is not like this)
-//   direct:<s>  each subgraph queried straight with the subgraph operations the planner sends for the
-//               bench query (captured through the stand-in, not hand-written), distinct callers
-//   ceiling     the same gateway over stand-in subgraphs answering those captured responses at no
-//               cost: the gateway's own limit
-// It prints requests/s, p50/p99, the serving process's CPU ms per request (what a shared machine's
-// load does not change much), the ratios (gateway ÷ ceiling, direct sum ÷ gateway), subgraph
-// requests per query, and the idle and peak RSS of every process. Local mode, demo data, SQLite in a
-// temp folder, or a fresh PostgreSQL database when DATABASE_URL is set. Exit code 1 when a target
-// (below) is missed.
-//   npm run bench [-- --seconds 5 --rounds 3 --connections 20 --profile gateway,marketplace --node-flags "--max-semi-space-size=4" --source]
+// The benchmark, as users load the API: personas with distinct callers (one token per connection),
+// each case measured side by side in one run (interleaved rounds, medians reported):
+//   persona:<name>  each persona's reads through the gateway (bench/personas.ts): returning buyers
+//                   (the headline), new buyers (the bench query, bench/query.graphql), anonymous
+//                   catalogue browsers, organization members, the admin
+//   mixed           every persona at once, about one request in ten a write (orders, offset orders,
+//                   product offsets); errors must be 0, user errors are counted by code
+//   one-caller      the bench query with one token on every connection: what in-flight
+//                   deduplication shares between identical requests (real traffic is not like this)
+//   direct:<s>      each subgraph sent the subgraph operations the planner sends for the headline
+//                   query (captured through the stand-in, not hand-written), each caller's own
+//   ceiling         the same gateway over stand-in subgraphs answering those captured responses at
+//                   no cost: the gateway's own limit
+// It prints requests/s, p50/p99, the serving process's CPU ms per request (process CPU time ÷
+// requests, from /proc: what a shared machine's load does not change much), the ratios (gateway ÷
+// ceiling, gateway ÷ subgraphs in series), subgraph requests per query, and the idle and peak RSS
+// of every process. Local mode, SQLite in a temp folder, or a fresh PostgreSQL database when
+// DATABASE_URL is set. Exit code 1 when a target (TARGETS) is missed.
+//   npm run bench [-- --seconds 5 --rounds 3 --connections 20 --profile gateway,marketplace --node-flags "--max-semi-space-size=4" --source --cases persona:returning,ceiling
+//                     --compare-gateway "<flags>" --compare-gateway-file <other build>/dist/gateway.js]
 // The processes run as `npm start` runs them: their build in dist/ (built first when stale), with
 // the same Node flags and environment; `--source` runs the TypeScript sources instead.
 // `--profile` writes a V8 CPU profile of each named process into bench/profiles/ (open it in Chrome
 // DevTools, or summarise it with `node bench/profile-summary.ts <file>`).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { Pool } from 'undici';
 import { SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
-import { ROOT } from '../lib/paths.ts';
-import { SERVER_ENV, SERVER_NODE_FLAGS, ensureServersBuilt, serverFile } from '../scripts/build.ts';
+import { SERVER_NODE_FLAGS, ensureServersBuilt } from '../scripts/build.ts';
+import { measure, median, type BenchRequest, type Measured } from './load.ts';
+import { BENCH_QUERY, PERSONA_LABELS, checkDocuments, mixedRequest, readOf, seedCallers, type Callers, type PersonaName } from './personas.ts';
+import { startStack, type Stack } from './stack.ts';
 
-/** What the bench query must reach with distinct callers on the 2-core reference machine. */
-const TARGETS = { minRequestsPerSecond: 350, maxP99Ms: 100 };
-
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+/** What the stack must reach on the 2-core reference machine (README "Benchmark", docs/benchmark.md). */
+export const TARGETS = {
+  /** Gateway CPU ms per request of the bench query (new buyers). */
+  maxGatewayCpuMs: 1.8,
+  /** Gateway req/s ÷ the subgraphs' req/s in series, for the headline. */
+  minGatewayToSeries: 0.7,
+  /** Returning buyers, 20 distinct callers. */
+  minHeadlineRps: 300,
+  maxHeadlineP99Ms: 120,
+  maxIdleRssGatewayMb: 160,
+  maxIdleRssSubgraphMb: 130,
+  maxPeakToIdle: 1.5,
 };
-const seconds = arg('seconds', 5);
-const rounds = arg('rounds', 3);
-const connections = arg('connections', 20);
-const profileIndex = process.argv.indexOf('--profile');
-const profiled = new Set(profileIndex > 0 ? process.argv[profileIndex + 1]!.split(',') : []);
-// `--node-flags "..."`: V8/Node flags for every process started instead of npm start's (to compare heap settings).
-const flagsIndex = process.argv.indexOf('--node-flags');
-const nodeFlags = flagsIndex > 0 ? process.argv[flagsIndex + 1]!.split(' ').filter(Boolean) : SERVER_NODE_FLAGS;
-const fromSource = process.argv.includes('--source');
-if (!fromSource && (await ensureServersBuilt())) console.log('built the servers (dist/)');
-/** The file a server role runs: its build, or its source with `--source`. */
-const entry = (name: SubgraphName | 'gateway') => (fromSource ? (name === 'gateway' ? 'gateway/server.ts' : `subgraphs/${name}/server.ts`) : serverFile(name));
-// `--compare-gateway "<flags>"`: a second gateway over the same subgraphs, started with these flags
-// instead, measured in the same interleaved rounds (an A/B of the gateway's heap settings).
-const compareIndex = process.argv.indexOf('--compare-gateway');
-const compareFlags = compareIndex > 0 ? process.argv[compareIndex + 1]!.split(' ').filter(Boolean) : undefined;
-// `--cases ceiling,distinct`: measure only these cases (names as in the table's first column key:
-// distinct, compared, one-caller, direct:<subgraph>, ceiling), e.g. to profile one process.
-const casesIndex = process.argv.indexOf('--cases');
-const onlyCases = casesIndex > 0 ? new Set(process.argv[casesIndex + 1]!.split(',')) : undefined;
 
-const QUERY = readFileSync(join(ROOT, 'bench', 'query.graphql'), 'utf8');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+interface Options {
+  seconds: number;
+  rounds: number;
+  connections: number;
+  profiled: Set<string>;
+  nodeFlags: string[];
+  fromSource: boolean;
+  compareFlags?: string[];
+  compareFile?: string;
+  onlyCases?: Set<string>;
 }
 
-// Storage: a temp folder, and a database of its own on PostgreSQL.
-const dataDir = mkdtempSync(join(tmpdir(), 'carbon-bench-'));
-let databaseUrl: string | undefined;
-let dropDatabase = async () => {};
-if (process.env.DATABASE_URL) {
-  const name = `carbon_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(process.env.DATABASE_URL);
-  url.pathname = `/${name}`;
-  databaseUrl = url.toString();
-  dropDatabase = async () => {
-    const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await c.connect();
-    await c.query(`drop database if exists ${name} with (force)`);
-    await c.end();
+function options(argv: string[]): Options {
+  const value = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i > 0 ? argv[i + 1] : undefined;
+  };
+  const list = (name: string, sep: string) => value(name)?.split(sep).filter(Boolean);
+  return {
+    seconds: Number(value('seconds') ?? 5),
+    rounds: Number(value('rounds') ?? 3),
+    connections: Number(value('connections') ?? 20),
+    profiled: new Set(list('profile', ',') ?? []),
+    // `--node-flags "..."`: V8/Node flags for every process started instead of npm start's.
+    nodeFlags: list('node-flags', ' ') ?? SERVER_NODE_FLAGS,
+    fromSource: argv.includes('--source'),
+    // `--compare-gateway "<flags>"`: a second gateway over the same subgraphs with these flags (an A/B).
+    compareFlags: list('compare-gateway', ' '),
+    // `--compare-gateway-file <file>`: a second gateway running another build (e.g. another commit's dist/gateway.js).
+    compareFile: value('compare-gateway-file'),
+    // `--cases persona:returning,ceiling`: measure only these cases (names as in the table's keys).
+    onlyCases: value('cases') ? new Set(list('cases', ',')) : undefined,
   };
 }
 
-const ports = { gateway: await freePort(), compared: await freePort(), ceiling: await freePort(), standin: await freePort() } as Record<string, number>;
-for (const name of SUBGRAPHS) ports[name] = await freePort();
-const subgraphUrl = (name: SubgraphName) => `http://127.0.0.1:${ports[name]}/graphql`;
-
-const env: NodeJS.ProcessEnv = {
-  ...SERVER_ENV,
-  ...process.env,
-  DATA_DIR: dataDir,
-  DATABASE_URL: databaseUrl,
-  LOG_LEVEL: 'warn',
-  GATEWAY_PORT: String(ports.gateway),
-  ...Object.fromEntries(SUBGRAPHS.map((n) => [`${n.toUpperCase()}_PORT`, String(ports[n])])),
-};
-if (!databaseUrl) delete env.DATABASE_URL;
-
-const processes = new Map<string, ChildProcess>();
-const start = (role: string, file: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}, flags = nodeFlags) => {
-  const profile = profiled.has(role) ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench', 'profiles'), '--cpu-prof-name', `${role}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...flags, ...profile, join(ROOT, file), ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] });
-  processes.set(role, child);
-  return child;
-};
-let stopped = false;
-const stopAll = async () => {
-  if (stopped) return;
-  stopped = true;
-  for (const c of processes.values()) c.kill('SIGTERM');
-  rmSync(dataDir, { recursive: true, force: true });
-  await dropDatabase();
-};
-
-async function waitFor(url: string) {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
+interface Case {
+  name: string;
+  label: string;
+  origin: number;
+  /** The process serving the case, whose CPU time per request is reported. */
+  role: string;
+  next(connection: number, n: number): BenchRequest;
 }
 
-/** CPU time (user + system) a process has used, from /proc: independent of what else the machine runs. */
-const cpuMs = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-};
-const CLOCK_TICKS = 100;
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+interface Captured {
+  subgraph: SubgraphName;
+  headers: Record<string, string>;
+  body: string;
+}
 
-try {
-  // The loader writes secrets.json once before the processes start (as npm start does).
-  const { loadConfig } = await import('../lib/config.ts');
-  loadConfig(env);
-  for (const name of SUBGRAPHS) start(name, entry(name));
-  await Promise.all(SUBGRAPHS.map((n) => waitFor(`http://127.0.0.1:${ports[n]}/health`)));
-  start('standin', 'bench/standin.ts', [String(ports.standin), ...SUBGRAPHS.map((n) => `${n}=${subgraphUrl(n)}`)]);
-  start('gateway', entry('gateway'));
-  start('ceiling', entry('gateway'), [], {
-    GATEWAY_PORT: String(ports.ceiling),
-    ...Object.fromEntries(SUBGRAPHS.map((n) => [`${n.toUpperCase()}_URL`, `http://127.0.0.1:${ports.standin}/${n}`])),
+/**
+ * Sends the headline query of every returning buyer once through the ceiling gateway: the stand-in
+ * keeps each distinct subgraph request. Returns, per caller, the subgraph requests its query made,
+ * and the number of subgraph requests per query.
+ */
+async function captureSubgraphOperations(stack: Stack, callers: Callers): Promise<{ perCaller: Captured[][]; perQuery: number }> {
+  const standin = `http://127.0.0.1:${stack.ports.standin}/captured`;
+  const state = async () => (await (await fetch(standin)).json()) as { requests: number; captured: Captured[]; received: number[] };
+  const perCaller: number[][] = [];
+  for (const [i] of callers.tokens.returning.entries()) {
+    const from = (await state()).requests;
+    const r = readOf('returning', callers, i);
+    await (await fetch(`http://127.0.0.1:${stack.ports.ceiling}${r.path}`, { method: 'POST', headers: r.headers, body: r.body })).text();
+    perCaller.push((await state()).received.slice(from));
+    // A compared gateway serves the same first queries as the gateway did while seeding, so both are idle alike.
+    if (stack.processes.has('gateway (compared)')) await (await fetch(`http://127.0.0.1:${stack.ports.compared}${r.path}`, { method: 'POST', headers: r.headers, body: r.body })).text();
+  }
+  const { captured } = await state();
+  return { perCaller: perCaller.map((indexes) => indexes.map((k) => captured[k]!)), perQuery: perCaller[0]?.length ?? 0 };
+}
+
+function cases(stack: Stack, callers: Callers, capture: Captured[][], opts: Options, run: string): Case[] {
+  const key = stack.config.gatewaySigningKeys[0]!;
+  const gateway = stack.ports.gateway!;
+  const persona = (name: PersonaName): Case => ({ name: `persona:${name}`, label: PERSONA_LABELS[name], origin: gateway, role: 'gateway', next: (i) => readOf(name, callers, i) });
+  const direct = (subgraph: SubgraphName): Case => ({
+    name: `direct:${subgraph}`,
+    label: `${subgraph} directly, the headline's captured operations, each caller's own`,
+    origin: stack.ports[subgraph]!,
+    role: subgraph,
+    next: (i, n) => {
+      const mine = capture[i % capture.length]!.filter((c) => c.subgraph === subgraph);
+      const c = mine[n % mine.length]!;
+      const token = callers.tokens.returning[i % callers.tokens.returning.length]!;
+      return { path: '/graphql', headers: { ...c.headers, authorization: `Bearer ${token}` }, body: c.body, sign: key };
+    },
   });
-  if (compareFlags) start('gateway (compared)', entry('gateway'), [], { GATEWAY_PORT: String(ports.compared) }, compareFlags);
-  await Promise.all([waitFor(`http://127.0.0.1:${ports.gateway}/health`), waitFor(`http://127.0.0.1:${ports.ceiling}/`), ...(compareFlags ? [waitFor(`http://127.0.0.1:${ports.compared}/`)] : [])]);
-
-  // One signed-in caller per connection, each a user of its own (as authenticate makes them).
-  const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as { backendSecretKey: string };
-  const signIn = async (email: string) => {
-    const res = await fetch(`http://127.0.0.1:${ports.gateway}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-backend-secret-key': secrets.backendSecretKey },
-      body: JSON.stringify({ query: `mutation { authenticate(input: { email: "${email}" }) { accessToken } }` }),
-    });
-    return ((await res.json()) as { data: { authenticate: { accessToken: string } } }).data.authenticate.accessToken;
-  };
-  const distinctTokens = await Promise.all(Array.from({ length: connections }, (_v, i) => signIn(`bench-caller-${i}@buyer.example`)));
-  const oneToken = await signIn('alice@buyer.example');
-
-  const body = JSON.stringify({ query: QUERY });
-  type Request = { path: string; headers: Record<string, string>; body: string };
-  const gatewayRequests = (tokens: string[]): Request[] =>
-    tokens.map((t) => ({ path: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${t}` }, body }));
-
-  // Capture: one query per caller through the stand-in's gateway (the stand-in keeps each distinct
-  // subgraph request and its answer).
-  const capturePool = new Pool(`http://127.0.0.1:${ports.ceiling}`, { connections: 1 });
-  for (const r of gatewayRequests(distinctTokens)) await (await capturePool.request({ ...r, method: 'POST' })).body.text();
-  const before = (await (await fetch(`http://127.0.0.1:${ports.standin}/captured`)).json()) as { requests: number };
-  await (await capturePool.request({ ...gatewayRequests([distinctTokens[0]!])[0]!, method: 'POST' })).body.text();
-  await capturePool.close();
-  const capture = (await (await fetch(`http://127.0.0.1:${ports.standin}/captured`)).json()) as {
-    requests: number;
-    captured: { subgraph: SubgraphName; headers: Record<string, string>; body: string }[];
-  };
-  const subgraphRequestsPerQuery = capture.requests - before.requests;
-  const directRequests = (name: SubgraphName): Request[] =>
-    distinctTokens.flatMap((t) =>
-      capture.captured
-        .filter((c) => c.subgraph === name)
-        .map((c) => ({ path: '/graphql', headers: { ...c.headers, authorization: `Bearer ${t}` }, body: c.body })),
-    );
-
-  // Each case: an origin and one request list per connection (connection i sends requests[i % n]).
-  // `role`: the process that serves the case, whose CPU time per request is reported.
-  const cases: { name: string; label: string; origin: number; role: string; requests: Request[] }[] = [
-    { name: 'distinct', label: 'bench query, distinct callers (one token each)', origin: ports.gateway!, role: 'gateway', requests: gatewayRequests(distinctTokens) },
-    ...(compareFlags
-      ? [{ name: 'compared', label: `bench query, distinct callers, gateway with ${compareFlags.join(' ')}`, origin: ports.compared!, role: 'gateway (compared)', requests: gatewayRequests(distinctTokens) }]
+  const oneToken = callers.tokens.new[0]!;
+  const all: Case[] = [
+    persona('returning'),
+    persona('new'),
+    persona('anonymous'),
+    persona('member'),
+    persona('admin'),
+    { name: 'mixed', label: 'mixed: every persona, about 10 % writes', origin: gateway, role: 'gateway', next: (i, n) => mixedRequest(callers, i, n, run) },
+    ...(opts.compareFlags || opts.compareFile
+      ? (['returning', 'new'] as const).map((p) => ({
+          name: `compared:${p}`,
+          label: `${PERSONA_LABELS[p].split(',')[0]!.split(' (')[0]}, compared gateway (${[opts.compareFile, opts.compareFlags?.join(' ')].filter(Boolean).join(', ')})`,
+          origin: stack.ports.compared!,
+          role: 'gateway (compared)',
+          next: (i: number) => readOf(p, callers, i),
+        }))
       : []),
-    { name: 'one-caller', label: 'bench query, one caller (in-flight deduplication shares work)', origin: ports.gateway!, role: 'gateway', requests: gatewayRequests([oneToken]) },
-    ...SUBGRAPHS.filter((n) => capture.captured.some((c) => c.subgraph === n)).map((n) => ({
-      name: `direct:${n}`,
-      label: `${n} directly, its captured operations, distinct callers`,
-      origin: ports[n]!,
-      role: n,
-      requests: directRequests(n),
-    })),
-    { name: 'ceiling', label: 'gateway over stand-in subgraphs (its own ceiling)', origin: ports.ceiling!, role: 'ceiling', requests: gatewayRequests(distinctTokens) },
+    {
+      name: 'one-caller',
+      label: 'bench query, one caller (in-flight deduplication shares work)',
+      origin: gateway,
+      role: 'gateway',
+      next: () => ({ path: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${oneToken}` }, body: JSON.stringify({ query: BENCH_QUERY }) }),
+    },
+    ...SUBGRAPHS.filter((s) => capture.every((mine) => mine.some((c) => c.subgraph === s))).map(direct),
+    { name: 'ceiling', label: 'returning buyer, gateway over stand-in subgraphs (its own ceiling)', origin: stack.ports.ceiling!, role: 'ceiling', next: (i) => readOf('returning', callers, i) },
   ];
+  return opts.onlyCases ? all.filter((c) => opts.onlyCases!.has(c.name)) : all;
+}
 
-  if (onlyCases) cases.splice(0, cases.length, ...cases.filter((c) => onlyCases.has(c.name)));
+interface Summary {
+  label: string;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  firstError?: string;
+  writes: number;
+  userErrors: Record<string, number>;
+  cpuMs: number;
+}
 
-  const idleRss = Object.fromEntries([...processes].map(([role, c]) => [role, rssMb(c.pid!)]));
-  const peakRss = { ...idleRss };
-  const sampler = setInterval(() => {
-    for (const [role, c] of processes) peakRss[role] = Math.max(peakRss[role]!, rssMb(c.pid!));
-  }, 100);
-
-  async function run(c: (typeof cases)[number], durationMs: number) {
-    const pool = new Pool(`http://127.0.0.1:${c.origin}`, { connections, pipelining: 1 });
-    const latencies: number[] = [];
-    let errors = 0;
-    const deadline = performance.now() + durationMs;
-    const cpuBefore = cpuMs(processes.get(c.role)!.pid!);
-    await Promise.all(
-      Array.from({ length: connections }, async (_v, i) => {
-        for (let n = 0; performance.now() < deadline; n++) {
-          const r = c.requests[(i + n * connections) % c.requests.length]!;
-          const t = performance.now();
-          const res = await pool.request({ ...r, method: 'POST' });
-          const text = await res.body.text();
-          if (res.statusCode !== 200 || text.includes('"errors"')) errors++;
-          latencies.push(performance.now() - t);
-        }
-      }),
-    );
-    const cpuPerRequest = (cpuMs(processes.get(c.role)!.pid!) - cpuBefore) / Math.max(1, latencies.length);
-    await pool.close();
-    latencies.sort((a, b) => a - b);
-    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-    return { rps: latencies.length / (durationMs / 1000), p50: pct(50), p99: pct(99), errors, cpuPerRequest };
+/** Interleaved rounds after a one-second warm-up of every case; medians per case. */
+async function measureCases(stack: Stack, list: Case[], opts: Options): Promise<Record<string, Summary>> {
+  const once = (c: Case, ms: number) => measure(`http://127.0.0.1:${c.origin}`, opts.connections, ms, c.next, () => stack.cpuMs(c.role));
+  for (const c of list) await once(c, 1000); // plans cached, connections open, JIT warm
+  const results = new Map<string, Measured[]>();
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const c of list) results.set(c.name, [...(results.get(c.name) ?? []), await once(c, opts.seconds * 1000)]);
   }
-
-  for (const c of cases) await run(c, 1000); // warm-up: plans cached, connections open, JIT warm
-  const results = new Map<string, Awaited<ReturnType<typeof run>>[]>();
-  for (let round = 0; round < rounds; round++) {
-    for (const c of cases) results.set(c.name, [...(results.get(c.name) ?? []), await run(c, seconds * 1000)]);
-  }
-  clearInterval(sampler);
-
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const summary = Object.fromEntries(
-    cases.map((c) => {
+  return Object.fromEntries(
+    list.map((c) => {
       const rs = results.get(c.name)!;
-      return [c.name, { label: c.label, rps: Math.round(median(rs.map((r) => r.rps))), p50Ms: Math.round(median(rs.map((r) => r.p50))), p99Ms: Math.round(median(rs.map((r) => r.p99))), errors: rs.reduce((s, r) => s + r.errors, 0), cpuMs: median(rs.map((r) => r.cpuPerRequest)) }];
+      const userErrors: Record<string, number> = {};
+      for (const r of rs) for (const [code, n] of Object.entries(r.userErrors)) userErrors[code] = (userErrors[code] ?? 0) + n;
+      return [
+        c.name,
+        {
+          label: c.label,
+          rps: Math.round(median(rs.map((r) => r.rps))),
+          p50Ms: Math.round(median(rs.map((r) => r.p50))),
+          p99Ms: Math.round(median(rs.map((r) => r.p99))),
+          errors: rs.reduce((s, r) => s + r.errors, 0),
+          firstError: rs.find((r) => r.firstError)?.firstError,
+          writes: rs.reduce((s, r) => s + r.writes, 0),
+          userErrors,
+          cpuMs: median(rs.map((r) => r.cpuPerRequest)),
+        },
+      ];
     }),
   );
+}
 
-  console.log(`\nbench: ${connections} connections, ${rounds} interleaved rounds of ${seconds} s per case, ${databaseUrl ? 'PostgreSQL' : 'SQLite'}, local mode, demo data, ${fromSource ? 'TypeScript sources' : 'built servers (dist/)'}${nodeFlags.length ? `, node ${nodeFlags.join(' ')}` : ''}\n`);
-  // CPU ms per request: of the process serving the case (the gateway, or the subgraph queried directly).
+/** Idle RSS now, and the peak while `work` runs (sampled every 100 ms). */
+async function withMemory<T>(stack: Stack, work: () => Promise<T>): Promise<{ result: T; idle: Record<string, number>; peak: Record<string, number> }> {
+  const roles = [...stack.processes.keys()];
+  const idle = Object.fromEntries(roles.map((r) => [r, stack.rssMb(r)]));
+  const peak = { ...idle };
+  const sampler = setInterval(() => {
+    for (const r of roles) peak[r] = Math.max(peak[r]!, stack.rssMb(r));
+  }, 100);
+  try {
+    return { result: await work(), idle, peak };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+/** Requests/s of the subgraphs in series: one headline query's time below the gateway, summed. */
+function seriesRps(summary: Record<string, Summary>): number | undefined {
+  const direct = Object.entries(summary).filter(([n]) => n.startsWith('direct:'));
+  return direct.length ? 1 / direct.reduce((s, [, d]) => s + 1 / d.rps, 0) : undefined;
+}
+
+function report(summary: Record<string, Summary>, memory: { idle: Record<string, number>; peak: Record<string, number> }, perQuery: number, stack: Stack, opts: Options) {
+  console.log(
+    `\nbench: ${opts.connections} connections, ${opts.rounds} interleaved rounds of ${opts.seconds} s per case, ${stack.database}, local mode, demo data and seeded callers, ${opts.fromSource ? 'TypeScript sources' : 'built servers (dist/)'}${opts.nodeFlags.length ? `, node ${opts.nodeFlags.join(' ')}` : ''}\n`,
+  );
   console.log('| case | req/s | p50 ms | p99 ms | errors | CPU ms / request |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const s of Object.values(summary)) console.log(`| ${s.label} | ${s.rps} | ${s.p50Ms} | ${s.p99Ms} | ${s.errors} | ${s.cpuMs.toFixed(2)} |`);
-  const { distinct, ceiling } = summary;
-  const directCases = Object.entries(summary).filter(([n]) => n.startsWith('direct:'));
-  // Time per query the subgraphs need on their own, summed: what one query costs below the gateway.
-  const directSumRps = 1 / directCases.reduce((s, [, d]) => s + 1 / d.rps, 0);
-  if (distinct && ceiling && summary['one-caller'] && directCases.length) {
-    console.log(`\nratios: gateway ÷ ceiling ${(distinct.rps / ceiling.rps).toFixed(2)}; one caller ÷ distinct ${(summary['one-caller'].rps / distinct.rps).toFixed(2)}; gateway ÷ subgraphs in series ${(distinct.rps / directSumRps).toFixed(2)} (subgraphs in series ${Math.round(directSumRps)} req/s)`);
+  for (const [name, s] of Object.entries(summary)) if (s.firstError) console.log(`first error of ${name}: ${s.firstError}`);
+  const mixed = summary.mixed;
+  if (mixed) {
+    const codes = Object.entries(mixed.userErrors).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
+    console.log(`\nmixed: ${mixed.writes} writes, errors ${mixed.errors}, expected user errors: ${codes}`);
   }
-  console.log(`subgraph requests per query: ${subgraphRequestsPerQuery} (SQL statements and upstream calls per query are asserted in the tests)`);
-  console.log('\n| process | idle RSS MB | peak RSS MB |');
-  console.log('| --- | --- | --- |');
-  for (const role of processes.keys()) console.log(`| ${role} | ${Math.round(idleRss[role]!)} | ${Math.round(peakRss[role]!)} |`);
-
-  const misses = [
-    distinct && distinct.rps < TARGETS.minRequestsPerSecond && `distinct callers ${distinct.rps} req/s < ${TARGETS.minRequestsPerSecond}`,
-    distinct && distinct.p99Ms > TARGETS.maxP99Ms && `distinct callers p99 ${distinct.p99Ms} ms > ${TARGETS.maxP99Ms}`,
-    Object.values(summary).some((s) => s.errors > 0) && 'some responses had errors',
+  const headline = summary['persona:returning'];
+  const series = seriesRps(summary);
+  const ratios = [
+    headline && summary.ceiling && `gateway ÷ ceiling ${(headline.rps / summary.ceiling.rps).toFixed(2)}`,
+    headline && series && `gateway ÷ subgraphs in series ${(headline.rps / series).toFixed(2)} (subgraphs in series ${Math.round(series)} req/s)`,
+    summary['one-caller'] && summary['persona:new'] && `one caller ÷ distinct ${(summary['one-caller'].rps / summary['persona:new'].rps).toFixed(2)}`,
   ].filter(Boolean);
-  console.log(misses.length ? `\ntargets missed: ${misses.join('; ')}` : `\nall targets met (${JSON.stringify(TARGETS)})`);
-  await stopAll();
-  process.exit(misses.length ? 1 : 0);
-} catch (error) {
-  await stopAll();
-  throw error;
+  if (ratios.length) console.log(`\nratios (headline: returning buyers): ${ratios.join('; ')}`);
+  if (summary['persona:new']) console.log(`gateway CPU per request, bench query (new buyers): ${summary['persona:new'].cpuMs.toFixed(2)} ms`);
+  if (headline) console.log(`gateway CPU per request, headline (returning buyers): ${headline.cpuMs.toFixed(2)} ms`);
+  console.log(`subgraph requests per headline query: ${perQuery} (SQL statements and upstream calls per query are asserted in the tests)`);
+  console.log('\n| process | idle RSS MB | peak RSS MB | peak ÷ idle |');
+  console.log('| --- | --- | --- | --- |');
+  for (const role of stack.processes.keys()) console.log(`| ${role} | ${Math.round(memory.idle[role]!)} | ${Math.round(memory.peak[role]!)} | ${(memory.peak[role]! / memory.idle[role]!).toFixed(2)} |`);
 }
+
+/** The targets missed, each in words. */
+function misses(summary: Record<string, Summary>, memory: { idle: Record<string, number>; peak: Record<string, number> }): string[] {
+  const t = TARGETS;
+  const headline = summary['persona:returning'];
+  const benchQuery = summary['persona:new'];
+  const series = seriesRps(summary);
+  const out: (string | false | undefined)[] = [
+    benchQuery && benchQuery.cpuMs > t.maxGatewayCpuMs && `gateway CPU ${benchQuery.cpuMs.toFixed(2)} ms per bench query > ${t.maxGatewayCpuMs}`,
+    headline && !!series && headline.rps / series < t.minGatewayToSeries && `gateway ÷ subgraphs in series ${(headline.rps / series).toFixed(2)} < ${t.minGatewayToSeries}`,
+    headline && headline.rps < t.minHeadlineRps && `returning buyers ${headline.rps} req/s < ${t.minHeadlineRps}`,
+    headline && headline.p99Ms > t.maxHeadlineP99Ms && `returning buyers p99 ${headline.p99Ms} ms > ${t.maxHeadlineP99Ms}`,
+    ...Object.entries(memory.idle).flatMap(([role, idle]) => {
+      // The stand-in is the bench's own; a compared gateway is measured, not judged.
+      if (role === 'standin' || role.startsWith('gateway (')) return [];
+      const gatewayRole = role === 'gateway' || role === 'ceiling';
+      const max = gatewayRole ? t.maxIdleRssGatewayMb : t.maxIdleRssSubgraphMb;
+      return [
+        idle > max && `idle RSS of ${role} ${Math.round(idle)} MB > ${max}`,
+        memory.peak[role]! / idle > t.maxPeakToIdle && `peak RSS of ${role} ${(memory.peak[role]! / idle).toFixed(2)}× idle > ${t.maxPeakToIdle}`,
+      ];
+    }),
+    ...Object.entries(summary).map(([name, s]) => s.errors > 0 && `${name}: ${s.errors} answers with errors`),
+  ];
+  return out.filter((m): m is string => typeof m === 'string');
+}
+
+async function main() {
+  const opts = options(process.argv);
+  checkDocuments();
+  if (!opts.fromSource && (await ensureServersBuilt())) console.log('built the servers (dist/)');
+  const stack = await startStack(opts);
+  try {
+    const run = Date.now().toString(36);
+    const callers = await seedCallers(`http://127.0.0.1:${stack.ports.gateway}/graphql`, stack.config, opts.connections, run);
+    const capture = await captureSubgraphOperations(stack, callers);
+    const list = cases(stack, callers, capture.perCaller, opts, run);
+    const { result: summary, idle, peak } = await withMemory(stack, () => measureCases(stack, list, opts));
+    report(summary, { idle, peak }, capture.perQuery, stack, opts);
+    const missed = misses(summary, { idle, peak });
+    console.log(missed.length ? `\ntargets missed: ${missed.join('; ')}` : `\nall targets met (${JSON.stringify(TARGETS)})`);
+    return missed.length ? 1 : 0;
+  } finally {
+    await stack.stop();
+  }
+}
+
+process.exit(await main());

@@ -260,6 +260,9 @@ export function checkCost(schema: GraphQLSchema, document: DocumentNode, operati
   return cost > maxCost ? refusal(LimitCode.cost, `Query costs ${cost}, more than the limit of ${maxCost}`) : null;
 }
 
+/** Variable sets whose cost is kept per document. */
+const COSTS_PER_DOCUMENT = 32;
+
 interface RequestParams {
   params?: { operationName?: string | null; variables?: Record<string, unknown> | null };
 }
@@ -277,6 +280,23 @@ export function queryLimits(limits: QueryLimits): GatewayPlugin {
     if (shape === undefined) shapes.set(document, (shape = checkShape(document, limits)));
     return shape;
   };
+  // A document's cost depends only on the schema, the operation and the variables: kept per
+  // document for a few variable sets (most queries are sent with the same few, or none).
+  const costs = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, GraphQLError | null>>>();
+  const costOf = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>) => {
+    let bySchema = costs.get(schema);
+    if (!bySchema) costs.set(schema, (bySchema = new WeakMap()));
+    let byVariables = bySchema.get(document);
+    if (!byVariables) bySchema.set(document, (byVariables = new Map()));
+    const key = `${operationName ?? ''}\n${JSON.stringify(variables)}`;
+    let cost = byVariables.get(key);
+    if (cost === undefined) {
+      cost = checkCost(schema, document, operationName, variables, limits.maxCost);
+      if (byVariables.size >= COSTS_PER_DOCUMENT) byVariables.clear();
+      byVariables.set(key, cost);
+    }
+    return cost;
+  };
   return {
     onParse({ setParseFn }) {
       setParseFn((source, options) => parseWithinTokens(typeof source === 'string' ? source : source.body, limits.maxTokens, options));
@@ -290,7 +310,7 @@ export function queryLimits(limits: QueryLimits): GatewayPlugin {
       return ({ valid, result, setResult: setFinalResult }) => {
         if (!valid) return;
         const request = (context as RequestParams).params;
-        const cost = checkCost(params.schema, params.documentAST, request?.operationName, request?.variables ?? {}, limits.maxCost);
+        const cost = costOf(params.schema, params.documentAST, request?.operationName, request?.variables ?? {});
         // A new array: the cached validation result of the document is left as it is.
         if (cost) setFinalResult([...result, cost]);
       };

@@ -30,7 +30,7 @@ import { refuseUnsupportedOperations } from './unsupported-operations.ts';
 import { queryLimits, type QueryLimits } from './limits.ts';
 import { persistedOperations, redisPersistedStore } from './persisted.ts';
 import { cacheHintsOf, memoryResponseStore, redisResponseStore, responseCache } from './response-cache.ts';
-import { subgraphHttpTransport } from './subgraph-transport.ts';
+import { subgraphFetch, subgraphHttpTransport } from './subgraph-transport.ts';
 import { verifiedCaller, type CallerContext } from './caller.ts';
 import { specNullPropagation } from './null-propagation.ts';
 import { checkScalarLiterals } from './scalar-literals.ts';
@@ -144,6 +144,8 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
     supergraph,
     unifiedGraphHandler,
     transports: { http: subgraphHttpTransport(config.gatewaySigningKeys[0]!) },
+    // Subgraph requests on keep-alive connections, their answers read as text (subgraph-transport.ts).
+    fetchAPI: { fetch: subgraphFetch },
     logging: runtimeLogger(log, config.LOG_LEVEL),
     graphqlEndpoint: '/graphql',
     landingPage: false,

@@ -14,9 +14,15 @@
 // answer (`structuredClone`) so that sharers cannot alter each other's, and its key (URL, headers,
 // body) differs between callers anyway, since each carries its own token. Identical requests of one
 // caller are still shared at the gateway's door (inbound deduplication).
+//
+// The fetch under the gateway's hooks (`subgraphFetch`, the runtime's fetchAPI.fetch) sends a
+// request with a text body on undici's pool of keep-alive connections per origin and reads the
+// whole answer as text: none of the stream plumbing of a WHATWG Response, which the executor only
+// reads as text. Anything else goes to the platform's fetch.
 import type { ExecutionRequest, Executor } from '@graphql-tools/utils';
 import type { Transport } from '@graphql-mesh/transport-common';
 import http from '@graphql-mesh/transport-http';
+import { Agent, type Dispatcher } from 'undici';
 import { signRequest, type SigningKey } from '../lib/signature.ts';
 
 type FetchFn = (url: string, init: RequestInit, context?: unknown, info?: unknown) => unknown;
@@ -25,18 +31,135 @@ type Disposable = { [Symbol.asyncDispose]?: () => PromiseLike<void> };
 /** The request's headers as a plain object with lower-case names. */
 function headersOf(init: RequestInit): Record<string, string> {
   const out: Record<string, string> = {};
-  new Headers(init.headers).forEach((value, name) => (out[name] = value));
+  const given = init.headers;
+  if (!given) return out;
+  if (given instanceof Headers || Array.isArray(given)) {
+    new Headers(given).forEach((value, name) => (out[name] = value));
+    return out;
+  }
+  for (const name in given) {
+    const value = (given as Record<string, string | undefined>)[name];
+    if (value !== undefined && value !== null) out[name.toLowerCase()] = String(value);
+  }
   return out;
+}
+
+/** Path and query of a URL, kept per URL (a gateway calls a handful of subgraph URLs). */
+const targets = new Map<string, string>();
+function targetOf(url: string): string {
+  let target = targets.get(url);
+  if (target === undefined) {
+    const { pathname, search } = new URL(url);
+    target = `${pathname}${search}`;
+    if (targets.size >= 1000) targets.clear();
+    targets.set(url, target);
+  }
+  return target;
 }
 
 /** `init` with the gateway's signature added (a GET carries its query in the URL and no body). */
 export function signedInit(key: SigningKey, url: string, init: RequestInit): RequestInit {
   const headers = headersOf(init);
-  const { pathname, search } = new URL(url);
   const body = typeof init.body === 'string' ? init.body : '';
-  Object.assign(headers, signRequest(key, { method: init.method ?? 'GET', path: `${pathname}${search}`, body, authorization: headers.authorization ?? null }));
+  Object.assign(headers, signRequest(key, { method: init.method ?? 'GET', path: targetOf(url), body, authorization: headers.authorization ?? null }));
   return { ...init, headers };
 }
+
+/** The headers of an answer, read-only but for `set`, as the executor and the gateway's hooks read them. */
+class AnswerHeaders {
+  private readonly map = new Map<string, string>();
+  constructor(raw: Record<string, string | string[] | undefined>) {
+    for (const name in raw) {
+      const value = raw[name];
+      if (value !== undefined) this.map.set(name.toLowerCase(), Array.isArray(value) ? value.join(', ') : value);
+    }
+  }
+  get(name: string): string | null {
+    return this.map.get(name.toLowerCase()) ?? null;
+  }
+  has(name: string): boolean {
+    return this.map.has(name.toLowerCase());
+  }
+  set(name: string, value: string): void {
+    this.map.set(name.toLowerCase(), value);
+  }
+  forEach(fn: (value: string, name: string) => void): void {
+    this.map.forEach(fn);
+  }
+  entries(): IterableIterator<[string, string]> {
+    return this.map.entries();
+  }
+  keys(): IterableIterator<string> {
+    return this.map.keys();
+  }
+  values(): IterableIterator<string> {
+    return this.map.values();
+  }
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.map.entries();
+  }
+}
+
+/** A subgraph's answer, read in full: what the HTTP executor and the gateway's fetch hooks use of a Response. */
+class SubgraphAnswer {
+  readonly status: number;
+  readonly statusText = '';
+  readonly headers: AnswerHeaders;
+  readonly url: string;
+  private readonly text_: string;
+  constructor(url: string, status: number, headers: AnswerHeaders, text: string) {
+    this.url = url;
+    this.status = status;
+    this.headers = headers;
+    this.text_ = text;
+  }
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+  get bodyUsed(): boolean {
+    return false;
+  }
+  get body(): ReadableStream<Uint8Array> {
+    return new Response(this.text_).body!;
+  }
+  text(): Promise<string> {
+    return Promise.resolve(this.text_);
+  }
+  json(): Promise<unknown> {
+    return Promise.resolve(JSON.parse(this.text_));
+  }
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return new Response(this.text_).arrayBuffer();
+  }
+  clone(): SubgraphAnswer {
+    return this;
+  }
+}
+
+/** Keep-alive connections to the subgraphs, per origin. */
+const dispatcher: Dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 128, pipelining: 1 });
+
+/**
+ * The gateway's fetch: a request with a text body (or none), as the executor sends subgraph
+ * operations, on the keep-alive pool; anything else through the platform's fetch.
+ */
+export const subgraphFetch = async function subgraphFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+  const body = init.body;
+  if (typeof input !== 'string' || (body != null && typeof body !== 'string') || !(input.startsWith('http://') || input.startsWith('https://'))) {
+    return fetch(input, init);
+  }
+  const { origin } = new URL(input);
+  const res = await dispatcher.request({
+    origin,
+    path: targetOf(input),
+    method: (init.method ?? 'GET').toUpperCase() as Dispatcher.HttpMethod,
+    headers: headersOf(init),
+    body: body ?? undefined,
+    signal: init.signal ?? undefined,
+  });
+  const text = await res.body.text();
+  return new SubgraphAnswer(input, res.statusCode, new AnswerHeaders(res.headers), text) as unknown as Response;
+} as typeof fetch;
 
 export function subgraphHttpTransport(signingKey: SigningKey): Transport {
   return {

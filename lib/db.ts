@@ -134,6 +134,7 @@ export async function openDatabase(
     queries,
     select: (sql, params = []) => {
       queries.count++;
+      traceSqlStatement(pg ? 'postgresql' : 'sqlite', sql);
       return select(sql, params) as never;
     },
     table: (name) => (pg ? `"${opts.name}"."${name}"` : `"${name}"`),

@@ -4,7 +4,7 @@
 // came from the gateway as it is: another body, another caller or another path breaks it; a copy
 // is refused once its nonce was seen or its window closed. Keys have ids so two are accepted at once
 // while the gateway moves to a new one; secrets are never logged.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, randomFillSync, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /** One signing key: its id (sent as `keyid`) and secret. */
 export interface SigningKey {
@@ -51,8 +51,29 @@ function signatureBase(request: Signed, params: string): string {
   return lines.join('\n');
 }
 
+/** HMAC keys by secret, imported once (a gateway signs every subgraph request with one key). */
+const hmacKeys = new Map<string, KeyObject>();
 function mac(secret: string, base: string): Buffer {
-  return createHmac('sha256', secret).update(base).digest();
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    if (hmacKeys.size >= 16) hmacKeys.clear();
+    hmacKeys.set(secret, (key = createSecretKey(Buffer.from(secret, 'utf8'))));
+  }
+  return createHmac('sha256', key).update(base).digest();
+}
+
+/** Random bytes drawn in blocks (one system call per 256 nonces rather than one each). */
+const NONCE_BYTES = 16;
+const noncePool = Buffer.alloc(NONCE_BYTES * 256);
+let nonceOffset = noncePool.length;
+function nonce(): string {
+  if (nonceOffset >= noncePool.length) {
+    randomFillSync(noncePool);
+    nonceOffset = 0;
+  }
+  const text = noncePool.toString('base64url', nonceOffset, nonceOffset + NONCE_BYTES);
+  nonceOffset += NONCE_BYTES;
+  return text;
 }
 
 /**
@@ -66,9 +87,8 @@ export function signRequest(
 ): Record<(typeof SIGNATURE_HEADERS)[number], string> {
   const created = Math.floor((opts.now ?? Date.now()) / 1000);
   const expires = created + (opts.windowSeconds ?? SIGNATURE_WINDOW_SECONDS);
-  const nonce = randomBytes(16).toString('base64url');
   const signed: Signed = { method: request.method, path: request.path, digest: contentDigest(request.body), authorization: request.authorization ?? null };
-  const params = `(${componentsOf(signed.authorization).map((c) => `"${c}"`).join(' ')});created=${created};expires=${expires};nonce="${nonce}";keyid="${key.id}";alg="${ALG}";tag="${TAG}"`;
+  const params = `(${componentsOf(signed.authorization).map((c) => `"${c}"`).join(' ')});created=${created};expires=${expires};nonce="${nonce()}";keyid="${key.id}";alg="${ALG}";tag="${TAG}"`;
   return {
     'content-digest': signed.digest,
     'signature-input': `${LABEL}=${params}`,

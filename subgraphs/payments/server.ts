@@ -36,8 +36,7 @@ export async function createPaymentsApp(config: Config): Promise<PaymentsApp> {
   if (config.sourceOf('payments') === 'local') {
     const db = await openDatabase(config, { name: 'payments', entities, migrationsPath: MIGRATIONS });
     if (config.SEED_DEMO_DATA && (await seedPayments(db.fork()))) log.info('seeded demo data');
-    const storage = { kind: db.kind, schema: db.kind === 'postgresql' ? 'payments' : null };
-    sourceFor = (base) => new LocalPaymentsSource(db.fork(), callerScope(policy, base.auth), storage);
+    sourceFor = (base) => new LocalPaymentsSource(db, callerScope(policy, base.auth));
     health = databaseHealth(db);
     close = () => db.close();
     queries = db.queries;
@@ -46,10 +45,9 @@ export async function createPaymentsApp(config: Config): Promise<PaymentsApp> {
     // Upstream mode keeps its own records in the same database: the write journal of the writes it
     // sends, and the payments services record (the document has no route for them).
     const db = await openDatabase(config, { name: 'payments', entities, migrationsPath: MIGRATIONS });
-    const storage = { kind: db.kind, schema: db.kind === 'postgresql' ? 'payments' : null };
     const journal = new WriteJournal(() => db.fork(), { logger: log, settleMs: config.UPSTREAM_TIMEOUT_MS * 4 });
     sourceFor = (base) =>
-      new UpstreamPaymentsSource(client, callerScope(policy, base.auth), config.CO2TRUST_BACKEND_SECRET_KEY, log, { em: () => db.fork(), storage, journal, extensions: base.extensions });
+      new UpstreamPaymentsSource(client, callerScope(policy, base.auth), config.CO2TRUST_BACKEND_SECRET_KEY, log, { db, journal, extensions: base.extensions });
     // CO2Trust's documented GET /health (seed 000 line 364).
     health = withDatabase(databaseHealth(db), upstreamHealth([{ name: 'co2trust', client, request: { path: '/health' }, contractPathPrefix: '/co2trust-payments/' }], config));
     close = async () => {

@@ -79,6 +79,8 @@ export interface Listing<F> {
   page: ConnectionArgs;
   filter: F;
   order: SortDirection;
+  /** False when the client did not select `totalCount`: the source may skip counting (it is then null). */
+  totalCount?: boolean;
 }
 
 /** Validated input of `createBankAccount` (IBAN without spaces, upper case). */

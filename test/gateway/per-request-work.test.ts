@@ -1,12 +1,14 @@
 // What the gateway does again for every request of many distinct callers, counted (never timed):
 // a query is planned once per kind of caller, not once per request, no abort signal collects a
-// listener per subgraph request, and no subgraph answer is copied.
+// listener per subgraph request, no subgraph answer is copied, and subgraph connections are kept
+// open and reused.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { useQueryPlan } from '@graphql-hive/router-runtime';
+import { SUBGRAPHS } from '../../lib/config.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { serveGateway, type RunningGateway } from '../../gateway/server.ts';
@@ -95,5 +97,24 @@ describe('per-request work with distinct callers', () => {
       globalThis.structuredClone = original;
     }
     expect(copies).toBe(0);
+  });
+
+  it('reuses its connections to the subgraphs: rounds of queries after the first open none', async () => {
+    const opened = new Map<string, number>();
+    const count = (name: string) => () => opened.set(name, (opened.get(name) ?? 0) + 1);
+    const listeners = SUBGRAPHS.map((name) => [stack.subgraphs[name].server, count(name)] as const);
+    const round = async () => {
+      const answers = await Promise.all(tokens.map((token) => graphql(gateway.url, BENCH_QUERY, {}, { token })));
+      for (const { errors } of answers) expect(errors ?? []).toEqual([]);
+    };
+    await round();
+    for (const [server, listener] of listeners) server.on('connection', listener);
+    try {
+      // 72 queries of 4 subgraph requests each, 24 at once: served on the connections the first round opened.
+      for (let i = 0; i < 3; i++) await round();
+    } finally {
+      for (const [server, listener] of listeners) server.off('connection', listener);
+    }
+    expect(Object.fromEntries(opened)).toEqual({});
   });
 });

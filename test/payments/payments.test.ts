@@ -130,6 +130,32 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     });
   });
 
+  it('paymentTransactions reads plain rows: one statement for a page, a second only when totalCount is selected', async () => {
+    type R = { paymentTransactions: Conn<{ id: string }> };
+    const newestFirst = [...demoPaymentTransactions].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).map((t) => t.id);
+    app.queries?.reset();
+    const page = ok(await query<R>('{ paymentTransactions(first: 3) { nodes { id } pageInfo { hasNextPage } } }', {}, U.admin));
+    if (mode === 'local') expect(app.queries!.count).toBe(1);
+    expect(page.paymentTransactions.nodes.map((n) => n.id)).toEqual(newestFirst.slice(0, 3));
+    expect(page.paymentTransactions.pageInfo.hasNextPage).toBe(true);
+    expect(page.paymentTransactions.totalCount).toBeUndefined();
+    app.queries?.reset();
+    const counted = ok(await query<R>('{ paymentTransactions(first: 3) { totalCount nodes { id } } }', {}, U.admin));
+    if (mode === 'local') expect(app.queries!.count).toBe(2);
+    expect(counted.paymentTransactions.totalCount).toBe(demoPaymentTransactions.length);
+  });
+
+  it("a user's accounts with balances and transfers with their account: one statement per list and per batch", async () => {
+    const q = ENTITIES('User', 'bankAccounts { nodes { id availableBalance { amount currency } } } transfers { nodes { id bankAccount { id ibanLast4 } } }');
+    type R = { _entities: { bankAccounts: Conn<{ id: string; availableBalance: Money }>; transfers: Conn<{ id: string; bankAccount: { id: string; ibanLast4: string } }> }[] };
+    app.queries?.reset();
+    const me = ok(await query<R>(q, reps('User', [U.alice.id]), U.alice))._entities[0]!;
+    // Accounts, transfers, then the balances of the accounts and the accounts of the transfers.
+    if (mode === 'local') expect(app.queries!.count).toBe(4);
+    expect(me.bankAccounts.nodes.map((a) => a.id)).toEqual([aliceAccount]);
+    expect(me.transfers.nodes.map((t) => t.bankAccount)).toEqual([{ id: aliceAccount, ibanLast4: '7466' }]);
+  });
+
   it('paymentTransactions filters by type and by type id', async () => {
     const q = `query($f: PaymentTransactionFilter) { paymentTransactions(filter: $f, first: 100) { totalCount nodes { id type typeId } } }`;
     type R = { paymentTransactions: Conn<{ id: string; type: string; typeId: string }> };

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, raw, type EntityClass } from '@mikro-orm/core';
 import { scopeFilter, type CallerScope } from '../../../lib/access.ts';
 import type { Viewer } from '../../../lib/auth.ts';
-import { byCreation, keysetPage, ormOrderBy, withNodes, type Connection, type ConnectionArgs } from '../../../lib/connection.ts';
-import type { EntityManager } from '../../../lib/db.ts';
-import { whereSql } from '../../../lib/rows.ts';
+import { byCreation, keysetPage, withNodes, type Connection, type ConnectionArgs } from '../../../lib/connection.ts';
+import type { Database, EntityManager } from '../../../lib/db.ts';
+import { keysetRows, placeholders, readerOf, rowsWhere, whereSql, type RowFilter, type RowReader } from '../../../lib/rows.ts';
 import { minorUnits, toMinor } from '../../../lib/decimal.ts';
 import { DomainError, forbidden, unauthenticated } from '../../../lib/errors.ts';
 import type {
@@ -26,12 +26,6 @@ import { requestFingerprint } from '../validation.ts';
 import { Balance, BankAccount, PaymentTransaction, Transfer } from './entities.ts';
 import { money, toRecord } from './mapping.ts';
 
-export interface LocalStorage {
-  kind: 'sqlite' | 'postgresql';
-  /** PostgreSQL schema of the tables (null on SQLite), for the hand-written aggregate SQL. */
-  schema: string | null;
-}
-
 type Row = Record<string, unknown>;
 
 const transferFingerprint = (userId: string, t: NewTransfer) =>
@@ -40,17 +34,30 @@ const transferFingerprint = (userId: string, t: NewTransfer) =>
 const transactionFingerprint = (t: { type: string; typeId: string; payerId: string; payeeId: string | null; amountMinor: bigint; currency: string; status: string }) =>
   requestFingerprint({ type: t.type, typeId: t.typeId, payerId: t.payerId, payeeId: t.payeeId, amountMinor: t.amountMinor.toString(), currency: t.currency, status: t.status });
 
-/** Payments as its own system of record. */
+/**
+ * Payments as its own system of record. Reads are plain rows on statements prepared once
+ * (`Database.select`, lib/rows.ts: no managed entities); writes go through the ORM's unit of work,
+ * forked only when a request writes.
+ */
 export class LocalPaymentsSource implements PaymentsSource {
-  private readonly em: EntityManager;
+  private readonly db: Database;
+  private forked: EntityManager | undefined;
   /** The caller's scope per type (policy.ts) and whom writes act for. */
   private readonly access: CallerScope;
-  private readonly storage: LocalStorage;
 
-  constructor(em: EntityManager, access: CallerScope, storage: LocalStorage) {
-    this.em = em;
+  constructor(db: Database, access: CallerScope) {
+    this.db = db;
     this.access = access;
-    this.storage = storage;
+  }
+
+  /** The unit of work of writes, forked on first use. */
+  private get em(): EntityManager {
+    this.forked ??= this.db.fork();
+    return this.forked;
+  }
+
+  private reader<E extends object>(entity: EntityClass<E>): RowReader<E> {
+    return readerOf(this.db, entity);
   }
 
   private caller(): Viewer {
@@ -59,12 +66,12 @@ export class LocalPaymentsSource implements PaymentsSource {
   }
 
   private table(name: string): string {
-    return this.storage.schema ? `"${this.storage.schema}"."${name}"` : `"${name}"`;
+    return this.db.table(name);
   }
 
   /** SQL year and quarter (UTC) of `created_at`, per dialect. */
   private yearQuarter(): { year: string; quarter: string } {
-    if (this.storage.kind === 'postgresql') {
+    if (this.db.kind === 'postgresql') {
       return {
         year: `cast(extract(year from created_at at time zone 'UTC') as integer)`,
         quarter: `cast(extract(quarter from created_at at time zone 'UTC') as integer)`,
@@ -83,12 +90,12 @@ export class LocalPaymentsSource implements PaymentsSource {
     return { sql: `(${alias}.payer_id = ? or ${alias}.payee_id = ?)`, params: [scope.ownerId, scope.ownerId] };
   }
 
-  private visibleFilter(): FilterQuery<PaymentTransaction> {
-    return scopeFilter(this.access.of('PaymentTransaction'), ['payerId', 'payeeId']) as FilterQuery<PaymentTransaction>;
+  private visibleFilter(): RowFilter {
+    return scopeFilter(this.access.of('PaymentTransaction'), ['payerId', 'payeeId']) as RowFilter;
   }
 
   async globalStats(): Promise<PaymentStatsTotalsRecord> {
-    const rows = await this.em.execute<Row[]>(
+    const rows = await this.db.select<Row>(
       `select currency, count(*) as n, sum(amount_minor) as total from ${this.table('payment_transactions')} where status = 'COMPLETED' group by currency order by currency`,
     );
     const volumes = rows.map((r) => ({ volume: money(String(r.total), String(r.currency)), transactionCount: Number(r.n) }));
@@ -97,7 +104,7 @@ export class LocalPaymentsSource implements PaymentsSource {
 
   async quarterlyStats(): Promise<QuarterlyPaymentStatsRecord[]> {
     const { year, quarter } = this.yearQuarter();
-    const rows = await this.em.execute<Row[]>(
+    const rows = await this.db.select<Row>(
       `select ${year} as y, ${quarter} as q, currency, count(*) as n, sum(amount_minor) as total
        from ${this.table('payment_transactions')} where status = 'COMPLETED'
        group by 1, 2, 3 order by 1, 2, 3`,
@@ -117,13 +124,12 @@ export class LocalPaymentsSource implements PaymentsSource {
     return quarters;
   }
 
-  async paymentTransactions({ page: args, filter, order }: Listing<PaymentTransactionFilter>): Promise<Connection<PaymentTransactionRecord>> {
-    const where: FilterQuery<PaymentTransaction> = {
+  async paymentTransactions({ page: args, filter, order, totalCount }: Listing<PaymentTransactionFilter>): Promise<Connection<PaymentTransactionRecord>> {
+    const where: RowFilter = {
       $and: [this.visibleFilter(), filter.type ? { type: filter.type } : {}, filter.typeId ? { typeId: filter.typeId } : {}],
     };
     const page = keysetPage(args, byCreation<PaymentTransaction>('PaymentTransaction', order));
-    const rows = await this.em.find(PaymentTransaction, { $and: [where, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
-    const connection = page.connection(rows, await this.em.count(PaymentTransaction, where));
+    const connection = await keysetRows(this.db, this.reader(PaymentTransaction), where, page, totalCount !== false);
     return withNodes(connection, connection.nodes.map(toRecord.paymentTransaction));
   }
 
@@ -133,7 +139,7 @@ export class LocalPaymentsSource implements PaymentsSource {
    * which carries the parent's total.
    */
   private async windows<E extends { createdAt: Date; id: string }, R>(
-    entity: new (...args: never[]) => E,
+    entity: EntityClass<E>,
     list: string,
     from: string,
     params: unknown[],
@@ -147,9 +153,8 @@ export class LocalPaymentsSource implements PaymentsSource {
     const boundParams: unknown[] = [];
     const bounds = whereSql({ column }, page.where, boundParams) || '1 = 1';
     const order = page.order.map((o) => `${column(o.field)} ${o.direction.toLowerCase()}`).join(', ');
-    // SQLite stores dates as epoch milliseconds.
-    const bound = boundParams.map((p) => (p instanceof Date && this.storage.kind === 'sqlite' ? p.getTime() : p));
-    const rows = await this.em.execute<Row[]>(
+    const reader = this.reader(entity);
+    const rows = await this.db.select<Row>(
       `select * from (
          select x.*, row_number() over (partition by x.part_key, case when ${bounds} then 1 else 0 end order by ${order}) as rn,
                 count(*) over (partition by x.part_key) as total,
@@ -158,7 +163,7 @@ export class LocalPaymentsSource implements PaymentsSource {
        ) w
        where w.rn = 1 or (w.in_page = 1 and w.rn <= ?)
        order by w.part_key, w.rn`,
-      [...bound, ...bound, ...params, page.take],
+      [...boundParams, ...boundParams, ...params, page.take],
     );
     const grouped = new Map<string, { rows: E[]; total: number }>();
     for (const row of rows) {
@@ -166,8 +171,7 @@ export class LocalPaymentsSource implements PaymentsSource {
       const group = grouped.get(key) ?? { rows: [], total: Number(row.total) };
       grouped.set(key, group);
       if (Number(row.in_page) === 1 && Number(row.rn) <= page.take) {
-        const { part_key: _k, rn: _rn, total: _t, in_page: _p, ...columns } = row;
-        group.rows.push(this.em.map(entity as never, columns as never) as E);
+        group.rows.push(reader.toEntity(row));
       }
     }
     return keys.map((key) => {
@@ -177,17 +181,13 @@ export class LocalPaymentsSource implements PaymentsSource {
     });
   }
 
-  private placeholders(n: number): string {
-    return Array.from({ length: n }, () => '?').join(', ');
-  }
-
   paymentsOfSubjects(type: PaymentTransactionType, typeIds: readonly string[], page: ConnectionArgs) {
     const visible = this.visibleSql();
     return this.windows(
       PaymentTransaction,
       'PaymentTransaction',
       `select t.*, t.type_id as part_key from ${this.table('payment_transactions')} t
-       where t.type = ? and t.type_id in (${this.placeholders(typeIds.length)}) and ${visible.sql}`,
+       where t.type = ? and t.type_id in (${placeholders(typeIds.length)}) and ${visible.sql}`,
       [type, ...typeIds, ...visible.params],
       typeIds,
       page,
@@ -196,7 +196,7 @@ export class LocalPaymentsSource implements PaymentsSource {
   }
 
   paymentTransactionsOfUsers(userIds: readonly string[], page: ConnectionArgs) {
-    const ids = this.placeholders(userIds.length);
+    const ids = placeholders(userIds.length);
     const table = this.table('payment_transactions');
     return this.windows(
       PaymentTransaction,
@@ -215,7 +215,7 @@ export class LocalPaymentsSource implements PaymentsSource {
     return this.windows(
       BankAccount,
       'BankAccount',
-      `select a.*, a.user_id as part_key from ${this.table('bank_accounts')} a where a.user_id in (${this.placeholders(userIds.length)})`,
+      `select a.*, a.user_id as part_key from ${this.table('bank_accounts')} a where a.user_id in (${placeholders(userIds.length)})`,
       [...userIds],
       userIds,
       page,
@@ -227,7 +227,7 @@ export class LocalPaymentsSource implements PaymentsSource {
     return this.windows(
       Transfer,
       'Transfer',
-      `select t.*, t.user_id as part_key from ${this.table('transfers')} t where t.user_id in (${this.placeholders(userIds.length)})`,
+      `select t.*, t.user_id as part_key from ${this.table('transfers')} t where t.user_id in (${placeholders(userIds.length)})`,
       [...userIds],
       userIds,
       page,
@@ -236,19 +236,20 @@ export class LocalPaymentsSource implements PaymentsSource {
   }
 
   async bankAccountsOf(keys: readonly { userId: string; id: string }[]) {
-    const rows = await this.em.find(BankAccount, { id: { $in: keys.map((k) => k.id) } });
+    if (keys.length === 0) return [];
+    const rows = await rowsWhere(this.db, this.reader(BankAccount), { id: { $in: [...new Set(keys.map((k) => k.id))] } });
+    const byKey = new Map(rows.map((a) => [`${a.userId}|${a.id}`, a]));
     return keys.map((k) => {
-      const row = rows.find((a) => a.id === k.id && a.userId === k.userId);
+      const row = byKey.get(`${k.userId}|${k.id}`);
       return row ? toRecord.bankAccount(row) : null;
     });
   }
 
   async availableBalances(keys: readonly BalanceKey[]) {
-    const rows = await this.em.find(Balance, { $or: keys.map((k) => ({ userId: k.userId, currency: k.currency })) });
-    return keys.map((k) => {
-      const row = rows.find((r) => r.userId === k.userId && r.currency === k.currency);
-      return money(row?.availableMinor ?? 0n, k.currency);
-    });
+    if (keys.length === 0) return [];
+    const rows = await rowsWhere(this.db, this.reader(Balance), { $or: keys.map((k) => ({ userId: k.userId, currency: k.currency })) });
+    const byKey = new Map(rows.map((r) => [`${r.userId}|${r.currency}`, r]));
+    return keys.map((k) => money(byKey.get(`${k.userId}|${k.currency}`)?.availableMinor ?? 0n, k.currency));
   }
 
   async createBankAccount(input: NewBankAccount): Promise<BankAccountRecord> {

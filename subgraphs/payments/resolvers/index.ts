@@ -1,5 +1,5 @@
 import { requireService, requireViewer } from '../../../lib/auth.ts';
-import { pageArgs } from '../../../lib/connection.ts';
+import { pageArgs, wantsTotalCount } from '../../../lib/connection.ts';
 import { mutationPayload } from '../../../lib/errors.ts';
 import { commonResolvers } from '../../../lib/scalars.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
@@ -15,8 +15,8 @@ export const resolvers: Resolvers<Context> = {
 
   Query: {
     paymentStats: () => ({}),
-    paymentTransactions: (_root, args, ctx) =>
-      ctx.source.paymentTransactions({ page: pageArgs(args), filter: validateFilter(args.filter), order: args.order ?? 'DESC' }),
+    paymentTransactions: (_root, args, ctx, info) =>
+      ctx.source.paymentTransactions({ page: pageArgs(args), filter: validateFilter(args.filter), order: args.order ?? 'DESC', totalCount: wantsTotalCount(info) }),
   },
 
   Mutation: {

@@ -8,12 +8,12 @@ import { unauthenticated } from '../../../lib/errors.ts';
 import type { UpstreamClient, UpstreamRequest } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import { jsonNumber, parseUpstream, UpstreamContractError } from '../../../lib/upstream-contract.ts';
-import type { EntityManager } from '../../../lib/db.ts';
+import type { Database, EntityManager } from '../../../lib/db.ts';
 import { looseId, matchesRequest, mismatch, type JournalAnswer, type WriteJournal } from '../../../lib/write-journal.ts';
 import type { FilterQuery } from '@mikro-orm/core';
 import { PaymentTransaction } from '../local/entities.ts';
 import { toRecord } from '../local/mapping.ts';
-import { LocalPaymentsSource, type LocalStorage } from '../local/source.ts';
+import { LocalPaymentsSource } from '../local/source.ts';
 import type {
   BalanceKey,
   BankAccountRecord,
@@ -47,8 +47,7 @@ type Row<K extends ListSchema> = z.output<(typeof PAYMENTS_SCHEMAS)[K]>['items']
 const newestFirst = <T extends { createdAt: Date; id: string }>(a: T, b: T) => b.createdAt.getTime() - a.createdAt.getTime() || b.id.localeCompare(a.id);
 
 export interface UpstreamPaymentsStore {
-  em: () => EntityManager;
-  storage: LocalStorage;
+  db: Database;
   journal: WriteJournal;
   extensions?: Record<string, unknown>;
 }
@@ -62,8 +61,8 @@ export class UpstreamPaymentsSource implements PaymentsSource {
   private readonly logger: Logger | undefined;
 
   /** The layer's own store (payments recorded by services, the write journal); absent in unit uses. */
+  private readonly db: Database | undefined;
   private readonly local: (() => EntityManager) | undefined;
-  private readonly storage: LocalStorage | undefined;
   private readonly journal: WriteJournal | undefined;
   /** The response's `extensions` of this request (the idempotency key given, warnings). */
   private readonly extensions: Record<string, unknown> | undefined;
@@ -73,8 +72,8 @@ export class UpstreamPaymentsSource implements PaymentsSource {
     this.access = access;
     this.backendSecretKey = backendSecretKey;
     this.logger = logger;
-    this.local = store?.em;
-    this.storage = store?.storage;
+    this.db = store?.db;
+    this.local = store ? () => store.db.fork() : undefined;
     this.journal = store?.journal;
     this.extensions = store?.extensions;
   }
@@ -371,7 +370,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
    * payment lists show it beside the upstream's.
    */
   async recordPaymentTransaction(input: NewPaymentTransaction): Promise<PaymentTransactionRecord> {
-    if (!this.local) throw new Error('payments upstream mode has no local store');
-    return new LocalPaymentsSource(this.local(), this.access, this.storage!).recordPaymentTransaction(input);
+    if (!this.db) throw new Error('payments upstream mode has no local store');
+    return new LocalPaymentsSource(this.db, this.access).recordPaymentTransaction(input);
   }
 }
