@@ -156,8 +156,9 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
     // Identical in-flight requests share one execution; the key includes every header, so two
     // callers with different Authorization never share a request or a response.
     inboundInflightRequestDeduplication: config.GATEWAY_DEDUPLICATE_INFLIGHT,
-    // A subgraph that does not answer in time fails its part only (UPSTREAM_TIMEOUT).
-    upstreamTimeout: config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
+    // A subgraph that does not answer in time fails its part only (UPSTREAM_TIMEOUT). A
+    // subscription's stream lasts as long as it has events to send (docs/live-updates.md).
+    upstreamTimeout: ({ executionRequest }) => (executionRequest?.operationType === 'subscription' ? undefined : config.GATEWAY_SUBGRAPH_TIMEOUT_MS),
     propagateHeaders: {
       // Only the listed client headers pass; the transport signs each request (subgraph-transport.ts).
       fromClientToSubgraphs: ({ request }) => ({

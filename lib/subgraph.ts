@@ -21,6 +21,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { operationSpanPlugin, startTelemetry, stopTelemetry, tracedHandler } from './telemetry.ts';
 import { METRICS_CONTENT_TYPE, createServerRegistry, metricsText, processRegistry, subgraphMetricsPlugin, type Registry } from './metrics.ts';
 import type { RecentViolation } from './upstream-contract.ts';
+import { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionServer, requestParams, subscriptionOf, wantsEventStream, type SubscriptionLimits } from './subscriptions.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -224,12 +225,15 @@ export async function serveSubgraph<C extends RequestContext>(
   app: SubgraphApp<C>,
   config: Pick<Config, 'LOG_LEVEL' | 'jwtSecret' | 'serviceToken' | 'gatewaySigningKeys' | 'HOST' | 'SUBGRAPH_MAX_BODY_BYTES' | 'SHUTDOWN_TIMEOUT_MS' | 'UPSTREAM_TIMEOUT_MS' | 'urlOf'>,
   port: number,
+  subscriptionLimits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS,
 ): Promise<RunningSubgraph> {
   const log = createLogger(app.name, config.LOG_LEVEL);
   const metrics = createServerRegistry(app.name);
   app.metrics?.(metrics);
   const schema = enforceAuthDirectives(subgraphSchema(app as unknown as SubgraphApp<RequestContext>, config));
   const signedByGateway = signatureVerifier(config.gatewaySigningKeys);
+  // Subscriptions (GraphQL over SSE) when the subgraph has a Subscription type (lib/subscriptions.ts).
+  const live = schema.getSubscriptionType() ? new SubscriptionServer(schema, subscriptionLimits, log, metrics) : null;
   const apollo = new ApolloServer<C>({
     schema,
     introspection: true,
@@ -286,6 +290,16 @@ export async function serveSubgraph<C extends RequestContext>(
       const auth = await authenticateRequest(req.headers, signed, config);
       const base: RequestContext = { auth, requestId, log: log.child({ requestId }), headers: req.headers };
       if (route) return await route[1](req, res, base);
+      if (live && wantsEventStream(req)) {
+        let parsed: unknown = null;
+        try {
+          parsed = raw ? JSON.parse(raw) : null;
+        } catch {
+          parsed = null;
+        }
+        const subscription = subscriptionOf(requestParams(url, parsed));
+        if (subscription) return await live.serve(req, res, subscription, auth, () => app.context(base));
+      }
 
       const headers = new HeaderMap();
       for (const [key, value] of Object.entries(req.headers)) {
@@ -325,6 +339,8 @@ export async function serveSubgraph<C extends RequestContext>(
     port: actual,
     server,
     async stop() {
+      // Open streams end first (SHUTTING_DOWN, then complete): the server then has no request left to wait for.
+      live?.closeAll();
       await closeServer(server, config.SHUTDOWN_TIMEOUT_MS);
       await apollo.stop();
       await app.close();

@@ -1,0 +1,86 @@
+// Subscriptions through the gateway, over GraphQL over SSE: a buyer follows an offset order from
+// before it is placed to its certificate, with fields of other subgraphs resolved for each event;
+// refusals are coded; the stream ends when the token expires.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startStack, type Stack } from '../support/stack.ts';
+import { tokenFor } from '../support/env.ts';
+import { graphql, ok } from '../support/graphql.ts';
+import { sseSubscribe } from './sse-client.ts';
+
+const PROGRESS = `subscription Progress($key: String, $id: ID) {
+  offsetOrderProgress(idempotencyKey: $key, id: $id) {
+    step final detail
+    order { id status retirementStatus retirementShares { projectName retirement { id retirements { id } } } }
+  }
+}`;
+
+const ORDER = `mutation Order($input: CreateOffsetOrderByMassInput!) { createOffsetOrderByMass(input: $input) { offsetOrder { id } userErrors { code message } } }`;
+
+const buyer = { id: 'live-buyer-1', email: 'live-buyer-1@example.test', role: 'USER' as const };
+const other = { id: 'live-buyer-2', email: 'live-buyer-2@example.test', role: 'USER' as const };
+
+describe('offset order progress through the gateway (SSE)', () => {
+  let stack: Stack;
+  let token: string;
+
+  beforeAll(async () => {
+    stack = await startStack('local', { PAYMENT_OUTBOX_INTERVAL_MS: '50' });
+    token = await tokenFor(buyer);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('sends each step of an order placed after subscribing, in order, with registry fields resolved', async () => {
+    const sub = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'live-1' }, { token });
+    expect(sub.status).toBe(200);
+    const first = await sub.next();
+    expect(first).toEqual({ data: { offsetOrderProgress: { step: 'WAITING', final: false, detail: null, order: null } } });
+    ok(await graphql(stack.gateway.url, ORDER, { input: { mass: { amount: '1', unit: 'T' }, idempotencyKey: 'live-1' } }, { token }));
+    const rest = await sub.rest();
+    const steps = rest.map((r) => (r.data?.offsetOrderProgress as { step: string }).step);
+    // Steps only move forward, one event per change, and the stream completes after the final one.
+    const order = STEPS.map((s) => steps.indexOf(s)).filter((i) => i >= 0);
+    expect(order).toEqual([...order].sort((x, y) => x - y));
+    expect(new Set(steps).size).toBe(steps.length);
+    expect(steps.at(-1)).toBe('CERTIFICATE_READY');
+    expect(rest.every((r) => !r.errors)).toBe(true);
+    const last = rest.at(-1)!.data!.offsetOrderProgress as { final: boolean; order: { status: string; retirementStatus: string; retirementShares: { retirement: { retirements: { id: string }[] } }[] } };
+    expect(last.final).toBe(true);
+    expect(last.order).toMatchObject({ status: 'COMPLETE', retirementStatus: 'RETIRED' });
+    // `retirements` is the registry's: resolved by the gateway for the event like any query.
+    expect(last.order.retirementShares[0]!.retirement.retirements.length).toBeGreaterThan(0);
+  });
+
+  it('refuses an anonymous subscriber and another buyer\'s order with a code', async () => {
+    const anonymous = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'live-anon' });
+    expect(codesOf(await anonymous.rest())).toEqual(['UNAUTHENTICATED']);
+
+    const placed = ok(await graphql<{ createOffsetOrderByMass: { offsetOrder: { id: string } } }>(stack.gateway.url, ORDER, { input: { mass: { amount: '0.5', unit: 'T' }, idempotencyKey: 'live-2' } }, { token }));
+    const id = placed.createOffsetOrderByMass.offsetOrder.id;
+    const stranger = await sseSubscribe(stack.gateway.url, PROGRESS, { id }, { token: await tokenFor(other) });
+    const got = await stranger.rest();
+    expect(codesOf(got)).toEqual(['NOT_FOUND']);
+    const both = await sseSubscribe(stack.gateway.url, PROGRESS, { id, key: 'live-2' }, { token });
+    expect(codesOf(await both.rest())).toEqual(['BAD_USER_INPUT']);
+
+    // The buyer's own order waits for a pooled tonne (half a tonne sold): the step says why.
+    const own = await sseSubscribe(stack.gateway.url, PROGRESS, { id }, { token });
+    const current = (await own.next())!.data!.offsetOrderProgress as { step: string; detail: string };
+    own.close();
+    expect(['WAITING_FOR_POOLED_TONNE', 'CERTIFICATE_READY']).toContain(current.step);
+    if (current.step === 'WAITING_FOR_POOLED_TONNE') expect(current.detail).toMatch(/whole tonnes/);
+  });
+
+  it('ends the stream with UNAUTHENTICATED when the token expires', async () => {
+    const shortLived = await tokenFor(buyer, { ttlSeconds: 2 });
+    const sub = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'live-expiry' }, { token: shortLived });
+    expect((await sub.next())?.data).toEqual({ offsetOrderProgress: { step: 'WAITING', final: false, detail: null, order: null } });
+    // Nothing happens to the order; the next (and last) event is the expiry.
+    expect(codesOf(await sub.rest())).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+const STEPS = ['WAITING', 'MEASURED', 'ORDERED', 'PAID', 'WAITING_FOR_POOLED_TONNE', 'RETIREMENT_BLOCKED', 'CERTIFICATE_READY', 'REFUSED'];
+
+const codesOf = (results: { errors?: { extensions?: { code?: string } }[] }[]) => results.flatMap((r) => (r.errors ?? []).map((e) => e.extensions?.code));
