@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type Stack } from '../support/stack.ts';
 import { tokenFor } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';
-import { sseSubscribe } from './sse-client.ts';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { sseSubscribe, type ExecutionResultLike } from './sse-client.ts';
 
 const PROGRESS = `subscription Progress($key: String, $id: ID) {
   offsetOrderProgress(idempotencyKey: $key, id: $id) {
@@ -52,6 +54,20 @@ describe('offset order progress through the gateway (SSE)', () => {
     expect(last.order.retirementShares[0]!.retirement.retirements.length).toBeGreaterThan(0);
   });
 
+  it('sends the same steps over WebSocket (graphql-ws), and counts streams and events on /metrics', async () => {
+    const results = await overWebSocket(stack.gateway.url, PROGRESS, { key: 'live-ws' }, token, async () => {
+      ok(await graphql(stack.gateway.url, ORDER, { input: { mass: { amount: '1', unit: 'T' }, idempotencyKey: 'live-ws' } }, { token }));
+    });
+    const steps = results.map((r) => (r.data?.offsetOrderProgress as { step: string }).step);
+    expect(steps[0]).toBe('WAITING');
+    expect(steps.at(-1)).toBe('CERTIFICATE_READY');
+    expect(results.every((r) => !r.errors)).toBe(true);
+    const metrics = await (await fetch(new URL('/metrics', stack.gateway.url))).text();
+    expect(metrics).toMatch(/gateway_subscription_events_total\{transport="websocket"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/gateway_subscription_events_total\{transport="sse"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/gateway_subscriptions_active\{transport="websocket"[^}]*\} 0/);
+  });
+
   it('refuses an anonymous subscriber and another buyer\'s order with a code', async () => {
     const anonymous = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'live-anon' });
     expect(codesOf(await anonymous.rest())).toEqual(['UNAUTHENTICATED']);
@@ -80,6 +96,34 @@ describe('offset order progress through the gateway (SSE)', () => {
     expect(codesOf(await sub.rest())).toEqual(['UNAUTHENTICATED']);
   });
 });
+
+/** Every result of one subscription over graphql-ws until it completes (or errors). */
+async function overWebSocket(url: string, query: string, variables: Record<string, unknown>, token: string, started: () => Promise<void>): Promise<ExecutionResultLike[]> {
+  const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: true });
+  const results: ExecutionResultLike[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let first = true;
+      client.subscribe(
+        { query, variables },
+        {
+          next: (result) => {
+            results.push(result as ExecutionResultLike);
+            if (first) {
+              first = false;
+              started().catch(reject);
+            }
+          },
+          error: reject,
+          complete: resolve,
+        },
+      );
+    });
+  } finally {
+    await client.dispose();
+  }
+  return results;
+}
 
 const STEPS = ['WAITING', 'MEASURED', 'ORDERED', 'PAID', 'WAITING_FOR_POOLED_TONNE', 'RETIREMENT_BLOCKED', 'CERTIFICATE_READY', 'REFUSED'];
 
