@@ -38,6 +38,16 @@ export function signedInit(key: SigningKey, url: string, init: RequestInit): Req
   return { ...init, headers };
 }
 
+/**
+ * The signal of a subgraph fetch: the request's own, and for a subscription's event stream also
+ * the executor's, which aborts when the stream is returned (the client went away): the subgraph
+ * then sees its stream close. One stream per subscription, so the listener is not per query.
+ */
+function streamSignal(init: RequestInit, signal: AbortSignal): AbortSignal {
+  const streaming = new Headers(init.headers).get('accept')?.includes('text/event-stream');
+  return streaming && init.signal ? AbortSignal.any([signal, init.signal]) : signal;
+}
+
 export function subgraphHttpTransport(signingKey: SigningKey): Transport {
   return {
     getSubgraphExecutor(payload) {
@@ -46,7 +56,7 @@ export function subgraphHttpTransport(signingKey: SigningKey): Transport {
       const fetchFn = payload.fetch as unknown as FetchFn;
       const signedExecutor: Executor = (request: ExecutionRequest) => {
         const { signal } = request;
-        const fetch: FetchFn = (url, init, context, info) => fetchFn(url, signedInit(signingKey, url, signal ? { ...init, signal } : init), context, info);
+        const fetch: FetchFn = (url, init, context, info) => fetchFn(url, signedInit(signingKey, url, signal ? { ...init, signal: streamSignal(init, signal) } : init), context, info);
         return executor({ ...request, signal: undefined, extensions: { ...request.extensions, fetch } });
       };
       const dispose = executor[Symbol.asyncDispose];

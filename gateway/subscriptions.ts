@@ -40,28 +40,40 @@ export interface SubscriptionStreams {
 const SHUTTING_DOWN = { errors: [new GraphQLError('The server is stopping: subscribe again', { extensions: { code: 'SHUTTING_DOWN' } })] };
 
 /**
- * A stream that ends, with one last SHUTTING_DOWN result, when `stop` aborts; returning it ends
- * the subgraph's stream too.
+ * A stream that ends, with one last SHUTTING_DOWN result, when `stop` aborts. Returning it (the
+ * client went away) returns the subgraph's stream at once, even while an event is awaited.
  */
-function stoppable<T>(source: AsyncIterable<T>, stop: AbortSignal, onNext: () => void): AsyncIterable<T | typeof SHUTTING_DOWN> {
+function stoppable<T>(source: AsyncIterable<T>, stop: AbortSignal, onNext: () => void): AsyncIterableIterator<T | typeof SHUTTING_DOWN> {
+  const iterator = source[Symbol.asyncIterator]();
+  const stopped = new Promise<'stopped'>((resolve) => (stop.aborted ? resolve('stopped') : stop.addEventListener('abort', () => resolve('stopped'), { once: true })));
+  let finished = false;
+  const finish = async () => {
+    if (finished) return;
+    finished = true;
+    await iterator.return?.();
+  };
+  const done = { done: true as const, value: undefined };
   return {
-    async *[Symbol.asyncIterator]() {
-      const iterator = source[Symbol.asyncIterator]();
-      const stopped = new Promise<'stopped'>((resolve) => (stop.aborted ? resolve('stopped') : stop.addEventListener('abort', () => resolve('stopped'), { once: true })));
-      try {
-        for (;;) {
-          const next = await Promise.race([iterator.next(), stopped]);
-          if (next === 'stopped') {
-            yield SHUTTING_DOWN;
-            return;
-          }
-          if (next.done) return;
-          onNext();
-          yield next.value;
-        }
-      } finally {
-        await iterator.return?.();
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      if (finished) return done;
+      const next = await Promise.race([iterator.next(), stopped]);
+      if (next === 'stopped') {
+        void finish();
+        return { done: false, value: SHUTTING_DOWN };
       }
+      if (next.done) {
+        finished = true;
+        return done;
+      }
+      onNext();
+      return next;
+    },
+    async return() {
+      await finish();
+      return done;
     },
   };
 }

@@ -21,7 +21,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { operationSpanPlugin, startTelemetry, stopTelemetry, tracedHandler } from './telemetry.ts';
 import { METRICS_CONTENT_TYPE, createServerRegistry, metricsText, processRegistry, subgraphMetricsPlugin, type Registry } from './metrics.ts';
 import type { RecentViolation } from './upstream-contract.ts';
-import { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionServer, requestParams, subscriptionOf, wantsEventStream, type SubscriptionLimits } from './subscriptions.ts';
+import { SubscriptionServer, requestParams, subscriptionLimitsOf, subscriptionOf, wantsEventStream, type SubscriptionConfig } from './subscriptions.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -223,9 +223,8 @@ function mappedError(error: unknown): GraphQLError | null {
  */
 export async function serveSubgraph<C extends RequestContext>(
   app: SubgraphApp<C>,
-  config: Pick<Config, 'LOG_LEVEL' | 'jwtSecret' | 'serviceToken' | 'gatewaySigningKeys' | 'HOST' | 'SUBGRAPH_MAX_BODY_BYTES' | 'SHUTDOWN_TIMEOUT_MS' | 'UPSTREAM_TIMEOUT_MS' | 'urlOf'>,
+  config: Pick<Config, 'LOG_LEVEL' | 'jwtSecret' | 'serviceToken' | 'gatewaySigningKeys' | 'HOST' | 'SUBGRAPH_MAX_BODY_BYTES' | 'SHUTDOWN_TIMEOUT_MS' | 'UPSTREAM_TIMEOUT_MS' | 'urlOf'> & Partial<SubscriptionConfig>,
   port: number,
-  subscriptionLimits: SubscriptionLimits = DEFAULT_SUBSCRIPTION_LIMITS,
 ): Promise<RunningSubgraph> {
   const log = createLogger(app.name, config.LOG_LEVEL);
   const metrics = createServerRegistry(app.name);
@@ -233,7 +232,7 @@ export async function serveSubgraph<C extends RequestContext>(
   const schema = enforceAuthDirectives(subgraphSchema(app as unknown as SubgraphApp<RequestContext>, config));
   const signedByGateway = signatureVerifier(config.gatewaySigningKeys);
   // Subscriptions (GraphQL over SSE) when the subgraph has a Subscription type (lib/subscriptions.ts).
-  const live = schema.getSubscriptionType() ? new SubscriptionServer(schema, subscriptionLimits, log, metrics) : null;
+  const live = schema.getSubscriptionType() ? new SubscriptionServer(schema, subscriptionLimitsOf(config), log, metrics) : null;
   const apollo = new ApolloServer<C>({
     schema,
     introspection: true,

@@ -15,6 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError, createSourceEventStream, execute, getOperationAST, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AuthState } from './auth.ts';
+import type { Config } from './config.ts';
 import { formatError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { Listener, Message, PubSub } from './pubsub.ts';
@@ -40,6 +41,19 @@ export interface SubscriptionLimits {
 }
 
 export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = { perCaller: 20, perProcess: 5_000, heartbeatMs: 15_000, maxBuffered: 100 };
+
+export type SubscriptionConfig = Pick<Config, 'SUBSCRIPTIONS_MAX_PER_CALLER' | 'SUBSCRIPTIONS_MAX_PER_PROCESS' | 'SUBSCRIPTIONS_HEARTBEAT_MS' | 'SUBSCRIPTIONS_MAX_BUFFERED'>;
+
+/** The limits a configuration sets (the defaults where it sets none). */
+export function subscriptionLimitsOf(config: Partial<SubscriptionConfig>): SubscriptionLimits {
+  const d = DEFAULT_SUBSCRIPTION_LIMITS;
+  return {
+    perCaller: config.SUBSCRIPTIONS_MAX_PER_CALLER ?? d.perCaller,
+    perProcess: config.SUBSCRIPTIONS_MAX_PER_PROCESS ?? d.perProcess,
+    heartbeatMs: config.SUBSCRIPTIONS_HEARTBEAT_MS ?? d.heartbeatMs,
+    maxBuffered: config.SUBSCRIPTIONS_MAX_BUFFERED ?? d.maxBuffered,
+  };
+}
 
 /** A subscription request: the query (GET search parameters or a POST body). */
 export interface SubscriptionRequest {
@@ -254,7 +268,8 @@ export class SubscriptionServer {
           write('complete');
           res.end();
         }
-        void events.return?.(undefined);
+        // The source first: the stream may be awaiting its next event, which returning it ends.
+        void sourceEvents.return?.(undefined);
       },
     };
     this.streams.add(stream);

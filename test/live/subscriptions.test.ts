@@ -26,7 +26,7 @@ describe('offset order progress through the gateway (SSE)', () => {
   let token: string;
 
   beforeAll(async () => {
-    stack = await startStack('local', { PAYMENT_OUTBOX_INTERVAL_MS: '50' });
+    stack = await startStack('local', { PAYMENT_OUTBOX_INTERVAL_MS: '50', SUBSCRIPTIONS_MAX_PER_CALLER: '3' });
     token = await tokenFor(buyer);
   });
   afterAll(async () => {
@@ -95,6 +95,36 @@ describe('offset order progress through the gateway (SSE)', () => {
     // Nothing happens to the order; the next (and last) event is the expiry.
     expect(codesOf(await sub.rest())).toEqual(['UNAUTHENTICATED']);
   });
+
+  it('refuses a caller\'s subscription beyond SUBSCRIPTIONS_MAX_PER_CALLER with SUBSCRIPTION_LIMIT, and admits one again once a stream ends', async () => {
+    const busy = await tokenFor({ id: 'live-busy', email: 'live-busy@example.test', role: 'USER' });
+    const open = await Promise.all([1, 2, 3].map((i) => sseSubscribe(stack.gateway.url, PROGRESS, { key: `busy-${i}` }, { token: busy })));
+    for (const sub of open) expect(await sub.next()).toEqual(WAITING);
+    const refused = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'busy-4' }, { token: busy });
+    expect(codesOf(await refused.rest())).toEqual(['SUBSCRIPTION_LIMIT']);
+    // Another caller is not held back by this one.
+    const another = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'busy-other' }, { token });
+    expect(await another.next()).toEqual(WAITING);
+    another.close();
+    open[0]!.close();
+    // The subgraph sees the closed stream once the gateway ends its own: a new one is admitted then.
+    let admitted: ExecutionResultLike | null = null;
+    for (let attempt = 0; attempt < 50 && !admitted?.data; attempt++) {
+      const again = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'busy-5' }, { token: busy });
+      admitted = await again.next();
+      again.close();
+    }
+    expect(admitted).toEqual(WAITING);
+    for (const sub of open) sub.close();
+  });
+
+  // Last: it stops the marketplace.
+  it('completes open streams with SHUTTING_DOWN when the owning subgraph stops', async () => {
+    const sub = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'live-shutdown' }, { token });
+    expect(await sub.next()).toEqual(WAITING);
+    await stack.stopSubgraph('marketplace');
+    expect(codesOf(await sub.rest())).toEqual(['SHUTTING_DOWN']);
+  });
 });
 
 /** Every result of one subscription over graphql-ws until it completes (or errors). */
@@ -124,6 +154,8 @@ async function overWebSocket(url: string, query: string, variables: Record<strin
   }
   return results;
 }
+
+const WAITING = { data: { offsetOrderProgress: { step: 'WAITING', final: false, detail: null, order: null } } };
 
 const STEPS = ['WAITING', 'MEASURED', 'ORDERED', 'PAID', 'WAITING_FOR_POOLED_TONNE', 'RETIREMENT_BLOCKED', 'CERTIFICATE_READY', 'REFUSED'];
 

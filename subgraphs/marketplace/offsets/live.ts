@@ -91,7 +91,7 @@ async function progress(ctx: Context, read: () => Promise<OffsetOrderProgressEve
     await changes.return?.();
     throw error;
   }
-  return (async function* () {
+  const steps = (async function* () {
     try {
       let last = first;
       yield last;
@@ -107,6 +107,14 @@ async function progress(ctx: Context, read: () => Promise<OffsetOrderProgressEve
       await changes.return?.();
     }
   })();
+  // Returned while it awaits a change (the client went away): stop listening at once, which ends it.
+  const end = steps.return.bind(steps);
+  return Object.assign(steps, {
+    return: async () => {
+      await changes.return?.();
+      return end(undefined);
+    },
+  });
 }
 
 export const offsetOrderSubscriptions: SubscriptionResolvers<Context> = {
