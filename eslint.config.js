@@ -41,8 +41,9 @@ export default tseslint.config(
         'error',
         {
           exceptions: {
-            // Relay connections and edges, and mutation payloads, are envelopes: their items carry the ids.
-            suffixes: ['Connection', 'Edge', 'Payload'],
+            // Relay connections and edges, and mutation payloads, are envelopes: their items carry the
+            // ids; so are the events of subscriptions (`...Progress`, `...Update`).
+            suffixes: ['Connection', 'Edge', 'Payload', 'Progress', 'Update'],
             // Values without an identity of their own: amounts, page information, errors, totals,
             // quotes, parts of a parent object, and feed entries (which name their product's id).
             // A credit type is identified by its Puro.earth `code`.

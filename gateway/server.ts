@@ -38,6 +38,7 @@ import { clientIdentities, clientNames } from './client-identity.ts';
 import { trustedDocumentsOf } from './client-documents.ts';
 import { deprecatedFieldUsage } from './deprecated-fields.ts';
 import { trustedTools } from './trusted-tools.ts';
+import { serveWebSockets, subscriptionStreams } from './subscriptions.ts';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -94,6 +95,8 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
   const documentCache = createDocumentCache({ maxEntries: config.GATEWAY_DOCUMENT_CACHE_ENTRIES, maxBytes: config.GATEWAY_DOCUMENT_CACHE_BYTES });
   // GET /metrics: this gateway's operations and subgraph fetches, plus the Node process metrics.
   const metrics = createServerRegistry('gateway');
+  // Subscription streams: counted, and ended cleanly when the gateway stops (subscriptions.ts).
+  const streams = subscriptionStreams(metrics);
   const production = isProduction(config);
   // Who a request says it is (graphql-client-name): logs, traces, metric labels, its trusted documents.
   const knownClients = clientNames(config.GATEWAY_CLIENT_NAMES);
@@ -158,8 +161,9 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
     // Identical in-flight requests share one execution; the key includes every header, so two
     // callers with different Authorization never share a request or a response.
     inboundInflightRequestDeduplication: config.GATEWAY_DEDUPLICATE_INFLIGHT,
-    // A subgraph that does not answer in time fails its part only (UPSTREAM_TIMEOUT).
-    upstreamTimeout: config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
+    // A subgraph that does not answer in time fails its part only (UPSTREAM_TIMEOUT). A
+    // subscription's stream lasts as long as it has events to send (docs/live-updates.md).
+    upstreamTimeout: ({ executionRequest }) => (executionRequest?.operationType === 'subscription' ? undefined : config.GATEWAY_SUBGRAPH_TIMEOUT_MS),
     propagateHeaders: {
       // Only the listed client headers pass; the transport signs each request (subgraph-transport.ts).
       fromClientToSubgraphs: ({ request }) => ({
@@ -171,6 +175,7 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
     plugins: (ctx) => [
       clients.plugin,
       gatewayMetricsPlugin(ctx.log, metrics, clients.of),
+      streams.plugin,
       deprecatedFieldUsage(metrics, clients.of),
       // Nulls propagated across subgraph fetches as the spec asks (answers with errors only).
       specNullPropagation(),
@@ -200,7 +205,7 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
       ...observers,
     ],
   });
-  return { runtime, log, documentCache, persisted, responses };
+  return { runtime, log, documentCache, persisted, responses, streams };
 }
 
 /** Codes of failures to reach a subgraph, as the gateway runtime reports them. */
@@ -319,8 +324,10 @@ const requestErrorStatus: GatewayPlugin = {
 
 export async function serveGateway(config: Config, port = config.GATEWAY_PORT, observers: GatewayPlugin[] = []): Promise<RunningGateway> {
   const openTelemetry = tracingEnabled() ? (await import('@graphql-hive/plugin-opentelemetry')).useOpenTelemetry : undefined;
-  const { runtime, log, documentCache, persisted, responses } = createGateway(config, openTelemetry, observers);
+  const { runtime, log, documentCache, persisted, responses, streams } = createGateway(config, openTelemetry, observers);
   const server = createServer(runtime);
+  // Subscriptions over WebSocket (graphql-ws) on the same port and path as GraphQL over HTTP.
+  const websockets = await serveWebSockets(server, (request, serverContext) => runtime.fetch(request, serverContext), log);
   const actual = await listen(server, config.HOST, port);
   log.info(`gateway ready at http://${config.HOST}:${actual}/graphql`);
   return {
@@ -329,6 +336,9 @@ export async function serveGateway(config: Config, port = config.GATEWAY_PORT, o
     server,
     documentCache,
     async stop() {
+      // Open streams end first (SHUTTING_DOWN, then complete), so no request is left to wait for.
+      streams.closeAll();
+      await websockets?.close();
       await closeServer(server);
       await runtime.dispose();
       await persisted.close();

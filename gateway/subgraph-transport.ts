@@ -145,7 +145,8 @@ const dispatcher: Dispatcher = new Agent({ keepAliveTimeout: 30_000, connections
  */
 export const subgraphFetch = async function subgraphFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
   const body = init.body;
-  if (typeof input !== 'string' || (body != null && typeof body !== 'string') || !(input.startsWith('http://') || input.startsWith('https://'))) {
+  // A subscription's event stream is read as it arrives, by the platform's fetch.
+  if (typeof input !== 'string' || (body != null && typeof body !== 'string') || !(input.startsWith('http://') || input.startsWith('https://')) || acceptsEventStream(init)) {
     return fetch(input, init);
   }
   const { origin } = new URL(input);
@@ -161,6 +162,20 @@ export const subgraphFetch = async function subgraphFetch(input: string | URL | 
   return new SubgraphAnswer(input, res.statusCode, new AnswerHeaders(res.headers), text) as unknown as Response;
 } as typeof fetch;
 
+/**
+ * The signal of a subgraph fetch: the request's own, and for a subscription's event stream also
+ * the executor's, which aborts when the stream is returned (the client went away): the subgraph
+ * then sees its stream close. One stream per subscription, so the listener is not per query.
+ */
+function streamSignal(init: RequestInit, signal: AbortSignal): AbortSignal {
+  return acceptsEventStream(init) && init.signal ? AbortSignal.any([signal, init.signal]) : signal;
+}
+
+/** Whether a request asks for an event stream (a subscription), which is never read in full. */
+function acceptsEventStream(init: RequestInit): boolean {
+  return new Headers(init.headers).get('accept')?.includes('text/event-stream') ?? false;
+}
+
 export function subgraphHttpTransport(signingKey: SigningKey): Transport {
   return {
     getSubgraphExecutor(payload) {
@@ -169,7 +184,7 @@ export function subgraphHttpTransport(signingKey: SigningKey): Transport {
       const fetchFn = payload.fetch as unknown as FetchFn;
       const signedExecutor: Executor = (request: ExecutionRequest) => {
         const { signal } = request;
-        const fetch: FetchFn = (url, init, context, info) => fetchFn(url, signedInit(signingKey, url, signal ? { ...init, signal } : init), context, info);
+        const fetch: FetchFn = (url, init, context, info) => fetchFn(url, signedInit(signingKey, url, signal ? { ...init, signal: streamSignal(init, signal) } : init), context, info);
         return executor({ ...request, signal: undefined, extensions: { ...request.extensions, fetch } });
       };
       const dispose = executor[Symbol.asyncDispose];

@@ -42,6 +42,11 @@ const schema = z.object({
   SUBGRAPH_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   /** How long a stopping server waits for the requests it has already received. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Subscriptions (docs/live-updates.md): open streams per caller and per subgraph process, heartbeat interval, events buffered for a slow client. */
+  SUBSCRIPTIONS_MAX_PER_CALLER: z.coerce.number().int().min(1).default(20),
+  SUBSCRIPTIONS_MAX_PER_PROCESS: z.coerce.number().int().min(1).default(5_000),
+  SUBSCRIPTIONS_HEARTBEAT_MS: z.coerce.number().int().min(10).default(15_000),
+  SUBSCRIPTIONS_MAX_BUFFERED: z.coerce.number().int().min(1).default(100),
   /** `npm start`: first delay before restarting a process that exited; doubles per restart. */
   RESTART_DELAY_MS: z.coerce.number().int().min(0).default(500),
   /** `npm start`: the longest delay between restarts; a process up this long starts again from RESTART_DELAY_MS. */

@@ -21,6 +21,7 @@ import { METRICS_CONTENT_TYPE, createServerRegistry, metricsText, processRegistr
 import type { RecentViolation } from './upstream-contract.ts';
 import { ROOT } from './paths.ts';
 import { entities, ownSdl, subgraphStringLimits, subgraphTypeDefs } from './sdl.ts';
+import { SubscriptionServer, requestParams, subscriptionLimitsOf, subscriptionOf, wantsEventStream, type SubscriptionConfig } from './subscriptions.ts';
 
 /** Kept for modules that read the root from here; new code imports it from lib/paths.ts. */
 export { ROOT };
@@ -203,7 +204,7 @@ function mappedError(error: unknown): GraphQLError | null {
  */
 export async function serveSubgraph<C extends RequestContext>(
   app: SubgraphApp<C>,
-  config: Pick<Config, 'LOG_LEVEL' | 'jwtSecret' | 'serviceToken' | 'gatewaySigningKeys' | 'HOST' | 'SUBGRAPH_MAX_BODY_BYTES' | 'SHUTDOWN_TIMEOUT_MS' | 'UPSTREAM_TIMEOUT_MS' | 'urlOf'>,
+  config: Pick<Config, 'LOG_LEVEL' | 'jwtSecret' | 'serviceToken' | 'gatewaySigningKeys' | 'HOST' | 'SUBGRAPH_MAX_BODY_BYTES' | 'SHUTDOWN_TIMEOUT_MS' | 'UPSTREAM_TIMEOUT_MS' | 'urlOf'> & Partial<SubscriptionConfig>,
   port: number,
 ): Promise<RunningSubgraph> {
   const log = createLogger(app.name, config.LOG_LEVEL);
@@ -211,6 +212,8 @@ export async function serveSubgraph<C extends RequestContext>(
   app.metrics?.(metrics);
   const schema = enforceAuthDirectives(subgraphSchema(app as unknown as SubgraphApp<RequestContext>, config));
   const signedByGateway = signatureVerifier(config.gatewaySigningKeys);
+  // Subscriptions (GraphQL over SSE) when the subgraph has a Subscription type (lib/subscriptions.ts).
+  const live = schema.getSubscriptionType() ? new SubscriptionServer(schema, subscriptionLimitsOf(config), log, metrics) : null;
   const apollo = new ApolloServer<C>({
     schema,
     introspection: true,
@@ -269,6 +272,16 @@ export async function serveSubgraph<C extends RequestContext>(
       const auth = await authenticateRequest(req.headers, signed, config);
       const base: RequestContext = { auth, requestId, log: log.child({ requestId }), headers: req.headers, extensions: {} };
       if (route) return await route[1](req, res, base);
+      if (live && wantsEventStream(req)) {
+        let parsed: unknown = null;
+        try {
+          parsed = raw ? JSON.parse(raw) : null;
+        } catch {
+          parsed = null;
+        }
+        const subscription = subscriptionOf(requestParams(url, parsed));
+        if (subscription) return await live.serve(req, res, subscription, auth, () => app.context(base));
+      }
 
       const headers = new HeaderMap();
       for (const [key, value] of Object.entries(req.headers)) {
@@ -308,6 +321,8 @@ export async function serveSubgraph<C extends RequestContext>(
     port: actual,
     server,
     async stop() {
+      // Open streams end first (SHUTTING_DOWN, then complete): the server then has no request left to wait for.
+      live?.closeAll();
       await closeServer(server, config.SHUTDOWN_TIMEOUT_MS);
       await apollo.stop();
       await app.close();

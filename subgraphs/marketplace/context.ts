@@ -4,6 +4,7 @@ import type { RequestContext } from '../../lib/subgraph.ts';
 import type { MarketplaceLoaders } from './loaders.ts';
 import type { OffsetOrderContext } from './offsets/module.ts';
 import type { MarketplaceSource } from './source.ts';
+import type { PubSub } from '../../lib/pubsub.ts';
 
 /** What marketplace resolvers receive: the request, its source (local or upstream) and loaders. */
 export interface Context extends RequestContext, OffsetOrderContext {
@@ -17,4 +18,8 @@ export interface Context extends RequestContext, OffsetOrderContext {
   signedIn(token: string): Promise<AuthState>;
   /** True when the request carries the configured X-Backend-Secret-Key. */
   backendKeyValid: boolean;
+  /** Where changes are published and subscriptions listen (lib/pubsub.ts). */
+  live: PubSub;
+  /** A new context for the same request (fresh loaders): a subscription reads changed records again. */
+  renew(): Context;
 }

@@ -33,6 +33,8 @@ export const policy = definePolicy<ResolversParentTypes>({
   OffsetAllocation: value,
   OffsetCertificate: value,
   OffsetRetirementShare: value,
+  // A step of a live update: seen wherever its order is (the OffsetOrder rule decides on `order`).
+  OffsetOrderProgress: value,
   // Footprints owns resold products and decides who sees them; the marketplace adds offset fields.
   ResoldProduct: { reference: 'footprints' },
   ProductFootprint: value,

@@ -23,6 +23,8 @@ import type { MarketplaceSource } from './source.ts';
 import { createCo2TrustClient } from './upstream/client.ts';
 import { UpstreamMarketplaceSource } from './upstream/source.ts';
 import { WriteJournal } from '../../lib/write-journal.ts';
+import { pubSubOf } from '../../lib/pubsub.ts';
+import { OFFSET_ORDERS_TOPIC } from './offsets/live.ts';
 
 export const MIGRATIONS = join(ROOT, 'subgraphs/marketplace/local/migrations');
 
@@ -38,15 +40,21 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
   let outbox: ServiceOutboxDispatcher | undefined;
   let offsets: OffsetOrdersModule;
 
+  // Live updates: what changes offset orders is published where it happens (offsets/live.ts).
+  const live = pubSubOf(config, log);
+  const changed = () => live.publish(OFFSET_ORDERS_TOPIC, {});
   // Upstream mode keeps its own records (the offset order journal) in the same database.
   const db = await openDatabase(config, { name: 'marketplace', entities, migrationsPath: MIGRATIONS });
   if (config.sourceOf('marketplace') === 'local') {
     if (config.SEED_DEMO_DATA && (await seedMarketplace(db.fork()))) log.info('seeded demo data');
     database = db;
     // Payment records (to payments) and credit retirements (to the registry) leave through one outbox.
-    const dispatcher = serviceOutboxOf(config, db, log);
+    const dispatcher = serviceOutboxOf(config, db, log, changed);
     outbox = dispatcher;
-    offsets = await localOffsetOrders(config, db, log, () => dispatcher.kick());
+    offsets = await localOffsetOrders(config, db, log, () => {
+      dispatcher.kick();
+      changed();
+    }, changed);
     dispatcher.start();
     sourceFor = (_base, access) => new LocalMarketplaceSource(db, access, () => dispatcher.kick());
     health = databaseHealth(db);
@@ -58,7 +66,7 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
   } else {
     const client = createCo2TrustClient(config, log);
     database = db;
-    offsets = upstreamOffsetOrders(config, db, log);
+    offsets = upstreamOffsetOrders(config, db, log, changed);
     // Every CO2Trust write goes through the write journal (lib/write-journal.ts) in the same database.
     const journal = new WriteJournal(() => db.fork(), { logger: log, settleMs: config.UPSTREAM_TIMEOUT_MS * 4 });
     sourceFor = (base, access) =>
@@ -88,13 +96,7 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
     };
   }
 
-  return {
-    name: 'marketplace',
-    database,
-    outbox,
-    resolvers,
-    policy,
-    context(base) {
+  const context = (base: RequestContext): Context => {
       const access = callerScope(policy, base.auth);
       const source = sourceFor(base, access);
       const key = base.headers['x-backend-secret-key'];
@@ -104,11 +106,21 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
         source,
         access,
         loaders: createLoaders(source),
+        live,
+        renew: () => context(base),
         backendKeyValid: typeof key === 'string' && safeEqual(key, config.backendSecretKey),
         issueToken: (user) => signToken(user, config.jwtSecret, config.JWT_TTL_SECONDS),
         signedIn: (token) => callerOf(token, config.jwtSecret),
       };
-    },
+  };
+
+  return {
+    name: 'marketplace',
+    database,
+    outbox,
+    resolvers,
+    policy,
+    context,
     health,
     routes: offsets.routes,
     // The service outbox's backlog, read with one SQL statement per scrape (local mode only).
@@ -116,7 +128,10 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
       const backlog = await outboxBacklog(database);
       return { service_outbox_depth: backlog.depth, service_outbox_oldest_age_seconds: backlog.oldestAgeSeconds };
     })),
-    close,
+    close: async () => {
+      await close();
+      await live.close();
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 // What the gateway cannot execute is a coded 4xx before it reaches the planner, never
-// INTERNAL_SERVER_ERROR: a subscription operation, and introspection selected through a fragment.
+// INTERNAL_SERVER_ERROR: a subscription sent as a plain request (it needs an event stream or a
+// WebSocket: test/live/), and introspection selected through a fragment.
 // These requests are answered by the gateway alone (no subgraph runs).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { serveGateway, type RunningGateway } from '../../gateway/server.ts';
@@ -35,14 +36,18 @@ describe('operations the gateway cannot execute', () => {
     await production.stop();
   });
 
-  const subscriptions = ['subscription { products { totalCount } }', 'subscription Named { __typename }', 'subscription ($n: Int) { products(first: $n) { totalCount } }'];
+  const subscriptions = [
+    'subscription { offsetOrderProgress(idempotencyKey: "k") { step } }',
+    'subscription Named { offsetOrderProgress(id: "T2Zmc2V0T3JkZXI6MQ==") { step } }',
+    'subscription ($k: String) { offsetOrderProgress(idempotencyKey: $k) { step } }',
+  ];
 
-  it.each(subscriptions)('a subscription is 400 OPERATION_TYPE_NOT_SUPPORTED, over POST and GET, for both media types: %s', async (query) => {
+  it.each(subscriptions)('a subscription without an event stream is 400 SUBSCRIPTION_TRANSPORT_REQUIRED, over POST and GET, for both media types: %s', async (query) => {
     for (const gateway of [development, production]) {
       for (const method of ['POST', 'GET'] as const) {
         for (const accept of ['application/json', 'application/graphql-response+json']) {
           const answer = await send(gateway.url, query, { method, accept });
-          expect([method, accept, answer.status, codes(answer)]).toEqual([method, accept, 400, [UnsupportedCode.OPERATION_TYPE]]);
+          expect([method, accept, answer.status, codes(answer)]).toEqual([method, accept, 400, [UnsupportedCode.SUBSCRIPTION_TRANSPORT]]);
           expect(answer.body).not.toHaveProperty('data');
         }
       }

@@ -790,6 +790,19 @@ export type OffsetOrderEdge = {
   node: OffsetOrder;
 };
 
+/** One step of an offset order, as sent by `offsetOrderProgress` and `offsetResoldProductProgress`. */
+export type OffsetOrderProgress = {
+  __typename?: 'OffsetOrderProgress';
+  /** Why the order waits or was refused, in words for the buyer; null when there is nothing to add. */
+  detail: Maybe<Scalars['String']['output']>;
+  /** True for CERTIFICATE_READY and REFUSED: the stream completes after this event. */
+  final: Scalars['Boolean']['output'];
+  /** The order; null while there is none yet (WAITING, MEASURED, or a run REFUSED before ordering). */
+  order: Maybe<OffsetOrder>;
+  /** The step reached. */
+  step: OffsetOrderStep;
+};
+
 /** Where an offset order stands; a certificate exists once it is COMPLETE. */
 export type OffsetOrderStatus =
   /** Cancelled before completion; nothing is charged. */
@@ -808,6 +821,29 @@ export type OffsetOrderStatus =
   | 'RETIRING'
   /** A status the offset-orders provider added after this API was written. */
   | 'UNKNOWN';
+
+/** A step of an offset order, from the buyer's side. */
+export type OffsetOrderStep =
+  /** Every gram is retired in the registry; the certificate is ready (final). */
+  | 'CERTIFICATE_READY'
+  /** A product offset run has measured the footprint and quoted it; no order yet (`offsetResoldProductProgress`). */
+  | 'MEASURED'
+  /** The order is placed (allocated and priced); its payment is not recorded yet. */
+  | 'ORDERED'
+  /** The payment is recorded; the credits are being retired. */
+  | 'PAID'
+  /** The order was refused, cancelled or failed; nothing is charged (final). */
+  | 'REFUSED'
+  /** The registry refuses a pooled retirement of the order (e.g. too few credits); retried until an operator tops the inventory up. */
+  | 'RETIREMENT_BLOCKED'
+  /** No order with this key yet (the stream was opened before the order was placed). */
+  | 'WAITING'
+  /**
+   * Sold and paid; the order's grams wait in a project's pool until the pool fills a whole tonne,
+   * which the registry retires as one pooled retirement (the registry retires whole tonnes only).
+   * This can last until other buyers' orders complete the tonne; the certificate is ready then.
+   */
+  | 'WAITING_FOR_POOLED_TONNE';
 
 /** How an offset order was specified. */
 export type OffsetOrderType =
@@ -1668,6 +1704,50 @@ export type SubscribeToMailingListPayload = {
   userErrors: Array<UserError>;
 };
 
+/**
+ * Live updates: each field answers the current state at once, then one event per change until a
+ * final state, when the stream completes. Over GraphQL over SSE or WebSocket at the gateway
+ * (docs/live-updates.md); fields of other subgraphs are resolved for every event as in a query.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Where one of the caller's offset orders stands, by `id` or by `idempotencyKey` (exactly one;
+   * else BAD_USER_INPUT). By key the stream may start before the order exists (step WAITING) and
+   * follows it once placed. Each change of step is one event; the stream completes after
+   * CERTIFICATE_READY or REFUSED. Needs a token; another buyer's order is NOT_FOUND (an admin sees
+   * all). The stream ends with UNAUTHENTICATED when the token expires.
+   */
+  offsetOrderProgress: OffsetOrderProgress;
+  /**
+   * The steps of one `offsetResoldProduct` run of the caller, by its idempotency key: MEASURED,
+   * ORDERED, COMPLETE or REFUSED, then the steps of its order (see `offsetOrderProgress`) until
+   * the certificate is ready. The stream may start before the run does (step WAITING). Needs a token.
+   */
+  offsetResoldProductProgress: OffsetOrderProgress;
+};
+
+
+/**
+ * Live updates: each field answers the current state at once, then one event per change until a
+ * final state, when the stream completes. Over GraphQL over SSE or WebSocket at the gateway
+ * (docs/live-updates.md); fields of other subgraphs are resolved for every event as in a query.
+ */
+export type SubscriptionOffsetOrderProgressArgs = {
+  id?: InputMaybe<Scalars['ID']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Live updates: each field answers the current state at once, then one event per change until a
+ * final state, when the stream completes. Over GraphQL over SSE or WebSocket at the gateway
+ * (docs/live-updates.md); fields of other subgraphs are resolved for every event as in a query.
+ */
+export type SubscriptionOffsetResoldProductProgressArgs = {
+  idempotencyKey: Scalars['String']['input'];
+};
+
 /** A project developer or credit supplier. */
 export type Supplier = {
   __typename?: 'Supplier';
@@ -2141,7 +2221,9 @@ export type ResolversTypes = ResolversObject<{
   OffsetOrder: ResolverTypeWrapper<OffsetOrderView>;
   OffsetOrderConnection: ResolverTypeWrapper<Omit<OffsetOrderConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['OffsetOrderEdge']>, nodes: Array<ResolversTypes['OffsetOrder']> }>;
   OffsetOrderEdge: ResolverTypeWrapper<Omit<OffsetOrderEdge, 'node'> & { node: ResolversTypes['OffsetOrder'] }>;
+  OffsetOrderProgress: ResolverTypeWrapper<Omit<OffsetOrderProgress, 'order'> & { order?: Maybe<ResolversTypes['OffsetOrder']> }>;
   OffsetOrderStatus: OffsetOrderStatus;
+  OffsetOrderStep: OffsetOrderStep;
   OffsetOrderType: OffsetOrderType;
   OffsetPoolRetirement: ResolverTypeWrapper<OffsetPoolRetirementRecord>;
   OffsetQuote: ResolverTypeWrapper<OffsetQuoteView>;
@@ -2175,6 +2257,7 @@ export type ResolversTypes = ResolversObject<{
   SortDirection: SortDirection;
   SubscribeToMailingListInput: SubscribeToMailingListInput;
   SubscribeToMailingListPayload: ResolverTypeWrapper<Omit<SubscribeToMailingListPayload, 'entry'> & { entry?: Maybe<ResolversTypes['MailingListEntry']> }>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Supplier: ResolverTypeWrapper<SupplierRecord>;
   SupplierConnection: ResolverTypeWrapper<Omit<SupplierConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['SupplierEdge']>, nodes: Array<ResolversTypes['Supplier']> }>;
   SupplierEdge: ResolverTypeWrapper<Omit<SupplierEdge, 'node'> & { node: ResolversTypes['Supplier'] }>;
@@ -2255,6 +2338,7 @@ export type ResolversParentTypes = ResolversObject<{
   OffsetOrder: OffsetOrderView;
   OffsetOrderConnection: Omit<OffsetOrderConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['OffsetOrderEdge']>, nodes: Array<ResolversParentTypes['OffsetOrder']> };
   OffsetOrderEdge: Omit<OffsetOrderEdge, 'node'> & { node: ResolversParentTypes['OffsetOrder'] };
+  OffsetOrderProgress: Omit<OffsetOrderProgress, 'order'> & { order?: Maybe<ResolversParentTypes['OffsetOrder']> };
   OffsetPoolRetirement: OffsetPoolRetirementRecord;
   OffsetQuote: OffsetQuoteView;
   OffsetQuoteByMassInput: OffsetQuoteByMassInput;
@@ -2282,6 +2366,7 @@ export type ResolversParentTypes = ResolversObject<{
   ResoldProduct: ResoldProductEmissions;
   SubscribeToMailingListInput: SubscribeToMailingListInput;
   SubscribeToMailingListPayload: Omit<SubscribeToMailingListPayload, 'entry'> & { entry?: Maybe<ResolversParentTypes['MailingListEntry']> };
+  Subscription: Record<PropertyKey, never>;
   Supplier: SupplierRecord;
   SupplierConnection: Omit<SupplierConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['SupplierEdge']>, nodes: Array<ResolversParentTypes['Supplier']> };
   SupplierEdge: Omit<SupplierEdge, 'node'> & { node: ResolversParentTypes['Supplier'] };
@@ -2610,6 +2695,13 @@ export type OffsetOrderEdgeResolvers<ContextType = Context, ParentType extends R
   node?: Resolver<ResolversTypes['OffsetOrder'], ParentType, ContextType>;
 }>;
 
+export type OffsetOrderProgressResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OffsetOrderProgress'] = ResolversParentTypes['OffsetOrderProgress']> = ResolversObject<{
+  detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  final?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  order?: Resolver<Maybe<ResolversTypes['OffsetOrder']>, ParentType, ContextType>;
+  step?: Resolver<ResolversTypes['OffsetOrderStep'], ParentType, ContextType>;
+}>;
+
 export type OffsetPoolRetirementResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OffsetPoolRetirement'] = ResolversParentTypes['OffsetPoolRetirement'], FederationReferenceType extends FederationReferenceTypes['OffsetPoolRetirement'] = FederationReferenceTypes['OffsetPoolRetirement']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['OffsetPoolRetirement']> | FederationReferenceType, FederationReferenceType, ContextType>;
   blockedReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2773,6 +2865,11 @@ export type SubscribeToMailingListPayloadResolvers<ContextType = Context, Parent
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  offsetOrderProgress?: SubscriptionResolver<ResolversTypes['OffsetOrderProgress'], "offsetOrderProgress", ParentType, ContextType, Partial<SubscriptionOffsetOrderProgressArgs>>;
+  offsetResoldProductProgress?: SubscriptionResolver<ResolversTypes['OffsetOrderProgress'], "offsetResoldProductProgress", ParentType, ContextType, RequireFields<SubscriptionOffsetResoldProductProgressArgs, 'idempotencyKey'>>;
+}>;
+
 export type SupplierResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Supplier'] = ResolversParentTypes['Supplier'], FederationReferenceType extends FederationReferenceTypes['Supplier'] = FederationReferenceTypes['Supplier']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Supplier']> | FederationReferenceType, FederationReferenceType, ContextType>;
   countryCode?: Resolver<Maybe<ResolversTypes['CountryCode']>, ParentType, ContextType>;
@@ -2898,6 +2995,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   OffsetOrder?: OffsetOrderResolvers<ContextType>;
   OffsetOrderConnection?: OffsetOrderConnectionResolvers<ContextType>;
   OffsetOrderEdge?: OffsetOrderEdgeResolvers<ContextType>;
+  OffsetOrderProgress?: OffsetOrderProgressResolvers<ContextType>;
   OffsetPoolRetirement?: OffsetPoolRetirementResolvers<ContextType>;
   OffsetQuote?: OffsetQuoteResolvers<ContextType>;
   OffsetQuotePayload?: OffsetQuotePayloadResolvers<ContextType>;
@@ -2917,6 +3015,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Query?: QueryResolvers<ContextType>;
   ResoldProduct?: ResoldProductResolvers<ContextType>;
   SubscribeToMailingListPayload?: SubscribeToMailingListPayloadResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Supplier?: SupplierResolvers<ContextType>;
   SupplierConnection?: SupplierConnectionResolvers<ContextType>;
   SupplierEdge?: SupplierEdgeResolvers<ContextType>;

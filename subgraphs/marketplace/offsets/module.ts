@@ -67,7 +67,7 @@ function crashAfter(log: Logger): OffsetProductStep | null {
 }
 
 /** The product offset flow over the offset orders of one buyer, and its background resumer. */
-function productFlow(config: Config, db: Database, log: Logger, offsetsFor: (viewer: Viewer) => OffsetOrderSource, paymentQueued: () => void) {
+function productFlow(config: Config, db: Database, log: Logger, offsetsFor: (viewer: Viewer) => OffsetOrderSource, paymentQueued: () => void, stepped?: () => void) {
   const flow = new OffsetProductFlow({
     db,
     footprints: { url: config.urlOf('footprints'), serviceToken: config.serviceToken, timeoutMs: config.UPSTREAM_TIMEOUT_MS },
@@ -75,6 +75,7 @@ function productFlow(config: Config, db: Database, log: Logger, offsetsFor: (vie
     paymentQueued,
     crashAfter: crashAfter(log),
     log,
+    stepped,
   });
   return { flow, resumer: startResumer(flow, config.OFFSET_FLOW_RESUME_INTERVAL_MS, log) };
 }
@@ -101,7 +102,7 @@ function assemble(config: Config, sourceFor: (base: RequestContext) => OffsetOrd
  * orders leave their credit retirements in the service outbox (`orderPlaced` delivers them now);
  * certificates read the retirements back from the registry.
  */
-export async function localOffsetOrders(config: Config, db: Database, log: Logger, orderPlaced: () => void): Promise<OffsetOrdersModule> {
+export async function localOffsetOrders(config: Config, db: Database, log: Logger, orderPlaced: () => void, changed?: () => void): Promise<OffsetOrdersModule> {
   if (config.SEED_DEMO_DATA && (await seedOffsetOrders(db.fork()))) log.info('seeded demo offset inventory');
   const registryEndpoint = { url: config.urlOf('registry'), serviceToken: config.serviceToken, timeoutMs: config.UPSTREAM_TIMEOUT_MS };
   const registry: OffsetRegistryLink = {
@@ -113,7 +114,7 @@ export async function localOffsetOrders(config: Config, db: Database, log: Logge
     },
   };
   const sourceOf = (viewer: Viewer | null) => new LocalOffsetOrderSource(db.fork(), viewer, registry, BigInt(config.OFFSET_MINIMUM_ORDER_GRAMS));
-  const { flow, resumer } = productFlow(config, db, log, sourceOf, orderPlaced);
+  const { flow, resumer } = productFlow(config, db, log, sourceOf, orderPlaced, changed);
   return assemble(config, (base) => sourceOf(base.auth.viewer), flow, () => resumer.stop());
 }
 
@@ -121,7 +122,7 @@ export async function localOffsetOrders(config: Config, db: Database, log: Logge
  * Offset orders through Lune's API (OFFSET_ORDERS_BASE_URL, OFFSET_ORDERS_API_KEY), with the
  * journal of the orders placed through the marketplace in its database.
  */
-export function upstreamOffsetOrders(config: Config, db: Database, log: Logger): OffsetOrdersModule {
+export function upstreamOffsetOrders(config: Config, db: Database, log: Logger, changed?: () => void): OffsetOrdersModule {
   const api = createLuneApi(config, log);
   const account = new LuneAccountCurrency(api, config.OFFSET_ORDERS_ACCOUNT_CURRENCY, log, {
     maxAgeMs: config.UPSTREAM_HEALTH_CACHE_MS,
@@ -133,9 +134,9 @@ export function upstreamOffsetOrders(config: Config, db: Database, log: Logger):
   // Orders whose answer was lost are settled in the background too, a bounded batch per pass.
   const resolver = startOutcomeResolver(lune, () => new OffsetOrderJournal(db.fork()), config.OFFSET_FLOW_RESUME_INTERVAL_MS);
   // The payments of product offsets leave through the service outbox in upstream mode too.
-  const outbox = serviceOutboxOf(config, db, log);
+  const outbox = serviceOutboxOf(config, db, log, changed);
   outbox.start();
-  const { flow, resumer } = productFlow(config, db, log, sourceOf, () => outbox.kick());
+  const { flow, resumer } = productFlow(config, db, log, sourceOf, () => outbox.kick(), changed);
   const module = assemble(config, (base) => sourceOf(base.auth.viewer), flow, async () => {
     await resolver.stop();
     await resumer.stop();

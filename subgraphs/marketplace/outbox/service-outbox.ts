@@ -102,6 +102,8 @@ export interface OutboxOptions {
   /** Messages one call carries at most (as aliases of one mutation) when a backlog is drained. */
   messagesPerCall: number;
   log: Logger;
+  /** Told after each outcome is recorded (delivered, rejected, retried): live updates re-read what it changed. */
+  changed?: (mutation: string) => void;
 }
 
 /** A claimed message: what delivery needs of its row. */
@@ -120,7 +122,7 @@ type Outcome = { kind: 'delivered' } | { kind: 'rejected'; reason: string } | { 
 const TARGETS = [...new Set(Object.values(MUTATIONS).map((m) => m.target))];
 
 /** The marketplace's outbox as configured (`PAYMENT_OUTBOX_*`, `SERVICE_OUTBOX_*`). */
-export function serviceOutboxOf(config: Config, db: Database, log: Logger): ServiceOutboxDispatcher {
+export function serviceOutboxOf(config: Config, db: Database, log: Logger, changed?: (mutation: string) => void): ServiceOutboxDispatcher {
   return new ServiceOutboxDispatcher(db, {
     urlOf: (target) => config.urlOf(target),
     serviceToken: config.serviceToken,
@@ -130,6 +132,7 @@ export function serviceOutboxOf(config: Config, db: Database, log: Logger): Serv
     concurrency: config.SERVICE_OUTBOX_CONCURRENCY,
     messagesPerCall: config.SERVICE_OUTBOX_MESSAGES_PER_CALL,
     log,
+    changed,
   });
 }
 
@@ -293,7 +296,7 @@ class DeliveryLane {
     const attempts = row.attempts + 1;
     // A claim whose lease ran out may have been taken over: its outcome is then the new claimer's to record.
     const ours = { id: row.id, lockedUntil: lease };
-    if (outcome.kind === 'delivered') return this.closeDelivered(row, lease);
+    if (outcome.kind === 'delivered') return this.closeDelivered(row, lease).then(() => this.opts.changed?.(row.mutation));
     const about = { target: row.target, mutation: row.mutation, dedupeKey: row.dedupeKey, attempts };
     if (outcome.kind === 'rejected') {
       await em.nativeUpdate(ServiceOutbox, ours, { status: 'REJECTED', closedAt: now, attempts, lockedUntil: null, lastError: outcome.reason });
@@ -305,6 +308,7 @@ class DeliveryLane {
       if (alert) this.opts.log.error({ event: alert, ...about, problem: outcome.reason }, 'service call refused; will retry');
       else if (!this.stopped) this.opts.log.warn({ ...about, problem: outcome.reason }, 'service call not delivered; will retry');
     }
+    this.opts.changed?.(row.mutation);
   }
 
   /**

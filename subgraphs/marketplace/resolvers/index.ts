@@ -9,6 +9,7 @@ import { adminMutation, adminQuery } from './admin.ts';
 import { BundleOrder, ImpactPartner, MarketplaceOption, ProductOrder, Trader, catalogueQuery } from './catalogue.ts';
 import { ordersMutation, userPurchases } from './orders.ts';
 import { offsetOrderMutations, offsetOrderQueries, offsetOrderTypes } from '../offsets/resolvers.ts';
+import { offsetOrderSubscriptions } from '../offsets/live.ts';
 
 const tonnes = (amount: { toString(): string }) => ({ amount: amount.toString(), unit: 'T' as const });
 
@@ -47,6 +48,8 @@ export const resolvers: Resolvers<Context> = {
       return { accessToken: token, tokenType: 'Bearer', expiresAt, user, userErrors: [] };
     },
   },
+
+  Subscription: offsetOrderSubscriptions,
 
   User: {
     __resolveReference: (ref, ctx) => ctx.loaders.user.load(ref.id),

@@ -35,6 +35,8 @@ export interface OffsetProductFlowOptions {
   /** Test-only failpoint: the process dies abruptly right after committing this step. */
   crashAfter: OffsetProductStep | null;
   log: Logger;
+  /** Told after a run's step is committed (live updates re-read the run). */
+  stepped?: () => void;
 }
 
 /** The buyer a run acts for: the resumer has only the id the run recorded. */
@@ -118,6 +120,7 @@ export class OffsetProductFlow {
       return first;
     }
     this.crashPoint('MEASURED');
+    this.opts.stepped?.();
     return run;
   }
 
@@ -164,6 +167,7 @@ export class OffsetProductFlow {
     }
     this.crashPoint('ORDERED');
     this.opts.paymentQueued();
+    this.opts.stepped?.();
   }
 
   private async journalOrdered(tx: EntityManager, run: OffsetProductRun, order: { id: string; costMinor: bigint; currency: string }): Promise<void> {
@@ -187,6 +191,7 @@ export class OffsetProductFlow {
     const moved = await this.opts.db.fork().nativeUpdate(OffsetProductRun, { id: run.id, step: 'MEASURED' }, update);
     if (moved !== 1) throw new StepTaken();
     this.opts.log.info({ offsetProductRunId: run.id, code: error.code }, 'offset product run refused when ordering');
+    this.opts.stepped?.();
   }
 
   /** COMPLETE once payments has the payment record (the service outbox delivers and retries it). */
@@ -197,6 +202,7 @@ export class OffsetProductFlow {
     const moved = await em.nativeUpdate(OffsetProductRun, { id: run.id, step: 'ORDERED' }, { step: 'COMPLETE', updatedAt: new Date() });
     if (moved !== 1) throw new StepTaken();
     this.crashPoint('COMPLETE');
+    this.opts.stepped?.();
   }
 
   /**
@@ -234,7 +240,8 @@ export class OffsetProductFlow {
     return withNodes(connection, connection.nodes.map((r) => r.orderId!));
   }
 
-  private runByKey(buyerId: string, idempotencyKey: string) {
+  /** The run of a buyer's key, or null (also read by live updates). */
+  runByKey(buyerId: string, idempotencyKey: string) {
     return this.opts.db.fork().findOne(OffsetProductRun, { buyerId, idempotencyKey });
   }
 

@@ -1,0 +1,137 @@
+// Live updates of offset orders: `offsetOrderProgress` and `offsetResoldProductProgress`. What
+// changes an order or a run (an order placed, a service call delivered or refused, a step of a
+// product offset run) publishes a message on OFFSET_ORDERS_TOPIC where it happens; each stream
+// then reads its order again, with a fresh context of its caller (the same access rules as a
+// query), and sends an event when its step changed. Messages name nothing: the stream decides.
+import { maySee } from '../../../lib/access.ts';
+import { requireViewer } from '../../../lib/auth.ts';
+import { badInput, notFound } from '../../../lib/errors.ts';
+import { subscriptionField, topicEvents } from '../../../lib/subscriptions.ts';
+import type { OffsetOrderStep, SubscriptionResolvers } from '../__generated__/resolvers-types.ts';
+import type { Context } from '../context.ts';
+import type { OffsetProductRun } from './flow/entities.ts';
+import { orderKeyOf } from './flow/flow.ts';
+import { offsetOrderRule } from '../policy.ts';
+import type { OffsetOrderView, OffsetRetirementStateRecord } from './source.ts';
+
+export const OFFSET_ORDERS_TOPIC = 'marketplace.offset-orders';
+
+export interface OffsetOrderProgressEvent {
+  step: OffsetOrderStep;
+  final: boolean;
+  detail: string | null;
+  order: OffsetOrderView | null;
+}
+
+const FINAL: ReadonlySet<OffsetOrderStep> = new Set(['CERTIFICATE_READY', 'REFUSED']);
+
+const event = (step: OffsetOrderStep, order: OffsetOrderView | null, detail: string | null = null): OffsetOrderProgressEvent => ({ step, final: FINAL.has(step), detail, order });
+
+/** The buyer's step of an order, from its status and (local mode) its retirement. */
+export function orderStep(order: OffsetOrderView, retirement: OffsetRetirementStateRecord | null): OffsetOrderProgressEvent {
+  switch (order.status) {
+    case 'CANCELLED':
+    case 'FAILED':
+      return event('REFUSED', order, order.status === 'CANCELLED' ? 'The order was cancelled; nothing is charged' : 'The provider could not fulfil the order; nothing is charged');
+    case 'PAID':
+    case 'RETIRING':
+      return event('PAID', order);
+    case 'COMPLETE':
+      break;
+    default:
+      return event('ORDERED', order);
+  }
+  if (!retirement || retirement.status === 'RETIRED') return event('CERTIFICATE_READY', order);
+  if (retirement.status === 'BLOCKED') return event('RETIREMENT_BLOCKED', order, retirement.blockedReason);
+  const pooled = retirement.shares.filter((s) => s.retirement === null);
+  if (pooled.length === 0) return event('PAID', order, 'The registry is recording the retirement of whole tonnes');
+  const projects = [...new Set(pooled.map((s) => s.projectName))].join(', ');
+  return event('WAITING_FOR_POOLED_TONNE', order, `The registry retires whole tonnes only: grams of this order wait in the pool of ${projects} until other orders fill the tonne`);
+}
+
+type Lookup = { id: string } | { idempotencyKey: string };
+
+/** The order a stream follows, read with a fresh context of its caller (null: none yet, or not the caller's). */
+async function readOrder(ctx: Context, lookup: Lookup): Promise<OffsetOrderProgressEvent> {
+  const fresh = ctx.renew();
+  const viewer = requireViewer(fresh);
+  const order = 'id' in lookup ? await fresh.offsetLoaders.offsetOrder.load(lookup.id) : await fresh.offsets.offsetOrderByIdempotencyKey(viewer.id, lookup.idempotencyKey);
+  // The policy's rule of offset orders decides at the start and for every event (access revoked: the stream ends).
+  if (!order || !(await maySee(offsetOrderRule, order, fresh))) return event('WAITING', null);
+  return orderStep(order, await fresh.offsetLoaders.retirementState.load(order.id));
+}
+
+/** A product offset run's step, then its order's. */
+async function readRun(ctx: Context, idempotencyKey: string): Promise<OffsetOrderProgressEvent> {
+  const fresh = ctx.renew();
+  const viewer = requireViewer(fresh);
+  const run: OffsetProductRun | null = await fresh.offsetProducts.runByKey(viewer.id, idempotencyKey);
+  if (!run) return event('WAITING', null);
+  if (run.step === 'MEASURED') return event('MEASURED', null);
+  if (run.step === 'REFUSED') return event('REFUSED', null, run.refusalMessage);
+  const order = run.orderId ? await fresh.offsets.offsetOrderByIdempotencyKey(viewer.id, orderKeyOf(run.id)) : null;
+  if (!order) return event('ORDERED', null);
+  const step = orderStep(order, await fresh.offsetLoaders.retirementState.load(order.id));
+  // The run is COMPLETE once payments has its payment record.
+  if (run.step === 'ORDERED' && step.step !== 'REFUSED') return event('ORDERED', order);
+  return step;
+}
+
+/**
+ * The events of one stream: the current step at once, then each change of step, until a final
+ * one. Listens before the first read, so nothing that happens in between is missed; a first read
+ * that fails (e.g. NOT_FOUND) refuses the subscription before it starts.
+ */
+async function progress(ctx: Context, read: () => Promise<OffsetOrderProgressEvent>): Promise<AsyncGenerator<OffsetOrderProgressEvent>> {
+  const changes = topicEvents(ctx.live, [OFFSET_ORDERS_TOPIC]);
+  let first: OffsetOrderProgressEvent;
+  try {
+    first = await read();
+  } catch (error) {
+    await changes.return?.();
+    throw error;
+  }
+  const steps = (async function* () {
+    try {
+      let last = first;
+      yield last;
+      if (last.final) return;
+      for await (const _change of changes) {
+        const next = await read();
+        if (next.step === last.step && next.detail === last.detail && next.order?.id === last.order?.id) continue;
+        last = next;
+        yield next;
+        if (next.final) return;
+      }
+    } finally {
+      await changes.return?.();
+    }
+  })();
+  // Returned while it awaits a change (the client went away): stop listening at once, which ends it.
+  const end = steps.return.bind(steps);
+  return Object.assign(steps, {
+    return: async () => {
+      await changes.return?.();
+      return end(undefined);
+    },
+  });
+}
+
+export const offsetOrderSubscriptions: SubscriptionResolvers<Context> = {
+  offsetOrderProgress: subscriptionField((args: { id?: string | null; idempotencyKey?: string | null }, ctx: Context) => {
+    requireViewer(ctx);
+    const { id, idempotencyKey } = args;
+    if ((id == null) === (idempotencyKey == null)) throw badInput('Give exactly one of id and idempotencyKey', id == null ? 'idempotencyKey' : 'id');
+    const lookup: Lookup = id != null ? { id } : { idempotencyKey: idempotencyKey! };
+    return progress(ctx, async () => {
+      const found = await readOrder(ctx, lookup);
+      // By id the order exists already: one the caller may not see (or no longer sees) is NOT_FOUND.
+      if ('id' in lookup && !found.order) throw notFound('Offset order', lookup.id);
+      return found;
+    });
+  }) as unknown as SubscriptionResolvers<Context>['offsetOrderProgress'],
+  offsetResoldProductProgress: subscriptionField((args: { idempotencyKey: string }, ctx: Context) => {
+    requireViewer(ctx);
+    return progress(ctx, () => readRun(ctx, args.idempotencyKey));
+  }) as unknown as SubscriptionResolvers<Context>['offsetResoldProductProgress'],
+};

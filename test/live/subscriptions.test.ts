@@ -1,0 +1,162 @@
+// Subscriptions through the gateway, over GraphQL over SSE: a buyer follows an offset order from
+// before it is placed to its certificate, with fields of other subgraphs resolved for each event;
+// refusals are coded; the stream ends when the token expires.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startStack, type Stack } from '../support/stack.ts';
+import { tokenFor } from '../support/env.ts';
+import { graphql, ok } from '../support/graphql.ts';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { sseSubscribe, type ExecutionResultLike } from './sse-client.ts';
+
+const PROGRESS = `subscription Progress($key: String, $id: ID) {
+  offsetOrderProgress(idempotencyKey: $key, id: $id) {
+    step final detail
+    order { id status retirementStatus retirementShares { projectName retirement { id retirements { id } } } }
+  }
+}`;
+
+const ORDER = `mutation Order($input: CreateOffsetOrderByMassInput!) { createOffsetOrderByMass(input: $input) { offsetOrder { id } userErrors { code message } } }`;
+
+const buyer = { id: 'live-buyer-1', email: 'live-buyer-1@example.test', role: 'USER' as const };
+const other = { id: 'live-buyer-2', email: 'live-buyer-2@example.test', role: 'USER' as const };
+
+describe('offset order progress through the gateway (SSE)', () => {
+  let stack: Stack;
+  let token: string;
+
+  beforeAll(async () => {
+    stack = await startStack('local', { PAYMENT_OUTBOX_INTERVAL_MS: '50', SUBSCRIPTIONS_MAX_PER_CALLER: '3' });
+    token = await tokenFor(buyer);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('sends each step of an order placed after subscribing, in order, with registry fields resolved', async () => {
+    const sub = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'live-1' }, { token });
+    expect(sub.status).toBe(200);
+    const first = await sub.next();
+    expect(first).toEqual({ data: { offsetOrderProgress: { step: 'WAITING', final: false, detail: null, order: null } } });
+    ok(await graphql(stack.gateway.url, ORDER, { input: { mass: { amount: '1', unit: 'T' }, idempotencyKey: 'live-1' } }, { token }));
+    const rest = await sub.rest();
+    const steps = rest.map((r) => (r.data?.offsetOrderProgress as { step: string }).step);
+    // Steps only move forward, one event per change, and the stream completes after the final one.
+    const order = STEPS.map((s) => steps.indexOf(s)).filter((i) => i >= 0);
+    expect(order).toEqual([...order].sort((x, y) => x - y));
+    expect(new Set(steps).size).toBe(steps.length);
+    expect(steps.at(-1)).toBe('CERTIFICATE_READY');
+    expect(rest.every((r) => !r.errors)).toBe(true);
+    const last = rest.at(-1)!.data!.offsetOrderProgress as { final: boolean; order: { status: string; retirementStatus: string; retirementShares: { retirement: { retirements: { id: string }[] } }[] } };
+    expect(last.final).toBe(true);
+    expect(last.order).toMatchObject({ status: 'COMPLETE', retirementStatus: 'RETIRED' });
+    // `retirements` is the registry's: resolved by the gateway for the event like any query.
+    expect(last.order.retirementShares[0]!.retirement.retirements.length).toBeGreaterThan(0);
+  });
+
+  it('sends the same steps over WebSocket (graphql-ws), and counts streams and events on /metrics', async () => {
+    const results = await overWebSocket(stack.gateway.url, PROGRESS, { key: 'live-ws' }, token, async () => {
+      ok(await graphql(stack.gateway.url, ORDER, { input: { mass: { amount: '1', unit: 'T' }, idempotencyKey: 'live-ws' } }, { token }));
+    });
+    const steps = results.map((r) => (r.data?.offsetOrderProgress as { step: string }).step);
+    expect(steps[0]).toBe('WAITING');
+    expect(steps.at(-1)).toBe('CERTIFICATE_READY');
+    expect(results.every((r) => !r.errors)).toBe(true);
+    const metrics = await (await fetch(new URL('/metrics', stack.gateway.url))).text();
+    expect(metrics).toMatch(/gateway_subscription_events_total\{transport="websocket"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/gateway_subscription_events_total\{transport="sse"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/gateway_subscriptions_active\{transport="websocket"[^}]*\} 0/);
+  });
+
+  it('refuses an anonymous subscriber and another buyer\'s order with a code', async () => {
+    const anonymous = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'live-anon' });
+    expect(codesOf(await anonymous.rest())).toEqual(['UNAUTHENTICATED']);
+
+    const placed = ok(await graphql<{ createOffsetOrderByMass: { offsetOrder: { id: string } } }>(stack.gateway.url, ORDER, { input: { mass: { amount: '0.5', unit: 'T' }, idempotencyKey: 'live-2' } }, { token }));
+    const id = placed.createOffsetOrderByMass.offsetOrder.id;
+    const stranger = await sseSubscribe(stack.gateway.url, PROGRESS, { id }, { token: await tokenFor(other) });
+    const got = await stranger.rest();
+    expect(codesOf(got)).toEqual(['NOT_FOUND']);
+    const both = await sseSubscribe(stack.gateway.url, PROGRESS, { id, key: 'live-2' }, { token });
+    expect(codesOf(await both.rest())).toEqual(['BAD_USER_INPUT']);
+
+    // The buyer's own order waits for a pooled tonne (half a tonne sold): the step says why.
+    const own = await sseSubscribe(stack.gateway.url, PROGRESS, { id }, { token });
+    const current = (await own.next())!.data!.offsetOrderProgress as { step: string; detail: string };
+    own.close();
+    expect(['WAITING_FOR_POOLED_TONNE', 'CERTIFICATE_READY']).toContain(current.step);
+    if (current.step === 'WAITING_FOR_POOLED_TONNE') expect(current.detail).toMatch(/whole tonnes/);
+  });
+
+  it('ends the stream with UNAUTHENTICATED when the token expires', async () => {
+    const shortLived = await tokenFor(buyer, { ttlSeconds: 2 });
+    const sub = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'live-expiry' }, { token: shortLived });
+    expect((await sub.next())?.data).toEqual({ offsetOrderProgress: { step: 'WAITING', final: false, detail: null, order: null } });
+    // Nothing happens to the order; the next (and last) event is the expiry.
+    expect(codesOf(await sub.rest())).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('refuses a caller\'s subscription beyond SUBSCRIPTIONS_MAX_PER_CALLER with SUBSCRIPTION_LIMIT, and admits one again once a stream ends', async () => {
+    const busy = await tokenFor({ id: 'live-busy', email: 'live-busy@example.test', role: 'USER' });
+    const open = await Promise.all([1, 2, 3].map((i) => sseSubscribe(stack.gateway.url, PROGRESS, { key: `busy-${i}` }, { token: busy })));
+    for (const sub of open) expect(await sub.next()).toEqual(WAITING);
+    const refused = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'busy-4' }, { token: busy });
+    expect(codesOf(await refused.rest())).toEqual(['SUBSCRIPTION_LIMIT']);
+    // Another caller is not held back by this one.
+    const another = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'busy-other' }, { token });
+    expect(await another.next()).toEqual(WAITING);
+    another.close();
+    open[0]!.close();
+    // The subgraph sees the closed stream once the gateway ends its own: a new one is admitted then.
+    let admitted: ExecutionResultLike | null = null;
+    for (let attempt = 0; attempt < 50 && !admitted?.data; attempt++) {
+      const again = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'busy-5' }, { token: busy });
+      admitted = await again.next();
+      again.close();
+    }
+    expect(admitted).toEqual(WAITING);
+    for (const sub of open) sub.close();
+  });
+
+  // Last: it stops the marketplace.
+  it('completes open streams with SHUTTING_DOWN when the owning subgraph stops', async () => {
+    const sub = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'live-shutdown' }, { token });
+    expect(await sub.next()).toEqual(WAITING);
+    await stack.stopSubgraph('marketplace');
+    expect(codesOf(await sub.rest())).toEqual(['SHUTTING_DOWN']);
+  });
+});
+
+/** Every result of one subscription over graphql-ws until it completes (or errors). */
+async function overWebSocket(url: string, query: string, variables: Record<string, unknown>, token: string, started: () => Promise<void>): Promise<ExecutionResultLike[]> {
+  const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: true });
+  const results: ExecutionResultLike[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let first = true;
+      client.subscribe(
+        { query, variables },
+        {
+          next: (result) => {
+            results.push(result as ExecutionResultLike);
+            if (first) {
+              first = false;
+              started().catch(reject);
+            }
+          },
+          error: reject,
+          complete: resolve,
+        },
+      );
+    });
+  } finally {
+    await client.dispose();
+  }
+  return results;
+}
+
+const WAITING = { data: { offsetOrderProgress: { step: 'WAITING', final: false, detail: null, order: null } } };
+
+const STEPS = ['WAITING', 'MEASURED', 'ORDERED', 'PAID', 'WAITING_FOR_POOLED_TONNE', 'RETIREMENT_BLOCKED', 'CERTIFICATE_READY', 'REFUSED'];
+
+const codesOf = (results: { errors?: { extensions?: { code?: string } }[] }[]) => results.flatMap((r) => (r.errors ?? []).map((e) => e.extensions?.code));
