@@ -62,6 +62,7 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
 
   async quote(request: OffsetRequest & { kind: 'MASS' | 'VALUE' }) {
     this.checkCurrency(request);
+    if (request.kind === 'MASS') assertMassWithinLimit(request.grams, 'input.mass.amount');
     try {
       await this.lune.account.assertUsable();
       const quote = await this.quoteAtLune(request);
@@ -89,6 +90,7 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
     const viewer = this.viewer;
     if (!viewer) throw unauthenticated();
     this.checkCurrency(request);
+    if (request.kind === 'MASS') assertMassWithinLimit(request.grams, 'input.mass.amount');
     const hash = requestHash(request);
     let entry = idempotencyKey ? await this.journal.byClientKey(viewer.id, idempotencyKey) : null;
     if (entry && entry.requestHash !== hash) {
