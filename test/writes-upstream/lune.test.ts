@@ -237,6 +237,20 @@ describe('offset orders through Lune under lost, late, held and garbled answers 
       expect(await app.database!.fork().count(OffsetOrderJournalEntry, { clientKey: { $in: keys }, state: { $ne: 'DONE' } })).toBe(0);
     }, 120_000);
 
+    it('a buyer’s list whose one order Lune cannot read answers the others, with a coded error naming that order', async () => {
+      const buyer = await newBuyer();
+      const ids: string[] = [];
+      for (const amount of ['1', '2', '3']) ids.push(ok(await byMass(amount, `part-${randomUUID()}`, buyer)).createOffsetOrderByMass.offsetOrder!.id);
+      const broken = localOf(ids[1]!);
+      proxy.plan((r) => (r.method === 'GET' && r.path === `/orders/${broken}` ? 'error5xx' : null));
+      const res = await gql<{ offsetOrders: { nodes: Order[] } | null }>(LIST, { first: 10 }, buyer);
+      proxy.plan(() => null);
+      expect(res.data?.offsetOrders?.nodes.map((o) => o.id)).toEqual([ids[2], ids[0]]);
+      expect(res.errors).toEqual([
+        expect.objectContaining({ path: ['offsetOrders'], extensions: expect.objectContaining({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'lune', upstreamOrderId: broken, partial: true }) }),
+      ]);
+    });
+
     it('the background pass settles an unknown outcome without any read or retry', async () => {
       const background = await start({ OFFSET_FLOW_RESUME_INTERVAL_MS: '50' });
       try {

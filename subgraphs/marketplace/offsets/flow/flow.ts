@@ -72,6 +72,7 @@ export class OffsetProductFlow {
       throw error;
     });
     const [order] = await this.opts.offsetsFor(viewer).offsetOrdersByIds([advanced.orderId!]);
+    if (order instanceof Error) throw order;
     if (!order) throw new Error(`offset order ${advanced.orderId} of run ${run.id} not found`);
     return order;
   }

@@ -206,7 +206,7 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
     }
   }
 
-  async offsetOrders(args: OffsetOrderPage, scope: Scope) {
+  async offsetOrders(args: OffsetOrderPage, scope: Scope, onPartFailure: (failure: { orderId: string; error: unknown }) => void = () => undefined) {
     // Lune pages forwards after an order id only.
     const page = afterKeyPage(args, 'OffsetOrder');
     const { limit, afterKey } = page;
@@ -225,22 +225,33 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
       if (afterKey === null) await resolveOpenOutcomes(this.lune, this.journal, { ownerId: scope.ownerId, limit: RESOLVE_ON_READ });
       const entries = await this.journal.page(scope.ownerId, limit + 1, afterKey);
       if (!entries) throw badInput('Invalid cursor in "after"', 'after');
-      const orders = await Promise.all(entries.map((e) => this.lune.api.order(e.luneOrderId!)));
-      const records = orders.flatMap((o, i) => (o ? [fromLune.order(o, ownershipOf(entries[i]))] : []));
+      // One GET per order: one that fails costs its own order only, reported beside the list.
+      const settled = await Promise.allSettled(entries.map((e) => this.lune.api.order(e.luneOrderId!)));
+      const failed = settled.filter((r) => r.status === 'rejected');
+      if (failed.length && failed.length === settled.length) throw (failed[0] as PromiseRejectedResult).reason;
+      const records = settled.flatMap((r, i) => {
+        if (r.status === 'rejected') {
+          onPartFailure({ orderId: entries[i]!.luneOrderId!, error: luneFailure(r.reason) });
+          return [];
+        }
+        return r.value ? [fromLune.order(r.value, ownershipOf(entries[i]))] : [];
+      });
       return keysetConnection(records, page, (o) => o.id, { hasPreviousPage: afterKey !== null, totalCount: null });
     } catch (error) {
       throw luneFailure(error);
     }
   }
 
-  /** One GET per id (the API has no batch lookup; the DataLoader merges repeats); owners in one statement. */
+  /** One GET per id (the API has no batch lookup; the DataLoader merges repeats); owners in one statement. A failed GET fails its own id. */
   async offsetOrdersByIds(ids: readonly string[]) {
-    try {
-      const [orders, owners] = await Promise.all([Promise.all(ids.map((id) => this.lune.api.order(id))), this.journal.byLuneOrderIds(ids)]);
-      return orders.map((o) => o && fromLune.order(o, ownershipOf(owners.get(o.id))));
-    } catch (error) {
-      throw luneFailure(error);
-    }
+    const [settled, owners] = await Promise.all([Promise.allSettled(ids.map((id) => this.lune.api.order(id))), this.journal.byLuneOrderIds(ids)]);
+    return settled.map((r): OffsetOrderView | null | Error => {
+      if (r.status === 'rejected') {
+        const failure = luneFailure(r.reason);
+        return failure instanceof Error ? failure : new Error(String(failure));
+      }
+      return r.value && fromLune.order(r.value, ownershipOf(owners.get(r.value.id)));
+    });
   }
 
   async offsetOrderByIdempotencyKey(ownerId: string, idempotencyKey: string) {
