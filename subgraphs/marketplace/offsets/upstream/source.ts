@@ -29,7 +29,7 @@ export interface LuneOffsets {
 
 /** Open outcomes a query of a buyer's orders settles first (one GET each), so a list stays cheap. */
 export const RESOLVE_ON_READ = 5;
-/** Open outcomes are asked about for this long; older ones stay UNKNOWN in the journal (and are logged). */
+/** Open outcomes are asked about for this long after the order request; older ones stay UNKNOWN in the journal for an operator. */
 export const RESOLVE_HORIZON_MS = 7 * 24 * 3600_000;
 
 /** The coded error of an order whose POST got no answer: it may exist; the key names it. */
@@ -286,8 +286,9 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
 
 /**
  * Asks Lune, by idempotency key, about journal rows whose outcome is open (SENT or UNKNOWN): a buyer's (on a read of their orders) or any
- * buyer's (the background pass), at most `limit` GETs. A found order makes its row DONE; a row
- * Lune has no order for stays open (it may still arrive), until RESOLVE_HORIZON_MS.
+ * buyer's (the background pass), at most `limit` GETs, least recently asked first. A found order
+ * makes its row DONE; a row Lune has no order for stays open (it may still arrive) and goes to the
+ * back of the queue, until RESOLVE_HORIZON_MS after its request.
  */
 export async function resolveOpenOutcomes(lune: LuneOffsets, journal: OffsetOrderJournal, opts: { ownerId?: string; limit: number }): Promise<number> {
   const now = Date.now();
@@ -303,7 +304,10 @@ export async function resolveOpenOutcomes(lune: LuneOffsets, journal: OffsetOrde
       lune.log.warn({ err: error, journalId: entry.id }, 'could not settle an open offset order outcome');
       break;
     }
-    if (!order) continue;
+    if (!order) {
+      await journal.asked(entry.id);
+      continue;
+    }
     await journal.done(entry.id, order.id);
     settled++;
     lune.log.info({ journalId: entry.id, offsetOrderId: order.id }, 'an offset order whose answer was lost is placed: recorded');
