@@ -105,6 +105,15 @@ describe('authentication and accounts', () => {
     expect((await get('/orders', { key: LUNE_API_KEYS.test, account: LUNE_ACCOUNTS.testEur.id })).status).toBe(200);
   });
 
+  it('answers GET /accounts/me with the Account the key acts for, its currency that of every price', async () => {
+    const own = await get('/accounts/me');
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({ id: LUNE_ACCOUNTS.liveUsd.id, currency: 'USD', type: 'live' });
+    expect(Object.keys(own.body).sort()).toEqual(['beneficiary', 'bundle_portfolio_id', 'currency', 'id', 'logo', 'name', 'organisation_id', 'scope', 'type']);
+    expect((await get('/accounts/me', { account: LUNE_ACCOUNTS.liveEur.id })).body).toMatchObject({ id: LUNE_ACCOUNTS.liveEur.id, currency: 'EUR', scope: 'client_account' });
+    expectLuneError(await get('/accounts/me', { key: null }), 401, 'unauthorised');
+  });
+
   it('prices in the selected account currency', async () => {
     const usd = await post('/orders/by-mass/quote', { mass: { amount: '10', unit: 't' } });
     const eur = await post('/orders/by-mass/quote', { mass: { amount: '10', unit: 't' } }, { account: LUNE_ACCOUNTS.liveEur.id });

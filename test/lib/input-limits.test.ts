@@ -6,7 +6,7 @@ import { parse } from 'graphql';
 import { DEMO } from '../../lib/demo.ts';
 import { Decimal } from '../../lib/decimal.ts';
 import { DomainError, ValidationErrors } from '../../lib/errors.ts';
-import { MAX_MONEY_AMOUNT, assertMoneyWithinLimit, nulCharacterArgument } from '../../lib/limits.ts';
+import { MAX_MASS_GRAMS, MAX_MONEY_AMOUNT, MAX_SPEND_WITHOUT_MASS_CHECK, assertMassWithinLimit, assertMoneyWithinLimit, massLimitError, nulCharacterArgument } from '../../lib/limits.ts';
 import { validatePaymentTransaction } from '../../subgraphs/payments/validation.ts';
 import { tokenFor } from '../support/env.ts';
 import { graphql, ok, type GraphQLResponse } from '../support/graphql.ts';
@@ -32,6 +32,15 @@ describe('one money limit for the marketplace and payments', () => {
     expect(record('1000000000000.01')).toThrow(ValidationErrors);
     expect(() => assertMoneyWithinLimit(MAX_MONEY_AMOUNT, 'EUR', 'input.quantity')).not.toThrow();
     expect(() => assertMoneyWithinLimit(new Decimal('1000000000000.01'), 'EUR', 'input.quantity')).toThrow(DomainError);
+  });
+});
+
+describe('one mass limit for every mass held in grams', () => {
+  it('accepts 10^9 t (10^15 g) and refuses one gram more, INVALID on the field', () => {
+    expect(massLimitError(MAX_MASS_GRAMS, 'input.mass.amount')).toBeNull();
+    expect(massLimitError(MAX_MASS_GRAMS + 1n, 'input.mass.amount')).toEqual({ field: ['input', 'mass', 'amount'], code: 'INVALID', message: 'Quantity is at most 1000000000 t' });
+    expect(() => assertMassWithinLimit(MAX_MASS_GRAMS + 1n, 'input.resoldProductId')).toThrow(DomainError);
+    expect(MAX_SPEND_WITHOUT_MASS_CHECK.toFixed()).toBe('1000000000');
   });
 });
 

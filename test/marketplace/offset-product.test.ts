@@ -16,6 +16,8 @@ import { gid } from '../support/ids.ts';
 import { data, startMarketplace, until, type Marketplace } from './helpers.ts';
 
 const PRODUCT = { id: 'product-1', name: 'Test Crispbread', footprint: { total: '0.5' }, yearlySalesVolumes: [{ year: 2025, tonnes: '4' }] };
+/** 1000 kg CO2e per kg x 10^9 t sold: 10^12 t, beyond the mass limit of 10^9 t. */
+const HUGE = { ...PRODUCT, id: 'product-huge', footprint: { total: '1000' }, yearlySalesVolumes: [{ year: 2025, tonnes: '1000000000' }] };
 const OFFSET = `mutation O($input: OffsetResoldProductInput!) { offsetResoldProduct(input: $input) { offsetOrder { id mass { amount unit } offsetYear } userErrors { field code } } }`;
 
 let footprints: Server;
@@ -25,9 +27,11 @@ const asked: IncomingHttpHeaders[] = [];
 beforeAll(async () => {
   footprints = createServer((req, res) => {
     asked.push(req.headers);
-    req.resume().on('end', () => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ data: { resoldProduct: PRODUCT } }));
+      res.end(JSON.stringify({ data: { resoldProduct: body.includes(HUGE.id) ? HUGE : PRODUCT } }));
     });
   });
   await new Promise<void>((resolve) => footprints.listen(0, '127.0.0.1', resolve));
@@ -102,6 +106,12 @@ describe('offsetResoldProduct in the marketplace subgraph (local mode)', () => {
     expect(await offset(input)).toEqual(first);
     expect((await em.findOneOrFail(OffsetProductRun, { idempotencyKey: input.idempotencyKey })).step).toBe('REFUSED');
     expect(await em.count(OffsetOrder, {})).toBe(orders);
+  });
+
+  it('a year’s emissions beyond 10^9 t are refused INVALID before any quote, and no run is recorded', async () => {
+    const input = { resoldProductId: HUGE.id, year: 2025, idempotencyKey: 'huge-2025' };
+    expect(await offset(input)).toEqual({ offsetOrder: null, userErrors: [{ field: ['input', 'resoldProductId'], code: 'INVALID' }] });
+    expect(await market.app.database!.fork().count(OffsetProductRun, { idempotencyKey: input.idempotencyKey })).toBe(0);
   });
 
   it('validates every field at once and fingerprints a retry however its amount is written', () => {

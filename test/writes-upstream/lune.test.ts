@@ -5,7 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
+import { createLogger } from '../../lib/logger.ts';
+import type { LuneAccountCurrency } from '../../subgraphs/marketplace/offsets/upstream/account.ts';
+import { createLuneApi } from '../../subgraphs/marketplace/offsets/upstream/client.ts';
 import { OffsetOrderJournalEntry } from '../../subgraphs/marketplace/offsets/upstream/entities.ts';
+import { OffsetOrderJournal } from '../../subgraphs/marketplace/offsets/upstream/journal.ts';
+import { resolveOpenOutcomes } from '../../subgraphs/marketplace/offsets/upstream/source.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
 import { LUNE_ACCOUNTS, startLuneFake, type LuneFake } from '../fakes/lune.ts';
@@ -236,6 +241,52 @@ describe('offset orders through Lune under lost, late, held and garbled answers 
       expect(new Set(listed.map((o) => o.id))).toEqual(new Set(ids));
       expect(await app.database!.fork().count(OffsetOrderJournalEntry, { clientKey: { $in: keys }, state: { $ne: 'DONE' } })).toBe(0);
     }, 120_000);
+
+    it('a buyer’s list whose one order Lune cannot read answers the others, with a coded error naming that order', async () => {
+      const buyer = await newBuyer();
+      const ids: string[] = [];
+      for (const amount of ['1', '2', '3']) ids.push(ok(await byMass(amount, `part-${randomUUID()}`, buyer)).createOffsetOrderByMass.offsetOrder!.id);
+      const broken = localOf(ids[1]!);
+      proxy.plan((r) => (r.method === 'GET' && r.path === `/orders/${broken}` ? 'error5xx' : null));
+      const res = await gql<{ offsetOrders: { nodes: Order[] } | null }>(LIST, { first: 10 }, buyer);
+      proxy.plan(() => null);
+      expect(res.data?.offsetOrders?.nodes.map((o) => o.id)).toEqual([ids[2], ids[0]]);
+      expect(res.errors).toEqual([
+        expect.objectContaining({ path: ['offsetOrders'], extensions: expect.objectContaining({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'lune', upstreamOrderId: broken, partial: true }) }),
+      ]);
+    });
+
+    it('the pass asks least recently asked first: rows Lune never received do not starve a newer one', async () => {
+      // 25 open rows Lune has no order for, older than one it has.
+      const em = app.database!.fork();
+      const old = new Date(Date.now() - 3600_000);
+      for (let i = 0; i < 25; i++) {
+        em.create(OffsetOrderJournalEntry, { id: randomUUID(), ownerId: randomUUID(), clientKey: null, luneKey: `mkt1-never-${randomUUID()}`, requestHash: 'h', state: 'UNKNOWN', luneOrderId: null, createdAt: old, updatedAt: old });
+      }
+      const key = `mkt1-arrived-${randomUUID()}`;
+      const placed = await fetch(`${lune.url}/orders/by-mass`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${lune.env.OFFSET_ORDERS_API_KEY}`, 'lune-account': ACCOUNT.id, 'content-type': 'application/json' },
+        body: JSON.stringify({ mass: { amount: '1', unit: 't' }, idempotency_key: key }),
+      });
+      const orderId = ((await placed.json()) as { id: string }).id;
+      em.create(OffsetOrderJournalEntry, { id: randomUUID(), ownerId: randomUUID(), clientKey: null, luneKey: key, requestHash: 'h', state: 'UNKNOWN', luneOrderId: null, createdAt: new Date(), updatedAt: new Date() });
+      await em.flush();
+      const log = createLogger('marketplace', 'silent');
+      const offsets = { api: createLuneApi(subgraph.config, log), account: null as unknown as LuneAccountCurrency, inFlight: new Map(), log };
+      const journal = new OffsetOrderJournal(app.database!.fork());
+      try {
+        // First pass: the 20 oldest, none of which Lune has; they go to the back of the queue.
+        expect(await resolveOpenOutcomes(offsets, journal, { limit: 20 })).toBe(0);
+        expect((await journalRow(app, { luneKey: key })).state).toBe('UNKNOWN');
+        // Second pass: the 5 left, then the one Lune has.
+        expect(await resolveOpenOutcomes(offsets, journal, { limit: 20 })).toBe(1);
+      } finally {
+        await offsets.api.close();
+      }
+      expect(await journalRow(app, { luneKey: key })).toMatchObject({ state: 'DONE', luneOrderId: orderId });
+      await app.database!.fork().nativeDelete(OffsetOrderJournalEntry, { luneKey: { $like: 'mkt1-never-%' } });
+    });
 
     it('the background pass settles an unknown outcome without any read or retry', async () => {
       const background = await start({ OFFSET_FLOW_RESUME_INTERVAL_MS: '50' });

@@ -30,7 +30,9 @@ export function certificateRoute(signer: CertificateSigner, sourceFor: (base: Re
     }
     try {
       const source = sourceFor(ctx);
-      const [order] = await source.offsetOrdersByIds([orderId]);
+      const [found] = await source.offsetOrdersByIds([orderId]);
+      if (found instanceof Error) throw found;
+      const order = found ?? null;
       const allowed = signed || (order !== null && (await maySee(rule, order, ctx)));
       if (!order || !allowed || order.status !== 'COMPLETE') return send(res, 404, 'Certificate not found');
       const pdf = await source.certificatePdf(order);

@@ -1,7 +1,10 @@
 // Offset orders: arguments -> offset source (through per-request loaders) -> GraphQL shape.
+import { GraphQLError } from 'graphql';
 import { requireViewer } from '../../../lib/auth.ts';
 import { pageArgs, wantsTotalCount } from '../../../lib/connection.ts';
 import { DomainError, ErrorCode, apiError, forbidden, mutationPayload } from '../../../lib/errors.ts';
+import { upstreamToGraphQLError } from '../../../lib/http-client.ts';
+import { reportPartialFailure } from '../../../lib/partial-errors.ts';
 import type { MutationResolvers, QueryResolvers, Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { DEFAULT_OFFSET_CURRENCY, estimateRequest, idempotencyKeyOf, massRequest, valueRequest, yearlyEmissionGrams } from './allocation.ts';
@@ -17,7 +20,15 @@ export const offsetOrderQueries: QueryResolvers<Context> = {
   offsetQuoteByValue: (_root, { input }, ctx) => mutationPayload('quote', () => ctx.offsets.quote(valueRequest(input))),
   offsetOrders: (_root, args, ctx, info) => {
     requireViewer(ctx);
-    return ctx.offsets.offsetOrders({ ...pageArgs(args), totalCount: wantsTotalCount(info) }, ctx.access.of('OffsetOrder'));
+    // An order the upstream could not read is left out, with a coded error naming it beside the list.
+    return ctx.offsets.offsetOrders({ ...pageArgs(args), totalCount: wantsTotalCount(info) }, ctx.access.of('OffsetOrder'), ({ orderId, error }) => {
+      const known = error instanceof GraphQLError ? error : upstreamToGraphQLError(error);
+      reportPartialFailure(ctx, info.path, {
+        code: (known?.extensions.code as ErrorCode | undefined) ?? ErrorCode.UPSTREAM_UNAVAILABLE,
+        message: `Lune order ${orderId} is missing from this list: the offset-orders service did not answer for it`,
+        extensions: { upstream: 'lune', upstreamOrderId: orderId },
+      });
+    });
   },
   offsetOrder: (_root, { id }, ctx) => ctx.offsetLoaders.offsetOrder.load(id),
   offsetOrderByIdempotencyKey: async (_root, { idempotencyKey, ownerId }, ctx) => {

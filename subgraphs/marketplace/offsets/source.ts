@@ -155,9 +155,9 @@ export interface OffsetOrderSource {
   /** Places an order for the viewer; same key and same request return the first order. */
   placeOrder(request: OffsetRequest, idempotencyKey: string | null, options?: PlaceOrderOptions): Promise<OffsetOrderView>;
   /** The orders inside the caller's scope (policy.ts: the buyer's own; all for an admin), newest first. */
-  offsetOrders(page: OffsetOrderPage, scope: Scope): Promise<Connection<OffsetOrderView>>;
-  /** Orders by id, whoever owns them: the access policy decides who sees each. */
-  offsetOrdersByIds(ids: readonly string[]): Promise<(OffsetOrderView | null)[]>;
+  offsetOrders(page: OffsetOrderPage, scope: Scope, onPartFailure?: (failure: { orderId: string; error: unknown }) => void): Promise<Connection<OffsetOrderView>>;
+  /** Orders by id, whoever owns them: the access policy decides who sees each; an Error fails its own id only. */
+  offsetOrdersByIds(ids: readonly string[]): Promise<(OffsetOrderView | null | Error)[]>;
   offsetOrderByIdempotencyKey(ownerId: string, idempotencyKey: string): Promise<OffsetOrderView | null>;
   /**
    * How the registry retires each order's grams; null for an order with nothing pooled (placed

@@ -12,6 +12,7 @@ import type { Database, EntityManager } from '../../../../lib/db.ts';
 import { fromMinor, toMinor } from '../../../../lib/decimal.ts';
 import { DomainError, ErrorCode, apiError, type UserErrorCode } from '../../../../lib/errors.ts';
 import { upstreamToGraphQLError } from '../../../../lib/http-client.ts';
+import { assertMassWithinLimit } from '../../../../lib/limits.ts';
 import type { Logger } from '../../../../lib/logger.ts';
 import { ServiceOutbox } from '../../outbox/entities.ts';
 import { dedupeKeyOf, enqueueServiceCall } from '../../outbox/service-outbox.ts';
@@ -73,6 +74,7 @@ export class OffsetProductFlow {
       throw error;
     });
     const [order] = await this.opts.offsetsFor(viewer).offsetOrdersByIds([advanced.orderId!]);
+    if (order instanceof Error) throw order;
     if (!order) throw new Error(`offset order ${advanced.orderId} of run ${run.id} not found`);
     return order;
   }
@@ -80,6 +82,8 @@ export class OffsetProductFlow {
   /** MEASURED: reads footprints as the caller, quotes, checks the spend limit, then records the run. */
   private async start(viewer: Viewer, callerToken: string, request: OffsetProductRequest, hash: string, defaultCurrency: string): Promise<OffsetProductRun> {
     const measured = await measureProduct(this.opts.footprints, callerToken, request.resoldProductId, request.year);
+    // A year's emissions beyond the mass limit are refused before any quote (both modes).
+    assertMassWithinLimit(measured.grams, 'input.resoldProductId');
     const currency = request.maximumSpend?.currency ?? defaultCurrency;
     const quote = await this.opts.offsetsFor(viewer).quote({ kind: 'MASS', grams: measured.grams, currency });
     const costMinor = toMinor(quote.totalCost.amount, quote.totalCost.currency);

@@ -79,17 +79,22 @@ export class OffsetOrderJournal {
     await this.em.fork().nativeUpdate(OffsetOrderJournalEntry, { id: entryId, state: 'SENT' }, { state: 'PENDING', updatedAt: new Date() });
   }
 
+  /** Lune was asked about an open row and had no order for it yet: it goes to the back of the queue. */
+  async asked(entryId: string): Promise<void> {
+    await this.em.fork().nativeUpdate(OffsetOrderJournalEntry, { id: entryId, state: { $in: ['SENT', 'UNKNOWN'] } }, { updatedAt: new Date() });
+  }
+
   /** Lune refused the request (nothing was created): the same key may be sent again. */
   async refused(entryId: string): Promise<void> {
     await this.em.fork().nativeUpdate(OffsetOrderJournalEntry, { id: entryId, state: { $in: ['PENDING', 'SENT'] } }, { state: 'REFUSED', updatedAt: new Date() });
   }
 
   /**
-   * Rows whose outcome is open (SENT or UNKNOWN), last touched since `since`, oldest first, at most
-   * `limit`; only this buyer's when `ownerId` is given.
+   * Rows whose outcome is open (SENT or UNKNOWN), created since `since`, least recently asked about
+   * first, at most `limit`; only this buyer's when `ownerId` is given.
    */
   async unresolved(opts: { ownerId?: string; since: Date; limit: number }): Promise<OffsetOrderJournalEntry[]> {
-    const where = { state: { $in: ['SENT', 'UNKNOWN'] as OffsetJournalState[] }, updatedAt: { $gte: opts.since }, ...(opts.ownerId ? { ownerId: opts.ownerId } : {}) };
+    const where = { state: { $in: ['SENT', 'UNKNOWN'] as OffsetJournalState[] }, createdAt: { $gte: opts.since }, ...(opts.ownerId ? { ownerId: opts.ownerId } : {}) };
     return this.em.fork().find(OffsetOrderJournalEntry, where, { orderBy: { updatedAt: 'ASC', id: 'ASC' }, limit: opts.limit });
   }
 

@@ -29,7 +29,7 @@ export interface LuneOffsets {
 
 /** Open outcomes a query of a buyer's orders settles first (one GET each), so a list stays cheap. */
 export const RESOLVE_ON_READ = 5;
-/** Open outcomes are asked about for this long; older ones stay UNKNOWN in the journal (and are logged). */
+/** Open outcomes are asked about for this long after the order request; older ones stay UNKNOWN in the journal for an operator. */
 export const RESOLVE_HORIZON_MS = 7 * 24 * 3600_000;
 
 /** The coded error of an order whose POST got no answer: it may exist; the key names it. */
@@ -62,6 +62,7 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
 
   async quote(request: OffsetRequest & { kind: 'MASS' | 'VALUE' }) {
     this.checkCurrency(request);
+    if (request.kind === 'MASS') assertMassWithinLimit(request.grams, 'input.mass.amount');
     try {
       await this.lune.account.assertUsable();
       const quote = await this.quoteAtLune(request);
@@ -89,6 +90,7 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
     const viewer = this.viewer;
     if (!viewer) throw unauthenticated();
     this.checkCurrency(request);
+    if (request.kind === 'MASS') assertMassWithinLimit(request.grams, 'input.mass.amount');
     const hash = requestHash(request);
     let entry = idempotencyKey ? await this.journal.byClientKey(viewer.id, idempotencyKey) : null;
     if (entry && entry.requestHash !== hash) {
@@ -204,7 +206,7 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
     }
   }
 
-  async offsetOrders(args: OffsetOrderPage, scope: Scope) {
+  async offsetOrders(args: OffsetOrderPage, scope: Scope, onPartFailure: (failure: { orderId: string; error: unknown }) => void = () => undefined) {
     // Lune pages forwards after an order id only.
     const page = afterKeyPage(args, 'OffsetOrder');
     const { limit, afterKey } = page;
@@ -223,22 +225,33 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
       if (afterKey === null) await resolveOpenOutcomes(this.lune, this.journal, { ownerId: scope.ownerId, limit: RESOLVE_ON_READ });
       const entries = await this.journal.page(scope.ownerId, limit + 1, afterKey);
       if (!entries) throw badInput('Invalid cursor in "after"', 'after');
-      const orders = await Promise.all(entries.map((e) => this.lune.api.order(e.luneOrderId!)));
-      const records = orders.flatMap((o, i) => (o ? [fromLune.order(o, ownershipOf(entries[i]))] : []));
+      // One GET per order: one that fails costs its own order only, reported beside the list.
+      const settled = await Promise.allSettled(entries.map((e) => this.lune.api.order(e.luneOrderId!)));
+      const failed = settled.filter((r) => r.status === 'rejected');
+      if (failed.length && failed.length === settled.length) throw (failed[0] as PromiseRejectedResult).reason;
+      const records = settled.flatMap((r, i) => {
+        if (r.status === 'rejected') {
+          onPartFailure({ orderId: entries[i]!.luneOrderId!, error: luneFailure(r.reason) });
+          return [];
+        }
+        return r.value ? [fromLune.order(r.value, ownershipOf(entries[i]))] : [];
+      });
       return keysetConnection(records, page, (o) => o.id, { hasPreviousPage: afterKey !== null, totalCount: null });
     } catch (error) {
       throw luneFailure(error);
     }
   }
 
-  /** One GET per id (the API has no batch lookup; the DataLoader merges repeats); owners in one statement. */
+  /** One GET per id (the API has no batch lookup; the DataLoader merges repeats); owners in one statement. A failed GET fails its own id. */
   async offsetOrdersByIds(ids: readonly string[]) {
-    try {
-      const [orders, owners] = await Promise.all([Promise.all(ids.map((id) => this.lune.api.order(id))), this.journal.byLuneOrderIds(ids)]);
-      return orders.map((o) => o && fromLune.order(o, ownershipOf(owners.get(o.id))));
-    } catch (error) {
-      throw luneFailure(error);
-    }
+    const [settled, owners] = await Promise.all([Promise.allSettled(ids.map((id) => this.lune.api.order(id))), this.journal.byLuneOrderIds(ids)]);
+    return settled.map((r): OffsetOrderView | null | Error => {
+      if (r.status === 'rejected') {
+        const failure = luneFailure(r.reason);
+        return failure instanceof Error ? failure : new Error(String(failure));
+      }
+      return r.value && fromLune.order(r.value, ownershipOf(owners.get(r.value.id)));
+    });
   }
 
   async offsetOrderByIdempotencyKey(ownerId: string, idempotencyKey: string) {
@@ -273,8 +286,9 @@ export class UpstreamOffsetOrderSource implements OffsetOrderSource {
 
 /**
  * Asks Lune, by idempotency key, about journal rows whose outcome is open (SENT or UNKNOWN): a buyer's (on a read of their orders) or any
- * buyer's (the background pass), at most `limit` GETs. A found order makes its row DONE; a row
- * Lune has no order for stays open (it may still arrive), until RESOLVE_HORIZON_MS.
+ * buyer's (the background pass), at most `limit` GETs, least recently asked first. A found order
+ * makes its row DONE; a row Lune has no order for stays open (it may still arrive) and goes to the
+ * back of the queue, until RESOLVE_HORIZON_MS after its request.
  */
 export async function resolveOpenOutcomes(lune: LuneOffsets, journal: OffsetOrderJournal, opts: { ownerId?: string; limit: number }): Promise<number> {
   const now = Date.now();
@@ -290,7 +304,10 @@ export async function resolveOpenOutcomes(lune: LuneOffsets, journal: OffsetOrde
       lune.log.warn({ err: error, journalId: entry.id }, 'could not settle an open offset order outcome');
       break;
     }
-    if (!order) continue;
+    if (!order) {
+      await journal.asked(entry.id);
+      continue;
+    }
     await journal.done(entry.id, order.id);
     settled++;
     lune.log.info({ journalId: entry.id, offsetOrderId: order.id }, 'an offset order whose answer was lost is placed: recorded');
