@@ -111,6 +111,11 @@ export interface JournaledWrite<T> {
   echo?(id: string | null): T | null;
   /** How the mismatch is worded for this operation (local mode's words). */
   mismatch?: DomainError;
+  /**
+   * The upstream refuses a second identical write itself (a bank account's IBAN): the layer's key
+   * then only settles a lost answer; a repeat of a done write is sent and refused, as in local mode.
+   */
+  duplicatesRefused?: boolean;
 }
 
 export interface JournalAnswer<T> {
@@ -150,7 +155,12 @@ export class WriteJournal {
     const now = new Date();
     for (let tries = 0; tries < 3; tries++) {
       const existing = await this.find(w.caller, w.operation, key);
-      if (existing && w.key === null && existing.state !== 'SENT' && now.getTime() - existing.createdAt.getTime() > AUTO_KEY_WINDOW_MS) {
+      const retired =
+        existing !== null &&
+        w.key === null &&
+        existing.state !== 'SENT' &&
+        (now.getTime() - existing.createdAt.getTime() > AUTO_KEY_WINDOW_MS || (w.duplicatesRefused === true && existing.state === 'DONE'));
+      if (existing && retired) {
         // A derived key's window is over: the earlier write keeps its row under another key.
         await this.em().nativeUpdate(WriteJournalEntry, { id: existing.id }, { key: `${key}@${existing.id}` });
         continue;
@@ -189,6 +199,8 @@ export class WriteJournal {
     if (!fresh) {
       if (entry.requestHash !== hash) throw w.mismatch ?? mismatch();
       if (entry.state === 'DONE') return this.replay(w, entry, key);
+      // In flight now: the upstream refuses the twin itself, so it is sent outside the journal.
+      if (w.duplicatesRefused && w.key === null && (entry.state === 'PENDING' || entry.state === 'SENT')) return { result: w.read(await w.send()), key, warning: null };
       const settled = await this.settle(w, entry, key);
       if (settled) return settled;
       // Not seen upstream: sent again only once it cannot be in flight any more.

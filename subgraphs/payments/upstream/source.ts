@@ -22,6 +22,7 @@ import type {
   NewBankAccount,
   NewPaymentTransaction,
   NewTransfer,
+  PaymentStatsTotalsRecord,
   PaymentTransactionFilter,
   PaymentTransactionRecord,
   PaymentTransactionType,
@@ -152,13 +153,36 @@ export class UpstreamPaymentsSource implements PaymentsSource {
     return parts[0] === 'global' ? [await this.read(R.globalStats, PAYMENTS_SCHEMAS.globalStats)] : [await this.read(R.quarterlyStats, PAYMENTS_SCHEMAS.quarterlyStats)];
   });
 
+  /** The completed payments the layer recorded itself, added to the upstream's stats. */
+  private static withRecorded<T extends PaymentStatsTotalsRecord>(stats: T, own: PaymentTransactionRecord[]): T {
+    const volumes = stats.volumes.map((v) => ({ volume: { ...v.volume }, transactionCount: v.transactionCount }));
+    for (const t of own) {
+      let v = volumes.find((x) => x.volume.currency === t.amount.currency);
+      if (!v) volumes.push((v = { volume: { amount: dec(0), currency: t.amount.currency }, transactionCount: 0 }));
+      v.volume.amount = v.volume.amount.add(t.amount.amount);
+      v.transactionCount++;
+    }
+    return { ...stats, transactionCount: stats.transactionCount + own.length, volumes: volumes.sort((a, b) => a.volume.currency.localeCompare(b.volume.currency)) };
+  }
+
+  private recordedCompleted = () => this.recorded({ status: 'COMPLETED' });
+
   async globalStats() {
-    return fromCo2Trust.globalStats((await this.stats.load('global')) as ParsedGlobalStats);
+    const [stats, own] = await Promise.all([this.stats.load('global'), this.recordedCompleted()]);
+    return UpstreamPaymentsSource.withRecorded(fromCo2Trust.globalStats(stats as ParsedGlobalStats), own);
   }
 
   async quarterlyStats() {
-    const rows = (await this.stats.load('quarterly')) as ParsedQuarterlyStats[];
-    return rows.map(fromCo2Trust.quarterlyStats).sort((a, b) => a.year - b.year || a.quarter - b.quarter);
+    const [rows, own] = await Promise.all([this.stats.load('quarterly'), this.recordedCompleted()]);
+    const quarter = (d: Date) => ({ year: d.getUTCFullYear(), quarter: Math.floor(d.getUTCMonth() / 3) + 1 });
+    const all = (rows as ParsedQuarterlyStats[]).map(fromCo2Trust.quarterlyStats);
+    for (const t of own) {
+      const q = quarter(t.createdAt);
+      if (!all.some((s) => s.year === q.year && s.quarter === q.quarter)) all.push({ ...q, transactionCount: 0, volumes: [] });
+    }
+    return all
+      .map((s) => UpstreamPaymentsSource.withRecorded(s, own.filter((t) => quarter(t.createdAt).year === s.year && quarter(t.createdAt).quarter === s.quarter)))
+      .sort((a, b) => a.year - b.year || a.quarter - b.quarter);
   }
 
   /**
@@ -314,6 +338,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
           caller: this.writer(),
           operation: 'createBankAccount',
           key: null,
+          duplicatesRefused: true,
           request: body,
           upstream: 'payment services',
           send: () => this.client.json<unknown>({ method: 'POST', path: R.bankAccounts, headers: this.auth(), body }),
