@@ -7,9 +7,11 @@
 //   looks for the write's effect through the upstream's documented reads and answers it;
 // - a 2xx is an accepted write (DONE) even when its body cannot be read: the caller gets what is
 //   known and a coded warning (`UPSTREAM_ANSWER_UNREADABLE`) in the response's `extensions`.
-// A write without a caller key gets one from the layer, derived from the caller and the request,
-// so a retry of the same request within AUTO_KEY_WINDOW_MS matches it; the key is returned in
-// `extensions.idempotencyKey` (and named by UPSTREAM_OUTCOME_UNKNOWN).
+// A write whose input has no key field gets one from the layer, derived from the caller and the
+// request: a retry of the same request whose outcome was unknown (within AUTO_KEY_WINDOW_MS) is
+// matched to it and settled, while a repeat of one that succeeded is a new write, as in local
+// mode. The key is returned in `extensions.idempotencyKey` (and named by UPSTREAM_OUTCOME_UNKNOWN).
+// A write whose input has a key field but was given none gets a fresh key (`freshKey`).
 import { createHash, randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, defineEntity, p } from '@mikro-orm/core';
 import type { EntityManager } from './db.ts';
@@ -53,7 +55,7 @@ export const WriteJournalSchema = defineEntity({
 export class WriteJournalEntry extends WriteJournalSchema.class {}
 WriteJournalSchema.setClass(WriteJournalEntry);
 
-/** A retry of a request without a key matches the first one within this window. */
+/** A retry of a request without a key matches an unknown outcome of the first one within this window. */
 export const AUTO_KEY_WINDOW_MS = 10 * 60_000;
 /** After this long, a write the documented reads do not show did not arrive: it may be sent again. */
 export const DEFAULT_SETTLE_MS = 60_000;
@@ -62,6 +64,9 @@ export const ANSWER_UNREADABLE = 'UPSTREAM_ANSWER_UNREADABLE';
 
 /** Per-request response extensions a resolver adds to (the key given, warnings). */
 export type ResponseExtensions = Record<string, unknown>;
+
+/** A key the layer gives a write whose caller gave none (returned in `extensions.idempotencyKey`). */
+export const freshKey = () => `auto-${randomUUID()}`;
 
 export function requestHash(operation: string, request: unknown): string {
   return createHash('sha256').update(JSON.stringify([operation, request])).digest('hex');
@@ -112,10 +117,11 @@ export interface JournaledWrite<T> {
   /** How the mismatch is worded for this operation (local mode's words). */
   mismatch?: DomainError;
   /**
-   * The upstream refuses a second identical write itself (a bank account's IBAN): the layer's key
-   * then only settles a lost answer; a repeat of a done write is sent and refused, as in local mode.
+   * A twin sent while this write is in flight is answered by the upstream without a second effect
+   * (it refuses a second account with an IBAN, keeps one entry per address, a synced order stays
+   * synced): it is sent outside the journal rather than answered UPSTREAM_OUTCOME_UNKNOWN.
    */
-  duplicatesRefused?: boolean;
+  repeatSends?: boolean;
 }
 
 export interface JournalAnswer<T> {
@@ -159,7 +165,7 @@ export class WriteJournal {
         existing !== null &&
         w.key === null &&
         existing.state !== 'SENT' &&
-        (now.getTime() - existing.createdAt.getTime() > AUTO_KEY_WINDOW_MS || (w.duplicatesRefused === true && existing.state === 'DONE'));
+        (existing.state === 'DONE' || now.getTime() - existing.createdAt.getTime() > AUTO_KEY_WINDOW_MS);
       if (existing && retired) {
         // A derived key's window is over: the earlier write keeps its row under another key.
         await this.em().nativeUpdate(WriteJournalEntry, { id: existing.id }, { key: `${key}@${existing.id}` });
@@ -199,8 +205,8 @@ export class WriteJournal {
     if (!fresh) {
       if (entry.requestHash !== hash) throw w.mismatch ?? mismatch();
       if (entry.state === 'DONE') return this.replay(w, entry, key);
-      // In flight now: the upstream refuses the twin itself, so it is sent outside the journal.
-      if (w.duplicatesRefused && w.key === null && (entry.state === 'PENDING' || entry.state === 'SENT')) return { result: w.read(await w.send()), key, warning: null };
+      // In flight now: the upstream answers the twin without a second effect, so it is sent outside the journal.
+      if (w.repeatSends && w.key === null && (entry.state === 'PENDING' || entry.state === 'SENT')) return { result: w.read(await w.send()), key, warning: null };
       const settled = await this.settle(w, entry, key);
       if (settled) return settled;
       // Not seen upstream: sent again only once it cannot be in flight any more.

@@ -338,7 +338,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
           caller: this.writer(),
           operation: 'createBankAccount',
           key: null,
-          duplicatesRefused: true,
+          repeatSends: true,
           request: body,
           upstream: 'payment services',
           send: () => this.client.json<unknown>({ method: 'POST', path: R.bankAccounts, headers: this.auth(), body }),
