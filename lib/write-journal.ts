@@ -201,9 +201,17 @@ export class WriteJournal {
   async run<T>(w: JournaledWrite<T>): Promise<JournalAnswer<T>> {
     const hash = requestHash(w.operation, w.request);
     const key = w.key ?? `auto-${createHash('sha256').update(`${w.caller}\n${hash}`).digest('base64url').slice(0, 32)}`;
-    const { entry, fresh } = await this.open(w, key, hash);
+    const opened = await this.open(w, key, hash);
+    const fresh = opened.fresh;
+    let entry = opened.entry;
     if (!fresh) {
       if (entry.requestHash !== hash) throw w.mismatch ?? mismatch();
+      if (!(w.repeatSends && w.key === null)) {
+        const settled = await this.awaitInFlight(entry);
+        // The first was refused (its row is gone): this one runs anew, as local mode's twin would.
+        if (!settled) return this.run(w);
+        entry = settled;
+      }
       if (entry.state === 'DONE') return this.replay(w, entry, key);
       // In flight now: the upstream answers the twin without a second effect, so it is sent outside the journal.
       if (w.repeatSends && w.key === null && (entry.state === 'PENDING' || entry.state === 'SENT')) return { result: w.read(await w.send()), key, warning: null };
@@ -214,6 +222,18 @@ export class WriteJournal {
       if (!quiet || !(await this.takeOver(entry))) throw outcomeUnknown(w.upstream, key);
     }
     return this.send(w, entry, key);
+  }
+
+  /** A twin of a write in flight waits for its outcome (at most the settle time), as local mode's twins wait for the first. */
+  private async awaitInFlight(entry: WriteJournalEntry): Promise<WriteJournalEntry | null> {
+    let current = entry;
+    while ((current.state === 'PENDING' || current.state === 'SENT') && Date.now() - current.updatedAt.getTime() < this.settleMs) {
+      await new Promise((r) => setTimeout(r, 25));
+      const again = await this.em().findOne(WriteJournalEntry, { id: current.id });
+      if (!again) return null;
+      current = again;
+    }
+    return current;
   }
 
   /** Claims a row nobody saw arrive upstream for one more send (one process wins). */
