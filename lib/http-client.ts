@@ -296,7 +296,9 @@ export class UpstreamClient {
     if (res.statusCode >= 400) {
       // The upstream's own words go to the log only (redacted), never to a client.
       const said = upstreamMessage(parsed);
-      this.opts.logger.warn({ upstream: this.name, method, path: req.path, status: res.statusCode, requestId, ...(said ? { upstreamMessage: redact(said) } : {}) }, 'upstream error');
+      const entry = { upstream: this.name, method, path: req.path, status: res.statusCode, requestId, ...(said ? { upstreamMessage: redact(said) } : {}) };
+      if (res.statusCode >= 500) this.opts.logger.warn(entry, 'upstream error');
+      else this.opts.logger.debug(entry, 'upstream refusal');
       throw new UpstreamHttpError(this.name, res.statusCode, parsed, parseRetryAfter(res.headers['retry-after']));
     }
     return { status: res.statusCode, headers: res.headers, body: (bytes ?? (text === '' ? null : parsed)) as T };

@@ -7,9 +7,11 @@
 //   looks for the write's effect through the upstream's documented reads and answers it;
 // - a 2xx is an accepted write (DONE) even when its body cannot be read: the caller gets what is
 //   known and a coded warning (`UPSTREAM_ANSWER_UNREADABLE`) in the response's `extensions`.
-// A write without a caller key gets one from the layer, derived from the caller and the request,
-// so a retry of the same request within AUTO_KEY_WINDOW_MS matches it; the key is returned in
-// `extensions.idempotencyKey` (and named by UPSTREAM_OUTCOME_UNKNOWN).
+// A write whose input has no key field gets one from the layer, derived from the caller and the
+// request: a retry of the same request whose outcome was unknown (within AUTO_KEY_WINDOW_MS) is
+// matched to it and settled, while a repeat of one that succeeded is a new write, as in local
+// mode. The key is returned in `extensions.idempotencyKey` (and named by UPSTREAM_OUTCOME_UNKNOWN).
+// A write whose input has a key field but was given none gets a fresh key (`freshKey`).
 import { createHash, randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, defineEntity, p } from '@mikro-orm/core';
 import type { EntityManager } from './db.ts';
@@ -53,7 +55,7 @@ export const WriteJournalSchema = defineEntity({
 export class WriteJournalEntry extends WriteJournalSchema.class {}
 WriteJournalSchema.setClass(WriteJournalEntry);
 
-/** A retry of a request without a key matches the first one within this window. */
+/** A retry of a request without a key matches an unknown outcome of the first one within this window. */
 export const AUTO_KEY_WINDOW_MS = 10 * 60_000;
 /** After this long, a write the documented reads do not show did not arrive: it may be sent again. */
 export const DEFAULT_SETTLE_MS = 60_000;
@@ -62,6 +64,9 @@ export const ANSWER_UNREADABLE = 'UPSTREAM_ANSWER_UNREADABLE';
 
 /** Per-request response extensions a resolver adds to (the key given, warnings). */
 export type ResponseExtensions = Record<string, unknown>;
+
+/** A key the layer gives a write whose caller gave none (returned in `extensions.idempotencyKey`). */
+export const freshKey = () => `auto-${randomUUID()}`;
 
 export function requestHash(operation: string, request: unknown): string {
   return createHash('sha256').update(JSON.stringify([operation, request])).digest('hex');
@@ -111,6 +116,12 @@ export interface JournaledWrite<T> {
   echo?(id: string | null): T | null;
   /** How the mismatch is worded for this operation (local mode's words). */
   mismatch?: DomainError;
+  /**
+   * A twin sent while this write is in flight is answered by the upstream without a second effect
+   * (it refuses a second account with an IBAN, keeps one entry per address, a synced order stays
+   * synced): it is sent outside the journal rather than answered UPSTREAM_OUTCOME_UNKNOWN.
+   */
+  repeatSends?: boolean;
 }
 
 export interface JournalAnswer<T> {
@@ -150,7 +161,12 @@ export class WriteJournal {
     const now = new Date();
     for (let tries = 0; tries < 3; tries++) {
       const existing = await this.find(w.caller, w.operation, key);
-      if (existing && w.key === null && existing.state !== 'SENT' && now.getTime() - existing.createdAt.getTime() > AUTO_KEY_WINDOW_MS) {
+      const retired =
+        existing !== null &&
+        w.key === null &&
+        existing.state !== 'SENT' &&
+        (existing.state === 'DONE' || now.getTime() - existing.createdAt.getTime() > AUTO_KEY_WINDOW_MS);
+      if (existing && retired) {
         // A derived key's window is over: the earlier write keeps its row under another key.
         await this.em().nativeUpdate(WriteJournalEntry, { id: existing.id }, { key: `${key}@${existing.id}` });
         continue;
@@ -185,10 +201,20 @@ export class WriteJournal {
   async run<T>(w: JournaledWrite<T>): Promise<JournalAnswer<T>> {
     const hash = requestHash(w.operation, w.request);
     const key = w.key ?? `auto-${createHash('sha256').update(`${w.caller}\n${hash}`).digest('base64url').slice(0, 32)}`;
-    const { entry, fresh } = await this.open(w, key, hash);
+    const opened = await this.open(w, key, hash);
+    const fresh = opened.fresh;
+    let entry = opened.entry;
     if (!fresh) {
       if (entry.requestHash !== hash) throw w.mismatch ?? mismatch();
+      if (!(w.repeatSends && w.key === null)) {
+        const settled = await this.awaitInFlight(entry);
+        // The first was refused (its row is gone): this one runs anew, as local mode's twin would.
+        if (!settled) return this.run(w);
+        entry = settled;
+      }
       if (entry.state === 'DONE') return this.replay(w, entry, key);
+      // In flight now: the upstream answers the twin without a second effect, so it is sent outside the journal.
+      if (w.repeatSends && w.key === null && (entry.state === 'PENDING' || entry.state === 'SENT')) return { result: w.read(await w.send()), key, warning: null };
       const settled = await this.settle(w, entry, key);
       if (settled) return settled;
       // Not seen upstream: sent again only once it cannot be in flight any more.
@@ -196,6 +222,18 @@ export class WriteJournal {
       if (!quiet || !(await this.takeOver(entry))) throw outcomeUnknown(w.upstream, key);
     }
     return this.send(w, entry, key);
+  }
+
+  /** A twin of a write in flight waits for its outcome (at most the settle time), as local mode's twins wait for the first. */
+  private async awaitInFlight(entry: WriteJournalEntry): Promise<WriteJournalEntry | null> {
+    let current = entry;
+    while ((current.state === 'PENDING' || current.state === 'SENT') && Date.now() - current.updatedAt.getTime() < this.settleMs) {
+      await new Promise((r) => setTimeout(r, 25));
+      const again = await this.em().findOne(WriteJournalEntry, { id: current.id });
+      if (!again) return null;
+      current = again;
+    }
+    return current;
   }
 
   /** Claims a row nobody saw arrive upstream for one more send (one process wins). */

@@ -89,6 +89,14 @@ describe('UpstreamClient', () => {
     expect(fake.callsTo('/things', 'POST')).toHaveLength(1);
   });
 
+  it('an upstream refusal\'s text is written to the log, redacted', async () => {
+    fake.fail({ method: 'POST', pathPrefix: '/things', status: 422, body: { message: 'price_per_unit is required for jane@example.com' } });
+    await expect(client().json({ method: 'POST', path: '/things', body: {} })).rejects.toBeInstanceOf(UpstreamHttpError);
+    const line = log.lines.find((l) => l.includes('price_per_unit'));
+    expect(line).toContain('price_per_unit is required for [email]');
+    expect(log.lines.join('\n')).not.toContain('jane@example.com');
+  });
+
   it('an upstream error reaches the client as the layer\'s words; the upstream\'s text only the log, redacted', () => {
     const error = new UpstreamHttpError('co2trust', 422, { message: 'price_per_unit is required for jane@example.com' }, null);
     const mapped = upstreamToGraphQLError(error)!;

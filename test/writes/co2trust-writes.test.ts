@@ -224,10 +224,23 @@ describe('exactly-once CO2Trust writes under faults', () => {
       if (FIRST_ANSWER[kind] === 'unknown') {
         expect([label, code(first)]).toEqual([label, 'UPSTREAM_OUTCOME_UNKNOWN']);
       } else {
-        expect([label, first.errors]).toEqual([label, undefined]);
+        // Accepted, never UPSTREAM_CONTRACT (a machine loaded enough to trip the timeout makes it unknown, then settled).
+        expect([label, first.errors === undefined || code(first) === 'UPSTREAM_OUTCOME_UNKNOWN']).toEqual([label, true]);
       }
-      // Asked again with the same key, the write is answered from the journal: nothing is sent.
       const again = await send(w, inputs[i]!);
+      if (w.name === 'createBankAccount') {
+        // The upstream refuses a second account with the IBAN itself: a repeat is CONFLICT, as in local mode.
+        expect([label, (again.data?.[w.name] as { userErrors: { code: string }[] }).userErrors.map((e) => e.code)]).toEqual([label, ['CONFLICT']]);
+        continue;
+      }
+      // A repeat of a sync or a sign-up is run again, as local mode does: the same record, no second effect.
+      if (w.name === 'syncOrder' || w.name === 'subscribeToMailingList') {
+        expect([label, record(w, again)?.id]).toEqual([label, record(w, last)?.id]);
+        continue;
+      }
+      // A catalogue create has no key field: a repeat of one that succeeded is a new record, as in local mode.
+      if (w.name.startsWith('create') && !('idempotencyKey' in inputs[i]!)) continue;
+      // Asked again with the same key, the write is answered from the journal: nothing is sent.
       expect([label, record(w, again)?.id]).toEqual([label, record(w, last)?.id]);
       expect([label, accepted(w, r, since)]).toEqual([label, 1]);
     }
@@ -306,6 +319,24 @@ describe('exactly-once CO2Trust writes under faults', () => {
       expect(retry.extensions?.idempotencyKey).toBe(key);
       expect(fake.state.traders.filter((t) => t.name === input.name)).toHaveLength(1);
       expect(record(w, retry)!.id).toBe(fake.state.traders.find((t) => t.name === input.name)!.id);
+    });
+
+    it("an order without the buyer's key gets the layer's key in extensions; a retry with it after a lost answer is that order, a retry without it a new order", async () => {
+      proxy.clear();
+      const w = byName('createOrder');
+      const { idempotencyKey: _none, ...input } = w.input(905);
+      const since = fake.calls.length;
+      const plain = await send(w, input);
+      expect(plain.extensions?.idempotencyKey).toMatch(/^auto-/);
+      proxy.inject({ kind: 'lose', method: 'POST', pathPrefix: `${CORE}/orders` });
+      const lost = await send(w, input);
+      const key = lost.errors![0]!.extensions!.idempotencyKey as string;
+      expect(codes(lost)).toEqual(['UPSTREAM_OUTCOME_UNKNOWN']);
+      const retry = await send(w, { ...input, idempotencyKey: key });
+      expect(retry.errors).toBeUndefined();
+      const posts = fake.calls.slice(since).filter((c) => c.method === 'POST' && c.path === `${CORE}/orders`);
+      expect(posts).toHaveLength(2);
+      expect(new Set([record(w, plain)!.id, record(w, retry)!.id]).size).toBe(2);
     });
 
     it('an accepted write whose answer is not the record is answered with the record (found through documented reads), never UPSTREAM_CONTRACT', async () => {

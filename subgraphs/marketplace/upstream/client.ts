@@ -13,10 +13,13 @@
 //   required field is an UPSTREAM_CONTRACT error naming the route and field; optional fields may
 //   be absent or null; fields the GraphQL types do not need are ignored.
 // - POST /orders takes { product_id, quantity, is_public, order_hash }; POST /bundle-orders takes
-//   { bundle_order_id, quantity, is_public }; both answer the created order and honour an
-//   `Idempotency-Key` header. Business refusals are 404 (unknown product), 409 with
-//   `code: insufficient_inventory` and 422 with `code: idempotency_mismatch`.
-// - POST /sync/{order_hash} answers { order, changed }; 404 for an unknown hash.
+//   { bundle_order_id, quantity, is_public }; both answer the created order. The document defines
+//   no idempotency for any write: no idempotency header is sent, each POST is sent once through
+//   the write journal (lib/write-journal.ts). Business refusals are 404 (unknown product) and 409
+//   with `code: insufficient_inventory`.
+// - POST /sync/{order_hash} answers { order, changed } (the order alone is read too); 404 for an
+//   unknown hash. A write's answer that is not the record is read one level down (`data`, the
+//   model's name), else the record is found through the documented reads.
 // - The upsert models are product, supplier, trader, impact_partner and nft; bodies are the
 //   model's snake_case fields; PUT changes only the fields sent.
 // - /dropdown/products and /suppliers/supplier_ids answer a plain array of { id, name }.

@@ -7,7 +7,7 @@ import { DomainError } from '../../../lib/errors.ts';
 import { UpstreamHttpError, type UpstreamClient, type UpstreamRequest } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import { parseUpstream, UpstreamContractError } from '../../../lib/upstream-contract.ts';
-import { ANSWER_UNREADABLE, looseId, matchesRequest, type JournalAnswer, type WriteJournal } from '../../../lib/write-journal.ts';
+import { ANSWER_UNREADABLE, freshKey, looseId, matchesRequest, type JournalAnswer, type WriteJournal } from '../../../lib/write-journal.ts';
 import type {
   BundleOrderFilter,
   CatalogueModel,
@@ -360,7 +360,9 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
           await this.journalOf().run({
             caller: this.writer(),
             operation: 'purchase',
-            key,
+            // Without the buyer's key every order is a new one (as in local mode); the layer's
+            // key, returned in `extensions`, makes a retry of this one match it.
+            key: key ?? freshKey(),
             request: { kind, ...body },
             upstream: 'CO2Trust',
             send: () => this.client.json<unknown>({ method: 'POST', path, headers: this.auth(), body }),
@@ -414,6 +416,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
           caller: this.writer(),
           operation: 'syncOrder',
           key: null,
+          repeatSends: true,
           request: { order_hash: orderHash },
           upstream: 'CO2Trust',
           send: () => this.client.json<unknown>({ method: 'POST', path: R.sync(orderHash), headers: this.auth() }),
@@ -505,6 +508,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
         caller: 'mailing-list',
         operation: 'subscribeToMailingList',
         key: null,
+        repeatSends: true,
         request: { email },
         upstream: 'CO2Trust',
         send: () => this.client.json<unknown>({ method: 'POST', path: R.mailingList, body: { email } }),

@@ -22,6 +22,7 @@ import type {
   NewBankAccount,
   NewPaymentTransaction,
   NewTransfer,
+  PaymentStatsTotalsRecord,
   PaymentTransactionFilter,
   PaymentTransactionRecord,
   PaymentTransactionType,
@@ -151,13 +152,36 @@ export class UpstreamPaymentsSource implements PaymentsSource {
     return parts[0] === 'global' ? [await this.read(R.globalStats, PAYMENTS_SCHEMAS.globalStats)] : [await this.read(R.quarterlyStats, PAYMENTS_SCHEMAS.quarterlyStats)];
   });
 
+  /** The completed payments the layer recorded itself, added to the upstream's stats. */
+  private static withRecorded<T extends PaymentStatsTotalsRecord>(stats: T, own: PaymentTransactionRecord[]): T {
+    const volumes = stats.volumes.map((v) => ({ volume: { ...v.volume }, transactionCount: v.transactionCount }));
+    for (const t of own) {
+      let v = volumes.find((x) => x.volume.currency === t.amount.currency);
+      if (!v) volumes.push((v = { volume: { amount: dec(0), currency: t.amount.currency }, transactionCount: 0 }));
+      v.volume.amount = v.volume.amount.add(t.amount.amount);
+      v.transactionCount++;
+    }
+    return { ...stats, transactionCount: stats.transactionCount + own.length, volumes: volumes.sort((a, b) => a.volume.currency.localeCompare(b.volume.currency)) };
+  }
+
+  private recordedCompleted = () => this.recorded({ status: 'COMPLETED' });
+
   async globalStats() {
-    return fromCo2Trust.globalStats((await this.stats.load('global')) as ParsedGlobalStats);
+    const [stats, own] = await Promise.all([this.stats.load('global'), this.recordedCompleted()]);
+    return UpstreamPaymentsSource.withRecorded(fromCo2Trust.globalStats(stats as ParsedGlobalStats), own);
   }
 
   async quarterlyStats() {
-    const rows = (await this.stats.load('quarterly')) as ParsedQuarterlyStats[];
-    return rows.map(fromCo2Trust.quarterlyStats).sort((a, b) => a.year - b.year || a.quarter - b.quarter);
+    const [rows, own] = await Promise.all([this.stats.load('quarterly'), this.recordedCompleted()]);
+    const quarter = (d: Date) => ({ year: d.getUTCFullYear(), quarter: Math.floor(d.getUTCMonth() / 3) + 1 });
+    const all = (rows as ParsedQuarterlyStats[]).map(fromCo2Trust.quarterlyStats);
+    for (const t of own) {
+      const q = quarter(t.createdAt);
+      if (!all.some((s) => s.year === q.year && s.quarter === q.quarter)) all.push({ ...q, transactionCount: 0, volumes: [] });
+    }
+    return all
+      .map((s) => UpstreamPaymentsSource.withRecorded(s, own.filter((t) => quarter(t.createdAt).year === s.year && quarter(t.createdAt).quarter === s.quarter)))
+      .sort((a, b) => a.year - b.year || a.quarter - b.quarter);
   }
 
   /**
@@ -313,8 +337,9 @@ export class UpstreamPaymentsSource implements PaymentsSource {
           caller: this.writer(),
           operation: 'createBankAccount',
           key: null,
+          repeatSends: true,
           request: body,
-          upstream: 'payment services',
+          upstream: 'CO2Trust payment',
           send: () => this.client.json<unknown>({ method: 'POST', path: R.bankAccounts, headers: this.auth(), body }),
           read: (row) => fromCo2Trust.bankAccount(this.parse(PAYMENTS_SCHEMAS.bankAccount, route, row)),
           idOf: looseId,
@@ -350,7 +375,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
           operation: 'createTransfer',
           key: input.idempotencyKey,
           request: body,
-          upstream: 'payment services',
+          upstream: 'CO2Trust payment',
           mismatch: mismatch('This idempotency key was used for a different transfer'),
           send: () => this.client.json<unknown>({ method: 'POST', path: R.transfers, headers: this.auth(), body }),
           read: (row) => fromCo2Trust.transfer(this.parse(PAYMENTS_SCHEMAS.transfer, route, row)),
