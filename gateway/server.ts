@@ -32,6 +32,7 @@ import { persistedOperations, redisPersistedStore } from './persisted.ts';
 import { cacheHintsOf, memoryResponseStore, redisResponseStore, responseCache } from './response-cache.ts';
 import { subgraphFetch, subgraphHttpTransport } from './subgraph-transport.ts';
 import { verifiedCaller, type CallerContext } from './caller.ts';
+import { forwardedExtensions } from './forwarded-extensions.ts';
 import { specNullPropagation } from './null-propagation.ts';
 import { checkScalarLiterals } from './scalar-literals.ts';
 import { clientIdentities, clientNames } from './client-identity.ts';
@@ -179,6 +180,8 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
       deprecatedFieldUsage(metrics, clients.of),
       // Nulls propagated across subgraph fetches as the spec asks (answers with errors only).
       specNullPropagation(),
+      // A write's idempotency key given by the layer and warnings about an accepted write reach the client.
+      forwardedExtensions(),
       // Traces (only when tracing is on): the request, its plan and each subgraph fetch, with traceparent to the subgraphs.
       ...(openTelemetry ? [openTelemetry({ ...ctx, traces: true })] : []),
       // Brotli, gzip or deflate as the client weighs them, with Vary; compressed request bodies.

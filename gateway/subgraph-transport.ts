@@ -24,6 +24,7 @@ import type { Transport } from '@graphql-mesh/transport-common';
 import http from '@graphql-mesh/transport-http';
 import { Agent, type Dispatcher } from 'undici';
 import { signRequest, type SigningKey } from '../lib/signature.ts';
+import { noteSubgraphExtensions } from './forwarded-extensions.ts';
 
 type FetchFn = (url: string, init: RequestInit, context?: unknown, info?: unknown) => unknown;
 type Disposable = { [Symbol.asyncDispose]?: () => PromiseLike<void> };
@@ -185,7 +186,10 @@ export function subgraphHttpTransport(signingKey: SigningKey): Transport {
       const signedExecutor: Executor = (request: ExecutionRequest) => {
         const { signal } = request;
         const fetch: FetchFn = (url, init, context, info) => fetchFn(url, signedInit(signingKey, url, signal ? { ...init, signal: streamSignal(init, signal) } : init), context, info);
-        return executor({ ...request, signal: undefined, extensions: { ...request.extensions, fetch } });
+        const result = executor({ ...request, signal: undefined, extensions: { ...request.extensions, fetch } });
+        if (result instanceof Promise) return result.then((r) => (noteSubgraphExtensions(request.context, r), r)) as typeof result;
+        noteSubgraphExtensions(request.context, result);
+        return result;
       };
       const dispose = executor[Symbol.asyncDispose];
       return dispose ? Object.assign(signedExecutor, { [Symbol.asyncDispose]: () => dispose.call(executor) }) : signedExecutor;

@@ -29,6 +29,21 @@ describe.each(MODES)('one query across all four subgraphs (%s mode)', (mode) => 
     expect(data.resoldProduct?.id).toBe(toGlobalId('ResoldProduct', DEMO.resoldProducts[0]));
     expect(Number(data.resoldProduct?.footprint?.total)).toBeGreaterThan(0);
   });
+
+  it("answers a write's idempotency key and warnings from the subgraph in the response's extensions", async () => {
+    const url = stack.gateway.url;
+    const signIn = ok(await graphql(url, SignInDocument, { email: DEMO.users.bob.email }, { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } }));
+    const order = `mutation { createOrder(input: { productId: "${toGlobalId('Product', DEMO.products[0])}", quantity: "0.001" }) { order { id } userErrors { code } } }`;
+    const res = await graphql<{ createOrder: { order: { id: string } | null } }>(url, order, undefined, { token: signIn.authenticate.accessToken! });
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.createOrder.order?.id).toEqual(expect.any(String));
+    // Upstream mode keys a write that came without a key (the write journal), so a retry can be matched.
+    if (mode === 'upstream') expect(res.extensions?.idempotencyKey).toMatch(/^auto-/);
+    else expect(res.extensions?.idempotencyKey).toBeUndefined();
+    // A read carries nothing of the sort.
+    const read = await graphql(url, '{ products(first: 1) { totalCount } }');
+    expect(read.extensions?.idempotencyKey).toBeUndefined();
+  });
 });
 
 describe('gateway (local mode)', () => {
