@@ -5,6 +5,7 @@ import { ValidationErrors, badInput, type UserError } from '../../lib/errors.ts'
 import { MAX_MONEY_AMOUNT } from '../../lib/limits.ts';
 import { isCountryCode } from '../../lib/scalars.ts';
 import type { NewBankAccount, NewPaymentTransaction, NewTransfer, PaymentTransactionFilter, PaymentTransactionStatus, PaymentTransactionType } from './source.ts';
+import { IDEMPOTENCY_KEY_RULE, idempotencyKeyOf } from '../../lib/idempotency-key.ts';
 
 /** ISO 13616 IBAN lengths of the countries the market pays out to; others get the generic 15..34. */
 const IBAN_LENGTHS: Record<string, number> = {
@@ -64,11 +65,11 @@ export function validateTransfer(input: { bankAccountId: string; amount: Decimal
   const errors: UserError[] = [];
   if (!input.bankAccountId.trim()) errors.push(err('bankAccountId', 'Choose a bank account', 'REQUIRED'));
   checkAmount(errors, input.amount, input.currency);
-  const key = input.idempotencyKey.trim();
-  if (!key) errors.push(err('idempotencyKey', 'The idempotency key is 1 to 200 characters'));
+  const key = idempotencyKeyOf(input.idempotencyKey);
+  if (key === null) errors.push(err('idempotencyKey', IDEMPOTENCY_KEY_RULE));
   const reference = input.reference?.trim() || null;
   throwIfAny(errors);
-  return { bankAccountId: input.bankAccountId.trim(), amount: input.amount, currency: input.currency, idempotencyKey: key, reference };
+  return { bankAccountId: input.bankAccountId.trim(), amount: input.amount, currency: input.currency, idempotencyKey: key ?? '', reference };
 }
 
 export function validatePaymentTransaction(input: {

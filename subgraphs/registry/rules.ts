@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { DomainError, ValidationErrors, type UserError } from '../../lib/errors.ts';
 import type { Decimal } from '../../lib/decimal.ts';
 import type { CreditAction, CreditActionCommand, OffsetRetirementCommand } from './source.ts';
+import { IDEMPOTENCY_KEY_RULE, idempotencyKeyOf } from '../../lib/idempotency-key.ts';
 
 export const TRANSFERS: readonly CreditAction[] = ['TRANSFER', 'TRANSFER_RETIRE'];
 export const RETIREMENTS: readonly CreditAction[] = ['RETIRE', 'TRANSFER_RETIRE'];
@@ -69,8 +70,8 @@ export function validateCreditAction(input: CreditActionInput): CreditActionComm
     errors.push(err('retirement', 'INVALID', `${action} takes no retirement data`));
   }
 
-  const idempotencyKey = input.idempotencyKey == null ? null : input.idempotencyKey.trim();
-  if (idempotencyKey === '') errors.push(err('idempotencyKey', 'INVALID', 'An idempotency key has 1 to 200 characters'));
+  const idempotencyKey = input.idempotencyKey == null ? null : idempotencyKeyOf(input.idempotencyKey);
+  if (input.idempotencyKey != null && idempotencyKey === null) errors.push(err('idempotencyKey', 'INVALID', IDEMPOTENCY_KEY_RULE));
 
   if (errors.length) throw new ValidationErrors(errors);
   return { organizationId: input.organizationId, action, creditId: input.creditId.trim(), amount, toOrganizationId: toOrg, toAddress, retirement, idempotencyKey };
@@ -129,8 +130,8 @@ export function validateOffsetRetirement(input: OffsetRetirementInput): OffsetRe
   if (blank(input.projectId)) errors.push(err('projectId', 'REQUIRED', 'Give the id of the project to retire from'));
   if (!Number.isInteger(input.tonnes) || input.tonnes < 1) errors.push(err('tonnes', 'INVALID', 'Tonnes must be a whole number of at least 1'));
   if (blank(input.beneficiaryName)) errors.push(err('beneficiaryName', 'REQUIRED', 'A retirement needs a beneficiary name'));
-  const key = input.idempotencyKey.trim();
-  if (key === '') errors.push(err('idempotencyKey', 'INVALID', 'An idempotency key has 1 to 200 characters'));
+  const key = idempotencyKeyOf(input.idempotencyKey) ?? '';
+  if (key === '') errors.push(err('idempotencyKey', 'INVALID', IDEMPOTENCY_KEY_RULE));
   if (errors.length) throw new ValidationErrors(errors);
   const offsetOrderId = input.offsetOrderId.trim();
   const tonnes = BigInt(input.tonnes);

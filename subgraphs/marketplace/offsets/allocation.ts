@@ -7,6 +7,7 @@ import { Decimal, dec, fromMinor, minorUnits, toMinor, type MassUnit } from '../
 import { massLimitError, moneyLimitError } from '../../../lib/limits.ts';
 import { isCurrencyCode } from '../../../lib/scalars.ts';
 import type { OffsetQuoteRecord, OffsetRequest, ResoldProductEmissions } from './source.ts';
+import { IDEMPOTENCY_KEY_RULE, idempotencyKeyOf } from '../../../lib/idempotency-key.ts';
 
 export const GRAMS_PER_TONNE = 1_000_000n;
 
@@ -184,12 +185,11 @@ export function estimateRequest(input: { estimateId: string; currency?: string |
 }
 
 /** Validates an idempotency key: printable ASCII characters without spaces (its length is the schema's), or none. */
-export function idempotencyKeyOf(key: string | null | undefined): string | null {
+export function checkedIdempotencyKey(key: string | null | undefined): string | null {
   if (key == null) return null;
-  if (!/^[\x21-\x7e]+$/.test(key)) {
-    throw new ValidationErrors([invalid('input.idempotencyKey', 'An idempotency key is 1 to 200 printable ASCII characters without spaces')]);
-  }
-  return key;
+  const checked = idempotencyKeyOf(key);
+  if (checked === null) throw new ValidationErrors([invalid('input.idempotencyKey', IDEMPOTENCY_KEY_RULE)]);
+  return checked;
 }
 
 /** Fingerprint of a request: equal for the same order however the mass was written (1 T = 1000 KG). */

@@ -7,7 +7,7 @@ import { upstreamToGraphQLError } from '../../../lib/http-client.ts';
 import { reportPartialFailure } from '../../../lib/partial-errors.ts';
 import type { MutationResolvers, QueryResolvers, Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
-import { DEFAULT_OFFSET_CURRENCY, estimateRequest, idempotencyKeyOf, massRequest, valueRequest, yearlyEmissionGrams } from './allocation.ts';
+import { DEFAULT_OFFSET_CURRENCY, estimateRequest, checkedIdempotencyKey, massRequest, valueRequest, yearlyEmissionGrams } from './allocation.ts';
 import { offsetProductFields, offsetProductMutations, offsetProductOrderFields } from './flow/resolvers.ts';
 
 const tonnes = (amount: { toString(): string }) => ({ amount: amount.toString(), unit: 'T' as const });
@@ -41,11 +41,11 @@ export const offsetOrderQueries: QueryResolvers<Context> = {
 
 export const offsetOrderMutations: MutationResolvers<Context> = {
   createOffsetOrderByMass: (_root, { input }, ctx) =>
-    mutationPayload('offsetOrder', () => ctx.offsets.placeOrder(massRequest({ ...input, currency: currencyOf(ctx, input.currency) }), idempotencyKeyOf(input.idempotencyKey))),
+    mutationPayload('offsetOrder', () => ctx.offsets.placeOrder(massRequest({ ...input, currency: currencyOf(ctx, input.currency) }), checkedIdempotencyKey(input.idempotencyKey))),
   createOffsetOrderByValue: (_root, { input }, ctx) =>
-    mutationPayload('offsetOrder', () => ctx.offsets.placeOrder(valueRequest(input), idempotencyKeyOf(input.idempotencyKey))),
+    mutationPayload('offsetOrder', () => ctx.offsets.placeOrder(valueRequest(input), checkedIdempotencyKey(input.idempotencyKey))),
   createOffsetOrderByEstimate: (_root, { input }, ctx) =>
-    mutationPayload('offsetOrder', () => ctx.offsets.placeOrder(estimateRequest({ ...input, currency: currencyOf(ctx, input.currency) }), idempotencyKeyOf(input.idempotencyKey))),
+    mutationPayload('offsetOrder', () => ctx.offsets.placeOrder(estimateRequest({ ...input, currency: currencyOf(ctx, input.currency) }), checkedIdempotencyKey(input.idempotencyKey))),
   ...offsetProductMutations,
 };
 

@@ -5,6 +5,7 @@ import { minorUnits, type Decimal } from '../../../lib/decimal.ts';
 import { ValidationErrors, type UserError } from '../../../lib/errors.ts';
 import { MAX_MASS_TONNES, MAX_MONEY_AMOUNT } from '../../../lib/limits.ts';
 import type { ImpactPartnerInput, MoneyValue, NftInput, ProductInput, ProductType, SupplierInput, TraderInput } from '../source.ts';
+import { IDEMPOTENCY_KEY_RULE, idempotencyKeyOf } from '../../../lib/idempotency-key.ts';
 
 
 type Given<T> = T | null | undefined;
@@ -185,7 +186,8 @@ export function purchaseQuantity(value: Decimal): Decimal {
 
 export function idempotencyKey(value: Given<string>): string | null {
   if (value == null) return null;
+  const key = idempotencyKeyOf(value);
   const c = new Checks();
-  if (!value.trim()) c.fail('input.idempotencyKey', 'INVALID', 'An idempotency key has 1 to 255 characters');
-  return c.done(value.trim());
+  if (key === null) c.fail('input.idempotencyKey', 'INVALID', IDEMPOTENCY_KEY_RULE);
+  return c.done(key ?? '');
 }

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { dec, minorUnits, toMinor } from '../../../../lib/decimal.ts';
 import { ValidationErrors, type UserError } from '../../../../lib/errors.ts';
 import { isCurrencyCode } from '../../../../lib/scalars.ts';
-import { idempotencyKeyOf } from '../allocation.ts';
+import { checkedIdempotencyKey } from '../allocation.ts';
 
 /** What a buyer asks the flow to offset, in domain units. */
 export interface OffsetProductRequest {
@@ -39,7 +39,7 @@ export function offsetProductRequest(input: RawInput): OffsetProductRequest {
   if (!Number.isInteger(input.year) || input.year < FIRST_YEAR || input.year > LAST_YEAR) errors.push(invalid('year', `The year is a calendar year from ${FIRST_YEAR} to ${LAST_YEAR}`));
   let idempotencyKey = '';
   try {
-    idempotencyKey = idempotencyKeyOf(input.idempotencyKey) ?? '';
+    idempotencyKey = checkedIdempotencyKey(input.idempotencyKey) ?? '';
   } catch (error) {
     if (!(error instanceof ValidationErrors)) throw error;
     errors.push(...error.errors);
