@@ -3,7 +3,9 @@
 // refusals are coded; the stream ends when the token expires.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type Stack } from '../support/stack.ts';
-import { tokenFor } from '../support/env.ts';
+import { TEST_SECRETS, tokenFor } from '../support/env.ts';
+import { DEMO } from '../../lib/demo.ts';
+import { toGlobalId } from '../../lib/global-id.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -116,6 +118,24 @@ describe('offset order progress through the gateway (SSE)', () => {
     }
     expect(admitted).toEqual(WAITING);
     for (const sub of open) sub.close();
+  });
+
+  it('sends a marketplace order\'s payment as payments records it, with the order resolved from the marketplace', async () => {
+    const alice = DEMO.users.alice;
+    const orderId = toGlobalId('Order', DEMO.orders[0]!);
+    const query = `subscription($orderId: ID!) { orderPaymentUpdated(orderId: $orderId) { status payment { externalReference amount { amount currency } } order { id status } } }`;
+    const sub = await sseSubscribe(stack.gateway.url, query, { orderId }, { token: await tokenFor(alice) });
+    const first = (await sub.next())!.data!.orderPaymentUpdated as { order: { id: string; status: string } };
+    expect(first.order).toMatchObject({ id: orderId });
+    // `status` of the order is the marketplace's: resolved by the gateway for the event.
+    expect(typeof first.order.status).toBe('string');
+    const RECORD = `mutation($input: RecordPaymentTransactionInput!) { recordPaymentTransaction(input: $input) { userErrors { code } } }`;
+    const input = { externalReference: 'live-payment-1', type: 'ORDER', typeId: DEMO.orders[0], payerId: alice.id, amount: '12.50', currency: 'EUR', status: 'COMPLETED' };
+    expect(ok(await graphql(stack.gateway.url, RECORD, { input }, { token: TEST_SECRETS.SERVICE_TOKEN }))).toEqual({ recordPaymentTransaction: { userErrors: [] } });
+    const next = (await sub.next())!;
+    sub.close();
+    expect(next.errors).toBeUndefined();
+    expect(next.data!.orderPaymentUpdated).toMatchObject({ status: 'COMPLETED', payment: { externalReference: 'live-payment-1', amount: { amount: '12.50', currency: 'EUR' } } });
   });
 
   // Last: it stops the marketplace.
