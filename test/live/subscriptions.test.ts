@@ -6,6 +6,7 @@ import { startStack, type Stack } from '../support/stack.ts';
 import { TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { toGlobalId } from '../../lib/global-id.ts';
+import { demoCredits } from '../../subgraphs/registry/local/seed.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -136,6 +137,29 @@ describe('offset order progress through the gateway (SSE)', () => {
     sub.close();
     expect(next.errors).toBeUndefined();
     expect(next.data!.orderPaymentUpdated).toMatchObject({ status: 'COMPLETED', payment: { externalReference: 'live-payment-1', amount: { amount: '12.50', currency: 'EUR' } } });
+  });
+
+  it('sends an organization\'s credit requests to its members only, and ends the stream when access is revoked', async () => {
+    const { nordicForest, carbonBuyer } = DEMO.organizations;
+    const query = `subscription($org: ID!) { creditRequestUpdated(organizationId: $org) { creditRequest { action state amount { amount } } } }`;
+    const alice = await sseSubscribe(stack.gateway.url, query, { org: nordicForest }, { token: await tokenFor(DEMO.users.alice) });
+    expect(codesOf(await alice.rest())).toEqual(['FORBIDDEN']);
+
+    const bobToken = await tokenFor(DEMO.users.bob);
+    const bob = await sseSubscribe(stack.gateway.url, query, { org: nordicForest }, { token: bobToken });
+    expect(bob.status).toBe(200);
+    const REQUEST = `mutation($input: CreditActionInput!) { requestCreditAction(input: $input) { creditRequest { id } userErrors { code } } }`;
+    // This stream sends no first event: the request is filed once the registry counts the stream open.
+    const metrics = new URL('/metrics', stack.subgraphs.registry.url);
+    for (let i = 0; i < 200 && !/^subscriptions_active\S* 1$/m.test(await (await fetch(metrics)).text()); i++) await new Promise((r) => setTimeout(r, 25));
+    const first = bob.next();
+    const filed = await graphql<{ requestCreditAction: { userErrors: unknown[] } }>(stack.gateway.url, REQUEST, { input: { organizationId: nordicForest, action: 'TRANSFER', creditId: demoCredits[0]!.id, amount: '1', toOrganizationId: carbonBuyer } }, { token: bobToken });
+    expect(ok(filed).requestCreditAction.userErrors).toEqual([]);
+    expect((await first)?.data).toEqual({ creditRequestUpdated: { creditRequest: { action: 'TRANSFER', state: 'PENDING', amount: { amount: '1' } } } });
+
+    const REVOKE = `mutation($input: OrganizationAccessInput!) { revokeOrganizationAccess(input: $input) { userErrors { code } } }`;
+    ok(await graphql(stack.gateway.url, REVOKE, { input: { organizationId: nordicForest, userId: DEMO.users.bob.id } }, { token: await tokenFor(DEMO.users.admin) }));
+    expect(codesOf(await bob.rest())).toEqual(['FORBIDDEN']);
   });
 
   // Last: it stops the marketplace.
