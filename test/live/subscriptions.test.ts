@@ -3,7 +3,8 @@
 // refusals are coded; the stream ends when the token expires.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type Stack } from '../support/stack.ts';
-import { TEST_SECRETS, tokenFor } from '../support/env.ts';
+import { TEST_SECRETS, TEST_SIGNING_KEY, tokenFor } from '../support/env.ts';
+import { signRequest } from '../../lib/signature.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { toGlobalId } from '../../lib/global-id.ts';
 import { demoCredits } from '../../subgraphs/registry/local/seed.ts';
@@ -29,7 +30,7 @@ describe('offset order progress through the gateway (SSE)', () => {
   let token: string;
 
   beforeAll(async () => {
-    stack = await startStack('local', { PAYMENT_OUTBOX_INTERVAL_MS: '50', SUBSCRIPTIONS_MAX_PER_CALLER: '3' });
+    stack = await startStack('local', { PAYMENT_OUTBOX_INTERVAL_MS: '50', SUBSCRIPTIONS_MAX_PER_CALLER: '3', SUBSCRIPTIONS_HEARTBEAT_MS: '50' });
     token = await tokenFor(buyer);
   });
   afterAll(async () => {
@@ -160,6 +161,21 @@ describe('offset order progress through the gateway (SSE)', () => {
     const REVOKE = `mutation($input: OrganizationAccessInput!) { revokeOrganizationAccess(input: $input) { userErrors { code } } }`;
     ok(await graphql(stack.gateway.url, REVOKE, { input: { organizationId: nordicForest, userId: DEMO.users.bob.id } }, { token: await tokenFor(DEMO.users.admin) }));
     expect(codesOf(await bob.rest())).toEqual(['FORBIDDEN']);
+  });
+
+  it('keeps an idle subgraph stream alive with heartbeats, for a request the gateway signed', async () => {
+    // The marketplace's own fields only: the subgraph alone cannot answer another's.
+    const query = 'subscription($key: String) { offsetOrderProgress(idempotencyKey: $key) { step final detail order { id } } }';
+    const body = JSON.stringify({ query, variables: { key: 'live-heartbeat' } });
+    const signature = signRequest(TEST_SIGNING_KEY, { method: 'POST', path: '/graphql', body, authorization: `Bearer ${token}` });
+    const sub = await sseSubscribe(stack.subgraphs.marketplace.url, query, { key: 'live-heartbeat' }, { token, headers: signature });
+    expect(await sub.next()).toEqual(WAITING);
+    // Nothing happens to the order: what arrives are heartbeats (SSE comments), counted, never events.
+    const next = sub.next();
+    for (let i = 0; i < 400 && sub.heartbeats() < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(sub.heartbeats()).toBeGreaterThanOrEqual(2);
+    sub.close();
+    expect(await next).toBeNull();
   });
 
   // Last: it stops the marketplace.
