@@ -135,6 +135,8 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
             links: {
               graphql: `${url.origin}/graphql`,
               landingPage: `${url.origin}/graphql`,
+              // The offset page: a product's year offset end to end, followed live.
+              offsetPage: `${url.origin}/app/`,
               health: `${url.origin}/health`,
             },
             subgraphs: SUBGRAPHS,

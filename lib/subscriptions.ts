@@ -139,6 +139,7 @@ export function topicEvents(pubsub: PubSub, topics: readonly string[], maxBuffer
     },
     next() {
       if (overflow) {
+        overflow = false;
         finish();
         return Promise.reject(slowConsumer());
       }

@@ -77,6 +77,9 @@ function Offset({ session, announce }: { session: Session; announce: (message: s
   const [productId, setProductId] = useState('');
   const [year, setYear] = useState<number | null>(null);
   const [quote, setQuote] = useState<Quote | null | undefined>(undefined);
+  // A quote that failed (e.g. the API could not be reached) says so and can be asked for again.
+  const [quoteError, setQuoteError] = useState<string | null>(null);
+  const [quoteAttempt, setQuoteAttempt] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const ids = { group: useId(), year: useId() };
 
@@ -104,6 +107,7 @@ function Offset({ session, announce }: { session: Session; announce: (message: s
 
   useEffect(() => {
     setQuote(undefined);
+    setQuoteError(null);
     if (!productId || year === null) return;
     let current = true;
     execute(AppOffsetQuoteDocument, { id: productId, year }, token).then((data) => {
@@ -111,11 +115,15 @@ function Offset({ session, announce }: { session: Session; announce: (message: s
       const q = data.resoldProduct?.offsetQuote ?? null;
       setQuote(q);
       announce(q ? `Quote: ${q.mass.amount} t CO2e for ${q.totalCost.amount} ${q.totalCost.currency}.` : 'No quote: nothing to offset for that year.');
-    }, (e) => current && setError(messageOf(e)));
+    }, (e) => {
+      if (!current) return;
+      setQuoteError(messageOf(e));
+      announce('The quote failed; price it again.');
+    });
     return () => {
       current = false;
     };
-  }, [productId, year, token, announce]);
+  }, [productId, year, token, announce, quoteAttempt]);
 
   function choose(id: string) {
     setProductId(id);
@@ -163,7 +171,13 @@ function Offset({ session, announce }: { session: Session; announce: (message: s
               </select>
             </p>
           )}
-          {quote === undefined && year !== null && <p>Pricing…</p>}
+          {quote === undefined && year !== null && !quoteError && <p>Pricing…</p>}
+          {quoteError && (
+            <>
+              <p role="alert" className="error">{quoteError}</p>
+              <button type="button" onClick={() => setQuoteAttempt((n) => n + 1)}>Price it again</button>
+            </>
+          )}
           {quote === null && <p>Nothing to offset for {year}: the product has no footprint or no emissions that year.</p>}
           {quote && (
             <div className="quote">

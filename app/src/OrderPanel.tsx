@@ -1,13 +1,14 @@
-// Places the offset order for a product's year and follows it (polling) to its certificate.
-// The idempotency key is made once per product and year and kept (also across a reload) until
-// the API answers, so a retry after a lost answer returns the same order instead of a second one.
+// Places the offset order for a product's year and follows it live (a subscription over SSE, no
+// polling) to its certificate. The idempotency key is made once per product and year and kept
+// (also across a reload) until the API answers, so a retry after a lost answer returns the same
+// order instead of a second one; the same key names the run the page follows.
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { ApiError, execute } from './api.ts';
+import { ApiError, execute, subscribe } from './api.ts';
 import {
   AppOffsetCertificateDocument,
-  AppOffsetOrderDocument,
+  AppOffsetProgressDocument,
   AppOffsetResoldProductDocument,
-  type AppOffsetOrderQuery,
+  type AppOffsetProgressSubscription,
   type AppOffsetQuoteQuery,
   type AppOrderProgressFragment,
 } from './__generated__/graphql.ts';
@@ -15,23 +16,29 @@ import type { Product } from './App.tsx';
 
 type Quote = NonNullable<NonNullable<AppOffsetQuoteQuery['resoldProduct']>['offsetQuote']>;
 type Order = AppOrderProgressFragment;
-type Payment = AppOffsetOrderQuery['paymentTransactions']['nodes'][number];
+type Progress = AppOffsetProgressSubscription['offsetResoldProductProgress'];
+type Step = Progress['step'];
 
-const FIRST_POLL_MS = 1_000;
-const MAX_POLL_MS = 30_000;
+/** What each step means for the buyer. */
+const STEP_TEXT: Record<Step, string> = {
+  WAITING: 'placing the order',
+  MEASURED: 'footprint measured and priced, placing the order',
+  ORDERED: 'order placed, payment being recorded',
+  PAID: 'paid, the registry is retiring the credits',
+  // The registry retires whole tonnes: a fraction of a tonne waits for other orders of the same project.
+  WAITING_FOR_POOLED_TONNE: 'paid, waiting for a pooled tonne',
+  RETIREMENT_BLOCKED: 'paid, the registry refuses the retirement for now (it is retried)',
+  CERTIFICATE_READY: 'retired',
+  REFUSED: 'refused, nothing is charged',
+};
 
-/** The order's payment as payments records it: not recorded yet, pending, completed or failed. */
-const paymentOf = (payment: Payment | null) => (payment ? payment.status.toLowerCase() : 'being recorded');
+/** The payment as far as the steps tell: recorded once the run is past ORDERED. */
+const paymentOf = (step: Step | null) => (step === null || step === 'WAITING' || step === 'MEASURED' || step === 'ORDERED' ? 'being recorded' : step === 'REFUSED' ? 'none' : 'completed');
 
 const retirementOf = (order: Order) => (order.retirementStatus ?? (order.status === 'COMPLETE' ? 'retired by the provider' : 'pending')).toString().toLowerCase();
 
-/** Whether nothing more will change that the page shows. */
-const settled = (order: Order, payment: Payment | null) =>
-  order.status === 'CANCELLED' ||
-  order.status === 'FAILED' ||
-  (order.status === 'COMPLETE' && (order.retirementStatus === null || order.retirementStatus === 'RETIRED') && (payment?.status === 'COMPLETED' || payment?.status === 'FAILED'));
-
-const describe = (order: Order, payment: Payment | null) => `Order ${order.status.toLowerCase()}: payment ${paymentOf(payment)}, retirement ${retirementOf(order)}.`;
+const describe = (order: Order, progress: Progress | null) =>
+  `Order ${order.status.toLowerCase()}: ${progress ? STEP_TEXT[progress.step] : STEP_TEXT.ORDERED}${progress?.detail ? ` (${progress.detail})` : ''}.`;
 
 /** The stored idempotency key of one product's year, made on first use. */
 function keyFor(slot: string, fresh: boolean): string {
@@ -46,7 +53,8 @@ export function OrderPanel({ token, product, year, quote, announce }: { token: s
   const slot = `offset-key:${product.id}:${year}`;
   const [beneficiary, setBeneficiary] = useState('');
   const [order, setOrder] = useState<Order | null>(null);
-  const [payment, setPayment] = useState<Payment | null>(null);
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [followed, setFollowed] = useState<string | null>(null);
   const [certificate, setCertificate] = useState<{ url: string; expiresAt: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -73,6 +81,7 @@ export function OrderPanel({ token, product, year, quote, announce }: { token: s
       }, token);
       if (result.offsetOrder) {
         setOrder(result.offsetOrder);
+        setFollowed(idempotencyKey);
         announced.current = describe(result.offsetOrder, null);
         announce(announced.current);
       } else {
@@ -92,44 +101,30 @@ export function OrderPanel({ token, product, year, quote, announce }: { token: s
     }
   }
 
-  // Follows the order until it is settled, waiting longer after each unchanged answer.
-  const orderId = order?.id;
-  const done = order ? settled(order, payment) : true;
+  // Follows the run and its order live: one event per step, until a final one.
   useEffect(() => {
-    if (!orderId || done) return;
-    let delay = FIRST_POLL_MS;
-    let timer: ReturnType<typeof setTimeout>;
-    let stopped = false;
-    const poll = async () => {
-      try {
-        const { offsetOrder, paymentTransactions } = await execute(AppOffsetOrderDocument, { id: orderId }, token);
-        if (stopped) return;
-        if (offsetOrder) {
-          const paid = paymentTransactions.nodes[0] ?? null;
-          const now = describe(offsetOrder, paid);
-          if (now !== announced.current) {
-            announced.current = now;
-            announce(now);
-            delay = FIRST_POLL_MS / 2; // a change: the next poll comes after the first delay again
-          }
-          setOrder(offsetOrder);
-          setPayment(paid);
-        }
-      } catch {
-        // A failed poll is tried again later.
+    if (!followed) return;
+    return subscribe(AppOffsetProgressDocument, { key: followed }, token, ({ offsetResoldProductProgress: next }) => {
+      setProgress(next);
+      if (next.order) setOrder(next.order);
+      const shown = next.order ?? null;
+      if (!shown) return;
+      const now = describe(shown, next);
+      if (now !== announced.current) {
+        announced.current = now;
+        announce(now);
       }
-      delay = Math.min(delay * 2, MAX_POLL_MS);
-      if (!stopped) timer = setTimeout(poll, delay);
-    };
-    timer = setTimeout(poll, delay);
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [orderId, done, token, announce]);
+    }, (e) => {
+      setError(`${e.message} (${e.code})`);
+      announce('The live updates of the order stopped.');
+    });
+  }, [followed, token, announce]);
 
+  const orderId = order?.id;
   const complete = order?.status === 'COMPLETE';
-  const amount = payment?.amount ?? order?.totalCost;
+  const amount = order?.totalCost;
+  const step = progress?.step ?? (order ? 'ORDERED' : null);
+  // The certificate of a complete order (it lists what is retired so far), asked for once.
   useEffect(() => {
     if (!orderId || !complete) return;
     execute(AppOffsetCertificateDocument, { id: orderId }, token).then(({ offsetOrder }) => {
@@ -157,12 +152,15 @@ export function OrderPanel({ token, product, year, quote, announce }: { token: s
       {error && <p role="alert" className="error">{error}</p>}
       {order && (
         <dl className="order">
-          <dt>Order</dt>
-          <dd>{order.id}</dd>
           <dt>Status</dt>
           <dd data-testid="order-status">{order.status}</dd>
+          <dt>Step</dt>
+          <dd data-testid="order-step">
+            {step ? STEP_TEXT[step] : ''}
+            {progress?.detail ? <span className="detail"> — {progress.detail}</span> : null}
+          </dd>
           <dt>Payment</dt>
-          <dd data-testid="payment-status">{paymentOf(payment)}{amount ? ` (${amount.amount} ${amount.currency})` : ''}</dd>
+          <dd data-testid="payment-status">{paymentOf(step)}{amount && paymentOf(step) === 'completed' ? ` (${amount.amount} ${amount.currency})` : ''}</dd>
           <dt>Retirement</dt>
           <dd data-testid="retirement-status">{retirementOf(order)}{order.retirementBlockedReason ? ` — ${order.retirementBlockedReason}` : ''}</dd>
           <dt>Certificate</dt>

@@ -69,3 +69,70 @@ export async function signIn(email: string): Promise<Session> {
   const [error] = body.errors ?? [];
   throw new ApiError(error?.message ?? `Sign-in failed (HTTP ${response.status})`, error?.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
 }
+
+/**
+ * Follows a subscription as GraphQL over SSE (one request, one event per result; no polling):
+ * `onResult` receives each result until the stream completes, `onError` a failure (the stream
+ * ends then). Sent as a persisted document like `execute`. Returns a function that stops it.
+ */
+export function subscribe<T, V>(document: TypedDocumentNode<T, V>, variables: V, token: string | null, onResult: (data: T) => void, onError: (error: ApiError) => void): () => void {
+  const hash = hashOf(document as TypedDocumentNode<unknown, never>);
+  const abort = new AbortController();
+  const open = async (withText: boolean): Promise<void> => {
+    const response = await fetch('/graphql', {
+      method: 'POST',
+      signal: abort.signal,
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        'graphql-client-name': 'offset-page',
+        'graphql-client-version': version,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify({
+        ...(withText ? { query: texts[hash] } : {}),
+        variables,
+        extensions: { persistedQuery: { version: 1, sha256Hash: hash.replace(/^sha256:/, '') } },
+      }),
+    });
+    const results = response.headers.get('content-type')?.includes('text/event-stream') && response.body ? eventsOf(response.body) : single(response);
+    let first = true;
+    for await (const result of results) {
+      const [error] = result.errors ?? [];
+      if (first && !withText && error?.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND') return open(true);
+      first = false;
+      if (error) throw new ApiError(error.message, error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+      onResult(result.data as T);
+    }
+  };
+  open(false).catch((e: unknown) => {
+    if (abort.signal.aborted) return;
+    onError(e instanceof ApiError ? e : new ApiError('The live updates were interrupted; reload the page to follow the order again.', 'NETWORK_ERROR'));
+  });
+  return () => abort.abort();
+}
+
+async function* single<T>(response: Response): AsyncGenerator<GraphQLResponse<T>> {
+  yield (await response.json().catch(() => ({ errors: [{ message: `The API answered HTTP ${response.status}`, extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }))) as GraphQLResponse<T>;
+}
+
+/** The results of an SSE body: `event: next` data, until `event: complete`. */
+async function* eventsOf<T>(body: ReadableStream<Uint8Array>): AsyncGenerator<GraphQLResponse<T>> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const end = buffer.indexOf('\n\n');
+    if (end < 0) {
+      const chunk = await reader.read();
+      if (chunk.done) return;
+      buffer += decoder.decode(chunk.value, { stream: true });
+      continue;
+    }
+    const lines = buffer.slice(0, end).split('\n');
+    buffer = buffer.slice(end + 2);
+    if (lines.some((l) => l.startsWith('event: complete'))) return;
+    const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+    if (data) yield JSON.parse(data) as GraphQLResponse<T>;
+  }
+}

@@ -16,6 +16,8 @@ export const policy = definePolicy<ResolversParentTypes>({
   PaymentStatsTotals: value,
   QuarterlyPaymentStats: value,
   PaymentVolume: value,
+  // An event of a live update: its payment passes the PaymentTransaction rule, its order the marketplace's.
+  OrderPaymentUpdate: value,
   // A user's payment data (its fields here) is the user's own and admins'.
   User: { object: { see: ['owner', 'admin', 'service'], owner: (u) => u.id } },
   // The marketplace owns these and decides who sees them; their payments pass PaymentTransaction's rule.

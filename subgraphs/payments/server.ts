@@ -18,6 +18,7 @@ import { callerScope } from '../../lib/access.ts';
 import type { PaymentsSource } from './source.ts';
 import { createPaymentsClient } from './upstream/client.ts';
 import { UpstreamPaymentsSource } from './upstream/source.ts';
+import { pubSubOf } from '../../lib/pubsub.ts';
 
 export const MIGRATIONS = join(ROOT, 'subgraphs/payments/local/migrations');
 
@@ -56,16 +57,22 @@ export async function createPaymentsApp(config: Config): Promise<PaymentsApp> {
     };
   }
 
+  // Live updates: payments recorded are published where they happen (resolvers/live.ts).
+  const live = pubSubOf(config, log);
+  const context = (base: RequestContext): Context => {
+    const source = sourceFor(base);
+    return { ...base, source, loaders: createLoaders(source), live, renew: () => context(base) };
+  };
   return {
     name: 'payments',
     resolvers,
     policy,
-    context(base) {
-      const source = sourceFor(base);
-      return { ...base, source, loaders: createLoaders(source) };
-    },
+    context,
     health,
-    close,
+    close: async () => {
+      await close();
+      await live.close();
+    },
     queries,
   };
 }

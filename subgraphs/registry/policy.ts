@@ -11,6 +11,8 @@ export const policy = definePolicy<ResolversParentTypes>({
   Organization: { object: { see: ['member', 'admin', 'service'], organization: (o) => o.id } },
   CreditHolding: { object: { see: ['member', 'admin', 'service'], organization: (h) => h.organizationId } },
   CreditRequest: { object: { see: ['member', 'admin', 'service'], organization: (r) => r.fromOrganizationId } },
+  // An event of a live update: its request passes the CreditRequest rule.
+  CreditRequestUpdate: value,
   OrganizationMember: { object: { see: ['admin', 'service'] } },
   // The public registry: projects, credits (token-wide), credit types and retirements.
   Project: { object: { see: ['anyone'] } },

@@ -16,6 +16,7 @@ import type { RegistrySource } from './source.ts';
 import { ICR_ROUTES, createIcrClient, createPuroClient } from './upstream/client.ts';
 import { UpstreamRegistrySource } from './upstream/source.ts';
 import { IcrApi } from './upstream/icr.ts';
+import { pubSubOf } from '../../lib/pubsub.ts';
 import { OrganizationAccess } from './access.ts';
 import { policy } from './policy.ts';
 import { seedUpstreamRecords } from './journal/seed.ts';
@@ -70,6 +71,14 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
     };
   }
 
+  // Live updates: credit requests filed and reviewed are published where they happen (resolvers/live.ts).
+  const live = pubSubOf(config, log);
+  const context = (base: RequestContext): Context => {
+    // Who may act for which organization: read once per request, by the sources and the access rules.
+    const access = new OrganizationAccess(db.fork(), base.auth.viewer, base.auth.service);
+    const source = sourceFor(base, access);
+    return { ...base, source, loaders: createLoaders(source), memberOf: (organizationId: string) => access.isMember(organizationId), live, renew: () => context(base) };
+  };
   return {
     name: 'registry',
     resolvers,
@@ -78,14 +87,12 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
       ['Retirement', 'CreditRequest', 'RetirementFilter', 'RetirementDataInput', 'RetireCreditsForOffsetOrderInput'].map((type) => `${type}.offsetOrderId`),
     ),
     policy,
-    context(base) {
-      // Who may act for which organization: read once per request, by the sources and the access rules.
-      const access = new OrganizationAccess(db.fork(), base.auth.viewer, base.auth.service);
-      const source = sourceFor(base, access);
-      return { ...base, source, loaders: createLoaders(source), memberOf: (organizationId: string) => access.isMember(organizationId) };
-    },
+    context,
     health,
-    close,
+    close: async () => {
+      await close();
+      await live.close();
+    },
     database: db,
   };
 }

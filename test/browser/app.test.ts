@@ -1,6 +1,7 @@
 // The offset page in a real browser, from sign-in to the certificate link of a demo product's
 // year: signing in, choosing the product and placing the order by keyboard alone, a lost answer
-// retried with the same idempotency key, and every status change in the live region.
+// retried with the same idempotency key, every step in the live region as the subscription
+// sends it (no polling request), and a phone-wide screen (390 px) that never scrolls sideways.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { DEMO } from '../../lib/demo.ts';
@@ -82,9 +83,13 @@ describe('the offset page in Chromium', () => {
     // dropped); the retry must carry the same idempotency key and get the same order.
     const keys: string[] = [];
     let dropped = false;
+    // Every GraphQL request once the order is placed: a subscription (event stream) or not.
+    const afterOrder: { stream: boolean; variables: string[] }[] = [];
+    await page.setViewportSize({ width: 390, height: 844 });
     await page.route(`${base}/graphql`, async (route) => {
       const body = route.request().postDataJSON() as { query?: string; variables?: { input?: { idempotencyKey?: string } } };
       const key = body.variables?.input?.idempotencyKey;
+      if (keys.length > 0) afterOrder.push({ stream: (route.request().headers().accept ?? '').includes('text/event-stream'), variables: Object.keys(body.variables ?? {}) });
       if (key === undefined) return route.continue();
       keys.push(key);
       // The first request that can execute (it carries the text) reaches the gateway; its answer is dropped.
@@ -136,11 +141,20 @@ describe('the offset page in Chromium', () => {
     expect(await ordersOfOatDrink(base)).toEqual([{ offsetYear: 2025, status: 'COMPLETE' }]);
     expect(await page.getByTestId('order-status').innerText()).toBe('COMPLETE');
     await announcements.heard('The certificate is ready.');
-    // The payment as payments records it, followed by polling until it completes.
-    await announcements.heard(/^Order complete: payment being recorded, retirement (pending|retired)\.$/);
-    await announcements.heard(/^Order complete: payment completed, retirement (pending|retired)\.$/);
+    // Each step as the subscription sends it: the payment being recorded, then recorded, then
+    // the retirement (a fraction of a tonne waits for its pooled tonne, and the page says why).
+    await announcements.heard(/^Order complete: order placed, payment being recorded\.$/);
+    await announcements.heard(/^Order complete: (retired|paid, waiting for a pooled tonne \(The registry retires whole tonnes only.*\)|paid, the registry is retiring the credits.*)\.$/);
     expect(await page.getByTestId('payment-status').innerText()).toMatch(/^completed \([\d.]+ EUR\)$/);
     expect(await page.getByTestId('retirement-status').innerText()).toMatch(/^(pending|retired)$/);
+    // No polling: after the order, one subscription (its hash, then its text once) and the
+    // certificate asked for once (likewise); the mutation retry carries `input`.
+    const reads = afterOrder.filter((r) => !r.stream && !r.variables.includes('input'));
+    expect(afterOrder.filter((r) => r.stream).length).toBeLessThanOrEqual(2);
+    expect(reads.length).toBeLessThanOrEqual(2);
+    expect(reads.every((r) => r.variables.join() === 'id')).toBe(true);
+    // At 390 px nothing is wider than the screen.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: artifact('offset-page.png'), fullPage: true });
 
     const certificate = await fetch((await link.getAttribute('href'))!);

@@ -61,7 +61,7 @@ describe('gateway (local mode)', () => {
     const res = await fetch(`${origin}/`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { links: Record<string, string>; subgraphs: string[] };
-    expect(body.links).toEqual({ graphql: `${origin}/graphql`, landingPage: `${origin}/graphql`, health: `${origin}/health` });
+    expect(body.links).toEqual({ graphql: `${origin}/graphql`, landingPage: `${origin}/graphql`, offsetPage: `${origin}/app/`, health: `${origin}/health` });
     expect(body.subgraphs).toEqual(['marketplace', 'payments', 'registry', 'footprints']);
   });
 

@@ -109,6 +109,16 @@ describe('trusted documents in production', () => {
       expect(other.status).toBe(400);
       expect(codes(other)).toEqual(['OPERATION_NOT_TRUSTED']);
     });
+
+    it('applies to subscriptions: the offset page\'s runs by its hash, any other is refused before it streams', async () => {
+      const [hash] = [...loadTrustedDocuments(SHIPPED).entries()].find(([, t]) => t.includes('subscription AppOffsetProgress'))!;
+      const stream = (body: unknown) => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify(body) });
+      // Listed: it runs (anonymous: the marketplace is not there, so its error, not a trust error, comes back).
+      const listed = await (await stream({ variables: { key: 'k' }, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } })).text();
+      expect(listed).not.toMatch(/OPERATION_NOT_TRUSTED|PERSISTED_QUERY_NOT_FOUND/);
+      const unlisted = await (await stream({ query: 'subscription { offsetOrderProgress(idempotencyKey: "k") { step } }' })).text();
+      expect(unlisted).toContain('OPERATION_NOT_TRUSTED');
+    });
   });
 });
 

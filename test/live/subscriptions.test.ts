@@ -3,7 +3,11 @@
 // refusals are coded; the stream ends when the token expires.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type Stack } from '../support/stack.ts';
-import { tokenFor } from '../support/env.ts';
+import { TEST_SECRETS, TEST_SIGNING_KEY, tokenFor } from '../support/env.ts';
+import { signRequest } from '../../lib/signature.ts';
+import { DEMO } from '../../lib/demo.ts';
+import { toGlobalId } from '../../lib/global-id.ts';
+import { demoCredits } from '../../subgraphs/registry/local/seed.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -26,7 +30,7 @@ describe('offset order progress through the gateway (SSE)', () => {
   let token: string;
 
   beforeAll(async () => {
-    stack = await startStack('local', { PAYMENT_OUTBOX_INTERVAL_MS: '50', SUBSCRIPTIONS_MAX_PER_CALLER: '3' });
+    stack = await startStack('local', { PAYMENT_OUTBOX_INTERVAL_MS: '50', SUBSCRIPTIONS_MAX_PER_CALLER: '3', SUBSCRIPTIONS_HEARTBEAT_MS: '50' });
     token = await tokenFor(buyer);
   });
   afterAll(async () => {
@@ -116,6 +120,62 @@ describe('offset order progress through the gateway (SSE)', () => {
     }
     expect(admitted).toEqual(WAITING);
     for (const sub of open) sub.close();
+  });
+
+  it('sends a marketplace order\'s payment as payments records it, with the order resolved from the marketplace', async () => {
+    const alice = DEMO.users.alice;
+    const orderId = toGlobalId('Order', DEMO.orders[0]!);
+    const query = `subscription($orderId: ID!) { orderPaymentUpdated(orderId: $orderId) { status payment { externalReference amount { amount currency } } order { id status } } }`;
+    const sub = await sseSubscribe(stack.gateway.url, query, { orderId }, { token: await tokenFor(alice) });
+    const first = (await sub.next())!.data!.orderPaymentUpdated as { order: { id: string; status: string } };
+    expect(first.order).toMatchObject({ id: orderId });
+    // `status` of the order is the marketplace's: resolved by the gateway for the event.
+    expect(typeof first.order.status).toBe('string');
+    const RECORD = `mutation($input: RecordPaymentTransactionInput!) { recordPaymentTransaction(input: $input) { userErrors { code } } }`;
+    const input = { externalReference: 'live-payment-1', type: 'ORDER', typeId: DEMO.orders[0], payerId: alice.id, amount: '12.50', currency: 'EUR', status: 'COMPLETED' };
+    expect(ok(await graphql(stack.gateway.url, RECORD, { input }, { token: TEST_SECRETS.SERVICE_TOKEN }))).toEqual({ recordPaymentTransaction: { userErrors: [] } });
+    const next = (await sub.next())!;
+    sub.close();
+    expect(next.errors).toBeUndefined();
+    expect(next.data!.orderPaymentUpdated).toMatchObject({ status: 'COMPLETED', payment: { externalReference: 'live-payment-1', amount: { amount: '12.50', currency: 'EUR' } } });
+  });
+
+  it('sends an organization\'s credit requests to its members only, and ends the stream when access is revoked', async () => {
+    const { nordicForest, carbonBuyer } = DEMO.organizations;
+    const query = `subscription($org: ID!) { creditRequestUpdated(organizationId: $org) { creditRequest { action state amount { amount } } } }`;
+    const alice = await sseSubscribe(stack.gateway.url, query, { org: nordicForest }, { token: await tokenFor(DEMO.users.alice) });
+    expect(codesOf(await alice.rest())).toEqual(['FORBIDDEN']);
+
+    const bobToken = await tokenFor(DEMO.users.bob);
+    const bob = await sseSubscribe(stack.gateway.url, query, { org: nordicForest }, { token: bobToken });
+    expect(bob.status).toBe(200);
+    const REQUEST = `mutation($input: CreditActionInput!) { requestCreditAction(input: $input) { creditRequest { id } userErrors { code } } }`;
+    // This stream sends no first event: the request is filed once the registry counts the stream open.
+    const metrics = new URL('/metrics', stack.subgraphs.registry.url);
+    for (let i = 0; i < 200 && !/^subscriptions_active\S* 1$/m.test(await (await fetch(metrics)).text()); i++) await new Promise((r) => setTimeout(r, 25));
+    const first = bob.next();
+    const filed = await graphql<{ requestCreditAction: { userErrors: unknown[] } }>(stack.gateway.url, REQUEST, { input: { organizationId: nordicForest, action: 'TRANSFER', creditId: demoCredits[0]!.id, amount: '1', toOrganizationId: carbonBuyer } }, { token: bobToken });
+    expect(ok(filed).requestCreditAction.userErrors).toEqual([]);
+    expect((await first)?.data).toEqual({ creditRequestUpdated: { creditRequest: { action: 'TRANSFER', state: 'PENDING', amount: { amount: '1' } } } });
+
+    const REVOKE = `mutation($input: OrganizationAccessInput!) { revokeOrganizationAccess(input: $input) { userErrors { code } } }`;
+    ok(await graphql(stack.gateway.url, REVOKE, { input: { organizationId: nordicForest, userId: DEMO.users.bob.id } }, { token: await tokenFor(DEMO.users.admin) }));
+    expect(codesOf(await bob.rest())).toEqual(['FORBIDDEN']);
+  });
+
+  it('keeps an idle subgraph stream alive with heartbeats, for a request the gateway signed', async () => {
+    // The marketplace's own fields only: the subgraph alone cannot answer another's.
+    const query = 'subscription($key: String) { offsetOrderProgress(idempotencyKey: $key) { step final detail order { id } } }';
+    const body = JSON.stringify({ query, variables: { key: 'live-heartbeat' } });
+    const signature = signRequest(TEST_SIGNING_KEY, { method: 'POST', path: '/graphql', body, authorization: `Bearer ${token}` });
+    const sub = await sseSubscribe(stack.subgraphs.marketplace.url, query, { key: 'live-heartbeat' }, { token, headers: signature });
+    expect(await sub.next()).toEqual(WAITING);
+    // Nothing happens to the order: what arrives are heartbeats (SSE comments), counted, never events.
+    const next = sub.next();
+    for (let i = 0; i < 400 && sub.heartbeats() < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(sub.heartbeats()).toBeGreaterThanOrEqual(2);
+    sub.close();
+    expect(await next).toBeNull();
   });
 
   // Last: it stops the marketplace.

@@ -40,6 +40,29 @@ export type OffsetOrderStatus =
   /** A status the offset-orders provider added after this API was written. */
   | 'UNKNOWN';
 
+/** A step of an offset order, from the buyer's side. */
+export type OffsetOrderStep =
+  /** Every gram is retired in the registry; the certificate is ready (final). */
+  | 'CERTIFICATE_READY'
+  /** A product offset run has measured the footprint and quoted it; no order yet (`offsetResoldProductProgress`). */
+  | 'MEASURED'
+  /** The order is placed (allocated and priced); its payment is not recorded yet. */
+  | 'ORDERED'
+  /** The payment is recorded; the credits are being retired. */
+  | 'PAID'
+  /** The order was refused, cancelled or failed; nothing is charged (final). */
+  | 'REFUSED'
+  /** The registry refuses a pooled retirement of the order (e.g. too few credits); retried until an operator tops the inventory up. */
+  | 'RETIREMENT_BLOCKED'
+  /** No order with this key yet (the stream was opened before the order was placed). */
+  | 'WAITING'
+  /**
+   * Sold and paid; the order's grams wait in a project's pool until the pool fills a whole tonne,
+   * which the registry retires as one pooled retirement (the registry retires whole tonnes only).
+   * This can last until other buyers' orders complete the tonne; the certificate is ready then.
+   */
+  | 'WAITING_FOR_POOLED_TONNE';
+
 /** A product's yearly emissions to offset. */
 export type OffsetResoldProductInput = {
   /** The name the certificate is issued to. At most 200 characters. */
@@ -62,17 +85,6 @@ export type OffsetRetirementStatus =
   | 'PENDING'
   /** Recorded in the registry. */
   | 'RETIRED';
-
-/** Where a payment transaction stands. */
-export type PaymentTransactionStatus =
-  /** Settled: counted in the payee's available balance and in the statistics. */
-  | 'COMPLETED'
-  /** Did not go through; nothing was paid. */
-  | 'FAILED'
-  /** Started and not yet settled; not counted in balances or statistics. */
-  | 'PENDING'
-  /** A status the upstream payment services answered that this API does not know yet; never accepted as input. */
-  | 'UNKNOWN';
 
 export type AppGroupsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -102,12 +114,12 @@ export type AppOffsetResoldProductMutationVariables = Exact<{
 
 export type AppOffsetResoldProductMutation = { offsetResoldProduct: { offsetOrder: { id: string, status: OffsetOrderStatus, retirementStatus: OffsetRetirementStatus | null, retirementBlockedReason: string | null, offsetYear: number | null, mass: { amount: string, unit: MassUnit } | null, totalCost: { amount: string, currency: string } | null } | null, userErrors: Array<{ field: Array<string> | null, message: string, code: string }> } };
 
-export type AppOffsetOrderQueryVariables = Exact<{
-  id: string | number;
+export type AppOffsetProgressSubscriptionVariables = Exact<{
+  key: string;
 }>;
 
 
-export type AppOffsetOrderQuery = { offsetOrder: { id: string, status: OffsetOrderStatus, retirementStatus: OffsetRetirementStatus | null, retirementBlockedReason: string | null, offsetYear: number | null, mass: { amount: string, unit: MassUnit } | null, totalCost: { amount: string, currency: string } | null } | null, paymentTransactions: { nodes: Array<{ id: string, status: PaymentTransactionStatus, amount: { amount: string, currency: string } }> } };
+export type AppOffsetProgressSubscription = { offsetResoldProductProgress: { step: OffsetOrderStep, final: boolean, detail: string | null, order: { id: string, status: OffsetOrderStatus, retirementStatus: OffsetRetirementStatus | null, retirementBlockedReason: string | null, offsetYear: number | null, mass: { amount: string, unit: MassUnit } | null, totalCost: { amount: string, currency: string } | null } | null } };
 
 export type AppOffsetCertificateQueryVariables = Exact<{
   id: string | number;
@@ -123,5 +135,5 @@ export const AppGroupsDocument = {"__meta__":{"hash":"sha256:6519d183c356dd7a75e
 export const AppResoldProductsDocument = {"__meta__":{"hash":"sha256:fc338d8307705e768b72bb99c0bc9a174feac8de2e7cfd5929d27bfc440f678b"}} as unknown as DocumentNode<AppResoldProductsQuery, AppResoldProductsQueryVariables>;
 export const AppOffsetQuoteDocument = {"__meta__":{"hash":"sha256:6c4f005ac458b125bac316a9eb49e9086431175c9097887078098b4b4248b343"}} as unknown as DocumentNode<AppOffsetQuoteQuery, AppOffsetQuoteQueryVariables>;
 export const AppOffsetResoldProductDocument = {"__meta__":{"hash":"sha256:8ea803adc48172e13c2bc59b16fc8842e364e99ee88c85eec17261d206787260"}} as unknown as DocumentNode<AppOffsetResoldProductMutation, AppOffsetResoldProductMutationVariables>;
-export const AppOffsetOrderDocument = {"__meta__":{"hash":"sha256:5dcf21b0b63ba630e593e4e9cc0ac92df463fc144354c6775693cd8abd9b23de"}} as unknown as DocumentNode<AppOffsetOrderQuery, AppOffsetOrderQueryVariables>;
+export const AppOffsetProgressDocument = {"__meta__":{"hash":"sha256:c2c74b850d9c825642689ac16d23cc877cd96672189a27d35067c4e108d63db1"}} as unknown as DocumentNode<AppOffsetProgressSubscription, AppOffsetProgressSubscriptionVariables>;
 export const AppOffsetCertificateDocument = {"__meta__":{"hash":"sha256:be5278de8f743824d19c1569e29c84ebbb81300152edb7cf3ab6ac897b4240aa"}} as unknown as DocumentNode<AppOffsetCertificateQuery, AppOffsetCertificateQueryVariables>;

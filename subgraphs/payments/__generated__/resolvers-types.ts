@@ -234,6 +234,17 @@ export type OrderPaymentsArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** The payment of a marketplace order, as sent by `orderPaymentUpdated`. */
+export type OrderPaymentUpdate = {
+  __typename?: 'OrderPaymentUpdate';
+  /** The order (marketplace). */
+  order: Order;
+  /** Its latest payment transaction the caller may see; null while none is recorded. */
+  payment: Maybe<PaymentTransaction>;
+  /** The status of that payment; null while none is recorded. */
+  status: Maybe<PaymentTransactionStatus>;
+};
+
 /** Relay page information of a connection. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -437,6 +448,22 @@ export type SortDirection =
   | 'ASC'
   /** Descending: newest, largest or Z first. */
   | 'DESC';
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The payment of one marketplace order: its latest payment transaction the caller may see at
+   * once (null while none is recorded), then one event each time a payment of the order is
+   * recorded or changes status. Needs a token; the payer, the payee and admins see a payment (the
+   * PaymentTransaction rule). The stream ends with UNAUTHENTICATED when the token expires.
+   */
+  orderPaymentUpdated: OrderPaymentUpdate;
+};
+
+
+export type SubscriptionOrderPaymentUpdatedArgs = {
+  orderId: Scalars['ID']['input'];
+};
 
 /** A marketplace supplier, with its payments. */
 export type Supplier = {
@@ -686,6 +713,7 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Nft: ResolverTypeWrapper<EntityRef>;
   Order: ResolverTypeWrapper<EntityRef>;
+  OrderPaymentUpdate: ResolverTypeWrapper<Omit<OrderPaymentUpdate, 'order' | 'payment'> & { order: ResolversTypes['Order'], payment?: Maybe<ResolversTypes['PaymentTransaction']> }>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   PaymentStats: ResolverTypeWrapper<PaymentStatsRoot>;
@@ -703,6 +731,7 @@ export type ResolversTypes = ResolversObject<{
   RecordPaymentTransactionInput: RecordPaymentTransactionInput;
   RecordPaymentTransactionPayload: ResolverTypeWrapper<Omit<RecordPaymentTransactionPayload, 'paymentTransaction'> & { paymentTransaction?: Maybe<ResolversTypes['PaymentTransaction']> }>;
   SortDirection: SortDirection;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Supplier: ResolverTypeWrapper<EntityRef>;
   Transfer: ResolverTypeWrapper<TransferRecord>;
   TransferConnection: ResolverTypeWrapper<Omit<TransferConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['TransferEdge']>, nodes: Array<ResolversTypes['Transfer']> }>;
@@ -738,6 +767,7 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   Nft: EntityRef;
   Order: EntityRef;
+  OrderPaymentUpdate: Omit<OrderPaymentUpdate, 'order' | 'payment'> & { order: ResolversParentTypes['Order'], payment?: Maybe<ResolversParentTypes['PaymentTransaction']> };
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   PaymentStats: PaymentStatsRoot;
@@ -751,6 +781,7 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   RecordPaymentTransactionInput: RecordPaymentTransactionInput;
   RecordPaymentTransactionPayload: Omit<RecordPaymentTransactionPayload, 'paymentTransaction'> & { paymentTransaction?: Maybe<ResolversParentTypes['PaymentTransaction']> };
+  Subscription: Record<PropertyKey, never>;
   Supplier: EntityRef;
   Transfer: TransferRecord;
   TransferConnection: Omit<TransferConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['TransferEdge']>, nodes: Array<ResolversParentTypes['Transfer']> };
@@ -908,6 +939,12 @@ export type OrderResolvers<ContextType = Context, ParentType extends ResolversPa
   payments?: Resolver<ResolversTypes['PaymentTransactionConnection'], ParentType, ContextType, Partial<OrderPaymentsArgs>>;
 }>;
 
+export type OrderPaymentUpdateResolvers<ContextType = Context, ParentType extends ResolversParentTypes['OrderPaymentUpdate'] = ResolversParentTypes['OrderPaymentUpdate']> = ResolversObject<{
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+  payment?: Resolver<Maybe<ResolversTypes['PaymentTransaction']>, ParentType, ContextType>;
+  status?: Resolver<Maybe<ResolversTypes['PaymentTransactionStatus']>, ParentType, ContextType>;
+}>;
+
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -974,6 +1011,10 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
 export type RecordPaymentTransactionPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RecordPaymentTransactionPayload'] = ResolversParentTypes['RecordPaymentTransactionPayload']> = ResolversObject<{
   paymentTransaction?: Resolver<Maybe<ResolversTypes['PaymentTransaction']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  orderPaymentUpdated?: SubscriptionResolver<ResolversTypes['OrderPaymentUpdate'], "orderPaymentUpdated", ParentType, ContextType, RequireFields<SubscriptionOrderPaymentUpdatedArgs, 'orderId'>>;
 }>;
 
 export type SupplierResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Supplier'] = ResolversParentTypes['Supplier'], FederationReferenceType extends FederationReferenceTypes['Supplier'] = FederationReferenceTypes['Supplier']> = ResolversObject<{
@@ -1045,6 +1086,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   Nft?: NftResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
+  OrderPaymentUpdate?: OrderPaymentUpdateResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PaymentStats?: PaymentStatsResolvers<ContextType>;
   PaymentStatsTotals?: PaymentStatsTotalsResolvers<ContextType>;
@@ -1055,6 +1097,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   QuarterlyPaymentStats?: QuarterlyPaymentStatsResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RecordPaymentTransactionPayload?: RecordPaymentTransactionPayloadResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Supplier?: SupplierResolvers<ContextType>;
   Transfer?: TransferResolvers<ContextType>;
   TransferConnection?: TransferConnectionResolvers<ContextType>;

@@ -1,4 +1,5 @@
 import { requireService, requireViewer } from '../../../lib/auth.ts';
+import { PAYMENTS_TOPIC, paymentSubscriptions } from './live.ts';
 import { pageArgs, wantsTotalCount } from '../../../lib/connection.ts';
 import { mutationPayload } from '../../../lib/errors.ts';
 import { commonResolvers } from '../../../lib/scalars.ts';
@@ -28,11 +29,16 @@ export const resolvers: Resolvers<Context> = {
       requireViewer(ctx);
       return mutationPayload('transfer', () => ctx.source.createTransfer(validateTransfer(input)));
     },
-    recordPaymentTransaction: (_root, { input }, ctx) => {
+    recordPaymentTransaction: async (_root, { input }, ctx) => {
       requireService(ctx);
-      return mutationPayload('paymentTransaction', () => ctx.source.recordPaymentTransaction(validatePaymentTransaction(input)));
+      const payload = await mutationPayload('paymentTransaction', () => ctx.source.recordPaymentTransaction(validatePaymentTransaction(input)));
+      // Live updates (resolvers/live.ts): the record's subject, no personal data.
+      if (payload.paymentTransaction) ctx.live.publish(PAYMENTS_TOPIC, { typeId: payload.paymentTransaction.typeId });
+      return payload;
     },
   },
+
+  Subscription: paymentSubscriptions,
 
   PaymentStats: {
     global: (_stats, _args, ctx) => ctx.source.globalStats(),

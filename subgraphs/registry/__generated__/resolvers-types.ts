@@ -297,6 +297,13 @@ export type CreditRequestState =
   /** A state the upstream registry answered that this API does not know. */
   | 'UNKNOWN';
 
+/** A credit request filed or reviewed, as sent by `creditRequestUpdated`. */
+export type CreditRequestUpdate = {
+  __typename?: 'CreditRequestUpdate';
+  /** The request as it stands after the change. */
+  creditRequest: CreditRequest;
+};
+
 /** Decision of a credit request review. */
 export type CreditReviewDecision =
   /** Execute the request: the reserved tonnes move, retire or are cancelled. */
@@ -814,6 +821,23 @@ export type SortDirection =
   /** Descending: newest, largest or Z first. */
   | 'DESC';
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The credit requests of one organization as they are filed and reviewed: one event per request
+   * filed (`requestCreditAction`, `transactCredits`) or reviewed (`reviewCreditRequest`). Members of
+   * the organization and admins only: anyone else is FORBIDDEN at the start, and a member whose
+   * access is revoked gets FORBIDDEN and the end of the stream. Needs a token; the stream ends with
+   * UNAUTHENTICATED when it expires.
+   */
+  creditRequestUpdated: CreditRequestUpdate;
+};
+
+
+export type SubscriptionCreditRequestUpdatedArgs = {
+  organizationId: Scalars['ID']['input'];
+};
+
 /** An expected business failure of a mutation: validation, conflict, insufficient balance. */
 export type UserError = {
   __typename?: 'UserError';
@@ -960,6 +984,7 @@ export type ResolversTypes = ResolversObject<{
   CreditRequestEdge: ResolverTypeWrapper<Omit<CreditRequestEdge, 'node'> & { node: ResolversTypes['CreditRequest'] }>;
   CreditRequestPayload: ResolverTypeWrapper<Omit<CreditRequestPayload, 'creditRequest'> & { creditRequest?: Maybe<ResolversTypes['CreditRequest']> }>;
   CreditRequestState: CreditRequestState;
+  CreditRequestUpdate: ResolverTypeWrapper<Omit<CreditRequestUpdate, 'creditRequest'> & { creditRequest: ResolversTypes['CreditRequest'] }>;
   CreditReviewDecision: CreditReviewDecision;
   CreditType: ResolverTypeWrapper<CreditTypeRecord>;
   CreditTypeConnection: ResolverTypeWrapper<Omit<CreditTypeConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['CreditTypeEdge']>, nodes: Array<ResolversTypes['CreditType']> }>;
@@ -997,6 +1022,7 @@ export type ResolversTypes = ResolversObject<{
   ReviewCreditRequestInput: ReviewCreditRequestInput;
   SerialRange: ResolverTypeWrapper<SerialRangeRecord>;
   SortDirection: SortDirection;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UserError: ResolverTypeWrapper<UserError>;
   federation__FieldSet: ResolverTypeWrapper<Scalars['federation__FieldSet']['output']>;
   federation__Scope: ResolverTypeWrapper<Scalars['federation__Scope']['output']>;
@@ -1021,6 +1047,7 @@ export type ResolversParentTypes = ResolversObject<{
   CreditRequestConnection: Omit<CreditRequestConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['CreditRequestEdge']>, nodes: Array<ResolversParentTypes['CreditRequest']> };
   CreditRequestEdge: Omit<CreditRequestEdge, 'node'> & { node: ResolversParentTypes['CreditRequest'] };
   CreditRequestPayload: Omit<CreditRequestPayload, 'creditRequest'> & { creditRequest?: Maybe<ResolversParentTypes['CreditRequest']> };
+  CreditRequestUpdate: Omit<CreditRequestUpdate, 'creditRequest'> & { creditRequest: ResolversParentTypes['CreditRequest'] };
   CreditType: CreditTypeRecord;
   CreditTypeConnection: Omit<CreditTypeConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['CreditTypeEdge']>, nodes: Array<ResolversParentTypes['CreditType']> };
   CreditTypeEdge: Omit<CreditTypeEdge, 'node'> & { node: ResolversParentTypes['CreditType'] };
@@ -1054,6 +1081,7 @@ export type ResolversParentTypes = ResolversObject<{
   RetirementFilter: RetirementFilter;
   ReviewCreditRequestInput: ReviewCreditRequestInput;
   SerialRange: SerialRangeRecord;
+  Subscription: Record<PropertyKey, never>;
   UserError: UserError;
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
   federation__Scope: Scalars['federation__Scope']['output'];
@@ -1223,6 +1251,10 @@ export type CreditRequestPayloadResolvers<ContextType = Context, ParentType exte
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type CreditRequestUpdateResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CreditRequestUpdate'] = ResolversParentTypes['CreditRequestUpdate']> = ResolversObject<{
+  creditRequest?: Resolver<ResolversTypes['CreditRequest'], ParentType, ContextType>;
+}>;
+
 export type CreditTypeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CreditType'] = ResolversParentTypes['CreditType']> = ResolversObject<{
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1385,6 +1417,10 @@ export type SerialRangeResolvers<ContextType = Context, ParentType extends Resol
   start?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  creditRequestUpdated?: SubscriptionResolver<ResolversTypes['CreditRequestUpdate'], "creditRequestUpdated", ParentType, ContextType, RequireFields<SubscriptionCreditRequestUpdatedArgs, 'organizationId'>>;
+}>;
+
 export type UserErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = ResolversObject<{
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
@@ -1415,6 +1451,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   CreditRequestConnection?: CreditRequestConnectionResolvers<ContextType>;
   CreditRequestEdge?: CreditRequestEdgeResolvers<ContextType>;
   CreditRequestPayload?: CreditRequestPayloadResolvers<ContextType>;
+  CreditRequestUpdate?: CreditRequestUpdateResolvers<ContextType>;
   CreditType?: CreditTypeResolvers<ContextType>;
   CreditTypeConnection?: CreditTypeConnectionResolvers<ContextType>;
   CreditTypeEdge?: CreditTypeEdgeResolvers<ContextType>;
@@ -1440,6 +1477,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   RetirementConnection?: RetirementConnectionResolvers<ContextType>;
   RetirementEdge?: RetirementEdgeResolvers<ContextType>;
   SerialRange?: SerialRangeResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
   federation__FieldSet?: GraphQLScalarType;
   federation__Scope?: GraphQLScalarType;

@@ -9,6 +9,7 @@ import { commonResolvers } from '../../../lib/scalars.ts';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { validateCreditAction, validateOffsetRetirement } from '../rules.ts';
+import { CREDIT_REQUESTS_TOPIC, registrySubscriptions } from './live.ts';
 
 /** A failed organization of a list as a coded error naming it (never the upstream's text). */
 function partFailureOf(organizationId: string, error: unknown) {
@@ -19,6 +20,13 @@ function partFailureOf(organizationId: string, error: unknown) {
 }
 
 const tonnes = (amount: Decimal) => ({ amount: amount.toString(), unit: 'T' as const });
+
+/** A credit request filed or reviewed, published for live updates (resolvers/live.ts): ids only. */
+async function published<P extends { creditRequest: { id: string; fromOrganizationId: string } | null }>(ctx: Context, payload: Promise<P>): Promise<P> {
+  const answer = await payload;
+  if (answer.creditRequest) ctx.live.publish(CREDIT_REQUESTS_TOPIC, { organizationId: answer.creditRequest.fromOrganizationId, requestId: answer.creditRequest.id });
+  return answer;
+}
 
 export const resolvers: Resolvers<Context> = {
   ...commonResolvers,
@@ -34,16 +42,21 @@ export const resolvers: Resolvers<Context> = {
   },
 
   Mutation: {
-    transactCredits: (_root, { input }, ctx) => mutationPayload('creditRequest', () => ctx.source.transactCredits(validateCreditAction(input))),
-    requestCreditAction: (_root, { input }, ctx) => mutationPayload('creditRequest', () => ctx.source.requestCreditAction(validateCreditAction(input))),
+    transactCredits: (_root, { input }, ctx) => published(ctx, mutationPayload('creditRequest', () => ctx.source.transactCredits(validateCreditAction(input)))),
+    requestCreditAction: (_root, { input }, ctx) => published(ctx, mutationPayload('creditRequest', () => ctx.source.requestCreditAction(validateCreditAction(input)))),
     reviewCreditRequest: (_root, { input }, ctx) =>
-      mutationPayload('creditRequest', () => ctx.source.reviewCreditRequest(input.organizationId, input.requestId, input.state)),
+      published(ctx, mutationPayload('creditRequest', () => ctx.source.reviewCreditRequest(input.organizationId, input.requestId, input.state))),
     retireCreditsForOffsetOrder: (_root, { input }, ctx) => {
       requireService(ctx);
       return mutationPayload('retirements', () => ctx.source.retireCreditsForOffsetOrder(validateOffsetRetirement(input)));
     },
     grantOrganizationAccess: (_root, { input }, ctx) => mutationPayload('member', () => ctx.source.grantOrganizationAccess(input.organizationId, input.userId)),
-    revokeOrganizationAccess: (_root, { input }, ctx) => mutationPayload('member', () => ctx.source.revokeOrganizationAccess(input.organizationId, input.userId)),
+    revokeOrganizationAccess: async (_root, { input }, ctx) => {
+      const payload = await mutationPayload('member', () => ctx.source.revokeOrganizationAccess(input.organizationId, input.userId));
+      // Live updates: the organization's streams check their members again.
+      if (payload.userErrors.length === 0) ctx.live.publish(CREDIT_REQUESTS_TOPIC, { organizationId: input.organizationId });
+      return payload;
+    },
   },
 
   Organization: {
@@ -52,6 +65,8 @@ export const resolvers: Resolvers<Context> = {
     creditRequests: (org, args, ctx) => ctx.source.creditRequests(org.id, pageArgs(args)),
     creditRequest: (org, { id }, ctx) => ctx.source.creditRequest(org.id, id),
   },
+
+  Subscription: registrySubscriptions,
 
   Project: {
     __resolveReference: (ref, ctx) => ctx.loaders.project.load(ref.id),

@@ -1,0 +1,65 @@
+// Live updates of payments: `orderPaymentUpdated`. A payment recorded (recordPaymentTransaction)
+// publishes on PAYMENTS_TOPIC where it happens; each stream reads its order's payments again with
+// its caller's scope (the PaymentTransaction rule) and sends an event when the latest changed.
+import { requireViewer } from '../../../lib/auth.ts';
+import { pageArgs } from '../../../lib/connection.ts';
+import { subscriptionField, topicEvents } from '../../../lib/subscriptions.ts';
+import type { PaymentTransactionStatus, SubscriptionResolvers } from '../__generated__/resolvers-types.ts';
+import type { Context } from '../context.ts';
+import type { PaymentTransactionRecord } from '../source.ts';
+
+export const PAYMENTS_TOPIC = 'payments.transactions';
+
+export interface OrderPaymentEvent {
+  order: { id: string };
+  payment: PaymentTransactionRecord | null;
+  status: PaymentTransactionStatus | null;
+}
+
+/** The order's latest payment the caller may see (the source applies the caller's scope). */
+async function read(ctx: Context, orderId: string): Promise<OrderPaymentEvent> {
+  const fresh = ctx.renew();
+  const page = await fresh.source.paymentTransactions({ page: pageArgs({ first: 1 }), filter: { type: 'ORDER', typeId: orderId }, order: 'DESC' });
+  const payment = page.nodes[0] ?? null;
+  return { order: { id: orderId }, payment, status: payment?.status ?? null };
+}
+
+async function updates(ctx: Context, orderId: string) {
+  const changes = topicEvents(ctx.live, [PAYMENTS_TOPIC]);
+  let first: OrderPaymentEvent;
+  try {
+    first = await read(ctx, orderId);
+  } catch (error) {
+    await changes.return?.();
+    throw error;
+  }
+  const events = (async function* () {
+    try {
+      let last = first;
+      yield last;
+      for await (const change of changes) {
+        if (change.typeId !== undefined && change.typeId !== orderId) continue;
+        const next = await read(ctx, orderId);
+        if (next.payment?.id === last.payment?.id && next.status === last.status) continue;
+        last = next;
+        yield next;
+      }
+    } finally {
+      await changes.return?.();
+    }
+  })();
+  const end = events.return.bind(events);
+  return Object.assign(events, {
+    return: async () => {
+      await changes.return?.();
+      return end(undefined);
+    },
+  });
+}
+
+export const paymentSubscriptions: SubscriptionResolvers<Context> = {
+  orderPaymentUpdated: subscriptionField((args: { orderId: string }, ctx: Context) => {
+    requireViewer(ctx);
+    return updates(ctx, args.orderId);
+  }) as unknown as SubscriptionResolvers<Context>['orderPaymentUpdated'],
+};
