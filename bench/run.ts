@@ -22,6 +22,7 @@
 // the same Node flags and environment; `--source` runs the TypeScript sources instead.
 // `--profile` writes a V8 CPU profile of each named process into bench/profiles/ (open it in Chrome
 // DevTools, or summarise it with `node bench/profile-summary.ts <file>`).
+import { loadavg } from 'node:os';
 import { SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
 import { SERVER_NODE_FLAGS, ensureServersBuilt } from '../scripts/build.ts';
 import { measure, median, type BenchRequest, type Measured } from './load.ts';
@@ -161,6 +162,8 @@ function cases(stack: Stack, callers: Callers, capture: Captured[][], opts: Opti
 
 interface Summary {
   label: string;
+  /** Requests sent in the measured rounds. */
+  requests: number;
   rps: number;
   p50Ms: number;
   p99Ms: number;
@@ -188,6 +191,7 @@ async function measureCases(stack: Stack, list: Case[], opts: Options): Promise<
         c.name,
         {
           label: c.label,
+          requests: rs.reduce((n, r) => n + r.requests, 0),
           rps: Math.round(median(rs.map((r) => r.rps))),
           p50Ms: Math.round(median(rs.map((r) => r.p50))),
           p99Ms: Math.round(median(rs.map((r) => r.p99))),
@@ -224,8 +228,9 @@ function seriesRps(summary: Record<string, Summary>): number | undefined {
 }
 
 function report(summary: Record<string, Summary>, memory: { idle: Record<string, number>; peak: Record<string, number> }, perQuery: number, stack: Stack, opts: Options) {
+  const load = loadavg().map((l) => l.toFixed(1)).join(', ');
   console.log(
-    `\nbench: ${opts.connections} connections, ${opts.rounds} interleaved rounds of ${opts.seconds} s per case, ${stack.database}, local mode, demo data and seeded callers, ${opts.fromSource ? 'TypeScript sources' : 'built servers (dist/)'}${opts.nodeFlags.length ? `, node ${opts.nodeFlags.join(' ')}` : ''}\n`,
+    `\nbench: machine load average ${load} (at the end; the figures need a quiet machine), ${opts.connections} connections, ${opts.rounds} interleaved rounds of ${opts.seconds} s per case, ${stack.database}, local mode, demo data and seeded callers, ${opts.fromSource ? 'TypeScript sources' : 'built servers (dist/)'}${opts.nodeFlags.length ? `, node ${opts.nodeFlags.join(' ')}` : ''}\n`,
   );
   console.log('| case | req/s | p50 ms | p99 ms | errors | CPU ms / request |');
   console.log('| --- | --- | --- | --- | --- | --- |');
@@ -234,7 +239,8 @@ function report(summary: Record<string, Summary>, memory: { idle: Record<string,
   const mixed = summary.mixed;
   if (mixed) {
     const codes = Object.entries(mixed.userErrors).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
-    console.log(`\nmixed: ${mixed.writes} writes, errors ${mixed.errors}, expected user errors: ${codes}`);
+    const requests = Math.max(1, mixed.requests);
+    console.log(`\nmixed: ${mixed.requests} requests, ${mixed.writes} writes (${((100 * mixed.writes) / requests).toFixed(1)} %), errors ${mixed.errors} (${((100 * mixed.errors) / requests).toFixed(2)} %), expected user errors: ${codes}`);
   }
   const headline = summary['persona:returning'];
   const series = seriesRps(summary);
