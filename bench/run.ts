@@ -17,7 +17,7 @@
 // of every process. Local mode, SQLite in a temp folder, or a fresh PostgreSQL database when
 // DATABASE_URL is set. Exit code 1 when a target (TARGETS) is missed.
 //   npm run bench [-- --seconds 5 --rounds 3 --connections 20 --profile gateway,marketplace --node-flags "--max-semi-space-size=4" --source --cases persona:returning,ceiling
-//                     --compare-gateway "<flags>" --compare-gateway-file <other build>/dist/gateway.js]
+//                     --compare-gateway "<flags>" --compare-gateway-file <other build>/dist/gateway.js --compare-over-standin]
 // The processes run as `npm start` runs them: their build in dist/ (built first when stale), with
 // the same Node flags and environment; `--source` runs the TypeScript sources instead.
 // `--profile` writes a V8 CPU profile of each named process into bench/profiles/ (open it in Chrome
@@ -52,6 +52,7 @@ interface Options {
   fromSource: boolean;
   compareFlags?: string[];
   compareFile?: string;
+  compareOverStandin?: boolean;
   onlyCases?: Set<string>;
 }
 
@@ -73,6 +74,8 @@ function options(argv: string[]): Options {
     compareFlags: list('compare-gateway', ' '),
     // `--compare-gateway-file <file>`: a second gateway running another build (e.g. another commit's dist/gateway.js).
     compareFile: value('compare-gateway-file'),
+    // `--compare-over-standin`: the second gateway runs over the stand-in, a ceiling to compare with `ceiling`.
+    compareOverStandin: argv.includes('--compare-over-standin'),
     // `--cases persona:returning,ceiling`: measure only these cases (names as in the table's keys).
     onlyCases: value('cases') ? new Set(list('cases', ',')) : undefined,
   };
@@ -141,7 +144,7 @@ function cases(stack: Stack, callers: Callers, capture: Captured[][], opts: Opti
     ...(opts.compareFlags || opts.compareFile
       ? (['returning', 'new'] as const).map((p) => ({
           name: `compared:${p}`,
-          label: `${PERSONA_LABELS[p].split(',')[0]!.split(' (')[0]}, compared gateway (${[opts.compareFile, opts.compareFlags?.join(' ')].filter(Boolean).join(', ')})`,
+          label: `${PERSONA_LABELS[p].split(',')[0]!.split(' (')[0]}, compared gateway${opts.compareOverStandin ? ' over stand-ins' : ''} (${[opts.compareFile, opts.compareFlags?.join(' ')].filter(Boolean).join(', ')})`,
           origin: stack.ports.compared!,
           role: 'gateway (compared)',
           next: (i: number) => readOf(p, callers, i),
