@@ -179,16 +179,17 @@ const PERSONAS: PersonaName[] = ['returning', 'new', 'anonymous', 'member', 'adm
 
 /**
  * The mixed workload's n-th request on connection i: the reads of the persona that connection
- * stands for, with every tenth request a write by a buyer (the connection's own when it is a
+ * stands for, with every tenth request (at a turn of the connection's own) a write by a buyer (the connection's own when it is a
  * buyer's, else a returning buyer's): an order of a few kilograms, an offset order by mass, or the
  * yearly offset of a resold product (one key per caller and product: later sends are retries).
  */
 export function mixedRequest(callers: Callers, i: number, n: number, run: string) {
   const persona = PERSONAS[i % PERSONAS.length]!;
-  if (n % 10 !== 9) return readOf(persona, callers, i);
+  // Connections write at different turns, so about a tenth of what is sent at any time is a write.
+  if ((n + i) % 10 !== 9) return readOf(persona, callers, i);
   const buyers = persona === 'new' ? callers.tokens.new : callers.tokens.returning;
   const token = buyers[i % buyers.length]!;
-  const write = Math.floor(n / 10) % 3;
+  const write = (Math.floor((n + i) / 10) + i) % 3;
   const key = `mixed-${run}-${i}-${n}`;
   const body =
     write === 0

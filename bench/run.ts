@@ -17,11 +17,12 @@
 // of every process. Local mode, SQLite in a temp folder, or a fresh PostgreSQL database when
 // DATABASE_URL is set. Exit code 1 when a target (TARGETS) is missed.
 //   npm run bench [-- --seconds 5 --rounds 3 --connections 20 --profile gateway,marketplace --node-flags "--max-semi-space-size=4" --source --cases persona:returning,ceiling
-//                     --compare-gateway "<flags>" --compare-gateway-file <other build>/dist/gateway.js]
+//                     --compare-gateway "<flags>" --compare-gateway-file <other build>/dist/gateway.js --compare-over-standin]
 // The processes run as `npm start` runs them: their build in dist/ (built first when stale), with
 // the same Node flags and environment; `--source` runs the TypeScript sources instead.
 // `--profile` writes a V8 CPU profile of each named process into bench/profiles/ (open it in Chrome
 // DevTools, or summarise it with `node bench/profile-summary.ts <file>`).
+import { loadavg } from 'node:os';
 import { SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
 import { SERVER_NODE_FLAGS, ensureServersBuilt } from '../scripts/build.ts';
 import { measure, median, type BenchRequest, type Measured } from './load.ts';
@@ -51,6 +52,7 @@ interface Options {
   fromSource: boolean;
   compareFlags?: string[];
   compareFile?: string;
+  compareOverStandin?: boolean;
   onlyCases?: Set<string>;
 }
 
@@ -72,6 +74,8 @@ function options(argv: string[]): Options {
     compareFlags: list('compare-gateway', ' '),
     // `--compare-gateway-file <file>`: a second gateway running another build (e.g. another commit's dist/gateway.js).
     compareFile: value('compare-gateway-file'),
+    // `--compare-over-standin`: the second gateway runs over the stand-in, a ceiling to compare with `ceiling`.
+    compareOverStandin: argv.includes('--compare-over-standin'),
     // `--cases persona:returning,ceiling`: measure only these cases (names as in the table's keys).
     onlyCases: value('cases') ? new Set(list('cases', ',')) : undefined,
   };
@@ -140,7 +144,7 @@ function cases(stack: Stack, callers: Callers, capture: Captured[][], opts: Opti
     ...(opts.compareFlags || opts.compareFile
       ? (['returning', 'new'] as const).map((p) => ({
           name: `compared:${p}`,
-          label: `${PERSONA_LABELS[p].split(',')[0]!.split(' (')[0]}, compared gateway (${[opts.compareFile, opts.compareFlags?.join(' ')].filter(Boolean).join(', ')})`,
+          label: `${PERSONA_LABELS[p].split(',')[0]!.split(' (')[0]}, compared gateway${opts.compareOverStandin ? ' over stand-ins' : ''} (${[opts.compareFile, opts.compareFlags?.join(' ')].filter(Boolean).join(', ')})`,
           origin: stack.ports.compared!,
           role: 'gateway (compared)',
           next: (i: number) => readOf(p, callers, i),
@@ -161,6 +165,8 @@ function cases(stack: Stack, callers: Callers, capture: Captured[][], opts: Opti
 
 interface Summary {
   label: string;
+  /** Requests sent in the measured rounds. */
+  requests: number;
   rps: number;
   p50Ms: number;
   p99Ms: number;
@@ -188,6 +194,7 @@ async function measureCases(stack: Stack, list: Case[], opts: Options): Promise<
         c.name,
         {
           label: c.label,
+          requests: rs.reduce((n, r) => n + r.requests, 0),
           rps: Math.round(median(rs.map((r) => r.rps))),
           p50Ms: Math.round(median(rs.map((r) => r.p50))),
           p99Ms: Math.round(median(rs.map((r) => r.p99))),
@@ -224,8 +231,9 @@ function seriesRps(summary: Record<string, Summary>): number | undefined {
 }
 
 function report(summary: Record<string, Summary>, memory: { idle: Record<string, number>; peak: Record<string, number> }, perQuery: number, stack: Stack, opts: Options) {
+  const load = loadavg().map((l) => l.toFixed(1)).join(', ');
   console.log(
-    `\nbench: ${opts.connections} connections, ${opts.rounds} interleaved rounds of ${opts.seconds} s per case, ${stack.database}, local mode, demo data and seeded callers, ${opts.fromSource ? 'TypeScript sources' : 'built servers (dist/)'}${opts.nodeFlags.length ? `, node ${opts.nodeFlags.join(' ')}` : ''}\n`,
+    `\nbench: machine load average ${load} (at the end; the figures need a quiet machine), ${opts.connections} connections, ${opts.rounds} interleaved rounds of ${opts.seconds} s per case, ${stack.database}, local mode, demo data and seeded callers, ${opts.fromSource ? 'TypeScript sources' : 'built servers (dist/)'}${opts.nodeFlags.length ? `, node ${opts.nodeFlags.join(' ')}` : ''}\n`,
   );
   console.log('| case | req/s | p50 ms | p99 ms | errors | CPU ms / request |');
   console.log('| --- | --- | --- | --- | --- | --- |');
@@ -234,7 +242,8 @@ function report(summary: Record<string, Summary>, memory: { idle: Record<string,
   const mixed = summary.mixed;
   if (mixed) {
     const codes = Object.entries(mixed.userErrors).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
-    console.log(`\nmixed: ${mixed.writes} writes, errors ${mixed.errors}, expected user errors: ${codes}`);
+    const requests = Math.max(1, mixed.requests);
+    console.log(`\nmixed: ${mixed.requests} requests, ${mixed.writes} writes (${((100 * mixed.writes) / requests).toFixed(1)} %), errors ${mixed.errors} (${((100 * mixed.errors) / requests).toFixed(2)} %), expected user errors: ${codes}`);
   }
   const headline = summary['persona:returning'];
   const series = seriesRps(summary);

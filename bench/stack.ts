@@ -22,6 +22,8 @@ export interface StackOptions {
   compareFlags?: string[];
   /** The file the second gateway runs instead of this one (e.g. another commit's dist/gateway.js). */
   compareFile?: string;
+  /** The second gateway runs over the stand-in (a ceiling of its own) instead of the subgraphs. */
+  compareOverStandin?: boolean;
 }
 
 export interface Stack {
@@ -125,7 +127,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ...Object.fromEntries(SUBGRAPHS.map((n) => [`${n.toUpperCase()}_URL`, `http://127.0.0.1:${ports.standin}/${n}`])),
     });
     const compared = opts.compareFlags ?? opts.compareFile;
-    if (compared) start('gateway (compared)', opts.compareFile ?? entry('gateway'), [], { GATEWAY_PORT: String(ports.compared) }, opts.compareFlags ?? opts.nodeFlags);
+    const overStandin = opts.compareOverStandin ? Object.fromEntries(SUBGRAPHS.map((n) => [`${n.toUpperCase()}_URL`, `http://127.0.0.1:${ports.standin}/${n}`])) : {};
+    if (compared) start('gateway (compared)', opts.compareFile ?? entry('gateway'), [], { GATEWAY_PORT: String(ports.compared), ...overStandin }, opts.compareFlags ?? opts.nodeFlags);
     await Promise.all([
       waitFor(`http://127.0.0.1:${ports.gateway}/health`),
       waitFor(`http://127.0.0.1:${ports.ceiling}/`),

@@ -294,6 +294,9 @@ function bodyLimit(maxBytes: number): GatewayPlugin {
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
       const length = request.headers.get('content-length');
       if (length !== null && !(Number(length) <= maxBytes)) throw tooLarge(maxBytes);
+      // A body with a Content-Length within the limit is no longer than that (HTTP framing): read as it is.
+      // (A decompressed body has none: compression.ts removes it.)
+      if (length !== null && !request.headers.has('content-encoding')) return;
       if (!requestParser || !request.body) return;
       setRequestParser(async (req) => {
         const body = await readWithin(req.body!, maxBytes);

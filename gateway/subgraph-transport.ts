@@ -45,18 +45,19 @@ function headersOf(init: RequestInit): Record<string, string> {
   return out;
 }
 
-/** Path and query of a URL, kept per URL (a gateway calls a handful of subgraph URLs). */
-const targets = new Map<string, string>();
-function targetOf(url: string): string {
+/** Origin, and path with query, of a URL, kept per URL (a gateway calls a handful of subgraph URLs). */
+const targets = new Map<string, { origin: string; path: string }>();
+function partsOf(url: string): { origin: string; path: string } {
   let target = targets.get(url);
   if (target === undefined) {
-    const { pathname, search } = new URL(url);
-    target = `${pathname}${search}`;
+    const { origin, pathname, search } = new URL(url);
+    target = { origin, path: `${pathname}${search}` };
     if (targets.size >= 1000) targets.clear();
     targets.set(url, target);
   }
   return target;
 }
+const targetOf = (url: string) => partsOf(url).path;
 
 /** `init` with the gateway's signature added (a GET carries its query in the URL and no body). */
 export function signedInit(key: SigningKey, url: string, init: RequestInit): RequestInit {
@@ -150,10 +151,10 @@ export const subgraphFetch = async function subgraphFetch(input: string | URL | 
   if (typeof input !== 'string' || (body != null && typeof body !== 'string') || !(input.startsWith('http://') || input.startsWith('https://')) || acceptsEventStream(init)) {
     return fetch(input, init);
   }
-  const { origin } = new URL(input);
+  const { origin, path } = partsOf(input);
   const res = await dispatcher.request({
     origin,
-    path: targetOf(input),
+    path,
     method: (init.method ?? 'GET').toUpperCase() as Dispatcher.HttpMethod,
     headers: headersOf(init),
     body: body ?? undefined,
