@@ -5,7 +5,19 @@ import tseslint from 'typescript-eslint';
 const API_SCHEMA = 'schema/api.graphql';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', '**/__generated__/', 'app/dist/', 'dist/', '.build-test-*/', 'dist.next-*/', 'bench/profiles/', 'subgraphs/*/local/migrations/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'data/',
+      '**/__generated__/',
+      'app/dist/',
+      'dist/',
+      '.build-test-*/',
+      'dist.next-*/',
+      'bench/profiles/',
+      'subgraphs/*/local/migrations/',
+    ],
+  },
   {
     files: ['**/*.{js,mjs,cjs,ts,mts,cts,tsx}'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
@@ -26,7 +38,14 @@ export default tseslint.config(
       // documented, not only types and root fields.
       '@graphql-eslint/require-description': [
         'error',
-        { types: true, rootField: true, DirectiveDefinition: true, FieldDefinition: true, InputValueDefinition: true, EnumValueDefinition: true },
+        {
+          types: true,
+          rootField: true,
+          DirectiveDefinition: true,
+          FieldDefinition: true,
+          InputValueDefinition: true,
+          EnumValueDefinition: true,
+        },
       ],
       '@graphql-eslint/naming-convention': [
         'error',
@@ -34,7 +53,11 @@ export default tseslint.config(
           ...graphqlPlugin.configs['flat/schema-recommended'].rules['@graphql-eslint/naming-convention'][1],
           // `CreditType` is the registry's domain term (a Puro.earth credit type such as
           // C-BIOCHAR), not a "Type" suffix on a type name.
-          'ObjectTypeDefinition,ObjectTypeExtension': { forbiddenPrefixes: ['Type'], forbiddenSuffixes: ['Type'], ignorePattern: '^CreditType$' },
+          'ObjectTypeDefinition,ObjectTypeExtension': {
+            forbiddenPrefixes: ['Type'],
+            forbiddenSuffixes: ['Type'],
+            ignorePattern: '^CreditType$',
+          },
         },
       ],
       '@graphql-eslint/strict-id-in-types': [
@@ -48,12 +71,29 @@ export default tseslint.config(
             // quotes, parts of a parent object, and feed entries (which name their product's id).
             // A credit type is identified by its Puro.earth `code`.
             types: [
-              'Money', 'Mass', 'PageInfo', 'UserError',
-              'PaymentStats', 'PaymentStatsTotals', 'QuarterlyPaymentStats', 'PaymentVolume',
-              'OffsetQuote', 'OffsetAllocation', 'OffsetCertificate', 'OffsetRetirementShare',
-              'OrganizationMember', 'SerialRange', 'CreditType',
-              'ResoldProductQuantity', 'YearlySalesVolume', 'ProductFootprint', 'FootprintLandSplit',
-              'ResoldProductChange', 'ProductSupplierContact', 'ProductSupplierEngagement', 'SupplierLinkedProduct',
+              'Money',
+              'Mass',
+              'PageInfo',
+              'UserError',
+              'PaymentStats',
+              'PaymentStatsTotals',
+              'QuarterlyPaymentStats',
+              'PaymentVolume',
+              'OffsetQuote',
+              'OffsetAllocation',
+              'OffsetCertificate',
+              'OffsetRetirementShare',
+              'OrganizationMember',
+              'SerialRange',
+              'CreditType',
+              'ResoldProductQuantity',
+              'YearlySalesVolume',
+              'ProductFootprint',
+              'FootprintLandSplit',
+              'ResoldProductChange',
+              'ProductSupplierContact',
+              'ProductSupplierEngagement',
+              'SupplierLinkedProduct',
             ],
           },
         },

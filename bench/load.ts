@@ -39,18 +39,35 @@ function userErrorCodes(text: string, into: Record<string, number>) {
 }
 
 function prepared(r: BenchRequest): { path: string; method: 'POST'; headers: Record<string, string>; body: string } {
-  const headers = r.sign ? { ...r.headers, ...signRequest(r.sign, { method: 'POST', path: r.path, body: r.body, authorization: r.headers.authorization ?? null }) } : r.headers;
+  const headers = r.sign
+    ? {
+        ...r.headers,
+        ...signRequest(r.sign, {
+          method: 'POST',
+          path: r.path,
+          body: r.body,
+          authorization: r.headers.authorization ?? null,
+        }),
+      }
+    : r.headers;
   return { path: r.path, method: 'POST', headers, body: r.body };
 }
 
-export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+export const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * Sends `next(connection, n)` (the n-th request of a connection) on every connection for
  * `durationMs`; `cpuMs` reads the serving process's CPU time before and after.
  */
-export async function measure(origin: string, connections: number, durationMs: number, next: (connection: number, n: number) => BenchRequest, cpuMs: () => number): Promise<Measured> {
+export async function measure(
+  origin: string,
+  connections: number,
+  durationMs: number,
+  next: (connection: number, n: number) => BenchRequest,
+  cpuMs: () => number,
+): Promise<Measured> {
   const pool = new Pool(origin, { connections, pipelining: 1 });
   const latencies: number[] = [];
   const userErrors: Record<string, number> = {};
@@ -79,5 +96,15 @@ export async function measure(origin: string, connections: number, durationMs: n
   const cpuPerRequest = (cpuMs() - cpuBefore) / Math.max(1, latencies.length);
   await pool.close();
   latencies.sort((a, b) => a - b);
-  return { requests: latencies.length, rps: latencies.length / (durationMs / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, firstError, writes, userErrors, cpuPerRequest };
+  return {
+    requests: latencies.length,
+    rps: latencies.length / (durationMs / 1000),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+    firstError,
+    writes,
+    userErrors,
+    cpuPerRequest,
+  };
 }

@@ -62,7 +62,13 @@ const ADMIN = `query AdminOverview {
   paymentStats { global { transactionCount } }
 }`;
 
-export const PERSONA_QUERIES: Record<PersonaName, string> = { returning: RETURNING, new: BENCH_QUERY, anonymous: CATALOGUE, member: MEMBER, admin: ADMIN };
+export const PERSONA_QUERIES: Record<PersonaName, string> = {
+  returning: RETURNING,
+  new: BENCH_QUERY,
+  anonymous: CATALOGUE,
+  member: MEMBER,
+  admin: ADMIN,
+};
 
 export const PERSONA_LABELS: Record<PersonaName, string> = {
   returning: 'returning buyer (orders, payments, NFTs, offset orders): the headline',
@@ -81,7 +87,14 @@ const GRANT = `mutation Grant($input: OrganizationAccessInput!) { grantOrganizat
 /** Every document the benchmark sends, checked against the API schema before anything starts. */
 export function checkDocuments() {
   const schema = buildSchema(readFileSync(join(ROOT, 'schema', 'api.graphql'), 'utf8'));
-  for (const doc of [...Object.values(PERSONA_QUERIES), CREATE_ORDER, CREATE_OFFSET, OFFSET_PRODUCT, CREATE_NFT, GRANT]) {
+  for (const doc of [
+    ...Object.values(PERSONA_QUERIES),
+    CREATE_ORDER,
+    CREATE_OFFSET,
+    OFFSET_PRODUCT,
+    CREATE_NFT,
+    GRANT,
+  ]) {
     const errors = validate(schema, parse(doc));
     if (errors.length) throw new Error(`bench document does not validate: ${errors[0]!.message}\n${doc}`);
   }
@@ -92,20 +105,31 @@ export interface Callers {
   tokens: Record<Exclude<PersonaName, 'anonymous'>, string[]>;
 }
 
-type Gql = <T>(query: string, variables?: Record<string, unknown>, token?: string, headers?: Record<string, string>) => Promise<T>;
+type Gql = <T>(
+  query: string,
+  variables?: Record<string, unknown>,
+  token?: string,
+  headers?: Record<string, string>,
+) => Promise<T>;
 
 /** A GraphQL client of the gateway that fails on any error (seeding must not half-succeed). */
 function client(gatewayUrl: string): Gql {
   return async (query, variables = {}, token, headers = {}) => {
     const res = await fetch(gatewayUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
       body: JSON.stringify({ query, variables }),
     });
     const body = (await res.json()) as { data?: Record<string, { userErrors?: unknown[] }>; errors?: unknown[] };
-    if (body.errors?.length || !body.data) throw new Error(`seeding failed: ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
+    if (body.errors?.length || !body.data)
+      throw new Error(`seeding failed: ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
     for (const payload of Object.values(body.data)) {
-      if (payload && Array.isArray(payload.userErrors) && payload.userErrors.length) throw new Error(`seeding refused: ${JSON.stringify(payload.userErrors)}`);
+      if (payload && Array.isArray(payload.userErrors) && payload.userErrors.length)
+        throw new Error(`seeding refused: ${JSON.stringify(payload.userErrors)}`);
     }
     return body.data as never;
   };
@@ -113,11 +137,17 @@ function client(gatewayUrl: string): Gql {
 
 /** Runs `fn` for 0..n-1, a few at a time (the stack shares the machine with the load generator). */
 async function each(n: number, fn: (i: number) => Promise<unknown>, parallel = 4) {
-  for (let i = 0; i < n; i += parallel) await Promise.all(Array.from({ length: Math.min(parallel, n - i) }, (_v, k) => fn(i + k)));
+  for (let i = 0; i < n; i += parallel)
+    await Promise.all(Array.from({ length: Math.min(parallel, n - i) }, (_v, k) => fn(i + k)));
 }
 
 /** Signs in `connections` callers per persona and gives the returning buyers and members their data. */
-export async function seedCallers(gatewayUrl: string, config: Config, connections: number, run = Date.now().toString(36)): Promise<Callers> {
+export async function seedCallers(
+  gatewayUrl: string,
+  config: Config,
+  connections: number,
+  run = Date.now().toString(36),
+): Promise<Callers> {
   const gql = client(gatewayUrl);
   const signIn = async (email: string) => {
     const { authenticate } = await gql<{ authenticate: { accessToken: string; user: { id: string } } }>(
@@ -129,7 +159,9 @@ export async function seedCallers(gatewayUrl: string, config: Config, connection
     return { token: authenticate.accessToken, id: authenticate.user.id };
   };
   const admin = DEMO.users.admin;
-  const admins = await Promise.all(Array.from({ length: connections }, (_v, i) => signToken(admin, config.jwtSecret, 3600 + i).then((t) => t.token)));
+  const admins = await Promise.all(
+    Array.from({ length: connections }, (_v, i) => signToken(admin, config.jwtSecret, 3600 + i).then((t) => t.token)),
+  );
   const tokens: Callers['tokens'] = { returning: [], new: [], member: [], admin: admins };
 
   await each(connections, async (i) => {
@@ -141,11 +173,25 @@ export async function seedCallers(gatewayUrl: string, config: Config, connection
     const buyer = await signIn(`bench-returning-${run}-${i}@buyer.example`);
     tokens.returning[i] = buyer.token;
     for (const [k, productId] of [DEMO.products[0], DEMO.products[1], DEMO.products[2]].entries()) {
-      await gql(CREATE_ORDER, { input: { productId, quantity: '0.01', idempotencyKey: `bench-${run}-${i}-order-${k}` } }, buyer.token);
+      await gql(
+        CREATE_ORDER,
+        { input: { productId, quantity: '0.01', idempotencyKey: `bench-${run}-${i}-order-${k}` } },
+        buyer.token,
+      );
     }
-    await gql(CREATE_OFFSET, { input: { mass: { amount: '2', unit: 'KG' }, idempotencyKey: `bench-${run}-${i}-offset` } }, buyer.token);
+    await gql(
+      CREATE_OFFSET,
+      { input: { mass: { amount: '2', unit: 'KG' }, idempotencyKey: `bench-${run}-${i}-offset` } },
+      buyer.token,
+    );
     const token = { tokenAddress: '0x00000000000000000000000000000000000be4c1', tokenId: `${run}-${i}` };
-    await gql(CREATE_NFT, { input: { name: `Bench credit ${i}`, ...token, supplierId: DEMO.suppliers[0], ownerId: buyer.id, quantity: '1' } }, admins[0]);
+    await gql(
+      CREATE_NFT,
+      {
+        input: { name: `Bench credit ${i}`, ...token, supplierId: DEMO.suppliers[0], ownerId: buyer.id, quantity: '1' },
+      },
+      admins[0],
+    );
   });
   await paymentsRecorded(gql, tokens.returning);
   return { tokens };
@@ -157,7 +203,11 @@ async function paymentsRecorded(gql: Gql, buyers: string[]) {
   for (let attempt = 0; attempt < 300; attempt++) {
     let missing = 0;
     for (const token of buyers) {
-      const { me } = await gql<{ me: { orders: { nodes: { payments: { totalCount: number | null } }[] } } }>(q, {}, token);
+      const { me } = await gql<{ me: { orders: { nodes: { payments: { totalCount: number | null } }[] } } }>(
+        q,
+        {},
+        token,
+      );
       missing += me.orders.nodes.filter((o) => !o.payments.totalCount).length + Math.max(0, 3 - me.orders.nodes.length);
     }
     if (missing === 0) return;
@@ -166,8 +216,12 @@ async function paymentsRecorded(gql: Gql, buyers: string[]) {
   throw new Error('the returning buyers’ payments were not recorded in time');
 }
 
-const json = (query: string, variables?: Record<string, unknown>) => JSON.stringify(variables ? { query, variables } : { query });
-const headersOf = (token?: string): Record<string, string> => ({ 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) });
+const json = (query: string, variables?: Record<string, unknown>) =>
+  JSON.stringify(variables ? { query, variables } : { query });
+const headersOf = (token?: string): Record<string, string> => ({
+  'content-type': 'application/json',
+  ...(token ? { authorization: `Bearer ${token}` } : {}),
+});
 
 /** The read of a persona's caller (connection i). */
 export function readOf(persona: PersonaName, callers: Callers, i: number) {
@@ -196,6 +250,12 @@ export function mixedRequest(callers: Callers, i: number, n: number, run: string
       ? json(CREATE_ORDER, { input: { productId: DEMO.products[2], quantity: '0.005', idempotencyKey: key } })
       : write === 1
         ? json(CREATE_OFFSET, { input: { mass: { amount: '1', unit: 'KG' }, idempotencyKey: key } })
-        : json(OFFSET_PRODUCT, { input: { resoldProductId: DEMO.resoldProducts[0], year: 2024, idempotencyKey: `mixed-${run}-${i}-oat-drink-2024` } });
+        : json(OFFSET_PRODUCT, {
+            input: {
+              resoldProductId: DEMO.resoldProducts[0],
+              year: 2024,
+              idempotencyKey: `mixed-${run}-${i}-oat-drink-2024`,
+            },
+          });
   return { path: '/graphql', headers: headersOf(token), body, write: true };
 }

@@ -5,13 +5,22 @@
 // `from-seconds` skips the samples taken before then (start-up: module loading), so the summary is of the load.
 import { readFileSync } from 'node:fs';
 
-interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
 const args = process.argv.slice(2);
 const inclusiveAt = args.indexOf('--inclusive');
 const inclusive = inclusiveAt >= 0;
 const pattern = inclusive && args[inclusiveAt + 1] ? new RegExp(args[inclusiveAt + 1]!) : null;
 const positional = inclusive ? args.slice(0, inclusiveAt) : args;
-const profile = JSON.parse(readFileSync(positional[0]!, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+const profile = JSON.parse(readFileSync(positional[0]!, 'utf8')) as {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+};
 const top = Number(positional[1] ?? 25);
 const fromMs = Number(positional[2] ?? 0) * 1000;
 
@@ -31,11 +40,13 @@ const where = (url: string) => {
   const own = /\/(lib|gateway|subgraphs\/[^/]+|bench|scripts)\//.exec(url);
   return own ? own[1]! : url;
 };
-const nameOf = (n: Node) => `${n.callFrame.functionName || '(anonymous)'} ${where(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+const nameOf = (n: Node) =>
+  `${n.callFrame.functionName || '(anonymous)'} ${where(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
 const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
 const print = (title: string, m: Map<string, number>, total: number) => {
   console.log(`\n${title}`);
-  for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`);
+  for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top))
+    console.log(`${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`);
 };
 
 if (inclusive) {

@@ -26,7 +26,16 @@ import { loadavg } from 'node:os';
 import { SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
 import { SERVER_NODE_FLAGS, ensureServersBuilt } from '../scripts/build.ts';
 import { measure, median, type BenchRequest, type Measured } from './load.ts';
-import { BENCH_QUERY, PERSONA_LABELS, checkDocuments, mixedRequest, readOf, seedCallers, type Callers, type PersonaName } from './personas.ts';
+import {
+  BENCH_QUERY,
+  PERSONA_LABELS,
+  checkDocuments,
+  mixedRequest,
+  readOf,
+  seedCallers,
+  type Callers,
+  type PersonaName,
+} from './personas.ts';
 import { startStack, type Stack } from './stack.ts';
 
 /** What the stack must reach on the 2-core reference machine (README "Benchmark", docs/benchmark.md). */
@@ -101,26 +110,52 @@ interface Captured {
  * keeps each distinct subgraph request. Returns, per caller, the subgraph requests its query made,
  * and the number of subgraph requests per query.
  */
-async function captureSubgraphOperations(stack: Stack, callers: Callers): Promise<{ perCaller: Captured[][]; perQuery: number }> {
+async function captureSubgraphOperations(
+  stack: Stack,
+  callers: Callers,
+): Promise<{ perCaller: Captured[][]; perQuery: number }> {
   const standin = `http://127.0.0.1:${stack.ports.standin}/captured`;
-  const state = async () => (await (await fetch(standin)).json()) as { requests: number; captured: Captured[]; received: number[] };
+  const state = async () =>
+    (await (await fetch(standin)).json()) as { requests: number; captured: Captured[]; received: number[] };
   const perCaller: number[][] = [];
   for (const [i] of callers.tokens.returning.entries()) {
     const from = (await state()).requests;
     const r = readOf('returning', callers, i);
-    await (await fetch(`http://127.0.0.1:${stack.ports.ceiling}${r.path}`, { method: 'POST', headers: r.headers, body: r.body })).text();
+    await (
+      await fetch(`http://127.0.0.1:${stack.ports.ceiling}${r.path}`, {
+        method: 'POST',
+        headers: r.headers,
+        body: r.body,
+      })
+    ).text();
     perCaller.push((await state()).received.slice(from));
     // A compared gateway serves the same first queries as the gateway did while seeding, so both are idle alike.
-    if (stack.processes.has('gateway (compared)')) await (await fetch(`http://127.0.0.1:${stack.ports.compared}${r.path}`, { method: 'POST', headers: r.headers, body: r.body })).text();
+    if (stack.processes.has('gateway (compared)'))
+      await (
+        await fetch(`http://127.0.0.1:${stack.ports.compared}${r.path}`, {
+          method: 'POST',
+          headers: r.headers,
+          body: r.body,
+        })
+      ).text();
   }
   const { captured } = await state();
-  return { perCaller: perCaller.map((indexes) => indexes.map((k) => captured[k]!)), perQuery: perCaller[0]?.length ?? 0 };
+  return {
+    perCaller: perCaller.map((indexes) => indexes.map((k) => captured[k]!)),
+    perQuery: perCaller[0]?.length ?? 0,
+  };
 }
 
 function cases(stack: Stack, callers: Callers, capture: Captured[][], opts: Options, run: string): Case[] {
   const key = stack.config.gatewaySigningKeys[0]!;
   const gateway = stack.ports.gateway!;
-  const persona = (name: PersonaName): Case => ({ name: `persona:${name}`, label: PERSONA_LABELS[name], origin: gateway, role: 'gateway', next: (i) => readOf(name, callers, i) });
+  const persona = (name: PersonaName): Case => ({
+    name: `persona:${name}`,
+    label: PERSONA_LABELS[name],
+    origin: gateway,
+    role: 'gateway',
+    next: (i) => readOf(name, callers, i),
+  });
   const direct = (subgraph: SubgraphName): Case => ({
     name: `direct:${subgraph}`,
     label: `${subgraph} directly, the headline's captured operations, each caller's own`,
@@ -140,7 +175,13 @@ function cases(stack: Stack, callers: Callers, capture: Captured[][], opts: Opti
     persona('anonymous'),
     persona('member'),
     persona('admin'),
-    { name: 'mixed', label: 'mixed: every persona, about 10 % writes', origin: gateway, role: 'gateway', next: (i, n) => mixedRequest(callers, i, n, run) },
+    {
+      name: 'mixed',
+      label: 'mixed: every persona, about 10 % writes',
+      origin: gateway,
+      role: 'gateway',
+      next: (i, n) => mixedRequest(callers, i, n, run),
+    },
     ...(opts.compareFlags || opts.compareFile
       ? (['returning', 'new'] as const).map((p) => ({
           name: `compared:${p}`,
@@ -155,10 +196,20 @@ function cases(stack: Stack, callers: Callers, capture: Captured[][], opts: Opti
       label: 'bench query, one caller (in-flight deduplication shares work)',
       origin: gateway,
       role: 'gateway',
-      next: () => ({ path: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${oneToken}` }, body: JSON.stringify({ query: BENCH_QUERY }) }),
+      next: () => ({
+        path: '/graphql',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${oneToken}` },
+        body: JSON.stringify({ query: BENCH_QUERY }),
+      }),
     },
     ...SUBGRAPHS.filter((s) => capture.every((mine) => mine.some((c) => c.subgraph === s))).map(direct),
-    { name: 'ceiling', label: 'returning buyer, gateway over stand-in subgraphs (its own ceiling)', origin: stack.ports.ceiling!, role: 'ceiling', next: (i) => readOf('returning', callers, i) },
+    {
+      name: 'ceiling',
+      label: 'returning buyer, gateway over stand-in subgraphs (its own ceiling)',
+      origin: stack.ports.ceiling!,
+      role: 'ceiling',
+      next: (i) => readOf('returning', callers, i),
+    },
   ];
   return opts.onlyCases ? all.filter((c) => opts.onlyCases!.has(c.name)) : all;
 }
@@ -179,7 +230,8 @@ interface Summary {
 
 /** Interleaved rounds after a one-second warm-up of every case; medians per case. */
 async function measureCases(stack: Stack, list: Case[], opts: Options): Promise<Record<string, Summary>> {
-  const once = (c: Case, ms: number) => measure(`http://127.0.0.1:${c.origin}`, opts.connections, ms, c.next, () => stack.cpuMs(c.role));
+  const once = (c: Case, ms: number) =>
+    measure(`http://127.0.0.1:${c.origin}`, opts.connections, ms, c.next, () => stack.cpuMs(c.role));
   for (const c of list) await once(c, 1000); // plans cached, connections open, JIT warm
   const results = new Map<string, Measured[]>();
   for (let round = 0; round < opts.rounds; round++) {
@@ -189,7 +241,8 @@ async function measureCases(stack: Stack, list: Case[], opts: Options): Promise<
     list.map((c) => {
       const rs = results.get(c.name)!;
       const userErrors: Record<string, number> = {};
-      for (const r of rs) for (const [code, n] of Object.entries(r.userErrors)) userErrors[code] = (userErrors[code] ?? 0) + n;
+      for (const r of rs)
+        for (const [code, n] of Object.entries(r.userErrors)) userErrors[code] = (userErrors[code] ?? 0) + n;
       return [
         c.name,
         {
@@ -210,7 +263,10 @@ async function measureCases(stack: Stack, list: Case[], opts: Options): Promise<
 }
 
 /** Idle RSS now, and the peak while `work` runs (sampled every 100 ms). */
-async function withMemory<T>(stack: Stack, work: () => Promise<T>): Promise<{ result: T; idle: Record<string, number>; peak: Record<string, number> }> {
+async function withMemory<T>(
+  stack: Stack,
+  work: () => Promise<T>,
+): Promise<{ result: T; idle: Record<string, number>; peak: Record<string, number> }> {
   const roles = [...stack.processes.keys()];
   const idle = Object.fromEntries(roles.map((r) => [r, stack.rssMb(r)]));
   const peak = { ...idle };
@@ -230,48 +286,83 @@ function seriesRps(summary: Record<string, Summary>): number | undefined {
   return direct.length ? 1 / direct.reduce((s, [, d]) => s + 1 / d.rps, 0) : undefined;
 }
 
-function report(summary: Record<string, Summary>, memory: { idle: Record<string, number>; peak: Record<string, number> }, perQuery: number, stack: Stack, opts: Options) {
-  const load = loadavg().map((l) => l.toFixed(1)).join(', ');
+function report(
+  summary: Record<string, Summary>,
+  memory: { idle: Record<string, number>; peak: Record<string, number> },
+  perQuery: number,
+  stack: Stack,
+  opts: Options,
+) {
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ');
   console.log(
     `\nbench: machine load average ${load} (at the end; the figures need a quiet machine), ${opts.connections} connections, ${opts.rounds} interleaved rounds of ${opts.seconds} s per case, ${stack.database}, local mode, demo data and seeded callers, ${opts.fromSource ? 'TypeScript sources' : 'built servers (dist/)'}${opts.nodeFlags.length ? `, node ${opts.nodeFlags.join(' ')}` : ''}\n`,
   );
   console.log('| case | req/s | p50 ms | p99 ms | errors | CPU ms / request |');
   console.log('| --- | --- | --- | --- | --- | --- |');
-  for (const s of Object.values(summary)) console.log(`| ${s.label} | ${s.rps} | ${s.p50Ms} | ${s.p99Ms} | ${s.errors} | ${s.cpuMs.toFixed(2)} |`);
-  for (const [name, s] of Object.entries(summary)) if (s.firstError) console.log(`first error of ${name}: ${s.firstError}`);
+  for (const s of Object.values(summary))
+    console.log(`| ${s.label} | ${s.rps} | ${s.p50Ms} | ${s.p99Ms} | ${s.errors} | ${s.cpuMs.toFixed(2)} |`);
+  for (const [name, s] of Object.entries(summary))
+    if (s.firstError) console.log(`first error of ${name}: ${s.firstError}`);
   const mixed = summary.mixed;
   if (mixed) {
-    const codes = Object.entries(mixed.userErrors).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
+    const codes =
+      Object.entries(mixed.userErrors)
+        .map(([c, n]) => `${c} ${n}`)
+        .join(', ') || 'none';
     const requests = Math.max(1, mixed.requests);
-    console.log(`\nmixed: ${mixed.requests} requests, ${mixed.writes} writes (${((100 * mixed.writes) / requests).toFixed(1)} %), errors ${mixed.errors} (${((100 * mixed.errors) / requests).toFixed(2)} %), expected user errors: ${codes}`);
+    console.log(
+      `\nmixed: ${mixed.requests} requests, ${mixed.writes} writes (${((100 * mixed.writes) / requests).toFixed(1)} %), errors ${mixed.errors} (${((100 * mixed.errors) / requests).toFixed(2)} %), expected user errors: ${codes}`,
+    );
   }
   const headline = summary['persona:returning'];
   const series = seriesRps(summary);
   const ratios = [
     headline && summary.ceiling && `gateway ÷ ceiling ${(headline.rps / summary.ceiling.rps).toFixed(2)}`,
-    headline && series && `gateway ÷ subgraphs in series ${(headline.rps / series).toFixed(2)} (subgraphs in series ${Math.round(series)} req/s)`,
-    summary['one-caller'] && summary['persona:new'] && `one caller ÷ distinct ${(summary['one-caller'].rps / summary['persona:new'].rps).toFixed(2)}`,
+    headline &&
+      series &&
+      `gateway ÷ subgraphs in series ${(headline.rps / series).toFixed(2)} (subgraphs in series ${Math.round(series)} req/s)`,
+    summary['one-caller'] &&
+      summary['persona:new'] &&
+      `one caller ÷ distinct ${(summary['one-caller'].rps / summary['persona:new'].rps).toFixed(2)}`,
   ].filter(Boolean);
   if (ratios.length) console.log(`\nratios (headline: returning buyers): ${ratios.join('; ')}`);
-  if (summary['persona:new']) console.log(`gateway CPU per request, bench query (new buyers): ${summary['persona:new'].cpuMs.toFixed(2)} ms`);
+  if (summary['persona:new'])
+    console.log(`gateway CPU per request, bench query (new buyers): ${summary['persona:new'].cpuMs.toFixed(2)} ms`);
   if (headline) console.log(`gateway CPU per request, headline (returning buyers): ${headline.cpuMs.toFixed(2)} ms`);
-  console.log(`subgraph requests per headline query: ${perQuery} (SQL statements and upstream calls per query are asserted in the tests)`);
+  console.log(
+    `subgraph requests per headline query: ${perQuery} (SQL statements and upstream calls per query are asserted in the tests)`,
+  );
   console.log('\n| process | idle RSS MB | peak RSS MB | peak ÷ idle |');
   console.log('| --- | --- | --- | --- |');
-  for (const role of stack.processes.keys()) console.log(`| ${role} | ${Math.round(memory.idle[role]!)} | ${Math.round(memory.peak[role]!)} | ${(memory.peak[role]! / memory.idle[role]!).toFixed(2)} |`);
+  for (const role of stack.processes.keys())
+    console.log(
+      `| ${role} | ${Math.round(memory.idle[role]!)} | ${Math.round(memory.peak[role]!)} | ${(memory.peak[role]! / memory.idle[role]!).toFixed(2)} |`,
+    );
 }
 
 /** The targets missed, each in words. */
-function misses(summary: Record<string, Summary>, memory: { idle: Record<string, number>; peak: Record<string, number> }): string[] {
+function misses(
+  summary: Record<string, Summary>,
+  memory: { idle: Record<string, number>; peak: Record<string, number> },
+): string[] {
   const t = TARGETS;
   const headline = summary['persona:returning'];
   const benchQuery = summary['persona:new'];
   const series = seriesRps(summary);
   const out: (string | false | undefined)[] = [
-    benchQuery && benchQuery.cpuMs > t.maxGatewayCpuMs && `gateway CPU ${benchQuery.cpuMs.toFixed(2)} ms per bench query > ${t.maxGatewayCpuMs}`,
-    headline && !!series && headline.rps / series < t.minGatewayToSeries && `gateway ÷ subgraphs in series ${(headline.rps / series).toFixed(2)} < ${t.minGatewayToSeries}`,
+    benchQuery &&
+      benchQuery.cpuMs > t.maxGatewayCpuMs &&
+      `gateway CPU ${benchQuery.cpuMs.toFixed(2)} ms per bench query > ${t.maxGatewayCpuMs}`,
+    headline &&
+      !!series &&
+      headline.rps / series < t.minGatewayToSeries &&
+      `gateway ÷ subgraphs in series ${(headline.rps / series).toFixed(2)} < ${t.minGatewayToSeries}`,
     headline && headline.rps < t.minHeadlineRps && `returning buyers ${headline.rps} req/s < ${t.minHeadlineRps}`,
-    headline && headline.p99Ms > t.maxHeadlineP99Ms && `returning buyers p99 ${headline.p99Ms} ms > ${t.maxHeadlineP99Ms}`,
+    headline &&
+      headline.p99Ms > t.maxHeadlineP99Ms &&
+      `returning buyers p99 ${headline.p99Ms} ms > ${t.maxHeadlineP99Ms}`,
     ...Object.entries(memory.idle).flatMap(([role, idle]) => {
       // The stand-in is the bench's own; a compared gateway is measured, not judged.
       if (role === 'standin' || role.startsWith('gateway (')) return [];
@@ -279,7 +370,8 @@ function misses(summary: Record<string, Summary>, memory: { idle: Record<string,
       const max = gatewayRole ? t.maxIdleRssGatewayMb : t.maxIdleRssSubgraphMb;
       return [
         idle > max && `idle RSS of ${role} ${Math.round(idle)} MB > ${max}`,
-        memory.peak[role]! / idle > t.maxPeakToIdle && `peak RSS of ${role} ${(memory.peak[role]! / idle).toFixed(2)}× idle > ${t.maxPeakToIdle}`,
+        memory.peak[role]! / idle > t.maxPeakToIdle &&
+          `peak RSS of ${role} ${(memory.peak[role]! / idle).toFixed(2)}× idle > ${t.maxPeakToIdle}`,
       ];
     }),
     ...Object.entries(summary).map(([name, s]) => s.errors > 0 && `${name}: ${s.errors} answers with errors`),
@@ -294,13 +386,20 @@ async function main() {
   const stack = await startStack(opts);
   try {
     const run = Date.now().toString(36);
-    const callers = await seedCallers(`http://127.0.0.1:${stack.ports.gateway}/graphql`, stack.config, opts.connections, run);
+    const callers = await seedCallers(
+      `http://127.0.0.1:${stack.ports.gateway}/graphql`,
+      stack.config,
+      opts.connections,
+      run,
+    );
     const capture = await captureSubgraphOperations(stack, callers);
     const list = cases(stack, callers, capture.perCaller, opts, run);
     const { result: summary, idle, peak } = await withMemory(stack, () => measureCases(stack, list, opts));
     report(summary, { idle, peak }, capture.perQuery, stack, opts);
     const missed = misses(summary, { idle, peak });
-    console.log(missed.length ? `\ntargets missed: ${missed.join('; ')}` : `\nall targets met (${JSON.stringify(TARGETS)})`);
+    console.log(
+      missed.length ? `\ntargets missed: ${missed.join('; ')}` : `\nall targets met (${JSON.stringify(TARGETS)})`,
+    );
     return missed.length ? 1 : 0;
   } finally {
     await stack.stop();

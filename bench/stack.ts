@@ -78,12 +78,18 @@ const cpuOf = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 };
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const rssOf = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'carbon-bench-'));
   const database = process.env.DATABASE_URL ? await ownDatabase(process.env.DATABASE_URL) : undefined;
-  const ports: Record<string, number> = { gateway: await freePort(), compared: await freePort(), ceiling: await freePort(), standin: await freePort() };
+  const ports: Record<string, number> = {
+    gateway: await freePort(),
+    compared: await freePort(),
+    ceiling: await freePort(),
+    standin: await freePort(),
+  };
   for (const name of SUBGRAPHS) ports[name] = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...SERVER_ENV,
@@ -101,16 +107,33 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const key = config.gatewaySigningKeys[0]!;
 
   const processes = new Map<string, ChildProcess>();
-  const entry = (name: SubgraphName | 'gateway') => (opts.fromSource ? (name === 'gateway' ? 'gateway/server.ts' : `subgraphs/${name}/server.ts`) : serverFile(name));
-  const start = (role: string, file: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}, flags = opts.nodeFlags) => {
-    const profile = opts.profiled.has(role) ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench', 'profiles'), '--cpu-prof-name', `${role}.cpuprofile`] : [];
-    processes.set(role, spawn(process.execPath, [...flags, ...profile, resolve(ROOT, file), ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit'] }));
+  const entry = (name: SubgraphName | 'gateway') =>
+    opts.fromSource ? (name === 'gateway' ? 'gateway/server.ts' : `subgraphs/${name}/server.ts`) : serverFile(name);
+  const start = (
+    role: string,
+    file: string,
+    args: string[] = [],
+    extraEnv: NodeJS.ProcessEnv = {},
+    flags = opts.nodeFlags,
+  ) => {
+    const profile = opts.profiled.has(role)
+      ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench', 'profiles'), '--cpu-prof-name', `${role}.cpuprofile`]
+      : [];
+    processes.set(
+      role,
+      spawn(process.execPath, [...flags, ...profile, resolve(ROOT, file), ...args], {
+        env: { ...env, ...extraEnv },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      }),
+    );
   };
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    const exits = [...processes.values()].filter((c) => c.exitCode === null).map((c) => new Promise((resolve) => c.once('exit', resolve)));
+    const exits = [...processes.values()]
+      .filter((c) => c.exitCode === null)
+      .map((c) => new Promise((resolve) => c.once('exit', resolve)));
     for (const c of processes.values()) c.kill('SIGTERM');
     await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 10_000))]);
     rmSync(dataDir, { recursive: true, force: true });
@@ -120,15 +143,26 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const subgraphUrl = (name: SubgraphName) => `http://127.0.0.1:${ports[name]}/graphql`;
     for (const name of SUBGRAPHS) start(name, entry(name));
     await Promise.all(SUBGRAPHS.map((n) => waitFor(`http://127.0.0.1:${ports[n]}/health`)));
-    start('standin', 'bench/standin.ts', [String(ports.standin), ...SUBGRAPHS.map((n) => `${n}=${subgraphUrl(n)}`)], { BENCH_SIGNING_KEY: `${key.id}:${key.secret}` });
+    start('standin', 'bench/standin.ts', [String(ports.standin), ...SUBGRAPHS.map((n) => `${n}=${subgraphUrl(n)}`)], {
+      BENCH_SIGNING_KEY: `${key.id}:${key.secret}`,
+    });
     start('gateway', entry('gateway'));
     start('ceiling', entry('gateway'), [], {
       GATEWAY_PORT: String(ports.ceiling),
       ...Object.fromEntries(SUBGRAPHS.map((n) => [`${n.toUpperCase()}_URL`, `http://127.0.0.1:${ports.standin}/${n}`])),
     });
     const compared = opts.compareFlags ?? opts.compareFile;
-    const overStandin = opts.compareOverStandin ? Object.fromEntries(SUBGRAPHS.map((n) => [`${n.toUpperCase()}_URL`, `http://127.0.0.1:${ports.standin}/${n}`])) : {};
-    if (compared) start('gateway (compared)', opts.compareFile ?? entry('gateway'), [], { GATEWAY_PORT: String(ports.compared), ...overStandin }, opts.compareFlags ?? opts.nodeFlags);
+    const overStandin = opts.compareOverStandin
+      ? Object.fromEntries(SUBGRAPHS.map((n) => [`${n.toUpperCase()}_URL`, `http://127.0.0.1:${ports.standin}/${n}`]))
+      : {};
+    if (compared)
+      start(
+        'gateway (compared)',
+        opts.compareFile ?? entry('gateway'),
+        [],
+        { GATEWAY_PORT: String(ports.compared), ...overStandin },
+        opts.compareFlags ?? opts.nodeFlags,
+      );
     await Promise.all([
       waitFor(`http://127.0.0.1:${ports.gateway}/health`),
       waitFor(`http://127.0.0.1:${ports.ceiling}/`),

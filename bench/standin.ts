@@ -19,7 +19,9 @@ const received: number[] = [];
 
 const server = createServer(async (req, res) => {
   if (req.method === 'GET' && req.url === '/captured') {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ requests: received.length, captured, received }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ requests: received.length, captured, received }));
     return;
   }
   const subgraph = (req.url ?? '').split('/')[1] ?? '';
@@ -35,9 +37,19 @@ const server = createServer(async (req, res) => {
   let answer = answers.get(key);
   if (!answer) {
     const headers = Object.fromEntries(
-      Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && !['host', 'content-length', 'connection', ...SIGNATURE_HEADERS].includes(k)),
+      Object.entries(req.headers).filter(
+        ([k, v]) =>
+          typeof v === 'string' && !['host', 'content-length', 'connection', ...SIGNATURE_HEADERS].includes(k),
+      ),
     ) as Record<string, string>;
-    const signature = signingKey ? signRequest(signingKey, { method: 'POST', path: new URL(target).pathname, body, authorization: headers.authorization ?? null }) : {};
+    const signature = signingKey
+      ? signRequest(signingKey, {
+          method: 'POST',
+          path: new URL(target).pathname,
+          body,
+          authorization: headers.authorization ?? null,
+        })
+      : {};
     const response = await fetch(target, { method: 'POST', headers: { ...headers, ...signature }, body });
     answer = { status: response.status, body: await response.text(), index: captured.length };
     answers.set(key, answer);

@@ -16,7 +16,8 @@ const arg = (name: string, fallback: number) => {
 const subscribers = arg('subscribers', 1000);
 
 const PROGRESS = 'subscription($key: String) { offsetOrderProgress(idempotencyKey: $key) { step } }';
-const ORDER = 'mutation($input: CreateOffsetOrderByMassInput!) { createOffsetOrderByMass(input: $input) { userErrors { code } } }';
+const ORDER =
+  'mutation($input: CreateOffsetOrderByMassInput!) { createOffsetOrderByMass(input: $input) { userErrors { code } } }';
 
 interface Stream {
   /** Resolves with each event's step, in order. */
@@ -43,7 +44,10 @@ async function open(url: string, token: string, key: string): Promise<Stream> {
       if (chunk.done) return;
       buffer += chunk.value;
       for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-        const data = buffer.slice(0, end).split('\n').find((l) => l.startsWith('data: {'));
+        const data = buffer
+          .slice(0, end)
+          .split('\n')
+          .find((l) => l.startsWith('data: {'));
         buffer = buffer.slice(end + 2);
         if (!data) continue;
         const result = JSON.parse(data.slice(6)) as { data?: { offsetOrderProgress?: { step: string } } };
@@ -54,19 +58,27 @@ async function open(url: string, token: string, key: string): Promise<Stream> {
   })();
   return {
     steps,
-    waitFor: (count) => (steps.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve }))),
+    waitFor: (count) =>
+      steps.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve })),
     close: () => abort.abort(),
   };
 }
 
 const mb = () => Math.round(process.memoryUsage().rss / 1e6);
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 const stack = await startStack('local', { SUBSCRIPTIONS_MAX_PER_PROCESS: String(subscribers + 100) });
 try {
   const idleRss = mb();
   const tokens = await Promise.all(
-    Array.from({ length: subscribers }, (_, i) => signToken({ id: `bench-buyer-${i}`, email: `bench-${i}@example.test`, name: null, role: 'USER' }, TEST_SECRETS.JWT_SECRET, 3600).then((t) => t.token)),
+    Array.from({ length: subscribers }, (_, i) =>
+      signToken(
+        { id: `bench-buyer-${i}`, email: `bench-${i}@example.test`, name: null, role: 'USER' },
+        TEST_SECRETS.JWT_SECRET,
+        3600,
+      ).then((t) => t.token),
+    ),
   );
   const started = performance.now();
   const opened: number[] = [];
@@ -88,7 +100,10 @@ try {
   const placed = await fetch(stack.gateway.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[0]}` },
-    body: JSON.stringify({ query: ORDER, variables: { input: { mass: { amount: '1', unit: 'T' }, idempotencyKey: 'bench-0' } } }),
+    body: JSON.stringify({
+      query: ORDER,
+      variables: { input: { mass: { amount: '1', unit: 'T' }, idempotencyKey: 'bench-0' } },
+    }),
   });
   await placed.text();
   await streams[0]!.waitFor(2);
@@ -96,17 +111,23 @@ try {
   const delivered = streams.reduce((n, s) => n + s.steps.length, 0);
   const errors = streams.reduce((n, s) => n + s.steps.filter((x) => x === 'ERROR').length, 0);
 
-  console.log(JSON.stringify({
-    subscribers,
-    openAllMs: Math.round(openMs),
-    openP50Ms: Math.round(percentile(opened, 50)),
-    openP99Ms: Math.round(percentile(opened, 99)),
-    orderEventMs: Math.round(eventMs),
-    eventsDelivered: delivered,
-    errors,
-    rssIdleMb: idleRss,
-    rssOpenMb: openRss,
-  }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        subscribers,
+        openAllMs: Math.round(openMs),
+        openP50Ms: Math.round(percentile(opened, 50)),
+        openP99Ms: Math.round(percentile(opened, 99)),
+        orderEventMs: Math.round(eventMs),
+        eventsDelivered: delivered,
+        errors,
+        rssIdleMb: idleRss,
+        rssOpenMb: openRss,
+      },
+      null,
+      2,
+    ),
+  );
   for (const s of streams) s.close();
 } finally {
   await stack.stop();

@@ -20,7 +20,8 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-const notFound = (fetchAPI: { Response: typeof Response }) => new fetchAPI.Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+const notFound = (fetchAPI: { Response: typeof Response }) =>
+  new fetchAPI.Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 
 /**
  * The file of app/dist a path below /app names, or null: a path that leaves the folder (`..`,
@@ -53,7 +54,12 @@ export function appRoutes(): GatewayPlugin {
         return;
       }
       const file = appFile(pathname);
-      const found = file ? await stat(file).then((s) => s.isFile(), () => false) : false;
+      const found = file
+        ? await stat(file).then(
+            (s) => s.isFile(),
+            () => false,
+          )
+        : false;
       if (!file || !found) {
         endResponse(notFound(fetchAPI));
         return;

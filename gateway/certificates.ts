@@ -7,7 +7,14 @@ import type { Config } from '../lib/config.ts';
 import { CERTIFICATE_PATH } from '../lib/public-paths.ts';
 
 /** Response headers of the marketplace's answer that the client needs. */
-const ANSWER_HEADERS = ['content-type', 'content-length', 'content-disposition', 'cache-control', 'www-authenticate', 'allow'];
+const ANSWER_HEADERS = [
+  'content-type',
+  'content-length',
+  'content-disposition',
+  'cache-control',
+  'www-authenticate',
+  'allow',
+];
 
 /**
  * The origin links must point at: GATEWAY_PUBLIC_URL, else (development) the origin the client
@@ -18,7 +25,10 @@ export function publicOrigin(config: Pick<Config, 'GATEWAY_PUBLIC_URL'>, request
 }
 
 /** Headers that tell the subgraphs the gateway's public origin (for the links they sign). */
-export function publicOriginHeaders(config: Pick<Config, 'GATEWAY_PUBLIC_URL'>, request: Request): Record<string, string> {
+export function publicOriginHeaders(
+  config: Pick<Config, 'GATEWAY_PUBLIC_URL'>,
+  request: Request,
+): Record<string, string> {
   const origin = publicOrigin(config, request);
   return { 'x-forwarded-host': origin.host, 'x-forwarded-proto': origin.protocol.replace(':', '') };
 }
@@ -43,7 +53,10 @@ export function certificateProxy(config: Config): GatewayPlugin {
         const target = `${marketplace}${url.pathname}${url.search}`;
         // Signed like every subgraph request: the marketplace reads the bearer token only then.
         const init = signedInit(config.gatewaySigningKeys[0]!, target, { method: request.method, headers });
-        const answer = await fetch(target, { ...init, signal: AbortSignal.timeout(config.GATEWAY_SUBGRAPH_TIMEOUT_MS) });
+        const answer = await fetch(target, {
+          ...init,
+          signal: AbortSignal.timeout(config.GATEWAY_SUBGRAPH_TIMEOUT_MS),
+        });
         const kept = ANSWER_HEADERS.flatMap((h) => {
           const value = answer.headers.get(h);
           return value === null ? [] : [[h, value] as [string, string]];

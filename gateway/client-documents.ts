@@ -41,16 +41,25 @@ export function trustedDocumentsFrom(path: string, clientOf: (request: Request) 
 
 type TrustedSettings = Pick<Config, 'NODE_ENV' | 'GATEWAY_TRUSTED_DOCUMENTS' | 'GATEWAY_ALLOW_ARBITRARY_OPERATIONS'>;
 
-const invalid = (variable: string, problem: string) => new ConfigError(`Invalid configuration:\n  ${variable}: ${problem}`);
+const invalid = (variable: string, problem: string) =>
+  new ConfigError(`Invalid configuration:\n  ${variable}: ${problem}`);
 
 /**
  * The trusted documents a configuration executes, or undefined for any operation. Production
  * requires a manifest; running any operation there takes GATEWAY_ALLOW_ARBITRARY_OPERATIONS,
  * which is logged when the gateway starts.
  */
-export function trustedDocumentsOf(config: TrustedSettings, log: Pick<Logger, 'warn'>, clientOf: (request: Request) => ClientIdentity): TrustedDocuments | undefined {
+export function trustedDocumentsOf(
+  config: TrustedSettings,
+  log: Pick<Logger, 'warn'>,
+  clientOf: (request: Request) => ClientIdentity,
+): TrustedDocuments | undefined {
   const path = config.GATEWAY_TRUSTED_DOCUMENTS;
-  if (path && config.GATEWAY_ALLOW_ARBITRARY_OPERATIONS) throw invalid('GATEWAY_ALLOW_ARBITRARY_OPERATIONS', 'must not be true while GATEWAY_TRUSTED_DOCUMENTS names a manifest');
+  if (path && config.GATEWAY_ALLOW_ARBITRARY_OPERATIONS)
+    throw invalid(
+      'GATEWAY_ALLOW_ARBITRARY_OPERATIONS',
+      'must not be true while GATEWAY_TRUSTED_DOCUMENTS names a manifest',
+    );
   if (path) {
     try {
       return trustedDocumentsFrom(path, clientOf);
@@ -63,7 +72,10 @@ export function trustedDocumentsOf(config: TrustedSettings, log: Pick<Logger, 'w
     return undefined;
   }
   if (isProduction(config)) {
-    throw invalid('GATEWAY_TRUSTED_DOCUMENTS', 'required with NODE_ENV=production (the manifest of the operations clients may run); set GATEWAY_ALLOW_ARBITRARY_OPERATIONS=true to execute any operation instead');
+    throw invalid(
+      'GATEWAY_TRUSTED_DOCUMENTS',
+      'required with NODE_ENV=production (the manifest of the operations clients may run); set GATEWAY_ALLOW_ARBITRARY_OPERATIONS=true to execute any operation instead',
+    );
   }
   return undefined;
 }

@@ -38,7 +38,13 @@ const firstOf = (request: Request, headers: readonly string[]) => {
 
 /** The configured client names: `GATEWAY_CLIENT_NAMES` (comma-separated) and any more the caller adds. */
 export const clientNames = (list: string | undefined, more: Iterable<string> = []) =>
-  new Set([...(list ?? '').split(',').map((n) => n.trim()).filter(Boolean), ...more]);
+  new Set([
+    ...(list ?? '')
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean),
+    ...more,
+  ]);
 
 /** Who a request says it is, and the plugin that puts it in the request's logs and trace. */
 export function clientIdentities(known: ReadonlySet<string>) {
@@ -48,7 +54,11 @@ export function clientIdentities(known: ReadonlySet<string>) {
     if (!identity) {
       const raw = firstOf(request, CLIENT_NAME_HEADERS);
       const name = cleaned(raw);
-      identity = { name, version: cleaned(firstOf(request, CLIENT_VERSION_HEADERS)), label: raw === null ? NO_CLIENT : name && known.has(name) ? name : OTHER_CLIENT };
+      identity = {
+        name,
+        version: cleaned(firstOf(request, CLIENT_VERSION_HEADERS)),
+        label: raw === null ? NO_CLIENT : name && known.has(name) ? name : OTHER_CLIENT,
+      };
       identities.set(request, identity);
     }
     return identity;
@@ -58,13 +68,18 @@ export function clientIdentities(known: ReadonlySet<string>) {
       // Around the whole request, so every line logged while it is handled names the client.
       request({ request }, wrapped) {
         const { name, version } = of(request);
-        return name ? requestLogFields.run(version ? { clientName: name, clientVersion: version } : { clientName: name }, wrapped) : wrapped();
+        return name
+          ? requestLogFields.run(version ? { clientName: name, clientVersion: version } : { clientName: name }, wrapped)
+          : wrapped();
       },
     },
     onRequest({ request }) {
       const { name, version } = of(request);
       // The request's span when tracing is on (the tracing plugin makes it active); nothing otherwise.
-      if (name) trace.getActiveSpan()?.setAttributes({ 'graphql.client.name': name, ...(version ? { 'graphql.client.version': version } : {}) });
+      if (name)
+        trace
+          .getActiveSpan()
+          ?.setAttributes({ 'graphql.client.name': name, ...(version ? { 'graphql.client.version': version } : {}) });
     },
   };
   return { of, plugin };

@@ -49,19 +49,37 @@ export function negotiateCoding(acceptEncoding: string | null): Coding | null {
 /** Streams stay as they are: compressing them would hold back each event until a block fills. */
 const STREAMED = /^(text\/event-stream|multipart\/mixed)/i;
 
-function decompressRequest(request: Request, fetchAPI: { Request: typeof Request; Response: typeof Response; DecompressionStream: typeof DecompressionStream }): Request | Response {
-  const codings = (request.headers.get('content-encoding') ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity');
+function decompressRequest(
+  request: Request,
+  fetchAPI: { Request: typeof Request; Response: typeof Response; DecompressionStream: typeof DecompressionStream },
+): Request | Response {
+  const codings = (request.headers.get('content-encoding') ?? '')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
   if (codings.length === 0 || !request.body) return request;
   const known = codings.map((c) => ALIASES[c] ?? c);
   if (!known.every((c) => (CODINGS as readonly string[]).includes(c))) {
-    return new fetchAPI.Response(`Unsupported Content-Encoding: ${codings.join(', ')}`, { status: 415, headers: { 'accept-encoding': CODINGS.join(', ') } });
+    return new fetchAPI.Response(`Unsupported Content-Encoding: ${codings.join(', ')}`, {
+      status: 415,
+      headers: { 'accept-encoding': CODINGS.join(', ') },
+    });
   }
   // Codings are listed in the order they were applied: undone last first.
-  const body = known.reduceRight<ReadableStream>((stream, coding) => stream.pipeThrough(new fetchAPI.DecompressionStream(coding as CompressionFormat)), request.body);
+  const body = known.reduceRight<ReadableStream>(
+    (stream, coding) => stream.pipeThrough(new fetchAPI.DecompressionStream(coding as CompressionFormat)),
+    request.body,
+  );
   const headers = new Headers(request.headers);
   headers.delete('content-encoding');
   headers.delete('content-length');
-  return new fetchAPI.Request(request.url, { method: request.method, headers, body, signal: request.signal, duplex: 'half' } as RequestInit);
+  return new fetchAPI.Request(request.url, {
+    method: request.method,
+    headers,
+    body,
+    signal: request.signal,
+    duplex: 'half',
+  } as RequestInit);
 }
 
 export const compression: GatewayPlugin = {
@@ -80,7 +98,11 @@ export const compression: GatewayPlugin = {
     headers.set('content-encoding', coding);
     headers.delete('content-length');
     setResponse(
-      new fetchAPI.Response(response.body.pipeThrough(new fetchAPI.CompressionStream(coding as CompressionFormat)), { status: response.status, statusText: response.statusText, headers }),
+      new fetchAPI.Response(response.body.pipeThrough(new fetchAPI.CompressionStream(coding as CompressionFormat)), {
+        status: response.status,
+        statusText: response.statusText,
+        headers,
+      }),
     );
   },
 };

@@ -8,7 +8,11 @@ import { appendVary, isProduction } from './http.ts';
 type CorsSettings = Pick<Config, 'GATEWAY_CORS_ORIGINS' | 'NODE_ENV'>;
 type CorsOptions = { origin: string[]; credentials: boolean; methods: string[] } | false;
 
-const listedOrigins = (config: CorsSettings) => (config.GATEWAY_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+const listedOrigins = (config: CorsSettings) =>
+  (config.GATEWAY_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
 
 /**
  * Listed origins may call with credentials; with no list, development admits any origin without

@@ -25,10 +25,15 @@ import { NO_CLIENT } from './client-identity.ts';
  */
 export function deprecatedUses(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): string[] {
   const operation = document.definitions.find(
-    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
+    (d): d is OperationDefinitionNode =>
+      d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
   );
   if (!operation) return [];
-  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+  const fragments = new Map(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
+  );
   const used = new Set<string>();
   const typeInfo = new TypeInfo(schema);
   const visited = new Set<string>();
@@ -44,17 +49,20 @@ export function deprecatedUses(schema: GraphQLSchema, document: DocumentNode, op
         Argument() {
           const argument = typeInfo.getArgument();
           const field = typeInfo.getFieldDef();
-          if (argument?.deprecationReason != null && field) used.add(`${typeInfo.getParentType()!.name}.${field.name}.${argument.name}`);
+          if (argument?.deprecationReason != null && field)
+            used.add(`${typeInfo.getParentType()!.name}.${field.name}.${argument.name}`);
         },
         ObjectField(objectField) {
           const parent = typeInfo.getParentInputType();
           const input = parent ? getNamedType(parent) : null;
-          if (isInputObjectType(input) && input.getFields()[objectField.name.value]?.deprecationReason != null) used.add(`${input.name}.${objectField.name.value}`);
+          if (isInputObjectType(input) && input.getFields()[objectField.name.value]?.deprecationReason != null)
+            used.add(`${input.name}.${objectField.name.value}`);
         },
         EnumValue(value) {
           const type = typeInfo.getInputType();
           const named = type ? getNamedType(type) : null;
-          if (named && isEnumType(named) && named.getValue(value.value)?.deprecationReason != null) used.add(`${named.name}.${value.value}`);
+          if (named && isEnumType(named) && named.getValue(value.value)?.deprecationReason != null)
+            used.add(`${named.name}.${value.value}`);
         },
         FragmentSpread(spread) {
           const fragment = fragments.get(spread.name.value);
@@ -70,7 +78,11 @@ export function deprecatedUses(schema: GraphQLSchema, document: DocumentNode, op
 }
 
 /** Counts, per client label, each deprecated element an executed operation uses (`find`: how they are found). */
-export function deprecatedFieldUsage(registry: Registry, clientOf: (request: Request) => { label: string }, find = deprecatedUses): GatewayPlugin {
+export function deprecatedFieldUsage(
+  registry: Registry,
+  clientOf: (request: Request) => { label: string },
+  find = deprecatedUses,
+): GatewayPlugin {
   const counter = new Counter({
     name: 'graphql_deprecated_field_usage_total',
     help: 'Operations the gateway executed that use a deprecated field, argument, input field or enum value, by client and schema coordinate',

@@ -18,7 +18,12 @@ export class BoundedCache<V> {
   readonly #onDrop?: (key: string, value: V) => void;
 
   /** `onDrop` is told of every entry that leaves (evicted, replaced or deleted). */
-  constructor(opts: { maxEntries: number; maxBytes: number; sizeOf: (key: string, value: V) => number; onDrop?: (key: string, value: V) => void }) {
+  constructor(opts: {
+    maxEntries: number;
+    maxBytes: number;
+    sizeOf: (key: string, value: V) => number;
+    onDrop?: (key: string, value: V) => void;
+  }) {
     this.maxEntries = opts.maxEntries;
     this.maxBytes = opts.maxBytes;
     this.#sizeOf = opts.sizeOf;
@@ -87,7 +92,12 @@ export function createDocumentCache(limits: DocumentCacheLimits): BoundedCache<D
 function isBuiltInParserCache(plugin: unknown): boolean {
   if (!plugin || typeof plugin !== 'object') return false;
   const keys = Object.keys(plugin).sort();
-  return keys.length === 2 && keys[0] === 'onParse' && keys[1] === 'onValidate' && String((plugin as { onParse: unknown }).onParse).includes('setParsedDocument');
+  return (
+    keys.length === 2 &&
+    keys[0] === 'onParse' &&
+    keys[1] === 'onValidate' &&
+    String((plugin as { onParse: unknown }).onParse).includes('setParsedDocument')
+  );
 }
 
 /**

@@ -12,7 +12,14 @@ const carried = new WeakMap<object, Record<string, unknown>>();
 
 /** Notes the forwarded extensions of a subgraph answer (called by the subgraph transport). */
 export function noteSubgraphExtensions(context: unknown, result: unknown): void {
-  if (!context || typeof context !== 'object' || !result || typeof result !== 'object' || Symbol.asyncIterator in result) return;
+  if (
+    !context ||
+    typeof context !== 'object' ||
+    !result ||
+    typeof result !== 'object' ||
+    Symbol.asyncIterator in result
+  )
+    return;
   const extensions = (result as ExecutionResult).extensions;
   if (!extensions) return;
   for (const name of FORWARDED) {
@@ -20,7 +27,10 @@ export function noteSubgraphExtensions(context: unknown, result: unknown): void 
     if (value === undefined) continue;
     const found = carried.get(context) ?? {};
     // Warnings of several subgraph answers add up; a key is one per write.
-    found[name] = name === 'warnings' && Array.isArray(found[name]) && Array.isArray(value) ? [...(found[name] as unknown[]), ...value] : value;
+    found[name] =
+      name === 'warnings' && Array.isArray(found[name]) && Array.isArray(value)
+        ? [...(found[name] as unknown[]), ...value]
+        : value;
     carried.set(context, found);
   }
 }

@@ -32,7 +32,13 @@ async function probe(name: SubgraphName, graphqlUrl: string, timeoutMs: number):
   const url = graphqlUrl.replace(/\/graphql$/, '/health');
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    const body = (await res.json()) as { up?: boolean; source?: 'local' | 'upstream'; database?: { kind: string; up: boolean }; upstreams?: Record<string, 'up' | 'down'>; contract?: RecentViolation[] };
+    const body = (await res.json()) as {
+      up?: boolean;
+      source?: 'local' | 'upstream';
+      database?: { kind: string; up: boolean };
+      upstreams?: Record<string, 'up' | 'down'>;
+      contract?: RecentViolation[];
+    };
     const up = res.ok && body.up;
     return {
       status: !up ? 'down' : body.contract?.length ? 'degraded' : 'up',
@@ -43,7 +49,8 @@ async function probe(name: SubgraphName, graphqlUrl: string, timeoutMs: number):
       ...(up && body.contract?.length ? { contract: body.contract } : {}),
     };
   } catch (error) {
-    const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'unreachable';
+    const reason =
+      error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'unreachable';
     return { status: 'down', url: graphqlUrl, error: `${name} subgraph ${reason}` };
   }
 }
@@ -51,7 +58,9 @@ async function probe(name: SubgraphName, graphqlUrl: string, timeoutMs: number):
 /** Each subgraph's and each database's status; up only when every part is up. */
 export async function checkHealth(config: Config): Promise<HealthReport> {
   const timeoutMs = config.UPSTREAM_HEALTH_TIMEOUT_MS + GRACE_MS;
-  const results = await Promise.all(SUBGRAPHS.map(async (name) => [name, await probe(name, config.urlOf(name), timeoutMs)] as const));
+  const results = await Promise.all(
+    SUBGRAPHS.map(async (name) => [name, await probe(name, config.urlOf(name), timeoutMs)] as const),
+  );
   const subgraphs = Object.fromEntries(results) as Record<SubgraphName, SubgraphHealth>;
   const down: string[] = [];
   for (const [name, h] of results) {

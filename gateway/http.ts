@@ -1,16 +1,27 @@
 // GraphQL over HTTP as clients expect it: an operation that executed answers 200 with `data` (null
 // when nothing could be resolved) and each error's `path`; a wrong method is 405 with `Allow`; the
 // production profile's refusal of introspection.
-import { BREAK, GraphQLError, Kind, visit, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
+import {
+  BREAK,
+  GraphQLError,
+  Kind,
+  visit,
+  type DocumentNode,
+  type ExecutionResult,
+  type OperationDefinitionNode,
+} from 'graphql';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { Config } from '../lib/config.ts';
 
 /** Response keys of the root fields the operation selects directly (not through fragments). */
 function rootResponseKeys(document: DocumentNode, operationName?: string | null): string[] {
   const operation = document.definitions.find(
-    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
+    (d): d is OperationDefinitionNode =>
+      d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
   );
-  return (operation?.selectionSet.selections ?? []).flatMap((s) => (s.kind === Kind.FIELD ? [(s.alias ?? s.name).value] : []));
+  return (operation?.selectionSet.selections ?? []).flatMap((s) =>
+    s.kind === Kind.FIELD ? [(s.alias ?? s.name).value] : [],
+  );
 }
 
 function withPath(error: GraphQLError, path: readonly (string | number)[]): GraphQLError {
@@ -37,7 +48,9 @@ export const executedResultsKeepData: GatewayPlugin = {
         if (Symbol.asyncIterator in result) return;
         const executed = result as ExecutionResult;
         if (executed.data !== undefined) return;
-        const errors = executed.errors?.map((e) => (e.path || roots.length !== 1 || !(e instanceof GraphQLError) ? e : withPath(e, [roots[0]!])));
+        const errors = executed.errors?.map((e) =>
+          e.path || roots.length !== 1 || !(e instanceof GraphQLError) ? e : withPath(e, [roots[0]!]),
+        );
         setResult({ ...executed, data: null, ...(errors ? { errors } : {}) });
       },
     };
@@ -80,7 +93,11 @@ function asksForSchema(document: DocumentNode): boolean {
 export const noIntrospection: GatewayPlugin = {
   onValidate({ params, setResult }) {
     if (asksForSchema(params.documentAST)) {
-      setResult([new GraphQLError('Introspection is disabled on this server', { extensions: { code: 'INTROSPECTION_DISABLED', http: { status: 400 } } })]);
+      setResult([
+        new GraphQLError('Introspection is disabled on this server', {
+          extensions: { code: 'INTROSPECTION_DISABLED', http: { status: 400 } },
+        }),
+      ]);
     }
   },
 };

@@ -68,11 +68,16 @@ export function countTokens(source: string, max: number): number {
 }
 
 /** Parses with a token limit, so a huge document is never parsed in full. */
-export function parseWithinTokens(source: string, maxTokens: number, options?: Parameters<typeof parse>[1]): DocumentNode {
+export function parseWithinTokens(
+  source: string,
+  maxTokens: number,
+  options?: Parameters<typeof parse>[1],
+): DocumentNode {
   try {
     return parse(source, { ...options, maxTokens });
   } catch (error) {
-    if (countTokens(source, maxTokens) > maxTokens) throw refusal(LimitCode.tokens, `Query has more than ${maxTokens} tokens`);
+    if (countTokens(source, maxTokens) > maxTokens)
+      throw refusal(LimitCode.tokens, `Query has more than ${maxTokens} tokens`);
     throw error;
   }
 }
@@ -88,7 +93,11 @@ export interface DocumentMeasure {
 const ZERO: DocumentMeasure = { aliases: 0, directives: 0, selections: 0, depth: 0 };
 
 function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
-  return new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
+  return new Map(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((f) => [f.name.value, f]),
+  );
 }
 
 /** Expanded measures of every operation of a document, each fragment measured once. */
@@ -118,7 +127,12 @@ export function measureDocument(document: DocumentNode): DocumentMeasure {
       let inner: DocumentMeasure;
       if (selection.kind === Kind.FIELD) {
         const child = selectionSet(selection.selectionSet);
-        inner = { aliases: child.aliases + (selection.alias ? 1 : 0), directives: child.directives, selections: child.selections + 1, depth: child.depth + 1 };
+        inner = {
+          aliases: child.aliases + (selection.alias ? 1 : 0),
+          directives: child.directives,
+          selections: child.selections + 1,
+          depth: child.depth + 1,
+        };
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         inner = selectionSet(selection.selectionSet);
       } else {
@@ -136,7 +150,9 @@ export function measureDocument(document: DocumentNode): DocumentMeasure {
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
     const measure = selectionSet(definition.selectionSet);
-    const own = (definition.directives?.length ?? 0) + (definition.variableDefinitions ?? []).reduce((n, v) => n + (v.directives?.length ?? 0), 0);
+    const own =
+      (definition.directives?.length ?? 0) +
+      (definition.variableDefinitions ?? []).reduce((n, v) => n + (v.directives?.length ?? 0), 0);
     total.aliases += measure.aliases;
     total.directives += measure.directives + own;
     total.selections += measure.selections;
@@ -148,10 +164,17 @@ export function measureDocument(document: DocumentNode): DocumentMeasure {
 /** The first limit a document's shape exceeds, as a coded error; null when it fits. */
 export function checkShape(document: DocumentNode, limits: QueryLimits): GraphQLError | null {
   const m = measureDocument(document);
-  if (m.depth > limits.maxDepth) return refusal(LimitCode.depth, `Query is nested deeper than ${limits.maxDepth} levels`);
-  if (m.aliases > limits.maxAliases) return refusal(LimitCode.aliases, `Query has more than ${limits.maxAliases} aliases`);
-  if (m.directives > limits.maxDirectives) return refusal(LimitCode.directives, `Query has more than ${limits.maxDirectives} directives`);
-  if (m.selections > limits.maxSelections) return refusal(LimitCode.selections, `Query selects more than ${limits.maxSelections} fields once its fragments are expanded`);
+  if (m.depth > limits.maxDepth)
+    return refusal(LimitCode.depth, `Query is nested deeper than ${limits.maxDepth} levels`);
+  if (m.aliases > limits.maxAliases)
+    return refusal(LimitCode.aliases, `Query has more than ${limits.maxAliases} aliases`);
+  if (m.directives > limits.maxDirectives)
+    return refusal(LimitCode.directives, `Query has more than ${limits.maxDirectives} directives`);
+  if (m.selections > limits.maxSelections)
+    return refusal(
+      LimitCode.selections,
+      `Query selects more than ${limits.maxSelections} fields once its fragments are expanded`,
+    );
   return null;
 }
 
@@ -164,7 +187,11 @@ const MUTATION_WEIGHT = 10;
 /** A list argument that names the objects a list field returns, one item each (`nodes(ids:)`). */
 const LISTING_ARGUMENT = 'ids';
 
-function sliceSize(field: FieldNode, definition: GraphQLField<unknown, unknown>, variables: Record<string, unknown>): number | null {
+function sliceSize(
+  field: FieldNode,
+  definition: GraphQLField<unknown, unknown>,
+  variables: Record<string, unknown>,
+): number | null {
   const slicing = definition.args.filter((a) => SLICING_ARGUMENTS.has(a.name));
   if (slicing.length === 0) return null;
   let size: number | null = null;
@@ -177,7 +204,11 @@ function sliceSize(field: FieldNode, definition: GraphQLField<unknown, unknown>,
 }
 
 /** How many items a list field returns when an argument lists them (`nodes(ids: [...])`); null otherwise. */
-function listedSize(field: FieldNode, definition: GraphQLField<unknown, unknown>, variables: Record<string, unknown>): number | null {
+function listedSize(
+  field: FieldNode,
+  definition: GraphQLField<unknown, unknown>,
+  variables: Record<string, unknown>,
+): number | null {
   if (!definition.args.some((a) => a.name === LISTING_ARGUMENT)) return null;
   const node = field.arguments?.find((a) => a.name.value === LISTING_ARGUMENT)?.value;
   if (node?.kind === Kind.LIST) return node.values.length;
@@ -205,11 +236,21 @@ function intValue(node: ValueNode, variables: Record<string, unknown>): number |
  * their number, and any other list by 20 unless it is the page of a connection (`edges`, `nodes`). Introspection fields cost nothing: their size is the
  * schema's, not the caller's. Each fragment is costed once.
  */
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> = {}): number {
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> = {},
+): number {
   const fragments = fragmentsOf(document);
   const memo = new Map<string, number>();
   const costing = new Set<string>();
-  const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
+  const root =
+    operation.operation === 'mutation'
+      ? schema.getMutationType()
+      : operation.operation === 'subscription'
+        ? schema.getSubscriptionType()
+        : schema.getQueryType();
 
   const fragment = (name: string): number => {
     const known = memo.get(name);
@@ -227,7 +268,11 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     let total = 0;
     for (const selection of set?.selections ?? []) {
       if (selection.kind === Kind.FRAGMENT_SPREAD) total += fragment(selection.name.value);
-      else if (selection.kind === Kind.INLINE_FRAGMENT) total += selectionSet(selection.selectionSet, selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent);
+      else if (selection.kind === Kind.INLINE_FRAGMENT)
+        total += selectionSet(
+          selection.selectionSet,
+          selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent,
+        );
       else total += fieldCost(selection, parent);
     }
     return total;
@@ -239,12 +284,16 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     const definition = parent.getFields()[field.name.value];
     if (!definition) return 0;
     const type = getNamedType(definition.type);
-    const weight = parent === root && operation.operation === 'mutation' ? MUTATION_WEIGHT : isCompositeType(type) ? 1 : 0;
+    const weight =
+      parent === root && operation.operation === 'mutation' ? MUTATION_WEIGHT : isCompositeType(type) ? 1 : 0;
     const children = selectionSet(field.selectionSet, type);
     const slice = sliceSize(field, definition, variables);
     if (slice !== null) return weight + slice * children;
     const isPage = parent.name.endsWith('Connection');
-    const items = isListType(getNullableType(definition.type)) && !isPage ? (listedSize(field, definition, variables) ?? DEFAULT_LIST_SIZE) : 1;
+    const items =
+      isListType(getNullableType(definition.type)) && !isPage
+        ? (listedSize(field, definition, variables) ?? DEFAULT_LIST_SIZE)
+        : 1;
     return items * (weight + children);
   };
 
@@ -252,8 +301,16 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
 }
 
 /** The cost limit of one operation, as a coded error; null when it fits. */
-export function checkCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>, maxCost: number): GraphQLError | null {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+export function checkCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown>,
+  maxCost: number,
+): GraphQLError | null {
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
   if (!operation) return null;
   const cost = operationCost(schema, document, operation, variables);
@@ -283,7 +340,12 @@ export function queryLimits(limits: QueryLimits): GatewayPlugin {
   // A document's cost depends only on the schema, the operation and the variables: kept per
   // document for a few variable sets (most queries are sent with the same few, or none).
   const costs = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, GraphQLError | null>>>();
-  const costOf = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>) => {
+  const costOf = (
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown>,
+  ) => {
     let bySchema = costs.get(schema);
     if (!bySchema) costs.set(schema, (bySchema = new WeakMap()));
     let byVariables = bySchema.get(document);
@@ -299,7 +361,9 @@ export function queryLimits(limits: QueryLimits): GatewayPlugin {
   };
   return {
     onParse({ setParseFn }) {
-      setParseFn((source, options) => parseWithinTokens(typeof source === 'string' ? source : source.body, limits.maxTokens, options));
+      setParseFn((source, options) =>
+        parseWithinTokens(typeof source === 'string' ? source : source.body, limits.maxTokens, options),
+      );
     },
     onValidate({ params, context, setResult }) {
       const shape = shapeOf(params.documentAST);

@@ -10,7 +10,11 @@ import { NO_CLIENT } from './client-identity.ts';
  * operation name and client, errors by code and latency by operation name, and each subgraph's
  * fetch latency and errors. `clientOf` gives a request's client label (a bounded set of names).
  */
-export function gatewayMetricsPlugin(log: GatewayLogger, registry: Registry, clientOf: (request: Request) => { label: string }) {
+export function gatewayMetricsPlugin(
+  log: GatewayLogger,
+  registry: Registry,
+  clientOf: (request: Request) => { label: string },
+) {
   return usePrometheus({
     log,
     registry,
@@ -18,7 +22,11 @@ export function gatewayMetricsPlugin(log: GatewayLogger, registry: Registry, cli
     metrics: {
       graphql_envelop_request: createCounter({
         registry,
-        counter: { name: 'graphql_envelop_request', help: 'GraphQL operations the gateway executed, by operation and client', labelNames: ['operationName', 'operationType', 'client'] },
+        counter: {
+          name: 'graphql_envelop_request',
+          help: 'GraphQL operations the gateway executed, by operation and client',
+          labelNames: ['operationName', 'operationType', 'client'],
+        },
         fillLabelsFn: (params, context: { request?: Request }) => ({
           operationName: params.operationName ?? 'Anonymous',
           operationType: params.operationType ?? 'unknown',
@@ -29,7 +37,11 @@ export function gatewayMetricsPlugin(log: GatewayLogger, registry: Registry, cli
       // By code rather than by response path: bounded, and what an alert is about.
       graphql_envelop_error_result: createCounter({
         registry,
-        counter: { name: 'graphql_envelop_error_result', help: 'GraphQL errors the gateway answered, by operation, phase and error code', labelNames: ['operationName', 'operationType', 'phase', 'code'] },
+        counter: {
+          name: 'graphql_envelop_error_result',
+          help: 'GraphQL errors the gateway answered, by operation, phase and error code',
+          labelNames: ['operationName', 'operationType', 'phase', 'code'],
+        },
         fillLabelsFn: (params) => {
           const error = params.error as { extensions?: Record<string, unknown> } | undefined;
           const code = error?.extensions?.code;

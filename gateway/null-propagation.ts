@@ -51,7 +51,11 @@ function withTypeNames(document: DocumentNode, schema: GraphQLSchema): Prepared 
         const owner = parent as { kind?: string } | undefined;
         if (!type || !isAbstractType(type) || owner?.kind !== Kind.FIELD) return undefined;
         added = true;
-        const field: FieldNode = { kind: Kind.FIELD, alias: { kind: Kind.NAME, value: ADDED }, name: { kind: Kind.NAME, value: TYPENAME } };
+        const field: FieldNode = {
+          kind: Kind.FIELD,
+          alias: { kind: Kind.NAME, value: ADDED },
+          name: { kind: Kind.NAME, value: TYPENAME },
+        };
         return { ...node, selections: [...node.selections, field] };
       },
     }),
@@ -71,22 +75,34 @@ interface Walk {
   extra: { message: string; path: (string | number)[] }[];
 }
 
-function skipped(node: FieldNode | { directives?: FieldNode['directives'] }, variables: Record<string, unknown>): boolean {
+function skipped(
+  node: FieldNode | { directives?: FieldNode['directives'] },
+  variables: Record<string, unknown>,
+): boolean {
   for (const d of node.directives ?? []) {
     if (d.name.value !== 'skip' && d.name.value !== 'include') continue;
     const arg = d.arguments?.find((a) => a.name.value === 'if')?.value;
-    const value = arg?.kind === Kind.VARIABLE ? Boolean(variables[arg.name.value]) : arg?.kind === Kind.BOOLEAN ? arg.value : false;
+    const value =
+      arg?.kind === Kind.VARIABLE ? Boolean(variables[arg.name.value]) : arg?.kind === Kind.BOOLEAN ? arg.value : false;
     if ((d.name.value === 'skip') === value) return true;
   }
   return false;
 }
 
 /** The fields a selection set asks of an object of `type`, by response name (CollectFields). */
-function collect(w: Walk, type: GraphQLObjectType, selectionSet: SelectionSetNode, out = new Map<string, FieldNode[]>()): Map<string, FieldNode[]> {
+function collect(
+  w: Walk,
+  type: GraphQLObjectType,
+  selectionSet: SelectionSetNode,
+  out = new Map<string, FieldNode[]>(),
+): Map<string, FieldNode[]> {
   const applies = (condition: string | undefined) => {
     if (!condition) return true;
     const conditionType = w.schema.getType(condition);
-    return conditionType === type || (conditionType !== undefined && isAbstractType(conditionType) && w.schema.isSubType(conditionType, type));
+    return (
+      conditionType === type ||
+      (conditionType !== undefined && isAbstractType(conditionType) && w.schema.isSubType(conditionType, type))
+    );
   };
   for (const selection of selectionSet.selections) {
     if (skipped(selection, w.variables)) continue;
@@ -106,13 +122,20 @@ function collect(w: Walk, type: GraphQLObjectType, selectionSet: SelectionSetNod
 const NULLED = Symbol('nulled');
 
 /** The value with nulls propagated; NULLED when a null reached a non-null position (its parent must be null). */
-function complete(w: Walk, value: unknown, type: GraphQLOutputType, fields: FieldNode[], path: (string | number)[]): unknown {
+function complete(
+  w: Walk,
+  value: unknown,
+  type: GraphQLOutputType,
+  fields: FieldNode[],
+  path: (string | number)[],
+): unknown {
   if (value === null || value === undefined) {
     if (isNonNullType(type)) {
       // Explained by a subgraph's error under the same root field (a failed fetch's error may name
       // the list or the object it was for rather than this field), or by one with no path at all.
       const root = String(path[0]);
-      if (!w.errorPaths.some((p) => p === '' || p === root || p.startsWith(`${root}.`))) w.extra.push({ message: 'A required field could not be resolved', path });
+      if (!w.errorPaths.some((p) => p === '' || p === root || p.startsWith(`${root}.`)))
+        w.extra.push({ message: 'A required field could not be resolved', path });
       return NULLED;
     }
     return null;
@@ -132,7 +155,13 @@ function complete(w: Walk, value: unknown, type: GraphQLOutputType, fields: Fiel
   return object === null ? (isNonNullType(type) ? NULLED : null) : object;
 }
 
-function completeObject(w: Walk, object: Json, type: GraphQLCompositeType, fields: FieldNode[], path: (string | number)[]): Json | null {
+function completeObject(
+  w: Walk,
+  object: Json,
+  type: GraphQLCompositeType,
+  fields: FieldNode[],
+  path: (string | number)[],
+): Json | null {
   let runtime: GraphQLObjectType | undefined;
   if (isObjectType(type)) runtime = type;
   else {
@@ -142,7 +171,10 @@ function completeObject(w: Walk, object: Json, type: GraphQLCompositeType, field
   }
   if (w.added) delete object[ADDED];
   if (!runtime) return object;
-  const selectionSet: SelectionSetNode = { kind: Kind.SELECTION_SET, selections: fields.flatMap((f) => f.selectionSet?.selections ?? []) };
+  const selectionSet: SelectionSetNode = {
+    kind: Kind.SELECTION_SET,
+    selections: fields.flatMap((f) => f.selectionSet?.selections ?? []),
+  };
   for (const [key, nodes] of collect(w, runtime, selectionSet)) {
     const name = nodes[0]!.name.value;
     if (name === TYPENAME) continue;
@@ -183,20 +215,38 @@ export function specNullPropagation(): GatewayPlugin {
             if (added) strip(answer.data);
             return;
           }
-          const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION && (!args.operationName || d.name?.value === args.operationName));
+          const operation = document.definitions.find(
+            (d) =>
+              d.kind === Kind.OPERATION_DEFINITION && (!args.operationName || d.name?.value === args.operationName),
+          );
           if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return;
           const root = operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
           if (!root) return;
           const w: Walk = {
             schema,
-            fragments: Object.fromEntries(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d])),
+            fragments: Object.fromEntries(
+              document.definitions
+                .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+                .map((d) => [d.name.value, d]),
+            ),
             variables: (args.variableValues ?? {}) as Record<string, unknown>,
             errorPaths: answer.errors.map((e) => (e.path ?? []).join('.')),
             added,
             extra: [],
           };
-          const data = completeObject(w, answer.data as Json, root, [{ kind: Kind.FIELD, name: { kind: Kind.NAME, value: root.name }, selectionSet: operation.selectionSet }], []);
-          const errors = [...answer.errors, ...w.extra.map((e) => new GraphQLError(e.message, { path: e.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } }))];
+          const data = completeObject(
+            w,
+            answer.data as Json,
+            root,
+            [{ kind: Kind.FIELD, name: { kind: Kind.NAME, value: root.name }, selectionSet: operation.selectionSet }],
+            [],
+          );
+          const errors = [
+            ...answer.errors,
+            ...w.extra.map(
+              (e) => new GraphQLError(e.message, { path: e.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } }),
+            ),
+          ];
           setResult({ ...answer, data, errors });
         },
       };

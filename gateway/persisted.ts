@@ -26,11 +26,13 @@ const hexOf = (hash: string) => hash.replace(/^sha256:/i, '').toLowerCase();
 /** Reads a trusted-documents manifest: a JSON object mapping each document's sha256 hash to its text. */
 export function loadTrustedDocuments(path: string): Map<string, string> {
   const manifest = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-  if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest)) throw new Error(`${path}: a trusted-documents manifest is a JSON object of hash -> document`);
+  if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest))
+    throw new Error(`${path}: a trusted-documents manifest is a JSON object of hash -> document`);
   const documents = new Map<string, string>();
   for (const [key, document] of Object.entries(manifest)) {
     const hash = hexOf(key);
-    if (typeof document !== 'string' || sha256(document) !== hash) throw new Error(`${path}: the document of ${key} is not a string whose sha256 is that hash`);
+    if (typeof document !== 'string' || sha256(document) !== hash)
+      throw new Error(`${path}: the document of ${key} is not a string whose sha256 is that hash`);
     documents.set(hash, document);
   }
   return documents;
@@ -40,11 +42,14 @@ export function loadTrustedDocuments(path: string): Map<string, string> {
  * Apollo's client retries with the full query on this exact message or code; it is an answer, not
  * a failed request, so it is a 200 as Apollo Server's.
  */
-const notFound = () => new GraphQLError('PersistedQueryNotFound', { extensions: { code: PersistedCode.NOT_FOUND, http: { status: 200 } } });
+const notFound = () =>
+  new GraphQLError('PersistedQueryNotFound', { extensions: { code: PersistedCode.NOT_FOUND, http: { status: 200 } } });
 
-const refused = (message: string, code: string) => new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
+const refused = (message: string, code: string) =>
+  new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
 
-const notTrusted = () => refused('Only trusted documents are executed: send a listed document or its hash', PersistedCode.NOT_TRUSTED);
+const notTrusted = () =>
+  refused('Only trusted documents are executed: send a listed document or its hash', PersistedCode.NOT_TRUSTED);
 
 export interface PersistedOptions {
   /** Automatic persisted queries kept, by count and by bytes of query text. */
@@ -69,35 +74,63 @@ export interface PersistedStore {
 }
 
 /** Persisted queries in Redis (`REDIS_URL`), so a hash registered on one gateway replica is known to all. */
-export function redisPersistedStore(url: string, opts: { ttlSeconds: number; commandTimeoutMs: number }, log: Pick<Logger, 'warn' | 'info'>): PersistedStore {
-  const redis = sharedRedis(url, opts.commandTimeoutMs, log, 'persisted query store (Redis) unavailable; persisted queries are misses until it is back');
+export function redisPersistedStore(
+  url: string,
+  opts: { ttlSeconds: number; commandTimeoutMs: number },
+  log: Pick<Logger, 'warn' | 'info'>,
+): PersistedStore {
+  const redis = sharedRedis(
+    url,
+    opts.commandTimeoutMs,
+    log,
+    'persisted query store (Redis) unavailable; persisted queries are misses until it is back',
+  );
   const key = (hash: string) => `carbon-federation:apq:${hash}`;
   return {
     // A store that cannot answer is a miss: Apollo's client then sends the query with its hash again.
     get: (hash) => redis.call(async (client) => (await client.get(key(hash))) ?? undefined, undefined),
-    set: (hash, query) => redis.call(async (client) => void (await client.set(key(hash), query, { EX: opts.ttlSeconds })), undefined),
+    set: (hash, query) =>
+      redis.call(async (client) => void (await client.set(key(hash), query, { EX: opts.ttlSeconds })), undefined),
     close: () => redis.close(),
   };
 }
 
 /** The plugin and its store (the in-memory store exposed for tests). */
 export function persistedOperations(opts: PersistedOptions & { shared?: PersistedStore }) {
-  const store = new BoundedCache<string>({ maxEntries: opts.maxEntries, maxBytes: opts.maxBytes, sizeOf: (key, query) => key.length + query.length * 2 });
-  const kept: PersistedStore = opts.shared ?? { get: (hash) => store.get(hash), set: (hash, query) => store.set(hash, query) };
+  const store = new BoundedCache<string>({
+    maxEntries: opts.maxEntries,
+    maxBytes: opts.maxBytes,
+    sizeOf: (key, query) => key.length + query.length * 2,
+  });
+  const kept: PersistedStore = opts.shared ?? {
+    get: (hash) => store.get(hash),
+    set: (hash, query) => store.set(hash, query),
+  };
   /** The query to execute, or the error that answers the request instead. */
-  async function resolve(query: string | undefined, persisted: PersistedQueryExtension | undefined, request: Request): Promise<string | GraphQLError> {
+  async function resolve(
+    query: string | undefined,
+    persisted: PersistedQueryExtension | undefined,
+    request: Request,
+  ): Promise<string | GraphQLError> {
     const trusted = typeof opts.trusted === 'function' ? opts.trusted(request) : opts.trusted;
     if (persisted) {
       if (persisted.version !== 1) return refused('Unsupported persisted query version', PersistedCode.VERSION);
       const hash = typeof persisted.sha256Hash === 'string' ? hexOf(persisted.sha256Hash) : '';
-      if (!/^[0-9a-f]{64}$/.test(hash)) return refused('The persisted query hash must be a sha256 hex digest', PersistedCode.HASH_MISMATCH);
-      if (query !== undefined && sha256(query) !== hash) return refused('The provided sha256 hash does not match the query', PersistedCode.HASH_MISMATCH);
-      if (trusted) return trusted.get(hash) ?? (query === undefined ? notFound() : (await opts.admits?.(request, query)) ? query : notTrusted());
+      if (!/^[0-9a-f]{64}$/.test(hash))
+        return refused('The persisted query hash must be a sha256 hex digest', PersistedCode.HASH_MISMATCH);
+      if (query !== undefined && sha256(query) !== hash)
+        return refused('The provided sha256 hash does not match the query', PersistedCode.HASH_MISMATCH);
+      if (trusted)
+        return (
+          trusted.get(hash) ??
+          (query === undefined ? notFound() : (await opts.admits?.(request, query)) ? query : notTrusted())
+        );
       if (query === undefined) return (await kept.get(hash)) ?? notFound();
       await kept.set(hash, query);
       return query;
     }
-    if (trusted && !(query !== undefined && (trusted.has(sha256(query)) || (await opts.admits?.(request, query))))) return notTrusted();
+    if (trusted && !(query !== undefined && (trusted.has(sha256(query)) || (await opts.admits?.(request, query)))))
+      return notTrusted();
     return query ?? '';
   }
 
@@ -117,7 +150,9 @@ export function persistedOperations(opts: PersistedOptions & { shared?: Persiste
       return {
         async onRequestParseDone({ requestParserResult, setRequestParserResult }) {
           setRequestParserResult(
-            Array.isArray(requestParserResult) ? await Promise.all(requestParserResult.map((p) => resolveParams(p, request))) : await resolveParams(requestParserResult, request),
+            Array.isArray(requestParserResult)
+              ? await Promise.all(requestParserResult.map((p) => resolveParams(p, request)))
+              : await resolveParams(requestParserResult, request),
           );
         },
       };

@@ -29,8 +29,17 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OU
 }
 
 /** A connecting client; `outage` is the warning logged once per outage. */
-export function sharedRedis(url: string, commandTimeoutMs: number, log: Pick<Logger, 'warn' | 'info'>, outage: string): SharedRedis {
-  const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 2_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 5_000) } });
+export function sharedRedis(
+  url: string,
+  commandTimeoutMs: number,
+  log: Pick<Logger, 'warn' | 'info'>,
+  outage: string,
+): SharedRedis {
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 2_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 5_000) },
+  });
   let down = false;
   const wentDown = (err: unknown) => {
     if (!down) log.warn({ err }, outage);
@@ -85,7 +94,18 @@ export function sharedRedis(url: string, commandTimeoutMs: number, log: Pick<Log
     },
     async close() {
       // A frozen Redis would never answer the QUIT: the connection is then dropped.
-      if (client.isReady && !unresponsive && (await within(client.close().then(() => true, () => false), commandTimeoutMs)) === true) return;
+      if (
+        client.isReady &&
+        !unresponsive &&
+        (await within(
+          client.close().then(
+            () => true,
+            () => false,
+          ),
+          commandTimeoutMs,
+        )) === true
+      )
+        return;
       if (client.isOpen) client.destroy();
     },
   };

@@ -48,13 +48,17 @@ export interface CacheHints {
 
 const PER_CALLER_DIRECTIVES = new Set(['authenticated', 'requiresScopes']);
 
-const argumentOf = (args: readonly ConstArgumentNode[] | undefined, name: string) => args?.find((a) => a.name.value === name)?.value;
+const argumentOf = (args: readonly ConstArgumentNode[] | undefined, name: string) =>
+  args?.find((a) => a.name.value === name)?.value;
 
 /** Reads the hints from the supergraph SDL (types and fields with @cacheControl, @authenticated, @requiresScopes). */
 export function cacheHintsOf(supergraphSdl: string): CacheHints {
   const hints: CacheHints['hints'] = new Map();
   const perCaller = new Set<string>();
-  const read = (coordinate: string, directives: readonly { name: { value: string }; arguments?: readonly ConstArgumentNode[] }[] | undefined) => {
+  const read = (
+    coordinate: string,
+    directives: readonly { name: { value: string }; arguments?: readonly ConstArgumentNode[] }[] | undefined,
+  ) => {
     for (const d of directives ?? []) {
       if (PER_CALLER_DIRECTIVES.has(d.name.value)) perCaller.add(coordinate);
       if (d.name.value !== 'cacheControl') continue;
@@ -67,7 +71,12 @@ export function cacheHintsOf(supergraphSdl: string): CacheHints {
     }
   };
   for (const def of parse(supergraphSdl, { noLocation: true }).definitions) {
-    if (def.kind !== Kind.OBJECT_TYPE_DEFINITION && def.kind !== Kind.OBJECT_TYPE_EXTENSION && def.kind !== Kind.INTERFACE_TYPE_DEFINITION) continue;
+    if (
+      def.kind !== Kind.OBJECT_TYPE_DEFINITION &&
+      def.kind !== Kind.OBJECT_TYPE_EXTENSION &&
+      def.kind !== Kind.INTERFACE_TYPE_DEFINITION
+    )
+      continue;
     read(def.name.value, def.directives);
     for (const field of def.fields ?? []) read(`${def.name.value}.${field.name.value}`, field.directives);
   }
@@ -77,7 +86,12 @@ export function cacheHintsOf(supergraphSdl: string): CacheHints {
 const NOT_CACHED: CachePolicy = { maxAge: 0, scope: 'PUBLIC' };
 
 /** The policy of a query document (mutations and subscriptions are never cached). */
-export function policyOf(document: DocumentNode, operationName: string | null | undefined, schema: GraphQLSchema, { hints, perCaller }: CacheHints): CachePolicy {
+export function policyOf(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  schema: GraphQLSchema,
+  { hints, perCaller }: CacheHints,
+): CachePolicy {
   const operation = getOperationAST(document, operationName);
   if (operation?.operation !== 'query') return NOT_CACHED;
   const queryType = schema.getQueryType();
@@ -93,11 +107,13 @@ export function policyOf(document: DocumentNode, operationName: string | null | 
         if (!parent || name === '__typename') return;
         const coordinate = `${parent.name}.${name}`;
         const returned = getNamedType(typeInfo.getType());
-        const hint = hints.get(coordinate) ?? (returned && isCompositeType(returned) ? hints.get(returned.name) : undefined);
+        const hint =
+          hints.get(coordinate) ?? (returned && isCompositeType(returned) ? hints.get(returned.name) : undefined);
         if (hint?.maxAge !== undefined) maxAge = Math.min(maxAge, hint.maxAge);
         // A root field without a hint (and introspection) is never cached.
         else if (parent === queryType) maxAge = 0;
-        if (hint?.scope === 'PRIVATE' || perCaller.has(coordinate) || (returned && perCaller.has(returned.name))) scope = 'PRIVATE';
+        if (hint?.scope === 'PRIVATE' || perCaller.has(coordinate) || (returned && perCaller.has(returned.name)))
+          scope = 'PRIVATE';
       },
     }),
   );
@@ -119,13 +135,18 @@ interface Kept {
   ttl: number;
 }
 
-const keep = (result: ExecutionResult, ttl: number, now = Date.now()) => JSON.stringify({ result, storedAt: now, ttl } satisfies Kept);
+const keep = (result: ExecutionResult, ttl: number, now = Date.now()) =>
+  JSON.stringify({ result, storedAt: now, ttl } satisfies Kept);
 
 /** A kept answer as served: it says that it comes from the cache and how old it is (whole seconds, as HTTP's Age). */
 function served(json: string, now = Date.now()): ExecutionResult | undefined {
   const kept = JSON.parse(json) as Partial<Kept>;
   if (!kept.result || typeof kept.storedAt !== 'number' || typeof kept.ttl !== 'number') return undefined;
-  const responseCache = { hit: true, age: Math.max(0, Math.floor((now - kept.storedAt) / 1000)), maxAge: Math.round(kept.ttl / 1000) };
+  const responseCache = {
+    hit: true,
+    age: Math.max(0, Math.floor((now - kept.storedAt) / 1000)),
+    maxAge: Math.round(kept.ttl / 1000),
+  };
   return { ...kept.result, extensions: { ...kept.result.extensions, responseCache } };
 }
 
@@ -170,10 +191,19 @@ export function memoryResponseStore(limits: { maxEntries: number; maxBytes: numb
 }
 
 /** Answers in Redis (`REDIS_URL`), shared by every gateway replica: one replica's mutation invalidates for all. */
-export function redisResponseStore(url: string, commandTimeoutMs: number, log: Pick<Logger, 'warn' | 'info'>): ResponseStore {
+export function redisResponseStore(
+  url: string,
+  commandTimeoutMs: number,
+  log: Pick<Logger, 'warn' | 'info'>,
+): ResponseStore {
   // An unreachable or unresponsive Redis is a miss, and an invalidation that cannot reach it leaves
   // answers to age out within their maxAge.
-  const redis = sharedRedis(url, commandTimeoutMs, log, 'response cache (Redis) unavailable; queries are answered without it until it is back');
+  const redis = sharedRedis(
+    url,
+    commandTimeoutMs,
+    log,
+    'response cache (Redis) unavailable; queries are answered without it until it is back',
+  );
   const answerKey = (key: string) => `carbon-federation:response:${key}`;
   const typeKey = (type: string) => `carbon-federation:response-type:${type}`;
   const inFlight = new Set<Promise<unknown>>();
@@ -183,10 +213,11 @@ export function redisResponseStore(url: string, commandTimeoutMs: number, log: P
     return done.then(() => undefined);
   };
   return {
-    get: (key) => redis.call(async (client) => {
-      const json = await client.get(answerKey(key));
-      return json ? served(json) : undefined;
-    }, undefined),
+    get: (key) =>
+      redis.call(async (client) => {
+        const json = await client.get(answerKey(key));
+        return json ? served(json) : undefined;
+      }, undefined),
     set(key, result, entities, ttl) {
       if (!(ttl > 0)) return;
       const ms = Math.ceil(ttl);
@@ -194,7 +225,8 @@ export function redisResponseStore(url: string, commandTimeoutMs: number, log: P
         redis.call((client) => {
           const multi = client.multi().set(answerKey(key), keep(result, ms), { PX: ms });
           // A type's list of answers lives as long as its longest-lived answer.
-          for (const type of typesOf(entities)) multi.sAdd(typeKey(type), answerKey(key)).pExpire(typeKey(type), ms, 'NX').pExpire(typeKey(type), ms, 'GT');
+          for (const type of typesOf(entities))
+            multi.sAdd(typeKey(type), answerKey(key)).pExpire(typeKey(type), ms, 'NX').pExpire(typeKey(type), ms, 'GT');
           return multi.exec();
         }, undefined),
       );
@@ -239,7 +271,8 @@ export function responseCache(store: ResponseStore, hints: CacheHints): GatewayP
   };
   const inner = useResponseCache({
     cache: store,
-    session: (context: object) => (policies.get(context)?.scope === 'PRIVATE' ? callerKey(context as CallerContext) : null),
+    session: (context: object) =>
+      policies.get(context)?.scope === 'PRIVATE' ? callerKey(context as CallerContext) : null,
     onTtl: ({ context }) => (policies.get(context)?.maxAge ?? 0) * 1000,
     shouldCacheResult: ({ result }) => !result.errors?.length,
     includeExtensionMetadata: false,

@@ -3,12 +3,24 @@
 // knows these scalars by name only, so `currency: EUR` (an enum literal where a string is needed)
 // used to pass the gateway and fail the whole subgraph fetch. Now it is a validation error (400,
 // GRAPHQL_VALIDATION_FAILED) naming the argument and the input field.
-import { GraphQLError, TypeInfo, getNamedType, isScalarType, visitWithTypeInfo, type ASTVisitor, type ValidationContext } from 'graphql';
+import {
+  GraphQLError,
+  TypeInfo,
+  getNamedType,
+  isScalarType,
+  visitWithTypeInfo,
+  type ASTVisitor,
+  type ValidationContext,
+} from 'graphql';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { commonResolvers } from '../lib/scalars.ts';
 
 const SCALARS = new Map(
-  Object.entries(commonResolvers).flatMap(([name, impl]) => (typeof (impl as { parseLiteral?: unknown }).parseLiteral === 'function' ? [[name, impl as { parseLiteral(ast: unknown): unknown }]] : [])),
+  Object.entries(commonResolvers).flatMap(([name, impl]) =>
+    typeof (impl as { parseLiteral?: unknown }).parseLiteral === 'function'
+      ? [[name, impl as { parseLiteral(ast: unknown): unknown }]]
+      : [],
+  ),
 );
 
 function scalarLiterals(context: ValidationContext): ASTVisitor {
@@ -20,7 +32,14 @@ function scalarLiterals(context: ValidationContext): ASTVisitor {
     // Variables are checked where their values are coerced; only literals are read here.
     Variable: () => false,
     enter(node) {
-      if (node.kind !== 'StringValue' && node.kind !== 'EnumValue' && node.kind !== 'IntValue' && node.kind !== 'FloatValue' && node.kind !== 'BooleanValue') return;
+      if (
+        node.kind !== 'StringValue' &&
+        node.kind !== 'EnumValue' &&
+        node.kind !== 'IntValue' &&
+        node.kind !== 'FloatValue' &&
+        node.kind !== 'BooleanValue'
+      )
+        return;
       const type = typeInfo.getInputType();
       const named = type && getNamedType(type);
       const scalar = named && isScalarType(named) ? SCALARS.get(named.name) : undefined;
@@ -29,8 +48,16 @@ function scalarLiterals(context: ValidationContext): ASTVisitor {
         scalar.parseLiteral(node);
       } catch (error) {
         const reason = error instanceof Error ? error.message : 'invalid value';
-        const kind = node.kind === 'EnumValue' ? `the unquoted ${node.value} (write it as a string: "${node.value}")` : 'this value';
-        context.reportError(new GraphQLError(`"${where.join('.')}" takes a ${named.name}, not ${kind}: ${reason}`, { nodes: [node], extensions: { code: 'GRAPHQL_VALIDATION_FAILED', argument: where.join('.') } }));
+        const kind =
+          node.kind === 'EnumValue'
+            ? `the unquoted ${node.value} (write it as a string: "${node.value}")`
+            : 'this value';
+        context.reportError(
+          new GraphQLError(`"${where.join('.')}" takes a ${named.name}, not ${kind}: ${reason}`, {
+            nodes: [node],
+            extensions: { code: 'GRAPHQL_VALIDATION_FAILED', argument: where.join('.') },
+          }),
+        );
       }
     },
   });
@@ -41,4 +68,3 @@ export const checkScalarLiterals: GatewayPlugin = {
     addValidationRule(scalarLiterals);
   },
 };
-

@@ -90,10 +90,17 @@ function runtimeLogger(log: PinoLogger, level: Config['LOG_LEVEL']): Logger {
  * `openTelemetry`: the tracing plugin, given (and loaded) only when tracing is on. `observers`:
  * plugins added after the gateway's own (tests watch query plans with them).
  */
-export function createGateway(config: Config, openTelemetry?: typeof useOpenTelemetry, observers: GatewayPlugin[] = []) {
+export function createGateway(
+  config: Config,
+  openTelemetry?: typeof useOpenTelemetry,
+  observers: GatewayPlugin[] = [],
+) {
   const log = createLogger('gateway', config.LOG_LEVEL);
   const supergraph = loadSupergraph(config);
-  const documentCache = createDocumentCache({ maxEntries: config.GATEWAY_DOCUMENT_CACHE_ENTRIES, maxBytes: config.GATEWAY_DOCUMENT_CACHE_BYTES });
+  const documentCache = createDocumentCache({
+    maxEntries: config.GATEWAY_DOCUMENT_CACHE_ENTRIES,
+    maxBytes: config.GATEWAY_DOCUMENT_CACHE_BYTES,
+  });
   // GET /metrics: this gateway's operations and subgraph fetches, plus the Node process metrics.
   const metrics = createServerRegistry('gateway');
   // Subscription streams: counted, and ended cleanly when the gateway stops (subscriptions.ts).
@@ -105,11 +112,22 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
   const trusted = trustedDocumentsOf(config, log, clients.of);
   for (const name of trusted?.clients ?? []) knownClients.add(name);
   // Introspection and GET /schema.graphql for an admin or the service credential, also in production.
-  const tools = trustedTools({ production, jwtSecret: config.jwtSecret, serviceToken: config.serviceToken, refusal: noIntrospection });
+  const tools = trustedTools({
+    production,
+    jwtSecret: config.jwtSecret,
+    serviceToken: config.serviceToken,
+    refusal: noIntrospection,
+  });
   const persisted = persistedOperations({
     maxEntries: config.GATEWAY_APQ_ENTRIES,
     maxBytes: config.GATEWAY_APQ_BYTES,
-    shared: config.REDIS_URL ? redisPersistedStore(config.REDIS_URL, { ttlSeconds: config.GATEWAY_APQ_TTL_SECONDS, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS }, log) : undefined,
+    shared: config.REDIS_URL
+      ? redisPersistedStore(
+          config.REDIS_URL,
+          { ttlSeconds: config.GATEWAY_APQ_TTL_SECONDS, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS },
+          log,
+        )
+      : undefined,
     trusted: trusted?.for,
     admits: tools.admits,
   });
@@ -117,7 +135,10 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
   const responses = config.REDIS_URL
     ? redisResponseStore(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, log)
     : config.GATEWAY_RESPONSE_CACHE_ENTRIES > 0
-      ? memoryResponseStore({ maxEntries: config.GATEWAY_RESPONSE_CACHE_ENTRIES, maxBytes: config.GATEWAY_RESPONSE_CACHE_BYTES }).store
+      ? memoryResponseStore({
+          maxEntries: config.GATEWAY_RESPONSE_CACHE_ENTRIES,
+          maxBytes: config.GATEWAY_RESPONSE_CACHE_BYTES,
+        }).store
       : undefined;
 
   const systemRoutes: GatewayPlugin = {
@@ -166,7 +187,8 @@ export function createGateway(config: Config, openTelemetry?: typeof useOpenTele
     inboundInflightRequestDeduplication: config.GATEWAY_DEDUPLICATE_INFLIGHT,
     // A subgraph that does not answer in time fails its part only (UPSTREAM_TIMEOUT). A
     // subscription's stream lasts as long as it has events to send (docs/live-updates.md).
-    upstreamTimeout: ({ executionRequest }) => (executionRequest?.operationType === 'subscription' ? undefined : config.GATEWAY_SUBGRAPH_TIMEOUT_MS),
+    upstreamTimeout: ({ executionRequest }) =>
+      executionRequest?.operationType === 'subscription' ? undefined : config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
     propagateHeaders: {
       // Only the listed client headers pass; the transport signs each request (subgraph-transport.ts).
       fromClientToSubgraphs: ({ request }) => ({
@@ -218,15 +240,20 @@ const SUBGRAPH_FAILURE_CODES = new Set(['SUBREQUEST_HTTP_ERROR', 'DOWNSTREAM_SER
 
 /** The deepest error of a chain naming a subgraph that failed, if any. */
 function subgraphFailure(error: unknown): { service: string; timedOut: boolean } | null {
-  for (let e = error as { originalError?: unknown; extensions?: Record<string, unknown>; errors?: unknown[] } | undefined; e; e = e.originalError as typeof e) {
+  for (
+    let e = error as { originalError?: unknown; extensions?: Record<string, unknown>; errors?: unknown[] } | undefined;
+    e;
+    e = e.originalError as typeof e
+  ) {
     const code = e.extensions?.code;
     if (typeof code === 'string' && SUBGRAPH_FAILURE_CODES.has(code) && typeof e.extensions?.serviceName === 'string') {
       return { service: e.extensions.serviceName, timedOut: code === 'GATEWAY_TIMEOUT' };
     }
-    if (Array.isArray(e.errors)) for (const inner of e.errors) {
-      const failure = subgraphFailure(inner);
-      if (failure) return failure;
-    }
+    if (Array.isArray(e.errors))
+      for (const inner of e.errors) {
+        const failure = subgraphFailure(inner);
+        if (failure) return failure;
+      }
   }
   return null;
 }
@@ -241,8 +268,14 @@ function maskGatewayError(error: unknown, message: string, isDev?: boolean): Err
     const path = error instanceof GraphQLError ? error.path : undefined;
     const { service, timedOut } = failure;
     return timedOut
-      ? new GraphQLError(`The ${service} subgraph did not answer in time`, { path, extensions: { code: 'UPSTREAM_TIMEOUT', serviceName: service } })
-      : new GraphQLError(`The ${service} subgraph is unavailable`, { path, extensions: { code: 'UPSTREAM_UNAVAILABLE', serviceName: service } });
+      ? new GraphQLError(`The ${service} subgraph did not answer in time`, {
+          path,
+          extensions: { code: 'UPSTREAM_TIMEOUT', serviceName: service },
+        })
+      : new GraphQLError(`The ${service} subgraph is unavailable`, {
+          path,
+          extensions: { code: 'UPSTREAM_UNAVAILABLE', serviceName: service },
+        });
   }
   return yogaMaskError(error, message, isDev);
 }
@@ -259,7 +292,11 @@ const REQUEST_ERROR_CODES = new Set([undefined, 'GRAPHQL_PARSE_FAILED', 'GRAPHQL
 function httpOf(http: unknown, code: unknown): { status: number; spec?: true; headers?: Record<string, string> } {
   const { status, headers } = (http ?? {}) as { status?: unknown; headers?: Record<string, string> };
   const spec = REQUEST_ERROR_CODES.has(code as string | undefined);
-  return { status: typeof status === 'number' ? status : 400, ...(spec ? { spec: true as const } : {}), ...(headers ? { headers } : {}) };
+  return {
+    status: typeof status === 'number' ? status : 400,
+    ...(spec ? { spec: true as const } : {}),
+    ...(headers ? { headers } : {}),
+  };
 }
 
 /** A body larger than the limit; the connection is closed so the rest of it is never read. */
@@ -300,7 +337,9 @@ function bodyLimit(maxBytes: number): GatewayPlugin {
       if (!requestParser || !request.body) return;
       setRequestParser(async (req) => {
         const body = await readWithin(req.body!, maxBytes);
-        return requestParser(new fetchAPI.Request(req.url, { method: req.method, headers: req.headers, signal: req.signal, body }));
+        return requestParser(
+          new fetchAPI.Request(req.url, { method: req.method, headers: req.headers, signal: req.signal, body }),
+        );
       });
     },
   };
@@ -312,7 +351,8 @@ function bodyLimit(maxBytes: number): GatewayPlugin {
  */
 const requestErrorStatus: GatewayPlugin = {
   onResultProcess({ result, setResult }) {
-    if (Array.isArray(result) || !result || typeof result !== 'object' || !('errors' in result) || 'data' in result) return;
+    if (Array.isArray(result) || !result || typeof result !== 'object' || !('errors' in result) || 'data' in result)
+      return;
     const errors = (result.errors ?? []) as GraphQLError[];
     if (errors.length === 0) return;
     setResult({
@@ -330,12 +370,26 @@ const requestErrorStatus: GatewayPlugin = {
   },
 };
 
-export async function serveGateway(config: Config, port = config.GATEWAY_PORT, observers: GatewayPlugin[] = []): Promise<RunningGateway> {
-  const openTelemetry = tracingEnabled() ? (await import('@graphql-hive/plugin-opentelemetry')).useOpenTelemetry : undefined;
-  const { runtime, log, documentCache, persisted, responses, streams } = createGateway(config, openTelemetry, observers);
+export async function serveGateway(
+  config: Config,
+  port = config.GATEWAY_PORT,
+  observers: GatewayPlugin[] = [],
+): Promise<RunningGateway> {
+  const openTelemetry = tracingEnabled()
+    ? (await import('@graphql-hive/plugin-opentelemetry')).useOpenTelemetry
+    : undefined;
+  const { runtime, log, documentCache, persisted, responses, streams } = createGateway(
+    config,
+    openTelemetry,
+    observers,
+  );
   const server = createServer(runtime);
   // Subscriptions over WebSocket (graphql-ws) on the same port and path as GraphQL over HTTP.
-  const websockets = await serveWebSockets(server, (request, serverContext) => runtime.fetch(request, serverContext), log);
+  const websockets = await serveWebSockets(
+    server,
+    (request, serverContext) => runtime.fetch(request, serverContext),
+    log,
+  );
   const actual = await listen(server, config.HOST, port);
   log.info(`gateway ready at http://${config.HOST}:${actual}/graphql`);
   return {

@@ -18,7 +18,8 @@ const MAX_SIGN_IN_BYTES = 1_024;
 export const DEMO_EMAILS: readonly string[] = Object.values(DEMO.users).map((u) => u.email);
 
 /** Loopback by name or address: `localhost`, 127.0.0.0/8 and `[::1]`. */
-const isLoopback = (hostname: string) => hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+const isLoopback = (hostname: string) =>
+  hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 
 /** A Host header: a name or an address, and an optional port (no user part, no path). */
 const HOST_HEADER = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
@@ -40,20 +41,29 @@ export function signInHostAllowed(host: string | null, listed: readonly string[]
 }
 
 const jsonError = (fetchAPI: { Response: typeof Response }, status: number, code: string, message: string) =>
-  fetchAPI.Response.json({ errors: [{ message, extensions: { code } }] }, { status, headers: { 'cache-control': 'no-store' } });
+  fetchAPI.Response.json(
+    { errors: [{ message, extensions: { code } }] },
+    { status, headers: { 'cache-control': 'no-store' } },
+  );
 
 /** Signs a demo user in through the marketplace's `authenticate`, with the backend key. */
-async function signIn(config: Config, email: string): Promise<{ accessToken: string; user: { email: string; role: string } } | null> {
+async function signIn(
+  config: Config,
+  email: string,
+): Promise<{ accessToken: string; user: { email: string; role: string } } | null> {
   const response = await fetch(config.urlOf('marketplace'), {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-backend-secret-key': config.backendSecretKey },
     body: JSON.stringify({
-      query: 'mutation AppSignIn($email: String!) { authenticate(input: { email: $email }) { accessToken user { email role } userErrors { message } } }',
+      query:
+        'mutation AppSignIn($email: String!) { authenticate(input: { email: $email }) { accessToken user { email role } userErrors { message } } }',
       variables: { email },
     }),
     signal: AbortSignal.timeout(config.GATEWAY_SUBGRAPH_TIMEOUT_MS),
   });
-  const body = (await response.json()) as { data?: { authenticate?: { accessToken: string | null; user: { email: string; role: string } | null } } };
+  const body = (await response.json()) as {
+    data?: { authenticate?: { accessToken: string | null; user: { email: string; role: string } | null } };
+  };
   const result = body.data?.authenticate;
   return result?.accessToken && result.user ? { accessToken: result.accessToken, user: result.user } : null;
 }
@@ -61,12 +71,17 @@ async function signIn(config: Config, email: string): Promise<{ accessToken: str
 /** POST /app/sign-in outside production; in production the route does not exist (404). */
 export function developmentSignIn(config: Config): GatewayPlugin {
   const production = isProduction(config);
-  const listed = (config.GATEWAY_SIGN_IN_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const listed = (config.GATEWAY_SIGN_IN_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname !== SIGN_IN_PATH) return;
       if (production) {
-        endResponse(new fetchAPI.Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
+        endResponse(
+          new fetchAPI.Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } }),
+        );
         return;
       }
       if (request.method !== 'POST') {
@@ -75,7 +90,14 @@ export function developmentSignIn(config: Config): GatewayPlugin {
       }
       // The Host a browser sends is the name it resolved: a rebinding attacker's name is not loopback.
       if (!signInHostAllowed(request.headers.get('host'), listed) || !signInHostAllowed(url.host, listed)) {
-        endResponse(jsonError(fetchAPI, 403, ErrorCode.FORBIDDEN, 'Sign-in answers on localhost only (or a host listed in GATEWAY_SIGN_IN_HOSTS)'));
+        endResponse(
+          jsonError(
+            fetchAPI,
+            403,
+            ErrorCode.FORBIDDEN,
+            'Sign-in answers on localhost only (or a host listed in GATEWAY_SIGN_IN_HOSTS)',
+          ),
+        );
         return;
       }
       // Only the page itself: another site open in the developer's browser must not mint tokens
@@ -92,13 +114,22 @@ export function developmentSignIn(config: Config): GatewayPlugin {
       }
       // A sign-in body is a few dozen bytes; one without a length or longer is never read.
       if (!(Number(request.headers.get('content-length') ?? Infinity) <= MAX_SIGN_IN_BYTES)) {
-        endResponse(jsonError(fetchAPI, 413, 'PAYLOAD_TOO_LARGE', `A sign-in request is at most ${MAX_SIGN_IN_BYTES} bytes`));
+        endResponse(
+          jsonError(fetchAPI, 413, 'PAYLOAD_TOO_LARGE', `A sign-in request is at most ${MAX_SIGN_IN_BYTES} bytes`),
+        );
         return;
       }
       const body = (await request.json().catch(() => null)) as { email?: unknown } | null;
       const email = typeof body?.email === 'string' ? body.email : '';
       if (!DEMO_EMAILS.includes(email)) {
-        endResponse(jsonError(fetchAPI, 400, ErrorCode.BAD_USER_INPUT, `"email" must be one of the demo users: ${DEMO_EMAILS.join(', ')}`));
+        endResponse(
+          jsonError(
+            fetchAPI,
+            400,
+            ErrorCode.BAD_USER_INPUT,
+            `"email" must be one of the demo users: ${DEMO_EMAILS.join(', ')}`,
+          ),
+        );
         return;
       }
       const session = await signIn(config, email).catch(() => null);

@@ -63,7 +63,15 @@ const targetOf = (url: string) => partsOf(url).path;
 export function signedInit(key: SigningKey, url: string, init: RequestInit): RequestInit {
   const headers = headersOf(init);
   const body = typeof init.body === 'string' ? init.body : '';
-  Object.assign(headers, signRequest(key, { method: init.method ?? 'GET', path: targetOf(url), body, authorization: headers.authorization ?? null }));
+  Object.assign(
+    headers,
+    signRequest(key, {
+      method: init.method ?? 'GET',
+      path: targetOf(url),
+      body,
+      authorization: headers.authorization ?? null,
+    }),
+  );
   return { ...init, headers };
 }
 
@@ -145,10 +153,18 @@ const dispatcher: Dispatcher = new Agent({ keepAliveTimeout: 30_000, connections
  * The gateway's fetch: a request with a text body (or none), as the executor sends subgraph
  * operations, on the keep-alive pool; anything else through the platform's fetch.
  */
-export const subgraphFetch = async function subgraphFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+export const subgraphFetch = async function subgraphFetch(
+  input: string | URL | Request,
+  init: RequestInit = {},
+): Promise<Response> {
   const body = init.body;
   // A subscription's event stream is read as it arrives, by the platform's fetch.
-  if (typeof input !== 'string' || (body != null && typeof body !== 'string') || !(input.startsWith('http://') || input.startsWith('https://')) || acceptsEventStream(init)) {
+  if (
+    typeof input !== 'string' ||
+    (body != null && typeof body !== 'string') ||
+    !(input.startsWith('http://') || input.startsWith('https://')) ||
+    acceptsEventStream(init)
+  ) {
     return fetch(input, init);
   }
   const { origin, path } = partsOf(input);
@@ -181,19 +197,31 @@ function acceptsEventStream(init: RequestInit): boolean {
 export function subgraphHttpTransport(signingKey: SigningKey): Transport {
   return {
     getSubgraphExecutor(payload) {
-      const transportEntry = { ...payload.transportEntry, options: { ...payload.transportEntry.options, deduplicateInflightRequests: false } };
+      const transportEntry = {
+        ...payload.transportEntry,
+        options: { ...payload.transportEntry.options, deduplicateInflightRequests: false },
+      };
       const executor = http.getSubgraphExecutor({ ...payload, transportEntry }) as Executor & Disposable;
       const fetchFn = payload.fetch as unknown as FetchFn;
       const signedExecutor: Executor = (request: ExecutionRequest) => {
         const { signal } = request;
-        const fetch: FetchFn = (url, init, context, info) => fetchFn(url, signedInit(signingKey, url, signal ? { ...init, signal: streamSignal(init, signal) } : init), context, info);
+        const fetch: FetchFn = (url, init, context, info) =>
+          fetchFn(
+            url,
+            signedInit(signingKey, url, signal ? { ...init, signal: streamSignal(init, signal) } : init),
+            context,
+            info,
+          );
         const result = executor({ ...request, signal: undefined, extensions: { ...request.extensions, fetch } });
-        if (result instanceof Promise) return result.then((r) => (noteSubgraphExtensions(request.context, r), r)) as typeof result;
+        if (result instanceof Promise)
+          return result.then((r) => (noteSubgraphExtensions(request.context, r), r)) as typeof result;
         noteSubgraphExtensions(request.context, result);
         return result;
       };
       const dispose = executor[Symbol.asyncDispose];
-      return dispose ? Object.assign(signedExecutor, { [Symbol.asyncDispose]: () => dispose.call(executor) }) : signedExecutor;
+      return dispose
+        ? Object.assign(signedExecutor, { [Symbol.asyncDispose]: () => dispose.call(executor) })
+        : signedExecutor;
     },
   };
 }

@@ -18,7 +18,10 @@ import type { Logger } from '../lib/logger.ts';
 const CONNECTION_HEADERS = ['authorization', 'graphql-client-name', 'graphql-client-version', 'x-request-id'];
 
 /** The HTTP request an operation over WebSocket runs as: the upgrade's URL and origin, the payload's headers. */
-export function requestOfConnection(upgrade: IncomingMessage | undefined, params: Record<string, unknown> | undefined): Request {
+export function requestOfConnection(
+  upgrade: IncomingMessage | undefined,
+  params: Record<string, unknown> | undefined,
+): Request {
   const headers = new Headers();
   const host = upgrade?.headers.host ?? 'localhost';
   if (upgrade?.headers.origin) headers.set('origin', upgrade.headers.origin);
@@ -37,15 +40,23 @@ export interface SubscriptionStreams {
   closeAll(): void;
 }
 
-const SHUTTING_DOWN = { errors: [new GraphQLError('The server is stopping: subscribe again', { extensions: { code: 'SHUTTING_DOWN' } })] };
+const SHUTTING_DOWN = {
+  errors: [new GraphQLError('The server is stopping: subscribe again', { extensions: { code: 'SHUTTING_DOWN' } })],
+};
 
 /**
  * A stream that ends, with one last SHUTTING_DOWN result, when `stop` aborts. Returning it (the
  * client went away) returns the subgraph's stream at once, even while an event is awaited.
  */
-function stoppable<T>(source: AsyncIterable<T>, stop: AbortSignal, onNext: () => void): AsyncIterableIterator<T | typeof SHUTTING_DOWN> {
+function stoppable<T>(
+  source: AsyncIterable<T>,
+  stop: AbortSignal,
+  onNext: () => void,
+): AsyncIterableIterator<T | typeof SHUTTING_DOWN> {
   const iterator = source[Symbol.asyncIterator]();
-  const stopped = new Promise<'stopped'>((resolve) => (stop.aborted ? resolve('stopped') : stop.addEventListener('abort', () => resolve('stopped'), { once: true })));
+  const stopped = new Promise<'stopped'>((resolve) =>
+    stop.aborted ? resolve('stopped') : stop.addEventListener('abort', () => resolve('stopped'), { once: true }),
+  );
   let finished = false;
   const finish = async () => {
     if (finished) return;
@@ -80,8 +91,18 @@ function stoppable<T>(source: AsyncIterable<T>, stop: AbortSignal, onNext: () =>
 
 /** Open subscription streams and events sent to clients, by transport, on the gateway's /metrics. */
 export function subscriptionStreams(registry: Registry): SubscriptionStreams {
-  const active = new Gauge({ name: 'gateway_subscriptions_active', help: 'Subscription streams open to clients, by transport (sse, websocket)', labelNames: ['transport'] as const, registers: [registry] });
-  const events = new Counter({ name: 'gateway_subscription_events_total', help: 'Subscription events sent to clients, by transport', labelNames: ['transport'] as const, registers: [registry] });
+  const active = new Gauge({
+    name: 'gateway_subscriptions_active',
+    help: 'Subscription streams open to clients, by transport (sse, websocket)',
+    labelNames: ['transport'] as const,
+    registers: [registry],
+  });
+  const events = new Counter({
+    name: 'gateway_subscription_events_total',
+    help: 'Subscription events sent to clients, by transport',
+    labelNames: ['transport'] as const,
+    registers: [registry],
+  });
   const stopping = new AbortController();
   return {
     closeAll: () => stopping.abort(),
@@ -126,7 +147,10 @@ async function* resultsOf(response: Response): AsyncGenerator<ExecutionResult> {
       const lines = buffer.slice(0, end).split('\n');
       buffer = buffer.slice(end + 2);
       if (lines.some((l) => l.startsWith('event: complete'))) return;
-      const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+      const data = lines
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).trim())
+        .join('\n');
       if (data) yield JSON.parse(data) as ExecutionResult;
     }
   } finally {
@@ -143,7 +167,11 @@ type Fetch = (request: Request, serverContext: Record<string, unknown>) => Respo
  * and signed to subgraphs. Needs the `ws` package; without it the gateway serves subscriptions over
  * SSE only (logged once at start).
  */
-export async function serveWebSockets(server: Server, fetchFn: Fetch, log: Pick<Logger, 'warn'>): Promise<WebSocketEndpoint | null> {
+export async function serveWebSockets(
+  server: Server,
+  fetchFn: Fetch,
+  log: Pick<Logger, 'warn'>,
+): Promise<WebSocketEndpoint | null> {
   let ws: typeof import('ws');
   let useServer: typeof import('graphql-ws/use/ws').useServer;
   try {
@@ -157,7 +185,9 @@ export async function serveWebSockets(server: Server, fetchFn: Fetch, log: Pick<
   const run = (args: ExecutionArgs) => {
     const { request, params } = args.contextValue as { request: Request; params: SubscribePayload };
     const abort = new AbortController();
-    const answer = Promise.resolve(fetchFn(new Request(request, { body: JSON.stringify(params), signal: abort.signal }), { transport: 'websocket' }));
+    const answer = Promise.resolve(
+      fetchFn(new Request(request, { body: JSON.stringify(params), signal: abort.signal }), { transport: 'websocket' }),
+    );
     const results = (async function* () {
       try {
         yield* resultsOf(await answer);
@@ -176,7 +206,12 @@ export async function serveWebSockets(server: Server, fetchFn: Fetch, log: Pick<
         } catch (error) {
           return [error as GraphQLError];
         }
-        return { schema: PLACEHOLDER_SCHEMA, document, operationName: params.operationName, contextValue: { request: requestOfConnection(ctx.extra.request, ctx.connectionParams), params } };
+        return {
+          schema: PLACEHOLDER_SCHEMA,
+          document,
+          operationName: params.operationName,
+          contextValue: { request: requestOfConnection(ctx.extra.request, ctx.connectionParams), params },
+        };
       },
       subscribe: (args) => run(args),
       // A query or mutation over the socket: its one result.

@@ -28,8 +28,16 @@ function withoutHint(error: AnyError): AnyError {
 /** Removes schema hints from the errors of every answer. */
 export const noSchemaSuggestions: GatewayPlugin = {
   onResultProcess({ result, setResult }) {
-    if (Array.isArray(result) || !result || typeof result !== 'object' || !('errors' in result) || !Array.isArray(result.errors)) return;
+    if (
+      Array.isArray(result) ||
+      !result ||
+      typeof result !== 'object' ||
+      !('errors' in result) ||
+      !Array.isArray(result.errors)
+    )
+      return;
     const errors = result.errors as AnyError[];
-    if (errors.some((e) => SUGGESTION.test(e.message))) setResult({ ...result, errors: errors.map(withoutHint) } as typeof result);
+    if (errors.some((e) => SUGGESTION.test(e.message)))
+      setResult({ ...result, errors: errors.map(withoutHint) } as typeof result);
   },
 };

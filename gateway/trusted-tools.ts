@@ -12,7 +12,8 @@ import { ROOT } from '../lib/paths.ts';
 
 export const SCHEMA_PATH = '/schema.graphql';
 
-type Verdict = { trusted: true } | { trusted: false; status: 401 | 403; code: 'UNAUTHENTICATED' | 'FORBIDDEN'; message: string };
+type Verdict =
+  { trusted: true } | { trusted: false; status: 401 | 403; code: 'UNAUTHENTICATED' | 'FORBIDDEN'; message: string };
 
 const INTROSPECTION_FIELDS = new Set(['__schema', '__type', '__typename']);
 
@@ -24,7 +25,11 @@ export function onlyIntrospects(query: string): boolean {
   } catch {
     return false;
   }
-  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+  const fragments = new Map(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
+  );
   const seen = new Set<string>();
   const introspects = (set: SelectionSetNode): boolean =>
     set.selections.every((s) => {
@@ -63,9 +68,16 @@ export function trustedTools(opts: TrustedToolsOptions) {
     if (safeEqual(token, opts.serviceToken)) return { trusted: true };
     try {
       const viewer = await verifyToken(token, opts.jwtSecret);
-      return isAdmin(viewer) ? { trusted: true } : { trusted: false, status: 403, code: 'FORBIDDEN', message: 'Admin role required to read the schema' };
+      return isAdmin(viewer)
+        ? { trusted: true }
+        : { trusted: false, status: 403, code: 'FORBIDDEN', message: 'Admin role required to read the schema' };
     } catch (error) {
-      return { trusted: false, status: 401, code: 'UNAUTHENTICATED', message: error instanceof Error ? error.message : required };
+      return {
+        trusted: false,
+        status: 401,
+        code: 'UNAUTHENTICATED',
+        message: error instanceof Error ? error.message : required,
+      };
     }
   }
 
@@ -74,15 +86,32 @@ export function trustedTools(opts: TrustedToolsOptions) {
   const introspecting = new WeakSet<Request>();
 
   /** GET /schema.graphql: the public SDL, or why it is refused. */
-  async function serveSchema({ request, endResponse, fetchAPI }: { request: Request; endResponse(response: Response): void; fetchAPI: { Response: typeof Response } }) {
+  async function serveSchema({
+    request,
+    endResponse,
+    fetchAPI,
+  }: {
+    request: Request;
+    endResponse(response: Response): void;
+    fetchAPI: { Response: typeof Response };
+  }) {
     const verdict = opts.production ? await verdictOf(request) : ({ trusted: true } as const);
     if (!verdict.trusted) {
       const headers = verdict.status === 401 ? { 'www-authenticate': 'Bearer' } : undefined;
-      endResponse(fetchAPI.Response.json({ errors: [{ message: verdict.message, extensions: { code: verdict.code } }] }, { status: verdict.status, headers }));
+      endResponse(
+        fetchAPI.Response.json(
+          { errors: [{ message: verdict.message, extensions: { code: verdict.code } }] },
+          { status: verdict.status, headers },
+        ),
+      );
       return;
     }
     sdl ??= readFileSync(join(ROOT, 'schema', 'api.graphql'), 'utf8');
-    endResponse(new fetchAPI.Response(sdl, { headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'private, no-cache' } }));
+    endResponse(
+      new fetchAPI.Response(sdl, {
+        headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'private, no-cache' },
+      }),
+    );
   }
 
   const plugin: GatewayPlugin = {
@@ -101,13 +130,15 @@ export function trustedTools(opts: TrustedToolsOptions) {
             if (request && introspecting.has(request)) return undefined;
             // After validation, so the validation cache (per document, for every caller) keeps
             // what validation says and never this caller's refusal.
-            return ({ setResult }) => void opts.refusal.onValidate?.({ ...payload, setResult: (errors) => setResult([...errors]) });
+            return ({ setResult }) =>
+              void opts.refusal.onValidate?.({ ...payload, setResult: (errors) => setResult([...errors]) });
           },
         } satisfies GatewayPlugin)
       : {}),
   };
 
   /** A text outside the trusted documents that may run: a trusted tool's introspection. */
-  const admits = async (request: Request, query: string) => onlyIntrospects(query) && (await verdictOf(request)).trusted;
+  const admits = async (request: Request, query: string) =>
+    onlyIntrospects(query) && (await verdictOf(request)).trusted;
   return { plugin, admits };
 }

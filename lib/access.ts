@@ -47,7 +47,8 @@ export type TypeAccess<R> =
 export type AccessPolicy = Record<string, TypeAccess<never>>;
 
 /** Types the model treats as structure, never as objects of their own: roots, federation's, and lists and payloads. */
-export const STRUCTURAL_TYPE = /^(Query|Mutation|Subscription|_Service|PageInfo|UserError|Money|Mass)$|(Connection|Edge|Payload)$/;
+export const STRUCTURAL_TYPE =
+  /^(Query|Mutation|Subscription|_Service|PageInfo|UserError|Money|Mass)$|(Connection|Edge|Payload)$/;
 
 /**
  * The declaration typed against a subgraph's records (codegen's `ResolversParentTypes`): each rule
@@ -66,7 +67,8 @@ export interface AccessContext {
 
 type Decision = boolean | Promise<boolean>;
 
-const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 
 /** Whether the caller is in one audience of a record. */
 function inAudience(audience: Audience, rule: ObjectRule<unknown>, record: unknown, ctx: AccessContext): Decision {
@@ -92,8 +94,14 @@ function inAudience(audience: Audience, rule: ObjectRule<unknown>, record: unkno
 }
 
 /** Whether the caller is in any of the audiences (the cheap ones first; membership last). */
-function inAny(audiences: readonly Audience[], rule: ObjectRule<unknown>, record: unknown, ctx: AccessContext): Decision {
-  for (const audience of audiences) if (audience !== 'member' && inAudience(audience, rule, record, ctx) === true) return true;
+function inAny(
+  audiences: readonly Audience[],
+  rule: ObjectRule<unknown>,
+  record: unknown,
+  ctx: AccessContext,
+): Decision {
+  for (const audience of audiences)
+    if (audience !== 'member' && inAudience(audience, rule, record, ctx) === true) return true;
   return audiences.includes('member') ? inAudience('member', rule, record, ctx) : false;
 }
 
@@ -116,7 +124,13 @@ export const NONE: Scope = { all: false, public: false, ownerId: null };
 export function scopeOf(rule: ObjectRule<never>, auth: AuthState): Scope {
   const { viewer, service } = auth;
   const grants = new Set(rule.see);
-  if (grants.has('anyone') || (grants.has('signedIn') && viewer) || (grants.has('admin') && isAdmin(viewer)) || (grants.has('service') && service)) return ALL;
+  if (
+    grants.has('anyone') ||
+    (grants.has('signedIn') && viewer) ||
+    (grants.has('admin') && isAdmin(viewer)) ||
+    (grants.has('service') && service)
+  )
+    return ALL;
   return {
     all: false,
     public: Boolean(rule.public && (rule.public.to === 'anyone' || viewer)),
@@ -165,7 +179,9 @@ export function callerScope(policy: AccessPolicy, auth: AuthState): CallerScope 
 
 /** Whether a record is inside a scope (for adapters that filter what an upstream returned). */
 export function inScope(scope: Scope, record: { isPublic?: boolean }, ownerId: string | null | undefined): boolean {
-  return scope.all || (scope.public && record.isPublic === true) || (scope.ownerId !== null && ownerId === scope.ownerId);
+  return (
+    scope.all || (scope.public && record.isPublic === true) || (scope.ownerId !== null && ownerId === scope.ownerId)
+  );
 }
 
 /** The refusal of a field the caller may not see. */
@@ -204,13 +220,19 @@ type Resolver = GraphQLFieldResolver<unknown, AccessContext, Record<string, unkn
  */
 export function enforceAccess(schema: GraphQLSchema, policy: AccessPolicy): GraphQLSchema {
   const missing = undeclaredTypes(schema, policy);
-  if (missing.length) throw new Error(`No access rule declared for ${missing.join(', ')} (declare each type in the subgraph's policy.ts)`);
+  if (missing.length)
+    throw new Error(
+      `No access rule declared for ${missing.join(', ')} (declare each type in the subgraph's policy.ts)`,
+    );
   for (const [name, access] of Object.entries(policy)) {
     const type = schema.getType(name);
-    if (!type || !isObjectType(type)) throw new Error(`The access policy names ${name}, which is no object type of the subgraph`);
-    if ('object' in access) for (const field of Object.keys(access.fields ?? {})) {
-      if (!type.getFields()[field]) throw new Error(`The access policy names ${name}.${field}, which the type does not have`);
-    }
+    if (!type || !isObjectType(type))
+      throw new Error(`The access policy names ${name}, which is no object type of the subgraph`);
+    if ('object' in access)
+      for (const field of Object.keys(access.fields ?? {})) {
+        if (!type.getFields()[field])
+          throw new Error(`The access policy names ${name}.${field}, which the type does not have`);
+      }
   }
 
   /** Filters a produced value (an object, a list, nested lists) by the rule of each object's type. */
@@ -223,7 +245,8 @@ export function enforceAccess(schema: GraphQLSchema, policy: AccessPolicy): Grap
       // A hidden item of a list is left out (where items are non-null) or null: never an error.
       const itemType = isNonNullType(type.ofType) ? type.ofType.ofType : type.ofType;
       const items = (value as unknown[]).map((item) => visible(item, itemType, ctx));
-      const keep = (settled: unknown[]) => (isNonNullType(type.ofType) ? settled.filter((v) => v !== null && v !== undefined) : settled);
+      const keep = (settled: unknown[]) =>
+        isNonNullType(type.ofType) ? settled.filter((v) => v !== null && v !== undefined) : settled;
       return items.some(isThenable) ? Promise.all(items).then(keep) : keep(items);
     }
     const typeName = isAbstractType(type) ? (value as { __typename?: string }).__typename : type.name;

@@ -34,7 +34,13 @@ export interface AuthState {
   token: string | null;
 }
 
-export const ANONYMOUS: AuthState = Object.freeze({ viewer: null, service: false, tokenProblem: null, trusted: false, token: null });
+export const ANONYMOUS: AuthState = Object.freeze({
+  viewer: null,
+  service: false,
+  tokenProblem: null,
+  trusted: false,
+  token: null,
+});
 
 const ISSUER = 'carbon-federation';
 const AUDIENCE = 'carbon-federation';
@@ -57,7 +63,8 @@ export function scopesFor(role: Role): string[] {
 const sealKeys = new Map<string, Buffer>();
 function sealKey(secret: string): Buffer {
   let k = sealKeys.get(secret);
-  if (!k) sealKeys.set(secret, (k = Buffer.from(hkdfSync('sha256', secret, 'carbon-federation', 'upstream token', 32))));
+  if (!k)
+    sealKeys.set(secret, (k = Buffer.from(hkdfSync('sha256', secret, 'carbon-federation', 'upstream token', 32))));
   return k;
 }
 
@@ -123,9 +130,14 @@ export async function verifyToken(token: string, secret: string): Promise<Viewer
     return known.viewer;
   }
   try {
-    const { payload } = await jwtVerify(token, key(secret), { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+    const { payload } = await jwtVerify(token, key(secret), {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ['HS256'],
+    });
     const role = payload.role === 'ADMIN' ? 'ADMIN' : 'USER';
-    if (typeof payload.sub !== 'string' || typeof payload.email !== 'string') throw new TokenError('Token has no subject');
+    if (typeof payload.sub !== 'string' || typeof payload.email !== 'string')
+      throw new TokenError('Token has no subject');
     const viewer: Viewer = {
       id: payload.sub,
       email: payload.email,
@@ -168,7 +180,13 @@ export async function callerOf(token: string | null, jwtSecret: string): Promise
   try {
     return { viewer: await verifyToken(token, jwtSecret), service: false, tokenProblem: null, trusted: true, token };
   } catch (error) {
-    return { viewer: null, service: false, tokenProblem: error instanceof Error ? error.message : 'Token is invalid', trusted: true, token: null };
+    return {
+      viewer: null,
+      service: false,
+      tokenProblem: error instanceof Error ? error.message : 'Token is invalid',
+      trusted: true,
+      token: null,
+    };
   }
 }
 
@@ -189,7 +207,8 @@ export async function authenticateRequest(
   const token = bearerToken(authorization);
   if (token && safeEqual(token, secrets.serviceToken)) {
     const onBehalfOf = headers[ON_BEHALF_OF_HEADER];
-    if (typeof onBehalfOf !== 'string') return { viewer: null, service: true, tokenProblem: null, trusted: true, token: null };
+    if (typeof onBehalfOf !== 'string')
+      return { viewer: null, service: true, tokenProblem: null, trusted: true, token: null };
     return callerOf(onBehalfOf === 'anonymous' ? null : onBehalfOf, secrets.jwtSecret);
   }
   if (!signedByGateway()) return ANONYMOUS;
@@ -239,7 +258,8 @@ export function enforceAuthDirectives(schema: GraphQLSchema): GraphQLSchema {
       const type = schema.getType(typeName);
       const onType = (d: string) => (type ? getDirective(schema, type as never, d)?.[0] : undefined);
       const authenticated = getDirective(schema, field, 'authenticated')?.[0] ?? onType('authenticated');
-      const scopes = (getDirective(schema, field, 'requiresScopes')?.[0] ?? onType('requiresScopes'))?.scopes as string[][] | undefined;
+      const scopes = (getDirective(schema, field, 'requiresScopes')?.[0] ?? onType('requiresScopes'))?.scopes as
+        string[][] | undefined;
       if (!authenticated && !scopes) return field;
       const resolve: GraphQLFieldResolver<unknown, AuthContext> = field.resolve ?? defaultFieldResolver;
       return {

@@ -9,7 +9,12 @@ export const SUBGRAPHS = ['marketplace', 'payments', 'registry', 'footprints'] a
 export type SubgraphName = (typeof SUBGRAPHS)[number];
 export type SourceMode = 'local' | 'upstream';
 
-const DEFAULT_PORTS: Record<SubgraphName, number> = { marketplace: 4001, payments: 4002, registry: 4003, footprints: 4004 };
+const DEFAULT_PORTS: Record<SubgraphName, number> = {
+  marketplace: 4001,
+  payments: 4002,
+  registry: 4003,
+  footprints: 4004,
+};
 
 const port = z.coerce.number().int().min(0).max(65535);
 const url = z.url({ protocol: /^https?$/ });
@@ -39,7 +44,11 @@ const schema = z.object({
   GATEWAY_DEDUPLICATE_INFLIGHT: bool.default(true),
   GATEWAY_MAX_DEPTH: z.coerce.number().int().min(1).default(15),
   /** Largest request body a subgraph reads; a larger one is answered 413. */
-  SUBGRAPH_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  SUBGRAPH_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   /** How long a stopping server waits for the requests it has already received. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /** Subscriptions (docs/live-updates.md): open streams per caller and per subgraph process, heartbeat interval, events buffered for a slow client. */
@@ -84,7 +93,11 @@ const schema = z.object({
   /** How long the gateway waits for Redis to answer a command; then the call is a miss and Redis is skipped until it answers a PING. */
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1).default(500),
   /** How long a persisted query stays in Redis after it was last registered. */
-  GATEWAY_APQ_TTL_SECONDS: z.coerce.number().int().min(1).default(7 * 24 * 3600),
+  GATEWAY_APQ_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(7 * 24 * 3600),
   /** Answers the gateway's response cache keeps in memory (least recently used dropped first); 0 turns the cache off. In Redis when REDIS_URL is set. */
   GATEWAY_RESPONSE_CACHE_ENTRIES: z.coerce.number().int().min(0).default(1_000),
   /** Memory those answers may take (2 bytes per character of their JSON). */
@@ -143,7 +156,10 @@ const schema = z.object({
   OFFSET_ORDERS_BASE_URL: url.default('http://127.0.0.1:5102'),
   OFFSET_ORDERS_API_KEY: z.string().optional(),
   /** Currency of the offset-orders (Lune) account: Lune prices every quote and order in it. */
-  OFFSET_ORDERS_ACCOUNT_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR').default('EUR'),
+  OFFSET_ORDERS_ACCOUNT_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR')
+    .default('EUR'),
   /** Lune client account to act for (sent as the Lune-Account header); unset: the API key's own account. */
   OFFSET_ORDERS_ACCOUNT_ID: z.string().min(1).optional(),
   /** Smallest local offset order or quote, in grams (default 1 kg); a smaller one is a BELOW_MINIMUM user error. */
@@ -211,7 +227,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  */
 function resolveSecrets(e: Env, dataDir: string) {
   if (e.JWT_SECRET && e.BACKEND_SECRET_KEY && e.SERVICE_TOKEN && e.GATEWAY_SIGNING_KEYS) {
-    return { jwtSecret: e.JWT_SECRET, backendSecretKey: e.BACKEND_SECRET_KEY, serviceToken: e.SERVICE_TOKEN, gatewaySigningKeys: parseSigningKeys(e.GATEWAY_SIGNING_KEYS) };
+    return {
+      jwtSecret: e.JWT_SECRET,
+      backendSecretKey: e.BACKEND_SECRET_KEY,
+      serviceToken: e.SERVICE_TOKEN,
+      gatewaySigningKeys: parseSigningKeys(e.GATEWAY_SIGNING_KEYS),
+    };
   }
   const file = join(dataDir, 'secrets.json');
   let stored: Record<string, string> = {};
@@ -233,6 +254,8 @@ function resolveSecrets(e: Env, dataDir: string) {
     jwtSecret: e.JWT_SECRET ?? generated.jwtSecret,
     backendSecretKey: e.BACKEND_SECRET_KEY ?? generated.backendSecretKey,
     serviceToken: e.SERVICE_TOKEN ?? generated.serviceToken,
-    gatewaySigningKeys: e.GATEWAY_SIGNING_KEYS ? parseSigningKeys(e.GATEWAY_SIGNING_KEYS) : [{ id: 'local', secret: generated.gatewaySigningKey }],
+    gatewaySigningKeys: e.GATEWAY_SIGNING_KEYS
+      ? parseSigningKeys(e.GATEWAY_SIGNING_KEYS)
+      : [{ id: 'local', secret: generated.gatewaySigningKey }],
   };
 }

@@ -20,7 +20,8 @@ const MAX_CURSOR_STRING = 1_000;
 const invalidCursor = (argument: string) => badInput(`Invalid cursor in "${argument}"`, argument);
 
 /** A string a cursor may carry as a key: bounded, without the NUL character no column can hold. */
-const isKeyString = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_CURSOR_STRING && !v.includes('\u0000');
+const isKeyString = (v: unknown): v is string =>
+  typeof v === 'string' && v.length > 0 && v.length <= MAX_CURSOR_STRING && !v.includes('\u0000');
 
 export function encodeCursor(list: string, position: Position): string {
   return Buffer.from(JSON.stringify({ l: list, ...position })).toString('base64url');
@@ -35,9 +36,16 @@ export function decodeCursor(cursor: string, list: string, argument = 'after'): 
     throw invalidCursor(argument);
   }
   if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'l' in parsed && parsed.l === list) {
-    if ('o' in parsed && Number.isSafeInteger(parsed.o) && (parsed.o as number) >= 0 && (parsed.o as number) <= MAX_CURSOR_OFFSET) return { o: parsed.o as number };
+    if (
+      'o' in parsed &&
+      Number.isSafeInteger(parsed.o) &&
+      (parsed.o as number) >= 0 &&
+      (parsed.o as number) <= MAX_CURSOR_OFFSET
+    )
+      return { o: parsed.o as number };
     if ('k' in parsed && isKeyString(parsed.k)) return { k: parsed.k };
-    if ('p' in parsed && Array.isArray(parsed.p) && 's' in parsed && typeof parsed.s === 'string') return { p: parsed.p as unknown[], s: parsed.s };
+    if ('p' in parsed && Array.isArray(parsed.p) && 's' in parsed && typeof parsed.s === 'string')
+      return { p: parsed.p as unknown[], s: parsed.s };
   }
   throw invalidCursor(argument);
 }
@@ -92,7 +100,10 @@ function requestedPage(args: ConnectionArgs, max: number): ConnectionArgs {
   if (args.first == null || args.last == null) return args;
   if (args.before != null && args.after == null) return { ...args, first: null };
   if (args.after != null && args.before == null) return { ...args, last: null };
-  throw badInput('Pass either "first" or "last", not both (both only beside one cursor: "last" with "before", "first" with "after")', 'last');
+  throw badInput(
+    'Pass either "first" or "last", not both (both only beside one cursor: "last" with "before", "first" with "after")',
+    'last',
+  );
 }
 
 /**
@@ -180,7 +191,8 @@ export interface AfterKeyPage {
  */
 export function afterKeyPage(args: ConnectionArgs, list: string, limits: PageLimits = {}): AfterKeyPage {
   const max = limits.maxSize ?? MAX_PAGE_SIZE;
-  if (args.last != null || args.before != null) throw badInput('This list pages forwards only: use "first" and "after"', 'last');
+  if (args.last != null || args.before != null)
+    throw badInput('This list pages forwards only: use "first" and "after"', 'last');
   if (args.first != null) checkSize(args.first, 'first', max);
   let afterKey: string | null = null;
   if (args.after != null) {
@@ -222,7 +234,8 @@ export interface ListOrder<T> {
   keys: readonly SortKey<T>[];
 }
 
-const packValue = (v: SortValue): unknown => (v instanceof Date ? { d: v.getTime() } : typeof v === 'bigint' ? { b: v.toString() } : v);
+const packValue = (v: SortValue): unknown =>
+  v instanceof Date ? { d: v.getTime() } : typeof v === 'bigint' ? { b: v.toString() } : v;
 
 /** Timestamps from year 1 to year 9999: what both databases store and JavaScript dates hold. */
 const MIN_DATE_MS = -62_135_596_800_000;
@@ -232,7 +245,10 @@ const INT64 = 2n ** 63n;
 
 /** A cursor's value read back as the key's kind, or undefined when it is not one (or not comparable in the database). */
 function unpackValue(kind: SortKind, v: unknown): SortValue | undefined {
-  const packed = (tag: string) => (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && tag in v ? (v as Record<string, unknown>)[tag] : undefined);
+  const packed = (tag: string) =>
+    v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && tag in v
+      ? (v as Record<string, unknown>)[tag]
+      : undefined;
   switch (kind) {
     case 'string':
       return typeof v === 'string' && v.length <= MAX_CURSOR_STRING && !v.includes('\u0000') ? v : undefined;
@@ -242,7 +258,9 @@ function unpackValue(kind: SortKind, v: unknown): SortValue | undefined {
       return typeof v === 'number' && Number.isInteger(v) && v >= -INT32 && v < INT32 ? v : undefined;
     case 'date': {
       const ms = packed('d');
-      return typeof ms === 'number' && Number.isInteger(ms) && ms >= MIN_DATE_MS && ms <= MAX_DATE_MS ? new Date(ms) : undefined;
+      return typeof ms === 'number' && Number.isInteger(ms) && ms >= MIN_DATE_MS && ms <= MAX_DATE_MS
+        ? new Date(ms)
+        : undefined;
     }
     case 'bigint': {
       const digits = packed('b');
@@ -260,7 +278,10 @@ const sortNames = (sort: readonly SortKey<never>[]) => sort.map((k) => k.field).
 function positionOf(cursor: string, name: string, order: ListOrder<never>): SortValue[] {
   const p = decodeCursor(cursor, order.list, name);
   const sort = order.keys;
-  const values = 'p' in p && p.s === sortNames(sort) && p.p.length === sort.length ? p.p.map((v, i) => unpackValue(sort[i]!.kind, v)) : [];
+  const values =
+    'p' in p && p.s === sortNames(sort) && p.p.length === sort.length
+      ? p.p.map((v, i) => unpackValue(sort[i]!.kind, v))
+      : [];
   if (values.length !== sort.length || values.some((v) => v === undefined)) throw invalidCursor(name);
   return values as SortValue[];
 }
@@ -307,7 +328,11 @@ export interface KeysetPage<T> {
  * it. As the Relay spec allows, `hasPreviousPage` of a forward page and `hasNextPage` of a
  * backward page are false (finding out would cost another statement).
  */
-export function keysetPage<T>(requested: ConnectionArgs, listOrder: ListOrder<T>, limits: PageLimits = {}): KeysetPage<T> {
+export function keysetPage<T>(
+  requested: ConnectionArgs,
+  listOrder: ListOrder<T>,
+  limits: PageLimits = {},
+): KeysetPage<T> {
   const args = requestedPage(requested, limits.maxSize ?? MAX_PAGE_SIZE);
   const sort = listOrder.keys;
   const keys = sort as readonly SortKey<never>[];
@@ -315,7 +340,9 @@ export function keysetPage<T>(requested: ConnectionArgs, listOrder: ListOrder<T>
   const before = args.before != null ? positionOf(args.before, 'before', listOrder as ListOrder<never>) : null;
   const backward = args.last != null || (args.before != null && args.first == null);
   const size = args.first ?? args.last ?? limits.defaultSize ?? DEFAULT_PAGE_SIZE;
-  const bounds = [after && pastPosition(keys, after, 'after'), before && pastPosition(keys, before, 'before')].filter((f): f is KeysetFilter => f !== null);
+  const bounds = [after && pastPosition(keys, after, 'after'), before && pastPosition(keys, before, 'before')].filter(
+    (f): f is KeysetFilter => f !== null,
+  );
   const flip = (d: SortDirection): SortDirection => (d === 'ASC' ? 'DESC' : 'ASC');
   return {
     where: bounds.length === 0 ? {} : bounds.length === 1 ? bounds[0]! : { $and: bounds },
@@ -327,17 +354,24 @@ export function keysetPage<T>(requested: ConnectionArgs, listOrder: ListOrder<T>
       const page = rows.slice(0, size);
       if (backward) page.reverse();
       const names = sortNames(keys);
-      return connectionOf(page, (row) => encodeCursor(listOrder.list, { p: sort.map((k) => packValue(k.of(row))), s: names }), {
-        hasNextPage: !backward && more,
-        hasPreviousPage: backward && more,
-        totalCount,
-      });
+      return connectionOf(
+        page,
+        (row) => encodeCursor(listOrder.list, { p: sort.map((k) => packValue(k.of(row))), s: names }),
+        {
+          hasNextPage: !backward && more,
+          hasPreviousPage: backward && more,
+          totalCount,
+        },
+      );
     },
   };
 }
 
 /** The list `list` by creation time, newest first unless `direction` is ASC, ties broken by id: most lists' order. */
-export function byCreation<E extends { createdAt: Date; id: string }>(list: string, direction: SortDirection = 'DESC'): ListOrder<E> {
+export function byCreation<E extends { createdAt: Date; id: string }>(
+  list: string,
+  direction: SortDirection = 'DESC',
+): ListOrder<E> {
   return {
     list,
     keys: [
@@ -355,10 +389,16 @@ export const ormOrderBy = (page: Pick<KeysetPage<unknown>, 'order'>): Record<str
  * A keyset page over a list already in memory, in list order (small lists a source reads whole).
  * Here both page flags are exact.
  */
-export function keysetSlice<T>(all: readonly T[], args: ConnectionArgs, listOrder: ListOrder<T>, limits: PageLimits = {}): Connection<T> {
+export function keysetSlice<T>(
+  all: readonly T[],
+  args: ConnectionArgs,
+  listOrder: ListOrder<T>,
+  limits: PageLimits = {},
+): Connection<T> {
   const page = keysetPage(args, listOrder, limits);
   const sort = listOrder.keys;
-  const position = (cursor: string | null | undefined, name: string) => (cursor == null ? null : positionOf(cursor, name, listOrder as ListOrder<never>));
+  const position = (cursor: string | null | undefined, name: string) =>
+    cursor == null ? null : positionOf(cursor, name, listOrder as ListOrder<never>);
   const after = position(args.after, 'after');
   const before = position(args.before, 'before');
   /** Where a row stands against a position in list order: < 0 before it, > 0 after it. */
@@ -369,23 +409,41 @@ export function keysetSlice<T>(all: readonly T[], args: ConnectionArgs, listOrde
     }
     return 0;
   };
-  const sorted = [...all].sort((a, b) => cmpTo(a, sort.map((k) => k.of(b))));
+  const sorted = [...all].sort((a, b) =>
+    cmpTo(
+      a,
+      sort.map((k) => k.of(b)),
+    ),
+  );
   const inside = sorted.filter((row) => (!after || cmpTo(row, after) > 0) && (!before || cmpTo(row, before) < 0));
   const read = page.backward ? [...inside].reverse() : inside;
   const connection = page.connection(read.slice(0, page.take), sorted.length);
   const first = connection.nodes[0];
   const last = connection.nodes.at(-1);
-  connection.pageInfo.hasPreviousPage ||= first !== undefined ? sorted.indexOf(first) > 0 : after !== null && sorted.some((row) => cmpTo(row, after) <= 0);
-  connection.pageInfo.hasNextPage ||= last !== undefined ? sorted.indexOf(last) < sorted.length - 1 : before !== null && sorted.some((row) => cmpTo(row, before) >= 0);
+  connection.pageInfo.hasPreviousPage ||=
+    first !== undefined ? sorted.indexOf(first) > 0 : after !== null && sorted.some((row) => cmpTo(row, after) <= 0);
+  connection.pageInfo.hasNextPage ||=
+    last !== undefined
+      ? sorted.indexOf(last) < sorted.length - 1
+      : before !== null && sorted.some((row) => cmpTo(row, before) >= 0);
   return connection;
 }
 
-function connectionOf<T>(nodes: T[], cursorOf: (node: T) => string, info: { hasNextPage: boolean; hasPreviousPage: boolean; totalCount: number | null }): Connection<T> {
+function connectionOf<T>(
+  nodes: T[],
+  cursorOf: (node: T) => string,
+  info: { hasNextPage: boolean; hasPreviousPage: boolean; totalCount: number | null },
+): Connection<T> {
   const edges = nodes.map((node) => ({ cursor: cursorOf(node), node }));
   return {
     edges,
     nodes,
-    pageInfo: { hasNextPage: info.hasNextPage, hasPreviousPage: info.hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage: info.hasNextPage,
+      hasPreviousPage: info.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
     totalCount: info.totalCount,
   };
 }
@@ -405,7 +463,10 @@ export interface UpstreamPage<T> {
  * Serves an offset window from an upstream that pages by page number and size (1-based pages):
  * one request when the window is page-aligned, two when it straddles a page boundary.
  */
-export async function windowFromPages<T>(page: OffsetPage, fetchPage: (pageNumber: number, size: number) => Promise<UpstreamPage<T>>): Promise<Connection<T>> {
+export async function windowFromPages<T>(
+  page: OffsetPage,
+  fetchPage: (pageNumber: number, size: number) => Promise<UpstreamPage<T>>,
+): Promise<Connection<T>> {
   if (page.limit === 0) {
     const probe = await fetchPage(1, 1);
     return offsetConnection([], page, probe.total);

@@ -95,8 +95,18 @@ export async function openDatabase(
     // second copy of MikroORM and Kysely from node_modules (about 8 MB of idle memory).
     if (pg) {
       location = `${describeDatabaseUrl(pg)} schema ${opts.name}`;
-      const [{ PostgreSqlDriver }, { Migrator }] = await Promise.all([import('@mikro-orm/postgresql'), import('@mikro-orm/migrations')]);
-      orm = await MikroORM.init({ ...common, extensions: [Migrator], driver: PostgreSqlDriver, clientUrl: pg, schema: opts.name, pool: { min: 0, max: 10 } } as Options);
+      const [{ PostgreSqlDriver }, { Migrator }] = await Promise.all([
+        import('@mikro-orm/postgresql'),
+        import('@mikro-orm/migrations'),
+      ]);
+      orm = await MikroORM.init({
+        ...common,
+        extensions: [Migrator],
+        driver: PostgreSqlDriver,
+        clientUrl: pg,
+        schema: opts.name,
+        pool: { min: 0, max: 10 },
+      } as Options);
       // Replicas starting at once would race to create the schema and its migrations table: one
       // migrates while the others wait on a lock of the database (released with the transaction).
       await (orm.em.fork() as EntityManager).transactional(async (em) => {
@@ -104,10 +114,20 @@ export async function openDatabase(
         await orm.em.getConnection().execute(`create schema if not exists "${opts.name}"`);
         await orm.migrator.up();
       });
-      watchDatabasePool(opts.name, await (orm.em.getConnection() as unknown as { getNativeClient(): Promise<{ totalCount: number; idleCount: number; waitingCount: number }> }).getNativeClient());
+      watchDatabasePool(
+        opts.name,
+        await (
+          orm.em.getConnection() as unknown as {
+            getNativeClient(): Promise<{ totalCount: number; idleCount: number; waitingCount: number }>;
+          }
+        ).getNativeClient(),
+      );
     } else {
       location = createPrivateFile(config.dataDir, `${opts.name}.sqlite`);
-      const [{ SqliteImmediateDriver }, { Migrator }] = await Promise.all([import('./sqlite-driver.ts'), import('@mikro-orm/migrations')]);
+      const [{ SqliteImmediateDriver }, { Migrator }] = await Promise.all([
+        import('./sqlite-driver.ts'),
+        import('@mikro-orm/migrations'),
+      ]);
       orm = await MikroORM.init({
         ...common,
         extensions: [Migrator],
@@ -123,7 +143,10 @@ export async function openDatabase(
     }
   } catch (error) {
     const where = pg ? describeDatabaseUrl(pg) : join(config.dataDir, `${opts.name}.sqlite`);
-    const reason = error instanceof Error ? error.message.split('\n')[0]!.replaceAll(pg ?? '\u0000', '[DATABASE_URL]') : String(error);
+    const reason =
+      error instanceof Error
+        ? error.message.split('\n')[0]!.replaceAll(pg ?? '\u0000', '[DATABASE_URL]')
+        : String(error);
     throw new DatabaseUnavailableError(`${opts.name}: cannot open database at ${where}: ${redactUrls(reason)}`);
   }
   const select = pg ? postgresSelect((await orm.em.getConnection().getNativeClient()) as Pool) : sqliteSelect(location);

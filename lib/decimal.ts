@@ -27,12 +27,15 @@ export function minorUnits(currency: string): number {
 /** Amount in minor units (cents) as bigint, rejecting fractions smaller than the currency allows. */
 export function toMinor(amount: DecimalInput, currency: string): bigint {
   const scaled = dec(amount).mul(dec(10).pow(minorUnits(currency)));
-  if (!scaled.isInteger()) throw new RangeError(`${currency} amounts have at most ${minorUnits(currency)} decimal places`);
+  if (!scaled.isInteger())
+    throw new RangeError(`${currency} amounts have at most ${minorUnits(currency)} decimal places`);
   return BigInt(scaled.toFixed(0));
 }
 
 export function fromMinor(minor: bigint | number | string, currency: string): string {
-  return dec(minor.toString()).div(dec(10).pow(minorUnits(currency))).toFixed(minorUnits(currency));
+  return dec(minor.toString())
+    .div(dec(10).pow(minorUnits(currency)))
+    .toFixed(minorUnits(currency));
 }
 
 const GRAMS_PER_TONNE = 1_000_000n;

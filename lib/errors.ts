@@ -100,7 +100,8 @@ export async function mutationPayload<K extends string, T>(
     const value = await run();
     return { [key]: value, userErrors: [] } as { [P in K]: T | null } & { userErrors: UserError[] };
   } catch (error) {
-    const userErrors = error instanceof DomainError ? [error.toUserError()] : error instanceof ValidationErrors ? error.errors : null;
+    const userErrors =
+      error instanceof DomainError ? [error.toUserError()] : error instanceof ValidationErrors ? error.errors : null;
     if (!userErrors) throw error;
     return { [key]: null, userErrors } as { [P in K]: T | null } & { userErrors: UserError[] };
   }
@@ -110,7 +111,11 @@ export async function mutationPayload<K extends string, T>(
  * Masks anything that is not a deliberate, coded error: clients see a stable code and a generic
  * message, never a stack trace, SQL or an upstream's body.
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown, log?: (err: unknown) => void): GraphQLFormattedError {
+export function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  log?: (err: unknown) => void,
+): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && PUBLIC_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};

@@ -55,7 +55,8 @@ export function parseGlobalId(value: string, catalogue: EntityCatalogue): { type
 export function toLocalId(value: string, catalogue: EntityCatalogue, expected: string | null, field: string): string {
   const parsed = parseGlobalId(value, catalogue);
   if (!parsed) return value;
-  if (expected && parsed.type !== expected) throw badInput(`"${field}" is the id of a ${parsed.type}, not of a ${expected}`, field);
+  if (expected && parsed.type !== expected)
+    throw badInput(`"${field}" is the id of a ${parsed.type}, not of a ${expected}`, field);
   return parsed.id;
 }
 
@@ -65,12 +66,16 @@ export function entityCatalogue(sdls: [SubgraphName, DocumentNode][]): EntityCat
   const queried = new Map<string, SubgraphName>();
   for (const [name, doc] of sdls) {
     for (const def of doc.definitions) {
-      if ((def.kind === 'ObjectTypeDefinition' || def.kind === 'ObjectTypeExtension') && def.directives?.some((d) => d.name.value === 'key')) {
+      if (
+        (def.kind === 'ObjectTypeDefinition' || def.kind === 'ObjectTypeExtension') &&
+        def.directives?.some((d) => d.name.value === 'key')
+      ) {
         if (!owners.has(def.name.value)) owners.set(def.name.value, name);
       }
     }
     for (const def of doc.definitions) {
-      if ((def.kind !== 'ObjectTypeDefinition' && def.kind !== 'ObjectTypeExtension') || def.name.value !== 'Query') continue;
+      if ((def.kind !== 'ObjectTypeDefinition' && def.kind !== 'ObjectTypeExtension') || def.name.value !== 'Query')
+        continue;
       for (const field of def.fields ?? []) {
         let type = field.type;
         while (type.kind !== 'NamedType') type = type.type;
@@ -114,7 +119,8 @@ ${types.map((t) => (defined.has(t) ? `extend type ${t} implements Node` : `type 
 
 type Resolver = GraphQLFieldResolver<unknown, unknown, Record<string, unknown>>;
 
-const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 
@@ -126,7 +132,8 @@ function referencedEntity(fieldName: string, schema: GraphQLSchema, catalogue: E
   for (const type of catalogue.owners.keys()) {
     if (!schema.getType(type)) continue;
     const ref = `${type}Id`;
-    if (fieldName === lowerFirst(ref) || ['from', 'to', 'deleted'].some((prefix) => fieldName === `${prefix}${ref}`)) return type;
+    if (fieldName === lowerFirst(ref) || ['from', 'to', 'deleted'].some((prefix) => fieldName === `${prefix}${ref}`))
+      return type;
   }
   return null;
 }
@@ -149,19 +156,29 @@ interface Ids {
 
 /** The entity a field named after one refers to, unless the field is declared local. */
 function fieldEntity(typeName: string, fieldName: string, ids: Ids): string | null {
-  return ids.localFields.has(`${typeName}.${fieldName}`) ? null : referencedEntity(fieldName, ids.schema, ids.catalogue);
+  return ids.localFields.has(`${typeName}.${fieldName}`)
+    ? null
+    : referencedEntity(fieldName, ids.schema, ids.catalogue);
 }
 
-function decodeInput(value: unknown, type: GraphQLInputType, expected: string | null, field: string, ids: Ids): unknown {
+function decodeInput(
+  value: unknown,
+  type: GraphQLInputType,
+  expected: string | null,
+  field: string,
+  ids: Ids,
+): unknown {
   const { catalogue } = ids;
   if (value === null || value === undefined) return value;
   if (isNonNullType(type)) return decodeInput(value, type.ofType, expected, field, ids);
-  if (isListType(type)) return (value as unknown[]).map((v, i) => decodeInput(v, type.ofType, expected, `${field}.${i}`, ids));
+  if (isListType(type))
+    return (value as unknown[]).map((v, i) => decodeInput(v, type.ofType, expected, `${field}.${i}`, ids));
   if (isScalarType(type)) return type.name === 'ID' ? toLocalId(String(value), catalogue, expected, field) : value;
   if (!isInputObjectType(type)) return value;
   const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
   for (const f of Object.values(type.getFields())) {
-    if (f.name in out && holdsIds(f.type)) out[f.name] = decodeInput(out[f.name], f.type, fieldEntity(type.name, f.name, ids), `${field}.${f.name}`, ids);
+    if (f.name in out && holdsIds(f.type))
+      out[f.name] = decodeInput(out[f.name], f.type, fieldEntity(type.name, f.name, ids), `${field}.${f.name}`, ids);
   }
   return out;
 }
@@ -178,7 +195,11 @@ function argumentEntity(field: GraphQLField<unknown, unknown>, argName: string, 
  * answers, and decodes global ids in arguments, input fields and entity representations. The
  * schema's resolvers are wrapped in place.
  */
-export function withGlobalIds(schema: GraphQLSchema, catalogue: EntityCatalogue, localFields: ReadonlySet<string> = new Set()): GraphQLSchema {
+export function withGlobalIds(
+  schema: GraphQLSchema,
+  catalogue: EntityCatalogue,
+  localFields: ReadonlySet<string> = new Set(),
+): GraphQLSchema {
   const ids: Ids = { schema, catalogue, localFields };
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
@@ -207,7 +228,8 @@ export function withGlobalIds(schema: GraphQLSchema, catalogue: EntityCatalogue,
       }
 
       if (getNamedType(field.type).name === 'ID') {
-        const entity = field.name === 'id' && catalogue.owners.has(type.name) ? type.name : fieldEntity(type.name, field.name, ids);
+        const entity =
+          field.name === 'id' && catalogue.owners.has(type.name) ? type.name : fieldEntity(type.name, field.name, ids);
         if (entity) {
           const inner = resolve;
           const encodeOne = (v: unknown) => (v === null || v === undefined ? v : toGlobalId(entity, String(v)));
@@ -245,7 +267,10 @@ export async function resolveNodes(
   single: boolean,
   ctx: NodeContext,
   catalogue: EntityCatalogue,
-  owner: { endpoint(name: SubgraphName): ServiceEndpoint; resolveHere(ref: NodeRef): Promise<unknown> | unknown | undefined },
+  owner: {
+    endpoint(name: SubgraphName): ServiceEndpoint;
+    resolveHere(ref: NodeRef): Promise<unknown> | unknown | undefined;
+  },
 ): Promise<unknown[]> {
   if (ids.length > MAX_NODE_IDS) throw badInput(`"ids" takes at most ${MAX_NODE_IDS} ids`, 'ids');
   const field = (index: number) => (single ? '"id"' : `"ids.${index}"`);
@@ -261,7 +286,11 @@ export async function resolveNodes(
     const ref = { __typename: parsed.type, id: parsed.id };
     const resolved = owner.resolveHere(ref);
     if (resolved !== undefined) {
-      here.push(Promise.resolve(resolved).then((object) => void (answers[index] = object ? { ...(object as object), __typename: parsed.type } : null)));
+      here.push(
+        Promise.resolve(resolved).then(
+          (object) => void (answers[index] = object ? { ...(object as object), __typename: parsed.type } : null),
+        ),
+      );
       return;
     }
     const name = catalogue.owners.get(parsed.type)!;
@@ -279,10 +308,18 @@ export async function resolveNodes(
         { requestId: ctx.requestId, partial: true },
       );
       wanted.forEach(({ index, ref }, i) => {
-        const error = answer.errors?.find((e) => e.path?.[0] === '_entities' && e.path[1] === i) ?? (answer.data ? undefined : answer.errors?.[0]);
+        const error =
+          answer.errors?.find((e) => e.path?.[0] === '_entities' && e.path[1] === i) ??
+          (answer.data ? undefined : answer.errors?.[0]);
         const code = error?.extensions?.code;
-        if (error) answers[index] = new GraphQLError(error.message, { extensions: { code: typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR' } });
-        else if (answer.problem !== undefined) answers[index] = new GraphQLError(`The ${name} subgraph is unavailable`, { extensions: { code: 'UPSTREAM_UNAVAILABLE', serviceName: name } });
+        if (error)
+          answers[index] = new GraphQLError(error.message, {
+            extensions: { code: typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR' },
+          });
+        else if (answer.problem !== undefined)
+          answers[index] = new GraphQLError(`The ${name} subgraph is unavailable`, {
+            extensions: { code: 'UPSTREAM_UNAVAILABLE', serviceName: name },
+          });
         else if (answer.data._entities?.[i]) answers[index] = ref;
       });
     }),

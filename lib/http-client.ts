@@ -144,8 +144,14 @@ export class UpstreamClient {
   constructor(opts: UpstreamClientOptions) {
     this.name = opts.name;
     this.opts = opts;
-    this.agent = new Agent({ keepAliveTimeout: 10_000, connections: 32, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs });
-    const failure = (e: unknown) => e instanceof UpstreamUnreachableError || (e instanceof UpstreamHttpError && e.status >= 500);
+    this.agent = new Agent({
+      keepAliveTimeout: 10_000,
+      connections: 32,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+    });
+    const failure = (e: unknown) =>
+      e instanceof UpstreamUnreachableError || (e instanceof UpstreamHttpError && e.status >= 500);
     this.breaker = circuitBreaker(
       handleWhen((e) => failure(e) && (this.attemptStarts.get(e as object) ?? 0) >= this.stateSince),
       { halfOpenAfter: opts.halfOpenAfterMs, breaker: new ConsecutiveBreaker(opts.breakerThreshold) },
@@ -184,7 +190,9 @@ export class UpstreamClient {
         const err = 'error' in ctx.result ? ctx.result.error : undefined;
         const exponential = base * 2 ** (ctx.attempt - 1);
         const jittered = exponential / 2 + Math.random() * (exponential / 2);
-        return err instanceof UpstreamHttpError && err.retryAfterMs !== null ? Math.max(err.retryAfterMs, jittered) : jittered;
+        return err instanceof UpstreamHttpError && err.retryAfterMs !== null
+          ? Math.max(err.retryAfterMs, jittered)
+          : jittered;
       }),
     });
     let renewed = false;
@@ -213,7 +221,8 @@ export class UpstreamClient {
     try {
       return await policy.execute(guarded);
     } catch (error) {
-      if (error instanceof BrokenCircuitError) throw new UpstreamUnreachableError(this.name, 'circuit open after repeated failures', false);
+      if (error instanceof BrokenCircuitError)
+        throw new UpstreamUnreachableError(this.name, 'circuit open after repeated failures', false);
       throw error;
     }
   }
@@ -239,7 +248,10 @@ export class UpstreamClient {
   }
 
   private url(req: UpstreamRequest): string {
-    const url = new URL(req.path.replace(/^\//, ''), this.opts.baseUrl.endsWith('/') ? this.opts.baseUrl : `${this.opts.baseUrl}/`);
+    const url = new URL(
+      req.path.replace(/^\//, ''),
+      this.opts.baseUrl.endsWith('/') ? this.opts.baseUrl : `${this.opts.baseUrl}/`,
+    );
     for (const [k, v] of Object.entries(req.query ?? {})) {
       if (v === undefined || v === null) continue;
       if (Array.isArray(v)) for (const item of v) url.searchParams.append(k, String(item));
@@ -249,7 +261,11 @@ export class UpstreamClient {
   }
 
   private async send<T>(method: HttpMethod, req: UpstreamRequest): Promise<UpstreamResponse<T>> {
-    const headers: Record<string, string> = { accept: 'application/json', ...(await this.opts.headers?.()), ...req.headers };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...(await this.opts.headers?.()),
+      ...req.headers,
+    };
     let body: string | undefined;
     if (req.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
@@ -268,23 +284,47 @@ export class UpstreamClient {
     let bytes: Buffer | null;
     let text: string;
     try {
-      res = await undiciRequest(url, { method, headers, body, dispatcher: this.agent, signal: AbortSignal.timeout(timeoutMs) });
+      res = await undiciRequest(url, {
+        method,
+        headers,
+        body,
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       // The body is read under the same timeout: an upstream that hangs after its headers is a timeout too.
       bytes = req.binary && res.statusCode < 400 ? Buffer.from(await res.body.arrayBuffer()) : null;
       text = bytes ? '' : await res.body.text();
     } catch (error) {
       completed(null);
       const name = (error as { name?: unknown } | null)?.name;
-      const timedOut = typeof name === 'string' && ['TimeoutError', 'AbortError', 'BodyTimeoutError', 'HeadersTimeoutError'].includes(name);
-      const reason = timedOut ? `timed out after ${timeoutMs} ms` : error instanceof Error ? error.message : String(error);
-      this.opts.logger.warn({ upstream: this.name, method, path: req.path, requestId, reason }, 'upstream request failed');
-      const code = (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code ?? (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+      const timedOut =
+        typeof name === 'string' &&
+        ['TimeoutError', 'AbortError', 'BodyTimeoutError', 'HeadersTimeoutError'].includes(name);
+      const reason = timedOut
+        ? `timed out after ${timeoutMs} ms`
+        : error instanceof Error
+          ? error.message
+          : String(error);
+      this.opts.logger.warn(
+        { upstream: this.name, method, path: req.path, requestId, reason },
+        'upstream request failed',
+      );
+      const code =
+        (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code ??
+        (error as { cause?: { code?: unknown } } | null)?.cause?.code;
       // Headers received: the request arrived.
-      throw new UpstreamUnreachableError(this.name, reason, res !== undefined || !(typeof code === 'string' && NOT_SENT_CODES.has(code)));
+      throw new UpstreamUnreachableError(
+        this.name,
+        reason,
+        res !== undefined || !(typeof code === 'string' && NOT_SENT_CODES.has(code)),
+      );
     }
     const ms = Math.round(performance.now() - started);
     completed(res.statusCode);
-    this.opts.logger.debug({ upstream: this.name, method, path: req.path, status: res.statusCode, ms, requestId }, 'upstream request');
+    this.opts.logger.debug(
+      { upstream: this.name, method, path: req.path, status: res.statusCode, ms, requestId },
+      'upstream request',
+    );
     let parsed: unknown = text;
     if (text && String(res.headers['content-type'] ?? '').includes('json')) {
       try {
@@ -296,7 +336,14 @@ export class UpstreamClient {
     if (res.statusCode >= 400) {
       // The upstream's own words go to the log only (redacted), never to a client.
       const said = upstreamMessage(parsed);
-      const entry = { upstream: this.name, method, path: req.path, status: res.statusCode, requestId, ...(said ? { upstreamMessage: redact(said) } : {}) };
+      const entry = {
+        upstream: this.name,
+        method,
+        path: req.path,
+        status: res.statusCode,
+        requestId,
+        ...(said ? { upstreamMessage: redact(said) } : {}),
+      };
       if (res.statusCode >= 500) this.opts.logger.warn(entry, 'upstream error');
       else this.opts.logger.debug(entry, 'upstream refusal');
       throw new UpstreamHttpError(this.name, res.statusCode, parsed, parseRetryAfter(res.headers['retry-after']));
@@ -347,15 +394,25 @@ export function upstreamToGraphQLError(error: unknown): GraphQLError | null {
     case error.status === 409:
       return apiError(ErrorCode.CONFLICT, `The ${error.upstream} service reported a conflict`);
     case error.status === 425:
-      return apiError(ErrorCode.UPSTREAM_UNAVAILABLE, `${error.upstream} has not finished processing yet, try again later`);
+      return apiError(
+        ErrorCode.UPSTREAM_UNAVAILABLE,
+        `${error.upstream} has not finished processing yet, try again later`,
+      );
     case error.status === 429:
-      return apiError(ErrorCode.RATE_LIMITED, `${error.upstream} rate limit exceeded, try again later`, error.retryAfterMs !== null ? { retryAfterSeconds: Math.ceil(error.retryAfterMs / 1000) } : {});
+      return apiError(
+        ErrorCode.RATE_LIMITED,
+        `${error.upstream} rate limit exceeded, try again later`,
+        error.retryAfterMs !== null ? { retryAfterSeconds: Math.ceil(error.retryAfterMs / 1000) } : {},
+      );
     default:
       return apiError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${error.upstream} service failed, try again later`);
   }
 }
 
-type ResilienceConfig = Pick<Config, 'UPSTREAM_TIMEOUT_MS' | 'UPSTREAM_RETRIES' | 'UPSTREAM_BREAKER_THRESHOLD' | 'UPSTREAM_BREAKER_HALF_OPEN_MS'>;
+type ResilienceConfig = Pick<
+  Config,
+  'UPSTREAM_TIMEOUT_MS' | 'UPSTREAM_RETRIES' | 'UPSTREAM_BREAKER_THRESHOLD' | 'UPSTREAM_BREAKER_HALF_OPEN_MS'
+>;
 
 /** An upstream client with the timeout, retry and circuit-breaker settings of the configuration. */
 export function upstreamClient(

@@ -15,7 +15,8 @@ export class PortInUseError extends Error {
 /** Listens on host:port (0 for any free port) and returns the port taken. */
 export async function listen(server: Server, host: string, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
-    const fail = (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(host, port) : error);
+    const fail = (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(host, port) : error);
     server.once('error', fail);
     server.listen(port, host, () => {
       server.off('error', fail);

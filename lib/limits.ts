@@ -23,7 +23,11 @@ export const MAX_SPEND_WITHOUT_MASS_CHECK = MAX_MASS_TONNES;
 /** The user error (code INVALID) of money beyond MAX_MONEY_AMOUNT on `field`, or null within it. */
 export function moneyLimitError(amount: Decimal, currency: string, field: string): UserError | null {
   if (!amount.abs().gt(MAX_MONEY_AMOUNT)) return null;
-  return { field: field.split('.'), message: `Amounts are at most ${MAX_MONEY_AMOUNT.toFixed()} ${currency}`, code: 'INVALID' };
+  return {
+    field: field.split('.'),
+    message: `Amounts are at most ${MAX_MONEY_AMOUNT.toFixed()} ${currency}`,
+    code: 'INVALID',
+  };
 }
 
 /** The user error (code INVALID) of a mass in grams beyond MAX_MASS_TONNES on `field`, or null within it. */
@@ -78,13 +82,18 @@ export function nulCharacterPath(value: unknown, path: string): string | null {
 
 function literalNulPath(node: ValueNode, path: string): string | null {
   if (node.kind === Kind.STRING) return node.value.includes('\u0000') ? path : null;
-  if (node.kind === Kind.LIST) return node.values.map((v, i) => literalNulPath(v, `${path}.${i}`)).find((p) => p) ?? null;
-  if (node.kind === Kind.OBJECT) return node.fields.map((f) => literalNulPath(f.value, `${path}.${f.name.value}`)).find((p) => p) ?? null;
+  if (node.kind === Kind.LIST)
+    return node.values.map((v, i) => literalNulPath(v, `${path}.${i}`)).find((p) => p) ?? null;
+  if (node.kind === Kind.OBJECT)
+    return node.fields.map((f) => literalNulPath(f.value, `${path}.${f.name.value}`)).find((p) => p) ?? null;
   return null;
 }
 
 /** The first argument (a variable or a literal in the document) whose strings hold a NUL character. */
-export function nulCharacterArgument(document: DocumentNode, variables: Record<string, unknown> | undefined): string | null {
+export function nulCharacterArgument(
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+): string | null {
   for (const [name, value] of Object.entries(variables ?? {})) {
     const found = nulCharacterPath(value, name);
     if (found) return found;

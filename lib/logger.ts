@@ -33,7 +33,16 @@ export const REDACTED_PATHS = [
  * credentials however a library names them (the gateway's request signatures, a caller's token
  * carried for a service, the backend key).
  */
-const BODY_KEYS = new Set(['body', 'variables', 'authorization', 'signature', 'signature-input', 'x-on-behalf-of', 'x-backend-secret-key', 'cookie']);
+const BODY_KEYS = new Set([
+  'body',
+  'variables',
+  'authorization',
+  'signature',
+  'signature-input',
+  'x-on-behalf-of',
+  'x-backend-secret-key',
+  'cookie',
+]);
 /** Keys of GraphQL errors that only repeat the query document. */
 const DOCUMENT_KEYS = new Set(['nodes', 'source']);
 
@@ -62,7 +71,14 @@ export function scrubForLog(value: unknown, depth = 0, seen = new WeakSet<object
   seen.add(value);
   if (Array.isArray(value)) return value.map((v) => scrubForLog(v, depth + 1, seen));
   const source: Record<string, unknown> =
-    value instanceof Error ? { type: value.name, message: value.message, stack: value.stack, ...(value as unknown as Record<string, unknown>) } : (value as Record<string, unknown>);
+    value instanceof Error
+      ? {
+          type: value.name,
+          message: value.message,
+          stack: value.stack,
+          ...(value as unknown as Record<string, unknown>),
+        }
+      : (value as Record<string, unknown>);
   const copy: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(source)) {
     if (DOCUMENT_KEYS.has(key)) continue;
@@ -72,7 +88,11 @@ export function scrubForLog(value: unknown, depth = 0, seen = new WeakSet<object
 }
 
 /** A service logger (stdout unless a destination is given) that never writes bodies, personal data or secrets. */
-export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+export function createLogger(
+  name: string,
+  level = process.env.LOG_LEVEL ?? 'info',
+  destination?: DestinationStream,
+): Logger {
   const options: LoggerOptions = {
     name,
     level,
@@ -85,8 +105,12 @@ export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'inf
       // Messages are masked too, including an error's message that pino would use as the line's message.
       logMethod(args, method) {
         const [first, ...rest] = args as unknown[];
-        const masked = first instanceof Error && typeof rest[0] !== 'string' ? [{ err: first }, first.message, ...rest] : args;
-        method.apply(this, masked.map((a) => (typeof a === 'string' ? maskSecrets(a) : a)) as Parameters<typeof method>);
+        const masked =
+          first instanceof Error && typeof rest[0] !== 'string' ? [{ err: first }, first.message, ...rest] : args;
+        method.apply(
+          this,
+          masked.map((a) => (typeof a === 'string' ? maskSecrets(a) : a)) as Parameters<typeof method>,
+        );
       },
     },
   };

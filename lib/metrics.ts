@@ -55,12 +55,21 @@ new Gauge({
 });
 
 /** Exports a connection pool's use (the `pg` pool's counts) as `db_pool_connections`. */
-export function watchDatabasePool(database: string, pool: { totalCount: number; idleCount: number; waitingCount: number }): void {
+export function watchDatabasePool(
+  database: string,
+  pool: { totalCount: number; idleCount: number; waitingCount: number },
+): void {
   pools.set(database, pool);
 }
 
 /** Records one completed upstream HTTP call (`status` is the HTTP status, or null when there was no answer). */
-export function recordUpstreamCall(upstream: string, route: string, method: string, status: number | null, seconds: number): void {
+export function recordUpstreamCall(
+  upstream: string,
+  route: string,
+  method: string,
+  status: number | null,
+  seconds: number,
+): void {
   upstreamRequests.inc({ upstream, route, method, status: status === null ? 'unreachable' : String(status) });
   upstreamDuration.observe({ upstream, route, method }, seconds);
 }
@@ -89,7 +98,11 @@ export function routeNamer(table: RouteTable | undefined): (path: string) => str
     const args = Array.from({ length: route.length }, (_, i) => `${PARAM}${i}`);
     const template = (route as (...a: string[]) => string)(...args);
     const source = template.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(new RegExp(`${PARAM}\\d+`, 'g'), '[^/]+');
-    patterns.push({ name, regex: new RegExp(`^${source}$`), literal: template.replace(new RegExp(`${PARAM}\\d+`, 'g'), '').length });
+    patterns.push({
+      name,
+      regex: new RegExp(`^${source}$`),
+      literal: template.replace(new RegExp(`${PARAM}\\d+`, 'g'), '').length,
+    });
   }
   // The most literal template wins: `/orders/{id}/certificate` before `/orders/{id}`.
   patterns.sort((a, b) => b.literal - a.literal);
@@ -111,10 +124,17 @@ export function createServerRegistry(service: string): Registry {
  * Gauges whose values are read when Prometheus scrapes, all from one `read` per scrape (e.g. a
  * queue's depth and oldest age from one SQL query). `help` names each gauge.
  */
-export function gaugesOnScrape<N extends string>(registry: Registry, help: Record<N, string>, read: () => Promise<Record<N, number>>): void {
+export function gaugesOnScrape<N extends string>(
+  registry: Registry,
+  help: Record<N, string>,
+  read: () => Promise<Record<N, number>>,
+): void {
   let reading: Promise<Record<N, number>> | null = null;
   // A failed read (the database is down) is NaN, so the rest of the scrape still answers.
-  const once = () => (reading ??= read().catch(() => ({}) as Record<N, number>).finally(() => (reading = null)));
+  const once = () =>
+    (reading ??= read()
+      .catch(() => ({}) as Record<N, number>)
+      .finally(() => (reading = null)));
   for (const name of Object.keys(help) as N[]) {
     new Gauge({
       name,
@@ -129,7 +149,9 @@ export function gaugesOnScrape<N extends string>(registry: Registry, help: Recor
 
 /** The GraphQL error codes of a response, `INTERNAL_SERVER_ERROR` when one has none. */
 function errorCodes(errors: readonly { extensions?: Record<string, unknown> }[] | undefined): string[] {
-  return (errors ?? []).map((e) => (typeof e.extensions?.code === 'string' ? e.extensions.code : 'INTERNAL_SERVER_ERROR'));
+  return (errors ?? []).map((e) =>
+    typeof e.extensions?.code === 'string' ? e.extensions.code : 'INTERNAL_SERVER_ERROR',
+  );
 }
 
 /** Requests, errors by code and latency of a subgraph's GraphQL operations, by operation name. */
@@ -158,7 +180,10 @@ export function subgraphMetricsPlugin<C extends BaseContext>(registry: Registry)
       const started = performance.now();
       return {
         async willSendResponse({ operation, operationName, response }) {
-          const labels = { operationName: operationName ?? 'Anonymous', operationType: operation?.operation ?? 'unknown' };
+          const labels = {
+            operationName: operationName ?? 'Anonymous',
+            operationType: operation?.operation ?? 'unknown',
+          };
           requests.inc(labels);
           duration.observe(labels, (performance.now() - started) / 1000);
           const body = response.body.kind === 'single' ? response.body.singleResult : response.body.initialResult;
@@ -176,4 +201,3 @@ export async function metricsText(...registries: Registry[]): Promise<string> {
 }
 
 export const METRICS_CONTENT_TYPE = processRegistry.contentType;
-

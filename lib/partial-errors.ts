@@ -20,9 +20,17 @@ function pathOf(path: Path | undefined): (string | number)[] {
  * Records that one part of the list at `path` failed: `message` says which (never an upstream's
  * text), `extensions` name it (e.g. `{ upstream: 'icr', organizationId }`); `code` is the failure's.
  */
-export function reportPartialFailure(context: object, path: Path, failure: { code: ErrorCode; message: string; extensions?: Record<string, unknown> }): void {
+export function reportPartialFailure(
+  context: object,
+  path: Path,
+  failure: { code: ErrorCode; message: string; extensions?: Record<string, unknown> },
+): void {
   const list = reported.get(context) ?? [];
-  list.push({ message: failure.message, path: pathOf(path), extensions: { ...failure.extensions, code: failure.code, partial: true } });
+  list.push({
+    message: failure.message,
+    path: pathOf(path),
+    extensions: { ...failure.extensions, code: failure.code, partial: true },
+  });
   reported.set(context, list);
 }
 

@@ -33,7 +33,9 @@ export function restartDelay(restarts: number, first: number, max: number): numb
 
 /** The variable that sets a port of the stack, for messages. */
 export function portVariable(config: Config, port: number): string | undefined {
-  return ['GATEWAY_PORT', ...SUBGRAPHS.map((n) => `${n.toUpperCase()}_PORT`)].find((name) => config[name as keyof Config] === port);
+  return ['GATEWAY_PORT', ...SUBGRAPHS.map((n) => `${n.toUpperCase()}_PORT`)].find(
+    (name) => config[name as keyof Config] === port,
+  );
 }
 
 /**
@@ -56,7 +58,9 @@ export async function loadConfigOrExit(): Promise<Config> {
   process.on('uncaughtExceptionMonitor', (error) => {
     if (!(error instanceof PortInUseError)) return;
     const variable = portVariable(config, error.port);
-    console.error(`${error.message}${variable ? ` (set by ${variable})` : ''}; stop the other process or choose another port`);
+    console.error(
+      `${error.message}${variable ? ` (set by ${variable})` : ''}; stop the other process or choose another port`,
+    );
     process.exit(EXIT_CANNOT_START);
   });
   return config;

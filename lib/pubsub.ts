@@ -57,7 +57,11 @@ const CHANNEL_PREFIX = 'carbon-federation:live:';
  */
 export function redisPubSub(url: string, log: Pick<Logger, 'warn' | 'info'>): PubSub {
   const topics = new LocalTopics();
-  const options = { url, disableOfflineQueue: true, socket: { connectTimeout: 2_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5_000) } };
+  const options = {
+    url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 2_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5_000) },
+  };
   const publisher = createClient(options);
   const subscriber = createClient(options);
   let down = false;

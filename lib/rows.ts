@@ -71,16 +71,28 @@ export function rowReader<E extends object>(db: Database, entity: EntityClass<E>
 export const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
 /** Reads the rows of these ids in one statement (in no particular order). */
-export async function rowsByIds<E extends { id: string }>(db: Database, reader: RowReader<E>, ids: readonly string[]): Promise<E[]> {
+export async function rowsByIds<E extends { id: string }>(
+  db: Database,
+  reader: RowReader<E>,
+  ids: readonly string[],
+): Promise<E[]> {
   return ids.length === 0 ? [] : rowsWhere(db, reader, { id: { $in: [...ids] } });
 }
 
 /** Reads the rows matching a filter in one statement, ordered by `orderBy` (properties, ascending) if given. */
-export async function rowsWhere<E>(db: Database, reader: RowReader<E>, filter: RowFilter, orderBy: readonly string[] = []): Promise<E[]> {
+export async function rowsWhere<E>(
+  db: Database,
+  reader: RowReader<E>,
+  filter: RowFilter,
+  orderBy: readonly string[] = [],
+): Promise<E[]> {
   const params: unknown[] = [];
   const condition = whereSql(reader, filter, params);
   const order = orderBy.length ? ` order by ${orderBy.map((p) => `${reader.column(p)} asc`).join(', ')}` : '';
-  const rows = await db.select(`select ${reader.columns} from ${reader.table}${condition ? ` where ${condition}` : ''}${order}`, params);
+  const rows = await db.select(
+    `select ${reader.columns} from ${reader.table}${condition ? ` where ${condition}` : ''}${order}`,
+    params,
+  );
   return rows.map((r) => reader.toEntity(r));
 }
 
@@ -144,7 +156,13 @@ export function readerOf<E extends object>(db: Database, entity: EntityClass<E>)
  * One keyset page of the rows matching `filter`: one statement for the page (one row more than
  * asked tells whether the list goes on), and one for the total only when `totalCount` is asked.
  */
-export async function keysetRows<E>(db: Database, reader: RowReader<E>, filter: RowFilter, page: KeysetPage<E>, totalCount: boolean): Promise<Connection<E>> {
+export async function keysetRows<E>(
+  db: Database,
+  reader: RowReader<E>,
+  filter: RowFilter,
+  page: KeysetPage<E>,
+  totalCount: boolean,
+): Promise<Connection<E>> {
   const params: unknown[] = [];
   const condition = whereSql(reader, filter, params);
   const from = `from ${reader.table}${condition ? ` where ${condition}` : ''}`;
@@ -152,7 +170,15 @@ export async function keysetRows<E>(db: Database, reader: RowReader<E>, filter: 
   const bounds = whereSql(reader, page.where as RowFilter, pageParams);
   const within = bounds ? `${condition ? ' and' : ' where'} ${bounds}` : '';
   const order = page.order.map((o) => `${reader.column(o.field)} ${o.direction.toLowerCase()}`).join(', ');
-  const rows = await db.select(`select ${reader.columns} ${from}${within} order by ${order} limit ?`, [...pageParams, page.take]);
-  const total = totalCount ? Number((await db.select<{ n: unknown }>(`select count(*) as "n" ${from}`, params))[0]!.n) : null;
-  return page.connection(rows.map((r) => reader.toEntity(r)), total);
+  const rows = await db.select(`select ${reader.columns} ${from}${within} order by ${order} limit ?`, [
+    ...pageParams,
+    page.take,
+  ]);
+  const total = totalCount
+    ? Number((await db.select<{ n: unknown }>(`select count(*) as "n" ${from}`, params))[0]!.n)
+    : null;
+  return page.connection(
+    rows.map((r) => reader.toEntity(r)),
+    total,
+  );
 }

@@ -21,7 +21,8 @@ const RFC3339 = 'https://datatracker.ietf.org/doc/html/rfc3339#section-5.6';
 
 function stringScalar(name: string, specifiedByURL: string, check: (v: string) => boolean, example: string) {
   const parse = (value: unknown) => {
-    if (typeof value !== 'string' || !check(value)) throw invalid(name, `${JSON.stringify(value)}; expected e.g. ${example}`);
+    if (typeof value !== 'string' || !check(value))
+      throw invalid(name, `${JSON.stringify(value)}; expected e.g. ${example}`);
     return value;
   };
   return new GraphQLScalarType({
@@ -52,15 +53,26 @@ export const DateTimeScalar: GraphQLScalarType<Date | string, string> = new Grap
   },
   // Kept as the client's string: feeds compare with sub-second precision beyond milliseconds.
   parseValue: (v) => {
-    if (typeof v !== 'string' || !DATETIME_RE.test(v) || Number.isNaN(Date.parse(v))) throw invalid('DateTime', `${JSON.stringify(v)}; expected RFC 3339`);
+    if (typeof v !== 'string' || !DATETIME_RE.test(v) || Number.isNaN(Date.parse(v)))
+      throw invalid('DateTime', `${JSON.stringify(v)}; expected RFC 3339`);
     return v;
   },
   parseLiteral: (ast): string => DateTimeScalar.parseValue(ast.kind === Kind.STRING ? ast.value : undefined) as string,
 });
 
 export const DateScalar = stringScalar('Date', RFC3339, isDate, '2026-01-31');
-export const CountryCodeScalar = stringScalar('CountryCode', 'https://www.iso.org/iso-3166-country-codes.html', isCountryCode, 'SE');
-export const CurrencyCodeScalar = stringScalar('CurrencyCode', 'https://www.iso.org/iso-4217-currency-codes.html', isCurrencyCode, 'EUR');
+export const CountryCodeScalar = stringScalar(
+  'CountryCode',
+  'https://www.iso.org/iso-3166-country-codes.html',
+  isCountryCode,
+  'SE',
+);
+export const CurrencyCodeScalar = stringScalar(
+  'CurrencyCode',
+  'https://www.iso.org/iso-4217-currency-codes.html',
+  isCurrencyCode,
+  'EUR',
+);
 
 export const DecimalScalar: GraphQLScalarType<Decimal, string> = new GraphQLScalarType<Decimal, string>({
   name: 'Decimal',
@@ -78,8 +90,10 @@ export const DecimalScalar: GraphQLScalarType<Decimal, string> = new GraphQLScal
     else if (typeof v === 'number' && Number.isSafeInteger(v)) value = new Decimal(v);
     else throw invalid('Decimal', `${JSON.stringify(v).slice(0, 60)}; send a decimal string such as "12.50"`);
     // Bounded so that no amount can overflow a stored integer or be rounded on its way in.
-    if (value.abs().gt(MAX_DECIMAL_INPUT)) throw invalid('Decimal', `a value beyond ${MAX_DECIMAL_INPUT.toFixed()} in magnitude`);
-    if (value.decimalPlaces() > MAX_DECIMAL_PLACES) throw invalid('Decimal', `more than ${MAX_DECIMAL_PLACES} decimal places`);
+    if (value.abs().gt(MAX_DECIMAL_INPUT))
+      throw invalid('Decimal', `a value beyond ${MAX_DECIMAL_INPUT.toFixed()} in magnitude`);
+    if (value.decimalPlaces() > MAX_DECIMAL_PLACES)
+      throw invalid('Decimal', `more than ${MAX_DECIMAL_PLACES} decimal places`);
     return value;
   },
   parseLiteral: (ast): Decimal => {
@@ -97,6 +111,7 @@ export const commonResolvers = {
   CurrencyCode: CurrencyCodeScalar,
   Money: {
     /** Always the currency's number of decimals: "145.00", not "145". */
-    amount: (money: { amount: Decimal | string; currency: string }) => new Decimal(money.amount.toString()).toFixed(minorUnits(money.currency)),
+    amount: (money: { amount: Decimal | string; currency: string }) =>
+      new Decimal(money.amount.toString()).toFixed(minorUnits(money.currency)),
   },
 };

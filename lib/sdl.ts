@@ -14,7 +14,9 @@ export const ownSdl = (name: SubgraphName) => readFileSync(join(ROOT, 'subgraphs
 let catalogue: EntityCatalogue | undefined;
 /** Every entity type of the supergraph, read from the subgraph SDLs. */
 export function entities(): EntityCatalogue {
-  catalogue ??= entityCatalogue(SUBGRAPHS.filter((n) => existsSync(join(ROOT, 'subgraphs', n, 'schema.graphql'))).map((n) => [n, parse(ownSdl(n))]));
+  catalogue ??= entityCatalogue(
+    SUBGRAPHS.filter((n) => existsSync(join(ROOT, 'subgraphs', n, 'schema.graphql'))).map((n) => [n, parse(ownSdl(n))]),
+  );
   return catalogue;
 }
 

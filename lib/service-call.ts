@@ -53,7 +53,10 @@ export async function callService<T>(
   variables: Record<string, unknown>,
   opts: { signal?: AbortSignal; requestId?: string; partial?: boolean } = {},
 ): Promise<ServiceAnswer<T>> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${endpoint.serviceToken}` };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    authorization: `Bearer ${endpoint.serviceToken}`,
+  };
   if ('onBehalfOf' in acting) headers[ON_BEHALF_OF_HEADER] = acting.onBehalfOf ?? 'anonymous';
   if (opts.requestId) headers['x-request-id'] = opts.requestId;
   try {
@@ -75,12 +78,19 @@ export async function callService<T>(
     const first = body.errors?.[0];
     // `partial`: data with errors on some paths is an answer; the caller reads `errors` by path.
     if (first && !(opts.partial && body.data != null)) {
-      return { problem: `${target} error: ${first.message}`.slice(0, 300), failure: REFUSED_CODES.has(String(first.extensions?.code)) ? 'refused' : 'error', errors: body.errors };
+      return {
+        problem: `${target} error: ${first.message}`.slice(0, 300),
+        failure: REFUSED_CODES.has(String(first.extensions?.code)) ? 'refused' : 'error',
+        errors: body.errors,
+      };
     }
     if (res.statusCode !== 200) return { problem: `${target} answered ${res.statusCode}`, failure: 'unreachable' };
     if (body.data == null) return { problem: `${target} returned no data`, failure: 'error' };
     return { data: body.data, errors: body.errors };
   } catch (error) {
-    return { problem: error instanceof Error ? `${target}: ${error.message}`.slice(0, 300) : `${target} could not be reached`, failure: 'unreachable' };
+    return {
+      problem: error instanceof Error ? `${target}: ${error.message}`.slice(0, 300) : `${target} could not be reached`,
+      failure: 'unreachable',
+    };
   }
 }

@@ -36,7 +36,10 @@ interface Signed {
 }
 
 /** The covered components, in order: the caller's Authorization only when the request has one. */
-const componentsOf = (authorization: string | null) => (authorization === null ? ['@method', '@path', 'content-digest'] : ['@method', '@path', 'content-digest', 'authorization']);
+const componentsOf = (authorization: string | null) =>
+  authorization === null
+    ? ['@method', '@path', 'content-digest']
+    : ['@method', '@path', 'content-digest', 'authorization'];
 
 /** RFC 9421 §2.5: one line per covered component, then the signature parameters. */
 function signatureBase(request: Signed, params: string): string {
@@ -87,8 +90,15 @@ export function signRequest(
 ): Record<(typeof SIGNATURE_HEADERS)[number], string> {
   const created = Math.floor((opts.now ?? Date.now()) / 1000);
   const expires = created + (opts.windowSeconds ?? SIGNATURE_WINDOW_SECONDS);
-  const signed: Signed = { method: request.method, path: request.path, digest: contentDigest(request.body), authorization: request.authorization ?? null };
-  const params = `(${componentsOf(signed.authorization).map((c) => `"${c}"`).join(' ')});created=${created};expires=${expires};nonce="${nonce()}";keyid="${key.id}";alg="${ALG}";tag="${TAG}"`;
+  const signed: Signed = {
+    method: request.method,
+    path: request.path,
+    digest: contentDigest(request.body),
+    authorization: request.authorization ?? null,
+  };
+  const params = `(${componentsOf(signed.authorization)
+    .map((c) => `"${c}"`)
+    .join(' ')});created=${created};expires=${expires};nonce="${nonce()}";keyid="${key.id}";alg="${ALG}";tag="${TAG}"`;
   return {
     'content-digest': signed.digest,
     'signature-input': `${LABEL}=${params}`,
@@ -96,15 +106,24 @@ export function signRequest(
   };
 }
 
-export type SignatureCheck = { ok: true; keyId: string } | { ok: false; reason: 'missing' | 'malformed' | 'unknown key' | 'expired' | 'replayed' | 'digest mismatch' | 'bad signature' };
+export type SignatureCheck =
+  | { ok: true; keyId: string }
+  | {
+      ok: false;
+      reason: 'missing' | 'malformed' | 'unknown key' | 'expired' | 'replayed' | 'digest mismatch' | 'bad signature';
+    };
 
-const PARAMS = /^\(((?:"[a-z@-]+"(?: "[a-z@-]+")*)?)\);created=(\d+);expires=(\d+);nonce="([A-Za-z0-9_-]{16,64})";keyid="([^"\\]{1,64})";alg="([a-z0-9-]+)";tag="([^"\\]{1,64})"$/;
+const PARAMS =
+  /^\(((?:"[a-z@-]+"(?: "[a-z@-]+")*)?)\);created=(\d+);expires=(\d+);nonce="([A-Za-z0-9_-]{16,64})";keyid="([^"\\]{1,64})";alg="([a-z0-9-]+)";tag="([^"\\]{1,64})"$/;
 
 /**
  * Checks signatures made by `signRequest` with one of `keys`. Each nonce is accepted once while its
  * signature is valid: the verifier remembers the nonces of that window (bounded).
  */
-export function signatureVerifier(keys: readonly SigningKey[], opts: { maxNonces?: number; windowSeconds?: number } = {}) {
+export function signatureVerifier(
+  keys: readonly SigningKey[],
+  opts: { maxNonces?: number; windowSeconds?: number } = {},
+) {
   const byId = new Map(keys.map((k) => [k.id, k]));
   const maxNonces = opts.maxNonces ?? 200_000;
   const window = opts.windowSeconds ?? SIGNATURE_WINDOW_SECONDS;
@@ -119,7 +138,13 @@ export function signatureVerifier(keys: readonly SigningKey[], opts: { maxNonces
   };
 
   return function verify(
-    request: { method: string; path: string; body: string | Uint8Array; authorization?: string | null; headers: Record<string, string | string[] | undefined> },
+    request: {
+      method: string;
+      path: string;
+      body: string | Uint8Array;
+      authorization?: string | null;
+      headers: Record<string, string | string[] | undefined>;
+    },
     nowMs = Date.now(),
   ): SignatureCheck {
     const header = (name: string) => {
@@ -130,23 +155,47 @@ export function signatureVerifier(keys: readonly SigningKey[], opts: { maxNonces
     const signature = header('signature');
     const digest = header('content-digest');
     if (!input && !signature) return { ok: false, reason: 'missing' };
-    if (!input?.startsWith(`${LABEL}=`) || !signature?.startsWith(`${LABEL}=:`) || !signature.endsWith(':') || !digest) return { ok: false, reason: 'malformed' };
+    if (!input?.startsWith(`${LABEL}=`) || !signature?.startsWith(`${LABEL}=:`) || !signature.endsWith(':') || !digest)
+      return { ok: false, reason: 'malformed' };
     const params = input.slice(LABEL.length + 1);
     const m = PARAMS.exec(params);
     if (!m || m[6] !== ALG || m[7] !== TAG) return { ok: false, reason: 'malformed' };
-    const [, covered, createdText, expiresText, nonce, keyId] = m as unknown as [string, string, string, string, string, string];
+    const [, covered, createdText, expiresText, nonce, keyId] = m as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     const authorization = request.authorization ?? null;
-    if (covered !== componentsOf(authorization).map((c) => `"${c}"`).join(' ')) return { ok: false, reason: 'malformed' };
+    if (
+      covered !==
+      componentsOf(authorization)
+        .map((c) => `"${c}"`)
+        .join(' ')
+    )
+      return { ok: false, reason: 'malformed' };
     const key = byId.get(keyId);
     if (!key) return { ok: false, reason: 'unknown key' };
     const now = Math.floor(nowMs / 1000);
     const created = Number(createdText);
     const expires = Number(expiresText);
-    if (created > now + SKEW_SECONDS || expires < now - SKEW_SECONDS || expires - created > window || expires <= created) return { ok: false, reason: 'expired' };
+    if (
+      created > now + SKEW_SECONDS ||
+      expires < now - SKEW_SECONDS ||
+      expires - created > window ||
+      expires <= created
+    )
+      return { ok: false, reason: 'expired' };
     if (digest !== contentDigest(request.body)) return { ok: false, reason: 'digest mismatch' };
-    const expected = mac(key.secret, signatureBase({ method: request.method, path: request.path, digest, authorization }, params));
+    const expected = mac(
+      key.secret,
+      signatureBase({ method: request.method, path: request.path, digest, authorization }, params),
+    );
     const given = Buffer.from(signature.slice(LABEL.length + 2, -1), 'base64');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad signature' };
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return { ok: false, reason: 'bad signature' };
     forget(now);
     if (seen.has(nonce)) return { ok: false, reason: 'replayed' };
     seen.set(nonce, expires);

@@ -31,7 +31,8 @@ export const MAX_LENGTH_DIRECTIVE = 'maxLength';
 /** Characters at most, by schema coordinate: `Input.field` for input fields, `Type.field(argument)` for arguments. */
 export type StringLimits = ReadonlyMap<string, number>;
 
-const namedTypeOf = (type: TypeNode): string => (type.kind === Kind.NAMED_TYPE ? type.name.value : namedTypeOf(type.type));
+const namedTypeOf = (type: TypeNode): string =>
+  type.kind === Kind.NAMED_TYPE ? type.name.value : namedTypeOf(type.type);
 
 const isStringInput = (node: InputValueDefinitionNode) => ['String', 'ID'].includes(namedTypeOf(node.type));
 
@@ -53,7 +54,8 @@ function declaredLimit(coordinate: string, node: InputValueDefinitionNode, isArg
   if (!isStringInput(node)) throw new Error(`${coordinate}: @${MAX_LENGTH_DIRECTIVE} is for String and ID inputs only`);
   const value = directive.arguments?.find((a) => a.name.value === 'characters')?.value;
   const max = value?.kind === Kind.INT ? Number(value.value) : NaN;
-  if (!Number.isInteger(max) || max < 1) throw new Error(`${coordinate}: @${MAX_LENGTH_DIRECTIVE}(characters:) must be a positive integer`);
+  if (!Number.isInteger(max) || max < 1)
+    throw new Error(`${coordinate}: @${MAX_LENGTH_DIRECTIVE}(characters:) must be a positive integer`);
   return max;
 }
 
@@ -64,20 +66,38 @@ function declaredLimit(coordinate: string, node: InputValueDefinitionNode, isArg
  */
 export function applyStringLimits(document: DocumentNode): { document: DocumentNode; limits: Map<string, number> } {
   const limits = new Map<string, number>();
-  const withLimit = (coordinate: string, node: InputValueDefinitionNode, isArgument: boolean): InputValueDefinitionNode => {
+  const withLimit = (
+    coordinate: string,
+    node: InputValueDefinitionNode,
+    isArgument: boolean,
+  ): InputValueDefinitionNode => {
     const max = declaredLimit(coordinate, node, isArgument);
     const directives = node.directives?.filter((d: ConstDirectiveNode) => d.name.value !== MAX_LENGTH_DIRECTIVE);
     if (!isStringInput(node)) return { ...node, directives };
     limits.set(coordinate, max);
     const text = node.description?.value.trim() ?? '';
     const stated = statedLimit(text);
-    if (stated !== null && stated !== max) throw new Error(`${coordinate}: the description says ${stated} characters, the limit is ${max} (declare it with @${MAX_LENGTH_DIRECTIVE})`);
+    if (stated !== null && stated !== max)
+      throw new Error(
+        `${coordinate}: the description says ${stated} characters, the limit is ${max} (declare it with @${MAX_LENGTH_DIRECTIVE})`,
+      );
     const value = stated === max ? text : `${text}${text ? ' ' : ''}${limitSentence(max)}`;
     return { ...node, directives, description: { kind: Kind.STRING, value, block: value.length > 80 } };
   };
-  const fieldsOf = (typeName: string, fields: readonly { name: { value: string }; arguments?: readonly InputValueDefinitionNode[] }[] | undefined) =>
-    fields?.map((field) => ({ ...field, arguments: field.arguments?.map((arg) => withLimit(`${typeName}.${field.name.value}(${arg.name.value})`, arg, true)) }));
-  const objectLike = (node: { name: { value: string }; fields?: readonly { name: { value: string }; arguments?: readonly InputValueDefinitionNode[] }[] }) => ({
+  const fieldsOf = (
+    typeName: string,
+    fields: readonly { name: { value: string }; arguments?: readonly InputValueDefinitionNode[] }[] | undefined,
+  ) =>
+    fields?.map((field) => ({
+      ...field,
+      arguments: field.arguments?.map((arg) =>
+        withLimit(`${typeName}.${field.name.value}(${arg.name.value})`, arg, true),
+      ),
+    }));
+  const objectLike = (node: {
+    name: { value: string };
+    fields?: readonly { name: { value: string }; arguments?: readonly InputValueDefinitionNode[] }[];
+  }) => ({
     ...node,
     fields: fieldsOf(node.name.value, node.fields),
   });
@@ -106,7 +126,13 @@ interface TooLong {
 }
 
 /** The first string of a value (an argument's, at `path`) longer than its limit, or null. */
-function firstTooLong(value: unknown, type: GraphQLInputType, max: number | undefined, path: string, limits: StringLimits): TooLong | null {
+function firstTooLong(
+  value: unknown,
+  type: GraphQLInputType,
+  max: number | undefined,
+  path: string,
+  limits: StringLimits,
+): TooLong | null {
   if (value === null || value === undefined) return null;
   if (isNonNullType(type)) return firstTooLong(value, type.ofType, max, path, limits);
   if (isListType(type)) {
@@ -116,10 +142,17 @@ function firstTooLong(value: unknown, type: GraphQLInputType, max: number | unde
     }
     return null;
   }
-  if (typeof value === 'string') return max !== undefined && value.length > max && characters(value) > max ? { path, max } : null;
+  if (typeof value === 'string')
+    return max !== undefined && value.length > max && characters(value) > max ? { path, max } : null;
   if (!isInputObjectType(type)) return null;
   for (const field of Object.values(type.getFields())) {
-    const found = firstTooLong((value as Record<string, unknown>)[field.name], field.type, limits.get(`${type.name}.${field.name}`), `${path}.${field.name}`, limits);
+    const found = firstTooLong(
+      (value as Record<string, unknown>)[field.name],
+      field.type,
+      limits.get(`${type.name}.${field.name}`),
+      `${path}.${field.name}`,
+      limits,
+    );
     if (found) return found;
   }
   return null;
@@ -146,7 +179,9 @@ export function withStringLimits(schema: GraphQLSchema, limits: StringLimits): G
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
-      const checked = field.args.filter((a) => holdsStrings(a.type)).map((a) => ({ arg: a, max: limits.get(`${type.name}.${field.name}(${a.name})`) }));
+      const checked = field.args
+        .filter((a) => holdsStrings(a.type))
+        .map((a) => ({ arg: a, max: limits.get(`${type.name}.${field.name}(${a.name})`) }));
       if (!checked.length) continue;
       const returned = getNamedType(field.type);
       const answersUserErrors = isObjectType(returned) && 'userErrors' in returned.getFields();

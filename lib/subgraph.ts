@@ -1,9 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
-import { BREAK, GraphQLError, parse, visit, type DocumentNode, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import {
+  BREAK,
+  GraphQLError,
+  parse,
+  visit,
+  type DocumentNode,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+} from 'graphql';
 import { enforceAccess, type AccessPolicy } from './access.ts';
 import { authenticateRequest, enforceAuthDirectives, type AuthState } from './auth.ts';
 import type { Config, SubgraphName } from './config.ts';
@@ -17,11 +28,25 @@ import { upstreamToGraphQLError } from './http-client.ts';
 import { closeServer, listen } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { operationSpanPlugin, startTelemetry, stopTelemetry, tracedHandler } from './telemetry.ts';
-import { METRICS_CONTENT_TYPE, createServerRegistry, metricsText, processRegistry, subgraphMetricsPlugin, type Registry } from './metrics.ts';
+import {
+  METRICS_CONTENT_TYPE,
+  createServerRegistry,
+  metricsText,
+  processRegistry,
+  subgraphMetricsPlugin,
+  type Registry,
+} from './metrics.ts';
 import type { RecentViolation } from './upstream-contract.ts';
 import { ROOT } from './paths.ts';
 import { entities, ownSdl, subgraphStringLimits, subgraphTypeDefs } from './sdl.ts';
-import { SubscriptionServer, requestParams, subscriptionLimitsOf, subscriptionOf, wantsEventStream, type SubscriptionConfig } from './subscriptions.ts';
+import {
+  SubscriptionServer,
+  requestParams,
+  subscriptionLimitsOf,
+  subscriptionOf,
+  wantsEventStream,
+  type SubscriptionConfig,
+} from './subscriptions.ts';
 
 /** Kept for modules that read the root from here; new code imports it from lib/paths.ts. */
 export { ROOT };
@@ -90,24 +115,35 @@ export interface RunningSubgraph {
 }
 
 /** Where `@apollo/subgraph` keeps a type's `__resolveReference`. */
-type Entity = { extensions: { apollo?: { subgraph?: { resolveReference?: (ref: object, ctx: unknown, info: unknown) => unknown } } } };
+type Entity = {
+  extensions: { apollo?: { subgraph?: { resolveReference?: (ref: object, ctx: unknown, info: unknown) => unknown } } };
+};
 
 /**
  * The executable schema of a subgraph, with global ids (and, for the owner, `node`/`nodes`), its
  * access policy applied to every field (and, for the owner of `Node`, the entity types it only
  * stubs declared as their owners').
  */
-export function subgraphSchema(app: SubgraphApp<RequestContext>, config: Pick<Config, 'serviceToken' | 'urlOf' | 'UPSTREAM_TIMEOUT_MS'>): GraphQLSchema {
+export function subgraphSchema(
+  app: SubgraphApp<RequestContext>,
+  config: Pick<Config, 'serviceToken' | 'urlOf' | 'UPSTREAM_TIMEOUT_MS'>,
+): GraphQLSchema {
   const resolvers = { ...(app.resolvers as GraphQLResolverMap<RequestContext>) };
   const catalogue = entities();
   let policy = app.policy;
   // The finished schema, which `node` reads entity types from once requests arrive.
   const finished: { schema?: GraphQLSchema } = {};
   if (app.name === NODE_OWNER) {
-    const defined = new Set(parse(ownSdl(app.name)).definitions.flatMap((d) => ('name' in d && d.name ? [d.name.value] : [])));
+    const defined = new Set(
+      parse(ownSdl(app.name)).definitions.flatMap((d) => ('name' in d && d.name ? [d.name.value] : [])),
+    );
     const stubs = [...catalogue.owners].filter(([type]) => !defined.has(type));
     policy = { ...Object.fromEntries(stubs.map(([type, owner]) => [type, { reference: owner }])), ...policy };
-    const endpoint = (name: SubgraphName) => ({ url: config.urlOf(name), serviceToken: config.serviceToken, timeoutMs: config.UPSTREAM_TIMEOUT_MS });
+    const endpoint = (name: SubgraphName) => ({
+      url: config.urlOf(name),
+      serviceToken: config.serviceToken,
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    });
     const nodes = (ids: readonly string[], single: boolean, ctx: RequestContext, info: unknown) =>
       resolveNodes(ids, single, ctx, catalogue, {
         endpoint,
@@ -126,13 +162,19 @@ export function subgraphSchema(app: SubgraphApp<RequestContext>, config: Pick<Co
         if (answer instanceof GraphQLError) throw answer;
         return answer;
       },
-      nodes: (_root: unknown, { ids }: { ids: string[] }, ctx: RequestContext, info: unknown) => nodes(ids, false, ctx, info),
+      nodes: (_root: unknown, { ids }: { ids: string[] }, ctx: RequestContext, info: unknown) =>
+        nodes(ids, false, ctx, info),
     };
     resolvers.Node = { __resolveType: (ref: { __typename: string }) => ref.__typename };
   }
-  const built = buildSubgraphSchema([{ typeDefs: subgraphTypeDefs(app.name), resolvers: resolvers as GraphQLResolverMap<unknown> }]);
+  const built = buildSubgraphSchema([
+    { typeDefs: subgraphTypeDefs(app.name), resolvers: resolvers as GraphQLResolverMap<unknown> },
+  ]);
   // Lengths are checked outermost: on the ids as the client sent them, before they are decoded.
-  finished.schema = withStringLimits(enforceAccess(withGlobalIds(built, catalogue, app.localIdFields), policy), subgraphStringLimits(app.name));
+  finished.schema = withStringLimits(
+    enforceAccess(withGlobalIds(built, catalogue, app.localIdFields), policy),
+    subgraphStringLimits(app.name),
+  );
   return finished.schema;
 }
 
@@ -204,7 +246,19 @@ function mappedError(error: unknown): GraphQLError | null {
  */
 export async function serveSubgraph<C extends RequestContext>(
   app: SubgraphApp<C>,
-  config: Pick<Config, 'LOG_LEVEL' | 'jwtSecret' | 'serviceToken' | 'gatewaySigningKeys' | 'HOST' | 'SUBGRAPH_MAX_BODY_BYTES' | 'SHUTDOWN_TIMEOUT_MS' | 'UPSTREAM_TIMEOUT_MS' | 'urlOf'> & Partial<SubscriptionConfig>,
+  config: Pick<
+    Config,
+    | 'LOG_LEVEL'
+    | 'jwtSecret'
+    | 'serviceToken'
+    | 'gatewaySigningKeys'
+    | 'HOST'
+    | 'SUBGRAPH_MAX_BODY_BYTES'
+    | 'SHUTDOWN_TIMEOUT_MS'
+    | 'UPSTREAM_TIMEOUT_MS'
+    | 'urlOf'
+  > &
+    Partial<SubscriptionConfig>,
   port: number,
 ): Promise<RunningSubgraph> {
   const log = createLogger(app.name, config.LOG_LEVEL);
@@ -213,7 +267,9 @@ export async function serveSubgraph<C extends RequestContext>(
   const schema = enforceAuthDirectives(subgraphSchema(app as unknown as SubgraphApp<RequestContext>, config));
   const signedByGateway = signatureVerifier(config.gatewaySigningKeys);
   // Subscriptions (GraphQL over SSE) when the subgraph has a Subscription type (lib/subscriptions.ts).
-  const live = schema.getSubscriptionType() ? new SubscriptionServer(schema, subscriptionLimitsOf(config), log, metrics) : null;
+  const live = schema.getSubscriptionType()
+    ? new SubscriptionServer(schema, subscriptionLimitsOf(config), log, metrics)
+    : null;
   const apollo = new ApolloServer<C>({
     schema,
     introspection: true,
@@ -232,84 +288,124 @@ export async function serveSubgraph<C extends RequestContext>(
     stopOnTerminationSignals: false,
     formatError: (formatted, error) => {
       const upstream = mappedError(error);
-      if (upstream) return { message: upstream.message, path: formatted.path, locations: formatted.locations, extensions: upstream.extensions };
+      if (upstream)
+        return {
+          message: upstream.message,
+          path: formatted.path,
+          locations: formatted.locations,
+          extensions: upstream.extensions,
+        };
       return formatError(formatted, error, (err) => log.error({ err }, 'unexpected error'));
     },
   });
   await apollo.start();
 
-  const server = createServer(tracedHandler(app.name, async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const requestId = String(req.headers['x-request-id'] ?? randomUUID());
-    res.setHeader('x-request-id', requestId);
-    try {
-      if (url.pathname === '/health') {
-        const report = await app.health();
-        return sendJson(res, report.up ? 200 : 503, { name: app.name, status: !report.up ? 'down' : report.contract?.length ? 'degraded' : 'up', ...report });
-      }
-      if (url.pathname === '/metrics' && req.method === 'GET') {
-        res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
-        return res.end(await metricsText(metrics, processRegistry));
-      }
-      const route = Object.entries(app.routes ?? {}).find(([prefix]) => url.pathname.startsWith(prefix));
-      if (!route && url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });
-      let raw = '';
-      if (req.method === 'POST') {
-        try {
-          raw = await readBody(req, config.SUBGRAPH_MAX_BODY_BYTES);
-        } catch (error) {
-          if (!(error instanceof BodyTooLargeError)) throw error;
-          // The rest of the body is not read: the connection closes after the answer.
-          res.setHeader('connection', 'close');
-          return sendJson(res, 413, { errors: [{ message: `Request body is larger than ${config.SUBGRAPH_MAX_BODY_BYTES} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+  const server = createServer(
+    tracedHandler(app.name, async (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const requestId = String(req.headers['x-request-id'] ?? randomUUID());
+      res.setHeader('x-request-id', requestId);
+      try {
+        if (url.pathname === '/health') {
+          const report = await app.health();
+          return sendJson(res, report.up ? 200 : 503, {
+            name: app.name,
+            status: !report.up ? 'down' : report.contract?.length ? 'degraded' : 'up',
+            ...report,
+          });
         }
-      }
-      const signed = () => {
-        const check = signedByGateway({ method: req.method ?? 'GET', path: req.url ?? '/', body: raw, authorization: req.headers.authorization ?? null, headers: req.headers });
-        if (!check.ok && check.reason !== 'missing') log.debug({ requestId, reason: check.reason }, 'gateway signature refused: the request counts as anonymous');
-        return check.ok;
-      };
-      const auth = await authenticateRequest(req.headers, signed, config);
-      const base: RequestContext = { auth, requestId, log: log.child({ requestId }), headers: req.headers, extensions: {} };
-      if (route) return await route[1](req, res, base);
-      if (live && wantsEventStream(req)) {
-        let parsed: unknown = null;
-        try {
-          parsed = raw ? JSON.parse(raw) : null;
-        } catch {
-          parsed = null;
+        if (url.pathname === '/metrics' && req.method === 'GET') {
+          res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
+          return res.end(await metricsText(metrics, processRegistry));
         }
-        const subscription = subscriptionOf(requestParams(url, parsed));
-        if (subscription) return await live.serve(req, res, subscription, auth, () => app.context(base));
-      }
+        const route = Object.entries(app.routes ?? {}).find(([prefix]) => url.pathname.startsWith(prefix));
+        if (!route && url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });
+        let raw = '';
+        if (req.method === 'POST') {
+          try {
+            raw = await readBody(req, config.SUBGRAPH_MAX_BODY_BYTES);
+          } catch (error) {
+            if (!(error instanceof BodyTooLargeError)) throw error;
+            // The rest of the body is not read: the connection closes after the answer.
+            res.setHeader('connection', 'close');
+            return sendJson(res, 413, {
+              errors: [
+                {
+                  message: `Request body is larger than ${config.SUBGRAPH_MAX_BODY_BYTES} bytes`,
+                  extensions: { code: 'PAYLOAD_TOO_LARGE' },
+                },
+              ],
+            });
+          }
+        }
+        const signed = () => {
+          const check = signedByGateway({
+            method: req.method ?? 'GET',
+            path: req.url ?? '/',
+            body: raw,
+            authorization: req.headers.authorization ?? null,
+            headers: req.headers,
+          });
+          if (!check.ok && check.reason !== 'missing')
+            log.debug(
+              { requestId, reason: check.reason },
+              'gateway signature refused: the request counts as anonymous',
+            );
+          return check.ok;
+        };
+        const auth = await authenticateRequest(req.headers, signed, config);
+        const base: RequestContext = {
+          auth,
+          requestId,
+          log: log.child({ requestId }),
+          headers: req.headers,
+          extensions: {},
+        };
+        if (route) return await route[1](req, res, base);
+        if (live && wantsEventStream(req)) {
+          let parsed: unknown = null;
+          try {
+            parsed = raw ? JSON.parse(raw) : null;
+          } catch {
+            parsed = null;
+          }
+          const subscription = subscriptionOf(requestParams(url, parsed));
+          if (subscription) return await live.serve(req, res, subscription, auth, () => app.context(base));
+        }
 
-      const headers = new HeaderMap();
-      for (const [key, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-      }
-      let body: unknown = undefined;
-      if (req.method === 'POST') {
-        try {
-          body = raw ? JSON.parse(raw) : {};
-        } catch {
-          return sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+        const headers = new HeaderMap();
+        for (const [key, value] of Object.entries(req.headers)) {
+          if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
         }
+        let body: unknown = undefined;
+        if (req.method === 'POST') {
+          try {
+            body = raw ? JSON.parse(raw) : {};
+          } catch {
+            return sendJson(res, 400, {
+              errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+            });
+          }
+        }
+        const result = await apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+          context: async () => app.context(base),
+        });
+        for (const [key, value] of result.headers) res.setHeader(key, value);
+        res.statusCode = result.status ?? 200;
+        if (result.body.kind === 'complete') return res.end(result.body.string);
+        for await (const chunk of result.body.asyncIterator) res.write(chunk);
+        res.end();
+      } catch (err) {
+        log.error({ err, requestId }, 'request failed');
+        if (!res.headersSent)
+          sendJson(res, 500, {
+            errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+          });
+        else res.end();
       }
-      const result = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: async () => app.context(base),
-      });
-      for (const [key, value] of result.headers) res.setHeader(key, value);
-      res.statusCode = result.status ?? 200;
-      if (result.body.kind === 'complete') return res.end(result.body.string);
-      for await (const chunk of result.body.asyncIterator) res.write(chunk);
-      res.end();
-    } catch (err) {
-      log.error({ err, requestId }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-      else res.end();
-    }
-  }));
+    }),
+  );
   server.keepAliveTimeout = 65_000;
   const actual = await listen(server, config.HOST, port).catch(async (error: unknown) => {
     await apollo.stop();

@@ -12,7 +12,18 @@
 //   no longer visible to the caller (access revoked);
 // - a stopping subgraph ends every stream with SHUTTING_DOWN and `complete` before it closes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GraphQLError, createSourceEventStream, execute, getOperationAST, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  createSourceEventStream,
+  execute,
+  getOperationAST,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+} from 'graphql';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AuthState } from './auth.ts';
 import type { Config } from './config.ts';
@@ -40,9 +51,20 @@ export interface SubscriptionLimits {
   maxBuffered: number;
 }
 
-export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = { perCaller: 20, perProcess: 5_000, heartbeatMs: 15_000, maxBuffered: 100 };
+export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
+  perCaller: 20,
+  perProcess: 5_000,
+  heartbeatMs: 15_000,
+  maxBuffered: 100,
+};
 
-export type SubscriptionConfig = Pick<Config, 'SUBSCRIPTIONS_MAX_PER_CALLER' | 'SUBSCRIPTIONS_MAX_PER_PROCESS' | 'SUBSCRIPTIONS_HEARTBEAT_MS' | 'SUBSCRIPTIONS_MAX_BUFFERED'>;
+export type SubscriptionConfig = Pick<
+  Config,
+  | 'SUBSCRIPTIONS_MAX_PER_CALLER'
+  | 'SUBSCRIPTIONS_MAX_PER_PROCESS'
+  | 'SUBSCRIPTIONS_HEARTBEAT_MS'
+  | 'SUBSCRIPTIONS_MAX_BUFFERED'
+>;
 
 /** The limits a configuration sets (the defaults where it sets none). */
 export function subscriptionLimitsOf(config: Partial<SubscriptionConfig>): SubscriptionLimits {
@@ -63,10 +85,13 @@ export interface SubscriptionRequest {
 }
 
 /** Whether a request asks for an event stream. */
-export const wantsEventStream = (req: IncomingMessage) => String(req.headers.accept ?? '').includes('text/event-stream');
+export const wantsEventStream = (req: IncomingMessage) =>
+  String(req.headers.accept ?? '').includes('text/event-stream');
 
 /** The subscription a request carries, or null when it carries another operation (or none). */
-export function subscriptionOf(params: Partial<SubscriptionRequest>): { request: SubscriptionRequest; document: DocumentNode } | null {
+export function subscriptionOf(
+  params: Partial<SubscriptionRequest>,
+): { request: SubscriptionRequest; document: DocumentNode } | null {
   if (typeof params.query !== 'string') return null;
   let document: DocumentNode;
   try {
@@ -88,14 +113,20 @@ export function requestParams(url: URL, body: unknown): Partial<SubscriptionRequ
   } catch {
     parsed = null;
   }
-  return { query: url.searchParams.get('query') ?? undefined, variables: parsed, operationName: url.searchParams.get('operationName') };
+  return {
+    query: url.searchParams.get('query') ?? undefined,
+    variables: parsed,
+    operationName: url.searchParams.get('operationName'),
+  };
 }
 
 /** When the caller's token expires (ms since the epoch), read from its already verified claims. */
 export function tokenExpiry(auth: AuthState): number | null {
   if (!auth.token) return null;
   try {
-    const claims = JSON.parse(Buffer.from(auth.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+    const claims = JSON.parse(Buffer.from(auth.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      exp?: unknown;
+    };
     return typeof claims.exp === 'number' ? claims.exp * 1000 : null;
   } catch {
     return null;
@@ -108,7 +139,11 @@ const coded = (message: string, code: string) => ({ message, extensions: { code 
  * Messages of some topics as an async iterator for a `subscribe` resolver: bounded (a client that
  * lets more than `maxBuffered` pile up ends with SLOW_CONSUMER), listening until returned.
  */
-export function topicEvents(pubsub: PubSub, topics: readonly string[], maxBuffered = DEFAULT_SUBSCRIPTION_LIMITS.maxBuffered): AsyncIterableIterator<Message> {
+export function topicEvents(
+  pubsub: PubSub,
+  topics: readonly string[],
+  maxBuffered = DEFAULT_SUBSCRIPTION_LIMITS.maxBuffered,
+): AsyncIterableIterator<Message> {
   const queue: Message[] = [];
   let waiting: ((r: IteratorResult<Message>) => void) | null = null;
   let failed: ((e: unknown) => void) | null = null;
@@ -163,7 +198,9 @@ export function topicEvents(pubsub: PubSub, topics: readonly string[], maxBuffer
 
 export class SlowConsumerError extends GraphQLError {
   constructor() {
-    super('Events were not read fast enough: the stream ended; subscribe again', { extensions: { code: SubscriptionCode.SLOW_CONSUMER } });
+    super('Events were not read fast enough: the stream ended; subscribe again', {
+      extensions: { code: SubscriptionCode.SLOW_CONSUMER },
+    });
   }
 }
 const slowConsumer = () => new SlowConsumerError();
@@ -176,7 +213,10 @@ const START = Symbol('subscription start');
  * graphql does not call to subscribe, so `subscribe` goes through it) and returns the events;
  * `resolve` shapes each event.
  */
-export function subscriptionField<A, C, P, R = P>(start: (args: A, ctx: C) => AsyncIterable<P> | Promise<AsyncIterable<P>>, resolve: (payload: P, ctx: C) => R | Promise<R> = (p) => p as unknown as R) {
+export function subscriptionField<A, C, P, R = P>(
+  start: (args: A, ctx: C) => AsyncIterable<P> | Promise<AsyncIterable<P>>,
+  resolve: (payload: P, ctx: C) => R | Promise<R> = (p) => p as unknown as R,
+) {
   return {
     subscribe: (root: unknown, args: A, ctx: C, info: GraphQLResolveInfo) => {
       const field = info.parentType.getFields()[info.fieldName]!;
@@ -207,8 +247,16 @@ export class SubscriptionServer {
     this.schema = schema;
     this.limits = limits;
     this.log = log;
-    this.active = new Gauge({ name: 'subscriptions_active', help: 'Open subscription streams of this server', registers: [metrics] });
-    this.delivered = new Counter({ name: 'subscription_events_delivered_total', help: 'Subscription events written to clients', registers: [metrics] });
+    this.active = new Gauge({
+      name: 'subscriptions_active',
+      help: 'Open subscription streams of this server',
+      registers: [metrics],
+    });
+    this.delivered = new Counter({
+      name: 'subscription_events_delivered_total',
+      help: 'Subscription events written to clients',
+      registers: [metrics],
+    });
     this.dropped = new Counter({
       name: 'subscription_events_dropped_total',
       help: 'Subscription events not delivered, by reason (slow_consumer: the client did not read them; closed: the stream ended first)',
@@ -222,38 +270,66 @@ export class SubscriptionServer {
   }
 
   /** Serves one subscription as an SSE stream; answers JSON when it cannot start (invalid, refused). */
-  async serve(req: IncomingMessage, res: ServerResponse, sub: { request: SubscriptionRequest; document: DocumentNode }, auth: AuthState, contextOf: () => unknown): Promise<void> {
+  async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    sub: { request: SubscriptionRequest; document: DocumentNode },
+    auth: AuthState,
+    contextOf: () => unknown,
+  ): Promise<void> {
     const refuse = (status: number, errors: readonly { message: string; extensions?: Record<string, unknown> }[]) => {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify({ errors }));
     };
     const validation = validate(this.schema, sub.document);
-    if (validation.length) return refuse(400, validation.map((e) => ({ message: e.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })));
+    if (validation.length)
+      return refuse(
+        400,
+        validation.map((e) => ({ message: e.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })),
+      );
     const caller = auth.viewer ? `user:${auth.viewer.id}` : auth.service ? 'service' : 'anonymous';
-    if (this.stopping) return refuse(503, [coded('The server is stopping: subscribe again', SubscriptionCode.SHUTTING_DOWN)]);
-    if (this.streams.size >= this.limits.perProcess) return refuse(429, [coded('Too many subscriptions on this server; try again later', SubscriptionCode.LIMIT)]);
-    if ((this.byCaller.get(caller) ?? 0) >= this.limits.perCaller) return refuse(429, [coded(`At most ${this.limits.perCaller} subscriptions per caller`, SubscriptionCode.LIMIT)]);
+    if (this.stopping)
+      return refuse(503, [coded('The server is stopping: subscribe again', SubscriptionCode.SHUTTING_DOWN)]);
+    if (this.streams.size >= this.limits.perProcess)
+      return refuse(429, [coded('Too many subscriptions on this server; try again later', SubscriptionCode.LIMIT)]);
+    if ((this.byCaller.get(caller) ?? 0) >= this.limits.perCaller)
+      return refuse(429, [coded(`At most ${this.limits.perCaller} subscriptions per caller`, SubscriptionCode.LIMIT)]);
 
-    const args = { schema: this.schema, document: sub.document, variableValues: sub.request.variables ?? undefined, operationName: sub.request.operationName ?? undefined };
+    const args = {
+      schema: this.schema,
+      document: sub.document,
+      variableValues: sub.request.variables ?? undefined,
+      operationName: sub.request.operationName ?? undefined,
+    };
     const source = await createSourceEventStream({ ...args, contextValue: contextOf() });
     if (!(Symbol.asyncIterator in source)) {
-      return refuse(200, (source.errors ?? []).map((e) => this.format(e)));
+      return refuse(
+        200,
+        (source.errors ?? []).map((e) => this.format(e)),
+      );
     }
     const sourceEvents = source as AsyncGenerator<unknown>;
     // Each event runs with a context of its own (fresh loaders: what changed is read again).
     const events = (async function* () {
       try {
-        for await (const payload of sourceEvents) yield (await execute({ ...args, rootValue: payload, contextValue: contextOf() })) as ExecutionResult;
+        for await (const payload of sourceEvents)
+          yield (await execute({ ...args, rootValue: payload, contextValue: contextOf() })) as ExecutionResult;
       } finally {
         await sourceEvents.return?.(undefined);
       }
     })();
 
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     res.flushHeaders();
     let ended = false;
     const timers: NodeJS.Timeout[] = [];
-    const write = (event: 'next' | 'complete', data?: unknown) => res.write(`event: ${event}\ndata: ${data === undefined ? '' : JSON.stringify(data)}\n\n`);
+    const write = (event: 'next' | 'complete', data?: unknown) =>
+      res.write(`event: ${event}\ndata: ${data === undefined ? '' : JSON.stringify(data)}\n\n`);
     const stream: Stream = {
       caller,
       end: (error) => {
@@ -280,7 +356,13 @@ export class SubscriptionServer {
     res.on('close', () => stream.end());
     timers.push(setInterval(() => !res.destroyed && res.write(':\n\n'), this.limits.heartbeatMs));
     const expiry = tokenExpiry(auth);
-    if (expiry !== null) timers.push(setTimeout(() => stream.end(coded('The token has expired: sign in again and subscribe again', 'UNAUTHENTICATED')), Math.max(0, expiry - Date.now())));
+    if (expiry !== null)
+      timers.push(
+        setTimeout(
+          () => stream.end(coded('The token has expired: sign in again and subscribe again', 'UNAUTHENTICATED')),
+          Math.max(0, expiry - Date.now()),
+        ),
+      );
 
     // Events a slow client has not read yet (the socket refuses more): beyond the bound, the stream ends.
     let unread = 0;
@@ -292,7 +374,10 @@ export class SubscriptionServer {
         if (!write('next', formatted)) unread++;
         this.delivered.inc();
         // An event the caller may no longer see (access revoked, token no longer valid) ends the stream.
-        if (event.data === null || (event.data && Object.values(event.data).every((v) => v === null) && event.errors?.length)) {
+        if (
+          event.data === null ||
+          (event.data && Object.values(event.data).every((v) => v === null) && event.errors?.length)
+        ) {
           stream.end();
           break;
         }
@@ -314,13 +399,20 @@ export class SubscriptionServer {
   /** Ends every stream with SHUTTING_DOWN and refuses new ones (the server is stopping). */
   closeAll(): void {
     this.stopping = true;
-    for (const stream of [...this.streams]) stream.end(coded('The server is stopping: subscribe again', SubscriptionCode.SHUTTING_DOWN));
+    for (const stream of [...this.streams])
+      stream.end(coded('The server is stopping: subscribe again', SubscriptionCode.SHUTTING_DOWN));
   }
 
   private format(error: GraphQLError | { message: string; extensions?: Record<string, unknown> }) {
     const code = error.extensions?.code;
-    if (code === SubscriptionCode.SLOW_CONSUMER || code === SubscriptionCode.LIMIT || code === SubscriptionCode.SHUTTING_DOWN) return { message: error.message, extensions: { code } };
-    const formatted = error instanceof GraphQLError ? error.toJSON() : { message: error.message, extensions: error.extensions };
+    if (
+      code === SubscriptionCode.SLOW_CONSUMER ||
+      code === SubscriptionCode.LIMIT ||
+      code === SubscriptionCode.SHUTTING_DOWN
+    )
+      return { message: error.message, extensions: { code } };
+    const formatted =
+      error instanceof GraphQLError ? error.toJSON() : { message: error.message, extensions: error.extensions };
     return formatError(formatted, error, (err) => this.log.error({ err }, 'unexpected subscription error'));
   }
 }

@@ -17,12 +17,20 @@ export const tracingEnabled = () => provider !== null;
  * Starts tracing for this process when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (or `exporter` is
  * given, spans then export one by one); answers whether tracing is on.
  */
-export async function startTelemetry(service: string, opts: { exporter?: SpanExporter; endpoint?: string } = {}): Promise<boolean> {
+export async function startTelemetry(
+  service: string,
+  opts: { exporter?: SpanExporter; endpoint?: string } = {},
+): Promise<boolean> {
   if (provider) return true;
   const endpoint = opts.endpoint ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!endpoint && !opts.exporter) return false;
   // The SDK is loaded only when tracing is on: a process without it never holds it in memory.
-  const [{ AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, { resourceFromAttributes }, { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor }] = await Promise.all([
+  const [
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
+    { resourceFromAttributes },
+    { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor },
+  ] = await Promise.all([
     import('@opentelemetry/context-async-hooks'),
     import('@opentelemetry/core'),
     import('@opentelemetry/resources'),
@@ -31,7 +39,10 @@ export async function startTelemetry(service: string, opts: { exporter?: SpanExp
   const processor = opts.exporter
     ? new SimpleSpanProcessor(opts.exporter)
     : new BatchSpanProcessor(new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter());
-  provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': service }), spanProcessors: [processor] });
+  provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': service }),
+    spanProcessors: [processor],
+  });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
@@ -58,20 +69,28 @@ export function traceFields(): { traceId?: string; spanId?: string } {
 }
 
 /** Runs a node:http handler inside a server span that continues the caller's `traceparent`. */
-export function tracedHandler(service: string, handler: (req: IncomingMessage, res: ServerResponse) => Promise<unknown>) {
+export function tracedHandler(
+  service: string,
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<unknown>,
+) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!provider) return void (await handler(req, res));
     const parent = propagation.extract(context.active(), req.headers as IncomingHttpHeaders);
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    return tracer().startActiveSpan(`${service} ${req.method} ${path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': path } }, parent, async (span) => {
-      try {
-        await handler(req, res);
-      } finally {
-        span.setAttribute('http.response.status_code', res.statusCode);
-        if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-        span.end();
-      }
-    });
+    return tracer().startActiveSpan(
+      `${service} ${req.method} ${path}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': path } },
+      parent,
+      async (span) => {
+        try {
+          await handler(req, res);
+        } finally {
+          span.setAttribute('http.response.status_code', res.statusCode);
+          if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+          span.end();
+        }
+      },
+    );
   };
 }
 
@@ -101,7 +120,10 @@ export function traceSqlStatement(system: string, sql: string): void {
   if (!provider) return;
   const verb = /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase() ?? 'sql';
   tracer()
-    .startSpan(`sql ${verb}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': system, 'db.query.text': sql.slice(0, 2000) } })
+    .startSpan(`sql ${verb}`, {
+      kind: SpanKind.CLIENT,
+      attributes: { 'db.system.name': system, 'db.query.text': sql.slice(0, 2000) },
+    })
     .end();
 }
 
@@ -109,11 +131,19 @@ export function traceSqlStatement(system: string, sql: string): void {
  * Starts one upstream HTTP call: a client span (its `traceparent` is added to `headers`) and the
  * metrics; the answer is `done(status)`, `status` null when the upstream did not answer.
  */
-export function upstreamCallStarted(upstream: string, route: string, method: string, headers: Record<string, string>): (status: number | null) => void {
+export function upstreamCallStarted(
+  upstream: string,
+  route: string,
+  method: string,
+  headers: Record<string, string>,
+): (status: number | null) => void {
   const started = performance.now();
   let span: Span | undefined;
   if (provider) {
-    span = tracer().startSpan(`${upstream} ${method} ${route}`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'upstream.name': upstream, 'http.route': route } });
+    span = tracer().startSpan(`${upstream} ${method} ${route}`, {
+      kind: SpanKind.CLIENT,
+      attributes: { 'http.request.method': method, 'upstream.name': upstream, 'http.route': route },
+    });
     propagation.inject(trace.setSpan(context.active(), span), headers);
   }
   return (status) => {

@@ -28,7 +28,13 @@ export class UpstreamContractError extends GraphQLError {
 
 /** A decimal amount: a JSON number or a decimal string, as a Decimal (never a float in code). */
 export const decimal: z.ZodType<Decimal, number | string> = z
-  .union([z.number().finite(), z.string().trim().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal number')])
+  .union([
+    z.number().finite(),
+    z
+      .string()
+      .trim()
+      .regex(/^-?\d+(\.\d+)?$/, 'expected a decimal number'),
+  ])
   .transform((v) => dec(String(v)));
 
 /** A Decimal written as a JSON number in a request body (refused when a double cannot carry it exactly). */
@@ -39,10 +45,20 @@ export const jsonNumber = z.instanceof(Decimal).transform((d, ctx) => {
 });
 
 /** A whole number sent as a JSON number or a numeric string. */
-export const integer = z.union([z.number().int(), z.string().trim().regex(/^-?\d+$/).transform(Number)]);
+export const integer = z.union([
+  z.number().int(),
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/)
+    .transform(Number),
+]);
 
 /** A timestamp (ISO 8601 string) as a Date. */
-export const timestamp = z.iso.datetime({ offset: true, local: true }).or(z.iso.date()).transform((v) => new Date(v));
+export const timestamp = z.iso
+  .datetime({ offset: true, local: true })
+  .or(z.iso.date())
+  .transform((v) => new Date(v));
 
 /**
  * A case-insensitive enum that tolerates values added upstream after this was written: an
@@ -81,9 +97,17 @@ const lastSeen = new Map<string, { upstream: string; route: string; field: strin
  * The routes of `upstream` that answered outside their contract within the last `windowMs`
  * (only routes whose path starts with `pathPrefix`, when given), newest first. No values.
  */
-export function recentViolations(upstream: string, windowMs: number, pathPrefix = '', now = Date.now()): RecentViolation[] {
+export function recentViolations(
+  upstream: string,
+  windowMs: number,
+  pathPrefix = '',
+  now = Date.now(),
+): RecentViolation[] {
   return [...lastSeen.values()]
-    .filter((v) => v.upstream === upstream && now - v.at <= windowMs && (v.route.split(' ').at(-1) ?? '').startsWith(pathPrefix))
+    .filter(
+      (v) =>
+        v.upstream === upstream && now - v.at <= windowMs && (v.route.split(' ').at(-1) ?? '').startsWith(pathPrefix),
+    )
     .sort((a, b) => b.at - a.at)
     .map((v) => ({ upstream: v.upstream, route: v.route, field: v.field, at: new Date(v.at).toISOString() }));
 }
@@ -120,7 +144,8 @@ export function parseUpstream<S extends z.ZodType>(schema: S, body: unknown, sit
   violations.set(key, seen);
   lastSeen.set(`${site.upstream} ${site.route}`, { upstream: site.upstream, route: site.route, field, at: Date.now() });
   const problem = valueAt(body, issue.path) === undefined ? 'is missing' : `is invalid: ${issue.message}`;
-  if (seen === 1) site.logger?.warn({ upstream: site.upstream, route: site.route, field, problem }, 'upstream contract violation');
+  if (seen === 1)
+    site.logger?.warn({ upstream: site.upstream, route: site.route, field, problem }, 'upstream contract violation');
   throw new UpstreamContractError(site.upstream, site.route, field, problem);
 }
 

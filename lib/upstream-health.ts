@@ -43,7 +43,10 @@ async function ask(probe: UpstreamProbe, timeoutMs: number): Promise<UpstreamSta
   });
   const answer = probe.client.request({ ...probe.request, idempotent: true, timeoutMs, retries: 0 }).then(
     (): UpstreamStatus => 'up',
-    (error: unknown): UpstreamStatus => (error instanceof UpstreamHttpError && error.status < 500 && error.status !== 401 && error.status !== 403 ? 'up' : 'down'),
+    (error: unknown): UpstreamStatus =>
+      error instanceof UpstreamHttpError && error.status < 500 && error.status !== 401 && error.status !== 403
+        ? 'up'
+        : 'down',
   );
   try {
     return await Promise.race([answer, timeout]);
@@ -59,13 +62,16 @@ async function ask(probe: UpstreamProbe, timeoutMs: number): Promise<UpstreamSta
  */
 export function upstreamHealth(
   probes: UpstreamProbe[],
-  config: Pick<Config, 'UPSTREAM_HEALTH_TIMEOUT_MS' | 'UPSTREAM_HEALTH_CACHE_MS'> & Partial<Pick<Config, 'UPSTREAM_CONTRACT_WINDOW_MS'>>,
+  config: Pick<Config, 'UPSTREAM_HEALTH_TIMEOUT_MS' | 'UPSTREAM_HEALTH_CACHE_MS'> &
+    Partial<Pick<Config, 'UPSTREAM_CONTRACT_WINDOW_MS'>>,
 ): () => Promise<HealthReport> {
   const windowMs = config.UPSTREAM_CONTRACT_WINDOW_MS ?? DEFAULT_CONTRACT_WINDOW_MS;
   let cached: { at: number; settled: boolean; report: Promise<HealthReport> } | null = null;
   for (const p of probes) p.client.onBreakerChange(() => (cached = null));
   const check = async (): Promise<HealthReport> => {
-    const statuses = await Promise.all(probes.map(async (p) => [p.name, await ask(p, config.UPSTREAM_HEALTH_TIMEOUT_MS)] as const));
+    const statuses = await Promise.all(
+      probes.map(async (p) => [p.name, await ask(p, config.UPSTREAM_HEALTH_TIMEOUT_MS)] as const),
+    );
     const upstreams = Object.fromEntries(statuses);
     return { up: statuses.every(([, s]) => s === 'up'), source: 'upstream', upstreams };
   };
@@ -73,7 +79,8 @@ export function upstreamHealth(
     const now = Date.now();
     // Concurrent probes share one check; a finished one is reused for UPSTREAM_HEALTH_CACHE_MS
     // while every breaker is closed (an open one fails the probe fast, or makes it the trial call).
-    const fresh = cached && now - cached.at < config.UPSTREAM_HEALTH_CACHE_MS && !probes.some((p) => p.client.circuitOpen);
+    const fresh =
+      cached && now - cached.at < config.UPSTREAM_HEALTH_CACHE_MS && !probes.some((p) => p.client.circuitOpen);
     if (!cached || (cached.settled && !fresh)) {
       const entry = { at: now, settled: false, report: check() };
       const done = () => void (entry.settled = true);
@@ -88,7 +95,10 @@ export function upstreamHealth(
 }
 
 /** Upstream mode with a database of its own (journals, memberships): up when both are. */
-export function withDatabase(database: () => Promise<HealthReport>, upstreams: () => Promise<HealthReport>): () => Promise<HealthReport> {
+export function withDatabase(
+  database: () => Promise<HealthReport>,
+  upstreams: () => Promise<HealthReport>,
+): () => Promise<HealthReport> {
   return async () => {
     const [own, remote] = await Promise.all([database(), upstreams()]);
     return { ...remote, up: own.up && remote.up, database: own.database };

@@ -69,7 +69,9 @@ export type ResponseExtensions = Record<string, unknown>;
 export const freshKey = () => `auto-${randomUUID()}`;
 
 export function requestHash(operation: string, request: unknown): string {
-  return createHash('sha256').update(JSON.stringify([operation, request])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([operation, request]))
+    .digest('hex');
 }
 
 export function outcomeUnknown(upstream: string, key: string) {
@@ -80,8 +82,10 @@ export function outcomeUnknown(upstream: string, key: string) {
   );
 }
 
-export const mismatch = (message = 'This idempotency key was already used for a different request', field = 'input.idempotencyKey') =>
-  new DomainError('IDEMPOTENCY_MISMATCH', message, field);
+export const mismatch = (
+  message = 'This idempotency key was already used for a different request',
+  field = 'input.idempotencyKey',
+) => new DomainError('IDEMPOTENCY_MISMATCH', message, field);
 
 /** Whether a failure of a sent write may hide an effect upstream (and must not be sent again). */
 export function mayHaveArrived(error: unknown): boolean {
@@ -109,7 +113,11 @@ export interface JournaledWrite<T> {
    * Finds the write's record through documented reads: by `upstreamId` when known, else a record
    * matching the request created since `since` whose id no other journal row holds.
    */
-  find?(args: { since: Date; upstreamId: string | null; claimed: (id: string) => Promise<boolean> }): Promise<unknown | null>;
+  find?(args: {
+    since: Date;
+    upstreamId: string | null;
+    claimed: (id: string) => Promise<boolean>;
+  }): Promise<unknown | null>;
   /** The record as stored (personal data redacted); the record itself by default. */
   store?(row: unknown): unknown;
   /** What is known when the record cannot be read (the id, the input echoed); null: nothing. */
@@ -146,18 +154,26 @@ export class WriteJournal {
     return this.em().findOne(WriteJournalEntry, { caller, operation, key });
   }
 
-  private async update(entry: WriteJournalEntry, changes: Partial<Pick<WriteJournalEntry, 'state' | 'upstreamId' | 'result' | 'warning' | 'attempts'>>) {
+  private async update(
+    entry: WriteJournalEntry,
+    changes: Partial<Pick<WriteJournalEntry, 'state' | 'upstreamId' | 'result' | 'warning' | 'attempts'>>,
+  ) {
     Object.assign(entry, changes, { updatedAt: new Date() });
     await this.em().nativeUpdate(WriteJournalEntry, { id: entry.id }, { ...changes, updatedAt: entry.updatedAt });
   }
 
   /** Whether another row of this operation holds this upstream id. */
   private claimedBy(operation: string, self: string) {
-    return async (upstreamId: string) => (await this.em().count(WriteJournalEntry, { operation, upstreamId, id: { $ne: self } })) > 0;
+    return async (upstreamId: string) =>
+      (await this.em().count(WriteJournalEntry, { operation, upstreamId, id: { $ne: self } })) > 0;
   }
 
   /** Opens the row of a write, or answers the row a key already names. */
-  private async open(w: JournaledWrite<unknown>, key: string, hash: string): Promise<{ entry: WriteJournalEntry; fresh: boolean }> {
+  private async open(
+    w: JournaledWrite<unknown>,
+    key: string,
+    hash: string,
+  ): Promise<{ entry: WriteJournalEntry; fresh: boolean }> {
     const now = new Date();
     for (let tries = 0; tries < 3; tries++) {
       const existing = await this.find(w.caller, w.operation, key);
@@ -214,7 +230,8 @@ export class WriteJournal {
       }
       if (entry.state === 'DONE') return this.replay(w, entry, key);
       // In flight now: the upstream answers the twin without a second effect, so it is sent outside the journal.
-      if (w.repeatSends && w.key === null && (entry.state === 'PENDING' || entry.state === 'SENT')) return { result: w.read(await w.send()), key, warning: null };
+      if (w.repeatSends && w.key === null && (entry.state === 'PENDING' || entry.state === 'SENT'))
+        return { result: w.read(await w.send()), key, warning: null };
       const settled = await this.settle(w, entry, key);
       if (settled) return settled;
       // Not seen upstream: sent again only once it cannot be in flight any more.
@@ -227,7 +244,10 @@ export class WriteJournal {
   /** A twin of a write in flight waits for its outcome (at most the settle time), as local mode's twins wait for the first. */
   private async awaitInFlight(entry: WriteJournalEntry): Promise<WriteJournalEntry | null> {
     let current = entry;
-    while ((current.state === 'PENDING' || current.state === 'SENT') && Date.now() - current.updatedAt.getTime() < this.settleMs) {
+    while (
+      (current.state === 'PENDING' || current.state === 'SENT') &&
+      Date.now() - current.updatedAt.getTime() < this.settleMs
+    ) {
       await new Promise((r) => setTimeout(r, 25));
       const again = await this.em().findOne(WriteJournalEntry, { id: current.id });
       if (!again) return null;
@@ -238,7 +258,11 @@ export class WriteJournal {
 
   /** Claims a row nobody saw arrive upstream for one more send (one process wins). */
   private async takeOver(entry: WriteJournalEntry): Promise<boolean> {
-    const won = await this.em().nativeUpdate(WriteJournalEntry, { id: entry.id, state: entry.state, updatedAt: entry.updatedAt }, { state: 'PENDING', updatedAt: new Date() });
+    const won = await this.em().nativeUpdate(
+      WriteJournalEntry,
+      { id: entry.id, state: entry.state, updatedAt: entry.updatedAt },
+      { state: 'PENDING', updatedAt: new Date() },
+    );
     return won === 1;
   }
 
@@ -248,26 +272,44 @@ export class WriteJournal {
   }
 
   /** An UNKNOWN (or abandoned) write: its effect looked up through the documented reads. */
-  private async settle<T>(w: JournaledWrite<T>, entry: WriteJournalEntry, key: string): Promise<JournalAnswer<T> | null> {
+  private async settle<T>(
+    w: JournaledWrite<T>,
+    entry: WriteJournalEntry,
+    key: string,
+  ): Promise<JournalAnswer<T> | null> {
     if (!w.find) return null;
     let row: unknown;
     try {
-      row = await w.find({ since: new Date(entry.createdAt.getTime() - 5 * 60_000), upstreamId: entry.upstreamId ?? null, claimed: this.claimedBy(w.operation, entry.id) });
+      row = await w.find({
+        since: new Date(entry.createdAt.getTime() - 5 * 60_000),
+        upstreamId: entry.upstreamId ?? null,
+        claimed: this.claimedBy(w.operation, entry.id),
+      });
     } catch (error) {
-      this.logger?.warn({ operation: w.operation, reason: error instanceof Error ? error.message : String(error) }, 'write journal: reconciliation read failed');
+      this.logger?.warn(
+        { operation: w.operation, reason: error instanceof Error ? error.message : String(error) },
+        'write journal: reconciliation read failed',
+      );
       throw outcomeUnknown(w.upstream, key);
     }
     if (row === null || row === undefined) return null;
     const result = w.read(row);
     const upstreamId = (row as { id?: unknown }).id;
     try {
-      await this.update(entry, { state: 'DONE', upstreamId: upstreamId === undefined ? (entry.upstreamId ?? null) : String(upstreamId), result: JSON.stringify(w.store ? w.store(row) : row) });
+      await this.update(entry, {
+        state: 'DONE',
+        upstreamId: upstreamId === undefined ? (entry.upstreamId ?? null) : String(upstreamId),
+        result: JSON.stringify(w.store ? w.store(row) : row),
+      });
     } catch (error) {
       // Another write settled on the same record at the same moment: this one is looked up again on its next retry.
       if (error instanceof UniqueConstraintViolationException) throw outcomeUnknown(w.upstream, key);
       throw error;
     }
-    this.logger?.info({ operation: w.operation, state: 'DONE' }, 'write journal: an unknown outcome was settled from the upstream');
+    this.logger?.info(
+      { operation: w.operation, state: 'DONE' },
+      'write journal: an unknown outcome was settled from the upstream',
+    );
     return { result, key, warning: null };
   }
 
@@ -279,7 +321,10 @@ export class WriteJournal {
     } catch (error) {
       if (mayHaveArrived(error)) {
         await this.update(entry, { state: 'UNKNOWN' });
-        this.logger?.warn({ operation: w.operation, reason: error instanceof Error ? error.message : String(error) }, 'write journal: outcome unknown');
+        this.logger?.warn(
+          { operation: w.operation, reason: error instanceof Error ? error.message : String(error) },
+          'write journal: outcome unknown',
+        );
         throw outcomeUnknown(w.upstream, key);
       }
       // Refused, or provably never sent: nothing happened, the key is free again.
@@ -290,7 +335,11 @@ export class WriteJournal {
       const result = w.read(body);
       const id = (body as { id?: unknown } | null)?.id;
       const stored = JSON.stringify(w.store ? w.store(body) : body);
-      await this.update(entry, { state: 'DONE', upstreamId: id === undefined || id === null ? null : String(id), result: stored }).catch(async (error: unknown) => {
+      await this.update(entry, {
+        state: 'DONE',
+        upstreamId: id === undefined || id === null ? null : String(id),
+        result: stored,
+      }).catch(async (error: unknown) => {
         if (!(error instanceof UniqueConstraintViolationException)) throw error;
         // Another row took this record for its own while this answer was on its way: the answer stands.
         this.logger?.warn({ operation: w.operation }, 'write journal: a record was claimed by two writes');
@@ -300,7 +349,10 @@ export class WriteJournal {
     } catch (error) {
       // Accepted (2xx) but not the record expected: the write stands, answered with what is known.
       const id = w.idOf?.(body) ?? null;
-      this.logger?.warn({ operation: w.operation, reason: error instanceof Error ? error.message : String(error) }, 'write journal: accepted write with an unreadable answer');
+      this.logger?.warn(
+        { operation: w.operation, reason: error instanceof Error ? error.message : String(error) },
+        'write journal: accepted write with an unreadable answer',
+      );
       await this.update(entry, { state: 'DONE', upstreamId: id });
       const found = w.find ? await this.settle(w, entry, key).catch(() => null) : null;
       if (found) return found;

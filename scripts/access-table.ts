@@ -9,5 +9,8 @@ import { policy as payments } from '../subgraphs/payments/policy.ts';
 import { policy as registry } from '../subgraphs/registry/policy.ts';
 
 export function accessDocument(): string {
-  return withAccessTable(readFileSync(join(ROOT, 'docs', 'access.md'), 'utf8'), accessTable({ marketplace, payments, registry, footprints }));
+  return withAccessTable(
+    readFileSync(join(ROOT, 'docs', 'access.md'), 'utf8'),
+    accessTable({ marketplace, payments, registry, footprints }),
+  );
 }

@@ -14,7 +14,12 @@ const BUILT = join(APP, 'dist', 'index.html');
 function newest(path: string): number {
   const stats = statSync(path);
   if (!stats.isDirectory()) return stats.mtimeMs;
-  return Math.max(stats.mtimeMs, ...readdirSync(path).filter((name) => name !== 'dist').map((name) => newest(join(path, name))));
+  return Math.max(
+    stats.mtimeMs,
+    ...readdirSync(path)
+      .filter((name) => name !== 'dist')
+      .map((name) => newest(join(path, name))),
+  );
 }
 
 /** Whether app/dist is missing or older than the page's sources or the installed packages. */
@@ -26,12 +31,16 @@ export function appIsStale(): boolean {
 
 /** Runs Vite's production build of app/ (a child process, so a caller may go on meanwhile). */
 export async function buildApp(): Promise<void> {
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(APP, 'vite.config.ts')], {
-    cwd: ROOT,
-    // A production build whatever the caller's NODE_ENV (jest sets `test`, which would bundle React's development build).
-    env: { ...process.env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(APP, 'vite.config.ts')],
+    {
+      cwd: ROOT,
+      // A production build whatever the caller's NODE_ENV (jest sets `test`, which would bundle React's development build).
+      env: { ...process.env, NODE_ENV: 'production' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const [code] = (await once(child, 'exit')) as [number | null];
   if (code !== 0) throw new Error(`vite build of app/ exited with ${code}`);
 }

@@ -9,7 +9,11 @@ import { accessDocument } from './access-table.ts';
 
 const check = process.argv.includes('--check');
 const result = composeSupergraph();
-const outputs = { 'schema/supergraph.graphql': result.supergraphSdl, 'schema/api.graphql': result.publicSdl, 'docs/access.md': accessDocument() };
+const outputs = {
+  'schema/supergraph.graphql': result.supergraphSdl,
+  'schema/api.graphql': result.publicSdl,
+  'docs/access.md': accessDocument(),
+};
 let stale = false;
 for (const [file, content] of Object.entries(outputs)) {
   const path = join(ROOT, file);

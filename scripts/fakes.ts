@@ -45,7 +45,12 @@ async function forward(baseUrl: string, fake: RunningFake): Promise<Server> {
 const started: { name: string; url: string; fake: Fake; server: Server }[] = [];
 try {
   const co2trust = await startCo2TrustFake();
-  started.push({ name: 'co2trust', url: config.CO2TRUST_BASE_URL, fake: co2trust, server: await forward(config.CO2TRUST_BASE_URL, co2trust) });
+  started.push({
+    name: 'co2trust',
+    url: config.CO2TRUST_BASE_URL,
+    fake: co2trust,
+    server: await forward(config.CO2TRUST_BASE_URL, co2trust),
+  });
   for (const { file, baseUrl } of FAKES) {
     const mod = (await import(`../test/fakes/${file}.ts`)) as Record<string, () => Promise<Fake>>;
     const start = Object.entries(mod).find(([k]) => k.startsWith('start'))?.[1];
@@ -54,7 +59,9 @@ try {
     started.push({ name: file, url: baseUrl, fake, server: await forward(baseUrl, fake) });
   }
 } catch (error) {
-  console.error(`Cannot start the fakes: ${error instanceof Error ? error.message : String(error)} (is a port of .env.example taken?)`);
+  console.error(
+    `Cannot start the fakes: ${error instanceof Error ? error.message : String(error)} (is a port of .env.example taken?)`,
+  );
   await Promise.all(started.map(async (s) => Promise.all([s.fake.stop(), new Promise((r) => s.server.close(r))])));
   process.exit(1);
 }
@@ -75,10 +82,14 @@ const lines = [
   '',
   'Start the stack against them in another terminal:',
   '',
-  `  export ${Object.entries(credentials).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+  `  export ${Object.entries(credentials)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')}`,
   '  MARKETPLACE_SOURCE=upstream PAYMENTS_SOURCE=upstream REGISTRY_SOURCE=upstream FOOTPRINTS_SOURCE=upstream npm start',
   '',
-  `Demo users the CO2Trust fake knows (sign in with authenticate): ${Object.values(DEMO.users).map((u) => u.email).join(', ')}.`,
+  `Demo users the CO2Trust fake knows (sign in with authenticate): ${Object.values(DEMO.users)
+    .map((u) => u.email)
+    .join(', ')}.`,
   'Ctrl-C stops the fakes.',
 ];
 console.log(lines.join('\n'));

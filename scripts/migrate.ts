@@ -14,7 +14,9 @@ if (!config.DATABASE_URL) {
 }
 for (const name of SUBGRAPHS) {
   const { entities } = (await import(`../subgraphs/${name}/local/entities.ts`)) as { entities: readonly object[] };
-  const db = await orExit(() => openDatabase(config, { name, entities, migrationsPath: join(ROOT, 'subgraphs', name, 'local', 'migrations') }));
+  const db = await orExit(() =>
+    openDatabase(config, { name, entities, migrationsPath: join(ROOT, 'subgraphs', name, 'local', 'migrations') }),
+  );
   await db.close();
   console.log(`migrate: ${name} is up to date`);
 }

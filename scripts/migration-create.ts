@@ -31,7 +31,11 @@ try {
   const migrationsPath = join(ROOT, 'subgraphs', name, 'local', 'migrations');
   const db = await openDatabase({ DATABASE_URL: url.toString(), dataDir: '/tmp' }, { name, entities, migrationsPath });
   const result = await db.orm.migrator.create(migrationsPath, false, false, name);
-  console.log(result.fileName ? `wrote ${join('subgraphs', name, 'local', 'migrations', result.fileName)}` : 'schema is up to date: no migration written');
+  console.log(
+    result.fileName
+      ? `wrote ${join('subgraphs', name, 'local', 'migrations', result.fileName)}`
+      : 'schema is up to date: no migration written',
+  );
   await db.close();
 } finally {
   await run(`drop database if exists ${scratch} with (force)`);

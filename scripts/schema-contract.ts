@@ -77,7 +77,9 @@ export const OPERATION_SOURCES = {
 /** Each operation of a document, alone with the fragments it spreads (directly or not). */
 export function operationsOf(document: DocumentNode, source: string): KnownOperation[] {
   const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
   );
   const spreadIn = (node: DefinitionNode) => {
     const names: string[] = [];
@@ -95,7 +97,11 @@ export function operationsOf(document: DocumentNode, source: string): KnownOpera
         used.set(name, fragment);
         pending.push(...spreadIn(fragment));
       }
-      return { name: operation.name?.value ?? 'anonymous', source, document: { kind: Kind.DOCUMENT, definitions: [operation, ...used.values()] } };
+      return {
+        name: operation.name?.value ?? 'anonymous',
+        source,
+        document: { kind: Kind.DOCUMENT, definitions: [operation, ...used.values()] },
+      };
     });
 }
 
@@ -112,7 +118,11 @@ export function markdownExamples(markdown: string, file: string): { source: stri
     examples.push({ source: `${file}:${lineAt(markdown, m.index) + 1}`, text: m[2]!, at: m.index });
   }
   for (const m of markdown.matchAll(/"query":"((?:[^"\\]|\\.)*)"/g)) {
-    examples.push({ source: `${file}:${lineAt(markdown, m.index)}`, text: JSON.parse(`"${m[1]}"`) as string, at: m.index });
+    examples.push({
+      source: `${file}:${lineAt(markdown, m.index)}`,
+      text: JSON.parse(`"${m[1]}"`) as string,
+      at: m.index,
+    });
   }
   // The last cell of a table whose header names an "example" column: its code spans.
   let exampleTable = false;
@@ -124,7 +134,8 @@ export function markdownExamples(markdown: string, file: string): { source: stri
     } else if (!exampleTable && /\|\s*example\s*\|\s*$/i.test(line)) exampleTable = true;
     else if (exampleTable) {
       const cell = line.slice(line.lastIndexOf('|', line.length - 2) + 1, -1);
-      for (const span of cell.matchAll(/`([^`]+)`/g)) examples.push({ source: `${file}:${lineAt(markdown, at)}`, text: span[1]!, at: at + 1 });
+      for (const span of cell.matchAll(/`([^`]+)`/g))
+        examples.push({ source: `${file}:${lineAt(markdown, at)}`, text: span[1]!, at: at + 1 });
     }
     at += line.length + 1;
   }
@@ -156,15 +167,21 @@ export function knownOperations(root: string): { operations: KnownOperation[]; p
   if (existsSync(page)) add(readFileSync(page, 'utf8'), OPERATION_SOURCES.page);
   const manifest = join(root, OPERATION_SOURCES.manifest);
   if (existsSync(manifest)) {
-    for (const text of Object.values(JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, string>)) add(text, OPERATION_SOURCES.manifest);
+    for (const text of Object.values(JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, string>))
+      add(text, OPERATION_SOURCES.manifest);
   }
   const readmes = [
     'README.md',
     ...readdirSync(join(root, 'subgraphs')).map((name) => join('subgraphs', name, 'README.md')),
-    ...(existsSync(join(root, 'docs')) ? readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md')).map((name) => join('docs', name)) : []),
+    ...(existsSync(join(root, 'docs'))
+      ? readdirSync(join(root, 'docs'))
+          .filter((name) => name.endsWith('.md'))
+          .map((name) => join('docs', name))
+      : []),
   ];
   for (const file of readmes.filter((f) => existsSync(join(root, f)))) {
-    for (const example of markdownExamples(readFileSync(join(root, file), 'utf8'), file)) add(example.text, example.source);
+    for (const example of markdownExamples(readFileSync(join(root, file), 'utf8'), file))
+      add(example.text, example.source);
   }
   return { operations, problems };
 }
@@ -292,7 +309,8 @@ export function deprecations(schema: GraphQLSchema): Map<string, string> {
   for (const type of Object.values(schema.getTypeMap())) {
     if (type.name.startsWith('__')) continue;
     if (isEnumType(type)) for (const value of type.getValues()) note(`${type.name}.${value.name}`, value);
-    if (isInputObjectType(type)) for (const field of Object.values(type.getFields())) note(`${type.name}.${field.name}`, field);
+    if (isInputObjectType(type))
+      for (const field of Object.values(type.getFields())) note(`${type.name}.${field.name}`, field);
     if (isObjectType(type) || isInterfaceType(type)) {
       for (const field of Object.values(type.getFields())) {
         note(`${type.name}.${field.name}`, field);
@@ -340,17 +358,30 @@ const describeOperation = (op: KnownOperation) => `${op.name} (${op.source})`;
 
 /** Known operations that the current public schema no longer validates (or never did). */
 function invalidOperations(schema: GraphQLSchema, operations: KnownOperation[]): string[] {
-  return operations.flatMap((op) => validate(schema, op.document, specifiedRules).map((e) => `${describeOperation(op)} is not valid against the schema: ${e.message}`));
+  return operations.flatMap((op) =>
+    validate(schema, op.document, specifiedRules).map(
+      (e) => `${describeOperation(op)} is not valid against the schema: ${e.message}`,
+    ),
+  );
 }
 
-export async function checkContract(input: { surfaces: Surface[]; operations: KnownOperation[]; changelog: string }): Promise<ContractReport> {
+export async function checkContract(input: {
+  surfaces: Surface[];
+  operations: KnownOperation[];
+  changelog: string;
+}): Promise<ContractReport> {
   const { surfaces, operations, changelog } = input;
   const api = surfaces.find((s) => s.name === PUBLIC_SURFACE);
   if (!api) throw new Error(`no ${PUBLIC_SURFACE} surface`);
   const entry = unreleasedEntry(changelog);
   // What each operation depends on, read where it was valid: the released public schema.
   const usage = operations.map((op) => ({ op, used: coordinatesUsed(api.released ?? api.current, op) }));
-  const report: ContractReport = { breaking: [], dangerous: [], problems: invalidOperations(api.current, operations), ok: true };
+  const report: ContractReport = {
+    breaking: [],
+    dangerous: [],
+    problems: invalidOperations(api.current, operations),
+    ok: true,
+  };
 
   for (const surface of surfaces) {
     for (const [coordinate, reason] of deprecations(surface.current)) {
@@ -361,16 +392,21 @@ export async function checkContract(input: { surfaces: Surface[]; operations: Kn
     if (!surface.released) continue;
     const changes = await diff(surface.released, surface.current, [DiffRule.ignoreDescriptionChanges]);
     for (const change of changes) {
-      if (change.criticality.level === CriticalityLevel.Dangerous) report.dangerous.push({ surface: surface.name, change });
+      if (change.criticality.level === CriticalityLevel.Dangerous)
+        report.dangerous.push({ surface: surface.name, change });
       if (change.criticality.level !== CriticalityLevel.Breaking) continue;
       const problems: string[] = [];
       const affected = usage.filter(({ used }) => affects(change, used)).map(({ op }) => describeOperation(op));
       if (affected.length) problems.push(`breaks ${affected.length} known operation(s): ${affected.join(', ')}`);
       if (REMOVALS.has(change.type) && change.path) {
         const removed = elementAt(surface.released, change.path) as Element | undefined;
-        if (removed?.deprecationReason == null) problems.push('removed without a release in which it was @deprecated: deprecate it (naming its replacement), release, then remove it');
+        if (removed?.deprecationReason == null)
+          problems.push(
+            'removed without a release in which it was @deprecated: deprecate it (naming its replacement), release, then remove it',
+          );
       }
-      if (!change.path || !listedIn(entry, change.path)) problems.push(`not listed in ${CHANGELOG}'s Unreleased entry (write \`${change.path ?? change.type}\` there)`);
+      if (!change.path || !listedIn(entry, change.path))
+        problems.push(`not listed in ${CHANGELOG}'s Unreleased entry (write \`${change.path ?? change.type}\` there)`);
       report.breaking.push({ surface: surface.name, change, problems, operations: affected });
     }
   }
@@ -382,10 +418,15 @@ export async function checkContract(input: { surfaces: Surface[]; operations: Kn
 export function formatReport(report: ContractReport, against: string): string {
   const lines = [`schema check against ${against}`];
   for (const f of report.breaking) {
-    lines.push(`${f.problems.length ? '✗' : '✓'} breaking (${f.surface}) ${f.change.type} ${f.change.path ?? ''}: ${f.change.message}`);
+    lines.push(
+      `${f.problems.length ? '✗' : '✓'} breaking (${f.surface}) ${f.change.type} ${f.change.path ?? ''}: ${f.change.message}`,
+    );
     for (const problem of f.problems) lines.push(`    ${problem}`);
   }
-  for (const d of report.dangerous) lines.push(`! dangerous (${d.surface}) ${d.change.type} ${d.change.path ?? ''}: ${d.change.message}${d.change.criticality.reason ? ` (${d.change.criticality.reason})` : ''}`);
+  for (const d of report.dangerous)
+    lines.push(
+      `! dangerous (${d.surface}) ${d.change.type} ${d.change.path ?? ''}: ${d.change.message}${d.change.criticality.reason ? ` (${d.change.criticality.reason})` : ''}`,
+    );
   for (const problem of report.problems) lines.push(`✗ ${problem}`);
   const failing = report.breaking.filter((f) => f.problems.length).length + report.problems.length;
   lines.push(
@@ -398,7 +439,8 @@ export function formatReport(report: ContractReport, against: string): string {
 
 // --- released snapshots -----------------------------------------------------------------------
 
-const HEADER = (version: string) => `# The schema as released in carbon-federation ${version}, written by npm run schema:release; never edit it by hand.\n`;
+const HEADER = (version: string) =>
+  `# The schema as released in carbon-federation ${version}, written by npm run schema:release; never edit it by hand.\n`;
 
 /** The released SDL of a surface and its version, or null when it was never released. */
 export function readReleased(root: string, surface: string): { version: string; sdl: string } | null {
@@ -406,7 +448,8 @@ export function readReleased(root: string, surface: string): { version: string; 
   if (!existsSync(path)) return null;
   const sdl = readFileSync(path, 'utf8');
   const version = /^# The schema as released in carbon-federation (\S+),/.exec(sdl)?.[1];
-  if (!version) throw new Error(`${relative(root, path)} has no release header: it is written by npm run schema:release`);
+  if (!version)
+    throw new Error(`${relative(root, path)} has no release header: it is written by npm run schema:release`);
   return { version, sdl };
 }
 
@@ -414,7 +457,12 @@ export function readReleased(root: string, surface: string): { version: string; 
  * Makes the current schemas the released ones: writes each surface's SDL under schema/released/
  * and turns the CHANGELOG's Unreleased entry into the entry of `version`, with a new empty one above.
  */
-export function releaseSchemas(root: string, version: string, sdls: { name: string; sdl: string }[], date: string): void {
+export function releaseSchemas(
+  root: string,
+  version: string,
+  sdls: { name: string; sdl: string }[],
+  date: string,
+): void {
   if (!/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`${version} is not a version (major.minor.patch)`);
   const changelogPath = join(root, CHANGELOG);
   const changelog = readFileSync(changelogPath, 'utf8');
@@ -423,7 +471,10 @@ export function releaseSchemas(root: string, version: string, sdls: { name: stri
   if (!/^## Unreleased/m.test(changelog)) throw new Error(`${CHANGELOG} has no "## Unreleased" entry`);
   const entry = unreleasedEntry(changelog).trim();
   const released = `## Unreleased\n\n## ${version} — ${date}\n\n${entry || 'No change to the schema.'}\n\n`;
-  writeFileSync(changelogPath, changelog.replace(/^## Unreleased[^\n]*\n[\s\S]*?(?=^## |(?![\s\S]))/m, () => released));
+  writeFileSync(
+    changelogPath,
+    changelog.replace(/^## Unreleased[^\n]*\n[\s\S]*?(?=^## |(?![\s\S]))/m, () => released),
+  );
   for (const { name, sdl } of sdls) writeFileSync(join(root, RELEASED_DIR, `${name}.graphql`), HEADER(version) + sdl);
 }
 

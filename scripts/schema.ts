@@ -10,7 +10,17 @@ import { buildSchema, parse, type GraphQLSchema } from 'graphql';
 import { SUBGRAPHS } from '../lib/config.ts';
 import { ROOT } from '../lib/paths.ts';
 import { subgraphSdl } from '../lib/sdl.ts';
-import { CHANGELOG, checkContract, formatReport, knownOperations, latestRelease, PUBLIC_SURFACE, readReleased, releaseSchemas, type Surface } from './schema-contract.ts';
+import {
+  CHANGELOG,
+  checkContract,
+  formatReport,
+  knownOperations,
+  latestRelease,
+  PUBLIC_SURFACE,
+  readReleased,
+  releaseSchemas,
+  type Surface,
+} from './schema-contract.ts';
 
 /** The SDL of each surface as it is now: the composed public schema and every subgraph's. */
 export function currentSdls(): { name: string; sdl: string }[] {
@@ -34,7 +44,9 @@ export async function check(root: string, log: (line: string) => void): Promise<
   }
   const latest = latestRelease(changelog);
   if (latest !== released.version) {
-    log(`schema check failed: schema/released/ holds ${released.version} but ${CHANGELOG}'s latest release is ${latest ?? 'none'}`);
+    log(
+      `schema check failed: schema/released/ holds ${released.version} but ${CHANGELOG}'s latest release is ${latest ?? 'none'}`,
+    );
     return false;
   }
   const surfaces: Surface[] = currentSdls().map(({ name, sdl }) => {
@@ -45,7 +57,12 @@ export async function check(root: string, log: (line: string) => void): Promise<
   const report = await checkContract({ surfaces, operations, changelog });
   report.problems.unshift(...problems);
   report.ok &&= problems.length === 0;
-  log(formatReport(report, `the released schema ${released.version} (schema/released/), ${operations.length} known operations`));
+  log(
+    formatReport(
+      report,
+      `the released schema ${released.version} (schema/released/), ${operations.length} known operations`,
+    ),
+  );
   return report.ok;
 }
 
@@ -61,7 +78,13 @@ export function publish(root: string, folder: string): string[] | string {
     return `the schema of ${version} is not the released one: npm run schema:release -- <version> first`;
   }
   mkdirSync(folder, { recursive: true });
-  const files = { [`carbon-federation-${version}.graphql`]: current, [`carbon-federation-${version}.supergraph.graphql`]: readFileSync(join(root, 'schema', 'supergraph.graphql'), 'utf8') };
+  const files = {
+    [`carbon-federation-${version}.graphql`]: current,
+    [`carbon-federation-${version}.supergraph.graphql`]: readFileSync(
+      join(root, 'schema', 'supergraph.graphql'),
+      'utf8',
+    ),
+  };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(folder, name), text);
   return Object.keys(files).map((name) => join(folder, name));
 }
@@ -73,7 +96,10 @@ async function main(command: string | undefined, arg: string | undefined): Promi
     if (readReleased(ROOT, PUBLIC_SURFACE) && !(await check(ROOT, console.log))) return 1;
     releaseSchemas(ROOT, arg, currentSdls(), new Date().toISOString().slice(0, 10));
     // The image's version (GET / answers it) is the schema's.
-    execFileSync('npm', ['version', arg, '--no-git-tag-version', '--allow-same-version'], { cwd: ROOT, stdio: 'ignore' });
+    execFileSync('npm', ['version', arg, '--no-git-tag-version', '--allow-same-version'], {
+      cwd: ROOT,
+      stdio: 'ignore',
+    });
     console.log(`released the schema as ${arg}: schema/released/, ${CHANGELOG} and package.json; commit them`);
     return 0;
   }

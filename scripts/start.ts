@@ -41,7 +41,10 @@ function prefix(name: string, stream: NodeJS.ReadableStream, out: NodeJS.Writabl
 
 function launch(p: Supervised) {
   // The image's scripts/role starts them the same way (docs/benchmark.md).
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(ROOT, p.file)], { env: { ...SERVER_ENV, ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(ROOT, p.file)], {
+    env: { ...SERVER_ENV, ...process.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   p.child = child;
   p.startedAt = Date.now();
   prefix(p.name, child.stdout!, process.stdout);
@@ -75,11 +78,16 @@ function start(name: string, file: string) {
 
 /** Sends SIGTERM to the named processes and waits for them to exit; SIGKILL after the stop bound. */
 async function terminate(names: string[]) {
-  const running = names.map((n) => processes.get(n)).filter((p): p is Supervised & { child: ChildProcess } => Boolean(p?.child));
-  const exits = running.map((p) => new Promise<void>((resolve) => {
-    p.child.once('exit', () => resolve());
-    p.child.kill('SIGTERM');
-  }));
+  const running = names
+    .map((n) => processes.get(n))
+    .filter((p): p is Supervised & { child: ChildProcess } => Boolean(p?.child));
+  const exits = running.map(
+    (p) =>
+      new Promise<void>((resolve) => {
+        p.child.once('exit', () => resolve());
+        p.child.kill('SIGTERM');
+      }),
+  );
   const timer = setTimeout(() => {
     for (const p of running) p.child.kill('SIGKILL');
   }, config.SHUTDOWN_TIMEOUT_MS + 5_000);
@@ -126,7 +134,9 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<boolean> {
 // health checks below in place of ours.
 for (const port of [config.GATEWAY_PORT, ...SUBGRAPHS.map((n) => config.portOf(n))]) {
   if (port !== 0 && !(await portIsFree(port))) {
-    console.error(`port ${port} on ${config.HOST} is already in use (set by ${portVariable(config, port)}); stop the other process or choose another port`);
+    console.error(
+      `port ${port} on ${config.HOST} is already in use (set by ${portVariable(config, port)}); stop the other process or choose another port`,
+    );
     process.exit(1);
   }
 }
@@ -136,7 +146,9 @@ for (const port of [config.GATEWAY_PORT, ...SUBGRAPHS.map((n) => config.portOf(n
 async function buildOffsetPage(): Promise<void> {
   if (!appIsStale()) return;
   console.log('Building the offset page (app/dist)');
-  await buildApp().catch(() => console.error('The offset page could not be built; /app answers 404 until `npm run build:app` succeeds'));
+  await buildApp().catch(() =>
+    console.error('The offset page could not be built; /app answers 404 until `npm run build:app` succeeds'),
+  );
 }
 const appBuilt = buildOffsetPage();
 
@@ -145,13 +157,20 @@ if (await ensureServersBuilt()) console.log('Built the servers (dist/)');
 
 // Upstream mode still keeps the layer's own records (write journals, memberships) in the database.
 const modes = SUBGRAPHS.map((n) => `${n} ${config.sourceOf(n)}`).join(', ');
-const storage = config.DATABASE_URL ? `PostgreSQL at ${describeDatabaseUrl(config.DATABASE_URL)}` : `SQLite files in ${config.dataDir}`;
-const kept = SUBGRAPHS.every((n) => config.sourceOf(n) === 'upstream') ? 'the layer\'s own records (journals, memberships)' : 'data';
+const storage = config.DATABASE_URL
+  ? `PostgreSQL at ${describeDatabaseUrl(config.DATABASE_URL)}`
+  : `SQLite files in ${config.dataDir}`;
+const kept = SUBGRAPHS.every((n) => config.sourceOf(n) === 'upstream')
+  ? "the layer's own records (journals, memberships)"
+  : 'data';
 console.log(`Starting the carbon federation stack (${modes}; ${kept} in ${storage})`);
 for (const name of SUBGRAPHS) start(name, serverFile(name));
-const ready = await Promise.all(SUBGRAPHS.map((name) => waitForHealth(config.urlOf(name).replace(/\/graphql$/, '/health'), 60_000)));
+const ready = await Promise.all(
+  SUBGRAPHS.map((name) => waitForHealth(config.urlOf(name).replace(/\/graphql$/, '/health'), 60_000)),
+);
 if (stopping) await new Promise(() => {});
-if (!ready.every(Boolean)) console.error('Some subgraphs are not healthy yet; the gateway starts anyway and /health says which');
+if (!ready.every(Boolean))
+  console.error('Some subgraphs are not healthy yet; the gateway starts anyway and /health says which');
 start('gateway', serverFile('gateway'));
 const gatewayUp = await waitForHealth(`http://${config.HOST}:${config.GATEWAY_PORT}/health`, 30_000);
 await appBuilt;

@@ -15,7 +15,9 @@ import { startStack, type Stack } from './support/stack.ts';
 
 const files = [
   'README.md',
-  ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
   ...readdirSync(join(ROOT, 'subgraphs')).map((name) => `subgraphs/${name}/README.md`),
 ];
 const PLACEHOLDER = /"[^"]*(…|<[^>"]*>)[^"]*"|\$[a-zA-Z]/;
@@ -46,11 +48,16 @@ describe('the examples of the README and docs/ run against the stack', () => {
 
   it('finds the examples of every page', () => {
     expect(examples.length).toBeGreaterThan(20);
-    expect(new Set(examples.map((e) => e.source.replace(/:\d+( #\d+)?$/, "")))).toEqual(new Set(files.filter((f) => examples.some((e) => e.source.startsWith(`${f}:`)))));
+    expect(new Set(examples.map((e) => e.source.replace(/:\d+( #\d+)?$/, '')))).toEqual(
+      new Set(files.filter((f) => examples.some((e) => e.source.startsWith(`${f}:`)))),
+    );
   });
 
   it.each(examples.map((e) => [e.source, e.text, e.placeholder] as const))('%s', async (_source, text, placeholder) => {
-    const res = await graphql(stack.gateway.url, text, undefined, { token, headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } });
+    const res = await graphql(stack.gateway.url, text, undefined, {
+      token,
+      headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY },
+    });
     expect(res.status).toBeLessThan(500);
     const codes = (res.errors ?? []).map((e) => String(e.extensions?.code));
     if (placeholder) {

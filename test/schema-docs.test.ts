@@ -34,14 +34,26 @@ describe('schema documentation', () => {
   it('every custom scalar names the specification of its format', () => {
     const scalars = parse(apiSdl()).definitions.filter((d) => d.kind === 'ScalarTypeDefinition');
     expect(scalars.length).toBeGreaterThan(0);
-    const withoutSpec = scalars.filter((s) => !s.directives?.some((d) => d.name.value === 'specifiedBy')).map((s) => s.name.value);
+    const withoutSpec = scalars
+      .filter((s) => !s.directives?.some((d) => d.name.value === 'specifiedBy'))
+      .map((s) => s.name.value);
     expect(withoutSpec).toEqual([]);
   });
 
   it('composition refuses a root type described in two subgraphs', () => {
     const sdl = (description: string) => parse(`${description} type Query { a: Int }`);
-    expect(rootDescriptionErrors([{ name: 'marketplace', typeDefs: sdl('"The API."') }, { name: 'payments', typeDefs: sdl('') }])).toEqual([]);
-    expect(rootDescriptionErrors([{ name: 'marketplace', typeDefs: sdl('"The API."') }, { name: 'footprints', typeDefs: sdl('"Footprints."') }])).toEqual([
+    expect(
+      rootDescriptionErrors([
+        { name: 'marketplace', typeDefs: sdl('"The API."') },
+        { name: 'payments', typeDefs: sdl('') },
+      ]),
+    ).toEqual([]);
+    expect(
+      rootDescriptionErrors([
+        { name: 'marketplace', typeDefs: sdl('"The API."') },
+        { name: 'footprints', typeDefs: sdl('"Footprints."') },
+      ]),
+    ).toEqual([
       'type Query is described in marketplace and footprints: describe the root types once, for the whole API (marketplace)',
     ]);
   });

@@ -8,7 +8,11 @@ import { ROOT } from '../lib/paths.ts';
 /** The repository files a module imports (relative specifiers only; packages are not followed). */
 function importsOf(file: string): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
-  return [...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'(\.{1,2}\/[^']+)'|^\s*import\s+'(\.{1,2}\/[^']+)'|\bimport\(\s*'(\.{1,2}\/[^']+)'\s*\)/gm)]
+  return [
+    ...text.matchAll(
+      /^\s*(?:import|export)\b[^'"]*?from\s+'(\.{1,2}\/[^']+)'|^\s*import\s+'(\.{1,2}\/[^']+)'|\bimport\(\s*'(\.{1,2}\/[^']+)'\s*\)/gm,
+    ),
+  ]
     .map((m) => m[1] ?? m[2] ?? m[3]!)
     .map((spec) => relative(ROOT, resolve(dirname(join(ROOT, file)), spec)))
     .filter((path) => existsSync(join(ROOT, path)));
@@ -35,19 +39,36 @@ describe('import structure', () => {
   });
 
   it('lib/ imports nothing from a subgraph', () => {
-    const lib = readdirSync(join(ROOT, 'lib')).filter((f) => f.endsWith('.ts')).map((f) => `lib/${f}`);
-    expect(lib.flatMap((file) => importsOf(file).filter((path) => path.startsWith('subgraphs/')).map((path) => `${file} -> ${path}`))).toEqual([]);
+    const lib = readdirSync(join(ROOT, 'lib'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => `lib/${f}`);
+    expect(
+      lib.flatMap((file) =>
+        importsOf(file)
+          .filter((path) => path.startsWith('subgraphs/'))
+          .map((path) => `${file} -> ${path}`),
+      ),
+    ).toEqual([]);
   });
 
   it('the marketplace catalogue (local/) and offset orders (offsets/) import each other in neither direction', () => {
     const filesUnder = (dir: string): string[] =>
-      readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(`${dir}/${e.name}`) : e.name.endsWith('.ts') ? [`${dir}/${e.name}`] : []));
-    const crossing = (from: string, to: string) => filesUnder(from).flatMap((file) => importsOf(file).filter((path) => path.startsWith(`${to}/`)).map((path) => `${file} -> ${path}`));
+      readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? filesUnder(`${dir}/${e.name}`) : e.name.endsWith('.ts') ? [`${dir}/${e.name}`] : [],
+      );
+    const crossing = (from: string, to: string) =>
+      filesUnder(from).flatMap((file) =>
+        importsOf(file)
+          .filter((path) => path.startsWith(`${to}/`))
+          .map((path) => `${file} -> ${path}`),
+      );
     expect(crossing('subgraphs/marketplace/local', 'subgraphs/marketplace/offsets')).toEqual([]);
     expect(crossing('subgraphs/marketplace/offsets', 'subgraphs/marketplace/local')).toEqual([]);
   });
 
   it('reads the imports it checks', () => {
-    expect(importsOf('lib/subgraph.ts')).toEqual(expect.arrayContaining(['lib/paths.ts', 'lib/sdl.ts', 'lib/access.ts']));
+    expect(importsOf('lib/subgraph.ts')).toEqual(
+      expect.arrayContaining(['lib/paths.ts', 'lib/sdl.ts', 'lib/access.ts']),
+    );
   });
 });

@@ -2,7 +2,13 @@
 // year of its sales, see the quote, offset it, and follow the order to its certificate.
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { ApiError, execute, signIn, type Session } from './api.ts';
-import { AppGroupsDocument, AppOffsetQuoteDocument, AppResoldProductsDocument, type AppOffsetQuoteQuery, type AppResoldProductsQuery } from './__generated__/graphql.ts';
+import {
+  AppGroupsDocument,
+  AppOffsetQuoteDocument,
+  AppResoldProductsDocument,
+  type AppOffsetQuoteQuery,
+  type AppResoldProductsQuery,
+} from './__generated__/graphql.ts';
 import { OrderPanel } from './OrderPanel.tsx';
 
 const DEMO_USERS = [
@@ -14,7 +20,8 @@ const DEMO_USERS = [
 export type Product = NonNullable<AppResoldProductsQuery['resoldProducts']>['nodes'][number];
 type Quote = NonNullable<NonNullable<AppOffsetQuoteQuery['resoldProduct']>['offsetQuote']>;
 
-const messageOf = (error: unknown) => (error instanceof ApiError ? `${error.message} (${error.code})` : 'Something went wrong; try again.');
+const messageOf = (error: unknown) =>
+  error instanceof ApiError ? `${error.message} (${error.code})` : 'Something went wrong; try again.';
 
 export function App() {
   const [session, setSession] = useState<Session | null>(null);
@@ -23,17 +30,32 @@ export function App() {
   return (
     <main>
       <h1>Offset a product's footprint</h1>
-      <p role="status" aria-live="polite" className="announcement">{announcement}</p>
+      <p role="status" aria-live="polite" className="announcement">
+        {announcement}
+      </p>
       {session ? (
         <>
           <p>
             Signed in as <strong>{session.user.email}</strong> ({session.user.role}).{' '}
-            <button type="button" onClick={() => { setSession(null); setAnnouncement('Signed out.'); }}>Sign out</button>
+            <button
+              type="button"
+              onClick={() => {
+                setSession(null);
+                setAnnouncement('Signed out.');
+              }}
+            >
+              Sign out
+            </button>
           </p>
           <Offset session={session} announce={setAnnouncement} />
         </>
       ) : (
-        <SignIn onSignedIn={(s) => { setSession(s); setAnnouncement(`Signed in as ${s.user.email}.`); }} />
+        <SignIn
+          onSignedIn={(s) => {
+            setSession(s);
+            setAnnouncement(`Signed in as ${s.user.email}.`);
+          }}
+        />
       )}
     </main>
   );
@@ -61,10 +83,20 @@ function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
       <p>Development only: the gateway signs a demo user in for you.</p>
       <label htmlFor="demo-user">Demo user</label>
       <select id="demo-user" value={email} onChange={(e) => setEmail(e.target.value)}>
-        {DEMO_USERS.map((u) => <option key={u.email} value={u.email}>{u.label}</option>)}
+        {DEMO_USERS.map((u) => (
+          <option key={u.email} value={u.email}>
+            {u.label}
+          </option>
+        ))}
       </select>
-      <button type="submit" disabled={busy}>Sign in</button>
-      {error && <p role="alert" className="error">{error}</p>}
+      <button type="submit" disabled={busy}>
+        Sign in
+      </button>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
     </form>
   );
 }
@@ -84,22 +116,28 @@ function Offset({ session, announce }: { session: Session; announce: (message: s
   const ids = { group: useId(), year: useId() };
 
   useEffect(() => {
-    execute(AppGroupsDocument, {}, token).then((data) => {
-      const groups = data.groups ?? [];
-      setGroups(groups);
-      setGroupId(groups[0]?.id ?? '');
-    }, (e) => setError(messageOf(e)));
+    execute(AppGroupsDocument, {}, token).then(
+      (data) => {
+        const groups = data.groups ?? [];
+        setGroups(groups);
+        setGroupId(groups[0]?.id ?? '');
+      },
+      (e) => setError(messageOf(e)),
+    );
   }, [token]);
 
   useEffect(() => {
     if (!groupId) return;
     setProducts(null);
     setProductId('');
-    execute(AppResoldProductsDocument, { groupId }, token).then((data) => {
-      const nodes = data.resoldProducts?.nodes ?? [];
-      setProducts(nodes);
-      announce(`${nodes.length} ${nodes.length === 1 ? 'product' : 'products'} loaded.`);
-    }, (e) => setError(messageOf(e)));
+    execute(AppResoldProductsDocument, { groupId }, token).then(
+      (data) => {
+        const nodes = data.resoldProducts?.nodes ?? [];
+        setProducts(nodes);
+        announce(`${nodes.length} ${nodes.length === 1 ? 'product' : 'products'} loaded.`);
+      },
+      (e) => setError(messageOf(e)),
+    );
   }, [groupId, token, announce]);
 
   const product = products?.find((p) => p.id === productId);
@@ -110,16 +148,23 @@ function Offset({ session, announce }: { session: Session; announce: (message: s
     setQuoteError(null);
     if (!productId || year === null) return;
     let current = true;
-    execute(AppOffsetQuoteDocument, { id: productId, year }, token).then((data) => {
-      if (!current) return;
-      const q = data.resoldProduct?.offsetQuote ?? null;
-      setQuote(q);
-      announce(q ? `Quote: ${q.mass.amount} t CO2e for ${q.totalCost.amount} ${q.totalCost.currency}.` : 'No quote: nothing to offset for that year.');
-    }, (e) => {
-      if (!current) return;
-      setQuoteError(messageOf(e));
-      announce('The quote failed; price it again.');
-    });
+    execute(AppOffsetQuoteDocument, { id: productId, year }, token).then(
+      (data) => {
+        if (!current) return;
+        const q = data.resoldProduct?.offsetQuote ?? null;
+        setQuote(q);
+        announce(
+          q
+            ? `Quote: ${q.mass.amount} t CO2e for ${q.totalCost.amount} ${q.totalCost.currency}.`
+            : 'No quote: nothing to offset for that year.',
+        );
+      },
+      (e) => {
+        if (!current) return;
+        setQuoteError(messageOf(e));
+        announce('The quote failed; price it again.');
+      },
+    );
     return () => {
       current = false;
     };
@@ -133,27 +178,47 @@ function Offset({ session, announce }: { session: Session; announce: (message: s
 
   return (
     <>
-      {error && <p role="alert" className="error">{error}</p>}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
       <section aria-labelledby="products-heading">
         <h2 id="products-heading">1. Choose a product</h2>
         {groups && groups.length > 1 && (
           <p>
             <label htmlFor={ids.group}>Group</label>
             <select id={ids.group} value={groupId} onChange={(e) => setGroupId(e.target.value)}>
-              {groups.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
+              {groups.map((g) => (
+                <option key={g.id} value={g.id}>
+                  {g.name}
+                </option>
+              ))}
             </select>
           </p>
         )}
-        {products === null ? <p>Loading products…</p> : (
+        {products === null ? (
+          <p>Loading products…</p>
+        ) : (
           <fieldset>
             <legend>Resold products and their footprints (kg CO2e per kg)</legend>
             {products.map((p) => (
               <div key={p.id} className="product">
-                <input type="radio" name="product" id={`product-${p.id}`} value={p.id} checked={p.id === productId} onChange={() => choose(p.id)} />
+                <input
+                  type="radio"
+                  name="product"
+                  id={`product-${p.id}`}
+                  value={p.id}
+                  checked={p.id === productId}
+                  onChange={() => choose(p.id)}
+                />
                 <label htmlFor={`product-${p.id}`}>
-                  <strong>{p.name}</strong>{p.brandName ? ` · ${p.brandName}` : ''} — footprint{' '}
+                  <strong>{p.name}</strong>
+                  {p.brandName ? ` · ${p.brandName}` : ''} — footprint{' '}
                   {p.footprint ? `${p.footprint.total} kg CO2e/kg` : 'not calculated yet'}; sales in{' '}
-                  {p.yearlySalesVolumes.length ? p.yearlySalesVolumes.map((v) => `${v.year} (${v.tonnes} t)`).join(', ') : 'no year'}
+                  {p.yearlySalesVolumes.length
+                    ? p.yearlySalesVolumes.map((v) => `${v.year} (${v.tonnes} t)`).join(', ')
+                    : 'no year'}
                 </label>
               </div>
             ))}
@@ -163,37 +228,63 @@ function Offset({ session, announce }: { session: Session; announce: (message: s
       {product && (
         <section aria-labelledby="quote-heading">
           <h2 id="quote-heading">2. Choose a year</h2>
-          {years.length === 0 ? <p>This product has no sales volume to offset.</p> : (
+          {years.length === 0 ? (
+            <p>This product has no sales volume to offset.</p>
+          ) : (
             <p>
               <label htmlFor={ids.year}>Year of sales</label>
               <select id={ids.year} value={year ?? ''} onChange={(e) => setYear(Number(e.target.value))}>
-                {years.map((y) => <option key={y} value={y}>{y}</option>)}
+                {years.map((y) => (
+                  <option key={y} value={y}>
+                    {y}
+                  </option>
+                ))}
               </select>
             </p>
           )}
           {quote === undefined && year !== null && !quoteError && <p>Pricing…</p>}
           {quoteError && (
             <>
-              <p role="alert" className="error">{quoteError}</p>
-              <button type="button" onClick={() => setQuoteAttempt((n) => n + 1)}>Price it again</button>
+              <p role="alert" className="error">
+                {quoteError}
+              </p>
+              <button type="button" onClick={() => setQuoteAttempt((n) => n + 1)}>
+                Price it again
+              </button>
             </>
           )}
-          {quote === null && <p>Nothing to offset for {year}: the product has no footprint or no emissions that year.</p>}
+          {quote === null && (
+            <p>Nothing to offset for {year}: the product has no footprint or no emissions that year.</p>
+          )}
           {quote && (
             <div className="quote">
               <p>
-                {year}: <strong>{quote.mass.amount} t CO2e</strong> for <strong>{quote.totalCost.amount} {quote.totalCost.currency}</strong>
+                {year}: <strong>{quote.mass.amount} t CO2e</strong> for{' '}
+                <strong>
+                  {quote.totalCost.amount} {quote.totalCost.currency}
+                </strong>
               </p>
               <ul>
                 {quote.allocations.map((a, i) => (
-                  <li key={i}>{a.projectName ?? a.bundleName}: {a.mass.amount} t, {a.cost.amount} {a.cost.currency}</li>
+                  <li key={i}>
+                    {a.projectName ?? a.bundleName}: {a.mass.amount} t, {a.cost.amount} {a.cost.currency}
+                  </li>
                 ))}
               </ul>
             </div>
           )}
         </section>
       )}
-      {product && year !== null && quote && <OrderPanel key={`${product.id}:${year}`} token={token} product={product} year={year} quote={quote} announce={announce} />}
+      {product && year !== null && quote && (
+        <OrderPanel
+          key={`${product.id}:${year}`}
+          token={token}
+          product={product}
+          year={year}
+          quote={quote}
+          announce={announce}
+        />
+      )}
     </>
   );
 }

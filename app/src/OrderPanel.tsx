@@ -33,9 +33,17 @@ const STEP_TEXT: Record<Step, string> = {
 };
 
 /** The payment as far as the steps tell: recorded once the run is past ORDERED. */
-const paymentOf = (step: Step | null) => (step === null || step === 'WAITING' || step === 'MEASURED' || step === 'ORDERED' ? 'being recorded' : step === 'REFUSED' ? 'none' : 'completed');
+const paymentOf = (step: Step | null) =>
+  step === null || step === 'WAITING' || step === 'MEASURED' || step === 'ORDERED'
+    ? 'being recorded'
+    : step === 'REFUSED'
+      ? 'none'
+      : 'completed';
 
-const retirementOf = (order: Order) => (order.retirementStatus ?? (order.status === 'COMPLETE' ? 'retired by the provider' : 'pending')).toString().toLowerCase();
+const retirementOf = (order: Order) =>
+  (order.retirementStatus ?? (order.status === 'COMPLETE' ? 'retired by the provider' : 'pending'))
+    .toString()
+    .toLowerCase();
 
 const describe = (order: Order, progress: Progress | null) =>
   `Order ${order.status.toLowerCase()}: ${progress ? STEP_TEXT[progress.step] : STEP_TEXT.ORDERED}${progress?.detail ? ` (${progress.detail})` : ''}.`;
@@ -49,7 +57,19 @@ function keyFor(slot: string, fresh: boolean): string {
   return key;
 }
 
-export function OrderPanel({ token, product, year, quote, announce }: { token: string; product: Product; year: number; quote: Quote; announce: (message: string) => void }) {
+export function OrderPanel({
+  token,
+  product,
+  year,
+  quote,
+  announce,
+}: {
+  token: string;
+  product: Product;
+  year: number;
+  quote: Quote;
+  announce: (message: string) => void;
+}) {
   const slot = `offset-key:${product.id}:${year}`;
   const [beneficiary, setBeneficiary] = useState('');
   const [order, setOrder] = useState<Order | null>(null);
@@ -69,16 +89,20 @@ export function OrderPanel({ token, product, year, quote, announce }: { token: s
     const idempotencyKey = keyFor(slot, false);
     announce('Placing the order…');
     try {
-      const { offsetResoldProduct: result } = await execute(AppOffsetResoldProductDocument, {
-        input: {
-          resoldProductId: product.id,
-          year,
-          idempotencyKey,
-          // Never pay more than the quote on screen: a higher price is refused, not charged.
-          maximumSpend: { amount: quote.totalCost.amount, currency: quote.totalCost.currency },
-          ...(beneficiary.trim() ? { beneficiary: beneficiary.trim() } : {}),
+      const { offsetResoldProduct: result } = await execute(
+        AppOffsetResoldProductDocument,
+        {
+          input: {
+            resoldProductId: product.id,
+            year,
+            idempotencyKey,
+            // Never pay more than the quote on screen: a higher price is refused, not charged.
+            maximumSpend: { amount: quote.totalCost.amount, currency: quote.totalCost.currency },
+            ...(beneficiary.trim() ? { beneficiary: beneficiary.trim() } : {}),
+          },
         },
-      }, token);
+        token,
+      );
       if (result.offsetOrder) {
         setOrder(result.offsetOrder);
         setFollowed(idempotencyKey);
@@ -104,20 +128,26 @@ export function OrderPanel({ token, product, year, quote, announce }: { token: s
   // Follows the run and its order live: one event per step, until a final one.
   useEffect(() => {
     if (!followed) return;
-    return subscribe(AppOffsetProgressDocument, { key: followed }, token, ({ offsetResoldProductProgress: next }) => {
-      setProgress(next);
-      if (next.order) setOrder(next.order);
-      const shown = next.order ?? null;
-      if (!shown) return;
-      const now = describe(shown, next);
-      if (now !== announced.current) {
-        announced.current = now;
-        announce(now);
-      }
-    }, (e) => {
-      setError(`${e.message} (${e.code})`);
-      announce('The live updates of the order stopped.');
-    });
+    return subscribe(
+      AppOffsetProgressDocument,
+      { key: followed },
+      token,
+      ({ offsetResoldProductProgress: next }) => {
+        setProgress(next);
+        if (next.order) setOrder(next.order);
+        const shown = next.order ?? null;
+        if (!shown) return;
+        const now = describe(shown, next);
+        if (now !== announced.current) {
+          announced.current = now;
+          announce(now);
+        }
+      },
+      (e) => {
+        setError(`${e.message} (${e.code})`);
+        announce('The live updates of the order stopped.');
+      },
+    );
   }, [followed, token, announce]);
 
   const orderId = order?.id;
@@ -127,12 +157,20 @@ export function OrderPanel({ token, product, year, quote, announce }: { token: s
   // The certificate of a complete order (it lists what is retired so far), asked for once.
   useEffect(() => {
     if (!orderId || !complete) return;
-    execute(AppOffsetCertificateDocument, { id: orderId }, token).then(({ offsetOrder }) => {
-      if (offsetOrder?.certificate) {
-        setCertificate(offsetOrder.certificate);
-        announce('The certificate is ready.');
-      }
-    }, (e) => setError(e instanceof ApiError ? `The certificate is not available: ${e.message} (${e.code})` : 'The certificate is not available.'));
+    execute(AppOffsetCertificateDocument, { id: orderId }, token).then(
+      ({ offsetOrder }) => {
+        if (offsetOrder?.certificate) {
+          setCertificate(offsetOrder.certificate);
+          announce('The certificate is ready.');
+        }
+      },
+      (e) =>
+        setError(
+          e instanceof ApiError
+            ? `The certificate is not available: ${e.message} (${e.code})`
+            : 'The certificate is not available.',
+        ),
+    );
   }, [orderId, complete, token, announce]);
 
   return (
@@ -142,14 +180,23 @@ export function OrderPanel({ token, product, year, quote, announce }: { token: s
         <form onSubmit={place}>
           <p>
             <label htmlFor={beneficiaryId}>Certificate issued to (optional)</label>
-            <input id={beneficiaryId} value={beneficiary} maxLength={200} onChange={(e) => setBeneficiary(e.target.value)} />
+            <input
+              id={beneficiaryId}
+              value={beneficiary}
+              maxLength={200}
+              onChange={(e) => setBeneficiary(e.target.value)}
+            />
           </p>
           <button type="submit" disabled={busy}>
             Offset {product.name} for {year}: pay at most {quote.totalCost.amount} {quote.totalCost.currency}
           </button>
         </form>
       )}
-      {error && <p role="alert" className="error">{error}</p>}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
       {order && (
         <dl className="order">
           <dt>Status</dt>
@@ -160,16 +207,26 @@ export function OrderPanel({ token, product, year, quote, announce }: { token: s
             {progress?.detail ? <span className="detail"> — {progress.detail}</span> : null}
           </dd>
           <dt>Payment</dt>
-          <dd data-testid="payment-status">{paymentOf(step)}{amount && paymentOf(step) === 'completed' ? ` (${amount.amount} ${amount.currency})` : ''}</dd>
+          <dd data-testid="payment-status">
+            {paymentOf(step)}
+            {amount && paymentOf(step) === 'completed' ? ` (${amount.amount} ${amount.currency})` : ''}
+          </dd>
           <dt>Retirement</dt>
-          <dd data-testid="retirement-status">{retirementOf(order)}{order.retirementBlockedReason ? ` — ${order.retirementBlockedReason}` : ''}</dd>
+          <dd data-testid="retirement-status">
+            {retirementOf(order)}
+            {order.retirementBlockedReason ? ` — ${order.retirementBlockedReason}` : ''}
+          </dd>
           <dt>Certificate</dt>
           <dd>
             {certificate ? (
               <a href={certificate.url} target="_blank" rel="noopener noreferrer">
                 Download the offset certificate (PDF)
               </a>
-            ) : complete ? 'Preparing…' : 'Available once the order is complete.'}
+            ) : complete ? (
+              'Preparing…'
+            ) : (
+              'Available once the order is complete.'
+            )}
           </dd>
         </dl>
       )}

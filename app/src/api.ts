@@ -20,7 +20,8 @@ interface GraphQLResponse<T> {
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
-const hashOf = (document: TypedDocumentNode<unknown, never>) => (document as unknown as { __meta__: { hash: string } }).__meta__.hash;
+const hashOf = (document: TypedDocumentNode<unknown, never>) =>
+  (document as unknown as { __meta__: { hash: string } }).__meta__.hash;
 
 export async function execute<T, V>(document: TypedDocumentNode<T, V>, variables: V, token: string | null): Promise<T> {
   const hash = hashOf(document as TypedDocumentNode<unknown, never>);
@@ -46,7 +47,9 @@ export async function execute<T, V>(document: TypedDocumentNode<T, V>, variables
     } catch {
       throw new ApiError('The API cannot be reached; check the connection and try again.', 'NETWORK_ERROR');
     }
-    return (await response.json().catch(() => ({ errors: [{ message: `The API answered HTTP ${response.status}`, extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }))) as GraphQLResponse<T>;
+    return (await response.json().catch(() => ({
+      errors: [{ message: `The API answered HTTP ${response.status}`, extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+    }))) as GraphQLResponse<T>;
   };
   let result = await send(false);
   if (result.errors?.some((e) => e.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND')) result = await send(true);
@@ -62,12 +65,20 @@ export interface Session {
 
 /** The gateway's development sign-in (POST /app/sign-in): a demo user's token. */
 export async function signIn(email: string): Promise<Session> {
-  const response = await fetch('/app/sign-in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
-  if (response.status === 404) throw new ApiError('Sign-in is a development feature: it is off in production.', 'NOT_FOUND');
+  const response = await fetch('/app/sign-in', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email }),
+  });
+  if (response.status === 404)
+    throw new ApiError('Sign-in is a development feature: it is off in production.', 'NOT_FOUND');
   const body = (await response.json()) as Session | GraphQLResponse<never>;
   if ('accessToken' in body) return body;
   const [error] = body.errors ?? [];
-  throw new ApiError(error?.message ?? `Sign-in failed (HTTP ${response.status})`, error?.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+  throw new ApiError(
+    error?.message ?? `Sign-in failed (HTTP ${response.status})`,
+    error?.extensions?.code ?? 'INTERNAL_SERVER_ERROR',
+  );
 }
 
 /**
@@ -75,7 +86,13 @@ export async function signIn(email: string): Promise<Session> {
  * `onResult` receives each result until the stream completes, `onError` a failure (the stream
  * ends then). Sent as a persisted document like `execute`. Returns a function that stops it.
  */
-export function subscribe<T, V>(document: TypedDocumentNode<T, V>, variables: V, token: string | null, onResult: (data: T) => void, onError: (error: ApiError) => void): () => void {
+export function subscribe<T, V>(
+  document: TypedDocumentNode<T, V>,
+  variables: V,
+  token: string | null,
+  onResult: (data: T) => void,
+  onError: (error: ApiError) => void,
+): () => void {
   const hash = hashOf(document as TypedDocumentNode<unknown, never>);
   const abort = new AbortController();
   const open = async (withText: boolean): Promise<void> => {
@@ -95,7 +112,10 @@ export function subscribe<T, V>(document: TypedDocumentNode<T, V>, variables: V,
         extensions: { persistedQuery: { version: 1, sha256Hash: hash.replace(/^sha256:/, '') } },
       }),
     });
-    const results = response.headers.get('content-type')?.includes('text/event-stream') && response.body ? eventsOf(response.body) : single(response);
+    const results =
+      response.headers.get('content-type')?.includes('text/event-stream') && response.body
+        ? eventsOf(response.body)
+        : single(response);
     let first = true;
     for await (const result of results) {
       const [error] = result.errors ?? [];
@@ -107,13 +127,22 @@ export function subscribe<T, V>(document: TypedDocumentNode<T, V>, variables: V,
   };
   open(false).catch((e: unknown) => {
     if (abort.signal.aborted) return;
-    onError(e instanceof ApiError ? e : new ApiError('The live updates were interrupted; reload the page to follow the order again.', 'NETWORK_ERROR'));
+    onError(
+      e instanceof ApiError
+        ? e
+        : new ApiError(
+            'The live updates were interrupted; reload the page to follow the order again.',
+            'NETWORK_ERROR',
+          ),
+    );
   });
   return () => abort.abort();
 }
 
 async function* single<T>(response: Response): AsyncGenerator<GraphQLResponse<T>> {
-  yield (await response.json().catch(() => ({ errors: [{ message: `The API answered HTTP ${response.status}`, extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }))) as GraphQLResponse<T>;
+  yield (await response.json().catch(() => ({
+    errors: [{ message: `The API answered HTTP ${response.status}`, extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+  }))) as GraphQLResponse<T>;
 }
 
 /** The results of an SSE body: `event: next` data, until `event: complete`. */
@@ -132,7 +161,10 @@ async function* eventsOf<T>(body: ReadableStream<Uint8Array>): AsyncGenerator<Gr
     const lines = buffer.slice(0, end).split('\n');
     buffer = buffer.slice(end + 2);
     if (lines.some((l) => l.startsWith('event: complete'))) return;
-    const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+    const data = lines
+      .filter((l) => l.startsWith('data:'))
+      .map((l) => l.slice(5).trim())
+      .join('\n');
     if (data) yield JSON.parse(data) as GraphQLResponse<T>;
   }
 }

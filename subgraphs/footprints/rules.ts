@@ -4,7 +4,14 @@ import { badInput, ValidationErrors, type UserError, type UserErrorCode } from '
 import { dec, type Decimal } from '../../lib/decimal.ts';
 import { MAX_MASS_TONNES } from '../../lib/limits.ts';
 import { isEmail } from '../../lib/rules.ts';
-import type { ContactValue, ProductSupplierPatch, QuantityValue, ResoldProductFields, SupplierPeriodInput, YearlySalesVolumeValue } from './source.ts';
+import type {
+  ContactValue,
+  ProductSupplierPatch,
+  QuantityValue,
+  ResoldProductFields,
+  SupplierPeriodInput,
+  YearlySalesVolumeValue,
+} from './source.ts';
 
 export const PRODUCT_PAGE = { defaultSize: 32, maxSize: 128 } as const;
 export const FEED_LIMIT = { default: 100, max: 256 } as const;
@@ -26,14 +33,16 @@ class Collector {
 /** `first` of the product list: 1..128, default 32 (the API's `limit`). */
 export function productPageSize(size: number | null | undefined, argument: 'first' | 'last' = 'first'): number {
   if (size == null) return PRODUCT_PAGE.defaultSize;
-  if (!Number.isInteger(size) || size < 1 || size > PRODUCT_PAGE.maxSize) throw badInput(`"${argument}" must be between 1 and ${PRODUCT_PAGE.maxSize}`, argument);
+  if (!Number.isInteger(size) || size < 1 || size > PRODUCT_PAGE.maxSize)
+    throw badInput(`"${argument}" must be between 1 and ${PRODUCT_PAGE.maxSize}`, argument);
   return size;
 }
 
 /** `limit` of the update feeds: 1..256, default 100. */
 export function feedLimit(limit: number | null | undefined): number {
   if (limit == null) return FEED_LIMIT.default;
-  if (!Number.isInteger(limit) || limit < 1 || limit > FEED_LIMIT.max) throw badInput(`"limit" must be between 1 and ${FEED_LIMIT.max}`, 'limit');
+  if (!Number.isInteger(limit) || limit < 1 || limit > FEED_LIMIT.max)
+    throw badInput(`"limit" must be between 1 and ${FEED_LIMIT.max}`, 'limit');
   return limit;
 }
 
@@ -95,8 +104,10 @@ export function resoldProductFields(input: ResoldProductInputShape): ResoldProdu
     else if (seen.has(v.year)) c.add('INVALID', `Year ${v.year} appears more than once`, [...at, 'year']);
     seen.add(v.year);
     if (v.tonnes.lt(0)) c.add('INVALID', 'Tonnes must not be negative', [...at, 'tonnes']);
-    else if (v.tonnes.decimalPlaces() > 6) c.add('INVALID', 'Tonnes have at most 6 decimals (one gram)', [...at, 'tonnes']);
-    else if (v.tonnes.gt(MAX_MASS_TONNES)) c.add('INVALID', `Tonnes are at most ${MAX_MASS_TONNES.toFixed()}`, [...at, 'tonnes']);
+    else if (v.tonnes.decimalPlaces() > 6)
+      c.add('INVALID', 'Tonnes have at most 6 decimals (one gram)', [...at, 'tonnes']);
+    else if (v.tonnes.gt(MAX_MASS_TONNES))
+      c.add('INVALID', `Tonnes are at most ${MAX_MASS_TONNES.toFixed()}`, [...at, 'tonnes']);
     volumes.push({ year: v.year, tonnes: v.tonnes });
   });
   c.throwIfAny();
@@ -126,7 +137,8 @@ function contactsOf(c: Collector, contacts: { name?: string | null; email: strin
   return contacts.map((contact, i) => {
     const email = contact.email.trim().toLowerCase();
     if (!isEmail(email)) c.add('INVALID', 'Enter a valid email address', ['input', 'contacts', String(i), 'email']);
-    else if (seen.has(email)) c.add('INVALID', `${email} appears more than once`, ['input', 'contacts', String(i), 'email']);
+    else if (seen.has(email))
+      c.add('INVALID', `${email} appears more than once`, ['input', 'contacts', String(i), 'email']);
     seen.add(email);
     return { name: blankToNull(contact.name), email };
   });
@@ -136,7 +148,11 @@ function checkSupplierName(c: Collector, name: string) {
   if (name.length < 3) c.add('INVALID', 'Name must be 3 to 255 characters', ['input', 'name']);
 }
 
-export function productSupplierFields(input: { name: string; customId?: string | null; contacts?: { name?: string | null; email: string }[] | null }) {
+export function productSupplierFields(input: {
+  name: string;
+  customId?: string | null;
+  contacts?: { name?: string | null; email: string }[] | null;
+}) {
   const c = new Collector();
   const name = input.name.trim();
   checkSupplierName(c, name);
@@ -146,7 +162,11 @@ export function productSupplierFields(input: { name: string; customId?: string |
   return { name, customId, contacts };
 }
 
-export function productSupplierPatch(input: { name?: string | null; customId?: string | null; contacts?: { name?: string | null; email: string }[] | null }): ProductSupplierPatch {
+export function productSupplierPatch(input: {
+  name?: string | null;
+  customId?: string | null;
+  contacts?: { name?: string | null; email: string }[] | null;
+}): ProductSupplierPatch {
   const c = new Collector();
   const patch: ProductSupplierPatch = {};
   if (input.name != null) {
@@ -177,19 +197,23 @@ export function checkSupplierPeriods(periods: SupplierPeriodInput[], today = tod
     for (const key of ['validFrom', 'validTo'] as const) {
       if (p[key] && p[key]! > today) c.add('INVALID', 'Dates must be today or in the past', [...at, key]);
     }
-    if (p.validFrom && p.validTo && p.validFrom > p.validTo) c.add('INVALID', 'validFrom must not be after validTo', [...at, 'validFrom']);
+    if (p.validFrom && p.validTo && p.validFrom > p.validTo)
+      c.add('INVALID', 'validFrom must not be after validTo', [...at, 'validFrom']);
     if (p.id) {
       if (ids.has(p.id)) c.add('INVALID', `Period ${p.id} appears more than once`, [...at, 'id']);
       ids.add(p.id);
     }
   });
-  const order = periods.map((p, i) => ({ p, i })).sort((a, b) => (a.p.validFrom ?? '').localeCompare(b.p.validFrom ?? ''));
+  const order = periods
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => (a.p.validFrom ?? '').localeCompare(b.p.validFrom ?? ''));
   for (let k = 1; k < order.length; k++) {
     const prev = order[k - 1]!;
     const next = order[k]!;
     // Strictly before: a period ending on the day another starts shares that day.
     const apart = prev.p.validTo !== null && next.p.validFrom !== null && prev.p.validTo < next.p.validFrom;
-    if (!apart) c.add('INVALID', 'Periods must not overlap or share a boundary day', ['input', 'periods', String(next.i)]);
+    if (!apart)
+      c.add('INVALID', 'Periods must not overlap or share a boundary day', ['input', 'periods', String(next.i)]);
   }
   c.throwIfAny();
 }
@@ -201,8 +225,10 @@ export function currentPeriod<T extends { validTo: string | null }>(periods: T[]
 
 export function inviteProductIds(ids: string[]): string[] {
   const c = new Collector();
-  if (ids.length < 1 || ids.length > BATCH_MAX) c.add('INVALID', `Give 1 to ${BATCH_MAX} products`, ['input', 'resoldProductIds']);
-  if (new Set(ids).size !== ids.length) c.add('INVALID', 'A product appears more than once', ['input', 'resoldProductIds']);
+  if (ids.length < 1 || ids.length > BATCH_MAX)
+    c.add('INVALID', `Give 1 to ${BATCH_MAX} products`, ['input', 'resoldProductIds']);
+  if (new Set(ids).size !== ids.length)
+    c.add('INVALID', 'A product appears more than once', ['input', 'resoldProductIds']);
   c.throwIfAny();
   return ids;
 }

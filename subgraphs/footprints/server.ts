@@ -38,14 +38,19 @@ export async function createFootprintsApp(config: Config): Promise<FootprintsApp
   }
 
   if (!config.CARBONCLOUD_USERNAME || !config.CARBONCLOUD_PASSWORD) {
-    throw new ConfigError('Invalid configuration:\n  CARBONCLOUD_USERNAME and CARBONCLOUD_PASSWORD are required when FOOTPRINTS_SOURCE=upstream');
+    throw new ConfigError(
+      'Invalid configuration:\n  CARBONCLOUD_USERNAME and CARBONCLOUD_PASSWORD are required when FOOTPRINTS_SOURCE=upstream',
+    );
   }
   const clients = createCarbonCloudClients(config, log);
   return app(new UpstreamFootprintsSource(clients.api, log), {
     database: null,
     local: null,
     // CarbonCloud documents no health route: its cheapest documented read, the groups list (seed 002 line 24).
-    health: upstreamHealth([{ name: 'carboncloud', client: clients.api, request: { path: CARBONCLOUD_ROUTES.groups } }], config),
+    health: upstreamHealth(
+      [{ name: 'carboncloud', client: clients.api, request: { path: CARBONCLOUD_ROUTES.groups } }],
+      config,
+    ),
     close: async () => {
       await clients.api.close();
       await clients.auth.close();
@@ -53,7 +58,10 @@ export async function createFootprintsApp(config: Config): Promise<FootprintsApp
   });
 }
 
-function app(source: FootprintsSource, parts: Pick<FootprintsApp, 'database' | 'local' | 'health' | 'close'>): FootprintsApp {
+function app(
+  source: FootprintsSource,
+  parts: Pick<FootprintsApp, 'database' | 'local' | 'health' | 'close'>,
+): FootprintsApp {
   return {
     name: 'footprints',
     resolvers,

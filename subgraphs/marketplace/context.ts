@@ -13,7 +13,13 @@ export interface Context extends RequestContext, OffsetOrderContext {
   access: CallerScope;
   loaders: MarketplaceLoaders;
   /** Signs an access token for a user (the secret stays in the server). */
-  issueToken(user: { id: string; email: string; name: string | null; role: 'USER' | 'ADMIN'; upstreamToken?: string }): Promise<{ token: string; expiresAt: Date }>;
+  issueToken(user: {
+    id: string;
+    email: string;
+    name: string | null;
+    role: 'USER' | 'ADMIN';
+    upstreamToken?: string;
+  }): Promise<{ token: string; expiresAt: Date }>;
   /** The caller a token just issued names (the rest of `authenticate`'s answer is theirs). */
   signedIn(token: string): Promise<AuthState>;
   /** True when the request carries the configured X-Backend-Secret-Key. */

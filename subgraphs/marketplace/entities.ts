@@ -6,4 +6,10 @@ import { OffsetOrderJournalSchema } from './offsets/upstream/entities.ts';
 import { ServiceOutboxSchema } from './outbox/entities.ts';
 import { WriteJournalSchema } from '../../lib/write-journal.ts';
 
-export const entities = [...offsetEntities, OffsetOrderJournalSchema, ...localEntities, ServiceOutboxSchema, WriteJournalSchema];
+export const entities = [
+  ...offsetEntities,
+  OffsetOrderJournalSchema,
+  ...localEntities,
+  ServiceOutboxSchema,
+  WriteJournalSchema,
+];

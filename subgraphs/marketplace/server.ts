@@ -32,7 +32,10 @@ export const MIGRATIONS = join(ROOT, 'subgraphs/marketplace/local/migrations');
 export type MarketplaceApp = SubgraphApp<Context> & { database?: Database; outbox?: ServiceOutboxDispatcher };
 
 /** `log` defaults to the process logger; tests pass one to read the alerts it writes. */
-export async function createMarketplaceApp(config: Config, log: Logger = createLogger('marketplace', config.LOG_LEVEL)): Promise<MarketplaceApp> {
+export async function createMarketplaceApp(
+  config: Config,
+  log: Logger = createLogger('marketplace', config.LOG_LEVEL),
+): Promise<MarketplaceApp> {
   let sourceFor: (base: RequestContext, access: CallerScope) => MarketplaceSource;
   let health: SubgraphApp<Context>['health'];
   let close: () => Promise<void>;
@@ -51,10 +54,16 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
     // Payment records (to payments) and credit retirements (to the registry) leave through one outbox.
     const dispatcher = serviceOutboxOf(config, db, log, changed);
     outbox = dispatcher;
-    offsets = await localOffsetOrders(config, db, log, () => {
-      dispatcher.kick();
-      changed();
-    }, changed);
+    offsets = await localOffsetOrders(
+      config,
+      db,
+      log,
+      () => {
+        dispatcher.kick();
+        changed();
+      },
+      changed,
+    );
     dispatcher.start();
     sourceFor = (_base, access) => new LocalMarketplaceSource(db, access, () => dispatcher.kick());
     health = databaseHealth(db);
@@ -70,14 +79,25 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
     // Every CO2Trust write goes through the write journal (lib/write-journal.ts) in the same database.
     const journal = new WriteJournal(() => db.fork(), { logger: log, settleMs: config.UPSTREAM_TIMEOUT_MS * 4 });
     sourceFor = (base, access) =>
-      new UpstreamMarketplaceSource(client, access, config.CO2TRUST_BACKEND_SECRET_KEY, config.CO2TRUST_BY_ID_CONCURRENCY, log, { journal, extensions: base.extensions });
+      new UpstreamMarketplaceSource(
+        client,
+        access,
+        config.CO2TRUST_BACKEND_SECRET_KEY,
+        config.CO2TRUST_BY_ID_CONCURRENCY,
+        log,
+        { journal, extensions: base.extensions },
+      );
     // CO2Trust's documented GET /health (seed 000 line 364); the offset-orders API has none, so its
     // cheapest documented read, GET /orders (seed 003 line 50), with the smallest page.
     const offsetOrdersHealth = createLuneApi(config, log);
     const upstreams = upstreamHealth(
       [
         { name: 'co2trust', client, request: { path: '/health' }, contractPathPrefix: '/co2trust-services/' },
-        { name: 'offset-orders', client: offsetOrdersHealth.http, request: { path: LUNE_ROUTES.orders, query: { limit: '1' } } },
+        {
+          name: 'offset-orders',
+          client: offsetOrdersHealth.http,
+          request: { path: LUNE_ROUTES.orders, query: { limit: '1' } },
+        },
       ],
       config,
     );
@@ -97,21 +117,21 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
   }
 
   const context = (base: RequestContext): Context => {
-      const access = callerScope(policy, base.auth);
-      const source = sourceFor(base, access);
-      const key = base.headers['x-backend-secret-key'];
-      return {
-        ...base,
-        ...offsets.context(base),
-        source,
-        access,
-        loaders: createLoaders(source),
-        live,
-        renew: () => context(base),
-        backendKeyValid: typeof key === 'string' && safeEqual(key, config.backendSecretKey),
-        issueToken: (user) => signToken(user, config.jwtSecret, config.JWT_TTL_SECONDS),
-        signedIn: (token) => callerOf(token, config.jwtSecret),
-      };
+    const access = callerScope(policy, base.auth);
+    const source = sourceFor(base, access);
+    const key = base.headers['x-backend-secret-key'];
+    return {
+      ...base,
+      ...offsets.context(base),
+      source,
+      access,
+      loaders: createLoaders(source),
+      live,
+      renew: () => context(base),
+      backendKeyValid: typeof key === 'string' && safeEqual(key, config.backendSecretKey),
+      issueToken: (user) => signToken(user, config.jwtSecret, config.JWT_TTL_SECONDS),
+      signedIn: (token) => callerOf(token, config.jwtSecret),
+    };
   };
 
   return {
@@ -124,10 +144,13 @@ export async function createMarketplaceApp(config: Config, log: Logger = createL
     health,
     routes: offsets.routes,
     // The service outbox's backlog, read with one SQL statement per scrape (local mode only).
-    metrics: database && ((registry) => gaugesOnScrape(registry, OUTBOX_GAUGES, async () => {
-      const backlog = await outboxBacklog(database);
-      return { service_outbox_depth: backlog.depth, service_outbox_oldest_age_seconds: backlog.oldestAgeSeconds };
-    })),
+    metrics:
+      database &&
+      ((registry) =>
+        gaugesOnScrape(registry, OUTBOX_GAUGES, async () => {
+          const backlog = await outboxBacklog(database);
+          return { service_outbox_depth: backlog.depth, service_outbox_oldest_age_seconds: backlog.oldestAgeSeconds };
+        })),
     close: async () => {
       await close();
       await live.close();

@@ -318,8 +318,15 @@ export interface MarketplaceSource {
   syncOrder(orderHash: string): Promise<SyncOrderResult | null>;
 
   /** Admin: creates or updates a catalogue record (validated by the caller). */
-  createModel<M extends CatalogueModel>(model: M, input: CatalogueModels[M]['input']): Promise<CatalogueModels[M]['record']>;
-  updateModel<M extends CatalogueModel>(model: M, id: string, input: CatalogueModels[M]['input']): Promise<CatalogueModels[M]['record'] | null>;
+  createModel<M extends CatalogueModel>(
+    model: M,
+    input: CatalogueModels[M]['input'],
+  ): Promise<CatalogueModels[M]['record']>;
+  updateModel<M extends CatalogueModel>(
+    model: M,
+    id: string,
+    input: CatalogueModels[M]['input'],
+  ): Promise<CatalogueModels[M]['record'] | null>;
 
   /** Adds an address to the mailing list; an address already on it returns its entry. */
   subscribeToMailingList(email: string): Promise<MailingListEntryRecord>;

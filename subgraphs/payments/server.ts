@@ -48,9 +48,19 @@ export async function createPaymentsApp(config: Config): Promise<PaymentsApp> {
     const db = await openDatabase(config, { name: 'payments', entities, migrationsPath: MIGRATIONS });
     const journal = new WriteJournal(() => db.fork(), { logger: log, settleMs: config.UPSTREAM_TIMEOUT_MS * 4 });
     sourceFor = (base) =>
-      new UpstreamPaymentsSource(client, callerScope(policy, base.auth), config.CO2TRUST_BACKEND_SECRET_KEY, log, { db, journal, extensions: base.extensions });
+      new UpstreamPaymentsSource(client, callerScope(policy, base.auth), config.CO2TRUST_BACKEND_SECRET_KEY, log, {
+        db,
+        journal,
+        extensions: base.extensions,
+      });
     // CO2Trust's documented GET /health (seed 000 line 364).
-    health = withDatabase(databaseHealth(db), upstreamHealth([{ name: 'co2trust', client, request: { path: '/health' }, contractPathPrefix: '/co2trust-payments/' }], config));
+    health = withDatabase(
+      databaseHealth(db),
+      upstreamHealth(
+        [{ name: 'co2trust', client, request: { path: '/health' }, contractPathPrefix: '/co2trust-payments/' }],
+        config,
+      ),
+    );
     close = async () => {
       await client.close();
       await db.close();

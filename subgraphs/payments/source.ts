@@ -126,10 +126,17 @@ export interface PaymentsSource {
   /** Transactions visible to the viewer (all for an admin, else those the viewer paid or received). */
   paymentTransactions(listing: Listing<PaymentTransactionFilter>): Promise<Connection<PaymentTransactionRecord>>;
   /** One batch for many orders, suppliers or NFTs: the same window of each one's visible transactions, newest first. */
-  paymentsOfSubjects(type: PaymentTransactionType, typeIds: readonly string[], page: ConnectionArgs): Promise<Connection<PaymentTransactionRecord>[]>;
+  paymentsOfSubjects(
+    type: PaymentTransactionType,
+    typeIds: readonly string[],
+    page: ConnectionArgs,
+  ): Promise<Connection<PaymentTransactionRecord>[]>;
 
   /** One batch for many users (the caller, or anyone for an admin): transactions each paid or received. */
-  paymentTransactionsOfUsers(userIds: readonly string[], page: ConnectionArgs): Promise<Connection<PaymentTransactionRecord>[]>;
+  paymentTransactionsOfUsers(
+    userIds: readonly string[],
+    page: ConnectionArgs,
+  ): Promise<Connection<PaymentTransactionRecord>[]>;
   bankAccountsOfUsers(userIds: readonly string[], page: ConnectionArgs): Promise<Connection<BankAccountRecord>[]>;
   transfersOfUsers(userIds: readonly string[], page: ConnectionArgs): Promise<Connection<TransferRecord>[]>;
   /** Accounts by id and owner (the owner is known wherever an account is referenced). */

@@ -4,13 +4,42 @@ import { Decimal, minorUnits } from '../../lib/decimal.ts';
 import { ValidationErrors, badInput, type UserError } from '../../lib/errors.ts';
 import { MAX_MONEY_AMOUNT } from '../../lib/limits.ts';
 import { isCountryCode } from '../../lib/scalars.ts';
-import type { NewBankAccount, NewPaymentTransaction, NewTransfer, PaymentTransactionFilter, PaymentTransactionStatus, PaymentTransactionType } from './source.ts';
+import type {
+  NewBankAccount,
+  NewPaymentTransaction,
+  NewTransfer,
+  PaymentTransactionFilter,
+  PaymentTransactionStatus,
+  PaymentTransactionType,
+} from './source.ts';
 import { IDEMPOTENCY_KEY_RULE, idempotencyKeyOf } from '../../lib/idempotency-key.ts';
 
 /** ISO 13616 IBAN lengths of the countries the market pays out to; others get the generic 15..34. */
 const IBAN_LENGTHS: Record<string, number> = {
-  AT: 20, BE: 16, CH: 21, CZ: 24, DE: 22, DK: 18, EE: 20, ES: 24, FI: 18, FR: 27, GB: 22, IE: 22, IS: 26,
-  IT: 27, LT: 20, LU: 20, LV: 21, NL: 18, NO: 15, PL: 28, PT: 25, SE: 24, SI: 19, SK: 24,
+  AT: 20,
+  BE: 16,
+  CH: 21,
+  CZ: 24,
+  DE: 22,
+  DK: 18,
+  EE: 20,
+  ES: 24,
+  FI: 18,
+  FR: 27,
+  GB: 22,
+  IE: 22,
+  IS: 26,
+  IT: 27,
+  LT: 20,
+  LU: 20,
+  LV: 21,
+  NL: 18,
+  NO: 15,
+  PL: 28,
+  PT: 25,
+  SE: 24,
+  SI: 19,
+  SK: 24,
 };
 
 /** Upper case without spaces, as banks print it in groups of four. */
@@ -35,7 +64,11 @@ export function bicValid(bic: string): boolean {
   return /^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(bic) && isCountryCode(bic.slice(4, 6));
 }
 
-const err = (field: string, message: string, code: UserError['code'] = 'INVALID'): UserError => ({ field: ['input', field], message, code });
+const err = (field: string, message: string, code: UserError['code'] = 'INVALID'): UserError => ({
+  field: ['input', field],
+  message,
+  code,
+});
 
 function throwIfAny(errors: UserError[]) {
   if (errors.length) throw new ValidationErrors(errors);
@@ -44,24 +77,39 @@ function throwIfAny(errors: UserError[]) {
 /** A positive amount with no more decimals than the currency has minor units. */
 function checkAmount(errors: UserError[], amount: Decimal, currency: string) {
   if (!amount.isFinite() || amount.lte(0)) errors.push(err('amount', 'Amount must be greater than zero'));
-  else if (amount.decimalPlaces() > minorUnits(currency)) errors.push(err('amount', `${currency} amounts have at most ${minorUnits(currency)} decimal places`));
-  else if (amount.gt(MAX_MONEY_AMOUNT)) errors.push(err('amount', `Amounts are at most ${MAX_MONEY_AMOUNT.toFixed()} ${currency}`));
+  else if (amount.decimalPlaces() > minorUnits(currency))
+    errors.push(err('amount', `${currency} amounts have at most ${minorUnits(currency)} decimal places`));
+  else if (amount.gt(MAX_MONEY_AMOUNT))
+    errors.push(err('amount', `Amounts are at most ${MAX_MONEY_AMOUNT.toFixed()} ${currency}`));
 }
 
-export function validateBankAccount(input: { holderName: string; iban: string; bic: string; currency: string; countryCode: string }): NewBankAccount {
+export function validateBankAccount(input: {
+  holderName: string;
+  iban: string;
+  bic: string;
+  currency: string;
+  countryCode: string;
+}): NewBankAccount {
   const errors: UserError[] = [];
   const holderName = input.holderName.trim();
   if (!holderName) errors.push(err('holderName', 'Enter the account holder name', 'REQUIRED'));
   const iban = normalizeIban(input.iban);
   if (!ibanChecksumValid(iban)) errors.push(err('iban', 'Enter a valid IBAN (the check digits do not match)'));
-  else if (iban.slice(0, 2) !== input.countryCode) errors.push(err('countryCode', `The IBAN belongs to ${iban.slice(0, 2)}, not ${input.countryCode}`));
+  else if (iban.slice(0, 2) !== input.countryCode)
+    errors.push(err('countryCode', `The IBAN belongs to ${iban.slice(0, 2)}, not ${input.countryCode}`));
   const bic = input.bic.replace(/\s+/g, '').toUpperCase();
   if (!bicValid(bic)) errors.push(err('bic', 'Enter a valid BIC of 8 or 11 characters, e.g. ESSESESS'));
   throwIfAny(errors);
   return { holderName, iban, bic, currency: input.currency, countryCode: input.countryCode };
 }
 
-export function validateTransfer(input: { bankAccountId: string; amount: Decimal; currency: string; idempotencyKey: string; reference?: string | null }): NewTransfer {
+export function validateTransfer(input: {
+  bankAccountId: string;
+  amount: Decimal;
+  currency: string;
+  idempotencyKey: string;
+  reference?: string | null;
+}): NewTransfer {
   const errors: UserError[] = [];
   if (!input.bankAccountId.trim()) errors.push(err('bankAccountId', 'Choose a bank account', 'REQUIRED'));
   checkAmount(errors, input.amount, input.currency);
@@ -69,7 +117,13 @@ export function validateTransfer(input: { bankAccountId: string; amount: Decimal
   if (key === null) errors.push(err('idempotencyKey', IDEMPOTENCY_KEY_RULE));
   const reference = input.reference?.trim() || null;
   throwIfAny(errors);
-  return { bankAccountId: input.bankAccountId.trim(), amount: input.amount, currency: input.currency, idempotencyKey: key ?? '', reference };
+  return {
+    bankAccountId: input.bankAccountId.trim(),
+    amount: input.amount,
+    currency: input.currency,
+    idempotencyKey: key ?? '',
+    reference,
+  };
 }
 
 export function validatePaymentTransaction(input: {
@@ -107,15 +161,22 @@ export function validatePaymentTransaction(input: {
 }
 
 /** The list filter; a `typeId` without a specific type is refused rather than silently ignored. */
-export function validateFilter(filter: { type?: 'ALL' | PaymentTransactionType | null; typeId?: string | null } | null | undefined): PaymentTransactionFilter {
+export function validateFilter(
+  filter: { type?: 'ALL' | PaymentTransactionType | null; typeId?: string | null } | null | undefined,
+): PaymentTransactionFilter {
   const type = !filter?.type || filter.type === 'ALL' ? null : filter.type;
   const typeId = filter?.typeId?.trim() || null;
   if (filter?.typeId != null && !typeId) throw badInput('"filter.typeId" must not be empty', 'filter.typeId');
-  if (typeId && !type) throw badInput('"filter.typeId" needs a specific "filter.type" (ORDER, SUPPLIER or NFT)', 'filter.typeId');
+  if (typeId && !type)
+    throw badInput('"filter.typeId" needs a specific "filter.type" (ORDER, SUPPLIER or NFT)', 'filter.typeId');
   return { type, typeId };
 }
 
 /** Stable hash input of a request, for idempotency comparisons. */
 export function requestFingerprint(fields: Record<string, string | null>): string {
-  return JSON.stringify(Object.keys(fields).sort().map((k) => [k, fields[k]]));
+  return JSON.stringify(
+    Object.keys(fields)
+      .sort()
+      .map((k) => [k, fields[k]]),
+  );
 }

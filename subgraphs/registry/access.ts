@@ -8,7 +8,11 @@ import { DomainError, ValidationErrors, forbidden, unauthenticated } from '../..
 import { Membership } from './local/entities.ts';
 import type { OrganizationMemberRecord } from './source.ts';
 
-const toMember = (m: Membership): OrganizationMemberRecord => ({ organizationId: m.organizationId, userId: m.userId, grantedAt: m.createdAt });
+const toMember = (m: Membership): OrganizationMemberRecord => ({
+  organizationId: m.organizationId,
+  userId: m.userId,
+  grantedAt: m.createdAt,
+});
 
 export class OrganizationAccess {
   private readonly em: EntityManager;
@@ -35,7 +39,10 @@ export class OrganizationAccess {
     if (!viewer) return Promise.resolve(false);
     let known = this.memberOf.get(organizationId);
     if (!known) {
-      known = this.em.fork().count(Membership, { organizationId, userId: viewer.id }).then((n) => n > 0);
+      known = this.em
+        .fork()
+        .count(Membership, { organizationId, userId: viewer.id })
+        .then((n) => n > 0);
       this.memberOf.set(organizationId, known);
     }
     return known;
@@ -59,13 +66,17 @@ export class OrganizationAccess {
 
   /** Every organization some user may act for (the organizations the layer knows). */
   async organizationsWithMembers(): Promise<string[]> {
-    const rows = await this.em.fork().find(Membership, {}, { fields: ['organizationId'], orderBy: { organizationId: 'ASC' } });
+    const rows = await this.em
+      .fork()
+      .find(Membership, {}, { fields: ['organizationId'], orderBy: { organizationId: 'ASC' } });
     return [...new Set(rows.map((m) => m.organizationId))];
   }
 
   async members(organizationId: string): Promise<OrganizationMemberRecord[]> {
     this.assertAdmin();
-    const rows = await this.em.fork().find(Membership, { organizationId }, { orderBy: { createdAt: 'ASC', userId: 'ASC' } });
+    const rows = await this.em
+      .fork()
+      .find(Membership, { organizationId }, { orderBy: { createdAt: 'ASC', userId: 'ASC' } });
     return rows.map(toMember);
   }
 
@@ -73,7 +84,10 @@ export class OrganizationAccess {
   async grant(organizationId: string, userId: string): Promise<OrganizationMemberRecord> {
     this.assertAdmin();
     const user = userId.trim();
-    if (!user) throw new ValidationErrors([{ field: ['input', 'userId'], code: 'REQUIRED', message: 'Give the id of the user to grant access to' }]);
+    if (!user)
+      throw new ValidationErrors([
+        { field: ['input', 'userId'], code: 'REQUIRED', message: 'Give the id of the user to grant access to' },
+      ]);
     const em = this.em.fork();
     const existing = await em.findOne(Membership, { organizationId, userId: user });
     if (existing) return toMember(existing);
@@ -91,7 +105,12 @@ export class OrganizationAccess {
     this.assertAdmin();
     const em = this.em.fork();
     const existing = await em.findOne(Membership, { organizationId, userId: userId.trim() });
-    if (!existing) throw new DomainError('NOT_FOUND', `User ${userId} is not a member of organization ${organizationId}`, 'input.userId');
+    if (!existing)
+      throw new DomainError(
+        'NOT_FOUND',
+        `User ${userId} is not a member of organization ${organizationId}`,
+        'input.userId',
+      );
     await em.nativeDelete(Membership, { id: existing.id });
     return toMember(existing);
   }

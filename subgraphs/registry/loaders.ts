@@ -8,7 +8,9 @@ export function createLoaders(source: RegistrySource) {
       cacheKeyFn: (t) => `${t.tokenAddress.toLowerCase()}|${t.tokenId}`,
       maxBatchSize: 100,
     }),
-    retirementsByOffsetOrder: loader<string, RetirementRecord[]>((ids) => source.retirementsByOffsetOrders(ids), { maxBatchSize: 100 }),
+    retirementsByOffsetOrder: loader<string, RetirementRecord[]>((ids) => source.retirementsByOffsetOrders(ids), {
+      maxBatchSize: 100,
+    }),
     project: loader((ids: readonly string[]) => source.projectsByIds(ids)),
     creditType: loader((codes: readonly string[]) => source.creditTypesByCodes(codes)),
   };

@@ -21,49 +21,86 @@ export interface CreditActionInput {
   amount: Decimal;
   toOrganizationId?: string | null;
   toAddress?: string | null;
-  retirement?: { reason?: string | null; beneficiaryName?: string | null; comment?: string | null; offsetOrderId?: string | null } | null;
+  retirement?: {
+    reason?: string | null;
+    beneficiaryName?: string | null;
+    comment?: string | null;
+    offsetOrderId?: string | null;
+  } | null;
   idempotencyKey?: string | null;
 }
 
-const err = (field: string, code: UserError['code'], message: string): UserError => ({ field: ['input', ...field.split('.')], code, message });
+const err = (field: string, code: UserError['code'], message: string): UserError => ({
+  field: ['input', ...field.split('.')],
+  code,
+  message,
+});
 const blank = (v: string | null | undefined) => v == null || v.trim() === '';
 
 /** Checks a credit action before anything is written; every problem is reported at once. */
 export function validateCreditAction(input: CreditActionInput): CreditActionCommand {
   const errors: UserError[] = [];
-  if (input.action === 'UNKNOWN') throw new ValidationErrors([err('action', 'INVALID', 'UNKNOWN is not an action: give TRANSFER, RETIRE, TRANSFER_RETIRE or CANCEL')]);
+  if (input.action === 'UNKNOWN')
+    throw new ValidationErrors([
+      err('action', 'INVALID', 'UNKNOWN is not an action: give TRANSFER, RETIRE, TRANSFER_RETIRE or CANCEL'),
+    ]);
   const action = input.action;
   const transfer = TRANSFERS.includes(action);
   const retire = RETIREMENTS.includes(action);
 
   if (blank(input.creditId)) errors.push(err('creditId', 'REQUIRED', 'Give the id of the credit'));
   let amount = 0n;
-  if (!input.amount.isInteger()) errors.push(err('amount', 'INVALID', 'Amount must be a whole number of tonnes: every tonne has one serial number'));
+  if (!input.amount.isInteger())
+    errors.push(err('amount', 'INVALID', 'Amount must be a whole number of tonnes: every tonne has one serial number'));
   else if (input.amount.lte(0)) errors.push(err('amount', 'INVALID', 'Amount must be more than zero'));
-  else if (input.amount.gt(MAX_TONNES.toString())) errors.push(err('amount', 'INSUFFICIENT_BALANCE', insufficientBalance(input.amount.toFixed(0))));
+  else if (input.amount.gt(MAX_TONNES.toString()))
+    errors.push(err('amount', 'INSUFFICIENT_BALANCE', insufficientBalance(input.amount.toFixed(0))));
   else amount = BigInt(input.amount.toFixed(0));
 
   const toOrg = blank(input.toOrganizationId) ? null : input.toOrganizationId!.trim();
   const toAddress = blank(input.toAddress) ? null : input.toAddress!.trim();
   if (transfer) {
-    if (toOrg && toAddress) errors.push(err('toAddress', 'INVALID', 'Give either toOrganizationId or toAddress, not both'));
-    if (!toOrg && !toAddress) errors.push(err('toOrganizationId', 'REQUIRED', 'A transfer needs toOrganizationId or toAddress'));
-    if (toAddress && !ADDRESS.test(toAddress)) errors.push(err('toAddress', 'INVALID', 'toAddress must be a 0x-prefixed hexadecimal address'));
-    if (toOrg && toOrg === input.organizationId) errors.push(err('toOrganizationId', 'INVALID', 'An organization cannot transfer credits to itself'));
+    if (toOrg && toAddress)
+      errors.push(err('toAddress', 'INVALID', 'Give either toOrganizationId or toAddress, not both'));
+    if (!toOrg && !toAddress)
+      errors.push(err('toOrganizationId', 'REQUIRED', 'A transfer needs toOrganizationId or toAddress'));
+    if (toAddress && !ADDRESS.test(toAddress))
+      errors.push(err('toAddress', 'INVALID', 'toAddress must be a 0x-prefixed hexadecimal address'));
+    if (toOrg && toOrg === input.organizationId)
+      errors.push(err('toOrganizationId', 'INVALID', 'An organization cannot transfer credits to itself'));
   } else if (toOrg || toAddress) {
-    errors.push(err(toOrg ? 'toOrganizationId' : 'toAddress', 'INVALID', `${action} has no destination; give no toOrganizationId or toAddress`));
+    errors.push(
+      err(
+        toOrg ? 'toOrganizationId' : 'toAddress',
+        'INVALID',
+        `${action} has no destination; give no toOrganizationId or toAddress`,
+      ),
+    );
   }
 
   const r = input.retirement;
   let retirement: CreditActionCommand['retirement'] = null;
   if (retire) {
-    if (!r) errors.push(err('retirement', 'REQUIRED', 'A retirement needs retirement data: reason and beneficiaryName (comment is optional)'));
+    if (!r)
+      errors.push(
+        err(
+          'retirement',
+          'REQUIRED',
+          'A retirement needs retirement data: reason and beneficiaryName (comment is optional)',
+        ),
+      );
     else {
       if (blank(r.reason)) errors.push(err('retirement.reason', 'REQUIRED', 'A retirement needs a reason'));
-      if (blank(r.beneficiaryName)) errors.push(err('retirement.beneficiaryName', 'REQUIRED', 'A retirement needs a beneficiary name'));
+      if (blank(r.beneficiaryName))
+        errors.push(err('retirement.beneficiaryName', 'REQUIRED', 'A retirement needs a beneficiary name'));
       // The ICR document's `retirementData` does not require a comment.
       if (!blank(r.reason) && !blank(r.beneficiaryName)) {
-        retirement = { reason: r.reason!.trim(), beneficiaryName: r.beneficiaryName!.trim(), comment: blank(r.comment) ? null : r.comment!.trim(), offsetOrderId: blank(r.offsetOrderId) ? null : r.offsetOrderId!.trim() };
+        retirement = {
+          reason: r.reason!.trim(),
+          beneficiaryName: r.beneficiaryName!.trim(),
+          comment: blank(r.comment) ? null : r.comment!.trim(),
+          offsetOrderId: blank(r.offsetOrderId) ? null : r.offsetOrderId!.trim(),
+        };
       }
     }
   } else if (r) {
@@ -71,29 +108,51 @@ export function validateCreditAction(input: CreditActionInput): CreditActionComm
   }
 
   const idempotencyKey = input.idempotencyKey == null ? null : idempotencyKeyOf(input.idempotencyKey);
-  if (input.idempotencyKey != null && idempotencyKey === null) errors.push(err('idempotencyKey', 'INVALID', IDEMPOTENCY_KEY_RULE));
+  if (input.idempotencyKey != null && idempotencyKey === null)
+    errors.push(err('idempotencyKey', 'INVALID', IDEMPOTENCY_KEY_RULE));
 
   if (errors.length) throw new ValidationErrors(errors);
-  return { organizationId: input.organizationId, action, creditId: input.creditId.trim(), amount, toOrganizationId: toOrg, toAddress, retirement, idempotencyKey };
+  return {
+    organizationId: input.organizationId,
+    action,
+    creditId: input.creditId.trim(),
+    amount,
+    toOrganizationId: toOrg,
+    toAddress,
+    retirement,
+    idempotencyKey,
+  };
 }
 
 export const insufficientBalance = (amount: string | bigint) => `Not enough tonnes available for ${amount} t`;
 export const unknownCredit = (creditId: string) => `Credit ${creditId} is not in the organization's inventory`;
 export const unknownOrganization = (id: string) => `Organization ${id} does not exist`;
 
-export const insufficientBalanceError = (amount: bigint) => new DomainError('INSUFFICIENT_BALANCE', insufficientBalance(amount), 'input.amount');
-export const unknownCreditError = (creditId: string) => new DomainError('NOT_FOUND', unknownCredit(creditId), 'input.creditId');
-export const unknownOrganizationError = (id: string, field = 'input.toOrganizationId') => new DomainError('NOT_FOUND', unknownOrganization(id), field);
-export const alreadyReviewedError = (requestId: string) => new DomainError('CONFLICT', `Credit request ${requestId} has already been reviewed`, 'input.requestId');
-export const idempotencyMismatchError = () => new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was already used for a different request', 'input.idempotencyKey');
+export const insufficientBalanceError = (amount: bigint) =>
+  new DomainError('INSUFFICIENT_BALANCE', insufficientBalance(amount), 'input.amount');
+export const unknownCreditError = (creditId: string) =>
+  new DomainError('NOT_FOUND', unknownCredit(creditId), 'input.creditId');
+export const unknownOrganizationError = (id: string, field = 'input.toOrganizationId') =>
+  new DomainError('NOT_FOUND', unknownOrganization(id), field);
+export const alreadyReviewedError = (requestId: string) =>
+  new DomainError('CONFLICT', `Credit request ${requestId} has already been reviewed`, 'input.requestId');
+export const idempotencyMismatchError = () =>
+  new DomainError(
+    'IDEMPOTENCY_MISMATCH',
+    'This idempotency key was already used for a different request',
+    'input.idempotencyKey',
+  );
 
 /** What an idempotency key stands for: the kind of mutation and its input, without the key. */
 export function fingerprint(kind: 'TRANSACT' | 'REQUEST', cmd: CreditActionCommand): string {
   const { idempotencyKey: _key, ...rest } = cmd;
-  return createHash('sha256').update(JSON.stringify({ kind, ...rest, amount: rest.amount.toString() })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ kind, ...rest, amount: rest.amount.toString() }))
+    .digest('hex');
 }
 
-export const unknownRequestError = (requestId: string) => new DomainError('NOT_FOUND', `Credit request ${requestId} does not exist`, 'input.requestId');
+export const unknownRequestError = (requestId: string) =>
+  new DomainError('NOT_FOUND', `Credit request ${requestId} does not exist`, 'input.requestId');
 
 /** `ICR-SWE-713-2021-41-100`: the credit's serial prefix and the first and last serial of a range. */
 export function serialization(prefix: string, start: bigint, end: bigint): string {
@@ -128,8 +187,10 @@ export function validateOffsetRetirement(input: OffsetRetirementInput): OffsetRe
   const errors: UserError[] = [];
   if (blank(input.offsetOrderId)) errors.push(err('offsetOrderId', 'REQUIRED', 'Give the id of the offset order'));
   if (blank(input.projectId)) errors.push(err('projectId', 'REQUIRED', 'Give the id of the project to retire from'));
-  if (!Number.isInteger(input.tonnes) || input.tonnes < 1) errors.push(err('tonnes', 'INVALID', 'Tonnes must be a whole number of at least 1'));
-  if (blank(input.beneficiaryName)) errors.push(err('beneficiaryName', 'REQUIRED', 'A retirement needs a beneficiary name'));
+  if (!Number.isInteger(input.tonnes) || input.tonnes < 1)
+    errors.push(err('tonnes', 'INVALID', 'Tonnes must be a whole number of at least 1'));
+  if (blank(input.beneficiaryName))
+    errors.push(err('beneficiaryName', 'REQUIRED', 'A retirement needs a beneficiary name'));
   const key = idempotencyKeyOf(input.idempotencyKey) ?? '';
   if (key === '') errors.push(err('idempotencyKey', 'INVALID', IDEMPOTENCY_KEY_RULE));
   if (errors.length) throw new ValidationErrors(errors);
@@ -149,10 +210,25 @@ export function validateOffsetRetirement(input: OffsetRetirementInput): OffsetRe
 /** What an offset retirement key stands for: its input, without the key. */
 export function offsetRetirementFingerprint(cmd: OffsetRetirementCommand): string {
   const { offsetOrderId, projectId, tonnes, beneficiaryName, reason } = cmd;
-  return createHash('sha256').update(JSON.stringify({ kind: 'OFFSET_RETIREMENT', offsetOrderId, projectId, tonnes: tonnes.toString(), beneficiaryName, reason })).digest('hex');
+  return createHash('sha256')
+    .update(
+      JSON.stringify({
+        kind: 'OFFSET_RETIREMENT',
+        offsetOrderId,
+        projectId,
+        tonnes: tonnes.toString(),
+        beneficiaryName,
+        reason,
+      }),
+    )
+    .digest('hex');
 }
 
 export const noOffsetCreditsError = (projectId: string) =>
   new DomainError('NOT_FOUND', `The offset inventory holds no credits of project ${projectId}`, 'input.projectId');
 export const notEnoughOffsetCreditsError = (tonnes: bigint, available: bigint | null) =>
-  new DomainError('INSUFFICIENT_BALANCE', `The offset inventory holds ${available === null ? 'too few tonnes' : `${available} t`} of the project, not enough for ${tonnes} t`, 'input.tonnes');
+  new DomainError(
+    'INSUFFICIENT_BALANCE',
+    `The offset inventory holds ${available === null ? 'too few tonnes' : `${available} t`} of the project, not enough for ${tonnes} t`,
+    'input.tonnes',
+  );

@@ -30,7 +30,11 @@ export const MIGRATIONS = join(ROOT, 'subgraphs/registry/local/migrations');
  * applied (ten timeouts: long after any attempt could still arrive).
  */
 export function journalTiming(config: Pick<Config, 'UPSTREAM_TIMEOUT_MS' | 'UPSTREAM_RETRIES'>): JournalTiming {
-  return { waitMs: config.UPSTREAM_TIMEOUT_MS * (config.UPSTREAM_RETRIES + 2), graceMs: config.UPSTREAM_TIMEOUT_MS * 10, skewMs: 60_000 };
+  return {
+    waitMs: config.UPSTREAM_TIMEOUT_MS * (config.UPSTREAM_RETRIES + 2),
+    graceMs: config.UPSTREAM_TIMEOUT_MS * 10,
+    skewMs: 60_000,
+  };
 }
 
 /** The registry app; `database` is its own (tests count its statements). */
@@ -43,18 +47,30 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
   // may act for which organization (upstream mode also keeps its journals of ICR writes there).
   const db = await openDatabase(config, { name: 'registry', entities, migrationsPath: MIGRATIONS });
   const dbHealth = databaseHealth(db);
-  let health: SubgraphApp<Context>['health'] = async () => ({ ...(await dbHealth()), source: config.sourceOf('registry') });
+  let health: SubgraphApp<Context>['health'] = async () => ({
+    ...(await dbHealth()),
+    source: config.sourceOf('registry'),
+  });
   if (config.sourceOf('registry') === 'local') {
     if (config.SEED_DEMO_DATA && (await seedRegistry(db.fork()))) log.info('seeded demo data');
     sourceFor = (_base, access) => new LocalRegistrySource(db, access, config.REGISTRY_OFFSET_ORGANIZATION_ID);
     close = () => db.close();
   } else {
-    if (config.SEED_DEMO_DATA && (await seedUpstreamRecords(db.fork()))) log.info('seeded demo memberships and journal');
+    if (config.SEED_DEMO_DATA && (await seedUpstreamRecords(db.fork())))
+      log.info('seeded demo memberships and journal');
     const client = createIcrClient(config, log);
     const icr = new IcrApi(client, log);
     const puro = createPuroClient(config, log);
     const journal = new WriteJournal(() => db.fork(), journalTiming(config));
-    sourceFor = (_base, access) => new UpstreamRegistrySource({ icr, puro, journal, access, offsetOrganizationId: config.REGISTRY_OFFSET_ORGANIZATION_ID, logger: log });
+    sourceFor = (_base, access) =>
+      new UpstreamRegistrySource({
+        icr,
+        puro,
+        journal,
+        access,
+        offsetOrganizationId: config.REGISTRY_OFFSET_ORGANIZATION_ID,
+        logger: log,
+      });
     // Puro is served by CO2Trust: its documented GET /health (seed 000 line 364). The ICR documents
     // no health route: its cheapest documented read, the offset organization's inventory (seed 001 line 26).
     const upstreams = upstreamHealth(
@@ -77,14 +93,27 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
     // Who may act for which organization: read once per request, by the sources and the access rules.
     const access = new OrganizationAccess(db.fork(), base.auth.viewer, base.auth.service);
     const source = sourceFor(base, access);
-    return { ...base, source, loaders: createLoaders(source), memberOf: (organizationId: string) => access.isMember(organizationId), live, renew: () => context(base) };
+    return {
+      ...base,
+      source,
+      loaders: createLoaders(source),
+      memberOf: (organizationId: string) => access.isMember(organizationId),
+      live,
+      renew: () => context(base),
+    };
   };
   return {
     name: 'registry',
     resolvers,
     // An offset order's id or the marketplace's pooled retirement's: the registry cannot tell which.
     localIdFields: new Set(
-      ['Retirement', 'CreditRequest', 'RetirementFilter', 'RetirementDataInput', 'RetireCreditsForOffsetOrderInput'].map((type) => `${type}.offsetOrderId`),
+      [
+        'Retirement',
+        'CreditRequest',
+        'RetirementFilter',
+        'RetirementDataInput',
+        'RetireCreditsForOffsetOrderInput',
+      ].map((type) => `${type}.offsetOrderId`),
     ),
     policy,
     context,

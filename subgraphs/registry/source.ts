@@ -185,17 +185,30 @@ export interface RegistrySource {
    * memberships before anything else is read; null when it does not exist or the viewer may not see it.
    */
   organization(id: string): Promise<OrganizationRecord | null>;
-  inventory(organizationId: string, development: boolean, page: ConnectionArgs): Promise<Connection<CreditHoldingRecord>>;
+  inventory(
+    organizationId: string,
+    development: boolean,
+    page: ConnectionArgs,
+  ): Promise<Connection<CreditHoldingRecord>>;
   creditRequests(organizationId: string, page: ConnectionArgs): Promise<Connection<CreditRequestRecord>>;
   creditRequest(organizationId: string, requestId: string): Promise<CreditRequestRecord | null>;
 
   /** `totalCount`: whether the caller selected it (local mode counts only then). */
-  puroInventory(filter: PuroInventoryFilter, order: PuroInventoryOrder, page: ConnectionArgs, totalCount?: boolean): Promise<Connection<CarbonCreditRecord>>;
+  puroInventory(
+    filter: PuroInventoryFilter,
+    order: PuroInventoryOrder,
+    page: ConnectionArgs,
+    totalCount?: boolean,
+  ): Promise<Connection<CarbonCreditRecord>>;
   /**
    * `onPartFailure` hears of each part of a list read from several upstream calls that failed
    * (e.g. one organization's requests): the list answers the parts that succeeded.
    */
-  retirements(filter: RetirementFilter, page: ConnectionArgs, onPartFailure?: (failure: PartFailure) => void): Promise<Connection<RetirementRecord>>;
+  retirements(
+    filter: RetirementFilter,
+    page: ConnectionArgs,
+    onPartFailure?: (failure: PartFailure) => void,
+  ): Promise<Connection<RetirementRecord>>;
   creditTypes(page: ConnectionArgs): Promise<Connection<CreditTypeRecord>>;
 
   /** Token-level credits by token address and id, in one batch. */
@@ -209,7 +222,11 @@ export interface RegistrySource {
   transactCredits(command: CreditActionCommand): Promise<CreditRequestRecord>;
   /** Files a pending request and reserves its amount. */
   requestCreditAction(command: CreditActionCommand): Promise<CreditRequestRecord>;
-  reviewCreditRequest(organizationId: string, requestId: string, decision: ReviewDecision): Promise<CreditRequestRecord>;
+  reviewCreditRequest(
+    organizationId: string,
+    requestId: string,
+    decision: ReviewDecision,
+  ): Promise<CreditRequestRecord>;
   /**
    * Retires tonnes of one project from the offset organization's inventory, oldest vintage first,
    * one retirement per credit; the caller is a trusted service (checked by the resolver).

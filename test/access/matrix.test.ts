@@ -43,7 +43,12 @@ import { checkResponse } from '../support/response-check.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 const api = buildSchema(readFileSync(join(ROOT, 'schema', 'api.graphql'), 'utf8'));
-const POLICIES: Record<SubgraphName, AccessPolicy> = { marketplace: marketplacePolicy, payments: paymentsPolicy, registry: registryPolicy, footprints: footprintsPolicy };
+const POLICIES: Record<SubgraphName, AccessPolicy> = {
+  marketplace: marketplacePolicy,
+  payments: paymentsPolicy,
+  registry: registryPolicy,
+  footprints: footprintsPolicy,
+};
 const catalogue = entities();
 const ownerOf = (type: string) => catalogue.owners.get(type);
 const isNode = (type: string) => ownerOf(type) !== undefined;
@@ -75,36 +80,63 @@ interface Fixture {
   match?: (node: Record<string, unknown>) => boolean;
 }
 
-const userOf = (id: string | null) => (Object.entries(DEMO.users).find(([, u]) => u.id === id)?.[0] ?? null) as 'alice' | 'bob' | 'admin' | null;
+const userOf = (id: string | null) =>
+  (Object.entries(DEMO.users).find(([, u]) => u.id === id)?.[0] ?? null) as 'alice' | 'bob' | 'admin' | null;
 const payment = (i: number): Fixture => {
   const t = demoPaymentTransactions[i]!;
-  return { id: t.id, owner: [userOf(t.payerId), userOf(t.payeeId)].filter((u): u is 'alice' | 'bob' | 'admin' => u !== null) };
+  return {
+    id: t.id,
+    owner: [userOf(t.payerId), userOf(t.payeeId)].filter((u): u is 'alice' | 'bob' | 'admin' => u !== null),
+  };
 };
 const request = (i: number): Fixture => {
   const r = demoCreditRequests[i]!;
-  const organization = (Object.entries(ORGANIZATIONS).find(([, id]) => id === r.fromOrganizationId)?.[0] ?? undefined) as keyof typeof ORGANIZATIONS | undefined;
+  const organization = (Object.entries(ORGANIZATIONS).find(([, id]) => id === r.fromOrganizationId)?.[0] ??
+    undefined) as keyof typeof ORGANIZATIONS | undefined;
   return { id: r.id, organization };
 };
 
 /** Objects of every ruled type, with the facts their rule reads: one the rule lets few see, and one it lets many see where the data has both. */
 const FIXTURES: Record<string, Fixture[]> = {
-  User: [{ id: DEMO.users.alice.id, owner: ['alice'] }, { id: DEMO.users.bob.id, owner: ['bob'] }],
-  Product: [{ id: DEMO.products[0], public: true }, { id: DEMO.products[3], owner: ['alice'], public: false }],
+  User: [
+    { id: DEMO.users.alice.id, owner: ['alice'] },
+    { id: DEMO.users.bob.id, owner: ['bob'] },
+  ],
+  Product: [
+    { id: DEMO.products[0], public: true },
+    { id: DEMO.products[3], owner: ['alice'], public: false },
+  ],
   Supplier: [{ id: DEMO.suppliers[0], public: true }],
   Trader: [{ id: DEMO.traders[0], public: true }],
   ImpactPartner: [{ id: DEMO.impactPartners[0], public: true }],
-  BundleOrder: [{ id: DEMO.bundleOrders[0], public: true }, { id: DEMO.bundleOrders[2], public: false }],
-  Order: [{ id: DEMO.orders[0], owner: ['alice'], public: true }, { id: DEMO.orders[1], owner: ['alice'], public: false }, { id: DEMO.orders[3], owner: ['bob'], public: false }],
+  BundleOrder: [
+    { id: DEMO.bundleOrders[0], public: true },
+    { id: DEMO.bundleOrders[2], public: false },
+  ],
+  Order: [
+    { id: DEMO.orders[0], owner: ['alice'], public: true },
+    { id: DEMO.orders[1], owner: ['alice'], public: false },
+    { id: DEMO.orders[3], owner: ['bob'], public: false },
+  ],
   Nft: [{ id: DEMO.nfts[0], owner: ['alice'], public: true }],
   MailingListEntry: [],
-  OffsetOrder: [{ id: DEMO.offsetOrders[0], owner: ['alice'] }, { id: DEMO.offsetOrders[1], owner: ['bob'] }],
+  OffsetOrder: [
+    { id: DEMO.offsetOrders[0], owner: ['alice'] },
+    { id: DEMO.offsetOrders[1], owner: ['bob'] },
+  ],
   OffsetPoolRetirement: [], // made in beforeAll: the demo data has none
   PaymentTransaction: [payment(0), payment(4), payment(7)],
   BankAccount: [{ id: DEMO_PAYMENTS.bankAccounts.alice, owner: ['alice'] }],
   Transfer: [{ id: DEMO_PAYMENTS.transfers[0]!, owner: ['alice'] }],
   PaymentStats: [{ id: 'paymentStats', match: () => true }],
-  Organization: [{ id: ORGANIZATIONS.carbonBuyer, organization: 'carbonBuyer' }, { id: ORGANIZATIONS.nordicForest, organization: 'nordicForest' }],
-  CreditHolding: [{ id: ORGANIZATIONS.carbonBuyer, organization: 'carbonBuyer', match: () => true }, { id: ORGANIZATIONS.nordicForest, organization: 'nordicForest', match: () => true }],
+  Organization: [
+    { id: ORGANIZATIONS.carbonBuyer, organization: 'carbonBuyer' },
+    { id: ORGANIZATIONS.nordicForest, organization: 'nordicForest' },
+  ],
+  CreditHolding: [
+    { id: ORGANIZATIONS.carbonBuyer, organization: 'carbonBuyer', match: () => true },
+    { id: ORGANIZATIONS.nordicForest, organization: 'nordicForest', match: () => true },
+  ],
   CreditRequest: [request(0), request(1)],
   OrganizationMember: [{ id: ORGANIZATIONS.carbonBuyer, match: () => true }],
   Project: [{ id: DEMO.projects[0] }],
@@ -157,12 +189,17 @@ const list = (field: string) => (data: Record<string, unknown>) => {
   const value = data[field] as { nodes?: Record<string, unknown>[] } | Record<string, unknown>[] | null;
   return Array.isArray(value) ? value : (value?.nodes ?? []);
 };
-const single = (field: string) => (data: Record<string, unknown>) => (data[field] ? [data[field] as Record<string, unknown>] : []);
+const single = (field: string) => (data: Record<string, unknown>) =>
+  data[field] ? [data[field] as Record<string, unknown>] : [];
 const group = DEMO.groups[0];
 const ENTRIES: Record<string, Entry | null> = {
   me: { type: 'User', query: () => '{ me { id } }', objects: single('me'), self: true },
   products: { type: 'Product', query: () => '{ products(first: 100) { nodes { id } } }', objects: list('products') },
-  product: { type: 'Product', query: (f) => `{ product(id: "${idOf('Product', f.id)}") { id } }`, objects: single('product') },
+  product: {
+    type: 'Product',
+    query: (f) => `{ product(id: "${idOf('Product', f.id)}") { id } }`,
+    objects: single('product'),
+  },
   orders: { type: 'Order', query: () => '{ orders(first: 100) { nodes { id } } }', objects: list('orders') },
   order: { type: 'Order', query: (f) => `{ order(id: "${idOf('Order', f.id)}") { id } }`, objects: single('order') },
   nft: { type: 'Nft', query: (f) => `{ nft(id: "${idOf('Nft', f.id)}") { id } }`, objects: single('nft') },
@@ -170,37 +207,132 @@ const ENTRIES: Record<string, Entry | null> = {
   mintableNfts: null, // NFTs no one holds yet: the demo's held NFTs are never among them
   productOptions: null, // ids and names of visible products (MarketplaceOption is a value)
   supplierOptions: null,
-  suppliers: { type: 'Supplier', query: () => '{ suppliers(first: 100) { nodes { id } } }', objects: list('suppliers') },
-  supplier: { type: 'Supplier', query: (f) => `{ supplier(id: "${idOf('Supplier', f.id)}") { id } }`, objects: single('supplier') },
+  suppliers: {
+    type: 'Supplier',
+    query: () => '{ suppliers(first: 100) { nodes { id } } }',
+    objects: list('suppliers'),
+  },
+  supplier: {
+    type: 'Supplier',
+    query: (f) => `{ supplier(id: "${idOf('Supplier', f.id)}") { id } }`,
+    objects: single('supplier'),
+  },
   traders: { type: 'Trader', query: () => '{ traders(first: 100) { nodes { id } } }', objects: list('traders') },
   trader: { type: 'Trader', query: (f) => `{ trader(id: "${f.id}") { id } }`, objects: single('trader') },
-  impactPartners: { type: 'ImpactPartner', query: () => '{ impactPartners(first: 100) { nodes { id } } }', objects: list('impactPartners') },
-  impactPartner: { type: 'ImpactPartner', query: (f) => `{ impactPartner(id: "${f.id}") { id } }`, objects: single('impactPartner') },
-  bundleOrders: { type: 'BundleOrder', query: () => '{ bundleOrders(first: 100) { nodes { id } } }', objects: list('bundleOrders') },
-  bundleOrder: { type: 'BundleOrder', query: (f) => `{ bundleOrder(id: "${f.id}") { id } }`, objects: single('bundleOrder') },
+  impactPartners: {
+    type: 'ImpactPartner',
+    query: () => '{ impactPartners(first: 100) { nodes { id } } }',
+    objects: list('impactPartners'),
+  },
+  impactPartner: {
+    type: 'ImpactPartner',
+    query: (f) => `{ impactPartner(id: "${f.id}") { id } }`,
+    objects: single('impactPartner'),
+  },
+  bundleOrders: {
+    type: 'BundleOrder',
+    query: () => '{ bundleOrders(first: 100) { nodes { id } } }',
+    objects: list('bundleOrders'),
+  },
+  bundleOrder: {
+    type: 'BundleOrder',
+    query: (f) => `{ bundleOrder(id: "${f.id}") { id } }`,
+    objects: single('bundleOrder'),
+  },
   productOrders: null, // lines of bundle orders (ProductOrder is a value of its bundle order)
   productOrder: null,
-  mailingList: { type: 'MailingListEntry', query: () => '{ mailingList(first: 100) { nodes { id } } }', objects: list('mailingList') },
+  mailingList: {
+    type: 'MailingListEntry',
+    query: () => '{ mailingList(first: 100) { nodes { id } } }',
+    objects: list('mailingList'),
+  },
   offsetQuoteByMass: null,
   offsetQuoteByValue: null,
-  offsetOrders: { type: 'OffsetOrder', query: () => '{ offsetOrders(first: 100) { nodes { id } } }', objects: list('offsetOrders') },
-  offsetOrder: { type: 'OffsetOrder', query: (f) => `{ offsetOrder(id: "${idOf('OffsetOrder', f.id)}") { id } }`, objects: single('offsetOrder') },
+  offsetOrders: {
+    type: 'OffsetOrder',
+    query: () => '{ offsetOrders(first: 100) { nodes { id } } }',
+    objects: list('offsetOrders'),
+  },
+  offsetOrder: {
+    type: 'OffsetOrder',
+    query: (f) => `{ offsetOrder(id: "${idOf('OffsetOrder', f.id)}") { id } }`,
+    objects: single('offsetOrder'),
+  },
   offsetOrderByIdempotencyKey: null, // the caller's own order by its key: covered by offsetOrder and the lists
-  paymentStats: { type: 'PaymentStats', query: () => '{ paymentStats { global { transactionCount } } }', objects: single('paymentStats') },
-  paymentTransactions: { type: 'PaymentTransaction', query: () => '{ paymentTransactions(first: 100) { nodes { id } } }', objects: list('paymentTransactions') },
-  organization: { type: 'Organization', query: (f) => `{ organization(id: "${idOf('Organization', f.id)}") { id } }`, objects: single('organization') },
-  organizationMembers: { type: 'OrganizationMember', query: (f) => `{ organizationMembers(organizationId: "${idOf('Organization', f.id)}") { userId } }`, objects: list('organizationMembers') },
-  puroInventory: { type: 'CarbonCredit', query: () => '{ puroInventory(first: 100) { nodes { id } } }', objects: list('puroInventory') },
-  retirements: { type: 'Retirement', query: () => '{ retirements(first: 100) { nodes { id } } }', objects: list('retirements') },
-  creditTypes: { type: 'CreditType', query: () => '{ creditTypes(first: 100) { nodes { id } } }', objects: list('creditTypes') },
+  paymentStats: {
+    type: 'PaymentStats',
+    query: () => '{ paymentStats { global { transactionCount } } }',
+    objects: single('paymentStats'),
+  },
+  paymentTransactions: {
+    type: 'PaymentTransaction',
+    query: () => '{ paymentTransactions(first: 100) { nodes { id } } }',
+    objects: list('paymentTransactions'),
+  },
+  organization: {
+    type: 'Organization',
+    query: (f) => `{ organization(id: "${idOf('Organization', f.id)}") { id } }`,
+    objects: single('organization'),
+  },
+  organizationMembers: {
+    type: 'OrganizationMember',
+    query: (f) => `{ organizationMembers(organizationId: "${idOf('Organization', f.id)}") { userId } }`,
+    objects: list('organizationMembers'),
+  },
+  puroInventory: {
+    type: 'CarbonCredit',
+    query: () => '{ puroInventory(first: 100) { nodes { id } } }',
+    objects: list('puroInventory'),
+  },
+  retirements: {
+    type: 'Retirement',
+    query: () => '{ retirements(first: 100) { nodes { id } } }',
+    objects: list('retirements'),
+  },
+  creditTypes: {
+    type: 'CreditType',
+    query: () => '{ creditTypes(first: 100) { nodes { id } } }',
+    objects: list('creditTypes'),
+  },
   groups: { type: 'Group', query: () => '{ groups { id } }', objects: list('groups') },
-  resoldProducts: { type: 'ResoldProduct', query: () => `{ resoldProducts(groupId: "${idOf('Group', group)}", first: 100) { nodes { id } } }`, objects: list('resoldProducts') },
-  resoldProduct: { type: 'ResoldProduct', query: (f) => `{ resoldProduct(id: "${idOf('ResoldProduct', f.id)}") { id } }`, objects: single('resoldProduct') },
-  resoldProductUpdates: { type: 'ResoldProductChange', query: () => `{ resoldProductUpdates(groupId: "${idOf('Group', group)}", since: "2000-01-01T00:00:00Z") { resoldProductId } }`, objects: list('resoldProductUpdates') },
-  footprintUpdates: { type: 'ResoldProductChange', query: () => `{ footprintUpdates(groupId: "${idOf('Group', group)}", since: "2000-01-01T00:00:00Z") { resoldProductId } }`, objects: list('footprintUpdates') },
-  footprintBaselineUpdates: { type: 'ResoldProductChange', query: () => `{ footprintBaselineUpdates(groupId: "${idOf('Group', group)}", since: "2000-01-01T00:00:00Z") { resoldProductId } }`, objects: list('footprintBaselineUpdates') },
-  productSuppliers: { type: 'ProductSupplier', query: () => `{ productSuppliers(groupId: "${idOf('Group', group)}", first: 100) { nodes { id } } }`, objects: list('productSuppliers') },
-  productSupplier: { type: 'ProductSupplier', query: (f) => `{ productSupplier(id: "${idOf('ProductSupplier', f.id)}") { id } }`, objects: single('productSupplier') },
+  resoldProducts: {
+    type: 'ResoldProduct',
+    query: () => `{ resoldProducts(groupId: "${idOf('Group', group)}", first: 100) { nodes { id } } }`,
+    objects: list('resoldProducts'),
+  },
+  resoldProduct: {
+    type: 'ResoldProduct',
+    query: (f) => `{ resoldProduct(id: "${idOf('ResoldProduct', f.id)}") { id } }`,
+    objects: single('resoldProduct'),
+  },
+  resoldProductUpdates: {
+    type: 'ResoldProductChange',
+    query: () =>
+      `{ resoldProductUpdates(groupId: "${idOf('Group', group)}", since: "2000-01-01T00:00:00Z") { resoldProductId } }`,
+    objects: list('resoldProductUpdates'),
+  },
+  footprintUpdates: {
+    type: 'ResoldProductChange',
+    query: () =>
+      `{ footprintUpdates(groupId: "${idOf('Group', group)}", since: "2000-01-01T00:00:00Z") { resoldProductId } }`,
+    objects: list('footprintUpdates'),
+  },
+  footprintBaselineUpdates: {
+    type: 'ResoldProductChange',
+    query: () =>
+      `{ footprintBaselineUpdates(groupId: "${idOf('Group', group)}", since: "2000-01-01T00:00:00Z") { resoldProductId } }`,
+    objects: list('footprintBaselineUpdates'),
+  },
+  productSuppliers: {
+    type: 'ProductSupplier',
+    query: () => `{ productSuppliers(groupId: "${idOf('Group', group)}", first: 100) { nodes { id } } }`,
+    objects: list('productSuppliers'),
+  },
+  productSupplier: {
+    type: 'ProductSupplier',
+    query: (f) => `{ productSupplier(id: "${idOf('ProductSupplier', f.id)}") { id } }`,
+    objects: single('productSupplier'),
+  },
   node: null, // generated below for every Node type
   nodes: null,
 };
@@ -210,25 +342,41 @@ const NESTED: Record<string, Entry> = {
   CreditHolding: {
     type: 'CreditHolding',
     query: (f) => `{ organization(id: "${idOf('Organization', f.id)}") { inventory(first: 100) { nodes { id } } } }`,
-    objects: (d) => ((d.organization as { inventory: { nodes: Record<string, unknown>[] } } | null)?.inventory.nodes ?? []),
+    objects: (d) =>
+      (d.organization as { inventory: { nodes: Record<string, unknown>[] } } | null)?.inventory.nodes ?? [],
   },
   CreditRequest: {
     type: 'CreditRequest',
-    query: (f) => `{ organization(id: "${idOf('Organization', demoCreditRequests.find((r) => r.id === f.id)!.fromOrganizationId)}") { creditRequests(first: 100) { nodes { id } } } }`,
-    objects: (d) => ((d.organization as { creditRequests: { nodes: Record<string, unknown>[] } } | null)?.creditRequests.nodes ?? []),
+    query: (f) =>
+      `{ organization(id: "${idOf('Organization', demoCreditRequests.find((r) => r.id === f.id)!.fromOrganizationId)}") { creditRequests(first: 100) { nodes { id } } } }`,
+    objects: (d) =>
+      (d.organization as { creditRequests: { nodes: Record<string, unknown>[] } } | null)?.creditRequests.nodes ?? [],
   },
-  BankAccount: { type: 'BankAccount', query: () => '{ me { bankAccounts(first: 100) { nodes { id } } } }', objects: (d) => ((d.me as { bankAccounts: { nodes: Record<string, unknown>[] } } | null)?.bankAccounts.nodes ?? []), self: true },
-  Transfer: { type: 'Transfer', query: () => '{ me { transfers(first: 100) { nodes { id } } } }', objects: (d) => ((d.me as { transfers: { nodes: Record<string, unknown>[] } } | null)?.transfers.nodes ?? []), self: true },
+  BankAccount: {
+    type: 'BankAccount',
+    query: () => '{ me { bankAccounts(first: 100) { nodes { id } } } }',
+    objects: (d) => (d.me as { bankAccounts: { nodes: Record<string, unknown>[] } } | null)?.bankAccounts.nodes ?? [],
+    self: true,
+  },
+  Transfer: {
+    type: 'Transfer',
+    query: () => '{ me { transfers(first: 100) { nodes { id } } } }',
+    objects: (d) => (d.me as { transfers: { nodes: Record<string, unknown>[] } } | null)?.transfers.nodes ?? [],
+    self: true,
+  },
 };
 
 /** The fields of a type a refetch compares: every field without required arguments, leaves as they are, objects by their __typename and id. */
 function selectionOf(type: GraphQLObjectType): string {
   return Object.values(type.getFields())
-    .filter((f: GraphQLField<unknown, unknown>) => !f.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined))
+    .filter(
+      (f: GraphQLField<unknown, unknown>) => !f.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined),
+    )
     .map((f) => {
       const named = getNamedType(f.type);
       if (isLeafType(named)) return f.name;
-      if (isObjectType(named) && named.getFields().id && !isListType(isNonNullType(f.type) ? f.type.ofType : f.type)) return `${f.name} { __typename id }`;
+      if (isObjectType(named) && named.getFields().id && !isListType(isNonNullType(f.type) ? f.type.ofType : f.type))
+        return `${f.name} { __typename id }`;
       return `${f.name} { __typename }`;
     })
     .join(' ');
@@ -236,11 +384,21 @@ function selectionOf(type: GraphQLObjectType): string {
 
 describe.each(MODES)('the access matrix (%s mode)', (mode: Mode) => {
   /** Whether an answer differs from the rule: seen when forbidden, or unseen when allowed and answerable. */
-  const differs = (type: string, who: string, seen: boolean, may: boolean) => seen !== may && !(may && mode === 'upstream' && UPSTREAM_CANNOT.has(`${type}:${who}`));
+  const differs = (type: string, who: string, seen: boolean, may: boolean) =>
+    seen !== may && !(may && mode === 'upstream' && UPSTREAM_CANNOT.has(`${type}:${who}`));
   let stack: Stack;
-  const tokens: Record<Identity, string | undefined> = { anonymous: undefined, alice: undefined, bob: undefined, admin: undefined };
+  const tokens: Record<Identity, string | undefined> = {
+    anonymous: undefined,
+    alice: undefined,
+    bob: undefined,
+    admin: undefined,
+  };
   const problems: string[] = [];
-  const ask = async (query: string, who: Identity, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<Record<string, unknown>>> => {
+  const ask = async (
+    query: string,
+    who: Identity,
+    variables: Record<string, unknown> = {},
+  ): Promise<GraphQLResponse<Record<string, unknown>>> => {
     const res = await graphql<Record<string, unknown>>(stack.gateway.url, query, variables, { token: tokens[who] });
     for (const p of checkResponse(api, query, variables, res)) problems.push(`${who} ${query}: ${p}`);
     return res;
@@ -249,20 +407,24 @@ describe.each(MODES)('the access matrix (%s mode)', (mode: Mode) => {
   beforeAll(async () => {
     stack = await startStack(mode);
     // Upstream, a user's CO2Trust token rides in theirs (the fakes know `co2t_<user id>`).
-    const token = (u: (typeof DEMO.users)[keyof typeof DEMO.users]) => tokenFor(u, mode === 'upstream' ? { upstreamToken: `co2t_${u.id}` } : {});
+    const token = (u: (typeof DEMO.users)[keyof typeof DEMO.users]) =>
+      tokenFor(u, mode === 'upstream' ? { upstreamToken: `co2t_${u.id}` } : {});
     tokens.alice = await token(DEMO.users.alice);
     tokens.bob = await token(DEMO.users.bob);
     tokens.admin = await token(DEMO.users.admin);
     // A pooled retirement: a whole tonne ordered fills one at once (local mode: Lune retires its own).
     if (mode === 'local') {
-    const placed = await graphql<{ createOffsetOrderByMass: { offsetOrder: { retirementShares: { retirement: { id: string } | null }[] } } }>(
-      stack.gateway.url,
-      'mutation { createOffsetOrderByMass(input: { mass: { amount: "1", unit: T }, idempotencyKey: "matrix-pool" }) { offsetOrder { retirementShares { retirement { id } } } } }',
-      {},
-      { token: tokens.alice },
-    );
-    const pool = placed.data!.createOffsetOrderByMass.offsetOrder.retirementShares.find((s) => s.retirement)!.retirement!.id;
-    FIXTURES.OffsetPoolRetirement = [{ id: Buffer.from(pool, 'base64url').toString('utf8').split(':')[1]! }];
+      const placed = await graphql<{
+        createOffsetOrderByMass: { offsetOrder: { retirementShares: { retirement: { id: string } | null }[] } };
+      }>(
+        stack.gateway.url,
+        'mutation { createOffsetOrderByMass(input: { mass: { amount: "1", unit: T }, idempotencyKey: "matrix-pool" }) { offsetOrder { retirementShares { retirement { id } } } } }',
+        {},
+        { token: tokens.alice },
+      );
+      const pool = placed.data!.createOffsetOrderByMass.offsetOrder.retirementShares.find((s) => s.retirement)!
+        .retirement!.id;
+      FIXTURES.OffsetPoolRetirement = [{ id: Buffer.from(pool, 'base64url').toString('utf8').split(':')[1]! }];
     } else {
       // Upstream, offset orders are Lune's: one of alice's and one of bob's, placed now.
       FIXTURES.OffsetPoolRetirement = [];
@@ -274,12 +436,25 @@ describe.each(MODES)('the access matrix (%s mode)', (mode: Mode) => {
           {},
           { token: tokens[who] },
         );
-        FIXTURES.OffsetOrder.push({ id: Buffer.from(order.data!.createOffsetOrderByMass.offsetOrder.id, 'base64url').toString('utf8').split(':')[1]!, owner: [who] });
+        FIXTURES.OffsetOrder.push({
+          id: Buffer.from(order.data!.createOffsetOrderByMass.offsetOrder.id, 'base64url')
+            .toString('utf8')
+            .split(':')[1]!,
+          owner: [who],
+        });
       }
     }
     // A mailing list entry of someone else's address.
-    await graphql(stack.gateway.url, 'mutation { subscribeToMailingList(input: { email: "matrix@example.org" }) { entry { id } } }');
-    const admin = await graphql<{ mailingList: { nodes: { id: string }[] } }>(stack.gateway.url, '{ mailingList(first: 1) { nodes { id } } }', {}, { token: tokens.admin });
+    await graphql(
+      stack.gateway.url,
+      'mutation { subscribeToMailingList(input: { email: "matrix@example.org" }) { entry { id } } }',
+    );
+    const admin = await graphql<{ mailingList: { nodes: { id: string }[] } }>(
+      stack.gateway.url,
+      '{ mailingList(first: 1) { nodes { id } } }',
+      {},
+      { token: tokens.admin },
+    );
     FIXTURES.MailingListEntry = [{ id: admin.data!.mailingList.nodes[0]!.id }];
   }, 90_000);
   afterAll(async () => {
@@ -289,10 +464,17 @@ describe.each(MODES)('the access matrix (%s mode)', (mode: Mode) => {
   it('every object type of every subgraph is declared in its policy', () => {
     for (const name of SUBGRAPHS) {
       const schema = buildSubgraphSchema([{ typeDefs: subgraphTypeDefs(name) }]);
-      const own = new Set(readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8').match(/^(?:extend )?type (\w+)/gm)!.map((t) => t.split(' ').pop()!));
+      const own = new Set(
+        readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8')
+          .match(/^(?:extend )?type (\w+)/gm)!
+          .map((t) => t.split(' ').pop()!),
+      );
       // The Node owner's stubs of other subgraphs' entities are declared by lib/subgraph.ts as their owners'.
       const declarable = declarableTypes(schema).filter((t) => own.has(t));
-      expect({ subgraph: name, undeclared: declarable.filter((t) => !POLICIES[name][t]) }).toEqual({ subgraph: name, undeclared: [] });
+      expect({ subgraph: name, undeclared: declarable.filter((t) => !POLICIES[name][t]) }).toEqual({
+        subgraph: name,
+        undeclared: [],
+      });
     }
   });
 
@@ -308,7 +490,11 @@ describe.each(MODES)('the access matrix (%s mode)', (mode: Mode) => {
       .map((f) => f.name);
     expect(missing).toEqual([]);
     const types = declarableTypes(api).filter((t) => ruleOf(t));
-    const reached = new Set([...Object.values(ENTRIES).flatMap((e) => (e ? [e.type] : [])), ...Object.keys(NESTED), ...types.filter(isNode)]);
+    const reached = new Set([
+      ...Object.values(ENTRIES).flatMap((e) => (e ? [e.type] : [])),
+      ...Object.keys(NESTED),
+      ...types.filter(isNode),
+    ]);
     expect(types.filter((t) => !reached.has(t))).toEqual([]);
     expect(types.filter((t) => FIXTURES[t] === undefined)).toEqual([]);
   });
@@ -321,9 +507,14 @@ describe.each(MODES)('the access matrix (%s mode)', (mode: Mode) => {
       for (const fixture of FIXTURES[entry.type]!) {
         for (const who of IDENTITIES) {
           const res = await ask(entry.query(fixture), who);
-          const found = entry.objects(res.data ?? {}).some((o) => (fixture.match ? fixture.match(o) : o.id === idOf(entry.type, fixture.id)));
-          const may = expected(rule, fixture, who) && (!entry.self || (who !== 'anonymous' && fixture.owner?.includes(who) === true));
-          if (differs(entry.type, who, found, may)) wrong.push(`${field} ${entry.type} ${fixture.id} as ${who}: ${found ? 'seen' : 'not seen'}`);
+          const found = entry
+            .objects(res.data ?? {})
+            .some((o) => (fixture.match ? fixture.match(o) : o.id === idOf(entry.type, fixture.id)));
+          const may =
+            expected(rule, fixture, who) &&
+            (!entry.self || (who !== 'anonymous' && fixture.owner?.includes(who) === true));
+          if (differs(entry.type, who, found, may))
+            wrong.push(`${field} ${entry.type} ${fixture.id} as ${who}: ${found ? 'seen' : 'not seen'}`);
         }
       }
     }
@@ -340,16 +531,21 @@ describe.each(MODES)('the access matrix (%s mode)', (mode: Mode) => {
         const id = idOf(type, fixture.id);
         for (const who of IDENTITIES) {
           const may = expected(rule, fixture, who);
-          const single = await ask(`query($id: ID!) { node(id: $id) { __typename id ... on ${type} { id } } }`, who, { id });
+          const single = await ask(`query($id: ID!) { node(id: $id) { __typename id ... on ${type} { id } } }`, who, {
+            id,
+          });
           const many = await ask(`query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`, who, { ids: [id] });
           const answers = [single.data?.node, (many.data?.nodes as unknown[] | undefined)?.[0]];
           for (const [path, answer] of answers.entries()) {
             const seen = answer !== null && answer !== undefined;
-            if (differs(type, who, seen, may)) wrong.push(`${path ? 'nodes' : 'node'} ${type} ${fixture.id} as ${who}: ${seen ? 'seen' : 'not seen'}`);
-            if (seen && JSON.stringify(answer) !== JSON.stringify({ __typename: type, id })) wrong.push(`node ${type} as ${who}: ${JSON.stringify(answer)}`);
+            if (differs(type, who, seen, may))
+              wrong.push(`${path ? 'nodes' : 'node'} ${type} ${fixture.id} as ${who}: ${seen ? 'seen' : 'not seen'}`);
+            if (seen && JSON.stringify(answer) !== JSON.stringify({ __typename: type, id }))
+              wrong.push(`node ${type} as ${who}: ${JSON.stringify(answer)}`);
           }
           // Absent and hidden are told apart by nothing: no error for a hidden object.
-          if (!may && (single.errors?.length || many.errors?.length)) wrong.push(`node ${type} ${fixture.id} as ${who}: errors ${JSON.stringify([single.errors, many.errors])}`);
+          if (!may && (single.errors?.length || many.errors?.length))
+            wrong.push(`node ${type} ${fixture.id} as ${who}: errors ${JSON.stringify([single.errors, many.errors])}`);
         }
       }
     }
@@ -364,15 +560,32 @@ describe.each(MODES)('the access matrix (%s mode)', (mode: Mode) => {
       for (const name of defining) {
         const url = stack.subgraphs[name].url;
         for (const fixture of FIXTURES[type]!) {
-          const body = JSON.stringify({ query: `query($r: [_Any!]!) { _entities(representations: $r) { __typename } }`, variables: { r: [{ __typename: type, id: fixture.id }] } });
+          const body = JSON.stringify({
+            query: `query($r: [_Any!]!) { _entities(representations: $r) { __typename } }`,
+            variables: { r: [{ __typename: type, id: fixture.id }] },
+          });
           for (const who of [...IDENTITIES, 'service'] as const) {
-            const authorization = who === 'service' ? `Bearer ${TEST_SECRETS.SERVICE_TOKEN}` : tokens[who] ? `Bearer ${tokens[who]}` : null;
-            const signature = who === 'service' ? {} : signRequest(TEST_SIGNING_KEY, { method: 'POST', path: '/graphql', body, authorization });
-            const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...signature, ...(authorization ? { authorization } : {}) }, body });
+            const authorization =
+              who === 'service' ? `Bearer ${TEST_SECRETS.SERVICE_TOKEN}` : tokens[who] ? `Bearer ${tokens[who]}` : null;
+            const signature =
+              who === 'service'
+                ? {}
+                : signRequest(TEST_SIGNING_KEY, { method: 'POST', path: '/graphql', body, authorization });
+            const res = await fetch(url, {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/json',
+                ...signature,
+                ...(authorization ? { authorization } : {}),
+              },
+              body,
+            });
             const answer = ((await res.json()) as { data?: { _entities: unknown[] } }).data?._entities[0];
             // A subgraph that only adds fields to another's entity answers its reference: its owner decided.
-            const may = ownerOf(type) === name || 'object' in (POLICIES[name][type] ?? {}) ? expected(rule, fixture, who) : true;
-            if (differs(type, who, answer !== null && answer !== undefined, may)) wrong.push(`${name} _entities ${type} ${fixture.id} as ${who}: ${answer ? 'seen' : 'not seen'}`);
+            const may =
+              ownerOf(type) === name || 'object' in (POLICIES[name][type] ?? {}) ? expected(rule, fixture, who) : true;
+            if (differs(type, who, answer !== null && answer !== undefined, may))
+              wrong.push(`${name} _entities ${type} ${fixture.id} as ${who}: ${answer ? 'seen' : 'not seen'}`);
           }
         }
       }
@@ -382,20 +595,34 @@ describe.each(MODES)('the access matrix (%s mode)', (mode: Mode) => {
 
   it('_entities with a missing, expired, foreign or replayed signature is refused like any direct caller', async () => {
     const fixture = FIXTURES.User![0]!;
-    const body = JSON.stringify({ query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { email } } }`, variables: { r: [{ __typename: 'User', id: fixture.id }] } });
+    const body = JSON.stringify({
+      query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { email } } }`,
+      variables: { r: [{ __typename: 'User', id: fixture.id }] },
+    });
     const authorization = `Bearer ${tokens.alice}`;
     const valid = signRequest(TEST_SIGNING_KEY, { method: 'POST', path: '/graphql', body, authorization });
     const variants: Record<string, Record<string, string>> = {
       missing: {},
-      expired: signRequest(TEST_SIGNING_KEY, { method: 'POST', path: '/graphql', body, authorization }, { now: Date.now() - 10 * 60_000 }),
-      foreign: signRequest({ id: TEST_SIGNING_KEY.id, secret: 'another-gateway-key-0123456789abcdefghijklmnop' }, { method: 'POST', path: '/graphql', body, authorization }),
+      expired: signRequest(
+        TEST_SIGNING_KEY,
+        { method: 'POST', path: '/graphql', body, authorization },
+        { now: Date.now() - 10 * 60_000 },
+      ),
+      foreign: signRequest(
+        { id: TEST_SIGNING_KEY.id, secret: 'another-gateway-key-0123456789abcdefghijklmnop' },
+        { method: 'POST', path: '/graphql', body, authorization },
+      ),
       valid,
       replayed: valid,
     };
     const statuses: Record<string, number> = {};
     for (const [variant, signature] of Object.entries(variants)) {
       for (const name of SUBGRAPHS) {
-        const res = await fetch(stack.subgraphs[name].url, { method: 'POST', headers: { 'content-type': 'application/json', authorization, ...signature }, body });
+        const res = await fetch(stack.subgraphs[name].url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization, ...signature },
+          body,
+        });
         const text = await res.text();
         expect(text).not.toContain(DEMO.users.alice.email.replace('alice', 'bob'));
         if (name === 'marketplace') statuses[variant] = res.status;
@@ -427,13 +654,22 @@ describe.each(MODES)('the access matrix (%s mode)', (mode: Mode) => {
           const viaNode = await ask(`query($id: ID!) { node(id: $id) { ... on ${type} { ${fields} } } }`, who, { id });
           // Types without a query of their own by id are compared with nodes(ids:), the other refetch.
           const root = own[type] && !(type === 'User' && fixture.owner?.[0] !== who) ? own[type](id) : null;
-          const viaOwn = root ? await ask(`{ value: ${root} { ${fields} } }`, who) : await ask(`query($ids: [ID!]!) { value: nodes(ids: $ids) { ... on ${type} { ${fields} } } }`, who, { ids: [id] });
+          const viaOwn = root
+            ? await ask(`{ value: ${root} { ${fields} } }`, who)
+            : await ask(`query($ids: [ID!]!) { value: nodes(ids: $ids) { ... on ${type} { ${fields} } } }`, who, {
+                ids: [id],
+              });
           const ownValue = root ? viaOwn.data?.value : (viaOwn.data?.value as unknown[] | undefined)?.[0];
-          if (JSON.stringify(viaNode.data?.node) !== JSON.stringify(ownValue)) differences.push(`${type} as ${who}: node ${JSON.stringify(viaNode.data?.node)} own ${JSON.stringify(ownValue)}`);
+          if (JSON.stringify(viaNode.data?.node) !== JSON.stringify(ownValue))
+            differences.push(
+              `${type} as ${who}: node ${JSON.stringify(viaNode.data?.node)} own ${JSON.stringify(ownValue)}`,
+            );
           // Error paths below the object: without the root field (and the list index of nodes).
           const below = (path: (string | number)[] = []) => path.slice(typeof path[1] === 'number' ? 2 : 1).join('.');
-          const codes = (r: GraphQLResponse<unknown>) => (r.errors ?? []).map((e) => `${below(e.path)}:${e.extensions?.code}`).sort();
-          if (JSON.stringify(codes(viaNode)) !== JSON.stringify(codes(viaOwn))) differences.push(`${type} as ${who}: errors ${codes(viaNode)} vs ${codes(viaOwn)}`);
+          const codes = (r: GraphQLResponse<unknown>) =>
+            (r.errors ?? []).map((e) => `${below(e.path)}:${e.extensions?.code}`).sort();
+          if (JSON.stringify(codes(viaNode)) !== JSON.stringify(codes(viaOwn)))
+            differences.push(`${type} as ${who}: errors ${codes(viaNode)} vs ${codes(viaOwn)}`);
         }
       }
     }

@@ -14,19 +14,28 @@ const focused = (page: Page) =>
   page.evaluate(() => {
     const el = document.activeElement as HTMLElement | null;
     const style = el ? getComputedStyle(el) : null;
-    return { tag: el?.tagName.toLowerCase(), text: el?.textContent?.trim() ?? '', label: (el as HTMLInputElement | null)?.labels?.[0]?.textContent ?? '', ring: style ? style.outlineStyle !== 'none' && style.outlineWidth !== '0px' : false };
+    return {
+      tag: el?.tagName.toLowerCase(),
+      text: el?.textContent?.trim() ?? '',
+      label: (el as HTMLInputElement | null)?.labels?.[0]?.textContent ?? '',
+      ring: style ? style.outlineStyle !== 'none' && style.outlineWidth !== '0px' : false,
+    };
   });
 
 /** Controls without an accessible name: a label, an aria-label or their own text. */
 const unlabelled = (page: Page) =>
   page.evaluate(() =>
     [...document.querySelectorAll('input, select, button, a')]
-      .filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.textContent?.trim()))
+      .filter(
+        (el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.textContent?.trim()),
+      )
       .map((el) => el.outerHTML),
   );
 
 /** Every text the live region (role=status) has held, in order, as a screen reader would hear them. */
-async function recordAnnouncements(page: Page): Promise<{ all: string[]; heard(pattern: RegExp | string): Promise<void> }> {
+async function recordAnnouncements(
+  page: Page,
+): Promise<{ all: string[]; heard(pattern: RegExp | string): Promise<void> }> {
   const all: string[] = [];
   await page.exposeFunction('announced', (text: string) => all.push(text));
   await page.addInitScript(() => {
@@ -48,14 +57,22 @@ async function recordAnnouncements(page: Page): Promise<{ all: string[]; heard(p
 
 /** Alice's offset orders of the demo Oat Drink, read through the API. */
 async function ordersOfOatDrink(base: string): Promise<unknown[]> {
-  const signIn = await fetch(`${base}/app/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'alice@buyer.example' }) });
+  const signIn = await fetch(`${base}/app/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'alice@buyer.example' }),
+  });
   const { accessToken } = (await signIn.json()) as { accessToken: string };
   const answer = await fetch(`${base}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
-    body: JSON.stringify({ query: `{ resoldProduct(id: "${DEMO.resoldProducts[0]}") { name offsetOrders { nodes { offsetYear status } } } }` }),
+    body: JSON.stringify({
+      query: `{ resoldProduct(id: "${DEMO.resoldProducts[0]}") { name offsetOrders { nodes { offsetYear status } } } }`,
+    }),
   });
-  const { data } = (await answer.json()) as { data: { resoldProduct: { name: string; offsetOrders: { nodes: unknown[] } } } };
+  const { data } = (await answer.json()) as {
+    data: { resoldProduct: { name: string; offsetOrders: { nodes: unknown[] } } };
+  };
   expect(data.resoldProduct.name).toBe('Oat Drink Barista 1 L');
   return data.resoldProduct.offsetOrders.nodes;
 }
@@ -87,9 +104,16 @@ describe('the offset page in Chromium', () => {
     const afterOrder: { stream: boolean; variables: string[] }[] = [];
     await page.setViewportSize({ width: 390, height: 844 });
     await page.route(`${base}/graphql`, async (route) => {
-      const body = route.request().postDataJSON() as { query?: string; variables?: { input?: { idempotencyKey?: string } } };
+      const body = route.request().postDataJSON() as {
+        query?: string;
+        variables?: { input?: { idempotencyKey?: string } };
+      };
       const key = body.variables?.input?.idempotencyKey;
-      if (keys.length > 0) afterOrder.push({ stream: (route.request().headers().accept ?? '').includes('text/event-stream'), variables: Object.keys(body.variables ?? {}) });
+      if (keys.length > 0)
+        afterOrder.push({
+          stream: (route.request().headers().accept ?? '').includes('text/event-stream'),
+          variables: Object.keys(body.variables ?? {}),
+        });
       if (key === undefined) return route.continue();
       keys.push(key);
       // The first request that can execute (it carries the text) reaches the gateway; its answer is dropped.
@@ -115,7 +139,11 @@ describe('the offset page in Chromium', () => {
     await announcements.heard('3 products loaded.');
     await page.getByLabel('Group').focus();
     await page.keyboard.press('Tab');
-    expect(await focused(page)).toMatchObject({ tag: 'input', label: expect.stringContaining('Oat Drink Barista 1 L'), ring: true });
+    expect(await focused(page)).toMatchObject({
+      tag: 'input',
+      label: expect.stringContaining('Oat Drink Barista 1 L'),
+      ring: true,
+    });
     await page.keyboard.press('Space');
     await page.getByLabel('Year of sales').selectOption('2025');
     await announcements.heard(/^Quote: [\d.]+ t CO2e for [\d.]+ EUR\.$/);
@@ -125,7 +153,10 @@ describe('the offset page in Chromium', () => {
     const place = page.getByRole('button', { name: /^Offset Oat Drink Barista 1 L for 2025/ });
     await place.focus();
     await page.keyboard.press('Enter');
-    await page.getByRole('alert').filter({ hasText: /same idempotency key/ }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /same idempotency key/ })
+      .waitFor();
     await announcements.heard('The order could not be confirmed; try again.');
     await place.focus();
     await page.keyboard.press('Enter');
@@ -133,7 +164,10 @@ describe('the offset page in Chromium', () => {
     // The order, its payment and retirement, and the certificate link once it is complete.
     const link = page.getByRole('link', { name: 'Download the offset certificate (PDF)' });
     await link.waitFor({ timeout: 60_000 }).catch(async (error: unknown) => {
-      throw new Error(`No certificate link; the page says: ${(await page.getByRole('alert').allInnerTexts()).join(' | ')}`, { cause: error });
+      throw new Error(
+        `No certificate link; the page says: ${(await page.getByRole('alert').allInnerTexts()).join(' | ')}`,
+        { cause: error },
+      );
     });
     // The lost request, then the retry (its hash, then its text): one key throughout, one order.
     expect(keys.length).toBeGreaterThanOrEqual(2);
@@ -144,7 +178,9 @@ describe('the offset page in Chromium', () => {
     // Each step as the subscription sends it: the payment being recorded, then recorded, then
     // the retirement (a fraction of a tonne waits for its pooled tonne, and the page says why).
     await announcements.heard(/^Order complete: order placed, payment being recorded\.$/);
-    await announcements.heard(/^Order complete: (retired|paid, waiting for a pooled tonne \(The registry retires whole tonnes only.*\)|paid, the registry is retiring the credits.*)\.$/);
+    await announcements.heard(
+      /^Order complete: (retired|paid, waiting for a pooled tonne \(The registry retires whole tonnes only.*\)|paid, the registry is retiring the credits.*)\.$/,
+    );
     expect(await page.getByTestId('payment-status').innerText()).toMatch(/^completed \([\d.]+ EUR\)$/);
     expect(await page.getByTestId('retirement-status').innerText()).toMatch(/^(pending|retired)$/);
     // No polling: after the order, one subscription (its hash, then its text once) and the

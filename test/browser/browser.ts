@@ -29,9 +29,17 @@ export interface Browser {
 
 /** A fresh headless Chromium with a new, empty profile, removed on close. */
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is absent: install it (apt-get install -y chromium) to run the browser tests (scripts/install-chromium does)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `${CHROMIUM} is absent: install it (apt-get install -y chromium) to run the browser tests (scripts/install-chromium does)`,
+    );
   const profile = mkdtempSync(join(tmpdir(), 'carbon-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, timeout: 60_000 });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    timeout: 60_000,
+  });
   return {
     context,
     async close() {

@@ -23,12 +23,18 @@ describe('GraphiQL in Chromium', () => {
     // Self-contained: the page asks nothing of any other host (blob: and data: URLs are its own).
     page.on('request', (request) => {
       const url = new URL(request.url());
-      if (/^https?:$/.test(url.protocol) && url.origin !== new URL(stack.gateway.url).origin) foreignRequests.push(request.url());
+      if (/^https?:$/.test(url.protocol) && url.origin !== new URL(stack.gateway.url).origin)
+        foreignRequests.push(request.url());
     });
     await page.goto(stack.gateway.url, { waitUntil: 'load' });
     const execute = page.getByRole('button', { name: /Execute query/ });
     await execute.waitFor({ timeout: 60_000 });
-    const answered = page.waitForResponse((r) => r.url() === stack.gateway.url && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('query Overview'));
+    const answered = page.waitForResponse(
+      (r) =>
+        r.url() === stack.gateway.url &&
+        r.request().method() === 'POST' &&
+        (r.request().postData() ?? '').includes('query Overview'),
+    );
     await execute.click();
     const result = (await (await answered).json()) as { data?: Record<string, unknown>; errors?: unknown[] };
     expect(result.errors).toBeUndefined();

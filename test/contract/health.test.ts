@@ -9,10 +9,18 @@ import { upstreamHealth } from '../../lib/upstream-health.ts';
 
 const schema = z.object({ amount: z.number(), email: z.string() });
 const violate = (upstream: string, route: string) => {
-  expect(() => parseUpstream(schema, { email: 'someone@example.com' }, { upstream, route })).toThrow(UpstreamContractError);
+  expect(() => parseUpstream(schema, { email: 'someone@example.com' }, { upstream, route })).toThrow(
+    UpstreamContractError,
+  );
 };
 /** A client whose probe always answers 200. */
-const answering = (name: string) => ({ name, circuitOpen: false, onBreakerChange: () => {}, request: async () => ({ status: 200, headers: {}, body: {} }) }) as unknown as UpstreamClient;
+const answering = (name: string) =>
+  ({
+    name,
+    circuitOpen: false,
+    onBreakerChange: () => {},
+    request: async () => ({ status: 200, headers: {}, body: {} }),
+  }) as unknown as UpstreamClient;
 const config = { UPSTREAM_HEALTH_TIMEOUT_MS: 1000, UPSTREAM_HEALTH_CACHE_MS: 0 };
 
 describe('upstream contract health', () => {
@@ -43,20 +51,31 @@ describe('upstream contract health', () => {
   });
 
   it('a subgraph is up, with `contract` naming the violations and no values; without violations there is no `contract`', async () => {
-    const clean = await upstreamHealth([{ name: 'epsilon', client: answering('epsilon'), request: { path: '/health' } }], config)();
+    const clean = await upstreamHealth(
+      [{ name: 'epsilon', client: answering('epsilon'), request: { path: '/health' } }],
+      config,
+    )();
     expect(clean).toEqual({ up: true, source: 'upstream', upstreams: { epsilon: 'up' } });
 
     violate('epsilon', 'GET /things');
-    const report = await upstreamHealth([{ name: 'epsilon', client: answering('epsilon'), request: { path: '/health' } }], config)();
+    const report = await upstreamHealth(
+      [{ name: 'epsilon', client: answering('epsilon'), request: { path: '/health' } }],
+      config,
+    )();
     expect(report.up).toBe(true);
-    expect(report.contract).toEqual([{ upstream: 'epsilon', route: 'GET /things', field: 'amount', at: expect.any(String) }]);
+    expect(report.contract).toEqual([
+      { upstream: 'epsilon', route: 'GET /things', field: 'amount', at: expect.any(String) },
+    ]);
     expect(JSON.stringify(report)).not.toContain('someone@example.com');
   });
 
   it('a window of zero forgets a violation once time moves on; the health report uses the configured window', async () => {
     violate('zeta', 'GET /things');
     expect(recentViolations('zeta', 0, '', Date.now() + 1)).toEqual([]);
-    const report = await upstreamHealth([{ name: 'zeta', client: answering('zeta'), request: { path: '/health' } }], { ...config, UPSTREAM_CONTRACT_WINDOW_MS: 300_000 })();
+    const report = await upstreamHealth([{ name: 'zeta', client: answering('zeta'), request: { path: '/health' } }], {
+      ...config,
+      UPSTREAM_CONTRACT_WINDOW_MS: 300_000,
+    })();
     expect(report.contract?.map((c) => c.route)).toEqual(['GET /things']);
   });
 });

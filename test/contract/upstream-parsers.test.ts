@@ -7,7 +7,12 @@ import fc from 'fast-check';
 import type { z } from 'zod';
 import type { UpstreamClient } from '../../lib/http-client.ts';
 import { UpstreamContractError, parseUpstream } from '../../lib/upstream-contract.ts';
-import { CARBONCLOUD_ROUTES, CARBONCLOUD_SCHEMAS, carbonCloudRouteName, tokenAnswer } from '../../subgraphs/footprints/upstream/client.ts';
+import {
+  CARBONCLOUD_ROUTES,
+  CARBONCLOUD_SCHEMAS,
+  carbonCloudRouteName,
+  tokenAnswer,
+} from '../../subgraphs/footprints/upstream/client.ts';
 import { LUNE_ROUTES, LuneApi } from '../../subgraphs/marketplace/offsets/upstream/client.ts';
 import { placedOrderOf } from '../../subgraphs/marketplace/offsets/upstream/mappers.ts';
 import { LuneAccount, LuneOrder, LuneOrderPage, LuneQuote } from '../../subgraphs/marketplace/offsets/upstream/wire.ts';
@@ -32,7 +37,23 @@ type Table<R> = { [K in keyof R]: Parser[] };
 
 // ---- a valid sample of a zod schema, derived from the schema ----------------------------
 
-const LEAF_CANDIDATES: unknown[] = ['2025-01-02T03:04:05.000Z', '2025-01-02', '2025', '1.5', 'SE', 'created', 'removal', 'order', 'id-1', 1, 2, true, false, {}, null];
+const LEAF_CANDIDATES: unknown[] = [
+  '2025-01-02T03:04:05.000Z',
+  '2025-01-02',
+  '2025',
+  '1.5',
+  'SE',
+  'created',
+  'removal',
+  'order',
+  'id-1',
+  1,
+  2,
+  true,
+  false,
+  {},
+  null,
+];
 
 /** The sample the schema's structure gives, or else the first leaf candidate the schema accepts. */
 function sampleOf(schema: z.ZodType): unknown {
@@ -126,25 +147,41 @@ const PAYMENTS: Table<typeof PAYMENTS_ROUTES> = {
 
 /** CO2Trust Puro (registry/upstream/source.ts): PURO_SCHEMAS is keyed by the route table. */
 const PURO = Object.fromEntries(
-  Object.keys(PURO_ROUTES).map((k) => [k, [fromSchema(k, PURO_SCHEMAS[k as keyof typeof PURO_SCHEMAS], 'co2trust', k)]]),
+  Object.keys(PURO_ROUTES).map((k) => [
+    k,
+    [fromSchema(k, PURO_SCHEMAS[k as keyof typeof PURO_SCHEMAS], 'co2trust', k)],
+  ]),
 ) as Table<typeof PURO_ROUTES>;
 
 /** ICR (registry/upstream/icr.ts): ICR_SCHEMAS is keyed by the route table. */
-const ICR = Object.fromEntries(Object.keys(ICR_ROUTES).map((k) => [k, [fromSchema(k, ICR_SCHEMAS[k as keyof typeof ICR_SCHEMAS], 'icr', k)]])) as Table<typeof ICR_ROUTES>;
+const ICR = Object.fromEntries(
+  Object.keys(ICR_ROUTES).map((k) => [k, [fromSchema(k, ICR_SCHEMAS[k as keyof typeof ICR_SCHEMAS], 'icr', k)]]),
+) as Table<typeof ICR_ROUTES>;
 
 /** CarbonCloud (footprints/upstream/source.ts): every method of CARBONCLOUD_SCHEMAS, keyed by the route table. */
 const CARBONCLOUD = Object.fromEntries(
   Object.keys(CARBONCLOUD_ROUTES).map((k) => {
     const route = k as keyof typeof CARBONCLOUD_ROUTES;
     const methods = (CARBONCLOUD_SCHEMAS[route] ?? {}) as Record<string, z.ZodType>;
-    return [k, Object.entries(methods).map(([m, schema]) => fromSchema(`${m}`, schema, 'carboncloud', carbonCloudRouteName(route, m as 'GET')))];
+    return [
+      k,
+      Object.entries(methods).map(([m, schema]) =>
+        fromSchema(`${m}`, schema, 'carboncloud', carbonCloudRouteName(route, m as 'GET')),
+      ),
+    ];
   }),
 ) as Table<typeof CARBONCLOUD_ROUTES>;
-const CARBONCLOUD_AUTH: Table<{ token: string }> = { token: [fromSchema('token', tokenAnswer, 'carboncloud-auth', 'token')] };
+const CARBONCLOUD_AUTH: Table<{ token: string }> = {
+  token: [fromSchema('token', tokenAnswer, 'carboncloud-auth', 'token')],
+};
 
 /** Lune answers a body (or bytes) as the stub says: the real LuneApi methods read it. */
 function luneWith(body: unknown): LuneApi {
-  const http = { json: async () => body, jsonOrNull: async () => body, request: async () => ({ status: 200, headers: {}, body }) };
+  const http = {
+    json: async () => body,
+    jsonOrNull: async () => body,
+    request: async () => ({ status: 200, headers: {}, body }),
+  };
   return new LuneApi(http as unknown as UpstreamClient);
 }
 const owner = { ownerId: 'u1', clientKey: 'k1' };
@@ -164,11 +201,21 @@ const LUNE: Table<typeof LUNE_ROUTES> = {
   quoteByValue: [{ name: 'quote', read: (b) => luneWith(b).quote('VALUE', {}), sample: sampleOf(LuneQuote) }],
   orders: [{ name: 'orders', read: (b) => luneWith(b).orders(10, null), sample: sampleOf(LuneOrderPage) }],
   order: [{ name: 'order', read: (b) => luneWith(b).order('o1'), sample: sampleOf(LuneOrder) }],
-  byIdempotencyKey: [{ name: 'orderByIdempotencyKey', read: (b) => luneWith(b).orderByIdempotencyKey('k1'), sample: sampleOf(LuneOrder) }],
+  byIdempotencyKey: [
+    {
+      name: 'orderByIdempotencyKey',
+      read: (b) => luneWith(b).orderByIdempotencyKey('k1'),
+      sample: sampleOf(LuneOrder),
+    },
+  ],
   certificate: [{ name: 'certificate', read: (b) => luneWith(b).certificate('o1'), sample: Buffer.from('%PDF-1.4') }],
 };
 
-const UPSTREAMS: { upstream: string; routes: Record<string, unknown>; parsers: Record<string, Parser[] | undefined> }[] = [
+const UPSTREAMS: {
+  upstream: string;
+  routes: Record<string, unknown>;
+  parsers: Record<string, Parser[] | undefined>;
+}[] = [
   { upstream: 'co2trust core', routes: CO2TRUST_ROUTES, parsers: CORE },
   { upstream: 'co2trust payments', routes: PAYMENTS_ROUTES, parsers: PAYMENTS },
   { upstream: 'co2trust puro', routes: PURO_ROUTES, parsers: PURO },
@@ -186,15 +233,25 @@ const MUTATIONS: Mutation[] = ['rename', 'stringForNumber', 'unknownEnum', 'remo
 
 /** Every path to a value inside a body (the body itself is `[]`). */
 function pathsOf(value: unknown, at: Path = []): Path[] {
-  const inner =
-    Array.isArray(value) ? value.flatMap((v, i) => pathsOf(v, [...at, i])) : value && typeof value === 'object' && !Buffer.isBuffer(value) ? Object.entries(value).flatMap(([k, v]) => pathsOf(v, [...at, k])) : [];
+  const inner = Array.isArray(value)
+    ? value.flatMap((v, i) => pathsOf(v, [...at, i]))
+    : value && typeof value === 'object' && !Buffer.isBuffer(value)
+      ? Object.entries(value).flatMap(([k, v]) => pathsOf(v, [...at, k]))
+      : [];
   return [at, ...inner];
 }
 
 function mutate(body: unknown, path: Path, how: Mutation): unknown {
   const copy = structuredClone(body);
-  if (path.length === 0) return how === 'extra' && copy && typeof copy === 'object' ? Object.assign(copy, { unexpected: 1 }) : how === 'null' ? null : 'not a body';
-  const parent = path.slice(0, -1).reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], copy) as Record<string | number, unknown>;
+  if (path.length === 0)
+    return how === 'extra' && copy && typeof copy === 'object'
+      ? Object.assign(copy, { unexpected: 1 })
+      : how === 'null'
+        ? null
+        : 'not a body';
+  const parent = path
+    .slice(0, -1)
+    .reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], copy) as Record<string | number, unknown>;
   const key = path.at(-1)!;
   const old = parent[key];
   switch (how) {
@@ -212,7 +269,8 @@ function mutate(body: unknown, path: Path, how: Mutation): unknown {
       delete parent[key];
       break;
     case 'extra':
-      if (old && typeof old === 'object' && !Array.isArray(old)) (old as Record<string, unknown>).unexpected = { nested: [1, 'x'] };
+      if (old && typeof old === 'object' && !Array.isArray(old))
+        (old as Record<string, unknown>).unexpected = { nested: [1, 'x'] };
       else parent[key] = [old];
       break;
     case 'null':
@@ -232,7 +290,10 @@ async function outcome(parser: Parser, body: unknown): Promise<'parsed' | 'contr
     return 'parsed';
   } catch (error) {
     if (error instanceof UpstreamContractError) return 'contract';
-    throw new Error(`${parser.name} threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)} for ${JSON.stringify(body)?.slice(0, 300)}`, { cause: error });
+    throw new Error(
+      `${parser.name} threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)} for ${JSON.stringify(body)?.slice(0, 300)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -254,9 +315,16 @@ describe('every upstream route has a parser, and every parser only parses or ref
 
           it(`${label}: random JSON is parsed or UPSTREAM_CONTRACT`, async () => {
             await fc.assert(
-              fc.asyncProperty(fc.oneof(fc.json().map((s) => JSON.parse(s) as unknown), fc.jsonValue(), fc.anything()), async (body) => {
-                await outcome(parser, body);
-              }),
+              fc.asyncProperty(
+                fc.oneof(
+                  fc.json().map((s) => JSON.parse(s) as unknown),
+                  fc.jsonValue(),
+                  fc.anything(),
+                ),
+                async (body) => {
+                  await outcome(parser, body);
+                },
+              ),
               { numRuns: RUNS, seed: SEED },
             );
           });

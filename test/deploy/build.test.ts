@@ -31,7 +31,11 @@ registerHooks({ resolve(specifier, context, next) {
 `)}`;
 
 /** The package name of a path below node_modules (`@scope/name/...` or `name/...`). */
-const packageOf = (path: string) => path.split('/').slice(0, path.startsWith('@') ? 2 : 1).join('/');
+const packageOf = (path: string) =>
+  path
+    .split('/')
+    .slice(0, path.startsWith('@') ? 2 : 1)
+    .join('/');
 
 async function waitFor(url: string) {
   for (let i = 0; i < 300; i++) {
@@ -59,10 +63,26 @@ describe('the built servers', () => {
     await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'build.ts'), '--out', folder], { cwd: ROOT });
     storage = await freshStorage();
     gatewayPort = await freePort();
-    const ports = Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (n) => [`${n.toUpperCase()}_PORT`, String(await freePort())])));
-    const env = { ...SERVER_ENV, PATH: process.env.PATH!, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...TEST_SECRETS, ...storage.env, ...ports, GATEWAY_PORT: String(gatewayPort), LOADS_FILE: loadsFile };
+    const ports = Object.fromEntries(
+      await Promise.all(SUBGRAPHS.map(async (n) => [`${n.toUpperCase()}_PORT`, String(await freePort())])),
+    );
+    const env = {
+      ...SERVER_ENV,
+      PATH: process.env.PATH!,
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      ...TEST_SECRETS,
+      ...storage.env,
+      ...ports,
+      GATEWAY_PORT: String(gatewayPort),
+      LOADS_FILE: loadsFile,
+    };
     const start = (name: keyof typeof ENTRIES) => {
-      const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', LOADS_HOOK, join(dir, `${name}.js`)], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+      const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', LOADS_HOOK, join(dir, `${name}.js`)], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
       children.push(child);
     };
     for (const name of SUBGRAPHS) start(name);
@@ -71,19 +91,26 @@ describe('the built servers', () => {
     await waitFor(`http://127.0.0.1:${gatewayPort}/health`);
   }, 120_000);
   afterAll(async () => {
-    await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : (c.once('exit', resolve), c.kill('SIGTERM'))))));
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise((resolve) =>
+            c.exitCode !== null ? resolve(null) : (c.once('exit', resolve), c.kill('SIGTERM')),
+          ),
+      ),
+    );
     rmSync(dir, { recursive: true, force: true });
     await storage?.drop();
   });
 
   it('answer the bench query across the four subgraphs through the gateway', async () => {
     const token = await tokenFor(DEMO.users.alice);
-    const { data, errors } = await graphql<{ me: { id: string }; products: { totalCount: number }; nft: { credit: unknown }; resoldProduct: { footprint: unknown } }>(
-      `http://127.0.0.1:${gatewayPort}/graphql`,
-      BENCH_QUERY,
-      {},
-      { token },
-    );
+    const { data, errors } = await graphql<{
+      me: { id: string };
+      products: { totalCount: number };
+      nft: { credit: unknown };
+      resoldProduct: { footprint: unknown };
+    }>(`http://127.0.0.1:${gatewayPort}/graphql`, BENCH_QUERY, {}, { token });
     expect(errors ?? []).toEqual([]);
     expect(data?.me.id).toBeTruthy();
     expect(data?.products.totalCount).toBeGreaterThan(0);
@@ -99,7 +126,8 @@ describe('the built servers', () => {
   it('are started by the image with the flags and malloc setting npm start uses', () => {
     const role = readFileSync(join(ROOT, 'scripts', 'role'), 'utf8');
     expect(role).toContain(`exec node ${SERVER_NODE_FLAGS.join(' ')} "dist/$1.js"`);
-    for (const [name, value] of Object.entries(SERVER_ENV)) expect(role).toContain(`export ${name}="\${${name}:-${value}}"`);
+    for (const [name, value] of Object.entries(SERVER_ENV))
+      expect(role).toContain(`export ${name}="\${${name}:-${value}}"`);
   });
 
   it('load from node_modules only the packages the build leaves out (no second copy of a bundled one)', () => {

@@ -27,8 +27,14 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
 };
 
 type Kustomization = { resources: string[]; configMapGenerator?: { name: string; files: string[] }[] };
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are checked by the schemas below
-type Manifest = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: any; data?: Record<string, string> };
+type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are checked by the schemas below
+  spec?: any;
+  data?: Record<string, string>;
+};
 
 const files = (dir: string): string[] =>
   readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
@@ -42,14 +48,19 @@ const documents = yamlFiles.flatMap((file) =>
 const resources = documents.filter((d) => d.doc.kind !== 'Kustomization');
 const ofKind = (kind: string) => resources.filter((d) => d.doc.kind === kind).map((d) => d.doc);
 const ROLES = ['gateway', ...SUBGRAPHS];
-const envVariables = new Set([...readFileSync(join(ROOT, '.env.example'), 'utf8').matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
+const envVariables = new Set(
+  [...readFileSync(join(ROOT, '.env.example'), 'utf8').matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]),
+);
 
 describe('Kubernetes manifests', () => {
-  it.each(resources.map((r) => [`${r.file}: ${r.doc.kind}/${r.doc.metadata.name}`, r.doc] as const))('%s is valid against the API schema', (_name, doc) => {
-    const Model = MODELS[`${doc.apiVersion}/${doc.kind}`];
-    expect(Model).toBeDefined();
-    expect(() => new Model!(doc as never).validate()).not.toThrow();
-  });
+  it.each(resources.map((r) => [`${r.file}: ${r.doc.kind}/${r.doc.metadata.name}`, r.doc] as const))(
+    '%s is valid against the API schema',
+    (_name, doc) => {
+      const Model = MODELS[`${doc.apiVersion}/${doc.kind}`];
+      expect(Model).toBeDefined();
+      expect(() => new Model!(doc as never).validate()).not.toThrow();
+    },
+  );
 
   it('a wrong field type is caught (the validation is real)', () => {
     const deployment = structuredClone(ofKind('Deployment')[0]!);
@@ -67,7 +78,8 @@ describe('Kubernetes manifests', () => {
   });
 
   it('the gateway runs only the trusted documents codegen writes, mounted from a generated ConfigMap', () => {
-    const kustomization = documents.find((d) => d.file === join('app', 'kustomization.yaml'))!.doc as unknown as Kustomization;
+    const kustomization = documents.find((d) => d.file === join('app', 'kustomization.yaml'))!
+      .doc as unknown as Kustomization;
     const generator = kustomization.configMapGenerator!.find((g) => g.files.includes('persisted-documents.json'))!;
     // The very file `npm run codegen` writes (it copies it here), every hash its document's.
     const shipped = readFileSync(join(DEPLOY, 'app', 'persisted-documents.json'), 'utf8');
@@ -90,25 +102,30 @@ describe('Kubernetes manifests', () => {
     for (const name of Object.keys(env)) expect(envVariables).toContain(name);
   });
 
-  it.each(ROLES)('%s runs non-root with probes, resources, a Service, a PodDisruptionBudget and an autoscaler', (role) => {
-    const deployment = ofKind('Deployment').find((d) => d.metadata.name === role)!;
-    expect(deployment).toBeDefined();
-    const pod = deployment.spec.template.spec;
-    const [container] = pod.containers;
-    expect(container.args).toEqual([role]);
-    expect(pod.securityContext.runAsNonRoot).toBe(true);
-    expect(container.securityContext.allowPrivilegeEscalation).toBe(false);
-    expect(container.readinessProbe.httpGet.path).toBe(role === 'gateway' ? '/' : '/health');
-    expect(container.livenessProbe).toBeDefined();
-    expect(container.resources.requests.cpu).toBeDefined();
-    expect(container.resources.limits.memory).toBeDefined();
-    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(15);
-    const labels = deployment.spec.template.metadata.labels;
-    const selects = (selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
-    expect(ofKind('Service').some((s) => s.metadata.name === role && selects(s.spec.selector))).toBe(true);
-    expect(ofKind('PodDisruptionBudget').some((p) => selects(p.spec.selector.matchLabels))).toBe(true);
-    expect(ofKind('HorizontalPodAutoscaler').some((h) => h.spec.scaleTargetRef.name === role && h.spec.minReplicas >= 2)).toBe(true);
-  });
+  it.each(ROLES)(
+    '%s runs non-root with probes, resources, a Service, a PodDisruptionBudget and an autoscaler',
+    (role) => {
+      const deployment = ofKind('Deployment').find((d) => d.metadata.name === role)!;
+      expect(deployment).toBeDefined();
+      const pod = deployment.spec.template.spec;
+      const [container] = pod.containers;
+      expect(container.args).toEqual([role]);
+      expect(pod.securityContext.runAsNonRoot).toBe(true);
+      expect(container.securityContext.allowPrivilegeEscalation).toBe(false);
+      expect(container.readinessProbe.httpGet.path).toBe(role === 'gateway' ? '/' : '/health');
+      expect(container.livenessProbe).toBeDefined();
+      expect(container.resources.requests.cpu).toBeDefined();
+      expect(container.resources.limits.memory).toBeDefined();
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(15);
+      const labels = deployment.spec.template.metadata.labels;
+      const selects = (selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+      expect(ofKind('Service').some((s) => s.metadata.name === role && selects(s.spec.selector))).toBe(true);
+      expect(ofKind('PodDisruptionBudget').some((p) => selects(p.spec.selector.matchLabels))).toBe(true);
+      expect(
+        ofKind('HorizontalPodAutoscaler').some((h) => h.spec.scaleTargetRef.name === role && h.spec.minReplicas >= 2),
+      ).toBe(true);
+    },
+  );
 
   it('the shared settings are variables the processes read, and the subgraph URLs name the Services', () => {
     const [config] = ofKind('ConfigMap');

@@ -3,7 +3,14 @@
 import { composeServices } from '@apollo/composition';
 import { ROUTER_SUPPORTED_SUPERGRAPH_FEATURES, Supergraph } from '@apollo/federation-internals';
 import { describe, expect, it } from '@jest/globals';
-import { buildASTSchema, GraphQLSchema, isSpecifiedDirective, lexicographicSortSchema, parse, printSchema } from 'graphql';
+import {
+  buildASTSchema,
+  GraphQLSchema,
+  isSpecifiedDirective,
+  lexicographicSortSchema,
+  parse,
+  printSchema,
+} from 'graphql';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultSubgraphUrl } from '../../gateway/compose.ts';
@@ -14,11 +21,17 @@ import { subgraphTypeDefs } from '../../lib/sdl.ts';
 // Composed directives (`@cacheControl`, read by the gateway's response cache) are defined in our
 // public schema; Apollo's API schema leaves their definitions out. Everything else must match.
 const canonical = (schema: GraphQLSchema) =>
-  printSchema(lexicographicSortSchema(new GraphQLSchema({ ...schema.toConfig(), directives: schema.getDirectives().filter(isSpecifiedDirective) })));
+  printSchema(
+    lexicographicSortSchema(
+      new GraphQLSchema({ ...schema.toConfig(), directives: schema.getDirectives().filter(isSpecifiedDirective) }),
+    ),
+  );
 
 describe('router compatibility', () => {
   it("Apollo's composition of the subgraphs gives the checked-in public API, type for type and field for field", () => {
-    const result = composeServices(SUBGRAPHS.map((name, i) => ({ name, typeDefs: subgraphTypeDefs(name), url: defaultSubgraphUrl(name, i) })));
+    const result = composeServices(
+      SUBGRAPHS.map((name, i) => ({ name, typeDefs: subgraphTypeDefs(name), url: defaultSubgraphUrl(name, i) })),
+    );
     expect(result.errors ?? []).toEqual([]);
     const apollo = result.schema!.toAPISchema().toGraphQLJSSchema();
     const ours = buildASTSchema(parse(readFileSync(join(ROOT, 'schema', 'api.graphql'), 'utf8')));
@@ -28,7 +41,9 @@ describe('router compatibility', () => {
   // Apollo Router's feature set: Apollo Gateway (the JS runtime) refuses `@authenticated` and
   // `@requiresScopes` (features "for: SECURITY"), Apollo Router accepts them.
   it("the checked-in supergraph loads with Apollo Router's supported features and the same public API", () => {
-    const supergraph = Supergraph.build(readFileSync(join(ROOT, 'schema', 'supergraph.graphql'), 'utf8'), { supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES });
+    const supergraph = Supergraph.build(readFileSync(join(ROOT, 'schema', 'supergraph.graphql'), 'utf8'), {
+      supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES,
+    });
     expect([...supergraph.subgraphs().names()].sort()).toEqual([...SUBGRAPHS].sort());
     const ours = buildASTSchema(parse(readFileSync(join(ROOT, 'schema', 'api.graphql'), 'utf8')));
     expect(canonical(supergraph.apiSchema().toGraphQLJSSchema())).toBe(canonical(ours));

@@ -17,9 +17,18 @@ describe.each(MODES)('one query across all four subgraphs (%s mode)', (mode) => 
 
   it('follows the caller to orders and payments, an NFT to its registry credit, and a product to its footprint', async () => {
     const url = stack.gateway.url;
-    const signIn = ok(await graphql(url, SignInDocument, { email: DEMO.users.alice.email }, { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } }));
+    const signIn = ok(
+      await graphql(
+        url,
+        SignInDocument,
+        { email: DEMO.users.alice.email },
+        { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } },
+      ),
+    );
     const token = signIn.authenticate.accessToken!;
-    const data = ok(await graphql(url, AcrossSubgraphsDocument, { nft: DEMO.nfts[0], product: DEMO.resoldProducts[0] }, { token }));
+    const data = ok(
+      await graphql(url, AcrossSubgraphsDocument, { nft: DEMO.nfts[0], product: DEMO.resoldProducts[0] }, { token }),
+    );
     expect(data.me?.id).toBe(toGlobalId('User', DEMO.users.alice.id));
     const order = data.me!.orders.nodes.find((o) => o.id === toGlobalId('Order', DEMO.orders[0]))!;
     expect(order.totalPrice).toEqual({ amount: '325.00', currency: 'EUR' });
@@ -32,9 +41,18 @@ describe.each(MODES)('one query across all four subgraphs (%s mode)', (mode) => 
 
   it("answers a write's idempotency key and warnings from the subgraph in the response's extensions", async () => {
     const url = stack.gateway.url;
-    const signIn = ok(await graphql(url, SignInDocument, { email: DEMO.users.bob.email }, { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } }));
+    const signIn = ok(
+      await graphql(
+        url,
+        SignInDocument,
+        { email: DEMO.users.bob.email },
+        { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } },
+      ),
+    );
     const order = `mutation { createOrder(input: { productId: "${toGlobalId('Product', DEMO.products[0])}", quantity: "0.001" }) { order { id } userErrors { code } } }`;
-    const res = await graphql<{ createOrder: { order: { id: string } | null } }>(url, order, undefined, { token: signIn.authenticate.accessToken! });
+    const res = await graphql<{ createOrder: { order: { id: string } | null } }>(url, order, undefined, {
+      token: signIn.authenticate.accessToken!,
+    });
     expect(res.errors).toBeUndefined();
     expect(res.data?.createOrder.order?.id).toEqual(expect.any(String));
     // Upstream mode keys a write that came without a key (the write journal), so a retry can be matched.
@@ -61,13 +79,22 @@ describe('gateway (local mode)', () => {
     const res = await fetch(`${origin}/`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { links: Record<string, string>; subgraphs: string[] };
-    expect(body.links).toEqual({ graphql: `${origin}/graphql`, landingPage: `${origin}/graphql`, offsetPage: `${origin}/app/`, health: `${origin}/health` });
+    expect(body.links).toEqual({
+      graphql: `${origin}/graphql`,
+      landingPage: `${origin}/graphql`,
+      offsetPage: `${origin}/app/`,
+      health: `${origin}/health`,
+    });
     expect(body.subgraphs).toEqual(['marketplace', 'payments', 'registry', 'footprints']);
   });
 
   it('GET /health is 200 with every subgraph and database up', async () => {
     const res = await fetch(`${origin}/health`);
-    const body = (await res.json()) as { status: string; down: string[]; subgraphs: Record<string, { status: string; database?: { status: string } }> };
+    const body = (await res.json()) as {
+      status: string;
+      down: string[];
+      subgraphs: Record<string, { status: string; database?: { status: string } }>;
+    };
     expect(res.status).toBe(200);
     expect(body.status).toBe('up');
     expect(body.down).toEqual([]);
@@ -85,17 +112,38 @@ describe('gateway (local mode)', () => {
   });
 
   it("the landing page's example query runs across subgraphs without errors", async () => {
-    const data = ok(await graphql<{ nft: { credit: { serialization: string } }; paymentStats: { global: { transactionCount: number } } }>(url(), DEFAULT_QUERY));
+    const data = ok(
+      await graphql<{
+        nft: { credit: { serialization: string } };
+        paymentStats: { global: { transactionCount: number } };
+      }>(url(), DEFAULT_QUERY),
+    );
     expect(data.nft.credit.serialization).toMatch(/^ICR-/);
     expect(data.paymentStats.global.transactionCount).toBeGreaterThan(0);
   });
 
   it('introspection shows the root fields of all four subgraphs', async () => {
-    const data = ok(await graphql<{ __schema: { queryType: { fields: { name: string }[] }; mutationType: { fields: { name: string }[] } } }>(url(), '{ __schema { queryType { fields { name } } mutationType { fields { name } } } }'));
+    const data = ok(
+      await graphql<{
+        __schema: { queryType: { fields: { name: string }[] }; mutationType: { fields: { name: string }[] } };
+      }>(url(), '{ __schema { queryType { fields { name } } mutationType { fields { name } } } }'),
+    );
     const queries = data.__schema.queryType.fields.map((f) => f.name);
-    expect(queries).toEqual(expect.arrayContaining(['products', 'me', 'paymentStats', 'organization', 'puroInventory', 'groups', 'resoldProduct']));
+    expect(queries).toEqual(
+      expect.arrayContaining([
+        'products',
+        'me',
+        'paymentStats',
+        'organization',
+        'puroInventory',
+        'groups',
+        'resoldProduct',
+      ]),
+    );
     const mutations = data.__schema.mutationType.fields.map((f) => f.name);
-    expect(mutations).toEqual(expect.arrayContaining(['authenticate', 'createTransfer', 'transactCredits', 'createResoldProduct']));
+    expect(mutations).toEqual(
+      expect.arrayContaining(['authenticate', 'createTransfer', 'transactCredits', 'createResoldProduct']),
+    );
   });
 
   it('malformed GraphQL, unknown fields and wrong variable types are 400 for graphql-response+json (200 for plain JSON) with GraphQL errors', async () => {
@@ -106,13 +154,22 @@ describe('gateway (local mode)', () => {
     const unknown = await graphql(url(), '{ products { nope } }', undefined, modern);
     expect(unknown.status).toBe(400);
     expect(codes(unknown)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
-    const variable = await graphql(url(), 'query($n: Int) { products(first: $n) { totalCount } }', { n: 'many' }, modern);
+    const variable = await graphql(
+      url(),
+      'query($n: Int) { products(first: $n) { totalCount } }',
+      { n: 'many' },
+      modern,
+    );
     expect(variable.status).toBe(400);
     expect(codes(variable)).toEqual(['BAD_USER_INPUT']);
     // A client that does not ask for graphql-response+json gets the spec's legacy 200, errors and no data.
     const legacy = await graphql(url(), '{ products { nope } }');
     expect([legacy.status, legacy.data, codes(legacy)]).toEqual([200, undefined, ['GRAPHQL_VALIDATION_FAILED']]);
-    const badJson = await fetch(url(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    const badJson = await fetch(url(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{not json',
+    });
     expect(badJson.status).toBe(400);
     const text = await badJson.text();
     expect(text).toContain('"errors"');
@@ -122,7 +179,10 @@ describe('gateway (local mode)', () => {
   it('refuses operations nested deeper than the limit, through fragments too', async () => {
     const shallow = await serveGateway({ ...stack.config, GATEWAY_MAX_DEPTH: 4 }, 0);
     try {
-      const fits = await graphql(shallow.url, '{ products { nodes { ...P } } } fragment P on Product { supplier { ...S } } fragment S on Supplier { name }');
+      const fits = await graphql(
+        shallow.url,
+        '{ products { nodes { ...P } } } fragment P on Product { supplier { ...S } } fragment S on Supplier { name }',
+      );
       expect(fits.status).toBe(200);
       expect(fits.errors).toBeUndefined();
       for (const query of [
@@ -139,14 +199,22 @@ describe('gateway (local mode)', () => {
   });
 
   it('a field that needs a token gives UNAUTHENTICATED while public fields still answer', async () => {
-    const res = await graphql<{ products: { totalCount: number }; me: null }>(url(), '{ products { totalCount } me { id } }');
+    const res = await graphql<{ products: { totalCount: number }; me: null }>(
+      url(),
+      '{ products { totalCount } me { id } }',
+    );
     expect(res.data?.products.totalCount).toBeGreaterThan(0);
     expect(res.data?.me).toBeNull();
     expect(codes(res)).toEqual(['UNAUTHENTICATED']);
   });
 
   it('expired and forged tokens are refused by the gateway with a message saying why', async () => {
-    const expired = await graphql(url(), '{ me { id } }', {}, { token: await tokenFor(DEMO.users.alice, { ttlSeconds: -5 }) });
+    const expired = await graphql(
+      url(),
+      '{ me { id } }',
+      {},
+      { token: await tokenFor(DEMO.users.alice, { ttlSeconds: -5 }) },
+    );
     expect(codes(expired)).toEqual(['UNAUTHENTICATED']);
     expect(expired.errors![0]!.message).toBe('Token has expired');
     const good = await tokenFor(DEMO.users.alice);
@@ -157,14 +225,24 @@ describe('gateway (local mode)', () => {
 
   it('a subgraph refuses a forged token even when called directly, past the gateway', async () => {
     const good = await tokenFor(DEMO.users.alice);
-    const res = await graphql(stack.subgraphs.marketplace.url, '{ me { id } }', {}, { token: `${good.slice(0, -3)}xyz` });
+    const res = await graphql(
+      stack.subgraphs.marketplace.url,
+      '{ me { id } }',
+      {},
+      { token: `${good.slice(0, -3)}xyz` },
+    );
     expect(codes(res)).toEqual(['UNAUTHENTICATED']);
   });
 
   it('a user without the ADMIN scope gets FORBIDDEN on an admin-only field', async () => {
     const res = await graphql(url(), '{ mailingList { totalCount } }', {}, { token: await tokenFor(DEMO.users.alice) });
     expect(codes(res)).toEqual(['FORBIDDEN']);
-    const admin = await graphql(url(), '{ mailingList { totalCount } }', {}, { token: await tokenFor(DEMO.users.admin) });
+    const admin = await graphql(
+      url(),
+      '{ mailingList { totalCount } }',
+      {},
+      { token: await tokenFor(DEMO.users.admin) },
+    );
     expect(admin.errors).toBeUndefined();
   });
 
@@ -172,8 +250,14 @@ describe('gateway (local mode)', () => {
     const alice = await tokenFor(DEMO.users.alice);
     const bob = await tokenFor(DEMO.users.bob);
     const q = '{ me { id email } products(first: 1) { totalCount } }';
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => graphql<{ me: { id: string } }>(url(), q, {}, { token: i % 2 ? bob : alice })));
-    results.forEach((res, i) => expect(ok(res).me.id).toBe(toGlobalId('User', i % 2 ? DEMO.users.bob.id : DEMO.users.alice.id)));
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        graphql<{ me: { id: string } }>(url(), q, {}, { token: i % 2 ? bob : alice }),
+      ),
+    );
+    results.forEach((res, i) =>
+      expect(ok(res).me.id).toBe(toGlobalId('User', i % 2 ? DEMO.users.bob.id : DEMO.users.alice.id)),
+    );
   });
 
   // Stops a subgraph: keep this the last test of the suite.
@@ -190,10 +274,17 @@ describe('gateway (local mode)', () => {
     const token = await tokenFor(DEMO.users.alice);
     // Order.payments is non-null: payments being down nulls up to `me`, the nearest nullable field,
     // as the spec asks; the marketplace's own root fields still answer.
-    const partial = await graphql<{ me: unknown; products: { totalCount: number } }>(url(), '{ me { id orders(first: 2) { nodes { id payments { totalCount } } } } products(first: 1) { totalCount } }', {}, { token });
+    const partial = await graphql<{ me: unknown; products: { totalCount: number } }>(
+      url(),
+      '{ me { id orders(first: 2) { nodes { id payments { totalCount } } } } products(first: 1) { totalCount } }',
+      {},
+      { token },
+    );
     expect(partial.data?.me).toBeNull();
     expect(partial.data?.products.totalCount).toBeGreaterThan(0);
-    expect((await graphql<{ me: { id: string } }>(url(), '{ me { id } }', {}, { token })).data?.me.id).toBe(toGlobalId('User', DEMO.users.alice.id));
+    expect((await graphql<{ me: { id: string } }>(url(), '{ me { id } }', {}, { token })).data?.me.id).toBe(
+      toGlobalId('User', DEMO.users.alice.id),
+    );
     expect(partial.errors?.length).toBeGreaterThan(0);
     expect(JSON.stringify(partial.errors)).toMatch(/payments/i);
   });

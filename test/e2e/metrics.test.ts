@@ -25,7 +25,9 @@ async function scrape(url: string): Promise<Sample[]> {
   for (const line of (await res.text()).split('\n')) {
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match) continue;
-    const labels = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!]));
+    const labels = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!]),
+    );
     samples.push({ name: match[1]!, labels, value: Number(match[3]) });
   }
   return samples;
@@ -55,7 +57,9 @@ describe.each(['local', 'upstream'] as const)('metrics through the gateway (%s m
     expect(valueOf(samples, 'graphql_envelop_request', { operationName: 'Overview', operationType: 'query' })).toBe(3);
     expect(valueOf(samples, 'graphql_envelop_request_duration_count', { operationName: 'Overview' })).toBe(3);
     expect(valueOf(samples, 'graphql_envelop_request', { operationName: 'WhoAmI' })).toBe(1);
-    expect(valueOf(samples, 'graphql_envelop_error_result', { operationName: 'WhoAmI', code: 'UNAUTHENTICATED' })).toBe(1);
+    expect(valueOf(samples, 'graphql_envelop_error_result', { operationName: 'WhoAmI', code: 'UNAUTHENTICATED' })).toBe(
+      1,
+    );
     expect(valueOf(samples, 'graphql_envelop_error_result', { operationName: 'Overview' })).toBeUndefined();
     // paymentStats is the only payments field of Overview: one fetch per request.
     expect(valueOf(samples, 'graphql_gateway_subgraph_execute_duration_count', { subgraphName: 'payments' })).toBe(3);
@@ -72,7 +76,9 @@ describe.each(['local', 'upstream'] as const)('metrics through the gateway (%s m
     expect(valueOf(samples, 'nodejs_heap_size_used_bytes', { service: 'payments' })).toBeGreaterThan(0);
     if (mode === 'local' && usingPostgres()) {
       // The pool has opened a connection for those operations and nothing waits for one.
-      expect(valueOf(samples, 'db_pool_connections', { database: 'payments', state: 'total' })).toBeGreaterThanOrEqual(1);
+      expect(valueOf(samples, 'db_pool_connections', { database: 'payments', state: 'total' })).toBeGreaterThanOrEqual(
+        1,
+      );
       expect(valueOf(samples, 'db_pool_connections', { database: 'payments', state: 'waiting' })).toBe(0);
     } else if (!usingPostgres()) {
       expect(samples.some((s) => s.name === 'db_pool_connections')).toBe(false);
@@ -83,7 +89,14 @@ describe.each(['local', 'upstream'] as const)('metrics through the gateway (%s m
     it('upstream calls are counted by upstream, route-table name and status, with the breaker closed', async () => {
       const samples = await scrape(metricsUrl(stack.subgraphs.registry.url));
       // puroInventory: one call of the Puro inventory route per request.
-      expect(valueOf(samples, 'upstream_requests_total', { upstream: 'co2trust', route: 'inventory', method: 'GET', status: '200' })).toBe(3);
+      expect(
+        valueOf(samples, 'upstream_requests_total', {
+          upstream: 'co2trust',
+          route: 'inventory',
+          method: 'GET',
+          status: '200',
+        }),
+      ).toBe(3);
       expect(valueOf(samples, 'upstream_circuit_breaker_state', { upstream: 'co2trust' })).toBe(0);
       // No label carries a path or an id.
       const routes = samples.filter((s) => s.name === 'upstream_requests_total').map((s) => s.labels.route!);
@@ -97,7 +110,11 @@ describe('service outbox gauges (marketplace, local mode)', () => {
   let app: MarketplaceApp;
   let subgraph: TestSubgraph;
   beforeAll(async () => {
-    subgraph = await startTestSubgraph('marketplace', 'local', async (config) => (app = await createMarketplaceApp(config)));
+    subgraph = await startTestSubgraph(
+      'marketplace',
+      'local',
+      async (config) => (app = await createMarketplaceApp(config)),
+    );
   });
   afterAll(() => subgraph?.stop());
 

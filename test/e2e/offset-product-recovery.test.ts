@@ -44,8 +44,21 @@ describe('offsetting a product resumes after a crash or an outage (local mode)',
     alice = await tokenFor(DEMO.users.alice);
     admin = await tokenFor(DEMO.users.admin);
     // 10 t of oats sold in 2025 at 0.61 kg CO2e per kg: 6.1 t CO2e per order, well within the inventory.
-    const oats = { id: OATS, name: 'Organic Rolled Oats 750 g', pickUpLocation: 'Järna, SE', productionLocation: 'Järna, SE', shipToLocation: 'Stockholm, SE', yearlySalesVolumes: [{ year: 2025, tonnes: '10' }] };
-    ok(await gql(`mutation U($input: UpdateResoldProductInput!) { updateResoldProduct(input: $input) { userErrors { code } } }`, { input: oats }, admin));
+    const oats = {
+      id: OATS,
+      name: 'Organic Rolled Oats 750 g',
+      pickUpLocation: 'Järna, SE',
+      productionLocation: 'Järna, SE',
+      shipToLocation: 'Stockholm, SE',
+      yearlySalesVolumes: [{ year: 2025, tonnes: '10' }],
+    };
+    ok(
+      await gql(
+        `mutation U($input: UpdateResoldProductInput!) { updateResoldProduct(input: $input) { userErrors { code } } }`,
+        { input: oats },
+        admin,
+      ),
+    );
     db = await openDatabase(stack.config, { name: 'marketplace', entities, migrationsPath: MIGRATIONS });
   }, 60_000);
   afterAll(async () => {
@@ -58,17 +71,39 @@ describe('offsetting a product resumes after a crash or an outage (local mode)',
     await stack?.stop();
   });
 
-  const gql = <T,>(query: string, variables: Record<string, unknown> = {}, token?: string) => graphql<T>(stack.gateway.url, query, variables, { token });
-  const offset = (idempotencyKey: string) => gql<{ offsetResoldProduct: { offsetOrder: { id: string } | null; userErrors: unknown[] } }>(OFFSET, { input: { resoldProductId: OATS, year: 2025, idempotencyKey } }, alice);
+  const gql = <T>(query: string, variables: Record<string, unknown> = {}, token?: string) =>
+    graphql<T>(stack.gateway.url, query, variables, { token });
+  const offset = (idempotencyKey: string) =>
+    gql<{ offsetResoldProduct: { offsetOrder: { id: string } | null; userErrors: unknown[] } }>(
+      OFFSET,
+      { input: { resoldProductId: OATS, year: 2025, idempotencyKey } },
+      alice,
+    );
   const paymentsOf = async (orderId: string) =>
-    ok(await gql<{ paymentTransactions: { nodes: unknown[] } }>(`query P($id: ID!) { paymentTransactions(first: 10, filter: { type: ORDER, typeId: $id }) { nodes { id } } }`, { id: orderId }, admin)).paymentTransactions.nodes.length;
-  const runOf = (idempotencyKey: string) => db.fork().findOne(OffsetProductRun, { buyerId: DEMO.users.alice.id, idempotencyKey });
+    ok(
+      await gql<{ paymentTransactions: { nodes: unknown[] } }>(
+        `query P($id: ID!) { paymentTransactions(first: 10, filter: { type: ORDER, typeId: $id }) { nodes { id } } }`,
+        { id: orderId },
+        admin,
+      ),
+    ).paymentTransactions.nodes.length;
+  const runOf = (idempotencyKey: string) =>
+    db.fork().findOne(OffsetProductRun, { buyerId: DEMO.users.alice.id, idempotencyKey });
   const productOrders = async () =>
-    ok(await gql<{ resoldProduct: { offsetOrders: { nodes: { id: string }[] } } }>(`query O($id: ID!) { resoldProduct(id: $id) { offsetOrders(first: 100) { nodes { id } } } }`, { id: OATS }, alice)).resoldProduct.offsetOrders.nodes.map((o) => o.id);
+    ok(
+      await gql<{ resoldProduct: { offsetOrders: { nodes: { id: string }[] } } }>(
+        `query O($id: ID!) { resoldProduct(id: $id) { offsetOrders(first: 100) { nodes { id } } } }`,
+        { id: OATS },
+        alice,
+      ),
+    ).resoldProduct.offsetOrders.nodes.map((o) => o.id);
 
   /** The marketplace as a process of its own on the stack's marketplace port. */
   async function startMarketplaceProcess(extra: Record<string, string> = {}): Promise<ChildProcess> {
-    const started = spawn(process.execPath, [join(ROOT, 'subgraphs/marketplace/server.ts')], { env: processEnv(stack.config, extra), stdio: 'ignore' });
+    const started = spawn(process.execPath, [join(ROOT, 'subgraphs/marketplace/server.ts')], {
+      env: processEnv(stack.config, extra),
+      stdio: 'ignore',
+    });
     child = started;
     const health = `http://127.0.0.1:${stack.config.portOf('marketplace')}/health`;
     await until(async () => (await fetch(health).catch(() => null))?.status === 200, 'the marketplace process', 30_000);
@@ -82,7 +117,13 @@ describe('offsetting a product resumes after a crash or an outage (local mode)',
     const orderId = placed.offsetOrder!.id;
     expect((await runOf('oats-outage'))?.step).toBe('ORDERED');
 
-    payments = await serveSubgraph(await (await subgraphFactory('payments'))(stack.config), stack.config, stack.config.portOf('payments'));
+    payments = await serveSubgraph(
+      await (
+        await subgraphFactory('payments')
+      )(stack.config),
+      stack.config,
+      stack.config.portOf('payments'),
+    );
     await until(async () => (await runOf('oats-outage'))?.step === 'COMPLETE', 'the run to complete');
     expect(await paymentsOf(orderId)).toBe(1);
     // A retry after completion is the same order, and pays nothing more.
@@ -90,31 +131,37 @@ describe('offsetting a product resumes after a crash or an outage (local mode)',
     expect(await paymentsOf(orderId)).toBe(1);
   });
 
-  it.each(['MEASURED', 'ORDERED'])('the marketplace killed right after %s: a restart finishes the run with one order and one payment', async (step) => {
-    const key = `oats-crash-${step}`;
-    if (!child) await stack.stopSubgraph('marketplace');
-    const doomed = await startMarketplaceProcess({ OFFSET_FLOW_CRASH_AFTER: step });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => doomed.once('exit', (_code, signal) => resolve(signal)));
-    const before = await productOrders().catch(() => null);
-    const answer = await offset(key);
-    expect(answer.data?.offsetResoldProduct ?? null).toBeNull();
-    expect(await exited).toBe('SIGKILL');
-    expect((await runOf(key))?.step).toBe(step);
+  it.each(['MEASURED', 'ORDERED'])(
+    'the marketplace killed right after %s: a restart finishes the run with one order and one payment',
+    async (step) => {
+      const key = `oats-crash-${step}`;
+      if (!child) await stack.stopSubgraph('marketplace');
+      const doomed = await startMarketplaceProcess({ OFFSET_FLOW_CRASH_AFTER: step });
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        doomed.once('exit', (_code, signal) => resolve(signal)),
+      );
+      const before = await productOrders().catch(() => null);
+      const answer = await offset(key);
+      expect(answer.data?.offsetResoldProduct ?? null).toBeNull();
+      expect(await exited).toBe('SIGKILL');
+      expect((await runOf(key))?.step).toBe(step);
 
-    const restarted = await startMarketplaceProcess();
-    // The resumer finishes the run by itself: no request needed.
-    await until(async () => (await runOf(key))?.step === 'COMPLETE', 'the resumed run to complete', 30_000);
-    const run = (await runOf(key))!;
-    expect(await paymentsOf(run.orderId!)).toBe(1);
-    // The buyer's retry returns the order the run placed; exactly one order was added for the product.
-    expect(ok(await offset(key)).offsetResoldProduct.offsetOrder!.id).toBe(gid('OffsetOrder', run.orderId!));
-    const after = await productOrders();
-    expect(after.filter((id) => !(before ?? []).includes(id))).toEqual([gid('OffsetOrder', run.orderId!)]);
-    expect(await paymentsOf(run.orderId!)).toBe(1);
+      const restarted = await startMarketplaceProcess();
+      // The resumer finishes the run by itself: no request needed.
+      await until(async () => (await runOf(key))?.step === 'COMPLETE', 'the resumed run to complete', 30_000);
+      const run = (await runOf(key))!;
+      expect(await paymentsOf(run.orderId!)).toBe(1);
+      // The buyer's retry returns the order the run placed; exactly one order was added for the product.
+      expect(ok(await offset(key)).offsetResoldProduct.offsetOrder!.id).toBe(gid('OffsetOrder', run.orderId!));
+      const after = await productOrders();
+      expect(after.filter((id) => !(before ?? []).includes(id))).toEqual([gid('OffsetOrder', run.orderId!)]);
+      expect(await paymentsOf(run.orderId!)).toBe(1);
 
-    restarted.kill('SIGTERM');
-    await new Promise((resolve) => restarted.once('exit', resolve));
-  }, 90_000);
+      restarted.kill('SIGTERM');
+      await new Promise((resolve) => restarted.once('exit', resolve));
+    },
+    90_000,
+  );
 });
 
 describe('offsetting a product while payments is down (upstream mode)', () => {
@@ -138,15 +185,44 @@ describe('offsetting a product while payments is down (upstream mode)', () => {
     const lune = stack.fakes.find((f) => f.name === 'lune') as LuneFake;
     await stack.stopSubgraph('payments');
     const input = { resoldProductId: DEMO.resoldProducts[0], year: 2025, idempotencyKey: 'oat-drink-outage' };
-    const placed = ok(await graphql<{ offsetResoldProduct: { offsetOrder: { id: string } | null } }>(stack.gateway.url, OFFSET, { input }, { token: alice })).offsetResoldProduct;
+    const placed = ok(
+      await graphql<{ offsetResoldProduct: { offsetOrder: { id: string } | null } }>(
+        stack.gateway.url,
+        OFFSET,
+        { input },
+        { token: alice },
+      ),
+    ).offsetResoldProduct;
     const orderId = placed.offsetOrder!.id;
     expect(lune.ordersCreated()).toBe(1);
-    const run = () => db.fork().findOneOrFail(OffsetProductRun, { buyerId: DEMO.users.alice.id, idempotencyKey: input.idempotencyKey });
+    const run = () =>
+      db.fork().findOneOrFail(OffsetProductRun, { buyerId: DEMO.users.alice.id, idempotencyKey: input.idempotencyKey });
     expect((await run()).step).toBe('ORDERED');
 
-    payments = await serveSubgraph(await (await subgraphFactory('payments'))(stack.config), stack.config, stack.config.portOf('payments'));
+    payments = await serveSubgraph(
+      await (
+        await subgraphFactory('payments')
+      )(stack.config),
+      stack.config,
+      stack.config.portOf('payments'),
+    );
     await until(async () => (await run()).step === 'COMPLETE', 'the run to complete');
-    const paid = ok(await graphql<{ paymentTransactions: { nodes: unknown[] } }>(stack.gateway.url, `query P($id: ID!) { paymentTransactions(first: 10, filter: { type: ORDER, typeId: $id }) { nodes { id } } }`, { id: orderId }, { token: admin }));
+    const paid = ok(
+      await graphql<{ paymentTransactions: { nodes: unknown[] } }>(
+        stack.gateway.url,
+        `
+          query P($id: ID!) {
+            paymentTransactions(first: 10, filter: { type: ORDER, typeId: $id }) {
+              nodes {
+                id
+              }
+            }
+          }
+        `,
+        { id: orderId },
+        { token: admin },
+      ),
+    );
     expect(paid.paymentTransactions.nodes).toHaveLength(1);
     expect(lune.ordersCreated()).toBe(1);
   });

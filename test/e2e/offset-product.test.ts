@@ -19,7 +19,13 @@ const OFFSET = `mutation Offset($input: OffsetResoldProductInput!) {
 
 interface Offset {
   offsetResoldProduct: {
-    offsetOrder: { id: string; status: string; offsetYear: number; totalCost: { amount: string; currency: string } | null; resoldProduct: { id: string; name: string } } | null;
+    offsetOrder: {
+      id: string;
+      status: string;
+      offsetYear: number;
+      totalCost: { amount: string; currency: string } | null;
+      resoldProduct: { id: string; name: string };
+    } | null;
     userErrors: { field: string[] | null; code: string; message: string }[];
   };
 }
@@ -38,32 +44,75 @@ describe.each(MODES)('offsetting a resold product through the gateway (%s mode)'
     bob = await tokenFor(DEMO.users.bob);
     admin = await tokenFor(DEMO.users.admin);
     // The oats sell 10 t in 2025 here (0.61 kg CO2e per kg: 6.1 t CO2e), so orders fit the demo inventory.
-    const oats = { id: OATS, name: 'Organic Rolled Oats 750 g', pickUpLocation: 'Järna, SE', productionLocation: 'Järna, SE', shipToLocation: 'Stockholm, SE', yearlySalesVolumes: [{ year: 2025, tonnes: '10' }] };
-    const updated = ok(await gql<{ updateResoldProduct: { userErrors: unknown[] } }>(`mutation U($input: UpdateResoldProductInput!) { updateResoldProduct(input: $input) { userErrors { code message } } }`, { input: oats }, admin));
+    const oats = {
+      id: OATS,
+      name: 'Organic Rolled Oats 750 g',
+      pickUpLocation: 'Järna, SE',
+      productionLocation: 'Järna, SE',
+      shipToLocation: 'Stockholm, SE',
+      yearlySalesVolumes: [{ year: 2025, tonnes: '10' }],
+    };
+    const updated = ok(
+      await gql<{ updateResoldProduct: { userErrors: unknown[] } }>(
+        `mutation U($input: UpdateResoldProductInput!) { updateResoldProduct(input: $input) { userErrors { code message } } }`,
+        { input: oats },
+        admin,
+      ),
+    );
     expect(updated.updateResoldProduct.userErrors).toEqual([]);
   }, 60_000);
   afterAll(async () => {
     await stack?.stop();
   });
 
-  const gql = <T,>(query: string, variables: Record<string, unknown> = {}, token?: string) => graphql<T>(stack.gateway.url, query, variables, { token });
-  const offset = (input: Record<string, unknown>, token = alice) => gql<Offset>(OFFSET, { input }, token).then((r) => ok(r).offsetResoldProduct);
+  const gql = <T>(query: string, variables: Record<string, unknown> = {}, token?: string) =>
+    graphql<T>(stack.gateway.url, query, variables, { token });
+  const offset = (input: Record<string, unknown>, token = alice) =>
+    gql<Offset>(OFFSET, { input }, token).then((r) => ok(r).offsetResoldProduct);
   const payments = async (orderId: string) =>
-    ok(await gql<{ paymentTransactions: { totalCount: number | null; nodes: { amount: { amount: string; currency: string } }[] } }>(
-      `query P($id: ID!) { paymentTransactions(first: 10, filter: { type: ORDER, typeId: $id }) { totalCount nodes { amount { amount currency } } } }`,
-      { id: orderId },
-      admin,
-    )).paymentTransactions.nodes;
-  const myOrderIds = async () => ok(await gql<{ offsetOrders: { nodes: { id: string }[] } }>(`{ offsetOrders(first: 100) { nodes { id } } }`, {}, alice)).offsetOrders.nodes.map((o) => o.id);
+    ok(
+      await gql<{
+        paymentTransactions: { totalCount: number | null; nodes: { amount: { amount: string; currency: string } }[] };
+      }>(
+        `query P($id: ID!) { paymentTransactions(first: 10, filter: { type: ORDER, typeId: $id }) { totalCount nodes { amount { amount currency } } } }`,
+        { id: orderId },
+        admin,
+      ),
+    ).paymentTransactions.nodes;
+  const myOrderIds = async () =>
+    ok(
+      await gql<{ offsetOrders: { nodes: { id: string }[] } }>(
+        `{ offsetOrders(first: 100) { nodes { id } } }`,
+        {},
+        alice,
+      ),
+    ).offsetOrders.nodes.map((o) => o.id);
   const lune = () => stack.fakes.find((f) => f.name === 'lune') as LuneFake;
   /** The effects that buy: Lune orders created (upstream), or the order's pooled retirements (local). */
   const retirementsOf = async (orderId: string) =>
-    ok(await gql<{ offsetOrder: { retirementShares: { retirement: { id: string } | null }[] } }>(`query R($id: ID!) { offsetOrder(id: $id) { retirementShares { retirement { id } } } }`, { id: orderId }, alice)).offsetOrder.retirementShares.flatMap((s) => (s.retirement ? [s.retirement.id] : []));
+    ok(
+      await gql<{ offsetOrder: { retirementShares: { retirement: { id: string } | null }[] } }>(
+        `query R($id: ID!) { offsetOrder(id: $id) { retirementShares { retirement { id } } } }`,
+        { id: orderId },
+        alice,
+      ),
+    ).offsetOrder.retirementShares.flatMap((s) => (s.retirement ? [s.retirement.id] : []));
 
   it('offsets a year of a product once: the same key returns the same order, with one payment and one purchase', async () => {
-    const input = { resoldProductId: OAT_DRINK, year: 2024, idempotencyKey: `oat-drink-2024-${mode}`, beneficiary: 'Nordic Grocers AB' };
+    const input = {
+      resoldProductId: OAT_DRINK,
+      year: 2024,
+      idempotencyKey: `oat-drink-2024-${mode}`,
+      beneficiary: 'Nordic Grocers AB',
+    };
     // 0.35 kg CO2e per kg x 12.005 t of product sold in 2024 = 4.20175 t.
-    const quote = ok(await gql<{ resoldProduct: { offsetQuote: { mass: { amount: string }; totalCost: { amount: string } } } }>(`query Q($id: ID!) { resoldProduct(id: $id) { offsetQuote(year: 2024) { mass { amount } totalCost { amount } } } }`, { id: OAT_DRINK }, alice));
+    const quote = ok(
+      await gql<{ resoldProduct: { offsetQuote: { mass: { amount: string }; totalCost: { amount: string } } } }>(
+        `query Q($id: ID!) { resoldProduct(id: $id) { offsetQuote(year: 2024) { mass { amount } totalCost { amount } } } }`,
+        { id: OAT_DRINK },
+        alice,
+      ),
+    );
     // Lune truncates each bundle's share to the gram (its `quantity_trunc`), so upstream the quote may
     // fall short of the emissions by a gram per bundle.
     if (mode === 'local') expect(quote.resoldProduct.offsetQuote.mass.amount).toBe('4.20175');
@@ -95,10 +144,22 @@ describe.each(MODES)('offsetting a resold product through the gateway (%s mode)'
   });
 
   it('links orders and products both ways: the caller sees only their own orders of a product', async () => {
-    const { offsetOrder } = await offset({ resoldProductId: OAT_DRINK, year: 2024, idempotencyKey: `oat-drink-2024-${mode}`, beneficiary: 'Nordic Grocers AB' });
+    const { offsetOrder } = await offset({
+      resoldProductId: OAT_DRINK,
+      year: 2024,
+      idempotencyKey: `oat-drink-2024-${mode}`,
+      beneficiary: 'Nordic Grocers AB',
+    });
     const q = `query L($id: ID!) { resoldProduct(id: $id) { name offsetOrders(first: 5) { totalCount nodes { id offsetYear } } } }`;
-    const mine = ok(await gql<{ resoldProduct: { offsetOrders: { totalCount: number; nodes: { id: string; offsetYear: number }[] } } }>(q, { id: OAT_DRINK }, alice));
-    expect(mine.resoldProduct.offsetOrders).toEqual({ totalCount: 1, nodes: [{ id: offsetOrder!.id, offsetYear: 2024 }] });
+    const mine = ok(
+      await gql<{
+        resoldProduct: { offsetOrders: { totalCount: number; nodes: { id: string; offsetYear: number }[] } };
+      }>(q, { id: OAT_DRINK }, alice),
+    );
+    expect(mine.resoldProduct.offsetOrders).toEqual({
+      totalCount: 1,
+      nodes: [{ id: offsetOrder!.id, offsetYear: 2024 }],
+    });
     const bobs = ok(await gql<{ resoldProduct: { offsetOrders: { totalCount: number } } }>(q, { id: OAT_DRINK }, bob));
     expect(bobs.resoldProduct.offsetOrders.totalCount).toBe(0);
   });
@@ -106,21 +167,52 @@ describe.each(MODES)('offsetting a resold product through the gateway (%s mode)'
   it('refuses the same key with another input, a quote above the maximum spend, and a product without footprint or sales', async () => {
     const before = await myOrderIds();
     const createdBefore = mode === 'upstream' ? lune().ordersCreated() : 0;
-    const mismatch = await offset({ resoldProductId: OAT_DRINK, year: 2025, idempotencyKey: `oat-drink-2024-${mode}`, beneficiary: 'Nordic Grocers AB' });
-    expect(mismatch).toMatchObject({ offsetOrder: null, userErrors: [{ code: 'IDEMPOTENCY_MISMATCH', field: ['input', 'idempotencyKey'] }] });
-    const tooDear = await offset({ resoldProductId: OATS, year: 2025, idempotencyKey: `oats-2025-${mode}`, maximumSpend: { amount: '10.00', currency: 'EUR' } });
-    expect(tooDear).toMatchObject({ offsetOrder: null, userErrors: [{ code: 'QUOTE_ABOVE_MAXIMUM_SPEND', field: ['input', 'maximumSpend'] }] });
+    const mismatch = await offset({
+      resoldProductId: OAT_DRINK,
+      year: 2025,
+      idempotencyKey: `oat-drink-2024-${mode}`,
+      beneficiary: 'Nordic Grocers AB',
+    });
+    expect(mismatch).toMatchObject({
+      offsetOrder: null,
+      userErrors: [{ code: 'IDEMPOTENCY_MISMATCH', field: ['input', 'idempotencyKey'] }],
+    });
+    const tooDear = await offset({
+      resoldProductId: OATS,
+      year: 2025,
+      idempotencyKey: `oats-2025-${mode}`,
+      maximumSpend: { amount: '10.00', currency: 'EUR' },
+    });
+    expect(tooDear).toMatchObject({
+      offsetOrder: null,
+      userErrors: [{ code: 'QUOTE_ABOVE_MAXIMUM_SPEND', field: ['input', 'maximumSpend'] }],
+    });
     const noFootprint = await offset({ resoldProductId: COFFEE, year: 2025, idempotencyKey: `coffee-2025-${mode}` });
     expect(noFootprint.userErrors).toMatchObject([{ code: 'NO_FOOTPRINT' }]);
     const noSales = await offset({ resoldProductId: OATS, year: 2019, idempotencyKey: `oats-2019-${mode}` });
     expect(noSales.userErrors).toMatchObject([{ code: 'NO_SALES_VOLUME', field: ['input', 'year'] }]);
-    const invalid = await offset({ resoldProductId: ' ', year: 20250, idempotencyKey: 'has spaces', maximumSpend: { amount: '1.001', currency: 'EUR' } });
-    expect(invalid.userErrors.map((e) => e.field!.join('.')).sort()).toEqual(['input.idempotencyKey', 'input.maximumSpend.amount', 'input.resoldProductId', 'input.year']);
+    const invalid = await offset({
+      resoldProductId: ' ',
+      year: 20250,
+      idempotencyKey: 'has spaces',
+      maximumSpend: { amount: '1.001', currency: 'EUR' },
+    });
+    expect(invalid.userErrors.map((e) => e.field!.join('.')).sort()).toEqual([
+      'input.idempotencyKey',
+      'input.maximumSpend.amount',
+      'input.resoldProductId',
+      'input.year',
+    ]);
     // Nothing was bought.
     expect(await myOrderIds()).toEqual(before);
     if (mode === 'upstream') expect(lune().ordersCreated()).toBe(createdBefore);
     // A refused key is not spent: with a limit above the quote the same key buys.
-    const placed = await offset({ resoldProductId: OATS, year: 2025, idempotencyKey: `oats-2025-${mode}`, maximumSpend: { amount: '100000.00', currency: 'EUR' } });
+    const placed = await offset({
+      resoldProductId: OATS,
+      year: 2025,
+      idempotencyKey: `oats-2025-${mode}`,
+      maximumSpend: { amount: '100000.00', currency: 'EUR' },
+    });
     expect(placed.userErrors).toEqual([]);
     expect(placed.offsetOrder!.offsetYear).toBe(2025);
   });
@@ -132,8 +224,19 @@ describe.each(MODES)('offsetting a resold product through the gateway (%s mode)'
 
   if (mode === 'local') {
     it('the certificate states the product, its footprint, the year and the sales volume beside the registry retirements', async () => {
-      const { offsetOrder } = await offset({ resoldProductId: OAT_DRINK, year: 2024, idempotencyKey: 'oat-drink-2024-local', beneficiary: 'Nordic Grocers AB' });
-      const link = ok(await gql<{ offsetOrder: { certificate: { url: string } } }>(`query C($id: ID!) { offsetOrder(id: $id) { certificate { url } } }`, { id: offsetOrder!.id }, alice));
+      const { offsetOrder } = await offset({
+        resoldProductId: OAT_DRINK,
+        year: 2024,
+        idempotencyKey: 'oat-drink-2024-local',
+        beneficiary: 'Nordic Grocers AB',
+      });
+      const link = ok(
+        await gql<{ offsetOrder: { certificate: { url: string } } }>(
+          `query C($id: ID!) { offsetOrder(id: $id) { certificate { url } } }`,
+          { id: offsetOrder!.id },
+          alice,
+        ),
+      );
       const text = pdfText(Buffer.from(await (await fetch(link.offsetOrder.certificate.url)).arrayBuffer()));
       expect(text).toContain('Oat Drink Barista 1 L');
       expect(text).toContain('0.35 kg CO2e per kg of product');

@@ -63,7 +63,11 @@ describe('npm start', () => {
       LOG_LEVEL: 'info',
     };
     for (const k of ['DATABASE_URL', 'JWT_SECRET', 'BACKEND_SECRET_KEY', 'SERVICE_TOKEN']) delete env[k];
-    child = spawn(process.execPath, [join(ROOT, 'scripts/start.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child = spawn(process.execPath, [join(ROOT, 'scripts/start.ts')], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     child.stdout!.on('data', (d) => (output += String(d)));
     child.stderr!.on('data', (d) => (output += String(d)));
 
@@ -71,10 +75,25 @@ describe('npm start', () => {
       throw new Error(`${error.message}; the stack printed:\n${output.slice(-3000)}`);
     });
     const url = `http://127.0.0.1:${gatewayPort}/graphql`;
-    const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as { backendSecretKey: string; jwtSecret: string };
-    const login = ok(await graphql<{ authenticate: { accessToken: string } }>(url, `mutation { authenticate(input: { email: "${DEMO.users.bob.email}" }) { accessToken } }`, {}, { headers: { 'x-backend-secret-key': secrets.backendSecretKey } }));
+    const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as {
+      backendSecretKey: string;
+      jwtSecret: string;
+    };
+    const login = ok(
+      await graphql<{ authenticate: { accessToken: string } }>(
+        url,
+        `mutation { authenticate(input: { email: "${DEMO.users.bob.email}" }) { accessToken } }`,
+        {},
+        { headers: { 'x-backend-secret-key': secrets.backendSecretKey } },
+      ),
+    );
     const data = ok(
-      await graphql<{ products: { totalCount: number }; paymentStats: unknown; puroInventory: { totalCount: number | null }; groups: unknown[] }>(
+      await graphql<{
+        products: { totalCount: number };
+        paymentStats: unknown;
+        puroInventory: { totalCount: number | null };
+        groups: unknown[];
+      }>(
         url,
         '{ products { totalCount } paymentStats { __typename } puroInventory { nodes { id } } groups { id } }',
         {},

@@ -19,14 +19,30 @@ afterAll(() => stopTelemetry());
 async function traceOf(operationName: string): Promise<ReadableSpan[]> {
   for (let i = 0; i < 100; i++) {
     const spans = exporter.getFinishedSpans();
-    const root = spans.find((s) => !s.parentSpanContext && s.kind === SpanKind.SERVER && spans.some((c) => c.spanContext().traceId === s.spanContext().traceId && c.attributes['graphql.operation.name'] === operationName && c.name.startsWith('graphql.operation')));
+    const root = spans.find(
+      (s) =>
+        !s.parentSpanContext &&
+        s.kind === SpanKind.SERVER &&
+        spans.some(
+          (c) =>
+            c.spanContext().traceId === s.spanContext().traceId &&
+            c.attributes['graphql.operation.name'] === operationName &&
+            c.name.startsWith('graphql.operation'),
+        ),
+    );
     if (root) return spans.filter((s) => s.spanContext().traceId === root.spanContext().traceId);
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`no finished trace of ${operationName}: ${exporter.getFinishedSpans().map((s) => s.name).join(', ')}`);
+  throw new Error(
+    `no finished trace of ${operationName}: ${exporter
+      .getFinishedSpans()
+      .map((s) => s.name)
+      .join(', ')}`,
+  );
 }
 
-const parentOf = (spans: ReadableSpan[], span: ReadableSpan) => spans.find((s) => s.spanContext().spanId === span.parentSpanContext?.spanId);
+const parentOf = (spans: ReadableSpan[], span: ReadableSpan) =>
+  spans.find((s) => s.spanContext().spanId === span.parentSpanContext?.spanId);
 
 describe.each(['local', 'upstream'] as const)('traces (%s mode)', (mode) => {
   let stack: Stack;
@@ -34,7 +50,11 @@ describe.each(['local', 'upstream'] as const)('traces (%s mode)', (mode) => {
   beforeAll(async () => {
     stack = await startStack(mode);
     exporter.reset();
-    ok(await graphql(stack.gateway.url, DEFAULT_QUERY, undefined, { headers: { 'apollographql-client-name': 'offset-page', 'apollographql-client-version': '1.4.0' } }));
+    ok(
+      await graphql(stack.gateway.url, DEFAULT_QUERY, undefined, {
+        headers: { 'apollographql-client-name': 'offset-page', 'apollographql-client-version': '1.4.0' },
+      }),
+    );
     spans = await traceOf('Overview');
   });
   afterAll(() => stack?.stop());
@@ -86,7 +106,16 @@ describe.each(['local', 'upstream'] as const)('traces (%s mode)', (mode) => {
 describe('logs', () => {
   it('carry the trace and span id of the active span', () => {
     const lines: string[] = [];
-    const log = createLogger('trace-test', 'info', new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }));
+    const log = createLogger(
+      'trace-test',
+      'info',
+      new Writable({
+        write(chunk, _enc, cb) {
+          lines.push(String(chunk));
+          cb();
+        },
+      }),
+    );
     log.info('outside');
     const ids = trace.getTracer('test').startActiveSpan('unit', (span) => {
       log.info('inside');

@@ -15,13 +15,36 @@ import {
   demoSupplierPeriods,
 } from '../../subgraphs/footprints/local/seed.ts';
 import { checkSupplierPeriods, currentPeriod } from '../../subgraphs/footprints/rules.ts';
-import type { FootprintRecord, LinkedProductStatus, ProductSupplierRecord, ResoldProductRecord } from '../../subgraphs/footprints/source.ts';
-import { CARBONCLOUD_ROUTES as R, CARBONCLOUD_SCHEMAS, type CarbonCloudProduct, type CarbonCloudProductBody, type CarbonCloudSupplierPeriod } from '../../subgraphs/footprints/upstream/client.ts';
+import type {
+  FootprintRecord,
+  LinkedProductStatus,
+  ProductSupplierRecord,
+  ResoldProductRecord,
+} from '../../subgraphs/footprints/source.ts';
+import {
+  CARBONCLOUD_ROUTES as R,
+  CARBONCLOUD_SCHEMAS,
+  type CarbonCloudProduct,
+  type CarbonCloudProductBody,
+  type CarbonCloudSupplierPeriod,
+} from '../../subgraphs/footprints/upstream/client.ts';
 import { fromCarbonCloud, toCarbonCloud } from '../../subgraphs/footprints/upstream/mappers.ts';
-import { json, problem, startFake, type FakeReply, type FakeRequest, type FakeRoute, type RunningFake } from './harness.ts';
+import {
+  json,
+  problem,
+  startFake,
+  type FakeReply,
+  type FakeRequest,
+  type FakeRoute,
+  type RunningFake,
+} from './harness.ts';
 
 export const TOKEN_PATH = '/realms/prod/protocol/openid-connect/token';
-export const FAKE_CARBONCLOUD_CREDENTIALS = { clientId: 'carboncloud', username: 'retailer@grocer.example', password: 'fake-carboncloud-password' };
+export const FAKE_CARBONCLOUD_CREDENTIALS = {
+  clientId: 'carboncloud',
+  username: 'retailer@grocer.example',
+  password: 'fake-carboncloud-password',
+};
 
 export function carbonCloudState() {
   return {
@@ -38,7 +61,12 @@ export function carbonCloudState() {
     periods: demoSupplierPeriods.map((p) => ({ ...p })),
     links: demoSupplierLinks.map((l) => ({ ...l })),
     /** Invitation emails the platform sent, one per supplier contact ever. */
-    outbox: demoInvitationEmails.map((e) => ({ supplierId: e.supplierId, email: e.email, productIds: [...e.productIds], createdAt: e.createdAt })),
+    outbox: demoInvitationEmails.map((e) => ({
+      supplierId: e.supplierId,
+      email: e.email,
+      productIds: [...e.productIds],
+      createdAt: e.createdAt,
+    })),
   };
 }
 export type CarbonCloudState = ReturnType<typeof carbonCloudState>;
@@ -57,8 +85,10 @@ const text = (v: unknown) => (typeof v === 'string' ? v : '');
 function productProblem(b: Partial<CarbonCloudProductBody>): string | null {
   if (typeof b.name !== 'string' || b.name.length < 3 || b.name.length > 255) return 'name must be 3 to 255 characters';
   if (b.gtin != null && (typeof b.gtin !== 'string' || b.gtin.length > 14)) return 'gtin must be at most 14 characters';
-  if (b.customId != null && (typeof b.customId !== 'string' || b.customId.length > 255)) return 'customId must be at most 255 characters';
-  for (const key of ['pickUpLocation', 'productionLocation', 'shipToLocation'] as const) if (!text(b[key])) return `${key} is required`;
+  if (b.customId != null && (typeof b.customId !== 'string' || b.customId.length > 255))
+    return 'customId must be at most 255 characters';
+  for (const key of ['pickUpLocation', 'productionLocation', 'shipToLocation'] as const)
+    if (!text(b[key])) return `${key} is required`;
   return null;
 }
 
@@ -66,7 +96,8 @@ function feedParams(req: FakeRequest): { error: FakeReply } | { groupId: string;
   const groupId = req.query.get('groupId');
   if (!groupId) return { error: rejected('groupId is required') };
   const limit = Number(req.query.get('limit') ?? 100);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 256) return { error: rejected('limit must be in range [1, 256]') };
+  if (!Number.isInteger(limit) || limit < 1 || limit > 256)
+    return { error: rejected('limit must be in range [1, 256]') };
   const raw = req.query.get('since');
   const since = raw ? Date.parse(raw) : 0;
   if (Number.isNaN(since)) return { error: rejected('since must be an RFC 3339 timestamp') };
@@ -81,13 +112,21 @@ export async function startCarbonCloudFake(): Promise<CarbonCloudFake> {
   const groupOf = (productId: string) => state.products.find((p) => p.id === productId)?.groupId;
   const supplierJson = (s: ProductSupplierRecord) => json(toCarbonCloud.supplier(s));
   const periodsOf = (productId: string): CarbonCloudSupplierPeriod[] =>
-    state.periods.filter((p) => p.productId === productId).map((p) => ({ id: p.id, supplierId: p.supplierId, validFrom: p.validFrom, validTo: p.validTo }));
+    state.periods
+      .filter((p) => p.productId === productId)
+      .map((p) => ({ id: p.id, supplierId: p.supplierId, validFrom: p.validFrom, validTo: p.validTo }));
 
   const relink = (productId: string) => {
     const current = currentPeriod(state.periods.filter((p) => p.productId === productId));
     for (const l of state.links) if (l.productId === productId) l.current = l.supplierId === current?.supplierId;
     if (current && !state.links.some((l) => l.productId === productId && l.supplierId === current.supplierId)) {
-      state.links.push({ productId, supplierId: current.supplierId, status: 'CREATED', current: true, updatedAt: new Date() });
+      state.links.push({
+        productId,
+        supplierId: current.supplierId,
+        status: 'CREATED',
+        current: true,
+        updatedAt: new Date(),
+      });
     }
   };
 
@@ -110,11 +149,23 @@ export async function startCarbonCloudFake(): Promise<CarbonCloudFake> {
     const ids = req.body;
     if (!Array.isArray(ids) || ids.length > 256) return rejected('Give an array of zero to 256 product ids');
     const wanted = new Set(ids as string[]);
-    return json(rows().filter((f) => wanted.has(f.resoldProductId) && groupOf(f.resoldProductId) === groupId).map((f) => ({ productId: f.resoldProductId, ...toCarbonCloud.footprint(f) })));
+    return json(
+      rows()
+        .filter((f) => wanted.has(f.resoldProductId) && groupOf(f.resoldProductId) === groupId)
+        .map((f) => ({ productId: f.resoldProductId, ...toCarbonCloud.footprint(f) })),
+    );
   };
 
   const productFrom = (id: string, groupId: string, b: CarbonCloudProductBody, createdAt: Date): ResoldProductRecord =>
-    fromCarbonCloud.product(CARBONCLOUD_SCHEMAS.resoldProduct.GET.parse({ ...b, id, groupId, createdAt: createdAt.toISOString(), updatedAt: new Date().toISOString() } satisfies CarbonCloudProduct));
+    fromCarbonCloud.product(
+      CARBONCLOUD_SCHEMAS.resoldProduct.GET.parse({
+        ...b,
+        id,
+        groupId,
+        createdAt: createdAt.toISOString(),
+        updatedAt: new Date().toISOString(),
+      } satisfies CarbonCloudProduct),
+    );
 
   const routes: FakeRoute[] = [
     {
@@ -123,7 +174,12 @@ export async function startCarbonCloudFake(): Promise<CarbonCloudFake> {
       handler: (req) => {
         const f = req.body as Record<string, string>;
         const c = FAKE_CARBONCLOUD_CREDENTIALS;
-        if (f?.grant_type !== 'password' || f.client_id !== c.clientId || f.username !== c.username || f.password !== c.password) {
+        if (
+          f?.grant_type !== 'password' ||
+          f.client_id !== c.clientId ||
+          f.username !== c.username ||
+          f.password !== c.password
+        ) {
           return { status: 401, body: { error: 'invalid_grant', error_description: 'Invalid user credentials' } };
         }
         const token = `cc_${++state.issued}_${randomUUID()}`;
@@ -141,7 +197,9 @@ export async function startCarbonCloudFake(): Promise<CarbonCloudFake> {
         const limit = Number(req.query.get('limit') ?? 32);
         if (!Number.isInteger(limit) || limit < 1 || limit > 128) return rejected('limit must be in range [1, 128]');
         const from = req.query.get('from');
-        const rows = state.products.filter((p) => p.groupId === groupId && (!from || p.id > from)).sort((a, b) => a.id.localeCompare(b.id));
+        const rows = state.products
+          .filter((p) => p.groupId === groupId && (!from || p.id > from))
+          .sort((a, b) => a.id.localeCompare(b.id));
         return json(rows.slice(0, limit).map(toCarbonCloud.product));
       },
     },
@@ -209,7 +267,10 @@ export async function startCarbonCloudFake(): Promise<CarbonCloudFake> {
     {
       method: 'GET',
       path: pattern(R.supplierPeriods),
-      handler: (req) => (state.products.some((p) => p.id === req.params.id) ? json(periodsOf(req.params.id!)) : problem(404, 'product not found')),
+      handler: (req) =>
+        state.products.some((p) => p.id === req.params.id)
+          ? json(periodsOf(req.params.id!))
+          : problem(404, 'product not found'),
     },
     {
       method: 'PUT',
@@ -220,7 +281,12 @@ export async function startCarbonCloudFake(): Promise<CarbonCloudFake> {
         if (!product) return problem(404, 'product not found');
         const body = req.body as { suppliers?: CarbonCloudSupplierPeriod[] };
         if (!Array.isArray(body?.suppliers)) return rejected('suppliers is required');
-        const periods = body.suppliers.map((p) => ({ id: p.id ?? null, supplierId: p.supplierId, validFrom: p.validFrom ?? null, validTo: p.validTo ?? null }));
+        const periods = body.suppliers.map((p) => ({
+          id: p.id ?? null,
+          supplierId: p.supplierId,
+          validFrom: p.validFrom ?? null,
+          validTo: p.validTo ?? null,
+        }));
         try {
           checkSupplierPeriods(periods);
         } catch (error) {
@@ -237,16 +303,30 @@ export async function startCarbonCloudFake(): Promise<CarbonCloudFake> {
         }
         state.periods = [
           ...state.periods.filter((x) => x.productId !== productId),
-          ...periods.map((p) => ({ id: p.id ?? randomUUID(), productId, supplierId: p.supplierId, validFrom: p.validFrom, validTo: p.validTo })),
+          ...periods.map((p) => ({
+            id: p.id ?? randomUUID(),
+            productId,
+            supplierId: p.supplierId,
+            validFrom: p.validFrom,
+            validTo: p.validTo,
+          })),
         ];
         relink(productId);
         return json(periodsOf(productId));
       },
     },
     { method: 'POST', path: R.footprints, handler: (req) => batch(() => state.footprints)(req) },
-    { method: 'GET', path: R.footprintUpdates, handler: (req) => feed(state.footprints.map((f) => ({ id: f.resoldProductId, updatedAt: f.updatedAt })))(req) },
+    {
+      method: 'GET',
+      path: R.footprintUpdates,
+      handler: (req) => feed(state.footprints.map((f) => ({ id: f.resoldProductId, updatedAt: f.updatedAt })))(req),
+    },
     { method: 'POST', path: R.footprintBaselines, handler: (req) => batch(() => state.baselines)(req) },
-    { method: 'GET', path: R.footprintBaselineUpdates, handler: (req) => feed(state.baselines.map((f) => ({ id: f.resoldProductId, updatedAt: f.updatedAt })))(req) },
+    {
+      method: 'GET',
+      path: R.footprintBaselineUpdates,
+      handler: (req) => feed(state.baselines.map((f) => ({ id: f.resoldProductId, updatedAt: f.updatedAt })))(req),
+    },
     {
       method: 'GET',
       path: R.suppliers,
@@ -254,15 +334,25 @@ export async function startCarbonCloudFake(): Promise<CarbonCloudFake> {
         const groupId = req.query.get('groupId');
         if (!groupId) return rejected('groupId is required');
         const customId = req.query.get('customId');
-        return json(state.suppliers.filter((s) => s.groupId === groupId && (!customId || s.customId === customId)).map(toCarbonCloud.supplier));
+        return json(
+          state.suppliers
+            .filter((s) => s.groupId === groupId && (!customId || s.customId === customId))
+            .map(toCarbonCloud.supplier),
+        );
       },
     },
     {
       method: 'POST',
       path: R.suppliers,
       handler: (req) => {
-        const b = req.body as { groupId?: string; name?: string; customId?: string; contacts?: { name?: string; email: string }[] };
-        if (typeof b?.name !== 'string' || b.name.length < 3 || b.name.length > 255) return rejected('name must be 3 to 255 characters');
+        const b = req.body as {
+          groupId?: string;
+          name?: string;
+          customId?: string;
+          contacts?: { name?: string; email: string }[];
+        };
+        if (typeof b?.name !== 'string' || b.name.length < 3 || b.name.length > 255)
+          return rejected('name must be 3 to 255 characters');
         if (!state.groups.some((g) => g.id === b.groupId)) return problem(404, 'group not found');
         const now = new Date();
         const s: CarbonCloudState['suppliers'][number] = {
@@ -294,7 +384,8 @@ export async function startCarbonCloudFake(): Promise<CarbonCloudFake> {
         const s = state.suppliers.find((x) => x.id === req.params.id);
         if (!s) return problem(404, 'supplier not found');
         const b = req.body as { name?: string; customId?: string; contacts?: { name?: string; email: string }[] };
-        if (b.name !== undefined && (b.name.length < 3 || b.name.length > 255)) return rejected('name must be 3 to 255 characters');
+        if (b.name !== undefined && (b.name.length < 3 || b.name.length > 255))
+          return rejected('name must be 3 to 255 characters');
         if (b.name !== undefined) s.name = b.name;
         if (b.customId !== undefined) s.customId = b.customId || null;
         if (b.contacts) s.contacts = b.contacts.map((c) => ({ name: c.name ?? null, email: c.email }));
@@ -308,7 +399,11 @@ export async function startCarbonCloudFake(): Promise<CarbonCloudFake> {
       handler: (req) => {
         const s = state.suppliers.find((x) => x.id === req.params.id);
         if (!s) return problem(404, 'supplier not found');
-        if (s.status !== 'CREATED') return { status: 409, body: { error: 'conflict', detail: `A supplier who is ${s.status.toLowerCase()} cannot be deleted` } };
+        if (s.status !== 'CREATED')
+          return {
+            status: 409,
+            body: { error: 'conflict', detail: `A supplier who is ${s.status.toLowerCase()} cannot be deleted` },
+          };
         state.suppliers = state.suppliers.filter((x) => x.id !== s.id);
         state.periods = state.periods.filter((p) => p.supplierId !== s.id);
         state.links = state.links.filter((l) => l.supplierId !== s.id);
@@ -324,8 +419,17 @@ export async function startCarbonCloudFake(): Promise<CarbonCloudFake> {
         const wanted = req.query.getAll('status');
         return json(
           state.links
-            .filter((l) => l.supplierId === req.params.id && l.current && (wanted.length === 0 || wanted.includes(toCarbonCloud.linkStatus(l.status))))
-            .map((l) => ({ id: l.productId, name: state.products.find((p) => p.id === l.productId)!.name, status: toCarbonCloud.linkStatus(l.status) })),
+            .filter(
+              (l) =>
+                l.supplierId === req.params.id &&
+                l.current &&
+                (wanted.length === 0 || wanted.includes(toCarbonCloud.linkStatus(l.status))),
+            )
+            .map((l) => ({
+              id: l.productId,
+              name: state.products.find((p) => p.id === l.productId)!.name,
+              status: toCarbonCloud.linkStatus(l.status),
+            })),
         );
       },
     },
@@ -344,14 +448,19 @@ export async function startCarbonCloudFake(): Promise<CarbonCloudFake> {
         }
         const now = new Date();
         for (const l of state.links) {
-          if (l.supplierId === supplier.id && ids.includes(l.productId) && (['CREATED', 'DECLINED'] as LinkedProductStatus[]).includes(l.status)) {
+          if (
+            l.supplierId === supplier.id &&
+            ids.includes(l.productId) &&
+            (['CREATED', 'DECLINED'] as LinkedProductStatus[]).includes(l.status)
+          ) {
             l.status = 'SENT';
             l.updatedAt = now;
           }
         }
         if (supplier.status !== 'CONNECTED') {
           for (const c of supplier.contacts) {
-            if (!state.outbox.some((e) => e.supplierId === supplier.id && e.email === c.email)) state.outbox.push({ supplierId: supplier.id, email: c.email, productIds: ids, createdAt: now });
+            if (!state.outbox.some((e) => e.supplierId === supplier.id && e.email === c.email))
+              state.outbox.push({ supplierId: supplier.id, email: c.email, productIds: ids, createdAt: now });
           }
           if (supplier.status === 'CREATED') supplier.status = 'INVITED';
         }
@@ -365,7 +474,8 @@ export async function startCarbonCloudFake(): Promise<CarbonCloudFake> {
     if (!req.headers['x-request-id']) return rejected('x-request-id header is required');
     const m = /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''));
     const expires = m ? state.tokens.get(m[1]!) : undefined;
-    if (expires === undefined || expires <= Date.now()) return { status: 401, body: { error: 'unauthorized', detail: 'Invalid or expired token' } };
+    if (expires === undefined || expires <= Date.now())
+      return { status: 401, body: { error: 'unauthorized', detail: 'Invalid or expired token' } };
     return null;
   };
 

@@ -16,7 +16,12 @@ import {
   demoTraders,
   demoUsers,
 } from '../../subgraphs/marketplace/local/seed.ts';
-import type { MailingListEntryRecord, OrderRecord, ProductRecord, UserRecord } from '../../subgraphs/marketplace/source.ts';
+import type {
+  MailingListEntryRecord,
+  OrderRecord,
+  ProductRecord,
+  UserRecord,
+} from '../../subgraphs/marketplace/source.ts';
 import { json, problem, type FakeReply, type FakeRequest, type FakeRoute } from './harness.ts';
 import type { Co2TrustState } from './co2trust.ts';
 
@@ -40,17 +45,25 @@ export function coreState() {
 }
 
 /** Sorts by creation time in the `order` direction and cuts the `page`/`size` window. */
-export function paged<T extends { createdAt: Date; id: string }>(req: FakeRequest, rows: T[], map: (row: T) => unknown) {
+export function paged<T extends { createdAt: Date; id: string }>(
+  req: FakeRequest,
+  rows: T[],
+  map: (row: T) => unknown,
+) {
   const page = Number(req.query.get('page') ?? 1);
   const size = Number(req.query.get('size') ?? 50);
-  if (!Number.isInteger(page) || page < 1 || !Number.isInteger(size) || size < 1 || size > 100) return problem(400, 'Invalid page or size');
+  if (!Number.isInteger(page) || page < 1 || !Number.isInteger(size) || size < 1 || size > 100)
+    return problem(400, 'Invalid page or size');
   const dir = req.query.get('order') === 'asc' ? 1 : -1;
-  const sorted = [...rows].sort((a, b) => dir * (a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id)));
+  const sorted = [...rows].sort(
+    (a, b) => dir * (a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id)),
+  );
   const items = sorted.slice((page - 1) * size, page * size).map(map);
   return json({ items, total: rows.length, page, size, pages: Math.ceil(rows.length / size) });
 }
 
-const eq = (req: FakeRequest, name: string, value: string | null | undefined) => !req.query.get(name) || req.query.get(name) === value;
+const eq = (req: FakeRequest, name: string, value: string | null | undefined) =>
+  !req.query.get(name) || req.query.get(name) === value;
 
 export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => UserRecord | null): FakeRoute[] {
   const visible = (req: FakeRequest, r: { isPublic: boolean }, owner: string | null) => {
@@ -58,7 +71,8 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
     return r.isPublic || u?.role === 'ADMIN' || (u !== null && u.id === owner);
   };
   const needUser = (req: FakeRequest) => (userOf(req) ? null : problem(401, 'Not authenticated'));
-  const needAdmin = (req: FakeRequest) => needUser(req) ?? (userOf(req)!.role === 'ADMIN' ? null : problem(403, 'Admin role required'));
+  const needAdmin = (req: FakeRequest) =>
+    needUser(req) ?? (userOf(req)!.role === 'ADMIN' ? null : problem(403, 'Admin role required'));
   const tonnes = (v: unknown): Decimal | null => {
     try {
       const d = dec(String(v));
@@ -72,7 +86,11 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
    * Creates an order for the caller. The document ("Create Order", "Create Bundle Order") defines
    * no idempotency: every request that arrives is a new order.
    */
-  const purchase = (req: FakeRequest, _fingerprint: object, create: (buyer: UserRecord) => FakeReply | OrderRecord): FakeReply => {
+  const purchase = (
+    req: FakeRequest,
+    _fingerprint: object,
+    create: (buyer: UserRecord) => FakeReply | OrderRecord,
+  ): FakeReply => {
     const buyer = userOf(req);
     if (!buyer) return problem(401, 'Not authenticated');
     const made = create(buyer);
@@ -80,35 +98,55 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
     state.orders.push(made);
     return json(toCo2Trust.order(made), 201);
   };
-  const orderOf = (buyer: UserRecord, src: { productId: string; supplierId: string; pricePerTonne: ProductRecord['pricePerTonne'] }, quantity: Decimal, isPublic: boolean, orderHash: string | null, bundleOrderId: string | null): OrderRecord => ({
+  const orderOf = (
+    buyer: UserRecord,
+    src: { productId: string; supplierId: string; pricePerTonne: ProductRecord['pricePerTonne'] },
+    quantity: Decimal,
+    isPublic: boolean,
+    orderHash: string | null,
+    bundleOrderId: string | null,
+  ): OrderRecord => ({
     id: randomUUID(),
     productId: src.productId,
     supplierId: src.supplierId,
     buyerId: buyer.id,
     quantity,
     unitPrice: src.pricePerTonne,
-    totalPrice: { amount: src.pricePerTonne.amount.mul(quantity).toDecimalPlaces(minorUnits(src.pricePerTonne.currency)), currency: src.pricePerTonne.currency },
+    totalPrice: {
+      amount: src.pricePerTonne.amount.mul(quantity).toDecimalPlaces(minorUnits(src.pricePerTonne.currency)),
+      currency: src.pricePerTonne.currency,
+    },
     status: orderHash ? 'PENDING' : 'COMPLETED',
     isPublic,
     orderHash,
     bundleOrderId,
     createdAt: new Date(),
   });
-  const insufficient = (): FakeReply => ({ status: 409, body: { message: 'Not enough quantity available', code: 'insufficient_inventory' } });
+  const insufficient = (): FakeReply => ({
+    status: 409,
+    body: { message: 'Not enough quantity available', code: 'insufficient_inventory' },
+  });
 
   /** Counts concurrent by-id reads, so tests can check the client's concurrency bound. */
-  const tracked = (handler: (req: FakeRequest) => FakeReply): ((req: FakeRequest) => Promise<FakeReply>) => async (req) => {
-    const reads = state.byIdReads;
-    reads.maxInFlight = Math.max(reads.maxInFlight, ++reads.inFlight);
-    try {
-      if (reads.delayMs) await new Promise((r) => setTimeout(r, reads.delayMs));
-      return handler(req);
-    } finally {
-      reads.inFlight--;
-    }
-  };
+  const tracked =
+    (handler: (req: FakeRequest) => FakeReply): ((req: FakeRequest) => Promise<FakeReply>) =>
+    async (req) => {
+      const reads = state.byIdReads;
+      reads.maxInFlight = Math.max(reads.maxInFlight, ++reads.inFlight);
+      try {
+        if (reads.delayMs) await new Promise((r) => setTimeout(r, reads.delayMs));
+        return handler(req);
+      } finally {
+        reads.inFlight--;
+      }
+    };
   /** The documented `GET /{resource}/{id}` routes (seed lines 33, 102, 121, 144, 159, 183). */
-  const byId = <T extends { id: string; isPublic: boolean }>(path: string, rows: () => T[], map: (r: T) => unknown, ownerOf: (r: T) => string | null = () => null): FakeRoute => ({
+  const byId = <T extends { id: string; isPublic: boolean }>(
+    path: string,
+    rows: () => T[],
+    map: (r: T) => unknown,
+    ownerOf: (r: T) => string | null = () => null,
+  ): FakeRoute => ({
     method: 'GET',
     path: `${BASE}/${path}/{id}`,
     handler: tracked((req) => {
@@ -118,13 +156,33 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
   });
 
   /** Generic upsert: validates references and applies snake_case fields to a record. */
-  const upsertModels: Record<string, { rows: () => { id: string }[]; apply: (target: Record<string, unknown>, body: Record<string, unknown>) => void; map: (r: never) => unknown; defaults: () => Record<string, unknown> }> = {
+  const upsertModels: Record<
+    string,
+    {
+      rows: () => { id: string }[];
+      apply: (target: Record<string, unknown>, body: Record<string, unknown>) => void;
+      map: (r: never) => unknown;
+      defaults: () => Record<string, unknown>;
+    }
+  > = {
     product: {
       rows: () => state.products,
       apply: (t, b) => {
-        assign(t, b, { name: 'name', description: 'description', supplier_id: 'supplierId', country_code: 'countryCode', vintage: 'vintage', is_public: 'isPublic', owner_id: 'ownerId' });
+        assign(t, b, {
+          name: 'name',
+          description: 'description',
+          supplier_id: 'supplierId',
+          country_code: 'countryCode',
+          vintage: 'vintage',
+          is_public: 'isPublic',
+          owner_id: 'ownerId',
+        });
         if (b.product_type !== undefined) t.productType = String(b.product_type).toUpperCase();
-        if (b.price_per_tonne !== undefined) t.pricePerTonne = { amount: dec(String(b.price_per_tonne)), currency: String(b.currency ?? (t.pricePerTonne as { currency: string } | undefined)?.currency ?? 'EUR') };
+        if (b.price_per_tonne !== undefined)
+          t.pricePerTonne = {
+            amount: dec(String(b.price_per_tonne)),
+            currency: String(b.currency ?? (t.pricePerTonne as { currency: string } | undefined)?.currency ?? 'EUR'),
+          };
         if (b.available_quantity !== undefined) t.availableQuantity = dec(String(b.available_quantity));
       },
       map: toCo2Trust.product,
@@ -132,26 +190,55 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
     },
     supplier: {
       rows: () => state.suppliers,
-      apply: (t, b) => assign(t, b, { name: 'name', description: 'description', country_code: 'countryCode', methodology_code: 'methodologyCode', featured: 'featured', is_public: 'isPublic' }),
+      apply: (t, b) =>
+        assign(t, b, {
+          name: 'name',
+          description: 'description',
+          country_code: 'countryCode',
+          methodology_code: 'methodologyCode',
+          featured: 'featured',
+          is_public: 'isPublic',
+        }),
       map: toCo2Trust.supplier,
-      defaults: () => ({ description: null, countryCode: null, methodologyCode: null, featured: false, isPublic: true }),
+      defaults: () => ({
+        description: null,
+        countryCode: null,
+        methodologyCode: null,
+        featured: false,
+        isPublic: true,
+      }),
     },
     trader: {
       rows: () => state.traders,
-      apply: (t, b) => assign(t, b, { name: 'name', supplier_id: 'supplierId', country_code: 'countryCode', is_public: 'isPublic' }),
+      apply: (t, b) =>
+        assign(t, b, { name: 'name', supplier_id: 'supplierId', country_code: 'countryCode', is_public: 'isPublic' }),
       map: toCo2Trust.trader,
       defaults: () => ({ supplierId: null, countryCode: null, isPublic: true }),
     },
     impact_partner: {
       rows: () => state.impactPartners,
-      apply: (t, b) => assign(t, b, { name: 'name', description: 'description', country_code: 'countryCode', website_url: 'websiteUrl', is_public: 'isPublic' }),
+      apply: (t, b) =>
+        assign(t, b, {
+          name: 'name',
+          description: 'description',
+          country_code: 'countryCode',
+          website_url: 'websiteUrl',
+          is_public: 'isPublic',
+        }),
       map: toCo2Trust.impactPartner,
       defaults: () => ({ description: null, countryCode: null, websiteUrl: null, isPublic: true }),
     },
     nft: {
       rows: () => state.nfts,
       apply: (t, b) => {
-        assign(t, b, { name: 'name', token_address: 'tokenAddress', token_id: 'tokenId', supplier_id: 'supplierId', owner_id: 'ownerId', is_public: 'isPublic' });
+        assign(t, b, {
+          name: 'name',
+          token_address: 'tokenAddress',
+          token_id: 'tokenId',
+          supplier_id: 'supplierId',
+          owner_id: 'ownerId',
+          is_public: 'isPublic',
+        });
         if (b.quantity !== undefined) t.quantity = dec(String(b.quantity));
         if (b.available_quantity !== undefined) t.availableQuantity = dec(String(b.available_quantity));
       },
@@ -160,16 +247,22 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
     },
   };
   const badReference = (b: Record<string, unknown>) =>
-    typeof b.supplier_id === 'string' && !state.suppliers.some((s) => s.id === b.supplier_id) ? { status: 404, body: { message: 'Supplier not found', code: 'supplier_not_found' } } : null;
+    typeof b.supplier_id === 'string' && !state.suppliers.some((s) => s.id === b.supplier_id)
+      ? { status: 404, body: { message: 'Supplier not found', code: 'supplier_not_found' } }
+      : null;
   const duplicateToken = (b: Record<string, unknown>, selfId: string | null) =>
-    b.token_address !== undefined && state.nfts.some((n) => n.id !== selfId && n.tokenAddress === b.token_address && n.tokenId === b.token_id) ? { status: 409, body: { message: 'Token exists', code: 'conflict' } } : null;
+    b.token_address !== undefined &&
+    state.nfts.some((n) => n.id !== selfId && n.tokenAddress === b.token_address && n.tokenId === b.token_id)
+      ? { status: 409, body: { message: 'Token exists', code: 'conflict' } }
+      : null;
 
   return [
     {
       method: 'POST',
       path: `${BASE}/users/auth`,
       handler: (req) => {
-        if (req.headers['x-backend-secret-key'] !== state.backendSecret) return problem(401, 'Invalid backend secret key');
+        if (req.headers['x-backend-secret-key'] !== state.backendSecret)
+          return problem(401, 'Invalid backend secret key');
         const body = req.body as { email?: string; name?: string | null };
         if (!body?.email) return problem(400, 'email is required');
         let user = state.users.find((u) => u.email === body.email);
@@ -186,28 +279,47 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       path: `${BASE}/products`,
       handler: (req) => {
         const rows = state.products.filter(
-          (p) => visible(req, p, p.ownerId) && eq(req, 'product_type', p.productType.toLowerCase()) && eq(req, 'supplier_id', p.supplierId) && eq(req, 'country_code', p.countryCode),
+          (p) =>
+            visible(req, p, p.ownerId) &&
+            eq(req, 'product_type', p.productType.toLowerCase()) &&
+            eq(req, 'supplier_id', p.supplierId) &&
+            eq(req, 'country_code', p.countryCode),
         );
         return paged(req, rows, toCo2Trust.product);
       },
     },
-    byId(`products`, () => state.products, toCo2Trust.product, (p) => p.ownerId),
+    byId(
+      `products`,
+      () => state.products,
+      toCo2Trust.product,
+      (p) => p.ownerId,
+    ),
     {
       method: 'GET',
       path: `${BASE}/dropdown/products`,
-      handler: (req) => json(state.products.filter((p) => visible(req, p, p.ownerId) && eq(req, 'product_type', p.productType.toLowerCase())).map((p) => ({ id: p.id, name: p.name }))),
+      handler: (req) =>
+        json(
+          state.products
+            .filter((p) => visible(req, p, p.ownerId) && eq(req, 'product_type', p.productType.toLowerCase()))
+            .map((p) => ({ id: p.id, name: p.name })),
+        ),
     },
     {
       method: 'GET',
       path: `${BASE}/suppliers/supplier_ids`,
-      handler: (req) => json(state.suppliers.filter((s) => visible(req, s, null)).map((s) => ({ id: s.id, name: s.name }))),
+      handler: (req) =>
+        json(state.suppliers.filter((s) => visible(req, s, null)).map((s) => ({ id: s.id, name: s.name }))),
     },
     {
       method: 'GET',
       path: `${BASE}/suppliers`,
       handler: (req) => {
         const rows = state.suppliers.filter(
-          (s) => visible(req, s, null) && eq(req, 'featured', String(s.featured)) && eq(req, 'country_code', s.countryCode) && eq(req, 'methodology_code', s.methodologyCode),
+          (s) =>
+            visible(req, s, null) &&
+            eq(req, 'featured', String(s.featured)) &&
+            eq(req, 'country_code', s.countryCode) &&
+            eq(req, 'methodology_code', s.methodologyCode),
         );
         return paged(req, rows, toCo2Trust.supplier);
       },
@@ -216,20 +328,35 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
     {
       method: 'GET',
       path: `${BASE}/traders`,
-      handler: (req) => paged(req, state.traders.filter((t) => visible(req, t, null) && eq(req, 'supplier_id', t.supplierId)), toCo2Trust.trader),
+      handler: (req) =>
+        paged(
+          req,
+          state.traders.filter((t) => visible(req, t, null) && eq(req, 'supplier_id', t.supplierId)),
+          toCo2Trust.trader,
+        ),
     },
     byId('traders', () => state.traders, toCo2Trust.trader),
     {
       method: 'GET',
       path: `${BASE}/impact-partners`,
-      handler: (req) => paged(req, state.impactPartners.filter((i) => visible(req, i, null)), toCo2Trust.impactPartner),
+      handler: (req) =>
+        paged(
+          req,
+          state.impactPartners.filter((i) => visible(req, i, null)),
+          toCo2Trust.impactPartner,
+        ),
     },
     byId('impact-partners', () => state.impactPartners, toCo2Trust.impactPartner),
     // ---- NFTs ----------------------------------------------------------------------------
     {
       method: 'GET',
       path: `${BASE}/nfts/mint`,
-      handler: (req) => paged(req, state.nfts.filter((n) => visible(req, n, n.ownerId) && n.ownerId === null && n.availableQuantity.gt(0)), toCo2Trust.nft),
+      handler: (req) =>
+        paged(
+          req,
+          state.nfts.filter((n) => visible(req, n, n.ownerId) && n.ownerId === null && n.availableQuantity.gt(0)),
+          toCo2Trust.nft,
+        ),
     },
     {
       method: 'GET',
@@ -238,7 +365,11 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
         const u = userOf(req);
         if (!u) return problem(401, 'Not authenticated');
         const availableOnly = req.query.get('available_only') === 'true';
-        return paged(req, state.nfts.filter((n) => n.ownerId === u.id && (!availableOnly || n.availableQuantity.gt(0))), toCo2Trust.nft);
+        return paged(
+          req,
+          state.nfts.filter((n) => n.ownerId === u.id && (!availableOnly || n.availableQuantity.gt(0))),
+          toCo2Trust.nft,
+        );
       },
     },
     {
@@ -246,18 +377,32 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       path: `${BASE}/nfts`,
       handler: (req) => {
         const availableOnly = req.query.get('available_only') === 'true';
-        const rows = state.nfts.filter((n) => visible(req, n, n.ownerId) && eq(req, 'owner_id', n.ownerId) && (!availableOnly || n.availableQuantity.gt(0)));
+        const rows = state.nfts.filter(
+          (n) =>
+            visible(req, n, n.ownerId) &&
+            eq(req, 'owner_id', n.ownerId) &&
+            (!availableOnly || n.availableQuantity.gt(0)),
+        );
         return paged(req, rows, toCo2Trust.nft);
       },
     },
-    byId('nfts', () => state.nfts, toCo2Trust.nft, (n) => n.ownerId),
+    byId(
+      'nfts',
+      () => state.nfts,
+      toCo2Trust.nft,
+      (n) => n.ownerId,
+    ),
     // ---- bundle orders and their products ---------------------------------------------------
     {
       method: 'GET',
       path: `${BASE}/bundle-orders`,
       handler: (req) => {
         const availableOnly = req.query.get('available_only') === 'true';
-        return paged(req, state.bundleOrders.filter((b) => visible(req, b, null) && (!availableOnly || b.availableQuantity.gt(0))), toCo2Trust.bundleOrder);
+        return paged(
+          req,
+          state.bundleOrders.filter((b) => visible(req, b, null) && (!availableOnly || b.availableQuantity.gt(0))),
+          toCo2Trust.bundleOrder,
+        );
       },
     },
     byId('bundle-orders', () => state.bundleOrders, toCo2Trust.bundleOrder),
@@ -268,13 +413,17 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
         const b = (req.body ?? {}) as { bundle_order_id?: string; quantity?: string; is_public?: boolean };
         const quantity = tonnes(b.quantity);
         if (!quantity) return problem(400, 'quantity must be a positive number of tonnes');
-        return purchase(req, { bundle: b.bundle_order_id, quantity: quantity.toString(), isPublic: Boolean(b.is_public) }, (buyer) => {
-          const bundle = state.bundleOrders.find((x) => x.id === b.bundle_order_id);
-          if (!bundle || !visible(req, bundle, null)) return problem(404, 'Bundle order not found');
-          if (bundle.availableQuantity.lt(quantity)) return insufficient();
-          bundle.availableQuantity = bundle.availableQuantity.sub(quantity);
-          return orderOf(buyer, bundle, quantity, Boolean(b.is_public), null, bundle.id);
-        });
+        return purchase(
+          req,
+          { bundle: b.bundle_order_id, quantity: quantity.toString(), isPublic: Boolean(b.is_public) },
+          (buyer) => {
+            const bundle = state.bundleOrders.find((x) => x.id === b.bundle_order_id);
+            if (!bundle || !visible(req, bundle, null)) return problem(404, 'Bundle order not found');
+            if (bundle.availableQuantity.lt(quantity)) return insufficient();
+            bundle.availableQuantity = bundle.availableQuantity.sub(quantity);
+            return orderOf(buyer, bundle, quantity, Boolean(b.is_public), null, bundle.id);
+          },
+        );
       },
     },
     {
@@ -282,7 +431,10 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       path: `${BASE}/product-orders`,
       handler: (req) => {
         const rows = state.productOrders.filter(
-          (p) => visible(req, state.bundleOrders.find((b) => b.id === p.bundleOrderId) ?? { isPublic: true }, null) && eq(req, 'bundle_order_id', p.bundleOrderId) && eq(req, 'product_id', p.productId),
+          (p) =>
+            visible(req, state.bundleOrders.find((b) => b.id === p.bundleOrderId) ?? { isPublic: true }, null) &&
+            eq(req, 'bundle_order_id', p.bundleOrderId) &&
+            eq(req, 'product_id', p.productId),
         );
         return paged(req, rows, toCo2Trust.productOrder);
       },
@@ -294,19 +446,33 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       handler: tracked((req) => {
         const p = state.productOrders.find((x) => x.id === req.params.id);
         const bundle = state.bundleOrders.find((b) => b.id === p?.bundleOrderId);
-        return p && (!bundle || visible(req, bundle, null)) ? json(toCo2Trust.productOrder(p)) : problem(404, 'Not found');
+        return p && (!bundle || visible(req, bundle, null))
+          ? json(toCo2Trust.productOrder(p))
+          : problem(404, 'Not found');
       }),
     },
     // ---- orders --------------------------------------------------------------------------
     {
       method: 'GET',
       path: `${BASE}/orders/user/purchased`,
-      handler: (req) => needUser(req) ?? paged(req, state.orders.filter((o) => o.buyerId === userOf(req)!.id && o.status === 'COMPLETED'), toCo2Trust.order),
+      handler: (req) =>
+        needUser(req) ??
+        paged(
+          req,
+          state.orders.filter((o) => o.buyerId === userOf(req)!.id && o.status === 'COMPLETED'),
+          toCo2Trust.order,
+        ),
     },
     {
       method: 'GET',
       path: `${BASE}/orders/user`,
-      handler: (req) => needUser(req) ?? paged(req, state.orders.filter((o) => o.buyerId === userOf(req)!.id), toCo2Trust.order),
+      handler: (req) =>
+        needUser(req) ??
+        paged(
+          req,
+          state.orders.filter((o) => o.buyerId === userOf(req)!.id),
+          toCo2Trust.order,
+        ),
     },
     {
       method: 'GET',
@@ -331,18 +497,35 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       method: 'POST',
       path: `${BASE}/orders`,
       handler: (req) => {
-        const b = (req.body ?? {}) as { product_id?: string; quantity?: string; is_public?: boolean; order_hash?: string | null };
+        const b = (req.body ?? {}) as {
+          product_id?: string;
+          quantity?: string;
+          is_public?: boolean;
+          order_hash?: string | null;
+        };
         const quantity = tonnes(b.quantity);
         if (!quantity) return problem(400, 'quantity must be a positive number of tonnes');
         const orderHash = b.order_hash ?? null;
-        return purchase(req, { product: b.product_id, quantity: quantity.toString(), isPublic: Boolean(b.is_public), orderHash }, (buyer) => {
-          const product = state.products.find((p) => p.id === b.product_id);
-          if (!product || !visible(req, product, product.ownerId)) return problem(404, 'Product not found');
-          if (product.availableQuantity.lt(quantity)) return insufficient();
-          if (orderHash && state.orders.some((o) => o.orderHash === orderHash)) return { status: 409, body: { message: 'Order hash already used', code: 'conflict' } };
-          product.availableQuantity = product.availableQuantity.sub(quantity);
-          return orderOf(buyer, { productId: product.id, supplierId: product.supplierId, pricePerTonne: product.pricePerTonne }, quantity, Boolean(b.is_public), orderHash, null);
-        });
+        return purchase(
+          req,
+          { product: b.product_id, quantity: quantity.toString(), isPublic: Boolean(b.is_public), orderHash },
+          (buyer) => {
+            const product = state.products.find((p) => p.id === b.product_id);
+            if (!product || !visible(req, product, product.ownerId)) return problem(404, 'Product not found');
+            if (product.availableQuantity.lt(quantity)) return insufficient();
+            if (orderHash && state.orders.some((o) => o.orderHash === orderHash))
+              return { status: 409, body: { message: 'Order hash already used', code: 'conflict' } };
+            product.availableQuantity = product.availableQuantity.sub(quantity);
+            return orderOf(
+              buyer,
+              { productId: product.id, supplierId: product.supplierId, pricePerTonne: product.pricePerTonne },
+              quantity,
+              Boolean(b.is_public),
+              orderHash,
+              null,
+            );
+          },
+        );
       },
     },
     {
@@ -364,7 +547,8 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
         if (!u) return problem(401, 'Not authenticated');
         const o = state.orders.find((x) => x.orderHash === req.params.hash);
         if (!o) return problem(404, 'No order with this hash');
-        if (u.role !== 'ADMIN' && u.id !== o.buyerId) return problem(403, 'Only the buyer or an admin can sync this order');
+        if (u.role !== 'ADMIN' && u.id !== o.buyerId)
+          return problem(403, 'Only the buyer or an admin can sync this order');
         const changed = o.status === 'PENDING';
         if (changed) o.status = 'COMPLETED';
         return json({ order: toCo2Trust.order(o), changed });

@@ -5,7 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { dec } from '../../lib/decimal.ts';
 import type { UserRecord } from '../../subgraphs/marketplace/source.ts';
 import { demoBankAccounts, demoPaymentTransactions, demoTransfers } from '../../subgraphs/payments/local/seed.ts';
-import type { BankAccountRecord, PaymentTransactionRecord, PaymentVolumeRecord, TransferRecord } from '../../subgraphs/payments/source.ts';
+import type {
+  BankAccountRecord,
+  PaymentTransactionRecord,
+  PaymentVolumeRecord,
+  TransferRecord,
+} from '../../subgraphs/payments/source.ts';
 import { toCo2Trust } from '../../subgraphs/payments/upstream/mappers.ts';
 import { bicValid, ibanChecksumValid, normalizeIban } from '../../subgraphs/payments/validation.ts';
 import { paged } from './co2trust-core.ts';
@@ -25,13 +30,19 @@ export function paymentsState() {
 }
 export type PaymentsFakeState = ReturnType<typeof paymentsState> & { backendSecret: string };
 
-const refuse = (status: number, code: string, message: string, field?: string): FakeReply => ({ status, body: { code, message, ...(field ? { field } : {}) } });
+const refuse = (status: number, code: string, message: string, field?: string): FakeReply => ({
+  status,
+  body: { code, message, ...(field ? { field } : {}) },
+});
 
 /** Completed volume per currency, by currency code. */
 function volumes(rows: PaymentTransactionRecord[]): PaymentVolumeRecord[] {
   const by = new Map<string, PaymentVolumeRecord>();
   for (const t of rows) {
-    const v = by.get(t.amount.currency) ?? { volume: { amount: dec(0), currency: t.amount.currency }, transactionCount: 0 };
+    const v = by.get(t.amount.currency) ?? {
+      volume: { amount: dec(0), currency: t.amount.currency },
+      transactionCount: 0,
+    };
     v.volume.amount = v.volume.amount.add(t.amount.amount);
     v.transactionCount++;
     by.set(t.amount.currency, v);
@@ -41,7 +52,10 @@ function volumes(rows: PaymentTransactionRecord[]): PaymentVolumeRecord[] {
 
 export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeRequest) => UserRecord | null): FakeRoute[] {
   const completed = () => state.paymentTransactions.filter((t) => t.status === 'COMPLETED');
-  const globalStats = () => ({ transaction_count: completed().length, volumes: volumes(completed()).map(toCo2Trust.volume) });
+  const globalStats = () => ({
+    transaction_count: completed().length,
+    volumes: volumes(completed()).map(toCo2Trust.volume),
+  });
   const quarterlyStats = () => {
     const by = new Map<string, PaymentTransactionRecord[]>();
     for (const t of completed()) {
@@ -50,7 +64,12 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
     }
     return [...by.entries()].map(([key, rows]) => {
       const [year, quarter] = key.split('-').map(Number);
-      return { year: year!, quarter: quarter!, transaction_count: rows.length, volumes: volumes(rows).map(toCo2Trust.volume) };
+      return {
+        year: year!,
+        quarter: quarter!,
+        transaction_count: rows.length,
+        volumes: volumes(rows).map(toCo2Trust.volume),
+      };
     });
   };
 
@@ -76,12 +95,18 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
     const incoming = state.paymentTransactions
       .filter((t) => t.payeeId === userId && t.status === 'COMPLETED' && t.amount.currency === currency)
       .reduce((s, t) => s.add(t.amount.amount), dec(0));
-    return state.transfers.filter((t) => t.userId === userId && t.amount.currency === currency).reduce((s, t) => s.sub(t.amount.amount), incoming);
+    return state.transfers
+      .filter((t) => t.userId === userId && t.amount.currency === currency)
+      .reduce((s, t) => s.sub(t.amount.amount), incoming);
   };
 
   return [
     // GET /payment-stats (seed line 258, "all payment statistics including global and quarterly"), /global (264), /quarterly (270).
-    { method: 'GET', path: `${BASE}/payment-stats`, handler: () => json({ global: globalStats(), quarterly: quarterlyStats() }) },
+    {
+      method: 'GET',
+      path: `${BASE}/payment-stats`,
+      handler: () => json({ global: globalStats(), quarterly: quarterlyStats() }),
+    },
     { method: 'GET', path: `${BASE}/payment-stats/global`, handler: () => json(globalStats()) },
     { method: 'GET', path: `${BASE}/payment-stats/quarterly`, handler: () => json(quarterlyStats()) },
     {
@@ -92,7 +117,11 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
         if (isReply(user)) return user;
         const filter = typeFilter(req);
         if (typeof filter !== 'function') return filter;
-        return paged(req, state.paymentTransactions.filter((t) => (t.payerId === user.id || t.payeeId === user.id) && filter(t)), toCo2Trust.paymentTransaction);
+        return paged(
+          req,
+          state.paymentTransactions.filter((t) => (t.payerId === user.id || t.payeeId === user.id) && filter(t)),
+          toCo2Trust.paymentTransaction,
+        );
       },
     },
     {
@@ -109,7 +138,13 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
       path: `${BASE}/bank-accounts`,
       handler: (req) => {
         const user = subjectUser(req);
-        return isReply(user) ? user : paged(req, state.bankAccounts.filter((a) => a.userId === user.id), toCo2Trust.bankAccount);
+        return isReply(user)
+          ? user
+          : paged(
+              req,
+              state.bankAccounts.filter((a) => a.userId === user.id),
+              toCo2Trust.bankAccount,
+            );
       },
     },
     {
@@ -145,7 +180,13 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
       path: `${BASE}/transfers`,
       handler: (req) => {
         const user = subjectUser(req);
-        return isReply(user) ? user : paged(req, state.transfers.filter((t) => t.userId === user.id), toCo2Trust.transfer);
+        return isReply(user)
+          ? user
+          : paged(
+              req,
+              state.transfers.filter((t) => t.userId === user.id),
+              toCo2Trust.transfer,
+            );
       },
     },
     {
@@ -160,11 +201,23 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
         const account = state.bankAccounts.find((a) => a.id === b.bank_account_id);
         if (!account) return refuse(404, 'bank_account_not_found', 'Bank account not found', 'bank_account_id');
         if (account.userId !== caller.id) return problem(403, 'You can only transfer from your own bank accounts');
-        if (account.currency !== b.currency) return refuse(422, 'currency_mismatch', `The bank account is held in ${account.currency}, not ${b.currency}`, 'currency');
-        if (!/^\d+(\.\d+)?$/.test(String(b.amount)) || dec(String(b.amount)).lte(0)) return refuse(422, 'invalid', 'Amount must be greater than zero', 'amount');
+        if (account.currency !== b.currency)
+          return refuse(
+            422,
+            'currency_mismatch',
+            `The bank account is held in ${account.currency}, not ${b.currency}`,
+            'currency',
+          );
+        if (!/^\d+(\.\d+)?$/.test(String(b.amount)) || dec(String(b.amount)).lte(0))
+          return refuse(422, 'invalid', 'Amount must be greater than zero', 'amount');
         const amount = dec(String(b.amount));
         if (amount.gt(available(caller.id, account.currency))) {
-          return refuse(422, 'insufficient_balance', `The transfer exceeds your available ${account.currency} balance`, 'amount');
+          return refuse(
+            422,
+            'insufficient_balance',
+            `The transfer exceeds your available ${account.currency} balance`,
+            'amount',
+          );
         }
         const transfer: StoredTransfer = {
           id: randomUUID(),

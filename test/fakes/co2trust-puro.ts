@@ -22,8 +22,15 @@ const ORDER_FIELDS = ['vintage', 'quantity', 'credit_type_code'] as const;
 function window<T>(req: FakeRequest, rows: T[]) {
   const page = Number(req.query.get('page') ?? 1);
   const size = Number(req.query.get('size') ?? 50);
-  if (!Number.isInteger(page) || page < 1 || !Number.isInteger(size) || size < 1 || size > 100) return problem(400, 'Invalid page or size');
-  return json({ items: rows.slice((page - 1) * size, page * size), total: rows.length, page, size, pages: Math.ceil(rows.length / size) });
+  if (!Number.isInteger(page) || page < 1 || !Number.isInteger(size) || size < 1 || size > 100)
+    return problem(400, 'Invalid page or size');
+  return json({
+    items: rows.slice((page - 1) * size, page * size),
+    total: rows.length,
+    page,
+    size,
+    pages: Math.ceil(rows.length / size),
+  });
 }
 
 export function puroRoutes(state: Co2TrustState, _userOf: (req: FakeRequest) => UserRecord | null): FakeRoute[] {

@@ -25,7 +25,16 @@ export async function startCo2TrustFake(): Promise<Co2TrustFake> {
     return m ? (state.users.find((u) => u.id === m[1]) ?? null) : null;
   };
   // GET /health (seed line 364): "health status including database and RabbitMQ status".
-  const health: FakeRoute = { method: 'GET', path: '/health', handler: () => json({ status: 'ok', database: 'ok', rabbitmq: 'ok' }) };
-  const fake = await startFake('co2trust', [health, ...coreRoutes(state, userOf), ...paymentsRoutes(state, userOf), ...puroRoutes(state, userOf)]);
+  const health: FakeRoute = {
+    method: 'GET',
+    path: '/health',
+    handler: () => json({ status: 'ok', database: 'ok', rabbitmq: 'ok' }),
+  };
+  const fake = await startFake('co2trust', [
+    health,
+    ...coreRoutes(state, userOf),
+    ...paymentsRoutes(state, userOf),
+    ...puroRoutes(state, userOf),
+  ]);
   return Object.assign(fake, { state });
 }

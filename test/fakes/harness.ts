@@ -105,7 +105,13 @@ export async function startFake(
     const status = reply.status ?? 200;
     const headers = { ...(reply.body !== undefined ? { 'content-type': 'application/json' } : {}), ...reply.headers };
     res.writeHead(status, headers);
-    res.end(reply.body === undefined ? undefined : typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : JSON.stringify(reply.body));
+    res.end(
+      reply.body === undefined
+        ? undefined
+        : typeof reply.body === 'string' || Buffer.isBuffer(reply.body)
+          ? reply.body
+          : JSON.stringify(reply.body),
+    );
     return status;
   };
 
@@ -125,10 +131,20 @@ export async function startFake(
       body = Object.fromEntries(new URLSearchParams(rawBody));
     }
     const record = (status: number) =>
-      calls.push({ method: req.method ?? 'GET', path: url.pathname, query: url.search, headers: req.headers, body, status });
+      calls.push({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.search,
+        headers: req.headers,
+        body,
+        status,
+      });
     try {
       const fault = faults.find(
-        (f) => f.left > 0 && (!f.method || f.method === req.method) && (!f.pathPrefix || url.pathname.startsWith(f.pathPrefix)),
+        (f) =>
+          f.left > 0 &&
+          (!f.method || f.method === req.method) &&
+          (!f.pathPrefix || url.pathname.startsWith(f.pathPrefix)),
       );
       const faulted = fault && (fault.rate === undefined || Math.random() < fault.rate) ? fault : undefined;
       if (faulted) faulted.left--;
@@ -139,10 +155,20 @@ export async function startFake(
           res.destroy();
           return;
         }
-        record(respond(res, { status: f.status, body: f.body ?? { message: `injected ${f.status}` }, headers: f.headers }));
+        record(
+          respond(res, { status: f.status, body: f.body ?? { message: `injected ${f.status}` }, headers: f.headers }),
+        );
       };
       if (faulted && !faulted.afterEffect) return await injectFault(faulted);
-      const base: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, params: {}, query: url.searchParams, headers: req.headers, body, rawBody };
+      const base: FakeRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        params: {},
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        rawBody,
+      };
       const denied = guard ? await guard(base) : null;
       if (denied) {
         record(respond(res, denied));

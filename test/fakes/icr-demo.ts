@@ -1,8 +1,21 @@
 // The strict ICR fake (icr-strict.ts, written from the document alone) holding the registry's
 // demo data set (subgraphs/registry/local/seed.ts) instead of its own seed, so the registry
 // answers alike in both modes: the demo organizations, credits, serial blocks and credit requests.
-import { demoBlocks, demoCreditRequests, demoCredits, demoOrganizations, demoProjects } from '../../subgraphs/registry/local/seed.ts';
-import { startIcrFake, type IcrCredit, type IcrCreditRequest, type IcrFake, type IcrProject, type IcrState } from './icr-strict.ts';
+import {
+  demoBlocks,
+  demoCreditRequests,
+  demoCredits,
+  demoOrganizations,
+  demoProjects,
+} from '../../subgraphs/registry/local/seed.ts';
+import {
+  startIcrFake,
+  type IcrCredit,
+  type IcrCreditRequest,
+  type IcrFake,
+  type IcrProject,
+  type IcrState,
+} from './icr-strict.ts';
 
 export { FAKE_ICR_TOKEN, icrLedgerTotals, type IcrFake } from './icr-strict.ts';
 
@@ -10,8 +23,15 @@ const icrType = (kind: 'EX_ANTE' | 'EX_POST') => (kind === 'EX_ANTE' ? 'exAnte' 
 
 /** Fills an empty strict-fake state with the registry's demo data set. */
 export function seedRegistryDemo(state: IcrState): void {
-  demoOrganizations.forEach((o, i) => state.organizations.set(o.id, { id: o.id, address: `0x${(0xde0a00 + i).toString(16).padStart(40, '0')}` }));
-  const projects = new Map(demoProjects.map((p): [string, IcrProject] => [p.id, { id: p.id, fullName: p.fullName, url: p.url!, publicUrl: p.publicUrl!, num: p.num! }]));
+  demoOrganizations.forEach((o, i) =>
+    state.organizations.set(o.id, { id: o.id, address: `0x${(0xde0a00 + i).toString(16).padStart(40, '0')}` }),
+  );
+  const projects = new Map(
+    demoProjects.map((p): [string, IcrProject] => [
+      p.id,
+      { id: p.id, fullName: p.fullName, url: p.url!, publicUrl: p.publicUrl!, num: p.num! },
+    ]),
+  );
   for (const c of demoCredits) {
     const credit: IcrCredit = {
       id: c.id,
@@ -61,7 +81,9 @@ export function seedRegistryDemo(state: IcrState): void {
       project: c.project,
       txId: r.txId,
       state: r.state.toLowerCase() as IcrCreditRequest['state'],
-      transactionData: processed ? { creditId: c.id, tokenId: c.tokenId, amount: Number(r.amountTonnes), serialization: r.serialization ?? '' } : null,
+      transactionData: processed
+        ? { creditId: c.id, tokenId: c.tokenId, amount: Number(r.amountTonnes), serialization: r.serialization ?? '' }
+        : null,
       retirementId: r.retirementId,
       retirementReason: r.retirementReason,
       retirementComment: r.retirementComment,

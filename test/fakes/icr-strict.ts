@@ -49,7 +49,15 @@
 //   `serialization` and `transactionData` (null while pending) name the moved serial ranges;
 //   `retirementId` is a sequence number given when a retirement is processed.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { json, problem, startFake, type FakeReply, type FakeRequest, type FakeRoute, type RunningFake } from './harness.ts';
+import {
+  json,
+  problem,
+  startFake,
+  type FakeReply,
+  type FakeRequest,
+  type FakeRoute,
+  type RunningFake,
+} from './harness.ts';
 
 export const FAKE_ICR_TOKEN = 'fake-icr-strict-access-token';
 export const ICR_DEFAULT_VERSION = '2023-06-16';
@@ -175,7 +183,10 @@ export function seedCredit(state: IcrState, seed: CreditSeed): IcrCredit {
   let next = credit.serialFirst;
   for (const h of seed.holdings) {
     const end = next + BigInt(h.amount) - 1n;
-    const holder = 'organizationId' in h ? { organizationId: h.organizationId, address: null } : { organizationId: null, address: h.address };
+    const holder =
+      'organizationId' in h
+        ? { organizationId: h.organizationId, address: null }
+        : { organizationId: null, address: h.address };
     state.blocks.push({ creditId: credit.id, start: next, end, status: 'held', ...holder, requestId: null });
     next = end + 1n;
   }
@@ -217,10 +228,28 @@ export function seedIcrDemo(state: IcrState) {
     project: p713,
     vintage: '2020',
     serialFirst: 78040n,
-    holdings: [{ organizationId: nordic.id, amount: 600 }, { organizationId: harbor.id, amount: 300 }, { address: ICR_SEED.outsideWallet, amount: 100 }],
+    holdings: [
+      { organizationId: nordic.id, amount: 600 },
+      { organizationId: harbor.id, amount: 300 },
+      { address: ICR_SEED.outsideWallet, amount: 100 },
+    ],
   });
-  seedCredit(state, { tokenId: '714', tokenAddress: '0xfedcba0987654321', type: 'exAnte', project: p714, vintage: '2024', holdings: [{ organizationId: nordic.id, amount: 50 }] });
-  seedCredit(state, { tokenId: '9001', tokenAddress: '0x0de0de0de0de0de0', project: p714, vintage: '2024', development: true, holdings: [{ organizationId: nordic.id, amount: 25 }] });
+  seedCredit(state, {
+    tokenId: '714',
+    tokenAddress: '0xfedcba0987654321',
+    type: 'exAnte',
+    project: p714,
+    vintage: '2024',
+    holdings: [{ organizationId: nordic.id, amount: 50 }],
+  });
+  seedCredit(state, {
+    tokenId: '9001',
+    tokenAddress: '0x0de0de0de0de0de0',
+    project: p714,
+    vintage: '2024',
+    development: true,
+    holdings: [{ organizationId: nordic.id, amount: 25 }],
+  });
 }
 
 const size = (b: Block) => b.end - b.start + 1n;
@@ -260,7 +289,9 @@ function serializationOf(credit: IcrCredit, blocks: Block[]) {
 }
 
 const heldBlocks = (state: IcrState, organizationId: string, creditId: string) =>
-  state.blocks.filter((b) => b.creditId === creditId && b.organizationId === organizationId && b.status === 'held').sort(byStart);
+  state.blocks
+    .filter((b) => b.creditId === creditId && b.organizationId === organizationId && b.status === 'held')
+    .sort(byStart);
 
 /** Detaches the first `amount` held serials of an organization into blocks of their own. */
 function carve(state: IcrState, organizationId: string, creditId: string, amount: bigint): Block[] {
@@ -326,7 +357,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** The JSON object of a POST with only the documented fields. */
 function bodyOf(req: FakeRequest, fields: Set<string>): Record<string, unknown> {
-  if (!String(req.headers['content-type'] ?? '').includes('application/json')) return refuse(415, 'Content-Type must be application/json');
+  if (!String(req.headers['content-type'] ?? '').includes('application/json'))
+    return refuse(415, 'Content-Type must be application/json');
   if (!isObject(req.body)) return refuse(400, 'The body must be a JSON object');
   const unknown = Object.keys(req.body).find((k) => !fields.has(k));
   if (unknown) return refuse(400, `property ${unknown} should not exist`);
@@ -342,20 +374,31 @@ function onlyQuery(req: FakeRequest, allowed: string[]) {
 /** Reads and checks the body of a transaction or movement request (lines 220-243). */
 function movementOf(state: IcrState, organization: IcrOrganization, action: string, req: FakeRequest): Movement {
   onlyQuery(req, []);
-  if (!(ICR_ACTIONS as readonly string[]).includes(action)) return refuse(400, `action must be one of ${ICR_ACTIONS.join(', ')}`);
+  if (!(ICR_ACTIONS as readonly string[]).includes(action))
+    return refuse(400, `action must be one of ${ICR_ACTIONS.join(', ')}`);
   const body = bodyOf(req, BODY_FIELDS);
   const { creditId, amount, toOrganizationId, toAddress, retirementData } = body;
   if (typeof creditId !== 'string' || !creditId) return refuse(400, 'creditId must be a non-empty string');
-  if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount <= 0) return refuse(400, 'amount must be a whole number greater than 0');
-  if (toOrganizationId !== undefined && (typeof toOrganizationId !== 'string' || !toOrganizationId)) return refuse(400, 'toOrganizationId must be a non-empty string');
-  if (toAddress !== undefined && (typeof toAddress !== 'string' || !ADDRESS.test(toAddress))) return refuse(400, 'toAddress must be a 0x hex address');
+  if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount <= 0)
+    return refuse(400, 'amount must be a whole number greater than 0');
+  if (toOrganizationId !== undefined && (typeof toOrganizationId !== 'string' || !toOrganizationId))
+    return refuse(400, 'toOrganizationId must be a non-empty string');
+  if (toAddress !== undefined && (typeof toAddress !== 'string' || !ADDRESS.test(toAddress)))
+    return refuse(400, 'toAddress must be a 0x hex address');
   const moves = action === 'transfer' || action === 'transfer_retire';
   const retires = action === 'retire' || action === 'transfer_retire';
-  if (moves && toOrganizationId === undefined && toAddress === undefined) return refuse(400, 'toOrganizationId or toAddress must be provided');
+  if (moves && toOrganizationId === undefined && toAddress === undefined)
+    return refuse(400, 'toOrganizationId or toAddress must be provided');
   if (retirementData !== undefined) {
     if (!isObject(retirementData)) return refuse(400, 'retirementData must be an object');
     const bad = Object.entries(retirementData).find(([k, v]) => !RETIREMENT_FIELDS.has(k) || typeof v !== 'string');
-    if (bad) return refuse(400, RETIREMENT_FIELDS.has(bad[0]) ? `retirementData.${bad[0]} must be a string` : `property retirementData.${bad[0]} should not exist`);
+    if (bad)
+      return refuse(
+        400,
+        RETIREMENT_FIELDS.has(bad[0])
+          ? `retirementData.${bad[0]} must be a string`
+          : `property retirementData.${bad[0]} should not exist`,
+      );
   } else if (retires) {
     return refuse(400, 'retirementData is required for retirements');
   }
@@ -367,20 +410,32 @@ function movementOf(state: IcrState, organization: IcrOrganization, action: stri
     const byId = typeof toOrganizationId === 'string' ? state.organizations.get(toOrganizationId) : undefined;
     if (typeof toOrganizationId === 'string' && !byId) return refuse(422, `Organization ${toOrganizationId} not found`);
     const address = typeof toAddress === 'string' ? toAddress : undefined;
-    if (byId && address && byId.address.toLowerCase() !== address.toLowerCase()) return refuse(422, 'toAddress is not the address of toOrganizationId');
-    const target = byId ?? [...state.organizations.values()].find((o) => o.address.toLowerCase() === address!.toLowerCase());
+    if (byId && address && byId.address.toLowerCase() !== address.toLowerCase())
+      return refuse(422, 'toAddress is not the address of toOrganizationId');
+    const target =
+      byId ?? [...state.organizations.values()].find((o) => o.address.toLowerCase() === address!.toLowerCase());
     if (target?.id === organization.id) return refuse(422, 'Cannot transfer credits to the same organization');
-    receiver = target ? { organizationId: target.id, address: target.address } : { organizationId: null, address: address! };
+    receiver = target
+      ? { organizationId: target.id, address: target.address }
+      : { organizationId: null, address: address! };
   }
   const held = heldBlocks(state, organization.id, credit.id).reduce((t, b) => t + size(b), 0n);
   if (held < BigInt(amount)) return refuse(422, `Insufficient balance: ${held} held, ${amount} requested`);
-  const text = (k: string) => (isObject(retirementData) && typeof retirementData[k] === 'string' ? (retirementData[k] as string) : null);
-  const retirement = retires ? { reason: text('reason'), beneficiaryName: text('beneficiaryName'), comment: text('comment') } : null;
+  const text = (k: string) =>
+    isObject(retirementData) && typeof retirementData[k] === 'string' ? (retirementData[k] as string) : null;
+  const retirement = retires
+    ? { reason: text('reason'), beneficiaryName: text('beneficiaryName'), comment: text('comment') }
+    : null;
   return { action: action as IcrAction, credit, amount, receiver, retirement };
 }
 
 /** Marks a request processed: its effect is counted, a retirement gets its number. */
-function processRequest(state: IcrState, request: IcrCreditRequest, blocks: Block[], movement: Pick<Movement, 'action' | 'credit' | 'receiver'>) {
+function processRequest(
+  state: IcrState,
+  request: IcrCreditRequest,
+  blocks: Block[],
+  movement: Pick<Movement, 'action' | 'credit' | 'receiver'>,
+) {
   settle(blocks, movement.action, movement.receiver);
   state.effects[movement.action]++;
   const serialization = serializationOf(movement.credit, blocks);
@@ -389,8 +444,14 @@ function processRequest(state: IcrState, request: IcrCreditRequest, blocks: Bloc
     txId: `0x${randomBytes(32).toString('hex')}`,
     updatedAt: new Date().toISOString(),
     serialization,
-    transactionData: { creditId: movement.credit.id, tokenId: movement.credit.tokenId, amount: request.amount, serialization },
-    retirementId: movement.action === 'retire' || movement.action === 'transfer_retire' ? String(++state.retirementSequence) : null,
+    transactionData: {
+      creditId: movement.credit.id,
+      tokenId: movement.credit.tokenId,
+      amount: request.amount,
+      serialization,
+    },
+    retirementId:
+      movement.action === 'retire' || movement.action === 'transfer_retire' ? String(++state.retirementSequence) : null,
   });
 }
 
@@ -453,7 +514,8 @@ export async function startIcrFake(options: { seed?: boolean } = {}): Promise<Ic
         throw error;
       }
     };
-  const requestOf = (org: IcrOrganization, id: string) => state.requests.find((r) => r.id === id && r.fromOrganizationId === org.id);
+  const requestOf = (org: IcrOrganization, id: string) =>
+    state.requests.find((r) => r.id === id && r.fromOrganizationId === org.id);
 
   const routes: FakeRoute[] = [
     {
@@ -487,13 +549,22 @@ export async function startIcrFake(options: { seed?: boolean } = {}): Promise<Ic
       path: `${ORG}/requests`,
       handler: withOrganization((org, req) => {
         onlyQuery(req, ['limit', 'page']);
-        const [limit, page] = [req.query.get('limit'), req.query.get('page')].map((v) => (v !== null && /^\d+$/.test(v) ? Number(v) : NaN));
-        if (!Number.isSafeInteger(limit) || limit! < 1 || limit! > 100) return problem(400, 'limit is required: a whole number from 1 to 100');
+        const [limit, page] = [req.query.get('limit'), req.query.get('page')].map((v) =>
+          v !== null && /^\d+$/.test(v) ? Number(v) : NaN,
+        );
+        if (!Number.isSafeInteger(limit) || limit! < 1 || limit! > 100)
+          return problem(400, 'limit is required: a whole number from 1 to 100');
         if (!Number.isSafeInteger(page)) return problem(400, 'page is required: a whole number from 0');
         const mine = state.requests.filter((r) => r.fromOrganizationId === org.id).reverse();
         const pageCount = Math.ceil(mine.length / limit!);
         return json({
-          pagination: { total: mine.length, currentPage: page, pageCount, nextPage: page! + 1 < pageCount ? page! + 1 : null, prevPage: page! > 0 ? page! - 1 : null },
+          pagination: {
+            total: mine.length,
+            currentPage: page,
+            pageCount,
+            nextPage: page! + 1 < pageCount ? page! + 1 : null,
+            prevPage: page! > 0 ? page! - 1 : null,
+          },
           creditRequests: mine.slice(page! * limit!, (page! + 1) * limit!),
         });
       }),
@@ -537,7 +608,8 @@ export async function startIcrFake(options: { seed?: boolean } = {}): Promise<Ic
       handler: withOrganization((org, req) => {
         onlyQuery(req, []);
         const body = bodyOf(req, new Set(['state']));
-        if (body.state !== 'Accepted' && body.state !== 'Rejected') return problem(400, 'state must be one of Accepted, Rejected');
+        if (body.state !== 'Accepted' && body.state !== 'Rejected')
+          return problem(400, 'state must be one of Accepted, Rejected');
         const request = requestOf(org, req.params.requestId!);
         if (!request) return problem(404, `Request ${req.params.requestId} not found`);
         if (request.state !== 'pending') return problem(409, `Request ${request.id} is already ${request.state}`);
@@ -546,23 +618,37 @@ export async function startIcrFake(options: { seed?: boolean } = {}): Promise<Ic
           for (const b of reserved) Object.assign(b, { status: 'held', requestId: null });
           Object.assign(request, { state: 'rejected', updatedAt: new Date().toISOString() });
         } else {
-          const receiver = request.toAddress ? { organizationId: request.toOrganizationId, address: request.toAddress } : null;
-          processRequest(state, request, reserved, { action: request.action, credit: state.credits.get(request.creditId)!, receiver });
+          const receiver = request.toAddress
+            ? { organizationId: request.toOrganizationId, address: request.toAddress }
+            : null;
+          processRequest(state, request, reserved, {
+            action: request.action,
+            credit: state.credits.get(request.creditId)!,
+            receiver,
+          });
         }
         return json({ id: request.id });
       }),
     },
   ];
 
-  const documented = routes.map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/\{[^}]+\}/g, '[^/]+')}/?$`) }));
+  const documented = routes.map((r) => ({
+    method: r.method,
+    pattern: new RegExp(`^${r.path.replace(/\{[^}]+\}/g, '[^/]+')}/?$`),
+  }));
   const guard = (req: FakeRequest): FakeReply | null => {
     if (!documented.some((d) => d.method === req.method && d.pattern.test(req.path))) {
-      return { status: 404, body: `Cannot ${req.method} ${req.path}`, headers: { 'content-type': 'text/plain; charset=utf-8' } };
+      return {
+        status: 404,
+        body: `Cannot ${req.method} ${req.path}`,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+      };
     }
     const token = tokenOf(req);
     if (!token || !state.tokens.has(token)) return problem(401, 'Unauthorized');
     const version = req.headers['x-icr-api-version'];
-    if (version !== undefined && !state.apiVersions.has(String(version))) return problem(400, `Unsupported API version ${String(version)}`);
+    if (version !== undefined && !state.apiVersions.has(String(version)))
+      return problem(400, `Unsupported API version ${String(version)}`);
     return null;
   };
 

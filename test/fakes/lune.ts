@@ -104,17 +104,47 @@ export interface LuneAccount {
   scope: 'account' | 'client_account';
 }
 
-export const LUNE_API_KEYS: Record<LuneAccountType, string> = { live: 'fake-lune-live-api-key', test: 'fake-lune-test-api-key' };
+export const LUNE_API_KEYS: Record<LuneAccountType, string> = {
+  live: 'fake-lune-live-api-key',
+  test: 'fake-lune-test-api-key',
+};
 
 export const LUNE_ACCOUNTS = {
-  liveUsd: { id: 'LIVEusdACCOUNT000000000000000001', name: 'Carbon Federation', currency: 'USD', type: 'live', scope: 'account' },
-  liveEur: { id: 'LIVEeurCLIENT0000000000000000002', name: 'Carbon Federation Europe', currency: 'EUR', type: 'live', scope: 'client_account' },
-  testUsd: { id: 'TESTusdACCOUNT000000000000000003', name: 'Carbon Federation', currency: 'USD', type: 'test', scope: 'account' },
-  testEur: { id: 'TESTeurCLIENT0000000000000000004', name: 'Carbon Federation Europe', currency: 'EUR', type: 'test', scope: 'client_account' },
+  liveUsd: {
+    id: 'LIVEusdACCOUNT000000000000000001',
+    name: 'Carbon Federation',
+    currency: 'USD',
+    type: 'live',
+    scope: 'account',
+  },
+  liveEur: {
+    id: 'LIVEeurCLIENT0000000000000000002',
+    name: 'Carbon Federation Europe',
+    currency: 'EUR',
+    type: 'live',
+    scope: 'client_account',
+  },
+  testUsd: {
+    id: 'TESTusdACCOUNT000000000000000003',
+    name: 'Carbon Federation',
+    currency: 'USD',
+    type: 'test',
+    scope: 'account',
+  },
+  testEur: {
+    id: 'TESTeurCLIENT0000000000000000004',
+    name: 'Carbon Federation Europe',
+    currency: 'EUR',
+    type: 'test',
+    scope: 'client_account',
+  },
 } as const satisfies Record<string, LuneAccount>;
 
 /** The account an API key acts for without a `Lune-Account` header. */
-const DEFAULT_ACCOUNT: Record<LuneAccountType, LuneAccount> = { live: LUNE_ACCOUNTS.liveUsd, test: LUNE_ACCOUNTS.testUsd };
+const DEFAULT_ACCOUNT: Record<LuneAccountType, LuneAccount> = {
+  live: LUNE_ACCOUNTS.liveUsd,
+  test: LUNE_ACCOUNTS.testUsd,
+};
 
 export interface LuneBundle {
   id: string;
@@ -131,23 +161,47 @@ export const LUNE_BUNDLES: readonly LuneBundle[] = [
   {
     id: 'BUNDLEforestASIA0000000000000001',
     name: 'Forest conservation in Asia',
-    prices: { USD: { unit_price: '13.57', gross_unit_price: '15.08' }, EUR: { unit_price: '12.50', gross_unit_price: '13.89' } },
+    prices: {
+      USD: { unit_price: '13.57', gross_unit_price: '15.08' },
+      EUR: { unit_price: '12.50', gross_unit_price: '13.89' },
+    },
     available_quantity: null,
-    project: { project_id: 'PROJECTpeatland0000000000000001', project_name: 'Borneo peatland', project_type: 'Forest conservation', project_slug: 'borneo-peatland' },
+    project: {
+      project_id: 'PROJECTpeatland0000000000000001',
+      project_name: 'Borneo peatland',
+      project_type: 'Forest conservation',
+      project_slug: 'borneo-peatland',
+    },
   },
   {
     id: 'BUNDLEoceanREMOVAL00000000000002',
     name: 'Ocean carbon removal',
-    prices: { USD: { unit_price: '250', gross_unit_price: '277.78' }, EUR: { unit_price: '230', gross_unit_price: '255.56' } },
+    prices: {
+      USD: { unit_price: '250', gross_unit_price: '277.78' },
+      EUR: { unit_price: '230', gross_unit_price: '255.56' },
+    },
     available_quantity: null,
-    project: { project_id: 'PROJECTalkalinity00000000000002', project_name: 'Coastal alkalinity', project_type: 'Ocean carbon removal', project_slug: 'coastal-alkalinity' },
+    project: {
+      project_id: 'PROJECTalkalinity00000000000002',
+      project_name: 'Coastal alkalinity',
+      project_type: 'Ocean carbon removal',
+      project_slug: 'coastal-alkalinity',
+    },
   },
   {
     id: 'BUNDLEbiochar000000000000000003',
     name: 'Biochar',
-    prices: { USD: { unit_price: '140', gross_unit_price: '155.56' }, EUR: { unit_price: '129', gross_unit_price: '143.33' } },
+    prices: {
+      USD: { unit_price: '140', gross_unit_price: '155.56' },
+      EUR: { unit_price: '129', gross_unit_price: '143.33' },
+    },
     available_quantity: '5',
-    project: { project_id: 'PROJECTkilns0000000000000000003', project_name: 'Biochar kilns', project_type: 'Biochar', project_slug: 'biochar-kilns' },
+    project: {
+      project_id: 'PROJECTkilns0000000000000000003',
+      project_name: 'Biochar kilns',
+      project_type: 'Biochar',
+      project_slug: 'biochar-kilns',
+    },
   },
 ];
 
@@ -210,7 +264,9 @@ export interface LuneOrder {
 export function luneState() {
   return {
     orders: new Map<string, LuneOrder>(),
-    estimates: new Map<string, LuneEstimate>(LUNE_ESTIMATES.map((e) => [e.id, { ...e, mass: { ...e.mass }, orderId: null }])),
+    estimates: new Map<string, LuneEstimate>(
+      LUNE_ESTIMATES.map((e) => [e.id, { ...e, mass: { ...e.mass }, orderId: null }]),
+    ),
     suspended: new Set<string>(),
     /** Ids of the orders actually created (replays excluded), oldest first: the fake's effects. */
     created: [] as string[],
@@ -304,13 +360,15 @@ function truncOf(body: Body): number {
 function idempotencyKeyOf(body: Body): string | null {
   const key = body.idempotency_key;
   if (key === undefined) return null;
-  if (typeof key !== 'string' || key.length === 0 || [...key].length > 100) throw invalid('idempotency_key must be a string of 1 to 100 characters');
+  if (typeof key !== 'string' || key.length === 0 || [...key].length > 100)
+    throw invalid('idempotency_key must be a string of 1 to 100 characters');
   return key;
 }
 
 function metadataOf(body: Body): Record<string, string> {
   const metadata = body.metadata === undefined ? {} : body.metadata;
-  if (!isObject(metadata) || !Object.values(metadata).every((v) => typeof v === 'string')) throw invalid('metadata must map keys to strings');
+  if (!isObject(metadata) || !Object.values(metadata).every((v) => typeof v === 'string'))
+    throw invalid('metadata must map keys to strings');
   return { ...(metadata as Record<string, string>) };
 }
 
@@ -331,7 +389,8 @@ interface Share {
 function sharesOf(selection: unknown): Share[] {
   const items = selection === undefined ? LUNE_DEFAULT_BUNDLE_SELECTION : selection;
   if (!Array.isArray(items)) throw invalid('bundle_selection must be an array');
-  if (items.length === 0) throw new LuneRefusal(400, 'bundle_selection_ratios_invalid', 'bundle_selection must name at least one bundle');
+  if (items.length === 0)
+    throw new LuneRefusal(400, 'bundle_selection_ratios_invalid', 'bundle_selection must name at least one bundle');
   const entries = items.map((item: unknown, i) => {
     if (!isObject(item)) throw invalid(`bundle_selection[${i}] must be an object`);
     const bundle = bundleOf(item.bundle_id, `bundle_selection[${i}].bundle_id`);
@@ -343,14 +402,24 @@ function sharesOf(selection: unknown): Share[] {
     }
     return { bundle, percentage: dec(p as number | string) };
   });
-  if (new Set(entries.map((e) => e.bundle.id)).size !== entries.length) throw invalid('bundle_selection names a bundle twice');
+  if (new Set(entries.map((e) => e.bundle.id)).size !== entries.length)
+    throw invalid('bundle_selection names a bundle twice');
   const given = entries.filter((e) => e.percentage !== null).length;
   if (given === 0) return entries.map((e) => ({ bundle: e.bundle, ratio: dec(1).div(entries.length) }));
   if (given !== entries.length) {
-    throw new LuneRefusal(400, 'bundle_selection_ratios_invalid_format', 'percentage must be given for all or none of the bundles');
+    throw new LuneRefusal(
+      400,
+      'bundle_selection_ratios_invalid_format',
+      'percentage must be given for all or none of the bundles',
+    );
   }
   const sum = entries.reduce((s, e) => s.plus(e.percentage!), dec(0));
-  if (!sum.eq(100)) throw new LuneRefusal(400, 'bundle_selection_ratios_invalid', `bundle_selection percentages add up to ${sum.toFixed()}, not 100`);
+  if (!sum.eq(100))
+    throw new LuneRefusal(
+      400,
+      'bundle_selection_ratios_invalid',
+      `bundle_selection percentages add up to ${sum.toFixed()}, not 100`,
+    );
   return entries.map((e) => ({ bundle: e.bundle, ratio: e.percentage!.div(100) }));
 }
 
@@ -359,14 +428,20 @@ function bundleMassesOf(value: unknown): { bundle: LuneBundle; tonnes: Decimal }
   if (!Array.isArray(value) || value.length === 0) throw invalid('bundle_masses must be a non-empty array');
   const lines = value.map((item: unknown, i) => {
     if (!isObject(item)) throw invalid(`bundle_masses[${i}] must be an object`);
-    return { bundle: bundleOf(item.bundle_id, `bundle_masses[${i}].bundle_id`), tonnes: tonnesOf(item.mass, `bundle_masses[${i}].mass`) };
+    return {
+      bundle: bundleOf(item.bundle_id, `bundle_masses[${i}].bundle_id`),
+      tonnes: tonnesOf(item.mass, `bundle_masses[${i}].mass`),
+    };
   });
   if (new Set(lines.map((l) => l.bundle.id)).size !== lines.length) throw invalid('bundle_masses names a bundle twice');
   return lines;
 }
 
 /** The oneOf of `…WithBundlePercentage` (`mass`) and `…WithBundleMass` (`bundle_masses`). */
-function massDemandOf(body: Body): { requestedTonnes: Decimal; lines: (currency: LuneCurrency, decimals: number) => Allocation } {
+function massDemandOf(body: Body): {
+  requestedTonnes: Decimal;
+  lines: (currency: LuneCurrency, decimals: number) => Allocation;
+} {
   const hasMass = body.mass !== undefined;
   if (hasMass === (body.bundle_masses !== undefined)) throw invalid('Give exactly one of mass and bundle_masses');
   if (hasMass) {
@@ -377,7 +452,11 @@ function massDemandOf(body: Body): { requestedTonnes: Decimal; lines: (currency:
   const masses = bundleMassesOf(body.bundle_masses);
   return {
     requestedTonnes: masses.reduce((s, m) => s.plus(m.tonnes), dec(0)),
-    lines: (currency, decimals) => priced(masses.map((m) => ({ bundle: m.bundle, quantity: truncated(m.tonnes, decimals) })), currency),
+    lines: (currency, decimals) =>
+      priced(
+        masses.map((m) => ({ bundle: m.bundle, quantity: truncated(m.tonnes, decimals) })),
+        currency,
+      ),
   };
 }
 
@@ -401,7 +480,8 @@ function priced(lines: { bundle: LuneBundle; quantity: Decimal }[], currency: Lu
         unit_price: price.unit_price,
         gross_unit_price: price.gross_unit_price,
         offset_cost: money(cents(quantity.mul(price.unit_price))),
-        insufficient_available_quantity: bundle.available_quantity === null ? null : quantity.gt(bundle.available_quantity),
+        insufficient_available_quantity:
+          bundle.available_quantity === null ? null : quantity.gt(bundle.available_quantity),
       };
     });
   const quantity = bundles.reduce((s, b) => s.plus(b.quantity), dec(0));
@@ -411,12 +491,18 @@ function priced(lines: { bundle: LuneBundle; quantity: Decimal }[], currency: Lu
 }
 
 function byQuantity(shares: Share[], total: Decimal, currency: LuneCurrency, decimals: number): Allocation {
-  return priced(shares.map((s) => ({ bundle: s.bundle, quantity: truncated(total.mul(s.ratio), decimals) })), currency);
+  return priced(
+    shares.map((s) => ({ bundle: s.bundle, quantity: truncated(total.mul(s.ratio), decimals) })),
+    currency,
+  );
 }
 
 /** The largest quantity whose total cost, fees included, is at most `value`. */
 function byValue(shares: Share[], value: Decimal, currency: LuneCurrency, decimals: number): Allocation {
-  const grossPerTonne = shares.reduce((s, sh) => s.plus(sh.ratio.mul(sh.bundle.prices[currency].gross_unit_price)), dec(0));
+  const grossPerTonne = shares.reduce(
+    (s, sh) => s.plus(sh.ratio.mul(sh.bundle.prices[currency].gross_unit_price)),
+    dec(0),
+  );
   const step = dec(10).pow(-decimals);
   let total = value.div(grossPerTonne);
   for (let attempt = 0; attempt < 50 && total.gt(0); attempt++) {
@@ -428,7 +514,8 @@ function byValue(shares: Share[], value: Decimal, currency: LuneCurrency, decima
 }
 
 function positive(allocation: Allocation): Allocation {
-  if (allocation.quantity.lte(0)) throw new LuneRefusal(409, 'order_quantity_invalid', 'The order results in a quantity that is not positive');
+  if (allocation.quantity.lte(0))
+    throw new LuneRefusal(409, 'order_quantity_invalid', 'The order results in a quantity that is not positive');
   return allocation;
 }
 
@@ -478,7 +565,11 @@ function orderBody(o: LuneOrder, baseUrl: string) {
   };
 }
 
-function quoteBody(a: Allocation, currency: LuneCurrency, requested: { requested_quantity: string | null; requested_value: string | null }) {
+function quoteBody(
+  a: Allocation,
+  currency: LuneCurrency,
+  requested: { requested_quantity: string | null; requested_value: string | null },
+) {
   return {
     currency,
     estimated_quantity: tonnes(a.quantity),
@@ -544,7 +635,11 @@ const luneId = () => {
 /** JSON with sorted keys, so equal bodies compare equal whatever their key order. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (isObject(value)) return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
+  if (isObject(value))
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+      .join(',')}}`;
   return JSON.stringify(value);
 }
 
@@ -585,7 +680,11 @@ export async function startLuneFake(options: LuneFakeOptions = {}): Promise<Lune
     const first = ordersOf(caller.account.id).find((o) => o.idempotencyKey === key);
     if (!first) return null;
     if (first.fingerprint !== fingerprint) {
-      throw new LuneRefusal(409, 'order_idempotency_already_exists', `An order with idempotency_key ${key} already exists`);
+      throw new LuneRefusal(
+        409,
+        'order_idempotency_already_exists',
+        `An order with idempotency_key ${key} already exists`,
+      );
     }
     return { status: 200, body: orderBody(first, state.baseUrl) };
   };
@@ -593,7 +692,10 @@ export async function startLuneFake(options: LuneFakeOptions = {}): Promise<Lune
   const create = (
     req: FakeRequest,
     route: string,
-    build: (caller: Caller, body: Body) => {
+    build: (
+      caller: Caller,
+      body: Body,
+    ) => {
       type: LuneOrder['type'];
       requested: LuneOrder['requested'];
       allocate: () => Allocation;
@@ -609,7 +711,8 @@ export async function startLuneFake(options: LuneFakeOptions = {}): Promise<Lune
     const fingerprint = `${route} ${canonical(body)}`;
     const replay = replayOf(caller, key, fingerprint);
     if (replay) return replay;
-    if (state.suspended.has(caller.account.id)) throw new LuneRefusal(409, 'account_suspended', 'The account is suspended');
+    if (state.suspended.has(caller.account.id))
+      throw new LuneRefusal(409, 'account_suspended', 'The account is suspended');
     const allocation = positive(order.allocate());
     const created: LuneOrder = {
       id: luneId(),
@@ -666,7 +769,13 @@ export async function startLuneFake(options: LuneFakeOptions = {}): Promise<Lune
         const body = bodyOf(req);
         const demand = massDemandOf(body);
         const allocation = positive(demand.lines(account.currency, truncOf(body)));
-        return { status: 200, body: quoteBody(allocation, account.currency, { requested_quantity: tonnes(demand.requestedTonnes), requested_value: null }) };
+        return {
+          status: 200,
+          body: quoteBody(allocation, account.currency, {
+            requested_quantity: tonnes(demand.requestedTonnes),
+            requested_value: null,
+          }),
+        };
       },
     },
     {
@@ -677,7 +786,10 @@ export async function startLuneFake(options: LuneFakeOptions = {}): Promise<Lune
         const body = bodyOf(req);
         const value = decimalOf(body.value, 'value');
         const allocation = positive(byValue(sharesOf(body.bundle_selection), value, account.currency, truncOf(body)));
-        return { status: 200, body: quoteBody(allocation, account.currency, { requested_quantity: null, requested_value: value.toFixed() }) };
+        return {
+          status: 200,
+          body: quoteBody(allocation, account.currency, { requested_quantity: null, requested_value: value.toFixed() }),
+        };
       },
     },
     {
@@ -726,7 +838,12 @@ export async function startLuneFake(options: LuneFakeOptions = {}): Promise<Lune
             type: 'quantity',
             requested: { requested_quantity: tonnes(total), requested_value: null, estimate_id: estimate.id },
             allocate: () => {
-              if (estimate.orderId) throw new LuneRefusal(409, 'estimate_order_already_placed', `An order for estimate ${estimate.id} has already been placed`);
+              if (estimate.orderId)
+                throw new LuneRefusal(
+                  409,
+                  'estimate_order_already_placed',
+                  `An order for estimate ${estimate.id} has already been placed`,
+                );
               return byQuantity(shares, total, caller.account.currency, decimals);
             },
             claim: (orderId) => {
@@ -741,7 +858,8 @@ export async function startLuneFake(options: LuneFakeOptions = {}): Promise<Lune
       handler: (req) => {
         const limitParam = req.query.get('limit') ?? '10';
         const limit = /^\d+$/.test(limitParam) ? Number(limitParam) : NaN;
-        if (!(limit >= 1 && limit <= 100)) throw new LuneRefusal(400, 'pagination_limit_invalid', 'limit must be between 1 and 100');
+        if (!(limit >= 1 && limit <= 100))
+          throw new LuneRefusal(400, 'pagination_limit_invalid', 'limit must be between 1 and 100');
         const linkId = req.query.get('offset_link_id');
         const newestFirst = ordersOf(callerIn(req).account.id)
           .filter(() => linkId === null)
@@ -780,7 +898,10 @@ export async function startLuneFake(options: LuneFakeOptions = {}): Promise<Lune
     },
   ];
 
-  const patterns = routes.map((r) => ({ method: r.method, re: new RegExp(`^${r.path.replace(/\{[^}]+\}/g, '[^/]+')}/?$`) }));
+  const patterns = routes.map((r) => ({
+    method: r.method,
+    re: new RegExp(`^${r.path.replace(/\{[^}]+\}/g, '[^/]+')}/?$`),
+  }));
   const windows = new Map<LuneAccountType, { start: number; count: number }>();
   const overLimit = (keyType: LuneAccountType) => {
     if (!options.rateLimit) return false;
@@ -798,7 +919,8 @@ export async function startLuneFake(options: LuneFakeOptions = {}): Promise<Lune
     if ('refusal' in resolved) return resolved.refusal;
     if (overLimit(resolved.caller.keyType)) return TOO_MANY_REQUESTS;
     if (!patterns.some((p) => p.method === req.method && p.re.test(req.path))) return NOT_FOUND;
-    if (req.method === 'POST' && !/^application\/json\b/i.test(String(req.headers['content-type'] ?? ''))) return UNSUPPORTED_MEDIA_TYPE;
+    if (req.method === 'POST' && !/^application\/json\b/i.test(String(req.headers['content-type'] ?? '')))
+      return UNSUPPORTED_MEDIA_TYPE;
     return null;
   };
 

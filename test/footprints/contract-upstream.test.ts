@@ -39,15 +39,18 @@ describe('footprints upstream contract (CarbonCloud)', () => {
     await drop?.();
   });
 
-  const gql = (query: string, variables: Record<string, unknown> = {}) => graphql<Json>(running.url, query, variables, { token });
+  const gql = (query: string, variables: Record<string, unknown> = {}) =>
+    graphql<Json>(running.url, query, variables, { token });
   const health = async () => {
     const res = await fetch(running.url.replace(/\/graphql$/, '/health'));
     const text = await res.text();
     return { status: res.status, body: JSON.parse(text) as Json, text };
   };
   /** The next GET (or POST) to `path` answers `body` instead of the fake's own. */
-  const serve = (method: string, path: string, body: unknown) => fake.fail({ method, pathPrefix: path, status: 200, body });
-  const errorsOf = (res: { errors?: Json[] }) => (res.errors ?? []).map((e: Json) => [e.extensions?.code, e.extensions?.route, e.extensions?.field, e.path]);
+  const serve = (method: string, path: string, body: unknown) =>
+    fake.fail({ method, pathPrefix: path, status: 200, body });
+  const errorsOf = (res: { errors?: Json[] }) =>
+    (res.errors ?? []).map((e: Json) => [e.extensions?.code, e.extensions?.route, e.extensions?.field, e.path]);
 
   const product = () => fake.state.products[0]!;
   const wireProduct = (): Wire => toCarbonCloud.product(product()) as unknown as Wire;
@@ -83,7 +86,14 @@ describe('footprints upstream contract (CarbonCloud)', () => {
     serve('GET', `/resold-products/${product().id}`, { ...rest, carbonLabel: { grade: 'A' } });
     const res = await gql(PRODUCT_AND_GROUPS, { id: product().id });
     expect(res.errors).toBeUndefined();
-    expect(res.data.resoldProduct).toEqual({ id: gid('ResoldProduct', product().id), name: product().name, brandName: null, customId: null, categories: [], yearlySalesVolumes: [] });
+    expect(res.data.resoldProduct).toEqual({
+      id: gid('ResoldProduct', product().id),
+      name: product().name,
+      brandName: null,
+      customId: null,
+      categories: [],
+      yearlySalesVolumes: [],
+    });
   });
 
   it('a list with one bad item is UPSTREAM_CONTRACT naming its index; the list is null and the product still answers', async () => {
@@ -98,7 +108,14 @@ describe('footprints upstream contract (CarbonCloud)', () => {
     const FOOTPRINT = `query($id: ID!) { resoldProduct(id: $id) { id footprint { total packaging flag { total } } } groups { id } }`;
 
     it('numbers as decimal strings are read exactly', async () => {
-      serve('POST', '/footprints', [{ ...wireFootprint(), total: '0.4200', packaging: '0.1', flag: { landUseChange: '0.01', landManagement: 0.02, total: '0.03' } }]);
+      serve('POST', '/footprints', [
+        {
+          ...wireFootprint(),
+          total: '0.4200',
+          packaging: '0.1',
+          flag: { landUseChange: '0.01', landManagement: 0.02, total: '0.03' },
+        },
+      ]);
       const res = await gql(FOOTPRINT, { id: product().id });
       expect(res.errors).toBeUndefined();
       expect(res.data.resoldProduct.footprint).toEqual({ total: '0.42', packaging: '0.1', flag: { total: '0.03' } });
@@ -109,14 +126,18 @@ describe('footprints upstream contract (CarbonCloud)', () => {
       const res = await gql(FOOTPRINT, { id: product().id });
       expect(res.data.resoldProduct).toEqual({ id: gid('ResoldProduct', product().id), footprint: null });
       expect(res.data.groups.length).toBeGreaterThan(0);
-      expect(errorsOf(res)).toEqual([['UPSTREAM_CONTRACT', 'POST /footprints', '[0].total', ['resoldProduct', 'footprint']]]);
+      expect(errorsOf(res)).toEqual([
+        ['UPSTREAM_CONTRACT', 'POST /footprints', '[0].total', ['resoldProduct', 'footprint']],
+      ]);
     });
   });
 
   describe('statuses', () => {
     it('an unknown supplier status is UNKNOWN', async () => {
       serve('GET', `/suppliers/${supplier().id}`, { ...wireSupplier(), status: 'suspended' });
-      const res = await gql(`query($id: ID!) { productSupplier(id: $id) { id status } groups { id } }`, { id: supplier().id });
+      const res = await gql(`query($id: ID!) { productSupplier(id: $id) { id status } groups { id } }`, {
+        id: supplier().id,
+      });
       expect(res.errors).toBeUndefined();
       expect(res.data.productSupplier).toEqual({ id: supplier().id, status: 'UNKNOWN' });
     });
@@ -128,13 +149,17 @@ describe('footprints upstream contract (CarbonCloud)', () => {
       const LINKED = `query($id: ID!, $status: [LinkedProductStatus!]) { productSupplier(id: $id) { linkedProducts(status: $status) { resoldProductId status } } }`;
       const res = await gql(LINKED, { id: supplier().id, status: ['UNKNOWN'] });
       expect(res.errors).toBeUndefined();
-      expect(res.data.productSupplier.linkedProducts).toEqual([{ resoldProductId: gid('ResoldProduct', product().id), status: 'UNKNOWN' }]);
+      expect(res.data.productSupplier.linkedProducts).toEqual([
+        { resoldProductId: gid('ResoldProduct', product().id), status: 'UNKNOWN' },
+      ]);
       expect(fake.callsTo(`/suppliers/${supplier().id}/linked-products`).map((c) => c.query)).toEqual(['']);
     });
 
     it('a status of the wrong type is UPSTREAM_CONTRACT, not an internal error', async () => {
       serve('GET', `/suppliers/${supplier().id}`, { ...wireSupplier(), status: 7 });
-      const res = await gql(`query($id: ID!) { productSupplier(id: $id) { id status } groups { id } }`, { id: supplier().id });
+      const res = await gql(`query($id: ID!) { productSupplier(id: $id) { id status } groups { id } }`, {
+        id: supplier().id,
+      });
       expect(res.data.productSupplier).toBeNull();
       expect(errorsOf(res)).toEqual([['UPSTREAM_CONTRACT', 'GET /suppliers/{id}', 'status', ['productSupplier']]]);
     });
@@ -152,7 +177,7 @@ describe('footprints upstream contract (CarbonCloud)', () => {
     expect(fake.callsTo('/suppliers', 'POST')).toHaveLength(1);
   });
 
-  it('a product body carries its numbers as JSON numbers, as the document\'s samples do', async () => {
+  it("a product body carries its numbers as JSON numbers, as the document's samples do", async () => {
     fake.resetCalls();
     const res = await gql(
       `mutation($input: CreateResoldProductInput!) { createResoldProduct(input: $input) { resoldProduct { packagingWeight { value } yearlySalesVolumes { tonnes } } userErrors { code } } }`,
@@ -170,9 +195,17 @@ describe('footprints upstream contract (CarbonCloud)', () => {
       },
     );
     expect(res.errors).toBeUndefined();
-    expect(res.data.createResoldProduct.resoldProduct).toEqual({ packagingWeight: { value: '0.25' }, yearlySalesVolumes: [{ tonnes: '12.5' }] });
+    expect(res.data.createResoldProduct.resoldProduct).toEqual({
+      packagingWeight: { value: '0.25' },
+      yearlySalesVolumes: [{ tonnes: '12.5' }],
+    });
     const body = fake.callsTo('/resold-products', 'POST')[0]!.body as Wire;
-    expect(body).toMatchObject({ alcoholPercentage: 0, packagingWeightValue: 0.25, packagingWeightUnit: 'kg', yearlySalesVolumes: { 2025: 12.5 } });
+    expect(body).toMatchObject({
+      alcoholPercentage: 0,
+      packagingWeightValue: 0.25,
+      packagingWeightUnit: 'kg',
+      yearlySalesVolumes: { 2025: 12.5 },
+    });
     expect(body).not.toHaveProperty('brandName');
   });
 
@@ -187,16 +220,24 @@ describe('footprints upstream contract (CarbonCloud)', () => {
         { upstream: 'carboncloud', route: 'POST /footprints', field: '[0].total', at: expect.any(String) },
       ]),
     );
-    for (const secret of [supplier().contacts[0]?.email, 'n/a', product().name].filter(Boolean)) expect(h.text).not.toContain(secret);
+    for (const secret of [supplier().contacts[0]?.email, 'n/a', product().name].filter(Boolean))
+      expect(h.text).not.toContain(secret);
   });
 
   it("the gateway's /health shows the subgraph as degraded", async () => {
     // The other subgraphs point at the fake, which is no subgraph: they read as down, and only footprints matters here.
     const elsewhere = `${fake.url}/graphql`;
-    const config = testConfig({ FOOTPRINTS_URL: running.url, MARKETPLACE_URL: elsewhere, PAYMENTS_URL: elsewhere, REGISTRY_URL: elsewhere });
+    const config = testConfig({
+      FOOTPRINTS_URL: running.url,
+      MARKETPLACE_URL: elsewhere,
+      PAYMENTS_URL: elsewhere,
+      REGISTRY_URL: elsewhere,
+    });
     const report = await checkHealth(config);
     expect(report.subgraphs.footprints.status).toBe('degraded');
-    expect(report.subgraphs.footprints.contract?.map((c) => c.route)).toEqual(expect.arrayContaining(['GET /resold-products/{id}']));
+    expect(report.subgraphs.footprints.contract?.map((c) => c.route)).toEqual(
+      expect.arrayContaining(['GET /resold-products/{id}']),
+    );
     expect(report.down).not.toContain('footprints subgraph');
   });
 });

@@ -4,7 +4,12 @@ import { toGlobalId } from '../../lib/global-id.ts';
 import { serveSubgraph, type RunningSubgraph } from '../../lib/subgraph.ts';
 import { DEMO_PRODUCT_SUPPLIERS as S, demoSupplierPeriods } from '../../subgraphs/footprints/local/seed.ts';
 import { createFootprintsApp, type FootprintsApp } from '../../subgraphs/footprints/server.ts';
-import { FAKE_CARBONCLOUD_CREDENTIALS, TOKEN_PATH, startCarbonCloudFake, type CarbonCloudFake } from '../fakes/carboncloud.ts';
+import {
+  FAKE_CARBONCLOUD_CREDENTIALS,
+  TOKEN_PATH,
+  startCarbonCloudFake,
+  type CarbonCloudFake,
+} from '../fakes/carboncloud.ts';
 import { MODES, freshStorage, testConfig, tokenFor, type Mode } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 
@@ -89,7 +94,11 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
 
   const gql = (query: string, variables: Record<string, unknown> = {}, token: string | null = admin) =>
     graphql<Json>(sut.url, query, variables, { ...(token ? { token } : {}) });
-  const data = async (query: string, variables: Record<string, unknown> = {}, token: string | null = admin): Promise<Json> => ok(await gql(query, variables, token));
+  const data = async (
+    query: string,
+    variables: Record<string, unknown> = {},
+    token: string | null = admin,
+  ): Promise<Json> => ok(await gql(query, variables, token));
   const productIdsOf = async (groupId: string) => {
     const d = await data(`query($g: ID!) { resoldProducts(groupId: $g, first: 128) { nodes { id } } }`, { g: groupId });
     return (d.resoldProducts.nodes as { id: string }[]).map((n) => n.id);
@@ -106,7 +115,11 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
     it('every read needs a token: without one, a resold product does not exist', async () => {
       expect(codes(await gql('{ groups { id } }', {}, null))).toEqual(['UNAUTHENTICATED']);
       expect(codes(await gql(`{ resoldProduct(id: "${P[0]}") { id } }`, {}, null))).toEqual(['UNAUTHENTICATED']);
-      const entities = await gql(`query($r: [_Any!]!) { _entities(representations: $r) { ... on ResoldProduct { id name } } }`, { r: [{ __typename: 'ResoldProduct', id: P[0] }] }, null);
+      const entities = await gql(
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on ResoldProduct { id name } } }`,
+        { r: [{ __typename: 'ResoldProduct', id: P[0] }] },
+        null,
+      );
       expect([entities.data, codes(entities)]).toEqual([{ _entities: [null] }, []]);
     });
 
@@ -160,9 +173,12 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
     });
 
     it('reads one product with its sales volumes, footprint and baseline as decimals', async () => {
-      const d = await data(`query($id: ID!) { resoldProduct(id: $id) { ${PRODUCT_FIELDS}
+      const d = await data(
+        `query($id: ID!) { resoldProduct(id: $id) { ${PRODUCT_FIELDS}
         footprint { calculationMethod total flag { landUseChange landManagement total } pds { total } packaging processing storage transportation other embeddedFossilCarbon updatedAt }
-        footprintBaseline { total updatedAt } } }`, { id: P[0] });
+        footprintBaseline { total updatedAt } } }`,
+        { id: P[0] },
+      );
       expect(d.resoldProduct).toMatchObject({
         id: P[0],
         name: 'Oat Drink Barista 1 L',
@@ -171,7 +187,10 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
         categories: ['Dairy alternatives', 'Oat drinks'],
         packagingWeight: { value: '0.028', unit: 'kg' },
         netQuantity: { value: '1', unit: 'l' },
-        yearlySalesVolumes: [{ year: 2024, tonnes: '12.005' }, { year: 2025, tonnes: '13.5' }],
+        yearlySalesVolumes: [
+          { year: 2024, tonnes: '12.005' },
+          { year: 2025, tonnes: '13.5' },
+        ],
         footprint: {
           calculationMethod: 'location',
           total: '0.35',
@@ -189,7 +208,9 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
       });
       const coffee = await data(`{ resoldProduct(id: "${P[3]}") { footprint { total } footprintBaseline { total } } }`);
       expect(coffee.resoldProduct).toEqual({ footprint: null, footprintBaseline: { total: '10.1' } });
-      expect((await data(`{ resoldProduct(id: "de090000-0000-4000-8000-00000000ffff") { id } }`)).resoldProduct).toBeNull();
+      expect(
+        (await data(`{ resoldProduct(id: "de090000-0000-4000-8000-00000000ffff") { id } }`)).resoldProduct,
+      ).toBeNull();
     });
 
     it('resolves ResoldProduct references with the fields the marketplace requires', async () => {
@@ -209,7 +230,10 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
         brandName: 'Nordic Pantry',
         categories: ['Jam'],
         netQuantity: { value: '0.4', unit: 'kg' },
-        yearlySalesVolumes: [{ year: 2026, tonnes: '12.345678' }, { year: 2025, tonnes: '10' }],
+        yearlySalesVolumes: [
+          { year: 2026, tonnes: '12.345678' },
+          { year: 2025, tonnes: '10' },
+        ],
       });
       const res = (await data(CREATE, { input })).createResoldProduct;
       expect(res.userErrors).toEqual([]);
@@ -218,9 +242,14 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
         customId: 'NGP-2001',
         group: { id: G[0] },
         netQuantity: { value: '0.4', unit: 'kg' },
-        yearlySalesVolumes: [{ year: 2025, tonnes: '10' }, { year: 2026, tonnes: '12.345678' }],
+        yearlySalesVolumes: [
+          { year: 2025, tonnes: '10' },
+          { year: 2026, tonnes: '12.345678' },
+        ],
       });
-      const again = await data(`query($id: ID!) { resoldProduct(id: $id) { ${PRODUCT_FIELDS} } }`, { id: res.resoldProduct.id });
+      const again = await data(`query($id: ID!) { resoldProduct(id: $id) { ${PRODUCT_FIELDS} } }`, {
+        id: res.resoldProduct.id,
+      });
       expect(again.resoldProduct).toEqual(res.resoldProduct);
       expect(await productIdsOf(G[0])).toContain(res.resoldProduct.id);
     });
@@ -235,9 +264,29 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
       ['no pick-up location', { pickUpLocation: ' ' }, ['input', 'pickUpLocation'], 'REQUIRED'],
       ['no production location', { productionLocation: '' }, ['input', 'productionLocation'], 'REQUIRED'],
       ['no ship-to location', { shipToLocation: '' }, ['input', 'shipToLocation'], 'REQUIRED'],
-      ['a year given twice', { yearlySalesVolumes: [{ year: 2025, tonnes: '1' }, { year: 2025, tonnes: '2' }] }, ['input', 'yearlySalesVolumes', '1', 'year'], 'INVALID'],
-      ['negative tonnes', { yearlySalesVolumes: [{ year: 2025, tonnes: '-1' }] }, ['input', 'yearlySalesVolumes', '0', 'tonnes'], 'INVALID'],
-      ['tonnes finer than a gram', { yearlySalesVolumes: [{ year: 2025, tonnes: '1.0000001' }] }, ['input', 'yearlySalesVolumes', '0', 'tonnes'], 'INVALID'],
+      [
+        'a year given twice',
+        {
+          yearlySalesVolumes: [
+            { year: 2025, tonnes: '1' },
+            { year: 2025, tonnes: '2' },
+          ],
+        },
+        ['input', 'yearlySalesVolumes', '1', 'year'],
+        'INVALID',
+      ],
+      [
+        'negative tonnes',
+        { yearlySalesVolumes: [{ year: 2025, tonnes: '-1' }] },
+        ['input', 'yearlySalesVolumes', '0', 'tonnes'],
+        'INVALID',
+      ],
+      [
+        'tonnes finer than a gram',
+        { yearlySalesVolumes: [{ year: 2025, tonnes: '1.0000001' }] },
+        ['input', 'yearlySalesVolumes', '0', 'tonnes'],
+        'INVALID',
+      ],
     ])('refuses to create a product with %s and writes nothing', async (_what, over, field, code) => {
       const before = await productIdsOf(G[1]);
       const calls = writesTo('/resold-products', 'POST');
@@ -249,38 +298,92 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
     });
 
     it('refuses a product in an unknown group', async () => {
-      const res = (await data(CREATE, { input: newProduct({ groupId: 'de080000-0000-4000-8000-00000000ffff' }) })).createResoldProduct;
+      const res = (await data(CREATE, { input: newProduct({ groupId: 'de080000-0000-4000-8000-00000000ffff' }) }))
+        .createResoldProduct;
       expect(res.resoldProduct).toBeNull();
       expect(res.userErrors.map((e: Json) => e.code)).toEqual(['NOT_FOUND']);
     });
 
     it('update replaces every field; a refused update changes nothing', async () => {
-      const created = (await data(CREATE, { input: newProduct({ brandName: 'Old Brand', gtin: '123', yearlySalesVolumes: [{ year: 2024, tonnes: '5' }] }) })).createResoldProduct.resoldProduct;
-      const res = (await data(UPDATE, { input: { id: created.id, name: 'Crispbread Rye 750 g', pickUpLocation: 'Filipstad, SE', productionLocation: 'Filipstad, SE', shipToLocation: 'Malmö, SE', yearlySalesVolumes: [{ year: 2025, tonnes: '7.5' }] } })).updateResoldProduct;
+      const created = (
+        await data(CREATE, {
+          input: newProduct({ brandName: 'Old Brand', gtin: '123', yearlySalesVolumes: [{ year: 2024, tonnes: '5' }] }),
+        })
+      ).createResoldProduct.resoldProduct;
+      const res = (
+        await data(UPDATE, {
+          input: {
+            id: created.id,
+            name: 'Crispbread Rye 750 g',
+            pickUpLocation: 'Filipstad, SE',
+            productionLocation: 'Filipstad, SE',
+            shipToLocation: 'Malmö, SE',
+            yearlySalesVolumes: [{ year: 2025, tonnes: '7.5' }],
+          },
+        })
+      ).updateResoldProduct;
       expect(res.userErrors).toEqual([]);
-      expect(res.resoldProduct).toMatchObject({ id: created.id, name: 'Crispbread Rye 750 g', brandName: null, gtin: null, shipToLocation: 'Malmö, SE', yearlySalesVolumes: [{ year: 2025, tonnes: '7.5' }], createdAt: created.createdAt });
+      expect(res.resoldProduct).toMatchObject({
+        id: created.id,
+        name: 'Crispbread Rye 750 g',
+        brandName: null,
+        gtin: null,
+        shipToLocation: 'Malmö, SE',
+        yearlySalesVolumes: [{ year: 2025, tonnes: '7.5' }],
+        createdAt: created.createdAt,
+      });
       expect(Date.parse(res.resoldProduct.updatedAt)).toBeGreaterThanOrEqual(Date.parse(created.updatedAt));
 
-      const refused = (await data(UPDATE, { input: { id: created.id, name: 'ab', pickUpLocation: 'x', productionLocation: 'x', shipToLocation: 'x' } })).updateResoldProduct;
+      const refused = (
+        await data(UPDATE, {
+          input: { id: created.id, name: 'ab', pickUpLocation: 'x', productionLocation: 'x', shipToLocation: 'x' },
+        })
+      ).updateResoldProduct;
       expect(refused.userErrors).toEqual([expect.objectContaining({ field: ['input', 'name'], code: 'INVALID' })]);
       const now = await data(`query($id: ID!) { resoldProduct(id: $id) { ${PRODUCT_FIELDS} } }`, { id: created.id });
       expect(now.resoldProduct).toEqual(res.resoldProduct);
 
-      const missing = (await data(UPDATE, { input: { id: 'de090000-0000-4000-8000-00000000ffff', name: 'abc', pickUpLocation: 'x', productionLocation: 'x', shipToLocation: 'x' } })).updateResoldProduct;
+      const missing = (
+        await data(UPDATE, {
+          input: {
+            id: 'de090000-0000-4000-8000-00000000ffff',
+            name: 'abc',
+            pickUpLocation: 'x',
+            productionLocation: 'x',
+            shipToLocation: 'x',
+          },
+        })
+      ).updateResoldProduct;
       expect(missing.userErrors.map((e: Json) => e.code)).toEqual(['NOT_FOUND']);
     });
 
     it('delete removes the product with its periods and pending supplier links', async () => {
-      const supplier = (await data(CREATE_SUPPLIER, { input: { groupId: G[0], name: 'Rye Farm Cooperative', contacts: [{ email: 'olof@ryefarm.example' }] } })).createProductSupplier.productSupplier;
-      const product = (await data(CREATE, { input: newProduct({ name: 'Rye Flakes 500 g' }) })).createResoldProduct.resoldProduct;
-      const set = (await data(SET_PERIODS, { input: { resoldProductId: product.id, periods: [{ supplierId: supplier.id, validFrom: '2025-01-01' }] } })).setSupplierPeriods;
+      const supplier = (
+        await data(CREATE_SUPPLIER, {
+          input: { groupId: G[0], name: 'Rye Farm Cooperative', contacts: [{ email: 'olof@ryefarm.example' }] },
+        })
+      ).createProductSupplier.productSupplier;
+      const product = (await data(CREATE, { input: newProduct({ name: 'Rye Flakes 500 g' }) })).createResoldProduct
+        .resoldProduct;
+      const set = (
+        await data(SET_PERIODS, {
+          input: { resoldProductId: product.id, periods: [{ supplierId: supplier.id, validFrom: '2025-01-01' }] },
+        })
+      ).setSupplierPeriods;
       expect(set.userErrors).toEqual([]);
-      expect((await data(INVITE, { input: { supplierId: supplier.id, resoldProductIds: [product.id] } })).inviteProductSupplier.userErrors).toEqual([]);
-      expect((await data(LINKED, { id: supplier.id })).productSupplier.linkedProducts).toEqual([{ resoldProductId: product.id, name: 'Rye Flakes 500 g', status: 'SENT', resoldProduct: { id: product.id } }]);
+      expect(
+        (await data(INVITE, { input: { supplierId: supplier.id, resoldProductIds: [product.id] } }))
+          .inviteProductSupplier.userErrors,
+      ).toEqual([]);
+      expect((await data(LINKED, { id: supplier.id })).productSupplier.linkedProducts).toEqual([
+        { resoldProductId: product.id, name: 'Rye Flakes 500 g', status: 'SENT', resoldProduct: { id: product.id } },
+      ]);
 
       const res = (await data(DELETE, { id: product.id })).deleteResoldProduct;
       expect(res).toEqual({ deletedResoldProductId: product.id, userErrors: [] });
-      expect((await data(`query($id: ID!) { resoldProduct(id: $id) { id } }`, { id: product.id })).resoldProduct).toBeNull();
+      expect(
+        (await data(`query($id: ID!) { resoldProduct(id: $id) { id } }`, { id: product.id })).resoldProduct,
+      ).toBeNull();
       expect((await data(LINKED, { id: supplier.id })).productSupplier.linkedProducts).toEqual([]);
       expect(await productIdsOf(G[0])).not.toContain(product.id);
 
@@ -291,7 +394,8 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
   });
 
   describe('update feeds', () => {
-    const feedQuery = (field: string) => `query($g: ID!, $since: DateTime, $limit: Int) { ${field}(groupId: $g, since: $since, limit: $limit) { resoldProductId updatedAt resoldProduct { id } } }`;
+    const feedQuery = (field: string) =>
+      `query($g: ID!, $since: DateTime, $limit: Int) { ${field}(groupId: $g, since: $since, limit: $limit) { resoldProductId updatedAt resoldProduct { id } } }`;
 
     it('lists product updates in update order, since inclusive, with sub-second precision', async () => {
       const q = feedQuery('resoldProductUpdates');
@@ -303,7 +407,8 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
       // Paging on: the last item's time is inclusive, so it repeats.
       const page2 = (await data(q, { g: G[0], since: page1[1].updatedAt, limit: 2 })).resoldProductUpdates;
       expect(page2.map((c: Json) => c.resoldProductId)).toEqual([P[1], P[2]]);
-      const nanos = (await data(q, { g: G[0], since: '2025-06-01T08:00:00.200000000Z', limit: 1 })).resoldProductUpdates;
+      const nanos = (await data(q, { g: G[0], since: '2025-06-01T08:00:00.200000000Z', limit: 1 }))
+        .resoldProductUpdates;
       expect(nanos.map((c: Json) => c.resoldProductId)).toEqual([P[1]]);
       const later = (await data(q, { g: G[0], since: '2025-06-01T08:00:00.126Z', limit: 1 })).resoldProductUpdates;
       expect(later.map((c: Json) => c.resoldProductId)).toEqual([P[1]]);
@@ -316,8 +421,16 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
         [P[1], '2025-07-01T00:00:00.200Z'],
         [P[2], '2025-07-02T00:00:00.000Z'],
       ]);
-      expect((await data(feedQuery('footprintUpdates'), { g: G[0], since: '2025-07-01T00:00:00.2Z' })).footprintUpdates.map((c: Json) => c.resoldProductId)).toEqual([P[1], P[2]]);
-      expect((await data(feedQuery('footprintBaselineUpdates'), { g: G[1] })).footprintBaselineUpdates.map((c: Json) => c.resoldProductId)).toEqual([P[3]]);
+      expect(
+        (await data(feedQuery('footprintUpdates'), { g: G[0], since: '2025-07-01T00:00:00.2Z' })).footprintUpdates.map(
+          (c: Json) => c.resoldProductId,
+        ),
+      ).toEqual([P[1], P[2]]);
+      expect(
+        (await data(feedQuery('footprintBaselineUpdates'), { g: G[1] })).footprintBaselineUpdates.map(
+          (c: Json) => c.resoldProductId,
+        ),
+      ).toEqual([P[3]]);
     });
 
     it('takes a limit of 1..256', async () => {
@@ -326,7 +439,9 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
           expect(codes(await gql(feedQuery(field), { g: G[0], limit }))).toEqual(['BAD_USER_INPUT']);
         }
       }
-      expect((await data(feedQuery('resoldProductUpdates'), { g: G[0], limit: 256 })).resoldProductUpdates.length).toBeGreaterThanOrEqual(3);
+      expect(
+        (await data(feedQuery('resoldProductUpdates'), { g: G[0], limit: 256 })).resoldProductUpdates.length,
+      ).toBeGreaterThanOrEqual(3);
     });
   });
 
@@ -339,25 +454,41 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
         ],
         currentSupplier: { supplierId: S[0], name: 'Swedish Oat Mill AB', status: 'SENT' },
       });
-      const product = (await data(CREATE, { input: newProduct({ name: 'Barley Groats 1 kg' }) })).createResoldProduct.resoldProduct;
+      const product = (await data(CREATE, { input: newProduct({ name: 'Barley Groats 1 kg' }) })).createResoldProduct
+        .resoldProduct;
       expect(await periodsOf(product.id)).toEqual({ supplierPeriods: [], currentSupplier: null });
     });
 
     it('sets periods: an id keeps its period, a new one is created, one left out is removed', async () => {
-      const product = (await data(CREATE, { input: newProduct({ name: 'Pearl Barley 1 kg' }) })).createResoldProduct.resoldProduct;
-      const first = (await data(SET_PERIODS, { input: { resoldProductId: product.id, periods: [
-        { supplierId: S[1], validFrom: '2024-01-01', validTo: '2024-06-30' },
-        { supplierId: S[0], validFrom: '2024-07-01' },
-      ] } })).setSupplierPeriods;
+      const product = (await data(CREATE, { input: newProduct({ name: 'Pearl Barley 1 kg' }) })).createResoldProduct
+        .resoldProduct;
+      const first = (
+        await data(SET_PERIODS, {
+          input: {
+            resoldProductId: product.id,
+            periods: [
+              { supplierId: S[1], validFrom: '2024-01-01', validTo: '2024-06-30' },
+              { supplierId: S[0], validFrom: '2024-07-01' },
+            ],
+          },
+        })
+      ).setSupplierPeriods;
       expect(first.userErrors).toEqual([]);
       expect(first.resoldProduct.currentSupplier).toEqual({ supplierId: S[0], status: 'CREATED' });
       const [old, current] = first.supplierPeriods;
       expect(old).toMatchObject({ supplierId: S[1], validFrom: '2024-01-01', validTo: '2024-06-30' });
 
-      const second = (await data(SET_PERIODS, { input: { resoldProductId: product.id, periods: [
-        { id: current.id, supplierId: S[0], validFrom: '2024-07-01', validTo: '2025-02-28' },
-        { supplierId: S[1], validFrom: '2025-03-01' },
-      ] } })).setSupplierPeriods;
+      const second = (
+        await data(SET_PERIODS, {
+          input: {
+            resoldProductId: product.id,
+            periods: [
+              { id: current.id, supplierId: S[0], validFrom: '2024-07-01', validTo: '2025-02-28' },
+              { supplierId: S[1], validFrom: '2025-03-01' },
+            ],
+          },
+        })
+      ).setSupplierPeriods;
       expect(second.userErrors).toEqual([]);
       expect(second.supplierPeriods).toEqual([
         { id: current.id, supplierId: S[0], validFrom: '2024-07-01', validTo: '2025-02-28' },
@@ -365,26 +496,85 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
       ]);
       expect(second.supplierPeriods.map((p: Json) => p.id)).not.toContain(old.id);
       expect(second.resoldProduct.currentSupplier).toEqual({ supplierId: S[1], status: 'CREATED' });
-      expect((await data(LINKED, { id: S[1] })).productSupplier.linkedProducts.map((l: Json) => l.resoldProductId)).toContain(product.id);
-      expect((await data(LINKED, { id: S[0] })).productSupplier.linkedProducts.map((l: Json) => l.resoldProductId)).not.toContain(product.id);
+      expect(
+        (await data(LINKED, { id: S[1] })).productSupplier.linkedProducts.map((l: Json) => l.resoldProductId),
+      ).toContain(product.id);
+      expect(
+        (await data(LINKED, { id: S[0] })).productSupplier.linkedProducts.map((l: Json) => l.resoldProductId),
+      ).not.toContain(product.id);
 
-      const cleared = (await data(SET_PERIODS, { input: { resoldProductId: product.id, periods: [] } })).setSupplierPeriods;
+      const cleared = (await data(SET_PERIODS, { input: { resoldProductId: product.id, periods: [] } }))
+        .setSupplierPeriods;
       expect(cleared.supplierPeriods).toEqual([]);
       expect(await periodsOf(product.id)).toEqual({ supplierPeriods: [], currentSupplier: null });
     });
 
     const tomorrow = daysFromToday(1);
     it.each([
-      ['a date after today', [{ supplierId: S[0], validFrom: tomorrow }], ['input', 'periods', '0', 'validFrom'], 'INVALID'],
-      ['an end after today', [{ supplierId: S[0], validFrom: '2025-01-01', validTo: tomorrow }], ['input', 'periods', '0', 'validTo'], 'INVALID'],
-      ['validFrom after validTo', [{ supplierId: S[0], validFrom: '2025-02-01', validTo: '2025-01-31' }], ['input', 'periods', '0', 'validFrom'], 'INVALID'],
-      ['overlapping periods', [{ supplierId: S[1], validFrom: '2024-01-01', validTo: '2024-08-31' }, { supplierId: S[0], validFrom: '2024-06-01' }], ['input', 'periods', '1'], 'INVALID'],
-      ['periods sharing a boundary day', [{ supplierId: S[1], validFrom: '2024-01-01', validTo: '2024-06-30' }, { supplierId: S[0], validFrom: '2024-06-30' }], ['input', 'periods', '1'], 'INVALID'],
-      ['two ongoing periods', [{ supplierId: S[1], validFrom: '2024-01-01' }, { supplierId: S[0], validFrom: '2025-01-01' }], ['input', 'periods', '1'], 'INVALID'],
-      ['an unknown supplier', [{ supplierId: 'de0f0000-0000-4000-8000-00000000ffff', validFrom: '2025-01-01' }], null, 'NOT_FOUND'],
+      [
+        'a date after today',
+        [{ supplierId: S[0], validFrom: tomorrow }],
+        ['input', 'periods', '0', 'validFrom'],
+        'INVALID',
+      ],
+      [
+        'an end after today',
+        [{ supplierId: S[0], validFrom: '2025-01-01', validTo: tomorrow }],
+        ['input', 'periods', '0', 'validTo'],
+        'INVALID',
+      ],
+      [
+        'validFrom after validTo',
+        [{ supplierId: S[0], validFrom: '2025-02-01', validTo: '2025-01-31' }],
+        ['input', 'periods', '0', 'validFrom'],
+        'INVALID',
+      ],
+      [
+        'overlapping periods',
+        [
+          { supplierId: S[1], validFrom: '2024-01-01', validTo: '2024-08-31' },
+          { supplierId: S[0], validFrom: '2024-06-01' },
+        ],
+        ['input', 'periods', '1'],
+        'INVALID',
+      ],
+      [
+        'periods sharing a boundary day',
+        [
+          { supplierId: S[1], validFrom: '2024-01-01', validTo: '2024-06-30' },
+          { supplierId: S[0], validFrom: '2024-06-30' },
+        ],
+        ['input', 'periods', '1'],
+        'INVALID',
+      ],
+      [
+        'two ongoing periods',
+        [
+          { supplierId: S[1], validFrom: '2024-01-01' },
+          { supplierId: S[0], validFrom: '2025-01-01' },
+        ],
+        ['input', 'periods', '1'],
+        'INVALID',
+      ],
+      [
+        'an unknown supplier',
+        [{ supplierId: 'de0f0000-0000-4000-8000-00000000ffff', validFrom: '2025-01-01' }],
+        null,
+        'NOT_FOUND',
+      ],
       ['a supplier of another group', [{ supplierId: S[2], validFrom: '2025-01-01' }], null, 'INVALID'],
-      ['a period of another product', [{ id: period(3), supplierId: S[0], validFrom: '2025-03-01' }], null, 'NOT_FOUND'],
-      ['a kept period with another supplier', [{ id: period(2), supplierId: S[1], validFrom: '2025-01-01' }], null, 'INVALID'],
+      [
+        'a period of another product',
+        [{ id: period(3), supplierId: S[0], validFrom: '2025-03-01' }],
+        null,
+        'NOT_FOUND',
+      ],
+      [
+        'a kept period with another supplier',
+        [{ id: period(2), supplierId: S[1], validFrom: '2025-01-01' }],
+        null,
+        'INVALID',
+      ],
     ])('refuses %s and writes nothing', async (_what, periods, field, code) => {
       const before = await periodsOf(P[0]);
       const calls = writesTo('/resold-products', 'PUT');
@@ -397,7 +587,9 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
     });
 
     it('refuses periods of an unknown product', async () => {
-      const res = (await data(SET_PERIODS, { input: { resoldProductId: 'de090000-0000-4000-8000-00000000ffff', periods: [] } })).setSupplierPeriods;
+      const res = (
+        await data(SET_PERIODS, { input: { resoldProductId: 'de090000-0000-4000-8000-00000000ffff', periods: [] } })
+      ).setSupplierPeriods;
       expect(res.userErrors.map((e: Json) => e.code)).toEqual(['NOT_FOUND']);
     });
   });
@@ -405,7 +597,10 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
   describe('product suppliers', () => {
     it('lists suppliers of a group, filtered by custom id', async () => {
       const q = `query($g: ID!, $c: String) { productSuppliers(groupId: $g, customId: $c) { totalCount nodes { id name customId status } } }`;
-      expect((await data(q, { g: G[1] })).productSuppliers).toEqual({ totalCount: 1, nodes: [{ id: S[2], name: 'Andes Coffee Growers', customId: 'SUP-003', status: 'CONNECTED' }] });
+      expect((await data(q, { g: G[1] })).productSuppliers).toEqual({
+        totalCount: 1,
+        nodes: [{ id: S[2], name: 'Andes Coffee Growers', customId: 'SUP-003', status: 'CONNECTED' }],
+      });
       expect((await data(q, { g: G[0], c: 'SUP-001' })).productSuppliers.nodes.map((n: Json) => n.id)).toEqual([S[0]]);
       const all = (await data(q, { g: G[0] })).productSuppliers.nodes.map((n: Json) => n.id);
       expect(all).toEqual(expect.arrayContaining([S[0], S[1]]));
@@ -426,21 +621,52 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
     });
 
     it('creates a supplier with contacts; partial updates change only the given fields', async () => {
-      const created = (await data(CREATE_SUPPLIER, { input: { groupId: G[0], name: 'Gotland Sugar Beet', customId: 'SUP-010', contacts: [{ name: 'Karin', email: 'Karin@Beet.example' }] } })).createProductSupplier;
+      const created = (
+        await data(CREATE_SUPPLIER, {
+          input: {
+            groupId: G[0],
+            name: 'Gotland Sugar Beet',
+            customId: 'SUP-010',
+            contacts: [{ name: 'Karin', email: 'Karin@Beet.example' }],
+          },
+        })
+      ).createProductSupplier;
       expect(created.userErrors).toEqual([]);
-      expect(created.productSupplier).toMatchObject({ name: 'Gotland Sugar Beet', customId: 'SUP-010', status: 'CREATED', group: { id: G[0] }, contacts: [{ name: 'Karin', email: 'karin@beet.example' }] });
+      expect(created.productSupplier).toMatchObject({
+        name: 'Gotland Sugar Beet',
+        customId: 'SUP-010',
+        status: 'CREATED',
+        group: { id: G[0] },
+        contacts: [{ name: 'Karin', email: 'karin@beet.example' }],
+      });
       const id = created.productSupplier.id;
 
       const renamed = (await data(UPDATE_SUPPLIER, { input: { id, name: 'Gotland Beet AB' } })).updateProductSupplier;
-      expect(renamed.productSupplier).toMatchObject({ name: 'Gotland Beet AB', customId: 'SUP-010', contacts: [{ name: 'Karin', email: 'karin@beet.example' }] });
-      const recontacted = (await data(UPDATE_SUPPLIER, { input: { id, contacts: [{ email: 'sales@beet.example' }, { name: 'Nils', email: 'nils@beet.example' }] } })).updateProductSupplier;
-      expect(recontacted.productSupplier).toMatchObject({ name: 'Gotland Beet AB', contacts: [{ name: null, email: 'sales@beet.example' }, { name: 'Nils', email: 'nils@beet.example' }] });
+      expect(renamed.productSupplier).toMatchObject({
+        name: 'Gotland Beet AB',
+        customId: 'SUP-010',
+        contacts: [{ name: 'Karin', email: 'karin@beet.example' }],
+      });
+      const recontacted = (
+        await data(UPDATE_SUPPLIER, {
+          input: { id, contacts: [{ email: 'sales@beet.example' }, { name: 'Nils', email: 'nils@beet.example' }] },
+        })
+      ).updateProductSupplier;
+      expect(recontacted.productSupplier).toMatchObject({
+        name: 'Gotland Beet AB',
+        contacts: [
+          { name: null, email: 'sales@beet.example' },
+          { name: 'Nils', email: 'nils@beet.example' },
+        ],
+      });
       expect((await data(SUPPLIER, { id })).productSupplier).toEqual(recontacted.productSupplier);
 
       const refused = (await data(UPDATE_SUPPLIER, { input: { id, name: 'ab' } })).updateProductSupplier;
       expect(refused.userErrors).toEqual([expect.objectContaining({ field: ['input', 'name'], code: 'INVALID' })]);
       expect((await data(SUPPLIER, { id })).productSupplier).toEqual(recontacted.productSupplier);
-      const missing = (await data(UPDATE_SUPPLIER, { input: { id: 'de0f0000-0000-4000-8000-00000000ffff', name: 'abc' } })).updateProductSupplier;
+      const missing = (
+        await data(UPDATE_SUPPLIER, { input: { id: 'de0f0000-0000-4000-8000-00000000ffff', name: 'abc' } })
+      ).updateProductSupplier;
       expect(missing.userErrors.map((e: Json) => e.code)).toEqual(['NOT_FOUND']);
     });
 
@@ -449,12 +675,17 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
       ['a name longer than 255 characters', { name: 'y'.repeat(256) }, ['input', 'name']],
       ['a custom id longer than 255 characters', { customId: 'y'.repeat(256) }, ['input', 'customId']],
       ['a malformed contact email', { contacts: [{ email: 'not-an-email' }] }, ['input', 'contacts', '0', 'email']],
-      ['a contact email given twice', { contacts: [{ email: 'a@b.example' }, { email: 'A@b.example' }] }, ['input', 'contacts', '1', 'email']],
+      [
+        'a contact email given twice',
+        { contacts: [{ email: 'a@b.example' }, { email: 'A@b.example' }] },
+        ['input', 'contacts', '1', 'email'],
+      ],
     ])('refuses to create a supplier with %s and writes nothing', async (_what, over, field) => {
       const q = `query($g: ID!) { productSuppliers(groupId: $g) { totalCount } }`;
       const before = (await data(q, { g: G[1] })).productSuppliers.totalCount;
       const calls = writesTo('/suppliers', 'POST');
-      const res = (await data(CREATE_SUPPLIER, { input: { groupId: G[1], name: 'Valid Name', ...over } })).createProductSupplier;
+      const res = (await data(CREATE_SUPPLIER, { input: { groupId: G[1], name: 'Valid Name', ...over } }))
+        .createProductSupplier;
       expect(res.productSupplier).toBeNull();
       expect(res.userErrors).toEqual([expect.objectContaining({ field, code: 'INVALID' })]);
       expect((await data(q, { g: G[1] })).productSuppliers.totalCount).toBe(before);
@@ -468,10 +699,16 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
         expect(res.userErrors.map((e: Json) => e.code)).toEqual(['CONFLICT']);
         expect((await data(SUPPLIER, { id })).productSupplier.id).toBe(id);
       }
-      const created = (await data(CREATE_SUPPLIER, { input: { groupId: G[0], name: 'Short-lived Supplier' } })).createProductSupplier.productSupplier;
-      expect((await data(DELETE_SUPPLIER, { id: created.id })).deleteProductSupplier).toEqual({ deletedProductSupplierId: created.id, userErrors: [] });
+      const created = (await data(CREATE_SUPPLIER, { input: { groupId: G[0], name: 'Short-lived Supplier' } }))
+        .createProductSupplier.productSupplier;
+      expect((await data(DELETE_SUPPLIER, { id: created.id })).deleteProductSupplier).toEqual({
+        deletedProductSupplierId: created.id,
+        userErrors: [],
+      });
       expect((await data(SUPPLIER, { id: created.id })).productSupplier).toBeNull();
-      expect((await data(DELETE_SUPPLIER, { id: created.id })).deleteProductSupplier.userErrors.map((e: Json) => e.code)).toEqual(['NOT_FOUND']);
+      expect(
+        (await data(DELETE_SUPPLIER, { id: created.id })).deleteProductSupplier.userErrors.map((e: Json) => e.code),
+      ).toEqual(['NOT_FOUND']);
     });
 
     it('lists linked products, filtered by status', async () => {
@@ -480,19 +717,34 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
         { resoldProductId: P[0], name: 'Oat Drink Barista 1 L', status: 'SENT', resoldProduct: { id: P[0] } },
         { resoldProductId: P[1], name: 'Organic Rolled Oats 750 g', status: 'DECLINED', resoldProduct: { id: P[1] } },
       ]);
-      expect((await data(LINKED, { id: S[0], status: ['DECLINED'] })).productSupplier.linkedProducts.map((l: Json) => l.resoldProductId)).toEqual([P[1]]);
-      expect((await data(LINKED, { id: S[0], status: ['ACCEPTED', 'ACTIVE'] })).productSupplier.linkedProducts).toEqual([]);
-      expect((await data(LINKED, { id: S[2], status: ['ACTIVE'] })).productSupplier.linkedProducts.map((l: Json) => l.resoldProductId)).toEqual([P[3]]);
+      expect(
+        (await data(LINKED, { id: S[0], status: ['DECLINED'] })).productSupplier.linkedProducts.map(
+          (l: Json) => l.resoldProductId,
+        ),
+      ).toEqual([P[1]]);
+      expect((await data(LINKED, { id: S[0], status: ['ACCEPTED', 'ACTIVE'] })).productSupplier.linkedProducts).toEqual(
+        [],
+      );
+      expect(
+        (await data(LINKED, { id: S[2], status: ['ACTIVE'] })).productSupplier.linkedProducts.map(
+          (l: Json) => l.resoldProductId,
+        ),
+      ).toEqual([P[3]]);
     });
   });
 
   describe('invitations', () => {
     it('refuses products whose linked supplier is another and writes nothing', async () => {
       const outbox = await outboxOf(S[0]);
-      const res = (await data(INVITE, { input: { supplierId: S[0], resoldProductIds: [P[1], P[2]] } })).inviteProductSupplier;
+      const res = (await data(INVITE, { input: { supplierId: S[0], resoldProductIds: [P[1], P[2]] } }))
+        .inviteProductSupplier;
       expect(res.productSupplier).toBeNull();
       expect(res.userErrors).toEqual([expect.objectContaining({ code: 'INVALID' })]);
-      expect((await data(LINKED, { id: S[0], status: ['DECLINED'] })).productSupplier.linkedProducts.map((l: Json) => l.resoldProductId)).toEqual([P[1]]);
+      expect(
+        (await data(LINKED, { id: S[0], status: ['DECLINED'] })).productSupplier.linkedProducts.map(
+          (l: Json) => l.resoldProductId,
+        ),
+      ).toEqual([P[1]]);
       expect(await outboxOf(S[0])).toEqual(outbox);
     });
 
@@ -501,15 +753,21 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
       ['a product given twice', [P[0], P[0]]],
     ])('refuses %s', async (_what, ids) => {
       const res = (await data(INVITE, { input: { supplierId: S[0], resoldProductIds: ids } })).inviteProductSupplier;
-      expect(res.userErrors).toEqual([expect.objectContaining({ field: ['input', 'resoldProductIds'], code: 'INVALID' })]);
+      expect(res.userErrors).toEqual([
+        expect.objectContaining({ field: ['input', 'resoldProductIds'], code: 'INVALID' }),
+      ]);
     });
 
     it('emails only contacts not emailed before and renews a declined request', async () => {
       expect(await outboxOf(S[0])).toEqual(['anna@oatmill.example']);
-      const res = (await data(INVITE, { input: { supplierId: S[0], resoldProductIds: [P[0], P[1]] } })).inviteProductSupplier;
+      const res = (await data(INVITE, { input: { supplierId: S[0], resoldProductIds: [P[0], P[1]] } }))
+        .inviteProductSupplier;
       expect(res).toEqual({ productSupplier: { id: S[0], status: 'INVITED' }, userErrors: [] });
       expect((await outboxOf(S[0])).sort()).toEqual(['anna@oatmill.example', 'erik@oatmill.example']);
-      expect((await data(LINKED, { id: S[0] })).productSupplier.linkedProducts.map((l: Json) => l.status)).toEqual(['SENT', 'SENT']);
+      expect((await data(LINKED, { id: S[0] })).productSupplier.linkedProducts.map((l: Json) => l.status)).toEqual([
+        'SENT',
+        'SENT',
+      ]);
 
       await data(INVITE, { input: { supplierId: S[0], resoldProductIds: [P[1]] } });
       expect(await outboxOf(S[0])).toHaveLength(2);
@@ -519,15 +777,40 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
       const res = (await data(INVITE, { input: { supplierId: S[1], resoldProductIds: [P[2]] } })).inviteProductSupplier;
       expect(res).toEqual({ productSupplier: { id: S[1], status: 'INVITED' }, userErrors: [] });
       expect(await outboxOf(S[1])).toEqual(['lena@oilseed.example']);
-      expect((await periodsOf(P[2])).currentSupplier).toEqual({ supplierId: S[1], name: 'Baltic Oilseed Press', status: 'SENT' });
-      expect((await data(DELETE_SUPPLIER, { id: S[1] })).deleteProductSupplier.userErrors.map((e: Json) => e.code)).toEqual(['CONFLICT']);
+      expect((await periodsOf(P[2])).currentSupplier).toEqual({
+        supplierId: S[1],
+        name: 'Baltic Oilseed Press',
+        status: 'SENT',
+      });
+      expect(
+        (await data(DELETE_SUPPLIER, { id: S[1] })).deleteProductSupplier.userErrors.map((e: Json) => e.code),
+      ).toEqual(['CONFLICT']);
     });
 
     it('emails each contact once when 20 invitations arrive at the same time', async () => {
-      const supplier = (await data(CREATE_SUPPLIER, { input: { groupId: G[0], name: 'Skåne Mustard Seeds', contacts: [{ email: 'ola@mustard.example' }, { email: 'eva@mustard.example' }] } })).createProductSupplier.productSupplier;
-      const product = (await data(CREATE, { input: newProduct({ name: 'Skåne Mustard 250 g' }) })).createResoldProduct.resoldProduct;
-      expect((await data(SET_PERIODS, { input: { resoldProductId: product.id, periods: [{ supplierId: supplier.id, validFrom: '2025-01-01' }] } })).setSupplierPeriods.userErrors).toEqual([]);
-      const results = await Promise.all(Array.from({ length: 20 }, () => data(INVITE, { input: { supplierId: supplier.id, resoldProductIds: [product.id] } })));
+      const supplier = (
+        await data(CREATE_SUPPLIER, {
+          input: {
+            groupId: G[0],
+            name: 'Skåne Mustard Seeds',
+            contacts: [{ email: 'ola@mustard.example' }, { email: 'eva@mustard.example' }],
+          },
+        })
+      ).createProductSupplier.productSupplier;
+      const product = (await data(CREATE, { input: newProduct({ name: 'Skåne Mustard 250 g' }) })).createResoldProduct
+        .resoldProduct;
+      expect(
+        (
+          await data(SET_PERIODS, {
+            input: { resoldProductId: product.id, periods: [{ supplierId: supplier.id, validFrom: '2025-01-01' }] },
+          })
+        ).setSupplierPeriods.userErrors,
+      ).toEqual([]);
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          data(INVITE, { input: { supplierId: supplier.id, resoldProductIds: [product.id] } }),
+        ),
+      );
       expect(results.flatMap((r) => r.inviteProductSupplier.userErrors)).toEqual([]);
       expect((await outboxOf(supplier.id)).sort()).toEqual(['eva@mustard.example', 'ola@mustard.example']);
       expect((await data(SUPPLIER, { id: supplier.id })).productSupplier.status).toBe('INVITED');
@@ -537,7 +820,9 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
       const res = (await data(INVITE, { input: { supplierId: S[2], resoldProductIds: [P[3]] } })).inviteProductSupplier;
       expect(res.userErrors).toEqual([]);
       expect(await outboxOf(S[2])).toEqual([]);
-      expect((await data(LINKED, { id: S[2] })).productSupplier.linkedProducts.map((l: Json) => l.status)).toEqual(['ACTIVE']);
+      expect((await data(LINKED, { id: S[2] })).productSupplier.linkedProducts.map((l: Json) => l.status)).toEqual([
+        'ACTIVE',
+      ]);
     });
   });
 
@@ -562,7 +847,11 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
       const small = await measure(2);
       const { nodes, statements } = await measure(128);
       expect(nodes).toHaveLength(128);
-      expect(nodes.find((n: Json) => n.id === P[3])).toEqual({ id: P[3], footprint: null, footprintBaseline: { total: '10.1' } });
+      expect(nodes.find((n: Json) => n.id === P[3])).toEqual({
+        id: P[3],
+        footprint: null,
+        footprintBaseline: { total: '10.1' },
+      });
       if (mode === 'upstream') {
         const fp = sut.fake!.callsTo('/footprints', 'POST');
         const bl = sut.fake!.callsTo('/footprint-baselines', 'POST');
@@ -580,7 +869,12 @@ describe.each(MODES)('footprints (%s mode)', (mode) => {
     it("serves the bench query's part in one statement per batch: product, its sales volumes, its footprint", async () => {
       sut.fake?.resetCalls();
       sut.app.database?.queries.reset();
-      const product = (await data(`query($id: ID!) { resoldProduct(id: $id) { id name yearlySalesVolumes { year } footprint { total } } }`, { id: P[1] })).resoldProduct;
+      const product = (
+        await data(
+          `query($id: ID!) { resoldProduct(id: $id) { id name yearlySalesVolumes { year } footprint { total } } }`,
+          { id: P[1] },
+        )
+      ).resoldProduct;
       expect(product.id).toBe(P[1]);
       expect(product.footprint.total).toEqual(expect.any(String));
       if (mode === 'local') expect(sut.app.database!.queries.count).toBe(3);
@@ -610,14 +904,20 @@ describe('footprints upstream client (CarbonCloud OAuth2 and request ids)', () =
   afterAll(async () => {
     await sut?.stop();
   });
-  const gql = (query: string, variables: Record<string, unknown> = {}) => graphql<Json>(sut.url, query, variables, { token: admin });
+  const gql = (query: string, variables: Record<string, unknown> = {}) =>
+    graphql<Json>(sut.url, query, variables, { token: admin });
   const tokenCalls = () => sut.fake!.callsTo(TOKEN_PATH, 'POST');
   const apiCalls = () => sut.fake!.calls.filter((c) => c.path !== TOKEN_PATH);
 
   it('gets a token with the password grant once and sends it as a bearer with a fresh x-request-id', async () => {
     for (let i = 0; i < 3; i++) ok(await gql(`{ groups { id } resoldProduct(id: "${P[0]}") { id } }`));
     expect(tokenCalls()).toHaveLength(1);
-    expect(tokenCalls()[0]!.body).toEqual({ client_id: 'carboncloud', grant_type: 'password', username: FAKE_CARBONCLOUD_CREDENTIALS.username, password: FAKE_CARBONCLOUD_CREDENTIALS.password });
+    expect(tokenCalls()[0]!.body).toEqual({
+      client_id: 'carboncloud',
+      grant_type: 'password',
+      username: FAKE_CARBONCLOUD_CREDENTIALS.username,
+      password: FAKE_CARBONCLOUD_CREDENTIALS.password,
+    });
     const calls = apiCalls();
     expect(calls.length).toBeGreaterThanOrEqual(6);
     expect(new Set(calls.map((c) => c.headers.authorization)).size).toBe(1);
@@ -636,7 +936,7 @@ describe('footprints upstream client (CarbonCloud OAuth2 and request ids)', () =
     expect(apiCalls().map((c) => c.status)).toEqual([401, 200]);
   });
 
-  it('renews the token only once: a second 401 is UPSTREAM_UNAVAILABLE, not the caller\'s fault', async () => {
+  it("renews the token only once: a second 401 is UPSTREAM_UNAVAILABLE, not the caller's fault", async () => {
     sut.fake!.resetCalls();
     sut.fake!.fail({ pathPrefix: '/groups', status: 401, times: 2 });
     const res = await gql('{ groups { id } }');
@@ -661,7 +961,11 @@ describe('footprints upstream client (CarbonCloud OAuth2 and request ids)', () =
   it('retries an invitation answered 425 with growing backoff, then succeeds', async () => {
     sut.fake!.resetCalls();
     sut.fake!.fail({ method: 'POST', pathPrefix: '/invites', status: 425, times: 2 });
-    const res = ok(await gql(`mutation { inviteProductSupplier(input: { supplierId: "${S[2]}", resoldProductIds: ["${P[3]}"] }) { userErrors { code } } }`));
+    const res = ok(
+      await gql(
+        `mutation { inviteProductSupplier(input: { supplierId: "${S[2]}", resoldProductIds: ["${P[3]}"] }) { userErrors { code } } }`,
+      ),
+    );
     expect(res.inviteProductSupplier.userErrors).toEqual([]);
     expect(sut.fake!.callsTo('/invites', 'POST').map((c) => c.status)).toEqual([425, 425, 200]);
   });
@@ -669,7 +973,9 @@ describe('footprints upstream client (CarbonCloud OAuth2 and request ids)', () =
   it('reports an invitation still answered 425 after the retries as UPSTREAM_UNAVAILABLE', async () => {
     sut.fake!.resetCalls();
     sut.fake!.fail({ method: 'POST', pathPrefix: '/invites', status: 425, times: 10 });
-    const res = await gql(`mutation { inviteProductSupplier(input: { supplierId: "${S[2]}", resoldProductIds: ["${P[3]}"] }) { userErrors { code } } }`);
+    const res = await gql(
+      `mutation { inviteProductSupplier(input: { supplierId: "${S[2]}", resoldProductIds: ["${P[3]}"] }) { userErrors { code } } }`,
+    );
     expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
     expect(sut.fake!.callsTo('/invites', 'POST')).toHaveLength(4);
   });

@@ -27,12 +27,16 @@ describe.each(MODES)('ResoldProduct across the gateway (%s mode)', (mode) => {
   });
   afterAll(() => stack?.stop());
 
-  const quote = async (id: string, year: number) => ok(await graphql<{ resoldProduct: Quoted }>(stack.gateway.url, Q, { id, year }, { token })).resoldProduct;
+  const quote = async (id: string, year: number) =>
+    ok(await graphql<{ resoldProduct: Quoted }>(stack.gateway.url, Q, { id, year }, { token })).resoldProduct;
 
-  it('prices a year of emissions: footprint total × that year\'s sales volume', async () => {
+  it("prices a year of emissions: footprint total × that year's sales volume", async () => {
     const oat = await quote(P[0], 2025);
     expect(oat.footprint).toEqual({ total: '0.35' });
-    expect(oat.yearlySalesVolumes).toEqual([{ year: 2024, tonnes: '12.005' }, { year: 2025, tonnes: '13.5' }]);
+    expect(oat.yearlySalesVolumes).toEqual([
+      { year: 2024, tonnes: '12.005' },
+      { year: 2025, tonnes: '13.5' },
+    ]);
     // 0.35 kg CO2e per kg × 13.5 t of product = 4.725 t CO2e.
     expect(oat.offsetQuote?.mass).toEqual({ amount: '4.725', unit: 'T' });
     expect(oat.offsetQuote?.totalCost.currency).toBe('EUR');

@@ -79,12 +79,33 @@ const strings = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom(...demoIds) },
 );
 const decimals = fc.oneof(
-  fc.constantFrom('0', '1', '-1', '0.5', '12.50', '1e5', '-0', '1000000000000', '1000000000000.01', '99999999999999999999999', '0.0000000000001', '9223372036854775808', 'NaN', 'Infinity', ' 1 ', '1.', '.5'),
+  fc.constantFrom(
+    '0',
+    '1',
+    '-1',
+    '0.5',
+    '12.50',
+    '1e5',
+    '-0',
+    '1000000000000',
+    '1000000000000.01',
+    '99999999999999999999999',
+    '0.0000000000001',
+    '9223372036854775808',
+    'NaN',
+    'Infinity',
+    ' 1 ',
+    '1.',
+    '.5',
+  ),
   fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }).map(String),
   fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
   fc.integer({ min: 0, max: 10_000 }).map((n) => (n / 100).toFixed(2)),
 );
-const ints = fc.oneof(fc.integer(), fc.constantFrom(0, 1, -1, 100, 101, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 53, 1990, 2026, 2100));
+const ints = fc.oneof(
+  fc.integer(),
+  fc.constantFrom(0, 1, -1, 100, 101, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 53, 1990, 2026, 2100),
+);
 
 const SCALARS: Record<string, fc.Arbitrary<unknown>> = {
   String: strings,
@@ -93,7 +114,11 @@ const SCALARS: Record<string, fc.Arbitrary<unknown>> = {
   Float: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), ints),
   Boolean: fc.boolean(),
   Decimal: decimals,
-  DateTime: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.constantFrom('2026-13-01T00:00:00Z', 'yesterday', '9999-12-31T23:59:59Z'), strings),
+  DateTime: fc.oneof(
+    fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+    fc.constantFrom('2026-13-01T00:00:00Z', 'yesterday', '9999-12-31T23:59:59Z'),
+    strings,
+  ),
   Date: fc.oneof(fc.constantFrom('2026-01-31', '2024-02-29', '2026-02-30', '0000-01-01', '9999-12-31'), strings),
   CountryCode: fc.oneof(fc.constantFrom('SE', 'DE', 'US', 'XX', 'se', ''), strings),
   CurrencyCode: fc.oneof(fc.constantFrom('EUR', 'SEK', 'USD', 'JPY', 'XXX', 'eur'), strings),
@@ -119,14 +144,24 @@ function typed(type: GraphQLInputType, depth: number): fc.Arbitrary<unknown> {
   return fc.oneof({ weight: 19, arbitrary: proper }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) });
 }
 
-const EXAMPLE_SCALARS: Record<string, unknown> = { Int: 1, Float: 1.5, Boolean: true, Decimal: '1', DateTime: '2026-01-31T12:00:00Z', Date: '2026-01-31', CountryCode: 'SE', CurrencyCode: 'EUR' };
+const EXAMPLE_SCALARS: Record<string, unknown> = {
+  Int: 1,
+  Float: 1.5,
+  Boolean: true,
+  Decimal: '1',
+  DateTime: '2026-01-31T12:00:00Z',
+  Date: '2026-01-31',
+  CountryCode: 'SE',
+  CurrencyCode: 'EUR',
+};
 
 /** A well-formed value in which every string is 'a\u0000b': each field is tried once with it as an admin. */
 function nulExampleOf(type: GraphQLInputType): unknown {
   if (isNonNullType(type)) return nulExampleOf(type.ofType);
   if (isListType(type)) return [nulExampleOf(type.ofType)];
   if (isEnumType(type)) return type.getValues()[0]!.value;
-  if (isInputObjectType(type)) return Object.fromEntries(Object.values(type.getFields()).map((f) => [f.name, nulExampleOf(f.type)]));
+  if (isInputObjectType(type))
+    return Object.fromEntries(Object.values(type.getFields()).map((f) => [f.name, nulExampleOf(f.type)]));
   return type.name in EXAMPLE_SCALARS ? EXAMPLE_SCALARS[type.name] : 'a\u0000b';
 }
 
@@ -169,15 +204,25 @@ function problemsOf(status: number, body: Body | null): string[] {
     const code = error.extensions?.code;
     if (error.extensions?.stacktrace !== undefined) problems.push(`stacktrace in ${String(code)}`);
     // An internal error is a bug even when masked (a 500 in disguise); unmasked it also leaks.
-    if (code === 'INTERNAL_SERVER_ERROR') problems.push(error.message === 'Internal server error' ? 'internal error' : `unmasked internal error: ${error.message}`);
-    if (/\.ts:\d+|node_modules|SQLITE_|syntax error at|violates|duplicate key|invalid byte sequence/i.test(error.message)) problems.push(`internal detail in "${error.message.slice(0, 120)}"`);
+    if (code === 'INTERNAL_SERVER_ERROR')
+      problems.push(
+        error.message === 'Internal server error' ? 'internal error' : `unmasked internal error: ${error.message}`,
+      );
+    if (
+      /\.ts:\d+|node_modules|SQLITE_|syntax error at|violates|duplicate key|invalid byte sequence/i.test(error.message)
+    )
+      problems.push(`internal detail in "${error.message.slice(0, 120)}"`);
   }
   return problems;
 }
 
 describe('API fuzzing through the gateway (local mode)', () => {
   let stack: Stack;
-  const tokens: Record<'none' | 'alice' | 'admin', string | undefined> = { none: undefined, alice: undefined, admin: undefined };
+  const tokens: Record<'none' | 'alice' | 'admin', string | undefined> = {
+    none: undefined,
+    alice: undefined,
+    admin: undefined,
+  };
   /** Internal errors seen (masked as they must be), and how far requests got: printed for whoever reads the run. */
   const internal = new Map<string, number>();
   const seen = { requests: 0, executed: 0 };
@@ -188,7 +233,9 @@ describe('API fuzzing through the gateway (local mode)', () => {
     tokens.admin = await tokenFor(DEMO.users.admin);
   }, 60_000);
   afterAll(async () => {
-    process.stdout.write(`fuzz: ${seen.requests} requests, ${seen.executed} executed (the rest refused as invalid requests); masked internal errors by field: ${JSON.stringify(Object.fromEntries(internal))}\n`);
+    process.stdout.write(
+      `fuzz: ${seen.requests} requests, ${seen.executed} executed (the rest refused as invalid requests); masked internal errors by field: ${JSON.stringify(Object.fromEntries(internal))}\n`,
+    );
     await stack?.stop();
   });
 
@@ -210,18 +257,32 @@ describe('API fuzzing through the gateway (local mode)', () => {
     expect(fields.length).toBeGreaterThan(50);
     for (const [kind, field] of fields) {
       const query = operationOf(kind, field);
-      const args = fc.record(Object.fromEntries(field.args.map((a) => [a.name, valueOf(a.type)])), { requiredKeys: [] });
+      const args = fc.record(Object.fromEntries(field.args.map((a) => [a.name, valueOf(a.type)])), {
+        requiredKeys: [],
+      });
       await fc.assert(
-        fc.asyncProperty(args, fc.constantFrom('none', 'alice', 'admin'), fc.boolean(), async (variables, who, backendKey) => {
-          const { status, body } = await send(query, variables, who as keyof typeof tokens, backendKey);
-          seen.requests++;
-          if (status === 200) seen.executed++;
-          if (body?.errors?.some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR')) internal.set(field.name, (internal.get(field.name) ?? 0) + 1);
-          expect(problemsOf(status, body)).toEqual([]);
-          // And the answer is what the operation asked for, as the spec shapes it.
-          if (body) expect(checkResponse(schema, query, variables as Record<string, unknown>, body as never)).toEqual([]);
-        }),
-        { seed: SEED, numRuns: RUNS, endOnFailure: true, examples: [[Object.fromEntries(field.args.map((a) => [a.name, nulExampleOf(a.type)])), 'admin', false]] },
+        fc.asyncProperty(
+          args,
+          fc.constantFrom('none', 'alice', 'admin'),
+          fc.boolean(),
+          async (variables, who, backendKey) => {
+            const { status, body } = await send(query, variables, who as keyof typeof tokens, backendKey);
+            seen.requests++;
+            if (status === 200) seen.executed++;
+            if (body?.errors?.some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR'))
+              internal.set(field.name, (internal.get(field.name) ?? 0) + 1);
+            expect(problemsOf(status, body)).toEqual([]);
+            // And the answer is what the operation asked for, as the spec shapes it.
+            if (body)
+              expect(checkResponse(schema, query, variables as Record<string, unknown>, body as never)).toEqual([]);
+          },
+        ),
+        {
+          seed: SEED,
+          numRuns: RUNS,
+          endOnFailure: true,
+          examples: [[Object.fromEntries(field.args.map((a) => [a.name, nulExampleOf(a.type)])), 'admin', false]],
+        },
       );
     }
   }, 120_000);
@@ -230,12 +291,21 @@ describe('API fuzzing through the gateway (local mode)', () => {
     const health = await fetch(`${new URL(stack.gateway.url).origin}/health`);
     expect(health.status).toBe(200);
 
-    const registry = await openDatabase(stack.config, { name: 'registry', entities: registryEntities, migrationsPath: REGISTRY_MIGRATIONS });
+    const registry = await openDatabase(stack.config, {
+      name: 'registry',
+      entities: registryEntities,
+      migrationsPath: REGISTRY_MIGRATIONS,
+    });
     try {
       const em = registry.fork();
       for (const credit of await em.find(Credit, {})) {
         const t = await ledgerTotals(registry.fork(), credit.id);
-        expect({ credit: credit.id, whole: t.issued === t.held + t.reserved + t.retired + t.cancelled, serialsUnique: t.serialsUnique, balancesMatch: t.balancesMatch }).toEqual({
+        expect({
+          credit: credit.id,
+          whole: t.issued === t.held + t.reserved + t.retired + t.cancelled,
+          serialsUnique: t.serialsUnique,
+          balancesMatch: t.balancesMatch,
+        }).toEqual({
           credit: credit.id,
           whole: true,
           serialsUnique: true,
@@ -246,7 +316,11 @@ describe('API fuzzing through the gateway (local mode)', () => {
     } finally {
       await registry.close();
     }
-    const marketplace = await openDatabase(stack.config, { name: 'marketplace', entities: marketplaceEntities, migrationsPath: MARKETPLACE_MIGRATIONS });
+    const marketplace = await openDatabase(stack.config, {
+      name: 'marketplace',
+      entities: marketplaceEntities,
+      migrationsPath: MARKETPLACE_MIGRATIONS,
+    });
     try {
       const em = marketplace.fork();
       expect(await em.count(Product, { availableGrams: { $lt: 0n } })).toBe(0);

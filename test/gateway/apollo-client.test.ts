@@ -36,20 +36,37 @@ describe('Apollo Client 4 through the gateway', () => {
     const recordingFetch: typeof fetch = async (input, init) => {
       const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
       const method = init?.method ?? 'GET';
-      const payload = method === 'GET'
-        ? { query: url.searchParams.get('query'), extensions: url.searchParams.get('extensions') }
-        : (JSON.parse(String(init?.body)) as { query?: string; extensions?: unknown });
-      sent.push({ method, hasQuery: Boolean(payload.query), hasHash: JSON.stringify(payload.extensions ?? '').includes('sha256Hash') });
+      const payload =
+        method === 'GET'
+          ? { query: url.searchParams.get('query'), extensions: url.searchParams.get('extensions') }
+          : (JSON.parse(String(init?.body)) as { query?: string; extensions?: unknown });
+      sent.push({
+        method,
+        hasQuery: Boolean(payload.query),
+        hasHash: JSON.stringify(payload.extensions ?? '').includes('sha256Hash'),
+      });
       return fetch(input, init);
     };
-    const persisted = new PersistedQueryLink({ sha256: (text: string) => createHash('sha256').update(text).digest('hex'), useGETForHashedQueries: opts.useGETForHashedQueries });
+    const persisted = new PersistedQueryLink({
+      sha256: (text: string) => createHash('sha256').update(text).digest('hex'),
+      useGETForHashedQueries: opts.useGETForHashedQueries,
+    });
     const headers = opts.token ? { authorization: `Bearer ${opts.token}` } : undefined;
-    return new ApolloClient({ link: persisted.concat(new HttpLink({ uri: stack.gateway.url, fetch: recordingFetch, headers })), cache: new InMemoryCache() });
+    return new ApolloClient({
+      link: persisted.concat(new HttpLink({ uri: stack.gateway.url, fetch: recordingFetch, headers })),
+      cache: new InMemoryCache(),
+    });
   }
 
   it('registers a query once, then sends only its hash (POST)', async () => {
     const apollo = client();
-    const query = gql`query ProductCount { products(first: 2) { totalCount } }`;
+    const query = gql`
+      query ProductCount {
+        products(first: 2) {
+          totalCount
+        }
+      }
+    `;
     const first = await apollo.query({ query, fetchPolicy: 'network-only' });
     expect(first.data).toEqual({ products: { __typename: 'ProductConnection', totalCount: expect.any(Number) } });
     // The hash alone (not found), then the hash with the query.
@@ -64,7 +81,13 @@ describe('Apollo Client 4 through the gateway', () => {
 
   it('sends a known hash over GET when asked to', async () => {
     const apollo = client({ useGETForHashedQueries: true });
-    const query = gql`query SupplierCount { suppliers(first: 1) { totalCount } }`;
+    const query = gql`
+      query SupplierCount {
+        suppliers(first: 1) {
+          totalCount
+        }
+      }
+    `;
     await apollo.query({ query, fetchPolicy: 'network-only' });
     await apollo.query({ query, fetchPolicy: 'network-only' });
     expect(sent.map((s) => `${s.method} ${s.hasQuery}`)).toEqual(['GET false', 'POST true', 'GET false']);
@@ -72,7 +95,13 @@ describe('Apollo Client 4 through the gateway', () => {
 
   it('an execution error of the only root field is a GraphQL error with its code and path', async () => {
     const apollo = client();
-    const query = gql`query TooMany { products(first: 101) { totalCount } }`;
+    const query = gql`
+      query TooMany {
+        products(first: 101) {
+          totalCount
+        }
+      }
+    `;
     const error = await apollo.query({ query, fetchPolicy: 'network-only' }).then(
       () => undefined,
       (e: unknown) => e,
@@ -84,12 +113,30 @@ describe('Apollo Client 4 through the gateway', () => {
 
   it('a mutation refused with userErrors resolves with its payload, not an error, and leaves the cache alone', async () => {
     const apollo = client({ token: await tokenFor(DEMO.users.alice) });
-    const mutation = gql`mutation TooSmall($input: CreateOffsetOrderByMassInput!) {
-      createOffsetOrderByMass(input: $input) { offsetOrder { id } userErrors { field code message } }
-    }`;
-    const result = await apollo.mutate({ mutation, variables: { input: { mass: { amount: '1', unit: 'G' }, idempotencyKey: 'apollo-too-small' } } });
+    const mutation = gql`
+      mutation TooSmall($input: CreateOffsetOrderByMassInput!) {
+        createOffsetOrderByMass(input: $input) {
+          offsetOrder {
+            id
+          }
+          userErrors {
+            field
+            code
+            message
+          }
+        }
+      }
+    `;
+    const result = await apollo.mutate({
+      mutation,
+      variables: { input: { mass: { amount: '1', unit: 'G' }, idempotencyKey: 'apollo-too-small' } },
+    });
     expect(result.error).toBeUndefined();
-    const payload = (result.data as { createOffsetOrderByMass: { offsetOrder: unknown; userErrors: { field: string; code: string }[] } }).createOffsetOrderByMass;
+    const payload = (
+      result.data as {
+        createOffsetOrderByMass: { offsetOrder: unknown; userErrors: { field: string; code: string }[] };
+      }
+    ).createOffsetOrderByMass;
     expect(payload.offsetOrder).toBeNull();
     expect(payload.userErrors.map((e) => e.code)).toEqual(['BELOW_MINIMUM']);
     expect(Object.keys(apollo.cache.extract() as object).filter((key) => key.startsWith('OffsetOrder:'))).toEqual([]);
@@ -98,15 +145,57 @@ describe('Apollo Client 4 through the gateway', () => {
   it('pagination after an insert: relayStylePagination merges page 2 with no order of page 1 repeated', async () => {
     const token = await tokenFor(DEMO.users.alice);
     const place = async (key: string) =>
-      ok(await graphql(stack.gateway.url, `mutation { createOffsetOrderByMass(input: { mass: { amount: "1", unit: T }, idempotencyKey: "${key}" }) { offsetOrder { id } } }`, {}, { token }));
+      ok(
+        await graphql(
+          stack.gateway.url,
+          `mutation { createOffsetOrderByMass(input: { mass: { amount: "1", unit: T }, idempotencyKey: "${key}" }) { offsetOrder { id } } }`,
+          {},
+          { token },
+        ),
+      );
     for (const key of ['apollo-page-1', 'apollo-page-2', 'apollo-page-3', 'apollo-page-4']) await place(key);
     const apollo = new ApolloClient({
       link: new HttpLink({ uri: stack.gateway.url, headers: { authorization: `Bearer ${token}` } }),
       cache: new InMemoryCache({ typePolicies: { Query: { fields: { offsetOrders: relayStylePagination() } } } }),
     });
-    const query = gql`query Orders($after: String) { offsetOrders(first: 2, after: $after) { edges { cursor node { id } } pageInfo { endCursor hasNextPage } } }`;
+    const query = gql`
+      query Orders($after: String) {
+        offsetOrders(first: 2, after: $after) {
+          edges {
+            cursor
+            node {
+              id
+            }
+          }
+          pageInfo {
+            endCursor
+            hasNextPage
+          }
+        }
+      }
+    `;
     type Orders = { offsetOrders: { edges: { node: { id: string } }[]; pageInfo: { endCursor: string } } };
-    const before = ok(await graphql<Orders>(stack.gateway.url, `{ offsetOrders(first: 4) { edges { node { id } } pageInfo { endCursor } } }`, {}, { token }));
+    const before = ok(
+      await graphql<Orders>(
+        stack.gateway.url,
+        `
+          {
+            offsetOrders(first: 4) {
+              edges {
+                node {
+                  id
+                }
+              }
+              pageInfo {
+                endCursor
+              }
+            }
+          }
+        `,
+        {},
+        { token },
+      ),
+    );
     const watched = apollo.watchQuery<Orders>({ query });
     const first = await watched.refetch();
     await place('apollo-page-5'); // a newer order arrives between page 1 and page 2
@@ -124,16 +213,60 @@ describe('Apollo Client 4 through the gateway', () => {
     );
     const apollo = client({ token: ok(login).authenticate.accessToken });
     type Amount = { amount: string };
-    const nftCredits = gql`query NftCredits { nfts(first: 50) { nodes { id credit { id amount { amount } } } } }`;
-    const holdings = gql`query Holdings($id: ID!) { organization(id: $id) { id inventory { nodes { id amount { amount } credit { id amount { amount } } } } } }`;
+    const nftCredits = gql`
+      query NftCredits {
+        nfts(first: 50) {
+          nodes {
+            id
+            credit {
+              id
+              amount {
+                amount
+              }
+            }
+          }
+        }
+      }
+    `;
+    const holdings = gql`
+      query Holdings($id: ID!) {
+        organization(id: $id) {
+          id
+          inventory {
+            nodes {
+              id
+              amount {
+                amount
+              }
+              credit {
+                id
+                amount {
+                  amount
+                }
+              }
+            }
+          }
+        }
+      }
+    `;
     type Nfts = { nfts: { nodes: { id: string; credit: { id: string; amount: Amount } | null }[] } };
-    type Holdings = { organization: { inventory: { nodes: { id: string; amount: Amount; credit: { id: string; amount: Amount } }[] } } };
+    type Holdings = {
+      organization: { inventory: { nodes: { id: string; amount: Amount; credit: { id: string; amount: Amount } }[] } };
+    };
 
     const before = (await apollo.query<Nfts>({ query: nftCredits, fetchPolicy: 'network-only' })).data!;
-    const inventory = (await apollo.query<Holdings>({ query: holdings, variables: { id: DEMO.organizations.carbonBuyer }, fetchPolicy: 'network-only' })).data!;
+    const inventory = (
+      await apollo.query<Holdings>({
+        query: holdings,
+        variables: { id: DEMO.organizations.carbonBuyer },
+        fetchPolicy: 'network-only',
+      })
+    ).data!;
     // A credit the organization holds part of (another holds the rest), tokenised as an NFT.
     const holding = inventory.organization.inventory.nodes.find(
-      (h) => Number(h.amount.amount) < Number(h.credit.amount.amount) && before.nfts.nodes.some((n) => n.credit?.id === h.credit.id),
+      (h) =>
+        Number(h.amount.amount) < Number(h.credit.amount.amount) &&
+        before.nfts.nodes.some((n) => n.credit?.id === h.credit.id),
     )!;
     const nft = before.nfts.nodes.find((n) => n.credit?.id === holding.credit.id)!;
     expect(holding.id).not.toBe(holding.credit.id);

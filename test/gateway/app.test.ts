@@ -21,7 +21,11 @@ interface Raw {
 }
 
 /** One HTTP request with the path sent exactly as written (fetch would normalise `..`). */
-function raw(base: string, path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Raw> {
+function raw(
+  base: string,
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Raw> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     const req = request({ host: hostname, port, path, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
@@ -34,7 +38,11 @@ function raw(base: string, path: string, opts: { method?: string; headers?: Reco
   });
 }
 
-const signInRequest = (email: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
+const signInRequest = (email: unknown) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ email }),
+});
 
 describe('the offset page at /app', () => {
   let stack: Stack;
@@ -64,7 +72,11 @@ describe('the offset page at /app', () => {
     const style = html.match(/href="(\/app\/assets\/[^"]+\.css)"/)?.[1];
     expect(script && style).toBeTruthy();
     const js = await raw(base, script!);
-    expect([js.status, js.headers['content-type'], js.headers['cache-control']]).toEqual([200, 'text/javascript; charset=utf-8', 'public, max-age=31536000, immutable']);
+    expect([js.status, js.headers['content-type'], js.headers['cache-control']]).toEqual([
+      200,
+      'text/javascript; charset=utf-8',
+      'public, max-age=31536000, immutable',
+    ]);
     expect((await raw(base, style!)).headers['content-type']).toBe('text/css; charset=utf-8');
   });
 
@@ -75,7 +87,9 @@ describe('the offset page at /app', () => {
     const plain = await raw(base, `/app/assets/${script}`);
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(gzipped.body.length).toBeLessThan(plain.body.length / 2);
-    const weighed = await raw(base, `/app/assets/${script}`, { headers: { 'accept-encoding': 'gzip;q=0.1, br;q=1.0' } });
+    const weighed = await raw(base, `/app/assets/${script}`, {
+      headers: { 'accept-encoding': 'gzip;q=0.1, br;q=1.0' },
+    });
     expect(weighed.headers['content-encoding']).toBe('br');
     // Cached for a year by any cache on the way: each copy must be kept per coding.
     for (const answer of [gzipped, plain, weighed]) {
@@ -85,7 +99,14 @@ describe('the offset page at /app', () => {
   });
 
   it('serves nothing outside app/dist', async () => {
-    for (const path of ['/app/..%2f..%2fpackage.json', '/app/%2e%2e/%2e%2e/package.json', '/app/assets/..%5c..%5c..%5cpackage.json', '/app/%00', '/app/missing.js', '/app/assets/']) {
+    for (const path of [
+      '/app/..%2f..%2fpackage.json',
+      '/app/%2e%2e/%2e%2e/package.json',
+      '/app/assets/..%5c..%5c..%5cpackage.json',
+      '/app/%00',
+      '/app/missing.js',
+      '/app/assets/',
+    ]) {
       const answer = await raw(base, path);
       expect([path, answer.status]).toEqual([path, 404]);
       expect(answer.body.toString('utf8')).not.toContain('carbon-federation');
@@ -96,7 +117,14 @@ describe('the offset page at /app', () => {
   it('resolves only paths below app/dist', () => {
     expect(appFile('/app/')).toBe(join(APP_DIST, 'index.html'));
     expect(appFile('/app/assets/x.js')).toBe(join(APP_DIST, 'assets', 'x.js'));
-    for (const path of ['/app/../package.json', '/app/..%2fpackage.json', '/app/%2e%2e/x', '/app/a\\..\\..\\x', '/app/%E0%A4%A', '/app/x%00.js']) {
+    for (const path of [
+      '/app/../package.json',
+      '/app/..%2fpackage.json',
+      '/app/%2e%2e/x',
+      '/app/a\\..\\..\\x',
+      '/app/%E0%A4%A',
+      '/app/x%00.js',
+    ]) {
       expect([path, appFile(path)]).toEqual([path, null]);
     }
   });
@@ -105,7 +133,10 @@ describe('the offset page at /app', () => {
     const answer = await raw(base, '/app/sign-in', signInRequest('alice@buyer.example'));
     expect(answer.status).toBe(200);
     expect(answer.headers['cache-control']).toBe('no-store');
-    const session = JSON.parse(answer.body.toString('utf8')) as { accessToken: string; user: { email: string; role: string } };
+    const session = JSON.parse(answer.body.toString('utf8')) as {
+      accessToken: string;
+      user: { email: string; role: string };
+    };
     expect(session.user).toEqual({ email: 'alice@buyer.example', role: 'USER' });
     const me = await fetch(stack.gateway.url, {
       method: 'POST',
@@ -120,7 +151,11 @@ describe('the offset page at /app', () => {
     expect(unknown.status).toBe(400);
     expect(JSON.parse(unknown.body.toString('utf8')).errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect((await raw(base, '/app/sign-in', signInRequest(42))).status).toBe(400);
-    const form = await raw(base, '/app/sign-in', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=alice%40buyer.example' });
+    const form = await raw(base, '/app/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'email=alice%40buyer.example',
+    });
     expect(form.status).toBe(415);
     const large = await raw(base, '/app/sign-in', signInRequest('x'.repeat(2_000)));
     expect(large.status).toBe(413);
@@ -129,7 +164,10 @@ describe('the offset page at /app', () => {
 
   it('refuses a sign-in sent from another site', async () => {
     const { headers, ...rest } = signInRequest('alice@buyer.example');
-    const foreign = await raw(base, '/app/sign-in', { ...rest, headers: { ...headers, origin: 'https://elsewhere.example' } });
+    const foreign = await raw(base, '/app/sign-in', {
+      ...rest,
+      headers: { ...headers, origin: 'https://elsewhere.example' },
+    });
     expect(foreign.status).toBe(403);
     expect(foreign.body.toString('utf8')).not.toContain('accessToken');
     const own = await raw(base, '/app/sign-in', { ...rest, headers: { ...headers, origin: base } });
@@ -138,7 +176,11 @@ describe('the offset page at /app', () => {
 
   it('refuses the DNS-rebinding request: an attacker’s host name (resolving to this machine) with its own page as Origin', async () => {
     const { headers, ...rest } = signInRequest('admin@co2trust.example');
-    const rebinding: Record<string, string>[] = [{ host: 'evil.example:4300', origin: 'http://evil.example:4300' }, { host: 'evil.example:4300' }, { host: 'localhost.evil.example' }];
+    const rebinding: Record<string, string>[] = [
+      { host: 'evil.example:4300', origin: 'http://evil.example:4300' },
+      { host: 'evil.example:4300' },
+      { host: 'localhost.evil.example' },
+    ];
     for (const extra of rebinding) {
       const rebound = await raw(base, '/app/sign-in', { ...rest, headers: { ...headers, ...extra } });
       expect(rebound.status).toBe(403);
@@ -159,13 +201,22 @@ describe('the offset page at /app', () => {
   });
 
   it('answers on a host GATEWAY_SIGN_IN_HOSTS lists, and on no other', async () => {
-    const gateway = await serveGateway(testConfig({ GATEWAY_SIGN_IN_HOSTS: 'devbox.internal', MARKETPLACE_URL: stack.config.urlOf('marketplace') }), 0);
+    const gateway = await serveGateway(
+      testConfig({ GATEWAY_SIGN_IN_HOSTS: 'devbox.internal', MARKETPLACE_URL: stack.config.urlOf('marketplace') }),
+      0,
+    );
     try {
       const own = gateway.url.replace(/\/graphql$/, '');
       const { headers, ...rest } = signInRequest('alice@buyer.example');
-      const listed = await raw(own, '/app/sign-in', { ...rest, headers: { ...headers, host: 'devbox.internal:4000', origin: 'http://devbox.internal:4000' } });
+      const listed = await raw(own, '/app/sign-in', {
+        ...rest,
+        headers: { ...headers, host: 'devbox.internal:4000', origin: 'http://devbox.internal:4000' },
+      });
       expect(listed.status).toBe(200);
-      const other = await raw(own, '/app/sign-in', { ...rest, headers: { ...headers, host: 'otherbox.internal:4000' } });
+      const other = await raw(own, '/app/sign-in', {
+        ...rest,
+        headers: { ...headers, host: 'otherbox.internal:4000' },
+      });
       expect(other.status).toBe(403);
     } finally {
       await gateway.stop();
@@ -173,15 +224,32 @@ describe('the offset page at /app', () => {
   });
 
   it('reads the Host header as a host name only', () => {
-    for (const host of ['localhost', 'localhost:4000', '127.0.0.1:4000', '127.1.2.3', '[::1]:4000', 'LocalHost:1']) expect([host, signInHostAllowed(host, [])]).toEqual([host, true]);
-    for (const host of [null, '', 'evil.example:4300', 'localhost.evil.example', 'evil.example@localhost', 'localhost/x', '127.0.0.1.nip.io', '0.0.0.0', '[::ffff:7f00:1]', 'localhost:4000 x']) {
+    for (const host of ['localhost', 'localhost:4000', '127.0.0.1:4000', '127.1.2.3', '[::1]:4000', 'LocalHost:1'])
+      expect([host, signInHostAllowed(host, [])]).toEqual([host, true]);
+    for (const host of [
+      null,
+      '',
+      'evil.example:4300',
+      'localhost.evil.example',
+      'evil.example@localhost',
+      'localhost/x',
+      '127.0.0.1.nip.io',
+      '0.0.0.0',
+      '[::ffff:7f00:1]',
+      'localhost:4000 x',
+    ]) {
       expect([host, signInHostAllowed(host, [])]).toEqual([host, false]);
     }
     expect(signInHostAllowed('devbox.internal:4000', ['devbox.internal'])).toBe(true);
   });
 
   it('does not exist in production, where the page is still served', async () => {
-    const { runtime } = createGateway(testConfig({ NODE_ENV: 'production', GATEWAY_TRUSTED_DOCUMENTS: join(ROOT, 'test/__generated__/client/persisted-documents.json') }));
+    const { runtime } = createGateway(
+      testConfig({
+        NODE_ENV: 'production',
+        GATEWAY_TRUSTED_DOCUMENTS: join(ROOT, 'test/__generated__/client/persisted-documents.json'),
+      }),
+    );
     try {
       const signIn = await runtime.fetch('http://gateway/app/sign-in', signInRequest('alice@buyer.example'));
       expect(signIn.status).toBe(404);

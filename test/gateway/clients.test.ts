@@ -16,7 +16,11 @@ import { testConfig } from '../support/env.ts';
 const requestWith = (headers: Record<string, string>) => new Request('http://gateway/graphql', { headers });
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return (await res.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
 }
 
@@ -28,7 +32,8 @@ async function sample(url: string, name: string, labels: Record<string, string>)
     if (!match || match[1] !== name) continue;
     const found = Object.fromEntries([...match[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
     delete found.service;
-    if (JSON.stringify(Object.entries(found).sort()) === JSON.stringify(Object.entries(labels).sort())) return Number(match[3]);
+    if (JSON.stringify(Object.entries(found).sort()) === JSON.stringify(Object.entries(labels).sort()))
+      return Number(match[3]);
   }
   return undefined;
 }
@@ -36,9 +41,19 @@ async function sample(url: string, name: string, labels: Record<string, string>)
 describe('client identity', () => {
   it('labels a configured name as itself, any other as other and none as none; logs and traces get the name as sent', () => {
     const { of } = clientIdentities(clientNames('offset-page, admin-console'));
-    expect(of(requestWith({ 'graphql-client-name': 'offset-page', 'graphql-client-version': '1.4.0' }))).toEqual({ name: 'offset-page', version: '1.4.0', label: 'offset-page' });
-    expect(of(requestWith({ 'apollographql-client-name': 'admin-console', 'apollographql-client-version': '2' }))).toEqual({ name: 'admin-console', version: '2', label: 'admin-console' });
-    expect(of(requestWith({ 'graphql-client-name': 'someone-else' }))).toEqual({ name: 'someone-else', version: null, label: 'other' });
+    expect(of(requestWith({ 'graphql-client-name': 'offset-page', 'graphql-client-version': '1.4.0' }))).toEqual({
+      name: 'offset-page',
+      version: '1.4.0',
+      label: 'offset-page',
+    });
+    expect(
+      of(requestWith({ 'apollographql-client-name': 'admin-console', 'apollographql-client-version': '2' })),
+    ).toEqual({ name: 'admin-console', version: '2', label: 'admin-console' });
+    expect(of(requestWith({ 'graphql-client-name': 'someone-else' }))).toEqual({
+      name: 'someone-else',
+      version: null,
+      label: 'other',
+    });
     expect(of(requestWith({}))).toEqual({ name: null, version: null, label: 'none' });
     // Nothing unprintable or long reaches a log line.
     expect(of(requestWith({ 'graphql-client-name': 'a b\u0007' })).name).toBeNull();
@@ -67,21 +82,50 @@ describe('the gateway by client', () => {
     rmSync(manifests, { recursive: true, force: true });
   });
 
-  it("runs only the documents of the client a request names, when manifests are kept per client", async () => {
+  it('runs only the documents of the client a request names, when manifests are kept per client', async () => {
     const page = { 'graphql-client-name': 'offset-page' };
     expect(await post(perClient.url, { query: pageQuery }, page)).toEqual({ data: { __typename: 'Query' } });
-    expect(await post(perClient.url, { extensions: { persistedQuery: { version: 1, sha256Hash: sha256(pageQuery) } } }, page)).toEqual({ data: { __typename: 'Query' } });
-    expect((await post(perClient.url, { query: consoleQuery }, page)).errors?.[0]?.extensions?.code).toBe('OPERATION_NOT_TRUSTED');
-    expect(await post(perClient.url, { query: consoleQuery }, { 'apollographql-client-name': 'admin-console' })).toEqual({ data: { a: 'Query' } });
-    expect((await post(perClient.url, { query: pageQuery })).errors?.[0]?.extensions?.code).toBe('OPERATION_NOT_TRUSTED');
-    expect((await post(perClient.url, { query: pageQuery }, { 'graphql-client-name': 'unknown-app' })).errors?.[0]?.extensions?.code).toBe('OPERATION_NOT_TRUSTED');
+    expect(
+      await post(
+        perClient.url,
+        { extensions: { persistedQuery: { version: 1, sha256Hash: sha256(pageQuery) } } },
+        page,
+      ),
+    ).toEqual({ data: { __typename: 'Query' } });
+    expect((await post(perClient.url, { query: consoleQuery }, page)).errors?.[0]?.extensions?.code).toBe(
+      'OPERATION_NOT_TRUSTED',
+    );
+    expect(
+      await post(perClient.url, { query: consoleQuery }, { 'apollographql-client-name': 'admin-console' }),
+    ).toEqual({ data: { a: 'Query' } });
+    expect((await post(perClient.url, { query: pageQuery })).errors?.[0]?.extensions?.code).toBe(
+      'OPERATION_NOT_TRUSTED',
+    );
+    expect(
+      (await post(perClient.url, { query: pageQuery }, { 'graphql-client-name': 'unknown-app' })).errors?.[0]
+        ?.extensions?.code,
+    ).toBe('OPERATION_NOT_TRUSTED');
     // A client with a manifest is a known client: its own label, though GATEWAY_CLIENT_NAMES does not list it.
-    expect(await sample(perClient.url, 'graphql_envelop_request', { operationName: 'ConsoleQuery', operationType: 'query', client: 'admin-console' })).toBe(1);
-    expect(await sample(perClient.url, 'graphql_envelop_request', { operationName: 'PageQuery', operationType: 'query', client: 'offset-page' })).toBe(2);
+    expect(
+      await sample(perClient.url, 'graphql_envelop_request', {
+        operationName: 'ConsoleQuery',
+        operationType: 'query',
+        client: 'admin-console',
+      }),
+    ).toBe(1);
+    expect(
+      await sample(perClient.url, 'graphql_envelop_request', {
+        operationName: 'PageQuery',
+        operationType: 'query',
+        client: 'offset-page',
+      }),
+    ).toBe(2);
   });
 
   it('refuses to start on a manifest folder with no manifest', async () => {
-    await expect(serveGateway(testConfig({ GATEWAY_TRUSTED_DOCUMENTS: join(manifests, 'empty') }), 0)).rejects.toThrow(/no <client name>.json manifest/);
+    await expect(serveGateway(testConfig({ GATEWAY_TRUSTED_DOCUMENTS: join(manifests, 'empty') }), 0)).rejects.toThrow(
+      /no <client name>.json manifest/,
+    );
   });
 
   it('counts operations per client label in /metrics, and declares the deprecated-field counter', async () => {
@@ -107,8 +151,14 @@ describe('use of deprecated fields', () => {
         pricePerTonne: Int
         products(sort: String @deprecated(reason: "Use \`order\`."), order: String, filter: Filter, kind: Kind): [Int]
       }
-      input Filter { old: Int @deprecated(reason: "Use \`new\`."), new: Int }
-      enum Kind { A B @deprecated(reason: "Use \`A\`.") }
+      input Filter {
+        old: Int @deprecated(reason: "Use \`new\`.")
+        new: Int
+      }
+      enum Kind {
+        A
+        B @deprecated(reason: "Use \`A\`.")
+      }
     `,
     resolvers: { Query: { price: () => 1, pricePerTonne: () => 1, products: () => [] } },
   });
@@ -119,7 +169,12 @@ describe('use of deprecated fields', () => {
       query Other { pricePerTonne }
       fragment F on Query { price pricePerTonne }
     `);
-    expect(deprecatedUses(schema, document, 'Q').sort()).toEqual(['Filter.old', 'Kind.B', 'Query.price', 'Query.products.sort']);
+    expect(deprecatedUses(schema, document, 'Q').sort()).toEqual([
+      'Filter.old',
+      'Kind.B',
+      'Query.price',
+      'Query.products.sort',
+    ]);
     expect(deprecatedUses(schema, document, 'Other')).toEqual([]);
   });
 
@@ -131,9 +186,17 @@ describe('use of deprecated fields', () => {
       walks++;
       return deprecatedUses(...args);
     };
-    const yoga = createYoga({ schema, plugins: [deprecatedFieldUsage(registry, of, counting) as Plugin], logging: false });
+    const yoga = createYoga({
+      schema,
+      plugins: [deprecatedFieldUsage(registry, of, counting) as Plugin],
+      logging: false,
+    });
     const send = (query: string, headers: Record<string, string> = {}) =>
-      yoga.fetch('http://yoga/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+      yoga.fetch('http://yoga/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query }),
+      });
     for (let i = 0; i < 3; i++) await send('{ price }', { 'graphql-client-name': 'offset-page' });
     await send('{ price }', { 'graphql-client-name': 'a-script' });
     await send('{ pricePerTonne }');

@@ -42,7 +42,10 @@ export const REACH: Record<string, string> = {
 };
 
 /** Arguments a field requires besides the page. */
-export const REQUIRED: Record<string, string> = { 'Query.productSuppliers': `groupId: "${DEMO.groups[0]}"`, 'Query.resoldProducts': `groupId: "${DEMO.groups[0]}"` };
+export const REQUIRED: Record<string, string> = {
+  'Query.productSuppliers': `groupId: "${DEMO.groups[0]}"`,
+  'Query.resoldProducts': `groupId: "${DEMO.groups[0]}"`,
+};
 
 /** Every connection field of the public schema (`Type.field`) with a cursor argument, its connection type, and whether it also pages backwards. */
 export function connectionFields(): { coordinate: string; type: string; backwards: boolean }[] {
@@ -52,7 +55,11 @@ export function connectionFields(): { coordinate: string; type: string; backward
     .flatMap((type) =>
       Object.values(type.getFields())
         .filter((f) => getNamedType(f.type).name.endsWith('Connection') && f.args.some((a) => a.name === 'after'))
-        .map((f) => ({ coordinate: `${type.name}.${f.name}`, type: getNamedType(f.type).name, backwards: f.args.some((a) => a.name === 'before') })),
+        .map((f) => ({
+          coordinate: `${type.name}.${f.name}`,
+          type: getNamedType(f.type).name,
+          backwards: f.args.some((a) => a.name === 'before'),
+        })),
     );
 }
 

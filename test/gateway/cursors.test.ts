@@ -12,13 +12,17 @@ import { startStack, type Stack } from '../support/stack.ts';
 import { REACH, connectionFields, connectionQuery, pageIn } from './connections.ts';
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-const decode = (cursor: string) => JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+const decode = (cursor: string) =>
+  JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
 
 /** Values of another kind than `value`, and of its kind but out of range, to put in its place. */
 function wrongFor(value: unknown): unknown[] {
-  const isObject = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
-  if (isObject(value) && 'd' in value) return ['2026-01-01T00:00:00.000Z', value.d, { d: 8.64e15 + 1 }, { d: 253_402_300_800_000 }, { d: 1e300 }, true];
-  if (isObject(value) && 'b' in value) return [String(value.b), Number(value.b), { b: '9223372036854775808' }, { b: '1e3' }];
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    Boolean(v) && typeof v === 'object' && !Array.isArray(v);
+  if (isObject(value) && 'd' in value)
+    return ['2026-01-01T00:00:00.000Z', value.d, { d: 8.64e15 + 1 }, { d: 253_402_300_800_000 }, { d: 1e300 }, true];
+  if (isObject(value) && 'b' in value)
+    return [String(value.b), Number(value.b), { b: '9223372036854775808' }, { b: '1e3' }];
   if (typeof value === 'number') return [String(value), 2 ** 31, value + 0.5, { d: value }];
   if (typeof value === 'boolean') return [String(value), 1];
   // A string key (an id, a name, a code).
@@ -32,11 +36,13 @@ function tampered(real: string, otherList: string): string[] {
   const values = position.p;
   if (Array.isArray(values)) {
     values.forEach((value, i) => {
-      for (const wrong of wrongFor(value)) out.push(encode({ ...position, p: values.map((v: unknown, j: number) => (j === i ? wrong : v)) }));
+      for (const wrong of wrongFor(value))
+        out.push(encode({ ...position, p: values.map((v: unknown, j: number) => (j === i ? wrong : v)) }));
     });
     out.push(encode({ ...position, p: values.slice(1) }), encode({ ...position, s: `other,${String(position.s)}` }));
   }
-  if (typeof position.o === 'number') out.push(encode({ ...position, o: -1 }), encode({ ...position, o: 2 ** 31 }), encode({ ...position, o: '1' }));
+  if (typeof position.o === 'number')
+    out.push(encode({ ...position, o: -1 }), encode({ ...position, o: 2 ** 31 }), encode({ ...position, o: '1' }));
   const { l, ...rest } = position;
   out.push(
     encode(rest), // no list
@@ -65,7 +71,12 @@ describe('tampered cursors through the gateway (local mode)', () => {
     alice = await tokenFor(DEMO.users.alice);
     // Rows for the lists the demo data leaves empty: a mailing-list entry and an offset of a resold product.
     const as = (token: string, query: string) => graphql(stack.gateway.url, query, {}, { token });
-    ok(await as(alice, 'mutation { subscribeToMailingList(input: { email: "cursors@buyer.example" }) { userErrors { code } } }'));
+    ok(
+      await as(
+        alice,
+        'mutation { subscribeToMailingList(input: { email: "cursors@buyer.example" }) { userErrors { code } } }',
+      ),
+    );
     const offset = await as(
       admin,
       `mutation { offsetResoldProduct(input: { resoldProductId: "${DEMO.resoldProducts[0]}", year: 2025, idempotencyKey: "cursors" }) { offsetOrder { id } userErrors { code message } } }`,
@@ -73,7 +84,16 @@ describe('tampered cursors through the gateway (local mode)', () => {
     expect(ok(offset)).toMatchObject({ offsetResoldProduct: { userErrors: [] } });
     for (const { coordinate } of fields) {
       for (const token of [admin, alice]) {
-        const page = pageIn((await graphql(stack.gateway.url, connectionQuery(coordinate, 'first: 1', '{ edges { cursor } pageInfo { hasNextPage } }'), {}, { token })).data);
+        const page = pageIn(
+          (
+            await graphql(
+              stack.gateway.url,
+              connectionQuery(coordinate, 'first: 1', '{ edges { cursor } pageInfo { hasNextPage } }'),
+              {},
+              { token },
+            )
+          ).data,
+        );
         const cursor = page?.edges[0]?.cursor;
         if (cursor) {
           cursors.set(coordinate, cursor);
@@ -96,25 +116,38 @@ describe('tampered cursors through the gateway (local mode)', () => {
     expect(fields.filter((f) => !cursors.has(f.coordinate)).map((f) => f.coordinate)).toEqual([]);
   });
 
-  it.each(fields.map((f) => [f.coordinate, f.backwards] as const))('%s: every tampered cursor is BAD_USER_INPUT "Invalid cursor"', async (coordinate, backwards) => {
-    const real = cursors.get(coordinate)!;
-    const otherList = [...cursors.entries()].find(([c, cursor]) => c !== coordinate && decode(cursor).l !== decode(real).l)![1];
-    const answers: { argument: string; code: unknown; message: string | undefined }[] = [];
-    for (const argument of backwards ? ['after', 'before'] : ['after']) {
-      for (const cursor of tampered(real, otherList)) {
-        const size = argument === 'after' ? 'first: 2' : 'last: 2';
-        for (const token of [admin, alice]) {
-          const res = await graphql(stack.gateway.url, connectionQuery(coordinate, `${size}, ${argument}: ${JSON.stringify(cursor)}`, '{ edges { cursor } }'), {}, { token });
-          // A list its parent hides from this caller (an organization of another) says nothing about cursors.
-          if (res.errors?.some((e) => e.extensions?.code === 'FORBIDDEN' || e.extensions?.code === 'UNAUTHENTICATED')) continue;
-          const error = res.errors?.[0];
-          answers.push({ argument, code: error?.extensions?.code, message: error?.message });
-          break;
+  it.each(fields.map((f) => [f.coordinate, f.backwards] as const))(
+    '%s: every tampered cursor is BAD_USER_INPUT "Invalid cursor"',
+    async (coordinate, backwards) => {
+      const real = cursors.get(coordinate)!;
+      const otherList = [...cursors.entries()].find(
+        ([c, cursor]) => c !== coordinate && decode(cursor).l !== decode(real).l,
+      )![1];
+      const answers: { argument: string; code: unknown; message: string | undefined }[] = [];
+      for (const argument of backwards ? ['after', 'before'] : ['after']) {
+        for (const cursor of tampered(real, otherList)) {
+          const size = argument === 'after' ? 'first: 2' : 'last: 2';
+          for (const token of [admin, alice]) {
+            const res = await graphql(
+              stack.gateway.url,
+              connectionQuery(coordinate, `${size}, ${argument}: ${JSON.stringify(cursor)}`, '{ edges { cursor } }'),
+              {},
+              { token },
+            );
+            // A list its parent hides from this caller (an organization of another) says nothing about cursors.
+            if (res.errors?.some((e) => e.extensions?.code === 'FORBIDDEN' || e.extensions?.code === 'UNAUTHENTICATED'))
+              continue;
+            const error = res.errors?.[0];
+            answers.push({ argument, code: error?.extensions?.code, message: error?.message });
+            break;
+          }
         }
       }
-    }
-    expect(answers.length).toBeGreaterThan(0);
-    const wrong = answers.filter((a) => a.code !== 'BAD_USER_INPUT' || a.message !== `Invalid cursor in "${a.argument}"`);
-    expect(wrong).toEqual([]);
-  });
+      expect(answers.length).toBeGreaterThan(0);
+      const wrong = answers.filter(
+        (a) => a.code !== 'BAD_USER_INPUT' || a.message !== `Invalid cursor in "${a.argument}"`,
+      );
+      expect(wrong).toEqual([]);
+    },
+  );
 });

@@ -27,10 +27,30 @@ interface Case {
 const retirement = { reason: 'Scope 1 compensation', beneficiaryName: 'Carbon Buyer Ltd', comment: 'Annual claim' };
 
 const CASES: Record<string, Case> = {
-  createOrder: { input: { productId: DEMO.products[0], quantity: '1', idempotencyKey: 'same-order' }, change: { quantity: '2' }, select: 'order { id }', as: 'alice' },
-  createBundleOrder: { input: { bundleOrderId: DEMO.bundleOrders[0], quantity: '1', idempotencyKey: 'same-bundle' }, change: { quantity: '2' }, select: 'order { id }', as: 'alice' },
-  createOffsetOrderByMass: { input: { mass: { amount: '1', unit: 'T' }, idempotencyKey: 'same-mass' }, change: { mass: { amount: '2', unit: 'T' } }, select: 'offsetOrder { id }', as: 'alice' },
-  createOffsetOrderByValue: { input: { value: '50', currency: 'EUR', idempotencyKey: 'same-value' }, change: { value: '60' }, select: 'offsetOrder { id }', as: 'alice' },
+  createOrder: {
+    input: { productId: DEMO.products[0], quantity: '1', idempotencyKey: 'same-order' },
+    change: { quantity: '2' },
+    select: 'order { id }',
+    as: 'alice',
+  },
+  createBundleOrder: {
+    input: { bundleOrderId: DEMO.bundleOrders[0], quantity: '1', idempotencyKey: 'same-bundle' },
+    change: { quantity: '2' },
+    select: 'order { id }',
+    as: 'alice',
+  },
+  createOffsetOrderByMass: {
+    input: { mass: { amount: '1', unit: 'T' }, idempotencyKey: 'same-mass' },
+    change: { mass: { amount: '2', unit: 'T' } },
+    select: 'offsetOrder { id }',
+    as: 'alice',
+  },
+  createOffsetOrderByValue: {
+    input: { value: '50', currency: 'EUR', idempotencyKey: 'same-value' },
+    change: { value: '60' },
+    select: 'offsetOrder { id }',
+    as: 'alice',
+  },
   createOffsetOrderByEstimate: {
     input: { estimateId: DEMO.emissionEstimates[0], idempotencyKey: 'same-estimate' },
     change: { estimateId: DEMO.emissionEstimates[1] },
@@ -38,19 +58,38 @@ const CASES: Record<string, Case> = {
     as: 'alice',
   },
   createTransfer: {
-    input: { bankAccountId: DEMO_PAYMENTS.bankAccounts.alice, amount: '1.00', currency: 'EUR', idempotencyKey: 'same-transfer' },
+    input: {
+      bankAccountId: DEMO_PAYMENTS.bankAccounts.alice,
+      amount: '1.00',
+      currency: 'EUR',
+      idempotencyKey: 'same-transfer',
+    },
     change: { amount: '2.00' },
     select: 'transfer { id }',
     as: 'alice',
   },
   transactCredits: {
-    input: { organizationId: DEMO.organizations.carbonBuyer, action: 'RETIRE', creditId: demoCredits[2]!.id, amount: '1', retirement, idempotencyKey: 'same-transact' },
+    input: {
+      organizationId: DEMO.organizations.carbonBuyer,
+      action: 'RETIRE',
+      creditId: demoCredits[2]!.id,
+      amount: '1',
+      retirement,
+      idempotencyKey: 'same-transact',
+    },
     change: { amount: '2' },
     select: 'creditRequest { id }',
     as: 'alice',
   },
   requestCreditAction: {
-    input: { organizationId: DEMO.organizations.carbonBuyer, action: 'RETIRE', creditId: demoCredits[2]!.id, amount: '1', retirement, idempotencyKey: 'same-request' },
+    input: {
+      organizationId: DEMO.organizations.carbonBuyer,
+      action: 'RETIRE',
+      creditId: demoCredits[2]!.id,
+      amount: '1',
+      retirement,
+      idempotencyKey: 'same-request',
+    },
     change: { amount: '2' },
     select: 'creditRequest { id }',
     as: 'alice',
@@ -62,7 +101,13 @@ const CASES: Record<string, Case> = {
     as: 'alice',
   },
   retireCreditsForOffsetOrder: {
-    input: { offsetOrderId: DEMO.offsetOrders[2], projectId: DEMO.offsetProjects[0], tonnes: 1, beneficiaryName: 'Alice Buyer', idempotencyKey: 'same-retirement' },
+    input: {
+      offsetOrderId: DEMO.offsetOrders[2],
+      projectId: DEMO.offsetProjects[0],
+      tonnes: 1,
+      beneficiaryName: 'Alice Buyer',
+      idempotencyKey: 'same-retirement',
+    },
     change: { tonnes: 2 },
     select: 'retirements { id }',
     as: 'service',
@@ -104,12 +149,19 @@ describe('the same idempotency key with a different input is IDEMPOTENCY_MISMATC
     const send = async (input: Record<string, unknown>) => {
       const res =
         c.as === 'service'
-          ? await graphql(stack.subgraphs.registry.url, document, { input }, { headers: { authorization: `Bearer ${TEST_SECRETS.SERVICE_TOKEN}` } })
+          ? await graphql(
+              stack.subgraphs.registry.url,
+              document,
+              { input },
+              { headers: { authorization: `Bearer ${TEST_SECRETS.SERVICE_TOKEN}` } },
+            )
           : await graphql(stack.gateway.url, document, { input }, { token: alice });
       return ok(res)[mutation] as { userErrors: { field: string[]; code: string }[] };
     };
     expect((await send(c.input)).userErrors).toEqual([]);
     expect((await send(c.input)).userErrors).toEqual([]);
-    expect((await send({ ...c.input, ...c.change })).userErrors).toEqual([{ field: ['input', 'idempotencyKey'], code: 'IDEMPOTENCY_MISMATCH' }]);
+    expect((await send({ ...c.input, ...c.change })).userErrors).toEqual([
+      { field: ['input', 'idempotencyKey'], code: 'IDEMPOTENCY_MISMATCH' },
+    ]);
   });
 });

@@ -20,7 +20,11 @@ const REFUSAL_CODES = new Set<string>([...Object.values(LimitCode), 'PAYLOAD_TOO
 const TEN_MB = 10 * 1024 * 1024;
 
 /** Sends a query and measures how long the gateway took to answer. */
-async function timed(url: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse & { ms: number }> {
+async function timed(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphQLResponse & { ms: number }> {
   const started = performance.now();
   const res = await graphql(url, query, variables);
   return { ...res, ms: performance.now() - started };
@@ -37,24 +41,44 @@ function heapAfterCollection(): number {
  * Sends `body`, with its Content-Length or chunked without one, and stops sending as soon as the
  * gateway answers: the time measured is the gateway's, not the upload's.
  */
-function post(url: string, body: string, opts: { chunked?: boolean } = {}): Promise<{ status: number; code?: string; ms: number; sent: number }> {
+function post(
+  url: string,
+  body: string,
+  opts: { chunked?: boolean } = {},
+): Promise<{ status: number; code?: string; ms: number; sent: number }> {
   const data = Buffer.from(body);
   const started = performance.now();
   return new Promise((resolve, reject) => {
     let sent = 0;
     let answered = false;
     // A connection of its own: an idle pooled one may be closed by the server as it is reused.
-    const req = request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', ...(opts.chunked ? {} : { 'content-length': String(data.byteLength) }) } }, (res) => {
-      answered = true;
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => {
-        const json = JSON.parse(text) as { errors?: { extensions?: { code?: string } }[] };
-        resolve({ status: res.statusCode!, code: json.errors?.[0]?.extensions?.code, ms: performance.now() - started, sent });
-        req.destroy();
-      });
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          ...(opts.chunked ? {} : { 'content-length': String(data.byteLength) }),
+        },
+      },
+      (res) => {
+        answered = true;
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          const json = JSON.parse(text) as { errors?: { extensions?: { code?: string } }[] };
+          resolve({
+            status: res.statusCode!,
+            code: json.errors?.[0]?.extensions?.code,
+            ms: performance.now() - started,
+            sent,
+          });
+          req.destroy();
+        });
+      },
+    );
     // A write after the gateway closed the connection fails; the answer is what counts.
     req.on('error', (error) => (answered ? undefined : reject(error)));
     req.on('close', () => (answered ? undefined : reject(new Error('The connection closed with no answer'))));
@@ -101,7 +125,8 @@ describe('gateway limits', () => {
   });
 
   it('costs a page size taken from a variable', async () => {
-    const query = 'query($n: Int) { products(first: $n) { nodes { supplier { payments(first: 100) { nodes { amount { amount } } } } } } }';
+    const query =
+      'query($n: Int) { products(first: $n) { nodes { supplier { payments(first: 100) { nodes { amount { amount } } } } } } }';
     const token = await tokenFor(DEMO.users.alice);
     expect(codes(await graphql(url, query, { n: 100 }, { token }))).toEqual([LimitCode.cost]);
     expect((await graphql(url, query, { n: 2 }, { token })).errors).toBeUndefined();
@@ -119,7 +144,10 @@ describe('gateway limits', () => {
       expect(res.sent).toBeLessThan(TEN_MB);
     }
     // A body just under the limit is read, with or without its length.
-    const fits = JSON.stringify({ query: '{ __typename }', variables: { pad: 'é'.repeat((stack.config.GATEWAY_MAX_BODY_BYTES - 100) / 2) } });
+    const fits = JSON.stringify({
+      query: '{ __typename }',
+      variables: { pad: 'é'.repeat((stack.config.GATEWAY_MAX_BODY_BYTES - 100) / 2) },
+    });
     for (const chunked of [false, true]) expect((await post(url, fits, { chunked })).status).toBe(200);
   });
 
@@ -145,24 +173,43 @@ describe('gateway limits', () => {
     const token = await tokenFor(DEMO.users.alice);
     const headers = { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY };
     const documents = [
-      ...readdirSync(join(ROOT, 'test', 'operations')).map((f) => readFileSync(join(ROOT, 'test', 'operations', f), 'utf8')),
+      ...readdirSync(join(ROOT, 'test', 'operations')).map((f) =>
+        readFileSync(join(ROOT, 'test', 'operations', f), 'utf8'),
+      ),
       readFileSync(join(ROOT, 'bench', 'query.graphql'), 'utf8'),
       DEFAULT_QUERY,
       // GraphiQL's introspection query, with every option it turns on.
-      getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true }),
+      getIntrospectionQuery({
+        descriptions: true,
+        specifiedByUrl: true,
+        directiveIsRepeatable: true,
+        schemaDescription: true,
+        inputValueDeprecation: true,
+        oneOf: true,
+      }),
       // The curl examples of the README.
-      ...[...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/-d '(\{"query":.*?\})'/g)].map((m) => (JSON.parse(m[1]!) as { query: string }).query),
+      ...[...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/-d '(\{"query":.*?\})'/g)].map(
+        (m) => (JSON.parse(m[1]!) as { query: string }).query,
+      ),
     ];
     expect(documents.length).toBeGreaterThanOrEqual(7);
     const variables = { email: DEMO.users.alice.email, nft: DEMO.nfts[0], product: DEMO.resoldProducts[0] };
     let operations = 0;
     for (const text of documents) {
       const document = parse(text);
-      for (const operation of document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)) {
+      for (const operation of document.definitions.filter(
+        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+      )) {
         operations++;
-        const single = print({ ...document, definitions: [operation, ...document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION)] });
+        const single = print({
+          ...document,
+          definitions: [operation, ...document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION)],
+        });
         const res = await graphql(url, single, variables, { token, headers });
-        expect({ query: single.slice(0, 80), codes: codes(res).filter((c) => REFUSAL_CODES.has(c ?? '')) }).toEqual({ query: single.slice(0, 80), codes: [] });
+        expect({ query: single.slice(0, 80), codes: codes(res).filter((c) => REFUSAL_CODES.has(c ?? '')) }).toEqual({
+          query: single.slice(0, 80),
+          codes: [],
+        });
         expect(res.status).toBe(200);
       }
     }
@@ -175,7 +222,11 @@ describe('gateway limits raised by configuration', () => {
   let gateway: RunningGateway;
 
   beforeAll(async () => {
-    const config = testConfig({ GATEWAY_MAX_BODY_BYTES: String(20 * 1024 * 1024), GATEWAY_MAX_TOKENS: '1000000', GATEWAY_DOCUMENT_CACHE_BYTES: '2000000' });
+    const config = testConfig({
+      GATEWAY_MAX_BODY_BYTES: String(20 * 1024 * 1024),
+      GATEWAY_MAX_TOKENS: '1000000',
+      GATEWAY_DOCUMENT_CACHE_BYTES: '2000000',
+    });
     gateway = await serveGateway(config, 0);
     ok(await graphql(gateway.url, '{ __typename }'));
   });

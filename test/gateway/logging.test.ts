@@ -77,12 +77,20 @@ describe('gateway logs of a failing subgraph call', () => {
       url!,
       'mutation($input: CreateBankAccountInput!) { createBankAccount(input: $input) { userErrors { code } } }',
       { input: { holderName: HOLDER, iban: IBAN, bic: 'COBADEFFXXX', currency: 'EUR', countryCode: 'DE' } },
-      { token, headers: { 'x-request-id': DEMO.users.alice.email, 'graphql-client-name': 'offset-page', 'graphql-client-version': '1.4.0' } },
+      {
+        token,
+        headers: {
+          'x-request-id': DEMO.users.alice.email,
+          'graphql-client-name': 'offset-page',
+          'graphql-client-version': '1.4.0',
+        },
+      },
     );
     expect(res.errors?.length).toBeGreaterThan(0);
     // The line names the client the request named (graphql-client-name / -version).
     await outputMatching(/^.*"clientName":"offset-page","clientVersion":"1\.4\.0".*"serviceName":"payments".*$/m);
-    for (const secret of [IBAN, '3704 0044', HOLDER, DEMO.users.alice.email, token, token.split('.')[2]!]) expect(output).not.toContain(secret);
+    for (const secret of [IBAN, '3704 0044', HOLDER, DEMO.users.alice.email, token, token.split('.')[2]!])
+      expect(output).not.toContain(secret);
     // The signature of each subgraph request (RFC 9421 `Signature: gateway=:…:`) and its parameters.
     expect(output).not.toMatch(/gateway=:[A-Za-z0-9+/]{20,}/);
     expect(output).not.toMatch(/keyid=\\?"test-1/);

@@ -14,29 +14,55 @@ import { startStack, type Stack } from '../support/stack.ts';
 /** Entity types of the composed supergraph: object types with a key in some subgraph. */
 function supergraphEntityTypes(): string[] {
   const sdl = readFileSync(join(ROOT, 'schema', 'supergraph.graphql'), 'utf8');
-  const names = [...sdl.matchAll(/^type (\w+)((?:\s+implements[^@{]+)?)\s*([^{]*)\{/gm)].filter(([, , , directives]) => /@join__type\([^)]*key:/.test(directives!)).map(([, name]) => name!);
+  const names = [...sdl.matchAll(/^type (\w+)((?:\s+implements[^@{]+)?)\s*([^{]*)\{/gm)]
+    .filter(([, , , directives]) => /@join__type\([^)]*key:/.test(directives!))
+    .map(([, name]) => name!);
   return [...new Set(names)].sort();
 }
 
 /** One operation per entity type that finds (or makes) one object of it, as the admin; `pick` takes its id. */
 const SAMPLES: Record<string, { query: string; pick(data: never): string | undefined }> = {
   User: { query: '{ me { id } }', pick: (d: { me: { id: string } }) => d.me.id },
-  Product: { query: '{ products(first: 1) { nodes { id } } }', pick: (d: { products: { nodes: { id: string }[] } }) => d.products.nodes[0]?.id },
-  Supplier: { query: '{ suppliers(first: 1) { nodes { id } } }', pick: (d: { suppliers: { nodes: { id: string }[] } }) => d.suppliers.nodes[0]?.id },
-  Order: { query: '{ orders(first: 1) { nodes { id } } }', pick: (d: { orders: { nodes: { id: string }[] } }) => d.orders.nodes[0]?.id },
-  Nft: { query: '{ nfts(first: 1) { nodes { id } } }', pick: (d: { nfts: { nodes: { id: string }[] } }) => d.nfts.nodes[0]?.id },
-  OffsetOrder: { query: '{ offsetOrders(first: 1) { nodes { id } } }', pick: (d: { offsetOrders: { nodes: { id: string }[] } }) => d.offsetOrders.nodes[0]?.id },
+  Product: {
+    query: '{ products(first: 1) { nodes { id } } }',
+    pick: (d: { products: { nodes: { id: string }[] } }) => d.products.nodes[0]?.id,
+  },
+  Supplier: {
+    query: '{ suppliers(first: 1) { nodes { id } } }',
+    pick: (d: { suppliers: { nodes: { id: string }[] } }) => d.suppliers.nodes[0]?.id,
+  },
+  Order: {
+    query: '{ orders(first: 1) { nodes { id } } }',
+    pick: (d: { orders: { nodes: { id: string }[] } }) => d.orders.nodes[0]?.id,
+  },
+  Nft: {
+    query: '{ nfts(first: 1) { nodes { id } } }',
+    pick: (d: { nfts: { nodes: { id: string }[] } }) => d.nfts.nodes[0]?.id,
+  },
+  OffsetOrder: {
+    query: '{ offsetOrders(first: 1) { nodes { id } } }',
+    pick: (d: { offsetOrders: { nodes: { id: string }[] } }) => d.offsetOrders.nodes[0]?.id,
+  },
   OffsetPoolRetirement: {
     // A whole tonne ordered fills a pooled retirement at once.
-    query: 'mutation { createOffsetOrderByMass(input: { mass: { amount: "1", unit: T }, idempotencyKey: "node-sample" }) { offsetOrder { retirementShares { retirement { id } } } } }',
-    pick: (d: { createOffsetOrderByMass: { offsetOrder: { retirementShares: { retirement: { id: string } | null }[] } } }) =>
-      d.createOffsetOrderByMass.offsetOrder.retirementShares.find((s) => s.retirement)?.retirement!.id,
+    query:
+      'mutation { createOffsetOrderByMass(input: { mass: { amount: "1", unit: T }, idempotencyKey: "node-sample" }) { offsetOrder { retirementShares { retirement { id } } } } }',
+    pick: (d: {
+      createOffsetOrderByMass: { offsetOrder: { retirementShares: { retirement: { id: string } | null }[] } };
+    }) => d.createOffsetOrderByMass.offsetOrder.retirementShares.find((s) => s.retirement)?.retirement!.id,
   },
-  ResoldProduct: { query: `{ resoldProducts(groupId: "${DEMO.groups[0]}", first: 1) { nodes { id } } }`, pick: (d: { resoldProducts: { nodes: { id: string }[] } }) => d.resoldProducts.nodes[0]?.id },
-  Organization: { query: `{ organization(id: "${DEMO.organizations.carbonBuyer}") { id } }`, pick: (d: { organization: { id: string } }) => d.organization.id },
+  ResoldProduct: {
+    query: `{ resoldProducts(groupId: "${DEMO.groups[0]}", first: 1) { nodes { id } } }`,
+    pick: (d: { resoldProducts: { nodes: { id: string }[] } }) => d.resoldProducts.nodes[0]?.id,
+  },
+  Organization: {
+    query: `{ organization(id: "${DEMO.organizations.carbonBuyer}") { id } }`,
+    pick: (d: { organization: { id: string } }) => d.organization.id,
+  },
   Project: {
     query: `{ organization(id: "${DEMO.organizations.carbonBuyer}") { inventory { nodes { credit { project { id } } } } } }`,
-    pick: (d: { organization: { inventory: { nodes: { credit: { project: { id: string } | null } | null }[] } } }) => d.organization.inventory.nodes.find((h) => h.credit?.project)?.credit!.project!.id,
+    pick: (d: { organization: { inventory: { nodes: { credit: { project: { id: string } | null } | null }[] } } }) =>
+      d.organization.inventory.nodes.find((h) => h.credit?.project)?.credit!.project!.id,
   },
 };
 
@@ -53,7 +79,11 @@ describe('node(id:) and nodes(ids:) through the gateway', () => {
 
   beforeAll(async () => {
     stack = await startStack('local');
-    [admin, alice, bob] = await Promise.all([tokenFor(DEMO.users.admin), tokenFor(DEMO.users.alice), tokenFor(DEMO.users.bob)]);
+    [admin, alice, bob] = await Promise.all([
+      tokenFor(DEMO.users.admin),
+      tokenFor(DEMO.users.alice),
+      tokenFor(DEMO.users.bob),
+    ]);
   }, 60_000);
   afterAll(() => stack?.stop());
 
@@ -76,18 +106,30 @@ describe('node(id:) and nodes(ids:) through the gateway', () => {
     }
     // All at once, in the order given.
     const all = [...ids.values()];
-    const data = ok(await graphql<{ nodes: { __typename: string; id: string }[] }>(url(), NODES, { ids: all }, { token: admin }));
+    const data = ok(
+      await graphql<{ nodes: { __typename: string; id: string }[] }>(url(), NODES, { ids: all }, { token: admin }),
+    );
     expect(data.nodes).toEqual([...ids].map(([type, id]) => ({ __typename: type, id })));
   });
 
   it("the gateway completes a node's fields from the subgraph that owns the type", async () => {
     const product = ids.get('Product')!;
     const q = 'query($id: ID!) { node(id: $id) { id ... on Product { name supplier { id name } } } }';
-    const data = ok(await graphql<{ node: { id: string; name: string; supplier: { id: string } | null } }>(url(), q, { id: product }, { token: admin }));
+    const data = ok(
+      await graphql<{ node: { id: string; name: string; supplier: { id: string } | null } }>(
+        url(),
+        q,
+        { id: product },
+        { token: admin },
+      ),
+    );
     expect(data.node.id).toBe(product);
     expect(typeof data.node.name).toBe('string');
     // A reference to another entity carries that entity's global id: node() takes it as it is.
-    if (data.node.supplier) expect(ok(await graphql(url(), NODE, { id: data.node.supplier.id }, { token: admin }))).toEqual({ node: { __typename: 'Supplier', id: data.node.supplier.id } });
+    if (data.node.supplier)
+      expect(ok(await graphql(url(), NODE, { id: data.node.supplier.id }, { token: admin }))).toEqual({
+        node: { __typename: 'Supplier', id: data.node.supplier.id },
+      });
   });
 
   it('a forged id or one of an unknown type is BAD_USER_INPUT; an unknown object of a known type is null', async () => {
@@ -96,20 +138,30 @@ describe('node(id:) and nodes(ids:) through the gateway', () => {
       expect(res.data).toEqual({ node: null });
       expect(codes(res)).toEqual(['BAD_USER_INPUT']);
     }
-    const missing = await graphql(url(), NODE, { id: toGlobalId('Product', 'de030000-0000-4000-8000-0000000000ff') }, { token: admin });
+    const missing = await graphql(
+      url(),
+      NODE,
+      { id: toGlobalId('Product', 'de030000-0000-4000-8000-0000000000ff') },
+      { token: admin },
+    );
     expect(missing).toMatchObject({ data: { node: null } });
     expect(missing.errors).toBeUndefined();
   });
 
   it('nodes(ids:) answers each id on its own and takes at most 100 ids', async () => {
-    const res = await graphql<{ nodes: unknown[] }>(url(), NODES, { ids: [ids.get('Product'), 'forged'] }, { token: admin });
+    const res = await graphql<{ nodes: unknown[] }>(
+      url(),
+      NODES,
+      { ids: [ids.get('Product'), 'forged'] },
+      { token: admin },
+    );
     expect(res.data?.nodes).toEqual([{ __typename: 'Product', id: ids.get('Product') }, null]);
     expect(res.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([['BAD_USER_INPUT', ['nodes', 1]]]);
     const tooMany = await graphql(url(), NODES, { ids: Array(101).fill(ids.get('Product')) }, { token: admin });
     expect(codes(tooMany)).toEqual(['BAD_USER_INPUT']);
   });
 
-  it("a global id of another type in an argument is BAD_USER_INPUT; the old local ids are still accepted", async () => {
+  it('a global id of another type in an argument is BAD_USER_INPUT; the old local ids are still accepted', async () => {
     const q = 'query($id: ID!) { product(id: $id) { id } }';
     expect(codes(await graphql(url(), q, { id: ids.get('Supplier') }, { token: admin }))).toEqual(['BAD_USER_INPUT']);
     const product = ids.get('Product')!;
@@ -119,13 +171,25 @@ describe('node(id:) and nodes(ids:) through the gateway', () => {
 
   it('access control applies: an object the caller may not see is null, as one that does not exist, as its own query answers', async () => {
     const organization = ids.get('Organization')!; // Carbon Buyer: Alice is a member, Bob is not
-    expect(ok(await graphql(url(), NODE, { id: organization }, { token: alice }))).toEqual({ node: { __typename: 'Organization', id: organization } });
-    const own = await graphql(url(), 'query($id: ID!) { organization(id: $id) { id } }', { id: organization }, { token: bob });
+    expect(ok(await graphql(url(), NODE, { id: organization }, { token: alice }))).toEqual({
+      node: { __typename: 'Organization', id: organization },
+    });
+    const own = await graphql(
+      url(),
+      'query($id: ID!) { organization(id: $id) { id } }',
+      { id: organization },
+      { token: bob },
+    );
     const viaNode = await graphql(url(), NODE, { id: organization }, { token: bob });
     expect(viaNode.data).toEqual({ node: null });
     expect(own.data).toEqual({ organization: null });
     expect(codes(viaNode)).toEqual([]);
-    const absent = await graphql(url(), NODE, { id: toGlobalId('Organization', 'no-such-organization') }, { token: bob });
+    const absent = await graphql(
+      url(),
+      NODE,
+      { id: toGlobalId('Organization', 'no-such-organization') },
+      { token: bob },
+    );
     expect(absent).toMatchObject({ data: { node: null } });
     expect(absent.errors).toBeUndefined();
     // Anonymous: nothing of the object either.
@@ -137,7 +201,9 @@ describe('node(id:) and nodes(ids:) through the gateway', () => {
     // A product only its owner and admins see stays hidden from an anonymous caller.
     expect(ok(await graphql(url(), NODE, { id: toGlobalId('Product', DEMO.products[3]!) }))).toEqual({ node: null });
     // A resold product is for signed-in users: to anyone else it does not exist.
-    const resold = await graphql(url(), 'query($id: ID!) { node(id: $id) { ... on ResoldProduct { name } } }', { id: ids.get('ResoldProduct') });
+    const resold = await graphql(url(), 'query($id: ID!) { node(id: $id) { ... on ResoldProduct { name } } }', {
+      id: ids.get('ResoldProduct'),
+    });
     expect(resold.data).toEqual({ node: null });
   });
 });

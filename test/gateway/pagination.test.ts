@@ -31,10 +31,14 @@ describe('keyset pagination through the gateway (local mode)', () => {
     await stack?.stop();
   });
 
-  const gql = <T,>(query: string, token = admin) => graphql<T>(stack.gateway.url, query, {}, { token });
+  const gql = <T>(query: string, token = admin) => graphql<T>(stack.gateway.url, query, {}, { token });
 
   async function page(coordinate: string, args: string): Promise<Page> {
-    const query = connectionQuery(coordinate, args, '{ edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }');
+    const query = connectionQuery(
+      coordinate,
+      args,
+      '{ edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }',
+    );
     const found = pageIn(ok(await gql(query)));
     if (!found) throw new Error(`${coordinate}: no page in the answer (is there a parent to reach it through?)`);
     return found;
@@ -44,34 +48,39 @@ describe('keyset pagination through the gateway (local mode)', () => {
     expect(twoWayConnections().sort()).toEqual(Object.keys(REACH).sort());
   });
 
-  it.each(Object.keys(REACH))('%s: forwards and backwards walk the same items; an offset cursor is refused', async (coordinate) => {
-    const forward: string[] = [];
-    let next = await page(coordinate, 'first: 2');
-    forward.push(...next.edges.map((e) => e.cursor));
-    while (next.pageInfo.hasNextPage) {
-      next = await page(coordinate, `first: 2, after: "${next.pageInfo.endCursor}"`);
+  it.each(Object.keys(REACH))(
+    '%s: forwards and backwards walk the same items; an offset cursor is refused',
+    async (coordinate) => {
+      const forward: string[] = [];
+      let next = await page(coordinate, 'first: 2');
       forward.push(...next.edges.map((e) => e.cursor));
-    }
-    const backward: string[] = [];
-    let previous = await page(coordinate, 'last: 2');
-    backward.unshift(...previous.edges.map((e) => e.cursor));
-    for (let step = 1; previous.pageInfo.hasPreviousPage; step++) {
-      // Every other page as Relay's loadPrevious asks for it: its fragment's default `first` beside `last`.
-      const relayDefault = step % 2 === 0 ? 'first: 20, ' : '';
-      previous = await page(coordinate, `${relayDefault}last: 2, before: "${previous.pageInfo.startCursor}"`);
+      while (next.pageInfo.hasNextPage) {
+        next = await page(coordinate, `first: 2, after: "${next.pageInfo.endCursor}"`);
+        forward.push(...next.edges.map((e) => e.cursor));
+      }
+      const backward: string[] = [];
+      let previous = await page(coordinate, 'last: 2');
       backward.unshift(...previous.edges.map((e) => e.cursor));
-    }
-    expect(backward).toEqual(forward);
-    expect(new Set(forward).size).toBe(forward.length);
-    walked.set(coordinate, forward.length);
+      for (let step = 1; previous.pageInfo.hasPreviousPage; step++) {
+        // Every other page as Relay's loadPrevious asks for it: its fragment's default `first` beside `last`.
+        const relayDefault = step % 2 === 0 ? 'first: 20, ' : '';
+        previous = await page(coordinate, `${relayDefault}last: 2, before: "${previous.pageInfo.startCursor}"`);
+        backward.unshift(...previous.edges.map((e) => e.cursor));
+      }
+      expect(backward).toEqual(forward);
+      expect(new Set(forward).size).toBe(forward.length);
+      walked.set(coordinate, forward.length);
 
-    // An offset cursor of the same list (what local lists used to hand out) is refused.
-    const { l } = forward[0] ? (JSON.parse(Buffer.from(forward[0], 'base64url').toString('utf8')) as { l?: string }) : {};
-    const offsetCursor = Buffer.from(JSON.stringify({ l, o: 0 })).toString('base64url');
-    const refused = await gql(connectionQuery(coordinate, `first: 1, after: "${offsetCursor}"`, '{ totalCount }'));
-    expect(codes(refused)).toContain('BAD_USER_INPUT');
-    expect(refused.errors?.[0]?.message).toContain('Invalid cursor');
-  });
+      // An offset cursor of the same list (what local lists used to hand out) is refused.
+      const { l } = forward[0]
+        ? (JSON.parse(Buffer.from(forward[0], 'base64url').toString('utf8')) as { l?: string })
+        : {};
+      const offsetCursor = Buffer.from(JSON.stringify({ l, o: 0 })).toString('base64url');
+      const refused = await gql(connectionQuery(coordinate, `first: 1, after: "${offsetCursor}"`, '{ totalCount }'));
+      expect(codes(refused)).toContain('BAD_USER_INPUT');
+      expect(refused.errors?.[0]?.message).toContain('Invalid cursor');
+    },
+  );
 
   it('walked many lists of more than one page (the demo data fills them)', () => {
     expect([...walked.values()].filter((n) => n > 2).length).toBeGreaterThanOrEqual(12);
@@ -79,11 +88,15 @@ describe('keyset pagination through the gateway (local mode)', () => {
 
   it('after one new order, page 2 repeats no order of page 1', async () => {
     const place = (key: string) =>
-      gql(`mutation { createOffsetOrderByMass(input: { mass: { amount: "1", unit: T }, idempotencyKey: "${key}" }) { offsetOrder { id } userErrors { code } } }`, alice);
+      gql(
+        `mutation { createOffsetOrderByMass(input: { mass: { amount: "1", unit: T }, idempotencyKey: "${key}" }) { offsetOrder { id } userErrors { code } } }`,
+        alice,
+      );
     ok(await place('pagination-1'));
     ok(await place('pagination-2'));
     type Orders = { offsetOrders: { nodes: { id: string }[]; pageInfo: { endCursor: string } } };
-    const list = (args: string) => gql<Orders>(`{ offsetOrders(${args}) { nodes { id } pageInfo { endCursor } } }`, alice);
+    const list = (args: string) =>
+      gql<Orders>(`{ offsetOrders(${args}) { nodes { id } pageInfo { endCursor } } }`, alice);
     const first = ok(await list('first: 2')).offsetOrders;
     ok(await place('pagination-3'));
     const second = ok(await list(`first: 2, after: "${first.pageInfo.endCursor}"`)).offsetOrders;
@@ -96,12 +109,21 @@ describe('keyset pagination through the gateway (local mode)', () => {
     type Suppliers = { productSuppliers: { nodes: { id: string; name: string }[]; pageInfo: { endCursor: string } } };
     const group = DEMO.groups[0];
     for (const name of ['Aardvark Farms', 'Abacus Mills', 'Acme Grain', 'Adder Oats']) {
-      ok(await gql(`mutation { createProductSupplier(input: { groupId: "${group}", name: "${name}" }) { productSupplier { id } userErrors { code } } }`));
+      ok(
+        await gql(
+          `mutation { createProductSupplier(input: { groupId: "${group}", name: "${name}" }) { productSupplier { id } userErrors { code } } }`,
+        ),
+      );
     }
-    const list = (args: string) => gql<Suppliers>(`{ productSuppliers(groupId: "${group}", ${args}) { nodes { id name } pageInfo { endCursor } } }`);
+    const list = (args: string) =>
+      gql<Suppliers>(`{ productSuppliers(groupId: "${group}", ${args}) { nodes { id name } pageInfo { endCursor } } }`);
     const everything = ok(await list('first: 100')).productSuppliers.nodes;
     const first = ok(await list('first: 2')).productSuppliers;
-    ok(await gql(`mutation { deleteProductSupplier(input: { id: "${first.nodes[0]!.id}" }) { deletedProductSupplierId userErrors { code } } }`));
+    ok(
+      await gql(
+        `mutation { deleteProductSupplier(input: { id: "${first.nodes[0]!.id}" }) { deletedProductSupplierId userErrors { code } } }`,
+      ),
+    );
     const second = ok(await list(`first: 2, after: "${first.pageInfo.endCursor}"`)).productSuppliers;
     expect(second.nodes).toEqual(everything.slice(2, 4));
   });

@@ -28,11 +28,15 @@ describe('per-request work with distinct callers', () => {
   beforeAll(async () => {
     stack = await startStack('local');
     // A second gateway over the same subgraphs that reports the plan of every request it executes.
-    gateway = await serveGateway(stack.config, 0, [useQueryPlan({ onQueryPlan: (plan) => plans.add(plan) }) as unknown as GatewayPlugin]);
+    gateway = await serveGateway(stack.config, 0, [
+      useQueryPlan({ onQueryPlan: (plan) => plans.add(plan) }) as unknown as GatewayPlugin,
+    ]);
     tokens = await Promise.all([
       tokenFor(DEMO.users.alice),
       tokenFor(DEMO.users.bob),
-      ...Array.from({ length: CALLERS - 2 }, (_v, i) => tokenFor({ id: randomUUID(), email: `caller-${i}@buyer.example`, role: 'USER' })),
+      ...Array.from({ length: CALLERS - 2 }, (_v, i) =>
+        tokenFor({ id: randomUUID(), email: `caller-${i}@buyer.example`, role: 'USER' }),
+      ),
     ]);
   });
   afterAll(async () => {
@@ -91,7 +95,9 @@ describe('per-request work with distinct callers', () => {
       return original(value, options);
     }) as typeof structuredClone;
     try {
-      const answers = await Promise.all(tokens.slice(0, 4).map((token) => graphql(gateway.url, BENCH_QUERY, {}, { token })));
+      const answers = await Promise.all(
+        tokens.slice(0, 4).map((token) => graphql(gateway.url, BENCH_QUERY, {}, { token })),
+      );
       for (const { errors } of answers) expect(errors ?? []).toEqual([]);
     } finally {
       globalThis.structuredClone = original;

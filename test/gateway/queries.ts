@@ -19,4 +19,5 @@ export const nested = (levels: number) => `{ ${'a { '.repeat(levels - 1)}b${' }'
 export const directives = (count: number) => `{ __typename${' @include(if: true)'.repeat(count)} }`;
 
 /** Two nested pages of 100: 20,301 objects. */
-export const COSTLY = '{ products(first: 100) { nodes { supplier { payments(first: 100) { nodes { amount { amount } } } } } } }';
+export const COSTLY =
+  '{ products(first: 100) { nodes { supplier { payments(first: 100) { nodes { amount { amount } } } } } } }';

@@ -18,7 +18,11 @@ const codesOf = (body: Body) => (body.errors ?? []).map((e) => e.extensions?.cod
 const persisted = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
 
 async function post(url: string, body: Record<string, unknown>, token?: string) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
   return (await res.json()) as Body;
 }
 
@@ -41,7 +45,10 @@ describe('a frozen Redis is a miss, not a hang', () => {
 
   beforeAll(async () => {
     proxy = await startFreezeProxy(target.hostname, Number(target.port || 6379));
-    stack = await startStack('local', { REDIS_URL: `redis://127.0.0.1:${proxy.port}${target.pathname}`, REDIS_COMMAND_TIMEOUT_MS: '300' });
+    stack = await startStack('local', {
+      REDIS_URL: `redis://127.0.0.1:${proxy.port}${target.pathname}`,
+      REDIS_COMMAND_TIMEOUT_MS: '300',
+    });
     alice = await tokenFor(DEMO.users.alice);
   }, 60_000);
   afterAll(async () => {
@@ -57,15 +64,32 @@ describe('a frozen Redis is a miss, not a hang', () => {
 
     proxy.freeze();
     const events: string[] = [];
-    const answered = <T,>(name: string, p: Promise<T>) => p.then((value) => (events.push(name), value));
+    const answered = <T>(name: string, p: Promise<T>) => p.then((value) => (events.push(name), value));
     const known = `query Known { __typename } # ${run}`;
     const fresh = `query Fresh { __typename } # ${run}`;
     const answers = Promise.all([
       answered('cacheable query', graphql(stack.gateway.url, cacheable)),
-      answered('persisted lookup', post(stack.gateway.url, { extensions: persisted(sha256(`query Before { __typename } # ${run}`)) })),
-      answered('persisted registration', post(stack.gateway.url, { query: fresh, extensions: persisted(sha256(fresh)) })),
-      answered('mutation', graphql(stack.gateway.url, `mutation { subscribeToMailingList(input: { email: "${run}@buyer.example" }) { entry { id } userErrors { code } } }`, {}, { token: alice })),
-      answered('second cacheable query', graphql(stack.gateway.url, `{ ${run}b: creditTypes(first: 1) { nodes { id } } }`)),
+      answered(
+        'persisted lookup',
+        post(stack.gateway.url, { extensions: persisted(sha256(`query Before { __typename } # ${run}`)) }),
+      ),
+      answered(
+        'persisted registration',
+        post(stack.gateway.url, { query: fresh, extensions: persisted(sha256(fresh)) }),
+      ),
+      answered(
+        'mutation',
+        graphql(
+          stack.gateway.url,
+          `mutation { subscribeToMailingList(input: { email: "${run}@buyer.example" }) { entry { id } userErrors { code } } }`,
+          {},
+          { token: alice },
+        ),
+      ),
+      answered(
+        'second cacheable query',
+        graphql(stack.gateway.url, `{ ${run}b: creditTypes(first: 1) { nodes { id } } }`),
+      ),
     ]);
     // Thawed once everything answered, or after 20 s: a request that waited for Redis answers after the thaw.
     await Promise.race([answers, new Promise((r) => setTimeout(r, 20_000))]);

@@ -13,7 +13,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { buildSchema, Kind, parse, print, validate, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import relay from 'relay-runtime';
-import type { ConcreteRequest, GraphQLResponse, ReaderFragment, ReaderSelection, RequestParameters, SingularReaderSelector, Variables } from 'relay-runtime';
+import type {
+  ConcreteRequest,
+  GraphQLResponse,
+  ReaderFragment,
+  ReaderSelection,
+  RequestParameters,
+  SingularReaderSelector,
+  Variables,
+} from 'relay-runtime';
 import { DEMO, demoId } from '../../lib/demo.ts';
 import { toGlobalId } from '../../lib/global-id.ts';
 import { ROOT } from '../../lib/subgraph.ts';
@@ -42,9 +50,17 @@ function fragmentsOfFile(): Map<string, FragmentDefinitionNode> {
 
 /** A selection set as field names, nested fields after their parent's name: the shape both a document and an artifact have. */
 const shapeOfDocument = (set: SelectionSetNode): unknown[] =>
-  set.selections.map((s) => (s.kind === Kind.FIELD ? (s.selectionSet ? { [s.name.value]: shapeOfDocument(s.selectionSet) } : s.name.value) : s.kind));
+  set.selections.map((s) =>
+    s.kind === Kind.FIELD
+      ? s.selectionSet
+        ? { [s.name.value]: shapeOfDocument(s.selectionSet) }
+        : s.name.value
+      : s.kind,
+  );
 const shapeOfArtifact = (selections: readonly ReaderSelection[]): unknown[] =>
-  selections.map((s) => (s.kind === 'ScalarField' ? s.name : s.kind === 'LinkedField' ? { [s.name]: shapeOfArtifact(s.selections) } : s.kind));
+  selections.map((s) =>
+    s.kind === 'ScalarField' ? s.name : s.kind === 'LinkedField' ? { [s.name]: shapeOfArtifact(s.selections) } : s.kind,
+  );
 
 interface Artifacts {
   query: ConcreteRequest;
@@ -68,18 +84,25 @@ describe('the Relay node fragments', () => {
     expect([...fragments.keys()].sort()).toEqual(NODE_TYPES);
     for (const [type, fragment] of fragments) {
       const refetchable = fragment.directives?.find((d) => d.name.value === 'refetchable');
-      expect([fragment.name.value, refetchable && print(refetchable)]).toEqual([`RelayNode_${type}`, `@refetchable(queryName: "RelayNode${type}RefetchQuery")`]);
+      expect([fragment.name.value, refetchable && print(refetchable)]).toEqual([
+        `RelayNode_${type}`,
+        `@refetchable(queryName: "RelayNode${type}RefetchQuery")`,
+      ]);
     }
   });
 
   it('are the generator’s output for the current schema (every scalar, enum and small value object field of each type)', () => {
-    const regenerate = 'node test/relay/nodes/node-types.generate.ts && (cd test/relay/nodes && npx relay-compiler@21.0.1)';
+    const regenerate =
+      'node test/relay/nodes/node-types.generate.ts && (cd test/relay/nodes && npx relay-compiler@21.0.1)';
     expect([regenerate, readFileSync(NODE_TYPES_FILE, 'utf8')]).toEqual([regenerate, nodeTypesSource(api)]);
   });
 
   it("have relay-compiler's artifacts, unedited, selecting what the fragments select, valid against the public schema", async () => {
     const fragments = fragmentsOfFile();
-    const expected = NODE_TYPES.flatMap((t) => [`RelayNode${t}RefetchQuery.graphql.ts`, `RelayNode_${t}.graphql.ts`]).sort();
+    const expected = NODE_TYPES.flatMap((t) => [
+      `RelayNode${t}RefetchQuery.graphql.ts`,
+      `RelayNode_${t}.graphql.ts`,
+    ]).sort();
     expect(readdirSync(ARTIFACTS).sort()).toEqual(expected);
     for (const file of expected) {
       const text = readFileSync(join(ARTIFACTS, file), 'utf8');
@@ -91,7 +114,10 @@ describe('the Relay node fragments', () => {
     for (const type of NODE_TYPES) {
       const { query, fragment } = (await artifactsOf(type))!;
       expect([type, validate(api, parse(query.params.text!))]).toEqual([type, []]);
-      expect([type, shapeOfArtifact(fragment.selections)]).toEqual([type, shapeOfDocument(fragments.get(type)!.selectionSet)]);
+      expect([type, shapeOfArtifact(fragment.selections)]).toEqual([
+        type,
+        shapeOfDocument(fragments.get(type)!.selectionSet),
+      ]);
     }
   });
 });
@@ -150,9 +176,19 @@ const NOTHING = demoId(15, 0xfffe);
 
 describe("Relay's refetch of every Node type against the gateway", () => {
   let stack: Stack;
-  const tokens: Record<Identity, string | undefined> = { anonymous: undefined, alice: undefined, bob: undefined, admin: undefined };
+  const tokens: Record<Identity, string | undefined> = {
+    anonymous: undefined,
+    alice: undefined,
+    bob: undefined,
+    admin: undefined,
+  };
   /** Every request Relay sent and the answer it got. */
-  const sent: { who: Identity; name: string; variables: Variables; response: { data?: unknown; errors?: unknown[] } }[] = [];
+  const sent: {
+    who: Identity;
+    name: string;
+    variables: Variables;
+    response: { data?: unknown; errors?: unknown[] };
+  }[] = [];
   const environments = new Map<Identity, InstanceType<typeof Environment>>();
   /** What Relay warned about (it warns with console.error outside production: a field missing from a payload, …). */
   const warnings: string[] = [];
@@ -165,7 +201,9 @@ describe("Relay's refetch of every Node type against the gateway", () => {
     tokens.admin = await tokenFor(DEMO.users.admin);
     // A pooled retirement: a whole tonne ordered fills one at once (Lune retires its own).
     const placed = ok(
-      await graphql<{ createOffsetOrderByMass: { offsetOrder: { retirementShares: { retirement: { id: string } | null }[] } } }>(
+      await graphql<{
+        createOffsetOrderByMass: { offsetOrder: { retirementShares: { retirement: { id: string } | null }[] } };
+      }>(
         stack.gateway.url,
         'mutation { createOffsetOrderByMass(input: { mass: { amount: "1", unit: T }, idempotencyKey: "relay-refetch-pool" }) { offsetOrder { retirementShares { retirement { id } } } } }',
         {},
@@ -173,7 +211,9 @@ describe("Relay's refetch of every Node type against the gateway", () => {
       ),
     );
     const pool = placed.createOffsetOrderByMass.offsetOrder.retirementShares.find((s) => s.retirement)!.retirement!.id;
-    CASES.OffsetPoolRetirement = [{ id: Buffer.from(pool, 'base64url').toString('utf8').split(':')[1]!, see: EVERYONE, hidden: null }];
+    CASES.OffsetPoolRetirement = [
+      { id: Buffer.from(pool, 'base64url').toString('utf8').split(':')[1]!, see: EVERYONE, hidden: null },
+    ];
   }, 60_000);
   afterAll(async () => {
     jest.restoreAllMocks();
@@ -187,7 +227,10 @@ describe("Relay's refetch of every Node type against the gateway", () => {
     const network = Network.create(async (params: RequestParameters, variables: Variables) => {
       const response = await fetch(stack.gateway.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(tokens[who] ? { authorization: `Bearer ${tokens[who]}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(tokens[who] ? { authorization: `Bearer ${tokens[who]}` } : {}),
+        },
         body: JSON.stringify({ query: params.text, variables }),
       });
       const answer = (await response.json()) as { data?: unknown; errors?: unknown[] };
@@ -229,16 +272,24 @@ describe("Relay's refetch of every Node type against the gateway", () => {
     const root = OWN[type]?.(id, who, object) ?? null;
     const res = root
       ? await graphql<{ value: unknown }>(stack.gateway.url, `{ value: ${root} ${fields} }`, {}, { token: tokens[who] })
-      : await graphql<{ value: unknown[] }>(stack.gateway.url, `query($ids: [ID!]!) { value: nodes(ids: $ids) { ... on ${type} ${fields} } }`, { ids: [id] }, { token: tokens[who] });
+      : await graphql<{ value: unknown[] }>(
+          stack.gateway.url,
+          `query($ids: [ID!]!) { value: nodes(ids: $ids) { ... on ${type} ${fields} } }`,
+          { ids: [id] },
+          { token: tokens[who] },
+        );
     const data = ok(res);
     return root ? data.value : (data.value as unknown[])[0];
   }
 
   /** A value, or what was thrown instead, so that every refetch of a test ends before it does. */
-  const settled = <T>(promise: Promise<T>): Promise<T | { thrown: string }> => promise.catch((error: unknown) => ({ thrown: error instanceof Error ? error.message : String(error) }));
+  const settled = <T>(promise: Promise<T>): Promise<T | { thrown: string }> =>
+    promise.catch((error: unknown) => ({ thrown: error instanceof Error ? error.message : String(error) }));
 
   it("reads through node(id:) what each type's own query reads, for every identity that may see a demo object of it", async () => {
-    const pairs = NODE_TYPES.flatMap((type) => (CASES[type] ?? []).flatMap((object) => object.see.map((who) => ({ type, object, who }))));
+    const pairs = NODE_TYPES.flatMap((type) =>
+      (CASES[type] ?? []).flatMap((object) => object.see.map((who) => ({ type, object, who }))),
+    );
     // Every Node type is refetched, each by an identity that may see it.
     expect(NODE_TYPES.filter((t) => !pairs.some((p) => p.type === t))).toEqual([]);
     const differences: string[] = [];
@@ -247,9 +298,18 @@ describe("Relay's refetch of every Node type against the gateway", () => {
     await Promise.all(
       pairs.map(async ({ type, object, who }) => {
         const id = toGlobalId(type, object.id);
-        const [viaRelay, viaOwn] = await Promise.all([settled(refetch(type, id, who)), settled(readOwn(type, object, who))]);
-        if (JSON.stringify(sortKeys(viaRelay)) !== JSON.stringify(sortKeys(viaOwn)) || viaRelay === null || 'thrown' in viaRelay) {
-          differences.push(`${type} ${object.id} as ${who}: relay ${JSON.stringify(viaRelay)} own ${JSON.stringify(viaOwn)}`);
+        const [viaRelay, viaOwn] = await Promise.all([
+          settled(refetch(type, id, who)),
+          settled(readOwn(type, object, who)),
+        ]);
+        if (
+          JSON.stringify(sortKeys(viaRelay)) !== JSON.stringify(sortKeys(viaOwn)) ||
+          viaRelay === null ||
+          'thrown' in viaRelay
+        ) {
+          differences.push(
+            `${type} ${object.id} as ${who}: relay ${JSON.stringify(viaRelay)} own ${JSON.stringify(viaOwn)}`,
+          );
         }
       }),
     );
@@ -257,19 +317,33 @@ describe("Relay's refetch of every Node type against the gateway", () => {
     // One request per refetch, each the type's refetch query with the id alone, answered without an error.
     const mine = sent.slice(before);
     expect(mine.length).toBe(pairs.length);
-    for (const s of mine) expect([s.name, s.variables, s.response.errors]).toEqual([expect.stringMatching(/^RelayNode\w+RefetchQuery$/), { id: s.variables.id }, undefined]);
+    for (const s of mine)
+      expect([s.name, s.variables, s.response.errors]).toEqual([
+        expect.stringMatching(/^RelayNode\w+RefetchQuery$/),
+        { id: s.variables.id },
+        undefined,
+      ]);
     expect(warnings.slice(warned)).toEqual([]);
   }, 60_000);
 
   it('gets node: null, without an error, for an identity that may not see the object, and for an id of nothing', async () => {
     const hidden = NODE_TYPES.flatMap((type) =>
-      (CASES[type] ?? []).map((object) => (object.hidden ? { type, id: object.id, who: object.hidden } : { type, id: NOTHING, who: 'alice' as Identity })),
+      (CASES[type] ?? []).map((object) =>
+        object.hidden ? { type, id: object.id, who: object.hidden } : { type, id: NOTHING, who: 'alice' as Identity },
+      ),
     );
     // Each type has an identity or an id that sees nothing.
     expect(NODE_TYPES.filter((t) => !hidden.some((h) => h.type === t))).toEqual([]);
     const before = sent.length;
     const warned = warnings.length;
-    const answers = await Promise.all(hidden.map(async ({ type, id, who }) => ({ type, id, who, node: await settled(refetch(type, toGlobalId(type, id), who)) })));
+    const answers = await Promise.all(
+      hidden.map(async ({ type, id, who }) => ({
+        type,
+        id,
+        who,
+        node: await settled(refetch(type, toGlobalId(type, id), who)),
+      })),
+    );
     expect(answers.filter((a) => a.node !== null)).toEqual([]);
     const requests = sent.slice(before);
     expect(requests.length).toBe(hidden.length);
@@ -281,6 +355,11 @@ describe("Relay's refetch of every Node type against the gateway", () => {
 /** A value with its objects' keys in order: Relay reads fields in its own order. */
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortKeys(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, sortKeys(v)]),
+    );
   return value;
 }

@@ -16,7 +16,18 @@ import { ROOT } from '../../lib/paths.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
-const { Environment, Network, RecordSource, Store, createOperationDescriptor, getPaginationMetadata, getPaginationVariables, getSelector, getValueAtPath, __internal } = relay;
+const {
+  Environment,
+  Network,
+  RecordSource,
+  Store,
+  createOperationDescriptor,
+  getPaginationMetadata,
+  getPaginationVariables,
+  getSelector,
+  getValueAtPath,
+  __internal,
+} = relay;
 
 const ARTIFACTS = join(ROOT, 'test', 'relay', '__generated__');
 
@@ -33,7 +44,8 @@ describe('the Relay artifacts', () => {
       expect([file, createHash('md5').update(unsigned).digest('hex')]).toEqual([file, digest]);
     }
     const { paginationRequest } = getPaginationMetadata(productsFragment, 'RelayProducts');
-    for (const request of [productsQuery, paginationRequest as typeof productsQuery]) expect(validate(schema, parse(request.params.text!))).toEqual([]);
+    for (const request of [productsQuery, paginationRequest as typeof productsQuery])
+      expect(validate(schema, parse(request.params.text!))).toEqual([]);
   });
 });
 
@@ -71,7 +83,9 @@ describe("Relay's loadPrevious against the gateway", () => {
 
   it('opens the list before a product, then pages back to its start', async () => {
     type All = { products: { edges: { cursor: string; node: { id: string } }[] } };
-    const all = ok(await graphql<All>(stack.gateway.url, '{ products(first: 100, order: ASC) { edges { cursor node { id } } } }')).products.edges;
+    const all = ok(
+      await graphql<All>(stack.gateway.url, '{ products(first: 100, order: ASC) { edges { cursor node { id } } } }'),
+    ).products.edges;
     expect(all.length).toBeGreaterThanOrEqual(4);
     const environment = relayEnvironment();
 
@@ -86,21 +100,43 @@ describe("Relay's loadPrevious against the gateway", () => {
 
     /** What usePaginationFragment's loadPrevious(count) does (react-relay's useLoadMoreFunction). */
     const loadPrevious = async (count: number) => {
-      const { paginationRequest, paginationMetadata, connectionPathInFragmentData } = getPaginationMetadata(productsFragment, 'RelayProducts');
-      const connection = getValueAtPath(environment.lookup(fragment).data, connectionPathInFragmentData) as ProductsPage['products'];
+      const { paginationRequest, paginationMetadata, connectionPathInFragmentData } = getPaginationMetadata(
+        productsFragment,
+        'RelayProducts',
+      );
+      const connection = getValueAtPath(
+        environment.lookup(fragment).data,
+        connectionPathInFragmentData,
+      ) as ProductsPage['products'];
       const baseVariables = { ...fragment.owner.variables, ...fragment.variables };
-      const variables = getPaginationVariables('backward', count, connection.pageInfo.startCursor, baseVariables, {}, paginationMetadata);
-      await __internal.fetchQuery(environment, createOperationDescriptor(paginationRequest, variables, { force: true })).toPromise();
+      const variables = getPaginationVariables(
+        'backward',
+        count,
+        connection.pageInfo.startCursor,
+        baseVariables,
+        {},
+        paginationMetadata,
+      );
+      await __internal
+        .fetchQuery(environment, createOperationDescriptor(paginationRequest, variables, { force: true }))
+        .toPromise();
     };
 
     await loadPrevious(1);
     expect(ids()).toEqual([all[1]!.node.id, all[2]!.node.id]);
-    expect(sent.at(-1)).toEqual({ name: 'RelayProductsPaginationQuery', variables: { first: 2, after: null, last: 1, before: expect.any(String) } });
+    expect(sent.at(-1)).toEqual({
+      name: 'RelayProductsPaginationQuery',
+      variables: { first: 2, after: null, last: 1, before: expect.any(String) },
+    });
 
     await loadPrevious(1);
     expect(ids()).toEqual([all[0]!.node.id, all[1]!.node.id, all[2]!.node.id]);
     expect(read().products.pageInfo.hasPreviousPage).toBe(false);
     // The opening page and two pages back, each one request.
-    expect(sent.map((s) => s.name)).toEqual(['RelayProductsQuery', 'RelayProductsPaginationQuery', 'RelayProductsPaginationQuery']);
+    expect(sent.map((s) => s.name)).toEqual([
+      'RelayProductsQuery',
+      'RelayProductsPaginationQuery',
+      'RelayProductsPaginationQuery',
+    ]);
   });
 });

@@ -36,7 +36,11 @@ describe('response cache (in memory)', () => {
   beforeAll(async () => {
     stack = await startStack('local');
     requests = countRequests(stack);
-    [admin, alice, bob] = await Promise.all([tokenFor(DEMO.users.admin), tokenFor(DEMO.users.alice), tokenFor(DEMO.users.bob)]);
+    [admin, alice, bob] = await Promise.all([
+      tokenFor(DEMO.users.admin),
+      tokenFor(DEMO.users.alice),
+      tokenFor(DEMO.users.bob),
+    ]);
   });
   afterAll(async () => {
     await stack?.stop();
@@ -55,7 +59,11 @@ describe('response cache (in memory)', () => {
   it('an answer from the cache says so, with its age and maxAge in seconds; a fresh answer says nothing', async () => {
     const query = `{ ${run}age: creditTypes(first: 1) { nodes { id } } }`;
     const post = async () => {
-      const res = await fetch(stack.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      const res = await fetch(stack.gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
       return (await res.json()) as { data: unknown; extensions?: Record<string, unknown> };
     };
     const fresh = await post();
@@ -72,11 +80,13 @@ describe('response cache (in memory)', () => {
     const query = `{ ${run}: puroInventory(first: 1) { nodes { id } } me { id } }`;
     await graphql(stack.gateway.url, query, {}, { token: alice });
     const before = requests.marketplace;
-    expect(ok(await graphql<{ me: { id: string } }>(stack.gateway.url, query, {}, { token: alice })).me.id).toBe(DEMO_IDS.users.alice);
+    expect(ok(await graphql<{ me: { id: string } }>(stack.gateway.url, query, {}, { token: alice })).me.id).toBe(
+      DEMO_IDS.users.alice,
+    );
     expect(requests.marketplace).toBe(before + 1);
   });
 
-  it("a PRIVATE answer (the catalogue with a product only its owner and an admin see) is never served to another caller", async () => {
+  it('a PRIVATE answer (the catalogue with a product only its owner and an admin see) is never served to another caller', async () => {
     // Not public: its owner (alice) and an admin see it, nobody else.
     const hidden = DEMO_IDS.products[3]!;
     const query = `{ ${run}: products(first: 100) { nodes { id } } }`;
@@ -101,14 +111,22 @@ describe('response cache (in memory)', () => {
   it('a mutation that returns a Product invalidates every kept answer with a Product', async () => {
     const product = DEMO_IDS.products[0]!;
     const query = `{ ${run}: products(first: 100) { nodes { id name } } }`;
-    const nameIn = (data: Record<string, { nodes: { id: string; name: string }[] }>) => data[run]!.nodes.find((n) => n.id === product)?.name;
+    const nameIn = (data: Record<string, { nodes: { id: string; name: string }[] }>) =>
+      data[run]!.nodes.find((n) => n.id === product)?.name;
     await graphql(stack.gateway.url, query);
     let before = requests.marketplace;
     const old = nameIn(ok(await graphql(stack.gateway.url, query)));
     expect(requests.marketplace).toBe(before);
 
     const renamed = `${old} (renamed ${run})`;
-    ok(await graphql(stack.gateway.url, 'mutation($id: ID!, $name: String) { updateProduct(input: { id: $id, name: $name }) { product { id } } }', { id: product, name: renamed }, { token: admin }));
+    ok(
+      await graphql(
+        stack.gateway.url,
+        'mutation($id: ID!, $name: String) { updateProduct(input: { id: $id, name: $name }) { product { id } } }',
+        { id: product, name: renamed },
+        { token: admin },
+      ),
+    );
     before = requests.marketplace;
     expect(nameIn(ok(await graphql(stack.gateway.url, query)))).toBe(renamed);
     expect(requests.marketplace).toBe(before + 1);
@@ -135,7 +153,8 @@ describe('response cache shared by gateway replicas (REDIS_URL)', () => {
   it("an answer kept through one replica is served by the other, and one replica's mutation invalidates it for both", async () => {
     const product = DEMO_IDS.products[1]!;
     const query = `{ ${run}: products(first: 100) { nodes { id name } } }`;
-    const nameIn = (data: Record<string, { nodes: { id: string; name: string }[] }>) => data[run]!.nodes.find((n) => n.id === product)?.name;
+    const nameIn = (data: Record<string, { nodes: { id: string; name: string }[] }>) =>
+      data[run]!.nodes.find((n) => n.id === product)?.name;
     // Until a replica's Redis connection is ready it answers without the cache.
     let before = 0;
     for (let tries = 0; tries < 50; tries++) {
@@ -148,7 +167,14 @@ describe('response cache shared by gateway replicas (REDIS_URL)', () => {
     expect(requests.marketplace).toBe(before);
 
     const renamed = `Renamed ${run}`;
-    ok(await graphql(stack.gateway.url, 'mutation($id: ID!, $name: String) { updateProduct(input: { id: $id, name: $name }) { product { id } } }', { id: product, name: renamed }, { token: admin }));
+    ok(
+      await graphql(
+        stack.gateway.url,
+        'mutation($id: ID!, $name: String) { updateProduct(input: { id: $id, name: $name }) { product { id } } }',
+        { id: product, name: renamed },
+        { token: admin },
+      ),
+    );
     before = requests.marketplace;
     expect(nameIn(ok(await graphql(other.url, query)))).toBe(renamed);
     expect(requests.marketplace).toBe(before + 1);
@@ -162,7 +188,13 @@ describe('cache policy and bounds', () => {
     type Query { a: A @cacheControl(maxAge: 60) b: A @cacheControl(maxAge: 10, scope: "PRIVATE") c: A }
     type A { x: Int inner: A }
   `);
-  const local = { hints: new Map([['Query.a', { maxAge: 60 }], ['Query.b', { maxAge: 10, scope: 'PRIVATE' as const }]]), perCaller: new Set(['A.inner']) };
+  const local = {
+    hints: new Map([
+      ['Query.a', { maxAge: 60 }],
+      ['Query.b', { maxAge: 10, scope: 'PRIVATE' as const }],
+    ]),
+    perCaller: new Set(['A.inner']),
+  };
   const policy = (q: string) => policyOf(parse(q), undefined, schema, local);
 
   it('reads hints and per-caller fields from the supergraph', () => {

@@ -4,12 +4,26 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { GraphQLError, buildSchema, parse, type OperationDefinitionNode } from 'graphql';
 import { BoundedCache } from '../../gateway/document-cache.ts';
-import { LimitCode, checkShape, measureDocument, operationCost, parseWithinTokens, type QueryLimits } from '../../gateway/limits.ts';
+import {
+  LimitCode,
+  checkShape,
+  measureDocument,
+  operationCost,
+  parseWithinTokens,
+  type QueryLimits,
+} from '../../gateway/limits.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { doublingFragments } from './queries.ts';
 
 const schema = buildSchema(readFileSync(join(ROOT, 'schema', 'api.graphql'), 'utf8'));
-const LIMITS: QueryLimits = { maxTokens: 2000, maxAliases: 30, maxDirectives: 50, maxSelections: 2000, maxDepth: 15, maxCost: 10_000 };
+const LIMITS: QueryLimits = {
+  maxTokens: 2000,
+  maxAliases: 30,
+  maxDirectives: 50,
+  maxSelections: 2000,
+  maxDepth: 15,
+  maxCost: 10_000,
+};
 const cost = (query: string, variables: Record<string, unknown> = {}) => {
   const document = parse(query);
   return operationCost(schema, document, document.definitions[0] as OperationDefinitionNode, variables);
@@ -17,7 +31,11 @@ const cost = (query: string, variables: Record<string, unknown> = {}) => {
 
 describe('document measures', () => {
   it('count fields, aliases and directives as executed: a fragment once per spread', () => {
-    const m = measureDocument(parse('{ a: products { ...C ...C } } fragment C on ProductConnection { n: totalCount @include(if: true) pageInfo { hasNextPage } }'));
+    const m = measureDocument(
+      parse(
+        '{ a: products { ...C ...C } } fragment C on ProductConnection { n: totalCount @include(if: true) pageInfo { hasNextPage } }',
+      ),
+    );
     expect(m).toEqual({ aliases: 3, directives: 2, selections: 7, depth: 3 });
   });
 
@@ -31,14 +49,20 @@ describe('document measures', () => {
 
   it('follow fragments for depth and survive a fragment cycle (left to validation)', () => {
     expect(measureDocument(parse('{ a { ...F } } fragment F on T { b { c { d } } }')).depth).toBe(4);
-    expect(measureDocument(parse('{ a { ...F } } fragment F on T { b { ...G } } fragment G on T { c { ...F } }')).depth).toBe(3);
+    expect(
+      measureDocument(parse('{ a { ...F } } fragment F on T { b { ...G } } fragment G on T { c { ...F } }')).depth,
+    ).toBe(3);
   });
 
   it('refuse each limit with its own code', () => {
     const deep = `{ ${'a { '.repeat(16)}b${' }'.repeat(16)} }`;
     expect(checkShape(parse(deep), LIMITS)?.extensions.code).toBe(LimitCode.depth);
-    expect(checkShape(parse(`{ ${Array.from({ length: 31 }, (_, i) => `a${i}: b`).join(' ')} }`), LIMITS)?.extensions.code).toBe(LimitCode.aliases);
-    expect(checkShape(parse(`{ a${' @skip(if: false)'.repeat(51)} }`), LIMITS)?.extensions.code).toBe(LimitCode.directives);
+    expect(
+      checkShape(parse(`{ ${Array.from({ length: 31 }, (_, i) => `a${i}: b`).join(' ')} }`), LIMITS)?.extensions.code,
+    ).toBe(LimitCode.aliases);
+    expect(checkShape(parse(`{ a${' @skip(if: false)'.repeat(51)} }`), LIMITS)?.extensions.code).toBe(
+      LimitCode.directives,
+    );
     expect(checkShape(parse(`{ a${' @skip(if: false)'.repeat(50)} }`), LIMITS)).toBeNull();
   });
 
@@ -69,9 +93,14 @@ describe('operation cost', () => {
   });
 
   it('nested pages multiply; fragments are costed once and reused', () => {
-    const query = '{ products(first: 100) { nodes { supplier { payments(first: 100) { nodes { amount { amount } } } } } } }';
+    const query =
+      '{ products(first: 100) { nodes { supplier { payments(first: 100) { nodes { amount { amount } } } } } } }';
     expect(cost(query)).toBe(1 + 100 * (1 + 1 + 1 + 100 * (1 + 1)));
-    expect(cost('{ products(first: 100) { ...P } } fragment P on ProductConnection { nodes { supplier { payments(first: 100) { nodes { amount { amount } } } } } }')).toBe(cost(query));
+    expect(
+      cost(
+        '{ products(first: 100) { ...P } } fragment P on ProductConnection { nodes { supplier { payments(first: 100) { nodes { amount { amount } } } } } }',
+      ),
+    ).toBe(cost(query));
   });
 
   it('a list outside a connection counts as 20 items; a mutation field weighs 10', () => {
@@ -89,7 +118,8 @@ describe('operation cost', () => {
 });
 
 describe('bounded cache', () => {
-  const cache = (maxEntries: number, maxBytes: number) => new BoundedCache<string>({ maxEntries, maxBytes, sizeOf: (key, value) => key.length + value.length });
+  const cache = (maxEntries: number, maxBytes: number) =>
+    new BoundedCache<string>({ maxEntries, maxBytes, sizeOf: (key, value) => key.length + value.length });
 
   it('evicts the least recently used entry past the entry limit', () => {
     const c = cache(2, 1000);

@@ -16,7 +16,8 @@ describe('string limits through the gateway (local mode)', () => {
   let stack: Stack;
   let alice: string;
   let admin: string;
-  const gql = (query: string, variables: Record<string, unknown>, token?: string) => graphql<Json>(stack.gateway.url, query, variables, { token });
+  const gql = (query: string, variables: Record<string, unknown>, token?: string) =>
+    graphql<Json>(stack.gateway.url, query, variables, { token });
 
   beforeAll(async () => {
     stack = await startStack('local');
@@ -32,7 +33,12 @@ describe('string limits through the gateway (local mode)', () => {
     const before = ok(await gql(COUNT, {}, alice));
     const input = (orderHash: string) => ({ productId: DEMO.products[0], quantity: '1', isPublic: false, orderHash });
     const refused = ok(await gql(CREATE, { input: input(`0x${'a'.repeat(254)}`) }, alice)).createOrder;
-    expect(refused).toEqual({ order: null, userErrors: [{ field: ['input', 'orderHash'], code: 'INVALID', message: '"input.orderHash" has at most 255 characters' }] });
+    expect(refused).toEqual({
+      order: null,
+      userErrors: [
+        { field: ['input', 'orderHash'], code: 'INVALID', message: '"input.orderHash" has at most 255 characters' },
+      ],
+    });
     expect(ok(await gql(COUNT, {}, alice))).toEqual(before);
     const hash = `0x${'b'.repeat(253)}`;
     const placed = ok(await gql(CREATE, { input: input(hash) }, alice)).createOrder;
@@ -44,10 +50,26 @@ describe('string limits through the gateway (local mode)', () => {
     const RETIRE = `mutation($input: RetireCreditsForOffsetOrderInput!) { retireCreditsForOffsetOrder(input: $input) { retirements { beneficiaryName } userErrors { field code } } }`;
     const service = { authorization: `Bearer ${TEST_SECRETS.SERVICE_TOKEN}` };
     const retire = (beneficiaryName: string, key: string) =>
-      graphql<Json>(stack.subgraphs.registry.url, RETIRE, { input: { offsetOrderId: DEMO.offsetOrders[2], projectId: DEMO.offsetProjects[0], tonnes: 1, beneficiaryName, idempotencyKey: key } }, { headers: service });
+      graphql<Json>(
+        stack.subgraphs.registry.url,
+        RETIRE,
+        {
+          input: {
+            offsetOrderId: DEMO.offsetOrders[2],
+            projectId: DEMO.offsetProjects[0],
+            tonnes: 1,
+            beneficiaryName,
+            idempotencyKey: key,
+          },
+        },
+        { headers: service },
+      );
     const RETIREMENTS = `{ retirements(filter: { offsetOrderId: "${DEMO.offsetOrders[2]}" }) { totalCount } }`;
     const before = ok(await gql(RETIREMENTS, {}, admin));
-    expect(ok(await retire('B'.repeat(256), 'limits-1')).retireCreditsForOffsetOrder).toEqual({ retirements: null, userErrors: [{ field: ['input', 'beneficiaryName'], code: 'INVALID' }] });
+    expect(ok(await retire('B'.repeat(256), 'limits-1')).retireCreditsForOffsetOrder).toEqual({
+      retirements: null,
+      userErrors: [{ field: ['input', 'beneficiaryName'], code: 'INVALID' }],
+    });
     expect(ok(await gql(RETIREMENTS, {}, admin))).toEqual(before);
     const name = 'N'.repeat(255);
     const done = ok(await retire(name, 'limits-2')).retireCreditsForOffsetOrder;
@@ -57,9 +79,17 @@ describe('string limits through the gateway (local mode)', () => {
 
   it('a description over 2,000 characters is refused; a query argument over its limit is BAD_USER_INPUT', async () => {
     const CREATE = `mutation($input: CreateSupplierInput!) { createSupplier(input: $input) { supplier { id } userErrors { field code } } }`;
-    const created = ok(await gql(CREATE, { input: { name: 'Long Text Forestry', description: 'd'.repeat(2001) } }, admin)).createSupplier;
+    const created = ok(
+      await gql(CREATE, { input: { name: 'Long Text Forestry', description: 'd'.repeat(2001) } }, admin),
+    ).createSupplier;
     expect(created).toEqual({ supplier: null, userErrors: [{ field: ['input', 'description'], code: 'INVALID' }] });
-    const res = await gql(`query($c: String) { productSuppliers(groupId: "${DEMO.groups[0]}", customId: $c) { totalCount } }`, { c: 'c'.repeat(256) }, admin);
-    expect(res.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['BAD_USER_INPUT', '"customId" has at most 255 characters']]);
+    const res = await gql(
+      `query($c: String) { productSuppliers(groupId: "${DEMO.groups[0]}", customId: $c) { totalCount } }`,
+      { c: 'c'.repeat(256) },
+      admin,
+    );
+    expect(res.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([
+      ['BAD_USER_INPUT', '"customId" has at most 255 characters'],
+    ]);
   });
 });

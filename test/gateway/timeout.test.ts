@@ -25,7 +25,10 @@ describe('a hung subgraph', () => {
     });
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
     const port = (hung.address() as AddressInfo).port;
-    stack = await startStack('local', { PAYMENTS_URL: `http://127.0.0.1:${port}/graphql`, GATEWAY_SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_MS) });
+    stack = await startStack('local', {
+      PAYMENTS_URL: `http://127.0.0.1:${port}/graphql`,
+      GATEWAY_SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_MS),
+    });
     // The first request loads the supergraph; the timings below are of a warm gateway.
     await graphql(stack.gateway.url, '{ products(first: 1) { totalCount } }');
   });
@@ -37,7 +40,10 @@ describe('a hung subgraph', () => {
   it("times out its part with UPSTREAM_TIMEOUT naming it, nulls up to the nearest nullable field, and answers the other subgraphs' data", async () => {
     const token = await tokenFor(DEMO.users.alice);
     const started = performance.now();
-    const res = await graphql<{ me: { id: string; orders: { nodes: { id: string }[] } } | null; products: { totalCount: number } }>(
+    const res = await graphql<{
+      me: { id: string; orders: { nodes: { id: string }[] } } | null;
+      products: { totalCount: number };
+    }>(
       stack.gateway.url,
       '{ me { id orders(first: 2) { nodes { id payments { totalCount } } } } products(first: 1) { totalCount } }',
       {},
@@ -50,7 +56,10 @@ describe('a hung subgraph', () => {
     expect(res.data?.products.totalCount).toBeGreaterThan(0);
     expect(res.errors?.length).toBeGreaterThan(0);
     for (const error of res.errors!) {
-      expect(error).toMatchObject({ message: 'The payments subgraph did not answer in time', extensions: { code: 'UPSTREAM_TIMEOUT', serviceName: 'payments' } });
+      expect(error).toMatchObject({
+        message: 'The payments subgraph did not answer in time',
+        extensions: { code: 'UPSTREAM_TIMEOUT', serviceName: 'payments' },
+      });
     }
     // The bound is the behaviour: the timeout, not the hang (which never ends).
     expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
@@ -59,7 +68,10 @@ describe('a hung subgraph', () => {
   });
 
   it('a query that touches only the other subgraphs is not held at all', async () => {
-    const res = await graphql<{ products: { totalCount: number } }>(stack.gateway.url, '{ products(first: 1) { totalCount } }');
+    const res = await graphql<{ products: { totalCount: number } }>(
+      stack.gateway.url,
+      '{ products(first: 1) { totalCount } }',
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data?.products.totalCount).toBeGreaterThan(0);
   });

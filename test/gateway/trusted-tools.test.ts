@@ -17,20 +17,28 @@ import { TEST_SECRETS, testConfig, tokenFor } from '../support/env.ts';
 
 interface Answer {
   status: number;
-  body: { data?: { __schema?: { types: { name: string; description: string | null }[] } } | null; errors?: { message: string; extensions?: { code?: string } }[] };
+  body: {
+    data?: { __schema?: { types: { name: string; description: string | null }[] } } | null;
+    errors?: { message: string; extensions?: { code?: string } }[];
+  };
 }
 
 async function post(url: string, query: string, token?: string): Promise<Answer> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify({ query }),
   });
   return { status: res.status, body: (await res.json()) as Answer['body'] };
 }
 
 const schemaUrl = (url: string) => `${new URL(url).origin}/schema.graphql`;
-const getSchema = (url: string, token?: string) => fetch(schemaUrl(url), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+const getSchema = (url: string, token?: string) =>
+  fetch(schemaUrl(url), { headers: token ? { authorization: `Bearer ${token}` } : {} });
 const codes = (a: Answer) => (a.body.errors ?? []).map((e) => e.extensions?.code);
 const API_SDL = readFileSync(join(ROOT, 'schema', 'api.graphql'), 'utf8');
 const INTROSPECTION = getIntrospectionQuery({ descriptions: true });
@@ -46,8 +54,14 @@ describe('the schema for trusted tools', () => {
     manifestDir = mkdtempSync(join(tmpdir(), 'trusted-tools-'));
     const listed = '{ __typename }';
     writeFileSync(join(manifestDir, 'manifest.json'), JSON.stringify({ [sha256(listed)]: listed }));
-    production = await serveGateway(testConfig({ NODE_ENV: 'production', GATEWAY_ALLOW_ARBITRARY_OPERATIONS: 'true' }), 0);
-    trustedOnly = await serveGateway(testConfig({ NODE_ENV: 'production', GATEWAY_TRUSTED_DOCUMENTS: join(manifestDir, 'manifest.json') }), 0);
+    production = await serveGateway(
+      testConfig({ NODE_ENV: 'production', GATEWAY_ALLOW_ARBITRARY_OPERATIONS: 'true' }),
+      0,
+    );
+    trustedOnly = await serveGateway(
+      testConfig({ NODE_ENV: 'production', GATEWAY_TRUSTED_DOCUMENTS: join(manifestDir, 'manifest.json') }),
+      0,
+    );
     development = await serveGateway(testConfig(), 0);
     tokens.user = await tokenFor(DEMO.users.alice);
     tokens.admin = await tokenFor(DEMO.users.admin);
@@ -81,11 +95,19 @@ describe('the schema for trusted tools', () => {
     const anonymous = await getSchema(production.url);
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
-    expect(await anonymous.json()).toEqual({ errors: [{ message: expect.stringMatching(/admin token or the service credential/), extensions: { code: 'UNAUTHENTICATED' } }] });
+    expect(await anonymous.json()).toEqual({
+      errors: [
+        {
+          message: expect.stringMatching(/admin token or the service credential/),
+          extensions: { code: 'UNAUTHENTICATED' },
+        },
+      ],
+    });
     const user = await getSchema(production.url, tokens.user);
     expect(user.status).toBe(403);
     expect(((await user.json()) as Answer['body']).errors![0]!.extensions!.code).toBe('FORBIDDEN');
-    for (const token of [tokens.expired, tokens.forged]) expect((await getSchema(production.url, token)).status).toBe(401);
+    for (const token of [tokens.expired, tokens.forged])
+      expect((await getSchema(production.url, token)).status).toBe(401);
     for (const token of [tokens.admin, TEST_SECRETS.SERVICE_TOKEN]) {
       const served = await getSchema(production.url, token);
       expect(served.status).toBe(200);
@@ -101,11 +123,23 @@ describe('the schema for trusted tools', () => {
   });
 
   it('with trusted documents only, an admin may still introspect, and nothing else that is not listed', async () => {
-    expect((await post(trustedOnly.url, INTROSPECTION, tokens.admin)).body.data!.__schema!.types.length).toBeGreaterThan(50);
+    expect(
+      (await post(trustedOnly.url, INTROSPECTION, tokens.admin)).body.data!.__schema!.types.length,
+    ).toBeGreaterThan(50);
     expect(codes(await post(trustedOnly.url, INTROSPECTION))).toEqual(['OPERATION_NOT_TRUSTED']);
     expect(codes(await post(trustedOnly.url, INTROSPECTION, tokens.user))).toEqual(['OPERATION_NOT_TRUSTED']);
-    expect(codes(await post(trustedOnly.url, '{ __schema { queryType { name } } products(first: 1) { totalCount } }', tokens.admin))).toEqual(['OPERATION_NOT_TRUSTED']);
-    expect(codes(await post(trustedOnly.url, '{ products(first: 1) { totalCount } }', tokens.admin))).toEqual(['OPERATION_NOT_TRUSTED']);
+    expect(
+      codes(
+        await post(
+          trustedOnly.url,
+          '{ __schema { queryType { name } } products(first: 1) { totalCount } }',
+          tokens.admin,
+        ),
+      ),
+    ).toEqual(['OPERATION_NOT_TRUSTED']);
+    expect(codes(await post(trustedOnly.url, '{ products(first: 1) { totalCount } }', tokens.admin))).toEqual([
+      'OPERATION_NOT_TRUSTED',
+    ]);
     expect((await post(trustedOnly.url, '{ __typename }')).body).toEqual({ data: { __typename: 'Query' } });
   });
 

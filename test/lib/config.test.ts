@@ -23,7 +23,8 @@ describe('configuration', () => {
   });
 
   it('names every invalid variable', () => {
-    const attempt = () => loadConfig({ ...TEST_SECRETS, GATEWAY_PORT: 'abc', PAYMENTS_SOURCE: 'remote', JWT_SECRET: 'short' });
+    const attempt = () =>
+      loadConfig({ ...TEST_SECRETS, GATEWAY_PORT: 'abc', PAYMENTS_SOURCE: 'remote', JWT_SECRET: 'short' });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/GATEWAY_PORT/);
     expect(attempt).toThrow(/PAYMENTS_SOURCE/);
@@ -32,7 +33,13 @@ describe('configuration', () => {
 
   it('a subgraph whose database cannot be reached exits with one line naming the host, never the password', () => {
     const res = spawnSync(process.execPath, [join(ROOT, 'subgraphs/marketplace/server.ts')], {
-      env: { ...process.env, ...TEST_SECRETS, DATABASE_URL: 'postgresql://carbon:hunter2-secret@127.0.0.1:1/carbon', MARKETPLACE_PORT: '0', LOG_LEVEL: 'silent' },
+      env: {
+        ...process.env,
+        ...TEST_SECRETS,
+        DATABASE_URL: 'postgresql://carbon:hunter2-secret@127.0.0.1:1/carbon',
+        MARKETPLACE_PORT: '0',
+        LOG_LEVEL: 'silent',
+      },
       encoding: 'utf8',
       timeout: 20_000,
     });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { Kind, parse, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
-import { afterKeyPage, decodeCursor, encodeCursor, offsetConnection, offsetPage, wantsTotalCount, windowFromPages } from '../../lib/connection.ts';
+import {
+  afterKeyPage,
+  decodeCursor,
+  encodeCursor,
+  offsetConnection,
+  offsetPage,
+  wantsTotalCount,
+  windowFromPages,
+} from '../../lib/connection.ts';
 import { DecimalScalar, isCountryCode, isCurrencyCode } from '../../lib/scalars.ts';
 
 const rows = Array.from({ length: 23 }, (_, i) => i);
@@ -17,14 +25,35 @@ describe('connections', () => {
   });
 
   it('pages backwards with last/before', () => {
-    expect(offsetPage({ last: 3, before: encodeCursor('Product', { o: 10 }) }, 'Product')).toEqual({ list: 'Product', offset: 7, limit: 3 });
-    expect(offsetPage({ last: 30, before: encodeCursor('Product', { o: 2 }) }, 'Product')).toEqual({ list: 'Product', offset: 0, limit: 2 });
+    expect(offsetPage({ last: 3, before: encodeCursor('Product', { o: 10 }) }, 'Product')).toEqual({
+      list: 'Product',
+      offset: 7,
+      limit: 3,
+    });
+    expect(offsetPage({ last: 30, before: encodeCursor('Product', { o: 2 }) }, 'Product')).toEqual({
+      list: 'Product',
+      offset: 0,
+      limit: 2,
+    });
   });
 
   it('reads first with last by the one cursor given, as Relay’s loadPrevious and loadNext send them', () => {
-    expect(offsetPage({ first: 20, last: 3, before: encodeCursor('Product', { o: 10 }) }, 'Product')).toEqual({ list: 'Product', offset: 7, limit: 3 });
-    expect(offsetPage({ first: 5, last: 20, after: encodeCursor('Product', { o: 9 }) }, 'Product')).toEqual({ list: 'Product', offset: 10, limit: 5 });
-    expect(() => offsetPage({ first: 5, last: 3, after: encodeCursor('Product', { o: 1 }), before: encodeCursor('Product', { o: 9 }) }, 'Product')).toThrow('either');
+    expect(offsetPage({ first: 20, last: 3, before: encodeCursor('Product', { o: 10 }) }, 'Product')).toEqual({
+      list: 'Product',
+      offset: 7,
+      limit: 3,
+    });
+    expect(offsetPage({ first: 5, last: 20, after: encodeCursor('Product', { o: 9 }) }, 'Product')).toEqual({
+      list: 'Product',
+      offset: 10,
+      limit: 5,
+    });
+    expect(() =>
+      offsetPage(
+        { first: 5, last: 3, after: encodeCursor('Product', { o: 1 }), before: encodeCursor('Product', { o: 9 }) },
+        'Product',
+      ),
+    ).toThrow('either');
   });
 
   it('refuses sizes above the maximum, negative sizes and garbage cursors', () => {
@@ -48,9 +77,17 @@ describe('connections', () => {
     ]) {
       expect(() => offsetPage({ after }, 'Product')).toThrow('Invalid cursor in "after"');
     }
-    expect(() => afterKeyPage({ after: encodeCursor('OffsetOrder', { k: 'a\u0000' }) }, 'OffsetOrder')).toThrow('Invalid cursor');
-    expect(() => afterKeyPage({ after: encodeCursor('ResoldProduct', { k: 'p1' }) }, 'OffsetOrder')).toThrow('Invalid cursor');
-    expect(afterKeyPage({ after: encodeCursor('OffsetOrder', { k: 'o1' }) }, 'OffsetOrder')).toEqual({ list: 'OffsetOrder', limit: 20, afterKey: 'o1' });
+    expect(() => afterKeyPage({ after: encodeCursor('OffsetOrder', { k: 'a\u0000' }) }, 'OffsetOrder')).toThrow(
+      'Invalid cursor',
+    );
+    expect(() => afterKeyPage({ after: encodeCursor('ResoldProduct', { k: 'p1' }) }, 'OffsetOrder')).toThrow(
+      'Invalid cursor',
+    );
+    expect(afterKeyPage({ after: encodeCursor('OffsetOrder', { k: 'o1' }) }, 'OffsetOrder')).toEqual({
+      list: 'OffsetOrder',
+      limit: 20,
+      afterKey: 'o1',
+    });
   });
 
   it('serves any window from a page/size upstream with at most two page requests', async () => {
@@ -65,7 +102,10 @@ describe('connections', () => {
     requests.length = 0;
     const straddling = await windowFromPages({ list: 'Product', offset: 7, limit: 5 }, fetchPage);
     expect(straddling.nodes).toEqual([7, 8, 9, 10, 11]);
-    expect(requests).toEqual([[2, 5], [3, 5]]);
+    expect(requests).toEqual([
+      [2, 5],
+      [3, 5],
+    ]);
     const tail = await windowFromPages({ list: 'Product', offset: 20, limit: 5 }, fetchPage);
     expect(tail.nodes).toEqual([20, 21, 22]);
     expect(tail.pageInfo.hasNextPage).toBe(false);
@@ -95,14 +135,22 @@ describe('wantsTotalCount', () => {
   const infoOf = (query: string) => {
     const doc = parse(query);
     const operation = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
-    const fragments = Object.fromEntries(doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
+    const fragments = Object.fromEntries(
+      doc.definitions
+        .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+        .map((f) => [f.name.value, f]),
+    );
     return { fieldNodes: [operation.selectionSet.selections[0] as FieldNode], fragments };
   };
 
   it('is true when totalCount is selected directly, in an inline fragment or in a named fragment', () => {
     expect(wantsTotalCount(infoOf('{ products { totalCount nodes { id } } }'))).toBe(true);
     expect(wantsTotalCount(infoOf('{ products { ... on ProductConnection { totalCount } } }'))).toBe(true);
-    expect(wantsTotalCount(infoOf('query { products { ...F } } fragment F on ProductConnection { nodes { id } totalCount }'))).toBe(true);
+    expect(
+      wantsTotalCount(
+        infoOf('query { products { ...F } } fragment F on ProductConnection { nodes { id } totalCount }'),
+      ),
+    ).toBe(true);
   });
 
   it('is false when only nodes, edges or pageInfo are selected (a nested totalCount does not count)', () => {

@@ -10,13 +10,21 @@ import { loadConfig } from '../../lib/config.ts';
 import { openDatabase, type Database } from '../../lib/db.ts';
 import { usingPostgres } from '../support/env.ts';
 
-const LedgerEntrySchema = defineEntity({ name: 'LedgerEntry', tableName: 'ledger_entries', properties: { id: p.integer().primary() } });
+const LedgerEntrySchema = defineEntity({
+  name: 'LedgerEntry',
+  tableName: 'ledger_entries',
+  properties: { id: p.integer().primary() },
+});
 class LedgerEntry extends LedgerEntrySchema.class {}
 LedgerEntrySchema.setClass(LedgerEntry);
 
 const root = mkdtempSync(join(tmpdir(), 'carbon-db-'));
 const open = (dir: string, env: Record<string, string> = {}) =>
-  openDatabase(loadConfig({ DATA_DIR: dir, ...env } as NodeJS.ProcessEnv), { name: 'registry', entities: [LedgerEntrySchema], migrationsPath: root });
+  openDatabase(loadConfig({ DATA_DIR: dir, ...env } as NodeJS.ProcessEnv), {
+    name: 'registry',
+    entities: [LedgerEntrySchema],
+    migrationsPath: root,
+  });
 const mode = (path: string) => statSync(path).mode & 0o777;
 
 /** Another process takes the write lock of the file, holds it for `ms`, then lets go. */
@@ -86,7 +94,9 @@ async function holdWriteLock(file: string, ms: number): Promise<{ released: Prom
     const dir = join(root, 'lock-short');
     db = await open(dir, { SQLITE_BUSY_TIMEOUT_MS: '100' });
     const { released } = await holdWriteLock(join(dir, 'registry.sqlite'), 1500);
-    await expect(db.orm.em.getConnection().execute('insert into ledger_entries (id) values (1)')).rejects.toThrow(/locked|busy/i);
+    await expect(db.orm.em.getConnection().execute('insert into ledger_entries (id) values (1)')).rejects.toThrow(
+      /locked|busy/i,
+    );
     await released;
     expect(await db.orm.em.getConnection().execute('select count(*) as n from ledger_entries')).toEqual([{ n: 0 }]);
   }, 20_000);
@@ -96,7 +106,8 @@ async function holdWriteLock(file: string, ms: number): Promise<{ released: Prom
     db = await open(dir);
     await db.orm.em.getConnection().execute('insert into ledger_entries (id) values (1)');
     expect(mode(dir)).toBe(0o700);
-    for (const file of ['registry.sqlite', 'registry.sqlite-wal', 'registry.sqlite-shm']) expect([file, mode(join(dir, file))]).toEqual([file, 0o600]);
+    for (const file of ['registry.sqlite', 'registry.sqlite-wal', 'registry.sqlite-shm'])
+      expect([file, mode(join(dir, file))]).toEqual([file, 0o600]);
     expect(mode(join(dir, 'secrets.json'))).toBe(0o600);
   });
 });

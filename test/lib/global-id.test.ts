@@ -8,8 +8,14 @@ describe('global ids', () => {
 
   it('knows every entity type and the subgraph answering it', () => {
     expect(Object.fromEntries(catalogue.owners)).toMatchObject({
-      User: 'marketplace', Product: 'marketplace', Order: 'marketplace', Nft: 'marketplace', OffsetOrder: 'marketplace',
-      ResoldProduct: 'footprints', Organization: 'registry', Project: 'registry',
+      User: 'marketplace',
+      Product: 'marketplace',
+      Order: 'marketplace',
+      Nft: 'marketplace',
+      OffsetOrder: 'marketplace',
+      ResoldProduct: 'footprints',
+      Organization: 'registry',
+      Project: 'registry',
     });
   });
 
@@ -18,7 +24,13 @@ describe('global ids', () => {
     expect(Buffer.from(id, 'base64url').toString()).toBe('Product:de030000-0000-4000-8000-000000000001');
     expect(parseGlobalId(id, catalogue)).toEqual({ type: 'Product', id: 'de030000-0000-4000-8000-000000000001' });
     expect(parseGlobalId(toGlobalId('Organization', 'a:b'), catalogue)).toEqual({ type: 'Organization', id: 'a:b' });
-    for (const forged of ['de030000-0000-4000-8000-000000000001', toGlobalId('Nothing', '1'), Buffer.from('Product:').toString('base64url'), `${id}=`, 'a b']) {
+    for (const forged of [
+      'de030000-0000-4000-8000-000000000001',
+      toGlobalId('Nothing', '1'),
+      Buffer.from('Product:').toString('base64url'),
+      `${id}=`,
+      'a b',
+    ]) {
       expect(parseGlobalId(forged, catalogue)).toBeNull();
     }
   });
@@ -28,6 +40,8 @@ describe('global ids', () => {
     expect(toLocalId(product, catalogue, 'Product', 'id')).toBe('p1');
     expect(toLocalId(product, catalogue, null, 'input.id')).toBe('p1');
     expect(toLocalId('p1', catalogue, 'Product', 'id')).toBe('p1');
-    expect(() => toLocalId(product, catalogue, 'Supplier', 'id')).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }));
+    expect(() => toLocalId(product, catalogue, 'Supplier', 'id')).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
+    );
   });
 });

@@ -4,13 +4,25 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { REDACTED_PATHS } from '../../lib/logger.ts';
-import { UpstreamClient, UpstreamHttpError, UpstreamUnreachableError, parseRetryAfter, redact, upstreamToGraphQLError } from '../../lib/http-client.ts';
+import {
+  UpstreamClient,
+  UpstreamHttpError,
+  UpstreamUnreachableError,
+  parseRetryAfter,
+  redact,
+  upstreamToGraphQLError,
+} from '../../lib/http-client.ts';
 import { json, startFake, type RunningFake } from '../fakes/harness.ts';
 import { freePort } from '../support/stack.ts';
 
 function captureLogger() {
   const lines: string[] = [];
-  const stream = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
   return { logger: pino({ level: 'debug', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, stream), lines };
 }
 
@@ -21,13 +33,31 @@ describe('UpstreamClient', () => {
   const hangs: string[] = [];
   const log = captureLogger();
   const client = (over: Partial<ConstructorParameters<typeof UpstreamClient>[0]> = {}) =>
-    new UpstreamClient({ name: 'demo', baseUrl: fake.url, timeoutMs: 500, retries: 3, breakerThreshold: 3, halfOpenAfterMs: 60_000, logger: log.logger, baseDelayMs: 5, headers: () => ({ authorization: 'Bearer super-secret-token' }), ...over });
+    new UpstreamClient({
+      name: 'demo',
+      baseUrl: fake.url,
+      timeoutMs: 500,
+      retries: 3,
+      breakerThreshold: 3,
+      halfOpenAfterMs: 60_000,
+      logger: log.logger,
+      baseDelayMs: 5,
+      headers: () => ({ authorization: 'Bearer super-secret-token' }),
+      ...over,
+    });
 
   beforeAll(async () => {
     fake = await startFake('demo', [
       { method: 'GET', path: '/things/{id}', handler: (req) => json({ id: req.params.id }) },
       { method: 'POST', path: '/things', handler: (req) => json({ created: req.body }, 201) },
-      { method: 'GET', path: '/slow', handler: async () => { await new Promise((r) => setTimeout(r, 1500)); return json({}); } },
+      {
+        method: 'GET',
+        path: '/slow',
+        handler: async () => {
+          await new Promise((r) => setTimeout(r, 1500));
+          return json({});
+        },
+      },
       {
         method: 'GET',
         path: '/hang/{id}',
@@ -80,65 +110,106 @@ describe('UpstreamClient', () => {
     for (const status of [500, 502, 503, 504]) {
       fake.resetCalls();
       fake.fail({ method: 'POST', pathPrefix: '/things', status, times: 1 });
-      await expect(client().json({ method: 'POST', path: '/things', body: {} })).rejects.toBeInstanceOf(UpstreamHttpError);
+      await expect(client().json({ method: 'POST', path: '/things', body: {} })).rejects.toBeInstanceOf(
+        UpstreamHttpError,
+      );
       expect(fake.callsTo('/things', 'POST')).toHaveLength(1);
     }
     fake.resetCalls();
     fake.fail({ method: 'POST', pathPrefix: '/things', status: 0, afterEffect: true, times: 1 });
-    await expect(client().json({ method: 'POST', path: '/things', body: {} })).rejects.toBeInstanceOf(UpstreamUnreachableError);
+    await expect(client().json({ method: 'POST', path: '/things', body: {} })).rejects.toBeInstanceOf(
+      UpstreamUnreachableError,
+    );
     expect(fake.callsTo('/things', 'POST')).toHaveLength(1);
   });
 
-  it('an upstream refusal\'s text is written to the log, redacted', async () => {
-    fake.fail({ method: 'POST', pathPrefix: '/things', status: 422, body: { message: 'price_per_unit is required for jane@example.com' } });
-    await expect(client().json({ method: 'POST', path: '/things', body: {} })).rejects.toBeInstanceOf(UpstreamHttpError);
+  it("an upstream refusal's text is written to the log, redacted", async () => {
+    fake.fail({
+      method: 'POST',
+      pathPrefix: '/things',
+      status: 422,
+      body: { message: 'price_per_unit is required for jane@example.com' },
+    });
+    await expect(client().json({ method: 'POST', path: '/things', body: {} })).rejects.toBeInstanceOf(
+      UpstreamHttpError,
+    );
     const line = log.lines.find((l) => l.includes('price_per_unit'));
     expect(line).toContain('price_per_unit is required for [email]');
     expect(log.lines.join('\n')).not.toContain('jane@example.com');
   });
 
-  it('an upstream error reaches the client as the layer\'s words; the upstream\'s text only the log, redacted', () => {
-    const error = new UpstreamHttpError('co2trust', 422, { message: 'price_per_unit is required for jane@example.com' }, null);
+  it("an upstream error reaches the client as the layer's words; the upstream's text only the log, redacted", () => {
+    const error = new UpstreamHttpError(
+      'co2trust',
+      422,
+      { message: 'price_per_unit is required for jane@example.com' },
+      null,
+    );
     const mapped = upstreamToGraphQLError(error)!;
     expect(mapped.extensions.code).toBe('BAD_USER_INPUT');
     expect(mapped.message).toBe('The co2trust service rejected the request');
-    const missing = upstreamToGraphQLError(new UpstreamHttpError('co2trust-payments', 404, { message: 'Bank account DE89370400440532013000 not found' }, null))!;
+    const missing = upstreamToGraphQLError(
+      new UpstreamHttpError(
+        'co2trust-payments',
+        404,
+        { message: 'Bank account DE89370400440532013000 not found' },
+        null,
+      ),
+    )!;
     expect(missing.message).toBe('Not found');
-    expect(redact('Bank account DE89 3704 0044 0532 0130 00 of jane@example.com, token eyJhbGciOiJIUzI1NiJ9abcdefghijkl')).toBe('Bank account [iban] of [email] token [token]');
+    expect(
+      redact('Bank account DE89 3704 0044 0532 0130 00 of jane@example.com, token eyJhbGciOiJIUzI1NiJ9abcdefghijkl'),
+    ).toBe('Bank account [iban] of [email] token [token]');
   });
 
   it('gives up after the configured retries and maps the failure to a stable code', async () => {
     fake.fail({ pathPrefix: '/things/2', status: 429, times: 10 });
-    const error = await client({ breakerThreshold: 100 }).json({ path: '/things/2' }).catch((e: unknown) => e);
+    const error = await client({ breakerThreshold: 100 })
+      .json({ path: '/things/2' })
+      .catch((e: unknown) => e);
     expect(fake.callsTo('/things/2')).toHaveLength(4);
     expect(upstreamToGraphQLError(error)?.extensions.code).toBe('RATE_LIMITED');
   });
 
   it('does not retry 4xx client errors and maps them', async () => {
-    for (const [status, code] of [[400, 'BAD_USER_INPUT'], [401, 'UNAUTHENTICATED'], [403, 'FORBIDDEN'], [404, 'NOT_FOUND'], [409, 'CONFLICT']] as const) {
+    for (const [status, code] of [
+      [400, 'BAD_USER_INPUT'],
+      [401, 'UNAUTHENTICATED'],
+      [403, 'FORBIDDEN'],
+      [404, 'NOT_FOUND'],
+      [409, 'CONFLICT'],
+    ] as const) {
       fake.resetCalls();
       fake.fail({ pathPrefix: '/things/3', status, body: { message: `reason ${status}` } });
-      const error = await client().json({ path: '/things/3' }).catch((e: unknown) => e);
+      const error = await client()
+        .json({ path: '/things/3' })
+        .catch((e: unknown) => e);
       expect(fake.callsTo('/things/3')).toHaveLength(1);
       expect(upstreamToGraphQLError(error)?.extensions.code).toBe(code);
     }
   });
 
   it('times out a slow upstream and reports it unavailable', async () => {
-    const error = await client({ retries: 0 }).json({ path: '/slow' }).catch((e: unknown) => e);
+    const error = await client({ retries: 0 })
+      .json({ path: '/slow' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamUnreachableError);
     expect(upstreamToGraphQLError(error)?.extensions.code).toBe('UPSTREAM_UNAVAILABLE');
   });
 
   it('never re-sends a POST that timed out (it may have arrived), and says which failures never left', async () => {
     fake.fail({ method: 'POST', pathPrefix: '/things', status: 201, delayMs: 1_000 });
-    const lost = await client().json({ method: 'POST', path: '/things', body: { n: 1 } }).catch((e: unknown) => e);
+    const lost = await client()
+      .json({ method: 'POST', path: '/things', body: { n: 1 } })
+      .catch((e: unknown) => e);
     expect(lost).toBeInstanceOf(UpstreamUnreachableError);
     expect((lost as UpstreamUnreachableError).maybeSent).toBe(true);
     await new Promise((r) => setTimeout(r, 1_100));
     expect(fake.callsTo('/things', 'POST')).toHaveLength(1);
     const closed = await freePort();
-    const refused = await client({ baseUrl: `http://127.0.0.1:${closed}` }).json({ method: 'POST', path: '/things', body: { n: 2 } }).catch((e: unknown) => e);
+    const refused = await client({ baseUrl: `http://127.0.0.1:${closed}` })
+      .json({ method: 'POST', path: '/things', body: { n: 2 } })
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(UpstreamUnreachableError);
     expect((refused as UpstreamUnreachableError).maybeSent).toBe(false);
   });
@@ -170,7 +241,9 @@ describe('UpstreamClient', () => {
   });
 
   it('a call may have its own timeout and retries (a health probe: one short attempt)', async () => {
-    const error = await client().json({ path: '/hang/probe', timeoutMs: 100, retries: 0 }).catch((e: unknown) => e);
+    const error = await client()
+      .json({ path: '/hang/probe', timeoutMs: 100, retries: 0 })
+      .catch((e: unknown) => e);
     expect((error as Error).message).toContain('timed out after 100 ms');
     expect(hangs).toEqual(['probe']);
   });
@@ -214,7 +287,13 @@ describe('UpstreamClient', () => {
 
   it('renews credentials once on a 401 and sends a fresh request id on every request', async () => {
     let renewals = 0;
-    const c = client({ requestIdHeader: 'x-request-id', onUnauthorized: async () => { renewals++; return true; } });
+    const c = client({
+      requestIdHeader: 'x-request-id',
+      onUnauthorized: async () => {
+        renewals++;
+        return true;
+      },
+    });
     fake.fail({ pathPrefix: '/things/5', status: 401, times: 1 });
     await expect(c.json({ path: '/things/5' })).resolves.toEqual({ id: '5' });
     expect(renewals).toBe(1);

@@ -111,6 +111,8 @@ describe('closeServer', () => {
 
 describe('restartDelay', () => {
   it('doubles per restart in a row from the first delay, up to the cap', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => restartDelay(n, 500, 30_000))).toEqual([500, 1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => restartDelay(n, 500, 30_000))).toEqual([
+      500, 1000, 2000, 4000, 8000, 16_000, 30_000, 30_000,
+    ]);
   });
 });

@@ -9,6 +9,7 @@ describe('the idempotency key rule, one for every subgraph', () => {
   });
 
   it('refuses an empty key, a space inside, a control or non-ASCII character and a key over 200', () => {
-    for (const bad of ['', '   ', 'has spaces', 'tab\there', 'nul\u0000', 'café', 'k'.repeat(IDEMPOTENCY_KEY_MAX + 1)]) expect(idempotencyKeyOf(bad)).toBeNull();
+    for (const bad of ['', '   ', 'has spaces', 'tab\there', 'nul\u0000', 'café', 'k'.repeat(IDEMPOTENCY_KEY_MAX + 1)])
+      expect(idempotencyKeyOf(bad)).toBeNull();
   });
 });

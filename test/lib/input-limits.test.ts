@@ -6,7 +6,15 @@ import { parse } from 'graphql';
 import { DEMO } from '../../lib/demo.ts';
 import { Decimal } from '../../lib/decimal.ts';
 import { DomainError, ValidationErrors } from '../../lib/errors.ts';
-import { MAX_MASS_GRAMS, MAX_MONEY_AMOUNT, MAX_SPEND_WITHOUT_MASS_CHECK, assertMassWithinLimit, assertMoneyWithinLimit, massLimitError, nulCharacterArgument } from '../../lib/limits.ts';
+import {
+  MAX_MASS_GRAMS,
+  MAX_MONEY_AMOUNT,
+  MAX_SPEND_WITHOUT_MASS_CHECK,
+  assertMassWithinLimit,
+  assertMoneyWithinLimit,
+  massLimitError,
+  nulCharacterArgument,
+} from '../../lib/limits.ts';
 import { validatePaymentTransaction } from '../../subgraphs/payments/validation.ts';
 import { tokenFor } from '../support/env.ts';
 import { graphql, ok, type GraphQLResponse } from '../support/graphql.ts';
@@ -27,7 +35,14 @@ describe('nulCharacterArgument', () => {
 describe('one money limit for the marketplace and payments', () => {
   it('payments records exactly the largest order total the marketplace accepts, and no more', () => {
     const record = (amount: string) => () =>
-      validatePaymentTransaction({ externalReference: 'o-1', type: 'ORDER', typeId: 'o-1', payerId: 'u-1', amount: new Decimal(amount), currency: 'EUR' });
+      validatePaymentTransaction({
+        externalReference: 'o-1',
+        type: 'ORDER',
+        typeId: 'o-1',
+        payerId: 'u-1',
+        amount: new Decimal(amount),
+        currency: 'EUR',
+      });
     expect(record(MAX_MONEY_AMOUNT.toFixed())().amount.toFixed()).toBe('1000000000000');
     expect(record('1000000000000.01')).toThrow(ValidationErrors);
     expect(() => assertMoneyWithinLimit(MAX_MONEY_AMOUNT, 'EUR', 'input.quantity')).not.toThrow();
@@ -38,7 +53,11 @@ describe('one money limit for the marketplace and payments', () => {
 describe('one mass limit for every mass held in grams', () => {
   it('accepts 10^9 t (10^15 g) and refuses one gram more, INVALID on the field', () => {
     expect(massLimitError(MAX_MASS_GRAMS, 'input.mass.amount')).toBeNull();
-    expect(massLimitError(MAX_MASS_GRAMS + 1n, 'input.mass.amount')).toEqual({ field: ['input', 'mass', 'amount'], code: 'INVALID', message: 'Quantity is at most 1000000000 t' });
+    expect(massLimitError(MAX_MASS_GRAMS + 1n, 'input.mass.amount')).toEqual({
+      field: ['input', 'mass', 'amount'],
+      code: 'INVALID',
+      message: 'Quantity is at most 1000000000 t',
+    });
     expect(() => assertMassWithinLimit(MAX_MASS_GRAMS + 1n, 'input.resoldProductId')).toThrow(DomainError);
     expect(MAX_SPEND_WITHOUT_MASS_CHECK.toFixed()).toBe('1000000000');
   });
@@ -47,7 +66,8 @@ describe('one mass limit for every mass held in grams', () => {
 describe('input limits through the gateway (local mode)', () => {
   let stack: Stack;
   const tokens = { admin: '', alice: '', bob: '' };
-  const send = (query: string, variables: Record<string, unknown>, token?: string) => graphql<Record<string, Payload>>(stack.gateway.url, query, variables, { token });
+  const send = (query: string, variables: Record<string, unknown>, token?: string) =>
+    graphql<Record<string, Payload>>(stack.gateway.url, query, variables, { token });
 
   beforeAll(async () => {
     stack = await startStack('local');
@@ -62,28 +82,73 @@ describe('input limits through the gateway (local mode)', () => {
   };
 
   it('a NUL character in a string of every subgraph is BAD_USER_INPUT naming the field', async () => {
-    expectBadInput(await send('mutation($input: CreateSupplierInput!) { createSupplier(input: $input) { userErrors { code } } }', { input: { name: NUL } }, tokens.admin), 'input.name');
     expectBadInput(
-      await send('mutation($input: CreateBankAccountInput!) { createBankAccount(input: $input) { userErrors { code } } }', { input: { holderName: NUL, iban: 'SE4550000000058398257466', bic: 'ESSESESS', currency: 'SEK', countryCode: 'SE' } }, tokens.alice),
+      await send(
+        'mutation($input: CreateSupplierInput!) { createSupplier(input: $input) { userErrors { code } } }',
+        { input: { name: NUL } },
+        tokens.admin,
+      ),
+      'input.name',
+    );
+    expectBadInput(
+      await send(
+        'mutation($input: CreateBankAccountInput!) { createBankAccount(input: $input) { userErrors { code } } }',
+        {
+          input: {
+            holderName: NUL,
+            iban: 'SE4550000000058398257466',
+            bic: 'ESSESESS',
+            currency: 'SEK',
+            countryCode: 'SE',
+          },
+        },
+        tokens.alice,
+      ),
       'input.holderName',
     );
     expectBadInput(
-      await send('mutation($input: CreditActionInput!) { transactCredits(input: $input) { userErrors { code } } }', {
-        input: { organizationId: DEMO.organizations.nordicForest, action: 'RETIRE', creditId: 'x', amount: '1', retirement: { reason: 'r', beneficiaryName: NUL } },
-      }, tokens.bob),
+      await send(
+        'mutation($input: CreditActionInput!) { transactCredits(input: $input) { userErrors { code } } }',
+        {
+          input: {
+            organizationId: DEMO.organizations.nordicForest,
+            action: 'RETIRE',
+            creditId: 'x',
+            amount: '1',
+            retirement: { reason: 'r', beneficiaryName: NUL },
+          },
+        },
+        tokens.bob,
+      ),
       'input.retirement.beneficiaryName',
     );
     expectBadInput(
-      await send('mutation($input: CreateProductSupplierInput!) { createProductSupplier(input: $input) { userErrors { code } } }', { input: { groupId: DEMO.groups[0], name: `Supplier ${NUL}` } }, tokens.admin),
+      await send(
+        'mutation($input: CreateProductSupplierInput!) { createProductSupplier(input: $input) { userErrors { code } } }',
+        { input: { groupId: DEMO.groups[0], name: `Supplier ${NUL}` } },
+        tokens.admin,
+      ),
       'input.name',
     );
     // A literal in the document, in a query, without a token.
-    expectBadInput(await send('{ products(filter: { supplierId: "x\\u0000" }) { totalCount } }', {}), 'filter.supplierId');
+    expectBadInput(
+      await send('{ products(filter: { supplierId: "x\\u0000" }) { totalCount } }', {}),
+      'filter.supplierId',
+    );
   });
 
   it('a Decimal beyond 10^12 or with more than 12 decimal places is BAD_USER_INPUT naming the field', async () => {
-    const create = 'mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { field code } } }';
-    const product = (price: string, quantity = '10') => ({ input: { name: 'Limits', productType: 'REMOVAL', supplierId: DEMO.suppliers[0], pricePerTonne: { amount: price, currency: 'EUR' }, availableQuantity: quantity } });
+    const create =
+      'mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { field code } } }';
+    const product = (price: string, quantity = '10') => ({
+      input: {
+        name: 'Limits',
+        productType: 'REMOVAL',
+        supplierId: DEMO.suppliers[0],
+        pricePerTonne: { amount: price, currency: 'EUR' },
+        availableQuantity: quantity,
+      },
+    });
     expectBadInput(await send(create, product('1000000000000.01'), tokens.admin), 'input.pricePerTonne.amount');
     expectBadInput(await send(create, product('99999999999999999999999'), tokens.admin), 'input.pricePerTonne.amount');
     expectBadInput(await send(create, product('1', '0.0000000000001'), tokens.admin), 'input.availableQuantity');
@@ -93,25 +158,46 @@ describe('input limits through the gateway (local mode)', () => {
   });
 
   it('sales volumes beyond 10^9 t are a user error on the field in footprints too', async () => {
-    const create = 'mutation($input: CreateResoldProductInput!) { createResoldProduct(input: $input) { resoldProduct { id } userErrors { field code } } }';
-    const input = (tonnes: string) => ({ groupId: DEMO.groups[0], name: 'Heavy product', pickUpLocation: 'A', productionLocation: 'B', shipToLocation: 'C', yearlySalesVolumes: [{ year: 2025, tonnes }] });
+    const create =
+      'mutation($input: CreateResoldProductInput!) { createResoldProduct(input: $input) { resoldProduct { id } userErrors { field code } } }';
+    const input = (tonnes: string) => ({
+      groupId: DEMO.groups[0],
+      name: 'Heavy product',
+      pickUpLocation: 'A',
+      productionLocation: 'B',
+      shipToLocation: 'C',
+      yearlySalesVolumes: [{ year: 2025, tonnes }],
+    });
     const refused = ok(await send(create, { input: input('1000000000.5') }, tokens.admin)).createResoldProduct!;
-    expect(refused).toEqual({ resoldProduct: null, userErrors: [{ field: ['input', 'yearlySalesVolumes', '0', 'tonnes'], code: 'INVALID' }] });
+    expect(refused).toEqual({
+      resoldProduct: null,
+      userErrors: [{ field: ['input', 'yearlySalesVolumes', '0', 'tonnes'], code: 'INVALID' }],
+    });
     const heaviest = ok(await send(create, { input: input('1000000000') }, tokens.admin)).createResoldProduct!;
     expect(heaviest.userErrors).toEqual([]);
   });
 
   it('an order whose total payments would refuse is refused and writes nothing', async () => {
-    const create = 'mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { field code } } }';
-    const input = { name: 'Dear credits', productType: 'REMOVAL', supplierId: DEMO.suppliers[0], pricePerTonne: { amount: '1000000000000', currency: 'EUR' }, availableQuantity: '10' };
+    const create =
+      'mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { field code } } }';
+    const input = {
+      name: 'Dear credits',
+      productType: 'REMOVAL',
+      supplierId: DEMO.suppliers[0],
+      pricePerTonne: { amount: '1000000000000', currency: 'EUR' },
+      availableQuantity: '10',
+    };
     const productId = (ok(await send(create, { input }, tokens.admin)).createProduct!.product as { id: string }).id;
-    const order = 'mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } userErrors { field code } } }';
+    const order =
+      'mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } userErrors { field code } } }';
     const refused = ok(await send(order, { input: { productId, quantity: '1.5' } }, tokens.alice)).createOrder!;
     expect(refused).toEqual({ order: null, userErrors: [{ field: ['input', 'quantity'], code: 'INVALID' }] });
     // The inventory was not taken: exactly the limit still sells.
     const bought = ok(await send(order, { input: { productId, quantity: '1' } }, tokens.alice)).createOrder!;
     expect(bought.userErrors).toEqual([]);
-    const left = ok(await send('query($id: ID!) { product(id: $id) { availableQuantity } }', { id: productId }, tokens.admin)) as unknown as { product: { availableQuantity: string } };
+    const left = ok(
+      await send('query($id: ID!) { product(id: $id) { availableQuantity } }', { id: productId }, tokens.admin),
+    ) as unknown as { product: { availableQuantity: string } };
     expect(left.product.availableQuantity).toBe('9');
   });
 });

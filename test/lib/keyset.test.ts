@@ -40,7 +40,10 @@ class OrderTable {
     this.statements++;
     const rows = this.db
       .prepare(`select id, created_at from orders ${bounds ? `where ${bounds}` : ''} order by ${order} limit ?`)
-      .all(...params.map((p) => (p instanceof Date ? p.getTime() : p)), page.take) as { id: string; created_at: number }[];
+      .all(...params.map((p) => (p instanceof Date ? p.getTime() : p)), page.take) as {
+      id: string;
+      created_at: number;
+    }[];
     return page.connection(rows.map((r) => ({ id: r.id, createdAt: new Date(r.created_at) })));
   }
 }
@@ -82,7 +85,11 @@ describe('keyset pages over SQL', () => {
       next = table.page({ first: 4, after: next.pageInfo.endCursor });
       forward.push(ids(next));
     }
-    expect(forward).toEqual([['o9b', 'o9', 'o8', 'o7'], ['o6', 'o5', 'o4', 'o3'], ['o2', 'o1']]);
+    expect(forward).toEqual([
+      ['o9b', 'o9', 'o8', 'o7'],
+      ['o6', 'o5', 'o4', 'o3'],
+      ['o2', 'o1'],
+    ]);
 
     const backward: string[][] = [];
     let page = table.page({ last: 4 });
@@ -91,7 +98,11 @@ describe('keyset pages over SQL', () => {
       page = table.page({ last: 4, before: page.pageInfo.startCursor });
       backward.push(ids(page));
     }
-    expect(backward).toEqual([['o4', 'o3', 'o2', 'o1'], ['o8', 'o7', 'o6', 'o5'], ['o9b', 'o9']]);
+    expect(backward).toEqual([
+      ['o4', 'o3', 'o2', 'o1'],
+      ['o8', 'o7', 'o6', 'o5'],
+      ['o9b', 'o9'],
+    ]);
     expect(backward.reverse().flat()).toEqual(forward.flat());
   });
 
@@ -100,7 +111,12 @@ describe('keyset pages over SQL', () => {
     const fifth = all.edges[4]!.cursor;
     const before = table.page({ last: 2, before: fifth });
     expect(ids(before)).toEqual(['o8', 'o7']);
-    expect(before.pageInfo).toEqual({ hasPreviousPage: true, hasNextPage: false, startCursor: before.edges[0]!.cursor, endCursor: before.edges[1]!.cursor });
+    expect(before.pageInfo).toEqual({
+      hasPreviousPage: true,
+      hasNextPage: false,
+      startCursor: before.edges[0]!.cursor,
+      endCursor: before.edges[1]!.cursor,
+    });
     const start = table.page({ last: 5, before: all.edges[2]!.cursor });
     expect(ids(start)).toEqual(['o9b', 'o9']);
     expect(start.pageInfo.hasPreviousPage).toBe(false);
@@ -146,27 +162,45 @@ describe('first and last together, as Relay sends them', () => {
   it('with no cursor or both cursors is BAD_USER_INPUT, and each size is still checked', () => {
     const all = table.page({ first: 9 });
     expect(() => table.page({ first: 2, last: 2 })).toThrow('either');
-    expect(() => table.page({ first: 2, last: 2, after: all.edges[0]!.cursor, before: all.edges[5]!.cursor })).toThrow('either');
-    expect(() => table.page({ first: 101, last: 2, before: all.edges[5]!.cursor })).toThrow('"first" must be at most 100');
+    expect(() => table.page({ first: 2, last: 2, after: all.edges[0]!.cursor, before: all.edges[5]!.cursor })).toThrow(
+      'either',
+    );
+    expect(() => table.page({ first: 101, last: 2, before: all.edges[5]!.cursor })).toThrow(
+      '"first" must be at most 100',
+    );
   });
 });
 
 describe('keyset cursors', () => {
   it('refuses offset cursors, garbage, another list’s cursor and first with last', () => {
-    expect(() => keysetPage({ after: encodeCursor('Order', { o: 3 }) }, newestFirst)).toThrow('Invalid cursor in "after"');
-    expect(() => keysetPage({ before: encodeCursor('Order', { k: 'o3' }) }, newestFirst)).toThrow('Invalid cursor in "before"');
+    expect(() => keysetPage({ after: encodeCursor('Order', { o: 3 }) }, newestFirst)).toThrow(
+      'Invalid cursor in "after"',
+    );
+    expect(() => keysetPage({ before: encodeCursor('Order', { k: 'o3' }) }, newestFirst)).toThrow(
+      'Invalid cursor in "before"',
+    );
     expect(() => keysetPage({ after: 'not-a-cursor' }, newestFirst)).toThrow('Invalid cursor');
-    expect(() => keysetPage({ after: encodeCursor('Order', { p: ['only-one-key'], s: 'createdAt' }) }, newestFirst)).toThrow('Invalid cursor');
+    expect(() =>
+      keysetPage({ after: encodeCursor('Order', { p: ['only-one-key'], s: 'createdAt' }) }, newestFirst),
+    ).toThrow('Invalid cursor');
     // A cursor of a list sorted by other keys (here by name) is refused, not compared with dates.
-    expect(() => keysetPage({ after: encodeCursor('Order', { p: ['Oats', 'o1'], s: 'name,id' }) }, newestFirst)).toThrow('Invalid cursor');
+    expect(() =>
+      keysetPage({ after: encodeCursor('Order', { p: ['Oats', 'o1'], s: 'name,id' }) }, newestFirst),
+    ).toThrow('Invalid cursor');
     // Another list's cursor, even one sorted by the same keys.
-    expect(() => keysetPage({ after: encodeCursor('Transfer', { p: [{ d: at(5).getTime() }, 'o5'], s: 'createdAt,id' }) }, newestFirst)).toThrow('Invalid cursor');
+    expect(() =>
+      keysetPage(
+        { after: encodeCursor('Transfer', { p: [{ d: at(5).getTime() }, 'o5'], s: 'createdAt,id' }) },
+        newestFirst,
+      ),
+    ).toThrow('Invalid cursor');
     expect(() => keysetPage({ first: 1, last: 1 }, newestFirst)).toThrow('either');
     expect(() => keysetPage({ last: 101 }, newestFirst)).toThrow('"last" must be at most 100');
   });
 
   it('refuses a cursor whose values are not of the kinds of the list’s keys, or beyond what a database compares', () => {
-    const cursor = (createdAt: unknown, id: unknown) => encodeCursor('Order', { p: [createdAt, id], s: 'createdAt,id' });
+    const cursor = (createdAt: unknown, id: unknown) =>
+      encodeCursor('Order', { p: [createdAt, id], s: 'createdAt,id' });
     const good = { d: at(5).getTime() };
     expect(keysetPage({ after: cursor(good, 'o5') }, newestFirst).where).not.toEqual({});
     const tampered = [
@@ -194,9 +228,17 @@ describe('keyset cursors', () => {
         { field: 'id', direction: 'ASC', kind: 'string', of: (r) => r.id },
       ],
     };
-    const credit = (vintage: unknown, tonnes: unknown) => encodeCursor('Credit', { p: [vintage, tonnes, 'c1'], s: 'vintage,tonnes,id' });
+    const credit = (vintage: unknown, tonnes: unknown) =>
+      encodeCursor('Credit', { p: [vintage, tonnes, 'c1'], s: 'vintage,tonnes,id' });
     expect(keysetPage({ after: credit(2024, { b: '9223372036854775807' }) }, byVintage).where).not.toEqual({});
-    for (const after of [credit(2 ** 31, { b: '1' }), credit(2024.5, { b: '1' }), credit('2024', { b: '1' }), credit(2024, { b: '9223372036854775808' }), credit(2024, { b: '1e3' }), credit(2024, 1)]) {
+    for (const after of [
+      credit(2 ** 31, { b: '1' }),
+      credit(2024.5, { b: '1' }),
+      credit('2024', { b: '1' }),
+      credit(2024, { b: '9223372036854775808' }),
+      credit(2024, { b: '1e3' }),
+      credit(2024, 1),
+    ]) {
       expect(() => keysetPage({ after }, byVintage)).toThrow('Invalid cursor');
     }
   });
@@ -215,14 +257,25 @@ describe('keyset cursors', () => {
       ],
     };
     const first = keysetSlice(rows, { first: 1 }, byTonnes);
-    expect(keysetSlice(rows, { first: 1, after: first.pageInfo.endCursor }, byTonnes).nodes.map((r) => r.id)).toEqual(['b']);
-    const page = keysetPage<Order>({ after: encodeCursor('Order', { p: [{ d: at(5).getTime() }, 'o5'], s: 'createdAt,id' }) }, newestFirst);
-    expect(page.where).toEqual({ $or: [{ createdAt: { $lt: at(5) } }, { createdAt: { $eq: at(5) }, id: { $lt: 'o5' } }] });
+    expect(keysetSlice(rows, { first: 1, after: first.pageInfo.endCursor }, byTonnes).nodes.map((r) => r.id)).toEqual([
+      'b',
+    ]);
+    const page = keysetPage<Order>(
+      { after: encodeCursor('Order', { p: [{ d: at(5).getTime() }, 'o5'], s: 'createdAt,id' }) },
+      newestFirst,
+    );
+    expect(page.where).toEqual({
+      $or: [{ createdAt: { $lt: at(5) } }, { createdAt: { $eq: at(5) }, id: { $lt: 'o5' } }],
+    });
   });
 
   it('pages a list in memory with exact flags both ways', () => {
     const rows = Array.from({ length: 7 }, (_, i) => ({ id: `s${i}`, createdAt: at(i) }));
-    const second = keysetSlice(rows, { first: 3, after: keysetSlice(rows, { first: 3 }, newestFirst).pageInfo.endCursor }, newestFirst);
+    const second = keysetSlice(
+      rows,
+      { first: 3, after: keysetSlice(rows, { first: 3 }, newestFirst).pageInfo.endCursor },
+      newestFirst,
+    );
     expect(second.nodes.map((r) => r.id)).toEqual(['s3', 's2', 's1']);
     expect(second.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: true });
     expect(second.totalCount).toBe(7);

@@ -25,11 +25,17 @@ const OPERATIONS = {
 
 type Headers = (body: string, path: string) => Promise<Record<string, string>>;
 
-const signed = (opts: { key?: typeof TEST_SIGNING_KEY; token?: string; now?: number; body?: string } = {}): Headers => async (body, path) => {
-  const authorization = opts.token ? `Bearer ${opts.token}` : null;
-  const signature = signRequest(opts.key ?? TEST_SIGNING_KEY, { method: 'POST', path, body: opts.body ?? body, authorization }, { now: opts.now });
-  return { ...signature, ...(authorization ? { authorization } : {}) };
-};
+const signed =
+  (opts: { key?: typeof TEST_SIGNING_KEY; token?: string; now?: number; body?: string } = {}): Headers =>
+  async (body, path) => {
+    const authorization = opts.token ? `Bearer ${opts.token}` : null;
+    const signature = signRequest(
+      opts.key ?? TEST_SIGNING_KEY,
+      { method: 'POST', path, body: opts.body ?? body, authorization },
+      { now: opts.now },
+    );
+    return { ...signature, ...(authorization ? { authorization } : {}) };
+  };
 
 async function send(url: string, body: string, headers: Record<string, string>) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
@@ -43,16 +49,22 @@ describe('subgraph internal fields', () => {
     anonymous: async () => ({}),
     'user token': async () => ({ authorization: `Bearer ${await tokenFor(DEMO.users.alice)}` }),
     'admin token': async () => ({ authorization: `Bearer ${await tokenFor(DEMO.users.admin)}` }),
-    'signature of another key': signed({ key: { id: TEST_SIGNING_KEY.id, secret: 'not-the-gateway-signing-key-0123456789abcdef' } }),
+    'signature of another key': signed({
+      key: { id: TEST_SIGNING_KEY.id, secret: 'not-the-gateway-signing-key-0123456789abcdef' },
+    }),
     'signature of an unknown key id': signed({ key: { id: 'retired', secret: TEST_SIGNING_KEY.secret } }),
     'signature of another body': signed({ body: '{"query":"{ __typename }"}' }),
     'signature older than its window': signed({ now: Date.now() - 120_000 }),
-    'the service token as a signature': async () => ({ signature: `gateway=:${Buffer.from(TEST_SECRETS.SERVICE_TOKEN).toString('base64')}:`, 'signature-input': 'gateway=()' }),
+    'the service token as a signature': async () => ({
+      signature: `gateway=:${Buffer.from(TEST_SECRETS.SERVICE_TOKEN).toString('base64')}:`,
+      'signature-input': 'gateway=()',
+    }),
   };
   const trusted: Record<string, Headers> = {
     'service token': async () => ({ authorization: `Bearer ${TEST_SECRETS.SERVICE_TOKEN}` }),
     'gateway signature': signed(),
-    'gateway signature with a user token': async (body, path) => signed({ token: await tokenFor(DEMO.users.alice) })(body, path),
+    'gateway signature with a user token': async (body, path) =>
+      signed({ token: await tokenFor(DEMO.users.alice) })(body, path),
   };
 
   beforeAll(async () => {
@@ -99,12 +111,21 @@ describe('subgraph internal fields', () => {
     const body = JSON.stringify({ query: '{ me { email } }' });
     const res = await send(subgraph.url, body, { authorization: `Bearer ${await tokenFor(DEMO.users.alice)}` });
     expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
-    const viaGateway = await send(subgraph.url, body, await signed({ token: await tokenFor(DEMO.users.alice) })(body, '/graphql'));
+    const viaGateway = await send(
+      subgraph.url,
+      body,
+      await signed({ token: await tokenFor(DEMO.users.alice) })(body, '/graphql'),
+    );
     expect(viaGateway.data).toEqual({ me: { email: DEMO.users.alice.email } });
   });
 
   it('still answers ordinary queries to anyone, and __typename', async () => {
-    const data = ok(await graphql<{ __typename: string; products: { totalCount: number } }>(subgraph.url, '{ __typename products { totalCount } }'));
+    const data = ok(
+      await graphql<{ __typename: string; products: { totalCount: number } }>(
+        subgraph.url,
+        '{ __typename products { totalCount } }',
+      ),
+    );
     expect(data.__typename).toBe('Query');
     expect(data.products.totalCount).toBeGreaterThan(0);
   });
@@ -123,9 +144,15 @@ describe('subgraph request bodies', () => {
 
   it('answers a 2 MB body with 413 and a JSON GraphQL error (default limit 1 MB)', async () => {
     expect(subgraph.config.SUBGRAPH_MAX_BODY_BYTES).toBe(1024 * 1024);
-    const res = await fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: padded(2 * 1024 * 1024) });
+    const res = await fetch(subgraph.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: padded(2 * 1024 * 1024),
+    });
     expect(res.status).toBe(413);
-    expect(await res.json()).toEqual({ errors: [{ message: 'Request body is larger than 1048576 bytes', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+    expect(await res.json()).toEqual({
+      errors: [{ message: 'Request body is larger than 1048576 bytes', extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+    });
   });
 
   it('counts a streamed body without a declared length too', async () => {
@@ -137,13 +164,24 @@ describe('subgraph request bodies', () => {
         else controller.close();
       },
     });
-    const res = await fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+    const res = await fetch(subgraph.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(413);
-    expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe(
+      'PAYLOAD_TOO_LARGE',
+    );
   });
 
   it('accepts a body just under the limit', async () => {
-    const res = await fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: padded(1024 * 1024 - 100) });
+    const res = await fetch(subgraph.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: padded(1024 * 1024 - 100),
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ data: { __typename: 'Query' } });
   });
@@ -152,14 +190,21 @@ describe('subgraph request bodies', () => {
 describe('subgraph body limit setting', () => {
   let subgraph: TestSubgraph;
   beforeAll(async () => {
-    subgraph = await startTestSubgraph('marketplace', 'local', createMarketplaceApp, { SUBGRAPH_MAX_BODY_BYTES: '4096' });
+    subgraph = await startTestSubgraph('marketplace', 'local', createMarketplaceApp, {
+      SUBGRAPH_MAX_BODY_BYTES: '4096',
+    });
   });
   afterAll(async () => {
     await subgraph?.stop();
   });
 
   it('applies SUBGRAPH_MAX_BODY_BYTES', async () => {
-    const post = (pad: number) => fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(pad) } }) });
+    const post = (pad: number) =>
+      fetch(subgraph.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(pad) } }),
+      });
     expect((await post(3000)).status).toBe(200);
     expect((await post(5000)).status).toBe(413);
   });
@@ -176,9 +221,22 @@ describe('through the gateway', () => {
 
   it('resolves entities across subgraphs with its signature, whatever signature headers a client sends', async () => {
     const token = await tokenFor(DEMO.users.alice);
-    const query = '{ me { email paymentTransactions { totalCount } } nft(id: "' + DEMO.nfts[0] + '") { credit { serialization } } }';
-    for (const headers of [{}, { signature: 'gateway=:Zm9yZ2Vk:', 'signature-input': 'gateway=("@method")' }] as Record<string, string>[]) {
-      const data = ok(await graphql<{ me: { email: string; paymentTransactions: { totalCount: number } }; nft: { credit: unknown } }>(stack.gateway.url, query, {}, { token, headers }));
+    const query =
+      '{ me { email paymentTransactions { totalCount } } nft(id: "' +
+      DEMO.nfts[0] +
+      '") { credit { serialization } } }';
+    for (const headers of [{}, { signature: 'gateway=:Zm9yZ2Vk:', 'signature-input': 'gateway=("@method")' }] as Record<
+      string,
+      string
+    >[]) {
+      const data = ok(
+        await graphql<{ me: { email: string; paymentTransactions: { totalCount: number } }; nft: { credit: unknown } }>(
+          stack.gateway.url,
+          query,
+          {},
+          { token, headers },
+        ),
+      );
       expect(data.me.email).toBe(DEMO.users.alice.email);
       expect(typeof data.me.paymentTransactions.totalCount).toBe('number');
       expect(data.nft.credit).not.toBeNull();

@@ -4,7 +4,11 @@ import { describe, expect, it } from '@jest/globals';
 import { TokenError, VERIFIED_TOKENS_MAX, signToken, verifiedTokenCount, verifyToken } from '../../lib/auth.ts';
 
 const SECRET = 'verified-tokens-test-secret-0123456789abcdefghijklmnop';
-const user = (n: number) => ({ id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, email: `caller-${n}@buyer.example`, role: 'USER' as const });
+const user = (n: number) => ({
+  id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+  email: `caller-${n}@buyer.example`,
+  role: 'USER' as const,
+});
 
 /** Counts WebCrypto calls (jose verifies HS256 with them) while `run` runs. */
 async function cryptoCalls(run: () => Promise<unknown>): Promise<number> {
@@ -52,7 +56,9 @@ describe('verified tokens', () => {
   });
 
   it('keeps at most VERIFIED_TOKENS_MAX tokens', async () => {
-    const tokens = await Promise.all(Array.from({ length: VERIFIED_TOKENS_MAX + 20 }, (_v, i) => signToken(user(100 + i), SECRET, 60)));
+    const tokens = await Promise.all(
+      Array.from({ length: VERIFIED_TOKENS_MAX + 20 }, (_v, i) => signToken(user(100 + i), SECRET, 60)),
+    );
     for (const { token } of tokens) await verifyToken(token, SECRET);
     expect(verifiedTokenCount()).toBe(VERIFIED_TOKENS_MAX);
     // The oldest was dropped: verifying it again checks its signature again.

@@ -5,7 +5,7 @@ import { SubscriptionCode, subscriptionLimitsOf, tokenExpiry, topicEvents } from
 import { ANONYMOUS } from '../../lib/auth.ts';
 
 describe('live update plumbing', () => {
-  it('delivers a topic\'s messages in order to each listener, and none after it stops listening', async () => {
+  it("delivers a topic's messages in order to each listener, and none after it stops listening", async () => {
     const pubsub = memoryPubSub();
     const events = topicEvents(pubsub, ['a'], 10);
     pubsub.publish('a', { n: 1 });
@@ -34,8 +34,13 @@ describe('live update plumbing', () => {
     expect(await events.next()).toEqual({ value: undefined, done: true });
   });
 
-  it('reads limits from the configuration, and a token\'s expiry from its claims', () => {
-    expect(subscriptionLimitsOf({ SUBSCRIPTIONS_MAX_PER_CALLER: 3 })).toEqual({ perCaller: 3, perProcess: 5_000, heartbeatMs: 15_000, maxBuffered: 100 });
+  it("reads limits from the configuration, and a token's expiry from its claims", () => {
+    expect(subscriptionLimitsOf({ SUBSCRIPTIONS_MAX_PER_CALLER: 3 })).toEqual({
+      perCaller: 3,
+      perProcess: 5_000,
+      heartbeatMs: 15_000,
+      maxBuffered: 100,
+    });
     const claims = Buffer.from(JSON.stringify({ exp: 1_900_000_000 })).toString('base64url');
     expect(tokenExpiry({ ...ANONYMOUS, token: `h.${claims}.s` })).toBe(1_900_000_000_000);
     expect(tokenExpiry(ANONYMOUS)).toBeNull();

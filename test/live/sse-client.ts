@@ -19,17 +19,34 @@ export interface SseSubscription {
   close(): void;
 }
 
-export async function sseSubscribe(url: string, query: string, variables: Record<string, unknown> = {}, opts: { token?: string; headers?: Record<string, string> } = {}): Promise<SseSubscription> {
+export async function sseSubscribe(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  opts: { token?: string; headers?: Record<string, string> } = {},
+): Promise<SseSubscription> {
   const abort = new AbortController();
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...opts.headers },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...opts.headers,
+    },
     body: JSON.stringify({ query, variables }),
     signal: abort.signal,
   });
   if (!res.headers.get('content-type')?.includes('text/event-stream')) {
     const refusal = (await res.json()) as ExecutionResultLike;
-    return { status: res.status, refusal, next: async () => null, rest: async () => [], heartbeats: () => 0, close: () => undefined };
+    return {
+      status: res.status,
+      refusal,
+      next: async () => null,
+      rest: async () => [],
+      heartbeats: () => 0,
+      close: () => undefined,
+    };
   }
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
@@ -47,8 +64,14 @@ export async function sseSubscribe(url: string, query: string, variables: Record
           beats++;
           continue;
         }
-        const event = lines.find((l) => l.startsWith('event:'))?.slice(6).trim();
-        const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+        const event = lines
+          .find((l) => l.startsWith('event:'))
+          ?.slice(6)
+          .trim();
+        const data = lines
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5).trim())
+          .join('\n');
         if (event === 'complete') {
           completed = true;
           abort.abort();

@@ -30,7 +30,11 @@ describe('offset order progress through the gateway (SSE)', () => {
   let token: string;
 
   beforeAll(async () => {
-    stack = await startStack('local', { PAYMENT_OUTBOX_INTERVAL_MS: '50', SUBSCRIPTIONS_MAX_PER_CALLER: '3', SUBSCRIPTIONS_HEARTBEAT_MS: '50' });
+    stack = await startStack('local', {
+      PAYMENT_OUTBOX_INTERVAL_MS: '50',
+      SUBSCRIPTIONS_MAX_PER_CALLER: '3',
+      SUBSCRIPTIONS_HEARTBEAT_MS: '50',
+    });
     token = await tokenFor(buyer);
   });
   afterAll(async () => {
@@ -41,8 +45,17 @@ describe('offset order progress through the gateway (SSE)', () => {
     const sub = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'live-1' }, { token });
     expect(sub.status).toBe(200);
     const first = await sub.next();
-    expect(first).toEqual({ data: { offsetOrderProgress: { step: 'WAITING', final: false, detail: null, order: null } } });
-    ok(await graphql(stack.gateway.url, ORDER, { input: { mass: { amount: '1', unit: 'T' }, idempotencyKey: 'live-1' } }, { token }));
+    expect(first).toEqual({
+      data: { offsetOrderProgress: { step: 'WAITING', final: false, detail: null, order: null } },
+    });
+    ok(
+      await graphql(
+        stack.gateway.url,
+        ORDER,
+        { input: { mass: { amount: '1', unit: 'T' }, idempotencyKey: 'live-1' } },
+        { token },
+      ),
+    );
     const rest = await sub.rest();
     const steps = rest.map((r) => (r.data?.offsetOrderProgress as { step: string }).step);
     // Steps only move forward, one event per change, and the stream completes after the final one.
@@ -51,7 +64,14 @@ describe('offset order progress through the gateway (SSE)', () => {
     expect(new Set(steps).size).toBe(steps.length);
     expect(steps.at(-1)).toBe('CERTIFICATE_READY');
     expect(rest.every((r) => !r.errors)).toBe(true);
-    const last = rest.at(-1)!.data!.offsetOrderProgress as { final: boolean; order: { status: string; retirementStatus: string; retirementShares: { retirement: { retirements: { id: string }[] } }[] } };
+    const last = rest.at(-1)!.data!.offsetOrderProgress as {
+      final: boolean;
+      order: {
+        status: string;
+        retirementStatus: string;
+        retirementShares: { retirement: { retirements: { id: string }[] } }[];
+      };
+    };
     expect(last.final).toBe(true);
     expect(last.order).toMatchObject({ status: 'COMPLETE', retirementStatus: 'RETIRED' });
     // `retirements` is the registry's: resolved by the gateway for the event like any query.
@@ -60,7 +80,14 @@ describe('offset order progress through the gateway (SSE)', () => {
 
   it('sends the same steps over WebSocket (graphql-ws), and counts streams and events on /metrics', async () => {
     const results = await overWebSocket(stack.gateway.url, PROGRESS, { key: 'live-ws' }, token, async () => {
-      ok(await graphql(stack.gateway.url, ORDER, { input: { mass: { amount: '1', unit: 'T' }, idempotencyKey: 'live-ws' } }, { token }));
+      ok(
+        await graphql(
+          stack.gateway.url,
+          ORDER,
+          { input: { mass: { amount: '1', unit: 'T' }, idempotencyKey: 'live-ws' } },
+          { token },
+        ),
+      );
     });
     const steps = results.map((r) => (r.data?.offsetOrderProgress as { step: string }).step);
     expect(steps[0]).toBe('WAITING');
@@ -72,11 +99,18 @@ describe('offset order progress through the gateway (SSE)', () => {
     expect(metrics).toMatch(/gateway_subscriptions_active\{transport="websocket"[^}]*\} 0/);
   });
 
-  it('refuses an anonymous subscriber and another buyer\'s order with a code', async () => {
+  it("refuses an anonymous subscriber and another buyer's order with a code", async () => {
     const anonymous = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'live-anon' });
     expect(codesOf(await anonymous.rest())).toEqual(['UNAUTHENTICATED']);
 
-    const placed = ok(await graphql<{ createOffsetOrderByMass: { offsetOrder: { id: string } } }>(stack.gateway.url, ORDER, { input: { mass: { amount: '0.5', unit: 'T' }, idempotencyKey: 'live-2' } }, { token }));
+    const placed = ok(
+      await graphql<{ createOffsetOrderByMass: { offsetOrder: { id: string } } }>(
+        stack.gateway.url,
+        ORDER,
+        { input: { mass: { amount: '0.5', unit: 'T' }, idempotencyKey: 'live-2' } },
+        { token },
+      ),
+    );
     const id = placed.createOffsetOrderByMass.offsetOrder.id;
     const stranger = await sseSubscribe(stack.gateway.url, PROGRESS, { id }, { token: await tokenFor(other) });
     const got = await stranger.rest();
@@ -95,14 +129,18 @@ describe('offset order progress through the gateway (SSE)', () => {
   it('ends the stream with UNAUTHENTICATED when the token expires', async () => {
     const shortLived = await tokenFor(buyer, { ttlSeconds: 2 });
     const sub = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'live-expiry' }, { token: shortLived });
-    expect((await sub.next())?.data).toEqual({ offsetOrderProgress: { step: 'WAITING', final: false, detail: null, order: null } });
+    expect((await sub.next())?.data).toEqual({
+      offsetOrderProgress: { step: 'WAITING', final: false, detail: null, order: null },
+    });
     // Nothing happens to the order; the next (and last) event is the expiry.
     expect(codesOf(await sub.rest())).toEqual(['UNAUTHENTICATED']);
   });
 
-  it('refuses a caller\'s subscription beyond SUBSCRIPTIONS_MAX_PER_CALLER with SUBSCRIPTION_LIMIT, and admits one again once a stream ends', async () => {
+  it("refuses a caller's subscription beyond SUBSCRIPTIONS_MAX_PER_CALLER with SUBSCRIPTION_LIMIT, and admits one again once a stream ends", async () => {
     const busy = await tokenFor({ id: 'live-busy', email: 'live-busy@example.test', role: 'USER' });
-    const open = await Promise.all([1, 2, 3].map((i) => sseSubscribe(stack.gateway.url, PROGRESS, { key: `busy-${i}` }, { token: busy })));
+    const open = await Promise.all(
+      [1, 2, 3].map((i) => sseSubscribe(stack.gateway.url, PROGRESS, { key: `busy-${i}` }, { token: busy })),
+    );
     for (const sub of open) expect(await sub.next()).toEqual(WAITING);
     const refused = await sseSubscribe(stack.gateway.url, PROGRESS, { key: 'busy-4' }, { token: busy });
     expect(codesOf(await refused.rest())).toEqual(['SUBSCRIPTION_LIMIT']);
@@ -122,7 +160,7 @@ describe('offset order progress through the gateway (SSE)', () => {
     for (const sub of open) sub.close();
   });
 
-  it('sends a marketplace order\'s payment as payments records it, with the order resolved from the marketplace', async () => {
+  it("sends a marketplace order's payment as payments records it, with the order resolved from the marketplace", async () => {
     const alice = DEMO.users.alice;
     const orderId = toGlobalId('Order', DEMO.orders[0]!);
     const query = `subscription($orderId: ID!) { orderPaymentUpdated(orderId: $orderId) { status payment { externalReference amount { amount currency } } order { id status } } }`;
@@ -132,18 +170,36 @@ describe('offset order progress through the gateway (SSE)', () => {
     // `status` of the order is the marketplace's: resolved by the gateway for the event.
     expect(typeof first.order.status).toBe('string');
     const RECORD = `mutation($input: RecordPaymentTransactionInput!) { recordPaymentTransaction(input: $input) { userErrors { code } } }`;
-    const input = { externalReference: 'live-payment-1', type: 'ORDER', typeId: DEMO.orders[0], payerId: alice.id, amount: '12.50', currency: 'EUR', status: 'COMPLETED' };
-    expect(ok(await graphql(stack.gateway.url, RECORD, { input }, { token: TEST_SECRETS.SERVICE_TOKEN }))).toEqual({ recordPaymentTransaction: { userErrors: [] } });
+    const input = {
+      externalReference: 'live-payment-1',
+      type: 'ORDER',
+      typeId: DEMO.orders[0],
+      payerId: alice.id,
+      amount: '12.50',
+      currency: 'EUR',
+      status: 'COMPLETED',
+    };
+    expect(ok(await graphql(stack.gateway.url, RECORD, { input }, { token: TEST_SECRETS.SERVICE_TOKEN }))).toEqual({
+      recordPaymentTransaction: { userErrors: [] },
+    });
     const next = (await sub.next())!;
     sub.close();
     expect(next.errors).toBeUndefined();
-    expect(next.data!.orderPaymentUpdated).toMatchObject({ status: 'COMPLETED', payment: { externalReference: 'live-payment-1', amount: { amount: '12.50', currency: 'EUR' } } });
+    expect(next.data!.orderPaymentUpdated).toMatchObject({
+      status: 'COMPLETED',
+      payment: { externalReference: 'live-payment-1', amount: { amount: '12.50', currency: 'EUR' } },
+    });
   });
 
-  it('sends an organization\'s credit requests to its members only, and ends the stream when access is revoked', async () => {
+  it("sends an organization's credit requests to its members only, and ends the stream when access is revoked", async () => {
     const { nordicForest, carbonBuyer } = DEMO.organizations;
     const query = `subscription($org: ID!) { creditRequestUpdated(organizationId: $org) { creditRequest { action state amount { amount } } } }`;
-    const alice = await sseSubscribe(stack.gateway.url, query, { org: nordicForest }, { token: await tokenFor(DEMO.users.alice) });
+    const alice = await sseSubscribe(
+      stack.gateway.url,
+      query,
+      { org: nordicForest },
+      { token: await tokenFor(DEMO.users.alice) },
+    );
     expect(codesOf(await alice.rest())).toEqual(['FORBIDDEN']);
 
     const bobToken = await tokenFor(DEMO.users.bob);
@@ -152,23 +208,57 @@ describe('offset order progress through the gateway (SSE)', () => {
     const REQUEST = `mutation($input: CreditActionInput!) { requestCreditAction(input: $input) { creditRequest { id } userErrors { code } } }`;
     // This stream sends no first event: the request is filed once the registry counts the stream open.
     const metrics = new URL('/metrics', stack.subgraphs.registry.url);
-    for (let i = 0; i < 200 && !/^subscriptions_active\S* 1$/m.test(await (await fetch(metrics)).text()); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && !/^subscriptions_active\S* 1$/m.test(await (await fetch(metrics)).text()); i++)
+      await new Promise((r) => setTimeout(r, 25));
     const first = bob.next();
-    const filed = await graphql<{ requestCreditAction: { userErrors: unknown[] } }>(stack.gateway.url, REQUEST, { input: { organizationId: nordicForest, action: 'TRANSFER', creditId: demoCredits[0]!.id, amount: '1', toOrganizationId: carbonBuyer } }, { token: bobToken });
+    const filed = await graphql<{ requestCreditAction: { userErrors: unknown[] } }>(
+      stack.gateway.url,
+      REQUEST,
+      {
+        input: {
+          organizationId: nordicForest,
+          action: 'TRANSFER',
+          creditId: demoCredits[0]!.id,
+          amount: '1',
+          toOrganizationId: carbonBuyer,
+        },
+      },
+      { token: bobToken },
+    );
     expect(ok(filed).requestCreditAction.userErrors).toEqual([]);
-    expect((await first)?.data).toEqual({ creditRequestUpdated: { creditRequest: { action: 'TRANSFER', state: 'PENDING', amount: { amount: '1' } } } });
+    expect((await first)?.data).toEqual({
+      creditRequestUpdated: { creditRequest: { action: 'TRANSFER', state: 'PENDING', amount: { amount: '1' } } },
+    });
 
     const REVOKE = `mutation($input: OrganizationAccessInput!) { revokeOrganizationAccess(input: $input) { userErrors { code } } }`;
-    ok(await graphql(stack.gateway.url, REVOKE, { input: { organizationId: nordicForest, userId: DEMO.users.bob.id } }, { token: await tokenFor(DEMO.users.admin) }));
+    ok(
+      await graphql(
+        stack.gateway.url,
+        REVOKE,
+        { input: { organizationId: nordicForest, userId: DEMO.users.bob.id } },
+        { token: await tokenFor(DEMO.users.admin) },
+      ),
+    );
     expect(codesOf(await bob.rest())).toEqual(['FORBIDDEN']);
   });
 
   it('keeps an idle subgraph stream alive with heartbeats, for a request the gateway signed', async () => {
     // The marketplace's own fields only: the subgraph alone cannot answer another's.
-    const query = 'subscription($key: String) { offsetOrderProgress(idempotencyKey: $key) { step final detail order { id } } }';
+    const query =
+      'subscription($key: String) { offsetOrderProgress(idempotencyKey: $key) { step final detail order { id } } }';
     const body = JSON.stringify({ query, variables: { key: 'live-heartbeat' } });
-    const signature = signRequest(TEST_SIGNING_KEY, { method: 'POST', path: '/graphql', body, authorization: `Bearer ${token}` });
-    const sub = await sseSubscribe(stack.subgraphs.marketplace.url, query, { key: 'live-heartbeat' }, { token, headers: signature });
+    const signature = signRequest(TEST_SIGNING_KEY, {
+      method: 'POST',
+      path: '/graphql',
+      body,
+      authorization: `Bearer ${token}`,
+    });
+    const sub = await sseSubscribe(
+      stack.subgraphs.marketplace.url,
+      query,
+      { key: 'live-heartbeat' },
+      { token, headers: signature },
+    );
     expect(await sub.next()).toEqual(WAITING);
     // Nothing happens to the order: what arrives are heartbeats (SSE comments), counted, never events.
     const next = sub.next();
@@ -188,8 +278,20 @@ describe('offset order progress through the gateway (SSE)', () => {
 });
 
 /** Every result of one subscription over graphql-ws until it completes (or errors). */
-async function overWebSocket(url: string, query: string, variables: Record<string, unknown>, token: string, started: () => Promise<void>): Promise<ExecutionResultLike[]> {
-  const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: true });
+async function overWebSocket(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  token: string,
+  started: () => Promise<void>,
+): Promise<ExecutionResultLike[]> {
+  const client = createClient({
+    url: url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+    lazy: true,
+  });
   const results: ExecutionResultLike[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
@@ -217,6 +319,16 @@ async function overWebSocket(url: string, query: string, variables: Record<strin
 
 const WAITING = { data: { offsetOrderProgress: { step: 'WAITING', final: false, detail: null, order: null } } };
 
-const STEPS = ['WAITING', 'MEASURED', 'ORDERED', 'PAID', 'WAITING_FOR_POOLED_TONNE', 'RETIREMENT_BLOCKED', 'CERTIFICATE_READY', 'REFUSED'];
+const STEPS = [
+  'WAITING',
+  'MEASURED',
+  'ORDERED',
+  'PAID',
+  'WAITING_FOR_POOLED_TONNE',
+  'RETIREMENT_BLOCKED',
+  'CERTIFICATE_READY',
+  'REFUSED',
+];
 
-const codesOf = (results: { errors?: { extensions?: { code?: string } }[] }[]) => results.flatMap((r) => (r.errors ?? []).map((e) => e.extensions?.code));
+const codesOf = (results: { errors?: { extensions?: { code?: string } }[] }[]) =>
+  results.flatMap((r) => (r.errors ?? []).map((e) => e.extensions?.code));

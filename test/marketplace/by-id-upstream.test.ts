@@ -17,7 +17,8 @@ describe('marketplace by-id lookups (upstream mode)', () => {
 
   beforeAll(async () => {
     m = await startMarketplace('upstream', { CO2TRUST_BY_ID_CONCURRENCY: String(BOUND) });
-    for (let i = 0; i < 7; i++) extra.push({ ...demoOrders[0]!, id: randomUUID(), createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)) });
+    for (let i = 0; i < 7; i++)
+      extra.push({ ...demoOrders[0]!, id: randomUUID(), createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)) });
     m.fake!.state.orders.push(...extra);
   });
   afterAll(async () => {
@@ -50,11 +51,22 @@ describe('marketplace by-id lookups (upstream mode)', () => {
   it('an unknown id is null for that id alone; the others still resolve', async () => {
     const missing = randomUUID();
     m.fake!.resetCalls();
-    const res = await m.as(null, `{ a: product(id: "${DEMO.products[0]}") { id name } b: product(id: "${missing}") { id } c: supplier(id: "${DEMO.suppliers[0]}") { id } }`);
+    const res = await m.as(
+      null,
+      `{ a: product(id: "${DEMO.products[0]}") { id name } b: product(id: "${missing}") { id } c: supplier(id: "${DEMO.suppliers[0]}") { id } }`,
+    );
     expect(res.errors).toBeUndefined();
-    expect(res.data).toEqual({ a: { id: gid('Product', DEMO.products[0]), name: expect.any(String) }, b: null, c: { id: gid('Supplier', DEMO.suppliers[0]) } });
+    expect(res.data).toEqual({
+      a: { id: gid('Product', DEMO.products[0]), name: expect.any(String) },
+      b: null,
+      c: { id: gid('Supplier', DEMO.suppliers[0]) },
+    });
     expect(m.fake!.calls.map((c) => `${c.method} ${c.path}`).sort()).toEqual(
-      [`GET ${CORE}/products/${DEMO.products[0]}`, `GET ${CORE}/products/${missing}`, `GET ${CORE}/suppliers/${DEMO.suppliers[0]}`].sort(),
+      [
+        `GET ${CORE}/products/${DEMO.products[0]}`,
+        `GET ${CORE}/products/${missing}`,
+        `GET ${CORE}/suppliers/${DEMO.suppliers[0]}`,
+      ].sort(),
     );
   });
 
@@ -77,7 +89,18 @@ describe('marketplace by-id lookups (upstream mode)', () => {
     const res = data(await m.as('admin', q));
     expect(Object.values(res).every((v) => v !== null)).toBe(true);
     const routes = new Set(m.fake!.calls.map((c) => c.path.split('/').slice(3, 4)[0]));
-    expect(routes).toEqual(new Set(['products', 'orders', 'nfts', 'suppliers', 'traders', 'impact-partners', 'bundle-orders', 'product-orders']));
+    expect(routes).toEqual(
+      new Set([
+        'products',
+        'orders',
+        'nfts',
+        'suppliers',
+        'traders',
+        'impact-partners',
+        'bundle-orders',
+        'product-orders',
+      ]),
+    );
     expect(m.fake!.calls.every((c) => !c.query.includes('ids='))).toBe(true);
   });
 });

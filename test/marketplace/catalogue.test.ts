@@ -21,28 +21,61 @@ describe.each(MODES)('marketplace catalogue (%s mode)', (mode) => {
     const all = data(await m.as(null, '{ suppliers { totalCount nodes { id name description isPublic } } }')).suppliers;
     expect(all.totalCount).toBe(3);
     expect(ids(all)).toEqual([S[2], S[1], S[0]]);
-    const asc = data(await m.as(null, '{ suppliers(order: ASC, first: 2) { nodes { id } pageInfo { hasNextPage } } }')).suppliers;
+    const asc = data(
+      await m.as(null, '{ suppliers(order: ASC, first: 2) { nodes { id } pageInfo { hasNextPage } } }'),
+    ).suppliers;
     expect(ids(asc)).toEqual([S[0], S[1]]);
     expect(asc.pageInfo.hasNextPage).toBe(true);
-    expect(ids(data(await m.as(null, '{ suppliers(filter: { featured: true }) { nodes { id } } }')).suppliers)).toEqual([S[2], S[0]]);
-    expect(ids(data(await m.as(null, '{ suppliers(filter: { countryCode: "IS" }) { nodes { id } } }')).suppliers)).toEqual([S[1]]);
-    expect(ids(data(await m.as(null, '{ suppliers(filter: { methodologyCode: "GS-TPDDTEC" }) { nodes { id } } }')).suppliers)).toEqual([S[2]]);
-    expect(ids(data(await m.as(null, '{ suppliers(filter: { featured: false, countryCode: "SE" }) { nodes { id } } }')).suppliers)).toEqual([]);
+    expect(ids(data(await m.as(null, '{ suppliers(filter: { featured: true }) { nodes { id } } }')).suppliers)).toEqual(
+      [S[2], S[0]],
+    );
+    expect(
+      ids(data(await m.as(null, '{ suppliers(filter: { countryCode: "IS" }) { nodes { id } } }')).suppliers),
+    ).toEqual([S[1]]);
+    expect(
+      ids(
+        data(await m.as(null, '{ suppliers(filter: { methodologyCode: "GS-TPDDTEC" }) { nodes { id } } }')).suppliers,
+      ),
+    ).toEqual([S[2]]);
+    expect(
+      ids(
+        data(await m.as(null, '{ suppliers(filter: { featured: false, countryCode: "SE" }) { nodes { id } } }'))
+          .suppliers,
+      ),
+    ).toEqual([]);
   });
 
   it('reads one supplier and lists supplier and product options by name', async () => {
-    const s = data(await m.as(null, `{ supplier(id: "${S[1]}") { id name countryCode methodologyCode featured } }`)).supplier;
-    expect(s).toEqual({ id: S[1], name: 'Icelandic Biochar', countryCode: 'IS', methodologyCode: 'PURO-BIOCHAR', featured: false });
-    expect(data(await m.as(null, '{ supplier(id: "de020000-0000-4000-8000-00000000ffff") { id } }')).supplier).toBeNull();
+    const s = data(
+      await m.as(null, `{ supplier(id: "${S[1]}") { id name countryCode methodologyCode featured } }`),
+    ).supplier;
+    expect(s).toEqual({
+      id: S[1],
+      name: 'Icelandic Biochar',
+      countryCode: 'IS',
+      methodologyCode: 'PURO-BIOCHAR',
+      featured: false,
+    });
+    expect(
+      data(await m.as(null, '{ supplier(id: "de020000-0000-4000-8000-00000000ffff") { id } }')).supplier,
+    ).toBeNull();
     const options = data(await m.as(null, '{ supplierOptions { totalCount nodes { id name } } }')).supplierOptions;
-    expect(options.nodes.map((o: { name: string }) => o.name)).toEqual(['Icelandic Biochar', 'Kenya Cookstoves Cooperative', 'Nordic Forest Carbon']);
-    const removal = data(await m.as(null, '{ productOptions(productType: REMOVAL) { nodes { id name } } }')).productOptions;
+    expect(options.nodes.map((o: { name: string }) => o.name)).toEqual([
+      'Icelandic Biochar',
+      'Kenya Cookstoves Cooperative',
+      'Nordic Forest Carbon',
+    ]);
+    const removal = data(
+      await m.as(null, '{ productOptions(productType: REMOVAL) { nodes { id name } } }'),
+    ).productOptions;
     // Options are not entities: their ids are the products' local ids.
     expect(removal.nodes).toEqual([
       { id: DEMO.products[1], name: 'Biochar Carbon Removal 2023' },
       { id: DEMO.products[0], name: 'Boreal Forest Restoration 2021' },
     ]);
-    const desc = data(await m.as(null, '{ productOptions(order: DESC, first: 1) { totalCount nodes { name } } }')).productOptions;
+    const desc = data(
+      await m.as(null, '{ productOptions(order: DESC, first: 1) { totalCount nodes { name } } }'),
+    ).productOptions;
     expect(desc).toEqual({ totalCount: 4, nodes: [{ name: 'Nordic Climate Portfolio' }] });
     // Alice also sees the allocation reserved for her.
     const own = data(await m.as('alice', '{ productOptions(productType: REMOVAL) { totalCount } }')).productOptions;
@@ -51,25 +84,47 @@ describe.each(MODES)('marketplace catalogue (%s mode)', (mode) => {
 
   it('lists traders by supplier and reads one', async () => {
     expect(ids(data(await m.as(null, '{ traders { nodes { id } } }')).traders)).toEqual([TR[1], TR[0]]);
-    const bySupplier = data(await m.as(null, `{ traders(filter: { supplierId: "${S[0]}" }) { nodes { id name supplier { id } } } }`)).traders;
+    const bySupplier = data(
+      await m.as(null, `{ traders(filter: { supplierId: "${S[0]}" }) { nodes { id name supplier { id } } } }`),
+    ).traders;
     expect(bySupplier.nodes).toEqual([{ id: TR[0], name: 'Baltic Carbon Brokers', supplier: { id: S[0] } }]);
-    expect(data(await m.as(null, `{ trader(id: "${TR[1]}") { name countryCode } }`)).trader).toEqual({ name: 'Reykjavik Removal Traders', countryCode: 'IS' });
+    expect(data(await m.as(null, `{ trader(id: "${TR[1]}") { name countryCode } }`)).trader).toEqual({
+      name: 'Reykjavik Removal Traders',
+      countryCode: 'IS',
+    });
   });
 
   it('lists impact partners and reads one', async () => {
-    const list = data(await m.as(null, '{ impactPartners(order: ASC) { totalCount nodes { id websiteUrl } } }')).impactPartners;
+    const list = data(
+      await m.as(null, '{ impactPartners(order: ASC) { totalCount nodes { id websiteUrl } } }'),
+    ).impactPartners;
     expect(list.totalCount).toBe(2);
     expect(ids(list)).toEqual([IP[0], IP[1]]);
-    expect(data(await m.as(null, `{ impactPartner(id: "${IP[1]}") { name countryCode } }`)).impactPartner).toEqual({ name: 'Peatland Rewetting Fund', countryCode: 'SE' });
+    expect(data(await m.as(null, `{ impactPartner(id: "${IP[1]}") { name countryCode } }`)).impactPartner).toEqual({
+      name: 'Peatland Rewetting Fund',
+      countryCode: 'SE',
+    });
   });
 
   it('lists NFTs (all, available only, mintable) and reads one', async () => {
     expect(ids(data(await m.as(null, '{ nfts { nodes { id } } }')).nfts)).toEqual([N[2], N[1], N[0]]);
-    expect(ids(data(await m.as(null, '{ nfts(filter: { availableOnly: true }) { nodes { id } } }')).nfts)).toEqual([N[2], N[0]]);
-    const mintable = data(await m.as(null, '{ mintableNfts { totalCount nodes { id tokenAddress tokenId } } }')).mintableNfts;
+    expect(ids(data(await m.as(null, '{ nfts(filter: { availableOnly: true }) { nodes { id } } }')).nfts)).toEqual([
+      N[2],
+      N[0],
+    ]);
+    const mintable = data(
+      await m.as(null, '{ mintableNfts { totalCount nodes { id tokenAddress tokenId } } }'),
+    ).mintableNfts;
     expect(mintable).toEqual({ totalCount: 1, nodes: [{ id: N[2], ...DEMO.tokens[2] }] });
-    const nft = data(await m.as(null, `{ nft(id: "${N[0]}") { name quantity { amount unit } availableQuantity supplier { id } } }`)).nft;
-    expect(nft).toEqual({ name: 'Boreal Forest Credit #1', quantity: { amount: '100', unit: 'T' }, availableQuantity: '60', supplier: { id: S[0] } });
+    const nft = data(
+      await m.as(null, `{ nft(id: "${N[0]}") { name quantity { amount unit } availableQuantity supplier { id } } }`),
+    ).nft;
+    expect(nft).toEqual({
+      name: 'Boreal Forest Credit #1',
+      quantity: { amount: '100', unit: 'T' },
+      availableQuantity: '60',
+      supplier: { id: S[0] },
+    });
   });
 
   it('lists bundle orders (available only) with their products; a non-public one only for an admin', async () => {
@@ -78,12 +133,19 @@ describe.each(MODES)('marketplace catalogue (%s mode)', (mode) => {
       { id: B[1], isAvailable: false },
       { id: B[0], isAvailable: true },
     ]);
-    expect(ids(data(await m.as(null, '{ bundleOrders(filter: { availableOnly: true }) { nodes { id } } }')).bundleOrders)).toEqual([B[0]]);
-    expect(ids(data(await m.as('admin', '{ bundleOrders(filter: { availableOnly: true }) { nodes { id } } }')).bundleOrders)).toEqual([B[2], B[0]]);
+    expect(
+      ids(data(await m.as(null, '{ bundleOrders(filter: { availableOnly: true }) { nodes { id } } }')).bundleOrders),
+    ).toEqual([B[0]]);
+    expect(
+      ids(data(await m.as('admin', '{ bundleOrders(filter: { availableOnly: true }) { nodes { id } } }')).bundleOrders),
+    ).toEqual([B[2], B[0]]);
     expect(data(await m.as('alice', `{ bundleOrder(id: "${B[2]}") { id } }`)).bundleOrder).toBeNull();
     expect(data(await m.as('admin', `{ bundleOrder(id: "${B[2]}") { id } }`)).bundleOrder).toEqual({ id: B[2] });
     const one = data(
-      await m.as(null, `{ bundleOrder(id: "${B[0]}") { name pricePerTonne { amount currency } quantity { amount } availableQuantity product { productType } supplier { id } productOrders { id quantity { amount unit } product { id } } } }`),
+      await m.as(
+        null,
+        `{ bundleOrder(id: "${B[0]}") { name pricePerTonne { amount currency } quantity { amount } availableQuantity product { productType } supplier { id } productOrders { id quantity { amount unit } product { id } } } }`,
+      ),
     ).bundleOrder;
     expect(one).toEqual({
       name: 'Nordic Portfolio 100 t',
@@ -105,13 +167,32 @@ describe.each(MODES)('marketplace catalogue (%s mode)', (mode) => {
     expect(data(await m.as('admin', '{ productOrders { totalCount } }')).productOrders.totalCount).toBe(4);
     expect(data(await m.as('alice', `{ productOrder(id: "${PO[3]}") { id } }`)).productOrder).toBeNull();
     expect(data(await m.as('admin', `{ productOrder(id: "${PO[3]}") { id } }`)).productOrder).toEqual({ id: PO[3] });
-    expect(ids(data(await m.as(null, `{ productOrders(filter: { bundleOrderId: "${B[0]}" }, order: ASC) { nodes { id } } }`)).productOrders)).toEqual([PO[0], PO[1]]);
-    expect(ids(data(await m.as(null, `{ productOrders(filter: { productId: "${P[0]}" }) { nodes { id } } }`)).productOrders)).toEqual([PO[2], PO[0]]);
-    expect(data(await m.as(null, `{ productOrder(id: "${PO[2]}") { bundleOrder { id } product { id } } }`)).productOrder).toEqual({ bundleOrder: { id: B[1] }, product: { id: P[0] } });
+    expect(
+      ids(
+        data(await m.as(null, `{ productOrders(filter: { bundleOrderId: "${B[0]}" }, order: ASC) { nodes { id } } }`))
+          .productOrders,
+      ),
+    ).toEqual([PO[0], PO[1]]);
+    expect(
+      ids(data(await m.as(null, `{ productOrders(filter: { productId: "${P[0]}" }) { nodes { id } } }`)).productOrders),
+    ).toEqual([PO[2], PO[0]]);
+    expect(
+      data(await m.as(null, `{ productOrder(id: "${PO[2]}") { bundleOrder { id } product { id } } }`)).productOrder,
+    ).toEqual({ bundleOrder: { id: B[1] }, product: { id: P[0] } });
   });
 
   it('rejects a page size above 100 on every list', async () => {
-    for (const list of ['suppliers', 'traders', 'impactPartners', 'nfts', 'mintableNfts', 'bundleOrders', 'productOrders', 'productOptions', 'supplierOptions']) {
+    for (const list of [
+      'suppliers',
+      'traders',
+      'impactPartners',
+      'nfts',
+      'mintableNfts',
+      'bundleOrders',
+      'productOrders',
+      'productOptions',
+      'supplierOptions',
+    ]) {
       expect(codes(await m.as(null, `{ ${list}(first: 101) { totalCount } }`))).toEqual(['BAD_USER_INPUT']);
     }
   });
@@ -129,17 +210,42 @@ describe('marketplace over the CO2Trust core API (upstream contract)', () => {
   it('upstream: passes filters, page/size/order and the caller bearer token through; maps failures to codes', async () => {
     const fake = m.fake!;
     fake.resetCalls();
-    const page = data(await m.as(null, '{ suppliers(first: 2, order: ASC, filter: { featured: true }) { pageInfo { endCursor } } }')).suppliers;
-    await m.as(null, `{ suppliers(first: 2, after: "${page.pageInfo.endCursor}", order: ASC, filter: { featured: true, countryCode: "SE", methodologyCode: "ICR-AFOLU-001" }) { nodes { id } } }`);
+    const page = data(
+      await m.as(null, '{ suppliers(first: 2, order: ASC, filter: { featured: true }) { pageInfo { endCursor } } }'),
+    ).suppliers;
+    await m.as(
+      null,
+      `{ suppliers(first: 2, after: "${page.pageInfo.endCursor}", order: ASC, filter: { featured: true, countryCode: "SE", methodologyCode: "ICR-AFOLU-001" }) { nodes { id } } }`,
+    );
     const query = new URLSearchParams(fake.callsTo('/co2trust-services/v1/suppliers', 'GET').at(-1)!.query);
-    expect(Object.fromEntries(query)).toEqual({ page: '2', size: '2', order: 'asc', featured: 'true', country_code: 'SE', methodology_code: 'ICR-AFOLU-001' });
-    await m.as(null, `{ traders(filter: { supplierId: "${S[0]}" }) { totalCount } bundleOrders(filter: { availableOnly: true }) { totalCount } nfts(filter: { availableOnly: true }) { totalCount } }`);
-    expect(new URLSearchParams(fake.callsTo('/co2trust-services/v1/traders').at(-1)!.query).get('supplier_id')).toBe(DEMO.suppliers[0]);
-    expect(new URLSearchParams(fake.callsTo('/co2trust-services/v1/bundle-orders').at(-1)!.query).get('available_only')).toBe('true');
-    expect(new URLSearchParams(fake.callsTo('/co2trust-services/v1/nfts').at(-1)!.query).get('available_only')).toBe('true');
+    expect(Object.fromEntries(query)).toEqual({
+      page: '2',
+      size: '2',
+      order: 'asc',
+      featured: 'true',
+      country_code: 'SE',
+      methodology_code: 'ICR-AFOLU-001',
+    });
+    await m.as(
+      null,
+      `{ traders(filter: { supplierId: "${S[0]}" }) { totalCount } bundleOrders(filter: { availableOnly: true }) { totalCount } nfts(filter: { availableOnly: true }) { totalCount } }`,
+    );
+    expect(new URLSearchParams(fake.callsTo('/co2trust-services/v1/traders').at(-1)!.query).get('supplier_id')).toBe(
+      DEMO.suppliers[0],
+    );
+    expect(
+      new URLSearchParams(fake.callsTo('/co2trust-services/v1/bundle-orders').at(-1)!.query).get('available_only'),
+    ).toBe('true');
+    expect(new URLSearchParams(fake.callsTo('/co2trust-services/v1/nfts').at(-1)!.query).get('available_only')).toBe(
+      'true',
+    );
     await m.as('alice', '{ me { nfts(availableOnly: true) { totalCount } purchasedOrders { totalCount } } }');
-    expect(fake.callsTo('/co2trust-services/v1/nfts/user').at(-1)!.headers.authorization).toBe(`Bearer co2t_${DEMO.users.alice.id}`);
-    expect(fake.callsTo('/co2trust-services/v1/orders/user/purchased').at(-1)!.headers.authorization).toBe(`Bearer co2t_${DEMO.users.alice.id}`);
+    expect(fake.callsTo('/co2trust-services/v1/nfts/user').at(-1)!.headers.authorization).toBe(
+      `Bearer co2t_${DEMO.users.alice.id}`,
+    );
+    expect(fake.callsTo('/co2trust-services/v1/orders/user/purchased').at(-1)!.headers.authorization).toBe(
+      `Bearer co2t_${DEMO.users.alice.id}`,
+    );
     fake.fail({ pathPrefix: '/co2trust-services/v1/impact-partners', status: 500, times: 10 });
     const failed = await m.as(null, '{ impactPartners { totalCount } }');
     expect(codes(failed)).toEqual(['UPSTREAM_UNAVAILABLE']);

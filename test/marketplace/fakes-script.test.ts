@@ -17,9 +17,14 @@ describe('npm run fakes', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'fakes-'));
 
   beforeAll(async () => {
-    for (const name of ['CO2TRUST', 'ICR', 'CARBONCLOUD', 'OFFSET_ORDERS']) urls[name] = `http://127.0.0.1:${await freePort()}`;
+    for (const name of ['CO2TRUST', 'ICR', 'CARBONCLOUD', 'OFFSET_ORDERS'])
+      urls[name] = `http://127.0.0.1:${await freePort()}`;
     child = spawn(process.execPath, [join(ROOT, 'scripts/fakes.ts')], {
-      env: { PATH: process.env.PATH, DATA_DIR: dataDir, ...Object.fromEntries(Object.entries(urls).map(([k, v]) => [`${k}_BASE_URL`, v])) },
+      env: {
+        PATH: process.env.PATH,
+        DATA_DIR: dataDir,
+        ...Object.fromEntries(Object.entries(urls).map(([k, v]) => [`${k}_BASE_URL`, v])),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));

@@ -66,7 +66,11 @@ describe.each(MODES)('marketplace federation and batching (%s mode)', (mode) => 
     const hundred = await cost(LIST, { n: 100 });
     expect(ten.result.orders.nodes).toHaveLength(10);
     expect(hundred.result.orders.nodes).toHaveLength(100);
-    expect(hundred.result.orders.nodes.every((o: { supplier: { name: string }; product: { name: string } }) => o.supplier.name && o.product.name)).toBe(true);
+    expect(
+      hundred.result.orders.nodes.every(
+        (o: { supplier: { name: string }; product: { name: string } }) => o.supplier.name && o.product.name,
+      ),
+    ).toBe(true);
     expect(hundred.count).toBe(ten.count);
     // local: orders window + count, products, suppliers; upstream: the orders page, then one
     // documented GET /{resource}/{id} per distinct product and supplier (whatever the order count).
@@ -108,34 +112,50 @@ describe.each(MODES)('marketplace federation and batching (%s mode)', (mode) => 
     nft(id: "${DEMO.nfts[0]}") { id tokenId __typename tokenAddress }
   }`;
 
-  (mode === 'local' ? it : it.skip)('serves the bench query in one statement per list and per entity batch, counting only when asked', async () => {
-    const asSent = await cost(benchPart('totalCount', ''), undefined, 'alice');
-    expect(asSent.result.products.nodes).toHaveLength(3);
-    expect(asSent.result.products.totalCount).toBeGreaterThan(3);
-    expect(asSent.result.me.orders.nodes.length).toBeGreaterThan(0);
-    expect(asSent.result.nft.tokenId).toBeTruthy();
-    // user, orders page, products page + products count, suppliers of the products, the NFT.
-    expect(asSent.count).toBe(6);
-    // No totalCount selected: no count statement, and the page still knows that more follow.
-    const uncounted = await cost(benchPart('pageInfo { hasNextPage }', ''), undefined, 'alice');
-    expect(uncounted.count).toBe(5);
-    expect(uncounted.result.products.pageInfo.hasNextPage).toBe(true);
-    // totalCount on both lists (also through a fragment): one count statement each.
-    const both = await cost(benchPart('totalCount', '...Total').replace('query {', 'fragment Total on OrderConnection { totalCount }\nquery {'), undefined, 'alice');
-    expect(both.count).toBe(7);
-    expect(both.result.me.orders.totalCount).toBeGreaterThanOrEqual(asSent.result.me.orders.nodes.length);
-  });
+  (mode === 'local' ? it : it.skip)(
+    'serves the bench query in one statement per list and per entity batch, counting only when asked',
+    async () => {
+      const asSent = await cost(benchPart('totalCount', ''), undefined, 'alice');
+      expect(asSent.result.products.nodes).toHaveLength(3);
+      expect(asSent.result.products.totalCount).toBeGreaterThan(3);
+      expect(asSent.result.me.orders.nodes.length).toBeGreaterThan(0);
+      expect(asSent.result.nft.tokenId).toBeTruthy();
+      // user, orders page, products page + products count, suppliers of the products, the NFT.
+      expect(asSent.count).toBe(6);
+      // No totalCount selected: no count statement, and the page still knows that more follow.
+      const uncounted = await cost(benchPart('pageInfo { hasNextPage }', ''), undefined, 'alice');
+      expect(uncounted.count).toBe(5);
+      expect(uncounted.result.products.pageInfo.hasNextPage).toBe(true);
+      // totalCount on both lists (also through a fragment): one count statement each.
+      const both = await cost(
+        benchPart('totalCount', '...Total').replace(
+          'query {',
+          'fragment Total on OrderConnection { totalCount }\nquery {',
+        ),
+        undefined,
+        'alice',
+      );
+      expect(both.count).toBe(7);
+      expect(both.result.me.orders.totalCount).toBeGreaterThanOrEqual(asSent.result.me.orders.nodes.length);
+    },
+  );
 
-  (mode === 'local' ? it : it.skip)('a keyset page after or before a cursor is one statement, plus a count only when selected', async () => {
-    const PAGE = `query($after: String, $before: String, $first: Int, $last: Int) { orders(first: $first, after: $after, last: $last, before: $before) { nodes { id } pageInfo { startCursor endCursor } } }`;
-    const first = await cost(PAGE, { first: 3 });
-    expect(first.count).toBe(1);
-    const next = await cost(PAGE, { first: 3, after: first.result.orders.pageInfo.endCursor });
-    expect(next.count).toBe(1);
-    const back = await cost(PAGE, { last: 3, before: next.result.orders.pageInfo.startCursor });
-    expect(back.count).toBe(1);
-    expect(back.result.orders.nodes).toEqual(first.result.orders.nodes);
-    const counted = await cost(PAGE.replace('nodes { id }', 'totalCount nodes { id }'), { last: 3, before: next.result.orders.pageInfo.startCursor });
-    expect(counted.count).toBe(2);
-  });
+  (mode === 'local' ? it : it.skip)(
+    'a keyset page after or before a cursor is one statement, plus a count only when selected',
+    async () => {
+      const PAGE = `query($after: String, $before: String, $first: Int, $last: Int) { orders(first: $first, after: $after, last: $last, before: $before) { nodes { id } pageInfo { startCursor endCursor } } }`;
+      const first = await cost(PAGE, { first: 3 });
+      expect(first.count).toBe(1);
+      const next = await cost(PAGE, { first: 3, after: first.result.orders.pageInfo.endCursor });
+      expect(next.count).toBe(1);
+      const back = await cost(PAGE, { last: 3, before: next.result.orders.pageInfo.startCursor });
+      expect(back.count).toBe(1);
+      expect(back.result.orders.nodes).toEqual(first.result.orders.nodes);
+      const counted = await cost(PAGE.replace('nodes { id }', 'totalCount nodes { id }'), {
+        last: 3,
+        before: next.result.orders.pageInfo.startCursor,
+      });
+      expect(counted.count).toBe(2);
+    },
+  );
 });

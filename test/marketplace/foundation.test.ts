@@ -27,41 +27,87 @@ describe.each(MODES)('marketplace (%s mode)', (mode) => {
     await fake?.stop();
   });
 
-  const login = async (email: string) => ok(await graphql<{ authenticate: { accessToken: string } }>(subgraph.url, AUTH, { email }, { headers: backend })).authenticate.accessToken;
+  const login = async (email: string) =>
+    ok(await graphql<{ authenticate: { accessToken: string } }>(subgraph.url, AUTH, { email }, { headers: backend }))
+      .authenticate.accessToken;
 
   it('authenticate needs the backend secret key', async () => {
     const res = await graphql(subgraph.url, AUTH, { email: DEMO.users.alice.email });
     expect(codes(res)).toEqual(['UNAUTHENTICATED']);
-    const wrong = await graphql(subgraph.url, AUTH, { email: DEMO.users.alice.email }, { headers: { 'x-backend-secret-key': 'nope' } });
+    const wrong = await graphql(
+      subgraph.url,
+      AUTH,
+      { email: DEMO.users.alice.email },
+      { headers: { 'x-backend-secret-key': 'nope' } },
+    );
     expect(codes(wrong)).toEqual(['UNAUTHENTICATED']);
   });
 
   it('authenticate returns a bearer token and the user; me returns the caller', async () => {
-    const data = ok(await graphql<{ authenticate: { accessToken: string; tokenType: string; user: { id: string; role: string } } }>(subgraph.url, AUTH, { email: DEMO.users.alice.email }, { headers: backend }));
+    const data = ok(
+      await graphql<{ authenticate: { accessToken: string; tokenType: string; user: { id: string; role: string } } }>(
+        subgraph.url,
+        AUTH,
+        { email: DEMO.users.alice.email },
+        { headers: backend },
+      ),
+    );
     expect(data.authenticate.tokenType).toBe('Bearer');
     expect(data.authenticate.user).toEqual({ id: DEMO_IDS.users.alice, email: DEMO.users.alice.email, role: 'USER' });
-    const me = ok(await graphql<{ me: { id: string; email: string } }>(subgraph.url, '{ me { id email } }', {}, { token: data.authenticate.accessToken }));
+    const me = ok(
+      await graphql<{ me: { id: string; email: string } }>(
+        subgraph.url,
+        '{ me { id email } }',
+        {},
+        { token: data.authenticate.accessToken },
+      ),
+    );
     expect(me.me).toEqual({ id: DEMO_IDS.users.alice, email: DEMO.users.alice.email });
   });
 
   it('authenticate rejects a malformed email as a user error', async () => {
-    const res = ok(await graphql<{ authenticate: { accessToken: string | null; userErrors: unknown[] } }>(subgraph.url, AUTH, { email: 'not-an-email' }, { headers: backend }));
+    const res = ok(
+      await graphql<{ authenticate: { accessToken: string | null; userErrors: unknown[] } }>(
+        subgraph.url,
+        AUTH,
+        { email: 'not-an-email' },
+        { headers: backend },
+      ),
+    );
     expect(res.authenticate.accessToken).toBeNull();
-    expect(res.authenticate.userErrors).toEqual([{ field: ['input', 'email'], code: 'INVALID', message: 'Enter a valid email address' }]);
+    expect(res.authenticate.userErrors).toEqual([
+      { field: ['input', 'email'], code: 'INVALID', message: 'Enter a valid email address' },
+    ]);
   });
 
   it('me without a token, with a forged one or an expired one is UNAUTHENTICATED', async () => {
     expect(codes(await graphql(subgraph.url, '{ me { id } }'))).toEqual(['UNAUTHENTICATED']);
     const forged = `${(await tokenFor(DEMO.users.alice)).slice(0, -4)}AAAA`;
     expect(codes(await graphql(subgraph.url, '{ me { id } }', {}, { token: forged }))).toEqual(['UNAUTHENTICATED']);
-    const expired = await graphql(subgraph.url, '{ me { id } }', {}, { token: await tokenFor(DEMO.users.alice, { ttlSeconds: -10 }) });
+    const expired = await graphql(
+      subgraph.url,
+      '{ me { id } }',
+      {},
+      { token: await tokenFor(DEMO.users.alice, { ttlSeconds: -10 }) },
+    );
     expect(codes(expired)).toEqual(['UNAUTHENTICATED']);
     expect(expired.errors![0]!.message).toBe('Token has expired');
   });
 
   it('lists public products newest first with cursors, totals and money as decimals', async () => {
     const q = `query P($after: String) { products(first: 2, after: $after) { totalCount nodes { id name pricePerTonne { amount currency } supplier { name } } pageInfo { hasNextPage endCursor } } }`;
-    type P = { products: { totalCount: number; nodes: { id: string; name: string; pricePerTonne: { amount: string; currency: string }; supplier: { name: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+    type P = {
+      products: {
+        totalCount: number;
+        nodes: {
+          id: string;
+          name: string;
+          pricePerTonne: { amount: string; currency: string };
+          supplier: { name: string };
+        }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+      };
+    };
     const first = ok(await graphql<P>(subgraph.url, q));
     expect(first.products.totalCount).toBe(4);
     expect(first.products.nodes.map((n) => n.id)).toEqual([DEMO_IDS.products[2], DEMO_IDS.products[1]]);
@@ -74,40 +120,78 @@ describe.each(MODES)('marketplace (%s mode)', (mode) => {
   });
 
   it('filters products and shows a non-public product only to its owner', async () => {
-    const removal = ok(await graphql<{ products: { nodes: { id: string }[] } }>(subgraph.url, '{ products(filter: { productType: REMOVAL }) { nodes { id } } }'));
+    const removal = ok(
+      await graphql<{ products: { nodes: { id: string }[] } }>(
+        subgraph.url,
+        '{ products(filter: { productType: REMOVAL }) { nodes { id } } }',
+      ),
+    );
     expect(removal.products.nodes.map((n) => n.id).sort()).toEqual([DEMO_IDS.products[0], DEMO_IDS.products[1]].sort());
     const hidden = `{ product(id: "${DEMO_IDS.products[3]}") { id name } }`;
     expect(ok(await graphql<{ product: unknown }>(subgraph.url, hidden)).product).toBeNull();
     const bob = await login(DEMO.users.bob.email);
     expect(ok(await graphql<{ product: unknown }>(subgraph.url, hidden, {}, { token: bob })).product).toBeNull();
     const alice = await login(DEMO.users.alice.email);
-    expect(ok(await graphql<{ product: { id: string } }>(subgraph.url, hidden, {}, { token: alice })).product).toEqual({ id: DEMO_IDS.products[3], name: 'Private Forest Allocation' });
+    expect(ok(await graphql<{ product: { id: string } }>(subgraph.url, hidden, {}, { token: alice })).product).toEqual({
+      id: DEMO_IDS.products[3],
+      name: 'Private Forest Allocation',
+    });
   });
 
   it('rejects a page size above the maximum and a garbage cursor', async () => {
     expect(codes(await graphql(subgraph.url, '{ products(first: 101) { totalCount } }'))).toEqual(['BAD_USER_INPUT']);
-    expect(codes(await graphql(subgraph.url, '{ products(after: "garbage!") { totalCount } }'))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await graphql(subgraph.url, '{ products(after: "garbage!") { totalCount } }'))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
   });
 
   it("me.orders lists only the caller's orders, newest first", async () => {
     const alice = await login(DEMO.users.alice.email);
-    const data = ok(await graphql<{ me: { orders: { nodes: { id: string; buyer: { id: string } }[] } } }>(subgraph.url, '{ me { orders { nodes { id buyer { id } } } } }', {}, { token: alice }));
+    const data = ok(
+      await graphql<{ me: { orders: { nodes: { id: string; buyer: { id: string } }[] } } }>(
+        subgraph.url,
+        '{ me { orders { nodes { id buyer { id } } } } }',
+        {},
+        { token: alice },
+      ),
+    );
     expect(data.me.orders.nodes.map((o) => o.id)).toEqual([DEMO_IDS.orders[4], DEMO_IDS.orders[1], DEMO_IDS.orders[0]]);
     expect(new Set(data.me.orders.nodes.map((o) => o.buyer.id))).toEqual(new Set([DEMO_IDS.users.alice]));
   });
 
   it('an order of another user is invisible unless public; the buyer is hidden from others', async () => {
     const bob = await login(DEMO.users.bob.email);
-    const priv = ok(await graphql<{ order: unknown }>(subgraph.url, `{ order(id: "${DEMO_IDS.orders[1]}") { id } }`, {}, { token: bob }));
+    const priv = ok(
+      await graphql<{ order: unknown }>(
+        subgraph.url,
+        `{ order(id: "${DEMO_IDS.orders[1]}") { id } }`,
+        {},
+        { token: bob },
+      ),
+    );
     expect(priv.order).toBeNull();
-    const pub = ok(await graphql<{ order: { id: string; buyer: unknown; quantity: { amount: string; unit: string } } }>(subgraph.url, `{ order(id: "${DEMO_IDS.orders[0]}") { id buyer { id } quantity { amount unit } } }`, {}, { token: bob }));
+    const pub = ok(
+      await graphql<{ order: { id: string; buyer: unknown; quantity: { amount: string; unit: string } } }>(
+        subgraph.url,
+        `{ order(id: "${DEMO_IDS.orders[0]}") { id buyer { id } quantity { amount unit } } }`,
+        {},
+        { token: bob },
+      ),
+    );
     expect(pub.order).toEqual({ id: DEMO_IDS.orders[0], buyer: null, quantity: { amount: '10', unit: 'T' } });
   });
 
   it('resolves NFT entity references in one batch', async () => {
     const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Nft { id tokenAddress tokenId } } }`;
     const reps = DEMO_IDS.nfts.map((id) => ({ __typename: 'Nft', id }));
-    const data = ok(await graphql<{ _entities: { id: string; tokenAddress: string; tokenId: string }[] }>(subgraph.url, q, { r: reps }, {}));
+    const data = ok(
+      await graphql<{ _entities: { id: string; tokenAddress: string; tokenId: string }[] }>(
+        subgraph.url,
+        q,
+        { r: reps },
+        {},
+      ),
+    );
     expect(data._entities.map((e) => e.tokenId)).toEqual(DEMO.tokens.map((t) => t.tokenId));
   });
 });

@@ -19,7 +19,11 @@ export interface Marketplace {
   /** Tokens of the demo users, as `authenticate` would issue them in this mode. */
   tokens: { alice: string; bob: string; admin: string };
   /** Sends a query as a demo user (or anonymously), through the gateway as far as the subgraph can tell. */
-  as(who: 'alice' | 'bob' | 'admin' | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<Record<string, unknown>>>;
+  as(
+    who: 'alice' | 'bob' | 'admin' | null,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<Record<string, unknown>>>;
   stop(): Promise<void>;
 }
 
@@ -39,8 +43,13 @@ export async function startMarketplace(mode: Mode, env: Record<string, string> =
   });
   const app = await createMarketplaceApp(config);
   const running = await serveSubgraph(app, config, 0);
-  const token = (u: (typeof DEMO.users)[keyof typeof DEMO.users]) => tokenFor(u, mode === 'upstream' ? { upstreamToken: `co2t_${u.id}` } : {});
-  const tokens = { alice: await token(DEMO.users.alice), bob: await token(DEMO.users.bob), admin: await token(DEMO.users.admin) };
+  const token = (u: (typeof DEMO.users)[keyof typeof DEMO.users]) =>
+    tokenFor(u, mode === 'upstream' ? { upstreamToken: `co2t_${u.id}` } : {});
+  const tokens = {
+    alice: await token(DEMO.users.alice),
+    bob: await token(DEMO.users.bob),
+    admin: await token(DEMO.users.admin),
+  };
   return {
     url: running.url,
     mode,
@@ -86,7 +95,11 @@ export function pdfText(pdf: Buffer): string {
 }
 
 /** Waits until the condition holds, polling; fails after the timeout (never a fixed sleep). */
-export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const started = Date.now();
   while (!(await condition())) {
     if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${what}`);

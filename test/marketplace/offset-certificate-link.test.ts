@@ -1,6 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { publicOriginHeaders } from '../../gateway/certificates.ts';
-import { CERTIFICATE_TTL_SECONDS, CertificateSigner, requestOrigin } from '../../subgraphs/marketplace/offsets/certificate-link.ts';
+import {
+  CERTIFICATE_TTL_SECONDS,
+  CertificateSigner,
+  requestOrigin,
+} from '../../subgraphs/marketplace/offsets/certificate-link.ts';
 
 const signer = new CertificateSigner('certificate-test-secret-0123456789abcdefghijklmnop');
 const ORDER = 'de0a0000-0000-4000-8000-000000000001';
@@ -22,18 +26,24 @@ describe('offset certificate links', () => {
     expect(signer.verify('de0a0000-0000-4000-8000-000000000002', expires, signature, now)).toBe(false);
     expect(signer.verify(ORDER, String(Number(expires) + 3600), signature, now)).toBe(false);
     expect(signer.verify(ORDER, expires, null, now)).toBe(false);
-    expect(new CertificateSigner('another-secret-0123456789abcdefghijklmnopqrstuv').verify(ORDER, expires, signature, now)).toBe(false);
+    expect(
+      new CertificateSigner('another-secret-0123456789abcdefghijklmnopqrstuv').verify(ORDER, expires, signature, now),
+    ).toBe(false);
   });
 
   it('uses the configured public origin, else the forwarded or direct host', () => {
     expect(requestOrigin({ host: '10.0.0.5:4001' }, 'https://api.example.com/')).toBe('https://api.example.com');
-    expect(requestOrigin({ host: '10.0.0.5:4001', 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'https' })).toBe('https://api.example.com');
+    expect(
+      requestOrigin({ host: '10.0.0.5:4001', 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'https' }),
+    ).toBe('https://api.example.com');
     expect(requestOrigin({ host: '127.0.0.1:4001' })).toBe('http://127.0.0.1:4001');
   });
 
   it('through the gateway, links use GATEWAY_PUBLIC_URL, else the origin the client reached', () => {
     const request = new Request('http://127.0.0.1:4000/graphql');
-    expect(requestOrigin(publicOriginHeaders({ GATEWAY_PUBLIC_URL: 'https://api.example.com' }, request))).toBe('https://api.example.com');
+    expect(requestOrigin(publicOriginHeaders({ GATEWAY_PUBLIC_URL: 'https://api.example.com' }, request))).toBe(
+      'https://api.example.com',
+    );
     expect(requestOrigin(publicOriginHeaders({}, request))).toBe('http://127.0.0.1:4000');
   });
 });

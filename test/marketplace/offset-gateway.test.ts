@@ -7,7 +7,8 @@ import { localOf } from '../support/ids.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { pdfText, until } from './helpers.ts';
 
-const QUOTE = 'mass { amount unit } totalCost { amount currency } allocations { bundleId projectName mass { amount } cost { amount } }';
+const QUOTE =
+  'mass { amount unit } totalCost { amount currency } allocations { bundleId projectName mass { amount } cost { amount } }';
 
 describe.each(MODES)('offset orders through the gateway (%s mode)', (mode) => {
   let stack: Stack;
@@ -21,16 +22,28 @@ describe.each(MODES)('offset orders through the gateway (%s mode)', (mode) => {
     await stack?.stop();
   });
 
-  const gql = <T,>(query: string, variables: Record<string, unknown> = {}, token?: string) => graphql<T>(stack.gateway.url, query, variables, { token });
+  const gql = <T>(query: string, variables: Record<string, unknown> = {}, token?: string) =>
+    graphql<T>(stack.gateway.url, query, variables, { token });
 
   it('prices a resold product’s yearly emissions with the footprint and sales volume footprints owns', async () => {
-    type Product = { id: string; footprint: { total: string } | null; yearlySalesVolumes: { year: number; tonnes: string }[]; offsetQuote: unknown };
+    type Product = {
+      id: string;
+      footprint: { total: string } | null;
+      yearlySalesVolumes: { year: number; tonnes: string }[];
+      offsetQuote: unknown;
+    };
     const q = `query P($id: ID!) { resoldProduct(id: $id) { id footprint { total } yearlySalesVolumes { year tonnes } offsetQuote(year: 2025) { ${QUOTE} } } }`;
     const oat = ok(await gql<{ resoldProduct: Product }>(q, { id: DEMO.resoldProducts[0] }, alice)).resoldProduct;
     // 0.35 kg CO2e per kg x 13.5 t of product sold in 2025 = 4.725 t CO2e.
     expect(oat.footprint).toEqual({ total: '0.35' });
     expect(oat.yearlySalesVolumes).toContainEqual({ year: 2025, tonnes: '13.5' });
-    const byMass = ok(await gql<{ offsetQuoteByMass: { quote: unknown } }>(`{ offsetQuoteByMass(input: { mass: { amount: "4.725", unit: T } }) { quote { ${QUOTE} } } }`, {}, alice));
+    const byMass = ok(
+      await gql<{ offsetQuoteByMass: { quote: unknown } }>(
+        `{ offsetQuoteByMass(input: { mass: { amount: "4.725", unit: T } }) { quote { ${QUOTE} } } }`,
+        {},
+        alice,
+      ),
+    );
     expect(oat.offsetQuote).toEqual(byMass.offsetQuoteByMass.quote);
     expect(oat.offsetQuote).toMatchObject({ mass: { amount: '4.725', unit: 'T' } });
     // A product without a footprint has nothing to quote.
@@ -55,7 +68,13 @@ describe.each(MODES)('offset orders through the gateway (%s mode)', (mode) => {
     } else {
       expect(placed.status).toBe('COMPLETE');
     }
-    const list = ok(await gql<{ offsetOrders: { nodes: { id: string; certificate: { url: string } }[] } }>(`{ offsetOrders(first: 1) { nodes { id certificate { url } } } }`, {}, alice));
+    const list = ok(
+      await gql<{ offsetOrders: { nodes: { id: string; certificate: { url: string } }[] } }>(
+        `{ offsetOrders(first: 1) { nodes { id certificate { url } } } }`,
+        {},
+        alice,
+      ),
+    );
     expect(list.offsetOrders.nodes[0]!.id).toBe(placed.id);
     // The link points at the gateway (a client cannot reach a subgraph), which streams the PDF from the marketplace.
     const link = new URL(list.offsetOrders.nodes[0]!.certificate.url);
@@ -63,7 +82,11 @@ describe.each(MODES)('offset orders through the gateway (%s mode)', (mode) => {
     const pdf = await fetch(link);
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
-    expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
     // The marketplace still checks the signature: a tampered link is refused through the gateway too.
     link.searchParams.set('signature', 'forged');
     expect((await fetch(link)).status).toBe(401);
@@ -83,23 +106,42 @@ describe('offset order retirements across marketplace and registry (local mode)'
     await stack?.stop();
   });
 
-  const gql = <T,>(query: string, variables: Record<string, unknown> = {}) => graphql<T>(stack.gateway.url, query, variables, { token: alice });
+  const gql = <T>(query: string, variables: Record<string, unknown> = {}) =>
+    graphql<T>(stack.gateway.url, query, variables, { token: alice });
   const certificateText = async (id: string) => {
-    const cert = ok(await gql<{ offsetOrder: { certificate: { url: string } } }>(`query C($id: ID!) { offsetOrder(id: $id) { certificate { url } } }`, { id })).offsetOrder.certificate;
+    const cert = ok(
+      await gql<{ offsetOrder: { certificate: { url: string } } }>(
+        `query C($id: ID!) { offsetOrder(id: $id) { certificate { url } } }`,
+        { id },
+      ),
+    ).offsetOrder.certificate;
     const res = await fetch(cert.url);
     expect(res.status).toBe(200);
     return pdfText(Buffer.from(await res.arrayBuffer()));
   };
 
   it('an offset order placed by mass fills a pooled retirement in the registry, shown with its share and serials', async () => {
-    type Placed = { createOffsetOrderByMass: { offsetOrder: { id: string; allocations: { projectId: string; mass: { amount: string } }[] } } };
+    type Placed = {
+      createOffsetOrderByMass: {
+        offsetOrder: { id: string; allocations: { projectId: string; mass: { amount: string } }[] };
+      };
+    };
     const placed = ok(
-      await gql<Placed>(`mutation { createOffsetOrderByMass(input: { mass: { amount: "2.5", unit: T }, idempotencyKey: "retired-in-registry" }) { offsetOrder { id allocations { projectId mass { amount } } } userErrors { code } } }`),
+      await gql<Placed>(
+        `mutation { createOffsetOrderByMass(input: { mass: { amount: "2.5", unit: T }, idempotencyKey: "retired-in-registry" }) { offsetOrder { id allocations { projectId mass { amount } } } userErrors { code } } }`,
+      ),
     ).createOffsetOrderByMass.offsetOrder;
     // The cheapest bundle is the Kenya cookstoves project, held by the registry's offset inventory.
     expect(placed.allocations).toEqual([{ projectId: DEMO.offsetProjects[0], mass: { amount: '2.5' } }]);
 
-    type Share = { mass: { amount: string; unit: string }; retirement: { name: string; status: string; retirements: { amount: { amount: string }; serialization: string | null }[] } | null };
+    type Share = {
+      mass: { amount: string; unit: string };
+      retirement: {
+        name: string;
+        status: string;
+        retirements: { amount: { amount: string }; serialization: string | null }[];
+      } | null;
+    };
     type State = { offsetOrder: { retirementStatus: string; retirementShares: Share[] } };
     const q = `query R($id: ID!) { offsetOrder(id: $id) { retirementStatus retirementShares { mass { amount unit } retirement { name status retirements { amount { amount } serialization } } } } }`;
     let state: State['offsetOrder'] | undefined;
@@ -112,12 +154,21 @@ describe('offset order retirements across marketplace and registry (local mode)'
     expect(state).toEqual({
       retirementStatus: 'PENDING',
       retirementShares: [
-        { mass: { amount: '2000000', unit: 'G' }, retirement: { name, status: 'RETIRED', retirements: [{ amount: { amount: '2' }, serialization: 'ICR-KEN-1021-2022-46-47' }] } },
+        {
+          mass: { amount: '2000000', unit: 'G' },
+          retirement: {
+            name,
+            status: 'RETIRED',
+            retirements: [{ amount: { amount: '2' }, serialization: 'ICR-KEN-1021-2022-46-47' }],
+          },
+        },
         { mass: { amount: '500000', unit: 'G' }, retirement: null },
       ],
     });
     const text = await certificateText(placed.id);
-    expect(text).toContain(`${name} (2 t of Efficient Cookstoves Kenya): 2000000 g of this order, retired: ICR ICR-KEN-1021-2022-46-47 on `);
+    expect(text).toContain(
+      `${name} (2 t of Efficient Cookstoves Kenya): 2000000 g of this order, retired: ICR ICR-KEN-1021-2022-46-47 on `,
+    );
     expect(text).toContain('Pending: 500000 g in the pool of project Efficient Cookstoves Kenya');
   });
 

@@ -49,7 +49,8 @@ interface UserError {
   message: string;
 }
 
-const ALLOCATION = 'bundleId bundleName projectId projectName mass { amount unit } unitPrice { amount currency } cost { amount currency }';
+const ALLOCATION =
+  'bundleId bundleName projectId projectName mass { amount unit } unitPrice { amount currency } cost { amount currency }';
 const QUOTE = `mass { amount unit } totalCost { amount currency } allocations { ${ALLOCATION} }`;
 const ORDER = `id idempotencyKey type status maximumSpend { amount currency } estimateId beneficiary createdAt ${QUOTE}`;
 const ERRORS = 'userErrors { field code message }';
@@ -78,7 +79,12 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
   beforeAll(async () => {
     // Nothing listens at the registry URL: local certificates say its records are not available.
     const env: Record<string, string> = { UPSTREAM_RETRIES: '2', REGISTRY_URL: 'http://127.0.0.1:9/graphql' };
-    subgraph = await startTestSubgraph('marketplace', mode, async (config) => (app = await createMarketplaceApp(config)), env);
+    subgraph = await startTestSubgraph(
+      'marketplace',
+      mode,
+      async (config) => (app = await createMarketplaceApp(config)),
+      env,
+    );
     alice = await tokenFor(DEMO.users.alice);
     bob = await tokenFor(DEMO.users.bob);
     admin = await tokenFor(DEMO.users.admin);
@@ -87,17 +93,28 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     await subgraph?.stop();
   });
 
-  const gql = <T,>(query: string, variables: Record<string, unknown> = {}, token?: string) => graphql<T>(subgraph.url, query, variables, { token });
+  const gql = <T>(query: string, variables: Record<string, unknown> = {}, token?: string) =>
+    graphql<T>(subgraph.url, query, variables, { token });
   const quoteByMass = async (amount: string, unit = 'T', token = alice) =>
-    ok(await gql<{ offsetQuoteByMass: QuoteResult }>(Q_MASS, { input: { mass: { amount, unit } } }, token)).offsetQuoteByMass;
+    ok(await gql<{ offsetQuoteByMass: QuoteResult }>(Q_MASS, { input: { mass: { amount, unit } } }, token))
+      .offsetQuoteByMass;
   const orderByMass = async (amount: string, idempotencyKey?: string, token = alice, unit = 'T') =>
-    ok(await gql<{ createOffsetOrderByMass: OrderResult }>(BY_MASS, { input: { mass: { amount, unit }, idempotencyKey } }, token)).createOffsetOrderByMass;
-  const newBuyer = async (name: string) => tokenFor({ id: randomUUID(), email: `${name.toLowerCase()}@buyer.example`, name, role: 'USER' });
+    ok(
+      await gql<{ createOffsetOrderByMass: OrderResult }>(
+        BY_MASS,
+        { input: { mass: { amount, unit }, idempotencyKey } },
+        token,
+      ),
+    ).createOffsetOrderByMass;
+  const newBuyer = async (name: string) =>
+    tokenFor({ id: randomUUID(), email: `${name.toLowerCase()}@buyer.example`, name, role: 'USER' });
   const allOrders = async (token: string) => {
     const out: { id: string; idempotencyKey: string | null; mass: { amount: string }; createdAt: string }[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: { offsetOrders: { nodes: typeof out; pageInfo: { hasNextPage: boolean; endCursor: string } } } = ok(await gql(LIST, { first: 100, after }, token));
+      const page: { offsetOrders: { nodes: typeof out; pageInfo: { hasNextPage: boolean; endCursor: string } } } = ok(
+        await gql(LIST, { first: 100, after }, token),
+      );
       out.push(...page.offsetOrders.nodes);
       if (!page.offsetOrders.pageInfo.hasNextPage) return out;
       after = page.offsetOrders.pageInfo.endCursor;
@@ -136,7 +153,9 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
   });
 
   it('quotes a maximum spend: whole grams, never more than the maximum', async () => {
-    const res = ok(await gql<{ offsetQuoteByValue: QuoteResult }>(Q_VALUE, { input: { value: '100.00', currency: 'EUR' } }, alice)).offsetQuoteByValue;
+    const res = ok(
+      await gql<{ offsetQuoteByValue: QuoteResult }>(Q_VALUE, { input: { value: '100.00', currency: 'EUR' } }, alice),
+    ).offsetQuoteByValue;
     expect(res.userErrors).toEqual([]);
     // 100.00 EUR at 14.50 EUR/t buys 6 896 551 g, which cost 99.9999895 EUR, 100.00 rounded.
     expect(res.quote!.mass).toEqual({ amount: '6.896551', unit: 'T' });
@@ -150,23 +169,42 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect(zero.userErrors).toEqual([expect.objectContaining({ code: 'INVALID', field: ['input', 'mass', 'amount'] })]);
     expect((await quoteByMass('-2')).userErrors.map((e) => e.code)).toEqual(['INVALID']);
     expect((await quoteByMass('0.0000001')).userErrors.map((e) => e.code)).toEqual(['INVALID']);
-    const negative = ok(await gql<{ offsetQuoteByValue: QuoteResult }>(Q_VALUE, { input: { value: '-5', currency: 'EUR' } }, alice)).offsetQuoteByValue;
-    expect(negative).toEqual({ quote: null, userErrors: [expect.objectContaining({ code: 'INVALID', field: ['input', 'value'] })] });
-    const usd = ok(await gql<{ offsetQuoteByValue: QuoteResult }>(Q_VALUE, { input: { value: '50', currency: 'USD' } }, alice)).offsetQuoteByValue;
+    const negative = ok(
+      await gql<{ offsetQuoteByValue: QuoteResult }>(Q_VALUE, { input: { value: '-5', currency: 'EUR' } }, alice),
+    ).offsetQuoteByValue;
+    expect(negative).toEqual({
+      quote: null,
+      userErrors: [expect.objectContaining({ code: 'INVALID', field: ['input', 'value'] })],
+    });
+    const usd = ok(
+      await gql<{ offsetQuoteByValue: QuoteResult }>(Q_VALUE, { input: { value: '50', currency: 'USD' } }, alice),
+    ).offsetQuoteByValue;
     expect(usd.userErrors).toEqual([expect.objectContaining({ code: 'INVALID', field: ['input', 'currency'] })]);
     const zeroOrder = await orderByMass('0', 'zero-mass');
     expect(zeroOrder.offsetOrder).toBeNull();
     expect(zeroOrder.userErrors.map((e) => e.code)).toEqual(['INVALID']);
-    expect(await gql(`{ offsetOrderByIdempotencyKey(idempotencyKey: "zero-mass") { id } }`, {}, alice)).toMatchObject({ data: { offsetOrderByIdempotencyKey: null } });
+    expect(await gql(`{ offsetOrderByIdempotencyKey(idempotencyKey: "zero-mass") { id } }`, {}, alice)).toMatchObject({
+      data: { offsetOrderByIdempotencyKey: null },
+    });
     const badKey = await orderByMass('1', 'has a space');
-    expect(badKey).toEqual({ offsetOrder: null, userErrors: [expect.objectContaining({ code: 'INVALID', field: ['input', 'idempotencyKey'] })] });
+    expect(badKey).toEqual({
+      offsetOrder: null,
+      userErrors: [expect.objectContaining({ code: 'INVALID', field: ['input', 'idempotencyKey'] })],
+    });
   });
 
   it('a mass beyond 10^9 t is refused INVALID on the mass, before anything is read or written; 10^9 t itself is not', async () => {
     const before = await allOrders(admin);
     const huge = await orderByMass('999999999999', 'huge-mass');
-    expect(huge).toEqual({ offsetOrder: null, userErrors: [{ field: ['input', 'mass', 'amount'], code: 'INVALID', message: 'Quantity is at most 1000000000 t' }] });
-    expect((await quoteByMass('1000000000.000001')).userErrors.map((e) => [e.code, e.message])).toEqual([['INVALID', 'Quantity is at most 1000000000 t']]);
+    expect(huge).toEqual({
+      offsetOrder: null,
+      userErrors: [
+        { field: ['input', 'mass', 'amount'], code: 'INVALID', message: 'Quantity is at most 1000000000 t' },
+      ],
+    });
+    expect((await quoteByMass('1000000000.000001')).userErrors.map((e) => [e.code, e.message])).toEqual([
+      ['INVALID', 'Quantity is at most 1000000000 t'],
+    ]);
     expect((await quoteByMass('1000000000')).userErrors.map((e) => e.code)).toEqual(['INSUFFICIENT_INVENTORY']);
     expect(await allOrders(admin)).toEqual(before);
   });
@@ -181,16 +219,33 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect(placed.userErrors).toEqual([]);
     const order = placed.offsetOrder!;
     expect({ mass: order.mass, totalCost: order.totalCost, allocations: order.allocations }).toEqual(quote);
-    expect(order).toMatchObject({ type: 'BY_MASS', status: 'COMPLETE', idempotencyKey: `span-${mode}`, beneficiary: 'Alice Buyer', maximumSpend: null });
+    expect(order).toMatchObject({
+      type: 'BY_MASS',
+      status: 'COMPLETE',
+      idempotencyKey: `span-${mode}`,
+      beneficiary: 'Alice Buyer',
+      maximumSpend: null,
+    });
     // The stock it took is gone: the cheapest bundle is empty now.
     expect((await quoteByMass('1')).quote!.allocations.map((a) => a.bundleId)).toEqual([DEMO.offsetBundles[1]]);
   });
 
   it('an order by value spends at most its maximum', async () => {
-    const res = ok(await gql<{ createOffsetOrderByValue: OrderResult }>(BY_VALUE, { input: { value: '250.00', currency: 'EUR', idempotencyKey: 'value-1' } }, bob)).createOffsetOrderByValue;
+    const res = ok(
+      await gql<{ createOffsetOrderByValue: OrderResult }>(
+        BY_VALUE,
+        { input: { value: '250.00', currency: 'EUR', idempotencyKey: 'value-1' } },
+        bob,
+      ),
+    ).createOffsetOrderByValue;
     expect(res.userErrors).toEqual([]);
     const order = res.offsetOrder!;
-    expect(order).toMatchObject({ type: 'BY_VALUE', status: 'COMPLETE', maximumSpend: { amount: '250.00', currency: 'EUR' }, beneficiary: 'Bob Buyer' });
+    expect(order).toMatchObject({
+      type: 'BY_VALUE',
+      status: 'COMPLETE',
+      maximumSpend: { amount: '250.00', currency: 'EUR' },
+      beneficiary: 'Bob Buyer',
+    });
     expect(dec(order.totalCost.amount).lte(250)).toBe(true);
     expect(dec(order.mass.amount).gt(0)).toBe(true);
   });
@@ -203,11 +258,19 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect(again.offsetOrder).toEqual(first);
     const other = await orderByMass('3', key);
     expect(other.offsetOrder).toBeNull();
-    expect(other.userErrors).toEqual([expect.objectContaining({ code: 'IDEMPOTENCY_MISMATCH', field: ['input', 'idempotencyKey'] })]);
+    expect(other.userErrors).toEqual([
+      expect.objectContaining({ code: 'IDEMPOTENCY_MISMATCH', field: ['input', 'idempotencyKey'] }),
+    ]);
     // Keys are per buyer: bob's same key is a new order of his.
     const bobs = (await orderByMass('2', key, bob)).offsetOrder!;
     expect(bobs.id).not.toBe(first.id);
-    const byKey = ok(await gql<{ offsetOrderByIdempotencyKey: { id: string } | null }>(`query K($k: String!) { offsetOrderByIdempotencyKey(idempotencyKey: $k) { id } }`, { k: key }, alice));
+    const byKey = ok(
+      await gql<{ offsetOrderByIdempotencyKey: { id: string } | null }>(
+        `query K($k: String!) { offsetOrderByIdempotencyKey(idempotencyKey: $k) { id } }`,
+        { k: key },
+        alice,
+      ),
+    );
     expect(byKey.offsetOrderByIdempotencyKey).toEqual({ id: first.id });
   });
 
@@ -225,21 +288,52 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     const dave = await newBuyer('Dave');
     const burst = await Promise.all(
       Array.from({ length: 20 }, () =>
-        gql<{ createOffsetOrderByEstimate: OrderResult }>(BY_ESTIMATE, { input: { estimateId: DEMO.emissionEstimates[0], idempotencyKey: 'estimate-burst' } }, dave),
+        gql<{ createOffsetOrderByEstimate: OrderResult }>(
+          BY_ESTIMATE,
+          { input: { estimateId: DEMO.emissionEstimates[0], idempotencyKey: 'estimate-burst' } },
+          dave,
+        ),
       ),
     );
     const payloads = burst.map((r) => ok(r).createOffsetOrderByEstimate);
     expect(payloads.flatMap((p) => p.userErrors)).toEqual([]);
     expect(new Set(payloads.map((p) => p.offsetOrder!.id)).size).toBe(1);
-    expect(payloads[0]!.offsetOrder).toMatchObject({ type: 'BY_ESTIMATE', estimateId: DEMO.emissionEstimates[0], mass: { amount: '12.5', unit: 'T' } });
+    expect(payloads[0]!.offsetOrder).toMatchObject({
+      type: 'BY_ESTIMATE',
+      estimateId: DEMO.emissionEstimates[0],
+      mass: { amount: '12.5', unit: 'T' },
+    });
     // A second order for the same estimate, by anyone, with another key: CONFLICT.
-    const second = ok(await gql<{ createOffsetOrderByEstimate: OrderResult }>(BY_ESTIMATE, { input: { estimateId: DEMO.emissionEstimates[0], idempotencyKey: 'estimate-2' } }, alice)).createOffsetOrderByEstimate;
-    expect(second).toEqual({ offsetOrder: null, userErrors: [expect.objectContaining({ code: 'CONFLICT', field: ['input', 'estimateId'] })] });
+    const second = ok(
+      await gql<{ createOffsetOrderByEstimate: OrderResult }>(
+        BY_ESTIMATE,
+        { input: { estimateId: DEMO.emissionEstimates[0], idempotencyKey: 'estimate-2' } },
+        alice,
+      ),
+    ).createOffsetOrderByEstimate;
+    expect(second).toEqual({
+      offsetOrder: null,
+      userErrors: [expect.objectContaining({ code: 'CONFLICT', field: ['input', 'estimateId'] })],
+    });
     // The demo order already offset the fleet estimate.
-    const demo = ok(await gql<{ createOffsetOrderByEstimate: OrderResult }>(BY_ESTIMATE, { input: { estimateId: DEMO.emissionEstimates[2] } }, bob)).createOffsetOrderByEstimate;
+    const demo = ok(
+      await gql<{ createOffsetOrderByEstimate: OrderResult }>(
+        BY_ESTIMATE,
+        { input: { estimateId: DEMO.emissionEstimates[2] } },
+        bob,
+      ),
+    ).createOffsetOrderByEstimate;
     expect(demo.userErrors.map((e) => e.code)).toEqual(['CONFLICT']);
-    const unknown = ok(await gql<{ createOffsetOrderByEstimate: OrderResult }>(BY_ESTIMATE, { input: { estimateId: randomUUID() } }, bob)).createOffsetOrderByEstimate;
-    expect(unknown.userErrors).toEqual([expect.objectContaining({ code: 'NOT_FOUND', field: ['input', 'estimateId'] })]);
+    const unknown = ok(
+      await gql<{ createOffsetOrderByEstimate: OrderResult }>(
+        BY_ESTIMATE,
+        { input: { estimateId: randomUUID() } },
+        bob,
+      ),
+    ).createOffsetOrderByEstimate;
+    expect(unknown.userErrors).toEqual([
+      expect.objectContaining({ code: 'NOT_FOUND', field: ['input', 'estimateId'] }),
+    ]);
   });
 
   it('lists the caller’s orders newest first with cursors; an admin sees every buyer’s', async () => {
@@ -249,7 +343,13 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect([...times].sort().reverse()).toEqual(times);
     expect(mine.map((o) => o.id)).toEqual(expect.arrayContaining([OO[0], OO[2]]));
     expect(mine.map((o) => o.id)).not.toContain(OO[1]);
-    type Page = { offsetOrders: { totalCount: number | null; nodes: { id: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+    type Page = {
+      offsetOrders: {
+        totalCount: number | null;
+        nodes: { id: string }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+      };
+    };
     const p1 = ok(await gql<Page>(LIST, { first: 2 }, alice)).offsetOrders;
     const p2 = ok(await gql<Page>(LIST, { first: 2, after: p1.pageInfo.endCursor }, alice)).offsetOrders;
     expect(p1.pageInfo.hasNextPage).toBe(true);
@@ -265,14 +365,38 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
 
   it('an offset order is visible to its buyer and admins only', async () => {
     const q = `query O($id: ID!) { offsetOrder(id: $id) { id buyer { id } } }`;
-    expect(ok(await gql<{ offsetOrder: unknown }>(q, { id: OO[0] }, alice)).offsetOrder).toEqual({ id: OO[0], buyer: { id: gid('User', DEMO.users.alice.id) } });
+    expect(ok(await gql<{ offsetOrder: unknown }>(q, { id: OO[0] }, alice)).offsetOrder).toEqual({
+      id: OO[0],
+      buyer: { id: gid('User', DEMO.users.alice.id) },
+    });
     expect(ok(await gql<{ offsetOrder: unknown }>(q, { id: OO[0] }, bob)).offsetOrder).toBeNull();
-    expect(ok(await gql<{ offsetOrder: { id: string } }>(`query O($id: ID!) { offsetOrder(id: $id) { id } }`, { id: OO[0] }, admin)).offsetOrder).toEqual({ id: OO[0] });
+    expect(
+      ok(
+        await gql<{ offsetOrder: { id: string } }>(
+          `query O($id: ID!) { offsetOrder(id: $id) { id } }`,
+          { id: OO[0] },
+          admin,
+        ),
+      ).offsetOrder,
+    ).toEqual({ id: OO[0] });
     expect(ok(await gql<{ offsetOrder: unknown }>(q, { id: randomUUID() }, admin)).offsetOrder).toBeNull();
     const k = `query K($k: String!, $o: ID) { offsetOrderByIdempotencyKey(idempotencyKey: $k, ownerId: $o) { id } }`;
-    expect(codes(await gql(k, { k: 'demo-alice-shipment-offset', o: DEMO.users.alice.id }, bob))).toEqual(['FORBIDDEN']);
-    expect(ok(await gql<{ offsetOrderByIdempotencyKey: unknown }>(k, { k: 'demo-alice-shipment-offset' }, bob)).offsetOrderByIdempotencyKey).toBeNull();
-    expect(ok(await gql<{ offsetOrderByIdempotencyKey: unknown }>(k, { k: 'demo-alice-shipment-offset', o: DEMO.users.alice.id }, admin)).offsetOrderByIdempotencyKey).toEqual({ id: OO[0] });
+    expect(codes(await gql(k, { k: 'demo-alice-shipment-offset', o: DEMO.users.alice.id }, bob))).toEqual([
+      'FORBIDDEN',
+    ]);
+    expect(
+      ok(await gql<{ offsetOrderByIdempotencyKey: unknown }>(k, { k: 'demo-alice-shipment-offset' }, bob))
+        .offsetOrderByIdempotencyKey,
+    ).toBeNull();
+    expect(
+      ok(
+        await gql<{ offsetOrderByIdempotencyKey: unknown }>(
+          k,
+          { k: 'demo-alice-shipment-offset', o: DEMO.users.alice.id },
+          admin,
+        ),
+      ).offsetOrderByIdempotencyKey,
+    ).toEqual({ id: OO[0] });
   });
 
   it('resolves OffsetOrder entity references in one batch, hiding other buyers’ orders', async () => {
@@ -291,7 +415,13 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
   it('retirement state: a local order’s grams wait in its project’s pool; upstream the provider retires, so there is none', async () => {
     const q = `query S($id: ID!) { offsetOrder(id: $id) { retirementStatus retirementBlockedReason retirementShares { projectId mass { amount unit } retirement { name status } } } }`;
     type Share = { projectId: string; mass: { amount: string; unit: string }; retirement: { status: string } | null };
-    type State = { offsetOrder: { retirementStatus: string | null; retirementBlockedReason: string | null; retirementShares: Share[] } };
+    type State = {
+      offsetOrder: {
+        retirementStatus: string | null;
+        retirementBlockedReason: string | null;
+        retirementShares: Share[];
+      };
+    };
     const placed = (await orderByMass('0.25', `state-${randomUUID()}`)).offsetOrder!;
     const state = ok(await gql<State>(q, { id: placed.id }, alice)).offsetOrder;
     // The demo orders were retired order by order before pooling: they have no pooled state.
@@ -302,14 +432,28 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect(state.retirementBlockedReason).toBeNull();
     // All its grams are accounted for: in a pooled retirement waiting for the registry, or in the pool.
     expect(state.retirementShares.reduce((sum, share) => sum + Number(share.mass.amount), 0)).toBe(250_000);
-    expect(state.retirementShares.every((share) => share.projectId === placed.allocations[0]!.projectId && share.mass.unit === 'G')).toBe(true);
-    expect(state.retirementShares.map((share) => share.retirement?.status ?? 'POOLED').filter((status) => status !== 'POOLED' && status !== 'PENDING')).toEqual([]);
+    expect(
+      state.retirementShares.every(
+        (share) => share.projectId === placed.allocations[0]!.projectId && share.mass.unit === 'G',
+      ),
+    ).toBe(true);
+    expect(
+      state.retirementShares
+        .map((share) => share.retirement?.status ?? 'POOLED')
+        .filter((status) => status !== 'POOLED' && status !== 'PENDING'),
+    ).toEqual([]);
   });
 
   it('a completed order has a downloadable PDF certificate naming the buyer, the mass and the projects', async () => {
     const placed = (await orderByMass('4.2', `certificate-${randomUUID()}`)).offsetOrder!;
     const q = `query O($id: ID!) { offsetOrder(id: $id) { certificate { url expiresAt contentType } } }`;
-    const cert = ok(await gql<{ offsetOrder: { certificate: { url: string; expiresAt: string; contentType: string } } }>(q, { id: placed.id }, alice)).offsetOrder.certificate;
+    const cert = ok(
+      await gql<{ offsetOrder: { certificate: { url: string; expiresAt: string; contentType: string } } }>(
+        q,
+        { id: placed.id },
+        alice,
+      ),
+    ).offsetOrder.certificate;
     expect(cert.contentType).toBe('application/pdf');
     expect(new Date(cert.expiresAt).getTime()).toBeGreaterThan(Date.now());
     const res = await fetch(cert.url);
@@ -324,13 +468,21 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect(text).toContain(localOf(placed.id));
     for (const a of placed.allocations) {
       expect(text).toContain(a.projectName);
-      expect(text).toContain(`${a.projectName} (${a.bundleName}): ${a.mass.amount} t at ${a.unitPrice.amount} EUR per tonne = ${a.cost.amount} EUR`);
+      expect(text).toContain(
+        `${a.projectName} (${a.bundleName}): ${a.mass.amount} t at ${a.unitPrice.amount} EUR per tonne = ${a.cost.amount} EUR`,
+      );
     }
   });
 
   it('the certificate link is access-controlled: signed and expiring, or the buyer’s bearer token', async () => {
     const id = DEMO.offsetOrders[0]; // certificate links name the local id
-    const cert = ok(await gql<{ offsetOrder: { certificate: { url: string } } }>(`{ offsetOrder(id: "${id}") { certificate { url } } }`, {}, alice)).offsetOrder.certificate;
+    const cert = ok(
+      await gql<{ offsetOrder: { certificate: { url: string } } }>(
+        `{ offsetOrder(id: "${id}") { certificate { url } } }`,
+        {},
+        alice,
+      ),
+    ).offsetOrder.certificate;
     const url = new URL(cert.url);
     const tampered = new URL(url);
     tampered.searchParams.set('signature', 'A'.repeat(43));
@@ -352,7 +504,11 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
   });
 
   it('an order that is not complete has no certificate: NOT_FOUND', async () => {
-    const res = await gql<{ offsetOrder: { id: string; certificate: unknown } }>(`{ offsetOrder(id: "${OO[2]}") { id status certificate { url } } }`, {}, alice);
+    const res = await gql<{ offsetOrder: { id: string; certificate: unknown } }>(
+      `{ offsetOrder(id: "${OO[2]}") { id status certificate { url } } }`,
+      {},
+      alice,
+    );
     expect(codes(res)).toEqual(['NOT_FOUND']);
     expect(res.data?.offsetOrder).toMatchObject({ id: OO[2], certificate: null });
     const bare = `${new URL(subgraph.url).origin}/offset-certificates/${DEMO.offsetOrders[2]}.pdf`;
@@ -368,7 +524,10 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
       yearlySalesVolumes: volumes.map(([year, tonnes]) => ({ year, tonnes })),
     });
     const reps = [
-      product(0, '2.5', [[2024, '3'], [2025, '4']]),
+      product(0, '2.5', [
+        [2024, '3'],
+        [2025, '4'],
+      ]),
       product(1, '0.3333333', [[2025, '1']]),
       product(2, null, [[2025, '9']]),
       product(3, '1.2', [[2024, '9']]),
@@ -387,7 +546,9 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     // No footprint, or no sales that year: nothing to quote.
     expect(data._entities[2]!.offsetQuote).toBeNull();
     expect(data._entities[3]!.offsetQuote).toBeNull();
-    expect(ok(await gql<Result>(q, { r: reps.slice(0, 1), y: 2024 }, alice))._entities[0]!.offsetQuote).toEqual((await quoteByMass('7.5')).quote);
+    expect(ok(await gql<Result>(q, { r: reps.slice(0, 1), y: 2024 }, alice))._entities[0]!.offsetQuote).toEqual(
+      (await quoteByMass('7.5')).quote,
+    );
     expect(codes(await gql(q, { r: reps.slice(0, 1), y: 2025 }))).toEqual(['UNAUTHENTICATED']);
   });
 
@@ -396,16 +557,23 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     const placed = (await allOrders(admin)).filter((o) => !(OO as readonly string[]).includes(o.id));
     const remaining = INITIAL_TONNES.sub(sum(placed.map((o) => o.mass.amount)));
     const size = 250;
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => orderByMass(String(size), `drain-${i}`, erin)));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => orderByMass(String(size), `drain-${i}`, erin)),
+    );
     const succeeded = results.filter((r) => r.offsetOrder);
     const refused = results.filter((r) => !r.offsetOrder);
     expect(succeeded).toHaveLength(remaining.div(size).floor().toNumber());
-    expect(refused.flatMap((r) => r.userErrors.map((e) => e.code))).toEqual(refused.map(() => 'INSUFFICIENT_INVENTORY'));
-    for (const r of succeeded) expect(sum(r.offsetOrder!.allocations.map((a) => a.mass.amount)).toString()).toBe(String(size));
+    expect(refused.flatMap((r) => r.userErrors.map((e) => e.code))).toEqual(
+      refused.map(() => 'INSUFFICIENT_INVENTORY'),
+    );
+    for (const r of succeeded)
+      expect(sum(r.offsetOrder!.allocations.map((a) => a.mass.amount)).toString()).toBe(String(size));
     // Exactly what is left can still be bought, and not a gram more.
     const left = remaining.sub(succeeded.length * size);
     expect((await quoteByMass(left.toString())).quote!.mass.amount).toBe(left.toString());
-    expect((await quoteByMass(left.add('0.000001').toString())).userErrors.map((e) => e.code)).toEqual(['INSUFFICIENT_INVENTORY']);
+    expect((await quoteByMass(left.add('0.000001').toString())).userErrors.map((e) => e.code)).toEqual([
+      'INSUFFICIENT_INVENTORY',
+    ]);
     const bundles = await app.database!.fork().find(OffsetBundle, {});
     expect(bundles.every((b) => BigInt(b.availableGrams) >= 0n)).toBe(true);
   });

@@ -74,7 +74,12 @@ describe('offset order retirements in the registry (local mode)', () => {
     const refusal = unknownProjects.has(input.projectId) ? 'NOT_FOUND' : refuseOnce.get(input.projectId);
     if (refusal) {
       refuseOnce.delete(input.projectId);
-      return { retireCreditsForOffsetOrder: { retirements: null, userErrors: [{ field: ['input', 'projectId'], code: refusal, message: `refused: ${refusal}` }] } };
+      return {
+        retireCreditsForOffsetOrder: {
+          retirements: null,
+          userErrors: [{ field: ['input', 'projectId'], code: refusal, message: `refused: ${refusal}` }],
+        },
+      };
     }
     if (!retired.has(input.idempotencyKey)) retired.set(input.idempotencyKey, input);
     return { retireCreditsForOffsetOrder: { retirements: [], userErrors: [] } };
@@ -85,7 +90,13 @@ describe('offset order retirements in the registry (local mode)', () => {
       _entities: reps.map(({ id }) => ({
         retirements: [...retired.values()]
           .filter((r) => r.offsetOrderId === id)
-          .map((r) => ({ registry: 'ICR', serialization: `TEST-${r.projectId.slice(-4)}-1-${r.tonnes}`, amount: { amount: String(r.tonnes), unit: 'T' }, beneficiaryName: r.beneficiaryName, retiredAt: RETIRED_AT })),
+          .map((r) => ({
+            registry: 'ICR',
+            serialization: `TEST-${r.projectId.slice(-4)}-1-${r.tonnes}`,
+            amount: { amount: String(r.tonnes), unit: 'T' },
+            beneficiaryName: r.beneficiaryName,
+            retiredAt: RETIRED_AT,
+          })),
       })),
     };
   };
@@ -97,10 +108,16 @@ describe('offset order retirements in the registry (local mode)', () => {
         path: '/graphql',
         handler: (req: FakeRequest) => {
           if (req.headers.authorization !== `Bearer ${TEST_SECRETS.SERVICE_TOKEN}`) {
-            return { status: 200, body: { errors: [{ message: 'This operation is for trusted services only', extensions: { code: 'FORBIDDEN' } }] } };
+            return {
+              status: 200,
+              body: {
+                errors: [{ message: 'This operation is for trusted services only', extensions: { code: 'FORBIDDEN' } }],
+              },
+            };
           }
           const query = (req.body as { query: string }).query;
-          if (query.includes('retireCreditsForOffsetOrder')) return { status: 200, body: { data: retirementRequest(req) } };
+          if (query.includes('retireCreditsForOffsetOrder'))
+            return { status: 200, body: { data: retirementRequest(req) } };
           if (query.includes('_entities')) return { status: 200, body: { data: retirementsOfOrders(req) } };
           return { status: 200, body: { errors: [{ message: 'unexpected operation' }] } };
         },
@@ -114,22 +131,29 @@ describe('offset order retirements in the registry (local mode)', () => {
   });
 
   const place = async (who: 'alice' | 'bob', tonnes: string, idempotencyKey?: string): Promise<PlacedOrder> => {
-    const result = data(await m.as(who, BY_MASS, { input: { mass: { amount: tonnes, unit: 'T' }, idempotencyKey } })).createOffsetOrderByMass;
+    const result = data(
+      await m.as(who, BY_MASS, { input: { mass: { amount: tonnes, unit: 'T' }, idempotencyKey } }),
+    ).createOffsetOrderByMass;
     expect(result.userErrors).toEqual([]);
     return result.offsetOrder as PlacedOrder;
   };
-  const stateOf = async (orderId: string): Promise<RetirementState> => data(await m.as('admin', STATE, { id: orderId })).offsetOrder;
+  const stateOf = async (orderId: string): Promise<RetirementState> =>
+    data(await m.as('admin', STATE, { id: orderId })).offsetOrder;
   const retirementMessages = () =>
-    m.app.database!.fork().find(ServiceOutbox, { mutation: 'retireCreditsForOffsetOrder' }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+    m.app
+      .database!.fork()
+      .find(ServiceOutbox, { mutation: 'retireCreditsForOffsetOrder' }, { orderBy: { createdAt: 'asc', id: 'asc' } });
   const pool = (projectId: string) => m.app.database!.fork().findOne(OffsetRetirementPool, { projectId });
   /** Grams of the project's pool that wait for a whole tonne. */
   const waiting = async (projectId: string) => {
     const p = await pool(projectId);
     return p ? BigInt(p.pooledGrams) - BigInt(p.retiredGrams) : 0n;
   };
-  const retirementCalls = () => registry.callsTo('/graphql').filter((c) => JSON.stringify(c.body).includes('retireCreditsForOffsetOrder'));
+  const retirementCalls = () =>
+    registry.callsTo('/graphql').filter((c) => JSON.stringify(c.body).includes('retireCreditsForOffsetOrder'));
   const certificateText = async (orderId: string) => {
-    const url = (data(await m.as('alice', CERTIFICATE, { id: orderId })).offsetOrder.certificate as { url: string }).url;
+    const url = (data(await m.as('alice', CERTIFICATE, { id: orderId })).offsetOrder.certificate as { url: string })
+      .url;
     const res = await fetch(url);
     expect(res.status).toBe(200);
     return pdfText(Buffer.from(await res.arrayBuffer()));
@@ -145,7 +169,11 @@ describe('offset order retirements in the registry (local mode)', () => {
     expect(first.allocations.map((a) => a.projectId)).toEqual([KENYA]);
     // 400 kg wait in the pool: nothing is sent to the registry.
     expect(await retirementMessages()).toEqual([]);
-    expect(await stateOf(first.id)).toEqual({ retirementStatus: 'PENDING', retirementBlockedReason: null, retirementShares: [share(400_000, null)] });
+    expect(await stateOf(first.id)).toEqual({
+      retirementStatus: 'PENDING',
+      retirementBlockedReason: null,
+      retirementShares: [share(400_000, null)],
+    });
 
     registry.fail({ pathPrefix: '/graphql', status: 503, times: 2 });
     const second = await place('bob', '0.7');
@@ -154,7 +182,11 @@ describe('offset order retirements in the registry (local mode)', () => {
     const poolId = JSON.parse(message!.payload).offsetOrderId as string;
     await until(() => retired.has(poolId), 'the pooled retirement');
     // The outcome is recorded just after the registry answers.
-    await until(async () => (await m.app.database!.fork().findOneOrFail(ServiceOutbox, { id: message!.id })).status === 'DELIVERED', 'the delivered message');
+    await until(
+      async () =>
+        (await m.app.database!.fork().findOneOrFail(ServiceOutbox, { id: message!.id })).status === 'DELIVERED',
+      'the delivered message',
+    );
     expect(retired.get(poolId)).toEqual({
       offsetOrderId: poolId,
       projectId: KENYA,
@@ -165,19 +197,47 @@ describe('offset order retirements in the registry (local mode)', () => {
     });
     // Two refused attempts, then one delivery, with the service token.
     expect(registry.callsTo('/graphql').map((c) => c.status)).toEqual([503, 503, 200]);
-    expect(registry.callsTo('/graphql').every((c) => c.headers.authorization === `Bearer ${TEST_SECRETS.SERVICE_TOKEN}`)).toBe(true);
-    expect(await m.app.database!.fork().findOneOrFail(ServiceOutbox, { id: message!.id })).toMatchObject({ status: 'DELIVERED', attempts: 3, dedupeKey: `retireCreditsForOffsetOrder:${poolId}` });
+    expect(
+      registry.callsTo('/graphql').every((c) => c.headers.authorization === `Bearer ${TEST_SECRETS.SERVICE_TOKEN}`),
+    ).toBe(true);
+    expect(await m.app.database!.fork().findOneOrFail(ServiceOutbox, { id: message!.id })).toMatchObject({
+      status: 'DELIVERED',
+      attempts: 3,
+      dedupeKey: `retireCreditsForOffsetOrder:${poolId}`,
+    });
 
-    const retirement = { id: gid('OffsetPoolRetirement', poolId), name: 'Efficient Cookstoves Kenya pooled retirement #1', projectId: KENYA, mass: { amount: '1', unit: 'T' }, status: 'RETIRED', blockedReason: null };
-    expect(await stateOf(first.id)).toEqual({ retirementStatus: 'RETIRED', retirementBlockedReason: null, retirementShares: [share(400_000, retirement)] });
-    expect(await stateOf(second.id)).toEqual({ retirementStatus: 'PENDING', retirementBlockedReason: null, retirementShares: [share(600_000, retirement), share(100_000, null)] });
+    const retirement = {
+      id: gid('OffsetPoolRetirement', poolId),
+      name: 'Efficient Cookstoves Kenya pooled retirement #1',
+      projectId: KENYA,
+      mass: { amount: '1', unit: 'T' },
+      status: 'RETIRED',
+      blockedReason: null,
+    };
+    expect(await stateOf(first.id)).toEqual({
+      retirementStatus: 'RETIRED',
+      retirementBlockedReason: null,
+      retirementShares: [share(400_000, retirement)],
+    });
+    expect(await stateOf(second.id)).toEqual({
+      retirementStatus: 'PENDING',
+      retirementBlockedReason: null,
+      retirementShares: [share(600_000, retirement), share(100_000, null)],
+    });
     expect(await waiting(KENYA)).toBe(100_000n);
 
     // The pooled retirement is an entity of the marketplace (the registry adds its records); an unknown id is null.
     const entities = data(
-      await m.as('admin', `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetPoolRetirement { id name projectId projectName mass { amount unit } status blockedReason } } }`, {
-        r: [{ __typename: 'OffsetPoolRetirement', id: poolId }, { __typename: 'OffsetPoolRetirement', id: randomUUID() }],
-      }),
+      await m.as(
+        'admin',
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetPoolRetirement { id name projectId projectName mass { amount unit } status blockedReason } } }`,
+        {
+          r: [
+            { __typename: 'OffsetPoolRetirement', id: poolId },
+            { __typename: 'OffsetPoolRetirement', id: randomUUID() },
+          ],
+        },
+      ),
     )._entities;
     expect(entities).toEqual([{ ...retirement, projectName: 'Efficient Cookstoves Kenya' }, null]);
 
@@ -197,13 +257,26 @@ describe('offset order retirements in the registry (local mode)', () => {
     await until(async () => (await stateOf(order.id)).retirementStatus === 'BLOCKED', 'the blocked state');
     const blocked = await stateOf(order.id);
     expect(blocked.retirementBlockedReason).toContain('NOT_FOUND');
-    expect(blocked.retirementShares).toEqual([share(1_900_000, { name: 'Efficient Cookstoves Kenya pooled retirement #2', status: 'BLOCKED', mass: { amount: '2', unit: 'T' } }), share(100_000, null)]);
+    expect(blocked.retirementShares).toEqual([
+      share(1_900_000, {
+        name: 'Efficient Cookstoves Kenya pooled retirement #2',
+        status: 'BLOCKED',
+        mass: { amount: '2', unit: 'T' },
+      }),
+      share(100_000, null),
+    ]);
     // Never closed: the message stays pending and is sent again with backoff.
-    await until(() => requests.filter((key) => key === JSON.parse(message.payload).idempotencyKey).length >= 2, 'a second attempt');
+    await until(
+      () => requests.filter((key) => key === JSON.parse(message.payload).idempotencyKey).length >= 2,
+      'a second attempt',
+    );
     expect((await m.app.database!.fork().findOneOrFail(ServiceOutbox, { id: message.id })).status).toBe('PENDING');
 
     unknownProjects.clear();
-    await until(async () => (await stateOf(order.id)).retirementShares[0]!.retirement!.status === 'RETIRED', 'the retirement after the refusal');
+    await until(
+      async () => (await stateOf(order.id)).retirementShares[0]!.retirement!.status === 'RETIRED',
+      'the retirement after the refusal',
+    );
     expect(await stateOf(order.id)).toMatchObject({ retirementStatus: 'PENDING', retirementBlockedReason: null });
     expect(retired.get(JSON.parse(message.payload).idempotencyKey)).toMatchObject({ projectId: KENYA, tonnes: 2 });
   });
@@ -232,20 +305,30 @@ describe('offset order retirements in the registry (local mode)', () => {
     expect(await m.app.database!.fork().count(OffsetPoolShare, { orderId: localOf(id) })).toBe(1);
     // 0.5 t were waiting: 2.75 t fill two whole tonnes, one retirement.
     expect(await retirementMessages()).toHaveLength(messages + 1);
-    await until(async () => (await stateOf(id)).retirementShares[0]!.retirement?.status === 'RETIRED', 'the retirement of the order');
-    expect(retired.get(JSON.parse((await retirementMessages()).at(-1)!.payload).idempotencyKey)).toMatchObject({ tonnes: 2 });
+    await until(
+      async () => (await stateOf(id)).retirementShares[0]!.retirement?.status === 'RETIRED',
+      'the retirement of the order',
+    );
+    expect(retired.get(JSON.parse((await retirementMessages()).at(-1)!.payload).idempotencyKey)).toMatchObject({
+      tonnes: 2,
+    });
   });
 
   it('the certificate shows the order’s share of each named retirement with its registry serials, and the grams still pooled', async () => {
     const order = await place('alice', '1.5', `retire-certificate-${randomUUID()}`);
-    await until(async () => (await stateOf(order.id)).retirementShares.some((s) => s.retirement?.status === 'RETIRED'), 'the retirement');
+    await until(
+      async () => (await stateOf(order.id)).retirementShares.some((s) => s.retirement?.status === 'RETIRED'),
+      'the retirement',
+    );
     const state = await stateOf(order.id);
     const text = await certificateText(order.id);
     expect(text).toContain('Registry retirements');
     for (const s of state.retirementShares) {
       if (s.retirement) {
         const r = retired.get(localOf(s.retirement.id))!;
-        expect(text).toContain(`${s.retirement.name} (${r.tonnes} t of Efficient Cookstoves Kenya): ${s.mass.amount} g of this order, retired: ICR TEST-${KENYA.slice(-4)}-1-${r.tonnes} on 2026-11-02.`);
+        expect(text).toContain(
+          `${s.retirement.name} (${r.tonnes} t of Efficient Cookstoves Kenya): ${s.mass.amount} g of this order, retired: ICR TEST-${KENYA.slice(-4)}-1-${r.tonnes} on 2026-11-02.`,
+        );
       } else {
         expect(text).toContain(`Pending: ${s.mass.amount} g in the pool of project Efficient Cookstoves Kenya`);
       }
@@ -256,7 +339,10 @@ describe('offset order retirements in the registry (local mode)', () => {
 
   it('when the registry cannot answer, the certificate says its retirement records are not available right now', async () => {
     const order = await place('alice', '1', `retire-outage-${randomUUID()}`);
-    await until(async () => (await stateOf(order.id)).retirementShares.every((s) => s.retirement?.status !== 'PENDING'), 'the retirement');
+    await until(
+      async () => (await stateOf(order.id)).retirementShares.every((s) => s.retirement?.status !== 'PENDING'),
+      'the retirement',
+    );
     registry.fail({ pathPrefix: '/graphql', status: 503, times: 1 });
     const text = await certificateText(order.id);
     expect(text).toContain('Carbon Offset Certificate');

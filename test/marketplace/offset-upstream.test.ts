@@ -50,7 +50,8 @@ interface UserError {
 type QuoteResult = { quote: Quote | null; userErrors: UserError[] };
 type OrderResult = { offsetOrder: OffsetOrder | null; userErrors: UserError[] };
 
-const ALLOCATION = 'bundleId bundleName projectId projectName mass { amount unit } unitPrice { amount currency } cost { amount currency }';
+const ALLOCATION =
+  'bundleId bundleName projectId projectName mass { amount unit } unitPrice { amount currency } cost { amount currency }';
 const QUOTE = `mass { amount unit } totalCost { amount currency } allocations { ${ALLOCATION} }`;
 const ORDER = `id idempotencyKey type status mass { amount unit } totalCost { amount currency } maximumSpend { amount currency } estimateId allocations { ${ALLOCATION} } createdAt`;
 const ERRORS = 'userErrors { field code message }';
@@ -75,15 +76,20 @@ describe('offset orders through Lune (upstream mode)', () => {
 
   beforeAll(async () => {
     lune = await startLuneFake();
-    subgraph = await startTestSubgraph('marketplace', 'upstream', async (config) => (app = await createMarketplaceApp(config)), {
-      ...lune.env,
-      OFFSET_ORDERS_ACCOUNT_ID: ACCOUNT.id,
-      OFFSET_ORDERS_ACCOUNT_CURRENCY: ACCOUNT.currency,
-      UPSTREAM_RETRIES: '3',
-      UPSTREAM_TIMEOUT_MS: '1000',
-      // Random faults below must not open the circuit for the whole suite.
-      UPSTREAM_BREAKER_THRESHOLD: '10000',
-    });
+    subgraph = await startTestSubgraph(
+      'marketplace',
+      'upstream',
+      async (config) => (app = await createMarketplaceApp(config)),
+      {
+        ...lune.env,
+        OFFSET_ORDERS_ACCOUNT_ID: ACCOUNT.id,
+        OFFSET_ORDERS_ACCOUNT_CURRENCY: ACCOUNT.currency,
+        UPSTREAM_RETRIES: '3',
+        UPSTREAM_TIMEOUT_MS: '1000',
+        // Random faults below must not open the circuit for the whole suite.
+        UPSTREAM_BREAKER_THRESHOLD: '10000',
+      },
+    );
     alice = await tokenFor(DEMO.users.alice);
     bob = await tokenFor(DEMO.users.bob);
     admin = await tokenFor(DEMO.users.admin);
@@ -93,15 +99,27 @@ describe('offset orders through Lune (upstream mode)', () => {
     await lune?.stop();
   });
 
-  const gql = <T,>(query: string, variables: Record<string, unknown> = {}, token = alice) => graphql<T>(subgraph.url, query, variables, { token });
+  const gql = <T>(query: string, variables: Record<string, unknown> = {}, token = alice) =>
+    graphql<T>(subgraph.url, query, variables, { token });
   const orderByMass = async (amount: string, idempotencyKey?: string, token = alice) =>
-    ok(await gql<{ createOffsetOrderByMass: OrderResult }>(BY_MASS, { input: { mass: { amount, unit: 'T' }, idempotencyKey } }, token)).createOffsetOrderByMass;
-  const orderById = async (id: string, token = alice) => ok(await gql<{ offsetOrder: OffsetOrder | null }>(ONE, { id }, token)).offsetOrder;
+    ok(
+      await gql<{ createOffsetOrderByMass: OrderResult }>(
+        BY_MASS,
+        { input: { mass: { amount, unit: 'T' }, idempotencyKey } },
+        token,
+      ),
+    ).createOffsetOrderByMass;
+  const orderById = async (id: string, token = alice) =>
+    ok(await gql<{ offsetOrder: OffsetOrder | null }>(ONE, { id }, token)).offsetOrder;
   /** Lune itself, called directly with the marketplace's key and account. */
   const direct = async (path: string, body: unknown) => {
     const res = await fetch(`${lune.url}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${LUNE_API_KEYS.live}`, 'lune-account': ACCOUNT.id, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${LUNE_API_KEYS.live}`,
+        'lune-account': ACCOUNT.id,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify(body),
     });
     return (await res.json()) as Record<string, unknown>;
@@ -111,9 +129,17 @@ describe('offset orders through Lune (upstream mode)', () => {
   describe('the wire contract', () => {
     it('quotes by mass and by value read Lune’s estimated quantity and total (fees included), per bundle', async () => {
       const lunes = await direct('/orders/by-mass/quote', { mass: { amount: '2', unit: 't' } });
-      const byMass = ok(await gql<{ offsetQuoteByMass: QuoteResult }>(Q_MASS, { input: { mass: { amount: '2000', unit: 'KG' } } })).offsetQuoteByMass;
+      const byMass = ok(
+        await gql<{ offsetQuoteByMass: QuoteResult }>(Q_MASS, { input: { mass: { amount: '2000', unit: 'KG' } } }),
+      ).offsetQuoteByMass;
       expect(byMass.userErrors).toEqual([]);
-      const bundles = lunes.bundles as { bundle_id: string; bundle_name: string; quantity: string; unit_price: string; offset_cost: string }[];
+      const bundles = lunes.bundles as {
+        bundle_id: string;
+        bundle_name: string;
+        quantity: string;
+        unit_price: string;
+        offset_cost: string;
+      }[];
       expect(byMass.quote).toEqual({
         mass: { amount: lunes.estimated_quantity, unit: 'T' },
         totalCost: { amount: Number(lunes.estimated_total_cost).toFixed(2), currency: 'EUR' },
@@ -130,10 +156,15 @@ describe('offset orders through Lune (upstream mode)', () => {
       // What Lune was sent: a mass in tonnes and nothing the definition does not list.
       expect(postsTo('/orders/by-mass/quote').at(-1)!.body).toEqual({ mass: { amount: '2', unit: 't' } });
 
-      const byValue = ok(await gql<{ offsetQuoteByValue: QuoteResult }>(Q_VALUE, { input: { value: '100', currency: 'EUR' } })).offsetQuoteByValue;
+      const byValue = ok(
+        await gql<{ offsetQuoteByValue: QuoteResult }>(Q_VALUE, { input: { value: '100', currency: 'EUR' } }),
+      ).offsetQuoteByValue;
       expect(postsTo('/orders/by-value/quote').at(-1)!.body).toEqual({ value: '100.00' });
       const lunesByValue = await direct('/orders/by-value/quote', { value: '100.00' });
-      expect(byValue.quote!.totalCost).toEqual({ amount: Number(lunesByValue.estimated_total_cost).toFixed(2), currency: 'EUR' });
+      expect(byValue.quote!.totalCost).toEqual({
+        amount: Number(lunesByValue.estimated_total_cost).toFixed(2),
+        currency: 'EUR',
+      });
       expect(byValue.quote!.mass.amount).toBe(String(Number(lunesByValue.estimated_quantity)));
     });
 
@@ -148,96 +179,213 @@ describe('offset orders through Lune (upstream mode)', () => {
     it('an order by mass answers Lune’s received order with nulls, then its allocation once placed', async () => {
       const placed = await orderByMass('1.5', `mass-${randomUUID()}`);
       expect(placed.userErrors).toEqual([]);
-      expect(placed.offsetOrder).toMatchObject({ type: 'BY_MASS', status: 'RECEIVED', mass: null, totalCost: null, allocations: null, maximumSpend: null, estimateId: null });
+      expect(placed.offsetOrder).toMatchObject({
+        type: 'BY_MASS',
+        status: 'RECEIVED',
+        mass: null,
+        totalCost: null,
+        allocations: null,
+        maximumSpend: null,
+        estimateId: null,
+      });
       const sent = postsTo('/orders/by-mass').at(-1)!.body as Record<string, unknown>;
       expect(Object.keys(sent).sort()).toEqual(['idempotency_key', 'mass', 'metadata']);
       expect(sent.mass).toEqual({ amount: '1.5', unit: 't' });
       // A read finds it placed (the fake places on read): mass, total and bundles are set.
       const read = await orderById(placed.offsetOrder!.id);
-      expect(read).toMatchObject({ id: placed.offsetOrder!.id, status: 'PLACED', mass: { amount: '1.5', unit: 'T' }, totalCost: { currency: 'EUR' } });
+      expect(read).toMatchObject({
+        id: placed.offsetOrder!.id,
+        status: 'PLACED',
+        mass: { amount: '1.5', unit: 'T' },
+        totalCost: { currency: 'EUR' },
+      });
       expect(read!.allocations!.length).toBeGreaterThan(0);
       // Lune retires the credits itself: no pooled retirement state here.
-      const state = ok(await gql<{ offsetOrder: unknown }>(`query S($id: ID!) { offsetOrder(id: $id) { retirementStatus retirementShares { projectId } } }`, { id: read!.id })).offsetOrder;
+      const state = ok(
+        await gql<{ offsetOrder: unknown }>(
+          `query S($id: ID!) { offsetOrder(id: $id) { retirementStatus retirementShares { projectId } } }`,
+          { id: read!.id },
+        ),
+      ).offsetOrder;
       expect(state).toEqual({ retirementStatus: null, retirementShares: [] });
     });
 
     it('an order by value keeps its maximum spend; an order by estimate its estimate', async () => {
-      const byValue = ok(await gql<{ createOffsetOrderByValue: OrderResult }>(BY_VALUE, { input: { value: '80.00', currency: 'EUR' } })).createOffsetOrderByValue;
-      expect(byValue.offsetOrder).toMatchObject({ type: 'BY_VALUE', status: 'RECEIVED', maximumSpend: { amount: '80.00', currency: 'EUR' }, mass: null });
+      const byValue = ok(
+        await gql<{ createOffsetOrderByValue: OrderResult }>(BY_VALUE, { input: { value: '80.00', currency: 'EUR' } }),
+      ).createOffsetOrderByValue;
+      expect(byValue.offsetOrder).toMatchObject({
+        type: 'BY_VALUE',
+        status: 'RECEIVED',
+        maximumSpend: { amount: '80.00', currency: 'EUR' },
+        mass: null,
+      });
       expect(postsTo('/orders/by-value').at(-1)!.body).toMatchObject({ value: '80.00' });
 
       const estimateId = lune.addEstimate(ACCOUNT.id, { amount: '750', unit: 'kg' });
-      const byEstimate = ok(await gql<{ createOffsetOrderByEstimate: OrderResult }>(BY_ESTIMATE, { input: { estimateId } })).createOffsetOrderByEstimate;
+      const byEstimate = ok(
+        await gql<{ createOffsetOrderByEstimate: OrderResult }>(BY_ESTIMATE, { input: { estimateId } }),
+      ).createOffsetOrderByEstimate;
       expect(byEstimate.offsetOrder).toMatchObject({ type: 'BY_ESTIMATE', status: 'RECEIVED', estimateId });
-      expect(await orderById(byEstimate.offsetOrder!.id)).toMatchObject({ type: 'BY_ESTIMATE', mass: { amount: '0.75' } });
+      expect(await orderById(byEstimate.offsetOrder!.id)).toMatchObject({
+        type: 'BY_ESTIMATE',
+        mass: { amount: '0.75' },
+      });
       // A second order for the same estimate: Lune's nested 409 estimate_order_already_placed.
-      const again = ok(await gql<{ createOffsetOrderByEstimate: OrderResult }>(BY_ESTIMATE, { input: { estimateId } })).createOffsetOrderByEstimate;
+      const again = ok(
+        await gql<{ createOffsetOrderByEstimate: OrderResult }>(BY_ESTIMATE, { input: { estimateId } }),
+      ).createOffsetOrderByEstimate;
       expect(again.offsetOrder).toBeNull();
       expect(again.userErrors.map((e) => [e.code, e.field])).toEqual([['CONFLICT', ['input', 'estimateId']]]);
       // An estimate Lune does not know: estimate_not_found.
-      const unknown = ok(await gql<{ createOffsetOrderByEstimate: OrderResult }>(BY_ESTIMATE, { input: { estimateId: 'ESTIMATEnone0000000000000000000' } })).createOffsetOrderByEstimate;
+      const unknown = ok(
+        await gql<{ createOffsetOrderByEstimate: OrderResult }>(BY_ESTIMATE, {
+          input: { estimateId: 'ESTIMATEnone0000000000000000000' },
+        }),
+      ).createOffsetOrderByEstimate;
       expect(unknown.userErrors.map((e) => [e.code, e.field])).toEqual([['NOT_FOUND', ['input', 'estimateId']]]);
     });
 
     it('a spend or a price in another currency than the account’s is a user error, before any call', async () => {
       const before = lune.calls.length;
-      const quote = ok(await gql<{ offsetQuoteByValue: QuoteResult }>(Q_VALUE, { input: { value: '10000', currency: 'JPY' } })).offsetQuoteByValue;
-      expect(quote.userErrors).toEqual([{ field: ['input', 'currency'], code: 'INVALID', message: 'Offsets are priced in EUR on this account; JPY is not accepted' }]);
-      const order = ok(await gql<{ createOffsetOrderByValue: OrderResult }>(BY_VALUE, { input: { value: '50.00', currency: 'USD' } })).createOffsetOrderByValue;
+      const quote = ok(
+        await gql<{ offsetQuoteByValue: QuoteResult }>(Q_VALUE, { input: { value: '10000', currency: 'JPY' } }),
+      ).offsetQuoteByValue;
+      expect(quote.userErrors).toEqual([
+        {
+          field: ['input', 'currency'],
+          code: 'INVALID',
+          message: 'Offsets are priced in EUR on this account; JPY is not accepted',
+        },
+      ]);
+      const order = ok(
+        await gql<{ createOffsetOrderByValue: OrderResult }>(BY_VALUE, { input: { value: '50.00', currency: 'USD' } }),
+      ).createOffsetOrderByValue;
       expect(order.userErrors.map((e) => [e.code, e.field])).toEqual([['INVALID', ['input', 'currency']]]);
-      const byMass = ok(await gql<{ createOffsetOrderByMass: OrderResult }>(BY_MASS, { input: { mass: { amount: '1', unit: 'T' }, currency: 'USD' } })).createOffsetOrderByMass;
+      const byMass = ok(
+        await gql<{ createOffsetOrderByMass: OrderResult }>(BY_MASS, {
+          input: { mass: { amount: '1', unit: 'T' }, currency: 'USD' },
+        }),
+      ).createOffsetOrderByMass;
       expect(byMass.userErrors.map((e) => e.code)).toEqual(['INVALID']);
       expect(lune.calls.length).toBe(before);
     });
 
     it('maps Lune’s nested error codes: order_quantity_invalid, account_suspended, validation_error', async () => {
-      lune.fail({ method: 'POST', pathPrefix: '/orders/by-mass/quote', ...luneError(409, 'order_quantity_invalid', 'The quote results in a non-positive quantity'), status: 409 });
-      const quote = ok(await gql<{ offsetQuoteByMass: QuoteResult }>(Q_MASS, { input: { mass: { amount: '0.000001', unit: 'T' } } })).offsetQuoteByMass;
-      expect(quote.userErrors).toEqual([{ field: ['input', 'mass'], code: 'INVALID', message: 'The quote results in a non-positive quantity' }]);
+      lune.fail({
+        method: 'POST',
+        pathPrefix: '/orders/by-mass/quote',
+        ...luneError(409, 'order_quantity_invalid', 'The quote results in a non-positive quantity'),
+        status: 409,
+      });
+      const quote = ok(
+        await gql<{ offsetQuoteByMass: QuoteResult }>(Q_MASS, { input: { mass: { amount: '0.000001', unit: 'T' } } }),
+      ).offsetQuoteByMass;
+      expect(quote.userErrors).toEqual([
+        { field: ['input', 'mass'], code: 'INVALID', message: 'The quote results in a non-positive quantity' },
+      ]);
 
-      lune.fail({ method: 'POST', pathPrefix: '/orders/by-mass', ...luneError(409, 'account_suspended', 'Account is suspended'), status: 409 });
+      lune.fail({
+        method: 'POST',
+        pathPrefix: '/orders/by-mass',
+        ...luneError(409, 'account_suspended', 'Account is suspended'),
+        status: 409,
+      });
       const suspended = await gql(BY_MASS, { input: { mass: { amount: '1', unit: 'T' } } });
-      expect(suspended.errors?.map((e) => [e.extensions?.code, e.extensions?.reason])).toEqual([['UPSTREAM_UNAVAILABLE', 'account_suspended']]);
+      expect(suspended.errors?.map((e) => [e.extensions?.code, e.extensions?.reason])).toEqual([
+        ['UPSTREAM_UNAVAILABLE', 'account_suspended'],
+      ]);
 
-      lune.fail({ method: 'POST', pathPrefix: '/orders/by-value/quote', ...luneError(400, 'validation_error', 'value must be a decimal string'), status: 400 });
+      lune.fail({
+        method: 'POST',
+        pathPrefix: '/orders/by-value/quote',
+        ...luneError(400, 'validation_error', 'value must be a decimal string'),
+        status: 400,
+      });
       const invalid = await gql(Q_VALUE, { input: { value: '10', currency: 'EUR' } });
-      expect(invalid.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['BAD_USER_INPUT', 'value must be a decimal string']]);
+      expect(invalid.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([
+        ['BAD_USER_INPUT', 'value must be a decimal string'],
+      ]);
     });
 
     it('maps 401 and 415 to server-side codes and a lasting 429 to RATE_LIMITED', async () => {
-      lune.fail({ method: 'POST', pathPrefix: '/orders/by-mass/quote', ...luneError(401, 'unauthorised', 'Invalid API key'), status: 401 });
-      expect(codes(await gql(Q_MASS, { input: { mass: { amount: '1', unit: 'T' } } }))).toEqual(['UPSTREAM_UNAVAILABLE']);
+      lune.fail({
+        method: 'POST',
+        pathPrefix: '/orders/by-mass/quote',
+        ...luneError(401, 'unauthorised', 'Invalid API key'),
+        status: 401,
+      });
+      expect(codes(await gql(Q_MASS, { input: { mass: { amount: '1', unit: 'T' } } }))).toEqual([
+        'UPSTREAM_UNAVAILABLE',
+      ]);
       lune.fail({ method: 'POST', pathPrefix: '/orders/by-mass/quote', status: 415, body: '' });
-      expect(codes(await gql(Q_MASS, { input: { mass: { amount: '1', unit: 'T' } } }))).toEqual(['INTERNAL_SERVER_ERROR']);
+      expect(codes(await gql(Q_MASS, { input: { mass: { amount: '1', unit: 'T' } } }))).toEqual([
+        'INTERNAL_SERVER_ERROR',
+      ]);
       // Every attempt (the first and UPSTREAM_RETRIES more) is refused.
       lune.fail({ method: 'GET', pathPrefix: '/orders', status: 429, headers: { 'retry-after': '0' }, times: 4 });
       expect(codes(await gql(ONE, { id: 'ORDERnone' }))).toEqual(['RATE_LIMITED']);
     });
 
     it('a response that breaks the definition is UPSTREAM_CONTRACT naming upstream, route and field', async () => {
-      lune.fail({ method: 'POST', pathPrefix: '/orders/by-mass/quote', status: 200, body: { currency: 'EUR', estimated_quantity: '1', bundles: [] } });
+      lune.fail({
+        method: 'POST',
+        pathPrefix: '/orders/by-mass/quote',
+        status: 200,
+        body: { currency: 'EUR', estimated_quantity: '1', bundles: [] },
+      });
       const res = await gql(Q_MASS, { input: { mass: { amount: '1', unit: 'T' } } });
       expect(res.errors?.map((e) => e.extensions)).toEqual([
-        { code: 'UPSTREAM_CONTRACT', upstream: 'lune', route: 'POST /orders/by-mass/quote', field: 'estimated_offset_cost' },
+        {
+          code: 'UPSTREAM_CONTRACT',
+          upstream: 'lune',
+          route: 'POST /orders/by-mass/quote',
+          field: 'estimated_offset_cost',
+        },
       ]);
     });
 
     it('unknown statuses and types are UNKNOWN, numbers are read as decimals', async () => {
       const placed = (await orderByMass('1', `odd-${randomUUID()}`)).offsetOrder!;
-      const res = await fetch(`${lune.url}/orders/${localOf(placed.id)}`, { headers: { authorization: `Bearer ${LUNE_API_KEYS.live}`, 'lune-account': ACCOUNT.id } });
+      const res = await fetch(`${lune.url}/orders/${localOf(placed.id)}`, {
+        headers: { authorization: `Bearer ${LUNE_API_KEYS.live}`, 'lune-account': ACCOUNT.id },
+      });
       const body = (await res.json()) as Record<string, unknown>;
-      lune.fail({ method: 'GET', pathPrefix: `/orders/${localOf(placed.id)}`, status: 200, body: { ...body, status: 'on_hold', type: 'subscription', quantity: 1, total_cost: 12.5 } });
-      expect(await orderById(placed.id)).toMatchObject({ status: 'UNKNOWN', type: 'UNKNOWN', mass: { amount: '1' }, totalCost: { amount: '12.50' } });
+      lune.fail({
+        method: 'GET',
+        pathPrefix: `/orders/${localOf(placed.id)}`,
+        status: 200,
+        body: { ...body, status: 'on_hold', type: 'subscription', quantity: 1, total_cost: 12.5 },
+      });
+      expect(await orderById(placed.id)).toMatchObject({
+        status: 'UNKNOWN',
+        type: 'UNKNOWN',
+        mass: { amount: '1' },
+        totalCost: { amount: '12.50' },
+      });
     });
   });
 
   describe('a write Lune accepted is never reported as failed', () => {
     it('an order POST answered 2xx with a body that breaks the definition still returns the order', async () => {
       const before = lune.ordersCreated();
-      lune.fail({ method: 'POST', pathPrefix: '/orders/by-mass', status: 200, afterEffect: true, body: { id: 'LUNEorderWITHOUTfields', status: 'received' } });
+      lune.fail({
+        method: 'POST',
+        pathPrefix: '/orders/by-mass',
+        status: 200,
+        afterEffect: true,
+        body: { id: 'LUNEorderWITHOUTfields', status: 'received' },
+      });
       const res = await orderByMass('1', `broken-${randomUUID()}`);
       expect(res.userErrors).toEqual([]);
-      expect(res.offsetOrder).toMatchObject({ id: gid('OffsetOrder', 'LUNEorderWITHOUTfields'), status: 'RECEIVED', type: 'BY_MASS', mass: null, totalCost: null, allocations: null });
+      expect(res.offsetOrder).toMatchObject({
+        id: gid('OffsetOrder', 'LUNEorderWITHOUTfields'),
+        status: 'RECEIVED',
+        type: 'BY_MASS',
+        mass: null,
+        totalCost: null,
+        allocations: null,
+      });
       expect(lune.ordersCreated()).toBe(before + 1);
     });
 
@@ -247,7 +395,9 @@ describe('offset orders through Lune (upstream mode)', () => {
       const res = await orderByMass('1', `lost-${randomUUID()}`);
       expect(res.offsetOrder!.id).toEqual(expect.any(String));
       expect(lune.ordersCreated()).toBe(before + 1);
-      const keys = postsTo('/orders/by-mass').slice(-2).map((c) => (c.body as { idempotency_key: string }).idempotency_key);
+      const keys = postsTo('/orders/by-mass')
+        .slice(-2)
+        .map((c) => (c.body as { idempotency_key: string }).idempotency_key);
       expect(keys[0]).toBe(keys[1]);
     });
 
@@ -257,11 +407,12 @@ describe('offset orders through Lune (upstream mode)', () => {
       const res = await orderByMass('1');
       expect(res.userErrors).toEqual([]);
       expect(lune.ordersCreated()).toBe(before + 1);
-      const [lost, resent] = postsTo('/orders/by-mass').slice(-2).map((c) => (c.body as { idempotency_key?: string }).idempotency_key);
+      const [lost, resent] = postsTo('/orders/by-mass')
+        .slice(-2)
+        .map((c) => (c.body as { idempotency_key?: string }).idempotency_key);
       expect(lost).toMatch(/^mkt1-/);
       expect(resent).toBe(lost);
     });
-
   });
 
   describe('the journal', () => {
@@ -269,14 +420,24 @@ describe('offset orders through Lune (upstream mode)', () => {
       const key = `replay-${randomUUID()}`;
       const before = lune.ordersCreated();
       const first = await orderByMass('2', key);
-      const again = ok(await gql<{ createOffsetOrderByMass: OrderResult }>(BY_MASS, { input: { mass: { amount: '2000', unit: 'KG' }, idempotencyKey: key } })).createOffsetOrderByMass;
+      const again = ok(
+        await gql<{ createOffsetOrderByMass: OrderResult }>(BY_MASS, {
+          input: { mass: { amount: '2000', unit: 'KG' }, idempotencyKey: key },
+        }),
+      ).createOffsetOrderByMass;
       expect(again.offsetOrder!.id).toBe(first.offsetOrder!.id);
       expect(again.offsetOrder!.idempotencyKey).toBe(key);
       const posts = postsTo('/orders/by-mass').length;
       const other = await orderByMass('3', key);
       expect(other).toEqual({
         offsetOrder: null,
-        userErrors: [{ field: ['input', 'idempotencyKey'], code: 'IDEMPOTENCY_MISMATCH', message: 'This idempotency key was already used for a different offset order request' }],
+        userErrors: [
+          {
+            field: ['input', 'idempotencyKey'],
+            code: 'IDEMPOTENCY_MISMATCH',
+            message: 'This idempotency key was already used for a different offset order request',
+          },
+        ],
       });
       expect(postsTo('/orders/by-mass')).toHaveLength(posts);
       expect(lune.ordersCreated()).toBe(before + 1);
@@ -290,7 +451,10 @@ describe('offset orders through Lune (upstream mode)', () => {
         expect(res.offsetOrder!.idempotencyKey).toBe(key);
         const sent = (postsTo('/orders/by-mass').at(-1)!.body as { idempotency_key: string }).idempotency_key;
         expect(sent.length).toBeLessThanOrEqual(100);
-        expect(ok(await gql<{ offsetOrderByIdempotencyKey: { id: string } | null }>(BY_KEY, { key })).offsetOrderByIdempotencyKey!.id).toBe(res.offsetOrder!.id);
+        expect(
+          ok(await gql<{ offsetOrderByIdempotencyKey: { id: string } | null }>(BY_KEY, { key }))
+            .offsetOrderByIdempotencyKey!.id,
+        ).toBe(res.offsetOrder!.id);
       }
     });
 
@@ -317,9 +481,19 @@ describe('offset orders through Lune (upstream mode)', () => {
       const placed = (await orderByMass('1', key)).offsetOrder!;
       expect(await orderById(placed.id, bob)).toBeNull();
       expect((await orderById(placed.id, admin))!.id).toBe(placed.id);
-      expect(ok(await gql<{ offsetOrderByIdempotencyKey: unknown }>(BY_KEY, { key }, bob)).offsetOrderByIdempotencyKey).toBeNull();
+      expect(
+        ok(await gql<{ offsetOrderByIdempotencyKey: unknown }>(BY_KEY, { key }, bob)).offsetOrderByIdempotencyKey,
+      ).toBeNull();
       expect(codes(await gql(BY_KEY, { key, owner: DEMO.users.alice.id }, bob))).toEqual(['FORBIDDEN']);
-      expect(ok(await gql<{ offsetOrderByIdempotencyKey: { id: string } }>(BY_KEY, { key, owner: DEMO.users.alice.id }, admin)).offsetOrderByIdempotencyKey.id).toBe(placed.id);
+      expect(
+        ok(
+          await gql<{ offsetOrderByIdempotencyKey: { id: string } }>(
+            BY_KEY,
+            { key, owner: DEMO.users.alice.id },
+            admin,
+          ),
+        ).offsetOrderByIdempotencyKey.id,
+      ).toBe(placed.id);
       // Orders of the Lune account placed elsewhere belong to nobody here: only an admin sees them.
       const elsewhere = (await direct('/orders/by-mass', { mass: { amount: '1', unit: 't' } })) as { id: string };
       expect(await orderById(elsewhere.id)).toBeNull();
@@ -330,7 +504,12 @@ describe('offset orders through Lune (upstream mode)', () => {
       const carol = await tokenFor({ id: randomUUID(), email: 'carol@buyer.example', name: 'Carol', role: 'USER' });
       const placed: string[] = [];
       for (let i = 0; i < 3; i++) placed.push((await orderByMass('1', `list-${i}`, carol)).offsetOrder!.id);
-      type Page = { offsetOrders: { nodes: { id: string; idempotencyKey: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+      type Page = {
+        offsetOrders: {
+          nodes: { id: string; idempotencyKey: string }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string };
+        };
+      };
       const p1 = ok(await gql<Page>(LIST, { first: 2 }, carol)).offsetOrders;
       expect(p1.nodes.map((n) => n.id)).toEqual([placed[2], placed[1]]);
       expect(p1.pageInfo.hasNextPage).toBe(true);
@@ -342,7 +521,11 @@ describe('offset orders through Lune (upstream mode)', () => {
       expect(lune.calls.at(-1)!.query).toBe('?limit=100');
       // Lune pages forwards only: paging back is refused with a clear message, before any call.
       const calls = lune.calls.length;
-      const back = await gql(`query B($before: String) { offsetOrders(last: 2, before: $before) { nodes { id } } }`, { before: p2.pageInfo.endCursor }, carol);
+      const back = await gql(
+        `query B($before: String) { offsetOrders(last: 2, before: $before) { nodes { id } } }`,
+        { before: p2.pageInfo.endCursor },
+        carol,
+      );
       expect(codes(back)).toEqual(['BAD_USER_INPUT']);
       expect(back.errors![0]!.message).toBe('This list pages forwards only: use "first" and "after"');
       expect(lune.calls.length).toBe(calls);
@@ -375,9 +558,16 @@ describe('offset orders through Lune under faults (upstream mode)', () => {
     const place = async (key: string) => {
       // A client retrying its own request with its key, as it would after an error.
       for (let attempt = 1; attempt <= 30; attempt++) {
-        const res = await graphql<{ createOffsetOrderByMass: OrderResult }>(subgraph.url, BY_MASS, { input: { mass: { amount: '0.5', unit: 'T' }, idempotencyKey: key } }, { token: buyer });
+        const res = await graphql<{ createOffsetOrderByMass: OrderResult }>(
+          subgraph.url,
+          BY_MASS,
+          { input: { mass: { amount: '0.5', unit: 'T' }, idempotencyKey: key } },
+          { token: buyer },
+        );
         if (!res.errors?.length) return res.data!.createOffsetOrderByMass.offsetOrder!.id;
-        expect(res.errors.map((e) => e.extensions?.code)).toEqual([expect.stringMatching(/^UPSTREAM_(UNAVAILABLE|OUTCOME_UNKNOWN)$/)]);
+        expect(res.errors.map((e) => e.extensions?.code)).toEqual([
+          expect.stringMatching(/^UPSTREAM_(UNAVAILABLE|OUTCOME_UNKNOWN)$/),
+        ]);
       }
       throw new Error(`order ${key} never went through`);
     };
@@ -385,7 +575,15 @@ describe('offset orders through Lune under faults (upstream mode)', () => {
     // calls draw one), then 20 answers lost after the client's timeout and 20 lost at once (half
     // the order POSTs), with 503s on half the lookups meanwhile.
     lune.fail({ pathPrefix: '/orders', status: 503, rate: 0.5, times: 60 });
-    lune.fail({ method: 'POST', pathPrefix: '/orders/by-mass', status: 0, afterEffect: true, delayMs: 1_100, rate: 0.5, times: 20 });
+    lune.fail({
+      method: 'POST',
+      pathPrefix: '/orders/by-mass',
+      status: 0,
+      afterEffect: true,
+      delayMs: 1_100,
+      rate: 0.5,
+      times: 20,
+    });
     lune.fail({ method: 'POST', pathPrefix: '/orders/by-mass', status: 0, afterEffect: true, rate: 0.5, times: 20 });
     lune.fail({ method: 'GET', pathPrefix: '/orders', status: 503, rate: 0.5, times: 40 });
     const keys = Array.from({ length: 100 }, (_, i) => `storm-${i}`);

@@ -11,7 +11,11 @@ import { createLogger } from '../../lib/logger.ts';
 import { createPaymentsApp } from '../../subgraphs/payments/server.ts';
 import { entities } from '../../subgraphs/marketplace/entities.ts';
 import { ServiceOutbox } from '../../subgraphs/marketplace/outbox/entities.ts';
-import { ServiceOutboxDispatcher, enqueueServiceCall, type OutboxOptions } from '../../subgraphs/marketplace/outbox/service-outbox.ts';
+import {
+  ServiceOutboxDispatcher,
+  enqueueServiceCall,
+  type OutboxOptions,
+} from '../../subgraphs/marketplace/outbox/service-outbox.ts';
 import type { OffsetRetirementRequest, PaymentRecord } from '../../subgraphs/marketplace/outbox/service-messages.ts';
 import { MIGRATIONS } from '../../subgraphs/marketplace/server.ts';
 import { TEST_SECRETS, freshStorage, testConfig, usingPostgres } from '../support/env.ts';
@@ -56,10 +60,22 @@ async function startStandIn(mutation: string, keyOf: (input: Record<string, unkn
       });
       if (answers.some(([, a]) => a === 'hang')) return void hung.push(res);
       // One failed message fails the whole call, as a request-level error does.
-      const failed = answers.map(([, a]) => a as Exclude<Answer, 'hang'>).find((a) => a.status !== 200 || (a.body as { errors?: unknown }).errors);
+      const failed = answers
+        .map(([, a]) => a as Exclude<Answer, 'hang'>)
+        .find((a) => a.status !== 200 || (a.body as { errors?: unknown }).errors);
       // A call of one message is not aliased: its answer field is the mutation's own name.
       const field = (alias: string) => (alias === 'input' ? mutation : alias);
-      const reply = failed ?? { status: 200, body: { data: Object.fromEntries(answers.map(([alias, a]) => [field(alias), (a as { body: { data: Record<string, unknown> } }).body.data[mutation]])) } };
+      const reply = failed ?? {
+        status: 200,
+        body: {
+          data: Object.fromEntries(
+            answers.map(([alias, a]) => [
+              field(alias),
+              (a as { body: { data: Record<string, unknown> } }).body.data[mutation],
+            ]),
+          ),
+        },
+      };
       res.writeHead(reply.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(reply.body));
     });
@@ -69,8 +85,24 @@ async function startStandIn(mutation: string, keyOf: (input: Record<string, unkn
   return standIn;
 }
 
-const payment = (ref: string, amount = '10.00'): PaymentRecord => ({ externalReference: ref, type: 'ORDER', typeId: ref, payerId: randomUUID(), payeeId: null, amount, currency: 'EUR', status: 'COMPLETED' });
-const retirement = (key: string): OffsetRetirementRequest => ({ offsetOrderId: randomUUID(), projectId: randomUUID(), tonnes: 1, beneficiaryName: 'B', reason: 'R', idempotencyKey: key });
+const payment = (ref: string, amount = '10.00'): PaymentRecord => ({
+  externalReference: ref,
+  type: 'ORDER',
+  typeId: ref,
+  payerId: randomUUID(),
+  payeeId: null,
+  amount,
+  currency: 'EUR',
+  status: 'COMPLETED',
+});
+const retirement = (key: string): OffsetRetirementRequest => ({
+  offsetOrderId: randomUUID(),
+  projectId: randomUUID(),
+  tonnes: 1,
+  beneficiaryName: 'B',
+  reason: 'R',
+  idempotencyKey: key,
+});
 
 describe('service outbox delivery', () => {
   let storage: Awaited<ReturnType<typeof freshStorage>>;
@@ -94,11 +126,18 @@ describe('service outbox delivery', () => {
     dispatchers.push(d);
     return d;
   };
-  const enqueue = async (items: { mutation: 'recordPaymentTransaction' | 'retireCreditsForOffsetOrder'; key: string; input: PaymentRecord | OffsetRetirementRequest }[]) => {
+  const enqueue = async (
+    items: {
+      mutation: 'recordPaymentTransaction' | 'retireCreditsForOffsetOrder';
+      key: string;
+      input: PaymentRecord | OffsetRetirementRequest;
+    }[],
+  ) => {
     const em = db.fork();
     await em.transactional(async (tx) => {
       for (const item of items) {
-        if (item.mutation === 'recordPaymentTransaction') await enqueueServiceCall(tx, item.mutation, item.key, item.input as PaymentRecord);
+        if (item.mutation === 'recordPaymentTransaction')
+          await enqueueServiceCall(tx, item.mutation, item.key, item.input as PaymentRecord);
         else await enqueueServiceCall(tx, item.mutation, item.key, item.input as OffsetRetirementRequest);
       }
     });
@@ -133,8 +172,16 @@ describe('service outbox delivery', () => {
   it('delivers registry retirements while payments hangs, and a stop aborts the hung calls', async () => {
     payments.answer = () => 'hang';
     await enqueue([
-      ...Array.from({ length: 5 }, (_, i) => ({ mutation: 'recordPaymentTransaction' as const, key: `hung-${i}`, input: payment(`hung-${i}`) })),
-      ...Array.from({ length: 5 }, (_, i) => ({ mutation: 'retireCreditsForOffsetOrder' as const, key: `ret-${i}`, input: retirement(`ret-${i}`) })),
+      ...Array.from({ length: 5 }, (_, i) => ({
+        mutation: 'recordPaymentTransaction' as const,
+        key: `hung-${i}`,
+        input: payment(`hung-${i}`),
+      })),
+      ...Array.from({ length: 5 }, (_, i) => ({
+        mutation: 'retireCreditsForOffsetOrder' as const,
+        key: `ret-${i}`,
+        input: retirement(`ret-${i}`),
+      })),
     ]);
     const d = dispatcher();
     d.kick();
@@ -147,26 +194,51 @@ describe('service outbox delivery', () => {
     // Payments has every call and answers none: its messages stay pending, claimed.
     expect(payments.calls.size).toBe(5);
     const hung = await db.fork().find(ServiceOutbox, { target: 'payments' });
-    expect(hung.map((r) => [r.status, r.lockedUntil !== null])).toEqual(Array.from({ length: 5 }, () => ['PENDING', true]));
+    expect(hung.map((r) => [r.status, r.lockedUntil !== null])).toEqual(
+      Array.from({ length: 5 }, () => ['PENDING', true]),
+    );
 
     await d.stop();
     const after = await db.fork().find(ServiceOutbox, { target: 'payments' });
     // Aborted calls count as failed attempts and are retried later; nothing is lost.
-    expect(after.map((r) => [r.status, r.attempts, r.lockedUntil])).toEqual(Array.from({ length: 5 }, () => ['PENDING', 1, null]));
+    expect(after.map((r) => [r.status, r.attempts, r.lockedUntil])).toEqual(
+      Array.from({ length: 5 }, () => ['PENDING', 1, null]),
+    );
   });
 
   it('closes a message the target refuses as invalid, with its reason, and retries a transient failure', async () => {
     payments.answer = (input) => {
       if (input.externalReference === 'invalid-user-error') {
-        return { status: 200, body: { data: { recordPaymentTransaction: { userErrors: [{ code: 'INVALID', message: 'Amounts are at most 1000000000000 EUR' }] } } } };
+        return {
+          status: 200,
+          body: {
+            data: {
+              recordPaymentTransaction: {
+                userErrors: [{ code: 'INVALID', message: 'Amounts are at most 1000000000000 EUR' }],
+              },
+            },
+          },
+        };
       }
       if (input.externalReference === 'invalid-variables') {
-        return { status: 400, body: { errors: [{ message: 'Variable "$input" got invalid value', extensions: { code: 'BAD_USER_INPUT' } }] } };
+        return {
+          status: 400,
+          body: {
+            errors: [{ message: 'Variable "$input" got invalid value', extensions: { code: 'BAD_USER_INPUT' } }],
+          },
+        };
       }
-      if (input.externalReference === 'transient' && payments.calls.get('transient') === 1) return { status: 503, body: {} };
+      if (input.externalReference === 'transient' && payments.calls.get('transient') === 1)
+        return { status: 503, body: {} };
       return { status: 200, body: { data: { recordPaymentTransaction: { userErrors: [] } } } };
     };
-    await enqueue(['invalid-user-error', 'invalid-variables', 'transient'].map((ref) => ({ mutation: 'recordPaymentTransaction' as const, key: ref, input: payment(ref) })));
+    await enqueue(
+      ['invalid-user-error', 'invalid-variables', 'transient'].map((ref) => ({
+        mutation: 'recordPaymentTransaction' as const,
+        key: ref,
+        input: payment(ref),
+      })),
+    );
     const d = dispatcher({ intervalMs: 10 });
     await d.deliverDue();
     for (const key of ['invalid-user-error', 'invalid-variables']) {
@@ -174,16 +246,26 @@ describe('service outbox delivery', () => {
       expect(r).toMatchObject({ status: 'REJECTED', attempts: 1, lockedUntil: null });
       expect(r.closedAt).not.toBeNull();
     }
-    expect((await row('recordPaymentTransaction:invalid-user-error')).lastError).toContain('INVALID Amounts are at most');
+    expect((await row('recordPaymentTransaction:invalid-user-error')).lastError).toContain(
+      'INVALID Amounts are at most',
+    );
     expect((await row('recordPaymentTransaction:invalid-variables')).lastError).toContain('got invalid value');
-    expect(await row('recordPaymentTransaction:transient')).toMatchObject({ status: 'PENDING', attempts: 1, lastError: 'payments answered 503' });
+    expect(await row('recordPaymentTransaction:transient')).toMatchObject({
+      status: 'PENDING',
+      attempts: 1,
+      lastError: 'payments answered 503',
+    });
 
     // Due again: the transient one is delivered, the rejected ones are never sent again.
     await db.fork().nativeUpdate(ServiceOutbox, {}, { nextAttemptAt: new Date(0) });
     await d.deliverDue();
     await d.deliverDue();
     expect(await row('recordPaymentTransaction:transient')).toMatchObject({ status: 'DELIVERED', attempts: 2 });
-    expect(Object.fromEntries(payments.calls)).toEqual({ 'invalid-user-error': 1, 'invalid-variables': 1, transient: 2 });
+    expect(Object.fromEntries(payments.calls)).toEqual({
+      'invalid-user-error': 1,
+      'invalid-variables': 1,
+      transient: 2,
+    });
     expect(await d.counts()).toEqual([
       { target: 'payments', status: 'DELIVERED', count: 1 },
       { target: 'payments', status: 'REJECTED', count: 2 },
@@ -193,9 +275,18 @@ describe('service outbox delivery', () => {
   it('a backlog shares calls, and a call one invalid message fails is sent again one message per call', async () => {
     payments.answer = (input) =>
       input.externalReference === 'shared-2'
-        ? { status: 400, body: { errors: [{ message: 'Variable "$m2" got invalid value', extensions: { code: 'BAD_USER_INPUT' } }] } }
+        ? {
+            status: 400,
+            body: { errors: [{ message: 'Variable "$m2" got invalid value', extensions: { code: 'BAD_USER_INPUT' } }] },
+          }
         : { status: 200, body: { data: { recordPaymentTransaction: { userErrors: [] } } } };
-    await enqueue(Array.from({ length: 5 }, (_, i) => ({ mutation: 'recordPaymentTransaction' as const, key: `shared-${i}`, input: payment(`shared-${i}`) })));
+    await enqueue(
+      Array.from({ length: 5 }, (_, i) => ({
+        mutation: 'recordPaymentTransaction' as const,
+        key: `shared-${i}`,
+        input: payment(`shared-${i}`),
+      })),
+    );
     await dispatcher({ concurrency: 1, messagesPerCall: 10 }).deliverDue();
     // One call with all five, then each on its own.
     expect(payments.requests).toBe(6);
@@ -206,9 +297,19 @@ describe('service outbox delivery', () => {
 
   it('two dispatchers on one database deliver every message exactly once', async () => {
     const count = 600;
-    await enqueue(Array.from({ length: count }, (_, i) => ({ mutation: 'recordPaymentTransaction' as const, key: `twin-${i}`, input: payment(`twin-${i}`) })));
+    await enqueue(
+      Array.from({ length: count }, (_, i) => ({
+        mutation: 'recordPaymentTransaction' as const,
+        key: `twin-${i}`,
+        input: payment(`twin-${i}`),
+      })),
+    );
     // A second handle on the database, as a second process has.
-    const other = await openDatabase(testConfig(storage.env), { name: 'marketplace', entities, migrationsPath: MIGRATIONS });
+    const other = await openDatabase(testConfig(storage.env), {
+      name: 'marketplace',
+      entities,
+      migrationsPath: MIGRATIONS,
+    });
     try {
       const a = dispatcher({ batchSize: 25 });
       const b = dispatcher({ batchSize: 25 }, other);
@@ -233,7 +334,20 @@ describe('service outbox delivery', () => {
         ServiceOutbox,
         Array.from({ length: Math.min(500, count - start) }, (_, j) => {
           const ref = `backlog-${start + j}`;
-          return { id: randomUUID(), target: 'payments' as const, mutation: 'recordPaymentTransaction', dedupeKey: `recordPaymentTransaction:${ref}`, payload: JSON.stringify(payment(ref)), status: 'PENDING' as const, attempts: 0, nextAttemptAt: now, lockedUntil: null, closedAt: null, lastError: null, createdAt: now };
+          return {
+            id: randomUUID(),
+            target: 'payments' as const,
+            mutation: 'recordPaymentTransaction',
+            dedupeKey: `recordPaymentTransaction:${ref}`,
+            payload: JSON.stringify(payment(ref)),
+            status: 'PENDING' as const,
+            attempts: 0,
+            nextAttemptAt: now,
+            lockedUntil: null,
+            closedAt: null,
+            lastError: null,
+            createdAt: now,
+          };
         }),
       );
     }
@@ -242,7 +356,9 @@ describe('service outbox delivery', () => {
     await d.deliverDue();
     const seconds = (performance.now() - started) / 1000;
     const rate = Math.round(count / seconds);
-    console.info(`service outbox drained ${count} messages in ${seconds.toFixed(2)} s: ${rate} messages/s (${usingPostgres() ? 'PostgreSQL' : 'SQLite'})`);
+    console.info(
+      `service outbox drained ${count} messages in ${seconds.toFixed(2)} s: ${rate} messages/s (${usingPostgres() ? 'PostgreSQL' : 'SQLite'})`,
+    );
     expect(await statuses()).toEqual({ DELIVERED: count });
     expect(payments.calls.size).toBe(count);
     // Generous: the machine is shared; the README reports the measured figure.

@@ -49,7 +49,12 @@ describe('marketplace payment records (local mode)', () => {
         path: '/graphql',
         handler: (req: FakeRequest) => {
           if (req.headers.authorization !== `Bearer ${TEST_SECRETS.SERVICE_TOKEN}`) {
-            return { status: 200, body: { errors: [{ message: 'This operation is for trusted services only', extensions: { code: 'FORBIDDEN' } }] } };
+            return {
+              status: 200,
+              body: {
+                errors: [{ message: 'This operation is for trusted services only', extensions: { code: 'FORBIDDEN' } }],
+              },
+            };
           }
           const input = (req.body as { variables: { input: Recorded } }).variables.input;
           deliveries.push(input.externalReference);
@@ -96,7 +101,9 @@ describe('marketplace payment records (local mode)', () => {
     payments.resetCalls();
     payments.fail({ pathPrefix: '/graphql', status: 500, times: 6 });
     const created = await Promise.all([
-      ...Array.from({ length: 4 }, (_, i) => m.as(i % 2 ? 'alice' : 'bob', CREATE, { input: { productId: DEMO.products[2], quantity: '1.5' } })),
+      ...Array.from({ length: 4 }, (_, i) =>
+        m.as(i % 2 ? 'alice' : 'bob', CREATE, { input: { productId: DEMO.products[2], quantity: '1.5' } }),
+      ),
       m.as('bob', BUNDLE, { input: { bundleOrderId: DEMO.bundleOrders[0], quantity: '1' } }),
     ]);
     const orders = created.map((r) => {
@@ -115,7 +122,9 @@ describe('marketplace payment records (local mode)', () => {
   it('a refused purchase writes no payment record', async () => {
     const before = deliveries.length;
     payments.resetCalls();
-    const refused = data(await m.as('alice', CREATE, { input: { productId: DEMO.products[1], quantity: '100000' } })).createOrder;
+    const refused = data(
+      await m.as('alice', CREATE, { input: { productId: DEMO.products[1], quantity: '100000' } }),
+    ).createOrder;
     expect(refused.userErrors.map((e: { code: string }) => e.code)).toEqual(['INSUFFICIENT_INVENTORY']);
     await pause(300);
     expect(deliveries.length).toBe(before);
@@ -137,16 +146,31 @@ describe('marketplace payment records in the payments subgraph (local mode)', ()
   });
 
   it("an order's payment shows up as Order.payments in the payments subgraph", async () => {
-    const order = data(await m.as('bob', CREATE, { input: { productId: DEMO.products[1], quantity: '0.5' } })).createOrder.order;
+    const order = data(await m.as('bob', CREATE, { input: { productId: DEMO.products[1], quantity: '0.5' } }))
+      .createOrder.order;
     const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { payments { nodes { externalReference type typeId payerId amount { amount currency } status } } } } }`;
     let nodes: unknown[];
     const started = Date.now();
     for (;;) {
-      const res = await graphql<{ _entities: { payments: { nodes: unknown[] } }[] }>(payments.url, q, { r: [{ __typename: 'Order', id: order.id }] }, { token: m.tokens.bob });
+      const res = await graphql<{ _entities: { payments: { nodes: unknown[] } }[] }>(
+        payments.url,
+        q,
+        { r: [{ __typename: 'Order', id: order.id }] },
+        { token: m.tokens.bob },
+      );
       nodes = res.data?._entities[0]?.payments.nodes ?? [];
       if (nodes.length || Date.now() - started > 15_000) break;
       await pause(50);
     }
-    expect(nodes).toEqual([{ externalReference: localOf(order.id), type: 'ORDER', typeId: localOf(order.id), payerId: DEMO.users.bob.id, amount: { amount: '72.50', currency: 'EUR' }, status: 'COMPLETED' }]);
+    expect(nodes).toEqual([
+      {
+        externalReference: localOf(order.id),
+        type: 'ORDER',
+        typeId: localOf(order.id),
+        payerId: DEMO.users.bob.id,
+        amount: { amount: '72.50', currency: 'EUR' },
+        status: 'COMPLETED',
+      },
+    ]);
   });
 });

@@ -71,7 +71,9 @@ describe(`createOrder while another process holds the write lock (${usingPostgre
       const before = data(await m.as('admin', COUNT));
       const events: Event[] = [];
       const { released } = await holdLock(m, 3000, events);
-      const res = await m.as('alice', CREATE, { input: { productId: DEMO.products[0], quantity: '1', isPublic: false } });
+      const res = await m.as('alice', CREATE, {
+        input: { productId: DEMO.products[0], quantity: '1', isPublic: false },
+      });
       events.push('answered');
       await released;
       expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['INTERNAL_SERVER_ERROR']);

@@ -23,11 +23,21 @@ describe.each(MODES)('payments through the gateway (%s mode)', (mode) => {
     // Upstream: marketplace and payments on the CO2Trust fake; the other subgraphs stay local.
     if (mode === 'upstream') fake = await startCo2TrustFake();
     const env: Record<string, string> = fake
-      ? { MARKETPLACE_SOURCE: 'upstream', PAYMENTS_SOURCE: 'upstream', CO2TRUST_BASE_URL: fake.url, CO2TRUST_BACKEND_SECRET_KEY: FAKE_CO2TRUST_SECRET }
+      ? {
+          MARKETPLACE_SOURCE: 'upstream',
+          PAYMENTS_SOURCE: 'upstream',
+          CO2TRUST_BASE_URL: fake.url,
+          CO2TRUST_BACKEND_SECRET_KEY: FAKE_CO2TRUST_SECRET,
+        }
       : {};
     stack = await startStack('local', env);
     const login = ok(
-      await graphql<{ authenticate: { accessToken: string } }>(url(), `mutation { authenticate(input: { email: "${U.alice.email}" }) { accessToken } }`, {}, { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } }),
+      await graphql<{ authenticate: { accessToken: string } }>(
+        url(),
+        `mutation { authenticate(input: { email: "${U.alice.email}" }) { accessToken } }`,
+        {},
+        { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } },
+      ),
     );
     alice = login.authenticate.accessToken;
   }, 60_000);
@@ -37,42 +47,94 @@ describe.each(MODES)('payments through the gateway (%s mode)', (mode) => {
   });
 
   it("me { paymentTransactions bankAccounts transfers } answers the caller's own", async () => {
-    type R = { me: { id: string; paymentTransactions: { totalCount: number; nodes: { id: string }[] }; bankAccounts: { nodes: { id: string; ibanLast4: string; availableBalance: Money }[] }; transfers: { totalCount: number } } };
-    const data = ok(await graphql<R>(url(), '{ me { id paymentTransactions(first: 100) { totalCount nodes { id } } bankAccounts { nodes { id ibanLast4 availableBalance { amount currency } } } transfers { totalCount } } }', {}, { token: alice }));
+    type R = {
+      me: {
+        id: string;
+        paymentTransactions: { totalCount: number; nodes: { id: string }[] };
+        bankAccounts: { nodes: { id: string; ibanLast4: string; availableBalance: Money }[] };
+        transfers: { totalCount: number };
+      };
+    };
+    const data = ok(
+      await graphql<R>(
+        url(),
+        '{ me { id paymentTransactions(first: 100) { totalCount nodes { id } } bankAccounts { nodes { id ibanLast4 availableBalance { amount currency } } } transfers { totalCount } } }',
+        {},
+        { token: alice },
+      ),
+    );
     const mine = demoPaymentTransactions.filter((t) => t.payerId === U.alice.id || t.payeeId === U.alice.id);
     expect(data.me.id).toBe(gid('User', U.alice.id));
     expect(data.me.paymentTransactions.nodes.map((n) => n.id).sort()).toEqual(mine.map((t) => t.id).sort());
-    expect(data.me.bankAccounts.nodes).toEqual([{ id: DEMO_PAYMENTS.bankAccounts.alice, ibanLast4: '7466', availableBalance: { amount: '1000.00', currency: 'EUR' } }]);
+    expect(data.me.bankAccounts.nodes).toEqual([
+      {
+        id: DEMO_PAYMENTS.bankAccounts.alice,
+        ibanLast4: '7466',
+        availableBalance: { amount: '1000.00', currency: 'EUR' },
+      },
+    ]);
     expect(data.me.transfers.totalCount).toBe(1);
   });
 
   it("the caller's orders carry their payments", async () => {
     type R = { me: { orders: { nodes: { id: string; payments: { nodes: { id: string; amount: Money }[] } }[] } } };
-    const data = ok(await graphql<R>(url(), '{ me { orders(first: 50) { nodes { id payments { nodes { id amount { amount currency } } } } } } }', {}, { token: alice }));
+    const data = ok(
+      await graphql<R>(
+        url(),
+        '{ me { orders(first: 50) { nodes { id payments { nodes { id amount { amount currency } } } } } } }',
+        {},
+        { token: alice },
+      ),
+    );
     expect(data.me.orders.nodes.length).toBeGreaterThan(0);
     for (const order of data.me.orders.nodes) {
       const expected = demoPaymentTransactions.filter((t) => t.type === 'ORDER' && t.typeId === localOf(order.id));
       expect(order.payments.nodes.map((p) => p.id)).toEqual(expected.map((t) => t.id));
     }
-    expect(data.me.orders.nodes.find((o) => o.id === gid('Order', DEMO.orders[0]))?.payments.nodes[0]?.amount).toEqual({ amount: '325.00', currency: 'EUR' });
+    expect(data.me.orders.nodes.find((o) => o.id === gid('Order', DEMO.orders[0]))?.payments.nodes[0]?.amount).toEqual({
+      amount: '325.00',
+      currency: 'EUR',
+    });
   });
 
   it('a transfer through the gateway lowers the available balance', async () => {
     const res = ok(
-      await graphql<{ createTransfer: { transfer: { amount: Money; bankAccount: { availableBalance: Money } } | null; userErrors: unknown[] } }>(
+      await graphql<{
+        createTransfer: {
+          transfer: { amount: Money; bankAccount: { availableBalance: Money } } | null;
+          userErrors: unknown[];
+        };
+      }>(
         url(),
         'mutation($input: CreateTransferInput!) { createTransfer(input: $input) { transfer { amount { amount currency } bankAccount { availableBalance { amount currency } } } userErrors { code } } }',
-        { input: { bankAccountId: DEMO_PAYMENTS.bankAccounts.alice, amount: '25.50', currency: 'EUR', idempotencyKey: randomUUID() } },
+        {
+          input: {
+            bankAccountId: DEMO_PAYMENTS.bankAccounts.alice,
+            amount: '25.50',
+            currency: 'EUR',
+            idempotencyKey: randomUUID(),
+          },
+        },
         { token: alice },
       ),
     );
     expect(res.createTransfer.userErrors).toEqual([]);
-    expect(res.createTransfer.transfer).toEqual({ amount: { amount: '25.50', currency: 'EUR' }, bankAccount: { availableBalance: { amount: '974.50', currency: 'EUR' } } });
+    expect(res.createTransfer.transfer).toEqual({
+      amount: { amount: '25.50', currency: 'EUR' },
+      bankAccount: { availableBalance: { amount: '974.50', currency: 'EUR' } },
+    });
   });
 
   it('paymentStats is public', async () => {
-    const data = ok(await graphql<{ paymentStats: { global: { transactionCount: number } } }>(url(), '{ paymentStats { global { transactionCount } } }'));
-    expect(data.paymentStats.global.transactionCount).toBe(demoPaymentTransactions.filter((t) => t.status === 'COMPLETED').length);
+    const data = ok(
+      await graphql<{ paymentStats: { global: { transactionCount: number } } }>(
+        url(),
+        '{ paymentStats { global { transactionCount } } }',
+      ),
+    );
+    expect(data.paymentStats.global.transactionCount).toBe(
+      demoPaymentTransactions.filter((t) => t.status === 'COMPLETED').length,
+    );
   });
 });
 
@@ -87,7 +149,12 @@ describe('a marketplace purchase produces its payment record (local mode)', () =
 
   it('createOrder in the marketplace leads to one ORDER payment transaction in payments', async () => {
     const login = ok(
-      await graphql<{ authenticate: { accessToken: string } }>(url(), `mutation { authenticate(input: { email: "${U.alice.email}" }) { accessToken } }`, {}, { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } }),
+      await graphql<{ authenticate: { accessToken: string } }>(
+        url(),
+        `mutation { authenticate(input: { email: "${U.alice.email}" }) { accessToken } }`,
+        {},
+        { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } },
+      ),
     );
     const token = login.authenticate.accessToken;
     const created = ok(
@@ -100,7 +167,11 @@ describe('a marketplace purchase produces its payment record (local mode)', () =
     );
     expect(created.createOrder.userErrors).toEqual([]);
     const order = created.createOrder.order!;
-    type R = { order: { payments: { nodes: { type: string; typeId: string; payerId: string; amount: Money; status: string }[] } } };
+    type R = {
+      order: {
+        payments: { nodes: { type: string; typeId: string; payerId: string; amount: Money; status: string }[] };
+      };
+    };
     const q = `{ order(id: "${order.id}") { payments { nodes { type typeId payerId amount { amount currency } status } } } }`;
     // The marketplace delivers the record asynchronously (outbox); wait for it, bounded.
     let payments: R['order']['payments']['nodes'] = [];
@@ -108,6 +179,8 @@ describe('a marketplace purchase produces its payment record (local mode)', () =
       payments = ok(await graphql<R>(url(), q, {}, { token })).order.payments.nodes;
       if (payments.length === 0) await new Promise((r) => setTimeout(r, 50));
     }
-    expect(payments).toEqual([{ type: 'ORDER', typeId: localOf(order.id), payerId: U.alice.id, amount: order.totalPrice, status: 'COMPLETED' }]);
+    expect(payments).toEqual([
+      { type: 'ORDER', typeId: localOf(order.id), payerId: U.alice.id, amount: order.totalPrice, status: 'COMPLETED' },
+    ]);
   });
 });

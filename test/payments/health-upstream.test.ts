@@ -9,7 +9,10 @@ import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 
 const health = async (s: TestSubgraph) => {
   const res = await fetch(s.url.replace(/\/graphql$/, '/health'));
-  return { status: res.status, body: (await res.json()) as { status: string; up: boolean; upstreams?: Record<string, string> } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { status: string; up: boolean; upstreams?: Record<string, string> },
+  };
 };
 
 describe('upstream health (payments)', () => {
@@ -19,9 +22,20 @@ describe('upstream health (payments)', () => {
 
   beforeAll(async () => {
     fake = await startCo2TrustFake();
-    const env = { CO2TRUST_BASE_URL: fake.url, CO2TRUST_BACKEND_SECRET_KEY: FAKE_CO2TRUST_SECRET, UPSTREAM_HEALTH_TIMEOUT_MS: '300', UPSTREAM_RETRIES: '0' };
-    fresh = await startTestSubgraph('payments', 'upstream', createPaymentsApp, { ...env, UPSTREAM_HEALTH_CACHE_MS: '0' });
-    cached = await startTestSubgraph('payments', 'upstream', createPaymentsApp, { ...env, UPSTREAM_HEALTH_CACHE_MS: '600000' });
+    const env = {
+      CO2TRUST_BASE_URL: fake.url,
+      CO2TRUST_BACKEND_SECRET_KEY: FAKE_CO2TRUST_SECRET,
+      UPSTREAM_HEALTH_TIMEOUT_MS: '300',
+      UPSTREAM_RETRIES: '0',
+    };
+    fresh = await startTestSubgraph('payments', 'upstream', createPaymentsApp, {
+      ...env,
+      UPSTREAM_HEALTH_CACHE_MS: '0',
+    });
+    cached = await startTestSubgraph('payments', 'upstream', createPaymentsApp, {
+      ...env,
+      UPSTREAM_HEALTH_CACHE_MS: '600000',
+    });
   });
   afterAll(async () => {
     await fresh?.stop();
@@ -46,7 +60,10 @@ describe('upstream health (payments)', () => {
 
   it('an upstream that answers 503 or too late is down (503)', async () => {
     fake.fail({ method: 'GET', pathPrefix: '/health', status: 503 });
-    expect(await health(fresh)).toMatchObject({ status: 503, body: { status: 'down', upstreams: { co2trust: 'down' } } });
+    expect(await health(fresh)).toMatchObject({
+      status: 503,
+      body: { status: 'down', upstreams: { co2trust: 'down' } },
+    });
     fake.fail({ method: 'GET', pathPrefix: '/health', status: 200, delayMs: 3_000 });
     const started = Date.now();
     expect(await health(fresh)).toMatchObject({ status: 503, body: { upstreams: { co2trust: 'down' } } });
@@ -56,10 +73,17 @@ describe('upstream health (payments)', () => {
 
   it('with the upstream stopped, the subgraph and the gateway health name it', async () => {
     await fake.stop();
-    expect(await health(fresh)).toMatchObject({ status: 503, body: { status: 'down', upstreams: { co2trust: 'down' } } });
+    expect(await health(fresh)).toMatchObject({
+      status: 503,
+      body: { status: 'down', upstreams: { co2trust: 'down' } },
+    });
     const report = await checkHealth(testConfig({ PAYMENTS_URL: fresh.url }));
     expect(report.status).toBe('down');
     expect(report.down).toContain('co2trust upstream (payments)');
-    expect(report.subgraphs.payments).toMatchObject({ status: 'down', source: 'upstream', upstreams: { co2trust: 'down' } });
+    expect(report.subgraphs.payments).toMatchObject({
+      status: 'down',
+      source: 'upstream',
+      upstreams: { co2trust: 'down' },
+    });
   });
 });

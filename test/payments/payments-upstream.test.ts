@@ -22,7 +22,10 @@ describe('payments upstream contract', () => {
 
   beforeAll(async () => {
     fake = await startCo2TrustFake();
-    subgraph = await startTestSubgraph('payments', 'upstream', createPaymentsApp, { CO2TRUST_BASE_URL: fake.url, CO2TRUST_BACKEND_SECRET_KEY: FAKE_CO2TRUST_SECRET });
+    subgraph = await startTestSubgraph('payments', 'upstream', createPaymentsApp, {
+      CO2TRUST_BASE_URL: fake.url,
+      CO2TRUST_BACKEND_SECRET_KEY: FAKE_CO2TRUST_SECRET,
+    });
   });
   afterAll(async () => {
     await subgraph?.stop();
@@ -52,22 +55,53 @@ describe('payments upstream contract', () => {
     });
 
     it('amounts given as JSON numbers, and extra fields, are accepted', async () => {
-      fake.fail({ method: 'GET', pathPrefix: `${STATS}/global`, status: 200, body: { transaction_count: 2, volumes: [{ currency: 'EUR', amount: 12.5, transaction_count: '2', note: 'extra' }], extra: true } });
+      fake.fail({
+        method: 'GET',
+        pathPrefix: `${STATS}/global`,
+        status: 200,
+        body: {
+          transaction_count: 2,
+          volumes: [{ currency: 'EUR', amount: 12.5, transaction_count: '2', note: 'extra' }],
+          extra: true,
+        },
+      });
       const { res } = await ask(`{ paymentStats { ${GLOBAL} } }`);
       expect(res.errors).toBeUndefined();
-      expect(res.data).toEqual({ paymentStats: { global: { transactionCount: 2, volumes: [{ volume: { amount: '12.50', currency: 'EUR' }, transactionCount: 2 }] } } });
+      expect(res.data).toEqual({
+        paymentStats: {
+          global: {
+            transactionCount: 2,
+            volumes: [{ volume: { amount: '12.50', currency: 'EUR' }, transactionCount: 2 }],
+          },
+        },
+      });
     });
 
     it.each([
-      ['a renamed field', { transaction_count: 2, volumes: [{ currency: 'EUR', total: '12.50', transaction_count: 2 }] }, 'volumes[0].amount', 'is missing'],
-      ['a string that is not a number', { transaction_count: 2, volumes: [{ currency: 'EUR', amount: 'twelve', transaction_count: 2 }] }, 'volumes[0].amount', 'is invalid'],
+      [
+        'a renamed field',
+        { transaction_count: 2, volumes: [{ currency: 'EUR', total: '12.50', transaction_count: 2 }] },
+        'volumes[0].amount',
+        'is missing',
+      ],
+      [
+        'a string that is not a number',
+        { transaction_count: 2, volumes: [{ currency: 'EUR', amount: 'twelve', transaction_count: 2 }] },
+        'volumes[0].amount',
+        'is invalid',
+      ],
       ['a missing list', { transaction_count: 2 }, 'volumes', 'is missing'],
     ])('%s is an UPSTREAM_CONTRACT error naming the route and field', async (_what, body, field, problem) => {
       fake.fail({ method: 'GET', pathPrefix: `${STATS}/global`, status: 200, body });
       const { res } = await ask(`{ paymentStats { ${GLOBAL} } }`);
       expect(res.errors).toHaveLength(1);
       const error = res.errors![0]!;
-      expect(error.extensions).toEqual({ code: 'UPSTREAM_CONTRACT', upstream: 'co2trust-payments', route: `GET ${STATS}/global`, field });
+      expect(error.extensions).toEqual({
+        code: 'UPSTREAM_CONTRACT',
+        upstream: 'co2trust-payments',
+        route: `GET ${STATS}/global`,
+        field,
+      });
       expect(error.message).toContain(`${field} ${problem}`);
     });
   });
@@ -76,19 +110,42 @@ describe('payments upstream contract', () => {
     const alice = DEMO.users.alice;
     const token = () => tokenFor(alice, { upstreamToken: `co2t_${alice.id}` });
     const page = (items: unknown[]) => ({ items, total: items.length, page: 1, size: 20, pages: 1 });
-    const wireTx = () => toCo2Trust.paymentTransaction(fake.state.paymentTransactions.find((t) => t.payerId === alice.id)!) as unknown as Record<string, unknown>;
-    const wireAccount = () => toCo2Trust.bankAccount(fake.state.bankAccounts.find((a) => a.userId === alice.id)!) as unknown as Record<string, unknown>;
+    const wireTx = () =>
+      toCo2Trust.paymentTransaction(
+        fake.state.paymentTransactions.find((t) => t.payerId === alice.id)!,
+      ) as unknown as Record<string, unknown>;
+    const wireAccount = () =>
+      toCo2Trust.bankAccount(fake.state.bankAccounts.find((a) => a.userId === alice.id)!) as unknown as Record<
+        string,
+        unknown
+      >;
     const USER = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { bankAccounts { nodes { id holderName ibanLast4 } } transfers { nodes { id status amount { amount } } } } } }`;
 
     it('an unknown transaction status is UNKNOWN, an amount as a JSON number is read exactly', async () => {
-      fake.fail({ method: 'GET', pathPrefix: `${BASE}/payment-transactions`, status: 200, body: page([{ ...wireTx(), status: 'SUCCEEDED', amount: 145.5, gateway: 'extra' }]) });
-      const { res } = await ask('{ paymentTransactions { nodes { status amount { amount currency } } } }', {}, await token());
+      fake.fail({
+        method: 'GET',
+        pathPrefix: `${BASE}/payment-transactions`,
+        status: 200,
+        body: page([{ ...wireTx(), status: 'SUCCEEDED', amount: 145.5, gateway: 'extra' }]),
+      });
+      const { res } = await ask(
+        '{ paymentTransactions { nodes { status amount { amount currency } } } }',
+        {},
+        await token(),
+      );
       expect(res.errors).toBeUndefined();
-      expect(res.data).toEqual({ paymentTransactions: { nodes: [{ status: 'UNKNOWN', amount: { amount: '145.50', currency: 'EUR' } }] } });
+      expect(res.data).toEqual({
+        paymentTransactions: { nodes: [{ status: 'UNKNOWN', amount: { amount: '145.50', currency: 'EUR' } }] },
+      });
     });
 
     it('a null holder name is UPSTREAM_CONTRACT naming the field, never the account data', async () => {
-      fake.fail({ method: 'GET', pathPrefix: `${BASE}/bank-accounts`, status: 200, body: page([{ ...wireAccount(), holder_name: null }]) });
+      fake.fail({
+        method: 'GET',
+        pathPrefix: `${BASE}/bank-accounts`,
+        status: 200,
+        body: page([{ ...wireAccount(), holder_name: null }]),
+      });
       const { res } = await ask(USER, { r: [{ __typename: 'User', id: alice.id }] }, await token());
       expect(res.errors?.map((e) => [e.path, e.extensions?.code, e.extensions?.route, e.extensions?.field])).toEqual([
         [['_entities', 0, 'bankAccounts'], 'UPSTREAM_CONTRACT', `GET ${BASE}/bank-accounts`, 'items[0].holder_name'],
@@ -102,7 +159,12 @@ describe('payments upstream contract', () => {
 
     it('an unknown transfer status is UNKNOWN', async () => {
       const wire = toCo2Trust.transfer(fake.state.transfers.find((t) => t.userId === alice.id)!);
-      fake.fail({ method: 'GET', pathPrefix: `${BASE}/transfers`, status: 200, body: page([{ ...wire, status: 'in_transit' }]) });
+      fake.fail({
+        method: 'GET',
+        pathPrefix: `${BASE}/transfers`,
+        status: 200,
+        body: page([{ ...wire, status: 'in_transit' }]),
+      });
       const { res } = await ask(USER, { r: [{ __typename: 'User', id: alice.id }] }, await token());
       const user = (res.data!._entities as { transfers: { nodes: { status: string }[] } }[])[0]!;
       expect(user.transfers.nodes.map((t) => t.status)).toEqual(['UNKNOWN']);
@@ -111,7 +173,14 @@ describe('payments upstream contract', () => {
     it('createTransfer sends the amount as a JSON number', async () => {
       const { res } = await ask(
         'mutation($input: CreateTransferInput!) { createTransfer(input: $input) { transfer { id } userErrors { code } } }',
-        { input: { bankAccountId: DEMO_PAYMENTS.bankAccounts.alice, amount: '1.50', currency: 'EUR', idempotencyKey: randomUUID() } },
+        {
+          input: {
+            bankAccountId: DEMO_PAYMENTS.bankAccounts.alice,
+            amount: '1.50',
+            currency: 'EUR',
+            idempotencyKey: randomUUID(),
+          },
+        },
         await token(),
       );
       expect(res.errors).toBeUndefined();

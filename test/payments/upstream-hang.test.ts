@@ -47,18 +47,30 @@ describe('a hung upstream and its recovery (payments, upstream mode)', () => {
     const { proxy, payments } = await start({ UPSTREAM_TIMEOUT_MS: '60000' });
     proxy.freeze();
     const report = await checkHealth(testConfig({ PAYMENTS_URL: payments.url }));
-    expect(report.subgraphs.payments).toMatchObject({ status: 'down', source: 'upstream', upstreams: { co2trust: 'down' } });
+    expect(report.subgraphs.payments).toMatchObject({
+      status: 'down',
+      source: 'upstream',
+      upstreams: { co2trust: 'down' },
+    });
     expect(report.down).toContain('co2trust upstream (payments)');
     expect(report.down).not.toContain('payments subgraph');
     expect(proxy.held()).toBeGreaterThan(0);
   }, 30_000);
 
   it('timeouts open the breaker: calls then fail fast without reaching the upstream, and /health says down', async () => {
-    const { proxy, payments } = await start({ UPSTREAM_TIMEOUT_MS: '1000', UPSTREAM_BREAKER_THRESHOLD: '2', UPSTREAM_BREAKER_HALF_OPEN_MS: '600000', UPSTREAM_HEALTH_CACHE_MS: '600000' });
+    const { proxy, payments } = await start({
+      UPSTREAM_TIMEOUT_MS: '1000',
+      UPSTREAM_BREAKER_THRESHOLD: '2',
+      UPSTREAM_BREAKER_HALF_OPEN_MS: '600000',
+      UPSTREAM_HEALTH_CACHE_MS: '600000',
+    });
     // Up, and kept so: the answer would be served for ten minutes unless the breaker changes state.
     expect(await health(payments)).toBe(200);
     proxy.freeze();
-    expect(await Promise.all([stats(payments), stats(payments)])).toEqual([['UPSTREAM_UNAVAILABLE'], ['UPSTREAM_UNAVAILABLE']]);
+    expect(await Promise.all([stats(payments), stats(payments)])).toEqual([
+      ['UPSTREAM_UNAVAILABLE'],
+      ['UPSTREAM_UNAVAILABLE'],
+    ]);
     const sent = proxy.httpRequests();
     expect(await stats(payments)).toEqual(['UPSTREAM_UNAVAILABLE']);
     expect(await health(payments)).toBe(503);
@@ -66,14 +78,21 @@ describe('a hung upstream and its recovery (payments, upstream mode)', () => {
   }, 30_000);
 
   it('after the recovery /health says up exactly when calls go through, though calls sent during the hang time out later', async () => {
-    const { proxy, payments } = await start({ UPSTREAM_TIMEOUT_MS: '4000', UPSTREAM_BREAKER_THRESHOLD: '2', UPSTREAM_BREAKER_HALF_OPEN_MS: '300', UPSTREAM_HEALTH_CACHE_MS: '600000' });
+    const { proxy, payments } = await start({
+      UPSTREAM_TIMEOUT_MS: '4000',
+      UPSTREAM_BREAKER_THRESHOLD: '2',
+      UPSTREAM_BREAKER_HALF_OPEN_MS: '300',
+      UPSTREAM_HEALTH_CACHE_MS: '600000',
+    });
     expect(await health(payments)).toBe(200);
     const events: string[] = [];
     proxy.freeze();
     const first = Promise.all([stats(payments), stats(payments)]);
     // Two more calls, sent while the breaker is still closed, that time out two seconds after the first two.
     await new Promise((r) => setTimeout(r, 2000));
-    const late = Promise.all([stats(payments), stats(payments)]).then((codes) => (events.push('calls sent during the hang timed out'), codes));
+    const late = Promise.all([stats(payments), stats(payments)]).then(
+      (codes) => (events.push('calls sent during the hang timed out'), codes),
+    );
     expect(await first).toEqual([['UPSTREAM_UNAVAILABLE'], ['UPSTREAM_UNAVAILABLE']]);
     // The breaker is open: /health says so at once.
     expect(await health(payments)).toBe(503);

@@ -17,7 +17,12 @@ describe.each(MODES)('registry through the gateway (%s mode)', (mode) => {
   beforeAll(async () => {
     stack = await startStack(mode);
     const login = ok(
-      await graphql<{ authenticate: { accessToken: string } }>(url(), `mutation { authenticate(input: { email: "${U.alice.email}" }) { accessToken } }`, {}, { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } }),
+      await graphql<{ authenticate: { accessToken: string } }>(
+        url(),
+        `mutation { authenticate(input: { email: "${U.alice.email}" }) { accessToken } }`,
+        {},
+        { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } },
+      ),
     );
     alice = login.authenticate.accessToken;
   }, 60_000);
@@ -26,29 +31,77 @@ describe.each(MODES)('registry through the gateway (%s mode)', (mode) => {
   it('Nft.credit: the demo NFTs resolve to the ICR credits of their tokens in one batch', async () => {
     const icr = stack.fakes.find((f) => f.name === 'icr-strict');
     icr?.resetCalls();
-    type R = { nfts: { nodes: { tokenAddress: string; tokenId: string; credit: { id: string; registry: string; supply: { amount: string }; project: { fullName: string } } | null }[] } };
-    const data = ok(await graphql<R>(url(), '{ nfts(first: 50) { nodes { tokenAddress tokenId credit { id registry supply { amount } project { fullName } } } } }', {}, { token: alice }));
-    const demo = data.nfts.nodes.filter((n) => DEMO.tokens.some((t) => t.tokenAddress === n.tokenAddress && t.tokenId === n.tokenId));
+    type R = {
+      nfts: {
+        nodes: {
+          tokenAddress: string;
+          tokenId: string;
+          credit: { id: string; registry: string; supply: { amount: string }; project: { fullName: string } } | null;
+        }[];
+      };
+    };
+    const data = ok(
+      await graphql<R>(
+        url(),
+        '{ nfts(first: 50) { nodes { tokenAddress tokenId credit { id registry supply { amount } project { fullName } } } } }',
+        {},
+        { token: alice },
+      ),
+    );
+    const demo = data.nfts.nodes.filter((n) =>
+      DEMO.tokens.some((t) => t.tokenAddress === n.tokenAddress && t.tokenId === n.tokenId),
+    );
     expect(demo).toHaveLength(DEMO.tokens.length);
     for (const nft of demo) {
       const expected = demoCredits.find((c) => c.tokenAddress === nft.tokenAddress && c.tokenId === nft.tokenId)!;
-      expect(nft.credit).toMatchObject({ id: expected.id, registry: 'ICR', supply: { amount: expected.supplyTonnes.toString() } });
+      expect(nft.credit).toMatchObject({
+        id: expected.id,
+        registry: 'ICR',
+        supply: { amount: expected.supplyTonnes.toString() },
+      });
     }
     // The ICR has no token lookup: one inventory read per organization the registry knows, for the whole batch.
-    if (icr) expect(icr.calls.map((c) => `${c.method} ${c.path.replace(/[^/]+\/inventory$/, '{id}/inventory')}`)).toEqual(Array(3).fill('GET /organizations/{id}/inventory'));
+    if (icr)
+      expect(icr.calls.map((c) => `${c.method} ${c.path.replace(/[^/]+\/inventory$/, '{id}/inventory')}`)).toEqual(
+        Array(3).fill('GET /organizations/{id}/inventory'),
+      );
   });
 
   // The demo offset order is the marketplace's own (local mode); upstream, offset orders are Lune's.
-  (mode === 'local' ? it : it.skip)("OffsetOrder.retirements: the caller's offset order lists its retirements", async () => {
-    type R = { offsetOrder: { id: string; retirements: { registry: string; amount: { amount: string }; offsetOrderId: string }[] } | null };
-    const data = ok(await graphql<R>(url(), `{ offsetOrder(id: "${OO[0]}") { id retirements { registry amount { amount } offsetOrderId } } }`, {}, { token: alice }));
-    // What the marketplace sold: 10 t of the cookstoves project, retired from the offset inventory.
-    expect(data.offsetOrder?.retirements).toEqual([{ registry: 'ICR', amount: { amount: '10' }, offsetOrderId: OO[0] }]);
-  });
+  (mode === 'local' ? it : it.skip)(
+    "OffsetOrder.retirements: the caller's offset order lists its retirements",
+    async () => {
+      type R = {
+        offsetOrder: {
+          id: string;
+          retirements: { registry: string; amount: { amount: string }; offsetOrderId: string }[];
+        } | null;
+      };
+      const data = ok(
+        await graphql<R>(
+          url(),
+          `{ offsetOrder(id: "${OO[0]}") { id retirements { registry amount { amount } offsetOrderId } } }`,
+          {},
+          { token: alice },
+        ),
+      );
+      // What the marketplace sold: 10 t of the cookstoves project, retired from the offset inventory.
+      expect(data.offsetOrder?.retirements).toEqual([
+        { registry: 'ICR', amount: { amount: '10' }, offsetOrderId: OO[0] },
+      ]);
+    },
+  );
 
   it("a member reads the organization's inventory through the gateway; to others it does not exist", async () => {
     const q = `query($id: ID!) { organization(id: $id) { inventory { totalCount nodes { id amount { amount } } } } }`;
-    const own = ok(await graphql<{ organization: { inventory: { totalCount: number } } }>(url(), q, { id: DEMO.organizations.carbonBuyer }, { token: alice }));
+    const own = ok(
+      await graphql<{ organization: { inventory: { totalCount: number } } }>(
+        url(),
+        q,
+        { id: DEMO.organizations.carbonBuyer },
+        { token: alice },
+      ),
+    );
     expect(own.organization.inventory.totalCount).toBe(2);
     const other = await graphql(url(), q, { id: DEMO.organizations.nordicForest }, { token: alice });
     expect([other.data, other.errors]).toEqual([{ organization: null }, undefined]);

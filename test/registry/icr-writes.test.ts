@@ -16,7 +16,9 @@ const NORDIC = DEMO.organizations.nordicForest;
 const C1 = demoCredits[0]!;
 const ACTIONS = `/organizations/${NORDIC}/inventory/action`;
 const TRANSACT = `mutation T($input: CreditActionInput!) { transactCredits(input: $input) { creditRequest { id state } userErrors { code } } }`;
-type Answer = GraphQLResponse<{ transactCredits: { creditRequest: { id: string; state: string } | null; userErrors: { code: string }[] } | null }>;
+type Answer = GraphQLResponse<{
+  transactCredits: { creditRequest: { id: string; state: string } | null; userErrors: { code: string }[] } | null;
+}>;
 
 interface Setup {
   icr: IcrFake;
@@ -51,7 +53,20 @@ async function setup(timeoutMs = 1_500): Promise<Setup> {
   });
   const bob = await tokenFor(DEMO.users.bob);
   const transact = (key: string | null) =>
-    graphql(subgraph.url, TRANSACT, { input: { organizationId: NORDIC, action: 'CANCEL', creditId: C1.id, amount: '1', ...(key ? { idempotencyKey: key } : {}) } }, { token: bob }) as Promise<Answer>;
+    graphql(
+      subgraph.url,
+      TRANSACT,
+      {
+        input: {
+          organizationId: NORDIC,
+          action: 'CANCEL',
+          creditId: C1.id,
+          amount: '1',
+          ...(key ? { idempotencyKey: key } : {}),
+        },
+      },
+      { token: bob },
+    ) as Promise<Answer>;
   running = { icr, co2trust, subgraph, bob, transact };
   return running;
 }
@@ -59,7 +74,8 @@ async function setup(timeoutMs = 1_500): Promise<Setup> {
 /** Runs `n` tasks, `width` at a time. */
 async function inBatches<T>(n: number, width: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = [];
-  for (let i = 0; i < n; i += width) out.push(...(await Promise.all(Array.from({ length: Math.min(width, n - i) }, (_, j) => task(i + j)))));
+  for (let i = 0; i < n; i += width)
+    out.push(...(await Promise.all(Array.from({ length: Math.min(width, n - i) }, (_, j) => task(i + j)))));
   return out;
 }
 
@@ -94,7 +110,15 @@ describe('ICR writes under faults (upstream mode)', () => {
   it('under forced timeouts after the effect, 100 keyed writes never make more than 100 effects; retries learn every outcome', async () => {
     const { icr, transact } = await setup();
     // Half of the actions take effect, then answer only after the client's timeout (and never).
-    icr.fail({ method: 'POST', pathPrefix: ACTIONS, status: 0, afterEffect: true, delayMs: 2_500, rate: 0.5, times: 1_000_000 });
+    icr.fail({
+      method: 'POST',
+      pathPrefix: ACTIONS,
+      status: 0,
+      afterEffect: true,
+      delayMs: 2_500,
+      rate: 0.5,
+      times: 1_000_000,
+    });
     const first = await inBatches(100, 10, (i) => transact(`storm-lost-${i}`));
     await new Promise((r) => setTimeout(r, 2_600));
     const unknown = first.map((a, i) => [a, i] as const).filter(([a]) => !requestId(a));
@@ -156,8 +180,17 @@ describe('ICR writes under faults (upstream mode)', () => {
 describe('ICR reads under faults (upstream mode)', () => {
   it('a failing ICR part is null with a coded error, the rest answers, and no upstream text reaches the client', async () => {
     const { icr, subgraph, bob } = await setup();
-    icr.fail({ method: 'GET', pathPrefix: '/organizations', status: 500, body: { message: 'Cannot GET /organizations' }, times: 1_000 });
-    const res = await graphql<{ retirements: unknown; creditTypes: { totalCount: number } }>(subgraph.url, '{ retirements(first: 5) { totalCount } creditTypes(first: 1) { totalCount } }');
+    icr.fail({
+      method: 'GET',
+      pathPrefix: '/organizations',
+      status: 500,
+      body: { message: 'Cannot GET /organizations' },
+      times: 1_000,
+    });
+    const res = await graphql<{ retirements: unknown; creditTypes: { totalCount: number } }>(
+      subgraph.url,
+      '{ retirements(first: 5) { totalCount } creditTypes(first: 1) { totalCount } }',
+    );
     expect(res.data?.retirements).toBeNull();
     expect(res.data?.creditTypes.totalCount).toBe(4);
     expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
@@ -174,16 +207,53 @@ describe('ICR reads under faults (upstream mode)', () => {
 
   it('parses tolerantly (decimal strings, unknown kinds) and names the route and field of a broken answer as UPSTREAM_CONTRACT', async () => {
     const { icr, subgraph, bob } = await setup();
-    const credit = { id: 'exPost-9-0x9', tokenId: '9', tokenAddress: '0x9', project: null, serialization: 'ICR-X-1-5', vintage: 2020, supply: '1000', unit: 'tonne', amount: '12.5', type: 'exSomething' };
-    icr.fail({ method: 'GET', pathPrefix: `/organizations/${NORDIC}/inventory`, status: 200, body: { credits: [credit], organizationId: NORDIC } });
-    const q = 'query($id: ID!) { organization(id: $id) { inventory { nodes { creditId amount { amount } credit { kind vintage supply { amount } } } } } }';
-    const tolerant = await graphql<{ organization: { inventory: { nodes: unknown[] } } }>(subgraph.url, q, { id: NORDIC }, { token: bob });
+    const credit = {
+      id: 'exPost-9-0x9',
+      tokenId: '9',
+      tokenAddress: '0x9',
+      project: null,
+      serialization: 'ICR-X-1-5',
+      vintage: 2020,
+      supply: '1000',
+      unit: 'tonne',
+      amount: '12.5',
+      type: 'exSomething',
+    };
+    icr.fail({
+      method: 'GET',
+      pathPrefix: `/organizations/${NORDIC}/inventory`,
+      status: 200,
+      body: { credits: [credit], organizationId: NORDIC },
+    });
+    const q =
+      'query($id: ID!) { organization(id: $id) { inventory { nodes { creditId amount { amount } credit { kind vintage supply { amount } } } } } }';
+    const tolerant = await graphql<{ organization: { inventory: { nodes: unknown[] } } }>(
+      subgraph.url,
+      q,
+      { id: NORDIC },
+      { token: bob },
+    );
     expect(tolerant.errors).toBeUndefined();
-    expect(tolerant.data!.organization.inventory.nodes).toEqual([{ creditId: credit.id, amount: { amount: '12.5' }, credit: { kind: null, vintage: 2020, supply: { amount: '1000' } } }]);
+    expect(tolerant.data!.organization.inventory.nodes).toEqual([
+      {
+        creditId: credit.id,
+        amount: { amount: '12.5' },
+        credit: { kind: null, vintage: 2020, supply: { amount: '1000' } },
+      },
+    ]);
 
-    icr.fail({ method: 'GET', pathPrefix: `/organizations/${NORDIC}/inventory`, status: 200, body: { credits: [{ ...credit, amount: undefined }], organizationId: NORDIC } });
+    icr.fail({
+      method: 'GET',
+      pathPrefix: `/organizations/${NORDIC}/inventory`,
+      status: 200,
+      body: { credits: [{ ...credit, amount: undefined }], organizationId: NORDIC },
+    });
     const broken = await graphql(subgraph.url, q, { id: NORDIC }, { token: bob });
     expect(codes(broken)).toEqual(['UPSTREAM_CONTRACT']);
-    expect(broken.errors![0]!.extensions).toMatchObject({ upstream: 'icr', route: 'GET /organizations/{id}/inventory', field: 'credits[0].amount' });
+    expect(broken.errors![0]!.extensions).toMatchObject({
+      upstream: 'icr',
+      route: 'GET /organizations/{id}/inventory',
+      field: 'credits[0].amount',
+    });
   });
 });

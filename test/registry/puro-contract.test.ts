@@ -50,7 +50,14 @@ describe('registry upstream contract (CO2Trust Puro)', () => {
   };
   const serve = (path: string, body: unknown) => co2trust.fail({ method: 'GET', pathPrefix: path, status: 200, body });
   const page = (items: unknown[]) => ({ items, total: items.length, page: 1, size: 20, pages: 1 });
-  const errorsOf = (res: { errors?: Json[] }) => (res.errors ?? []).map((e: Json) => [e.extensions?.code, e.extensions?.upstream, e.extensions?.route, e.extensions?.field, e.path]);
+  const errorsOf = (res: { errors?: Json[] }) =>
+    (res.errors ?? []).map((e: Json) => [
+      e.extensions?.code,
+      e.extensions?.upstream,
+      e.extensions?.route,
+      e.extensions?.field,
+      e.path,
+    ]);
   const item = (): Wire => ({ ...co2trust.state.puroInventory[0]! });
   const retirement = (): Wire => ({ ...co2trust.state.puroRetirements[0]! });
   const creditType = (): Wire => ({ ...co2trust.state.puroCreditTypes[0]! });
@@ -71,12 +78,20 @@ describe('registry upstream contract (CO2Trust Puro)', () => {
       const res = await gql(INVENTORY_AND_TYPES);
       expect(res.data.puroInventory).toBeNull();
       expect(res.data.creditTypes.totalCount).toBeGreaterThan(0);
-      expect(errorsOf(res)).toEqual([['UPSTREAM_CONTRACT', 'co2trust', `GET ${INVENTORY}`, 'items[1].quantity', ['puroInventory']]]);
+      expect(errorsOf(res)).toEqual([
+        ['UPSTREAM_CONTRACT', 'co2trust', `GET ${INVENTORY}`, 'items[1].quantity', ['puroInventory']],
+      ]);
       expect(res.errors?.[0]?.message).toContain('items[1].quantity is missing');
     });
 
     it('a quantity as a JSON number or a decimal string, and a vintage as a string, are read exactly', async () => {
-      serve(INVENTORY, page([{ ...item(), quantity: 12.5, vintage: '2023' }, { ...item(), id: 'puro-x', quantity: '0.001' }]));
+      serve(
+        INVENTORY,
+        page([
+          { ...item(), quantity: 12.5, vintage: '2023' },
+          { ...item(), id: 'puro-x', quantity: '0.001' },
+        ]),
+      );
       const res = await gql(INVENTORY_AND_TYPES);
       expect(res.errors).toBeUndefined();
       expect(res.data.puroInventory.nodes.map((n: Json) => [n.amount.amount, n.vintage])).toEqual([
@@ -88,16 +103,31 @@ describe('registry upstream contract (CO2Trust Puro)', () => {
     it('a quantity that is no number is UPSTREAM_CONTRACT, not an internal error', async () => {
       serve(INVENTORY, page([{ ...item(), quantity: 'twelve' }]));
       const res = await gql(INVENTORY_AND_TYPES);
-      expect(errorsOf(res)).toEqual([['UPSTREAM_CONTRACT', 'co2trust', `GET ${INVENTORY}`, 'items[0].quantity', ['puroInventory']]]);
+      expect(errorsOf(res)).toEqual([
+        ['UPSTREAM_CONTRACT', 'co2trust', `GET ${INVENTORY}`, 'items[0].quantity', ['puroInventory']],
+      ]);
       expect(res.data.creditTypes.totalCount).toBeGreaterThan(0);
     });
 
     it('an unknown country code reads as null; missing optional fields as null; an extra field is ignored', async () => {
-      const { production_facility_id: _f, production_facility_name: _n, issuance_id: _i, vintage: _v, serial_number_range: _s, ...rest } = item();
+      const {
+        production_facility_id: _f,
+        production_facility_name: _n,
+        issuance_id: _i,
+        vintage: _v,
+        serial_number_range: _s,
+        ...rest
+      } = item();
       serve(INVENTORY, page([{ ...rest, country_code: 'Atlantis', methodology: { edition: 2 } }]));
       const res = await gql(INVENTORY_AND_TYPES);
       expect(res.errors).toBeUndefined();
-      expect(res.data.puroInventory.nodes[0]).toMatchObject({ id: item().id, countryCode: null, issuanceId: null, productionFacility: null, vintage: null });
+      expect(res.data.puroInventory.nodes[0]).toMatchObject({
+        id: item().id,
+        countryCode: null,
+        issuanceId: null,
+        productionFacility: null,
+        vintage: null,
+      });
     });
   });
 
@@ -108,7 +138,9 @@ describe('registry upstream contract (CO2Trust Puro)', () => {
       const res = await gql(RETIREMENTS_AND_TYPES);
       expect(res.data.retirements).toBeNull();
       expect(res.data.creditTypes.totalCount).toBeGreaterThan(0);
-      expect(errorsOf(res)).toEqual([['UPSTREAM_CONTRACT', 'co2trust', `GET ${RETIREMENTS}`, 'items[0].retired_at', ['retirements']]]);
+      expect(errorsOf(res)).toEqual([
+        ['UPSTREAM_CONTRACT', 'co2trust', `GET ${RETIREMENTS}`, 'items[0].retired_at', ['retirements']],
+      ]);
     });
 
     it('missing optional fields read as null and an extra field is ignored', async () => {
@@ -116,7 +148,13 @@ describe('registry upstream contract (CO2Trust Puro)', () => {
       serve(RETIREMENTS, page([{ ...rest, quantity: 3, registry_url: 'https://registry.example/r/1' }]));
       const res = await gql(RETIREMENTS_AND_TYPES);
       expect(res.errors).toBeUndefined();
-      expect(res.data.retirements.nodes[0]).toMatchObject({ id: retirement().id, amount: { amount: '3' }, beneficiaryName: null, offsetOrderId: null, vintage: null });
+      expect(res.data.retirements.nodes[0]).toMatchObject({
+        id: retirement().id,
+        amount: { amount: '3' },
+        beneficiaryName: null,
+        offsetOrderId: null,
+        vintage: null,
+      });
     });
   });
 
@@ -136,7 +174,13 @@ describe('registry upstream contract (CO2Trust Puro)', () => {
     expect(h.body.status).toBe('degraded');
     expect(h.body.upstreams).toEqual({ co2trust: 'up', icr: 'up' });
     const routes = (h.body.contract as Json[]).map((c) => [c.upstream, c.route]);
-    expect(routes).toEqual(expect.arrayContaining([['co2trust', `GET ${INVENTORY}`], ['co2trust', `GET ${RETIREMENTS}`], ['co2trust', `GET ${CREDIT_TYPES}`]]));
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        ['co2trust', `GET ${INVENTORY}`],
+        ['co2trust', `GET ${RETIREMENTS}`],
+        ['co2trust', `GET ${CREDIT_TYPES}`],
+      ]),
+    );
     expect(h.text).not.toContain('twelve');
   });
 });

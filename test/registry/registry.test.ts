@@ -18,12 +18,38 @@ const [C1, C2, C3] = demoCredits as [(typeof demoCredits)[0], (typeof demoCredit
 const OO = DEMO.offsetOrders;
 const OFFSETS = DEMO.organizations.marketplaceOffsets;
 const COOKSTOVES = DEMO.offsetProjects[0];
-const { cookstoves: [COOK22, COOK23], forest: [FOREST23], biochar: [BIOCHAR24] } = demoOffsetCredits as unknown as Record<'cookstoves' | 'forest' | 'biochar', [(typeof demoCredits)[0], (typeof demoCredits)[0]]>;
+const {
+  cookstoves: [COOK22, COOK23],
+  forest: [FOREST23],
+  biochar: [BIOCHAR24],
+} = demoOffsetCredits as unknown as Record<
+  'cookstoves' | 'forest' | 'biochar',
+  [(typeof demoCredits)[0], (typeof demoCredits)[0]]
+>;
 
-type Credit = { id: string; amount: { amount: string; unit: string }; supply: { amount: string } | null; serialization: string | null; kind: string | null; vintage: number | null; project: { id: string; fullName: string } | null };
+type Credit = {
+  id: string;
+  amount: { amount: string; unit: string };
+  supply: { amount: string } | null;
+  serialization: string | null;
+  kind: string | null;
+  vintage: number | null;
+  project: { id: string; fullName: string } | null;
+};
 type Page<T> = { totalCount: number; nodes: T[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
 type UserErrors = { field: string[] | null; code: string; message: string }[];
-type Request = { id: string; action: string; state: string; amount: { amount: string }; serialization: string | null; txId: string | null; retirementId: string | null; toOrganizationId: string | null; toAddress: string | null; offsetOrderId: string | null };
+type Request = {
+  id: string;
+  action: string;
+  state: string;
+  amount: { amount: string };
+  serialization: string | null;
+  txId: string | null;
+  retirementId: string | null;
+  toOrganizationId: string | null;
+  toAddress: string | null;
+  offsetOrderId: string | null;
+};
 type Payload = { creditRequest: Request | null; userErrors: UserErrors };
 
 const INVENTORY = `query Inv($id: ID!, $dev: Boolean, $first: Int, $after: String) {
@@ -31,23 +57,50 @@ const INVENTORY = `query Inv($id: ID!, $dev: Boolean, $first: Int, $after: Strin
     totalCount pageInfo { hasNextPage endCursor }
     nodes { id organizationId creditId amount { amount unit } serialization credit { id supply { amount } kind vintage project { id fullName } } }
   } } }`;
-type Holding = { id: string; organizationId: string; creditId: string; amount: Credit['amount']; serialization: string | null; credit: Omit<Credit, 'amount' | 'serialization'> | null };
+type Holding = {
+  id: string;
+  organizationId: string;
+  creditId: string;
+  amount: Credit['amount'];
+  serialization: string | null;
+  credit: Omit<Credit, 'amount' | 'serialization'> | null;
+};
 /** A holding as the credit it holds, with the holder's tonnes and serials. */
-const asCredit = ({ creditId, amount, serialization, credit }: Holding): Credit => ({ ...credit!, id: creditId, amount, serialization });
+const asCredit = ({ creditId, amount, serialization, credit }: Holding): Credit => ({
+  ...credit!,
+  id: creditId,
+  amount,
+  serialization,
+});
 const holdings = (page: Page<Holding>): Page<Credit> => ({ ...page, nodes: page.nodes.map(asCredit) });
 const REQUESTS = `query Req($id: ID!, $first: Int, $after: String) { organization(id: $id) { creditRequests(first: $first, after: $after) {
   totalCount pageInfo { hasNextPage endCursor } nodes { id action state amount { amount } serialization txId retirementId toOrganizationId toAddress offsetOrderId } } } }`;
-const REQUEST_FIELDS = 'id action state amount { amount } serialization txId retirementId toOrganizationId toAddress offsetOrderId';
+const REQUEST_FIELDS =
+  'id action state amount { amount } serialization txId retirementId toOrganizationId toAddress offsetOrderId';
 const TRANSACT = `mutation T($input: CreditActionInput!) { transactCredits(input: $input) { creditRequest { ${REQUEST_FIELDS} } userErrors { field code message } } }`;
 const REQUEST_ACTION = `mutation R($input: CreditActionInput!) { requestCreditAction(input: $input) { creditRequest { ${REQUEST_FIELDS} } userErrors { field code message } } }`;
 const REVIEW = `mutation V($input: ReviewCreditRequestInput!) { reviewCreditRequest(input: $input) { creditRequest { ${REQUEST_FIELDS} } userErrors { field code message } } }`;
 const RETIREMENTS = `query Ret($first: Int, $after: String, $filter: RetirementFilter) { retirements(first: $first, after: $after, filter: $filter) {
   totalCount pageInfo { hasNextPage endCursor } nodes { id registry offsetOrderId beneficiaryName reason comment amount { amount unit } serialization creditId organizationId retiredAt } } }`;
 
-const retirement = { reason: 'Scope 1 compensation', beneficiaryName: 'Nordic Forest Carbon AB', comment: 'Annual claim' };
+const retirement = {
+  reason: 'Scope 1 compensation',
+  beneficiaryName: 'Nordic Forest Carbon AB',
+  comment: 'Annual claim',
+};
 
 /** issued = held + reserved + retired + cancelled, nothing negative, one owner per serial, for every demo credit. */
-async function expectLedgerInvariants(ledger: (creditId: string) => Promise<{ issued: bigint; held: bigint; reserved: bigint; retired: bigint; cancelled: bigint; serialsUnique: boolean; balancesMatch: boolean }>) {
+async function expectLedgerInvariants(
+  ledger: (creditId: string) => Promise<{
+    issued: bigint;
+    held: bigint;
+    reserved: bigint;
+    retired: bigint;
+    cancelled: bigint;
+    serialsUnique: boolean;
+    balancesMatch: boolean;
+  }>,
+) {
   for (const credit of demoCredits) {
     const t = await ledger(credit.id);
     expect(t.issued).toBe(t.held + t.reserved + t.retired + t.cancelled);
@@ -73,7 +126,8 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
     }
     subgraph = await startTestSubgraph('registry', mode, createRegistryApp, env);
     // A second handle on the same database reads the ledger to check its invariants.
-    if (mode === 'local') db = await openDatabase(subgraph.config, { name: 'registry', entities, migrationsPath: MIGRATIONS });
+    if (mode === 'local')
+      db = await openDatabase(subgraph.config, { name: 'registry', entities, migrationsPath: MIGRATIONS });
     for (const user of ['alice', 'bob', 'admin'] as const) tokens[user] = await tokenFor(DEMO.users[user]);
   });
   afterAll(async () => {
@@ -83,7 +137,8 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
     await co2trust?.stop();
   });
 
-  const ledger = (creditId: string) => (mode === 'local' ? ledgerTotals(db!.fork(), creditId) : Promise.resolve(icrLedgerTotals(icr!.state, creditId)));
+  const ledger = (creditId: string) =>
+    mode === 'local' ? ledgerTotals(db!.fork(), creditId) : Promise.resolve(icrLedgerTotals(icr!.state, creditId));
 
   // The invariants of the ledger, after every scenario, for every credit; upstream, every ICR call kept to the document.
   afterEach(async () => {
@@ -92,14 +147,34 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
   });
 
   const inventory = async (organizationId: string, token: string, dev = false) =>
-    holdings(ok(await graphql<{ organization: { inventory: Page<Holding> } }>(subgraph.url, INVENTORY, { id: organizationId, dev, first: 50 }, { token })).organization.inventory);
+    holdings(
+      ok(
+        await graphql<{ organization: { inventory: Page<Holding> } }>(
+          subgraph.url,
+          INVENTORY,
+          { id: organizationId, dev, first: 50 },
+          { token },
+        ),
+      ).organization.inventory,
+    );
   const held = async (organizationId: string, token: string, creditId: string) =>
     (await inventory(organizationId, token)).nodes.find((c) => c.id === creditId)?.amount.amount ?? '0';
   const requestCount = async (organizationId: string, token: string) =>
-    ok(await graphql<{ organization: { creditRequests: Page<Request> } }>(subgraph.url, REQUESTS, { id: organizationId, first: 1 }, { token })).organization.creditRequests.totalCount;
-  const transact = async (input: Record<string, unknown>, token = tokens.bob) => ok(await graphql<{ transactCredits: Payload }>(subgraph.url, TRANSACT, { input }, { token })).transactCredits;
-  const requestAction = async (input: Record<string, unknown>, token = tokens.bob) => ok(await graphql<{ requestCreditAction: Payload }>(subgraph.url, REQUEST_ACTION, { input }, { token })).requestCreditAction;
-  const review = async (input: Record<string, unknown>, token = tokens.bob) => ok(await graphql<{ reviewCreditRequest: Payload }>(subgraph.url, REVIEW, { input }, { token })).reviewCreditRequest;
+    ok(
+      await graphql<{ organization: { creditRequests: Page<Request> } }>(
+        subgraph.url,
+        REQUESTS,
+        { id: organizationId, first: 1 },
+        { token },
+      ),
+    ).organization.creditRequests.totalCount;
+  const transact = async (input: Record<string, unknown>, token = tokens.bob) =>
+    ok(await graphql<{ transactCredits: Payload }>(subgraph.url, TRANSACT, { input }, { token })).transactCredits;
+  const requestAction = async (input: Record<string, unknown>, token = tokens.bob) =>
+    ok(await graphql<{ requestCreditAction: Payload }>(subgraph.url, REQUEST_ACTION, { input }, { token }))
+      .requestCreditAction;
+  const review = async (input: Record<string, unknown>, token = tokens.bob) =>
+    ok(await graphql<{ reviewCreditRequest: Payload }>(subgraph.url, REVIEW, { input }, { token })).reviewCreditRequest;
 
   describe('reading', () => {
     // The registry's part of bench/query.graphql, as the gateway's planner sends it.
@@ -109,9 +184,17 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
           puroInventory(first: 2) { ${total} nodes { id } }
           _entities(representations: $r) { ... on Nft { credit { serialization vintage } } }
         }`;
-        const reps = DEMO.tokens.map((t, i) => ({ __typename: 'Nft', id: gid('Nft', DEMO.nfts[i]!), tokenAddress: t.tokenAddress, tokenId: t.tokenId }));
+        const reps = DEMO.tokens.map((t, i) => ({
+          __typename: 'Nft',
+          id: gid('Nft', DEMO.nfts[i]!),
+          tokenAddress: t.tokenAddress,
+          tokenId: t.tokenId,
+        }));
         const queries = (subgraph.app as unknown as { database: Database }).database.queries;
-        type Part = { puroInventory: { totalCount?: number; nodes: unknown[] }; _entities: { credit: { serialization: string } | null }[] };
+        type Part = {
+          puroInventory: { totalCount?: number; nodes: unknown[] };
+          _entities: { credit: { serialization: string } | null }[];
+        };
         queries.reset();
         const sent = ok(await graphql<Part>(subgraph.url, part(''), { r: reps }, { token: tokens.alice }));
         expect(sent.puroInventory.nodes).toHaveLength(2);
@@ -132,7 +215,10 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
         [C1.id, { amount: '600', unit: 'T' }, { amount: '1000' }, 'ICR-SWE-713-2021-1-600', 'EX_POST', 2021],
         [C2.id, { amount: '500', unit: 'T' }, { amount: '500' }, 'ICR-SWE-713-2022-1-500', 'EX_POST', 2022],
       ]);
-      expect(inv.nodes[0]!.project).toEqual({ id: gid('Project', DEMO.projects[0]), fullName: 'Boreal Forest Restoration Norrbotten' });
+      expect(inv.nodes[0]!.project).toEqual({
+        id: gid('Project', DEMO.projects[0]),
+        fullName: 'Boreal Forest Restoration Norrbotten',
+      });
       if (mode === 'upstream') {
         const call = icr!.callsTo(`/organizations/${NORDIC}/inventory`, 'GET').at(-1)!;
         expect(call.headers['x-icr-api-version']).toBe('2023-06-16');
@@ -141,11 +227,29 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
 
     it('a holding (organization × credit) has an id of its own; its credit is the token-wide credit', async () => {
       const HOLDINGS = `query($id: ID!) { organization(id: $id) { inventory { nodes { id organizationId creditId amount { amount } credit { id amount { amount } } } } } }`;
-      type Row = { id: string; organizationId: string; creditId: string; amount: { amount: string }; credit: { id: string; amount: { amount: string } } };
+      type Row = {
+        id: string;
+        organizationId: string;
+        creditId: string;
+        amount: { amount: string };
+        credit: { id: string; amount: { amount: string } };
+      };
       const of = async (org: string, token: string) =>
-        ok(await graphql<{ organization: { inventory: { nodes: Row[] } } }>(subgraph.url, HOLDINGS, { id: org }, { token })).organization.inventory.nodes.find((h) => h.creditId === C1.id)!;
+        ok(
+          await graphql<{ organization: { inventory: { nodes: Row[] } } }>(
+            subgraph.url,
+            HOLDINGS,
+            { id: org },
+            { token },
+          ),
+        ).organization.inventory.nodes.find((h) => h.creditId === C1.id)!;
       const [nordic, buyer] = [await of(NORDIC, tokens.bob), await of(BUYER, tokens.alice)];
-      expect([nordic.id, nordic.organizationId, buyer.id, buyer.organizationId]).toEqual([`${NORDIC}:${C1.id}`, gid('Organization', NORDIC), `${BUYER}:${C1.id}`, gid('Organization', BUYER)]);
+      expect([nordic.id, nordic.organizationId, buyer.id, buyer.organizationId]).toEqual([
+        `${NORDIC}:${C1.id}`,
+        gid('Organization', NORDIC),
+        `${BUYER}:${C1.id}`,
+        gid('Organization', BUYER),
+      ]);
       expect([nordic.amount.amount, buyer.amount.amount]).toEqual(['600', '300']);
       // Both holdings point at one credit, whose amount is what all its holders hold together.
       expect(nordic.credit).toEqual(buyer.credit);
@@ -154,10 +258,28 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
     });
 
     it('pages the inventory and serves the development inventory apart', async () => {
-      const first = holdings(ok(await graphql<{ organization: { inventory: Page<Holding> } }>(subgraph.url, INVENTORY, { id: NORDIC, first: 1 }, { token: tokens.bob })).organization.inventory);
+      const first = holdings(
+        ok(
+          await graphql<{ organization: { inventory: Page<Holding> } }>(
+            subgraph.url,
+            INVENTORY,
+            { id: NORDIC, first: 1 },
+            { token: tokens.bob },
+          ),
+        ).organization.inventory,
+      );
       expect(first.nodes.map((c) => c.id)).toEqual([C1.id]);
       expect(first.pageInfo.hasNextPage).toBe(true);
-      const second = holdings(ok(await graphql<{ organization: { inventory: Page<Holding> } }>(subgraph.url, INVENTORY, { id: NORDIC, first: 1, after: first.pageInfo.endCursor }, { token: tokens.bob })).organization.inventory);
+      const second = holdings(
+        ok(
+          await graphql<{ organization: { inventory: Page<Holding> } }>(
+            subgraph.url,
+            INVENTORY,
+            { id: NORDIC, first: 1, after: first.pageInfo.endCursor },
+            { token: tokens.bob },
+          ),
+        ).organization.inventory,
+      );
       expect(second.nodes.map((c) => c.id)).toEqual([C2.id]);
       expect(second.pageInfo.hasNextPage).toBe(false);
       const dev = await inventory(NORDIC, tokens.bob, true);
@@ -180,12 +302,25 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
     });
 
     it('an unknown organization is null', async () => {
-      const res = ok(await graphql<{ organization: unknown }>(subgraph.url, '{ organization(id: "de060000-0000-4000-8000-0000000000ff") { id } }', {}, { token: tokens.admin }));
+      const res = ok(
+        await graphql<{ organization: unknown }>(
+          subgraph.url,
+          '{ organization(id: "de060000-0000-4000-8000-0000000000ff") { id } }',
+          {},
+          { token: tokens.admin },
+        ),
+      );
       expect(res.organization).toBeNull();
     });
 
     it('lists credit requests newest first with pages, and one request by id', async () => {
-      const q = (after?: string | null) => graphql<{ organization: { creditRequests: Page<Request> } }>(subgraph.url, REQUESTS, { id: BUYER, first: 2, after }, { token: tokens.alice });
+      const q = (after?: string | null) =>
+        graphql<{ organization: { creditRequests: Page<Request> } }>(
+          subgraph.url,
+          REQUESTS,
+          { id: BUYER, first: 2, after },
+          { token: tokens.alice },
+        );
       const first = ok(await q()).organization.creditRequests;
       expect(first.totalCount).toBe(3);
       expect(first.nodes.map((r) => [r.action, r.state, r.amount.amount, r.serialization, r.offsetOrderId])).toEqual([
@@ -195,51 +330,105 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       expect(first.pageInfo.hasNextPage).toBe(true);
       const second = ok(await q(first.pageInfo.endCursor)).organization.creditRequests;
       expect(second.nodes.map((r) => r.serialization)).toEqual(['ICR-ISL-354-2023-151-200']);
-      const one = ok(await graphql<{ organization: { creditRequest: Request | null; missing: Request | null } }>(
-        subgraph.url,
-        `query($id: ID!, $r: ID!) { organization(id: $id) { creditRequest(id: $r) { ${REQUEST_FIELDS} } missing: creditRequest(id: "00000000-0000-4000-8000-000000000000") { id } } }`,
-        { id: BUYER, r: first.nodes[0]!.id },
-        { token: tokens.alice },
-      )).organization;
+      const one = ok(
+        await graphql<{ organization: { creditRequest: Request | null; missing: Request | null } }>(
+          subgraph.url,
+          `query($id: ID!, $r: ID!) { organization(id: $id) { creditRequest(id: $r) { ${REQUEST_FIELDS} } missing: creditRequest(id: "00000000-0000-4000-8000-000000000000") { id } } }`,
+          { id: BUYER, r: first.nodes[0]!.id },
+          { token: tokens.alice },
+        ),
+      ).organization;
       expect(one.creditRequest).toEqual(first.nodes[0]);
       expect(one.missing).toBeNull();
-      if (mode === 'upstream') expect(icr!.callsTo(`/organizations/${BUYER}/inventory/requests`).map((c) => c.query)).toEqual(expect.arrayContaining(['?limit=2&page=0', '?limit=2&page=1']));
+      if (mode === 'upstream')
+        expect(icr!.callsTo(`/organizations/${BUYER}/inventory/requests`).map((c) => c.query)).toEqual(
+          expect.arrayContaining(['?limit=2&page=0', '?limit=2&page=1']),
+        );
     });
 
     it('Puro inventory: public, every filter, orderBy and pages', async () => {
       const q = `query($filter: PuroInventoryFilter, $orderBy: PuroInventoryOrder, $first: Int, $after: String) { puroInventory(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
         totalCount pageInfo { hasNextPage endCursor } nodes { id registry amount { amount } vintage countryCode issuanceId serialization creditType { code name } productionFacility { id name } } } }`;
-      type Item = { id: string; registry: string; amount: { amount: string }; vintage: number; countryCode: string; issuanceId: string; creditType: { code: string; name: string }; productionFacility: { id: string; name: string } };
-      const run = async (vars: Record<string, unknown>) => ok(await graphql<{ puroInventory: Page<Item> }>(subgraph.url, q, vars)).puroInventory;
+      type Item = {
+        id: string;
+        registry: string;
+        amount: { amount: string };
+        vintage: number;
+        countryCode: string;
+        issuanceId: string;
+        creditType: { code: string; name: string };
+        productionFacility: { id: string; name: string };
+      };
+      const run = async (vars: Record<string, unknown>) =>
+        ok(await graphql<{ puroInventory: Page<Item> }>(subgraph.url, q, vars)).puroInventory;
       const all = await run({});
       expect(all.totalCount).toBe(5);
       expect(all.nodes.map((n) => n.vintage)).toEqual([2022, 2023, 2023, 2024, 2024]);
-      expect(all.nodes[0]).toMatchObject({ registry: 'PURO', countryCode: 'FI', creditType: { code: 'C-BIOCHAR', name: 'Biochar' }, productionFacility: { id: 'PF-FI-007', name: 'Kaskinen Pyrolysis' } });
+      expect(all.nodes[0]).toMatchObject({
+        registry: 'PURO',
+        countryCode: 'FI',
+        creditType: { code: 'C-BIOCHAR', name: 'Biochar' },
+        productionFacility: { id: 'PF-FI-007', name: 'Kaskinen Pyrolysis' },
+      });
       expect((await run({ filter: { creditTypeCode: 'C-BIOCHAR' } })).totalCount).toBe(3);
       expect((await run({ filter: { countryCode: 'IS' } })).nodes.map((n) => n.amount.amount)).toEqual(['400', '300']);
-      expect((await run({ filter: { productionFacilityId: 'PF-IS-001', vintage: 2024 } })).nodes.map((n) => n.issuanceId)).toEqual(['ISS-2024-003']);
-      expect((await run({ filter: { issuanceId: 'ISS-2024-002' } })).nodes.map((n) => n.creditType.code)).toEqual(['C-ROCK']);
+      expect(
+        (await run({ filter: { productionFacilityId: 'PF-IS-001', vintage: 2024 } })).nodes.map((n) => n.issuanceId),
+      ).toEqual(['ISS-2024-003']);
+      expect((await run({ filter: { issuanceId: 'ISS-2024-002' } })).nodes.map((n) => n.creditType.code)).toEqual([
+        'C-ROCK',
+      ]);
       const byQuantity = await run({ orderBy: { field: 'QUANTITY', direction: 'DESC' }, first: 2 });
       expect(byQuantity.nodes.map((n) => n.amount.amount)).toEqual(['400', '300']);
       expect(byQuantity.pageInfo.hasNextPage).toBe(true);
-      const next = await run({ orderBy: { field: 'QUANTITY', direction: 'DESC' }, first: 2, after: byQuantity.pageInfo.endCursor });
+      const next = await run({
+        orderBy: { field: 'QUANTITY', direction: 'DESC' },
+        first: 2,
+        after: byQuantity.pageInfo.endCursor,
+      });
       expect(next.nodes.map((n) => n.amount.amount)).toEqual(['250', '120']);
-      if (mode === 'upstream') expect(co2trust!.callsTo('/puro/inventory').at(-1)!.query).toContain('order_by=-quantity');
+      if (mode === 'upstream')
+        expect(co2trust!.callsTo('/puro/inventory').at(-1)!.query).toContain('order_by=-quantity');
       expect(codes(await graphql(subgraph.url, q, { first: 101 }))).toEqual(['BAD_USER_INPUT']);
     });
 
     it('retirements: ICR then Puro, newest first, paged across both, filtered by registry and offset order', async () => {
-      type R = { id: string; registry: string; offsetOrderId: string | null; amount: { amount: string }; serialization: string };
-      const run = async (vars: Record<string, unknown>) => ok(await graphql<{ retirements: Page<R> }>(subgraph.url, RETIREMENTS, vars)).retirements;
+      type R = {
+        id: string;
+        registry: string;
+        offsetOrderId: string | null;
+        amount: { amount: string };
+        serialization: string;
+      };
+      const run = async (vars: Record<string, unknown>) =>
+        ok(await graphql<{ retirements: Page<R> }>(subgraph.url, RETIREMENTS, vars)).retirements;
       const all = await run({ first: 10 });
       expect(all.totalCount).toBe(8);
-      expect(all.nodes.map((r) => [r.registry, r.amount.amount])).toEqual([['ICR', '35'], ['ICR', '10'], ['ICR', '50'], ['ICR', '50'], ['ICR', '50'], ['PURO', '10'], ['PURO', '20'], ['PURO', '5']]);
+      expect(all.nodes.map((r) => [r.registry, r.amount.amount])).toEqual([
+        ['ICR', '35'],
+        ['ICR', '10'],
+        ['ICR', '50'],
+        ['ICR', '50'],
+        ['ICR', '50'],
+        ['PURO', '10'],
+        ['PURO', '20'],
+        ['PURO', '5'],
+      ]);
       const four = await run({ first: 4 });
       const spanning = await run({ first: 2, after: four.pageInfo.endCursor });
-      expect(spanning.nodes.map((r) => r.serialization)).toEqual(['ICR-ISL-354-2023-151-200', 'PURO-C-BIOCHAR-FI-2022-501-510']);
+      expect(spanning.nodes.map((r) => r.serialization)).toEqual([
+        'ICR-ISL-354-2023-151-200',
+        'PURO-C-BIOCHAR-FI-2022-501-510',
+      ]);
       expect(spanning.pageInfo.hasNextPage).toBe(true);
       expect((await run({ filter: { registry: 'PURO' } })).totalCount).toBe(3);
-      expect((await run({ filter: { offsetOrderId: OO[0] } })).nodes.map((r) => [r.registry, r.amount.amount, r.serialization])).toEqual([['ICR', '10', 'ICR-KEN-1021-2022-1-10']]);
+      expect(
+        (await run({ filter: { offsetOrderId: OO[0] } })).nodes.map((r) => [
+          r.registry,
+          r.amount.amount,
+          r.serialization,
+        ]),
+      ).toEqual([['ICR', '10', 'ICR-KEN-1021-2022-1-10']]);
     });
 
     it('credit types: public and paged', async () => {
@@ -249,7 +438,9 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       // A credit type's id is its code.
       expect(first.nodes.every((t) => t.id === t.code)).toBe(true);
       expect(first.nodes.map((t) => t.code)).toEqual(['C-BIOCHAR', 'C-GEO', 'C-ROCK']);
-      const second = ok(await graphql<{ creditTypes: Page<{ code: string }> }>(subgraph.url, q, { after: first.pageInfo.endCursor })).creditTypes;
+      const second = ok(
+        await graphql<{ creditTypes: Page<{ code: string }> }>(subgraph.url, q, { after: first.pageInfo.endCursor }),
+      ).creditTypes;
       expect(second.nodes.map((t) => t.code)).toEqual(['C-WOOD']);
       expect(second.pageInfo.hasNextPage).toBe(false);
     });
@@ -257,21 +448,36 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
     it('Nft.credit resolves the demo NFTs by token address and id in one batch', async () => {
       icr?.resetCalls();
       const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Nft { id credit { id registry tokenAddress tokenId serialization supply { amount } amount { amount } project { id } } } } }`;
-      const reps = [...DEMO.nfts.map((id, i) => ({ __typename: 'Nft', id, ...DEMO.tokens[i] })), { __typename: 'Nft', id: 'unknown', tokenAddress: '0xdead', tokenId: '1' }];
-      type E = { id: string; credit: { id: string; registry: string; tokenAddress: string; tokenId: string; serialization: string; supply: { amount: string }; amount: { amount: string } } | null };
+      const reps = [
+        ...DEMO.nfts.map((id, i) => ({ __typename: 'Nft', id, ...DEMO.tokens[i] })),
+        { __typename: 'Nft', id: 'unknown', tokenAddress: '0xdead', tokenId: '1' },
+      ];
+      type E = {
+        id: string;
+        credit: {
+          id: string;
+          registry: string;
+          tokenAddress: string;
+          tokenId: string;
+          serialization: string;
+          supply: { amount: string };
+          amount: { amount: string };
+        } | null;
+      };
       const data = ok(await graphql<{ _entities: E[] }>(subgraph.url, q, { r: reps }, {}));
-      expect(data._entities.map((e) => e.credit && [e.credit.id, e.credit.registry, e.credit.tokenId, e.credit.supply.amount])).toEqual([
-        [C1.id, 'ICR', '1', '1000'],
-        [C2.id, 'ICR', '2', '500'],
-        [C3.id, 'ICR', '7', '200'],
-        null,
-      ]);
+      expect(
+        data._entities.map(
+          (e) => e.credit && [e.credit.id, e.credit.registry, e.credit.tokenId, e.credit.supply.amount],
+        ),
+      ).toEqual([[C1.id, 'ICR', '1', '1000'], [C2.id, 'ICR', '2', '500'], [C3.id, 'ICR', '7', '200'], null]);
       expect(data._entities[0]!.credit!.amount.amount).toBe('900');
       if (mode === 'local') expect(data._entities[0]!.credit!.serialization).toBe('ICR-SWE-713-2021-1-1000');
       else {
         // No token lookup in the ICR: one inventory read per organization the registry knows, for the whole batch.
         expect(data._entities[0]!.credit!.serialization).toBe('ICR-SWE-713-2021-1-600, ICR-SWE-713-2021-601-900');
-        expect(icr!.calls.map((c) => `${c.method} ${c.path}${c.query}`).sort()).toEqual([BUYER, OFFSETS, NORDIC].sort().map((id) => `GET /organizations/${id}/inventory`));
+        expect(icr!.calls.map((c) => `${c.method} ${c.path}${c.query}`).sort()).toEqual(
+          [BUYER, OFFSETS, NORDIC].sort().map((id) => `GET /organizations/${id}/inventory`),
+        );
       }
     });
 
@@ -279,9 +485,22 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       co2trust?.resetCalls();
       icr?.resetCalls();
       const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetOrder { id retirements { id registry offsetOrderId amount { amount } } } } }`;
-      const data = ok(await graphql<{ _entities: { id: string; retirements: { registry: string; offsetOrderId: string; amount: { amount: string } }[] }[] }>(subgraph.url, q, { r: OO.map((id) => ({ __typename: 'OffsetOrder', id })) }, {}));
-      expect(data._entities.map((o) => o.retirements.map((r) => `${r.registry}:${r.amount.amount}`))).toEqual([['ICR:10'], ['ICR:35'], []]);
-      expect(data._entities.flatMap((o) => o.retirements.map((r) => r.offsetOrderId === localOf(o.id)))).not.toContain(false);
+      const data = ok(
+        await graphql<{
+          _entities: {
+            id: string;
+            retirements: { registry: string; offsetOrderId: string; amount: { amount: string } }[];
+          }[];
+        }>(subgraph.url, q, { r: OO.map((id) => ({ __typename: 'OffsetOrder', id })) }, {}),
+      );
+      expect(data._entities.map((o) => o.retirements.map((r) => `${r.registry}:${r.amount.amount}`))).toEqual([
+        ['ICR:10'],
+        ['ICR:35'],
+        [],
+      ]);
+      expect(data._entities.flatMap((o) => o.retirements.map((r) => r.offsetOrderId === localOf(o.id)))).not.toContain(
+        false,
+      );
       if (mode === 'upstream') {
         // The ICR does not know offset orders: its part comes from the registry's journal.
         expect(icr!.calls).toEqual([]);
@@ -292,42 +511,84 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
 
   it('resolves Project and Organization entity references', async () => {
     const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Project { id fullName num publicUrl } ... on Organization { id } } }`;
-    const reps = [{ __typename: 'Project', id: DEMO.projects[1] }, { __typename: 'Organization', id: BUYER }];
-    const data = ok(await graphql<{ _entities: Record<string, unknown>[] }>(subgraph.url, q, { r: reps }, { token: tokens.alice }));
+    const reps = [
+      { __typename: 'Project', id: DEMO.projects[1] },
+      { __typename: 'Organization', id: BUYER },
+    ];
+    const data = ok(
+      await graphql<{ _entities: Record<string, unknown>[] }>(subgraph.url, q, { r: reps }, { token: tokens.alice }),
+    );
     expect(data._entities).toEqual([
-      { id: gid('Project', DEMO.projects[1]), fullName: 'Reykjanes Biochar', num: '354', publicUrl: `https://carbonregistry.com/explore/projects/${DEMO.projects[1]}` },
+      {
+        id: gid('Project', DEMO.projects[1]),
+        fullName: 'Reykjanes Biochar',
+        num: '354',
+        publicUrl: `https://carbonregistry.com/explore/projects/${DEMO.projects[1]}`,
+      },
       { id: gid('Organization', BUYER) },
     ]);
-    const other = await graphql(subgraph.url, q, { r: [{ __typename: 'Organization', id: NORDIC }] }, { token: tokens.alice });
+    const other = await graphql(
+      subgraph.url,
+      q,
+      { r: [{ __typename: 'Organization', id: NORDIC }] },
+      { token: tokens.alice },
+    );
     expect([other.data, codes(other)]).toEqual([{ _entities: [null] }, []]);
   });
 
   describe("organization access (the registry's own record)", () => {
     const MEMBERS = 'query($id: ID!) { organizationMembers(organizationId: $id) { organizationId userId grantedAt } }';
-    const ACCESS = (field: string) => `mutation($input: OrganizationAccessInput!) { ${field}(input: $input) { member { organizationId userId } userErrors { field code message } } }`;
+    const ACCESS = (field: string) =>
+      `mutation($input: OrganizationAccessInput!) { ${field}(input: $input) { member { organizationId userId } userErrors { field code message } } }`;
     type AccessPayload = { member: { organizationId: string; userId: string } | null; userErrors: UserErrors };
-    const access = async (field: 'grantOrganizationAccess' | 'revokeOrganizationAccess', input: Record<string, unknown>, token = tokens.admin) =>
-      ok(await graphql<Record<string, AccessPayload>>(subgraph.url, ACCESS(field), { input }, { token }))[field]!;
+    const access = async (
+      field: 'grantOrganizationAccess' | 'revokeOrganizationAccess',
+      input: Record<string, unknown>,
+      token = tokens.admin,
+    ) => ok(await graphql<Record<string, AccessPayload>>(subgraph.url, ACCESS(field), { input }, { token }))[field]!;
     const members = async (id: string) =>
-      ok(await graphql<{ organizationMembers: { userId: string }[] }>(subgraph.url, MEMBERS, { id }, { token: tokens.admin })).organizationMembers.map((m) => localOf(m.userId));
+      ok(
+        await graphql<{ organizationMembers: { userId: string }[] }>(
+          subgraph.url,
+          MEMBERS,
+          { id },
+          { token: tokens.admin },
+        ),
+      ).organizationMembers.map((m) => localOf(m.userId));
     const alice = DEMO.users.alice.id;
 
     it('admins grant and revoke; a grant lets the user see the organization, a revocation hides it before the ICR is called', async () => {
       expect(await members(NORDIC)).toEqual([DEMO.users.bob.id]);
       icr?.resetCalls();
-      expect((await graphql(subgraph.url, INVENTORY, { id: NORDIC }, { token: tokens.alice })).data).toEqual({ organization: null });
+      expect((await graphql(subgraph.url, INVENTORY, { id: NORDIC }, { token: tokens.alice })).data).toEqual({
+        organization: null,
+      });
       if (mode === 'upstream') expect(icr!.calls).toEqual([]);
 
       const granted = await access('grantOrganizationAccess', { organizationId: NORDIC, userId: alice });
-      expect(granted).toEqual({ member: { organizationId: gid('Organization', NORDIC), userId: gid('User', alice) }, userErrors: [] });
+      expect(granted).toEqual({
+        member: { organizationId: gid('Organization', NORDIC), userId: gid('User', alice) },
+        userErrors: [],
+      });
       expect(await access('grantOrganizationAccess', { organizationId: NORDIC, userId: alice })).toEqual(granted);
       expect(await members(NORDIC)).toEqual([DEMO.users.bob.id, alice]);
       expect((await inventory(NORDIC, tokens.alice)).totalCount).toBe(2);
 
       expect(await access('revokeOrganizationAccess', { organizationId: NORDIC, userId: alice })).toEqual(granted);
       icr?.resetCalls();
-      expect((await graphql(subgraph.url, INVENTORY, { id: NORDIC }, { token: tokens.alice })).data).toEqual({ organization: null });
-      expect(codes(await graphql(subgraph.url, TRANSACT, { input: { organizationId: NORDIC, action: 'CANCEL', creditId: C2.id, amount: '1' } }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
+      expect((await graphql(subgraph.url, INVENTORY, { id: NORDIC }, { token: tokens.alice })).data).toEqual({
+        organization: null,
+      });
+      expect(
+        codes(
+          await graphql(
+            subgraph.url,
+            TRANSACT,
+            { input: { organizationId: NORDIC, action: 'CANCEL', creditId: C2.id, amount: '1' } },
+            { token: tokens.alice },
+          ),
+        ),
+      ).toEqual(['FORBIDDEN']);
       if (mode === 'upstream') expect(icr!.calls).toEqual([]);
       const again = await access('revokeOrganizationAccess', { organizationId: NORDIC, userId: alice });
       expect(again.userErrors.map((e) => [e.code, e.field])).toEqual([['NOT_FOUND', ['input', 'userId']]]);
@@ -335,9 +596,30 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
 
     it('only admins manage access; an unknown organization or a blank user is refused', async () => {
       expect(codes(await graphql(subgraph.url, MEMBERS, { id: NORDIC }, { token: tokens.bob }))).toEqual(['FORBIDDEN']);
-      expect(codes(await graphql(subgraph.url, ACCESS('grantOrganizationAccess'), { input: { organizationId: NORDIC, userId: alice } }, { token: tokens.bob }))).toEqual(['FORBIDDEN']);
-      expect(codes(await graphql(subgraph.url, ACCESS('revokeOrganizationAccess'), { input: { organizationId: NORDIC, userId: DEMO.users.bob.id } }, { token: tokens.bob }))).toEqual(['FORBIDDEN']);
-      const unknown = await access('grantOrganizationAccess', { organizationId: 'de060000-0000-4000-8000-0000000000ff', userId: alice });
+      expect(
+        codes(
+          await graphql(
+            subgraph.url,
+            ACCESS('grantOrganizationAccess'),
+            { input: { organizationId: NORDIC, userId: alice } },
+            { token: tokens.bob },
+          ),
+        ),
+      ).toEqual(['FORBIDDEN']);
+      expect(
+        codes(
+          await graphql(
+            subgraph.url,
+            ACCESS('revokeOrganizationAccess'),
+            { input: { organizationId: NORDIC, userId: DEMO.users.bob.id } },
+            { token: tokens.bob },
+          ),
+        ),
+      ).toEqual(['FORBIDDEN']);
+      const unknown = await access('grantOrganizationAccess', {
+        organizationId: 'de060000-0000-4000-8000-0000000000ff',
+        userId: alice,
+      });
       expect(unknown.userErrors.map((e) => [e.code, e.field])).toEqual([['NOT_FOUND', ['input', 'organizationId']]]);
       const blank = await access('grantOrganizationAccess', { organizationId: NORDIC, userId: ' ' });
       expect(blank.userErrors.map((e) => [e.code, e.field])).toEqual([['REQUIRED', ['input', 'userId']]]);
@@ -347,9 +629,21 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
 
   describe('transactCredits', () => {
     it('a partial transfer splits the serial range: every tonne keeps one serial and one owner', async () => {
-      const res = await transact({ organizationId: NORDIC, action: 'TRANSFER', creditId: C2.id, amount: '100', toOrganizationId: BUYER });
+      const res = await transact({
+        organizationId: NORDIC,
+        action: 'TRANSFER',
+        creditId: C2.id,
+        amount: '100',
+        toOrganizationId: BUYER,
+      });
       expect(res.userErrors).toEqual([]);
-      expect(res.creditRequest).toMatchObject({ action: 'TRANSFER', state: 'PROCESSED', serialization: 'ICR-SWE-713-2022-1-100', toOrganizationId: gid('Organization', BUYER), amount: { amount: '100' } });
+      expect(res.creditRequest).toMatchObject({
+        action: 'TRANSFER',
+        state: 'PROCESSED',
+        serialization: 'ICR-SWE-713-2022-1-100',
+        toOrganizationId: gid('Organization', BUYER),
+        amount: { amount: '100' },
+      });
       expect(res.creditRequest!.txId).toMatch(/^0x[0-9a-f]+$/);
       const nordic = (await inventory(NORDIC, tokens.bob)).nodes.find((c) => c.id === C2.id)!;
       expect([nordic.amount.amount, nordic.serialization]).toEqual(['400', 'ICR-SWE-713-2022-101-500']);
@@ -360,25 +654,81 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
     });
 
     it('retiring records a retirement; retired tonnes never move again', async () => {
-      const res = await transact({ organizationId: BUYER, action: 'RETIRE', creditId: C2.id, amount: '30', retirement: { ...retirement, offsetOrderId: OO[2] } }, tokens.alice);
+      const res = await transact(
+        {
+          organizationId: BUYER,
+          action: 'RETIRE',
+          creditId: C2.id,
+          amount: '30',
+          retirement: { ...retirement, offsetOrderId: OO[2] },
+        },
+        tokens.alice,
+      );
       expect(res.userErrors).toEqual([]);
-      expect(res.creditRequest).toMatchObject({ action: 'RETIRE', state: 'PROCESSED', serialization: 'ICR-SWE-713-2022-1-30', offsetOrderId: OO[2] });
-      const rets = ok(await graphql<{ retirements: Page<{ id: string; creditId: string; beneficiaryName: string; comment: string; serialization: string; organizationId: string; amount: { amount: string } }> }>(subgraph.url, RETIREMENTS, { filter: { offsetOrderId: OO[2], registry: 'ICR' } })).retirements;
+      expect(res.creditRequest).toMatchObject({
+        action: 'RETIRE',
+        state: 'PROCESSED',
+        serialization: 'ICR-SWE-713-2022-1-30',
+        offsetOrderId: OO[2],
+      });
+      const rets = ok(
+        await graphql<{
+          retirements: Page<{
+            id: string;
+            creditId: string;
+            beneficiaryName: string;
+            comment: string;
+            serialization: string;
+            organizationId: string;
+            amount: { amount: string };
+          }>;
+        }>(subgraph.url, RETIREMENTS, { filter: { offsetOrderId: OO[2], registry: 'ICR' } }),
+      ).retirements;
       expect(rets.nodes).toEqual([
-        expect.objectContaining({ id: res.creditRequest!.retirementId, creditId: C2.id, beneficiaryName: retirement.beneficiaryName, comment: retirement.comment, serialization: 'ICR-SWE-713-2022-1-30', organizationId: gid('Organization', BUYER), amount: { amount: '30', unit: 'T' } }),
+        expect.objectContaining({
+          id: res.creditRequest!.retirementId,
+          creditId: C2.id,
+          beneficiaryName: retirement.beneficiaryName,
+          comment: retirement.comment,
+          serialization: 'ICR-SWE-713-2022-1-30',
+          organizationId: gid('Organization', BUYER),
+          amount: { amount: '30', unit: 'T' },
+        }),
       ]);
       expect(await held(BUYER, tokens.alice, C2.id)).toBe('70');
-      const tooMuch = await transact({ organizationId: BUYER, action: 'TRANSFER', creditId: C2.id, amount: '71', toOrganizationId: NORDIC }, tokens.alice);
+      const tooMuch = await transact(
+        { organizationId: BUYER, action: 'TRANSFER', creditId: C2.id, amount: '71', toOrganizationId: NORDIC },
+        tokens.alice,
+      );
       expect(tooMuch.userErrors.map((e) => [e.code, e.field])).toEqual([['INSUFFICIENT_BALANCE', ['input', 'amount']]]);
-      const back = await transact({ organizationId: BUYER, action: 'TRANSFER', creditId: C2.id, amount: '70', toOrganizationId: NORDIC }, tokens.alice);
+      const back = await transact(
+        { organizationId: BUYER, action: 'TRANSFER', creditId: C2.id, amount: '70', toOrganizationId: NORDIC },
+        tokens.alice,
+      );
       expect(back.creditRequest!.serialization).toBe('ICR-SWE-713-2022-31-100');
       expect((await ledger(C2.id)).retired).toBe(30n);
     });
 
     it('transfers to a wallet address, transfers-and-retires for another organization, and cancels', async () => {
-      const toWallet = await transact({ organizationId: NORDIC, action: 'TRANSFER', creditId: C2.id, amount: '10', toAddress: '0xabc0000000000000000000000000000000000001' });
-      expect(toWallet.creditRequest).toMatchObject({ toAddress: '0xabc0000000000000000000000000000000000001', toOrganizationId: null });
-      const forBuyer = await transact({ organizationId: NORDIC, action: 'TRANSFER_RETIRE', creditId: C2.id, amount: '5', toOrganizationId: BUYER, retirement: { ...retirement, beneficiaryName: 'Carbon Buyer Ltd' } });
+      const toWallet = await transact({
+        organizationId: NORDIC,
+        action: 'TRANSFER',
+        creditId: C2.id,
+        amount: '10',
+        toAddress: '0xabc0000000000000000000000000000000000001',
+      });
+      expect(toWallet.creditRequest).toMatchObject({
+        toAddress: '0xabc0000000000000000000000000000000000001',
+        toOrganizationId: null,
+      });
+      const forBuyer = await transact({
+        organizationId: NORDIC,
+        action: 'TRANSFER_RETIRE',
+        creditId: C2.id,
+        amount: '5',
+        toOrganizationId: BUYER,
+        retirement: { ...retirement, beneficiaryName: 'Carbon Buyer Ltd' },
+      });
       expect(forBuyer.userErrors).toEqual([]);
       expect(forBuyer.creditRequest!.retirementId).not.toBeNull();
       const cancel = await transact({ organizationId: NORDIC, action: 'CANCEL', creditId: C2.id, amount: '15' });
@@ -388,28 +738,78 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       expect(await held(BUYER, tokens.alice, C2.id)).toBe('0');
       const t = await ledger(C2.id);
       expect([t.held, t.retired, t.cancelled]).toEqual([450n, 35n, 15n]);
-      const rets = ok(await graphql<{ retirements: Page<{ id: string; organizationId: string }> }>(subgraph.url, RETIREMENTS, { filter: { registry: 'ICR' }, first: 1 })).retirements;
-      expect(rets.nodes[0]).toEqual(expect.objectContaining({ id: forBuyer.creditRequest!.retirementId, organizationId: gid('Organization', BUYER) }));
+      const rets = ok(
+        await graphql<{ retirements: Page<{ id: string; organizationId: string }> }>(subgraph.url, RETIREMENTS, {
+          filter: { registry: 'ICR' },
+          first: 1,
+        }),
+      ).retirements;
+      expect(rets.nodes[0]).toEqual(
+        expect.objectContaining({
+          id: forBuyer.creditRequest!.retirementId,
+          organizationId: gid('Organization', BUYER),
+        }),
+      );
     });
 
     const base = { organizationId: NORDIC, creditId: C2.id };
     const bad: [string, Record<string, unknown>, [string, string[]][]][] = [
-      ['both destinations', { ...base, action: 'TRANSFER', amount: '1', toOrganizationId: BUYER, toAddress: '0xabc' }, [['INVALID', ['input', 'toAddress']]]],
-      ['neither destination', { ...base, action: 'TRANSFER_RETIRE', amount: '1', retirement }, [['REQUIRED', ['input', 'toOrganizationId']]]],
+      [
+        'both destinations',
+        { ...base, action: 'TRANSFER', amount: '1', toOrganizationId: BUYER, toAddress: '0xabc' },
+        [['INVALID', ['input', 'toAddress']]],
+      ],
+      [
+        'neither destination',
+        { ...base, action: 'TRANSFER_RETIRE', amount: '1', retirement },
+        [['REQUIRED', ['input', 'toOrganizationId']]],
+      ],
       ['no retirement data', { ...base, action: 'RETIRE', amount: '1' }, [['REQUIRED', ['input', 'retirement']]]],
-      ['retirement without comment and beneficiary', { ...base, action: 'RETIRE', amount: '1', retirement: { reason: 'x' } }, [['REQUIRED', ['input', 'retirement', 'beneficiaryName']]]],
-      ['retirement data on a transfer', { ...base, action: 'TRANSFER', amount: '1', toOrganizationId: BUYER, retirement }, [['INVALID', ['input', 'retirement']]]],
-      ['a destination on a retirement', { ...base, action: 'RETIRE', amount: '1', toOrganizationId: BUYER, retirement }, [['INVALID', ['input', 'toOrganizationId']]]],
+      [
+        'retirement without comment and beneficiary',
+        { ...base, action: 'RETIRE', amount: '1', retirement: { reason: 'x' } },
+        [['REQUIRED', ['input', 'retirement', 'beneficiaryName']]],
+      ],
+      [
+        'retirement data on a transfer',
+        { ...base, action: 'TRANSFER', amount: '1', toOrganizationId: BUYER, retirement },
+        [['INVALID', ['input', 'retirement']]],
+      ],
+      [
+        'a destination on a retirement',
+        { ...base, action: 'RETIRE', amount: '1', toOrganizationId: BUYER, retirement },
+        [['INVALID', ['input', 'toOrganizationId']]],
+      ],
       ['zero amount', { ...base, action: 'CANCEL', amount: '0' }, [['INVALID', ['input', 'amount']]]],
       ['negative amount', { ...base, action: 'CANCEL', amount: '-5' }, [['INVALID', ['input', 'amount']]]],
       ['fractional amount', { ...base, action: 'CANCEL', amount: '1.5' }, [['INVALID', ['input', 'amount']]]],
-      ['amount above the balance', { ...base, action: 'CANCEL', amount: '100000' }, [['INSUFFICIENT_BALANCE', ['input', 'amount']]]],
-      ['unknown credit', { ...base, creditId: 'exPost-404-0xdead', action: 'CANCEL', amount: '1' }, [['NOT_FOUND', ['input', 'creditId']]]],
-      ['a credit the organization never held', { ...base, creditId: C3.id, action: 'CANCEL', amount: '1' }, [['NOT_FOUND', ['input', 'creditId']]]],
-      ['unknown receiving organization', { ...base, action: 'TRANSFER', amount: '1', toOrganizationId: 'de060000-0000-4000-8000-0000000000ff' }, [['NOT_FOUND', ['input', 'toOrganizationId']]]],
+      [
+        'amount above the balance',
+        { ...base, action: 'CANCEL', amount: '100000' },
+        [['INSUFFICIENT_BALANCE', ['input', 'amount']]],
+      ],
+      [
+        'unknown credit',
+        { ...base, creditId: 'exPost-404-0xdead', action: 'CANCEL', amount: '1' },
+        [['NOT_FOUND', ['input', 'creditId']]],
+      ],
+      [
+        'a credit the organization never held',
+        { ...base, creditId: C3.id, action: 'CANCEL', amount: '1' },
+        [['NOT_FOUND', ['input', 'creditId']]],
+      ],
+      [
+        'unknown receiving organization',
+        { ...base, action: 'TRANSFER', amount: '1', toOrganizationId: 'de060000-0000-4000-8000-0000000000ff' },
+        [['NOT_FOUND', ['input', 'toOrganizationId']]],
+      ],
     ];
     it.each(bad)('refuses %s with a clear user error and writes nothing', async (_name, input, expected) => {
-      const before = { inventory: await inventory(NORDIC, tokens.bob), requests: await requestCount(NORDIC, tokens.bob), ledger: await ledger(C2.id) };
+      const before = {
+        inventory: await inventory(NORDIC, tokens.bob),
+        requests: await requestCount(NORDIC, tokens.bob),
+        ledger: await ledger(C2.id),
+      };
       for (const run of [transact, requestAction]) {
         const res = await run(input);
         expect(res.creditRequest).toBeNull();
@@ -423,7 +823,12 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
 
     it('refuses an unknown action before anything runs', async () => {
       const before = await ledger(C2.id);
-      const res = await graphql(subgraph.url, TRANSACT, { input: { ...base, action: 'BURN', amount: '1' } }, { token: tokens.bob });
+      const res = await graphql(
+        subgraph.url,
+        TRANSACT,
+        { input: { ...base, action: 'BURN', amount: '1' } },
+        { token: tokens.bob },
+      );
       expect(codes(res)).toEqual(['BAD_USER_INPUT']);
       expect(res.errors![0]!.message).toContain('BURN');
       expect(await ledger(C2.id)).toEqual(before);
@@ -434,11 +839,33 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       const before = await ledger(C2.id);
       icr?.resetCalls();
       expect(codes(await graphql(subgraph.url, TRANSACT, { input }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
-      expect(codes(await graphql(subgraph.url, TRANSACT, { input: { ...input, idempotencyKey: 'not-a-member' } }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
+      expect(
+        codes(
+          await graphql(
+            subgraph.url,
+            TRANSACT,
+            { input: { ...input, idempotencyKey: 'not-a-member' } },
+            { token: tokens.alice },
+          ),
+        ),
+      ).toEqual(['FORBIDDEN']);
       expect(codes(await graphql(subgraph.url, TRANSACT, { input }))).toEqual(['UNAUTHENTICATED']);
-      expect(codes(await graphql(subgraph.url, REQUEST_ACTION, { input }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
-      expect(codes(await graphql(subgraph.url, REVIEW, { input: { organizationId: NORDIC, requestId: '00000000-0000-4000-8000-000000000000', state: 'ACCEPTED' } }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
-      expect((await graphql(subgraph.url, REQUESTS, { id: NORDIC }, { token: tokens.alice })).data).toEqual({ organization: null });
+      expect(codes(await graphql(subgraph.url, REQUEST_ACTION, { input }, { token: tokens.alice }))).toEqual([
+        'FORBIDDEN',
+      ]);
+      expect(
+        codes(
+          await graphql(
+            subgraph.url,
+            REVIEW,
+            { input: { organizationId: NORDIC, requestId: '00000000-0000-4000-8000-000000000000', state: 'ACCEPTED' } },
+            { token: tokens.alice },
+          ),
+        ),
+      ).toEqual(['FORBIDDEN']);
+      expect((await graphql(subgraph.url, REQUESTS, { id: NORDIC }, { token: tokens.alice })).data).toEqual({
+        organization: null,
+      });
       expect(await ledger(C2.id)).toEqual(before);
       if (mode === 'upstream') expect(icr!.calls).toEqual([]);
       // Admins act for every organization.
@@ -451,19 +878,45 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
   describe('credit requests', () => {
     it('a request reserves its amount; rejection releases it; a request is reviewed once', async () => {
       const start = Number(await held(NORDIC, tokens.bob, C2.id));
-      const pending = await requestAction({ organizationId: NORDIC, action: 'RETIRE', creditId: C2.id, amount: '400', retirement });
+      const pending = await requestAction({
+        organizationId: NORDIC,
+        action: 'RETIRE',
+        creditId: C2.id,
+        amount: '400',
+        retirement,
+      });
       expect(pending.userErrors).toEqual([]);
       expect(pending.creditRequest).toMatchObject({ state: 'PENDING', txId: null, amount: { amount: '400' } });
       expect(await held(NORDIC, tokens.bob, C2.id)).toBe(String(start - 400));
       expect((await ledger(C2.id)).reserved).toBe(400n);
       // The reserved tonnes cannot be requested, transferred or retired twice.
-      const again = await requestAction({ organizationId: NORDIC, action: 'CANCEL', creditId: C2.id, amount: String(start - 399) });
+      const again = await requestAction({
+        organizationId: NORDIC,
+        action: 'CANCEL',
+        creditId: C2.id,
+        amount: String(start - 399),
+      });
       expect(again.userErrors.map((e) => e.code)).toEqual(['INSUFFICIENT_BALANCE']);
-      const transfer = await transact({ organizationId: NORDIC, action: 'TRANSFER', creditId: C2.id, amount: String(start - 399), toOrganizationId: BUYER });
+      const transfer = await transact({
+        organizationId: NORDIC,
+        action: 'TRANSFER',
+        creditId: C2.id,
+        amount: String(start - 399),
+        toOrganizationId: BUYER,
+      });
       expect(transfer.userErrors.map((e) => e.code)).toEqual(['INSUFFICIENT_BALANCE']);
 
       const id = pending.creditRequest!.id;
-      expect(codes(await graphql(subgraph.url, REVIEW, { input: { organizationId: NORDIC, requestId: id, state: 'REJECTED' } }, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
+      expect(
+        codes(
+          await graphql(
+            subgraph.url,
+            REVIEW,
+            { input: { organizationId: NORDIC, requestId: id, state: 'REJECTED' } },
+            { token: tokens.alice },
+          ),
+        ),
+      ).toEqual(['FORBIDDEN']);
       const rejected = await review({ organizationId: NORDIC, requestId: id, state: 'REJECTED' });
       expect(rejected.creditRequest).toMatchObject({ id, state: 'REJECTED', txId: null });
       expect(await held(NORDIC, tokens.bob, C2.id)).toBe(String(start));
@@ -471,30 +924,64 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       const twice = await review({ organizationId: NORDIC, requestId: id, state: 'ACCEPTED' });
       expect(twice.userErrors.map((e) => [e.code, e.field])).toEqual([['CONFLICT', ['input', 'requestId']]]);
       expect(await held(NORDIC, tokens.bob, C2.id)).toBe(String(start));
-      const unknown = await review({ organizationId: NORDIC, requestId: '00000000-0000-4000-8000-000000000000', state: 'ACCEPTED' });
+      const unknown = await review({
+        organizationId: NORDIC,
+        requestId: '00000000-0000-4000-8000-000000000000',
+        state: 'ACCEPTED',
+      });
       expect(unknown.userErrors.map((e) => e.code)).toEqual(['NOT_FOUND']);
     });
 
     it('acceptance executes the reserved tonnes: the same serials move', async () => {
-      const pending = await requestAction({ organizationId: NORDIC, action: 'TRANSFER', creditId: C2.id, amount: '20', toOrganizationId: BUYER });
+      const pending = await requestAction({
+        organizationId: NORDIC,
+        action: 'TRANSFER',
+        creditId: C2.id,
+        amount: '20',
+        toOrganizationId: BUYER,
+      });
       const serials = pending.creditRequest!.serialization;
-      const accepted = await review({ organizationId: NORDIC, requestId: pending.creditRequest!.id, state: 'ACCEPTED' });
+      const accepted = await review({
+        organizationId: NORDIC,
+        requestId: pending.creditRequest!.id,
+        state: 'ACCEPTED',
+      });
       expect(accepted.userErrors).toEqual([]);
       expect(accepted.creditRequest).toMatchObject({ state: 'PROCESSED', serialization: serials });
       expect(accepted.creditRequest!.txId).toMatch(/^0x/);
       const buyer = (await inventory(BUYER, tokens.alice)).nodes.find((c) => c.id === C2.id)!;
       expect([buyer.amount.amount, buyer.serialization]).toEqual(['20', serials]);
-      const retire = await requestAction({ organizationId: BUYER, action: 'RETIRE', creditId: C2.id, amount: '20', retirement }, tokens.alice);
-      const done = await review({ organizationId: BUYER, requestId: retire.creditRequest!.id, state: 'ACCEPTED' }, tokens.alice);
+      const retire = await requestAction(
+        { organizationId: BUYER, action: 'RETIRE', creditId: C2.id, amount: '20', retirement },
+        tokens.alice,
+      );
+      const done = await review(
+        { organizationId: BUYER, requestId: retire.creditRequest!.id, state: 'ACCEPTED' },
+        tokens.alice,
+      );
       expect(done.creditRequest!.retirementId).not.toBeNull();
       expect(await held(BUYER, tokens.alice, C2.id)).toBe('0');
-      const listed = ok(await graphql<{ organization: { creditRequest: Request } }>(subgraph.url, `query($id: ID!, $r: ID!) { organization(id: $id) { creditRequest(id: $r) { ${REQUEST_FIELDS} } } }`, { id: BUYER, r: retire.creditRequest!.id }, { token: tokens.alice }));
+      const listed = ok(
+        await graphql<{ organization: { creditRequest: Request } }>(
+          subgraph.url,
+          `query($id: ID!, $r: ID!) { organization(id: $id) { creditRequest(id: $r) { ${REQUEST_FIELDS} } } }`,
+          { id: BUYER, r: retire.creditRequest!.id },
+          { token: tokens.alice },
+        ),
+      );
       expect(listed.organization.creditRequest.state).toBe('PROCESSED');
     });
   });
 
   describe('idempotency keys', () => {
-    const retire = { organizationId: BUYER, action: 'RETIRE', creditId: C3.id, amount: '10', retirement, idempotencyKey: 'claim-2026-q1' };
+    const retire = {
+      organizationId: BUYER,
+      action: 'RETIRE',
+      creditId: C3.id,
+      amount: '10',
+      retirement,
+      idempotencyKey: 'claim-2026-q1',
+    };
 
     it('the same key and input return the first request without acting again; another input is a mismatch', async () => {
       const first = await transact(retire, tokens.alice);
@@ -503,15 +990,26 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       expect(again.creditRequest!.id).toBe(first.creditRequest!.id);
       expect(await held(BUYER, tokens.alice, C3.id)).toBe('140');
       const other = await transact({ ...retire, amount: '11' }, tokens.alice);
-      expect(other.userErrors.map((e) => [e.code, e.field])).toEqual([['IDEMPOTENCY_MISMATCH', ['input', 'idempotencyKey']]]);
+      expect(other.userErrors.map((e) => [e.code, e.field])).toEqual([
+        ['IDEMPOTENCY_MISMATCH', ['input', 'idempotencyKey']],
+      ]);
       const asRequest = await requestAction(retire, tokens.alice);
       expect(asRequest.userErrors.map((e) => e.code)).toEqual(['IDEMPOTENCY_MISMATCH']);
       expect(await held(BUYER, tokens.alice, C3.id)).toBe('140');
-      expect((await transact({ ...retire, idempotencyKey: ' ' }, tokens.alice)).userErrors.map((e) => e.code)).toEqual(['INVALID']);
+      expect((await transact({ ...retire, idempotencyKey: ' ' }, tokens.alice)).userErrors.map((e) => e.code)).toEqual([
+        'INVALID',
+      ]);
     });
 
     it('20 concurrent identical requests with one key act once', async () => {
-      const input = { organizationId: BUYER, action: 'TRANSFER', creditId: C3.id, amount: '5', toOrganizationId: NORDIC, idempotencyKey: 'burst-1' };
+      const input = {
+        organizationId: BUYER,
+        action: 'TRANSFER',
+        creditId: C3.id,
+        amount: '5',
+        toOrganizationId: NORDIC,
+        idempotencyKey: 'burst-1',
+      };
       const results = await Promise.all(Array.from({ length: 20 }, () => transact(input, tokens.alice)));
       expect(results.flatMap((r) => r.userErrors)).toEqual([]);
       expect(new Set(results.map((r) => r.creditRequest!.id)).size).toBe(1);
@@ -526,7 +1024,11 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       expect(start).toBe(600n);
       const results = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
-          transact(i % 2 ? { organizationId: NORDIC, action: 'TRANSFER', creditId: C1.id, amount: '20', toOrganizationId: BUYER } : { organizationId: NORDIC, action: 'RETIRE', creditId: C1.id, amount: '20', retirement }),
+          transact(
+            i % 2
+              ? { organizationId: NORDIC, action: 'TRANSFER', creditId: C1.id, amount: '20', toOrganizationId: BUYER }
+              : { organizationId: NORDIC, action: 'RETIRE', creditId: C1.id, amount: '20', retirement },
+          ),
         ),
       );
       const succeeded = results.filter((r) => r.creditRequest);
@@ -535,7 +1037,9 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       // Upstream, the ICR inventory stops listing a credit once none of it is held: then NOT_FOUND.
       const refusals = new Set(refused.flatMap((r) => r.userErrors.map((e) => e.code)));
       expect(refusals.has('INSUFFICIENT_BALANCE') || (mode === 'upstream' && refusals.has('NOT_FOUND'))).toBe(true);
-      expect([...refusals].filter((c) => c !== 'INSUFFICIENT_BALANCE' && (mode === 'local' || c !== 'NOT_FOUND'))).toEqual([]);
+      expect(
+        [...refusals].filter((c) => c !== 'INSUFFICIENT_BALANCE' && (mode === 'local' || c !== 'NOT_FOUND')),
+      ).toEqual([]);
       // No serial was handed out twice.
       const serials = succeeded.map((r) => r.creditRequest!.serialization!);
       expect(new Set(serials).size).toBe(30);
@@ -547,14 +1051,33 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
     });
 
     it('transfers crossing between two organizations at once all complete', async () => {
-      expect((await transact({ organizationId: NORDIC, action: 'TRANSFER', creditId: C2.id, amount: '20', toOrganizationId: BUYER })).userErrors).toEqual([]);
+      expect(
+        (
+          await transact({
+            organizationId: NORDIC,
+            action: 'TRANSFER',
+            creditId: C2.id,
+            amount: '20',
+            toOrganizationId: BUYER,
+          })
+        ).userErrors,
+      ).toEqual([]);
       const nordic = Number(await held(NORDIC, tokens.bob, C2.id));
       const buyer = Number(await held(BUYER, tokens.alice, C2.id));
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           i % 2
-            ? transact({ organizationId: NORDIC, action: 'TRANSFER', creditId: C2.id, amount: '2', toOrganizationId: BUYER })
-            : transact({ organizationId: BUYER, action: 'TRANSFER', creditId: C2.id, amount: '1', toOrganizationId: NORDIC }, tokens.alice),
+            ? transact({
+                organizationId: NORDIC,
+                action: 'TRANSFER',
+                creditId: C2.id,
+                amount: '2',
+                toOrganizationId: BUYER,
+              })
+            : transact(
+                { organizationId: BUYER, action: 'TRANSFER', creditId: C2.id, amount: '1', toOrganizationId: NORDIC },
+                tokens.alice,
+              ),
         ),
       );
       expect(results.flatMap((r) => r.userErrors)).toEqual([]);
@@ -580,7 +1103,8 @@ describe.each(MODES)('retireCreditsForOffsetOrder (%s mode)', (mode) => {
       Object.assign(env, { ICR_BASE_URL: icr.url, ICR_API_TOKEN: FAKE_ICR_TOKEN, CO2TRUST_BASE_URL: co2trust.url });
     }
     subgraph = await startTestSubgraph('registry', mode, createRegistryApp, env);
-    if (mode === 'local') db = await openDatabase(subgraph.config, { name: 'registry', entities, migrationsPath: MIGRATIONS });
+    if (mode === 'local')
+      db = await openDatabase(subgraph.config, { name: 'registry', entities, migrationsPath: MIGRATIONS });
     for (const user of ['alice', 'admin'] as const) tokens[user] = await tokenFor(DEMO.users[user]);
   });
   afterAll(async () => {
@@ -590,7 +1114,8 @@ describe.each(MODES)('retireCreditsForOffsetOrder (%s mode)', (mode) => {
     await co2trust?.stop();
   });
 
-  const ledger = (creditId: string) => (mode === 'local' ? ledgerTotals(db!.fork(), creditId) : Promise.resolve(icrLedgerTotals(icr!.state, creditId)));
+  const ledger = (creditId: string) =>
+    mode === 'local' ? ledgerTotals(db!.fork(), creditId) : Promise.resolve(icrLedgerTotals(icr!.state, creditId));
 
   // The invariants of the ledger, after every scenario, for every credit; upstream, every ICR call kept to the document.
   afterEach(async () => {
@@ -598,34 +1123,101 @@ describe.each(MODES)('retireCreditsForOffsetOrder (%s mode)', (mode) => {
     if (icr) expect(undocumented(icr.calls)).toEqual([]);
   });
 
-  type OffsetRetirement = { id: string; registry: string; offsetOrderId: string; beneficiaryName: string; reason: string; comment: string; amount: { amount: string; unit: string }; vintage: number; serialization: string; creditId: string; organizationId: string; project: { id: string } };
+  type OffsetRetirement = {
+    id: string;
+    registry: string;
+    offsetOrderId: string;
+    beneficiaryName: string;
+    reason: string;
+    comment: string;
+    amount: { amount: string; unit: string };
+    vintage: number;
+    serialization: string;
+    creditId: string;
+    organizationId: string;
+    project: { id: string };
+  };
   type OffsetPayload = { retirements: OffsetRetirement[] | null; userErrors: UserErrors };
   const RETIRE_OFFSET = `mutation O($input: RetireCreditsForOffsetOrderInput!) { retireCreditsForOffsetOrder(input: $input) {
     retirements { id registry offsetOrderId beneficiaryName reason comment amount { amount unit } vintage serialization creditId organizationId project { id } }
     userErrors { field code message } } }`;
   const retireOffset = async (input: Record<string, unknown>) =>
-    ok(await graphql<{ retireCreditsForOffsetOrder: OffsetPayload }>(subgraph.url, RETIRE_OFFSET, { input }, { headers: service })).retireCreditsForOffsetOrder;
+    ok(
+      await graphql<{ retireCreditsForOffsetOrder: OffsetPayload }>(
+        subgraph.url,
+        RETIRE_OFFSET,
+        { input },
+        { headers: service },
+      ),
+    ).retireCreditsForOffsetOrder;
   const offsetInventory = async () =>
     Object.fromEntries(
-      holdings(ok(await graphql<{ organization: { inventory: Page<Holding> } }>(subgraph.url, INVENTORY, { id: OFFSETS, first: 50 }, { token: tokens.admin })).organization.inventory).nodes.map((c) => [c.id, c.amount.amount]),
+      holdings(
+        ok(
+          await graphql<{ organization: { inventory: Page<Holding> } }>(
+            subgraph.url,
+            INVENTORY,
+            { id: OFFSETS, first: 50 },
+            { token: tokens.admin },
+          ),
+        ).organization.inventory,
+      ).nodes.map((c) => [c.id, c.amount.amount]),
     );
   const orderRetirements = async (offsetOrderId: string) =>
-    ok(await graphql<{ _entities: { retirements: { id: string; registry: string; amount: { amount: string } }[] }[] }>(
-      subgraph.url,
-      `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetOrder { retirements { id registry amount { amount } } } } }`,
-      { r: [{ __typename: 'OffsetOrder', id: offsetOrderId }] },
-      {},
-    ))._entities[0]!.retirements;
+    ok(
+      await graphql<{ _entities: { retirements: { id: string; registry: string; amount: { amount: string } }[] }[] }>(
+        subgraph.url,
+        `
+          query ($r: [_Any!]!) {
+            _entities(representations: $r) {
+              ... on OffsetOrder {
+                retirements {
+                  id
+                  registry
+                  amount {
+                    amount
+                  }
+                }
+              }
+            }
+          }
+        `,
+        { r: [{ __typename: 'OffsetOrder', id: offsetOrderId }] },
+        {},
+      ),
+    )._entities[0]!.retirements;
   const ledgers = async (ids: string[]) => Promise.all(ids.map((id) => ledger(id)));
-  const input = (over: Record<string, unknown> = {}) => ({ offsetOrderId: OO[2], projectId: COOKSTOVES, tonnes: 12, beneficiaryName: 'Alice Buyer', idempotencyKey: `${OO[2]}:${DEMO.offsetBundles[0]}`, ...over });
+  const input = (over: Record<string, unknown> = {}) => ({
+    offsetOrderId: OO[2],
+    projectId: COOKSTOVES,
+    tonnes: 12,
+    beneficiaryName: 'Alice Buyer',
+    idempotencyKey: `${OO[2]}:${DEMO.offsetBundles[0]}`,
+    ...over,
+  });
 
   it('the demo offset inventory holds the three projects, and the demo orders carry what the marketplace sold', async () => {
-    expect(await offsetInventory()).toEqual({ [COOK22.id]: '555', [FOREST23.id]: '1000', [COOK23.id]: '400', [BIOCHAR24.id]: '1000' });
-    expect((await orderRetirements(OO[0])).map((r) => [r.id, r.amount.amount])).toEqual([[demoRetirementIds.icr[3], '10']]);
-    expect((await orderRetirements(OO[1])).map((r) => [r.id, r.amount.amount])).toEqual([[demoRetirementIds.icr[4], '35']]);
+    expect(await offsetInventory()).toEqual({
+      [COOK22.id]: '555',
+      [FOREST23.id]: '1000',
+      [COOK23.id]: '400',
+      [BIOCHAR24.id]: '1000',
+    });
+    expect((await orderRetirements(OO[0])).map((r) => [r.id, r.amount.amount])).toEqual([
+      [demoRetirementIds.icr[3], '10'],
+    ]);
+    expect((await orderRetirements(OO[1])).map((r) => [r.id, r.amount.amount])).toEqual([
+      [demoRetirementIds.icr[4], '35'],
+    ]);
     expect(await orderRetirements(OO[2])).toEqual([]);
     // The demo retirement replays for the key it was made with, in both modes.
-    const replay = await retireOffset({ offsetOrderId: OO[0], projectId: COOKSTOVES, tonnes: 10, beneficiaryName: 'Alice Buyer', idempotencyKey: `${OO[0]}:${DEMO.offsetBundles[0]}` });
+    const replay = await retireOffset({
+      offsetOrderId: OO[0],
+      projectId: COOKSTOVES,
+      tonnes: 10,
+      beneficiaryName: 'Alice Buyer',
+      idempotencyKey: `${OO[0]}:${DEMO.offsetBundles[0]}`,
+    });
     expect(replay.userErrors).toEqual([]);
     expect(replay.retirements!.map((r) => r.id)).toEqual([demoRetirementIds.icr[3]]);
     expect((await ledger(COOK22.id)).retired).toBe(45n);
@@ -650,16 +1242,38 @@ describe.each(MODES)('retireCreditsForOffsetOrder (%s mode)', (mode) => {
         project: { id: gid('Project', COOKSTOVES) },
       }),
     ]);
-    expect((await orderRetirements(OO[2])).map((r) => [r.id, r.registry, r.amount.amount])).toEqual([[res.retirements![0]!.id, 'ICR', '12']]);
+    expect((await orderRetirements(OO[2])).map((r) => [r.id, r.registry, r.amount.amount])).toEqual([
+      [res.retirements![0]!.id, 'ICR', '12'],
+    ]);
     expect(await offsetInventory()).toMatchObject({ [COOK22.id]: '543', [COOK23.id]: '400' });
     if (mode === 'upstream') {
       const posts = icr!.callsTo(`/organizations/${OFFSETS}/inventory/action/retire`, 'POST');
       expect(posts).toHaveLength(1);
       // Exactly the document's body: the offset order and the key stay in the registry's journal.
-      expect(posts[0]!.body).toEqual({ creditId: COOK22.id, amount: 12, retirementData: { reason: 'Carbon offsetting', beneficiaryName: 'Alice Buyer', comment: `Offset order ${OO[2]}: 12 t (key ${OO[2]}:${DEMO.offsetBundles[0]})` } });
+      expect(posts[0]!.body).toEqual({
+        creditId: COOK22.id,
+        amount: 12,
+        retirementData: {
+          reason: 'Carbon offsetting',
+          beneficiaryName: 'Alice Buyer',
+          comment: `Offset order ${OO[2]}: 12 t (key ${OO[2]}:${DEMO.offsetBundles[0]})`,
+        },
+      });
     } else {
-      const requests = ok(await graphql<{ organization: { creditRequests: Page<Request> } }>(subgraph.url, REQUESTS, { id: OFFSETS, first: 1 }, { token: tokens.admin })).organization.creditRequests;
-      expect(requests.nodes[0]).toMatchObject({ action: 'RETIRE', state: 'PROCESSED', retirementId: res.retirements![0]!.id, offsetOrderId: OO[2] });
+      const requests = ok(
+        await graphql<{ organization: { creditRequests: Page<Request> } }>(
+          subgraph.url,
+          REQUESTS,
+          { id: OFFSETS, first: 1 },
+          { token: tokens.admin },
+        ),
+      ).organization.creditRequests;
+      expect(requests.nodes[0]).toMatchObject({
+        action: 'RETIRE',
+        state: 'PROCESSED',
+        retirementId: res.retirements![0]!.id,
+        offsetOrderId: OO[2],
+      });
     }
   });
 
@@ -674,11 +1288,13 @@ describe.each(MODES)('retireCreditsForOffsetOrder (%s mode)', (mode) => {
     expect(inv[COOK22.id]).toBeUndefined();
     expect(inv[COOK23.id]).toBe('343');
     expect((await orderRetirements(OO[2])).map((r) => r.amount.amount).sort()).toEqual(['12', '543', '57']);
-    expect(((await ledger(COOK22.id)).retired)).toBe(600n);
+    expect((await ledger(COOK22.id)).retired).toBe(600n);
   });
 
   it('refuses an unknown project and invalid input with user errors', async () => {
-    const unknown = await retireOffset(input({ projectId: 'de0a0000-0000-4000-8000-0000000030ff', idempotencyKey: 'unknown-project' }));
+    const unknown = await retireOffset(
+      input({ projectId: 'de0a0000-0000-4000-8000-0000000030ff', idempotencyKey: 'unknown-project' }),
+    );
     expect(unknown.retirements).toBeNull();
     expect(unknown.userErrors.map((e) => [e.code, e.field])).toEqual([['NOT_FOUND', ['input', 'projectId']]]);
     const invalid = await retireOffset(input({ tonnes: 0, beneficiaryName: ' ', idempotencyKey: ' ' }));
@@ -696,15 +1312,23 @@ describe.each(MODES)('retireCreditsForOffsetOrder (%s mode)', (mode) => {
 
   it('INSUFFICIENT_BALANCE writes nothing: no retirement, no ledger change, the key stays free', async () => {
     const credits = [FOREST23.id, BIOCHAR24.id];
-    const before = { ledgers: await ledgers(credits), inventory: await offsetInventory(), order: await orderRetirements(OO[1]) };
-    const res = await retireOffset(input({ offsetOrderId: OO[1], projectId: DEMO.projects[0], tonnes: 1001, idempotencyKey: 'too-much' }));
+    const before = {
+      ledgers: await ledgers(credits),
+      inventory: await offsetInventory(),
+      order: await orderRetirements(OO[1]),
+    };
+    const res = await retireOffset(
+      input({ offsetOrderId: OO[1], projectId: DEMO.projects[0], tonnes: 1001, idempotencyKey: 'too-much' }),
+    );
     expect(res.retirements).toBeNull();
     expect(res.userErrors.map((e) => [e.code, e.field])).toEqual([['INSUFFICIENT_BALANCE', ['input', 'tonnes']]]);
     expect(await ledgers(credits)).toEqual(before.ledgers);
     expect(await offsetInventory()).toEqual(before.inventory);
     expect(await orderRetirements(OO[1])).toEqual(before.order);
     // Nothing was recorded for the key: it serves another request.
-    const later = await retireOffset(input({ offsetOrderId: OO[1], projectId: DEMO.projects[0], tonnes: 5, idempotencyKey: 'too-much' }));
+    const later = await retireOffset(
+      input({ offsetOrderId: OO[1], projectId: DEMO.projects[0], tonnes: 5, idempotencyKey: 'too-much' }),
+    );
     expect(later.userErrors).toEqual([]);
     expect(await offsetInventory()).toMatchObject({ [FOREST23.id]: '995' });
   });
@@ -716,9 +1340,13 @@ describe.each(MODES)('retireCreditsForOffsetOrder (%s mode)', (mode) => {
     expect(again).toEqual(first);
     expect(await offsetInventory()).toMatchObject({ [FOREST23.id]: '975' });
     for (const other of [{ tonnes: 21 }, { beneficiaryName: 'Bob Buyer' }, { reason: 'Another reason' }]) {
-      const res = await retireOffset(input({ projectId: DEMO.projects[0], tonnes: 20, idempotencyKey: 'forest-20', ...other }));
+      const res = await retireOffset(
+        input({ projectId: DEMO.projects[0], tonnes: 20, idempotencyKey: 'forest-20', ...other }),
+      );
       expect(res.retirements).toBeNull();
-      expect(res.userErrors.map((e) => [e.code, e.field])).toEqual([['IDEMPOTENCY_MISMATCH', ['input', 'idempotencyKey']]]);
+      expect(res.userErrors.map((e) => [e.code, e.field])).toEqual([
+        ['IDEMPOTENCY_MISMATCH', ['input', 'idempotencyKey']],
+      ]);
     }
     expect(await offsetInventory()).toMatchObject({ [FOREST23.id]: '975' });
     expect((await ledger(FOREST23.id)).retired).toBe(25n);
@@ -728,7 +1356,9 @@ describe.each(MODES)('retireCreditsForOffsetOrder (%s mode)', (mode) => {
     const burst = input({ projectId: DEMO.projects[1], tonnes: 7, idempotencyKey: 'burst-biochar' });
     const results = await Promise.all(Array.from({ length: 20 }, () => retireOffset(burst)));
     expect(results.flatMap((r) => r.userErrors)).toEqual([]);
-    expect(new Set(results.map((r) => r.retirements!.map((x) => x.id).join()))).toEqual(new Set([results[0]!.retirements![0]!.id]));
+    expect(new Set(results.map((r) => r.retirements!.map((x) => x.id).join()))).toEqual(
+      new Set([results[0]!.retirements![0]!.id]),
+    );
     expect(await offsetInventory()).toMatchObject({ [BIOCHAR24.id]: '993' });
     expect((await ledger(BIOCHAR24.id)).retired).toBe(7n);
   });
@@ -739,7 +1369,13 @@ describe.each(MODES)('retireCreditsForOffsetOrder (%s mode)', (mode) => {
     expect(codes(await graphql(subgraph.url, RETIRE_OFFSET, vars, { token: tokens.alice }))).toEqual(['FORBIDDEN']);
     expect(codes(await graphql(subgraph.url, RETIRE_OFFSET, vars, { token: tokens.admin }))).toEqual(['FORBIDDEN']);
     expect(codes(await graphql(subgraph.url, RETIRE_OFFSET, vars))).toEqual(['FORBIDDEN']);
-    expect(codes(await graphql(subgraph.url, RETIRE_OFFSET, vars, { headers: { authorization: 'Bearer not-the-service-token-0123456789abcdef' } }))).toEqual(['FORBIDDEN']);
+    expect(
+      codes(
+        await graphql(subgraph.url, RETIRE_OFFSET, vars, {
+          headers: { authorization: 'Bearer not-the-service-token-0123456789abcdef' },
+        }),
+      ),
+    ).toEqual(['FORBIDDEN']);
     expect(await ledgers([BIOCHAR24.id])).toEqual(before);
   });
 });
@@ -749,7 +1385,13 @@ describe('registry upstream client', () => {
   let co2trust: Co2TrustFake;
   const started: TestSubgraph[] = [];
   const start = async (env: Record<string, string> = {}) => {
-    const s = await startTestSubgraph('registry', 'upstream', createRegistryApp, { ICR_BASE_URL: icr.url, ICR_API_TOKEN: FAKE_ICR_TOKEN, CO2TRUST_BASE_URL: co2trust.url, UPSTREAM_RETRIES: '1', ...env });
+    const s = await startTestSubgraph('registry', 'upstream', createRegistryApp, {
+      ICR_BASE_URL: icr.url,
+      ICR_API_TOKEN: FAKE_ICR_TOKEN,
+      CO2TRUST_BASE_URL: co2trust.url,
+      UPSTREAM_RETRIES: '1',
+      ...env,
+    });
     started.push(s);
     return s;
   };
@@ -767,7 +1409,9 @@ describe('registry upstream client', () => {
     const s = await start({ ICR_API_VERSION: '2024-02-01' });
     icr.resetCalls();
     const res = await graphql(s.url, INVENTORY, { id: NORDIC }, { token: await tokenFor(DEMO.users.bob) });
-    expect(icr.calls.map((c) => [c.headers['x-icr-api-version'], c.headers.authorization])).toEqual([['2024-02-01', `Bearer ${FAKE_ICR_TOKEN}`]]);
+    expect(icr.calls.map((c) => [c.headers['x-icr-api-version'], c.headers.authorization])).toEqual([
+      ['2024-02-01', `Bearer ${FAKE_ICR_TOKEN}`],
+    ]);
     // The fake knows only the seed's version: the refusal is a coded error without the key.
     expect(codes(res)).toEqual(['BAD_USER_INPUT']);
     expect(JSON.stringify(res)).not.toContain(FAKE_ICR_TOKEN);
@@ -783,6 +1427,15 @@ describe('registry upstream client', () => {
     const refused = await graphql(wrongKey.url, INVENTORY, { id: NORDIC }, { token: bob });
     expect(codes(refused)).toEqual(['UNAUTHENTICATED']);
     expect(JSON.stringify([down, refused])).not.toContain('not-the-key');
-    expect(ok(await graphql<{ organization: { inventory: { totalCount: number } } }>(s.url, INVENTORY, { id: NORDIC }, { token: bob })).organization.inventory.totalCount).toBe(2);
+    expect(
+      ok(
+        await graphql<{ organization: { inventory: { totalCount: number } } }>(
+          s.url,
+          INVENTORY,
+          { id: NORDIC },
+          { token: bob },
+        ),
+      ).organization.inventory.totalCount,
+    ).toBe(2);
   });
 });

@@ -34,12 +34,19 @@ describe('reviewCreditRequest races (local mode)', () => {
     await subgraph?.stop();
   });
 
-  const send = (query: string, input: Record<string, unknown>) => graphql<Record<string, Payload>>(subgraph.url, query, { input }, { token: bob });
+  const send = (query: string, input: Record<string, unknown>) =>
+    graphql<Record<string, Payload>>(subgraph.url, query, { input }, { token: bob });
 
   it(`${PAIRS} accept/reject pairs of pending transfers all answer without an error`, async () => {
     const pending: string[] = [];
     for (let i = 0; i < PAIRS; i++) {
-      const res = await send(REQUEST, { organizationId: NORDIC, action: 'TRANSFER', creditId: C1.id, amount: '1', toOrganizationId: BUYER });
+      const res = await send(REQUEST, {
+        organizationId: NORDIC,
+        action: 'TRANSFER',
+        creditId: C1.id,
+        amount: '1',
+        toOrganizationId: BUYER,
+      });
       pending.push(res.data!.requestCreditAction!.creditRequest!.id);
     }
     const answers: GraphQLResponse<Record<string, Payload>>[] = await Promise.all(

@@ -13,7 +13,8 @@ export const productsFragment = graphql`
     last: { type: "Int" }
     before: { type: "String" }
   ) {
-    products(first: $first, after: $after, last: $last, before: $before, order: ASC) @connection(key: "RelayProducts_products") {
+    products(first: $first, after: $after, last: $last, before: $before, order: ASC)
+      @connection(key: "RelayProducts_products") {
       edges {
         node {
           id

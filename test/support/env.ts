@@ -54,13 +54,30 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
   // A subgraph a suite does not start is unreachable (port 9, discard), never a stack that happens
   // to run on the default ports of this machine.
   const absent = Object.fromEntries(
-    SUBGRAPHS.filter((n) => !env[`${n.toUpperCase()}_URL`] && !env[`${n.toUpperCase()}_PORT`]).map((n) => [`${n.toUpperCase()}_URL`, 'http://127.0.0.1:9/graphql']),
+    SUBGRAPHS.filter((n) => !env[`${n.toUpperCase()}_URL`] && !env[`${n.toUpperCase()}_PORT`]).map((n) => [
+      `${n.toUpperCase()}_URL`,
+      'http://127.0.0.1:9/graphql',
+    ]),
   );
-  return loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', ...TEST_SECRETS, DATABASE_URL: undefined, ...absent, ...env } as NodeJS.ProcessEnv);
+  return loadConfig({
+    LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
+    ...TEST_SECRETS,
+    DATABASE_URL: undefined,
+    ...absent,
+    ...env,
+  } as NodeJS.ProcessEnv);
 }
 
 /** A signed access token for a user, as `authenticate` would issue. */
-export async function tokenFor(user: { id: string; email: string; role: Role; name?: string }, opts: { ttlSeconds?: number; upstreamToken?: string } = {}) {
-  const { token } = await signToken({ ...user, upstreamToken: opts.upstreamToken }, TEST_SECRETS.JWT_SECRET, opts.ttlSeconds ?? 3600);
+export async function tokenFor(
+  user: { id: string; email: string; role: Role; name?: string },
+  opts: { ttlSeconds?: number; upstreamToken?: string } = {},
+) {
+  const { token } = await signToken(
+    { ...user, upstreamToken: opts.upstreamToken },
+    TEST_SECRETS.JWT_SECRET,
+    opts.ttlSeconds ?? 3600,
+  );
   return token;
 }

@@ -3,7 +3,13 @@
 // layer's timeout, hangs without forwarding, answers a 5xx (before or after the upstream acted) or
 // a 2xx whose body is not the record. Whether the upstream acted is read from the fake's own call
 // log; the proxy only counts what it did.
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type FaultKind =
@@ -64,7 +70,13 @@ export async function startFaultProxy(target: string, random: () => number = Mat
   const forward = (req: IncomingMessage, body: Buffer) =>
     new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
       const out = httpRequest(
-        { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host } },
+        {
+          host: to.hostname,
+          port: to.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: to.host },
+        },
         async (res) => {
           const chunks: Buffer[] = [];
           for await (const c of res) chunks.push(c as Buffer);
@@ -81,7 +93,9 @@ export async function startFaultProxy(target: string, random: () => number = Mat
     const body = Buffer.concat(chunks);
     const path = new URL(req.url ?? '/', 'http://proxy').pathname;
     const method = req.method ?? 'GET';
-    const fault = faults.find((f) => f.left > 0 && (!f.method || f.method === method) && (!f.pathPrefix || path.startsWith(f.pathPrefix)));
+    const fault = faults.find(
+      (f) => f.left > 0 && (!f.method || f.method === method) && (!f.pathPrefix || path.startsWith(f.pathPrefix)),
+    );
     const hit = fault && (fault.rate === undefined || random() < fault.rate) ? fault : undefined;
     if (hit) hit.left--;
     const action = hit?.kind ?? 'forward';

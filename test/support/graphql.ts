@@ -27,7 +27,16 @@ export async function graphql<T = Record<string, unknown>, V = Record<string, un
   };
   // Every request is signed as the gateway signs its own, so a suite may call a subgraph directly
   // as the gateway would (the gateway itself ignores the headers); `unsigned` sends it as anyone could.
-  if (!opts.unsigned) Object.assign(headers, signRequest(TEST_SIGNING_KEY, { method: 'POST', path: new URL(url).pathname, body, authorization: headers.authorization ?? null }));
+  if (!opts.unsigned)
+    Object.assign(
+      headers,
+      signRequest(TEST_SIGNING_KEY, {
+        method: 'POST',
+        path: new URL(url).pathname,
+        body,
+        authorization: headers.authorization ?? null,
+      }),
+    );
   const res = await fetch(url, { method: 'POST', headers, body });
   const text = await res.text();
   let answer: { data?: T; errors?: GraphQLResponse['errors']; extensions?: Record<string, unknown> };
@@ -36,14 +45,25 @@ export async function graphql<T = Record<string, unknown>, V = Record<string, un
   } catch {
     throw new Error(`Non-JSON response ${res.status}: ${text.slice(0, 200)}`);
   }
-  return { status: res.status, data: answer.data, errors: answer.errors, ...(answer.extensions ? { extensions: answer.extensions } : {}), headers: res.headers };
+  return {
+    status: res.status,
+    data: answer.data,
+    errors: answer.errors,
+    ...(answer.extensions ? { extensions: answer.extensions } : {}),
+    headers: res.headers,
+  };
 }
 
 /** A GET to a subgraph with the caller's token, signed as the gateway signs what it forwards. */
 export function gatewayGet(url: string, token?: string): Promise<Response> {
   const authorization = token ? `Bearer ${token}` : null;
   const { pathname, search } = new URL(url);
-  const signature = signRequest(TEST_SIGNING_KEY, { method: 'GET', path: `${pathname}${search}`, body: '', authorization });
+  const signature = signRequest(TEST_SIGNING_KEY, {
+    method: 'GET',
+    path: `${pathname}${search}`,
+    body: '',
+    authorization,
+  });
   return fetch(url, { headers: { ...signature, ...(authorization ? { authorization } : {}) } });
 }
 

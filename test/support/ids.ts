@@ -14,7 +14,9 @@ const all = (type: string, ids: readonly string[]) => ids.map((id) => toGlobalId
 
 /** The demo entities by their global ids, as the API answers them (arguments take them too). */
 export const DEMO_IDS = {
-  users: Object.fromEntries(Object.entries(DEMO.users).map(([name, user]) => [name, toGlobalId('User', user.id)])) as Record<keyof typeof DEMO.users, string>,
+  users: Object.fromEntries(
+    Object.entries(DEMO.users).map(([name, user]) => [name, toGlobalId('User', user.id)]),
+  ) as Record<keyof typeof DEMO.users, string>,
   suppliers: all('Supplier', DEMO.suppliers),
   products: all('Product', DEMO.products),
   bundleProduct: toGlobalId('Product', DEMO.bundleProduct),

@@ -27,10 +27,19 @@ interface Answer {
   errors?: { path?: Path }[];
 }
 
-function skipped(node: { directives?: readonly { name: { value: string }; arguments?: readonly { name: { value: string }; value: unknown }[] }[] }, variables: Record<string, unknown>): boolean {
+function skipped(
+  node: {
+    directives?: readonly {
+      name: { value: string };
+      arguments?: readonly { name: { value: string }; value: unknown }[];
+    }[];
+  },
+  variables: Record<string, unknown>,
+): boolean {
   for (const d of node.directives ?? []) {
     if (d.name.value !== 'skip' && d.name.value !== 'include') continue;
-    const arg = d.arguments?.find((a) => a.name.value === 'if')?.value as { kind: string; value?: boolean; name?: { value: string } } | undefined;
+    const arg = d.arguments?.find((a) => a.name.value === 'if')?.value as
+      { kind: string; value?: boolean; name?: { value: string } } | undefined;
     const value = arg?.kind === Kind.VARIABLE ? Boolean(variables[arg.name!.value]) : Boolean(arg?.value);
     if ((d.name.value === 'skip') === value) return true;
   }
@@ -59,19 +68,28 @@ function collect(
       const name = selection.alias?.value ?? selection.name.value;
       out.set(name, [...(out.get(name) ?? []), selection]);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      if (applies(selection.typeCondition?.name.value)) collect(schema, type, selection.selectionSet, fragments, variables, out);
+      if (applies(selection.typeCondition?.name.value))
+        collect(schema, type, selection.selectionSet, fragments, variables, out);
     } else {
       const fragment = fragments[selection.name.value];
-      if (fragment && applies(fragment.typeCondition.name.value)) collect(schema, type, fragment.selectionSet, fragments, variables, out);
+      if (fragment && applies(fragment.typeCondition.name.value))
+        collect(schema, type, fragment.selectionSet, fragments, variables, out);
     }
   }
   return out;
 }
 
-export function checkResponse(schema: GraphQLSchema, query: string | DocumentNode, variables: Record<string, unknown>, answer: Answer): string[] {
+export function checkResponse(
+  schema: GraphQLSchema,
+  query: string | DocumentNode,
+  variables: Record<string, unknown>,
+  answer: Answer,
+): string[] {
   const document = typeof query === 'string' ? parse(query) : query;
   const fragments = Object.fromEntries(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
   );
   const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
   if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return ['no operation'];
@@ -99,7 +117,12 @@ export function checkResponse(schema: GraphQLSchema, query: string | DocumentNod
     object(v as Record<string, unknown>, inner as GraphQLCompositeType, field.selectionSet!, path);
   };
 
-  const object = (v: Record<string, unknown>, type: GraphQLCompositeType, selectionSet: SelectionSetNode, path: Path) => {
+  const object = (
+    v: Record<string, unknown>,
+    type: GraphQLCompositeType,
+    selectionSet: SelectionSetNode,
+    path: Path,
+  ) => {
     let runtime: GraphQLObjectType | undefined;
     if (isObjectType(type)) runtime = type;
     else {
@@ -107,20 +130,25 @@ export function checkResponse(schema: GraphQLSchema, query: string | DocumentNod
       const named = typeof name === 'string' ? schema.getType(name) : undefined;
       if (!named || !isObjectType(named) || !schema.isSubType(type, named)) {
         // Without its __typename the object's type cannot be known: every possible type's fields may appear.
-        const possible = schema.getPossibleTypes(type).map((t) => collect(schema, t, selectionSet, fragments, variables));
+        const possible = schema
+          .getPossibleTypes(type)
+          .map((t) => collect(schema, t, selectionSet, fragments, variables));
         const allowed = new Set(possible.flatMap((m) => [...m.keys()]));
-        for (const key of Object.keys(v)) if (!allowed.has(key)) problems.push(`${[...path, key].join('.')}: not asked for`);
+        for (const key of Object.keys(v))
+          if (!allowed.has(key)) problems.push(`${[...path, key].join('.')}: not asked for`);
         return;
       }
       runtime = named;
     }
     const fields = collect(schema, runtime, selectionSet, fragments, variables);
-    for (const key of Object.keys(v)) if (!fields.has(key)) problems.push(`${[...path, key].join('.')}: not asked for by ${runtime.name}`);
+    for (const key of Object.keys(v))
+      if (!fields.has(key)) problems.push(`${[...path, key].join('.')}: not asked for by ${runtime.name}`);
     for (const [key, nodes] of fields) {
       const node = nodes[0]!;
       const name = node.name.value;
       if (name === '__typename') {
-        if (v[key] !== runtime.name) problems.push(`${[...path, key].join('.')}: ${String(v[key])} for a ${runtime.name}`);
+        if (v[key] !== runtime.name)
+          problems.push(`${[...path, key].join('.')}: ${String(v[key])} for a ${runtime.name}`);
         continue;
       }
       const def = runtime.getFields()[name];
@@ -128,7 +156,16 @@ export function checkResponse(schema: GraphQLSchema, query: string | DocumentNod
         problems.push(`${[...path, key].join('.')}: ${runtime.name} has no field ${name}`);
         continue;
       }
-      const merged: FieldNode = nodes.length === 1 || !node.selectionSet ? node : { ...node, selectionSet: { kind: Kind.SELECTION_SET, selections: nodes.flatMap((n) => n.selectionSet?.selections ?? []) } };
+      const merged: FieldNode =
+        nodes.length === 1 || !node.selectionSet
+          ? node
+          : {
+              ...node,
+              selectionSet: {
+                kind: Kind.SELECTION_SET,
+                selections: nodes.flatMap((n) => n.selectionSet?.selections ?? []),
+              },
+            };
       value(v[key], def.type, merged, [...path, key]);
     }
   };

@@ -39,12 +39,29 @@ async function startFakes(): Promise<{ env: Record<string, string>; fakes: Runni
   Object.assign(env, { CO2TRUST_BASE_URL: co2trust.url, CO2TRUST_BACKEND_SECRET_KEY: FAKE_CO2TRUST_SECRET });
   const optional: [string, (f: RunningFake & { env?: Record<string, string> }) => Record<string, string>][] = [
     ['icr-demo', (f) => ({ ICR_BASE_URL: f.url, ...f.env })],
-    ['carboncloud', (f) => ({ CARBONCLOUD_BASE_URL: f.url, CARBONCLOUD_TOKEN_URL: `${f.url}/realms/prod/protocol/openid-connect/token`, ...f.env })],
+    [
+      'carboncloud',
+      (f) => ({
+        CARBONCLOUD_BASE_URL: f.url,
+        CARBONCLOUD_TOKEN_URL: `${f.url}/realms/prod/protocol/openid-connect/token`,
+        ...f.env,
+      }),
+    ],
     // Lune's EUR client account, so quotes are priced in EUR as in local mode.
-    ['lune', (f) => ({ ...f.env, OFFSET_ORDERS_ACCOUNT_ID: LUNE_ACCOUNTS.liveEur.id, OFFSET_ORDERS_ACCOUNT_CURRENCY: LUNE_ACCOUNTS.liveEur.currency })],
+    [
+      'lune',
+      (f) => ({
+        ...f.env,
+        OFFSET_ORDERS_ACCOUNT_ID: LUNE_ACCOUNTS.liveEur.id,
+        OFFSET_ORDERS_ACCOUNT_CURRENCY: LUNE_ACCOUNTS.liveEur.currency,
+      }),
+    ],
   ];
   for (const [file, envOf] of optional) {
-    const mod = (await import(`../fakes/${file}.ts`)) as Record<string, () => Promise<RunningFake & { env?: Record<string, string> }>>;
+    const mod = (await import(`../fakes/${file}.ts`)) as Record<
+      string,
+      () => Promise<RunningFake & { env?: Record<string, string> }>
+    >;
     const start = Object.entries(mod).find(([k]) => k.startsWith('start'))?.[1];
     if (!start) continue;
     const fake = await start();
@@ -73,7 +90,9 @@ export async function startStack(mode: Mode, extraEnv: Record<string, string> = 
   let config!: Config;
   const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
   for (let attempt = 1; ; attempt++) {
-    const ports = Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (n) => [`${n.toUpperCase()}_PORT`, String(await freePort())])));
+    const ports = Object.fromEntries(
+      await Promise.all(SUBGRAPHS.map(async (n) => [`${n.toUpperCase()}_PORT`, String(await freePort())])),
+    );
     config = testConfig({ ...storage.env, ...fakeEnv, ...modeEnv, ...ports, ...extraEnv });
     let unserved: SubgraphApp<RequestContext> | undefined;
     try {

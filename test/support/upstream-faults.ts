@@ -9,7 +9,13 @@
 // - `unreadable`: the request takes effect and the caller gets a 200 whose JSON body is cut off;
 // - `unavailable`: the caller gets a 503 at once; the request never reaches the upstream.
 // The upstream fake's own call log says what took effect; `faults` says what was injected.
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type UpstreamFault = 'lose' | 'late' | 'hang' | 'error5xx' | 'unreadable' | 'unavailable';
@@ -42,7 +48,11 @@ interface Forwarded {
 }
 
 /** A plan that injects each fault of `faults` with its chance, on requests `applies` accepts. */
-export function randomFaults(faults: Partial<Record<UpstreamFault, number>>, applies: (req: ProxiedRequest) => boolean = () => true, random = Math.random): FaultPlan {
+export function randomFaults(
+  faults: Partial<Record<UpstreamFault, number>>,
+  applies: (req: ProxiedRequest) => boolean = () => true,
+  random = Math.random,
+): FaultPlan {
   return (req) => {
     if (!applies(req)) return null;
     let draw = random();
@@ -54,7 +64,10 @@ export function randomFaults(faults: Partial<Record<UpstreamFault, number>>, app
   };
 }
 
-export async function startUpstreamFaultProxy(target: string, opts: { delayMs?: number } = {}): Promise<UpstreamFaultProxy> {
+export async function startUpstreamFaultProxy(
+  target: string,
+  opts: { delayMs?: number } = {},
+): Promise<UpstreamFaultProxy> {
   const base = new URL(target);
   const delayMs = opts.delayMs ?? 1_500;
   let plan: FaultPlan = () => null;
@@ -65,12 +78,17 @@ export async function startUpstreamFaultProxy(target: string, opts: { delayMs?: 
   const forward = (req: IncomingMessage, body: Buffer): Promise<Forwarded> =>
     new Promise((resolve, reject) => {
       const headers = { ...req.headers, host: base.host };
-      const out = httpRequest({ host: base.hostname, port: base.port, method: req.method, path: req.url, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
+      const out = httpRequest(
+        { host: base.hostname, port: base.port, method: req.method, path: req.url, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+          res.on('error', reject);
+        },
+      );
       out.on('error', reject);
       out.end(body);
     });

@@ -53,20 +53,25 @@ describe('offset orders through Lune under lost, late, held and garbled answers 
 
   const start = async (env: Record<string, string | undefined>) => {
     let created!: MarketplaceApp;
-    const running = await startTestSubgraph('marketplace', 'upstream', async (config) => (created = await createMarketplaceApp(config)), {
-      ...lune.env,
-      // CO2Trust answers /health, so the subgraph's status is the offset-orders account's.
-      CO2TRUST_BASE_URL: co2trust.url,
-      OFFSET_ORDERS_BASE_URL: proxy.url,
-      OFFSET_ORDERS_ACCOUNT_ID: ACCOUNT.id,
-      OFFSET_ORDERS_ACCOUNT_CURRENCY: ACCOUNT.currency,
-      UPSTREAM_RETRIES: '1',
-      UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS),
-      UPSTREAM_BREAKER_THRESHOLD: '10000',
-      // No background pass unless a test asks for one: reads and retries settle outcomes here.
-      OFFSET_FLOW_RESUME_INTERVAL_MS: '3600000',
-      ...env,
-    } as Record<string, string>);
+    const running = await startTestSubgraph(
+      'marketplace',
+      'upstream',
+      async (config) => (created = await createMarketplaceApp(config)),
+      {
+        ...lune.env,
+        // CO2Trust answers /health, so the subgraph's status is the offset-orders account's.
+        CO2TRUST_BASE_URL: co2trust.url,
+        OFFSET_ORDERS_BASE_URL: proxy.url,
+        OFFSET_ORDERS_ACCOUNT_ID: ACCOUNT.id,
+        OFFSET_ORDERS_ACCOUNT_CURRENCY: ACCOUNT.currency,
+        UPSTREAM_RETRIES: '1',
+        UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS),
+        UPSTREAM_BREAKER_THRESHOLD: '10000',
+        // No background pass unless a test asks for one: reads and retries settle outcomes here.
+        OFFSET_FLOW_RESUME_INTERVAL_MS: '3600000',
+        ...env,
+      } as Record<string, string>,
+    );
     return { running, app: created };
   };
 
@@ -84,21 +89,31 @@ describe('offset orders through Lune under lost, late, held and garbled answers 
     await co2trust?.stop();
   });
 
-  const gql = <T,>(query: string, variables: Record<string, unknown> = {}, token = alice, url = subgraph.url) => graphql<T>(url, query, variables, { token });
+  const gql = <T>(query: string, variables: Record<string, unknown> = {}, token = alice, url = subgraph.url) =>
+    graphql<T>(url, query, variables, { token });
   const byMass = (amount: string, idempotencyKey?: string, token = alice, url = subgraph.url) =>
-    gql<{ createOffsetOrderByMass: OrderResult }>(BY_MASS, { input: { mass: { amount, unit: 'T' }, idempotencyKey } }, token, url);
-  const orderPosts = () => lune.calls.filter((c) => c.method === 'POST' && /^\/orders\/by-(mass|value|estimate)$/.test(c.path)).length;
+    gql<{ createOffsetOrderByMass: OrderResult }>(
+      BY_MASS,
+      { input: { mass: { amount, unit: 'T' }, idempotencyKey } },
+      token,
+      url,
+    );
+  const orderPosts = () =>
+    lune.calls.filter((c) => c.method === 'POST' && /^\/orders\/by-(mass|value|estimate)$/.test(c.path)).length;
   const listAll = async (token = alice, url = subgraph.url, first = 20) => {
     const out: Order[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: { offsetOrders: { nodes: Order[]; pageInfo: { hasNextPage: boolean; endCursor: string } } } = ok(await gql(LIST, { first, after }, token, url));
+      const page: { offsetOrders: { nodes: Order[]; pageInfo: { hasNextPage: boolean; endCursor: string } } } = ok(
+        await gql(LIST, { first, after }, token, url),
+      );
       out.push(...page.offsetOrders.nodes);
       if (!page.offsetOrders.pageInfo.hasNextPage) return out;
       after = page.offsetOrders.pageInfo.endCursor;
     }
   };
-  const journalRow = (db: MarketplaceApp, where: object) => db.database!.fork().findOneOrFail(OffsetOrderJournalEntry, where);
+  const journalRow = (db: MarketplaceApp, where: object) =>
+    db.database!.fork().findOneOrFail(OffsetOrderJournalEntry, where);
   const newBuyer = () => tokenFor({ id: randomUUID(), email: 'buyer@buyer.example', name: 'Buyer', role: 'USER' });
 
   describe('limits, before any call to Lune', () => {
@@ -106,7 +121,12 @@ describe('offset orders through Lune under lost, late, held and garbled answers 
       const orderCalls = () => lune.calls.filter((c) => c.path.startsWith('/orders')).length;
       const before = orderCalls();
       const res = ok(await byMass('999999999999', `huge-${randomUUID()}`)).createOffsetOrderByMass;
-      expect(res).toEqual({ offsetOrder: null, userErrors: [{ field: ['input', 'mass', 'amount'], code: 'INVALID', message: 'Quantity is at most 1000000000 t' }] });
+      expect(res).toEqual({
+        offsetOrder: null,
+        userErrors: [
+          { field: ['input', 'mass', 'amount'], code: 'INVALID', message: 'Quantity is at most 1000000000 t' },
+        ],
+      });
       expect(orderCalls()).toBe(before);
     });
 
@@ -114,14 +134,29 @@ describe('offset orders through Lune under lost, late, held and garbled answers 
       const posts = orderPosts();
       const quotes = () => lune.calls.filter((c) => c.path === '/orders/by-value/quote').length;
       const quoted = quotes();
-      const res = ok(await gql<{ createOffsetOrderByValue: OrderResult }>(BY_VALUE, { input: { value: '999999999999.99', currency: 'EUR' } })).createOffsetOrderByValue;
-      expect(res).toEqual({ offsetOrder: null, userErrors: [{ field: ['input', 'value'], code: 'INVALID', message: 'Quantity is at most 1000000000 t' }] });
-      const quote = ok(await gql<{ offsetQuoteByValue: { userErrors: UserError[] } }>(Q_VALUE, { input: { value: '999999999999.99', currency: 'EUR' } })).offsetQuoteByValue;
+      const res = ok(
+        await gql<{ createOffsetOrderByValue: OrderResult }>(BY_VALUE, {
+          input: { value: '999999999999.99', currency: 'EUR' },
+        }),
+      ).createOffsetOrderByValue;
+      expect(res).toEqual({
+        offsetOrder: null,
+        userErrors: [{ field: ['input', 'value'], code: 'INVALID', message: 'Quantity is at most 1000000000 t' }],
+      });
+      const quote = ok(
+        await gql<{ offsetQuoteByValue: { userErrors: UserError[] } }>(Q_VALUE, {
+          input: { value: '999999999999.99', currency: 'EUR' },
+        }),
+      ).offsetQuoteByValue;
       expect(quote.userErrors.map((e) => [e.code, e.field])).toEqual([['INVALID', ['input', 'value']]]);
       expect(quotes()).toBe(quoted + 2);
       expect(orderPosts()).toBe(posts);
       // A spend that cannot reach the limit goes straight to the order.
-      const small = ok(await gql<{ createOffsetOrderByValue: OrderResult }>(BY_VALUE, { input: { value: '1000.00', currency: 'EUR' } })).createOffsetOrderByValue;
+      const small = ok(
+        await gql<{ createOffsetOrderByValue: OrderResult }>(BY_VALUE, {
+          input: { value: '1000.00', currency: 'EUR' },
+        }),
+      ).createOffsetOrderByValue;
       expect(small.userErrors).toEqual([]);
       expect(quotes()).toBe(quoted + 2);
       expect(orderPosts()).toBe(posts + 1);
@@ -133,12 +168,24 @@ describe('offset orders through Lune under lost, late, held and garbled answers 
       // Without Lune-Account the key acts for its default account, which is in USD.
       const wrong = await start({ OFFSET_ORDERS_ACCOUNT_ID: undefined, OFFSET_ORDERS_ACCOUNT_CURRENCY: 'EUR' });
       try {
-        const health = (await (await fetch(new URL('/health', wrong.running.url))).json()) as { status: string; contract?: { upstream: string; route: string; field: string }[] };
+        const health = (await (await fetch(new URL('/health', wrong.running.url))).json()) as {
+          status: string;
+          contract?: { upstream: string; route: string; field: string }[];
+        };
         expect(health.status).toBe('degraded');
-        expect(health.contract).toEqual([expect.objectContaining({ upstream: 'lune', route: 'GET /accounts/me', field: 'currency' })]);
+        expect(health.contract).toEqual([
+          expect.objectContaining({ upstream: 'lune', route: 'GET /accounts/me', field: 'currency' }),
+        ]);
         const posts = orderPosts();
-        const res = await gql<{ createOffsetOrderByValue: OrderResult }>(BY_VALUE, { input: { value: '50', currency: 'EUR' } }, alice, wrong.running.url);
-        expect(res.errors?.map((e) => [e.extensions?.code, e.extensions?.reason])).toEqual([['UPSTREAM_UNAVAILABLE', 'ACCOUNT_CURRENCY_MISMATCH']]);
+        const res = await gql<{ createOffsetOrderByValue: OrderResult }>(
+          BY_VALUE,
+          { input: { value: '50', currency: 'EUR' } },
+          alice,
+          wrong.running.url,
+        );
+        expect(res.errors?.map((e) => [e.extensions?.code, e.extensions?.reason])).toEqual([
+          ['UPSTREAM_UNAVAILABLE', 'ACCOUNT_CURRENCY_MISMATCH'],
+        ]);
         expect(orderPosts()).toBe(posts);
       } finally {
         await wrong.running.stop();
@@ -177,7 +224,9 @@ describe('offset orders through Lune under lost, late, held and garbled answers 
       proxy.plan((r) => (r.method === 'POST' && r.path === '/orders/by-mass' ? 'hang' : null));
       const first = await byMass('2', key);
       proxy.plan(() => null);
-      expect(first.errors?.map((e) => [e.extensions?.code, e.extensions?.idempotencyKey])).toEqual([['UPSTREAM_OUTCOME_UNKNOWN', key]]);
+      expect(first.errors?.map((e) => [e.extensions?.code, e.extensions?.idempotencyKey])).toEqual([
+        ['UPSTREAM_OUTCOME_UNKNOWN', key],
+      ]);
       await proxy.release();
       const created = lune.ordersCreated();
       const posts = orderPosts();
@@ -215,13 +264,18 @@ describe('offset orders through Lune under lost, late, held and garbled answers 
       const buyer = await newBuyer();
       const created = lune.ordersCreated();
       const injected = proxy.faults.length;
-      proxy.plan(randomFaults({ lose: 0.06, late: 0.06, error5xx: 0.06, unreadable: 0.06, unavailable: 0.06 }, (r) => r.path.startsWith('/orders')));
+      proxy.plan(
+        randomFaults({ lose: 0.06, late: 0.06, error5xx: 0.06, unreadable: 0.06, unavailable: 0.06 }, (r) =>
+          r.path.startsWith('/orders'),
+        ),
+      );
       const answers: Record<string, number> = {};
       const place = async (key: string) => {
         for (let attempt = 1; attempt <= 40; attempt++) {
           const res: GraphQLResponse<{ createOffsetOrderByMass: OrderResult }> = await byMass('0.5', key, buyer);
           if (!res.errors?.length) return res.data!.createOffsetOrderByMass.offsetOrder!.id;
-          for (const e of res.errors) answers[String(e.extensions?.code)] = (answers[String(e.extensions?.code)] ?? 0) + 1;
+          for (const e of res.errors)
+            answers[String(e.extensions?.code)] = (answers[String(e.extensions?.code)] ?? 0) + 1;
         }
         throw new Error(`order ${key} never went through`);
       };
@@ -235,24 +289,37 @@ describe('offset orders through Lune under lost, late, held and garbled answers 
       expect(new Set(ids).size).toBe(100);
       expect(lune.ordersCreated()).toBe(created + 100);
       // Every failure the buyer saw was one of the two truthful ones.
-      expect(Object.keys(answers).filter((c) => c !== 'UPSTREAM_OUTCOME_UNKNOWN' && c !== 'UPSTREAM_UNAVAILABLE')).toEqual([]);
+      expect(
+        Object.keys(answers).filter((c) => c !== 'UPSTREAM_OUTCOME_UNKNOWN' && c !== 'UPSTREAM_UNAVAILABLE'),
+      ).toEqual([]);
       expect(proxy.faults.length - injected).toBeGreaterThan(20);
       const listed = await listAll(buyer);
       expect(new Set(listed.map((o) => o.id))).toEqual(new Set(ids));
-      expect(await app.database!.fork().count(OffsetOrderJournalEntry, { clientKey: { $in: keys }, state: { $ne: 'DONE' } })).toBe(0);
+      expect(
+        await app.database!.fork().count(OffsetOrderJournalEntry, { clientKey: { $in: keys }, state: { $ne: 'DONE' } }),
+      ).toBe(0);
     }, 120_000);
 
     it('a buyer’s list whose one order Lune cannot read answers the others, with a coded error naming that order', async () => {
       const buyer = await newBuyer();
       const ids: string[] = [];
-      for (const amount of ['1', '2', '3']) ids.push(ok(await byMass(amount, `part-${randomUUID()}`, buyer)).createOffsetOrderByMass.offsetOrder!.id);
+      for (const amount of ['1', '2', '3'])
+        ids.push(ok(await byMass(amount, `part-${randomUUID()}`, buyer)).createOffsetOrderByMass.offsetOrder!.id);
       const broken = localOf(ids[1]!);
       proxy.plan((r) => (r.method === 'GET' && r.path === `/orders/${broken}` ? 'error5xx' : null));
       const res = await gql<{ offsetOrders: { nodes: Order[] } | null }>(LIST, { first: 10 }, buyer);
       proxy.plan(() => null);
       expect(res.data?.offsetOrders?.nodes.map((o) => o.id)).toEqual([ids[2], ids[0]]);
       expect(res.errors).toEqual([
-        expect.objectContaining({ path: ['offsetOrders'], extensions: expect.objectContaining({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'lune', upstreamOrderId: broken, partial: true }) }),
+        expect.objectContaining({
+          path: ['offsetOrders'],
+          extensions: expect.objectContaining({
+            code: 'UPSTREAM_UNAVAILABLE',
+            upstream: 'lune',
+            upstreamOrderId: broken,
+            partial: true,
+          }),
+        }),
       ]);
     });
 
@@ -261,19 +328,48 @@ describe('offset orders through Lune under lost, late, held and garbled answers 
       const em = app.database!.fork();
       const old = new Date(Date.now() - 3600_000);
       for (let i = 0; i < 25; i++) {
-        em.create(OffsetOrderJournalEntry, { id: randomUUID(), ownerId: randomUUID(), clientKey: null, luneKey: `mkt1-never-${randomUUID()}`, requestHash: 'h', state: 'UNKNOWN', luneOrderId: null, createdAt: old, updatedAt: old });
+        em.create(OffsetOrderJournalEntry, {
+          id: randomUUID(),
+          ownerId: randomUUID(),
+          clientKey: null,
+          luneKey: `mkt1-never-${randomUUID()}`,
+          requestHash: 'h',
+          state: 'UNKNOWN',
+          luneOrderId: null,
+          createdAt: old,
+          updatedAt: old,
+        });
       }
       const key = `mkt1-arrived-${randomUUID()}`;
       const placed = await fetch(`${lune.url}/orders/by-mass`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${lune.env.OFFSET_ORDERS_API_KEY}`, 'lune-account': ACCOUNT.id, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${lune.env.OFFSET_ORDERS_API_KEY}`,
+          'lune-account': ACCOUNT.id,
+          'content-type': 'application/json',
+        },
         body: JSON.stringify({ mass: { amount: '1', unit: 't' }, idempotency_key: key }),
       });
       const orderId = ((await placed.json()) as { id: string }).id;
-      em.create(OffsetOrderJournalEntry, { id: randomUUID(), ownerId: randomUUID(), clientKey: null, luneKey: key, requestHash: 'h', state: 'UNKNOWN', luneOrderId: null, createdAt: new Date(), updatedAt: new Date() });
+      em.create(OffsetOrderJournalEntry, {
+        id: randomUUID(),
+        ownerId: randomUUID(),
+        clientKey: null,
+        luneKey: key,
+        requestHash: 'h',
+        state: 'UNKNOWN',
+        luneOrderId: null,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      });
       await em.flush();
       const log = createLogger('marketplace', 'silent');
-      const offsets = { api: createLuneApi(subgraph.config, log), account: null as unknown as LuneAccountCurrency, inFlight: new Map(), log };
+      const offsets = {
+        api: createLuneApi(subgraph.config, log),
+        account: null as unknown as LuneAccountCurrency,
+        inFlight: new Map(),
+        log,
+      };
       const journal = new OffsetOrderJournal(app.database!.fork());
       try {
         // First pass: the 20 oldest, none of which Lune has; they go to the back of the queue.
@@ -304,7 +400,11 @@ describe('offset orders through Lune under lost, late, held and garbled answers 
           row = await journalRow(background.app, { luneKey: key });
         }
         expect(row.state).toBe('DONE');
-        expect(lune.calls.filter((c) => c.method === 'GET' && c.path === `/orders/by-idempotency-key/${key}` && c.status === 200).length).toBeGreaterThan(0);
+        expect(
+          lune.calls.filter(
+            (c) => c.method === 'GET' && c.path === `/orders/by-idempotency-key/${key}` && c.status === 200,
+          ).length,
+        ).toBeGreaterThan(0);
       } finally {
         await background.running.stop();
       }

@@ -61,12 +61,33 @@ describe('exactly-once CO2Trust writes under faults', () => {
   beforeAll(async () => {
     fake = await startCo2TrustFake();
     proxy = await startFaultProxy(fake.url);
-    const env = { CO2TRUST_BASE_URL: proxy.url, CO2TRUST_BACKEND_SECRET_KEY: FAKE_CO2TRUST_SECRET, UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS), UPSTREAM_BREAKER_THRESHOLD: '100000', UPSTREAM_RETRIES: '2' };
-    [marketplace, payments] = await Promise.all([startTestSubgraph('marketplace', 'upstream', createMarketplaceApp, env), startTestSubgraph('payments', 'upstream', createPaymentsApp, env)]);
+    const env = {
+      CO2TRUST_BASE_URL: proxy.url,
+      CO2TRUST_BACKEND_SECRET_KEY: FAKE_CO2TRUST_SECRET,
+      UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS),
+      UPSTREAM_BREAKER_THRESHOLD: '100000',
+      UPSTREAM_RETRIES: '2',
+    };
+    [marketplace, payments] = await Promise.all([
+      startTestSubgraph('marketplace', 'upstream', createMarketplaceApp, env),
+      startTestSubgraph('payments', 'upstream', createPaymentsApp, env),
+    ]);
     const { admin, alice } = DEMO.users;
-    tokens = { admin: await tokenFor(admin, { upstreamToken: `co2t_${admin.id}` }), alice: await tokenFor(alice, { upstreamToken: `co2t_${alice.id}` }) };
+    tokens = {
+      admin: await tokenFor(admin, { upstreamToken: `co2t_${admin.id}` }),
+      alice: await tokenFor(alice, { upstreamToken: `co2t_${alice.id}` }),
+    };
     // Alice has money to transfer: a completed payment to her, as the upstream would hold it.
-    fake.state.paymentTransactions.push({ ...fake.state.paymentTransactions[0]!, id: randomUUID(), externalReference: 'writes-funding', payeeId: alice.id, status: 'COMPLETED', amount: { amount: dec('1000'), currency: 'EUR' }, type: 'ORDER', createdAt: new Date() });
+    fake.state.paymentTransactions.push({
+      ...fake.state.paymentTransactions[0]!,
+      id: randomUUID(),
+      externalReference: 'writes-funding',
+      payeeId: alice.id,
+      status: 'COMPLETED',
+      amount: { amount: dec('1000'), currency: 'EUR' },
+      type: 'ORDER',
+      createdAt: new Date(),
+    });
   }, 60_000);
   afterAll(async () => {
     await Promise.all([marketplace?.stop(), payments?.stop()]);
@@ -81,7 +102,8 @@ describe('exactly-once CO2Trust writes under faults', () => {
       who: 'alice',
       method: 'POST',
       path: () => `${CORE}/orders`,
-      query: 'mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } userErrors { code message } } }',
+      query:
+        'mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } userErrors { code message } } }',
       input: () => ({ productId: DEMO.products[0], quantity: '0.001', idempotencyKey: randomUUID() }),
       field: 'order',
     },
@@ -91,7 +113,8 @@ describe('exactly-once CO2Trust writes under faults', () => {
       who: 'alice',
       method: 'POST',
       path: () => `${CORE}/bundle-orders`,
-      query: 'mutation($input: CreateBundleOrderInput!) { createBundleOrder(input: $input) { order { id } userErrors { code message } } }',
+      query:
+        'mutation($input: CreateBundleOrderInput!) { createBundleOrder(input: $input) { order { id } userErrors { code message } } }',
       input: () => ({ bundleOrderId: DEMO.bundleOrders[0], quantity: '0.001', idempotencyKey: randomUUID() }),
       field: 'order',
     },
@@ -101,18 +124,30 @@ describe('exactly-once CO2Trust writes under faults', () => {
       who: 'admin',
       method: 'POST',
       path: (r) => `${CORE}/sync/${hashes.get(r)}`,
-      query: 'mutation($input: SyncOrderInput!) { syncOrder(input: $input) { order { id status } changed userErrors { code } } }',
+      query:
+        'mutation($input: SyncOrderInput!) { syncOrder(input: $input) { order { id status } changed userErrors { code } } }',
       input: (r) => ({ orderHash: hashes.get(r) }),
       field: 'order',
     },
     ...(['product', 'supplier', 'trader', 'impactPartner', 'nft'] as const).map((model): Write => {
       const Model = model[0]!.toUpperCase() + model.slice(1);
       const fields: Record<typeof model, (r: number) => Record<string, unknown>> = {
-        product: (r) => ({ name: `Product ${r}-${randomUUID()}`, productType: 'REMOVAL', supplierId: DEMO.suppliers[0], pricePerTonne: { amount: '12.50', currency: 'EUR' }, availableQuantity: '10' }),
+        product: (r) => ({
+          name: `Product ${r}-${randomUUID()}`,
+          productType: 'REMOVAL',
+          supplierId: DEMO.suppliers[0],
+          pricePerTonne: { amount: '12.50', currency: 'EUR' },
+          availableQuantity: '10',
+        }),
         supplier: (r) => ({ name: `Supplier ${r}-${randomUUID()}` }),
         trader: (r) => ({ name: `Trader ${r}-${randomUUID()}` }),
         impactPartner: (r) => ({ name: `Partner ${r}-${randomUUID()}` }),
-        nft: (r) => ({ name: `Nft ${r}`, tokenAddress: `0x${randomUUID().replaceAll('-', '')}`, tokenId: String(r), quantity: '1' }),
+        nft: (r) => ({
+          name: `Nft ${r}`,
+          tokenAddress: `0x${randomUUID().replaceAll('-', '')}`,
+          tokenId: String(r),
+          quantity: '1',
+        }),
       };
       return {
         name: `create${Model}`,
@@ -127,7 +162,13 @@ describe('exactly-once CO2Trust writes under faults', () => {
     }),
     ...(['product', 'supplier', 'trader', 'impactPartner', 'nft'] as const).map((model): Write => {
       const Model = model[0]!.toUpperCase() + model.slice(1);
-      const ids = { product: DEMO.products[1], supplier: DEMO.suppliers[1], trader: DEMO.traders[0], impactPartner: DEMO.impactPartners[0], nft: DEMO.nfts[0] };
+      const ids = {
+        product: DEMO.products[1],
+        supplier: DEMO.suppliers[1],
+        trader: DEMO.traders[0],
+        impactPartner: DEMO.impactPartners[0],
+        nft: DEMO.nfts[0],
+      };
       return {
         name: `update${Model}`,
         subgraph: 'marketplace',
@@ -145,7 +186,8 @@ describe('exactly-once CO2Trust writes under faults', () => {
       who: 'admin',
       method: 'POST',
       path: () => `${CORE}/mailing-list`,
-      query: 'mutation($input: SubscribeToMailingListInput!) { subscribeToMailingList(input: $input) { entry { id email } userErrors { code } } }',
+      query:
+        'mutation($input: SubscribeToMailingListInput!) { subscribeToMailingList(input: $input) { entry { id email } userErrors { code } } }',
       input: (r) => ({ email: `reader-${r}-${randomUUID().slice(0, 8)}@example.com` }),
       field: 'entry',
     },
@@ -155,8 +197,15 @@ describe('exactly-once CO2Trust writes under faults', () => {
       who: 'alice',
       method: 'POST',
       path: () => `${PAY}/bank-accounts`,
-      query: 'mutation($input: CreateBankAccountInput!) { createBankAccount(input: $input) { bankAccount { id ibanLast4 } userErrors { code message } } }',
-      input: (r) => ({ holderName: 'Alice Buyer', iban: iban(1000 + r), bic: 'COBADEFFXXX', currency: 'EUR', countryCode: 'DE' }),
+      query:
+        'mutation($input: CreateBankAccountInput!) { createBankAccount(input: $input) { bankAccount { id ibanLast4 } userErrors { code message } } }',
+      input: (r) => ({
+        holderName: 'Alice Buyer',
+        iban: iban(1000 + r),
+        bic: 'COBADEFFXXX',
+        currency: 'EUR',
+        countryCode: 'DE',
+      }),
       field: 'bankAccount',
     },
     {
@@ -165,16 +214,30 @@ describe('exactly-once CO2Trust writes under faults', () => {
       who: 'alice',
       method: 'POST',
       path: () => `${PAY}/transfers`,
-      query: 'mutation($input: CreateTransferInput!) { createTransfer(input: $input) { transfer { id amount { amount } } userErrors { code message } } }',
-      input: (r) => ({ bankAccountId: DEMO_PAYMENTS.bankAccounts.alice, amount: '0.01', currency: 'EUR', idempotencyKey: randomUUID(), reference: `round ${r}` }),
+      query:
+        'mutation($input: CreateTransferInput!) { createTransfer(input: $input) { transfer { id amount { amount } } userErrors { code message } } }',
+      input: (r) => ({
+        bankAccountId: DEMO_PAYMENTS.bankAccounts.alice,
+        amount: '0.01',
+        currency: 'EUR',
+        idempotencyKey: randomUUID(),
+        reference: `round ${r}`,
+      }),
       field: 'transfer',
     },
   ];
 
   type Answer = GraphQLResponse<Record<string, Record<string, unknown> | null>>;
   const send = (w: Write, input: Record<string, unknown>): Promise<Answer> =>
-    graphql(w.subgraph === 'marketplace' ? marketplace.url : payments.url, w.query, { input }, { token: tokens[w.who] }) as Promise<Answer>;
-  const record = (w: Write, res: Answer) => (res.data?.[w.name] as Record<string, unknown> | null | undefined)?.[w.field] as Record<string, unknown> | null | undefined;
+    graphql(
+      w.subgraph === 'marketplace' ? marketplace.url : payments.url,
+      w.query,
+      { input },
+      { token: tokens[w.who] },
+    ) as Promise<Answer>;
+  const record = (w: Write, res: Answer) =>
+    (res.data?.[w.name] as Record<string, unknown> | null | undefined)?.[w.field] as
+      Record<string, unknown> | null | undefined;
   const code = (res: Answer) => res.errors?.[0]?.extensions?.code;
 
   /**
@@ -187,64 +250,99 @@ describe('exactly-once CO2Trust writes under faults', () => {
       const res = await send(w, input);
       answers.push(res);
       if (code(res) !== 'UPSTREAM_OUTCOME_UNKNOWN' && code(res) !== 'UPSTREAM_UNAVAILABLE') return answers;
-      if (code(res) === 'UPSTREAM_OUTCOME_UNKNOWN') expect(res.errors![0]!.extensions!.idempotencyKey).toEqual(expect.any(String));
+      if (code(res) === 'UPSTREAM_OUTCOME_UNKNOWN')
+        expect(res.errors![0]!.extensions!.idempotencyKey).toEqual(expect.any(String));
       await sleep(SETTLE_MS / 4);
     }
     throw new Error(`${w.name}: no known outcome after ${maxTries} tries`);
   }
 
   /** Accepted requests of a write that reached the fake (its own call log). */
-  const accepted = (w: Write, r: number, since: number) => fake.calls.slice(since).filter((c) => c.method === w.method && c.path === w.path(r) && c.status >= 200 && c.status < 300).length;
+  const accepted = (w: Write, r: number, since: number) =>
+    fake.calls
+      .slice(since)
+      .filter((c) => c.method === w.method && c.path === w.path(r) && c.status >= 200 && c.status < 300).length;
 
-  const FIRST_ANSWER: Record<FaultKind, 'unknown' | 'result'> = { lose: 'unknown', late: 'unknown', hang: 'unknown', fail: 'unknown', failAfter: 'unknown', garble: 'result' };
+  const FIRST_ANSWER: Record<FaultKind, 'unknown' | 'result'> = {
+    lose: 'unknown',
+    late: 'unknown',
+    hang: 'unknown',
+    fail: 'unknown',
+    failAfter: 'unknown',
+    garble: 'result',
+  };
 
-  it.each(['lose', 'late', 'failAfter', 'hang', 'fail', 'garble'] as FaultKind[])('every write mutation under "%s": one upstream effect, a truthful answer', async (kind) => {
-    const r = ++round.n;
-    const hash = `0xsync${r}${randomUUID().replaceAll('-', '')}`;
-    hashes.set(r, hash);
-    fake.state.orders.push({ ...fake.state.orders.find((o) => o.buyerId === DEMO.users.alice.id)!, id: randomUUID(), orderHash: hash, status: 'PENDING', createdAt: new Date() });
-    proxy.clear();
-    const since = fake.calls.length;
-    for (const w of WRITES) proxy.inject({ kind, method: w.method, pathPrefix: w.path(r), status: 500, delayMs: TIMEOUT_MS * 2, body: { ok: true } });
-    const inputs = WRITES.map((w) => w.input(r));
-    const runs = await Promise.all(WRITES.map((w, i) => untilKnown(w, inputs[i]!)));
-    for (const [i, w] of WRITES.entries()) {
-      const answers = runs[i]!;
-      const first = answers[0]!;
-      const last = answers.at(-1)!;
-      const label = `${w.name} under ${kind}`;
-      expect([label, last.errors]).toEqual([label, undefined]);
-      expect([label, record(w, last)?.id]).toEqual([label, expect.any(String)]);
-      if (w.method === 'PUT') {
-        // A PUT sets what it sends: sent again safely, the record holds the input once.
-        expect([label, record(w, last)?.name]).toEqual([label, `Renamed ${r}`]);
-        continue;
-      }
-      expect([label, accepted(w, r, since)]).toEqual([label, 1]);
-      if (FIRST_ANSWER[kind] === 'unknown') {
-        expect([label, code(first)]).toEqual([label, 'UPSTREAM_OUTCOME_UNKNOWN']);
-      } else {
-        // Accepted, never UPSTREAM_CONTRACT (a machine loaded enough to trip the timeout makes it unknown, then settled).
-        expect([label, first.errors === undefined || code(first) === 'UPSTREAM_OUTCOME_UNKNOWN']).toEqual([label, true]);
-      }
-      const again = await send(w, inputs[i]!);
-      if (w.name === 'createBankAccount') {
-        // The upstream refuses a second account with the IBAN itself: a repeat is CONFLICT, as in local mode.
-        expect([label, (again.data?.[w.name] as { userErrors: { code: string }[] }).userErrors.map((e) => e.code)]).toEqual([label, ['CONFLICT']]);
-        continue;
-      }
-      // A repeat of a sync or a sign-up is run again, as local mode does: the same record, no second effect.
-      if (w.name === 'syncOrder' || w.name === 'subscribeToMailingList') {
+  it.each(['lose', 'late', 'failAfter', 'hang', 'fail', 'garble'] as FaultKind[])(
+    'every write mutation under "%s": one upstream effect, a truthful answer',
+    async (kind) => {
+      const r = ++round.n;
+      const hash = `0xsync${r}${randomUUID().replaceAll('-', '')}`;
+      hashes.set(r, hash);
+      fake.state.orders.push({
+        ...fake.state.orders.find((o) => o.buyerId === DEMO.users.alice.id)!,
+        id: randomUUID(),
+        orderHash: hash,
+        status: 'PENDING',
+        createdAt: new Date(),
+      });
+      proxy.clear();
+      const since = fake.calls.length;
+      for (const w of WRITES)
+        proxy.inject({
+          kind,
+          method: w.method,
+          pathPrefix: w.path(r),
+          status: 500,
+          delayMs: TIMEOUT_MS * 2,
+          body: { ok: true },
+        });
+      const inputs = WRITES.map((w) => w.input(r));
+      const runs = await Promise.all(WRITES.map((w, i) => untilKnown(w, inputs[i]!)));
+      for (const [i, w] of WRITES.entries()) {
+        const answers = runs[i]!;
+        const first = answers[0]!;
+        const last = answers.at(-1)!;
+        const label = `${w.name} under ${kind}`;
+        expect([label, last.errors]).toEqual([label, undefined]);
+        expect([label, record(w, last)?.id]).toEqual([label, expect.any(String)]);
+        if (w.method === 'PUT') {
+          // A PUT sets what it sends: sent again safely, the record holds the input once.
+          expect([label, record(w, last)?.name]).toEqual([label, `Renamed ${r}`]);
+          continue;
+        }
+        expect([label, accepted(w, r, since)]).toEqual([label, 1]);
+        if (FIRST_ANSWER[kind] === 'unknown') {
+          expect([label, code(first)]).toEqual([label, 'UPSTREAM_OUTCOME_UNKNOWN']);
+        } else {
+          // Accepted, never UPSTREAM_CONTRACT (a machine loaded enough to trip the timeout makes it unknown, then settled).
+          expect([label, first.errors === undefined || code(first) === 'UPSTREAM_OUTCOME_UNKNOWN']).toEqual([
+            label,
+            true,
+          ]);
+        }
+        const again = await send(w, inputs[i]!);
+        if (w.name === 'createBankAccount') {
+          // The upstream refuses a second account with the IBAN itself: a repeat is CONFLICT, as in local mode.
+          expect([
+            label,
+            (again.data?.[w.name] as { userErrors: { code: string }[] }).userErrors.map((e) => e.code),
+          ]).toEqual([label, ['CONFLICT']]);
+          continue;
+        }
+        // A repeat of a sync or a sign-up is run again, as local mode does: the same record, no second effect.
+        if (w.name === 'syncOrder' || w.name === 'subscribeToMailingList') {
+          expect([label, record(w, again)?.id]).toEqual([label, record(w, last)?.id]);
+          continue;
+        }
+        // A catalogue create has no key field: a repeat of one that succeeded is a new record, as in local mode.
+        if (w.name.startsWith('create') && !('idempotencyKey' in inputs[i]!)) continue;
+        // Asked again with the same key, the write is answered from the journal: nothing is sent.
         expect([label, record(w, again)?.id]).toEqual([label, record(w, last)?.id]);
-        continue;
+        expect([label, accepted(w, r, since)]).toEqual([label, 1]);
       }
-      // A catalogue create has no key field: a repeat of one that succeeded is a new record, as in local mode.
-      if (w.name.startsWith('create') && !('idempotencyKey' in inputs[i]!)) continue;
-      // Asked again with the same key, the write is answered from the journal: nothing is sent.
-      expect([label, record(w, again)?.id]).toEqual([label, record(w, last)?.id]);
-      expect([label, accepted(w, r, since)]).toEqual([label, 1]);
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 
   it('100 transfers under 30 % faults of every kind: 100 payouts, each answered with its own transfer', async () => {
     const transfer = WRITES.find((w) => w.name === 'createTransfer')!;
@@ -253,13 +351,26 @@ describe('exactly-once CO2Trust writes under faults', () => {
     const kinds: FaultKind[] = ['lose', 'late', 'hang', 'fail', 'failAfter', 'garble'];
     proxy.clear();
     // 30 % of the POSTs get a fault, the kind drawn per fault.
-    for (let i = 0; i < 400; i++) proxy.inject({ kind: kinds[Math.floor(random() * kinds.length)]!, method: 'POST', pathPrefix: `${PAY}/transfers`, rate: 0.3, status: 500, delayMs: TIMEOUT_MS * 2 });
+    for (let i = 0; i < 400; i++)
+      proxy.inject({
+        kind: kinds[Math.floor(random() * kinds.length)]!,
+        method: 'POST',
+        pathPrefix: `${PAY}/transfers`,
+        rate: 0.3,
+        status: 500,
+        delayMs: TIMEOUT_MS * 2,
+      });
     const inputs = Array.from({ length: 100 }, (_, i) => ({ ...transfer.input(0), reference: `payout ${i}` }));
     const results: Answer[][] = [];
-    for (let batch = 0; batch < 100; batch += 50) results.push(...(await Promise.all(inputs.slice(batch, batch + 50).map((input) => untilKnown(transfer, input, 40)))));
+    for (let batch = 0; batch < 100; batch += 50)
+      results.push(
+        ...(await Promise.all(inputs.slice(batch, batch + 50).map((input) => untilKnown(transfer, input, 40)))),
+      );
     proxy.clear();
     const made = fake.state.transfers.slice(before);
-    const faulted = proxy.log.filter((l) => l.path === `${PAY}/transfers` && l.method === 'POST' && l.action !== 'forward').length;
+    const faulted = proxy.log.filter(
+      (l) => l.path === `${PAY}/transfers` && l.method === 'POST' && l.action !== 'forward',
+    ).length;
     expect(faulted).toBeGreaterThan(10);
     expect(made).toHaveLength(100);
     expect(new Set(made.map((t) => t.reference)).size).toBe(100);
@@ -271,7 +382,10 @@ describe('exactly-once CO2Trust writes under faults', () => {
   describe('regressions', () => {
     const transferWrite = () => WRITES.find((w) => w.name === 'createTransfer')!;
     const byName = (name: string) => WRITES.find((w) => w.name === name)!;
-    type Payload = { transfer: { id: string } | null; userErrors: { code: string; message: string; field?: string[] }[] };
+    type Payload = {
+      transfer: { id: string } | null;
+      userErrors: { code: string; message: string; field?: string[] }[];
+    };
 
     it('a transfer is sent without an idempotency header or field the document does not define; the same key replays it, another request is IDEMPOTENCY_MISMATCH with nothing sent', async () => {
       proxy.clear();
@@ -283,10 +397,20 @@ describe('exactly-once CO2Trust writes under faults', () => {
       const posts = () => fake.calls.slice(since).filter((c) => c.method === 'POST' && c.path === `${PAY}/transfers`);
       expect(posts()).toHaveLength(1);
       expect(posts()[0]!.headers['idempotency-key']).toBeUndefined();
-      expect(Object.keys(posts()[0]!.body as object).sort()).toEqual(['amount', 'bank_account_id', 'currency', 'reference']);
+      expect(Object.keys(posts()[0]!.body as object).sort()).toEqual([
+        'amount',
+        'bank_account_id',
+        'currency',
+        'reference',
+      ]);
       expect(record(w, await send(w, input))!.id).toBe(id);
       const other = (await send(w, { ...input, amount: '0.02' })).data!.createTransfer as unknown as Payload;
-      expect(other).toEqual({ transfer: null, userErrors: [{ code: 'IDEMPOTENCY_MISMATCH', message: 'This idempotency key was used for a different transfer' }] });
+      expect(other).toEqual({
+        transfer: null,
+        userErrors: [
+          { code: 'IDEMPOTENCY_MISMATCH', message: 'This idempotency key was used for a different transfer' },
+        ],
+      });
       expect(posts()).toHaveLength(1);
     });
 
@@ -301,7 +425,9 @@ describe('exactly-once CO2Trust writes under faults', () => {
       expect(first.errors![0]!.message).toContain(String(input.idempotencyKey));
       const retry = await send(w, input);
       expect(retry.errors).toBeUndefined();
-      expect(fake.calls.slice(since).filter((c) => c.method === 'POST' && c.path === `${PAY}/transfers`)).toHaveLength(1);
+      expect(fake.calls.slice(since).filter((c) => c.method === 'POST' && c.path === `${PAY}/transfers`)).toHaveLength(
+        1,
+      );
       expect(fake.state.transfers.filter((t) => t.reference === input.reference)).toHaveLength(1);
       expect(record(w, retry)!.id).toBe(fake.state.transfers.find((t) => t.reference === input.reference)!.id);
     });
@@ -360,11 +486,30 @@ describe('exactly-once CO2Trust writes under faults', () => {
     it("upstream text never reaches a client: refusals are in the layer's words", async () => {
       proxy.clear();
       const transfer = transferWrite();
-      proxy.inject({ kind: 'fail', method: 'POST', pathPrefix: `${PAY}/transfers`, status: 404, body: { code: 'bank_account_not_found', message: 'Bank account DE89370400440532013000 of jane@example.com not found', field: 'bank_account_id' } });
+      proxy.inject({
+        kind: 'fail',
+        method: 'POST',
+        pathPrefix: `${PAY}/transfers`,
+        status: 404,
+        body: {
+          code: 'bank_account_not_found',
+          message: 'Bank account DE89370400440532013000 of jane@example.com not found',
+          field: 'bank_account_id',
+        },
+      });
       const missing = (await send(transfer, transfer.input(904))).data!.createTransfer as unknown as Payload;
-      expect(missing).toEqual({ transfer: null, userErrors: [{ code: 'NOT_FOUND', message: 'Bank account not found' }] });
+      expect(missing).toEqual({
+        transfer: null,
+        userErrors: [{ code: 'NOT_FOUND', message: 'Bank account not found' }],
+      });
       const product = byName('createProduct');
-      proxy.inject({ kind: 'fail', method: 'POST', pathPrefix: product.path(904), status: 400, body: { message: 'price_per_unit is required for jane@example.com' } });
+      proxy.inject({
+        kind: 'fail',
+        method: 'POST',
+        pathPrefix: product.path(904),
+        status: 400,
+        body: { message: 'price_per_unit is required for jane@example.com' },
+      });
       const refused = await send(product, product.input(904));
       expect(JSON.stringify(refused)).not.toMatch(/price_per_unit|jane@|DE89/);
       expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
@@ -375,7 +520,12 @@ describe('exactly-once CO2Trust writes under faults', () => {
       const email = `anon-${randomUUID().slice(0, 8)}@example.com`;
       const since = fake.calls.length;
       proxy.inject({ kind: 'lose', method: 'POST', pathPrefix: `${CORE}/mailing-list` });
-      const ask = () => graphql(marketplace.url, 'mutation($input: SubscribeToMailingListInput!) { subscribeToMailingList(input: $input) { entry { id } } }', { input: { email } });
+      const ask = () =>
+        graphql(
+          marketplace.url,
+          'mutation($input: SubscribeToMailingListInput!) { subscribeToMailingList(input: $input) { entry { id } } }',
+          { input: { email } },
+        );
       expect(codes(await ask())).toEqual(['UPSTREAM_OUTCOME_UNKNOWN']);
       expect(codes(await ask())).toEqual(['UPSTREAM_OUTCOME_UNKNOWN']);
       expect(fake.calls.slice(since).filter((c) => c.method === 'POST')).toHaveLength(1);
@@ -385,17 +535,41 @@ describe('exactly-once CO2Trust writes under faults', () => {
     it("a service's payment is recorded in the layer's own store (no route the document lacks), once per reference, and listed with the upstream's", async () => {
       proxy.clear();
       const since = fake.calls.length;
-      const RECORD = 'mutation($input: RecordPaymentTransactionInput!) { recordPaymentTransaction(input: $input) { paymentTransaction { id externalReference } userErrors { code message } } }';
-      const input = { externalReference: `offset-${randomUUID()}`, type: 'ORDER', typeId: DEMO.orders[0], payerId: DEMO.users.bob.id, payeeId: DEMO.users.alice.id, amount: '12.00', currency: 'EUR' };
+      const RECORD =
+        'mutation($input: RecordPaymentTransactionInput!) { recordPaymentTransaction(input: $input) { paymentTransaction { id externalReference } userErrors { code message } } }';
+      const input = {
+        externalReference: `offset-${randomUUID()}`,
+        type: 'ORDER',
+        typeId: DEMO.orders[0],
+        payerId: DEMO.users.bob.id,
+        payeeId: DEMO.users.alice.id,
+        amount: '12.00',
+        currency: 'EUR',
+      };
       const service = { authorization: `Bearer ${TEST_SECRETS.SERVICE_TOKEN}` };
-      type Rec = { recordPaymentTransaction: { paymentTransaction: { id: string } | null; userErrors: { code: string }[] } };
-      const first = ok(await graphql<Rec>(payments.url, RECORD, { input }, { headers: service })).recordPaymentTransaction;
-      const again = ok(await graphql<Rec>(payments.url, RECORD, { input }, { headers: service })).recordPaymentTransaction;
+      type Rec = {
+        recordPaymentTransaction: { paymentTransaction: { id: string } | null; userErrors: { code: string }[] };
+      };
+      const first = ok(
+        await graphql<Rec>(payments.url, RECORD, { input }, { headers: service }),
+      ).recordPaymentTransaction;
+      const again = ok(
+        await graphql<Rec>(payments.url, RECORD, { input }, { headers: service }),
+      ).recordPaymentTransaction;
       expect(again.paymentTransaction!.id).toBe(first.paymentTransaction!.id);
-      const other = ok(await graphql<Rec>(payments.url, RECORD, { input: { ...input, amount: '13.00' } }, { headers: service })).recordPaymentTransaction;
+      const other = ok(
+        await graphql<Rec>(payments.url, RECORD, { input: { ...input, amount: '13.00' } }, { headers: service }),
+      ).recordPaymentTransaction;
       expect(other.userErrors.map((e) => e.code)).toEqual(['IDEMPOTENCY_MISMATCH']);
       expect(fake.calls.slice(since).filter((c) => c.method === 'POST')).toEqual([]);
-      const listed = ok(await graphql<{ paymentTransactions: { nodes: { id: string }[] } }>(payments.url, `{ paymentTransactions(first: 100, filter: { type: ORDER, typeId: "${DEMO.orders[0]}" }) { nodes { id } } }`, {}, { token: tokens.alice }));
+      const listed = ok(
+        await graphql<{ paymentTransactions: { nodes: { id: string }[] } }>(
+          payments.url,
+          `{ paymentTransactions(first: 100, filter: { type: ORDER, typeId: "${DEMO.orders[0]}" }) { nodes { id } } }`,
+          {},
+          { token: tokens.alice },
+        ),
+      );
       expect(listed.paymentTransactions.nodes.map((n) => n.id)).toContain(first.paymentTransaction!.id);
     });
   });

@@ -1,12 +1,28 @@
 // Rows (grams, decimal text) to domain records (decimals) and back.
 import { dec, gramsToTonnes, tonnesToGrams } from '../../../lib/decimal.ts';
-import type { ContactValue, FootprintKind, FootprintRecord, ProductSupplierRecord, ResoldProductFields, ResoldProductRecord, SupplierPeriodRecord } from '../source.ts';
+import type {
+  ContactValue,
+  FootprintKind,
+  FootprintRecord,
+  ProductSupplierRecord,
+  ResoldProductFields,
+  ResoldProductRecord,
+  SupplierPeriodRecord,
+} from '../source.ts';
 import type { Footprint, ProductSupplier, ResoldProduct, SalesVolume, SupplierPeriod } from './entities.ts';
 
 const decOrNull = (v: string | null | undefined) => (v == null ? null : dec(v));
-const quantity = (value: string | null | undefined, unit: string | null | undefined) => (value != null && unit != null ? { value: dec(value), unit } : null);
+const quantity = (value: string | null | undefined, unit: string | null | undefined) =>
+  value != null && unit != null ? { value: dec(value), unit } : null;
 
-const BREAKDOWN_KEYS = ['packaging', 'processing', 'storage', 'transportation', 'other', 'embeddedFossilCarbon'] as const;
+const BREAKDOWN_KEYS = [
+  'packaging',
+  'processing',
+  'storage',
+  'transportation',
+  'other',
+  'embeddedFossilCarbon',
+] as const;
 const SPLIT_KEYS = ['landUseChange', 'landManagement', 'total'] as const;
 
 export const toRecord = {
@@ -68,7 +84,12 @@ export const toRecord = {
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
   }),
-  period: (p: SupplierPeriod): SupplierPeriodRecord => ({ id: p.id, supplierId: p.supplierId, validFrom: p.validFrom ?? null, validTo: p.validTo ?? null }),
+  period: (p: SupplierPeriod): SupplierPeriodRecord => ({
+    id: p.id,
+    supplierId: p.supplierId,
+    validFrom: p.validFrom ?? null,
+    validTo: p.validTo ?? null,
+  }),
 };
 
 export const toRow = {
@@ -93,7 +114,12 @@ export const toRow = {
     shipToLocation: f.shipToLocation,
   }),
   volumes: (productId: string, f: ResoldProductFields) =>
-    f.yearlySalesVolumes.map((v) => ({ id: `${productId}:${v.year}`, productId, year: v.year, grams: tonnesToGrams(v.tonnes) })),
+    f.yearlySalesVolumes.map((v) => ({
+      id: `${productId}:${v.year}`,
+      productId,
+      year: v.year,
+      grams: tonnesToGrams(v.tonnes),
+    })),
   footprint: (kind: FootprintKind, groupId: string, f: FootprintRecord) => {
     const breakdown: Record<string, string> = {};
     for (const k of BREAKDOWN_KEYS) breakdown[k] = f[k].toString();

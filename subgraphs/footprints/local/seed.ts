@@ -12,7 +12,17 @@ import type {
   ResoldProductRecord,
   SupplierPeriodRecord,
 } from '../source.ts';
-import { Footprint, Group, InvitationEmail, ProductSupplier, ResoldProduct, SalesVolume, SupplierContact, SupplierLink, SupplierPeriod } from './entities.ts';
+import {
+  Footprint,
+  Group,
+  InvitationEmail,
+  ProductSupplier,
+  ResoldProduct,
+  SalesVolume,
+  SupplierContact,
+  SupplierLink,
+  SupplierPeriod,
+} from './entities.ts';
 import { toRow } from './mapping.ts';
 
 const at = (iso: string) => new Date(iso);
@@ -116,8 +126,15 @@ export const demoResoldProducts: ResoldProductRecord[] = [
   },
 ];
 
-const footprint = (productId: string, total: string, parts: [string, string, string, string, string, string, string], updatedAt: string): FootprintRecord => {
-  const [flagLuc, flagLm, packaging, processing, storage, transportation, other] = parts.map(dec) as ReturnType<typeof dec>[];
+const footprint = (
+  productId: string,
+  total: string,
+  parts: [string, string, string, string, string, string, string],
+  updatedAt: string,
+): FootprintRecord => {
+  const [flagLuc, flagLm, packaging, processing, storage, transportation, other] = parts.map(dec) as ReturnType<
+    typeof dec
+  >[];
   const flagTotal = flagLuc!.add(flagLm!);
   return {
     resoldProductId: productId,
@@ -195,7 +212,13 @@ export const demoSupplierPeriods: (SupplierPeriodRecord & { productId: string })
 ];
 
 /** Data requests: one per product and supplier; `current` for the product's current supplier. */
-export const demoSupplierLinks: { productId: string; supplierId: string; status: LinkedProductStatus; current: boolean; updatedAt: Date }[] = [
+export const demoSupplierLinks: {
+  productId: string;
+  supplierId: string;
+  status: LinkedProductStatus;
+  current: boolean;
+  updatedAt: Date;
+}[] = [
   { productId: P[0], supplierId: S[1], status: 'CREATED', current: false, updatedAt: at('2025-01-06T08:00:00.000Z') },
   { productId: P[0], supplierId: S[0], status: 'SENT', current: true, updatedAt: at('2025-03-02T08:00:00.000Z') },
   { productId: P[1], supplierId: S[0], status: 'DECLINED', current: true, updatedAt: at('2025-03-10T08:00:00.000Z') },
@@ -205,7 +228,13 @@ export const demoSupplierLinks: { productId: string; supplierId: string; status:
 
 /** Anna was emailed by the first invitation; Erik was added to the supplier later. */
 export const demoInvitationEmails = [
-  { id: demoId(15, 0x200 + 1), supplierId: S[0], email: 'anna@oatmill.example', productIds: [P[0]], createdAt: at('2025-03-02T08:00:00.000Z') },
+  {
+    id: demoId(15, 0x200 + 1),
+    supplierId: S[0],
+    email: 'anna@oatmill.example',
+    productIds: [P[0]],
+    createdAt: at('2025-03-02T08:00:00.000Z'),
+  },
 ];
 
 /** Inserts the demo data set into an empty database; does nothing when groups exist. */
@@ -213,15 +242,37 @@ export async function seedFootprints(em: EntityManager): Promise<boolean> {
   if ((await em.count(Group, {})) > 0) return false;
   for (const g of demoGroups) em.create(Group, g);
   for (const p of demoResoldProducts) {
-    em.create(ResoldProduct, { id: p.id, groupId: p.groupId, ...toRow.productFields(p), createdAt: p.createdAt, updatedAt: p.updatedAt });
+    em.create(ResoldProduct, {
+      id: p.id,
+      groupId: p.groupId,
+      ...toRow.productFields(p),
+      createdAt: p.createdAt,
+      updatedAt: p.updatedAt,
+    });
     for (const v of toRow.volumes(p.id, p)) em.create(SalesVolume, v);
   }
   const groupOf = (productId: string) => demoResoldProducts.find((p) => p.id === productId)!.groupId;
   for (const f of demoFootprints) em.create(Footprint, toRow.footprint('FOOTPRINT', groupOf(f.resoldProductId), f));
   for (const f of demoBaselines) em.create(Footprint, toRow.footprint('BASELINE', groupOf(f.resoldProductId), f));
   for (const s of demoProductSuppliers) {
-    em.create(ProductSupplier, { id: s.id, groupId: s.groupId, name: s.name, customId: s.customId, status: s.status, createdAt: s.createdAt, updatedAt: s.updatedAt });
-    s.contacts.forEach((c, position) => em.create(SupplierContact, { id: `${s.id}:${position}`, supplierId: s.id, position, name: c.name, email: c.email }));
+    em.create(ProductSupplier, {
+      id: s.id,
+      groupId: s.groupId,
+      name: s.name,
+      customId: s.customId,
+      status: s.status,
+      createdAt: s.createdAt,
+      updatedAt: s.updatedAt,
+    });
+    s.contacts.forEach((c, position) =>
+      em.create(SupplierContact, {
+        id: `${s.id}:${position}`,
+        supplierId: s.id,
+        position,
+        name: c.name,
+        email: c.email,
+      }),
+    );
   }
   for (const p of demoSupplierPeriods) em.create(SupplierPeriod, p);
   for (const l of demoSupplierLinks) em.create(SupplierLink, { id: `${l.productId}:${l.supplierId}`, ...l });

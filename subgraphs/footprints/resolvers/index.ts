@@ -48,7 +48,9 @@ export const resolvers: Resolvers<Context> = {
 
   Mutation: {
     createResoldProduct: (_root, { input }, ctx) =>
-      mutationPayload('resoldProduct', () => ctx.source.createResoldProduct({ ...resoldProductFields(input), groupId: input.groupId })),
+      mutationPayload('resoldProduct', () =>
+        ctx.source.createResoldProduct({ ...resoldProductFields(input), groupId: input.groupId }),
+      ),
     updateResoldProduct: (_root, { input }, ctx) =>
       mutationPayload('resoldProduct', () => ctx.source.updateResoldProduct(input.id, resoldProductFields(input))),
     deleteResoldProduct: (_root, { input }, ctx) =>
@@ -57,15 +59,25 @@ export const resolvers: Resolvers<Context> = {
         return input.id;
       }),
     setSupplierPeriods: async (_root, { input }, ctx) => {
-      const periods = input.periods.map((p) => ({ id: p.id ?? null, supplierId: p.supplierId, validFrom: p.validFrom ?? null, validTo: p.validTo ?? null }));
+      const periods = input.periods.map((p) => ({
+        id: p.id ?? null,
+        supplierId: p.supplierId,
+        validFrom: p.validFrom ?? null,
+        validTo: p.validTo ?? null,
+      }));
       const payload = await mutationPayload('supplierPeriods', () => {
         checkSupplierPeriods(periods);
         return ctx.source.setSupplierPeriods(input.resoldProductId, periods);
       });
-      return { ...payload, resoldProduct: payload.supplierPeriods ? await ctx.loaders.resoldProduct.load(input.resoldProductId) : null };
+      return {
+        ...payload,
+        resoldProduct: payload.supplierPeriods ? await ctx.loaders.resoldProduct.load(input.resoldProductId) : null,
+      };
     },
     createProductSupplier: (_root, { input }, ctx) =>
-      mutationPayload('productSupplier', () => ctx.source.createProductSupplier({ ...productSupplierFields(input), groupId: input.groupId })),
+      mutationPayload('productSupplier', () =>
+        ctx.source.createProductSupplier({ ...productSupplierFields(input), groupId: input.groupId }),
+      ),
     updateProductSupplier: (_root, { input }, ctx) =>
       mutationPayload('productSupplier', () => ctx.source.updateProductSupplier(input.id, productSupplierPatch(input))),
     deleteProductSupplier: (_root, { input }, ctx) =>

@@ -21,8 +21,21 @@
 // `x-request-id`, logged with the request.
 import { z } from 'zod';
 import type { Config } from '../../../lib/config.ts';
-import { decimal, integer, jsonNumber, nullable, parseUpstream, timestamp, tolerantEnum } from '../../../lib/upstream-contract.ts';
-import { upstreamClient, UpstreamHttpError, UpstreamUnreachableError, type UpstreamClient } from '../../../lib/http-client.ts';
+import {
+  decimal,
+  integer,
+  jsonNumber,
+  nullable,
+  parseUpstream,
+  timestamp,
+  tolerantEnum,
+} from '../../../lib/upstream-contract.ts';
+import {
+  upstreamClient,
+  UpstreamHttpError,
+  UpstreamUnreachableError,
+  type UpstreamClient,
+} from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 
 const id = (v: string) => encodeURIComponent(v);
@@ -114,7 +127,12 @@ const footprint = z.object({
 const batchFootprint = footprint.extend({ productId: z.string() });
 
 /** Assumed: a period is the input's fields (lines 755-765) with its `id`; dates stay `YYYY-MM-DD` strings. */
-const period = z.object({ id: z.string(), supplierId: z.string(), validFrom: nullable(z.iso.date()), validTo: nullable(z.iso.date()) });
+const period = z.object({
+  id: z.string(),
+  supplierId: z.string(),
+  validFrom: nullable(z.iso.date()),
+  validTo: nullable(z.iso.date()),
+});
 
 /** Assumed: a contact is `{ name?, email }` (retailerapi.SupplierContact, line 932, lists no fields). */
 const contact = z.object({ name: nullable(z.string()), email: z.string() });
@@ -138,7 +156,11 @@ const linkedProduct = z.object({ id: z.string(), name: z.string(), status: linkS
 const inviteAnswer = z.object({ status: nullable(z.string()) });
 
 /** The OAuth2 password grant answer (RFC 6749 section 5.1; the document names only the grant, line 9). */
-export const tokenAnswer = z.object({ access_token: z.string().min(1), expires_in: integer, token_type: nullable(z.string()) });
+export const tokenAnswer = z.object({
+  access_token: z.string().min(1),
+  expires_in: integer,
+  token_type: nullable(z.string()),
+});
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH';
 
@@ -166,7 +188,9 @@ export const CARBONCLOUD_SCHEMAS = {
 export type CarbonCloudRoute = keyof typeof CARBONCLOUD_ROUTES;
 type Schemas = typeof CARBONCLOUD_SCHEMAS;
 export type CarbonCloudMethod<K extends CarbonCloudRoute> = keyof Schemas[K] & Method;
-export type CarbonCloudParsed<K extends CarbonCloudRoute, M extends CarbonCloudMethod<K>> = z.output<Schemas[K][M] & z.ZodType>;
+export type CarbonCloudParsed<K extends CarbonCloudRoute, M extends CarbonCloudMethod<K>> = z.output<
+  Schemas[K][M] & z.ZodType
+>;
 
 /** A route's name in errors and logs: the method and the path template, e.g. `GET /suppliers/{id}`. */
 export function carbonCloudRouteName(route: CarbonCloudRoute, method: Method): string {
@@ -189,7 +213,10 @@ export type CarbonCloudTokenResponse = z.output<typeof tokenAnswer>;
 
 // ---- request bodies: built by these schemas, numbers as JSON numbers as in the samples ------
 
-const optionalText = z.string().nullish().transform((v) => v ?? undefined);
+const optionalText = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? undefined);
 const optionalNumber = jsonNumber.nullish().transform((v) => v ?? undefined);
 
 /**
@@ -222,16 +249,27 @@ export type CarbonCloudProductBody = z.output<typeof productBody>;
 
 /** PUT /resold-products/{id}/suppliers (lines 752-776): `{ suppliers: [{ id?, supplierId, validFrom?, validTo? }] }`. */
 export const supplierPeriodsBody = z.object({
-  suppliers: z.array(z.object({ id: optionalText, supplierId: z.string(), validFrom: optionalText, validTo: optionalText })),
+  suppliers: z.array(
+    z.object({ id: optionalText, supplierId: z.string(), validFrom: optionalText, validTo: optionalText }),
+  ),
 });
 
 const contactBody = z.object({ email: z.string(), name: optionalText });
 
 /** POST /suppliers (lines 823-847). */
-export const createSupplierBody = z.object({ groupId: z.string(), name: z.string(), customId: optionalText, contacts: z.array(contactBody) });
+export const createSupplierBody = z.object({
+  groupId: z.string(),
+  name: z.string(),
+  customId: optionalText,
+  contacts: z.array(contactBody),
+});
 
 /** PATCH /suppliers/{id} (lines 930-949): only the fields given; `customId: null` clears it (assumed). */
-export const updateSupplierBody = z.object({ name: z.string().optional(), customId: z.string().nullable().optional(), contacts: z.array(contactBody).optional() });
+export const updateSupplierBody = z.object({
+  name: z.string().optional(),
+  customId: z.string().nullable().optional(),
+  contacts: z.array(contactBody).optional(),
+});
 
 /** POST /invites (lines 58-76); assumed: a product is `{ id }` (retailerapi.InviteProduct lists no fields). */
 export const inviteBody = z.object({ products: z.array(z.object({ id: z.string() })), supplierId: z.string() });
@@ -248,11 +286,21 @@ export class CarbonCloudToken {
   private pending: Promise<string> | null = null;
   private readonly logger: Logger | undefined;
 
-  constructor(auth: UpstreamClient, tokenUrl: string, credentials: { clientId: string; username: string; password: string }, logger?: Logger) {
+  constructor(
+    auth: UpstreamClient,
+    tokenUrl: string,
+    credentials: { clientId: string; username: string; password: string },
+    logger?: Logger,
+  ) {
     this.auth = auth;
     this.logger = logger;
     this.tokenPath = new URL(tokenUrl).pathname;
-    this.credentials = { client_id: credentials.clientId, grant_type: 'password', username: credentials.username, password: credentials.password };
+    this.credentials = {
+      client_id: credentials.clientId,
+      grant_type: 'password',
+      username: credentials.username,
+      password: credentials.password,
+    };
   }
 
   async get(): Promise<string> {
@@ -273,11 +321,21 @@ export class CarbonCloudToken {
   private async fetch(): Promise<string> {
     let res: CarbonCloudTokenResponse;
     try {
-      const body = await this.auth.json<unknown>({ method: 'POST', path: this.tokenPath, form: this.credentials, idempotent: true });
-      res = parseUpstream(tokenAnswer, body, { upstream: this.auth.name, route: `POST ${this.tokenPath}`, logger: this.logger });
+      const body = await this.auth.json<unknown>({
+        method: 'POST',
+        path: this.tokenPath,
+        form: this.credentials,
+        idempotent: true,
+      });
+      res = parseUpstream(tokenAnswer, body, {
+        upstream: this.auth.name,
+        route: `POST ${this.tokenPath}`,
+        logger: this.logger,
+      });
     } catch (error) {
       // A refused grant is a deployment problem, not the caller's: report the API as unavailable.
-      if (error instanceof UpstreamHttpError && error.status < 500) throw new UpstreamUnreachableError('carboncloud', 'the token endpoint refused the configured credentials');
+      if (error instanceof UpstreamHttpError && error.status < 500)
+        throw new UpstreamUnreachableError('carboncloud', 'the token endpoint refused the configured credentials');
       throw error;
     }
     const ttlMs = Math.max(0, res.expires_in) * 1000;
@@ -294,12 +352,21 @@ export interface CarbonCloudClients {
 
 /** One keep-alive client per process for the API and one for its token endpoint. */
 export function createCarbonCloudClients(config: Config, logger: Logger): CarbonCloudClients {
-  const auth = upstreamClient(config, logger, { name: 'carboncloud-auth', baseUrl: new URL(config.CARBONCLOUD_TOKEN_URL).origin, routes: { token: new URL(config.CARBONCLOUD_TOKEN_URL).pathname } });
-  const token = new CarbonCloudToken(auth, config.CARBONCLOUD_TOKEN_URL, {
-    clientId: config.CARBONCLOUD_CLIENT_ID,
-    username: config.CARBONCLOUD_USERNAME ?? '',
-    password: config.CARBONCLOUD_PASSWORD ?? '',
-  }, logger);
+  const auth = upstreamClient(config, logger, {
+    name: 'carboncloud-auth',
+    baseUrl: new URL(config.CARBONCLOUD_TOKEN_URL).origin,
+    routes: { token: new URL(config.CARBONCLOUD_TOKEN_URL).pathname },
+  });
+  const token = new CarbonCloudToken(
+    auth,
+    config.CARBONCLOUD_TOKEN_URL,
+    {
+      clientId: config.CARBONCLOUD_CLIENT_ID,
+      username: config.CARBONCLOUD_USERNAME ?? '',
+      password: config.CARBONCLOUD_PASSWORD ?? '',
+    },
+    logger,
+  );
   const api = upstreamClient(config, logger, {
     name: 'carboncloud',
     baseUrl: config.CARBONCLOUD_BASE_URL,

@@ -44,8 +44,14 @@ export const fromCarbonCloud = {
     alcoholPercentage: p.alcoholPercentage,
     packagingMaterial: p.packagingMaterial,
     packagingType: p.packagingType,
-    packagingWeight: p.packagingWeightValue !== null && p.packagingWeightUnit !== null ? { value: p.packagingWeightValue, unit: p.packagingWeightUnit } : null,
-    netQuantity: p.productNetQuantityValue !== null && p.productNetQuantityUnit !== null ? { value: p.productNetQuantityValue, unit: p.productNetQuantityUnit } : null,
+    packagingWeight:
+      p.packagingWeightValue !== null && p.packagingWeightUnit !== null
+        ? { value: p.packagingWeightValue, unit: p.packagingWeightUnit }
+        : null,
+    netQuantity:
+      p.productNetQuantityValue !== null && p.productNetQuantityUnit !== null
+        ? { value: p.productNetQuantityValue, unit: p.productNetQuantityUnit }
+        : null,
     pickUpLocation: p.pickUpLocation,
     productionLocation: p.productionLocation,
     shipToLocation: p.shipToLocation,
@@ -70,7 +76,12 @@ export const fromCarbonCloud = {
     updatedAt: f.updatedAt,
   }),
   engagement: (e: ParsedEngagement): EngagementRecord => ({ supplierId: e.id, name: e.name, status: e.status }),
-  period: (p: ParsedPeriod): SupplierPeriodRecord => ({ id: p.id, supplierId: p.supplierId, validFrom: p.validFrom, validTo: p.validTo }),
+  period: (p: ParsedPeriod): SupplierPeriodRecord => ({
+    id: p.id,
+    supplierId: p.supplierId,
+    validFrom: p.validFrom,
+    validTo: p.validTo,
+  }),
   supplier: (s: ParsedSupplier): ProductSupplierRecord => ({
     id: s.id,
     groupId: s.groupId,
@@ -81,7 +92,11 @@ export const fromCarbonCloud = {
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
   }),
-  linkedProduct: (l: ParsedLinkedProduct): LinkedProductRecord => ({ resoldProductId: l.id, name: l.name, status: l.status }),
+  linkedProduct: (l: ParsedLinkedProduct): LinkedProductRecord => ({
+    resoldProductId: l.id,
+    name: l.name,
+    status: l.status,
+  }),
 };
 
 /** The API's bodies carry numbers; the exact decimal goes out as its nearest JSON number (contract fakes). */
@@ -120,7 +135,11 @@ export const toCarbonCloud = {
     updatedAt: p.updatedAt.toISOString(),
   }),
   footprint: (f: FootprintRecord): CarbonCloudFootprint => {
-    const s = (v: LandSplitValue): CarbonCloudLandSplit => ({ landUseChange: num(v.landUseChange), landManagement: num(v.landManagement), total: num(v.total) });
+    const s = (v: LandSplitValue): CarbonCloudLandSplit => ({
+      landUseChange: num(v.landUseChange),
+      landManagement: num(v.landManagement),
+      total: num(v.total),
+    });
     return {
       calculationMethod: f.calculationMethod,
       embeddedFossilCarbon: num(f.embeddedFossilCarbon),

@@ -1,7 +1,12 @@
 import type { z } from 'zod';
 import { alignByKey } from '../../../lib/batch.ts';
 import { DomainError, ValidationErrors } from '../../../lib/errors.ts';
-import { UpstreamHttpError, UpstreamUnreachableError, type UpstreamClient, type UpstreamRequest } from '../../../lib/http-client.ts';
+import {
+  UpstreamHttpError,
+  UpstreamUnreachableError,
+  type UpstreamClient,
+  type UpstreamRequest,
+} from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import { parseUpstream, requestBody } from '../../../lib/upstream-contract.ts';
 import { afterKeyPage, keysetConnection, type ConnectionArgs } from '../../../lib/connection.ts';
@@ -53,9 +58,13 @@ async function asUserErrors<T>(field: string, run: () => Promise<T>): Promise<T>
     return await run();
   } catch (error) {
     if (!(error instanceof UpstreamHttpError)) throw error;
-    if (error.status === 400 || error.status === 422) throw new ValidationErrors([{ code: 'INVALID', message: messageOf(error.body, 'CarbonCloud rejected the request'), field: null }]);
+    if (error.status === 400 || error.status === 422)
+      throw new ValidationErrors([
+        { code: 'INVALID', message: messageOf(error.body, 'CarbonCloud rejected the request'), field: null },
+      ]);
     if (error.status === 404) throw new DomainError('NOT_FOUND', messageOf(error.body, 'Not found'), field);
-    if (error.status === 409) throw new DomainError('CONFLICT', messageOf(error.body, 'CarbonCloud reported a conflict'), field);
+    if (error.status === 409)
+      throw new DomainError('CONFLICT', messageOf(error.body, 'CarbonCloud reported a conflict'), field);
     throw error;
   }
 }
@@ -77,21 +86,38 @@ class RetailerApi {
     try {
       return await run();
     } catch (error) {
-      if (error instanceof UpstreamHttpError && error.status === 401) throw new UpstreamUnreachableError('carboncloud', 'the API refused the retailer account');
+      if (error instanceof UpstreamHttpError && error.status === 401)
+        throw new UpstreamUnreachableError('carboncloud', 'the API refused the retailer account');
       throw error;
     }
   }
-  private parse<K extends CarbonCloudRoute, M extends CarbonCloudMethod<K>>(route: K, method: M, body: unknown): CarbonCloudParsed<K, M> {
+  private parse<K extends CarbonCloudRoute, M extends CarbonCloudMethod<K>>(
+    route: K,
+    method: M,
+    body: unknown,
+  ): CarbonCloudParsed<K, M> {
     const schema = CARBONCLOUD_SCHEMAS[route][method] as z.ZodType;
-    return parseUpstream(schema, body, { upstream: this.client.name, route: carbonCloudRouteName(route, method), logger: this.logger }) as CarbonCloudParsed<K, M>;
+    return parseUpstream(schema, body, {
+      upstream: this.client.name,
+      route: carbonCloudRouteName(route, method),
+      logger: this.logger,
+    }) as CarbonCloudParsed<K, M>;
   }
   /** The parsed answer of `route` with `method`. */
-  async json<K extends CarbonCloudRoute, M extends CarbonCloudMethod<K>>(route: K, method: M, req: Omit<UpstreamRequest, 'method'>): Promise<CarbonCloudParsed<K, M>> {
+  async json<K extends CarbonCloudRoute, M extends CarbonCloudMethod<K>>(
+    route: K,
+    method: M,
+    req: Omit<UpstreamRequest, 'method'>,
+  ): Promise<CarbonCloudParsed<K, M>> {
     const body = await this.guard(() => this.client.json<unknown>({ ...req, method }));
     return this.parse(route, method, body);
   }
   /** Like `json`, but a 404 or 204 is null. */
-  async jsonOrNull<K extends CarbonCloudRoute, M extends CarbonCloudMethod<K>>(route: K, method: M, req: Omit<UpstreamRequest, 'method'>): Promise<CarbonCloudParsed<K, M> | null> {
+  async jsonOrNull<K extends CarbonCloudRoute, M extends CarbonCloudMethod<K>>(
+    route: K,
+    method: M,
+    req: Omit<UpstreamRequest, 'method'>,
+  ): Promise<CarbonCloudParsed<K, M> | null> {
     const body = await this.guard(() => this.client.jsonOrNull<unknown>({ ...req, method }));
     return body === null ? null : this.parse(route, method, body);
   }
@@ -110,11 +136,16 @@ export class UpstreamFootprintsSource implements FootprintsSource {
 
   async groups() {
     const rows = await this.client.json('groups', 'GET', { path: R.groups });
-    return rows.map((g) => ({ id: g.id, name: g.name })).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+    return rows
+      .map((g) => ({ id: g.id, name: g.name }))
+      .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   }
 
   private listPage(groupId: string, from: string | null, limit: number) {
-    return this.client.json('resoldProducts', 'GET', { path: R.resoldProducts, query: { groupId, from: from ?? undefined, limit } });
+    return this.client.json('resoldProducts', 'GET', {
+      path: R.resoldProducts,
+      query: { groupId, from: from ?? undefined, limit },
+    });
   }
 
   async resoldProducts(groupId: string, args: ConnectionArgs) {
@@ -127,26 +158,35 @@ export class UpstreamFootprintsSource implements FootprintsSource {
     if (!hasNextPage && rows.length === limit && ask === limit) {
       hasNextPage = (await this.listPage(groupId, rows.at(-1)!.id, 1)).length > 0;
     }
-    const connection = keysetConnection(rows.map(fromCarbonCloud.product), page, (p) => p.id, { hasPreviousPage: afterKey !== null });
+    const connection = keysetConnection(rows.map(fromCarbonCloud.product), page, (p) => p.id, {
+      hasPreviousPage: afterKey !== null,
+    });
     return { ...connection, pageInfo: { ...connection.pageInfo, hasNextPage } };
   }
 
   resoldProductsByIds(ids: readonly string[]) {
-    return Promise.all(ids.map(async (id) => {
-      const p = await this.client.jsonOrNull('resoldProduct', 'GET', { path: R.resoldProduct(id) });
-      return p && fromCarbonCloud.product(p);
-    }));
+    return Promise.all(
+      ids.map(async (id) => {
+        const p = await this.client.jsonOrNull('resoldProduct', 'GET', { path: R.resoldProduct(id) });
+        return p && fromCarbonCloud.product(p);
+      }),
+    );
   }
 
   async createResoldProduct(fields: ResoldProductFields & { groupId: string }) {
     const p = await asUserErrors('input.groupId', () =>
-      this.client.json('resoldProducts', 'POST', { path: R.resoldProducts, body: { ...toCarbonCloud.productBody(fields), groupId: fields.groupId } }),
+      this.client.json('resoldProducts', 'POST', {
+        path: R.resoldProducts,
+        body: { ...toCarbonCloud.productBody(fields), groupId: fields.groupId },
+      }),
     );
     return fromCarbonCloud.product(p);
   }
 
   async updateResoldProduct(id: string, fields: ResoldProductFields) {
-    const p = await asUserErrors('input.id', () => this.client.json('resoldProduct', 'PUT', { path: R.resoldProduct(id), body: toCarbonCloud.productBody(fields) }));
+    const p = await asUserErrors('input.id', () =>
+      this.client.json('resoldProduct', 'PUT', { path: R.resoldProduct(id), body: toCarbonCloud.productBody(fields) }),
+    );
     return fromCarbonCloud.product(p);
   }
 
@@ -155,7 +195,10 @@ export class UpstreamFootprintsSource implements FootprintsSource {
   }
 
   private async feed(route: 'resoldProductUpdates' | 'footprintUpdates' | 'footprintBaselineUpdates', q: FeedQuery) {
-    const rows = await this.client.json(route, 'GET', { path: R[route], query: { groupId: q.groupId, since: q.since ?? undefined, limit: q.limit } });
+    const rows = await this.client.json(route, 'GET', {
+      path: R[route],
+      query: { groupId: q.groupId, since: q.since ?? undefined, limit: q.limit },
+    });
     return rows.map((r) => ({ resoldProductId: r.id, updatedAt: r.updatedAt }));
   }
 
@@ -187,44 +230,77 @@ export class UpstreamFootprintsSource implements FootprintsSource {
       }
     }
     const found = (await Promise.all(calls)).flat();
-    return alignByKey(products.map((p) => p.id), found, (f) => f.resoldProductId);
+    return alignByKey(
+      products.map((p) => p.id),
+      found,
+      (f) => f.resoldProductId,
+    );
   }
 
   currentSuppliers(productIds: readonly string[]) {
-    return Promise.all(productIds.map(async (id) => {
-      const e = await this.client.jsonOrNull('currentSupplier', 'GET', { path: R.currentSupplier(id) });
-      return e && fromCarbonCloud.engagement(e);
-    }));
+    return Promise.all(
+      productIds.map(async (id) => {
+        const e = await this.client.jsonOrNull('currentSupplier', 'GET', { path: R.currentSupplier(id) });
+        return e && fromCarbonCloud.engagement(e);
+      }),
+    );
   }
 
   supplierPeriods(productIds: readonly string[]) {
-    return Promise.all(productIds.map(async (id) => {
-      const rows = (await this.client.jsonOrNull('supplierPeriods', 'GET', { path: R.supplierPeriods(id) })) ?? [];
-      return rows.map(fromCarbonCloud.period).sort((a, b) => (a.validFrom ?? '').localeCompare(b.validFrom ?? '') || a.id.localeCompare(b.id));
-    }));
+    return Promise.all(
+      productIds.map(async (id) => {
+        const rows = (await this.client.jsonOrNull('supplierPeriods', 'GET', { path: R.supplierPeriods(id) })) ?? [];
+        return rows
+          .map(fromCarbonCloud.period)
+          .sort((a, b) => (a.validFrom ?? '').localeCompare(b.validFrom ?? '') || a.id.localeCompare(b.id));
+      }),
+    );
   }
 
   async setSupplierPeriods(productId: string, periods: SupplierPeriodInput[]) {
-    const body = requestBody(supplierPeriodsBody, { suppliers: periods.map((p) => ({ id: p.id, supplierId: p.supplierId, validFrom: p.validFrom, validTo: p.validTo })) });
-    const rows = await asUserErrors('input.resoldProductId', () => this.client.json('supplierPeriods', 'PUT', { path: R.supplierPeriods(productId), body }));
-    return rows.map(fromCarbonCloud.period).sort((a, b) => (a.validFrom ?? '').localeCompare(b.validFrom ?? '') || a.id.localeCompare(b.id));
+    const body = requestBody(supplierPeriodsBody, {
+      suppliers: periods.map((p) => ({
+        id: p.id,
+        supplierId: p.supplierId,
+        validFrom: p.validFrom,
+        validTo: p.validTo,
+      })),
+    });
+    const rows = await asUserErrors('input.resoldProductId', () =>
+      this.client.json('supplierPeriods', 'PUT', { path: R.supplierPeriods(productId), body }),
+    );
+    return rows
+      .map(fromCarbonCloud.period)
+      .sort((a, b) => (a.validFrom ?? '').localeCompare(b.validFrom ?? '') || a.id.localeCompare(b.id));
   }
 
   async productSuppliers(groupId: string, customId: string | null) {
-    const rows = await this.client.json('suppliers', 'GET', { path: R.suppliers, query: { groupId, customId: customId || undefined } });
+    const rows = await this.client.json('suppliers', 'GET', {
+      path: R.suppliers,
+      query: { groupId, customId: customId || undefined },
+    });
     return rows.map(fromCarbonCloud.supplier).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   }
 
   productSuppliersByIds(ids: readonly string[]) {
-    return Promise.all(ids.map(async (id) => {
-      const s = await this.client.jsonOrNull('supplier', 'GET', { path: R.supplier(id) });
-      return s && fromCarbonCloud.supplier(s);
-    }));
+    return Promise.all(
+      ids.map(async (id) => {
+        const s = await this.client.jsonOrNull('supplier', 'GET', { path: R.supplier(id) });
+        return s && fromCarbonCloud.supplier(s);
+      }),
+    );
   }
 
   async createProductSupplier(fields: CreateProductSupplierFields) {
-    const body = requestBody(createSupplierBody, { groupId: fields.groupId, name: fields.name, customId: fields.customId, contacts: fields.contacts.map((c) => ({ email: c.email, name: c.name || null })) });
-    return fromCarbonCloud.supplier(await asUserErrors('input.groupId', () => this.client.json('suppliers', 'POST', { path: R.suppliers, body })));
+    const body = requestBody(createSupplierBody, {
+      groupId: fields.groupId,
+      name: fields.name,
+      customId: fields.customId,
+      contacts: fields.contacts.map((c) => ({ email: c.email, name: c.name || null })),
+    });
+    return fromCarbonCloud.supplier(
+      await asUserErrors('input.groupId', () => this.client.json('suppliers', 'POST', { path: R.suppliers, body })),
+    );
   }
 
   async updateProductSupplier(id: string, patch: ProductSupplierPatch) {
@@ -233,7 +309,11 @@ export class UpstreamFootprintsSource implements FootprintsSource {
       customId: patch.customId,
       contacts: patch.contacts?.map((c) => ({ email: c.email, name: c.name || null })),
     });
-    return fromCarbonCloud.supplier(await asUserErrors('input.id', () => this.client.json('supplier', 'PATCH', { path: R.supplier(id), body, idempotent: true })));
+    return fromCarbonCloud.supplier(
+      await asUserErrors('input.id', () =>
+        this.client.json('supplier', 'PATCH', { path: R.supplier(id), body, idempotent: true }),
+      ),
+    );
   }
 
   async deleteProductSupplier(id: string) {
@@ -245,7 +325,10 @@ export class UpstreamFootprintsSource implements FootprintsSource {
     const wanted = statuses?.length ? statuses : null;
     const known = wanted?.filter((s): s is LinkedProductStatus => s !== 'UNKNOWN') ?? [];
     const upstreamFilter = wanted && known.length === wanted.length ? known.map(toCarbonCloud.linkStatus) : undefined;
-    const rows = await this.client.json('linkedProducts', 'GET', { path: R.linkedProducts(supplierId), query: { status: upstreamFilter } });
+    const rows = await this.client.json('linkedProducts', 'GET', {
+      path: R.linkedProducts(supplierId),
+      query: { status: upstreamFilter },
+    });
     return rows
       .map(fromCarbonCloud.linkedProduct)
       .filter((l) => !wanted || wanted.includes(l.status))
@@ -255,7 +338,11 @@ export class UpstreamFootprintsSource implements FootprintsSource {
   /** A 425 (products still processing) is retried with growing backoff by the client before it fails. */
   async inviteProductSupplier(supplierId: string, productIds: string[]) {
     await asUserErrors('input.supplierId', () =>
-      this.client.json('invites', 'POST', { path: R.invites, body: requestBody(inviteBody, { products: productIds.map((id) => ({ id })), supplierId }), idempotent: true }),
+      this.client.json('invites', 'POST', {
+        path: R.invites,
+        body: requestBody(inviteBody, { products: productIds.map((id) => ({ id })), supplierId }),
+        idempotent: true,
+      }),
     );
   }
 }

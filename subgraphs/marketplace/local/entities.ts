@@ -194,4 +194,16 @@ export class PurchaseIdempotencyKey extends PurchaseIdempotencyKeySchema.class {
 PurchaseIdempotencyKeySchema.setClass(PurchaseIdempotencyKey);
 
 /** The catalogue's and orders' tables (the marketplace's full list is ../entities.ts). */
-export const localEntities = [UserSchema, SupplierSchema, ProductSchema, OrderSchema, NftSchema, TraderSchema, ImpactPartnerSchema, BundleOrderSchema, ProductOrderSchema, MailingListEntrySchema, PurchaseIdempotencyKeySchema];
+export const localEntities = [
+  UserSchema,
+  SupplierSchema,
+  ProductSchema,
+  OrderSchema,
+  NftSchema,
+  TraderSchema,
+  ImpactPartnerSchema,
+  BundleOrderSchema,
+  ProductOrderSchema,
+  MailingListEntrySchema,
+  PurchaseIdempotencyKeySchema,
+];

@@ -12,12 +12,29 @@ import type {
   TraderRecord,
   UserRecord,
 } from '../source.ts';
-import type { BundleOrder, ImpactPartner, MailingListEntry, Nft, Order, Product, ProductOrder, Supplier, Trader, User } from './entities.ts';
+import type {
+  BundleOrder,
+  ImpactPartner,
+  MailingListEntry,
+  Nft,
+  Order,
+  Product,
+  ProductOrder,
+  Supplier,
+  Trader,
+  User,
+} from './entities.ts';
 
 const money = (minor: bigint, currency: string) => ({ amount: dec(fromMinor(minor, currency)), currency });
 
 export const toRecord = {
-  user: (u: User): UserRecord => ({ id: u.id, email: u.email, name: u.name ?? null, role: u.role, createdAt: u.createdAt }),
+  user: (u: User): UserRecord => ({
+    id: u.id,
+    email: u.email,
+    name: u.name ?? null,
+    role: u.role,
+    createdAt: u.createdAt,
+  }),
   supplier: (s: Supplier): SupplierRecord => ({
     id: s.id,
     name: s.name,
@@ -103,7 +120,11 @@ export const toRecord = {
     quantity: gramsToTonnes(p.quantityGrams),
     createdAt: p.createdAt,
   }),
-  mailingListEntry: (m: MailingListEntry): MailingListEntryRecord => ({ id: m.id, email: m.email, createdAt: m.createdAt }),
+  mailingListEntry: (m: MailingListEntry): MailingListEntryRecord => ({
+    id: m.id,
+    email: m.email,
+    createdAt: m.createdAt,
+  }),
 };
 
 export const toRow = {

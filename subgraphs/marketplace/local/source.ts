@@ -4,7 +4,15 @@ import { isAdmin, type Viewer } from '../../../lib/auth.ts';
 import { alignByKey } from '../../../lib/batch.ts';
 import { keysetPage, withNodes, type SortKey } from '../../../lib/connection.ts';
 import type { Database, EntityManager } from '../../../lib/db.ts';
-import { keysetRows, readerOf, rowsByIds, rowsWhere, whereSql, type RowFilter, type RowReader } from '../../../lib/rows.ts';
+import {
+  keysetRows,
+  readerOf,
+  rowsByIds,
+  rowsWhere,
+  whereSql,
+  type RowFilter,
+  type RowReader,
+} from '../../../lib/rows.ts';
 import { Decimal, dec, minorUnits, toMinor, tonnesToGrams } from '../../../lib/decimal.ts';
 import { DomainError, forbidden } from '../../../lib/errors.ts';
 import { assertMoneyWithinLimit } from '../../../lib/limits.ts';
@@ -77,7 +85,10 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   private async idsWhere<E extends { id: string }>(entity: EntityClass<E>, filter: RowFilter): Promise<string[]> {
     const reader = this.reader(entity);
     const params: unknown[] = [];
-    const rows = await this.db.select<{ id: string }>(`select "id" from ${reader.table} where ${whereSql(reader, filter, params) || 'true'}`, params);
+    const rows = await this.db.select<{ id: string }>(
+      `select "id" from ${reader.table} where ${whereSql(reader, filter, params) || 'true'}`,
+      params,
+    );
     return rows.map((r) => r.id);
   }
 
@@ -85,7 +96,13 @@ export class LocalMarketplaceSource implements MarketplaceSource {
     const email = input.email.trim().toLowerCase();
     const existing = await this.em.findOne(User, { email });
     if (existing) return { user: toRecord.user(existing) };
-    const user = this.em.create(User, { id: randomUUID(), email, name: input.name ?? null, role: 'USER', createdAt: new Date() });
+    const user = this.em.create(User, {
+      id: randomUUID(),
+      email,
+      name: input.name ?? null,
+      role: 'USER',
+      createdAt: new Date(),
+    });
     try {
       await this.em.flush();
     } catch (error) {
@@ -112,17 +129,38 @@ export class LocalMarketplaceSource implements MarketplaceSource {
    * one statement for the page (one row more than asked tells whether the list goes on), one more
    * for the total only when the listing wants it.
    */
-  private async window<E extends Sorted, R>(entity: EntityClass<E>, where: FilterQuery<E>[], listing: Listing<unknown>, map: (row: E) => R, sortBy: 'createdAt' | 'name' = 'createdAt') {
+  private async window<E extends Sorted, R>(
+    entity: EntityClass<E>,
+    where: FilterQuery<E>[],
+    listing: Listing<unknown>,
+    map: (row: E) => R,
+    sortBy: 'createdAt' | 'name' = 'createdAt',
+  ) {
     const direction = listing.order === 'ASC' ? 'ASC' : 'DESC';
     const first: SortKey<E> =
-      sortBy === 'name' ? { field: 'name', direction, kind: 'string', of: (row) => (row as unknown as { name: string }).name } : { field: 'createdAt', direction, kind: 'date', of: (row) => row.createdAt };
+      sortBy === 'name'
+        ? { field: 'name', direction, kind: 'string', of: (row) => (row as unknown as { name: string }).name }
+        : { field: 'createdAt', direction, kind: 'date', of: (row) => row.createdAt };
     // Cursors name the table listed, so one list's cursor is refused by another's.
-    const page = keysetPage<E>(listing.page, { list: this.db.orm.getMetadata().get(entity).tableName, keys: [first, { field: 'id', direction, kind: 'string', of: (row) => row.id }] });
-    const connection = await keysetRows(this.db, this.reader(entity), { $and: where } as RowFilter, page, listing.totalCount !== false);
+    const page = keysetPage<E>(listing.page, {
+      list: this.db.orm.getMetadata().get(entity).tableName,
+      keys: [first, { field: 'id', direction, kind: 'string', of: (row) => row.id }],
+    });
+    const connection = await keysetRows(
+      this.db,
+      this.reader(entity),
+      { $and: where } as RowFilter,
+      page,
+      listing.totalCount !== false,
+    );
     return withNodes(connection, connection.nodes.map(map));
   }
 
-  private async byIds<E extends { id: string }, R extends { id: string }>(entity: EntityClass<E>, ids: readonly string[], map: (row: E) => R) {
+  private async byIds<E extends { id: string }, R extends { id: string }>(
+    entity: EntityClass<E>,
+    ids: readonly string[],
+    map: (row: E) => R,
+  ) {
     const rows = await rowsByIds(this.db, this.reader(entity), ids);
     return alignByKey(ids, rows.map(map), (r) => r.id);
   }
@@ -141,7 +179,13 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   }
 
   productOptions(listing: Listing<{ productType?: ProductType | null }>) {
-    return this.window(Product, this.productWhere({ productType: listing.filter.productType }), listing, (p) => ({ id: p.id, name: p.name, createdAt: p.createdAt }), 'name');
+    return this.window(
+      Product,
+      this.productWhere({ productType: listing.filter.productType }),
+      listing,
+      (p) => ({ id: p.id, name: p.name, createdAt: p.createdAt }),
+      'name',
+    );
   }
 
   productsByIds(ids: readonly string[]) {
@@ -162,7 +206,13 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   }
 
   supplierOptions(listing: Listing<NoFilter>) {
-    return this.window(Supplier, this.supplierWhere({}), listing, (s) => ({ id: s.id, name: s.name, createdAt: s.createdAt }), 'name');
+    return this.window(
+      Supplier,
+      this.supplierWhere({}),
+      listing,
+      (s) => ({ id: s.id, name: s.name, createdAt: s.createdAt }),
+      'name',
+    );
   }
 
   suppliersByIds(ids: readonly string[]) {
@@ -171,7 +221,12 @@ export class LocalMarketplaceSource implements MarketplaceSource {
 
   traders(listing: Listing<TraderFilter>) {
     const { supplierId } = listing.filter;
-    return this.window(Trader, [this.visible<Trader>('Trader', null), supplierId ? { supplierId } : {}], listing, toRecord.trader);
+    return this.window(
+      Trader,
+      [this.visible<Trader>('Trader', null), supplierId ? { supplierId } : {}],
+      listing,
+      toRecord.trader,
+    );
   }
 
   tradersByIds(ids: readonly string[]) {
@@ -179,7 +234,12 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   }
 
   impactPartners(listing: Listing<NoFilter>) {
-    return this.window(ImpactPartner, [this.visible<ImpactPartner>('ImpactPartner', null)], listing, toRecord.impactPartner);
+    return this.window(
+      ImpactPartner,
+      [this.visible<ImpactPartner>('ImpactPartner', null)],
+      listing,
+      toRecord.impactPartner,
+    );
   }
 
   impactPartnersByIds(ids: readonly string[]) {
@@ -231,7 +291,10 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   bundleOrders(listing: Listing<BundleOrderFilter>) {
     return this.window(
       BundleOrder,
-      [this.visible<BundleOrder>('BundleOrder', null), listing.filter.availableOnly ? { availableGrams: { $gt: 0n } } : {}],
+      [
+        this.visible<BundleOrder>('BundleOrder', null),
+        listing.filter.availableOnly ? { availableGrams: { $gt: 0n } } : {},
+      ],
       listing,
       toRecord.bundleOrder,
     );
@@ -247,7 +310,11 @@ export class LocalMarketplaceSource implements MarketplaceSource {
     const hidden = this.caller.of('BundleOrder').all ? [] : await this.idsWhere(BundleOrder, { isPublic: false });
     return this.window(
       ProductOrder,
-      [bundleOrderId ? { bundleOrderId } : {}, productId ? { productId } : {}, hidden.length ? { bundleOrderId: { $nin: hidden } } : {}],
+      [
+        bundleOrderId ? { bundleOrderId } : {},
+        productId ? { productId } : {},
+        hidden.length ? { bundleOrderId: { $nin: hidden } } : {},
+      ],
       listing,
       toRecord.productOrder,
     );
@@ -258,7 +325,10 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   }
 
   async productOrdersByBundleIds(bundleOrderIds: readonly string[]) {
-    const rows = await rowsWhere(this.db, this.reader(ProductOrder), { bundleOrderId: { $in: [...bundleOrderIds] } }, ['createdAt', 'id']);
+    const rows = await rowsWhere(this.db, this.reader(ProductOrder), { bundleOrderId: { $in: [...bundleOrderIds] } }, [
+      'createdAt',
+      'id',
+    ]);
     const records = rows.map(toRecord.productOrder);
     return bundleOrderIds.map((id) => records.filter((r) => r.bundleOrderId === id));
   }
@@ -272,14 +342,30 @@ export class LocalMarketplaceSource implements MarketplaceSource {
 
   async createOrder(input: CreateOrderInput) {
     const buyer = this.buyer();
-    const fingerprint = { kind: 'order', productId: input.productId, quantity: input.quantity.toString(), isPublic: input.isPublic, orderHash: input.orderHash };
+    const fingerprint = {
+      kind: 'order',
+      productId: input.productId,
+      quantity: input.quantity.toString(),
+      isPublic: input.isPublic,
+      orderHash: input.orderHash,
+    };
     return this.purchase(buyer, input.idempotencyKey, fingerprint, async (em, orderId) => {
       const product = await em.findOne(Product, { id: input.productId });
-      if (!product || !inScope(this.caller.of('Product'), product, product.ownerId)) throw new DomainError('NOT_FOUND', 'Product not found', 'input.productId');
+      if (!product || !inScope(this.caller.of('Product'), product, product.ownerId))
+        throw new DomainError('NOT_FOUND', 'Product not found', 'input.productId');
       const grams = tonnesToGrams(input.quantity);
       // Conditional atomic decrement: concurrent buyers can never take more than is available.
-      const taken = await em.nativeUpdate(Product, { id: product.id, availableGrams: { $gte: grams } }, { availableGrams: raw('available_grams - ?', [grams]) });
-      if (taken !== 1) throw new DomainError('INSUFFICIENT_INVENTORY', 'Not enough tonnes of this product are available', 'input.quantity');
+      const taken = await em.nativeUpdate(
+        Product,
+        { id: product.id, availableGrams: { $gte: grams } },
+        { availableGrams: raw('available_grams - ?', [grams]) },
+      );
+      if (taken !== 1)
+        throw new DomainError(
+          'INSUFFICIENT_INVENTORY',
+          'Not enough tonnes of this product are available',
+          'input.quantity',
+        );
       return this.insertOrder(em, {
         id: orderId,
         productId: product.id,
@@ -297,14 +383,30 @@ export class LocalMarketplaceSource implements MarketplaceSource {
 
   async createBundleOrder(input: CreateBundleOrderInput) {
     const buyer = this.buyer();
-    const fingerprint = { kind: 'bundle', bundleOrderId: input.bundleOrderId, quantity: input.quantity.toString(), isPublic: input.isPublic };
+    const fingerprint = {
+      kind: 'bundle',
+      bundleOrderId: input.bundleOrderId,
+      quantity: input.quantity.toString(),
+      isPublic: input.isPublic,
+    };
     return this.purchase(buyer, input.idempotencyKey, fingerprint, async (em, orderId) => {
       const bundle = await em.findOne(BundleOrder, { id: input.bundleOrderId });
-      if (!bundle || !inScope(this.caller.of('BundleOrder'), bundle, null)) throw new DomainError('NOT_FOUND', 'Bundle order not found', 'input.bundleOrderId');
-      if (bundle.availableGrams <= 0n) throw new DomainError('INSUFFICIENT_INVENTORY', 'This bundle order is sold out', 'input.bundleOrderId');
+      if (!bundle || !inScope(this.caller.of('BundleOrder'), bundle, null))
+        throw new DomainError('NOT_FOUND', 'Bundle order not found', 'input.bundleOrderId');
+      if (bundle.availableGrams <= 0n)
+        throw new DomainError('INSUFFICIENT_INVENTORY', 'This bundle order is sold out', 'input.bundleOrderId');
       const grams = tonnesToGrams(input.quantity);
-      const taken = await em.nativeUpdate(BundleOrder, { id: bundle.id, availableGrams: { $gte: grams } }, { availableGrams: raw('available_grams - ?', [grams]) });
-      if (taken !== 1) throw new DomainError('INSUFFICIENT_INVENTORY', 'Not enough tonnes of this bundle order are left', 'input.quantity');
+      const taken = await em.nativeUpdate(
+        BundleOrder,
+        { id: bundle.id, availableGrams: { $gte: grams } },
+        { availableGrams: raw('available_grams - ?', [grams]) },
+      );
+      if (taken !== 1)
+        throw new DomainError(
+          'INSUFFICIENT_INVENTORY',
+          'Not enough tonnes of this bundle order are left',
+          'input.quantity',
+        );
       return this.insertOrder(em, {
         id: orderId,
         productId: bundle.productId,
@@ -323,7 +425,18 @@ export class LocalMarketplaceSource implements MarketplaceSource {
   /** Writes the order and its payment record to deliver, in the caller's transaction. */
   private async insertOrder(
     em: EntityManager,
-    o: { id: string; productId: string; supplierId: string; buyerId: string; quantity: Decimal; unitPriceMinor: bigint; currency: string; isPublic: boolean; orderHash: string | null; bundleOrderId: string | null },
+    o: {
+      id: string;
+      productId: string;
+      supplierId: string;
+      buyerId: string;
+      quantity: Decimal;
+      unitPriceMinor: bigint;
+      currency: string;
+      isPublic: boolean;
+      orderHash: string | null;
+      bundleOrderId: string | null;
+    },
   ): Promise<OrderRecord> {
     const unit = dec(o.unitPriceMinor).div(dec(10).pow(minorUnits(o.currency)));
     const total = unit.mul(o.quantity).toDecimalPlaces(minorUnits(o.currency), Decimal.ROUND_HALF_EVEN);
@@ -348,7 +461,13 @@ export class LocalMarketplaceSource implements MarketplaceSource {
       createdAt: now,
     };
     await em.insert(Order, row);
-    const payment = paymentForOrder({ id: o.id, buyerId: o.buyerId, supplierId: o.supplierId, total, currency: o.currency });
+    const payment = paymentForOrder({
+      id: o.id,
+      buyerId: o.buyerId,
+      supplierId: o.supplierId,
+      total,
+      currency: o.currency,
+    });
     await enqueueServiceCall(em, 'recordPaymentTransaction', o.id, payment, now);
     return toRecord.order(Object.assign(new Order(), row));
   }
@@ -358,14 +477,23 @@ export class LocalMarketplaceSource implements MarketplaceSource {
    * the same transaction: a concurrent twin hits the unique (buyer, key) index and returns the
    * order of the winner; the same key with a different request is a user error.
    */
-  private async purchase(buyer: Viewer, key: string | null, fingerprint: object, create: (em: EntityManager, orderId: string) => Promise<OrderRecord>): Promise<OrderRecord> {
+  private async purchase(
+    buyer: Viewer,
+    key: string | null,
+    fingerprint: object,
+    create: (em: EntityManager, orderId: string) => Promise<OrderRecord>,
+  ): Promise<OrderRecord> {
     const requestHash = createHash('sha256').update(JSON.stringify(fingerprint)).digest('hex');
     const replay = async () => {
       const em = this.em.fork();
       const existing = await em.findOne(PurchaseIdempotencyKey, { ownerId: buyer.id, key: key! });
       if (!existing) return null;
       if (existing.requestHash !== requestHash) {
-        throw new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was already used for a different request', 'input.idempotencyKey');
+        throw new DomainError(
+          'IDEMPOTENCY_MISMATCH',
+          'This idempotency key was already used for a different request',
+          'input.idempotencyKey',
+        );
       }
       const order = await em.findOne(Order, { id: existing.orderId });
       return order ? toRecord.order(order) : null;
@@ -377,7 +505,15 @@ export class LocalMarketplaceSource implements MarketplaceSource {
     const orderId = randomUUID();
     try {
       const order = await this.em.fork().transactional(async (em) => {
-        if (key) await em.insert(PurchaseIdempotencyKey, { id: randomUUID(), ownerId: buyer.id, key, requestHash, orderId, createdAt: new Date() });
+        if (key)
+          await em.insert(PurchaseIdempotencyKey, {
+            id: randomUUID(),
+            ownerId: buyer.id,
+            key,
+            requestHash,
+            orderId,
+            createdAt: new Date(),
+          });
         return create(em, orderId);
       });
       this.onPurchase();
@@ -397,9 +533,15 @@ export class LocalMarketplaceSource implements MarketplaceSource {
     const order = await this.em.findOne(Order, { orderHash });
     if (!order) return null;
     const viewer = this.buyer();
-    if (!isAdmin(viewer) && viewer.id !== order.buyerId) throw forbidden('Only the buyer or an admin can sync this order');
+    if (!isAdmin(viewer) && viewer.id !== order.buyerId)
+      throw forbidden('Only the buyer or an admin can sync this order');
     // Only a pending order moves; a second sync finds nothing to change.
-    const changed = (await this.em.nativeUpdate(Order, { id: order.id, status: 'PENDING' }, { status: 'COMPLETED', syncedAt: new Date() })) === 1;
+    const changed =
+      (await this.em.nativeUpdate(
+        Order,
+        { id: order.id, status: 'PENDING' },
+        { status: 'COMPLETED', syncedAt: new Date() },
+      )) === 1;
     const fresh = await this.em.fork().findOneOrFail(Order, { id: order.id });
     return { order: toRecord.order(fresh), changed };
   }
@@ -414,7 +556,12 @@ export class LocalMarketplaceSource implements MarketplaceSource {
     const { pricePerTonne, availableQuantity, ...rest } = input;
     return {
       ...rest,
-      ...(pricePerTonne ? { pricePerTonneMinor: toMinor(pricePerTonne.amount, pricePerTonne.currency), currency: pricePerTonne.currency } : {}),
+      ...(pricePerTonne
+        ? {
+            pricePerTonneMinor: toMinor(pricePerTonne.amount, pricePerTonne.currency),
+            currency: pricePerTonne.currency,
+          }
+        : {}),
       ...(availableQuantity ? { availableGrams: tonnesToGrams(availableQuantity) } : {}),
     };
   }
@@ -436,23 +583,39 @@ export class LocalMarketplaceSource implements MarketplaceSource {
     nft: { entity: Nft, row: (i: NftInput) => this.nftRow(i), map: toRecord.nft },
   } as const;
 
-  async createModel<M extends CatalogueModel>(model: M, input: CatalogueModels[M]['input']): Promise<CatalogueModels[M]['record']> {
-    const spec = this.models[model] as unknown as { entity: EntityClass<{ id: string }>; row: (i: object) => object; map: (r: object) => CatalogueModels[M]['record'] };
+  async createModel<M extends CatalogueModel>(
+    model: M,
+    input: CatalogueModels[M]['input'],
+  ): Promise<CatalogueModels[M]['record']> {
+    const spec = this.models[model] as unknown as {
+      entity: EntityClass<{ id: string }>;
+      row: (i: object) => object;
+      map: (r: object) => CatalogueModels[M]['record'];
+    };
     return this.em.fork().transactional(async (em) => {
       await this.requireSupplier(em, (input as { supplierId?: string | null }).supplierId, 'input.supplierId');
       const id = randomUUID();
       try {
         await em.insert(spec.entity, { id, createdAt: new Date(), ...spec.row(input) } as never);
       } catch (error) {
-        if (error instanceof UniqueConstraintViolationException) throw new DomainError('CONFLICT', 'A record with these identifiers already exists');
+        if (error instanceof UniqueConstraintViolationException)
+          throw new DomainError('CONFLICT', 'A record with these identifiers already exists');
         throw error;
       }
       return spec.map(await em.findOneOrFail(spec.entity, { id }));
     });
   }
 
-  async updateModel<M extends CatalogueModel>(model: M, id: string, input: CatalogueModels[M]['input']): Promise<CatalogueModels[M]['record'] | null> {
-    const spec = this.models[model] as unknown as { entity: EntityClass<{ id: string }>; row: (i: object) => object; map: (r: object) => CatalogueModels[M]['record'] };
+  async updateModel<M extends CatalogueModel>(
+    model: M,
+    id: string,
+    input: CatalogueModels[M]['input'],
+  ): Promise<CatalogueModels[M]['record'] | null> {
+    const spec = this.models[model] as unknown as {
+      entity: EntityClass<{ id: string }>;
+      row: (i: object) => object;
+      map: (r: object) => CatalogueModels[M]['record'];
+    };
     return this.em.fork().transactional(async (em) => {
       if (!(await em.count(spec.entity, { id }))) return null;
       await this.requireSupplier(em, (input as { supplierId?: string | null }).supplierId, 'input.supplierId');
@@ -461,7 +624,8 @@ export class LocalMarketplaceSource implements MarketplaceSource {
         try {
           await em.nativeUpdate(spec.entity, { id }, changes as never);
         } catch (error) {
-          if (error instanceof UniqueConstraintViolationException) throw new DomainError('CONFLICT', 'A record with these identifiers already exists');
+          if (error instanceof UniqueConstraintViolationException)
+            throw new DomainError('CONFLICT', 'A record with these identifiers already exists');
           throw error;
         }
       }

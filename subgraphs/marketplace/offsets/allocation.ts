@@ -43,8 +43,7 @@ export interface OffsetAllocationResult {
 
 /** What a buyer asks for, normalised: a mass in grams, or a maximum spend in minor units. */
 export type OffsetDemand =
-  | { kind: 'MASS'; grams: bigint; currency: string }
-  | { kind: 'VALUE'; maximumMinor: bigint; currency: string };
+  { kind: 'MASS'; grams: bigint; currency: string } | { kind: 'VALUE'; maximumMinor: bigint; currency: string };
 
 /** Cost of `grams` at a price per tonne, in minor units, rounded up: a positive mass is never free. */
 export function costOf(grams: bigint, pricePerTonneMinor: bigint): bigint {
@@ -60,7 +59,11 @@ function byPrice(a: OffsetBundleStock, b: OffsetBundleStock): number {
 /** Refuses a mass below the minimum order (BELOW_MINIMUM); a minimum of 0 accepts any positive mass. */
 export function checkMinimum(grams: bigint, minimumGrams: bigint, field: string): void {
   if (grams < minimumGrams) {
-    throw new DomainError('BELOW_MINIMUM', `An offset order is at least ${gramsToTonnesString(minimumGrams)} t (${minimumGrams} g); this one is ${grams} g`, field);
+    throw new DomainError(
+      'BELOW_MINIMUM',
+      `An offset order is at least ${gramsToTonnesString(minimumGrams)} t (${minimumGrams} g); this one is ${grams} g`,
+      field,
+    );
   }
 }
 
@@ -70,14 +73,21 @@ export function checkMinimum(grams: bigint, minimumGrams: bigint, field: string)
  * as it pays for and never costs more than the maximum. A result of no mass is refused (INVALID);
  * with `minimumGrams`, a mass asked for or bought below it is refused (BELOW_MINIMUM).
  */
-export function allocateOffsets(bundles: readonly OffsetBundleStock[], demand: OffsetDemand, minimumGrams = 0n): OffsetAllocationResult {
-  const offered = bundles.filter((b) => b.currency === demand.currency && b.availableGrams > 0n && b.pricePerTonneMinor > 0n).sort(byPrice);
+export function allocateOffsets(
+  bundles: readonly OffsetBundleStock[],
+  demand: OffsetDemand,
+  minimumGrams = 0n,
+): OffsetAllocationResult {
+  const offered = bundles
+    .filter((b) => b.currency === demand.currency && b.availableGrams > 0n && b.pricePerTonneMinor > 0n)
+    .sort(byPrice);
   if (!bundles.some((b) => b.currency === demand.currency)) {
     throw new DomainError('INVALID', `Offsets are not offered in ${demand.currency}`, 'input.currency');
   }
   const lines: OffsetAllocationLine[] = [];
   if (demand.kind === 'MASS') {
-    if (demand.grams <= 0n) throw new DomainError('INVALID', 'The quote results in a non-positive quantity', 'input.mass');
+    if (demand.grams <= 0n)
+      throw new DomainError('INVALID', 'The quote results in a non-positive quantity', 'input.mass');
     checkMinimum(demand.grams, minimumGrams, 'input.mass');
     let left = demand.grams;
     for (const b of offered) {
@@ -88,10 +98,15 @@ export function allocateOffsets(bundles: readonly OffsetBundleStock[], demand: O
     }
     if (left > 0n) {
       const available = demand.grams - left;
-      throw new DomainError('INSUFFICIENT_INVENTORY', `Only ${gramsToTonnesString(available)} t of offsets are available in ${demand.currency}`, 'input.mass');
+      throw new DomainError(
+        'INSUFFICIENT_INVENTORY',
+        `Only ${gramsToTonnesString(available)} t of offsets are available in ${demand.currency}`,
+        'input.mass',
+      );
     }
   } else {
-    if (demand.maximumMinor <= 0n) throw new DomainError('INVALID', 'The quote results in a non-positive quantity', 'input.value');
+    if (demand.maximumMinor <= 0n)
+      throw new DomainError('INVALID', 'The quote results in a non-positive quantity', 'input.value');
     let budget = demand.maximumMinor;
     for (const b of offered) {
       // The most whole grams the budget pays for; their cost rounded up still fits in the budget.
@@ -102,8 +117,13 @@ export function allocateOffsets(bundles: readonly OffsetBundleStock[], demand: O
       lines.push(l);
       budget -= l.costMinor;
     }
-    if (lines.length === 0 && minimumGrams === 0n) throw new DomainError('INVALID', 'The quote results in a non-positive quantity', 'input.value');
-    checkMinimum(lines.reduce((s, l) => s + l.grams, 0n), minimumGrams, 'input.value');
+    if (lines.length === 0 && minimumGrams === 0n)
+      throw new DomainError('INVALID', 'The quote results in a non-positive quantity', 'input.value');
+    checkMinimum(
+      lines.reduce((s, l) => s + l.grams, 0n),
+      minimumGrams,
+      'input.value',
+    );
   }
   return {
     currency: demand.currency,
@@ -143,11 +163,17 @@ function checkCurrency(currency: string | null | undefined, field: string, error
 }
 
 /** Validates a mass request: a positive amount with a precision of one gram at most. */
-export function massRequest(input: { mass: { amount: Decimal | string; unit: MassUnit }; currency?: string | null }): OffsetRequest & { kind: 'MASS' } {
+export function massRequest(input: {
+  mass: { amount: Decimal | string; unit: MassUnit };
+  currency?: string | null;
+}): OffsetRequest & { kind: 'MASS' } {
   const errors: UserError[] = [];
   const currency = checkCurrency(input.currency, 'input.currency', errors);
   const grams = dec(input.mass.amount.toString()).mul(GRAMS_PER[input.mass.unit]);
-  if (grams.lte(0)) errors.push(invalid('input.mass.amount', 'The quote results in a non-positive quantity: the mass must be positive'));
+  if (grams.lte(0))
+    errors.push(
+      invalid('input.mass.amount', 'The quote results in a non-positive quantity: the mass must be positive'),
+    );
   else if (!grams.isInteger()) errors.push(invalid('input.mass.amount', 'Mass has a precision of one gram at most'));
   else {
     const tooMuch = massLimitError(BigInt(grams.toFixed(0)), 'input.mass.amount');
@@ -163,8 +189,10 @@ export function valueRequest(input: { value: Decimal | string; currency: string 
   const currency = checkCurrency(input.currency, 'input.currency', errors);
   const value = dec(input.value.toString());
   let maximumMinor = 0n;
-  if (value.lte(0)) errors.push(invalid('input.value', 'The quote results in a non-positive quantity: the value must be positive'));
-  else if (moneyLimitError(value, currency, 'input.value')) errors.push(moneyLimitError(value, currency, 'input.value')!);
+  if (value.lte(0))
+    errors.push(invalid('input.value', 'The quote results in a non-positive quantity: the value must be positive'));
+  else if (moneyLimitError(value, currency, 'input.value'))
+    errors.push(moneyLimitError(value, currency, 'input.value')!);
   else if (!errors.length) {
     try {
       maximumMinor = toMinor(value, currency);
@@ -179,7 +207,8 @@ export function valueRequest(input: { value: Decimal | string; currency: string 
 export function estimateRequest(input: { estimateId: string; currency?: string | null }): OffsetRequest {
   const errors: UserError[] = [];
   const currency = checkCurrency(input.currency, 'input.currency', errors);
-  if (!input.estimateId.trim()) errors.push({ field: ['input', 'estimateId'], message: 'An emission estimate id is required', code: 'REQUIRED' });
+  if (!input.estimateId.trim())
+    errors.push({ field: ['input', 'estimateId'], message: 'An emission estimate id is required', code: 'REQUIRED' });
   if (errors.length) throw new ValidationErrors(errors);
   return { kind: 'ESTIMATE', estimateId: input.estimateId.trim(), currency };
 }

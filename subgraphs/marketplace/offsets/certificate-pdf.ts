@@ -18,14 +18,17 @@ export interface CertificateProduct {
   salesTonnes: string;
 }
 
-const money = (m: { amount: { toFixed(n: number): string }; currency: string }) => `${m.amount.toFixed(2)} ${m.currency}`;
+const money = (m: { amount: { toFixed(n: number): string }; currency: string }) =>
+  `${m.amount.toFixed(2)} ${m.currency}`;
 
-const registryLine = (r: OffsetRetirementRecord) => `${r.registry} ${r.serialization ?? '(no serial numbers)'}: ${r.tonnes.toString()} t for ${r.beneficiaryName ?? 'the beneficiary'}, retired ${r.retiredAt.toISOString().slice(0, 10)}`;
+const registryLine = (r: OffsetRetirementRecord) =>
+  `${r.registry} ${r.serialization ?? '(no serial numbers)'}: ${r.tonnes.toString()} t for ${r.beneficiaryName ?? 'the beneficiary'}, retired ${r.retiredAt.toISOString().slice(0, 10)}`;
 
 /** One line per share: the order's grams of a named pooled retirement and its state, or the grams still in a pool. */
 function shareLine({ share, registry }: CertificatePoolShare): string {
   const r = share.retirement;
-  if (!r) return `Pending: ${share.grams} g in the pool of project ${share.projectName}, retired with the tonne they complete.`;
+  if (!r)
+    return `Pending: ${share.grams} g in the pool of project ${share.projectName}, retired with the tonne they complete.`;
   const state =
     r.status === 'RETIRED'
       ? registry?.length
@@ -73,7 +76,10 @@ export async function renderOffsetCertificate(
   doc.font('Helvetica-Bold').fontSize(24).text('Carbon Offset Certificate', { align: 'center' });
   doc.moveDown();
   doc.font('Helvetica').fontSize(12).text('This certifies that', { align: 'center' });
-  doc.font('Helvetica-Bold').fontSize(18).text(order.beneficiary ?? 'the buyer', { align: 'center' });
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(18)
+    .text(order.beneficiary ?? 'the buyer', { align: 'center' });
   doc.font('Helvetica').fontSize(12).text('has offset', { align: 'center' });
   doc.font('Helvetica-Bold').fontSize(18).text(`${order.mass.toString()} tonnes of CO2e`, { align: 'center' });
   doc.moveDown();
@@ -89,7 +95,9 @@ export async function renderOffsetCertificate(
     doc.text(`Product: ${product.name}`);
     doc.text(`Footprint: ${product.footprintKgPerKg} kg CO2e per kg of product`);
     doc.text(`Sales volume: ${product.salesTonnes} t of product sold in ${product.year}`);
-    doc.text(`Emissions offset: ${product.footprintKgPerKg} kg/kg x ${product.salesTonnes} t = ${order.mass.toString()} t CO2e (rounded up to the gram)`);
+    doc.text(
+      `Emissions offset: ${product.footprintKgPerKg} kg/kg x ${product.salesTonnes} t = ${order.mass.toString()} t CO2e (rounded up to the gram)`,
+    );
   }
   doc.moveDown();
   doc.font('Helvetica-Bold').fontSize(12).text('Projects');
@@ -99,14 +107,17 @@ export async function renderOffsetCertificate(
   doc.font('Helvetica-Bold').fontSize(12).text('Allocation');
   doc.font('Helvetica').fontSize(10);
   for (const a of order.allocations) {
-    doc.text(`${a.projectName} (${a.bundleName}): ${a.mass.toString()} t at ${money(a.unitPrice)} per tonne = ${money(a.cost)}`);
+    doc.text(
+      `${a.projectName} (${a.bundleName}): ${a.mass.toString()} t at ${money(a.unitPrice)} per tonne = ${money(a.cost)}`,
+    );
   }
   if (retirements !== undefined) {
     doc.moveDown();
     doc.font('Helvetica-Bold').fontSize(12).text('Registry retirements');
     doc.font('Helvetica').fontSize(10);
     if (retirements === null) doc.text('The registry retirement records are not available right now.');
-    else if (retirements.length === 0 && shares.length === 0) doc.text('No registry retirements are recorded for this order yet.');
+    else if (retirements.length === 0 && shares.length === 0)
+      doc.text('No registry retirements are recorded for this order yet.');
     for (const r of retirements ?? []) doc.text(registryLine(r));
     for (const share of shares) doc.text(shareLine(share));
   }

@@ -14,9 +14,14 @@ function send(res: ServerResponse, status: number, message: string, headers: Rec
 }
 
 /** `rule`: the offset order's access rule (policy.ts), the same one every GraphQL path applies. */
-export function certificateRoute(signer: CertificateSigner, sourceFor: (base: RequestContext) => OffsetOrderSource, rule: ObjectRule<OffsetOrderView>) {
+export function certificateRoute(
+  signer: CertificateSigner,
+  sourceFor: (base: RequestContext) => OffsetOrderSource,
+  rule: ObjectRule<OffsetOrderView>,
+) {
   return async (req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed', { allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return send(res, 405, 'Method not allowed', { allow: 'GET, HEAD' });
     const url = new URL(req.url ?? '/', 'http://localhost');
     const match = /^([^/]+)\.pdf$/.exec(url.pathname.slice(CERTIFICATE_PATH.length));
     if (!match) return send(res, 404, 'Not found');
@@ -24,9 +29,16 @@ export function certificateRoute(signer: CertificateSigner, sourceFor: (base: Re
     const signed = signer.verify(orderId, url.searchParams.get('expires'), url.searchParams.get('signature'));
     const viewer = ctx.auth.viewer;
     if (!signed && !viewer) {
-      return send(res, 401, url.searchParams.has('signature') ? 'The link is invalid or has expired' : (ctx.auth.tokenProblem ?? 'Authentication required'), {
-        'www-authenticate': 'Bearer',
-      });
+      return send(
+        res,
+        401,
+        url.searchParams.has('signature')
+          ? 'The link is invalid or has expired'
+          : (ctx.auth.tokenProblem ?? 'Authentication required'),
+        {
+          'www-authenticate': 'Bearer',
+        },
+      );
     }
     try {
       const source = sourceFor(ctx);
@@ -45,8 +57,10 @@ export function certificateRoute(signer: CertificateSigner, sourceFor: (base: Re
       });
       res.end(req.method === 'HEAD' ? undefined : pdf);
     } catch (error) {
-      if (error instanceof UpstreamHttpError && error.status === 429) return send(res, 429, 'Rate limit exceeded, try again later');
-      if (error instanceof UpstreamHttpError || error instanceof UpstreamUnreachableError) return send(res, 502, 'The offset-orders service is unavailable');
+      if (error instanceof UpstreamHttpError && error.status === 429)
+        return send(res, 429, 'Rate limit exceeded, try again later');
+      if (error instanceof UpstreamHttpError || error instanceof UpstreamUnreachableError)
+        return send(res, 502, 'The offset-orders service is unavailable');
       ctx.log.error({ err: error }, 'certificate download failed');
       return send(res, 500, 'Internal server error');
     }

@@ -25,14 +25,27 @@ export interface OffsetOrderProgressEvent {
 
 const FINAL: ReadonlySet<OffsetOrderStep> = new Set(['CERTIFICATE_READY', 'REFUSED']);
 
-const event = (step: OffsetOrderStep, order: OffsetOrderView | null, detail: string | null = null): OffsetOrderProgressEvent => ({ step, final: FINAL.has(step), detail, order });
+const event = (
+  step: OffsetOrderStep,
+  order: OffsetOrderView | null,
+  detail: string | null = null,
+): OffsetOrderProgressEvent => ({ step, final: FINAL.has(step), detail, order });
 
 /** The buyer's step of an order, from its status and (local mode) its retirement. */
-export function orderStep(order: OffsetOrderView, retirement: OffsetRetirementStateRecord | null): OffsetOrderProgressEvent {
+export function orderStep(
+  order: OffsetOrderView,
+  retirement: OffsetRetirementStateRecord | null,
+): OffsetOrderProgressEvent {
   switch (order.status) {
     case 'CANCELLED':
     case 'FAILED':
-      return event('REFUSED', order, order.status === 'CANCELLED' ? 'The order was cancelled; nothing is charged' : 'The provider could not fulfil the order; nothing is charged');
+      return event(
+        'REFUSED',
+        order,
+        order.status === 'CANCELLED'
+          ? 'The order was cancelled; nothing is charged'
+          : 'The provider could not fulfil the order; nothing is charged',
+      );
     case 'PAID':
     case 'RETIRING':
       return event('PAID', order);
@@ -46,7 +59,11 @@ export function orderStep(order: OffsetOrderView, retirement: OffsetRetirementSt
   const pooled = retirement.shares.filter((s) => s.retirement === null);
   if (pooled.length === 0) return event('PAID', order, 'The registry is recording the retirement of whole tonnes');
   const projects = [...new Set(pooled.map((s) => s.projectName))].join(', ');
-  return event('WAITING_FOR_POOLED_TONNE', order, `The registry retires whole tonnes only: grams of this order wait in the pool of ${projects} until other orders fill the tonne`);
+  return event(
+    'WAITING_FOR_POOLED_TONNE',
+    order,
+    `The registry retires whole tonnes only: grams of this order wait in the pool of ${projects} until other orders fill the tonne`,
+  );
 }
 
 type Lookup = { id: string } | { idempotencyKey: string };
@@ -55,7 +72,10 @@ type Lookup = { id: string } | { idempotencyKey: string };
 async function readOrder(ctx: Context, lookup: Lookup): Promise<OffsetOrderProgressEvent> {
   const fresh = ctx.renew();
   const viewer = requireViewer(fresh);
-  const order = 'id' in lookup ? await fresh.offsetLoaders.offsetOrder.load(lookup.id) : await fresh.offsets.offsetOrderByIdempotencyKey(viewer.id, lookup.idempotencyKey);
+  const order =
+    'id' in lookup
+      ? await fresh.offsetLoaders.offsetOrder.load(lookup.id)
+      : await fresh.offsets.offsetOrderByIdempotencyKey(viewer.id, lookup.idempotencyKey);
   // The policy's rule of offset orders decides at the start and for every event (access revoked: the stream ends).
   if (!order || !(await maySee(offsetOrderRule, order, fresh))) return event('WAITING', null);
   return orderStep(order, await fresh.offsetLoaders.retirementState.load(order.id));
@@ -82,7 +102,10 @@ async function readRun(ctx: Context, idempotencyKey: string): Promise<OffsetOrde
  * one. Listens before the first read, so nothing that happens in between is missed; a first read
  * that fails (e.g. NOT_FOUND) refuses the subscription before it starts.
  */
-async function progress(ctx: Context, read: () => Promise<OffsetOrderProgressEvent>): Promise<AsyncGenerator<OffsetOrderProgressEvent>> {
+async function progress(
+  ctx: Context,
+  read: () => Promise<OffsetOrderProgressEvent>,
+): Promise<AsyncGenerator<OffsetOrderProgressEvent>> {
   const changes = topicEvents(ctx.live, [OFFSET_ORDERS_TOPIC]);
   let first: OffsetOrderProgressEvent;
   try {
@@ -118,18 +141,21 @@ async function progress(ctx: Context, read: () => Promise<OffsetOrderProgressEve
 }
 
 export const offsetOrderSubscriptions: SubscriptionResolvers<Context> = {
-  offsetOrderProgress: subscriptionField((args: { id?: string | null; idempotencyKey?: string | null }, ctx: Context) => {
-    requireViewer(ctx);
-    const { id, idempotencyKey } = args;
-    if ((id == null) === (idempotencyKey == null)) throw badInput('Give exactly one of id and idempotencyKey', id == null ? 'idempotencyKey' : 'id');
-    const lookup: Lookup = id != null ? { id } : { idempotencyKey: idempotencyKey! };
-    return progress(ctx, async () => {
-      const found = await readOrder(ctx, lookup);
-      // By id the order exists already: one the caller may not see (or no longer sees) is NOT_FOUND.
-      if ('id' in lookup && !found.order) throw notFound('Offset order', lookup.id);
-      return found;
-    });
-  }) as unknown as SubscriptionResolvers<Context>['offsetOrderProgress'],
+  offsetOrderProgress: subscriptionField(
+    (args: { id?: string | null; idempotencyKey?: string | null }, ctx: Context) => {
+      requireViewer(ctx);
+      const { id, idempotencyKey } = args;
+      if ((id == null) === (idempotencyKey == null))
+        throw badInput('Give exactly one of id and idempotencyKey', id == null ? 'idempotencyKey' : 'id');
+      const lookup: Lookup = id != null ? { id } : { idempotencyKey: idempotencyKey! };
+      return progress(ctx, async () => {
+        const found = await readOrder(ctx, lookup);
+        // By id the order exists already: one the caller may not see (or no longer sees) is NOT_FOUND.
+        if ('id' in lookup && !found.order) throw notFound('Offset order', lookup.id);
+        return found;
+      });
+    },
+  ) as unknown as SubscriptionResolvers<Context>['offsetOrderProgress'],
   offsetResoldProductProgress: subscriptionField((args: { idempotencyKey: string }, ctx: Context) => {
     requireViewer(ctx);
     return progress(ctx, () => readRun(ctx, args.idempotencyKey));

@@ -29,8 +29,12 @@ export function createOffsetOrderLoaders(source: OffsetOrderSource, flow: Offset
     productRun: loader((ids: readonly string[]) => flow.runsByOrderIds(ids)),
     offsetOrder: loader((ids: readonly string[]) => source.offsetOrdersByIds(ids)),
     /** Retirement state of orders (local mode; null elsewhere), batched per request. */
-    retirementState: loader((ids: readonly string[]) => (source.retirementStates ? source.retirementStates(ids) : Promise.resolve(ids.map(() => null)))),
-    poolRetirement: loader((ids: readonly string[]) => (source.poolRetirementsByIds ? source.poolRetirementsByIds(ids) : Promise.resolve(ids.map(() => null)))),
+    retirementState: loader((ids: readonly string[]) =>
+      source.retirementStates ? source.retirementStates(ids) : Promise.resolve(ids.map(() => null)),
+    ),
+    poolRetirement: loader((ids: readonly string[]) =>
+      source.poolRetirementsByIds ? source.poolRetirementsByIds(ids) : Promise.resolve(ids.map(() => null)),
+    ),
     /** Quotes of masses (e.g. a list of products' yearly emissions) priced from one read of the inventory. */
     massQuote: new DataLoader<MassRequest, OffsetQuoteView, string>((requests) => source.quotes(requests), {
       cacheKeyFn: (r) => `${r.grams}|${r.currency}`,
@@ -67,10 +71,21 @@ function crashAfter(log: Logger): OffsetProductStep | null {
 }
 
 /** The product offset flow over the offset orders of one buyer, and its background resumer. */
-function productFlow(config: Config, db: Database, log: Logger, offsetsFor: (viewer: Viewer) => OffsetOrderSource, paymentQueued: () => void, stepped?: () => void) {
+function productFlow(
+  config: Config,
+  db: Database,
+  log: Logger,
+  offsetsFor: (viewer: Viewer) => OffsetOrderSource,
+  paymentQueued: () => void,
+  stepped?: () => void,
+) {
   const flow = new OffsetProductFlow({
     db,
-    footprints: { url: config.urlOf('footprints'), serviceToken: config.serviceToken, timeoutMs: config.UPSTREAM_TIMEOUT_MS },
+    footprints: {
+      url: config.urlOf('footprints'),
+      serviceToken: config.serviceToken,
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    },
     offsetsFor,
     paymentQueued,
     crashAfter: crashAfter(log),
@@ -80,7 +95,12 @@ function productFlow(config: Config, db: Database, log: Logger, offsetsFor: (vie
   return { flow, resumer: startResumer(flow, config.OFFSET_FLOW_RESUME_INTERVAL_MS, log) };
 }
 
-function assemble(config: Config, sourceFor: (base: RequestContext) => OffsetOrderSource, flow: OffsetProductFlow, close: () => Promise<void>): OffsetOrdersModule {
+function assemble(
+  config: Config,
+  sourceFor: (base: RequestContext) => OffsetOrderSource,
+  flow: OffsetProductFlow,
+  close: () => Promise<void>,
+): OffsetOrdersModule {
   const signer = new CertificateSigner(config.jwtSecret);
   return {
     context(base) {
@@ -89,7 +109,8 @@ function assemble(config: Config, sourceFor: (base: RequestContext) => OffsetOrd
         offsets,
         offsetProducts: flow,
         offsetLoaders: createOffsetOrderLoaders(offsets, flow),
-        offsetCertificateLink: (orderId) => signer.link(requestOrigin(base.headers, config.MARKETPLACE_PUBLIC_URL), orderId),
+        offsetCertificateLink: (orderId) =>
+          signer.link(requestOrigin(base.headers, config.MARKETPLACE_PUBLIC_URL), orderId),
       };
     },
     routes: { [CERTIFICATE_PATH]: certificateRoute(signer, sourceFor, offsetOrderRule) },
@@ -102,9 +123,19 @@ function assemble(config: Config, sourceFor: (base: RequestContext) => OffsetOrd
  * orders leave their credit retirements in the service outbox (`orderPlaced` delivers them now);
  * certificates read the retirements back from the registry.
  */
-export async function localOffsetOrders(config: Config, db: Database, log: Logger, orderPlaced: () => void, changed?: () => void): Promise<OffsetOrdersModule> {
+export async function localOffsetOrders(
+  config: Config,
+  db: Database,
+  log: Logger,
+  orderPlaced: () => void,
+  changed?: () => void,
+): Promise<OffsetOrdersModule> {
   if (config.SEED_DEMO_DATA && (await seedOffsetOrders(db.fork()))) log.info('seeded demo offset inventory');
-  const registryEndpoint = { url: config.urlOf('registry'), serviceToken: config.serviceToken, timeoutMs: config.UPSTREAM_TIMEOUT_MS };
+  const registryEndpoint = {
+    url: config.urlOf('registry'),
+    serviceToken: config.serviceToken,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+  };
   const registry: OffsetRegistryLink = {
     orderPlaced,
     async retirementsOf(offsetOrderId, poolRetirementIds) {
@@ -113,16 +144,27 @@ export async function localOffsetOrders(config: Config, db: Database, log: Logge
       return retirements;
     },
   };
-  const sourceOf = (viewer: Viewer | null) => new LocalOffsetOrderSource(db.fork(), viewer, registry, BigInt(config.OFFSET_MINIMUM_ORDER_GRAMS));
+  const sourceOf = (viewer: Viewer | null) =>
+    new LocalOffsetOrderSource(db.fork(), viewer, registry, BigInt(config.OFFSET_MINIMUM_ORDER_GRAMS));
   const { flow, resumer } = productFlow(config, db, log, sourceOf, orderPlaced, changed);
-  return assemble(config, (base) => sourceOf(base.auth.viewer), flow, () => resumer.stop());
+  return assemble(
+    config,
+    (base) => sourceOf(base.auth.viewer),
+    flow,
+    () => resumer.stop(),
+  );
 }
 
 /**
  * Offset orders through Lune's API (OFFSET_ORDERS_BASE_URL, OFFSET_ORDERS_API_KEY), with the
  * journal of the orders placed through the marketplace in its database.
  */
-export function upstreamOffsetOrders(config: Config, db: Database, log: Logger, changed?: () => void): OffsetOrdersModule {
+export function upstreamOffsetOrders(
+  config: Config,
+  db: Database,
+  log: Logger,
+  changed?: () => void,
+): OffsetOrdersModule {
   const api = createLuneApi(config, log);
   const account = new LuneAccountCurrency(api, config.OFFSET_ORDERS_ACCOUNT_CURRENCY, log, {
     maxAgeMs: config.UPSTREAM_HEALTH_CACHE_MS,
@@ -130,18 +172,28 @@ export function upstreamOffsetOrders(config: Config, db: Database, log: Logger, 
   });
   account.start();
   const lune: LuneOffsets = { api, account, inFlight: new Map(), log };
-  const sourceOf = (viewer: Viewer | null) => new UpstreamOffsetOrderSource(lune, new OffsetOrderJournal(db.fork()), viewer);
+  const sourceOf = (viewer: Viewer | null) =>
+    new UpstreamOffsetOrderSource(lune, new OffsetOrderJournal(db.fork()), viewer);
   // Orders whose answer was lost are settled in the background too, a bounded batch per pass.
-  const resolver = startOutcomeResolver(lune, () => new OffsetOrderJournal(db.fork()), config.OFFSET_FLOW_RESUME_INTERVAL_MS);
+  const resolver = startOutcomeResolver(
+    lune,
+    () => new OffsetOrderJournal(db.fork()),
+    config.OFFSET_FLOW_RESUME_INTERVAL_MS,
+  );
   // The payments of product offsets leave through the service outbox in upstream mode too.
   const outbox = serviceOutboxOf(config, db, log, changed);
   outbox.start();
   const { flow, resumer } = productFlow(config, db, log, sourceOf, () => outbox.kick(), changed);
-  const module = assemble(config, (base) => sourceOf(base.auth.viewer), flow, async () => {
-    await resolver.stop();
-    await resumer.stop();
-    await outbox.stop();
-    await api.close();
-  });
+  const module = assemble(
+    config,
+    (base) => sourceOf(base.auth.viewer),
+    flow,
+    async () => {
+      await resolver.stop();
+      await resumer.stop();
+      await outbox.stop();
+      await api.close();
+    },
+  );
   return { ...module, accountMismatch: () => account.health() };
 }

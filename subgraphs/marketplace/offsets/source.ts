@@ -56,7 +56,10 @@ export type OffsetOrderTypeView = OffsetOrderType | 'UNKNOWN';
  * An order as a source answers it. Mass, total cost and allocations are null while the provider
  * has not priced the order yet (a Lune order that is still `received`); local orders always have them.
  */
-export interface OffsetOrderView extends Omit<OffsetOrderRecord, 'mass' | 'totalCost' | 'allocations' | 'status' | 'type'> {
+export interface OffsetOrderView extends Omit<
+  OffsetOrderRecord,
+  'mass' | 'totalCost' | 'allocations' | 'status' | 'type'
+> {
   /** Tonnes of CO2e. */
   mass: Decimal | null;
   totalCost: MoneyValue | null;
@@ -153,9 +156,17 @@ export interface OffsetOrderSource {
   /** Many independent quotes at once (each as if alone); a refused one is its DomainError. */
   quotes(requests: readonly (OffsetRequest & { kind: 'MASS' | 'VALUE' })[]): Promise<(OffsetQuoteView | DomainError)[]>;
   /** Places an order for the viewer; same key and same request return the first order. */
-  placeOrder(request: OffsetRequest, idempotencyKey: string | null, options?: PlaceOrderOptions): Promise<OffsetOrderView>;
+  placeOrder(
+    request: OffsetRequest,
+    idempotencyKey: string | null,
+    options?: PlaceOrderOptions,
+  ): Promise<OffsetOrderView>;
   /** The orders inside the caller's scope (policy.ts: the buyer's own; all for an admin), newest first. */
-  offsetOrders(page: OffsetOrderPage, scope: Scope, onPartFailure?: (failure: { orderId: string; error: unknown }) => void): Promise<Connection<OffsetOrderView>>;
+  offsetOrders(
+    page: OffsetOrderPage,
+    scope: Scope,
+    onPartFailure?: (failure: { orderId: string; error: unknown }) => void,
+  ): Promise<Connection<OffsetOrderView>>;
   /** Orders by id, whoever owns them: the access policy decides who sees each; an Error fails its own id only. */
   offsetOrdersByIds(ids: readonly string[]): Promise<(OffsetOrderView | null | Error)[]>;
   offsetOrderByIdempotencyKey(ownerId: string, idempotencyKey: string): Promise<OffsetOrderView | null>;

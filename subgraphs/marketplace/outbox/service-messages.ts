@@ -27,8 +27,23 @@ export interface OffsetRetirementRequest {
 }
 
 /** The buyer pays the marketplace: suppliers are not users, so there is no payee user. */
-export function paymentForOrder(o: { id: string; buyerId: string; supplierId: string; total: Decimal; currency: string }): PaymentRecord {
-  return { externalReference: o.id, type: 'ORDER', typeId: o.id, payerId: o.buyerId, payeeId: null, amount: o.total.toFixed(minorUnits(o.currency)), currency: o.currency, status: 'COMPLETED' };
+export function paymentForOrder(o: {
+  id: string;
+  buyerId: string;
+  supplierId: string;
+  total: Decimal;
+  currency: string;
+}): PaymentRecord {
+  return {
+    externalReference: o.id,
+    type: 'ORDER',
+    typeId: o.id,
+    payerId: o.buyerId,
+    payeeId: null,
+    amount: o.total.toFixed(minorUnits(o.currency)),
+    currency: o.currency,
+    status: 'COMPLETED',
+  };
 }
 
 /** The beneficiary a pooled retirement is recorded for: the buyers whose grams filled it (each certificate names its buyer). */
@@ -39,7 +54,12 @@ export const POOLED_RETIREMENT_BENEFICIARY = 'Carbon Marketplace offset buyers';
  * or more offset orders. The registry records the pooled retirement's id as the offset order id
  * and is idempotent by it; no buyer's name or id leaves the marketplace.
  */
-export function pooledRetirementRequest(retirement: { id: string; name: string; projectId: string; tonnes: bigint }): OffsetRetirementRequest {
+export function pooledRetirementRequest(retirement: {
+  id: string;
+  name: string;
+  projectId: string;
+  tonnes: bigint;
+}): OffsetRetirementRequest {
   return {
     offsetOrderId: retirement.id,
     projectId: retirement.projectId,

@@ -35,7 +35,11 @@ export type ServiceMutation = keyof ServiceMutationInputs;
 
 const MUTATIONS: Record<ServiceMutation, MutationSpec> = {
   // A record payments finds invalid (e.g. an amount beyond its limit) stays invalid.
-  recordPaymentTransaction: { target: 'payments', inputType: 'RecordPaymentTransactionInput', finalCodes: ['INVALID', 'REQUIRED', 'IDEMPOTENCY_MISMATCH'] },
+  recordPaymentTransaction: {
+    target: 'payments',
+    inputType: 'RecordPaymentTransactionInput',
+    finalCodes: ['INVALID', 'REQUIRED', 'IDEMPOTENCY_MISMATCH'],
+  },
   // Sold credits must be retired: a refusal for want of credits (none or too few of the project in
   // the offset inventory: NOT_FOUND, INSUFFICIENT_BALANCE) is retried until an operator tops the
   // inventory up, never closed; only an invalid message is.
@@ -48,13 +52,19 @@ const MUTATIONS: Record<ServiceMutation, MutationSpec> = {
 };
 
 /** The variable, and the field of the answer, of each message of a call: aliases only when a call carries several. */
-const aliasesOf = (mutation: ServiceMutation, count: number) => (count === 1 ? [{ variable: 'input', field: mutation }] : Array.from({ length: count }, (_, i) => ({ variable: `m${i}`, field: `m${i}` })));
+const aliasesOf = (mutation: ServiceMutation, count: number) =>
+  count === 1
+    ? [{ variable: 'input', field: mutation }]
+    : Array.from({ length: count }, (_, i) => ({ variable: `m${i}`, field: `m${i}` }));
 
 /** One call delivering `count` messages of one mutation, each under its own alias (`m0`, `m1`, ...) when more than one. */
 function documentOf(mutation: ServiceMutation, count: number): string {
   const aliases = aliasesOf(mutation, count);
   const variables = aliases.map((a) => `$${a.variable}: ${MUTATIONS[mutation].inputType}!`).join(', ');
-  const fields = aliases.map((a) => `${a.field === mutation ? '' : `${a.field}: `}${mutation}(input: $${a.variable}) { userErrors { code message } }`);
+  const fields = aliases.map(
+    (a) =>
+      `${a.field === mutation ? '' : `${a.field}: `}${mutation}(input: $${a.variable}) { userErrors { code message } }`,
+  );
   return `mutation Deliver(${variables}) { ${fields.join(' ')} }`;
 }
 
@@ -71,7 +81,13 @@ export function refusalOf(row: Pick<ServiceOutbox, 'target' | 'lastError'>): str
  * Writes one message in the caller's transaction. `key` names the effect (an order id, an
  * idempotency key): the message's dedupe key is `<mutation>:<key>`, unique.
  */
-export async function enqueueServiceCall<M extends ServiceMutation>(em: EntityManager, mutation: M, key: string, input: ServiceMutationInputs[M], now = new Date()): Promise<void> {
+export async function enqueueServiceCall<M extends ServiceMutation>(
+  em: EntityManager,
+  mutation: M,
+  key: string,
+  input: ServiceMutationInputs[M],
+  now = new Date(),
+): Promise<void> {
   await em.insert(ServiceOutbox, {
     id: randomUUID(),
     target: MUTATIONS[mutation].target,
@@ -122,7 +138,12 @@ type Outcome = { kind: 'delivered' } | { kind: 'rejected'; reason: string } | { 
 const TARGETS = [...new Set(Object.values(MUTATIONS).map((m) => m.target))];
 
 /** The marketplace's outbox as configured (`PAYMENT_OUTBOX_*`, `SERVICE_OUTBOX_*`). */
-export function serviceOutboxOf(config: Config, db: Database, log: Logger, changed?: (mutation: string) => void): ServiceOutboxDispatcher {
+export function serviceOutboxOf(
+  config: Config,
+  db: Database,
+  log: Logger,
+  changed?: (mutation: string) => void,
+): ServiceOutboxDispatcher {
   return new ServiceOutboxDispatcher(db, {
     urlOf: (target) => config.urlOf(target),
     serviceToken: config.serviceToken,
@@ -176,9 +197,12 @@ export class ServiceOutboxDispatcher {
 
   /** Messages by target and status, for operators (rejected ones need a person). */
   async counts(): Promise<{ target: string; status: string; count: number }[]> {
-    const rows = await this.db.fork().getConnection().execute<{ target: string; status: string; count: number | string }[]>(
-      `select target, status, count(*) as count from ${outboxTable(this.db)} group by target, status order by target, status`,
-    );
+    const rows = await this.db
+      .fork()
+      .getConnection()
+      .execute<{ target: string; status: string; count: number | string }[]>(
+        `select target, status, count(*) as count from ${outboxTable(this.db)} group by target, status order by target, status`,
+      );
     return rows.map((r) => ({ target: r.target, status: r.status, count: Number(r.count) }));
   }
 }
@@ -263,19 +287,29 @@ class DeliveryLane {
     const at = (d: Date) => (pg ? d : d.getTime());
     const now = new Date();
     const table = outboxTable(this.db);
-    const rows = await this.db.fork().getConnection().execute<Record<string, unknown>[]>(
-      `update ${table} set locked_until = ? where id in (
+    const rows = await this.db
+      .fork()
+      .getConnection()
+      .execute<Record<string, unknown>[]>(
+        `update ${table} set locked_until = ? where id in (
          select id from ${table}
          where target = ? and status = 'PENDING' and next_attempt_at <= ? and (locked_until is null or locked_until <= ?)
          order by created_at, id limit ?${pg ? ' for update skip locked' : ''}
        ) returning id, mutation, dedupe_key, payload, attempts, created_at`,
-      [at(lease), this.target, at(now), at(now), this.opts.batchSize],
-    );
+        [at(lease), this.target, at(now), at(now), this.opts.batchSize],
+      );
     // Oldest first, as they were written: a statement's returned rows have no order of their own.
     const written = (r: Record<string, unknown>) => new Date(r.created_at as Date | number).getTime();
     return rows
       .sort((a, b) => written(a) - written(b) || String(a.id).localeCompare(String(b.id)))
-      .map((r) => ({ id: String(r.id), target: this.target, mutation: String(r.mutation), dedupeKey: String(r.dedupe_key), payload: String(r.payload), attempts: Number(r.attempts) }));
+      .map((r) => ({
+        id: String(r.id),
+        target: this.target,
+        mutation: String(r.mutation),
+        dedupeKey: String(r.dedupe_key),
+        payload: String(r.payload),
+        attempts: Number(r.attempts),
+      }));
   }
 
   /**
@@ -286,7 +320,9 @@ class DeliveryLane {
     const size = Math.min(this.opts.messagesPerCall, Math.ceil(batch.length / this.opts.concurrency));
     const byMutation = new Map<string, Claimed[]>();
     for (const row of batch) byMutation.set(row.mutation, [...(byMutation.get(row.mutation) ?? []), row]);
-    return [...byMutation.values()].flatMap((rows) => Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size)));
+    return [...byMutation.values()].flatMap((rows) =>
+      Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size)),
+    );
   }
 
   /** Closes a delivered or rejected message, or schedules its retry; only while the lease is ours. */
@@ -296,17 +332,33 @@ class DeliveryLane {
     const attempts = row.attempts + 1;
     // A claim whose lease ran out may have been taken over: its outcome is then the new claimer's to record.
     const ours = { id: row.id, lockedUntil: lease };
-    if (outcome.kind === 'delivered') return this.closeDelivered(row, lease).then(() => this.opts.changed?.(row.mutation));
+    if (outcome.kind === 'delivered')
+      return this.closeDelivered(row, lease).then(() => this.opts.changed?.(row.mutation));
     const about = { target: row.target, mutation: row.mutation, dedupeKey: row.dedupeKey, attempts };
     if (outcome.kind === 'rejected') {
-      await em.nativeUpdate(ServiceOutbox, ours, { status: 'REJECTED', closedAt: now, attempts, lockedUntil: null, lastError: outcome.reason });
+      await em.nativeUpdate(ServiceOutbox, ours, {
+        status: 'REJECTED',
+        closedAt: now,
+        attempts,
+        lockedUntil: null,
+        lastError: outcome.reason,
+      });
       this.opts.log.error({ ...about, problem: outcome.reason }, 'service call rejected as invalid; not retried');
     } else {
       const delay = this.opts.intervalMs * 2 ** Math.min(attempts - 1, 6);
-      await em.nativeUpdate(ServiceOutbox, ours, { attempts, lockedUntil: null, lastError: outcome.reason, nextAttemptAt: new Date(now.getTime() + delay) });
-      const alert = refusalOf({ target: row.target, lastError: outcome.reason }) ? MUTATIONS[row.mutation as ServiceMutation]?.refusalAlert : undefined;
-      if (alert) this.opts.log.error({ event: alert, ...about, problem: outcome.reason }, 'service call refused; will retry');
-      else if (!this.stopped) this.opts.log.warn({ ...about, problem: outcome.reason }, 'service call not delivered; will retry');
+      await em.nativeUpdate(ServiceOutbox, ours, {
+        attempts,
+        lockedUntil: null,
+        lastError: outcome.reason,
+        nextAttemptAt: new Date(now.getTime() + delay),
+      });
+      const alert = refusalOf({ target: row.target, lastError: outcome.reason })
+        ? MUTATIONS[row.mutation as ServiceMutation]?.refusalAlert
+        : undefined;
+      if (alert)
+        this.opts.log.error({ event: alert, ...about, problem: outcome.reason }, 'service call refused; will retry');
+      else if (!this.stopped)
+        this.opts.log.warn({ ...about, problem: outcome.reason }, 'service call not delivered; will retry');
     }
     this.opts.changed?.(row.mutation);
   }
@@ -321,7 +373,17 @@ class DeliveryLane {
       try {
         while (this.delivered.length) {
           const ids = this.delivered.splice(0);
-          await this.db.fork().nativeUpdate(ServiceOutbox, { id: { $in: ids }, lockedUntil: lease }, { status: 'DELIVERED', closedAt: new Date(), attempts: raw('attempts + 1'), lockedUntil: null, lastError: null });
+          await this.db.fork().nativeUpdate(
+            ServiceOutbox,
+            { id: { $in: ids }, lockedUntil: lease },
+            {
+              status: 'DELIVERED',
+              closedAt: new Date(),
+              attempts: raw('attempts + 1'),
+              lockedUntil: null,
+              lastError: null,
+            },
+          );
         }
       } finally {
         this.closing = null;
@@ -338,37 +400,65 @@ class DeliveryLane {
     const mutation = rows[0]!.mutation as ServiceMutation;
     const spec = MUTATIONS[mutation] as MutationSpec | undefined;
     if (!spec) return rows.map((row) => ({ kind: 'rejected', reason: `unknown service mutation ${row.mutation}` }));
-    const endpoint: ServiceEndpoint = { url: this.opts.urlOf(this.target), serviceToken: this.opts.serviceToken, timeoutMs: this.opts.timeoutMs };
+    const endpoint: ServiceEndpoint = {
+      url: this.opts.urlOf(this.target),
+      serviceToken: this.opts.serviceToken,
+      timeoutMs: this.opts.timeoutMs,
+    };
     const aliases = aliasesOf(mutation, rows.length);
-    const variables = Object.fromEntries(rows.map((row, i) => [aliases[i]!.variable, JSON.parse(row.payload) as unknown]));
+    const variables = Object.fromEntries(
+      rows.map((row, i) => [aliases[i]!.variable, JSON.parse(row.payload) as unknown]),
+    );
     type Result = { userErrors: { code: string; message: string }[] } | null;
-    const answer = await callService<Record<string, Result>>(this.target, endpoint, AS_SERVICE, documentOf(mutation, rows.length), variables, { signal: this.signal });
+    const answer = await callService<Record<string, Result>>(
+      this.target,
+      endpoint,
+      AS_SERVICE,
+      documentOf(mutation, rows.length),
+      variables,
+      { signal: this.signal },
+    );
     if (answer.problem !== undefined) {
       if (rows.length > 1 && answer.failure !== 'unreachable') {
         const one: Outcome[] = [];
         for (const row of rows) one.push(...(await this.deliver([row])));
         return one;
       }
-      return rows.map(() => (answer.failure === 'refused' ? { kind: 'rejected', reason: answer.problem } : { kind: 'failed', reason: answer.problem }));
+      return rows.map(() =>
+        answer.failure === 'refused'
+          ? { kind: 'rejected', reason: answer.problem }
+          : { kind: 'failed', reason: answer.problem },
+      );
     }
     return rows.map((_, i): Outcome => {
       const result = answer.data[aliases[i]!.field];
       if (!result) return { kind: 'failed', reason: `${this.target} returned no result` };
       if (result.userErrors.length === 0) return { kind: 'delivered' };
-      const reason = `${this.target} refused: ${result.userErrors.map((e) => `${e.code} ${e.message}`).join('; ')}`.slice(0, 300);
-      return result.userErrors.some((e) => spec.finalCodes.includes(e.code)) ? { kind: 'rejected', reason } : { kind: 'failed', reason };
+      const reason =
+        `${this.target} refused: ${result.userErrors.map((e) => `${e.code} ${e.message}`).join('; ')}`.slice(0, 300);
+      return result.userErrors.some((e) => spec.finalCodes.includes(e.code))
+        ? { kind: 'rejected', reason }
+        : { kind: 'failed', reason };
     });
   }
 }
 
 /** Messages waiting for delivery and the age of the oldest, in one SQL statement (read on each metrics scrape). */
-export async function outboxBacklog(db: Database, now = Date.now()): Promise<{ depth: number; oldestAgeSeconds: number }> {
+export async function outboxBacklog(
+  db: Database,
+  now = Date.now(),
+): Promise<{ depth: number; oldestAgeSeconds: number }> {
   const row = (await db
     .fork()
     .createQueryBuilder(ServiceOutbox)
     .select([raw('count(*) as depth'), raw('min(created_at) as oldest')])
     .where({ status: 'PENDING' })
     .execute('get')) as unknown as { depth: number | string; oldest: Date | string | number | null };
-  const oldest = row.oldest === null ? null : new Date(typeof row.oldest === 'string' && /^\d+$/.test(row.oldest) ? Number(row.oldest) : row.oldest).getTime();
+  const oldest =
+    row.oldest === null
+      ? null
+      : new Date(
+          typeof row.oldest === 'string' && /^\d+$/.test(row.oldest) ? Number(row.oldest) : row.oldest,
+        ).getTime();
   return { depth: Number(row.depth), oldestAgeSeconds: oldest === null ? 0 : Math.max(0, (now - oldest) / 1000) };
 }

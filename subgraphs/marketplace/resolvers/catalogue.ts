@@ -37,7 +37,10 @@ export const catalogueQuery: QueryResolvers<Context> = {
   productOrder: async (_root, { id }, ctx) => {
     const line = await ctx.loaders.productOrder.load(id);
     // A line of a bundle order is seen with its bundle order, under the bundle's rule.
-    return line && inScope(ctx.access.of('BundleOrder'), (await ctx.loaders.bundleOrder.load(line.bundleOrderId)) ?? {}, null) ? line : null;
+    return line &&
+      inScope(ctx.access.of('BundleOrder'), (await ctx.loaders.bundleOrder.load(line.bundleOrderId)) ?? {}, null)
+      ? line
+      : null;
   },
 };
 

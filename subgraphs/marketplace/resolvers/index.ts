@@ -23,10 +23,20 @@ export const resolvers: Resolvers<Context> = {
     ...offsetOrderQueries,
     me: (_root, _args, ctx) => ctx.loaders.user.load(requireViewer(ctx).id),
     products: (_root, args, ctx, info) =>
-      ctx.source.products({ page: pageArgs(args), filter: args.filter ?? {}, order: args.order ?? 'DESC', totalCount: wantsTotalCount(info) }),
+      ctx.source.products({
+        page: pageArgs(args),
+        filter: args.filter ?? {},
+        order: args.order ?? 'DESC',
+        totalCount: wantsTotalCount(info),
+      }),
     product: (_root, { id }, ctx) => ctx.loaders.product.load(id),
     orders: (_root, args, ctx, info) =>
-      ctx.source.orders({ page: pageArgs(args), filter: args.filter ?? {}, order: args.order ?? 'DESC', totalCount: wantsTotalCount(info) }),
+      ctx.source.orders({
+        page: pageArgs(args),
+        filter: args.filter ?? {},
+        order: args.order ?? 'DESC',
+        totalCount: wantsTotalCount(info),
+      }),
     order: (_root, { id }, ctx) => ctx.loaders.order.load(id),
     nft: (_root, { id }, ctx) => ctx.loaders.nft.load(id),
   },
@@ -39,7 +49,13 @@ export const resolvers: Resolvers<Context> = {
       if (!ctx.backendKeyValid) throw unauthenticated('A valid X-Backend-Secret-Key header is required');
       const email = input.email.trim().toLowerCase();
       if (!isEmail(email)) {
-        return { accessToken: null, tokenType: null, expiresAt: null, user: null, userErrors: [new DomainError('INVALID', 'Enter a valid email address', 'input.email').toUserError()] };
+        return {
+          accessToken: null,
+          tokenType: null,
+          expiresAt: null,
+          user: null,
+          userErrors: [new DomainError('INVALID', 'Enter a valid email address', 'input.email').toUserError()],
+        };
       }
       const { user, upstreamToken } = await ctx.source.authenticate({ email, name: input.name });
       const { token, expiresAt } = await ctx.issueToken({ ...user, upstreamToken });
@@ -54,7 +70,12 @@ export const resolvers: Resolvers<Context> = {
   User: {
     __resolveReference: (ref, ctx) => ctx.loaders.user.load(ref.id),
     orders: (user, args, ctx, info) =>
-      ctx.source.orders({ page: pageArgs(args), filter: { buyerId: user.id }, order: 'DESC', totalCount: wantsTotalCount(info) }),
+      ctx.source.orders({
+        page: pageArgs(args),
+        filter: { buyerId: user.id },
+        order: 'DESC',
+        totalCount: wantsTotalCount(info),
+      }),
     ...userPurchases,
   },
 

@@ -15,20 +15,36 @@ export const ordersMutation: MutationResolvers<Context> = {
       requireViewer(ctx);
       const quantity = purchaseQuantity(input.quantity);
       const orderHash = input.orderHash?.trim() || null;
-      return ctx.source.createOrder({ productId: input.productId, quantity, isPublic: input.isPublic ?? false, orderHash, idempotencyKey: idempotencyKey(input.idempotencyKey) });
+      return ctx.source.createOrder({
+        productId: input.productId,
+        quantity,
+        isPublic: input.isPublic ?? false,
+        orderHash,
+        idempotencyKey: idempotencyKey(input.idempotencyKey),
+      });
     }),
 
   createBundleOrder: (_root, { input }, ctx) =>
     mutationPayload('order', async () => {
       requireViewer(ctx);
       const quantity = purchaseQuantity(input.quantity);
-      return ctx.source.createBundleOrder({ bundleOrderId: input.bundleOrderId, quantity, isPublic: input.isPublic ?? false, idempotencyKey: idempotencyKey(input.idempotencyKey) });
+      return ctx.source.createBundleOrder({
+        bundleOrderId: input.bundleOrderId,
+        quantity,
+        isPublic: input.isPublic ?? false,
+        idempotencyKey: idempotencyKey(input.idempotencyKey),
+      });
     }),
 
   syncOrder: async (_root, { input }, ctx) => {
     requireViewer(ctx);
     const hash = input.orderHash.trim();
-    if (!hash) return { order: null, changed: false, userErrors: [new DomainError('REQUIRED', 'An order hash is required', 'input.orderHash').toUserError()] };
+    if (!hash)
+      return {
+        order: null,
+        changed: false,
+        userErrors: [new DomainError('REQUIRED', 'An order hash is required', 'input.orderHash').toUserError()],
+      };
     const result = await ctx.source.syncOrder(hash);
     if (!result) throw notFound('Order with transaction hash', hash);
     return { order: result.order, changed: result.changed, userErrors: [] };

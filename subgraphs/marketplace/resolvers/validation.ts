@@ -4,9 +4,16 @@
 import { minorUnits, type Decimal } from '../../../lib/decimal.ts';
 import { ValidationErrors, type UserError } from '../../../lib/errors.ts';
 import { MAX_MASS_TONNES, MAX_MONEY_AMOUNT } from '../../../lib/limits.ts';
-import type { ImpactPartnerInput, MoneyValue, NftInput, ProductInput, ProductType, SupplierInput, TraderInput } from '../source.ts';
+import type {
+  ImpactPartnerInput,
+  MoneyValue,
+  NftInput,
+  ProductInput,
+  ProductType,
+  SupplierInput,
+  TraderInput,
+} from '../source.ts';
 import { IDEMPOTENCY_KEY_RULE, idempotencyKeyOf } from '../../../lib/idempotency-key.ts';
-
 
 type Given<T> = T | null | undefined;
 
@@ -31,9 +38,12 @@ export class Checks {
   /** Tonnes: non-negative (positive when `positive`), at most gram precision. */
   tonnes(value: Given<Decimal>, field: string, positive = false): Decimal | undefined {
     if (value == null) return undefined;
-    if (positive ? !value.gt(0) : value.lt(0)) this.fail(field, 'INVALID', positive ? 'Quantity must be greater than zero' : 'Quantity cannot be negative');
-    else if (value.decimalPlaces() > 6) this.fail(field, 'INVALID', 'Quantity has a precision of one gram (0.000001 t) at most');
-    else if (value.gt(MAX_MASS_TONNES)) this.fail(field, 'INVALID', `Quantity is at most ${MAX_MASS_TONNES.toFixed()} t`);
+    if (positive ? !value.gt(0) : value.lt(0))
+      this.fail(field, 'INVALID', positive ? 'Quantity must be greater than zero' : 'Quantity cannot be negative');
+    else if (value.decimalPlaces() > 6)
+      this.fail(field, 'INVALID', 'Quantity has a precision of one gram (0.000001 t) at most');
+    else if (value.gt(MAX_MASS_TONNES))
+      this.fail(field, 'INVALID', `Quantity is at most ${MAX_MASS_TONNES.toFixed()} t`);
     return value;
   }
 
@@ -41,8 +51,13 @@ export class Checks {
     if (value == null) return undefined;
     if (value.amount.lt(0)) this.fail(`${field}.amount`, 'INVALID', 'Price cannot be negative');
     else if (value.amount.decimalPlaces() > minorUnits(value.currency)) {
-      this.fail(`${field}.amount`, 'INVALID', `${value.currency} amounts have at most ${minorUnits(value.currency)} decimal places`);
-    } else if (value.amount.gt(MAX_MONEY_AMOUNT)) this.fail(`${field}.amount`, 'INVALID', `Amounts are at most ${MAX_MONEY_AMOUNT.toFixed()} ${value.currency}`);
+      this.fail(
+        `${field}.amount`,
+        'INVALID',
+        `${value.currency} amounts have at most ${minorUnits(value.currency)} decimal places`,
+      );
+    } else if (value.amount.gt(MAX_MONEY_AMOUNT))
+      this.fail(`${field}.amount`, 'INVALID', `Amounts are at most ${MAX_MONEY_AMOUNT.toFixed()} ${value.currency}`);
     return { amount: value.amount, currency: value.currency };
   }
 
@@ -65,7 +80,8 @@ export class Checks {
   }
 
   vintage(value: Given<number>, field: string): number | null | undefined {
-    if (value != null && (value < 1990 || value > 2100)) this.fail(field, 'INVALID', 'Vintage must be a year between 1990 and 2100');
+    if (value != null && (value < 1990 || value > 2100))
+      this.fail(field, 'INVALID', 'Vintage must be a year between 1990 and 2100');
     return value;
   }
 
@@ -114,7 +130,17 @@ export function productInput(i: ProductArgs, create: boolean): ProductInput {
   );
 }
 
-export function supplierInput(i: { name?: Given<string>; description?: Given<string>; countryCode?: Given<string>; methodologyCode?: Given<string>; featured?: Given<boolean>; isPublic?: Given<boolean> }, create: boolean): SupplierInput {
+export function supplierInput(
+  i: {
+    name?: Given<string>;
+    description?: Given<string>;
+    countryCode?: Given<string>;
+    methodologyCode?: Given<string>;
+    featured?: Given<boolean>;
+    isPublic?: Given<boolean>;
+  },
+  create: boolean,
+): SupplierInput {
   const c = new Checks();
   return c.done(
     given({
@@ -128,7 +154,10 @@ export function supplierInput(i: { name?: Given<string>; description?: Given<str
   );
 }
 
-export function traderInput(i: { name?: Given<string>; supplierId?: Given<string>; countryCode?: Given<string>; isPublic?: Given<boolean> }, create: boolean): TraderInput {
+export function traderInput(
+  i: { name?: Given<string>; supplierId?: Given<string>; countryCode?: Given<string>; isPublic?: Given<boolean> },
+  create: boolean,
+): TraderInput {
   const c = new Checks();
   return c.done(
     given({
@@ -140,7 +169,16 @@ export function traderInput(i: { name?: Given<string>; supplierId?: Given<string
   );
 }
 
-export function impactPartnerInput(i: { name?: Given<string>; description?: Given<string>; countryCode?: Given<string>; websiteUrl?: Given<string>; isPublic?: Given<boolean> }, create: boolean): ImpactPartnerInput {
+export function impactPartnerInput(
+  i: {
+    name?: Given<string>;
+    description?: Given<string>;
+    countryCode?: Given<string>;
+    websiteUrl?: Given<string>;
+    isPublic?: Given<boolean>;
+  },
+  create: boolean,
+): ImpactPartnerInput {
   const c = new Checks();
   return c.done(
     given({
@@ -154,13 +192,23 @@ export function impactPartnerInput(i: { name?: Given<string>; description?: Give
 }
 
 export function nftInput(
-  i: { name?: Given<string>; tokenAddress?: Given<string>; tokenId?: Given<string>; supplierId?: Given<string>; ownerId?: Given<string>; quantity?: Given<Decimal>; availableQuantity?: Given<Decimal>; isPublic?: Given<boolean> },
+  i: {
+    name?: Given<string>;
+    tokenAddress?: Given<string>;
+    tokenId?: Given<string>;
+    supplierId?: Given<string>;
+    ownerId?: Given<string>;
+    quantity?: Given<Decimal>;
+    availableQuantity?: Given<Decimal>;
+    isPublic?: Given<boolean>;
+  },
   create: boolean,
 ): NftInput {
   const c = new Checks();
   const quantity = c.tonnes(i.quantity, 'input.quantity');
   const available = c.tonnes(i.availableQuantity, 'input.availableQuantity') ?? (create ? quantity : undefined);
-  if (quantity && available && available.gt(quantity)) c.fail('input.availableQuantity', 'INVALID', 'Available tonnes cannot exceed the NFT quantity');
+  if (quantity && available && available.gt(quantity))
+    c.fail('input.availableQuantity', 'INVALID', 'Available tonnes cannot exceed the NFT quantity');
   if (create && !i.tokenAddress?.trim()) c.fail('input.tokenAddress', 'REQUIRED', 'A token address is required');
   if (create && !i.tokenId?.trim()) c.fail('input.tokenId', 'REQUIRED', 'A token id is required');
   return c.done(

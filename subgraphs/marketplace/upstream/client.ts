@@ -73,7 +73,13 @@ export type Co2TrustModel = 'product' | 'supplier' | 'trader' | 'impact_partner'
 const id = z.union([z.string().min(1), z.number().int().transform(String)]);
 const created = timestamp;
 
-const userSchema = z.object({ id, email: z.string(), name: nullable(z.string()), role: z.string().transform((r) => (r.toLowerCase() === 'admin' ? 'ADMIN' : 'USER') as 'ADMIN' | 'USER'), created_at: created });
+const userSchema = z.object({
+  id,
+  email: z.string(),
+  name: nullable(z.string()),
+  role: z.string().transform((r) => (r.toLowerCase() === 'admin' ? 'ADMIN' : 'USER') as 'ADMIN' | 'USER'),
+  created_at: created,
+});
 const supplierSchema = z.object({
   id,
   name: z.string(),
@@ -84,7 +90,14 @@ const supplierSchema = z.object({
   is_public: z.boolean(),
   created_at: created,
 });
-const traderSchema = z.object({ id, name: z.string(), supplier_id: nullable(id), country_code: nullable(z.string()), is_public: z.boolean(), created_at: created });
+const traderSchema = z.object({
+  id,
+  name: z.string(),
+  supplier_id: nullable(id),
+  country_code: nullable(z.string()),
+  is_public: z.boolean(),
+  created_at: created,
+});
 const impactPartnerSchema = z.object({
   id,
   name: z.string(),
@@ -99,7 +112,10 @@ const productSchema = z.object({
   name: z.string(),
   description: nullable(z.string()),
   // ProductType is also an input enum, so it has no UNKNOWN member: a new type is a contract error.
-  product_type: z.string().transform((v) => v.toUpperCase()).pipe(z.enum(['REMOVAL', 'AVOIDANCE', 'BUNDLE'])),
+  product_type: z
+    .string()
+    .transform((v) => v.toUpperCase())
+    .pipe(z.enum(['REMOVAL', 'AVOIDANCE', 'BUNDLE'])),
   supplier_id: id,
   country_code: nullable(z.string()),
   vintage: nullable(integer),
@@ -149,7 +165,13 @@ const bundleOrderSchema = z.object({
   is_public: z.boolean(),
   created_at: created,
 });
-const productOrderSchema = z.object({ id, bundle_order_id: id, product_id: id, quantity: decimal, created_at: created });
+const productOrderSchema = z.object({
+  id,
+  bundle_order_id: id,
+  product_id: id,
+  quantity: decimal,
+  created_at: created,
+});
 const optionSchema = z.object({ id, name: z.string() });
 const mailingListEntrySchema = z.object({ id, email: z.string(), created_at: created });
 

@@ -35,7 +35,13 @@ import type {
 
 /** Parsed CO2Trust bodies (see CO2TRUST_SCHEMAS) to the marketplace's domain records. */
 export const fromCo2Trust = {
-  user: (u: Parsed<'authenticate'>['user']): UserRecord => ({ id: u.id, email: u.email, name: u.name, role: u.role, createdAt: u.created_at }),
+  user: (u: Parsed<'authenticate'>['user']): UserRecord => ({
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    createdAt: u.created_at,
+  }),
   supplier: (s: Parsed<'supplier'>): SupplierRecord => ({
     id: s.id,
     name: s.name,
@@ -122,12 +128,22 @@ export const fromCo2Trust = {
     quantity: p.quantity,
     createdAt: p.created_at,
   }),
-  mailingListEntry: (m: Parsed<'mailingListEntry'>): MailingListEntryRecord => ({ id: m.id, email: m.email, createdAt: m.created_at }),
+  mailingListEntry: (m: Parsed<'mailingListEntry'>): MailingListEntryRecord => ({
+    id: m.id,
+    email: m.email,
+    createdAt: m.created_at,
+  }),
 };
 
 /** The inverse, used by the contract fake to serve the demo records as CO2Trust would. */
 export const toCo2Trust = {
-  user: (u: UserRecord): Co2TrustUser => ({ id: u.id, email: u.email, name: u.name, role: u.role === 'ADMIN' ? 'admin' : 'user', created_at: u.createdAt.toISOString() }),
+  user: (u: UserRecord): Co2TrustUser => ({
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role === 'ADMIN' ? 'admin' : 'user',
+    created_at: u.createdAt.toISOString(),
+  }),
   supplier: (s: SupplierRecord): Co2TrustSupplier => ({
     id: s.id,
     name: s.name,
@@ -216,11 +232,16 @@ export const toCo2Trust = {
     quantity: p.quantity.toString(),
     created_at: p.createdAt.toISOString(),
   }),
-  mailingListEntry: (m: MailingListEntryRecord): Co2TrustMailingListEntry => ({ id: m.id, email: m.email, created_at: m.createdAt.toISOString() }),
+  mailingListEntry: (m: MailingListEntryRecord): Co2TrustMailingListEntry => ({
+    id: m.id,
+    email: m.email,
+    created_at: m.createdAt.toISOString(),
+  }),
 };
 
 /** An amount or quantity as a JSON number in a request body (undefined stays undefined). */
-export const number = (d: Decimal | undefined): number | undefined => (d === undefined ? undefined : jsonNumber.parse(d));
+export const number = (d: Decimal | undefined): number | undefined =>
+  d === undefined ? undefined : jsonNumber.parse(d);
 
 /** Drops fields not given, so a PUT changes only what the admin sent. */
 const given = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
@@ -242,10 +263,24 @@ export const upsertBody = {
       owner_id: i.ownerId,
     }),
   supplier: (i: SupplierInput) =>
-    given({ name: i.name, description: i.description, country_code: i.countryCode, methodology_code: i.methodologyCode, featured: i.featured, is_public: i.isPublic }),
-  trader: (i: TraderInput) => given({ name: i.name, supplier_id: i.supplierId, country_code: i.countryCode, is_public: i.isPublic }),
+    given({
+      name: i.name,
+      description: i.description,
+      country_code: i.countryCode,
+      methodology_code: i.methodologyCode,
+      featured: i.featured,
+      is_public: i.isPublic,
+    }),
+  trader: (i: TraderInput) =>
+    given({ name: i.name, supplier_id: i.supplierId, country_code: i.countryCode, is_public: i.isPublic }),
   impactPartner: (i: ImpactPartnerInput) =>
-    given({ name: i.name, description: i.description, country_code: i.countryCode, website_url: i.websiteUrl, is_public: i.isPublic }),
+    given({
+      name: i.name,
+      description: i.description,
+      country_code: i.countryCode,
+      website_url: i.websiteUrl,
+      is_public: i.isPublic,
+    }),
   nft: (i: NftInput) =>
     given({
       name: i.name,

@@ -7,7 +7,14 @@ import { DomainError } from '../../../lib/errors.ts';
 import { UpstreamHttpError, type UpstreamClient, type UpstreamRequest } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import { parseUpstream, UpstreamContractError } from '../../../lib/upstream-contract.ts';
-import { ANSWER_UNREADABLE, freshKey, looseId, matchesRequest, type JournalAnswer, type WriteJournal } from '../../../lib/write-journal.ts';
+import {
+  ANSWER_UNREADABLE,
+  freshKey,
+  looseId,
+  matchesRequest,
+  type JournalAnswer,
+  type WriteJournal,
+} from '../../../lib/write-journal.ts';
 import type {
   BundleOrderFilter,
   CatalogueModel,
@@ -36,23 +43,83 @@ type Query = UpstreamRequest['query'];
 const MAX_PAGE_SIZE = 100;
 
 /** Per upsert model: its path, schemas, body and record mapper, and the documented reads that find one. */
-const MODELS: Record<CatalogueModel, { path: Co2TrustModel; schema: keyof typeof S; body: (i: never) => object; map: (r: never) => unknown; one: (id: string) => string; list: string; listSchema: ListSchema }> = {
-  product: { path: 'product', schema: 'product', body: upsertBody.product, map: fromCo2Trust.product, one: R.product, list: R.products, listSchema: 'products' },
-  supplier: { path: 'supplier', schema: 'supplier', body: upsertBody.supplier, map: fromCo2Trust.supplier, one: R.supplier, list: R.suppliers, listSchema: 'suppliers' },
-  trader: { path: 'trader', schema: 'trader', body: upsertBody.trader, map: fromCo2Trust.trader, one: R.trader, list: R.traders, listSchema: 'traders' },
-  impactPartner: { path: 'impact_partner', schema: 'impactPartner', body: upsertBody.impactPartner, map: fromCo2Trust.impactPartner, one: R.impactPartner, list: R.impactPartners, listSchema: 'impactPartners' },
-  nft: { path: 'nft', schema: 'nft', body: upsertBody.nft, map: fromCo2Trust.nft, one: R.nft, list: R.nfts, listSchema: 'nfts' },
+const MODELS: Record<
+  CatalogueModel,
+  {
+    path: Co2TrustModel;
+    schema: keyof typeof S;
+    body: (i: never) => object;
+    map: (r: never) => unknown;
+    one: (id: string) => string;
+    list: string;
+    listSchema: ListSchema;
+  }
+> = {
+  product: {
+    path: 'product',
+    schema: 'product',
+    body: upsertBody.product,
+    map: fromCo2Trust.product,
+    one: R.product,
+    list: R.products,
+    listSchema: 'products',
+  },
+  supplier: {
+    path: 'supplier',
+    schema: 'supplier',
+    body: upsertBody.supplier,
+    map: fromCo2Trust.supplier,
+    one: R.supplier,
+    list: R.suppliers,
+    listSchema: 'suppliers',
+  },
+  trader: {
+    path: 'trader',
+    schema: 'trader',
+    body: upsertBody.trader,
+    map: fromCo2Trust.trader,
+    one: R.trader,
+    list: R.traders,
+    listSchema: 'traders',
+  },
+  impactPartner: {
+    path: 'impact_partner',
+    schema: 'impactPartner',
+    body: upsertBody.impactPartner,
+    map: fromCo2Trust.impactPartner,
+    one: R.impactPartner,
+    list: R.impactPartners,
+    listSchema: 'impactPartners',
+  },
+  nft: {
+    path: 'nft',
+    schema: 'nft',
+    body: upsertBody.nft,
+    map: fromCo2Trust.nft,
+    one: R.nft,
+    list: R.nfts,
+    listSchema: 'nfts',
+  },
 };
 
 /** Schemas of the page/size/order lists. */
-type ListSchema = 'products' | 'suppliers' | 'traders' | 'impactPartners' | 'orders' | 'nfts' | 'bundleOrders' | 'productOrders' | 'mailingList';
+type ListSchema =
+  | 'products'
+  | 'suppliers'
+  | 'traders'
+  | 'impactPartners'
+  | 'orders'
+  | 'nfts'
+  | 'bundleOrders'
+  | 'productOrders'
+  | 'mailingList';
 
 /** The type (policy.ts) of the records a list yields and who owns one. */
 interface VisibleIn<R> {
   type: string;
   owner(record: R): string | null;
 }
-const UNOWNED = <R,>(type: string): VisibleIn<R> => ({ type, owner: () => null });
+const UNOWNED = <R>(type: string): VisibleIn<R> => ({ type, owner: () => null });
 
 /** The marketplace over the CO2Trust core services REST API. */
 export class UpstreamMarketplaceSource implements MarketplaceSource {
@@ -68,7 +135,14 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   /** The response's `extensions` of this request (the idempotency key given, warnings). */
   private readonly extensions: Record<string, unknown> | undefined;
 
-  constructor(client: UpstreamClient, caller: CallerScope, backendSecretKey: string | undefined, byIdConcurrency = 8, logger?: Logger, writes?: { journal: WriteJournal; extensions?: Record<string, unknown> }) {
+  constructor(
+    client: UpstreamClient,
+    caller: CallerScope,
+    backendSecretKey: string | undefined,
+    byIdConcurrency = 8,
+    logger?: Logger,
+    writes?: { journal: WriteJournal; extensions?: Record<string, unknown> },
+  ) {
     this.client = client;
     this.caller = caller;
     this.backendSecretKey = backendSecretKey;
@@ -108,7 +182,9 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
    */
   private readAnswer<K extends keyof typeof S>(schema: K, route: string, body: unknown): Parsed<K> {
     if (!S[schema].safeParse(body).success && body && typeof body === 'object') {
-      for (const inner of Object.values(body)) if (inner && typeof inner === 'object' && S[schema].safeParse(inner).success) return this.parse(schema, route, inner);
+      for (const inner of Object.values(body))
+        if (inner && typeof inner === 'object' && S[schema].safeParse(inner).success)
+          return this.parse(schema, route, inner);
     }
     return this.parse(schema, route, body);
   }
@@ -118,20 +194,42 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
    * else the oldest one matching every field sent, created since the write, that no other write
    * holds. Pages stop once they are older than the write.
    */
-  private async findCreated(path: string, schema: ListSchema, query: Query, body: Record<string, unknown>, args: { since: Date; upstreamId: string | null; claimed: (id: string) => Promise<boolean> }, sinceBound = true): Promise<unknown | null> {
+  private async findCreated(
+    path: string,
+    schema: ListSchema,
+    query: Query,
+    body: Record<string, unknown>,
+    args: { since: Date; upstreamId: string | null; claimed: (id: string) => Promise<boolean> },
+    sinceBound = true,
+  ): Promise<unknown | null> {
     const candidates: Record<string, unknown>[] = [];
     for (let n = 1; ; n++) {
-      const raw = await this.client.json<unknown>({ path, headers: this.auth(), query: { ...query, page: n, size: MAX_PAGE_SIZE, order: 'desc' } });
+      const raw = await this.client.json<unknown>({
+        path,
+        headers: this.auth(),
+        query: { ...query, page: n, size: MAX_PAGE_SIZE, order: 'desc' },
+      });
       const res = this.parse(schema, `GET ${path}`, raw);
       const rows = ((raw as { items: Record<string, unknown>[] }).items ?? []).slice(0, res.items.length);
       for (const row of rows) {
         const created = new Date(String(row.created_at));
-        if (args.upstreamId !== null ? String(row.id) === args.upstreamId : (!sinceBound || created >= args.since) && matchesRequest(row, body)) candidates.push(row);
+        if (
+          args.upstreamId !== null
+            ? String(row.id) === args.upstreamId
+            : (!sinceBound || created >= args.since) && matchesRequest(row, body)
+        )
+          candidates.push(row);
       }
       const oldest = rows.at(-1);
-      if (n * MAX_PAGE_SIZE >= res.total || !oldest || (sinceBound && args.upstreamId === null && new Date(String(oldest.created_at)) < args.since)) break;
+      if (
+        n * MAX_PAGE_SIZE >= res.total ||
+        !oldest ||
+        (sinceBound && args.upstreamId === null && new Date(String(oldest.created_at)) < args.since)
+      )
+        break;
     }
-    for (const row of candidates.reverse()) if (args.upstreamId !== null || !(await args.claimed(String(row.id)))) return row;
+    for (const row of candidates.reverse())
+      if (args.upstreamId !== null || !(await args.claimed(String(row.id)))) return row;
     return null;
   }
 
@@ -150,7 +248,14 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
    * list records the caller may not see (a non-public supplier to a user): `visible` keeps only
    * those inside the caller's scope of the listed type, so a page may hold fewer items than asked.
    */
-  private list<K extends ListSchema, R>(path: string, schema: K, listing: Listing<unknown>, query: Query, map: (row: Parsed<K>['items'][number]) => R, visible?: VisibleIn<R>) {
+  private list<K extends ListSchema, R>(
+    path: string,
+    schema: K,
+    listing: Listing<unknown>,
+    query: Query,
+    map: (row: Parsed<K>['items'][number]) => R,
+    visible?: VisibleIn<R>,
+  ) {
     const scope = visible && this.caller.of(visible.type);
     return windowFromPages(offsetPage(listing.page, schema), async (pageNumber, size) => {
       const body = await this.client.json<unknown>({
@@ -160,7 +265,13 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
       });
       const res = this.parse(schema, `GET ${path}`, body);
       const items = (res.items as Parsed<K>['items'][number][]).map(map);
-      return { items: scope && !scope.all ? items.filter((r) => inScope(scope, r as { isPublic?: boolean }, visible.owner(r))) : items, total: res.total };
+      return {
+        items:
+          scope && !scope.all
+            ? items.filter((r) => inScope(scope, r as { isPublic?: boolean }, visible.owner(r)))
+            : items,
+        total: res.total,
+      };
     });
   }
 
@@ -169,32 +280,51 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
    * at most `byIdConcurrency` in flight. A 404 is null for that id alone; any other failure is an
    * Error for that id alone (DataLoader rejects only its key), never a failed batch.
    */
-  private async byIds<K extends keyof typeof S, R>(route: (id: string) => string, schema: K, ids: readonly string[], map: (row: Parsed<K>) => R): Promise<(R | null | Error)[]> {
+  private async byIds<K extends keyof typeof S, R>(
+    route: (id: string) => string,
+    schema: K,
+    ids: readonly string[],
+    map: (row: Parsed<K>) => R,
+  ): Promise<(R | null | Error)[]> {
     const unique = [...new Set(ids)];
     const template = `GET ${route('ID').replace(/ID$/, '{id}')}`;
     const settled = await mapConcurrent(unique, this.byIdConcurrency, async (id) => {
       const row = await this.client.jsonOrNull<unknown>({ path: route(id), headers: this.auth() });
       return row === null ? null : map(this.parse(schema, template, row));
     });
-    const byId = new Map(unique.map((id, i) => {
-      const r = settled[i]!;
-      return [id, r.status === 'fulfilled' ? r.value : r.reason instanceof Error ? r.reason : new Error(String(r.reason))] as const;
-    }));
+    const byId = new Map(
+      unique.map((id, i) => {
+        const r = settled[i]!;
+        return [
+          id,
+          r.status === 'fulfilled' ? r.value : r.reason instanceof Error ? r.reason : new Error(String(r.reason)),
+        ] as const;
+      }),
+    );
     return ids.map((id) => byId.get(id)!);
   }
 
   /** Turns the upstream's business refusals into the same user errors local mode gives. */
-  private async refusals<T>(run: () => Promise<T>, notFound: DomainError, conflict = new DomainError('CONFLICT', 'A record with these identifiers already exists')): Promise<T> {
+  private async refusals<T>(
+    run: () => Promise<T>,
+    notFound: DomainError,
+    conflict = new DomainError('CONFLICT', 'A record with these identifiers already exists'),
+  ): Promise<T> {
     try {
       return await run();
     } catch (error) {
       if (!(error instanceof UpstreamHttpError)) throw error;
       const code = (error.body as { code?: string } | null)?.code;
       if (error.status === 404) throw notFound;
-      if (error.status === 409 && code === 'insufficient_inventory') throw new DomainError('INSUFFICIENT_INVENTORY', 'Not enough tonnes are available', 'input.quantity');
+      if (error.status === 409 && code === 'insufficient_inventory')
+        throw new DomainError('INSUFFICIENT_INVENTORY', 'Not enough tonnes are available', 'input.quantity');
       if (error.status === 409 && code === 'conflict') throw conflict;
       if (error.status === 422 && code === 'idempotency_mismatch') {
-        throw new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was already used for a different request', 'input.idempotencyKey');
+        throw new DomainError(
+          'IDEMPOTENCY_MISMATCH',
+          'This idempotency key was already used for a different request',
+          'input.idempotencyKey',
+        );
       }
       throw error;
     }
@@ -215,12 +345,25 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   async usersByIds(ids: readonly string[]): Promise<(UserRecord | null)[]> {
     const v = this.caller.actor;
     return ids.map((id) =>
-      v && v.id === id ? { id: v.id, email: v.email, name: v.name ?? null, role: v.role, createdAt: v.issuedAt ?? new Date(0) } : null,
+      v && v.id === id
+        ? { id: v.id, email: v.email, name: v.name ?? null, role: v.role, createdAt: v.issuedAt ?? new Date(0) }
+        : null,
     );
   }
 
   products({ filter, ...listing }: Listing<ProductFilter>) {
-    return this.list(R.products, 'products', { filter, ...listing }, { product_type: filter.productType?.toLowerCase(), supplier_id: filter.supplierId, country_code: filter.countryCode }, fromCo2Trust.product, { type: 'Product', owner: (p) => p.ownerId });
+    return this.list(
+      R.products,
+      'products',
+      { filter, ...listing },
+      {
+        product_type: filter.productType?.toLowerCase(),
+        supplier_id: filter.supplierId,
+        country_code: filter.countryCode,
+      },
+      fromCo2Trust.product,
+      { type: 'Product', owner: (p) => p.ownerId },
+    );
   }
 
   productsByIds(ids: readonly string[]) {
@@ -228,8 +371,17 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   /** Dropdowns answer whole arrays: sorted by name and windowed here, as local mode does. */
-  private async options(path: string, schema: 'productOptions' | 'supplierOptions', listing: Listing<unknown>, query: Query) {
-    const rows = this.parse(schema, `GET ${path}`, await this.client.json<unknown>({ path, headers: this.auth(), query }));
+  private async options(
+    path: string,
+    schema: 'productOptions' | 'supplierOptions',
+    listing: Listing<unknown>,
+    query: Query,
+  ) {
+    const rows = this.parse(
+      schema,
+      `GET ${path}`,
+      await this.client.json<unknown>({ path, headers: this.auth(), query }),
+    );
     const dir = listing.order === 'ASC' ? 1 : -1;
     const sorted = rows
       .map((o): OptionRecord => ({ id: o.id, name: o.name, createdAt: new Date(0) }))
@@ -239,12 +391,21 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   productOptions(listing: Listing<{ productType?: ProductType | null }>) {
-    return this.options(R.productOptions, 'productOptions', listing, { product_type: listing.filter.productType?.toLowerCase() });
+    return this.options(R.productOptions, 'productOptions', listing, {
+      product_type: listing.filter.productType?.toLowerCase(),
+    });
   }
 
   suppliers(listing: Listing<SupplierFilter>) {
     const f = listing.filter;
-    return this.list(R.suppliers, 'suppliers', listing, { featured: f.featured ?? undefined, country_code: f.countryCode, methodology_code: f.methodologyCode }, fromCo2Trust.supplier, UNOWNED('Supplier'));
+    return this.list(
+      R.suppliers,
+      'suppliers',
+      listing,
+      { featured: f.featured ?? undefined, country_code: f.countryCode, methodology_code: f.methodologyCode },
+      fromCo2Trust.supplier,
+      UNOWNED('Supplier'),
+    );
   }
 
   supplierOptions(listing: Listing<NoFilter>) {
@@ -256,7 +417,14 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   traders(listing: Listing<TraderFilter>) {
-    return this.list(R.traders, 'traders', listing, { supplier_id: listing.filter.supplierId }, fromCo2Trust.trader, UNOWNED('Trader'));
+    return this.list(
+      R.traders,
+      'traders',
+      listing,
+      { supplier_id: listing.filter.supplierId },
+      fromCo2Trust.trader,
+      UNOWNED('Trader'),
+    );
   }
 
   tradersByIds(ids: readonly string[]) {
@@ -264,7 +432,14 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   impactPartners(listing: Listing<NoFilter>) {
-    return this.list(R.impactPartners, 'impactPartners', listing, {}, fromCo2Trust.impactPartner, UNOWNED('ImpactPartner'));
+    return this.list(
+      R.impactPartners,
+      'impactPartners',
+      listing,
+      {},
+      fromCo2Trust.impactPartner,
+      UNOWNED('ImpactPartner'),
+    );
   }
 
   impactPartnersByIds(ids: readonly string[]) {
@@ -303,8 +478,16 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
     const available = f.availableOnly ? true : undefined;
     const visible: VisibleIn<NftRecord> = { type: 'Nft', owner: (n) => n.ownerId };
     if (f.mintableOnly) return this.list(R.mintableNfts, 'nfts', listing, {}, fromCo2Trust.nft, visible);
-    if (f.ownerId && f.ownerId === this.caller.actor?.id) return this.list(R.userNfts, 'nfts', listing, { available_only: available }, fromCo2Trust.nft, visible);
-    return this.list(R.nfts, 'nfts', listing, { available_only: available, owner_id: f.ownerId ?? undefined }, fromCo2Trust.nft, visible);
+    if (f.ownerId && f.ownerId === this.caller.actor?.id)
+      return this.list(R.userNfts, 'nfts', listing, { available_only: available }, fromCo2Trust.nft, visible);
+    return this.list(
+      R.nfts,
+      'nfts',
+      listing,
+      { available_only: available, owner_id: f.ownerId ?? undefined },
+      fromCo2Trust.nft,
+      visible,
+    );
   }
 
   nftsByIds(ids: readonly string[]) {
@@ -312,7 +495,14 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   bundleOrders(listing: Listing<BundleOrderFilter>) {
-    return this.list(R.bundleOrders, 'bundleOrders', listing, { available_only: listing.filter.availableOnly ? true : undefined }, fromCo2Trust.bundleOrder, UNOWNED('BundleOrder'));
+    return this.list(
+      R.bundleOrders,
+      'bundleOrders',
+      listing,
+      { available_only: listing.filter.availableOnly ? true : undefined },
+      fromCo2Trust.bundleOrder,
+      UNOWNED('BundleOrder'),
+    );
   }
 
   bundleOrdersByIds(ids: readonly string[]) {
@@ -321,7 +511,13 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
 
   productOrders(listing: Listing<ProductOrderFilter>) {
     const f = listing.filter;
-    return this.list(R.productOrders, 'productOrders', listing, { bundle_order_id: f.bundleOrderId, product_id: f.productId }, fromCo2Trust.productOrder);
+    return this.list(
+      R.productOrders,
+      'productOrders',
+      listing,
+      { bundle_order_id: f.bundleOrderId, product_id: f.productId },
+      fromCo2Trust.productOrder,
+    );
   }
 
   productOrdersByIds(ids: readonly string[]) {
@@ -335,14 +531,24 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   /** Every row of a documented list, in pages of the largest size (page/size/order only). */
-  private async all<K extends ListSchema, R>(path: string, schema: K, map: (row: Parsed<K>['items'][number]) => R): Promise<R[]> {
+  private async all<K extends ListSchema, R>(
+    path: string,
+    schema: K,
+    map: (row: Parsed<K>['items'][number]) => R,
+  ): Promise<R[]> {
     const page = async (n: number) => {
-      const body = await this.client.json<unknown>({ path, headers: this.auth(), query: { page: n, size: MAX_PAGE_SIZE, order: 'asc' } });
+      const body = await this.client.json<unknown>({
+        path,
+        headers: this.auth(),
+        query: { page: n, size: MAX_PAGE_SIZE, order: 'asc' },
+      });
       const res = this.parse(schema, `GET ${path}`, body);
       return { total: res.total, items: res.items as Parsed<K>['items'][number][] };
     };
     const first = await page(1);
-    const rest = await Promise.all(Array.from({ length: Math.max(0, Math.ceil(first.total / MAX_PAGE_SIZE) - 1) }, (_, i) => page(i + 2)));
+    const rest = await Promise.all(
+      Array.from({ length: Math.max(0, Math.ceil(first.total / MAX_PAGE_SIZE) - 1) }, (_, i) => page(i + 2)),
+    );
     return [first, ...rest].flatMap((p) => p.items.map(map));
   }
 
@@ -352,7 +558,14 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   // key (one key space for both, as in local mode), sends each order once, and settles a lost
   // answer from GET /orders/user.
 
-  private purchase(kind: 'order' | 'bundle', key: string | null, path: string, body: Record<string, unknown>, notFound: DomainError, conflict?: DomainError) {
+  private purchase(
+    kind: 'order' | 'bundle',
+    key: string | null,
+    path: string,
+    body: Record<string, unknown>,
+    notFound: DomainError,
+    conflict?: DomainError,
+  ) {
     const route = `POST ${path}`;
     return this.refusals(
       async () =>
@@ -381,7 +594,12 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
       'order',
       input.idempotencyKey,
       R.orders,
-      { product_id: input.productId, quantity: number(input.quantity), is_public: input.isPublic, order_hash: input.orderHash },
+      {
+        product_id: input.productId,
+        quantity: number(input.quantity),
+        is_public: input.isPublic,
+        order_hash: input.orderHash,
+      },
       new DomainError('NOT_FOUND', 'Product not found', 'input.productId'),
       new DomainError('CONFLICT', 'An order with this transaction hash already exists', 'input.orderHash'),
     );
@@ -425,7 +643,14 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
           // sync that left it pending cannot be told from one that never arrived; after the
           // journal's settle time it is sent again, which changes nothing the first did not.
           find: async (args) => {
-            const row = (await this.findCreated(this.caller.actor?.role === 'ADMIN' ? R.orders : R.userOrders, 'orders', {}, { order_hash: orderHash }, args, false)) as { status?: unknown } | null;
+            const row = (await this.findCreated(
+              this.caller.actor?.role === 'ADMIN' ? R.orders : R.userOrders,
+              'orders',
+              {},
+              { order_hash: orderHash },
+              args,
+              false,
+            )) as { status?: unknown } | null;
             return row && String(row.status).toLowerCase() !== 'pending' ? row : null;
           },
         }),
@@ -441,7 +666,10 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   // request through the journal, a lost answer settled from the model's documented list. PUT
   // /upsert/{model}/{model_id} is idempotent as every PUT (it sets the fields sent), so it is retried.
 
-  async createModel<M extends CatalogueModel>(model: M, input: CatalogueModels[M]['input']): Promise<CatalogueModels[M]['record']> {
+  async createModel<M extends CatalogueModel>(
+    model: M,
+    input: CatalogueModels[M]['input'],
+  ): Promise<CatalogueModels[M]['record']> {
     const spec = MODELS[model];
     const body = spec.body(input as never) as Record<string, unknown>;
     const route = `POST ${R.upsert(spec.path)}`;
@@ -454,10 +682,14 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
             key: null,
             request: body,
             upstream: 'CO2Trust',
-            send: () => this.client.json<unknown>({ method: 'POST', path: R.upsert(spec.path), headers: this.auth(), body }),
+            send: () =>
+              this.client.json<unknown>({ method: 'POST', path: R.upsert(spec.path), headers: this.auth(), body }),
             read: (row) => spec.map(this.readAnswer(spec.schema, route, row) as never) as CatalogueModels[M]['record'],
             idOf: looseId,
-            find: (args) => (args.upstreamId !== null ? this.rawById(spec.one, args.upstreamId) : this.findCreated(spec.list, spec.listSchema, {}, body, args)),
+            find: (args) =>
+              args.upstreamId !== null
+                ? this.rawById(spec.one, args.upstreamId)
+                : this.findCreated(spec.list, spec.listSchema, {}, body, args),
           }),
         ),
       new DomainError('NOT_FOUND', 'Supplier not found', 'input.supplierId'),
@@ -469,19 +701,29 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
     return this.client.jsonOrNull<unknown>({ path: route(id), headers: this.auth() });
   }
 
-  async updateModel<M extends CatalogueModel>(model: M, id: string, input: CatalogueModels[M]['input']): Promise<CatalogueModels[M]['record'] | null> {
+  async updateModel<M extends CatalogueModel>(
+    model: M,
+    id: string,
+    input: CatalogueModels[M]['input'],
+  ): Promise<CatalogueModels[M]['record'] | null> {
     const spec = MODELS[model];
     const route = `PUT ${R.upsert(spec.path)}/{model_id}`;
     let body: unknown;
     try {
-      body = await this.client.json<unknown>({ method: 'PUT', path: R.upsertOne(spec.path, id), headers: this.auth(), body: spec.body(input as never) });
+      body = await this.client.json<unknown>({
+        method: 'PUT',
+        path: R.upsertOne(spec.path, id),
+        headers: this.auth(),
+        body: spec.body(input as never),
+      });
     } catch (error) {
       if (error instanceof UpstreamHttpError && error.status === 404) {
         const what = (error.body as { code?: string } | null)?.code;
         if (what === 'supplier_not_found') throw new DomainError('NOT_FOUND', 'Supplier not found', 'input.supplierId');
         return null;
       }
-      if (error instanceof UpstreamHttpError && error.status === 409) throw new DomainError('CONFLICT', 'A record with these identifiers already exists');
+      if (error instanceof UpstreamHttpError && error.status === 409)
+        throw new DomainError('CONFLICT', 'A record with these identifiers already exists');
       throw error;
     }
     try {
@@ -490,7 +732,11 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
       // Accepted (2xx): the record as it is now, from its documented GET, with a warning.
       this.warn(ANSWER_UNREADABLE);
       const now = await this.rawById(spec.one, id);
-      return now === null ? null : (spec.map(this.parse(spec.schema, `GET ${spec.one('ID').replace(/ID$/, '{id}')}`, now) as never) as CatalogueModels[M]['record']);
+      return now === null
+        ? null
+        : (spec.map(
+            this.parse(spec.schema, `GET ${spec.one('ID').replace(/ID$/, '{id}')}`, now) as never,
+          ) as CatalogueModels[M]['record']);
     }
   }
 

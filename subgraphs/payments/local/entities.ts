@@ -89,4 +89,10 @@ export const BalanceSchema = defineEntity({
 export class Balance extends BalanceSchema.class {}
 BalanceSchema.setClass(Balance);
 
-export const entities = [PaymentTransactionSchema, BankAccountSchema, TransferSchema, BalanceSchema, WriteJournalSchema];
+export const entities = [
+  PaymentTransactionSchema,
+  BankAccountSchema,
+  TransferSchema,
+  BalanceSchema,
+  WriteJournalSchema,
+];

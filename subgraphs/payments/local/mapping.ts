@@ -3,7 +3,10 @@ import { dec, fromMinor, toMinor } from '../../../lib/decimal.ts';
 import type { BankAccountRecord, MoneyValue, PaymentTransactionRecord, TransferRecord } from '../source.ts';
 import type { BankAccount, PaymentTransaction, Transfer } from './entities.ts';
 
-export const money = (minor: bigint | number | string, currency: string): MoneyValue => ({ amount: dec(fromMinor(BigInt(String(minor)), currency)), currency });
+export const money = (minor: bigint | number | string, currency: string): MoneyValue => ({
+  amount: dec(fromMinor(BigInt(String(minor)), currency)),
+  currency,
+});
 
 export const toRecord = {
   paymentTransaction: (t: PaymentTransaction): PaymentTransactionRecord => ({

@@ -94,7 +94,8 @@ export function demoBalances(): { userId: string; currency: string; availableMin
     byKey.set(key, row);
   };
   for (const t of demoPaymentTransactions) {
-    if (t.status === 'COMPLETED' && t.payeeId) add(t.payeeId, t.amount.currency, toMinor(t.amount.amount, t.amount.currency));
+    if (t.status === 'COMPLETED' && t.payeeId)
+      add(t.payeeId, t.amount.currency, toMinor(t.amount.amount, t.amount.currency));
   }
   for (const t of demoTransfers) add(t.userId, t.amount.currency, -toMinor(t.amount.amount, t.amount.currency));
   return [...byKey.values()];

@@ -4,7 +4,15 @@ import { scopeFilter, type CallerScope } from '../../../lib/access.ts';
 import type { Viewer } from '../../../lib/auth.ts';
 import { byCreation, keysetPage, withNodes, type Connection, type ConnectionArgs } from '../../../lib/connection.ts';
 import type { Database, EntityManager } from '../../../lib/db.ts';
-import { keysetRows, placeholders, readerOf, rowsWhere, whereSql, type RowFilter, type RowReader } from '../../../lib/rows.ts';
+import {
+  keysetRows,
+  placeholders,
+  readerOf,
+  rowsWhere,
+  whereSql,
+  type RowFilter,
+  type RowReader,
+} from '../../../lib/rows.ts';
 import { minorUnits, toMinor } from '../../../lib/decimal.ts';
 import { DomainError, forbidden, unauthenticated } from '../../../lib/errors.ts';
 import type {
@@ -29,10 +37,32 @@ import { money, toRecord } from './mapping.ts';
 type Row = Record<string, unknown>;
 
 const transferFingerprint = (userId: string, t: NewTransfer) =>
-  requestFingerprint({ userId, bankAccountId: t.bankAccountId, amount: t.amount.toFixed(minorUnits(t.currency)), currency: t.currency, reference: t.reference });
+  requestFingerprint({
+    userId,
+    bankAccountId: t.bankAccountId,
+    amount: t.amount.toFixed(minorUnits(t.currency)),
+    currency: t.currency,
+    reference: t.reference,
+  });
 
-const transactionFingerprint = (t: { type: string; typeId: string; payerId: string; payeeId: string | null; amountMinor: bigint; currency: string; status: string }) =>
-  requestFingerprint({ type: t.type, typeId: t.typeId, payerId: t.payerId, payeeId: t.payeeId, amountMinor: t.amountMinor.toString(), currency: t.currency, status: t.status });
+const transactionFingerprint = (t: {
+  type: string;
+  typeId: string;
+  payerId: string;
+  payeeId: string | null;
+  amountMinor: bigint;
+  currency: string;
+  status: string;
+}) =>
+  requestFingerprint({
+    type: t.type,
+    typeId: t.typeId,
+    payerId: t.payerId,
+    payeeId: t.payeeId,
+    amountMinor: t.amountMinor.toString(),
+    currency: t.currency,
+    status: t.status,
+  });
 
 /**
  * Payments as its own system of record. Reads are plain rows on statements prepared once
@@ -79,7 +109,10 @@ export class LocalPaymentsSource implements PaymentsSource {
     }
     // MikroORM keeps SQLite datetimes as epoch milliseconds.
     const ts = `datetime(created_at / 1000, 'unixepoch')`;
-    return { year: `cast(strftime('%Y', ${ts}) as integer)`, quarter: `((cast(strftime('%m', ${ts}) as integer) + 2) / 3)` };
+    return {
+      year: `cast(strftime('%Y', ${ts}) as integer)`,
+      quarter: `((cast(strftime('%m', ${ts}) as integer) + 2) / 3)`,
+    };
   }
 
   /** Transactions inside the caller's scope (policy.ts: those the caller paid or received; all for an admin). */
@@ -98,7 +131,10 @@ export class LocalPaymentsSource implements PaymentsSource {
     const rows = await this.db.select<Row>(
       `select currency, count(*) as n, sum(amount_minor) as total from ${this.table('payment_transactions')} where status = 'COMPLETED' group by currency order by currency`,
     );
-    const volumes = rows.map((r) => ({ volume: money(String(r.total), String(r.currency)), transactionCount: Number(r.n) }));
+    const volumes = rows.map((r) => ({
+      volume: money(String(r.total), String(r.currency)),
+      transactionCount: Number(r.n),
+    }));
     return { transactionCount: volumes.reduce((n, v) => n + v.transactionCount, 0), volumes };
   }
 
@@ -124,9 +160,18 @@ export class LocalPaymentsSource implements PaymentsSource {
     return quarters;
   }
 
-  async paymentTransactions({ page: args, filter, order, totalCount }: Listing<PaymentTransactionFilter>): Promise<Connection<PaymentTransactionRecord>> {
+  async paymentTransactions({
+    page: args,
+    filter,
+    order,
+    totalCount,
+  }: Listing<PaymentTransactionFilter>): Promise<Connection<PaymentTransactionRecord>> {
     const where: RowFilter = {
-      $and: [this.visibleFilter(), filter.type ? { type: filter.type } : {}, filter.typeId ? { typeId: filter.typeId } : {}],
+      $and: [
+        this.visibleFilter(),
+        filter.type ? { type: filter.type } : {},
+        filter.typeId ? { typeId: filter.typeId } : {},
+      ],
     };
     const page = keysetPage(args, byCreation<PaymentTransaction>('PaymentTransaction', order));
     const connection = await keysetRows(this.db, this.reader(PaymentTransaction), where, page, totalCount !== false);
@@ -237,7 +282,9 @@ export class LocalPaymentsSource implements PaymentsSource {
 
   async bankAccountsOf(keys: readonly { userId: string; id: string }[]) {
     if (keys.length === 0) return [];
-    const rows = await rowsWhere(this.db, this.reader(BankAccount), { id: { $in: [...new Set(keys.map((k) => k.id))] } });
+    const rows = await rowsWhere(this.db, this.reader(BankAccount), {
+      id: { $in: [...new Set(keys.map((k) => k.id))] },
+    });
     const byKey = new Map(rows.map((a) => [`${a.userId}|${a.id}`, a]));
     return keys.map((k) => {
       const row = byKey.get(`${k.userId}|${k.id}`);
@@ -247,7 +294,9 @@ export class LocalPaymentsSource implements PaymentsSource {
 
   async availableBalances(keys: readonly BalanceKey[]) {
     if (keys.length === 0) return [];
-    const rows = await rowsWhere(this.db, this.reader(Balance), { $or: keys.map((k) => ({ userId: k.userId, currency: k.currency })) });
+    const rows = await rowsWhere(this.db, this.reader(Balance), {
+      $or: keys.map((k) => ({ userId: k.userId, currency: k.currency })),
+    });
     const byKey = new Map(rows.map((r) => [`${r.userId}|${r.currency}`, r]));
     return keys.map((k) => money(byKey.get(`${k.userId}|${k.currency}`)?.availableMinor ?? 0n, k.currency));
   }
@@ -256,12 +305,18 @@ export class LocalPaymentsSource implements PaymentsSource {
     const viewer = this.caller();
     try {
       return await this.em.transactional(async (em) => {
-        const account = em.create(BankAccount, { id: randomUUID(), userId: viewer.id, ...input, createdAt: new Date() });
+        const account = em.create(BankAccount, {
+          id: randomUUID(),
+          userId: viewer.id,
+          ...input,
+          createdAt: new Date(),
+        });
         await em.flush();
         return toRecord.bankAccount(account);
       });
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw new DomainError('CONFLICT', 'You already have a bank account with this IBAN', 'input.iban');
+      if (error instanceof UniqueConstraintViolationException)
+        throw new DomainError('CONFLICT', 'You already have a bank account with this IBAN', 'input.iban');
       throw error;
     }
   }
@@ -270,7 +325,12 @@ export class LocalPaymentsSource implements PaymentsSource {
     const viewer = this.caller();
     const hash = transferFingerprint(viewer.id, input);
     const replay = (existing: Transfer) => {
-      if (existing.requestHash !== hash) throw new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was used for a different transfer', 'input.idempotencyKey');
+      if (existing.requestHash !== hash)
+        throw new DomainError(
+          'IDEMPOTENCY_MISMATCH',
+          'This idempotency key was used for a different transfer',
+          'input.idempotencyKey',
+        );
       return toRecord.transfer(existing);
     };
     try {
@@ -278,7 +338,12 @@ export class LocalPaymentsSource implements PaymentsSource {
         const account = await em.findOne(BankAccount, { id: input.bankAccountId });
         if (!account) throw new DomainError('NOT_FOUND', 'Bank account not found', 'input.bankAccountId');
         if (account.userId !== viewer.id) throw forbidden('You can only transfer from your own bank accounts');
-        if (account.currency !== input.currency) throw new DomainError('INVALID', `The bank account is held in ${account.currency}, not ${input.currency}`, 'input.currency');
+        if (account.currency !== input.currency)
+          throw new DomainError(
+            'INVALID',
+            `The bank account is held in ${account.currency}, not ${input.currency}`,
+            'input.currency',
+          );
         const existing = await em.findOne(Transfer, { userId: viewer.id, idempotencyKey: input.idempotencyKey });
         if (existing) return replay(existing);
         const minor = toMinor(input.amount, input.currency);
@@ -288,7 +353,12 @@ export class LocalPaymentsSource implements PaymentsSource {
           { userId: viewer.id, currency: input.currency, availableMinor: { $gte: minor } },
           { availableMinor: raw('available_minor - ?', [minor.toString()]) },
         );
-        if (debited !== 1) throw new DomainError('INSUFFICIENT_BALANCE', `The transfer exceeds your available ${input.currency} balance`, 'input.amount');
+        if (debited !== 1)
+          throw new DomainError(
+            'INSUFFICIENT_BALANCE',
+            `The transfer exceeds your available ${input.currency} balance`,
+            'input.amount',
+          );
         const transfer = em.create(Transfer, {
           id: randomUUID(),
           userId: viewer.id,
@@ -307,7 +377,9 @@ export class LocalPaymentsSource implements PaymentsSource {
     } catch (error) {
       if (!(error instanceof UniqueConstraintViolationException)) throw error;
       // A concurrent request with the same key won: its debit stands, ours was rolled back.
-      const winner = await this.em.fork().findOne(Transfer, { userId: viewer.id, idempotencyKey: input.idempotencyKey });
+      const winner = await this.em
+        .fork()
+        .findOne(Transfer, { userId: viewer.id, idempotencyKey: input.idempotencyKey });
       if (!winner) throw error;
       return replay(winner);
     }
@@ -325,8 +397,18 @@ export class LocalPaymentsSource implements PaymentsSource {
     };
     const hash = transactionFingerprint(row);
     const replay = (existing: PaymentTransaction) => {
-      if (transactionFingerprint({ ...existing, payeeId: existing.payeeId ?? null, amountMinor: BigInt(String(existing.amountMinor)) }) !== hash) {
-        throw new DomainError('IDEMPOTENCY_MISMATCH', 'This external reference was recorded with different data', 'input.externalReference');
+      if (
+        transactionFingerprint({
+          ...existing,
+          payeeId: existing.payeeId ?? null,
+          amountMinor: BigInt(String(existing.amountMinor)),
+        }) !== hash
+      ) {
+        throw new DomainError(
+          'IDEMPOTENCY_MISMATCH',
+          'This external reference was recorded with different data',
+          'input.externalReference',
+        );
       }
       return toRecord.paymentTransaction(existing);
     };
@@ -334,9 +416,15 @@ export class LocalPaymentsSource implements PaymentsSource {
       return await this.em.transactional(async (em) => {
         const existing = await em.findOne(PaymentTransaction, { externalReference: input.externalReference });
         if (existing) return replay(existing);
-        const created = em.create(PaymentTransaction, { id: randomUUID(), externalReference: input.externalReference, ...row, createdAt: new Date() });
+        const created = em.create(PaymentTransaction, {
+          id: randomUUID(),
+          externalReference: input.externalReference,
+          ...row,
+          createdAt: new Date(),
+        });
         await em.flush();
-        if (input.status === 'COMPLETED' && input.payeeId) await this.credit(em, input.payeeId, input.currency, row.amountMinor);
+        if (input.status === 'COMPLETED' && input.payeeId)
+          await this.credit(em, input.payeeId, input.currency, row.amountMinor);
         return toRecord.paymentTransaction(created);
       });
     } catch (error) {
@@ -349,8 +437,16 @@ export class LocalPaymentsSource implements PaymentsSource {
 
   /** Adds a completed incoming payment to the payee's available balance. */
   private async credit(em: EntityManager, userId: string, currency: string, minor: bigint) {
-    await em.createQueryBuilder(Balance).insert({ userId, currency, availableMinor: 0n }).onConflict(['userId', 'currency']).ignore().execute();
-    await em.nativeUpdate(Balance, { userId, currency }, { availableMinor: raw('available_minor + ?', [minor.toString()]) });
+    await em
+      .createQueryBuilder(Balance)
+      .insert({ userId, currency, availableMinor: 0n })
+      .onConflict(['userId', 'currency'])
+      .ignore()
+      .execute();
+    await em.nativeUpdate(
+      Balance,
+      { userId, currency },
+      { availableMinor: raw('available_minor + ?', [minor.toString()]) },
+    );
   }
 }
-

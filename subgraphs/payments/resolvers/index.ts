@@ -9,7 +9,8 @@ import type { EntityRef, PaymentTransactionRecord } from '../source.ts';
 import { validateBankAccount, validateFilter, validatePaymentTransaction, validateTransfer } from '../validation.ts';
 
 const ref = (id: string | null): EntityRef | null => (id ? { id } : null);
-const subjectOf = (t: PaymentTransactionRecord, type: PaymentTransactionRecord['type']) => (t.type === type ? ref(t.typeId) : null);
+const subjectOf = (t: PaymentTransactionRecord, type: PaymentTransactionRecord['type']) =>
+  t.type === type ? ref(t.typeId) : null;
 
 export const resolvers: Resolvers<Context> = {
   ...commonResolvers,
@@ -17,7 +18,12 @@ export const resolvers: Resolvers<Context> = {
   Query: {
     paymentStats: () => ({}),
     paymentTransactions: (_root, args, ctx, info) =>
-      ctx.source.paymentTransactions({ page: pageArgs(args), filter: validateFilter(args.filter), order: args.order ?? 'DESC', totalCount: wantsTotalCount(info) }),
+      ctx.source.paymentTransactions({
+        page: pageArgs(args),
+        filter: validateFilter(args.filter),
+        order: args.order ?? 'DESC',
+        totalCount: wantsTotalCount(info),
+      }),
   },
 
   Mutation: {
@@ -31,7 +37,9 @@ export const resolvers: Resolvers<Context> = {
     },
     recordPaymentTransaction: async (_root, { input }, ctx) => {
       requireService(ctx);
-      const payload = await mutationPayload('paymentTransaction', () => ctx.source.recordPaymentTransaction(validatePaymentTransaction(input)));
+      const payload = await mutationPayload('paymentTransaction', () =>
+        ctx.source.recordPaymentTransaction(validatePaymentTransaction(input)),
+      );
       // Live updates (resolvers/live.ts): the record's subject, no personal data.
       if (payload.paymentTransaction) ctx.live.publish(PAYMENTS_TOPIC, { typeId: payload.paymentTransaction.typeId });
       return payload;
@@ -54,7 +62,8 @@ export const resolvers: Resolvers<Context> = {
   },
 
   BankAccount: {
-    availableBalance: async (a, _args, ctx) => (await ctx.loaders.availableBalance.load({ userId: a.userId, currency: a.currency }))!,
+    availableBalance: async (a, _args, ctx) =>
+      (await ctx.loaders.availableBalance.load({ userId: a.userId, currency: a.currency }))!,
   },
 
   Transfer: {
@@ -79,7 +88,8 @@ export const resolvers: Resolvers<Context> = {
   // A user's payment data: only the user and admins see the user here at all (policy.ts).
   User: {
     __resolveReference: (r) => ({ id: r.id }),
-    paymentTransactions: async (u, args, ctx) => (await ctx.loaders.paymentTransactionsOfUser(pageArgs(args)).load(u.id))!,
+    paymentTransactions: async (u, args, ctx) =>
+      (await ctx.loaders.paymentTransactionsOfUser(pageArgs(args)).load(u.id))!,
     bankAccounts: async (u, args, ctx) => (await ctx.loaders.bankAccountsOfUser(pageArgs(args)).load(u.id))!,
     transfers: async (u, args, ctx) => (await ctx.loaders.transfersOfUser(pageArgs(args)).load(u.id))!,
   },

@@ -19,7 +19,11 @@ export interface OrderPaymentEvent {
 /** The order's latest payment the caller may see (the source applies the caller's scope). */
 async function read(ctx: Context, orderId: string): Promise<OrderPaymentEvent> {
   const fresh = ctx.renew();
-  const page = await fresh.source.paymentTransactions({ page: pageArgs({ first: 1 }), filter: { type: 'ORDER', typeId: orderId }, order: 'DESC' });
+  const page = await fresh.source.paymentTransactions({
+    page: pageArgs({ first: 1 }),
+    filter: { type: 'ORDER', typeId: orderId },
+    order: 'DESC',
+  });
   const payment = page.nodes[0] ?? null;
   return { order: { id: orderId }, payment, status: payment?.status ?? null };
 }

@@ -48,7 +48,10 @@ const transactionSchema = z.object({
   id,
   external_reference: z.string(),
   // Also an input enum (recording a transaction), so it has no UNKNOWN member: a new type is a contract error.
-  payment_transaction_type: z.string().transform((v) => v.toUpperCase()).pipe(z.enum(['ORDER', 'SUPPLIER', 'NFT'])),
+  payment_transaction_type: z
+    .string()
+    .transform((v) => v.toUpperCase())
+    .pipe(z.enum(['ORDER', 'SUPPLIER', 'NFT'])),
   payment_transaction_type_id: id,
   payer_id: id,
   payee_id: nullable(id),

@@ -25,10 +25,15 @@ import type {
   ParsedTransfer,
 } from './client.ts';
 
-const volume = (v: ParsedGlobalStats['volumes'][number]): PaymentVolumeRecord => ({ volume: { amount: v.amount, currency: v.currency }, transactionCount: v.transaction_count });
-const amountOf = (amount: { amount: { toFixed(n: number): string }; currency: string }) => amount.amount.toFixed(minorUnits(amount.currency));
+const volume = (v: ParsedGlobalStats['volumes'][number]): PaymentVolumeRecord => ({
+  volume: { amount: v.amount, currency: v.currency },
+  transactionCount: v.transaction_count,
+});
+const amountOf = (amount: { amount: { toFixed(n: number): string }; currency: string }) =>
+  amount.amount.toFixed(minorUnits(amount.currency));
 
-export const toUpstreamType = (type: PaymentTransactionType): Co2TrustPaymentType => type.toLowerCase() as Co2TrustPaymentType;
+export const toUpstreamType = (type: PaymentTransactionType): Co2TrustPaymentType =>
+  type.toLowerCase() as Co2TrustPaymentType;
 
 /** Parsed bodies (see PAYMENTS_SCHEMAS) to domain records. UNKNOWN statuses are members of the GraphQL enums; upstream records are never stored locally. */
 export const fromCo2Trust = {
@@ -62,7 +67,10 @@ export const fromCo2Trust = {
     reference: t.reference,
     createdAt: t.created_at,
   }),
-  globalStats: (s: ParsedGlobalStats): PaymentStatsTotalsRecord => ({ transactionCount: s.transaction_count, volumes: s.volumes.map(volume) }),
+  globalStats: (s: ParsedGlobalStats): PaymentStatsTotalsRecord => ({
+    transactionCount: s.transaction_count,
+    volumes: s.volumes.map(volume),
+  }),
   quarterlyStats: (s: ParsedQuarterlyStats): QuarterlyPaymentStatsRecord => ({
     year: s.year,
     quarter: s.quarter,
@@ -105,21 +113,44 @@ export const toCo2Trust = {
     reference: t.reference,
     created_at: t.createdAt.toISOString(),
   }),
-  volume: (v: PaymentVolumeRecord): Co2TrustVolume => ({ currency: v.volume.currency, amount: amountOf(v.volume), transaction_count: v.transactionCount }),
+  volume: (v: PaymentVolumeRecord): Co2TrustVolume => ({
+    currency: v.volume.currency,
+    amount: amountOf(v.volume),
+    transaction_count: v.transactionCount,
+  }),
 };
 
 /** Refusal codes of the payment services, the user error each one is, and the layer's words for it (local mode's). */
 const REFUSALS: Record<string, { code: UserErrorCode; message: string; field?: string }> = {
-  duplicate_bank_account: { code: 'CONFLICT', message: 'You already have a bank account with this IBAN', field: 'input.iban' },
-  insufficient_balance: { code: 'INSUFFICIENT_BALANCE', message: 'The transfer exceeds your available balance', field: 'input.amount' },
-  idempotency_mismatch: { code: 'IDEMPOTENCY_MISMATCH', message: 'This idempotency key was used for a different transfer', field: 'input.idempotencyKey' },
-  currency_mismatch: { code: 'INVALID', message: 'The bank account is held in another currency', field: 'input.currency' },
+  duplicate_bank_account: {
+    code: 'CONFLICT',
+    message: 'You already have a bank account with this IBAN',
+    field: 'input.iban',
+  },
+  insufficient_balance: {
+    code: 'INSUFFICIENT_BALANCE',
+    message: 'The transfer exceeds your available balance',
+    field: 'input.amount',
+  },
+  idempotency_mismatch: {
+    code: 'IDEMPOTENCY_MISMATCH',
+    message: 'This idempotency key was used for a different transfer',
+    field: 'input.idempotencyKey',
+  },
+  currency_mismatch: {
+    code: 'INVALID',
+    message: 'The bank account is held in another currency',
+    field: 'input.currency',
+  },
   bank_account_not_found: { code: 'NOT_FOUND', message: 'Bank account not found', field: 'input.bankAccountId' },
   invalid: { code: 'INVALID', message: 'The payment services refused the request as invalid' },
 };
 
 /** A field name the upstream gave (snake_case) as the input field it is; only names made of letters pass. */
-const inputField = (field: unknown) => (typeof field === 'string' && /^[a-z_]{1,40}$/.test(field) ? `input.${field.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())}` : undefined);
+const inputField = (field: unknown) =>
+  typeof field === 'string' && /^[a-z_]{1,40}$/.test(field)
+    ? `input.${field.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())}`
+    : undefined;
 
 /**
  * Turns a 409/422 business refusal (or a 404 naming a refused reference) into the same user error

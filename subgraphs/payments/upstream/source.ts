@@ -2,14 +2,27 @@ import DataLoader from 'dataloader';
 import type { z } from 'zod';
 import { inScope, type CallerScope } from '../../../lib/access.ts';
 import { upstreamBearer } from '../../../lib/auth.ts';
-import { offsetConnection, offsetPage, windowFromPages, type Connection, type ConnectionArgs, type OffsetPage } from '../../../lib/connection.ts';
+import {
+  offsetConnection,
+  offsetPage,
+  windowFromPages,
+  type Connection,
+  type ConnectionArgs,
+  type OffsetPage,
+} from '../../../lib/connection.ts';
 import { dec } from '../../../lib/decimal.ts';
 import { unauthenticated } from '../../../lib/errors.ts';
 import type { UpstreamClient, UpstreamRequest } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import { jsonNumber, parseUpstream, UpstreamContractError } from '../../../lib/upstream-contract.ts';
 import type { Database, EntityManager } from '../../../lib/db.ts';
-import { looseId, matchesRequest, mismatch, type JournalAnswer, type WriteJournal } from '../../../lib/write-journal.ts';
+import {
+  looseId,
+  matchesRequest,
+  mismatch,
+  type JournalAnswer,
+  type WriteJournal,
+} from '../../../lib/write-journal.ts';
 import type { FilterQuery } from '@mikro-orm/core';
 import { PaymentTransaction } from '../local/entities.ts';
 import { toRecord } from '../local/mapping.ts';
@@ -45,7 +58,8 @@ type Query = UpstreamRequest['query'];
 type ListSchema = 'transactions' | 'bankAccounts' | 'transfers';
 type Row<K extends ListSchema> = z.output<(typeof PAYMENTS_SCHEMAS)[K]>['items'][number];
 
-const newestFirst = <T extends { createdAt: Date; id: string }>(a: T, b: T) => b.createdAt.getTime() - a.createdAt.getTime() || b.id.localeCompare(a.id);
+const newestFirst = <T extends { createdAt: Date; id: string }>(a: T, b: T) =>
+  b.createdAt.getTime() - a.createdAt.getTime() || b.id.localeCompare(a.id);
 
 export interface UpstreamPaymentsStore {
   db: Database;
@@ -68,7 +82,13 @@ export class UpstreamPaymentsSource implements PaymentsSource {
   /** The response's `extensions` of this request (the idempotency key given, warnings). */
   private readonly extensions: Record<string, unknown> | undefined;
 
-  constructor(client: UpstreamClient, access: CallerScope, backendSecretKey: string | undefined, logger?: Logger, store?: UpstreamPaymentsStore) {
+  constructor(
+    client: UpstreamClient,
+    access: CallerScope,
+    backendSecretKey: string | undefined,
+    logger?: Logger,
+    store?: UpstreamPaymentsStore,
+  ) {
     this.client = client;
     this.access = access;
     this.backendSecretKey = backendSecretKey;
@@ -106,25 +126,49 @@ export class UpstreamPaymentsSource implements PaymentsSource {
    * filter, so the list is read whole and narrowed to the user here, then windowed. An admin asking
    * for another user's list gets what the admin's token is answered for that user, which may be none.
    */
-  private async ofUser<K extends ListSchema, R extends { createdAt: Date; id: string }>(path: string, schema: K, userId: string, page: OffsetPage, map: (row: Row<K>) => R, owners: (r: R) => (string | null)[]): Promise<Connection<R>> {
+  private async ofUser<K extends ListSchema, R extends { createdAt: Date; id: string }>(
+    path: string,
+    schema: K,
+    userId: string,
+    page: OffsetPage,
+    map: (row: Row<K>) => R,
+    owners: (r: R) => (string | null)[],
+  ): Promise<Connection<R>> {
     const rows = (await this.all(path, schema, {})).map(map).filter((r) => owners(r).includes(userId));
     return this.windowOf(rows, page);
   }
 
-  private async page<K extends ListSchema>(path: string, schema: K, query: Query, pageNumber: number, size: number): Promise<{ total: number; items: Row<K>[] }> {
-    return (await this.read(path, PAYMENTS_SCHEMAS[schema] as z.ZodType, { ...query, page: pageNumber, size })) as { total: number; items: Row<K>[] };
+  private async page<K extends ListSchema>(
+    path: string,
+    schema: K,
+    query: Query,
+    pageNumber: number,
+    size: number,
+  ): Promise<{ total: number; items: Row<K>[] }> {
+    return (await this.read(path, PAYMENTS_SCHEMAS[schema] as z.ZodType, { ...query, page: pageNumber, size })) as {
+      total: number;
+      items: Row<K>[];
+    };
   }
 
   /** Every row of a list, in pages of the largest size: a bounded number of calls per list. */
   private async all<K extends ListSchema>(path: string, schema: K, query: Query): Promise<Row<K>[]> {
     const first = await this.page(path, schema, query, 1, MAX_UPSTREAM_PAGE);
     const rest = await Promise.all(
-      Array.from({ length: Math.max(0, Math.ceil(first.total / MAX_UPSTREAM_PAGE) - 1) }, (_, i) => this.page(path, schema, query, i + 2, MAX_UPSTREAM_PAGE)),
+      Array.from({ length: Math.max(0, Math.ceil(first.total / MAX_UPSTREAM_PAGE) - 1) }, (_, i) =>
+        this.page(path, schema, query, i + 2, MAX_UPSTREAM_PAGE),
+      ),
     );
     return [first, ...rest].flatMap((p) => p.items);
   }
 
-  private pagedList<K extends ListSchema, R>(path: string, schema: K, query: Query, page: OffsetPage, map: (row: Row<K>) => R): Promise<Connection<R>> {
+  private pagedList<K extends ListSchema, R>(
+    path: string,
+    schema: K,
+    query: Query,
+    page: OffsetPage,
+    map: (row: Row<K>) => R,
+  ): Promise<Connection<R>> {
     return windowFromPages(page, async (pageNumber, size) => {
       const res = await this.page(path, schema, { ...query, order: 'desc' }, pageNumber, size);
       return { items: res.items.map(map), total: res.total };
@@ -144,13 +188,17 @@ export class UpstreamPaymentsSource implements PaymentsSource {
    * The parts of `paymentStats` a request selects, read at most once each: both parts are one
    * GET /payment-stats, one part alone its own documented route.
    */
-  private readonly stats = new DataLoader<'global' | 'quarterly', ParsedGlobalStats | ParsedQuarterlyStats[]>(async (parts) => {
-    if (new Set(parts).size > 1) {
-      const all = await this.read(R.stats, PAYMENTS_SCHEMAS.stats);
-      return parts.map((p) => all[p]);
-    }
-    return parts[0] === 'global' ? [await this.read(R.globalStats, PAYMENTS_SCHEMAS.globalStats)] : [await this.read(R.quarterlyStats, PAYMENTS_SCHEMAS.quarterlyStats)];
-  });
+  private readonly stats = new DataLoader<'global' | 'quarterly', ParsedGlobalStats | ParsedQuarterlyStats[]>(
+    async (parts) => {
+      if (new Set(parts).size > 1) {
+        const all = await this.read(R.stats, PAYMENTS_SCHEMAS.stats);
+        return parts.map((p) => all[p]);
+      }
+      return parts[0] === 'global'
+        ? [await this.read(R.globalStats, PAYMENTS_SCHEMAS.globalStats)]
+        : [await this.read(R.quarterlyStats, PAYMENTS_SCHEMAS.quarterlyStats)];
+    },
+  );
 
   /** The completed payments the layer recorded itself, added to the upstream's stats. */
   private static withRecorded<T extends PaymentStatsTotalsRecord>(stats: T, own: PaymentTransactionRecord[]): T {
@@ -161,7 +209,11 @@ export class UpstreamPaymentsSource implements PaymentsSource {
       v.volume.amount = v.volume.amount.add(t.amount.amount);
       v.transactionCount++;
     }
-    return { ...stats, transactionCount: stats.transactionCount + own.length, volumes: volumes.sort((a, b) => a.volume.currency.localeCompare(b.volume.currency)) };
+    return {
+      ...stats,
+      transactionCount: stats.transactionCount + own.length,
+      volumes: volumes.sort((a, b) => a.volume.currency.localeCompare(b.volume.currency)),
+    };
   }
 
   private recordedCompleted = () => this.recorded({ status: 'COMPLETED' });
@@ -177,10 +229,16 @@ export class UpstreamPaymentsSource implements PaymentsSource {
     const all = (rows as ParsedQuarterlyStats[]).map(fromCo2Trust.quarterlyStats);
     for (const t of own) {
       const q = quarter(t.createdAt);
-      if (!all.some((s) => s.year === q.year && s.quarter === q.quarter)) all.push({ ...q, transactionCount: 0, volumes: [] });
+      if (!all.some((s) => s.year === q.year && s.quarter === q.quarter))
+        all.push({ ...q, transactionCount: 0, volumes: [] });
     }
     return all
-      .map((s) => UpstreamPaymentsSource.withRecorded(s, own.filter((t) => quarter(t.createdAt).year === s.year && quarter(t.createdAt).quarter === s.quarter)))
+      .map((s) =>
+        UpstreamPaymentsSource.withRecorded(
+          s,
+          own.filter((t) => quarter(t.createdAt).year === s.year && quarter(t.createdAt).quarter === s.quarter),
+        ),
+      )
       .sort((a, b) => a.year - b.year || a.quarter - b.quarter);
   }
 
@@ -195,24 +253,37 @@ export class UpstreamPaymentsSource implements PaymentsSource {
 
   async paymentTransactions({ page, filter, order }: Listing<PaymentTransactionFilter>) {
     if (!this.access.actor) throw unauthenticated();
-    const own = this.visible(await this.recorded({ ...(filter.type ? { type: filter.type } : {}), ...(filter.typeId ? { typeId: { $in: filter.typeId.split(',') } } : {}) }));
+    const own = this.visible(
+      await this.recorded({
+        ...(filter.type ? { type: filter.type } : {}),
+        ...(filter.typeId ? { typeId: { $in: filter.typeId.split(',') } } : {}),
+      }),
+    );
     if (own.length > 0) {
       // Merged with the upstream's whole list (paged lists cannot interleave two sources).
-      const rows = (await this.all(this.seesAll() ? R.transactions : R.userTransactions, 'transactions', {
-        payment_transaction_type: filter.type ? toUpstreamType(filter.type) : 'all',
-        payment_transaction_type_id: filter.typeId ?? undefined,
-      })).map(fromCo2Trust.paymentTransaction);
+      const rows = (
+        await this.all(this.seesAll() ? R.transactions : R.userTransactions, 'transactions', {
+          payment_transaction_type: filter.type ? toUpstreamType(filter.type) : 'all',
+          payment_transaction_type_id: filter.typeId ?? undefined,
+        })
+      ).map(fromCo2Trust.paymentTransaction);
       const merged = [...this.visible(rows), ...own].sort(newestFirst);
       if (order === 'ASC') merged.reverse();
       const window = offsetPage(page, 'PaymentTransaction');
       return offsetConnection(merged.slice(window.offset, window.offset + window.limit + 1), window, merged.length);
     }
     const connection = await windowFromPages(offsetPage(page, 'PaymentTransaction'), async (pageNumber, size) => {
-      const res = await this.page(this.seesAll() ? R.transactions : R.userTransactions, 'transactions', {
-        order: order.toLowerCase(),
-        payment_transaction_type: filter.type ? toUpstreamType(filter.type) : 'all',
-        payment_transaction_type_id: filter.typeId ?? undefined,
-      }, pageNumber, size);
+      const res = await this.page(
+        this.seesAll() ? R.transactions : R.userTransactions,
+        'transactions',
+        {
+          order: order.toLowerCase(),
+          payment_transaction_type: filter.type ? toUpstreamType(filter.type) : 'all',
+          payment_transaction_type_id: filter.typeId ?? undefined,
+        },
+        pageNumber,
+        size,
+      );
       return { items: this.visible(res.items.map(fromCo2Trust.paymentTransaction)), total: res.total };
     });
     return connection;
@@ -227,8 +298,16 @@ export class UpstreamPaymentsSource implements PaymentsSource {
       payment_transaction_type: toUpstreamType(type),
       payment_transaction_type_id: typeIds.join(','),
     });
-    const records = this.visible([...rows.map(fromCo2Trust.paymentTransaction), ...(await this.recorded({ type, typeId: { $in: [...typeIds] } }))]);
-    return typeIds.map((id) => this.windowOf(records.filter((t) => t.typeId === id), page));
+    const records = this.visible([
+      ...rows.map(fromCo2Trust.paymentTransaction),
+      ...(await this.recorded({ type, typeId: { $in: [...typeIds] } })),
+    ]);
+    return typeIds.map((id) =>
+      this.windowOf(
+        records.filter((t) => t.typeId === id),
+        page,
+      ),
+    );
   }
 
   private windowOf<T extends { createdAt: Date; id: string }>(rows: T[], page: OffsetPage): Connection<T> {
@@ -240,28 +319,52 @@ export class UpstreamPaymentsSource implements PaymentsSource {
   async paymentTransactionsOfUsers(userIds: readonly string[], args: ConnectionArgs) {
     const page = offsetPage(args, 'PaymentTransaction');
     const ids = [...userIds];
-    const own = ids.length ? this.visible(await this.recorded({ $or: [{ payerId: { $in: ids } }, { payeeId: { $in: ids } }] })) : [];
+    const own = ids.length
+      ? this.visible(await this.recorded({ $or: [{ payerId: { $in: ids } }, { payeeId: { $in: ids } }] }))
+      : [];
     if (!this.seesAll()) {
-      const rows = ids.length ? (await this.all(R.userTransactions, 'transactions', {})).map(fromCo2Trust.paymentTransaction) : [];
-      return userIds.map((id) => this.windowOf([...rows, ...own].filter((t) => t.payerId === id || t.payeeId === id), page));
+      const rows = ids.length
+        ? (await this.all(R.userTransactions, 'transactions', {})).map(fromCo2Trust.paymentTransaction)
+        : [];
+      return userIds.map((id) =>
+        this.windowOf(
+          [...rows, ...own].filter((t) => t.payerId === id || t.payeeId === id),
+          page,
+        ),
+      );
     }
-    const all = userIds.length ? (await this.all(R.transactions, 'transactions', {})).map(fromCo2Trust.paymentTransaction) : [];
-    return userIds.map((id) => this.windowOf([...all, ...own].filter((t) => t.payerId === id || t.payeeId === id), page));
+    const all = userIds.length
+      ? (await this.all(R.transactions, 'transactions', {})).map(fromCo2Trust.paymentTransaction)
+      : [];
+    return userIds.map((id) =>
+      this.windowOf(
+        [...all, ...own].filter((t) => t.payerId === id || t.payeeId === id),
+        page,
+      ),
+    );
   }
 
   bankAccountsOfUsers(userIds: readonly string[], args: ConnectionArgs) {
     const page = offsetPage(args, 'BankAccount');
-    return Promise.all(userIds.map((id) => this.ofUser(R.bankAccounts, 'bankAccounts', id, page, fromCo2Trust.bankAccount, (a) => [a.userId])));
+    return Promise.all(
+      userIds.map((id) =>
+        this.ofUser(R.bankAccounts, 'bankAccounts', id, page, fromCo2Trust.bankAccount, (a) => [a.userId]),
+      ),
+    );
   }
 
   transfersOfUsers(userIds: readonly string[], args: ConnectionArgs) {
     const page = offsetPage(args, 'Transfer');
-    return Promise.all(userIds.map((id) => this.ofUser(R.transfers, 'transfers', id, page, fromCo2Trust.transfer, (t) => [t.userId])));
+    return Promise.all(
+      userIds.map((id) => this.ofUser(R.transfers, 'transfers', id, page, fromCo2Trust.transfer, (t) => [t.userId])),
+    );
   }
 
   /** The upstream has no account lookup by id: the caller's account list is read once. */
   async bankAccountsOf(keys: readonly { userId: string; id: string }[]) {
-    const accounts = keys.length ? (await this.all(R.bankAccounts, 'bankAccounts', {})).map(fromCo2Trust.bankAccount) : [];
+    const accounts = keys.length
+      ? (await this.all(R.bankAccounts, 'bankAccounts', {})).map(fromCo2Trust.bankAccount)
+      : [];
     return keys.map((k) => accounts.find((a) => a.id === k.id && a.userId === k.userId) ?? null);
   }
 
@@ -282,7 +385,9 @@ export class UpstreamPaymentsSource implements PaymentsSource {
       const incoming = ledger.transactions
         .filter((t) => t.payeeId === userId && t.status === 'COMPLETED' && t.amount.currency === currency)
         .reduce((sum, t) => sum.add(t.amount.amount), dec(0));
-      const out = ledger.transfers.filter((t) => t.amount.currency === currency).reduce((sum, t) => sum.add(t.amount.amount), dec(0));
+      const out = ledger.transfers
+        .filter((t) => t.amount.currency === currency)
+        .reduce((sum, t) => sum.add(t.amount.amount), dec(0));
       return { amount: incoming.sub(out), currency };
     });
   }
@@ -297,7 +402,15 @@ export class UpstreamPaymentsSource implements PaymentsSource {
   private answered<T>(answer: JournalAnswer<T>): T {
     if (this.extensions) {
       this.extensions.idempotencyKey = answer.key;
-      if (answer.warning) this.extensions.warnings = [...((this.extensions.warnings as unknown[] | undefined) ?? []), { code: answer.warning, message: 'The payment services accepted the write but their answer could not be read; it shows what is known' }];
+      if (answer.warning)
+        this.extensions.warnings = [
+          ...((this.extensions.warnings as unknown[] | undefined) ?? []),
+          {
+            code: answer.warning,
+            message:
+              'The payment services accepted the write but their answer could not be read; it shows what is known',
+          },
+        ];
     }
     if (answer.result === null) throw new UpstreamContractError(this.client.name, 'write', 'body', 'could not be read');
     return answer.result;
@@ -308,28 +421,51 @@ export class UpstreamPaymentsSource implements PaymentsSource {
    * id, else the oldest one matching every field sent, created since the write, that no other
    * write of the journal holds. Pages stop once they are older than the write.
    */
-  private async findCreated<K extends ListSchema>(path: string, schema: K, body: Record<string, unknown>, args: { since: Date; upstreamId: string | null; claimed: (id: string) => Promise<boolean> }): Promise<Row<K> | null> {
+  private async findCreated<K extends ListSchema>(
+    path: string,
+    schema: K,
+    body: Record<string, unknown>,
+    args: { since: Date; upstreamId: string | null; claimed: (id: string) => Promise<boolean> },
+  ): Promise<Row<K> | null> {
     const candidates: Row<K>[] = [];
     for (let n = 1; ; n++) {
       const res = await this.page(path, schema, { order: 'desc' }, n, MAX_UPSTREAM_PAGE);
       for (const row of res.items) {
         const r = row as Row<K> & { id: string; created_at: Date };
-        if (args.upstreamId !== null ? r.id === args.upstreamId : r.created_at >= args.since && matchesRequest(this.rawOf(row), body)) candidates.push(row);
+        if (
+          args.upstreamId !== null
+            ? r.id === args.upstreamId
+            : r.created_at >= args.since && matchesRequest(this.rawOf(row), body)
+        )
+          candidates.push(row);
       }
       const oldest = res.items.at(-1) as { created_at: Date } | undefined;
-      if (n * MAX_UPSTREAM_PAGE >= res.total || !oldest || (args.upstreamId === null && oldest.created_at < args.since)) break;
+      if (n * MAX_UPSTREAM_PAGE >= res.total || !oldest || (args.upstreamId === null && oldest.created_at < args.since))
+        break;
     }
-    for (const row of candidates.reverse()) if (args.upstreamId !== null || !(await args.claimed((row as { id: string }).id))) return row;
+    for (const row of candidates.reverse())
+      if (args.upstreamId !== null || !(await args.claimed((row as { id: string }).id))) return row;
     return null;
   }
 
   /** A parsed row back to the wire form the request was written in (amounts as numbers). */
   private rawOf(row: unknown): Record<string, unknown> {
-    return Object.fromEntries(Object.entries(row as Record<string, unknown>).map(([k, v]) => [k, v && typeof v === 'object' && 'toFixed' in v ? String(v) : v]));
+    return Object.fromEntries(
+      Object.entries(row as Record<string, unknown>).map(([k, v]) => [
+        k,
+        v && typeof v === 'object' && 'toFixed' in v ? String(v) : v,
+      ]),
+    );
   }
 
   async createBankAccount(input: NewBankAccount): Promise<BankAccountRecord> {
-    const body = { holder_name: input.holderName, iban: input.iban, bic: input.bic, currency: input.currency, country_code: input.countryCode };
+    const body = {
+      holder_name: input.holderName,
+      iban: input.iban,
+      bic: input.bic,
+      currency: input.currency,
+      country_code: input.countryCode,
+    };
     const route = `POST ${R.bankAccounts}`;
     try {
       return this.answered(
@@ -343,10 +479,28 @@ export class UpstreamPaymentsSource implements PaymentsSource {
           send: () => this.client.json<unknown>({ method: 'POST', path: R.bankAccounts, headers: this.auth(), body }),
           read: (row) => fromCo2Trust.bankAccount(this.parse(PAYMENTS_SCHEMAS.bankAccount, route, row)),
           idOf: looseId,
-          find: async (args) => this.findCreated(R.bankAccounts, 'bankAccounts', body, args).then((r) => r && this.wire.bankAccount(r)),
+          find: async (args) =>
+            this.findCreated(R.bankAccounts, 'bankAccounts', body, args).then((r) => r && this.wire.bankAccount(r)),
           // Only the last four characters of the IBAN are kept.
-          store: (row) => ({ ...(row as object), iban: `****${String((row as { iban?: unknown }).iban ?? '').replace(/\s+/g, '').slice(-4)}` }),
-          echo: (id) => (id ? { id, userId: this.writer(), holderName: input.holderName, ibanLast4: input.iban.slice(-4), bic: input.bic, currency: input.currency, countryCode: input.countryCode, createdAt: new Date() } : null),
+          store: (row) => ({
+            ...(row as object),
+            iban: `****${String((row as { iban?: unknown }).iban ?? '')
+              .replace(/\s+/g, '')
+              .slice(-4)}`,
+          }),
+          echo: (id) =>
+            id
+              ? {
+                  id,
+                  userId: this.writer(),
+                  holderName: input.holderName,
+                  ibanLast4: input.iban.slice(-4),
+                  bic: input.bic,
+                  currency: input.currency,
+                  countryCode: input.countryCode,
+                  createdAt: new Date(),
+                }
+              : null,
         }),
       );
     } catch (error) {
@@ -366,7 +520,12 @@ export class UpstreamPaymentsSource implements PaymentsSource {
    * GET /transfers when the caller retries with the key.
    */
   async createTransfer(input: NewTransfer): Promise<TransferRecord> {
-    const body = { bank_account_id: input.bankAccountId, amount: jsonNumber.parse(input.amount), currency: input.currency, reference: input.reference };
+    const body = {
+      bank_account_id: input.bankAccountId,
+      amount: jsonNumber.parse(input.amount),
+      currency: input.currency,
+      reference: input.reference,
+    };
     const route = `POST ${R.transfers}`;
     try {
       return this.answered(
@@ -380,8 +539,20 @@ export class UpstreamPaymentsSource implements PaymentsSource {
           send: () => this.client.json<unknown>({ method: 'POST', path: R.transfers, headers: this.auth(), body }),
           read: (row) => fromCo2Trust.transfer(this.parse(PAYMENTS_SCHEMAS.transfer, route, row)),
           idOf: looseId,
-          find: async (args) => this.findCreated(R.transfers, 'transfers', body, args).then((r) => r && this.wire.transfer(r)),
-          echo: (id) => (id ? { id, userId: this.writer(), bankAccountId: input.bankAccountId, amount: { amount: input.amount, currency: input.currency }, status: 'UNKNOWN' as TransferRecord['status'], reference: input.reference, createdAt: new Date() } : null),
+          find: async (args) =>
+            this.findCreated(R.transfers, 'transfers', body, args).then((r) => r && this.wire.transfer(r)),
+          echo: (id) =>
+            id
+              ? {
+                  id,
+                  userId: this.writer(),
+                  bankAccountId: input.bankAccountId,
+                  amount: { amount: input.amount, currency: input.currency },
+                  status: 'UNKNOWN' as TransferRecord['status'],
+                  reference: input.reference,
+                  createdAt: new Date(),
+                }
+              : null,
         }),
       );
     } catch (error) {

@@ -7,7 +7,13 @@ import type { EntityManager } from '../../../lib/db.ts';
 import { DEMO } from '../../../lib/demo.ts';
 import { dec } from '../../../lib/decimal.ts';
 import { Membership } from '../local/entities.ts';
-import { demoCreditRequests, demoCredits, demoMemberships, demoOffsetRetirements, demoProjects } from '../local/seed.ts';
+import {
+  demoCreditRequests,
+  demoCredits,
+  demoMemberships,
+  demoOffsetRetirements,
+  demoProjects,
+} from '../local/seed.ts';
 import { offsetRetirementFingerprint } from '../rules.ts';
 import type { CreditRequestRecord } from '../source.ts';
 import { IcrEffect, IcrWriteKey } from './entities.ts';
@@ -17,7 +23,8 @@ import { storeRequest } from './writes.ts';
 export async function seedUpstreamRecords(em: EntityManager): Promise<boolean> {
   if ((await em.count(Membership, {})) > 0) return false;
   const at = new Date('2026-01-07T08:00:00.000Z');
-  for (const m of demoMemberships) em.create(Membership, { id: randomUUID(), organizationId: m.organizationId, userId: m.userId, createdAt: at });
+  for (const m of demoMemberships)
+    em.create(Membership, { id: randomUUID(), organizationId: m.organizationId, userId: m.userId, createdAt: at });
   for (const offset of demoOffsetRetirements) {
     const r = demoCreditRequests.find((x) => x.retirementId === offset.retirementId)!;
     const credit = demoCredits.find((c) => c.id === r.creditId)!;
@@ -55,7 +62,11 @@ export async function seedUpstreamRecords(em: EntityManager): Promise<boolean> {
       toOrganizationId: null,
       toAddress: null,
       offsetOrderId: offset.offsetOrderId,
-      body: { creditId: r.creditId, amount: Number(r.amountTonnes), retirementData: { reason: offset.reason, beneficiaryName: offset.beneficiaryName, comment: offset.comment } },
+      body: {
+        creditId: r.creditId,
+        amount: Number(r.amountTonnes),
+        retirementData: { reason: offset.reason, beneficiaryName: offset.beneficiaryName, comment: offset.comment },
+      },
       state: 'DONE',
       icrRequestId: r.id,
       request: storeRequest(record),

@@ -47,7 +47,12 @@ export function storeRequest(r: CreditRequestRecord): unknown {
 }
 export function loadRequest(json: unknown): CreditRequestRecord {
   const r = json as Record<string, unknown>;
-  return { ...(r as unknown as CreditRequestRecord), amount: dec(r.amount as string), createdAt: new Date(r.createdAt as string), updatedAt: new Date(r.updatedAt as string) };
+  return {
+    ...(r as unknown as CreditRequestRecord),
+    amount: dec(r.amount as string),
+    createdAt: new Date(r.createdAt as string),
+    updatedAt: new Date(r.updatedAt as string),
+  };
 }
 
 /** The retirement a processed RETIRE or TRANSFER_RETIRE request made. */
@@ -71,7 +76,8 @@ export function retirementOf(r: CreditRequestRecord, offsetOrderId: string | nul
   };
 }
 
-const retirementOfEffect = (e: IcrEffect) => (e.request ? retirementOf(loadRequest(e.request), e.offsetOrderId ?? null) : null);
+const retirementOfEffect = (e: IcrEffect) =>
+  e.request ? retirementOf(loadRequest(e.request), e.offsetOrderId ?? null) : null;
 
 /** Does the ICR request carry exactly what the journaled command sent? */
 function sameContent(e: IcrEffect, r: CreditRequestRecord): boolean {
@@ -106,7 +112,17 @@ export class WriteJournal {
     const now = new Date();
     const id = randomUUID();
     try {
-      await this.em().insert(IcrWriteKey, { id, scope, organizationId, key, requestHash, state: 'PENDING', result: null, createdAt: now, updatedAt: now });
+      await this.em().insert(IcrWriteKey, {
+        id,
+        scope,
+        organizationId,
+        key,
+        requestHash,
+        state: 'PENDING',
+        result: null,
+        createdAt: now,
+        updatedAt: now,
+      });
       return { kind: 'fresh', keyId: id };
     } catch (error) {
       if (!(error instanceof UniqueConstraintViolationException)) throw error;
@@ -119,14 +135,21 @@ export class WriteJournal {
       if (row.requestHash !== requestHash) throw idempotencyMismatchError();
       if (row.state === 'DONE') return { kind: 'done', keyId: row.id, result: row.result };
       if (row.state === 'UNKNOWN') return { kind: 'unknown', keyId: row.id };
-      if (Date.now() > deadline) throw apiError(ErrorCode.CONFLICT, 'A request with this idempotency key is still in progress; retry later');
+      if (Date.now() > deadline)
+        throw apiError(ErrorCode.CONFLICT, 'A request with this idempotency key is still in progress; retry later');
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   }
 
   /** Takes over an UNKNOWN key once its writes are reconciled (conditional: one taker wins). */
   async retake(keyId: string): Promise<boolean> {
-    return (await this.em().nativeUpdate(IcrWriteKey, { id: keyId, state: 'UNKNOWN' }, { state: 'PENDING', updatedAt: new Date() })) === 1;
+    return (
+      (await this.em().nativeUpdate(
+        IcrWriteKey,
+        { id: keyId, state: 'UNKNOWN' },
+        { state: 'PENDING', updatedAt: new Date() },
+      )) === 1
+    );
   }
 
   async settleKey(keyId: string, result: unknown): Promise<void> {
@@ -145,7 +168,12 @@ export class WriteJournal {
   // ---- the effect journal ----
 
   /** Journals a POST before it is sent. */
-  async begin(route: 'action' | 'request', cmd: CreditActionCommand, body: unknown, keyId: string | null): Promise<string> {
+  async begin(
+    route: 'action' | 'request',
+    cmd: CreditActionCommand,
+    body: unknown,
+    keyId: string | null,
+  ): Promise<string> {
     const id = randomUUID();
     const now = new Date();
     await this.em().insert(IcrEffect, {
@@ -170,7 +198,11 @@ export class WriteJournal {
   }
 
   async done(effectId: string, request: CreditRequestRecord): Promise<void> {
-    await this.em().nativeUpdate(IcrEffect, { id: effectId }, { state: 'DONE', icrRequestId: request.id, request: storeRequest(request), updatedAt: new Date() });
+    await this.em().nativeUpdate(
+      IcrEffect,
+      { id: effectId },
+      { state: 'DONE', icrRequestId: request.id, request: storeRequest(request), updatedAt: new Date() },
+    );
   }
 
   async unknown(effectId: string): Promise<void> {
@@ -184,7 +216,11 @@ export class WriteJournal {
 
   /** A later read of a journaled request (e.g. after its review). */
   async refresh(request: CreditRequestRecord): Promise<void> {
-    await this.em().nativeUpdate(IcrEffect, { icrRequestId: request.id, state: 'DONE' }, { request: storeRequest(request), updatedAt: new Date() });
+    await this.em().nativeUpdate(
+      IcrEffect,
+      { icrRequestId: request.id, state: 'DONE' },
+      { request: storeRequest(request), updatedAt: new Date() },
+    );
   }
 
   async effect(effectId: string): Promise<IcrEffect | null> {
@@ -201,20 +237,41 @@ export class WriteJournal {
    * write, is its outcome. With none, the write counts as never applied once `graceMs` passed;
    * before that it stays unknown.
    */
-  async reconcile(effect: IcrEffect, recentRequests: (since: Date) => Promise<CreditRequestRecord[]>): Promise<'done' | 'not-applied' | 'unknown'> {
+  async reconcile(
+    effect: IcrEffect,
+    recentRequests: (since: Date) => Promise<CreditRequestRecord[]>,
+  ): Promise<'done' | 'not-applied' | 'unknown'> {
     // A twin of the same content still waiting for its answer may own the request: decide later.
-    const twinsInFlight = await this.em().count(IcrEffect, { organizationId: effect.organizationId, state: 'SENDING', action: effect.action, creditId: effect.creditId, amountTonnes: effect.amountTonnes });
+    const twinsInFlight = await this.em().count(IcrEffect, {
+      organizationId: effect.organizationId,
+      state: 'SENDING',
+      action: effect.action,
+      creditId: effect.creditId,
+      amountTonnes: effect.amountTonnes,
+    });
     if (twinsInFlight > 0) return 'unknown';
     const since = new Date(effect.createdAt.getTime() - this.timing.skewMs);
     const candidates = (await recentRequests(since)).filter((r) => r.createdAt >= since && sameContent(effect, r));
     if (candidates.length) {
       const claimed = new Set(
-        (await this.em().find(IcrEffect, { icrRequestId: { $in: candidates.map((r) => r.id) } }, { fields: ['icrRequestId'] })).map((e) => e.icrRequestId),
+        (
+          await this.em().find(
+            IcrEffect,
+            { icrRequestId: { $in: candidates.map((r) => r.id) } },
+            { fields: ['icrRequestId'] },
+          )
+        ).map((e) => e.icrRequestId),
       );
       // Oldest first: the earliest unclaimed request is the likeliest answer to the earliest write.
-      for (const match of candidates.filter((r) => !claimed.has(r.id)).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())) {
+      for (const match of candidates
+        .filter((r) => !claimed.has(r.id))
+        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())) {
         try {
-          const won = await this.em().nativeUpdate(IcrEffect, { id: effect.id, state: 'UNKNOWN' }, { state: 'DONE', icrRequestId: match.id, request: storeRequest(match), updatedAt: new Date() });
+          const won = await this.em().nativeUpdate(
+            IcrEffect,
+            { id: effect.id, state: 'UNKNOWN' },
+            { state: 'DONE', icrRequestId: match.id, request: storeRequest(match), updatedAt: new Date() },
+          );
           return won === 1 ? 'done' : 'unknown';
         } catch (error) {
           // Another reconciliation claimed this request first: try the next one.
@@ -232,20 +289,32 @@ export class WriteJournal {
   /** Retirements made through the layer for these offset orders, newest first. */
   async retirementsOfOffsetOrders(offsetOrderIds: readonly string[]): Promise<RetirementRecord[]> {
     if (!offsetOrderIds.length) return [];
-    const rows = await this.em().find(IcrEffect, { offsetOrderId: { $in: [...offsetOrderIds] }, state: 'DONE' }, { orderBy: { createdAt: 'DESC', id: 'DESC' } });
+    const rows = await this.em().find(
+      IcrEffect,
+      { offsetOrderId: { $in: [...offsetOrderIds] }, state: 'DONE' },
+      { orderBy: { createdAt: 'DESC', id: 'DESC' } },
+    );
     return rows.map(retirementOfEffect).filter((r): r is RetirementRecord => r !== null);
   }
 
   /** Every retirement made through the layer, with the offset order it fulfils. */
   async retirements(): Promise<RetirementRecord[]> {
-    const rows = await this.em().find(IcrEffect, { action: { $in: ['RETIRE', 'TRANSFER_RETIRE'] }, state: 'DONE' }, { orderBy: { createdAt: 'DESC', id: 'DESC' } });
+    const rows = await this.em().find(
+      IcrEffect,
+      { action: { $in: ['RETIRE', 'TRANSFER_RETIRE'] }, state: 'DONE' },
+      { orderBy: { createdAt: 'DESC', id: 'DESC' } },
+    );
     return rows.map(retirementOfEffect).filter((r): r is RetirementRecord => r !== null);
   }
 
   /** The offset order of each journaled ICR request id. */
   async offsetOrdersOfRequests(requestIds: readonly string[]): Promise<Map<string, string>> {
     if (!requestIds.length) return new Map();
-    const rows = await this.em().find(IcrEffect, { icrRequestId: { $in: [...requestIds] }, offsetOrderId: { $ne: null } }, { fields: ['icrRequestId', 'offsetOrderId'] });
+    const rows = await this.em().find(
+      IcrEffect,
+      { icrRequestId: { $in: [...requestIds] }, offsetOrderId: { $ne: null } },
+      { fields: ['icrRequestId', 'offsetOrderId'] },
+    );
     return new Map(rows.map((e) => [e.icrRequestId!, e.offsetOrderId!]));
   }
 }

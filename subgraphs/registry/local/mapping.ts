@@ -1,21 +1,52 @@
 // Rows (integer tonnes and serials) to domain records (decimals).
 import { dec } from '../../../lib/decimal.ts';
 import { joinSerializations, serialization } from '../rules.ts';
-import type { CarbonCreditRecord, CreditRequestRecord, CreditTypeRecord, ProjectRecord, RetirementRecord, SerialRangeRecord } from '../source.ts';
-import type { Credit, CreditRequest, CreditType, Project, PuroInventoryItem, Retirement, SerialBlock } from './entities.ts';
+import type {
+  CarbonCreditRecord,
+  CreditRequestRecord,
+  CreditTypeRecord,
+  ProjectRecord,
+  RetirementRecord,
+  SerialRangeRecord,
+} from '../source.ts';
+import type {
+  Credit,
+  CreditRequest,
+  CreditType,
+  Project,
+  PuroInventoryItem,
+  Retirement,
+  SerialBlock,
+} from './entities.ts';
 
 export const toRecord = {
-  project: (p: Project): ProjectRecord => ({ id: p.id, fullName: p.fullName, num: p.num ?? null, url: p.url ?? null, publicUrl: p.publicUrl ?? null }),
+  project: (p: Project): ProjectRecord => ({
+    id: p.id,
+    fullName: p.fullName,
+    num: p.num ?? null,
+    url: p.url ?? null,
+    publicUrl: p.publicUrl ?? null,
+  }),
 
   creditType: (t: CreditType): CreditTypeRecord => ({ code: t.code, name: t.name, description: t.description ?? null }),
 
   ranges: (credit: Credit, blocks: SerialBlock[]): SerialRangeRecord[] =>
     [...blocks]
       .sort((a, b) => (a.serialStart < b.serialStart ? -1 : 1))
-      .map((b) => ({ start: b.serialStart, end: b.serialEnd, serialization: serialization(credit.serialPrefix, b.serialStart, b.serialEnd) })),
+      .map((b) => ({
+        start: b.serialStart,
+        end: b.serialEnd,
+        serialization: serialization(credit.serialPrefix, b.serialStart, b.serialEnd),
+      })),
 
   /** An ICR credit as held by `organizationId` (null: the token-level view). */
-  icrCredit: (c: Credit, project: ProjectRecord | null, organizationId: string | null, heldTonnes: bigint, blocks: SerialBlock[]): CarbonCreditRecord => {
+  icrCredit: (
+    c: Credit,
+    project: ProjectRecord | null,
+    organizationId: string | null,
+    heldTonnes: bigint,
+    blocks: SerialBlock[],
+  ): CarbonCreditRecord => {
     const serialRanges = organizationId ? toRecord.ranges(c, blocks) : [];
     // The token-level view (no holder) shows the serial range the credit was issued with.
     const issued = serialization(c.serialPrefix, c.serialFirst, c.serialFirst + c.supplyTonnes - 1n);

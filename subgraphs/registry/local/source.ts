@@ -3,7 +3,16 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
 import type { Viewer } from '../../../lib/auth.ts';
 import { alignByKey } from '../../../lib/batch.ts';
-import { byCreation, keysetPage, keysetSlice, ormOrderBy, withNodes, type ConnectionArgs, type SortDirection, type SortKey } from '../../../lib/connection.ts';
+import {
+  byCreation,
+  keysetPage,
+  keysetSlice,
+  ormOrderBy,
+  withNodes,
+  type ConnectionArgs,
+  type SortDirection,
+  type SortKey,
+} from '../../../lib/connection.ts';
 import type { Database, EntityManager } from '../../../lib/db.ts';
 import { keysetRows, readerOf, rowsByIds, rowsWhere, type RowFilter } from '../../../lib/rows.ts';
 import {
@@ -53,7 +62,12 @@ import { OrganizationAccess } from '../access.ts';
 const PURO_ORDER: Record<PuroInventoryOrder['field'], (direction: SortDirection) => SortKey<PuroInventoryItem>> = {
   VINTAGE: (direction) => ({ field: 'vintage', direction, kind: 'integer', of: (item) => item.vintage }),
   QUANTITY: (direction) => ({ field: 'quantityTonnes', direction, kind: 'bigint', of: (item) => item.quantityTonnes }),
-  CREDIT_TYPE_CODE: (direction) => ({ field: 'creditTypeCode', direction, kind: 'string', of: (item) => item.creditTypeCode }),
+  CREDIT_TYPE_CODE: (direction) => ({
+    field: 'creditTypeCode',
+    direction,
+    kind: 'string',
+    of: (item) => item.creditTypeCode,
+  }),
 };
 const tokenKey = (t: TokenRef) => `${t.tokenAddress.toLowerCase()}|${t.tokenId}`;
 const newTxId = () => `0x${randomBytes(32).toString('hex')}`;
@@ -109,19 +123,29 @@ export class LocalRegistrySource implements RegistrySource {
     ]);
     const held = new Map(balances.map((b) => [b.creditId, b.heldTonnes]));
     const rows = page.nodes.map((c) => ({
-      ...toRecord.icrCredit(c, projects.get(c.projectId) ?? null, organizationId, held.get(c.id)!, blocks.filter((b) => b.creditId === c.id)),
+      ...toRecord.icrCredit(
+        c,
+        projects.get(c.projectId) ?? null,
+        organizationId,
+        held.get(c.id)!,
+        blocks.filter((b) => b.creditId === c.id),
+      ),
       organizationId,
     }));
     return withNodes(page, rows);
   }
 
   private async projectMap(ids: (string | null)[]) {
-    const rows = await rowsByIds(this.db, readerOf(this.db, Project), [...new Set(ids.filter((id): id is string => id !== null))]);
+    const rows = await rowsByIds(this.db, readerOf(this.db, Project), [
+      ...new Set(ids.filter((id): id is string => id !== null)),
+    ]);
     return new Map(rows.map((p) => [p.id, toRecord.project(p)]));
   }
 
   private async requestRecords(rows: CreditRequest[]): Promise<CreditRequestRecord[]> {
-    const credits = rows.length ? await this.em.find(Credit, { id: { $in: [...new Set(rows.map((r) => r.creditId))] } }) : [];
+    const credits = rows.length
+      ? await this.em.find(Credit, { id: { $in: [...new Set(rows.map((r) => r.creditId))] } })
+      : [];
     const creditById = new Map(credits.map((c) => [c.id, c]));
     const projects = await this.projectMap(credits.map((c) => c.projectId));
     return rows.map((r) => {
@@ -133,7 +157,11 @@ export class LocalRegistrySource implements RegistrySource {
   async creditRequests(organizationId: string, args: ConnectionArgs) {
     await this.assertReadable(organizationId);
     const page = keysetPage(args, byCreation<CreditRequest>('CreditRequest'));
-    const rows = await this.em.find(CreditRequest, { $and: [{ organizationId }, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
+    const rows = await this.em.find(
+      CreditRequest,
+      { $and: [{ organizationId }, page.where] },
+      { orderBy: ormOrderBy(page), limit: page.take },
+    );
     const connection = page.connection(rows, await this.em.count(CreditRequest, { organizationId }));
     return withNodes(connection, await this.requestRecords(connection.nodes));
   }
@@ -153,8 +181,17 @@ export class LocalRegistrySource implements RegistrySource {
       ...(filter.vintage != null ? { vintage: filter.vintage } : {}),
     };
     const first = PURO_ORDER[order.field](order.direction);
-    const page = keysetPage<PuroInventoryItem>(args, { list: 'PuroInventory', keys: [first, { field: 'id', direction: 'ASC', kind: 'string', of: (item) => item.id }] });
-    const connection = await keysetRows(this.db, readerOf(this.db, PuroInventoryItem), where as RowFilter, page, totalCount);
+    const page = keysetPage<PuroInventoryItem>(args, {
+      list: 'PuroInventory',
+      keys: [first, { field: 'id', direction: 'ASC', kind: 'string', of: (item) => item.id }],
+    });
+    const connection = await keysetRows(
+      this.db,
+      readerOf(this.db, PuroInventoryItem),
+      where as RowFilter,
+      page,
+      totalCount,
+    );
     return withNodes(connection, connection.nodes.map(toRecord.puroItem));
   }
 
@@ -176,34 +213,56 @@ export class LocalRegistrySource implements RegistrySource {
         { field: 'id', direction: 'DESC', kind: 'string', of: (r) => r.id },
       ],
     });
-    const rows = await this.em.find(Retirement, { $and: [where, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
+    const rows = await this.em.find(
+      Retirement,
+      { $and: [where, page.where] },
+      { orderBy: ormOrderBy(page), limit: page.take },
+    );
     const connection = page.connection(rows, await this.em.count(Retirement, where));
     return withNodes(connection, await this.retirementRecords(connection.nodes));
   }
 
   async creditTypes(args: ConnectionArgs) {
-    const page = keysetPage<CreditType>(args, { list: 'CreditType', keys: [{ field: 'code', direction: 'ASC', kind: 'string', of: (t) => t.code }] });
+    const page = keysetPage<CreditType>(args, {
+      list: 'CreditType',
+      keys: [{ field: 'code', direction: 'ASC', kind: 'string', of: (t) => t.code }],
+    });
     const rows = await this.em.find(CreditType, page.where, { orderBy: ormOrderBy(page), limit: page.take });
     const connection = page.connection(rows, await this.em.count(CreditType, {}));
     return withNodes(connection, connection.nodes.map(toRecord.creditType));
   }
 
   async creditsByTokens(tokens: readonly TokenRef[]) {
-    const credits = await rowsWhere(this.db, readerOf(this.db, Credit), { $or: tokens.map((t) => ({ tokenAddress: t.tokenAddress, tokenId: t.tokenId })) });
+    const credits = await rowsWhere(this.db, readerOf(this.db, Credit), {
+      $or: tokens.map((t) => ({ tokenAddress: t.tokenAddress, tokenId: t.tokenId })),
+    });
     const ids = credits.map((c) => c.id);
     const [blocks, projects] = await Promise.all([
-      ids.length ? rowsWhere(this.db, readerOf(this.db, SerialBlock), { creditId: { $in: ids }, status: { $in: ['HELD', 'RESERVED'] } }) : Promise.resolve([]),
+      ids.length
+        ? rowsWhere(this.db, readerOf(this.db, SerialBlock), {
+            creditId: { $in: ids },
+            status: { $in: ['HELD', 'RESERVED'] },
+          })
+        : Promise.resolve([]),
       this.projectMap(credits.map((c) => c.projectId)),
     ]);
     const records = credits.map((c) => {
-      const held = blocks.filter((b) => b.creditId === c.id).reduce((sum, b) => sum + b.serialEnd - b.serialStart + 1n, 0n);
+      const held = blocks
+        .filter((b) => b.creditId === c.id)
+        .reduce((sum, b) => sum + b.serialEnd - b.serialStart + 1n, 0n);
       return toRecord.icrCredit(c, projects.get(c.projectId) ?? null, null, held, []);
     });
-    return alignByKey(tokens.map(tokenKey), records, (r) => tokenKey({ tokenAddress: r.tokenAddress!, tokenId: r.tokenId! }));
+    return alignByKey(tokens.map(tokenKey), records, (r) =>
+      tokenKey({ tokenAddress: r.tokenAddress!, tokenId: r.tokenId! }),
+    );
   }
 
   async retirementsByOffsetOrders(offsetOrderIds: readonly string[]) {
-    const rows = await this.em.find(Retirement, { offsetOrderId: { $in: [...offsetOrderIds] } }, { orderBy: { registry: 'ASC', retiredAt: 'DESC', id: 'DESC' } });
+    const rows = await this.em.find(
+      Retirement,
+      { offsetOrderId: { $in: [...offsetOrderIds] } },
+      { orderBy: { registry: 'ASC', retiredAt: 'DESC', id: 'DESC' } },
+    );
     const records = await this.retirementRecords(rows);
     return offsetOrderIds.map((id) => records.filter((r) => r.offsetOrderId === id));
   }
@@ -231,7 +290,8 @@ export class LocalRegistrySource implements RegistrySource {
   private async prepare(em: EntityManager, cmd: CreditActionCommand): Promise<Credit> {
     const credit = await em.findOne(Credit, { id: cmd.creditId });
     if (!credit) throw unknownCreditError(cmd.creditId);
-    if (cmd.toOrganizationId && !(await em.findOne(Organization, { id: cmd.toOrganizationId }))) throw unknownOrganizationError(cmd.toOrganizationId);
+    if (cmd.toOrganizationId && !(await em.findOne(Organization, { id: cmd.toOrganizationId })))
+      throw unknownOrganizationError(cmd.toOrganizationId);
     return credit;
   }
 
@@ -239,12 +299,20 @@ export class LocalRegistrySource implements RegistrySource {
    * Moves `amount` tonnes out of the organization's free balance in one conditional update: the
    * row lock it takes also serialises the serial-block split that follows.
    */
-  private async debitFree(em: EntityManager, creditId: string, organizationId: string, amount: bigint, reserve: boolean): Promise<void> {
+  private async debitFree(
+    em: EntityManager,
+    creditId: string,
+    organizationId: string,
+    amount: bigint,
+    reserve: boolean,
+  ): Promise<void> {
     const n = Number(amount);
     const changed = await em.nativeUpdate(
       Balance,
       { creditId, organizationId, heldTonnes: { $gte: amount } },
-      reserve ? { heldTonnes: raw('held_tonnes - ?', [n]), reservedTonnes: raw('reserved_tonnes + ?', [n]) } : { heldTonnes: raw('held_tonnes - ?', [n]) },
+      reserve
+        ? { heldTonnes: raw('held_tonnes - ?', [n]), reservedTonnes: raw('reserved_tonnes + ?', [n]) }
+        : { heldTonnes: raw('held_tonnes - ?', [n]) },
     );
     if (changed === 1) return;
     const exists = await em.count(Balance, { creditId, organizationId });
@@ -257,22 +325,41 @@ export class LocalRegistrySource implements RegistrySource {
    */
   private async lockBalancesInOrder(em: EntityManager, creditId: string, organizationIds: string[]): Promise<void> {
     for (const organizationId of [...organizationIds].sort()) {
-      await em.createQueryBuilder(Balance).insert({ id: randomUUID(), creditId, organizationId, heldTonnes: 0n, reservedTonnes: 0n }).onConflict(['creditId', 'organizationId']).ignore().execute();
+      await em
+        .createQueryBuilder(Balance)
+        .insert({ id: randomUUID(), creditId, organizationId, heldTonnes: 0n, reservedTonnes: 0n })
+        .onConflict(['creditId', 'organizationId'])
+        .ignore()
+        .execute();
       await em.nativeUpdate(Balance, { creditId, organizationId }, { heldTonnes: raw('held_tonnes') });
     }
   }
 
   /** Adds free tonnes to a receiving organization, creating its balance row on first receipt. */
   private async creditFree(em: EntityManager, creditId: string, organizationId: string, amount: bigint): Promise<void> {
-    await em.createQueryBuilder(Balance).insert({ id: randomUUID(), creditId, organizationId, heldTonnes: 0n, reservedTonnes: 0n }).onConflict(['creditId', 'organizationId']).ignore().execute();
-    await em.nativeUpdate(Balance, { creditId, organizationId }, { heldTonnes: raw('held_tonnes + ?', [Number(amount)]) });
+    await em
+      .createQueryBuilder(Balance)
+      .insert({ id: randomUUID(), creditId, organizationId, heldTonnes: 0n, reservedTonnes: 0n })
+      .onConflict(['creditId', 'organizationId'])
+      .ignore()
+      .execute();
+    await em.nativeUpdate(
+      Balance,
+      { creditId, organizationId },
+      { heldTonnes: raw('held_tonnes + ?', [Number(amount)]) },
+    );
   }
 
   /**
    * Takes `amount` tonnes from the organization's blocks in `status`, lowest serials first,
    * splitting the last block so that every tonne keeps exactly one serial and one holder.
    */
-  private async takeBlocks(em: EntityManager, creditId: string, where: FilterQuery<SerialBlock>, amount: bigint): Promise<SerialBlock[]> {
+  private async takeBlocks(
+    em: EntityManager,
+    creditId: string,
+    where: FilterQuery<SerialBlock>,
+    amount: bigint,
+  ): Promise<SerialBlock[]> {
     const blocks = await em.find(SerialBlock, { creditId, ...(where as object) }, { orderBy: { serialStart: 'ASC' } });
     const taken: SerialBlock[] = [];
     let remaining = amount;
@@ -300,7 +387,8 @@ export class LocalRegistrySource implements RegistrySource {
       }
     }
     // The balance row said the tonnes were there: blocks disagreeing is a broken ledger.
-    if (remaining !== 0n) throw new Error(`Ledger of credit ${creditId} is inconsistent: ${remaining} t missing from serial blocks`);
+    if (remaining !== 0n)
+      throw new Error(`Ledger of credit ${creditId} is inconsistent: ${remaining} t missing from serial blocks`);
     return taken;
   }
 
@@ -309,11 +397,20 @@ export class LocalRegistrySource implements RegistrySource {
     em: EntityManager,
     credit: Credit,
     blocks: SerialBlock[],
-    cmd: Pick<CreditActionCommand, 'action' | 'organizationId' | 'toOrganizationId' | 'toAddress' | 'amount' | 'retirement'>,
+    cmd: Pick<
+      CreditActionCommand,
+      'action' | 'organizationId' | 'toOrganizationId' | 'toAddress' | 'amount' | 'retirement'
+    >,
     txId: string,
   ): Promise<Retirement | null> {
-    const set = (status: BlockStatus, organizationId: string | null, holderAddress: string | null, retirementId: string | null) => {
-      for (const b of blocks) Object.assign(b, { status, organizationId, holderAddress, retirementId, requestId: null });
+    const set = (
+      status: BlockStatus,
+      organizationId: string | null,
+      holderAddress: string | null,
+      retirementId: string | null,
+    ) => {
+      for (const b of blocks)
+        Object.assign(b, { status, organizationId, holderAddress, retirementId, requestId: null });
     };
     let retirement: Retirement | null = null;
     if (cmd.retirement) {
@@ -361,7 +458,11 @@ export class LocalRegistrySource implements RegistrySource {
    * in the same transaction: a concurrent twin hits the unique (organization, key) index and
    * returns the winner's request; the same key with a different input is a user error.
    */
-  private async idempotent(kind: 'TRANSACT' | 'REQUEST', cmd: CreditActionCommand, run: (em: EntityManager, requestId: string) => Promise<CreditRequest>): Promise<CreditRequest> {
+  private async idempotent(
+    kind: 'TRANSACT' | 'REQUEST',
+    cmd: CreditActionCommand,
+    run: (em: EntityManager, requestId: string) => Promise<CreditRequest>,
+  ): Promise<CreditRequest> {
     const key = cmd.idempotencyKey;
     const requestHash = fingerprint(kind, cmd);
     const replay = async () => {
@@ -378,7 +479,15 @@ export class LocalRegistrySource implements RegistrySource {
     const requestId = randomUUID();
     try {
       return await this.em.fork().transactional(async (em) => {
-        if (key) await em.insert(CreditActionKey, { id: randomUUID(), organizationId: cmd.organizationId, key, requestHash, creditRequestId: requestId, createdAt: new Date() });
+        if (key)
+          await em.insert(CreditActionKey, {
+            id: randomUUID(),
+            organizationId: cmd.organizationId,
+            key,
+            requestHash,
+            creditRequestId: requestId,
+            createdAt: new Date(),
+          });
         return run(em, requestId);
       });
     } catch (error) {
@@ -394,19 +503,28 @@ export class LocalRegistrySource implements RegistrySource {
     const viewer = await this.assertMember(cmd.organizationId);
     const row = await this.idempotent('TRANSACT', cmd, async (em, requestId) => {
       const credit = await this.prepare(em, cmd);
-      if (cmd.action === 'TRANSFER' && cmd.toOrganizationId) await this.lockBalancesInOrder(em, credit.id, [cmd.organizationId, cmd.toOrganizationId]);
+      if (cmd.action === 'TRANSFER' && cmd.toOrganizationId)
+        await this.lockBalancesInOrder(em, credit.id, [cmd.organizationId, cmd.toOrganizationId]);
       await this.debitFree(em, credit.id, cmd.organizationId, cmd.amount, false);
-      const blocks = await this.takeBlocks(em, credit.id, { organizationId: cmd.organizationId, status: 'HELD' }, cmd.amount);
+      const blocks = await this.takeBlocks(
+        em,
+        credit.id,
+        { organizationId: cmd.organizationId, status: 'HELD' },
+        cmd.amount,
+      );
       const txId = newTxId();
       const serial = this.serializationOf(credit, blocks);
       const retirement = await this.execute(em, credit, blocks, cmd, txId);
-      return em.create(CreditRequest, creditRequestRow(requestId, cmd, viewer.id, {
-        state: 'PROCESSED',
-        creditId: credit.id,
-        serialization: serial,
-        txId,
-        retirementId: retirement?.id ?? null,
-      }));
+      return em.create(
+        CreditRequest,
+        creditRequestRow(requestId, cmd, viewer.id, {
+          state: 'PROCESSED',
+          creditId: credit.id,
+          serialization: serial,
+          txId,
+          retirementId: retirement?.id ?? null,
+        }),
+      );
     });
     return (await this.requestRecords([row]))[0]!;
   }
@@ -416,15 +534,23 @@ export class LocalRegistrySource implements RegistrySource {
     const row = await this.idempotent('REQUEST', cmd, async (em, id) => {
       const credit = await this.prepare(em, cmd);
       await this.debitFree(em, credit.id, cmd.organizationId, cmd.amount, true);
-      const blocks = await this.takeBlocks(em, credit.id, { organizationId: cmd.organizationId, status: 'HELD' }, cmd.amount);
+      const blocks = await this.takeBlocks(
+        em,
+        credit.id,
+        { organizationId: cmd.organizationId, status: 'HELD' },
+        cmd.amount,
+      );
       for (const b of blocks) Object.assign(b, { status: 'RESERVED', requestId: id });
-      return em.create(CreditRequest, creditRequestRow(id, cmd, viewer.id, {
-        state: 'PENDING',
-        creditId: credit.id,
-        serialization: this.serializationOf(credit, blocks),
-        txId: null,
-        retirementId: null,
-      }));
+      return em.create(
+        CreditRequest,
+        creditRequestRow(id, cmd, viewer.id, {
+          state: 'PENDING',
+          creditId: credit.id,
+          serialization: this.serializationOf(credit, blocks),
+          txId: null,
+          retirementId: null,
+        }),
+      );
     });
     return (await this.requestRecords([row]))[0]!;
   }
@@ -440,16 +566,30 @@ export class LocalRegistrySource implements RegistrySource {
       const receiver = decision === 'ACCEPTED' && request.action === 'TRANSFER' ? request.toOrganizationId : null;
       await this.lockBalancesInOrder(em, request.creditId, receiver ? [organizationId, receiver] : [organizationId]);
       // Reviewed once: only the first review finds the request still pending.
-      const won = await em.nativeUpdate(CreditRequest, { id: requestId, state: 'PENDING' }, { state, reviewedBy: viewer.id, updatedAt: now });
+      const won = await em.nativeUpdate(
+        CreditRequest,
+        { id: requestId, state: 'PENDING' },
+        { state, reviewedBy: viewer.id, updatedAt: now },
+      );
       if (won !== 1) throw alreadyReviewedError(requestId);
       const n = Number(request.amountTonnes);
       const released = await em.nativeUpdate(
         Balance,
         { creditId: request.creditId, organizationId, reservedTonnes: { $gte: request.amountTonnes } },
-        decision === 'ACCEPTED' ? { reservedTonnes: raw('reserved_tonnes - ?', [n]) } : { reservedTonnes: raw('reserved_tonnes - ?', [n]), heldTonnes: raw('held_tonnes + ?', [n]) },
+        decision === 'ACCEPTED'
+          ? { reservedTonnes: raw('reserved_tonnes - ?', [n]) }
+          : { reservedTonnes: raw('reserved_tonnes - ?', [n]), heldTonnes: raw('held_tonnes + ?', [n]) },
       );
-      if (released !== 1) throw new Error(`Ledger of credit ${request.creditId} is inconsistent: reservation of request ${requestId} missing`);
-      const blocks = await this.takeBlocks(em, request.creditId, { requestId, status: 'RESERVED' }, request.amountTonnes);
+      if (released !== 1)
+        throw new Error(
+          `Ledger of credit ${request.creditId} is inconsistent: reservation of request ${requestId} missing`,
+        );
+      const blocks = await this.takeBlocks(
+        em,
+        request.creditId,
+        { requestId, status: 'RESERVED' },
+        request.amountTonnes,
+      );
       Object.assign(request, { state, reviewedBy: viewer.id, updatedAt: now });
       if (decision === 'REJECTED') {
         for (const b of blocks) Object.assign(b, { status: 'HELD', requestId: null });
@@ -469,7 +609,12 @@ export class LocalRegistrySource implements RegistrySource {
           amount: request.amountTonnes,
           retirement:
             request.retirementReason && request.beneficiaryName
-              ? { reason: request.retirementReason, beneficiaryName: request.beneficiaryName, comment: request.retirementComment ?? '', offsetOrderId: request.offsetOrderId ?? null }
+              ? {
+                  reason: request.retirementReason,
+                  beneficiaryName: request.beneficiaryName,
+                  comment: request.retirementComment ?? '',
+                  offsetOrderId: request.offsetOrderId ?? null,
+                }
               : null,
         },
         txId,
@@ -503,16 +648,32 @@ export class LocalRegistrySource implements RegistrySource {
     let retired: Retirement[];
     try {
       retired = await this.em.fork().transactional(async (em) => {
-        const key = em.create(OffsetRetirementKey, { id: randomUUID(), organizationId, key: cmd.idempotencyKey, requestHash, retirementIds: [], createdAt: new Date() });
+        const key = em.create(OffsetRetirementKey, {
+          id: randomUUID(),
+          organizationId,
+          key: cmd.idempotencyKey,
+          requestHash,
+          retirementIds: [],
+          createdAt: new Date(),
+        });
         await em.flush();
-        const credits = await em.find(Credit, { projectId: cmd.projectId, development: false }, { orderBy: { vintage: 'ASC', id: 'ASC' } });
-        const known = credits.length ? await em.find(Balance, { organizationId, creditId: { $in: credits.map((c) => c.id) } }) : [];
+        const credits = await em.find(
+          Credit,
+          { projectId: cmd.projectId, development: false },
+          { orderBy: { vintage: 'ASC', id: 'ASC' } },
+        );
+        const known = credits.length
+          ? await em.find(Balance, { organizationId, creditId: { $in: credits.map((c) => c.id) } })
+          : [];
         if (!known.length) throw noOffsetCreditsError(cmd.projectId);
         // Lock the balance rows (oldest credit first, one order for every caller) before reading them.
         const ordered = credits.filter((c) => known.some((b) => b.creditId === c.id));
-        for (const c of ordered) await em.nativeUpdate(Balance, { creditId: c.id, organizationId }, { heldTonnes: raw('held_tonnes') });
+        for (const c of ordered)
+          await em.nativeUpdate(Balance, { creditId: c.id, organizationId }, { heldTonnes: raw('held_tonnes') });
         const free = new Map(
-          (await em.find(Balance, { organizationId, creditId: { $in: ordered.map((c) => c.id) } }, { refresh: true })).map((b) => [b.creditId, b.heldTonnes]),
+          (
+            await em.find(Balance, { organizationId, creditId: { $in: ordered.map((c) => c.id) } }, { refresh: true })
+          ).map((b) => [b.creditId, b.heldTonnes]),
         );
         const available = ordered.reduce((sum, c) => sum + (free.get(c.id) ?? 0n), 0n);
         if (available === 0n) throw noOffsetCreditsError(cmd.projectId);
@@ -532,7 +693,12 @@ export class LocalRegistrySource implements RegistrySource {
             amount,
             toOrganizationId: null,
             toAddress: null,
-            retirement: { reason: cmd.reason, beneficiaryName: cmd.beneficiaryName, comment: cmd.comment, offsetOrderId: cmd.offsetOrderId },
+            retirement: {
+              reason: cmd.reason,
+              beneficiaryName: cmd.beneficiaryName,
+              comment: cmd.comment,
+              offsetOrderId: cmd.offsetOrderId,
+            },
             idempotencyKey: null,
           };
           await this.debitFree(em, credit.id, organizationId, amount, false);
@@ -540,7 +706,16 @@ export class LocalRegistrySource implements RegistrySource {
           const txId = newTxId();
           const serial = this.serializationOf(credit, blocks);
           const retirement = (await this.execute(em, credit, blocks, action, txId))!;
-          em.create(CreditRequest, creditRequestRow(randomUUID(), action, SERVICE_REQUESTER, { state: 'PROCESSED', creditId: credit.id, serialization: serial, txId, retirementId: retirement.id }));
+          em.create(
+            CreditRequest,
+            creditRequestRow(randomUUID(), action, SERVICE_REQUESTER, {
+              state: 'PROCESSED',
+              creditId: credit.id,
+              serialization: serial,
+              txId,
+              retirementId: retirement.id,
+            }),
+          );
           retirements.push(retirement);
         }
         key.retirementIds = retirements.map((r) => r.id);
@@ -564,7 +739,8 @@ export class LocalRegistrySource implements RegistrySource {
 
   async grantOrganizationAccess(organizationId: string, userId: string) {
     await this.access.members(organizationId); // admins only
-    if (!(await this.em.fork().findOne(Organization, { id: organizationId }))) throw unknownOrganizationError(organizationId, 'input.organizationId');
+    if (!(await this.em.fork().findOne(Organization, { id: organizationId })))
+      throw unknownOrganizationError(organizationId, 'input.organizationId');
     return this.access.grant(organizationId, userId);
   }
 
@@ -578,7 +754,8 @@ export async function ledgerTotals(em: EntityManager, creditId: string) {
   const credit = await em.findOneOrFail(Credit, { id: creditId });
   const blocks = await em.find(SerialBlock, { creditId });
   const balances = await em.find(Balance, { creditId });
-  const sum = (status: BlockStatus) => blocks.filter((b) => b.status === status).reduce((s, b) => s + b.serialEnd - b.serialStart + 1n, 0n);
+  const sum = (status: BlockStatus) =>
+    blocks.filter((b) => b.status === status).reduce((s, b) => s + b.serialEnd - b.serialStart + 1n, 0n);
   const serials = [...blocks].sort((a, b) => (a.serialStart < b.serialStart ? -1 : 1));
   let contiguous = true;
   let next = credit.serialFirst;
@@ -599,8 +776,14 @@ export async function ledgerTotals(em: EntityManager, creditId: string) {
       (bal) =>
         bal.heldTonnes >= 0n &&
         bal.reservedTonnes >= 0n &&
-        bal.heldTonnes === blocks.filter((b) => b.status === 'HELD' && b.organizationId === bal.organizationId).reduce((s, b) => s + b.serialEnd - b.serialStart + 1n, 0n) &&
-        bal.reservedTonnes === blocks.filter((b) => b.status === 'RESERVED' && b.organizationId === bal.organizationId).reduce((s, b) => s + b.serialEnd - b.serialStart + 1n, 0n),
+        bal.heldTonnes ===
+          blocks
+            .filter((b) => b.status === 'HELD' && b.organizationId === bal.organizationId)
+            .reduce((s, b) => s + b.serialEnd - b.serialStart + 1n, 0n) &&
+        bal.reservedTonnes ===
+          blocks
+            .filter((b) => b.status === 'RESERVED' && b.organizationId === bal.organizationId)
+            .reduce((s, b) => s + b.serialEnd - b.serialStart + 1n, 0n),
     ),
   };
 }
@@ -610,7 +793,13 @@ function creditRequestRow(
   id: string,
   cmd: CreditActionCommand,
   requestedBy: string,
-  outcome: { state: 'PROCESSED' | 'PENDING'; creditId: string; serialization: string | null; txId: string | null; retirementId: string | null },
+  outcome: {
+    state: 'PROCESSED' | 'PENDING';
+    creditId: string;
+    serialization: string | null;
+    txId: string | null;
+    retirementId: string | null;
+  },
 ) {
   const now = new Date();
   return {

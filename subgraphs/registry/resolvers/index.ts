@@ -16,15 +16,26 @@ function partFailureOf(organizationId: string, error: unknown) {
   const known = error instanceof GraphQLError ? error : upstreamToGraphQLError(error);
   const code = (known?.extensions.code as ErrorCode | undefined) ?? ErrorCode.UPSTREAM_UNAVAILABLE;
   const why = code === ErrorCode.NOT_FOUND ? 'the ICR does not know it' : 'the ICR did not answer for it';
-  return { code, message: `Retirements of organization ${organizationId} are missing from this list: ${why}`, extensions: { upstream: 'icr', organizationId } };
+  return {
+    code,
+    message: `Retirements of organization ${organizationId} are missing from this list: ${why}`,
+    extensions: { upstream: 'icr', organizationId },
+  };
 }
 
 const tonnes = (amount: Decimal) => ({ amount: amount.toString(), unit: 'T' as const });
 
 /** A credit request filed or reviewed, published for live updates (resolvers/live.ts): ids only. */
-async function published<P extends { creditRequest: { id: string; fromOrganizationId: string } | null }>(ctx: Context, payload: Promise<P>): Promise<P> {
+async function published<P extends { creditRequest: { id: string; fromOrganizationId: string } | null }>(
+  ctx: Context,
+  payload: Promise<P>,
+): Promise<P> {
   const answer = await payload;
-  if (answer.creditRequest) ctx.live.publish(CREDIT_REQUESTS_TOPIC, { organizationId: answer.creditRequest.fromOrganizationId, requestId: answer.creditRequest.id });
+  if (answer.creditRequest)
+    ctx.live.publish(CREDIT_REQUESTS_TOPIC, {
+      organizationId: answer.creditRequest.fromOrganizationId,
+      requestId: answer.creditRequest.id,
+    });
   return answer;
 }
 
@@ -34,27 +45,53 @@ export const resolvers: Resolvers<Context> = {
   Query: {
     organization: (_root, { id }, ctx) => ctx.source.organization(id),
     puroInventory: (_root, args, ctx, info) =>
-      ctx.source.puroInventory(args.filter ?? {}, { field: args.orderBy?.field ?? 'VINTAGE', direction: args.orderBy?.direction ?? 'ASC' }, pageArgs(args), wantsTotalCount(info)),
+      ctx.source.puroInventory(
+        args.filter ?? {},
+        { field: args.orderBy?.field ?? 'VINTAGE', direction: args.orderBy?.direction ?? 'ASC' },
+        pageArgs(args),
+        wantsTotalCount(info),
+      ),
     retirements: (_root, args, ctx, info) =>
-      ctx.source.retirements(args.filter ?? {}, pageArgs(args), ({ organizationId, error }) => reportPartialFailure(ctx, info.path, partFailureOf(organizationId, error))),
+      ctx.source.retirements(args.filter ?? {}, pageArgs(args), ({ organizationId, error }) =>
+        reportPartialFailure(ctx, info.path, partFailureOf(organizationId, error)),
+      ),
     creditTypes: (_root, args, ctx) => ctx.source.creditTypes(pageArgs(args)),
     organizationMembers: (_root, { organizationId }, ctx) => ctx.source.organizationMembers(organizationId),
   },
 
   Mutation: {
-    transactCredits: (_root, { input }, ctx) => published(ctx, mutationPayload('creditRequest', () => ctx.source.transactCredits(validateCreditAction(input)))),
-    requestCreditAction: (_root, { input }, ctx) => published(ctx, mutationPayload('creditRequest', () => ctx.source.requestCreditAction(validateCreditAction(input)))),
+    transactCredits: (_root, { input }, ctx) =>
+      published(
+        ctx,
+        mutationPayload('creditRequest', () => ctx.source.transactCredits(validateCreditAction(input))),
+      ),
+    requestCreditAction: (_root, { input }, ctx) =>
+      published(
+        ctx,
+        mutationPayload('creditRequest', () => ctx.source.requestCreditAction(validateCreditAction(input))),
+      ),
     reviewCreditRequest: (_root, { input }, ctx) =>
-      published(ctx, mutationPayload('creditRequest', () => ctx.source.reviewCreditRequest(input.organizationId, input.requestId, input.state))),
+      published(
+        ctx,
+        mutationPayload('creditRequest', () =>
+          ctx.source.reviewCreditRequest(input.organizationId, input.requestId, input.state),
+        ),
+      ),
     retireCreditsForOffsetOrder: (_root, { input }, ctx) => {
       requireService(ctx);
-      return mutationPayload('retirements', () => ctx.source.retireCreditsForOffsetOrder(validateOffsetRetirement(input)));
+      return mutationPayload('retirements', () =>
+        ctx.source.retireCreditsForOffsetOrder(validateOffsetRetirement(input)),
+      );
     },
-    grantOrganizationAccess: (_root, { input }, ctx) => mutationPayload('member', () => ctx.source.grantOrganizationAccess(input.organizationId, input.userId)),
+    grantOrganizationAccess: (_root, { input }, ctx) =>
+      mutationPayload('member', () => ctx.source.grantOrganizationAccess(input.organizationId, input.userId)),
     revokeOrganizationAccess: async (_root, { input }, ctx) => {
-      const payload = await mutationPayload('member', () => ctx.source.revokeOrganizationAccess(input.organizationId, input.userId));
+      const payload = await mutationPayload('member', () =>
+        ctx.source.revokeOrganizationAccess(input.organizationId, input.userId),
+      );
       // Live updates: the organization's streams check their members again.
-      if (payload.userErrors.length === 0) ctx.live.publish(CREDIT_REQUESTS_TOPIC, { organizationId: input.organizationId });
+      if (payload.userErrors.length === 0)
+        ctx.live.publish(CREDIT_REQUESTS_TOPIC, { organizationId: input.organizationId });
       return payload;
     },
   },
@@ -83,7 +120,9 @@ export const resolvers: Resolvers<Context> = {
     creditId: (h) => h.id,
     organization: (h, _args, ctx) => ctx.source.organization(h.organizationId),
     credit: (h, _args, ctx) =>
-      h.tokenAddress && h.tokenId ? ctx.loaders.creditByToken.load({ tokenAddress: h.tokenAddress, tokenId: h.tokenId }) : null,
+      h.tokenAddress && h.tokenId
+        ? ctx.loaders.creditByToken.load({ tokenAddress: h.tokenAddress, tokenId: h.tokenId })
+        : null,
     amount: (h) => tonnes(h.amount),
   },
 
@@ -106,7 +145,8 @@ export const resolvers: Resolvers<Context> = {
   },
 
   Nft: {
-    credit: (nft, _args, ctx) => ctx.loaders.creditByToken.load({ tokenAddress: nft.tokenAddress, tokenId: nft.tokenId }),
+    credit: (nft, _args, ctx) =>
+      ctx.loaders.creditByToken.load({ tokenAddress: nft.tokenAddress, tokenId: nft.tokenId }),
   },
 
   OffsetOrder: {

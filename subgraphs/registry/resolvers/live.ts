@@ -15,7 +15,8 @@ async function mayFollow(ctx: Context, organizationId: string): Promise<boolean>
   return ctx.auth.viewer?.role === 'ADMIN' || ctx.auth.service || (await ctx.memberOf(organizationId));
 }
 
-const refused = (organizationId: string) => forbidden(`Only members of organization ${organizationId} follow its credit requests`);
+const refused = (organizationId: string) =>
+  forbidden(`Only members of organization ${organizationId} follow its credit requests`);
 
 async function updates(ctx: Context, organizationId: string) {
   const changes = topicEvents(ctx.live, [CREDIT_REQUESTS_TOPIC]);
@@ -31,7 +32,10 @@ async function updates(ctx: Context, organizationId: string) {
         // Access revoked since the start: the stream ends.
         if (!(await mayFollow(fresh, organizationId))) throw refused(organizationId);
         if (typeof change.requestId !== 'string') continue;
-        const creditRequest: CreditRequestRecord | null = await fresh.source.creditRequest(organizationId, change.requestId);
+        const creditRequest: CreditRequestRecord | null = await fresh.source.creditRequest(
+          organizationId,
+          change.requestId,
+        );
         if (creditRequest) yield { creditRequest };
       }
     } finally {

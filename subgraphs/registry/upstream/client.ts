@@ -85,7 +85,9 @@ export interface IcrActionBody {
 const puroPage = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), total: integer });
 
 /** An ISO 3166-1 alpha-2 code, or null for anything else (the GraphQL field is nullable). */
-const country = z.unknown().transform((v) => (typeof v === 'string' && isCountryCode(v.toUpperCase()) ? v.toUpperCase() : null));
+const country = z
+  .unknown()
+  .transform((v) => (typeof v === 'string' && isCountryCode(v.toUpperCase()) ? v.toUpperCase() : null));
 
 /** An inventory item: the seed's filter fields (lines 335-340) plus its `id`, `quantity` (tonnes) and the facility's name. */
 const puroInventoryItem = z.object({

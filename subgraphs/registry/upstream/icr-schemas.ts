@@ -11,16 +11,30 @@ import type { ICR_ROUTES } from './client.ts';
 import type { CreditAction, CreditKind, CreditRequestState } from '../source.ts';
 
 const text = z.string();
-const optionalText = z.union([z.string(), z.number()]).nullish().transform((v) => (v === null || v === undefined ? null : String(v)));
+const optionalText = z
+  .union([z.string(), z.number()])
+  .nullish()
+  .transform((v) => (v === null || v === undefined ? null : String(v)));
 /** `"2020"` in the document; a number is accepted too. */
-const vintage = z.union([z.string(), z.number()]).nullish().transform((v) => (v === null || v === undefined || v === '' || Number.isNaN(Number(v)) ? null : Number(v)));
+const vintage = z
+  .union([z.string(), z.number()])
+  .nullish()
+  .transform((v) => (v === null || v === undefined || v === '' || Number.isNaN(Number(v)) ? null : Number(v)));
 
 const KINDS: Record<string, CreditKind> = { exante: 'EX_ANTE', expost: 'EX_POST' };
-const ACTIONS: Record<string, CreditAction> = { transfer: 'TRANSFER', retire: 'RETIRE', transfer_retire: 'TRANSFER_RETIRE', cancel: 'CANCEL' };
+const ACTIONS: Record<string, CreditAction> = {
+  transfer: 'TRANSFER',
+  retire: 'RETIRE',
+  transfer_retire: 'TRANSFER_RETIRE',
+  cancel: 'CANCEL',
+};
 const STATES: Record<string, CreditRequestState> = { pending: 'PENDING', processed: 'PROCESSED', rejected: 'REJECTED' };
 
 /** `type`: exAnte | exPost; anything else is null (the field is optional in GraphQL). */
-const kind = z.string().nullish().transform((v) => (v ? (KINDS[v.toLowerCase()] ?? null) : null));
+const kind = z
+  .string()
+  .nullish()
+  .transform((v) => (v ? (KINDS[v.toLowerCase()] ?? null) : null));
 const action = text.transform((v): CreditAction | 'UNKNOWN' => ACTIONS[v.toLowerCase()] ?? 'UNKNOWN');
 const state = text.transform((v): CreditRequestState => STATES[v.toLowerCase()] ?? 'UNKNOWN');
 const dateTime = text.refine((v) => !Number.isNaN(Date.parse(v)), 'not a date-time').transform((v) => new Date(v));
@@ -111,6 +125,11 @@ export type IcrCreditRequestPageParsed = z.output<typeof icrCreditRequestPage>;
 export type IcrProjectParsed = z.output<typeof icrProject>;
 
 /** Parses an ICR answer at the client boundary (`parseUpstream`: UPSTREAM_CONTRACT naming the route and field). */
-export function parseIcr<S extends z.ZodType>(logger: Logger | undefined, schema: S, body: unknown, route: string): z.output<S> {
+export function parseIcr<S extends z.ZodType>(
+  logger: Logger | undefined,
+  schema: S,
+  body: unknown,
+  route: string,
+): z.output<S> {
   return parseUpstream(schema, body, { upstream: 'icr', route, logger });
 }

@@ -3,7 +3,12 @@
 // the upstream's body, so no upstream text (e.g. `Cannot GET …`) can reach a client.
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../../../lib/errors.ts';
-import { UpstreamHttpError, UpstreamUnreachableError, type UpstreamClient, type UpstreamRequest } from '../../../lib/http-client.ts';
+import {
+  UpstreamHttpError,
+  UpstreamUnreachableError,
+  type UpstreamClient,
+  type UpstreamRequest,
+} from '../../../lib/http-client.ts';
 import type { CarbonCreditRecord, CreditRequestRecord } from '../source.ts';
 import { ICR_ROUTES, ICR_ROUTE_NAMES, type IcrAction, type IcrActionBody } from './client.ts';
 import { icrCreditRequest, icrCreditRequestPage, icrInventory, icrReviewAnswer, parseIcr } from './icr-schemas.ts';
@@ -34,7 +39,8 @@ export function maybeApplied(error: unknown): boolean {
   return true;
 }
 
-export const isOutcomeUnknown = (error: unknown) => error instanceof GraphQLError && error.extensions.code === ErrorCode.UPSTREAM_OUTCOME_UNKNOWN;
+export const isOutcomeUnknown = (error: unknown) =>
+  error instanceof GraphQLError && error.extensions.code === ErrorCode.UPSTREAM_OUTCOME_UNKNOWN;
 
 export class IcrApi {
   readonly client: UpstreamClient;
@@ -60,16 +66,28 @@ export class IcrApi {
 
   /** The organization's inventory (document line 26); null when the organization is unknown. */
   async inventory(organizationId: string, development: boolean): Promise<CarbonCreditRecord[] | null> {
-    const body = await this.call({ path: ICR_ROUTES.inventory(organizationId), query: { development: development ? 'true' : undefined } }, true);
+    const body = await this.call(
+      { path: ICR_ROUTES.inventory(organizationId), query: { development: development ? 'true' : undefined } },
+      true,
+    );
     if (body === null) return null;
-    return parseIcr(this.logger, icrInventory, body, ICR_ROUTE_NAMES.inventory).credits.map((c) => fromIcr.credit(c, c.organizationId ?? organizationId));
+    return parseIcr(this.logger, icrInventory, body, ICR_ROUTE_NAMES.inventory).credits.map((c) =>
+      fromIcr.credit(c, c.organizationId ?? organizationId),
+    );
   }
 
   /** One page (zero-based) of the organization's credit requests (document line 87). */
-  async requestsPage(organizationId: string, page: number, limit = ICR_PAGE): Promise<{ items: CreditRequestRecord[]; total: number }> {
+  async requestsPage(
+    organizationId: string,
+    page: number,
+    limit = ICR_PAGE,
+  ): Promise<{ items: CreditRequestRecord[]; total: number }> {
     const body = await this.call({ path: ICR_ROUTES.requests(organizationId), query: { limit, page } });
     const parsed = parseIcr(this.logger, icrCreditRequestPage, body, ICR_ROUTE_NAMES.requests);
-    return { items: parsed.creditRequests.map((r) => fromIcr.request(r, organizationId)), total: parsed.pagination.total };
+    return {
+      items: parsed.creditRequests.map((r) => fromIcr.request(r, organizationId)),
+      total: parsed.pagination.total,
+    };
   }
 
   /** Every credit request of the organization, page by page (at most `maxPages`). */
@@ -86,7 +104,9 @@ export class IcrApi {
   /** One credit request (document line 157); null when unknown. */
   async request(organizationId: string, requestId: string): Promise<CreditRequestRecord | null> {
     const body = await this.call({ path: ICR_ROUTES.request(organizationId, requestId) }, true);
-    return body === null ? null : fromIcr.request(parseIcr(this.logger, icrCreditRequest, body, ICR_ROUTE_NAMES.request), organizationId);
+    return body === null
+      ? null
+      : fromIcr.request(parseIcr(this.logger, icrCreditRequest, body, ICR_ROUTE_NAMES.request), organizationId);
   }
 
   /**
@@ -94,15 +114,34 @@ export class IcrApi {
    * ICR cannot deduplicate a POST, so it is never re-sent once it may have arrived
    * (`idempotent: false`: the client retries only 425/429/503 and requests that never left).
    */
-  async post(route: 'action' | 'request', organizationId: string, action: IcrAction, body: IcrActionBody): Promise<CreditRequestRecord> {
-    const path = route === 'action' ? ICR_ROUTES.action(organizationId, action) : ICR_ROUTES.requestAction(organizationId, action);
+  async post(
+    route: 'action' | 'request',
+    organizationId: string,
+    action: IcrAction,
+    body: IcrActionBody,
+  ): Promise<CreditRequestRecord> {
+    const path =
+      route === 'action' ? ICR_ROUTES.action(organizationId, action) : ICR_ROUTES.requestAction(organizationId, action);
     const answer = await this.call({ method: 'POST', path, body, idempotent: false });
-    return fromIcr.request(parseIcr(this.logger, icrCreditRequest, answer, route === 'action' ? ICR_ROUTE_NAMES.action : ICR_ROUTE_NAMES.requestAction), organizationId);
+    return fromIcr.request(
+      parseIcr(
+        this.logger,
+        icrCreditRequest,
+        answer,
+        route === 'action' ? ICR_ROUTE_NAMES.action : ICR_ROUTE_NAMES.requestAction,
+      ),
+      organizationId,
+    );
   }
 
   /** Reviews a pending request (document line 430); not re-sent once it may have arrived. */
   async review(organizationId: string, requestId: string, state: 'Accepted' | 'Rejected'): Promise<void> {
-    const answer = await this.call({ method: 'POST', path: ICR_ROUTES.review(organizationId, requestId), body: { state }, idempotent: false });
+    const answer = await this.call({
+      method: 'POST',
+      path: ICR_ROUTES.review(organizationId, requestId),
+      body: { state },
+      idempotent: false,
+    });
     parseIcr(this.logger, icrReviewAnswer, answer, ICR_ROUTE_NAMES.review);
   }
 }

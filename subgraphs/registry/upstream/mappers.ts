@@ -1,5 +1,12 @@
 // ICR and CO2Trust Puro wire shapes to domain records, and (for the contract fakes) back.
-import type { CarbonCreditRecord, CreditAction, CreditRequestRecord, CreditTypeRecord, ProjectRecord, RetirementRecord } from '../source.ts';
+import type {
+  CarbonCreditRecord,
+  CreditAction,
+  CreditRequestRecord,
+  CreditTypeRecord,
+  ProjectRecord,
+  RetirementRecord,
+} from '../source.ts';
 import type { DemoPuroItem, DemoRetirement } from '../local/seed.ts';
 import type { IcrCreditParsed, IcrCreditRequestParsed, IcrProjectParsed } from './icr-schemas.ts';
 import type { IcrAction, PuroCreditTypeWire, PuroInventoryItemWire, PuroParsed, PuroRetirementWire } from './client.ts';
@@ -8,7 +15,13 @@ export const toIcrAction = (action: CreditAction): IcrAction => action.toLowerCa
 
 /** Parsed ICR answers (icr-schemas.ts) to domain records; `organizationId` is the organization of the route. */
 export const fromIcr = {
-  project: (p: IcrProjectParsed): ProjectRecord => ({ id: p.id, fullName: p.fullName, num: p.num, url: p.url, publicUrl: p.publicUrl }),
+  project: (p: IcrProjectParsed): ProjectRecord => ({
+    id: p.id,
+    fullName: p.fullName,
+    num: p.num,
+    url: p.url,
+    publicUrl: p.publicUrl,
+  }),
   credit: (c: IcrCreditParsed, organizationId: string | null): CarbonCreditRecord => ({
     id: c.id,
     registry: 'ICR',
@@ -75,7 +88,8 @@ export const fromPuro = {
     amount: i.quantity,
     creditTypeCode: i.credit_type_code,
     countryCode: i.country_code,
-    productionFacility: i.production_facility_id === null ? null : { id: i.production_facility_id, name: i.production_facility_name },
+    productionFacility:
+      i.production_facility_id === null ? null : { id: i.production_facility_id, name: i.production_facility_name },
     issuanceId: i.issuance_id,
   }),
   retirement: (r: PuroRetirement): RetirementRecord => ({
@@ -94,7 +108,11 @@ export const fromPuro = {
     txId: null,
     retiredAt: r.retired_at,
   }),
-  creditType: (t: PuroParsed<'creditTypes'>[number]): CreditTypeRecord => ({ code: t.code, name: t.name, description: t.description }),
+  creditType: (t: PuroParsed<'creditTypes'>[number]): CreditTypeRecord => ({
+    code: t.code,
+    name: t.name,
+    description: t.description,
+  }),
 };
 
 /** The inverse mappers: demo records as the CO2Trust Puro endpoints serve them (contract fakes). */

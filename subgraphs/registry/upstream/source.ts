@@ -3,7 +3,13 @@
 // (../access.ts, checked before any ICR call), an idempotency journal and an effect journal of
 // every write (../journal/), from which the history of retirements and offset orders is read.
 import { alignByKey } from '../../../lib/batch.ts';
-import { offsetConnection, offsetPage, windowFromPages, type Connection, type ConnectionArgs } from '../../../lib/connection.ts';
+import {
+  offsetConnection,
+  offsetPage,
+  windowFromPages,
+  type Connection,
+  type ConnectionArgs,
+} from '../../../lib/connection.ts';
 import { DomainError } from '../../../lib/errors.ts';
 import type { UpstreamClient, UpstreamRequest } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
@@ -47,8 +53,10 @@ const PURO_ORDER = { VINTAGE: 'vintage', QUANTITY: 'quantity', CREDIT_TYPE_CODE:
 /** Largest page the batch lookups ask for. */
 const BATCH_PAGE = 100;
 const tokenKey = (t: TokenRef) => `${t.tokenAddress.toLowerCase()}|${t.tokenId}`;
-const newestFirst = (a: RetirementRecord, b: RetirementRecord) => b.retiredAt.getTime() - a.retiredAt.getTime() || (a.id < b.id ? 1 : -1);
-const byVintage = (a: RetirementRecord, b: RetirementRecord) => (a.vintage ?? 0) - (b.vintage ?? 0) || (a.creditId ?? '').localeCompare(b.creditId ?? '');
+const newestFirst = (a: RetirementRecord, b: RetirementRecord) =>
+  b.retiredAt.getTime() - a.retiredAt.getTime() || (a.id < b.id ? 1 : -1);
+const byVintage = (a: RetirementRecord, b: RetirementRecord) =>
+  (a.vintage ?? 0) - (b.vintage ?? 0) || (a.creditId ?? '').localeCompare(b.creditId ?? '');
 
 export interface UpstreamRegistryDeps {
   icr: IcrApi;
@@ -113,28 +121,46 @@ export class UpstreamRegistrySource implements RegistrySource {
   async creditRequests(organizationId: string, args: ConnectionArgs) {
     const page = offsetPage(args, 'CreditRequest');
     await this.access.assertMayAct(organizationId);
-    const connection = await windowFromPages(page, (pageNumber, size) => this.icr.requestsPage(organizationId, pageNumber - 1, size));
+    const connection = await windowFromPages(page, (pageNumber, size) =>
+      this.icr.requestsPage(organizationId, pageNumber - 1, size),
+    );
     return this.withOffsetOrders(connection);
   }
 
   async creditRequest(organizationId: string, requestId: string) {
     await this.access.assertMayAct(organizationId);
     const r = await this.icr.request(organizationId, requestId);
-    return r && (await this.withOffsetOrders(offsetConnection([r], { list: 'CreditRequest', offset: 0, limit: 1 }))).nodes[0]!;
+    return (
+      r &&
+      (await this.withOffsetOrders(offsetConnection([r], { list: 'CreditRequest', offset: 0, limit: 1 }))).nodes[0]!
+    );
   }
 
   /** The ICR does not know offset orders: the journal adds the offset order a request was made for. */
-  private async withOffsetOrders(connection: Connection<CreditRequestRecord>): Promise<Connection<CreditRequestRecord>> {
+  private async withOffsetOrders(
+    connection: Connection<CreditRequestRecord>,
+  ): Promise<Connection<CreditRequestRecord>> {
     const orders = await this.journal.offsetOrdersOfRequests(connection.nodes.map((r) => r.id));
     if (!orders.size) return connection;
     const add = (r: CreditRequestRecord) => ({ ...r, offsetOrderId: orders.get(r.id) ?? r.offsetOrderId });
-    return { ...connection, nodes: connection.nodes.map(add), edges: connection.edges.map((e) => ({ ...e, node: add(e.node) })) };
+    return {
+      ...connection,
+      nodes: connection.nodes.map(add),
+      edges: connection.edges.map((e) => ({ ...e, node: add(e.node) })),
+    };
   }
 
   /** A CO2Trust Puro read, parsed once here by its route's schema (PURO_SCHEMAS). */
-  private async puroRead<K extends keyof typeof PURO>(route: K, req: { query?: UpstreamRequest['query'] }): Promise<PuroParsed<K>> {
+  private async puroRead<K extends keyof typeof PURO>(
+    route: K,
+    req: { query?: UpstreamRequest['query'] },
+  ): Promise<PuroParsed<K>> {
     const body = await this.puro.json<unknown>({ ...req, path: PURO[route] });
-    return parseUpstream(PURO_SCHEMAS[route], body, { upstream: this.puro.name, route: `GET ${PURO[route]}`, logger: this.logger }) as PuroParsed<K>;
+    return parseUpstream(PURO_SCHEMAS[route], body, {
+      upstream: this.puro.name,
+      route: `GET ${PURO[route]}`,
+      logger: this.logger,
+    }) as PuroParsed<K>;
   }
 
   async puroInventory(filter: PuroInventoryFilter, order: PuroInventoryOrder, args: ConnectionArgs) {
@@ -170,7 +196,10 @@ export class UpstreamRegistrySource implements RegistrySource {
    * offset orders). Otherwise the processed RETIRE and TRANSFER_RETIRE requests of every known
    * organization (documented reads), with the journal's offset orders, and the journal's own.
    */
-  private async icrRetirements(offsetOrderId: string | null, onPartFailure: (failure: PartFailure) => void): Promise<RetirementRecord[]> {
+  private async icrRetirements(
+    offsetOrderId: string | null,
+    onPartFailure: (failure: PartFailure) => void,
+  ): Promise<RetirementRecord[]> {
     if (offsetOrderId) return this.journal.retirementsOfOffsetOrders([offsetOrderId]);
     const organizations = await this.knownOrganizations();
     // One organization that fails (unknown to the ICR, unreachable) costs its own part only.
@@ -184,19 +213,26 @@ export class UpstreamRegistrySource implements RegistrySource {
       return [];
     });
     const orders = await this.journal.offsetOrdersOfRequests(requests.map((r) => r.id));
-    const read = requests.map((r) => retirementOf(r, orders.get(r.id) ?? null)).filter((r): r is RetirementRecord => r !== null);
+    const read = requests
+      .map((r) => retirementOf(r, orders.get(r.id) ?? null))
+      .filter((r): r is RetirementRecord => r !== null);
     const seen = new Set(read.map((r) => r.id));
     const journaled = (await this.journal.retirements()).filter((r) => !seen.has(r.id));
     return [...read, ...journaled].sort(newestFirst);
   }
 
   /** ICR retirements first, then Puro: the window may span both lists. */
-  async retirements(filter: RetirementFilter, args: ConnectionArgs, onPartFailure: (failure: PartFailure) => void = () => undefined): Promise<Connection<RetirementRecord>> {
+  async retirements(
+    filter: RetirementFilter,
+    args: ConnectionArgs,
+    onPartFailure: (failure: PartFailure) => void = () => undefined,
+  ): Promise<Connection<RetirementRecord>> {
     const page = offsetPage(args, 'Retirement');
     const orders = filter.offsetOrderId ? [filter.offsetOrderId] : null;
     if (filter.registry === 'PURO') return windowFromPages(page, this.puroRetirementPages(orders));
     const icr = await this.icrRetirements(filter.offsetOrderId ?? null, onPartFailure);
-    if (filter.registry === 'ICR') return offsetConnection(icr.slice(page.offset, page.offset + page.limit), page, icr.length);
+    if (filter.registry === 'ICR')
+      return offsetConnection(icr.slice(page.offset, page.offset + page.limit), page, icr.length);
     const mine = icr.slice(page.offset, page.offset + page.limit);
     const rest = { list: page.list, offset: Math.max(0, page.offset - icr.length), limit: page.limit - mine.length };
     const puro = await windowFromPages(rest, this.puroRetirementPages(orders));
@@ -221,7 +257,9 @@ export class UpstreamRegistrySource implements RegistrySource {
   /** The production inventories of every known organization (one call each, shared by the request). */
   private async knownCredits(): Promise<CarbonCreditRecord[]> {
     const organizations = await this.knownOrganizations();
-    return (await Promise.all(organizations.map((id) => this.fetchInventory(id, false)))).flatMap((credits) => credits ?? []);
+    return (await Promise.all(organizations.map((id) => this.fetchInventory(id, false)))).flatMap(
+      (credits) => credits ?? [],
+    );
   }
 
   /**
@@ -236,7 +274,13 @@ export class UpstreamRegistrySource implements RegistrySource {
       byToken.set(
         key,
         seen
-          ? { ...seen, amount: seen.amount.plus(c.amount), serialization: joinSerializations([seen.serialization, c.serialization].filter((x): x is string => Boolean(x))) }
+          ? {
+              ...seen,
+              amount: seen.amount.plus(c.amount),
+              serialization: joinSerializations(
+                [seen.serialization, c.serialization].filter((x): x is string => Boolean(x)),
+              ),
+            }
           : { ...c, organizationId: null, serialRanges: [] },
       );
     }
@@ -245,7 +289,10 @@ export class UpstreamRegistrySource implements RegistrySource {
 
   /** ICR retirements from the journal (no ICR call), Puro retirements in one call. */
   async retirementsByOffsetOrders(offsetOrderIds: readonly string[]) {
-    const [icr, puro] = await Promise.all([this.journal.retirementsOfOffsetOrders(offsetOrderIds), this.puroRetirementPages(offsetOrderIds)(1, BATCH_PAGE)]);
+    const [icr, puro] = await Promise.all([
+      this.journal.retirementsOfOffsetOrders(offsetOrderIds),
+      this.puroRetirementPages(offsetOrderIds)(1, BATCH_PAGE),
+    ]);
     const all = [...icr, ...puro.items];
     return offsetOrderIds.map((id) => all.filter((r) => r.offsetOrderId === id));
   }
@@ -267,7 +314,13 @@ export class UpstreamRegistrySource implements RegistrySource {
       // The document's retirement data; the offset order stays in the journal.
       // `comment` only when given: the document does not require it.
       ...(cmd.retirement
-        ? { retirementData: { reason: cmd.retirement.reason, beneficiaryName: cmd.retirement.beneficiaryName, ...(cmd.retirement.comment ? { comment: cmd.retirement.comment } : {}) } }
+        ? {
+            retirementData: {
+              reason: cmd.retirement.reason,
+              beneficiaryName: cmd.retirement.beneficiaryName,
+              ...(cmd.retirement.comment ? { comment: cmd.retirement.comment } : {}),
+            },
+          }
         : {}),
     };
   }
@@ -280,8 +333,10 @@ export class UpstreamRegistrySource implements RegistrySource {
   private refusal(error: unknown, cmd: CreditActionCommand): unknown {
     if (!(error instanceof IcrRefusal)) return error;
     if (error.status === 404 || error.status === 422) {
-      if (cmd.toOrganizationId && error.mentions(cmd.toOrganizationId)) return unknownOrganizationError(cmd.toOrganizationId);
-      if (error.status === 404 && error.mentions(cmd.organizationId) && !error.mentions(cmd.creditId)) return unknownOrganizationError(cmd.organizationId, 'input.organizationId');
+      if (cmd.toOrganizationId && error.mentions(cmd.toOrganizationId))
+        return unknownOrganizationError(cmd.toOrganizationId);
+      if (error.status === 404 && error.mentions(cmd.organizationId) && !error.mentions(cmd.creditId))
+        return unknownOrganizationError(cmd.organizationId, 'input.organizationId');
       if (error.status === 404 || error.mentions(cmd.creditId)) return unknownCreditError(cmd.creditId);
       return insufficientBalanceError(cmd.amount);
     }
@@ -304,7 +359,11 @@ export class UpstreamRegistrySource implements RegistrySource {
   }
 
   /** Sends one journaled POST: DONE with the answer, dropped when refused, UNKNOWN when it may have acted. */
-  private async send(route: 'action' | 'request', cmd: CreditActionCommand, keyId: string | null): Promise<CreditRequestRecord> {
+  private async send(
+    route: 'action' | 'request',
+    cmd: CreditActionCommand,
+    keyId: string | null,
+  ): Promise<CreditRequestRecord> {
     const body = this.body(cmd);
     const effectId = await this.journal.begin(route, cmd, body, keyId);
     let record: CreditRequestRecord;
@@ -358,7 +417,12 @@ export class UpstreamRegistrySource implements RegistrySource {
       await this.precheck(cmd);
       return this.send(route, cmd, null);
     }
-    const claim = await this.journal.claim('ACTION', cmd.organizationId, cmd.idempotencyKey, fingerprint(route === 'action' ? 'TRANSACT' : 'REQUEST', cmd));
+    const claim = await this.journal.claim(
+      'ACTION',
+      cmd.organizationId,
+      cmd.idempotencyKey,
+      fingerprint(route === 'action' ? 'TRANSACT' : 'REQUEST', cmd),
+    );
     if (claim.kind === 'done') return this.replayAction(claim.result);
     if (claim.kind === 'unknown') {
       await this.reconcileKey(claim.keyId, cmd.organizationId);
@@ -406,7 +470,8 @@ export class UpstreamRegistrySource implements RegistrySource {
     const r = await this.icr.request(organizationId, requestId);
     if (!r) throw unknownRequestError(requestId);
     await this.journal.refresh(r);
-    return (await this.withOffsetOrders(offsetConnection([r], { list: 'CreditRequest', offset: 0, limit: 1 }))).nodes[0]!;
+    return (await this.withOffsetOrders(offsetConnection([r], { list: 'CreditRequest', offset: 0, limit: 1 })))
+      .nodes[0]!;
   }
 
   private async offsetReplay(keyId: string): Promise<RetirementRecord[]> {
@@ -423,12 +488,19 @@ export class UpstreamRegistrySource implements RegistrySource {
    */
   async retireCreditsForOffsetOrder(cmd: OffsetRetirementCommand): Promise<RetirementRecord[]> {
     const organizationId = this.offsetOrganizationId;
-    const claim = await this.journal.claim('OFFSET', organizationId, cmd.idempotencyKey, offsetRetirementFingerprint(cmd));
+    const claim = await this.journal.claim(
+      'OFFSET',
+      organizationId,
+      cmd.idempotencyKey,
+      offsetRetirementFingerprint(cmd),
+    );
     if (claim.kind === 'done') return this.offsetReplay(claim.keyId);
     if (claim.kind === 'unknown') await this.reconcileKey(claim.keyId, organizationId);
     const keyId = claim.keyId;
     try {
-      const done = (await this.journal.effectsOfKey(keyId)).filter((e) => e.state === 'DONE').reduce((sum, e) => sum + e.amountTonnes, 0n);
+      const done = (await this.journal.effectsOfKey(keyId))
+        .filter((e) => e.state === 'DONE')
+        .reduce((sum, e) => sum + e.amountTonnes, 0n);
       if (done < cmd.tonnes) await this.retireRemaining(cmd, cmd.tonnes - done, done, keyId);
       const effects = (await this.journal.effectsOfKey(keyId)).filter((e) => e.state === 'DONE');
       await this.journal.settleKey(keyId, { effectIds: effects.map((e) => e.id) });
@@ -442,7 +514,12 @@ export class UpstreamRegistrySource implements RegistrySource {
     }
   }
 
-  private async retireRemaining(cmd: OffsetRetirementCommand, remaining: bigint, done: bigint, keyId: string): Promise<void> {
+  private async retireRemaining(
+    cmd: OffsetRetirementCommand,
+    remaining: bigint,
+    done: bigint,
+    keyId: string,
+  ): Promise<void> {
     const organizationId = this.offsetOrganizationId;
     const credits = ((await this.icr.inventory(organizationId, false)) ?? [])
       .filter((c) => c.project?.id === cmd.projectId && c.amount.gt(0))
@@ -463,14 +540,20 @@ export class UpstreamRegistrySource implements RegistrySource {
         amount,
         toOrganizationId: null,
         toAddress: null,
-        retirement: { reason: cmd.reason, beneficiaryName: cmd.beneficiaryName, comment: cmd.comment, offsetOrderId: cmd.offsetOrderId },
+        retirement: {
+          reason: cmd.reason,
+          beneficiaryName: cmd.beneficiaryName,
+          comment: cmd.comment,
+          offsetOrderId: cmd.offsetOrderId,
+        },
         idempotencyKey: null,
       };
       try {
         await this.send('action', action, keyId);
       } catch (error) {
         // Another retirement took the tonnes between the inventory read and this action.
-        if (error instanceof DomainError && error.code === 'INSUFFICIENT_BALANCE') throw notEnoughOffsetCreditsError(cmd.tonnes, null);
+        if (error instanceof DomainError && error.code === 'INSUFFICIENT_BALANCE')
+          throw notEnoughOffsetCreditsError(cmd.tonnes, null);
         if (error instanceof DomainError && error.code === 'NOT_FOUND') throw noOffsetCreditsError(cmd.projectId);
         throw error;
       }
@@ -485,7 +568,8 @@ export class UpstreamRegistrySource implements RegistrySource {
 
   async grantOrganizationAccess(organizationId: string, userId: string) {
     await this.access.members(organizationId); // admins only, before the ICR is asked
-    if (!(await this.fetchInventory(organizationId, false))) throw unknownOrganizationError(organizationId, 'input.organizationId');
+    if (!(await this.fetchInventory(organizationId, false)))
+      throw unknownOrganizationError(organizationId, 'input.organizationId');
     return this.access.grant(organizationId, userId);
   }
 

@@ -37,12 +37,17 @@ export function nodeTypes(schema: GraphQLSchema): GraphQLObjectType[] {
   return [...schema.getPossibleTypes(node)].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-const callable = (f: GraphQLField<unknown, unknown>) => !f.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined);
+const callable = (f: GraphQLField<unknown, unknown>) =>
+  !f.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined);
 
 /** A small value object: no identity of its own, only leaves (Money, Mass, a quantity). */
 function isValueObject(type: GraphQLObjectType): boolean {
   const fields = Object.values(type.getFields());
-  return !type.getFields().id && !SIGNED_PER_READ.has(type.name) && fields.every((f) => callable(f) && isLeafType(getNamedType(f.type)));
+  return (
+    !type.getFields().id &&
+    !SIGNED_PER_READ.has(type.name) &&
+    fields.every((f) => callable(f) && isLeafType(getNamedType(f.type)))
+  );
 }
 
 /**
@@ -56,7 +61,8 @@ export function selectionOf(type: GraphQLObjectType): string[] {
     if (!callable(field)) continue;
     const named = getNamedType(field.type);
     if (isLeafType(named)) lines.push(field.name);
-    else if (isObjectType(named) && isValueObject(named)) lines.push(`${field.name} {`, ...Object.keys(named.getFields()).map((f) => `  ${f}`), '}');
+    else if (isObjectType(named) && isValueObject(named))
+      lines.push(`${field.name} {`, ...Object.keys(named.getFields()).map((f) => `  ${f}`), '}');
   }
   return lines;
 }

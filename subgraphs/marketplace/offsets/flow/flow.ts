@@ -7,7 +7,14 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { GraphQLError } from 'graphql';
 import type { Viewer } from '../../../../lib/auth.ts';
 import { alignByKey } from '../../../../lib/batch.ts';
-import { byCreation, keysetPage, ormOrderBy, withNodes, type Connection, type ConnectionArgs } from '../../../../lib/connection.ts';
+import {
+  byCreation,
+  keysetPage,
+  ormOrderBy,
+  withNodes,
+  type Connection,
+  type ConnectionArgs,
+} from '../../../../lib/connection.ts';
 import type { Database, EntityManager } from '../../../../lib/db.ts';
 import { fromMinor, toMinor } from '../../../../lib/decimal.ts';
 import { DomainError, ErrorCode, apiError, type UserErrorCode } from '../../../../lib/errors.ts';
@@ -41,7 +48,13 @@ export interface OffsetProductFlowOptions {
 }
 
 /** The buyer a run acts for: the resumer has only the id the run recorded. */
-const buyerOf = (run: OffsetProductRun): Viewer => ({ id: run.buyerId, email: '', name: run.beneficiary, role: 'USER', scopes: [] });
+const buyerOf = (run: OffsetProductRun): Viewer => ({
+  id: run.buyerId,
+  email: '',
+  name: run.beneficiary,
+  role: 'USER',
+  scopes: [],
+});
 
 /** The key of the order a run places, per buyer: derived from the run, so a resumed run finds its order. */
 export const orderKeyOf = (runId: string) => `offset-product:${runId}`;
@@ -57,19 +70,32 @@ export class OffsetProductFlow {
    * Offsets a product's year for the viewer and returns the order. A new key measures and quotes
    * first (refusals write nothing); a known key with the same input resumes its run.
    */
-  async offset(viewer: Viewer, callerToken: string, request: OffsetProductRequest, defaultCurrency: string): Promise<OffsetOrderView> {
+  async offset(
+    viewer: Viewer,
+    callerToken: string,
+    request: OffsetProductRequest,
+    defaultCurrency: string,
+  ): Promise<OffsetOrderView> {
     const hash = offsetProductHash(request);
     let run = await this.runByKey(viewer.id, request.idempotencyKey);
     if (!run) run = await this.start(viewer, callerToken, request, hash, defaultCurrency);
     if (run.requestHash !== hash) {
-      throw new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was already used to offset another product, year or spend limit', 'input.idempotencyKey');
+      throw new DomainError(
+        'IDEMPOTENCY_MISMATCH',
+        'This idempotency key was already used to offset another product, year or spend limit',
+        'input.idempotencyKey',
+      );
     }
     const advanced = await this.advance(run).catch((error: unknown) => {
       // The run is recorded: an outage stops this answer, not the offset, which the resumer finishes.
       const failure = error instanceof GraphQLError ? error : upstreamToGraphQLError(error);
       const code = String(failure?.extensions.code);
       if (failure && RESUMABLE.has(code)) {
-        throw apiError(code as ErrorCode, `${failure.message}. The offset is recorded and completed in the background; retry with the same idempotencyKey for its order`, failure.extensions);
+        throw apiError(
+          code as ErrorCode,
+          `${failure.message}. The offset is recorded and completed in the background; retry with the same idempotencyKey for its order`,
+          failure.extensions,
+        );
       }
       throw error;
     });
@@ -80,7 +106,13 @@ export class OffsetProductFlow {
   }
 
   /** MEASURED: reads footprints as the caller, quotes, checks the spend limit, then records the run. */
-  private async start(viewer: Viewer, callerToken: string, request: OffsetProductRequest, hash: string, defaultCurrency: string): Promise<OffsetProductRun> {
+  private async start(
+    viewer: Viewer,
+    callerToken: string,
+    request: OffsetProductRequest,
+    hash: string,
+    defaultCurrency: string,
+  ): Promise<OffsetProductRun> {
     const measured = await measureProduct(this.opts.footprints, callerToken, request.resoldProductId, request.year);
     // A year's emissions beyond the mass limit are refused before any quote (both modes).
     assertMassWithinLimit(measured.grams, 'input.resoldProductId');
@@ -88,7 +120,8 @@ export class OffsetProductFlow {
     const quote = await this.opts.offsetsFor(viewer).quote({ kind: 'MASS', grams: measured.grams, currency });
     const costMinor = toMinor(quote.totalCost.amount, quote.totalCost.currency);
     const limit = request.maximumSpend;
-    if (limit && (quote.totalCost.currency !== limit.currency || costMinor > limit.minor)) throw aboveLimit(request.year, costMinor, limit.minor, quote.totalCost.currency, limit.currency);
+    if (limit && (quote.totalCost.currency !== limit.currency || costMinor > limit.minor))
+      throw aboveLimit(request.year, costMinor, limit.minor, quote.totalCost.currency, limit.currency);
     const now = new Date();
     const em = this.opts.db.fork();
     const run = em.create(OffsetProductRun, {
@@ -155,7 +188,8 @@ export class OffsetProductFlow {
         beneficiary: run.beneficiary,
         alongside: async (tx, placed) => {
           // Stock taken since the quote may cost more: the limit holds for the order itself.
-          if (run.maximumSpendMinor != null && placed.costMinor > run.maximumSpendMinor) throw aboveLimit(run.year, placed.costMinor, run.maximumSpendMinor, placed.currency);
+          if (run.maximumSpendMinor != null && placed.costMinor > run.maximumSpendMinor)
+            throw aboveLimit(run.year, placed.costMinor, run.maximumSpendMinor, placed.currency);
           await this.journalOrdered(tx, run, placed);
           journaled = true;
         },
@@ -166,16 +200,32 @@ export class OffsetProductFlow {
       });
     if (!journaled) {
       // A provider's order may not be priced yet: the payment is the quote the buyer accepted.
-      const costMinor = order.totalCost ? toMinor(order.totalCost.amount, order.totalCost.currency) : run.quotedCostMinor;
-      await this.opts.db.fork().transactional((tx) => this.journalOrdered(tx, run, { id: order.id, costMinor, currency: order.totalCost?.currency ?? run.currency }));
+      const costMinor = order.totalCost
+        ? toMinor(order.totalCost.amount, order.totalCost.currency)
+        : run.quotedCostMinor;
+      await this.opts.db.fork().transactional((tx) =>
+        this.journalOrdered(tx, run, {
+          id: order.id,
+          costMinor,
+          currency: order.totalCost?.currency ?? run.currency,
+        }),
+      );
     }
     this.crashPoint('ORDERED');
     this.opts.paymentQueued();
     this.opts.stepped?.();
   }
 
-  private async journalOrdered(tx: EntityManager, run: OffsetProductRun, order: { id: string; costMinor: bigint; currency: string }): Promise<void> {
-    const moved = await tx.nativeUpdate(OffsetProductRun, { id: run.id, step: 'MEASURED' }, { step: 'ORDERED', orderId: order.id, updatedAt: new Date() });
+  private async journalOrdered(
+    tx: EntityManager,
+    run: OffsetProductRun,
+    order: { id: string; costMinor: bigint; currency: string },
+  ): Promise<void> {
+    const moved = await tx.nativeUpdate(
+      OffsetProductRun,
+      { id: run.id, step: 'MEASURED' },
+      { step: 'ORDERED', orderId: order.id, updatedAt: new Date() },
+    );
     if (moved !== 1) throw new StepTaken();
     await enqueueServiceCall(tx, PAYMENT, orderKeyOf(run.id), {
       externalReference: orderKeyOf(run.id),
@@ -191,7 +241,13 @@ export class OffsetProductFlow {
 
   /** REFUSED: the order was refused; every retry of the key answers the same user error. */
   private async refuse(run: OffsetProductRun, error: DomainError): Promise<void> {
-    const update = { step: 'REFUSED' as const, refusalCode: error.code, refusalField: error.field?.join('.') ?? null, refusalMessage: error.message, updatedAt: new Date() };
+    const update = {
+      step: 'REFUSED' as const,
+      refusalCode: error.code,
+      refusalField: error.field?.join('.') ?? null,
+      refusalMessage: error.message,
+      updatedAt: new Date(),
+    };
     const moved = await this.opts.db.fork().nativeUpdate(OffsetProductRun, { id: run.id, step: 'MEASURED' }, update);
     if (moved !== 1) throw new StepTaken();
     this.opts.log.info({ offsetProductRunId: run.id, code: error.code }, 'offset product run refused when ordering');
@@ -203,7 +259,11 @@ export class OffsetProductFlow {
     const em = this.opts.db.fork();
     const message = await em.findOne(ServiceOutbox, { dedupeKey: dedupeKeyOf(PAYMENT, orderKeyOf(run.id)) });
     if (message?.status !== 'DELIVERED') return;
-    const moved = await em.nativeUpdate(OffsetProductRun, { id: run.id, step: 'ORDERED' }, { step: 'COMPLETE', updatedAt: new Date() });
+    const moved = await em.nativeUpdate(
+      OffsetProductRun,
+      { id: run.id, step: 'ORDERED' },
+      { step: 'COMPLETE', updatedAt: new Date() },
+    );
     if (moved !== 1) throw new StepTaken();
     this.crashPoint('COMPLETE');
     this.opts.stepped?.();
@@ -215,14 +275,22 @@ export class OffsetProductFlow {
    */
   async resumeIdle(idleMs: number, limit = 100): Promise<number> {
     const em = this.opts.db.fork();
-    const runs = await em.find(OffsetProductRun, { step: { $in: ['MEASURED', 'ORDERED'] }, updatedAt: { $lte: new Date(Date.now() - idleMs) } }, { orderBy: { updatedAt: 'ASC', id: 'ASC' }, limit });
+    const runs = await em.find(
+      OffsetProductRun,
+      { step: { $in: ['MEASURED', 'ORDERED'] }, updatedAt: { $lte: new Date(Date.now() - idleMs) } },
+      { orderBy: { updatedAt: 'ASC', id: 'ASC' }, limit },
+    );
     for (const run of runs) {
       try {
         const after = await this.advance(run);
         // A run still waiting (its payment not delivered yet) goes to the back of the queue.
-        if (after.step === run.step) await em.nativeUpdate(OffsetProductRun, { id: run.id, step: run.step }, { updatedAt: new Date() });
+        if (after.step === run.step)
+          await em.nativeUpdate(OffsetProductRun, { id: run.id, step: run.step }, { updatedAt: new Date() });
       } catch (err) {
-        this.opts.log.warn({ err, offsetProductRunId: run.id, step: run.step }, 'offset product run not resumed; will retry');
+        this.opts.log.warn(
+          { err, offsetProductRunId: run.id, step: run.step },
+          'offset product run not resumed; will retry',
+        );
       }
     }
     return runs.length;
@@ -237,11 +305,22 @@ export class OffsetProductFlow {
   /** The order ids placed for a product, newest first: the viewer's (every buyer's for an admin). */
   async orderIdsOfProduct(viewer: Viewer, resoldProductId: string, args: ConnectionArgs): Promise<Connection<string>> {
     const em = this.opts.db.fork();
-    const mine = { resoldProductId, orderId: { $ne: null }, ...(viewer.role === 'ADMIN' ? {} : { buyerId: viewer.id }) };
+    const mine = {
+      resoldProductId,
+      orderId: { $ne: null },
+      ...(viewer.role === 'ADMIN' ? {} : { buyerId: viewer.id }),
+    };
     const page = keysetPage(args, byCreation<OffsetProductRun>('OffsetProductRun'));
-    const rows = await em.find(OffsetProductRun, { $and: [mine, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
+    const rows = await em.find(
+      OffsetProductRun,
+      { $and: [mine, page.where] },
+      { orderBy: ormOrderBy(page), limit: page.take },
+    );
     const connection = page.connection(rows, await em.count(OffsetProductRun, mine));
-    return withNodes(connection, connection.nodes.map((r) => r.orderId!));
+    return withNodes(
+      connection,
+      connection.nodes.map((r) => r.orderId!),
+    );
   }
 
   /** The run of a buyer's key, or null (also read by live updates). */
@@ -261,7 +340,13 @@ export class OffsetProductFlow {
 /** Errors of an unavailable system: the run is resumed later, so the answer says so. */
 const RESUMABLE = new Set<string>([ErrorCode.UPSTREAM_UNAVAILABLE, ErrorCode.RATE_LIMITED]);
 
-function aboveLimit(year: number, costMinor: bigint, limitMinor: bigint, currency: string, limitCurrency = currency): DomainError {
+function aboveLimit(
+  year: number,
+  costMinor: bigint,
+  limitMinor: bigint,
+  currency: string,
+  limitCurrency = currency,
+): DomainError {
   return new DomainError(
     'QUOTE_ABOVE_MAXIMUM_SPEND',
     `Offsetting ${year} costs ${fromMinor(costMinor, currency)} ${currency}, above the maximum spend of ${fromMinor(limitMinor, limitCurrency)} ${limitCurrency}`,
@@ -270,7 +355,11 @@ function aboveLimit(year: number, costMinor: bigint, limitMinor: bigint, currenc
 }
 
 function refusalOf(run: OffsetProductRun): DomainError {
-  return new DomainError((run.refusalCode ?? 'CONFLICT') as UserErrorCode, run.refusalMessage ?? 'The offset order was refused', run.refusalField ?? undefined);
+  return new DomainError(
+    (run.refusalCode ?? 'CONFLICT') as UserErrorCode,
+    run.refusalMessage ?? 'The offset order was refused',
+    run.refusalField ?? undefined,
+  );
 }
 
 /** Runs `resumeIdle` every `intervalMs` in the background, one pass at a time. */

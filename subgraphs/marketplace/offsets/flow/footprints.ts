@@ -32,17 +32,40 @@ export type FootprintsEndpoint = ServiceEndpoint;
  * NOT_FOUND, one without a footprint NO_FOOTPRINT, a year without sales (or without emissions)
  * NO_SALES_VOLUME; footprints being unreachable is UPSTREAM_UNAVAILABLE.
  */
-export async function measureProduct(endpoint: FootprintsEndpoint, callerToken: string, productId: string, year: number): Promise<ProductMeasurement> {
-  const answer = await callService<{ resoldProduct: ProductJson | null }>('footprints', endpoint, { onBehalfOf: callerToken }, PRODUCT, { id: productId });
+export async function measureProduct(
+  endpoint: FootprintsEndpoint,
+  callerToken: string,
+  productId: string,
+  year: number,
+): Promise<ProductMeasurement> {
+  const answer = await callService<{ resoldProduct: ProductJson | null }>(
+    'footprints',
+    endpoint,
+    { onBehalfOf: callerToken },
+    PRODUCT,
+    { id: productId },
+  );
   if (answer.problem !== undefined) {
-    if (answer.failure === 'unreachable') throw apiError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The footprints service is unavailable, try again later');
+    if (answer.failure === 'unreachable')
+      throw apiError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The footprints service is unavailable, try again later');
     throw apiError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The footprints service could not answer for this product');
   }
   const product = answer.data.resoldProduct;
   if (!product) throw new DomainError('NOT_FOUND', `Resold product ${productId} not found`, 'input.resoldProductId');
-  if (!product.footprint) throw new DomainError('NO_FOOTPRINT', `Resold product ${productId} has no footprint yet`, 'input.resoldProductId');
+  if (!product.footprint)
+    throw new DomainError('NO_FOOTPRINT', `Resold product ${productId} has no footprint yet`, 'input.resoldProductId');
   const sales = product.yearlySalesVolumes.find((v) => v.year === year);
   const grams = yearlyEmissionGrams(product, year);
-  if (!sales || grams === null || grams <= 0n) throw new DomainError('NO_SALES_VOLUME', `Resold product ${productId} has no sales volume (no emissions) for ${year}`, 'input.year');
-  return { productName: product.name, footprintKgPerKg: String(product.footprint.total), salesTonnes: String(sales.tonnes), grams };
+  if (!sales || grams === null || grams <= 0n)
+    throw new DomainError(
+      'NO_SALES_VOLUME',
+      `Resold product ${productId} has no sales volume (no emissions) for ${year}`,
+      'input.year',
+    );
+  return {
+    productName: product.name,
+    footprintKgPerKg: String(product.footprint.total),
+    salesTonnes: String(sales.tonnes),
+    grams,
+  };
 }

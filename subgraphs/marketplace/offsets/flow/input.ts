@@ -35,8 +35,10 @@ interface RawInput {
 export function offsetProductRequest(input: RawInput): OffsetProductRequest {
   const errors: UserError[] = [];
   const resoldProductId = input.resoldProductId.trim();
-  if (!resoldProductId) errors.push({ field: ['input', 'resoldProductId'], message: 'A resold product id is required', code: 'REQUIRED' });
-  if (!Number.isInteger(input.year) || input.year < FIRST_YEAR || input.year > LAST_YEAR) errors.push(invalid('year', `The year is a calendar year from ${FIRST_YEAR} to ${LAST_YEAR}`));
+  if (!resoldProductId)
+    errors.push({ field: ['input', 'resoldProductId'], message: 'A resold product id is required', code: 'REQUIRED' });
+  if (!Number.isInteger(input.year) || input.year < FIRST_YEAR || input.year > LAST_YEAR)
+    errors.push(invalid('year', `The year is a calendar year from ${FIRST_YEAR} to ${LAST_YEAR}`));
   let idempotencyKey = '';
   try {
     idempotencyKey = checkedIdempotencyKey(input.idempotencyKey) ?? '';
@@ -48,13 +50,27 @@ export function offsetProductRequest(input: RawInput): OffsetProductRequest {
   if (input.maximumSpend) {
     const { currency } = input.maximumSpend;
     const amount = dec(input.maximumSpend.amount.toString());
-    if (!isCurrencyCode(currency)) errors.push({ field: ['input', 'maximumSpend', 'currency'], message: `${currency} is not an ISO 4217 currency code`, code: 'INVALID' });
-    else if (amount.lte(0)) errors.push({ field: ['input', 'maximumSpend', 'amount'], message: 'The maximum spend must be positive', code: 'INVALID' });
+    if (!isCurrencyCode(currency))
+      errors.push({
+        field: ['input', 'maximumSpend', 'currency'],
+        message: `${currency} is not an ISO 4217 currency code`,
+        code: 'INVALID',
+      });
+    else if (amount.lte(0))
+      errors.push({
+        field: ['input', 'maximumSpend', 'amount'],
+        message: 'The maximum spend must be positive',
+        code: 'INVALID',
+      });
     else {
       try {
         maximumSpend = { minor: toMinor(amount, currency), currency };
       } catch {
-        errors.push({ field: ['input', 'maximumSpend', 'amount'], message: `${currency} amounts have at most ${minorUnits(currency)} decimal places`, code: 'INVALID' });
+        errors.push({
+          field: ['input', 'maximumSpend', 'amount'],
+          message: `${currency} amounts have at most ${minorUnits(currency)} decimal places`,
+          code: 'INVALID',
+        });
       }
     }
   }
@@ -66,5 +82,7 @@ export function offsetProductRequest(input: RawInput): OffsetProductRequest {
 /** Fingerprint of what the request asks, without its key: equal for a retry however the amount was written. */
 export function offsetProductHash(r: OffsetProductRequest): string {
   const spend = r.maximumSpend ? `${r.maximumSpend.minor}|${r.maximumSpend.currency}` : '-';
-  return createHash('sha256').update(JSON.stringify([r.resoldProductId, r.year, spend, r.beneficiary])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([r.resoldProductId, r.year, spend, r.beneficiary]))
+    .digest('hex');
 }

@@ -2,7 +2,11 @@
 // offset orders and the products they offset.
 import { requireViewer } from '../../../../lib/auth.ts';
 import { mutationPayload, unauthenticated } from '../../../../lib/errors.ts';
-import type { MutationResolvers, OffsetOrderResolvers, ResoldProductResolvers } from '../../__generated__/resolvers-types.ts';
+import type {
+  MutationResolvers,
+  OffsetOrderResolvers,
+  ResoldProductResolvers,
+} from '../../__generated__/resolvers-types.ts';
 import type { Context } from '../../context.ts';
 import { DEFAULT_OFFSET_CURRENCY } from '../allocation.ts';
 import type { OffsetOrderView } from '../source.ts';
@@ -19,7 +23,12 @@ export const offsetProductMutations: MutationResolvers<Context> = {
     mutationPayload('offsetOrder', () => {
       const viewer = requireViewer(ctx);
       const request = offsetProductRequest(input);
-      return ctx.offsetProducts.offset(viewer, callerToken(ctx), request, ctx.offsets.defaultCurrency ?? DEFAULT_OFFSET_CURRENCY);
+      return ctx.offsetProducts.offset(
+        viewer,
+        callerToken(ctx),
+        request,
+        ctx.offsets.defaultCurrency ?? DEFAULT_OFFSET_CURRENCY,
+      );
     }),
 };
 
@@ -38,7 +47,9 @@ export const offsetProductFields: Pick<ResoldProductResolvers<Context>, 'offsetO
     const orders = await ctx.offsetLoaders.offsetOrder.loadMany(ids.nodes);
     const byId = new Map(orders.flatMap((o) => (o && !(o instanceof Error) ? [[o.id, o] as const] : [])));
     // An order the provider no longer answers for is left out rather than failing the list.
-    const edges = ids.edges.flatMap((e) => (byId.has(e.node) ? [{ cursor: e.cursor, node: byId.get(e.node)! as OffsetOrderView }] : []));
+    const edges = ids.edges.flatMap((e) =>
+      byId.has(e.node) ? [{ cursor: e.cursor, node: byId.get(e.node)! as OffsetOrderView }] : [],
+    );
     return { ...ids, edges, nodes: edges.map((e) => e.node) };
   },
 };

@@ -37,9 +37,22 @@ const records = (retirements: RetirementJson[]): OffsetRetirementRecord[] =>
  * The retirements the registry recorded for an order and for the pooled retirements it shares in,
  * oldest first, in one call; null when the registry cannot answer.
  */
-export async function registryRetirementsOf(endpoint: ServiceEndpoint, offsetOrderId: string, poolRetirementIds: readonly string[]): Promise<RegistryRetirements | null> {
-  const representations = [{ __typename: 'OffsetOrder', id: offsetOrderId }, ...poolRetirementIds.map((id) => ({ __typename: 'OffsetPoolRetirement', id }))];
-  const answer = await callService<{ _entities: ({ retirements: RetirementJson[] | null } | null)[] }>('registry', endpoint, AS_SERVICE, RETIREMENTS, { representations });
+export async function registryRetirementsOf(
+  endpoint: ServiceEndpoint,
+  offsetOrderId: string,
+  poolRetirementIds: readonly string[],
+): Promise<RegistryRetirements | null> {
+  const representations = [
+    { __typename: 'OffsetOrder', id: offsetOrderId },
+    ...poolRetirementIds.map((id) => ({ __typename: 'OffsetPoolRetirement', id })),
+  ];
+  const answer = await callService<{ _entities: ({ retirements: RetirementJson[] | null } | null)[] }>(
+    'registry',
+    endpoint,
+    AS_SERVICE,
+    RETIREMENTS,
+    { representations },
+  );
   const entities = answer.data?._entities;
   // The registry answers null retirements (with an error) when one of its upstreams failed.
   if (!entities || entities.length !== representations.length || entities.some((e) => !e?.retirements)) return null;

@@ -11,7 +11,12 @@ import { ServiceOutbox } from '../../outbox/entities.ts';
 import { pooledRetirementRequest } from '../../outbox/service-messages.ts';
 import { dedupeKeyOf, enqueueServiceCall, refusalOf } from '../../outbox/service-outbox.ts';
 import { GRAMS_PER_TONNE } from '../allocation.ts';
-import type { OffsetPoolRetirementRecord, OffsetRetirementShareRecord, OffsetRetirementStateRecord, OffsetRetirementStatus } from '../source.ts';
+import type {
+  OffsetPoolRetirementRecord,
+  OffsetRetirementShareRecord,
+  OffsetRetirementStateRecord,
+  OffsetRetirementStatus,
+} from '../source.ts';
 import { OffsetPoolRetirement, OffsetPoolShare, OffsetRetirementPool } from './entities.ts';
 
 const MESSAGE = 'retireCreditsForOffsetOrder';
@@ -36,13 +41,29 @@ export async function poolOrderGrams(
   }
   for (const projectId of [...byProject.keys()].sort()) {
     const { projectName, grams } = byProject.get(projectId)!;
-    await tx.createQueryBuilder(OffsetRetirementPool).insert({ projectId, projectName, pooledGrams: 0n, retiredGrams: 0n, retirements: 0 }).onConflict('projectId').ignore().execute();
+    await tx
+      .createQueryBuilder(OffsetRetirementPool)
+      .insert({ projectId, projectName, pooledGrams: 0n, retiredGrams: 0n, retirements: 0 })
+      .onConflict('projectId')
+      .ignore()
+      .execute();
     // The guarded append takes the pool's row lock: a project's orders join its stream one at a time.
-    await tx.nativeUpdate(OffsetRetirementPool, { projectId }, { pooledGrams: raw('pooled_grams + ?', [grams.toString()]) });
+    await tx.nativeUpdate(
+      OffsetRetirementPool,
+      { projectId },
+      { pooledGrams: raw('pooled_grams + ?', [grams.toString()]) },
+    );
     const pool = await tx.findOneOrFail(OffsetRetirementPool, { projectId }, { refresh: true });
     const end = BigInt(pool.pooledGrams);
     const retiredGrams = BigInt(pool.retiredGrams);
-    tx.create(OffsetPoolShare, { id: randomUUID(), orderId, projectId, projectName, startGram: end - grams, endGram: end });
+    tx.create(OffsetPoolShare, {
+      id: randomUUID(),
+      orderId,
+      projectId,
+      projectName,
+      startGram: end - grams,
+      endGram: end,
+    });
     const tonnes = (end - retiredGrams) / GRAMS_PER_TONNE;
     if (tonnes === 0n) continue;
     const sequence = pool.retirements + 1;
@@ -57,7 +78,11 @@ export async function poolOrderGrams(
       createdAt: now,
     };
     tx.create(OffsetPoolRetirement, retirement);
-    await tx.nativeUpdate(OffsetRetirementPool, { projectId }, { retiredGrams: retirement.endGram, retirements: sequence });
+    await tx.nativeUpdate(
+      OffsetRetirementPool,
+      { projectId },
+      { retiredGrams: retirement.endGram, retirements: sequence },
+    );
     await enqueueServiceCall(tx, MESSAGE, retirement.id, pooledRetirementRequest({ ...retirement, tonnes }), now);
   }
 }
@@ -68,18 +93,28 @@ export async function poolOrderGrams(
  */
 export async function blockedProjects(em: EntityManager): Promise<Set<string>> {
   const refused = await em.find(ServiceOutbox, { mutation: MESSAGE, status: 'PENDING', attempts: { $gt: 0 } });
-  return new Set(refused.filter((m) => refusalOf(m) !== null).map((m) => (JSON.parse(m.payload) as { projectId: string }).projectId));
+  return new Set(
+    refused.filter((m) => refusalOf(m) !== null).map((m) => (JSON.parse(m.payload) as { projectId: string }).projectId),
+  );
 }
 
 /** Pooled retirements with their state, read from their outbox messages in one statement. */
-async function poolRetirementRecords(em: EntityManager, rows: OffsetPoolRetirement[]): Promise<OffsetPoolRetirementRecord[]> {
+async function poolRetirementRecords(
+  em: EntityManager,
+  rows: OffsetPoolRetirement[],
+): Promise<OffsetPoolRetirementRecord[]> {
   if (rows.length === 0) return [];
   const messages = await em.find(ServiceOutbox, { dedupeKey: { $in: rows.map((r) => dedupeKeyOf(MESSAGE, r.id)) } });
   const byKey = new Map(messages.map((m) => [m.dedupeKey, m]));
   return rows.map((r) => {
     const message = byKey.get(dedupeKeyOf(MESSAGE, r.id));
-    const refusal = message ? (message.status === 'REJECTED' ? (message.lastError ?? 'rejected') : refusalOf(message)) : null;
-    const status: OffsetRetirementStatus = message?.status === 'DELIVERED' ? 'RETIRED' : refusal ? 'BLOCKED' : 'PENDING';
+    const refusal = message
+      ? message.status === 'REJECTED'
+        ? (message.lastError ?? 'rejected')
+        : refusalOf(message)
+      : null;
+    const status: OffsetRetirementStatus =
+      message?.status === 'DELIVERED' ? 'RETIRED' : refusal ? 'BLOCKED' : 'PENDING';
     return {
       id: r.id,
       name: r.name,
@@ -93,7 +128,10 @@ async function poolRetirementRecords(em: EntityManager, rows: OffsetPoolRetireme
   });
 }
 
-export async function poolRetirementsByIds(em: EntityManager, ids: readonly string[]): Promise<(OffsetPoolRetirementRecord | null)[]> {
+export async function poolRetirementsByIds(
+  em: EntityManager,
+  ids: readonly string[],
+): Promise<(OffsetPoolRetirementRecord | null)[]> {
   const rows = await em.find(OffsetPoolRetirement, { id: { $in: [...ids] } });
   return alignByKey(ids, await poolRetirementRecords(em, rows), (r) => r.id);
 }
@@ -103,19 +141,40 @@ export async function poolRetirementsByIds(em: EntityManager, ids: readonly stri
  * the retirements that cover them, their messages). An order's share of a retirement is the
  * overlap of their intervals; grams past the pool's retired end still wait in the pool.
  */
-export async function retirementStates(em: EntityManager, orderIds: readonly string[]): Promise<(OffsetRetirementStateRecord | null)[]> {
-  const shares = await em.find(OffsetPoolShare, { orderId: { $in: [...orderIds] } }, { orderBy: { projectId: 'asc', startGram: 'asc' } });
+export async function retirementStates(
+  em: EntityManager,
+  orderIds: readonly string[],
+): Promise<(OffsetRetirementStateRecord | null)[]> {
+  const shares = await em.find(
+    OffsetPoolShare,
+    { orderId: { $in: [...orderIds] } },
+    { orderBy: { projectId: 'asc', startGram: 'asc' } },
+  );
   if (shares.length === 0) return orderIds.map(() => null);
-  const pools = new Map((await em.find(OffsetRetirementPool, { projectId: { $in: [...new Set(shares.map((s) => s.projectId))] } })).map((p) => [p.projectId, BigInt(p.retiredGrams)]));
+  const pools = new Map(
+    (await em.find(OffsetRetirementPool, { projectId: { $in: [...new Set(shares.map((s) => s.projectId))] } })).map(
+      (p) => [p.projectId, BigInt(p.retiredGrams)],
+    ),
+  );
   const covered = shares.filter((s) => BigInt(s.startGram) < (pools.get(s.projectId) ?? 0n));
   const rows = covered.length
     ? await em.find(
         OffsetPoolRetirement,
-        { $or: covered.map((s) => ({ projectId: s.projectId, startGram: { $lt: s.endGram }, endGram: { $gt: s.startGram } })) },
+        {
+          $or: covered.map((s) => ({
+            projectId: s.projectId,
+            startGram: { $lt: s.endGram },
+            endGram: { $gt: s.startGram },
+          })),
+        },
         { orderBy: { projectId: 'asc', startGram: 'asc' } },
       )
     : [];
-  const retirements = (await poolRetirementRecords(em, rows)).map((record, i) => ({ record, start: BigInt(rows[i]!.startGram), end: BigInt(rows[i]!.endGram) }));
+  const retirements = (await poolRetirementRecords(em, rows)).map((record, i) => ({
+    record,
+    start: BigInt(rows[i]!.startGram),
+    end: BigInt(rows[i]!.endGram),
+  }));
   const byOrder = Map.groupBy(shares, (s) => s.orderId);
   return orderIds.map((orderId) => {
     const mine = byOrder.get(orderId);
@@ -131,10 +190,15 @@ export async function retirementStates(em: EntityManager, orderIds: readonly str
       }
       const retiredEnd = pools.get(share.projectId) ?? 0n;
       const waiting = end - (start > retiredEnd ? start : retiredEnd);
-      if (waiting > 0n) parts.push({ projectId: share.projectId, projectName: share.projectName, grams: waiting, retirement: null });
+      if (waiting > 0n)
+        parts.push({ projectId: share.projectId, projectName: share.projectName, grams: waiting, retirement: null });
     }
     const blocked = parts.find((p) => p.retirement?.status === 'BLOCKED');
-    const status: OffsetRetirementStatus = blocked ? 'BLOCKED' : parts.some((p) => p.retirement?.status !== 'RETIRED') ? 'PENDING' : 'RETIRED';
+    const status: OffsetRetirementStatus = blocked
+      ? 'BLOCKED'
+      : parts.some((p) => p.retirement?.status !== 'RETIRED')
+        ? 'PENDING'
+        : 'RETIRED';
     return { status, blockedReason: blocked?.retirement?.blockedReason ?? null, shares: parts };
   });
 }

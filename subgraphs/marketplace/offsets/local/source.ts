@@ -7,8 +7,21 @@ import { byCreation, keysetPage, ormOrderBy, withNodes } from '../../../../lib/c
 import type { EntityManager } from '../../../../lib/db.ts';
 import { DomainError, unauthenticated } from '../../../../lib/errors.ts';
 import { renderOffsetCertificate } from '../certificate-pdf.ts';
-import { allocateOffsets, quoteRecordOf, requestHash, type OffsetBundleStock, type OffsetDemand } from '../allocation.ts';
-import type { OffsetOrderPage, OffsetOrderRecord, OffsetOrderSource, OffsetRequest, OffsetRetirementRecord, PlaceOrderOptions } from '../source.ts';
+import {
+  allocateOffsets,
+  quoteRecordOf,
+  requestHash,
+  type OffsetBundleStock,
+  type OffsetDemand,
+} from '../allocation.ts';
+import type {
+  OffsetOrderPage,
+  OffsetOrderRecord,
+  OffsetOrderSource,
+  OffsetRequest,
+  OffsetRetirementRecord,
+  PlaceOrderOptions,
+} from '../source.ts';
 import { OffsetProductRun } from '../flow/entities.ts';
 import { OffsetAllocation, OffsetBundle, OffsetEmissionEstimate, OffsetOrder } from './entities.ts';
 import { bundleStock, offsetOrderRecord } from './mapping.ts';
@@ -71,7 +84,11 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     });
   }
 
-  async placeOrder(request: OffsetRequest, idempotencyKey: string | null, options: PlaceOrderOptions = {}): Promise<OffsetOrderRecord> {
+  async placeOrder(
+    request: OffsetRequest,
+    idempotencyKey: string | null,
+    options: PlaceOrderOptions = {},
+  ): Promise<OffsetOrderRecord> {
     const viewer = this.viewer;
     if (!viewer) throw unauthenticated();
     const hash = requestHash(request);
@@ -86,26 +103,40 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
         return (await this.offsetOrdersByIds([id]))[0]!;
       } catch (error) {
         if (error instanceof StockMoved && attempt < ATTEMPTS) continue;
-        const raced = error instanceof UniqueConstraintViolationException || (error instanceof DomainError && error.code === 'CONFLICT');
+        const raced =
+          error instanceof UniqueConstraintViolationException ||
+          (error instanceof DomainError && error.code === 'CONFLICT');
         if (raced && idempotencyKey) {
           // A concurrent request with the same key committed first: answer as it did.
           const first = await this.byKey(viewer.id, idempotencyKey);
           if (first) return replay(first, hash);
         }
         if (error instanceof UniqueConstraintViolationException && request.kind === 'ESTIMATE') throw estimateTaken();
-        if (error instanceof StockMoved) throw new DomainError('INSUFFICIENT_INVENTORY', 'Offset inventory is changing too quickly, try again', 'input');
+        if (error instanceof StockMoved)
+          throw new DomainError(
+            'INSUFFICIENT_INVENTORY',
+            'Offset inventory is changing too quickly, try again',
+            'input',
+          );
         throw error;
       }
     }
   }
 
   /** One transaction: allocate from current stock, take it with guarded decrements, record the order. */
-  private placeOnce(viewer: Viewer, request: OffsetRequest, idempotencyKey: string | null, hash: string, options: PlaceOrderOptions): Promise<string> {
+  private placeOnce(
+    viewer: Viewer,
+    request: OffsetRequest,
+    idempotencyKey: string | null,
+    hash: string,
+    options: PlaceOrderOptions,
+  ): Promise<string> {
     return this.em.fork().transactional(async (tx) => {
       let demand: OffsetDemand;
       if (request.kind === 'ESTIMATE') {
         const estimate = await tx.findOne(OffsetEmissionEstimate, { id: request.estimateId });
-        if (!estimate) throw new DomainError('NOT_FOUND', `Emission estimate ${request.estimateId} not found`, 'input.estimateId');
+        if (!estimate)
+          throw new DomainError('NOT_FOUND', `Emission estimate ${request.estimateId} not found`, 'input.estimateId');
         if ((await tx.count(OffsetOrder, { estimateId: estimate.id })) > 0) throw estimateTaken();
         demand = { kind: 'MASS', grams: estimate.massGrams, currency: request.currency };
       } else {
@@ -174,7 +205,11 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     const em = this.em.fork();
     const mine = scopeFilter(scope, ['ownerId']) as FilterQuery<OffsetOrder>;
     const page = keysetPage(args, byCreation<OffsetOrder>('OffsetOrder'));
-    const rows = await em.find(OffsetOrder, { $and: [mine, page.where] }, { orderBy: ormOrderBy(page), limit: page.take });
+    const rows = await em.find(
+      OffsetOrder,
+      { $and: [mine, page.where] },
+      { orderBy: ormOrderBy(page), limit: page.take },
+    );
     const connection = page.connection(rows, args.totalCount === false ? null : await em.count(OffsetOrder, mine));
     return withNodes(connection, await this.withAllocations(em, connection.nodes));
   }
@@ -204,11 +239,19 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     const poolIds = [...new Set(shares.flatMap((s) => (s.retirement ? [s.retirement.id] : [])))];
     const registry = await this.registry.retirementsOf(order.id, poolIds);
     const run = await this.em.fork().findOne(OffsetProductRun, { orderId: order.id });
-    const product = run && { name: run.productName, year: run.year, footprintKgPerKg: run.footprintKgPerKg, salesTonnes: run.salesTonnes };
+    const product = run && {
+      name: run.productName,
+      year: run.year,
+      footprintKgPerKg: run.footprintKgPerKg,
+      salesTonnes: run.salesTonnes,
+    };
     return renderOffsetCertificate(
       order,
       registry?.order ?? null,
-      shares.map((share) => ({ share, registry: share.retirement ? (registry?.pools.get(share.retirement.id) ?? null) : null })),
+      shares.map((share) => ({
+        share,
+        registry: share.retirement ? (registry?.pools.get(share.retirement.id) ?? null) : null,
+      })),
       product,
     );
   }
@@ -225,14 +268,21 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
 /** The stock on offer: a project whose retirement the registry refuses offers nothing until it is unblocked. */
 async function offeredStock(em: EntityManager, bundles: OffsetBundle[]): Promise<OffsetBundleStock[]> {
   const blocked = await blockedProjects(em);
-  return bundles.map(bundleStock).map((b) => (b.projectId !== null && blocked.has(b.projectId) ? { ...b, availableGrams: 0n } : b));
+  return bundles
+    .map(bundleStock)
+    .map((b) => (b.projectId !== null && blocked.has(b.projectId) ? { ...b, availableGrams: 0n } : b));
 }
 
 function replay(first: { order: OffsetOrder; record: OffsetOrderRecord }, hash: string): OffsetOrderRecord {
   if (first.order.requestHash !== hash) {
-    throw new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was already used for a different offset order request', 'input.idempotencyKey');
+    throw new DomainError(
+      'IDEMPOTENCY_MISMATCH',
+      'This idempotency key was already used for a different offset order request',
+      'input.idempotencyKey',
+    );
   }
   return first.record;
 }
 
-const estimateTaken = () => new DomainError('CONFLICT', 'An offset order for this emission estimate has already been placed', 'input.estimateId');
+const estimateTaken = () =>
+  new DomainError('CONFLICT', 'An offset order for this emission estimate has already been placed', 'input.estimateId');

@@ -36,7 +36,10 @@ export class LuneAccountCurrency {
       .account(opts)
       .then((account) => {
         if (account.currency !== this.configured && this.observed?.currency !== account.currency) {
-          this.log.error({ accountCurrency: account.currency, configured: this.configured }, 'the Lune account is priced in another currency than OFFSET_ORDERS_ACCOUNT_CURRENCY: offset orders are refused');
+          this.log.error(
+            { accountCurrency: account.currency, configured: this.configured },
+            'the Lune account is priced in another currency than OFFSET_ORDERS_ACCOUNT_CURRENCY: offset orders are refused',
+          );
         }
         this.observed = { currency: account.currency, at: Date.now() };
       })
@@ -51,7 +54,8 @@ export class LuneAccountCurrency {
 
   /** /health: reads again when the last answer is older than the health cache; the mismatch, if any. */
   async health(): Promise<RecentViolation | null> {
-    if (!this.observed || Date.now() - this.observed.at >= this.maxAgeMs) await this.refresh({ timeoutMs: this.healthTimeoutMs, retries: 0 }).catch(() => undefined);
+    if (!this.observed || Date.now() - this.observed.at >= this.maxAgeMs)
+      await this.refresh({ timeoutMs: this.healthTimeoutMs, retries: 0 }).catch(() => undefined);
     if (!this.observed || this.observed.currency === this.configured) return null;
     return { ...ACCOUNT_CURRENCY_SITE, at: new Date(this.observed.at).toISOString() };
   }
@@ -64,9 +68,13 @@ export class LuneAccountCurrency {
     if (!this.observed) await this.refresh();
     const currency = this.observed!.currency;
     if (currency !== this.configured) {
-      throw apiError(ErrorCode.UPSTREAM_UNAVAILABLE, `The offset-orders account is priced in ${currency}, not in the configured ${this.configured}: offset orders are refused until the configuration matches`, {
-        reason: 'ACCOUNT_CURRENCY_MISMATCH',
-      });
+      throw apiError(
+        ErrorCode.UPSTREAM_UNAVAILABLE,
+        `The offset-orders account is priced in ${currency}, not in the configured ${this.configured}: offset orders are refused until the configuration matches`,
+        {
+          reason: 'ACCOUNT_CURRENCY_MISMATCH',
+        },
+      );
     }
   }
 }

@@ -39,13 +39,19 @@ export const LUNE_IDEMPOTENCY_KEY_MAX = 100;
 export const LUNE_MAX_LIMIT = 100;
 
 export type LuneOrderKind = 'MASS' | 'VALUE' | 'ESTIMATE';
-const CREATE_PATH = { MASS: LUNE_ROUTES.createByMass, VALUE: LUNE_ROUTES.createByValue, ESTIMATE: LUNE_ROUTES.createByEstimate } as const;
+const CREATE_PATH = {
+  MASS: LUNE_ROUTES.createByMass,
+  VALUE: LUNE_ROUTES.createByValue,
+  ESTIMATE: LUNE_ROUTES.createByEstimate,
+} as const;
 const QUOTE_PATH = { MASS: LUNE_ROUTES.quoteByMass, VALUE: LUNE_ROUTES.quoteByValue } as const;
 
 /** Lune answered something its definition does not allow: a coded error naming upstream, route and field. */
-export const contractError = (route: string, field: string) => new UpstreamContractError('lune', route, field, 'is not as the definition allows');
+export const contractError = (route: string, field: string) =>
+  new UpstreamContractError('lune', route, field, 'is not as the definition allows');
 
-const parse = <S extends z.ZodType>(schema: S, route: string, body: unknown): z.output<S> => parseUpstream(schema, body, { upstream: 'lune', route });
+const parse = <S extends z.ZodType>(schema: S, route: string, body: unknown): z.output<S> =>
+  parseUpstream(schema, body, { upstream: 'lune', route });
 
 /** Lune's orders API over the one upstream HTTP client (retries, timeouts, circuit breaker). */
 export class LuneApi {
@@ -57,7 +63,11 @@ export class LuneApi {
 
   /** The account orders are placed on: its currency is the currency of every price. */
   async account(opts: { timeoutMs?: number; retries?: number } = {}): Promise<LuneAccount> {
-    return parse(LuneAccount, 'GET /accounts/me', await this.http.json<unknown>({ path: LUNE_ROUTES.account, idempotent: true, ...opts }));
+    return parse(
+      LuneAccount,
+      'GET /accounts/me',
+      await this.http.json<unknown>({ path: LUNE_ROUTES.account, idempotent: true, ...opts }),
+    );
   }
 
   async quote(kind: 'MASS' | 'VALUE', body: Record<string, unknown>): Promise<LuneQuote> {
@@ -69,7 +79,10 @@ export class LuneApi {
    * Places an order and answers Lune's body as it came: the caller maps it without throwing, since
    * the order exists once Lune answered 2xx. Keyed, so safe to resend after a lost response.
    */
-  async createOrder(kind: LuneOrderKind, body: Record<string, unknown> & { idempotency_key: string }): Promise<unknown> {
+  async createOrder(
+    kind: LuneOrderKind,
+    body: Record<string, unknown> & { idempotency_key: string },
+  ): Promise<unknown> {
     return this.http.json<unknown>({ method: 'POST', path: CREATE_PATH[kind], body, idempotent: true });
   }
 
@@ -84,14 +97,21 @@ export class LuneApi {
   }
 
   async orders(limit: number, after: string | null): Promise<LuneOrderPage> {
-    const body = await this.http.json<unknown>({ path: LUNE_ROUTES.orders, query: { limit: String(Math.min(limit, LUNE_MAX_LIMIT)), after: after ?? undefined } });
+    const body = await this.http.json<unknown>({
+      path: LUNE_ROUTES.orders,
+      query: { limit: String(Math.min(limit, LUNE_MAX_LIMIT)), after: after ?? undefined },
+    });
     return parse(LuneOrderPage, 'GET /orders', body);
   }
 
   /** The certificate PDF; null when Lune has none (404). */
   async certificate(id: string): Promise<Buffer | null> {
     try {
-      const res = await this.http.request<Buffer>({ path: LUNE_ROUTES.certificate(id), binary: true, headers: { accept: 'application/pdf' } });
+      const res = await this.http.request<Buffer>({
+        path: LUNE_ROUTES.certificate(id),
+        binary: true,
+        headers: { accept: 'application/pdf' },
+      });
       return Buffer.isBuffer(res.body) ? res.body : null;
     } catch (error) {
       if (error instanceof UpstreamHttpError && error.status === 404) return null;
@@ -109,5 +129,12 @@ export function createLuneApi(config: Config, logger: Logger): LuneApi {
   const headers: Record<string, string> = {};
   if (config.OFFSET_ORDERS_API_KEY) headers.authorization = `Bearer ${config.OFFSET_ORDERS_API_KEY}`;
   if (config.OFFSET_ORDERS_ACCOUNT_ID) headers['lune-account'] = config.OFFSET_ORDERS_ACCOUNT_ID;
-  return new LuneApi(upstreamClient(config, logger, { name: 'lune', baseUrl: config.OFFSET_ORDERS_BASE_URL, routes: LUNE_ROUTES, headers: () => headers }));
+  return new LuneApi(
+    upstreamClient(config, logger, {
+      name: 'lune',
+      baseUrl: config.OFFSET_ORDERS_BASE_URL,
+      routes: LUNE_ROUTES,
+      headers: () => headers,
+    }),
+  );
 }

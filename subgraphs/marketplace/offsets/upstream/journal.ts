@@ -61,32 +61,64 @@ export class OffsetOrderJournal {
 
   /** The POST is about to leave (from PENDING, UNKNOWN or REFUSED; a DONE row is never sent again). */
   async sent(entryId: string): Promise<void> {
-    await this.em.fork().nativeUpdate(OffsetOrderJournalEntry, { id: entryId, state: { $ne: 'DONE' } }, { state: 'SENT', updatedAt: new Date() });
+    await this.em
+      .fork()
+      .nativeUpdate(
+        OffsetOrderJournalEntry,
+        { id: entryId, state: { $ne: 'DONE' } },
+        { state: 'SENT', updatedAt: new Date() },
+      );
   }
 
   /** Lune placed the request as this order. */
   async done(entryId: string, luneOrderId: string): Promise<void> {
-    await this.em.fork().nativeUpdate(OffsetOrderJournalEntry, { id: entryId }, { state: 'DONE', luneOrderId, updatedAt: new Date() });
+    await this.em
+      .fork()
+      .nativeUpdate(OffsetOrderJournalEntry, { id: entryId }, { state: 'DONE', luneOrderId, updatedAt: new Date() });
   }
 
   /** No answer: Lune may have placed the order. Only GET by idempotency key settles it. */
   async unknown(entryId: string): Promise<void> {
-    await this.em.fork().nativeUpdate(OffsetOrderJournalEntry, { id: entryId, state: 'SENT' }, { state: 'UNKNOWN', updatedAt: new Date() });
+    await this.em
+      .fork()
+      .nativeUpdate(
+        OffsetOrderJournalEntry,
+        { id: entryId, state: 'SENT' },
+        { state: 'UNKNOWN', updatedAt: new Date() },
+      );
   }
 
   /** Lune did not process the request (429, 503): nothing was created, the same key may be sent again. */
   async notSent(entryId: string): Promise<void> {
-    await this.em.fork().nativeUpdate(OffsetOrderJournalEntry, { id: entryId, state: 'SENT' }, { state: 'PENDING', updatedAt: new Date() });
+    await this.em
+      .fork()
+      .nativeUpdate(
+        OffsetOrderJournalEntry,
+        { id: entryId, state: 'SENT' },
+        { state: 'PENDING', updatedAt: new Date() },
+      );
   }
 
   /** Lune was asked about an open row and had no order for it yet: it goes to the back of the queue. */
   async asked(entryId: string): Promise<void> {
-    await this.em.fork().nativeUpdate(OffsetOrderJournalEntry, { id: entryId, state: { $in: ['SENT', 'UNKNOWN'] } }, { updatedAt: new Date() });
+    await this.em
+      .fork()
+      .nativeUpdate(
+        OffsetOrderJournalEntry,
+        { id: entryId, state: { $in: ['SENT', 'UNKNOWN'] } },
+        { updatedAt: new Date() },
+      );
   }
 
   /** Lune refused the request (nothing was created): the same key may be sent again. */
   async refused(entryId: string): Promise<void> {
-    await this.em.fork().nativeUpdate(OffsetOrderJournalEntry, { id: entryId, state: { $in: ['PENDING', 'SENT'] } }, { state: 'REFUSED', updatedAt: new Date() });
+    await this.em
+      .fork()
+      .nativeUpdate(
+        OffsetOrderJournalEntry,
+        { id: entryId, state: { $in: ['PENDING', 'SENT'] } },
+        { state: 'REFUSED', updatedAt: new Date() },
+      );
   }
 
   /**
@@ -94,8 +126,14 @@ export class OffsetOrderJournal {
    * first, at most `limit`; only this buyer's when `ownerId` is given.
    */
   async unresolved(opts: { ownerId?: string; since: Date; limit: number }): Promise<OffsetOrderJournalEntry[]> {
-    const where = { state: { $in: ['SENT', 'UNKNOWN'] as OffsetJournalState[] }, createdAt: { $gte: opts.since }, ...(opts.ownerId ? { ownerId: opts.ownerId } : {}) };
-    return this.em.fork().find(OffsetOrderJournalEntry, where, { orderBy: { updatedAt: 'ASC', id: 'ASC' }, limit: opts.limit });
+    const where = {
+      state: { $in: ['SENT', 'UNKNOWN'] as OffsetJournalState[] },
+      createdAt: { $gte: opts.since },
+      ...(opts.ownerId ? { ownerId: opts.ownerId } : {}),
+    };
+    return this.em
+      .fork()
+      .find(OffsetOrderJournalEntry, where, { orderBy: { updatedAt: 'ASC', id: 'ASC' }, limit: opts.limit });
   }
 
   /** The journal rows of these Lune orders (one statement), by Lune order id. */
@@ -109,14 +147,21 @@ export class OffsetOrderJournal {
    * A buyer's accepted orders, newest first, after the one with this Lune id; null when that id is
    * not one of the buyer's orders (a bad cursor).
    */
-  async page(ownerId: string, limit: number, afterLuneOrderId: string | null): Promise<OffsetOrderJournalEntry[] | null> {
+  async page(
+    ownerId: string,
+    limit: number,
+    afterLuneOrderId: string | null,
+  ): Promise<OffsetOrderJournalEntry[] | null> {
     const em = this.em.fork();
     const mine = { ownerId, state: 'DONE' as const };
     let where: object = mine;
     if (afterLuneOrderId) {
       const cursor = await em.findOne(OffsetOrderJournalEntry, { ...mine, luneOrderId: afterLuneOrderId });
       if (!cursor) return null;
-      where = { ...mine, $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] };
+      where = {
+        ...mine,
+        $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }],
+      };
     }
     return em.find(OffsetOrderJournalEntry, where, { orderBy: { createdAt: 'DESC', id: 'DESC' }, limit });
   }

@@ -2,7 +2,13 @@
 // account's currency and allocates to bundles (projects come later and are not bundles), so an
 // allocation has no project; fields Lune has not set yet stay null.
 import type { MoneyValue } from '../../source.ts';
-import type { OffsetAllocationView, OffsetOrderStatusView, OffsetOrderTypeView, OffsetOrderView, OffsetQuoteView } from '../source.ts';
+import type {
+  OffsetAllocationView,
+  OffsetOrderStatusView,
+  OffsetOrderTypeView,
+  OffsetOrderView,
+  OffsetQuoteView,
+} from '../source.ts';
 import { LuneOrder, type LuneOrderBundle, type LuneQuote } from './wire.ts';
 
 /** Who placed a Lune order through the marketplace, and with which key (from the journal). */
@@ -83,8 +89,12 @@ export function placedOrderOf(body: unknown, owner: OffsetOwnership, fallback: P
   if (parsed.success) return fromLune.order(parsed.data, owner);
   const raw = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
   const id = typeof raw.id === 'string' && raw.id ? raw.id : fallback.fallbackId;
-  const createdAt = typeof raw.created_at === 'string' && !Number.isNaN(Date.parse(raw.created_at)) ? new Date(raw.created_at) : new Date();
-  const status = typeof raw.status === 'string' && raw.status in STATUS ? STATUS[raw.status as LuneOrder['status']] : 'UNKNOWN';
+  const createdAt =
+    typeof raw.created_at === 'string' && !Number.isNaN(Date.parse(raw.created_at))
+      ? new Date(raw.created_at)
+      : new Date();
+  const status =
+    typeof raw.status === 'string' && raw.status in STATUS ? STATUS[raw.status as LuneOrder['status']] : 'UNKNOWN';
   return {
     id,
     ownerId: owner.ownerId,

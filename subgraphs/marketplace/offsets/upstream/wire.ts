@@ -8,19 +8,40 @@ import { Decimal, dec } from '../../../../lib/decimal.ts';
 
 /** `'^[0-9]+(\.[0-9]+)?$'` strings (openapi), or plain JSON numbers, as Decimal. */
 const decimal = z
-  .union([z.string().trim().regex(/^-?\d+(\.\d+)?$/, 'a decimal string'), z.number().finite()])
+  .union([
+    z
+      .string()
+      .trim()
+      .regex(/^-?\d+(\.\d+)?$/, 'a decimal string'),
+    z.number().finite(),
+  ])
   .transform((v): Decimal => dec(String(v)));
 /** A value Lune sets later in an order's life: null or absent until then. */
 const later = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? null);
 
 /** An enum that may grow: values this layer does not know are `unknown`, never an error. */
 const openEnum = <const T extends readonly [string, ...string[]]>(values: T) =>
-  z.string().transform((v): T[number] | 'unknown' => ((values as readonly string[]).includes(v) ? (v as T[number]) : 'unknown'));
+  z
+    .string()
+    .transform((v): T[number] | 'unknown' =>
+      (values as readonly string[]).includes(v) ? (v as T[number]) : 'unknown',
+    );
 
-const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8601 date-time').transform((s) => new Date(s));
+const timestamp = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8601 date-time')
+  .transform((s) => new Date(s));
 
 /** OrderBase.status. */
-export const LUNE_ORDER_STATUSES = ['received', 'placed', 'paid', 'retiring', 'cancelled', 'complete', 'failed'] as const;
+export const LUNE_ORDER_STATUSES = [
+  'received',
+  'placed',
+  'paid',
+  'retiring',
+  'cancelled',
+  'complete',
+  'failed',
+] as const;
 /** OrderBase.type (an order by estimate is a `quantity` order with an `estimate_id`). */
 export const LUNE_ORDER_TYPES = ['quantity', 'value'] as const;
 
