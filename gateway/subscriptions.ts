@@ -181,7 +181,16 @@ export async function serveWebSockets(
     log.warn({}, 'the ws package is not installed: subscriptions are served over SSE only, not WebSocket');
     return null;
   }
-  const wss = new ws.WebSocketServer({ server, path: '/graphql' });
+  // Upgrades are taken from the HTTP server by hand (not `{ server }`), so the server's own errors (a
+  // port already in use) stay the server's and are not reported a second time as the socket server's.
+  const wss = new ws.WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://gateway').pathname !== '/graphql') {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (client) => wss.emit('connection', client, req));
+  });
   const run = (args: ExecutionArgs) => {
     const { request, params } = args.contextValue as { request: Request; params: SubscribePayload };
     const abort = new AbortController();

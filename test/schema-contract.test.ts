@@ -198,7 +198,7 @@ describe('the schema check', () => {
     expect(report.breaking.filter((f) => f.surface === PUBLIC_SURFACE)).toEqual([]);
     const dropped = finding(report, 'payments', 'Money.currency')!;
     expect(dropped.problems.join('\n')).toMatch(/removed without a release in which it was @deprecated/);
-    expect(dropped.operations).toContain('AppOffsetOrder (app/src/operations.graphql)');
+    expect(dropped.operations).toContain('AppOffsetQuote (app/src/operations.graphql)');
   });
 
   it('removes a field after a release in which it was deprecated naming its replacement', async () => {
