@@ -4,6 +4,7 @@
 // writes the difference to subgraphs/<subgraph>/local/migrations. Needs the PostgreSQL server of
 // ADMIN_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
@@ -27,7 +28,9 @@ await run(`create database ${scratch}`);
 try {
   const url = new URL(admin);
   url.pathname = `/${scratch}`;
-  const { entities } = (await import(join(ROOT, 'subgraphs', name, 'local', 'entities.ts'))) as { entities: object[] };
+  // A subgraph made of modules lists its tables in its own entities.ts; the others in local/.
+  const list = existsSync(join(ROOT, 'subgraphs', name, 'entities.ts')) ? ['entities.ts'] : ['local', 'entities.ts'];
+  const { entities } = (await import(join(ROOT, 'subgraphs', name, ...list))) as { entities: object[] };
   const migrationsPath = join(ROOT, 'subgraphs', name, 'local', 'migrations');
   const db = await openDatabase({ DATABASE_URL: url.toString(), dataDir: '/tmp' }, { name, entities, migrationsPath });
   const result = await db.orm.migrator.create(migrationsPath, false, false, name);

@@ -28,15 +28,25 @@ const open = (dir: string, env: Record<string, string> = {}) =>
 const mode = (path: string) => statSync(path).mode & 0o777;
 
 /** Another process takes the write lock of the file, holds it for `ms`, then lets go. */
-async function holdWriteLock(file: string, ms: number): Promise<{ released: Promise<void> }> {
+/**
+ * Another process holding the write lock of a SQLite file for `ms`; `released` says when it let go
+ * (its clock), so a test can tell a write that waited from one that came late.
+ */
+async function holdWriteLock(file: string, ms: number): Promise<{ released: Promise<number> }> {
   const script = `const { DatabaseSync } = require('node:sqlite');
     const db = new DatabaseSync(${JSON.stringify(file)});
     db.exec('begin immediate');
     console.log('locked');
-    setTimeout(() => { db.exec('commit'); db.close(); }, ${ms});`;
+    setTimeout(() => { db.exec('commit'); db.close(); console.log('released ' + Date.now()); }, ${ms});`;
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
   await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-  return { released: new Promise<void>((resolve) => child.once('exit', () => resolve())) };
+  return {
+    released: new Promise<number>((resolve) =>
+      child.once('exit', () => resolve(Number(/released (\d+)/.exec(out)?.[1]))),
+    ),
+  };
 }
 
 (usingPostgres() ? describe.skip : describe)('SQLite storage', () => {
@@ -70,11 +80,11 @@ async function holdWriteLock(file: string, ms: number): Promise<{ released: Prom
   it('a write waits for a lock another process holds, within the busy timeout', async () => {
     const dir = join(root, 'lock');
     db = await open(dir, { SQLITE_BUSY_TIMEOUT_MS: '10000' });
-    const { released } = await holdWriteLock(join(dir, 'registry.sqlite'), 1000);
-    const started = Date.now();
+    const { released } = await holdWriteLock(join(dir, 'registry.sqlite'), 2000);
     await db.orm.em.getConnection().execute('insert into ledger_entries (id) values (1)');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
-    await released;
+    const written = Date.now();
+    // Written once the other process let go: it waited (a busy error would have thrown at once).
+    expect(written).toBeGreaterThanOrEqual(await released);
     expect(await db.orm.em.getConnection().execute('select count(*) as n from ledger_entries')).toEqual([{ n: 1 }]);
   }, 20_000);
 
