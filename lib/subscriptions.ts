@@ -196,6 +196,40 @@ export function topicEvents(
   };
 }
 
+/**
+ * A subscription's stream over topic changes: listens before `start` (so nothing in between is
+ * missed; a `start` that throws refuses the subscription and stops listening), then yields what
+ * `events` makes of the first value and the changes. Returning the stream (the client went away)
+ * stops listening at once, even while it awaits a change.
+ */
+export async function followTopics<F, T>(
+  changes: AsyncIterableIterator<Message>,
+  start: () => Promise<F>,
+  events: (first: F, changes: AsyncIterableIterator<Message>) => AsyncGenerator<T>,
+): Promise<AsyncGenerator<T>> {
+  let first: F;
+  try {
+    first = await start();
+  } catch (error) {
+    await changes.return?.();
+    throw error;
+  }
+  const stream = (async function* () {
+    try {
+      yield* events(first, changes);
+    } finally {
+      await changes.return?.();
+    }
+  })();
+  const end = stream.return.bind(stream);
+  return Object.assign(stream, {
+    return: async () => {
+      await changes.return?.();
+      return end(undefined);
+    },
+  });
+}
+
 export class SlowConsumerError extends GraphQLError {
   constructor() {
     super('Events were not read fast enough: the stream ended; subscribe again', {

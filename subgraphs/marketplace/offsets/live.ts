@@ -6,7 +6,7 @@
 import { maySee } from '../../../lib/access.ts';
 import { requireViewer } from '../../../lib/auth.ts';
 import { badInput, notFound } from '../../../lib/errors.ts';
-import { subscriptionField, topicEvents } from '../../../lib/subscriptions.ts';
+import { followTopics, subscriptionField, topicEvents } from '../../../lib/subscriptions.ts';
 import type { OffsetOrderStep, SubscriptionResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import type { OffsetProductRun } from './flow/entities.ts';
@@ -102,41 +102,21 @@ async function readRun(ctx: Context, idempotencyKey: string): Promise<OffsetOrde
  * one. Listens before the first read, so nothing that happens in between is missed; a first read
  * that fails (e.g. NOT_FOUND) refuses the subscription before it starts.
  */
-async function progress(
+function progress(
   ctx: Context,
   read: () => Promise<OffsetOrderProgressEvent>,
 ): Promise<AsyncGenerator<OffsetOrderProgressEvent>> {
-  const changes = topicEvents(ctx.live, [OFFSET_ORDERS_TOPIC]);
-  let first: OffsetOrderProgressEvent;
-  try {
-    first = await read();
-  } catch (error) {
-    await changes.return?.();
-    throw error;
-  }
-  const steps = (async function* () {
-    try {
-      let last = first;
-      yield last;
-      if (last.final) return;
-      for await (const _change of changes) {
-        const next = await read();
-        if (next.step === last.step && next.detail === last.detail && next.order?.id === last.order?.id) continue;
-        last = next;
-        yield next;
-        if (next.final) return;
-      }
-    } finally {
-      await changes.return?.();
+  return followTopics(topicEvents(ctx.live, [OFFSET_ORDERS_TOPIC]), read, async function* (first, changes) {
+    let last = first;
+    yield last;
+    if (last.final) return;
+    for await (const _change of changes) {
+      const next = await read();
+      if (next.step === last.step && next.detail === last.detail && next.order?.id === last.order?.id) continue;
+      last = next;
+      yield next;
+      if (next.final) return;
     }
-  })();
-  // Returned while it awaits a change (the client went away): stop listening at once, which ends it.
-  const end = steps.return.bind(steps);
-  return Object.assign(steps, {
-    return: async () => {
-      await changes.return?.();
-      return end(undefined);
-    },
   });
 }
 

@@ -3,7 +3,7 @@
 // its caller's scope (the PaymentTransaction rule) and sends an event when the latest changed.
 import { requireViewer } from '../../../lib/auth.ts';
 import { pageArgs } from '../../../lib/connection.ts';
-import { subscriptionField, topicEvents } from '../../../lib/subscriptions.ts';
+import { followTopics, subscriptionField, topicEvents } from '../../../lib/subscriptions.ts';
 import type { PaymentTransactionStatus, SubscriptionResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import type { PaymentTransactionRecord } from '../source.ts';
@@ -28,17 +28,11 @@ async function read(ctx: Context, orderId: string): Promise<OrderPaymentEvent> {
   return { order: { id: orderId }, payment, status: payment?.status ?? null };
 }
 
-async function updates(ctx: Context, orderId: string) {
-  const changes = topicEvents(ctx.live, [PAYMENTS_TOPIC]);
-  let first: OrderPaymentEvent;
-  try {
-    first = await read(ctx, orderId);
-  } catch (error) {
-    await changes.return?.();
-    throw error;
-  }
-  const events = (async function* () {
-    try {
+function updates(ctx: Context, orderId: string) {
+  return followTopics(
+    topicEvents(ctx.live, [PAYMENTS_TOPIC]),
+    () => read(ctx, orderId),
+    async function* (first, changes) {
       let last = first;
       yield last;
       for await (const change of changes) {
@@ -48,17 +42,8 @@ async function updates(ctx: Context, orderId: string) {
         last = next;
         yield next;
       }
-    } finally {
-      await changes.return?.();
-    }
-  })();
-  const end = events.return.bind(events);
-  return Object.assign(events, {
-    return: async () => {
-      await changes.return?.();
-      return end(undefined);
     },
-  });
+  );
 }
 
 export const paymentSubscriptions: SubscriptionResolvers<Context> = {

@@ -1,9 +1,9 @@
 // Live updates of the registry: `creditRequestUpdated`. A credit request filed or reviewed, and a
 // membership revoked, publish on CREDIT_REQUESTS_TOPIC where they happen; each stream checks its
 // caller's membership again (fresh context) and reads the request with the caller's access.
-import { requireViewer } from '../../../lib/auth.ts';
+import { isAdmin, requireViewer } from '../../../lib/auth.ts';
 import { forbidden } from '../../../lib/errors.ts';
-import { subscriptionField, topicEvents } from '../../../lib/subscriptions.ts';
+import { followTopics, subscriptionField, topicEvents } from '../../../lib/subscriptions.ts';
 import type { SubscriptionResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import type { CreditRequestRecord } from '../source.ts';
@@ -12,20 +12,19 @@ export const CREDIT_REQUESTS_TOPIC = 'registry.credit-requests';
 
 /** Members of the organization and admins follow its requests (the CreditRequest rule's audiences). */
 async function mayFollow(ctx: Context, organizationId: string): Promise<boolean> {
-  return ctx.auth.viewer?.role === 'ADMIN' || ctx.auth.service || (await ctx.memberOf(organizationId));
+  return isAdmin(ctx.auth.viewer) || ctx.auth.service || (await ctx.memberOf(organizationId));
 }
 
 const refused = (organizationId: string) =>
   forbidden(`Only members of organization ${organizationId} follow its credit requests`);
 
-async function updates(ctx: Context, organizationId: string) {
-  const changes = topicEvents(ctx.live, [CREDIT_REQUESTS_TOPIC]);
-  if (!(await mayFollow(ctx.renew(), organizationId))) {
-    await changes.return?.();
-    throw refused(organizationId);
-  }
-  const events = (async function* () {
-    try {
+function updates(ctx: Context, organizationId: string) {
+  return followTopics(
+    topicEvents(ctx.live, [CREDIT_REQUESTS_TOPIC]),
+    async () => {
+      if (!(await mayFollow(ctx.renew(), organizationId))) throw refused(organizationId);
+    },
+    async function* (_first, changes) {
       for await (const change of changes) {
         if (change.organizationId !== organizationId) continue;
         const fresh = ctx.renew();
@@ -38,17 +37,8 @@ async function updates(ctx: Context, organizationId: string) {
         );
         if (creditRequest) yield { creditRequest };
       }
-    } finally {
-      await changes.return?.();
-    }
-  })();
-  const end = events.return.bind(events);
-  return Object.assign(events, {
-    return: async () => {
-      await changes.return?.();
-      return end(undefined);
     },
-  });
+  );
 }
 
 export const registrySubscriptions: SubscriptionResolvers<Context> = {
