@@ -191,7 +191,14 @@ function streamSignal(init: RequestInit, signal: AbortSignal): AbortSignal {
 
 /** Whether a request asks for an event stream (a subscription), which is never read in full. */
 function acceptsEventStream(init: RequestInit): boolean {
-  return new Headers(init.headers).get('accept')?.includes('text/event-stream') ?? false;
+  const given = init.headers;
+  if (!given) return false;
+  let accept: string | null | undefined;
+  if (given instanceof Headers) accept = given.get('accept');
+  else if (Array.isArray(given)) accept = given.find(([name]) => name.toLowerCase() === 'accept')?.[1];
+  // The executor's plain object, read without building a Headers object on every subgraph fetch.
+  else for (const name in given) if (name.toLowerCase() === 'accept') accept = (given as Record<string, string>)[name];
+  return accept?.includes('text/event-stream') ?? false;
 }
 
 export function subgraphHttpTransport(signingKey: SigningKey): Transport {
