@@ -24,9 +24,10 @@ export interface HealthReport {
 /**
  * How much longer than a subgraph's own upstream probes (UPSTREAM_HEALTH_TIMEOUT_MS) the gateway
  * waits for its /health: a subgraph whose upstream hangs answers that the upstream is down, and
- * the subgraph is not taken for down itself.
+ * the subgraph is not taken for down itself. Two seconds: one was too little for a subgraph that
+ * probes its database and its upstream at once on a loaded machine (it was taken for down).
  */
-const GRACE_MS = 1000;
+const GRACE_MS = 2000;
 
 async function probe(name: SubgraphName, graphqlUrl: string, timeoutMs: number): Promise<SubgraphHealth> {
   const url = graphqlUrl.replace(/\/graphql$/, '/health');
