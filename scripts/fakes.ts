@@ -1,4 +1,4 @@
-// Serves the contract fakes of the upstream APIs (test/fakes/) on the default upstream URLs of the
+// Serves the contract fakes of the upstream APIs (fakes/) on the default upstream URLs of the
 // configuration (CO2TRUST_BASE_URL, ICR_BASE_URL, CARBONCLOUD_BASE_URL, OFFSET_ORDERS_BASE_URL),
 // so `<SUBGRAPH>_SOURCE=upstream npm start` works on a fresh clone, and prints the demo users and
 // credentials they accept. Each fake runs on a port the OS picks; a TCP forwarder listens on the
@@ -6,9 +6,9 @@
 import { createConnection, createServer, type Server } from 'node:net';
 import { loadConfigOrExit } from '../lib/process.ts';
 import { DEMO } from '../lib/demo.ts';
-import { FAKE_CO2TRUST_SECRET, startCo2TrustFake } from '../test/fakes/co2trust.ts';
-import { LUNE_ACCOUNTS } from '../test/fakes/lune.ts';
-import type { RunningFake } from '../test/fakes/harness.ts';
+import { FAKE_CO2TRUST_SECRET, startCo2TrustFake } from '../fakes/co2trust.ts';
+import { LUNE_ACCOUNTS } from '../fakes/lune.ts';
+import type { RunningFake } from '../fakes/harness.ts';
 
 type Fake = RunningFake & { env?: Record<string, string> };
 
@@ -52,7 +52,7 @@ try {
     server: await forward(config.CO2TRUST_BASE_URL, co2trust),
   });
   for (const { file, baseUrl } of FAKES) {
-    const mod = (await import(`../test/fakes/${file}.ts`)) as Record<string, () => Promise<Fake>>;
+    const mod = (await import(`../fakes/${file}.ts`)) as Record<string, () => Promise<Fake>>;
     const start = Object.entries(mod).find(([k]) => k.startsWith('start'))?.[1];
     if (!start) continue;
     const fake = await start();

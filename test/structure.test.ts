@@ -66,6 +66,17 @@ describe('import structure', () => {
     expect(crossing('subgraphs/marketplace/offsets', 'subgraphs/marketplace/local')).toEqual([]);
   });
 
+  it('scripts, the contract fakes and the servers import no test code', () => {
+    const filesUnder = (dir: string): string[] =>
+      readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? filesUnder(`${dir}/${e.name}`) : e.name.endsWith('.ts') ? [`${dir}/${e.name}`] : [],
+      );
+    const entries = [...filesUnder('scripts'), ...filesUnder('fakes'), 'gateway/server.ts'];
+    expect(entries.length).toBeGreaterThan(10);
+    const reached = new Set(entries.flatMap((file) => [...closure(file)]));
+    expect([...reached].filter((f) => f.startsWith('test/'))).toEqual([]);
+  });
+
   it('reads the imports it checks', () => {
     expect(importsOf('lib/subgraph.ts')).toEqual(
       expect.arrayContaining(['lib/paths.ts', 'lib/sdl.ts', 'lib/access.ts']),

@@ -12,7 +12,7 @@ import { serveSubgraph, type RunningSubgraph } from '../../lib/subgraph.ts';
 import { entities } from '../../subgraphs/marketplace/entities.ts';
 import { OffsetProductRun } from '../../subgraphs/marketplace/offsets/flow/entities.ts';
 import { MIGRATIONS } from '../../subgraphs/marketplace/server.ts';
-import type { LuneFake } from '../fakes/lune.ts';
+import type { LuneFake } from '../../fakes/lune.ts';
 import { until } from '../marketplace/helpers.ts';
 import { tokenFor } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';

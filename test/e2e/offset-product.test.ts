@@ -3,7 +3,7 @@
 // one payment, and a retry with the same key changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
-import type { LuneFake } from '../fakes/lune.ts';
+import type { LuneFake } from '../../fakes/lune.ts';
 import { MODES, tokenFor } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { gid } from '../support/ids.ts';

@@ -10,7 +10,7 @@ import {
   startIcrFake,
   type IcrCreditRequest,
   type IcrFake,
-} from './icr-strict.ts';
+} from '../../fakes/icr-strict.ts';
 
 const { nordic, harbor, sharedCredit, exAnteCredit, developmentCredit } = ICR_SEED;
 const INVENTORY_FIELDS = [

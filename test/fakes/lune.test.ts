@@ -2,7 +2,14 @@
 // the shapes of each response, authentication, accounts and currencies, idempotency, the nested
 // error envelope, statuses with their nulls, pagination, the certificate and the rate limit.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { LUNE_ACCOUNTS, LUNE_API_KEYS, LUNE_BUNDLES, LUNE_ESTIMATES, startLuneFake, type LuneFake } from './lune.ts';
+import {
+  LUNE_ACCOUNTS,
+  LUNE_API_KEYS,
+  LUNE_BUNDLES,
+  LUNE_ESTIMATES,
+  startLuneFake,
+  type LuneFake,
+} from '../../fakes/lune.ts';
 
 type Json = Record<string, unknown>;
 

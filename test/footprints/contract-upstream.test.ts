@@ -9,7 +9,7 @@ import { serveSubgraph, type RunningSubgraph } from '../../lib/subgraph.ts';
 import { contractViolations } from '../../lib/upstream-contract.ts';
 import { createFootprintsApp } from '../../subgraphs/footprints/server.ts';
 import { toCarbonCloud } from '../../subgraphs/footprints/upstream/mappers.ts';
-import { startCarbonCloudFake, type CarbonCloudFake } from '../fakes/carboncloud.ts';
+import { startCarbonCloudFake, type CarbonCloudFake } from '../../fakes/carboncloud.ts';
 import { freshStorage, testConfig, tokenFor } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';
 import { gid } from '../support/ids.ts';

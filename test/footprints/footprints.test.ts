@@ -9,7 +9,7 @@ import {
   TOKEN_PATH,
   startCarbonCloudFake,
   type CarbonCloudFake,
-} from '../fakes/carboncloud.ts';
+} from '../../fakes/carboncloud.ts';
 import { MODES, freshStorage, testConfig, tokenFor, type Mode } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 

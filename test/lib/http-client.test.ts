@@ -12,7 +12,7 @@ import {
   redact,
   upstreamToGraphQLError,
 } from '../../lib/http-client.ts';
-import { json, startFake, type RunningFake } from '../fakes/harness.ts';
+import { json, startFake, type RunningFake } from '../../fakes/harness.ts';
 import { freePort } from '../support/stack.ts';
 
 function captureLogger() {

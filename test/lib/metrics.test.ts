@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { UpstreamClient } from '../../lib/http-client.ts';
 import { processRegistry, routeNamer } from '../../lib/metrics.ts';
 import { freePort } from '../support/stack.ts';
-import { json, startFake, type RunningFake } from '../fakes/harness.ts';
+import { json, startFake, type RunningFake } from '../../fakes/harness.ts';
 
 const ROUTES = {
   orders: '/orders',

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { ROOT } from '../../lib/paths.ts';
-import { FAKE_CO2TRUST_SECRET } from '../fakes/co2trust.ts';
+import { FAKE_CO2TRUST_SECRET } from '../../fakes/co2trust.ts';
 import { freePort } from '../support/stack.ts';
 
 describe('npm run fakes', () => {

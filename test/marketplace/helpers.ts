@@ -5,7 +5,7 @@ import { DEMO } from '../../lib/demo.ts';
 import type { Config } from '../../lib/config.ts';
 import { serveSubgraph } from '../../lib/subgraph.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
-import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
+import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';
 import { freshStorage, testConfig, tokenFor, type Mode } from '../support/env.ts';
 import { graphql, ok, type GraphQLResponse } from '../support/graphql.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
-import type { LuneFake } from '../fakes/lune.ts';
+import type { LuneFake } from '../../fakes/lune.ts';
 import { MODES, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { localOf } from '../support/ids.ts';

@@ -10,7 +10,7 @@ import { ServiceOutbox } from '../../subgraphs/marketplace/outbox/entities.ts';
 import { OffsetOrder } from '../../subgraphs/marketplace/offsets/local/entities.ts';
 import { OffsetProductRun } from '../../subgraphs/marketplace/offsets/flow/entities.ts';
 import { offsetProductHash, offsetProductRequest } from '../../subgraphs/marketplace/offsets/flow/input.ts';
-import { LUNE_ACCOUNTS, startLuneFake, type LuneFake } from '../fakes/lune.ts';
+import { LUNE_ACCOUNTS, startLuneFake, type LuneFake } from '../../fakes/lune.ts';
 import { TEST_SECRETS } from '../support/env.ts';
 import { gid } from '../support/ids.ts';
 import { data, startMarketplace, until, type Marketplace } from './helpers.ts';

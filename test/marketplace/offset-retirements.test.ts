@@ -10,7 +10,7 @@ import { DEMO } from '../../lib/demo.ts';
 import { ServiceOutbox } from '../../subgraphs/marketplace/outbox/entities.ts';
 import { POOLED_RETIREMENT_BENEFICIARY } from '../../subgraphs/marketplace/outbox/service-messages.ts';
 import { OffsetPoolShare, OffsetRetirementPool } from '../../subgraphs/marketplace/offsets/local/entities.ts';
-import { startFake, type FakeRequest, type RunningFake } from '../fakes/harness.ts';
+import { startFake, type FakeRequest, type RunningFake } from '../../fakes/harness.ts';
 import { TEST_SECRETS } from '../support/env.ts';
 import { gid, localOf } from '../support/ids.ts';
 import { data, pdfText, startMarketplace, until, type Marketplace } from './helpers.ts';

@@ -1,4 +1,4 @@
-// Offset orders in upstream mode against the contract fake of Lune's API (test/fakes/lune.ts,
+// Offset orders in upstream mode against the contract fake of Lune's API (fakes/lune.ts,
 // written from Lune's definition): the wire format both ways, the journal (idempotency per buyer,
 // ownership), errors by `error_code`, and that a write Lune accepted is never reported as failed.
 import { randomUUID } from 'node:crypto';
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { OffsetOrderJournalEntry } from '../../subgraphs/marketplace/offsets/upstream/entities.ts';
-import { LUNE_ACCOUNTS, LUNE_API_KEYS, luneError, startLuneFake, type LuneFake } from '../fakes/lune.ts';
+import { LUNE_ACCOUNTS, LUNE_API_KEYS, luneError, startLuneFake, type LuneFake } from '../../fakes/lune.ts';
 import { tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { gid, localOf } from '../support/ids.ts';

@@ -3,7 +3,7 @@
 // played by a small stand-in GraphQL server that counts deliveries.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
-import { startFake, type FakeRequest, type RunningFake } from '../fakes/harness.ts';
+import { startFake, type FakeRequest, type RunningFake } from '../../fakes/harness.ts';
 import { createPaymentsApp } from '../../subgraphs/payments/server.ts';
 import { TEST_SECRETS } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';

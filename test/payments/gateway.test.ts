@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { DEMO_PAYMENTS, demoPaymentTransactions } from '../../subgraphs/payments/local/seed.ts';
-import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
+import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';
 import { MODES, TEST_SECRETS } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { gid, localOf } from '../support/ids.ts';

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { checkHealth } from '../../gateway/health.ts';
 import { createPaymentsApp } from '../../subgraphs/payments/server.ts';
-import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
+import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';
 import { testConfig } from '../support/env.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 

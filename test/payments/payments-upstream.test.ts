@@ -6,7 +6,7 @@ import { DEMO } from '../../lib/demo.ts';
 import { DEMO_PAYMENTS } from '../../subgraphs/payments/local/seed.ts';
 import { createPaymentsApp } from '../../subgraphs/payments/server.ts';
 import { toCo2Trust } from '../../subgraphs/payments/upstream/mappers.ts';
-import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
+import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';
 import { tokenFor } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';

@@ -9,7 +9,7 @@ import {
   demoTransfers,
 } from '../../subgraphs/payments/local/seed.ts';
 import { createPaymentsApp, type PaymentsApp } from '../../subgraphs/payments/server.ts';
-import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
+import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';
 import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { localOf } from '../support/ids.ts';

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { checkHealth } from '../../gateway/health.ts';
 import { createPaymentsApp } from '../../subgraphs/payments/server.ts';
-import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
+import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';
 import { testConfig } from '../support/env.ts';
 import { startFreezeProxy, type FreezeProxy } from '../support/freeze-proxy.ts';
 import { graphql } from '../support/graphql.ts';

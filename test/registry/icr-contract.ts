@@ -1,6 +1,6 @@
 // The ICR document (../shared/seeds/001_e64f4de24ea2d133.txt) as a checklist: the six routes,
 // their query parameters, body fields and headers. A call outside it is an invented one.
-import type { RecordedCall } from '../fakes/harness.ts';
+import type { RecordedCall } from '../../fakes/harness.ts';
 
 const ID = '[^/]+';
 const ACTION = '(transfer|retire|transfer_retire|cancel)';

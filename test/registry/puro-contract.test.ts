@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { createRegistryApp } from '../../subgraphs/registry/server.ts';
-import { startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
-import { FAKE_ICR_TOKEN, startIcrDemoFake, type IcrFake } from '../fakes/icr-demo.ts';
+import { startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';
+import { FAKE_ICR_TOKEN, startIcrDemoFake, type IcrFake } from '../../fakes/icr-demo.ts';
 import { tokenFor } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';

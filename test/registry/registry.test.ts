@@ -5,8 +5,13 @@ import { entities } from '../../subgraphs/registry/local/entities.ts';
 import { demoCredits, demoOffsetCredits, demoRetirementIds } from '../../subgraphs/registry/local/seed.ts';
 import { ledgerTotals } from '../../subgraphs/registry/local/source.ts';
 import { MIGRATIONS, createRegistryApp } from '../../subgraphs/registry/server.ts';
-import { startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
-import { FAKE_ICR_TOKEN, icrLedgerTotals, startIcrDemoFake as startIcrFake, type IcrFake } from '../fakes/icr-demo.ts';
+import { startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';
+import {
+  FAKE_ICR_TOKEN,
+  icrLedgerTotals,
+  startIcrDemoFake as startIcrFake,
+  type IcrFake,
+} from '../../fakes/icr-demo.ts';
 import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { gid, localOf } from '../support/ids.ts';

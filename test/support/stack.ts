@@ -7,9 +7,9 @@ import { SUBGRAPHS, type Config, type SubgraphName } from '../../lib/config.ts';
 import { serveSubgraph, type RequestContext, type RunningSubgraph, type SubgraphApp } from '../../lib/subgraph.ts';
 import { serveGateway, type RunningGateway } from '../../gateway/server.ts';
 import { PortInUseError } from '../../lib/http-server.ts';
-import { startCo2TrustFake, FAKE_CO2TRUST_SECRET } from '../fakes/co2trust.ts';
-import type { RunningFake } from '../fakes/harness.ts';
-import { LUNE_ACCOUNTS } from '../fakes/lune.ts';
+import { startCo2TrustFake, FAKE_CO2TRUST_SECRET } from '../../fakes/co2trust.ts';
+import type { RunningFake } from '../../fakes/harness.ts';
+import { LUNE_ACCOUNTS } from '../../fakes/lune.ts';
 import { freshStorage, testConfig, type Mode } from './env.ts';
 
 type Factory = (config: Config) => Promise<SubgraphApp<RequestContext>>;

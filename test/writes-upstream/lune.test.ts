@@ -12,8 +12,8 @@ import { OffsetOrderJournalEntry } from '../../subgraphs/marketplace/offsets/ups
 import { OffsetOrderJournal } from '../../subgraphs/marketplace/offsets/upstream/journal.ts';
 import { resolveOpenOutcomes } from '../../subgraphs/marketplace/offsets/upstream/source.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
-import { startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
-import { LUNE_ACCOUNTS, startLuneFake, type LuneFake } from '../fakes/lune.ts';
+import { startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';
+import { LUNE_ACCOUNTS, startLuneFake, type LuneFake } from '../../fakes/lune.ts';
 import { tokenFor } from '../support/env.ts';
 import { graphql, ok, type GraphQLResponse } from '../support/graphql.ts';
 import { localOf } from '../support/ids.ts';

@@ -11,7 +11,7 @@ import { dec } from '../../lib/decimal.ts';
 import { createMarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { DEMO_PAYMENTS } from '../../subgraphs/payments/local/seed.ts';
 import { createPaymentsApp } from '../../subgraphs/payments/server.ts';
-import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../fakes/co2trust.ts';
+import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';
 import { TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { seeded, startFaultProxy, type FaultKind, type FaultProxy } from '../support/fault-proxy.ts';
 import { codes, graphql, ok, type GraphQLResponse } from '../support/graphql.ts';

@@ -3,8 +3,8 @@
 // leaves a body or filter out, the fake follows the choices documented in
 // subgraphs/marketplace/upstream/client.ts.
 import { randomUUID } from 'node:crypto';
-import { dec, minorUnits, type Decimal } from '../../lib/decimal.ts';
-import { toCo2Trust } from '../../subgraphs/marketplace/upstream/mappers.ts';
+import { dec, minorUnits, type Decimal } from '../lib/decimal.ts';
+import { toCo2Trust } from '../subgraphs/marketplace/upstream/mappers.ts';
 import {
   demoBundleOrders,
   demoImpactPartners,
@@ -15,13 +15,13 @@ import {
   demoSuppliers,
   demoTraders,
   demoUsers,
-} from '../../subgraphs/marketplace/local/seed.ts';
+} from '../subgraphs/marketplace/local/seed.ts';
 import type {
   MailingListEntryRecord,
   OrderRecord,
   ProductRecord,
   UserRecord,
-} from '../../subgraphs/marketplace/source.ts';
+} from '../subgraphs/marketplace/source.ts';
 import { json, problem, type FakeReply, type FakeRequest, type FakeRoute } from './harness.ts';
 import type { Co2TrustState } from './co2trust.ts';
 

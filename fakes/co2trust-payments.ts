@@ -2,17 +2,17 @@
 // ../shared/seeds/000_7aa04813252c030c.txt. Serves the payments demo data set; where the seed is
 // silent it follows the assumptions written in subgraphs/payments/upstream/client.ts.
 import { randomUUID } from 'node:crypto';
-import { dec } from '../../lib/decimal.ts';
-import type { UserRecord } from '../../subgraphs/marketplace/source.ts';
-import { demoBankAccounts, demoPaymentTransactions, demoTransfers } from '../../subgraphs/payments/local/seed.ts';
+import { dec } from '../lib/decimal.ts';
+import type { UserRecord } from '../subgraphs/marketplace/source.ts';
+import { demoBankAccounts, demoPaymentTransactions, demoTransfers } from '../subgraphs/payments/local/seed.ts';
 import type {
   BankAccountRecord,
   PaymentTransactionRecord,
   PaymentVolumeRecord,
   TransferRecord,
-} from '../../subgraphs/payments/source.ts';
-import { toCo2Trust } from '../../subgraphs/payments/upstream/mappers.ts';
-import { bicValid, ibanChecksumValid, normalizeIban } from '../../subgraphs/payments/validation.ts';
+} from '../subgraphs/payments/source.ts';
+import { toCo2Trust } from '../subgraphs/payments/upstream/mappers.ts';
+import { bicValid, ibanChecksumValid, normalizeIban } from '../subgraphs/payments/validation.ts';
 import { paged } from './co2trust-core.ts';
 import { json, problem, type FakeReply, type FakeRequest, type FakeRoute } from './harness.ts';
 

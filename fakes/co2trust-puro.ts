@@ -1,12 +1,12 @@
 // Contract fake of the CO2Trust Puro.earth integration (/puro/*), from the Puro section of
 // ../shared/seeds/000_7aa04813252c030c.txt. Public endpoints; serves the registry's demo
 // Puro inventory, retirements and credit types.
-import { demoCreditTypes, demoPuroInventory, demoRetirements } from '../../subgraphs/registry/local/seed.ts';
-import type { PuroInventoryItemWire } from '../../subgraphs/registry/upstream/client.ts';
-import { toPuro } from '../../subgraphs/registry/upstream/mappers.ts';
+import { demoCreditTypes, demoPuroInventory, demoRetirements } from '../subgraphs/registry/local/seed.ts';
+import type { PuroInventoryItemWire } from '../subgraphs/registry/upstream/client.ts';
+import { toPuro } from '../subgraphs/registry/upstream/mappers.ts';
 import { json, problem, type FakeRequest, type FakeRoute } from './harness.ts';
 import type { Co2TrustState } from './co2trust.ts';
-import type { UserRecord } from '../../subgraphs/marketplace/source.ts';
+import type { UserRecord } from '../subgraphs/marketplace/source.ts';
 
 export function puroState() {
   return {

@@ -88,7 +88,7 @@
 //   limit is 429 without a body and without headers (the definition documents none).
 // - Anything not in the definition (other paths or methods) is 404 without a body.
 import { randomBytes } from 'node:crypto';
-import { Decimal, dec } from '../../lib/decimal.ts';
+import { Decimal, dec } from '../lib/decimal.ts';
 import { startFake, type FakeReply, type FakeRequest, type FakeRoute, type RunningFake } from './harness.ts';
 
 export type LuneCurrency = 'USD' | 'EUR';

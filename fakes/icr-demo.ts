@@ -7,7 +7,7 @@ import {
   demoCredits,
   demoOrganizations,
   demoProjects,
-} from '../../subgraphs/registry/local/seed.ts';
+} from '../subgraphs/registry/local/seed.ts';
 import {
   startIcrFake,
   type IcrCredit,

@@ -3,7 +3,7 @@
 // enforces the bearer token and the x-request-id header on every API call, and serves the
 // footprints demo data set.
 import { randomUUID } from 'node:crypto';
-import { ValidationErrors } from '../../lib/errors.ts';
+import { ValidationErrors } from '../lib/errors.ts';
 import {
   demoBaselines,
   demoFootprints,
@@ -13,22 +13,22 @@ import {
   demoResoldProducts,
   demoSupplierLinks,
   demoSupplierPeriods,
-} from '../../subgraphs/footprints/local/seed.ts';
-import { checkSupplierPeriods, currentPeriod } from '../../subgraphs/footprints/rules.ts';
+} from '../subgraphs/footprints/local/seed.ts';
+import { checkSupplierPeriods, currentPeriod } from '../subgraphs/footprints/rules.ts';
 import type {
   FootprintRecord,
   LinkedProductStatus,
   ProductSupplierRecord,
   ResoldProductRecord,
-} from '../../subgraphs/footprints/source.ts';
+} from '../subgraphs/footprints/source.ts';
 import {
   CARBONCLOUD_ROUTES as R,
   CARBONCLOUD_SCHEMAS,
   type CarbonCloudProduct,
   type CarbonCloudProductBody,
   type CarbonCloudSupplierPeriod,
-} from '../../subgraphs/footprints/upstream/client.ts';
-import { fromCarbonCloud, toCarbonCloud } from '../../subgraphs/footprints/upstream/mappers.ts';
+} from '../subgraphs/footprints/upstream/client.ts';
+import { fromCarbonCloud, toCarbonCloud } from '../subgraphs/footprints/upstream/mappers.ts';
 import {
   json,
   problem,

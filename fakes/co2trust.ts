@@ -1,6 +1,6 @@
 // Contract fake of the whole CO2Trust API: core services, payment services and the Puro
 // integration, as one upstream on one loopback port (as the real API is one host).
-import type { UserRecord } from '../../subgraphs/marketplace/source.ts';
+import type { UserRecord } from '../subgraphs/marketplace/source.ts';
 import { coreRoutes, coreState } from './co2trust-core.ts';
 import { paymentsRoutes, paymentsState } from './co2trust-payments.ts';
 import { puroRoutes, puroState } from './co2trust-puro.ts';
