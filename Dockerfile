@@ -14,6 +14,7 @@ COPY schema ./schema
 COPY lib ./lib
 COPY gateway ./gateway
 COPY subgraphs ./subgraphs
+COPY upstreams ./upstreams
 COPY scripts ./scripts
 RUN node scripts/build.ts
 
@@ -33,6 +34,7 @@ COPY schema ./schema
 COPY lib ./lib
 COPY gateway ./gateway
 COPY subgraphs ./subgraphs
+COPY upstreams ./upstreams
 COPY scripts/role scripts/migrate.ts ./scripts/
 USER node
 EXPOSE 4000 4001 4002 4003 4004

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema, parse, validate } from 'graphql';
 import { signToken } from '../lib/auth.ts';
-import type { Config } from '../lib/config.ts';
+import type { StackConfig as Config } from '../subgraphs/index.ts';
 import { DEMO } from '../lib/demo.ts';
 import { ROOT } from '../lib/paths.ts';
 

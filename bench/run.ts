@@ -23,7 +23,7 @@
 // `--profile` writes a V8 CPU profile of each named process into bench/profiles/ (open it in Chrome
 // DevTools, or summarise it with `node bench/profile-summary.ts <file>`).
 import { loadavg } from 'node:os';
-import { SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
+import { SUBGRAPHS, type SubgraphName } from '../subgraphs/index.ts';
 import { SERVER_NODE_FLAGS, ensureServersBuilt } from '../scripts/build.ts';
 import { measure, median, type BenchRequest, type Measured } from './load.ts';
 import {

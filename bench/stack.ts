@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { SUBGRAPHS, type Config, type SubgraphName } from '../lib/config.ts';
+import { SUBGRAPHS, type StackConfig as Config, type SubgraphName } from '../subgraphs/index.ts';
 import { ROOT } from '../lib/paths.ts';
 import { SERVER_ENV, serverFile } from '../scripts/build.ts';
 
@@ -102,8 +102,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
   if (!database) delete env.DATABASE_URL;
   // The loader writes secrets.json once before the processes start (as npm start does).
-  const { loadConfig } = await import('../lib/config.ts');
-  const config = loadConfig(env);
+  const { loadStackConfig } = await import('../subgraphs/index.ts');
+  const config = loadStackConfig(env);
   const key = config.gatewaySigningKeys[0]!;
 
   const processes = new Map<string, ChildProcess>();

@@ -1,13 +1,13 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { composeServices, compositionHasErrors } from '@theguild/federation-composition';
 import { Kind, print, visit, type DirectiveDefinitionNode, type DocumentNode } from 'graphql';
-import { SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
-import { ROOT } from '../lib/paths.ts';
-import { subgraphTypeDefs } from '../lib/sdl.ts';
+import type { SubgraphAddress } from '../lib/config.ts';
+import type { SubgraphSchemas } from '../lib/sdl.ts';
 
-/** The URL written into the supergraph; the gateway overrides it from config at run time. */
-export const defaultSubgraphUrl = (_name: SubgraphName, i: number) => `http://127.0.0.1:${4001 + i}/graphql`;
+/**
+ * The URL written into the supergraph, on the subgraph's default port: the gateway reads the
+ * subgraphs and their default ports from it, and overrides the URL from its configuration.
+ */
+export const defaultSubgraphUrl = (subgraph: SubgraphAddress) => `http://127.0.0.1:${subgraph.port}/graphql`;
 
 export interface Composed {
   supergraphSdl: string;
@@ -37,13 +37,15 @@ export function rootDescriptionErrors(subgraphs: { name: string; typeDefs: Docum
   return errors;
 }
 
-/** Build-time composition of the four subgraphs; throws with every composition error. */
-export function composeSupergraph(): Composed {
-  const present = SUBGRAPHS.filter((name) => existsSync(join(ROOT, 'subgraphs', name, 'schema.graphql')));
-  const services = present.map((name) => ({
-    name,
-    typeDefs: subgraphTypeDefs(name),
-    url: defaultSubgraphUrl(name, SUBGRAPHS.indexOf(name)),
+/**
+ * Build-time composition of the subgraphs (subgraphs/index.ts, given by the caller: the gateway
+ * imports no subgraph module); throws with every composition error.
+ */
+export function composeSupergraph(subgraphs: readonly SubgraphAddress[], schemas: SubgraphSchemas): Composed {
+  const services = subgraphs.map((subgraph) => ({
+    name: subgraph.name,
+    typeDefs: schemas.typeDefs(subgraph.name),
+    url: defaultSubgraphUrl(subgraph),
   }));
   const rootErrors = rootDescriptionErrors(services);
   if (rootErrors.length) throw new Error(`Composition failed:\n${rootErrors.map((e) => `  ${e}`).join('\n')}`);

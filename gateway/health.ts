@@ -1,4 +1,4 @@
-import { SUBGRAPHS, type Config, type SubgraphName } from '../lib/config.ts';
+import type { Config } from '../lib/config.ts';
 import type { RecentViolation } from '../lib/upstream-contract.ts';
 
 export interface SubgraphHealth {
@@ -18,7 +18,7 @@ export interface HealthReport {
   status: 'up' | 'down';
   /** Names of the parts that are down; empty when all are up. */
   down: string[];
-  subgraphs: Record<SubgraphName, SubgraphHealth>;
+  subgraphs: Record<string, SubgraphHealth>;
 }
 
 /**
@@ -29,7 +29,7 @@ export interface HealthReport {
  */
 const GRACE_MS = 2000;
 
-async function probe(name: SubgraphName, graphqlUrl: string, timeoutMs: number): Promise<SubgraphHealth> {
+async function probe(name: string, graphqlUrl: string, timeoutMs: number): Promise<SubgraphHealth> {
   const url = graphqlUrl.replace(/\/graphql$/, '/health');
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
@@ -60,9 +60,9 @@ async function probe(name: SubgraphName, graphqlUrl: string, timeoutMs: number):
 export async function checkHealth(config: Config): Promise<HealthReport> {
   const timeoutMs = config.UPSTREAM_HEALTH_TIMEOUT_MS + GRACE_MS;
   const results = await Promise.all(
-    SUBGRAPHS.map(async (name) => [name, await probe(name, config.urlOf(name), timeoutMs)] as const),
+    config.subgraphs.map(async (name) => [name, await probe(name, config.urlOf(name), timeoutMs)] as const),
   );
-  const subgraphs = Object.fromEntries(results) as Record<SubgraphName, SubgraphHealth>;
+  const subgraphs = Object.fromEntries(results) as Record<string, SubgraphHealth>;
   const down: string[] = [];
   for (const [name, h] of results) {
     const upstreamsDown = Object.entries(h.upstreams ?? {}).filter(([, s]) => s === 'down');

@@ -5,11 +5,17 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { createGatewayRuntime, Logger, type GatewayPlugin, type LogWriter } from '@graphql-hive/gateway-runtime';
+import {
+  createGatewayRuntime,
+  Logger,
+  type GatewayConfigContext,
+  type GatewayPlugin,
+  type LogWriter,
+} from '@graphql-hive/gateway-runtime';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { maskError as yogaMaskError } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
-import { SUBGRAPHS, type Config } from '../lib/config.ts';
+import { loadConfig, type Config, type SubgraphAddress } from '../lib/config.ts';
 import { createLogger, scrubForLog, type Logger as PinoLogger } from '../lib/logger.ts';
 import { createServerRegistry } from '../lib/metrics.ts';
 import { gatewayMetricsPlugin } from './metrics.ts';
@@ -46,10 +52,28 @@ const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 /** Headers a client may send that subgraphs need: identity, backend key, tracing. */
 const FORWARDED_HEADERS = ['authorization', 'x-backend-secret-key', 'x-request-id'];
 
+const readSupergraph = () => readFileSync(join(ROOT, 'schema', 'supergraph.graphql'), 'utf8');
+
+/**
+ * The subgraphs the checked-in supergraph composes, each with the port of the URL the composition
+ * wrote (its manifest's default port): the gateway knows the subgraphs from the supergraph alone,
+ * and `<NAME>_URL` / `<NAME>_PORT` say where each one runs.
+ */
+export function supergraphSubgraphs(sdl = readSupergraph()): SubgraphAddress[] {
+  return [...sdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]*)"\)/g)].map(([, name, url]) => ({
+    name: name!,
+    port: Number(new URL(url!).port),
+  }));
+}
+
+/** The gateway's configuration: the shared variables and where each subgraph of the supergraph runs. */
+export const loadGatewayConfig = (env: NodeJS.ProcessEnv = process.env): Config =>
+  loadConfig(env, supergraphSubgraphs());
+
 /** The checked-in supergraph with each subgraph's URL taken from the configuration. */
-export function loadSupergraph(config: Config): string {
-  let sdl = readFileSync(join(ROOT, 'schema', 'supergraph.graphql'), 'utf8');
-  for (const name of SUBGRAPHS) {
+export function loadSupergraph(config: Pick<Config, 'urlOf'>): string {
+  let sdl = readSupergraph();
+  for (const { name } of supergraphSubgraphs(sdl)) {
     sdl = sdl.replace(new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`), `$1${config.urlOf(name)}$2`);
   }
   return sdl;
@@ -86,6 +110,125 @@ function runtimeLogger(log: PinoLogger, level: Config['LOG_LEVEL']): Logger {
   return new Logger({ level: level === 'silent' ? false : level === 'fatal' ? 'error' : level, writers: [writer] });
 }
 
+/** GET /health (every subgraph's and database's status) and GET / (API information and links). */
+function systemRoutes(config: Config): GatewayPlugin {
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      if (request.method !== 'GET') return;
+      if (url.pathname === '/health') {
+        const report = await checkHealth(config);
+        endResponse(fetchAPI.Response.json(report, { status: report.status === 'up' ? 200 : 503 }));
+      } else if (url.pathname === '/') {
+        endResponse(
+          fetchAPI.Response.json({
+            name: 'carbon-federation',
+            description: 'One GraphQL API over the carbon market: marketplace, payments, registry and footprints.',
+            version: VERSION,
+            links: {
+              graphql: `${url.origin}/graphql`,
+              landingPage: `${url.origin}/graphql`,
+              // The offset page: a product's year offset end to end, followed live.
+              offsetPage: `${url.origin}/app/`,
+              health: `${url.origin}/health`,
+            },
+            subgraphs: config.subgraphs,
+          }),
+        );
+      }
+    },
+  };
+}
+
+/** What the gateway's plugins share: its parts built once per gateway. */
+interface GatewayParts {
+  config: Config;
+  supergraph: string;
+  documentCache: ReturnType<typeof createDocumentCache>;
+  metrics: ReturnType<typeof createServerRegistry>;
+  streams: ReturnType<typeof subscriptionStreams>;
+  clients: ReturnType<typeof clientIdentities>;
+  tools: ReturnType<typeof trustedTools>;
+  persisted: ReturnType<typeof persistedOperations>;
+  responses: ReturnType<typeof responseStoreOf>;
+  production: boolean;
+  openTelemetry?: typeof useOpenTelemetry;
+  observers: GatewayPlugin[];
+}
+
+/** The gateway's plugins, in the order they run. */
+function gatewayPlugins(ctx: GatewayConfigContext, parts: GatewayParts): GatewayPlugin[] {
+  const { config, supergraph, documentCache, metrics, streams, clients, tools, persisted, responses } = parts;
+  const { production, openTelemetry, observers } = parts;
+  return [
+    clients.plugin,
+    gatewayMetricsPlugin(ctx.log, metrics, clients.of),
+    streams.plugin,
+    deprecatedFieldUsage(metrics, clients.of),
+    // Nulls propagated across subgraph fetches as the spec asks (answers with errors only).
+    specNullPropagation(),
+    // A write's idempotency key given by the layer and warnings about an accepted write reach the client.
+    forwardedExtensions(),
+    // Traces (only when tracing is on): the request, its plan and each subgraph fetch, with traceparent to the subgraphs.
+    ...(openTelemetry ? [openTelemetry({ ...ctx, traces: true })] : []),
+    // Brotli, gzip or deflate as the client weighs them, with Vary; compressed request bodies.
+    compression,
+    varyOnOrigin(config),
+    systemRoutes(config),
+    certificateProxy(config),
+    // The offset page at /app, and its development-only sign-in.
+    developmentSignIn(config),
+    appRoutes(),
+    bodyLimit(config.GATEWAY_MAX_BODY_BYTES),
+    boundedParserCache(documentCache),
+    queryLimits(limitsOf(config)),
+    checkScalarLiterals,
+    refuseUnsupportedOperations(),
+    // The response cache keeps PRIVATE answers per verified caller.
+    ...(responses ? [verifiedCaller(config.jwtSecret), responseCache(responses, cacheHintsOf(supergraph))] : []),
+    requestErrorStatus,
+    persisted.plugin,
+    executedResultsKeepData,
+    allowedMethods,
+    tools.plugin,
+    ...(production ? [noSchemaSuggestions] : []),
+    ...observers,
+  ];
+}
+
+/** Automatic persisted queries: in memory, or in Redis shared by every replica when REDIS_URL is set. */
+function persistedOperationsOf(
+  config: Config,
+  log: PinoLogger,
+  trusted: ReturnType<typeof trustedDocumentsOf>,
+  tools: ReturnType<typeof trustedTools>,
+) {
+  return persistedOperations({
+    maxEntries: config.GATEWAY_APQ_ENTRIES,
+    maxBytes: config.GATEWAY_APQ_BYTES,
+    shared: config.REDIS_URL
+      ? redisPersistedStore(
+          config.REDIS_URL,
+          { ttlSeconds: config.GATEWAY_APQ_TTL_SECONDS, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS },
+          log,
+        )
+      : undefined,
+    trusted: trusted?.for,
+    admits: tools.admits,
+  });
+}
+
+/** Answers of queries with @cacheControl hints (see response-cache.ts): Redis, memory, or off with 0 entries. */
+function responseStoreOf(config: Config, log: PinoLogger) {
+  return config.REDIS_URL
+    ? redisResponseStore(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, log)
+    : config.GATEWAY_RESPONSE_CACHE_ENTRIES > 0
+      ? memoryResponseStore({
+          maxEntries: config.GATEWAY_RESPONSE_CACHE_ENTRIES,
+          maxBytes: config.GATEWAY_RESPONSE_CACHE_BYTES,
+        }).store
+      : undefined;
+}
+
 /**
  * `openTelemetry`: the tracing plugin, given (and loaded) only when tracing is on. `observers`:
  * plugins added after the gateway's own (tests watch query plans with them).
@@ -118,53 +261,21 @@ export function createGateway(
     serviceToken: config.serviceToken,
     refusal: noIntrospection,
   });
-  const persisted = persistedOperations({
-    maxEntries: config.GATEWAY_APQ_ENTRIES,
-    maxBytes: config.GATEWAY_APQ_BYTES,
-    shared: config.REDIS_URL
-      ? redisPersistedStore(
-          config.REDIS_URL,
-          { ttlSeconds: config.GATEWAY_APQ_TTL_SECONDS, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS },
-          log,
-        )
-      : undefined,
-    trusted: trusted?.for,
-    admits: tools.admits,
-  });
-  // Answers of queries with @cacheControl hints (see response-cache.ts); off with 0 entries.
-  const responses = config.REDIS_URL
-    ? redisResponseStore(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, log)
-    : config.GATEWAY_RESPONSE_CACHE_ENTRIES > 0
-      ? memoryResponseStore({
-          maxEntries: config.GATEWAY_RESPONSE_CACHE_ENTRIES,
-          maxBytes: config.GATEWAY_RESPONSE_CACHE_BYTES,
-        }).store
-      : undefined;
-
-  const systemRoutes: GatewayPlugin = {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
-      if (request.method !== 'GET') return;
-      if (url.pathname === '/health') {
-        const report = await checkHealth(config);
-        endResponse(fetchAPI.Response.json(report, { status: report.status === 'up' ? 200 : 503 }));
-      } else if (url.pathname === '/') {
-        endResponse(
-          fetchAPI.Response.json({
-            name: 'carbon-federation',
-            description: 'One GraphQL API over the carbon market: marketplace, payments, registry and footprints.',
-            version: VERSION,
-            links: {
-              graphql: `${url.origin}/graphql`,
-              landingPage: `${url.origin}/graphql`,
-              // The offset page: a product's year offset end to end, followed live.
-              offsetPage: `${url.origin}/app/`,
-              health: `${url.origin}/health`,
-            },
-            subgraphs: SUBGRAPHS,
-          }),
-        );
-      }
-    },
+  const persisted = persistedOperationsOf(config, log, trusted, tools);
+  const responses = responseStoreOf(config, log);
+  const parts: GatewayParts = {
+    config,
+    supergraph,
+    documentCache,
+    metrics,
+    streams,
+    clients,
+    tools,
+    persisted,
+    responses,
+    production,
+    openTelemetry,
+    observers,
   };
 
   const runtime = createGatewayRuntime<CallerContext>({
@@ -197,40 +308,7 @@ export function createGateway(
         ...publicOriginHeaders(config, request),
       }),
     },
-    plugins: (ctx) => [
-      clients.plugin,
-      gatewayMetricsPlugin(ctx.log, metrics, clients.of),
-      streams.plugin,
-      deprecatedFieldUsage(metrics, clients.of),
-      // Nulls propagated across subgraph fetches as the spec asks (answers with errors only).
-      specNullPropagation(),
-      // A write's idempotency key given by the layer and warnings about an accepted write reach the client.
-      forwardedExtensions(),
-      // Traces (only when tracing is on): the request, its plan and each subgraph fetch, with traceparent to the subgraphs.
-      ...(openTelemetry ? [openTelemetry({ ...ctx, traces: true })] : []),
-      // Brotli, gzip or deflate as the client weighs them, with Vary; compressed request bodies.
-      compression,
-      varyOnOrigin(config),
-      systemRoutes,
-      certificateProxy(config),
-      // The offset page at /app, and its development-only sign-in.
-      developmentSignIn(config),
-      appRoutes(),
-      bodyLimit(config.GATEWAY_MAX_BODY_BYTES),
-      boundedParserCache(documentCache),
-      queryLimits(limitsOf(config)),
-      checkScalarLiterals,
-      refuseUnsupportedOperations(),
-      // The response cache keeps PRIVATE answers per verified caller.
-      ...(responses ? [verifiedCaller(config.jwtSecret), responseCache(responses, cacheHintsOf(supergraph))] : []),
-      requestErrorStatus,
-      persisted.plugin,
-      executedResultsKeepData,
-      allowedMethods,
-      tools.plugin,
-      ...(production ? [noSchemaSuggestions] : []),
-      ...observers,
-    ],
+    plugins: (ctx) => gatewayPlugins(ctx, parts),
   });
   return { runtime, log, documentCache, persisted, responses, streams };
 }
@@ -429,7 +507,7 @@ query Overview {
 
 if (import.meta.main) {
   const { loadConfigOrExit, orExit, stopOnSignals } = await import('../lib/process.ts');
-  const config = await loadConfigOrExit();
+  const config = await loadConfigOrExit(() => loadGatewayConfig());
   await startTelemetry('gateway');
   const gateway = await orExit(() => serveGateway(config));
   stopOnSignals(async () => {

@@ -61,7 +61,7 @@ export function definePolicy<Records>(policy: { [T in keyof Records]?: TypeAcces
 /** The caller as a rule sees it, with the organization memberships of the subgraph that knows them. */
 export interface AccessContext {
   auth: AuthState;
-  /** Whether the viewer is a member of an organization (the registry's memberships); absent: no one is. */
+  /** Whether the viewer is a member of an organization (memberships the subgraph owning organizations keeps); absent: no one is. */
   memberOf?(organizationId: string): Promise<boolean>;
 }
 

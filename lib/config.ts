@@ -2,27 +2,26 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DEMO } from './demo.ts';
 import { parseSigningKeys, type SigningKey } from './signature.ts';
 
-export const SUBGRAPHS = ['marketplace', 'payments', 'registry', 'footprints'] as const;
-export type SubgraphName = (typeof SUBGRAPHS)[number];
+// The variables every process shares. Each subgraph and upstream declares its own in its manifest
+// (subgraphs/<name>/manifest.ts, upstreams/<name>.ts), parsed with `configOf`; lib/ names none.
+
 export type SourceMode = 'local' | 'upstream';
 
-const DEFAULT_PORTS: Record<SubgraphName, number> = {
-  marketplace: 4001,
-  payments: 4002,
-  registry: 4003,
-  footprints: 4004,
+/** The kinds of value a variable holds, for the shared schema and the manifests' own. */
+export const variable = {
+  port: z.coerce.number().int().min(0).max(65535),
+  url: z.url({ protocol: /^https?$/ }),
+  bool: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+  mode: z.enum(['local', 'upstream']),
+  secret: z.string().min(32, 'must be at least 32 characters'),
+  /** A whole number of at least `min` (milliseconds, counts, sizes). */
+  int: (min: number) => z.coerce.number().int().min(min),
 };
+const { port, url, bool, secret } = variable;
 
-const port = z.coerce.number().int().min(0).max(65535);
-const url = z.url({ protocol: /^https?$/ });
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-const mode = z.enum(['local', 'upstream']);
-const secret = z.string().min(32, 'must be at least 32 characters');
-
-/** Every environment variable the processes read; `.env.example` documents each one. */
+/** The shared variables the processes read; `.env.example` documents each one. */
 const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().default('127.0.0.1'),
@@ -33,14 +32,6 @@ const schema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
 
   GATEWAY_PORT: port.default(4000),
-  MARKETPLACE_PORT: port.default(DEFAULT_PORTS.marketplace),
-  PAYMENTS_PORT: port.default(DEFAULT_PORTS.payments),
-  REGISTRY_PORT: port.default(DEFAULT_PORTS.registry),
-  FOOTPRINTS_PORT: port.default(DEFAULT_PORTS.footprints),
-  MARKETPLACE_URL: url.optional(),
-  PAYMENTS_URL: url.optional(),
-  REGISTRY_URL: url.optional(),
-  FOOTPRINTS_URL: url.optional(),
   GATEWAY_DEDUPLICATE_INFLIGHT: bool.default(true),
   GATEWAY_MAX_DEPTH: z.coerce.number().int().min(1).default(15),
   /** Largest request body a subgraph reads; a larger one is answered 413. */
@@ -103,15 +94,10 @@ const schema = z.object({
   /** Memory those answers may take (2 bytes per character of their JSON). */
   GATEWAY_RESPONSE_CACHE_BYTES: z.coerce.number().int().min(0).default(32_000_000),
 
-  MARKETPLACE_SOURCE: mode.default('local'),
-  PAYMENTS_SOURCE: mode.default('local'),
-  REGISTRY_SOURCE: mode.default('local'),
-  FOOTPRINTS_SOURCE: mode.default('local'),
-
   JWT_SECRET: secret.optional(),
   JWT_TTL_SECONDS: z.coerce.number().int().min(60).default(3600),
   BACKEND_SECRET_KEY: secret.optional(),
-  /** Shared secret trusted services use to call service-only mutations (e.g. recording payments). */
+  /** Shared secret trusted services use to call service-only mutations (e.g. recording a payment). */
   SERVICE_TOKEN: secret.optional(),
   /**
    * Keys the gateway signs its subgraph requests with, `kid:secret` separated by commas (secrets of
@@ -130,14 +116,6 @@ const schema = z.object({
     }, 'must be kid:secret pairs separated by commas, each secret at least 32 characters')
     .optional(),
 
-  /** How often the marketplace retries delivering payment records to payments (first retry delay; backoff doubles). */
-  PAYMENT_OUTBOX_INTERVAL_MS: z.coerce.number().int().min(10).default(2_000),
-  /** Service outbox messages one delivery lane (one per target subgraph) claims at a time. */
-  SERVICE_OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
-  /** Service outbox calls one delivery lane has in flight at most. */
-  SERVICE_OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(16),
-  /** Service outbox messages one call carries at most when a backlog is drained (1: one per call). */
-  SERVICE_OUTBOX_MESSAGES_PER_CALL: z.coerce.number().int().min(1).max(100).default(20),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
   UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   UPSTREAM_BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(5),
@@ -148,42 +126,58 @@ const schema = z.object({
   UPSTREAM_HEALTH_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
   /** How long an answer outside an upstream's contract keeps its subgraph's /health `degraded`. */
   UPSTREAM_CONTRACT_WINDOW_MS: z.coerce.number().int().min(0).default(300_000),
-
-  CO2TRUST_BASE_URL: url.default('http://127.0.0.1:5101'),
-  CO2TRUST_BACKEND_SECRET_KEY: z.string().optional(),
-  /** By-id lookups (GET /{resource}/{id}) in flight at once per batch. */
-  CO2TRUST_BY_ID_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
-  OFFSET_ORDERS_BASE_URL: url.default('http://127.0.0.1:5102'),
-  OFFSET_ORDERS_API_KEY: z.string().optional(),
-  /** Currency of the offset-orders (Lune) account: Lune prices every quote and order in it. */
-  OFFSET_ORDERS_ACCOUNT_CURRENCY: z
-    .string()
-    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR')
-    .default('EUR'),
-  /** Lune client account to act for (sent as the Lune-Account header); unset: the API key's own account. */
-  OFFSET_ORDERS_ACCOUNT_ID: z.string().min(1).optional(),
-  /** Smallest local offset order or quote, in grams (default 1 kg); a smaller one is a BELOW_MINIMUM user error. */
-  OFFSET_MINIMUM_ORDER_GRAMS: z.coerce.number().int().min(1).default(1_000),
-  /** How often the marketplace resumes product offsets left between two steps (a crash, an outage); a run untouched this long is resumed. */
-  OFFSET_FLOW_RESUME_INTERVAL_MS: z.coerce.number().int().min(10).default(5_000),
-  /** Public origin of the marketplace (e.g. https://api.example.com) for the offset certificate links it signs; default: the request's host. */
-  MARKETPLACE_PUBLIC_URL: url.optional(),
-  ICR_BASE_URL: url.default('http://127.0.0.1:5103'),
-  ICR_API_VERSION: z.string().default('2023-06-16'),
-  ICR_API_TOKEN: z.string().optional(),
-  /** Registry organization holding the marketplace's offset inventory, which offset orders retire from. */
-  REGISTRY_OFFSET_ORGANIZATION_ID: z.string().min(1).default(DEMO.organizations.marketplaceOffsets),
-  CARBONCLOUD_BASE_URL: url.default('http://127.0.0.1:5104'),
-  CARBONCLOUD_TOKEN_URL: url.default('http://127.0.0.1:5104/realms/prod/protocol/openid-connect/token'),
-  CARBONCLOUD_CLIENT_ID: z.string().default('carboncloud'),
-  CARBONCLOUD_USERNAME: z.string().optional(),
-  CARBONCLOUD_PASSWORD: z.string().optional(),
 });
 
 export type Env = z.infer<typeof schema>;
 
-/** Names of every environment variable read by the processes. */
+/** Names of the shared variables; the manifests list the others (`variablesOf`). */
 export const ENV_VARIABLES = Object.keys(schema.shape);
+
+/** What a process needs to know of a subgraph to reach it: its name and default port. */
+export interface SubgraphAddress {
+  name: string;
+  port: number;
+}
+
+/**
+ * An upstream API, declared once by its own module: its name in health reports and errors, the
+ * names its documents give it, and the variables its clients read.
+ */
+export interface UpstreamManifest<V extends z.ZodObject = z.ZodObject> {
+  name: string;
+  names: readonly string[];
+  variables: V;
+}
+
+/**
+ * A subgraph, declared by its folder (`subgraphs/<name>/manifest.ts`, which imports no server
+ * code): its name and default port, the variables it reads beyond the shared ones (those of its
+ * upstreams included), its upstreams, its database, and whether it answers `node`/`nodes`.
+ */
+export interface SubgraphManifest<V extends z.ZodObject = z.ZodObject> extends SubgraphAddress {
+  variables: V;
+  upstreams: readonly UpstreamManifest[];
+  /** The subgraph that owns the `Node` interface and answers `node`/`nodes` for every entity type. */
+  ownsNode?: boolean;
+  /** Its own database: the entity classes (loaded on demand) and the PostgreSQL migrations' folder. */
+  database?: { entities(): Promise<readonly object[]>; migrations: string };
+}
+
+/** The prefix of a subgraph's own variables: `ORDER_BOOK` for `order-book`. */
+export const variablePrefix = (name: string) => name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+
+/** A subgraph's generic variables: `<NAME>_PORT` (default: its own port), `<NAME>_URL`, `<NAME>_SOURCE`. */
+export function subgraphVariables({ name, port: defaultPort }: SubgraphAddress): z.ZodObject {
+  const prefix = variablePrefix(name);
+  return z.object({
+    [`${prefix}_PORT`]: port.default(defaultPort),
+    [`${prefix}_URL`]: url.optional(),
+    [`${prefix}_SOURCE`]: variable.mode.default('local'),
+  });
+}
+
+/** Names of the variables a schema reads. */
+export const variablesOf = (schema: z.ZodObject): string[] => Object.keys(schema.shape);
 
 export interface Config extends Env {
   jwtSecret: string;
@@ -192,33 +186,55 @@ export interface Config extends Env {
   /** The gateway's signing keys: the first signs, all are accepted. */
   gatewaySigningKeys: SigningKey[];
   dataDir: string;
-  sourceOf(name: SubgraphName): SourceMode;
-  portOf(name: SubgraphName): number;
-  urlOf(name: SubgraphName): string;
+  /** The subgraphs of the stack, in their order. */
+  subgraphs: readonly string[];
+  sourceOf(name: string): SourceMode;
+  portOf(name: string): number;
+  urlOf(name: string): string;
 }
 
 export class ConfigError extends Error {}
 
-/** Reads and validates the environment once; the message names every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** A component's slice of the environment, validated; the message names every bad variable. */
+export function configOf<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
   const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/**
+ * Reads and validates the environment once: the shared variables, each subgraph's generic ones,
+ * and `own` (a component's slice, e.g. a subgraph manifest's variables) in one pass, so the
+ * message names every bad variable.
+ */
+export function loadConfig<O extends z.ZodObject = z.ZodObject<Record<never, never>>>(
+  env: NodeJS.ProcessEnv = process.env,
+  subgraphs: readonly SubgraphAddress[] = [],
+  own?: O,
+): Config & z.output<O> {
+  const generic = subgraphs.map((s) => subgraphVariables(s).shape);
+  const all = schema.extend(Object.assign({}, ...generic, own?.shape) as z.ZodRawShape);
+  const e = configOf(all, env) as Env & Record<string, unknown>;
   const dataDir = resolve(e.DATA_DIR);
   const secrets = resolveSecrets(e, dataDir);
-  const upper = (n: SubgraphName) => n.toUpperCase() as Uppercase<SubgraphName>;
-  const portOf = (n: SubgraphName) => e[`${upper(n)}_PORT`];
+  const names = subgraphs.map((s) => s.name);
+  const known = (name: string) => {
+    if (!names.includes(name)) throw new Error(`no subgraph named "${name}" in this configuration`);
+    return variablePrefix(name);
+  };
+  const portOf = (name: string) => e[`${known(name)}_PORT`] as number;
   return {
     ...e,
     ...secrets,
     dataDir,
-    sourceOf: (n) => e[`${upper(n)}_SOURCE`],
+    subgraphs: names,
+    sourceOf: (name) => e[`${known(name)}_SOURCE`] as SourceMode,
     portOf,
-    urlOf: (n) => e[`${upper(n)}_URL`] ?? `http://${e.HOST}:${portOf(n)}/graphql`,
-  };
+    urlOf: (name) => (e[`${known(name)}_URL`] as string | undefined) ?? `http://${e.HOST}:${portOf(name)}/graphql`,
+  } as Config & z.output<O>;
 }
 
 /**

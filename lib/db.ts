@@ -5,7 +5,7 @@ import { MikroORM, type Options } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Pool } from 'pg';
-import type { Config, SubgraphName } from './config.ts';
+import type { Config } from './config.ts';
 import { watchDatabasePool } from './metrics.ts';
 import { traceSqlStatement } from './telemetry.ts';
 
@@ -52,22 +52,17 @@ export function describeDatabaseUrl(url: string): string {
 }
 
 export interface OpenDatabaseOptions {
-  name: SubgraphName;
+  name: string;
   entities: readonly object[];
   /** Folder of the versioned PostgreSQL migrations of this subgraph. */
   migrationsPath: string;
 }
 
-/**
- * Opens a subgraph's own database: one SQLite file under DATA_DIR (schema created on first start),
- * or one PostgreSQL schema per subgraph when DATABASE_URL is set (versioned migrations applied).
- */
-export async function openDatabase(
-  config: Pick<Config, 'DATABASE_URL' | 'dataDir'> & Partial<Pick<Config, 'SQLITE_BUSY_TIMEOUT_MS'>>,
-  opts: OpenDatabaseOptions,
-): Promise<Database> {
-  const queries = new QueryCounter();
-  const common: Partial<Options> = {
+type DatabaseConfig = Pick<Config, 'DATABASE_URL' | 'dataDir'> & Partial<Pick<Config, 'SQLITE_BUSY_TIMEOUT_MS'>>;
+
+/** MikroORM's options both databases share: the entities, the statement counter and the migrations. */
+function commonOptions(config: DatabaseConfig, opts: OpenDatabaseOptions, queries: QueryCounter): Partial<Options> {
+  return {
     entities: opts.entities as Options['entities'],
     allowGlobalContext: false,
     forceUtcTimezone: true,
@@ -86,6 +81,68 @@ export async function openDatabase(
       emit: 'ts',
     },
   };
+}
+
+/** The subgraph's PostgreSQL schema, its migrations applied (one replica at a time). */
+async function openPostgres(url: string, opts: OpenDatabaseOptions, common: Partial<Options>): Promise<MikroORM> {
+  const [{ PostgreSqlDriver }, { Migrator }] = await Promise.all([
+    import('@mikro-orm/postgresql'),
+    import('@mikro-orm/migrations'),
+  ]);
+  const orm = await MikroORM.init({
+    ...common,
+    extensions: [Migrator],
+    driver: PostgreSqlDriver,
+    clientUrl: url,
+    schema: opts.name,
+    pool: { min: 0, max: 10 },
+  } as Options);
+  // Replicas starting at once would race to create the schema and its migrations table: one
+  // migrates while the others wait on a lock of the database (released with the transaction).
+  await (orm.em.fork() as EntityManager).transactional(async (em) => {
+    await em.execute('select pg_advisory_xact_lock(hashtext(?))', [`carbon-federation migrations ${opts.name}`]);
+    await orm.em.getConnection().execute(`create schema if not exists "${opts.name}"`);
+    await orm.migrator.up();
+  });
+  watchDatabasePool(
+    opts.name,
+    await (
+      orm.em.getConnection() as unknown as {
+        getNativeClient(): Promise<{ totalCount: number; idleCount: number; waitingCount: number }>;
+      }
+    ).getNativeClient(),
+  );
+  return orm;
+}
+
+/** The subgraph's SQLite file (0600) in WAL mode, its schema created or updated from the entities. */
+async function openSqlite(location: string, config: DatabaseConfig, common: Partial<Options>): Promise<MikroORM> {
+  const [{ SqliteImmediateDriver }, { Migrator }] = await Promise.all([
+    import('./sqlite-driver.ts'),
+    import('@mikro-orm/migrations'),
+  ]);
+  const orm = await MikroORM.init({
+    ...common,
+    extensions: [Migrator],
+    // Write transactions take the write lock when they begin, so the busy timeout applies to every write.
+    driver: SqliteImmediateDriver,
+    dbName: location,
+    // better-sqlite3's own busy handler: a write waits this long for a lock held elsewhere.
+    driverOptions: { timeout: config.SQLITE_BUSY_TIMEOUT_MS ?? 5_000 },
+  } as Options);
+  // Stored in the file, so it holds for every later connection: readers never block the writer.
+  await orm.em.getConnection().execute('pragma journal_mode = wal');
+  await orm.schema.update();
+  return orm;
+}
+
+/**
+ * Opens a subgraph's own database: one SQLite file under DATA_DIR (schema created on first start),
+ * or one PostgreSQL schema per subgraph when DATABASE_URL is set (versioned migrations applied).
+ */
+export async function openDatabase(config: DatabaseConfig, opts: OpenDatabaseOptions): Promise<Database> {
+  const queries = new QueryCounter();
+  const common = commonOptions(config, opts, queries);
   const pg = config.DATABASE_URL;
   let orm: MikroORM;
   let location: string;
@@ -95,51 +152,10 @@ export async function openDatabase(
     // second copy of MikroORM and Kysely from node_modules (about 8 MB of idle memory).
     if (pg) {
       location = `${describeDatabaseUrl(pg)} schema ${opts.name}`;
-      const [{ PostgreSqlDriver }, { Migrator }] = await Promise.all([
-        import('@mikro-orm/postgresql'),
-        import('@mikro-orm/migrations'),
-      ]);
-      orm = await MikroORM.init({
-        ...common,
-        extensions: [Migrator],
-        driver: PostgreSqlDriver,
-        clientUrl: pg,
-        schema: opts.name,
-        pool: { min: 0, max: 10 },
-      } as Options);
-      // Replicas starting at once would race to create the schema and its migrations table: one
-      // migrates while the others wait on a lock of the database (released with the transaction).
-      await (orm.em.fork() as EntityManager).transactional(async (em) => {
-        await em.execute('select pg_advisory_xact_lock(hashtext(?))', [`carbon-federation migrations ${opts.name}`]);
-        await orm.em.getConnection().execute(`create schema if not exists "${opts.name}"`);
-        await orm.migrator.up();
-      });
-      watchDatabasePool(
-        opts.name,
-        await (
-          orm.em.getConnection() as unknown as {
-            getNativeClient(): Promise<{ totalCount: number; idleCount: number; waitingCount: number }>;
-          }
-        ).getNativeClient(),
-      );
+      orm = await openPostgres(pg, opts, common);
     } else {
       location = createPrivateFile(config.dataDir, `${opts.name}.sqlite`);
-      const [{ SqliteImmediateDriver }, { Migrator }] = await Promise.all([
-        import('./sqlite-driver.ts'),
-        import('@mikro-orm/migrations'),
-      ]);
-      orm = await MikroORM.init({
-        ...common,
-        extensions: [Migrator],
-        // Write transactions take the write lock when they begin, so the busy timeout applies to every write.
-        driver: SqliteImmediateDriver,
-        dbName: location,
-        // better-sqlite3's own busy handler: a write waits this long for a lock held elsewhere.
-        driverOptions: { timeout: config.SQLITE_BUSY_TIMEOUT_MS ?? 5_000 },
-      } as Options);
-      // Stored in the file, so it holds for every later connection: readers never block the writer.
-      await orm.em.getConnection().execute('pragma journal_mode = wal');
-      await orm.schema.update();
+      orm = await openSqlite(location, config, common);
     }
   } catch (error) {
     const where = pg ? describeDatabaseUrl(pg) : join(config.dataDir, `${opts.name}.sqlite`);
@@ -149,6 +165,17 @@ export async function openDatabase(
         : String(error);
     throw new DatabaseUnavailableError(`${opts.name}: cannot open database at ${where}: ${redactUrls(reason)}`);
   }
+  return databaseOf(orm, pg, location, opts.name, queries);
+}
+
+/** The Database over an opened ORM: counted reads, per-subgraph table names, ping and close. */
+async function databaseOf(
+  orm: MikroORM,
+  pg: string | undefined,
+  location: string,
+  name: string,
+  queries: QueryCounter,
+): Promise<Database> {
   const select = pg ? postgresSelect((await orm.em.getConnection().getNativeClient()) as Pool) : sqliteSelect(location);
   return {
     orm,
@@ -160,7 +187,7 @@ export async function openDatabase(
       traceSqlStatement(pg ? 'postgresql' : 'sqlite', sql);
       return select(sql, params) as never;
     },
-    table: (name) => (pg ? `"${opts.name}"."${name}"` : `"${name}"`),
+    table: (table) => (pg ? `"${name}"."${table}"` : `"${table}"`),
     fork: () => orm.em.fork() as EntityManager,
     async ping() {
       try {

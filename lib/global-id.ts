@@ -20,17 +20,14 @@ import {
 } from 'graphql';
 import type { AuthState } from './auth.ts';
 import { callService, type ServiceEndpoint } from './service-call.ts';
-import type { SubgraphName } from './config.ts';
 import { badInput } from './errors.ts';
 
-/** The subgraph that owns the `Node` interface and answers `node`/`nodes`. */
-export const NODE_OWNER: SubgraphName = 'registry';
 /** Most ids `nodes(ids:)` takes at once. */
 export const MAX_NODE_IDS = 100;
 
 /** Every entity type (`@key`) of the supergraph and the subgraph that answers its references. */
 export interface EntityCatalogue {
-  owners: ReadonlyMap<string, SubgraphName>;
+  owners: ReadonlyMap<string, string>;
 }
 
 export function toGlobalId(type: string, localId: string): string {
@@ -61,9 +58,9 @@ export function toLocalId(value: string, catalogue: EntityCatalogue, expected: s
 }
 
 /** Entity types by subgraph SDL, each with the subgraph answering it (its root query field, else the first). */
-export function entityCatalogue(sdls: [SubgraphName, DocumentNode][]): EntityCatalogue {
-  const owners = new Map<string, SubgraphName>();
-  const queried = new Map<string, SubgraphName>();
+export function entityCatalogue(sdls: [string, DocumentNode][]): EntityCatalogue {
+  const owners = new Map<string, string>();
+  const queried = new Map<string, string>();
   for (const [name, doc] of sdls) {
     for (const def of doc.definitions) {
       if (
@@ -268,14 +265,14 @@ export async function resolveNodes(
   ctx: NodeContext,
   catalogue: EntityCatalogue,
   owner: {
-    endpoint(name: SubgraphName): ServiceEndpoint;
+    endpoint(name: string): ServiceEndpoint;
     resolveHere(ref: NodeRef): Promise<unknown> | unknown | undefined;
   },
 ): Promise<unknown[]> {
   if (ids.length > MAX_NODE_IDS) throw badInput(`"ids" takes at most ${MAX_NODE_IDS} ids`, 'ids');
   const field = (index: number) => (single ? '"id"' : `"ids.${index}"`);
   const answers: unknown[] = ids.map(() => null);
-  const bySubgraph = new Map<SubgraphName, { index: number; ref: NodeRef }[]>();
+  const bySubgraph = new Map<string, { index: number; ref: NodeRef }[]>();
   const here: Promise<void>[] = [];
   ids.forEach((id, index) => {
     const parsed = parseGlobalId(id, catalogue);

@@ -82,7 +82,7 @@ export class UpstreamUnreachableError extends Error {
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export interface UpstreamClientOptions {
-  /** Short name used in errors and logs, e.g. "co2trust". */
+  /** Short name used in errors and logs (the upstream's name, or a part of it: `<name>-auth`). */
   name: string;
   baseUrl: string;
   timeoutMs: number;
@@ -409,7 +409,8 @@ export function upstreamToGraphQLError(error: unknown): GraphQLError | null {
   }
 }
 
-type ResilienceConfig = Pick<
+/** The shared settings every upstream client takes. */
+export type ResilienceConfig = Pick<
   Config,
   'UPSTREAM_TIMEOUT_MS' | 'UPSTREAM_RETRIES' | 'UPSTREAM_BREAKER_THRESHOLD' | 'UPSTREAM_BREAKER_HALF_OPEN_MS'
 >;

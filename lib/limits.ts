@@ -15,7 +15,7 @@ export const MAX_MASS_GRAMS = 10n ** 15n;
 
 /**
  * A spend (in major units) up to which no order can buy more than MAX_MASS_TONNES at a price of at
- * least one unit per tonne. An upstream that prices on its own (offset orders by value) is asked
+ * least one unit per tonne. An upstream that prices on its own (orders placed by value) is asked
  * for a quote, which creates nothing, before an order above it, and the quoted mass is checked.
  */
 export const MAX_SPEND_WITHOUT_MASS_CHECK = MAX_MASS_TONNES;

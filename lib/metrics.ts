@@ -1,6 +1,6 @@
-// Prometheus metrics. Each server (the gateway, each subgraph) has its own registry for its
+// Prometheus metrics. Each server (the gateway, each subgraph) has its own set of metrics for its
 // GraphQL traffic and the Node process metrics; upstream calls and circuit breakers are counted in
-// one process-wide registry that a subgraph's /metrics adds to its own. Labels never carry ids,
+// one process-wide set that a subgraph's /metrics adds to its own. Labels never carry ids,
 // emails or tokens: operation names, error codes, upstream and route-table names, statuses.
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { CircuitState } from 'cockatiel';
@@ -112,12 +112,12 @@ export function routeNamer(table: RouteTable | undefined): (path: string) => str
   };
 }
 
-/** A server's own registry with the default Node process metrics (CPU, memory, event loop, GC). */
+/** A server's own set of metrics with the default Node process metrics (CPU, memory, event loop, GC). */
 export function createServerRegistry(service: string): Registry {
-  const registry = new Registry();
-  registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry });
-  return registry;
+  const metrics = new Registry();
+  metrics.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: metrics });
+  return metrics;
 }
 
 /**
@@ -125,7 +125,7 @@ export function createServerRegistry(service: string): Registry {
  * queue's depth and oldest age from one SQL query). `help` names each gauge.
  */
 export function gaugesOnScrape<N extends string>(
-  registry: Registry,
+  metrics: Registry,
   help: Record<N, string>,
   read: () => Promise<Record<N, number>>,
 ): void {
@@ -139,7 +139,7 @@ export function gaugesOnScrape<N extends string>(
     new Gauge({
       name,
       help: help[name],
-      registers: [registry],
+      registers: [metrics],
       async collect() {
         this.set((await once())[name] ?? Number.NaN);
       },
@@ -155,25 +155,25 @@ function errorCodes(errors: readonly { extensions?: Record<string, unknown> }[] 
 }
 
 /** Requests, errors by code and latency of a subgraph's GraphQL operations, by operation name. */
-export function subgraphMetricsPlugin<C extends BaseContext>(registry: Registry): ApolloServerPlugin<C> {
+export function subgraphMetricsPlugin<C extends BaseContext>(metrics: Registry): ApolloServerPlugin<C> {
   const requests = new Counter({
     name: 'subgraph_requests_total',
     help: 'GraphQL operations a subgraph answered, by operation name and type',
     labelNames: ['operationName', 'operationType'] as const,
-    registers: [registry],
+    registers: [metrics],
   });
   const errors = new Counter({
     name: 'subgraph_errors_total',
     help: 'GraphQL errors a subgraph answered, by operation name and error code',
     labelNames: ['operationName', 'operationType', 'code'] as const,
-    registers: [registry],
+    registers: [metrics],
   });
   const duration = new Histogram({
     name: 'subgraph_request_duration_seconds',
     help: 'Time a subgraph took to answer a GraphQL operation',
     labelNames: ['operationName', 'operationType'] as const,
     buckets: LATENCY_BUCKETS,
-    registers: [registry],
+    registers: [metrics],
   });
   return {
     async requestDidStart() {

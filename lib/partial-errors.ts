@@ -18,7 +18,7 @@ function pathOf(path: Path | undefined): (string | number)[] {
 
 /**
  * Records that one part of the list at `path` failed: `message` says which (never an upstream's
- * text), `extensions` name it (e.g. `{ upstream: 'icr', organizationId }`); `code` is the failure's.
+ * text), `extensions` name it (e.g. `{ upstream: '<name>', organizationId }`); `code` is the failure's.
  */
 export function reportPartialFailure(
   context: object,

@@ -2,7 +2,7 @@
 // with one message naming the bad variables), exit with one line when its port is taken, and stop
 // cleanly on SIGTERM and Ctrl-C.
 import { existsSync } from 'node:fs';
-import { ConfigError, SUBGRAPHS, loadConfig, type Config } from './config.ts';
+import { ConfigError, loadConfig, variablePrefix, type Config } from './config.ts';
 import { DatabaseUnavailableError } from './db.ts';
 import { PortInUseError, setShutdownTimeout } from './http-server.ts';
 
@@ -33,15 +33,11 @@ export function restartDelay(restarts: number, first: number, max: number): numb
 
 /** The variable that sets a port of the stack, for messages. */
 export function portVariable(config: Config, port: number): string | undefined {
-  return ['GATEWAY_PORT', ...SUBGRAPHS.map((n) => `${n.toUpperCase()}_PORT`)].find(
+  return ['GATEWAY_PORT', ...config.subgraphs.map((n) => `${variablePrefix(n)}_PORT`)].find(
     (name) => config[name as keyof Config] === port,
   );
 }
 
-/**
- * Reads the configuration of a process and applies its process-wide parts: the graceful-stop
- * bound of its servers, and a taken port ending the process with one line and EXIT_CANNOT_START.
- */
 /**
  * `.env` in the working directory, when there is one: its variables fill what the environment does
  * not set (a variable already set wins), for every process started from the project folder.
@@ -50,9 +46,14 @@ export function loadDotEnv(file = '.env'): void {
   if (existsSync(file)) process.loadEnvFile(file);
 }
 
-export async function loadConfigOrExit(): Promise<Config> {
+/**
+ * Reads the configuration of a process (`load`: the shared one by default) and applies its
+ * process-wide parts: the graceful-stop bound of its servers, and a taken port ending the process
+ * with one line and EXIT_CANNOT_START.
+ */
+export async function loadConfigOrExit<C extends Config = Config>(load: () => C = () => loadConfig() as C): Promise<C> {
   loadDotEnv();
-  const config = await orExit(() => loadConfig());
+  const config = await orExit(load);
   setShutdownTimeout(config.SHUTDOWN_TIMEOUT_MS);
   // A monitor leaves every other uncaught error to Node's default report.
   process.on('uncaughtExceptionMonitor', (error) => {

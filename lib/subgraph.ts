@@ -17,9 +17,10 @@ import {
 } from 'graphql';
 import { enforceAccess, type AccessPolicy } from './access.ts';
 import { authenticateRequest, enforceAuthDirectives, type AuthState } from './auth.ts';
-import type { Config, SubgraphName } from './config.ts';
+import type { z } from 'zod';
+import { loadConfig, type Config, type SubgraphAddress, type SubgraphManifest } from './config.ts';
 import { signatureVerifier } from './signature.ts';
-import { NODE_OWNER, resolveNodes, withGlobalIds } from './global-id.ts';
+import { resolveNodes, withGlobalIds } from './global-id.ts';
 import { formatError } from './errors.ts';
 import { partialFailuresPlugin } from './partial-errors.ts';
 import { refuseNulCharacters } from './limits.ts';
@@ -28,17 +29,17 @@ import { upstreamToGraphQLError } from './http-client.ts';
 import { closeServer, listen } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { operationSpanPlugin, startTelemetry, stopTelemetry, tracedHandler } from './telemetry.ts';
+import type { Registry } from 'prom-client';
 import {
   METRICS_CONTENT_TYPE,
   createServerRegistry,
   metricsText,
   processRegistry,
   subgraphMetricsPlugin,
-  type Registry,
 } from './metrics.ts';
 import type { RecentViolation } from './upstream-contract.ts';
 import { ROOT } from './paths.ts';
-import { entities, ownSdl, subgraphStringLimits, subgraphTypeDefs } from './sdl.ts';
+import { ownSdl, type SubgraphSchemas } from './sdl.ts';
 import {
   SubscriptionServer,
   requestParams,
@@ -90,7 +91,9 @@ export interface HealthReport {
 type RouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => Promise<void>;
 
 export interface SubgraphApp<C extends RequestContext> {
-  name: SubgraphName;
+  name: string;
+  /** The SDLs of the stack's subgraphs (subgraphs/index.ts): this one's, and the entity types of all. */
+  schemas: SubgraphSchemas;
   /** The codegen-typed resolver map of the subgraph. */
   resolvers: object;
   /** Who may see each object type and field of the subgraph (its policy.ts): applied on every path. */
@@ -102,8 +105,8 @@ export interface SubgraphApp<C extends RequestContext> {
   routes?: Record<string, RouteHandler>;
   /** `Type.field` ID fields named after an entity that may hold another type's id: answered as they are. */
   localIdFields?: ReadonlySet<string>;
-  /** Registers the app's own metrics (e.g. a queue depth read on scrape) on its /metrics registry. */
-  metrics?(registry: Registry): void;
+  /** Registers the app's own metrics (e.g. a queue depth read on scrape) with those of its /metrics. */
+  metrics?(metrics: Registry): void;
   close(): Promise<void>;
 }
 
@@ -128,54 +131,71 @@ export function subgraphSchema(
   app: SubgraphApp<RequestContext>,
   config: Pick<Config, 'serviceToken' | 'urlOf' | 'UPSTREAM_TIMEOUT_MS'>,
 ): GraphQLSchema {
-  const resolvers = { ...(app.resolvers as GraphQLResolverMap<RequestContext>) };
-  const catalogue = entities();
-  let policy = app.policy;
+  const { schemas } = app;
+  const catalogue = schemas.entities();
   // The finished schema, which `node` reads entity types from once requests arrive.
   const finished: { schema?: GraphQLSchema } = {};
-  if (app.name === NODE_OWNER) {
-    const defined = new Set(
-      parse(ownSdl(app.name)).definitions.flatMap((d) => ('name' in d && d.name ? [d.name.value] : [])),
-    );
-    const stubs = [...catalogue.owners].filter(([type]) => !defined.has(type));
-    policy = { ...Object.fromEntries(stubs.map(([type, owner]) => [type, { reference: owner }])), ...policy };
-    const endpoint = (name: SubgraphName) => ({
-      url: config.urlOf(name),
-      serviceToken: config.serviceToken,
-      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-    });
-    const nodes = (ids: readonly string[], single: boolean, ctx: RequestContext, info: unknown) =>
-      resolveNodes(ids, single, ctx, catalogue, {
-        endpoint,
-        // A type this subgraph owns is read here by its reference resolver, as `_entities` would.
-        resolveHere: (ref) => {
-          if (catalogue.owners.get(ref.__typename) !== app.name) return undefined;
-          const type = finished.schema!.getType(ref.__typename) as Entity | undefined;
-          const resolveReference = type?.extensions.apollo?.subgraph?.resolveReference;
-          return resolveReference ? resolveReference(ref, ctx, info) : undefined;
-        },
-      });
-    resolvers.Query = {
-      ...(resolvers.Query as Record<string, GraphQLFieldResolver<unknown, RequestContext>>),
-      node: async (_root: unknown, { id }: { id: string }, ctx: RequestContext, info: unknown) => {
-        const [answer] = await nodes([id], true, ctx, info);
-        if (answer instanceof GraphQLError) throw answer;
-        return answer;
-      },
-      nodes: (_root: unknown, { ids }: { ids: string[] }, ctx: RequestContext, info: unknown) =>
-        nodes(ids, false, ctx, info),
-    };
-    resolvers.Node = { __resolveType: (ref: { __typename: string }) => ref.__typename };
-  }
+  const ownsNode = app.name === schemas.nodeOwner;
+  const resolvers = ownsNode
+    ? withNodeFields(app, config, () => finished.schema!)
+    : { ...(app.resolvers as GraphQLResolverMap<RequestContext>) };
+  const policy = ownsNode ? withStubOwners(app) : app.policy;
   const built = buildSubgraphSchema([
-    { typeDefs: subgraphTypeDefs(app.name), resolvers: resolvers as GraphQLResolverMap<unknown> },
+    { typeDefs: schemas.typeDefs(app.name), resolvers: resolvers as GraphQLResolverMap<unknown> },
   ]);
   // Lengths are checked outermost: on the ids as the client sent them, before they are decoded.
   finished.schema = withStringLimits(
     enforceAccess(withGlobalIds(built, catalogue, app.localIdFields), policy),
-    subgraphStringLimits(app.name),
+    schemas.stringLimits(app.name),
   );
   return finished.schema;
+}
+
+/** The owner of `Node`'s policy: every entity type it only stubs is governed by its owner's rule. */
+function withStubOwners(app: SubgraphApp<RequestContext>): AccessPolicy {
+  const defined = new Set(
+    parse(ownSdl(app.name)).definitions.flatMap((d) => ('name' in d && d.name ? [d.name.value] : [])),
+  );
+  const stubs = [...app.schemas.entities().owners].filter(([type]) => !defined.has(type));
+  return { ...Object.fromEntries(stubs.map(([type, owner]) => [type, { reference: owner }])), ...app.policy };
+}
+
+/** The owner of `Node`'s resolvers, with `node`/`nodes` and `Node.__resolveType` added. */
+function withNodeFields(
+  app: SubgraphApp<RequestContext>,
+  config: Pick<Config, 'serviceToken' | 'urlOf' | 'UPSTREAM_TIMEOUT_MS'>,
+  schema: () => GraphQLSchema,
+): GraphQLResolverMap<RequestContext> {
+  const resolvers = { ...(app.resolvers as GraphQLResolverMap<RequestContext>) };
+  const catalogue = app.schemas.entities();
+  const endpoint = (name: string) => ({
+    url: config.urlOf(name),
+    serviceToken: config.serviceToken,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+  });
+  const nodes = (ids: readonly string[], single: boolean, ctx: RequestContext, info: unknown) =>
+    resolveNodes(ids, single, ctx, catalogue, {
+      endpoint,
+      // A type this subgraph owns is read here by its reference resolver, as `_entities` would.
+      resolveHere: (ref) => {
+        if (catalogue.owners.get(ref.__typename) !== app.name) return undefined;
+        const type = schema().getType(ref.__typename) as Entity | undefined;
+        const resolveReference = type?.extensions.apollo?.subgraph?.resolveReference;
+        return resolveReference ? resolveReference(ref, ctx, info) : undefined;
+      },
+    });
+  resolvers.Query = {
+    ...(resolvers.Query as Record<string, GraphQLFieldResolver<unknown, RequestContext>>),
+    node: async (_root: unknown, { id }: { id: string }, ctx: RequestContext, info: unknown) => {
+      const [answer] = await nodes([id], true, ctx, info);
+      if (answer instanceof GraphQLError) throw answer;
+      return answer;
+    },
+    nodes: (_root: unknown, { ids }: { ids: string[] }, ctx: RequestContext, info: unknown) =>
+      nodes(ids, false, ctx, info),
+  };
+  resolvers.Node = { __resolveType: (ref: { __typename: string }) => ref.__typename };
+  return resolvers;
 }
 
 class BodyTooLargeError extends Error {}
@@ -240,36 +260,26 @@ function mappedError(error: unknown): GraphQLError | null {
   return upstreamToGraphQLError(original);
 }
 
-/**
- * Serves a subgraph over HTTP with Apollo Server 5 on node:http: POST/GET /graphql, GET /health
- * and the app's own routes. Every request verifies the bearer token itself.
- */
-export async function serveSubgraph<C extends RequestContext>(
-  app: SubgraphApp<C>,
-  config: Pick<
-    Config,
-    | 'LOG_LEVEL'
-    | 'jwtSecret'
-    | 'serviceToken'
-    | 'gatewaySigningKeys'
-    | 'HOST'
-    | 'SUBGRAPH_MAX_BODY_BYTES'
-    | 'SHUTDOWN_TIMEOUT_MS'
-    | 'UPSTREAM_TIMEOUT_MS'
-    | 'urlOf'
-  > &
-    Partial<SubscriptionConfig>,
-  port: number,
-): Promise<RunningSubgraph> {
-  const log = createLogger(app.name, config.LOG_LEVEL);
-  const metrics = createServerRegistry(app.name);
-  app.metrics?.(metrics);
-  const schema = enforceAuthDirectives(subgraphSchema(app as unknown as SubgraphApp<RequestContext>, config));
-  const signedByGateway = signatureVerifier(config.gatewaySigningKeys);
-  // Subscriptions (GraphQL over SSE) when the subgraph has a Subscription type (lib/subscriptions.ts).
-  const live = schema.getSubscriptionType()
-    ? new SubscriptionServer(schema, subscriptionLimitsOf(config), log, metrics)
-    : null;
+type ServeConfig = Pick<
+  Config,
+  | 'LOG_LEVEL'
+  | 'jwtSecret'
+  | 'serviceToken'
+  | 'gatewaySigningKeys'
+  | 'HOST'
+  | 'SUBGRAPH_MAX_BODY_BYTES'
+  | 'SHUTDOWN_TIMEOUT_MS'
+  | 'UPSTREAM_TIMEOUT_MS'
+  | 'urlOf'
+> &
+  Partial<SubscriptionConfig>;
+
+/** Apollo Server over a subgraph's schema, with the layer's plugins and error mapping, started. */
+async function startApollo<C extends RequestContext>(
+  schema: GraphQLSchema,
+  log: Logger,
+  metrics: Registry,
+): Promise<ApolloServer<C>> {
   const apollo = new ApolloServer<C>({
     schema,
     introspection: true,
@@ -299,105 +309,166 @@ export async function serveSubgraph<C extends RequestContext>(
     },
   });
   await apollo.start();
+  return apollo;
+}
+
+/** GET /health: the app's report, 200 when up and 503 when down. */
+async function answerHealth(app: SubgraphApp<RequestContext>, res: ServerResponse): Promise<void> {
+  const report = await app.health();
+  sendJson(res, report.up ? 200 : 503, {
+    name: app.name,
+    status: !report.up ? 'down' : report.contract?.length ? 'degraded' : 'up',
+    ...report,
+  });
+}
+
+/** A POST's body (empty for any other method), or null once a body over `maxBytes` was answered 413. */
+async function bodyOrRefusal(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<string | null> {
+  if (req.method !== 'POST') return '';
+  try {
+    return await readBody(req, maxBytes);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    // The rest of the body is not read: the connection closes after the answer.
+    res.setHeader('connection', 'close');
+    sendJson(res, 413, {
+      errors: [{ message: `Request body is larger than ${maxBytes} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+    });
+    return null;
+  }
+}
+
+/** A GraphQL request (not a subscription stream) executed by Apollo and written to `res`. */
+async function executeOperation<C extends RequestContext>(
+  apollo: ApolloServer<C>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  request: { url: URL; raw: string; context: () => C },
+): Promise<void> {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  let body: unknown = undefined;
+  if (req.method === 'POST') {
+    try {
+      body = request.raw ? JSON.parse(request.raw) : {};
+    } catch {
+      return sendJson(res, 400, {
+        errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+      });
+    }
+  }
+  const result = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: request.url.search, body },
+    context: async () => request.context(),
+  });
+  for (const [key, value] of result.headers) res.setHeader(key, value);
+  res.statusCode = result.status ?? 200;
+  if (result.body.kind === 'complete') return void res.end(result.body.string);
+  for await (const chunk of result.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+/** The subscription a request opens as an event stream, if it is one. */
+function eventStreamSubscription(req: IncomingMessage, url: URL, raw: string) {
+  if (!wantsEventStream(req)) return null;
+  let parsed: unknown;
+  try {
+    parsed = raw ? JSON.parse(raw) : null;
+  } catch {
+    parsed = null;
+  }
+  return subscriptionOf(requestParams(url, parsed));
+}
+
+interface SubgraphParts<C extends RequestContext> {
+  apollo: ApolloServer<C>;
+  live: SubscriptionServer | null;
+  log: Logger;
+  metrics: Registry;
+  signedByGateway: ReturnType<typeof signatureVerifier>;
+}
+
+/** Whether the gateway signed the request; a bad signature is logged and counts as anonymous. */
+function gatewaySigned(
+  parts: Pick<SubgraphParts<RequestContext>, 'log' | 'signedByGateway'>,
+  req: IncomingMessage,
+  raw: string,
+  requestId: string,
+): boolean {
+  const check = parts.signedByGateway({
+    method: req.method ?? 'GET',
+    path: req.url ?? '/',
+    body: raw,
+    authorization: req.headers.authorization ?? null,
+    headers: req.headers,
+  });
+  if (!check.ok && check.reason !== 'missing')
+    parts.log.debug({ requestId, reason: check.reason }, 'gateway signature refused: the request counts as anonymous');
+  return check.ok;
+}
+
+/** One request to a subgraph: /health, /metrics, the app's routes, subscriptions and GraphQL. */
+async function handleRequest<C extends RequestContext>(
+  app: SubgraphApp<C>,
+  config: ServeConfig,
+  parts: SubgraphParts<C>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const requestId = String(req.headers['x-request-id'] ?? randomUUID());
+  res.setHeader('x-request-id', requestId);
+  if (url.pathname === '/health') return answerHealth(app as unknown as SubgraphApp<RequestContext>, res);
+  if (url.pathname === '/metrics' && req.method === 'GET') {
+    res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
+    return void res.end(await metricsText(parts.metrics, processRegistry));
+  }
+  const route = Object.entries(app.routes ?? {}).find(([prefix]) => url.pathname.startsWith(prefix));
+  if (!route && url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });
+  const raw = await bodyOrRefusal(req, res, config.SUBGRAPH_MAX_BODY_BYTES);
+  if (raw === null) return;
+  const auth = await authenticateRequest(req.headers, () => gatewaySigned(parts, req, raw, requestId), config);
+  const base: RequestContext = {
+    auth,
+    requestId,
+    log: parts.log.child({ requestId }),
+    headers: req.headers,
+    extensions: {},
+  };
+  if (route) return await route[1](req, res, base);
+  const subscription = parts.live ? eventStreamSubscription(req, url, raw) : null;
+  if (parts.live && subscription) return await parts.live.serve(req, res, subscription, auth, () => app.context(base));
+  await executeOperation(parts.apollo, req, res, { url, raw, context: () => app.context(base) });
+}
+
+/**
+ * Serves a subgraph over HTTP with Apollo Server 5 on node:http: POST/GET /graphql, GET /health
+ * and the app's own routes. Every request verifies the bearer token itself.
+ */
+export async function serveSubgraph<C extends RequestContext>(
+  app: SubgraphApp<C>,
+  config: ServeConfig,
+  port: number,
+): Promise<RunningSubgraph> {
+  const log = createLogger(app.name, config.LOG_LEVEL);
+  const metrics = createServerRegistry(app.name);
+  app.metrics?.(metrics);
+  const schema = enforceAuthDirectives(subgraphSchema(app as unknown as SubgraphApp<RequestContext>, config));
+  // Subscriptions (GraphQL over SSE) when the subgraph has a Subscription type (lib/subscriptions.ts).
+  const live = schema.getSubscriptionType()
+    ? new SubscriptionServer(schema, subscriptionLimitsOf(config), log, metrics)
+    : null;
+  const apollo = await startApollo<C>(schema, log, metrics);
+  const parts = { apollo, live, log, metrics, signedByGateway: signatureVerifier(config.gatewaySigningKeys) };
 
   const server = createServer(
     tracedHandler(app.name, async (req, res) => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const requestId = String(req.headers['x-request-id'] ?? randomUUID());
-      res.setHeader('x-request-id', requestId);
       try {
-        if (url.pathname === '/health') {
-          const report = await app.health();
-          return sendJson(res, report.up ? 200 : 503, {
-            name: app.name,
-            status: !report.up ? 'down' : report.contract?.length ? 'degraded' : 'up',
-            ...report,
-          });
-        }
-        if (url.pathname === '/metrics' && req.method === 'GET') {
-          res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
-          return res.end(await metricsText(metrics, processRegistry));
-        }
-        const route = Object.entries(app.routes ?? {}).find(([prefix]) => url.pathname.startsWith(prefix));
-        if (!route && url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });
-        let raw = '';
-        if (req.method === 'POST') {
-          try {
-            raw = await readBody(req, config.SUBGRAPH_MAX_BODY_BYTES);
-          } catch (error) {
-            if (!(error instanceof BodyTooLargeError)) throw error;
-            // The rest of the body is not read: the connection closes after the answer.
-            res.setHeader('connection', 'close');
-            return sendJson(res, 413, {
-              errors: [
-                {
-                  message: `Request body is larger than ${config.SUBGRAPH_MAX_BODY_BYTES} bytes`,
-                  extensions: { code: 'PAYLOAD_TOO_LARGE' },
-                },
-              ],
-            });
-          }
-        }
-        const signed = () => {
-          const check = signedByGateway({
-            method: req.method ?? 'GET',
-            path: req.url ?? '/',
-            body: raw,
-            authorization: req.headers.authorization ?? null,
-            headers: req.headers,
-          });
-          if (!check.ok && check.reason !== 'missing')
-            log.debug(
-              { requestId, reason: check.reason },
-              'gateway signature refused: the request counts as anonymous',
-            );
-          return check.ok;
-        };
-        const auth = await authenticateRequest(req.headers, signed, config);
-        const base: RequestContext = {
-          auth,
-          requestId,
-          log: log.child({ requestId }),
-          headers: req.headers,
-          extensions: {},
-        };
-        if (route) return await route[1](req, res, base);
-        if (live && wantsEventStream(req)) {
-          let parsed: unknown = null;
-          try {
-            parsed = raw ? JSON.parse(raw) : null;
-          } catch {
-            parsed = null;
-          }
-          const subscription = subscriptionOf(requestParams(url, parsed));
-          if (subscription) return await live.serve(req, res, subscription, auth, () => app.context(base));
-        }
-
-        const headers = new HeaderMap();
-        for (const [key, value] of Object.entries(req.headers)) {
-          if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-        }
-        let body: unknown = undefined;
-        if (req.method === 'POST') {
-          try {
-            body = raw ? JSON.parse(raw) : {};
-          } catch {
-            return sendJson(res, 400, {
-              errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
-            });
-          }
-        }
-        const result = await apollo.executeHTTPGraphQLRequest({
-          httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-          context: async () => app.context(base),
-        });
-        for (const [key, value] of result.headers) res.setHeader(key, value);
-        res.statusCode = result.status ?? 200;
-        if (result.body.kind === 'complete') return res.end(result.body.string);
-        for await (const chunk of result.body.asyncIterator) res.write(chunk);
-        res.end();
+        await handleRequest(app, config, parts, req, res);
       } catch (err) {
-        log.error({ err, requestId }, 'request failed');
+        log.error({ err, requestId: res.getHeader('x-request-id') }, 'request failed');
         if (!res.headersSent)
           sendJson(res, 500, {
             errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
@@ -438,18 +509,23 @@ export function databaseHealth(db: { kind: string; ping(): Promise<boolean> }): 
 }
 
 /**
- * Entry point of a subgraph process: validates config, opens its source (exiting with one line
- * naming the database host when it cannot), serves, and stops cleanly on SIGTERM and Ctrl-C.
+ * Entry point of a subgraph process: validates the shared configuration and the manifest's own
+ * variables, opens its source (exiting with one line naming the database host when it cannot),
+ * serves, and stops cleanly on SIGTERM and Ctrl-C. `subgraphs`: every subgraph of the stack, for
+ * the URLs of the others.
  */
-export async function runSubgraphProcess<C extends RequestContext>(
-  name: SubgraphName,
-  create: (config: Config) => Promise<SubgraphApp<C>>,
+export async function runSubgraphProcess<C extends RequestContext, M extends SubgraphManifest>(
+  manifest: M,
+  subgraphs: readonly SubgraphAddress[],
+  create: (config: Config & z.output<M['variables']>) => Promise<SubgraphApp<C>>,
 ): Promise<void> {
   const { loadConfigOrExit, orExit, stopOnSignals } = await import('./process.ts');
-  const config = await loadConfigOrExit();
+  const config = await loadConfigOrExit(
+    () => loadConfig(process.env, subgraphs, manifest.variables) as Config & z.output<M['variables']>,
+  );
   const app = await orExit(() => create(config));
-  await startTelemetry(name);
-  const running = await serveSubgraph(app, config, config.portOf(name));
+  await startTelemetry(manifest.name);
+  const running = await serveSubgraph(app, config, config.portOf(manifest.name));
   stopOnSignals(async () => {
     await running.stop();
     await stopTelemetry();

@@ -114,7 +114,7 @@ export function recentViolations(
 
 export interface ContractSite {
   upstream: string;
-  /** The documented route template, e.g. `GET /co2trust-services/v1/products/{product_id}`. */
+  /** The documented route template, e.g. `GET /v1/products/{product_id}`. */
   route: string;
   logger?: Logger;
 }

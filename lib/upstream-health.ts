@@ -14,13 +14,13 @@ import type { HealthReport } from './subgraph.ts';
 import { recentViolations } from './upstream-contract.ts';
 
 export interface UpstreamProbe {
-  /** The upstream's name in the report, e.g. "co2trust". */
+  /** The upstream's name in the report (its manifest's name). */
   name: string;
   client: UpstreamClient;
   /** A documented, side-effect-free request (the caller names the document line beside it). */
   request: UpstreamRequest;
   /**
-   * Only contract violations of routes under this path count for this subgraph (e.g. `/puro/`
+   * Only contract violations of routes under this path count for this subgraph (e.g. `/v1/ledger/`
    * when the client's upstream serves other subgraphs too); default: every route of the client.
    */
   contractPathPrefix?: string;

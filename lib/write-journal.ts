@@ -1,5 +1,5 @@
 // The write journal of upstream mode: one row per logical write sent to an upstream that defines
-// no idempotency of its own (CO2Trust). It makes every keyed write exactly-once from the outside:
+// no idempotency of its own. It makes every keyed write exactly-once from the outside:
 // - the same caller, operation and key with the same request replays the stored result, with
 //   another request it is IDEMPOTENCY_MISMATCH (local mode's code and message), nothing is sent;
 // - a write is sent at most once while it may have arrived: a lost or late answer leaves the row

@@ -9,17 +9,15 @@
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../lib/paths.ts';
+import { SUBGRAPHS } from '../subgraphs/index.ts';
 
 export const DIST = join(ROOT, 'dist');
 
 /** The entry point of each server, by the name of its file in dist/ (the one-shot migrate job runs from source). */
-export const ENTRIES = {
+export const ENTRIES: Record<string, string> = {
   gateway: 'gateway/server.ts',
-  marketplace: 'subgraphs/marketplace/server.ts',
-  payments: 'subgraphs/payments/server.ts',
-  registry: 'subgraphs/registry/server.ts',
-  footprints: 'subgraphs/footprints/server.ts',
-} as const;
+  ...Object.fromEntries(SUBGRAPHS.map((name) => [name, `subgraphs/${name}/server.ts`])),
+};
 
 /**
  * Native addons, WebAssembly or data files read from the package's own folder, optional drivers,
@@ -43,7 +41,7 @@ export const EXTERNAL = [
   'sqlite3',
 ];
 
-const SOURCES = ['lib', 'gateway', 'subgraphs', 'scripts', 'schema', 'package-lock.json'];
+const SOURCES = ['lib', 'gateway', 'subgraphs', 'upstreams', 'scripts', 'schema', 'package-lock.json'];
 
 /** The newest modification time of a file or of any file below a folder. */
 function newest(path: string): number {
@@ -62,7 +60,7 @@ export function serversAreStale(): boolean {
 }
 
 /** The file a server process runs, relative to the repository: its build in dist/. */
-export const serverFile = (name: keyof typeof ENTRIES) => `dist/${name}.js`;
+export const serverFile = (name: string) => `dist/${name}.js`;
 
 /**
  * How every server process is started (`npm start`, the image, the benchmark), each measured with

@@ -4,11 +4,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeSupergraph } from '../gateway/compose.ts';
+import { MANIFESTS, schemas } from '../subgraphs/index.ts';
 import { ROOT } from '../lib/paths.ts';
 import { accessDocument } from './access-table.ts';
 
 const check = process.argv.includes('--check');
-const result = composeSupergraph();
+const result = composeSupergraph(MANIFESTS, schemas);
 const outputs = {
   'schema/supergraph.graphql': result.supergraphSdl,
   'schema/api.graphql': result.publicSdl,

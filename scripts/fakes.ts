@@ -5,6 +5,7 @@
 // configured port. Ctrl-C stops everything.
 import { createConnection, createServer, type Server } from 'node:net';
 import { loadConfigOrExit } from '../lib/process.ts';
+import { loadStackConfig } from '../subgraphs/index.ts';
 import { DEMO } from '../lib/demo.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake } from '../fakes/co2trust.ts';
 import { LUNE_ACCOUNTS } from '../fakes/lune.ts';
@@ -12,7 +13,7 @@ import type { RunningFake } from '../fakes/harness.ts';
 
 type Fake = RunningFake & { env?: Record<string, string> };
 
-const config = await loadConfigOrExit();
+const config = await loadConfigOrExit(() => loadStackConfig());
 
 /** The fakes the test stack runs (test/support/stack.ts), each with the variable of its base URL. */
 const FAKES: { file: string; baseUrl: string }[] = [

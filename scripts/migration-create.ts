@@ -4,15 +4,15 @@
 // writes the difference to subgraphs/<subgraph>/local/migrations. Needs the PostgreSQL server of
 // ADMIN_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import pg from 'pg';
-import { SUBGRAPHS, type SubgraphName } from '../lib/config.ts';
 import { openDatabase } from '../lib/db.ts';
 import { ROOT } from '../lib/paths.ts';
+import { MANIFESTS, SUBGRAPHS } from '../subgraphs/index.ts';
 
-const name = process.argv[2] as SubgraphName;
-if (!SUBGRAPHS.includes(name)) {
+const name = process.argv[2];
+const manifest = MANIFESTS.find((m) => m.name === name);
+if (!name || !manifest) {
   console.error(`usage: node scripts/migration-create.ts <${SUBGRAPHS.join('|')}>`);
   process.exit(2);
 }
@@ -28,15 +28,14 @@ await run(`create database ${scratch}`);
 try {
   const url = new URL(admin);
   url.pathname = `/${scratch}`;
-  // A subgraph made of modules lists its tables in its own entities.ts; the others in local/.
-  const list = existsSync(join(ROOT, 'subgraphs', name, 'entities.ts')) ? ['entities.ts'] : ['local', 'entities.ts'];
-  const { entities } = (await import(join(ROOT, 'subgraphs', name, ...list))) as { entities: object[] };
-  const migrationsPath = join(ROOT, 'subgraphs', name, 'local', 'migrations');
+  // The manifest names the subgraph's tables and migrations.
+  const entities = await manifest.database.entities();
+  const migrationsPath = manifest.database.migrations;
   const db = await openDatabase({ DATABASE_URL: url.toString(), dataDir: '/tmp' }, { name, entities, migrationsPath });
   const result = await db.orm.migrator.create(migrationsPath, false, false, name);
   console.log(
     result.fileName
-      ? `wrote ${join('subgraphs', name, 'local', 'migrations', result.fileName)}`
+      ? `wrote ${relative(ROOT, join(migrationsPath, result.fileName))}`
       : 'schema is up to date: no migration written',
   );
   await db.close();

@@ -7,9 +7,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { buildSchema, parse, type GraphQLSchema } from 'graphql';
-import { SUBGRAPHS } from '../lib/config.ts';
 import { ROOT } from '../lib/paths.ts';
-import { subgraphSdl } from '../lib/sdl.ts';
+import { SUBGRAPHS, schemas } from '../subgraphs/index.ts';
 import {
   CHANGELOG,
   checkContract,
@@ -26,7 +25,7 @@ import {
 export function currentSdls(): { name: string; sdl: string }[] {
   return [
     { name: PUBLIC_SURFACE, sdl: readFileSync(join(ROOT, 'schema', 'api.graphql'), 'utf8') },
-    ...SUBGRAPHS.map((name) => ({ name, sdl: subgraphSdl(name) })),
+    ...SUBGRAPHS.map((name) => ({ name, sdl: schemas.sdl(name) })),
   ];
 }
 

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { SUBGRAPHS } from '../lib/config.ts';
+import { SUBGRAPHS, loadStackConfig } from '../subgraphs/index.ts';
 import { describeDatabaseUrl } from '../lib/db.ts';
 import { EXIT_CANNOT_START, loadConfigOrExit, portVariable, restartDelay } from '../lib/process.ts';
 import { ROOT } from '../lib/paths.ts';
@@ -14,7 +14,7 @@ import { appIsStale, buildApp } from './build-app.ts';
 import { SERVER_ENV, SERVER_NODE_FLAGS, ensureServersBuilt, serverFile } from './build.ts';
 
 // Loaded once here first so generated secrets are written before the processes read them.
-const config = await loadConfigOrExit();
+const config = await loadConfigOrExit(() => loadStackConfig());
 
 interface Supervised {
   name: string;

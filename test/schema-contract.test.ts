@@ -26,7 +26,7 @@ import {
   type ContractReport,
 } from '../scripts/schema-contract.ts';
 import { check, currentSdls, publish, schemaOf } from '../scripts/schema.ts';
-import { SUBGRAPHS } from '../lib/config.ts';
+import { SUBGRAPHS } from '../subgraphs/index.ts';
 import { ROOT } from '../lib/paths.ts';
 
 const known = knownOperations(ROOT).operations;

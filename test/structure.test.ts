@@ -1,9 +1,11 @@
 // The import structure the layering promises, read from the sources: the gateway loads no subgraph
-// code, lib/ imports nothing from a subgraph, and the marketplace's modules keep their boundaries.
+// code, lib/ imports nothing from a subgraph and names none (nor any upstream), and the
+// marketplace's modules keep their boundaries.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { ROOT } from '../lib/paths.ts';
+import { MANIFESTS, UPSTREAMS } from '../subgraphs/index.ts';
 
 /** The repository files a module imports (relative specifiers only; packages are not followed). */
 function importsOf(file: string): string[] {
@@ -49,6 +51,30 @@ describe('import structure', () => {
           .map((path) => `${file} -> ${path}`),
       ),
     ).toEqual([]);
+  });
+
+  it('lib/ names no subgraph and no upstream, in code or comments (the names read from the manifests)', () => {
+    const names = [...MANIFESTS.map((m) => m.name), ...UPSTREAMS.flatMap((u) => [u.name, ...u.names])];
+    expect(names).toEqual(expect.arrayContaining(['registry', 'co2trust', 'CarbonCloud', 'offset orders']));
+    // A name as a word (`_` parts a word: REGISTRY_PORT), in any case, its words joined by a space,
+    // `-`, `_` or nothing.
+    const patterns = names.map(
+      (name) => new RegExp(`(?<![a-z0-9])${name.split(/[\s_-]+/).join('[\\s_-]?')}s?(?![a-z0-9])`, 'i'),
+    );
+    // lib/demo.ts is the demo data set every subgraph seeds (ids, e-mail addresses), not code.
+    const lib = readdirSync(join(ROOT, 'lib')).filter((f) => f.endsWith('.ts') && f !== 'demo.ts');
+    const found = lib.flatMap((file) => {
+      const text = readFileSync(join(ROOT, 'lib', file), 'utf8');
+      // What a file imports from a package is that package's word (prom-client's `Registry`), not ours.
+      const imported = [...text.matchAll(/^import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+'[^.][^']*'/gm)].flatMap((m) =>
+        m[1]!.split(',').map((n) => n.replace(/^\s*type\s+/, '').trim()),
+      );
+      const own = imported.reduce((t, n) => (n ? t.replace(new RegExp(`\\b${n}\\b`, 'g'), '') : t), text);
+      return own
+        .split('\n')
+        .flatMap((line, i) => (patterns.some((p) => p.test(line)) ? [`lib/${file}:${i + 1}: ${line.trim()}`] : []));
+    });
+    expect(found).toEqual([]);
   });
 
   it('the marketplace catalogue (local/) and offset orders (offsets/) import each other in neither direction', () => {

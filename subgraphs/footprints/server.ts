@@ -1,10 +1,8 @@
 // Builds and serves the footprints subgraph in local or upstream mode.
-import { join } from 'node:path';
-import { ConfigError, type Config } from '../../lib/config.ts';
+import { ConfigError } from '../../lib/config.ts';
 import { openDatabase, type Database } from '../../lib/db.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { upstreamHealth } from '../../lib/upstream-health.ts';
-import { ROOT } from '../../lib/paths.ts';
 import { databaseHealth, runSubgraphProcess, type SubgraphApp } from '../../lib/subgraph.ts';
 import type { Context } from './context.ts';
 import { createLoaders } from './loaders.ts';
@@ -16,8 +14,10 @@ import { policy } from './policy.ts';
 import type { FootprintsSource } from './source.ts';
 import { CARBONCLOUD_ROUTES, createCarbonCloudClients } from './upstream/client.ts';
 import { UpstreamFootprintsSource } from './upstream/source.ts';
+import { MANIFESTS, schemas } from '../index.ts';
+import { footprints, type FootprintsConfig } from './manifest.ts';
 
-export const MIGRATIONS = join(ROOT, 'subgraphs/footprints/local/migrations');
+export const MIGRATIONS = footprints.database.migrations;
 
 export interface FootprintsApp extends SubgraphApp<Context> {
   /** The database in local mode (tests count its statements and read the invitation outbox). */
@@ -26,7 +26,7 @@ export interface FootprintsApp extends SubgraphApp<Context> {
   local: LocalFootprintsSource | null;
 }
 
-export async function createFootprintsApp(config: Config): Promise<FootprintsApp> {
+export async function createFootprintsApp(config: FootprintsConfig): Promise<FootprintsApp> {
   const log = createLogger('footprints', config.LOG_LEVEL);
 
   if (config.sourceOf('footprints') === 'local') {
@@ -64,6 +64,7 @@ function app(
 ): FootprintsApp {
   return {
     name: 'footprints',
+    schemas,
     resolvers,
     policy,
     context: (base) => ({ ...base, source, loaders: createLoaders(source) }),
@@ -71,4 +72,4 @@ function app(
   };
 }
 
-if (import.meta.main) await runSubgraphProcess('footprints', createFootprintsApp);
+if (import.meta.main) await runSubgraphProcess(footprints, MANIFESTS, createFootprintsApp);

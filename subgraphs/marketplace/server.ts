@@ -1,13 +1,10 @@
 // Builds and serves the marketplace subgraph in local or upstream mode.
-import { join } from 'node:path';
 import { callerScope, type CallerScope } from '../../lib/access.ts';
 import { callerOf, safeEqual, signToken } from '../../lib/auth.ts';
-import type { Config } from '../../lib/config.ts';
 import { openDatabase, type Database } from '../../lib/db.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { upstreamHealth, withDatabase } from '../../lib/upstream-health.ts';
 import { gaugesOnScrape } from '../../lib/metrics.ts';
-import { ROOT } from '../../lib/paths.ts';
 import { databaseHealth, runSubgraphProcess, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
 import type { Context } from './context.ts';
 import { createLoaders } from './loaders.ts';
@@ -25,15 +22,17 @@ import { UpstreamMarketplaceSource } from './upstream/source.ts';
 import { WriteJournal } from '../../lib/write-journal.ts';
 import { pubSubOf } from '../../lib/pubsub.ts';
 import { OFFSET_ORDERS_TOPIC } from './offsets/live.ts';
+import { MANIFESTS, schemas } from '../index.ts';
+import { marketplace, type MarketplaceConfig } from './manifest.ts';
 
-export const MIGRATIONS = join(ROOT, 'subgraphs/marketplace/local/migrations');
+export const MIGRATIONS = marketplace.database.migrations;
 
 /** The app, plus its database and service outbox in local mode (tests count SQL statements and drive deliveries). */
 export type MarketplaceApp = SubgraphApp<Context> & { database?: Database; outbox?: ServiceOutboxDispatcher };
 
 /** `log` defaults to the process logger; tests pass one to read the alerts it writes. */
 export async function createMarketplaceApp(
-  config: Config,
+  config: MarketplaceConfig,
   log: Logger = createLogger('marketplace', config.LOG_LEVEL),
 ): Promise<MarketplaceApp> {
   let sourceFor: (base: RequestContext, access: CallerScope) => MarketplaceSource;
@@ -136,6 +135,7 @@ export async function createMarketplaceApp(
 
   return {
     name: 'marketplace',
+    schemas,
     database,
     outbox,
     resolvers,
@@ -163,4 +163,4 @@ const OUTBOX_GAUGES = {
   service_outbox_oldest_age_seconds: 'Age of the oldest service call waiting for delivery (0 when none waits)',
 };
 
-if (import.meta.main) await runSubgraphProcess('marketplace', createMarketplaceApp);
+if (import.meta.main) await runSubgraphProcess(marketplace, MANIFESTS, createMarketplaceApp);

@@ -1,11 +1,8 @@
 // Builds and serves the payments subgraph in local or upstream mode.
-import { join } from 'node:path';
-import type { Config } from '../../lib/config.ts';
 import { openDatabase, type QueryCounter } from '../../lib/db.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { upstreamHealth, withDatabase } from '../../lib/upstream-health.ts';
 import { WriteJournal } from '../../lib/write-journal.ts';
-import { ROOT } from '../../lib/paths.ts';
 import { databaseHealth, runSubgraphProcess, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
 import type { Context } from './context.ts';
 import { createLoaders } from './loaders.ts';
@@ -19,15 +16,17 @@ import type { PaymentsSource } from './source.ts';
 import { createPaymentsClient } from './upstream/client.ts';
 import { UpstreamPaymentsSource } from './upstream/source.ts';
 import { pubSubOf } from '../../lib/pubsub.ts';
+import { MANIFESTS, schemas } from '../index.ts';
+import { payments, type PaymentsConfig } from './manifest.ts';
 
-export const MIGRATIONS = join(ROOT, 'subgraphs/payments/local/migrations');
+export const MIGRATIONS = payments.database.migrations;
 
 export interface PaymentsApp extends SubgraphApp<Context> {
   /** SQL statement counter of the local database (null upstream): proves batching in tests. */
   queries: QueryCounter | null;
 }
 
-export async function createPaymentsApp(config: Config): Promise<PaymentsApp> {
+export async function createPaymentsApp(config: PaymentsConfig): Promise<PaymentsApp> {
   const log = createLogger('payments', config.LOG_LEVEL);
   let sourceFor: (base: RequestContext) => PaymentsSource;
   let health: SubgraphApp<Context>['health'];
@@ -75,6 +74,7 @@ export async function createPaymentsApp(config: Config): Promise<PaymentsApp> {
   };
   return {
     name: 'payments',
+    schemas,
     resolvers,
     policy,
     context,
@@ -87,4 +87,4 @@ export async function createPaymentsApp(config: Config): Promise<PaymentsApp> {
   };
 }
 
-if (import.meta.main) await runSubgraphProcess('payments', createPaymentsApp);
+if (import.meta.main) await runSubgraphProcess(payments, MANIFESTS, createPaymentsApp);

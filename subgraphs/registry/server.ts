@@ -1,10 +1,7 @@
 // Builds and serves the registry subgraph in local or upstream mode.
-import { join } from 'node:path';
-import type { Config } from '../../lib/config.ts';
 import { openDatabase, type Database } from '../../lib/db.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { upstreamHealth, withDatabase } from '../../lib/upstream-health.ts';
-import { ROOT } from '../../lib/paths.ts';
 import { databaseHealth, runSubgraphProcess, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
 import type { Context } from './context.ts';
 import { createLoaders } from './loaders.ts';
@@ -17,12 +14,15 @@ import { ICR_ROUTES, createIcrClient, createPuroClient } from './upstream/client
 import { UpstreamRegistrySource } from './upstream/source.ts';
 import { IcrApi } from './upstream/icr.ts';
 import { pubSubOf } from '../../lib/pubsub.ts';
+import type { Config } from '../../lib/config.ts';
+import { MANIFESTS, schemas } from '../index.ts';
+import { registry, type RegistryConfig } from './manifest.ts';
 import { OrganizationAccess } from './access.ts';
 import { policy } from './policy.ts';
 import { seedUpstreamRecords } from './journal/seed.ts';
 import { WriteJournal, type JournalTiming } from './journal/writes.ts';
 
-export const MIGRATIONS = join(ROOT, 'subgraphs/registry/local/migrations');
+export const MIGRATIONS = registry.database.migrations;
 
 /**
  * How long a twin waits for the first request with its key (every attempt of the first one),
@@ -38,7 +38,9 @@ export function journalTiming(config: Pick<Config, 'UPSTREAM_TIMEOUT_MS' | 'UPST
 }
 
 /** The registry app; `database` is its own (tests count its statements). */
-export async function createRegistryApp(config: Config): Promise<SubgraphApp<Context> & { database: Database }> {
+export async function createRegistryApp(
+  config: RegistryConfig,
+): Promise<SubgraphApp<Context> & { database: Database }> {
   const log = createLogger('registry', config.LOG_LEVEL);
   let sourceFor: (base: RequestContext, access: OrganizationAccess) => RegistrySource;
   let close: () => Promise<void>;
@@ -104,6 +106,7 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
   };
   return {
     name: 'registry',
+    schemas,
     resolvers,
     // An offset order's id or the marketplace's pooled retirement's: the registry cannot tell which.
     localIdFields: new Set(
@@ -126,4 +129,4 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
   };
 }
 
-if (import.meta.main) await runSubgraphProcess('registry', createRegistryApp);
+if (import.meta.main) await runSubgraphProcess(registry, MANIFESTS, createRegistryApp);

@@ -24,12 +24,11 @@ import {
   type GraphQLObjectType,
 } from 'graphql';
 import { declarableTypes, type AccessPolicy, type Audience, type ObjectRule } from '../../lib/access.ts';
-import { SUBGRAPHS, type SubgraphName } from '../../lib/config.ts';
+import { SUBGRAPHS, schemas, type SubgraphName } from '../../subgraphs/index.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { toGlobalId } from '../../lib/global-id.ts';
 import { signRequest } from '../../lib/signature.ts';
 import { ROOT } from '../../lib/paths.ts';
-import { entities, subgraphTypeDefs } from '../../lib/sdl.ts';
 import { policy as footprintsPolicy } from '../../subgraphs/footprints/policy.ts';
 import { DEMO_PRODUCT_SUPPLIERS } from '../../subgraphs/footprints/local/seed.ts';
 import { policy as marketplacePolicy } from '../../subgraphs/marketplace/policy.ts';
@@ -49,8 +48,8 @@ const POLICIES: Record<SubgraphName, AccessPolicy> = {
   registry: registryPolicy,
   footprints: footprintsPolicy,
 };
-const catalogue = entities();
-const ownerOf = (type: string) => catalogue.owners.get(type);
+const catalogue = schemas.entities();
+const ownerOf = (type: string) => catalogue.owners.get(type) as SubgraphName | undefined;
 const isNode = (type: string) => ownerOf(type) !== undefined;
 
 /** The rule a type's objects are seen by: its owner's, else the one subgraph that rules it. */
@@ -463,7 +462,7 @@ describe.each(MODES)('the access matrix (%s mode)', (mode: Mode) => {
 
   it('every object type of every subgraph is declared in its policy', () => {
     for (const name of SUBGRAPHS) {
-      const schema = buildSubgraphSchema([{ typeDefs: subgraphTypeDefs(name) }]);
+      const schema = buildSubgraphSchema([{ typeDefs: schemas.typeDefs(name) }]);
       const own = new Set(
         readFileSync(join(ROOT, 'subgraphs', name, 'schema.graphql'), 'utf8')
           .match(/^(?:extend )?type (\w+)/gm)!

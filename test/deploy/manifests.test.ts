@@ -12,7 +12,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
-import { SUBGRAPHS } from '../../lib/config.ts';
+import { SUBGRAPHS } from '../../subgraphs/index.ts';
 import { loadTrustedDocuments } from '../../gateway/persisted.ts';
 import { ROOT } from '../../lib/paths.ts';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { SUBGRAPHS } from '../../lib/config.ts';
+import { SUBGRAPHS } from '../../subgraphs/index.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { TEST_SECRETS, freshStorage, usingPostgres } from '../support/env.ts';
 

@@ -14,9 +14,8 @@ import {
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultSubgraphUrl } from '../../gateway/compose.ts';
-import { SUBGRAPHS } from '../../lib/config.ts';
+import { MANIFESTS, SUBGRAPHS, schemas } from '../../subgraphs/index.ts';
 import { ROOT } from '../../lib/paths.ts';
-import { subgraphTypeDefs } from '../../lib/sdl.ts';
 
 // Composed directives (`@cacheControl`, read by the gateway's response cache) are defined in our
 // public schema; Apollo's API schema leaves their definitions out. Everything else must match.
@@ -30,7 +29,7 @@ const canonical = (schema: GraphQLSchema) =>
 describe('router compatibility', () => {
   it("Apollo's composition of the subgraphs gives the checked-in public API, type for type and field for field", () => {
     const result = composeServices(
-      SUBGRAPHS.map((name, i) => ({ name, typeDefs: subgraphTypeDefs(name), url: defaultSubgraphUrl(name, i) })),
+      MANIFESTS.map((m) => ({ name: m.name, typeDefs: schemas.typeDefs(m.name), url: defaultSubgraphUrl(m) })),
     );
     expect(result.errors ?? []).toEqual([]);
     const apollo = result.schema!.toAPISchema().toGraphQLJSSchema();

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ENV_VARIABLES, type Config } from '../../lib/config.ts';
+import { ALL_VARIABLES as ENV_VARIABLES, type StackConfig as Config } from '../../subgraphs/index.ts';
 import { openDatabase, type Database } from '../../lib/db.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { ROOT } from '../../lib/paths.ts';

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { serveGateway, type RunningGateway } from '../../gateway/server.ts';
-import type { Config } from '../../lib/config.ts';
+import type { StackConfig as Config } from '../../subgraphs/index.ts';
 import { openDatabase, type Database } from '../../lib/db.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { closeServer, listen } from '../../lib/http-server.ts';

@@ -2,13 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { ConfigError, ENV_VARIABLES, loadConfig } from '../../lib/config.ts';
+import { ConfigError, ENV_VARIABLES, configOf, loadConfig } from '../../lib/config.ts';
 import { ROOT } from '../../lib/paths.ts';
+import { ALL_VARIABLES, MANIFESTS, loadStackConfig } from '../../subgraphs/index.ts';
+import { payments } from '../../subgraphs/payments/manifest.ts';
 import { TEST_SECRETS } from '../support/env.ts';
 
 describe('configuration', () => {
   it('applies documented defaults', () => {
-    const config = loadConfig({ ...TEST_SECRETS });
+    const config = loadStackConfig({ ...TEST_SECRETS });
     expect(config.GATEWAY_PORT).toBe(4000);
     expect(config.portOf('footprints')).toBe(4004);
     expect(config.sourceOf('registry')).toBe('local');
@@ -18,17 +20,38 @@ describe('configuration', () => {
 
   it('.env.example documents every variable the processes read', () => {
     const documented = readFileSync(join(ROOT, '.env.example'), 'utf8');
-    const missing = ENV_VARIABLES.filter((name) => !new RegExp(`^#? ?${name}=`, 'm').test(documented));
+    expect(ALL_VARIABLES.length).toBeGreaterThan(ENV_VARIABLES.length + 4 * MANIFESTS.length);
+    const missing = ALL_VARIABLES.filter((name) => !new RegExp(`^#? ?${name}=`, 'm').test(documented));
     expect(missing).toEqual([]);
   });
 
   it('names every invalid variable', () => {
     const attempt = () =>
-      loadConfig({ ...TEST_SECRETS, GATEWAY_PORT: 'abc', PAYMENTS_SOURCE: 'remote', JWT_SECRET: 'short' });
+      loadStackConfig({ ...TEST_SECRETS, GATEWAY_PORT: 'abc', PAYMENTS_SOURCE: 'remote', JWT_SECRET: 'short' });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/GATEWAY_PORT/);
     expect(attempt).toThrow(/PAYMENTS_SOURCE/);
     expect(attempt).toThrow(/JWT_SECRET/);
+  });
+
+  it("a subgraph process reads the shared variables, every subgraph's address and its own slice only", () => {
+    const config = loadConfig(
+      { ...TEST_SECRETS, CO2TRUST_BASE_URL: 'http://co2trust.test:1' },
+      MANIFESTS,
+      payments.variables,
+    );
+    expect(config.CO2TRUST_BASE_URL).toBe('http://co2trust.test:1');
+    expect(config.urlOf('registry')).toBe('http://127.0.0.1:4003/graphql');
+    expect('ICR_BASE_URL' in config).toBe(false);
+    expect(() => config.urlOf('unknown')).toThrow(/no subgraph named "unknown"/);
+  });
+
+  it("a component's slice names every invalid variable of its own", () => {
+    const attempt = () =>
+      configOf(payments.variables, { CO2TRUST_BASE_URL: 'ftp://x', CO2TRUST_BY_ID_CONCURRENCY: '0' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/CO2TRUST_BASE_URL/);
+    expect(attempt).toThrow(/CO2TRUST_BY_ID_CONCURRENCY/);
   });
 
   it('a subgraph whose database cannot be reached exits with one line naming the host, never the password', () => {

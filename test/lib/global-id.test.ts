@@ -1,10 +1,10 @@
 // The global id codec and the entity catalogue read from the subgraph SDLs.
 import { describe, expect, it } from '@jest/globals';
 import { parseGlobalId, toGlobalId, toLocalId } from '../../lib/global-id.ts';
-import { entities } from '../../lib/sdl.ts';
+import { schemas } from '../../subgraphs/index.ts';
 
 describe('global ids', () => {
-  const catalogue = entities();
+  const catalogue = schemas.entities();
 
   it('knows every entity type and the subgraph answering it', () => {
     expect(Object.fromEntries(catalogue.owners)).toMatchObject({

@@ -22,11 +22,10 @@ import {
   type GraphQLResolveInfo,
   type GraphQLSchema,
 } from 'graphql';
-import { SUBGRAPHS } from '../../lib/config.ts';
+import { SUBGRAPHS, schemas, type SubgraphName } from '../../subgraphs/index.ts';
 import { MAX_CURSOR_LENGTH, MAX_STRING_LENGTH } from '../../lib/limits.ts';
 import { applyStringLimits, statedLimit, withStringLimits } from '../../lib/string-limits.ts';
 import { ROOT } from '../../lib/paths.ts';
-import { subgraphStringLimits } from '../../lib/sdl.ts';
 import { subgraphSchema, type RequestContext, type SubgraphApp } from '../../lib/subgraph.ts';
 import { testConfig } from '../support/env.ts';
 import { policy as footprintsPolicy } from '../../subgraphs/footprints/policy.ts';
@@ -93,9 +92,10 @@ const POLICIES = {
 };
 
 /** Each subgraph's schema as it serves it, with no resolvers of its own. */
-function servedSchema(name: (typeof SUBGRAPHS)[number]): GraphQLSchema {
+function servedSchema(name: SubgraphName): GraphQLSchema {
   const app = {
     name,
+    schemas,
     resolvers: {},
     policy: POLICIES[name],
     context: (base: RequestContext) => base,
@@ -118,7 +118,7 @@ describe('string limits of every subgraph', () => {
     '%s: one character over its limit is refused before the resolver, the limit itself is let through',
     async (name) => {
       const schema = servedSchema(name);
-      const limits = subgraphStringLimits(name);
+      const limits = schemas.stringLimits(name);
       const failures: string[] = [];
       for (const type of Object.values(schema.getTypeMap())) {
         if (!isObjectType(type) || type.name.startsWith('__')) continue;
@@ -157,7 +157,7 @@ describe('string limits of every subgraph', () => {
 
   it('every String and ID input of the public schema is limited by its subgraph and says so in its description', () => {
     const api = buildSchema(readFileSync(join(ROOT, 'schema', 'api.graphql'), 'utf8'));
-    const limits = new Map(SUBGRAPHS.flatMap((name) => [...subgraphStringLimits(name)]));
+    const limits = new Map(SUBGRAPHS.flatMap((name) => [...schemas.stringLimits(name)]));
     const tested = new Set(SUBGRAPHS.flatMap((name) => servedCoordinates(servedSchema(name))));
     const wrong: string[] = [];
     const check = (coordinate: string, typeName: string, description: string | null | undefined) => {

@@ -2,7 +2,7 @@
 // contract fake) and keeps its database at hand, so suites can count SQL statements.
 import { inflateSync } from 'node:zlib';
 import { DEMO } from '../../lib/demo.ts';
-import type { Config } from '../../lib/config.ts';
+import type { StackConfig as Config } from '../../subgraphs/index.ts';
 import { serveSubgraph } from '../../lib/subgraph.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { signToken, type Role } from '../../lib/auth.ts';
-import { SUBGRAPHS, loadConfig, type Config } from '../../lib/config.ts';
+import { SUBGRAPHS, loadStackConfig, type StackConfig as Config } from '../../subgraphs/index.ts';
 
 export const TEST_SECRETS = {
   JWT_SECRET: 'test-jwt-secret-0123456789abcdefghijklmnopqrstuvwxyz',
@@ -59,7 +59,7 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
       'http://127.0.0.1:9/graphql',
     ]),
   );
-  return loadConfig({
+  return loadStackConfig({
     LOG_LEVEL: 'silent',
     HOST: '127.0.0.1',
     ...TEST_SECRETS,

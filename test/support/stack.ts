@@ -3,7 +3,7 @@
 // gateway in front of them, wired by URL exactly as the processes are.
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { SUBGRAPHS, type Config, type SubgraphName } from '../../lib/config.ts';
+import { SUBGRAPHS, type StackConfig as Config, type SubgraphName } from '../../subgraphs/index.ts';
 import { serveSubgraph, type RequestContext, type RunningSubgraph, type SubgraphApp } from '../../lib/subgraph.ts';
 import { serveGateway, type RunningGateway } from '../../gateway/server.ts';
 import { PortInUseError } from '../../lib/http-server.ts';

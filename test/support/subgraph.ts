@@ -1,5 +1,5 @@
 // Starts one real subgraph HTTP server on a loopback port for a test suite, in either mode.
-import type { Config, SubgraphName } from '../../lib/config.ts';
+import type { StackConfig as Config, SubgraphName } from '../../subgraphs/index.ts';
 import { serveSubgraph, type RequestContext, type RunningSubgraph, type SubgraphApp } from '../../lib/subgraph.ts';
 import { freshStorage, testConfig, type Mode } from './env.ts';
 

@@ -20,7 +20,7 @@
 // before it expires and renewed once when the API answers 401. Every request carries a fresh
 // `x-request-id`, logged with the request.
 import { z } from 'zod';
-import type { Config } from '../../../lib/config.ts';
+import type { CarbonCloudConfig } from '../../../upstreams/carboncloud.ts';
 import {
   decimal,
   integer,
@@ -34,6 +34,7 @@ import {
   upstreamClient,
   UpstreamHttpError,
   UpstreamUnreachableError,
+  type ResilienceConfig,
   type UpstreamClient,
 } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
@@ -351,7 +352,10 @@ export interface CarbonCloudClients {
 }
 
 /** One keep-alive client per process for the API and one for its token endpoint. */
-export function createCarbonCloudClients(config: Config, logger: Logger): CarbonCloudClients {
+export function createCarbonCloudClients(
+  config: ResilienceConfig & CarbonCloudConfig,
+  logger: Logger,
+): CarbonCloudClients {
   const auth = upstreamClient(config, logger, {
     name: 'carboncloud-auth',
     baseUrl: new URL(config.CARBONCLOUD_TOKEN_URL).origin,

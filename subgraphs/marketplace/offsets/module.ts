@@ -3,7 +3,7 @@
 import DataLoader from 'dataloader';
 import { loader } from '../../../lib/batch.ts';
 import type { Viewer } from '../../../lib/auth.ts';
-import type { Config } from '../../../lib/config.ts';
+import type { MarketplaceConfig } from '../manifest.ts';
 import type { Database } from '../../../lib/db.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import type { RecentViolation } from '../../../lib/upstream-contract.ts';
@@ -72,7 +72,7 @@ function crashAfter(log: Logger): OffsetProductStep | null {
 
 /** The product offset flow over the offset orders of one buyer, and its background resumer. */
 function productFlow(
-  config: Config,
+  config: MarketplaceConfig,
   db: Database,
   log: Logger,
   offsetsFor: (viewer: Viewer) => OffsetOrderSource,
@@ -96,7 +96,7 @@ function productFlow(
 }
 
 function assemble(
-  config: Config,
+  config: MarketplaceConfig,
   sourceFor: (base: RequestContext) => OffsetOrderSource,
   flow: OffsetProductFlow,
   close: () => Promise<void>,
@@ -124,7 +124,7 @@ function assemble(
  * certificates read the retirements back from the registry.
  */
 export async function localOffsetOrders(
-  config: Config,
+  config: MarketplaceConfig,
   db: Database,
   log: Logger,
   orderPlaced: () => void,
@@ -160,7 +160,7 @@ export async function localOffsetOrders(
  * journal of the orders placed through the marketplace in its database.
  */
 export function upstreamOffsetOrders(
-  config: Config,
+  config: MarketplaceConfig,
   db: Database,
   log: Logger,
   changed?: () => void,

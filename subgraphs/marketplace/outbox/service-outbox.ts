@@ -9,6 +9,7 @@ import { raw } from '@mikro-orm/core';
 import { mapConcurrent } from '../../../lib/batch.ts';
 import type { Database, EntityManager } from '../../../lib/db.ts';
 import type { Config } from '../../../lib/config.ts';
+import type { OutboxConfig } from '../manifest.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import { ServiceOutbox } from './entities.ts';
 import { AS_SERVICE, callService, type ServiceEndpoint } from '../../../lib/service-call.ts';
@@ -139,7 +140,7 @@ const TARGETS = [...new Set(Object.values(MUTATIONS).map((m) => m.target))];
 
 /** The marketplace's outbox as configured (`PAYMENT_OUTBOX_*`, `SERVICE_OUTBOX_*`). */
 export function serviceOutboxOf(
-  config: Config,
+  config: Pick<Config, 'urlOf' | 'serviceToken' | 'UPSTREAM_TIMEOUT_MS'> & OutboxConfig,
   db: Database,
   log: Logger,
   changed?: (mutation: string) => void,

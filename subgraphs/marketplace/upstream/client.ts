@@ -27,9 +27,9 @@
 // - /orders/user/purchased lists the caller's completed orders; /nfts accepts `owner_id` for an
 //   admin looking at another user's NFTs.
 import { z } from 'zod';
-import type { Config } from '../../../lib/config.ts';
+import type { Co2TrustConfig } from '../../../upstreams/co2trust.ts';
 import { decimal, integer, nullable, timestamp, tolerantEnum } from '../../../lib/upstream-contract.ts';
-import { upstreamClient, type UpstreamClient } from '../../../lib/http-client.ts';
+import { upstreamClient, type ResilienceConfig, type UpstreamClient } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 
 const BASE = '/co2trust-services/v1';
@@ -341,7 +341,10 @@ export interface Co2TrustNft {
 }
 
 /** One keep-alive client per process; the caller's token is added per request. */
-export function createCo2TrustClient(config: Config, logger: Logger): UpstreamClient {
+export function createCo2TrustClient(
+  config: ResilienceConfig & Pick<Co2TrustConfig, 'CO2TRUST_BASE_URL'>,
+  logger: Logger,
+): UpstreamClient {
   return upstreamClient(config, logger, {
     name: 'co2trust',
     baseUrl: config.CO2TRUST_BASE_URL,

@@ -16,9 +16,9 @@
 //   (lib/write-journal.ts) and a lost answer is settled from `GET /transfers` / `GET /bank-accounts`;
 // - business refusals are 409/422 with `{ code, message, field }` (codes in mappers.ts).
 import { z } from 'zod';
-import type { Config } from '../../../lib/config.ts';
+import type { Co2TrustConfig } from '../../../upstreams/co2trust.ts';
 import { decimal, integer, nullable, timestamp, tolerantEnum } from '../../../lib/upstream-contract.ts';
-import { upstreamClient, type UpstreamClient } from '../../../lib/http-client.ts';
+import { upstreamClient, type ResilienceConfig, type UpstreamClient } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 
 const BASE = '/co2trust-payments/v1';
@@ -179,7 +179,10 @@ export interface Co2TrustRefusal {
 }
 
 /** One keep-alive client per process; the caller's bearer token is added per request. */
-export function createPaymentsClient(config: Config, logger: Logger): UpstreamClient {
+export function createPaymentsClient(
+  config: ResilienceConfig & Pick<Co2TrustConfig, 'CO2TRUST_BASE_URL'>,
+  logger: Logger,
+): UpstreamClient {
   return upstreamClient(config, logger, {
     name: 'co2trust-payments',
     baseUrl: config.CO2TRUST_BASE_URL,

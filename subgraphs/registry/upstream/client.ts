@@ -23,8 +23,9 @@
 // a leading `-` for descending. Assumed beyond the seed: `/puro/retirement` also filters by
 // `offset_order_id` (repeatable), and credit types answer a plain JSON array.
 import { z } from 'zod';
-import type { Config } from '../../../lib/config.ts';
-import { upstreamClient, type UpstreamClient } from '../../../lib/http-client.ts';
+import type { Co2TrustConfig } from '../../../upstreams/co2trust.ts';
+import type { IcrConfig } from '../../../upstreams/icr.ts';
+import { upstreamClient, type ResilienceConfig, type UpstreamClient } from '../../../lib/http-client.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import { isCountryCode } from '../../../lib/scalars.ts';
 import { decimal, integer, nullable, timestamp } from '../../../lib/upstream-contract.ts';
@@ -156,7 +157,7 @@ export interface PuroCreditTypeWire extends z.input<typeof puroCreditType> {
 }
 
 /** One keep-alive ICR client per process; the version (and the credential, when set) go on every request. */
-export function createIcrClient(config: Config, logger: Logger): UpstreamClient {
+export function createIcrClient(config: ResilienceConfig & IcrConfig, logger: Logger): UpstreamClient {
   return upstreamClient(config, logger, {
     name: 'icr',
     baseUrl: config.ICR_BASE_URL,
@@ -169,7 +170,10 @@ export function createIcrClient(config: Config, logger: Logger): UpstreamClient 
 }
 
 /** One keep-alive client for the CO2Trust Puro integration (public endpoints). */
-export function createPuroClient(config: Config, logger: Logger): UpstreamClient {
+export function createPuroClient(
+  config: ResilienceConfig & Pick<Co2TrustConfig, 'CO2TRUST_BASE_URL'>,
+  logger: Logger,
+): UpstreamClient {
   return upstreamClient(config, logger, {
     name: 'co2trust',
     baseUrl: config.CO2TRUST_BASE_URL,

@@ -10,8 +10,13 @@
 // - GET /accounts/me answers the account the key acts for; its `currency` prices every order;
 // - GET /orders pages by `limit` (1..100, a digit string) and `after` (an order id), newest first.
 import { z } from 'zod';
-import type { Config } from '../../../../lib/config.ts';
-import { UpstreamHttpError, upstreamClient, type UpstreamClient } from '../../../../lib/http-client.ts';
+import type { OffsetOrdersConfig } from '../../../../upstreams/offset-orders.ts';
+import {
+  UpstreamHttpError,
+  upstreamClient,
+  type ResilienceConfig,
+  type UpstreamClient,
+} from '../../../../lib/http-client.ts';
 import type { Logger } from '../../../../lib/logger.ts';
 import { UpstreamContractError, parseUpstream } from '../../../../lib/upstream-contract.ts';
 import { LuneAccount, LuneOrder, LuneOrderPage, LuneQuote } from './wire.ts';
@@ -125,7 +130,7 @@ export class LuneApi {
 }
 
 /** One keep-alive client per process; the account's API key is the bearer token. */
-export function createLuneApi(config: Config, logger: Logger): LuneApi {
+export function createLuneApi(config: ResilienceConfig & OffsetOrdersConfig, logger: Logger): LuneApi {
   const headers: Record<string, string> = {};
   if (config.OFFSET_ORDERS_API_KEY) headers.authorization = `Bearer ${config.OFFSET_ORDERS_API_KEY}`;
   if (config.OFFSET_ORDERS_ACCOUNT_ID) headers['lune-account'] = config.OFFSET_ORDERS_ACCOUNT_ID;
