@@ -7,8 +7,10 @@ import { mappers as footprints } from './subgraphs/footprints/codegen.mappers.ts
 import { mappers as marketplace } from './subgraphs/marketplace/codegen.mappers.ts';
 import { mappers as payments } from './subgraphs/payments/codegen.mappers.ts';
 import { mappers as registry } from './subgraphs/registry/codegen.mappers.ts';
+import type { SubgraphName } from './subgraphs/index.ts';
 
-const all = { marketplace, payments, registry, footprints };
+/** Each subgraph's mappers (a subgraph listed in subgraphs/index.ts without them is a type error). */
+const all: Record<SubgraphName, Record<string, string>> = { marketplace, payments, registry, footprints };
 // A subgraph takes part once its SDL exists.
 const subgraphs = Object.fromEntries(
   Object.entries(all).filter(([name]) => existsSync(`subgraphs/${name}/schema.graphql`)),
