@@ -56,14 +56,14 @@ const readSupergraph = () => readFileSync(join(ROOT, 'schema', 'supergraph.graph
 
 /**
  * The subgraphs the checked-in supergraph composes, each with the port of the URL the composition
- * wrote (its manifest's default port): the gateway knows the subgraphs from the supergraph alone,
- * and `<NAME>_URL` / `<NAME>_PORT` say where each one runs.
+ * wrote (its manifest's default port), in the order of those ports (subgraphs/index.ts's): the
+ * gateway knows the subgraphs from the supergraph alone, and `<NAME>_URL` / `<NAME>_PORT` say
+ * where each one runs.
  */
 export function supergraphSubgraphs(sdl = readSupergraph()): SubgraphAddress[] {
-  return [...sdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]*)"\)/g)].map(([, name, url]) => ({
-    name: name!,
-    port: Number(new URL(url!).port),
-  }));
+  return [...sdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]*)"\)/g)]
+    .map(([, name, url]) => ({ name: name!, port: Number(new URL(url!).port) }))
+    .sort((a, b) => a.port - b.port);
 }
 
 /** The gateway's configuration: the shared variables and where each subgraph of the supergraph runs. */

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { ROOT } from '../lib/paths.ts';
+import { supergraphSubgraphs } from '../gateway/server.ts';
 import { MANIFESTS, UPSTREAMS } from '../subgraphs/index.ts';
 
 /** The repository files a module imports (relative specifiers only; packages are not followed). */
@@ -38,6 +39,10 @@ describe('import structure', () => {
     const loaded = closure('gateway/server.ts');
     expect(loaded.size).toBeGreaterThan(20);
     expect([...loaded].filter((f) => f.startsWith('subgraphs/') || f === 'lib/subgraph.ts')).toEqual([]);
+  });
+
+  it("the gateway's subgraphs, read from the supergraph, are the manifests' names and default ports, in order", () => {
+    expect(supergraphSubgraphs()).toEqual(MANIFESTS.map(({ name, port }) => ({ name, port })));
   });
 
   it('lib/ imports nothing from a subgraph', () => {

@@ -3,7 +3,8 @@
 import DataLoader from 'dataloader';
 import { loader } from '../../../lib/batch.ts';
 import type { Viewer } from '../../../lib/auth.ts';
-import type { MarketplaceConfig } from '../manifest.ts';
+import type { Config } from '../../../lib/config.ts';
+import type { MarketplaceConfig, OffsetConfig } from '../manifest.ts';
 import type { Database } from '../../../lib/db.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import type { RecentViolation } from '../../../lib/upstream-contract.ts';
@@ -72,7 +73,8 @@ function crashAfter(log: Logger): OffsetProductStep | null {
 
 /** The product offset flow over the offset orders of one buyer, and its background resumer. */
 function productFlow(
-  config: MarketplaceConfig,
+  config: Pick<Config, 'urlOf' | 'serviceToken' | 'UPSTREAM_TIMEOUT_MS'> &
+    Pick<OffsetConfig, 'OFFSET_FLOW_RESUME_INTERVAL_MS'>,
   db: Database,
   log: Logger,
   offsetsFor: (viewer: Viewer) => OffsetOrderSource,
@@ -96,7 +98,7 @@ function productFlow(
 }
 
 function assemble(
-  config: MarketplaceConfig,
+  config: Pick<Config, 'jwtSecret'> & Pick<OffsetConfig, 'MARKETPLACE_PUBLIC_URL'>,
   sourceFor: (base: RequestContext) => OffsetOrderSource,
   flow: OffsetProductFlow,
   close: () => Promise<void>,
