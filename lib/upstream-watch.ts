@@ -68,7 +68,7 @@ export class WatchLimitError extends GraphQLError {
 interface Watch {
   topic: string;
   key: string;
-  /** The subscribers' sources, oldest first: the oldest one reads. */
+  /** The subscribers' sources, oldest first: the first one reads (one whose read failed goes last). */
   sources: WatchSource[];
   /** The last read's fingerprints by part; null before the first read that succeeded. */
   fingerprints: Map<string, string> | null;
@@ -256,6 +256,9 @@ export class UpstreamWatcher {
           );
         watch.failing = true;
         watch.delayMs = Math.min(watch.delayMs * 2, this.settings.maxIntervalMs);
+        // The next read uses the next subscriber's credentials (this one's may be what fails).
+        const at = watch.sources.indexOf(source);
+        if (at >= 0 && watch.sources.length > 1) watch.sources.push(...watch.sources.splice(at, 1));
         return;
       }
       if (watch.failing) this.log.info({ topic: watch.topic }, 'the upstream read of a watched object succeeds again');

@@ -171,6 +171,22 @@ describe('UpstreamWatcher', () => {
     watcher.close();
   });
 
+  it("reads with the next subscriber's source after a failed read", async () => {
+    const watcher = new UpstreamWatcher(pubsub, SETTINGS, quietLog().log);
+    const broken = upstreamObject({ a: 1 });
+    const working = upstreamObject({ a: 1 });
+    await watcher.watch('t', 'k', { read: broken.read, message: () => ({ changed: true }) });
+    await watcher.watch('t', 'k', { read: working.read, message: () => ({ changed: true }) });
+    broken.failing = true;
+    await jest.advanceTimersByTimeAsync(100);
+    expect([broken.reads, working.reads]).toEqual([2, 0]);
+    working.state = { a: 2 };
+    await jest.advanceTimersByTimeAsync(200);
+    expect([broken.reads, working.reads]).toEqual([2, 1]);
+    expect(heard).toEqual([{ changed: true }]);
+    watcher.close();
+  });
+
   it('close stops every watch and refuses new ones with SHUTTING_DOWN', async () => {
     const watcher = new UpstreamWatcher(pubsub, SETTINGS, quietLog().log);
     const object = upstreamObject({ a: 1 });
