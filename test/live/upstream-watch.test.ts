@@ -137,8 +137,9 @@ describe('subscriptions in upstream mode hear changes made at the upstream', () 
 
     const sub = await sseSubscribe(stack.gateway.url, CREDIT_REQUESTS, { org: nordicForest }, { token: tokens.bob });
     expect(sub.status).toBe(200);
-    // No first event: the request is filed once the watch has read the organization's requests.
-    expect(await gaugeReaches('registry', 'upstream_watches_active', 1)).toBe(1);
+    // No first event: the request is filed once the stream is open, which is after the watch's first read.
+    expect(await gaugeReaches('registry', 'subscriptions_active', 1)).toBe(1);
+    expect(await gauge('registry', 'upstream_watches_active')).toBe(1);
     const atIcr = (path: string, body: unknown) =>
       fetch(`${icr.url}/organizations/${nordicForest}/inventory${path}`, {
         method: 'POST',
