@@ -6,6 +6,7 @@
 // Upstream mode: an order that changes at Lune itself (paid, retiring, complete with its
 // certificate, cancelled) is seen by watching what each stream follows while it is open
 // (lib/upstream-watch.ts), which publishes the same message when the stream's step would change.
+import { createHash } from 'node:crypto';
 import { maySee } from '../../../lib/access.ts';
 import { requireViewer } from '../../../lib/auth.ts';
 import { badInput, notFound } from '../../../lib/errors.ts';
@@ -101,6 +102,9 @@ async function readRun(ctx: Context, idempotencyKey: string): Promise<OffsetOrde
   return step;
 }
 
+/** What a watch's message says of the watch: a digest of its key. */
+const watchTag = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 16);
+
 /**
  * The events of one stream: the current step at once, then each change of step, until a final
  * one. Listens before the first read, so nothing that happens in between is missed; a first read
@@ -112,6 +116,9 @@ function progress(
   read: () => Promise<OffsetOrderProgressEvent>,
 ): Promise<AsyncGenerator<OffsetOrderProgressEvent>> {
   const watched = heldWhileListening(topicEvents(ctx.live, [OFFSET_ORDERS_TOPIC]));
+  // A change a watch saw names the watch by a digest of its key (no ids, no keys in the message):
+  // other streams, which have watches of their own, need not read again for it.
+  const tag = watchTag(watchKey);
   const start = async () => {
     // Upstream mode: the watch reads what this stream reads, with this caller's context, before the
     // stream's own first read (so a change in between is not missed); it is released with the stream.
@@ -122,7 +129,7 @@ function progress(
             const { step, detail, order } = await read();
             return { step: [step, detail, order?.id ?? null, order?.status ?? null] };
           },
-          message: () => ({}),
+          message: () => ({ watch: tag }),
         }),
       );
     return read();
@@ -131,7 +138,8 @@ function progress(
     let last = first;
     yield last;
     if (last.final) return;
-    for await (const _change of changes) {
+    for await (const change of changes) {
+      if (typeof change.watch === 'string' && change.watch !== tag) continue;
       const next = await read();
       if (next.step === last.step && next.detail === last.detail && next.order?.id === last.order?.id) continue;
       last = next;
