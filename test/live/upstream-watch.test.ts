@@ -221,6 +221,33 @@ describe('subscriptions in upstream mode hear changes made at the upstream', () 
     expect(await gaugeReaches('marketplace', 'upstream_watches_active', 0)).toBe(0);
   });
 
+  it('keeps the stream open while CO2Trust fails, and sends the change made meanwhile once it answers again', async () => {
+    const orderId = DEMO.orders[1]!;
+    const payment = co2trust.state.paymentTransactions.find((t) => t.typeId === orderId)!;
+    const sub = await sseSubscribe(
+      stack.gateway.url,
+      PAYMENT,
+      { orderId: toGlobalId('Order', orderId) },
+      { token: tokens.alice },
+    );
+    expect((await sub.next())?.data?.orderPaymentUpdated).toMatchObject({ status: 'COMPLETED' });
+    const failedBefore = Number(
+      /^upstream_watch_polls_total\{outcome="failed"[^}]*\} (\d+)$/m.exec(await metricsOf('payments'))?.[1] ?? 0,
+    );
+    // Fewer failures than open the circuit: the watch backs off and reads again.
+    co2trust.fail({ method: 'GET', pathPrefix: '/co2trust-payments/v1/payment-transactions', status: 500, times: 3 });
+    payment.status = 'FAILED';
+    const event = await sub.next();
+    expect(event?.errors).toBeUndefined();
+    expect(event?.data?.orderPaymentUpdated).toMatchObject({ status: 'FAILED', payment: { id: payment.id } });
+    const failedAfter = Number(
+      /^upstream_watch_polls_total\{outcome="failed"[^}]*\} (\d+)$/m.exec(await metricsOf('payments'))?.[1] ?? 0,
+    );
+    expect(failedAfter - failedBefore).toBe(3);
+    sub.close();
+    expect(await gaugeReaches('payments', 'upstream_watches_active', 0)).toBe(0);
+  });
+
   // Last: it stops payments.
   it('stops the watches when the subgraph stops: no upstream read after its streams ended', async () => {
     const orderId = DEMO.orders[0]!;
