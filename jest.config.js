@@ -47,6 +47,7 @@ const DATABASE_INDEPENDENT = [
     'verified-tokens',
     'input-limits',
     'metrics',
+    'upstream-watch',
   ].map((name) => `test/lib/${name}.test.ts`),
 ];
 
