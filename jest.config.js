@@ -55,7 +55,9 @@ export default {
     '/node_modules/',
     ...(process.env.DATABASE_URL ? DATABASE_INDEPENDENT.map((path) => `<rootDir>/${path}`) : []),
   ],
-  testEnvironment: 'node',
+  // Node's, with a log file per suite for the servers it starts, printed when a test fails.
+  testEnvironment: '<rootDir>/test/support/environment.ts',
+  setupFiles: ['<rootDir>/test/support/server-log.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': [
