@@ -1,6 +1,7 @@
 // CarbonCloud Retailer API client. The route table below is the one place that knows the
-// upstream's paths. The seed documents operations, parameters and bodies but leaves out most
-// paths and several response bodies; where it is silent we chose the REST-conventional shape:
+// upstream's paths. The CarbonCloud Retailer API document gives operations, parameters and
+// bodies but leaves out most paths and several response bodies; where it is silent we chose the
+// REST-conventional shape:
 //
 // - Paths: only `GET /resold-products/{id}/suppliers` and `GET /suppliers/{id}/linked-products`
 //   are named in the document; every other path is the resource-oriented REST choice below
