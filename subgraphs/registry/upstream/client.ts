@@ -32,7 +32,7 @@ import { decimal, integer, nullable, timestamp } from '../../../lib/upstream-con
 
 const org = (id: string) => `/organizations/${encodeURIComponent(id)}`;
 
-/** The ICR operations, each at its line of the document (the example request line). */
+/** The ICR operations, each with its section of the document. */
 export const ICR_ROUTES = {
   /** GET, "Get organization inventory"; `?development=true` for the development inventory (its query parameter). */
   inventory: (id: string) => `${org(id)}/inventory`,

@@ -111,7 +111,7 @@ export const icrCreditRequestPage = z.object({
 /** POST /organizations/{id}/inventory/request/{requestId}/review ("Review a credit action request", its response). */
 export const icrReviewAnswer = z.object({ id: optionalText });
 
-/** The answer schema of every route of ICR_ROUTES (document lines in client.ts). */
+/** The answer schema of every route of ICR_ROUTES (document sections in client.ts). */
 export const ICR_SCHEMAS = {
   inventory: icrInventory,
   requests: icrCreditRequestPage,
