@@ -11,6 +11,7 @@ const DATABASE_INDEPENDENT = [
   'test/schema-contract.test.ts',
   'test/generated.test.ts',
   'test/structure.test.ts',
+  'test/test-output.test.ts',
   'test/docs-examples.test.ts',
   'test/deploy/manifests.test.ts',
   'test/deploy/alerts.test.ts',
