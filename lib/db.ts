@@ -79,6 +79,9 @@ function commonOptions(config: DatabaseConfig, opts: OpenDatabaseOptions, querie
       allOrNothing: true,
       snapshot: false,
       emit: 'ts',
+      // The migrator would print every migration it processes and applies on the console; a
+      // database that is migrated is reported by its caller (the migrate job, the health check).
+      silent: true,
     },
   };
 }

@@ -17,7 +17,7 @@ export interface UpstreamProbe {
   /** The upstream's name in the report (its manifest's name). */
   name: string;
   client: UpstreamClient;
-  /** A documented, side-effect-free request (the caller names the document line beside it). */
+  /** A documented, side-effect-free request (the caller names the document and section beside it). */
   request: UpstreamRequest;
   /**
    * Only contract violations of routes under this path count for this subgraph (e.g. `/v1/ledger/`

@@ -5,6 +5,7 @@ import type { MarketplaceLoaders } from './loaders.ts';
 import type { OffsetOrderContext } from './offsets/module.ts';
 import type { MarketplaceSource } from './source.ts';
 import type { PubSub } from '../../lib/pubsub.ts';
+import type { UpstreamWatcher } from '../../lib/upstream-watch.ts';
 
 /** What marketplace resolvers receive: the request, its source (local or upstream) and loaders. */
 export interface Context extends RequestContext, OffsetOrderContext {
@@ -26,6 +27,8 @@ export interface Context extends RequestContext, OffsetOrderContext {
   backendKeyValid: boolean;
   /** Where changes are published and subscriptions listen (lib/pubsub.ts). */
   live: PubSub;
+  /** Upstream mode: watches what subscribers follow at the upstream (lib/upstream-watch.ts); null in local mode. */
+  upstreamWatch: UpstreamWatcher | null;
   /** A new context for the same request (fresh loaders): a subscription reads changed records again. */
   renew(): Context;
 }

@@ -21,6 +21,7 @@ import { createCo2TrustClient } from './upstream/client.ts';
 import { UpstreamMarketplaceSource } from './upstream/source.ts';
 import { WriteJournal } from '../../lib/write-journal.ts';
 import { pubSubOf } from '../../lib/pubsub.ts';
+import { upstreamWatcherOf } from '../../lib/upstream-watch.ts';
 import { OFFSET_ORDERS_TOPIC } from './offsets/live.ts';
 import { MANIFESTS, schemas } from '../index.ts';
 import { marketplace, type MarketplaceConfig } from './manifest.ts';
@@ -45,6 +46,8 @@ export async function createMarketplaceApp(
   // Live updates: what changes offset orders is published where it happens (offsets/live.ts).
   const live = pubSubOf(config, log);
   const changed = () => live.publish(OFFSET_ORDERS_TOPIC, {});
+  // Upstream mode: offset orders changed at Lune itself are watched while someone follows them.
+  const upstreamWatch = upstreamWatcherOf(config.sourceOf('marketplace') === 'upstream', live, config, log);
   // Upstream mode keeps its own records (the offset order journal) in the same database.
   const db = await openDatabase(config, { name: 'marketplace', entities, migrationsPath: MIGRATIONS });
   if (config.sourceOf('marketplace') === 'local') {
@@ -126,6 +129,7 @@ export async function createMarketplaceApp(
       access,
       loaders: createLoaders(source),
       live,
+      upstreamWatch,
       renew: () => context(base),
       backendKeyValid: typeof key === 'string' && safeEqual(key, config.backendSecretKey),
       issueToken: (user) => signToken(user, config.jwtSecret, config.JWT_TTL_SECONDS),
@@ -144,14 +148,16 @@ export async function createMarketplaceApp(
     health,
     routes: offsets.routes,
     // The service outbox's backlog, read with one SQL statement per scrape (local mode only).
-    metrics:
-      database &&
-      ((registry) =>
+    metrics: (registry) => {
+      if (database)
         gaugesOnScrape(registry, OUTBOX_GAUGES, async () => {
           const backlog = await outboxBacklog(database);
           return { service_outbox_depth: backlog.depth, service_outbox_oldest_age_seconds: backlog.oldestAgeSeconds };
-        })),
+        });
+      upstreamWatch?.register(registry);
+    },
     close: async () => {
+      upstreamWatch?.close();
       await close();
       await live.close();
     },

@@ -18,6 +18,7 @@ import { UpstreamPaymentsSource } from './upstream/source.ts';
 import { pubSubOf } from '../../lib/pubsub.ts';
 import { MANIFESTS, schemas } from '../index.ts';
 import { payments, type PaymentsConfig } from './manifest.ts';
+import { upstreamWatcherOf } from '../../lib/upstream-watch.ts';
 
 export const MIGRATIONS = payments.database.migrations;
 
@@ -68,9 +69,11 @@ export async function createPaymentsApp(config: PaymentsConfig): Promise<Payment
 
   // Live updates: payments recorded are published where they happen (resolvers/live.ts).
   const live = pubSubOf(config, log);
+  // Upstream mode: payments changed at CO2Trust itself are watched while someone follows them.
+  const upstreamWatch = upstreamWatcherOf(config.sourceOf('payments') === 'upstream', live, config, log);
   const context = (base: RequestContext): Context => {
     const source = sourceFor(base);
-    return { ...base, source, loaders: createLoaders(source), live, renew: () => context(base) };
+    return { ...base, source, loaders: createLoaders(source), live, upstreamWatch, renew: () => context(base) };
   };
   return {
     name: 'payments',
@@ -79,7 +82,9 @@ export async function createPaymentsApp(config: PaymentsConfig): Promise<Payment
     policy,
     context,
     health,
+    metrics: upstreamWatch ? (registry) => upstreamWatch.register(registry) : undefined,
     close: async () => {
+      upstreamWatch?.close();
       await close();
       await live.close();
     },

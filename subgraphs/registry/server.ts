@@ -17,6 +17,7 @@ import { pubSubOf } from '../../lib/pubsub.ts';
 import type { Config } from '../../lib/config.ts';
 import { MANIFESTS, schemas } from '../index.ts';
 import { registry, type RegistryConfig } from './manifest.ts';
+import { upstreamWatcherOf } from '../../lib/upstream-watch.ts';
 import { OrganizationAccess } from './access.ts';
 import { policy } from './policy.ts';
 import { seedUpstreamRecords } from './journal/seed.ts';
@@ -91,6 +92,8 @@ export async function createRegistryApp(
 
   // Live updates: credit requests filed and reviewed are published where they happen (resolvers/live.ts).
   const live = pubSubOf(config, log);
+  // Upstream mode: credit requests filed or reviewed at the ICR itself are watched while someone follows them.
+  const upstreamWatch = upstreamWatcherOf(config.sourceOf('registry') === 'upstream', live, config, log);
   const context = (base: RequestContext): Context => {
     // Who may act for which organization: read once per request, by the sources and the access rules.
     const access = new OrganizationAccess(db.fork(), base.auth.viewer, base.auth.service);
@@ -101,6 +104,7 @@ export async function createRegistryApp(
       loaders: createLoaders(source),
       memberOf: (organizationId: string) => access.isMember(organizationId),
       live,
+      upstreamWatch,
       renew: () => context(base),
     };
   };
@@ -121,7 +125,9 @@ export async function createRegistryApp(
     policy,
     context,
     health,
+    metrics: upstreamWatch ? (registry) => upstreamWatch.register(registry) : undefined,
     close: async () => {
+      upstreamWatch?.close();
       await close();
       await live.close();
     },

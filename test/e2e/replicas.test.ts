@@ -500,7 +500,7 @@ onPostgres(
   },
 );
 
-onPostgres('replicas starting at once on a fresh PostgreSQL database (PostgreSQL only)', () => {
+onPostgres('replicas starting at once on a fresh PostgreSQL database (PostgreSQL only: SQLite never migrates)', () => {
   it('one replica applies the migrations while the others wait; every replica starts and each migration is applied once', async () => {
     const storage = await freshStorage();
     // Demo data off, as in production: seeding is for a single process per subgraph.

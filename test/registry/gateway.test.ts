@@ -69,7 +69,7 @@ describe.each(MODES)('registry through the gateway (%s mode)', (mode) => {
 
   // The demo offset order is the marketplace's own (local mode); upstream, offset orders are Lune's.
   (mode === 'local' ? it : it.skip)(
-    "OffsetOrder.retirements: the caller's offset order lists its retirements",
+    "OffsetOrder.retirements: the caller's offset order lists its retirements (local mode only: the demo offset order is the marketplace's own; upstream, offset orders are Lune's)",
     async () => {
       type R = {
         offsetOrder: {
