@@ -229,6 +229,43 @@ function responseStoreOf(config: Config, log: PinoLogger) {
       : undefined;
 }
 
+/** The Hive Gateway runtime over the supergraph: transport, GraphiQL, CORS, errors, timeouts, headers and plugins. */
+function gatewayRuntime(parts: GatewayParts, log: PinoLogger) {
+  const { config, supergraph, production } = parts;
+  return createGatewayRuntime<CallerContext>({
+    supergraph,
+    unifiedGraphHandler,
+    transports: { http: subgraphHttpTransport(config.gatewaySigningKeys[0]!) },
+    // Subgraph requests on keep-alive connections, their answers read as text (subgraph-transport.ts).
+    fetchAPI: { fetch: subgraphFetch },
+    logging: runtimeLogger(log, config.LOG_LEVEL),
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    // Self-contained GraphiQL: works with no internet access (no CDN assets); off in production.
+    graphiql: production ? false : { title: 'Carbon market GraphQL API', defaultQuery: DEFAULT_QUERY },
+    cors: corsPolicy(config),
+    // The self-contained page is 9 MB of script: loaded on the first GraphiQL request, never at start.
+    renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
+    maskedErrors: { maskError: maskGatewayError },
+    // Identical in-flight requests share one execution; the key includes every header, so two
+    // callers with different Authorization never share a request or a response.
+    inboundInflightRequestDeduplication: config.GATEWAY_DEDUPLICATE_INFLIGHT,
+    // A subgraph that does not answer in time fails its part only (UPSTREAM_TIMEOUT). A
+    // subscription's stream lasts as long as it has events to send (docs/live-updates.md).
+    upstreamTimeout: ({ executionRequest }) =>
+      executionRequest?.operationType === 'subscription' ? undefined : config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
+    propagateHeaders: {
+      // Only the listed client headers pass; the transport signs each request (subgraph-transport.ts).
+      fromClientToSubgraphs: ({ request }) => ({
+        ...Object.fromEntries(FORWARDED_HEADERS.map((h) => [h, request.headers.get(h)]).filter(([, v]) => v)),
+        // The marketplace signs certificate links on the gateway's public origin, which proxies them.
+        ...publicOriginHeaders(config, request),
+      }),
+    },
+    plugins: (ctx) => gatewayPlugins(ctx, parts),
+  });
+}
+
 /**
  * `openTelemetry`: the tracing plugin, given (and loaded) only when tracing is on. `observers`:
  * plugins added after the gateway's own (tests watch query plans with them).
@@ -278,38 +315,7 @@ export function createGateway(
     observers,
   };
 
-  const runtime = createGatewayRuntime<CallerContext>({
-    supergraph,
-    unifiedGraphHandler,
-    transports: { http: subgraphHttpTransport(config.gatewaySigningKeys[0]!) },
-    // Subgraph requests on keep-alive connections, their answers read as text (subgraph-transport.ts).
-    fetchAPI: { fetch: subgraphFetch },
-    logging: runtimeLogger(log, config.LOG_LEVEL),
-    graphqlEndpoint: '/graphql',
-    landingPage: false,
-    // Self-contained GraphiQL: works with no internet access (no CDN assets); off in production.
-    graphiql: production ? false : { title: 'Carbon market GraphQL API', defaultQuery: DEFAULT_QUERY },
-    cors: corsPolicy(config),
-    // The self-contained page is 9 MB of script: loaded on the first GraphiQL request, never at start.
-    renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
-    maskedErrors: { maskError: maskGatewayError },
-    // Identical in-flight requests share one execution; the key includes every header, so two
-    // callers with different Authorization never share a request or a response.
-    inboundInflightRequestDeduplication: config.GATEWAY_DEDUPLICATE_INFLIGHT,
-    // A subgraph that does not answer in time fails its part only (UPSTREAM_TIMEOUT). A
-    // subscription's stream lasts as long as it has events to send (docs/live-updates.md).
-    upstreamTimeout: ({ executionRequest }) =>
-      executionRequest?.operationType === 'subscription' ? undefined : config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
-    propagateHeaders: {
-      // Only the listed client headers pass; the transport signs each request (subgraph-transport.ts).
-      fromClientToSubgraphs: ({ request }) => ({
-        ...Object.fromEntries(FORWARDED_HEADERS.map((h) => [h, request.headers.get(h)]).filter(([, v]) => v)),
-        // The marketplace signs certificate links on the gateway's public origin, which proxies them.
-        ...publicOriginHeaders(config, request),
-      }),
-    },
-    plugins: (ctx) => gatewayPlugins(ctx, parts),
-  });
+  const runtime = gatewayRuntime(parts, log);
   return { runtime, log, documentCache, persisted, responses, streams };
 }
 
