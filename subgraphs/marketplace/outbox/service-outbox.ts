@@ -169,15 +169,7 @@ export class ServiceOutboxDispatcher implements ServiceOutboxPort {
     this.kick();
   }
 
-  enqueue<M extends ServiceMutation>(
-    tx: EntityManager,
-    mutation: M,
-    key: string,
-    input: ServiceMutationInputs[M],
-    now?: Date,
-  ): Promise<void> {
-    return enqueueServiceCall(tx, mutation, key, input, now);
-  }
+  readonly enqueue = enqueueServiceCall;
 
   async outcomes(
     em: EntityManager,

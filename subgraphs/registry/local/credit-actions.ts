@@ -11,12 +11,13 @@ import { Balance, Credit, CreditActionKey, CreditRequest } from './entities.ts';
 import {
   applyAction,
   creditRequestRow,
-  debitFree,
   lockBalancesInOrder,
   newTxId,
   prepareAction,
+  processAtOnce,
   serializationOf,
   takeBlocks,
+  takeHeld,
 } from './ledger.ts';
 import type { LocalRegistryReads } from './reads.ts';
 
@@ -88,26 +89,7 @@ export class LocalCreditActions {
       const credit = await prepareAction(em, cmd);
       if (cmd.action === 'TRANSFER' && cmd.toOrganizationId)
         await lockBalancesInOrder(em, credit.id, [cmd.organizationId, cmd.toOrganizationId]);
-      await debitFree(em, credit.id, cmd.organizationId, cmd.amount, false);
-      const blocks = await takeBlocks(
-        em,
-        credit.id,
-        { organizationId: cmd.organizationId, status: 'HELD' },
-        cmd.amount,
-      );
-      const txId = newTxId();
-      const serial = serializationOf(credit, blocks);
-      const retirement = await applyAction(em, credit, blocks, cmd, txId);
-      return em.create(
-        CreditRequest,
-        creditRequestRow(requestId, cmd, viewer.id, {
-          state: 'PROCESSED',
-          creditId: credit.id,
-          serialization: serial,
-          txId,
-          retirementId: retirement?.id ?? null,
-        }),
-      );
+      return (await processAtOnce(em, credit, cmd, requestId, viewer.id)).request;
     });
     return (await this.reads.requestRecords([row]))[0]!;
   }
@@ -116,13 +98,7 @@ export class LocalCreditActions {
     const viewer = await this.assertMember(cmd.organizationId);
     const row = await this.idempotent('REQUEST', cmd, async (em, id) => {
       const credit = await prepareAction(em, cmd);
-      await debitFree(em, credit.id, cmd.organizationId, cmd.amount, true);
-      const blocks = await takeBlocks(
-        em,
-        credit.id,
-        { organizationId: cmd.organizationId, status: 'HELD' },
-        cmd.amount,
-      );
+      const blocks = await takeHeld(em, credit, cmd.organizationId, cmd.amount, true);
       for (const b of blocks) Object.assign(b, { status: 'RESERVED', requestId: id });
       return em.create(
         CreditRequest,

@@ -11,7 +11,7 @@ import {
   unknownOrganizationError,
 } from '../rules.ts';
 import type { CreditActionCommand } from '../source.ts';
-import { Balance, Credit, Organization, Retirement, SerialBlock, type BlockStatus } from './entities.ts';
+import { Balance, Credit, CreditRequest, Organization, Retirement, SerialBlock, type BlockStatus } from './entities.ts';
 import { toRecord } from './mapping.ts';
 
 /** A new ledger transaction id, in the ICR's form. */
@@ -57,6 +57,16 @@ export async function debitFree(
   throw exists ? insufficientBalanceError(amount) : unknownCreditError(creditId);
 }
 
+/** An organization's balance row of a credit, created empty when it has none yet. */
+async function ensureBalanceRow(em: EntityManager, creditId: string, organizationId: string): Promise<void> {
+  await em
+    .createQueryBuilder(Balance)
+    .insert({ id: randomUUID(), creditId, organizationId, heldTonnes: 0n, reservedTonnes: 0n })
+    .onConflict(['creditId', 'organizationId'])
+    .ignore()
+    .execute();
+}
+
 /**
  * A transfer between organizations touches two balance rows; taking their row locks in one
  * order (by organization id) keeps transfers crossing in opposite directions from deadlocking.
@@ -67,12 +77,7 @@ export async function lockBalancesInOrder(
   organizationIds: string[],
 ): Promise<void> {
   for (const organizationId of [...organizationIds].sort()) {
-    await em
-      .createQueryBuilder(Balance)
-      .insert({ id: randomUUID(), creditId, organizationId, heldTonnes: 0n, reservedTonnes: 0n })
-      .onConflict(['creditId', 'organizationId'])
-      .ignore()
-      .execute();
+    await ensureBalanceRow(em, creditId, organizationId);
     await em.nativeUpdate(Balance, { creditId, organizationId }, { heldTonnes: raw('held_tonnes') });
   }
 }
@@ -84,12 +89,7 @@ export async function creditFree(
   organizationId: string,
   amount: bigint,
 ): Promise<void> {
-  await em
-    .createQueryBuilder(Balance)
-    .insert({ id: randomUUID(), creditId, organizationId, heldTonnes: 0n, reservedTonnes: 0n })
-    .onConflict(['creditId', 'organizationId'])
-    .ignore()
-    .execute();
+  await ensureBalanceRow(em, creditId, organizationId);
   await em.nativeUpdate(
     Balance,
     { creditId, organizationId },
@@ -270,4 +270,44 @@ export function creditRequestRow(
     updatedAt: now,
     ...outcome,
   };
+}
+
+/** Takes `amount` free tonnes of an organization: its balance debited (or moved to reserved) and its held blocks taken. */
+export async function takeHeld(
+  em: EntityManager,
+  credit: Credit,
+  organizationId: string,
+  amount: bigint,
+  reserve: boolean,
+): Promise<SerialBlock[]> {
+  await debitFree(em, credit.id, organizationId, amount, reserve);
+  return takeBlocks(em, credit.id, { organizationId, status: 'HELD' }, amount);
+}
+
+/**
+ * Carries out an action at once from the organization's free tonnes: the blocks move, and the
+ * request is recorded as processed with its transaction id. Returns the request and the retirement, if any.
+ */
+export async function processAtOnce(
+  em: EntityManager,
+  credit: Credit,
+  cmd: CreditActionCommand,
+  requestId: string,
+  requestedBy: string,
+): Promise<{ request: CreditRequest; retirement: Retirement | null }> {
+  const blocks = await takeHeld(em, credit, cmd.organizationId, cmd.amount, false);
+  const txId = newTxId();
+  const serialization = serializationOf(credit, blocks);
+  const retirement = await applyAction(em, credit, blocks, cmd, txId);
+  const request = em.create(
+    CreditRequest,
+    creditRequestRow(requestId, cmd, requestedBy, {
+      state: 'PROCESSED',
+      creditId: credit.id,
+      serialization,
+      txId,
+      retirementId: retirement?.id ?? null,
+    }),
+  );
+  return { request, retirement };
 }

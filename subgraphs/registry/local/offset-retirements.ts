@@ -7,8 +7,8 @@ import type { EntityManager } from '../../../lib/db.ts';
 import { allocateOffsetTonnes, offsetRetireAction, oldestVintageFirst } from '../offset-allocation.ts';
 import { idempotencyMismatchError, noOffsetCreditsError, offsetRetirementFingerprint } from '../rules.ts';
 import type { OffsetRetirementCommand, RetirementRecord } from '../source.ts';
-import { Balance, Credit, CreditRequest, OffsetRetirementKey, Retirement, SERVICE_REQUESTER } from './entities.ts';
-import { applyAction, creditRequestRow, debitFree, newTxId, serializationOf, takeBlocks } from './ledger.ts';
+import { Balance, Credit, OffsetRetirementKey, Retirement, SERVICE_REQUESTER } from './entities.ts';
+import { processAtOnce } from './ledger.ts';
 import type { LocalRegistryReads } from './reads.ts';
 
 export class LocalOffsetRetirements {
@@ -77,22 +77,8 @@ export class LocalOffsetRetirements {
         const retirements: Retirement[] = [];
         for (const { credit, amount } of plan) {
           const action = offsetRetireAction(organizationId, credit.id, amount, cmd);
-          await debitFree(em, credit.id, organizationId, amount, false);
-          const blocks = await takeBlocks(em, credit.id, { organizationId, status: 'HELD' }, amount);
-          const txId = newTxId();
-          const serial = serializationOf(credit, blocks);
-          const retirement = (await applyAction(em, credit, blocks, action, txId))!;
-          em.create(
-            CreditRequest,
-            creditRequestRow(randomUUID(), action, SERVICE_REQUESTER, {
-              state: 'PROCESSED',
-              creditId: credit.id,
-              serialization: serial,
-              txId,
-              retirementId: retirement.id,
-            }),
-          );
-          retirements.push(retirement);
+          const { retirement } = await processAtOnce(em, credit, action, randomUUID(), SERVICE_REQUESTER);
+          retirements.push(retirement!);
         }
         key.retirementIds = retirements.map((r) => r.id);
         return retirements;

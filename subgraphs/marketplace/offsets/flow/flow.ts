@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { GraphQLError } from 'graphql';
-import type { Viewer } from '../../../../lib/auth.ts';
+import { isAdmin, type Viewer } from '../../../../lib/auth.ts';
 import { alignByKey } from '../../../../lib/batch.ts';
 import {
   byCreation,
@@ -318,7 +318,7 @@ export class OffsetProductFlow {
     const mine = {
       resoldProductId,
       orderId: { $ne: null },
-      ...(viewer.role === 'ADMIN' ? {} : { buyerId: viewer.id }),
+      ...(isAdmin(viewer) ? {} : { buyerId: viewer.id }),
     };
     const page = keysetPage(args, byCreation<OffsetProductRun>('OffsetProductRun'));
     const rows = await em.find(
