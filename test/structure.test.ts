@@ -101,6 +101,13 @@ describe('import structure', () => {
     );
   });
 
+  it('an admin check is isAdmin (lib/auth.ts): no other module compares a role with ADMIN', () => {
+    const comparing = [...filesUnder('subgraphs'), ...filesUnder('lib'), ...filesUnder('gateway')].filter((file) =>
+      /\brole\s*[!=]==?\s*'ADMIN'|'ADMIN'\s*[!=]==?\s*\w*\.?role\b/.test(readFileSync(join(ROOT, file), 'utf8')),
+    );
+    expect(comparing).toEqual(['lib/auth.ts']);
+  });
+
   it('scripts, the contract fakes and the servers import no test code', () => {
     const entries = [...filesUnder('scripts'), ...filesUnder('fakes'), 'gateway/server.ts'];
     expect(entries.length).toBeGreaterThan(10);
