@@ -21,6 +21,7 @@ import type { z } from 'zod';
 import { loadConfig, type Config, type SubgraphAddress, type SubgraphManifest } from './config.ts';
 import { signatureVerifier } from './signature.ts';
 import { resolveNodes, withGlobalIds } from './global-id.ts';
+import { serviceEndpoint } from './service-call.ts';
 import { formatError } from './errors.ts';
 import { partialFailuresPlugin } from './partial-errors.ts';
 import { refuseNulCharacters } from './limits.ts';
@@ -168,11 +169,7 @@ function withNodeFields(
 ): GraphQLResolverMap<RequestContext> {
   const resolvers = { ...(app.resolvers as GraphQLResolverMap<RequestContext>) };
   const catalogue = app.schemas.entities();
-  const endpoint = (name: string) => ({
-    url: config.urlOf(name),
-    serviceToken: config.serviceToken,
-    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-  });
+  const endpoint = (name: string) => serviceEndpoint(config, name);
   const nodes = (ids: readonly string[], single: boolean, ctx: RequestContext, info: unknown) =>
     resolveNodes(ids, single, ctx, catalogue, {
       endpoint,

@@ -1,5 +1,5 @@
 import type { CallerScope } from '../../lib/access.ts';
-import type { AuthState } from '../../lib/auth.ts';
+import type { AuthState, Role } from '../../lib/auth.ts';
 import type { RequestContext } from '../../lib/subgraph.ts';
 import type { MarketplaceLoaders } from './loaders.ts';
 import type { OffsetOrderContext } from './offsets/module.ts';
@@ -18,7 +18,7 @@ export interface Context extends RequestContext, OffsetOrderContext {
     id: string;
     email: string;
     name: string | null;
-    role: 'USER' | 'ADMIN';
+    role: Role;
     upstreamToken?: string;
   }): Promise<{ token: string; expiresAt: Date }>;
   /** The caller a token just issued names (the rest of `authenticate`'s answer is theirs). */

@@ -60,6 +60,7 @@ export async function createMarketplaceApp(
       config,
       db,
       log,
+      dispatcher,
       () => {
         dispatcher.kick();
         changed();
@@ -77,7 +78,10 @@ export async function createMarketplaceApp(
   } else {
     const client = createCo2TrustClient(config, log);
     database = db;
-    offsets = upstreamOffsetOrders(config, db, log, changed);
+    // The payments of product offsets leave through the service outbox in upstream mode too.
+    const dispatcher = serviceOutboxOf(config, db, log, changed);
+    dispatcher.start();
+    offsets = upstreamOffsetOrders(config, db, log, dispatcher, changed);
     // Every CO2Trust write goes through the write journal (lib/write-journal.ts) in the same database.
     const journal = new WriteJournal(() => db.fork(), { logger: log, settleMs: config.UPSTREAM_TIMEOUT_MS * 4 });
     sourceFor = (base, access) =>
@@ -114,6 +118,7 @@ export async function createMarketplaceApp(
       await client.close();
       await offsetOrdersHealth.close();
       await offsets.close();
+      await dispatcher.stop();
       await db.close();
     };
   }

@@ -1,5 +1,5 @@
 import { inScope, type CallerScope } from '../../../lib/access.ts';
-import { upstreamBearer } from '../../../lib/auth.ts';
+import { isAdmin, upstreamBearer } from '../../../lib/auth.ts';
 import type { NftRecord } from '../source.ts';
 import { mapConcurrent } from '../../../lib/batch.ts';
 import { offsetConnection, offsetPage, windowFromPages } from '../../../lib/connection.ts';
@@ -644,7 +644,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
           // journal's settle time it is sent again, which changes nothing the first did not.
           find: async (args) => {
             const row = (await this.findCreated(
-              this.caller.actor?.role === 'ADMIN' ? R.orders : R.userOrders,
+              isAdmin(this.caller.actor) ? R.orders : R.userOrders,
               'orders',
               {},
               { order_hash: orderHash },
@@ -762,7 +762,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
         idOf: looseId,
         echo: (id) => (id ? { id, email, createdAt: new Date() } : null),
         find: async (args) => {
-          if (this.caller.actor?.role !== 'ADMIN') throw new Error('only an admin may read the mailing list');
+          if (!isAdmin(this.caller.actor)) throw new Error('only an admin may read the mailing list');
           return this.findCreated(R.mailingList, 'mailingList', {}, { email }, args, false);
         },
       }),
