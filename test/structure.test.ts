@@ -8,28 +8,32 @@ import { ROOT } from '../lib/paths.ts';
 import { supergraphSubgraphs } from '../gateway/server.ts';
 import { MANIFESTS, UPSTREAMS } from '../subgraphs/index.ts';
 
-/** The repository files a module imports (relative specifiers only; packages are not followed). */
-function importsOf(file: string): string[] {
+/**
+ * The repository files a module imports (relative specifiers only; packages are not followed);
+ * `atStart`: only those loaded with it, not those an `import()` loads when called.
+ */
+function importsOf(file: string, atStart = false): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
   return [
     ...text.matchAll(
       /^\s*(?:import|export)\b[^'"]*?from\s+'(\.{1,2}\/[^']+)'|^\s*import\s+'(\.{1,2}\/[^']+)'|\bimport\(\s*'(\.{1,2}\/[^']+)'\s*\)/gm,
     ),
   ]
+    .filter((m) => !atStart || m[3] === undefined)
     .map((m) => m[1] ?? m[2] ?? m[3]!)
     .map((spec) => relative(ROOT, resolve(dirname(join(ROOT, file)), spec)))
     .filter((path) => existsSync(join(ROOT, path)));
 }
 
-/** Every module reachable from `entry` through relative imports. */
-function closure(entry: string): Set<string> {
+/** Every module reachable from `entry` through relative imports (`atStart`: see importsOf). */
+function closure(entry: string, atStart = false): Set<string> {
   const seen = new Set<string>();
   const queue = [entry];
   while (queue.length) {
     const file = queue.pop()!;
     if (seen.has(file)) continue;
     seen.add(file);
-    queue.push(...importsOf(file));
+    queue.push(...importsOf(file, atStart));
   }
   return seen;
 }
@@ -50,6 +54,17 @@ describe('import structure', () => {
 
   it("the gateway's subgraphs, read from the supergraph, are the manifests' names and default ports, in order", () => {
     expect(supergraphSubgraphs()).toEqual(MANIFESTS.map(({ name, port }) => ({ name, port })));
+  });
+
+  it('the list of subgraphs and their manifests load no server code (entities only when asked)', () => {
+    const loaded = closure('subgraphs/index.ts', true);
+    expect([...loaded].filter((f) => f.endsWith('/manifest.ts'))).toHaveLength(MANIFESTS.length);
+    expect(
+      [...loaded].filter(
+        (f) => /^subgraphs\/.+\//.test(f) && !f.endsWith('/manifest.ts') && !f.startsWith('upstreams/'),
+      ),
+    ).toEqual([]);
+    expect([...loaded].filter((f) => ['lib/subgraph.ts', 'lib/db.ts', 'lib/http-client.ts'].includes(f))).toEqual([]);
   });
 
   it('lib/ imports nothing from a subgraph', () => {
