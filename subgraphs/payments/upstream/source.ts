@@ -10,6 +10,7 @@ import {
   type ConnectionArgs,
   type OffsetPage,
 } from '../../../lib/connection.ts';
+import { mapConcurrent } from '../../../lib/batch.ts';
 import { dec } from '../../../lib/decimal.ts';
 import { unauthenticated } from '../../../lib/errors.ts';
 import type { UpstreamClient, UpstreamRequest } from '../../../lib/http-client.ts';
@@ -57,6 +58,9 @@ type Query = UpstreamRequest['query'];
 
 type ListSchema = 'transactions' | 'bankAccounts' | 'transfers';
 type Row<K extends ListSchema> = z.output<(typeof PAYMENTS_SCHEMAS)[K]>['items'][number];
+
+/** Parents whose payments are read at once (one call each: the document filters by one id). */
+const SUBJECT_CONCURRENCY = 8;
 
 const newestFirst = <T extends { createdAt: Date; id: string }>(a: T, b: T) =>
   b.createdAt.getTime() - a.createdAt.getTime() || b.id.localeCompare(a.id);
@@ -289,15 +293,24 @@ export class UpstreamPaymentsSource implements PaymentsSource {
     return connection;
   }
 
-  /** One call (per 100 matching rows) for the whole batch: the ids go comma-separated. */
+  /**
+   * One call (per 100 matching rows) per distinct parent, at most SUBJECT_CONCURRENCY in flight:
+   * `payment_transaction_type_id` is "Filter by specific ID" (CO2Trust API, "List Payment
+   * Transactions", line 284), one id per call.
+   */
   async paymentsOfSubjects(type: PaymentTransactionType, typeIds: readonly string[], args: ConnectionArgs) {
     const page = offsetPage(args, 'PaymentTransaction');
     if (typeIds.length === 0) return [];
-    const rows = await this.all(this.seesAll() ? R.transactions : R.userTransactions, 'transactions', {
-      order: 'desc',
-      payment_transaction_type: toUpstreamType(type),
-      payment_transaction_type_id: typeIds.join(','),
-    });
+    const settled = await mapConcurrent([...new Set(typeIds)], SUBJECT_CONCURRENCY, (id) =>
+      this.all(this.seesAll() ? R.transactions : R.userTransactions, 'transactions', {
+        order: 'desc',
+        payment_transaction_type: toUpstreamType(type),
+        payment_transaction_type_id: id,
+      }),
+    );
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const rows = settled.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
     const records = this.visible([
       ...rows.map(fromCo2Trust.paymentTransaction),
       ...(await this.recorded({ type, typeId: { $in: [...typeIds] } })),
