@@ -7,7 +7,8 @@
 //   (plural nouns, `/updates` for the change feeds, `PUT` replaces, `PATCH` updates partially).
 // - Batch footprint answers: an array of breakdowns, each carrying the product id as `productId`;
 //   products without a footprint are left out.
-// - Update feed items: `{ id, updatedAt }` (camelCase like every other body of the API).
+// - Update feed items: `{ id, updated_at }`, the name the feed descriptions give the field (lines
+//   241, 530, 563); `updatedAt` is read too.
 // - Groups: `{ id, name }`; supplier periods: `{ id, supplierId, validFrom, validTo }`; linked
 //   products: `{ id, name, status }`; contacts: `{ name, email }`; supplier status
 //   `created | invited | connected`.
@@ -99,8 +100,18 @@ const product = z.object({
   yearlySalesVolumes: nullable(z.record(z.string().regex(/^\d{4}$/, 'expected a year'), decimal)),
 });
 
-/** Assumed: an update feed item is `{ id, updatedAt }` (the samples at lines 267, 556, 589 show only objects). */
-const update = z.object({ id: z.string(), updatedAt: timestamp });
+/**
+ * An update feed item: `{ id, updated_at }`. The samples (lines 267, 556, 589) show only objects;
+ * the descriptions name the field: "Use updated_at of the last item in the list" (lines 241, 530,
+ * 563). `updatedAt`, the spelling of every other body, is read too when `updated_at` is absent.
+ */
+const update = z
+  .object({ id: z.string(), updated_at: timestamp.optional(), updatedAt: timestamp.optional() })
+  .superRefine((r, ctx) => {
+    if (r.updated_at === undefined && r.updatedAt === undefined)
+      ctx.addIssue({ code: 'custom', path: ['updated_at'], message: 'updated_at is missing' });
+  })
+  .transform((r) => ({ id: r.id, updatedAt: (r.updated_at ?? r.updatedAt)! }));
 
 /** The current supplier of a product (lines 482-486). */
 const engagement = z.object({ id: z.string(), name: z.string(), status: linkStatus });
