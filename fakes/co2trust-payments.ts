@@ -10,7 +10,8 @@
 //   GET  /payment-transactions             lines 276-284: no auth; `page`, `size`, `order`;
 //        `payment_transaction_type` all | order | supplier | nft (283); `payment_transaction_type_id`
 //        "Filter by specific ID" (284): one id
-//   GET  /payment-transactions/user        lines 286-291: token; the caller's own (payer or payee)
+//   GET  /payment-transactions/user        lines 286-291: token; the caller's own (payer or payee);
+//        `page`, `size`, `order` only (291)
 //   GET  /bank-accounts                    lines 297-300: token; "for the authenticated user"
 //   POST /bank-accounts                    lines 302-307: token; "bank account data"
 //   GET  /transfers                        lines 311-316: token
@@ -204,13 +205,12 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
       method: 'GET',
       path: `${BASE}/payment-transactions/user`,
       handler: (req) => {
+        // Lines 286-291: `page`, `size`, `order` only.
         const user = subjectUser(req);
         if (isReply(user)) return user;
-        const filter = typeFilter(req);
-        if (typeof filter !== 'function') return filter;
         return paged(
           req,
-          state.paymentTransactions.filter((t) => (t.payerId === user.id || t.payeeId === user.id) && filter(t)),
+          state.paymentTransactions.filter((t) => t.payerId === user.id || t.payeeId === user.id),
           wire.paymentTransaction,
         );
       },

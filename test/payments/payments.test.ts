@@ -294,6 +294,27 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     expect(codes(await query('{ paymentTransactions { totalCount } }'))).toEqual(['UNAUTHENTICATED']);
   });
 
+  // Upstream, "Get User Payment Transactions" takes `page`, `size`, `order` only (CO2Trust API,
+  // line 291): a user's type filter is applied by the layer, never sent.
+  it("paymentTransactions: a user's type filter keeps only their own payments of that type", async () => {
+    const q = `query($f: PaymentTransactionFilter) { paymentTransactions(filter: $f, first: 100) { totalCount nodes { id } } }`;
+    fake?.resetCalls();
+    for (const type of ['ORDER', 'SUPPLIER', 'NFT'] as const) {
+      const data = ok(await query<{ paymentTransactions: Conn<{ id: string }> }>(q, { f: { type } }, U.alice));
+      const expected = demoPaymentTransactions.filter(
+        (t) => t.type === type && (t.payerId === U.alice.id || t.payeeId === U.alice.id),
+      );
+      expect(data.paymentTransactions.totalCount).toBe(expected.length);
+      expect(data.paymentTransactions.nodes.map((n) => n.id).sort()).toEqual(expected.map((t) => t.id).sort());
+    }
+    if (mode === 'upstream') {
+      const calls = fake!.callsTo(`${PAYMENTS_PATH}/user`);
+      expect(calls.length).toBeGreaterThan(0);
+      for (const c of calls)
+        expect([...new URLSearchParams(c.query).keys()].every((k) => ['page', 'size', 'order'].includes(k))).toBe(true);
+    }
+  });
+
   it('unknown filter values, a type id without a type and oversized pages are BAD_USER_INPUT', async () => {
     const q = `query($f: PaymentTransactionFilter) { paymentTransactions(filter: $f) { totalCount } }`;
     expect(codes(await query(q, { f: { type: 'REFUND' } }, U.admin))).toEqual(['BAD_USER_INPUT']);

@@ -7,7 +7,8 @@
 //   its route's schema below (a missing required field is an UPSTREAM_CONTRACT error);
 // - `payment_transaction_type_id` is "Filter by specific ID" (line 284): one id per call, so a
 //   batch of orders, suppliers or NFTs is one call per parent (at most 8 in flight);
-// - `/payment-transactions/user` accepts the same type filters as `/payment-transactions`;
+// - `/payment-transactions/user` takes `page`, `size`, `order` only (line 291): type filters of a
+//   user's list are applied in upstream/source.ts;
 // - no user filter is documented: an admin's view of another user is the account-wide list, narrowed here;
 // - the document has no route to record a transaction (only reads under "Payment Transactions"):
 //   services' payments are recorded in the layer's own payments table (see upstream/source.ts);
