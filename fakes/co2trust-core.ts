@@ -1,10 +1,58 @@
-// Contract fake of the CO2Trust core services (/co2trust-services/v1), from
-// ../shared/seeds/000_7aa04813252c030c.txt. Serves the marketplace demo data set. Where the seed
-// leaves a body or filter out, the fake follows the choices documented in
-// subgraphs/marketplace/upstream/client.ts.
+// Contract fake of the CO2Trust core services (/co2trust-services/v1), written from
+// ../shared/seeds/000_7aa04813252c030c.txt alone (line numbers below are that file's). It shares
+// no code with our client: its wire shapes and checks are its own. Serves the marketplace demo
+// data set (the records of subgraphs/marketplace/local/seed.ts).
+//
+// Routes (base /co2trust-services/v1; each with the document's "Auth Required"):
+//   POST /users/auth                       lines 11-16: X-Backend-Secret-Key; "access token and user information"
+//   GET  /products, /products/{product_id} lines 20-35: `page`, `size`, `order` (26-28), "additional
+//        filters" (29): product_type, supplier_id, country_code; public without a token
+//   GET  /orders, /orders/{order_id}       lines 39-54: token; `supplier_id`, `product_type`, `is_public` (46-48)
+//   POST /orders                           lines 56-61: token, "order creation data"
+//   GET  /orders/user, /orders/user/purchased  lines 63-73: token
+//   GET  /nfts, /nfts/mint, /nfts/user, /nfts/{nft_id}  lines 77-104: `available_only` on /nfts/user (98)
+//   GET  /suppliers, /suppliers/{supplier_id}, /suppliers/supplier_ids  lines 108-129: `featured`,
+//        `country_code`, `methodology_code` (115-117); supplier_ids "IDs and names" (128)
+//   GET  /traders, /traders/{trader_id}    lines 133-146: `supplier_id` (140)
+//   GET  /impact-partners, /impact-partners/{partner_id}  lines 150-161
+//   GET  /bundle-orders, /bundle-orders/{bundle_order_id}; POST /bundle-orders  lines 165-185:
+//        `available_only` (172); POST needs a token (178)
+//   GET  /product-orders, /product-orders/{product_order_id}  lines 189-200
+//   POST /sync/{order_hash}                lines 204-209: token
+//   POST /upsert/{model}, PUT /upsert/{model}/{model_id}  lines 213-227: token; model e.g.
+//        "product", "supplier" (218)
+//   GET  /dropdown/products                lines 229-234: `product_type` (234)
+//   GET  /mailing-list (admin), POST /mailing-list  lines 238-250
+//   Status codes 200, 201, 400, 401, 403, 404, 500 (lines 375-383).
+//
+// Assumptions where the document is silent (it gives paths and query parameters, never a body;
+// each one a choice of this fake, shared with the subgraph README's "Assumptions"):
+// - Bodies are snake_case JSON; enums lower-case (`product_type` removal | avoidance | bundle,
+//   order `status` pending | completed | cancelled, user `role` user | admin); times ISO 8601;
+//   prices and quantities (tonnes) decimal strings; money as an amount plus `currency`.
+// - A page answers `{ items, total, page, size, pages }`; `page` is 1-based, `size` 1..100 (default
+//   50), `order` asc | desc by creation time (default desc).
+// - Wire fields: user `id email name role created_at`; product `id name description product_type
+//   supplier_id country_code vintage price_per_tonne currency available_quantity is_public owner_id
+//   created_at`; supplier `id name description country_code methodology_code featured is_public
+//   created_at`; trader `id name supplier_id country_code is_public created_at`; impact partner `id
+//   name description country_code website_url is_public created_at`; order `id product_id
+//   supplier_id user_id quantity unit_price total_price currency status is_public order_hash
+//   bundle_order_id created_at`; NFT `id name token_address token_id supplier_id owner_id quantity
+//   available_quantity is_public created_at`; bundle order `id name product_id supplier_id
+//   price_per_tonne currency quantity available_quantity is_public created_at`; product order `id
+//   bundle_order_id product_id quantity created_at`; mailing-list entry `id email created_at`.
+// - Bearer tokens are `co2t_<user id>`, issued by /users/auth (which creates an unknown user).
+//   "No (for public …)" routes show non-public records to their owner and to admins only.
+// - Orders are priced at the product's price per tonne, the total rounded to the currency's minor
+//   unit; without `order_hash` an order is completed at once, with one it is pending until synced.
+//   A quantity beyond what is available is 409 `{ code: insufficient_inventory }`; an unknown
+//   product or bundle order 404; a used `order_hash` 409. No write is idempotent (the document
+//   defines no idempotency): every POST that arrives takes effect.
+// - Filters beyond the document's are ignored, as an API ignores query parameters it does not
+//   define; /nfts/mint lists NFTs with no holder and tonnes available.
 import { randomUUID } from 'node:crypto';
 import { dec, minorUnits, type Decimal } from '../lib/decimal.ts';
-import { toCo2Trust } from '../subgraphs/marketplace/upstream/mappers.ts';
 import {
   demoBundleOrders,
   demoImpactPartners,
@@ -17,15 +65,125 @@ import {
   demoUsers,
 } from '../subgraphs/marketplace/local/seed.ts';
 import type {
+  BundleOrderRecord,
+  ImpactPartnerRecord,
   MailingListEntryRecord,
+  NftRecord,
   OrderRecord,
+  ProductOrderRecord,
   ProductRecord,
+  SupplierRecord,
+  TraderRecord,
   UserRecord,
 } from '../subgraphs/marketplace/source.ts';
 import { json, problem, type FakeReply, type FakeRequest, type FakeRoute } from './harness.ts';
 import type { Co2TrustState } from './co2trust.ts';
 
 const BASE = '/co2trust-services/v1';
+
+/** Exact decimal text, never in exponent notation. */
+const text = (d: Decimal) => d.toFixed();
+const time = (d: Date) => d.toISOString();
+
+/** The fake's wire shapes (see the assumptions above). */
+const wire = {
+  user: (u: UserRecord) => ({
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role.toLowerCase(),
+    created_at: time(u.createdAt),
+  }),
+  product: (p: ProductRecord) => ({
+    id: p.id,
+    name: p.name,
+    description: p.description,
+    product_type: p.productType.toLowerCase(),
+    supplier_id: p.supplierId,
+    country_code: p.countryCode,
+    vintage: p.vintage,
+    price_per_tonne: text(p.pricePerTonne.amount),
+    currency: p.pricePerTonne.currency,
+    available_quantity: text(p.availableQuantity),
+    is_public: p.isPublic,
+    owner_id: p.ownerId,
+    created_at: time(p.createdAt),
+  }),
+  supplier: (s: SupplierRecord) => ({
+    id: s.id,
+    name: s.name,
+    description: s.description,
+    country_code: s.countryCode,
+    methodology_code: s.methodologyCode,
+    featured: s.featured,
+    is_public: s.isPublic,
+    created_at: time(s.createdAt),
+  }),
+  trader: (t: TraderRecord) => ({
+    id: t.id,
+    name: t.name,
+    supplier_id: t.supplierId,
+    country_code: t.countryCode,
+    is_public: t.isPublic,
+    created_at: time(t.createdAt),
+  }),
+  impactPartner: (i: ImpactPartnerRecord) => ({
+    id: i.id,
+    name: i.name,
+    description: i.description,
+    country_code: i.countryCode,
+    website_url: i.websiteUrl,
+    is_public: i.isPublic,
+    created_at: time(i.createdAt),
+  }),
+  order: (o: OrderRecord) => ({
+    id: o.id,
+    product_id: o.productId,
+    supplier_id: o.supplierId,
+    user_id: o.buyerId,
+    quantity: text(o.quantity),
+    unit_price: text(o.unitPrice.amount),
+    total_price: text(o.totalPrice.amount),
+    currency: o.totalPrice.currency,
+    status: o.status.toLowerCase(),
+    is_public: o.isPublic,
+    order_hash: o.orderHash,
+    bundle_order_id: o.bundleOrderId,
+    created_at: time(o.createdAt),
+  }),
+  nft: (n: NftRecord) => ({
+    id: n.id,
+    name: n.name,
+    token_address: n.tokenAddress,
+    token_id: n.tokenId,
+    supplier_id: n.supplierId,
+    owner_id: n.ownerId,
+    quantity: text(n.quantity),
+    available_quantity: text(n.availableQuantity),
+    is_public: n.isPublic,
+    created_at: time(n.createdAt),
+  }),
+  bundleOrder: (b: BundleOrderRecord) => ({
+    id: b.id,
+    name: b.name,
+    product_id: b.productId,
+    supplier_id: b.supplierId,
+    price_per_tonne: text(b.pricePerTonne.amount),
+    currency: b.pricePerTonne.currency,
+    quantity: text(b.quantity),
+    available_quantity: text(b.availableQuantity),
+    is_public: b.isPublic,
+    created_at: time(b.createdAt),
+  }),
+  productOrder: (p: ProductOrderRecord) => ({
+    id: p.id,
+    bundle_order_id: p.bundleOrderId,
+    product_id: p.productId,
+    quantity: text(p.quantity),
+    created_at: time(p.createdAt),
+  }),
+  mailingListEntry: (m: MailingListEntryRecord) => ({ id: m.id, email: m.email, created_at: time(m.createdAt) }),
+};
 
 export function coreState() {
   return {
@@ -96,7 +254,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
     const made = create(buyer);
     if (!('id' in made)) return made;
     state.orders.push(made);
-    return json(toCo2Trust.order(made), 201);
+    return json(wire.order(made), 201);
   };
   const orderOf = (
     buyer: UserRecord,
@@ -185,7 +343,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
           };
         if (b.available_quantity !== undefined) t.availableQuantity = dec(String(b.available_quantity));
       },
-      map: toCo2Trust.product,
+      map: wire.product,
       defaults: () => ({ description: null, countryCode: null, vintage: null, ownerId: null, isPublic: true }),
     },
     supplier: {
@@ -199,7 +357,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
           featured: 'featured',
           is_public: 'isPublic',
         }),
-      map: toCo2Trust.supplier,
+      map: wire.supplier,
       defaults: () => ({
         description: null,
         countryCode: null,
@@ -212,7 +370,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       rows: () => state.traders,
       apply: (t, b) =>
         assign(t, b, { name: 'name', supplier_id: 'supplierId', country_code: 'countryCode', is_public: 'isPublic' }),
-      map: toCo2Trust.trader,
+      map: wire.trader,
       defaults: () => ({ supplierId: null, countryCode: null, isPublic: true }),
     },
     impact_partner: {
@@ -225,7 +383,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
           website_url: 'websiteUrl',
           is_public: 'isPublic',
         }),
-      map: toCo2Trust.impactPartner,
+      map: wire.impactPartner,
       defaults: () => ({ description: null, countryCode: null, websiteUrl: null, isPublic: true }),
     },
     nft: {
@@ -242,7 +400,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
         if (b.quantity !== undefined) t.quantity = dec(String(b.quantity));
         if (b.available_quantity !== undefined) t.availableQuantity = dec(String(b.available_quantity));
       },
-      map: toCo2Trust.nft,
+      map: wire.nft,
       defaults: () => ({ supplierId: null, ownerId: null, isPublic: true }),
     },
   };
@@ -270,7 +428,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
           user = { id: randomUUID(), email: body.email, name: body.name ?? null, role: 'USER', createdAt: new Date() };
           state.users.push(user);
         }
-        return json({ access_token: `co2t_${user.id}`, token_type: 'bearer', user: toCo2Trust.user(user) });
+        return json({ access_token: `co2t_${user.id}`, token_type: 'bearer', user: wire.user(user) });
       },
     },
     // ---- catalogue -----------------------------------------------------------------------
@@ -285,13 +443,13 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
             eq(req, 'supplier_id', p.supplierId) &&
             eq(req, 'country_code', p.countryCode),
         );
-        return paged(req, rows, toCo2Trust.product);
+        return paged(req, rows, wire.product);
       },
     },
     byId(
       `products`,
       () => state.products,
-      toCo2Trust.product,
+      wire.product,
       (p) => p.ownerId,
     ),
     {
@@ -321,10 +479,10 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
             eq(req, 'country_code', s.countryCode) &&
             eq(req, 'methodology_code', s.methodologyCode),
         );
-        return paged(req, rows, toCo2Trust.supplier);
+        return paged(req, rows, wire.supplier);
       },
     },
-    byId('suppliers', () => state.suppliers, toCo2Trust.supplier),
+    byId('suppliers', () => state.suppliers, wire.supplier),
     {
       method: 'GET',
       path: `${BASE}/traders`,
@@ -332,10 +490,10 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
         paged(
           req,
           state.traders.filter((t) => visible(req, t, null) && eq(req, 'supplier_id', t.supplierId)),
-          toCo2Trust.trader,
+          wire.trader,
         ),
     },
-    byId('traders', () => state.traders, toCo2Trust.trader),
+    byId('traders', () => state.traders, wire.trader),
     {
       method: 'GET',
       path: `${BASE}/impact-partners`,
@@ -343,10 +501,10 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
         paged(
           req,
           state.impactPartners.filter((i) => visible(req, i, null)),
-          toCo2Trust.impactPartner,
+          wire.impactPartner,
         ),
     },
-    byId('impact-partners', () => state.impactPartners, toCo2Trust.impactPartner),
+    byId('impact-partners', () => state.impactPartners, wire.impactPartner),
     // ---- NFTs ----------------------------------------------------------------------------
     {
       method: 'GET',
@@ -355,7 +513,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
         paged(
           req,
           state.nfts.filter((n) => visible(req, n, n.ownerId) && n.ownerId === null && n.availableQuantity.gt(0)),
-          toCo2Trust.nft,
+          wire.nft,
         ),
     },
     {
@@ -368,28 +526,25 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
         return paged(
           req,
           state.nfts.filter((n) => n.ownerId === u.id && (!availableOnly || n.availableQuantity.gt(0))),
-          toCo2Trust.nft,
+          wire.nft,
         );
       },
     },
     {
       method: 'GET',
       path: `${BASE}/nfts`,
-      handler: (req) => {
-        const availableOnly = req.query.get('available_only') === 'true';
-        const rows = state.nfts.filter(
-          (n) =>
-            visible(req, n, n.ownerId) &&
-            eq(req, 'owner_id', n.ownerId) &&
-            (!availableOnly || n.availableQuantity.gt(0)),
-        );
-        return paged(req, rows, toCo2Trust.nft);
-      },
+      // Lines 77-82: `page`, `size`, `order` only.
+      handler: (req) =>
+        paged(
+          req,
+          state.nfts.filter((n) => visible(req, n, n.ownerId)),
+          wire.nft,
+        ),
     },
     byId(
       'nfts',
       () => state.nfts,
-      toCo2Trust.nft,
+      wire.nft,
       (n) => n.ownerId,
     ),
     // ---- bundle orders and their products ---------------------------------------------------
@@ -401,11 +556,11 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
         return paged(
           req,
           state.bundleOrders.filter((b) => visible(req, b, null) && (!availableOnly || b.availableQuantity.gt(0))),
-          toCo2Trust.bundleOrder,
+          wire.bundleOrder,
         );
       },
     },
-    byId('bundle-orders', () => state.bundleOrders, toCo2Trust.bundleOrder),
+    byId('bundle-orders', () => state.bundleOrders, wire.bundleOrder),
     {
       method: 'POST',
       path: `${BASE}/bundle-orders`,
@@ -430,13 +585,11 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       method: 'GET',
       path: `${BASE}/product-orders`,
       handler: (req) => {
-        const rows = state.productOrders.filter(
-          (p) =>
-            visible(req, state.bundleOrders.find((b) => b.id === p.bundleOrderId) ?? { isPublic: true }, null) &&
-            eq(req, 'bundle_order_id', p.bundleOrderId) &&
-            eq(req, 'product_id', p.productId),
+        const rows = state.productOrders.filter((p) =>
+          // Lines 189-194: `page`, `size`, `order` only.
+          visible(req, state.bundleOrders.find((b) => b.id === p.bundleOrderId) ?? { isPublic: true }, null),
         );
-        return paged(req, rows, toCo2Trust.productOrder);
+        return paged(req, rows, wire.productOrder);
       },
     },
     {
@@ -446,9 +599,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       handler: tracked((req) => {
         const p = state.productOrders.find((x) => x.id === req.params.id);
         const bundle = state.bundleOrders.find((b) => b.id === p?.bundleOrderId);
-        return p && (!bundle || visible(req, bundle, null))
-          ? json(toCo2Trust.productOrder(p))
-          : problem(404, 'Not found');
+        return p && (!bundle || visible(req, bundle, null)) ? json(wire.productOrder(p)) : problem(404, 'Not found');
       }),
     },
     // ---- orders --------------------------------------------------------------------------
@@ -460,7 +611,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
         paged(
           req,
           state.orders.filter((o) => o.buyerId === userOf(req)!.id && o.status === 'COMPLETED'),
-          toCo2Trust.order,
+          wire.order,
         ),
     },
     {
@@ -471,7 +622,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
         paged(
           req,
           state.orders.filter((o) => o.buyerId === userOf(req)!.id),
-          toCo2Trust.order,
+          wire.order,
         ),
     },
     {
@@ -486,11 +637,9 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
             visible(req, o, o.buyerId) &&
             eq(req, 'supplier_id', o.supplierId) &&
             eq(req, 'product_type', typeOf(o.productId)) &&
-            eq(req, 'is_public', String(o.isPublic)) &&
-            eq(req, 'user_id', o.buyerId) &&
-            eq(req, 'status', o.status.toLowerCase()),
+            eq(req, 'is_public', String(o.isPublic)),
         );
-        return paged(req, rows, toCo2Trust.order);
+        return paged(req, rows, wire.order);
       },
     },
     {
@@ -536,7 +685,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
         const denied = needUser(req);
         if (denied) return denied;
         const o = state.orders.find((x) => x.id === req.params.id);
-        return o && visible(req, o, o.buyerId) ? json(toCo2Trust.order(o)) : problem(404, 'Order not found');
+        return o && visible(req, o, o.buyerId) ? json(wire.order(o)) : problem(404, 'Order not found');
       }),
     },
     {
@@ -551,7 +700,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
           return problem(403, 'Only the buyer or an admin can sync this order');
         const changed = o.status === 'PENDING';
         if (changed) o.status = 'COMPLETED';
-        return json({ order: toCo2Trust.order(o), changed });
+        return json({ order: wire.order(o), changed });
       },
     },
     // ---- upsert (admin) --------------------------------------------------------------------
@@ -600,15 +749,15 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
         if (!entry) {
           entry = { id: randomUUID(), email, createdAt: new Date() };
           state.mailingList.push(entry);
-          return json(toCo2Trust.mailingListEntry(entry), 201);
+          return json(wire.mailingListEntry(entry), 201);
         }
-        return json(toCo2Trust.mailingListEntry(entry));
+        return json(wire.mailingListEntry(entry));
       },
     },
     {
       method: 'GET',
       path: `${BASE}/mailing-list`,
-      handler: (req) => needAdmin(req) ?? paged(req, state.mailingList, toCo2Trust.mailingListEntry),
+      handler: (req) => needAdmin(req) ?? paged(req, state.mailingList, wire.mailingListEntry),
     },
   ];
 }

@@ -1,8 +1,49 @@
-// Contract fake of the CO2Trust payment services (/co2trust-payments/v1), from
-// ../shared/seeds/000_7aa04813252c030c.txt. Serves the payments demo data set; where the seed is
-// silent it follows the assumptions written in subgraphs/payments/upstream/client.ts.
+// Contract fake of the CO2Trust payment services (/co2trust-payments/v1), written from
+// ../shared/seeds/000_7aa04813252c030c.txt alone (line numbers below are that file's). It shares
+// no code with our client: its wire shapes and checks are its own. Serves the payments demo data
+// set (the records of subgraphs/payments/local/seed.ts).
+//
+// Routes (base /co2trust-payments/v1):
+//   GET  /payment-stats                    lines 256-260: "global and quarterly stats", no auth
+//   GET  /payment-stats/global             lines 262-266, no auth
+//   GET  /payment-stats/quarterly          lines 268-272, no auth
+//   GET  /payment-transactions             lines 276-284: no auth; `page`, `size`, `order`;
+//        `payment_transaction_type` all | order | supplier | nft (283); `payment_transaction_type_id`
+//        "Filter by specific ID" (284): one id
+//   GET  /payment-transactions/user        lines 286-291: token; the caller's own (payer or payee);
+//        `page`, `size`, `order` only (291)
+//   GET  /bank-accounts                    lines 297-300: token; "for the authenticated user"
+//   POST /bank-accounts                    lines 302-307: token; "bank account data"
+//   GET  /transfers                        lines 311-316: token
+//   POST /transfers                        lines 318-323: token; "transfer data"
+//   Status codes of lines 375-383.
+//
+// Assumptions where the document is silent (each one a choice of this fake, shared with the
+// subgraph README's "Assumptions, in one place"):
+// - Bodies are snake_case JSON; enums lower-case
+//   too: `payment_transaction_type` order | supplier | nft, the filter's values (line 283), and
+//   `status` pending | completed | failed (transfers pending | completed); amounts decimal strings; times ISO 8601. Pages as the core services'
+//   (`{ items, total, page, size, pages }`, 1-based `page`).
+// - Stats count completed transactions: `{ transaction_count, volumes: [{ currency, amount,
+//   transaction_count }] }` (volumes by currency code); quarterly adds `year` and `quarter` (UTC);
+//   /payment-stats is `{ global, quarterly }`.
+// - A transaction is `{ id, external_reference, payment_transaction_type,
+//   payment_transaction_type_id, payer_id, payee_id, amount, currency, status, created_at }`; a bank
+//   account `{ id, user_id, holder_name, iban, bic, currency, country_code, created_at }`; a
+//   transfer `{ id, user_id, bank_account_id, amount, currency, status, reference, created_at }`.
+// - /transfers lists the caller's own transfers (an admin's too: the document names no other).
+// - POST /bank-accounts takes `holder_name iban bic currency country_code`: the IBAN is checked as
+//   ISO 13616 (two letters, two check digits, up to 30 letters or digits, mod 97 = 1) after removing
+//   spaces, the BIC as ISO 9362 (4 letters, 2 letters of a country, 2 letters or digits, optionally
+//   3 more); a user's second account with one IBAN is 409 `duplicate_bank_account`.
+// - POST /transfers takes `bank_account_id amount currency reference?`: the caller's own account
+//   (another's is 403, an unknown one 404 `bank_account_not_found`), its currency (else 422
+//   `currency_mismatch`), an amount > 0 (else 422 `invalid`) within the caller's available balance
+//   in that currency: completed incoming payments minus transfers (else 422
+//   `insufficient_balance`). A new transfer is `PENDING`. Refusals are `{ code, message, field }`.
+// - The document defines no idempotency: every POST that arrives takes effect.
 import { randomUUID } from 'node:crypto';
-import { dec } from '../lib/decimal.ts';
+import { dec, type Decimal } from '../lib/decimal.ts';
 import type { UserRecord } from '../subgraphs/marketplace/source.ts';
 import { demoBankAccounts, demoPaymentTransactions, demoTransfers } from '../subgraphs/payments/local/seed.ts';
 import type {
@@ -11,8 +52,6 @@ import type {
   PaymentVolumeRecord,
   TransferRecord,
 } from '../subgraphs/payments/source.ts';
-import { toCo2Trust } from '../subgraphs/payments/upstream/mappers.ts';
-import { bicValid, ibanChecksumValid, normalizeIban } from '../subgraphs/payments/validation.ts';
 import { paged } from './co2trust-core.ts';
 import { json, problem, type FakeReply, type FakeRequest, type FakeRoute } from './harness.ts';
 
@@ -20,6 +59,61 @@ const BASE = '/co2trust-payments/v1';
 const TYPES = ['order', 'supplier', 'nft'];
 
 type StoredTransfer = TransferRecord;
+type StoredBankAccount = BankAccountRecord & { iban: string };
+
+const text = (d: Decimal) => d.toFixed();
+
+/** The fake's wire shapes (see the assumptions above). */
+const wire = {
+  volume: (v: PaymentVolumeRecord) => ({
+    currency: v.volume.currency,
+    amount: text(v.volume.amount),
+    transaction_count: v.transactionCount,
+  }),
+  paymentTransaction: (t: PaymentTransactionRecord) => ({
+    id: t.id,
+    external_reference: t.externalReference,
+    payment_transaction_type: t.type.toLowerCase(),
+    payment_transaction_type_id: t.typeId,
+    payer_id: t.payerId,
+    payee_id: t.payeeId,
+    amount: text(t.amount.amount),
+    currency: t.amount.currency,
+    status: t.status.toLowerCase(),
+    created_at: t.createdAt.toISOString(),
+  }),
+  bankAccount: (a: StoredBankAccount) => ({
+    id: a.id,
+    user_id: a.userId,
+    holder_name: a.holderName,
+    iban: a.iban,
+    bic: a.bic,
+    currency: a.currency,
+    country_code: a.countryCode,
+    created_at: a.createdAt.toISOString(),
+  }),
+  transfer: (t: TransferRecord) => ({
+    id: t.id,
+    user_id: t.userId,
+    bank_account_id: t.bankAccountId,
+    amount: text(t.amount.amount),
+    currency: t.amount.currency,
+    status: t.status.toLowerCase(),
+    reference: t.reference,
+    created_at: t.createdAt.toISOString(),
+  }),
+};
+
+/** ISO 13616: country, check digits, up to 30 alphanumerics; the rearranged number mod 97 is 1. */
+function ibanValid(iban: string): boolean {
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{1,30}$/.test(iban)) return false;
+  const digits = (iban.slice(4) + iban.slice(0, 4)).replace(/[A-Z]/g, (c) => String(c.charCodeAt(0) - 55));
+  let rest = 0;
+  for (const d of digits) rest = (rest * 10 + Number(d)) % 97;
+  return rest === 1;
+}
+/** ISO 9362: institution (4 letters), country (2 letters), location (2), optional branch (3). */
+const bicValid = (bic: string) => /^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(bic);
 
 export function paymentsState() {
   return {
@@ -54,7 +148,7 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
   const completed = () => state.paymentTransactions.filter((t) => t.status === 'COMPLETED');
   const globalStats = () => ({
     transaction_count: completed().length,
-    volumes: volumes(completed()).map(toCo2Trust.volume),
+    volumes: volumes(completed()).map(wire.volume),
   });
   const quarterlyStats = () => {
     const by = new Map<string, PaymentTransactionRecord[]>();
@@ -68,18 +162,15 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
         year: year!,
         quarter: quarter!,
         transaction_count: rows.length,
-        volumes: volumes(rows).map(toCo2Trust.volume),
+        volumes: volumes(rows).map(wire.volume),
       };
     });
   };
 
-  /** The user a caller-scoped list is for: the caller, or (admins only) `user_id`. */
+  /** The user a caller-scoped list is for: the caller (the document names no other). */
   const subjectUser = (req: FakeRequest): { id: string } | FakeReply => {
     const caller = userOf(req);
-    if (!caller) return problem(401, 'Not authenticated');
-    const other = req.query.get('user_id');
-    if (!other || other === caller.id) return { id: caller.id };
-    return caller.role === 'ADMIN' ? { id: other } : problem(403, 'Admins only');
+    return caller ? { id: caller.id } : problem(401, 'Not authenticated');
   };
   const isReply = (x: { id: string } | FakeReply): x is FakeReply => !('id' in x);
 
@@ -87,8 +178,9 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
   const typeFilter = (req: FakeRequest): ((t: PaymentTransactionRecord) => boolean) | FakeReply => {
     const type = req.query.get('payment_transaction_type') ?? 'all';
     if (type !== 'all' && !TYPES.includes(type)) return problem(400, `Unknown payment_transaction_type ${type}`);
-    const ids = req.query.get('payment_transaction_type_id')?.split(',').filter(Boolean) ?? null;
-    return (t) => (type === 'all' || t.type.toLowerCase() === type) && (!ids || ids.includes(t.typeId));
+    // "Filter by specific ID" (line 284): one id, compared as given.
+    const id = req.query.get('payment_transaction_type_id');
+    return (t) => (type === 'all' || t.type.toLowerCase() === type) && (!id || t.typeId === id);
   };
 
   const available = (userId: string, currency: string) => {
@@ -113,14 +205,13 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
       method: 'GET',
       path: `${BASE}/payment-transactions/user`,
       handler: (req) => {
+        // Lines 286-291: `page`, `size`, `order` only.
         const user = subjectUser(req);
         if (isReply(user)) return user;
-        const filter = typeFilter(req);
-        if (typeof filter !== 'function') return filter;
         return paged(
           req,
-          state.paymentTransactions.filter((t) => (t.payerId === user.id || t.payeeId === user.id) && filter(t)),
-          toCo2Trust.paymentTransaction,
+          state.paymentTransactions.filter((t) => t.payerId === user.id || t.payeeId === user.id),
+          wire.paymentTransaction,
         );
       },
     },
@@ -130,7 +221,7 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
       handler: (req) => {
         const filter = typeFilter(req);
         if (typeof filter !== 'function') return filter;
-        return paged(req, state.paymentTransactions.filter(filter), toCo2Trust.paymentTransaction);
+        return paged(req, state.paymentTransactions.filter(filter), wire.paymentTransaction);
       },
     },
     {
@@ -143,7 +234,7 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
           : paged(
               req,
               state.bankAccounts.filter((a) => a.userId === user.id),
-              toCo2Trust.bankAccount,
+              wire.bankAccount,
             );
       },
     },
@@ -154,13 +245,15 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
         const caller = userOf(req);
         if (!caller) return problem(401, 'Not authenticated');
         const b = req.body as Record<string, string>;
-        const iban = normalizeIban(String(b?.iban ?? ''));
-        if (!ibanChecksumValid(iban)) return refuse(422, 'invalid', 'Invalid IBAN', 'iban');
+        const iban = String(b?.iban ?? '')
+          .replace(/\s+/g, '')
+          .toUpperCase();
+        if (!ibanValid(iban)) return refuse(422, 'invalid', 'Invalid IBAN', 'iban');
         if (!bicValid(String(b.bic ?? ''))) return refuse(422, 'invalid', 'Invalid BIC', 'bic');
         if (state.bankAccounts.some((a) => a.userId === caller.id && a.iban === iban)) {
           return refuse(409, 'duplicate_bank_account', 'You already have a bank account with this IBAN', 'iban');
         }
-        const account: BankAccountRecord & { iban: string } = {
+        const account: StoredBankAccount = {
           id: randomUUID(),
           userId: caller.id,
           holderName: b.holder_name!,
@@ -172,7 +265,7 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
           createdAt: new Date(),
         };
         state.bankAccounts.push(account);
-        return json(toCo2Trust.bankAccount(account), 201);
+        return json(wire.bankAccount(account), 201);
       },
     },
     {
@@ -185,7 +278,7 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
           : paged(
               req,
               state.transfers.filter((t) => t.userId === user.id),
-              toCo2Trust.transfer,
+              wire.transfer,
             );
       },
     },
@@ -229,7 +322,7 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
           createdAt: new Date(),
         };
         state.transfers.push(transfer);
-        return json(toCo2Trust.transfer(transfer), 201);
+        return json(wire.transfer(transfer), 201);
       },
     },
   ];

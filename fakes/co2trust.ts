@@ -1,5 +1,7 @@
-// Contract fake of the whole CO2Trust API: core services, payment services and the Puro
-// integration, as one upstream on one loopback port (as the real API is one host).
+// Contract fake of the whole CO2Trust API, written from ../shared/seeds/000_7aa04813252c030c.txt
+// alone: core services (co2trust-core.ts), payment services (co2trust-payments.ts), the Puro
+// integration (co2trust-puro.ts) and the system endpoints `GET /health` and `GET /` (lines
+// 360-373), as one upstream on one loopback port (as the real API is one host).
 import type { UserRecord } from '../subgraphs/marketplace/source.ts';
 import { coreRoutes, coreState } from './co2trust-core.ts';
 import { paymentsRoutes, paymentsState } from './co2trust-payments.ts';
@@ -30,8 +32,15 @@ export async function startCo2TrustFake(): Promise<Co2TrustFake> {
     path: '/health',
     handler: () => json({ status: 'ok', database: 'ok', rabbitmq: 'ok' }),
   };
+  // GET / (seed line 371): "API information and documentation links".
+  const root: FakeRoute = {
+    method: 'GET',
+    path: '/',
+    handler: () => json({ name: 'CO2Trust API', docs: '/docs', health: '/health' }),
+  };
   const fake = await startFake('co2trust', [
     health,
+    root,
     ...coreRoutes(state, userOf),
     ...paymentsRoutes(state, userOf),
     ...puroRoutes(state, userOf),

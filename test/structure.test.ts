@@ -1,6 +1,6 @@
 // The import structure the layering promises, read from the sources: the gateway loads no subgraph
-// code, lib/ imports nothing from a subgraph and names none (nor any upstream), and the
-// marketplace's modules keep their boundaries.
+// code, lib/ imports nothing from a subgraph and names none (nor any upstream), the marketplace's
+// modules keep their boundaries, and the contract fakes share no code with the clients they test.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -159,6 +159,26 @@ describe('import structure', () => {
     expect(entries.length).toBeGreaterThan(10);
     const reached = new Set(entries.flatMap((file) => [...closure(file)]));
     expect([...reached].filter((f) => f.startsWith('test/'))).toEqual([]);
+  });
+
+  it('the contract fakes are their own reading of the documents: no client, validation, rules or resolver code', () => {
+    const fakes = readdirSync(join(ROOT, 'fakes'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => `fakes/${f}`);
+    expect(fakes).toEqual(expect.arrayContaining(['fakes/co2trust-core.ts', 'fakes/carboncloud.ts', 'fakes/lune.ts']));
+    const clientSide = (path: string) =>
+      /^subgraphs\/[^/]+\/(upstream\/|resolvers\/|resolvers\.ts$|validation\.ts$|rules\.ts$)/.test(path);
+    // Directly: a fake's wire shapes and checks are written from the document, never imported.
+    expect(
+      fakes.flatMap((file) =>
+        importsOf(file)
+          .filter(clientSide)
+          .map((path) => `${file} -> ${path}`),
+      ),
+    ).toEqual([]);
+    // Through the demo data they serve (subgraphs/*/local/seed.ts), they never reach a client or a resolver.
+    const reached = new Set(fakes.flatMap((file) => [...closure(file)]));
+    expect([...reached].filter((f) => /^subgraphs\/[^/]+\/(upstream|resolvers)\//.test(f))).toEqual([]);
   });
 
   it('reads the imports it checks', () => {

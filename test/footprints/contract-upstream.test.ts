@@ -209,6 +209,26 @@ describe('footprints upstream contract (CarbonCloud)', () => {
     expect(body).not.toHaveProperty('brandName');
   });
 
+  it("an update feed item's time is `updated_at`, the name the document gives it (lines 241, 530, 563); `updatedAt` is read too", async () => {
+    const FEED = `query($g: ID!) { resoldProductUpdates(groupId: $g) { updatedAt } groups { id } }`;
+    const g = fake.state.groups[0]!.id;
+    const at = '2025-06-01T08:00:00.125Z';
+    serve('GET', '/resold-products/updates', [{ id: product().id, updated_at: at }]);
+    let res = await gql(FEED, { g });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.resoldProductUpdates).toEqual([{ updatedAt: at }]);
+    serve('GET', '/resold-products/updates', [{ id: product().id, updatedAt: at }]);
+    res = await gql(FEED, { g });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.resoldProductUpdates).toEqual([{ updatedAt: at }]);
+    serve('GET', '/resold-products/updates', [{ id: product().id }]);
+    res = await gql(FEED, { g });
+    expect(res.data.resoldProductUpdates).toBeNull();
+    expect(errorsOf(res)).toEqual([
+      ['UPSTREAM_CONTRACT', 'GET /resold-products/updates', '[0].updated_at', ['resoldProductUpdates']],
+    ]);
+  });
+
   it('/health is degraded (HTTP 200) naming the upstream and routes, with no values from the bodies', async () => {
     const h = await health();
     expect(h.status).toBe(200);

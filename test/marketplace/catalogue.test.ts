@@ -236,10 +236,19 @@ describe('marketplace over the CO2Trust core API (upstream contract)', () => {
     expect(
       new URLSearchParams(fake.callsTo('/co2trust-services/v1/bundle-orders').at(-1)!.query).get('available_only'),
     ).toBe('true');
-    expect(new URLSearchParams(fake.callsTo('/co2trust-services/v1/nfts').at(-1)!.query).get('available_only')).toBe(
-      'true',
-    );
+    // "List NFTs" documents `page`, `size`, `order` only (CO2Trust API, lines 79-82): the
+    // availability filter is applied here and never sent; "Get User NFTs" documents it (line 98).
+    const nftQuery = new URLSearchParams(fake.callsTo('/co2trust-services/v1/nfts').at(-1)!.query);
+    expect([...nftQuery.keys()].sort()).toEqual(['order', 'page', 'size']);
+    // "List Product Orders" documents `page`, `size`, `order` only (lines 191-194): the bundle and
+    // product filters are applied here, over every page.
+    await m.as(null, `{ productOrders(filter: { productId: "${DEMO.products[0]}" }) { totalCount } }`);
+    for (const call of fake.callsTo('/co2trust-services/v1/product-orders'))
+      expect([...new URLSearchParams(call.query).keys()].sort()).toEqual(['order', 'page', 'size']);
     await m.as('alice', '{ me { nfts(availableOnly: true) { totalCount } purchasedOrders { totalCount } } }');
+    expect(
+      new URLSearchParams(fake.callsTo('/co2trust-services/v1/nfts/user').at(-1)!.query).get('available_only'),
+    ).toBe('true');
     expect(fake.callsTo('/co2trust-services/v1/nfts/user').at(-1)!.headers.authorization).toBe(
       `Bearer co2t_${DEMO.users.alice.id}`,
     );

@@ -294,6 +294,27 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     expect(codes(await query('{ paymentTransactions { totalCount } }'))).toEqual(['UNAUTHENTICATED']);
   });
 
+  // Upstream, "Get User Payment Transactions" takes `page`, `size`, `order` only (CO2Trust API,
+  // line 291): a user's type filter is applied by the layer, never sent.
+  it("paymentTransactions: a user's type filter keeps only their own payments of that type", async () => {
+    const q = `query($f: PaymentTransactionFilter) { paymentTransactions(filter: $f, first: 100) { totalCount nodes { id } } }`;
+    fake?.resetCalls();
+    for (const type of ['ORDER', 'SUPPLIER', 'NFT'] as const) {
+      const data = ok(await query<{ paymentTransactions: Conn<{ id: string }> }>(q, { f: { type } }, U.alice));
+      const expected = demoPaymentTransactions.filter(
+        (t) => t.type === type && (t.payerId === U.alice.id || t.payeeId === U.alice.id),
+      );
+      expect(data.paymentTransactions.totalCount).toBe(expected.length);
+      expect(data.paymentTransactions.nodes.map((n) => n.id).sort()).toEqual(expected.map((t) => t.id).sort());
+    }
+    if (mode === 'upstream') {
+      const calls = fake!.callsTo(`${PAYMENTS_PATH}/user`);
+      expect(calls.length).toBeGreaterThan(0);
+      for (const c of calls)
+        expect([...new URLSearchParams(c.query).keys()].every((k) => ['page', 'size', 'order'].includes(k))).toBe(true);
+    }
+  });
+
   it('unknown filter values, a type id without a type and oversized pages are BAD_USER_INPUT', async () => {
     const q = `query($f: PaymentTransactionFilter) { paymentTransactions(filter: $f) { totalCount } }`;
     expect(codes(await query(q, { f: { type: 'REFUND' } }, U.admin))).toEqual(['BAD_USER_INPUT']);
@@ -305,14 +326,21 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     ]);
   });
 
-  it('Order.payments for 50 order references is one batched call', async () => {
+  // Upstream, `payment_transaction_type_id` is "Filter by specific ID" (CO2Trust API, "List Payment
+  // Transactions", line 284): one id per call, never a list.
+  it('Order.payments for 50 order references is one batch: one SQL statement, or one upstream call per order', async () => {
     const ids = [...O, ...Array.from({ length: 45 }, () => randomUUID())];
     const q = ENTITIES('Order', `payments { totalCount nodes { ${TX_FIELDS} } }`);
     app.queries?.reset();
     fake?.resetCalls();
     const data = ok(await query<{ _entities: { id: string; payments: Conn<Tx> }[] }>(q, reps('Order', ids), U.admin));
     if (mode === 'local') expect(app.queries!.count).toBe(1);
-    else expect(fake!.callsTo(PAYMENTS_PATH).length).toBe(1);
+    else {
+      const sent = fake!
+        .callsTo(PAYMENTS_PATH)
+        .map((c) => new URLSearchParams(c.query).get('payment_transaction_type_id'));
+      expect(sent.sort()).toEqual([...ids].sort());
+    }
     expect(data._entities).toHaveLength(50);
     for (const e of data._entities) {
       const expected = demoPaymentTransactions.filter((t) => t.type === 'ORDER' && t.typeId === localOf(e.id));
@@ -322,7 +350,7 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     expect(data._entities[0]!.payments.nodes[0]!.amount).toEqual({ amount: '325.00', currency: 'EUR' });
   });
 
-  it('Supplier.payments and Nft.payments page per parent in one batch each', async () => {
+  it('Supplier.payments and Nft.payments page per parent in one batch each (upstream: one call per parent)', async () => {
     const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Supplier { id payments(first: 1) { totalCount nodes { id } pageInfo { hasNextPage } } } ... on Nft { id payments(first: 1) { totalCount nodes { id } pageInfo { hasNextPage } } } } }`;
     const r = [...S.map((id) => ({ __typename: 'Supplier', id })), ...N.map((id) => ({ __typename: 'Nft', id }))];
     app.queries?.reset();
@@ -335,7 +363,7 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     };
     const data = ok(await query<R>(q, { r }, U.admin));
     if (mode === 'local') expect(app.queries!.count).toBe(2);
-    else expect(fake!.callsTo(PAYMENTS_PATH).length).toBe(2);
+    else expect(fake!.callsTo(PAYMENTS_PATH).length).toBe(S.length + N.length);
     for (const e of data._entities) {
       const expected = demoPaymentTransactions
         .filter((t) => t.typeId === localOf(e.id))

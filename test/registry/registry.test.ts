@@ -434,6 +434,33 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
           r.serialization,
         ]),
       ).toEqual([['ICR', '10', 'ICR-KEN-1021-2022-1-10']]);
+      if (co2trust) {
+        // "List Retirements" takes `page` and `size` only (CO2Trust API, lines 347-350): an offset
+        // order's Puro retirements are picked from every page, no filter is sent.
+        const puro = co2trust.state.puroRetirements;
+        puro.push({
+          ...puro[0]!,
+          id: 'de0f0000-0000-4000-8000-0000000099aa',
+          quantity: '1',
+          serial_number_range: 'PURO-C-BIOCHAR-IS-2023-2001-2001',
+          offset_order_id: OO[0]!,
+          retired_at: '2026-01-01T00:00:00.000Z',
+        });
+        co2trust.resetCalls();
+        try {
+          expect(
+            (await run({ filter: { offsetOrderId: OO[0] } })).nodes.map((r) => [r.registry, r.serialization]),
+          ).toEqual([
+            ['ICR', 'ICR-KEN-1021-2022-1-10'],
+            ['PURO', 'PURO-C-BIOCHAR-IS-2023-2001-2001'],
+          ]);
+          const calls = co2trust.callsTo('/puro/retirement');
+          expect(calls.length).toBeGreaterThan(0);
+          for (const c of calls) expect([...new URLSearchParams(c.query).keys()].sort()).toEqual(['page', 'size']);
+        } finally {
+          puro.pop();
+        }
+      }
     });
 
     it('credit types: public and paged', async () => {

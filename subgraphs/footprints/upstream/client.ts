@@ -105,10 +105,18 @@ const product = z.object({
 });
 
 /**
- * Assumed: an update feed item is `{ id, updatedAt }` (the samples of the three "List IDs of
- * products …" operations show only objects).
+ * An update feed item: `{ id, updated_at }`. The samples of the three "List IDs of products …"
+ * operations show only objects; their descriptions name the field: "Use updated_at of the last
+ * item in the list". `updatedAt`, the spelling of every other body, is read too when `updated_at`
+ * is absent.
  */
-const update = z.object({ id: z.string(), updatedAt: timestamp });
+const update = z
+  .object({ id: z.string(), updated_at: timestamp.optional(), updatedAt: timestamp.optional() })
+  .superRefine((r, ctx) => {
+    if (r.updated_at === undefined && r.updatedAt === undefined)
+      ctx.addIssue({ code: 'custom', path: ['updated_at'], message: 'updated_at is missing' });
+  })
+  .transform((r) => ({ id: r.id, updatedAt: (r.updated_at ?? r.updatedAt)! }));
 
 /** The current supplier of a product ("Get supplier engagement information", its response sample). */
 const engagement = z.object({ id: z.string(), name: z.string(), status: linkStatus });

@@ -1,6 +1,6 @@
 import { inScope, type CallerScope } from '../../../lib/access.ts';
 import { isAdmin, upstreamBearer } from '../../../lib/auth.ts';
-import type { NftRecord } from '../source.ts';
+import type { NftRecord, OrderRecord } from '../source.ts';
 import { mapConcurrent } from '../../../lib/batch.ts';
 import { offsetConnection, offsetPage, windowFromPages } from '../../../lib/connection.ts';
 import { DomainError } from '../../../lib/errors.ts';
@@ -276,6 +276,31 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   /**
+   * A listing with a filter the document does not define for its route: every page of the route is
+   * read with the documented parameters only, and the rest is filtered, ordered (creation time,
+   * then id, in the listing's direction) and windowed here.
+   */
+  private async listHere<K extends ListSchema, R extends { createdAt: Date; id: string }>(
+    path: string,
+    schema: K,
+    listing: Listing<unknown>,
+    query: Query,
+    map: (row: Parsed<K>['items'][number]) => R,
+    keep: (row: R) => boolean,
+    visible?: VisibleIn<R>,
+  ) {
+    const scope = visible && this.caller.of(visible.type);
+    const dir = listing.order === 'ASC' ? 1 : -1;
+    const rows = (await this.all(path, schema, map, query))
+      .filter((r) => keep(r) && (!scope || scope.all || inScope(scope, r as { isPublic?: boolean }, visible.owner(r))))
+      .sort(
+        (a, b) => dir * (a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+      );
+    const page = offsetPage(listing.page, schema);
+    return offsetConnection(rows.slice(page.offset, page.offset + page.limit), page, rows.length);
+  }
+
+  /**
    * By-id lookups through the documented `GET /{resource}/{id}` routes: one call per distinct id,
    * at most `byIdConcurrency` in flight. A 404 is null for that id alone; any other failure is an
    * Error for that id alone (DataLoader rejects only its key), never a failed batch.
@@ -450,21 +475,25 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
     const f = listing.filter;
     const own = f.buyerId && f.buyerId === this.caller.actor?.id;
     const path = f.purchasedOnly && own ? R.userPurchasedOrders : own ? R.userOrders : R.orders;
-    return this.list(
-      path,
-      'orders',
-      listing,
-      {
-        supplier_id: f.supplierId,
-        product_type: f.productType?.toLowerCase(),
-        is_public: f.isPublic ?? undefined,
-        // Another user's orders (an admin looking): the list endpoint with the user and status filters.
-        user_id: own ? undefined : (f.buyerId ?? undefined),
-        status: f.purchasedOnly && !own ? 'completed' : undefined,
-      },
-      fromCo2Trust.order,
-      { type: 'Order', owner: (o) => o.buyerId },
-    );
+    const query = {
+      supplier_id: f.supplierId,
+      product_type: f.productType?.toLowerCase(),
+      is_public: f.isPublic ?? undefined,
+    };
+    const visible: VisibleIn<OrderRecord> = { type: 'Order', owner: (o) => o.buyerId };
+    // Another user's orders (an admin looking): "List Orders" documents no user or status filter
+    // (CO2Trust API, lines 44-48), so the list is narrowed here.
+    if (!own && (f.buyerId || f.purchasedOnly))
+      return this.listHere(
+        path,
+        'orders',
+        listing,
+        query,
+        fromCo2Trust.order,
+        (o) => (!f.buyerId || o.buyerId === f.buyerId) && (!f.purchasedOnly || o.status === 'COMPLETED'),
+        visible,
+      );
+    return this.list(path, 'orders', listing, query, fromCo2Trust.order, visible);
   }
 
   async ordersByIds(ids: readonly string[]) {
@@ -480,14 +509,19 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
     if (f.mintableOnly) return this.list(R.mintableNfts, 'nfts', listing, {}, fromCo2Trust.nft, visible);
     if (f.ownerId && f.ownerId === this.caller.actor?.id)
       return this.list(R.userNfts, 'nfts', listing, { available_only: available }, fromCo2Trust.nft, visible);
-    return this.list(
-      R.nfts,
-      'nfts',
-      listing,
-      { available_only: available, owner_id: f.ownerId ?? undefined },
-      fromCo2Trust.nft,
-      visible,
-    );
+    // "List NFTs" documents `page`, `size`, `order` only (CO2Trust API, lines 79-82): the holder and
+    // availability filters are applied here.
+    if (f.ownerId || f.availableOnly)
+      return this.listHere(
+        R.nfts,
+        'nfts',
+        listing,
+        {},
+        fromCo2Trust.nft,
+        (n) => (!f.ownerId || n.ownerId === f.ownerId) && (!f.availableOnly || n.availableQuantity.gt(0)),
+        visible,
+      );
+    return this.list(R.nfts, 'nfts', listing, {}, fromCo2Trust.nft, visible);
   }
 
   nftsByIds(ids: readonly string[]) {
@@ -511,13 +545,18 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
 
   productOrders(listing: Listing<ProductOrderFilter>) {
     const f = listing.filter;
-    return this.list(
-      R.productOrders,
-      'productOrders',
-      listing,
-      { bundle_order_id: f.bundleOrderId, product_id: f.productId },
-      fromCo2Trust.productOrder,
-    );
+    // "List Product Orders" documents `page`, `size`, `order` only (CO2Trust API, lines 191-194).
+    if (f.bundleOrderId || f.productId)
+      return this.listHere(
+        R.productOrders,
+        'productOrders',
+        listing,
+        {},
+        fromCo2Trust.productOrder,
+        (p) =>
+          (!f.bundleOrderId || p.bundleOrderId === f.bundleOrderId) && (!f.productId || p.productId === f.productId),
+      );
+    return this.list(R.productOrders, 'productOrders', listing, {}, fromCo2Trust.productOrder);
   }
 
   productOrdersByIds(ids: readonly string[]) {
@@ -530,17 +569,18 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
     return bundleOrderIds.map((id) => rows.filter((r) => r.bundleOrderId === id));
   }
 
-  /** Every row of a documented list, in pages of the largest size (page/size/order only). */
+  /** Every row of a documented list, in pages of the largest size (page/size/order and `query`). */
   private async all<K extends ListSchema, R>(
     path: string,
     schema: K,
     map: (row: Parsed<K>['items'][number]) => R,
+    query: Query = {},
   ): Promise<R[]> {
     const page = async (n: number) => {
       const body = await this.client.json<unknown>({
         path,
         headers: this.auth(),
-        query: { page: n, size: MAX_PAGE_SIZE, order: 'asc' },
+        query: { page: n, size: MAX_PAGE_SIZE, order: 'asc', ...query },
       });
       const res = this.parse(schema, `GET ${path}`, body);
       return { total: res.total, items: res.items as Parsed<K>['items'][number][] };

@@ -5,10 +5,11 @@
 //   services; amounts are read as JSON numbers or decimal strings and sent as JSON numbers;
 //   statuses are lower case and an unknown one reads as UNKNOWN; every body is parsed once by
 //   its route's schema below (a missing required field is an UPSTREAM_CONTRACT error);
-// - `payment_transaction_type_id` takes a comma-separated list of ids (one call for a batch of
-//   orders, suppliers or NFTs);
-// - `/payment-transactions/user` accepts the same type filters as `/payment-transactions`;
-// - an admin reads another user's lists with `user_id=<id>` on the caller-scoped endpoints;
+// - `payment_transaction_type_id` is "Filter by specific ID" (line 284): one id per call, so a
+//   batch of orders, suppliers or NFTs is one call per parent (at most 8 in flight);
+// - `/payment-transactions/user` takes `page`, `size`, `order` only (line 291): type filters of a
+//   user's list are applied in upstream/source.ts;
+// - no user filter is documented: an admin's view of another user is the account-wide list, narrowed here;
 // - the document has no route to record a transaction (only reads under "Payment Transactions"):
 //   services' payments are recorded in the layer's own payments table (see upstream/source.ts);
 // - the document defines no idempotency for `POST /transfers` or `POST /bank-accounts`: no

@@ -10,6 +10,7 @@ import {
   type ConnectionArgs,
   type OffsetPage,
 } from '../../../lib/connection.ts';
+import { mapConcurrent } from '../../../lib/batch.ts';
 import { dec } from '../../../lib/decimal.ts';
 import { unauthenticated } from '../../../lib/errors.ts';
 import type { UpstreamClient, UpstreamRequest } from '../../../lib/http-client.ts';
@@ -57,6 +58,9 @@ type Query = UpstreamRequest['query'];
 
 type ListSchema = 'transactions' | 'bankAccounts' | 'transfers';
 type Row<K extends ListSchema> = z.output<(typeof PAYMENTS_SCHEMAS)[K]>['items'][number];
+
+/** Parents whose payments are read at once (one call each: the document filters by one id). */
+const SUBJECT_CONCURRENCY = 8;
 
 const newestFirst = <T extends { createdAt: Date; id: string }>(a: T, b: T) =>
   b.createdAt.getTime() - a.createdAt.getTime() || b.id.localeCompare(a.id);
@@ -259,14 +263,22 @@ export class UpstreamPaymentsSource implements PaymentsSource {
         ...(filter.typeId ? { typeId: { $in: filter.typeId.split(',') } } : {}),
       }),
     );
-    if (own.length > 0) {
+    // "Get User Payment Transactions" takes `page`, `size`, `order` only (line 291): a user's list
+    // with a type filter is read whole and filtered here.
+    const filtered = Boolean(filter.type || filter.typeId);
+    const byUser = !this.seesAll();
+    if (own.length > 0 || (byUser && filtered)) {
       // Merged with the upstream's whole list (paged lists cannot interleave two sources).
-      const rows = (
-        await this.all(this.seesAll() ? R.transactions : R.userTransactions, 'transactions', {
-          payment_transaction_type: filter.type ? toUpstreamType(filter.type) : 'all',
-          payment_transaction_type_id: filter.typeId ?? undefined,
-        })
-      ).map(fromCo2Trust.paymentTransaction);
+      const rows = byUser
+        ? (await this.all(R.userTransactions, 'transactions', {}))
+            .map(fromCo2Trust.paymentTransaction)
+            .filter((t) => (!filter.type || t.type === filter.type) && (!filter.typeId || t.typeId === filter.typeId))
+        : (
+            await this.all(R.transactions, 'transactions', {
+              payment_transaction_type: filter.type ? toUpstreamType(filter.type) : 'all',
+              payment_transaction_type_id: filter.typeId ?? undefined,
+            })
+          ).map(fromCo2Trust.paymentTransaction);
       const merged = [...this.visible(rows), ...own].sort(newestFirst);
       if (order === 'ASC') merged.reverse();
       const window = offsetPage(page, 'PaymentTransaction');
@@ -274,13 +286,15 @@ export class UpstreamPaymentsSource implements PaymentsSource {
     }
     const connection = await windowFromPages(offsetPage(page, 'PaymentTransaction'), async (pageNumber, size) => {
       const res = await this.page(
-        this.seesAll() ? R.transactions : R.userTransactions,
+        byUser ? R.userTransactions : R.transactions,
         'transactions',
-        {
-          order: order.toLowerCase(),
-          payment_transaction_type: filter.type ? toUpstreamType(filter.type) : 'all',
-          payment_transaction_type_id: filter.typeId ?? undefined,
-        },
+        byUser
+          ? { order: order.toLowerCase() }
+          : {
+              order: order.toLowerCase(),
+              payment_transaction_type: filter.type ? toUpstreamType(filter.type) : 'all',
+              payment_transaction_type_id: filter.typeId ?? undefined,
+            },
         pageNumber,
         size,
       );
@@ -289,19 +303,34 @@ export class UpstreamPaymentsSource implements PaymentsSource {
     return connection;
   }
 
-  /** One call (per 100 matching rows) for the whole batch: the ids go comma-separated. */
+  /**
+   * An admin: one call (per 100 matching rows) per distinct parent, at most SUBJECT_CONCURRENCY in
+   * flight: `payment_transaction_type_id` is "Filter by specific ID" (CO2Trust API, "List Payment
+   * Transactions", line 284), one id per call. A user: their own list, whole, once for the batch
+   * ("Get User Payment Transactions" documents no type filter, line 291), picked here.
+   */
   async paymentsOfSubjects(type: PaymentTransactionType, typeIds: readonly string[], args: ConnectionArgs) {
     const page = offsetPage(args, 'PaymentTransaction');
     if (typeIds.length === 0) return [];
-    const rows = await this.all(this.seesAll() ? R.transactions : R.userTransactions, 'transactions', {
-      order: 'desc',
-      payment_transaction_type: toUpstreamType(type),
-      payment_transaction_type_id: typeIds.join(','),
-    });
-    const records = this.visible([
-      ...rows.map(fromCo2Trust.paymentTransaction),
-      ...(await this.recorded({ type, typeId: { $in: [...typeIds] } })),
-    ]);
+    let rows: PaymentTransactionRecord[];
+    if (this.seesAll()) {
+      const settled = await mapConcurrent([...new Set(typeIds)], SUBJECT_CONCURRENCY, (id) =>
+        this.all(R.transactions, 'transactions', {
+          order: 'desc',
+          payment_transaction_type: toUpstreamType(type),
+          payment_transaction_type_id: id,
+        }),
+      );
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      rows = settled.flatMap((r) => (r.status === 'fulfilled' ? r.value : [])).map(fromCo2Trust.paymentTransaction);
+    } else {
+      const wanted = new Set(typeIds);
+      rows = (await this.all(R.userTransactions, 'transactions', {}))
+        .map(fromCo2Trust.paymentTransaction)
+        .filter((t) => t.type === type && wanted.has(t.typeId));
+    }
+    const records = this.visible([...rows, ...(await this.recorded({ type, typeId: { $in: [...typeIds] } }))]);
     return typeIds.map((id) =>
       this.windowOf(
         records.filter((t) => t.typeId === id),

@@ -21,8 +21,9 @@
 // `page` (1-based) and `size`, answered like every CO2Trust list: `{ items, total, page, size,
 // pages }`. Inventory filters are the document's (`credit_type_code`, `country_code`,
 // `production_facility_id`, `issuance_id`, `vintage`); `order_by` is the snake_case field, with
-// a leading `-` for descending. Assumed beyond the document: `/puro/retirement` also filters by
-// `offset_order_id` (repeatable), and credit types answer a plain JSON array.
+// a leading `-` for descending. `/puro/retirement` takes `page` and `size` only ("List
+// Retirements"): an offset order's retirements are picked from every page. Credit types answer a
+// plain JSON array.
 import { z } from 'zod';
 import type { Co2TrustConfig } from '../../../upstreams/co2trust.ts';
 import type { IcrConfig } from '../../../upstreams/icr.ts';

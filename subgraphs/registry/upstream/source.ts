@@ -9,6 +9,7 @@ import {
   windowFromPages,
   type Connection,
   type ConnectionArgs,
+  type OffsetPage,
 } from '../../../lib/connection.ts';
 import { DomainError } from '../../../lib/errors.ts';
 import type { UpstreamClient, UpstreamRequest } from '../../../lib/http-client.ts';
@@ -183,13 +184,34 @@ export class UpstreamRegistrySource implements RegistrySource {
     });
   }
 
-  private puroRetirementPages(offsetOrderIds: readonly string[] | null) {
-    return async (pageNumber: number, size: number) => {
-      const res = await this.puroRead('retirements', {
-        query: { page: pageNumber, size, offset_order_id: offsetOrderIds ? [...offsetOrderIds] : undefined },
-      });
-      return { items: res.items.map(fromPuro.retirement), total: res.total };
-    };
+  /** "List Retirements" takes `page` and `size` only (CO2Trust API, lines 347-350). */
+  private async puroRetirementPage(pageNumber: number, size: number) {
+    const res = await this.puroRead('retirements', { query: { page: pageNumber, size } });
+    return { items: res.items.map(fromPuro.retirement), total: res.total };
+  }
+
+  /**
+   * The Puro retirements of these offset orders: the document defines no offset-order filter, so
+   * every page is read (the first, then the rest at once) and the rows are picked here.
+   */
+  private async puroRetirementsOf(offsetOrderIds: readonly string[]): Promise<RetirementRecord[]> {
+    const first = await this.puroRetirementPage(1, BATCH_PAGE);
+    const rest = await Promise.all(
+      Array.from({ length: Math.max(0, Math.ceil(first.total / BATCH_PAGE) - 1) }, (_, i) =>
+        this.puroRetirementPage(i + 2, BATCH_PAGE),
+      ),
+    );
+    const wanted = new Set(offsetOrderIds);
+    return [first, ...rest]
+      .flatMap((p) => p.items)
+      .filter((r) => r.offsetOrderId !== null && wanted.has(r.offsetOrderId));
+  }
+
+  /** A window of the Puro retirements, of one offset order when given. */
+  private async puroRetirementWindow(page: OffsetPage, offsetOrderId: string | null) {
+    if (!offsetOrderId) return windowFromPages(page, (n, size) => this.puroRetirementPage(n, size));
+    const rows = await this.puroRetirementsOf([offsetOrderId]);
+    return offsetConnection(rows.slice(page.offset, page.offset + page.limit), page, rows.length);
   }
 
   /**
@@ -229,14 +251,14 @@ export class UpstreamRegistrySource implements RegistrySource {
     onPartFailure: (failure: PartFailure) => void = () => undefined,
   ): Promise<Connection<RetirementRecord>> {
     const page = offsetPage(args, 'Retirement');
-    const orders = filter.offsetOrderId ? [filter.offsetOrderId] : null;
-    if (filter.registry === 'PURO') return windowFromPages(page, this.puroRetirementPages(orders));
+    const order = filter.offsetOrderId ?? null;
+    if (filter.registry === 'PURO') return this.puroRetirementWindow(page, order);
     const icr = await this.icrRetirements(filter.offsetOrderId ?? null, onPartFailure);
     if (filter.registry === 'ICR')
       return offsetConnection(icr.slice(page.offset, page.offset + page.limit), page, icr.length);
     const mine = icr.slice(page.offset, page.offset + page.limit);
     const rest = { list: page.list, offset: Math.max(0, page.offset - icr.length), limit: page.limit - mine.length };
-    const puro = await windowFromPages(rest, this.puroRetirementPages(orders));
+    const puro = await this.puroRetirementWindow(rest, order);
     return offsetConnection([...mine, ...puro.nodes], page, icr.length + (puro.totalCount ?? 0));
   }
 
@@ -288,13 +310,13 @@ export class UpstreamRegistrySource implements RegistrySource {
     return tokens.map((t) => byToken.get(tokenKey(t)) ?? null);
   }
 
-  /** ICR retirements from the journal (no ICR call), Puro retirements in one call. */
+  /** ICR retirements from the journal (no ICR call), Puro retirements from every page of the list. */
   async retirementsByOffsetOrders(offsetOrderIds: readonly string[]) {
     const [icr, puro] = await Promise.all([
       this.journal.retirementsOfOffsetOrders(offsetOrderIds),
-      this.puroRetirementPages(offsetOrderIds)(1, BATCH_PAGE),
+      this.puroRetirementsOf(offsetOrderIds),
     ]);
-    const all = [...icr, ...puro.items];
+    const all = [...icr, ...puro];
     return offsetOrderIds.map((id) => all.filter((r) => r.offsetOrderId === id));
   }
 
