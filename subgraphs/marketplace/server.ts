@@ -25,7 +25,7 @@ import { UpstreamMarketplaceSource } from './upstream/source.ts';
 import { WriteJournal } from '../../lib/write-journal.ts';
 import { pubSubOf } from '../../lib/pubsub.ts';
 import { upstreamWatcherOf } from '../../lib/upstream-watch.ts';
-import { OFFSET_ORDERS_TOPIC } from './offsets/live.ts';
+import { OFFSET_ORDERS_TOPIC, offsetOrderMessage, outboxChange, type OffsetOrderChange } from './offsets/live.ts';
 
 export const MIGRATIONS = join(ROOT, 'subgraphs/marketplace/local/migrations');
 
@@ -46,7 +46,8 @@ export async function createMarketplaceApp(
 
   // Live updates: what changes offset orders is published where it happens (offsets/live.ts).
   const live = pubSubOf(config, log);
-  const changed = () => live.publish(OFFSET_ORDERS_TOPIC, {});
+  const changed = (change: OffsetOrderChange = {}) => live.publish(OFFSET_ORDERS_TOPIC, offsetOrderMessage(change));
+  const outboxChanged = (mutation: string, payload: string) => changed(outboxChange(mutation, payload));
   // Upstream mode: offset orders changed at Lune itself are watched while someone follows them.
   const upstreamWatch = upstreamWatcherOf(config.sourceOf('marketplace') === 'upstream', live, config, log);
   // Upstream mode keeps its own records (the offset order journal) in the same database.
@@ -55,16 +56,16 @@ export async function createMarketplaceApp(
     if (config.SEED_DEMO_DATA && (await seedMarketplace(db.fork()))) log.info('seeded demo data');
     database = db;
     // Payment records (to payments) and credit retirements (to the registry) leave through one outbox.
-    const dispatcher = serviceOutboxOf(config, db, log, changed);
+    const dispatcher = serviceOutboxOf(config, db, log, outboxChanged);
     outbox = dispatcher;
     offsets = await localOffsetOrders(
       config,
       db,
       log,
       dispatcher,
-      () => {
+      (order) => {
         dispatcher.kick();
-        changed();
+        if (order) changed({ ownerId: order.ownerId, orderId: order.id });
       },
       changed,
     );
@@ -80,7 +81,7 @@ export async function createMarketplaceApp(
     const client = createCo2TrustClient(config, log);
     database = db;
     // The payments of product offsets leave through the service outbox in upstream mode too.
-    const dispatcher = serviceOutboxOf(config, db, log, changed);
+    const dispatcher = serviceOutboxOf(config, db, log, outboxChanged);
     dispatcher.start();
     offsets = upstreamOffsetOrders(config, db, log, dispatcher, changed);
     // Every CO2Trust write goes through the write journal (lib/write-journal.ts) in the same database.
