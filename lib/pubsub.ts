@@ -48,7 +48,14 @@ export function memoryPubSub(): PubSub {
   };
 }
 
-const CHANNEL_PREFIX = 'carbon-federation:live:';
+/**
+ * The channels of a Redis URL's database: PUBLISH/SUBSCRIBE ignores the database number, so it is
+ * part of the channel's name, and deployments that share a Redis server by database stay apart.
+ */
+export function channelPrefix(url: string): string {
+  const db = Number.parseInt(new URL(url).pathname.slice(1) || '0', 10);
+  return `carbon-federation:live:${Number.isNaN(db) ? 0 : db}:`;
+}
 
 /**
  * Topics shared by every replica through Redis PUBLISH/SUBSCRIBE: one connection publishes, one
@@ -57,6 +64,7 @@ const CHANNEL_PREFIX = 'carbon-federation:live:';
  */
 export function redisPubSub(url: string, log: Pick<Logger, 'warn' | 'info'>): PubSub {
   const topics = new LocalTopics();
+  const CHANNEL_PREFIX = channelPrefix(url);
   const options = {
     url,
     disableOfflineQueue: true,
