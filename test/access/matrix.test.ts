@@ -654,7 +654,17 @@ describe.each(MODES)('the access matrix (%s mode)', (mode: Mode) => {
           (!entry.self || (who !== 'anonymous' && fixture.owner?.includes(who) === true));
         // The first result of each stream, read from now on (a refusal arrives at once).
         const firsts = streams.map((s) => (s.refusal ? Promise.resolve(s.refusal) : s.next()));
+        const early = new Set<Identity>();
         if (entry.trigger) {
+          // Who the rule does not admit is refused at the start, before any event happens (not only
+          // handed events it cannot read).
+          await Promise.all(
+            IDENTITIES.map(async (who, i) => {
+              if (mayOf(who)) return;
+              const timer = new Promise<'late'>((r) => setTimeout(() => r('late'), 5_000));
+              if ((await Promise.race([firsts[i]!, timer])) !== 'late') early.add(who);
+            }),
+          );
           // The streams the rule admits are open at the subgraph before the event happens (an
           // admitted stream beyond them only opens sooner; one missing is reported below).
           const admitted = before + IDENTITIES.filter(mayOf).length;
@@ -680,11 +690,13 @@ describe.each(MODES)('the access matrix (%s mode)', (mode: Mode) => {
             // No event: a refusal, with a code on every error, to an identity the rule does not name.
             if (!codes.length || codes.some((c) => !c)) wrong.push(`${at}: neither an event nor a coded refusal`);
             else if (may) wrong.push(`${at}: refused (${codes.join(', ')})`);
+            else if (entry.trigger && !early.has(who)) wrong.push(`${at}: not refused at the start`);
             continue;
           }
           const objects = entry.objects(result!.data!);
           const found = objects.some((o) => (fixture.match ? fixture.match(o) : o.id === idOf(entry.type, fixture.id)));
           if (found !== may) wrong.push(`${at}: ${found ? 'seen' : 'not seen'}`);
+          if (entry.trigger && !may) wrong.push(`${at}: not refused at the start`);
           if (!may && objects.length) wrong.push(`${at}: other objects ${JSON.stringify(objects)}`);
         }
       }
