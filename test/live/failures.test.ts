@@ -1,8 +1,9 @@
 // Subscriptions when the owning subgraph dies: the marketplace runs as a process of its own and is
 // killed (SIGKILL, no graceful stop) while streams are open. Each client gets one coded error
-// (STREAM_INTERRUPTED) and the end of its stream, over SSE and over WebSocket, instead of a
-// stream that hangs or an uncoded error; while it is down a new one is UPSTREAM_UNAVAILABLE; once the marketplace is back, a new subscription follows an
-// order from before it is placed to its certificate, each step once.
+// (STREAM_INTERRUPTED) and the end of its stream, over SSE and over WebSocket, instead of a stream
+// that hangs or an uncoded error; while it is down a new one is UPSTREAM_UNAVAILABLE; once the
+// marketplace is back, a new subscription follows an order from before it is placed to its
+// certificate, each step once.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';

@@ -63,13 +63,17 @@ onPostgres(
         FOOTPRINTS_URL: url(ports.footprints),
         PAYMENT_OUTBOX_INTERVAL_MS: '50',
       };
-      const serve = async (name: 'marketplace' | 'payments' | 'registry' | 'footprints', config: Config, port: number) =>
-        subgraphs.push(await serveSubgraph(await (await subgraphFactory(name))(config), config, port));
+      const serve = async (
+        name: 'marketplace' | 'payments' | 'registry' | 'footprints',
+        config: Config,
+        port: number,
+      ) => subgraphs.push(await serveSubgraph(await (await subgraphFactory(name))(config), config, port));
       // Replica 1 delivers no outbox message while the test runs (its next pass is minutes away):
       // what changes the order happens on replica 2.
       await serve('marketplace', testConfig({ ...env, PAYMENT_OUTBOX_INTERVAL_MS: '600000' }), ports.marketplace1);
       await serve('marketplace', testConfig(env), ports.marketplace2);
-      for (const name of ['payments', 'registry', 'footprints'] as const) await serve(name, testConfig(env), ports[name]);
+      for (const name of ['payments', 'registry', 'footprints'] as const)
+        await serve(name, testConfig(env), ports[name]);
       gateways.push(await serveGateway(testConfig(env), 0));
       gateways.push(await serveGateway(testConfig({ ...env, MARKETPLACE_URL: url(ports.marketplace2) }), 0));
       token = await tokenFor(buyer);

@@ -16,7 +16,7 @@ import { startStack, type Stack } from '../support/stack.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/12';
 const MAX_BUFFERED = 5;
-/** Each event repeats the request's fields under many aliases: about 60 KB. */
+/** Each event repeats two of the request's fields under many aliases: about 70 KB. */
 const ALIASES = 800;
 
 /** A metric's value in a scrape: the sample of `name` whose labels include `label`. */
@@ -112,7 +112,13 @@ describe('a slow consumer of a subgraph SSE stream', () => {
     ]);
     socket.destroy();
     const events = text.split('\n\n').filter((e) => e.includes('event: next'));
-    const last = JSON.parse(events.at(-1)!.split('\n').find((l) => l.startsWith('data: '))!.slice(6)) as {
+    const last = JSON.parse(
+      events
+        .at(-1)!
+        .split('\n')
+        .find((l) => l.startsWith('data: '))!
+        .slice(6),
+    ) as {
       errors?: { extensions: { code: string } }[];
     };
     expect(last.errors?.map((e) => e.extensions.code)).toEqual(['SLOW_CONSUMER']);

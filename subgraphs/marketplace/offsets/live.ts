@@ -217,6 +217,11 @@ export const offsetOrderSubscriptions: SubscriptionResolvers<Context> = {
   ) as unknown as SubscriptionResolvers<Context>['offsetOrderProgress'],
   offsetResoldProductProgress: subscriptionField((args: { idempotencyKey: string }, ctx: Context) => {
     requireViewer(ctx);
-    return progress(ctx, `run:${ctx.auth.viewer!.id}:${args.idempotencyKey}`, () => readRun(ctx, args.idempotencyKey), true);
+    return progress(
+      ctx,
+      `run:${ctx.auth.viewer!.id}:${args.idempotencyKey}`,
+      () => readRun(ctx, args.idempotencyKey),
+      true,
+    );
   }) as unknown as SubscriptionResolvers<Context>['offsetResoldProductProgress'],
 };
