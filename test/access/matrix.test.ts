@@ -386,6 +386,15 @@ interface SubscriptionEntry {
   /** The field follows the caller's own only (by a key of the caller's). */
   self?: true;
 }
+/** What a promise gives within `ms`, else 'late' (the timer does not outlive the answer). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 /** A product offset run followed by a key none of the identities has used: each signed-in one sees its own (none). */
 const RUNS: Fixture[] = [{ id: 'matrix-run', owner: [] }];
 const paymentOrder = (f: Fixture) => demoPaymentTransactions.find((t) => t.id === f.id)!.typeId!;
@@ -661,8 +670,7 @@ describe.each(MODES)('the access matrix (%s mode)', (mode: Mode) => {
           await Promise.all(
             IDENTITIES.map(async (who, i) => {
               if (mayOf(who)) return;
-              const timer = new Promise<'late'>((r) => setTimeout(() => r('late'), 5_000));
-              if ((await Promise.race([firsts[i]!, timer])) !== 'late') early.add(who);
+              if ((await within(firsts[i]!, 5_000)) !== 'late') early.add(who);
             }),
           );
           // The streams the rule admits are open at the subgraph before the event happens (an
@@ -674,10 +682,9 @@ describe.each(MODES)('the access matrix (%s mode)', (mode: Mode) => {
         }
         const results = await Promise.all(
           streams.map(async (s, i): Promise<ExecutionResultLike | null> => {
-            const timer = new Promise<null>((r) => setTimeout(() => r(null), 15_000));
-            const first = await Promise.race([firsts[i]!, timer]);
+            const first = await within(firsts[i]!, 15_000);
             s.close();
-            return first;
+            return first === 'late' ? null : first;
           }),
         );
         for (const [i, who] of IDENTITIES.entries()) {
