@@ -36,6 +36,10 @@ class LocalTopics {
   count(topic: string) {
     return this.emitter.listenerCount(topic);
   }
+  /** Topics with listeners. */
+  names(): string[] {
+    return this.emitter.eventNames().filter((t): t is string => typeof t === 'string');
+  }
 }
 
 /** Topics of one process only. */
@@ -100,7 +104,9 @@ export function redisPubSub(url: string, log: Pick<Logger, 'warn' | 'info'>): Pu
     subscribed.delete(topic);
     if (subscriber.isReady) subscriber.unsubscribe(CHANNEL_PREFIX + topic).catch(() => undefined);
   };
-  // The client subscribes again to its channels after a reconnect.
+  // The client subscribes again to its channels after a reconnect; a channel whose SUBSCRIBE failed
+  // (Redis unreachable when its first listener came) is subscribed once Redis is ready again.
+  subscriber.on('ready', () => topics.names().forEach(follow));
   return {
     publish(topic, message) {
       if (!publisher.isReady) {
