@@ -1,21 +1,19 @@
 // A slow consumer through a subgraph's real HTTP SSE endpoint: a client opens a stream (signed as
-// the gateway signs it) and stops reading while many large events are produced (messages published
-// on the pub/sub in Redis, as another replica would). Once the socket refuses more, the subgraph
+// the gateway signs it) and stops reading while many large events are produced (credit requests
+// filed one after another, each an event of about 70 KB). Once the socket refuses more, the subgraph
 // buffers at most SUBSCRIPTIONS_MAX_BUFFERED events, then ends the stream with SLOW_CONSUMER and
 // `complete` behind them, counts it in subscription_events_dropped_total{reason="slow_consumer"},
 // and writes nothing more: what the client finally reads is bounded, far below what was produced.
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createClient } from 'redis';
 import { DEMO } from '../../lib/demo.ts';
-import { channelPrefix } from '../../lib/pubsub.ts';
 import { signRequest } from '../../lib/signature.ts';
-import { demoCreditRequests } from '../../subgraphs/registry/local/seed.ts';
+import { demoCredits } from '../../subgraphs/registry/local/seed.ts';
 import { TEST_SIGNING_KEY, tokenFor } from '../support/env.ts';
+import { graphql } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/12';
-const MAX_BUFFERED = 5;
+const MAX_BUFFERED = 20;
 /** Each event repeats two of the request's fields under many aliases: about 70 KB. */
 const ALIASES = 800;
 
@@ -34,7 +32,6 @@ describe('a slow consumer of a subgraph SSE stream', () => {
 
   beforeAll(async () => {
     stack = await startStack('local', {
-      REDIS_URL,
       SUBSCRIPTIONS_MAX_BUFFERED: String(MAX_BUFFERED),
       // The grace a client that stopped reading has to read the end of its stream.
       SUBSCRIPTIONS_HEARTBEAT_MS: '60000',
@@ -46,11 +43,11 @@ describe('a slow consumer of a subgraph SSE stream', () => {
 
   it('ends the stream with SLOW_CONSUMER behind a bounded buffer, and counts what it dropped', async () => {
     const organizationId = DEMO.organizations.nordicForest;
-    const request = demoCreditRequests.find((r) => r.fromOrganizationId === organizationId)!;
     const fields = Array.from({ length: ALIASES }, (_, i) => `f${i}: fromOrganizationId c${i}: creditId`).join(' ');
     const query = `subscription($org: ID!) { creditRequestUpdated(organizationId: $org) { creditRequest { id ${fields} } } }`;
     const body = JSON.stringify({ query, variables: { org: organizationId } });
-    const authorization = `Bearer ${await tokenFor(DEMO.users.bob)}`;
+    const bob = await tokenFor(DEMO.users.bob);
+    const authorization = `Bearer ${bob}`;
     const url = new URL(stack.subgraphs.registry.url);
     const headers = {
       host: url.host,
@@ -75,24 +72,27 @@ describe('a slow consumer of a subgraph SSE stream', () => {
       await new Promise((r) => setTimeout(r, 25));
     expect(metric(await scrape(), 'subscriptions_active')).toBe(1);
 
-    // Many events, each naming the organization's request: far more bytes than any socket buffers.
-    const publisher = createClient({ url: REDIS_URL });
-    await publisher.connect();
-    const channel = `${channelPrefix(REDIS_URL)}registry.credit-requests`;
-    const message = JSON.stringify({ organizationId, requestId: request.id });
-    let published = 0;
+    // Many events, one per request a member files: far more bytes than any socket buffers.
+    const FILE = `mutation($input: CreditActionInput!) { requestCreditAction(input: $input) { userErrors { code message } } }`;
+    const input = {
+      organizationId,
+      action: 'TRANSFER',
+      creditId: demoCredits[0]!.id,
+      amount: '1',
+      toOrganizationId: DEMO.organizations.carbonBuyer,
+    };
+    let filed = 0;
     let ended = false;
-    try {
-      for (let round = 0; round < 1000 && !ended; round++) {
-        for (let i = 0; i < 2; i++) await publisher.publish(channel, message);
-        published += 2;
-        await new Promise((r) => setTimeout(r, 20));
-        if (round % 10 === 9) ended = metric(await scrape(), 'subscriptions_active') === 0;
-      }
-      // Produced after the end: nothing of it is for this client any more.
-      for (let i = 0; i < 100; i++) await publisher.publish(channel, message);
-    } finally {
-      await publisher.close();
+    for (let round = 0; round < 300 && !ended; round++) {
+      const res = await graphql<{ requestCreditAction: { userErrors: unknown[] } }>(
+        stack.subgraphs.registry.url,
+        FILE,
+        { input },
+        { token: bob },
+      );
+      expect(res.data?.requestCreditAction.userErrors).toEqual([]);
+      filed++;
+      if (round % 10 === 9) ended = metric(await scrape(), 'subscriptions_active') === 0;
     }
     expect(ended).toBe(true);
     expect(metric(await scrape(), 'subscription_events_dropped_total', 'reason="slow_consumer"')).toBe(1);
@@ -126,8 +126,9 @@ describe('a slow consumer of a subgraph SSE stream', () => {
     // The socket's buffers filled first (events, not messages, piled up), and the stream stopped at
     // the bound: a few MB, not what kept being produced.
     const delivered = events.length - 1;
-    expect(delivered).toBeGreaterThan(4 * MAX_BUFFERED);
-    expect(delivered).toBeLessThan(published);
+    expect(delivered).toBeGreaterThan(MAX_BUFFERED);
+    expect(text.length).toBeGreaterThan(1024 * 1024);
+    expect(delivered).toBeLessThan(filed);
     expect(text.length).toBeLessThan(32 * 1024 * 1024);
   }, 120_000);
 });
