@@ -25,7 +25,14 @@ import { UpstreamMarketplaceSource } from './upstream/source.ts';
 import { WriteJournal } from '../../lib/write-journal.ts';
 import { pubSubOf } from '../../lib/pubsub.ts';
 import { upstreamWatcherOf } from '../../lib/upstream-watch.ts';
-import { OFFSET_ORDERS_TOPIC, offsetOrderMessage, outboxChange, type OffsetOrderChange } from './offsets/live.ts';
+import {
+  NAMED_ORDERS,
+  OFFSET_ORDERS_TOPIC,
+  offsetOrderMessage,
+  outboxChange,
+  type OffsetOrderChange,
+} from './offsets/live.ts';
+import { ordersOfPoolRetirement } from './offsets/local/retirement-pool.ts';
 
 export const MIGRATIONS = join(ROOT, 'subgraphs/marketplace/local/migrations');
 
@@ -56,7 +63,16 @@ export async function createMarketplaceApp(
     if (config.SEED_DEMO_DATA && (await seedMarketplace(db.fork()))) log.info('seeded demo data');
     database = db;
     // Payment records (to payments) and credit retirements (to the registry) leave through one outbox.
-    const dispatcher = serviceOutboxOf(config, db, log, outboxChanged);
+    // A pooled retirement delivered names the orders its tonnes hold (a payment record, its own).
+    const localOutboxChanged = (mutation: string, payload: string) => {
+      if (mutation !== 'retireCreditsForOffsetOrder') return outboxChanged(mutation, payload);
+      const { offsetOrderId } = JSON.parse(payload) as { offsetOrderId: string };
+      ordersOfPoolRetirement(db.fork(), offsetOrderId, NAMED_ORDERS).then(
+        (orders) => changed(orders ? { orders } : {}),
+        () => changed(),
+      );
+    };
+    const dispatcher = serviceOutboxOf(config, db, log, localOutboxChanged);
     outbox = dispatcher;
     offsets = await localOffsetOrders(
       config,

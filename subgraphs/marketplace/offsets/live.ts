@@ -25,21 +25,37 @@ import type { OffsetOrderView, OffsetRetirementStateRecord } from './source.ts';
 
 export const OFFSET_ORDERS_TOPIC = 'marketplace.offset-orders';
 
-/** What a change of offset orders concerns: the buyer and the order, where known (absent: any). */
+/**
+ * What a change of offset orders concerns: one order (and its buyer), or several (a pooled
+ * retirement's); where nothing is known (absent), any order.
+ */
 export interface OffsetOrderChange {
   ownerId?: string | null;
   orderId?: string | null;
+  orders?: readonly { id: string; ownerId: string | null }[];
 }
 
-/** The message published for a change: its ids only. */
+/** Pooled retirements name their orders up to this many; beyond, the message names none. */
+export const NAMED_ORDERS = 100;
+
+/**
+ * The message published for a change: ids only, as lists (`ownerIds`, `orderIds`). A buyer not
+ * known (an order placed outside the marketplace) leaves the buyers out; an order not known yet
+ * (a product offset run before its order) leaves the orders out.
+ */
 export function offsetOrderMessage(change: OffsetOrderChange = {}): Message {
+  const orders =
+    change.orders ?? (change.ownerId || change.orderId ? [{ id: change.orderId, ownerId: change.ownerId }] : []);
+  if (!orders.length || orders.length > NAMED_ORDERS) return {};
+  const ownerIds = orders.map((o) => o.ownerId);
+  const orderIds = orders.map((o) => o.id);
   return {
-    ...(change.ownerId ? { ownerId: change.ownerId } : {}),
-    ...(change.orderId ? { orderId: change.orderId } : {}),
+    ...(ownerIds.every((id) => typeof id === 'string') ? { ownerIds: [...new Set(ownerIds)] } : {}),
+    ...(orderIds.every((id) => typeof id === 'string') ? { orderIds } : {}),
   };
 }
 
-/** What an outbox outcome changed: a payment record names its order and payer; a pooled retirement, every order of its pool. */
+/** What an outbox outcome changed: a payment record names its order and payer (a pooled retirement: see the server). */
 export function outboxChange(mutation: string, payload: string): OffsetOrderChange {
   if (mutation !== 'recordPaymentTransaction') return {};
   try {
@@ -53,10 +69,14 @@ export function outboxChange(mutation: string, payload: string): OffsetOrderChan
   }
 }
 
-/** Whether a message may concern a stream's order (of `ownerId`, `orderId` once known): one naming another is skipped. */
-function concerns(message: Message, ownerId: string | null, orderId: string | null): boolean {
-  if (typeof message.ownerId === 'string' && ownerId !== null && message.ownerId !== ownerId) return false;
-  return !(typeof message.orderId === 'string' && orderId !== null && message.orderId !== orderId);
+/**
+ * Whether a message may concern a stream's order (of `ownerId`; `orderId` once known): one that
+ * names other buyers, or other orders, is skipped; one that names none is read again.
+ */
+export function concerns(message: Message, ownerId: string | null, orderId: string | null): boolean {
+  const { ownerIds, orderIds } = message as { ownerIds?: unknown; orderIds?: unknown };
+  if (Array.isArray(ownerIds) && ownerId !== null && !ownerIds.includes(ownerId)) return false;
+  return !(Array.isArray(orderIds) && orderId !== null && !orderIds.includes(orderId));
 }
 
 export interface OffsetOrderProgressEvent {
