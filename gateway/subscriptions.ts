@@ -54,10 +54,16 @@ const interrupted = (service: string) => ({
   ],
 });
 
-/** The subgraph whose failure a result (or a thrown error) reports, if any. */
+/**
+ * The subgraph whose stream a result (or a thrown error) reports lost, if any: a failure at the
+ * subscription's root field. A subgraph that fails to enrich one event (a nested field's entity
+ * fetch) is that event's error, as in a query, and the stream goes on.
+ */
 function failedSubgraph(result: unknown): string | null {
   const errors = (result as { errors?: readonly unknown[] } | null)?.errors;
   for (const error of Array.isArray(errors) ? errors : [result]) {
+    const path = (error as { path?: readonly unknown[] } | null)?.path;
+    if (path && path.length > 1) continue;
     const failure = subgraphFailure(error);
     if (failure) return failure.service;
   }
