@@ -3,7 +3,8 @@
 // (STREAM_INTERRUPTED) and the end of its stream, over SSE and over WebSocket, instead of a stream
 // that hangs or an uncoded error; while it is down a new one is UPSTREAM_UNAVAILABLE; once the
 // marketplace is back, a new subscription follows an order from before it is placed to its
-// certificate, each step once.
+// certificate, each step once. A subgraph that only enriches events (the registry) being down is
+// an error in those events, and the stream goes on.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -30,7 +31,7 @@ describe('a subgraph killed mid-stream', () => {
   let env: Record<string, string>;
   let config: Config;
   let gateway: RunningGateway;
-  const others: RunningSubgraph[] = [];
+  const others: Partial<Record<'payments' | 'registry' | 'footprints', RunningSubgraph>> = {};
   let marketplace: { child: ChildProcess; exited: Promise<unknown>; output: () => string } | null = null;
   let token: string;
 
@@ -52,6 +53,9 @@ describe('a subgraph killed mid-stream', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`the marketplace did not start: ${output}`);
+  };
+  const serveOther = async (name: 'payments' | 'registry' | 'footprints') => {
+    others[name] = await serveSubgraph(await (await subgraphFactory(name))(config), config, config.portOf(name));
   };
   const killMarketplace = async () => {
     marketplace!.child.kill('SIGKILL');
@@ -78,8 +82,7 @@ describe('a subgraph killed mid-stream', () => {
       PAYMENT_OUTBOX_INTERVAL_MS: '50',
     };
     config = testConfig(env);
-    for (const name of ['payments', 'registry', 'footprints'] as const)
-      others.push(await serveSubgraph(await (await subgraphFactory(name))(config), config, config.portOf(name)));
+    for (const name of ['payments', 'registry', 'footprints'] as const) await serveOther(name);
     await startMarketplace();
     gateway = await serveGateway(config, 0);
     token = await tokenFor(buyer);
@@ -88,7 +91,7 @@ describe('a subgraph killed mid-stream', () => {
   afterAll(async () => {
     if (marketplace) await killMarketplace();
     await gateway?.stop();
-    for (const s of others) await s.stop();
+    for (const s of Object.values(others)) await s.stop();
     await storage?.drop();
   }, 30_000);
 
@@ -136,5 +139,31 @@ describe('a subgraph killed mid-stream', () => {
     expect(codesOf(rest)).toEqual([]);
     expect(new Set(steps).size).toBe(steps.length);
     expect(steps.at(-1)).toBe('CERTIFICATE_READY');
+  }, 60_000);
+
+  it('a subgraph that cannot enrich an event leaves the stream open: that event carries the error', async () => {
+    const query = `subscription($key: String) { offsetOrderProgress(idempotencyKey: $key) { step final order { id retirementShares { retirement { retirements { id } } } } } }`;
+    await others.registry!.stop();
+    delete others.registry;
+    const sub = await sseSubscribe(gateway.url, query, { key: 'enrich-down' }, { token });
+    expect(await sub.next()).toEqual(WAITING);
+    ok(
+      await graphql(
+        gateway.url,
+        ORDER,
+        { input: { mass: { amount: '1', unit: 'T' }, idempotencyKey: 'enrich-down' } },
+        { token },
+      ),
+    );
+    // The order's step, with the registry's part missing: an error at the nested field, not the end.
+    const enriched = (await sub.next())!;
+    expect((enriched.data?.offsetOrderProgress as { step: string }).step).not.toBe('WAITING');
+    expect(codesOf([enriched])).toContain('UPSTREAM_UNAVAILABLE');
+    expect(codesOf([enriched])).not.toContain('STREAM_INTERRUPTED');
+    // The registry returns: the retirement is delivered, and the same stream reaches the certificate.
+    await serveOther('registry');
+    const rest = await sub.rest();
+    expect(codesOf(rest)).not.toContain('STREAM_INTERRUPTED');
+    expect((rest.at(-1)!.data!.offsetOrderProgress as { step: string }).step).toBe('CERTIFICATE_READY');
   }, 60_000);
 });
