@@ -45,6 +45,7 @@ import { clientIdentities, clientNames } from './client-identity.ts';
 import { trustedDocumentsOf } from './client-documents.ts';
 import { deprecatedFieldUsage } from './deprecated-fields.ts';
 import { trustedTools } from './trusted-tools.ts';
+import { subgraphFailure } from './subgraph-failure.ts';
 import { serveWebSockets, subscriptionStreams } from './subscriptions.ts';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -317,29 +318,6 @@ export function createGateway(
 
   const runtime = gatewayRuntime(parts, log);
   return { runtime, log, documentCache, persisted, responses, streams };
-}
-
-/** Codes of failures to reach a subgraph, as the gateway runtime reports them. */
-const SUBGRAPH_FAILURE_CODES = new Set(['SUBREQUEST_HTTP_ERROR', 'DOWNSTREAM_SERVICE_ERROR', 'GATEWAY_TIMEOUT']);
-
-/** The deepest error of a chain naming a subgraph that failed, if any. */
-function subgraphFailure(error: unknown): { service: string; timedOut: boolean } | null {
-  for (
-    let e = error as { originalError?: unknown; extensions?: Record<string, unknown>; errors?: unknown[] } | undefined;
-    e;
-    e = e.originalError as typeof e
-  ) {
-    const code = e.extensions?.code;
-    if (typeof code === 'string' && SUBGRAPH_FAILURE_CODES.has(code) && typeof e.extensions?.serviceName === 'string') {
-      return { service: e.extensions.serviceName, timedOut: code === 'GATEWAY_TIMEOUT' };
-    }
-    if (Array.isArray(e.errors))
-      for (const inner of e.errors) {
-        const failure = subgraphFailure(inner);
-        if (failure) return failure;
-      }
-  }
-  return null;
 }
 
 /**

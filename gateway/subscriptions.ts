@@ -13,6 +13,7 @@ import { GraphQLError, GraphQLSchema, parse, type ExecutionArgs, type ExecutionR
 import type { SubscribePayload } from 'graphql-ws';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../lib/logger.ts';
+import { subgraphFailure } from './subgraph-failure.ts';
 
 /** The headers a WebSocket client may send in its connection_init payload (as HTTP clients send them). */
 const CONNECTION_HEADERS = ['authorization', 'graphql-client-name', 'graphql-client-version', 'x-request-id'];
@@ -44,15 +45,42 @@ const SHUTTING_DOWN = {
   errors: [new GraphQLError('The server is stopping: subscribe again', { extensions: { code: 'SHUTTING_DOWN' } })],
 };
 
+/** The one result of a stream whose subgraph went away mid-stream (killed, connection lost). */
+const interrupted = (service: string) => ({
+  errors: [
+    new GraphQLError(`The ${service} subgraph serving this stream went away: subscribe again`, {
+      extensions: { code: 'STREAM_INTERRUPTED', serviceName: service },
+    }),
+  ],
+});
+
+/**
+ * The subgraph whose stream a result (or a thrown error) reports lost, if any: a failure at the
+ * subscription's root field. A subgraph that fails to enrich one event (a nested field's entity
+ * fetch) is that event's error, as in a query, and the stream goes on.
+ */
+function failedSubgraph(result: unknown): string | null {
+  const errors = (result as { errors?: readonly unknown[] } | null)?.errors;
+  for (const error of Array.isArray(errors) ? errors : [result]) {
+    const path = (error as { path?: readonly unknown[] } | null)?.path;
+    if (path && path.length > 1) continue;
+    const failure = subgraphFailure(error);
+    if (failure) return failure.service;
+  }
+  return null;
+}
+
 /**
  * A stream that ends, with one last SHUTTING_DOWN result, when `stop` aborts. Returning it (the
- * client went away) returns the subgraph's stream at once, even while an event is awaited.
+ * client went away) returns the subgraph's stream at once, even while an event is awaited. A
+ * subgraph lost after the stream started (killed, its connection cut) ends it with one
+ * STREAM_INTERRUPTED result naming the subgraph, without the data of the event before.
  */
 function stoppable<T>(
   source: AsyncIterable<T>,
   stop: AbortSignal,
   onNext: () => void,
-): AsyncIterableIterator<T | typeof SHUTTING_DOWN> {
+): AsyncIterableIterator<T | typeof SHUTTING_DOWN | ReturnType<typeof interrupted>> {
   const iterator = source[Symbol.asyncIterator]();
   const stopped = new Promise<'stopped'>((resolve) =>
     stop.aborted ? resolve('stopped') : stop.addEventListener('abort', () => resolve('stopped'), { once: true }),
@@ -64,13 +92,26 @@ function stoppable<T>(
     await iterator.return?.();
   };
   const done = { done: true as const, value: undefined };
+  let started = false;
+  const lost = (service: string) => {
+    void finish();
+    onNext();
+    return { done: false as const, value: interrupted(service) };
+  };
   return {
     [Symbol.asyncIterator]() {
       return this;
     },
     async next() {
       if (finished) return done;
-      const next = await Promise.race([iterator.next(), stopped]);
+      let next: IteratorResult<T> | 'stopped';
+      try {
+        next = await Promise.race([iterator.next(), stopped]);
+      } catch (error) {
+        const service = failedSubgraph(error);
+        if (!service) throw error;
+        return lost(service);
+      }
       if (next === 'stopped') {
         void finish();
         return { done: false, value: SHUTTING_DOWN };
@@ -79,6 +120,10 @@ function stoppable<T>(
         finished = true;
         return done;
       }
+      // Before the first event, a subgraph that cannot be reached is the refusal the client gets (UPSTREAM_UNAVAILABLE).
+      const service = started ? failedSubgraph(next.value) : null;
+      if (service) return lost(service);
+      started = true;
       onNext();
       return next;
     },
@@ -223,6 +268,8 @@ export async function serveWebSockets(
         };
       },
       subscribe: (args) => run(args),
+      // Results arrive as the JSON the gateway answered (errors already formatted): sent as they are.
+      onNext: (_ctx, _id, _payload, _args, result) => result,
       // A query or mutation over the socket: its one result.
       execute: async (args) => (await run(args).next()).value ?? { errors: [new GraphQLError('No result')] },
     },

@@ -36,6 +36,10 @@ class LocalTopics {
   count(topic: string) {
     return this.emitter.listenerCount(topic);
   }
+  /** Topics with listeners. */
+  names(): string[] {
+    return this.emitter.eventNames().filter((t): t is string => typeof t === 'string');
+  }
 }
 
 /** Topics of one process only. */
@@ -48,7 +52,14 @@ export function memoryPubSub(): PubSub {
   };
 }
 
-const CHANNEL_PREFIX = 'carbon-federation:live:';
+/**
+ * The channels of a Redis URL's database: PUBLISH/SUBSCRIBE ignores the database number, so it is
+ * part of the channel's name, and deployments that share a Redis server by database stay apart.
+ */
+export function channelPrefix(url: string): string {
+  const db = Number.parseInt(new URL(url).pathname.slice(1) || '0', 10);
+  return `carbon-federation:live:${Number.isNaN(db) ? 0 : db}:`;
+}
 
 /**
  * Topics shared by every replica through Redis PUBLISH/SUBSCRIBE: one connection publishes, one
@@ -57,6 +68,7 @@ const CHANNEL_PREFIX = 'carbon-federation:live:';
  */
 export function redisPubSub(url: string, log: Pick<Logger, 'warn' | 'info'>): PubSub {
   const topics = new LocalTopics();
+  const CHANNEL_PREFIX = channelPrefix(url);
   const options = {
     url,
     disableOfflineQueue: true,
@@ -92,7 +104,9 @@ export function redisPubSub(url: string, log: Pick<Logger, 'warn' | 'info'>): Pu
     subscribed.delete(topic);
     if (subscriber.isReady) subscriber.unsubscribe(CHANNEL_PREFIX + topic).catch(() => undefined);
   };
-  // The client subscribes again to its channels after a reconnect.
+  // The client subscribes again to its channels after a reconnect; a channel whose SUBSCRIBE failed
+  // (Redis unreachable when its first listener came) is subscribed once Redis is ready again.
+  subscriber.on('ready', () => topics.names().forEach(follow));
   return {
     publish(topic, message) {
       if (!publisher.isReady) {

@@ -416,9 +416,12 @@ export class SubscriptionServer {
           break;
         }
         if (unread > this.limits.maxBuffered) {
+          // The stream ends with SLOW_CONSUMER behind what is buffered (nothing more is written);
+          // a client that does not read it within a heartbeat period loses the connection.
           this.dropped.inc({ reason: 'slow_consumer' });
-          res.destroy();
-          stream.end();
+          const gone = setTimeout(() => res.destroy(), this.limits.heartbeatMs).unref();
+          res.once('close', () => clearTimeout(gone));
+          stream.end(this.format(new SlowConsumerError()));
           break;
         }
       }

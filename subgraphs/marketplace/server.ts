@@ -22,7 +22,14 @@ import { UpstreamMarketplaceSource } from './upstream/source.ts';
 import { WriteJournal } from '../../lib/write-journal.ts';
 import { pubSubOf } from '../../lib/pubsub.ts';
 import { upstreamWatcherOf } from '../../lib/upstream-watch.ts';
-import { OFFSET_ORDERS_TOPIC } from './offsets/live.ts';
+import {
+  NAMED_ORDERS,
+  OFFSET_ORDERS_TOPIC,
+  offsetOrderMessage,
+  outboxChange,
+  type OffsetOrderChange,
+} from './offsets/live.ts';
+import { ordersOfPoolRetirement } from './offsets/local/retirement-pool.ts';
 import { MANIFESTS, schemas } from '../index.ts';
 import { marketplace, type MarketplaceConfig } from './manifest.ts';
 
@@ -45,7 +52,8 @@ export async function createMarketplaceApp(
 
   // Live updates: what changes offset orders is published where it happens (offsets/live.ts).
   const live = pubSubOf(config, log);
-  const changed = () => live.publish(OFFSET_ORDERS_TOPIC, {});
+  const changed = (change: OffsetOrderChange = {}) => live.publish(OFFSET_ORDERS_TOPIC, offsetOrderMessage(change));
+  const outboxChanged = (mutation: string, payload: string) => changed(outboxChange(mutation, payload));
   // Upstream mode: offset orders changed at Lune itself are watched while someone follows them.
   const upstreamWatch = upstreamWatcherOf(config.sourceOf('marketplace') === 'upstream', live, config, log);
   // Upstream mode keeps its own records (the offset order journal) in the same database.
@@ -54,16 +62,25 @@ export async function createMarketplaceApp(
     if (config.SEED_DEMO_DATA && (await seedMarketplace(db.fork()))) log.info('seeded demo data');
     database = db;
     // Payment records (to payments) and credit retirements (to the registry) leave through one outbox.
-    const dispatcher = serviceOutboxOf(config, db, log, changed);
+    // A pooled retirement delivered names the orders its tonnes hold (a payment record, its own).
+    const localOutboxChanged = (mutation: string, payload: string) => {
+      if (mutation !== 'retireCreditsForOffsetOrder') return outboxChanged(mutation, payload);
+      const { offsetOrderId } = JSON.parse(payload) as { offsetOrderId: string };
+      ordersOfPoolRetirement(db.fork(), offsetOrderId, NAMED_ORDERS).then(
+        (orders) => changed(orders ? { orders } : {}),
+        () => changed(),
+      );
+    };
+    const dispatcher = serviceOutboxOf(config, db, log, localOutboxChanged);
     outbox = dispatcher;
     offsets = await localOffsetOrders(
       config,
       db,
       log,
       dispatcher,
-      () => {
+      (order) => {
         dispatcher.kick();
-        changed();
+        if (order) changed({ ownerId: order.ownerId, orderId: order.id });
       },
       changed,
     );
@@ -79,7 +96,7 @@ export async function createMarketplaceApp(
     const client = createCo2TrustClient(config, log);
     database = db;
     // The payments of product offsets leave through the service outbox in upstream mode too.
-    const dispatcher = serviceOutboxOf(config, db, log, changed);
+    const dispatcher = serviceOutboxOf(config, db, log, outboxChanged);
     dispatcher.start();
     offsets = upstreamOffsetOrders(config, db, log, dispatcher, changed);
     // Every CO2Trust write goes through the write journal (lib/write-journal.ts) in the same database.

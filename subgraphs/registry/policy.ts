@@ -1,16 +1,22 @@
 // Who may see each object type of the registry: the one declaration `enforceAccess` applies on
 // every path (lib/access.ts) and the adapters' scopes come from. A new type of the SDL must be
 // declared here, or the subgraph does not start.
-import { definePolicy } from '../../lib/access.ts';
+import { definePolicy, type ObjectRule } from '../../lib/access.ts';
 import type { ResolversParentTypes } from './__generated__/resolvers-types.ts';
 
 const value = { value: true } as const;
+
+/** A credit request: its organization's members and admins (who follows the organization's requests live, too). */
+export const creditRequestRule: ObjectRule<ResolversParentTypes['CreditRequest']> = {
+  see: ['member', 'admin', 'service'],
+  organization: (r) => r.fromOrganizationId,
+};
 
 export const policy = definePolicy<ResolversParentTypes>({
   // An organization, its holdings and its credit requests: its members and admins only.
   Organization: { object: { see: ['member', 'admin', 'service'], organization: (o) => o.id } },
   CreditHolding: { object: { see: ['member', 'admin', 'service'], organization: (h) => h.organizationId } },
-  CreditRequest: { object: { see: ['member', 'admin', 'service'], organization: (r) => r.fromOrganizationId } },
+  CreditRequest: { object: creditRequestRule },
   // An event of a live update: its request passes the CreditRequest rule.
   CreditRequestUpdate: value,
   OrganizationMember: { object: { see: ['admin', 'service'] } },

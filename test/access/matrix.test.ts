@@ -2,11 +2,12 @@
 // (subgraphs/*/policy.ts): every object type with a rule, through every entry point that yields
 // it (its own root field, each root list, `node`, `nodes`, `_entities` on each subgraph that
 // defines it, nested lists), for every identity (anonymous, owner, another user, member,
-// non-member, admin, service), compared with what the declared rule lets that identity see. The
+// non-member, admin, service), and every Subscription field (each identity's first event, or its
+// coded refusal), compared with what the declared rule lets that identity see. The
 // expectation is computed here from the rule's audiences and the fixture's facts (who owns it, is
 // it public, whose organization), not by the code that enforces it. A type of the schema without a
-// declaration, a root field yielding a ruled type without an entry here, or a ruled type without a
-// fixture fails the test, so a new type or entry point cannot be forgotten. Every answer is also
+// declaration, a root field yielding a ruled type (or a Subscription field) without an entry here,
+// or a ruled type without a fixture fails the test, so a new type or entry point cannot be forgotten. Every answer is also
 // checked against its operation (response-check.ts), and `node` must refetch what a type's own
 // query reads, field by field, for every identity that may see it.
 import { readFileSync } from 'node:fs';
@@ -40,6 +41,7 @@ import { MODES, TEST_SECRETS, TEST_SIGNING_KEY, tokenFor, type Mode } from '../s
 import { graphql, type GraphQLResponse } from '../support/graphql.ts';
 import { checkResponse } from '../support/response-check.ts';
 import { startStack, type Stack } from '../support/stack.ts';
+import { sseSubscribe, type ExecutionResultLike } from '../live/sse-client.ts';
 
 const api = buildSchema(readFileSync(join(ROOT, 'schema', 'api.graphql'), 'utf8'));
 const POLICIES: Record<SubgraphName, AccessPolicy> = {
@@ -365,6 +367,92 @@ const NESTED: Record<string, Entry> = {
   },
 };
 
+/**
+ * How each Subscription field is an entry point: the variables for one fixture, what makes its
+ * first event happen when the field sends none at once, and the objects of the type in an event.
+ */
+interface SubscriptionEntry {
+  type: string;
+  query: string;
+  variables: (fixture: Fixture) => Record<string, unknown>;
+  /** The subgraph that serves the stream (its /metrics counts the open ones). */
+  subgraph: SubgraphName;
+  /** Causes the first event, once every stream that was not refused is open. */
+  trigger?: (fixture: Fixture, ask: (query: string, who: Identity) => Promise<GraphQLResponse>) => Promise<void>;
+  objects: (data: Record<string, unknown>) => Record<string, unknown>[];
+  /** The fixtures to follow, when not the type's own. */
+  fixtures?: () => Fixture[];
+  /** The field follows the caller's own only (by a key of the caller's). */
+  self?: true;
+}
+/** What a promise gives within `ms`, else 'late' (the timer does not outlive the answer). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+/** A product offset run followed by a key none of the identities has used: each signed-in one sees its own (none). */
+const RUNS: Fixture[] = [{ id: 'matrix-run', owner: [] }];
+const paymentOrder = (f: Fixture) => demoPaymentTransactions.find((t) => t.id === f.id)!.typeId!;
+const organizationOf = (f: Fixture) => ORGANIZATIONS[f.organization!];
+const SUBSCRIPTION_ENTRIES: Record<string, SubscriptionEntry> = {
+  offsetOrderProgress: {
+    type: 'OffsetOrder',
+    subgraph: 'marketplace',
+    query: 'subscription($id: ID) { offsetOrderProgress(id: $id) { step order { id } } }',
+    variables: (f) => ({ id: idOf('OffsetOrder', f.id) }),
+    objects: (d) => single('order')((d.offsetOrderProgress ?? {}) as Record<string, unknown>),
+  },
+  offsetResoldProductProgress: {
+    type: 'OffsetOrder',
+    subgraph: 'marketplace',
+    query: 'subscription($key: String!) { offsetResoldProductProgress(idempotencyKey: $key) { step order { id } } }',
+    variables: (f) => ({ key: f.id }),
+    objects: (d) => single('order')((d.offsetResoldProductProgress ?? {}) as Record<string, unknown>),
+    fixtures: () => RUNS,
+    self: true,
+  },
+  orderPaymentUpdated: {
+    type: 'PaymentTransaction',
+    subgraph: 'payments',
+    query: 'subscription($orderId: ID!) { orderPaymentUpdated(orderId: $orderId) { status payment { id } } }',
+    variables: (f) => ({ orderId: idOf('Order', paymentOrder(f)) }),
+    objects: (d) => single('payment')((d.orderPaymentUpdated ?? {}) as Record<string, unknown>),
+    // Orders with one payment each: the latest the caller may see is the fixture.
+    fixtures: () => [payment(2), payment(5)],
+  },
+  creditRequestUpdated: {
+    type: 'CreditRequest',
+    subgraph: 'registry',
+    query:
+      'subscription($org: ID!) { creditRequestUpdated(organizationId: $org) { creditRequest { id fromOrganizationId } } }',
+    variables: (f) => ({ org: idOf('Organization', organizationOf(f)) }),
+    // No first event: a member files a request of one tonne of a credit the organization holds.
+    trigger: async (f, ask) => {
+      const member = MEMBER[f.organization!];
+      const org = idOf('Organization', organizationOf(f));
+      const held = await ask(
+        `{ organization(id: "${org}") { inventory(first: 10) { nodes { creditId amount { amount } } } } }`,
+        member,
+      );
+      const holding = (
+        held.data?.organization as { inventory: { nodes: { creditId: string; amount: { amount: string } }[] } }
+      ).inventory.nodes.find((h) => Number(h.amount.amount) >= 1)!;
+      const other = f.organization === 'nordicForest' ? ORGANIZATIONS.carbonBuyer : ORGANIZATIONS.nordicForest;
+      const filed = await ask(
+        `mutation { requestCreditAction(input: { organizationId: "${org}", action: TRANSFER, creditId: "${holding.creditId}", amount: "1", toOrganizationId: "${idOf('Organization', other)}" }) { creditRequest { id } userErrors { code message } } }`,
+        member,
+      );
+      expect(filed.data?.requestCreditAction).toMatchObject({ userErrors: [] });
+    },
+    objects: (d) => single('creditRequest')((d.creditRequestUpdated ?? {}) as Record<string, unknown>),
+    fixtures: () => FIXTURES.Organization!.map((o) => ({ ...o, match: () => true })),
+  },
+};
+
 /** The fields of a type a refetch compares: every field without required arguments, leaves as they are, objects by their __typename and id. */
 function selectionOf(type: GraphQLObjectType): string {
   return Object.values(type.getFields())
@@ -488,6 +576,9 @@ describe.each(MODES)('the access matrix (%s mode)', (mode: Mode) => {
       .filter((f) => ruled(getNamedType(f.type).name) && !(f.name in ENTRIES))
       .map((f) => f.name);
     expect(missing).toEqual([]);
+    // Every Subscription field is an entry point.
+    const live = Object.keys(api.getSubscriptionType()?.getFields() ?? {}).filter((f) => !(f in SUBSCRIPTION_ENTRIES));
+    expect(live).toEqual([]);
     const types = declarableTypes(api).filter((t) => ruleOf(t));
     const reached = new Set([
       ...Object.values(ENTRIES).flatMap((e) => (e ? [e.type] : [])),
@@ -550,6 +641,74 @@ describe.each(MODES)('the access matrix (%s mode)', (mode: Mode) => {
     }
     expect(wrong).toEqual([]);
   }, 120_000);
+
+  it('every Subscription field sends each identity its first event with exactly the objects its rule allows, or a coded refusal', async () => {
+    const wrong: string[] = [];
+    const open = async (subgraph: SubgraphName) => {
+      const text = await (await fetch(new URL('/metrics', stack.subgraphs[subgraph].url))).text();
+      return Number(/^subscriptions_active\S* (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    for (const [field, entry] of Object.entries(SUBSCRIPTION_ENTRIES)) {
+      const rule = ruleOf(entry.type)!;
+      for (const fixture of entry.fixtures?.() ?? FIXTURES[entry.type]!) {
+        const before = await open(entry.subgraph);
+        const streams = await Promise.all(
+          IDENTITIES.map((who) =>
+            sseSubscribe(stack.gateway.url, entry.query, entry.variables(fixture), { token: tokens[who] }),
+          ),
+        );
+        const mayOf = (who: Identity) =>
+          expected(rule, fixture, who) &&
+          (!entry.self || (who !== 'anonymous' && fixture.owner?.includes(who) === true));
+        // The first result of each stream, read from now on (a refusal arrives at once).
+        const firsts = streams.map((s) => (s.refusal ? Promise.resolve(s.refusal) : s.next()));
+        const early = new Set<Identity>();
+        if (entry.trigger) {
+          // Who the rule does not admit is refused at the start, before any event happens (not only
+          // handed events it cannot read).
+          await Promise.all(
+            IDENTITIES.map(async (who, i) => {
+              if (mayOf(who)) return;
+              if ((await within(firsts[i]!, 5_000)) !== 'late') early.add(who);
+            }),
+          );
+          // The streams the rule admits are open at the subgraph before the event happens (an
+          // admitted stream beyond them only opens sooner; one missing is reported below).
+          const admitted = before + IDENTITIES.filter(mayOf).length;
+          for (let i = 0; i < 400 && (await open(entry.subgraph)) < admitted; i++)
+            await new Promise((r) => setTimeout(r, 25));
+          await entry.trigger(fixture, (query, who) => ask(query, who));
+        }
+        const results = await Promise.all(
+          streams.map(async (s, i): Promise<ExecutionResultLike | null> => {
+            const first = await within(firsts[i]!, 15_000);
+            s.close();
+            return first === 'late' ? null : first;
+          }),
+        );
+        for (const [i, who] of IDENTITIES.entries()) {
+          const result = results[i];
+          const at = `${field} ${entry.type} ${fixture.id} as ${who}`;
+          const may = mayOf(who);
+          const data = result?.data?.[field] as Record<string, unknown> | null | undefined;
+          const codes = (result?.errors ?? []).map((e) => e.extensions?.code);
+          if (!data) {
+            // No event: a refusal, with a code on every error, to an identity the rule does not name.
+            if (!codes.length || codes.some((c) => !c)) wrong.push(`${at}: neither an event nor a coded refusal`);
+            else if (may) wrong.push(`${at}: refused (${codes.join(', ')})`);
+            else if (entry.trigger && !early.has(who)) wrong.push(`${at}: not refused at the start`);
+            continue;
+          }
+          const objects = entry.objects(result!.data!);
+          const found = objects.some((o) => (fixture.match ? fixture.match(o) : o.id === idOf(entry.type, fixture.id)));
+          if (found !== may) wrong.push(`${at}: ${found ? 'seen' : 'not seen'}`);
+          if (entry.trigger && !may) wrong.push(`${at}: not refused at the start`);
+          if (!may && objects.length) wrong.push(`${at}: other objects ${JSON.stringify(objects)}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  }, 180_000);
 
   it('_entities on every subgraph that defines a type answers by the same rule, for the gateway with each identity and for the service', async () => {
     const wrong: string[] = [];

@@ -1,6 +1,9 @@
-// The pub/sub and the bounded event iterators subscriptions read from (no server, no clock).
+// The pub/sub (in process, and through Redis) and the bounded event iterators subscriptions read from.
 import { describe, expect, it } from '@jest/globals';
-import { memoryPubSub } from '../../lib/pubsub.ts';
+import { randomUUID } from 'node:crypto';
+import { connect, createServer, type Socket } from 'node:net';
+import { channelPrefix, memoryPubSub, redisPubSub } from '../../lib/pubsub.ts';
+import { freePort } from '../support/stack.ts';
 import { SubscriptionCode, subscriptionLimitsOf, tokenExpiry, topicEvents } from '../../lib/subscriptions.ts';
 import { ANONYMOUS } from '../../lib/auth.ts';
 
@@ -45,4 +48,48 @@ describe('live update plumbing', () => {
     expect(tokenExpiry({ ...ANONYMOUS, token: `h.${claims}.s` })).toBe(1_900_000_000_000);
     expect(tokenExpiry(ANONYMOUS)).toBeNull();
   });
+});
+
+describe('the pub/sub through Redis', () => {
+  const target = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/12');
+  const quiet = { warn: () => undefined, info: () => undefined };
+
+  it('names its channels with the database number, which PUBLISH/SUBSCRIBE does not scope', () => {
+    expect(channelPrefix('redis://127.0.0.1:6379/12')).toBe('carbon-federation:live:12:');
+    expect(channelPrefix('redis://127.0.0.1:6379')).toBe('carbon-federation:live:0:');
+  });
+
+  it('a listener that came while Redis was unreachable hears the messages once Redis is back', async () => {
+    // Redis behind a port that refuses connections at first, then forwards to the real server.
+    const port = await freePort();
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const upstream = connect(Number(target.port || 6379), target.hostname);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    const late = redisPubSub(`redis://127.0.0.1:${port}${target.pathname}`, quiet);
+    const heard: unknown[] = [];
+    const off = late.listen('probe', (m) => heard.push(m));
+    const publisher = redisPubSub(target.toString(), quiet);
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve));
+      const message = { n: randomUUID() };
+      for (let i = 0; i < 200 && heard.length === 0; i++) {
+        publisher.publish('probe', message);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(heard[0]).toEqual(message);
+    } finally {
+      off();
+      await late.close();
+      await publisher.close();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => proxy.close(r));
+    }
+  }, 30_000);
 });

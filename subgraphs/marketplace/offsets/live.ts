@@ -2,7 +2,10 @@
 // changes an order or a run (an order placed, a service call delivered or refused, a step of a
 // product offset run) publishes a message on OFFSET_ORDERS_TOPIC where it happens; each stream
 // then reads its order again, with a fresh context of its caller (the same access rules as a
-// query), and sends an event when its step changed. Messages name nothing: the stream decides.
+// query), and sends an event when its step changed. A message names the ids of what changed (the
+// buyer, the order; never personal data) where they are known, so a stream skips messages about
+// other buyers' orders; one that names nothing (a pooled retirement shared by several orders) is
+// read again by every stream.
 // Upstream mode: an order that changes at Lune itself (paid, retiring, complete with its
 // certificate, cancelled) is seen by watching what each stream follows while it is open
 // (lib/upstream-watch.ts), which publishes the same message when the stream's step would change.
@@ -10,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { maySee } from '../../../lib/access.ts';
 import { requireViewer } from '../../../lib/auth.ts';
 import { badInput, notFound } from '../../../lib/errors.ts';
+import type { Message } from '../../../lib/pubsub.ts';
 import { followTopics, subscriptionField, topicEvents } from '../../../lib/subscriptions.ts';
 import { heldWhileListening } from '../../../lib/upstream-watch.ts';
 import type { OffsetOrderStep, SubscriptionResolvers } from '../__generated__/resolvers-types.ts';
@@ -20,6 +24,60 @@ import { offsetOrderRule } from '../policy.ts';
 import type { OffsetOrderView, OffsetRetirementStateRecord } from './source.ts';
 
 export const OFFSET_ORDERS_TOPIC = 'marketplace.offset-orders';
+
+/**
+ * What a change of offset orders concerns: one order (and its buyer), or several (a pooled
+ * retirement's); where nothing is known (absent), any order.
+ */
+export interface OffsetOrderChange {
+  ownerId?: string | null;
+  orderId?: string | null;
+  orders?: readonly { id: string; ownerId: string | null }[];
+}
+
+/** Pooled retirements name their orders up to this many; beyond, the message names none. */
+export const NAMED_ORDERS = 100;
+
+/**
+ * The message published for a change: ids only, as lists (`ownerIds`, `orderIds`). A buyer not
+ * known (an order placed outside the marketplace) leaves the buyers out; an order not known yet
+ * (a product offset run before its order) leaves the orders out.
+ */
+export function offsetOrderMessage(change: OffsetOrderChange = {}): Message {
+  const orders =
+    change.orders ?? (change.ownerId || change.orderId ? [{ id: change.orderId, ownerId: change.ownerId }] : []);
+  if (!orders.length || orders.length > NAMED_ORDERS) return {};
+  const ownerIds = orders.map((o) => o.ownerId);
+  const orderIds = orders.map((o) => o.id);
+  return {
+    ...(ownerIds.every((id) => typeof id === 'string') ? { ownerIds: [...new Set(ownerIds)] } : {}),
+    ...(orderIds.every((id) => typeof id === 'string') ? { orderIds } : {}),
+  };
+}
+
+/** What an outbox outcome changed: a payment record names its order and payer (a pooled retirement: see the server). */
+export function outboxChange(mutation: string, payload: string): OffsetOrderChange {
+  if (mutation !== 'recordPaymentTransaction') return {};
+  try {
+    const { typeId, payerId } = JSON.parse(payload) as { typeId?: unknown; payerId?: unknown };
+    return {
+      orderId: typeof typeId === 'string' ? typeId : null,
+      ownerId: typeof payerId === 'string' ? payerId : null,
+    };
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Whether a message may concern a stream's order (of `ownerId`; `orderId` once known): one that
+ * names other buyers, or other orders, is skipped; one that names none is read again.
+ */
+export function concerns(message: Message, ownerId: string | null, orderId: string | null): boolean {
+  const { ownerIds, orderIds } = message as { ownerIds?: unknown; orderIds?: unknown };
+  if (Array.isArray(ownerIds) && ownerId !== null && !ownerIds.includes(ownerId)) return false;
+  return !(Array.isArray(orderIds) && orderId !== null && !orderIds.includes(orderId));
+}
 
 export interface OffsetOrderProgressEvent {
   step: OffsetOrderStep;
@@ -114,11 +172,14 @@ function progress(
   ctx: Context,
   watchKey: string,
   read: () => Promise<OffsetOrderProgressEvent>,
+  byKey: boolean,
 ): Promise<AsyncGenerator<OffsetOrderProgressEvent>> {
   const watched = heldWhileListening(topicEvents(ctx.live, [OFFSET_ORDERS_TOPIC]));
   // A change a watch saw names the watch by a digest of its key (no ids, no keys in the message):
   // other streams, which have watches of their own, need not read again for it.
   const tag = watchTag(watchKey);
+  // By key, the order is the caller's own; by id, its owner's (an admin may follow another's).
+  const keyOwner = byKey ? (ctx.auth.viewer?.id ?? null) : null;
   const start = async () => {
     // Upstream mode: the watch reads what this stream reads, with this caller's context, before the
     // stream's own first read (so a change in between is not missed); it is released with the stream.
@@ -140,6 +201,7 @@ function progress(
     if (last.final) return;
     for await (const change of changes) {
       if (typeof change.watch === 'string' && change.watch !== tag) continue;
+      if (!concerns(change, last.order?.ownerId ?? keyOwner, last.order?.id ?? null)) continue;
       const next = await read();
       if (next.step === last.step && next.detail === last.detail && next.order?.id === last.order?.id) continue;
       last = next;
@@ -160,16 +222,26 @@ export const offsetOrderSubscriptions: SubscriptionResolvers<Context> = {
       // By id, every caller who may see the order sees the same order: one watch for all of them.
       // A key is the buyer's own: the watch is the buyer's.
       const watchKey = id != null ? `order:${id}` : `key:${ctx.auth.viewer!.id}:${idempotencyKey!}`;
-      return progress(ctx, watchKey, async () => {
-        const found = await readOrder(ctx, lookup);
-        // By id the order exists already: one the caller may not see (or no longer sees) is NOT_FOUND.
-        if ('id' in lookup && !found.order) throw notFound('Offset order', lookup.id);
-        return found;
-      });
+      return progress(
+        ctx,
+        watchKey,
+        async () => {
+          const found = await readOrder(ctx, lookup);
+          // By id the order exists already: one the caller may not see (or no longer sees) is NOT_FOUND.
+          if ('id' in lookup && !found.order) throw notFound('Offset order', lookup.id);
+          return found;
+        },
+        !('id' in lookup),
+      );
     },
   ) as unknown as SubscriptionResolvers<Context>['offsetOrderProgress'],
   offsetResoldProductProgress: subscriptionField((args: { idempotencyKey: string }, ctx: Context) => {
     requireViewer(ctx);
-    return progress(ctx, `run:${ctx.auth.viewer!.id}:${args.idempotencyKey}`, () => readRun(ctx, args.idempotencyKey));
+    return progress(
+      ctx,
+      `run:${ctx.auth.viewer!.id}:${args.idempotencyKey}`,
+      () => readRun(ctx, args.idempotencyKey),
+      true,
+    );
   }) as unknown as SubscriptionResolvers<Context>['offsetResoldProductProgress'],
 };

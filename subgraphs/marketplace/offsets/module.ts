@@ -24,6 +24,7 @@ import { UpstreamOffsetOrderSource, startOutcomeResolver, type LuneOffsets } fro
 import type { ServiceOutboxPort } from '../outbox/port.ts';
 import { serviceEndpoint } from '../../../lib/service-call.ts';
 import { offsetOrderRule } from '../policy.ts';
+import type { OffsetOrderChange } from './live.ts';
 
 export function createOffsetOrderLoaders(source: OffsetOrderSource, flow: OffsetProductFlow) {
   return {
@@ -81,7 +82,7 @@ function productFlow(
   offsetsFor: (viewer: Viewer) => OffsetOrderSource,
   outbox: ServiceOutboxPort,
   paymentQueued: () => void,
-  stepped?: () => void,
+  stepped?: (change: OffsetOrderChange) => void,
 ) {
   const flow = new OffsetProductFlow({
     db,
@@ -91,7 +92,7 @@ function productFlow(
     paymentQueued,
     crashAfter: crashAfter(log),
     log,
-    stepped,
+    stepped: stepped && ((run) => stepped({ ownerId: run.buyerId, orderId: run.orderId })),
   });
   return { flow, resumer: startResumer(flow, config.OFFSET_FLOW_RESUME_INTERVAL_MS, log) };
 }
@@ -129,8 +130,8 @@ export async function localOffsetOrders(
   db: Database,
   log: Logger,
   outbox: ServiceOutboxPort,
-  orderPlaced: () => void,
-  changed?: () => void,
+  orderPlaced: (order?: { id: string; ownerId: string }) => void,
+  changed?: (change: OffsetOrderChange) => void,
 ): Promise<OffsetOrdersModule> {
   if (config.SEED_DEMO_DATA && (await seedOffsetOrders(db.fork()))) log.info('seeded demo offset inventory');
   const registryEndpoint = serviceEndpoint(config, 'registry');
@@ -145,7 +146,8 @@ export async function localOffsetOrders(
   };
   const sourceOf = (viewer: Viewer | null) =>
     new LocalOffsetOrderSource(db.fork(), viewer, registry, BigInt(config.OFFSET_MINIMUM_ORDER_GRAMS));
-  const { flow, resumer } = productFlow(config, db, log, sourceOf, outbox, orderPlaced, changed);
+  // A run's payment queued: delivered now (the run's step, published right after, names the order).
+  const { flow, resumer } = productFlow(config, db, log, sourceOf, outbox, () => orderPlaced(), changed);
   return assemble(
     config,
     (base) => sourceOf(base.auth.viewer),
@@ -164,7 +166,7 @@ export function upstreamOffsetOrders(
   db: Database,
   log: Logger,
   outbox: ServiceOutboxPort,
-  changed?: () => void,
+  changed?: (change: OffsetOrderChange) => void,
 ): OffsetOrdersModule {
   const api = createLuneApi(config, log);
   const account = new LuneAccountCurrency(api, config.OFFSET_ORDERS_ACCOUNT_CURRENCY, log, {

@@ -112,8 +112,8 @@ export interface OutboxOptions {
   /** Messages one call carries at most (as aliases of one mutation) when a backlog is drained. */
   messagesPerCall: number;
   log: Logger;
-  /** Told after each outcome is recorded (delivered, rejected, retried): live updates re-read what it changed. */
-  changed?: (mutation: string) => void;
+  /** Told after each outcome is recorded (delivered, rejected, retried), with the message: live updates re-read what it changed. */
+  changed?: (mutation: string, payload: string) => void;
 }
 
 /** A claimed message: what delivery needs of its row. */
@@ -136,7 +136,7 @@ export function serviceOutboxOf(
   config: Pick<Config, 'urlOf' | 'serviceToken' | 'UPSTREAM_TIMEOUT_MS'> & OutboxConfig,
   db: Database,
   log: Logger,
-  changed?: (mutation: string) => void,
+  changed?: (mutation: string, payload: string) => void,
 ): ServiceOutboxDispatcher {
   return new ServiceOutboxDispatcher(db, {
     urlOf: (target) => config.urlOf(target),
@@ -354,7 +354,7 @@ class DeliveryLane {
     // A claim whose lease ran out may have been taken over: its outcome is then the new claimer's to record.
     const ours = { id: row.id, lockedUntil: lease };
     if (outcome.kind === 'delivered')
-      return this.closeDelivered(row, lease).then(() => this.opts.changed?.(row.mutation));
+      return this.closeDelivered(row, lease).then(() => this.opts.changed?.(row.mutation, row.payload));
     const about = { target: row.target, mutation: row.mutation, dedupeKey: row.dedupeKey, attempts };
     if (outcome.kind === 'rejected') {
       await em.nativeUpdate(ServiceOutbox, ours, {
@@ -381,7 +381,7 @@ class DeliveryLane {
       else if (!this.stopped)
         this.opts.log.warn({ ...about, problem: outcome.reason }, 'service call not delivered; will retry');
     }
-    this.opts.changed?.(row.mutation);
+    this.opts.changed?.(row.mutation, row.payload);
   }
 
   /**

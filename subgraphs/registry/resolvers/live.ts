@@ -1,23 +1,31 @@
 // Live updates of the registry: `creditRequestUpdated`. A credit request filed or reviewed, and a
 // membership revoked, publish on CREDIT_REQUESTS_TOPIC where they happen; each stream checks its
-// caller's membership again (fresh context) and reads the request with the caller's access.
+// caller's access again (fresh context) and reads the request with the caller's access.
 // Upstream mode: requests filed or reviewed at the ICR itself are seen by watching the
 // organization's newest requests while someone follows them (lib/upstream-watch.ts), which
 // publishes the same message for each request that is new or changed state.
+import { maySee, type ObjectRule } from '../../../lib/access.ts';
 import { pageArgs } from '../../../lib/connection.ts';
-import { isAdmin, requireViewer } from '../../../lib/auth.ts';
+import { requireViewer } from '../../../lib/auth.ts';
 import { forbidden } from '../../../lib/errors.ts';
 import { followTopics, subscriptionField, topicEvents } from '../../../lib/subscriptions.ts';
 import { heldWhileListening } from '../../../lib/upstream-watch.ts';
-import type { SubscriptionResolvers } from '../__generated__/resolvers-types.ts';
+import type { ResolversParentTypes, SubscriptionResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
+import { creditRequestRule } from '../policy.ts';
 import type { CreditRequestRecord } from '../source.ts';
 
 export const CREDIT_REQUESTS_TOPIC = 'registry.credit-requests';
 
-/** Members of the organization and admins follow its requests (the CreditRequest rule's audiences). */
-async function mayFollow(ctx: Context, organizationId: string): Promise<boolean> {
-  return isAdmin(ctx.auth.viewer) || ctx.auth.service || (await ctx.memberOf(organizationId));
+type CreditRequestParent = ResolversParentTypes['CreditRequest'];
+
+/** Who follows an organization's requests: whoever the CreditRequest rule (policy.ts) lets see a request of it. */
+export async function mayFollow(
+  ctx: Pick<Context, 'auth' | 'memberOf'>,
+  organizationId: string,
+  rule: ObjectRule<CreditRequestParent> = creditRequestRule,
+): Promise<boolean> {
+  return maySee(rule, { fromOrganizationId: organizationId } as CreditRequestParent, ctx);
 }
 
 const refused = (organizationId: string) =>

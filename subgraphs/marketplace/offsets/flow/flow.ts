@@ -44,8 +44,8 @@ export interface OffsetProductFlowOptions {
   /** Test-only failpoint: the process dies abruptly right after committing this step. */
   crashAfter: OffsetProductStep | null;
   log: Logger;
-  /** Told after a run's step is committed (live updates re-read the run). */
-  stepped?: () => void;
+  /** Told after a run's step is committed, with the run's buyer and order (live updates re-read the run). */
+  stepped?: (run: { buyerId: string; orderId?: string | null }) => void;
 }
 
 /** The buyer a run acts for: the resumer has only the id the run recorded. */
@@ -164,7 +164,7 @@ export class OffsetProductFlow {
       return first;
     }
     this.crashPoint('MEASURED');
-    this.opts.stepped?.();
+    this.opts.stepped?.(run);
     return run;
   }
 
@@ -221,7 +221,7 @@ export class OffsetProductFlow {
     }
     this.crashPoint('ORDERED');
     this.opts.paymentQueued();
-    this.opts.stepped?.();
+    this.opts.stepped?.({ buyerId: run.buyerId, orderId: order.id });
   }
 
   private async journalOrdered(
@@ -260,7 +260,7 @@ export class OffsetProductFlow {
     const moved = await this.opts.db.fork().nativeUpdate(OffsetProductRun, { id: run.id, step: 'MEASURED' }, update);
     if (moved !== 1) throw new StepTaken();
     this.opts.log.info({ offsetProductRunId: run.id, code: error.code }, 'offset product run refused when ordering');
-    this.opts.stepped?.();
+    this.opts.stepped?.(run);
   }
 
   /** COMPLETE once payments has the payment record (the service outbox delivers and retries it). */
@@ -276,7 +276,7 @@ export class OffsetProductFlow {
     );
     if (moved !== 1) throw new StepTaken();
     this.crashPoint('COMPLETE');
-    this.opts.stepped?.();
+    this.opts.stepped?.(run);
   }
 
   /**

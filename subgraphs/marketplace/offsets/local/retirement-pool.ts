@@ -15,7 +15,7 @@ import type {
   OffsetRetirementStateRecord,
   OffsetRetirementStatus,
 } from '../source.ts';
-import { OffsetPoolRetirement, OffsetPoolShare, OffsetRetirementPool } from './entities.ts';
+import { OffsetOrder, OffsetPoolRetirement, OffsetPoolShare, OffsetRetirementPool } from './entities.ts';
 
 const MESSAGE = 'retireCreditsForOffsetOrder';
 
@@ -84,6 +84,33 @@ export async function poolOrderGrams(
     );
     await outbox.enqueue(tx, MESSAGE, retirement.id, pooledRetirementRequest({ ...retirement, tonnes }), now);
   }
+}
+
+/**
+ * The orders (id and buyer) whose grams a pooled retirement holds, for live updates: at most
+ * `limit`, else null (too many to name). Null too for a retirement not found.
+ */
+export async function ordersOfPoolRetirement(
+  em: EntityManager,
+  retirementId: string,
+  limit: number,
+): Promise<{ id: string; ownerId: string | null }[] | null> {
+  const retirement = await em.findOne(OffsetPoolRetirement, { id: retirementId });
+  if (!retirement) return null;
+  const shares = await em.find(
+    OffsetPoolShare,
+    { projectId: retirement.projectId, startGram: { $lt: retirement.endGram }, endGram: { $gt: retirement.startGram } },
+    { fields: ['orderId'], limit: limit + 1 },
+  );
+  if (shares.length > limit) return null;
+  const orders = await em.find(
+    OffsetOrder,
+    { id: { $in: [...new Set(shares.map((s) => s.orderId))] } },
+    {
+      fields: ['id', 'ownerId'],
+    },
+  );
+  return orders.map((o) => ({ id: o.id, ownerId: o.ownerId ?? null }));
 }
 
 /**

@@ -45,8 +45,8 @@ export interface RegistryRetirements {
 export interface OffsetRegistryLink {
   /** The service outbox the pooled retirements reach the registry through. */
   outbox: ServiceOutboxPort;
-  /** An order committed: the pooled retirements it filled wait in the service outbox. */
-  orderPlaced(): void;
+  /** An order committed (its id and buyer): the pooled retirements it filled wait in the service outbox. */
+  orderPlaced(order: { id: string; ownerId: string }): void;
   /** The registry's retirements of an order and of pooled retirements; null when the registry cannot be reached. */
   retirementsOf(offsetOrderId: string, poolRetirementIds: readonly string[]): Promise<RegistryRetirements | null>;
 }
@@ -106,7 +106,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     for (let attempt = 1; ; attempt++) {
       try {
         const id = await this.placeOnce(viewer, request, idempotencyKey, hash, options);
-        this.registry.orderPlaced();
+        this.registry.orderPlaced({ id, ownerId: viewer.id });
         return (await this.offsetOrdersByIds([id]))[0]!;
       } catch (error) {
         if (error instanceof StockMoved && attempt < ATTEMPTS) continue;
