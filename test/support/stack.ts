@@ -58,7 +58,7 @@ async function startFakes(): Promise<{ env: Record<string, string>; fakes: Runni
     ],
   ];
   for (const [file, envOf] of optional) {
-    const mod = (await import(`../fakes/${file}.ts`)) as Record<
+    const mod = (await import(`../../fakes/${file}.ts`)) as Record<
       string,
       () => Promise<RunningFake & { env?: Record<string, string> }>
     >;
