@@ -50,6 +50,14 @@ export type CreateTransferInput = {
   reference?: string | null | undefined;
 };
 
+/** An amount of money given to the marketplace, e.g. a price. */
+export type MarketplaceMoneyInput = {
+  /** Non-negative amount, at most the currency's minor-unit precision. */
+  amount: string;
+  /** ISO 4217 currency of the amount. */
+  currency: string;
+};
+
 /** Units of mass. */
 export type MassUnit =
   /** Grams. */
@@ -94,6 +102,20 @@ export type OffsetQuoteByMassInput = {
   mass: OffsetMassInput;
 };
 
+/** A product's yearly emissions to offset. */
+export type OffsetResoldProductInput = {
+  /** The name the certificate is issued to. At most 200 characters. */
+  beneficiary?: string | null | undefined;
+  /** Makes retries safe: 1 to 200 printable characters, unique per buyer. */
+  idempotencyKey: string;
+  /** The most the buyer will pay, in the order's currency; a higher quote buys nothing. */
+  maximumSpend?: MarketplaceMoneyInput | null | undefined;
+  /** The resold product (footprints) whose emissions are offset. At most 255 characters. */
+  resoldProductId: string | number;
+  /** The calendar year of sales to offset, e.g. 2025. */
+  year: number;
+};
+
 /** Where the registry retirement of sold offsets stands. */
 export type OffsetRetirementStatus =
   /** Refused by the registry (e.g. the offset inventory holds too few credits); retried with backoff until an operator tops the inventory up. */
@@ -122,6 +144,62 @@ export type PaymentTransactionType =
   | 'ORDER'
   /** A payout to a credit supplier; `typeId` is the supplier id. */
   | 'SUPPLIER';
+
+/** A quantity with a free-text unit. */
+export type ResoldProductQuantityInput = {
+  /** The unit, e.g. `kg`, `l`, `g`; not blank. At most 255 characters. */
+  unit: string;
+  /** The amount, a non-negative decimal string. */
+  value: string;
+};
+
+/** Every field of the product; optional fields left out are cleared. */
+export type UpdateResoldProductInput = {
+  /** Alcohol by volume, in percent (0..100). Left out: cleared. */
+  alcoholPercentage?: string | null | undefined;
+  /** Brand the product is sold under. Left out: cleared. At most 255 characters. */
+  brandName?: string | null | undefined;
+  /** The retailer's category names of the product; default none. Left out: cleared. At most 255 characters. */
+  categories?: Array<string> | null | undefined;
+  /** At most 255 characters. Left out: cleared. */
+  customId?: string | null | undefined;
+  /** Free-text description of the product. Left out: cleared. At most 2000 characters. */
+  description?: string | null | undefined;
+  /** Digits only, at most 14. Left out: cleared. At most 14 characters. */
+  gtin?: string | null | undefined;
+  /** Id of the resold product to change. At most 255 characters. */
+  id: string | number;
+  /** URL of a picture of the product. Left out: cleared. At most 2000 characters. */
+  imageUrl?: string | null | undefined;
+  /** Ingredient list as printed on the pack. Left out: cleared. At most 2000 characters. */
+  ingredients?: string | null | undefined;
+  /** 3..255 characters. */
+  name: string;
+  /** Net quantity of product in one sales unit. Left out: cleared. */
+  netQuantity?: ResoldProductQuantityInput | null | undefined;
+  /** What the packaging is made of, e.g. `glass`. Left out: cleared. At most 255 characters. */
+  packagingMaterial?: string | null | undefined;
+  /** Kind of packaging, e.g. `bottle`. Left out: cleared. At most 255 characters. */
+  packagingType?: string | null | undefined;
+  /** Weight of the packaging of one sales unit. Left out: cleared. */
+  packagingWeight?: ResoldProductQuantityInput | null | undefined;
+  /** Where the retailer picks the product up (a place name or address); required. At most 255 characters. */
+  pickUpLocation: string;
+  /** Where the product is produced (a place name or address); required. At most 255 characters. */
+  productionLocation: string;
+  /** Where the retailer ships the product to (a place name or address); required. At most 255 characters. */
+  shipToLocation: string;
+  /** One entry per year; a year appears once. Left out: cleared. */
+  yearlySalesVolumes?: Array<YearlySalesVolumeInput> | null | undefined;
+};
+
+/** Tonnes of a product sold in one calendar year. */
+export type YearlySalesVolumeInput = {
+  /** Metric tonnes sold that year, zero or more, at most 6 decimals (one gram). */
+  tonnes: string;
+  /** Calendar year, 1900..2100. */
+  year: number;
+};
 
 export type SignInMutationVariables = Exact<{
   email: string;
@@ -224,6 +302,60 @@ export type OffsetOrderRetirementSharesQueryVariables = Exact<{
 
 export type OffsetOrderRetirementSharesQuery = { offsetOrder: { retirementStatus: OffsetRetirementStatus | null, retirementShares: Array<{ mass: { amount: string, unit: MassUnit }, retirement: { name: string, status: OffsetRetirementStatus, retirements: Array<{ serialization: string | null, amount: { amount: string } }> | null } | null }> } | null };
 
+export type OffsetResoldProductMutationVariables = Exact<{
+  input: OffsetResoldProductInput;
+}>;
+
+
+export type OffsetResoldProductMutation = { offsetResoldProduct: { offsetOrder: { id: string, status: OffsetOrderStatus, offsetYear: number | null, totalCost: { amount: string, currency: string } | null, resoldProduct: { id: string, name: string } | null } | null, userErrors: Array<{ field: Array<string> | null, code: string, message: string }> } };
+
+export type UpdateResoldProductMutationVariables = Exact<{
+  input: UpdateResoldProductInput;
+}>;
+
+
+export type UpdateResoldProductMutation = { updateResoldProduct: { userErrors: Array<{ code: string, message: string }> } };
+
+export type OrderPaymentAmountsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type OrderPaymentAmountsQuery = { paymentTransactions: { totalCount: number | null, nodes: Array<{ id: string, amount: { amount: string, currency: string } }> } };
+
+export type OffsetOrderIdsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type OffsetOrderIdsQuery = { offsetOrders: { nodes: Array<{ id: string }> } };
+
+export type OffsetOrderRetirementIdsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type OffsetOrderRetirementIdsQuery = { offsetOrder: { retirementShares: Array<{ retirement: { id: string } | null }> } | null };
+
+export type ResoldProductQuoteTotalsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ResoldProductQuoteTotalsQuery = { resoldProduct: { offsetQuote: { mass: { amount: string }, totalCost: { amount: string } } | null } | null };
+
+export type ResoldProductOffsetOrdersQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ResoldProductOffsetOrdersQuery = { resoldProduct: { name: string, offsetOrders: { totalCount: number | null, nodes: Array<{ id: string, offsetYear: number | null }> } } | null };
+
+export type ResoldProductOffsetOrderIdsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ResoldProductOffsetOrderIdsQuery = { resoldProduct: { offsetOrders: { nodes: Array<{ id: string }> } } | null };
+
 export type ViewerPaymentAccountsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -296,6 +428,14 @@ export const PlaceOffsetOrderByMassDocument = {"kind":"Document","definitions":[
 export const LatestOffsetOrderCertificateDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"LatestOffsetOrderCertificate"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"offsetOrders"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"certificate"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"url"}}]}}]}}]}}]}}]} as unknown as DocumentNode<LatestOffsetOrderCertificateQuery, LatestOffsetOrderCertificateQueryVariables>;
 export const OffsetOrderCertificateDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"OffsetOrderCertificate"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"offsetOrder"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"certificate"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"url"}}]}}]}}]}}]} as unknown as DocumentNode<OffsetOrderCertificateQuery, OffsetOrderCertificateQueryVariables>;
 export const OffsetOrderRetirementSharesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"OffsetOrderRetirementShares"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"offsetOrder"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"retirementStatus"}},{"kind":"Field","name":{"kind":"Name","value":"retirementShares"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"mass"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"unit"}}]}},{"kind":"Field","name":{"kind":"Name","value":"retirement"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"retirements"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"serialization"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<OffsetOrderRetirementSharesQuery, OffsetOrderRetirementSharesQueryVariables>;
+export const OffsetResoldProductDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"OffsetResoldProduct"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"OffsetResoldProductInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"offsetResoldProduct"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"offsetOrder"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"offsetYear"}},{"kind":"Field","name":{"kind":"Name","value":"totalCost"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"resoldProduct"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<OffsetResoldProductMutation, OffsetResoldProductMutationVariables>;
+export const UpdateResoldProductDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateResoldProduct"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateResoldProductInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateResoldProduct"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<UpdateResoldProductMutation, UpdateResoldProductMutationVariables>;
+export const OrderPaymentAmountsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"OrderPaymentAmounts"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"paymentTransactions"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"10"}},{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"type"},"value":{"kind":"EnumValue","value":"ORDER"}},{"kind":"ObjectField","name":{"kind":"Name","value":"typeId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"amount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}}]}}]}}]}}]} as unknown as DocumentNode<OrderPaymentAmountsQuery, OrderPaymentAmountsQueryVariables>;
+export const OffsetOrderIdsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"OffsetOrderIds"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"offsetOrders"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]} as unknown as DocumentNode<OffsetOrderIdsQuery, OffsetOrderIdsQueryVariables>;
+export const OffsetOrderRetirementIdsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"OffsetOrderRetirementIds"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"offsetOrder"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"retirementShares"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"retirement"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]}}]} as unknown as DocumentNode<OffsetOrderRetirementIdsQuery, OffsetOrderRetirementIdsQueryVariables>;
+export const ResoldProductQuoteTotalsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ResoldProductQuoteTotals"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"resoldProduct"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"offsetQuote"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"year"},"value":{"kind":"IntValue","value":"2024"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"mass"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"totalCost"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}}]}}]}}]} as unknown as DocumentNode<ResoldProductQuoteTotalsQuery, ResoldProductQuoteTotalsQueryVariables>;
+export const ResoldProductOffsetOrdersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ResoldProductOffsetOrders"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"resoldProduct"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"offsetOrders"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"5"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"offsetYear"}}]}}]}}]}}]}}]} as unknown as DocumentNode<ResoldProductOffsetOrdersQuery, ResoldProductOffsetOrdersQueryVariables>;
+export const ResoldProductOffsetOrderIdsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ResoldProductOffsetOrderIds"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"resoldProduct"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"offsetOrders"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]}}]} as unknown as DocumentNode<ResoldProductOffsetOrderIdsQuery, ResoldProductOffsetOrderIdsQueryVariables>;
 export const ViewerPaymentAccountsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ViewerPaymentAccounts"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"paymentTransactions"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"bankAccounts"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"ibanLast4"}},{"kind":"Field","name":{"kind":"Name","value":"availableBalance"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"transfers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}}]}}]}}]} as unknown as DocumentNode<ViewerPaymentAccountsQuery, ViewerPaymentAccountsQueryVariables>;
 export const ViewerOrdersWithPaymentsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ViewerOrdersWithPayments"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"orders"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"50"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"payments"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"amount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<ViewerOrdersWithPaymentsQuery, ViewerOrdersWithPaymentsQueryVariables>;
 export const CreateTransferDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateTransfer"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateTransferInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createTransfer"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"transfer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"bankAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"availableBalance"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}}]} as unknown as DocumentNode<CreateTransferMutation, CreateTransferMutationVariables>;
