@@ -5,6 +5,100 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** A new impact partner. */
+export type CreateImpactPartnerInput = {
+  /** Country the partner is based in. */
+  countryCode?: string | null | undefined;
+  /** Free text shown to buyers; null for none. */
+  description?: string | null | undefined;
+  /** Whether every caller may see it (true, the default) or only admins (false). */
+  isPublic?: boolean | null | undefined;
+  /** Required, not blank. */
+  name: string;
+  /** An http(s) URL. */
+  websiteUrl?: string | null | undefined;
+};
+
+/** A new NFT for a token on chain. */
+export type CreateNftInput = {
+  /** Tonnes still for sale; non-negative and at most `quantity` (default: all). */
+  availableQuantity?: string | null | undefined;
+  /** Whether every caller may see it (true, the default) or only admins (false). */
+  isPublic?: boolean | null | undefined;
+  /** Required, not blank. */
+  name: string;
+  /** The user who holds the NFT; null while nobody does (it is then mintable). */
+  ownerId?: string | number | null | undefined;
+  /** Tonnes the NFT represents; non-negative. */
+  quantity: string;
+  /** The supplier of the tokenised credits; null for none. */
+  supplierId?: string | number | null | undefined;
+  /** Address of the token contract on chain; with `tokenId` unique among NFTs. */
+  tokenAddress: string;
+  /** Token id within the contract, as a string (token ids exceed 2^53). */
+  tokenId: string;
+};
+
+/** A new product of the catalogue. */
+export type CreateProductInput = {
+  /** Tonnes for sale; non-negative. */
+  availableQuantity: string;
+  /** Country of the project the credits come from. */
+  countryCode?: string | null | undefined;
+  /** Free text shown to buyers; null for none. */
+  description?: string | null | undefined;
+  /** Whether every caller may see it (true, the default) or only admins (false). */
+  isPublic?: boolean | null | undefined;
+  /** Required, not blank. */
+  name: string;
+  /** The buyer a non-public product is reserved for. */
+  ownerId?: string | number | null | undefined;
+  /** Price of one tonne of CO2e; non-negative, at most 10^12 major units. */
+  pricePerTonne: MarketplaceMoneyInput;
+  /** Removal, avoidance or bundle. */
+  productType: ProductType;
+  /** The supplier whose credits the product sells; it must exist. */
+  supplierId: string | number;
+  /** Year the credits were issued for (vintage year), e.g. 2024. */
+  vintage?: number | null | undefined;
+};
+
+/** A new supplier (project developer). */
+export type CreateSupplierInput = {
+  /** Country the supplier is based in. */
+  countryCode?: string | null | undefined;
+  /** Free text shown to buyers; null for none. */
+  description?: string | null | undefined;
+  /** Whether the supplier is promoted in listings (default false). */
+  featured?: boolean | null | undefined;
+  /** Whether every caller may see it (true, the default) or only admins (false). */
+  isPublic?: boolean | null | undefined;
+  /** Code of the crediting methodology the supplier's projects follow (as the standard names it, e.g. `VM0042`). */
+  methodologyCode?: string | null | undefined;
+  /** Required, not blank. */
+  name: string;
+};
+
+/** A new trader (broker). */
+export type CreateTraderInput = {
+  /** Country the trader is based in. */
+  countryCode?: string | null | undefined;
+  /** Whether every caller may see it (true, the default) or only admins (false). */
+  isPublic?: boolean | null | undefined;
+  /** Required, not blank. */
+  name: string;
+  /** The supplier whose credits the trader sells; null for none. */
+  supplierId?: string | number | null | undefined;
+};
+
+/** An amount of money given to the marketplace, e.g. a price. */
+export type MarketplaceMoneyInput = {
+  /** Non-negative amount, at most the currency's minor-unit precision. */
+  amount: string;
+  /** ISO 4217 currency of the amount. */
+  currency: string;
+};
+
 /** Units of mass. */
 export type MassUnit =
   /** Grams. */
@@ -29,6 +123,240 @@ export type Role =
   | 'ADMIN'
   /** A buyer: reads public data and their own, places orders. */
   | 'USER';
+
+/** Changes to an impact partner: only the fields given change. */
+export type UpdateImpactPartnerInput = {
+  /** Country the partner is based in. Left out: unchanged. */
+  countryCode?: string | null | undefined;
+  /** Free text shown to buyers. Left out: unchanged. */
+  description?: string | null | undefined;
+  /** Id of the impact partner to change. */
+  id: string | number;
+  /** Whether every caller may see it (true) or only admins (false). Left out: unchanged. */
+  isPublic?: boolean | null | undefined;
+  /** Not blank; null is a REQUIRED user error. Left out: unchanged. */
+  name?: string | null | undefined;
+  /** An http(s) URL. Left out: unchanged. */
+  websiteUrl?: string | null | undefined;
+};
+
+/** Changes to an NFT: only the fields given change. */
+export type UpdateNftInput = {
+  /** Tonnes still for sale; non-negative and at most `quantity`. Left out: unchanged. */
+  availableQuantity?: string | null | undefined;
+  /** Id of the nft to change. */
+  id: string | number;
+  /** Whether every caller may see it (true) or only admins (false). Left out: unchanged. */
+  isPublic?: boolean | null | undefined;
+  /** Not blank; null is a REQUIRED user error. Left out: unchanged. */
+  name?: string | null | undefined;
+  /** The user who holds the NFT; null while nobody does (it is then mintable). Left out: unchanged. */
+  ownerId?: string | number | null | undefined;
+  /** Tonnes the NFT represents; non-negative. Left out: unchanged. */
+  quantity?: string | null | undefined;
+  /** The supplier of the tokenised credits. Left out: unchanged. */
+  supplierId?: string | number | null | undefined;
+};
+
+/** Changes to a product: only the fields given change. */
+export type UpdateProductInput = {
+  /** Tonnes for sale; non-negative. Left out: unchanged. */
+  availableQuantity?: string | null | undefined;
+  /** Country of the project the credits come from. Left out: unchanged. */
+  countryCode?: string | null | undefined;
+  /** Free text shown to buyers. Left out: unchanged. */
+  description?: string | null | undefined;
+  /** Id of the product to change. */
+  id: string | number;
+  /** Whether every caller may see it (true) or only admins (false). Left out: unchanged. */
+  isPublic?: boolean | null | undefined;
+  /** Not blank; null is a REQUIRED user error. Left out: unchanged. */
+  name?: string | null | undefined;
+  /** The buyer a non-public product is reserved for. Left out: unchanged. */
+  ownerId?: string | number | null | undefined;
+  /** Price of one tonne of CO2e; non-negative, at most 10^12 major units. Left out: unchanged. */
+  pricePerTonne?: MarketplaceMoneyInput | null | undefined;
+  /** Removal, avoidance or bundle. Left out: unchanged. */
+  productType?: ProductType | null | undefined;
+  /** The supplier whose credits the product sells; it must exist. Left out: unchanged. */
+  supplierId?: string | number | null | undefined;
+  /** Year the credits were issued for (vintage year), e.g. 2024. Left out: unchanged. */
+  vintage?: number | null | undefined;
+};
+
+/** Changes to a supplier: only the fields given change. */
+export type UpdateSupplierInput = {
+  /** Country the supplier is based in. Left out: unchanged. */
+  countryCode?: string | null | undefined;
+  /** Free text shown to buyers. Left out: unchanged. */
+  description?: string | null | undefined;
+  /** Whether the supplier is promoted in listings. Left out: unchanged. */
+  featured?: boolean | null | undefined;
+  /** Id of the supplier to change. */
+  id: string | number;
+  /** Whether every caller may see it (true) or only admins (false). Left out: unchanged. */
+  isPublic?: boolean | null | undefined;
+  /** Code of the crediting methodology the supplier's projects follow (as the standard names it, e.g. `VM0042`). Left out: unchanged. */
+  methodologyCode?: string | null | undefined;
+  /** Not blank; null is a REQUIRED user error. Left out: unchanged. */
+  name?: string | null | undefined;
+};
+
+/** Changes to a trader: only the fields given change. */
+export type UpdateTraderInput = {
+  /** Country the trader is based in. Left out: unchanged. */
+  countryCode?: string | null | undefined;
+  /** Id of the trader to change. */
+  id: string | number;
+  /** Whether every caller may see it (true) or only admins (false). Left out: unchanged. */
+  isPublic?: boolean | null | undefined;
+  /** Not blank; null is a REQUIRED user error. Left out: unchanged. */
+  name?: string | null | undefined;
+  /** The supplier whose credits the trader sells. Left out: unchanged. */
+  supplierId?: string | number | null | undefined;
+};
+
+export type AdminCreateProductMutationVariables = Exact<{
+  input: CreateProductInput;
+}>;
+
+
+export type AdminCreateProductMutation = { createProduct: { product: { id: string, name: string, productType: ProductType, countryCode: string | null, vintage: number | null, availableQuantity: string, isPublic: boolean, pricePerTonne: { amount: string, currency: string }, supplier: { id: string } } | null, userErrors: Array<{ field: Array<string> | null, code: string, message: string }> } };
+
+export type AdminUpdateProductMutationVariables = Exact<{
+  input: UpdateProductInput;
+}>;
+
+
+export type AdminUpdateProductMutation = { updateProduct: { product: { id: string, name: string, description: string | null, availableQuantity: string, isPublic: boolean, pricePerTonne: { amount: string, currency: string } } | null, userErrors: Array<{ field: Array<string> | null, code: string, message: string }> } };
+
+export type AdminCreateSupplierMutationVariables = Exact<{
+  input: CreateSupplierInput;
+}>;
+
+
+export type AdminCreateSupplierMutation = { createSupplier: { supplier: { id: string, name: string, countryCode: string | null, methodologyCode: string | null, featured: boolean, isPublic: boolean } | null, userErrors: Array<{ field: Array<string> | null, code: string, message: string }> } };
+
+export type AdminUpdateSupplierMutationVariables = Exact<{
+  input: UpdateSupplierInput;
+}>;
+
+
+export type AdminUpdateSupplierMutation = { updateSupplier: { supplier: { id: string, name: string, featured: boolean, isPublic: boolean } | null, userErrors: Array<{ field: Array<string> | null, code: string, message: string }> } };
+
+export type AdminCreateTraderMutationVariables = Exact<{
+  input: CreateTraderInput;
+}>;
+
+
+export type AdminCreateTraderMutation = { createTrader: { trader: { id: string, name: string, countryCode: string | null, isPublic: boolean, supplier: { id: string } | null } | null, userErrors: Array<{ field: Array<string> | null, code: string, message: string }> } };
+
+export type AdminUpdateTraderMutationVariables = Exact<{
+  input: UpdateTraderInput;
+}>;
+
+
+export type AdminUpdateTraderMutation = { updateTrader: { trader: { id: string, name: string, isPublic: boolean } | null, userErrors: Array<{ field: Array<string> | null, code: string, message: string }> } };
+
+export type AdminCreateImpactPartnerMutationVariables = Exact<{
+  input: CreateImpactPartnerInput;
+}>;
+
+
+export type AdminCreateImpactPartnerMutation = { createImpactPartner: { impactPartner: { id: string, name: string, websiteUrl: string | null, isPublic: boolean } | null, userErrors: Array<{ field: Array<string> | null, code: string, message: string }> } };
+
+export type AdminUpdateImpactPartnerMutationVariables = Exact<{
+  input: UpdateImpactPartnerInput;
+}>;
+
+
+export type AdminUpdateImpactPartnerMutation = { updateImpactPartner: { impactPartner: { id: string, name: string, websiteUrl: string | null } | null, userErrors: Array<{ field: Array<string> | null, code: string, message: string }> } };
+
+export type AdminCreateNftMutationVariables = Exact<{
+  input: CreateNftInput;
+}>;
+
+
+export type AdminCreateNftMutation = { createNft: { nft: { id: string, name: string, tokenAddress: string, tokenId: string, availableQuantity: string, isPublic: boolean, quantity: { amount: string } } | null, userErrors: Array<{ field: Array<string> | null, code: string, message: string }> } };
+
+export type AdminUpdateNftMutationVariables = Exact<{
+  input: UpdateNftInput;
+}>;
+
+
+export type AdminUpdateNftMutation = { updateNft: { nft: { id: string, name: string, availableQuantity: string } | null, userErrors: Array<{ field: Array<string> | null, code: string, message: string }> } };
+
+export type SupplierIdQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type SupplierIdQuery = { supplier: { id: string } | null };
+
+export type TraderIdQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type TraderIdQuery = { trader: { id: string } | null };
+
+export type ImpactPartnerIdQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ImpactPartnerIdQuery = { impactPartner: { id: string } | null };
+
+export type SupplierIdsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SupplierIdsQuery = { suppliers: { nodes: Array<{ id: string }> } };
+
+export type TraderIdsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type TraderIdsQuery = { traders: { nodes: Array<{ id: string }> } };
+
+export type ImpactPartnerIdsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ImpactPartnerIdsQuery = { impactPartners: { nodes: Array<{ id: string }> } };
+
+export type SupplierVisibilityQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type SupplierVisibilityQuery = { supplier: { name: string, isPublic: boolean } | null };
+
+export type MintableNftIdsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MintableNftIdsQuery = { mintableNfts: { nodes: Array<{ id: string }> } };
+
+export type MyNftIdsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MyNftIdsQuery = { me: { nfts: { nodes: Array<{ id: string }> } } | null };
+
+export type JoinMailingListMutationVariables = Exact<{
+  email: string;
+}>;
+
+
+export type JoinMailingListMutation = { subscribeToMailingList: { entry: { id: string, email: string } | null, userErrors: Array<{ field: Array<string> | null, code: string, message: string }> } };
+
+export type MailingListPageQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
+
+
+export type MailingListPageQuery = { mailingList: { totalCount: number | null, nodes: Array<{ email: string }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type MailingListTotalQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MailingListTotalQuery = { mailingList: { totalCount: number | null } };
 
 export type AuthMutationVariables = Exact<{
   email: string;
@@ -83,6 +411,28 @@ export type OrderBuyerQuantityQueryVariables = Exact<{
 export type OrderBuyerQuantityQuery = { order: { id: string, buyer: { id: string } | null, quantity: { amount: string, unit: MassUnit } } | null };
 
 
+export const AdminCreateProductDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AdminCreateProduct"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateProductInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createProduct"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"product"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"productType"}},{"kind":"Field","name":{"kind":"Name","value":"countryCode"}},{"kind":"Field","name":{"kind":"Name","value":"vintage"}},{"kind":"Field","name":{"kind":"Name","value":"pricePerTonne"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"availableQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"isPublic"}},{"kind":"Field","name":{"kind":"Name","value":"supplier"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<AdminCreateProductMutation, AdminCreateProductMutationVariables>;
+export const AdminUpdateProductDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AdminUpdateProduct"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateProductInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateProduct"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"product"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"pricePerTonne"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"availableQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"isPublic"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<AdminUpdateProductMutation, AdminUpdateProductMutationVariables>;
+export const AdminCreateSupplierDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AdminCreateSupplier"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateSupplierInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createSupplier"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"supplier"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"countryCode"}},{"kind":"Field","name":{"kind":"Name","value":"methodologyCode"}},{"kind":"Field","name":{"kind":"Name","value":"featured"}},{"kind":"Field","name":{"kind":"Name","value":"isPublic"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<AdminCreateSupplierMutation, AdminCreateSupplierMutationVariables>;
+export const AdminUpdateSupplierDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AdminUpdateSupplier"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateSupplierInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateSupplier"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"supplier"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"featured"}},{"kind":"Field","name":{"kind":"Name","value":"isPublic"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<AdminUpdateSupplierMutation, AdminUpdateSupplierMutationVariables>;
+export const AdminCreateTraderDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AdminCreateTrader"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateTraderInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createTrader"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"trader"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"countryCode"}},{"kind":"Field","name":{"kind":"Name","value":"isPublic"}},{"kind":"Field","name":{"kind":"Name","value":"supplier"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<AdminCreateTraderMutation, AdminCreateTraderMutationVariables>;
+export const AdminUpdateTraderDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AdminUpdateTrader"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateTraderInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateTrader"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"trader"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"isPublic"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<AdminUpdateTraderMutation, AdminUpdateTraderMutationVariables>;
+export const AdminCreateImpactPartnerDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AdminCreateImpactPartner"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateImpactPartnerInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createImpactPartner"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"impactPartner"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"websiteUrl"}},{"kind":"Field","name":{"kind":"Name","value":"isPublic"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<AdminCreateImpactPartnerMutation, AdminCreateImpactPartnerMutationVariables>;
+export const AdminUpdateImpactPartnerDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AdminUpdateImpactPartner"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateImpactPartnerInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateImpactPartner"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"impactPartner"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"websiteUrl"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<AdminUpdateImpactPartnerMutation, AdminUpdateImpactPartnerMutationVariables>;
+export const AdminCreateNftDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AdminCreateNft"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateNftInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createNft"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nft"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"tokenAddress"}},{"kind":"Field","name":{"kind":"Name","value":"tokenId"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"availableQuantity"}},{"kind":"Field","name":{"kind":"Name","value":"isPublic"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<AdminCreateNftMutation, AdminCreateNftMutationVariables>;
+export const AdminUpdateNftDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AdminUpdateNft"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateNftInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateNft"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nft"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"availableQuantity"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<AdminUpdateNftMutation, AdminUpdateNftMutationVariables>;
+export const SupplierIdDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SupplierId"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"supplier"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<SupplierIdQuery, SupplierIdQueryVariables>;
+export const TraderIdDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"TraderId"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"trader"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<TraderIdQuery, TraderIdQueryVariables>;
+export const ImpactPartnerIdDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ImpactPartnerId"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"impactPartner"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<ImpactPartnerIdQuery, ImpactPartnerIdQueryVariables>;
+export const SupplierIdsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SupplierIds"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"suppliers"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]} as unknown as DocumentNode<SupplierIdsQuery, SupplierIdsQueryVariables>;
+export const TraderIdsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"TraderIds"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"traders"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]} as unknown as DocumentNode<TraderIdsQuery, TraderIdsQueryVariables>;
+export const ImpactPartnerIdsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ImpactPartnerIds"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"impactPartners"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]} as unknown as DocumentNode<ImpactPartnerIdsQuery, ImpactPartnerIdsQueryVariables>;
+export const SupplierVisibilityDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SupplierVisibility"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"supplier"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"isPublic"}}]}}]}}]} as unknown as DocumentNode<SupplierVisibilityQuery, SupplierVisibilityQueryVariables>;
+export const MintableNftIdsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MintableNftIds"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"mintableNfts"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]} as unknown as DocumentNode<MintableNftIdsQuery, MintableNftIdsQueryVariables>;
+export const MyNftIdsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MyNftIds"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nfts"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]}}]} as unknown as DocumentNode<MyNftIdsQuery, MyNftIdsQueryVariables>;
+export const JoinMailingListDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"JoinMailingList"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"email"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"subscribeToMailingList"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"email"},"value":{"kind":"Variable","name":{"kind":"Name","value":"email"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"entry"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<JoinMailingListMutation, JoinMailingListMutationVariables>;
+export const MailingListPageDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MailingListPage"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"mailingList"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"email"}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<MailingListPageQuery, MailingListPageQueryVariables>;
+export const MailingListTotalDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MailingListTotal"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"mailingList"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}}]}}]} as unknown as DocumentNode<MailingListTotalQuery, MailingListTotalQueryVariables>;
 export const AuthDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"Auth"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"email"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"authenticate"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"email"},"value":{"kind":"Variable","name":{"kind":"Name","value":"email"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accessToken"}},{"kind":"Field","name":{"kind":"Name","value":"tokenType"}},{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"role"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<AuthMutation, AuthMutationVariables>;
 export const MeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}}]}}]}}]} as unknown as DocumentNode<MeQuery, MeQueryVariables>;
 export const ProductPageDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ProductPage"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"products"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"2"}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"pricePerTonne"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"supplier"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<ProductPageQuery, ProductPageQueryVariables>;
