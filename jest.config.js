@@ -11,6 +11,7 @@ const DATABASE_INDEPENDENT = [
   'test/schema-contract.test.ts',
   'test/generated.test.ts',
   'test/structure.test.ts',
+  'test/test-output.test.ts',
   'test/docs-examples.test.ts',
   'test/deploy/manifests.test.ts',
   'test/deploy/alerts.test.ts',
@@ -47,6 +48,7 @@ const DATABASE_INDEPENDENT = [
     'verified-tokens',
     'input-limits',
     'metrics',
+    'upstream-watch',
   ].map((name) => `test/lib/${name}.test.ts`),
 ];
 
@@ -55,7 +57,9 @@ export default {
     '/node_modules/',
     ...(process.env.DATABASE_URL ? DATABASE_INDEPENDENT.map((path) => `<rootDir>/${path}`) : []),
   ],
-  testEnvironment: 'node',
+  // Node's, with a log file per suite for the servers it starts, printed when a test fails.
+  testEnvironment: '<rootDir>/test/support/environment.ts',
+  setupFiles: ['<rootDir>/test/support/server-log.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': [

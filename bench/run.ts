@@ -146,17 +146,72 @@ async function captureSubgraphOperations(
   };
 }
 
-function cases(stack: Stack, callers: Callers, capture: Captured[][], opts: Options, run: string): Case[] {
-  const key = stack.config.gatewaySigningKeys[0]!;
-  const gateway = stack.ports.gateway!;
-  const persona = (name: PersonaName): Case => ({
+/** The ports, signing key and callers every case is built from. */
+interface CaseInputs {
+  stack: Stack;
+  callers: Callers;
+  /** Per returning buyer, the subgraph requests its headline query made. */
+  capture: Captured[][];
+  opts: Options;
+  /** This run's tag, which makes the mixed workload's writes unique. */
+  run: string;
+}
+
+/** A persona's reads through the gateway. */
+function personaCase({ stack, callers }: CaseInputs, name: PersonaName): Case {
+  return {
     name: `persona:${name}`,
     label: PERSONA_LABELS[name],
-    origin: gateway,
+    origin: stack.ports.gateway!,
     role: 'gateway',
     next: (i) => readOf(name, callers, i),
-  });
-  const direct = (subgraph: SubgraphName): Case => ({
+  };
+}
+
+/** Every persona at once, about one request in ten a write. */
+function mixedCase({ stack, callers, run }: CaseInputs): Case {
+  return {
+    name: 'mixed',
+    label: 'mixed: every persona, about 10 % writes',
+    origin: stack.ports.gateway!,
+    role: 'gateway',
+    next: (i, n) => mixedRequest(callers, i, n, run),
+  };
+}
+
+/** The returning and new buyers through the compared gateway, when one runs. */
+function comparedCases({ stack, callers, opts }: CaseInputs): Case[] {
+  if (!opts.compareFlags && !opts.compareFile) return [];
+  const what = [opts.compareFile, opts.compareFlags?.join(' ')].filter(Boolean).join(', ');
+  return (['returning', 'new'] as const).map((p) => ({
+    name: `compared:${p}`,
+    label: `${PERSONA_LABELS[p].split(',')[0]!.split(' (')[0]}, compared gateway${opts.compareOverStandin ? ' over stand-ins' : ''} (${what})`,
+    origin: stack.ports.compared!,
+    role: 'gateway (compared)',
+    next: (i: number) => readOf(p, callers, i),
+  }));
+}
+
+/** The bench query with one token on every connection. */
+function oneCallerCase({ stack, callers }: CaseInputs): Case {
+  const oneToken = callers.tokens.new[0]!;
+  return {
+    name: 'one-caller',
+    label: 'bench query, one caller (in-flight deduplication shares work)',
+    origin: stack.ports.gateway!,
+    role: 'gateway',
+    next: () => ({
+      path: '/graphql',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${oneToken}` },
+      body: JSON.stringify({ query: BENCH_QUERY }),
+    }),
+  };
+}
+
+/** One subgraph sent the headline's captured operations, each caller's own, signed as the gateway signs. */
+function directCase({ stack, callers, capture }: CaseInputs, subgraph: SubgraphName): Case {
+  const key = stack.config.gatewaySigningKeys[0]!;
+  return {
     name: `direct:${subgraph}`,
     label: `${subgraph} directly, the headline's captured operations, each caller's own`,
     origin: stack.ports[subgraph]!,
@@ -167,51 +222,38 @@ function cases(stack: Stack, callers: Callers, capture: Captured[][], opts: Opti
       const token = callers.tokens.returning[i % callers.tokens.returning.length]!;
       return { path: '/graphql', headers: { ...c.headers, authorization: `Bearer ${token}` }, body: c.body, sign: key };
     },
-  });
-  const oneToken = callers.tokens.new[0]!;
+  };
+}
+
+/** The direct cases of the subgraphs every captured headline query reached. */
+function directCases(inputs: CaseInputs): Case[] {
+  const reached = (s: SubgraphName) => inputs.capture.every((mine) => mine.some((c) => c.subgraph === s));
+  return SUBGRAPHS.filter(reached).map((subgraph) => directCase(inputs, subgraph));
+}
+
+/** Returning buyers through the gateway over stand-in subgraphs. */
+function ceilingCase({ stack, callers }: CaseInputs): Case {
+  return {
+    name: 'ceiling',
+    label: 'returning buyer, gateway over stand-in subgraphs (its own ceiling)',
+    origin: stack.ports.ceiling!,
+    role: 'ceiling',
+    next: (i) => readOf('returning', callers, i),
+  };
+}
+
+/** Every case in the order of the report, or those `--cases` names. */
+function cases(inputs: CaseInputs): Case[] {
   const all: Case[] = [
-    persona('returning'),
-    persona('new'),
-    persona('anonymous'),
-    persona('member'),
-    persona('admin'),
-    {
-      name: 'mixed',
-      label: 'mixed: every persona, about 10 % writes',
-      origin: gateway,
-      role: 'gateway',
-      next: (i, n) => mixedRequest(callers, i, n, run),
-    },
-    ...(opts.compareFlags || opts.compareFile
-      ? (['returning', 'new'] as const).map((p) => ({
-          name: `compared:${p}`,
-          label: `${PERSONA_LABELS[p].split(',')[0]!.split(' (')[0]}, compared gateway${opts.compareOverStandin ? ' over stand-ins' : ''} (${[opts.compareFile, opts.compareFlags?.join(' ')].filter(Boolean).join(', ')})`,
-          origin: stack.ports.compared!,
-          role: 'gateway (compared)',
-          next: (i: number) => readOf(p, callers, i),
-        }))
-      : []),
-    {
-      name: 'one-caller',
-      label: 'bench query, one caller (in-flight deduplication shares work)',
-      origin: gateway,
-      role: 'gateway',
-      next: () => ({
-        path: '/graphql',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${oneToken}` },
-        body: JSON.stringify({ query: BENCH_QUERY }),
-      }),
-    },
-    ...SUBGRAPHS.filter((s) => capture.every((mine) => mine.some((c) => c.subgraph === s))).map(direct),
-    {
-      name: 'ceiling',
-      label: 'returning buyer, gateway over stand-in subgraphs (its own ceiling)',
-      origin: stack.ports.ceiling!,
-      role: 'ceiling',
-      next: (i) => readOf('returning', callers, i),
-    },
+    ...(['returning', 'new', 'anonymous', 'member', 'admin'] as const).map((p) => personaCase(inputs, p)),
+    mixedCase(inputs),
+    ...comparedCases(inputs),
+    oneCallerCase(inputs),
+    ...directCases(inputs),
+    ceilingCase(inputs),
   ];
-  return opts.onlyCases ? all.filter((c) => opts.onlyCases!.has(c.name)) : all;
+  const only = inputs.opts.onlyCases;
+  return only ? all.filter((c) => only.has(c.name)) : all;
 }
 
 interface Summary {
@@ -286,13 +328,14 @@ function seriesRps(summary: Record<string, Summary>): number | undefined {
   return direct.length ? 1 / direct.reduce((s, [, d]) => s + 1 / d.rps, 0) : undefined;
 }
 
-function report(
-  summary: Record<string, Summary>,
-  memory: { idle: Record<string, number>; peak: Record<string, number> },
-  perQuery: number,
-  stack: Stack,
-  opts: Options,
-) {
+/** Idle and peak RSS of every process, in MB. */
+interface Memory {
+  idle: Record<string, number>;
+  peak: Record<string, number>;
+}
+
+/** How the run was made, then each case's throughput, latency, errors and CPU per request. */
+function printCases(summary: Record<string, Summary>, stack: Stack, opts: Options) {
   const load = loadavg()
     .map((l) => l.toFixed(1))
     .join(', ');
@@ -305,17 +348,23 @@ function report(
     console.log(`| ${s.label} | ${s.rps} | ${s.p50Ms} | ${s.p99Ms} | ${s.errors} | ${s.cpuMs.toFixed(2)} |`);
   for (const [name, s] of Object.entries(summary))
     if (s.firstError) console.log(`first error of ${name}: ${s.firstError}`);
-  const mixed = summary.mixed;
-  if (mixed) {
-    const codes =
-      Object.entries(mixed.userErrors)
-        .map(([c, n]) => `${c} ${n}`)
-        .join(', ') || 'none';
-    const requests = Math.max(1, mixed.requests);
-    console.log(
-      `\nmixed: ${mixed.requests} requests, ${mixed.writes} writes (${((100 * mixed.writes) / requests).toFixed(1)} %), errors ${mixed.errors} (${((100 * mixed.errors) / requests).toFixed(2)} %), expected user errors: ${codes}`,
-    );
-  }
+}
+
+/** The mixed workload's requests, write share, error rate and user errors by code. */
+function printMixed(mixed: Summary | undefined) {
+  if (!mixed) return;
+  const codes =
+    Object.entries(mixed.userErrors)
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ') || 'none';
+  const requests = Math.max(1, mixed.requests);
+  console.log(
+    `\nmixed: ${mixed.requests} requests, ${mixed.writes} writes (${((100 * mixed.writes) / requests).toFixed(1)} %), errors ${mixed.errors} (${((100 * mixed.errors) / requests).toFixed(2)} %), expected user errors: ${codes}`,
+  );
+}
+
+/** The headline's ratios to the ceiling and to the subgraphs in series, CPU per request and subgraph requests per query. */
+function printRatios(summary: Record<string, Summary>, perQuery: number) {
   const headline = summary['persona:returning'];
   const series = seriesRps(summary);
   const ratios = [
@@ -334,6 +383,10 @@ function report(
   console.log(
     `subgraph requests per headline query: ${perQuery} (SQL statements and upstream calls per query are asserted in the tests)`,
   );
+}
+
+/** Idle and peak RSS of every process. */
+function printMemory(memory: Memory, stack: Stack) {
   console.log('\n| process | idle RSS MB | peak RSS MB | peak ÷ idle |');
   console.log('| --- | --- | --- | --- |');
   for (const role of stack.processes.keys())
@@ -342,11 +395,15 @@ function report(
     );
 }
 
+function report(summary: Record<string, Summary>, memory: Memory, perQuery: number, stack: Stack, opts: Options) {
+  printCases(summary, stack, opts);
+  printMixed(summary.mixed);
+  printRatios(summary, perQuery);
+  printMemory(memory, stack);
+}
+
 /** The targets missed, each in words. */
-function misses(
-  summary: Record<string, Summary>,
-  memory: { idle: Record<string, number>; peak: Record<string, number> },
-): string[] {
+function misses(summary: Record<string, Summary>, memory: Memory): string[] {
   const t = TARGETS;
   const headline = summary['persona:returning'];
   const benchQuery = summary['persona:new'];
@@ -393,7 +450,7 @@ async function main() {
       run,
     );
     const capture = await captureSubgraphOperations(stack, callers);
-    const list = cases(stack, callers, capture.perCaller, opts, run);
+    const list = cases({ stack, callers, capture: capture.perCaller, opts, run });
     const { result: summary, idle, peak } = await withMemory(stack, () => measureCases(stack, list, opts));
     report(summary, { idle, peak }, capture.perQuery, stack, opts);
     const missed = misses(summary, { idle, peak });

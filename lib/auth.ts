@@ -238,7 +238,7 @@ export function requireViewer(ctx: AuthContext): Viewer {
 
 export function requireAdmin(ctx: AuthContext): Viewer {
   const viewer = requireViewer(ctx);
-  if (viewer.role !== 'ADMIN') throw forbidden('Admin role required');
+  if (!isAdmin(viewer)) throw forbidden('Admin role required');
   return viewer;
 }
 
@@ -246,7 +246,7 @@ export function requireService(ctx: AuthContext): void {
   if (!ctx.auth.service) throw forbidden('This operation is for trusted services only');
 }
 
-export const isAdmin = (viewer: Viewer | null) => viewer?.role === 'ADMIN';
+export const isAdmin = (viewer: Pick<Viewer, 'role'> | null | undefined) => viewer?.role === 'ADMIN';
 
 /**
  * Enforces `@authenticated` and `@requiresScopes` of the subgraph SDL inside the subgraph too:

@@ -148,6 +148,11 @@ const schema = z.object({
   UPSTREAM_HEALTH_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
   /** How long an answer outside an upstream's contract keeps its subgraph's /health `degraded`. */
   UPSTREAM_CONTRACT_WINDOW_MS: z.coerce.number().int().min(0).default(300_000),
+  /** Upstream mode, watching subscribed objects at the upstreams (docs/live-updates.md): objects watched per process (beyond: SUBSCRIPTION_LIMIT), reads in flight per process, first and longest delay between two reads of an object. */
+  UPSTREAM_WATCH_MAX: z.coerce.number().int().min(1).default(500),
+  UPSTREAM_WATCH_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(8),
+  UPSTREAM_WATCH_MIN_INTERVAL_MS: z.coerce.number().int().min(10).default(1_000),
+  UPSTREAM_WATCH_MAX_INTERVAL_MS: z.coerce.number().int().min(10).default(30_000),
 
   CO2TRUST_BASE_URL: url.default('http://127.0.0.1:5101'),
   CO2TRUST_BACKEND_SECRET_KEY: z.string().optional(),

@@ -84,6 +84,9 @@ export async function openDatabase(
       allOrNothing: true,
       snapshot: false,
       emit: 'ts',
+      // The migrator would print every migration it processes and applies on the console; a
+      // database that is migrated is reported by its caller (the migrate job, the health check).
+      silent: true,
     },
   };
   const pg = config.DATABASE_URL;

@@ -62,6 +62,13 @@ export interface UserError {
   code: UserErrorCode;
 }
 
+/** A user error on a field of the mutation's `input`: `'maximumSpend.amount'` is `['input', 'maximumSpend', 'amount']`. */
+export const inputError = (field: string, code: UserErrorCode, message: string): UserError => ({
+  field: ['input', ...field.split('.')],
+  code,
+  message,
+});
+
 /**
  * Thrown by domain code for an expected business failure; mutation resolvers turn it into
  * `userErrors` (see `mutationPayload`). The transaction it aborts writes nothing.

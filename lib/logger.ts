@@ -87,6 +87,16 @@ export function scrubForLog(value: unknown, depth = 0, seen = new WeakSet<object
   return copy;
 }
 
+let defaultDestination: DestinationStream | undefined;
+
+/**
+ * Where the loggers created from now on without a destination of their own write: stdout when
+ * none is set. The tests send the lines of the servers they start to a file of their own.
+ */
+export function setDefaultLogDestination(destination: DestinationStream | undefined): void {
+  defaultDestination = destination;
+}
+
 /** A service logger (stdout unless a destination is given) that never writes bodies, personal data or secrets. */
 export function createLogger(
   name: string,
@@ -114,7 +124,8 @@ export function createLogger(
       },
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  const out = destination ?? defaultDestination;
+  return out ? pino(options, out) : pino(options);
 }
 
 export type { Logger };

@@ -6,16 +6,27 @@
 // keep-alive connections (about twice the calls per second of fetch on loopback).
 import { Agent, request } from 'undici';
 import { ON_BEHALF_OF_HEADER, bearerToken } from './auth.ts';
+import type { Config, SubgraphName } from './config.ts';
 
 /** Keep-alive connections shared by every service call of the process. */
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
 
 export interface ServiceEndpoint {
-  /** The subgraph's GraphQL URL (`config.urlOf(name)`). */
+  /** The subgraph's GraphQL URL (`config.urlOf(name)`; `serviceEndpoint` builds the whole endpoint). */
   url: string;
   serviceToken: string;
   timeoutMs: number;
 }
+
+/** A subgraph's endpoint as configured: its URL, the service credential and the one timeout of every service call. */
+export const serviceEndpoint = (
+  config: Pick<Config, 'urlOf' | 'serviceToken' | 'UPSTREAM_TIMEOUT_MS'>,
+  name: SubgraphName,
+): ServiceEndpoint => ({
+  url: config.urlOf(name),
+  serviceToken: config.serviceToken,
+  timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+});
 
 /** Whom the call is for: the service itself, or a caller (its bearer token, or null when anonymous). */
 export type Acting = { service: true } | { onBehalfOf: string | null };

@@ -20,6 +20,7 @@ import { authenticateRequest, enforceAuthDirectives, type AuthState } from './au
 import type { Config, SubgraphName } from './config.ts';
 import { signatureVerifier } from './signature.ts';
 import { NODE_OWNER, resolveNodes, withGlobalIds } from './global-id.ts';
+import { serviceEndpoint } from './service-call.ts';
 import { formatError } from './errors.ts';
 import { partialFailuresPlugin } from './partial-errors.ts';
 import { refuseNulCharacters } from './limits.ts';
@@ -139,11 +140,7 @@ export function subgraphSchema(
     );
     const stubs = [...catalogue.owners].filter(([type]) => !defined.has(type));
     policy = { ...Object.fromEntries(stubs.map(([type, owner]) => [type, { reference: owner }])), ...policy };
-    const endpoint = (name: SubgraphName) => ({
-      url: config.urlOf(name),
-      serviceToken: config.serviceToken,
-      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-    });
+    const endpoint = (name: SubgraphName) => serviceEndpoint(config, name);
     const nodes = (ids: readonly string[], single: boolean, ctx: RequestContext, info: unknown) =>
       resolveNodes(ids, single, ctx, catalogue, {
         endpoint,

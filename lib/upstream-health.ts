@@ -17,7 +17,7 @@ export interface UpstreamProbe {
   /** The upstream's name in the report, e.g. "co2trust". */
   name: string;
   client: UpstreamClient;
-  /** A documented, side-effect-free request (the caller names the document line beside it). */
+  /** A documented, side-effect-free request (the caller names the document and section beside it). */
   request: UpstreamRequest;
   /**
    * Only contract violations of routes under this path count for this subgraph (e.g. `/puro/`

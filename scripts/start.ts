@@ -7,11 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SUBGRAPHS } from '../lib/config.ts';
-import { describeDatabaseUrl } from '../lib/db.ts';
 import { EXIT_CANNOT_START, loadConfigOrExit, portVariable, restartDelay } from '../lib/process.ts';
 import { ROOT } from '../lib/paths.ts';
 import { appIsStale, buildApp } from './build-app.ts';
 import { SERVER_ENV, SERVER_NODE_FLAGS, ensureServersBuilt, serverFile } from './build.ts';
+import { storageLine } from './storage.ts';
 
 // Loaded once here first so generated secrets are written before the processes read them.
 const config = await loadConfigOrExit();
@@ -155,20 +155,28 @@ const appBuilt = buildOffsetPage();
 // The servers run from their build in dist/, made again whenever a source changed (a few seconds).
 if (await ensureServersBuilt()) console.log('Built the servers (dist/)');
 
-// Upstream mode still keeps the layer's own records (write journals, memberships) in the database.
 const modes = SUBGRAPHS.map((n) => `${n} ${config.sourceOf(n)}`).join(', ');
-const storage = config.DATABASE_URL
-  ? `PostgreSQL at ${describeDatabaseUrl(config.DATABASE_URL)}`
-  : `SQLite files in ${config.dataDir}`;
-const kept = SUBGRAPHS.every((n) => config.sourceOf(n) === 'upstream')
-  ? "the layer's own records (journals, memberships)"
-  : 'data';
-console.log(`Starting the carbon federation stack (${modes}; ${kept} in ${storage})`);
+console.log(`Starting the carbon federation stack (${modes})`);
 for (const name of SUBGRAPHS) start(name, serverFile(name));
-const ready = await Promise.all(
-  SUBGRAPHS.map((name) => waitForHealth(config.urlOf(name).replace(/\/graphql$/, '/health'), 60_000)),
-);
+const healthOf = (name: (typeof SUBGRAPHS)[number]) => config.urlOf(name).replace(/\/graphql$/, '/health');
+const ready = await Promise.all(SUBGRAPHS.map((name) => waitForHealth(healthOf(name), 60_000)));
 if (stopping) await new Promise(() => {});
+// What is really stored where: each subgraph's /health names the database it opened, if any (in
+// upstream mode some keep the layer's own records, e.g. write journals; others keep nothing).
+const reports = await Promise.all(
+  SUBGRAPHS.map((name) =>
+    fetch(healthOf(name), { signal: AbortSignal.timeout(2000) })
+      .then((res) => res.json() as Promise<{ database?: unknown }>)
+      .catch(() => null),
+  ),
+);
+console.log(
+  storageLine(
+    config,
+    SUBGRAPHS,
+    SUBGRAPHS.filter((name, i) => (reports[i] ? Boolean(reports[i].database) : config.sourceOf(name) === 'local')),
+  ),
+);
 if (!ready.every(Boolean))
   console.error('Some subgraphs are not healthy yet; the gateway starts anyway and /health says which');
 start('gateway', serverFile('gateway'));

@@ -31,6 +31,13 @@ function closure(entry: string): Set<string> {
   return seen;
 }
 
+/** The TypeScript files under a folder of the repository. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(`${dir}/${e.name}`) : e.name.endsWith('.ts') ? [`${dir}/${e.name}`] : [],
+  );
+}
+
 describe('import structure', () => {
   it('the gateway loads no subgraph code', () => {
     const loaded = closure('gateway/server.ts');
@@ -52,10 +59,6 @@ describe('import structure', () => {
   });
 
   it('the marketplace catalogue (local/) and offset orders (offsets/) import each other in neither direction', () => {
-    const filesUnder = (dir: string): string[] =>
-      readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? filesUnder(`${dir}/${e.name}`) : e.name.endsWith('.ts') ? [`${dir}/${e.name}`] : [],
-      );
     const crossing = (from: string, to: string) =>
       filesUnder(from).flatMap((file) =>
         importsOf(file)
@@ -66,11 +69,46 @@ describe('import structure', () => {
     expect(crossing('subgraphs/marketplace/offsets', 'subgraphs/marketplace/local')).toEqual([]);
   });
 
+  it('offset orders (offsets/) use the service outbox through its port only', () => {
+    const through = filesUnder('subgraphs/marketplace/offsets').flatMap((file) =>
+      importsOf(file)
+        .filter((path) => path.startsWith('subgraphs/marketplace/outbox/'))
+        .map((path) => `${file} -> ${path}`),
+    );
+    expect(through.length).toBeGreaterThan(0);
+    expect(through.filter((edge) => !edge.endsWith(' -> subgraphs/marketplace/outbox/port.ts'))).toEqual([]);
+  });
+
+  it('a subgraph calls another only through lib/service-call.ts, and HTTP clients only in upstream adapters', () => {
+    const sources = [...filesUnder('subgraphs'), ...filesUnder('lib')].filter((f) => !f.includes('/__generated__/'));
+    const text = (file: string) => readFileSync(join(ROOT, file), 'utf8');
+    // Who opens HTTP connections of their own: undici, node:http(s) requests, the global fetch.
+    const sending = sources.filter((file) =>
+      /from\s+'undici'|\b(?:http|https)\.(?:request|get)\(|import\s*\{[^}]*\b(?:request|get)\b[^}]*\}\s*from\s+'node:https?'|globalThis\.fetch\b|(?<!async )(?<![.\w])fetch\(/.test(
+        text(file),
+      ),
+    );
+    expect(sending.sort()).toEqual(['lib/http-client.ts', 'lib/service-call.ts']);
+    // The upstream REST client is built only by the upstream adapters.
+    const building = sources.filter((file) => /\bupstreamClient\(|new UpstreamClient\(/.test(text(file)));
+    expect(building.filter((file) => !/^subgraphs\/[^/]+\/(?:[^/]+\/)?upstream\//.test(file))).toEqual([
+      'lib/http-client.ts',
+    ]);
+    // A subgraph's URL is read only to build a service endpoint.
+    const subgraphUrls = sources.filter((file) => /\burlOf\(/.test(text(file)));
+    expect(subgraphUrls.sort()).toEqual(
+      ['lib/config.ts', 'lib/service-call.ts', 'subgraphs/marketplace/outbox/service-outbox.ts'].sort(),
+    );
+  });
+
+  it('an admin check is isAdmin (lib/auth.ts): no other module compares a role with ADMIN', () => {
+    const comparing = [...filesUnder('subgraphs'), ...filesUnder('lib'), ...filesUnder('gateway')].filter((file) =>
+      /\brole\s*[!=]==?\s*'ADMIN'|'ADMIN'\s*[!=]==?\s*\w*\.?role\b/.test(readFileSync(join(ROOT, file), 'utf8')),
+    );
+    expect(comparing).toEqual(['lib/auth.ts']);
+  });
+
   it('scripts, the contract fakes and the servers import no test code', () => {
-    const filesUnder = (dir: string): string[] =>
-      readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? filesUnder(`${dir}/${e.name}`) : e.name.endsWith('.ts') ? [`${dir}/${e.name}`] : [],
-      );
     const entries = [...filesUnder('scripts'), ...filesUnder('fakes'), 'gateway/server.ts'];
     expect(entries.length).toBeGreaterThan(10);
     const reached = new Set(entries.flatMap((file) => [...closure(file)]));

@@ -7,9 +7,9 @@ import {
   AppOffsetQuoteDocument,
   AppResoldProductsDocument,
   type AppOffsetQuoteQuery,
-  type AppResoldProductsQuery,
 } from './__generated__/graphql.ts';
 import { OrderPanel } from './OrderPanel.tsx';
+import { offerableProducts, openingGroup, type Product } from './products.ts';
 
 const DEMO_USERS = [
   { email: 'alice@buyer.example', label: 'Alice Buyer (user)' },
@@ -17,7 +17,7 @@ const DEMO_USERS = [
   { email: 'admin@co2trust.example', label: 'Ada Admin (admin)' },
 ];
 
-export type Product = NonNullable<AppResoldProductsQuery['resoldProducts']>['nodes'][number];
+export type { Product };
 type Quote = NonNullable<NonNullable<AppOffsetQuoteQuery['resoldProduct']>['offsetQuote']>;
 
 const messageOf = (error: unknown) =>
@@ -104,8 +104,9 @@ function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
 function Offset({ session, announce }: { session: Session; announce: (message: string) => void }) {
   const token = session.accessToken;
   const [groups, setGroups] = useState<{ id: string; name: string }[] | null>(null);
+  // Every group's products, read once: the page opens on a group with a product to offer.
+  const [catalogue, setCatalogue] = useState<Map<string, Product[]> | null>(null);
   const [groupId, setGroupId] = useState('');
-  const [products, setProducts] = useState<Product[] | null>(null);
   const [productId, setProductId] = useState('');
   const [year, setYear] = useState<number | null>(null);
   const [quote, setQuote] = useState<Quote | null | undefined>(undefined);
@@ -116,29 +117,28 @@ function Offset({ session, announce }: { session: Session; announce: (message: s
   const ids = { group: useId(), year: useId() };
 
   useEffect(() => {
-    execute(AppGroupsDocument, {}, token).then(
-      (data) => {
-        const groups = data.groups ?? [];
-        setGroups(groups);
-        setGroupId(groups[0]?.id ?? '');
-      },
-      (e) => setError(messageOf(e)),
-    );
+    (async () => {
+      const groups = (await execute(AppGroupsDocument, {}, token)).groups ?? [];
+      const lists = await Promise.all(
+        groups.map(async (g) => (await execute(AppResoldProductsDocument, { groupId: g.id }, token)).resoldProducts),
+      );
+      const catalogue = new Map(groups.map((g, i) => [g.id, lists[i]?.nodes ?? []]));
+      setGroups(groups);
+      setCatalogue(catalogue);
+      setGroupId(openingGroup(groups, catalogue) ?? '');
+    })().catch((e: unknown) => setError(messageOf(e)));
   }, [token]);
 
+  const listed = catalogue?.get(groupId);
+  const products = listed ? offerableProducts(listed) : null;
+  const unlisted = listed && products ? listed.length - products.length : 0;
+
   useEffect(() => {
-    if (!groupId) return;
-    setProducts(null);
     setProductId('');
-    execute(AppResoldProductsDocument, { groupId }, token).then(
-      (data) => {
-        const nodes = data.resoldProducts?.nodes ?? [];
-        setProducts(nodes);
-        announce(`${nodes.length} ${nodes.length === 1 ? 'product' : 'products'} loaded.`);
-      },
-      (e) => setError(messageOf(e)),
-    );
-  }, [groupId, token, announce]);
+    if (!products) return;
+    announce(`${products.length} ${products.length === 1 ? 'product' : 'products'} loaded.`);
+    // Once per group shown (products is derived from these two), not on every render.
+  }, [catalogue, groupId, announce]);
 
   const product = products?.find((p) => p.id === productId);
   const years = product?.yearlySalesVolumes.map((v) => v.year) ?? [];
@@ -197,8 +197,16 @@ function Offset({ session, announce }: { session: Session; announce: (message: s
             </select>
           </p>
         )}
+        {unlisted > 0 && (
+          <p>
+            {unlisted === 1 ? '1 product of this group is' : `${unlisted} products of this group are`} not listed: no
+            footprint or no sales volume yet, so nothing to offset.
+          </p>
+        )}
         {products === null ? (
           <p>Loading products…</p>
+        ) : products.length === 0 ? (
+          <p>No product of this group can be offset yet.</p>
         ) : (
           <fieldset>
             <legend>Resold products and their footprints (kg CO2e per kg)</legend>

@@ -103,14 +103,16 @@ export function OrderPanel({
         },
         token,
       );
+      // Answered: the key has done its work (a lost answer's retry), so the next offset of this
+      // product's year, by this buyer or after a reload, is a new order with a new key.
+      sessionStorage.removeItem(slot);
       if (result.offsetOrder) {
         setOrder(result.offsetOrder);
         setFollowed(idempotencyKey);
         announced.current = describe(result.offsetOrder, null);
         announce(announced.current);
       } else {
-        // Refused: nothing was bought, so a changed request may use a new key.
-        sessionStorage.removeItem(slot);
+        // Refused: nothing was bought.
         const message = result.userErrors.map((e) => `${e.message} (${e.code})`).join(' ');
         setError(message);
         announce(`The order was refused: ${message}`);

@@ -24,6 +24,7 @@ import { createCo2TrustClient } from './upstream/client.ts';
 import { UpstreamMarketplaceSource } from './upstream/source.ts';
 import { WriteJournal } from '../../lib/write-journal.ts';
 import { pubSubOf } from '../../lib/pubsub.ts';
+import { upstreamWatcherOf } from '../../lib/upstream-watch.ts';
 import { OFFSET_ORDERS_TOPIC } from './offsets/live.ts';
 
 export const MIGRATIONS = join(ROOT, 'subgraphs/marketplace/local/migrations');
@@ -46,6 +47,8 @@ export async function createMarketplaceApp(
   // Live updates: what changes offset orders is published where it happens (offsets/live.ts).
   const live = pubSubOf(config, log);
   const changed = () => live.publish(OFFSET_ORDERS_TOPIC, {});
+  // Upstream mode: offset orders changed at Lune itself are watched while someone follows them.
+  const upstreamWatch = upstreamWatcherOf(config.sourceOf('marketplace') === 'upstream', live, config, log);
   // Upstream mode keeps its own records (the offset order journal) in the same database.
   const db = await openDatabase(config, { name: 'marketplace', entities, migrationsPath: MIGRATIONS });
   if (config.sourceOf('marketplace') === 'local') {
@@ -58,6 +61,7 @@ export async function createMarketplaceApp(
       config,
       db,
       log,
+      dispatcher,
       () => {
         dispatcher.kick();
         changed();
@@ -75,7 +79,10 @@ export async function createMarketplaceApp(
   } else {
     const client = createCo2TrustClient(config, log);
     database = db;
-    offsets = upstreamOffsetOrders(config, db, log, changed);
+    // The payments of product offsets leave through the service outbox in upstream mode too.
+    const dispatcher = serviceOutboxOf(config, db, log, changed);
+    dispatcher.start();
+    offsets = upstreamOffsetOrders(config, db, log, dispatcher, changed);
     // Every CO2Trust write goes through the write journal (lib/write-journal.ts) in the same database.
     const journal = new WriteJournal(() => db.fork(), { logger: log, settleMs: config.UPSTREAM_TIMEOUT_MS * 4 });
     sourceFor = (base, access) =>
@@ -112,6 +119,7 @@ export async function createMarketplaceApp(
       await client.close();
       await offsetOrdersHealth.close();
       await offsets.close();
+      await dispatcher.stop();
       await db.close();
     };
   }
@@ -127,6 +135,7 @@ export async function createMarketplaceApp(
       access,
       loaders: createLoaders(source),
       live,
+      upstreamWatch,
       renew: () => context(base),
       backendKeyValid: typeof key === 'string' && safeEqual(key, config.backendSecretKey),
       issueToken: (user) => signToken(user, config.jwtSecret, config.JWT_TTL_SECONDS),
@@ -144,14 +153,16 @@ export async function createMarketplaceApp(
     health,
     routes: offsets.routes,
     // The service outbox's backlog, read with one SQL statement per scrape (local mode only).
-    metrics:
-      database &&
-      ((registry) =>
+    metrics: (registry) => {
+      if (database)
         gaugesOnScrape(registry, OUTBOX_GAUGES, async () => {
           const backlog = await outboxBacklog(database);
           return { service_outbox_depth: backlog.depth, service_outbox_oldest_age_seconds: backlog.oldestAgeSeconds };
-        })),
+        });
+      upstreamWatch?.register(registry);
+    },
     close: async () => {
+      upstreamWatch?.close();
       await close();
       await live.close();
     },

@@ -19,6 +19,7 @@ import type { PaymentsSource } from './source.ts';
 import { createPaymentsClient } from './upstream/client.ts';
 import { UpstreamPaymentsSource } from './upstream/source.ts';
 import { pubSubOf } from '../../lib/pubsub.ts';
+import { upstreamWatcherOf } from '../../lib/upstream-watch.ts';
 
 export const MIGRATIONS = join(ROOT, 'subgraphs/payments/local/migrations');
 
@@ -69,9 +70,11 @@ export async function createPaymentsApp(config: Config): Promise<PaymentsApp> {
 
   // Live updates: payments recorded are published where they happen (resolvers/live.ts).
   const live = pubSubOf(config, log);
+  // Upstream mode: payments changed at CO2Trust itself are watched while someone follows them.
+  const upstreamWatch = upstreamWatcherOf(config.sourceOf('payments') === 'upstream', live, config, log);
   const context = (base: RequestContext): Context => {
     const source = sourceFor(base);
-    return { ...base, source, loaders: createLoaders(source), live, renew: () => context(base) };
+    return { ...base, source, loaders: createLoaders(source), live, upstreamWatch, renew: () => context(base) };
   };
   return {
     name: 'payments',
@@ -79,7 +82,9 @@ export async function createPaymentsApp(config: Config): Promise<PaymentsApp> {
     policy,
     context,
     health,
+    metrics: upstreamWatch ? (registry) => upstreamWatch.register(registry) : undefined,
     close: async () => {
+      upstreamWatch?.close();
       await close();
       await live.close();
     },

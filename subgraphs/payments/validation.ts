@@ -1,7 +1,7 @@
 // Input rules of the payments mutations, shared by both adapters so that a bad input is refused
 // before anything is written, locally or upstream.
 import { Decimal, minorUnits } from '../../lib/decimal.ts';
-import { ValidationErrors, badInput, type UserError } from '../../lib/errors.ts';
+import { ValidationErrors, badInput, inputError, type UserError } from '../../lib/errors.ts';
 import { MAX_MONEY_AMOUNT } from '../../lib/limits.ts';
 import { isCountryCode } from '../../lib/scalars.ts';
 import type {
@@ -64,23 +64,20 @@ export function bicValid(bic: string): boolean {
   return /^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(bic) && isCountryCode(bic.slice(4, 6));
 }
 
-const err = (field: string, message: string, code: UserError['code'] = 'INVALID'): UserError => ({
-  field: ['input', field],
-  message,
-  code,
-});
-
 function throwIfAny(errors: UserError[]) {
   if (errors.length) throw new ValidationErrors(errors);
 }
 
 /** A positive amount with no more decimals than the currency has minor units. */
 function checkAmount(errors: UserError[], amount: Decimal, currency: string) {
-  if (!amount.isFinite() || amount.lte(0)) errors.push(err('amount', 'Amount must be greater than zero'));
+  if (!amount.isFinite() || amount.lte(0))
+    errors.push(inputError('amount', 'INVALID', 'Amount must be greater than zero'));
   else if (amount.decimalPlaces() > minorUnits(currency))
-    errors.push(err('amount', `${currency} amounts have at most ${minorUnits(currency)} decimal places`));
+    errors.push(
+      inputError('amount', 'INVALID', `${currency} amounts have at most ${minorUnits(currency)} decimal places`),
+    );
   else if (amount.gt(MAX_MONEY_AMOUNT))
-    errors.push(err('amount', `Amounts are at most ${MAX_MONEY_AMOUNT.toFixed()} ${currency}`));
+    errors.push(inputError('amount', 'INVALID', `Amounts are at most ${MAX_MONEY_AMOUNT.toFixed()} ${currency}`));
 }
 
 export function validateBankAccount(input: {
@@ -92,13 +89,17 @@ export function validateBankAccount(input: {
 }): NewBankAccount {
   const errors: UserError[] = [];
   const holderName = input.holderName.trim();
-  if (!holderName) errors.push(err('holderName', 'Enter the account holder name', 'REQUIRED'));
+  if (!holderName) errors.push(inputError('holderName', 'REQUIRED', 'Enter the account holder name'));
   const iban = normalizeIban(input.iban);
-  if (!ibanChecksumValid(iban)) errors.push(err('iban', 'Enter a valid IBAN (the check digits do not match)'));
+  if (!ibanChecksumValid(iban))
+    errors.push(inputError('iban', 'INVALID', 'Enter a valid IBAN (the check digits do not match)'));
   else if (iban.slice(0, 2) !== input.countryCode)
-    errors.push(err('countryCode', `The IBAN belongs to ${iban.slice(0, 2)}, not ${input.countryCode}`));
+    errors.push(
+      inputError('countryCode', 'INVALID', `The IBAN belongs to ${iban.slice(0, 2)}, not ${input.countryCode}`),
+    );
   const bic = input.bic.replace(/\s+/g, '').toUpperCase();
-  if (!bicValid(bic)) errors.push(err('bic', 'Enter a valid BIC of 8 or 11 characters, e.g. ESSESESS'));
+  if (!bicValid(bic))
+    errors.push(inputError('bic', 'INVALID', 'Enter a valid BIC of 8 or 11 characters, e.g. ESSESESS'));
   throwIfAny(errors);
   return { holderName, iban, bic, currency: input.currency, countryCode: input.countryCode };
 }
@@ -111,10 +112,10 @@ export function validateTransfer(input: {
   reference?: string | null;
 }): NewTransfer {
   const errors: UserError[] = [];
-  if (!input.bankAccountId.trim()) errors.push(err('bankAccountId', 'Choose a bank account', 'REQUIRED'));
+  if (!input.bankAccountId.trim()) errors.push(inputError('bankAccountId', 'REQUIRED', 'Choose a bank account'));
   checkAmount(errors, input.amount, input.currency);
   const key = idempotencyKeyOf(input.idempotencyKey);
-  if (key === null) errors.push(err('idempotencyKey', IDEMPOTENCY_KEY_RULE));
+  if (key === null) errors.push(inputError('idempotencyKey', 'INVALID', IDEMPOTENCY_KEY_RULE));
   const reference = input.reference?.trim() || null;
   throwIfAny(errors);
   return {
@@ -139,13 +140,15 @@ export function validatePaymentTransaction(input: {
   const errors: UserError[] = [];
   const status = input.status ?? 'COMPLETED';
   // UNKNOWN only stands for a status the upstream answered that this API does not know.
-  if (status === 'UNKNOWN') errors.push(err('status', 'UNKNOWN cannot be recorded'));
+  if (status === 'UNKNOWN') errors.push(inputError('status', 'INVALID', 'UNKNOWN cannot be recorded'));
   const externalReference = input.externalReference.trim();
-  if (!externalReference) errors.push(err('externalReference', 'The external reference is 1 to 200 characters'));
-  if (!input.typeId.trim()) errors.push(err('typeId', 'typeId is required', 'REQUIRED'));
-  if (!input.payerId.trim()) errors.push(err('payerId', 'payerId is required', 'REQUIRED'));
+  if (!externalReference)
+    errors.push(inputError('externalReference', 'INVALID', 'The external reference is 1 to 200 characters'));
+  if (!input.typeId.trim()) errors.push(inputError('typeId', 'REQUIRED', 'typeId is required'));
+  if (!input.payerId.trim()) errors.push(inputError('payerId', 'REQUIRED', 'payerId is required'));
   const payeeId = input.payeeId?.trim() || null;
-  if (payeeId && payeeId === input.payerId.trim()) errors.push(err('payeeId', 'Payer and payee must differ'));
+  if (payeeId && payeeId === input.payerId.trim())
+    errors.push(inputError('payeeId', 'INVALID', 'Payer and payee must differ'));
   checkAmount(errors, input.amount, input.currency);
   throwIfAny(errors);
   return {

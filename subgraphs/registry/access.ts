@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { isAdmin, type Viewer } from '../../lib/auth.ts';
 import type { EntityManager } from '../../lib/db.ts';
-import { DomainError, ValidationErrors, forbidden, unauthenticated } from '../../lib/errors.ts';
+import { DomainError, ValidationErrors, forbidden, inputError, unauthenticated } from '../../lib/errors.ts';
 import { Membership } from './local/entities.ts';
 import type { OrganizationMemberRecord } from './source.ts';
 
@@ -85,9 +85,7 @@ export class OrganizationAccess {
     this.assertAdmin();
     const user = userId.trim();
     if (!user)
-      throw new ValidationErrors([
-        { field: ['input', 'userId'], code: 'REQUIRED', message: 'Give the id of the user to grant access to' },
-      ]);
+      throw new ValidationErrors([inputError('userId', 'REQUIRED', 'Give the id of the user to grant access to')]);
     const em = this.em.fork();
     const existing = await em.findOne(Membership, { organizationId, userId: user });
     if (existing) return toMember(existing);

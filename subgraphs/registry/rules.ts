@@ -2,7 +2,7 @@
 // both modes refuse the same input with the same user errors before anything is written), the
 // messages of balance failures, and how serial ranges are written.
 import { createHash } from 'node:crypto';
-import { DomainError, ValidationErrors, type UserError } from '../../lib/errors.ts';
+import { DomainError, ValidationErrors, inputError, type UserError } from '../../lib/errors.ts';
 import type { Decimal } from '../../lib/decimal.ts';
 import type { CreditAction, CreditActionCommand, OffsetRetirementCommand } from './source.ts';
 import { IDEMPOTENCY_KEY_RULE, idempotencyKeyOf } from '../../lib/idempotency-key.ts';
@@ -30,11 +30,6 @@ export interface CreditActionInput {
   idempotencyKey?: string | null;
 }
 
-const err = (field: string, code: UserError['code'], message: string): UserError => ({
-  field: ['input', ...field.split('.')],
-  code,
-  message,
-});
 const blank = (v: string | null | undefined) => v == null || v.trim() === '';
 
 /** Checks a credit action before anything is written; every problem is reported at once. */
@@ -42,35 +37,37 @@ export function validateCreditAction(input: CreditActionInput): CreditActionComm
   const errors: UserError[] = [];
   if (input.action === 'UNKNOWN')
     throw new ValidationErrors([
-      err('action', 'INVALID', 'UNKNOWN is not an action: give TRANSFER, RETIRE, TRANSFER_RETIRE or CANCEL'),
+      inputError('action', 'INVALID', 'UNKNOWN is not an action: give TRANSFER, RETIRE, TRANSFER_RETIRE or CANCEL'),
     ]);
   const action = input.action;
   const transfer = TRANSFERS.includes(action);
   const retire = RETIREMENTS.includes(action);
 
-  if (blank(input.creditId)) errors.push(err('creditId', 'REQUIRED', 'Give the id of the credit'));
+  if (blank(input.creditId)) errors.push(inputError('creditId', 'REQUIRED', 'Give the id of the credit'));
   let amount = 0n;
   if (!input.amount.isInteger())
-    errors.push(err('amount', 'INVALID', 'Amount must be a whole number of tonnes: every tonne has one serial number'));
-  else if (input.amount.lte(0)) errors.push(err('amount', 'INVALID', 'Amount must be more than zero'));
+    errors.push(
+      inputError('amount', 'INVALID', 'Amount must be a whole number of tonnes: every tonne has one serial number'),
+    );
+  else if (input.amount.lte(0)) errors.push(inputError('amount', 'INVALID', 'Amount must be more than zero'));
   else if (input.amount.gt(MAX_TONNES.toString()))
-    errors.push(err('amount', 'INSUFFICIENT_BALANCE', insufficientBalance(input.amount.toFixed(0))));
+    errors.push(inputError('amount', 'INSUFFICIENT_BALANCE', insufficientBalance(input.amount.toFixed(0))));
   else amount = BigInt(input.amount.toFixed(0));
 
   const toOrg = blank(input.toOrganizationId) ? null : input.toOrganizationId!.trim();
   const toAddress = blank(input.toAddress) ? null : input.toAddress!.trim();
   if (transfer) {
     if (toOrg && toAddress)
-      errors.push(err('toAddress', 'INVALID', 'Give either toOrganizationId or toAddress, not both'));
+      errors.push(inputError('toAddress', 'INVALID', 'Give either toOrganizationId or toAddress, not both'));
     if (!toOrg && !toAddress)
-      errors.push(err('toOrganizationId', 'REQUIRED', 'A transfer needs toOrganizationId or toAddress'));
+      errors.push(inputError('toOrganizationId', 'REQUIRED', 'A transfer needs toOrganizationId or toAddress'));
     if (toAddress && !ADDRESS.test(toAddress))
-      errors.push(err('toAddress', 'INVALID', 'toAddress must be a 0x-prefixed hexadecimal address'));
+      errors.push(inputError('toAddress', 'INVALID', 'toAddress must be a 0x-prefixed hexadecimal address'));
     if (toOrg && toOrg === input.organizationId)
-      errors.push(err('toOrganizationId', 'INVALID', 'An organization cannot transfer credits to itself'));
+      errors.push(inputError('toOrganizationId', 'INVALID', 'An organization cannot transfer credits to itself'));
   } else if (toOrg || toAddress) {
     errors.push(
-      err(
+      inputError(
         toOrg ? 'toOrganizationId' : 'toAddress',
         'INVALID',
         `${action} has no destination; give no toOrganizationId or toAddress`,
@@ -83,16 +80,16 @@ export function validateCreditAction(input: CreditActionInput): CreditActionComm
   if (retire) {
     if (!r)
       errors.push(
-        err(
+        inputError(
           'retirement',
           'REQUIRED',
           'A retirement needs retirement data: reason and beneficiaryName (comment is optional)',
         ),
       );
     else {
-      if (blank(r.reason)) errors.push(err('retirement.reason', 'REQUIRED', 'A retirement needs a reason'));
+      if (blank(r.reason)) errors.push(inputError('retirement.reason', 'REQUIRED', 'A retirement needs a reason'));
       if (blank(r.beneficiaryName))
-        errors.push(err('retirement.beneficiaryName', 'REQUIRED', 'A retirement needs a beneficiary name'));
+        errors.push(inputError('retirement.beneficiaryName', 'REQUIRED', 'A retirement needs a beneficiary name'));
       // The ICR document's `retirementData` does not require a comment.
       if (!blank(r.reason) && !blank(r.beneficiaryName)) {
         retirement = {
@@ -104,12 +101,12 @@ export function validateCreditAction(input: CreditActionInput): CreditActionComm
       }
     }
   } else if (r) {
-    errors.push(err('retirement', 'INVALID', `${action} takes no retirement data`));
+    errors.push(inputError('retirement', 'INVALID', `${action} takes no retirement data`));
   }
 
   const idempotencyKey = input.idempotencyKey == null ? null : idempotencyKeyOf(input.idempotencyKey);
   if (input.idempotencyKey != null && idempotencyKey === null)
-    errors.push(err('idempotencyKey', 'INVALID', IDEMPOTENCY_KEY_RULE));
+    errors.push(inputError('idempotencyKey', 'INVALID', IDEMPOTENCY_KEY_RULE));
 
   if (errors.length) throw new ValidationErrors(errors);
   return {
@@ -185,14 +182,16 @@ export const offsetRetirementComment = (offsetOrderId: string, tonnes: bigint, i
 /** Checks a retirement for an offset order before anything is written. */
 export function validateOffsetRetirement(input: OffsetRetirementInput): OffsetRetirementCommand {
   const errors: UserError[] = [];
-  if (blank(input.offsetOrderId)) errors.push(err('offsetOrderId', 'REQUIRED', 'Give the id of the offset order'));
-  if (blank(input.projectId)) errors.push(err('projectId', 'REQUIRED', 'Give the id of the project to retire from'));
+  if (blank(input.offsetOrderId))
+    errors.push(inputError('offsetOrderId', 'REQUIRED', 'Give the id of the offset order'));
+  if (blank(input.projectId))
+    errors.push(inputError('projectId', 'REQUIRED', 'Give the id of the project to retire from'));
   if (!Number.isInteger(input.tonnes) || input.tonnes < 1)
-    errors.push(err('tonnes', 'INVALID', 'Tonnes must be a whole number of at least 1'));
+    errors.push(inputError('tonnes', 'INVALID', 'Tonnes must be a whole number of at least 1'));
   if (blank(input.beneficiaryName))
-    errors.push(err('beneficiaryName', 'REQUIRED', 'A retirement needs a beneficiary name'));
+    errors.push(inputError('beneficiaryName', 'REQUIRED', 'A retirement needs a beneficiary name'));
   const key = idempotencyKeyOf(input.idempotencyKey) ?? '';
-  if (key === '') errors.push(err('idempotencyKey', 'INVALID', IDEMPOTENCY_KEY_RULE));
+  if (key === '') errors.push(inputError('idempotencyKey', 'INVALID', IDEMPOTENCY_KEY_RULE));
   if (errors.length) throw new ValidationErrors(errors);
   const offsetOrderId = input.offsetOrderId.trim();
   const tonnes = BigInt(input.tonnes);

@@ -17,6 +17,7 @@ import { ICR_ROUTES, createIcrClient, createPuroClient } from './upstream/client
 import { UpstreamRegistrySource } from './upstream/source.ts';
 import { IcrApi } from './upstream/icr.ts';
 import { pubSubOf } from '../../lib/pubsub.ts';
+import { upstreamWatcherOf } from '../../lib/upstream-watch.ts';
 import { OrganizationAccess } from './access.ts';
 import { policy } from './policy.ts';
 import { seedUpstreamRecords } from './journal/seed.ts';
@@ -89,6 +90,8 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
 
   // Live updates: credit requests filed and reviewed are published where they happen (resolvers/live.ts).
   const live = pubSubOf(config, log);
+  // Upstream mode: credit requests filed or reviewed at the ICR itself are watched while someone follows them.
+  const upstreamWatch = upstreamWatcherOf(config.sourceOf('registry') === 'upstream', live, config, log);
   const context = (base: RequestContext): Context => {
     // Who may act for which organization: read once per request, by the sources and the access rules.
     const access = new OrganizationAccess(db.fork(), base.auth.viewer, base.auth.service);
@@ -99,6 +102,7 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
       loaders: createLoaders(source),
       memberOf: (organizationId: string) => access.isMember(organizationId),
       live,
+      upstreamWatch,
       renew: () => context(base),
     };
   };
@@ -118,7 +122,9 @@ export async function createRegistryApp(config: Config): Promise<SubgraphApp<Con
     policy,
     context,
     health,
+    metrics: upstreamWatch ? (registry) => upstreamWatch.register(registry) : undefined,
     close: async () => {
+      upstreamWatch?.close();
       await close();
       await live.close();
     },

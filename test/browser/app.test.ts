@@ -1,7 +1,8 @@
 // The offset page in a real browser, from sign-in to the certificate link of a demo product's
 // year: signing in, choosing the product and placing the order by keyboard alone, a lost answer
 // retried with the same idempotency key, every step in the live region as the subscription
-// sends it (no polling request), and a phone-wide screen (390 px) that never scrolls sideways.
+// sends it (no polling request), a phone-wide screen (390 px) that never scrolls sideways, and
+// the same year offset again as a second order.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { DEMO } from '../../lib/demo.ts';
@@ -133,9 +134,10 @@ describe('the offset page in Chromium', () => {
     await page.keyboard.press('Enter');
     await announcements.heard('Signed in as alice@buyer.example.');
 
-    // Choose the group, then Tab into its products and pick the first with Space.
-    await page.getByLabel('Group').selectOption({ label: 'Nordic Grocery Private Label' });
+    // The page opens on the group with products to offer (the first group by name has none yet)
+    // and lists only products it can quote; Tab into them and pick the first with Space.
     await page.getByLabel(/Oat Drink Barista 1 L/).waitFor();
+    expect(await page.getByLabel('Group').locator('option:checked').innerText()).toBe('Nordic Grocery Private Label');
     await announcements.heard('3 products loaded.');
     await page.getByLabel('Group').focus();
     await page.keyboard.press('Tab');
@@ -196,5 +198,14 @@ describe('the offset page in Chromium', () => {
     const certificate = await fetch((await link.getAttribute('href'))!);
     expect(certificate.status).toBe(200);
     expect(certificate.headers.get('content-type')).toBe('application/pdf');
+
+    // The same year offset again, after choosing another product and coming back: a second
+    // order under a new key (the first key went with its answer), not the first order again.
+    await page.getByLabel(/Organic Rolled Oats 750 g/).check();
+    await page.getByLabel(/Oat Drink Barista 1 L/).check();
+    await page.getByRole('button', { name: /^Offset Oat Drink Barista 1 L for 2025/ }).click();
+    await page.getByTestId('order-status').waitFor();
+    expect(new Set(keys).size).toBe(2);
+    expect(await ordersOfOatDrink(base)).toHaveLength(2);
   }, 180_000);
 });

@@ -32,7 +32,7 @@ describe('scripts/role', () => {
   });
 
   (usingPostgres() ? it : it.skip)(
-    'migrate applies every subgraph migration on PostgreSQL and exits, and a second run finds nothing to do',
+    'migrate applies every subgraph migration on PostgreSQL and exits, and a second run finds nothing to do (PostgreSQL run only: SQLite has no migrations)',
     async () => {
       for (let i = 0; i < 2; i++) {
         const result = await role(['migrate'], storage.env);
@@ -54,7 +54,7 @@ describe('scripts/role', () => {
   );
 
   (usingPostgres() ? it.skip : it)(
-    'migrate says migrations are for PostgreSQL when DATABASE_URL is not set',
+    'migrate says migrations are for PostgreSQL when DATABASE_URL is not set (SQLite run only: needs DATABASE_URL unset)',
     async () => {
       const result = await role(['migrate'], storage.env);
       expect(result.code).toBe(1);

@@ -22,7 +22,7 @@ import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marke
 import { PaymentTransaction, entities as paymentsEntities } from '../../subgraphs/payments/local/entities.ts';
 import { MIGRATIONS as PAYMENTS_MIGRATIONS, createPaymentsApp } from '../../subgraphs/payments/server.ts';
 import { Balance, Credit, Retirement, entities as registryEntities } from '../../subgraphs/registry/local/entities.ts';
-import { ledgerTotals } from '../../subgraphs/registry/local/source.ts';
+import { ledgerTotals } from '../../subgraphs/registry/local/ledger.ts';
 import { MIGRATIONS as REGISTRY_MIGRATIONS, createRegistryApp } from '../../subgraphs/registry/server.ts';
 import { until } from '../marketplace/helpers.ts';
 import { freshStorage, testConfig, tokenFor, usingPostgres } from '../support/env.ts';
@@ -509,7 +509,7 @@ onPostgres(
   },
 );
 
-onPostgres('replicas starting at once on a fresh PostgreSQL database (PostgreSQL only)', () => {
+onPostgres('replicas starting at once on a fresh PostgreSQL database (PostgreSQL only: SQLite never migrates)', () => {
   it('one replica applies the migrations while the others wait; every replica starts and each migration is applied once', async () => {
     const storage = await freshStorage();
     // Demo data off, as in production: seeding is for a single process per subgraph.

@@ -6,8 +6,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { SUBGRAPHS, type SubgraphName } from '../../lib/config.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { ROOT } from '../../lib/paths.ts';
+import { storageLine } from '../../scripts/storage.ts';
 import { EveryDomainDocument, SignInDocument } from '../__generated__/operations.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { freePort } from '../support/stack.ts';
@@ -93,6 +95,10 @@ describe('npm start', () => {
     expect(data.paymentStats).toEqual({ __typename: 'PaymentStats' });
     expect(data.groups?.length).toBeGreaterThan(0);
 
+    // The banner says where the data is, as the subgraphs report it.
+    expect(output).toContain(
+      `Storage: SQLite files in ${dataDir} (marketplace.sqlite, payments.sqlite, registry.sqlite, footprints.sqlite): every subgraph's data\n`,
+    );
     expect(output).not.toContain(secrets.backendSecretKey);
     expect(output).not.toContain(secrets.jwtSecret);
     expect(output).not.toContain(login.authenticate.accessToken);
@@ -102,4 +108,42 @@ describe('npm start', () => {
     expect(await exited).toBe(0);
     for (const port of ports) expect(await portIsFree(port)).toBe(true);
   }, 90_000);
+});
+
+describe("the start banner's storage line", () => {
+  const config = (sources: Partial<Record<SubgraphName, 'local' | 'upstream'>>, DATABASE_URL?: string) => ({
+    DATABASE_URL,
+    dataDir: '/srv/carbon/data',
+    sourceOf: (n: SubgraphName) => sources[n] ?? 'local',
+  });
+  const upstream = {
+    marketplace: 'upstream',
+    payments: 'upstream',
+    registry: 'upstream',
+    footprints: 'upstream',
+  } as const;
+
+  it('names the SQLite files of every subgraph in local mode', () => {
+    expect(storageLine(config({}), SUBGRAPHS, SUBGRAPHS)).toBe(
+      "Storage: SQLite files in /srv/carbon/data (marketplace.sqlite, payments.sqlite, registry.sqlite, footprints.sqlite): every subgraph's data",
+    );
+  });
+
+  it("says that upstream subgraphs keep only the layer's own records, and which keep nothing", () => {
+    expect(storageLine(config(upstream), SUBGRAPHS, ['marketplace', 'payments', 'registry'])).toBe(
+      "Storage: SQLite files in /srv/carbon/data (marketplace.sqlite, payments.sqlite, registry.sqlite): only the layer's own records (write journals, memberships) of marketplace, payments and registry; footprints keeps nothing (the upstream API holds it all)",
+    );
+    expect(
+      storageLine(
+        config({ ...upstream, marketplace: 'local' }, 'postgresql://carbon:secret@db.internal:5432/carbon'),
+        SUBGRAPHS,
+        ['marketplace', 'registry'],
+      ),
+    ).toBe(
+      "Storage: PostgreSQL at db.internal:5432/carbon (schemas marketplace, registry): the data of marketplace; only the layer's own records (write journals, memberships) of registry; payments and footprints keep nothing (the upstream API holds it all)",
+    );
+    expect(storageLine(config(upstream), SUBGRAPHS, [])).toBe(
+      'Storage: none (every subgraph reads and writes its upstream API)',
+    );
+  });
 });

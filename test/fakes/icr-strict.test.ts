@@ -1,4 +1,4 @@
-// Plain HTTP checks of the strict ICR fake against ../shared/seeds/001_e64f4de24ea2d133.txt:
+// Plain HTTP checks of the strict ICR fake against the ICR organization inventory API document:
 // only the documented routes exist, headers the document does not have change nothing, and the
 // ledger moves serial ranges without ever letting a balance go negative.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';

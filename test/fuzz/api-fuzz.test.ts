@@ -29,7 +29,7 @@ import { entities as marketplaceEntities } from '../../subgraphs/marketplace/ent
 import { BundleOrder, Product } from '../../subgraphs/marketplace/local/entities.ts';
 import { MIGRATIONS as MARKETPLACE_MIGRATIONS } from '../../subgraphs/marketplace/server.ts';
 import { Balance, Credit, entities as registryEntities } from '../../subgraphs/registry/local/entities.ts';
-import { ledgerTotals } from '../../subgraphs/registry/local/source.ts';
+import { ledgerTotals } from '../../subgraphs/registry/local/ledger.ts';
 import { MIGRATIONS as REGISTRY_MIGRATIONS } from '../../subgraphs/registry/server.ts';
 import { TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { checkResponse } from '../support/response-check.ts';

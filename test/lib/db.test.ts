@@ -49,7 +49,7 @@ async function holdWriteLock(file: string, ms: number): Promise<{ released: Prom
   };
 }
 
-(usingPostgres() ? describe.skip : describe)('SQLite storage', () => {
+(usingPostgres() ? describe.skip : describe)('SQLite storage (SQLite run only: opens SQLite files)', () => {
   let db: Database | undefined;
   afterEach(async () => {
     await db?.close();

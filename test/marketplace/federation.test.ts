@@ -113,7 +113,7 @@ describe.each(MODES)('marketplace federation and batching (%s mode)', (mode) => 
   }`;
 
   (mode === 'local' ? it : it.skip)(
-    'serves the bench query in one statement per list and per entity batch, counting only when asked',
+    'serves the bench query in one statement per list and per entity batch, counting only when asked (local mode only: counts SQL statements, and upstream there are none)',
     async () => {
       const asSent = await cost(benchPart('totalCount', ''), undefined, 'alice');
       expect(asSent.result.products.nodes).toHaveLength(3);
@@ -141,7 +141,7 @@ describe.each(MODES)('marketplace federation and batching (%s mode)', (mode) => 
   );
 
   (mode === 'local' ? it : it.skip)(
-    'a keyset page after or before a cursor is one statement, plus a count only when selected',
+    'a keyset page after or before a cursor is one statement, plus a count only when selected (local mode only: counts SQL statements, and upstream there are none)',
     async () => {
       const PAGE = `query($after: String, $before: String, $first: Int, $last: Int) { orders(first: $first, after: $after, last: $last, before: $before) { nodes { id } pageInfo { startCursor endCursor } } }`;
       const first = await cost(PAGE, { first: 3 });

@@ -23,7 +23,7 @@ import {
   entities as registryEntities,
 } from '../../subgraphs/registry/local/entities.ts';
 import { demoOffsetCredits } from '../../subgraphs/registry/local/seed.ts';
-import { ledgerTotals } from '../../subgraphs/registry/local/source.ts';
+import { ledgerTotals } from '../../subgraphs/registry/local/ledger.ts';
 import { MIGRATIONS as REGISTRY_MIGRATIONS, createRegistryApp } from '../../subgraphs/registry/server.ts';
 import { tokenFor } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';

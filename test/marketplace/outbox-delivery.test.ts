@@ -356,8 +356,9 @@ describe('service outbox delivery', () => {
     await d.deliverDue();
     const seconds = (performance.now() - started) / 1000;
     const rate = Math.round(count / seconds);
-    console.info(
-      `service outbox drained ${count} messages in ${seconds.toFixed(2)} s: ${rate} messages/s (${usingPostgres() ? 'PostgreSQL' : 'SQLite'})`,
+    // One line of figures in the output (console.info would frame it as a console message).
+    process.stdout.write(
+      `service outbox drained ${count} messages in ${seconds.toFixed(2)} s: ${rate} messages/s (${usingPostgres() ? 'PostgreSQL' : 'SQLite'})\n`,
     );
     expect(await statuses()).toEqual({ DELIVERED: count });
     expect(payments.calls.size).toBe(count);

@@ -59,7 +59,7 @@ describe.each(MODES)('registry through the gateway (%s mode)', (mode) => {
 
   // The demo offset order is the marketplace's own (local mode); upstream, offset orders are Lune's.
   (mode === 'local' ? it : it.skip)(
-    "OffsetOrder.retirements: the caller's offset order lists its retirements",
+    "OffsetOrder.retirements: the caller's offset order lists its retirements (local mode only: the demo offset order is the marketplace's own; upstream, offset orders are Lune's)",
     async () => {
       const data = ok(await graphql(url(), OffsetOrderRetirementsDocument, { id: OO[0] }, { token: alice }));
       // What the marketplace sold: 10 t of the cookstoves project, retired from the offset inventory.

@@ -1,4 +1,4 @@
-// The ICR document (../shared/seeds/001_e64f4de24ea2d133.txt) as a checklist: the six routes,
+// The ICR organization inventory API document as a checklist: the six routes,
 // their query parameters, body fields and headers. A call outside it is an invented one.
 import type { RecordedCall } from '../../fakes/harness.ts';
 

@@ -3,7 +3,7 @@ import { openDatabase, type Database } from '../../lib/db.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { entities } from '../../subgraphs/registry/local/entities.ts';
 import { demoCredits, demoOffsetCredits, demoRetirementIds } from '../../subgraphs/registry/local/seed.ts';
-import { ledgerTotals } from '../../subgraphs/registry/local/source.ts';
+import { ledgerTotals } from '../../subgraphs/registry/local/ledger.ts';
 import { MIGRATIONS, createRegistryApp } from '../../subgraphs/registry/server.ts';
 import { startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';
 import {

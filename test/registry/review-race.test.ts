@@ -5,7 +5,7 @@ import { openDatabase, type Database } from '../../lib/db.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { Balance, entities } from '../../subgraphs/registry/local/entities.ts';
 import { demoCredits } from '../../subgraphs/registry/local/seed.ts';
-import { ledgerTotals } from '../../subgraphs/registry/local/source.ts';
+import { ledgerTotals } from '../../subgraphs/registry/local/ledger.ts';
 import { MIGRATIONS, createRegistryApp } from '../../subgraphs/registry/server.ts';
 import { tokenFor } from '../support/env.ts';
 import { graphql, type GraphQLResponse } from '../support/graphql.ts';

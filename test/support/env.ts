@@ -60,7 +60,8 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     ]),
   );
   return loadConfig({
-    LOG_LEVEL: 'silent',
+    // Servers write to the suite's log file (test/support/server-log.ts), printed when a test fails.
+    LOG_LEVEL: process.env.TEST_SERVER_LOG ? 'info' : 'silent',
     HOST: '127.0.0.1',
     ...TEST_SECRETS,
     DATABASE_URL: undefined,

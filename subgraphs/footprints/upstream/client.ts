@@ -1,6 +1,7 @@
 // CarbonCloud Retailer API client. The route table below is the one place that knows the
-// upstream's paths. The seed documents operations, parameters and bodies but leaves out most
-// paths and several response bodies; where it is silent we chose the REST-conventional shape:
+// upstream's paths. The CarbonCloud Retailer API document gives operations, parameters and
+// bodies but leaves out most paths and several response bodies; where it is silent we chose the
+// REST-conventional shape:
 //
 // - Paths: only `GET /resold-products/{id}/suppliers` and `GET /suppliers/{id}/linked-products`
 //   are named in the document; every other path is the resource-oriented REST choice below
@@ -64,14 +65,17 @@ export const CARBONCLOUD_ROUTES = {
 // fields may be absent or null; fields the layer does not need are ignored; a missing required
 // value is an UPSTREAM_CONTRACT error naming the route and the field path.
 
-/** Linked-product statuses of the document (line 988); anything else reads as UNKNOWN. */
+/** Linked-product statuses of the document ("List linked products for supplier"); anything else reads as UNKNOWN. */
 const linkStatus = tolerantEnum(['CREATED', 'SENT', 'DECLINED', 'ACCEPTED', 'ACTIVE'] as const);
 export type CarbonCloudLinkStatus = 'created' | 'sent' | 'declined' | 'accepted' | 'active';
 
-/** Assumed: `{ id, name }` (the sample at line 36 shows only an array of objects). */
+/** Assumed: `{ id, name }` (the sample of "List available groups" shows only an array of objects). */
 const group = z.object({ id: z.string(), name: z.string() });
 
-/** A resold product (response sample, lines 310-336); required as the create body requires them (lines 139-171). */
+/**
+ * A resold product (the response sample of "Get a resold product"); required as the body of
+ * "Create a new resold product" requires them.
+ */
 const product = z.object({
   id: z.string(),
   groupId: z.string(),
@@ -95,20 +99,26 @@ const product = z.object({
   packagingWeightValue: nullable(decimal),
   productNetQuantityUnit: nullable(z.string()),
   productNetQuantityValue: nullable(decimal),
-  /** Tonnes per year keyed by the year, `{ "2025": 123.0 }` (line 174). */
+  /** Tonnes per year keyed by the year, `{ "2025": 123.0 }` (the create body's "Sales volumes in tonnes/year"). */
   yearlySalesVolumes: nullable(z.record(z.string().regex(/^\d{4}$/, 'expected a year'), decimal)),
 });
 
-/** Assumed: an update feed item is `{ id, updatedAt }` (the samples at lines 267, 556, 589 show only objects). */
+/**
+ * Assumed: an update feed item is `{ id, updatedAt }` (the samples of the three "List IDs of
+ * products …" operations show only objects).
+ */
 const update = z.object({ id: z.string(), updatedAt: timestamp });
 
-/** The current supplier of a product (lines 482-486). */
+/** The current supplier of a product ("Get supplier engagement information", its response sample). */
 const engagement = z.object({ id: z.string(), name: z.string(), status: linkStatus });
 
-/** Assumed: a FLAG or PDS part is `{ landUseChange, landManagement, total }` (lines 652-657 show only objects). */
+/**
+ * Assumed: a FLAG or PDS part is `{ landUseChange, landManagement, total }` (the sample of "Get
+ * FLAG emissions breakdown of a specific product" shows only objects).
+ */
 const landSplit = z.object({ landUseChange: decimal, landManagement: decimal, total: decimal });
 
-/** A FLAG footprint or baseline (lines 649-663). */
+/** A FLAG footprint or baseline (the response sample of "Get FLAG emissions breakdown of a specific product"). */
 const footprint = z.object({
   calculationMethod: z.string(),
   embeddedFossilCarbon: decimal,
@@ -123,10 +133,16 @@ const footprint = z.object({
   updatedAt: timestamp,
 });
 
-/** Assumed: a batch answer item is a footprint with its product's id as `productId` (lines 523-526 show only objects). */
+/**
+ * Assumed: a batch answer item is a footprint with its product's id as `productId` (the sample of
+ * "Get FLAG emissions breakdown of many products" shows only objects).
+ */
 const batchFootprint = footprint.extend({ productId: z.string() });
 
-/** Assumed: a period is the input's fields (lines 755-765) with its `id`; dates stay `YYYY-MM-DD` strings. */
+/**
+ * Assumed: a period is the input's fields ("Set supplier periods for a product") with its `id`;
+ * dates stay `YYYY-MM-DD` strings.
+ */
 const period = z.object({
   id: z.string(),
   supplierId: z.string(),
@@ -134,10 +150,16 @@ const period = z.object({
   validTo: nullable(z.iso.date()),
 });
 
-/** Assumed: a contact is `{ name?, email }` (retailerapi.SupplierContact, line 932, lists no fields). */
+/**
+ * Assumed: a contact is `{ name?, email }` (retailerapi.SupplierContact, in "Update an existing
+ * supplier", lists no fields).
+ */
 const contact = z.object({ name: nullable(z.string()), email: z.string() });
 
-/** A product supplier (lines 904-914); status `created | invited | connected` is assumed beyond the sample's `created`. */
+/**
+ * A product supplier (the response sample of "Get a specific supplier"); status `created | invited
+ * | connected` is assumed beyond the sample's `created`.
+ */
 const supplier = z.object({
   id: z.string(),
   groupId: z.string(),
@@ -149,13 +171,16 @@ const supplier = z.object({
   updatedAt: timestamp,
 });
 
-/** Assumed: a linked product is `{ id, name, status }`, like the engagement of lines 482-486. */
+/**
+ * Assumed: a linked product is `{ id, name, status }`, like the engagement of "Get supplier
+ * engagement information".
+ */
 const linkedProduct = z.object({ id: z.string(), name: z.string(), status: linkStatus });
 
-/** The invite answer (lines 82-84); the layer does not read its `status`. */
+/** The invite answer ("Products and supplier invite", its response sample); the layer does not read its `status`. */
 const inviteAnswer = z.object({ status: nullable(z.string()) });
 
-/** The OAuth2 password grant answer (RFC 6749 section 5.1; the document names only the grant, line 9). */
+/** The OAuth2 password grant answer (RFC 6749 section 5.1; the document's introduction names only the grant). */
 export const tokenAnswer = z.object({
   access_token: z.string().min(1),
   expires_in: integer,
@@ -165,24 +190,27 @@ export const tokenAnswer = z.object({
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH';
 
 /**
- * The response schema of every route of CARBONCLOUD_ROUTES, by method (document lines beside
- * each). DELETE answers are not read (line 291: `{ }`).
+ * The response schema of every route of CARBONCLOUD_ROUTES, by method (the document's operations
+ * beside each). DELETE answers are not read ("Delete a resold product" answers `{ }`).
  */
 export const CARBONCLOUD_SCHEMAS = {
-  groups: { GET: z.array(group) }, // line 24
-  resoldProducts: { GET: z.array(product), POST: product }, // lines 88, 120
-  resoldProduct: { GET: product, PUT: product }, // lines 293, 338
-  resoldProductUpdates: { GET: z.array(update) }, // line 239
-  currentSupplier: { GET: engagement }, // line 463; 204 when there is none
-  supplierPeriods: { GET: z.array(period), PUT: z.array(period) }, // lines 700, 722
-  footprints: { POST: z.array(batchFootprint) }, // line 490
-  footprintUpdates: { GET: z.array(update) }, // line 528
-  footprintBaselines: { POST: z.array(batchFootprint) }, // line 594
-  footprintBaselineUpdates: { GET: z.array(update) }, // line 561
-  suppliers: { GET: z.array(supplier), POST: supplier }, // lines 789, 816
-  supplier: { GET: supplier, PATCH: supplier }, // lines 887, 916
-  linkedProducts: { GET: z.array(linkedProduct) }, // line 967
-  invites: { POST: inviteAnswer }, // line 43
+  groups: { GET: z.array(group) }, // "List available groups"
+  resoldProducts: { GET: z.array(product), POST: product }, // "List resold products", "Create a new resold product"
+  resoldProduct: { GET: product, PUT: product }, // "Get a resold product", "Update a resold product"
+  // "List IDs of products that have updated information"
+  resoldProductUpdates: { GET: z.array(update) },
+  currentSupplier: { GET: engagement }, // "Get supplier engagement information"; 204 when there is none
+  // "Get product suppliers", "Set supplier periods for a product"
+  supplierPeriods: { GET: z.array(period), PUT: z.array(period) },
+  footprints: { POST: z.array(batchFootprint) }, // "Get FLAG emissions breakdown of many products"
+  footprintUpdates: { GET: z.array(update) }, // "List IDs of products that have updated footprint information"
+  footprintBaselines: { POST: z.array(batchFootprint) }, // "Get FLAG emissions baselines of many products"
+  // "List IDs of products with updated footprint baseline information"
+  footprintBaselineUpdates: { GET: z.array(update) },
+  suppliers: { GET: z.array(supplier), POST: supplier }, // "List suppliers", "Create a new supplier"
+  supplier: { GET: supplier, PATCH: supplier }, // "Get a specific supplier", "Update an existing supplier"
+  linkedProducts: { GET: z.array(linkedProduct) }, // "List linked products for supplier"
+  invites: { POST: inviteAnswer }, // "Products and supplier invite"
 } as const satisfies { [K in keyof typeof CARBONCLOUD_ROUTES]: Partial<Record<Method, z.ZodType>> };
 
 export type CarbonCloudRoute = keyof typeof CARBONCLOUD_ROUTES;
@@ -220,9 +248,10 @@ const optionalText = z
 const optionalNumber = jsonNumber.nullish().transform((v) => v ?? undefined);
 
 /**
- * The writable fields of a resold product (create body lines 129-174, update body lines
- * 354-399; create adds `groupId`). Numbers go out as JSON numbers (samples at lines 183-200).
- * A field without a value is left out: PUT replaces the product with the body (line 340).
+ * The writable fields of a resold product (the bodies of "Create a new resold product" and
+ * "Update a resold product"; create adds `groupId`). Numbers go out as JSON numbers (the create
+ * request sample). A field without a value is left out: PUT replaces the product with the body
+ * ("Replace all fields on resold product").
  */
 export const productBody = z.object({
   alcoholPercentage: optionalNumber,
@@ -247,7 +276,10 @@ export const productBody = z.object({
 });
 export type CarbonCloudProductBody = z.output<typeof productBody>;
 
-/** PUT /resold-products/{id}/suppliers (lines 752-776): `{ suppliers: [{ id?, supplierId, validFrom?, validTo? }] }`. */
+/**
+ * PUT /resold-products/{id}/suppliers ("Set supplier periods for a product"):
+ * `{ suppliers: [{ id?, supplierId, validFrom?, validTo? }] }`.
+ */
 export const supplierPeriodsBody = z.object({
   suppliers: z.array(
     z.object({ id: optionalText, supplierId: z.string(), validFrom: optionalText, validTo: optionalText }),
@@ -256,7 +288,7 @@ export const supplierPeriodsBody = z.object({
 
 const contactBody = z.object({ email: z.string(), name: optionalText });
 
-/** POST /suppliers (lines 823-847). */
+/** POST /suppliers ("Create a new supplier"). */
 export const createSupplierBody = z.object({
   groupId: z.string(),
   name: z.string(),
@@ -264,14 +296,20 @@ export const createSupplierBody = z.object({
   contacts: z.array(contactBody),
 });
 
-/** PATCH /suppliers/{id} (lines 930-949): only the fields given; `customId: null` clears it (assumed). */
+/**
+ * PATCH /suppliers/{id} ("Update an existing supplier"): only the fields given; `customId: null`
+ * clears it (assumed).
+ */
 export const updateSupplierBody = z.object({
   name: z.string().optional(),
   customId: z.string().nullable().optional(),
   contacts: z.array(contactBody).optional(),
 });
 
-/** POST /invites (lines 58-76); assumed: a product is `{ id }` (retailerapi.InviteProduct lists no fields). */
+/**
+ * POST /invites ("Products and supplier invite"); assumed: a product is `{ id }`
+ * (retailerapi.InviteProduct lists no fields).
+ */
 export const inviteBody = z.object({ products: z.array(z.object({ id: z.string() })), supplierId: z.string() });
 
 /**

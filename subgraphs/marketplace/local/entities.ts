@@ -1,6 +1,7 @@
 // Marketplace tables. Money is stored in minor units and mass in grams, as integers: exact in
 // SQLite and PostgreSQL alike, and safe for conditional `quantity >= ?` updates.
 import { defineEntity, p } from '@mikro-orm/core';
+import type { Role } from '../../../lib/auth.ts';
 
 export const UserSchema = defineEntity({
   name: 'User',
@@ -9,7 +10,7 @@ export const UserSchema = defineEntity({
     id: p.string().primary(),
     email: p.string().unique(),
     name: p.string().nullable(),
-    role: p.string().$type<'USER' | 'ADMIN'>(),
+    role: p.string().$type<Role>(),
     createdAt: p.datetime(),
   },
 });

@@ -2,7 +2,7 @@
 // fake of the offset-orders API all call `allocateOffsets`, so a quote shows exactly what the
 // order would buy. All arithmetic is on integers: grams and currency minor units.
 import { createHash } from 'node:crypto';
-import { DomainError, ValidationErrors, type UserError } from '../../../lib/errors.ts';
+import { DomainError, ValidationErrors, inputError, type UserError } from '../../../lib/errors.ts';
 import { Decimal, dec, fromMinor, minorUnits, toMinor, type MassUnit } from '../../../lib/decimal.ts';
 import { massLimitError, moneyLimitError } from '../../../lib/limits.ts';
 import { isCurrencyCode } from '../../../lib/scalars.ts';
@@ -208,7 +208,7 @@ export function estimateRequest(input: { estimateId: string; currency?: string |
   const errors: UserError[] = [];
   const currency = checkCurrency(input.currency, 'input.currency', errors);
   if (!input.estimateId.trim())
-    errors.push({ field: ['input', 'estimateId'], message: 'An emission estimate id is required', code: 'REQUIRED' });
+    errors.push(inputError('estimateId', 'REQUIRED', 'An emission estimate id is required'));
   if (errors.length) throw new ValidationErrors(errors);
   return { kind: 'ESTIMATE', estimateId: input.estimateId.trim(), currency };
 }

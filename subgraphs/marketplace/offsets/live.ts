@@ -3,10 +3,15 @@
 // product offset run) publishes a message on OFFSET_ORDERS_TOPIC where it happens; each stream
 // then reads its order again, with a fresh context of its caller (the same access rules as a
 // query), and sends an event when its step changed. Messages name nothing: the stream decides.
+// Upstream mode: an order that changes at Lune itself (paid, retiring, complete with its
+// certificate, cancelled) is seen by watching what each stream follows while it is open
+// (lib/upstream-watch.ts), which publishes the same message when the stream's step would change.
+import { createHash } from 'node:crypto';
 import { maySee } from '../../../lib/access.ts';
 import { requireViewer } from '../../../lib/auth.ts';
 import { badInput, notFound } from '../../../lib/errors.ts';
 import { followTopics, subscriptionField, topicEvents } from '../../../lib/subscriptions.ts';
+import { heldWhileListening } from '../../../lib/upstream-watch.ts';
 import type { OffsetOrderStep, SubscriptionResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import type { OffsetProductRun } from './flow/entities.ts';
@@ -97,6 +102,9 @@ async function readRun(ctx: Context, idempotencyKey: string): Promise<OffsetOrde
   return step;
 }
 
+/** What a watch's message says of the watch: a digest of its key. */
+const watchTag = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 16);
+
 /**
  * The events of one stream: the current step at once, then each change of step, until a final
  * one. Listens before the first read, so nothing that happens in between is missed; a first read
@@ -104,13 +112,34 @@ async function readRun(ctx: Context, idempotencyKey: string): Promise<OffsetOrde
  */
 function progress(
   ctx: Context,
+  watchKey: string,
   read: () => Promise<OffsetOrderProgressEvent>,
 ): Promise<AsyncGenerator<OffsetOrderProgressEvent>> {
-  return followTopics(topicEvents(ctx.live, [OFFSET_ORDERS_TOPIC]), read, async function* (first, changes) {
+  const watched = heldWhileListening(topicEvents(ctx.live, [OFFSET_ORDERS_TOPIC]));
+  // A change a watch saw names the watch by a digest of its key (no ids, no keys in the message):
+  // other streams, which have watches of their own, need not read again for it.
+  const tag = watchTag(watchKey);
+  const start = async () => {
+    // Upstream mode: the watch reads what this stream reads, with this caller's context, before the
+    // stream's own first read (so a change in between is not missed); it is released with the stream.
+    if (ctx.upstreamWatch)
+      watched.hold(
+        await ctx.upstreamWatch.watch(OFFSET_ORDERS_TOPIC, watchKey, {
+          read: async () => {
+            const { step, detail, order } = await read();
+            return { step: [step, detail, order?.id ?? null, order?.status ?? null] };
+          },
+          message: () => ({ watch: tag }),
+        }),
+      );
+    return read();
+  };
+  return followTopics(watched.changes, start, async function* (first, changes) {
     let last = first;
     yield last;
     if (last.final) return;
-    for await (const _change of changes) {
+    for await (const change of changes) {
+      if (typeof change.watch === 'string' && change.watch !== tag) continue;
       const next = await read();
       if (next.step === last.step && next.detail === last.detail && next.order?.id === last.order?.id) continue;
       last = next;
@@ -128,7 +157,10 @@ export const offsetOrderSubscriptions: SubscriptionResolvers<Context> = {
       if ((id == null) === (idempotencyKey == null))
         throw badInput('Give exactly one of id and idempotencyKey', id == null ? 'idempotencyKey' : 'id');
       const lookup: Lookup = id != null ? { id } : { idempotencyKey: idempotencyKey! };
-      return progress(ctx, async () => {
+      // By id, every caller who may see the order sees the same order: one watch for all of them.
+      // A key is the buyer's own: the watch is the buyer's.
+      const watchKey = id != null ? `order:${id}` : `key:${ctx.auth.viewer!.id}:${idempotencyKey!}`;
+      return progress(ctx, watchKey, async () => {
         const found = await readOrder(ctx, lookup);
         // By id the order exists already: one the caller may not see (or no longer sees) is NOT_FOUND.
         if ('id' in lookup && !found.order) throw notFound('Offset order', lookup.id);
@@ -138,6 +170,6 @@ export const offsetOrderSubscriptions: SubscriptionResolvers<Context> = {
   ) as unknown as SubscriptionResolvers<Context>['offsetOrderProgress'],
   offsetResoldProductProgress: subscriptionField((args: { idempotencyKey: string }, ctx: Context) => {
     requireViewer(ctx);
-    return progress(ctx, () => readRun(ctx, args.idempotencyKey));
+    return progress(ctx, `run:${ctx.auth.viewer!.id}:${args.idempotencyKey}`, () => readRun(ctx, args.idempotencyKey));
   }) as unknown as SubscriptionResolvers<Context>['offsetResoldProductProgress'],
 };

@@ -20,7 +20,8 @@ import { createLuneApi } from './upstream/client.ts';
 import { OffsetOrderJournal } from './upstream/journal.ts';
 import { LuneAccountCurrency } from './upstream/account.ts';
 import { UpstreamOffsetOrderSource, startOutcomeResolver, type LuneOffsets } from './upstream/source.ts';
-import { serviceOutboxOf } from '../outbox/service-outbox.ts';
+import type { ServiceOutboxPort } from '../outbox/port.ts';
+import { serviceEndpoint } from '../../../lib/service-call.ts';
 import { offsetOrderRule } from '../policy.ts';
 
 export function createOffsetOrderLoaders(source: OffsetOrderSource, flow: OffsetProductFlow) {
@@ -76,17 +77,15 @@ function productFlow(
   db: Database,
   log: Logger,
   offsetsFor: (viewer: Viewer) => OffsetOrderSource,
+  outbox: ServiceOutboxPort,
   paymentQueued: () => void,
   stepped?: () => void,
 ) {
   const flow = new OffsetProductFlow({
     db,
-    footprints: {
-      url: config.urlOf('footprints'),
-      serviceToken: config.serviceToken,
-      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-    },
+    footprints: serviceEndpoint(config, 'footprints'),
     offsetsFor,
+    outbox,
     paymentQueued,
     crashAfter: crashAfter(log),
     log,
@@ -127,16 +126,14 @@ export async function localOffsetOrders(
   config: Config,
   db: Database,
   log: Logger,
+  outbox: ServiceOutboxPort,
   orderPlaced: () => void,
   changed?: () => void,
 ): Promise<OffsetOrdersModule> {
   if (config.SEED_DEMO_DATA && (await seedOffsetOrders(db.fork()))) log.info('seeded demo offset inventory');
-  const registryEndpoint = {
-    url: config.urlOf('registry'),
-    serviceToken: config.serviceToken,
-    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-  };
+  const registryEndpoint = serviceEndpoint(config, 'registry');
   const registry: OffsetRegistryLink = {
+    outbox,
     orderPlaced,
     async retirementsOf(offsetOrderId, poolRetirementIds) {
       const retirements = await registryRetirementsOf(registryEndpoint, offsetOrderId, poolRetirementIds);
@@ -146,7 +143,7 @@ export async function localOffsetOrders(
   };
   const sourceOf = (viewer: Viewer | null) =>
     new LocalOffsetOrderSource(db.fork(), viewer, registry, BigInt(config.OFFSET_MINIMUM_ORDER_GRAMS));
-  const { flow, resumer } = productFlow(config, db, log, sourceOf, orderPlaced, changed);
+  const { flow, resumer } = productFlow(config, db, log, sourceOf, outbox, orderPlaced, changed);
   return assemble(
     config,
     (base) => sourceOf(base.auth.viewer),
@@ -157,12 +154,14 @@ export async function localOffsetOrders(
 
 /**
  * Offset orders through Lune's API (OFFSET_ORDERS_BASE_URL, OFFSET_ORDERS_API_KEY), with the
- * journal of the orders placed through the marketplace in its database.
+ * journal of the orders placed through the marketplace in its database. The payments of product
+ * offsets leave through the service outbox in this mode too.
  */
 export function upstreamOffsetOrders(
   config: Config,
   db: Database,
   log: Logger,
+  outbox: ServiceOutboxPort,
   changed?: () => void,
 ): OffsetOrdersModule {
   const api = createLuneApi(config, log);
@@ -180,10 +179,7 @@ export function upstreamOffsetOrders(
     () => new OffsetOrderJournal(db.fork()),
     config.OFFSET_FLOW_RESUME_INTERVAL_MS,
   );
-  // The payments of product offsets leave through the service outbox in upstream mode too.
-  const outbox = serviceOutboxOf(config, db, log, changed);
-  outbox.start();
-  const { flow, resumer } = productFlow(config, db, log, sourceOf, () => outbox.kick(), changed);
+  const { flow, resumer } = productFlow(config, db, log, sourceOf, outbox, () => outbox.kick(), changed);
   const module = assemble(
     config,
     (base) => sourceOf(base.auth.viewer),
@@ -191,7 +187,6 @@ export function upstreamOffsetOrders(
     async () => {
       await resolver.stop();
       await resumer.stop();
-      await outbox.stop();
       await api.close();
     },
   );

@@ -1,6 +1,6 @@
 // Offset orders: arguments -> offset source (through per-request loaders) -> GraphQL shape.
 import { GraphQLError } from 'graphql';
-import { requireViewer } from '../../../lib/auth.ts';
+import { isAdmin, requireViewer } from '../../../lib/auth.ts';
 import { pageArgs, wantsTotalCount } from '../../../lib/connection.ts';
 import { DomainError, ErrorCode, apiError, forbidden, mutationPayload } from '../../../lib/errors.ts';
 import { upstreamToGraphQLError } from '../../../lib/http-client.ts';
@@ -49,7 +49,7 @@ export const offsetOrderQueries: QueryResolvers<Context> = {
   offsetOrderByIdempotencyKey: async (_root, { idempotencyKey, ownerId }, ctx) => {
     const viewer = requireViewer(ctx);
     const owner = ownerId ?? viewer.id;
-    if (owner !== viewer.id && viewer.role !== 'ADMIN')
+    if (owner !== viewer.id && !isAdmin(viewer))
       throw forbidden("Only an admin may look up another buyer's offset orders");
     return ctx.offsets.offsetOrderByIdempotencyKey(owner, idempotencyKey);
   },

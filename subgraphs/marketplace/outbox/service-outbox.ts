@@ -12,7 +12,7 @@ import type { Config } from '../../../lib/config.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import { ServiceOutbox } from './entities.ts';
 import { AS_SERVICE, callService, type ServiceEndpoint } from '../../../lib/service-call.ts';
-import type { OffsetRetirementRequest, PaymentRecord } from './service-messages.ts';
+import type { ServiceCallOutcome, ServiceMutation, ServiceMutationInputs, ServiceOutboxPort } from './port.ts';
 
 type Target = ServiceOutbox['target'];
 
@@ -25,13 +25,6 @@ interface MutationSpec {
   /** A refusal (user error) of this kind is an operator alert: logged at error level under this event name. */
   refusalAlert?: string;
 }
-
-/** The service mutations the marketplace calls, and the input each takes. */
-export interface ServiceMutationInputs {
-  recordPaymentTransaction: PaymentRecord;
-  retireCreditsForOffsetOrder: OffsetRetirementRequest;
-}
-export type ServiceMutation = keyof ServiceMutationInputs;
 
 const MUTATIONS: Record<ServiceMutation, MutationSpec> = {
   // A record payments finds invalid (e.g. an amount beyond its limit) stays invalid.
@@ -157,7 +150,7 @@ export function serviceOutboxOf(
   });
 }
 
-export class ServiceOutboxDispatcher {
+export class ServiceOutboxDispatcher implements ServiceOutboxPort {
   private readonly db: Database;
   private readonly opts: OutboxOptions;
   private readonly lanes: Map<Target, DeliveryLane>;
@@ -174,6 +167,33 @@ export class ServiceOutboxDispatcher {
     this.timer = setInterval(() => this.kick(), this.opts.intervalMs);
     this.timer.unref();
     this.kick();
+  }
+
+  readonly enqueue = enqueueServiceCall;
+
+  async outcomes(
+    em: EntityManager,
+    mutation: ServiceMutation,
+    keys: readonly string[],
+  ): Promise<Map<string, ServiceCallOutcome>> {
+    if (keys.length === 0) return new Map();
+    const rows = await em.find(ServiceOutbox, { dedupeKey: { $in: keys.map((key) => dedupeKeyOf(mutation, key)) } });
+    const byDedupeKey = new Map(rows.map((row) => [row.dedupeKey, row]));
+    const outcomes = new Map<string, ServiceCallOutcome>();
+    for (const key of keys) {
+      const row = byDedupeKey.get(dedupeKeyOf(mutation, key));
+      if (!row) continue;
+      const refusal = row.status === 'REJECTED' ? (row.lastError ?? 'rejected') : refusalOf(row);
+      outcomes.set(key, { status: row.status, refusal });
+    }
+    return outcomes;
+  }
+
+  async refusedInputs<M extends ServiceMutation>(em: EntityManager, mutation: M): Promise<ServiceMutationInputs[M][]> {
+    const pending = await em.find(ServiceOutbox, { mutation, status: 'PENDING', attempts: { $gt: 0 } });
+    return pending
+      .filter((row) => refusalOf(row) !== null)
+      .map((row) => JSON.parse(row.payload) as ServiceMutationInputs[M]);
   }
 
   /** Delivers due messages now (after a transaction that wrote some commits); each lane runs one pass after another. */

@@ -1,9 +1,9 @@
 // CO2Trust core services client. The route table below is the one place that knows the
-// upstream's paths; the seed documents the paths and parameters but not the response bodies,
-// so the bodies follow the REST conventions of the API (snake_case JSON, page/size/order
-// pagination answered as { items, total, page, size, pages }).
+// upstream's paths; the CO2Trust API document gives the paths and parameters but not the
+// response bodies, so the bodies follow the REST conventions of the API (snake_case JSON,
+// page/size/order pagination answered as { items, total, page, size, pages }).
 //
-// Choices where the seed is silent (each is the REST-conventional one):
+// Choices where the document is silent (each is the REST-conventional one):
 // - Entity references resolve through the documented GET /{resource}/{id} routes, one call per
 //   distinct id per request (no list endpoint documents an id filter).
 // - Amounts and quantities travel as JSON numbers in request bodies and are read as JSON numbers
@@ -178,30 +178,31 @@ const mailingListEntrySchema = z.object({ id, email: z.string(), created_at: cre
 /** `{ items, total, … }` of a page/size/order list; `page`, `size` and `pages` are not needed. */
 const page = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), total: integer });
 
-/** The response schema of every core-services route (seed 000 line numbers beside each). */
+/** The response schema of every core-services route (the CO2Trust API document's section beside each). */
 export const CO2TRUST_SCHEMAS = {
-  authenticate: z.object({ access_token: z.string().min(1), user: userSchema }), // POST /users/auth, line 13
-  products: page(productSchema), // line 22
-  product: productSchema, // line 33
-  productOptions: z.array(optionSchema), // line 231
-  suppliers: page(supplierSchema), // line 110
-  supplier: supplierSchema, // line 121
-  supplierOptions: z.array(optionSchema), // line 127
-  traders: page(traderSchema), // line 135
-  trader: traderSchema, // line 144
-  impactPartners: page(impactPartnerSchema), // line 152
-  impactPartner: impactPartnerSchema, // line 159
-  orders: page(orderSchema), // lines 41, 65, 71
-  order: orderSchema, // GET line 52, POST /orders line 58, POST /bundle-orders line 176
-  nfts: page(nftSchema), // lines 79, 86, 93
-  nft: nftSchema, // line 102
-  bundleOrders: page(bundleOrderSchema), // line 167
-  bundleOrder: bundleOrderSchema, // line 183
-  productOrders: page(productOrderSchema), // line 191
-  productOrder: productOrderSchema, // line 198
-  sync: z.object({ order: orderSchema, changed: z.boolean() }), // POST /sync/{order_hash}, line 206
-  mailingList: page(mailingListEntrySchema), // line 240
-  mailingListEntry: mailingListEntrySchema, // POST line 247
+  // POST /users/auth, "Authenticate User"
+  authenticate: z.object({ access_token: z.string().min(1), user: userSchema }),
+  products: page(productSchema), // "List Products"
+  product: productSchema, // "Get Product"
+  productOptions: z.array(optionSchema), // "Get Dropdown Products"
+  suppliers: page(supplierSchema), // "List Suppliers"
+  supplier: supplierSchema, // "Get Supplier"
+  supplierOptions: z.array(optionSchema), // "Get Supplier IDs"
+  traders: page(traderSchema), // "List Traders"
+  trader: traderSchema, // "Get Trader"
+  impactPartners: page(impactPartnerSchema), // "List Impact Partners"
+  impactPartner: impactPartnerSchema, // "Get Impact Partner"
+  orders: page(orderSchema), // "List Orders", "Get User Orders", "Get User Purchased Orders"
+  order: orderSchema, // "Get Order", "Create Order", "Create Bundle Order"
+  nfts: page(nftSchema), // "List NFTs", "List Mintable NFTs", "Get User NFTs"
+  nft: nftSchema, // "Get NFT"
+  bundleOrders: page(bundleOrderSchema), // "List Bundle Orders"
+  bundleOrder: bundleOrderSchema, // "Get Bundle Order"
+  productOrders: page(productOrderSchema), // "List Product Orders"
+  productOrder: productOrderSchema, // "Get Product Order"
+  sync: z.object({ order: orderSchema, changed: z.boolean() }), // POST /sync/{order_hash}, "Sync Order"
+  mailingList: page(mailingListEntrySchema), // "List Mailing List Entries"
+  mailingListEntry: mailingListEntrySchema, // POST, "Add to Mailing List"
 } as const;
 
 export type Parsed<K extends keyof typeof CO2TRUST_SCHEMAS> = z.output<(typeof CO2TRUST_SCHEMAS)[K]>;

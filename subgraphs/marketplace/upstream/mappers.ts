@@ -1,4 +1,5 @@
 // CO2Trust JSON to the marketplace's domain records, and back (request bodies and the fake).
+import { isAdmin } from '../../../lib/auth.ts';
 import type { Decimal } from '../../../lib/decimal.ts';
 import { jsonNumber } from '../../../lib/upstream-contract.ts';
 import type {
@@ -141,7 +142,7 @@ export const toCo2Trust = {
     id: u.id,
     email: u.email,
     name: u.name,
-    role: u.role === 'ADMIN' ? 'admin' : 'user',
+    role: isAdmin(u) ? 'admin' : 'user',
     created_at: u.createdAt.toISOString(),
   }),
   supplier: (s: SupplierRecord): Co2TrustSupplier => ({

@@ -1,5 +1,5 @@
 import { inScope, type CallerScope } from '../../../lib/access.ts';
-import { upstreamBearer } from '../../../lib/auth.ts';
+import { isAdmin, upstreamBearer } from '../../../lib/auth.ts';
 import type { NftRecord } from '../source.ts';
 import { mapConcurrent } from '../../../lib/batch.ts';
 import { offsetConnection, offsetPage, windowFromPages } from '../../../lib/connection.ts';
@@ -553,8 +553,8 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   // ---- purchases ---------------------------------------------------------------------------
-  // The document defines no idempotency for POST /orders or /bundle-orders (seed 000, "Create
-  // Order", "Create Bundle Order"): no idempotency header is sent; the journal keeps the buyer's
+  // The document defines no idempotency for POST /orders or /bundle-orders (CO2Trust API
+  // document, "Create Order", "Create Bundle Order"): no idempotency header is sent; the journal keeps the buyer's
   // key (one key space for both, as in local mode), sends each order once, and settles a lost
   // answer from GET /orders/user.
 
@@ -644,7 +644,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
           // journal's settle time it is sent again, which changes nothing the first did not.
           find: async (args) => {
             const row = (await this.findCreated(
-              this.caller.actor?.role === 'ADMIN' ? R.orders : R.userOrders,
+              isAdmin(this.caller.actor) ? R.orders : R.userOrders,
               'orders',
               {},
               { order_hash: orderHash },
@@ -662,7 +662,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   }
 
   // ---- catalogue administration ------------------------------------------------------------
-  // POST /upsert/{model} creates (seed 000, "Create Model"; no idempotency defined): one send per
+  // POST /upsert/{model} creates (CO2Trust API document, "Create Model"; no idempotency defined): one send per
   // request through the journal, a lost answer settled from the model's documented list. PUT
   // /upsert/{model}/{model_id} is idempotent as every PUT (it sets the fields sent), so it is retried.
 
@@ -743,7 +743,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
   // ---- mailing list ------------------------------------------------------------------------
 
   /**
-   * POST /mailing-list (seed 000, "Add to Mailing List"; no idempotency defined) is sent once per
+   * POST /mailing-list (CO2Trust API document, "Add to Mailing List"; no idempotency defined) is sent once per
    * address within the journal's window. Only an admin may read the list (GET /mailing-list), so
    * only an admin's retry settles a lost answer; anyone else's stays UPSTREAM_OUTCOME_UNKNOWN.
    */
@@ -762,7 +762,7 @@ export class UpstreamMarketplaceSource implements MarketplaceSource {
         idOf: looseId,
         echo: (id) => (id ? { id, email, createdAt: new Date() } : null),
         find: async (args) => {
-          if (this.caller.actor?.role !== 'ADMIN') throw new Error('only an admin may read the mailing list');
+          if (!isAdmin(this.caller.actor)) throw new Error('only an admin may read the mailing list');
           return this.findCreated(R.mailingList, 'mailingList', {}, { email }, args, false);
         },
       }),

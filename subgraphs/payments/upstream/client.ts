@@ -1,5 +1,5 @@
 // CO2Trust payment services client. The route table below is the one place that knows the
-// upstream's paths. The seed documents paths, auth and the page/size/order and
+// upstream's paths. The CO2Trust API document gives paths, auth and the page/size/order and
 // payment_transaction_type(_id) parameters but no bodies; the choices made where it is silent:
 // - bodies are snake_case JSON, lists `{ items, total, page, size, pages }` as in the core
 //   services; amounts are read as JSON numbers or decimal strings and sent as JSON numbers;
@@ -34,7 +34,7 @@ export const PAYMENTS_ROUTES = {
 } as const;
 
 /**
- * Response schemas per route (parsed once in the source, at the client boundary). The seed gives
+ * Response schemas per route (parsed once in the source, at the client boundary). The document gives
  * no bodies: the field names are the assumptions listed above; amounts are accepted as JSON
  * numbers or decimal strings, fields the GraphQL types do not need are ignored.
  */
@@ -83,21 +83,24 @@ const transferSchema = z.object({
 });
 
 export const PAYMENTS_SCHEMAS = {
-  /** GET /payment-transactions (line 278), /payment-transactions/user (line 288). */
+  /**
+   * GET /payment-transactions ("List Payment Transactions"), /payment-transactions/user ("Get User
+   * Payment Transactions").
+   */
   transactions: page(transactionSchema),
-  /** GET /bank-accounts (line 297). */
+  /** GET /bank-accounts ("List Bank Accounts"). */
   bankAccounts: page(bankAccountSchema),
-  /** POST /bank-accounts (line 304). */
+  /** POST /bank-accounts ("Create Bank Account"). */
   bankAccount: bankAccountSchema,
-  /** GET /transfers (line 313). */
+  /** GET /transfers ("List Transfers"). */
   transfers: page(transferSchema),
-  /** POST /transfers (line 320). */
+  /** POST /transfers ("Create Transfer"). */
   transfer: transferSchema,
-  /** GET /payment-stats (seed line 258): "all payment statistics including global and quarterly stats". */
+  /** GET /payment-stats ("Get All Stats"): "all payment statistics including global and quarterly stats". */
   stats: z.object({ global: globalStatsSchema, quarterly: quarterlyStatsSchema }),
-  /** GET /payment-stats/global (seed line 264). */
+  /** GET /payment-stats/global ("Get Global Stats"). */
   globalStats: globalStatsSchema,
-  /** GET /payment-stats/quarterly (seed line 270). */
+  /** GET /payment-stats/quarterly ("Get Quarterly Stats"). */
   quarterlyStats: quarterlyStatsSchema,
 };
 export type ParsedGlobalStats = z.output<typeof globalStatsSchema>;

@@ -515,7 +515,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
   };
 
   /**
-   * The document defines no idempotency for POST /transfers (seed 000, "Create Transfer"): the
+   * The document defines no idempotency for POST /transfers (CO2Trust API document, "Create Transfer"): the
    * journal keeps the caller's key, the transfer is sent once, and a lost answer is settled from
    * GET /transfers when the caller retries with the key.
    */
@@ -561,7 +561,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
   }
 
   /**
-   * The document has no route to record a payment (seed 000, "Payment Transactions" lists only
+   * The document has no route to record a payment (CO2Trust API document, "Payment Transactions" lists only
    * reads): the layer records it in its own payments table, once per external reference, and the
    * payment lists show it beside the upstream's.
    */

@@ -1,9 +1,10 @@
 // Clients of the two registry upstreams. The route tables below are the one place that knows
 // their paths and body shapes.
 //
-// ICR (../shared/seeds/001_e64f4de24ea2d133.txt, "the document"): exactly the six operations the
-// document describes, each with the document's line; nothing else is called or sent. Every
-// request carries `x-icr-api-version` (ICR_API_VERSION, default 2023-06-16, document line 17-21).
+// ICR (the ICR organization inventory API document, "the document"): exactly the six operations
+// the document describes, each with the document's section; nothing else is called or sent. Every
+// request carries `x-icr-api-version` (ICR_API_VERSION, default 2023-06-16, the document's "Header
+// parameters").
 // Answers are parsed by the zod schemas of `icr-schemas.ts`. Where the document is silent:
 // - Credentials: the document names none. With ICR_API_TOKEN set, requests carry
 //   `Authorization: Bearer <ICR_API_TOKEN>` (the platform's credential); without it, none.
@@ -16,11 +17,11 @@
 //   the history of retirements are not in the document: the layer keeps them itself
 //   (../access.ts, ../journal/).
 //
-// CO2Trust Puro integration (/puro/* of ../shared/seeds/000_7aa04813252c030c.txt): public,
+// CO2Trust Puro integration (/puro/* of the CO2Trust API document, "Puro Integration"): public,
 // `page` (1-based) and `size`, answered like every CO2Trust list: `{ items, total, page, size,
-// pages }`. Inventory filters are the seed's (`credit_type_code`, `country_code`,
+// pages }`. Inventory filters are the document's (`credit_type_code`, `country_code`,
 // `production_facility_id`, `issuance_id`, `vintage`); `order_by` is the snake_case field, with
-// a leading `-` for descending. Assumed beyond the seed: `/puro/retirement` also filters by
+// a leading `-` for descending. Assumed beyond the document: `/puro/retirement` also filters by
 // `offset_order_id` (repeatable), and credit types answer a plain JSON array.
 import { z } from 'zod';
 import type { Config } from '../../../lib/config.ts';
@@ -31,19 +32,22 @@ import { decimal, integer, nullable, timestamp } from '../../../lib/upstream-con
 
 const org = (id: string) => `/organizations/${encodeURIComponent(id)}`;
 
-/** The ICR operations, each at its line of the document (the example request line). */
+/** The ICR operations, each with its section of the document. */
 export const ICR_ROUTES = {
-  /** GET, document line 26; `?development=true` for the development inventory (line 12). */
+  /** GET, "Get organization inventory"; `?development=true` for the development inventory (its query parameter). */
   inventory: (id: string) => `${org(id)}/inventory`,
-  /** GET `?limit&page`, document line 87. */
+  /** GET `?limit&page`, "Get organization inventory requests". */
   requests: (id: string) => `${org(id)}/inventory/requests`,
-  /** GET, document line 157. */
+  /** GET, "Get organization inventory request". */
   request: (id: string, requestId: string) => `${org(id)}/inventory/requests/${encodeURIComponent(requestId)}`,
-  /** POST `{ creditId, amount, toOrganizationId?, toAddress?, retirementData? }`, document line 249. */
+  /**
+   * POST `{ creditId, amount, toOrganizationId?, toAddress?, retirementData? }`, "Transact with
+   * credits in inventory".
+   */
   action: (id: string, action: IcrAction) => `${org(id)}/inventory/action/${action}`,
-  /** POST, same body, document line 355. */
+  /** POST, same body, "Request movements of credits in inventory". */
   requestAction: (id: string, action: IcrAction) => `${org(id)}/inventory/requests/${action}`,
-  /** POST `{ state: "Accepted" | "Rejected" }`, answers `{ id }`, document line 430. */
+  /** POST `{ state: "Accepted" | "Rejected" }`, answers `{ id }`, "Review a credit action request". */
   review: (id: string, requestId: string) => `${org(id)}/inventory/request/${encodeURIComponent(requestId)}/review`,
 } as const;
 
@@ -65,7 +69,10 @@ export const PURO_ROUTES = {
 
 export type IcrAction = 'transfer' | 'retire' | 'transfer_retire' | 'cancel';
 
-/** The body of the action and request POSTs (document lines 220-243 and 255-265). */
+/**
+ * The body of the action and request POSTs (the "Body" of "Transact with credits in inventory" and
+ * of "Request movements of credits in inventory").
+ */
 export interface IcrActionBody {
   creditId: string;
   amount: number;
@@ -75,7 +82,7 @@ export interface IcrActionBody {
 }
 
 // ---- CO2Trust Puro wire contract (the assumptions listed at the top, in one place) ---------
-// The seed names the routes and their query parameters (lines 325-358) but no bodies: the
+// The document names the routes and their query parameters ("Puro Integration") but no bodies: the
 // bodies below are assumed, in the snake_case of every CO2Trust body. Each answer is parsed once
 // by PURO_SCHEMAS at the client boundary (./source.ts): numbers as JSON numbers or decimal
 // strings (as Decimal), optional fields absent or null, unknown fields ignored, a country code
@@ -89,7 +96,10 @@ const country = z
   .unknown()
   .transform((v) => (typeof v === 'string' && isCountryCode(v.toUpperCase()) ? v.toUpperCase() : null));
 
-/** An inventory item: the seed's filter fields (lines 335-340) plus its `id`, `quantity` (tonnes) and the facility's name. */
+/**
+ * An inventory item: the document's filter fields ("List Inventory") plus its `id`, `quantity`
+ * (tonnes) and the facility's name.
+ */
 const puroInventoryItem = z.object({
   id: z.string(),
   credit_type_code: z.string(),
@@ -102,7 +112,10 @@ const puroInventoryItem = z.object({
   serial_number_range: nullable(z.string()),
 });
 
-/** A retirement (line 348, "retirement transactions"): assumed fields, all but `id`, `quantity` and `retired_at` optional. */
+/**
+ * A retirement ("List Retirements": "retirement transactions"): assumed fields, all but `id`,
+ * `quantity` and `retired_at` optional.
+ */
 const puroRetirement = z.object({
   id: z.string(),
   quantity: decimal,
@@ -115,14 +128,15 @@ const puroRetirement = z.object({
   offset_order_id: nullable(z.string()),
 });
 
-/** A credit type (line 357): assumed `{ code, name, description? }`. */
+/** A credit type ("Get Credit Types"): assumed `{ code, name, description? }`. */
 const puroCreditType = z.object({ code: z.string(), name: z.string(), description: nullable(z.string()) });
 
-/** The response schema of every route of PURO_ROUTES (seed 000 lines beside each). */
+/** The response schema of every route of PURO_ROUTES (the CO2Trust API document's section beside each). */
 export const PURO_SCHEMAS = {
-  inventory: puroPage(puroInventoryItem), // GET /puro/inventory, line 331
-  retirements: puroPage(puroRetirement), // GET /puro/retirement, line 347
-  creditTypes: z.array(puroCreditType), // GET /puro/sales-channel-services/v1/credit-types, line 356 (assumed: a plain array)
+  inventory: puroPage(puroInventoryItem), // GET /puro/inventory, "List Inventory"
+  retirements: puroPage(puroRetirement), // GET /puro/retirement, "List Retirements"
+  // GET /puro/sales-channel-services/v1/credit-types, "Get Credit Types" (assumed: a plain array)
+  creditTypes: z.array(puroCreditType),
 } as const satisfies { [K in keyof typeof PURO_ROUTES]: z.ZodType };
 
 export type PuroParsed<K extends keyof typeof PURO_SCHEMAS> = z.output<(typeof PURO_SCHEMAS)[K]>;

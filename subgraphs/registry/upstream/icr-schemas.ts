@@ -1,5 +1,5 @@
-// What the ICR answers, as zod schemas read from ../shared/seeds/001_e64f4de24ea2d133.txt (the
-// response examples of each route; lines in client.ts `ICR_ROUTES`). Parsing is tolerant where
+// What the ICR answers, as zod schemas read from the ICR organization inventory API document (the
+// response examples of each route; sections in client.ts `ICR_ROUTES`). Parsing is tolerant where
 // tolerance is safe: numbers come as JSON numbers or decimal strings, an unknown enum value
 // becomes `UNKNOWN` (or null where the field is optional), optional fields may be missing or
 // null, unknown fields are ignored. A missing required value is an UPSTREAM_CONTRACT error that
@@ -47,7 +47,7 @@ export const icrProject = z.object({
   num: optionalText,
 });
 
-/** A credit of an organization's inventory (document lines 32-50). */
+/** A credit of an organization's inventory ("Get organization inventory", its response example). */
 export const icrCredit = z.object({
   organizationId: optionalText,
   id: text,
@@ -62,13 +62,16 @@ export const icrCredit = z.object({
   type: kind,
 });
 
-/** GET /organizations/{id}/inventory (document lines 30-53). */
+/** GET /organizations/{id}/inventory ("Get organization inventory"). */
 export const icrInventory = z.object({
   credits: z.array(icrCredit),
   organizationId: optionalText,
 });
 
-/** A credit request: the answer of the request reads, the action and the request POSTs (document lines 100-134). */
+/**
+ * A credit request: the answer of the request reads, the action and the request POSTs (the
+ * response example of "Get organization inventory requests").
+ */
 export const icrCreditRequest = z.object({
   action,
   type: kind,
@@ -93,7 +96,7 @@ export const icrCreditRequest = z.object({
   beneficiaryName: optionalText,
 });
 
-/** GET /organizations/{id}/inventory/requests (document lines 91-136). */
+/** GET /organizations/{id}/inventory/requests ("Get organization inventory requests"). */
 export const icrCreditRequestPage = z.object({
   pagination: z.object({
     total: integer.pipe(z.number().nonnegative()),
@@ -105,10 +108,10 @@ export const icrCreditRequestPage = z.object({
   creditRequests: z.array(icrCreditRequest),
 });
 
-/** POST /organizations/{id}/inventory/request/{requestId}/review (document lines 440-442). */
+/** POST /organizations/{id}/inventory/request/{requestId}/review ("Review a credit action request", its response). */
 export const icrReviewAnswer = z.object({ id: optionalText });
 
-/** The answer schema of every route of ICR_ROUTES (document lines in client.ts). */
+/** The answer schema of every route of ICR_ROUTES (document sections in client.ts). */
 export const ICR_SCHEMAS = {
   inventory: icrInventory,
   requests: icrCreditRequestPage,

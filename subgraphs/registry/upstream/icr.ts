@@ -64,7 +64,7 @@ export class IcrApi {
     }
   }
 
-  /** The organization's inventory (document line 26); null when the organization is unknown. */
+  /** The organization's inventory ("Get organization inventory"); null when the organization is unknown. */
   async inventory(organizationId: string, development: boolean): Promise<CarbonCreditRecord[] | null> {
     const body = await this.call(
       { path: ICR_ROUTES.inventory(organizationId), query: { development: development ? 'true' : undefined } },
@@ -76,7 +76,7 @@ export class IcrApi {
     );
   }
 
-  /** One page (zero-based) of the organization's credit requests (document line 87). */
+  /** One page (zero-based) of the organization's credit requests ("Get organization inventory requests"). */
   async requestsPage(
     organizationId: string,
     page: number,
@@ -101,7 +101,7 @@ export class IcrApi {
     return all;
   }
 
-  /** One credit request (document line 157); null when unknown. */
+  /** One credit request ("Get organization inventory request"); null when unknown. */
   async request(organizationId: string, requestId: string): Promise<CreditRequestRecord | null> {
     const body = await this.call({ path: ICR_ROUTES.request(organizationId, requestId) }, true);
     return body === null
@@ -110,9 +110,10 @@ export class IcrApi {
   }
 
   /**
-   * Executes (`action`, document line 249) or files (`request`, line 355) a credit action. The
-   * ICR cannot deduplicate a POST, so it is never re-sent once it may have arrived
-   * (`idempotent: false`: the client retries only 425/429/503 and requests that never left).
+   * Executes (`action`, "Transact with credits in inventory") or files (`request`, "Request
+   * movements of credits in inventory") a credit action. The ICR cannot deduplicate a POST, so it
+   * is never re-sent once it may have arrived (`idempotent: false`: the client retries only
+   * 425/429/503 and requests that never left).
    */
   async post(
     route: 'action' | 'request',
@@ -134,7 +135,7 @@ export class IcrApi {
     );
   }
 
-  /** Reviews a pending request (document line 430); not re-sent once it may have arrived. */
+  /** Reviews a pending request ("Review a credit action request"); not re-sent once it may have arrived. */
   async review(organizationId: string, requestId: string, state: 'Accepted' | 'Rejected'): Promise<void> {
     const answer = await this.call({
       method: 'POST',

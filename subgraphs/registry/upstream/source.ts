@@ -48,6 +48,7 @@ import type {
 import { PURO_ROUTES as PURO, PURO_SCHEMAS, type IcrActionBody, type PuroParsed } from './client.ts';
 import { IcrRefusal, isOutcomeUnknown, maybeApplied, type IcrApi } from './icr.ts';
 import { fromPuro, toIcrAction } from './mappers.ts';
+import { allocateOffsetTonnes, offsetRetireAction } from '../offset-allocation.ts';
 
 const PURO_ORDER = { VINTAGE: 'vintage', QUANTITY: 'quantity', CREDIT_TYPE_CODE: 'credit_type_code' } as const;
 /** Largest page the batch lookups ask for. */
@@ -501,7 +502,7 @@ export class UpstreamRegistrySource implements RegistrySource {
       const done = (await this.journal.effectsOfKey(keyId))
         .filter((e) => e.state === 'DONE')
         .reduce((sum, e) => sum + e.amountTonnes, 0n);
-      if (done < cmd.tonnes) await this.retireRemaining(cmd, cmd.tonnes - done, done, keyId);
+      if (done < cmd.tonnes) await this.retireRemaining(cmd, done, keyId);
       const effects = (await this.journal.effectsOfKey(keyId)).filter((e) => e.state === 'DONE');
       await this.journal.settleKey(keyId, { effectIds: effects.map((e) => e.id) });
       return this.offsetReplay(keyId);
@@ -514,40 +515,14 @@ export class UpstreamRegistrySource implements RegistrySource {
     }
   }
 
-  private async retireRemaining(
-    cmd: OffsetRetirementCommand,
-    remaining: bigint,
-    done: bigint,
-    keyId: string,
-  ): Promise<void> {
+  private async retireRemaining(cmd: OffsetRetirementCommand, done: bigint, keyId: string): Promise<void> {
     const organizationId = this.offsetOrganizationId;
-    const credits = ((await this.icr.inventory(organizationId, false)) ?? [])
-      .filter((c) => c.project?.id === cmd.projectId && c.amount.gt(0))
-      .sort((a, b) => (a.vintage ?? 0) - (b.vintage ?? 0) || a.id.localeCompare(b.id));
-    const available = credits.reduce((sum, c) => sum + BigInt(c.amount.floor().toFixed(0)), 0n);
-    if (available === 0n && done === 0n) throw noOffsetCreditsError(cmd.projectId);
-    if (available < remaining) throw notEnoughOffsetCreditsError(cmd.tonnes, available + done);
-    let left = remaining;
-    for (const credit of credits) {
-      if (left === 0n) break;
-      const held = BigInt(credit.amount.floor().toFixed(0));
-      const amount = held < left ? held : left;
-      left -= amount;
-      const action: CreditActionCommand = {
-        organizationId,
-        action: 'RETIRE',
-        creditId: credit.id,
-        amount,
-        toOrganizationId: null,
-        toAddress: null,
-        retirement: {
-          reason: cmd.reason,
-          beneficiaryName: cmd.beneficiaryName,
-          comment: cmd.comment,
-          offsetOrderId: cmd.offsetOrderId,
-        },
-        idempotencyKey: null,
-      };
+    const credits = ((await this.icr.inventory(organizationId, false)) ?? []).filter(
+      (c) => c.project?.id === cmd.projectId && c.amount.gt(0),
+    );
+    const whole = (c: CarbonCreditRecord) => BigInt(c.amount.floor().toFixed(0));
+    for (const { credit, amount } of allocateOffsetTonnes(cmd, credits, whole, done)) {
+      const action = offsetRetireAction(organizationId, credit.id, amount, cmd);
       try {
         await this.send('action', action, keyId);
       } catch (error) {

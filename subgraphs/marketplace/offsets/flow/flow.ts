@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { GraphQLError } from 'graphql';
-import type { Viewer } from '../../../../lib/auth.ts';
+import { isAdmin, type Viewer } from '../../../../lib/auth.ts';
 import { alignByKey } from '../../../../lib/batch.ts';
 import {
   byCreation,
@@ -21,8 +21,7 @@ import { DomainError, ErrorCode, apiError, type UserErrorCode } from '../../../.
 import { upstreamToGraphQLError } from '../../../../lib/http-client.ts';
 import { assertMassWithinLimit } from '../../../../lib/limits.ts';
 import type { Logger } from '../../../../lib/logger.ts';
-import { ServiceOutbox } from '../../outbox/entities.ts';
-import { dedupeKeyOf, enqueueServiceCall } from '../../outbox/service-outbox.ts';
+import type { ServiceOutboxPort } from '../../outbox/port.ts';
 import type { OffsetOrderSource, OffsetOrderView } from '../source.ts';
 import { OffsetProductRun, type OffsetProductStep } from './entities.ts';
 import { measureProduct, type FootprintsEndpoint } from './footprints.ts';
@@ -38,6 +37,8 @@ export interface OffsetProductFlowOptions {
   footprints: FootprintsEndpoint;
   /** The offset orders of one buyer (the resumer acts for the run's buyer, without a token). */
   offsetsFor(viewer: Viewer): OffsetOrderSource;
+  /** Where the payment records of placed orders are written (in the order's transaction) and read back. */
+  outbox: ServiceOutboxPort;
   /** A payment record was committed to the service outbox: deliver it now. */
   paymentQueued(): void;
   /** Test-only failpoint: the process dies abruptly right after committing this step. */
@@ -56,7 +57,13 @@ const buyerOf = (run: OffsetProductRun): Viewer => ({
   scopes: [],
 });
 
-/** The key of the order a run places, per buyer: derived from the run, so a resumed run finds its order. */
+/**
+ * The idempotency key of the order a run places: a derived key (`offset-product:<run id>`), not the
+ * buyer's. The buyer's key names the run (unique per buyer in offset_product_runs), and the buyer
+ * may have used the same key for an offset order of their own, which must stay another order; the
+ * run's id is recorded before the order is placed, so a resumed run, acting without the buyer,
+ * finds its order. docs/api.md states it (Recovery).
+ */
 export const orderKeyOf = (runId: string) => `offset-product:${runId}`;
 
 export class OffsetProductFlow {
@@ -182,9 +189,10 @@ export class OffsetProductFlow {
    */
   private async placeOrder(run: OffsetProductRun): Promise<void> {
     let journaled = false;
+    const derivedKey = orderKeyOf(run.id);
     const order = await this.opts
       .offsetsFor(buyerOf(run))
-      .placeOrder({ kind: 'MASS', grams: run.grams, currency: run.currency }, orderKeyOf(run.id), {
+      .placeOrder({ kind: 'MASS', grams: run.grams, currency: run.currency }, derivedKey, {
         beneficiary: run.beneficiary,
         alongside: async (tx, placed) => {
           // Stock taken since the quote may cost more: the limit holds for the order itself.
@@ -227,8 +235,9 @@ export class OffsetProductFlow {
       { step: 'ORDERED', orderId: order.id, updatedAt: new Date() },
     );
     if (moved !== 1) throw new StepTaken();
-    await enqueueServiceCall(tx, PAYMENT, orderKeyOf(run.id), {
-      externalReference: orderKeyOf(run.id),
+    const derivedKey = orderKeyOf(run.id);
+    await this.opts.outbox.enqueue(tx, PAYMENT, derivedKey, {
+      externalReference: derivedKey,
       type: 'ORDER',
       typeId: order.id,
       payerId: run.buyerId,
@@ -257,8 +266,9 @@ export class OffsetProductFlow {
   /** COMPLETE once payments has the payment record (the service outbox delivers and retries it). */
   private async completeWhenPaid(run: OffsetProductRun): Promise<void> {
     const em = this.opts.db.fork();
-    const message = await em.findOne(ServiceOutbox, { dedupeKey: dedupeKeyOf(PAYMENT, orderKeyOf(run.id)) });
-    if (message?.status !== 'DELIVERED') return;
+    const derivedKey = orderKeyOf(run.id);
+    const payment = (await this.opts.outbox.outcomes(em, PAYMENT, [derivedKey])).get(derivedKey);
+    if (payment?.status !== 'DELIVERED') return;
     const moved = await em.nativeUpdate(
       OffsetProductRun,
       { id: run.id, step: 'ORDERED' },
@@ -308,7 +318,7 @@ export class OffsetProductFlow {
     const mine = {
       resoldProductId,
       orderId: { $ne: null },
-      ...(viewer.role === 'ADMIN' ? {} : { buyerId: viewer.id }),
+      ...(isAdmin(viewer) ? {} : { buyerId: viewer.id }),
     };
     const page = keysetPage(args, byCreation<OffsetProductRun>('OffsetProductRun'));
     const rows = await em.find(

@@ -24,7 +24,7 @@ export interface ProductMeasurement {
   grams: bigint;
 }
 
-/** The footprints subgraph (`config.urlOf('footprints')`) and the service credential. */
+/** The footprints subgraph (`serviceEndpoint(config, 'footprints')`) and the service credential. */
 export type FootprintsEndpoint = ServiceEndpoint;
 
 /**

@@ -2,7 +2,7 @@
 // one spend limit. Same key + same fingerprint is a retry; same key + another one is a mismatch.
 import { createHash } from 'node:crypto';
 import { dec, minorUnits, toMinor } from '../../../../lib/decimal.ts';
-import { ValidationErrors, type UserError } from '../../../../lib/errors.ts';
+import { ValidationErrors, inputError, type UserError } from '../../../../lib/errors.ts';
 import { isCurrencyCode } from '../../../../lib/scalars.ts';
 import { checkedIdempotencyKey } from '../allocation.ts';
 
@@ -21,8 +21,6 @@ export interface OffsetProductRequest {
 const FIRST_YEAR = 1900;
 const LAST_YEAR = 2200;
 
-const invalid = (field: string, message: string): UserError => ({ field: ['input', field], message, code: 'INVALID' });
-
 interface RawInput {
   resoldProductId: string;
   year: number;
@@ -35,10 +33,9 @@ interface RawInput {
 export function offsetProductRequest(input: RawInput): OffsetProductRequest {
   const errors: UserError[] = [];
   const resoldProductId = input.resoldProductId.trim();
-  if (!resoldProductId)
-    errors.push({ field: ['input', 'resoldProductId'], message: 'A resold product id is required', code: 'REQUIRED' });
+  if (!resoldProductId) errors.push(inputError('resoldProductId', 'REQUIRED', 'A resold product id is required'));
   if (!Number.isInteger(input.year) || input.year < FIRST_YEAR || input.year > LAST_YEAR)
-    errors.push(invalid('year', `The year is a calendar year from ${FIRST_YEAR} to ${LAST_YEAR}`));
+    errors.push(inputError('year', 'INVALID', `The year is a calendar year from ${FIRST_YEAR} to ${LAST_YEAR}`));
   let idempotencyKey = '';
   try {
     idempotencyKey = checkedIdempotencyKey(input.idempotencyKey) ?? '';
@@ -51,26 +48,20 @@ export function offsetProductRequest(input: RawInput): OffsetProductRequest {
     const { currency } = input.maximumSpend;
     const amount = dec(input.maximumSpend.amount.toString());
     if (!isCurrencyCode(currency))
-      errors.push({
-        field: ['input', 'maximumSpend', 'currency'],
-        message: `${currency} is not an ISO 4217 currency code`,
-        code: 'INVALID',
-      });
+      errors.push(inputError('maximumSpend.currency', 'INVALID', `${currency} is not an ISO 4217 currency code`));
     else if (amount.lte(0))
-      errors.push({
-        field: ['input', 'maximumSpend', 'amount'],
-        message: 'The maximum spend must be positive',
-        code: 'INVALID',
-      });
+      errors.push(inputError('maximumSpend.amount', 'INVALID', 'The maximum spend must be positive'));
     else {
       try {
         maximumSpend = { minor: toMinor(amount, currency), currency };
       } catch {
-        errors.push({
-          field: ['input', 'maximumSpend', 'amount'],
-          message: `${currency} amounts have at most ${minorUnits(currency)} decimal places`,
-          code: 'INVALID',
-        });
+        errors.push(
+          inputError(
+            'maximumSpend.amount',
+            'INVALID',
+            `${currency} amounts have at most ${minorUnits(currency)} decimal places`,
+          ),
+        );
       }
     }
   }

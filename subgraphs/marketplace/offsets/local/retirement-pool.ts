@@ -7,9 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { raw } from '@mikro-orm/core';
 import { alignByKey } from '../../../../lib/batch.ts';
 import type { EntityManager } from '../../../../lib/db.ts';
-import { ServiceOutbox } from '../../outbox/entities.ts';
-import { pooledRetirementRequest } from '../../outbox/service-messages.ts';
-import { dedupeKeyOf, enqueueServiceCall, refusalOf } from '../../outbox/service-outbox.ts';
+import { pooledRetirementRequest, type ServiceOutboxPort } from '../../outbox/port.ts';
 import { GRAMS_PER_TONNE } from '../allocation.ts';
 import type {
   OffsetPoolRetirementRecord,
@@ -27,6 +25,7 @@ const MESSAGE = 'retireCreditsForOffsetOrder';
  * locked in project id order (after the bundles), one fixed order for every transaction.
  */
 export async function poolOrderGrams(
+  outbox: ServiceOutboxPort,
   tx: EntityManager,
   orderId: string,
   lines: readonly { projectId: string | null; projectName: string; grams: bigint }[],
@@ -83,7 +82,7 @@ export async function poolOrderGrams(
       { projectId },
       { retiredGrams: retirement.endGram, retirements: sequence },
     );
-    await enqueueServiceCall(tx, MESSAGE, retirement.id, pooledRetirementRequest({ ...retirement, tonnes }), now);
+    await outbox.enqueue(tx, MESSAGE, retirement.id, pooledRetirementRequest({ ...retirement, tonnes }), now);
   }
 }
 
@@ -91,30 +90,27 @@ export async function poolOrderGrams(
  * Projects whose retirement the registry refuses now (BLOCKED): it does not hold the credits the
  * marketplace already sold, so their bundles are not offered until a retry succeeds.
  */
-export async function blockedProjects(em: EntityManager): Promise<Set<string>> {
-  const refused = await em.find(ServiceOutbox, { mutation: MESSAGE, status: 'PENDING', attempts: { $gt: 0 } });
-  return new Set(
-    refused.filter((m) => refusalOf(m) !== null).map((m) => (JSON.parse(m.payload) as { projectId: string }).projectId),
-  );
+export async function blockedProjects(outbox: ServiceOutboxPort, em: EntityManager): Promise<Set<string>> {
+  return new Set((await outbox.refusedInputs(em, MESSAGE)).map((input) => input.projectId));
 }
 
 /** Pooled retirements with their state, read from their outbox messages in one statement. */
 async function poolRetirementRecords(
+  outbox: ServiceOutboxPort,
   em: EntityManager,
   rows: OffsetPoolRetirement[],
 ): Promise<OffsetPoolRetirementRecord[]> {
   if (rows.length === 0) return [];
-  const messages = await em.find(ServiceOutbox, { dedupeKey: { $in: rows.map((r) => dedupeKeyOf(MESSAGE, r.id)) } });
-  const byKey = new Map(messages.map((m) => [m.dedupeKey, m]));
+  const outcomes = await outbox.outcomes(
+    em,
+    MESSAGE,
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => {
-    const message = byKey.get(dedupeKeyOf(MESSAGE, r.id));
-    const refusal = message
-      ? message.status === 'REJECTED'
-        ? (message.lastError ?? 'rejected')
-        : refusalOf(message)
-      : null;
+    const outcome = outcomes.get(r.id);
+    const refusal = outcome?.refusal ?? null;
     const status: OffsetRetirementStatus =
-      message?.status === 'DELIVERED' ? 'RETIRED' : refusal ? 'BLOCKED' : 'PENDING';
+      outcome?.status === 'DELIVERED' ? 'RETIRED' : refusal ? 'BLOCKED' : 'PENDING';
     return {
       id: r.id,
       name: r.name,
@@ -129,11 +125,12 @@ async function poolRetirementRecords(
 }
 
 export async function poolRetirementsByIds(
+  outbox: ServiceOutboxPort,
   em: EntityManager,
   ids: readonly string[],
 ): Promise<(OffsetPoolRetirementRecord | null)[]> {
   const rows = await em.find(OffsetPoolRetirement, { id: { $in: [...ids] } });
-  return alignByKey(ids, await poolRetirementRecords(em, rows), (r) => r.id);
+  return alignByKey(ids, await poolRetirementRecords(outbox, em, rows), (r) => r.id);
 }
 
 /**
@@ -142,6 +139,7 @@ export async function poolRetirementsByIds(
  * overlap of their intervals; grams past the pool's retired end still wait in the pool.
  */
 export async function retirementStates(
+  outbox: ServiceOutboxPort,
   em: EntityManager,
   orderIds: readonly string[],
 ): Promise<(OffsetRetirementStateRecord | null)[]> {
@@ -170,7 +168,7 @@ export async function retirementStates(
         { orderBy: { projectId: 'asc', startGram: 'asc' } },
       )
     : [];
-  const retirements = (await poolRetirementRecords(em, rows)).map((record, i) => ({
+  const retirements = (await poolRetirementRecords(outbox, em, rows)).map((record, i) => ({
     record,
     start: BigInt(rows[i]!.startGram),
     end: BigInt(rows[i]!.endGram),

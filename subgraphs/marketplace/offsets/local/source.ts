@@ -25,6 +25,7 @@ import type {
 import { OffsetProductRun } from '../flow/entities.ts';
 import { OffsetAllocation, OffsetBundle, OffsetEmissionEstimate, OffsetOrder } from './entities.ts';
 import { bundleStock, offsetOrderRecord } from './mapping.ts';
+import type { ServiceOutboxPort } from '../../outbox/port.ts';
 import { blockedProjects, poolOrderGrams, poolRetirementsByIds, retirementStates } from './retirement-pool.ts';
 
 /** Another order took the stock this allocation counted on: allocate again from fresh rows. */
@@ -42,6 +43,8 @@ export interface RegistryRetirements {
 
 /** What local offset orders need of the rest of the federation. */
 export interface OffsetRegistryLink {
+  /** The service outbox the pooled retirements reach the registry through. */
+  outbox: ServiceOutboxPort;
   /** An order committed: the pooled retirements it filled wait in the service outbox. */
   orderPlaced(): void;
   /** The registry's retirements of an order and of pooled retirements; null when the registry cannot be reached. */
@@ -73,7 +76,11 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
   async quotes(requests: readonly (OffsetRequest & { kind: 'MASS' | 'VALUE' })[]) {
     const currencies = [...new Set(requests.map((r) => r.currency))];
     const em = this.em.fork();
-    const stock = await offeredStock(em, await em.find(OffsetBundle, { currency: { $in: currencies } }));
+    const stock = await offeredStock(
+      this.registry.outbox,
+      em,
+      await em.find(OffsetBundle, { currency: { $in: currencies } }),
+    );
     return requests.map((request) => {
       try {
         return quoteRecordOf(allocateOffsets(stock, request, this.minimumGrams));
@@ -143,7 +150,11 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
         demand = request;
       }
       const bundles = await tx.find(OffsetBundle, { currency: request.currency });
-      const allocation = allocateOffsets(await offeredStock(tx, bundles), demand, this.minimumGrams);
+      const allocation = allocateOffsets(
+        await offeredStock(this.registry.outbox, tx, bundles),
+        demand,
+        this.minimumGrams,
+      );
       // Cheapest first is also a fixed lock order, so concurrent orders cannot deadlock.
       for (const line of allocation.lines) {
         const taken = await tx.nativeUpdate(
@@ -187,7 +198,7 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
         }),
       );
       // The grams join their projects' pools; the tonnes they fill (and their outbox messages) commit or roll back with the order.
-      await poolOrderGrams(tx, id, allocation.lines, now);
+      await poolOrderGrams(this.registry.outbox, tx, id, allocation.lines, now);
       await options.alongside?.(tx, { id, costMinor: allocation.costMinor, currency: allocation.currency });
       await tx.flush();
       return id;
@@ -225,11 +236,11 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
   }
 
   retirementStates(orderIds: readonly string[]) {
-    return retirementStates(this.em.fork(), orderIds);
+    return retirementStates(this.registry.outbox, this.em.fork(), orderIds);
   }
 
   poolRetirementsByIds(ids: readonly string[]) {
-    return poolRetirementsByIds(this.em.fork(), ids);
+    return poolRetirementsByIds(this.registry.outbox, this.em.fork(), ids);
   }
 
   async certificatePdf(order: OffsetOrderRecord) {
@@ -266,8 +277,12 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
 }
 
 /** The stock on offer: a project whose retirement the registry refuses offers nothing until it is unblocked. */
-async function offeredStock(em: EntityManager, bundles: OffsetBundle[]): Promise<OffsetBundleStock[]> {
-  const blocked = await blockedProjects(em);
+async function offeredStock(
+  outbox: ServiceOutboxPort,
+  em: EntityManager,
+  bundles: OffsetBundle[],
+): Promise<OffsetBundleStock[]> {
+  const blocked = await blockedProjects(outbox, em);
   return bundles
     .map(bundleStock)
     .map((b) => (b.projectId !== null && blocked.has(b.projectId) ? { ...b, availableGrams: 0n } : b));
