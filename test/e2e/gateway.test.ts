@@ -3,7 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEFAULT_QUERY, serveGateway } from '../../gateway/server.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { toGlobalId } from '../../lib/global-id.ts';
-import { AcrossSubgraphsDocument, SignInDocument } from '../__generated__/operations.ts';
+import {
+  AcrossSubgraphsDocument,
+  CreateOrderDocument,
+  MailingListCountDocument,
+  ProductCountDocument,
+  ProductsAndViewerDocument,
+  RootFieldsDocument,
+  SignInDocument,
+  ViewerAndProductsDocument,
+  ViewerDocument,
+  ViewerOrderPaymentsDocument,
+} from '../__generated__/operations.ts';
 import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -49,17 +60,19 @@ describe.each(MODES)('one query across all four subgraphs (%s mode)', (mode) => 
         { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } },
       ),
     );
-    const order = `mutation { createOrder(input: { productId: "${toGlobalId('Product', DEMO.products[0])}", quantity: "0.001" }) { order { id } userErrors { code } } }`;
-    const res = await graphql<{ createOrder: { order: { id: string } | null } }>(url, order, undefined, {
-      token: signIn.authenticate.accessToken!,
-    });
+    const res = await graphql(
+      url,
+      CreateOrderDocument,
+      { input: { productId: toGlobalId('Product', DEMO.products[0]), quantity: '0.001' } },
+      { token: signIn.authenticate.accessToken! },
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data?.createOrder.order?.id).toEqual(expect.any(String));
     // Upstream mode keys a write that came without a key (the write journal), so a retry can be matched.
     if (mode === 'upstream') expect(res.extensions?.idempotencyKey).toMatch(/^auto-/);
     else expect(res.extensions?.idempotencyKey).toBeUndefined();
     // A read carries nothing of the sort.
-    const read = await graphql(url, '{ products(first: 1) { totalCount } }');
+    const read = await graphql(url, ProductCountDocument, { first: 1 });
     expect(read.extensions?.idempotencyKey).toBeUndefined();
   });
 });
@@ -123,12 +136,8 @@ describe('gateway (local mode)', () => {
   });
 
   it('introspection shows the root fields of all four subgraphs', async () => {
-    const data = ok(
-      await graphql<{
-        __schema: { queryType: { fields: { name: string }[] }; mutationType: { fields: { name: string }[] } };
-      }>(url(), '{ __schema { queryType { fields { name } } mutationType { fields { name } } } }'),
-    );
-    const queries = data.__schema.queryType.fields.map((f) => f.name);
+    const data = ok(await graphql(url(), RootFieldsDocument));
+    const queries = data.__schema.queryType.fields!.map((f) => f.name);
     expect(queries).toEqual(
       expect.arrayContaining([
         'products',
@@ -140,7 +149,7 @@ describe('gateway (local mode)', () => {
         'resoldProduct',
       ]),
     );
-    const mutations = data.__schema.mutationType.fields.map((f) => f.name);
+    const mutations = data.__schema.mutationType!.fields!.map((f) => f.name);
     expect(mutations).toEqual(
       expect.arrayContaining(['authenticate', 'createTransfer', 'transactCredits', 'createResoldProduct']),
     );
@@ -199,10 +208,7 @@ describe('gateway (local mode)', () => {
   });
 
   it('a field that needs a token gives UNAUTHENTICATED while public fields still answer', async () => {
-    const res = await graphql<{ products: { totalCount: number }; me: null }>(
-      url(),
-      '{ products { totalCount } me { id } }',
-    );
+    const res = await graphql(url(), ProductsAndViewerDocument);
     expect(res.data?.products.totalCount).toBeGreaterThan(0);
     expect(res.data?.me).toBeNull();
     expect(codes(res)).toEqual(['UNAUTHENTICATED']);
@@ -211,14 +217,14 @@ describe('gateway (local mode)', () => {
   it('expired and forged tokens are refused by the gateway with a message saying why', async () => {
     const expired = await graphql(
       url(),
-      '{ me { id } }',
+      ViewerDocument,
       {},
       { token: await tokenFor(DEMO.users.alice, { ttlSeconds: -5 }) },
     );
     expect(codes(expired)).toEqual(['UNAUTHENTICATED']);
     expect(expired.errors![0]!.message).toBe('Token has expired');
     const good = await tokenFor(DEMO.users.alice);
-    const forged = await graphql(url(), '{ me { id } }', {}, { token: `${good.slice(0, -3)}xyz` });
+    const forged = await graphql(url(), ViewerDocument, {}, { token: `${good.slice(0, -3)}xyz` });
     expect(codes(forged)).toEqual(['UNAUTHENTICATED']);
     expect(forged.errors![0]!.message).toBe('Token is invalid');
   });
@@ -227,7 +233,7 @@ describe('gateway (local mode)', () => {
     const good = await tokenFor(DEMO.users.alice);
     const res = await graphql(
       stack.subgraphs.marketplace.url,
-      '{ me { id } }',
+      ViewerDocument,
       {},
       { token: `${good.slice(0, -3)}xyz` },
     );
@@ -235,28 +241,22 @@ describe('gateway (local mode)', () => {
   });
 
   it('a user without the ADMIN scope gets FORBIDDEN on an admin-only field', async () => {
-    const res = await graphql(url(), '{ mailingList { totalCount } }', {}, { token: await tokenFor(DEMO.users.alice) });
+    const res = await graphql(url(), MailingListCountDocument, {}, { token: await tokenFor(DEMO.users.alice) });
     expect(codes(res)).toEqual(['FORBIDDEN']);
-    const admin = await graphql(
-      url(),
-      '{ mailingList { totalCount } }',
-      {},
-      { token: await tokenFor(DEMO.users.admin) },
-    );
+    const admin = await graphql(url(), MailingListCountDocument, {}, { token: await tokenFor(DEMO.users.admin) });
     expect(admin.errors).toBeUndefined();
   });
 
   it('identical concurrent queries of two callers never share a response', async () => {
     const alice = await tokenFor(DEMO.users.alice);
     const bob = await tokenFor(DEMO.users.bob);
-    const q = '{ me { id email } products(first: 1) { totalCount } }';
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        graphql<{ me: { id: string } }>(url(), q, {}, { token: i % 2 ? bob : alice }),
+        graphql(url(), ViewerAndProductsDocument, {}, { token: i % 2 ? bob : alice }),
       ),
     );
     results.forEach((res, i) =>
-      expect(ok(res).me.id).toBe(toGlobalId('User', i % 2 ? DEMO.users.bob.id : DEMO.users.alice.id)),
+      expect(ok(res).me?.id).toBe(toGlobalId('User', i % 2 ? DEMO.users.bob.id : DEMO.users.alice.id)),
     );
   });
 
@@ -267,22 +267,17 @@ describe('gateway (local mode)', () => {
     expect(health.status).toBe(503);
     expect(((await health.json()) as { down: string[] }).down).toEqual(['payments subgraph']);
 
-    const others = await graphql<{ products: { totalCount: number } }>(url(), '{ products { totalCount } }');
+    const others = await graphql(url(), ProductCountDocument);
     expect(others.status).toBe(200);
     expect(ok(others).products.totalCount).toBeGreaterThan(0);
 
     const token = await tokenFor(DEMO.users.alice);
     // Order.payments is non-null: payments being down nulls up to `me`, the nearest nullable field,
     // as the spec asks; the marketplace's own root fields still answer.
-    const partial = await graphql<{ me: unknown; products: { totalCount: number } }>(
-      url(),
-      '{ me { id orders(first: 2) { nodes { id payments { totalCount } } } } products(first: 1) { totalCount } }',
-      {},
-      { token },
-    );
+    const partial = await graphql(url(), ViewerOrderPaymentsDocument, {}, { token });
     expect(partial.data?.me).toBeNull();
     expect(partial.data?.products.totalCount).toBeGreaterThan(0);
-    expect((await graphql<{ me: { id: string } }>(url(), '{ me { id } }', {}, { token })).data?.me.id).toBe(
+    expect((await graphql(url(), ViewerDocument, {}, { token })).data?.me?.id).toBe(
       toGlobalId('User', DEMO.users.alice.id),
     );
     expect(partial.errors?.length).toBeGreaterThan(0);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEFAULT_QUERY } from '../../gateway/server.ts';
 import { ServiceOutbox } from '../../subgraphs/marketplace/outbox/entities.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
+import { ViewerDocument } from '../__generated__/operations.ts';
 import { usingPostgres } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -48,7 +49,7 @@ describe.each(['local', 'upstream'] as const)('metrics through the gateway (%s m
     stack = await startStack(mode);
     for (let i = 0; i < 3; i++) ok(await graphql(stack.gateway.url, DEFAULT_QUERY));
     // A field that needs a token, asked without one: one UNAUTHENTICATED error.
-    await graphql(stack.gateway.url, 'query WhoAmI { me { id } }');
+    await graphql(stack.gateway.url, ViewerDocument);
   });
   afterAll(() => stack?.stop());
 
@@ -56,8 +57,8 @@ describe.each(['local', 'upstream'] as const)('metrics through the gateway (%s m
     const samples = await scrape(metricsUrl(stack.gateway.url));
     expect(valueOf(samples, 'graphql_envelop_request', { operationName: 'Overview', operationType: 'query' })).toBe(3);
     expect(valueOf(samples, 'graphql_envelop_request_duration_count', { operationName: 'Overview' })).toBe(3);
-    expect(valueOf(samples, 'graphql_envelop_request', { operationName: 'WhoAmI' })).toBe(1);
-    expect(valueOf(samples, 'graphql_envelop_error_result', { operationName: 'WhoAmI', code: 'UNAUTHENTICATED' })).toBe(
+    expect(valueOf(samples, 'graphql_envelop_request', { operationName: 'Viewer' })).toBe(1);
+    expect(valueOf(samples, 'graphql_envelop_error_result', { operationName: 'Viewer', code: 'UNAUTHENTICATED' })).toBe(
       1,
     );
     expect(valueOf(samples, 'graphql_envelop_error_result', { operationName: 'Overview' })).toBeUndefined();

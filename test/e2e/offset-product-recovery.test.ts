@@ -15,12 +15,17 @@ import { MIGRATIONS } from '../../subgraphs/marketplace/server.ts';
 import type { LuneFake } from '../../fakes/lune.ts';
 import { until } from '../marketplace/helpers.ts';
 import { tokenFor } from '../support/env.ts';
+import {
+  OffsetResoldProductDocument,
+  OrderPaymentAmountsDocument,
+  ResoldProductOffsetOrderIdsDocument,
+  UpdateResoldProductDocument,
+} from '../__generated__/operations.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { gid } from '../support/ids.ts';
 import { startStack, subgraphFactory, type Stack } from '../support/stack.ts';
 
 const OATS = DEMO.resoldProducts[1]!;
-const OFFSET = `mutation Offset($input: OffsetResoldProductInput!) { offsetResoldProduct(input: $input) { offsetOrder { id offsetYear } userErrors { code message } } }`;
 
 /** The environment the stack's processes read, as a process of its own would get it. */
 function processEnv(config: Config, extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -52,13 +57,7 @@ describe('offsetting a product resumes after a crash or an outage (local mode)',
       shipToLocation: 'Stockholm, SE',
       yearlySalesVolumes: [{ year: 2025, tonnes: '10' }],
     };
-    ok(
-      await gql(
-        `mutation U($input: UpdateResoldProductInput!) { updateResoldProduct(input: $input) { userErrors { code } } }`,
-        { input: oats },
-        admin,
-      ),
-    );
+    ok(await graphql(stack.gateway.url, UpdateResoldProductDocument, { input: oats }, { token: admin }));
     db = await openDatabase(stack.config, { name: 'marketplace', entities, migrationsPath: MIGRATIONS });
   }, 60_000);
   afterAll(async () => {
@@ -71,32 +70,22 @@ describe('offsetting a product resumes after a crash or an outage (local mode)',
     await stack?.stop();
   });
 
-  const gql = <T>(query: string, variables: Record<string, unknown> = {}, token?: string) =>
-    graphql<T>(stack.gateway.url, query, variables, { token });
   const offset = (idempotencyKey: string) =>
-    gql<{ offsetResoldProduct: { offsetOrder: { id: string } | null; userErrors: unknown[] } }>(
-      OFFSET,
+    graphql(
+      stack.gateway.url,
+      OffsetResoldProductDocument,
       { input: { resoldProductId: OATS, year: 2025, idempotencyKey } },
-      alice,
+      { token: alice },
     );
   const paymentsOf = async (orderId: string) =>
-    ok(
-      await gql<{ paymentTransactions: { nodes: unknown[] } }>(
-        `query P($id: ID!) { paymentTransactions(first: 10, filter: { type: ORDER, typeId: $id }) { nodes { id } } }`,
-        { id: orderId },
-        admin,
-      ),
-    ).paymentTransactions.nodes.length;
+    ok(await graphql(stack.gateway.url, OrderPaymentAmountsDocument, { id: orderId }, { token: admin }))
+      .paymentTransactions.nodes.length;
   const runOf = (idempotencyKey: string) =>
     db.fork().findOne(OffsetProductRun, { buyerId: DEMO.users.alice.id, idempotencyKey });
   const productOrders = async () =>
     ok(
-      await gql<{ resoldProduct: { offsetOrders: { nodes: { id: string }[] } } }>(
-        `query O($id: ID!) { resoldProduct(id: $id) { offsetOrders(first: 100) { nodes { id } } } }`,
-        { id: OATS },
-        alice,
-      ),
-    ).resoldProduct.offsetOrders.nodes.map((o) => o.id);
+      await graphql(stack.gateway.url, ResoldProductOffsetOrderIdsDocument, { id: OATS }, { token: alice }),
+    ).resoldProduct!.offsetOrders.nodes.map((o) => o.id);
 
   /** The marketplace as a process of its own on the stack's marketplace port. */
   async function startMarketplaceProcess(extra: Record<string, string> = {}): Promise<ChildProcess> {
@@ -186,12 +175,7 @@ describe('offsetting a product while payments is down (upstream mode)', () => {
     await stack.stopSubgraph('payments');
     const input = { resoldProductId: DEMO.resoldProducts[0], year: 2025, idempotencyKey: 'oat-drink-outage' };
     const placed = ok(
-      await graphql<{ offsetResoldProduct: { offsetOrder: { id: string } | null } }>(
-        stack.gateway.url,
-        OFFSET,
-        { input },
-        { token: alice },
-      ),
+      await graphql(stack.gateway.url, OffsetResoldProductDocument, { input }, { token: alice }),
     ).offsetResoldProduct;
     const orderId = placed.offsetOrder!.id;
     expect(lune.ordersCreated()).toBe(1);
@@ -207,22 +191,7 @@ describe('offsetting a product while payments is down (upstream mode)', () => {
       stack.config.portOf('payments'),
     );
     await until(async () => (await run()).step === 'COMPLETE', 'the run to complete');
-    const paid = ok(
-      await graphql<{ paymentTransactions: { nodes: unknown[] } }>(
-        stack.gateway.url,
-        `
-          query P($id: ID!) {
-            paymentTransactions(first: 10, filter: { type: ORDER, typeId: $id }) {
-              nodes {
-                id
-              }
-            }
-          }
-        `,
-        { id: orderId },
-        { token: admin },
-      ),
-    );
+    const paid = ok(await graphql(stack.gateway.url, OrderPaymentAmountsDocument, { id: orderId }, { token: admin }));
     expect(paid.paymentTransactions.nodes).toHaveLength(1);
     expect(lune.ordersCreated()).toBe(1);
   });

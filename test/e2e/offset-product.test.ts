@@ -5,30 +5,21 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import type { LuneFake } from '../../fakes/lune.ts';
 import { MODES, tokenFor } from '../support/env.ts';
+import {
+  OffsetOrderCertificateDocument,
+  OffsetOrderIdsDocument,
+  OffsetOrderRetirementIdsDocument,
+  OffsetResoldProductDocument,
+  OrderPaymentAmountsDocument,
+  ResoldProductOffsetOrdersDocument,
+  ResoldProductQuoteTotalsDocument,
+  UpdateResoldProductDocument,
+  type OffsetResoldProductInput,
+} from '../__generated__/operations.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { gid } from '../support/ids.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { pdfText, until } from '../marketplace/helpers.ts';
-
-const OFFSET = `mutation Offset($input: OffsetResoldProductInput!) {
-  offsetResoldProduct(input: $input) {
-    offsetOrder { id status offsetYear totalCost { amount currency } resoldProduct { id name } }
-    userErrors { field code message }
-  }
-}`;
-
-interface Offset {
-  offsetResoldProduct: {
-    offsetOrder: {
-      id: string;
-      status: string;
-      offsetYear: number;
-      totalCost: { amount: string; currency: string } | null;
-      resoldProduct: { id: string; name: string };
-    } | null;
-    userErrors: { field: string[] | null; code: string; message: string }[];
-  };
-}
 
 const [OAT_DRINK, OATS, , COFFEE] = DEMO.resoldProducts;
 
@@ -52,51 +43,26 @@ describe.each(MODES)('offsetting a resold product through the gateway (%s mode)'
       shipToLocation: 'Stockholm, SE',
       yearlySalesVolumes: [{ year: 2025, tonnes: '10' }],
     };
-    const updated = ok(
-      await gql<{ updateResoldProduct: { userErrors: unknown[] } }>(
-        `mutation U($input: UpdateResoldProductInput!) { updateResoldProduct(input: $input) { userErrors { code message } } }`,
-        { input: oats },
-        admin,
-      ),
-    );
+    const updated = ok(await graphql(url(), UpdateResoldProductDocument, { input: oats }, { token: admin }));
     expect(updated.updateResoldProduct.userErrors).toEqual([]);
   }, 60_000);
   afterAll(async () => {
     await stack?.stop();
   });
 
-  const gql = <T>(query: string, variables: Record<string, unknown> = {}, token?: string) =>
-    graphql<T>(stack.gateway.url, query, variables, { token });
-  const offset = (input: Record<string, unknown>, token = alice) =>
-    gql<Offset>(OFFSET, { input }, token).then((r) => ok(r).offsetResoldProduct);
+  const url = () => stack.gateway.url;
+  const offset = (input: OffsetResoldProductInput, token = alice) =>
+    graphql(url(), OffsetResoldProductDocument, { input }, { token }).then((r) => ok(r).offsetResoldProduct);
   const payments = async (orderId: string) =>
-    ok(
-      await gql<{
-        paymentTransactions: { totalCount: number | null; nodes: { amount: { amount: string; currency: string } }[] };
-      }>(
-        `query P($id: ID!) { paymentTransactions(first: 10, filter: { type: ORDER, typeId: $id }) { totalCount nodes { amount { amount currency } } } }`,
-        { id: orderId },
-        admin,
-      ),
-    ).paymentTransactions.nodes;
+    ok(await graphql(url(), OrderPaymentAmountsDocument, { id: orderId }, { token: admin })).paymentTransactions.nodes;
   const myOrderIds = async () =>
-    ok(
-      await gql<{ offsetOrders: { nodes: { id: string }[] } }>(
-        `{ offsetOrders(first: 100) { nodes { id } } }`,
-        {},
-        alice,
-      ),
-    ).offsetOrders.nodes.map((o) => o.id);
+    ok(await graphql(url(), OffsetOrderIdsDocument, {}, { token: alice })).offsetOrders.nodes.map((o) => o.id);
   const lune = () => stack.fakes.find((f) => f.name === 'lune') as LuneFake;
   /** The effects that buy: Lune orders created (upstream), or the order's pooled retirements (local). */
   const retirementsOf = async (orderId: string) =>
     ok(
-      await gql<{ offsetOrder: { retirementShares: { retirement: { id: string } | null }[] } }>(
-        `query R($id: ID!) { offsetOrder(id: $id) { retirementShares { retirement { id } } } }`,
-        { id: orderId },
-        alice,
-      ),
-    ).offsetOrder.retirementShares.flatMap((s) => (s.retirement ? [s.retirement.id] : []));
+      await graphql(url(), OffsetOrderRetirementIdsDocument, { id: orderId }, { token: alice }),
+    ).offsetOrder!.retirementShares.flatMap((s) => (s.retirement ? [s.retirement.id] : []));
 
   it('offsets a year of a product once: the same key returns the same order, with one payment and one purchase', async () => {
     const input = {
@@ -106,17 +72,12 @@ describe.each(MODES)('offsetting a resold product through the gateway (%s mode)'
       beneficiary: 'Nordic Grocers AB',
     };
     // 0.35 kg CO2e per kg x 12.005 t of product sold in 2024 = 4.20175 t.
-    const quote = ok(
-      await gql<{ resoldProduct: { offsetQuote: { mass: { amount: string }; totalCost: { amount: string } } } }>(
-        `query Q($id: ID!) { resoldProduct(id: $id) { offsetQuote(year: 2024) { mass { amount } totalCost { amount } } } }`,
-        { id: OAT_DRINK },
-        alice,
-      ),
-    );
+    const quote = ok(await graphql(url(), ResoldProductQuoteTotalsDocument, { id: OAT_DRINK }, { token: alice }))
+      .resoldProduct!.offsetQuote!;
     // Lune truncates each bundle's share to the gram (its `quantity_trunc`), so upstream the quote may
     // fall short of the emissions by a gram per bundle.
-    if (mode === 'local') expect(quote.resoldProduct.offsetQuote.mass.amount).toBe('4.20175');
-    else expect(4.20175 - Number(quote.resoldProduct.offsetQuote.mass.amount)).toBeLessThan(0.00001);
+    if (mode === 'local') expect(quote.mass.amount).toBe('4.20175');
+    else expect(4.20175 - Number(quote.mass.amount)).toBeLessThan(0.00001);
     const first = await offset(input);
     expect(first.userErrors).toEqual([]);
     const order = first.offsetOrder!;
@@ -133,7 +94,7 @@ describe.each(MODES)('offsetting a resold product through the gateway (%s mode)'
     const paid = await payments(order.id);
     expect(paid).toHaveLength(1);
     // The buyer pays what the product's quote said before the order.
-    expect(paid[0]!.amount).toEqual({ amount: quote.resoldProduct.offsetQuote.totalCost.amount, currency: 'EUR' });
+    expect(paid[0]!.amount).toEqual({ amount: quote.totalCost.amount, currency: 'EUR' });
     if (mode === 'upstream') {
       expect(lune().ordersCreated()).toBe(createdBefore);
     } else {
@@ -150,18 +111,14 @@ describe.each(MODES)('offsetting a resold product through the gateway (%s mode)'
       idempotencyKey: `oat-drink-2024-${mode}`,
       beneficiary: 'Nordic Grocers AB',
     });
-    const q = `query L($id: ID!) { resoldProduct(id: $id) { name offsetOrders(first: 5) { totalCount nodes { id offsetYear } } } }`;
-    const mine = ok(
-      await gql<{
-        resoldProduct: { offsetOrders: { totalCount: number; nodes: { id: string; offsetYear: number }[] } };
-      }>(q, { id: OAT_DRINK }, alice),
-    );
-    expect(mine.resoldProduct.offsetOrders).toEqual({
+    const q = ResoldProductOffsetOrdersDocument;
+    const mine = ok(await graphql(url(), q, { id: OAT_DRINK }, { token: alice }));
+    expect(mine.resoldProduct?.offsetOrders).toEqual({
       totalCount: 1,
       nodes: [{ id: offsetOrder!.id, offsetYear: 2024 }],
     });
-    const bobs = ok(await gql<{ resoldProduct: { offsetOrders: { totalCount: number } } }>(q, { id: OAT_DRINK }, bob));
-    expect(bobs.resoldProduct.offsetOrders.totalCount).toBe(0);
+    const bobs = ok(await graphql(url(), q, { id: OAT_DRINK }, { token: bob }));
+    expect(bobs.resoldProduct?.offsetOrders.totalCount).toBe(0);
   });
 
   it('refuses the same key with another input, a quote above the maximum spend, and a product without footprint or sales', async () => {
@@ -218,7 +175,9 @@ describe.each(MODES)('offsetting a resold product through the gateway (%s mode)'
   });
 
   it('needs a token', async () => {
-    const res = await gql(OFFSET, { input: { resoldProductId: OATS, year: 2025, idempotencyKey: 'anonymous' } });
+    const res = await graphql(url(), OffsetResoldProductDocument, {
+      input: { resoldProductId: OATS, year: 2025, idempotencyKey: 'anonymous' },
+    });
     expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
@@ -230,14 +189,8 @@ describe.each(MODES)('offsetting a resold product through the gateway (%s mode)'
         idempotencyKey: 'oat-drink-2024-local',
         beneficiary: 'Nordic Grocers AB',
       });
-      const link = ok(
-        await gql<{ offsetOrder: { certificate: { url: string } } }>(
-          `query C($id: ID!) { offsetOrder(id: $id) { certificate { url } } }`,
-          { id: offsetOrder!.id },
-          alice,
-        ),
-      );
-      const text = pdfText(Buffer.from(await (await fetch(link.offsetOrder.certificate.url)).arrayBuffer()));
+      const link = ok(await graphql(url(), OffsetOrderCertificateDocument, { id: offsetOrder!.id }, { token: alice }));
+      const text = pdfText(Buffer.from(await (await fetch(link.offsetOrder!.certificate!.url)).arrayBuffer()));
       expect(text).toContain('Oat Drink Barista 1 L');
       expect(text).toContain('0.35 kg CO2e per kg of product');
       expect(text).toContain('12.005 t of product sold in 2024');

@@ -26,6 +26,8 @@ import { ledgerTotals } from '../../subgraphs/registry/local/ledger.ts';
 import { MIGRATIONS as REGISTRY_MIGRATIONS, createRegistryApp } from '../../subgraphs/registry/server.ts';
 import { until } from '../marketplace/helpers.ts';
 import { freshStorage, testConfig, tokenFor, usingPostgres } from '../support/env.ts';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { CreateOrderDocument, PlaceOffsetOrderByMassDocument } from '../__generated__/operations.ts';
 import { graphql, type GraphQLResponse } from '../support/graphql.ts';
 import { localOf } from '../support/ids.ts';
 
@@ -135,8 +137,8 @@ function deliveriesAt(proxy: Proxy, mutation: string, keyOf: (input: Record<stri
   return { sent, accepted };
 }
 
-const CREATE = `mutation Buy($input: CreateOrderInput!) { createOrder(input: $input) { order { id } userErrors { code message } } }`;
-const OFFSET = `mutation Offset($input: CreateOffsetOrderByMassInput!) { createOffsetOrderByMass(input: $input) { offsetOrder { id } userErrors { code message } } }`;
+const CREATE = CreateOrderDocument;
+const OFFSET = PlaceOffsetOrderByMassDocument;
 const KENYA = DEMO.offsetProjects[0];
 
 type Payload = { order?: { id: string } | null; offsetOrder?: { id: string } | null; userErrors: { code: string }[] };
@@ -151,14 +153,14 @@ function placedId(res: GraphQLResponse<Record<string, Payload>> | null): string 
 }
 
 /** Sends until the purchase is acknowledged, with the same idempotency key every time (a client's retry). */
-async function placeRetrying(
+async function placeRetrying<I>(
   url: string,
-  query: string,
-  input: Record<string, unknown>,
+  purchase: TypedDocumentNode<Record<string, Payload>, { input: I }>,
+  input: I,
   token: string,
 ): Promise<string> {
   for (let attempt = 0; attempt < 40; attempt++) {
-    const res = await graphql<Record<string, Payload>>(url, query, { input }, { token }).catch(() => null);
+    const res = await graphql(url, purchase, { input }, { token }).catch(() => null);
     const id = placedId(res);
     if (id) return id;
     if (res?.data && Object.values(res.data)[0]?.userErrors.length)
@@ -293,15 +295,22 @@ onPostgres(
           for (let n = 0; n < 30; n++) {
             const offset = n % 3 === 2;
             const key = `${offset ? 'offset' : 'order'}-${c}-${n}`;
-            const input = offset
-              ? { mass: { amount: '100', unit: 'KG' }, idempotencyKey: key }
-              : { productId: DEMO.products[0], quantity: '1', idempotencyKey: key };
+            const place = () =>
+              offset
+                ? placeRetrying(
+                    gateway.url,
+                    OFFSET,
+                    { mass: { amount: '100', unit: 'KG' }, idempotencyKey: key },
+                    caller.token,
+                  )
+                : placeRetrying(
+                    gateway.url,
+                    CREATE,
+                    { productId: DEMO.products[0], quantity: '1', idempotencyKey: key },
+                    caller.token,
+                  );
             const sends = n % 5 === 0 ? 2 : 1;
-            const ids = await Promise.all(
-              Array.from({ length: sends }, () =>
-                placeRetrying(gateway.url, offset ? OFFSET : CREATE, input, caller.token),
-              ),
-            );
+            const ids = await Promise.all(Array.from({ length: sends }, place));
             expect(new Set(ids).size).toBe(1);
             (offset ? acknowledged.offsets : acknowledged.orders).set(`${caller.id}:${key}`, ids[0]!);
           }

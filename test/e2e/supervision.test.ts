@@ -10,6 +10,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { ROOT } from '../../lib/paths.ts';
+import { CreateOrderDocument, PaymentStatsTypenameDocument, SignInDocument } from '../__generated__/operations.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { freePort } from '../support/stack.ts';
 
@@ -137,12 +138,7 @@ describe('npm start supervision', () => {
 
       expect(childPid(s.child.pid!, 'dist/payments.js')).not.toBe(payments);
       expect(s.stderr()).toContain('payments stopped (SIGKILL); restart 1 in 0.3 s');
-      const data = ok(
-        await graphql<{ paymentStats: { __typename: string } }>(
-          `http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`,
-          '{ paymentStats { __typename } }',
-        ),
-      );
+      const data = ok(await graphql(`http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`, PaymentStatsTypenameDocument));
       expect(data.paymentStats.__typename).toBe('PaymentStats');
 
       // The gateway too.
@@ -162,10 +158,10 @@ describe('npm start supervision', () => {
       const url = `http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`;
       const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as { backendSecretKey: string };
       const login = ok(
-        await graphql<{ authenticate: { accessToken: string } }>(
+        await graphql(
           url,
-          `mutation { authenticate(input: { email: "${DEMO.users.bob.email}" }) { accessToken } }`,
-          {},
+          SignInDocument,
+          { email: DEMO.users.bob.email },
           { headers: { 'x-backend-secret-key': secrets.backendSecretKey } },
         ),
       );
@@ -185,11 +181,11 @@ describe('npm start supervision', () => {
       const worker = async () => {
         while (!stop) {
           try {
-            const res = await graphql<{ createOrder: { order: { id: string } | null } }>(
+            const res = await graphql(
               url,
-              'mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } userErrors { code } } }',
+              CreateOrderDocument,
               { input: { productId: DEMO.products[0], quantity: '0.001', idempotencyKey: randomUUID() } },
-              { token: login.authenticate.accessToken },
+              { token: login.authenticate.accessToken! },
             );
             if (res.data?.createOrder?.order) succeeded++;
             else failedWithResponse.push({ status: res.status, errors: res.errors, data: res.data });

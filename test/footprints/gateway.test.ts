@@ -3,20 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { MODES, tokenFor } from '../support/env.ts';
+import { ResoldProductYearQuoteDocument } from '../__generated__/operations.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 const P = DEMO.resoldProducts;
 
-interface Quoted {
-  id: string;
-  footprint: { total: string } | null;
-  yearlySalesVolumes: { year: number; tonnes: string }[];
-  offsetQuote: { mass: { amount: string; unit: string }; totalCost: { currency: string } } | null;
-}
-
-const Q = `query($id: ID!, $year: Int!) { resoldProduct(id: $id) { id footprint { total } yearlySalesVolumes { year tonnes }
-  offsetQuote(year: $year) { mass { amount unit } totalCost { currency } } } }`;
+const Q = ResoldProductYearQuoteDocument;
 
 describe.each(MODES)('ResoldProduct across the gateway (%s mode)', (mode) => {
   let stack: Stack;
@@ -28,7 +21,7 @@ describe.each(MODES)('ResoldProduct across the gateway (%s mode)', (mode) => {
   afterAll(() => stack?.stop());
 
   const quote = async (id: string, year: number) =>
-    ok(await graphql<{ resoldProduct: Quoted }>(stack.gateway.url, Q, { id, year }, { token })).resoldProduct;
+    ok(await graphql(stack.gateway.url, Q, { id, year }, { token })).resoldProduct!;
 
   it("prices a year of emissions: footprint total × that year's sales volume", async () => {
     const oat = await quote(P[0], 2025);

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { tokenFor } from '../support/env.ts';
+import { OffsetResoldProductDocument, SubscribeToMailingListDocument } from '../__generated__/operations.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { REACH, connectionFields, connectionQuery, pageIn } from './connections.ts';
@@ -70,16 +71,19 @@ describe('tampered cursors through the gateway (local mode)', () => {
     admin = await tokenFor(DEMO.users.admin);
     alice = await tokenFor(DEMO.users.alice);
     // Rows for the lists the demo data leaves empty: a mailing-list entry and an offset of a resold product.
-    const as = (token: string, query: string) => graphql(stack.gateway.url, query, {}, { token });
     ok(
-      await as(
-        alice,
-        'mutation { subscribeToMailingList(input: { email: "cursors@buyer.example" }) { userErrors { code } } }',
+      await graphql(
+        stack.gateway.url,
+        SubscribeToMailingListDocument,
+        { input: { email: 'cursors@buyer.example' } },
+        { token: alice },
       ),
     );
-    const offset = await as(
-      admin,
-      `mutation { offsetResoldProduct(input: { resoldProductId: "${DEMO.resoldProducts[0]}", year: 2025, idempotencyKey: "cursors" }) { offsetOrder { id } userErrors { code message } } }`,
+    const offset = await graphql(
+      stack.gateway.url,
+      OffsetResoldProductDocument,
+      { input: { resoldProductId: DEMO.resoldProducts[0]!, year: 2025, idempotencyKey: 'cursors' } },
+      { token: admin },
     );
     expect(ok(offset)).toMatchObject({ offsetResoldProduct: { userErrors: [] } });
     for (const { coordinate } of fields) {

@@ -2,12 +2,12 @@
 // shape, methods, automatic persisted queries, trusted documents, the production profile, CORS,
 // compression (with the Vary headers HTTP caches need) and graphql-http's conformance audit.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync, brotliDecompressSync, inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { getIntrospectionQuery } from 'graphql';
+import { getIntrospectionQuery, Kind, parse } from 'graphql';
 import { serverAudits } from 'graphql-http';
 import { serveGateway, type RunningGateway } from '../../gateway/server.ts';
 import { loadTrustedDocuments, persistedOperations, sha256 } from '../../gateway/persisted.ts';
@@ -354,6 +354,23 @@ describe('trusted documents', () => {
     const manifest = loadTrustedDocuments(join(process.cwd(), 'test/__generated__/client/persisted-documents.json'));
     expect(manifest.size).toBeGreaterThan(0);
     for (const document of manifest.values()) expect(document).toMatch(/^(query|mutation|fragment) /);
+  });
+
+  it("the manifest holds the client operations of test/operations and none of the suites' own", () => {
+    const manifest = loadTrustedDocuments(join(process.cwd(), 'test/__generated__/client/persisted-documents.json'));
+    const namesIn = (text: string) =>
+      parse(text)
+        .definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION)
+        .map((d) => d.name?.value);
+    const trusted = new Set([...manifest.values()].flatMap(namesIn));
+    const operations = join(process.cwd(), 'test/operations');
+    const files = readdirSync(operations, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.graphql'));
+    const [clients, suites] = [files.filter((f) => !f.includes('/')), files.filter((f) => f.includes('/'))];
+    const named = (list: string[]) => list.flatMap((f) => namesIn(readFileSync(join(operations, f), 'utf8')));
+    expect(named(clients).length).toBeGreaterThan(0);
+    for (const name of named(clients)) expect(trusted).toContain(name);
+    expect(named(suites).length).toBeGreaterThan(0);
+    expect(named(suites).filter((name) => trusted.has(name))).toEqual([]);
   });
 });
 

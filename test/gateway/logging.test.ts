@@ -12,6 +12,7 @@ import { DEMO } from '../../lib/demo.ts';
 import { closeServer } from '../../lib/http-server.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { TEST_SECRETS, tokenFor } from '../support/env.ts';
+import { CreateBankAccountDocument } from '../__generated__/operations.ts';
 import { graphql } from '../support/graphql.ts';
 
 const IBAN = 'DE89370400440532013000';
@@ -75,7 +76,7 @@ describe('gateway logs of a failing subgraph call', () => {
     const token = await tokenFor(DEMO.users.alice);
     const res = await graphql(
       url!,
-      'mutation($input: CreateBankAccountInput!) { createBankAccount(input: $input) { userErrors { code } } }',
+      CreateBankAccountDocument,
       { input: { holderName: HOLDER, iban: IBAN, bic: 'COBADEFFXXX', currency: 'EUR', countryCode: 'DE' } },
       {
         token,

@@ -8,6 +8,23 @@ import { DEMO } from '../../lib/demo.ts';
 import { toGlobalId } from '../../lib/global-id.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { tokenFor } from '../support/env.ts';
+import {
+  NodeByIdDocument,
+  NodesByIdsDocument,
+  ProductIdDocument,
+  ProductNodeDocument,
+  ResoldProductNodeNameDocument,
+  SampleNftDocument,
+  SampleOffsetOrderDocument,
+  SampleOffsetPoolRetirementDocument,
+  SampleOrderDocument,
+  SampleOrganizationDocument,
+  SampleProductDocument,
+  SampleProjectDocument,
+  SampleResoldProductDocument,
+  SampleSupplierDocument,
+  ViewerDocument,
+} from '../__generated__/operations.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
@@ -20,54 +37,40 @@ function supergraphEntityTypes(): string[] {
   return [...new Set(names)].sort();
 }
 
-/** One operation per entity type that finds (or makes) one object of it, as the admin; `pick` takes its id. */
-const SAMPLES: Record<string, { query: string; pick(data: never): string | undefined }> = {
-  User: { query: '{ me { id } }', pick: (d: { me: { id: string } }) => d.me.id },
-  Product: {
-    query: '{ products(first: 1) { nodes { id } } }',
-    pick: (d: { products: { nodes: { id: string }[] } }) => d.products.nodes[0]?.id,
-  },
-  Supplier: {
-    query: '{ suppliers(first: 1) { nodes { id } } }',
-    pick: (d: { suppliers: { nodes: { id: string }[] } }) => d.suppliers.nodes[0]?.id,
-  },
-  Order: {
-    query: '{ orders(first: 1) { nodes { id } } }',
-    pick: (d: { orders: { nodes: { id: string }[] } }) => d.orders.nodes[0]?.id,
-  },
-  Nft: {
-    query: '{ nfts(first: 1) { nodes { id } } }',
-    pick: (d: { nfts: { nodes: { id: string }[] } }) => d.nfts.nodes[0]?.id,
-  },
-  OffsetOrder: {
-    query: '{ offsetOrders(first: 1) { nodes { id } } }',
-    pick: (d: { offsetOrders: { nodes: { id: string }[] } }) => d.offsetOrders.nodes[0]?.id,
-  },
-  OffsetPoolRetirement: {
-    // A whole tonne ordered fills a pooled retirement at once.
-    query:
-      'mutation { createOffsetOrderByMass(input: { mass: { amount: "1", unit: T }, idempotencyKey: "node-sample" }) { offsetOrder { retirementShares { retirement { id } } } } }',
-    pick: (d: {
-      createOffsetOrderByMass: { offsetOrder: { retirementShares: { retirement: { id: string } | null }[] } };
-    }) => d.createOffsetOrderByMass.offsetOrder.retirementShares.find((s) => s.retirement)?.retirement!.id,
-  },
-  ResoldProduct: {
-    query: `{ resoldProducts(groupId: "${DEMO.groups[0]}", first: 1) { nodes { id } } }`,
-    pick: (d: { resoldProducts: { nodes: { id: string }[] } }) => d.resoldProducts.nodes[0]?.id,
-  },
-  Organization: {
-    query: `{ organization(id: "${DEMO.organizations.carbonBuyer}") { id } }`,
-    pick: (d: { organization: { id: string } }) => d.organization.id,
-  },
-  Project: {
-    query: `{ organization(id: "${DEMO.organizations.carbonBuyer}") { inventory { nodes { credit { project { id } } } } } }`,
-    pick: (d: { organization: { inventory: { nodes: { credit: { project: { id: string } | null } | null }[] } } }) =>
-      d.organization.inventory.nodes.find((h) => h.credit?.project)?.credit!.project!.id,
-  },
+/** One operation per entity type that finds (or makes) one object of it, as the admin, and the id it took. */
+type Sample = (url: string, token: string) => Promise<string | undefined>;
+const SAMPLES: Record<string, Sample> = {
+  User: async (url, token) => ok(await graphql(url, ViewerDocument, {}, { token })).me?.id,
+  Product: async (url, token) => ok(await graphql(url, SampleProductDocument, {}, { token })).products.nodes[0]?.id,
+  Supplier: async (url, token) => ok(await graphql(url, SampleSupplierDocument, {}, { token })).suppliers.nodes[0]?.id,
+  Order: async (url, token) => ok(await graphql(url, SampleOrderDocument, {}, { token })).orders.nodes[0]?.id,
+  Nft: async (url, token) => ok(await graphql(url, SampleNftDocument, {}, { token })).nfts.nodes[0]?.id,
+  OffsetOrder: async (url, token) =>
+    ok(await graphql(url, SampleOffsetOrderDocument, {}, { token })).offsetOrders.nodes[0]?.id,
+  // A whole tonne ordered fills a pooled retirement at once.
+  OffsetPoolRetirement: async (url, token) =>
+    ok(
+      await graphql(
+        url,
+        SampleOffsetPoolRetirementDocument,
+        { input: { mass: { amount: '1', unit: 'T' }, idempotencyKey: 'node-sample' } },
+        { token },
+      ),
+    ).createOffsetOrderByMass.offsetOrder?.retirementShares.find((s) => s.retirement)?.retirement!.id,
+  ResoldProduct: async (url, token) =>
+    ok(await graphql(url, SampleResoldProductDocument, { groupId: DEMO.groups[0]! }, { token })).resoldProducts
+      ?.nodes[0]?.id,
+  Organization: async (url, token) =>
+    ok(await graphql(url, SampleOrganizationDocument, { id: DEMO.organizations.carbonBuyer }, { token })).organization
+      ?.id,
+  Project: async (url, token) =>
+    ok(
+      await graphql(url, SampleProjectDocument, { id: DEMO.organizations.carbonBuyer }, { token }),
+    ).organization?.inventory.nodes.find((h) => h.credit?.project)?.credit!.project!.id,
 };
 
-const NODE = 'query($id: ID!) { node(id: $id) { __typename id } }';
-const NODES = 'query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }';
+const NODE = NodeByIdDocument;
+const NODES = NodesByIdsDocument;
 
 describe('node(id:) and nodes(ids:) through the gateway', () => {
   let stack: Stack;
@@ -97,32 +100,23 @@ describe('node(id:) and nodes(ids:) through the gateway', () => {
       // A new entity type needs a sample here: the test fails until it has one.
       const sample = SAMPLES[type];
       expect({ type, sample: Boolean(sample) }).toEqual({ type, sample: true });
-      const id = sample!.pick(ok(await graphql(url(), sample!.query, {}, { token: admin })) as never);
+      const id = await sample!(url(), admin);
       expect({ type, id: typeof id }).toEqual({ type, id: 'string' });
       // The id is global: it names its type.
       expect(Buffer.from(id!, 'base64url').toString('utf8').startsWith(`${type}:`)).toBe(true);
-      expect(ok(await graphql(url(), NODE, { id }, { token: admin }))).toEqual({ node: { __typename: type, id } });
+      expect(ok(await graphql(url(), NODE, { id: id! }, { token: admin }))).toEqual({ node: { __typename: type, id } });
       ids.set(type, id!);
     }
     // All at once, in the order given.
     const all = [...ids.values()];
-    const data = ok(
-      await graphql<{ nodes: { __typename: string; id: string }[] }>(url(), NODES, { ids: all }, { token: admin }),
-    );
+    const data = ok(await graphql(url(), NODES, { ids: all }, { token: admin }));
     expect(data.nodes).toEqual([...ids].map(([type, id]) => ({ __typename: type, id })));
   });
 
   it("the gateway completes a node's fields from the subgraph that owns the type", async () => {
     const product = ids.get('Product')!;
-    const q = 'query($id: ID!) { node(id: $id) { id ... on Product { name supplier { id name } } } }';
-    const data = ok(
-      await graphql<{ node: { id: string; name: string; supplier: { id: string } | null } }>(
-        url(),
-        q,
-        { id: product },
-        { token: admin },
-      ),
-    );
+    const data = ok(await graphql(url(), ProductNodeDocument, { id: product }, { token: admin }));
+    if (data.node?.__typename !== 'Product') throw new Error(`not a product: ${data.node?.__typename}`);
     expect(data.node.id).toBe(product);
     expect(typeof data.node.name).toBe('string');
     // A reference to another entity carries that entity's global id: node() takes it as it is.
@@ -149,21 +143,21 @@ describe('node(id:) and nodes(ids:) through the gateway', () => {
   });
 
   it('nodes(ids:) answers each id on its own and takes at most 100 ids', async () => {
-    const res = await graphql<{ nodes: unknown[] }>(
-      url(),
-      NODES,
-      { ids: [ids.get('Product'), 'forged'] },
-      { token: admin },
-    );
+    const res = await graphql(url(), NODES, { ids: [ids.get('Product')!, 'forged'] }, { token: admin });
     expect(res.data?.nodes).toEqual([{ __typename: 'Product', id: ids.get('Product') }, null]);
     expect(res.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([['BAD_USER_INPUT', ['nodes', 1]]]);
-    const tooMany = await graphql(url(), NODES, { ids: Array(101).fill(ids.get('Product')) }, { token: admin });
+    const tooMany = await graphql(
+      url(),
+      NODES,
+      { ids: Array<string>(101).fill(ids.get('Product')!) },
+      { token: admin },
+    );
     expect(codes(tooMany)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('a global id of another type in an argument is BAD_USER_INPUT; the old local ids are still accepted', async () => {
-    const q = 'query($id: ID!) { product(id: $id) { id } }';
-    expect(codes(await graphql(url(), q, { id: ids.get('Supplier') }, { token: admin }))).toEqual(['BAD_USER_INPUT']);
+    const q = ProductIdDocument;
+    expect(codes(await graphql(url(), q, { id: ids.get('Supplier')! }, { token: admin }))).toEqual(['BAD_USER_INPUT']);
     const product = ids.get('Product')!;
     const local = Buffer.from(product, 'base64url').toString('utf8').slice('Product:'.length);
     expect(ok(await graphql(url(), q, { id: local }, { token: admin }))).toEqual({ product: { id: product } });
@@ -174,12 +168,7 @@ describe('node(id:) and nodes(ids:) through the gateway', () => {
     expect(ok(await graphql(url(), NODE, { id: organization }, { token: alice }))).toEqual({
       node: { __typename: 'Organization', id: organization },
     });
-    const own = await graphql(
-      url(),
-      'query($id: ID!) { organization(id: $id) { id } }',
-      { id: organization },
-      { token: bob },
-    );
+    const own = await graphql(url(), SampleOrganizationDocument, { id: organization }, { token: bob });
     const viaNode = await graphql(url(), NODE, { id: organization }, { token: bob });
     expect(viaNode.data).toEqual({ node: null });
     expect(own.data).toEqual({ organization: null });
@@ -193,7 +182,7 @@ describe('node(id:) and nodes(ids:) through the gateway', () => {
     expect(absent).toMatchObject({ data: { node: null } });
     expect(absent.errors).toBeUndefined();
     // Anonymous: nothing of the object either.
-    const anonymous = await graphql<{ node: { id: string | null } | null }>(url(), NODE, { id: organization });
+    const anonymous = await graphql(url(), NODE, { id: organization });
     expect(anonymous.data).toEqual({ node: null });
     // A public object is refetched without a token, as its own query reads it.
     const product = toGlobalId('Product', DEMO.products[0]!);
@@ -201,9 +190,7 @@ describe('node(id:) and nodes(ids:) through the gateway', () => {
     // A product only its owner and admins see stays hidden from an anonymous caller.
     expect(ok(await graphql(url(), NODE, { id: toGlobalId('Product', DEMO.products[3]!) }))).toEqual({ node: null });
     // A resold product is for signed-in users: to anyone else it does not exist.
-    const resold = await graphql(url(), 'query($id: ID!) { node(id: $id) { ... on ResoldProduct { name } } }', {
-      id: ids.get('ResoldProduct'),
-    });
+    const resold = await graphql(url(), ResoldProductNodeNameDocument, { id: ids.get('ResoldProduct')! });
     expect(resold.data).toEqual({ node: null });
   });
 });

@@ -13,6 +13,7 @@ import { DEMO } from '../../lib/demo.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { serveGateway, type RunningGateway } from '../../gateway/server.ts';
 import { tokenFor } from '../support/env.ts';
+import { ViewerAndProductIdsDocument } from '../__generated__/operations.ts';
 import { graphql } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
@@ -60,10 +61,10 @@ describe('per-request work with distinct callers', () => {
   it('keeps the caller-dependent part of authorisation per request', async () => {
     // The same query text, with and without a token: the anonymous answer holds the error, the
     // signed-in one the data, whichever was planned first.
-    const query = '{ me { id } products(first: 1) { nodes { id } } }';
-    const anonymous = await graphql<{ me: unknown }>(gateway.url, query);
+    const query = ViewerAndProductIdsDocument;
+    const anonymous = await graphql(gateway.url, query);
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const signedIn = await graphql<{ me: { id: string } }>(gateway.url, query, {}, { token: tokens[0] });
+    const signedIn = await graphql(gateway.url, query, {}, { token: tokens[0] });
     expect(signedIn.errors ?? []).toEqual([]);
     expect(signedIn.data?.me).toBeTruthy();
     expect((await graphql(gateway.url, query)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');

@@ -5,6 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { closeServer } from '../../lib/http-server.ts';
 import { DEMO } from '../../lib/demo.ts';
 import { tokenFor } from '../support/env.ts';
+import {
+  PaymentStatsCountDocument,
+  ProductCountDocument,
+  ViewerOrderPaymentsDocument,
+} from '../__generated__/operations.ts';
 import { graphql } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
@@ -30,7 +35,7 @@ describe('a hung subgraph', () => {
       GATEWAY_SUBGRAPH_TIMEOUT_MS: String(TIMEOUT_MS),
     });
     // The first request loads the supergraph; the timings below are of a warm gateway.
-    await graphql(stack.gateway.url, '{ products(first: 1) { totalCount } }');
+    await graphql(stack.gateway.url, ProductCountDocument, { first: 1 });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -40,15 +45,7 @@ describe('a hung subgraph', () => {
   it("times out its part with UPSTREAM_TIMEOUT naming it, nulls up to the nearest nullable field, and answers the other subgraphs' data", async () => {
     const token = await tokenFor(DEMO.users.alice);
     const started = performance.now();
-    const res = await graphql<{
-      me: { id: string; orders: { nodes: { id: string }[] } } | null;
-      products: { totalCount: number };
-    }>(
-      stack.gateway.url,
-      '{ me { id orders(first: 2) { nodes { id payments { totalCount } } } } products(first: 1) { totalCount } }',
-      {},
-      { token },
-    );
+    const res = await graphql(stack.gateway.url, ViewerOrderPaymentsDocument, {}, { token });
     const elapsed = performance.now() - started;
     expect(res.status).toBe(200);
     // Order.payments is non-null: its failure nulls the order, the list, and so `me` (the spec's propagation).
@@ -68,17 +65,14 @@ describe('a hung subgraph', () => {
   });
 
   it('a query that touches only the other subgraphs is not held at all', async () => {
-    const res = await graphql<{ products: { totalCount: number } }>(
-      stack.gateway.url,
-      '{ products(first: 1) { totalCount } }',
-    );
+    const res = await graphql(stack.gateway.url, ProductCountDocument, { first: 1 });
     expect(res.errors).toBeUndefined();
     expect(res.data?.products.totalCount).toBeGreaterThan(0);
   });
 
   it('the timed-out subrequest is abandoned, not left open', async () => {
     const before = abandoned;
-    await graphql(stack.gateway.url, '{ paymentStats { global { transactionCount } } }');
+    await graphql(stack.gateway.url, PaymentStatsCountDocument);
     for (let i = 0; i < 50 && abandoned === before; i++) await new Promise((r) => setTimeout(r, 20));
     expect(abandoned).toBeGreaterThan(before);
   });

@@ -53,6 +53,18 @@ describe('operations the gateway cannot execute', () => {
     'subscription ($k: String) { offsetOrderProgress(idempotencyKey: $k) { step } }',
   ];
 
+  it('a subscription asking for multipart/mixed is the same refusal: the runtime streams subscriptions as SSE only', async () => {
+    const res = await fetch(development.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed' },
+      body: JSON.stringify({ query: subscriptions[0] }),
+    });
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text).toContain(UnsupportedCode.SUBSCRIPTION_TRANSPORT);
+    expect(text).not.toContain('"data"');
+  });
+
   it.each(subscriptions)(
     'a subscription without an event stream is 400 SUBSCRIPTION_TRANSPORT_REQUIRED, over POST and GET, for both media types: %s',
     async (query) => {

@@ -3,11 +3,21 @@ import { DEMO } from '../../lib/demo.ts';
 import { createMarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';
 import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
+import {
+  AuthDocument,
+  MeDocument,
+  MyOrderBuyersDocument,
+  OrderBuyerQuantityDocument,
+  OrderIdDocument,
+  ProductNameDocument,
+  ProductPageDocument,
+  ProductsOfTypeDocument,
+} from '../__generated__/marketplace-operations.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { DEMO_IDS } from '../support/ids.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 
-const AUTH = `mutation Auth($email: String!) { authenticate(input: { email: $email }) { accessToken tokenType user { id email role } userErrors { field code message } } }`;
+const AUTH = AuthDocument;
 
 describe.each(MODES)('marketplace (%s mode)', (mode) => {
   let subgraph: TestSubgraph;
@@ -28,8 +38,7 @@ describe.each(MODES)('marketplace (%s mode)', (mode) => {
   });
 
   const login = async (email: string) =>
-    ok(await graphql<{ authenticate: { accessToken: string } }>(subgraph.url, AUTH, { email }, { headers: backend }))
-      .authenticate.accessToken;
+    ok(await graphql(subgraph.url, AUTH, { email }, { headers: backend })).authenticate.accessToken!;
 
   it('authenticate needs the backend secret key', async () => {
     const res = await graphql(subgraph.url, AUTH, { email: DEMO.users.alice.email });
@@ -44,36 +53,15 @@ describe.each(MODES)('marketplace (%s mode)', (mode) => {
   });
 
   it('authenticate returns a bearer token and the user; me returns the caller', async () => {
-    const data = ok(
-      await graphql<{ authenticate: { accessToken: string; tokenType: string; user: { id: string; role: string } } }>(
-        subgraph.url,
-        AUTH,
-        { email: DEMO.users.alice.email },
-        { headers: backend },
-      ),
-    );
+    const data = ok(await graphql(subgraph.url, AUTH, { email: DEMO.users.alice.email }, { headers: backend }));
     expect(data.authenticate.tokenType).toBe('Bearer');
     expect(data.authenticate.user).toEqual({ id: DEMO_IDS.users.alice, email: DEMO.users.alice.email, role: 'USER' });
-    const me = ok(
-      await graphql<{ me: { id: string; email: string } }>(
-        subgraph.url,
-        '{ me { id email } }',
-        {},
-        { token: data.authenticate.accessToken },
-      ),
-    );
+    const me = ok(await graphql(subgraph.url, MeDocument, {}, { token: data.authenticate.accessToken! }));
     expect(me.me).toEqual({ id: DEMO_IDS.users.alice, email: DEMO.users.alice.email });
   });
 
   it('authenticate rejects a malformed email as a user error', async () => {
-    const res = ok(
-      await graphql<{ authenticate: { accessToken: string | null; userErrors: unknown[] } }>(
-        subgraph.url,
-        AUTH,
-        { email: 'not-an-email' },
-        { headers: backend },
-      ),
-    );
+    const res = ok(await graphql(subgraph.url, AUTH, { email: 'not-an-email' }, { headers: backend }));
     expect(res.authenticate.accessToken).toBeNull();
     expect(res.authenticate.userErrors).toEqual([
       { field: ['input', 'email'], code: 'INVALID', message: 'Enter a valid email address' },
@@ -81,12 +69,12 @@ describe.each(MODES)('marketplace (%s mode)', (mode) => {
   });
 
   it('me without a token, with a forged one or an expired one is UNAUTHENTICATED', async () => {
-    expect(codes(await graphql(subgraph.url, '{ me { id } }'))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await graphql(subgraph.url, MeDocument))).toEqual(['UNAUTHENTICATED']);
     const forged = `${(await tokenFor(DEMO.users.alice)).slice(0, -4)}AAAA`;
-    expect(codes(await graphql(subgraph.url, '{ me { id } }', {}, { token: forged }))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await graphql(subgraph.url, MeDocument, {}, { token: forged }))).toEqual(['UNAUTHENTICATED']);
     const expired = await graphql(
       subgraph.url,
-      '{ me { id } }',
+      MeDocument,
       {},
       { token: await tokenFor(DEMO.users.alice, { ttlSeconds: -10 }) },
     );
@@ -95,44 +83,27 @@ describe.each(MODES)('marketplace (%s mode)', (mode) => {
   });
 
   it('lists public products newest first with cursors, totals and money as decimals', async () => {
-    const q = `query P($after: String) { products(first: 2, after: $after) { totalCount nodes { id name pricePerTonne { amount currency } supplier { name } } pageInfo { hasNextPage endCursor } } }`;
-    type P = {
-      products: {
-        totalCount: number;
-        nodes: {
-          id: string;
-          name: string;
-          pricePerTonne: { amount: string; currency: string };
-          supplier: { name: string };
-        }[];
-        pageInfo: { hasNextPage: boolean; endCursor: string };
-      };
-    };
-    const first = ok(await graphql<P>(subgraph.url, q));
+    const q = ProductPageDocument;
+    const first = ok(await graphql(subgraph.url, q));
     expect(first.products.totalCount).toBe(4);
     expect(first.products.nodes.map((n) => n.id)).toEqual([DEMO_IDS.products[2], DEMO_IDS.products[1]]);
     expect(first.products.nodes[1]!.pricePerTonne).toEqual({ amount: '145.00', currency: 'EUR' });
-    expect(first.products.nodes[1]!.supplier.name).toBe('Icelandic Biochar');
+    expect(first.products.nodes[1]!.supplier?.name).toBe('Icelandic Biochar');
     expect(first.products.pageInfo.hasNextPage).toBe(true);
-    const second = ok(await graphql<P>(subgraph.url, q, { after: first.products.pageInfo.endCursor }));
+    const second = ok(await graphql(subgraph.url, q, { after: first.products.pageInfo.endCursor }));
     expect(second.products.nodes.map((n) => n.id)).toEqual([DEMO_IDS.products[0], DEMO_IDS.bundleProduct]);
     expect(second.products.pageInfo.hasNextPage).toBe(false);
   });
 
   it('filters products and shows a non-public product only to its owner', async () => {
-    const removal = ok(
-      await graphql<{ products: { nodes: { id: string }[] } }>(
-        subgraph.url,
-        '{ products(filter: { productType: REMOVAL }) { nodes { id } } }',
-      ),
-    );
+    const removal = ok(await graphql(subgraph.url, ProductsOfTypeDocument, { type: 'REMOVAL' }));
     expect(removal.products.nodes.map((n) => n.id).sort()).toEqual([DEMO_IDS.products[0], DEMO_IDS.products[1]].sort());
-    const hidden = `{ product(id: "${DEMO_IDS.products[3]}") { id name } }`;
-    expect(ok(await graphql<{ product: unknown }>(subgraph.url, hidden)).product).toBeNull();
+    const hidden = { id: DEMO_IDS.products[3]! };
+    expect(ok(await graphql(subgraph.url, ProductNameDocument, hidden)).product).toBeNull();
     const bob = await login(DEMO.users.bob.email);
-    expect(ok(await graphql<{ product: unknown }>(subgraph.url, hidden, {}, { token: bob })).product).toBeNull();
+    expect(ok(await graphql(subgraph.url, ProductNameDocument, hidden, { token: bob })).product).toBeNull();
     const alice = await login(DEMO.users.alice.email);
-    expect(ok(await graphql<{ product: { id: string } }>(subgraph.url, hidden, {}, { token: alice })).product).toEqual({
+    expect(ok(await graphql(subgraph.url, ProductNameDocument, hidden, { token: alice })).product).toEqual({
       id: DEMO_IDS.products[3],
       name: 'Private Forest Allocation',
     });
@@ -147,36 +118,18 @@ describe.each(MODES)('marketplace (%s mode)', (mode) => {
 
   it("me.orders lists only the caller's orders, newest first", async () => {
     const alice = await login(DEMO.users.alice.email);
-    const data = ok(
-      await graphql<{ me: { orders: { nodes: { id: string; buyer: { id: string } }[] } } }>(
-        subgraph.url,
-        '{ me { orders { nodes { id buyer { id } } } } }',
-        {},
-        { token: alice },
-      ),
-    );
-    expect(data.me.orders.nodes.map((o) => o.id)).toEqual([DEMO_IDS.orders[4], DEMO_IDS.orders[1], DEMO_IDS.orders[0]]);
-    expect(new Set(data.me.orders.nodes.map((o) => o.buyer.id))).toEqual(new Set([DEMO_IDS.users.alice]));
+    const data = ok(await graphql(subgraph.url, MyOrderBuyersDocument, {}, { token: alice }));
+    const orders = data.me!.orders.nodes;
+    expect(orders.map((o) => o.id)).toEqual([DEMO_IDS.orders[4], DEMO_IDS.orders[1], DEMO_IDS.orders[0]]);
+    expect(new Set(orders.map((o) => o.buyer?.id))).toEqual(new Set([DEMO_IDS.users.alice]));
   });
 
   it('an order of another user is invisible unless public; the buyer is hidden from others', async () => {
     const bob = await login(DEMO.users.bob.email);
-    const priv = ok(
-      await graphql<{ order: unknown }>(
-        subgraph.url,
-        `{ order(id: "${DEMO_IDS.orders[1]}") { id } }`,
-        {},
-        { token: bob },
-      ),
-    );
+    const priv = ok(await graphql(subgraph.url, OrderIdDocument, { id: DEMO_IDS.orders[1]! }, { token: bob }));
     expect(priv.order).toBeNull();
     const pub = ok(
-      await graphql<{ order: { id: string; buyer: unknown; quantity: { amount: string; unit: string } } }>(
-        subgraph.url,
-        `{ order(id: "${DEMO_IDS.orders[0]}") { id buyer { id } quantity { amount unit } } }`,
-        {},
-        { token: bob },
-      ),
+      await graphql(subgraph.url, OrderBuyerQuantityDocument, { id: DEMO_IDS.orders[0]! }, { token: bob }),
     );
     expect(pub.order).toEqual({ id: DEMO_IDS.orders[0], buyer: null, quantity: { amount: '10', unit: 'T' } });
   });

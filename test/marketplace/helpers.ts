@@ -7,7 +7,11 @@ import { serveSubgraph } from '../../lib/subgraph.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';
 import { freshStorage, testConfig, tokenFor, type Mode } from '../support/env.ts';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import type { DocumentNode } from 'graphql';
 import { graphql, ok, type GraphQLResponse } from '../support/graphql.ts';
+
+type Who = 'alice' | 'bob' | 'admin' | null;
 
 export interface Marketplace {
   url: string;
@@ -18,12 +22,12 @@ export interface Marketplace {
   fake?: Co2TrustFake;
   /** Tokens of the demo users, as `authenticate` would issue them in this mode. */
   tokens: { alice: string; bob: string; admin: string };
-  /** Sends a query as a demo user (or anonymously), through the gateway as far as the subgraph can tell. */
-  as(
-    who: 'alice' | 'bob' | 'admin' | null,
-    query: string,
-    variables?: Record<string, unknown>,
-  ): Promise<GraphQLResponse<Record<string, unknown>>>;
+  /**
+   * Sends a query as a demo user (or anonymously), through the gateway as far as the subgraph can
+   * tell: a typed operation (test/__generated__/marketplace-operations.ts) answers its result type.
+   */
+  as<T, V>(who: Who, query: TypedDocumentNode<T, V>, variables: V): Promise<GraphQLResponse<T>>;
+  as(who: Who, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<Record<string, unknown>>>;
   stop(): Promise<void>;
 }
 
@@ -57,7 +61,10 @@ export async function startMarketplace(mode: Mode, env: Record<string, string> =
     config,
     fake,
     tokens,
-    as: (who, query, variables) => graphql(running.url, query, variables, { ...(who ? { token: tokens[who] } : {}) }),
+    as: (who: Who, query: string | DocumentNode, variables?: unknown) =>
+      graphql(running.url, query as string, variables as Record<string, unknown>, {
+        ...(who ? { token: tokens[who] } : {}),
+      }),
     async stop() {
       await running.stop();
       await fake?.stop();
@@ -66,9 +73,13 @@ export async function startMarketplace(mode: Mode, env: Record<string, string> =
   };
 }
 
-/** The data of a response without errors, typed loosely for assertions. */
+/** The data of a response without errors: a typed operation's result, or loosely typed data of a text. */
+export function data<T>(res: GraphQLResponse<T>): Record<string, unknown> extends T ? Loose : T;
+export function data(res: GraphQLResponse<unknown>): unknown {
+  return ok(res);
+}
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const data = (res: GraphQLResponse<Record<string, unknown>>): any => ok(res);
+type Loose = any;
 
 export const ids = (conn: { nodes: { id: string }[] }) => conn.nodes.map((n) => n.id);
 

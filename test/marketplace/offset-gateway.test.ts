@@ -2,13 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import type { LuneFake } from '../../fakes/lune.ts';
 import { MODES, tokenFor } from '../support/env.ts';
+import {
+  LatestOffsetOrderCertificateDocument,
+  OffsetOrderCertificateDocument,
+  OffsetOrderRetirementSharesDocument,
+  PlaceOffsetOrderByMassDocument,
+  QuoteByMassDocument,
+  ResoldProductQuoteDocument,
+  type OffsetOrderRetirementSharesQuery,
+} from '../__generated__/operations.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { localOf } from '../support/ids.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { pdfText, until } from './helpers.ts';
-
-const QUOTE =
-  'mass { amount unit } totalCost { amount currency } allocations { bundleId projectName mass { amount } cost { amount } }';
 
 describe.each(MODES)('offset orders through the gateway (%s mode)', (mode) => {
   let stack: Stack;
@@ -22,45 +28,35 @@ describe.each(MODES)('offset orders through the gateway (%s mode)', (mode) => {
     await stack?.stop();
   });
 
-  const gql = <T>(query: string, variables: Record<string, unknown> = {}, token?: string) =>
-    graphql<T>(stack.gateway.url, query, variables, { token });
+  const url = () => stack.gateway.url;
 
   it('prices a resold product’s yearly emissions with the footprint and sales volume footprints owns', async () => {
-    type Product = {
-      id: string;
-      footprint: { total: string } | null;
-      yearlySalesVolumes: { year: number; tonnes: string }[];
-      offsetQuote: unknown;
-    };
-    const q = `query P($id: ID!) { resoldProduct(id: $id) { id footprint { total } yearlySalesVolumes { year tonnes } offsetQuote(year: 2025) { ${QUOTE} } } }`;
-    const oat = ok(await gql<{ resoldProduct: Product }>(q, { id: DEMO.resoldProducts[0] }, alice)).resoldProduct;
+    const q = ResoldProductQuoteDocument;
+    const oat = ok(await graphql(url(), q, { id: DEMO.resoldProducts[0] }, { token: alice })).resoldProduct!;
     // 0.35 kg CO2e per kg x 13.5 t of product sold in 2025 = 4.725 t CO2e.
     expect(oat.footprint).toEqual({ total: '0.35' });
     expect(oat.yearlySalesVolumes).toContainEqual({ year: 2025, tonnes: '13.5' });
     const byMass = ok(
-      await gql<{ offsetQuoteByMass: { quote: unknown } }>(
-        `{ offsetQuoteByMass(input: { mass: { amount: "4.725", unit: T } }) { quote { ${QUOTE} } } }`,
-        {},
-        alice,
-      ),
+      await graphql(url(), QuoteByMassDocument, { input: { mass: { amount: '4.725', unit: 'T' } } }, { token: alice }),
     );
     expect(oat.offsetQuote).toEqual(byMass.offsetQuoteByMass.quote);
     expect(oat.offsetQuote).toMatchObject({ mass: { amount: '4.725', unit: 'T' } });
     // A product without a footprint has nothing to quote.
-    const coffee = ok(await gql<{ resoldProduct: Product }>(q, { id: DEMO.resoldProducts[3] }, alice)).resoldProduct;
+    const coffee = ok(await graphql(url(), q, { id: DEMO.resoldProducts[3] }, { token: alice })).resoldProduct!;
     expect(coffee.footprint).toBeNull();
     expect(coffee.offsetQuote).toBeNull();
-    expect(codes(await gql(q, { id: DEMO.resoldProducts[0] }))).toContain('UNAUTHENTICATED');
+    expect(codes(await graphql(url(), q, { id: DEMO.resoldProducts[0] }))).toContain('UNAUTHENTICATED');
   });
 
   it('an offset order placed through the gateway is listed for its buyer with its certificate link', async () => {
     const placed = ok(
-      await gql<{ createOffsetOrderByMass: { offsetOrder: { id: string; status: string } } }>(
-        `mutation { createOffsetOrderByMass(input: { mass: { amount: "2", unit: T }, idempotencyKey: "gateway-order" }) { offsetOrder { id status } userErrors { code } } }`,
-        {},
-        alice,
+      await graphql(
+        url(),
+        PlaceOffsetOrderByMassDocument,
+        { input: { mass: { amount: '2', unit: 'T' }, idempotencyKey: 'gateway-order' } },
+        { token: alice },
       ),
-    ).createOffsetOrderByMass.offsetOrder;
+    ).createOffsetOrderByMass.offsetOrder!;
     if (mode === 'upstream') {
       // Lune receives the order and completes it later; its certificate exists once it is complete.
       expect(placed.status).toBe('RECEIVED');
@@ -68,16 +64,10 @@ describe.each(MODES)('offset orders through the gateway (%s mode)', (mode) => {
     } else {
       expect(placed.status).toBe('COMPLETE');
     }
-    const list = ok(
-      await gql<{ offsetOrders: { nodes: { id: string; certificate: { url: string } }[] } }>(
-        `{ offsetOrders(first: 1) { nodes { id certificate { url } } } }`,
-        {},
-        alice,
-      ),
-    );
+    const list = ok(await graphql(url(), LatestOffsetOrderCertificateDocument, {}, { token: alice }));
     expect(list.offsetOrders.nodes[0]!.id).toBe(placed.id);
     // The link points at the gateway (a client cannot reach a subgraph), which streams the PDF from the marketplace.
-    const link = new URL(list.offsetOrders.nodes[0]!.certificate.url);
+    const link = new URL(list.offsetOrders.nodes[0]!.certificate!.url);
     expect(link.origin).toBe(new URL(stack.gateway.url).origin);
     const pdf = await fetch(link);
     expect(pdf.status).toBe(200);
@@ -106,47 +96,32 @@ describe('offset order retirements across marketplace and registry (local mode)'
     await stack?.stop();
   });
 
-  const gql = <T>(query: string, variables: Record<string, unknown> = {}) =>
-    graphql<T>(stack.gateway.url, query, variables, { token: alice });
+  const url = () => stack.gateway.url;
   const certificateText = async (id: string) => {
-    const cert = ok(
-      await gql<{ offsetOrder: { certificate: { url: string } } }>(
-        `query C($id: ID!) { offsetOrder(id: $id) { certificate { url } } }`,
-        { id },
-      ),
-    ).offsetOrder.certificate;
+    const cert = ok(await graphql(url(), OffsetOrderCertificateDocument, { id }, { token: alice })).offsetOrder!
+      .certificate!;
     const res = await fetch(cert.url);
     expect(res.status).toBe(200);
     return pdfText(Buffer.from(await res.arrayBuffer()));
   };
 
   it('an offset order placed by mass fills a pooled retirement in the registry, shown with its share and serials', async () => {
-    type Placed = {
-      createOffsetOrderByMass: {
-        offsetOrder: { id: string; allocations: { projectId: string; mass: { amount: string } }[] };
-      };
-    };
     const placed = ok(
-      await gql<Placed>(
-        `mutation { createOffsetOrderByMass(input: { mass: { amount: "2.5", unit: T }, idempotencyKey: "retired-in-registry" }) { offsetOrder { id allocations { projectId mass { amount } } } userErrors { code } } }`,
+      await graphql(
+        url(),
+        PlaceOffsetOrderByMassDocument,
+        { input: { mass: { amount: '2.5', unit: 'T' }, idempotencyKey: 'retired-in-registry' } },
+        { token: alice },
       ),
-    ).createOffsetOrderByMass.offsetOrder;
+    ).createOffsetOrderByMass.offsetOrder!;
     // The cheapest bundle is the Kenya cookstoves project, held by the registry's offset inventory.
     expect(placed.allocations).toEqual([{ projectId: DEMO.offsetProjects[0], mass: { amount: '2.5' } }]);
 
-    type Share = {
-      mass: { amount: string; unit: string };
-      retirement: {
-        name: string;
-        status: string;
-        retirements: { amount: { amount: string }; serialization: string | null }[];
-      } | null;
-    };
-    type State = { offsetOrder: { retirementStatus: string; retirementShares: Share[] } };
-    const q = `query R($id: ID!) { offsetOrder(id: $id) { retirementStatus retirementShares { mass { amount unit } retirement { name status retirements { amount { amount } serialization } } } } }`;
-    let state: State['offsetOrder'] | undefined;
+    let state: OffsetOrderRetirementSharesQuery['offsetOrder'] | undefined;
     await until(async () => {
-      state = ok(await gql<State>(q, { id: placed.id })).offsetOrder;
+      state = ok(
+        await graphql(url(), OffsetOrderRetirementSharesDocument, { id: placed.id }, { token: alice }),
+      ).offsetOrder!;
       return state.retirementShares[0]?.retirement?.status === 'RETIRED';
     }, 'the registry retirement of the order');
     // 2 whole tonnes are retired (oldest vintage first, from the serials the demo orders left); 0.5 t wait in the pool.

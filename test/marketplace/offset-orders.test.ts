@@ -7,7 +7,20 @@ import { OffsetBundle } from '../../subgraphs/marketplace/offsets/local/entities
 import { demoOffsetBundles } from '../../subgraphs/marketplace/offsets/local/seed.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { TEST_SECRETS, tokenFor } from '../support/env.ts';
-import { codes, gatewayGet, graphql, ok } from '../support/graphql.ts';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import type { DocumentNode } from 'graphql';
+import {
+  OffsetOrderPageDocument,
+  OrderOffsetByEstimateDocument,
+  OrderOffsetByMassDocument,
+  OrderOffsetByValueDocument,
+  QuoteOffsetByMassDocument,
+  QuoteOffsetByValueDocument,
+  type MassUnit,
+  type OffsetQuotePartsFragment,
+  type OffsetOrderPageQuery,
+} from '../__generated__/marketplace-operations.ts';
+import { codes, gatewayGet, graphql, ok, type GraphQLResponse } from '../support/graphql.ts';
 import { gid, localOf } from '../support/ids.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 import { pdfText } from './helpers.ts';
@@ -15,55 +28,18 @@ import { pdfText } from './helpers.ts';
 /** The demo offset orders by their global ids (the API's ids; arguments take them). */
 const OO = DEMO.offsetOrders.map((id) => gid('OffsetOrder', id));
 
-interface Money {
-  amount: string;
-  currency: string;
-}
-interface Allocation {
-  bundleId: string;
-  bundleName: string;
-  projectId: string | null;
-  projectName: string;
-  mass: { amount: string; unit: string };
-  unitPrice: Money;
-  cost: Money;
-}
-interface Quote {
-  mass: { amount: string; unit: string };
-  totalCost: Money;
-  allocations: Allocation[];
-}
-interface OffsetOrder extends Quote {
-  id: string;
-  idempotencyKey: string | null;
-  type: string;
-  status: string;
-  maximumSpend: Money | null;
-  estimateId: string | null;
-  beneficiary: string | null;
-  createdAt: string;
-}
-interface UserError {
-  field: string[] | null;
-  code: string;
-  message: string;
-}
+type Quote = OffsetQuotePartsFragment;
 
 const ALLOCATION =
   'bundleId bundleName projectId projectName mass { amount unit } unitPrice { amount currency } cost { amount currency }';
 const QUOTE = `mass { amount unit } totalCost { amount currency } allocations { ${ALLOCATION} }`;
-const ORDER = `id idempotencyKey type status maximumSpend { amount currency } estimateId beneficiary createdAt ${QUOTE}`;
-const ERRORS = 'userErrors { field code message }';
 
-const Q_MASS = `query Q($input: OffsetQuoteByMassInput!) { offsetQuoteByMass(input: $input) { quote { ${QUOTE} } ${ERRORS} } }`;
-const Q_VALUE = `query Q($input: OffsetQuoteByValueInput!) { offsetQuoteByValue(input: $input) { quote { ${QUOTE} } ${ERRORS} } }`;
-const BY_MASS = `mutation M($input: CreateOffsetOrderByMassInput!) { createOffsetOrderByMass(input: $input) { offsetOrder { ${ORDER} } ${ERRORS} } }`;
-const BY_VALUE = `mutation M($input: CreateOffsetOrderByValueInput!) { createOffsetOrderByValue(input: $input) { offsetOrder { ${ORDER} } ${ERRORS} } }`;
-const BY_ESTIMATE = `mutation M($input: CreateOffsetOrderByEstimateInput!) { createOffsetOrderByEstimate(input: $input) { offsetOrder { ${ORDER} } ${ERRORS} } }`;
-const LIST = `query L($first: Int, $after: String) { offsetOrders(first: $first, after: $after) { totalCount nodes { id idempotencyKey mass { amount } createdAt } pageInfo { hasNextPage endCursor } } }`;
-
-type QuoteResult = { quote: Quote | null; userErrors: UserError[] };
-type OrderResult = { offsetOrder: OffsetOrder | null; userErrors: UserError[] };
+const Q_MASS = QuoteOffsetByMassDocument;
+const Q_VALUE = QuoteOffsetByValueDocument;
+const BY_MASS = OrderOffsetByMassDocument;
+const BY_VALUE = OrderOffsetByValueDocument;
+const BY_ESTIMATE = OrderOffsetByEstimateDocument;
+const LIST = OffsetOrderPageDocument;
 
 const sum = (values: string[]) => values.reduce((s, v) => s.add(v), new Decimal(0));
 const INITIAL_TONNES = sum(demoOffsetBundles.map((b) => dec(b.availableGrams.toString()).div(1_000_000).toString()));
@@ -93,38 +69,38 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     await subgraph?.stop();
   });
 
-  const gql = <T>(query: string, variables: Record<string, unknown> = {}, token?: string) =>
-    graphql<T>(subgraph.url, query, variables, { token });
-  const quoteByMass = async (amount: string, unit = 'T', token = alice) =>
-    ok(await gql<{ offsetQuoteByMass: QuoteResult }>(Q_MASS, { input: { mass: { amount, unit } } }, token))
-      .offsetQuoteByMass;
-  const orderByMass = async (amount: string, idempotencyKey?: string, token = alice, unit = 'T') =>
-    ok(
-      await gql<{ createOffsetOrderByMass: OrderResult }>(
-        BY_MASS,
-        { input: { mass: { amount, unit }, idempotencyKey } },
-        token,
-      ),
-    ).createOffsetOrderByMass;
+  // A typed operation answers its generated result type; a text (entity references, documents
+  // built here) the type it is given.
+  function gql<T, V>(query: TypedDocumentNode<T, V>, variables: V, token?: string): Promise<GraphQLResponse<T>>;
+  function gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<GraphQLResponse<T>>;
+  function gql(query: string | DocumentNode, variables: unknown = {}, token?: string) {
+    return graphql(subgraph.url, query as string, variables as Record<string, unknown>, { token });
+  }
+  const quoteByMass = async (amount: string, unit: MassUnit = 'T', token = alice) =>
+    ok(await gql(Q_MASS, { input: { mass: { amount, unit } } }, token)).offsetQuoteByMass;
+  const orderByMass = async (amount: string, idempotencyKey?: string, token = alice, unit: MassUnit = 'T') =>
+    ok(await gql(BY_MASS, { input: { mass: { amount, unit }, idempotencyKey } }, token)).createOffsetOrderByMass;
   const newBuyer = async (name: string) =>
     tokenFor({ id: randomUUID(), email: `${name.toLowerCase()}@buyer.example`, name, role: 'USER' });
   const allOrders = async (token: string) => {
-    const out: { id: string; idempotencyKey: string | null; mass: { amount: string }; createdAt: string }[] = [];
+    const out: OffsetOrderPageQuery['offsetOrders']['nodes'] = [];
     let after: string | null = null;
     for (;;) {
-      const page: { offsetOrders: { nodes: typeof out; pageInfo: { hasNextPage: boolean; endCursor: string } } } = ok(
-        await gql(LIST, { first: 100, after }, token),
-      );
+      const page: OffsetOrderPageQuery = ok(await gql(LIST, { first: 100, after }, token));
       out.push(...page.offsetOrders.nodes);
       if (!page.offsetOrders.pageInfo.hasNextPage) return out;
-      after = page.offsetOrders.pageInfo.endCursor;
+      after = page.offsetOrders.pageInfo.endCursor ?? null;
     }
   };
 
   it('needs a token for quotes, orders and lists', async () => {
     expect(codes(await gql(Q_MASS, { input: { mass: { amount: '1', unit: 'T' } } }))).toEqual(['UNAUTHENTICATED']);
     expect(codes(await gql(BY_MASS, { input: { mass: { amount: '1', unit: 'T' } } }))).toEqual(['UNAUTHENTICATED']);
-    expect(codes(await gql(LIST))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await gql(LIST, {}))).toEqual(['UNAUTHENTICATED']);
     expect(codes(await gql(`{ offsetOrder(id: "${OO[0]}") { id } }`))).toEqual(['UNAUTHENTICATED']);
   });
 
@@ -153,9 +129,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
   });
 
   it('quotes a maximum spend: whole grams, never more than the maximum', async () => {
-    const res = ok(
-      await gql<{ offsetQuoteByValue: QuoteResult }>(Q_VALUE, { input: { value: '100.00', currency: 'EUR' } }, alice),
-    ).offsetQuoteByValue;
+    const res = ok(await gql(Q_VALUE, { input: { value: '100.00', currency: 'EUR' } }, alice)).offsetQuoteByValue;
     expect(res.userErrors).toEqual([]);
     // 100.00 EUR at 14.50 EUR/t buys 6 896 551 g, which cost 99.9999895 EUR, 100.00 rounded.
     expect(res.quote!.mass).toEqual({ amount: '6.896551', unit: 'T' });
@@ -169,16 +143,12 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect(zero.userErrors).toEqual([expect.objectContaining({ code: 'INVALID', field: ['input', 'mass', 'amount'] })]);
     expect((await quoteByMass('-2')).userErrors.map((e) => e.code)).toEqual(['INVALID']);
     expect((await quoteByMass('0.0000001')).userErrors.map((e) => e.code)).toEqual(['INVALID']);
-    const negative = ok(
-      await gql<{ offsetQuoteByValue: QuoteResult }>(Q_VALUE, { input: { value: '-5', currency: 'EUR' } }, alice),
-    ).offsetQuoteByValue;
+    const negative = ok(await gql(Q_VALUE, { input: { value: '-5', currency: 'EUR' } }, alice)).offsetQuoteByValue;
     expect(negative).toEqual({
       quote: null,
       userErrors: [expect.objectContaining({ code: 'INVALID', field: ['input', 'value'] })],
     });
-    const usd = ok(
-      await gql<{ offsetQuoteByValue: QuoteResult }>(Q_VALUE, { input: { value: '50', currency: 'USD' } }, alice),
-    ).offsetQuoteByValue;
+    const usd = ok(await gql(Q_VALUE, { input: { value: '50', currency: 'USD' } }, alice)).offsetQuoteByValue;
     expect(usd.userErrors).toEqual([expect.objectContaining({ code: 'INVALID', field: ['input', 'currency'] })]);
     const zeroOrder = await orderByMass('0', 'zero-mass');
     expect(zeroOrder.offsetOrder).toBeNull();
@@ -232,11 +202,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
 
   it('an order by value spends at most its maximum', async () => {
     const res = ok(
-      await gql<{ createOffsetOrderByValue: OrderResult }>(
-        BY_VALUE,
-        { input: { value: '250.00', currency: 'EUR', idempotencyKey: 'value-1' } },
-        bob,
-      ),
+      await gql(BY_VALUE, { input: { value: '250.00', currency: 'EUR', idempotencyKey: 'value-1' } }, bob),
     ).createOffsetOrderByValue;
     expect(res.userErrors).toEqual([]);
     const order = res.offsetOrder!;
@@ -246,8 +212,8 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
       maximumSpend: { amount: '250.00', currency: 'EUR' },
       beneficiary: 'Bob Buyer',
     });
-    expect(dec(order.totalCost.amount).lte(250)).toBe(true);
-    expect(dec(order.mass.amount).gt(0)).toBe(true);
+    expect(dec(order.totalCost!.amount).lte(250)).toBe(true);
+    expect(dec(order.mass!.amount).gt(0)).toBe(true);
   });
 
   it('the same key and request return the first order; the same key with another request is IDEMPOTENCY_MISMATCH', async () => {
@@ -288,11 +254,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     const dave = await newBuyer('Dave');
     const burst = await Promise.all(
       Array.from({ length: 20 }, () =>
-        gql<{ createOffsetOrderByEstimate: OrderResult }>(
-          BY_ESTIMATE,
-          { input: { estimateId: DEMO.emissionEstimates[0], idempotencyKey: 'estimate-burst' } },
-          dave,
-        ),
+        gql(BY_ESTIMATE, { input: { estimateId: DEMO.emissionEstimates[0], idempotencyKey: 'estimate-burst' } }, dave),
       ),
     );
     const payloads = burst.map((r) => ok(r).createOffsetOrderByEstimate);
@@ -305,11 +267,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     });
     // A second order for the same estimate, by anyone, with another key: CONFLICT.
     const second = ok(
-      await gql<{ createOffsetOrderByEstimate: OrderResult }>(
-        BY_ESTIMATE,
-        { input: { estimateId: DEMO.emissionEstimates[0], idempotencyKey: 'estimate-2' } },
-        alice,
-      ),
+      await gql(BY_ESTIMATE, { input: { estimateId: DEMO.emissionEstimates[0], idempotencyKey: 'estimate-2' } }, alice),
     ).createOffsetOrderByEstimate;
     expect(second).toEqual({
       offsetOrder: null,
@@ -317,19 +275,11 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     });
     // The demo order already offset the fleet estimate.
     const demo = ok(
-      await gql<{ createOffsetOrderByEstimate: OrderResult }>(
-        BY_ESTIMATE,
-        { input: { estimateId: DEMO.emissionEstimates[2] } },
-        bob,
-      ),
+      await gql(BY_ESTIMATE, { input: { estimateId: DEMO.emissionEstimates[2] } }, bob),
     ).createOffsetOrderByEstimate;
     expect(demo.userErrors.map((e) => e.code)).toEqual(['CONFLICT']);
     const unknown = ok(
-      await gql<{ createOffsetOrderByEstimate: OrderResult }>(
-        BY_ESTIMATE,
-        { input: { estimateId: randomUUID() } },
-        bob,
-      ),
+      await gql(BY_ESTIMATE, { input: { estimateId: randomUUID() } }, bob),
     ).createOffsetOrderByEstimate;
     expect(unknown.userErrors).toEqual([
       expect.objectContaining({ code: 'NOT_FOUND', field: ['input', 'estimateId'] }),
@@ -343,15 +293,8 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect([...times].sort().reverse()).toEqual(times);
     expect(mine.map((o) => o.id)).toEqual(expect.arrayContaining([OO[0], OO[2]]));
     expect(mine.map((o) => o.id)).not.toContain(OO[1]);
-    type Page = {
-      offsetOrders: {
-        totalCount: number | null;
-        nodes: { id: string }[];
-        pageInfo: { hasNextPage: boolean; endCursor: string };
-      };
-    };
-    const p1 = ok(await gql<Page>(LIST, { first: 2 }, alice)).offsetOrders;
-    const p2 = ok(await gql<Page>(LIST, { first: 2, after: p1.pageInfo.endCursor }, alice)).offsetOrders;
+    const p1 = ok(await gql(LIST, { first: 2 }, alice)).offsetOrders;
+    const p2 = ok(await gql(LIST, { first: 2, after: p1.pageInfo.endCursor }, alice)).offsetOrders;
     expect(p1.pageInfo.hasNextPage).toBe(true);
     expect([...p1.nodes, ...p2.nodes].map((n) => n.id)).toEqual(mine.slice(0, 4).map((o) => o.id));
     if (mode === 'local') expect(p1.totalCount).toBe(mine.length);
@@ -434,7 +377,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect(state.retirementShares.reduce((sum, share) => sum + Number(share.mass.amount), 0)).toBe(250_000);
     expect(
       state.retirementShares.every(
-        (share) => share.projectId === placed.allocations[0]!.projectId && share.mass.unit === 'G',
+        (share) => share.projectId === placed.allocations![0]!.projectId && share.mass.unit === 'G',
       ),
     ).toBe(true);
     expect(
@@ -466,7 +409,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     expect(text).toContain('Alice Buyer');
     expect(text).toContain('4.2 tonnes of CO2e');
     expect(text).toContain(localOf(placed.id));
-    for (const a of placed.allocations) {
+    for (const a of placed.allocations!) {
       expect(text).toContain(a.projectName);
       expect(text).toContain(
         `${a.projectName} (${a.bundleName}): ${a.mass.amount} t at ${a.unitPrice.amount} EUR per tonne = ${a.cost.amount} EUR`,
@@ -555,7 +498,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
   it('concurrent orders that together exceed the inventory never allocate more than is available', async () => {
     const erin = await newBuyer('Erin');
     const placed = (await allOrders(admin)).filter((o) => !(OO as readonly string[]).includes(o.id));
-    const remaining = INITIAL_TONNES.sub(sum(placed.map((o) => o.mass.amount)));
+    const remaining = INITIAL_TONNES.sub(sum(placed.map((o) => o.mass!.amount)));
     const size = 250;
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) => orderByMass(String(size), `drain-${i}`, erin)),
@@ -567,7 +510,7 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
       refused.map(() => 'INSUFFICIENT_INVENTORY'),
     );
     for (const r of succeeded)
-      expect(sum(r.offsetOrder!.allocations.map((a) => a.mass.amount)).toString()).toBe(String(size));
+      expect(sum(r.offsetOrder!.allocations!.map((a) => a.mass.amount)).toString()).toBe(String(size));
     // Exactly what is left can still be bought, and not a gram more.
     const left = remaining.sub(succeeded.length * size);
     expect((await quoteByMass(left.toString())).quote!.mass.amount).toBe(left.toString());

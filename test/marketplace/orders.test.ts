@@ -3,19 +3,32 @@ import { DEMO } from '../../lib/demo.ts';
 import { MODES } from '../support/env.ts';
 import { codes } from '../support/graphql.ts';
 import { DEMO_IDS } from '../support/ids.ts';
+import {
+  AvailableBundleOrderIdsDocument,
+  BundleOrderAvailabilityDocument,
+  LatestOrderAndPurchaseDocument,
+  MyOrdersAndNftsDocument,
+  MyPurchasedOrderIdsDocument,
+  NewProductDocument,
+  OrderBuyerDocument,
+  OrderIdDocument,
+  OrderIdsDocument,
+  OrderProductsDocument,
+  OrderTotalDocument,
+  PlaceBundleOrderDocument,
+  PlaceOrderDocument,
+  ProductAvailabilityDocument,
+  SyncOrderDocument,
+  type CreateOrderInput,
+} from '../__generated__/marketplace-operations.ts';
 import { data, ids, startMarketplace, type Marketplace } from './helpers.ts';
 
 const { products: P, orders: O, nfts: N, suppliers: S } = DEMO_IDS;
 const { bundleOrders: B } = DEMO;
 
-const CREATE = `mutation($input: CreateOrderInput!) { createOrder(input: $input) {
-  order { id status quantity { amount unit } unitPrice { amount currency } totalPrice { amount currency } isPublic orderHash product { id } supplier { id } buyer { id } }
-  userErrors { field code message } } }`;
-const BUNDLE = `mutation($input: CreateBundleOrderInput!) { createBundleOrder(input: $input) {
-  order { id status quantity { amount } totalPrice { amount currency } product { id } bundleOrder { id availableQuantity } buyer { id } }
-  userErrors { field code message } } }`;
-const SYNC = `mutation($hash: String!) { syncOrder(input: { orderHash: $hash }) { changed order { id status } userErrors { code } } }`;
-const NEW_PRODUCT = `mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { code message } } }`;
+const CREATE = PlaceOrderDocument;
+const BUNDLE = PlaceBundleOrderDocument;
+const SYNC = SyncOrderDocument;
 
 describe.each(MODES)('marketplace orders (%s mode)', (mode) => {
   let m: Marketplace;
@@ -29,7 +42,7 @@ describe.each(MODES)('marketplace orders (%s mode)', (mode) => {
   /** A fresh public product with `tonnes` for sale, so each test owns its inventory. */
   const product = async (tonnes: string, price = '10.00') =>
     data(
-      await m.as('admin', NEW_PRODUCT, {
+      await m.as('admin', NewProductDocument, {
         input: {
           name: `Test lot ${tonnes} t`,
           productType: 'REMOVAL',
@@ -39,14 +52,16 @@ describe.each(MODES)('marketplace orders (%s mode)', (mode) => {
           availableQuantity: tonnes,
         },
       }),
-    ).createProduct.product.id as string;
+    ).createProduct.product!.id;
   const available = async (id: string) =>
-    data(await m.as('admin', `{ product(id: "${id}") { availableQuantity } }`)).product.availableQuantity as string;
+    data(await m.as('admin', ProductAvailabilityDocument, { id })).product!.availableQuantity;
 
   it('orders, order and createOrder need a token', async () => {
-    expect(codes(await m.as(null, '{ orders { totalCount } }'))).toEqual(['UNAUTHENTICATED']);
-    expect(codes(await m.as(null, `{ order(id: "${O[0]}") { id } }`))).toEqual(['UNAUTHENTICATED']);
-    expect(codes(await m.as(null, CREATE, { input: { productId: P[0], quantity: '1' } }))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await m.as(null, OrderTotalDocument, {}))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await m.as(null, OrderIdDocument, { id: O[0]! }))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await m.as(null, CREATE, { input: { productId: P[0]!, quantity: '1' } }))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
     expect(codes(await m.as(null, BUNDLE, { input: { bundleOrderId: B[0], quantity: '1' } }))).toEqual([
       'UNAUTHENTICATED',
     ]);
@@ -54,23 +69,18 @@ describe.each(MODES)('marketplace orders (%s mode)', (mode) => {
   });
 
   it('lists orders visible to the caller with filters and a sort direction', async () => {
-    const bob = data(await m.as('bob', '{ orders(order: ASC) { nodes { id } } }')).orders;
+    const bob = data(await m.as('bob', OrderIdsDocument, { order: 'ASC' })).orders;
     expect(ids(bob).slice(0, 3)).toEqual([O[0], O[2], O[3]]);
+    expect(ids(data(await m.as('bob', OrderIdsDocument, { filter: { supplierId: S[2] } })).orders)).toEqual([O[2]]);
     expect(
-      ids(data(await m.as('bob', `{ orders(filter: { supplierId: "${S[2]}" }) { nodes { id } } }`)).orders),
-    ).toEqual([O[2]]);
-    expect(
-      ids(
-        data(await m.as('alice', '{ orders(filter: { isPublic: false, productType: REMOVAL }) { nodes { id } } }'))
-          .orders,
-      ),
+      ids(data(await m.as('alice', OrderIdsDocument, { filter: { isPublic: false, productType: 'REMOVAL' } })).orders),
     ).toEqual([O[4], O[1]]);
-    const admin = data(await m.as('admin', '{ orders(filter: { productType: AVOIDANCE }) { nodes { id } } }')).orders;
+    const admin = data(await m.as('admin', OrderIdsDocument, { filter: { productType: 'AVOIDANCE' } })).orders;
     expect(ids(admin)).toEqual([O[2]]);
-    expect(data(await m.as('admin', `{ order(id: "${O[1]}") { id } }`)).order).toEqual({ id: O[1] });
+    expect(data(await m.as('admin', OrderIdDocument, { id: O[1]! })).order).toEqual({ id: O[1] });
     // CO2Trust has no user lookup, so upstream mode shows a buyer only to that buyer.
     if (mode === 'local')
-      expect(data(await m.as('admin', `{ order(id: "${O[1]}") { buyer { id } } }`)).order).toEqual({
+      expect(data(await m.as('admin', OrderBuyerDocument, { id: O[1]! })).order).toEqual({
         buyer: { id: DEMO_IDS.users.alice },
       });
   });
@@ -93,20 +103,15 @@ describe.each(MODES)('marketplace orders (%s mode)', (mode) => {
       buyer: { id: DEMO_IDS.users.alice },
     });
     expect(await available(id)).toBe('97.5');
-    const mine = data(
-      await m.as('alice', '{ me { orders(first: 1) { nodes { id } } purchasedOrders(first: 1) { nodes { id } } } }'),
-    ).me;
-    expect(ids(mine.orders)).toEqual([res.order.id]);
-    expect(ids(mine.purchasedOrders)).toEqual([res.order.id]);
+    const mine = data(await m.as('alice', LatestOrderAndPurchaseDocument, {})).me!;
+    expect(ids(mine.orders)).toEqual([res.order!.id]);
+    expect(ids(mine.purchasedOrders)).toEqual([res.order!.id]);
   });
 
   it('refuses invalid quantities, unknown or hidden products and more than is available, writing nothing', async () => {
     const id = await product('5');
-    const errorsOf = async (who: 'alice' | 'bob', input: Record<string, unknown>) =>
-      data(await m.as(who, CREATE, { input })).createOrder.userErrors.map((e: { code: string; field: string[] }) => [
-        e.code,
-        e.field.join('.'),
-      ]);
+    const errorsOf = async (who: 'alice' | 'bob', input: CreateOrderInput) =>
+      data(await m.as(who, CREATE, { input })).createOrder.userErrors.map((e) => [e.code, e.field!.join('.')]);
     expect(await errorsOf('alice', { productId: id, quantity: '0' })).toEqual([['INVALID', 'input.quantity']]);
     expect(await errorsOf('alice', { productId: id, quantity: '-1' })).toEqual([['INVALID', 'input.quantity']]);
     expect(await errorsOf('alice', { productId: id, quantity: '0.0000001' })).toEqual([['INVALID', 'input.quantity']]);
@@ -124,8 +129,8 @@ describe.each(MODES)('marketplace orders (%s mode)', (mode) => {
   it('an idempotency key returns the first order; the same key with another request is a mismatch', async () => {
     const id = await product('50');
     const input = { productId: id, quantity: '3', idempotencyKey: `retry-${mode}` };
-    const first = data(await m.as('alice', CREATE, { input })).createOrder.order;
-    const again = data(await m.as('alice', CREATE, { input })).createOrder.order;
+    const first = data(await m.as('alice', CREATE, { input })).createOrder.order!;
+    const again = data(await m.as('alice', CREATE, { input })).createOrder.order!;
     expect(again.id).toBe(first.id);
     expect(await available(id)).toBe('47');
     const other = data(await m.as('alice', CREATE, { input: { ...input, quantity: '4' } })).createOrder;
@@ -134,7 +139,7 @@ describe.each(MODES)('marketplace orders (%s mode)', (mode) => {
       { field: ['input', 'idempotencyKey'], code: 'IDEMPOTENCY_MISMATCH', message: expect.any(String) },
     ]);
     // Keys belong to their buyer: Bob's same key is a new order.
-    const bobs = data(await m.as('bob', CREATE, { input })).createOrder.order;
+    const bobs = data(await m.as('bob', CREATE, { input })).createOrder.order!;
     expect(bobs.id).not.toBe(first.id);
     expect(await available(id)).toBe('44');
   });
@@ -143,13 +148,11 @@ describe.each(MODES)('marketplace orders (%s mode)', (mode) => {
     const id = await product('100');
     const input = { productId: id, quantity: '1', idempotencyKey: `burst-${mode}` };
     const results = await Promise.all(Array.from({ length: 20 }, () => m.as('bob', CREATE, { input })));
-    const orderIds = new Set(results.map((r) => data(r).createOrder.order.id));
+    const orderIds = new Set(results.map((r) => data(r).createOrder.order!.id));
     expect(orderIds.size).toBe(1);
     expect(await available(id)).toBe('99');
-    const bobs = data(
-      await m.as('admin', `{ orders(first: 100, filter: { supplierId: "${S[1]}" }) { nodes { id product { id } } } }`),
-    ).orders;
-    expect(bobs.nodes.filter((o: { product: { id: string } }) => o.product.id === id)).toHaveLength(1);
+    const bobs = data(await m.as('admin', OrderProductsDocument, { filter: { supplierId: S[1] } })).orders;
+    expect(bobs.nodes.filter((o) => o.product?.id === id)).toHaveLength(1);
   });
 
   it('concurrent orders never oversell a product', async () => {
@@ -167,16 +170,13 @@ describe.each(MODES)('marketplace orders (%s mode)', (mode) => {
   });
 
   it('me lists only the caller’s orders, purchased orders and NFTs (available only)', async () => {
-    const q =
-      '{ me { id orders(first: 100) { nodes { buyer { id } } } purchasedOrders(first: 100) { nodes { status buyer { id } } } nfts { nodes { id } } available: nfts(availableOnly: true) { nodes { id } } } }';
-    const bob = data(await m.as('bob', q)).me;
-    expect(new Set(bob.orders.nodes.map((o: { buyer: { id: string } }) => o.buyer.id))).toEqual(
-      new Set([DEMO_IDS.users.bob]),
-    );
-    expect(bob.purchasedOrders.nodes.every((o: { status: string }) => o.status === 'COMPLETED')).toBe(true);
+    const q = MyOrdersAndNftsDocument;
+    const bob = data(await m.as('bob', q, {})).me!;
+    expect(new Set(bob.orders.nodes.map((o) => o.buyer?.id))).toEqual(new Set([DEMO_IDS.users.bob]));
+    expect(bob.purchasedOrders.nodes.every((o) => o.status === 'COMPLETED')).toBe(true);
     expect(ids(bob.nfts)).toEqual([N[1]]);
     expect(ids(bob.available)).toEqual([]);
-    const alice = data(await m.as('alice', q)).me;
+    const alice = data(await m.as('alice', q, {})).me!;
     expect(ids(alice.nfts)).toEqual([N[0]]);
     expect(ids(alice.available)).toEqual([N[0]]);
   });
@@ -213,33 +213,32 @@ describe.each(MODES)('marketplace orders (%s mode)', (mode) => {
     const soldOut = data(
       await m.as('alice', BUNDLE, { input: { bundleOrderId: B[1], quantity: '1' } }),
     ).createBundleOrder;
-    expect(soldOut.userErrors.map((e: { code: string }) => e.code)).toEqual(['INSUFFICIENT_INVENTORY']);
+    expect(soldOut.userErrors.map((e) => e.code)).toEqual(['INSUFFICIENT_INVENTORY']);
     const hidden = data(await m.as('bob', BUNDLE, { input: { bundleOrderId: B[2], quantity: '1' } })).createBundleOrder;
-    expect(hidden.userErrors.map((e: { code: string }) => e.code)).toEqual(['NOT_FOUND']);
+    expect(hidden.userErrors.map((e) => e.code)).toEqual(['NOT_FOUND']);
     const results = await Promise.all(
       Array.from({ length: 20 }, () => m.as('bob', BUNDLE, { input: { bundleOrderId: B[0], quantity: '2' } })),
     );
     expect(results.filter((r) => data(r).createBundleOrder.order)).toHaveLength(17);
-    expect(
-      data(await m.as(null, `{ bundleOrder(id: "${B[0]}") { availableQuantity isAvailable } }`)).bundleOrder,
-    ).toEqual({ availableQuantity: '1', isAvailable: true });
+    expect(data(await m.as(null, BundleOrderAvailabilityDocument, { id: B[0]! })).bundleOrder).toEqual({
+      availableQuantity: '1',
+      isAvailable: true,
+    });
     const keyed = { bundleOrderId: B[0], quantity: '1', idempotencyKey: `bundle-${mode}` };
     const once = await Promise.all(Array.from({ length: 5 }, () => m.as('alice', BUNDLE, { input: keyed })));
-    expect(new Set(once.map((r) => data(r).createBundleOrder.order.id)).size).toBe(1);
-    expect(
-      data(await m.as(null, `{ bundleOrders(filter: { availableOnly: true }) { nodes { id } } }`)).bundleOrders.nodes,
-    ).toEqual([]);
+    expect(new Set(once.map((r) => data(r).createBundleOrder.order!.id)).size).toBe(1);
+    expect(data(await m.as(null, AvailableBundleOrderIdsDocument, {})).bundleOrders.nodes).toEqual([]);
   });
 
   it('syncOrder completes a pending order once; unknown hash is NOT_FOUND; only the buyer or an admin', async () => {
     const id = await product('10');
     const hash = `0x${mode}${'b'.repeat(56)}`;
     const pending = data(await m.as('alice', CREATE, { input: { productId: id, quantity: '1', orderHash: hash } }))
-      .createOrder.order;
+      .createOrder.order!;
     expect(pending.status).toBe('PENDING');
-    expect(
-      ids(data(await m.as('alice', '{ me { purchasedOrders(first: 100) { nodes { id } } } }')).me.purchasedOrders),
-    ).not.toContain(pending.id);
+    expect(ids(data(await m.as('alice', MyPurchasedOrderIdsDocument, {})).me!.purchasedOrders)).not.toContain(
+      pending.id,
+    );
     expect(codes(await m.as('bob', SYNC, { hash }))).toEqual(['FORBIDDEN']);
     expect(data(await m.as('alice', SYNC, { hash })).syncOrder).toEqual({
       changed: true,
@@ -252,16 +251,12 @@ describe.each(MODES)('marketplace orders (%s mode)', (mode) => {
       userErrors: [],
     });
     expect(data(await m.as('admin', SYNC, { hash })).syncOrder.changed).toBe(false);
-    expect(
-      ids(data(await m.as('alice', '{ me { purchasedOrders(first: 100) { nodes { id } } } }')).me.purchasedOrders),
-    ).toContain(pending.id);
+    expect(ids(data(await m.as('alice', MyPurchasedOrderIdsDocument, {})).me!.purchasedOrders)).toContain(pending.id);
     expect(codes(await m.as('alice', SYNC, { hash: '0xunknown' }))).toEqual(['NOT_FOUND']);
     const reused = data(
       await m.as('bob', CREATE, { input: { productId: id, quantity: '1', orderHash: hash } }),
     ).createOrder;
-    expect(reused.userErrors.map((e: { code: string; field: string[] }) => [e.code, e.field.join('.')])).toEqual([
-      ['CONFLICT', 'input.orderHash'],
-    ]);
+    expect(reused.userErrors.map((e) => [e.code, e.field!.join('.')])).toEqual([['CONFLICT', 'input.orderHash']]);
     expect(await available(id)).toBe('9');
   });
 });

@@ -9,6 +9,7 @@ import { TEST_SECRETS } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';
 import { localOf } from '../support/ids.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
+import { PlaceBundleOrderDocument, PlaceOrderDocument } from '../__generated__/marketplace-operations.ts';
 import { data, startMarketplace, type Marketplace } from './helpers.ts';
 
 interface Recorded {
@@ -22,8 +23,8 @@ interface Recorded {
   status: string;
 }
 
-const CREATE = `mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id totalPrice { amount currency } } userErrors { code } } }`;
-const BUNDLE = `mutation($input: CreateBundleOrderInput!) { createBundleOrder(input: $input) { order { id totalPrice { amount } } userErrors { code } } }`;
+const CREATE = PlaceOrderDocument;
+const BUNDLE = PlaceBundleOrderDocument;
 
 async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const started = Date.now();
@@ -73,7 +74,7 @@ describe('marketplace payment records (local mode)', () => {
   it('records the payment of an order after it commits, retrying through a payments outage', async () => {
     payments.fail({ pathPrefix: '/graphql', status: 503, times: 2 });
     const input = { productId: DEMO.products[0], quantity: '2', idempotencyKey: 'outbox-first' };
-    const order = data(await m.as('alice', CREATE, { input })).createOrder.order;
+    const order = data(await m.as('alice', CREATE, { input })).createOrder.order!;
     await until(() => stored.has(localOf(order.id)), 'the payment record');
     expect(stored.get(localOf(order.id))).toEqual({
       externalReference: localOf(order.id),
@@ -90,7 +91,7 @@ describe('marketplace payment records (local mode)', () => {
     expect(attempts.every((c) => c.headers.authorization === `Bearer ${TEST_SECRETS.SERVICE_TOKEN}`)).toBe(true);
 
     // A retried purchase with the same key returns the first order and records nothing new.
-    const replay = data(await m.as('alice', CREATE, { input })).createOrder.order;
+    const replay = data(await m.as('alice', CREATE, { input })).createOrder.order!;
     expect(replay.id).toBe(order.id);
     await pause(300);
     expect(deliveries.filter((ref) => ref === localOf(order.id))).toHaveLength(1);
@@ -100,16 +101,16 @@ describe('marketplace payment records (local mode)', () => {
   it('delivers every record exactly once after a longer outage, for orders and bundle orders', async () => {
     payments.resetCalls();
     payments.fail({ pathPrefix: '/graphql', status: 500, times: 6 });
-    const created = await Promise.all([
+    const orders = await Promise.all([
       ...Array.from({ length: 4 }, (_, i) =>
-        m.as(i % 2 ? 'alice' : 'bob', CREATE, { input: { productId: DEMO.products[2], quantity: '1.5' } }),
+        m
+          .as(i % 2 ? 'alice' : 'bob', CREATE, { input: { productId: DEMO.products[2]!, quantity: '1.5' } })
+          .then((r) => data(r).createOrder.order!),
       ),
-      m.as('bob', BUNDLE, { input: { bundleOrderId: DEMO.bundleOrders[0], quantity: '1' } }),
+      m
+        .as('bob', BUNDLE, { input: { bundleOrderId: DEMO.bundleOrders[0]!, quantity: '1' } })
+        .then((r) => data(r).createBundleOrder.order!),
     ]);
-    const orders = created.map((r) => {
-      const d = data(r);
-      return (d.createOrder ?? d.createBundleOrder).order as { id: string; totalPrice: { amount: string } };
-    });
     await until(() => orders.every((o) => stored.has(localOf(o.id))), 'all payment records');
     for (const o of orders) {
       expect(stored.get(localOf(o.id))!.amount).toBe(o.totalPrice.amount);
@@ -125,7 +126,7 @@ describe('marketplace payment records (local mode)', () => {
     const refused = data(
       await m.as('alice', CREATE, { input: { productId: DEMO.products[1], quantity: '100000' } }),
     ).createOrder;
-    expect(refused.userErrors.map((e: { code: string }) => e.code)).toEqual(['INSUFFICIENT_INVENTORY']);
+    expect(refused.userErrors.map((e) => e.code)).toEqual(['INSUFFICIENT_INVENTORY']);
     await pause(300);
     expect(deliveries.length).toBe(before);
     expect(payments.callsTo('/graphql')).toHaveLength(0);
@@ -146,8 +147,8 @@ describe('marketplace payment records in the payments subgraph (local mode)', ()
   });
 
   it("an order's payment shows up as Order.payments in the payments subgraph", async () => {
-    const order = data(await m.as('bob', CREATE, { input: { productId: DEMO.products[1], quantity: '0.5' } }))
-      .createOrder.order;
+    const order = data(await m.as('bob', CREATE, { input: { productId: DEMO.products[1]!, quantity: '0.5' } }))
+      .createOrder.order!;
     const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { payments { nodes { externalReference type typeId payerId amount { amount currency } status } } } } }`;
     let nodes: unknown[];
     const started = Date.now();

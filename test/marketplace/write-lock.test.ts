@@ -9,10 +9,11 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { DEMO } from '../../lib/demo.ts';
 import { usingPostgres } from '../support/env.ts';
+import { OrdersAndStockDocument, PlaceOrderDocument } from '../__generated__/marketplace-operations.ts';
 import { data, startMarketplace, type Marketplace } from './helpers.ts';
 
-const CREATE = `mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id quantity { amount } } userErrors { code } } }`;
-const COUNT = `{ orders(first: 100) { totalCount } product(id: "${DEMO.products[0]}") { availableQuantity } }`;
+const CREATE = PlaceOrderDocument;
+const COUNT = OrdersAndStockDocument;
 
 /** What happened, in order: the lock taken, the lock released, the answer. */
 type Event = 'locked' | 'released' | 'answered';
@@ -68,7 +69,7 @@ describe(`createOrder while another process holds the write lock (${usingPostgre
   if (!usingPostgres()) {
     it('held beyond SQLITE_BUSY_TIMEOUT_MS, fails with nothing written', async () => {
       m = await startMarketplace('local', { SQLITE_BUSY_TIMEOUT_MS: '200' });
-      const before = data(await m.as('admin', COUNT));
+      const before = data(await m.as('admin', COUNT, { productId: DEMO.products[0]! }));
       const events: Event[] = [];
       const { released } = await holdLock(m, 3000, events);
       const res = await m.as('alice', CREATE, {
@@ -78,7 +79,7 @@ describe(`createOrder while another process holds the write lock (${usingPostgre
       await released;
       expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['INTERNAL_SERVER_ERROR']);
       expect(events).toEqual(['locked', 'answered', 'released']);
-      expect(data(await m.as('admin', COUNT))).toEqual(before);
+      expect(data(await m.as('admin', COUNT, { productId: DEMO.products[0]! }))).toEqual(before);
     }, 60_000);
   }
 });

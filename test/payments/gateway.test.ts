@@ -6,12 +6,21 @@ import { DEMO } from '../../lib/demo.ts';
 import { DEMO_PAYMENTS, demoPaymentTransactions } from '../../subgraphs/payments/local/seed.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';
 import { MODES, TEST_SECRETS } from '../support/env.ts';
+import {
+  CreatePricedOrderDocument,
+  CreateTransferDocument,
+  OrderPaymentRecordsDocument,
+  PaymentStatsCountDocument,
+  SignInDocument,
+  ViewerOrdersWithPaymentsDocument,
+  ViewerPaymentAccountsDocument,
+  type OrderPaymentRecordsQuery,
+} from '../__generated__/operations.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { gid, localOf } from '../support/ids.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 const { users: U } = DEMO;
-type Money = { amount: string; currency: string };
 
 describe.each(MODES)('payments through the gateway (%s mode)', (mode) => {
   let stack: Stack;
@@ -32,14 +41,14 @@ describe.each(MODES)('payments through the gateway (%s mode)', (mode) => {
       : {};
     stack = await startStack('local', env);
     const login = ok(
-      await graphql<{ authenticate: { accessToken: string } }>(
+      await graphql(
         url(),
-        `mutation { authenticate(input: { email: "${U.alice.email}" }) { accessToken } }`,
-        {},
+        SignInDocument,
+        { email: U.alice.email },
         { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } },
       ),
     );
-    alice = login.authenticate.accessToken;
+    alice = login.authenticate.accessToken!;
   }, 60_000);
   afterAll(async () => {
     await stack?.stop();
@@ -47,51 +56,28 @@ describe.each(MODES)('payments through the gateway (%s mode)', (mode) => {
   });
 
   it("me { paymentTransactions bankAccounts transfers } answers the caller's own", async () => {
-    type R = {
-      me: {
-        id: string;
-        paymentTransactions: { totalCount: number; nodes: { id: string }[] };
-        bankAccounts: { nodes: { id: string; ibanLast4: string; availableBalance: Money }[] };
-        transfers: { totalCount: number };
-      };
-    };
-    const data = ok(
-      await graphql<R>(
-        url(),
-        '{ me { id paymentTransactions(first: 100) { totalCount nodes { id } } bankAccounts { nodes { id ibanLast4 availableBalance { amount currency } } } transfers { totalCount } } }',
-        {},
-        { token: alice },
-      ),
-    );
+    const me = ok(await graphql(url(), ViewerPaymentAccountsDocument, {}, { token: alice })).me!;
     const mine = demoPaymentTransactions.filter((t) => t.payerId === U.alice.id || t.payeeId === U.alice.id);
-    expect(data.me.id).toBe(gid('User', U.alice.id));
-    expect(data.me.paymentTransactions.nodes.map((n) => n.id).sort()).toEqual(mine.map((t) => t.id).sort());
-    expect(data.me.bankAccounts.nodes).toEqual([
+    expect(me.id).toBe(gid('User', U.alice.id));
+    expect(me.paymentTransactions.nodes.map((n) => n.id).sort()).toEqual(mine.map((t) => t.id).sort());
+    expect(me.bankAccounts.nodes).toEqual([
       {
         id: DEMO_PAYMENTS.bankAccounts.alice,
         ibanLast4: '7466',
         availableBalance: { amount: '1000.00', currency: 'EUR' },
       },
     ]);
-    expect(data.me.transfers.totalCount).toBe(1);
+    expect(me.transfers.totalCount).toBe(1);
   });
 
   it("the caller's orders carry their payments", async () => {
-    type R = { me: { orders: { nodes: { id: string; payments: { nodes: { id: string; amount: Money }[] } }[] } } };
-    const data = ok(
-      await graphql<R>(
-        url(),
-        '{ me { orders(first: 50) { nodes { id payments { nodes { id amount { amount currency } } } } } } }',
-        {},
-        { token: alice },
-      ),
-    );
-    expect(data.me.orders.nodes.length).toBeGreaterThan(0);
-    for (const order of data.me.orders.nodes) {
+    const me = ok(await graphql(url(), ViewerOrdersWithPaymentsDocument, {}, { token: alice })).me!;
+    expect(me.orders.nodes.length).toBeGreaterThan(0);
+    for (const order of me.orders.nodes) {
       const expected = demoPaymentTransactions.filter((t) => t.type === 'ORDER' && t.typeId === localOf(order.id));
       expect(order.payments.nodes.map((p) => p.id)).toEqual(expected.map((t) => t.id));
     }
-    expect(data.me.orders.nodes.find((o) => o.id === gid('Order', DEMO.orders[0]))?.payments.nodes[0]?.amount).toEqual({
+    expect(me.orders.nodes.find((o) => o.id === gid('Order', DEMO.orders[0]))?.payments.nodes[0]?.amount).toEqual({
       amount: '325.00',
       currency: 'EUR',
     });
@@ -99,14 +85,9 @@ describe.each(MODES)('payments through the gateway (%s mode)', (mode) => {
 
   it('a transfer through the gateway lowers the available balance', async () => {
     const res = ok(
-      await graphql<{
-        createTransfer: {
-          transfer: { amount: Money; bankAccount: { availableBalance: Money } } | null;
-          userErrors: unknown[];
-        };
-      }>(
+      await graphql(
         url(),
-        'mutation($input: CreateTransferInput!) { createTransfer(input: $input) { transfer { amount { amount currency } bankAccount { availableBalance { amount currency } } } userErrors { code } } }',
+        CreateTransferDocument,
         {
           input: {
             bankAccountId: DEMO_PAYMENTS.bankAccounts.alice,
@@ -126,12 +107,7 @@ describe.each(MODES)('payments through the gateway (%s mode)', (mode) => {
   });
 
   it('paymentStats is public', async () => {
-    const data = ok(
-      await graphql<{ paymentStats: { global: { transactionCount: number } } }>(
-        url(),
-        '{ paymentStats { global { transactionCount } } }',
-      ),
-    );
+    const data = ok(await graphql(url(), PaymentStatsCountDocument));
     expect(data.paymentStats.global.transactionCount).toBe(
       demoPaymentTransactions.filter((t) => t.status === 'COMPLETED').length,
     );
@@ -149,34 +125,29 @@ describe('a marketplace purchase produces its payment record (local mode)', () =
 
   it('createOrder in the marketplace leads to one ORDER payment transaction in payments', async () => {
     const login = ok(
-      await graphql<{ authenticate: { accessToken: string } }>(
+      await graphql(
         url(),
-        `mutation { authenticate(input: { email: "${U.alice.email}" }) { accessToken } }`,
-        {},
+        SignInDocument,
+        { email: U.alice.email },
         { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } },
       ),
     );
-    const token = login.authenticate.accessToken;
+    const token = login.authenticate.accessToken!;
     const created = ok(
-      await graphql<{ createOrder: { order: { id: string; totalPrice: Money } | null; userErrors: unknown[] } }>(
+      await graphql(
         url(),
-        'mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id totalPrice { amount currency } } userErrors { code message } } }',
+        CreatePricedOrderDocument,
         { input: { productId: DEMO.products[0], quantity: '2', idempotencyKey: randomUUID() } },
         { token },
       ),
     );
     expect(created.createOrder.userErrors).toEqual([]);
     const order = created.createOrder.order!;
-    type R = {
-      order: {
-        payments: { nodes: { type: string; typeId: string; payerId: string; amount: Money; status: string }[] };
-      };
-    };
-    const q = `{ order(id: "${order.id}") { payments { nodes { type typeId payerId amount { amount currency } status } } } }`;
     // The marketplace delivers the record asynchronously (outbox); wait for it, bounded.
-    let payments: R['order']['payments']['nodes'] = [];
+    let payments: NonNullable<OrderPaymentRecordsQuery['order']>['payments']['nodes'] = [];
     for (let i = 0; i < 100 && payments.length === 0; i++) {
-      payments = ok(await graphql<R>(url(), q, {}, { token })).order.payments.nodes;
+      payments = ok(await graphql(url(), OrderPaymentRecordsDocument, { id: order.id }, { token })).order!.payments
+        .nodes;
       if (payments.length === 0) await new Promise((r) => setTimeout(r, 50));
     }
     expect(payments).toEqual([

@@ -4,6 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../lib/demo.ts';
 import { demoCredits } from '../../subgraphs/registry/local/seed.ts';
 import { MODES, TEST_SECRETS } from '../support/env.ts';
+import {
+  NftCreditsDocument,
+  OffsetOrderRetirementsDocument,
+  OrganizationInventoryDocument,
+  SignInDocument,
+} from '../__generated__/operations.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
@@ -17,37 +23,21 @@ describe.each(MODES)('registry through the gateway (%s mode)', (mode) => {
   beforeAll(async () => {
     stack = await startStack(mode);
     const login = ok(
-      await graphql<{ authenticate: { accessToken: string } }>(
+      await graphql(
         url(),
-        `mutation { authenticate(input: { email: "${U.alice.email}" }) { accessToken } }`,
-        {},
+        SignInDocument,
+        { email: U.alice.email },
         { headers: { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY } },
       ),
     );
-    alice = login.authenticate.accessToken;
+    alice = login.authenticate.accessToken!;
   }, 60_000);
   afterAll(() => stack?.stop());
 
   it('Nft.credit: the demo NFTs resolve to the ICR credits of their tokens in one batch', async () => {
     const icr = stack.fakes.find((f) => f.name === 'icr-strict');
     icr?.resetCalls();
-    type R = {
-      nfts: {
-        nodes: {
-          tokenAddress: string;
-          tokenId: string;
-          credit: { id: string; registry: string; supply: { amount: string }; project: { fullName: string } } | null;
-        }[];
-      };
-    };
-    const data = ok(
-      await graphql<R>(
-        url(),
-        '{ nfts(first: 50) { nodes { tokenAddress tokenId credit { id registry supply { amount } project { fullName } } } } }',
-        {},
-        { token: alice },
-      ),
-    );
+    const data = ok(await graphql(url(), NftCreditsDocument, {}, { token: alice }));
     const demo = data.nfts.nodes.filter((n) =>
       DEMO.tokens.some((t) => t.tokenAddress === n.tokenAddress && t.tokenId === n.tokenId),
     );
@@ -71,20 +61,7 @@ describe.each(MODES)('registry through the gateway (%s mode)', (mode) => {
   (mode === 'local' ? it : it.skip)(
     "OffsetOrder.retirements: the caller's offset order lists its retirements (local mode only: the demo offset order is the marketplace's own; upstream, offset orders are Lune's)",
     async () => {
-      type R = {
-        offsetOrder: {
-          id: string;
-          retirements: { registry: string; amount: { amount: string }; offsetOrderId: string }[];
-        } | null;
-      };
-      const data = ok(
-        await graphql<R>(
-          url(),
-          `{ offsetOrder(id: "${OO[0]}") { id retirements { registry amount { amount } offsetOrderId } } }`,
-          {},
-          { token: alice },
-        ),
-      );
+      const data = ok(await graphql(url(), OffsetOrderRetirementsDocument, { id: OO[0] }, { token: alice }));
       // What the marketplace sold: 10 t of the cookstoves project, retired from the offset inventory.
       expect(data.offsetOrder?.retirements).toEqual([
         { registry: 'ICR', amount: { amount: '10' }, offsetOrderId: OO[0] },
@@ -93,16 +70,9 @@ describe.each(MODES)('registry through the gateway (%s mode)', (mode) => {
   );
 
   it("a member reads the organization's inventory through the gateway; to others it does not exist", async () => {
-    const q = `query($id: ID!) { organization(id: $id) { inventory { totalCount nodes { id amount { amount } } } } }`;
-    const own = ok(
-      await graphql<{ organization: { inventory: { totalCount: number } } }>(
-        url(),
-        q,
-        { id: DEMO.organizations.carbonBuyer },
-        { token: alice },
-      ),
-    );
-    expect(own.organization.inventory.totalCount).toBe(2);
+    const q = OrganizationInventoryDocument;
+    const own = ok(await graphql(url(), q, { id: DEMO.organizations.carbonBuyer }, { token: alice }));
+    expect(own.organization?.inventory.totalCount).toBe(2);
     const other = await graphql(url(), q, { id: DEMO.organizations.nordicForest }, { token: alice });
     expect([other.data, other.errors]).toEqual([{ organization: null }, undefined]);
   });

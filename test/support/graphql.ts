@@ -13,11 +13,40 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   headers: Headers;
 }
 
-export async function graphql<T = Record<string, unknown>, V = Record<string, unknown>>(
+export interface RequestOptions {
+  token?: string;
+  headers?: Record<string, string>;
+  unsigned?: boolean;
+}
+
+/** The variables (required when the operation declares a required one) and the request's options. */
+type VariablesAndOptions<V> =
+  Record<string, never> extends V ? [variables?: V, opts?: RequestOptions] : [variables: V, opts?: RequestOptions];
+
+/** A document that carries no result type: a text, or a parsed document that is not a typed one. */
+type UntypedDocument = string | (DocumentNode & { __apiType?: never });
+
+/**
+ * Sends an operation. A typed document (test/__generated__/operations.ts) gives the result's and
+ * the variables' types; a text is for documents the schema does not type: malformed or hostile
+ * ones, introspection of the gateway's own limits, documents built at run time.
+ */
+export function graphql<T, V>(
   url: string,
-  query: string | DocumentNode | TypedDocumentNode<T, V>,
-  variables?: V,
-  opts: { token?: string; headers?: Record<string, string>; unsigned?: boolean } = {},
+  document: TypedDocumentNode<T, V>,
+  ...rest: VariablesAndOptions<V>
+): Promise<GraphQLResponse<T>>;
+export function graphql<T = Record<string, unknown>>(
+  url: string,
+  query: UntypedDocument,
+  variables?: Record<string, unknown>,
+  opts?: RequestOptions,
+): Promise<GraphQLResponse<T>>;
+export async function graphql<T>(
+  url: string,
+  query: string | DocumentNode,
+  variables?: unknown,
+  opts: RequestOptions = {},
 ): Promise<GraphQLResponse<T>> {
   const body = JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables });
   const headers: Record<string, string> = {
