@@ -298,7 +298,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
         reads.inFlight--;
       }
     };
-  /** The documented `GET /{resource}/{id}` routes (seed lines 33, 102, 121, 144, 159, 183). */
+  /** The documented `GET /{resource}/{id}` routes (CO2Trust API document, lines 33, 102, 121, 144, 159, 183). */
   const byId = <T extends { id: string; isPublic: boolean }>(
     path: string,
     rows: () => T[],
@@ -593,7 +593,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       },
     },
     {
-      // GET /product-orders/{product_order_id}: seed line 198.
+      // GET /product-orders/{product_order_id}: CO2Trust API document, line 198.
       method: 'GET',
       path: `${BASE}/product-orders/{id}`,
       handler: tracked((req) => {
@@ -678,7 +678,7 @@ export function coreRoutes(state: Co2TrustState, userOf: (req: FakeRequest) => U
       },
     },
     {
-      // GET /orders/{order_id}: seed line 52.
+      // GET /orders/{order_id}: CO2Trust API document, line 52.
       method: 'GET',
       path: `${BASE}/orders/{id}`,
       handler: tracked((req) => {

@@ -193,7 +193,7 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
   };
 
   return [
-    // GET /payment-stats (seed line 258, "all payment statistics including global and quarterly"), /global (264), /quarterly (270).
+    // GET /payment-stats (CO2Trust API document, "Get All Stats", line 258: "all payment statistics including global and quarterly"), /global (264), /quarterly (270).
     {
       method: 'GET',
       path: `${BASE}/payment-stats`,
@@ -288,7 +288,7 @@ export function paymentsRoutes(state: PaymentsFakeState, userOf: (req: FakeReque
       handler: (req) => {
         const caller = userOf(req);
         if (!caller) return problem(401, 'Not authenticated');
-        // "Create a new transfer" (seed 000, Transfers): the document defines no idempotency, so
+        // "Create a new transfer" (CO2Trust API document, "Transfers"): the document defines no idempotency, so
         // every request that arrives is a new transfer.
         const b = req.body as Record<string, string | null>;
         const account = state.bankAccounts.find((a) => a.id === b.bank_account_id);

@@ -26,13 +26,13 @@ export async function startCo2TrustFake(): Promise<Co2TrustFake> {
     const m = /^Bearer co2t_(.+)$/.exec(String(req.headers.authorization ?? ''));
     return m ? (state.users.find((u) => u.id === m[1]) ?? null) : null;
   };
-  // GET /health (seed line 364): "health status including database and RabbitMQ status".
+  // GET /health (CO2Trust API document, "Health Check", line 364): "health status including database and RabbitMQ status".
   const health: FakeRoute = {
     method: 'GET',
     path: '/health',
     handler: () => json({ status: 'ok', database: 'ok', rabbitmq: 'ok' }),
   };
-  // GET / (seed line 371): "API information and documentation links".
+  // GET / (CO2Trust API document, "Root", line 371): "API information and documentation links".
   const root: FakeRoute = {
     method: 'GET',
     path: '/',

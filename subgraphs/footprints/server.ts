@@ -46,7 +46,7 @@ export async function createFootprintsApp(config: FootprintsConfig): Promise<Foo
   return app(new UpstreamFootprintsSource(clients.api, log), {
     database: null,
     local: null,
-    // CarbonCloud documents no health route: its cheapest documented read, the groups list (seed 002 line 24).
+    // CarbonCloud documents no health route: its cheapest documented read, the groups list (CarbonCloud Retailer API document, "List available groups").
     health: upstreamHealth(
       [{ name: 'carboncloud', client: clients.api, request: { path: CARBONCLOUD_ROUTES.groups } }],
       config,

@@ -110,8 +110,8 @@ export async function createMarketplaceApp(
         log,
         { journal, extensions: base.extensions },
       );
-    // CO2Trust's documented GET /health (seed 000 line 364); the offset-orders API has none, so its
-    // cheapest documented read, GET /orders (seed 003 line 50), with the smallest page.
+    // CO2Trust's documented GET /health (CO2Trust API document, "Health Check"); the offset-orders API has none, so its
+    // cheapest documented read, GET /orders (the offset-orders API document, "Get orders"), with the smallest page.
     const offsetOrdersHealth = createLuneApi(config, log);
     const upstreams = upstreamHealth(
       [

@@ -53,7 +53,7 @@ export async function createPaymentsApp(config: PaymentsConfig): Promise<Payment
         journal,
         extensions: base.extensions,
       });
-    // CO2Trust's documented GET /health (seed 000 line 364).
+    // CO2Trust's documented GET /health (CO2Trust API document, "Health Check").
     health = withDatabase(
       databaseHealth(db),
       upstreamHealth(

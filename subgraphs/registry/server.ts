@@ -74,8 +74,8 @@ export async function createRegistryApp(
         offsetOrganizationId: config.REGISTRY_OFFSET_ORGANIZATION_ID,
         logger: log,
       });
-    // Puro is served by CO2Trust: its documented GET /health (seed 000 line 364). The ICR documents
-    // no health route: its cheapest documented read, the offset organization's inventory (seed 001 line 26).
+    // Puro is served by CO2Trust: its documented GET /health (CO2Trust API document, "Health Check"). The ICR documents
+    // no health route: its cheapest documented read, the offset organization's inventory (ICR API document, "Get organization inventory").
     const upstreams = upstreamHealth(
       [
         { name: 'co2trust', client: puro, request: { path: '/health' }, contractPathPrefix: '/puro/' },
