@@ -175,17 +175,20 @@ export class WriteJournal {
     hash: string,
   ): Promise<{ entry: WriteJournalEntry; fresh: boolean }> {
     const now = new Date();
-    for (let tries = 0; tries < 5; tries++) {
+    // Twins of a keyless write race for its derived key: each lost race means another twin made
+    // progress (opened or retired a row), so a twin tries again, with a short random pause, until
+    // it opens a row or finds one to answer from.
+    for (let tries = 0; tries < 25; tries++) {
+      if (tries > 0) await new Promise((r) => setTimeout(r, Math.random() * 5 * Math.min(tries, 4)));
       const existing = await this.find(w.caller, w.operation, key);
-      // A derived key's write that succeeded before this request came is over (a repeat is a new
-      // write, as in local mode); one that finished while this request was on its way is its twin
-      // and answers it. An unknown outcome is matched within AUTO_KEY_WINDOW_MS.
+      // A derived key's write that succeeded is over: a repeat is a new write, as in local mode
+      // (where ten keyless twins are ten writes). An unknown outcome is matched within
+      // AUTO_KEY_WINDOW_MS.
       const retired =
         existing !== null &&
         w.key === null &&
         existing.state !== 'SENT' &&
-        ((existing.state === 'DONE' && existing.updatedAt.getTime() < now.getTime()) ||
-          now.getTime() - existing.createdAt.getTime() > AUTO_KEY_WINDOW_MS);
+        (existing.state === 'DONE' || now.getTime() - existing.createdAt.getTime() > AUTO_KEY_WINDOW_MS);
       if (existing && retired) {
         // A derived key's window is over: the earlier write keeps its row under another key.
         await this.em().nativeUpdate(WriteJournalEntry, { id: existing.id }, { key: `${key}@${existing.id}` });
