@@ -9,9 +9,8 @@ import { DEMO } from '../../lib/demo.ts';
 import { toGlobalId } from '../../lib/global-id.ts';
 import { demoCredits } from '../../subgraphs/registry/local/seed.ts';
 import { graphql, ok } from '../support/graphql.ts';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { sseSubscribe, type ExecutionResultLike } from './sse-client.ts';
+import { wsSubscribe } from './ws-client.ts';
 
 const PROGRESS = `subscription Progress($key: String, $id: ID) {
   offsetOrderProgress(idempotencyKey: $key, id: $id) {
@@ -277,7 +276,7 @@ describe('offset order progress through the gateway (SSE)', () => {
   });
 });
 
-/** Every result of one subscription over graphql-ws until it completes (or errors). */
+/** Every result of one subscription over graphql-ws until it completes (or errors); `started` runs after the first. */
 async function overWebSocket(
   url: string,
   query: string,
@@ -285,36 +284,15 @@ async function overWebSocket(
   token: string,
   started: () => Promise<void>,
 ): Promise<ExecutionResultLike[]> {
-  const client = createClient({
-    url: url.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${token}` },
-    retryAttempts: 0,
-    lazy: true,
-  });
-  const results: ExecutionResultLike[] = [];
+  const sub = wsSubscribe(url, query, variables, token);
   try {
-    await new Promise<void>((resolve, reject) => {
-      let first = true;
-      client.subscribe(
-        { query, variables },
-        {
-          next: (result) => {
-            results.push(result as ExecutionResultLike);
-            if (first) {
-              first = false;
-              started().catch(reject);
-            }
-          },
-          error: reject,
-          complete: resolve,
-        },
-      );
-    });
+    await sub.received(1);
+    await started();
+    await sub.ended;
   } finally {
-    await client.dispose();
+    await sub.close();
   }
-  return results;
+  return sub.results;
 }
 
 const WAITING = { data: { offsetOrderProgress: { step: 'WAITING', final: false, detail: null, order: null } } };
