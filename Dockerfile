@@ -15,6 +15,7 @@ COPY lib ./lib
 COPY gateway ./gateway
 COPY subgraphs ./subgraphs
 COPY upstreams ./upstreams
+COPY demo ./demo
 COPY scripts ./scripts
 RUN node scripts/build.ts
 
@@ -35,6 +36,7 @@ COPY lib ./lib
 COPY gateway ./gateway
 COPY subgraphs ./subgraphs
 COPY upstreams ./upstreams
+COPY demo ./demo
 COPY scripts/role scripts/migrate.ts ./scripts/
 USER node
 EXPOSE 4000 4001 4002 4003 4004

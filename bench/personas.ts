@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { buildSchema, parse, validate } from 'graphql';
 import { signToken } from '../lib/auth.ts';
 import type { StackConfig as Config } from '../subgraphs/index.ts';
-import { DEMO } from '../lib/demo.ts';
+import { DEMO } from '../demo/data.ts';
 import { ROOT } from '../lib/paths.ts';
 
 export type PersonaName = 'returning' | 'new' | 'anonymous' | 'member' | 'admin';

@@ -6,7 +6,7 @@
 // It does not exist in production.
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { Config } from '../lib/config.ts';
-import { DEMO } from '../lib/demo.ts';
+import { DEMO } from '../demo/data.ts';
 import { ErrorCode } from '../lib/errors.ts';
 import { isProduction } from './http.ts';
 

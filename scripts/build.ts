@@ -41,7 +41,7 @@ export const EXTERNAL = [
   'sqlite3',
 ];
 
-const SOURCES = ['lib', 'gateway', 'subgraphs', 'upstreams', 'scripts', 'schema', 'package-lock.json'];
+const SOURCES = ['lib', 'demo', 'gateway', 'subgraphs', 'upstreams', 'scripts', 'schema', 'package-lock.json'];
 
 /** The newest modification time of a file or of any file below a folder. */
 function newest(path: string): number {

@@ -6,7 +6,7 @@
 import { createConnection, createServer, type Server } from 'node:net';
 import { loadConfigOrExit } from '../lib/process.ts';
 import { loadStackConfig } from '../subgraphs/index.ts';
-import { DEMO } from '../lib/demo.ts';
+import { DEMO } from '../demo/data.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake } from '../fakes/co2trust.ts';
 import { LUNE_ACCOUNTS } from '../fakes/lune.ts';
 import type { RunningFake } from '../fakes/harness.ts';

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Kind, parse, print } from 'graphql';
-import { DEMO } from '../lib/demo.ts';
+import { DEMO } from '../demo/data.ts';
 import { ROOT } from '../lib/paths.ts';
 import { markdownExamples } from '../scripts/schema-contract.ts';
 import { TEST_SECRETS, tokenFor } from './support/env.ts';

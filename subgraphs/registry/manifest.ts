@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Config, SubgraphManifest } from '../../lib/config.ts';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { co2trust } from '../../upstreams/co2trust.ts';
 import { icr } from '../../upstreams/icr.ts';

@@ -26,7 +26,7 @@ import {
 } from 'graphql';
 import { declarableTypes, type AccessPolicy, type Audience, type ObjectRule } from '../../lib/access.ts';
 import { SUBGRAPHS, schemas, type SubgraphName } from '../../subgraphs/index.ts';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { toGlobalId } from '../../lib/global-id.ts';
 import { signRequest } from '../../lib/signature.ts';
 import { ROOT } from '../../lib/paths.ts';

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { decodeJwt } from 'jose';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { toGlobalId } from '../../lib/global-id.ts';
 import { closeServer } from '../../lib/http-server.ts';
 import { createMarketplaceApp } from '../../subgraphs/marketplace/server.ts';

@@ -5,7 +5,7 @@
 // the same year offset again as a second order.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { ensureAppBuilt } from '../../scripts/build-app.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { artifact, launchBrowser, type Browser } from './browser.ts';

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SUBGRAPHS } from '../../subgraphs/index.ts';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { promisify } from 'node:util';
 import { ENTRIES, EXTERNAL, SERVER_ENV, SERVER_NODE_FLAGS } from '../../scripts/build.ts';

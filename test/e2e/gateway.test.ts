@@ -1,7 +1,7 @@
 // End to end through the real gateway and the four real subgraph HTTP servers on loopback.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEFAULT_QUERY, serveGateway } from '../../gateway/server.ts';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { toGlobalId } from '../../lib/global-id.ts';
 import {
   AcrossSubgraphsDocument,

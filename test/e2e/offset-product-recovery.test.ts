@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ALL_VARIABLES as ENV_VARIABLES, type StackConfig as Config } from '../../subgraphs/index.ts';
 import { openDatabase, type Database } from '../../lib/db.ts';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { serveSubgraph, type RunningSubgraph } from '../../lib/subgraph.ts';
 import { entities } from '../../subgraphs/marketplace/entities.ts';

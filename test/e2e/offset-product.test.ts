@@ -2,7 +2,7 @@
 // measures, the marketplace quotes and orders (local inventory or the Lune fake), payments records
 // one payment, and a retry with the same key changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import type { LuneFake } from '../../fakes/lune.ts';
 import { MODES, tokenFor } from '../support/env.ts';
 import {

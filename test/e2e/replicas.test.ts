@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { serveGateway, type RunningGateway } from '../../gateway/server.ts';
 import type { StackConfig as Config } from '../../subgraphs/index.ts';
 import { openDatabase, type Database } from '../../lib/db.ts';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { closeServer, listen } from '../../lib/http-server.ts';
 import { serveSubgraph, type RunningSubgraph } from '../../lib/subgraph.ts';
 import { createFootprintsApp } from '../../subgraphs/footprints/server.ts';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { SUBGRAPHS, type SubgraphName } from '../../subgraphs/index.ts';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { storageLine } from '../../scripts/storage.ts';
 import { EveryDomainDocument, SignInDocument } from '../__generated__/operations.ts';

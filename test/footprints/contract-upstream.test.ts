@@ -4,7 +4,7 @@
 // an internal error, the other root fields still answer, and /health reports `degraded`.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { checkHealth } from '../../gateway/health.ts';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { serveSubgraph, type RunningSubgraph } from '../../lib/subgraph.ts';
 import { contractViolations } from '../../lib/upstream-contract.ts';
 import { createFootprintsApp } from '../../subgraphs/footprints/server.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { toGlobalId } from '../../lib/global-id.ts';
 import { serveSubgraph, type RunningSubgraph } from '../../lib/subgraph.ts';
 import { DEMO_PRODUCT_SUPPLIERS as S, demoSupplierPeriods } from '../../subgraphs/footprints/local/seed.ts';

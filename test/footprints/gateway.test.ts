@@ -1,7 +1,7 @@
 // The federation contract of ResoldProduct through the real gateway: footprints owns the product,
 // its footprint and sales volumes; the marketplace prices offsetting a year's emissions with them.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { MODES, tokenFor } from '../support/env.ts';
 import { ResoldProductYearQuoteDocument } from '../__generated__/operations.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';

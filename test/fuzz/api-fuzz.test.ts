@@ -23,7 +23,7 @@ import {
   type GraphQLOutputType,
 } from 'graphql';
 import { openDatabase } from '../../lib/db.ts';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { entities as marketplaceEntities } from '../../subgraphs/marketplace/entities.ts';
 import { BundleOrder, Product } from '../../subgraphs/marketplace/local/entities.ts';

@@ -5,7 +5,7 @@
 // BAD_USER_INPUT "Invalid cursor" in `after` and `before`, never an internal error, on SQLite and
 // PostgreSQL alike.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { tokenFor } from '../support/env.ts';
 import { OffsetResoldProductDocument, SubscribeToMailingListDocument } from '../__generated__/operations.ts';
 import { graphql, ok } from '../support/graphql.ts';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildSchema, getNamedType, isInputObjectType } from 'graphql';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { DEMO_PAYMENTS } from '../../subgraphs/payments/local/seed.ts';
 import { demoCredits } from '../../subgraphs/registry/local/seed.ts';

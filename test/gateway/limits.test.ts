@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Kind, buildSchema, getIntrospectionQuery, parse, print, type OperationDefinitionNode } from 'graphql';
 import { DEFAULT_QUERY, serveGateway, type RunningGateway } from '../../gateway/server.ts';
 import { LimitCode, operationCost } from '../../gateway/limits.ts';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { TEST_SECRETS, testConfig, tokenFor } from '../support/env.ts';
 import { codes, graphql, ok, type GraphQLResponse } from '../support/graphql.ts';

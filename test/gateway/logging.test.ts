@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { closeServer } from '../../lib/http-server.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { TEST_SECRETS, tokenFor } from '../support/env.ts';

@@ -3,7 +3,7 @@
 // `first` beside `last`) gives the same items, an offset cursor is refused, and a page stays put
 // when rows are added or removed before it.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { tokenFor } from '../support/env.ts';
 import { codes, graphql, ok } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { useQueryPlan } from '@graphql-hive/router-runtime';
 import { SUBGRAPHS } from '../../subgraphs/index.ts';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { serveGateway, type RunningGateway } from '../../gateway/server.ts';
 import { tokenFor } from '../support/env.ts';

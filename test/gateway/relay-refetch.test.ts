@@ -22,7 +22,7 @@ import type {
   SingularReaderSelector,
   Variables,
 } from 'relay-runtime';
-import { DEMO, demoId } from '../../lib/demo.ts';
+import { DEMO, demoId } from '../../demo/data.ts';
 import { toGlobalId } from '../../lib/global-id.ts';
 import { ROOT } from '../../lib/subgraph.ts';
 import { NODE_TYPES_FILE, nodeTypes, nodeTypesSource } from '../relay/nodes/node-types.generate.ts';

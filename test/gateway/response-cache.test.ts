@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildSchema, parse } from 'graphql';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import type { SubgraphName } from '../../subgraphs/index.ts';
 import { serveGateway, loadSupergraph, type RunningGateway } from '../../gateway/server.ts';
 import { cacheHintsOf, memoryResponseStore, policyOf } from '../../gateway/response-cache.ts';

@@ -4,7 +4,7 @@
 // is stored whole. Before the limits, `createOrder.orderHash` and a retirement's beneficiary name
 // over 255 characters were INTERNAL_SERVER_ERROR on PostgreSQL and accepted on SQLite.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { TEST_SECRETS, tokenFor } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generate } from '@graphql-codegen/cli';
 import { getIntrospectionQuery } from 'graphql';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { serveGateway, type RunningGateway } from '../../gateway/server.ts';
 import { sha256 } from '../../gateway/persisted.ts';

@@ -3,7 +3,7 @@
 // internal error), and money and mass beyond the domain limits are user errors that write nothing.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'graphql';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { Decimal } from '../../lib/decimal.ts';
 import { DomainError, ValidationErrors } from '../../lib/errors.ts';
 import {

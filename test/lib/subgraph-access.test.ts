@@ -3,7 +3,7 @@
 // is not enough, nor a signature of another key, another body, an old one or one already used.
 // Request bodies are bounded.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { signRequest } from '../../lib/signature.ts';
 import { createMarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { TEST_SECRETS, TEST_SIGNING_KEY, tokenFor } from '../support/env.ts';

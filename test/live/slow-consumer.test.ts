@@ -6,7 +6,7 @@
 // and writes nothing more: what the client finally reads is bounded, far below what was produced.
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { signRequest } from '../../lib/signature.ts';
 import { demoCredits } from '../../subgraphs/registry/local/seed.ts';
 import { TEST_SIGNING_KEY, tokenFor } from '../support/env.ts';

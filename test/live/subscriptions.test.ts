@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type Stack } from '../support/stack.ts';
 import { TEST_SECRETS, TEST_SIGNING_KEY, tokenFor } from '../support/env.ts';
 import { signRequest } from '../../lib/signature.ts';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { toGlobalId } from '../../lib/global-id.ts';
 import { demoCredits } from '../../subgraphs/registry/local/seed.ts';
 import { graphql, ok } from '../support/graphql.ts';

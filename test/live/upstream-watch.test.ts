@@ -5,7 +5,7 @@
 // leaves and when the subgraph stops; the loop backs off while nothing changes; the bound on
 // watched objects refuses with SUBSCRIPTION_LIMIT; another user's object is still refused.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { toGlobalId } from '../../lib/global-id.ts';
 import type { Co2TrustFake } from '../../fakes/co2trust.ts';
 import type { RunningFake } from '../../fakes/harness.ts';

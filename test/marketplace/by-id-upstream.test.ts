@@ -2,7 +2,7 @@
 // per distinct id per request, a bounded number in flight, a 404 is null for that id alone.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { demoOrders } from '../../subgraphs/marketplace/local/seed.ts';
 import type { OrderRecord } from '../../subgraphs/marketplace/source.ts';
 import { gid, localOf } from '../support/ids.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { MODES } from '../support/env.ts';
 import { codes } from '../support/graphql.ts';
 import { DEMO_IDS } from '../support/ids.ts';

@@ -2,7 +2,7 @@
 // UPSTREAM_CONTRACT error naming the route and field where it is not; never an internal error,
 // and the other root fields still answer.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { contractViolations } from '../../lib/upstream-contract.ts';
 import { toCo2Trust } from '../../subgraphs/marketplace/upstream/mappers.ts';
 import { gid } from '../support/ids.ts';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { FAKE_CO2TRUST_SECRET } from '../../fakes/co2trust.ts';
 import { freePort } from '../support/stack.ts';

@@ -2,7 +2,7 @@
 // of a query does not grow with the number of orders it lists.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { dec } from '../../lib/decimal.ts';
 import { Order } from '../../subgraphs/marketplace/local/entities.ts';
 import { toRow } from '../../subgraphs/marketplace/local/mapping.ts';

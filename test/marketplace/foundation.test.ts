@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { createMarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';
 import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';

@@ -1,7 +1,7 @@
 // Starts the marketplace subgraph for a suite in either mode (upstream mode against the CO2Trust
 // contract fake) and keeps its database at hand, so suites can count SQL statements.
 import { inflateSync } from 'node:zlib';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import type { StackConfig as Config } from '../../subgraphs/index.ts';
 import { serveSubgraph } from '../../lib/subgraph.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import type { LuneFake } from '../../fakes/lune.ts';
 import { MODES, tokenFor } from '../support/env.ts';
 import {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { dec, Decimal } from '../../lib/decimal.ts';
 import { CertificateSigner } from '../../subgraphs/marketplace/offsets/certificate-link.ts';
 import { OffsetBundle } from '../../subgraphs/marketplace/offsets/local/entities.ts';

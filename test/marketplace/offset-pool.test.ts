@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { openDatabase, type Database } from '../../lib/db.ts';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { ServiceOutbox } from '../../subgraphs/marketplace/outbox/entities.ts';
 import {
   OffsetBundle,

@@ -5,7 +5,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { ServiceOutbox } from '../../subgraphs/marketplace/outbox/entities.ts';
 import { OffsetOrder } from '../../subgraphs/marketplace/offsets/local/entities.ts';
 import { OffsetProductRun } from '../../subgraphs/marketplace/offsets/flow/entities.ts';

@@ -6,7 +6,7 @@
 // records calls and keeps retirements.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { ServiceOutbox } from '../../subgraphs/marketplace/outbox/entities.ts';
 import { POOLED_RETIREMENT_BENEFICIARY } from '../../subgraphs/marketplace/outbox/service-messages.ts';
 import { OffsetPoolShare, OffsetRetirementPool } from '../../subgraphs/marketplace/offsets/local/entities.ts';

@@ -3,7 +3,7 @@
 // ownership), errors by `error_code`, and that a write Lune accepted is never reported as failed.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { createMarketplaceApp, type MarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { OffsetOrderJournalEntry } from '../../subgraphs/marketplace/offsets/upstream/entities.ts';
 import { LUNE_ACCOUNTS, LUNE_API_KEYS, luneError, startLuneFake, type LuneFake } from '../../fakes/lune.ts';

@@ -2,7 +2,7 @@
 // order, delivered after commit with retries, never lost and never delivered twice. Payments is
 // played by a small stand-in GraphQL server that counts deliveries.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { startFake, type FakeRequest, type RunningFake } from '../../fakes/harness.ts';
 import { createPaymentsApp } from '../../subgraphs/payments/server.ts';
 import { TEST_SECRETS } from '../support/env.ts';

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { usingPostgres } from '../support/env.ts';
 import { OrdersAndStockDocument, PlaceOrderDocument } from '../__generated__/marketplace-operations.ts';
 import { data, startMarketplace, type Marketplace } from './helpers.ts';

@@ -2,7 +2,7 @@
 // resolved by the payments subgraph through entity references, in both modes.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { DEMO_PAYMENTS, demoPaymentTransactions } from '../../subgraphs/payments/local/seed.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';
 import { MODES, TEST_SECRETS } from '../support/env.ts';

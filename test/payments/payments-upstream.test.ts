@@ -2,7 +2,7 @@
 // stats routes at most once each per request, and bodies are checked at the client boundary.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { DEMO_PAYMENTS } from '../../subgraphs/payments/local/seed.ts';
 import { createPaymentsApp } from '../../subgraphs/payments/server.ts';
 import { toCo2Trust } from '../../subgraphs/payments/upstream/mappers.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { Decimal, minorUnits } from '../../lib/decimal.ts';
 import {
   DEMO_PAYMENTS,

@@ -1,7 +1,7 @@
 // The registry through the real gateway: NFTs of the marketplace carry their ICR credit and
 // offset orders their retirements (entity references resolved by the registry), in both modes.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { demoCredits } from '../../subgraphs/registry/local/seed.ts';
 import { MODES, TEST_SECRETS } from '../support/env.ts';
 import {

@@ -2,7 +2,7 @@
 // keyed write take effect once, a write that may have reached the ICR is never sent again, and
 // its outcome is learned from the ICR's credit requests. The fake counts the ICR's effects.
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { demoCredits } from '../../subgraphs/registry/local/seed.ts';
 import { createRegistryApp } from '../../subgraphs/registry/server.ts';
 import { startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';

@@ -3,7 +3,7 @@
 // fields, extra fields), an UPSTREAM_CONTRACT error naming the route and field where it is not;
 // never an internal error, the other root fields still answer, and /health reports `degraded`.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { createRegistryApp } from '../../subgraphs/registry/server.ts';
 import { startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';
 import { FAKE_ICR_TOKEN, startIcrDemoFake, type IcrFake } from '../../fakes/icr-demo.ts';

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDatabase, type Database } from '../../lib/db.ts';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { entities } from '../../subgraphs/registry/local/entities.ts';
 import { demoCredits, demoOffsetCredits, demoRetirementIds } from '../../subgraphs/registry/local/seed.ts';
 import { ledgerTotals } from '../../subgraphs/registry/local/ledger.ts';

@@ -2,7 +2,7 @@
 // one review wins, the other is told the request was already reviewed, and the ledger stays whole.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDatabase, type Database } from '../../lib/db.ts';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { Balance, entities } from '../../subgraphs/registry/local/entities.ts';
 import { demoCredits } from '../../subgraphs/registry/local/seed.ts';
 import { ledgerTotals } from '../../subgraphs/registry/local/ledger.ts';

@@ -1,5 +1,5 @@
 // The API's global ids in tests: fixtures and storage keep local ids, answers carry global ones.
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { toGlobalId } from '../../lib/global-id.ts';
 
 export { toGlobalId as gid };

@@ -5,7 +5,7 @@
 // reached the ICR is never sent again (its effects counted by the fake).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { Membership } from '../../subgraphs/registry/local/entities.ts';
 import { demoCredits } from '../../subgraphs/registry/local/seed.ts';
 import { createRegistryApp } from '../../subgraphs/registry/server.ts';

@@ -4,7 +4,7 @@
 // the truth (the order, or UPSTREAM_OUTCOME_UNKNOWN naming its key, then the order).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { createLogger } from '../../lib/logger.ts';
 import type { LuneAccountCurrency } from '../../subgraphs/marketplace/offsets/upstream/account.ts';
 import { createLuneApi } from '../../subgraphs/marketplace/offsets/upstream/client.ts';

@@ -6,7 +6,7 @@
 // result on a retry with it).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { DEMO } from '../../lib/demo.ts';
+import { DEMO } from '../../demo/data.ts';
 import { dec } from '../../lib/decimal.ts';
 import { createMarketplaceApp } from '../../subgraphs/marketplace/server.ts';
 import { DEMO_PAYMENTS } from '../../subgraphs/payments/local/seed.ts';

@@ -1,6 +1,6 @@
 // The deterministic demo data set of the footprints subgraph, seeded on first start. The
 // CarbonCloud contract fake serves the same records, so both modes answer alike.
-import { DEMO, demoId } from '../../../lib/demo.ts';
+import { DEMO, demoId } from '../../../demo/data.ts';
 import { dec } from '../../../lib/decimal.ts';
 import type { EntityManager } from '../../../lib/db.ts';
 import type {

@@ -1,6 +1,6 @@
 // The deterministic demo data set of the marketplace, seeded on first start. The CO2Trust
 // contract fake serves the same records, so both modes answer alike.
-import { DEMO } from '../../../lib/demo.ts';
+import { DEMO } from '../../../demo/data.ts';
 import { dec } from '../../../lib/decimal.ts';
 import type { EntityManager } from '../../../lib/db.ts';
 import type {

@@ -1,8 +1,8 @@
 // The deterministic demo data set of payments, seeded on first start. It pays for the
-// marketplace's demo orders, suppliers and NFTs (lib/demo.ts ids), and gives alice and bob
+// marketplace's demo orders, suppliers and NFTs (demo/data.ts ids), and gives alice and bob
 // completed incoming payments so that balances and transfers can be shown. The CO2Trust contract
 // fake serves the same records, so both modes answer alike.
-import { DEMO, demoId } from '../../../lib/demo.ts';
+import { DEMO, demoId } from '../../../demo/data.ts';
 import { dec, toMinor } from '../../../lib/decimal.ts';
 import type { EntityManager } from '../../../lib/db.ts';
 import type { BankAccountRecord, PaymentTransactionRecord, TransferRecord } from '../source.ts';

@@ -4,7 +4,7 @@
 // layer knows their offset orders and keys).
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '../../../lib/db.ts';
-import { DEMO } from '../../../lib/demo.ts';
+import { DEMO } from '../../../demo/data.ts';
 import { dec } from '../../../lib/decimal.ts';
 import { Membership } from '../local/entities.ts';
 import {

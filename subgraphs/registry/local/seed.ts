@@ -1,7 +1,7 @@
 // The deterministic demo data set of the registry, seeded on first start. The ICR and CO2Trust
 // Puro contract fakes serve the same records, so both modes answer alike.
 import { randomUUID } from 'node:crypto';
-import { DEMO, demoId } from '../../../lib/demo.ts';
+import { DEMO, demoId } from '../../../demo/data.ts';
 import type { EntityManager } from '../../../lib/db.ts';
 import { DEFAULT_OFFSET_RETIREMENT_REASON, offsetRetirementComment, offsetRetirementFingerprint } from '../rules.ts';
 import type { CreditAction, CreditKind, CreditRequestRecord, CreditTypeRecord, ProjectRecord } from '../source.ts';
@@ -21,7 +21,7 @@ import {
   type BlockStatus,
 } from './entities.ts';
 
-// Registry-only demo records use kind 15 of `demoId` (the shared kinds belong to lib/demo.ts).
+// Registry-only demo records use kind 15 of `demoId` (the shared kinds belong to demo/data.ts).
 const at = (iso: string) => new Date(iso);
 const {
   organizations: ORG,

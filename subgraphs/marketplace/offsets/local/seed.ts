@@ -1,7 +1,7 @@
 // Demo offset inventory, emission estimates and offset orders, seeded on first start. The
 // contract fake of the offset-orders API serves the same records. The demo orders are allocated
 // by the real allocation rule from the initial stock; the seeded stock is what they left.
-import { DEMO } from '../../../../lib/demo.ts';
+import { DEMO } from '../../../../demo/data.ts';
 import type { EntityManager } from '../../../../lib/db.ts';
 import { allocateOffsets, minorToDecimal, quoteRecordOf, requestHash, type OffsetBundleStock } from '../allocation.ts';
 import type { OffsetOrderRecord, OffsetRequest } from '../source.ts';
