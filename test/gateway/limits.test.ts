@@ -173,9 +173,10 @@ describe('gateway limits', () => {
     const token = await tokenFor(DEMO.users.alice);
     const headers = { 'x-backend-secret-key': TEST_SECRETS.BACKEND_SECRET_KEY };
     const documents = [
-      ...readdirSync(join(ROOT, 'test', 'operations')).map((f) =>
-        readFileSync(join(ROOT, 'test', 'operations', f), 'utf8'),
-      ),
+      // The client operations (the folders below hold the suites' own, run by their suites).
+      ...readdirSync(join(ROOT, 'test', 'operations'))
+        .filter((f) => f.endsWith('.graphql'))
+        .map((f) => readFileSync(join(ROOT, 'test', 'operations', f), 'utf8')),
       readFileSync(join(ROOT, 'bench', 'query.graphql'), 'utf8'),
       DEFAULT_QUERY,
       // GraphiQL's introspection query, with every option it turns on.
@@ -210,7 +211,9 @@ describe('gateway limits', () => {
           query: single.slice(0, 80),
           codes: [],
         });
-        expect(res.status).toBe(200);
+        // A subscription sent as a plain request is refused for its transport (tested in
+        // unsupported-operations.test.ts), after the limits admitted it.
+        if (operation.operation !== 'subscription') expect(res.status).toBe(200);
       }
     }
     expect(operations).toBeGreaterThanOrEqual(8);
