@@ -172,7 +172,9 @@ export function knownOperations(root: string): { operations: KnownOperation[]; p
   }
   const readmes = [
     'README.md',
-    ...readdirSync(join(root, 'subgraphs')).map((name) => join('subgraphs', name, 'README.md')),
+    ...readdirSync(join(root, 'subgraphs'))
+      .map((name) => join('subgraphs', name, 'README.md'))
+      .filter((file) => existsSync(join(root, file))),
     ...(existsSync(join(root, 'docs'))
       ? readdirSync(join(root, 'docs'))
           .filter((name) => name.endsWith('.md'))

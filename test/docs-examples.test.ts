@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Kind, parse, print } from 'graphql';
 import { DEMO } from '../demo/data.ts';
 import { ROOT } from '../lib/paths.ts';
+import { SUBGRAPHS } from '../subgraphs/index.ts';
 import { markdownExamples } from '../scripts/schema-contract.ts';
 import { TEST_SECRETS, tokenFor } from './support/env.ts';
 import { graphql } from './support/graphql.ts';
@@ -18,7 +19,7 @@ const files = [
   ...readdirSync(join(ROOT, 'docs'))
     .filter((f) => f.endsWith('.md'))
     .map((f) => `docs/${f}`),
-  ...readdirSync(join(ROOT, 'subgraphs')).map((name) => `subgraphs/${name}/README.md`),
+  ...SUBGRAPHS.map((name) => `subgraphs/${name}/README.md`),
 ];
 const PLACEHOLDER = /"[^"]*(…|<[^>"]*>)[^"]*"|\$[a-zA-Z]/;
 /** What a placeholder id or a mutation's business rule may answer; never a validation or internal error. */
