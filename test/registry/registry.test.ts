@@ -20,6 +20,10 @@ import { undocumented } from './icr-contract.ts';
 import {
   CreditRequestByIdDocument,
   CreditRequestsDocument,
+  CreditTypesDocument,
+  HoldingCreditsDocument,
+  OrganizationByIdDocument,
+  PuroInventoryDocument,
   InventoryDocument,
   RequestCreditActionDocument,
   RetirementsDocument,
@@ -27,6 +31,7 @@ import {
   TransactCreditsDocument,
   type CreditActionInput,
   type InventoryQuery,
+  type PuroInventoryQueryVariables,
   type RetirementsQueryVariables,
   type ReviewCreditRequestInput,
 } from '../__generated__/registry-operations.ts';
@@ -203,22 +208,9 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
     });
 
     it('a holding (organization × credit) has an id of its own; its credit is the token-wide credit', async () => {
-      const HOLDINGS = `query($id: ID!) { organization(id: $id) { inventory { nodes { id organizationId creditId amount { amount } credit { id amount { amount } } } } } }`;
-      type Row = {
-        id: string;
-        organizationId: string;
-        creditId: string;
-        amount: { amount: string };
-        credit: { id: string; amount: { amount: string } };
-      };
       const of = async (org: string, token: string) =>
         ok(
-          await graphql<{ organization: { inventory: { nodes: Row[] } } }>(
-            subgraph.url,
-            HOLDINGS,
-            { id: org },
-            { token },
-          ),
+          await graphql(subgraph.url, HoldingCreditsDocument, { id: org }, { token }),
         ).organization!.inventory.nodes.find((h) => h.creditId === C1.id)!;
       const [nordic, buyer] = [await of(NORDIC, tokens.bob), await of(BUYER, tokens.alice)];
       expect([nordic.id, nordic.organizationId, buyer.id, buyer.organizationId]).toEqual([
@@ -230,8 +222,8 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       expect([nordic.amount.amount, buyer.amount.amount]).toEqual(['600', '300']);
       // Both holdings point at one credit, whose amount is what all its holders hold together.
       expect(nordic.credit).toEqual(buyer.credit);
-      expect(nordic.credit.id).toBe(C1.id);
-      expect(Number(nordic.credit.amount.amount)).toBeGreaterThanOrEqual(900);
+      expect(nordic.credit?.id).toBe(C1.id);
+      expect(Number(nordic.credit?.amount.amount)).toBeGreaterThanOrEqual(900);
     });
 
     it('pages the inventory and serves the development inventory apart', async () => {
@@ -272,10 +264,10 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
 
     it('an unknown organization is null', async () => {
       const res = ok(
-        await graphql<{ organization: unknown }>(
+        await graphql(
           subgraph.url,
-          '{ organization(id: "de060000-0000-4000-8000-0000000000ff") { id } }',
-          {},
+          OrganizationByIdDocument,
+          { id: 'de060000-0000-4000-8000-0000000000ff' },
           { token: tokens.admin },
         ),
       );
@@ -311,20 +303,8 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
     });
 
     it('Puro inventory: public, every filter, orderBy and pages', async () => {
-      const q = `query($filter: PuroInventoryFilter, $orderBy: PuroInventoryOrder, $first: Int, $after: String) { puroInventory(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
-        totalCount pageInfo { hasNextPage endCursor } nodes { id registry amount { amount } vintage countryCode issuanceId serialization creditType { code name } productionFacility { id name } } } }`;
-      type Item = {
-        id: string;
-        registry: string;
-        amount: { amount: string };
-        vintage: number;
-        countryCode: string;
-        issuanceId: string;
-        creditType: { code: string; name: string };
-        productionFacility: { id: string; name: string };
-      };
-      const run = async (vars: Record<string, unknown>) =>
-        ok(await graphql<{ puroInventory: Page<Item> }>(subgraph.url, q, vars)).puroInventory;
+      const q = PuroInventoryDocument;
+      const run = async (vars: PuroInventoryQueryVariables) => ok(await graphql(subgraph.url, q, vars)).puroInventory!;
       const all = await run({});
       expect(all.totalCount).toBe(5);
       expect(all.nodes.map((n) => n.vintage)).toEqual([2022, 2023, 2023, 2024, 2024]);
@@ -339,7 +319,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
       expect(
         (await run({ filter: { productionFacilityId: 'PF-IS-001', vintage: 2024 } })).nodes.map((n) => n.issuanceId),
       ).toEqual(['ISS-2024-003']);
-      expect((await run({ filter: { issuanceId: 'ISS-2024-002' } })).nodes.map((n) => n.creditType.code)).toEqual([
+      expect((await run({ filter: { issuanceId: 'ISS-2024-002' } })).nodes.map((n) => n.creditType?.code)).toEqual([
         'C-ROCK',
       ]);
       const byQuantity = await run({ orderBy: { field: 'QUANTITY', direction: 'DESC' }, first: 2 });
@@ -416,15 +396,13 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
     });
 
     it('credit types: public and paged', async () => {
-      const q = `query($after: String) { creditTypes(first: 3, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id code name } } }`;
-      const first = ok(await graphql<{ creditTypes: Page<{ id: string; code: string }> }>(subgraph.url, q)).creditTypes;
+      const q = CreditTypesDocument;
+      const first = ok(await graphql(subgraph.url, q)).creditTypes!;
       expect(first.totalCount).toBe(4);
       // A credit type's id is its code.
       expect(first.nodes.every((t) => t.id === t.code)).toBe(true);
       expect(first.nodes.map((t) => t.code)).toEqual(['C-BIOCHAR', 'C-GEO', 'C-ROCK']);
-      const second = ok(
-        await graphql<{ creditTypes: Page<{ code: string }> }>(subgraph.url, q, { after: first.pageInfo.endCursor }),
-      ).creditTypes;
+      const second = ok(await graphql(subgraph.url, q, { after: first.pageInfo.endCursor })).creditTypes!;
       expect(second.nodes.map((t) => t.code)).toEqual(['C-WOOD']);
       expect(second.pageInfo.hasNextPage).toBe(false);
     });
