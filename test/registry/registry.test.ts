@@ -21,16 +21,20 @@ import {
   CreditRequestByIdDocument,
   CreditRequestsDocument,
   CreditTypesDocument,
+  GrantOrganizationAccessDocument,
   HoldingCreditsDocument,
   OrganizationByIdDocument,
+  OrganizationMembersDocument,
   PuroInventoryDocument,
   InventoryDocument,
   RequestCreditActionDocument,
   RetirementsDocument,
+  RevokeOrganizationAccessDocument,
   ReviewCreditRequestDocument,
   TransactCreditsDocument,
   type CreditActionInput,
   type InventoryQuery,
+  type OrganizationAccessInput,
   type PuroInventoryQueryVariables,
   type RetirementsQueryVariables,
   type ReviewCreditRequestInput,
@@ -499,24 +503,19 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
   });
 
   describe("organization access (the registry's own record)", () => {
-    const MEMBERS = 'query($id: ID!) { organizationMembers(organizationId: $id) { organizationId userId grantedAt } }';
-    const ACCESS = (field: string) =>
-      `mutation($input: OrganizationAccessInput!) { ${field}(input: $input) { member { organizationId userId } userErrors { field code message } } }`;
-    type AccessPayload = { member: { organizationId: string; userId: string } | null; userErrors: UserErrors };
-    const access = async (
-      field: 'grantOrganizationAccess' | 'revokeOrganizationAccess',
-      input: Record<string, unknown>,
-      token = tokens.admin,
-    ) => ok(await graphql<Record<string, AccessPayload>>(subgraph.url, ACCESS(field), { input }, { token }))[field]!;
+    const MEMBERS = OrganizationMembersDocument;
+    const ACCESS = {
+      grantOrganizationAccess: GrantOrganizationAccessDocument,
+      revokeOrganizationAccess: RevokeOrganizationAccessDocument,
+    };
+    const access = async (field: keyof typeof ACCESS, input: OrganizationAccessInput, token = tokens.admin) =>
+      field === 'grantOrganizationAccess'
+        ? ok(await graphql(subgraph.url, ACCESS[field], { input }, { token })).grantOrganizationAccess
+        : ok(await graphql(subgraph.url, ACCESS[field], { input }, { token })).revokeOrganizationAccess;
     const members = async (id: string) =>
-      ok(
-        await graphql<{ organizationMembers: { userId: string }[] }>(
-          subgraph.url,
-          MEMBERS,
-          { id },
-          { token: tokens.admin },
-        ),
-      ).organizationMembers.map((m) => localOf(m.userId));
+      ok(await graphql(subgraph.url, MEMBERS, { id }, { token: tokens.admin })).organizationMembers.map((m) =>
+        localOf(m.userId),
+      );
     const alice = DEMO.users.alice.id;
 
     it('admins grant and revoke; a grant lets the user see the organization, a revocation hides it before the ICR is called', async () => {
@@ -562,7 +561,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
         codes(
           await graphql(
             subgraph.url,
-            ACCESS('grantOrganizationAccess'),
+            ACCESS.grantOrganizationAccess,
             { input: { organizationId: NORDIC, userId: alice } },
             { token: tokens.bob },
           ),
@@ -572,7 +571,7 @@ describe.each(MODES)('registry (%s mode)', (mode) => {
         codes(
           await graphql(
             subgraph.url,
-            ACCESS('revokeOrganizationAccess'),
+            ACCESS.revokeOrganizationAccess,
             { input: { organizationId: NORDIC, userId: DEMO.users.bob.id } },
             { token: tokens.bob },
           ),
