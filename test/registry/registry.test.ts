@@ -28,6 +28,7 @@ import {
   PuroInventoryDocument,
   InventoryDocument,
   RequestCreditActionDocument,
+  RetireCreditsForOffsetOrderDocument,
   RetirementsDocument,
   RevokeOrganizationAccessDocument,
   ReviewCreditRequestDocument,
@@ -36,6 +37,7 @@ import {
   type InventoryQuery,
   type OrganizationAccessInput,
   type PuroInventoryQueryVariables,
+  type RetireCreditsForOffsetOrderInput,
   type RetirementsQueryVariables,
   type ReviewCreditRequestInput,
 } from '../__generated__/registry-operations.ts';
@@ -64,7 +66,6 @@ type Credit = {
   project: { id: string; fullName: string } | null;
 };
 type Page<T> = { totalCount: number | null; nodes: T[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
-type UserErrors = { field: string[] | null; code: string; message: string }[];
 
 const INVENTORY = InventoryDocument;
 type Holding = NonNullable<InventoryQuery['organization']>['inventory']['nodes'][number];
@@ -1083,33 +1084,9 @@ describe.each(MODES)('retireCreditsForOffsetOrder (%s mode)', (mode) => {
     if (icr) expect(undocumented(icr.calls)).toEqual([]);
   });
 
-  type OffsetRetirement = {
-    id: string;
-    registry: string;
-    offsetOrderId: string;
-    beneficiaryName: string;
-    reason: string;
-    comment: string;
-    amount: { amount: string; unit: string };
-    vintage: number;
-    serialization: string;
-    creditId: string;
-    organizationId: string;
-    project: { id: string };
-  };
-  type OffsetPayload = { retirements: OffsetRetirement[] | null; userErrors: UserErrors };
-  const RETIRE_OFFSET = `mutation O($input: RetireCreditsForOffsetOrderInput!) { retireCreditsForOffsetOrder(input: $input) {
-    retirements { id registry offsetOrderId beneficiaryName reason comment amount { amount unit } vintage serialization creditId organizationId project { id } }
-    userErrors { field code message } } }`;
-  const retireOffset = async (input: Record<string, unknown>) =>
-    ok(
-      await graphql<{ retireCreditsForOffsetOrder: OffsetPayload }>(
-        subgraph.url,
-        RETIRE_OFFSET,
-        { input },
-        { headers: service },
-      ),
-    ).retireCreditsForOffsetOrder;
+  const RETIRE_OFFSET = RetireCreditsForOffsetOrderDocument;
+  const retireOffset = async (input: RetireCreditsForOffsetOrderInput) =>
+    ok(await graphql(subgraph.url, RETIRE_OFFSET, { input }, { headers: service })).retireCreditsForOffsetOrder;
   const offsetInventory = async () =>
     Object.fromEntries(
       holdings(
@@ -1141,7 +1118,7 @@ describe.each(MODES)('retireCreditsForOffsetOrder (%s mode)', (mode) => {
       ),
     )._entities[0]!.retirements;
   const ledgers = async (ids: string[]) => Promise.all(ids.map((id) => ledger(id)));
-  const input = (over: Record<string, unknown> = {}) => ({
+  const input = (over: Partial<RetireCreditsForOffsetOrderInput> = {}): RetireCreditsForOffsetOrderInput => ({
     offsetOrderId: OO[2],
     projectId: COOKSTOVES,
     tonnes: 12,
