@@ -56,19 +56,12 @@ const {
   [(typeof demoCredits)[0], (typeof demoCredits)[0]]
 >;
 
-type Credit = {
-  id: string;
-  amount: { amount: string; unit: string };
-  supply: { amount: string } | null;
-  serialization: string | null;
-  kind: string | null;
-  vintage: number | null;
-  project: { id: string; fullName: string } | null;
-};
 type Page<T> = { totalCount: number | null; nodes: T[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
 
 const INVENTORY = InventoryDocument;
 type Holding = NonNullable<InventoryQuery['organization']>['inventory']['nodes'][number];
+/** A credit as an organization holds it: the token-wide credit with the holder's tonnes and serials. */
+type Credit = NonNullable<Holding['credit']> & Pick<Holding, 'amount' | 'serialization'>;
 /** A holding as the credit it holds, with the holder's tonnes and serials. */
 const asCredit = ({ creditId, amount, serialization, credit }: Holding): Credit => ({
   ...credit!,
