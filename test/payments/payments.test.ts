@@ -11,27 +11,43 @@ import {
 import { createPaymentsApp, type PaymentsApp } from '../../subgraphs/payments/server.ts';
 import { FAKE_CO2TRUST_SECRET, startCo2TrustFake, type Co2TrustFake } from '../../fakes/co2trust.ts';
 import { MODES, TEST_SECRETS, tokenFor } from '../support/env.ts';
-import { codes, graphql, ok } from '../support/graphql.ts';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { codes, graphql, ok, type GraphQLResponse } from '../support/graphql.ts';
+import {
+  CreateBankAccountDocument,
+  CreateTransferDocument,
+  PaymentStatsCountDocument,
+  PaymentStatsDocument,
+  PaymentTransactionCountDocument,
+  PaymentTransactionIdsCountedDocument,
+  PaymentTransactionIdsUncountedDocument,
+  PaymentTransactionsFilteredDocument,
+  PaymentTransactionsPageDocument,
+  PaymentTransactionsVisibleDocument,
+  RecordPaymentStatusDocument,
+  RecordPaymentTransactionDocument,
+  type CreateBankAccountInput,
+  type CreateTransferInput,
+  type PaymentTransactionsPageQuery,
+  type RecordPaymentTransactionInput,
+  type TransactionFieldsFragment as Tx,
+} from '../__generated__/payments-operations.ts';
 import { localOf } from '../support/ids.ts';
 import { startTestSubgraph, type TestSubgraph } from '../support/subgraph.ts';
 
 const { users: U, orders: O, suppliers: S, nfts: N } = DEMO;
 type DemoUser = (typeof U)[keyof typeof U];
 type Money = { amount: string; currency: string };
-type UserError = { field: string[] | null; code: string; message: string };
-type Tx = {
-  id: string;
-  type: string;
-  typeId: string;
-  payerId: string;
-  payeeId: string | null;
-  amount: Money;
-  status: string;
-};
 type Conn<T> = { totalCount: number; nodes: T[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
 
 const TX_FIELDS = 'id type typeId payerId payeeId amount { amount currency } status';
 const PAYMENTS_PATH = '/co2trust-payments/v1/payment-transactions';
+
+/** A total the query selected: present, and a number. */
+function total(n: number | null | undefined): number {
+  expect(typeof n).toBe('number');
+  return n!;
+}
 
 /** Completed volumes per currency and count, computed here from the seed, apart from the code under test. */
 function expectedTotals(rows: typeof demoPaymentTransactions) {
@@ -81,8 +97,16 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
   });
 
   const as = (user: DemoUser) => ({ token: tokens.get(user.id)! });
-  const query = <T>(q: string, vars: Record<string, unknown> = {}, user?: DemoUser) =>
-    graphql<T>(subgraph.url, q, vars, { ...(user ? as(user) : {}) });
+  /** Sends an operation as a user (or anonymously): a typed one answers its result type. */
+  function query<T, V>(q: TypedDocumentNode<T, V>, vars: V, user?: DemoUser): Promise<GraphQLResponse<T>>;
+  function query<T = Record<string, unknown>>(
+    q: string,
+    vars?: Record<string, unknown>,
+    user?: DemoUser,
+  ): Promise<GraphQLResponse<T>>;
+  function query(q: string | TypedDocumentNode<unknown, unknown>, vars: unknown = {}, user?: DemoUser) {
+    return graphql(subgraph.url, q as string, vars as Record<string, unknown>, { ...(user ? as(user) : {}) });
+  }
 
   /** What a user's payment data looks like now: used to prove that a refused request wrote nothing. */
   async function ledgerOf(user: DemoUser) {
@@ -98,16 +122,10 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
       }[];
     };
     const data = ok(await query<R>(q, reps('User', [user.id]), user))._entities[0]!;
-    const all = ok(
-      await query<{ paymentTransactions: { totalCount: number } }>(
-        '{ paymentTransactions { totalCount } }',
-        {},
-        U.admin,
-      ),
-    );
+    const all = ok(await query(PaymentTransactionCountDocument, {}, U.admin));
     return {
       transactions: data.paymentTransactions.totalCount,
-      allTransactions: all.paymentTransactions.totalCount,
+      allTransactions: total(all.paymentTransactions.totalCount),
       bankAccounts: data.bankAccounts.totalCount,
       transfers: data.transfers.totalCount,
       balances: data.bankAccounts.nodes.map((a) => a.availableBalance),
@@ -123,27 +141,8 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     return new Decimal(account.availableBalance.amount);
   }
 
-  const CREATE_ACCOUNT = `mutation($input: CreateBankAccountInput!) { createBankAccount(input: $input) { bankAccount { id holderName ibanLast4 bic currency countryCode availableBalance { amount currency } } userErrors { field code message } } }`;
-  const CREATE_TRANSFER = `mutation($input: CreateTransferInput!) { createTransfer(input: $input) { transfer { id amount { amount currency } status reference bankAccount { id ibanLast4 } } userErrors { field code message } } }`;
-  const RECORD = `mutation($input: RecordPaymentTransactionInput!) { recordPaymentTransaction(input: $input) { paymentTransaction { ${TX_FIELDS} externalReference } userErrors { field code message } } }`;
-  type CreateAccount = {
-    createBankAccount: {
-      bankAccount: { id: string; ibanLast4: string; availableBalance: Money } | null;
-      userErrors: UserError[];
-    };
-  };
-  type CreateTransfer = {
-    createTransfer: {
-      transfer: { id: string; amount: Money; status: string; bankAccount: { id: string } } | null;
-      userErrors: UserError[];
-    };
-  };
-  type Record_ = {
-    recordPaymentTransaction: {
-      paymentTransaction: (Tx & { externalReference: string }) | null;
-      userErrors: UserError[];
-    };
-  };
+  /** The mutation with a value its input type refuses (an unknown enum value): a text. */
+  const RECORD_UNTYPED = `mutation($input: RecordPaymentTransactionInput!) { recordPaymentTransaction(input: $input) { paymentTransaction { id } userErrors { field code message } } }`;
 
   const aliceAccount = DEMO_PAYMENTS.bankAccounts.alice;
   const bobAccount = {
@@ -156,17 +155,7 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
   let bobAccountId = '';
 
   it('paymentStats are public and match totals computed independently from the seed', async () => {
-    type R = {
-      paymentStats: {
-        global: ReturnType<typeof expectedTotals>;
-        quarterly: ({ year: number; quarter: number } & ReturnType<typeof expectedTotals>)[];
-      };
-    };
-    const data = ok(
-      await query<R>(
-        '{ paymentStats { global { transactionCount volumes { volume { amount currency } transactionCount } } quarterly { year quarter transactionCount volumes { volume { amount currency } transactionCount } } } }',
-      ),
-    );
+    const data = ok(await query(PaymentStatsDocument, {}));
     expect(data.paymentStats.global).toEqual(expectedTotals(demoPaymentTransactions));
     expect(data.paymentStats.global.transactionCount).toBe(10);
     const quarters = new Map<string, typeof demoPaymentTransactions>();
@@ -187,13 +176,10 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
   });
 
   it('paymentTransactions: an admin pages through every transaction, newest first', async () => {
-    const q = `query($after: String) { paymentTransactions(first: 5, after: $after) { totalCount nodes { ${TX_FIELDS} } pageInfo { hasNextPage endCursor } } }`;
     const seen: Tx[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: { paymentTransactions: Conn<Tx> } = ok(
-        await query<{ paymentTransactions: Conn<Tx> }>(q, { after }, U.admin),
-      );
+      const page: PaymentTransactionsPageQuery = ok(await query(PaymentTransactionsPageDocument, { after }, U.admin));
       expect(page.paymentTransactions.totalCount).toBe(demoPaymentTransactions.length);
       seen.push(...page.paymentTransactions.nodes);
       if (!page.paymentTransactions.pageInfo.hasNextPage) break;
@@ -213,20 +199,17 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
   });
 
   it('paymentTransactions reads plain rows: one statement for a page, a second only when totalCount is selected', async () => {
-    type R = { paymentTransactions: Conn<{ id: string }> };
     const newestFirst = [...demoPaymentTransactions]
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
       .map((t) => t.id);
     app.queries?.reset();
-    const page = ok(
-      await query<R>('{ paymentTransactions(first: 3) { nodes { id } pageInfo { hasNextPage } } }', {}, U.admin),
-    );
+    const page = ok(await query(PaymentTransactionIdsUncountedDocument, {}, U.admin));
     if (mode === 'local') expect(app.queries!.count).toBe(1);
     expect(page.paymentTransactions.nodes.map((n) => n.id)).toEqual(newestFirst.slice(0, 3));
     expect(page.paymentTransactions.pageInfo.hasNextPage).toBe(true);
-    expect(page.paymentTransactions.totalCount).toBeUndefined();
+    expect(page.paymentTransactions).not.toHaveProperty('totalCount');
     app.queries?.reset();
-    const counted = ok(await query<R>('{ paymentTransactions(first: 3) { totalCount nodes { id } } }', {}, U.admin));
+    const counted = ok(await query(PaymentTransactionIdsCountedDocument, {}, U.admin));
     if (mode === 'local') expect(app.queries!.count).toBe(2);
     expect(counted.paymentTransactions.totalCount).toBe(demoPaymentTransactions.length);
   });
@@ -251,16 +234,15 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
   });
 
   it('paymentTransactions filters by type and by type id', async () => {
-    const q = `query($f: PaymentTransactionFilter) { paymentTransactions(filter: $f, first: 100) { totalCount nodes { id type typeId } } }`;
-    type R = { paymentTransactions: Conn<{ id: string; type: string; typeId: string }> };
+    const q = PaymentTransactionsFilteredDocument;
     for (const type of ['ORDER', 'SUPPLIER', 'NFT'] as const) {
-      const data = ok(await query<R>(q, { f: { type } }, U.admin));
+      const data = ok(await query(q, { f: { type }, first: 100 }, U.admin));
       const expected = demoPaymentTransactions.filter((t) => t.type === type);
       expect(data.paymentTransactions.totalCount).toBe(expected.length);
       expect(data.paymentTransactions.nodes.map((n) => n.id).sort()).toEqual(expected.map((t) => t.id).sort());
     }
     fake?.resetCalls();
-    const one = ok(await query<R>(q, { f: { type: 'NFT', typeId: N[0] } }, U.admin));
+    const one = ok(await query(q, { f: { type: 'NFT', typeId: N[0] }, first: 100 }, U.admin));
     if (mode === 'upstream') {
       const sent = new URLSearchParams(fake!.callsTo(PAYMENTS_PATH)[0]!.query);
       expect(Object.fromEntries(sent)).toEqual({
@@ -277,30 +259,23 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
         .map((t) => t.id)
         .sort(),
     );
-    const all = ok(await query<R>(q, { f: { type: 'ALL' } }, U.admin));
+    const all = ok(await query(q, { f: { type: 'ALL' }, first: 100 }, U.admin));
     expect(all.paymentTransactions.totalCount).toBe(demoPaymentTransactions.length);
   });
 
   it('paymentTransactions: a user sees only what they paid or received; no token is UNAUTHENTICATED', async () => {
-    const data = ok(
-      await query<{ paymentTransactions: Conn<Tx> }>(
-        `{ paymentTransactions(first: 100) { totalCount nodes { ${TX_FIELDS} } } }`,
-        {},
-        U.alice,
-      ),
-    );
+    const data = ok(await query(PaymentTransactionsVisibleDocument, {}, U.alice));
     const mine = demoPaymentTransactions.filter((t) => t.payerId === U.alice.id || t.payeeId === U.alice.id);
     expect(data.paymentTransactions.nodes.map((t) => t.id).sort()).toEqual(mine.map((t) => t.id).sort());
-    expect(codes(await query('{ paymentTransactions { totalCount } }'))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await query(PaymentTransactionCountDocument, {}))).toEqual(['UNAUTHENTICATED']);
   });
 
   // Upstream, "Get User Payment Transactions" takes `page`, `size`, `order` only (CO2Trust API,
   // line 291): a user's type filter is applied by the layer, never sent.
   it("paymentTransactions: a user's type filter keeps only their own payments of that type", async () => {
-    const q = `query($f: PaymentTransactionFilter) { paymentTransactions(filter: $f, first: 100) { totalCount nodes { id } } }`;
     fake?.resetCalls();
     for (const type of ['ORDER', 'SUPPLIER', 'NFT'] as const) {
-      const data = ok(await query<{ paymentTransactions: Conn<{ id: string }> }>(q, { f: { type } }, U.alice));
+      const data = ok(await query(PaymentTransactionsFilteredDocument, { f: { type }, first: 100 }, U.alice));
       const expected = demoPaymentTransactions.filter(
         (t) => t.type === type && (t.payerId === U.alice.id || t.payeeId === U.alice.id),
       );
@@ -316,14 +291,14 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
   });
 
   it('unknown filter values, a type id without a type and oversized pages are BAD_USER_INPUT', async () => {
-    const q = `query($f: PaymentTransactionFilter) { paymentTransactions(filter: $f) { totalCount } }`;
-    expect(codes(await query(q, { f: { type: 'REFUND' } }, U.admin))).toEqual(['BAD_USER_INPUT']);
+    const q = PaymentTransactionsFilteredDocument;
+    // An enum value the schema does not have cannot be a typed variable: a text.
+    const unknownType = `query($f: PaymentTransactionFilter) { paymentTransactions(filter: $f) { totalCount } }`;
+    expect(codes(await query(unknownType, { f: { type: 'REFUND' } }, U.admin))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await query(q, { f: { typeId: O[0] } }, U.admin))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await query(q, { f: { type: 'ALL', typeId: O[0] } }, U.admin))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await query(q, { f: { type: 'ORDER', typeId: '' } }, U.admin))).toEqual(['BAD_USER_INPUT']);
-    expect(codes(await query('{ paymentTransactions(first: 101) { totalCount } }', {}, U.admin))).toEqual([
-      'BAD_USER_INPUT',
-    ]);
+    expect(codes(await query(q, { first: 101 }, U.admin))).toEqual(['BAD_USER_INPUT']);
   });
 
   // Upstream, `payment_transaction_type_id` is "Filter by specific ID" (CO2Trust API, "List Payment
@@ -509,7 +484,7 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
 
   it('createBankAccount stores an account and returns only the last four characters', async () => {
     const before = await ledgerOf(U.bob);
-    const res = await query<CreateAccount>(CREATE_ACCOUNT, { input: bobAccount }, U.bob);
+    const res = await query(CreateBankAccountDocument, { input: bobAccount }, U.bob);
     const created = ok(res).createBankAccount;
     expect(created.userErrors).toEqual([]);
     expect(created.bankAccount).toMatchObject({
@@ -527,8 +502,8 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
 
   it('createBankAccount refuses bad input and duplicates, writing nothing', async () => {
     const before = await ledgerOf(U.bob);
-    const attempt = async (input: Record<string, string>) =>
-      ok(await query<CreateAccount>(CREATE_ACCOUNT, { input: { ...bobAccount, ...input } }, U.bob)).createBankAccount;
+    const attempt = async (input: Partial<CreateBankAccountInput>) =>
+      ok(await query(CreateBankAccountDocument, { input: { ...bobAccount, ...input } }, U.bob)).createBankAccount;
     const duplicate = await attempt({ iban: 'de89370400440532013000' });
     expect(duplicate.bankAccount).toBeNull();
     expect(duplicate.userErrors).toEqual([expect.objectContaining({ field: ['input', 'iban'], code: 'CONFLICT' })]);
@@ -550,12 +525,14 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     expect((await attempt({ holderName: '  ' })).userErrors).toEqual([
       expect.objectContaining({ field: ['input', 'holderName'], code: 'REQUIRED' }),
     ]);
-    expect(codes(await query(CREATE_ACCOUNT, { input: { ...bobAccount, currency: 'EURO' } }, U.bob))).toEqual([
-      'BAD_USER_INPUT',
-    ]);
+    expect(
+      codes(await query(CreateBankAccountDocument, { input: { ...bobAccount, currency: 'EURO' } }, U.bob)),
+    ).toEqual(['BAD_USER_INPUT']);
     expect(
       codes(
-        await query(CREATE_ACCOUNT, { input: { ...bobAccount, iban: 'GB82WEST12345698765432', countryCode: 'GB' } }),
+        await query(CreateBankAccountDocument, {
+          input: { ...bobAccount, iban: 'GB82WEST12345698765432', countryCode: 'GB' },
+        }),
       ),
     ).toEqual(['UNAUTHENTICATED']);
     expect(await ledgerOf(U.bob)).toEqual(before);
@@ -574,7 +551,7 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
       countryCode: 'GB',
     };
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => query<CreateAccount>(CREATE_ACCOUNT, { input }, U.admin)),
+      Array.from({ length: 10 }, () => query(CreateBankAccountDocument, { input }, U.admin)),
     );
     const payloads = results.map((r) => ok(r).createBankAccount);
     expect(payloads.filter((p) => p.bankAccount !== null)).toHaveLength(1);
@@ -585,10 +562,10 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
 
   it('createTransfer refuses bad amounts, a currency mismatch and unknown accounts, writing nothing', async () => {
     const before = await ledgerOf(U.alice);
-    const attempt = async (input: Record<string, string>) =>
+    const attempt = async (input: Partial<CreateTransferInput>) =>
       ok(
-        await query<CreateTransfer>(
-          CREATE_TRANSFER,
+        await query(
+          CreateTransferDocument,
           {
             input: {
               bankAccountId: aliceAccount,
@@ -625,7 +602,7 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     expect(
       codes(
         await query(
-          CREATE_TRANSFER,
+          CreateTransferDocument,
           { input: { bankAccountId: aliceAccount, amount: 'ten', currency: 'EUR', idempotencyKey: 'k' } },
           U.alice,
         ),
@@ -636,14 +613,14 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
 
   it("createTransfer from another user's bank account is FORBIDDEN and writes nothing", async () => {
     const before = [await ledgerOf(U.alice), await ledgerOf(U.bob)];
-    const res = await query<CreateTransfer>(
-      CREATE_TRANSFER,
+    const res = await query(
+      CreateTransferDocument,
       { input: { bankAccountId: aliceAccount, amount: '10.00', currency: 'EUR', idempotencyKey: randomUUID() } },
       U.bob,
     );
     expect(codes(res)).toEqual(['FORBIDDEN']);
-    const admin = await query<CreateTransfer>(
-      CREATE_TRANSFER,
+    const admin = await query(
+      CreateTransferDocument,
       { input: { bankAccountId: aliceAccount, amount: '10.00', currency: 'EUR', idempotencyKey: randomUUID() } },
       U.admin,
     );
@@ -661,7 +638,7 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
       reference: 'Weekly payout',
     };
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => query<CreateTransfer>(CREATE_TRANSFER, { input }, U.bob)),
+      Array.from({ length: 20 }, () => query(CreateTransferDocument, { input }, U.bob)),
     );
     const ids = new Set(results.map((r) => ok(r).createTransfer.transfer?.id));
     expect(ids.size).toBe(1);
@@ -673,11 +650,11 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     });
     expect((await balanceOf(U.bob, bobAccountId)).toFixed(2)).toBe(start.sub(10).toFixed(2));
     const retry = ok(
-      await query<CreateTransfer>(CREATE_TRANSFER, { input: { ...input, amount: '10.00' } }, U.bob),
+      await query(CreateTransferDocument, { input: { ...input, amount: '10.00' } }, U.bob),
     ).createTransfer;
     expect(retry.transfer?.id).toBe([...ids][0]);
     const mismatch = ok(
-      await query<CreateTransfer>(CREATE_TRANSFER, { input: { ...input, amount: '11.00' } }, U.bob),
+      await query(CreateTransferDocument, { input: { ...input, amount: '11.00' } }, U.bob),
     ).createTransfer;
     expect(mismatch.transfer).toBeNull();
     expect(mismatch.userErrors).toEqual([
@@ -692,8 +669,8 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     const amount = start.div(7).toDecimalPlaces(2, Decimal.ROUND_DOWN);
     const results = await Promise.all(
       Array.from({ length: 20 }, () =>
-        query<CreateTransfer>(
-          CREATE_TRANSFER,
+        query(
+          CreateTransferDocument,
           {
             input: {
               bankAccountId: aliceAccount,
@@ -717,7 +694,7 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
   });
 
   it('recordPaymentTransaction is for trusted services only', async () => {
-    const input = {
+    const input: RecordPaymentTransactionInput = {
       externalReference: `pi_${randomUUID()}`,
       type: 'ORDER',
       typeId: O[3],
@@ -725,11 +702,11 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
       amount: '130.00',
       currency: 'EUR',
     };
-    expect(codes(await query(RECORD, { input }, U.admin))).toEqual(['FORBIDDEN']);
-    expect(codes(await query(RECORD, { input }))).toEqual(['FORBIDDEN']);
+    expect(codes(await query(RecordPaymentTransactionDocument, { input }, U.admin))).toEqual(['FORBIDDEN']);
+    expect(codes(await query(RecordPaymentTransactionDocument, { input }))).toEqual(['FORBIDDEN']);
     const wrong = await graphql(
       subgraph.url,
-      RECORD,
+      RecordPaymentTransactionDocument,
       { input },
       { headers: { authorization: 'Bearer not-the-service-token-0123456789abcdef' } },
     );
@@ -739,7 +716,7 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
   it('recordPaymentTransaction records once per external reference and credits the payee', async () => {
     const before = await ledgerOf(U.alice);
     const start = await balanceOf(U.alice, aliceAccount);
-    const input = {
+    const input: RecordPaymentTransactionInput = {
       externalReference: `nft-sale-${randomUUID()}`,
       type: 'NFT',
       typeId: N[0],
@@ -749,7 +726,9 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
       currency: 'EUR',
     };
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => graphql<Record_>(subgraph.url, RECORD, { input }, { headers: service })),
+      Array.from({ length: 20 }, () =>
+        graphql(subgraph.url, RecordPaymentTransactionDocument, { input }, { headers: service }),
+      ),
     );
     const ids = new Set(results.map((r) => ok(r).recordPaymentTransaction.paymentTransaction?.id));
     expect(ids.size).toBe(1);
@@ -767,16 +746,17 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
     expect((await balanceOf(U.alice, aliceAccount)).toFixed(2)).toBe(start.add(40).toFixed(2));
 
     const mismatch = ok(
-      await graphql<Record_>(subgraph.url, RECORD, { input: { ...input, amount: '41' } }, { headers: service }),
+      await graphql(
+        subgraph.url,
+        RecordPaymentTransactionDocument,
+        { input: { ...input, amount: '41' } },
+        { headers: service },
+      ),
     ).recordPaymentTransaction;
     expect(mismatch.userErrors).toEqual([
       expect.objectContaining({ field: ['input', 'externalReference'], code: 'IDEMPOTENCY_MISMATCH' }),
     ]);
-    const stats = ok(
-      await query<{ paymentStats: { global: { transactionCount: number } } }>(
-        '{ paymentStats { global { transactionCount } } }',
-      ),
-    );
+    const stats = ok(await query(PaymentStatsCountDocument, {}));
     expect(stats.paymentStats.global.transactionCount).toBe(
       demoPaymentTransactions.filter((t) => t.status === 'COMPLETED').length + 1,
     );
@@ -794,7 +774,7 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
 
   it('recordPaymentTransaction refuses bad input, writing nothing', async () => {
     const before = await ledgerOf(U.alice);
-    const base = {
+    const base: RecordPaymentTransactionInput = {
       externalReference: `pi_${randomUUID()}`,
       type: 'ORDER',
       typeId: O[3],
@@ -802,9 +782,15 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
       amount: '130.00',
       currency: 'EUR',
     };
-    const attempt = async (input: Record<string, unknown>) =>
-      ok(await graphql<Record_>(subgraph.url, RECORD, { input: { ...base, ...input } }, { headers: service }))
-        .recordPaymentTransaction;
+    const attempt = async (input: Partial<RecordPaymentTransactionInput>) =>
+      ok(
+        await graphql(
+          subgraph.url,
+          RecordPaymentTransactionDocument,
+          { input: { ...base, ...input } },
+          { headers: service },
+        ),
+      ).recordPaymentTransaction;
     expect((await attempt({ amount: '0' })).userErrors).toEqual([
       expect.objectContaining({ field: ['input', 'amount'], code: 'INVALID' }),
     ]);
@@ -818,7 +804,7 @@ describe.each(MODES)('payments (%s mode)', (mode) => {
       expect.objectContaining({ field: ['input', 'payeeId'], code: 'INVALID' }),
     ]);
     expect(
-      codes(await graphql(subgraph.url, RECORD, { input: { ...base, type: 'REFUND' } }, { headers: service })),
+      codes(await graphql(subgraph.url, RECORD_UNTYPED, { input: { ...base, type: 'REFUND' } }, { headers: service })),
     ).toEqual(['BAD_USER_INPUT']);
     expect(await ledgerOf(U.alice)).toEqual(before);
   });
@@ -846,7 +832,7 @@ describe('payments upstream failures', () => {
       status: 500,
       body: { message: 'password=hunter2 at db-7' },
     });
-    const res = await graphql(subgraph.url, '{ paymentStats { global { transactionCount } } }');
+    const res = await graphql(subgraph.url, PaymentStatsCountDocument);
     expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
     expect(JSON.stringify(res)).not.toContain('hunter2');
   });
@@ -854,19 +840,14 @@ describe('payments upstream failures', () => {
   it('a rate-limited call is retried after Retry-After and then succeeds', async () => {
     fake.resetCalls();
     fake.fail({ pathPrefix: '/co2trust-payments/v1/payment-stats', status: 429, headers: { 'retry-after': '0' } });
-    const data = ok(
-      await graphql<{ paymentStats: { global: { transactionCount: number } } }>(
-        subgraph.url,
-        '{ paymentStats { global { transactionCount } } }',
-      ),
-    );
+    const data = ok(await graphql(subgraph.url, PaymentStatsCountDocument));
     expect(data.paymentStats.global.transactionCount).toBe(10);
     expect(fake.callsTo('/co2trust-payments/v1/payment-stats').map((c) => c.status)).toEqual([429, 200]);
   });
 
   it("recording a payment calls no upstream route (the document has none): it is the layer's own record", async () => {
     fake.resetCalls();
-    const input = {
+    const input: RecordPaymentTransactionInput = {
       externalReference: `pi_${randomUUID()}`,
       type: 'ORDER',
       typeId: O[3],
@@ -876,9 +857,9 @@ describe('payments upstream failures', () => {
       status: 'PENDING',
     };
     const res = ok(
-      await graphql<{ recordPaymentTransaction: { paymentTransaction: { status: string } | null } }>(
+      await graphql(
         subgraph.url,
-        'mutation($input: RecordPaymentTransactionInput!) { recordPaymentTransaction(input: $input) { paymentTransaction { status } } }',
+        RecordPaymentStatusDocument,
         { input },
         { headers: { authorization: `Bearer ${TEST_SECRETS.SERVICE_TOKEN}` } },
       ),
