@@ -121,6 +121,29 @@ describe('payments upstream contract', () => {
       >;
     const USER = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { bankAccounts { nodes { id holderName ibanLast4 } } transfers { nodes { id status amount { amount } } } } } }`;
 
+    it("reads the caller's own list once per request, however many parts of the request need it", async () => {
+      const { res, paths } = await ask(
+        `query($r: [_Any!]!) {
+          paymentTransactions(filter: { type: ORDER }) { totalCount }
+          _entities(representations: $r) {
+            ... on Order { payments { totalCount } }
+            ... on Nft { payments { totalCount } }
+            ... on User { paymentTransactions { totalCount } }
+          }
+        }`,
+        {
+          r: [
+            { __typename: 'Order', id: DEMO.orders[0] },
+            { __typename: 'Nft', id: DEMO.nfts[0] },
+            { __typename: 'User', id: alice.id },
+          ],
+        },
+        await token(),
+      );
+      expect(res.errors).toBeUndefined();
+      expect(paths.filter((p) => p === `GET ${BASE}/payment-transactions/user`)).toHaveLength(1);
+    });
+
     it('an unknown transaction status is UNKNOWN, an amount as a JSON number is read exactly', async () => {
       fake.fail({
         method: 'GET',

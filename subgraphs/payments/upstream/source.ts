@@ -85,6 +85,8 @@ export class UpstreamPaymentsSource implements PaymentsSource {
   private readonly journal: WriteJournal | undefined;
   /** The response's `extensions` of this request (the idempotency key given, warnings). */
   private readonly extensions: Record<string, unknown> | undefined;
+  /** The caller's own transactions, read whole at most once per request (see `ownTransactions`). */
+  private own: Promise<PaymentTransactionRecord[]> | null = null;
 
   constructor(
     client: UpstreamClient,
@@ -270,9 +272,9 @@ export class UpstreamPaymentsSource implements PaymentsSource {
     if (own.length > 0 || (byUser && filtered)) {
       // Merged with the upstream's whole list (paged lists cannot interleave two sources).
       const rows = byUser
-        ? (await this.all(R.userTransactions, 'transactions', {}))
-            .map(fromCo2Trust.paymentTransaction)
-            .filter((t) => (!filter.type || t.type === filter.type) && (!filter.typeId || t.typeId === filter.typeId))
+        ? (await this.ownTransactions()).filter(
+            (t) => (!filter.type || t.type === filter.type) && (!filter.typeId || t.typeId === filter.typeId),
+          )
         : (
             await this.all(R.transactions, 'transactions', {
               payment_transaction_type: filter.type ? toUpstreamType(filter.type) : 'all',
@@ -304,6 +306,18 @@ export class UpstreamPaymentsSource implements PaymentsSource {
   }
 
   /**
+   * The caller's own list ("Get User Payment Transactions": `page`, `size`, `order` only, line
+   * 291), read whole once per request and shared by every part that needs it (a type filter, the
+   * payments of orders, NFTs and suppliers, a user's payments, balances).
+   */
+  private ownTransactions(): Promise<PaymentTransactionRecord[]> {
+    this.own ??= this.all(R.userTransactions, 'transactions', {}).then((rows) =>
+      rows.map(fromCo2Trust.paymentTransaction),
+    );
+    return this.own;
+  }
+
+  /**
    * An admin: one call (per 100 matching rows) per distinct parent, at most SUBJECT_CONCURRENCY in
    * flight: `payment_transaction_type_id` is "Filter by specific ID" (CO2Trust API, "List Payment
    * Transactions", line 284), one id per call. A user: their own list, whole, once for the batch
@@ -326,9 +340,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
       rows = settled.flatMap((r) => (r.status === 'fulfilled' ? r.value : [])).map(fromCo2Trust.paymentTransaction);
     } else {
       const wanted = new Set(typeIds);
-      rows = (await this.all(R.userTransactions, 'transactions', {}))
-        .map(fromCo2Trust.paymentTransaction)
-        .filter((t) => t.type === type && wanted.has(t.typeId));
+      rows = (await this.ownTransactions()).filter((t) => t.type === type && wanted.has(t.typeId));
     }
     const records = this.visible([...rows, ...(await this.recorded({ type, typeId: { $in: [...typeIds] } }))]);
     return typeIds.map((id) =>
@@ -352,9 +364,7 @@ export class UpstreamPaymentsSource implements PaymentsSource {
       ? this.visible(await this.recorded({ $or: [{ payerId: { $in: ids } }, { payeeId: { $in: ids } }] }))
       : [];
     if (!this.seesAll()) {
-      const rows = ids.length
-        ? (await this.all(R.userTransactions, 'transactions', {})).map(fromCo2Trust.paymentTransaction)
-        : [];
+      const rows = ids.length ? await this.ownTransactions() : [];
       return userIds.map((id) =>
         this.windowOf(
           [...rows, ...own].filter((t) => t.payerId === id || t.payeeId === id),
@@ -401,12 +411,12 @@ export class UpstreamPaymentsSource implements PaymentsSource {
   async availableBalances(keys: readonly BalanceKey[]): Promise<MoneyValue[]> {
     const owners = [...new Set(keys.map((k) => k.userId))];
     const [transactions, transfers] = owners.length
-      ? await Promise.all([this.all(R.userTransactions, 'transactions', {}), this.all(R.transfers, 'transfers', {})])
+      ? await Promise.all([this.ownTransactions(), this.all(R.transfers, 'transfers', {})])
       : [[], []];
     const own = owners.length ? await this.recorded({ payeeId: { $in: owners }, status: 'COMPLETED' }) : [];
     const ledgers = owners.map((userId) => ({
       userId,
-      transactions: [...transactions.map(fromCo2Trust.paymentTransaction), ...own],
+      transactions: [...transactions, ...own],
       transfers: transfers.map(fromCo2Trust.transfer).filter((t) => t.userId === userId),
     }));
     return keys.map(({ userId, currency }) => {
