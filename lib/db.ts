@@ -13,9 +13,13 @@ export type EntityManager = SqlEntityManager;
 
 /** Counts SQL statements; tests use it to prove that a query is batched (no N+1). */
 export class QueryCounter {
+  /** Every statement: plain-row reads and the ORM's. */
   count = 0;
+  /** The statements the ORM sent (its unit of work: writes, and reads not yet on plain rows). */
+  throughOrm = 0;
   reset(): void {
     this.count = 0;
+    this.throughOrm = 0;
   }
 }
 
@@ -68,6 +72,7 @@ function commonOptions(config: DatabaseConfig, opts: OpenDatabaseOptions, querie
     forceUtcTimezone: true,
     onQuery: (sql: string) => {
       queries.count++;
+      queries.throughOrm++;
       traceSqlStatement(config.DATABASE_URL ? 'postgresql' : 'sqlite', sql);
       return sql;
     },

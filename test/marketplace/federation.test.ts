@@ -56,7 +56,8 @@ describe.each(MODES)('marketplace federation and batching (%s mode)', (mode) => 
     if (mode === 'local') m.app.database!.queries.reset();
     else m.fake!.resetCalls();
     const result = data(await m.as(who, query, variables));
-    return { result, count: mode === 'local' ? m.app.database!.queries.count : m.fake!.calls.length };
+    const count = mode === 'local' ? m.app.database!.queries.count : m.fake!.calls.length;
+    return { result, count, throughOrm: mode === 'local' ? m.app.database!.queries.throughOrm : 0 };
   };
 
   const LIST = `query($n: Int!) { orders(first: $n) { nodes { id supplier { id name } product { id name supplier { name } } bundleOrder { id } } } }`;
@@ -122,6 +123,8 @@ describe.each(MODES)('marketplace federation and batching (%s mode)', (mode) => 
       expect(asSent.result.nft.tokenId).toBeTruthy();
       // user, orders page, products page + products count, suppliers of the products, the NFT.
       expect(asSent.count).toBe(6);
+      // Read paths are plain rows: none of them goes through the ORM's unit of work.
+      expect(asSent.throughOrm).toBe(0);
       // No totalCount selected: no count statement, and the page still knows that more follow.
       const uncounted = await cost(benchPart('pageInfo { hasNextPage }', ''), undefined, 'alice');
       expect(uncounted.count).toBe(5);

@@ -345,14 +345,34 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
   it('resolves OffsetOrder entity references in one batch, hiding other buyers’ orders', async () => {
     const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetOrder { id status mass { amount } allocations { projectName } } } }`;
     const reps = OO.map((id) => ({ __typename: 'OffsetOrder', id }));
-    const before = app.database!.queries.count;
+    const before = { ...app.database!.queries };
     const data = ok(await gql<{ _entities: ({ id: string; status: string } | null)[] }>(q, { r: reps }, admin));
     expect(data._entities.map((e) => e?.id)).toEqual([...OO]);
     expect(data._entities.map((e) => e?.status)).toEqual(['COMPLETE', 'COMPLETE', 'RETIRING']);
-    // One statement for the orders and one for their allocations.
-    expect(app.database!.queries.count - before).toBe(2);
+    // One statement for the orders and one for their allocations, both plain rows (no ORM hydration).
+    expect(app.database!.queries.count - before.count).toBe(2);
+    expect(app.database!.queries.throughOrm - before.throughOrm).toBe(0);
     const asBob = ok(await gql<{ _entities: ({ id: string } | null)[] }>(q, { r: reps }, bob));
     expect(asBob._entities.map((e) => e?.id ?? null)).toEqual([null, OO[1], null]);
+  });
+
+  it('lists offset orders in plain-row statements: the page and its allocations, the total only when selected', async () => {
+    const statements = async (query: string) => {
+      const before = { ...app.database!.queries };
+      const data = ok(await gql<{ offsetOrders: { nodes: { id: string }[]; totalCount?: number } }>(query, {}, admin));
+      const { count, throughOrm } = app.database!.queries;
+      return { data, count: count - before.count, throughOrm: throughOrm - before.throughOrm };
+    };
+    const page = await statements(
+      `{ offsetOrders(first: 5) { nodes { id mass { amount } allocations { projectName } } } }`,
+    );
+    expect(page.data.offsetOrders.nodes.length).toBeGreaterThan(0);
+    expect(page).toMatchObject({ count: 2, throughOrm: 0 });
+    const counted = await statements(
+      `{ offsetOrders(first: 5) { totalCount nodes { id allocations { projectName } } } }`,
+    );
+    expect(counted.data.offsetOrders.totalCount).toBeGreaterThanOrEqual(counted.data.offsetOrders.nodes.length);
+    expect(counted).toMatchObject({ count: 3, throughOrm: 0 });
   });
 
   it('retirement state: a local order’s grams wait in its project’s pool; upstream the provider retires, so there is none', async () => {

@@ -145,7 +145,7 @@ export async function localOffsetOrders(
     },
   };
   const sourceOf = (viewer: Viewer | null) =>
-    new LocalOffsetOrderSource(db.fork(), viewer, registry, BigInt(config.OFFSET_MINIMUM_ORDER_GRAMS));
+    new LocalOffsetOrderSource(db, viewer, registry, BigInt(config.OFFSET_MINIMUM_ORDER_GRAMS));
   // A run's payment queued: delivered now (the run's step, published right after, names the order).
   const { flow, resumer } = productFlow(config, db, log, sourceOf, outbox, () => orderPlaced(), changed);
   return assemble(

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { UniqueConstraintViolationException, raw, type FilterQuery } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, raw } from '@mikro-orm/core';
 import { scopeFilter, type Scope } from '../../../../lib/access.ts';
 import type { Viewer } from '../../../../lib/auth.ts';
 import { alignByKey } from '../../../../lib/batch.ts';
-import { byCreation, keysetPage, ormOrderBy, withNodes } from '../../../../lib/connection.ts';
-import type { EntityManager } from '../../../../lib/db.ts';
+import { byCreation, keysetPage, withNodes } from '../../../../lib/connection.ts';
+import type { Database, EntityManager } from '../../../../lib/db.ts';
+import { keysetRows, readerOf, rowsByIds, rowsWhere, type RowFilter } from '../../../../lib/rows.ts';
 import { DomainError, unauthenticated } from '../../../../lib/errors.ts';
 import { renderOffsetCertificate } from '../certificate-pdf.ts';
 import {
@@ -53,14 +54,16 @@ export interface OffsetRegistryLink {
 
 /** Offset orders allocated from the marketplace's own inventory; the registry retires the credits. */
 export class LocalOffsetOrderSource implements OffsetOrderSource {
+  private readonly db: Database;
   private readonly em: EntityManager;
   private readonly viewer: Viewer | null;
   private readonly registry: OffsetRegistryLink;
   /** The smallest order or quote, in grams (OFFSET_MINIMUM_ORDER_GRAMS). */
   private readonly minimumGrams: bigint;
 
-  constructor(em: EntityManager, viewer: Viewer | null, registry: OffsetRegistryLink, minimumGrams: bigint) {
-    this.em = em;
+  constructor(db: Database, viewer: Viewer | null, registry: OffsetRegistryLink, minimumGrams: bigint) {
+    this.db = db;
+    this.em = db.fork();
     this.viewer = viewer;
     this.registry = registry;
     this.minimumGrams = minimumGrams;
@@ -212,23 +215,17 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     return { order, record: offsetOrderRecord(order, await em.find(OffsetAllocation, { orderId: order.id })) };
   }
 
+  /** Read paths are plain rows (lib/rows.ts): the page, its total only when asked, and the allocation lines of all its orders. */
   async offsetOrders(args: OffsetOrderPage, scope: Scope) {
-    const em = this.em.fork();
-    const mine = scopeFilter(scope, ['ownerId']) as FilterQuery<OffsetOrder>;
     const page = keysetPage(args, byCreation<OffsetOrder>('OffsetOrder'));
-    const rows = await em.find(
-      OffsetOrder,
-      { $and: [mine, page.where] },
-      { orderBy: ormOrderBy(page), limit: page.take },
-    );
-    const connection = page.connection(rows, args.totalCount === false ? null : await em.count(OffsetOrder, mine));
-    return withNodes(connection, await this.withAllocations(em, connection.nodes));
+    const mine = scopeFilter(scope, ['ownerId']) as RowFilter;
+    const connection = await keysetRows(this.db, readerOf(this.db, OffsetOrder), mine, page, args.totalCount !== false);
+    return withNodes(connection, await this.withAllocations(connection.nodes));
   }
 
   async offsetOrdersByIds(ids: readonly string[]) {
-    const em = this.em.fork();
-    const rows = await em.find(OffsetOrder, { id: { $in: [...ids] } });
-    return alignByKey(ids, await this.withAllocations(em, rows), (o) => o.id);
+    const rows = await rowsByIds(this.db, readerOf(this.db, OffsetOrder), ids);
+    return alignByKey(ids, await this.withAllocations(rows), (o) => o.id);
   }
 
   async offsetOrderByIdempotencyKey(ownerId: string, idempotencyKey: string) {
@@ -267,10 +264,12 @@ export class LocalOffsetOrderSource implements OffsetOrderSource {
     );
   }
 
-  /** Records with their allocation lines, loaded in one statement for all orders. */
-  private async withAllocations(em: EntityManager, rows: OffsetOrder[]): Promise<OffsetOrderRecord[]> {
+  /** Records with their allocation lines, read in one statement for all orders. */
+  private async withAllocations(rows: OffsetOrder[]): Promise<OffsetOrderRecord[]> {
     if (rows.length === 0) return [];
-    const lines = await em.find(OffsetAllocation, { orderId: { $in: rows.map((r) => r.id) } });
+    const lines = await rowsWhere(this.db, readerOf(this.db, OffsetAllocation), {
+      orderId: { $in: rows.map((r) => r.id) },
+    });
     const byOrder = Map.groupBy(lines, (l) => l.orderId);
     return rows.map((r) => offsetOrderRecord(r, byOrder.get(r.id) ?? []));
   }
