@@ -35,8 +35,15 @@ import { noSchemaSuggestions } from './suggestions.ts';
 import { refuseUnsupportedOperations } from './unsupported-operations.ts';
 import { queryLimits, type QueryLimits } from './limits.ts';
 import { persistedOperations, redisPersistedStore } from './persisted.ts';
-import { cacheHintsOf, memoryResponseStore, redisResponseStore, responseCache } from './response-cache.ts';
+import {
+  cacheHintsOf,
+  memoryResponseStore,
+  redisResponseStore,
+  responseCache,
+  type CacheHints,
+} from './response-cache.ts';
 import { subgraphFetch, subgraphHttpTransport } from './subgraph-transport.ts';
+import { publicFetches, type PublicFetches } from './public-fetches.ts';
 import { verifiedCaller, type CallerContext } from './caller.ts';
 import { forwardedExtensions } from './forwarded-extensions.ts';
 import { specNullPropagation } from './null-propagation.ts';
@@ -151,6 +158,10 @@ interface GatewayParts {
   tools: ReturnType<typeof trustedTools>;
   persisted: ReturnType<typeof persistedOperations>;
   responses: ReturnType<typeof responseStoreOf>;
+  /** The cache hints of the supergraph (@cacheControl, and what depends on the caller). */
+  hints: CacheHints;
+  /** Fetches of public fields kept in the response store (public-fetches.ts); none without a store. */
+  fetches?: PublicFetches;
   production: boolean;
   openTelemetry?: typeof useOpenTelemetry;
   observers: GatewayPlugin[];
@@ -158,7 +169,7 @@ interface GatewayParts {
 
 /** The gateway's plugins, in the order they run. */
 function gatewayPlugins(ctx: GatewayConfigContext, parts: GatewayParts): GatewayPlugin[] {
-  const { config, supergraph, documentCache, metrics, streams, clients, tools, persisted, responses } = parts;
+  const { config, documentCache, metrics, streams, clients, tools, persisted, responses, hints, fetches } = parts;
   const { production, openTelemetry, observers } = parts;
   return [
     clients.plugin,
@@ -185,7 +196,8 @@ function gatewayPlugins(ctx: GatewayConfigContext, parts: GatewayParts): Gateway
     checkScalarLiterals,
     refuseUnsupportedOperations(),
     // The response cache keeps PRIVATE answers per verified caller.
-    ...(responses ? [verifiedCaller(config.jwtSecret), responseCache(responses, cacheHintsOf(supergraph))] : []),
+    ...(responses ? [verifiedCaller(config.jwtSecret), responseCache(responses, hints)] : []),
+    ...(fetches ? [fetches.plugin] : []),
     requestErrorStatus,
     persisted.plugin,
     executedResultsKeepData,
@@ -236,7 +248,7 @@ function gatewayRuntime(parts: GatewayParts, log: PinoLogger) {
   return createGatewayRuntime<CallerContext>({
     supergraph,
     unifiedGraphHandler,
-    transports: { http: subgraphHttpTransport(config.gatewaySigningKeys[0]!) },
+    transports: { http: subgraphHttpTransport(config.gatewaySigningKeys[0]!, parts.fetches) },
     // Subgraph requests on keep-alive connections, their answers read as text (subgraph-transport.ts).
     fetchAPI: { fetch: subgraphFetch },
     logging: runtimeLogger(log, config.LOG_LEVEL),
@@ -301,6 +313,7 @@ export function createGateway(
   });
   const persisted = persistedOperationsOf(config, log, trusted, tools);
   const responses = responseStoreOf(config, log);
+  const hints = cacheHintsOf(supergraph);
   const parts: GatewayParts = {
     config,
     supergraph,
@@ -311,6 +324,8 @@ export function createGateway(
     tools,
     persisted,
     responses,
+    hints,
+    fetches: responses && publicFetches(responses, hints, metrics),
     production,
     openTelemetry,
     observers,

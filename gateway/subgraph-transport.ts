@@ -25,6 +25,7 @@ import http from '@graphql-mesh/transport-http';
 import { Agent, type Dispatcher } from 'undici';
 import { signRequest, type SigningKey } from '../lib/signature.ts';
 import { noteSubgraphExtensions } from './forwarded-extensions.ts';
+import type { PublicFetches } from './public-fetches.ts';
 
 type FetchFn = (url: string, init: RequestInit, context?: unknown, info?: unknown) => unknown;
 type Disposable = { [Symbol.asyncDispose]?: () => PromiseLike<void> };
@@ -201,7 +202,8 @@ function acceptsEventStream(init: RequestInit): boolean {
   return accept?.includes('text/event-stream') ?? false;
 }
 
-export function subgraphHttpTransport(signingKey: SigningKey): Transport {
+/** `publicFetches`: when given, fetches of public fields are answered from its cache (public-fetches.ts). */
+export function subgraphHttpTransport(signingKey: SigningKey, publicFetches?: PublicFetches): Transport {
   return {
     getSubgraphExecutor(payload) {
       const transportEntry = {
@@ -210,7 +212,7 @@ export function subgraphHttpTransport(signingKey: SigningKey): Transport {
       };
       const executor = http.getSubgraphExecutor({ ...payload, transportEntry }) as Executor & Disposable;
       const fetchFn = payload.fetch as unknown as FetchFn;
-      const signedExecutor: Executor = (request: ExecutionRequest) => {
+      const sendSigned: Executor = (request: ExecutionRequest) => {
         const { signal } = request;
         const fetch: FetchFn = (url, init, context, info) =>
           fetchFn(
@@ -225,6 +227,14 @@ export function subgraphHttpTransport(signingKey: SigningKey): Transport {
         noteSubgraphExtensions(request.context, result);
         return result;
       };
+      const signedExecutor = (
+        publicFetches
+          ? (request: ExecutionRequest) =>
+              request.operationType === 'subscription'
+                ? sendSigned(request)
+                : publicFetches.execute(payload.subgraphName, request, () => sendSigned(request))
+          : sendSigned
+      ) as Executor;
       const dispose = executor[Symbol.asyncDispose];
       return dispose
         ? Object.assign(signedExecutor, { [Symbol.asyncDispose]: () => dispose.call(executor) })
