@@ -44,6 +44,7 @@ import {
 } from './response-cache.ts';
 import { subgraphFetch, subgraphHttpTransport } from './subgraph-transport.ts';
 import { publicFetches, type PublicFetches } from './public-fetches.ts';
+import { bodyLimit, withoutRuntimeBodyLimit } from './body-limit.ts';
 import { verifiedCaller, type CallerContext } from './caller.ts';
 import { forwardedExtensions } from './forwarded-extensions.ts';
 import { specNullPropagation } from './null-propagation.ts';
@@ -331,7 +332,7 @@ export function createGateway(
     observers,
   };
 
-  const runtime = gatewayRuntime(parts, log);
+  const runtime = withoutRuntimeBodyLimit(gatewayRuntime(parts, log));
   return { runtime, log, documentCache, persisted, responses, streams };
 }
 
@@ -373,52 +374,6 @@ function httpOf(http: unknown, code: unknown): { status: number; spec?: true; he
     status: typeof status === 'number' ? status : 400,
     ...(spec ? { spec: true as const } : {}),
     ...(headers ? { headers } : {}),
-  };
-}
-
-/** A body larger than the limit; the connection is closed so the rest of it is never read. */
-function tooLarge(maxBytes: number): GraphQLError {
-  return new GraphQLError(`Request body is larger than ${maxBytes} bytes`, {
-    extensions: { code: 'PAYLOAD_TOO_LARGE', http: { status: 413, headers: { connection: 'close' } } },
-  });
-}
-
-/** The whole body, or a refusal as soon as more than `maxBytes` have arrived (the rest is never read). */
-async function readWithin(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<string> {
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let read = 0;
-  for (let next = await reader.read(); !next.done; next = await reader.read()) {
-    read += next.value.byteLength;
-    if (read > maxBytes) {
-      void reader.cancel();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(next.value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/**
- * Refuses a body larger than the limit: at once from its Content-Length, and while it streams
- * (a chunked body has none), so no more than the limit is ever read.
- */
-function bodyLimit(maxBytes: number): GatewayPlugin {
-  return {
-    onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
-      const length = request.headers.get('content-length');
-      if (length !== null && !(Number(length) <= maxBytes)) throw tooLarge(maxBytes);
-      // A body with a Content-Length within the limit is no longer than that (HTTP framing): read as it is.
-      // (A decompressed body has none: compression.ts removes it.)
-      if (length !== null && !request.headers.has('content-encoding')) return;
-      if (!requestParser || !request.body) return;
-      setRequestParser(async (req) => {
-        const body = await readWithin(req.body!, maxBytes);
-        return requestParser(
-          new fetchAPI.Request(req.url, { method: req.method, headers: req.headers, signal: req.signal, body }),
-        );
-      });
-    },
   };
 }
 

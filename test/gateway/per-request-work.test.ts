@@ -1,7 +1,8 @@
 // What the gateway does again for every request of many distinct callers, counted (never timed):
 // a query is planned once per kind of caller, not once per request, no abort signal collects a
 // listener per subgraph request, no subgraph answer is copied, and subgraph connections are kept
-// open and reused.
+// open and reused, and a request body is parsed from the request as it came (no second request
+// around a stream that re-reads it).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,12 +26,24 @@ describe('per-request work with distinct callers', () => {
   let gateway: RunningGateway;
   const plans = new Set<unknown>();
   let tokens: string[];
+  // Requests whose parser was handed another request than the one that came (a body read through a second stream).
+  let rewrapped = 0;
+  const watchParser: GatewayPlugin = {
+    onRequestParse({ request, requestParser, setRequestParser }) {
+      if (!requestParser) return;
+      setRequestParser((req) => {
+        if (req !== request) rewrapped++;
+        return requestParser(req);
+      });
+    },
+  };
 
   beforeAll(async () => {
     stack = await startStack('local');
     // A second gateway over the same subgraphs that reports the plan of every request it executes.
     gateway = await serveGateway(stack.config, 0, [
       useQueryPlan({ onQueryPlan: (plan) => plans.add(plan) }) as unknown as GatewayPlugin,
+      watchParser,
     ]);
     tokens = await Promise.all([
       tokenFor(DEMO.users.alice),
@@ -56,6 +69,15 @@ describe('per-request work with distinct callers', () => {
     for (let i = 0; i < 3; i++) await graphql(gateway.url, BENCH_QUERY);
     await graphql(gateway.url, BENCH_QUERY, {}, { token: await tokenFor(DEMO.users.admin) });
     expect(plans.size).toBe(1);
+  });
+
+  it('parses a request body with a Content-Length from the request as it came', async () => {
+    rewrapped = 0;
+    for (const token of tokens.slice(0, 10)) {
+      const { errors } = await graphql(gateway.url, BENCH_QUERY, {}, { token });
+      expect(errors ?? []).toEqual([]);
+    }
+    expect(rewrapped).toBe(0);
   });
 
   it('keeps the caller-dependent part of authorisation per request', async () => {
