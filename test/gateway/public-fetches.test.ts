@@ -13,17 +13,7 @@ import { publicFetches } from '../../gateway/public-fetches.ts';
 import { memoryResponseStore } from '../../gateway/response-cache.ts';
 import { tokenFor } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';
-import { startStack, type Stack } from '../support/stack.ts';
-
-/** Counts the requests each subgraph receives. */
-function countRequests(stack: Stack) {
-  const counts = {} as Record<SubgraphName, number>;
-  for (const [name, running] of Object.entries(stack.subgraphs) as [SubgraphName, Stack['subgraphs'][SubgraphName]][]) {
-    counts[name] = 0;
-    running.server.on('request', () => counts[name]++);
-  }
-  return counts;
-}
+import { countSubgraphRequests as countRequests, startStack, type Stack } from '../support/stack.ts';
 
 describe('public subgraph fetches through the gateway', () => {
   let stack: Stack;

@@ -11,17 +11,7 @@ import { cacheHintsOf, memoryResponseStore, policyOf } from '../../gateway/respo
 import { tokenFor } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { DEMO_IDS } from '../support/ids.ts';
-import { startStack, type Stack } from '../support/stack.ts';
-
-/** Counts the requests each subgraph receives. */
-function countRequests(stack: Stack) {
-  const counts = {} as Record<SubgraphName, number>;
-  for (const [name, running] of Object.entries(stack.subgraphs) as [SubgraphName, Stack['subgraphs'][SubgraphName]][]) {
-    counts[name] = 0;
-    running.server.on('request', () => counts[name]++);
-  }
-  return counts;
-}
+import { countSubgraphRequests as countRequests, startStack, type Stack } from '../support/stack.ts';
 
 /** A field alias of its own per run, so an answer kept in Redis by an earlier run never answers here. */
 const run = `r${randomUUID().replaceAll('-', '')}`;

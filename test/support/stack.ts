@@ -128,3 +128,13 @@ export async function startStack(mode: Mode, extraEnv: Record<string, string> = 
     },
   };
 }
+
+/** Counts the requests each subgraph of a stack receives from now on. */
+export function countSubgraphRequests(stack: Stack): Record<SubgraphName, number> {
+  const counts = {} as Record<SubgraphName, number>;
+  for (const [name, running] of Object.entries(stack.subgraphs) as [SubgraphName, Stack['subgraphs'][SubgraphName]][]) {
+    counts[name] = 0;
+    running.server.on('request', () => counts[name]++);
+  }
+  return counts;
+}
