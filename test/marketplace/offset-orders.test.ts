@@ -342,27 +342,42 @@ describe.each(['local'] as const)('offset orders (%s mode)', (mode) => {
     ).toEqual({ id: OO[0] });
   });
 
+  /**
+   * The SQL statements a query costs, and how many went through the ORM: the least of three sends,
+   * since the service outbox may deliver an earlier test's orders meanwhile (background statements
+   * only ever add to a count).
+   */
+  const statementsOf = async <T>(send: () => Promise<T>) => {
+    let least: { data: T; count: number; throughOrm: number } | undefined;
+    for (let i = 0; i < 3; i++) {
+      const before = { ...app.database!.queries };
+      const data = await send();
+      const { count, throughOrm } = app.database!.queries;
+      const sent = { data, count: count - before.count, throughOrm: throughOrm - before.throughOrm };
+      if (!least || sent.count < least.count) least = sent;
+    }
+    return least!;
+  };
+
   it('resolves OffsetOrder entity references in one batch, hiding other buyers’ orders', async () => {
     const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on OffsetOrder { id status mass { amount } allocations { projectName } } } }`;
     const reps = OO.map((id) => ({ __typename: 'OffsetOrder', id }));
-    const before = { ...app.database!.queries };
-    const data = ok(await gql<{ _entities: ({ id: string; status: string } | null)[] }>(q, { r: reps }, admin));
+    const { data, count, throughOrm } = await statementsOf(() =>
+      gql<{ _entities: ({ id: string; status: string } | null)[] }>(q, { r: reps }, admin).then(ok),
+    );
     expect(data._entities.map((e) => e?.id)).toEqual([...OO]);
     expect(data._entities.map((e) => e?.status)).toEqual(['COMPLETE', 'COMPLETE', 'RETIRING']);
     // One statement for the orders and one for their allocations, both plain rows (no ORM hydration).
-    expect(app.database!.queries.count - before.count).toBe(2);
-    expect(app.database!.queries.throughOrm - before.throughOrm).toBe(0);
+    expect({ count, throughOrm }).toEqual({ count: 2, throughOrm: 0 });
     const asBob = ok(await gql<{ _entities: ({ id: string } | null)[] }>(q, { r: reps }, bob));
     expect(asBob._entities.map((e) => e?.id ?? null)).toEqual([null, OO[1], null]);
   });
 
   it('lists offset orders in plain-row statements: the page and its allocations, the total only when selected', async () => {
-    const statements = async (query: string) => {
-      const before = { ...app.database!.queries };
-      const data = ok(await gql<{ offsetOrders: { nodes: { id: string }[]; totalCount?: number } }>(query, {}, admin));
-      const { count, throughOrm } = app.database!.queries;
-      return { data, count: count - before.count, throughOrm: throughOrm - before.throughOrm };
-    };
+    const statements = (query: string) =>
+      statementsOf(() =>
+        gql<{ offsetOrders: { nodes: { id: string }[]; totalCount?: number } }>(query, {}, admin).then(ok),
+      );
     const page = await statements(
       `{ offsetOrders(first: 5) { nodes { id mass { amount } allocations { projectName } } } }`,
     );
