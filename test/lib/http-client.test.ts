@@ -36,7 +36,8 @@ describe('UpstreamClient', () => {
     new UpstreamClient({
       name: 'demo',
       baseUrl: fake.url,
-      timeoutMs: 500,
+      // Long enough for a loaded machine; the tests of timeouts give their own short one.
+      timeoutMs: 5_000,
       retries: 3,
       breakerThreshold: 3,
       halfOpenAfterMs: 60_000,
@@ -190,7 +191,7 @@ describe('UpstreamClient', () => {
   });
 
   it('times out a slow upstream and reports it unavailable', async () => {
-    const error = await client({ retries: 0 })
+    const error = await client({ retries: 0, timeoutMs: 500 })
       .json({ path: '/slow' })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamUnreachableError);
@@ -199,7 +200,7 @@ describe('UpstreamClient', () => {
 
   it('never re-sends a POST that timed out (it may have arrived), and says which failures never left', async () => {
     fake.fail({ method: 'POST', pathPrefix: '/things', status: 201, delayMs: 1_000 });
-    const lost = await client()
+    const lost = await client({ timeoutMs: 500 })
       .json({ method: 'POST', path: '/things', body: { n: 1 } })
       .catch((e: unknown) => e);
     expect(lost).toBeInstanceOf(UpstreamUnreachableError);
