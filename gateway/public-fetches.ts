@@ -26,14 +26,15 @@ import {
 } from 'graphql';
 import { policyOf, type CacheHints, type ResponseStore } from './response-cache.ts';
 
-/** How a fetch's document may be kept: for `ttl` ms (0: never), under `text`, tagged with `types`. */
+/** How a fetch's document may be kept: for `ttl` ms (0: never), under the hash of its text, tagged with `types`. */
 interface FetchPolicy {
   ttl: number;
-  text: string;
+  textHash: string;
   types: { typename: string }[];
 }
 
-const NEVER: FetchPolicy = { ttl: 0, text: '', types: [] };
+const NEVER: FetchPolicy = { ttl: 0, textHash: '', types: [] };
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** The composite types a document selects (the tags a mutation's invalidation matches). */
 function typesSelected(document: DocumentNode, schema: GraphQLSchema): { typename: string }[] {
@@ -78,19 +79,20 @@ export function publicFetches(store: ResponseStore, hints: CacheHints, metrics: 
       const { maxAge, scope } = policyOf(request.document, request.operationName, schema, hints);
       policy =
         maxAge > 0 && scope === 'PUBLIC'
-          ? { ttl: maxAge * 1000, text: print(request.document), types: typesSelected(request.document, schema) }
+          ? {
+              ttl: maxAge * 1000,
+              textHash: sha256(print(request.document)),
+              types: typesSelected(request.document, schema),
+            }
           : NEVER;
       policies.set(request.document, policy);
     }
     return policy;
   };
 
+  // The operation's text is hashed once per document; only the variables are hashed per fetch.
   const keyOf = (subgraph: string, policy: FetchPolicy, request: ExecutionRequest) =>
-    `fetch:${subgraph}:${createHash('sha256')
-      .update(policy.text)
-      .update('\n')
-      .update(JSON.stringify(request.variables ?? {}))
-      .digest('hex')}`;
+    `fetch:${subgraph}:${policy.textHash}:${sha256(JSON.stringify(request.variables ?? {}))}`;
 
   /** Sends the fetch and keeps its answer (the JSON text waiters parse, each its own copy), unless it has errors. */
   const fetchAndKeep = async (

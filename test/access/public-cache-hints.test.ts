@@ -7,17 +7,9 @@
 // on a field that reaches anything else fails here, before a cache could serve one caller's view
 // to another.
 import { describe, expect, it } from '@jest/globals';
-import {
-  buildASTSchema,
-  getNamedType,
-  isObjectType,
-  Kind,
-  parse,
-  type GraphQLField,
-  type GraphQLNamedType,
-  type GraphQLSchema,
-} from 'graphql';
+import { buildASTSchema, getNamedType, isObjectType, parse, type GraphQLField } from 'graphql';
 import { STRUCTURAL_TYPE, type AccessPolicy, type TypeAccess } from '../../lib/access.ts';
+import { cacheHintsOf } from '../../gateway/response-cache.ts';
 import { loadSupergraph } from '../../gateway/server.ts';
 import { policy as footprintsPolicy } from '../../subgraphs/footprints/policy.ts';
 import { policy as marketplacePolicy } from '../../subgraphs/marketplace/policy.ts';
@@ -32,46 +24,31 @@ function ruleOf(type: string): TypeAccess<never> | undefined {
   return all.find((a) => 'object' in a) ?? all.find((a) => 'value' in a) ?? all[0];
 }
 
-const hasDirective = (
-  node: { astNode?: { directives?: readonly { name: { value: string } }[] } | null },
-  name: string,
-) => node.astNode?.directives?.some((d) => d.name.value === name) ?? false;
+const sdl = loadSupergraph({ urlOf: () => 'http://127.0.0.1:1/graphql' } as never);
+const supergraph = buildASTSchema(parse(sdl), { assumeValidSDL: true });
+// The hints as the gateway's caches read them (response-cache.ts).
+const { hints, perCaller: underAccessDirectives } = cacheHintsOf(sdl);
 
-/** The scope argument of a @cacheControl hint on a field or type, if any. */
-function hintScope(node: { astNode?: unknown }): string | undefined {
-  const directives = (
-    node.astNode as {
-      directives?: readonly {
-        name: { value: string };
-        arguments?: readonly { name: { value: string }; value: { kind: string; value?: string } }[];
-      }[];
-    } | null
-  )?.directives;
-  const scope = directives
-    ?.find((d) => d.name.value === 'cacheControl')
-    ?.arguments?.find((a) => a.name.value === 'scope')?.value;
-  return scope?.kind === Kind.ENUM ? scope.value : undefined;
+/** Whether the gateway keeps an answer through this field per caller (or not at all), never for everyone: as policyOf decides. */
+function perCaller(parent: string, field: GraphQLField<unknown, unknown>): boolean {
+  const coordinate = `${parent}.${field.name}`;
+  const returned = getNamedType(field.type).name;
+  return (
+    hints.get(coordinate)?.scope === 'PRIVATE' ||
+    hints.get(returned)?.scope === 'PRIVATE' ||
+    underAccessDirectives.has(coordinate) ||
+    underAccessDirectives.has(returned)
+  );
 }
 
-/** Whether the gateway keeps an answer through this field per caller (or not at all), never for everyone. */
-const perCaller = (field: GraphQLField<unknown, unknown>) => {
-  const returned = getNamedType(field.type) as GraphQLNamedType;
-  return (
-    hintScope(field) === 'PRIVATE' ||
-    hintScope(returned) === 'PRIVATE' ||
-    ['authenticated', 'requiresScopes'].some((d) => hasDirective(field, d) || hasDirective(returned, d))
-  );
-};
-
 /** `Type.field` of every field hinted PUBLIC in the supergraph. */
-function publicFields(schema: GraphQLSchema): { coordinate: string; field: GraphQLField<unknown, unknown> }[] {
-  const found: { coordinate: string; field: GraphQLField<unknown, unknown> }[] = [];
-  for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || type.name.startsWith('__')) continue;
-    for (const field of Object.values(type.getFields()))
-      if (hintScope(field) === 'PUBLIC') found.push({ coordinate: `${type.name}.${field.name}`, field });
-  }
-  return found;
+function publicFields(): { coordinate: string; field: GraphQLField<unknown, unknown> }[] {
+  return [...hints].flatMap(([coordinate, hint]) => {
+    const [type, name] = coordinate.split('.');
+    const owner = supergraph.getType(type!);
+    const field = name && isObjectType(owner) ? owner.getFields()[name] : undefined;
+    return hint.scope === 'PUBLIC' && field ? [{ coordinate, field }] : [];
+  });
 }
 
 /** The object types an answer kept for everyone can hold under a field: every path but those kept per caller. */
@@ -81,7 +58,7 @@ function reachable(field: GraphQLField<unknown, unknown>): Set<string> {
     const named = getNamedType(type as never);
     if (!isObjectType(named) || seen.has(named.name)) return;
     seen.add(named.name);
-    for (const f of Object.values(named.getFields())) if (!perCaller(f)) walk(f.type);
+    for (const f of Object.values(named.getFields())) if (!perCaller(named.name, f)) walk(f.type);
   };
   walk(field.type);
   return seen;
@@ -100,12 +77,8 @@ function notPublic(type: string): string | null {
   return null;
 }
 
-const supergraph = buildASTSchema(parse(loadSupergraph({ urlOf: () => 'http://127.0.0.1:1/graphql' } as never)), {
-  assumeValidSDL: true,
-});
-
 describe('PUBLIC cache hints and the access policies', () => {
-  it.each(publicFields(supergraph).map((f) => [f.coordinate, f.field] as const))(
+  it.each(publicFields().map((f) => [f.coordinate, f.field] as const))(
     '%s reaches only types every caller sees alike',
     (_coordinate, field) => {
       const refused = [...reachable(field)].flatMap((type) => {
@@ -117,7 +90,7 @@ describe('PUBLIC cache hints and the access policies', () => {
   );
 
   it('finds the fields hinted PUBLIC today, and refuses a type not everyone sees', () => {
-    expect(publicFields(supergraph).map((f) => f.coordinate)).toEqual(
+    expect(publicFields().map((f) => f.coordinate)).toEqual(
       expect.arrayContaining(['Query.puroInventory', 'Query.creditTypes']),
     );
     expect(notPublic('CarbonCredit')).toBeNull();
