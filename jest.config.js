@@ -1,5 +1,12 @@
 /** Tests run as native ESM; SWC strips the types. */
 
+// The libraries under test run as in a deployment (NODE_ENV=production), not in jest's `test`:
+// graphql-js's development build checks every type test (`isObjectType` and the like) for a second
+// copy of itself, a fifth of the suite's CPU time. Nothing of the project reads this variable in a
+// test: servers get their settings from testConfig's explicit environment, and the tests that start
+// processes as a user would (npm start, the servers' files) leave it out of the child's environment.
+process.env.NODE_ENV = 'production';
+
 /**
  * Suites whose outcome does not depend on the database: they read no table, or run the gateway's
  * own behaviour over a stack whose storage is incidental (or, like supervision, drop DATABASE_URL

@@ -65,7 +65,7 @@ describe('npm start', () => {
       FOOTPRINTS_PORT: String(ports[4]),
       LOG_LEVEL: 'info',
     };
-    for (const k of ['DATABASE_URL', 'JWT_SECRET', 'BACKEND_SECRET_KEY', 'SERVICE_TOKEN']) delete env[k];
+    for (const k of ['NODE_ENV', 'DATABASE_URL', 'JWT_SECRET', 'BACKEND_SECRET_KEY', 'SERVICE_TOKEN']) delete env[k];
     child = spawn(process.execPath, [join(ROOT, 'scripts/start.ts')], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -47,7 +47,7 @@ async function stackEnv(extra: Record<string, string> = {}) {
     ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
     ...extra,
   };
-  for (const k of ['DATABASE_URL', 'JWT_SECRET', 'BACKEND_SECRET_KEY', 'SERVICE_TOKEN']) delete env[k];
+  for (const k of ['NODE_ENV', 'DATABASE_URL', 'JWT_SECRET', 'BACKEND_SECRET_KEY', 'SERVICE_TOKEN']) delete env[k];
   return { env, ports, dataDir };
 }
 
