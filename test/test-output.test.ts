@@ -17,7 +17,6 @@ function runFixture(fails: boolean): Promise<{ code: number | null; output: stri
       '--experimental-vm-modules',
       '--disable-warning=ExperimentalWarning',
       join(ROOT, 'node_modules/jest/bin/jest.js'),
-      '--runInBand',
       '--testMatch',
       '<rootDir>/test/support/fixtures/server-log-suite.ts',
     ],
