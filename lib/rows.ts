@@ -152,9 +152,14 @@ export function readerOf<E extends object>(db: Database, entity: EntityClass<E>)
   return found as RowReader<E>;
 }
 
+/** The column that carries a list's total beside each row of its page. */
+const TOTAL = 'total_count__';
+
 /**
- * One keyset page of the rows matching `filter`: one statement for the page (one row more than
- * asked tells whether the list goes on), and one for the total only when `totalCount` is asked.
+ * One keyset page of the rows matching `filter`, in one statement: the page (one row more than
+ * asked tells whether the list goes on) and, only when `totalCount` is asked, the total beside each
+ * row (an uncorrelated subquery, computed once). A page that comes back empty after a cursor (or of
+ * `first: 0`) has no row to carry the total: then, and only then, a second statement counts.
  */
 export async function keysetRows<E>(
   db: Database,
@@ -170,13 +175,16 @@ export async function keysetRows<E>(
   const bounds = whereSql(reader, page.where as RowFilter, pageParams);
   const within = bounds ? `${condition ? ' and' : ' where'} ${bounds}` : '';
   const order = page.order.map((o) => `${reader.column(o.field)} ${o.direction.toLowerCase()}`).join(', ');
-  const rows = await db.select(`select ${reader.columns} ${from}${within} order by ${order} limit ?`, [
-    ...pageParams,
-    page.take,
-  ]);
-  const total = totalCount
-    ? Number((await db.select<{ n: unknown }>(`select count(*) as "n" ${from}`, params))[0]!.n)
-    : null;
+  const counted = totalCount ? `, (select count(*) ${from}) as "${TOTAL}"` : '';
+  const rows = await db.select<Record<string, unknown>>(
+    `select ${reader.columns}${counted} ${from}${within} order by ${order} limit ?`,
+    [...(totalCount ? params : []), ...pageParams, page.take],
+  );
+  let total: number | null = null;
+  if (totalCount && rows.length > 0) total = Number(rows[0]![TOTAL]);
+  else if (totalCount && !bounds && page.take > 0) total = 0;
+  else if (totalCount)
+    total = Number((await db.select<{ n: unknown }>(`select count(*) as "n" ${from}`, params))[0]!.n);
   return page.connection(
     rows.map((r) => reader.toEntity(r)),
     total,
