@@ -158,8 +158,9 @@ const TOTAL = 'total_count__';
 /**
  * One keyset page of the rows matching `filter`, in one statement: the page (one row more than
  * asked tells whether the list goes on) and, only when `totalCount` is asked, the total beside each
- * row (an uncorrelated subquery, computed once). A page that comes back empty after a cursor (or of
- * `first: 0`) has no row to carry the total: then, and only then, a second statement counts.
+ * row (an uncorrelated subquery, computed once). A page that comes back empty after or before a
+ * cursor has no row to carry the total: then, and only then, a second statement counts (without a
+ * cursor, an empty page means an empty list: `take` is always the page and one more row).
  */
 export async function keysetRows<E>(
   db: Database,
@@ -182,7 +183,7 @@ export async function keysetRows<E>(
   );
   let total: number | null = null;
   if (totalCount && rows.length > 0) total = Number(rows[0]![TOTAL]);
-  else if (totalCount && !bounds && page.take > 0) total = 0;
+  else if (totalCount && !bounds) total = 0;
   else if (totalCount)
     total = Number((await db.select<{ n: unknown }>(`select count(*) as "n" ${from}`, params))[0]!.n);
   return page.connection(
