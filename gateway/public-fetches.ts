@@ -9,7 +9,6 @@
 // replicas), keyed by subgraph, operation text and variables, never by caller; tagged with the
 // types the fetch selects, so the mutations that invalidate whole answers of a type drop these
 // too. Answers with errors are not kept. Identical fetches in flight share one subgraph request.
-import { createHash } from 'node:crypto';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { ExecutionRequest } from '@graphql-tools/utils';
 import { Counter, type Registry } from 'prom-client';
@@ -24,6 +23,7 @@ import {
   type ExecutionResult,
   type GraphQLSchema,
 } from 'graphql';
+import { sha256 } from './persisted.ts';
 import { policyOf, type CacheHints, type ResponseStore } from './response-cache.ts';
 
 /** How a fetch's document may be kept: for `ttl` ms (0: never), under the hash of its text, tagged with `types`. */
@@ -34,7 +34,6 @@ interface FetchPolicy {
 }
 
 const NEVER: FetchPolicy = { ttl: 0, textHash: '', types: [] };
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** The composite types a document selects (the tags a mutation's invalidation matches). */
 function typesSelected(document: DocumentNode, schema: GraphQLSchema): { typename: string }[] {

@@ -26,6 +26,7 @@ import {
   type ConstArgumentNode,
   type DocumentNode,
   type ExecutionResult,
+  type GraphQLNamedType,
   type GraphQLSchema,
 } from 'graphql';
 import { sharedRedis } from './redis.ts';
@@ -85,13 +86,35 @@ export function cacheHintsOf(supergraphSdl: string): CacheHints {
 
 const NOT_CACHED: CachePolicy = { maxAge: 0, scope: 'PUBLIC' };
 
+/** A field's hint: its own, else its returned composite type's. */
+function hintOf(hints: CacheHints['hints'], coordinate: string, returned: GraphQLNamedType | null | undefined) {
+  return hints.get(coordinate) ?? (returned && isCompositeType(returned) ? hints.get(returned.name) : undefined);
+}
+
+/**
+ * Whether what a field (`Type.field`, returning `returned`) answers is kept per caller, never for
+ * everyone: a PRIVATE hint, or an access directive on the field or on the type it returns.
+ */
+export function keptPerCaller(
+  { hints, perCaller }: CacheHints,
+  coordinate: string,
+  returned: GraphQLNamedType | null | undefined,
+): boolean {
+  return (
+    hintOf(hints, coordinate, returned)?.scope === 'PRIVATE' ||
+    perCaller.has(coordinate) ||
+    (!!returned && perCaller.has(returned.name))
+  );
+}
+
 /** The policy of a query document (mutations and subscriptions are never cached). */
 export function policyOf(
   document: DocumentNode,
   operationName: string | null | undefined,
   schema: GraphQLSchema,
-  { hints, perCaller }: CacheHints,
+  cacheHints: CacheHints,
 ): CachePolicy {
+  const { hints } = cacheHints;
   const operation = getOperationAST(document, operationName);
   if (operation?.operation !== 'query') return NOT_CACHED;
   const queryType = schema.getQueryType();
@@ -107,13 +130,11 @@ export function policyOf(
         if (!parent || name === '__typename') return;
         const coordinate = `${parent.name}.${name}`;
         const returned = getNamedType(typeInfo.getType());
-        const hint =
-          hints.get(coordinate) ?? (returned && isCompositeType(returned) ? hints.get(returned.name) : undefined);
+        const hint = hintOf(hints, coordinate, returned);
         if (hint?.maxAge !== undefined) maxAge = Math.min(maxAge, hint.maxAge);
         // A root field without a hint (and introspection) is never cached.
         else if (parent === queryType) maxAge = 0;
-        if (hint?.scope === 'PRIVATE' || perCaller.has(coordinate) || (returned && perCaller.has(returned.name)))
-          scope = 'PRIVATE';
+        if (keptPerCaller(cacheHints, coordinate, returned)) scope = 'PRIVATE';
       },
     }),
   );

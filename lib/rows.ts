@@ -181,11 +181,8 @@ export async function keysetRows<E>(
     `select ${reader.columns}${counted} ${from}${within} order by ${order} limit ?`,
     [...(totalCount ? params : []), ...pageParams, page.take],
   );
-  let total: number | null = null;
-  if (totalCount && rows.length > 0) total = Number(rows[0]![TOTAL]);
-  else if (totalCount && !bounds) total = 0;
-  else if (totalCount)
-    total = Number((await db.select<{ n: unknown }>(`select count(*) as "n" ${from}`, params))[0]!.n);
+  const counts = async () => Number((await db.select<{ n: unknown }>(`select count(*) as "n" ${from}`, params))[0]!.n);
+  const total = !totalCount ? null : rows.length > 0 ? Number(rows[0]![TOTAL]) : bounds ? await counts() : 0;
   return page.connection(
     rows.map((r) => reader.toEntity(r)),
     total,

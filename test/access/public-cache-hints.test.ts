@@ -9,7 +9,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildASTSchema, getNamedType, isObjectType, parse, type GraphQLField } from 'graphql';
 import { STRUCTURAL_TYPE, type AccessPolicy, type TypeAccess } from '../../lib/access.ts';
-import { cacheHintsOf } from '../../gateway/response-cache.ts';
+import { cacheHintsOf, keptPerCaller } from '../../gateway/response-cache.ts';
 import { loadSupergraph } from '../../gateway/server.ts';
 import { policy as footprintsPolicy } from '../../subgraphs/footprints/policy.ts';
 import { policy as marketplacePolicy } from '../../subgraphs/marketplace/policy.ts';
@@ -27,19 +27,12 @@ function ruleOf(type: string): TypeAccess<never> | undefined {
 const sdl = loadSupergraph({ urlOf: () => 'http://127.0.0.1:1/graphql' } as never);
 const supergraph = buildASTSchema(parse(sdl), { assumeValidSDL: true });
 // The hints as the gateway's caches read them (response-cache.ts).
-const { hints, perCaller: underAccessDirectives } = cacheHintsOf(sdl);
+const cacheHints = cacheHintsOf(sdl);
+const { hints } = cacheHints;
 
-/** Whether the gateway keeps an answer through this field per caller (or not at all), never for everyone: as policyOf decides. */
-function perCaller(parent: string, field: GraphQLField<unknown, unknown>): boolean {
-  const coordinate = `${parent}.${field.name}`;
-  const returned = getNamedType(field.type).name;
-  return (
-    hints.get(coordinate)?.scope === 'PRIVATE' ||
-    hints.get(returned)?.scope === 'PRIVATE' ||
-    underAccessDirectives.has(coordinate) ||
-    underAccessDirectives.has(returned)
-  );
-}
+/** Whether the gateway keeps an answer through this field per caller (or not at all), never for everyone. */
+const perCaller = (parent: string, field: GraphQLField<unknown, unknown>) =>
+  keptPerCaller(cacheHints, `${parent}.${field.name}`, getNamedType(field.type));
 
 /** `Type.field` of every field hinted PUBLIC in the supergraph. */
 function publicFields(): { coordinate: string; field: GraphQLField<unknown, unknown> }[] {
