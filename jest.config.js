@@ -19,6 +19,7 @@ const DATABASE_INDEPENDENT = [
   'test/generated.test.ts',
   'test/structure.test.ts',
   'test/test-output.test.ts',
+  'test/support/free-port.test.ts',
   'test/docs-examples.test.ts',
   'test/deploy/manifests.test.ts',
   'test/deploy/alerts.test.ts',
