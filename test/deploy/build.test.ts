@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { ENTRIES, EXTERNAL, SERVER_ENV, SERVER_NODE_FLAGS } from '../../scripts/build.ts';
 import { TEST_SECRETS, freshStorage, tokenFor, usingPostgres } from '../support/env.ts';
 import { graphql } from '../support/graphql.ts';
-import { freePort } from '../support/stack.ts';
+import { freePort } from '../support/free-port.ts';
 
 const BENCH_QUERY = readFileSync(join(ROOT, 'bench', 'query.graphql'), 'utf8');
 

@@ -12,7 +12,7 @@ import { ROOT } from '../../lib/paths.ts';
 import { storageLine } from '../../scripts/storage.ts';
 import { EveryDomainDocument, SignInDocument } from '../__generated__/operations.ts';
 import { graphql, ok } from '../support/graphql.ts';
-import { freePort } from '../support/stack.ts';
+import { freePort } from '../support/free-port.ts';
 
 async function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -12,7 +12,7 @@ import { DEMO } from '../../demo/data.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { CreateOrderDocument, PaymentStatsTypenameDocument, SignInDocument } from '../__generated__/operations.ts';
 import { graphql, ok } from '../support/graphql.ts';
-import { freePort } from '../support/stack.ts';
+import { freePort } from '../support/free-port.ts';
 
 const PORT_VARIABLES = [
   'GATEWAY_PORT',

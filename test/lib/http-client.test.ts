@@ -13,7 +13,7 @@ import {
   upstreamToGraphQLError,
 } from '../../lib/http-client.ts';
 import { json, startFake, type RunningFake } from '../../fakes/harness.ts';
-import { freePort } from '../support/stack.ts';
+import { freePort } from '../support/free-port.ts';
 
 function captureLogger() {
   const lines: string[] = [];

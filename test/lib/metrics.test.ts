@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { UpstreamClient } from '../../lib/http-client.ts';
 import { processRegistry, routeNamer } from '../../lib/metrics.ts';
-import { freePort } from '../support/stack.ts';
+import { freePort } from '../support/free-port.ts';
 import { json, startFake, type RunningFake } from '../../fakes/harness.ts';
 
 const ROUTES = {

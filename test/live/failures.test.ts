@@ -14,7 +14,8 @@ import { ROOT } from '../../lib/paths.ts';
 import { serveSubgraph, type RunningSubgraph } from '../../lib/subgraph.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { TEST_SECRETS, freshStorage, testConfig, tokenFor } from '../support/env.ts';
-import { freePort, subgraphFactory } from '../support/stack.ts';
+import { freePort } from '../support/free-port.ts';
+import { subgraphFactory } from '../support/stack.ts';
 import { sseSubscribe } from './sse-client.ts';
 import { wsSubscribe } from './ws-client.ts';
 

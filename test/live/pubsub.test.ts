@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
 import { channelPrefix, memoryPubSub, redisPubSub } from '../../lib/pubsub.ts';
-import { freePort } from '../support/stack.ts';
+import { freePort } from '../support/free-port.ts';
 import { SubscriptionCode, subscriptionLimitsOf, tokenExpiry, topicEvents } from '../../lib/subscriptions.ts';
 import { ANONYMOUS } from '../../lib/auth.ts';
 

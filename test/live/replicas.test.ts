@@ -10,7 +10,8 @@ import type { StackConfig as Config } from '../../subgraphs/index.ts';
 import { serveSubgraph, type RunningSubgraph } from '../../lib/subgraph.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { freshStorage, testConfig, tokenFor, usingPostgres } from '../support/env.ts';
-import { freePort, subgraphFactory } from '../support/stack.ts';
+import { freePort } from '../support/free-port.ts';
+import { subgraphFactory } from '../support/stack.ts';
 import { sseSubscribe, type ExecutionResultLike } from './sse-client.ts';
 import { wsSubscribe } from './ws-client.ts';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO } from '../../demo/data.ts';
 import { ROOT } from '../../lib/paths.ts';
 import { FAKE_CO2TRUST_SECRET } from '../../fakes/co2trust.ts';
-import { freePort } from '../support/stack.ts';
+import { freePort } from '../support/free-port.ts';
 
 describe('npm run fakes', () => {
   let child: ChildProcess;

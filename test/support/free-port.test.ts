@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it, jest } from '@jest/globals';
-import { freePort } from './stack.ts';
+import { freePort } from './free-port.ts';
 
 describe('freePort', () => {
   it('hands out distinct ports below the ephemeral range that a server can listen on', async () => {
