@@ -248,7 +248,7 @@ function responseStoreOf(config: Config, log: PinoLogger) {
  * gateway's public origin (the marketplace signs certificate links on it, and the gateway proxies
  * them). Worked out once per client request, which fetches from several subgraphs.
  */
-function propagatedHeaders(config: Config) {
+export function propagatedHeaders(config: Pick<Config, 'GATEWAY_PUBLIC_URL'>) {
   const byRequest = new WeakMap<Request, Readonly<Record<string, string>>>();
   return ({ request }: { request: Request }) => {
     const known = byRequest.get(request);
