@@ -5,13 +5,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { freePort } from '../test/support/free-port.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { SUBGRAPHS, type StackConfig as Config, type SubgraphName } from '../subgraphs/index.ts';
 import { ROOT } from '../lib/paths.ts';
 import { SERVER_ENV, serverFile } from '../scripts/build.ts';
+import { freePort } from '../test/support/free-port.ts';
 
 export interface StackOptions {
   nodeFlags: string[];

@@ -1,9 +1,9 @@
 // freePort gives a child process a port to listen on: free now, never one handed out before by this
 // process, and outside the range the kernel takes outgoing connections' local ports from.
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { describe, expect, it, jest } from '@jest/globals';
-import { freePort } from './free-port.ts';
+import { freePort, listenOn } from './free-port.ts';
 
 describe('freePort', () => {
   it('hands out distinct ports below the ephemeral range that a server can listen on', async () => {
@@ -14,12 +14,9 @@ describe('freePort', () => {
       expect(port).toBeGreaterThanOrEqual(15000);
       expect(port).toBeLessThan(firstEphemeral());
     }
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(ports[0], '127.0.0.1', resolve);
-    });
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const server = await listenOn(ports[0]!);
+    expect(server).toBeDefined();
+    await close(server!);
   });
 
   it('passes over a port something listens on', async () => {
@@ -32,7 +29,7 @@ describe('freePort', () => {
       expect(await freePort()).toBe(next);
     } finally {
       random.mockRestore();
-      await new Promise<void>((resolve) => held.server.close(() => resolve()));
+      await close(held.server);
     }
   });
 });
@@ -44,21 +41,15 @@ function firstEphemeral(): number {
 /** A server on the first port from `from` on whose next port is free too. */
 async function listenInRange(from: number): Promise<{ server: Server; port: number }> {
   for (let port = from; ; port += 2) {
-    const server = createServer();
-    const listening = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    if (!listening) continue;
-    const probe = createServer();
-    const nextFree = await new Promise<boolean>((resolve) => {
-      probe.once('error', () => resolve(false));
-      probe.listen(port + 1, '127.0.0.1', () => resolve(true));
-    });
-    if (nextFree) {
-      await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const server = await listenOn(port);
+    if (!server) continue;
+    const probe = await listenOn(port + 1);
+    if (probe) {
+      await close(probe);
       return { server, port };
     }
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await close(server);
   }
 }
+
+const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,7 +1,7 @@
 // Ports for servers that a test or the benchmark starts in another process, which must be told
 // their port before they listen.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 
 /**
  * A port nothing listens on now. It is drawn at random from below the kernel's ephemeral range
@@ -34,11 +34,17 @@ const firstEphemeralPort = (() => {
 })();
 
 async function listensOn(port: number): Promise<boolean> {
+  const server = await listenOn(port);
+  if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  return server !== undefined;
+}
+
+/** A server listening on `port` of 127.0.0.1, or undefined when the port is taken. */
+export async function listenOn(port: number): Promise<Server | undefined> {
   const server = createServer();
   const listening = await new Promise<boolean>((resolve) => {
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => resolve(true));
   });
-  if (listening) await new Promise<void>((resolve) => server.close(() => resolve()));
-  return listening;
+  return listening ? server : undefined;
 }
