@@ -243,25 +243,6 @@ function responseStoreOf(config: Config, log: PinoLogger) {
       : undefined;
 }
 
-/**
- * The client headers every subgraph request of a client request carries: the listed ones, and the
- * gateway's public origin (the marketplace signs certificate links on it, and the gateway proxies
- * them). Worked out once per client request, which fetches from several subgraphs.
- */
-export function propagatedHeaders(config: Pick<Config, 'GATEWAY_PUBLIC_URL'>) {
-  const byRequest = new WeakMap<Request, Readonly<Record<string, string>>>();
-  return ({ request }: { request: Request }) => {
-    const known = byRequest.get(request);
-    if (known) return known;
-    const headers = Object.freeze({
-      ...Object.fromEntries(FORWARDED_HEADERS.map((h) => [h, request.headers.get(h)]).filter(([, v]) => v)),
-      ...publicOriginHeaders(config, request),
-    });
-    byRequest.set(request, headers);
-    return headers;
-  };
-}
-
 /** The Hive Gateway runtime over the supergraph: transport, GraphiQL, CORS, errors, timeouts, headers and plugins. */
 function gatewayRuntime(parts: GatewayParts, log: PinoLogger) {
   const { config, supergraph, production } = parts;
@@ -287,8 +268,14 @@ function gatewayRuntime(parts: GatewayParts, log: PinoLogger) {
     // subscription's stream lasts as long as it has events to send (docs/live-updates.md).
     upstreamTimeout: ({ executionRequest }) =>
       executionRequest?.operationType === 'subscription' ? undefined : config.GATEWAY_SUBGRAPH_TIMEOUT_MS,
-    // Only the listed client headers pass; the transport signs each request (subgraph-transport.ts).
-    propagateHeaders: { fromClientToSubgraphs: propagatedHeaders(config) },
+    propagateHeaders: {
+      // Only the listed client headers pass; the transport signs each request (subgraph-transport.ts).
+      fromClientToSubgraphs: ({ request }) => ({
+        ...Object.fromEntries(FORWARDED_HEADERS.map((h) => [h, request.headers.get(h)]).filter(([, v]) => v)),
+        // The marketplace signs certificate links on the gateway's public origin, which proxies them.
+        ...publicOriginHeaders(config, request),
+      }),
+    },
     plugins: (ctx) => gatewayPlugins(ctx, parts),
   });
 }
