@@ -29,6 +29,7 @@ import { NODE_TYPES_FILE, nodeTypes, nodeTypesSource } from '../relay/nodes/node
 import { tokenFor } from '../support/env.ts';
 import { graphql, ok } from '../support/graphql.ts';
 import { startStack, type Stack } from '../support/stack.ts';
+import { until } from '../marketplace/helpers.ts';
 
 const { Environment, Network, RecordSource, Store, createOperationDescriptor, fetchQuery, getSelector } = relay;
 
@@ -214,6 +215,18 @@ describe("Relay's refetch of every Node type against the gateway", () => {
     CASES.OffsetPoolRetirement = [
       { id: Buffer.from(pool, 'base64url').toString('utf8').split(':')[1]!, see: EVERYONE, hidden: null },
     ];
+    // The retirement moves on (PENDING, then RETIRED) through the outbox: the reads compare it settled.
+    await until(async () => {
+      const read = ok(
+        await graphql<{ node: { status: string } | null }>(
+          stack.gateway.url,
+          'query($id: ID!) { node(id: $id) { ... on OffsetPoolRetirement { status } } }',
+          { id: pool },
+          { token: tokens.alice },
+        ),
+      );
+      return read.node?.status === 'RETIRED';
+    }, 'the pooled retirement to be retired');
   }, 60_000);
   afterAll(async () => {
     jest.restoreAllMocks();
